@@ -1,0 +1,49 @@
+"""Payung's data layer: the only package that speaks SQL.
+
+``open_database`` is what everything else calls: it connects, refuses a database from a newer
+Payung, and applies pending migrations. Writes go through ``db.store`` (audited), reads
+through ``db.queries``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from . import queries, store
+from .connection import connect
+from .migrations import SchemaTooNew, migrate
+
+__all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "queries", "store"]
+
+
+def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
+    """Connect to ``path`` and make sure its schema is current (upgrading in place)."""
+    db = connect(path, busy_timeout_ms=busy_timeout_ms)
+    try:
+        if upgrade:
+            migrate(db)
+        else:
+            from .migrations import check_not_newer
+            check_not_newer(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def backup(db, target: str | os.PathLike) -> Path:
+    """Consistent online copy of the open database to ``target`` (SQLite backup API)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    dest = sqlite3.connect(str(tmp))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    os.replace(tmp, target)
+    return target

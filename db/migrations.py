@@ -1,0 +1,233 @@
+"""Versioned schema migrations (sqlite-utils ``Migrations``).
+
+Append new migrations at the end; never edit one that has shipped. Opening an older database
+applies what it misses, in place; opening one written by a newer Payung is refused.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from payung.errors import PayungError
+
+migrations = Migrations("payung")
+
+
+class SchemaTooNew(PayungError):
+    """The database was upgraded by a newer Payung than this one."""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    for statement in _INITIAL.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m002_village_operators_and_allocations(db: Database) -> None:
+    """Villages assigned to a ``desa`` user, and which lines each payment paid."""
+    db.execute(
+        """CREATE TABLE user_villages (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            village_code TEXT NOT NULL REFERENCES regions(code),
+            PRIMARY KEY (user_id, village_code)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE payment_allocations (
+            payment_id INTEGER NOT NULL REFERENCES payments(id),
+            line_id INTEGER NOT NULL REFERENCES contribution_lines(id),
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            PRIMARY KEY (payment_id, line_id)
+        )"""
+    )
+    db.execute("CREATE INDEX payment_allocations_line ON payment_allocations (line_id)")
+
+
+_INITIAL = """
+CREATE TABLE regions (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),
+    kind TEXT NOT NULL,
+    parent_code TEXT REFERENCES regions(code),
+    postal_code TEXT
+);
+CREATE INDEX regions_parent ON regions (parent_code);
+CREATE TABLE workers (
+    id INTEGER PRIMARY KEY,
+    nik TEXT NOT NULL UNIQUE CHECK (length(nik) = 16),
+    name TEXT NOT NULL,
+    birth_place TEXT,
+    birth_date TEXT NOT NULL,
+    gender TEXT NOT NULL CHECK (gender IN ('L', 'P')),
+    phone TEXT,
+    address TEXT,
+    village_code TEXT NOT NULL REFERENCES regions(code),
+    district_code TEXT NOT NULL REFERENCES regions(code),
+    regency_code TEXT NOT NULL REFERENCES regions(code),
+    occupation TEXT NOT NULL,
+    declared_income INTEGER NOT NULL CHECK (declared_income > 0),
+    poverty_flag INTEGER NOT NULL DEFAULT 0,
+    poverty_source TEXT,
+    wage_earner INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1,
+    extra TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX workers_village ON workers (village_code);
+CREATE INDEX workers_district ON workers (district_code);
+CREATE INDEX workers_regency ON workers (regency_code);
+CREATE INDEX workers_occupation ON workers (occupation);
+CREATE INDEX workers_name ON workers (name);
+CREATE TABLE sponsors (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    nik TEXT,
+    nip TEXT,
+    employee_number TEXT,
+    opd TEXT,
+    village_code TEXT REFERENCES regions(code),
+    district_code TEXT REFERENCES regions(code),
+    regency_code TEXT REFERENCES regions(code),
+    phone TEXT,
+    email TEXT,
+    address TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    extra TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX sponsors_nip ON sponsors (nip) WHERE nip IS NOT NULL;
+CREATE INDEX sponsors_type ON sponsors (type);
+CREATE INDEX sponsors_village ON sponsors (village_code);
+CREATE INDEX sponsors_opd ON sponsors (opd);
+CREATE TABLE schemes (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    regency_code TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sponsorships (
+    id INTEGER PRIMARY KEY,
+    scheme_code TEXT NOT NULL REFERENCES schemes(code),
+    sponsor_id INTEGER NOT NULL REFERENCES sponsors(id),
+    worker_id INTEGER NOT NULL REFERENCES workers(id),
+    programs TEXT NOT NULL,
+    start_month TEXT NOT NULL,
+    months INTEGER NOT NULL CHECK (months > 0),
+    end_month TEXT NOT NULL,
+    declared_income INTEGER NOT NULL CHECK (declared_income > 0),
+    monthly_amount INTEGER NOT NULL CHECK (monthly_amount >= 0),
+    payment_period INTEGER NOT NULL DEFAULT 1,
+    status TEXT NOT NULL DEFAULT 'diajukan',
+    kpj TEXT,
+    fields TEXT NOT NULL DEFAULT '{}',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX sponsorships_scheme ON sponsorships (scheme_code, status);
+CREATE INDEX sponsorships_sponsor ON sponsorships (sponsor_id);
+CREATE INDEX sponsorships_worker ON sponsorships (worker_id);
+CREATE INDEX sponsorships_start ON sponsorships (start_month);
+CREATE TABLE contribution_lines (
+    id INTEGER PRIMARY KEY,
+    sponsorship_id INTEGER NOT NULL REFERENCES sponsorships(id),
+    worker_id INTEGER NOT NULL REFERENCES workers(id),
+    sponsor_id INTEGER NOT NULL REFERENCES sponsors(id),
+    scheme_code TEXT NOT NULL REFERENCES schemes(code),
+    month TEXT NOT NULL,
+    jkk INTEGER NOT NULL CHECK (jkk >= 0),
+    jkm INTEGER NOT NULL CHECK (jkm >= 0),
+    jht INTEGER NOT NULL CHECK (jht >= 0),
+    amount INTEGER NOT NULL CHECK (amount = jkk + jkm + jht),
+    paid_amount INTEGER NOT NULL DEFAULT 0 CHECK (paid_amount BETWEEN 0 AND amount),
+    UNIQUE (worker_id, month)
+);
+CREATE INDEX lines_month ON contribution_lines (month, scheme_code, paid_amount, amount, worker_id);
+CREATE INDEX lines_sponsor ON contribution_lines (sponsor_id, month);
+CREATE INDEX lines_sponsorship ON contribution_lines (sponsorship_id);
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY,
+    sponsor_id INTEGER NOT NULL REFERENCES sponsors(id),
+    scheme_code TEXT NOT NULL REFERENCES schemes(code),
+    paid_on TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    reference TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    reversed_at TEXT,
+    reversed_by TEXT,
+    reversal_reason TEXT
+);
+CREATE INDEX payments_sponsor ON payments (sponsor_id, paid_on);
+CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    worker_id INTEGER NOT NULL REFERENCES workers(id),
+    sponsorship_id INTEGER REFERENCES sponsorships(id),
+    program TEXT NOT NULL CHECK (program IN ('JKK', 'JKM')),
+    incident_date TEXT NOT NULL,
+    benefit_amount INTEGER NOT NULL DEFAULT 0 CHECK (benefit_amount >= 0),
+    status TEXT NOT NULL DEFAULT 'diajukan',
+    note TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX claims_worker ON claims (worker_id);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'desa', 'viewer')),
+    password_hash TEXT NOT NULL,
+    regency_code TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_id TEXT,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX audit_table_row ON audit_log (table_name, row_id);
+CREATE INDEX audit_at ON audit_log (at);
+CREATE INDEX audit_actor ON audit_log (actor)
+"""
+
+
+def known() -> list[str]:
+    return [m.name for m in migrations._migrations]
+
+
+def check_not_newer(db: Database) -> None:
+    """Refuse a database that has migrations this version of Payung does not know."""
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known()]
+    if unknown:
+        raise SchemaTooNew(
+            "Basis data ini sudah diperbarui oleh versi Payung yang lebih baru "
+            f"(migrasi yang tidak dikenal: {', '.join(unknown)}). Pasang versi Payung terbaru; "
+            "basis data tidak diubah."
+        )
+
+
+def migrate(db: Database, *, stop_before: str | None = None) -> list[str]:
+    """Bring the schema up to date; returns the names of the migrations applied now."""
+    check_not_newer(db)
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db, stop_before=stop_before)
+    applied = {m.name for m in migrations.applied(db)}
+    return [name for name in pending if name in applied]

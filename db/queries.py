@@ -1,0 +1,237 @@
+"""Read queries. Plain SQL; the only SQLite-specific piece is ``json_field`` (JSON columns)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# SQLite limits the number of "?" in one statement; chunk IN (...) lists below it.
+_CHUNK = 900
+
+
+def json_field(column: str, key: str) -> str:
+    """SQL expression reading ``key`` from a JSON text column (PostgreSQL: ``column::jsonb->>key``)."""
+    if not _KEY.match(key) or not _KEY.match(column.replace(".", "_")):
+        raise ValueError(f"bad JSON field reference {column}.{key}")
+    return f"json_extract({column}, '$.{key}')"
+
+
+def _one(db, sql: str, params: Sequence = ()) -> dict | None:
+    rows = list(db.query(sql, params))
+    return rows[0] if rows else None
+
+
+def _scalar(db, sql: str, params: Sequence = ()):
+    return db.execute(sql, params).fetchone()[0]
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# Regions ---------------------------------------------------------------------------------
+
+def region(db, code: str) -> dict | None:
+    return _one(db, "SELECT * FROM regions WHERE code = ?", [code])
+
+
+def region_count(db, prefix: str | None = None) -> int:
+    if prefix is None:
+        return _scalar(db, "SELECT COUNT(*) FROM regions")
+    return _scalar(db, "SELECT COUNT(*) FROM regions WHERE code = ? OR code LIKE ?", [prefix, prefix + ".%"])
+
+
+def regions_in(db, parent_code: str, level: int) -> list[dict]:
+    """Regions of ``level`` (3 kecamatan, 4 desa/kelurahan) inside ``parent_code``, by name."""
+    return list(db.query(
+        "SELECT * FROM regions WHERE level = ? AND code LIKE ? ORDER BY name",
+        [level, parent_code + ".%"],
+    ))
+
+
+def region_names(db, level: int | None = None) -> dict[str, str]:
+    sql, params = "SELECT code, name FROM regions", []
+    if level is not None:
+        sql, params = sql + " WHERE level = ?", [level]
+    return {row["code"]: row["name"] for row in db.query(sql, params)}
+
+
+# Workers ---------------------------------------------------------------------------------
+
+def worker(db, worker_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM workers WHERE id = ?", [worker_id])
+
+
+def worker_by_nik(db, nik: str) -> dict | None:
+    return _one(db, "SELECT * FROM workers WHERE nik = ?", [nik])
+
+
+def existing_niks(db, niks: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(niks)):
+        found.update(
+            row["nik"] for row in db.query(
+                f"SELECT nik FROM workers WHERE nik IN ({', '.join('?' for _ in chunk)})", chunk
+            )
+        )
+    return found
+
+
+def worker_count(db, regency_code: str | None = None) -> int:
+    if regency_code is None:
+        return _scalar(db, "SELECT COUNT(*) FROM workers")
+    return _scalar(db, "SELECT COUNT(*) FROM workers WHERE regency_code = ?", [regency_code])
+
+
+def workers_in_region(db, region_prefix: str, *, limit: int | None = None, uncovered_in: str | None = None) -> list[dict]:
+    """Active workers whose village lies in ``region_prefix``; optionally only those with no
+    contribution line in month ``uncovered_in``."""
+    sql = "SELECT w.* FROM workers w WHERE w.active = 1 AND (w.village_code = ? OR w.village_code LIKE ?)"
+    params: list = [region_prefix, region_prefix + ".%"]
+    if uncovered_in:
+        sql += " AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id AND l.month = ?)"
+        params.append(uncovered_in)
+    sql += " ORDER BY w.id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(db.query(sql, params))
+
+
+# Sponsors --------------------------------------------------------------------------------
+
+def sponsor(db, sponsor_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM sponsors WHERE id = ?", [sponsor_id])
+
+
+def sponsor_by_nip(db, nip: str) -> dict | None:
+    return _one(db, "SELECT * FROM sponsors WHERE nip = ?", [nip])
+
+
+def sponsors_of_type(db, types: Sequence[str], regency_code: str | None = None) -> list[dict]:
+    sql = f"SELECT * FROM sponsors WHERE active = 1 AND type IN ({', '.join('?' for _ in types)})"
+    params: list = list(types)
+    if regency_code:
+        sql += " AND regency_code = ?"
+        params.append(regency_code)
+    return list(db.query(sql + " ORDER BY id", params))
+
+
+# Schemes and sponsorships ----------------------------------------------------------------
+
+def scheme_rows(db) -> list[dict]:
+    return list(db.query("SELECT * FROM schemes ORDER BY code"))
+
+
+def sponsorship(db, sponsorship_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM sponsorships WHERE id = ?", [sponsorship_id])
+
+
+def months_taken(db, worker_id: int, months: Sequence[str]) -> list[dict]:
+    """Contribution lines of ``worker_id`` in ``months``: a month there is already covered."""
+    return list(db.query(
+        "SELECT l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
+        " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
+        f" WHERE l.worker_id = ? AND l.month IN ({', '.join('?' for _ in months)}) ORDER BY l.month",
+        [worker_id, *months],
+    ))
+
+
+def count_sponsorships(
+    db, scheme_code: str, *, field_equals: dict | None = None, statuses: Sequence[str] | None = None,
+    worker_village: str | None = None, sponsor_id: int | None = None,
+) -> int:
+    """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields``."""
+    sql = "SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id WHERE s.scheme_code = ?"
+    params: list = [scheme_code]
+    for key, value in (field_equals or {}).items():
+        sql += f" AND {json_field('s.fields', key)} = ?"
+        params.append(value)
+    if statuses:
+        sql += f" AND s.status IN ({', '.join('?' for _ in statuses)})"
+        params.extend(statuses)
+    if worker_village:
+        sql += " AND w.village_code = ?"
+        params.append(worker_village)
+    if sponsor_id is not None:
+        sql += " AND s.sponsor_id = ?"
+        params.append(sponsor_id)
+    return _scalar(db, sql, params)
+
+
+def sponsorships_with_field(db, scheme_code: str, key: str, value) -> list[dict]:
+    return list(db.query(
+        f"SELECT * FROM sponsorships WHERE scheme_code = ? AND {json_field('fields', key)} = ? ORDER BY id",
+        [scheme_code, value],
+    ))
+
+
+def lines_of(db, sponsorship_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT * FROM contribution_lines WHERE sponsorship_id = ? ORDER BY month", [sponsorship_id]
+    ))
+
+
+# Dashboard aggregates: workers protected (paid line) in a month ----------------------------
+
+_COVERED = (
+    " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id"
+    " WHERE l.month = ? AND l.paid_amount = l.amount"
+)
+
+
+def covered_by_district(db, month: str) -> list[dict]:
+    return list(db.query(
+        "SELECT w.district_code AS district_code, r.name AS district, COUNT(*) AS workers"
+        + _COVERED.replace(" WHERE", " JOIN regions r ON r.code = w.district_code WHERE")
+        + " GROUP BY w.district_code, r.name ORDER BY workers DESC",
+        [month],
+    ))
+
+
+def covered_by_scheme(db, month: str) -> list[dict]:
+    return list(db.query(
+        "SELECT l.scheme_code AS scheme_code, COUNT(*) AS workers, SUM(l.amount) AS amount"
+        " FROM contribution_lines l WHERE l.month = ? AND l.paid_amount = l.amount"
+        " GROUP BY l.scheme_code ORDER BY workers DESC",
+        [month],
+    ))
+
+
+def covered_by_occupation(db, month: str) -> list[dict]:
+    return list(db.query(
+        "SELECT w.occupation AS occupation, COUNT(*) AS workers" + _COVERED
+        + " GROUP BY w.occupation ORDER BY workers DESC",
+        [month],
+    ))
+
+
+# Users and audit -------------------------------------------------------------------------
+
+def user_by_username(db, username: str) -> dict | None:
+    return _one(db, "SELECT * FROM users WHERE username = ?", [username])
+
+
+def user_count(db) -> int:
+    return _scalar(db, "SELECT COUNT(*) FROM users")
+
+
+def audit_entries(db, *, table: str | None = None, row_id=None, actor: str | None = None, limit: int = 200) -> list[dict]:
+    sql, params = "SELECT * FROM audit_log WHERE 1 = 1", []
+    if table:
+        sql += " AND table_name = ?"
+        params.append(table)
+    if row_id is not None:
+        sql += " AND row_id = ?"
+        params.append(str(row_id))
+    if actor:
+        sql += " AND actor = ?"
+        params.append(actor)
+    return list(db.query(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]))
+
+
+def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
+    return {t: _scalar(db, f"SELECT COUNT(*) FROM {t}") for t in tables if re.match(r"^[a-z_]+$", t)}

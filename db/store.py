@@ -1,0 +1,193 @@
+"""The only way data is written: every change is appended to ``audit_log`` in the same
+transaction (who, when, what, the row before and after).
+
+Table and column names come from code, never from users; values always go through
+placeholders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlite_utils
+
+# Primary key of each table that does not use "id".
+_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "user_villages": "user_id"}
+_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims"}
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def now() -> str:
+    """Current UTC time as ISO-8601 text, the format of every timestamp column."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _name(identifier: str) -> str:
+    if not _IDENTIFIER.match(identifier):
+        raise ValueError(f"not an identifier: {identifier!r}")
+    return identifier
+
+
+def primary_key(table: str) -> str:
+    return _PRIMARY_KEYS.get(table, "id")
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """All or nothing. Takes the write lock at once (``BEGIN IMMEDIATE``) so two writers
+    never deadlock upgrading read locks; nested use becomes a savepoint."""
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"sp_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def audit(db, actor: str, action: str, table: str, row_id: Any, before: Any, after: Any) -> None:
+    """Append one entry to the audit log (call inside the write's transaction)."""
+    db.execute(
+        "INSERT INTO audit_log (at, actor, action, table_name, row_id, before, after)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [now(), actor, action, table, None if row_id is None else str(row_id), _json(before), _json(after)],
+    )
+
+
+def _stamp(table: str, row: dict, *, created: bool) -> dict:
+    if table not in _TIMESTAMPED:
+        return dict(row)
+    stamped = dict(row)
+    moment = now()
+    stamped.setdefault("updated_at", moment)
+    if created:
+        stamped.setdefault("created_at", moment)
+    return stamped
+
+
+def _encode(value: Any) -> Any:
+    """JSON-encode dict/list values for the JSON columns (``extra``, ``fields``...)."""
+    if isinstance(value, (dict, list)):
+        return _json(value)
+    return value
+
+
+def get(db, table: str, key: Any) -> dict | None:
+    rows = list(db.query(f"SELECT * FROM {_name(table)} WHERE {primary_key(table)} = ?", [key]))
+    return rows[0] if rows else None
+
+
+def insert(db, table: str, row: dict, *, actor: str) -> Any:
+    """Insert one row and audit it; returns its primary key."""
+    row = _stamp(table, row, created=True)
+    columns = [_name(c) for c in row]
+    pk = primary_key(table)
+    with transaction(db):
+        cursor = db.execute(
+            f"INSERT INTO {_name(table)} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            f" RETURNING {pk}",
+            [_encode(v) for v in row.values()],
+        )
+        key = cursor.fetchone()[0]
+        audit(db, actor, "insert", table, key, None, get(db, table, key))
+    return key
+
+
+def update(db, table: str, key: Any, changes: dict, *, actor: str) -> dict:
+    """Change some columns of one row and audit before/after; returns the row after."""
+    changes = _stamp(table, changes, created=False)
+    pk = primary_key(table)
+    with transaction(db):
+        before = get(db, table, key)
+        if before is None:
+            raise LookupError(f"{table} {key!r} not found")
+        assignments = ", ".join(f"{_name(c)} = ?" for c in changes)
+        db.execute(
+            f"UPDATE {_name(table)} SET {assignments} WHERE {pk} = ?",
+            [_encode(v) for v in changes.values()] + [key],
+        )
+        after = get(db, table, key)
+        audit(db, actor, "update", table, key, before, after)
+    return after
+
+
+def delete(db, table: str, key: Any, *, actor: str) -> None:
+    """Delete one row, keeping its last state in the audit log."""
+    with transaction(db):
+        before = get(db, table, key)
+        if before is None:
+            return
+        db.execute(f"DELETE FROM {_name(table)} WHERE {primary_key(table)} = ?", [key])
+        audit(db, actor, "delete", table, key, before, None)
+
+
+def delete_where(db, table: str, where: str, params: Sequence, *, actor: str) -> int:
+    """Delete the rows matching ``where`` (SQL from code, values as params), auditing each."""
+    pk = primary_key(table)
+    with transaction(db):
+        rows = list(db.query(f"SELECT * FROM {_name(table)} WHERE {where}", params))
+        for row in rows:
+            db.execute(f"DELETE FROM {_name(table)} WHERE {pk} = ?", [row[pk]])
+            audit(db, actor, "delete", table, row[pk], row, None)
+    return len(rows)
+
+
+def bulk_insert(
+    db, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, actor: str, note: str = ""
+) -> int:
+    """Insert many rows in one transaction with one ``executemany``: the fast path for imports,
+    demo data and region loading. One audit entry records the count and the id range."""
+    names = [_name(c) for c in columns]
+    stamp_columns = [c for c in ("created_at", "updated_at") if table in _TIMESTAMPED and c not in names]
+    moment = now()
+    sql = (
+        f"INSERT INTO {_name(table)} ({', '.join(names + stamp_columns)})"
+        f" VALUES ({', '.join('?' for _ in names + stamp_columns)})"
+    )
+    extra = (moment,) * len(stamp_columns)
+    pk = primary_key(table)
+    with transaction(db):
+        first = db.execute(f"SELECT MAX({pk}) FROM {_name(table)}").fetchone()[0] if pk == "id" else None
+        cursor = db.conn.executemany(sql, (tuple(_encode(v) for v in row) + extra for row in rows))
+        count = cursor.rowcount
+        last = db.execute(f"SELECT MAX({pk}) FROM {_name(table)}").fetchone()[0] if pk == "id" else None
+        audit(
+            db, actor, "bulk_insert", table, None, None,
+            {"count": count, "first_id": (first or 0) + 1 if count and pk == "id" else None,
+             "last_id": last, "note": note},
+        )
+    return count
+
+
+def execute(db, sql: str, params: Sequence = (), *, actor: str, table: str, summary: dict) -> int:
+    """Run one set-based write (e.g. marking lines paid) with one audit entry; returns rowcount."""
+    with transaction(db):
+        count = db.execute(sql, params).rowcount
+        audit(db, actor, "bulk_update", table, None, None, {**summary, "count": count})
+    return count

@@ -1,0 +1,56 @@
+"""``Payung``: the configuration, the loaded plugins and the way to open the database.
+
+Pages, the CLI and tests build one of these and pass it around; it holds no connection
+(each caller opens its own, see ``db.connection``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import db as database
+from db import queries, store
+
+from .config import Settings, load_settings
+from .plugins import PluginRegistry, load_plugins
+from .regions import load_regions
+
+
+@dataclass
+class Payung:
+    settings: Settings
+    plugins: PluginRegistry
+
+    @classmethod
+    def load(cls, config: str | os.PathLike | None = None, *, database_path: str | os.PathLike | None = None,
+             extra_plugins: tuple = (), entry_points: bool = True) -> "Payung":
+        settings = load_settings(config, database=database_path)
+        return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points))
+
+    def open_db(self):
+        """A new connection to an up-to-date database (the caller closes it)."""
+        return database.open_database(self.settings.database, busy_timeout_ms=self.settings.busy_timeout_ms)
+
+    def initialise(self, db, *, actor: str = "sistem") -> dict:
+        """First-start work, safe to repeat: regions of the configured regencies, and the
+        loaded schemes recorded (sponsorships refer to them)."""
+        regions = load_regions(db, self.settings, actor=actor)
+        schemes = self.sync_schemes(db, actor=actor)
+        return {"regions_added": regions, "schemes_recorded": schemes}
+
+    def sync_schemes(self, db, *, actor: str = "sistem") -> int:
+        known = {row["code"]: row for row in queries.scheme_rows(db)}
+        changed = 0
+        for code, scheme in self.plugins.schemes.items():
+            row = {"name": scheme.name, "regency_code": scheme.regency_code,
+                   "plugin": self.plugins.plugin_of(code),
+                   "metadata": json.dumps(scheme.describe(), ensure_ascii=False, sort_keys=True)}
+            if code not in known:
+                store.insert(db, "schemes", {"code": code, **row}, actor=actor)
+                changed += 1
+            elif any(known[code][k] != v for k, v in row.items()):
+                store.update(db, "schemes", code, row, actor=actor)
+                changed += 1
+        return changed

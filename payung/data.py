@@ -1,0 +1,55 @@
+"""Read-only access to Payung's data for rules and panels.
+
+Plugins never see a connection or SQL: they ask a ``DataReader`` questions by name. Each
+method delegates to ``db.queries``, where the SQL lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from db import queries
+
+#: Sponsorship statuses that hold a worker's months.
+LIVE_STATUSES = ("diajukan", "aktif")
+
+
+class DataReader:
+    def __init__(self, db):
+        self._db = db
+
+    def region(self, code: str) -> dict | None:
+        return queries.region(self._db, code)
+
+    def region_name(self, code: str | None) -> str:
+        row = queries.region(self._db, code) if code else None
+        return row["name"] if row else (code or "")
+
+    def villages(self, parent_code: str) -> list[dict]:
+        """Desa/kelurahan inside a regency or district."""
+        return queries.regions_in(self._db, parent_code, 4)
+
+    def districts(self, regency_code: str) -> list[dict]:
+        return queries.regions_in(self._db, regency_code, 3)
+
+    def count_sponsorships(
+        self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
+        sponsor_id: int | None = None, statuses: Sequence[str] = LIVE_STATUSES,
+    ) -> int:
+        """Live sponsorships of a scheme, filtered on its field values, village or sponsor."""
+        return queries.count_sponsorships(
+            self._db, scheme_code, field_equals=field_equals, statuses=statuses,
+            worker_village=worker_village, sponsor_id=sponsor_id,
+        )
+
+    def sponsorships_with_field(self, scheme_code: str, key: str, value) -> list[dict]:
+        return queries.sponsorships_with_field(self._db, scheme_code, key, value)
+
+    def uncovered_workers(self, region_prefix: str, month: str, limit: int = 100) -> list[dict]:
+        return queries.workers_in_region(self._db, region_prefix, limit=limit, uncovered_in=month)
+
+    def covered_by_district(self, month: str) -> list[dict]:
+        return queries.covered_by_district(self._db, month)
+
+    def covered_by_scheme(self, month: str) -> list[dict]:
+        return queries.covered_by_scheme(self._db, month)

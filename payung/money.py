@@ -1,0 +1,115 @@
+"""Contributions (iuran) of BPU workers, in integer Rupiah.
+
+Rates come from the configured rate table (basis points, valid from a month) and relief
+programmes; no amount is written in code and no float ever touches one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from lokal import format_rupiah as _format_rupiah
+from lokal import terbilang
+
+from .config import Rate, Settings
+from .errors import Problem, ValidationError
+
+PROGRAMS: dict[str, str] = {
+    "JKK": "Jaminan Kecelakaan Kerja",
+    "JKM": "Jaminan Kematian",
+    "JHT": "Jaminan Hari Tua",
+}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One month's contribution for one worker, split by program."""
+
+    jkk: int = 0
+    jkm: int = 0
+    jht: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.jkk + self.jkm + self.jht
+
+    def only(self, programs: tuple[str, ...]) -> "Contribution":
+        return Contribution(**{p.lower(): getattr(self, p.lower()) for p in programs})
+
+
+def percent_of(amount: int, basis_points: int) -> int:
+    """``amount * basis_points / 10000`` rounded half up, in integers."""
+    return (amount * basis_points + 5000) // 10000
+
+
+def rate_for(settings: Settings, month: str) -> Rate:
+    """The rate in force in ``month`` (the latest whose valid_from is not after it)."""
+    valid = [rate for rate in settings.rates if rate.valid_from <= month]
+    if not valid:
+        raise ValidationError(Problem(
+            "start_month", f"Tidak ada tarif iuran yang berlaku untuk bulan {month}.", "rate_missing"
+        ))
+    return valid[-1]
+
+
+def check_programs(settings: Settings, programs) -> tuple[str, ...]:
+    """Normalise a program list (order JKK, JKM, JHT); JKK and JKM are always required."""
+    chosen = {str(p).strip().upper() for p in programs if str(p).strip()}
+    unknown = sorted(chosen - set(PROGRAMS))
+    problems = []
+    if unknown:
+        problems.append(Problem("programs", f"Program tidak dikenal: {', '.join(unknown)}.", "program_unknown"))
+    missing = [p for p in ("JKK", "JKM") if p not in chosen]
+    if missing:
+        problems.append(Problem(
+            "programs", "Peserta BPU wajib ikut JKK dan JKM; JHT boleh ditambahkan.", "program_required"
+        ))
+    if problems:
+        raise ValidationError(problems)
+    return tuple(p for p in PROGRAMS if p in chosen)
+
+
+def contribution(
+    settings: Settings,
+    *,
+    income: int,
+    programs: tuple[str, ...],
+    month: str,
+    occupation: str | None = None,
+) -> Contribution:
+    """The monthly contribution for a declared income, programs and month.
+
+    Income below the lowest bracket is charged at the lowest bracket. Relief programmes in
+    force that month (and, when they name occupations, for this occupation) are applied.
+    """
+    if isinstance(income, bool) or not isinstance(income, int):
+        raise TypeError("income must be integer Rupiah")
+    if income <= 0:
+        raise ValidationError(Problem("declared_income", "Penghasilan harus lebih dari Rp0.", "income_positive"))
+    base = max(income, settings.min_income)
+    rate = rate_for(settings, month)
+    full = Contribution(
+        jkk=percent_of(base, rate.jkk_bp),
+        jkm=rate.jkm,
+        jht=percent_of(base, rate.jht_bp),
+    ).only(programs)
+    for relief in settings.reliefs:
+        if not relief.valid_from <= month <= relief.valid_to:
+            continue
+        if relief.occupations and occupation not in relief.occupations:
+            continue
+        full = replace(full, **{
+            p.lower(): getattr(full, p.lower()) - percent_of(getattr(full, p.lower()), relief.discount_bp)
+            for p in relief.programs if p in PROGRAMS
+        })
+    return full
+
+
+def format_rupiah(amount: int) -> str:
+    """``16800`` -> ``"Rp16.800"``."""
+    return _format_rupiah(amount)
+
+
+def in_words(amount: int) -> str:
+    """``16800`` -> ``"enam belas ribu delapan ratus rupiah"`` (terbilang)."""
+    return f"{terbilang(amount)} rupiah"

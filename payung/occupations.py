@@ -1,0 +1,40 @@
+"""Occupations of pekerja rentan: every one the source articles name, plus the roles that
+regency budgets cover (RT heads, BHP, election officers, non-ASN staff...).
+
+Codes are stored; labels are shown. A regency adds its own under ``[occupations]`` in
+``config.toml``.
+"""
+
+from __future__ import annotations
+
+OCCUPATIONS: dict[str, str] = {
+    "petani": "Petani",
+    "nelayan": "Nelayan",
+    "peternak": "Peternak",
+    "pedagang_pasar": "Pedagang pasar",
+    "pedagang_kaki_lima": "Pedagang kaki lima",
+    "tukang_sayur": "Tukang sayur",
+    "tukang_ojek": "Tukang ojek",
+    "sopir": "Sopir angkutan",
+    "buruh_tani": "Buruh tani",
+    "buruh_harian_lepas": "Buruh harian lepas",
+    "takmir_marbot": "Takmir/marbot masjid",
+    "guru_tpa_tpq": "Guru TPA/TPQ",
+    "pekerja_sosial_keagamaan": "Pekerja sosial keagamaan",
+    "pegawai_sara": "Pegawai SARA (pegawai syara')",
+    "ketua_rt": "Ketua RT",
+    "anggota_bhp": "Anggota BHP (Badan Hippun Pemekonan)",
+    "petugas_pemilu": "Petugas pemilu ad hoc (PPK/PPS/KPPS)",
+    "tenaga_non_asn": "Tenaga non-ASN",
+    "aparatur_desa": "Aparatur desa",
+    "pekerja_mandiri": "Pekerja mandiri lainnya",
+}
+
+
+def occupations(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The built-in list plus the configured extras (code -> label)."""
+    return {**OCCUPATIONS, **(extra or {})}
+
+
+def label(code: str, extra: dict[str, str] | None = None) -> str:
+    return occupations(extra).get(code, code)

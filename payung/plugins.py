@@ -1,0 +1,235 @@
+"""Find, load and call scheme plugins.
+
+Plugins come from two places: the modules in the configured ``plugins/`` folder, and installed
+packages that declare an entry point in the ``payung`` group. ``[plugins] disabled`` in
+``config.toml`` keeps any of them out by name. A plugin that fails to import, to describe its
+schemes, or inside a hook is reported with its error; it never takes the app down.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pluggy
+
+from . import default_plugin, hookspecs
+from .config import Settings
+from .errors import Problem
+from .fields import Field
+from .money import PROGRAMS, Contribution
+from .schemes import CODE, Enrolment, Page, Panel, Scheme
+from .sponsor_types import SPONSOR_TYPES
+
+ENTRY_POINT_GROUP = "payung"
+DEFAULT_PLUGIN = "payung.default"
+
+
+@dataclass
+class PluginStatus:
+    """What happened to one plugin: ``state`` is "aktif", "nonaktif" or "galat"."""
+
+    name: str
+    source: str
+    state: str
+    error: str = ""
+    schemes: list[str] = field(default_factory=list)
+
+
+def _short_error(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+class PluginRegistry:
+    """The loaded plugins and their schemes, and safe calls into their hooks."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.pm = pluggy.PluginManager("payung")
+        self.pm.add_hookspecs(hookspecs)
+        self.pm.register(default_plugin, name=DEFAULT_PLUGIN)
+        self.statuses: list[PluginStatus] = []
+        self.schemes: dict[str, Scheme] = {}
+        self._scheme_plugin: dict[str, str] = {}
+
+    # Loading --------------------------------------------------------------------------------
+
+    def add(self, plugin: ModuleType | object, name: str, source: str) -> PluginStatus:
+        """Register one plugin object and collect its schemes."""
+        if name in self.settings.disabled_plugins:
+            return self._status(PluginStatus(name, source, "nonaktif", "dinonaktifkan di config.toml"))
+        try:
+            self.pm.register(plugin, name=name)
+        except Exception as exc:  # pluggy validates hook signatures here
+            return self._status(PluginStatus(name, source, "galat", _short_error(exc)))
+        status = PluginStatus(name, source, "aktif")
+        impl = getattr(plugin, "register_schemes", None)
+        if impl is not None:
+            try:
+                schemes = list(impl(settings=self.settings) or [])
+                problems = [p for s in schemes for p in self._check_scheme(s)]
+            except Exception as exc:
+                schemes, problems = [], [_short_error(exc)]
+            if problems:
+                self.pm.unregister(name=name)
+                status.state, status.error = "galat", "; ".join(problems)
+                return self._status(status)
+            for scheme in schemes:
+                self.schemes[scheme.code] = scheme
+                self._scheme_plugin[scheme.code] = name
+                status.schemes.append(scheme.code)
+        return self._status(status)
+
+    def _status(self, status: PluginStatus) -> PluginStatus:
+        self.statuses.append(status)
+        return status
+
+    def _check_scheme(self, scheme) -> list[str]:
+        if not isinstance(scheme, Scheme):
+            return [f"register_schemes harus mengembalikan objek Scheme, bukan {type(scheme).__name__}"]
+        problems = []
+        if not CODE.match(scheme.code):
+            problems.append(f"kode skema {scheme.code!r} harus huruf kecil/angka/garis bawah (3-41 karakter)")
+        if scheme.code in self.schemes:
+            problems.append(f"kode skema {scheme.code!r} sudah dipakai plugin {self._scheme_plugin[scheme.code]}")
+        if scheme.regency_code not in self.settings.regency_codes:
+            problems.append(
+                f"kabupaten {scheme.regency_code} skema {scheme.code} tidak ada di config.toml ([[regencies]])"
+            )
+        unknown_types = [t for t in scheme.sponsor_types if t not in SPONSOR_TYPES]
+        if unknown_types:
+            problems.append(f"jenis penyandang dana tidak dikenal: {', '.join(unknown_types)}")
+        unknown_programs = [p for p in scheme.programs if p not in PROGRAMS]
+        if unknown_programs:
+            problems.append(f"program tidak dikenal: {', '.join(unknown_programs)}")
+        if not scheme.months or any(m < 1 for m in scheme.months):
+            problems.append("lama kepesertaan (months) harus berisi bilangan bulan positif")
+        if scheme.funding_code not in self.settings.funding_codes:
+            problems.append(f"kode sumber dana {scheme.funding_code!r} tidak ada di [funding_codes]")
+        return [f"skema {getattr(scheme, 'code', '?')}: {p}" for p in problems]
+
+    def load_folder(self, folder: Path) -> None:
+        """Import every ``*.py`` module of ``folder`` (skipping ``_private`` ones) as a plugin."""
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            name = path.stem
+            if name in self.settings.disabled_plugins:
+                self._status(PluginStatus(name, str(path), "nonaktif", "dinonaktifkan di config.toml"))
+                continue
+            module_name = f"payung_plugins.{name}"
+            try:
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[module_name] = module
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                sys.modules.pop(module_name, None)
+                self._status(PluginStatus(name, str(path), "galat", _short_error(exc)))
+                continue
+            self.add(module, name, str(path))
+
+    def load_entry_points(self) -> None:
+        """Load installed packages that declare ``[project.entry-points.payung]``."""
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in self.settings.disabled_plugins:
+                self._status(PluginStatus(ep.name, ep.value, "nonaktif", "dinonaktifkan di config.toml"))
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                self._status(PluginStatus(ep.name, ep.value, "galat", _short_error(exc)))
+                continue
+            self.add(plugin, ep.name, ep.value)
+
+    # Queries --------------------------------------------------------------------------------
+
+    def scheme(self, code: str) -> Scheme:
+        try:
+            return self.schemes[code]
+        except KeyError:
+            from .errors import NotFound
+            raise NotFound(f"Skema \"{code}\" tidak dikenal atau plugin-nya tidak aktif.") from None
+
+    def plugin_of(self, scheme_code: str) -> str:
+        return self._scheme_plugin[scheme_code]
+
+    @property
+    def errors(self) -> list[PluginStatus]:
+        return [s for s in self.statuses if s.state == "galat"]
+
+    def _each(self, hook_name: str, **kwargs):
+        """Call every implementation of a hook on its own, so one broken plugin cannot take
+        the others down. Yields ``(plugin_name, result, error)``; last registered first."""
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            args = {name: kwargs[name] for name in impl.argnames}
+            try:
+                yield impl.plugin_name, impl.function(**args), None
+            except Exception as exc:
+                yield impl.plugin_name, None, exc
+
+    def fields(self, scheme: Scheme, form: str = "sponsorship") -> list[Field]:
+        found: list[Field] = []
+        for plugin, result, error in self._each("form_fields", scheme=scheme, form=form, settings=self.settings):
+            if error is None and result:
+                found.extend(f for f in result if f.name not in {x.name for x in found})
+        return found
+
+    def validate(self, enrolment: Enrolment) -> list[Problem]:
+        problems: list[Problem] = []
+        for plugin, result, error in self._each("validate_sponsorship", enrolment=enrolment):
+            if error is not None:
+                # Fail closed: a rule that cannot run must not let an enrolment through.
+                problems.append(Problem(
+                    None, f"Aturan plugin {plugin} gagal dijalankan ({_short_error(error)}); "
+                    "kepesertaan tidak disimpan. Hubungi pengelola aplikasi.", "plugin_error",
+                ))
+            elif result:
+                problems.extend(result)
+        return problems
+
+    def adjust(self, enrolment: Enrolment, month: str, contribution: Contribution) -> Contribution:
+        for plugin, result, error in self._each(
+            "adjust_contribution", enrolment=enrolment, month=month, contribution=contribution
+        ):
+            if error is not None:
+                raise RuntimeError(f"plugin {plugin}: adjust_contribution gagal: {_short_error(error)}") from error
+            if result is not None:
+                return result
+        return contribution
+
+    def panels(self, scheme: Scheme, data, month: str) -> list[Panel]:
+        panels: list[Panel] = []
+        for plugin, result, error in self._each("dashboard_panels", scheme=scheme, data=data, month=month):
+            if error is not None:
+                panels.append(Panel(f"Panel plugin {plugin} gagal", "error", caption=_short_error(error)))
+            elif result:
+                panels.extend(result)
+        return panels
+
+    def pages(self) -> list[Page]:
+        pages: list[Page] = []
+        for plugin, result, error in self._each("register_pages", settings=self.settings):
+            if error is None and result:
+                pages.extend(result)
+        return pages
+
+
+def load_plugins(settings: Settings, *, extra: tuple[tuple[str, object], ...] = (), entry_points: bool = True) -> PluginRegistry:
+    """Load the plugin folder, the installed entry points and any ``extra`` (name, plugin)."""
+    registry = PluginRegistry(settings)
+    registry.load_folder(settings.plugins_dir)
+    if entry_points:
+        registry.load_entry_points()
+    for name, plugin in extra:
+        registry.add(plugin, name, "extra")
+    return registry

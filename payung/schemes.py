@@ -1,0 +1,152 @@
+"""What a scheme is made of: its description, rules, the enrolment it judges, its panels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem
+from .fields import Field
+from .identity import age_on
+from .months import first_day, month_range
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .data import DataReader
+    from .money import Contribution
+
+CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
+
+RuleResult = Problem | Iterable[Problem] | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named check on an enrolment. ``description`` says the rule in plain Indonesian for
+    the Skema page; ``check`` returns the problems it finds (or None)."""
+
+    name: str
+    description: str
+    check: Callable[["Enrolment"], RuleResult]
+
+    def __call__(self, enrolment: "Enrolment") -> list[Problem]:
+        result = self.check(enrolment)
+        if result is None:
+            return []
+        if isinstance(result, Problem):
+            result = [result]
+        return [p if p.rule else Problem(p.field, p.message, self.name) for p in result]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A number a scheme aims at, e.g. 3.615 extremely poor workers covered."""
+
+    label: str
+    value: int
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A dashboard block as data; the page renders it.
+
+    ``kind``: "metric" (rows: ``[{label, value}]``), "bar" (x, y), "progress" (rows with
+    ``label``, ``value``, ``target``) or "table". ``columns`` maps row keys to headings.
+    """
+
+    title: str
+    kind: str
+    rows: list[dict] = field(default_factory=list)
+    x: str | None = None
+    y: str | None = None
+    caption: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """An extra page: a title, a URL path and a function building its panels from ``data``."""
+
+    title: str
+    url_path: str
+    panels: Callable[["DataReader"], list[Panel]]
+    icon: str = ":material/description:"
+    section: str = "Skema"
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A sponsorship scheme as a regency runs it."""
+
+    code: str
+    name: str
+    regency_code: str
+    description: str = ""
+    legal_basis: str = ""
+    funding_source: str = ""
+    funding_code: str = "SG"
+    sponsor_types: tuple[str, ...] = ()
+    programs: tuple[str, ...] = ("JKK", "JKM")
+    months: tuple[int, ...] = (12,)
+    targets: tuple[Target, ...] = ()
+    fields: tuple[Field, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    adjust: Callable[["Enrolment", str, "Contribution"], "Contribution | None"] | None = None
+    panels: Callable[["DataReader", str], list[Panel]] | None = None
+    started: str = ""
+
+    @property
+    def default_months(self) -> int:
+        return self.months[0]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-friendly metadata (what ``python -m payung schemes --json`` prints)."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "regency_code": self.regency_code,
+            "description": self.description,
+            "legal_basis": self.legal_basis,
+            "funding_source": self.funding_source,
+            "funding_code": self.funding_code,
+            "sponsor_types": list(self.sponsor_types),
+            "programs": list(self.programs),
+            "months": list(self.months),
+            "targets": [{"label": t.label, "value": t.value, "key": t.key} for t in self.targets],
+            "fields": [f.name for f in self.fields],
+            "rules": [{"name": r.name, "description": r.description} for r in self.rules],
+            "started": self.started,
+        }
+
+
+@dataclass
+class Enrolment:
+    """A proposed sponsorship, as the rules see it: rows of worker and sponsor, the choices
+    made, the scheme's clean field values, and ``data`` to look things up."""
+
+    scheme: Scheme
+    sponsor: dict
+    worker: dict
+    programs: tuple[str, ...]
+    start_month: str
+    months: int
+    fields: dict
+    settings: "Settings"
+    data: "DataReader"
+
+    @property
+    def month_list(self) -> list[str]:
+        return month_range(self.start_month, self.months)
+
+    @property
+    def end_month(self) -> str:
+        return self.month_list[-1]
+
+    @property
+    def worker_age(self) -> int:
+        """Age of the worker on the first day of the start month."""
+        return age_on(dt.date.fromisoformat(self.worker["birth_date"]), first_day(self.start_month))

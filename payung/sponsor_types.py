@@ -1,0 +1,30 @@
+"""Kinds of sponsor (penyandang dana) and what each must record.
+
+``funding_code`` is the BPJS "wadah" funding code a sponsorship of this type defaults to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SponsorType:
+    code: str
+    label: str
+    funding_code: str
+    #: Columns that must be filled for this type (beyond name).
+    requires: tuple[str, ...] = ()
+
+
+SPONSOR_TYPES: dict[str, SponsorType] = {t.code: t for t in (
+    SponsorType("perorangan", "Perorangan", "SL"),
+    SponsorType("asn", "ASN (PNS/non-PNS)", "SL", ("opd",)),
+    SponsorType("perusahaan", "Perusahaan (CSR)", "SC"),
+    SponsorType("bank", "Bank (CSR)", "SB"),
+    SponsorType("bumd", "BUMD", "SC"),
+    SponsorType("organisasi", "Organisasi/komunitas", "SL"),
+    SponsorType("pemerintah_desa", "Pemerintah desa (APBDes)", "SD", ("village_code",)),
+    SponsorType("pemerintah_kecamatan", "Pemerintah kecamatan", "SG", ("district_code",)),
+    SponsorType("apbd_kabupaten", "APBD kabupaten", "SG", ("regency_code",)),
+)}

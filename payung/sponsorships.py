@@ -1,0 +1,176 @@
+"""Enrolment (kepesertaan): a sponsor pays a worker's contributions under a scheme.
+
+``plan_enrolment`` checks everything and prices every month without writing; ``enrol`` writes
+the sponsorship and its contribution lines (one per month, amounts fixed now) in one
+transaction. A worker can never be covered twice for the same month: checked here with a
+clear message, and enforced by a unique index underneath.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from db import queries, store
+
+from .access import Actor
+from .data import DataReader
+from .errors import Problem, ValidationError
+from .fields import validate_fields
+from .money import Contribution, check_programs, contribution, format_rupiah
+from .months import format_month, parse_month
+from .plugins import PluginRegistry
+from .schemes import Enrolment
+
+MAX_MONTHS = 60
+
+
+@dataclass
+class EnrolmentPlan:
+    """A checked enrolment: its problems, or its priced months."""
+
+    enrolment: Enrolment | None
+    problems: list[Problem] = field(default_factory=list)
+    lines: list[tuple[str, Contribution]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def monthly_amount(self) -> int:
+        return self.lines[0][1].total if self.lines else 0
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for _, c in self.lines)
+
+
+def plan_enrolment(
+    db,
+    registry: PluginRegistry,
+    *,
+    scheme_code: str,
+    sponsor_id: int,
+    worker_id: int,
+    start_month: str,
+    months: int | None = None,
+    programs=None,
+    fields: Mapping | None = None,
+    actor: Actor,
+) -> EnrolmentPlan:
+    """Run every check (core, field declarations, the scheme's rules) and price the months."""
+    settings = registry.settings
+    problems: list[Problem] = []
+    scheme = registry.scheme(scheme_code)
+    sponsor = queries.sponsor(db, sponsor_id)
+    worker = queries.worker(db, worker_id)
+    if sponsor is None:
+        problems.append(Problem("sponsor_id", "Penyandang dana tidak ditemukan.", "sponsor_missing"))
+    elif not sponsor["active"]:
+        problems.append(Problem("sponsor_id", f"Penyandang dana {sponsor['name']} sudah nonaktif.", "sponsor_inactive"))
+    if worker is None or not actor.may_see_village(worker["village_code"]):
+        problems.append(Problem("worker_id", "Pekerja tidak ditemukan.", "worker_missing"))
+        worker = None
+    elif not worker["active"]:
+        problems.append(Problem("worker_id", f"{worker['name']} sudah nonaktif.", "worker_inactive"))
+
+    try:
+        start = parse_month(str(start_month))
+    except ValueError:
+        problems.append(Problem("start_month", "Bulan mulai tidak valid (contoh 2025-08).", "month_format"))
+        start = None
+    months = scheme.default_months if months in (None, "") else months
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+        problems.append(Problem("months", f"Lama kepesertaan harus 1 sampai {MAX_MONTHS} bulan.", "months_range"))
+        months = None
+    try:
+        chosen_programs = check_programs(settings, programs if programs else scheme.programs)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+        chosen_programs = scheme.programs
+
+    clean_fields, field_problems = validate_fields(
+        registry.fields(scheme), fields or {}, village_exists=lambda code: queries.region(db, code) is not None
+    )
+    problems.extend(field_problems)
+    if sponsor is None or worker is None or start is None or months is None:
+        return EnrolmentPlan(None, problems)
+
+    enrolment = Enrolment(
+        scheme=scheme, sponsor=sponsor, worker=worker, programs=chosen_programs, start_month=start,
+        months=months, fields=clean_fields, settings=settings, data=DataReader(db),
+    )
+    if not field_problems:
+        problems.extend(registry.validate(enrolment))
+
+    taken = queries.months_taken(db, worker["id"], enrolment.month_list)
+    if taken:
+        first = taken[0]
+        problems.append(Problem(
+            "start_month",
+            f"{worker['name']} sudah ditanggung pada {', '.join(format_month(t['month']) for t in taken)} "
+            f"(kepesertaan #{first['sponsorship_id']}, skema {first['scheme_code']}, penyandang dana "
+            f"{first['sponsor_name']}). Satu pekerja tidak boleh ditanggung dua kali untuk bulan yang sama.",
+            "double_coverage",
+        ))
+    plan = EnrolmentPlan(enrolment, problems)
+    if problems:
+        return plan
+    for month in enrolment.month_list:
+        try:
+            amount = contribution(
+                settings, income=worker["declared_income"], programs=chosen_programs, month=month,
+                occupation=worker["occupation"],
+            )
+        except ValidationError as exc:
+            plan.problems.extend(exc.problems)
+            return plan
+        plan.lines.append((month, registry.adjust(enrolment, month, amount)))
+    return plan
+
+
+def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1, **choices) -> int:
+    """Create a sponsorship and its contribution lines, or raise ``ValidationError``."""
+    plan = plan_enrolment(db, registry, actor=actor, **choices)
+    if payment_period not in registry.settings.payment_periods:
+        plan.problems.append(Problem(
+            "payment_period",
+            f"Periode pembayaran harus {', '.join(map(str, registry.settings.payment_periods))} bulan.",
+            "payment_period",
+        ))
+    if not plan.ok:
+        raise ValidationError(plan.problems)
+    e = plan.enrolment
+    actor.require_write(e.worker["village_code"])
+    row = {
+        "scheme_code": e.scheme.code, "sponsor_id": e.sponsor["id"], "worker_id": e.worker["id"],
+        "programs": ",".join(e.programs), "start_month": e.start_month, "months": e.months,
+        "end_month": e.end_month, "declared_income": e.worker["declared_income"],
+        "monthly_amount": plan.monthly_amount, "payment_period": payment_period, "status": "diajukan",
+        "fields": e.fields, "created_by": actor.username,
+    }
+    try:
+        with store.transaction(db):
+            sponsorship_id = store.insert(db, "sponsorships", row, actor=actor.username)
+            store.bulk_insert(
+                db, "contribution_lines",
+                ("sponsorship_id", "worker_id", "sponsor_id", "scheme_code", "month", "jkk", "jkm", "jht", "amount"),
+                [(sponsorship_id, e.worker["id"], e.sponsor["id"], e.scheme.code, month, c.jkk, c.jkm, c.jht, c.total)
+                 for month, c in plan.lines],
+                actor=actor.username, note=f"iuran kepesertaan #{sponsorship_id}",
+            )
+    except sqlite3.IntegrityError:
+        raise ValidationError(Problem(
+            "start_month",
+            f"{e.worker['name']} baru saja ditanggung kepesertaan lain untuk sebagian bulan ini. "
+            "Muat ulang halaman dan periksa kembali.",
+            "double_coverage",
+        )) from None
+    return sponsorship_id
+
+
+def describe_cost(plan: EnrolmentPlan) -> str:
+    """``Rp16.800 per bulan x 12 bulan = Rp201.600``."""
+    return f"{format_rupiah(plan.monthly_amount)} per bulan x {len(plan.lines)} bulan = {format_rupiah(plan.total)}"

@@ -1,0 +1,71 @@
+"""Users of the app: bcrypt-hashed passwords (the format streamlit-authenticator checks)."""
+
+from __future__ import annotations
+
+import re
+
+import bcrypt
+
+from db import queries, store
+
+from .access import ROLES, Actor
+from .errors import Problem, ValidationError
+
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode(), password_hash.encode())
+    except ValueError:
+        return False
+
+
+def check_password(password: str) -> list[Problem]:
+    problems = []
+    if len(password or "") < MIN_PASSWORD:
+        problems.append(Problem("password", f"Kata sandi minimal {MIN_PASSWORD} karakter.", "password_short"))
+    elif password.isdigit() or password.isalpha():
+        problems.append(Problem("password", "Kata sandi harus memuat huruf dan angka.", "password_weak"))
+    return problems
+
+
+def add_user(db, *, username: str, name: str, role: str, password: str, actor: Actor,
+             regency_code: str | None = None, email: str | None = None, villages: tuple[str, ...] = ()) -> int:
+    """Create a user (every problem reported at once); the first user may be created by anyone."""
+    if queries.user_count(db) > 0:
+        actor.require_admin()
+    username = (username or "").strip().lower()
+    problems = []
+    if not _USERNAME.match(username):
+        problems.append(Problem(
+            "username", "Nama pengguna 3-32 karakter: huruf kecil, angka, titik, garis bawah atau strip.",
+            "username_format",
+        ))
+    elif queries.user_by_username(db, username):
+        problems.append(Problem("username", f"Nama pengguna \"{username}\" sudah dipakai.", "username_taken"))
+    if not (name or "").strip():
+        problems.append(Problem("name", "Nama lengkap wajib diisi.", "name_required"))
+    if role not in ROLES:
+        problems.append(Problem("role", f"Peran harus salah satu dari: {', '.join(ROLES)}.", "role_unknown"))
+    if role == "desa" and not villages:
+        problems.append(Problem("villages", "Operator desa harus diberi paling sedikit satu desa.", "villages_required"))
+    for code in villages:
+        region = queries.region(db, code)
+        if region is None or region["level"] != 4:
+            problems.append(Problem("villages", f"Kode desa \"{code}\" tidak dikenal.", "village_unknown"))
+    problems.extend(check_password(password))
+    if problems:
+        raise ValidationError(problems)
+    row = {"username": username, "name": name.strip(), "role": role, "email": email,
+           "password_hash": hash_password(password), "regency_code": regency_code}
+    with store.transaction(db):
+        user_id = store.insert(db, "users", row, actor=actor.username)
+        for code in villages:
+            store.insert(db, "user_villages", {"user_id": user_id, "village_code": code}, actor=actor.username)
+    return user_id

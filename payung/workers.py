@@ -1,0 +1,224 @@
+"""Workers (pekerja rentan): validation and the audited writes of the registry.
+
+``check_worker`` is pure (no database): forms, imports and the benchmark all use it. The
+service functions add what needs the database: one worker per NIK, access rules, audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from db import queries, store
+
+from .access import Actor
+from .config import Settings
+from .errors import NotFound, Problem, ValidationError
+from .fields import parse_integer, parse_date
+from .identity import check_nik, fmt_date, normalize_phone
+from .occupations import occupations
+
+POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
+GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
+
+#: Columns of the workers table a form or an import may set.
+WORKER_COLUMNS = (
+    "nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
+    "occupation", "declared_income", "poverty_flag", "poverty_source", "wage_earner",
+)
+
+
+@dataclass
+class WorkerCheck:
+    row: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _text(values: Mapping, key: str) -> str:
+    value = values.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("1", "ya", "y", "true", "yes")
+
+
+def check_worker(
+    values: Mapping,
+    *,
+    settings: Settings,
+    villages: Mapping[str, str],
+    today: dt.date | None = None,
+) -> WorkerCheck:
+    """Validate one worker's values; ``villages`` maps known desa/kelurahan codes to names.
+
+    Birth date and gender left blank are taken from the NIK; typed ones must agree with it.
+    """
+    today = today or dt.date.today()
+    result = WorkerCheck()
+    problems = result.problems
+
+    name = _text(values, "name")
+    if len(name) < 2:
+        problems.append(Problem("name", "Nama (sesuai KTP) wajib diisi.", "name_required"))
+
+    birth_date = None
+    if _text(values, "birth_date"):
+        try:
+            birth_date = parse_date(values["birth_date"])
+        except ValueError:
+            problems.append(Problem("birth_date", "Tanggal lahir tidak valid (contoh 17/08/1975).", "birth_date_format"))
+        else:
+            if birth_date > today:
+                problems.append(Problem("birth_date", "Tanggal lahir tidak boleh di masa depan.", "birth_date_future"))
+    gender = _text(values, "gender").upper()[:1] or None
+    if gender and gender not in GENDERS:
+        problems.append(Problem("gender", "Jenis kelamin harus L (laki-laki) atau P (perempuan).", "gender_invalid"))
+        gender = None
+
+    nik = check_nik(
+        values.get("nik"), birth_date=birth_date, gender=gender,
+        regency_codes=settings.regency_codes, today=today,
+    )
+    problems.extend(nik.problems)
+    result.warnings.extend(nik.warnings)
+    birth_date = birth_date or nik.birth_date
+    gender = gender or nik.gender
+
+    village = _text(values, "village_code")
+    if not village:
+        problems.append(Problem("village_code", "Desa/kelurahan domisili wajib dipilih.", "village_required"))
+    elif village not in villages:
+        problems.append(Problem(
+            "village_code",
+            f"Kode desa/kelurahan \"{village}\" tidak dikenal di kabupaten yang dilayani aplikasi ini.",
+            "village_unknown",
+        ))
+
+    occupation = _text(values, "occupation")
+    known = occupations(settings.extra_occupations)
+    if not occupation:
+        problems.append(Problem("occupation", "Pekerjaan wajib dipilih.", "occupation_required"))
+    elif occupation not in known:
+        problems.append(Problem("occupation", f"Pekerjaan \"{occupation}\" tidak ada dalam daftar.", "occupation_unknown"))
+
+    income = None
+    raw_income = values.get("declared_income")
+    if raw_income is None or _text(values, "declared_income") == "":
+        income = settings.min_income
+    else:
+        try:
+            income = parse_integer(raw_income)
+        except ValueError:
+            problems.append(Problem("declared_income", "Penghasilan harus berupa angka Rupiah bulat.", "income_format"))
+        else:
+            if income <= 0:
+                problems.append(Problem(
+                    "declared_income", "Penghasilan yang dilaporkan harus lebih dari Rp0.", "income_positive"
+                ))
+
+    phone, phone_problem = normalize_phone(values.get("phone"))
+    if phone_problem:
+        problems.append(phone_problem)
+
+    poverty_source = _text(values, "poverty_source").upper() or None
+    if poverty_source and poverty_source not in POVERTY_SOURCES:
+        problems.append(Problem(
+            "poverty_source", f"Sumber data kemiskinan harus salah satu dari {', '.join(POVERTY_SOURCES)}.",
+            "poverty_source_invalid",
+        ))
+    poverty_flag = _flag(values.get("poverty_flag")) or bool(poverty_source)
+
+    if not problems:
+        result.row = {
+            "nik": nik.nik,
+            "name": " ".join(name.split()),
+            "birth_place": _text(values, "birth_place") or None,
+            "birth_date": birth_date.isoformat(),
+            "gender": gender,
+            "phone": phone,
+            "address": _text(values, "address") or None,
+            "village_code": village,
+            "district_code": village[:8],
+            "regency_code": village[:5],
+            "occupation": occupation,
+            "declared_income": income,
+            "poverty_flag": int(poverty_flag),
+            "poverty_source": poverty_source,
+            "wage_earner": int(_flag(values.get("wage_earner"))),
+        }
+    return result
+
+
+def village_index(db) -> dict[str, str]:
+    """Known desa/kelurahan codes -> names (the villages of the configured regencies)."""
+    return queries.region_names(db, 4)
+
+
+def _duplicate(db, nik: str, except_id: int | None = None) -> Problem | None:
+    existing = queries.worker_by_nik(db, nik)
+    if existing and existing["id"] != except_id:
+        return Problem(
+            "nik",
+            f"NIK ini sudah terdaftar atas nama {existing['name']} "
+            f"(lahir {fmt_date(dt.date.fromisoformat(existing['birth_date']))}). Satu NIK hanya untuk satu pekerja.",
+            "nik_duplicate",
+        )
+    return None
+
+
+def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
+    """Register a worker; raises ``ValidationError`` listing every problem, writing nothing."""
+    checked = check_worker(values, settings=settings, villages=village_index(db))
+    if not checked.ok:
+        raise ValidationError(checked.problems)
+    actor.require_write(checked.row["village_code"])
+    duplicate = _duplicate(db, checked.row["nik"])
+    if duplicate:
+        raise ValidationError(duplicate)
+    try:
+        return store.insert(db, "workers", checked.row, actor=actor.username)
+    except sqlite3.IntegrityError:
+        # Another session registered the same NIK between our check and our write.
+        raise ValidationError(_duplicate(db, checked.row["nik"]) or Problem("nik", "NIK sudah terdaftar.", "nik_duplicate")) from None
+
+
+def get_worker(db, worker_id: int, *, actor: Actor) -> dict:
+    row = queries.worker(db, worker_id)
+    if row is None or not actor.may_see_village(row["village_code"]):
+        raise NotFound("Pekerja tidak ditemukan.")
+    return row
+
+
+def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, actor: Actor) -> dict:
+    """Change a worker; values not given keep their current value."""
+    current = get_worker(db, worker_id, actor=actor)
+    actor.require_write(current["village_code"])
+    merged = {k: current.get(k) for k in WORKER_COLUMNS} | dict(values)
+    checked = check_worker(merged, settings=settings, villages=village_index(db))
+    if not checked.ok:
+        raise ValidationError(checked.problems)
+    actor.require_write(checked.row["village_code"])
+    duplicate = _duplicate(db, checked.row["nik"], except_id=worker_id)
+    if duplicate:
+        raise ValidationError(duplicate)
+    changes = {k: v for k, v in checked.row.items() if current.get(k) != v}
+    if not changes:
+        return current
+    return store.update(db, "workers", worker_id, changes, actor=actor.username)
+
+
+def set_worker_active(db, worker_id: int, active: bool, *, actor: Actor) -> dict:
+    """Deactivate (or reactivate) a worker: workers with history are never deleted."""
+    current = get_worker(db, worker_id, actor=actor)
+    actor.require_write(current["village_code"])
+    return store.update(db, "workers", worker_id, {"active": int(active)}, actor=actor.username)
