@@ -144,6 +144,9 @@ CREATE TABLE contribution_lines (
     sponsor_id INTEGER NOT NULL REFERENCES sponsors(id),
     scheme_code TEXT NOT NULL REFERENCES schemes(code),
     month TEXT NOT NULL,
+    village_code TEXT NOT NULL,
+    district_code TEXT NOT NULL,
+    occupation TEXT NOT NULL,
     jkk INTEGER NOT NULL CHECK (jkk >= 0),
     jkm INTEGER NOT NULL CHECK (jkm >= 0),
     jht INTEGER NOT NULL CHECK (jht >= 0),
@@ -151,7 +154,9 @@ CREATE TABLE contribution_lines (
     paid_amount INTEGER NOT NULL DEFAULT 0 CHECK (paid_amount BETWEEN 0 AND amount),
     UNIQUE (worker_id, month)
 );
-CREATE INDEX lines_month ON contribution_lines (month, scheme_code, paid_amount, amount, worker_id);
+CREATE INDEX lines_month_scheme ON contribution_lines (month, scheme_code, amount, paid_amount);
+CREATE INDEX lines_month_district ON contribution_lines (month, district_code, amount, paid_amount);
+CREATE INDEX lines_month_occupation ON contribution_lines (month, occupation, amount, paid_amount);
 CREATE INDEX lines_sponsor ON contribution_lines (sponsor_id, month);
 CREATE INDEX lines_sponsorship ON contribution_lines (sponsorship_id);
 CREATE TABLE payments (

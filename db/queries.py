@@ -175,36 +175,32 @@ def lines_of(db, sponsorship_id: int) -> list[dict]:
     ))
 
 
-# Dashboard aggregates: workers protected (paid line) in a month ----------------------------
-
-_COVERED = (
-    " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id"
-    " WHERE l.month = ? AND l.paid_amount = l.amount"
-)
-
+# Dashboard aggregates: workers protected (line paid in full) in a month --------------------
+# Lines carry the worker's village, district and occupation of that month, so these read
+# one covering index each instead of joining 200.000 workers.
 
 def covered_by_district(db, month: str) -> list[dict]:
     return list(db.query(
-        "SELECT w.district_code AS district_code, r.name AS district, COUNT(*) AS workers"
-        + _COVERED.replace(" WHERE", " JOIN regions r ON r.code = w.district_code WHERE")
-        + " GROUP BY w.district_code, r.name ORDER BY workers DESC",
+        "SELECT c.district_code, r.name AS district, c.workers FROM ("
+        " SELECT district_code, COUNT(*) AS workers FROM contribution_lines"
+        " WHERE month = ? AND paid_amount = amount GROUP BY district_code"
+        ") c LEFT JOIN regions r ON r.code = c.district_code ORDER BY c.workers DESC",
         [month],
     ))
 
 
 def covered_by_scheme(db, month: str) -> list[dict]:
     return list(db.query(
-        "SELECT l.scheme_code AS scheme_code, COUNT(*) AS workers, SUM(l.amount) AS amount"
-        " FROM contribution_lines l WHERE l.month = ? AND l.paid_amount = l.amount"
-        " GROUP BY l.scheme_code ORDER BY workers DESC",
+        "SELECT scheme_code, COUNT(*) AS workers, SUM(amount) AS amount FROM contribution_lines"
+        " WHERE month = ? AND paid_amount = amount GROUP BY scheme_code ORDER BY workers DESC",
         [month],
     ))
 
 
 def covered_by_occupation(db, month: str) -> list[dict]:
     return list(db.query(
-        "SELECT w.occupation AS occupation, COUNT(*) AS workers" + _COVERED
-        + " GROUP BY w.occupation ORDER BY workers DESC",
+        "SELECT occupation, COUNT(*) AS workers FROM contribution_lines"
+        " WHERE month = ? AND paid_amount = amount GROUP BY occupation ORDER BY workers DESC",
         [month],
     ))
 
@@ -235,3 +231,16 @@ def audit_entries(db, *, table: str | None = None, row_id=None, actor: str | Non
 
 def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
     return {t: _scalar(db, f"SELECT COUNT(*) FROM {t}") for t in tables if re.match(r"^[a-z_]+$", t)}
+
+
+# Money -----------------------------------------------------------------------------------
+
+def open_lines(db, sponsor_id: int, scheme_code: str, up_to_month: str | None = None) -> list[dict]:
+    """Unpaid or partly paid lines of a sponsor in a scheme, oldest month first."""
+    sql = ("SELECT * FROM contribution_lines WHERE sponsor_id = ? AND scheme_code = ?"
+           " AND paid_amount < amount")
+    params: list = [sponsor_id, scheme_code]
+    if up_to_month:
+        sql += " AND month <= ?"
+        params.append(up_to_month)
+    return list(db.query(sql + " ORDER BY month, worker_id", params))

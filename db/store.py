@@ -17,8 +17,9 @@ from typing import Any
 
 import sqlite_utils
 
-# Primary key of each table that does not use "id".
-_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "user_villages": "user_id"}
+# Primary key of each table that does not use "id"; link tables have composite keys.
+_PRIMARY_KEYS = {"regions": "code", "schemes": "code"}
+_COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
 _TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -104,9 +105,16 @@ def get(db, table: str, key: Any) -> dict | None:
 
 
 def insert(db, table: str, row: dict, *, actor: str) -> Any:
-    """Insert one row and audit it; returns its primary key."""
+    """Insert one row and audit it; returns its primary key (a tuple for link tables)."""
     row = _stamp(table, row, created=True)
     columns = [_name(c) for c in row]
+    if table in _COMPOSITE_KEYS:
+        key = tuple(row[c] for c in _COMPOSITE_KEYS[table])
+        with transaction(db):
+            db.execute(f"INSERT INTO {_name(table)} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                       [_encode(v) for v in row.values()])
+            audit(db, actor, "insert", table, "/".join(map(str, key)), None, row)
+        return key
     pk = primary_key(table)
     with transaction(db):
         cursor = db.execute(
@@ -171,7 +179,7 @@ def bulk_insert(
         f" VALUES ({', '.join('?' for _ in names + stamp_columns)})"
     )
     extra = (moment,) * len(stamp_columns)
-    pk = primary_key(table)
+    pk = None if table in _COMPOSITE_KEYS else primary_key(table)
     with transaction(db):
         first = db.execute(f"SELECT MAX({pk}) FROM {_name(table)}").fetchone()[0] if pk == "id" else None
         cursor = db.conn.executemany(sql, (tuple(_encode(v) for v in row) + extra for row in rows))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,15 @@ class Settings:
     extra_occupations: dict[str, str]
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def regency_codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.regencies)
+
+    @cached_property
+    def occupations(self) -> dict[str, str]:
+        """Occupation codes -> labels: the built-in list plus ``[occupations]``."""
+        from .occupations import occupations
+        return occupations(self.extra_occupations)
 
     def regency(self, code: str) -> Regency | None:
         return next((r for r in self.regencies if r.code == code), None)

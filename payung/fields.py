@@ -16,6 +16,9 @@ from typing import Any
 from .errors import Problem
 from .months import parse_month
 
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
+
 FIELD_TYPES = ("text", "integer", "rupiah", "choice", "multichoice", "date", "month", "year", "bool", "village")
 
 
@@ -77,13 +80,17 @@ def parse_date(value) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+    text = value.strip() if type(value) is str else str(value).strip()
+    if len(text) == 10 and text[4] == "-":
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return dt.date.fromisoformat(text)
         except ValueError:
-            continue
-    raise ValueError(text)
+            raise ValueError(text) from None
+    match = _ISO_DATE.match(text) or _DMY_DATE.match(text)
+    if not match:
+        raise ValueError(text)
+    parts = match.groupdict()
+    return dt.date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
 
 
 def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) -> tuple[Any, str | None]:

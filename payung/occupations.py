@@ -7,6 +7,8 @@ Codes are stored; labels are shown. A regency adds its own under ``[occupations]
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 OCCUPATIONS: dict[str, str] = {
     "petani": "Petani",
     "nelayan": "Nelayan",
@@ -33,7 +35,12 @@ OCCUPATIONS: dict[str, str] = {
 
 def occupations(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The built-in list plus the configured extras (code -> label)."""
-    return {**OCCUPATIONS, **(extra or {})}
+    return _merged(tuple(sorted((extra or {}).items())))
+
+
+@lru_cache(maxsize=8)
+def _merged(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {**OCCUPATIONS, **dict(extra)}
 
 
 def label(code: str, extra: dict[str, str] | None = None) -> str:

@@ -97,6 +97,8 @@ class Scheme:
     rules: tuple[Rule, ...] = ()
     adjust: Callable[["Enrolment", str, "Contribution"], "Contribution | None"] | None = None
     panels: Callable[["DataReader", str], list[Panel]] | None = None
+    #: ``demo(worker, sponsor, start_month, rng) -> field values`` for the demo data generator.
+    demo: Callable[[dict, dict, str, Any], dict] | None = None
     started: str = ""
 
     @property

@@ -156,8 +156,10 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
             sponsorship_id = store.insert(db, "sponsorships", row, actor=actor.username)
             store.bulk_insert(
                 db, "contribution_lines",
-                ("sponsorship_id", "worker_id", "sponsor_id", "scheme_code", "month", "jkk", "jkm", "jht", "amount"),
-                [(sponsorship_id, e.worker["id"], e.sponsor["id"], e.scheme.code, month, c.jkk, c.jkm, c.jht, c.total)
+                ("sponsorship_id", "worker_id", "sponsor_id", "scheme_code", "month", "village_code",
+                 "district_code", "occupation", "jkk", "jkm", "jht", "amount"),
+                [(sponsorship_id, e.worker["id"], e.sponsor["id"], e.scheme.code, month, e.worker["village_code"],
+                  e.worker["district_code"], e.worker["occupation"], c.jkk, c.jkm, c.jht, c.total)
                  for month, c in plan.lines],
                 actor=actor.username, note=f"iuran kepesertaan #{sponsorship_id}",
             )

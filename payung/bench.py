@@ -1,0 +1,152 @@
+"""Benchmark on a whole regency's worth of data; prints one ``name: value`` line per figure.
+
+Targets (2 cores): validate_rows_per_s >= 50000, insert_ratio <= 2, each agg_*_ms < 200 at
+200.000 workers, peak_rss_mb < 500. Timings are figures to read, never test assertions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import db as database
+from db import queries, store
+
+from .config import Settings
+from .demo import worker_rows
+from .months import add_months, current_month
+from .regions import load_regions
+from .workers import check_workers, village_index
+
+CHUNK = 20_000
+BENCH_SCHEME = "bench_scheme"
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _fresh(path: Path, settings: Settings):
+    db = database.open_database(path)
+    load_regions(db, settings, actor="bench")
+    return db
+
+
+def _median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def run(settings: Settings, *, workers: int = 200_000, keep: Path | None = None, seed: int = 7,
+        out: Callable[[str], None] = print) -> dict[str, float]:
+    """Run every measurement; returns the figures it printed."""
+    figures: dict[str, float] = {}
+
+    def emit(name: str, value: float) -> None:
+        figures[name] = value
+        out(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
+
+    today = dt.date.today()
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="payung-bench-") as tmp:
+        tmpdir = Path(tmp)
+        main_path = keep or tmpdir / "bench.db"
+        if keep and keep.exists():
+            keep.unlink()
+        db = _fresh(main_path, settings)
+        names = village_index(db)
+        villages = sorted(names)
+
+        # 1. Validation: raw rows generated in chunks (untimed), checked by the domain rules (timed).
+        rows: list[tuple] = []
+        columns: tuple[str, ...] = ()
+        validate_s = 0.0
+        taken: set[str] = set()
+        produced = 0
+        while produced < workers:
+            chunk = list(worker_rows(villages, min(CHUNK, workers - produced), rng, today=today, taken_niks=taken))
+            taken.update(r["nik"] for r in chunk)
+            produced += len(chunk)
+            start = time.perf_counter()
+            checked = check_workers(chunk, settings=settings, villages=names, today=today)
+            validate_s += time.perf_counter() - start
+            for c in checked:
+                if c.ok:
+                    columns = columns or tuple(c.row)
+                    rows.append(tuple(c.row.values()))
+            del chunk, checked
+        taken.clear()
+        emit("workers", len(rows))
+        emit("validate_rows_per_s", round(produced / validate_s, 0))
+
+        # 2. Bulk path of the data layer vs. a bare executemany, same rows, same schema.
+        start = time.perf_counter()
+        store.bulk_insert(db, "workers", columns, rows, actor="bench", note="bench")
+        bulk_s = time.perf_counter() - start
+        floor_db = _fresh(tmpdir / "floor.db", settings)
+        stamp = store.now()
+        sql = (f"INSERT INTO workers ({', '.join(columns)}, created_at, updated_at)"
+               f" VALUES ({', '.join('?' for _ in columns)}, ?, ?)")
+        start = time.perf_counter()
+        floor_db.execute("BEGIN")
+        floor_db.conn.executemany(sql, (r + (stamp, stamp) for r in rows))
+        floor_db.execute("COMMIT")
+        floor_s = time.perf_counter() - start
+        floor_db.close()
+        emit("bulk_insert_s", round(bulk_s, 3))
+        emit("floor_insert_s", round(floor_s, 3))
+        emit("insert_ratio", round(bulk_s / floor_s, 2))
+        del rows
+
+        # 3. Twelve months of contribution lines for every worker; 80% paid this month.
+        month = current_month(today)
+        months = [add_months(month, -i) for i in range(11, -1, -1)]
+        start = time.perf_counter()
+        _fill_lines(db, months, rng)
+        emit("lines", queries.table_counts(db, ["contribution_lines"])["contribution_lines"])
+        emit("fill_lines_s", round(time.perf_counter() - start, 2))
+        db.execute("ANALYZE")
+
+        emit("agg_district_ms", round(_median_ms(lambda: queries.covered_by_district(db, month)), 1))
+        emit("agg_scheme_ms", round(_median_ms(lambda: queries.covered_by_scheme(db, month)), 1))
+        emit("agg_occupation_ms", round(_median_ms(lambda: queries.covered_by_occupation(db, month)), 1))
+        db.close()
+        emit("peak_rss_mb", round(_peak_rss_mb(), 1))
+    return figures
+
+
+def _fill_lines(db, months: list[str], rng: random.Random) -> None:
+    """Sponsors, sponsorships and lines through the bulk path (the bench is not about rules)."""
+    store.insert(db, "schemes", {"code": BENCH_SCHEME, "name": "Skema uji kinerja", "regency_code": "33.24",
+                                 "plugin": "bench"}, actor="bench")
+    store.bulk_insert(db, "sponsors", ("type", "name"), [("perorangan", f"Donatur {i}") for i in range(1000)],
+                      actor="bench")
+    workers = db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
+    store.bulk_insert(
+        db, "sponsorships",
+        ("scheme_code", "sponsor_id", "worker_id", "programs", "start_month", "months", "end_month",
+         "declared_income", "monthly_amount", "status", "created_by"),
+        ((BENCH_SCHEME, 1 + w % 1000, w, "JKK,JKM", months[0], 12, months[-1], 1000000, 16800, "aktif", "bench")
+         for w, _, _ in workers),
+        actor="bench",
+    )
+    last = months[-1]
+    store.bulk_insert(
+        db, "contribution_lines",
+        ("sponsorship_id", "worker_id", "sponsor_id", "scheme_code", "month", "village_code", "district_code",
+         "occupation", "jkk", "jkm", "jht", "amount", "paid_amount"),
+        ((w, w, 1 + w % 1000, BENCH_SCHEME, m, village, village[:8], occupation, 10000, 6800, 0, 16800,
+          16800 if m != last or rng.random() < 0.8 else 0)
+         for w, village, occupation in workers for m in months),
+        actor="bench",
+    )

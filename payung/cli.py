@@ -1,0 +1,156 @@
+"""``python -m payung``: the command line. Every command takes ``--db PATH`` and ``--config PATH``.
+
+Errors meant for the user are printed in Indonesian with exit status 1; nothing half-done is
+left behind, since every write is a transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import db as database
+
+from .access import ROLES, Actor
+from .core import Payung
+from .errors import PayungError, ValidationError
+
+
+def _common() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
+    parent.add_argument("--config", help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="python -m payung", description="Payung: jaminan sosial pekerja rentan.",
+                                     parents=[common])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
+
+    schemes = commands.add_parser("schemes", parents=[common], help="daftar skema yang dimuat")
+    schemes.add_argument("--json", action="store_true", help="keluaran JSON")
+
+    commands.add_parser("init", parents=[common], help="buat atau perbarui basis data")
+
+    users = commands.add_parser("users", parents=[common], help="kelola pengguna")
+    user_commands = users.add_subparsers(dest="users_command", required=True, metavar="PERINTAH")
+    add = user_commands.add_parser("add", parents=[common], help="tambah pengguna")
+    add.add_argument("username")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=sorted(ROLES))
+    add.add_argument("--password", help="kata sandi (tanpa ini: ditanyakan, atau dibaca dari stdin)")
+    add.add_argument("--regency", help="kode kabupaten untuk operator/pemantau")
+    add.add_argument("--village", action="append", default=[], help="kode desa untuk operator desa (boleh berulang)")
+    add.add_argument("--email")
+
+    demo = commands.add_parser("demo", parents=[common], help="isi data contoh")
+    demo.add_argument("--workers", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=2022)
+
+    backup = commands.add_parser("backup", parents=[common], help="salinan cadangan basis data (online)")
+    backup.add_argument("file")
+
+    bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
+    bench.add_argument("--workers", type=int, default=200_000)
+    bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
+    return parser
+
+
+def _open(app: Payung):
+    db = app.open_db()
+    app.initialise(db)
+    return db
+
+
+def cmd_schemes(app: Payung, args) -> int:
+    schemes = [s.describe() | {"plugin": app.plugins.plugin_of(s.code)} for s in app.plugins.schemes.values()]
+    problems = [{"plugin": s.name, "state": s.state, "error": s.error} for s in app.plugins.statuses
+                if s.state != "aktif"]
+    if args.json:
+        print(json.dumps({"schemes": schemes, "plugins_not_loaded": problems}, ensure_ascii=False, indent=2))
+        return 0
+    if not schemes:
+        print("Belum ada skema yang dimuat.")
+    for s in schemes:
+        print(f"{s['code']:<22} {s['regency_code']:<6} {s['name']}")
+    for p in problems:
+        print(f"[{p['state']}] plugin {p['plugin']}: {p['error']}", file=sys.stderr)
+    return 0
+
+
+def cmd_init(app: Payung, args) -> int:
+    db = app.open_db()
+    try:
+        done = app.initialise(db)
+    finally:
+        db.close()
+    print(f"Basis data siap: {app.settings.database} "
+          f"({done['regions_added']} wilayah baru, {done['schemes_recorded']} skema dicatat).")
+    return 0
+
+
+def cmd_users(app: Payung, args) -> int:
+    from .users import add_user
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Kata sandi: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    db = _open(app)
+    try:
+        add_user(db, username=args.username, name=args.name, role=args.role, password=password,
+                 actor=Actor.system("cli"), regency_code=args.regency, email=args.email,
+                 villages=tuple(args.village))
+    finally:
+        db.close()
+    print(f"Pengguna {args.username} ({ROLES[args.role]}) dibuat.")
+    return 0
+
+
+def cmd_demo(app: Payung, args) -> int:
+    from .demo import generate
+    db = _open(app)
+    try:
+        counts = generate(app, db, workers=args.workers, seed=args.seed)
+    finally:
+        db.close()
+    print(f"Data contoh dibuat: {counts['workers']} pekerja, {counts['sponsors']} penyandang dana, "
+          f"{counts['sponsorships']} kepesertaan, {counts['payments']} pembayaran.")
+    return 0
+
+
+def cmd_backup(app: Payung, args) -> int:
+    db = app.open_db()
+    try:
+        target = database.backup(db, args.file)
+    finally:
+        db.close()
+    print(f"Cadangan tersimpan di {target}.")
+    return 0
+
+
+def cmd_bench(app: Payung, args) -> int:
+    from .bench import run
+    run(app.settings, workers=args.workers, keep=Path(args.keep) if args.keep else None)
+    return 0
+
+
+COMMANDS = {"schemes": cmd_schemes, "init": cmd_init, "users": cmd_users, "demo": cmd_demo,
+            "backup": cmd_backup, "bench": cmd_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        app = Payung.load(args.config, database_path=args.db)
+        return COMMANDS[args.command](app, args)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            print(f"Galat: {problem.message}", file=sys.stderr)
+        return 1
+    except PayungError as exc:
+        print(f"Galat: {exc}", file=sys.stderr)
+        return 1

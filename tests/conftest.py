@@ -1,0 +1,77 @@
+"""Shared fixtures: a Payung on a temporary database with the example plugin loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from payung.access import Actor  # noqa: E402
+from payung.core import Payung  # noqa: E402
+from payung.workers import create_worker  # noqa: E402
+
+import example_plugin  # noqa: E402
+
+TODAY = dt.date.today()
+# A Kendal village, and a NIK of a woman born 17/08/1975 registered in its district.
+VILLAGE = "33.24.01.2001"
+OTHER_VILLAGE = "33.24.01.2002"
+NIK = "3324015708750001"
+
+
+def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None) -> Path:
+    """A copy of the real config.toml pointing at a temporary database (and plugin folder)."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('database = "data/payung.db"', f'database = "{tmp_path / "payung.db"}"')
+    text = text.replace('plugins_dir = "plugins"', f'plugins_dir = "{plugins_dir or ROOT / "plugins"}"')
+    path = tmp_path / "config.toml"
+    path.write_text(text + "\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path):
+    return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"))
+
+
+@pytest.fixture
+def app(config_path) -> Payung:
+    return Payung.load(config_path, extra_plugins=(("contoh", example_plugin),), entry_points=False)
+
+
+@pytest.fixture
+def db(app):
+    connection = app.open_db()
+    app.initialise(connection)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def admin() -> Actor:
+    return Actor("admin", "admin")
+
+
+def worker_values(**overrides) -> dict:
+    values = {
+        "nik": NIK, "name": "Siti Aminah", "birth_date": "1975-08-17", "gender": "P",
+        "village_code": VILLAGE, "occupation": "petani", "declared_income": 1_000_000, "phone": "0812-3456-7890",
+    }
+    return values | overrides
+
+
+@pytest.fixture
+def worker_id(app, db, admin) -> int:
+    return create_worker(db, app.settings, worker_values(), actor=admin)
+
+
+def snapshot(db) -> dict:
+    """Every row of every user table, to prove a refused write changed nothing."""
+    tables = [r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    return {t: list(db.query(f"SELECT * FROM [{t}]")) for t in tables}

@@ -1,0 +1,99 @@
+"""The command line, run as a user would: ``python -m payung ...`` in a subprocess."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+from conftest import ROOT, write_config
+
+
+def payung(*args, stdin: str | None = None, env: dict | None = None):
+    return subprocess.run([sys.executable, "-m", "payung", *args], cwd=ROOT, capture_output=True, text=True,
+                          input=stdin, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_demo_then_schemes_json(tmp_path):
+    db = tmp_path / "x.db"
+    done = payung("demo", "--workers", "300", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert "300 pekerja" in done.stdout
+    listed = payung("schemes", "--json", "--db", str(db))
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert isinstance(data["schemes"], list) and data["plugins_not_loaded"] == []
+    with sqlite3.connect(db) as conn:
+        workers = conn.execute("SELECT COUNT(*), COUNT(DISTINCT nik) FROM workers").fetchone()
+        regions = conn.execute("SELECT COUNT(*) FROM regions WHERE level = 4").fetchone()[0]
+    assert workers == (300, 300) and regions > 800
+
+
+def test_demo_niks_agree_with_birth_date_gender_and_village(tmp_path):
+    from payung.identity import check_nik
+    db = tmp_path / "x.db"
+    assert payung("demo", "--workers", "200", "--db", str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT nik, birth_date, gender, village_code FROM workers").fetchall()
+    import datetime as dt
+    same_district = 0
+    for nik, birth, gender, village in rows:
+        result = check_nik(nik, birth_date=dt.date.fromisoformat(birth), gender=gender)
+        assert result.ok, (nik, result.problems)
+        same_district += result.district_code == village[:8]
+    assert same_district >= 0.9 * len(rows)  # a few moved in from elsewhere
+
+
+def test_database_path_from_environment(tmp_path):
+    db = tmp_path / "env.db"
+    assert payung("init", env={"PAYUNG_DB": str(db)}).returncode == 0
+    assert db.exists()
+
+
+def test_users_add_hashes_the_password(tmp_path):
+    db = tmp_path / "u.db"
+    done = payung("users", "add", "ani", "--name", "Ani Lestari", "--role", "operator", "--db", str(db),
+                  stdin="rahasia123\n")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        username, role, password_hash = conn.execute("SELECT username, role, password_hash FROM users").fetchone()
+    assert (username, role) == ("ani", "operator")
+    assert password_hash.startswith("$2") and "rahasia123" not in password_hash
+    weak = payung("users", "add", "budi", "--name", "Budi", "--role", "admin", "--password", "123", "--db", str(db))
+    assert weak.returncode == 1 and "minimal 8 karakter" in weak.stderr
+
+
+def test_backup_copies_the_database(tmp_path):
+    db, copy = tmp_path / "b.db", tmp_path / "copy.db"
+    assert payung("demo", "--workers", "50", "--db", str(db)).returncode == 0
+    done = payung("backup", str(copy), "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 50
+
+
+def test_newer_database_is_refused_with_a_clear_message(tmp_path):
+    db = tmp_path / "n.db"
+    assert payung("init", "--db", str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('payung', 'm999', 'x')")
+    refused = payung("init", "--db", str(db))
+    assert refused.returncode == 1 and "versi Payung yang lebih baru" in refused.stderr
+
+
+def test_broken_config_is_reported_in_indonesian(tmp_path):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text() + "\n[[[rusak\n")
+    refused = payung("schemes", "--config", str(config))
+    assert refused.returncode == 1 and "tidak dapat dibaca" in refused.stderr
+
+
+def test_bench_prints_every_figure(tmp_path):
+    done = payung("bench", "--workers", "2000", "--db", str(tmp_path / "b.db"))
+    assert done.returncode == 0, done.stderr
+    names = [line.split(":")[0] for line in done.stdout.splitlines()]
+    for name in ("validate_rows_per_s", "bulk_insert_s", "floor_insert_s", "insert_ratio", "agg_district_ms",
+                 "agg_scheme_ms", "agg_occupation_ms", "peak_rss_mb"):
+        assert name in names
+    figures = dict(line.split(": ") for line in done.stdout.splitlines())
+    assert float(figures["validate_rows_per_s"]) > 0 and int(figures["lines"]) == 2000 * 12

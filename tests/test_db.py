@@ -1,0 +1,133 @@
+import sqlite3
+import threading
+
+import pytest
+
+import db as database
+from db import migrations, queries, store
+from db.migrations import SchemaTooNew
+from payung.workers import create_worker
+
+from conftest import VILLAGE, snapshot, worker_values
+
+
+def test_connection_has_foreign_keys_wal_and_busy_timeout(tmp_path):
+    conn = database.open_database(tmp_path / "a.db", busy_timeout_ms=4321)
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 4321
+
+
+def test_indexes_exist_for_the_app_queries(db):
+    indexes = {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"workers_village", "workers_district", "lines_month_scheme", "lines_month_district",
+            "sponsorships_scheme", "audit_table_row"} <= indexes
+    plan = " ".join(str(r) for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM workers WHERE nik = '3324015708750001'").fetchall())
+    assert "USING INDEX" in plan
+
+
+def test_older_database_is_upgraded_in_place_without_losing_rows(tmp_path, app, admin):
+    path = tmp_path / "old.db"
+    old = database.connect(path)
+    migrations.migrate(old, stop_before="m002_village_operators_and_allocations")
+    assert "user_villages" not in old.table_names()
+    from payung.regions import load_regions
+    load_regions(old, app.settings)
+    worker_id = create_worker(old, app.settings, worker_values(), actor=admin)
+    before = snapshot(old)
+    old.close()
+
+    upgraded = database.open_database(path)
+    assert "user_villages" in upgraded.table_names()
+    assert "payment_allocations" in upgraded.table_names()
+    after = snapshot(upgraded)
+    assert after["workers"] == before["workers"] and after["regions"] == before["regions"]
+    assert queries.worker(upgraded, worker_id)["name"] == "Siti Aminah"
+
+
+def test_newer_database_is_refused_and_left_unchanged(tmp_path):
+    path = tmp_path / "new.db"
+    newer = database.open_database(path)
+    newer.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                  "VALUES ('payung', 'm999_from_the_future', '2030-01-01')")
+    before = snapshot(newer)
+    newer.close()
+    with pytest.raises(SchemaTooNew, match="versi Payung yang lebih baru"):
+        database.open_database(path)
+    again = database.connect(path)
+    assert snapshot(again) == before
+
+
+def test_every_write_is_audited_with_before_and_after(db, admin):
+    import json
+    key = store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="ani")
+    store.update(db, "sponsors", key, {"name": "Budi Santoso"}, actor="ani")
+    store.delete(db, "sponsors", key, actor="ani")
+    entries = queries.audit_entries(db, table="sponsors", row_id=key)
+    assert [e["action"] for e in entries] == ["delete", "update", "insert"]
+    assert all(e["actor"] == "ani" and e["at"] for e in entries)
+    update = entries[1]
+    assert json.loads(update["before"])["name"] == "Budi" and json.loads(update["after"])["name"] == "Budi Santoso"
+    assert json.loads(entries[0]["before"])["name"] == "Budi Santoso" and entries[0]["after"] is None
+
+
+def test_failed_write_leaves_database_and_audit_log_as_they_were(db):
+    before = snapshot(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction(db):
+            store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="ani")
+            store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="ani")  # NOT NULL
+    assert snapshot(db) == before
+
+
+def test_scheme_fields_json_is_queryable(db, worker_id):
+    store.insert(db, "schemes", {"code": "uji", "name": "Uji", "regency_code": "33.24", "plugin": "t"}, actor="t")
+    sponsor = store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="t")
+    for year, start in ((2024, "2024-01"), (2025, "2025-01"), (2025, "2026-01")):
+        store.insert(db, "sponsorships", {
+            "scheme_code": "uji", "sponsor_id": sponsor, "worker_id": worker_id, "programs": "JKK,JKM",
+            "start_month": start, "months": 12, "end_month": start, "declared_income": 1000000,
+            "monthly_amount": 16800, "fields": {"budget_year": year, "ref": "RKPDes"}, "created_by": "t",
+        }, actor="t")
+    assert [r["start_month"] for r in queries.sponsorships_with_field(db, "uji", "budget_year", 2025)] == [
+        "2025-01", "2026-01"]
+    assert queries.count_sponsorships(db, "uji", field_equals={"budget_year": 2024}) == 1
+    assert queries.count_sponsorships(db, "uji", field_equals={"budget_year": 2025, "ref": "RKPDes"}) == 2
+
+
+def test_eight_threads_writing_at_once_lose_nothing(tmp_path, app):
+    path = tmp_path / "threads.db"
+    setup = database.open_database(path)
+    setup.close()
+    errors: list[BaseException] = []
+    per_thread = 40
+
+    def writer(n: int) -> None:
+        conn = database.open_database(path)  # one connection per thread, as per Streamlit session
+        try:
+            for i in range(per_thread):
+                with store.transaction(conn):
+                    key = store.insert(conn, "sponsors", {"type": "perorangan", "name": f"T{n}-{i}"}, actor=f"t{n}")
+                    store.update(conn, "sponsors", key, {"phone": f"+62812{n:02d}{i:04d}"}, actor=f"t{n}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    check = database.open_database(path)
+    assert check.execute("SELECT COUNT(*) FROM sponsors").fetchone()[0] == 8 * per_thread
+    assert check.execute("SELECT COUNT(*) FROM sponsors WHERE phone IS NULL").fetchone()[0] == 0
+    assert check.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'sponsors'").fetchone()[0] == 16 * per_thread
+
+
+def test_backup_is_a_consistent_copy(tmp_path, db, worker_id):
+    target = database.backup(db, tmp_path / "backup" / "copy.db")
+    copy = database.connect(target)
+    assert copy.execute("SELECT nik FROM workers").fetchall() == [("3324015708750001",)]

@@ -1,0 +1,139 @@
+import re
+from pathlib import Path
+
+from payung import hookspecs
+from payung.core import Payung
+from payung.data import DataReader
+from payung.plugin import Panel
+
+import example_plugin
+from conftest import ROOT, write_config
+
+BROKEN_IMPORT = "import does_not_exist\n"
+BROKEN_SCHEMES = '''
+from payung.plugin import hookimpl
+
+@hookimpl
+def register_schemes(settings):
+    raise RuntimeError("tabel target hilang")
+'''
+WRONG_REGENCY = '''
+from payung.plugin import Scheme, hookimpl
+
+@hookimpl
+def register_schemes(settings):
+    return [Scheme(code="skema_luar", name="Luar", regency_code="99.99")]
+'''
+GOOD = '''
+from payung.plugin import Scheme, hookimpl, rules
+
+@hookimpl
+def register_schemes(settings):
+    return [Scheme(code="skema_baik", name="Baik", regency_code="33.27", rules=(rules.months_in(12),))]
+'''
+FAILING_RULE = '''
+from payung.plugin import Scheme, Rule, hookimpl
+
+def boom(enrolment):
+    raise ZeroDivisionError("pembagi nol")
+
+@hookimpl
+def register_schemes(settings):
+    return [Scheme(code="skema_rapuh", name="Rapuh", regency_code="33.24", rules=(Rule("boom", "Meledak", boom),))]
+'''
+
+
+def _folder(tmp_path, **modules) -> Path:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    for name, source in modules.items():
+        (folder / f"{name}.py").write_text(source)
+    return folder
+
+
+def test_example_plugin_provides_its_scheme_with_metadata(app):
+    scheme = app.plugins.scheme("contoh_desa")
+    described = scheme.describe()
+    assert described["regency_code"] == "33.24" and described["funding_code"] == "SD"
+    assert described["sponsor_types"] == ["perorangan", "pemerintah_desa"]
+    assert described["targets"][0]["value"] == 100
+
+
+def test_form_fields_hook_declares_fields_as_data(app):
+    fields = app.plugins.fields(app.plugins.scheme("contoh_desa"))
+    assert [(f.name, f.type, f.required) for f in fields] == [
+        ("budget_year", "year", True), ("pillar", "choice", False), ("discount", "bool", False)]
+
+
+def test_dashboard_panels_and_pages_hooks(app, db):
+    panels = app.plugins.panels(app.plugins.scheme("contoh_desa"), DataReader(db), "2025-01")
+    assert panels == [Panel("Kepesertaan skema contoh", "metric", rows=[{"label": "Kepesertaan", "value": 0}])]
+    pages = app.plugins.pages()
+    assert [p.url_path for p in pages] == ["contoh-desa-halaman"]
+    assert pages[0].panels(DataReader(db))[0].title == "Halo"
+
+
+def test_plugins_load_from_folder_and_broken_ones_are_reported(tmp_path):
+    folder = _folder(tmp_path, baik=GOOD, rusak_impor=BROKEN_IMPORT, rusak_skema=BROKEN_SCHEMES,
+                     salah_wilayah=WRONG_REGENCY, _pribadi=BROKEN_IMPORT)
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(folder)), entry_points=False)
+    assert list(app.plugins.schemes) == ["skema_baik"]
+    states = {s.name: (s.state, s.error) for s in app.plugins.statuses}
+    assert states["baik"] == ("aktif", "")
+    assert states["rusak_impor"][0] == "galat" and "does_not_exist" in states["rusak_impor"][1]
+    assert states["rusak_skema"][0] == "galat" and "tabel target hilang" in states["rusak_skema"][1]
+    assert states["salah_wilayah"][0] == "galat" and "99.99" in states["salah_wilayah"][1]
+    assert "_pribadi" not in states
+
+
+def test_disabled_plugin_is_not_loaded(tmp_path):
+    folder = _folder(tmp_path, baik=GOOD)
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    config.write_text(config.read_text().replace("disabled = []", 'disabled = ["baik", "contoh"]'))
+    app = Payung.load(config, extra_plugins=(("contoh", example_plugin),), entry_points=False)
+    assert app.plugins.schemes == {}
+    assert {s.name: s.state for s in app.plugins.statuses} == {"baik": "nonaktif", "contoh": "nonaktif"}
+    assert not app.plugins.pm.has_plugin("baik")
+
+
+def test_rule_that_crashes_refuses_the_enrolment(tmp_path, admin):
+    import pytest
+    from payung.errors import ValidationError
+    from payung.sponsors import create_sponsor
+    from payung.sponsorships import enrol
+    from payung.workers import create_worker
+    from conftest import worker_values
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(_folder(tmp_path, rapuh=FAILING_RULE))),
+                      entry_points=False)
+    db = app.open_db()
+    app.initialise(db)
+    worker = create_worker(db, app.settings, worker_values(), actor=admin)
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Budi"}, actor=admin)
+    with pytest.raises(ValidationError, match="gagal dijalankan.*ZeroDivisionError"):
+        enrol(db, app.plugins, actor=admin, scheme_code="skema_rapuh", sponsor_id=sponsor, worker_id=worker,
+              start_month="2025-01")
+    assert db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == 0
+
+
+def test_entry_point_plugins_are_loaded_and_can_be_disabled(tmp_path, monkeypatch):
+    import importlib.metadata as md
+    import sys
+    import types
+    module = types.ModuleType("payung_test_ep")
+    exec(GOOD, module.__dict__)
+    sys.modules["payung_test_ep"] = module
+    ep = md.EntryPoint(name="skema_paket", value="payung_test_ep", group="payung")
+    monkeypatch.setattr(md, "entry_points", lambda group=None: [ep] if group == "payung" else [])
+    config = write_config(tmp_path, plugins_dir=str(tmp_path / "none"))
+    assert list(Payung.load(config).plugins.schemes) == ["skema_baik"]
+    config.write_text(config.read_text().replace("disabled = []", 'disabled = ["skema_paket"]'))
+    assert Payung.load(config).plugins.schemes == {}
+
+
+def test_every_hook_is_documented_in_plugins_readme():
+    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    hooks = [name for name in dir(hookspecs) if callable(getattr(hookspecs, name))
+             and hasattr(getattr(hookspecs, name), "payung_spec")]
+    assert len(hooks) == 6
+    for hook in hooks:
+        assert re.search(rf"^### `{hook}\(", readme, re.M), f"{hook} is not documented"

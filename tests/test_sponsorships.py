@@ -1,0 +1,113 @@
+import pytest
+
+from db import queries
+from payung.errors import ValidationError
+from payung.sponsors import create_sponsor
+from payung.sponsorships import describe_cost, enrol, plan_enrolment
+from payung.workers import create_worker
+
+from conftest import snapshot, worker_values
+
+FIELDS = {"budget_year": 2025}
+
+
+@pytest.fixture
+def sponsor_id(app, db, admin):
+    return create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+
+
+def _enrol(app, db, admin, sponsor_id, worker_id, **overrides):
+    choices = dict(scheme_code="contoh_desa", sponsor_id=sponsor_id, worker_id=worker_id, start_month="2025-01",
+                   fields=FIELDS) | overrides
+    return enrol(db, app.plugins, actor=admin, **choices)
+
+
+def test_enrolment_fixes_monthly_amount_and_creates_a_line_per_month(app, db, admin, sponsor_id, worker_id):
+    sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
+    row = queries.sponsorship(db, sponsorship_id)
+    assert (row["months"], row["end_month"], row["monthly_amount"], row["status"]) == (12, "2025-12", 16_800, "diajukan")
+    lines = queries.lines_of(db, sponsorship_id)
+    assert [l["month"] for l in lines][:2] == ["2025-01", "2025-02"] and len(lines) == 12
+    assert sum(l["amount"] for l in lines) == 201_600
+    assert {(l["village_code"], l["occupation"]) for l in lines} == {("33.24.01.2001", "petani")}
+
+
+def test_cost_is_shown_before_confirming(app, db, admin, sponsor_id, worker_id):
+    plan = plan_enrolment(db, app.plugins, actor=admin, scheme_code="contoh_desa", sponsor_id=sponsor_id,
+                          worker_id=worker_id, start_month="2025-01", months=6, fields=FIELDS)
+    assert plan.ok and describe_cost(plan) == "Rp16.800 per bulan x 6 bulan = Rp100.800"
+
+
+def test_worker_cannot_be_covered_twice_for_the_same_month(app, db, admin, sponsor_id, worker_id):
+    _enrol(app, db, admin, sponsor_id, worker_id)
+    other = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Bu Ani"}, actor=admin)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        _enrol(app, db, admin, other, worker_id, start_month="2025-12")
+    assert [p.rule for p in refused.value.problems] == ["double_coverage"]
+    assert "Desember 2025" in refused.value.problems[0].message
+    assert snapshot(db) == before
+    # The month after the first sponsorship ends is free.
+    assert _enrol(app, db, admin, other, worker_id, start_month="2026-01")
+
+
+def test_unique_index_backs_the_double_coverage_rule(app, db, admin, sponsor_id, worker_id):
+    import sqlite3
+    from db import store
+    sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
+    line = queries.lines_of(db, sponsorship_id)[0]
+    duplicate = {k: v for k, v in line.items() if k not in ("id",)}
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert(db, "contribution_lines", duplicate, actor="t")
+
+
+def test_missing_required_scheme_field_is_refused(app, db, admin, sponsor_id, worker_id):
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        _enrol(app, db, admin, sponsor_id, worker_id, fields={})
+    assert refused.value.for_field("budget_year") == ["«Tahun anggaran» wajib diisi."]
+    assert snapshot(db) == before
+
+
+def test_scheme_rules_and_plugin_validation_run(app, db, admin, worker_id):
+    village_gov = create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes",
+                                                    "village_code": "33.24.01.2001"}, actor=admin)
+    with pytest.raises(ValidationError) as refused:
+        _enrol(app, db, admin, village_gov, worker_id, fields=FIELDS | {"pillar": "donatur"})
+    assert refused.value.for_field("pillar") == ["Pilar donatur hanya untuk penyandang dana perorangan."]
+
+
+def test_worker_outside_the_scheme_regency_is_refused(app, db, admin, sponsor_id):
+    pemalang = create_worker(db, app.settings, worker_values(nik="3327015708750001", village_code="33.27.01.2001"),
+                             actor=admin)
+    with pytest.raises(ValidationError) as refused:
+        _enrol(app, db, admin, sponsor_id, pemalang)
+    assert refused.value.problems[0].rule == "worker_lives_in_regency"
+    assert "Kabupaten Kendal" in refused.value.problems[0].message
+
+
+def test_plugin_can_adjust_the_contribution(app, db, admin, sponsor_id, worker_id):
+    sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id, fields=FIELDS | {"discount": True})
+    assert queries.sponsorship(db, sponsorship_id)["monthly_amount"] == 15_800
+
+
+def test_bad_choices_are_all_reported(app, db, admin, sponsor_id, worker_id):
+    with pytest.raises(ValidationError) as refused:
+        _enrol(app, db, admin, sponsor_id, worker_id, start_month="2025-13", months=0, programs=["JKK"],
+               fields={"budget_year": "dua ribu"})
+    assert {p.field for p in refused.value.problems} == {"start_month", "months", "programs", "budget_year"}
+
+
+def test_payment_marks_lines_paid_oldest_first_and_refuses_overpayment(app, db, admin, sponsor_id, worker_id):
+    import datetime as dt
+    from payung.payments import record_payment
+    sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
+    record_payment(db, sponsor_id=sponsor_id, scheme_code="contoh_desa", amount=16_800 * 2 + 5_000,
+                   paid_on=dt.date(2025, 2, 10), actor=admin, reference="TRF-1")
+    paid = [l["paid_amount"] for l in queries.lines_of(db, sponsorship_id)]
+    assert paid[:4] == [16_800, 16_800, 5_000, 0]
+    before = snapshot(db)
+    with pytest.raises(ValidationError, match="melebihi tagihan"):
+        record_payment(db, sponsor_id=sponsor_id, scheme_code="contoh_desa", amount=201_600,
+                       paid_on=dt.date(2025, 2, 11), actor=admin)
+    assert snapshot(db) == before
