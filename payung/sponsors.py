@@ -123,3 +123,26 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
         raise ValidationError(problems or [taken])
     changes = {k: v for k, v in row.items() if current.get(k) != v}
     return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username) if changes else current
+
+
+def search_sponsors(db, *, actor: Actor, text: str = "", types=None, page: int = 1, page_size: int = 50):
+    """A page of active sponsors the actor may see, with their live sponsorship counts."""
+    from .workers import Paged, scope_of
+    scope = scope_of(actor)
+    rows, total = queries.search_sponsors(
+        db, text=text, types=types, region_prefix=scope.get("region_prefix"), villages=scope.get("villages"),
+        limit=page_size, offset=(max(page, 1) - 1) * page_size,
+    )
+    return Paged(rows, total, max(page, 1), page_size)
+
+
+def sponsor_detail(db, sponsor_id: int, *, actor: Actor, month: str) -> dict:
+    """The sponsor, whom they sponsor, and what they owe for ``month``."""
+    from .identity import mask_nik
+    sponsor = get_sponsor(db, sponsor_id)
+    if sponsor.get("village_code") and not actor.may_see_village(sponsor["village_code"]):
+        raise NotFound("Penyandang dana tidak ditemukan.")
+    sponsorships = queries.sponsor_sponsorships(db, sponsor_id)
+    if not actor.sees_full_nik:
+        sponsorships = [s | {"nik": mask_nik(s["nik"])} for s in sponsorships]
+    return {"sponsor": sponsor, "sponsorships": sponsorships, "due": queries.sponsor_month_due(db, sponsor_id, month)}

@@ -176,3 +176,16 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
 def describe_cost(plan: EnrolmentPlan) -> str:
     """``Rp16.800 per bulan x 12 bulan = Rp201.600``."""
     return f"{format_rupiah(plan.monthly_amount)} per bulan x {len(plan.lines)} bulan = {format_rupiah(plan.total)}"
+
+
+def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor: dict | None, start_month: str,
+                     months: int, actor: Actor, text: str = "", limit: int = 200) -> list[dict]:
+    """Workers a sponsor could take on: in the scheme's regency (the sponsor's own village for
+    a village government), within the actor's villages, and not covered in any of the months."""
+    from .months import month_range
+    scheme = registry.scheme(scheme_code)
+    village = sponsor.get("village_code") if sponsor and sponsor["type"] == "pemerintah_desa" else None
+    rows = queries.eligible_workers(db, region_prefix=scheme.regency_code, months=month_range(start_month, months),
+                                    village=village, text=text, limit=limit)
+    return [r for r in rows if actor.may_see_village(r["village_code"])]
+

@@ -69,3 +69,60 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
         for code in villages:
             store.insert(db, "user_villages", {"user_id": user_id, "village_code": code}, actor=actor.username)
     return user_id
+
+
+def has_users(db) -> bool:
+    return queries.user_count(db) > 0
+
+
+def actor_for(db, username: str) -> Actor | None:
+    """The acting user, read fresh on every run: a role change or deactivation applies at once."""
+    row = queries.user_by_username(db, username)
+    if row is None or not row["active"]:
+        return None
+    return Actor(username=row["username"], role=row["role"], regency_code=row["regency_code"],
+                 villages=tuple(queries.user_villages(db, row["id"])))
+
+
+def credentials(db) -> dict:
+    """The users in the shape streamlit-authenticator expects (active users only)."""
+    return {"usernames": {
+        row["username"]: {"name": row["name"], "email": row["email"] or "", "password": row["password_hash"],
+                          "roles": [row["role"]]}
+        for row in queries.users_with_hashes(db) if row["active"]
+    }}
+
+
+def list_users(db, *, actor: Actor) -> list[dict]:
+    actor.require_admin()
+    return queries.users(db)
+
+
+def change_password(db, *, actor: Actor, current: str, new: str, repeat: str) -> None:
+    """A user changes their own password (the current one is asked again)."""
+    row = queries.user_by_username(db, actor.username)
+    problems = []
+    if row is None or not verify_password(current or "", row["password_hash"]):
+        problems.append(Problem("current", "Kata sandi lama salah.", "password_wrong"))
+    problems.extend(check_password(new))
+    if new != repeat:
+        problems.append(Problem("repeat", "Ulangan kata sandi baru tidak sama.", "password_repeat"))
+    if problems:
+        raise ValidationError(problems)
+    store.update(db, "users", row["id"], {"password_hash": hash_password(new)}, actor=actor.username)
+
+
+def reset_password(db, user_id: int, new: str, *, actor: Actor) -> None:
+    actor.require_admin()
+    problems = check_password(new)
+    if problems:
+        raise ValidationError(problems)
+    store.update(db, "users", user_id, {"password_hash": hash_password(new)}, actor=actor.username)
+
+
+def set_user_active(db, user_id: int, active: bool, *, actor: Actor) -> None:
+    actor.require_admin()
+    target = queries.user(db, user_id)
+    if target and target["username"] == actor.username and not active:
+        raise ValidationError(Problem(None, "Anda tidak dapat menonaktifkan akun Anda sendiri.", "self_deactivate"))
+    store.update(db, "users", user_id, {"active": int(active)}, actor=actor.username)

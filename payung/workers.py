@@ -18,7 +18,8 @@ from .access import Actor
 from .config import Settings
 from .errors import NotFound, Problem, ValidationError
 from .fields import parse_integer, parse_date
-from .identity import check_nik, fmt_date, normalize_phone
+from . import coverage
+from .identity import check_nik, fmt_date, mask_nik, normalize_phone
 from .months import current_month
 
 POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
@@ -224,6 +225,81 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
         if changes.keys() & {"village_code", "occupation"}:
             ledger.restamp_lines(db, after, current_month(), actor=actor.username)
     return after
+
+
+@dataclass
+class Paged:
+    rows: list[dict]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def scope_of(actor: Actor) -> dict:
+    """The part of the registry an actor sees, as query filters."""
+    if actor.role == "desa":
+        return {"villages": list(actor.villages)}
+    if actor.role in ("operator", "viewer") and actor.regency_code:
+        return {"region_prefix": actor.regency_code}
+    return {}
+
+
+def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", region: str | None = None,
+                   occupation: str | None = None, include_inactive: bool = False, page: int = 1,
+                   page_size: int = 50, today: dt.date | None = None) -> Paged:
+    """One page of the registry as the actor may see it, with this month's coverage status."""
+    today = today or dt.date.today()
+    month = current_month(today)
+    scope = scope_of(actor)
+    if region:
+        if scope.get("region_prefix") and not region.startswith(scope["region_prefix"]):
+            region = scope["region_prefix"]
+        scope["region_prefix"] = region
+    page = max(1, page)
+    rows, total = queries.search_workers(
+        db, month=month, text=text, occupation=occupation, include_inactive=include_inactive,
+        limit=page_size, offset=(page - 1) * page_size, **scope,
+    )
+    for row in rows:
+        row["status"] = coverage.line_status(row if row["scheme_code"] else None, today=today,
+                                             due_day=settings.due_day)
+        if not actor.sees_full_nik:
+            row["nik"] = mask_nik(row["nik"])
+    return Paged(rows, total, page, page_size)
+
+
+def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
+    """The worker, their sponsorships (with months paid) and claims."""
+    worker = get_worker(db, worker_id, actor=actor)
+    if not actor.sees_full_nik:
+        worker = worker | {"nik": mask_nik(worker["nik"])}
+    return {
+        "worker": worker,
+        "sponsorships": queries.worker_sponsorships(db, worker_id),
+        "claims": queries.worker_claims(db, worker_id),
+        "village": queries.region(db, worker["village_code"]),
+        "district": queries.region(db, worker["district_code"]),
+    }
+
+
+def has_history(db, worker_id: int) -> bool:
+    return queries.worker_history_count(db, worker_id) > 0
+
+
+def delete_worker(db, worker_id: int, *, actor: Actor) -> None:
+    """Delete a worker typed by mistake; one with sponsorships or claims can only be deactivated."""
+    current = get_worker(db, worker_id, actor=actor)
+    actor.require_write(current["village_code"])
+    if has_history(db, worker_id):
+        raise ValidationError(Problem(
+            None, f"{current['name']} sudah punya riwayat kepesertaan atau klaim: nonaktifkan, jangan dihapus.",
+            "worker_has_history",
+        ))
+    store.delete(db, "workers", worker_id, actor=actor.username)
 
 
 def set_worker_active(db, worker_id: int, active: bool, *, actor: Actor) -> dict:

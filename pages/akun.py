@@ -1,0 +1,30 @@
+"""Ganti kata sandi: every user changes their own."""
+
+import streamlit as st
+
+from payung.errors import ValidationError
+from payung.users import change_password
+from ui.session import connection, require
+from ui.widgets import field_errors, problem_summary, remember_problems, saved, show_saved_message
+
+FORM = "akun"
+actor = require()
+show_saved_message()
+st.title("Ganti kata sandi")
+problem_summary(FORM, ("current", "password", "repeat"))
+with st.form("ganti_sandi", clear_on_submit=True):
+    current = st.text_input("Kata sandi lama", type="password")
+    field_errors(FORM, "current")
+    new = st.text_input("Kata sandi baru", type="password", help="Minimal 8 karakter, huruf dan angka.")
+    field_errors(FORM, "password")
+    repeat = st.text_input("Ulangi kata sandi baru", type="password")
+    field_errors(FORM, "repeat")
+    submitted = st.form_submit_button("Simpan kata sandi", type="primary")
+if submitted:
+    with connection() as db:
+        try:
+            change_password(db, actor=actor, current=current, new=new, repeat=repeat)
+        except ValidationError as exc:
+            remember_problems(FORM, exc.problems)
+            st.rerun()
+    saved("Kata sandi diganti.")

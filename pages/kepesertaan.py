@@ -1,0 +1,137 @@
+"""Daftarkan kepesertaan: a scheme, a sponsor and one or many workers, on one screen.
+
+"Periksa" runs every check (the scheme plugin's too) and shows each problem beside its field
+and the cost; "Simpan" then writes exactly what was checked.
+"""
+
+import streamlit as st
+
+from payung.errors import ValidationError
+from payung.identity import mask_nik
+from payung.months import add_months, current_month, format_month
+from payung.sponsor_types import SPONSOR_TYPES
+from payung.sponsors import search_sponsors
+from payung.sponsorships import describe_cost, eligible_workers, enrol, plan_enrolment
+from ui.session import connection, payung, require
+from ui.widgets import declared_field, field_errors, remember_problems, rupiah, show_saved_message
+
+FORM = "kepesertaan"
+actor = require("admin", "operator", "desa")
+app = payung()
+state = st.session_state
+show_saved_message()
+st.title("Daftarkan kepesertaan")
+
+schemes = {code: s for code, s in app.plugins.schemes.items()
+           if not actor.regency_code or s.regency_code == actor.regency_code}
+if not schemes:
+    st.warning("Belum ada skema yang dimuat untuk wilayah Anda. Lihat halaman Skema.")
+    st.stop()
+code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name)
+scheme = schemes[code]
+st.caption(scheme.description)
+
+with connection() as db:
+    sponsors = search_sponsors(db, actor=actor, types=scheme.sponsor_types or None, page_size=1000).rows
+sponsors = [s for s in sponsors if not s["regency_code"] or s["regency_code"] == scheme.regency_code]
+by_id = {s["id"]: s for s in sponsors}
+if state.get("enrol_sponsor_id") in by_id:
+    state["k_sponsor"] = state.pop("enrol_sponsor_id")
+if not sponsors:
+    st.warning("Belum ada penyandang dana yang boleh membiayai skema ini "
+               f"({', '.join(SPONSOR_TYPES[t].label for t in scheme.sponsor_types) or 'semua jenis'}). "
+               "Tambahkan dahulu di halaman Penyandang Dana.")
+    st.stop()
+sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key="k_sponsor", index=None,
+                          placeholder="Pilih penyandang dana",
+                          format_func=lambda i: f"{by_id[i]['name']} ({SPONSOR_TYPES[by_id[i]['type']].label})")
+field_errors(FORM, "sponsor_id")
+
+left, middle, right = st.columns(3)
+this_month = current_month()
+month_options = [add_months(this_month, i) for i in range(-6, 13)]
+start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month)
+months = middle.selectbox("Lama (bulan) *", list(scheme.months), key="k_months")
+jht = right.checkbox("Ikut JHT (tabungan hari tua)", key="k_jht", value="JHT" in scheme.programs)
+field_errors(FORM, "start_month")
+field_errors(FORM, "months")
+field_errors(FORM, "programs")
+
+fields = app.plugins.fields(scheme)
+values = {}
+if fields:
+    st.subheader(f"Isian khusus {scheme.name}")
+    for f in fields:
+        values[f.name] = declared_field(f, form=FORM, key=f"k_field_{code}_{f.name}")
+
+st.subheader("Pekerja")
+sponsor = by_id.get(sponsor_id)
+text = st.text_input("Cari pekerja yang belum ditanggung", key="k_search", placeholder="nama atau NIK")
+with connection() as db:
+    candidates = eligible_workers(db, app.plugins, scheme_code=code, sponsor=sponsor, start_month=start,
+                                  months=months, actor=actor, text=text)
+known = {w["id"]: w for w in candidates} | state.get("_k_known", {})
+state["_k_known"] = known
+label = (lambda w: f"{w['name']} · {w['nik'] if actor.sees_full_nik else mask_nik(w['nik'])} · {w['village']}")
+st.caption(f"{len(candidates)} pekerja memenuhi syarat wilayah dan belum ditanggung pada bulan-bulan ini"
+           + (" di desa penyandang dana." if sponsor and sponsor["type"] == "pemerintah_desa" else "."))
+chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers",
+                        format_func=lambda i: label(known[i]), placeholder="Pilih satu atau beberapa pekerja")
+field_errors(FORM, "worker_id")
+
+choices = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months,
+               programs=list(scheme.programs) + (["JHT"] if jht and "JHT" not in scheme.programs else []),
+               fields=values)
+fingerprint = repr((choices, sorted(chosen)))
+
+if st.button("Periksa", icon=":material/fact_check:"):
+    if sponsor_id is None or not chosen:
+        from payung.errors import Problem
+        remember_problems(FORM, [p for p in (
+            Problem("sponsor_id", "Pilih penyandang dana.") if sponsor_id is None else None,
+            Problem("worker_id", "Pilih paling sedikit satu pekerja.") if not chosen else None) if p])
+        st.rerun()
+    plans = {}
+    with connection() as db:
+        for worker_id in chosen:
+            plans[worker_id] = plan_enrolment(db, app.plugins, worker_id=worker_id, actor=actor, **choices)
+    problems, seen = [], set()
+    for plan in plans.values():
+        for p in plan.problems:
+            if (p.field, p.message) not in seen:
+                seen.add((p.field, p.message))
+                problems.append(p)
+    remember_problems(FORM, problems)
+    state["_k_checked"] = {"fingerprint": fingerprint, "ok": not problems,
+                           "cost": {w: (p.monthly_amount, p.total, describe_cost(p)) for w, p in plans.items()}}
+    st.rerun()
+
+checked = state.get("_k_checked")
+if checked and checked["fingerprint"] == fingerprint:
+    if checked["ok"]:
+        total = sum(c[1] for c in checked["cost"].values())
+        monthly = sum(c[0] for c in checked["cost"].values())
+        st.success(f"Semua syarat terpenuhi. Biaya: {rupiah(monthly)} per bulan untuk {len(chosen)} pekerja; "
+                   f"{rupiah(total)} selama {months} bulan.", icon=":material/payments:")
+        st.dataframe([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
+                     hide_index=True, width="stretch")
+        if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
+            saved_count, failures = 0, []
+            bar = st.progress(0.0, text="Menyimpan...")
+            with connection() as db:
+                for n, worker_id in enumerate(chosen, 1):
+                    try:
+                        enrol(db, app.plugins, worker_id=worker_id, actor=actor, **choices)
+                        saved_count += 1
+                    except ValidationError as exc:
+                        failures.append(f"{known[worker_id]['name']}: {exc}")
+                    bar.progress(n / len(chosen), text=f"Menyimpan {n} dari {len(chosen)}")
+            for key in ("k_workers", "_k_checked", "_k_known"):
+                state.pop(key, None)
+            state["_payung_saved"] = f"{saved_count} kepesertaan tersimpan di {scheme.name}." + (
+                " Tidak tersimpan: " + "; ".join(failures) if failures else "")
+            st.rerun()
+    else:
+        st.error("Perbaiki hal yang ditandai merah di atas, lalu periksa lagi.")
+elif checked:
+    st.info("Isian berubah sejak diperiksa. Tekan Periksa lagi untuk melihat biaya.")

@@ -1,0 +1,116 @@
+"""Daftar pekerja: search and page the registry in SQL; ?id=N shows one worker."""
+
+import streamlit as st
+
+from payung.coverage import LABELS
+from payung.errors import NotFound, ValidationError
+from payung.money import PROGRAMS
+from payung.months import format_month
+from payung.workers import GENDERS, has_history, search_workers, set_worker_active, worker_detail
+from ui.session import connection, payung, require
+from ui.widgets import current_page, date_text, pager, rupiah, saved, show_saved_message
+
+PAGE_SIZE = 50
+actor = require()
+app = payung()
+occupations = app.settings.occupations
+show_saved_message()
+
+
+def detail(worker_id: int) -> None:
+    with connection() as db:
+        try:
+            info = worker_detail(db, worker_id, actor=actor)
+        except NotFound as exc:
+            st.error(str(exc))
+            return
+        history = has_history(db, worker_id)
+    w = info["worker"]
+    if st.button("← Kembali ke daftar", key="kembali"):
+        st.query_params.clear()
+        st.rerun()
+    st.title(w["name"] + ("" if w["active"] else " (nonaktif)"))
+    a, b, c = st.columns(3)
+    a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {w['birth_place'] or ''} {date_text(w['birth_date'])}  \n"
+               f"**Jenis kelamin** {GENDERS[w['gender']]}")
+    b.markdown(f"**Desa/kelurahan** {info['village']['name'] if info['village'] else w['village_code']}  \n"
+               f"**Kecamatan** {info['district']['name'] if info['district'] else w['district_code']}  \n"
+               f"**Alamat** {w['address'] or '-'}")
+    c.markdown(f"**Pekerjaan** {occupations.get(w['occupation'], w['occupation'])}  \n"
+               f"**Penghasilan** {rupiah(w['declared_income'])} per bulan  \n"
+               f"**Miskin (DTKS/P3KE)** {'Ya, ' + (w['poverty_source'] or '') if w['poverty_flag'] else 'Tidak'}  \n"
+               f"**HP** {w['phone'] or '-'}")
+    st.subheader("Kepesertaan")
+    if info["sponsorships"]:
+        names = {code: s.name for code, s in app.plugins.schemes.items()}
+        st.dataframe([{
+            "Skema": names.get(s["scheme_code"], s["scheme_code"]), "Penyandang dana": s["sponsor_name"],
+            "Program": s["programs"].replace(",", "+"), "Mulai": format_month(s["start_month"]),
+            "Sampai": format_month(s["end_month"]), "Iuran/bulan": rupiah(s["monthly_amount"]),
+            "Bulan lunas": f"{s['months_paid']} dari {s['months']}", "Dibayar": rupiah(s["paid"]),
+            "Status": s["status"], "KPJ": s["kpj"] or "-",
+        } for s in info["sponsorships"]], hide_index=True, width="stretch")
+    else:
+        st.caption("Belum pernah ditanggung.")
+    st.subheader("Klaim")
+    if info["claims"]:
+        st.dataframe([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
+                       "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": c["status"]}
+                      for c in info["claims"]], hide_index=True, width="stretch")
+    else:
+        st.caption("Tidak ada klaim.")
+    if actor.can_write:
+        left, right = st.columns(2)
+        if left.button("Ubah data", icon=":material/edit:"):
+            st.session_state["edit_worker_id"] = worker_id
+            st.switch_page("pages/pekerja_form.py")
+        label = "Nonaktifkan" if w["active"] else "Aktifkan kembali"
+        if right.button(label, icon=":material/person_off:" if w["active"] else ":material/person:"):
+            with connection() as db:
+                try:
+                    set_worker_active(db, worker_id, not w["active"], actor=actor)
+                except ValidationError as exc:
+                    st.error(str(exc))
+                    st.stop()
+            saved(f"{w['name']} {'dinonaktifkan' if w['active'] else 'diaktifkan kembali'}.")
+        if history and w["active"]:
+            st.caption("Pekerja yang sudah punya riwayat tidak dihapus, hanya dinonaktifkan.")
+
+
+if "id" in st.query_params:
+    try:
+        detail(int(st.query_params["id"]))
+    except ValueError:
+        st.error("Nomor pekerja tidak valid.")
+    st.stop()
+
+st.title("Daftar pekerja")
+search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
+text = search_col.text_input("Cari nama atau NIK", key="cari_pekerja", placeholder="contoh: Siti, atau 3324")
+occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
+                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c])
+include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
+with connection() as db:
+    result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
+                            include_inactive=include_inactive, page=current_page("halaman_pekerja"),
+                            page_size=PAGE_SIZE)
+schemes = {code: s.name for code, s in app.plugins.schemes.items()}
+rows = [{
+    "NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village"], "Kecamatan": r["district"],
+    "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
+    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"), "Status bulan ini": LABELS[r["status"]],
+} for r in result.rows]
+if not rows:
+    st.info("Tidak ada pekerja yang cocok dengan pencarian ini.")
+else:
+    picked = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key="tabel_pekerja")
+    st.caption("Pilih satu baris untuk melihat rinciannya.")
+    chosen = picked.selection.rows if picked and picked.selection else []
+    if chosen:
+        st.query_params["id"] = str(result.rows[chosen[0]]["id"])
+        st.rerun()
+pager(result.total, PAGE_SIZE, key="halaman_pekerja")
+if actor.can_write and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
+    st.session_state.pop("edit_worker_id", None)
+    st.switch_page("pages/pekerja_form.py")

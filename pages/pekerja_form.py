@@ -1,0 +1,137 @@
+"""Tambah/ubah pekerja: typing the NIK fills birth date, gender and district from it."""
+
+import datetime as dt
+
+import streamlit as st
+
+from payung.errors import NotFound, ValidationError
+from payung.identity import check_nik, fmt_date
+from payung.regions import district_choices, village_choices
+from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
+from ui.session import connection, payung, require
+from ui.widgets import field_errors, problem_summary, remember_problems, saved, show_saved_message
+
+FORM = "pekerja"
+FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
+          "occupation", "declared_income", "poverty_source", None)
+actor = require("admin", "operator", "desa")
+app = payung()
+state = st.session_state
+show_saved_message()
+
+editing = state.get("edit_worker_id")
+if editing and state.get("_loaded_worker") != editing:
+    with connection() as db:
+        try:
+            w = get_worker(db, editing, actor=actor)
+        except NotFound:
+            state.pop("edit_worker_id", None)
+            st.error("Pekerja tidak ditemukan.")
+            st.stop()
+    state.update({
+        "f_nik": w["nik"], "f_name": w["name"], "f_birth_place": w["birth_place"] or "",
+        "f_birth_date": dt.date.fromisoformat(w["birth_date"]), "f_gender": w["gender"],
+        "f_phone": w["phone"] or "", "f_address": w["address"] or "", "f_district": w["district_code"],
+        "f_village": w["village_code"], "f_occupation": w["occupation"], "f_income": w["declared_income"],
+        "f_poor": bool(w["poverty_flag"]), "f_poverty_source": w["poverty_source"],
+        "f_wage": bool(w["wage_earner"]), "_loaded_worker": editing,
+    })
+elif not editing and state.get("_loaded_worker"):
+    for key in [k for k in state if str(k).startswith("f_")]:
+        del state[key]
+    state.pop("_loaded_worker", None)
+
+with connection() as db:
+    districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
+
+
+def fill_from_nik() -> None:
+    """On NIK change: fill birth date, gender and district where they are still empty."""
+    result = check_nik(state.get("f_nik"), regency_codes=app.settings.regency_codes)
+    if result.birth_date and not state.get("f_birth_date"):
+        state["f_birth_date"] = result.birth_date
+    if result.gender and not state.get("f_gender"):
+        state["f_gender"] = result.gender
+    if result.district_code in districts and not state.get("f_district"):
+        state["f_district"] = result.district_code
+
+
+st.title("Ubah data pekerja" if editing else "Tambah pekerja")
+problem_summary(FORM, FIELDS)
+st.text_input("NIK *", key="f_nik", on_change=fill_from_nik, max_chars=24,
+              help="16 digit sesuai KTP. Tanggal lahir, jenis kelamin dan kecamatan diisi otomatis dari NIK.")
+typed_birth, typed_gender = state.get("f_birth_date"), state.get("f_gender")
+if state.get("f_nik"):
+    live = check_nik(state["f_nik"], birth_date=typed_birth, gender=typed_gender,
+                     regency_codes=app.settings.regency_codes)
+    for problem in live.problems:
+        st.warning(problem.message, icon=":material/warning:")
+    for warning in live.warnings:
+        st.info(warning, icon=":material/info:")
+    if live.ok and live.birth_date:
+        st.caption(f"Dari NIK: lahir {fmt_date(live.birth_date)}, {GENDERS[live.gender].lower()}, "
+                   f"kecamatan {districts.get(live.district_code, live.district_code)}.")
+field_errors(FORM, "nik")
+
+left, right = st.columns(2)
+with left:
+    st.text_input("Nama lengkap (sesuai KTP) *", key="f_name")
+    field_errors(FORM, "name")
+    st.text_input("Tempat lahir", key="f_birth_place")
+    st.date_input("Tanggal lahir *", key="f_birth_date", value=None, format="DD/MM/YYYY",
+                  min_value=dt.date(1920, 1, 1), max_value=dt.date.today())
+    field_errors(FORM, "birth_date")
+    st.radio("Jenis kelamin *", list(GENDERS), key="f_gender", format_func=GENDERS.get, horizontal=True, index=None)
+    field_errors(FORM, "gender")
+    st.text_input("No. HP/WA", key="f_phone", placeholder="0812...")
+    field_errors(FORM, "phone")
+    st.text_area("Alamat", key="f_address", height=80)
+with right:
+    st.selectbox("Kecamatan *", list(districts), key="f_district", format_func=districts.get, index=None,
+                 placeholder="Pilih kecamatan")
+    with connection() as db:
+        villages = village_choices(db, state.get("f_district"), actor=actor)
+    if state.get("f_village") not in villages:
+        state["f_village"] = None
+    st.selectbox("Desa/kelurahan domisili *", list(villages), key="f_village", format_func=villages.get,
+                 index=None, placeholder="Pilih kecamatan dahulu" if not villages else "Pilih desa/kelurahan")
+    field_errors(FORM, "village_code")
+    occupations = app.settings.occupations
+    st.selectbox("Pekerjaan *", list(occupations), key="f_occupation", format_func=occupations.get, index=None,
+                 placeholder="Pilih pekerjaan")
+    field_errors(FORM, "occupation")
+    st.number_input("Penghasilan yang dilaporkan (Rp per bulan) *", key="f_income", min_value=0, step=100_000,
+                    value=app.settings.min_income if "f_income" not in state else None,
+                    help="Iuran dihitung dari penghasilan ini; paling rendah Rp1.000.000.")
+    field_errors(FORM, "declared_income")
+    st.checkbox("Terdaftar miskin (DTKS/P3KE)", key="f_poor")
+    if state.get("f_poor"):
+        st.selectbox("Sumber data kemiskinan", POVERTY_SOURCES, key="f_poverty_source")
+        field_errors(FORM, "poverty_source")
+    st.checkbox("Penerima upah (bukan pekerja informal)", key="f_wage")
+
+if st.button("Simpan", type="primary", icon=":material/save:"):
+    values = {
+        "nik": state.get("f_nik"), "name": state.get("f_name"), "birth_place": state.get("f_birth_place"),
+        "birth_date": state.get("f_birth_date"), "gender": state.get("f_gender"), "phone": state.get("f_phone"),
+        "address": state.get("f_address"), "village_code": state.get("f_village"),
+        "occupation": state.get("f_occupation"), "declared_income": state.get("f_income"),
+        "poverty_flag": state.get("f_poor", False),
+        "poverty_source": state.get("f_poverty_source") if state.get("f_poor") else None,
+        "wage_earner": state.get("f_wage", False),
+    }
+    with connection() as db:
+        try:
+            if editing:
+                update_worker(db, app.settings, editing, values, actor=actor)
+            else:
+                create_worker(db, app.settings, values, actor=actor)
+        except ValidationError as exc:
+            remember_problems(FORM, exc.problems)
+            st.rerun()
+    name = values["name"]
+    for key in [k for k in state if str(k).startswith("f_")]:
+        del state[key]
+    state.pop("edit_worker_id", None)
+    state.pop("_loaded_worker", None)
+    saved(f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja.")

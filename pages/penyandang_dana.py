@@ -1,0 +1,91 @@
+"""Daftar penyandang dana: list, and ?id=N for whom a sponsor pays and what they owe now."""
+
+import streamlit as st
+
+from payung.errors import NotFound
+from payung.months import current_month, format_month
+from payung.sponsor_types import SPONSOR_TYPES
+from payung.sponsors import search_sponsors, sponsor_detail
+from ui.session import connection, payung, require
+from ui.widgets import current_page, pager, rupiah, show_saved_message
+
+PAGE_SIZE = 50
+actor = require()
+app = payung()
+show_saved_message()
+month = current_month()
+
+
+def detail(sponsor_id: int) -> None:
+    with connection() as db:
+        try:
+            info = sponsor_detail(db, sponsor_id, actor=actor, month=month)
+        except NotFound as exc:
+            st.error(str(exc))
+            return
+    s = info["sponsor"]
+    if st.button("← Kembali ke daftar", key="kembali"):
+        st.query_params.clear()
+        st.rerun()
+    st.title(s["name"])
+    st.caption(SPONSOR_TYPES[s["type"]].label)
+    facts = [("NIP", s["nip"]), ("Nomor pegawai", s["employee_number"]), ("OPD", s["opd"]),
+             ("Desa", s["village_code"]), ("HP", s["phone"]), ("Email", s["email"])]
+    st.markdown("  \n".join(f"**{label}** {value}" for label, value in facts if value) or "")
+    due = info["due"]
+    a, b, c = st.columns(3)
+    a.metric("Pekerja ditanggung", len([x for x in info["sponsorships"] if x["status"] in ("diajukan", "aktif")]))
+    b.metric(f"Iuran {format_month(month)}", rupiah(due["amount"]))
+    c.metric("Belum dibayar bulan ini", rupiah(due["unpaid"]))
+    st.subheader("Pekerja yang ditanggung")
+    if info["sponsorships"]:
+        names = {code: sc.name for code, sc in app.plugins.schemes.items()}
+        st.dataframe([{
+            "NIK": x["nik"], "Nama": x["worker_name"], "Desa/Kel.": x["village"],
+            "Skema": names.get(x["scheme_code"], x["scheme_code"]), "Mulai": format_month(x["start_month"]),
+            "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": x["status"],
+        } for x in info["sponsorships"]], hide_index=True, width="stretch")
+    else:
+        st.caption("Belum menanggung pekerja.")
+    if actor.role in ("admin", "operator"):
+        left, right = st.columns(2)
+        if left.button("Ubah data", icon=":material/edit:"):
+            st.session_state["edit_sponsor_id"] = sponsor_id
+            st.switch_page("pages/penyandang_dana_form.py")
+        if right.button("Tanggung pekerja", icon=":material/how_to_reg:"):
+            st.session_state["enrol_sponsor_id"] = sponsor_id
+            st.switch_page("pages/kepesertaan.py")
+
+
+if "id" in st.query_params:
+    try:
+        detail(int(st.query_params["id"]))
+    except ValueError:
+        st.error("Nomor penyandang dana tidak valid.")
+    st.stop()
+
+st.title("Daftar penyandang dana")
+left, right = st.columns([3, 2])
+text = left.text_input("Cari nama, NIP atau OPD", key="cari_sponsor")
+kind = right.selectbox("Jenis", [None, *SPONSOR_TYPES], key="filter_jenis",
+                       format_func=lambda k: "Semua jenis" if k is None else SPONSOR_TYPES[k].label)
+with connection() as db:
+    result = search_sponsors(db, actor=actor, text=text, types=[kind] if kind else None,
+                             page=current_page("halaman_sponsor"), page_size=PAGE_SIZE)
+if not result.rows:
+    st.info("Belum ada penyandang dana yang cocok.")
+else:
+    picked = st.dataframe([{
+        "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
+        "Pekerja ditanggung": r["sponsorships"],
+    } for r in result.rows], hide_index=True, width="stretch", on_select="rerun",
+        selection_mode="single-row", key="tabel_sponsor")
+    chosen = picked.selection.rows if picked and picked.selection else []
+    if chosen:
+        st.query_params["id"] = str(result.rows[chosen[0]]["id"])
+        st.rerun()
+pager(result.total, PAGE_SIZE, key="halaman_sponsor")
+if actor.role in ("admin", "operator") and st.button("Tambah penyandang dana", type="primary",
+                                                    icon=":material/add_business:"):
+    st.session_state.pop("edit_sponsor_id", None)
+    st.switch_page("pages/penyandang_dana_form.py")

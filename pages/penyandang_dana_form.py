@@ -1,0 +1,93 @@
+"""Tambah/ubah penyandang dana: the fields follow the sponsor's type."""
+
+import streamlit as st
+
+from payung.errors import NotFound, ValidationError
+from payung.regions import district_choices, village_choices
+from payung.sponsor_types import SPONSOR_TYPES
+from payung.sponsors import create_sponsor, get_sponsor, update_sponsor
+from ui.session import connection, payung, require
+from ui.widgets import field_errors, problem_summary, remember_problems, saved
+
+FORM = "sponsor"
+actor = require("admin", "operator")
+app = payung()
+state = st.session_state
+editing = state.get("edit_sponsor_id")
+if editing and state.get("_loaded_sponsor") != editing:
+    with connection() as db:
+        try:
+            s = get_sponsor(db, editing)
+        except NotFound:
+            st.error("Penyandang dana tidak ditemukan.")
+            st.stop()
+    state.update({f"s_{k}": s[k] or "" for k in ("name", "nip", "employee_number", "opd", "phone", "email",
+                                                  "address")})
+    state.update({"s_type": s["type"], "s_village": s["village_code"], "s_district": s["district_code"],
+                  "s_regency": s["regency_code"], "_loaded_sponsor": editing})
+elif not editing and state.get("_loaded_sponsor"):
+    for key in [k for k in state if str(k).startswith("s_")]:
+        del state[key]
+    state.pop("_loaded_sponsor", None)
+
+st.title("Ubah penyandang dana" if editing else "Tambah penyandang dana")
+problem_summary(FORM, ("type", "name", "nip", "opd", "village_code", "district_code", "regency_code", "phone",
+                       "email"))
+kind = st.selectbox("Jenis penyandang dana *", list(SPONSOR_TYPES), key="s_type", index=None,
+                    format_func=lambda k: SPONSOR_TYPES[k].label, placeholder="Pilih jenis")
+field_errors(FORM, "type")
+st.text_input("Nama *", key="s_name", help="Nama orang, perusahaan, organisasi, atau pemerintah desa.")
+field_errors(FORM, "name")
+with connection() as db:
+    districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
+    regencies = {r.code: r.name for r in app.settings.regencies}
+    if kind == "asn":
+        st.text_input("NIP (PNS)", key="s_nip", help="18 digit. ASN non-PNS mengisi nomor pegawai.")
+        field_errors(FORM, "nip")
+        st.text_input("Nomor pegawai (non-PNS)", key="s_employee_number")
+        st.text_input("OPD (unit kerja) *", key="s_opd")
+        field_errors(FORM, "opd")
+    if kind in ("pemerintah_desa", "pemerintah_kecamatan"):
+        st.selectbox("Kecamatan *", list(districts), key="s_district", format_func=districts.get, index=None)
+        field_errors(FORM, "district_code")
+    if kind == "pemerintah_desa":
+        villages = village_choices(db, state.get("s_district"), actor=actor)
+        st.selectbox("Desa *", list(villages), key="s_village", format_func=villages.get, index=None,
+                     placeholder="Pilih kecamatan dahulu" if not villages else "Pilih desa")
+        field_errors(FORM, "village_code")
+    if kind and kind not in ("pemerintah_desa", "pemerintah_kecamatan"):
+        st.selectbox("Kabupaten" + (" *" if kind == "apbd_kabupaten" else ""), list(regencies), key="s_regency",
+                     format_func=regencies.get, index=None)
+        field_errors(FORM, "regency_code")
+st.text_input("No. HP/WA", key="s_phone")
+field_errors(FORM, "phone")
+st.text_input("Email", key="s_email")
+field_errors(FORM, "email")
+st.text_area("Alamat", key="s_address", height=80)
+
+if st.button("Simpan", type="primary", icon=":material/save:"):
+    values = {"type": kind, "name": state.get("s_name"), "phone": state.get("s_phone"),
+              "email": state.get("s_email"), "address": state.get("s_address")}
+    if kind == "asn":
+        values |= {"nip": state.get("s_nip"), "employee_number": state.get("s_employee_number"),
+                   "opd": state.get("s_opd")}
+    if kind == "pemerintah_desa":
+        values |= {"village_code": state.get("s_village")}
+    elif kind == "pemerintah_kecamatan":
+        values |= {"district_code": state.get("s_district")}
+    else:
+        values |= {"regency_code": state.get("s_regency")}
+    with connection() as db:
+        try:
+            if editing:
+                update_sponsor(db, app.settings, editing, values, actor=actor)
+            else:
+                create_sponsor(db, app.settings, values, actor=actor)
+        except ValidationError as exc:
+            remember_problems(FORM, exc.problems)
+            st.rerun()
+    for key in [k for k in state if str(k).startswith("s_")]:
+        del state[key]
+    state.pop("edit_sponsor_id", None)
+    state.pop("_loaded_sponsor", None)
+    saved(f"Penyandang dana {values['name']} tersimpan.", rerun=lambda: st.switch_page("pages/penyandang_dana.py"))

@@ -1,0 +1,51 @@
+"""Reading the audit log (admins only): who changed what, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from db import queries
+
+from .access import Actor
+
+TABLE_LABELS = {
+    "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",
+    "contribution_lines": "Iuran bulanan", "payments": "Pembayaran", "payment_allocations": "Alokasi pembayaran",
+    "claims": "Klaim", "users": "Pengguna", "user_villages": "Desa operator", "schemes": "Skema",
+    "regions": "Wilayah",
+}
+ACTION_LABELS = {"insert": "tambah", "update": "ubah", "delete": "hapus", "bulk_insert": "tambah massal",
+                 "bulk_update": "ubah massal"}
+_SECRET = {"password_hash"}
+
+
+def changes(entry: dict) -> str:
+    """Short text of what changed: ``name: Budi → Budi Santoso``; secrets never shown."""
+    before = json.loads(entry["before"]) if entry["before"] else {}
+    after = json.loads(entry["after"]) if entry["after"] else {}
+    if entry["action"] == "update":
+        parts = [f"{k}: {before.get(k)} → {after.get(k)}" for k in after
+                 if before.get(k) != after.get(k) and k not in ("updated_at",)]
+        return "; ".join("password_hash: (diubah)" if p.startswith("password_hash") else p for p in parts)
+    shown = after or before
+    return ", ".join(f"{k}={v}" for k, v in shown.items() if k not in _SECRET and v not in (None, "", "{}"))[:300]
+
+
+def search(db, *, actor: Actor, table: str | None = None, who: str | None = None, since: dt.date | None = None,
+           until: dt.date | None = None, page: int = 1, page_size: int = 100):
+    actor.require_admin()
+    from .workers import Paged
+    rows, total = queries.search_audit(
+        db, table=table, actor=who, since=since.isoformat() if since else None,
+        until=(until + dt.timedelta(days=1)).isoformat() if until else None,
+        limit=page_size, offset=(max(page, 1) - 1) * page_size,
+    )
+    for row in rows:
+        row["changes"] = changes(row)
+    return Paged(rows, total, max(page, 1), page_size)
+
+
+def actors(db, *, actor: Actor) -> list[str]:
+    actor.require_admin()
+    return queries.audit_actors(db)

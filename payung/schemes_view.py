@@ -1,0 +1,15 @@
+"""What the Skema page shows of each scheme: regency name, plugin, live sponsorships."""
+
+from __future__ import annotations
+
+from db import queries
+
+from .plugins import PluginRegistry
+
+
+def scheme_overview(db, registry: PluginRegistry) -> list[dict]:
+    live = queries.live_sponsorships_by_scheme(db)
+    regencies = queries.region_names(db, 2)
+    return [{"scheme": scheme, "plugin": registry.plugin_of(code), "live": live.get(code, 0),
+             "regency": regencies.get(scheme.regency_code, scheme.regency_code)}
+            for code, scheme in registry.schemes.items()]

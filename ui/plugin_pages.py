@@ -1,0 +1,25 @@
+"""Extra pages contributed by plugins (``register_pages``), drawn from their panels."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .session import connection, require
+from .widgets import panel
+
+
+def _render(page):
+    def render() -> None:
+        require()
+        st.title(page.title)
+        from payung.data import DataReader
+        with connection() as db:
+            for p in page.panels(DataReader(db)):
+                panel(p)
+    render.__name__ = f"plugin_{page.url_path.replace('-', '_')}"
+    return render
+
+
+def plugin_pages(app) -> list[tuple[str, st.Page]]:
+    return [(page.section, st.Page(_render(page), title=page.title, icon=page.icon, url_path=page.url_path))
+            for page in app.plugins.pages()]

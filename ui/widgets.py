@@ -1,0 +1,168 @@
+"""Small widgets shared by pages: formats, error lists, declared fields, panels, paging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from payung.errors import Problem
+from payung.fields import Field
+from payung.identity import fmt_date
+from payung.money import format_rupiah
+from payung.schemes import Panel
+
+PROBLEMS_KEY = "_payung_problems"
+
+
+def rupiah(amount: int | None) -> str:
+    return format_rupiah(int(amount or 0))
+
+
+def date_text(value: str | dt.date | None) -> str:
+    """``17/08/2025`` from a date or ISO text (timestamps keep their time, in UTC)."""
+    if not value:
+        return ""
+    if isinstance(value, dt.date):
+        return fmt_date(value)
+    if "T" in value:
+        moment = dt.datetime.fromisoformat(value)
+        return f"{fmt_date(moment.date())} {moment:%H:%M}"
+    return fmt_date(dt.date.fromisoformat(value[:10]))
+
+
+# Problems shown next to the field they concern -----------------------------------------------
+
+def remember_problems(form: str, problems: Iterable[Problem]) -> None:
+    st.session_state[PROBLEMS_KEY] = {"form": form, "problems": list(problems)}
+
+
+def clear_problems() -> None:
+    st.session_state.pop(PROBLEMS_KEY, None)
+
+
+def problems_for(form: str, field: str | None) -> list[str]:
+    saved = st.session_state.get(PROBLEMS_KEY)
+    if not saved or saved["form"] != form:
+        return []
+    return [p.message for p in saved["problems"] if p.field == field]
+
+
+def field_errors(form: str, field: str | None) -> None:
+    """Under a widget: the problems of its field from the last save attempt."""
+    for message in problems_for(form, field):
+        st.error(message, icon=":material/error:")
+
+
+def problem_summary(form: str, known_fields: Iterable[str | None] = ()) -> None:
+    """Above a form: how many problems, and those not tied to a widget shown on the page."""
+    saved = st.session_state.get(PROBLEMS_KEY)
+    if not saved or saved["form"] != form or not saved["problems"]:
+        return
+    st.error(f"Data belum disimpan: ada {len(saved['problems'])} hal yang perlu diperbaiki.")
+    shown = set(known_fields)
+    for problem in saved["problems"]:
+        if problem.field not in shown:
+            st.error(problem.message, icon=":material/error:")
+
+
+# Declared fields (the low-code part) --------------------------------------------------------
+
+def declared_field(f: Field, *, form: str, key: str, default=None):
+    """Render one plugin-declared field and return its raw value (validated by the core)."""
+    label = f.label + (" *" if f.required else "")
+    value = default if default is not None else f.default
+    if f.type == "choice":
+        options = [v for v, _ in f.options]
+        index = options.index(value) if value in options else (None if f.required else 0)
+        result = st.selectbox(label, options, index=index, format_func=f.choice_label, help=f.help or None,
+                              key=key, placeholder="Pilih...")
+    elif f.type == "multichoice":
+        result = st.multiselect(label, [v for v, _ in f.options], default=value or [],
+                                format_func=f.choice_label, help=f.help or None, key=key)
+    elif f.type in ("integer", "rupiah", "year"):
+        result = st.number_input(label, value=value, min_value=f.minimum, max_value=f.maximum, step=1,
+                                 help=f.help or None, key=key, placeholder="Isi angka")
+    elif f.type == "date":
+        result = st.date_input(label, value=dt.date.fromisoformat(value) if isinstance(value, str) else value,
+                               format="DD/MM/YYYY", help=f.help or None, key=key)
+    elif f.type == "bool":
+        result = st.checkbox(label, value=bool(value), help=f.help or None, key=key)
+    else:
+        result = st.text_input(label, value=value or "", help=f.help or None, key=key,
+                               placeholder="contoh 2025-08" if f.type == "month" else "")
+    field_errors(form, f.name)
+    return result
+
+
+# Panels from plugins ------------------------------------------------------------------------
+
+def panel(p: Panel) -> None:
+    """Draw a plugin's Panel (data) in the app's style."""
+    with st.container(border=True):
+        st.markdown(f"**{p.title}**")
+        if p.kind == "error":
+            st.error(p.caption)
+            return
+        if p.kind == "metric":
+            columns = st.columns(max(1, len(p.rows)))
+            for column, row in zip(columns, p.rows):
+                value = row["value"]
+                column.metric(row["label"], f"{value:,}".replace(",", ".") if isinstance(value, int) else value)
+        elif p.kind == "progress":
+            for row in p.rows:
+                target = row.get("target") or 0
+                share = min(1.0, row["value"] / target) if target else 0.0
+                st.progress(share, text=f"{row['label']}: {row['value']:,} dari {target:,}".replace(",", "."))
+        elif p.kind == "bar" and p.rows:
+            frame = pd.DataFrame(p.rows)
+            chart = alt.Chart(frame).mark_bar().encode(
+                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y)),
+                y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x)),
+                tooltip=[p.x, p.y],
+            )
+            st.altair_chart(chart, width="stretch")
+        elif p.rows:
+            frame = pd.DataFrame(p.rows)
+            if p.columns:
+                frame = frame[[c for c in p.columns if c in frame.columns]].rename(columns=p.columns)
+            st.dataframe(frame, hide_index=True, width="stretch")
+        else:
+            st.caption("Belum ada data.")
+        if p.caption:
+            st.caption(p.caption)
+
+
+# Paging -------------------------------------------------------------------------------------
+
+def current_page(key: str) -> int:
+    """The page a list should query: what the pager below it was last set to."""
+    return int(st.session_state.get(key, 1))
+
+
+def pager(total: int, page_size: int, *, key: str) -> None:
+    """Page picker under a list paged in SQL (the query reads ``current_page(key)``)."""
+    pages = max(1, -(-total // page_size))
+    if current_page(key) > pages:
+        st.session_state[key] = pages
+    page = current_page(key)
+    left, right = st.columns([1, 3])
+    left.number_input("Halaman", min_value=1, max_value=pages, step=1, key=key)
+    first = (page - 1) * page_size + 1 if total else 0
+    right.caption(f"Menampilkan {first:,}–{min(page * page_size, total):,} dari {total:,} data".replace(",", "."))
+
+
+def show_saved_message() -> None:
+    """A success message carried across the rerun that follows a save."""
+    message = st.session_state.pop("_payung_saved", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
+    st.session_state["_payung_saved"] = message
+    clear_problems()
+    (rerun or st.rerun)()
