@@ -142,10 +142,11 @@ def months_taken(db, worker_id: int, months: Sequence[str]) -> list[dict]:
 
 def count_sponsorships(
     db, scheme_code: str, *, field_equals: dict | None = None, statuses: Sequence[str] | None = None,
-    worker_village: str | None = None, sponsor_id: int | None = None,
+    worker_village: str | None = None, sponsor_id: int | None = None, sponsor_village: str | None = None,
 ) -> int:
     """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields``."""
-    sql = "SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id WHERE s.scheme_code = ?"
+    sql = ("SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
+           " JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.scheme_code = ?")
     params: list = [scheme_code]
     for key, value in (field_equals or {}).items():
         sql += f" AND {json_field('s.fields', key)} = ?"
@@ -159,6 +160,58 @@ def count_sponsorships(
     if sponsor_id is not None:
         sql += " AND s.sponsor_id = ?"
         params.append(sponsor_id)
+    if sponsor_village:
+        sql += " AND sp.village_code = ?"
+        params.append(sponsor_village)
+    return _scalar(db, sql, params)
+
+
+def _in(values: Sequence) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def sponsorships_by_sponsor(db, scheme_code: str, statuses: Sequence[str]) -> list[dict]:
+    return list(db.query(
+        "SELECT sp.id AS sponsor_id, sp.name, sp.type, sp.opd, sp.village_code, COUNT(*) AS workers"
+        " FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id"
+        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})"
+        " GROUP BY sp.id, sp.name, sp.type, sp.opd, sp.village_code ORDER BY workers DESC, sp.name",
+        [scheme_code, *statuses],
+    ))
+
+
+def sponsorships_by_worker_region(db, scheme_code: str, level: int, statuses: Sequence[str],
+                                  field_equals: dict | None = None) -> list[dict]:
+    column = {3: "w.district_code", 4: "w.village_code"}[level]
+    sql = (f"SELECT {column} AS code, r.name, COUNT(*) AS workers"
+           " FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
+           f" LEFT JOIN regions r ON r.code = {column}"
+           f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})")
+    params: list = [scheme_code, *statuses]
+    for key, value in (field_equals or {}).items():
+        sql += f" AND {json_field('s.fields', key)} = ?"
+        params.append(value)
+    return list(db.query(sql + f" GROUP BY {column}, r.name ORDER BY workers DESC", params))
+
+
+def sponsorships_by_field(db, scheme_code: str, key: str, statuses: Sequence[str]) -> list[dict]:
+    value = json_field("s.fields", key)
+    return list(db.query(
+        f"SELECT {value} AS value, COUNT(*) AS workers,"
+        " COALESCE(SUM((SELECT SUM(l.amount) FROM contribution_lines l WHERE l.sponsorship_id = s.id)), 0)"
+        " AS committed FROM sponsorships s"
+        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)}) GROUP BY {value}",
+        [scheme_code, *statuses],
+    ))
+
+
+def count_eligible_workers(db, *, region_prefix: str, month: str, occupations: Sequence[str] | None = None) -> int:
+    sql = ("SELECT COUNT(*) FROM workers w WHERE w.active = 1 AND w.wage_earner = 0 AND w.village_code LIKE ?"
+           " AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id AND l.month = ?)")
+    params: list = [region_prefix + ".%", month]
+    if occupations:
+        sql += f" AND w.occupation IN ({_in(occupations)})"
+        params += list(occupations)
     return _scalar(db, sql, params)
 
 

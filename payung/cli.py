@@ -118,7 +118,8 @@ def cmd_demo(app: Payung, args) -> int:
     finally:
         db.close()
     print(f"Data contoh dibuat: {counts['workers']} pekerja, {counts['sponsors']} penyandang dana, "
-          f"{counts['sponsorships']} kepesertaan, {counts['payments']} pembayaran.")
+          f"{counts['sponsorships']} kepesertaan ({counts['refused']} ditolak aturan skema), "
+          f"{counts['payments']} pembayaran.")
     return 0
 
 

@@ -34,13 +34,33 @@ class DataReader:
 
     def count_sponsorships(
         self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
-        sponsor_id: int | None = None, statuses: Sequence[str] = LIVE_STATUSES,
+        sponsor_id: int | None = None, sponsor_village: str | None = None, statuses: Sequence[str] = LIVE_STATUSES,
     ) -> int:
         """Live sponsorships of a scheme, filtered on its field values, village or sponsor."""
         return queries.count_sponsorships(
             self._db, scheme_code, field_equals=field_equals, statuses=statuses,
-            worker_village=worker_village, sponsor_id=sponsor_id,
+            worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village,
         )
+
+    def by_sponsor(self, scheme_code: str) -> list[dict]:
+        """Live sponsorships per sponsor (name, type, OPD, village), most workers first."""
+        return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES)
+
+    def by_worker_region(self, scheme_code: str, level: int, field_equals: dict | None = None) -> list[dict]:
+        """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers."""
+        return queries.sponsorships_by_worker_region(self._db, scheme_code, level, LIVE_STATUSES, field_equals)
+
+    def by_field(self, scheme_code: str, key: str) -> list[dict]:
+        """Live sponsorships and their committed Rupiah per value of a scheme field."""
+        return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES)
+
+    def eligible_uncovered(self, region_prefix: str, month: str, occupations=None, limit: int = 50) -> list[dict]:
+        return queries.eligible_workers(self._db, region_prefix=region_prefix, months=[month],
+                                        occupations=occupations, limit=limit)
+
+    def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:
+        return queries.count_eligible_workers(self._db, region_prefix=region_prefix, month=month,
+                                              occupations=occupations)
 
     def sponsorships_with_field(self, scheme_code: str, key: str, value) -> list[dict]:
         return queries.sponsorships_with_field(self._db, scheme_code, key, value)

@@ -154,10 +154,18 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
         candidates = list(queries.workers_in_region(db, scheme.regency_code, uncovered_in=this_month))
         rng.shuffle(candidates)
         kinds = scheme.sponsor_types or ("perorangan", "perusahaan", "asn", "organisasi")
+        # Civil servants and individuals sponsor one or two workers each; institutions many.
+        individual = set(kinds) <= {"asn", "perorangan"}
+        wanted = max(3, min(400, len(candidates) // (2 if individual else 15)))
+        # Village and district sponsors are where the workers are.
+        home_villages = [w["village_code"] for w in candidates] or regency_villages
         sponsors = []
-        for n in range(max(3, min(12, len(candidates) // 15))):
-            values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, regency_villages, rng, n)
-            if values["type"] == "apbd_kabupaten" and any(s["type"] == "apbd_kabupaten" for s in sponsors):
+        for n in range(wanted):
+            values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n)
+            if any(s["type"] == values["type"] and s["type"] in ("apbd_kabupaten", "pemerintah_desa",
+                                                                  "pemerintah_kecamatan")
+                   and (s["village_code"], s["district_code"]) == (values.get("village_code"), values.get("district_code"))
+                   for s in sponsors):
                 continue
             values["name"] = values["name"].replace(values.get("village_code") or "~", names.get(values.get("village_code"), ""))
             try:

@@ -33,6 +33,14 @@ OCCUPATIONS: dict[str, str] = {
 }
 
 
+#: Informal, self-employed occupations: the pekerja rentan most schemes cover.
+VULNERABLE = (
+    "petani", "buruh_tani", "nelayan", "peternak", "pedagang_pasar", "pedagang_kaki_lima", "tukang_sayur",
+    "tukang_ojek", "sopir", "buruh_harian_lepas", "takmir_marbot", "guru_tpa_tpq", "pekerja_sosial_keagamaan",
+    "pekerja_mandiri",
+)
+
+
 def occupations(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The built-in list plus the configured extras (code -> label)."""
     return _merged(tuple(sorted((extra or {}).items())))

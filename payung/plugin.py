@@ -11,11 +11,11 @@ from .errors import Problem
 from .fields import FIELD_TYPES, Field
 from .hookspecs import hookimpl
 from .money import PROGRAMS, Contribution, format_rupiah
-from .occupations import OCCUPATIONS
+from .occupations import OCCUPATIONS, VULNERABLE
 from .schemes import Enrolment, Page, Panel, Rule, Scheme, Target
 from .sponsor_types import SPONSOR_TYPES
 
 __all__ = [
-    "FIELD_TYPES", "OCCUPATIONS", "PROGRAMS", "SPONSOR_TYPES", "Contribution", "DataReader", "Enrolment",
+    "FIELD_TYPES", "OCCUPATIONS", "VULNERABLE", "PROGRAMS", "SPONSOR_TYPES", "Contribution", "DataReader", "Enrolment",
     "Field", "Page", "Panel", "Problem", "Rule", "Scheme", "Target", "format_rupiah", "hookimpl", "rules",
 ]

@@ -71,18 +71,131 @@ def worker_not_wage_earner() -> Rule:
     return Rule("worker_not_wage_earner", "Pekerja bukan penerima upah (sektor informal).", check)
 
 
-def worker_in_sponsor_village() -> Rule:
-    """A village government pays only for workers of its own village."""
+def worker_in_sponsor_region() -> Rule:
+    """A village government pays for workers of its own village, a district for its district,
+    a regency budget for its regency."""
 
     def check(e: Enrolment):
-        if e.worker["village_code"] != e.sponsor.get("village_code"):
+        kind, sponsor, worker = e.sponsor["type"], e.sponsor, e.worker
+        if kind == "pemerintah_desa":
+            own, region = worker["village_code"] == sponsor.get("village_code"), sponsor.get("village_code")
+        elif kind == "pemerintah_kecamatan":
+            own, region = _in_region(worker["village_code"], sponsor.get("district_code") or "-"), sponsor.get("district_code")
+        elif kind == "apbd_kabupaten":
+            own, region = _in_region(worker["village_code"], sponsor.get("regency_code") or "-"), sponsor.get("regency_code")
+        else:
+            return None
+        if not own:
             return Problem(
                 "worker_id",
-                f"{e.worker['name']} berdomisili di {e.data.region_name(e.worker['village_code'])}, bukan di desa "
-                f"penyandang dana ({e.data.region_name(e.sponsor.get('village_code'))}).",
+                f"{worker['name']} berdomisili di {e.data.region_name(worker['village_code'])}, di luar wilayah "
+                f"penyandang dana ({e.data.region_name(region)}).",
             )
 
-    return Rule("worker_in_sponsor_village", "Pekerja berdomisili di desa yang sama dengan desa penyandang dana.", check)
+    return Rule("worker_in_sponsor_region",
+                "Pemerintah desa/kecamatan/kabupaten hanya membiayai pekerja yang berdomisili di wilayahnya.", check)
+
+
+def sponsor_in_scheme_regency() -> Rule:
+    def check(e: Enrolment):
+        region = e.sponsor.get("village_code") or e.sponsor.get("district_code") or e.sponsor.get("regency_code")
+        if region and not _in_region(region, e.scheme.regency_code):
+            return Problem("sponsor_id", f"Penyandang dana {e.sponsor['name']} berada di luar "
+                                         f"{e.data.region_name(e.scheme.regency_code)}.")
+
+    return Rule("sponsor_in_scheme_regency", "Penyandang dana berada di kabupaten skema.", check)
+
+
+def worker_has_poverty_flag() -> Rule:
+    def check(e: Enrolment):
+        if not e.worker.get("poverty_flag"):
+            return Problem("worker_id", f"{e.worker['name']} tidak tercatat miskin (DTKS/P3KE); kategori ini khusus "
+                                        "pekerja rentan miskin ekstrem.")
+
+    return Rule("worker_has_poverty_flag", "Pekerja tercatat miskin (DTKS/P3KE).", check)
+
+
+def field_required(name: str, label: str) -> Rule:
+    """A scheme field that is optional in general but needed here (use inside ``when``)."""
+
+    def check(e: Enrolment):
+        if e.fields.get(name) in (None, "", []):
+            return Problem(name, f"«{label}» wajib diisi.")
+
+    return Rule("field_required", f"«{label}» diisi.", check)
+
+
+def when(field: str, value, *rules: Rule, label: str = "") -> Rule:
+    """Apply ``rules`` only when scheme field ``field`` has ``value`` (e.g. per category)."""
+    shown = label or f"{field} = {value}"
+
+    def check(e: Enrolment):
+        if e.fields.get(field) != value:
+            return None
+        return [p for rule in rules for p in rule(e)]
+
+    text = "; ".join(r.description for r in rules)
+    return Rule(f"when_{field}_{value}", f"Bila {shown}: {text}", check)
+
+
+def unique_among_live(*keys: str, label: str) -> Rule:
+    """No other live sponsorship of the scheme may have the same values of ``keys``
+    (e.g. one head per RT: pekon, RW and RT)."""
+
+    def check(e: Enrolment):
+        values = {k: e.fields.get(k) for k in keys}
+        if any(v in (None, "") for v in values.values()):
+            return None
+        if e.data.count_sponsorships(e.scheme.code, field_equals=values) > 0:
+            return Problem(keys[-1], f"Sudah ada kepesertaan untuk {label} yang sama "
+                                     f"({', '.join(str(v) for v in values.values())}).")
+
+    return Rule("unique_among_live", f"Hanya satu kepesertaan untuk setiap {label}.", check)
+
+
+def quota_per_village(*, quota_field: str, year_field: str) -> Rule:
+    """A village may not enrol more workers in a budget year than the quota it budgeted."""
+
+    def check(e: Enrolment):
+        quota, year, village = e.fields.get(quota_field), e.fields.get(year_field), e.sponsor.get("village_code")
+        if not quota or not village:
+            return None
+        taken = e.data.count_sponsorships(e.scheme.code, field_equals={year_field: year}, sponsor_village=village)
+        if taken >= quota:
+            return Problem(quota_field, f"Kuota {e.data.region_name(village)} tahun {year} sudah penuh: {taken} dari "
+                                        f"{quota} pekerja. Tambah kuota di APBDes/RKPDes sebelum mendaftarkan lagi.")
+
+    return Rule("quota_per_village", "Jumlah pekerja per desa per tahun anggaran tidak melebihi kuota desa.", check)
+
+
+def sponsor_limit(field: str, label: str) -> Rule:
+    """A sponsor may not take on more workers in the scheme than the number in ``field``."""
+
+    def check(e: Enrolment):
+        limit = e.fields.get(field)
+        if not limit:
+            return None
+        taken = e.data.count_sponsorships(e.scheme.code, sponsor_id=e.sponsor["id"])
+        if taken >= limit:
+            return Problem(field, f"{e.sponsor['name']} sudah menanggung {taken} pekerja, sesuai {label} ({limit}).")
+
+    return Rule("sponsor_limit", f"Jumlah pekerja seorang penyandang dana tidak melebihi {label}.", check)
+
+
+def months_within(start_field: str, end_field: str, label: str) -> Rule:
+    """Every covered month lies within the dates in two fields (e.g. an election term)."""
+
+    def check(e: Enrolment):
+        start, end = e.fields.get(start_field), e.fields.get(end_field)
+        if not start or not end:
+            return None
+        if end < start:
+            return Problem(end_field, f"Akhir {label} tidak boleh sebelum awalnya.")
+        if e.start_month < start[:7] or e.end_month > end[:7]:
+            return Problem("months", f"Bulan kepesertaan ({e.start_month} s.d. {e.end_month}) harus di dalam "
+                                     f"{label} ({start[:7]} s.d. {end[:7]}).")
+
+    return Rule("months_within", f"Bulan kepesertaan berada di dalam {label}.", check)
 
 
 def months_in(*allowed: int) -> Rule:

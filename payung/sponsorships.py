@@ -21,6 +21,7 @@ from .fields import validate_fields
 from .money import Contribution, check_programs, contribution, format_rupiah
 from .months import format_month, parse_month
 from .plugins import PluginRegistry
+from . import rules
 from .schemes import Enrolment
 
 MAX_MONTHS = 60
@@ -102,6 +103,7 @@ def plan_enrolment(
         scheme=scheme, sponsor=sponsor, worker=worker, programs=chosen_programs, start_month=start,
         months=months, fields=clean_fields, settings=settings, data=DataReader(db),
     )
+    problems.extend(_declared_limits(enrolment))
     if not field_problems:
         problems.extend(registry.validate(enrolment))
 
@@ -129,6 +131,14 @@ def plan_enrolment(
             return plan
         plan.lines.append((month, registry.adjust(enrolment, month, amount)))
     return plan
+
+
+def _declared_limits(e: Enrolment) -> list[Problem]:
+    """What every Scheme declares as data: its sponsor types and its commitment lengths."""
+    checks = [rules.months_in(*e.scheme.months)]
+    if e.scheme.sponsor_types:
+        checks.append(rules.sponsor_type_in(*e.scheme.sponsor_types))
+    return [p for rule in checks for p in rule(e)]
 
 
 def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1, **choices) -> int:

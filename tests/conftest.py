@@ -75,3 +75,58 @@ def snapshot(db) -> dict:
     """Every row of every user table, to prove a refused write changed nothing."""
     tables = [r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     return {t: list(db.query(f"SELECT * FROM [{t}]")) for t in tables}
+
+
+# The five real schemes -----------------------------------------------------------------------
+
+class People:
+    """Makes workers and sponsors for scheme tests, with NIKs consistent with their village."""
+
+    def __init__(self, app, db, actor):
+        self.app, self.db, self.actor, self.serial = app, db, actor, 0
+
+    def worker(self, village: str, occupation: str = "petani", *, born: dt.date = dt.date(1975, 8, 17),
+               gender: str = "L", **extra) -> int:
+        self.serial += 1
+        day = born.day + (40 if gender == "P" else 0)
+        nik = village[:8].replace(".", "") + f"{day:02d}{born.month:02d}{born.year % 100:02d}{self.serial:04d}"
+        values = {"nik": nik, "name": f"Pekerja {self.serial}", "birth_date": born.isoformat(), "gender": gender,
+                  "village_code": village, "occupation": occupation, "declared_income": 1_000_000} | extra
+        return create_worker(self.db, self.app.settings, values, actor=self.actor)
+
+    def sponsor(self, kind: str = "perorangan", **values) -> int:
+        from payung.sponsors import create_sponsor
+        self.serial += 1
+        return create_sponsor(self.db, self.app.settings, {"type": kind, "name": f"Penyandang {self.serial}"} | values,
+                              actor=self.actor)
+
+    def enrol(self, scheme: str, sponsor: int, worker: int, *, start: str = "2025-01", **choices) -> int:
+        from payung.sponsorships import enrol
+        return enrol(self.db, self.app.plugins, actor=self.actor, scheme_code=scheme, sponsor_id=sponsor,
+                     worker_id=worker, start_month=start, **choices)
+
+    def refused(self, scheme: str, sponsor: int, worker: int, **choices):
+        """The problems of an enrolment that must be refused (and nothing written)."""
+        from payung.errors import ValidationError
+        before = snapshot(self.db)
+        with pytest.raises(ValidationError) as refused:
+            self.enrol(scheme, sponsor, worker, **choices)
+        assert snapshot(self.db) == before
+        return refused.value.problems
+
+
+@pytest.fixture
+def schemes_app(tmp_path) -> Payung:
+    return Payung.load(write_config(tmp_path), entry_points=False)
+
+
+@pytest.fixture
+def people(schemes_app, admin):
+    db = schemes_app.open_db()
+    schemes_app.initialise(db)
+    yield People(schemes_app, db, admin)
+    db.close()
+
+
+def rules_of(problems) -> list[str]:
+    return [p.rule for p in problems]

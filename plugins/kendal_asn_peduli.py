@@ -1,0 +1,76 @@
+"""Gerakan ASN Peduli Pekerja Rentan, Kabupaten Kendal (SE Bupati 400/4450/2022).
+
+Every civil servant (PNS with a NIP, or non-PNS with an employee number) sets aside part of
+the salary for at least one vulnerable worker, by salary deduction or transfer.
+"""
+
+from functools import partial
+
+from payung.plugin import VULNERABLE, Field, Panel, Problem, Rule, Scheme, Target, hookimpl, rules
+
+CODE = "kendal_asn_peduli"
+METHODS = (("potong_gaji", "Potong gaji"), ("transfer", "Transfer"))
+
+
+def _opd_listed(opd_headcount):
+    def check(e):
+        if e.sponsor["type"] == "asn" and opd_headcount and e.sponsor.get("opd") not in opd_headcount:
+            return Problem("sponsor_id", f"OPD \"{e.sponsor.get('opd')}\" tidak ada dalam daftar OPD Kabupaten Kendal "
+                                         "(config.toml); periksa penulisan OPD penyandang dana.")
+    return Rule("opd_listed", "OPD penyandang dana ada dalam daftar OPD kabupaten.", check)
+
+
+def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
+    sponsors = data.by_sponsor(CODE)
+    by_opd: dict[str, int] = {}
+    for row in sponsors:
+        by_opd[row["opd"] or "-"] = by_opd.get(row["opd"] or "-", 0) + 1
+    participation = [{"opd": opd, "asn": by_opd.get(opd, 0), "headcount": count,
+                      "share": f"{100 * by_opd.get(opd, 0) / count:.1f}%" if count else "-"}
+                     for opd, count in sorted(opd_headcount.items())]
+    workers = sum(r["workers"] for r in sponsors)
+    return [
+        Panel("Pekerja rentan Kendal terlindungi", "progress",
+              rows=[{"label": f"{covered_at_start:,} sebelumnya + {workers:,} lewat gerakan ASN".replace(",", "."),
+                     "value": covered_at_start + workers, "target": vulnerable}]),
+        Panel("Partisipasi ASN per OPD", "table", rows=participation,
+              columns={"opd": "OPD", "asn": "ASN ikut", "headcount": "Jumlah ASN", "share": "Partisipasi"}),
+        Panel("ASN ikut serta", "metric", rows=[{"label": "ASN penyandang dana", "value": len(sponsors)},
+                                                {"label": "Jumlah ASN", "value": sum(opd_headcount.values())}]),
+    ]
+
+
+def demo(worker, sponsor, start_month, rng):
+    return {"payment_method": rng.choice(["potong_gaji", "potong_gaji", "transfer"])}
+
+
+@hookimpl
+def register_schemes(settings):
+    options = settings.scheme_settings(CODE)
+    opd_headcount = {str(k): int(v) for k, v in options.get("opd", {}).items()}
+    vulnerable = int(options.get("vulnerable_workers", 200000))
+    covered_at_start = int(options.get("covered_at_start", 54000))
+    return [Scheme(
+        code=CODE,
+        name="Gerakan ASN Peduli Pekerja Rentan",
+        regency_code="33.24",
+        description="Setiap ASN Kabupaten Kendal (PNS dan non-PNS) menyisihkan sebagian gaji untuk menanggung iuran "
+                    "paling sedikit satu pekerja rentan.",
+        legal_basis="Surat Edaran Bupati Kendal 400/4450/2022 (7 Desember 2022)",
+        funding_source="Gaji ASN (potong gaji atau transfer)",
+        funding_code="SL",
+        sponsor_types=("asn",),
+        months=(12, 6),
+        targets=(Target("Pekerja rentan Kendal terlindungi", vulnerable, "pekerja_rentan"),),
+        fields=(Field("payment_method", "Cara bayar", "choice", choices=METHODS, required=True,
+                      help="Potong gaji lewat bendahara OPD, atau transfer sendiri."),),
+        rules=(
+            _opd_listed(opd_headcount),
+            rules.worker_lives_in_regency(),
+            rules.worker_occupation_in(*tuple(options.get("occupations", VULNERABLE))),
+            rules.worker_not_wage_earner(),
+        ),
+        panels=partial(panels, opd_headcount=opd_headcount, vulnerable=vulnerable, covered_at_start=covered_at_start),
+        demo=demo,
+        started="2022-12-07",
+    )]

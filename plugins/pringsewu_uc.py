@@ -1,0 +1,100 @@
+"""Universal Coverage Jamsostek, Kabupaten Pringsewu.
+
+The regency budget (APBD) pays per category, each with a target and a budget line: extremely
+poor vulnerable workers, RT heads (one per RT of a pekon), BHP members and the ad-hoc
+election officers of the KPU, covered only during their term.
+"""
+
+from functools import partial
+
+from payung.plugin import Field, Panel, Problem, Rule, Scheme, Target, hookimpl, rules
+
+CODE = "pringsewu_uc"
+REGENCY = "18.10"
+CATEGORIES = (("miskin_ekstrem", "Pekerja rentan miskin ekstrem"), ("ketua_rt", "Ketua RT"),
+              ("anggota_bhp", "Anggota BHP (Badan Hippun Pemekonan)"), ("petugas_pemilu", "Petugas pemilu ad hoc"))
+TARGETS = {"miskin_ekstrem": 3615, "ketua_rt": 1590, "petugas_pemilu": 5254}
+
+
+def _lives_in_pekon(e):
+    if e.fields.get("pekon") and e.worker["village_code"] != e.fields["pekon"]:
+        return Problem("pekon", f"{e.worker['name']} tidak berdomisili di pekon {e.data.region_name(e.fields['pekon'])}.")
+
+
+lives_in_pekon = Rule("lives_in_pekon", "Ketua RT berdomisili di pekon RT-nya.", _lives_in_pekon)
+
+
+def panels(data, month, *, targets, budget):
+    by_category = {r["value"]: r for r in data.by_field(CODE, "category")}
+    covered, spent = [], []
+    for value, label in CATEGORIES:
+        row = by_category.get(value, {"workers": 0, "committed": 0})
+        if value in targets:
+            covered.append({"label": label, "value": row["workers"], "target": targets[value]})
+        if value in budget:
+            spent.append({"label": f"{label} (Rupiah)", "value": row["committed"], "target": budget[value]})
+    return [Panel("Kepesertaan per kategori dibanding target", "progress", rows=covered),
+            Panel("Anggaran terpakai dibanding pagu per kategori", "progress", rows=spent,
+                  caption="Terpakai = iuran seluruh bulan kepesertaan yang sudah didaftarkan.")]
+
+
+def demo(worker, sponsor, start_month, rng):
+    year = int(start_month[:4])
+    if worker["occupation"] == "ketua_rt":
+        return {"budget_year": year, "category": "ketua_rt", "pekon": worker["village_code"],
+                "rw": f"{rng.randint(1, 9):03d}", "rt": f"{rng.randint(1, 30):03d}"}
+    if worker["occupation"] == "anggota_bhp":
+        return {"budget_year": year, "category": "anggota_bhp", "bhp_position": rng.choice(["Ketua", "Anggota"])}
+    if worker["occupation"] == "petugas_pemilu":
+        return {"budget_year": year, "category": "petugas_pemilu", "election_role": rng.choice(["PPK", "PPS", "KPPS"]),
+                "term_start": f"{start_month}-01", "term_end": f"{year + 1}-12-31"}
+    return {"budget_year": year, "category": "miskin_ekstrem"}
+
+
+@hookimpl
+def register_schemes(settings):
+    options = settings.scheme_settings(CODE)
+    targets = {**TARGETS, **options.get("targets", {})}
+    budget = dict(options.get("budget", {}))
+    labels = dict(CATEGORIES)
+    return [Scheme(
+        code=CODE,
+        name="Universal Coverage Jamsostek Pringsewu",
+        regency_code=REGENCY,
+        description="APBD Kabupaten Pringsewu menanggung iuran per kategori: pekerja rentan miskin ekstrem, ketua RT, "
+                    "anggota BHP, dan petugas ad hoc pemilihan (KPU) selama masa tugasnya.",
+        legal_basis="Inpres 2/2021; Inpres 4/2022; APBD Kabupaten Pringsewu 2023-2024",
+        funding_source="APBD Kabupaten Pringsewu",
+        funding_code="SG",
+        sponsor_types=("apbd_kabupaten",),
+        months=(12, 6, 4, 3),
+        targets=tuple(Target(labels[k], v, k) for k, v in targets.items() if k in labels),
+        fields=(
+            Field("budget_year", "Tahun anggaran", "year", required=True, minimum=2023),
+            Field("category", "Kategori", "choice", choices=CATEGORIES, required=True),
+            Field("pekon", "Pekon (untuk ketua RT)", "village"),
+            Field("rw", "Nomor RW"),
+            Field("rt", "Nomor RT"),
+            Field("bhp_position", "Jabatan di BHP"),
+            Field("election_role", "Jabatan petugas pemilu", "choice", choices=("PPK", "PPS", "KPPS"), default="KPPS"),
+            Field("term_start", "Awal masa tugas", "date"),
+            Field("term_end", "Akhir masa tugas", "date"),
+        ),
+        rules=(
+            rules.sponsor_in_scheme_regency(),
+            rules.worker_lives_in_regency(),
+            rules.when("category", "miskin_ekstrem", rules.worker_has_poverty_flag(), label="kategori miskin ekstrem"),
+            rules.when("category", "ketua_rt", rules.field_required("pekon", "Pekon"),
+                       rules.field_required("rw", "Nomor RW"), rules.field_required("rt", "Nomor RT"),
+                       lives_in_pekon, rules.unique_among_live("budget_year", "pekon", "rw", "rt", label="RT"),
+                       label="kategori ketua RT"),
+            rules.when("category", "anggota_bhp", rules.field_required("bhp_position", "Jabatan di BHP"),
+                       label="kategori anggota BHP"),
+            rules.when("category", "petugas_pemilu", rules.field_required("term_start", "Awal masa tugas"),
+                       rules.field_required("term_end", "Akhir masa tugas"),
+                       rules.months_within("term_start", "term_end", "masa tugas"), label="kategori petugas pemilu"),
+        ),
+        panels=partial(panels, targets=targets, budget=budget),
+        demo=demo,
+        started="2023-01-01",
+    )]

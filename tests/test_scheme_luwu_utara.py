@@ -1,0 +1,54 @@
+"""Luwu Utara: the regency pays for its staff; villages and districts for their vulnerable workers."""
+
+import pytest
+
+from conftest import rules_of
+
+CODE = "luwu_utara"
+VILLAGE = "73.22.01.2001"
+SAME_DISTRICT = "73.22.01.2002"
+OTHER_DISTRICT = "73.22.02.2002"
+
+
+@pytest.fixture
+def apbd(people):
+    return people.sponsor("apbd_kabupaten", regency_code="73.22")
+
+
+def test_regency_budget_covers_village_apparatus(people, apbd):
+    assert people.enrol(CODE, apbd, people.worker(VILLAGE, "aparatur_desa"),
+                        fields={"category": "apbd", "budget_year": 2025})
+
+
+def test_luwu_utara_regency_budget_refuses_a_farmer(people, apbd):
+    problems = people.refused(CODE, apbd, people.worker(VILLAGE, "petani"),
+                              fields={"category": "apbd", "budget_year": 2025})
+    assert rules_of(problems) == ["worker_occupation_in"] and "Pegawai SARA" in problems[0].message
+
+
+def test_village_budget_covers_its_farmer_but_not_another_villages(people):
+    village = people.sponsor("pemerintah_desa", village_code=VILLAGE)
+    fields = {"category": "desa", "budget_year": 2025}
+    assert people.enrol(CODE, village, people.worker(VILLAGE, "peternak"), fields=fields)
+    problems = people.refused(CODE, village, people.worker(SAME_DISTRICT, "petani"), fields=fields)
+    assert rules_of(problems) == ["worker_in_sponsor_region"]
+
+
+def test_district_budget_covers_workers_of_its_district(people):
+    district = people.sponsor("pemerintah_kecamatan", district_code="73.22.01")
+    fields = {"category": "desa", "budget_year": 2025}
+    assert people.enrol(CODE, district, people.worker(SAME_DISTRICT, "nelayan"), fields=fields)
+    problems = people.refused(CODE, district, people.worker(OTHER_DISTRICT, "nelayan"), fields=fields)
+    assert rules_of(problems) == ["worker_in_sponsor_region"]
+
+
+def test_village_category_refuses_the_regency_budget(people, apbd):
+    problems = people.refused(CODE, apbd, people.worker(VILLAGE, "petani"), fields={"category": "desa", "budget_year": 2025})
+    assert rules_of(problems) == ["sponsor_type_in"]
+
+
+def test_village_budget_refuses_non_asn_staff(people):
+    village = people.sponsor("pemerintah_desa", village_code=VILLAGE)
+    problems = people.refused(CODE, village, people.worker(VILLAGE, "tenaga_non_asn"),
+                              fields={"category": "desa", "budget_year": 2025})
+    assert rules_of(problems) == ["worker_occupation_in"]

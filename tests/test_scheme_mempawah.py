@@ -1,0 +1,57 @@
+"""1 Desa 100 Pekerja Rentan (Mempawah): village governments pay for their own villagers."""
+
+import pytest
+
+from conftest import rules_of
+
+CODE = "mempawah_1desa100"
+VILLAGE = "61.02.01.2001"
+OTHER = "61.02.01.2002"
+FIELDS = {"budget_year": 2025, "apbdes_ref": "APBDes 2025 No. 3"}
+
+
+@pytest.fixture
+def village_gov(people):
+    return people.sponsor("pemerintah_desa", village_code=VILLAGE)
+
+
+def test_village_covers_its_own_fisherman(people, village_gov):
+    assert people.enrol(CODE, village_gov, people.worker(VILLAGE, "nelayan"), fields=FIELDS)
+
+
+def test_mempawah_refuses_worker_from_another_village(people, village_gov):
+    problems = people.refused(CODE, village_gov, people.worker(OTHER), fields=FIELDS)
+    assert rules_of(problems) == ["worker_in_sponsor_region"] and "di luar wilayah" in problems[0].message
+
+
+def test_mempawah_refuses_occupation_not_in_the_article(people, village_gov):
+    problems = people.refused(CODE, village_gov, people.worker(VILLAGE, "peternak"), fields=FIELDS)
+    assert rules_of(problems) == ["worker_occupation_in"]
+
+
+def test_mempawah_only_accepts_village_governments(people):
+    problems = people.refused(CODE, people.sponsor("perorangan"), people.worker(VILLAGE), fields=FIELDS)
+    assert rules_of(problems) == ["sponsor_type_in"] and "Pemerintah desa" in problems[0].message
+
+
+def test_mempawah_refuses_a_village_of_another_regency(people):
+    kendal_village = people.sponsor("pemerintah_desa", village_code="33.24.01.2001")
+    problems = people.refused(CODE, kendal_village, people.worker(VILLAGE), fields=FIELDS)
+    assert "sponsor_in_scheme_regency" in rules_of(problems)
+
+
+def test_mempawah_refuses_enrolment_past_the_village_quota(people, village_gov):
+    quota = FIELDS | {"village_quota": 2}
+    for _ in range(2):
+        people.enrol(CODE, village_gov, people.worker(VILLAGE), fields=quota)
+    problems = people.refused(CODE, village_gov, people.worker(VILLAGE), fields=quota)
+    assert rules_of(problems) == ["quota_per_village"] and "2 dari 2" in problems[0].message
+    # The next budget year has its own quota.
+    assert people.enrol(CODE, village_gov, people.worker(VILLAGE), start="2026-01",
+                        fields=quota | {"budget_year": 2026})
+
+
+def test_mempawah_quota_defaults_to_100(people, village_gov):
+    sponsorship = people.enrol(CODE, village_gov, people.worker(VILLAGE), fields=FIELDS)
+    from db import queries
+    assert '"village_quota": 100' in queries.sponsorship(people.db, sponsorship)["fields"]
