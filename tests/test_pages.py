@@ -1,0 +1,329 @@
+"""Every page under AppTest, as each role, on a small demo database."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import db as database
+from db import queries
+from payung.access import Actor
+from payung.core import Payung
+from payung.demo import generate
+from payung.users import add_user
+
+from conftest import ROOT, write_config
+
+DESA_VILLAGE = "33.24.01.2001"
+PASSWORD = "rahasia123"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A demo database with one user of each role; the app reads it through the environment."""
+    config = write_config(tmp_path)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    app = Payung.load(config, entry_points=False)
+    db = app.open_db()
+    generate(app, db, workers=600, seed=5)
+    system = Actor.system()
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
+    add_user(db, username="operator", name="Operator", role="operator", password=PASSWORD, actor=system,
+             regency_code="33.24")
+    add_user(db, username="desa", name="Operator Desa", role="desa", password=PASSWORD, actor=system,
+             villages=(DESA_VILLAGE,))
+    add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
+    db.close()
+    return {"app": app, "db_path": tmp_path / "payung.db"}
+
+
+def open_db(site):
+    return database.open_database(site["db_path"])
+
+
+def run(user: str | None, page: str | None = None, *, query: dict | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if user:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = user
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "markdown", "caption", "error", "warning", "info", "success", "subheader")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_first_start_creates_the_administrator(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    at = run(None)
+    assert "Selamat datang di Payung" in texts(at)
+    at.text_input[0].set_value("admin.dinsos")
+    at.text_input[1].set_value("Ani Lestari")
+    at.text_input[2].set_value("pendek")
+    at.text_input[3].set_value("pendek")
+    at.button[0].click().run()
+    assert "minimal 8 karakter" in texts(at)
+    at.text_input[2].set_value(PASSWORD)
+    at.text_input[3].set_value(PASSWORD)
+    at.button[0].click().run()
+    # AppTest re-runs only the page script after its first run: the entry script's choice
+    # between setup and login is seen by a fresh session.
+    assert "Masuk ke Payung" in texts(run(None))
+    db = database.open_database(tmp_path / "kosong.db")
+    assert queries.user_by_username(db, "admin.dinsos")["role"] == "admin"
+
+
+def test_no_page_shows_data_before_login(site):
+    at = run(None, query={"id": "1"})
+    assert "Masuk ke Payung" in texts(at)
+    assert not at.dataframe and not at.metric
+    at = run(None, "pages/pekerja.py")
+    assert "Daftar pekerja" not in texts(at) and not at.dataframe
+
+
+def test_home_shows_this_months_numbers(site):
+    at = run("admin")
+    assert [m.label for m in at.metric][:2] == ["Pekerja terdaftar", "Terlindungi bulan ini"]
+    assert at.metric[0].value == "600"
+
+
+def test_demo_data_in_one_click(tmp_path, monkeypatch):
+    config = write_config(tmp_path)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "baru.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = database.open_database(tmp_path / "baru.db")
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    at = run("admin")
+    button = next(b for b in at.button if b.label == "Coba dengan data contoh")
+    button.click().run()
+    assert queries.worker_count(db) == 2000
+    assert queries.count_sponsorships(db, "kendal_asn_peduli") > 0
+    assert "Data contoh dimuat" in texts(at)
+
+
+def test_worker_list_pages_and_searches_in_sql(site):
+    at = run("admin", "pages/pekerja.py")
+    table = at.dataframe[0].value
+    assert len(table) == 50 and list(table.columns)[:3] == ["NIK", "Nama", "Desa/Kel."]
+    assert "dari 600 data" in texts(at)
+    name = table.iloc[0]["Nama"]
+    at.text_input(key="cari_pekerja").set_value(name.split()[0]).run()
+    assert all(name.split()[0] in n for n in at.dataframe[0].value["Nama"])
+
+
+def test_viewer_sees_nik_masked(site):
+    at = run("lihat", "pages/pekerja.py")
+    assert all("********" in nik for nik in at.dataframe[0].value["NIK"])
+
+
+def test_village_operator_sees_only_their_village(site):
+    with open_db(site) as db:
+        expected = db.execute("SELECT COUNT(*) FROM workers WHERE village_code = ?", [DESA_VILLAGE]).fetchone()[0]
+        other = db.execute("SELECT id FROM workers WHERE village_code != ? LIMIT 1", [DESA_VILLAGE]).fetchone()[0]
+    at = run("desa", "pages/pekerja.py")
+    assert f"dari {expected} data" in texts(at) or (expected == 0 and "Tidak ada pekerja" in texts(at))
+    at = run("desa", "pages/pekerja.py", query={"id": str(other)})
+    assert "Pekerja tidak ditemukan." in texts(at)
+
+
+def test_worker_detail_shows_sponsorships_and_claims(site):
+    with open_db(site) as db:
+        worker_id = db.execute("SELECT worker_id FROM sponsorships LIMIT 1").fetchone()[0]
+        name = queries.worker(db, worker_id)["name"]
+    at = run("admin", "pages/pekerja.py", query={"id": str(worker_id)})
+    assert at.title[0].value.startswith(name)
+    assert "Kepesertaan" in texts(at) and "Bulan lunas" in at.dataframe[0].value.columns
+
+
+def test_bad_nik_is_shown_beside_the_field_and_nothing_is_saved(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("332401570875").run()
+    at.text_input(key="f_name").set_value("Sri Wahyuni")
+    at.selectbox(key="f_district").set_value("33.24.01").run()
+    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
+    at.selectbox(key="f_occupation").set_value("petani")
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    assert "NIK harus 16 digit angka (yang diisi: 12 digit)." in [e.value for e in at.error]
+    with open_db(site) as db:
+        assert queries.worker_count(db) == 600
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    assert at.date_input(key="f_birth_date").value.isoformat() == "1990-08-25"
+    assert at.radio(key="f_gender").value == "P"
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    assert "Sri Wahyuni terdaftar sebagai pekerja." in texts(at)
+    with open_db(site) as db:
+        assert queries.worker_by_nik(db, "3324016508900003")["birth_date"] == "1990-08-25"
+
+
+def test_nik_mismatch_with_typed_birth_date_is_flagged(site):
+    import datetime as dt
+    at = run("admin", "pages/pekerja_form.py")
+    at.date_input(key="f_birth_date").set_value(dt.date(1991, 1, 1)).run()
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    assert any("tidak sama dengan tanggal lahir" in w.value for w in at.warning)
+
+
+def run_page_directly(user: str, page: str) -> AppTest:
+    """A page script reached without the navigation (a stale link, a bug): its own guard."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = user
+    return at.run()
+
+
+def test_viewer_cannot_open_the_worker_form(site):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        run("lihat", "pages/pekerja_form.py")
+    at = run_page_directly("lihat", "pages/pekerja_form.py")
+    assert "Halaman ini tidak tersedia untuk peran Anda." in [e.value for e in at.error] and not at.text_input
+
+
+def test_sponsor_form_asks_nip_and_opd_of_a_civil_servant(site):
+    at = run("admin", "pages/penyandang_dana_form.py")
+    at.selectbox(key="s_type").set_value("asn").run()
+    at.text_input(key="s_name").set_value("Budi Santoso")
+    at.text_input(key="s_opd").set_value("Dinas Sosial")
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    assert "ASN wajib mengisi NIP (PNS) atau nomor pegawai (non-PNS)." in [e.value for e in at.error]
+    at.text_input(key="s_nip").set_value("198503122010011002")
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    with open_db(site) as db:
+        assert queries.sponsor_by_nip(db, "198503122010011002")["opd"] == "Dinas Sosial"
+
+
+def test_sponsor_list_and_detail(site):
+    at = run("operator", "pages/penyandang_dana.py")
+    assert len(at.dataframe[0].value) > 0
+    with open_db(site) as db:
+        sponsor_id = db.execute("SELECT sponsor_id FROM sponsorships LIMIT 1").fetchone()[0]
+    at = run("admin", "pages/penyandang_dana.py", query={"id": str(sponsor_id)})
+    assert "Pekerja yang ditanggung" in texts(at) and [m.label for m in at.metric][0] == "Pekerja ditanggung"
+
+
+def _enrolment_page(site, worker_ids):
+    with open_db(site) as db:
+        sponsor = db.execute("SELECT id FROM sponsors WHERE type = 'asn' AND opd = 'Dinas Sosial' LIMIT 1").fetchone()
+    at = run("admin", "pages/kepesertaan.py")
+    at.selectbox(key="k_scheme").set_value("kendal_asn_peduli").run()
+    at.selectbox(key="k_sponsor").set_value(sponsor[0]).run()
+    at.multiselect(key="k_workers").set_value(worker_ids).run()
+    return at
+
+
+def test_enrolment_shows_plugin_errors_beside_fields_then_the_cost(site):
+    with open_db(site) as db:
+        workers = [r[0] for r in db.execute(
+            "SELECT w.id FROM workers w WHERE w.regency_code = '33.24' AND w.occupation = 'petani' AND w.active = 1"
+            " AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id) LIMIT 2")]
+        before = db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0]
+    at = _enrolment_page(site, workers)
+    assert at.selectbox(key="k_field_kendal_asn_peduli_payment_method").value is None
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert "«Cara bayar» wajib diisi." in [e.value for e in at.error]
+    at.selectbox(key="k_field_kendal_asn_peduli_payment_method").set_value("potong_gaji").run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert any("Rp33.600 per bulan untuk 2 pekerja" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Simpan kepesertaan").click().run()
+    assert "2 kepesertaan tersimpan" in texts(at)
+    with open_db(site) as db:
+        assert db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == before + 2
+
+
+def test_schemes_page_lists_the_five_with_their_panels(site):
+    at = run("lihat", "pages/skema.py")
+    expanders = [e.label for e in at.expander]
+    for name in ("Mesra dengan Mansur", "1 Desa 100", "Universal Coverage", "Luwu Utara", "ASN Peduli"):
+        assert any(name in label for label in expanders), expanders
+    body = texts(at)
+    for panel in ("Orang tua asuh menurut jumlah pekerja asuh", "Kemajuan desa menuju 100 pekerja",
+                  "Kepesertaan per kategori dibanding target", "Per kecamatan (laporan TKPK)",
+                  "Partisipasi ASN per OPD"):
+        assert panel in body, panel
+
+
+def test_broken_plugin_is_listed_not_fatal(tmp_path, monkeypatch):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "rusak.py").write_text("raise RuntimeError('berkas skema rusak')\n")
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "p.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = database.open_database(tmp_path / "p.db")
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    at = run("admin", "pages/skema.py")
+    assert any("rusak" in e.value and "berkas skema rusak" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page, title", [
+    ("pages/pengguna.py", "Pengguna"), ("pages/audit.py", "Log audit"), ("pages/cadangan.py", "Cadangan basis data")])
+def test_admin_pages_are_for_admins_only(site, page, title):
+    assert title in [t.value for t in run("admin", page).title]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        run("operator", page)
+    at = run_page_directly("operator", page)
+    assert title not in [t.value for t in at.title] and not at.dataframe and not at.button
+
+
+def test_admin_adds_a_village_operator(site):
+    at = run("admin", "pages/pengguna.py")
+    at.text_input(key="u_username").set_value("ani.desa")
+    at.text_input(key="u_name").set_value("Ani")
+    at.text_input(key="u_password").set_value(PASSWORD)
+    at.selectbox(key="u_role").set_value("desa").run()
+    next(b for b in at.button if b.label == "Tambah pengguna").click().run()
+    assert "Operator desa harus diberi paling sedikit satu desa." in [e.value for e in at.error]
+    at.selectbox(key="u_district").set_value("33.24.01").run()
+    at.multiselect(key="u_villages").set_value([DESA_VILLAGE]).run()
+    next(b for b in at.button if b.label == "Tambah pengguna").click().run()
+    with open_db(site) as db:
+        user = queries.user_by_username(db, "ani.desa")
+        assert queries.user_villages(db, user["id"]) == [DESA_VILLAGE]
+
+
+def test_audit_log_is_filterable(site):
+    at = run("admin", "pages/audit.py")
+    assert len(at.dataframe[0].value) > 0
+    at.selectbox(key="a_table").set_value("users").run()
+    assert set(at.dataframe[0].value["Data"]) == {"Pengguna"}
+
+
+def test_backup_page_makes_a_copy(site):
+    at = run("admin", "pages/cadangan.py")
+    next(b for b in at.button if b.label == "Buat cadangan sekarang").click().run()
+    message = next(s.value for s in at.success)
+    path = message.removeprefix("Cadangan tersimpan di ").rstrip(".")
+    with database.connect(path) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 600
+
+
+def test_change_own_password(site):
+    at = run("operator", "pages/akun.py")
+    at.text_input[0].set_value("salah-sekali1")
+    at.text_input[1].set_value("baru12345")
+    at.text_input[2].set_value("baru12345")
+    at.button[-1].click().run()
+    assert "Kata sandi lama salah." in [e.value for e in at.error]
+    at.text_input[0].set_value(PASSWORD)
+    at.text_input[1].set_value("baru12345")
+    at.text_input[2].set_value("baru12345")
+    at.button[-1].click().run()
+    from payung.users import verify_password
+    with open_db(site) as db:
+        assert verify_password("baru12345", queries.user_by_username(db, "operator")["password_hash"])
