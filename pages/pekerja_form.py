@@ -9,7 +9,7 @@ from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, payung, require
-from ui.widgets import field_errors, problem_summary, remember_problems, saved, show_saved_message
+from ui.widgets import field_errors, problem_summary, remember_problems, rupiah, saved, show_saved_message
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
@@ -100,9 +100,10 @@ with right:
     st.selectbox("Pekerjaan *", list(occupations), key="f_occupation", format_func=occupations.get, index=None,
                  placeholder="Pilih pekerjaan")
     field_errors(FORM, "occupation")
-    st.number_input("Penghasilan yang dilaporkan (Rp per bulan) *", key="f_income", min_value=0, step=100_000,
-                    value=app.settings.min_income if "f_income" not in state else None,
-                    help="Iuran dihitung dari penghasilan ini; paling rendah Rp1.000.000.")
+    lowest = rupiah(app.settings.min_income)
+    st.number_input("Penghasilan yang dilaporkan (Rp per bulan)", key="f_income", value=None, min_value=0,
+                    step=100_000, placeholder=f"kosongkan bila tidak tahu: {lowest}",
+                    help=f"Iuran dihitung dari penghasilan ini; paling rendah {lowest}.")
     field_errors(FORM, "declared_income")
     st.checkbox("Terdaftar miskin (DTKS/P3KE)", key="f_poor")
     if state.get("f_poor"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -21,6 +22,7 @@ from .session import connection
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 COOKIE_NAME = "payung_masuk"
+COOKIE_SETTLE_S = 1.0
 _KEY = "_payung_authenticator"
 LOGIN_FIELDS = {"Form name": "Masuk ke Payung", "Username": "Nama pengguna", "Password": "Kata sandi",
                 "Login": "Masuk"}
@@ -65,11 +67,18 @@ def login() -> bool:
         st.error(f"Tidak dapat masuk: {exc}")
     if st.session_state.get("authentication_status") is False:
         st.error("Nama pengguna atau kata sandi salah.")
-    return bool(st.session_state.get("authentication_status"))
+    logged_in = bool(st.session_state.get("authentication_status"))
+    if logged_in:
+        # The signed cookie is written by a browser-side component drawn in this run; give the
+        # browser a moment to run it before the caller reruns (and the component is gone).
+        with st.spinner("Berhasil masuk, menyiapkan halaman..."):
+            time.sleep(COOKIE_SETTLE_S)
+    return logged_in
 
 
 def logout_button() -> None:
     if st.sidebar.button("Keluar", icon=":material/logout:", key="keluar"):
         auth = authenticator()
         auth.logout(location="unrendered")
+        time.sleep(COOKIE_SETTLE_S)  # let the browser delete the cookie before the rerun
         st.rerun()
