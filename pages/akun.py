@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from payung.errors import ValidationError
 from payung.users import change_password
 from ui.session import connection, require
-from ui.widgets import field_errors, problem_summary, remember_problems, saved, show_saved_message
+from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
 
 FORM = "akun"
 actor = require()
@@ -22,9 +21,5 @@ with st.form("ganti_sandi", clear_on_submit=True):
     submitted = st.form_submit_button("Simpan kata sandi", type="primary")
 if submitted:
     with connection() as db:
-        try:
-            change_password(db, actor=actor, current=current, new=new, repeat=repeat)
-        except ValidationError as exc:
-            remember_problems(FORM, exc.problems)
-            st.rerun()
+        attempt(FORM, lambda: change_password(db, actor=actor, current=current, new=new, repeat=repeat))
     saved("Kata sandi diganti.")

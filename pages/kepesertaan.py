@@ -6,7 +6,7 @@ and the cost; "Simpan" then writes exactly what was checked.
 
 import streamlit as st
 
-from payung.errors import ValidationError
+from payung.errors import Problem, ValidationError
 from payung.identity import mask_nik
 from payung.months import add_months, current_month, format_month
 from payung.sponsor_types import SPONSOR_TYPES
@@ -86,7 +86,6 @@ fingerprint = repr((choices, sorted(chosen)))
 
 if st.button("Periksa", icon=":material/fact_check:"):
     if sponsor_id is None or not chosen:
-        from payung.errors import Problem
         remember_problems(FORM, [p for p in (
             Problem("sponsor_id", "Pilih penyandang dana.") if sponsor_id is None else None,
             Problem("worker_id", "Pilih paling sedikit satu pekerja.") if not chosen else None) if p])

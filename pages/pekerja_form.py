@@ -4,12 +4,12 @@ import datetime as dt
 
 import streamlit as st
 
-from payung.errors import NotFound, ValidationError
+from payung.errors import NotFound
 from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, payung, require
-from ui.widgets import field_errors, problem_summary, remember_problems, rupiah, saved, show_saved_message
+from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
@@ -37,8 +37,7 @@ if editing and state.get("_loaded_worker") != editing:
         "f_wage": bool(w["wage_earner"]), "_loaded_worker": editing,
     })
 elif not editing and state.get("_loaded_worker"):
-    for key in [k for k in state if str(k).startswith("f_")]:
-        del state[key]
+    clear_inputs("f_")
     state.pop("_loaded_worker", None)
 
 with connection() as db:
@@ -122,17 +121,10 @@ if st.button("Simpan", type="primary", icon=":material/save:"):
         "wage_earner": state.get("f_wage", False),
     }
     with connection() as db:
-        try:
-            if editing:
-                update_worker(db, app.settings, editing, values, actor=actor)
-            else:
-                create_worker(db, app.settings, values, actor=actor)
-        except ValidationError as exc:
-            remember_problems(FORM, exc.problems)
-            st.rerun()
+        attempt(FORM, lambda: update_worker(db, app.settings, editing, values, actor=actor) if editing
+                else create_worker(db, app.settings, values, actor=actor))
     name = values["name"]
-    for key in [k for k in state if str(k).startswith("f_")]:
-        del state[key]
+    clear_inputs("f_")
     state.pop("edit_worker_id", None)
     state.pop("_loaded_worker", None)
     saved(f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja.")

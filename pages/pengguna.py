@@ -7,7 +7,7 @@ from payung.errors import ValidationError
 from payung.regions import district_choices, village_choices
 from payung.users import add_user, list_users, reset_password, set_user_active
 from ui.session import connection, payung, require
-from ui.widgets import field_errors, problem_summary, remember_problems, saved, show_saved_message
+from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
 
 FORM = "pengguna"
 actor = require("admin")
@@ -53,13 +53,10 @@ with connection() as db:
             field_errors(FORM, "villages")
 if st.button("Tambah pengguna", type="primary", icon=":material/person_add:"):
     with connection() as db:
-        try:
-            add_user(db, username=state.get("u_username"), name=state.get("u_name"), role=role,
-                     password=state.get("u_password"), actor=actor, villages=tuple(villages),
-                     regency_code=regency if role != "desa" else (villages[0][:5] if villages else None))
-        except ValidationError as exc:
-            remember_problems(FORM, exc.problems)
-            st.rerun()
+        attempt(FORM, lambda: add_user(
+            db, username=state.get("u_username"), name=state.get("u_name"), role=role,
+            password=state.get("u_password"), actor=actor, villages=tuple(villages),
+            regency_code=regency if role != "desa" else (villages[0][:5] if villages else None)))
     name = state.get("u_username")
     for key in ("u_username", "u_name", "u_password", "u_villages"):
         state.pop(key, None)

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from payung.errors import NotFound, ValidationError
+from payung.errors import NotFound
 from payung.regions import district_choices, village_choices
 from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import create_sponsor, get_sponsor, update_sponsor
 from ui.session import connection, payung, require
-from ui.widgets import field_errors, problem_summary, remember_problems, saved
+from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, saved
 
 FORM = "sponsor"
 actor = require("admin", "operator")
@@ -26,8 +26,7 @@ if editing and state.get("_loaded_sponsor") != editing:
     state.update({"s_type": s["type"], "s_village": s["village_code"], "s_district": s["district_code"],
                   "s_regency": s["regency_code"], "_loaded_sponsor": editing})
 elif not editing and state.get("_loaded_sponsor"):
-    for key in [k for k in state if str(k).startswith("s_")]:
-        del state[key]
+    clear_inputs("s_")
     state.pop("_loaded_sponsor", None)
 
 st.title("Ubah penyandang dana" if editing else "Tambah penyandang dana")
@@ -78,16 +77,9 @@ if st.button("Simpan", type="primary", icon=":material/save:"):
     else:
         values |= {"regency_code": state.get("s_regency")}
     with connection() as db:
-        try:
-            if editing:
-                update_sponsor(db, app.settings, editing, values, actor=actor)
-            else:
-                create_sponsor(db, app.settings, values, actor=actor)
-        except ValidationError as exc:
-            remember_problems(FORM, exc.problems)
-            st.rerun()
-    for key in [k for k in state if str(k).startswith("s_")]:
-        del state[key]
+        attempt(FORM, lambda: update_sponsor(db, app.settings, editing, values, actor=actor) if editing
+                else create_sponsor(db, app.settings, values, actor=actor))
+    clear_inputs("s_")
     state.pop("edit_sponsor_id", None)
     state.pop("_loaded_sponsor", None)
     saved(f"Penyandang dana {values['name']} tersimpan.", rerun=lambda: st.switch_page("pages/penyandang_dana.py"))

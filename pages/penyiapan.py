@@ -3,10 +3,10 @@
 import streamlit as st
 
 from payung.access import Actor
-from payung.errors import ValidationError
+from payung.errors import Problem
 from payung.users import add_user, has_users
 from ui.session import connection
-from ui.widgets import field_errors, problem_summary, remember_problems
+from ui.widgets import attempt, clear_problems, field_errors, problem_summary, remember_problems
 
 FORM = "penyiapan"
 st.title(":material/beach_access: Selamat datang di Payung")
@@ -25,19 +25,14 @@ with st.form("admin_pertama"):
     submitted = st.form_submit_button("Buat administrator", type="primary")
 
 if submitted:
+    if password != repeat:
+        remember_problems(FORM, [Problem("repeat", "Ulangan kata sandi tidak sama.", "password_repeat")])
+        st.rerun()
     with connection() as db:
-        try:
-            if password != repeat:
-                from payung.errors import Problem
-                raise ValidationError(Problem("repeat", "Ulangan kata sandi tidak sama.", "password_repeat"))
-            if has_users(db):
-                st.error("Administrator sudah dibuat. Muat ulang halaman untuk masuk.")
-                st.stop()
-            add_user(db, username=username, name=name, role="admin", password=password,
-                     actor=Actor.system(username or "penyiapan"))
-        except ValidationError as exc:
-            remember_problems(FORM, exc.problems)
-            st.rerun()
-    st.session_state.pop("_payung_problems", None)
-    st.success("Administrator dibuat. Silakan masuk.")
+        if has_users(db):
+            st.error("Administrator sudah dibuat. Muat ulang halaman untuk masuk.")
+            st.stop()
+        attempt(FORM, lambda: add_user(db, username=username, name=name, role="admin", password=password,
+                                       actor=Actor.system(username or "penyiapan")))
+    clear_problems()
     st.rerun()

@@ -10,6 +10,8 @@ import datetime as dt
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -121,6 +123,8 @@ def run(settings: Settings, *, workers: int = 200_000, keep: Path | None = None,
         emit("agg_scheme_ms", round(_median_ms(lambda: queries.covered_by_scheme(db, month)), 1))
         emit("agg_occupation_ms", round(_median_ms(lambda: queries.covered_by_occupation(db, month)), 1))
         db.close()
+        for name, value in _page_figures(main_path, settings).items():
+            emit(name, value)
         emit("peak_rss_mb", round(_peak_rss_mb(), 1))
     return figures
 
@@ -150,3 +154,17 @@ def _fill_lines(db, months: list[str], rng: random.Random) -> None:
          for w, village, occupation in workers for m in months),
         actor="bench",
     )
+
+
+def _page_figures(path: Path, settings: Settings) -> dict[str, float]:
+    """Page timings under AppTest, measured by ``ui.bench_pages`` in a child process (the
+    core does not import Streamlit)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.bench_pages", "--db", str(path), "--config", str(settings.path)],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"page benchmark failed: {done.stderr[-2000:]}")
+    return {name: float(value) for name, value in
+            (line.split(": ") for line in done.stdout.splitlines() if ": " in line)}
+

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from payung.errors import Problem
+from payung.errors import Problem, ValidationError
 from payung.fields import Field
 from payung.identity import fmt_date
 from payung.money import format_rupiah
 from payung.schemes import Panel
 
 PROBLEMS_KEY = "_payung_problems"
+T = TypeVar("T")
 
 
 def rupiah(amount: int | None) -> str:
@@ -49,6 +51,22 @@ def problems_for(form: str, field: str | None) -> list[str]:
     if not saved or saved["form"] != form:
         return []
     return [p.message for p in saved["problems"] if p.field == field]
+
+
+def attempt(form: str, action: Callable[[], T]) -> T:
+    """Run a service call; if it refuses the input, keep its problems for the fields they
+    concern and rerun so they show beside them (nothing was written)."""
+    try:
+        return action()
+    except ValidationError as exc:
+        remember_problems(form, exc.problems)
+        st.rerun()
+
+
+def clear_inputs(prefix: str) -> None:
+    """Forget the values of a form's widgets (keys starting with ``prefix``) after a save."""
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
 
 
 def field_errors(form: str, field: str | None) -> None:

@@ -1,0 +1,52 @@
+"""Time page scripts under AppTest on a benchmark database (called by ``python -m payung bench``,
+which must not import Streamlit itself). Prints ``name: value`` lines."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.update(PAYUNG_DB=args.db, PAYUNG_CONFIG=args.config, PAYUNG_COOKIE_KEY="bench" * 8)
+    sys.path.insert(0, str(ROOT))
+
+    import db as database
+    from payung.access import Actor
+    from payung.users import add_user, has_users
+    from streamlit.testing.v1 import AppTest
+
+    conn = database.open_database(args.db)
+    if not has_users(conn):
+        add_user(conn, username="bench", name="Bench", role="admin", password="bench12345", actor=Actor.system())
+    conn.close()
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "bench"
+    at.run()
+    at.switch_page("pages/pekerja.py")
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+    if at.exception:
+        raise SystemExit(f"page failed: {at.exception}")
+    print(f"workers_page_rows: {len(at.dataframe[0].value)}")
+    print(f"workers_page_ms: {statistics.median(times):.1f}")
+
+
+if __name__ == "__main__":
+    main()
