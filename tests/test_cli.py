@@ -22,11 +22,25 @@ def test_demo_then_schemes_json(tmp_path):
     listed = payung("schemes", "--json", "--db", str(db))
     assert listed.returncode == 0, listed.stderr
     data = json.loads(listed.stdout)
-    assert isinstance(data["schemes"], list) and data["plugins_not_loaded"] == []
+    assert {s["code"]: s["regency_code"] for s in data["schemes"]} == {
+        "pemalang_mesra": "33.27", "mempawah_1desa100": "61.02", "pringsewu_uc": "18.10",
+        "luwu_utara": "73.22", "kendal_asn_peduli": "33.24"}
+    assert data["plugins_not_loaded"] == []
     with sqlite3.connect(db) as conn:
         workers = conn.execute("SELECT COUNT(*), COUNT(DISTINCT nik) FROM workers").fetchone()
         regions = conn.execute("SELECT COUNT(*) FROM regions WHERE level = 4").fetchone()[0]
     assert workers == (300, 300) and regions > 800
+
+
+def test_demo_fills_every_scheme(tmp_path):
+    db = tmp_path / "x.db"
+    assert payung("demo", "--workers", "1500", "--db", str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        per_scheme = dict(conn.execute("SELECT scheme_code, COUNT(*) FROM sponsorships GROUP BY scheme_code"))
+        paid = conn.execute("SELECT COUNT(*) FROM contribution_lines WHERE paid_amount = amount").fetchone()[0]
+    assert set(per_scheme) == {"pemalang_mesra", "mempawah_1desa100", "pringsewu_uc", "luwu_utara",
+                               "kendal_asn_peduli"}
+    assert all(count > 0 for count in per_scheme.values()) and paid > 0
 
 
 def test_demo_niks_agree_with_birth_date_gender_and_village(tmp_path):
