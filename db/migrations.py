@@ -45,6 +45,35 @@ def m002_village_operators_and_allocations(db: Database) -> None:
     db.execute("CREATE INDEX payment_allocations_line ON payment_allocations (line_id)")
 
 
+@migrations()
+def m003_imports(db: Database) -> None:
+    """A log of every import (who, when, which file, what came of it) and saved column maps."""
+    db.execute(
+        """CREATE TABLE import_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            file_hash TEXT NOT NULL,
+            imported INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            rejected INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE import_templates (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            UNIQUE (kind, name)
+        )"""
+    )
+
+
 _INITIAL = """
 CREATE TABLE regions (
     code TEXT PRIMARY KEY,

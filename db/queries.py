@@ -491,3 +491,38 @@ def summary_counts(db, month: str, region_prefix: str | None = None) -> dict:
              AND village_code LIKE ?) AS paid,
           (SELECT COUNT(*) FROM sponsors WHERE active = 1) AS sponsors
         """, [like, month, like, month, like, month, like])
+
+
+# Imports -----------------------------------------------------------------------------------
+
+def workers_by_nik(db, niks: Sequence[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for chunk in _chunks(list(niks)):
+        for row in db.query(f"SELECT * FROM workers WHERE nik IN ({_in(chunk)})", chunk):
+            found[row["nik"]] = row
+    return found
+
+
+def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None) -> dict | None:
+    """A sponsor without NIP, recognised by type, name (any case), OPD and village."""
+    return _one(db, "SELECT * FROM sponsors WHERE type = ? AND lower(name) = lower(?)"
+                    " AND COALESCE(opd, '') = COALESCE(?, '') AND COALESCE(village_code, '') = COALESCE(?, '')",
+                [kind, name, opd, village_code])
+
+
+def sponsors_named(db, name: str) -> list[dict]:
+    return list(db.query("SELECT * FROM sponsors WHERE active = 1 AND lower(name) = lower(?)", [name.strip()]))
+
+
+def payment_exists(db, sponsor_id: int, scheme_code: str, paid_on: str, amount: int, reference: str | None) -> bool:
+    return _scalar(db, "SELECT COUNT(*) FROM payments WHERE sponsor_id = ? AND scheme_code = ? AND paid_on = ?"
+                       " AND amount = ? AND COALESCE(reference, '') = COALESCE(?, '') AND reversed_at IS NULL",
+                   [sponsor_id, scheme_code, paid_on, amount, reference]) > 0
+
+
+def import_log(db, limit: int = 20) -> list[dict]:
+    return list(db.query("SELECT * FROM import_log ORDER BY id DESC LIMIT ?", [limit]))
+
+
+def import_templates(db, kind: str) -> list[dict]:
+    return list(db.query("SELECT * FROM import_templates WHERE kind = ? ORDER BY name", [kind]))

@@ -55,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", parents=[common], help="salinan cadangan basis data (online)")
     backup.add_argument("file")
 
+    imp = commands.add_parser("import", parents=[common], help="impor pekerja, penyandang dana atau pembayaran")
+    imp.add_argument("kind", metavar="JENIS", help="workers, sponsors atau payments")
+    imp.add_argument("file", metavar="BERKAS", help=".xlsx atau .csv")
+    imp.add_argument("--sheet", help="nama lembar kerja (.xlsx); bawaan: lembar pertama")
+    imp.add_argument("--template", help="nama templat pemetaan kolom yang disimpan")
+    imp.add_argument("--dry-run", action="store_true", help="periksa saja, tidak menyimpan")
+    imp.add_argument("--json", action="store_true", help="ringkasan sebagai JSON")
+    imp.add_argument("--rejected", help="simpan baris yang ditolak ke berkas .xlsx ini")
+    imp.add_argument("--user", default="cli", help="dicatat sebagai pelaku impor")
+
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
@@ -139,7 +149,52 @@ def cmd_bench(app: Payung, args) -> int:
     return 0
 
 
-COMMANDS = {"schemes": cmd_schemes, "init": cmd_init, "users": cmd_users, "demo": cmd_demo,
+def cmd_import(app: Payung, args) -> int:
+    from .exports import rejected_rows_xlsx
+    from .imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
+    from .imports.templates import templates
+    if args.kind not in KINDS:
+        print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
+        return 2
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)
+        return 2
+    sheet = read_table(data, Path(args.file).name, sheet=args.sheet)
+    db = _open(app)
+    try:
+        mapping = auto_map(sheet.headers, args.kind)
+        if args.template:
+            saved = templates(db, args.kind)
+            if args.template not in saved:
+                print(f"Galat: templat \"{args.template}\" tidak ada.", file=sys.stderr)
+                return 2
+            mapping = saved[args.template]
+        actor = Actor(args.user, "admin")
+        plan = plan_import(db, app.plugins, kind=args.kind, sheet=sheet, mapping=mapping, actor=actor,
+                           file_name=Path(args.file).name, data_hash=file_hash(data))
+        if not args.dry_run:
+            apply_import(db, app.plugins, plan, actor=actor)
+    finally:
+        db.close()
+    if args.rejected and plan.rejected:
+        Path(args.rejected).write_bytes(rejected_rows_xlsx(plan))
+    if args.json:
+        print(json.dumps(plan.summary(), ensure_ascii=False, indent=2))
+    else:
+        counts = plan.counts
+        verb = "akan diimpor" if args.dry_run else "diimpor"
+        print(f"{counts['imported']} baru {verb}, {counts['updated']} diperbarui, {counts['unchanged']} tidak berubah, "
+              f"{counts['rejected']} ditolak.")
+        for error in plan.errors[:50]:
+            print(f"  baris {error.row}, kolom {error.column or '-'}: {error.message}")
+        if len(plan.errors) > 50:
+            print(f"  ... dan {len(plan.errors) - 50} galat lainnya (pakai --json atau --rejected).")
+    return 0
+
+
+COMMANDS = {"schemes": cmd_schemes, "import": cmd_import, "init": cmd_init, "users": cmd_users, "demo": cmd_demo,
             "backup": cmd_backup, "bench": cmd_bench}
 
 

@@ -1,0 +1,436 @@
+"""Plan an import (normalise and validate every row, compare with the database) and apply it
+(all valid rows in one transaction, logged)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from db import ledger, queries, store
+
+from ..access import Actor
+from ..errors import PayungError, Problem
+from ..identity import clean_digits
+from ..months import current_month
+from ..plugins import PluginRegistry
+from ..sponsor_types import SPONSOR_TYPES
+from ..sponsors import check_sponsor
+from ..workers import check_workers, village_index
+from .mapping import FIELDS, missing_required
+from .normalize import (Matcher, RegionResolver, nik_cell, parse_date, parse_flag, parse_gender,
+                        parse_rupiah_cell, split_place_date)
+from .reading import Sheet
+
+KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran"}
+Progress = Callable[[float, str], None]
+
+
+class MappingError(PayungError):
+    """Required columns are not mapped: nothing can be imported."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    file_name: str
+    file_hash: str
+    headers: list[str]
+    mapping: dict[str, str]
+    new: list[dict] = field(default_factory=list)
+    updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # (id, before, changes)
+    unchanged: int = 0
+    rejected: dict[int, list[RowError]] = field(default_factory=dict)
+    rejected_values: dict[int, list] = field(default_factory=dict)
+    warnings: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"imported": len(self.new), "updated": len(self.updates), "unchanged": self.unchanged,
+                "rejected": len(self.rejected)}
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [e for row in sorted(self.rejected) for e in self.rejected[row]]
+
+    def summary(self) -> dict:
+        return {**self.counts, "errors": [e.as_dict() for e in self.errors]}
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, int]:
+    index = {h: i for i, h in enumerate(sheet.headers)}
+    unknown = [h for h in mapping.values() if h not in index]
+    if unknown:
+        raise MappingError(f"Kolom tidak ada di berkas: {', '.join(unknown)}.")
+    return {f: index[h] for f, h in mapping.items()}
+
+
+def _rows(sheet: Sheet):
+    """(file row number, cells) of the non-empty data rows."""
+    for offset, cells in enumerate(sheet.rows, start=sheet.header_row + 1):
+        if any(c is not None and str(c).strip() for c in cells):
+            yield offset, cells
+
+
+def _cell(cells: list, columns: dict[str, int], name: str):
+    i = columns.get(name)
+    if i is None or i >= len(cells):
+        return None
+    value = cells[i]
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _text_of(value) -> str | None:
+    """Numbers typed in cells (phone 81234567890.0) back to digits."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mapping: dict[str, str], actor: Actor,
+                file_name: str, data_hash: str, progress: Progress | None = None,
+                today: dt.date | None = None) -> ImportPlan:
+    """Check every row; nothing is written."""
+    if kind not in KINDS:
+        raise MappingError(f"Jenis impor \"{kind}\" tidak dikenal; pilih {', '.join(KINDS)}.")
+    missing = missing_required(mapping, kind)
+    if missing:
+        raise MappingError(f"Kolom wajib belum dipetakan: {', '.join(missing)}.")
+    plan = ImportPlan(kind, file_name, data_hash, sheet.headers, dict(mapping))
+    columns = _columns(sheet, mapping)
+    planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments}[kind]
+    planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or dt.date.today())
+    return plan
+
+
+def _reject(plan: ImportPlan, row: int, cells: list, errors: list[RowError]) -> None:
+    plan.rejected.setdefault(row, []).extend(errors)
+    plan.rejected_values[row] = list(cells)
+
+
+def _resolver(db) -> RegionResolver:
+    return RegionResolver(queries.region_names(db, 3), queries.region_names(db, 4))
+
+
+# Workers ------------------------------------------------------------------------------------
+
+_WORKER_FIELD_COLUMN = {"birth_date": ("birth_date", "birth_place_date"), "village_code": ("village", "district"),
+                        "poverty_source": ("poverty_source",), "declared_income": ("declared_income",)}
+
+
+OCCUPATION_ALIASES = {"tani": "petani", "ojek": "tukang_ojek", "ojol": "tukang_ojek", "marbot": "takmir_marbot",
+                      "takmir": "takmir_marbot", "guru ngaji": "guru_tpa_tpq", "pkl": "pedagang_kaki_lima",
+                      "buruh": "buruh_harian_lepas", "wiraswasta": "pekerja_mandiri", "pedagang": "pedagang_pasar"}
+
+
+def _occupations(registry: PluginRegistry) -> Matcher:
+    names = dict(registry.settings.occupations)
+    return Matcher(names, {code.replace("_", " "): code for code in names} | OCCUPATION_ALIASES)
+
+
+def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
+    settings = registry.settings
+    resolver = _resolver(db)
+    occupations = _occupations(registry)
+    header = {f: plan.mapping.get(f, "") for f in FIELDS["workers"]}
+    candidates: list[tuple[int, list, dict, list[RowError]]] = []
+    rows = list(_rows(sheet))
+    for n, (row, cells) in enumerate(rows):
+        if n % 5000 == 0:
+            progress(0.6 * n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
+        errors: list[RowError] = []
+        values: dict = {}
+
+        def parse(name: str, parser, target: str | None = None):
+            raw = _cell(cells, columns, name)
+            if raw is None:
+                return None
+            try:
+                values[target or name] = parser(raw)
+            except ValueError as exc:
+                errors.append(RowError(row, header[name], str(exc).rstrip(".") + "."))
+
+        parse("nik", nik_cell)
+        values["name"] = _text_of(_cell(cells, columns, "name"))
+        if "birth_place_date" in columns and _cell(cells, columns, "birth_place_date") is not None:
+            place, when = split_place_date(_cell(cells, columns, "birth_place_date"))
+            values["birth_place"] = place or None
+            try:
+                values["birth_date"] = parse_date(when, today)
+            except ValueError as exc:
+                errors.append(RowError(row, header["birth_place_date"], f"{exc}."))
+        parse("birth_place", _text_of)
+        parse("birth_date", lambda v: parse_date(v, today))
+        parse("gender", parse_gender)
+        values["phone"] = _text_of(_cell(cells, columns, "phone"))
+        values["address"] = _text_of(_cell(cells, columns, "address"))
+        village = _cell(cells, columns, "village")
+        if village is not None:
+            try:
+                values["village_code"] = resolver.village(_text_of(village), _text_of(_cell(cells, columns, "district")))
+            except ValueError as exc:
+                errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+        occupation = _cell(cells, columns, "occupation")
+        if occupation is not None:
+            found = occupations.find(_text_of(occupation))
+            if len(found) == 1:
+                values["occupation"] = found[0]
+            else:
+                errors.append(RowError(row, header["occupation"],
+                                       f"Pekerjaan \"{occupation}\" tidak dikenal; gunakan nama dari daftar pekerjaan."))
+        parse("declared_income", parse_rupiah_cell)
+        source = _cell(cells, columns, "poverty_source")
+        if source is not None:
+            text = str(source).strip().upper()
+            if text in ("DTKS", "P3KE", "DTSEN"):
+                values["poverty_source"] = text
+            else:
+                try:
+                    values["poverty_flag"] = parse_flag(source)
+                except ValueError as exc:
+                    errors.append(RowError(row, header["poverty_source"], f"{exc}."))
+        parse("wage_earner", parse_flag)
+        candidates.append((row, cells, values, errors))
+
+    progress(0.6, "Memeriksa aturan pekerja")
+    villages = village_index(db)
+    checks = check_workers([v for _, _, v, _ in candidates], settings=settings, villages=villages, today=today)
+    valid: list[tuple[int, list, dict]] = []
+    seen: dict[str, int] = {}
+    for (row, cells, _, errors), check in zip(candidates, checks):
+        if errors or not check.ok:
+            # Every problem at once; a value that could not be read is not also reported missing.
+            failed = {e.column for e in errors}
+            errors += [RowError(row, column, p.message) for p in check.problems
+                       if (column := _column_for(p, plan.mapping)) not in failed]
+            _reject(plan, row, cells, errors)
+            continue
+        plan.warnings += bool(check.warnings)
+        nik = check.row["nik"]
+        if nik in seen:
+            _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
+            continue
+        if not actor.may_see_village(check.row["village_code"]):
+            _reject(plan, row, cells, [RowError(row, plan.mapping["village"],
+                                                "Desa ini di luar wilayah tugas Anda.")])
+            continue
+        seen[nik] = row
+        valid.append((row, cells, check.row))
+
+    progress(0.8, "Membandingkan dengan data yang ada")
+    existing = queries.workers_by_nik(db, [r["nik"] for _, _, r in valid])
+    mapped = set(plan.mapping)
+    for row, cells, clean in valid:
+        before = existing.get(clean["nik"])
+        if before is None:
+            plan.new.append(clean)
+            continue
+        if not actor.may_see_village(before["village_code"]):
+            _reject(plan, row, cells, [RowError(row, plan.mapping["nik"],
+                                                "NIK ini terdaftar di desa di luar wilayah tugas Anda.")])
+            continue
+        # Only columns present in the file change a registered worker.
+        present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
+        changes = {k: clean[k] for k in present if before.get(k) != clean[k]}
+        if changes:
+            plan.updates.append((before["id"], before, changes))
+        else:
+            plan.unchanged += 1
+    progress(1.0, "Pemeriksaan selesai")
+
+
+def _source_mapped(column: str, mapped: set[str]) -> bool:
+    sources = {"birth_date": {"birth_date", "birth_place_date"}, "birth_place": {"birth_place", "birth_place_date"},
+               "village_code": {"village"}, "district_code": {"village"}, "regency_code": {"village"},
+               "poverty_flag": {"poverty_source"}}.get(column, {column})
+    return bool(sources & mapped)
+
+
+def _column_for(problem: Problem, mapping: dict[str, str]) -> str:
+    for field_name in _WORKER_FIELD_COLUMN.get(problem.field, (problem.field,)):
+        if field_name in mapping:
+            return mapping[field_name]
+    return mapping.get("nik", "")
+
+
+# Sponsors -----------------------------------------------------------------------------------
+
+def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
+    resolver = _resolver(db)
+    types = Matcher({code: t.label for code, t in SPONSOR_TYPES.items()}, {c.replace("_", " "): c for c in SPONSOR_TYPES})
+    header = {f: plan.mapping.get(f, "") for f in FIELDS["sponsors"]}
+    seen: dict[tuple, int] = {}
+    rows = list(_rows(sheet))
+    for n, (row, cells) in enumerate(rows):
+        if n % 2000 == 0:
+            progress(n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
+        errors: list[RowError] = []
+        values = {k: _text_of(_cell(cells, columns, k)) for k in ("name", "nip", "employee_number", "opd", "phone",
+                                                                  "email", "address")}
+        typed = _cell(cells, columns, "type")
+        if typed is not None:
+            found = types.find(_text_of(typed))
+            if len(found) == 1:
+                values["type"] = found[0]
+            else:
+                errors.append(RowError(row, header["type"], f"Jenis penyandang dana \"{typed}\" tidak dikenal."))
+        else:
+            values["type"] = "asn" if values["nip"] or values["employee_number"] or values["opd"] else "perorangan"
+        village = _cell(cells, columns, "village")
+        if village is not None:
+            try:
+                values["village_code"] = resolver.village(_text_of(village), _text_of(_cell(cells, columns, "district")))
+            except ValueError as exc:
+                errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+        if errors:
+            _reject(plan, row, cells, errors)
+            continue
+        clean, problems = check_sponsor(db, registry.settings, values)
+        if problems:
+            _reject(plan, row, cells, [RowError(row, plan.mapping.get(p.field, plan.mapping.get("name", "")),
+                                                p.message) for p in problems])
+            continue
+        key = ("nip", clean["nip"]) if clean["nip"] else ("identitas", clean["type"], clean["name"].lower(),
+                                                          clean["opd"], clean["village_code"])
+        if key in seen:
+            _reject(plan, row, cells, [RowError(row, plan.mapping.get("nip") or plan.mapping["name"],
+                                                f"Sama dengan baris {seen[key]}.")])
+            continue
+        seen[key] = row
+        before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else queries.sponsor_by_identity(
+            db, clean["type"], clean["name"], clean["opd"], clean["village_code"])
+        if before is None:
+            plan.new.append(clean)
+            continue
+        changes = {k: v for k, v in clean.items() if v is not None and before.get(k) != v}
+        if changes:
+            plan.updates.append((before["id"], before, changes))
+        else:
+            plan.unchanged += 1
+
+
+# Payments -----------------------------------------------------------------------------------
+
+def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
+    header = {f: plan.mapping.get(f, "") for f in FIELDS["payments"]}
+    schemes = Matcher({code: s.name for code, s in registry.schemes.items()}, {c: c for c in registry.schemes})
+    remaining: dict[tuple[int, str], int] = {}
+    seen: dict[tuple, int] = {}
+    for row, cells in _rows(sheet):
+        errors: list[RowError] = []
+        sponsor_text = _text_of(_cell(cells, columns, "sponsor")) or ""
+        digits = clean_digits(sponsor_text)
+        if digits.isdigit() and len(digits) == 18:
+            sponsors = [s for s in [queries.sponsor_by_nip(db, digits)] if s]
+        else:
+            sponsors = queries.sponsors_named(db, sponsor_text)
+        if len(sponsors) != 1:
+            errors.append(RowError(row, header["sponsor"], f"Penyandang dana \"{sponsor_text}\" "
+                                   + ("tidak ditemukan." if not sponsors else "ambigu: ada beberapa dengan nama ini; pakai NIP.")))
+        found = schemes.find(_text_of(_cell(cells, columns, "scheme")) or "")
+        if len(found) != 1:
+            errors.append(RowError(row, header["scheme"], f"Skema \"{_cell(cells, columns, 'scheme')}\" tidak dikenal."))
+        values = {}
+        for name, parser in (("paid_on", lambda v: parse_date(v, today)), ("amount", parse_rupiah_cell)):
+            try:
+                values[name] = parser(_cell(cells, columns, name))
+            except (ValueError, TypeError) as exc:
+                errors.append(RowError(row, header[name], f"{exc}."))
+        if values.get("amount") is not None and values["amount"] <= 0:
+            errors.append(RowError(row, header["amount"], "Jumlah harus lebih dari Rp0."))
+        if values.get("paid_on") and values["paid_on"] > today:
+            errors.append(RowError(row, header["paid_on"], "Tanggal bayar tidak boleh di masa depan."))
+        if errors:
+            _reject(plan, row, cells, errors)
+            continue
+        sponsor, scheme = sponsors[0], found[0]
+        reference = _text_of(_cell(cells, columns, "reference"))
+        key = (sponsor["id"], scheme, values["paid_on"].isoformat(), values["amount"], reference)
+        if key in seen:
+            _reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
+            continue
+        seen[key] = row
+        if queries.payment_exists(db, sponsor["id"], scheme, values["paid_on"].isoformat(), values["amount"], reference):
+            plan.unchanged += 1
+            continue
+        balance_key = (sponsor["id"], scheme)
+        if balance_key not in remaining:
+            remaining[balance_key] = sum(l["amount"] - l["paid_amount"]
+                                         for l in queries.open_lines(db, sponsor["id"], scheme))
+        if values["amount"] > remaining[balance_key]:
+            _reject(plan, row, cells, [RowError(row, header["amount"], (
+                f"Pembayaran melebihi tagihan {sponsor['name']} yang belum dibayar "
+                f"(sisa Rp{remaining[balance_key]:,}).").replace(",", "."))])
+            continue
+        remaining[balance_key] -= values["amount"]
+        plan.new.append({"sponsor_id": sponsor["id"], "scheme_code": scheme, "paid_on": values["paid_on"],
+                         "amount": values["amount"], "reference": reference})
+
+
+# Writing ------------------------------------------------------------------------------------
+
+def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor,
+                 progress: Progress | None = None) -> dict[str, int]:
+    """Write every valid row of the plan in one transaction (all or nothing), and log it."""
+    actor.require_write()
+    report = progress or (lambda f, t: None)
+    note = f"impor {plan.file_name}"
+    with store.transaction(db):
+        report(0.1, "Menyimpan data baru")
+        if plan.kind == "workers":
+            _write_workers(db, plan, actor, note)
+        elif plan.kind == "sponsors":
+            if plan.new:
+                columns = tuple(plan.new[0])
+                store.bulk_insert(db, "sponsors", columns, [tuple(r[c] for c in columns) for r in plan.new],
+                                  actor=actor.username, note=note)
+            for key, _, changes in plan.updates:
+                store.update(db, "sponsors", key, changes, actor=actor.username)
+        else:
+            from ..payments import record_payment
+            for payment in plan.new:
+                record_payment(db, actor=actor, **payment)
+        report(0.9, "Mencatat log impor")
+        store.insert(db, "import_log", {
+            "at": store.now(), "actor": actor.username, "kind": plan.kind, "file_name": plan.file_name,
+            "file_hash": plan.file_hash, **plan.counts,
+        }, actor=actor.username)
+    report(1.0, "Selesai")
+    return plan.counts
+
+
+def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
+    if plan.new:
+        columns = tuple(plan.new[0])
+        # In NIK order: the unique NIK index is then appended to, not scattered.
+        rows = sorted((tuple(r[c] for c in columns) for r in plan.new), key=lambda r: r[0])
+        store.bulk_insert(db, "workers", columns, rows, actor=actor.username, note=note)
+    this_month = current_month()
+    for key, before, changes in plan.updates:
+        after = store.update(db, "workers", key, changes, actor=actor.username)
+        if changes.keys() & {"village_code", "occupation"}:
+            ledger.restamp_lines(db, after, this_month, actor=actor.username)
+
+
+def log_entries(db, limit: int = 20) -> list[dict]:
+    return queries.import_log(db, limit)
