@@ -78,6 +78,8 @@ def split_place_date(value) -> tuple[str, object]:
 
 @lru_cache(maxsize=4096)
 def _rupiah_text(text: str) -> int:
+    if text.startswith("-"):
+        return -_rupiah_text(text[1:].strip())
     parsed = parse_rupiah(text)
     if parsed is None or parsed.amount is None:
         raise ValueError(f"\"{text}\" bukan jumlah Rupiah")

@@ -1,0 +1,295 @@
+"""Imports from the messy spreadsheets regencies keep: exact counts and messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from db import queries
+from payung.errors import PayungError
+from payung.exports import rejected_rows_xlsx, safe_cell
+from payung.imports import ImportFileError, MappingError, apply_import, auto_map, file_hash, plan_import, read_table
+from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
+from payung.imports.templates import save_template, templates
+
+from conftest import ROOT, snapshot, write_config
+
+HEADER = "No;NIK;Nama Lengkap;Tempat/Tgl Lahir;JK;Desa/Kel;Kec.;Pekerjaan;No HP/WA;Penghasilan\n"
+MESSY = HEADER + (
+    "1;'3324 0157 0875 0001;Siti Aminah;Kendal, 17-08-1975;P;Blumah;Plantungan;Petani;0812-3456-7890;1.000.000\n"
+    "2;3324.0117.0875.0002;Budi Santoso;Kendal, 17/08/75;L;Kediten;Plantungan;Nelayan;+62 813 1111 2222;Rp 1 jt\n"
+    "3;3324011708750003;Joko Susilo;Kendal, 17 Agustus 1975;L;Blumahh;Plantungan;tani;;1,5 juta\n"
+    "4;3324011708750003;Joko Dobel;Kendal, 17 Agustus 1975;L;Blumah;Plantungan;tani;;1000000\n"
+    "5;3.32401E+15;Angka Ilmiah;Kendal, 1975-08-17;L;Blumah;Plantungan;Petani;;1000000\n"
+    "6;3324011708750006;Desa Salah;Kendal, 1975-08-17;L;Atlantis;Plantungan;Petani;;1000000\n"
+    "7;3324011708750007;Kerja Aneh;Kendal, 1975-08-17;L;Blumah;Plantungan;Astronot;;1000000\n"
+    "8;3324011708750008;Ahmad Kurniawan;Kendal, 1975-08-18;L;Blumah;Plantungan;Petani;;-5\n"
+    "9;3324011708750009;Tanpa Kecamatan;Kendal, 1975-08-17;L;Sidorejo;;Petani;;1000000\n"
+)
+
+
+@pytest.fixture
+def importer(schemes_app, people, admin):
+    """plan + apply a file as admin, on a database with the regions and the five schemes."""
+    def run(data: bytes, name: str = "pekerja.csv", kind: str = "workers", *, write: bool = True, sheet=None,
+            mapping=None):
+        table = read_table(data, name, sheet=sheet)
+        plan = plan_import(people.db, schemes_app.plugins, kind=kind, sheet=table,
+                           mapping=mapping or auto_map(table.headers, kind), actor=admin, file_name=name,
+                           data_hash=file_hash(data))
+        if write:
+            apply_import(people.db, schemes_app.plugins, plan, actor=admin)
+        return plan
+    run.db = people.db
+    return run
+
+
+def test_headers_people_really_type_are_mapped():
+    headers = ["No", "No. KTP", "Nama Lengkap", "Tgl Lahir", "Desa/Kel", "Kec.", "Pekerjaan", "No HP/WA",
+               "Penghasilan", "Keterangan"]
+    assert auto_map(headers, "workers") == {
+        "nik": "No. KTP", "name": "Nama Lengkap", "birth_date": "Tgl Lahir", "village": "Desa/Kel",
+        "district": "Kec.", "occupation": "Pekerjaan", "phone": "No HP/WA", "declared_income": "Penghasilan"}
+    assert auto_map(["NIK", "Tempat/Tgl Lahir"], "workers") == {"nik": "NIK", "birth_place_date": "Tempat/Tgl Lahir"}
+
+
+def test_messy_csv_counts_and_every_reason(importer):
+    plan = importer(MESSY.encode("cp1252"))
+    assert plan.counts == {"imported": 3, "updated": 0, "unchanged": 0, "rejected": 6}
+    assert [(e.row, e.column, e.message) for e in plan.errors] == [
+        (5, "NIK", "NIK sama dengan baris 4."),
+        (6, "NIK", 'NIK "3.32401E+15" tertulis sebagai angka ilmiah (Excel); digit terakhirnya hilang. '
+                   "Format kolom sebagai Teks lalu ketik ulang NIK."),
+        (7, "Desa/Kel", 'Desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Plantungan.'),
+        (8, "Pekerjaan", 'Pekerjaan "Astronot" tidak dikenal; gunakan nama dari daftar pekerjaan.'),
+        (9, "NIK", "Tanggal lahir di NIK (17/08/1975) tidak sama dengan tanggal lahir yang diisi (18/08/1975). "
+                   "Periksa NIK dan tanggal lahir; mungkin yang diketik nomor KK?"),
+        (9, "Penghasilan", "Penghasilan yang dilaporkan harus lebih dari Rp0."),
+        (10, "Desa/Kel", 'Desa/kelurahan "Sidorejo" ambigu: Sidorejo (33.24.09.2006), Sidorejo (33.27.12.2006); '
+                         "isi kolom kecamatan."),
+    ]
+    siti = queries.worker_by_nik(importer.db, "3324015708750001")
+    assert (siti["birth_place"], siti["birth_date"], siti["gender"], siti["phone"], siti["declared_income"]) == (
+        "Kendal", "1975-08-17", "P", "+6281234567890", 1_000_000)
+    joko = queries.worker_by_nik(importer.db, "3324011708750003")
+    assert (joko["village_code"], joko["occupation"], joko["declared_income"]) == ("33.24.01.2001", "petani", 1_500_000)
+    budi = queries.worker_by_nik(importer.db, "3324011708750002")
+    assert budi["birth_date"] == "1975-08-17" and budi["phone"] == "+6281311112222"
+
+
+def test_utf8_comma_csv_is_read_too(importer):
+    data = MESSY.replace(";", ",").replace("1,5 juta", "\"1,5 juta\"").replace("Kendal, ", "\"Kendal, ")
+    data = "\n".join(line.replace(",P,", "\",P,").replace(",L,", "\",L,") if i else line
+                     for i, line in enumerate(data.splitlines()))
+    table = read_table(data.encode("utf-8"), "pekerja.csv")
+    assert table.delimiter == "," and table.encoding == "utf-8-sig"
+    assert importer(data.encode("utf-8")).counts["imported"] == 3
+
+
+def test_importing_twice_equals_importing_once(importer):
+    importer(MESSY.encode("cp1252"))
+    once = snapshot(importer.db)
+    again = importer(MESSY.encode("cp1252"))
+    assert again.counts == {"imported": 0, "updated": 0, "unchanged": 3, "rejected": 6}
+    after = snapshot(importer.db)
+    assert after["workers"] == once["workers"]
+    assert len(after["import_log"]) == 2 and after["import_log"][1]["file_hash"] == after["import_log"][0]["file_hash"]
+
+
+def test_changed_row_updates_the_worker(importer):
+    importer(MESSY.encode("cp1252"))
+    plan = importer(MESSY.replace("Rp 1 jt", "Rp 2 jt").encode("cp1252"))
+    assert plan.counts == {"imported": 0, "updated": 1, "unchanged": 2, "rejected": 6}
+    assert queries.worker_by_nik(importer.db, "3324011708750002")["declared_income"] == 2_000_000
+
+
+def test_failure_in_the_middle_of_writing_leaves_the_database_unchanged(importer, monkeypatch):
+    importer(MESSY.encode("cp1252"))
+    before = snapshot(importer.db)
+    plan = importer(MESSY.replace("Rp 1 jt", "Rp 2 jt").replace("Siti Aminah", "Siti Aminah Lubis").encode("cp1252"),
+                    write=False)
+    from db import store
+    real_update, calls = store.update, []
+
+    def failing_update(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("listrik padam")
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(store, "update", failing_update)
+    from payung.access import Actor
+    with pytest.raises(RuntimeError):
+        apply_import(importer.db, None, plan, actor=Actor("admin"))
+    assert len(calls) == 2
+    assert snapshot(importer.db) == before
+
+
+def test_dry_run_writes_nothing(importer):
+    before = snapshot(importer.db)
+    plan = importer(MESSY.encode("cp1252"), write=False)
+    assert plan.counts["imported"] == 3 and snapshot(importer.db) == before
+
+
+def _xlsx(rows_by_sheet: dict[str, list[list]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in rows_by_sheet.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_with_number_niks_serial_dates_and_a_chosen_sheet(importer):
+    data = _xlsx({
+        "Catatan": [["Daftar ini disusun oleh operator desa"]],
+        "Data": [
+            ["NIK", "Nama", "Tgl Lahir", "Jenis Kelamin", "Desa", "Kecamatan", "Pekerjaan", "Penghasilan"],
+            [3324015708750001, "Siti Aminah", dt.datetime(1975, 8, 17), "Perempuan", "Blumah", "Plantungan", "Petani", 1000000],
+            [3324011708750000, "Digit Hilang", dt.date(1975, 8, 17), "L", "Blumah", "Plantungan", "Petani", 1000000],
+            ["3324011708750002", "Budi", 27623, "Laki-laki", "Blumah", "Plantungan", "Nelayan", "1 jt"],
+            [None, None, None, None, None, None, None, None],
+            ["3324011708750003", "Tgl Kata", "17 Agu 1975", "L", "Blumah", "Plantungan", "Petani", "Rp 1.000.000"],
+        ],
+    })
+    assert read_table(data, "pekerja.xlsx").sheet_names == ["Catatan", "Data"]
+    plan = importer(data, "pekerja.xlsx", sheet="Data")
+    assert plan.counts == {"imported": 3, "updated": 0, "unchanged": 0, "rejected": 1}
+    (error,) = plan.errors
+    assert (error.row, error.column) == (3, "NIK")
+    assert error.message.startswith("NIK 3324011708750000 tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang.")
+    assert queries.worker_by_nik(importer.db, "3324011708750002")["birth_date"] == "1975-08-17"
+
+
+def test_rejected_rows_download_as_a_fixable_xlsx_without_formulas(importer):
+    plan = importer((HEADER + "1;3324011708750008;=HYPERLINK(\"http://x\");Kendal, 1975-08-18;L;Blumah;Plantungan;"
+                              "Petani;;1000000\n").encode(), write=False)
+    book = openpyxl.load_workbook(io.BytesIO(rejected_rows_xlsx(plan)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Baris" and rows[0][-1] == "Alasan penolakan"
+    assert rows[1][0] == 2 and rows[1][3] == "'=HYPERLINK(\"http://x\")" and "tidak sama" in rows[1][-1]
+
+
+@pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+62812", "'+62812"), ("-5", "'-5"),
+                                             ("@SUM(A1)", "'@SUM(A1)"), ("Siti", "Siti"), (5, 5)])
+def test_cells_that_excel_would_run_are_neutralised(value, expected):
+    assert safe_cell(value) == expected
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("17-08-1975", dt.date(1975, 8, 17)), ("17/08/75", dt.date(1975, 8, 17)), ("1975-08-17", dt.date(1975, 8, 17)),
+    (27623, dt.date(1975, 8, 17)), ("17 Agustus 1975", dt.date(1975, 8, 17)), ("5 Nopember 1980", dt.date(1980, 11, 5)),
+    ("17.08.1975", dt.date(1975, 8, 17)), ("01/02/05", dt.date(2005, 2, 1)),
+])
+def test_dates_in_every_common_shape(typed, expected):
+    assert parse_date(typed, dt.date(2026, 11, 23)) == expected
+
+
+@pytest.mark.parametrize("typed, expected", [("1.000.000", 1_000_000), ("Rp 1 jt", 1_000_000),
+                                             ("1,5 juta", 1_500_000), (1000000.0, 1_000_000), ("Rp. 750.000,-", 750_000)])
+def test_rupiah_in_every_common_shape(typed, expected):
+    assert parse_rupiah_cell(typed) == expected
+
+
+def test_nik_number_cell_is_kept_when_intact_and_refused_when_cut():
+    assert nik_cell(3324015708750001.0) == "3324015708750001"
+    with pytest.raises(ValueError, match="digit terakhirnya hilang"):
+        nik_cell(3324015708750000.0)
+
+
+def test_village_names_match_despite_spelling_and_report_ambiguity():
+    resolver = RegionResolver({"33.24.01": "Plantungan", "33.24.02": "Sukorejo"},
+                              {"33.24.01.2001": "Blumah", "33.24.01.2002": "Kediten", "33.24.02.2001": "Kediten"})
+    assert resolver.village("Ds. Blumahh", "Kec. Plantungan") == "33.24.01.2001"
+    assert resolver.village("KEDITEN", "plantungan") == "33.24.01.2002"
+    with pytest.raises(ValueError, match="ambigu"):
+        resolver.village("Kediten")
+    assert resolver.village("3324012001") == "33.24.01.2001"
+
+
+def test_missing_required_column_imports_nothing(importer):
+    table = read_table(b"Nama;Desa\nSiti;Blumah\n", "x.csv")
+    with pytest.raises(MappingError, match="Kolom wajib belum dipetakan: NIK"):
+        importer(b"Nama;Desa\nSiti;Blumah\n", "x.csv", mapping=auto_map(table.headers, "workers"))
+
+
+def test_unreadable_files_are_refused_clearly():
+    with pytest.raises(ImportFileError, match="simpan sebagai .xlsx"):
+        read_table(b"\xd0\xcf\x11\xe0", "lama.xls")
+    with pytest.raises(ImportFileError, match="tidak dapat dibaca"):
+        read_table(b"bukan zip", "rusak.xlsx")
+    with pytest.raises(ImportFileError, match="kosong"):
+        read_table(b"\n\n", "kosong.csv")
+
+
+def test_column_map_saved_as_a_template(importer, admin):
+    mapping = {"nik": "No KTP", "name": "Nama", "village": "Desa"}
+    save_template(importer.db, kind="workers", name="Format Dinsos", mapping=mapping, actor=admin)
+    save_template(importer.db, kind="workers", name="Format Dinsos", mapping=mapping | {"district": "Kec"},
+                  actor=admin)
+    assert templates(importer.db, "workers") == {"Format Dinsos": mapping | {"district": "Kec"}}
+
+
+def test_asn_list_of_an_opd_with_nip(importer):
+    data = ("NIP;Nama;OPD;No HP\n"
+            "198503122010011002;Budi Santoso;Dinas Sosial;08123456789\n"
+            "1985 0312 2010 01 1 002;Budi Lagi;Dinas Sosial;\n"
+            "198513122010011003;Salah Tanggal;Dinas Sosial;\n"
+            ";Tanpa NIP;Bappeda;\n").encode()
+    plan = importer(data, "asn.csv", "sponsors")
+    assert plan.counts == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert [(e.row, e.message) for e in plan.errors] == [
+        (3, "Sama dengan baris 2."), (4, "Tanggal lahir di NIP (digit 1-8, YYYYMMDD) tidak valid."),
+        (5, "ASN wajib mengisi NIP (PNS) atau nomor pegawai (non-PNS).")]
+    assert queries.sponsor_by_nip(importer.db, "198503122010011002")["type"] == "asn"
+    assert importer(data, "asn.csv", "sponsors").counts == {"imported": 0, "updated": 0, "unchanged": 1, "rejected": 3}
+
+
+def test_payments_are_allocated_and_not_recorded_twice(importer, people):
+    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
+                 start="2025-01")
+    data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;33.600;TRF-1\n"
+            "198503122010011002;Gerakan ASN Peduli Pekerja Rentan;10/03/2025;Rp 1 jt;TRF-2\n"
+            "199901012020011001;kendal_asn_peduli;10/03/2025;16800;TRF-3\n").encode()
+    plan = importer(data, "bayar.csv", "payments")
+    assert plan.counts == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert "melebihi tagihan" in plan.errors[0].message and "tidak ditemukan" in plan.errors[1].message
+    paid = [l["paid_amount"] for l in queries.open_lines(importer.db, asn, "kendal_asn_peduli")]
+    assert len(paid) == 10  # the first two months are paid in full
+    assert importer(data, "bayar.csv", "payments").counts["unchanged"] == 1
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "payung", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_json_summary_and_exit_status(tmp_path):
+    csv = tmp_path / "pekerja.csv"
+    csv.write_bytes(MESSY.encode("cp1252"))
+    db = str(tmp_path / "cli.db")
+    config = str(write_config(tmp_path))
+    dry = _cli("import", "workers", str(csv), "--db", db, "--config", config, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    summary = json.loads(dry.stdout)
+    assert (summary["imported"], summary["updated"], summary["unchanged"], summary["rejected"]) == (3, 0, 0, 6)
+    assert summary["errors"][0] == {"row": 5, "column": "NIK", "message": "NIK sama dengan baris 4."}
+    done = _cli("import", "workers", str(csv), "--db", db, "--config", config, "--json",
+                "--rejected", str(tmp_path / "ditolak.xlsx"))
+    assert done.returncode == 0 and json.loads(done.stdout)["imported"] == 3
+    assert (tmp_path / "ditolak.xlsx").exists()
+    assert _cli("import", "hewan", str(csv), "--db", db, "--config", config).returncode != 0
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_bytes(b"bukan excel")
+    refused = _cli("import", "workers", str(broken), "--db", db, "--config", config)
+    assert refused.returncode != 0 and "tidak dapat dibaca" in refused.stderr
