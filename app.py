@@ -29,6 +29,7 @@ PAGES = {
          "penyandang-dana-form", ("admin", "operator")),
     ],
     "Kepesertaan": [("pages/kepesertaan.py", "Daftarkan kepesertaan", ":material/how_to_reg:", "kepesertaan", WRITERS)],
+    "Impor": [("pages/impor.py", "Impor data", ":material/upload_file:", "impor", WRITERS)],
     "Skema": [("pages/skema.py", "Skema", ":material/category:", "skema", ALL)],
     "Admin": [
         ("pages/pengguna.py", "Pengguna", ":material/manage_accounts:", "pengguna", ("admin",)),

@@ -7,6 +7,7 @@ Targets (2 cores): validate_rows_per_s >= 50000, insert_ratio <= 2, each agg_*_m
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import resource
 import statistics
@@ -68,6 +69,7 @@ def run(settings: Settings, *, workers: int = 200_000, keep: Path | None = None,
         db = _fresh(main_path, settings)
         names = village_index(db)
         villages = sorted(names)
+        district_names = queries.region_names(db, 3)
 
         # 1. Validation: raw rows generated in chunks (untimed), checked by the domain rules (timed).
         rows: list[tuple] = []
@@ -123,6 +125,8 @@ def run(settings: Settings, *, workers: int = 200_000, keep: Path | None = None,
         emit("agg_scheme_ms", round(_median_ms(lambda: queries.covered_by_scheme(db, month)), 1))
         emit("agg_occupation_ms", round(_median_ms(lambda: queries.covered_by_occupation(db, month)), 1))
         db.close()
+        for name, value in _import_figures(tmpdir, settings, workers, names, district_names, today).items():
+            emit(name, value)
         for name, value in _page_figures(main_path, settings).items():
             emit(name, value)
         emit("peak_rss_mb", round(_peak_rss_mb(), 1))
@@ -167,4 +171,59 @@ def _page_figures(path: Path, settings: Settings) -> dict[str, float]:
         raise RuntimeError(f"page benchmark failed: {done.stderr[-2000:]}")
     return {name: float(value) for name, value in
             (line.split(": ") for line in done.stdout.splitlines() if ": " in line)}
+
+
+def _import_file_rows(villages: list[str], names: dict[str, str], districts: dict[str, str], count: int,
+                      rng: random.Random, today: dt.date):
+    """Rows as a regency's spreadsheet has them: names of villages and districts, labels,
+    dates as 17-08-1975, Rupiah as 1.000.000, phones as typed."""
+    from .occupations import OCCUPATIONS
+    for values in worker_rows(villages, count, rng, today=today):
+        birth = dt.date.fromisoformat(values["birth_date"])
+        yield [values["nik"], values["name"], f"Kendal, {birth:%d-%m-%Y}", values["gender"],
+               names[values["village_code"]], districts[values["village_code"][:8]],
+               OCCUPATIONS[values["occupation"]], values["phone"], f"{values['declared_income']:,}".replace(",", ".")]
+
+
+IMPORT_HEADERS = ["NIK", "Nama Lengkap", "Tempat/Tgl Lahir", "JK", "Desa/Kel", "Kec.", "Pekerjaan", "No HP/WA",
+                  "Penghasilan"]
+
+
+def _import_figures(tmpdir: Path, settings: Settings, workers: int, names: dict[str, str],
+                    districts: dict[str, str], today: dt.date) -> dict[str, float]:
+    """Import a generated file of ``workers`` rows, as CSV and as XLSX, each into a fresh
+    database through ``python -m payung import`` (what a regency would run). Village names
+    repeat across districts; the file's district column makes them unambiguous."""
+    import csv
+
+    from openpyxl import Workbook
+
+    csv_path, xlsx_path = tmpdir / "pekerja.csv", tmpdir / "pekerja.xlsx"
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(IMPORT_HEADERS)
+        writer.writerows(_import_file_rows(sorted(names), names, districts, workers, random.Random(11), today))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Pekerja")
+    sheet.append(IMPORT_HEADERS)
+    for row in _import_file_rows(sorted(names), names, districts, workers, random.Random(11), today):
+        sheet.append(row)
+    book.save(xlsx_path)
+
+    figures: dict[str, float] = {}
+    for label, path in (("import_csv_s", csv_path), ("import_xlsx_s", xlsx_path)):
+        target = tmpdir / f"{label}.db"
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "payung", "import", "workers", str(path), "--db", str(target), "--config",
+             str(settings.path), "--json"],
+            cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=900,
+        )
+        figures[label] = round(time.perf_counter() - start, 2)
+        if done.returncode != 0:
+            raise RuntimeError(f"import benchmark failed: {done.stderr[-2000:]}")
+        summary = json.loads(done.stdout)
+        figures[label.replace("_s", "_imported")] = summary["imported"]
+    figures["import_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return figures
 

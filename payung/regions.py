@@ -31,6 +31,8 @@ def region_rows(regency_code: str) -> list[tuple]:
 def load_regions(db, settings: Settings, *, actor: str = "sistem") -> int:
     """Insert the regions of every configured regency that are not in the table yet."""
     existing = set(queries.region_names(db))
+    if all(regency.code in existing for regency in settings.regencies):
+        return 0  # each regency is loaded whole, in one transaction: nothing is missing
     new: list[tuple] = []
     for regency in settings.regencies:
         for row in region_rows(regency.code):

@@ -51,8 +51,10 @@ def _text(values: Mapping, key: str) -> str:
 
 
 def _flag(value) -> bool:
-    if isinstance(value, bool):
-        return value
+    if value is None or value is False:
+        return False
+    if value is True:
+        return True
     return str(value or "").strip().lower() in ("1", "ya", "y", "true", "yes")
 
 
@@ -77,7 +79,11 @@ def check_worker(
 
     birth_date = None
     raw_birth = values.get("birth_date")
-    if raw_birth is not None and _text(values, "birth_date"):
+    if type(raw_birth) is dt.date:
+        birth_date = raw_birth
+        if birth_date > today:
+            problems.append(Problem("birth_date", "Tanggal lahir tidak boleh di masa depan.", "birth_date_future"))
+    elif raw_birth is not None and _text(values, "birth_date"):
         try:
             birth_date = parse_date(raw_birth)
         except ValueError:

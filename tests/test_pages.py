@@ -327,3 +327,31 @@ def test_change_own_password(site):
     from payung.users import verify_password
     with open_db(site) as db:
         assert verify_password("baru12345", queries.user_by_username(db, "operator")["password_hash"])
+
+
+def test_import_page_checks_then_imports(site):
+    from test_import import MESSY
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", MESSY.encode("cp1252"), "text/csv")).run()
+    assert at.selectbox(key="i_map_workers_None_nik").value == "NIK"
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert [m.value for m in at.metric] == ["3", "0", "0", "6"]
+    assert list(at.dataframe[0].value["Baris"]) == [5, 6, 7, 8, 9, 9, 10]
+    with open_db(site) as db:
+        before = queries.worker_count(db)
+    next(b for b in at.button if b.label.startswith("Impor 3 baris")).click().run()
+    assert "Impor selesai: 3 baru" in texts(at)
+    with open_db(site) as db:
+        assert queries.worker_count(db) == before + 3
+        assert queries.import_log(db)[0]["file_name"] == "pekerja.csv"
+
+
+def test_village_operator_imports_only_their_villages(site):
+    from test_import import MESSY
+    at = run("desa", "pages/impor.py")
+    assert [r.value for r in at.radio] == ["workers"] and len(at.radio[0].options) == 1
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", MESSY.encode("cp1252"), "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    table = at.dataframe[0].value
+    outside = table[table["Alasan"] == "Desa ini di luar wilayah tugas Anda."]
+    assert list(outside["Baris"]) == [3]  # Kediten is not the operator's village

@@ -98,10 +98,26 @@ def _cell(cells: list, columns: dict[str, int], name: str):
     return value
 
 
+def _raw_values(cells: list, fields: list[tuple[str, int]]) -> dict:
+    """field -> the cell's value (stripped text, or the number/date as read); blanks left out."""
+    raw = {}
+    width = len(cells)
+    for name, i in fields:
+        if i < width:
+            value = cells[i]
+            if type(value) is str:
+                value = value.strip()
+                if value:
+                    raw[name] = value
+            elif value is not None:
+                raw[name] = value
+    return raw
+
+
 def _text_of(value) -> str | None:
     """Numbers typed in cells (phone 81234567890.0) back to digits."""
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -134,6 +150,14 @@ def _resolver(db) -> RegionResolver:
 
 # Workers ------------------------------------------------------------------------------------
 
+_WORKER_PARSERS = (
+    ("nik", lambda v, today: nik_cell(v)),
+    ("birth_place", lambda v, today: _text_of(v)),
+    ("birth_date", parse_date),
+    ("gender", lambda v, today: parse_gender(v)),
+    ("declared_income", lambda v, today: parse_rupiah_cell(v)),
+    ("wage_earner", lambda v, today: parse_flag(v)),
+)
 _WORKER_FIELD_COLUMN = {"birth_date": ("birth_date", "birth_place_date"), "village_code": ("village", "district"),
                         "poverty_source": ("poverty_source",), "declared_income": ("declared_income",)}
 
@@ -155,51 +179,47 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     header = {f: plan.mapping.get(f, "") for f in FIELDS["workers"]}
     candidates: list[tuple[int, list, dict, list[RowError]]] = []
     rows = list(_rows(sheet))
+    fields = list(columns.items())
+    occupation_of: dict[str, list[str]] = {}
     for n, (row, cells) in enumerate(rows):
         if n % 5000 == 0:
             progress(0.6 * n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
+        raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        values: dict = {}
-
-        def parse(name: str, parser, target: str | None = None):
-            raw = _cell(cells, columns, name)
-            if raw is None:
-                return None
-            try:
-                values[target or name] = parser(raw)
-            except ValueError as exc:
-                errors.append(RowError(row, header[name], str(exc).rstrip(".") + "."))
-
-        parse("nik", nik_cell)
-        values["name"] = _text_of(_cell(cells, columns, "name"))
-        if "birth_place_date" in columns and _cell(cells, columns, "birth_place_date") is not None:
-            place, when = split_place_date(_cell(cells, columns, "birth_place_date"))
+        values: dict = {"name": _text_of(raw.get("name")), "phone": _text_of(raw.get("phone")),
+                        "address": _text_of(raw.get("address"))}
+        for name, parser in _WORKER_PARSERS:
+            value = raw.get(name)
+            if value is not None:
+                try:
+                    values[name] = parser(value, today)
+                except ValueError as exc:
+                    errors.append(RowError(row, header[name], str(exc).rstrip(".") + "."))
+        if raw.get("birth_place_date") is not None:
+            place, when = split_place_date(raw["birth_place_date"])
             values["birth_place"] = place or None
             try:
                 values["birth_date"] = parse_date(when, today)
             except ValueError as exc:
                 errors.append(RowError(row, header["birth_place_date"], f"{exc}."))
-        parse("birth_place", _text_of)
-        parse("birth_date", lambda v: parse_date(v, today))
-        parse("gender", parse_gender)
-        values["phone"] = _text_of(_cell(cells, columns, "phone"))
-        values["address"] = _text_of(_cell(cells, columns, "address"))
-        village = _cell(cells, columns, "village")
+        village = raw.get("village")
         if village is not None:
             try:
-                values["village_code"] = resolver.village(_text_of(village), _text_of(_cell(cells, columns, "district")))
+                values["village_code"] = resolver.village(_text_of(village), _text_of(raw.get("district")))
             except ValueError as exc:
                 errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
-        occupation = _cell(cells, columns, "occupation")
+        occupation = raw.get("occupation")
         if occupation is not None:
-            found = occupations.find(_text_of(occupation))
+            text = _text_of(occupation)
+            found = occupation_of.get(text)
+            if found is None:
+                found = occupation_of[text] = occupations.find(text)
             if len(found) == 1:
                 values["occupation"] = found[0]
             else:
                 errors.append(RowError(row, header["occupation"],
                                        f"Pekerjaan \"{occupation}\" tidak dikenal; gunakan nama dari daftar pekerjaan."))
-        parse("declared_income", parse_rupiah_cell)
-        source = _cell(cells, columns, "poverty_source")
+        source = raw.get("poverty_source")
         if source is not None:
             text = str(source).strip().upper()
             if text in ("DTKS", "P3KE", "DTSEN"):
@@ -209,7 +229,6 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                     values["poverty_flag"] = parse_flag(source)
                 except ValueError as exc:
                     errors.append(RowError(row, header["poverty_source"], f"{exc}."))
-        parse("wage_earner", parse_flag)
         candidates.append((row, cells, values, errors))
 
     progress(0.6, "Memeriksa aturan pekerja")
@@ -422,9 +441,11 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
 def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
     if plan.new:
         columns = tuple(plan.new[0])
-        # In NIK order: the unique NIK index is then appended to, not scattered.
+        # In NIK order: the unique NIK index is then appended to, not scattered. A load larger
+        # than the registry rebuilds the other indexes once instead of row by row.
         rows = sorted((tuple(r[c] for c in columns) for r in plan.new), key=lambda r: r[0])
-        store.bulk_insert(db, "workers", columns, rows, actor=actor.username, note=note)
+        store.bulk_insert(db, "workers", columns, rows, actor=actor.username, note=note,
+                          rebuild_indexes=len(rows) > max(10_000, queries.worker_count(db)))
     this_month = current_month()
     for key, before, changes in plan.updates:
         after = store.update(db, "workers", key, changes, actor=actor.username)

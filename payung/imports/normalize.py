@@ -121,6 +121,7 @@ GENDERS = {"l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "m": 
            "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "w": "P", "f": "P", "female": "P"}
 
 
+@lru_cache(maxsize=256)
 def parse_gender(value) -> str:
     key = re.sub(r"[^a-z]", "", str(value).lower())
     if key not in GENDERS:

@@ -1,0 +1,118 @@
+"""Impor Data: bring in the worker, sponsor or payment lists regencies keep in Excel/CSV.
+
+Check first (counts and every rejected row with its reason), then import the valid rows in
+one go. The rejected rows download as an Excel file to fix and import again.
+"""
+
+import streamlit as st
+
+from payung.exports import rejected_rows_xlsx
+from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
+                            plan_import, read_table)
+from payung.imports.mapping import FIELDS, REQUIRED
+from payung.imports.templates import save_template, templates
+from ui.session import connection, payung, require
+from ui.widgets import attempt, date_text, show_saved_message
+
+FORM = "impor"
+actor = require("admin", "operator", "desa")
+app = payung()
+state = st.session_state
+show_saved_message()
+st.title("Impor data")
+st.write("Unggah berkas Excel (.xlsx) atau CSV. Payung mencocokkan kolomnya, memeriksa setiap baris, lalu "
+         "menampilkan ringkasan sebelum ada yang disimpan.")
+
+kinds = {k: v for k, v in KINDS.items() if actor.role != "desa" or k == "workers"}
+kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=True, key="i_kind")
+upload = st.file_uploader("Berkas", type=["xlsx", "csv"], key="i_file")
+if upload is None:
+    with connection() as db:
+        recent = log_entries(db)
+    if recent:
+        st.subheader("Impor terakhir")
+        st.dataframe([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
+                       "Berkas": r["file_name"], "Baru": r["imported"], "Diperbarui": r["updated"],
+                       "Tetap": r["unchanged"], "Ditolak": r["rejected"]} for r in recent],
+                     hide_index=True, width="stretch")
+    st.stop()
+
+data = upload.getvalue()
+try:
+    sheet = read_table(data, upload.name, sheet=state.get("i_sheet"))
+except ImportFileError as exc:
+    st.error(str(exc))
+    st.stop()
+if len(sheet.sheet_names) > 1:
+    st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet")
+st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replace(",", "."))
+
+st.subheader("Pencocokan kolom")
+with connection() as db:
+    saved_maps = templates(db, kind)
+template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
+                        format_func=lambda n: "Otomatis dari judul kolom" if n is None else n)
+mapping = saved_maps[template] if template else auto_map(sheet.headers, kind)
+options = [None, *[h for h in sheet.headers if h]]
+chosen: dict[str, str] = {}
+columns = st.columns(3)
+for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
+    default = mapping.get(field)
+    index = options.index(default) if default in options else 0
+    required = field in REQUIRED[kind]
+    header = columns[n % 3].selectbox(label + (" *" if required else ""), options, index=index,
+                                      key=f"i_map_{kind}_{template}_{field}",
+                                      format_func=lambda h: "(tidak ada)" if h is None else h)
+    if header:
+        chosen[field] = header
+with st.expander("Simpan pencocokan ini sebagai templat"):
+    name = st.text_input("Nama templat", key="i_template_name", placeholder="contoh: Format Dinsos 2025")
+    if st.button("Simpan templat"):
+        with connection() as db:
+            attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, actor=actor))
+        st.success(f"Templat \"{name}\" tersimpan.")
+
+signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())))
+if st.button("Periksa", icon=":material/fact_check:"):
+    bar = st.progress(0.0, text="Memeriksa...")
+    with connection() as db:
+        try:
+            plan = plan_import(db, app.plugins, kind=kind, sheet=sheet, mapping=chosen, actor=actor,
+                               file_name=upload.name, data_hash=signature[1],
+                               progress=lambda f, t: bar.progress(f, text=t))
+        except MappingError as exc:
+            st.error(str(exc))
+            st.stop()
+    state["_i_plan"] = (signature, plan)
+    bar.empty()
+
+checked = state.get("_i_plan")
+if not checked or checked[0] != signature:
+    st.stop()
+plan = checked[1]
+a, b, c, d = st.columns(4)
+a.metric("Baru", f"{plan.counts['imported']:,}".replace(",", "."))
+b.metric("Diperbarui", f"{plan.counts['updated']:,}".replace(",", "."))
+c.metric("Tidak berubah", f"{plan.counts['unchanged']:,}".replace(",", "."))
+d.metric("Ditolak", f"{plan.counts['rejected']:,}".replace(",", "."))
+if plan.rejected:
+    st.subheader("Baris yang ditolak")
+    st.dataframe([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
+                 hide_index=True, width="stretch")
+    st.download_button("Unduh baris yang ditolak (.xlsx)", rejected_rows_xlsx(plan),
+                       file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.caption("Perbaiki baris-baris ini di berkas tersebut, lalu impor lagi: baris yang sudah masuk tidak akan "
+               "tergandakan.")
+if plan.new or plan.updates:
+    if st.button(f"Impor {len(plan.new) + len(plan.updates):,} baris".replace(",", "."), type="primary",
+                 icon=":material/upload:"):
+        bar = st.progress(0.0, text="Menyimpan...")
+        with connection() as db:
+            counts = apply_import(db, app.plugins, plan, actor=actor, progress=lambda f, t: bar.progress(f, text=t))
+        state.pop("_i_plan", None)
+        state["_payung_saved"] = (f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
+                                  f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")
+        st.rerun()
+else:
+    st.info("Tidak ada baris baru atau berubah untuk diimpor.")
