@@ -49,6 +49,14 @@ class Actor:
             return bool(village_code) and village_code.startswith(self.regency_code + ".")
         return True
 
+    def scope(self) -> dict:
+        """The part of the data this actor sees, as query filters (``villages`` or ``region_prefix``)."""
+        if self.role == "desa":
+            return {"villages": list(self.villages)}
+        if self.role in ("operator", "viewer") and self.regency_code:
+            return {"region_prefix": self.regency_code}
+        return {}
+
     def require_write(self, village_code: str | None = None) -> None:
         if not self.can_write:
             raise Forbidden("Peran Anda hanya boleh melihat data, tidak mengubahnya.")

@@ -8,6 +8,7 @@ import json
 from db import queries
 
 from .access import Actor
+from .paging import Paged
 
 TABLE_LABELS = {
     "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",
@@ -35,7 +36,6 @@ def changes(entry: dict) -> str:
 def search(db, *, actor: Actor, table: str | None = None, who: str | None = None, since: dt.date | None = None,
            until: dt.date | None = None, page: int = 1, page_size: int = 100):
     actor.require_admin()
-    from .workers import Paged
     rows, total = queries.search_audit(
         db, table=table, actor=who, since=since.isoformat() if since else None,
         until=(until + dt.timedelta(days=1)).isoformat() if until else None,

@@ -125,11 +125,12 @@ def run(settings: Settings, *, workers: int = 200_000, keep: Path | None = None,
         emit("agg_scheme_ms", round(_median_ms(lambda: queries.covered_by_scheme(db, month)), 1))
         emit("agg_occupation_ms", round(_median_ms(lambda: queries.covered_by_occupation(db, month)), 1))
         db.close()
+        # The core's peak; what follows runs in child processes and reports its own.
+        emit("peak_rss_mb", round(_peak_rss_mb(), 1))
         for name, value in _import_figures(tmpdir, settings, workers, names, district_names, today).items():
             emit(name, value)
         for name, value in _page_figures(main_path, settings).items():
             emit(name, value)
-        emit("peak_rss_mb", round(_peak_rss_mb(), 1))
     return figures
 
 

@@ -10,7 +10,8 @@ from db import queries, store
 from .access import Actor
 from .config import Settings
 from .errors import NotFound, Problem, ValidationError
-from .identity import check_nik, check_nip, clean_digits, normalize_phone
+from .identity import check_nik, check_nip, clean_digits, mask_nik, normalize_phone
+from .paging import Paged
 from .sponsor_types import SPONSOR_TYPES
 
 SPONSOR_COLUMNS = (
@@ -127,8 +128,7 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
 
 def search_sponsors(db, *, actor: Actor, text: str = "", types=None, page: int = 1, page_size: int = 50):
     """A page of active sponsors the actor may see, with their live sponsorship counts."""
-    from .workers import Paged, scope_of
-    scope = scope_of(actor)
+    scope = actor.scope()
     rows, total = queries.search_sponsors(
         db, text=text, types=types, region_prefix=scope.get("region_prefix"), villages=scope.get("villages"),
         limit=page_size, offset=(max(page, 1) - 1) * page_size,
@@ -138,7 +138,6 @@ def search_sponsors(db, *, actor: Actor, text: str = "", types=None, page: int =
 
 def sponsor_detail(db, sponsor_id: int, *, actor: Actor, month: str) -> dict:
     """The sponsor, whom they sponsor, and what they owe for ``month``."""
-    from .identity import mask_nik
     sponsor = get_sponsor(db, sponsor_id)
     if sponsor.get("village_code") and not actor.may_see_village(sponsor["village_code"]):
         raise NotFound("Penyandang dana tidak ditemukan.")

@@ -8,11 +8,10 @@ from db import queries
 
 from .access import Actor
 from .months import current_month
-from .workers import scope_of
 
 
 def home(db, *, actor: Actor, today: dt.date | None = None) -> dict:
     month = current_month(today)
-    scope = scope_of(actor)
+    scope = actor.scope()
     counts = queries.summary_counts(db, month, scope.get("region_prefix"))
     return {"month": month, **counts, "by_scheme": queries.covered_by_scheme(db, month)}

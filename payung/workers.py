@@ -21,6 +21,7 @@ from .fields import parse_integer, parse_date
 from . import coverage
 from .identity import check_nik, fmt_date, mask_nik, normalize_phone
 from .months import current_month
+from .paging import Paged
 
 POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
 GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
@@ -233,34 +234,13 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
     return after
 
 
-@dataclass
-class Paged:
-    rows: list[dict]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def scope_of(actor: Actor) -> dict:
-    """The part of the registry an actor sees, as query filters."""
-    if actor.role == "desa":
-        return {"villages": list(actor.villages)}
-    if actor.role in ("operator", "viewer") and actor.regency_code:
-        return {"region_prefix": actor.regency_code}
-    return {}
-
-
 def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", region: str | None = None,
                    occupation: str | None = None, include_inactive: bool = False, page: int = 1,
                    page_size: int = 50, today: dt.date | None = None) -> Paged:
     """One page of the registry as the actor may see it, with this month's coverage status."""
     today = today or dt.date.today()
     month = current_month(today)
-    scope = scope_of(actor)
+    scope = actor.scope()
     if region:
         if scope.get("region_prefix") and not region.startswith(scope["region_prefix"]):
             region = scope["region_prefix"]
