@@ -8,6 +8,7 @@ placeholders.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import secrets
@@ -197,9 +198,12 @@ def bulk_insert(
         indexes = _secondary_indexes(db, table) if rebuild_indexes else []
         for name, _ in indexes:
             db.execute(f"DROP INDEX {_name(name)}")
-        rows = rows if isinstance(rows, Sequence) else list(rows)
-        # JSON columns (dict/list values) are encoded; plain rows go to SQLite untouched.
-        if rows and any(isinstance(v, (dict, list)) for v in rows[0]):
+        # JSON columns (dict/list values) are encoded; plain rows go to SQLite untouched. The
+        # first row decides, without materialising a generator of millions of rows.
+        rows = iter(rows)
+        first_row = next(rows, None)
+        rows = itertools.chain([first_row], rows) if first_row is not None else iter(())
+        if first_row is not None and any(isinstance(v, (dict, list)) for v in first_row):
             rows = (tuple(_encode(v) for v in row) for row in rows)
         cursor = db.conn.executemany(sql, (tuple(row) + extra for row in rows) if extra else rows)
         count = cursor.rowcount
