@@ -4,7 +4,6 @@ import streamlit as st
 
 from payung.coverage import LABELS
 from payung.errors import NotFound, ValidationError
-from payung.money import PROGRAMS
 from payung.months import format_month
 from payung.workers import GENDERS, has_history, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require

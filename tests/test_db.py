@@ -8,7 +8,7 @@ from db import migrations, queries, store
 from db.migrations import SchemaTooNew
 from payung.workers import create_worker
 
-from conftest import VILLAGE, snapshot, worker_values
+from conftest import snapshot, worker_values
 
 
 def test_connection_has_foreign_keys_wal_and_busy_timeout(tmp_path):

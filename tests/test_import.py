@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 
 from db import queries
-from payung.errors import PayungError
 from payung.exports import rejected_rows_xlsx, safe_cell
 from payung.imports import ImportFileError, MappingError, apply_import, auto_map, file_hash, plan_import, read_table
 from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
