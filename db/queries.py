@@ -38,10 +38,6 @@ def region(db, code: str) -> dict | None:
     return _one(db, "SELECT * FROM regions WHERE code = ?", [code])
 
 
-def region_count(db, prefix: str | None = None) -> int:
-    if prefix is None:
-        return _scalar(db, "SELECT COUNT(*) FROM regions")
-    return _scalar(db, "SELECT COUNT(*) FROM regions WHERE code = ? OR code LIKE ?", [prefix, prefix + ".%"])
 
 
 def regions_in(db, parent_code: str, level: int) -> list[dict]:
@@ -69,15 +65,6 @@ def worker_by_nik(db, nik: str) -> dict | None:
     return _one(db, "SELECT * FROM workers WHERE nik = ?", [nik])
 
 
-def existing_niks(db, niks: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(list(niks)):
-        found.update(
-            row["nik"] for row in db.query(
-                f"SELECT nik FROM workers WHERE nik IN ({', '.join('?' for _ in chunk)})", chunk
-            )
-        )
-    return found
 
 
 def worker_count(db, regency_code: str | None = None) -> int:
@@ -86,19 +73,6 @@ def worker_count(db, regency_code: str | None = None) -> int:
     return _scalar(db, "SELECT COUNT(*) FROM workers WHERE regency_code = ?", [regency_code])
 
 
-def workers_in_region(db, region_prefix: str, *, limit: int | None = None, uncovered_in: str | None = None) -> list[dict]:
-    """Active workers whose village lies in ``region_prefix``; optionally only those with no
-    contribution line in month ``uncovered_in``."""
-    sql = "SELECT w.* FROM workers w WHERE w.active = 1 AND (w.village_code = ? OR w.village_code LIKE ?)"
-    params: list = [region_prefix, region_prefix + ".%"]
-    if uncovered_in:
-        sql += " AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id AND l.month = ?)"
-        params.append(uncovered_in)
-    sql += " ORDER BY w.id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return list(db.query(sql, params))
 
 
 # Sponsors --------------------------------------------------------------------------------
@@ -111,13 +85,6 @@ def sponsor_by_nip(db, nip: str) -> dict | None:
     return _one(db, "SELECT * FROM sponsors WHERE nip = ?", [nip])
 
 
-def sponsors_of_type(db, types: Sequence[str], regency_code: str | None = None) -> list[dict]:
-    sql = f"SELECT * FROM sponsors WHERE active = 1 AND type IN ({', '.join('?' for _ in types)})"
-    params: list = list(types)
-    if regency_code:
-        sql += " AND regency_code = ?"
-        params.append(regency_code)
-    return list(db.query(sql + " ORDER BY id", params))
 
 
 # Schemes and sponsorships ----------------------------------------------------------------
@@ -414,8 +381,10 @@ def sponsor_month_due(db, sponsor_id: int, month: str) -> dict:
 
 
 def eligible_workers(db, *, region_prefix: str, months: Sequence[str], village: str | None = None,
-                     occupations: Sequence[str] | None = None, text: str = "", limit: int = 200) -> list[dict]:
-    """Active workers of a region with no contribution line in any of ``months``."""
+                     occupations: Sequence[str] | None = None, text: str = "",
+                     limit: int | None = 200) -> list[dict]:
+    """Active workers of a region with no contribution line in any of ``months`` (by name;
+    ``limit=None`` for all of them)."""
     sql = ("SELECT w.*, v.name AS village FROM workers w LEFT JOIN regions v ON v.code = w.village_code"
            " WHERE w.active = 1 AND w.village_code LIKE ?")
     params: list = [region_prefix + ".%"]
@@ -431,7 +400,11 @@ def eligible_workers(db, *, region_prefix: str, months: Sequence[str], village: 
     sql += (f" AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id"
             f" AND l.month IN ({', '.join('?' for _ in months)}))")
     params += list(months)
-    return list(db.query(sql + " ORDER BY w.name LIMIT ?", [*params, limit]))
+    sql += " ORDER BY w.name, w.id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(db.query(sql, params))
 
 
 def live_sponsorships_by_scheme(db) -> dict[str, int]:

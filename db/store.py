@@ -156,15 +156,6 @@ def delete(db, table: str, key: Any, *, actor: str) -> None:
         audit(db, actor, "delete", table, key, before, None)
 
 
-def delete_where(db, table: str, where: str, params: Sequence, *, actor: str) -> int:
-    """Delete the rows matching ``where`` (SQL from code, values as params), auditing each."""
-    pk = primary_key(table)
-    with transaction(db):
-        rows = list(db.query(f"SELECT * FROM {_name(table)} WHERE {where}", params))
-        for row in rows:
-            db.execute(f"DELETE FROM {_name(table)} WHERE {pk} = ?", [row[pk]])
-            audit(db, actor, "delete", table, row[pk], row, None)
-    return len(rows)
 
 
 def _secondary_indexes(db, table: str) -> list[tuple[str, str]]:

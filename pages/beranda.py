@@ -6,7 +6,7 @@ from payung.demo import generate
 from payung.months import format_month
 from payung.summary import home
 from ui.session import connection, payung, require
-from ui.widgets import rupiah, show_saved_message
+from ui.widgets import rupiah, saved, show_saved_message
 
 actor = require()
 app = payung()
@@ -39,7 +39,5 @@ if numbers["workers"] == 0 and actor.role == "admin":
         with connection() as db:
             counts = generate(app, db, workers=2000, actor=actor,
                               progress=lambda fraction, text: bar.progress(fraction, text=text))
-        st.session_state["_payung_saved"] = (
-            f"Data contoh dimuat: {counts['workers']:,} pekerja, {counts['sponsors']} penyandang dana, "
-            f"{counts['sponsorships']:,} kepesertaan.".replace(",", "."))
-        st.rerun()
+        saved(f"Data contoh dimuat: {counts['workers']:,} pekerja, {counts['sponsors']} penyandang dana, "
+              f"{counts['sponsorships']:,} kepesertaan.".replace(",", "."))

@@ -12,7 +12,7 @@ from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, 
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
-from ui.widgets import attempt, date_text, show_saved_message
+from ui.widgets import attempt, date_text, saved, show_saved_message
 
 FORM = "impor"
 actor = require("admin", "operator", "desa")
@@ -111,8 +111,7 @@ if plan.new or plan.updates:
         with connection() as db:
             counts = apply_import(db, app.plugins, plan, actor=actor, progress=lambda f, t: bar.progress(f, text=t))
         state.pop("_i_plan", None)
-        state["_payung_saved"] = (f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
-                                  f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")
-        st.rerun()
+        saved(f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
+              f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")
 else:
     st.info("Tidak ada baris baru atau berubah untuk diimpor.")

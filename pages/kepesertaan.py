@@ -13,7 +13,7 @@ from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import search_sponsors
 from payung.sponsorships import describe_cost, eligible_workers, enrol, plan_enrolment
 from ui.session import connection, payung, require
-from ui.widgets import declared_field, field_errors, remember_problems, rupiah, show_saved_message
+from ui.widgets import declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
 
 FORM = "kepesertaan"
 actor = require("admin", "operator", "desa")
@@ -127,9 +127,8 @@ if checked and checked["fingerprint"] == fingerprint:
                     bar.progress(n / len(chosen), text=f"Menyimpan {n} dari {len(chosen)}")
             for key in ("k_workers", "_k_checked", "_k_known"):
                 state.pop(key, None)
-            state["_payung_saved"] = f"{saved_count} kepesertaan tersimpan di {scheme.name}." + (
-                " Tidak tersimpan: " + "; ".join(failures) if failures else "")
-            st.rerun()
+            saved(f"{saved_count} kepesertaan tersimpan di {scheme.name}."
+                  + (" Tidak tersimpan: " + "; ".join(failures) if failures else ""))
     else:
         st.error("Perbaiki hal yang ditandai merah di atas, lalu periksa lagi.")
 elif checked:

@@ -54,19 +54,12 @@ class DataReader:
         """Live sponsorships and their committed Rupiah per value of a scheme field."""
         return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES)
 
-    def eligible_uncovered(self, region_prefix: str, month: str, occupations=None, limit: int = 50) -> list[dict]:
-        return queries.eligible_workers(self._db, region_prefix=region_prefix, months=[month],
-                                        occupations=occupations, limit=limit)
-
     def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:
         return queries.count_eligible_workers(self._db, region_prefix=region_prefix, month=month,
                                               occupations=occupations)
 
     def sponsorships_with_field(self, scheme_code: str, key: str, value) -> list[dict]:
         return queries.sponsorships_with_field(self._db, scheme_code, key, value)
-
-    def uncovered_workers(self, region_prefix: str, month: str, limit: int = 100) -> list[dict]:
-        return queries.workers_in_region(self._db, region_prefix, limit=limit, uncovered_in=month)
 
     def covered_by_district(self, month: str) -> list[dict]:
         return queries.covered_by_district(self._db, month)

@@ -151,7 +151,7 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
     for index, scheme in enumerate(schemes):
         report(0.2 + 0.7 * index / max(len(schemes), 1), f"Mengisi skema {scheme.name}")
         regency_villages = [v for v in villages if v.startswith(scheme.regency_code + ".")]
-        candidates = list(queries.workers_in_region(db, scheme.regency_code, uncovered_in=this_month))
+        candidates = queries.eligible_workers(db, region_prefix=scheme.regency_code, months=[this_month], limit=None)
         rng.shuffle(candidates)
         kinds = scheme.sponsor_types or ("perorangan", "perusahaan", "asn", "organisasi")
         # Civil servants and individuals sponsor one or two workers each; institutions many.

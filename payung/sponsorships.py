@@ -19,7 +19,7 @@ from .data import DataReader
 from .errors import Problem, ValidationError
 from .fields import validate_fields
 from .money import Contribution, check_programs, contribution, format_rupiah
-from .months import format_month, parse_month
+from .months import format_month, month_range, parse_month
 from .plugins import PluginRegistry
 from . import rules
 from .schemes import Enrolment
@@ -192,7 +192,6 @@ def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor:
                      months: int, actor: Actor, text: str = "", limit: int = 200) -> list[dict]:
     """Workers a sponsor could take on: in the scheme's regency (the sponsor's own village for
     a village government), within the actor's villages, and not covered in any of the months."""
-    from .months import month_range
     scheme = registry.scheme(scheme_code)
     village = sponsor.get("village_code") if sponsor and sponsor["type"] == "pemerintah_desa" else None
     rows = queries.eligible_workers(db, region_prefix=scheme.regency_code, months=month_range(start_month, months),

@@ -276,16 +276,6 @@ def has_history(db, worker_id: int) -> bool:
     return queries.worker_history_count(db, worker_id) > 0
 
 
-def delete_worker(db, worker_id: int, *, actor: Actor) -> None:
-    """Delete a worker typed by mistake; one with sponsorships or claims can only be deactivated."""
-    current = get_worker(db, worker_id, actor=actor)
-    actor.require_write(current["village_code"])
-    if has_history(db, worker_id):
-        raise ValidationError(Problem(
-            None, f"{current['name']} sudah punya riwayat kepesertaan atau klaim: nonaktifkan, jangan dihapus.",
-            "worker_has_history",
-        ))
-    store.delete(db, "workers", worker_id, actor=actor.username)
 
 
 def set_worker_active(db, worker_id: int, active: bool, *, actor: Actor) -> dict:

@@ -87,17 +87,6 @@ def _rows(sheet: Sheet):
             yield offset, cells
 
 
-def _cell(cells: list, columns: dict[str, int], name: str):
-    i = columns.get(name)
-    if i is None or i >= len(cells):
-        return None
-    value = cells[i]
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
 def _raw_values(cells: list, fields: list[tuple[str, int]]) -> dict:
     """field -> the cell's value (stripped text, or the number/date as read); blanks left out."""
     raw = {}
@@ -299,14 +288,16 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
     types = Matcher({code: t.label for code, t in SPONSOR_TYPES.items()}, {c.replace("_", " "): c for c in SPONSOR_TYPES})
     header = {f: plan.mapping.get(f, "") for f in FIELDS["sponsors"]}
     seen: dict[tuple, int] = {}
+    fields = list(columns.items())
     rows = list(_rows(sheet))
     for n, (row, cells) in enumerate(rows):
         if n % 2000 == 0:
             progress(n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
+        raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        values = {k: _text_of(_cell(cells, columns, k)) for k in ("name", "nip", "employee_number", "opd", "phone",
-                                                                  "email", "address")}
-        typed = _cell(cells, columns, "type")
+        values = {k: _text_of(raw.get(k)) for k in ("name", "nip", "employee_number", "opd", "phone", "email",
+                                                    "address")}
+        typed = raw.get("type")
         if typed is not None:
             found = types.find(_text_of(typed))
             if len(found) == 1:
@@ -315,10 +306,10 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
                 errors.append(RowError(row, header["type"], f"Jenis penyandang dana \"{typed}\" tidak dikenal."))
         else:
             values["type"] = "asn" if values["nip"] or values["employee_number"] or values["opd"] else "perorangan"
-        village = _cell(cells, columns, "village")
+        village = raw.get("village")
         if village is not None:
             try:
-                values["village_code"] = resolver.village(_text_of(village), _text_of(_cell(cells, columns, "district")))
+                values["village_code"] = resolver.village(_text_of(village), _text_of(raw.get("district")))
             except ValueError as exc:
                 errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
         if errors:
@@ -355,9 +346,11 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     schemes = Matcher({code: s.name for code, s in registry.schemes.items()}, {c: c for c in registry.schemes})
     remaining: dict[tuple[int, str], int] = {}
     seen: dict[tuple, int] = {}
+    fields = list(columns.items())
     for row, cells in _rows(sheet):
+        raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        sponsor_text = _text_of(_cell(cells, columns, "sponsor")) or ""
+        sponsor_text = _text_of(raw.get("sponsor")) or ""
         digits = clean_digits(sponsor_text)
         if digits.isdigit() and len(digits) == 18:
             sponsors = [s for s in [queries.sponsor_by_nip(db, digits)] if s]
@@ -366,13 +359,13 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
         if len(sponsors) != 1:
             errors.append(RowError(row, header["sponsor"], f"Penyandang dana \"{sponsor_text}\" "
                                    + ("tidak ditemukan." if not sponsors else "ambigu: ada beberapa dengan nama ini; pakai NIP.")))
-        found = schemes.find(_text_of(_cell(cells, columns, "scheme")) or "")
+        found = schemes.find(_text_of(raw.get("scheme")) or "")
         if len(found) != 1:
-            errors.append(RowError(row, header["scheme"], f"Skema \"{_cell(cells, columns, 'scheme')}\" tidak dikenal."))
+            errors.append(RowError(row, header["scheme"], f"Skema \"{raw.get('scheme')}\" tidak dikenal."))
         values = {}
         for name, parser in (("paid_on", lambda v: parse_date(v, today)), ("amount", parse_rupiah_cell)):
             try:
-                values[name] = parser(_cell(cells, columns, name))
+                values[name] = parser(raw.get(name))
             except (ValueError, TypeError) as exc:
                 errors.append(RowError(row, header[name], f"{exc}."))
         if values.get("amount") is not None and values["amount"] <= 0:
@@ -383,7 +376,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             _reject(plan, row, cells, errors)
             continue
         sponsor, scheme = sponsors[0], found[0]
-        reference = _text_of(_cell(cells, columns, "reference"))
+        reference = _text_of(raw.get("reference"))
         key = (sponsor["id"], scheme, values["paid_on"].isoformat(), values["amount"], reference)
         if key in seen:
             _reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
