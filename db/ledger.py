@@ -5,16 +5,19 @@ from __future__ import annotations
 from . import store
 
 
-def apply_allocations(db, payment_id: int, *, actor: str) -> int:
-    """Add a payment's allocations to the paid amount of the lines it covers."""
+def apply_allocations(db, payment_id: int, *, actor: str, reverse: bool = False) -> int:
+    """Add a payment's allocations to the paid amount of the lines it covers, or take them
+    off again when the payment is reversed."""
+    sign = "-" if reverse else "+"
     return store.execute(
         db,
-        "UPDATE contribution_lines SET paid_amount = paid_amount + ("
+        f"UPDATE contribution_lines SET paid_amount = paid_amount {sign} ("
         " SELECT a.amount FROM payment_allocations a"
         " WHERE a.payment_id = ? AND a.line_id = contribution_lines.id)"
         " WHERE id IN (SELECT line_id FROM payment_allocations WHERE payment_id = ?)",
         [payment_id, payment_id],
-        actor=actor, table="contribution_lines", summary={"payment_id": payment_id, "change": "paid_amount"},
+        actor=actor, table="contribution_lines",
+        summary={"payment_id": payment_id, "change": "pembatalan" if reverse else "paid_amount"},
     )
 
 
@@ -29,3 +32,4 @@ def restamp_lines(db, worker: dict, from_month: str, *, actor: str) -> int:
         actor=actor, table="contribution_lines",
         summary={"worker_id": worker["id"], "from_month": from_month, "change": "wilayah/pekerjaan"},
     )
+

@@ -74,6 +74,41 @@ def m003_imports(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_money(db: Database) -> None:
+    """Budget lines, bills by party, payment reversals and receipts, the BPJS answer."""
+    db.execute(
+        """CREATE TABLE budget_lines (
+            id INTEGER PRIMARY KEY,
+            scheme_code TEXT NOT NULL REFERENCES schemes(code),
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            source TEXT NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            sponsor_id INTEGER REFERENCES sponsors(id),
+            category TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX budget_lines_scheme ON budget_lines (scheme_code, year)")
+    db.execute("ALTER TABLE contribution_lines ADD COLUMN budget_line_id INTEGER REFERENCES budget_lines(id)")
+    db.execute("CREATE INDEX lines_budget ON contribution_lines (budget_line_id, month)")
+    db.execute("ALTER TABLE sponsorships ADD COLUMN bpjs_note TEXT")
+    # A payment settles a bill: one sponsor's, one OPD's (salary deductions) or one budget
+    # line's, for a range of months. sponsor_id is kept for bills of one sponsor only.
+    for column, kind in (("party_kind", "TEXT NOT NULL DEFAULT 'sponsor'"), ("party_key", "TEXT"),
+                         ("party_label", "TEXT"), ("from_month", "TEXT"), ("to_month", "TEXT")):
+        db.execute(f"ALTER TABLE payments ADD COLUMN {column} {kind}")
+    db.execute("UPDATE payments SET party_key = CAST(sponsor_id AS TEXT),"
+               " party_label = (SELECT name FROM sponsors WHERE id = payments.sponsor_id)")
+    db["payments"].transform(not_null={"sponsor_id": False})
+    db.execute("CREATE INDEX payments_party ON payments (scheme_code, party_kind, party_key)")
+    db.execute("ALTER TABLE claims ADD COLUMN recorded_by TEXT")
+    db.execute("ALTER TABLE claims ADD COLUMN paid_on TEXT")
+
+
 _INITIAL = """
 CREATE TABLE regions (
     code TEXT PRIMARY KEY,

@@ -255,17 +255,6 @@ def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
 
 # Money -----------------------------------------------------------------------------------
 
-def open_lines(db, sponsor_id: int, scheme_code: str, up_to_month: str | None = None) -> list[dict]:
-    """Unpaid or partly paid lines of a sponsor in a scheme, oldest month first."""
-    sql = ("SELECT * FROM contribution_lines WHERE sponsor_id = ? AND scheme_code = ?"
-           " AND paid_amount < amount")
-    params: list = [sponsor_id, scheme_code]
-    if up_to_month:
-        sql += " AND month <= ?"
-        params.append(up_to_month)
-    return list(db.query(sql + " ORDER BY month, worker_id", params))
-
-
 # Lists for the pages (paged in SQL) -------------------------------------------------------
 
 def _scope(alias: str, villages: Sequence[str] | None, region_prefix: str | None) -> tuple[str, list]:
@@ -485,12 +474,6 @@ def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code:
 
 def sponsors_named(db, name: str) -> list[dict]:
     return list(db.query("SELECT * FROM sponsors WHERE active = 1 AND lower(name) = lower(?)", [name.strip()]))
-
-
-def payment_exists(db, sponsor_id: int, scheme_code: str, paid_on: str, amount: int, reference: str | None) -> bool:
-    return _scalar(db, "SELECT COUNT(*) FROM payments WHERE sponsor_id = ? AND scheme_code = ? AND paid_on = ?"
-                       " AND amount = ? AND COALESCE(reference, '') = COALESCE(?, '') AND reversed_at IS NULL",
-                   [sponsor_id, scheme_code, paid_on, amount, reference]) > 0
 
 
 def import_log(db, limit: int = 20) -> list[dict]:

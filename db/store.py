@@ -21,7 +21,7 @@ import sqlite_utils
 # Primary key of each table that does not use "id"; link tables have composite keys.
 _PRIMARY_KEYS = {"regions": "code", "schemes": "code"}
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
-_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims"}
+_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 

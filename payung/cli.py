@@ -128,7 +128,7 @@ def cmd_demo(app: Payung, args) -> int:
     finally:
         db.close()
     print(f"Data contoh dibuat: {counts['workers']} pekerja, {counts['sponsors']} penyandang dana, "
-          f"{counts['sponsorships']} kepesertaan ({counts['refused']} ditolak aturan skema), "
+          f"{counts['budget_lines']} pos anggaran, {counts['sponsorships']} kepesertaan ({counts['refused']} ditolak aturan skema), "
           f"{counts['payments']} pembayaran.")
     return 0
 

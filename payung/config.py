@@ -60,12 +60,15 @@ class Settings:
     min_income: int
     default_programs: tuple[str, ...]
     due_day: int
+    lapse_months: int
     payment_periods: tuple[int, ...]
     rates: tuple[Rate, ...]
     reliefs: tuple[Relief, ...]
     funding_codes: dict[str, str]
     extra_occupations: dict[str, str]
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``[bpjs_exchange]``: column headings of the BPJS collective registration and answer.
+    bpjs_exchange: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -83,6 +86,14 @@ class Settings:
     def scheme_settings(self, code: str) -> dict[str, Any]:
         """The ``[schemes.<code>]`` table, empty when absent."""
         return dict(self.schemes.get(code, {}))
+
+    def due_day_of(self, scheme_code: str | None) -> int:
+        """Day of the following month a scheme's contributions fall due (``due_day`` of
+        ``[schemes.<code>]``, else of ``[contribution]``)."""
+        value = self.schemes.get(scheme_code or "", {}).get("due_day", self.due_day)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 28:
+            raise ConfigError(f"schemes.{scheme_code}: 'due_day' harus tanggal 1 sampai 28, bukan {value!r}.")
+        return value
 
 
 def _int(table: dict, key: str, where: str, default: int | None = None) -> int:
@@ -164,10 +175,12 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         min_income=_int(contribution, "min_income", "contribution", 1000000),
         default_programs=tuple(contribution.get("default_programs", ["JKK", "JKM"])),
         due_day=_int(contribution, "due_day", "contribution", 15),
+        lapse_months=_int(contribution, "lapse_months", "contribution", 3),
         payment_periods=tuple(contribution.get("payment_periods", [1, 3, 6, 12])),
         rates=rates,
         reliefs=reliefs,
         funding_codes=dict(raw.get("funding_codes", {})),
         extra_occupations={str(k): str(v) for k, v in raw.get("occupations", {}).items()},
         schemes={str(k): dict(v) for k, v in raw.get("schemes", {}).items()},
+        bpjs_exchange=dict(raw.get("bpjs_exchange", {})),
     )

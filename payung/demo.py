@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 
 from db import queries, store
 
+from . import bills
 from .access import Actor
+from .budgets import categories, cost_of_workers, create_budget_line
 from .core import Payung
 from .errors import ValidationError
 from .fields import Field
@@ -144,7 +146,8 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
     columns = tuple(rows[0]) if rows else ()
     store.bulk_insert(db, "workers", columns, [tuple(r.values()) for r in rows], actor=actor.username,
                       note="data contoh")
-    counts = {"workers": len(rows), "sponsors": 0, "sponsorships": 0, "refused": 0, "payments": 0}
+    counts = {"workers": len(rows), "sponsors": 0, "budget_lines": 0, "sponsorships": 0, "refused": 0,
+              "payments": 0}
 
     this_month = current_month(today)
     schemes = list(app.plugins.schemes.values())
@@ -174,6 +177,7 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
                 continue
             sponsors.append(queries.sponsor(db, sponsor_id))
         counts["sponsors"] += len(sponsors)
+        counts["budget_lines"] += _budget_lines(db, app, scheme, sponsors, this_month, actor)
         target = max(1, int(len(candidates) * 0.6))
         for worker in candidates[:target]:
             sponsor = _pick_sponsor(sponsors, worker, rng)
@@ -189,17 +193,45 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
                 counts["sponsorships"] += 1
             except ValidationError:
                 counts["refused"] += 1
-        # Most sponsors have paid up to last month; one in five is late by two months.
-        for sponsor in sponsors:
-            up_to = add_months(this_month, -1 if rng.random() > 0.2 else -3)
-            due = sum(l["amount"] - l["paid_amount"] for l in queries.open_lines(db, sponsor["id"], scheme.code, up_to))
+        # Most bills are paid up to last month; one in five is two months late.
+        last_month = add_months(this_month, -1)
+        for party in bills.parties(db, app.plugins, scheme.code, add_months(this_month, -12), last_month):
+            up_to = last_month if rng.random() > 0.2 else add_months(this_month, -3)
+            due = bills.bill(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"],
+                             from_month=add_months(this_month, -12), to_month=up_to, today=today).payable
             if due:
-                record_payment(db, sponsor_id=sponsor["id"], scheme_code=scheme.code, amount=due,
+                record_payment(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"], amount=due,
+                               from_month=add_months(this_month, -12), to_month=up_to,
                                paid_on=today - dt.timedelta(days=rng.randint(1, 20)), actor=actor,
-                               reference=f"TRF-{rng.randint(100000, 999999)}", up_to_month=up_to)
+                               reference=f"TRF-{rng.randint(100000, 999999)}", today=today)
                 counts["payments"] += 1
     report(1.0, "Selesai")
     return counts
+
+
+def _budget_lines(db, app: Payung, scheme, sponsors: list[dict], this_month: str, actor: Actor) -> int:
+    """Budget lines as a regency would plan them, for last year, this year and next: one per
+    category of a scheme that budgets by category, one per government sponsor otherwise
+    (a village's APBDes, the regency's APBD); donor schemes have none."""
+    made = 0
+    for year in (int(this_month[:4]) + d for d in (-1, 0, 1)):
+        def covering(workers: int) -> int:
+            return cost_of_workers(app.settings, workers, start_month=f"{year}-01").total
+        if scheme.budget_field:
+            for value, label in categories(app.plugins, scheme.code).items():
+                create_budget_line(db, app.plugins, {
+                    "scheme_code": scheme.code, "year": year, "name": f"APBD {year} - {label}", "source": "APBD",
+                    "amount": covering(3_000), "category": value}, actor=actor)
+                made += 1
+            continue
+        for sponsor in sponsors:
+            source = {"pemerintah_desa": "APBDes", "apbd_kabupaten": "APBD"}.get(sponsor["type"])
+            if source:
+                create_budget_line(db, app.plugins, {
+                    "scheme_code": scheme.code, "year": year, "name": f"{source} {year} - {sponsor['name']}",
+                    "source": source, "amount": covering(150), "sponsor_id": sponsor["id"]}, actor=actor)
+                made += 1
+    return made
 
 
 def _pick_sponsor(sponsors: list[dict], worker: dict, rng: random.Random) -> dict | None:

@@ -16,21 +16,30 @@ def safe_cell(value):
     return value
 
 
-def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """An .xlsx file with one sheet per ``(title, headers, rows)``, header row bold and frozen."""
+def xlsx_bytes(sheets: Iterable[tuple]) -> bytes:
+    """An .xlsx file with one sheet per ``(title, headers, rows)`` or ``(title, headers, rows,
+    preamble)``: ``preamble`` is ``(label, value)`` pairs written above the table (a bill's
+    header block). The header row is bold and frozen."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook(write_only=False)
     book.remove(book.active)
-    for title, headers, rows in sheets:
+    for title, headers, rows, *rest in sheets:
+        preamble = rest[0] if rest else ()
         sheet = book.create_sheet(title[:31])
+        for label, value in preamble:
+            sheet.append([safe_cell(label), safe_cell(value)])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        if preamble:
+            sheet.append([])
         sheet.append([safe_cell(h) for h in headers])
-        for cell in sheet[1]:
+        header_row = sheet.max_row
+        for cell in sheet[header_row]:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = f"A{header_row + 1}"
         for column, header in zip(sheet.columns, headers):
             sheet.column_dimensions[column[0].column_letter].width = max(10, min(45, len(str(header)) + 4))
     out = io.BytesIO()

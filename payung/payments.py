@@ -1,30 +1,61 @@
-"""Payments: money received from a sponsor, allocated to its open contribution lines.
+"""Payments: money received against a bill, allocated to its open lines, reversible.
 
-Allocation runs oldest month first; a payment larger than what is open is refused, so no
-Rupiah is ever left unallocated.
+A payment settles lines in the bill's order, stated on the page and the receipt: oldest month
+first, then by worker name. A payment smaller than the bill pays lines in that order and leaves
+the rest open (the last line it reaches may be paid in part: it protects only once paid in
+full). A payment larger than what is still payable is refused, so no Rupiah is ever left
+unallocated. A payment is never deleted: a reversal keeps it, with who, when and why, and
+takes its amounts off the lines again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from db import ledger, queries, store
+from db import billing, ledger, store
 
 from .access import Actor
-from .errors import Problem, ValidationError
+from .bills import Bill, bill
+from .errors import NotFound, Problem, ValidationError
 from .money import format_rupiah
+from .paging import Paged
+from .plugins import PluginRegistry
+
+ALLOCATION_ORDER = "bulan terlama lebih dulu, lalu urut nama pekerja"
+
+
+def check_amount(amount) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError(Problem("amount", "Jumlah pembayaran harus Rupiah bulat lebih dari 0.", "amount_positive"))
+    return amount
 
 
 def record_payment(
-    db, *, sponsor_id: int, scheme_code: str, amount: int, paid_on: dt.date, actor: Actor,
-    reference: str | None = None, up_to_month: str | None = None,
+    db, registry: PluginRegistry, *, scheme_code: str, party_key: str, amount: int, paid_on: dt.date,
+    actor: Actor, from_month: str | None = None, to_month: str | None = None, reference: str | None = None,
+    today: dt.date | None = None,
 ) -> int:
-    """Record ``amount`` from a sponsor for a scheme and mark the lines it pays."""
+    """Record ``amount`` paid against a party's bill (the months given, or every month) and mark
+    the lines it pays. Returns the payment id, which is also its receipt number."""
     actor.require_write()
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationError(Problem("amount", "Jumlah pembayaran harus Rupiah bulat lebih dari 0.", "amount_positive"))
-    open_lines = queries.open_lines(db, sponsor_id, scheme_code, up_to_month)
-    outstanding = sum(line["amount"] - line["paid_amount"] for line in open_lines)
+    today = today or dt.date.today()
+    problems = []
+    try:
+        check_amount(amount)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if not isinstance(paid_on, dt.date):
+        problems.append(Problem("paid_on", "Tanggal bayar wajib diisi.", "paid_on_required"))
+    elif paid_on > today:
+        problems.append(Problem("paid_on", "Tanggal bayar tidak boleh di masa depan.", "paid_on_future"))
+    if problems:
+        raise ValidationError(problems)
+    the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,
+                    to_month=to_month, today=today)
+    payable = the_bill.payable_lines
+    outstanding = sum(line["amount"] - line["paid_amount"] for line in payable)
+    if outstanding == 0:
+        raise ValidationError(Problem("amount", _nothing_to_pay(the_bill), "nothing_open"))
     if amount > outstanding:
         raise ValidationError(Problem(
             "amount",
@@ -33,12 +64,14 @@ def record_payment(
         ))
     with store.transaction(db):
         payment_id = store.insert(db, "payments", {
-            "sponsor_id": sponsor_id, "scheme_code": scheme_code, "paid_on": paid_on.isoformat(),
-            "amount": amount, "reference": reference, "recorded_by": actor.username, "recorded_at": store.now(),
+            "sponsor_id": the_bill.party.sponsor_id, "scheme_code": the_bill.scheme_code,
+            "party_kind": the_bill.party.kind, "party_key": the_bill.party.key, "party_label": the_bill.party.label,
+            "from_month": the_bill.from_month, "to_month": the_bill.to_month,
+            "paid_on": paid_on.isoformat(), "amount": amount, "reference": (reference or "").strip() or None,
+            "recorded_by": actor.username, "recorded_at": store.now(),
         }, actor=actor.username)
-        left = amount
-        allocations = []
-        for line in open_lines:
+        left, allocations = amount, []
+        for line in payable:
             if left == 0:
                 break
             share = min(left, line["amount"] - line["paid_amount"])
@@ -48,3 +81,51 @@ def record_payment(
                           actor=actor.username, note=f"alokasi pembayaran #{payment_id}")
         ledger.apply_allocations(db, payment_id, actor=actor.username)
     return payment_id
+
+
+def _nothing_to_pay(the_bill: Bill) -> str:
+    if the_bill.lapsed:
+        return (f"Tidak ada yang bisa dibayar: {len(the_bill.lapsed)} baris sudah lewat batas tunggakan "
+                "(kepesertaan berakhir); pekerjanya harus didaftarkan ulang.")
+    return "Tagihan ini sudah lunas; tidak ada yang perlu dibayar."
+
+
+def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:
+    """Cancel a payment (a wrong amount, a bounced transfer): it stays on record as reversed,
+    with the reason, and the lines it paid are open again."""
+    actor.require_write()
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError(Problem("reason", "Tulis alasan pembatalan (paling sedikit 5 huruf).", "reason_required"))
+    payment = billing.payment(db, payment_id)
+    if payment is None:
+        raise NotFound(f"Pembayaran #{payment_id} tidak ditemukan.")
+    if payment["reversed_at"]:
+        raise ValidationError(Problem(
+            "reason", f"Pembayaran #{payment_id} sudah dibatalkan pada {payment['reversed_at'][:10]}.", "already_reversed"))
+    with store.transaction(db):
+        store.update(db, "payments", payment_id, {
+            "reversed_at": store.now(), "reversed_by": actor.username, "reversal_reason": reason,
+        }, actor=actor.username)
+        ledger.apply_allocations(db, payment_id, actor=actor.username, reverse=True)
+
+
+def receipt_number(payment: dict) -> str:
+    """``KW/2025/000123``: the year paid and the payment id."""
+    return f"KW/{payment['paid_on'][:4]}/{payment['id']:06d}"
+
+
+def payment_with_lines(db, payment_id: int) -> dict:
+    payment = billing.payment(db, payment_id)
+    if payment is None:
+        raise NotFound(f"Pembayaran #{payment_id} tidak ditemukan.")
+    return {**payment, "receipt": receipt_number(payment), "allocations": billing.payment_allocations(db, payment_id)}
+
+
+def list_payments(db, *, scheme_code: str | None = None, party_key: str | None = None, party_kind: str | None = None,
+                  page: int = 1, page_size: int = 50):
+    rows, total = billing.payments(db, scheme_code=scheme_code, party_kind=party_kind, party_key=party_key,
+                                   limit=page_size, offset=(max(page, 1) - 1) * page_size)
+    for row in rows:
+        row["receipt"] = receipt_number(row)
+    return Paged(rows, total, max(page, 1), page_size)

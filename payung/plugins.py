@@ -23,7 +23,7 @@ from .config import Settings
 from .errors import Problem
 from .fields import Field
 from .money import PROGRAMS, Contribution
-from .schemes import CODE, Enrolment, Page, Panel, Scheme
+from .schemes import BILL_BY, CODE, Enrolment, Page, Panel, Scheme
 from .sponsor_types import SPONSOR_TYPES
 
 ENTRY_POINT_GROUP = "payung"
@@ -113,6 +113,10 @@ class PluginRegistry:
             problems.append("lama kepesertaan (months) harus berisi bilangan bulan positif")
         if scheme.funding_code not in self.settings.funding_codes:
             problems.append(f"kode sumber dana {scheme.funding_code!r} tidak ada di [funding_codes]")
+        if scheme.bill_by not in BILL_BY:
+            problems.append(f"bill_by {scheme.bill_by!r} harus salah satu dari {', '.join(BILL_BY)}")
+        if scheme.budget_field and scheme.budget_field not in {f.name for f in scheme.fields}:
+            problems.append(f"budget_field {scheme.budget_field!r} bukan salah satu fields skema")
         return [f"skema {getattr(scheme, 'code', '?')}: {p}" for p in problems]
 
     def load_folder(self, folder: Path) -> None:

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 
+#: Who receives a scheme's bill: each sponsor, the OPD treasurer (salary deductions of its
+#: civil servants), or the budget line that pays (APBD).
+BILL_BY = {"sponsor": "Penyandang dana", "opd": "OPD", "budget_line": "Pos anggaran"}
+
 RuleResult = Problem | Iterable[Problem] | None
 
 
@@ -100,6 +104,10 @@ class Scheme:
     #: ``demo(worker, sponsor, start_month, rng) -> field values`` for the demo data generator.
     demo: Callable[[dict, dict, str, Any], dict] | None = None
     started: str = ""
+    #: Who receives the bill: a key of ``BILL_BY``.
+    bill_by: str = "sponsor"
+    #: The field whose value picks an enrolment's budget line (e.g. a category).
+    budget_field: str | None = None
 
     @property
     def default_months(self) -> int:
@@ -122,6 +130,8 @@ class Scheme:
             "fields": [f.name for f in self.fields],
             "rules": [{"name": r.name, "description": r.description} for r in self.rules],
             "started": self.started,
+            "bill_by": self.bill_by,
+            "budget_field": self.budget_field,
         }
 
 

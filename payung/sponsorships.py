@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from db import queries, store
 
 from .access import Actor
+from .budgets import assign_budget_lines
 from .data import DataReader
 from .errors import Problem, ValidationError
 from .fields import validate_fields
@@ -34,6 +35,8 @@ class EnrolmentPlan:
     enrolment: Enrolment | None
     problems: list[Problem] = field(default_factory=list)
     lines: list[tuple[str, Contribution]] = field(default_factory=list)
+    #: The budget line each month is charged to (None: the scheme has no budget that year).
+    budget_lines: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -130,6 +133,8 @@ def plan_enrolment(
             plan.problems.extend(exc.problems)
             return plan
         plan.lines.append((month, registry.adjust(enrolment, month, amount)))
+    plan.budget_lines, budget_problems = assign_budget_lines(db, enrolment, plan.lines)
+    plan.problems.extend(budget_problems)
     return plan
 
 
@@ -163,13 +168,18 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
     }
     try:
         with store.transaction(db):
+            # Again under the write lock: another session may have used the budget meanwhile.
+            plan.budget_lines, budget_problems = assign_budget_lines(db, e, plan.lines)
+            if budget_problems:
+                raise ValidationError(budget_problems)
             sponsorship_id = store.insert(db, "sponsorships", row, actor=actor.username)
             store.bulk_insert(
                 db, "contribution_lines",
                 ("sponsorship_id", "worker_id", "sponsor_id", "scheme_code", "month", "village_code",
-                 "district_code", "occupation", "jkk", "jkm", "jht", "amount"),
+                 "district_code", "occupation", "jkk", "jkm", "jht", "amount", "budget_line_id"),
                 [(sponsorship_id, e.worker["id"], e.sponsor["id"], e.scheme.code, month, e.worker["village_code"],
-                  e.worker["district_code"], e.worker["occupation"], c.jkk, c.jkm, c.jht, c.total)
+                  e.worker["district_code"], e.worker["occupation"], c.jkk, c.jkm, c.jht, c.total,
+                  plan.budget_lines.get(month))
                  for month, c in plan.lines],
                 actor=actor.username, note=f"iuran kepesertaan #{sponsorship_id}",
             )

@@ -252,7 +252,8 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
     )
     for row in rows:
         row["status"] = coverage.line_status(row if row["scheme_code"] else None, today=today,
-                                             due_day=settings.due_day)
+                                             due_day=settings.due_day_of(row["scheme_code"]),
+                                             lapse_months=settings.lapse_months)
         if not actor.sees_full_nik:
             row["nik"] = mask_nik(row["nik"])
     return Paged(rows, total, page, page_size)

@@ -72,5 +72,6 @@ def register_schemes(settings):
         ),
         panels=partial(panels, opd_headcount=opd_headcount, vulnerable=vulnerable, covered_at_start=covered_at_start),
         demo=demo,
+        bill_by="opd",
         started="2022-12-07",
     )]

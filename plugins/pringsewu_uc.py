@@ -96,5 +96,7 @@ def register_schemes(settings):
         ),
         panels=partial(panels, targets=targets, budget=budget),
         demo=demo,
+        bill_by="budget_line",
+        budget_field="category",
         started="2023-01-01",
     )]

@@ -11,6 +11,8 @@ import sys
 import openpyxl
 import pytest
 
+from payung.months import current_month
+
 from db import queries
 from payung.exports import rejected_rows_xlsx, safe_cell
 from payung.imports import ImportFileError, MappingError, apply_import, auto_map, file_hash, plan_import, read_table
@@ -255,18 +257,23 @@ def test_asn_list_of_an_opd_with_nip(importer):
 
 def test_payments_are_allocated_and_not_recorded_twice(importer, people):
     asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
-    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
-                 start="2025-01")
+    sponsorship = people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"),
+                               fields={"payment_method": "transfer"}, start=current_month())
     data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
             "198503122010011002;kendal_asn_peduli;10/02/2025;33.600;TRF-1\n"
             "198503122010011002;Gerakan ASN Peduli Pekerja Rentan;10/03/2025;Rp 1 jt;TRF-2\n"
-            "199901012020011001;kendal_asn_peduli;10/03/2025;16800;TRF-3\n").encode()
+            "199901012020011001;kendal_asn_peduli;10/03/2025;16800;TRF-3\n"
+            "Dinas Sosial;kendal_asn_peduli;11/03/2025;16800;TRF-4\n"
+            "Dinas Kesehatan;kendal_asn_peduli;11/03/2025;16800;TRF-5\n").encode()
     plan = importer(data, "bayar.csv", "payments")
-    assert plan.counts == {"imported": 1, "updated": 0, "unchanged": 0, "rejected": 2}
-    assert "melebihi tagihan" in plan.errors[0].message and "tidak ditemukan" in plan.errors[1].message
-    paid = [l["paid_amount"] for l in queries.open_lines(importer.db, asn, "kendal_asn_peduli")]
-    assert len(paid) == 10  # the first two months are paid in full
-    assert importer(data, "bayar.csv", "payments").counts["unchanged"] == 1
+    assert plan.counts == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert [(e.row, e.message) for e in plan.errors] == [
+        (3, "Pembayaran melebihi tagihan Dinas Sosial yang belum dibayar (Rp168.000)."),
+        (4, "Penyandang dana dengan NIP 199901012020011001 tidak ditemukan."),
+        (6, 'Tidak ada tagihan skema Gerakan ASN Peduli Pekerja Rentan untuk opd "Dinas Kesehatan".')]
+    paid = [l["paid_amount"] for l in queries.lines_of(importer.db, sponsorship)]
+    assert paid == [16_800] * 3 + [0] * 9  # Kendal bills the OPD: by NIP or by the OPD's name
+    assert importer(data, "bayar.csv", "payments").counts["unchanged"] == 2
 
 
 def _cli(*args, cwd=ROOT):

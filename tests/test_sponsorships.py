@@ -96,18 +96,3 @@ def test_bad_choices_are_all_reported(app, db, admin, sponsor_id, worker_id):
         _enrol(app, db, admin, sponsor_id, worker_id, start_month="2025-13", months=0, programs=["JKK"],
                fields={"budget_year": "dua ribu"})
     assert {p.field for p in refused.value.problems} == {"start_month", "months", "programs", "budget_year"}
-
-
-def test_payment_marks_lines_paid_oldest_first_and_refuses_overpayment(app, db, admin, sponsor_id, worker_id):
-    import datetime as dt
-    from payung.payments import record_payment
-    sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
-    record_payment(db, sponsor_id=sponsor_id, scheme_code="contoh_desa", amount=16_800 * 2 + 5_000,
-                   paid_on=dt.date(2025, 2, 10), actor=admin, reference="TRF-1")
-    paid = [l["paid_amount"] for l in queries.lines_of(db, sponsorship_id)]
-    assert paid[:4] == [16_800, 16_800, 5_000, 0]
-    before = snapshot(db)
-    with pytest.raises(ValidationError, match="melebihi tagihan"):
-        record_payment(db, sponsor_id=sponsor_id, scheme_code="contoh_desa", amount=201_600,
-                       paid_on=dt.date(2025, 2, 11), actor=admin)
-    assert snapshot(db) == before

@@ -8,19 +8,22 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from db import ledger, queries, store
+from db import billing, ledger, queries, store
 
+from .. import bills
 from ..access import Actor
 from ..errors import PayungError, Problem
 from ..identity import clean_digits
+from ..money import format_rupiah
 from ..months import current_month
 from ..plugins import PluginRegistry
+from ..schemes import BILL_BY
 from ..sponsor_types import SPONSOR_TYPES
 from ..sponsors import check_sponsor
 from ..workers import check_workers, village_index
 from .mapping import FIELDS, missing_required
 from .normalize import (Matcher, RegionResolver, nik_cell, parse_date, parse_flag, parse_gender,
-                        parse_rupiah_cell, split_place_date)
+                        normalize_name, parse_rupiah_cell, split_place_date)
 from .reading import Sheet
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran"}
@@ -344,24 +347,24 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
 def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     header = {f: plan.mapping.get(f, "") for f in FIELDS["payments"]}
     schemes = Matcher({code: s.name for code, s in registry.schemes.items()}, {c: c for c in registry.schemes})
-    remaining: dict[tuple[int, str], int] = {}
+    payers: dict[str, dict[str, list[str]]] = {}
+    remaining: dict[tuple[str, str], int] = {}
     seen: dict[tuple, int] = {}
     fields = list(columns.items())
     for row, cells in _rows(sheet):
         raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        sponsor_text = _text_of(raw.get("sponsor")) or ""
-        digits = clean_digits(sponsor_text)
-        if digits.isdigit() and len(digits) == 18:
-            sponsors = [s for s in [queries.sponsor_by_nip(db, digits)] if s]
-        else:
-            sponsors = queries.sponsors_named(db, sponsor_text)
-        if len(sponsors) != 1:
-            errors.append(RowError(row, header["sponsor"], f"Penyandang dana \"{sponsor_text}\" "
-                                   + ("tidak ditemukan." if not sponsors else "ambigu: ada beberapa dengan nama ini; pakai NIP.")))
         found = schemes.find(_text_of(raw.get("scheme")) or "")
         if len(found) != 1:
             errors.append(RowError(row, header["scheme"], f"Skema \"{raw.get('scheme')}\" tidak dikenal."))
+        payer_text = _text_of(raw.get("sponsor")) or ""
+        party_key = None
+        if len(found) == 1:
+            if found[0] not in payers:
+                payers[found[0]] = _payers(db, registry, found[0])
+            party_key, problem = _find_payer(db, registry.scheme(found[0]), payers[found[0]], payer_text)
+            if problem:
+                errors.append(RowError(row, header["sponsor"], problem))
         values = {}
         for name, parser in (("paid_on", lambda v: parse_date(v, today)), ("amount", parse_rupiah_cell)):
             try:
@@ -375,28 +378,56 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
         if errors:
             _reject(plan, row, cells, errors)
             continue
-        sponsor, scheme = sponsors[0], found[0]
+        scheme = registry.scheme(found[0])
         reference = _text_of(raw.get("reference"))
-        key = (sponsor["id"], scheme, values["paid_on"].isoformat(), values["amount"], reference)
+        key = (scheme.code, party_key, values["paid_on"].isoformat(), values["amount"], reference)
         if key in seen:
             _reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
             continue
         seen[key] = row
-        if queries.payment_exists(db, sponsor["id"], scheme, values["paid_on"].isoformat(), values["amount"], reference):
+        if billing.same_payment_count(db, scheme.code, scheme.bill_by, party_key, values["paid_on"].isoformat(),
+                                      values["amount"], reference):
             plan.unchanged += 1
             continue
-        balance_key = (sponsor["id"], scheme)
+        balance_key = (scheme.code, party_key)
         if balance_key not in remaining:
-            remaining[balance_key] = sum(l["amount"] - l["paid_amount"]
-                                         for l in queries.open_lines(db, sponsor["id"], scheme))
+            remaining[balance_key] = bills.bill(db, registry, scheme_code=scheme.code, party_key=party_key,
+                                                from_month=None, today=today).payable
         if values["amount"] > remaining[balance_key]:
             _reject(plan, row, cells, [RowError(row, header["amount"], (
-                f"Pembayaran melebihi tagihan {sponsor['name']} yang belum dibayar "
-                f"(sisa Rp{remaining[balance_key]:,}).").replace(",", "."))])
+                f"Pembayaran melebihi tagihan {bills.party(db, registry, scheme.code, party_key).label} yang belum dibayar "
+                f"({format_rupiah(remaining[balance_key])}).")) ])
             continue
         remaining[balance_key] -= values["amount"]
-        plan.new.append({"sponsor_id": sponsor["id"], "scheme_code": scheme, "paid_on": values["paid_on"],
-                         "amount": values["amount"], "reference": reference})
+        plan.new.append({"scheme_code": scheme.code, "party_key": party_key, "paid_on": values["paid_on"],
+                         "amount": values["amount"], "reference": reference, "today": today})
+
+
+def _payers(db, registry, scheme_code: str) -> dict[str, list[str]]:
+    """Normalised party label -> party keys (more than one: the name is ambiguous)."""
+    found: dict[str, list[str]] = {}
+    for party in bills.parties(db, registry, scheme_code, None):
+        found.setdefault(normalize_name(party["party_label"]), []).append(party["party_key"])
+    return found
+
+
+def _find_payer(db, scheme, payers: dict[str, list[str]], text: str) -> tuple[str | None, str | None]:
+    """The bill party a payer cell names: a sponsor's NIP, or the party's name (sponsor, OPD
+    or budget line, as the scheme bills)."""
+    digits = clean_digits(text)
+    if digits.isdigit() and len(digits) == 18 and scheme.bill_by in ("sponsor", "opd"):
+        sponsor = queries.sponsor_by_nip(db, digits)
+        if sponsor is None:
+            return None, f"Penyandang dana dengan NIP {digits} tidak ditemukan."
+        key = str(sponsor["id"]) if scheme.bill_by == "sponsor" else (sponsor["opd"] or "-")
+        return key, None
+    keys = payers.get(normalize_name(text), [])
+    if len(keys) == 1:
+        return keys[0], None
+    what = BILL_BY[scheme.bill_by].lower()
+    if not keys:
+        return None, f"Tidak ada tagihan skema {scheme.name} untuk {what} \"{text}\"."
+    return None, f"{what.capitalize()} \"{text}\" ambigu: ada beberapa dengan nama ini; pakai NIP."
 
 
 # Writing ------------------------------------------------------------------------------------
@@ -421,7 +452,7 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
         else:
             from ..payments import record_payment
             for payment in plan.new:
-                record_payment(db, actor=actor, **payment)
+                record_payment(db, registry, actor=actor, **payment)
         report(0.9, "Mencatat log impor")
         store.insert(db, "import_log", {
             "at": store.now(), "actor": actor.username, "kind": plan.kind, "file_name": plan.file_name,

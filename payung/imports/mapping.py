@@ -38,8 +38,8 @@ FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "address": ("Alamat", ("alamat",)),
     },
     "payments": {
-        "sponsor": ("Penyandang dana (NIP atau nama)", ("nip", "penyandang dana", "nama penyandang dana", "nama",
-                                                         "pembayar")),
+        "sponsor": ("Pembayar (NIP, nama penyandang dana, OPD atau pos anggaran)",
+                    ("nip", "penyandang dana", "nama penyandang dana", "nama", "pembayar", "opd", "pos anggaran")),
         "scheme": ("Skema", ("skema", "kode skema", "program")),
         "paid_on": ("Tanggal bayar", ("tanggal bayar", "tgl bayar", "tanggal", "tgl")),
         "amount": ("Jumlah", ("jumlah", "jumlah bayar", "nominal", "jumlah rp", "besar iuran")),

@@ -1,0 +1,273 @@
+"""Reads for money: bills, payments, budgets, claims, late lines and the BPJS exchange.
+
+A bill's *party* is who receives it: one sponsor, one OPD (the treasurer collects the salary
+deductions of its civil servants) or one budget line. ``PARTY_KEYS`` holds the SQL that
+names a line's party; the key is text so the three kinds share one column in ``payments``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .queries import _in, _one, _scalar
+
+PARTY_KEYS = {
+    "sponsor": ("CAST(l.sponsor_id AS TEXT)", "s.name"),
+    "opd": ("COALESCE(s.opd, '-')", "COALESCE(s.opd, '(tanpa OPD)')"),
+    "budget_line": ("COALESCE(CAST(l.budget_line_id AS TEXT), '-')",
+                    "COALESCE(b.name || ' (' || b.year || ')', '(tanpa pos anggaran)')"),
+}
+
+_LINES = (
+    " FROM contribution_lines l"
+    " JOIN sponsorships p ON p.id = l.sponsorship_id"
+    " JOIN sponsors s ON s.id = l.sponsor_id"
+    " LEFT JOIN budget_lines b ON b.id = l.budget_line_id"
+)
+
+
+def _bill_filter(kind: str, scheme_code: str, from_month: str | None, to_month: str | None,
+                 statuses: Sequence[str], party_key: str | None = None) -> tuple[str, list]:
+    key_sql, _ = PARTY_KEYS[kind]
+    where = [f"l.scheme_code = ?", f"p.status IN ({_in(statuses)})"]
+    params: list = [scheme_code, *statuses]
+    if from_month:
+        where.append("l.month >= ?")
+        params.append(from_month)
+    if to_month:
+        where.append("l.month <= ?")
+        params.append(to_month)
+    if party_key is not None:
+        where.append(f"{key_sql} = ?")
+        params.append(party_key)
+    return " WHERE " + " AND ".join(where), params
+
+
+def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str,
+                 statuses: Sequence[str]) -> list[dict]:
+    """One row per party billed in the months: lines, workers, amount and paid."""
+    key_sql, label_sql = PARTY_KEYS[kind]
+    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses)
+    return list(db.query(
+        f"SELECT {key_sql} AS party_key, {label_sql} AS party_label, COUNT(*) AS lines,"
+        " COUNT(DISTINCT l.worker_id) AS workers, SUM(l.amount) AS amount, SUM(l.paid_amount) AS paid"
+        f"{_LINES}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label", params))
+
+
+def party_label(db, kind: str, scheme_code: str, party_key: str) -> str | None:
+    key_sql, label_sql = PARTY_KEYS[kind]
+    where, params = _bill_filter(kind, scheme_code, None, None, ("diajukan", "aktif", "ditolak"), party_key)
+    row = _one(db, f"SELECT {label_sql} AS label{_LINES}{where} LIMIT 1", params)
+    return row["label"] if row else None
+
+
+def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str | None, to_month: str | None,
+               statuses: Sequence[str]) -> list[dict]:
+    """The lines of one bill in payment order: month, then worker name."""
+    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, party_key)
+    return list(db.query(
+        "SELECT l.id, l.month, l.worker_id, l.sponsorship_id, l.sponsor_id, l.jkk, l.jkm, l.jht, l.amount,"
+        " l.paid_amount, l.village_code, w.nik, w.name AS worker_name, r.name AS village_name,"
+        " s.name AS sponsor_name, s.opd, p.kpj, p.programs"
+        f"{_LINES} JOIN workers w ON w.id = l.worker_id LEFT JOIN regions r ON r.code = l.village_code"
+        f"{where} ORDER BY l.month, w.name, l.id", params))
+
+
+def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_month: str,
+                         statuses: Sequence[str]) -> list[dict]:
+    """Lines of some workers in a window of months (to see runs of unpaid months whole)."""
+    rows: list[dict] = []
+    ids = list(worker_ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        rows.extend(db.query(
+            "SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount FROM contribution_lines l"
+            " JOIN sponsorships p ON p.id = l.sponsorship_id"
+            f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ? AND p.status IN ({_in(statuses)})",
+            [*chunk, from_month, to_month, *statuses]))
+    return rows
+
+
+def overdue_lines(db, from_month: str, to_month: str, statuses: Sequence[str],
+                  scheme_code: str | None = None) -> list[dict]:
+    """Unpaid lines of months ``from_month``..``to_month`` (whose due date has passed), with who
+    owes them, for the late list."""
+    sql = ("SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount, l.scheme_code, l.sponsor_id,"
+           " l.sponsorship_id, l.budget_line_id, s.name AS sponsor_name, s.opd, w.name AS worker_name, w.nik,"
+           " l.village_code" + _LINES + " JOIN workers w ON w.id = l.worker_id"
+           f" WHERE l.paid_amount < l.amount AND l.month BETWEEN ? AND ? AND p.status IN ({_in(statuses)})")
+    params: list = [from_month, to_month, *statuses]
+    if scheme_code:
+        sql += " AND l.scheme_code = ?"
+        params.append(scheme_code)
+    return list(db.query(sql + " ORDER BY l.worker_id, l.month", params))
+
+
+# Payments -------------------------------------------------------------------------------------
+
+def payment(db, payment_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM payments WHERE id = ?", [payment_id])
+
+
+def payments(db, *, scheme_code: str | None = None, party_kind: str | None = None, party_key: str | None = None,
+             limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    where, params = ["1 = 1"], []
+    for column, value in (("scheme_code", scheme_code), ("party_kind", party_kind), ("party_key", party_key)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    clause = " WHERE " + " AND ".join(where)
+    rows = list(db.query(
+        "SELECT y.*, (SELECT COUNT(*) FROM payment_allocations a WHERE a.payment_id = y.id) AS lines"
+        f" FROM payments y{clause} ORDER BY y.paid_on DESC, y.id DESC LIMIT ? OFFSET ?", [*params, limit, offset]))
+    return rows, _scalar(db, f"SELECT COUNT(*) FROM payments{clause}", params)
+
+
+def payment_allocations(db, payment_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT a.amount AS allocated, l.month, l.amount, l.paid_amount, w.name AS worker_name, w.nik"
+        " FROM payment_allocations a JOIN contribution_lines l ON l.id = a.line_id"
+        " JOIN workers w ON w.id = l.worker_id WHERE a.payment_id = ? ORDER BY l.month, w.name", [payment_id]))
+
+
+def same_payment_count(db, scheme_code: str, party_kind: str, party_key: str, paid_on: str, amount: int,
+                       reference: str | None) -> int:
+    """Live payments identical to this one (to make re-importing a file harmless)."""
+    return _scalar(db, "SELECT COUNT(*) FROM payments WHERE scheme_code = ? AND party_kind = ? AND party_key = ?"
+                       " AND paid_on = ? AND amount = ? AND COALESCE(reference, '') = COALESCE(?, '')"
+                       " AND reversed_at IS NULL",
+                   [scheme_code, party_kind, party_key, paid_on, amount, reference])
+
+
+# Budgets --------------------------------------------------------------------------------------
+
+def budget_line(db, line_id: int) -> dict | None:
+    return _one(db, "SELECT * FROM budget_lines WHERE id = ?", [line_id])
+
+
+def budget_lines(db, scheme_code: str | None = None, year: int | None = None) -> list[dict]:
+    """Budget lines with what is committed (enrolled months) and paid against each."""
+    where, params = ["1 = 1"], []
+    if scheme_code:
+        where.append("b.scheme_code = ?")
+        params.append(scheme_code)
+    if year:
+        where.append("b.year = ?")
+        params.append(year)
+    return list(db.query(
+        "SELECT b.*, s.name AS sponsor_name,"
+        " COALESCE((SELECT SUM(l.amount) FROM contribution_lines l JOIN sponsorships p ON p.id = l.sponsorship_id"
+        "   WHERE l.budget_line_id = b.id AND p.status IN ('diajukan', 'aktif')), 0) AS committed,"
+        " COALESCE((SELECT SUM(l.paid_amount) FROM contribution_lines l WHERE l.budget_line_id = b.id), 0) AS paid"
+        " FROM budget_lines b LEFT JOIN sponsors s ON s.id = b.sponsor_id"
+        f" WHERE {' AND '.join(where)} ORDER BY b.year DESC, b.scheme_code, b.name", params))
+
+
+def budget_committed(db, line_id: int) -> int:
+    return _scalar(db, "SELECT COALESCE(SUM(l.amount), 0) FROM contribution_lines l"
+                       " JOIN sponsorships p ON p.id = l.sponsorship_id"
+                       " WHERE l.budget_line_id = ? AND p.status IN ('diajukan', 'aktif')", [line_id])
+
+
+def budget_candidates(db, scheme_code: str, year: int) -> list[dict]:
+    return list(db.query("SELECT * FROM budget_lines WHERE scheme_code = ? AND year = ?", [scheme_code, year]))
+
+
+# Claims ---------------------------------------------------------------------------------------
+
+def claims(db, *, scheme_code: str | None = None, limit: int = 200) -> list[dict]:
+    sql = ("SELECT c.*, w.name AS worker_name, w.nik, p.scheme_code FROM claims c JOIN workers w ON w.id = c.worker_id"
+           " LEFT JOIN sponsorships p ON p.id = c.sponsorship_id")
+    params: list = []
+    if scheme_code:
+        sql += " WHERE p.scheme_code = ?"
+        params.append(scheme_code)
+    return list(db.query(sql + " ORDER BY c.incident_date DESC, c.id DESC LIMIT ?", [*params, limit]))
+
+
+def worker_month_line(db, worker_id: int, month: str) -> dict | None:
+    return _one(db, "SELECT l.*, p.status AS sponsorship_status FROM contribution_lines l"
+                    " JOIN sponsorships p ON p.id = l.sponsorship_id WHERE l.worker_id = ? AND l.month = ?",
+                [worker_id, month])
+
+
+def benefits_against_contributions(db, *, scheme_code: str | None = None, worker_id: int | None = None) -> dict:
+    """Contributions paid and benefits paid (claims with status ``dibayar``)."""
+    line_where, claim_where, params_l, params_c = [], [], [], []
+    if scheme_code:
+        line_where.append("scheme_code = ?")
+        params_l.append(scheme_code)
+        claim_where.append("p.scheme_code = ?")
+        params_c.append(scheme_code)
+    if worker_id:
+        line_where.append("worker_id = ?")
+        params_l.append(worker_id)
+        claim_where.append("c.worker_id = ?")
+        params_c.append(worker_id)
+    lw = (" WHERE " + " AND ".join(line_where)) if line_where else ""
+    cw = " AND ".join(["c.status = 'dibayar'", *claim_where])
+    return {
+        "contributions_paid": _scalar(db, f"SELECT COALESCE(SUM(paid_amount), 0) FROM contribution_lines{lw}", params_l),
+        "benefits_paid": _scalar(db, "SELECT COALESCE(SUM(c.benefit_amount), 0) FROM claims c"
+                                     f" LEFT JOIN sponsorships p ON p.id = c.sponsorship_id WHERE {cw}", params_c),
+        "claims": _scalar(db, "SELECT COUNT(*) FROM claims c LEFT JOIN sponsorships p ON p.id = c.sponsorship_id"
+                              f" WHERE {cw}", params_c),
+    }
+
+
+# Renewal and the BPJS exchange ----------------------------------------------------------------
+
+def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: str | None = None) -> list[dict]:
+    """Sponsorships whose last month is ``month`` and that nobody has renewed yet."""
+    sql = ("SELECT p.*, w.name AS worker_name, w.nik, w.village_code, s.name AS sponsor_name"
+           " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
+           f" WHERE p.end_month = ? AND p.status IN ({_in(statuses)})"
+           " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id AND n.month > p.end_month)")
+    params: list = [month, *statuses]
+    if scheme_code:
+        sql += " AND p.scheme_code = ?"
+        params.append(scheme_code)
+    return list(db.query(sql + " ORDER BY s.name, w.name", params))
+
+
+def registrations(db, *, scheme_code: str, from_month: str, to_month: str, status: str = "diajukan") -> list[dict]:
+    """Sponsorships starting in the months, with everything the BPJS collective form asks."""
+    return list(db.query(
+        "SELECT p.id AS sponsorship_id, p.start_month, p.programs, p.payment_period, p.declared_income, p.status,"
+        " p.kpj, w.nik, w.name, w.birth_place, w.birth_date, w.gender, w.phone, w.address, w.village_code,"
+        " w.district_code, w.occupation, v.name AS village_name, d.name AS district_name,"
+        " s.name AS sponsor_name, s.type AS sponsor_type"
+        " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
+        " LEFT JOIN regions v ON v.code = w.village_code LEFT JOIN regions d ON d.code = w.district_code"
+        " WHERE p.scheme_code = ? AND p.start_month BETWEEN ? AND ? AND p.status = ?"
+        " ORDER BY d.name, v.name, w.name", [scheme_code, from_month, to_month, status]))
+
+
+def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None = None) -> dict[str, list[dict]]:
+    """Sponsorships awaiting BPJS (``diajukan`` or ``ditolak``) per worker NIK."""
+    found: dict[str, list[dict]] = {}
+    ids = list(niks)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        sql = ("SELECT p.*, w.nik, w.name AS worker_name FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
+               f" WHERE w.nik IN ({_in(chunk)}) AND p.status IN ('diajukan', 'ditolak')")
+        params = list(chunk)
+        if scheme_code:
+            sql += " AND p.scheme_code = ?"
+            params.append(scheme_code)
+        for row in db.query(sql + " ORDER BY p.start_month DESC", params):
+            found.setdefault(row["nik"], []).append(row)
+    return found
+
+
+def kpj_owners(db, kpjs: Sequence[str]) -> dict[str, str]:
+    """KPJ number -> NIK of the worker it is already recorded for."""
+    found: dict[str, str] = {}
+    values = list(kpjs)
+    for start in range(0, len(values), 900):
+        chunk = values[start:start + 900]
+        for row in db.query("SELECT DISTINCT p.kpj, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
+                            f" WHERE p.kpj IN ({_in(chunk)})", chunk):
+            found[row["kpj"]] = row["nik"]
+    return found
+

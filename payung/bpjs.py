@@ -1,0 +1,213 @@
+"""The exchange with the BPJS Ketenagakerjaan branch.
+
+Out: the new enrolments of a period as the collective registration sheet the branch needs
+(one row per sponsorship; the columns and their headings are ``[bpjs_exchange.columns]``).
+In: the branch's answer, a KPJ number per NIK (the sponsorship becomes ``aktif``) or a reason
+for refusal (``ditolak``, the reason kept). Reading the answer first makes a plan that says,
+row by row, what will change and what cannot be matched; applying it writes in one
+transaction and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from db import billing, store
+
+from .access import Actor
+from .errors import ConfigError, NotFound, Problem, ValidationError
+from .exports import xlsx_bytes
+from .identity import clean_digits, fmt_date
+from .imports.mapping import header_key
+from .imports.normalize import nik_cell
+from .imports.reading import read_table
+from .months import first_day
+from .plugins import PluginRegistry
+from .sponsor_types import SPONSOR_TYPES
+
+#: What Payung can fill in, with the heading used when config.toml does not name one.
+COLUMNS = {
+    "nik": "NIK", "name": "NAMA LENGKAP (SESUAI KTP)", "birth_place": "TEMPAT LAHIR",
+    "birth_date": "TANGGAL LAHIR", "gender": "JENIS KELAMIN", "phone": "NO HP", "address": "ALAMAT",
+    "village_code": "KODE DESA/KELURAHAN", "village": "DESA/KELURAHAN", "district": "KECAMATAN",
+    "occupation": "JENIS PEKERJAAN", "work_location": "LOKASI KERJA", "declared_income": "UPAH DILAPORKAN",
+    "programs": "PROGRAM", "payment_period": "PERIODE PEMBAYARAN (BULAN)", "funding_code": "SUMBER DANA",
+    "start_date": "TANGGAL MULAI", "sponsor": "PENYANDANG DANA", "kpj": "NO KPJ",
+}
+ANSWER = {"nik": ("NIK",), "kpj": ("KPJ", "NO KPJ"), "reason": ("KETERANGAN", "ALASAN")}
+KPJ_DIGITS = 11
+
+
+def columns(settings) -> dict[str, str]:
+    """key -> heading, in the order of config.toml."""
+    configured = settings.bpjs_exchange.get("columns") or COLUMNS
+    unknown = [key for key in configured if key not in COLUMNS]
+    if unknown:
+        raise ConfigError(f"[bpjs_exchange.columns]: kolom tidak dikenal: {', '.join(unknown)}. "
+                          f"Yang dikenal: {', '.join(COLUMNS)}.")
+    return {key: str(heading) for key, heading in configured.items()}
+
+
+def _answer_headings(settings) -> dict[str, set[str]]:
+    configured = {**ANSWER, **settings.bpjs_exchange.get("answer", {})}
+    return {key: {header_key(h) for h in headings} for key, headings in configured.items()}
+
+
+def _cell(key: str, row: dict, occupations: dict[str, str]):
+    if key == "birth_date":
+        import datetime as dt
+        return fmt_date(dt.date.fromisoformat(row["birth_date"])).replace("/", "-")
+    if key == "village":
+        return row["village_name"]
+    if key == "district":
+        return row["district_name"]
+    if key == "work_location":
+        return f"{row['village_name']}, {row['district_name']}"
+    if key == "occupation":
+        return occupations.get(row["occupation"], row["occupation"])
+    if key == "programs":
+        return row["programs"].replace(",", ", ")
+    if key == "funding_code":
+        kind = SPONSOR_TYPES.get(row["sponsor_type"])
+        return kind.funding_code if kind else ""
+    if key == "start_date":
+        return fmt_date(first_day(row["start_month"])).replace("/", "-")
+    if key == "sponsor":
+        return row["sponsor_name"]
+    return row.get(key)
+
+
+def registration_rows(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str) -> list[dict]:
+    registry.scheme(scheme_code)
+    return billing.registrations(db, scheme_code=scheme_code, from_month=from_month, to_month=to_month)
+
+
+def registration_xlsx(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
+                      actor: Actor) -> tuple[bytes, int]:
+    """The collective registration sheet and its row count. Full NIKs leave Payung here, so
+    the export is written to the audit log (UU PDP: who exported whose data)."""
+    actor.require_write()
+    settings = registry.settings
+    wanted = columns(settings)
+    rows = registration_rows(db, registry, scheme_code=scheme_code, from_month=from_month, to_month=to_month)
+    data = xlsx_bytes([("Pendaftaran", list(wanted.values()),
+                        ([_cell(k, r, settings.occupations) for k in wanted] for r in rows))])
+    with store.transaction(db):
+        store.audit(db, actor.username, "export", "sponsorships", None, None, {
+            "note": "pendaftaran kolektif BPJS", "scheme": scheme_code, "from": from_month, "to": to_month,
+            "rows": len(rows), "sponsorship_ids": [r["sponsorship_id"] for r in rows],
+        })
+    return data, len(rows)
+
+
+@dataclass
+class AnswerRow:
+    row: int
+    nik: str
+    name: str
+    kpj: str | None
+    reason: str | None
+    sponsorship_ids: list[int]
+
+
+@dataclass
+class AnswerPlan:
+    file_name: str
+    activate: list[AnswerRow] = field(default_factory=list)
+    reject: list[AnswerRow] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.activate) + len(self.reject)
+
+
+def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, scheme_code: str | None = None,
+                sheet: str | None = None) -> AnswerPlan:
+    """Match each row of the branch's answer to a sponsorship awaiting BPJS; write nothing."""
+    table = read_table(data, file_name, sheet=sheet)
+    headings = _answer_headings(registry.settings)
+    position = {}
+    for key, names in headings.items():
+        found = next((i for i, h in enumerate(table.headers) if header_key(h) in names), None)
+        if found is not None:
+            position[key] = found
+    if "nik" not in position or ("kpj" not in position and "reason" not in position):
+        raise ValidationError(Problem("file", (
+            "Kolom NIK dan kolom KPJ (atau alasan penolakan) tidak ditemukan. Judul kolom yang dikenali: "
+            + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in headings.items())
+            + ". Ubah di config.toml bagian [bpjs_exchange.answer] bila judul cabang berbeda."), "answer_columns"))
+    plan = AnswerPlan(file_name)
+    parsed = []
+    for offset, cells in enumerate(table.rows):
+        row_number = table.header_row + 1 + offset
+        values = {k: (cells[i] if i < len(cells) else None) for k, i in position.items()}
+        if all(v is None or str(v).strip() == "" for v in values.values()):
+            continue
+        try:
+            nik = clean_digits(nik_cell(values["nik"]))
+        except ValueError as exc:
+            plan.problems.append((row_number, str(exc)))
+            continue
+        kpj_text = str(values.get("kpj") or "").strip()
+        kpj = clean_digits(kpj_text) if kpj_text else None
+        reason = str(values.get("reason") or "").strip() or None
+        if len(nik) != 16:
+            plan.problems.append((row_number, f"NIK \"{values['nik']}\" tidak 16 digit."))
+        elif kpj is not None and len(kpj) != KPJ_DIGITS:
+            plan.problems.append((row_number, f"Nomor KPJ \"{kpj_text}\" harus {KPJ_DIGITS} digit."))
+        elif kpj is None and reason is None:
+            plan.problems.append((row_number, "Isi nomor KPJ, atau alasan bila pendaftaran ditolak."))
+        else:
+            parsed.append((row_number, nik, kpj, reason))
+    pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code)
+    known = billing.kpj_owners(db, sorted({p[2] for p in parsed if p[2]}))
+    seen: dict[str, int] = {}
+    for row_number, nik, kpj, reason in parsed:
+        if nik in seen:
+            plan.problems.append((row_number, f"NIK {nik} sudah ada di baris {seen[nik]}."))
+            continue
+        seen[nik] = row_number
+        matches = pending.get(nik)
+        if not matches:
+            plan.problems.append((row_number, f"NIK {nik} tidak dikenal: tidak ada kepesertaan yang menunggu "
+                                              "jawaban BPJS untuk NIK ini. Tidak ada yang diubah untuk baris ini."))
+            continue
+        if kpj and known.get(kpj, nik) != nik:
+            plan.problems.append((row_number, f"KPJ {kpj} sudah tercatat untuk pekerja lain (NIK {known[kpj]})."))
+            continue
+        answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])
+        (plan.activate if kpj else plan.reject).append(answer)
+    return plan
+
+
+def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
+    """Activate and flag the matched sponsorships, in one transaction."""
+    actor.require_write()
+    with store.transaction(db):
+        for answer in plan.activate:
+            for sponsorship_id in answer.sponsorship_ids:
+                store.update(db, "sponsorships", sponsorship_id,
+                             {"status": "aktif", "kpj": answer.kpj, "bpjs_note": None}, actor=actor.username)
+        for answer in plan.reject:
+            for sponsorship_id in answer.sponsorship_ids:
+                store.update(db, "sponsorships", sponsorship_id,
+                             {"status": "ditolak", "bpjs_note": answer.reason}, actor=actor.username)
+        store.audit(db, actor.username, "import", "sponsorships", None, None, {
+            "note": f"jawaban BPJS {plan.file_name}", "aktif": len(plan.activate), "ditolak": len(plan.reject),
+            "problems": len(plan.problems)})
+    return {"aktif": len(plan.activate), "ditolak": len(plan.reject), "bermasalah": len(plan.problems)}
+
+
+def resubmit(db, sponsorship_id: int, *, actor: Actor) -> None:
+    """A refused registration, fixed, goes back to the branch (status ``diajukan``)."""
+    actor.require_write()
+    row = store.get(db, "sponsorships", sponsorship_id)
+    if row is None:
+        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    if row["status"] != "ditolak":
+        raise ValidationError(Problem("status", "Hanya kepesertaan yang ditolak BPJS yang dapat diajukan ulang.",
+                                      "not_refused"))
+    note = f"diajukan ulang; sebelumnya ditolak: {row['bpjs_note'] or '-'}"
+    store.update(db, "sponsorships", sponsorship_id, {"status": "diajukan", "bpjs_note": note}, actor=actor.username)
+

@@ -1,0 +1,171 @@
+"""Printable documents: bills (XLSX and PDF) and payment receipts (PDF).
+
+PDFs use fpdf2's built-in Helvetica, so nothing depends on fonts installed on the machine;
+text outside Latin-1 (a curly apostrophe in a name) is replaced rather than failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fpdf import FPDF
+
+from .bills import Bill
+from .coverage import LABELS
+from .exports import xlsx_bytes
+from .identity import fmt_date, mask_nik
+from .money import format_rupiah, in_words
+from .months import format_month
+
+BILL_HEADERS = ["No", "Bulan", "NIK", "Nama pekerja", "Desa/Kelurahan", "Penyandang dana", "JKK", "JKM", "JHT",
+                "Jumlah", "Dibayar", "Sisa", "Status"]
+
+
+def _latin1(text) -> str:
+    return str(text if text is not None else "").encode("latin-1", "replace").decode("latin-1")
+
+
+def bill_header(bill: Bill, party_title: str, printed: dt.date) -> list[tuple[str, object]]:
+    """The header block of a bill: scheme, who pays, months, totals in figures and in words."""
+    return [
+        ("Tagihan iuran BPJS Ketenagakerjaan", ""),
+        ("Skema", bill.scheme_name),
+        (party_title, bill.party.label),
+        ("Bulan", bill.period),
+        ("Jumlah pekerja", bill.workers),
+        ("Jumlah baris", len(bill.lines)),
+        ("Total tagihan", bill.total),
+        ("Terbilang", bill.total_in_words),
+        ("Sudah dibayar", bill.paid),
+        ("Sisa tagihan", bill.open),
+        ("Dicetak", fmt_date(printed)),
+    ]
+
+
+def _bill_row(n: int, line: dict) -> list:
+    return [n, format_month(line["month"]), mask_nik(line["nik"]), line["worker_name"], line["village_name"],
+            line["sponsor_name"], line["jkk"], line["jkm"], line["jht"], line["amount"], line["paid_amount"],
+            line["amount"] - line["paid_amount"], LABELS.get(line.get("status"), line.get("status") or "")]
+
+
+def bill_xlsx(bill: Bill, party_title: str, printed: dt.date | None = None) -> bytes:
+    """The bill as a spreadsheet: the header block, then one row per line and a total row."""
+    rows = [_bill_row(n, line) for n, line in enumerate(bill.lines, 1)]
+    rows.append(["", "", "", "TOTAL", "", "", *bill.by_program().values(), bill.total, bill.paid, bill.open, ""])
+    return xlsx_bytes([("Tagihan", BILL_HEADERS, rows, bill_header(bill, party_title, printed or dt.date.today()))])
+
+
+class _Document(FPDF):
+    def __init__(self, title: str, orientation: str = "P"):
+        super().__init__(orientation=orientation, unit="mm", format="A4")
+        self.title_text = title
+        self.set_auto_page_break(auto=True, margin=15)
+        self.set_title(_latin1(title))
+        self.set_creator("Payung")
+        self.alias_nb_pages()
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 6, _latin1(f"{self.title_text} - halaman {self.page_no()}/{{nb}}"), align="C")
+
+    def text_line(self, text: str, *, size: int = 10, bold: bool = False, height: float = 6) -> None:
+        self.set_font("Helvetica", "B" if bold else "", size)
+        self.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    def pairs(self, rows: list[tuple[str, object]], label_width: float = 45) -> None:
+        for label, value in rows:
+            self.set_font("Helvetica", "B", 10)
+            self.cell(label_width, 6, _latin1(label))
+            self.set_font("Helvetica", "", 10)
+            self.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+
+    def table(self, headers: list[str], rows: list[list], widths: list[float], *, size: int = 7,
+              align_right: set[int] = frozenset()) -> None:
+        def head():
+            self.set_font("Helvetica", "B", size)
+            self.set_fill_color(230, 236, 240)
+            for header, width in zip(headers, widths):
+                self.cell(width, 6, _latin1(header), border=1, fill=True)
+            self.ln()
+        head()
+        self.set_font("Helvetica", "", size)
+        for row in rows:
+            if self.will_page_break(5):
+                self.add_page()
+                head()
+                self.set_font("Helvetica", "", size)
+            for i, (value, width) in enumerate(zip(row, widths)):
+                text = _latin1(value)
+                while text and self.get_string_width(text) > width - 1.5:
+                    text = text[:-1]
+                self.cell(width, 5, text, border=1, align="R" if i in align_right else "L")
+            self.ln()
+
+
+def _money_cells(row: list) -> list:
+    return [format_rupiah(v) if isinstance(v, int) and i in (6, 7, 8, 9, 10, 11) else v for i, v in enumerate(row)]
+
+
+def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None) -> bytes:
+    """A printable bill (A4 landscape): header block, the lines, totals and signatures."""
+    printed = printed or dt.date.today()
+    pdf = _Document(f"Tagihan {bill.scheme_name} - {bill.party.label} - {bill.period}", "L")
+    pdf.add_page()
+    pdf.text_line("TAGIHAN IURAN BPJS KETENAGAKERJAAN PEKERJA RENTAN", size=14, bold=True, height=8)
+    header = [(label, format_rupiah(value) if label in ("Total tagihan", "Sudah dibayar", "Sisa tagihan") else value)
+              for label, value in bill_header(bill, party_title, printed)[1:]]
+    pdf.pairs(header)
+    pdf.ln(3)
+    rows = [_money_cells(_bill_row(n, line)) for n, line in enumerate(bill.lines, 1)]
+    rows.append(_money_cells(["", "", "", "TOTAL", "", "", *bill.by_program().values(), bill.total, bill.paid,
+                              bill.open, ""]))
+    pdf.table(BILL_HEADERS, rows, [9, 22, 28, 38, 30, 32, 16, 16, 14, 19, 19, 17, 17],
+              align_right={0, 6, 7, 8, 9, 10, 11})
+    pdf.ln(4)
+    pdf.text_line(f"Terbilang: {bill.total_in_words}", bold=True)
+    pdf.text_line("Pembayaran melunasi baris tagihan berurutan: bulan terlama lebih dulu, lalu urut nama pekerja. "
+                  "Satu bulan melindungi pekerja hanya bila iurannya lunas.", size=8)
+    pdf.ln(8)
+    pdf.text_line("Mengetahui,                                                                            "
+                  "Bendahara / penanggung jawab pembayaran,", size=10)
+    pdf.ln(16)
+    pdf.text_line("(..............................)                                                                "
+                  "(..............................)", size=10)
+    return bytes(pdf.output())
+
+
+def receipt_pdf(payment: dict, scheme_name: str) -> bytes:
+    """The receipt (kwitansi) of a recorded payment, with the lines it paid."""
+    pdf = _Document(f"Tanda terima {payment['receipt']}")
+    pdf.add_page()
+    pdf.text_line("TANDA TERIMA PEMBAYARAN IURAN", size=14, bold=True, height=8)
+    pdf.text_line("BPJS Ketenagakerjaan pekerja rentan", size=10)
+    pdf.ln(2)
+    months = (format_month(payment["from_month"]) if payment["from_month"] == payment["to_month"]
+              else f"{format_month(payment['from_month'])} - {format_month(payment['to_month'])}") \
+        if payment.get("from_month") else "-"
+    pdf.pairs([
+        ("Nomor", payment["receipt"]),
+        ("Skema", scheme_name),
+        ("Diterima dari", payment["party_label"]),
+        ("Tagihan bulan", months),
+        ("Tanggal bayar", fmt_date(dt.date.fromisoformat(payment["paid_on"]))),
+        ("Jumlah", format_rupiah(payment["amount"])),
+        ("Terbilang", in_words(payment["amount"])),
+        ("Referensi", payment.get("reference") or "-"),
+        ("Dicatat oleh", f"{payment['recorded_by']} pada {payment['recorded_at'][:10]}"),
+    ])
+    if payment.get("reversed_at"):
+        pdf.ln(2)
+        pdf.text_line(f"DIBATALKAN pada {payment['reversed_at'][:10]} oleh {payment['reversed_by']}: "
+                      f"{payment['reversal_reason']}", bold=True)
+    pdf.ln(3)
+    allocations = payment.get("allocations", [])
+    pdf.text_line(f"Melunasi {len(allocations)} baris iuran:", bold=True)
+    pdf.table(["Bulan", "NIK", "Nama pekerja", "Iuran", "Dari pembayaran ini"],
+              [[format_month(a["month"]), mask_nik(a["nik"]), a["worker_name"], format_rupiah(a["amount"]),
+                format_rupiah(a["allocated"])] for a in allocations],
+              [30, 35, 60, 28, 37], size=8, align_right={3, 4})
+    return bytes(pdf.output())
+

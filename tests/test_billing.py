@@ -1,0 +1,214 @@
+"""Bills, payments, reversals and coverage status (issue #5)."""
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from db import billing, queries
+from payung import bills, coverage
+from payung.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
+from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.errors import ValidationError
+from payung.payments import payment_with_lines, record_payment, reverse_payment
+from payung.sponsors import create_sponsor
+from payung.sponsorships import enrol
+from payung.workers import create_worker
+
+from conftest import NIK, snapshot, worker_values
+
+TODAY = dt.date(2025, 3, 1)
+FIELDS = {"budget_year": 2025}
+JANUARY = {"from_month": "2025-01", "to_month": "2025-01"}
+
+
+@pytest.fixture
+def sponsor_id(app, db, admin):
+    return create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+
+
+@pytest.fixture
+def workers(app, db, admin):
+    """Three workers; the second earns Rp1,5 juta and is enrolled with JHT."""
+    ids = []
+    for serial, (name, income) in enumerate((("Budi", 1_000_000), ("Ani", 1_500_000), ("Cahya", 800_000)), 1):
+        nik = NIK[:12] + f"{serial:04d}"
+        ids.append(create_worker(db, app.settings, worker_values(nik=nik, name=name, declared_income=income),
+                                 actor=admin))
+    return ids
+
+
+def _enrol_all(app, db, admin, sponsor_id, workers, start="2025-01", months=12):
+    programs = (["JKK", "JKM"], ["JKK", "JKM", "JHT"], ["JKK", "JKM"])
+    return [enrol(db, app.plugins, actor=admin, scheme_code="contoh_desa", sponsor_id=sponsor_id, worker_id=w,
+                  start_month=start, months=months, programs=p, fields=FIELDS) for w, p in zip(workers, programs)]
+
+
+def _expected_month(app, income, jht):
+    """A month's contribution from the configured rate table, computed here independently."""
+    rate = app.settings.rates[-1]
+    base = max(income, app.settings.min_income)
+    return base * rate.jkk_bp // 10000 + rate.jkm + (base * rate.jht_bp // 10000 if jht else 0)
+
+
+def test_bill_total_is_the_sum_of_its_lines_and_of_the_rate_table(app, db, admin, sponsor_id, workers):
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-02",
+                      today=TODAY)
+    assert len(bill.lines) == 3 and {l["month"] for l in bill.lines} == {"2025-02"}
+    assert bill.total == sum(l["amount"] for l in bill.lines) == sum(l["jkk"] + l["jkm"] + l["jht"] for l in bill.lines)
+    expected = (_expected_month(app, 1_000_000, False) + _expected_month(app, 1_500_000, True)
+                + _expected_month(app, 800_000, False))
+    assert bill.total == expected == 16_800 + (15_000 + 6_800 + 30_000) + 16_800
+    assert bill.by_program() == {"JKK": 35_000, "JKM": 20_400, "JHT": 30_000}
+    assert bill.total_in_words == "delapan puluh lima ribu empat ratus rupiah"
+    # Advance payment: a three-month bill is three months of lines.
+    quarter = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
+                         from_month="2025-01", to_month="2025-03", today=TODAY)
+    assert quarter.total == 3 * expected and quarter.period == "Januari 2025 - Maret 2025"
+    listed = bills.parties(db, app.plugins, "contoh_desa", "2025-02")
+    assert [(p["party_label"], p["lines"], p["workers"], p["amount"], p["open"]) for p in listed] == [
+        ("Haji Slamet", 3, 3, expected, expected)]
+
+
+def test_bill_spreadsheet_has_the_header_block_and_neutralises_formulas(app, db, admin, sponsor_id, workers):
+    from payung.workers import update_worker
+    update_worker(db, app.settings, workers[0], {"name": "=HYPERLINK(\"http://x\",\"klik\")"}, actor=admin)
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-02",
+                      today=TODAY)
+    sheet = load_workbook(io.BytesIO(bill_xlsx(bill, "Penyandang dana", dt.date(2025, 3, 1)))).active
+    header = {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(1, 12)}
+    assert [c.value for c in sheet[13]][:4] == ["No", "Bulan", "NIK", "Nama pekerja"]
+    assert header["Skema"] == "Skema Contoh Desa" and header["Penyandang dana"] == "Haji Slamet"
+    assert header["Bulan"] == "Februari 2025" and header["Total tagihan"] == bill.total
+    assert header["Terbilang"] == "delapan puluh lima ribu empat ratus rupiah"
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=14)]
+    names = [r[3] for r in rows[:-1]]
+    assert "'=HYPERLINK(\"http://x\",\"klik\")" in names
+    assert all(not str(v).startswith(("=", "+", "-", "@")) for r in rows for v in r if v is not None)
+    assert rows[-1][3] == "TOTAL" and rows[-1][9] == bill.total == sum(r[9] for r in rows[:-1])
+    pdf = bill_pdf(bill, "Penyandang dana")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1500
+
+
+def test_partial_payment_pays_lines_in_the_stated_order_and_leaves_the_rest_open(app, db, admin, sponsor_id, workers):
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    # January: Ani 51.800, Budi 16.800, Cahya 16.800 (by name); then February.
+    payment_id = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
+                                amount=51_800 + 16_800 + 16_800 + 10_000, paid_on=dt.date(2025, 2, 10),
+                                actor=admin, reference="TRF-1", from_month="2025-01", to_month="2025-02", today=TODAY)
+    bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-01",
+                      to_month="2025-02", today=TODAY)
+    paid = [(l["month"], l["worker_name"], l["paid_amount"], l["status"]) for l in bill.lines]
+    assert paid == [
+        ("2025-01", "Ani", 51_800, TERLINDUNGI), ("2025-01", "Budi", 16_800, TERLINDUNGI),
+        ("2025-01", "Cahya", 16_800, TERLINDUNGI),
+        ("2025-02", "Ani", 10_000, BELUM_JATUH_TEMPO), ("2025-02", "Budi", 0, BELUM_JATUH_TEMPO),
+        ("2025-02", "Cahya", 0, BELUM_JATUH_TEMPO)]
+    receipt = payment_with_lines(db, payment_id)
+    assert receipt["receipt"] == f"KW/2025/{payment_id:06d}" and receipt["party_label"] == "Haji Slamet"
+    assert sum(a["allocated"] for a in receipt["allocations"]) == receipt["amount"] == 95_400
+    assert receipt_pdf(receipt, "Skema Contoh Desa").startswith(b"%PDF")
+
+
+def test_overpayment_is_refused_and_changes_nothing(app, db, admin, sponsor_id, workers):
+    _enrol_all(app, db, admin, sponsor_id, workers, months=6)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=85_401,
+                       paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+    assert refused.value.problems[0].message == "Pembayaran Rp85.401 melebihi tagihan yang belum dibayar (Rp85.400)."
+    for bad, rule in ((0, "amount_positive"), (16_800.0, "amount_positive")):
+        with pytest.raises(ValidationError) as refused:
+            record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=bad,
+                           paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+        assert refused.value.problems[0].rule == rule
+    with pytest.raises(ValidationError, match="masa depan"):
+        record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=100,
+                       paid_on=dt.date(2025, 3, 2), actor=admin, today=TODAY, **JANUARY)
+    assert snapshot(db) == before
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=85_400,
+                   paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+    with pytest.raises(ValidationError, match="sudah lunas"):
+        record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=1,
+                       paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+
+
+def test_reversal_keeps_the_payment_and_opens_its_lines_again(app, db, admin, sponsor_id, workers):
+    sponsorships = _enrol_all(app, db, admin, sponsor_id, workers, months=6)
+    payment_id = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=85_400,
+                                paid_on=dt.date(2025, 2, 10), actor=admin, reference="TRF-9", today=TODAY, **JANUARY)
+    january = [queries.lines_of(db, s)[0] for s in sponsorships]
+    assert all(l["paid_amount"] == l["amount"] for l in january)
+    with pytest.raises(ValidationError, match="alasan"):
+        reverse_payment(db, payment_id, reason=" ", actor=admin)
+    reverse_payment(db, payment_id, reason="Transfer ditolak bank", actor=admin)
+    assert all(l["paid_amount"] == 0 for s in sponsorships for l in queries.lines_of(db, s))
+    kept = billing.payment(db, payment_id)
+    assert (kept["amount"], kept["reversed_by"], kept["reversal_reason"]) == (85_400, "admin", "Transfer ditolak bank")
+    assert len(billing.payment_allocations(db, payment_id)) == 3  # history kept
+    with pytest.raises(ValidationError, match="sudah dibatalkan"):
+        reverse_payment(db, payment_id, reason="Sekali lagi", actor=admin)
+    # The bill can be paid again, and the reversed payment does not count as a duplicate.
+    assert record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=85_400,
+                          paid_on=dt.date(2025, 2, 10), actor=admin, reference="TRF-9", today=TODAY, **JANUARY)
+
+
+def _line(line_id, month, paid, worker=1, amount=16_800):
+    return {"id": line_id, "worker_id": worker, "month": month, "amount": amount, "paid_amount": paid}
+
+
+def test_status_follows_the_due_date_across_month_and_year_boundaries():
+    lines = [_line(1, "2024-11", 16_800), _line(2, "2024-12", 0), _line(3, "2025-01", 0)]
+
+    def status(today):
+        return coverage.line_statuses(lines, today=today, due_day=15, lapse_months=3)
+    # December 2024 falls due on 15 January 2025: not late on the 15th, late on the 16th.
+    assert status(dt.date(2025, 1, 15)) == {1: TERLINDUNGI, 2: BELUM_JATUH_TEMPO, 3: BELUM_JATUH_TEMPO}
+    assert status(dt.date(2025, 1, 16)) == {1: TERLINDUNGI, 2: MENUNGGAK, 3: BELUM_JATUH_TEMPO}
+    assert status(dt.date(2025, 2, 16)) == {1: TERLINDUNGI, 2: MENUNGGAK, 3: MENUNGGAK}
+    # Paid late, within the arrears limit: the month is protected.
+    lines[1]["paid_amount"] = 16_800
+    assert status(dt.date(2025, 2, 16))[2] == TERLINDUNGI
+    # A part payment does not protect.
+    lines[2]["paid_amount"] = 16_799
+    assert status(dt.date(2025, 2, 16))[3] == MENUNGGAK
+    assert coverage.due_date("2024-12", 31) == dt.date(2025, 1, 28)
+
+
+def test_more_than_three_unpaid_months_end_the_membership():
+    months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+    three = [_line(i, m, 0) for i, m in enumerate(months[:3], 1)] + [_line(4, "2025-04", 16_800)]
+    four = [_line(i, m, 0) for i, m in enumerate(months[:4], 1)] + [_line(5, "2025-05", 16_800)]
+    # Three unpaid months (March fell due on 15 April): still in arrears, payable.
+    assert coverage.line_statuses(three, today=dt.date(2025, 4, 16), due_day=15, lapse_months=3) == {
+        1: MENUNGGAK, 2: MENUNGGAK, 3: MENUNGGAK, 4: TERLINDUNGI}
+    today = dt.date(2025, 5, 16)  # a fourth unpaid month (April) fell due yesterday
+    assert coverage.line_statuses(four, today=today, due_day=15, lapse_months=3) == {
+        1: BERAKHIR, 2: BERAKHIR, 3: BERAKHIR, 4: BERAKHIR, 5: TERLINDUNGI}
+    # A paid month breaks a run, and runs are per worker: April and May are two months in
+    # arrears, not the 4th and 5th of a run; January and February are past their limit.
+    broken = [_line(1, "2025-01", 0), _line(2, "2025-02", 0), _line(3, "2025-03", 16_800), _line(4, "2025-04", 0),
+              _line(5, "2025-05", 0), _line(6, "2025-03", 0, worker=2), _line(7, "2025-04", 0, worker=2)]
+    assert coverage.line_statuses(broken, today=dt.date(2025, 6, 16), due_day=15, lapse_months=3) == {
+        1: BERAKHIR, 2: BERAKHIR, 3: TERLINDUNGI, 4: MENUNGGAK, 5: MENUNGGAK, 6: MENUNGGAK, 7: MENUNGGAK}
+    # One unpaid month alone stays payable for three months after it fell due, then lapses.
+    single = [_line(1, "2025-01", 0)]
+    assert coverage.arrears_limit("2025-01", 15, 3) == dt.date(2025, 5, 15)
+    assert coverage.line_statuses(single, today=dt.date(2025, 5, 15), due_day=15, lapse_months=3) == {1: MENUNGGAK}
+    assert coverage.line_statuses(single, today=dt.date(2025, 5, 16), due_day=15, lapse_months=3) == {1: BERAKHIR}
+
+
+def test_a_payment_cannot_settle_months_that_have_lapsed(app, db, admin, sponsor_id, workers):
+    _enrol_all(app, db, admin, sponsor_id, workers[:1], months=12)
+    late = dt.date(2025, 6, 1)  # January-April unpaid and overdue: the membership ended
+    bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month=None, today=late)
+    assert [l["status"] for l in bill.lines[:6]] == [BERAKHIR] * 4 + [BELUM_JATUH_TEMPO] * 2
+    assert bill.payable == 8 * 16_800
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=16_800,
+                   paid_on=late, actor=admin, today=late)
+    paid = [l["paid_amount"] for l in bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
+                                                  from_month=None, today=late).lines]
+    assert paid[:5] == [0, 0, 0, 0, 16_800]  # May, the oldest month still payable
