@@ -29,6 +29,17 @@ PAGES = {
          "penyandang-dana-form", ("admin", "operator")),
     ],
     "Kepesertaan": [("pages/kepesertaan.py", "Daftarkan kepesertaan", ":material/how_to_reg:", "kepesertaan", WRITERS)],
+    "Keuangan": [
+        ("pages/tagihan.py", "Tagihan", ":material/request_quote:", "tagihan", ("admin", "operator", "viewer")),
+        ("pages/pembayaran.py", "Pembayaran", ":material/payments:", "pembayaran", ("admin", "operator", "viewer")),
+        ("pages/tunggakan.py", "Tunggakan & perpanjangan", ":material/event_busy:", "tunggakan",
+         ("admin", "operator", "viewer")),
+        ("pages/anggaran.py", "Anggaran", ":material/account_balance:", "anggaran", ("admin", "operator", "viewer")),
+    ],
+    "Perlindungan": [
+        ("pages/klaim.py", "Klaim", ":material/health_and_safety:", "klaim", ("admin", "operator", "viewer")),
+        ("pages/bpjs.py", "Pertukaran data BPJS", ":material/sync_alt:", "bpjs", ("admin", "operator")),
+    ],
     "Impor": [("pages/impor.py", "Impor data", ":material/upload_file:", "impor", WRITERS)],
     "Skema": [("pages/skema.py", "Skema", ":material/category:", "skema", ALL)],
     "Admin": [

@@ -63,6 +63,15 @@ class Actor:
         if village_code is not None and not self.may_see_village(village_code):
             raise Forbidden("Anda tidak berwenang mengubah data di luar wilayah tugas Anda.")
 
+    @property
+    def runs_regency(self) -> bool:
+        """Regency-wide work (bills and payments, the BPJS exchange): admins and operators."""
+        return self.role in ("admin", "operator")
+
+    def require_regency(self) -> None:
+        if not self.runs_regency:
+            raise Forbidden("Hanya administrator dan operator kabupaten yang boleh melakukan ini.")
+
     def require_admin(self) -> None:
         if self.role != "admin":
             raise Forbidden("Hanya administrator yang boleh melakukan ini.")

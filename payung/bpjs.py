@@ -86,7 +86,7 @@ def registration_xlsx(db, registry: PluginRegistry, *, scheme_code: str, from_mo
                       actor: Actor) -> tuple[bytes, int]:
     """The collective registration sheet and its row count. Full NIKs leave Payung here, so
     the export is written to the audit log (UU PDP: who exported whose data)."""
-    actor.require_write()
+    actor.require_regency()
     settings = registry.settings
     wanted = columns(settings)
     rows = registration_rows(db, registry, scheme_code=scheme_code, from_month=from_month, to_month=to_month)
@@ -183,7 +183,7 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, sc
 
 def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
     """Activate and flag the matched sponsorships, in one transaction."""
-    actor.require_write()
+    actor.require_regency()
     with store.transaction(db):
         for answer in plan.activate:
             for sponsorship_id in answer.sponsorship_ids:
@@ -201,7 +201,7 @@ def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
 
 def resubmit(db, sponsorship_id: int, *, actor: Actor) -> None:
     """A refused registration, fixed, goes back to the branch (status ``diajukan``)."""
-    actor.require_write()
+    actor.require_regency()
     row = store.get(db, "sponsorships", sponsorship_id)
     if row is None:
         raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")

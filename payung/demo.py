@@ -183,7 +183,7 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
             sponsor = _pick_sponsor(sponsors, worker, rng)
             if sponsor is None:
                 continue
-            start = add_months(this_month, -rng.randint(0, 8))
+            start = add_months(this_month, -rng.randint(0, 11))
             fields_for = scheme.demo or (lambda w, s, month, r: {})
             values = {f.name: generic_field_value(f, worker, start, rng) for f in app.plugins.fields(scheme)}
             values.update(fields_for(worker, sponsor, start, rng) or {})

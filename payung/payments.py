@@ -37,7 +37,7 @@ def record_payment(
 ) -> int:
     """Record ``amount`` paid against a party's bill (the months given, or every month) and mark
     the lines it pays. Returns the payment id, which is also its receipt number."""
-    actor.require_write()
+    actor.require_regency()
     today = today or dt.date.today()
     problems = []
     try:
@@ -93,7 +93,7 @@ def _nothing_to_pay(the_bill: Bill) -> str:
 def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:
     """Cancel a payment (a wrong amount, a bounced transfer): it stays on record as reversed,
     with the reason, and the lines it paid are open again."""
-    actor.require_write()
+    actor.require_regency()
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError(Problem("reason", "Tulis alasan pembatalan (paling sedikit 5 huruf).", "reason_required"))

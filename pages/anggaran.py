@@ -1,0 +1,97 @@
+"""Anggaran: each scheme's budget lines with what is committed and paid, new lines, and the
+planner ("how many workers does Rp X cover", "what do N workers cost")."""
+
+import datetime as dt
+
+import streamlit as st
+
+from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
+from payung.errors import ValidationError
+from payung.months import current_month, format_month
+from payung.sponsors import search_sponsors
+from ui.session import connection, payung, require
+from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
+
+FORM = "anggaran"
+actor = require("admin", "operator", "viewer")
+app = payung()
+schemes = app.plugins.schemes
+show_saved_message()
+st.title("Anggaran")
+left, right = st.columns([3, 1])
+code = left.selectbox("Skema", [None, *schemes], key="a_scheme",
+                      format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=dt.date.today().year, key="a_year")
+with connection() as db:
+    lines = budget_lines(db, code, int(year))
+if lines:
+    st.dataframe([{
+        "Skema": schemes[l["scheme_code"]].name if l["scheme_code"] in schemes else l["scheme_code"],
+        "Pos anggaran": l["name"], "Sumber": SOURCES.get(l["source"], l["source"]),
+        "Untuk": l["sponsor_name"] or l["category"] or "Semua", "Pagu": rupiah(l["amount"]),
+        "Terikat": rupiah(l["committed"]), "Dibayar": rupiah(l["paid"]), "Sisa pagu": rupiah(l["remaining"]),
+        "Terpakai": round(100 * l["committed"] / l["amount"], 1),
+    } for l in lines], hide_index=True, width="stretch",
+        column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
+                                                                   format="%.1f%%")})
+    st.caption("Terikat = iuran semua bulan kepesertaan yang sudah didaftarkan pada pos ini. Kepesertaan yang "
+               "melebihi sisa pagu ditolak.")
+else:
+    st.info("Belum ada pos anggaran untuk pilihan ini. Skema tanpa pos anggaran tidak dibatasi pagu.")
+
+planner, new_line = st.tabs(["Perencana", "Tambah pos anggaran"])
+with planner:
+    first, second = st.columns(2)
+    start = first.text_input("Bulan mulai", value=current_month(), key="a_plan_start", help="contoh 2026-01")
+    months = second.selectbox("Lama (bulan)", [12, 6, 3, 1], key="a_plan_months")
+    jht = first.checkbox("Termasuk JHT", key="a_plan_jht")
+    programs = ("JKK", "JKM", "JHT") if jht else ("JKK", "JKM")
+    budget = first.number_input("Anggaran tersedia (Rp)", min_value=0, step=1_000_000, value=None, key="a_plan_budget")
+    headcount = second.number_input("Jumlah pekerja", min_value=0, step=100, value=None, key="a_plan_workers")
+    try:
+        if budget:
+            plan = workers_for_budget(app.settings, int(budget), start_month=start, months=months, programs=programs)
+            first.success(f"{rupiah(int(budget))} cukup untuk **{plan.workers:,} pekerja** selama {months} bulan "
+                          f"mulai {format_month(plan.start_month)} ({rupiah(plan.per_worker)} per pekerja); "
+                          f"sisa {rupiah(plan.leftover)}.".replace(",", "."))
+        if headcount:
+            plan = cost_of_workers(app.settings, int(headcount), start_month=start, months=months, programs=programs)
+            second.success(f"{plan.workers:,} pekerja selama {months} bulan mulai {format_month(plan.start_month)} "
+                           f"butuh **{rupiah(plan.total)}** ({rupiah(plan.per_worker)} per pekerja).".replace(",", "."))
+    except ValidationError as exc:
+        st.error(str(exc))
+    st.caption("Dihitung dari tabel tarif dan keringanan di config.toml, pada penghasilan terendah.")
+
+with new_line:
+    if actor.role != "admin":
+        st.info("Hanya administrator yang menambah pos anggaran.")
+        st.stop()
+    problem_summary(FORM, ("scheme_code", "name", "year", "source", "amount", "sponsor_id", "category"))
+    scheme_code = st.selectbox("Skema *", list(schemes), key="an_scheme", format_func=lambda c: schemes[c].name)
+    name = st.text_input("Nama pos anggaran *", key="an_name", placeholder="contoh: APBD 2026 iuran pekerja rentan")
+    field_errors(FORM, "name")
+    left, middle, right = st.columns(3)
+    line_year = left.number_input("Tahun anggaran *", min_value=2015, max_value=2100, step=1,
+                                  value=dt.date.today().year, key="an_year")
+    source = middle.selectbox("Sumber dana *", list(SOURCES), format_func=SOURCES.get, key="an_source")
+    amount = right.number_input("Pagu (Rp) *", min_value=0, step=1_000_000, value=None, key="an_amount")
+    field_errors(FORM, "amount")
+    with connection() as db:
+        sponsors = search_sponsors(db, actor=actor, types=schemes[scheme_code].sponsor_types or None,
+                                   page_size=1000).rows
+    by_id = {s["id"]: s["name"] for s in sponsors}
+    sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", [None, *by_id], key="an_sponsor",
+                              format_func=lambda i: "Semua penyandang dana skema" if i is None else by_id[i])
+    choices = categories(app.plugins, scheme_code)
+    category = st.selectbox("Hanya untuk kategori", [None, *choices], key="an_category",
+                            format_func=lambda c: "Semua kategori" if c is None else choices[c]) if choices else None
+    if st.button("Simpan pos anggaran", type="primary", icon=":material/save:", key="an_save"):
+        def save():
+            with connection() as db:
+                return create_budget_line(db, app.plugins, {
+                    "scheme_code": scheme_code, "name": name, "year": int(line_year), "source": source,
+                    "amount": int(amount) if amount is not None else None, "sponsor_id": sponsor_id,
+                    "category": category}, actor=actor)
+        attempt(FORM, save)
+        clear_inputs("an_")
+        saved(f"Pos anggaran {name} tersimpan.")

@@ -1,0 +1,83 @@
+"""Pertukaran data BPJS: the collective registration sheet out, the branch's answer in."""
+
+import streamlit as st
+
+from payung.bpjs import apply_answer, plan_answer, registration_rows, registration_xlsx
+from payung.errors import PayungError, ValidationError
+from payung.identity import mask_nik
+from payung.months import add_months, current_month, format_month
+from ui.session import connection, payung, require
+from ui.widgets import saved, show_saved_message
+
+actor = require("admin", "operator")
+app = payung()
+schemes = app.plugins.schemes
+state = st.session_state
+show_saved_message()
+st.title("Pertukaran data BPJS")
+if not schemes:
+    st.warning("Belum ada skema yang dimuat.")
+    st.stop()
+code = st.selectbox("Skema", list(schemes), key="b_scheme", format_func=lambda c: schemes[c].name)
+export_tab, answer_tab = st.tabs(["Kirim pendaftaran", "Terima jawaban (KPJ)"])
+
+with export_tab:
+    st.caption("Kepesertaan baru (status diajukan) yang mulai pada bulan-bulan ini, dalam format pendaftaran "
+               "kolektif untuk kantor cabang BPJS Ketenagakerjaan. Judul dan urutan kolom diatur di config.toml "
+               "([bpjs_exchange.columns]). Berkas memuat NIK lengkap: pengunduhannya dicatat di log audit.")
+    this_month = current_month()
+    months = [add_months(this_month, i) for i in range(-12, 7)]
+    left, right = st.columns(2)
+    start = left.selectbox("Mulai dari bulan", months, index=11, key="b_from", format_func=format_month)
+    end = right.selectbox("Sampai bulan", months, index=12, key="b_to", format_func=format_month)
+    if end < start:
+        st.error("Bulan akhir tidak boleh sebelum bulan awal.")
+    else:
+        with connection() as db:
+            rows = registration_rows(db, app.plugins, scheme_code=code, from_month=start, to_month=end)
+        st.metric("Kepesertaan baru menunggu didaftarkan", len(rows))
+        if rows:
+            st.dataframe([{"NIK": mask_nik(r["nik"]), "Nama": r["name"], "Desa/Kel.": r["village_name"],
+                           "Mulai": format_month(r["start_month"]), "Penyandang dana": r["sponsor_name"]}
+                          for r in rows[:200]], hide_index=True, width="stretch")
+            if st.button("Siapkan berkas pendaftaran", icon=":material/description:", key="b_prepare"):
+                with connection() as db:
+                    data, count = registration_xlsx(db, app.plugins, scheme_code=code, from_month=start,
+                                                    to_month=end, actor=actor)
+                state["b_file"] = (code, start, end, data, count)
+            prepared = state.get("b_file")
+            if prepared and prepared[:3] == (code, start, end):
+                st.download_button(f"Unduh XLSX ({prepared[4]} baris)", prepared[3],
+                                   f"pendaftaran-bpjs-{code}-{start}-{end}.xlsx", icon=":material/download:",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key="b_download")
+
+with answer_tab:
+    st.caption("Unggah jawaban cabang BPJS: satu baris per NIK dengan nomor KPJ (kepesertaan menjadi aktif) "
+               "atau alasan penolakan (kepesertaan ditandai ditolak). Periksa dulu; tidak ada yang diubah sebelum "
+               "Anda menekan Terapkan.")
+    upload = st.file_uploader("Berkas jawaban (.xlsx atau .csv)", type=["xlsx", "csv"], key="b_upload")
+    if upload is not None:
+        try:
+            with connection() as db:
+                plan = plan_answer(db, app.plugins, upload.getvalue(), upload.name, scheme_code=code)
+        except (ValidationError, PayungError) as exc:
+            st.error(str(exc))
+            st.stop()
+        a, b, c = st.columns(3)
+        a.metric("Akan diaktifkan (KPJ)", len(plan.activate))
+        b.metric("Akan ditandai ditolak", len(plan.reject))
+        c.metric("Baris bermasalah", len(plan.problems))
+        if plan.problems:
+            st.error("Baris berikut tidak diproses; perbaiki berkasnya bila perlu:")
+            st.dataframe([{"Baris": row, "Masalah": message} for row, message in plan.problems],
+                         hide_index=True, width="stretch")
+        if plan.activate or plan.reject:
+            st.dataframe([{"Baris": a.row, "Nama": a.name, "KPJ": a.kpj or "-", "Alasan ditolak": a.reason or "-"}
+                          for a in plan.activate + plan.reject], hide_index=True, width="stretch")
+            if st.button("Terapkan jawaban", type="primary", icon=":material/done_all:", key="b_apply"):
+                with connection() as db:
+                    counts = apply_answer(db, plan, actor=actor)
+                state.pop("b_upload", None)
+                saved(f"Jawaban BPJS diterapkan: {counts['aktif']} aktif, {counts['ditolak']} ditolak, "
+                      f"{counts['bermasalah']} baris tidak diproses.")

@@ -1,0 +1,104 @@
+"""Klaim: record a JKK or JKM claim, warned when the incident month was not paid, and see
+what the protection paid back against what was paid in."""
+
+import datetime as dt
+
+import streamlit as st
+
+from payung.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
+from payung.claims import update_claim
+from payung.identity import mask_nik
+from payung.workers import search_workers
+from ui.session import connection, payung, require
+from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
+                        show_saved_message)
+
+FORM = "klaim"
+actor = require("admin", "operator", "viewer")
+app = payung()
+schemes = app.plugins.schemes
+state = st.session_state
+show_saved_message()
+st.title("Klaim")
+
+with connection() as db:
+    totals = benefits_against_contributions(db)
+a, b, c = st.columns(3)
+a.metric("Iuran dibayar", rupiah(totals["contributions_paid"]))
+b.metric("Manfaat dibayar", rupiah(totals["benefits_paid"]))
+c.metric("Klaim dibayar", totals["claims"])
+
+with connection() as db:
+    claims = list_claims(db)
+st.subheader("Daftar klaim")
+if claims:
+    table = st.dataframe([{
+        "Pekerja": r["worker_name"], "NIK": r["nik"] if actor.sees_full_nik else mask_nik(r["nik"]),
+        "Program": r["program"], "Tanggal kejadian": date_text(r["incident_date"]),
+        "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
+        "Status": STATUSES.get(r["status"], r["status"]), "Manfaat dibayar": rupiah(r["benefit_amount"]),
+        "Tanggal dibayar": date_text(r["paid_on"]) or "-",
+    } for r in claims], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+        key="c_table")
+    picked = table.selection.rows if table and table.selection else []
+else:
+    st.caption("Belum ada klaim.")
+    picked = []
+
+if not actor.can_write:
+    st.stop()
+
+if picked:
+    claim = claims[picked[0]]
+    with st.container(border=True):
+        st.markdown(f"**Perbarui klaim {claim['program']} {claim['worker_name']}** "
+                    f"(kejadian {date_text(claim['incident_date'])})")
+        status = st.selectbox("Status", list(STATUSES), index=list(STATUSES).index(claim["status"]),
+                              format_func=STATUSES.get, key="cu_status")
+        benefit = st.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=claim["benefit_amount"],
+                                  key="cu_benefit")
+        field_errors("klaim_ubah", "benefit_amount")
+        paid_on = st.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="cu_paid_on")
+        field_errors("klaim_ubah", "paid_on")
+        if st.button("Simpan perubahan", icon=":material/save:", key="cu_save"):
+            def update():
+                with connection() as db:
+                    update_claim(db, claim["id"], status=status, benefit_amount=int(benefit), paid_on=paid_on,
+                                 actor=actor)
+            attempt("klaim_ubah", update)
+            clear_inputs("cu_")
+            saved("Klaim diperbarui.")
+
+st.subheader("Catat klaim baru")
+problem_summary(FORM, ("worker_id", "program", "incident_date", "status", "benefit_amount", "paid_on"))
+text = st.text_input("Cari pekerja (nama atau NIK)", key="c_search")
+with connection() as db:
+    found = search_workers(db, app.settings, actor=actor, text=text, page_size=30).rows if text else []
+options = {w["id"]: w for w in found}
+worker_id = st.selectbox("Pekerja *", list(options), index=None, key="c_worker", placeholder="Cari lalu pilih",
+                         format_func=lambda i: f"{options[i]['name']} · {options[i]['nik']} · {options[i]['village']}")
+field_errors(FORM, "worker_id")
+left, right = st.columns(2)
+program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program")
+incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident",
+                            max_value=dt.date.today())
+field_errors(FORM, "incident_date")
+status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status")
+benefit = right.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=0, key="c_benefit")
+field_errors(FORM, "benefit_amount")
+paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on")
+field_errors(FORM, "paid_on")
+note = right.text_input("Catatan", key="c_note", placeholder="contoh: nomor berkas klaim BPJS")
+values = {"worker_id": worker_id, "program": program, "incident_date": incident, "status": status,
+          "benefit_amount": int(benefit), "paid_on": paid_on, "note": note}
+if worker_id and incident:
+    with connection() as db:
+        for warning in check_claim(db, values, actor=actor).warnings:
+            st.warning(warning, icon=":material/warning:")
+if st.button("Simpan klaim", type="primary", icon=":material/save:", key="c_save"):
+    def save():
+        with connection() as db:
+            return record_claim(db, values, actor=actor)
+    claim_id, warnings = attempt(FORM, save)
+    clear_inputs("c_")
+    saved(f"Klaim #{claim_id} tersimpan." + (" Perhatian: " + " ".join(warnings) if warnings else ""))

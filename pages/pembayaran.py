@@ -1,0 +1,85 @@
+"""Pembayaran: every recorded payment, its receipt, and reversal (never deletion)."""
+
+import streamlit as st
+
+from payung.documents import receipt_pdf
+from payung.errors import NotFound
+from payung.months import format_month
+from payung.payments import list_payments, payment_with_lines, reverse_payment
+from ui.session import connection, payung, require
+from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
+                        show_saved_message)
+
+FORM = "batal"
+PAGE_SIZE = 50
+actor = require("admin", "operator", "viewer")
+app = payung()
+schemes = app.plugins.schemes
+show_saved_message()
+st.title("Pembayaran")
+st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadsheet di halaman Impor data. "
+           "Pembayaran yang salah dibatalkan dengan alasan; catatannya tetap disimpan.")
+
+code = st.selectbox("Skema", [None, *schemes], key="p_scheme",
+                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+with connection() as db:
+    result = list_payments(db, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
+if not result.rows:
+    st.info("Belum ada pembayaran yang tercatat.")
+    st.stop()
+
+
+def months_of(row) -> str:
+    if not row["from_month"]:
+        return "-"
+    if row["from_month"] == row["to_month"]:
+        return format_month(row["from_month"])
+    return f"{format_month(row['from_month'])} - {format_month(row['to_month'])}"
+
+
+table = st.dataframe([{
+    "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]),
+    "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else r["scheme_code"],
+    "Dari": r["party_label"], "Bulan tagihan": months_of(r), "Jumlah": rupiah(r["amount"]), "Baris": r["lines"],
+    "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
+    "Status": f"Dibatalkan: {r['reversal_reason']}" if r["reversed_at"] else "Berlaku",
+} for r in result.rows], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    key="p_table")
+pager(result.total, PAGE_SIZE, key="p_page")
+rows = table.selection.rows if table and table.selection else []
+if rows:
+    st.query_params["id"] = str(result.rows[rows[0]]["id"])
+if "id" not in st.query_params:
+    st.caption("Pilih satu pembayaran untuk mengunduh tanda terimanya atau membatalkannya.")
+    st.stop()
+with connection() as db:
+    try:
+        payment = payment_with_lines(db, int(st.query_params["id"]))
+    except (ValueError, NotFound):
+        st.error("Pembayaran tidak ditemukan.")
+        st.stop()
+scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in schemes else payment["scheme_code"]
+st.subheader(f"Pembayaran {payment['receipt']}")
+st.markdown(f"{rupiah(payment['amount'])} dari **{payment['party_label']}** pada {date_text(payment['paid_on'])}, "
+            f"melunasi {len(payment['allocations'])} baris iuran.")
+st.download_button("Unduh tanda terima (PDF)", receipt_pdf(payment, scheme_name), f"tanda-terima-{payment['id']}.pdf",
+                   mime="application/pdf", icon=":material/receipt:", key="p_receipt")
+if payment["reversed_at"]:
+    st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {payment['reversed_by']}: "
+               f"{payment['reversal_reason']}")
+    st.stop()
+if not actor.runs_regency:
+    st.stop()
+with st.expander("Batalkan pembayaran ini"):
+    st.caption("Baris yang dilunasi pembayaran ini kembali terbuka. Pembayaran tidak dihapus: tercatat sebagai "
+               "dibatalkan, dengan alasan, siapa, dan kapan.")
+    problem_summary(FORM, ("reason",))
+    reason = st.text_input("Alasan pembatalan *", key="p_reason", placeholder="contoh: transfer ditolak bank")
+    field_errors(FORM, "reason")
+    if st.button("Batalkan pembayaran", type="primary", icon=":material/undo:", key="p_reverse"):
+        def reverse():
+            with connection() as db:
+                reverse_payment(db, payment["id"], reason=reason, actor=actor)
+        attempt(FORM, reverse)
+        st.session_state.pop("p_reason", None)
+        saved(f"Pembayaran {payment['receipt']} dibatalkan.")

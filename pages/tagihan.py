@@ -1,0 +1,129 @@
+"""Tagihan: the bills of a scheme for a month (or 3, 6, 12 months paid in advance), each
+party's bill line by line, its XLSX and PDF, and recording a payment against it."""
+
+import datetime as dt
+
+import streamlit as st
+
+from payung import bills
+from payung.coverage import LABELS
+from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.errors import NotFound
+from payung.identity import mask_nik
+from payung.months import add_months, current_month, format_month
+from payung.payments import ALLOCATION_ORDER, payment_with_lines, record_payment
+from payung.schemes import BILL_BY
+from ui.session import connection, payung, require
+from ui.widgets import attempt, clear_problems, field_errors, problem_summary, rupiah, show_saved_message
+
+FORM = "bayar"
+actor = require("admin", "operator", "viewer")
+app = payung()
+state = st.session_state
+show_saved_message()
+st.title("Tagihan iuran")
+
+schemes = app.plugins.schemes
+if not schemes:
+    st.warning("Belum ada skema yang dimuat. Lihat halaman Skema.")
+    st.stop()
+left, middle, right = st.columns([3, 2, 2])
+code = left.selectbox("Skema", list(schemes), key="t_scheme", format_func=lambda c: schemes[c].name)
+scheme = schemes[code]
+this_month = current_month()
+months = [add_months(this_month, i) for i in range(-24, 13)]
+start = middle.selectbox("Bulan", months, index=24, key="t_month", format_func=format_month)
+period = right.selectbox("Periode bayar", app.settings.payment_periods, key="t_period",
+                         format_func=lambda n: "1 bulan" if n == 1 else f"{n} bulan (bayar di muka)")
+end = add_months(start, period - 1)
+party_title = BILL_BY[scheme.bill_by]
+st.caption(f"Skema ini ditagihkan per {party_title.lower()}. "
+           + (f"Tagihan {format_month(start)} - {format_month(end)}." if period > 1 else f"Tagihan {format_month(start)}."))
+
+with connection() as db:
+    listed = bills.parties(db, app.plugins, code, start, end)
+if not listed:
+    st.info("Tidak ada iuran yang ditagihkan untuk skema dan bulan ini.")
+    st.stop()
+a, b, c, d = st.columns(4)
+a.metric(f"Jumlah {party_title.lower()}", f"{len(listed):,}".replace(",", "."))
+b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
+c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
+d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))
+table = st.dataframe([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
+                       "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
+                       "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
+                      for p in listed], hide_index=True, width="stretch", on_select="rerun",
+                     selection_mode="single-row", key="t_parties")
+st.caption("Pilih satu baris untuk melihat tagihannya.")
+rows = table.selection.rows if table and table.selection else []
+if rows:
+    state["t_party"] = listed[rows[0]]["party_key"]
+party_key = state.get("t_party")
+if party_key not in {p["party_key"] for p in listed}:
+    st.stop()
+
+with connection() as db:
+    try:
+        bill = bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end)
+    except NotFound as exc:
+        st.error(str(exc))
+        st.stop()
+st.divider()
+st.subheader(f"Tagihan {bill.party.label}")
+st.markdown(f"**{bill.scheme_name}** · {bill.period} · {bill.workers} pekerja  \n"
+            f"**Total {rupiah(bill.total)}** ({bill.total_in_words}) · dibayar {rupiah(bill.paid)} · "
+            f"sisa {rupiah(bill.open)}")
+if bill.lapsed:
+    st.warning(f"{len(bill.lapsed)} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
+               "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
+full_nik = actor.sees_full_nik
+st.dataframe([{"Bulan": format_month(l["month"]), "NIK": l["nik"] if full_nik else mask_nik(l["nik"]),
+               "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
+               "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
+              for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))
+file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
+x, y = st.columns(2)
+x.download_button("Unduh XLSX", bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
+                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
+y.download_button("Unduh PDF (cetak)", bill_pdf(bill, party_title), f"{file_name}.pdf",
+                  icon=":material/print:", mime="application/pdf", key="t_pdf")
+
+receipt = state.get("t_receipt", {}).get((code, party_key))
+if receipt:
+    with connection() as db:
+        paid = payment_with_lines(db, receipt)
+    st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
+               f"melunasi {len(paid['allocations'])} baris.", icon=":material/receipt_long:")
+    st.download_button("Unduh tanda terima", receipt_pdf(paid, bill.scheme_name),
+                       f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
+                       key="t_receipt_pdf")
+
+if not actor.runs_regency:
+    st.stop()
+st.subheader("Catat pembayaran")
+if bill.payable == 0:
+    st.info("Tidak ada sisa tagihan yang dapat dibayar pada tagihan ini.")
+    st.stop()
+st.caption(f"Sisa yang dapat dibayar: **{rupiah(bill.payable)}**. Pembayaran melunasi baris berurutan: "
+           f"{ALLOCATION_ORDER}. Pembayaran sebagian melunasi baris sejauh jumlahnya; sisanya tetap terbuka.")
+problem_summary(FORM, ("amount", "paid_on", "reference"))
+with st.form("t_payment", clear_on_submit=False):
+    amount = st.number_input("Jumlah dibayar (Rp) *", min_value=0, step=1, value=None, key="t_amount",
+                             placeholder=f"contoh {bill.payable}")
+    field_errors(FORM, "amount")
+    paid_on = st.date_input("Tanggal bayar *", value=dt.date.today(), format="DD/MM/YYYY", key="t_paid_on")
+    field_errors(FORM, "paid_on")
+    reference = st.text_input("Nomor referensi / bukti transfer", key="t_reference")
+    submitted = st.form_submit_button("Simpan pembayaran", type="primary", icon=":material/payments:")
+if submitted:
+    def pay():
+        with connection() as db:
+            return record_payment(db, app.plugins, scheme_code=code, party_key=party_key,
+                                  amount=int(amount) if amount is not None else 0, paid_on=paid_on,
+                                  reference=reference, from_month=start, to_month=end, actor=actor)
+    state["t_receipt"] = {(code, party_key): attempt(FORM, pay)}
+    clear_problems()
+    for key in ("t_amount", "t_reference"):
+        state.pop(key, None)
+    st.rerun()

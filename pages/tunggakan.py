@@ -1,0 +1,76 @@
+"""Tunggakan & perpanjangan: what is late today, whose membership has ended, and the
+sponsorships that end next month, each renewable in one click."""
+
+import streamlit as st
+
+from payung.arrears import ending_next_month, late_list, renew
+from payung.errors import ValidationError
+from payung.identity import mask_nik
+from payung.months import add_months, current_month, format_month
+from ui.session import connection, payung, require
+from ui.widgets import date_text, rupiah, saved, show_saved_message
+
+actor = require("admin", "operator", "viewer")
+app = payung()
+schemes = app.plugins.schemes
+show_saved_message()
+st.title("Tunggakan & perpanjangan")
+code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
+                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+with connection() as db:
+    late = late_list(db, app.plugins, scheme_code=code)
+    ending = ending_next_month(db, app.plugins, scheme_code=code, actor=actor)
+
+late_tab, lapsed_tab, renew_tab = st.tabs([
+    f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
+    f"Berakhir bulan depan ({len(ending)})"])
+
+with late_tab:
+    st.caption(f"Iuran yang lewat jatuh tempo dan belum dibayar, per pihak yang ditagih. Tunggakan masih dapat "
+               f"dibayar sampai {app.settings.lapse_months} bulan setelah jatuh tempo; setelah itu kepesertaan "
+               "berakhir.")
+    if late.parties:
+        st.metric("Total tunggakan yang masih dapat dibayar", rupiah(late.total_open))
+        st.dataframe([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
+                       "Bulan menunggak": r["lines"], "Tunggakan": rupiah(r["amount"]),
+                       "Sejak": format_month(r["oldest"]), "Bayar paling lambat": date_text(r["pay_by"])}
+                      for r in late.parties], hide_index=True, width="stretch")
+        st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
+    else:
+        st.success("Tidak ada tunggakan.", icon=":material/check_circle:")
+
+with lapsed_tab:
+    st.caption(f"Pekerja dengan lebih dari {app.settings.lapse_months} bulan berturut-turut tidak dibayar, atau "
+               "tunggakan yang lewat batas: kepesertaan BPJS berakhir dan harus didaftarkan ulang dari awal.")
+    if late.lapsed:
+        st.dataframe([{"Skema": r["scheme"], "Pekerja": r["worker"],
+                       "NIK": r["nik"] if actor.sees_full_nik else mask_nik(r["nik"]),
+                       "Penyandang dana": r["sponsor"], "Bulan tidak dibayar": r["months"],
+                       "Dari": format_month(r["first"]), "Sampai": format_month(r["last"])}
+                      for r in late.lapsed], hide_index=True, width="stretch")
+    else:
+        st.success("Tidak ada kepesertaan yang berakhir karena tunggakan.", icon=":material/check_circle:")
+
+with renew_tab:
+    next_month = add_months(current_month(), 1)
+    st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(next_month)} dan belum diperpanjang. "
+               "Perpanjangan memakai penyandang dana, skema, program, lama, dan isian yang sama; semua aturan "
+               "skema (dan pagu anggaran) diperiksa lagi.")
+    if not ending:
+        st.info("Tidak ada kepesertaan yang berakhir bulan depan.")
+    can_renew = actor.runs_regency
+    for row in ending[:100]:
+        text, button = st.columns([5, 1])
+        text.markdown(f"**{row['worker_name']}** · {schemes[row['scheme_code']].name} · {row['sponsor_name']} · "
+                      f"{row['months']} bulan, {rupiah(row['monthly_amount'])}/bulan")
+        if can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
+            with connection() as db:
+                try:
+                    new_id = renew(db, app.plugins, row["id"], actor=actor)
+                except ValidationError as exc:
+                    st.error(f"{row['worker_name']} tidak dapat diperpanjang: {exc}")
+                    st.stop()
+            saved(f"Kepesertaan {row['worker_name']} diperpanjang mulai "
+                  f"{format_month(add_months(row['end_month'], 1))} (kepesertaan #{new_id}).")
+    if len(ending) > 100:
+        st.caption(f"Menampilkan 100 dari {len(ending)}; pilih skema untuk mempersempit.")

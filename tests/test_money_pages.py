@@ -1,0 +1,142 @@
+"""AppTest tests of the bill, payment, late-list, exchange and claim pages (issue #5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from db import billing, queries
+from payung.months import current_month
+
+from test_pages import open_db, run, site, texts  # noqa: F401  (the site fixture)
+
+SCHEME = "pemalang_mesra"
+
+
+def _open_party(db, scheme=SCHEME):
+    """A party with something still payable this month, computed from the raw lines."""
+    return next(iter(db.query(
+        "SELECT CAST(l.sponsor_id AS TEXT) AS party_key, SUM(l.amount) AS amount, SUM(l.paid_amount) AS paid"
+        " FROM contribution_lines l WHERE l.scheme_code = ? AND l.month = ? GROUP BY l.sponsor_id"
+        " HAVING SUM(l.paid_amount) < SUM(l.amount) ORDER BY l.sponsor_id", [scheme, current_month()])))
+
+
+def test_bill_page_totals_come_from_the_lines_and_a_payment_gets_a_receipt(site):
+    db = open_db(site)
+    month = current_month()
+    expected = next(iter(db.query("SELECT SUM(amount) AS amount, SUM(paid_amount) AS paid FROM contribution_lines"
+                                  " WHERE scheme_code = ? AND month = ?", [SCHEME, month])))
+    party = _open_party(db)
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
+    metrics = {m.label: m.value for m in at.metric}
+    rupiah = lambda n: f"Rp{n:,}".replace(",", ".")  # noqa: E731
+    assert metrics["Total tagihan"] == rupiah(expected["amount"])
+    assert metrics["Sudah dibayar"] == rupiah(expected["paid"])
+    assert metrics["Belum dibayar"] == rupiah(expected["amount"] - expected["paid"])
+    assert f"Total {rupiah(party['amount'])}" in texts(at)
+    open_amount = party["amount"] - party["paid"]
+    # Too much: refused beside the field, nothing written.
+    payments_before = billing.payments(db)[1]
+    at.number_input(key="t_amount").set_value(open_amount + 1)
+    next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+    assert "melebihi tagihan yang belum dibayar" in texts(at)
+    assert billing.payments(db)[1] == payments_before
+    at.number_input(key="t_amount").set_value(open_amount)
+    at.text_input(key="t_reference").set_value("TRF-777")
+    next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+    assert not at.exception, at.exception
+    latest = billing.payments(db)[0][0]
+    assert (latest["amount"], latest["reference"], latest["party_key"]) == (open_amount, "TRF-777", party["party_key"])
+    assert f"tercatat dengan nomor tanda terima KW/{latest['paid_on'][:4]}/{latest['id']:06d}" in texts(at)
+    assert "Tidak ada sisa tagihan yang dapat dibayar" in texts(at)
+
+
+def test_payment_page_reverses_with_a_reason(site):
+    db = open_db(site)
+    payment = billing.payments(db)[0][0]
+    lines_paid = sum(a["allocated"] for a in billing.payment_allocations(db, payment["id"]))
+    paid_before = next(iter(db.query("SELECT SUM(paid_amount) AS p FROM contribution_lines")))["p"]
+    at = run("admin", "pages/pembayaran.py", query={"id": str(payment["id"])})
+    assert f"Pembayaran KW/{payment['paid_on'][:4]}/{payment['id']:06d}" in texts(at)
+    next(b for b in at.button if b.label == "Batalkan pembayaran").click().run()
+    assert "alasan pembatalan" in texts(at).lower()
+    assert billing.payment(db, payment["id"])["reversed_at"] is None
+    at.text_input(key="p_reason").set_value("Salah input nominal")
+    next(b for b in at.button if b.label == "Batalkan pembayaran").click().run()
+    assert billing.payment(db, payment["id"])["reversal_reason"] == "Salah input nominal"
+    paid_after = next(iter(db.query("SELECT SUM(paid_amount) AS p FROM contribution_lines")))["p"]
+    assert paid_before - paid_after == lines_paid == payment["amount"]
+    # A viewer sees the payment but cannot reverse it.
+    viewer = run("lihat", "pages/pembayaran.py", query={"id": str(payment["id"])})
+    assert not [b for b in viewer.button if b.label == "Batalkan pembayaran"]
+
+
+def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
+    from payung.arrears import ending_next_month, late_list
+    from payung.access import Actor
+    db = open_db(site)
+    app = site["app"]
+    late = late_list(db, app.plugins)
+    ending = ending_next_month(db, app.plugins, actor=Actor("admin"))
+    assert late.parties and ending, "the demo has late bills and sponsorships ending next month"
+    at = run("admin", "pages/tunggakan.py")
+    assert at.tabs[0].label == f"Menunggak ({len(late.parties)})"
+    assert at.tabs[2].label == f"Berakhir bulan depan ({len(ending)})"
+    total = f"Rp{late.total_open:,}".replace(",", ".")
+    assert [m.value for m in at.metric] == [total]
+    first = ending[0]
+    at.button(key=f"renew_{first['id']}").click().run()
+    assert f"Kepesertaan {first['worker_name']} diperpanjang" in texts(at)
+    renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"]) if s["id"] != first["id"]
+               and s["start_month"] > first["end_month"]]
+    assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]
+
+
+def test_exchange_page_exports_and_applies_an_answer(site):
+    db = open_db(site)
+    pending = list(db.query("SELECT p.id, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
+                            " WHERE p.scheme_code = ? AND p.status = 'diajukan' ORDER BY p.id", [SCHEME]))
+    at = run("admin", "pages/bpjs.py", state={"b_scheme": SCHEME})
+    shown = next(m for m in at.metric if m.label == "Kepesertaan baru menunggu didaftarkan")
+    starting = [r for r in db.query("SELECT COUNT(*) AS n FROM sponsorships WHERE scheme_code = ? AND status = "
+                                    "'diajukan' AND start_month BETWEEN ? AND ?",
+                                    [SCHEME, at.selectbox(key="b_from").value, at.selectbox(key="b_to").value])]
+    assert int(shown.value) == starting[0]["n"]
+    next(b for b in at.button if b.label == "Siapkan berkas pendaftaran").click().run()
+    assert queries.audit_entries(db, table="sponsorships")[0]["action"] == "export"
+    answer = ("NIK;KPJ;Keterangan\n" + f"{pending[0]['nik']};25010000001;\n" + f"{pending[1]['nik']};;Data ganda\n"
+              + "3327019999990001;25010000009;\n").encode()
+    at.file_uploader(key="b_upload").set_value(("jawaban.csv", answer, "text/csv")).run()
+    assert {m.label: m.value for m in at.metric if "Akan" in m.label or "bermasalah" in m.label} == {
+        "Akan diaktifkan (KPJ)": "1", "Akan ditandai ditolak": "1", "Baris bermasalah": "1"}
+    problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
+    assert list(problems["Baris"]) == [4] and "tidak dikenal" in problems["Masalah"][0]
+    next(b for b in at.button if b.label == "Terapkan jawaban").click().run()
+    assert queries.sponsorship(db, pending[0]["id"])["status"] == "aktif"
+    assert queries.sponsorship(db, pending[1]["id"])["bpjs_note"] == "Data ganda"
+    assert "1 aktif, 1 ditolak, 1 baris tidak diproses" in texts(at)
+
+
+def test_claim_page_warns_about_an_unpaid_month(site):
+    db = open_db(site)
+    unpaid = next(iter(db.query(
+        "SELECT l.worker_id, l.month, w.name, w.nik FROM contribution_lines l JOIN workers w ON w.id = l.worker_id"
+        " WHERE l.paid_amount = 0 AND l.month <= ? AND w.village_code LIKE '33.27.%' ORDER BY l.month LIMIT 1",
+        [current_month()])))
+    at = run("admin", "pages/klaim.py")
+    at.text_input(key="c_search").set_value(unpaid["nik"]).run()
+    at.selectbox(key="c_worker").set_value(unpaid["worker_id"]).run()
+    at.selectbox(key="c_program").set_value("JKM")
+    at.date_input(key="c_incident").set_value(dt.date.fromisoformat(unpaid["month"] + "-10")).run()
+    assert any("belum lunas" in w.value for w in at.warning)
+    next(b for b in at.button if b.label == "Simpan klaim").click().run()
+    claim = billing.claims(db)[0]
+    assert (claim["worker_id"], claim["program"], claim["status"]) == (unpaid["worker_id"], "JKM", "diajukan")
+    assert "tersimpan" in texts(at) and "Perhatian" in texts(at)
+    # Paid status without the benefit is refused beside its field.
+    at.text_input(key="c_search").set_value(unpaid["nik"]).run()
+    at.selectbox(key="c_worker").set_value(unpaid["worker_id"])
+    at.date_input(key="c_incident").set_value(dt.date.fromisoformat(unpaid["month"] + "-10"))
+    at.selectbox(key="c_status").set_value("dibayar").run()
+    next(b for b in at.button if b.label == "Simpan klaim").click().run()
+    assert "isi manfaat yang dibayarkan" in texts(at)
+    assert len(billing.claims(db)) == 1
