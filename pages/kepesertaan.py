@@ -53,6 +53,9 @@ month_options = [add_months(this_month, i) for i in range(-6, 13)]
 start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month)
 months = middle.selectbox("Lama (bulan) *", list(scheme.months), key="k_months")
 jht = right.checkbox("Ikut JHT (tabungan hari tua)", key="k_jht", value="JHT" in scheme.programs)
+payment_period = left.selectbox("Periode pembayaran", app.settings.payment_periods, key="k_period",
+                                format_func=lambda n: "Bulanan" if n == 1 else f"{n} bulan di muka",
+                                help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.")
 field_errors(FORM, "start_month")
 field_errors(FORM, "months")
 field_errors(FORM, "programs")
@@ -120,7 +123,8 @@ if checked and checked["fingerprint"] == fingerprint:
             with connection() as db:
                 for n, worker_id in enumerate(chosen, 1):
                     try:
-                        enrol(db, app.plugins, worker_id=worker_id, actor=actor, **choices)
+                        enrol(db, app.plugins, worker_id=worker_id, actor=actor,
+                              payment_period=payment_period, **choices)
                         saved_count += 1
                     except ValidationError as exc:
                         failures.append(f"{known[worker_id]['name']}: {exc}")

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from payung.claims import protection_panel
 from payung.coverage import LABELS
 from payung.errors import NotFound, ValidationError
 from payung.months import format_month
 from payung.workers import GENDERS, has_history, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require
-from ui.widgets import current_page, date_text, pager, rupiah, saved, show_saved_message
+from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
 
 PAGE_SIZE = 50
 actor = require()
@@ -52,6 +53,8 @@ def detail(worker_id: int) -> None:
     else:
         st.caption("Belum pernah ditanggung.")
     st.subheader("Klaim")
+    with connection() as db:
+        panel(protection_panel(db, worker_id=worker_id))
     if info["claims"]:
         st.dataframe([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
                        "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": c["status"]}

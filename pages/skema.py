@@ -3,6 +3,7 @@ could not be loaded are listed with their error instead of hiding the app."""
 
 import streamlit as st
 
+from payung.claims import protection_panel
 from payung.data import DataReader
 from payung.months import current_month
 from payung.schemes_view import scheme_overview
@@ -36,6 +37,7 @@ with connection() as db:
             for target in scheme.targets:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
                 st.progress(share, text=f"Target {target.label}: {target.value:,}".replace(",", "."))
+            panel(protection_panel(db, scheme_code=scheme.code))
             for p in app.plugins.panels(scheme, DataReader(db), current_month()):
                 panel(p)
 if not overview:

@@ -16,6 +16,7 @@ from .access import Actor
 from .errors import NotFound, Problem, ValidationError
 from .money import format_rupiah
 from .months import format_month, month_of
+from .schemes import Panel
 
 PROGRAMS = {"JKK": "JKK (kecelakaan kerja)", "JKM": "JKM (kematian)"}
 STATUSES = {"diajukan": "Diajukan", "diproses": "Diproses", "dibayar": "Dibayar", "ditolak": "Ditolak"}
@@ -114,3 +115,13 @@ def list_claims(db, *, scheme_code: str | None = None) -> list[dict]:
 def benefits_against_contributions(db, *, scheme_code: str | None = None, worker_id: int | None = None) -> dict:
     """Contributions paid in, benefits paid out, and how many claims were paid."""
     return billing.benefits_against_contributions(db, scheme_code=scheme_code, worker_id=worker_id)
+
+
+def protection_panel(db, *, scheme_code: str | None = None, worker_id: int | None = None) -> Panel:
+    """Benefits paid against contributions paid, as a dashboard panel."""
+    totals = benefits_against_contributions(db, scheme_code=scheme_code, worker_id=worker_id)
+    return Panel("Manfaat dibanding iuran", "metric", rows=[
+        {"label": "Iuran dibayar", "value": format_rupiah(totals["contributions_paid"])},
+        {"label": "Manfaat klaim dibayar", "value": format_rupiah(totals["benefits_paid"])},
+        {"label": "Klaim dibayar", "value": totals["claims"]},
+    ])
