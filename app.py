@@ -18,7 +18,10 @@ st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", lay
 ALL = ("admin", "operator", "desa", "viewer")
 WRITERS = ("admin", "operator", "desa")
 PAGES = {
-    "Beranda": [("pages/beranda.py", "Beranda", ":material/dashboard:", "beranda", ALL)],
+    "Beranda": [
+        ("pages/beranda.py", "Beranda", ":material/dashboard:", "beranda", ALL),
+        ("pages/laporan.py", "Laporan bulanan", ":material/summarize:", "laporan", ("admin", "operator", "viewer")),
+    ],
     "Pekerja": [
         ("pages/pekerja.py", "Daftar pekerja", ":material/groups:", "pekerja", ALL),
         ("pages/pekerja_form.py", "Tambah/ubah pekerja", ":material/person_add:", "pekerja-form", WRITERS),

@@ -440,21 +440,6 @@ def user(db, user_id: int) -> dict | None:
     return _one(db, "SELECT * FROM users WHERE id = ?", [user_id])
 
 
-def summary_counts(db, month: str, region_prefix: str | None = None) -> dict:
-    """Head-line numbers of the home page for ``month`` (optionally for one regency)."""
-    like = (region_prefix + ".%") if region_prefix else "%"
-    return _one(db, """
-        SELECT
-          (SELECT COUNT(*) FROM workers WHERE active = 1 AND village_code LIKE ?) AS workers,
-          (SELECT COUNT(*) FROM contribution_lines WHERE month = ? AND village_code LIKE ?) AS covered,
-          (SELECT COUNT(*) FROM contribution_lines WHERE month = ? AND village_code LIKE ?
-             AND paid_amount = amount) AS protected,
-          (SELECT COALESCE(SUM(paid_amount), 0) FROM contribution_lines WHERE month = ?
-             AND village_code LIKE ?) AS paid,
-          (SELECT COUNT(*) FROM sponsors WHERE active = 1) AS sponsors
-        """, [like, month, like, month, like, month, like])
-
-
 # Imports -----------------------------------------------------------------------------------
 
 def workers_by_nik(db, niks: Sequence[str]) -> dict[str, dict]:

@@ -1,38 +1,93 @@
-"""Beranda: this month's head-line numbers, and demo data for a newcomer."""
+"""Beranda: how many vulnerable workers are protected, where, by whom and at what cost.
+
+Filters (month, scheme, district, village) live in the URL, so a view can be bookmarked and
+shared. Numbers are aggregated in SQL and cached per filter until the data changes.
+"""
 
 import streamlit as st
 
+from payung import charts
+from payung.claims import protection_panel
+from payung.dashboard import View, build, data_version, is_empty
+from payung.data import DataReader
 from payung.demo import generate
-from payung.months import format_month
-from payung.summary import home
+from payung.months import add_months, current_month, format_month
+from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
-from ui.widgets import rupiah, saved, show_saved_message
+from ui.widgets import panel, rupiah, saved, show_saved_message
 
 actor = require()
 app = payung()
+schemes = app.plugins.schemes
 show_saved_message()
-with connection() as db:
-    numbers = home(db, actor=actor)
 st.title("Beranda")
-st.caption(f"Keadaan bulan {format_month(numbers['month'])}")
+
+
+@st.cache_data(max_entries=64, show_spinner="Menghitung...")
+def dashboard(database: str, version: int, view: View, _actor, actor_key: tuple):
+    """Cached per database, data version (changes with every write), view and actor scope."""
+    with connection() as db:
+        return build(db, app.plugins, view, actor=_actor)
+
+
+with connection() as db:
+    version = data_version(db)
+    empty = is_empty(db)
+    districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
+view = View.from_params(st.query_params.to_dict(), current_month())
+
+
+def set_params(**changes) -> None:
+    params = view.as_params() | {k: v for k, v in changes.items()}
+    st.query_params.from_dict({k: v for k, v in params.items() if v})
+
+
+month_options = [add_months(current_month(), i) for i in range(-24, 3)]
+if view.month not in month_options:
+    month_options.append(view.month)
 a, b, c, d = st.columns(4)
-a.metric("Pekerja terdaftar", f"{numbers['workers']:,}".replace(",", "."))
-b.metric("Terlindungi bulan ini", f"{numbers['protected']:,}".replace(",", "."),
-         help="Pekerja yang iuran bulan ini sudah dibayar lunas.")
-c.metric("Ditanggung bulan ini", f"{numbers['covered']:,}".replace(",", "."),
-         help="Pekerja yang punya kepesertaan bulan ini, lunas atau belum.")
-d.metric("Iuran dibayar bulan ini", rupiah(numbers["paid"]))
+month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month)
+scheme_options = [None, *schemes]
+scheme = b.selectbox("Skema", scheme_options, index=scheme_options.index(view.scheme) if view.scheme in schemes else 0,
+                     format_func=lambda s: "Semua skema" if s is None else schemes[s].name)
+district_options = [None, *districts]
+district = c.selectbox("Kecamatan", district_options,
+                       index=district_options.index(view.district) if view.district in districts else 0,
+                       format_func=lambda code: "Semua kecamatan" if code is None else districts[code])
+villages = {}
+if district:
+    with connection() as db:
+        villages = village_choices(db, district, actor=actor)
+village_options = [None, *villages]
+village = d.selectbox("Desa/kelurahan", village_options, disabled=not district,
+                      index=village_options.index(view.village) if view.village in villages else 0,
+                      format_func=lambda code: "Semua desa" if code is None else villages[code])
+chosen = View(month, scheme, district, village if district else None)
+if chosen != view:
+    view = chosen
+    set_params()
+    st.rerun()
 
-if numbers["by_scheme"]:
-    st.subheader("Per skema")
-    names = {code: s.name for code, s in app.plugins.schemes.items()}
-    st.dataframe(
-        [{"Skema": names.get(r["scheme_code"], r["scheme_code"]), "Terlindungi": r["workers"],
-          "Iuran lunas": rupiah(r["amount"])} for r in numbers["by_scheme"]],
-        hide_index=True, width="stretch",
-    )
+result = dashboard(str(app.settings.database), version, view, actor, (actor.username, actor.role, actor.regency_code,
+                                                                     actor.villages))
+st.caption(f"{result.title} · tautan halaman ini menyimpan pilihan di atas")
 
-if numbers["workers"] == 0 and actor.role == "admin":
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("Terlindungi", f"{result.protected:,}".replace(",", "."),
+          delta=f"{result.change:+,} dari bulan lalu".replace(",", "."),
+          help="Pekerja yang iuran bulan ini sudah lunas.")
+m2.metric("Target", f"{result.target:,}".replace(",", ".") if result.target else "-",
+          delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
+          delta_color="off")
+m3.metric("Iuran dibayar bulan ini", rupiah(result.paid_month),
+          help=f"Iuran untuk {format_month(view.month)} yang sudah dibayar, dari {rupiah(result.billed_month)} tagihan.")
+m4.metric(f"Iuran dibayar {view.month[:4]}", rupiah(result.paid_year),
+          help=f"Iuran Januari sampai {format_month(view.month)} yang sudah dibayar.")
+m5.metric("Tunggakan", rupiah(result.late["amount"]), delta=f"{result.late['workers']:,} pekerja".replace(",", "."),
+          delta_color="inverse", help="Iuran lewat jatuh tempo yang belum dibayar dan masih dapat dibayar.")
+st.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
+
+if empty and actor.role == "admin":
     st.info("Basis data masih kosong. Ingin melihat Payung berjalan dengan data contoh?")
     if st.button("Coba dengan data contoh", type="primary", icon=":material/auto_awesome:"):
         bar = st.progress(0.0, text="Menyiapkan data contoh...")
@@ -41,3 +96,37 @@ if numbers["workers"] == 0 and actor.role == "admin":
                               progress=lambda fraction, text: bar.progress(fraction, text=text))
         saved(f"Data contoh dimuat: {counts['workers']:,} pekerja, {counts['sponsors']} penyandang dana, "
               f"{counts['sponsorships']:,} kepesertaan.".replace(",", "."))
+
+with_target = [s for s in result.per_scheme if s["target"]]
+if with_target:
+    for row in with_target:
+        st.progress(min(1.0, row["protected"] / row["target"]),
+                    text=f"{row['scheme']}: {row['protected']:,} dari target {row['target']:,}".replace(",", "."))
+
+left, right = st.columns(2)
+event = left.altair_chart(charts.region_bar(result, select=True), on_select="rerun", key="b_region",
+                          width="stretch")
+clicked = (event.selection.get("wilayah") or [{}])[0].get("code") if event and event.selection else None
+if clicked and clicked != (view.village or view.district):
+    if view.district:
+        set_params(desa=clicked)
+    else:
+        set_params(kecamatan=clicked, desa=None)
+    st.rerun()
+left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
+right.altair_chart(charts.scheme_bar(result), width="stretch")
+right.altair_chart(charts.gender_age_bar(result), width="stretch")
+left, right = st.columns(2)
+left.altair_chart(charts.occupation_bar(result), width="stretch")
+right.altair_chart(charts.trend_lines(result), width="stretch")
+if result.budgets:
+    st.altair_chart(charts.budget_bar(result), width="stretch")
+
+st.subheader("Panel skema")
+if view.scheme in schemes:
+    with connection() as db:
+        panel(protection_panel(db, scheme_code=view.scheme))
+        for p in app.plugins.panels(schemes[view.scheme], DataReader(db), view.month):
+            panel(p)
+else:
+    st.caption("Pilih satu skema di atas untuk melihat panel khususnya (target, partisipasi, anggaran).")

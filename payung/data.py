@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from db import queries
+from db import billing, queries
 
 #: Sponsorship statuses that hold a worker's months.
 LIVE_STATUSES = ("diajukan", "aktif")
@@ -66,3 +66,7 @@ class DataReader:
 
     def covered_by_scheme(self, month: str) -> list[dict]:
         return queries.covered_by_scheme(self._db, month)
+
+    def budget_lines(self, scheme_code: str, year: int | None = None) -> list[dict]:
+        """The scheme's budget lines (``category``, ``amount``) with ``committed`` and ``paid``."""
+        return billing.budget_lines(self._db, scheme_code, year)

@@ -193,10 +193,11 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
                 counts["sponsorships"] += 1
             except ValidationError:
                 counts["refused"] += 1
-        # Most bills are paid up to last month; one in five is two months late.
-        last_month = add_months(this_month, -1)
-        for party in bills.parties(db, app.plugins, scheme.code, add_months(this_month, -12), last_month):
-            up_to = last_month if rng.random() > 0.2 else add_months(this_month, -3)
+        # Most sponsors pay ahead (this month included), some only up to last month, one in
+        # five is two months late.
+        for party in bills.parties(db, app.plugins, scheme.code, add_months(this_month, -12), this_month):
+            luck = rng.random()
+            up_to = add_months(this_month, 0 if luck > 0.45 else -1 if luck > 0.2 else -3)
             due = bills.bill(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"],
                              from_month=add_months(this_month, -12), to_month=up_to, today=today).payable
             if due:
@@ -229,7 +230,7 @@ def _budget_lines(db, app: Payung, scheme, sponsors: list[dict], this_month: str
             if source:
                 create_budget_line(db, app.plugins, {
                     "scheme_code": scheme.code, "year": year, "name": f"{source} {year} - {sponsor['name']}",
-                    "source": source, "amount": covering(150), "sponsor_id": sponsor["id"]}, actor=actor)
+                    "source": source, "amount": covering(40), "sponsor_id": sponsor["id"]}, actor=actor)
                 made += 1
     return made
 

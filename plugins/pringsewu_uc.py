@@ -24,18 +24,25 @@ def _lives_in_pekon(e):
 lives_in_pekon = Rule("lives_in_pekon", "Ketua RT berdomisili di pekon RT-nya.", _lives_in_pekon)
 
 
-def panels(data, month, *, targets, budget):
+def panels(data, month, *, targets):
     by_category = {r["value"]: r for r in data.by_field(CODE, "category")}
+    budget: dict[str, dict] = {}
+    for line in data.budget_lines(CODE, int(month[:4])):
+        row = budget.setdefault(line["category"], {"amount": 0, "committed": 0})
+        row["amount"] += line["amount"]
+        row["committed"] += line["committed"]
     covered, spent = [], []
     for value, label in CATEGORIES:
-        row = by_category.get(value, {"workers": 0, "committed": 0})
         if value in targets:
-            covered.append({"label": label, "value": row["workers"], "target": targets[value]})
+            covered.append({"label": label, "value": by_category.get(value, {"workers": 0})["workers"],
+                            "target": targets[value]})
         if value in budget:
-            spent.append({"label": f"{label} (Rupiah)", "value": row["committed"], "target": budget[value]})
+            spent.append({"label": f"{label} (Rupiah)", "value": budget[value]["committed"],
+                          "target": budget[value]["amount"]})
     return [Panel("Kepesertaan per kategori dibanding target", "progress", rows=covered),
-            Panel("Anggaran terpakai dibanding pagu per kategori", "progress", rows=spent,
-                  caption="Terpakai = iuran seluruh bulan kepesertaan yang sudah didaftarkan.")]
+            Panel(f"Anggaran {month[:4]} terikat dibanding pagu per kategori", "progress", rows=spent,
+                  caption="Pagu dari pos anggaran (halaman Anggaran); terikat = iuran seluruh bulan kepesertaan "
+                          "yang didaftarkan pada pos itu.")]
 
 
 def demo(worker, sponsor, start_month, rng):
@@ -55,7 +62,6 @@ def demo(worker, sponsor, start_month, rng):
 def register_schemes(settings):
     options = settings.scheme_settings(CODE)
     targets = {**TARGETS, **options.get("targets", {})}
-    budget = dict(options.get("budget", {}))
     labels = dict(CATEGORIES)
     return [Scheme(
         code=CODE,
@@ -94,7 +100,7 @@ def register_schemes(settings):
                        rules.field_required("term_end", "Akhir masa tugas"),
                        rules.months_within("term_start", "term_end", "masa tugas"), label="kategori petugas pemilu"),
         ),
-        panels=partial(panels, targets=targets, budget=budget),
+        panels=partial(panels, targets=targets),
         demo=demo,
         bill_by="budget_line",
         budget_field="category",

@@ -96,12 +96,6 @@ def test_no_page_shows_data_before_login(site):
     assert "Daftar pekerja" not in texts(at) and not at.dataframe
 
 
-def test_home_shows_this_months_numbers(site):
-    at = run("admin")
-    assert [m.label for m in at.metric][:2] == ["Pekerja terdaftar", "Terlindungi bulan ini"]
-    assert at.metric[0].value == "600"
-
-
 def test_demo_data_in_one_click(tmp_path, monkeypatch):
     config = write_config(tmp_path)
     monkeypatch.setenv("PAYUNG_CONFIG", str(config))

@@ -1,0 +1,108 @@
+"""Aggregates for the dashboard and the monthly report.
+
+Every query reads ``contribution_lines`` through an index that starts with ``month`` and
+carries ``amount`` and ``paid_amount``, so a month of a regency (200.000 lines) is counted
+from the index alone. A line is *protected* when ``paid_amount = amount`` (CHECK keeps
+``paid_amount`` at most ``amount``). ``Filters`` become one WHERE clause shared by all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .queries import _in, _one, _scalar
+
+PROTECTED = "l.paid_amount = l.amount"
+
+
+@dataclass(frozen=True)
+class Filters:
+    schemes: tuple[str, ...] | None = None  # None: every scheme
+    district: str | None = None
+    village: str | None = None
+    region_prefix: str | None = None  # the actor's regency
+    villages: tuple[str, ...] | None = None  # a village operator's villages
+
+    def where(self, alias: str = "l", scheme_alias: str | None = None) -> tuple[str, list]:
+        clauses, params = [], []
+        if self.schemes is not None:
+            clauses.append(f"{scheme_alias or alias}.scheme_code IN ({_in(self.schemes) or 'NULL'})")
+            params.extend(self.schemes)
+        if self.district:
+            clauses.append(f"{alias}.district_code = ?")
+            params.append(self.district)
+        if self.village:
+            clauses.append(f"{alias}.village_code = ?")
+            params.append(self.village)
+        if self.region_prefix:
+            clauses.append(f"{alias}.district_code LIKE ?")
+            params.append(self.region_prefix + ".%")
+        if self.villages is not None:
+            clauses.append(f"{alias}.village_code IN ({_in(self.villages) or 'NULL'})")
+            params.extend(self.villages)
+        return "".join(f" AND {c}" for c in clauses), params
+
+
+def month_totals(db, months: Sequence[str], f: Filters) -> list[dict]:
+    """Per month: lines (covered), protected lines, amount billed and paid."""
+    where, params = f.where()
+    return list(db.query(
+        f"SELECT l.month, COUNT(*) AS covered, SUM(CASE WHEN {PROTECTED} THEN 1 ELSE 0 END) AS protected,"
+        " SUM(l.amount) AS billed, SUM(l.paid_amount) AS paid FROM contribution_lines l"
+        f" WHERE l.month IN ({_in(months)}){where} GROUP BY l.month ORDER BY l.month", [*months, *params]))
+
+
+def protected_by(db, column: str, month: str, f: Filters) -> list[dict]:
+    """Protected workers in a month per ``district_code``, ``village_code``, ``occupation`` or
+    ``scheme_code``."""
+    if column not in ("district_code", "village_code", "occupation", "scheme_code"):
+        raise ValueError(column)
+    where, params = f.where()
+    return list(db.query(
+        f"SELECT l.{column} AS key, COUNT(*) AS protected, SUM(l.paid_amount) AS paid FROM contribution_lines l"
+        f" WHERE l.month = ? AND {PROTECTED}{where} GROUP BY l.{column}", [month, *params]))
+
+
+def protected_by_gender_age(db, month: str, f: Filters) -> list[dict]:
+    """Protected workers per gender and birth year (the age group is made in Python)."""
+    where, params = f.where()
+    return list(db.query(
+        "SELECT w.gender, substr(w.birth_date, 1, 4) AS birth_year, COUNT(*) AS protected"
+        " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id"
+        f" WHERE l.month = ? AND {PROTECTED}{where} GROUP BY w.gender, birth_year", [month, *params]))
+
+
+def unpaid_overdue(db, months: Sequence[str], f: Filters) -> dict:
+    """Unpaid lines of the given (overdue, still payable) months: lines, workers, amount."""
+    if not months:
+        return {"lines": 0, "workers": 0, "amount": 0}
+    where, params = f.where()
+    return _one(db, "SELECT COUNT(*) AS lines, COUNT(DISTINCT l.worker_id) AS workers,"
+                    " COALESCE(SUM(l.amount - l.paid_amount), 0) AS amount FROM contribution_lines l"
+                    f" WHERE l.month IN ({_in(months)}) AND l.paid_amount < l.amount{where}", [*months, *params])
+
+
+def claims_paid(db, since: str, until: str, f: Filters) -> dict:
+    """Claims paid (status ``dibayar``) with ``paid_on`` in the dates, for workers in the filters."""
+    where, params = f.where("w", scheme_alias="p")
+    return _one(db, "SELECT COUNT(*) AS claims, COALESCE(SUM(c.benefit_amount), 0) AS benefits FROM claims c"
+                    " JOIN workers w ON w.id = c.worker_id LEFT JOIN sponsorships p ON p.id = c.sponsorship_id"
+                    f" WHERE c.status = 'dibayar' AND c.paid_on BETWEEN ? AND ?{where}", [since, until, *params])
+
+
+def budget_use(db, year: int, schemes: Sequence[str] | None) -> list[dict]:
+    sql = ("SELECT b.id, b.scheme_code, b.name, b.amount,"
+           " COALESCE((SELECT SUM(l.amount) FROM contribution_lines l WHERE l.budget_line_id = b.id), 0) AS committed,"
+           " COALESCE((SELECT SUM(l.paid_amount) FROM contribution_lines l WHERE l.budget_line_id = b.id), 0) AS paid"
+           " FROM budget_lines b WHERE b.year = ?")
+    params: list = [year]
+    if schemes is not None:
+        sql += f" AND b.scheme_code IN ({_in(schemes) or 'NULL'})"
+        params.extend(schemes)
+    return list(db.query(sql + " ORDER BY b.scheme_code, b.name", params))
+
+
+def data_version(db) -> int:
+    """Changes whenever anything is written (every write is audited): the dashboard cache key."""
+    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")

@@ -1,0 +1,36 @@
+"""Laporan bulanan: one click gives the month's XLSX (a sheet per table) and PDF (figures and
+charts), for the whole regency or one scheme, ready to send to the Bupati."""
+
+import streamlit as st
+
+from payung.dashboard import View, build
+from payung.months import add_months, current_month, format_month
+from payung.report import report_pdf, report_xlsx
+from ui.session import connection, payung, require
+
+actor = require("admin", "operator", "viewer")
+app = payung()
+schemes = app.plugins.schemes
+st.title("Laporan bulanan")
+st.caption("Untuk Bupati, TKPK, dan kantor cabang BPJS: angka bulan terpilih, tabel per wilayah, pekerjaan, "
+           "jenis kelamin dan umur, skema, tren 12 bulan, dan anggaran.")
+left, right = st.columns(2)
+months = [add_months(current_month(), -i) for i in range(0, 25)]
+month = left.selectbox("Bulan", months, format_func=format_month, key="r_month")
+scheme = right.selectbox("Cakupan", [None, *schemes], key="r_scheme",
+                         format_func=lambda s: "Seluruh kabupaten (semua skema)" if s is None else schemes[s].name)
+if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r_make"):
+    with st.spinner("Menyusun laporan dan grafik..."):
+        with connection() as db:
+            result = build(db, app.plugins, View(month, scheme), actor=actor)
+        st.session_state["r_files"] = ((month, scheme), report_xlsx(result), report_pdf(result), result.title)
+files = st.session_state.get("r_files")
+if files and files[0] == (month, scheme):
+    _, xlsx, pdf, title = files
+    st.success(f"Laporan {title} siap.", icon=":material/check_circle:")
+    name = f"laporan-{month}-{scheme or 'kabupaten'}"
+    a, b = st.columns(2)
+    a.download_button("Unduh XLSX", xlsx, f"{name}.xlsx", icon=":material/table:", key="r_xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    b.download_button("Unduh PDF", pdf, f"{name}.pdf", icon=":material/picture_as_pdf:", key="r_pdf",
+                      mime="application/pdf")

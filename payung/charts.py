@@ -1,0 +1,105 @@
+"""Altair charts of a ``Dashboard``: drawn by the Beranda and, as PNG, in the monthly report.
+
+Labels are Indonesian, numbers use the Indonesian thousands separator, Rupiah axes say "Rp".
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .dashboard import Dashboard
+
+ID_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]}
+BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
+
+
+def _number_axis(title: str) -> alt.Axis:
+    return alt.Axis(title=title, format=",d", labelFlush=False)
+
+
+def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
+    """Protected workers per district (or per village inside a chosen district), largest first."""
+    frame = pd.DataFrame(d.by_region[:limit] or [{"code": "", "name": "-", "protected": 0}])
+    chart = alt.Chart(frame, title=f"Pekerja terlindungi per {d.region_level.lower()}").mark_bar(color=BLUE).encode(
+        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
+        tooltip=[alt.Tooltip("name:N", title=d.region_level), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=max(160, 22 * len(frame)), width=width)
+    if select:
+        chart = chart.add_params(alt.selection_point(name="wilayah", fields=["code"], on="click"))
+    return chart
+
+
+def occupation_bar(d: Dashboard, limit: int = 15, width="container") -> alt.Chart:
+    frame = pd.DataFrame(d.by_occupation[:limit] or [{"occupation": "-", "protected": 0}])
+    return alt.Chart(frame, title="Per pekerjaan").mark_bar(color=BLUE).encode(
+        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        y=alt.Y("occupation:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+        tooltip=[alt.Tooltip("occupation:N", title="Pekerjaan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=max(160, 22 * len(frame)), width=width)
+
+
+def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
+    frame = pd.DataFrame(d.by_gender_age or [{"gender": "-", "age_group": "-", "protected": 0}])
+    order = ["< 25", "25-34", "35-44", "45-54", "55-64", "65+"]
+    return alt.Chart(frame, title="Per jenis kelamin dan kelompok umur").mark_bar().encode(
+        x=alt.X("age_group:N", sort=order, title="Kelompok umur", axis=alt.Axis(labelAngle=0)),
+        xOffset="gender:N",
+        y=alt.Y("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        color=alt.Color("gender:N", title="Jenis kelamin", scale=alt.Scale(range=[BLUE, "#d9822b"])),
+        tooltip=[alt.Tooltip("gender:N", title="Jenis kelamin"), alt.Tooltip("age_group:N", title="Umur"),
+                 alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=260, width=width)
+
+
+def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
+    frame = pd.DataFrame(d.per_scheme or [{"scheme": "-", "protected": 0}])
+    return alt.Chart(frame, title="Per skema").mark_bar(color=GREEN).encode(
+        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        y=alt.Y("scheme:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=[alt.Tooltip("scheme:N", title="Skema"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=max(120, 30 * len(frame)), width=width)
+
+
+def trend_lines(d: Dashboard, width="container") -> alt.Chart:
+    """Twelve months of protected workers and of contributions paid, one above the other."""
+    frame = pd.DataFrame(d.trend)
+    frame["paid_mrp"] = frame["paid"] / 1_000_000  # display only: the amounts stay integers in the data
+    base = alt.Chart(frame).encode(x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-40)))
+    protected = base.mark_line(point=True, color=BLUE).encode(
+        y=alt.Y("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(title="Tren 12 bulan: pekerja terlindungi", height=200, width=width)
+    paid = base.mark_line(point=True, color=GREEN).encode(
+        y=alt.Y("paid_mrp:Q", axis=alt.Axis(title="Iuran dibayar (juta Rp)", format=",.1f")),
+        tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("paid:Q", title="Iuran dibayar (Rp)", format=",d")],
+    ).properties(title="Tren 12 bulan: iuran dibayar", height=200, width=width)
+    return alt.vconcat(protected, paid)
+
+
+def budget_bar(d: Dashboard, limit: int = 20, width="container") -> alt.Chart:
+    """Committed and paid against each budget line's ceiling (the tick)."""
+    rows = [{"line": f"{b['name']}", "kind": kind, "value": b[key] / 1_000_000, "ceiling": b["amount"] / 1_000_000}
+            for b in d.budgets[:limit] for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
+    frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "value": 0, "ceiling": 0}])
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("value:Q", axis=alt.Axis(title="juta Rp", format=",.1f")),
+        y=alt.Y("line:N", title=None, axis=alt.Axis(labelLimit=260)),
+        yOffset="kind:N",
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])),
+        tooltip=[alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
+                 alt.Tooltip("value:Q", title="juta Rp", format=",.2f"),
+                 alt.Tooltip("ceiling:Q", title="Pagu (juta Rp)", format=",.2f")],
+    )
+    ceiling = alt.Chart(frame).mark_tick(color="#b22222", thickness=3, size=26).encode(
+        x="ceiling:Q", y="line:N")
+    return alt.layer(bars, ceiling, title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar dibanding pagu (garis merah)"
+                     ).properties(height=max(120, 40 * len(frame) // 2), width=width)
+
+
+def to_png(chart: alt.Chart) -> bytes:
+    """A chart (built with a numeric ``width``) as PNG, in the Indonesian number format;
+    vl-convert renders it without a browser."""
+    import vl_convert as vlc
+    return vlc.vegalite_to_png(chart.to_dict(), scale=1.5, format_locale=ID_LOCALE)

@@ -1,0 +1,152 @@
+"""The numbers of the Beranda and the monthly report, for one month and a set of filters.
+
+``build`` asks ``db.dashboard`` for aggregates (each one SQL statement over an index) and
+names them: protected workers against the targets with the change since last month,
+contributions paid, arrears, claims paid, and the breakdowns the charts draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from db import dashboard as sql
+from db import queries
+
+from .access import Actor
+from .coverage import due_date
+from .months import add_months, format_month, parse_month
+from .plugins import PluginRegistry
+
+AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"),
+              (65, 200, "65+"))
+GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user chose: a month and optional scheme, district and village."""
+
+    month: str
+    scheme: str | None = None
+    district: str | None = None
+    village: str | None = None
+
+    @classmethod
+    def from_params(cls, params: dict, default_month: str) -> "View":
+        """From URL query parameters (``bulan``, ``skema``, ``kecamatan``, ``desa``); bad values
+        are dropped rather than failing, so an old bookmark still opens."""
+        try:
+            month = parse_month(str(params.get("bulan") or default_month))
+        except ValueError:
+            month = default_month
+        district = params.get("kecamatan") or None
+        village = params.get("desa") or None
+        if village and (not district or not village.startswith(district + ".")):
+            village = None
+        return cls(month, params.get("skema") or None, district, village)
+
+    def as_params(self) -> dict[str, str]:
+        return {k: v for k, v in (("bulan", self.month), ("skema", self.scheme), ("kecamatan", self.district),
+                                  ("desa", self.village)) if v}
+
+
+@dataclass
+class Dashboard:
+    view: View
+    title: str
+    protected: int
+    protected_previous: int
+    covered: int
+    target: int
+    paid_month: int
+    billed_month: int
+    paid_year: int
+    late: dict
+    claims: dict
+    per_scheme: list[dict] = field(default_factory=list)
+    by_region: list[dict] = field(default_factory=list)
+    region_level: str = "Kecamatan"
+    by_occupation: list[dict] = field(default_factory=list)
+    by_gender_age: list[dict] = field(default_factory=list)
+    trend: list[dict] = field(default_factory=list)
+    budgets: list[dict] = field(default_factory=list)
+
+    @property
+    def change(self) -> int:
+        return self.protected - self.protected_previous
+
+
+def filters(registry: PluginRegistry, view: View, actor: Actor) -> sql.Filters:
+    schemes = tuple(registry.schemes) if view.scheme is None else (
+        (view.scheme,) if view.scheme in registry.schemes else ())
+    scope = actor.scope()
+    return sql.Filters(schemes=schemes, district=view.district, village=view.village,
+                       region_prefix=scope.get("region_prefix"),
+                       villages=tuple(scope["villages"]) if "villages" in scope else None)
+
+
+def _age_group(month: str, birth_year: str) -> str:
+    age = int(month[:4]) - int(birth_year)
+    return next(label for low, high, label in AGE_GROUPS if low <= age <= high)
+
+
+def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.date | None = None) -> Dashboard:
+    today = today or dt.date.today()
+    settings = registry.settings
+    f = filters(registry, view, actor)
+    month = view.month
+    months = [add_months(month, -i) for i in range(11, -1, -1)]
+    trend = {row["month"]: row for row in sql.month_totals(db, months, f)}
+    this = trend.get(month, {"covered": 0, "protected": 0, "billed": 0, "paid": 0})
+    previous = trend.get(add_months(month, -1), {"protected": 0})
+    year_months = [m for m in months if m[:4] == month[:4]]
+    overdue = [m for m in (add_months(month, -i) for i in range(settings.lapse_months + 1))
+               if due_date(m, settings.due_day) < today]
+    names = queries.region_names(db)
+    per_scheme_rows = {r["key"]: r["protected"] for r in sql.protected_by(db, "scheme_code", month, f)}
+    shown = [registry.scheme(code) for code in (f.schemes or ())]
+    per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
+                   "target": sum(t.value for t in s.targets)} for s in shown]
+    level = "village_code" if view.district else "district_code"
+    by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]), "protected": r["protected"]}
+                        for r in sql.protected_by(db, level, month, f)), key=lambda r: -r["protected"])
+    occupations = settings.occupations
+    by_occupation = sorted(({"code": r["key"], "occupation": occupations.get(r["key"], r["key"]),
+                             "protected": r["protected"]} for r in sql.protected_by(db, "occupation", month, f)),
+                           key=lambda r: -r["protected"])
+    groups: dict[tuple[str, str], int] = {}
+    for row in sql.protected_by_gender_age(db, month, f):
+        key = (GENDERS.get(row["gender"], row["gender"]), _age_group(month, row["birth_year"]))
+        groups[key] = groups.get(key, 0) + row["protected"]
+    order = [label for _, _, label in AGE_GROUPS]
+    by_gender_age = [{"gender": g, "age_group": a, "protected": n}
+                     for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
+    budgets = [dict(b, scheme=registry.schemes[b["scheme_code"]].name if b["scheme_code"] in registry.schemes
+                    else b["scheme_code"]) for b in sql.budget_use(db, int(month[:4]), f.schemes)]
+    first_day = f"{month}-01"
+    last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
+    title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"
+    if view.village or view.district:
+        title += " · " + names.get(view.village or view.district, view.village or view.district)
+    return Dashboard(
+        view=view, title=f"{title} · {format_month(month)}",
+        protected=this["protected"], protected_previous=previous["protected"], covered=this["covered"],
+        target=sum(s["target"] for s in per_scheme), paid_month=this["paid"], billed_month=this["billed"],
+        paid_year=sum(trend[m]["paid"] for m in year_months if m in trend),
+        late=sql.unpaid_overdue(db, overdue, f), claims=sql.claims_paid(db, first_day, last_day, f),
+        per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
+        by_occupation=by_occupation, by_gender_age=by_gender_age,
+        trend=[{"month": m, "label": format_month(m), "protected": trend.get(m, {}).get("protected", 0),
+                "paid": trend.get(m, {}).get("paid", 0)} for m in months],
+        budgets=budgets,
+    )
+
+
+def data_version(db) -> int:
+    return sql.data_version(db)
+
+
+def is_empty(db) -> bool:
+    """No worker registered yet (the Beranda then offers demo data)."""
+    return queries.worker_count(db) == 0

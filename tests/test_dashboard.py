@@ -1,0 +1,178 @@
+"""The dashboard and the monthly report (issue #7): every number against a count made here,
+in Python, from the raw rows of a small known database (not from the dashboard's queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from db import queries
+from payung import dashboard
+from payung.access import Actor
+from payung.claims import record_claim
+from payung.coverage import due_date
+from payung.months import add_months
+from payung.payments import record_payment
+from payung.report import report_pdf, report_xlsx
+from payung.users import add_user
+
+MONTH = "2025-03"
+TODAY = dt.date(2025, 4, 20)  # March fell due on 15 April
+KENDAL, PRINGSEWU = "kendal_asn_peduli", "pringsewu_uc"
+
+
+@pytest.fixture
+def known(people):
+    """Kendal workers in two districts and Pringsewu workers, some months paid, one claim."""
+    db = people.db
+    other_district = next(r["code"] for r in queries.regions_in(db, "33.24", 3) if r["code"] != "33.24.01")
+    other_village = queries.regions_in(db, other_district, 4)[0]["code"]
+    asn = [people.sponsor("asn", nip=nip, opd=opd) for nip, opd in (
+        ("198503122010011002", "Dinas Sosial"), ("198701012015032001", "Bappeda"))]
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    kendal = [people.worker("33.24.01.2001", born=dt.date(1990, 1, 5)),
+              people.worker("33.24.01.2002", "nelayan", born=dt.date(1960, 7, 1), gender="P"),
+              people.worker("33.24.01.2001", "pedagang_pasar", born=dt.date(1999, 3, 3), gender="P"),
+              people.worker(other_village, born=dt.date(1980, 2, 2))]
+    pringsewu = [people.worker("18.10.01.2006", poverty_source="P3KE", born=dt.date(1970, 1, 1)),
+                 people.worker("18.10.01.2006", poverty_source="P3KE", born=dt.date(1985, 6, 6), gender="P")]
+    for n, worker in enumerate(kendal):
+        people.enrol(KENDAL, asn[n % 2], worker, start="2025-01", fields={"payment_method": "potong_gaji"})
+    for worker in pringsewu:
+        people.enrol(PRINGSEWU, apbd, worker, start="2025-02",
+                     fields={"budget_year": 2025, "category": "miskin_ekstrem"})
+    pay = dict(actor=people.actor, today=TODAY, paid_on=dt.date(2025, 4, 1))
+    # Dinas Sosial pays January-March in full; Bappeda January-February and half of March.
+    record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key="Dinas Sosial", amount=2 * 3 * 16_800,
+                   from_month="2025-01", to_month="2025-03", **pay)
+    record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key="Bappeda",
+                   amount=2 * 2 * 16_800 + 16_800, from_month="2025-01", to_month="2025-03", **pay)
+    # The APBD pays February only.
+    record_payment(db, people.app.plugins, scheme_code=PRINGSEWU, party_key="-", amount=2 * 16_800,
+                   from_month="2025-02", to_month="2025-02", **pay)
+    record_claim(db, {"worker_id": kendal[0], "program": "JKK", "incident_date": dt.date(2025, 3, 3),
+                      "status": "dibayar", "benefit_amount": 2_500_000, "paid_on": dt.date(2025, 3, 28)},
+                 actor=people.actor, today=TODAY)
+    return {"db": db, "app": people.app, "other_district": other_district}
+
+
+def _raw(db):
+    lines = list(db.query("SELECT * FROM contribution_lines"))
+    workers = {w["id"]: w for w in db.query("SELECT * FROM workers")}
+    return lines, workers
+
+
+def _expected(db, month, *, scheme=None, district=None):
+    """The dashboard's numbers, counted in Python from every raw line."""
+    lines, workers = _raw(db)
+    keep = [l for l in lines if (scheme is None or l["scheme_code"] == scheme)
+            and (district is None or l["district_code"] == district)]
+    protected = [l for l in keep if l["month"] == month and l["paid_amount"] == l["amount"]]
+    overdue_months = {add_months(month, -i) for i in range(4) if due_date(add_months(month, -i), 15) < TODAY}
+    late = [l for l in keep if l["month"] in overdue_months and l["paid_amount"] < l["amount"]]
+    by_region: dict[str, int] = {}
+    for l in protected:
+        key = l["village_code"] if district else l["district_code"]
+        by_region[key] = by_region.get(key, 0) + 1
+    genders: dict[tuple, int] = {}
+    for l in protected:
+        w = workers[l["worker_id"]]
+        age = int(month[:4]) - int(w["birth_date"][:4])
+        group = next(g for lo, hi, g in dashboard.AGE_GROUPS if lo <= age <= hi)
+        key = ({"L": "Laki-laki", "P": "Perempuan"}[w["gender"]], group)
+        genders[key] = genders.get(key, 0) + 1
+    return {
+        "protected": len(protected),
+        "previous": sum(1 for l in keep if l["month"] == add_months(month, -1) and l["paid_amount"] == l["amount"]),
+        "paid_month": sum(l["paid_amount"] for l in keep if l["month"] == month),
+        "paid_year": sum(l["paid_amount"] for l in keep if l["month"][:4] == month[:4] and l["month"] <= month),
+        "late": {"lines": len(late), "workers": len({l["worker_id"] for l in late}),
+                 "amount": sum(l["amount"] - l["paid_amount"] for l in late)},
+        "by_region": by_region, "genders": genders,
+        "trend": [sum(1 for l in keep if l["month"] == m and l["paid_amount"] == l["amount"])
+                  for m in (add_months(month, -i) for i in range(11, -1, -1))],
+    }
+
+
+@pytest.mark.parametrize("scheme,district", [(None, None), (KENDAL, None), (KENDAL, "33.24.01"), (PRINGSEWU, None)])
+def test_every_number_equals_an_independent_count(known, scheme, district):
+    db, app = known["db"], known["app"]
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH, scheme, district), actor=Actor("admin"), today=TODAY)
+    want = _expected(db, MONTH, scheme=scheme, district=district)
+    assert d.protected == want["protected"] and d.protected_previous == want["previous"]
+    assert d.change == want["protected"] - want["previous"]
+    assert (d.paid_month, d.paid_year) == (want["paid_month"], want["paid_year"])
+    assert d.late == want["late"]
+    assert {r["code"]: r["protected"] for r in d.by_region} == want["by_region"]
+    assert {(r["gender"], r["age_group"]): r["protected"] for r in d.by_gender_age} == want["genders"]
+    assert [t["protected"] for t in d.trend] == want["trend"]
+    assert sum(r["protected"] for r in d.by_occupation) == want["protected"]
+
+
+def test_the_known_figures(known):
+    """The same database, read by a person: March protects 3 Kendal workers (Dinas Sosial's
+    two and Bappeda's first by name); Pringsewu's March is unpaid."""
+    db, app = known["db"], known["app"]
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin"), today=TODAY)
+    assert (d.protected, d.protected_previous, d.change) == (3, 6, -3)
+    assert {s["code"]: s["protected"] for s in d.per_scheme}[KENDAL] == 3
+    assert d.claims == {"claims": 1, "benefits": 2_500_000}
+    assert d.target == sum(t.value for s in app.plugins.schemes.values() for t in s.targets)
+    # A village operator sees only their village.
+    desa = Actor("desa", "desa", villages=("33.24.01.2001",))
+    assert dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=desa, today=TODAY).protected == 2
+
+
+def test_report_xlsx_totals_and_pdf_pages(known):
+    db, app = known["db"], known["app"]
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin"), today=TODAY)
+    want = _expected(db, MONTH)
+    book = load_workbook(io.BytesIO(report_xlsx(d)))
+    assert book.sheetnames == ["Ringkasan", "Per skema", "Per kecamatan", "Per pekerjaan", "Jenis kelamin dan umur",
+                               "Tren 12 bulan", "Anggaran"]
+    summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(min_row=4, values_only=True)}
+    assert summary["Pekerja terlindungi"] == want["protected"]
+    assert summary["Iuran dibayar untuk bulan ini (Rp)"] == want["paid_month"]
+    assert summary["Tunggakan: jumlah (Rp)"] == want["late"]["amount"]
+    for sheet, column in (("Per kecamatan", 2), ("Per pekerjaan", 1), ("Jenis kelamin dan umur", 2), ("Per skema", 1)):
+        values = [row[column] for row in book[sheet].iter_rows(min_row=2, values_only=True)]
+        assert sum(values) == want["protected"], sheet
+    assert [row[1] for row in book["Tren 12 bulan"].iter_rows(min_row=2, values_only=True)] == want["trend"]
+    pdf = report_pdf(d)
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pdf.startswith(b"%PDF") and pages >= 3 and len(pdf) > 20_000
+
+
+def test_view_comes_from_and_goes_to_the_url():
+    view = dashboard.View.from_params({"bulan": "2025-3", "skema": KENDAL, "kecamatan": "33.24.01",
+                                       "desa": "33.24.02.2001"}, "2025-11")
+    assert view == dashboard.View("2025-03", KENDAL, "33.24.01", None)  # a village outside the district is dropped
+    assert dashboard.View.from_params({"bulan": "kemarin"}, "2025-11").month == "2025-11"
+    assert view.as_params() == {"bulan": "2025-03", "skema": KENDAL, "kecamatan": "33.24.01"}
+
+
+def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
+    import streamlit as st
+    from test_pages import run
+    app = known["app"]
+    monkeypatch.setenv("PAYUNG_CONFIG", str(app.settings.path))
+    monkeypatch.setenv("PAYUNG_DB", str(app.settings.database))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    add_user(known["db"], username="admin", name="Admin", role="admin", password="rahasia123", actor=Actor.system())
+    st.cache_data.clear()
+    for params, scheme, district in (({"bulan": MONTH}, None, None),
+                                     ({"bulan": MONTH, "skema": KENDAL, "kecamatan": "33.24.01"}, KENDAL, "33.24.01")):
+        at = run("admin", query=params)
+        metrics = {m.label: m.value for m in at.metric}
+        want = _expected(known["db"], MONTH, scheme=scheme, district=district)
+        assert metrics["Terlindungi"] == str(want["protected"])
+        assert metrics["Iuran dibayar bulan ini"] == f"Rp{want['paid_month']:,}".replace(",", ".")
+        assert at.selectbox[0].value == MONTH and at.selectbox[1].value == scheme
+        assert at.selectbox[2].value == district
+    # Choosing another district rewrites the URL.
+    at.selectbox[2].set_value(known["other_district"]).run()
+    assert known["other_district"] in str(at.query_params["kecamatan"]) and KENDAL in str(at.query_params["skema"])
