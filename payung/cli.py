@@ -145,7 +145,7 @@ def cmd_backup(app: Payung, args) -> int:
 
 def cmd_bench(app: Payung, args) -> int:
     from .bench import run
-    run(app.settings, workers=args.workers, keep=Path(args.keep) if args.keep else None)
+    run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None)
     return 0
 
 

@@ -78,8 +78,7 @@ class Dashboard:
 
 
 def filters(registry: PluginRegistry, view: View, actor: Actor) -> sql.Filters:
-    schemes = tuple(registry.schemes) if view.scheme is None else (
-        (view.scheme,) if view.scheme in registry.schemes else ())
+    schemes = None if view.scheme is None else ((view.scheme,) if view.scheme in registry.schemes else ())
     scope = actor.scope()
     return sql.Filters(schemes=schemes, district=view.district, village=view.village,
                        region_prefix=scope.get("region_prefix"),
@@ -105,7 +104,7 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                if due_date(m, settings.due_day) < today]
     names = queries.region_names(db)
     per_scheme_rows = {r["key"]: r["protected"] for r in sql.protected_by(db, "scheme_code", month, f)}
-    shown = [registry.scheme(code) for code in (f.schemes or ())]
+    shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
     per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
                    "target": sum(t.value for t in s.targets)} for s in shown]
     level = "village_code" if view.district else "district_code"

@@ -9,6 +9,7 @@ fails rather than skips when the browser is missing.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -145,6 +146,15 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     expect(page.get_by_text("Semua syarat terpenuhi")).to_be_visible()
     page.get_by_role("button", name="Simpan kepesertaan").click()
     expect(page.get_by_text("1 kepesertaan tersimpan")).to_be_visible()
+
+    # The dashboard: choosing a district puts it in the URL, and that URL opens the same view.
+    page.get_by_role("link", name="Beranda").click()
+    expect(page.get_by_text("Terlindungi").first).to_be_visible()
+    choose(page, "Kecamatan", "Plantungan, Kabupaten Kendal")
+    expect(page).to_have_url(re.compile(r"kecamatan=33\.24\.01"))
+    bookmarked = page.url
+    page.goto(bookmarked)
+    expect(page.get_by_text(re.compile(r"^Semua skema · Plantungan · "))).to_be_visible(timeout=TIMEOUT)
 
     # Find her in the list.
     page.get_by_role("link", name="Daftar pekerja").click()
