@@ -29,7 +29,7 @@ _LINES = (
 def _bill_filter(kind: str, scheme_code: str, from_month: str | None, to_month: str | None,
                  statuses: Sequence[str], party_key: str | None = None) -> tuple[str, list]:
     key_sql, _ = PARTY_KEYS[kind]
-    where = [f"l.scheme_code = ?", f"p.status IN ({_in(statuses)})"]
+    where = ["l.scheme_code = ?", f"p.status IN ({_in(statuses)})"]
     params: list = [scheme_code, *statuses]
     if from_month:
         where.append("l.month >= ?")

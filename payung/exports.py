@@ -4,7 +4,7 @@ by someone else that starts with "=", "+", "-" or "@" would otherwise run in Exc
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

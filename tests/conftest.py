@@ -14,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from payung.access import Actor  # noqa: E402
 from payung.core import Payung  # noqa: E402
+from payung.demo import generate  # noqa: E402
+from payung.users import add_user  # noqa: E402
 from payung.workers import create_worker  # noqa: E402
 
 import example_plugin  # noqa: E402
@@ -130,3 +132,30 @@ def people(schemes_app, admin):
 
 def rules_of(problems) -> list[str]:
     return [p.rule for p in problems]
+
+
+# Pages -------------------------------------------------------------------------------------
+
+DESA_VILLAGE = "33.24.01.2001"
+PASSWORD = "rahasia123"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A demo database with one user of each role; the app reads it through the environment."""
+    config = write_config(tmp_path)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    app = Payung.load(config, entry_points=False)
+    db = app.open_db()
+    generate(app, db, workers=600, seed=5)
+    system = Actor.system()
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
+    add_user(db, username="operator", name="Operator", role="operator", password=PASSWORD, actor=system,
+             regency_code="33.24")
+    add_user(db, username="desa", name="Operator Desa", role="desa", password=PASSWORD, actor=system,
+             villages=(DESA_VILLAGE,))
+    add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
+    db.close()
+    return {"app": app, "db_path": tmp_path / "payung.db"}

@@ -7,7 +7,7 @@ import datetime as dt
 from db import billing, queries
 from payung.months import current_month
 
-from test_pages import open_db, run, site, texts  # noqa: F401  (the site fixture)
+from test_pages import open_db, run, texts
 
 SCHEME = "pemalang_mesra"
 
