@@ -11,6 +11,7 @@ from payung.claims import protection_panel
 from payung.dashboard import View, build, data_version, is_empty
 from payung.data import DataReader
 from payung.demo import generate
+from payung.money import format_rupiah_short
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
@@ -79,12 +80,15 @@ m1.metric("Terlindungi", f"{result.protected:,}".replace(",", "."),
 m2.metric("Target", f"{result.target:,}".replace(",", ".") if result.target else "-",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
           delta_color="off")
-m3.metric("Iuran dibayar bulan ini", rupiah(result.paid_month),
-          help=f"Iuran untuk {format_month(view.month)} yang sudah dibayar, dari {rupiah(result.billed_month)} tagihan.")
-m4.metric(f"Iuran dibayar {view.month[:4]}", rupiah(result.paid_year),
-          help=f"Iuran Januari sampai {format_month(view.month)} yang sudah dibayar.")
-m5.metric("Tunggakan", rupiah(result.late["amount"]), delta=f"{result.late['workers']:,} pekerja".replace(",", "."),
-          delta_color="inverse", help="Iuran lewat jatuh tempo yang belum dibayar dan masih dapat dibayar.")
+m3.metric("Iuran dibayar bulan ini", format_rupiah_short(result.paid_month),
+          help=f"{rupiah(result.paid_month)}: iuran untuk {format_month(view.month)} yang sudah dibayar, dari "
+               f"{rupiah(result.billed_month)} tagihan.")
+m4.metric(f"Iuran dibayar {view.month[:4]}", format_rupiah_short(result.paid_year),
+          help=f"{rupiah(result.paid_year)}: iuran Januari sampai {format_month(view.month)} yang sudah dibayar.")
+m5.metric("Tunggakan", format_rupiah_short(result.late["amount"]),
+          delta=f"{result.late['workers']:,} pekerja".replace(",", ".") if result.late["workers"] else None,
+          delta_color="inverse",
+          help=f"{rupiah(result.late['amount'])}: iuran lewat jatuh tempo yang belum dibayar dan masih dapat dibayar.")
 st.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
 
 if empty and actor.role == "admin":

@@ -10,12 +10,15 @@ import pandas as pd
 
 from .dashboard import Dashboard
 
-ID_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]}
 BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
 
 
-def _number_axis(title: str) -> alt.Axis:
-    return alt.Axis(title=title, format=",d", labelFlush=False)
+#: Vega formats numbers the English way; swap the separators to 10.000 and 2,5.
+INDONESIAN_LABEL = "replace(replace(replace(datum.label, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
+
+
+def _number_axis(title: str, number_format: str = ",d") -> alt.Axis:
+    return alt.Axis(title=title, format=number_format, labelFlush=False, labelExpr=INDONESIAN_LABEL)
 
 
 def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
@@ -23,9 +26,9 @@ def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="co
     frame = pd.DataFrame(d.by_region[:limit] or [{"code": "", "name": "-", "protected": 0}])
     chart = alt.Chart(frame, title=f"Pekerja terlindungi per {d.region_level.lower()}").mark_bar(color=BLUE).encode(
         x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
-        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180, labelOverlap=False)),
         tooltip=[alt.Tooltip("name:N", title=d.region_level), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(160, 22 * len(frame)), width=width)
+    ).properties(height=max(160, 24 * len(frame)), width=width)
     if select:
         chart = chart.add_params(alt.selection_point(name="wilayah", fields=["code"], on="click"))
     return chart
@@ -35,7 +38,7 @@ def occupation_bar(d: Dashboard, limit: int = 15, width="container") -> alt.Char
     frame = pd.DataFrame(d.by_occupation[:limit] or [{"occupation": "-", "protected": 0}])
     return alt.Chart(frame, title="Per pekerjaan").mark_bar(color=BLUE).encode(
         x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
-        y=alt.Y("occupation:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+        y=alt.Y("occupation:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
         tooltip=[alt.Tooltip("occupation:N", title="Pekerjaan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
     ).properties(height=max(160, 22 * len(frame)), width=width)
 
@@ -57,9 +60,9 @@ def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
     frame = pd.DataFrame(d.per_scheme or [{"scheme": "-", "protected": 0}])
     return alt.Chart(frame, title="Per skema").mark_bar(color=GREEN).encode(
         x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
-        y=alt.Y("scheme:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("scheme:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         tooltip=[alt.Tooltip("scheme:N", title="Skema"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(120, 30 * len(frame)), width=width)
+    ).properties(height=max(140, 40 * len(frame)), width=width)
 
 
 def trend_lines(d: Dashboard, width="container") -> alt.Chart:
@@ -72,7 +75,7 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
         tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
     ).properties(title="Tren 12 bulan: pekerja terlindungi", height=200, width=width)
     paid = base.mark_line(point=True, color=GREEN).encode(
-        y=alt.Y("paid_mrp:Q", axis=alt.Axis(title="Iuran dibayar (juta Rp)", format=",.1f")),
+        y=alt.Y("paid_mrp:Q", axis=_number_axis("Iuran dibayar (juta Rp)", ",.1f")),
         tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("paid:Q", title="Iuran dibayar (Rp)", format=",d")],
     ).properties(title="Tren 12 bulan: iuran dibayar", height=200, width=width)
     return alt.vconcat(protected, paid)
@@ -84,8 +87,8 @@ def budget_bar(d: Dashboard, limit: int = 20, width="container") -> alt.Chart:
             for b in d.budgets[:limit] for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
     frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "value": 0, "ceiling": 0}])
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("value:Q", axis=alt.Axis(title="juta Rp", format=",.1f")),
-        y=alt.Y("line:N", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("value:Q", axis=_number_axis("juta Rp", ",.1f")),
+        y=alt.Y("line:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         yOffset="kind:N",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])),
         tooltip=[alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
@@ -99,7 +102,6 @@ def budget_bar(d: Dashboard, limit: int = 20, width="container") -> alt.Chart:
 
 
 def to_png(chart: alt.Chart) -> bytes:
-    """A chart (built with a numeric ``width``) as PNG, in the Indonesian number format;
-    vl-convert renders it without a browser."""
+    """A chart (built with a numeric ``width``) as PNG; vl-convert renders it without a browser."""
     import vl_convert as vlc
-    return vlc.vegalite_to_png(chart.to_dict(), scale=1.5, format_locale=ID_LOCALE)
+    return vlc.vegalite_to_png(chart.to_dict(), scale=1.5)

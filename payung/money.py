@@ -110,6 +110,17 @@ def format_rupiah(amount: int) -> str:
     return _format_rupiah(amount)
 
 
+def format_rupiah_short(amount: int) -> str:
+    """``2692804800`` -> ``"Rp2,69 M"`` (miliar; ``jt`` juta, ``T`` triliun): for narrow places;
+    integers only."""
+    for unit, name in ((10**12, "T"), (10**9, "M"), (10**6, "jt")):
+        if abs(amount) >= unit:
+            hundredths = (abs(amount) * 100 + unit // 2) // unit
+            sign = "-" if amount < 0 else ""
+            return f"{sign}Rp{hundredths // 100:,}".replace(",", ".") + f",{hundredths % 100:02d} {name}"
+    return format_rupiah(amount)
+
+
 def in_words(amount: int) -> str:
     """``16800`` -> ``"enam belas ribu delapan ratus rupiah"`` (terbilang)."""
     return f"{terbilang(amount)} rupiah"

@@ -55,7 +55,7 @@ def main() -> None:
                 time.sleep(0.3)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page = browser.new_page(viewport={"width": 1440, "height": 3400})
             page.set_default_timeout(120_000)
             page.goto(url)
             page.get_by_role("textbox", name="Nama pengguna", exact=True).fill("layar")
