@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .queries import _in, _one, _scalar
+from .queries import _chunks, _in, _one, _scalar
 
 PARTY_KEYS = {
     "sponsor": ("CAST(l.sponsor_id AS TEXT)", "s.name"),
@@ -77,9 +77,7 @@ def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_mont
                          statuses: Sequence[str]) -> list[dict]:
     """Lines of some workers in a window of months (to see runs of unpaid months whole)."""
     rows: list[dict] = []
-    ids = list(worker_ids)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
+    for chunk in _chunks(list(worker_ids)):
         rows.extend(db.query(
             "SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount FROM contribution_lines l"
             " JOIN sponsorships p ON p.id = l.sponsorship_id"
@@ -94,6 +92,7 @@ def overdue_lines(db, from_month: str, to_month: str, statuses: Sequence[str],
     owes them, for the late list."""
     sql = ("SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount, l.scheme_code, l.sponsor_id,"
            " l.sponsorship_id, l.budget_line_id, s.name AS sponsor_name, s.opd, w.name AS worker_name, w.nik,"
+           " b.name || ' (' || b.year || ')' AS budget_label,"
            " l.village_code" + _LINES + " JOIN workers w ON w.id = l.worker_id"
            f" WHERE l.paid_amount < l.amount AND l.month BETWEEN ? AND ? AND p.status IN ({_in(statuses)})")
     params: list = [from_month, to_month, *statuses]
@@ -141,6 +140,10 @@ def same_payment_count(db, scheme_code: str, party_kind: str, party_key: str, pa
 
 # Budgets --------------------------------------------------------------------------------------
 
+#: What live sponsorships have committed against budget line ``b``: every enrolled month.
+_COMMITTED = ("COALESCE((SELECT SUM(l.amount) FROM contribution_lines l JOIN sponsorships p ON p.id = l.sponsorship_id"
+              " WHERE l.budget_line_id = b.id AND p.status IN ('diajukan', 'aktif')), 0)")
+
 def budget_line(db, line_id: int) -> dict | None:
     return _one(db, "SELECT * FROM budget_lines WHERE id = ?", [line_id])
 
@@ -155,18 +158,14 @@ def budget_lines(db, scheme_code: str | None = None, year: int | None = None) ->
         where.append("b.year = ?")
         params.append(year)
     return list(db.query(
-        "SELECT b.*, s.name AS sponsor_name,"
-        " COALESCE((SELECT SUM(l.amount) FROM contribution_lines l JOIN sponsorships p ON p.id = l.sponsorship_id"
-        "   WHERE l.budget_line_id = b.id AND p.status IN ('diajukan', 'aktif')), 0) AS committed,"
+        f"SELECT b.*, s.name AS sponsor_name, ({_COMMITTED}) AS committed,"
         " COALESCE((SELECT SUM(l.paid_amount) FROM contribution_lines l WHERE l.budget_line_id = b.id), 0) AS paid"
         " FROM budget_lines b LEFT JOIN sponsors s ON s.id = b.sponsor_id"
         f" WHERE {' AND '.join(where)} ORDER BY b.year DESC, b.scheme_code, b.name", params))
 
 
 def budget_committed(db, line_id: int) -> int:
-    return _scalar(db, "SELECT COALESCE(SUM(l.amount), 0) FROM contribution_lines l"
-                       " JOIN sponsorships p ON p.id = l.sponsorship_id"
-                       " WHERE l.budget_line_id = ? AND p.status IN ('diajukan', 'aktif')", [line_id])
+    return _scalar(db, f"SELECT {_COMMITTED} FROM budget_lines b WHERE b.id = ?", [line_id])
 
 
 def budget_candidates(db, scheme_code: str, year: int) -> list[dict]:
@@ -246,9 +245,7 @@ def registrations(db, *, scheme_code: str, from_month: str, to_month: str, statu
 def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None = None) -> dict[str, list[dict]]:
     """Sponsorships awaiting BPJS (``diajukan`` or ``ditolak``) per worker NIK."""
     found: dict[str, list[dict]] = {}
-    ids = list(niks)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
+    for chunk in _chunks(list(niks)):
         sql = ("SELECT p.*, w.nik, w.name AS worker_name FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
                f" WHERE w.nik IN ({_in(chunk)}) AND p.status IN ('diajukan', 'ditolak')")
         params = list(chunk)
@@ -263,9 +260,7 @@ def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None
 def kpj_owners(db, kpjs: Sequence[str]) -> dict[str, str]:
     """KPJ number -> NIK of the worker it is already recorded for."""
     found: dict[str, str] = {}
-    values = list(kpjs)
-    for start in range(0, len(values), 900):
-        chunk = values[start:start + 900]
+    for chunk in _chunks(list(kpjs)):
         for row in db.query("SELECT DISTINCT p.kpj, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
                             f" WHERE p.kpj IN ({_in(chunk)})", chunk):
             found[row["kpj"]] = row["nik"]

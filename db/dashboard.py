@@ -113,18 +113,6 @@ def claims_paid(db, since: str, until: str, f: Filters) -> dict:
                     f" WHERE c.status = 'dibayar' AND c.paid_on BETWEEN ? AND ?{where}", [since, until, *params])
 
 
-def budget_use(db, year: int, schemes: Sequence[str] | None) -> list[dict]:
-    sql = ("SELECT b.id, b.scheme_code, b.name, b.amount,"
-           " COALESCE((SELECT SUM(l.amount) FROM contribution_lines l WHERE l.budget_line_id = b.id), 0) AS committed,"
-           " COALESCE((SELECT SUM(l.paid_amount) FROM contribution_lines l WHERE l.budget_line_id = b.id), 0) AS paid"
-           " FROM budget_lines b WHERE b.year = ?")
-    params: list = [year]
-    if schemes is not None:
-        sql += f" AND b.scheme_code IN ({_in(schemes) or 'NULL'})"
-        params.extend(schemes)
-    return list(db.query(sql + " ORDER BY b.scheme_code, b.name", params))
-
-
 def data_version(db) -> int:
     """Changes whenever anything is written (every write is audited): the dashboard cache key."""
     return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")

@@ -62,7 +62,7 @@ scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in 
 st.subheader(f"Pembayaran {payment['receipt']}")
 st.markdown(f"{rupiah(payment['amount'])} dari **{payment['party_label']}** pada {date_text(payment['paid_on'])}, "
             f"melunasi {len(payment['allocations'])} baris iuran.")
-st.download_button("Unduh tanda terima (PDF)", receipt_pdf(payment, scheme_name), f"tanda-terima-{payment['id']}.pdf",
+st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name), f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:
     st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {payment['reversed_by']}: "

@@ -82,11 +82,12 @@ st.dataframe([{"Bulan": format_month(l["month"]), "NIK": l["nik"] if full_nik el
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
               for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))
+# The files are made when their button is clicked, not on every rerun of the page.
 file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)
-x.download_button("Unduh XLSX", bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
+x.download_button("Unduh XLSX", lambda: bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
-y.download_button("Unduh PDF (cetak)", bill_pdf(bill, party_title), f"{file_name}.pdf",
+y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title), f"{file_name}.pdf",
                   icon=":material/print:", mime="application/pdf", key="t_pdf")
 
 receipt = state.get("t_receipt", {}).get((code, party_key))
@@ -95,7 +96,7 @@ if receipt:
         paid = payment_with_lines(db, receipt)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"melunasi {len(paid['allocations'])} baris.", icon=":material/receipt_long:")
-    st.download_button("Unduh tanda terima", receipt_pdf(paid, bill.scheme_name),
+    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 

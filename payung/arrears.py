@@ -42,7 +42,7 @@ def _party_of(line: dict, bill_by: str) -> tuple[str, str]:
     if bill_by == "opd":
         return line["opd"] or "-", line["opd"] or "(tanpa OPD)"
     if bill_by == "budget_line":
-        return str(line["budget_line_id"] or "-"), f"pos anggaran #{line['budget_line_id']}" if line["budget_line_id"] else "(tanpa pos anggaran)"
+        return str(line["budget_line_id"] or "-"), line["budget_label"] or "(tanpa pos anggaran)"
     return str(line["sponsor_id"]), line["sponsor_name"]
 
 
@@ -61,14 +61,11 @@ def late_list(db, registry: PluginRegistry, *, today: dt.date | None = None, sch
                                       due_day=settings.due_day_of(code), lapse_months=settings.lapse_months))
     groups: dict[tuple, dict] = {}
     lapsed: dict[tuple, dict] = {}
-    budget_names = {b["id"]: f"{b['name']} ({b['year']})" for b in billing.budget_lines(db)}
     for line in lines:
         scheme = registry.scheme(line["scheme_code"])
         open_amount = line["amount"] - line["paid_amount"]
         if statuses[line["id"]] == MENUNGGAK:
             key, label = _party_of(line, scheme.bill_by)
-            if scheme.bill_by == "budget_line" and line["budget_line_id"] in budget_names:
-                label = budget_names[line["budget_line_id"]]
             group = groups.setdefault((scheme.code, key), {
                 "scheme_code": scheme.code, "scheme": scheme.name, "party_key": key, "party": label,
                 "workers": set(), "lines": 0, "amount": 0, "oldest": line["month"]})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .dashboard import Dashboard
+from .dashboard import AGE_GROUPS, Dashboard
 
 BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
 
@@ -21,31 +21,35 @@ def _number_axis(title: str, number_format: str = ",d") -> alt.Axis:
     return alt.Axis(title=title, format=number_format, labelFlush=False, labelExpr=INDONESIAN_LABEL)
 
 
+def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, color: str, row_height: int,
+                min_height: int, label_limit: int, width) -> alt.Chart:
+    """Protected workers per ``field``, one labelled horizontal bar each, largest first."""
+    frame = pd.DataFrame(rows or [{field: "-", "protected": 0}])
+    return alt.Chart(frame, title=title).mark_bar(color=color).encode(
+        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        y=alt.Y(f"{field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=label_limit, labelOverlap=False)),
+        tooltip=[alt.Tooltip(f"{field}:N", title=field_title),
+                 alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=max(min_height, row_height * len(frame)), width=width)
+
+
 def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
     """Protected workers per district (or per village inside a chosen district), largest first."""
-    frame = pd.DataFrame(d.by_region[:limit] or [{"code": "", "name": "-", "protected": 0}])
-    chart = alt.Chart(frame, title=f"Pekerja terlindungi per {d.region_level.lower()}").mark_bar(color=BLUE).encode(
-        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
-        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180, labelOverlap=False)),
-        tooltip=[alt.Tooltip("name:N", title=d.region_level), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(160, 24 * len(frame)), width=width)
+    chart = _ranked_bar(d.by_region[:limit], "name", d.region_level, f"Pekerja terlindungi per {d.region_level.lower()}",
+                        color=BLUE, row_height=24, min_height=160, label_limit=180, width=width)
     if select:
         chart = chart.add_params(alt.selection_point(name="wilayah", fields=["code"], on="click"))
     return chart
 
 
 def occupation_bar(d: Dashboard, limit: int = 15, width="container") -> alt.Chart:
-    frame = pd.DataFrame(d.by_occupation[:limit] or [{"occupation": "-", "protected": 0}])
-    return alt.Chart(frame, title="Per pekerjaan").mark_bar(color=BLUE).encode(
-        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
-        y=alt.Y("occupation:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
-        tooltip=[alt.Tooltip("occupation:N", title="Pekerjaan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(160, 22 * len(frame)), width=width)
+    return _ranked_bar(d.by_occupation[:limit], "occupation", "Pekerjaan", "Per pekerjaan", color=BLUE,
+                       row_height=22, min_height=160, label_limit=200, width=width)
 
 
 def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
     frame = pd.DataFrame(d.by_gender_age or [{"gender": "-", "age_group": "-", "protected": 0}])
-    order = ["< 25", "25-34", "35-44", "45-54", "55-64", "65+"]
+    order = [label for _, _, label in AGE_GROUPS]
     return alt.Chart(frame, title="Per jenis kelamin dan kelompok umur").mark_bar().encode(
         x=alt.X("age_group:N", sort=order, title="Kelompok umur", axis=alt.Axis(labelAngle=0)),
         xOffset="gender:N",
@@ -57,12 +61,8 @@ def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
 
 
 def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
-    frame = pd.DataFrame(d.per_scheme or [{"scheme": "-", "protected": 0}])
-    return alt.Chart(frame, title="Per skema").mark_bar(color=GREEN).encode(
-        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
-        y=alt.Y("scheme:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
-        tooltip=[alt.Tooltip("scheme:N", title="Skema"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(140, 40 * len(frame)), width=width)
+    return _ranked_bar(d.per_scheme, "scheme", "Skema", "Per skema", color=GREEN, row_height=40, min_height=140,
+                       label_limit=260, width=width)
 
 
 def trend_lines(d: Dashboard, width="container") -> alt.Chart:

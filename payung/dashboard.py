@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from db import billing
 from db import dashboard as sql
 from db import queries
 
@@ -122,7 +123,7 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     by_gender_age = [{"gender": g, "age_group": a, "protected": n}
                      for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
     budgets = [dict(b, scheme=registry.schemes[b["scheme_code"]].name if b["scheme_code"] in registry.schemes
-                    else b["scheme_code"]) for b in sql.budget_use(db, int(month[:4]), f.schemes)]
+                    else b["scheme_code"]) for b in billing.budget_lines(db, view.scheme, int(month[:4]))]
     first_day = f"{month}-01"
     last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
     title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"

@@ -13,6 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_ms(at) -> float:
+    """One run of the page script, in milliseconds."""
+    start = time.perf_counter()
+    at.run()
+    return (time.perf_counter() - start) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
@@ -37,11 +44,7 @@ def main() -> None:
     at.session_state["username"] = "bench"
     at.run()
     at.switch_page("pages/pekerja.py")
-    times = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        at.run()
-        times.append((time.perf_counter() - start) * 1000)
+    times = [run_ms(at) for _ in range(args.repeat)]
     if at.exception:
         raise SystemExit(f"page failed: {at.exception}")
     print(f"workers_page_rows: {len(at.dataframe[0].value)}")
@@ -53,12 +56,8 @@ def main() -> None:
     cold, warm = [], []
     for _ in range(args.repeat):
         st.cache_data.clear()
-        start = time.perf_counter()
-        at.run()
-        cold.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        at.run()
-        warm.append((time.perf_counter() - start) * 1000)
+        cold.append(run_ms(at))
+        warm.append(run_ms(at))
     if at.exception:
         raise SystemExit(f"dashboard failed: {at.exception}")
     print(f"dashboard_protected: {at.metric[0].value.replace('.', '')}")

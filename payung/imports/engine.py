@@ -194,12 +194,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 values["birth_date"] = parse_date(when, today)
             except ValueError as exc:
                 errors.append(RowError(row, header["birth_place_date"], f"{exc}."))
-        village = raw.get("village")
-        if village is not None:
-            try:
-                values["village_code"] = resolver.village(_text_of(village), _text_of(raw.get("district")))
-            except ValueError as exc:
-                errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+        _resolve_village(resolver, raw, values, errors, row, header)
         occupation = raw.get("occupation")
         if occupation is not None:
             text = _text_of(occupation)
@@ -309,12 +304,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
                 errors.append(RowError(row, header["type"], f"Jenis penyandang dana \"{typed}\" tidak dikenal."))
         else:
             values["type"] = "asn" if values["nip"] or values["employee_number"] or values["opd"] else "perorangan"
-        village = raw.get("village")
-        if village is not None:
-            try:
-                values["village_code"] = resolver.village(_text_of(village), _text_of(raw.get("district")))
-            except ValueError as exc:
-                errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+        _resolve_village(resolver, raw, values, errors, row, header)
         if errors:
             _reject(plan, row, cells, errors)
             continue
@@ -343,6 +333,16 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
 
 
 # Payments -----------------------------------------------------------------------------------
+
+def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, header: dict) -> None:
+    """The village named in a row (within its district when given) into ``village_code``."""
+    village = raw.get("village")
+    if village is not None:
+        try:
+            values["village_code"] = resolver.village(_text_of(village), _text_of(raw.get("district")))
+        except ValueError as exc:
+            errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+
 
 def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     header = {f: plan.mapping.get(f, "") for f in FIELDS["payments"]}
