@@ -7,7 +7,7 @@ logged in, and each page checks the role it needs (``ui.session.require``).
 
 import streamlit as st
 
-from payung.access import ROLES
+from payung.access import ROLES, allowed
 from payung.users import has_users
 from ui import auth
 from ui.plugin_pages import plugin_pages
@@ -15,42 +15,42 @@ from ui.session import connection, current_actor, payung
 
 st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", layout="wide")
 
-ALL = ("admin", "operator", "desa", "viewer")
-WRITERS = ("admin", "operator", "desa")
+# Each page names the action it needs (payung.access decides who may take it).
 PAGES = {
     "Beranda": [
-        ("pages/beranda.py", "Beranda", ":material/dashboard:", "beranda", ALL),
-        ("pages/laporan.py", "Laporan bulanan", ":material/summarize:", "laporan", ("admin", "operator", "viewer")),
+        ("pages/beranda.py", "Beranda", ":material/dashboard:", "beranda", "dashboard.read"),
+        ("pages/laporan.py", "Laporan bulanan", ":material/summarize:", "laporan", "report.read"),
     ],
     "Pekerja": [
-        ("pages/pekerja.py", "Daftar pekerja", ":material/groups:", "pekerja", ALL),
-        ("pages/pekerja_form.py", "Tambah/ubah pekerja", ":material/person_add:", "pekerja-form", WRITERS),
+        ("pages/pekerja.py", "Daftar pekerja", ":material/groups:", "pekerja", "worker.read"),
+        ("pages/pekerja_form.py", "Tambah/ubah pekerja", ":material/person_add:", "pekerja-form", "worker.write"),
     ],
     "Penyandang Dana": [
-        ("pages/penyandang_dana.py", "Daftar penyandang dana", ":material/volunteer_activism:", "penyandang-dana", ALL),
+        ("pages/penyandang_dana.py", "Daftar penyandang dana", ":material/volunteer_activism:", "penyandang-dana",
+         "sponsor.read"),
         ("pages/penyandang_dana_form.py", "Tambah/ubah penyandang dana", ":material/add_business:",
-         "penyandang-dana-form", ("admin", "operator")),
+         "penyandang-dana-form", "sponsor.write"),
     ],
-    "Kepesertaan": [("pages/kepesertaan.py", "Daftarkan kepesertaan", ":material/how_to_reg:", "kepesertaan", WRITERS)],
+    "Kepesertaan": [("pages/kepesertaan.py", "Daftarkan kepesertaan", ":material/how_to_reg:", "kepesertaan",
+                     "sponsorship.write")],
     "Keuangan": [
-        ("pages/tagihan.py", "Tagihan", ":material/request_quote:", "tagihan", ("admin", "operator", "viewer")),
-        ("pages/pembayaran.py", "Pembayaran", ":material/payments:", "pembayaran", ("admin", "operator", "viewer")),
-        ("pages/tunggakan.py", "Tunggakan & perpanjangan", ":material/event_busy:", "tunggakan",
-         ("admin", "operator", "viewer")),
-        ("pages/anggaran.py", "Anggaran", ":material/account_balance:", "anggaran", ("admin", "operator", "viewer")),
+        ("pages/tagihan.py", "Tagihan", ":material/request_quote:", "tagihan", "bill.read"),
+        ("pages/pembayaran.py", "Pembayaran", ":material/payments:", "pembayaran", "payment.read"),
+        ("pages/tunggakan.py", "Tunggakan & perpanjangan", ":material/event_busy:", "tunggakan", "late.read"),
+        ("pages/anggaran.py", "Anggaran", ":material/account_balance:", "anggaran", "budget.read"),
     ],
     "Perlindungan": [
-        ("pages/klaim.py", "Klaim", ":material/health_and_safety:", "klaim", ("admin", "operator", "viewer")),
-        ("pages/bpjs.py", "Pertukaran data BPJS", ":material/sync_alt:", "bpjs", ("admin", "operator")),
+        ("pages/klaim.py", "Klaim", ":material/health_and_safety:", "klaim", "claim.read"),
+        ("pages/bpjs.py", "Pertukaran data BPJS", ":material/sync_alt:", "bpjs", "bpjs.exchange"),
     ],
-    "Impor": [("pages/impor.py", "Impor data", ":material/upload_file:", "impor", WRITERS)],
-    "Skema": [("pages/skema.py", "Skema", ":material/category:", "skema", ALL)],
+    "Impor": [("pages/impor.py", "Impor data", ":material/upload_file:", "impor", "import.run")],
+    "Skema": [("pages/skema.py", "Skema", ":material/category:", "skema", "scheme.read")],
     "Admin": [
-        ("pages/pengguna.py", "Pengguna", ":material/manage_accounts:", "pengguna", ("admin",)),
-        ("pages/audit.py", "Log audit", ":material/history:", "audit", ("admin",)),
-        ("pages/cadangan.py", "Cadangan", ":material/backup:", "cadangan", ("admin",)),
+        ("pages/pengguna.py", "Pengguna", ":material/manage_accounts:", "pengguna", "user.manage"),
+        ("pages/audit.py", "Log audit", ":material/history:", "audit", "audit.read"),
+        ("pages/cadangan.py", "Cadangan", ":material/backup:", "cadangan", "backup.manage"),
     ],
-    "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", ALL)],
+    "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", "account.manage")],
 }
 
 app = payung()
@@ -65,8 +65,8 @@ if first_start:
 actor = current_actor()
 sections: dict[str, list] = {}
 for section, pages in PAGES.items():
-    for path, title, icon, url, roles in pages:
-        if actor is None or actor.role in roles:
+    for path, title, icon, url, action in pages:
+        if actor is None or allowed(actor, action):
             sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, url_path=url,
                                                             default=url == "beranda"))
 for section, page in plugin_pages(app):

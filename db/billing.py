@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import scope as sc
 from .queries import _chunks, _in, _one, _scalar
+from .scope import Scope
 
 PARTY_KEYS = {
     "sponsor": ("CAST(l.sponsor_id AS TEXT)", "s.name"),
@@ -27,10 +29,11 @@ _LINES = (
 
 
 def _bill_filter(kind: str, scheme_code: str, from_month: str | None, to_month: str | None,
-                 statuses: Sequence[str], party_key: str | None = None) -> tuple[str, list]:
+                 statuses: Sequence[str], scope: Scope, party_key: str | None = None) -> tuple[str, list]:
     key_sql, _ = PARTY_KEYS[kind]
-    where = ["l.scheme_code = ?", f"p.status IN ({_in(statuses)})"]
-    params: list = [scheme_code, *statuses]
+    scoped, scope_params = sc.lines(scope)
+    where = ["l.scheme_code = ?" + scoped, f"p.status IN ({_in(statuses)})"]
+    params: list = [scheme_code, *scope_params, *statuses]
     if from_month:
         where.append("l.month >= ?")
         params.append(from_month)
@@ -44,27 +47,27 @@ def _bill_filter(kind: str, scheme_code: str, from_month: str | None, to_month: 
 
 
 def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str,
-                 statuses: Sequence[str]) -> list[dict]:
+                 statuses: Sequence[str], scope: Scope) -> list[dict]:
     """One row per party billed in the months: lines, workers, amount and paid."""
     key_sql, label_sql = PARTY_KEYS[kind]
-    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses)
+    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, scope)
     return list(db.query(
         f"SELECT {key_sql} AS party_key, {label_sql} AS party_label, COUNT(*) AS lines,"
         " COUNT(DISTINCT l.worker_id) AS workers, SUM(l.amount) AS amount, SUM(l.paid_amount) AS paid"
         f"{_LINES}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label", params))
 
 
-def party_label(db, kind: str, scheme_code: str, party_key: str) -> str | None:
+def party_label(db, kind: str, scheme_code: str, party_key: str, scope: Scope) -> str | None:
     key_sql, label_sql = PARTY_KEYS[kind]
-    where, params = _bill_filter(kind, scheme_code, None, None, ("diajukan", "aktif", "ditolak"), party_key)
+    where, params = _bill_filter(kind, scheme_code, None, None, ("diajukan", "aktif", "ditolak"), scope, party_key)
     row = _one(db, f"SELECT {label_sql} AS label{_LINES}{where} LIMIT 1", params)
     return row["label"] if row else None
 
 
 def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str | None, to_month: str | None,
-               statuses: Sequence[str]) -> list[dict]:
+               statuses: Sequence[str], scope: Scope) -> list[dict]:
     """The lines of one bill in payment order: month, then worker name."""
-    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, party_key)
+    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, scope, party_key)
     return list(db.query(
         "SELECT l.id, l.month, l.worker_id, l.sponsorship_id, l.sponsor_id, l.jkk, l.jkm, l.jht, l.amount,"
         " l.paid_amount, l.village_code, w.nik, w.name AS worker_name, r.name AS village_name,"
@@ -87,7 +90,7 @@ def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_mont
 
 
 def overdue_lines(db, from_month: str, to_month: str, statuses: Sequence[str],
-                  scheme_code: str | None = None) -> list[dict]:
+                  scheme_code: str | None = None, *, scope: Scope) -> list[dict]:
     """Unpaid lines of months ``from_month``..``to_month`` (whose due date has passed), with who
     owes them, for the late list."""
     sql = ("SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount, l.scheme_code, l.sponsor_id,"
@@ -99,27 +102,30 @@ def overdue_lines(db, from_month: str, to_month: str, statuses: Sequence[str],
     if scheme_code:
         sql += " AND l.scheme_code = ?"
         params.append(scheme_code)
-    return list(db.query(sql + " ORDER BY l.worker_id, l.month", params))
+    where, extra = sc.lines(scope)
+    return list(db.query(sql + where + " ORDER BY l.worker_id, l.month", params + extra))
 
 
 # Payments -------------------------------------------------------------------------------------
 
-def payment(db, payment_id: int) -> dict | None:
-    return _one(db, "SELECT * FROM payments WHERE id = ?", [payment_id])
+def payment(db, payment_id: int, scope: Scope) -> dict | None:
+    where, params = sc.payments(scope)
+    return _one(db, f"SELECT * FROM payments y WHERE y.id = ?{where}", [payment_id, *params])
 
 
-def payments(db, *, scheme_code: str | None = None, party_kind: str | None = None, party_key: str | None = None,
-             limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
-    where, params = ["1 = 1"], []
+def payments(db, *, scope: Scope, scheme_code: str | None = None, party_kind: str | None = None,
+             party_key: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    scoped, params = sc.payments(scope)
+    where = ["1 = 1" + scoped]
     for column, value in (("scheme_code", scheme_code), ("party_kind", party_kind), ("party_key", party_key)):
         if value is not None:
-            where.append(f"{column} = ?")
+            where.append(f"y.{column} = ?")
             params.append(value)
     clause = " WHERE " + " AND ".join(where)
     rows = list(db.query(
         "SELECT y.*, (SELECT COUNT(*) FROM payment_allocations a WHERE a.payment_id = y.id) AS lines"
         f" FROM payments y{clause} ORDER BY y.paid_on DESC, y.id DESC LIMIT ? OFFSET ?", [*params, limit, offset]))
-    return rows, _scalar(db, f"SELECT COUNT(*) FROM payments{clause}", params)
+    return rows, _scalar(db, f"SELECT COUNT(*) FROM payments y{clause}", params)
 
 
 def payment_allocations(db, payment_id: int) -> list[dict]:
@@ -144,13 +150,15 @@ def same_payment_count(db, scheme_code: str, party_kind: str, party_key: str, pa
 _COMMITTED = ("COALESCE((SELECT SUM(l.amount) FROM contribution_lines l JOIN sponsorships p ON p.id = l.sponsorship_id"
               " WHERE l.budget_line_id = b.id AND p.status IN ('diajukan', 'aktif')), 0)")
 
-def budget_line(db, line_id: int) -> dict | None:
-    return _one(db, "SELECT * FROM budget_lines WHERE id = ?", [line_id])
+def budget_line(db, line_id: int, scope: Scope) -> dict | None:
+    where, params = sc.budgets(scope)
+    return _one(db, f"SELECT * FROM budget_lines b WHERE b.id = ?{where}", [line_id, *params])
 
 
-def budget_lines(db, scheme_code: str | None = None, year: int | None = None) -> list[dict]:
+def budget_lines(db, scheme_code: str | None = None, year: int | None = None, *, scope: Scope) -> list[dict]:
     """Budget lines with what is committed (enrolled months) and paid against each."""
-    where, params = ["1 = 1"], []
+    scoped, params = sc.budgets(scope)
+    where = ["1 = 1" + scoped]
     if scheme_code:
         where.append("b.scheme_code = ?")
         params.append(scheme_code)
@@ -174,14 +182,19 @@ def budget_candidates(db, scheme_code: str, year: int) -> list[dict]:
 
 # Claims ---------------------------------------------------------------------------------------
 
-def claims(db, *, scheme_code: str | None = None, limit: int = 200) -> list[dict]:
+def claims(db, *, scope: Scope, scheme_code: str | None = None, limit: int = 200) -> list[dict]:
+    where, params = sc.claims(scope)
     sql = ("SELECT c.*, w.name AS worker_name, w.nik, p.scheme_code FROM claims c JOIN workers w ON w.id = c.worker_id"
-           " LEFT JOIN sponsorships p ON p.id = c.sponsorship_id")
-    params: list = []
+           f" LEFT JOIN sponsorships p ON p.id = c.sponsorship_id WHERE 1 = 1{where}")
     if scheme_code:
-        sql += " WHERE p.scheme_code = ?"
+        sql += " AND p.scheme_code = ?"
         params.append(scheme_code)
     return list(db.query(sql + " ORDER BY c.incident_date DESC, c.id DESC LIMIT ?", [*params, limit]))
+
+
+def claim(db, claim_id: int, scope: Scope) -> dict | None:
+    where, params = sc.claims(scope)
+    return _one(db, f"SELECT * FROM claims c WHERE c.id = ?{where}", [claim_id, *params])
 
 
 def worker_month_line(db, worker_id: int, month: str) -> dict | None:
@@ -190,23 +203,28 @@ def worker_month_line(db, worker_id: int, month: str) -> dict | None:
                 [worker_id, month])
 
 
-def benefits_against_contributions(db, *, scheme_code: str | None = None, worker_id: int | None = None) -> dict:
-    """Contributions paid and benefits paid (claims with status ``dibayar``)."""
-    line_where, claim_where, params_l, params_c = [], [], [], []
+def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None = None,
+                                   worker_id: int | None = None) -> dict:
+    """Contributions paid and benefits paid (claims with status ``dibayar``), inside the scope."""
+    lines_scope, lines_params = sc.lines(scope)
+    claims_scope, claims_params = sc.claims(scope)
+    line_where, claim_where = ["1 = 1" + lines_scope], ["1 = 1" + claims_scope]
+    params_l, params_c = list(lines_params), list(claims_params)
     if scheme_code:
-        line_where.append("scheme_code = ?")
+        line_where.append("l.scheme_code = ?")
         params_l.append(scheme_code)
         claim_where.append("p.scheme_code = ?")
         params_c.append(scheme_code)
     if worker_id:
-        line_where.append("worker_id = ?")
+        line_where.append("l.worker_id = ?")
         params_l.append(worker_id)
         claim_where.append("c.worker_id = ?")
         params_c.append(worker_id)
     lw = (" WHERE " + " AND ".join(line_where)) if line_where else ""
     cw = " AND ".join(["c.status = 'dibayar'", *claim_where])
     return {
-        "contributions_paid": _scalar(db, f"SELECT COALESCE(SUM(paid_amount), 0) FROM contribution_lines{lw}", params_l),
+        "contributions_paid": _scalar(db, f"SELECT COALESCE(SUM(l.paid_amount), 0) FROM contribution_lines l{lw}",
+                                      params_l),
         "benefits_paid": _scalar(db, "SELECT COALESCE(SUM(c.benefit_amount), 0) FROM claims c"
                                      f" LEFT JOIN sponsorships p ON p.id = c.sponsorship_id WHERE {cw}", params_c),
         "claims": _scalar(db, "SELECT COUNT(*) FROM claims c LEFT JOIN sponsorships p ON p.id = c.sponsorship_id"
@@ -216,7 +234,8 @@ def benefits_against_contributions(db, *, scheme_code: str | None = None, worker
 
 # Renewal and the BPJS exchange ----------------------------------------------------------------
 
-def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: str | None = None) -> list[dict]:
+def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: str | None = None, *,
+                        scope: Scope) -> list[dict]:
     """Sponsorships whose last month is ``month`` and that nobody has renewed yet."""
     sql = ("SELECT p.*, w.name AS worker_name, w.nik, w.village_code, s.name AS sponsor_name"
            " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
@@ -226,11 +245,14 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: st
     if scheme_code:
         sql += " AND p.scheme_code = ?"
         params.append(scheme_code)
-    return list(db.query(sql + " ORDER BY s.name, w.name", params))
+    where, extra = sc.sponsorships(scope, "p")
+    return list(db.query(sql + where + " ORDER BY s.name, w.name", params + extra))
 
 
-def registrations(db, *, scheme_code: str, from_month: str, to_month: str, status: str = "diajukan") -> list[dict]:
+def registrations(db, *, scope: Scope, scheme_code: str, from_month: str, to_month: str,
+                  status: str = "diajukan") -> list[dict]:
     """Sponsorships starting in the months, with everything the BPJS collective form asks."""
+    where, params = sc.sponsorships(scope, "p")
     return list(db.query(
         "SELECT p.id AS sponsorship_id, p.start_month, p.programs, p.payment_period, p.declared_income, p.status,"
         " p.kpj, w.nik, w.name, w.birth_place, w.birth_date, w.gender, w.phone, w.address, w.village_code,"
@@ -238,17 +260,19 @@ def registrations(db, *, scheme_code: str, from_month: str, to_month: str, statu
         " s.name AS sponsor_name, s.type AS sponsor_type"
         " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
         " LEFT JOIN regions v ON v.code = w.village_code LEFT JOIN regions d ON d.code = w.district_code"
-        " WHERE p.scheme_code = ? AND p.start_month BETWEEN ? AND ? AND p.status = ?"
-        " ORDER BY d.name, v.name, w.name", [scheme_code, from_month, to_month, status]))
+        f" WHERE p.scheme_code = ? AND p.start_month BETWEEN ? AND ? AND p.status = ?{where}"
+        " ORDER BY d.name, v.name, w.name", [scheme_code, from_month, to_month, status, *params]))
 
 
-def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None = None) -> dict[str, list[dict]]:
-    """Sponsorships awaiting BPJS (``diajukan`` or ``ditolak``) per worker NIK."""
+def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None = None, *,
+                                scope: Scope) -> dict[str, list[dict]]:
+    """Sponsorships awaiting BPJS (``diajukan`` or ``ditolak``) per worker NIK, inside the scope."""
     found: dict[str, list[dict]] = {}
+    where, scope_params = sc.sponsorships(scope, "p")
     for chunk in _chunks(list(niks)):
         sql = ("SELECT p.*, w.nik, w.name AS worker_name FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
-               f" WHERE w.nik IN ({_in(chunk)}) AND p.status IN ('diajukan', 'ditolak')")
-        params = list(chunk)
+               f" WHERE w.nik IN ({_in(chunk)}) AND p.status IN ('diajukan', 'ditolak'){where}")
+        params = list(chunk) + scope_params
         if scheme_code:
             sql += " AND p.scheme_code = ?"
             params.append(scheme_code)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from . import scope as sc
+from .scope import Scope
+
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # SQLite limits the number of "?" in one statement; chunk IN (...) lists below it.
@@ -57,8 +60,9 @@ def region_names(db, level: int | None = None) -> dict[str, str]:
 
 # Workers ---------------------------------------------------------------------------------
 
-def worker(db, worker_id: int) -> dict | None:
-    return _one(db, "SELECT * FROM workers WHERE id = ?", [worker_id])
+def worker(db, worker_id: int, scope: Scope) -> dict | None:
+    where, params = sc.workers(scope)
+    return _one(db, f"SELECT * FROM workers w WHERE w.id = ?{where}", [worker_id, *params])
 
 
 def worker_by_nik(db, nik: str) -> dict | None:
@@ -77,8 +81,9 @@ def worker_count(db, regency_code: str | None = None) -> int:
 
 # Sponsors --------------------------------------------------------------------------------
 
-def sponsor(db, sponsor_id: int) -> dict | None:
-    return _one(db, "SELECT * FROM sponsors WHERE id = ?", [sponsor_id])
+def sponsor(db, sponsor_id: int, scope: Scope) -> dict | None:
+    where, params = sc.sponsors(scope)
+    return _one(db, f"SELECT * FROM sponsors s WHERE s.id = ?{where}", [sponsor_id, *params])
 
 
 def sponsor_by_nip(db, nip: str) -> dict | None:
@@ -93,8 +98,9 @@ def scheme_rows(db) -> list[dict]:
     return list(db.query("SELECT * FROM schemes ORDER BY code"))
 
 
-def sponsorship(db, sponsorship_id: int) -> dict | None:
-    return _one(db, "SELECT * FROM sponsorships WHERE id = ?", [sponsorship_id])
+def sponsorship(db, sponsorship_id: int, scope: Scope) -> dict | None:
+    where, params = sc.sponsorships(scope)
+    return _one(db, f"SELECT * FROM sponsorships s WHERE s.id = ?{where}", [sponsorship_id, *params])
 
 
 def months_taken(db, worker_id: int, months: Sequence[str]) -> list[dict]:
@@ -110,6 +116,7 @@ def months_taken(db, worker_id: int, months: Sequence[str]) -> list[dict]:
 def count_sponsorships(
     db, scheme_code: str, *, field_equals: dict | None = None, statuses: Sequence[str] | None = None,
     worker_village: str | None = None, sponsor_id: int | None = None, sponsor_village: str | None = None,
+    scope: Scope,
 ) -> int:
     """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields``."""
     sql = ("SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
@@ -130,25 +137,28 @@ def count_sponsorships(
     if sponsor_village:
         sql += " AND sp.village_code = ?"
         params.append(sponsor_village)
-    return _scalar(db, sql, params)
+    where, extra = sc.sponsorships(scope)
+    return _scalar(db, sql + where, params + extra)
 
 
 def _in(values: Sequence) -> str:
     return ", ".join("?" for _ in values)
 
 
-def sponsorships_by_sponsor(db, scheme_code: str, statuses: Sequence[str]) -> list[dict]:
+def sponsorships_by_sponsor(db, scheme_code: str, statuses: Sequence[str], scope: Scope) -> list[dict]:
+    where, params = sc.sponsorships(scope)
     return list(db.query(
-        "SELECT sp.id AS sponsor_id, sp.name, sp.type, sp.opd, sp.village_code, COUNT(*) AS workers"
+        "SELECT sp.id AS sponsor_id, sp.name, sp.type, sp.opd, sp.village_code, COUNT(*) AS workers,"
+        " COUNT(DISTINCT s.worker_id) AS distinct_workers"
         " FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id"
-        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})"
+        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)}){where}"
         " GROUP BY sp.id, sp.name, sp.type, sp.opd, sp.village_code ORDER BY workers DESC, sp.name",
-        [scheme_code, *statuses],
+        [scheme_code, *statuses, *params],
     ))
 
 
 def sponsorships_by_worker_region(db, scheme_code: str, level: int, statuses: Sequence[str],
-                                  field_equals: dict | None = None) -> list[dict]:
+                                  field_equals: dict | None = None, *, scope: Scope) -> list[dict]:
     column = {3: "w.district_code", 4: "w.village_code"}[level]
     sql = (f"SELECT {column} AS code, r.name, COUNT(*) AS workers"
            " FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
@@ -158,34 +168,39 @@ def sponsorships_by_worker_region(db, scheme_code: str, level: int, statuses: Se
     for key, value in (field_equals or {}).items():
         sql += f" AND {json_field('s.fields', key)} = ?"
         params.append(value)
-    return list(db.query(sql + f" GROUP BY {column}, r.name ORDER BY workers DESC", params))
+    where, extra = sc.sponsorships(scope)
+    return list(db.query(sql + where + f" GROUP BY {column}, r.name ORDER BY workers DESC", params + extra))
 
 
-def sponsorships_by_field(db, scheme_code: str, key: str, statuses: Sequence[str]) -> list[dict]:
+def sponsorships_by_field(db, scheme_code: str, key: str, statuses: Sequence[str], scope: Scope) -> list[dict]:
     value = json_field("s.fields", key)
+    where, params = sc.sponsorships(scope)
     return list(db.query(
         f"SELECT {value} AS value, COUNT(*) AS workers,"
         " COALESCE(SUM((SELECT SUM(l.amount) FROM contribution_lines l WHERE l.sponsorship_id = s.id)), 0)"
         " AS committed FROM sponsorships s"
-        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)}) GROUP BY {value}",
-        [scheme_code, *statuses],
+        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)}){where} GROUP BY {value}",
+        [scheme_code, *statuses, *params],
     ))
 
 
-def count_eligible_workers(db, *, region_prefix: str, month: str, occupations: Sequence[str] | None = None) -> int:
+def count_eligible_workers(db, *, region_prefix: str, month: str, occupations: Sequence[str] | None = None,
+                           scope: Scope) -> int:
     sql = ("SELECT COUNT(*) FROM workers w WHERE w.active = 1 AND w.wage_earner = 0 AND w.village_code LIKE ?"
            " AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id AND l.month = ?)")
     params: list = [region_prefix + ".%", month]
     if occupations:
         sql += f" AND w.occupation IN ({_in(occupations)})"
         params += list(occupations)
-    return _scalar(db, sql, params)
+    where, extra = sc.workers(scope)
+    return _scalar(db, sql + where, params + extra)
 
 
-def sponsorships_with_field(db, scheme_code: str, key: str, value) -> list[dict]:
+def sponsorships_with_field(db, scheme_code: str, key: str, value, scope: Scope) -> list[dict]:
+    where, params = sc.sponsorships(scope)
     return list(db.query(
-        f"SELECT * FROM sponsorships WHERE scheme_code = ? AND {json_field('fields', key)} = ? ORDER BY id",
-        [scheme_code, value],
+        f"SELECT * FROM sponsorships s WHERE s.scheme_code = ? AND {json_field('s.fields', key)} = ?{where}"
+        " ORDER BY s.id", [scheme_code, value, *params],
     ))
 
 
@@ -199,29 +214,32 @@ def lines_of(db, sponsorship_id: int) -> list[dict]:
 # Lines carry the worker's village, district and occupation of that month, so these read
 # one covering index each instead of joining 200.000 workers.
 
-def covered_by_district(db, month: str) -> list[dict]:
+def covered_by_district(db, month: str, scope: Scope) -> list[dict]:
+    where, params = sc.lines(scope)
     return list(db.query(
         "SELECT c.district_code, r.name AS district, c.workers FROM ("
-        " SELECT district_code, COUNT(*) AS workers FROM contribution_lines"
-        " WHERE month = ? AND paid_amount = amount GROUP BY district_code"
+        " SELECT l.district_code, COUNT(*) AS workers FROM contribution_lines l"
+        f" WHERE l.month = ? AND l.paid_amount = l.amount{where} GROUP BY l.district_code"
         ") c LEFT JOIN regions r ON r.code = c.district_code ORDER BY c.workers DESC",
-        [month],
+        [month, *params],
     ))
 
 
-def covered_by_scheme(db, month: str) -> list[dict]:
+def covered_by_scheme(db, month: str, scope: Scope) -> list[dict]:
+    where, params = sc.lines(scope)
     return list(db.query(
-        "SELECT scheme_code, COUNT(*) AS workers, SUM(amount) AS amount FROM contribution_lines"
-        " WHERE month = ? AND paid_amount = amount GROUP BY scheme_code ORDER BY workers DESC",
-        [month],
+        "SELECT l.scheme_code, COUNT(*) AS workers, SUM(l.amount) AS amount FROM contribution_lines l"
+        f" WHERE l.month = ? AND l.paid_amount = l.amount{where} GROUP BY l.scheme_code ORDER BY workers DESC",
+        [month, *params],
     ))
 
 
-def covered_by_occupation(db, month: str) -> list[dict]:
+def covered_by_occupation(db, month: str, scope: Scope) -> list[dict]:
+    where, params = sc.lines(scope)
     return list(db.query(
-        "SELECT occupation, COUNT(*) AS workers FROM contribution_lines"
-        " WHERE month = ? AND paid_amount = amount GROUP BY occupation ORDER BY workers DESC",
-        [month],
+        "SELECT l.occupation, COUNT(*) AS workers FROM contribution_lines l"
+        f" WHERE l.month = ? AND l.paid_amount = l.amount{where} GROUP BY l.occupation ORDER BY workers DESC",
+        [month, *params],
     ))
 
 
@@ -257,32 +275,22 @@ def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
 
 # Lists for the pages (paged in SQL) -------------------------------------------------------
 
-def _scope(alias: str, villages: Sequence[str] | None, region_prefix: str | None) -> tuple[str, list]:
-    """WHERE fragment limiting rows to a user's villages or region (None: no limit)."""
-    sql, params = "", []
-    if villages is not None:
-        sql += f" AND {alias}.village_code IN ({', '.join('?' for _ in villages) or 'NULL'})"
-        params.extend(villages)
-    if region_prefix:
-        sql += f" AND {alias}.village_code LIKE ?"
-        params.append(region_prefix + ".%")
-    return sql, params
-
-
 def search_workers(
-    db, *, month: str, text: str = "", villages: Sequence[str] | None = None, region_prefix: str | None = None,
+    db, *, month: str, scope: Scope, text: str = "", region_prefix: str | None = None,
     occupation: str | None = None, include_inactive: bool = False, limit: int = 50, offset: int = 0,
 ) -> tuple[list[dict], int]:
-    """One page of workers (with their line of ``month``, if any) and the total matching."""
-    where, params = "WHERE 1 = 1", []
+    """One page of workers (with their line of ``month``, if any) and the total matching.
+    Digits in ``text`` search the NIK (never for a masked scope)."""
+    where, params = sc.workers(scope)
+    where = "WHERE 1 = 1" + where
     if not include_inactive:
         where += " AND w.active = 1"
-    scope_sql, scope_params = _scope("w", villages, region_prefix)
-    where += scope_sql
-    params += scope_params
+    if region_prefix:
+        where += " AND w.village_code LIKE ?"
+        params.append(region_prefix + ".%")
     text = text.strip()
     digits = text.replace(" ", "").replace(".", "")
-    if digits.isdigit() and len(digits) >= 4:
+    if digits.isdigit() and len(digits) >= 4 and not scope.masked:
         where += " AND w.nik >= ? AND w.nik < ?"
         params += [digits, digits + ":"]  # ":" sorts right after "9": a prefix range on the index
     elif text:
@@ -305,19 +313,23 @@ def search_workers(
     return rows, total
 
 
-def worker_sponsorships(db, worker_id: int) -> list[dict]:
+def worker_sponsorships(db, worker_id: int, scope: Scope) -> list[dict]:
+    where, params = sc.sponsorships(scope)
     return list(db.query(
         "SELECT s.*, sp.name AS sponsor_name, sp.type AS sponsor_type,"
         " (SELECT COUNT(*) FROM contribution_lines l WHERE l.sponsorship_id = s.id AND l.paid_amount = l.amount)"
         " AS months_paid,"
         " (SELECT COALESCE(SUM(l.paid_amount), 0) FROM contribution_lines l WHERE l.sponsorship_id = s.id) AS paid"
-        " FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.worker_id = ? ORDER BY s.start_month DESC",
-        [worker_id],
+        f" FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.worker_id = ?{where}"
+        " ORDER BY s.start_month DESC",
+        [worker_id, *params],
     ))
 
 
-def worker_claims(db, worker_id: int) -> list[dict]:
-    return list(db.query("SELECT * FROM claims WHERE worker_id = ? ORDER BY incident_date DESC", [worker_id]))
+def worker_claims(db, worker_id: int, scope: Scope) -> list[dict]:
+    where, params = sc.claims(scope)
+    return list(db.query(f"SELECT * FROM claims c WHERE c.worker_id = ?{where} ORDER BY c.incident_date DESC",
+                         [worker_id, *params]))
 
 
 def worker_history_count(db, worker_id: int) -> int:
@@ -325,67 +337,71 @@ def worker_history_count(db, worker_id: int) -> int:
                        " + (SELECT COUNT(*) FROM claims WHERE worker_id = ?)", [worker_id, worker_id])
 
 
-def search_sponsors(db, *, text: str = "", types: Sequence[str] | None = None, region_prefix: str | None = None,
-                    villages: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    where, params = "WHERE s.active = 1", []
+def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | None = None,
+                    limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    where, params = sc.sponsors(scope)
+    where = "WHERE s.active = 1" + where
     if text.strip():
         where += " AND (s.name LIKE ? OR s.nip LIKE ? OR s.opd LIKE ?)"
         params += [f"%{text.strip()}%"] * 3
     if types:
         where += f" AND s.type IN ({', '.join('?' for _ in types)})"
         params += list(types)
-    if region_prefix:
-        where += " AND (s.regency_code = ? OR s.regency_code IS NULL)"
-        params.append(region_prefix)
-    if villages is not None:
-        where += f" AND s.village_code IN ({', '.join('?' for _ in villages) or 'NULL'})"
-        params += list(villages)
     total = _scalar(db, f"SELECT COUNT(*) FROM sponsors s {where}", params)
+    counted, counted_params = sc.sponsorships(scope, "x")
     rows = list(db.query(
         "SELECT s.*, v.name AS village,"
-        " (SELECT COUNT(*) FROM sponsorships x WHERE x.sponsor_id = s.id AND x.status IN ('diajukan', 'aktif'))"
-        " AS sponsorships"
+        " (SELECT COUNT(*) FROM sponsorships x WHERE x.sponsor_id = s.id AND x.status IN ('diajukan', 'aktif')"
+        f"{counted}) AS sponsorships"
         f" FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code {where}"
         " ORDER BY s.name, s.id LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        [*counted_params, *params, limit, offset],
     ))
     return rows, total
 
 
-def sponsor_sponsorships(db, sponsor_id: int) -> list[dict]:
+def sponsor_sponsorships(db, sponsor_id: int, scope: Scope) -> list[dict]:
+    """A sponsor's sponsorships inside the scope (a village operator: only its workers')."""
+    where, params = sc.sponsorships(scope)
     return list(db.query(
         "SELECT s.*, w.name AS worker_name, w.nik, w.village_code, v.name AS village"
         " FROM sponsorships s JOIN workers w ON w.id = s.worker_id LEFT JOIN regions v ON v.code = w.village_code"
-        " WHERE s.sponsor_id = ? ORDER BY s.start_month DESC, w.name",
-        [sponsor_id],
+        f" WHERE s.sponsor_id = ?{where} ORDER BY s.start_month DESC, w.name",
+        [sponsor_id, *params],
     ))
 
 
-def sponsor_month_due(db, sponsor_id: int, month: str) -> dict:
-    """What a sponsor's lines of ``month`` amount to, and how much is still unpaid."""
-    row = _one(db, "SELECT COUNT(*) AS lines, COALESCE(SUM(amount), 0) AS amount,"
-                   " COALESCE(SUM(amount - paid_amount), 0) AS unpaid"
-                   " FROM contribution_lines WHERE sponsor_id = ? AND month = ?", [sponsor_id, month])
+def sponsor_month_due(db, sponsor_id: int, month: str, scope: Scope) -> dict:
+    """What a sponsor's lines of ``month`` (inside the scope) amount to, and how much is unpaid."""
+    where, params = sc.lines(scope)
+    row = _one(db, "SELECT COUNT(*) AS lines, COALESCE(SUM(l.amount), 0) AS amount,"
+                   " COALESCE(SUM(l.amount - l.paid_amount), 0) AS unpaid"
+                   f" FROM contribution_lines l WHERE l.sponsor_id = ? AND l.month = ?{where}",
+               [sponsor_id, month, *params])
     return row or {"lines": 0, "amount": 0, "unpaid": 0}
 
 
-def eligible_workers(db, *, region_prefix: str, months: Sequence[str], village: str | None = None,
+def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[str], village: str | None = None,
                      occupations: Sequence[str] | None = None, text: str = "",
                      limit: int | None = 200) -> list[dict]:
-    """Active workers of a region with no contribution line in any of ``months`` (by name;
-    ``limit=None`` for all of them)."""
+    """Active workers of a region (inside the scope) with no contribution line in any of
+    ``months`` (by name; ``limit=None`` for all of them)."""
+    where, params = sc.workers(scope)
     sql = ("SELECT w.*, v.name AS village FROM workers w LEFT JOIN regions v ON v.code = w.village_code"
-           " WHERE w.active = 1 AND w.village_code LIKE ?")
-    params: list = [region_prefix + ".%"]
+           f" WHERE w.active = 1 AND w.village_code LIKE ?{where}")
+    params = [region_prefix + ".%", *params]
     if village:
         sql += " AND w.village_code = ?"
         params.append(village)
     if occupations:
         sql += f" AND w.occupation IN ({', '.join('?' for _ in occupations)})"
         params += list(occupations)
-    if text.strip():
+    if text.strip() and not scope.masked:
         sql += " AND (w.name LIKE ? OR w.nik LIKE ?)"
         params += [f"%{text.strip()}%", f"{text.strip()}%"]
+    elif text.strip():
+        sql += " AND w.name LIKE ?"
+        params.append(f"%{text.strip()}%")
     sql += (f" AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id"
             f" AND l.month IN ({', '.join('?' for _ in months)}))")
     params += list(months)
@@ -396,10 +412,11 @@ def eligible_workers(db, *, region_prefix: str, months: Sequence[str], village: 
     return list(db.query(sql, params))
 
 
-def live_sponsorships_by_scheme(db) -> dict[str, int]:
+def live_sponsorships_by_scheme(db, scope: Scope) -> dict[str, int]:
+    where, params = sc.sponsorships(scope)
     return {r["scheme_code"]: r["n"] for r in db.query(
-        "SELECT scheme_code, COUNT(*) AS n FROM sponsorships WHERE status IN ('diajukan', 'aktif')"
-        " GROUP BY scheme_code")}
+        "SELECT s.scheme_code, COUNT(*) AS n FROM sponsorships s WHERE s.status IN ('diajukan', 'aktif')"
+        f"{where} GROUP BY s.scheme_code", params)}
 
 
 def users(db) -> list[dict]:
@@ -461,9 +478,22 @@ def sponsors_named(db, name: str) -> list[dict]:
     return list(db.query("SELECT * FROM sponsors WHERE active = 1 AND lower(name) = lower(?)", [name.strip()]))
 
 
-def import_log(db, limit: int = 20) -> list[dict]:
-    return list(db.query("SELECT * FROM import_log ORDER BY id DESC LIMIT ?", [limit]))
+def import_log(db, actor: str | None, limit: int = 20) -> list[dict]:
+    """The latest imports (of one user, or everyone's when ``actor`` is None)."""
+    if actor is None:
+        return list(db.query("SELECT * FROM import_log ORDER BY id DESC LIMIT ?", [limit]))
+    return list(db.query("SELECT * FROM import_log WHERE actor = ? ORDER BY id DESC LIMIT ?", [actor, limit]))
 
 
-def import_templates(db, kind: str) -> list[dict]:
-    return list(db.query("SELECT * FROM import_templates WHERE kind = ? ORDER BY name", [kind]))
+def import_templates(db, kind: str, owner: str | None) -> list[dict]:
+    """Templates of a kind: the owner's and the administrators' (shared with everyone);
+    every one when ``owner`` is None (an administrator)."""
+    if owner is None:
+        return list(db.query("SELECT * FROM import_templates WHERE kind = ? ORDER BY name", [kind]))
+    return list(db.query(
+        "SELECT * FROM import_templates WHERE kind = ? AND (created_by = ?"
+        " OR created_by IN (SELECT username FROM users WHERE role = 'admin')) ORDER BY name", [kind, owner]))
+
+
+def import_template(db, kind: str, name: str) -> dict | None:
+    return _one(db, "SELECT * FROM import_templates WHERE kind = ? AND name = ?", [kind, name])

@@ -7,7 +7,7 @@ from ui.session import connection, require
 from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
 
 FORM = "akun"
-actor = require()
+actor = require("account.manage")
 show_saved_message()
 st.title("Ganti kata sandi")
 problem_summary(FORM, ("current", "password", "repeat"))

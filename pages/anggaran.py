@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
 from payung.months import current_month, format_month
@@ -13,7 +14,7 @@ from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 
 FORM = "anggaran"
-actor = require("admin", "operator", "viewer")
+actor = require("budget.read")
 app = payung()
 schemes = app.plugins.schemes
 show_saved_message()
@@ -23,7 +24,7 @@ code = left.selectbox("Skema", [None, *schemes], key="a_scheme",
                       format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
 year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=dt.date.today().year, key="a_year")
 with connection() as db:
-    lines = budget_lines(db, code, int(year))
+    lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
     st.dataframe([{
         "Skema": schemes[l["scheme_code"]].name if l["scheme_code"] in schemes else l["scheme_code"],
@@ -63,8 +64,8 @@ with planner:
     st.caption("Dihitung dari tabel tarif dan keringanan di config.toml, pada penghasilan terendah.")
 
 with new_line:
-    if actor.role != "admin":
-        st.info("Hanya administrator yang menambah pos anggaran.")
+    if not allowed(actor, "budget.write"):
+        st.info("Hanya administrator dan operator kabupaten yang menambah pos anggaran.")
         st.stop()
     problem_summary(FORM, ("scheme_code", "name", "year", "source", "amount", "sponsor_id", "category"))
     scheme_code = st.selectbox("Skema *", list(schemes), key="an_scheme", format_func=lambda c: schemes[c].name)

@@ -9,7 +9,7 @@ from ui.session import connection, require
 from ui.widgets import current_page, date_text, pager
 
 PAGE_SIZE = 100
-actor = require("admin")
+actor = require("audit.read")
 st.title("Log audit")
 a, b, c, d = st.columns(4)
 table = a.selectbox("Data", [None, *TABLE_LABELS], key="a_table",

@@ -6,10 +6,11 @@ shared. Numbers are aggregated in SQL and cached per filter until the data chang
 
 import streamlit as st
 
+from payung.access import allowed
 from payung import charts
 from payung.claims import protection_panel
 from payung.dashboard import View, build, data_version, is_empty
-from payung.data import DataReader
+from payung.data import reader_for
 from payung.demo import generate
 from payung.money import format_rupiah_short
 from payung.months import add_months, current_month, format_month
@@ -17,7 +18,7 @@ from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
 from ui.widgets import panel, rupiah, saved, show_saved_message
 
-actor = require()
+actor = require("dashboard.read")
 app = payung()
 schemes = app.plugins.schemes
 show_saved_message()
@@ -32,8 +33,8 @@ def dashboard(database: str, version: int, view: View, _actor, actor_key: tuple)
 
 
 with connection() as db:
-    version = data_version(db)
-    empty = is_empty(db)
+    version = data_version(db, actor=actor)
+    empty = is_empty(db, actor=actor)
     districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
 view = View.from_params(st.query_params.to_dict(), current_month())
 
@@ -91,7 +92,7 @@ m5.metric("Tunggakan", format_rupiah_short(result.late["amount"]),
           help=f"{rupiah(result.late['amount'])}: iuran lewat jatuh tempo yang belum dibayar dan masih dapat dibayar.")
 st.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
 
-if empty and actor.role == "admin":
+if empty and allowed(actor, "demo.load"):
     st.info("Basis data masih kosong. Ingin melihat Payung berjalan dengan data contoh?")
     if st.button("Coba dengan data contoh", type="primary", icon=":material/auto_awesome:"):
         bar = st.progress(0.0, text="Menyiapkan data contoh...")
@@ -129,8 +130,8 @@ if result.budgets:
 st.subheader("Panel skema")
 if view.scheme in schemes:
     with connection() as db:
-        panel(protection_panel(db, scheme_code=view.scheme))
-        for p in app.plugins.panels(schemes[view.scheme], DataReader(db), view.month):
+        panel(protection_panel(db, scheme_code=view.scheme, actor=actor))
+        for p in app.plugins.panels(schemes[view.scheme], reader_for(db, actor=actor), view.month):
             panel(p)
 else:
     st.caption("Pilih satu skema di atas untuk melihat panel khususnya (target, partisipasi, anggaran).")

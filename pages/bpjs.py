@@ -9,7 +9,7 @@ from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import saved, show_saved_message
 
-actor = require("admin", "operator")
+actor = require("bpjs.exchange")
 app = payung()
 schemes = app.plugins.schemes
 state = st.session_state
@@ -34,7 +34,7 @@ with export_tab:
         st.error("Bulan akhir tidak boleh sebelum bulan awal.")
     else:
         with connection() as db:
-            rows = registration_rows(db, app.plugins, scheme_code=code, from_month=start, to_month=end)
+            rows = registration_rows(db, app.plugins, scheme_code=code, from_month=start, to_month=end, actor=actor)
         st.metric("Kepesertaan baru menunggu didaftarkan", len(rows))
         if rows:
             st.dataframe([{"NIK": mask_nik(r["nik"]), "Nama": r["name"], "Desa/Kel.": r["village_name"],
@@ -60,7 +60,7 @@ with answer_tab:
     if upload is not None:
         try:
             with connection() as db:
-                plan = plan_answer(db, app.plugins, upload.getvalue(), upload.name, scheme_code=code)
+                plan = plan_answer(db, app.plugins, upload.getvalue(), upload.name, scheme_code=code, actor=actor)
         except (ValidationError, PayungError) as exc:
             st.error(str(exc))
             st.stop()

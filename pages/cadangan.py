@@ -7,7 +7,7 @@ import streamlit as st
 from payung.backups import make_backup
 from ui.session import connection, payung, require
 
-actor = require("admin")
+actor = require("backup.manage")
 app = payung()
 st.title("Cadangan basis data")
 st.write("Buat salinan lengkap basis data saat aplikasi tetap berjalan. Simpan salinan di tempat lain "

@@ -6,16 +6,18 @@ one go. The rejected rows download as an Excel file to fix and import again.
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.exports import rejected_rows_xlsx
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
+from payung.imports.engine import WRITES
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
 from ui.widgets import attempt, date_text, saved, show_saved_message
 
 FORM = "impor"
-actor = require("admin", "operator", "desa")
+actor = require("import.run")
 app = payung()
 state = st.session_state
 show_saved_message()
@@ -23,12 +25,12 @@ st.title("Impor data")
 st.write("Unggah berkas Excel (.xlsx) atau CSV. Payung mencocokkan kolomnya, memeriksa setiap baris, lalu "
          "menampilkan ringkasan sebelum ada yang disimpan.")
 
-kinds = {k: v for k, v in KINDS.items() if actor.role != "desa" or k == "workers"}
+kinds = {k: v for k, v in KINDS.items() if allowed(actor, WRITES[k])}
 kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=True, key="i_kind")
 upload = st.file_uploader("Berkas", type=["xlsx", "csv"], key="i_file")
 if upload is None:
     with connection() as db:
-        recent = log_entries(db)
+        recent = log_entries(db, actor=actor)
     if recent:
         st.subheader("Impor terakhir")
         st.dataframe([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
@@ -49,7 +51,7 @@ st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replac
 
 st.subheader("Pencocokan kolom")
 with connection() as db:
-    saved_maps = templates(db, kind)
+    saved_maps = templates(db, kind, actor=actor)
 template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
                         format_func=lambda n: "Otomatis dari judul kolom" if n is None else n)
 mapping = saved_maps[template] if template else auto_map(sheet.headers, kind)

@@ -7,7 +7,6 @@ and the cost; "Simpan" then writes exactly what was checked.
 import streamlit as st
 
 from payung.errors import Problem, ValidationError
-from payung.identity import mask_nik
 from payung.months import add_months, current_month, format_month
 from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import search_sponsors
@@ -16,7 +15,7 @@ from ui.session import connection, payung, require
 from ui.widgets import declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
 
 FORM = "kepesertaan"
-actor = require("admin", "operator", "desa")
+actor = require("sponsorship.write")
 app = payung()
 state = st.session_state
 show_saved_message()
@@ -75,7 +74,7 @@ with connection() as db:
                                   months=months, actor=actor, text=text)
 known = {w["id"]: w for w in candidates} | state.get("_k_known", {})
 state["_k_known"] = known
-label = (lambda w: f"{w['name']} · {w['nik'] if actor.sees_full_nik else mask_nik(w['nik'])} · {w['village']}")
+label = (lambda w: f"{w['name']} · {w['nik']} · {w['village']}")
 st.caption(f"{len(candidates)} pekerja memenuhi syarat wilayah dan belum ditanggung pada bulan-bulan ini"
            + (" di desa penyandang dana." if sponsor and sponsor["type"] == "pemerintah_desa" else "."))
 chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers",

@@ -5,16 +5,16 @@ import datetime as dt
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
 from payung.claims import update_claim
-from payung.identity import mask_nik
 from payung.workers import search_workers
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)
 
 FORM = "klaim"
-actor = require("admin", "operator", "viewer")
+actor = require("claim.read")
 app = payung()
 schemes = app.plugins.schemes
 state = st.session_state
@@ -22,18 +22,18 @@ show_saved_message()
 st.title("Klaim")
 
 with connection() as db:
-    totals = benefits_against_contributions(db)
+    totals = benefits_against_contributions(db, actor=actor)
 a, b, c = st.columns(3)
 a.metric("Iuran dibayar", rupiah(totals["contributions_paid"]))
 b.metric("Manfaat dibayar", rupiah(totals["benefits_paid"]))
 c.metric("Klaim dibayar", totals["claims"])
 
 with connection() as db:
-    claims = list_claims(db)
+    claims = list_claims(db, actor=actor)
 st.subheader("Daftar klaim")
 if claims:
     table = st.dataframe([{
-        "Pekerja": r["worker_name"], "NIK": r["nik"] if actor.sees_full_nik else mask_nik(r["nik"]),
+        "Pekerja": r["worker_name"], "NIK": r["nik"],
         "Program": r["program"], "Tanggal kejadian": date_text(r["incident_date"]),
         "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
         "Status": STATUSES.get(r["status"], r["status"]), "Manfaat dibayar": rupiah(r["benefit_amount"]),
@@ -45,7 +45,7 @@ else:
     st.caption("Belum ada klaim.")
     picked = []
 
-if not actor.can_write:
+if not allowed(actor, "claim.write"):
     st.stop()
 
 if picked:

@@ -8,7 +8,7 @@ from payung.months import add_months, current_month, format_month
 from payung.report import report_pdf, report_xlsx
 from ui.session import connection, payung, require
 
-actor = require("admin", "operator", "viewer")
+actor = require("report.read")
 app = payung()
 schemes = app.plugins.schemes
 st.title("Laporan bulanan")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.claims import protection_panel
 from payung.coverage import LABELS
 from payung.errors import NotFound, ValidationError
@@ -11,7 +12,7 @@ from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
 
 PAGE_SIZE = 50
-actor = require()
+actor = require("worker.read")
 app = payung()
 occupations = app.settings.occupations
 show_saved_message()
@@ -24,7 +25,7 @@ def detail(worker_id: int) -> None:
         except NotFound as exc:
             st.error(str(exc))
             return
-        history = has_history(db, worker_id)
+        history = has_history(db, worker_id, actor=actor)
     w = info["worker"]
     if st.button("← Kembali ke daftar", key="kembali"):
         st.query_params.clear()
@@ -54,14 +55,14 @@ def detail(worker_id: int) -> None:
         st.caption("Belum pernah ditanggung.")
     st.subheader("Klaim")
     with connection() as db:
-        panel(protection_panel(db, worker_id=worker_id))
+        panel(protection_panel(db, worker_id=worker_id, actor=actor))
     if info["claims"]:
         st.dataframe([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
                        "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": c["status"]}
                       for c in info["claims"]], hide_index=True, width="stretch")
     else:
         st.caption("Tidak ada klaim.")
-    if actor.can_write:
+    if allowed(actor, "worker.write"):
         left, right = st.columns(2)
         if left.button("Ubah data", icon=":material/edit:"):
             st.session_state["edit_worker_id"] = worker_id
@@ -113,6 +114,6 @@ else:
         st.query_params["id"] = str(result.rows[chosen[0]]["id"])
         st.rerun()
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")
-if actor.can_write and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
+if allowed(actor, "worker.write") and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
     st.session_state.pop("edit_worker_id", None)
     st.switch_page("pages/pekerja_form.py")

@@ -14,7 +14,7 @@ from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rup
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
           "occupation", "declared_income", "poverty_source", None)
-actor = require("admin", "operator", "desa")
+actor = require("worker.write")
 app = payung()
 state = st.session_state
 show_saved_message()

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.documents import receipt_pdf
 from payung.errors import NotFound
 from payung.months import format_month
@@ -12,7 +13,7 @@ from ui.widgets import (attempt, current_page, date_text, field_errors, pager, p
 
 FORM = "batal"
 PAGE_SIZE = 50
-actor = require("admin", "operator", "viewer")
+actor = require("payment.read")
 app = payung()
 schemes = app.plugins.schemes
 show_saved_message()
@@ -23,7 +24,7 @@ st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadshe
 code = st.selectbox("Skema", [None, *schemes], key="p_scheme",
                     format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
 with connection() as db:
-    result = list_payments(db, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
+    result = list_payments(db, actor=actor, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
 if not result.rows:
     st.info("Belum ada pembayaran yang tercatat.")
     st.stop()
@@ -54,7 +55,7 @@ if "id" not in st.query_params:
     st.stop()
 with connection() as db:
     try:
-        payment = payment_with_lines(db, int(st.query_params["id"]))
+        payment = payment_with_lines(db, int(st.query_params["id"]), actor=actor)
     except (ValueError, NotFound):
         st.error("Pembayaran tidak ditemukan.")
         st.stop()
@@ -68,7 +69,7 @@ if payment["reversed_at"]:
     st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {payment['reversed_by']}: "
                f"{payment['reversal_reason']}")
     st.stop()
-if not actor.runs_regency:
+if not allowed(actor, "payment.write"):
     st.stop()
 with st.expander("Batalkan pembayaran ini"):
     st.caption("Baris yang dilunasi pembayaran ini kembali terbuka. Pembayaran tidak dihapus: tercatat sebagai "

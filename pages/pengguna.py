@@ -10,7 +10,7 @@ from ui.session import connection, payung, require
 from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
 
 FORM = "pengguna"
-actor = require("admin")
+actor = require("user.manage")
 app = payung()
 state = st.session_state
 show_saved_message()

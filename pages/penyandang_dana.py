@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.errors import NotFound
 from payung.months import current_month, format_month
 from payung.sponsor_types import SPONSOR_TYPES
@@ -10,7 +11,7 @@ from ui.session import connection, payung, require
 from ui.widgets import current_page, pager, rupiah, show_saved_message
 
 PAGE_SIZE = 50
-actor = require()
+actor = require("sponsor.read")
 app = payung()
 show_saved_message()
 month = current_month()
@@ -47,7 +48,7 @@ def detail(sponsor_id: int) -> None:
         } for x in info["sponsorships"]], hide_index=True, width="stretch")
     else:
         st.caption("Belum menanggung pekerja.")
-    if actor.role in ("admin", "operator"):
+    if allowed(actor, "sponsor.write"):
         left, right = st.columns(2)
         if left.button("Ubah data", icon=":material/edit:"):
             st.session_state["edit_sponsor_id"] = sponsor_id
@@ -85,7 +86,7 @@ else:
         st.query_params["id"] = str(result.rows[chosen[0]]["id"])
         st.rerun()
 pager(result.total, PAGE_SIZE, key="halaman_sponsor")
-if actor.role in ("admin", "operator") and st.button("Tambah penyandang dana", type="primary",
+if allowed(actor, "sponsor.write") and st.button("Tambah penyandang dana", type="primary",
                                                     icon=":material/add_business:"):
     st.session_state.pop("edit_sponsor_id", None)
     st.switch_page("pages/penyandang_dana_form.py")

@@ -10,14 +10,14 @@ from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, saved
 
 FORM = "sponsor"
-actor = require("admin", "operator")
+actor = require("sponsor.write")
 app = payung()
 state = st.session_state
 editing = state.get("edit_sponsor_id")
 if editing and state.get("_loaded_sponsor") != editing:
     with connection() as db:
         try:
-            s = get_sponsor(db, editing)
+            s = get_sponsor(db, editing, actor=actor)
         except NotFound:
             st.error("Penyandang dana tidak ditemukan.")
             st.stop()

@@ -4,18 +4,18 @@ could not be loaded are listed with their error instead of hiding the app."""
 import streamlit as st
 
 from payung.claims import protection_panel
-from payung.data import DataReader
+from payung.data import reader_for
 from payung.months import current_month
 from payung.schemes_view import scheme_overview
 from payung.sponsor_types import SPONSOR_TYPES
 from ui.session import connection, payung, require
 from ui.widgets import panel
 
-actor = require()
+actor = require("scheme.read")
 app = payung()
 st.title("Skema")
 with connection() as db:
-    overview = scheme_overview(db, app.plugins)
+    overview = scheme_overview(db, app.plugins, actor=actor)
     for item in overview:
         scheme = item["scheme"]
         with st.expander(f"**{scheme.name}** · {item['regency']}", expanded=len(overview) == 1):
@@ -37,8 +37,8 @@ with connection() as db:
             for target in scheme.targets:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
                 st.progress(share, text=f"Target {target.label}: {target.value:,}".replace(",", "."))
-            panel(protection_panel(db, scheme_code=scheme.code))
-            for p in app.plugins.panels(scheme, DataReader(db), current_month()):
+            panel(protection_panel(db, scheme_code=scheme.code, actor=actor))
+            for p in app.plugins.panels(scheme, reader_for(db, actor=actor), current_month()):
                 panel(p)
 if not overview:
     st.info("Belum ada skema yang dimuat. Tambahkan modul skema di folder plugins/ (lihat plugins/README.md).")

@@ -5,11 +5,11 @@ import datetime as dt
 
 import streamlit as st
 
+from payung.access import allowed
 from payung import bills
 from payung.coverage import LABELS
 from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.errors import NotFound
-from payung.identity import mask_nik
 from payung.months import add_months, current_month, format_month
 from payung.payments import ALLOCATION_ORDER, payment_with_lines, record_payment
 from payung.schemes import BILL_BY
@@ -17,7 +17,7 @@ from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_problems, field_errors, problem_summary, rupiah, show_saved_message
 
 FORM = "bayar"
-actor = require("admin", "operator", "viewer")
+actor = require("bill.read")
 app = payung()
 state = st.session_state
 show_saved_message()
@@ -41,7 +41,7 @@ st.caption(f"Skema ini ditagihkan per {party_title.lower()}. "
            + (f"Tagihan {format_month(start)} - {format_month(end)}." if period > 1 else f"Tagihan {format_month(start)}."))
 
 with connection() as db:
-    listed = bills.parties(db, app.plugins, code, start, end)
+    listed = bills.parties(db, app.plugins, code, start, end, actor=actor)
 if not listed:
     st.info("Tidak ada iuran yang ditagihkan untuk skema dan bulan ini.")
     st.stop()
@@ -65,7 +65,8 @@ if party_key not in {p["party_key"] for p in listed}:
 
 with connection() as db:
     try:
-        bill = bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end)
+        bill = bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
+                          actor=actor)
     except NotFound as exc:
         st.error(str(exc))
         st.stop()
@@ -77,8 +78,7 @@ st.markdown(f"**{bill.scheme_name}** · {bill.period} · {bill.workers} pekerja 
 if bill.lapsed:
     st.warning(f"{len(bill.lapsed)} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
-full_nik = actor.sees_full_nik
-st.dataframe([{"Bulan": format_month(l["month"]), "NIK": l["nik"] if full_nik else mask_nik(l["nik"]),
+st.dataframe([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
               for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))
@@ -93,14 +93,14 @@ y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title), f"{f
 receipt = state.get("t_receipt", {}).get((code, party_key))
 if receipt:
     with connection() as db:
-        paid = payment_with_lines(db, receipt)
+        paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"melunasi {len(paid['allocations'])} baris.", icon=":material/receipt_long:")
     st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 
-if not actor.runs_regency:
+if not allowed(actor, "payment.write"):
     st.stop()
 st.subheader("Catat pembayaran")
 if bill.payable == 0:

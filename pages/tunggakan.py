@@ -3,14 +3,14 @@ sponsorships that end next month, each renewable in one click."""
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.arrears import ending_next_month, late_list, renew
 from payung.errors import ValidationError
-from payung.identity import mask_nik
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import date_text, rupiah, saved, show_saved_message
 
-actor = require("admin", "operator", "viewer")
+actor = require("late.read")
 app = payung()
 schemes = app.plugins.schemes
 show_saved_message()
@@ -18,7 +18,7 @@ st.title("Tunggakan & perpanjangan")
 code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
                     format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
 with connection() as db:
-    late = late_list(db, app.plugins, scheme_code=code)
+    late = late_list(db, app.plugins, scheme_code=code, actor=actor)
     ending = ending_next_month(db, app.plugins, scheme_code=code, actor=actor)
 
 late_tab, lapsed_tab, renew_tab = st.tabs([
@@ -44,7 +44,7 @@ with lapsed_tab:
                "tunggakan yang lewat batas: kepesertaan BPJS berakhir dan harus didaftarkan ulang dari awal.")
     if late.lapsed:
         st.dataframe([{"Skema": r["scheme"], "Pekerja": r["worker"],
-                       "NIK": r["nik"] if actor.sees_full_nik else mask_nik(r["nik"]),
+                       "NIK": r["nik"],
                        "Penyandang dana": r["sponsor"], "Bulan tidak dibayar": r["months"],
                        "Dari": format_month(r["first"]), "Sampai": format_month(r["last"])}
                       for r in late.lapsed], hide_index=True, width="stretch")
@@ -58,7 +58,7 @@ with renew_tab:
                "skema (dan pagu anggaran) diperiksa lagi.")
     if not ending:
         st.info("Tidak ada kepesertaan yang berakhir bulan depan.")
-    can_renew = actor.runs_regency
+    can_renew = allowed(actor, "sponsorship.renew")
     for row in ending[:100]:
         text, button = st.columns([5, 1])
         text.markdown(f"**{row['worker_name']}** · {schemes[row['scheme_code']].name} · {row['sponsor_name']} · "

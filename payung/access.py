@@ -1,21 +1,73 @@
-"""Who is acting, and what they may touch. Services check this; pages only hide buttons.
+"""Who may do what: the one place Payung decides access.
 
-Roles: ``admin`` (everything), ``operator`` (all data of their regency, or of every configured
-regency when none is set), ``desa`` (only the villages assigned to them), ``viewer``
-(read-only, NIK masked).
+``allowed(actor, action, resource)`` answers a question ("may this actor record a payment
+on this scheme's bill?") and ``scope_of(actor)`` gives the slice of data the actor sees,
+which ``db`` applies inside the SQL of every query (``db.scope``). Deny by default: an
+action that is not in ``ACTIONS``, or a role that an action does not list, is refused.
+
+The roles (the README's table is this one):
+
+- ``admin``: everything, every regency.
+- ``operator``: the data of the regency bound to the user; writes within it.
+- ``desa``: the workers domiciled in its villages (read, create, edit), enrolment proposals
+  for them with sponsors it may see; only those workers' lines anywhere.
+- ``viewer``: read-only, its regency (or every one, if unbound), NIK masked everywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .errors import PayungError
+from db.scope import EVERYTHING, NOTHING, Scope
+
+from .errors import NotFound, PayungError
 
 ROLES = {
     "admin": "Administrator",
     "operator": "Operator kabupaten",
     "desa": "Operator desa",
     "viewer": "Pemantau (hanya lihat)",
+}
+
+ALL = ("admin", "operator", "desa", "viewer")
+WRITERS = ("admin", "operator", "desa")
+REGENCY = ("admin", "operator")
+READERS = ("admin", "operator", "viewer")
+
+#: action -> the roles that may take it (then only inside their scope), with the words shown
+#: when it is refused.
+ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "worker.read": (ALL, "melihat data pekerja"),
+    "worker.write": (WRITERS, "mengubah data pekerja"),
+    "worker.full_nik": (WRITERS, "melihat NIK lengkap"),
+    "sponsor.read": (ALL, "melihat penyandang dana"),
+    "sponsor.write": (WRITERS, "mengubah penyandang dana"),
+    "sponsorship.read": (ALL, "melihat kepesertaan"),
+    "sponsorship.write": (WRITERS, "mendaftarkan kepesertaan"),
+    "sponsorship.renew": (REGENCY, "memperpanjang kepesertaan"),
+    "bill.read": (ALL, "melihat tagihan"),
+    "payment.read": (READERS, "melihat pembayaran"),
+    "payment.write": (REGENCY, "mencatat pembayaran"),
+    "late.read": (READERS, "melihat tunggakan"),
+    "bpjs.exchange": (REGENCY, "bertukar data dengan BPJS"),
+    "budget.read": (READERS, "melihat anggaran"),
+    "budget.write": (REGENCY, "mengubah anggaran"),
+    "claim.read": (ALL, "melihat klaim"),
+    "claim.write": (REGENCY, "mencatat klaim"),
+    "dashboard.read": (ALL, "melihat beranda"),
+    "report.read": (READERS, "mengunduh laporan bulanan"),
+    "scheme.read": (ALL, "melihat skema"),
+    "import.run": (WRITERS, "mengimpor data"),
+    "demo.load": (("admin",), "memuat data contoh"),
+    "template.write": (WRITERS, "menyimpan templat impor"),
+    "template.everyone": (("admin",), "memakai templat semua pengguna"),
+    "import.log_everyone": (("admin",), "melihat riwayat impor semua pengguna"),
+    "user.manage": (("admin",), "mengelola pengguna"),
+    "audit.read": (("admin",), "melihat log audit"),
+    "backup.manage": (("admin",), "mengelola cadangan"),
+    "account.manage": (ALL, "mengganti kata sandi"),
 }
 
 
@@ -25,53 +77,113 @@ class Forbidden(PayungError):
 
 @dataclass(frozen=True)
 class Actor:
+    """The acting user, read fresh from the users table on every run."""
+
     username: str
-    role: str = "admin"
+    role: str
     regency_code: str | None = None
     villages: tuple[str, ...] = ()
 
     @classmethod
     def system(cls, name: str = "sistem") -> "Actor":
+        """Payung itself (CLI, demo data, migrations): an administrator."""
         return cls(username=name, role="admin")
 
-    @property
-    def can_write(self) -> bool:
-        return self.role in ("admin", "operator", "desa")
 
-    @property
-    def sees_full_nik(self) -> bool:
-        return self.role != "viewer"
+def scope_of(actor: Actor) -> Scope:
+    """The slice of data ``actor`` sees, for ``db`` to apply in SQL."""
+    if actor.role == "admin":
+        return EVERYTHING
+    if actor.role == "desa":
+        return Scope(villages=tuple(actor.villages))
+    if actor.role == "operator":
+        return Scope(regency=actor.regency_code)
+    if actor.role == "viewer":
+        return Scope(regency=actor.regency_code, masked=True)
+    return NOTHING
 
-    def may_see_village(self, village_code: str | None) -> bool:
-        if self.role == "desa":
-            return village_code in self.villages
-        if self.role in ("operator", "viewer") and self.regency_code:
-            return bool(village_code) and village_code.startswith(self.regency_code + ".")
-        return True
 
-    def scope(self) -> dict:
-        """The part of the data this actor sees, as query filters (``villages`` or ``region_prefix``)."""
-        if self.role == "desa":
-            return {"villages": list(self.villages)}
-        if self.role in ("operator", "viewer") and self.regency_code:
-            return {"region_prefix": self.regency_code}
-        return {}
+def _inside(actor: Actor, action: str, resource: Mapping[str, Any]) -> bool:
+    """Whether a record (its ``village_code``, or else its ``regency_code``) lies in the scope.
+    A sponsor is changed by a village operator only when it is its own village government."""
+    scope = scope_of(actor)
+    if action == "sponsor.write" and actor.role != "admin":
+        if actor.role == "desa":
+            return resource.get("type") == "pemerintah_desa" and scope.covers_village(resource.get("village_code"))
+        return scope.covers_regency(resource.get("regency_code")) and (
+            not resource.get("village_code") or scope.covers_village(resource["village_code"]))
+    if resource.get("village_code"):
+        return scope.covers_village(resource["village_code"])
+    if "regency_code" in resource:
+        return scope.covers_regency(resource["regency_code"])
+    return scope.everything
 
-    def require_write(self, village_code: str | None = None) -> None:
-        if not self.can_write:
-            raise Forbidden("Peran Anda hanya boleh melihat data, tidak mengubahnya.")
-        if village_code is not None and not self.may_see_village(village_code):
-            raise Forbidden("Anda tidak berwenang mengubah data di luar wilayah tugas Anda.")
 
-    @property
-    def runs_regency(self) -> bool:
-        """Regency-wide work (bills and payments, the BPJS exchange): admins and operators."""
-        return self.role in ("admin", "operator")
+def allowed(actor: Actor | None, action: str, resource: Mapping[str, Any] | None = None) -> bool:
+    """May ``actor`` take ``action`` (on ``resource``: a row with ``village_code`` or
+    ``regency_code``)? Unknown actions and actors are refused."""
+    if actor is None or action not in ACTIONS or actor.role not in ACTIONS[action][0]:
+        return False
+    return resource is None or _inside(actor, action, resource)
 
-    def require_regency(self) -> None:
-        if not self.runs_regency:
-            raise Forbidden("Hanya administrator dan operator kabupaten yang boleh melakukan ini.")
 
-    def require_admin(self) -> None:
-        if self.role != "admin":
-            raise Forbidden("Hanya administrator yang boleh melakukan ini.")
+def require(actor: Actor, action: str, resource: Mapping[str, Any] | None = None) -> None:
+    """``allowed`` or raise ``Forbidden`` with an Indonesian message."""
+    if allowed(actor, action, resource):
+        return
+    words = ACTIONS[action][1] if action in ACTIONS else action
+    if resource is not None and allowed(actor, action):
+        raise Forbidden(f"Anda tidak berwenang {words} di luar wilayah tugas Anda.")
+    raise Forbidden(f"Peran Anda tidak berwenang {words}.")
+
+
+def require_visible(actor: Actor, action: str, resource: Mapping[str, Any] | None, what: str) -> Mapping[str, Any]:
+    """A record the actor opens by id, read through a scoped query (None when outside the
+    scope): "tidak ditemukan", exactly like one that does not exist, so ids cannot be probed.
+    A record that says where it lives is checked again here. A role without the action is
+    refused outright."""
+    require(actor, action)
+    located = resource is not None and (resource.get("village_code") or "regency_code" in resource)
+    if resource is None or (located and not allowed(actor, action, resource)):
+        raise NotFound(f"{what} tidak ditemukan.")
+    return resource
+
+
+def visible_scheme(registry, code: str, actor: Actor, action: str):
+    """The scheme ``code`` if the actor may take ``action`` on it (its regency is in scope)."""
+    scheme = registry.scheme(code)
+    require_visible(actor, action, {"regency_code": scheme.regency_code}, f"Skema \"{code}\"")
+    return scheme
+
+
+# What a masked role is shown ------------------------------------------------------------
+
+NIK_KEYS = ("nik", "sponsor_nik")
+
+
+def mask_nik(nik: str | None) -> str:
+    """``3324********0001``: the province and regency, and the serial. The hidden digits are
+    the district and the birth date, which a masked role is never shown (only the birth year)."""
+    if not nik:
+        return ""
+    text = str(nik)
+    return text[:4] + "*" * max(len(text) - 8, 0) + text[-4:] if len(text) > 8 else "*" * len(text)
+
+
+def shown(actor: Actor, row: Mapping[str, Any]) -> dict:
+    """A row as ``actor`` may see it: for a masked role NIKs are masked and a birth date
+    becomes the birth year (with both the district and the full date, a NIK can be rebuilt)."""
+    row = dict(row)
+    if not scope_of(actor).masked:
+        return row
+    for key in NIK_KEYS:
+        if row.get(key):
+            row[key] = mask_nik(row[key])
+    if row.get("birth_date"):
+        row["birth_year"] = str(row["birth_date"])[:4]
+        row["birth_date"] = None
+    return row
+
+
+def shown_rows(actor: Actor, rows) -> list[dict]:
+    return [shown(actor, r) for r in rows]

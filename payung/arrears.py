@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 from db import billing, queries
 
-from .access import Actor
+from .access import Actor, require, require_visible, scope_of, shown, shown_rows, visible_scheme
 from .coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuses
 from .data import LIVE_STATUSES
-from .errors import NotFound
 from .months import add_months, current_month
 from .plugins import PluginRegistry
 from .sponsorships import enrol
@@ -46,13 +45,18 @@ def _party_of(line: dict, bill_by: str) -> tuple[str, str]:
     return str(line["sponsor_id"]), line["sponsor_name"]
 
 
-def late_list(db, registry: PluginRegistry, *, today: dt.date | None = None, scheme_code: str | None = None) -> LateList:
+def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
+              scheme_code: str | None = None) -> LateList:
+    """What is overdue per bill party, and whose membership ended, inside the actor's scope."""
+    require(actor, "late.read")
+    if scheme_code:
+        visible_scheme(registry, scheme_code, actor, "late.read")
     today = today or dt.date.today()
     settings = registry.settings
     result = LateList(today)
     this_month = current_month(today)
     lines = [line for line in billing.overdue_lines(db, add_months(this_month, -LOOK_BACK_MONTHS), this_month,
-                                                      LIVE_STATUSES, scheme_code)
+                                                      LIVE_STATUSES, scheme_code, scope=scope_of(actor))
              if line["scheme_code"] in registry.schemes
              and today > due_date(line["month"], settings.due_day_of(line["scheme_code"]))]
     statuses = {}
@@ -76,7 +80,7 @@ def late_list(db, registry: PluginRegistry, *, today: dt.date | None = None, sch
         elif statuses[line["id"]] == BERAKHIR:
             row = lapsed.setdefault((scheme.code, line["worker_id"]), {
                 "scheme_code": scheme.code, "scheme": scheme.name, "worker_id": line["worker_id"],
-                "worker": line["worker_name"], "nik": line["nik"], "sponsor": line["sponsor_name"],
+                "worker": line["worker_name"], "nik": shown(actor, line)["nik"], "sponsor": line["sponsor_name"],
                 "months": 0, "first": line["month"], "last": line["month"]})
             row["months"] += 1
             row["last"] = max(row["last"], line["month"])
@@ -91,18 +95,18 @@ def late_list(db, registry: PluginRegistry, *, today: dt.date | None = None, sch
 def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = None,
                       scheme_code: str | None = None, actor: Actor) -> list[dict]:
     """Live sponsorships whose last month is next month and that nobody renewed yet."""
+    require(actor, "late.read")
     month = add_months(current_month(today), 1)
-    rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, scheme_code)
-    return [row for row in rows if row["scheme_code"] in registry.schemes and actor.may_see_village(row["village_code"])]
+    rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, scheme_code, scope=scope_of(actor))
+    return shown_rows(actor, [row for row in rows if row["scheme_code"] in registry.schemes])
 
 
 def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) -> int:
     """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
     length, payment period and fields. Every rule is checked again (a budget may be spent, a
     term over): a refusal raises ``ValidationError`` with the reasons."""
-    old = queries.sponsorship(db, sponsorship_id)
-    if old is None:
-        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
+                          f"Kepesertaan #{sponsorship_id}")
     fields = json.loads(old["fields"]) if isinstance(old["fields"], str) else dict(old["fields"] or {})
     return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
                  worker_id=old["worker_id"], start_month=add_months(old["end_month"], 1), months=old["months"],

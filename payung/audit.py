@@ -7,7 +7,7 @@ import json
 
 from db import queries
 
-from .access import Actor
+from .access import Actor, require
 from .paging import Paged
 
 TABLE_LABELS = {
@@ -35,7 +35,7 @@ def changes(entry: dict) -> str:
 
 def search(db, *, actor: Actor, table: str | None = None, who: str | None = None, since: dt.date | None = None,
            until: dt.date | None = None, page: int = 1, page_size: int = 100):
-    actor.require_admin()
+    require(actor, "audit.read")
     rows, total = queries.search_audit(
         db, table=table, actor=who, since=since.isoformat() if since else None,
         until=(until + dt.timedelta(days=1)).isoformat() if until else None,
@@ -47,5 +47,5 @@ def search(db, *, actor: Actor, table: str | None = None, who: str | None = None
 
 
 def actors(db, *, actor: Actor) -> list[str]:
-    actor.require_admin()
+    require(actor, "audit.read")
     return queries.audit_actors(db)

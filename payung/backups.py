@@ -8,12 +8,12 @@ from pathlib import Path
 import db as database
 from db import store
 
-from .access import Actor
+from .access import Actor, require
 from .config import Settings
 
 
 def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Path:
-    actor.require_admin()
+    require(actor, "backup.manage")
     folder = Path(settings.database).parent / "cadangan"
     target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")
     # Copies hold every NIK (UU PDP): who made one is recorded.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from db import billing
 
+from .access import Actor, scope_of, shown_rows, visible_scheme
 from .coverage import BERAKHIR, PAYABLE, line_statuses
 from .data import LIVE_STATUSES
 from .errors import NotFound, Problem, ValidationError
@@ -101,41 +102,43 @@ def month_span(from_month: str, to_month: str | None = None) -> tuple[str, str]:
 
 
 def parties(db, registry: PluginRegistry, scheme_code: str, from_month: str | None,
-            to_month: str | None = None) -> list[dict]:
+            to_month: str | None = None, *, actor: Actor) -> list[dict]:
     """Everyone billed by a scheme in the months (every month when ``from_month`` is None),
-    with lines, workers, amount, paid and open."""
+    with lines, workers, amount, paid and open (only the lines inside the actor's scope)."""
     start, end = month_span(from_month, to_month) if from_month else (None, None)
-    scheme = registry.scheme(scheme_code)
-    rows = billing.bill_parties(db, scheme.bill_by, scheme.code, start, end, LIVE_STATUSES)
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    rows = billing.bill_parties(db, scheme.bill_by, scheme.code, start, end, LIVE_STATUSES, scope_of(actor))
     for row in rows:
         row["open"] = row["amount"] - row["paid"]
         row["kind"] = scheme.bill_by
     return rows
 
 
-def party(db, registry: PluginRegistry, scheme_code: str, key: str) -> Party:
-    scheme = registry.scheme(scheme_code)
-    label = billing.party_label(db, scheme.bill_by, scheme.code, str(key))
+def party(db, registry: PluginRegistry, scheme_code: str, key: str, *, actor: Actor) -> Party:
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    label = billing.party_label(db, scheme.bill_by, scheme.code, str(key), scope_of(actor))
     if label is None:
         raise NotFound(f"Tidak ada tagihan skema {scheme.name} untuk pihak ini.")
     return Party(scheme.bill_by, str(key), label)
 
 
 def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from_month: str | None,
-         to_month: str | None = None, today: dt.date | None = None) -> Bill:
-    """One party's bill with each line's coverage status. ``from_month`` None: every month."""
+         to_month: str | None = None, today: dt.date | None = None, actor: Actor) -> Bill:
+    """One party's bill with each line's coverage status. ``from_month`` None: every month.
+    A village operator's bill holds only its workers' lines; a masked role sees masked NIKs."""
     today = today or dt.date.today()
-    scheme = registry.scheme(scheme_code)
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
     start, end = month_span(from_month, to_month) if from_month else (None, to_month)
-    who = party(db, registry, scheme.code, party_key)
-    lines = billing.bill_lines(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES)
-    attach_statuses(db, registry, scheme.code, lines, today)
+    who = party(db, registry, scheme.code, party_key, actor=actor)
+    lines = billing.bill_lines(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor))
+    _attach_statuses(db, registry, scheme.code, lines, today)
+    lines = shown_rows(actor, lines)
     months = [line["month"] for line in lines]
     return Bill(scheme.code, scheme.name, who, start or (min(months) if months else ""),
                 end or (max(months) if months else ""), lines)
 
 
-def attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
+def _attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
     """Set ``status`` on each line, looking back far enough to see runs of unpaid months."""
     if not lines:
         return

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from db import billing, store
+from db import billing, queries, store
 
-from .access import Actor
-from .errors import ConfigError, NotFound, Problem, ValidationError
+from .access import Actor, require, require_visible, scope_of, visible_scheme
+from .errors import ConfigError, Problem, ValidationError
 from .exports import xlsx_bytes
 from .identity import clean_digits, fmt_date
 from .imports.mapping import header_key
@@ -77,19 +77,22 @@ def _cell(key: str, row: dict, occupations: dict[str, str]):
     return row.get(key)
 
 
-def registration_rows(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str) -> list[dict]:
-    registry.scheme(scheme_code)
-    return billing.registrations(db, scheme_code=scheme_code, from_month=from_month, to_month=to_month)
+def registration_rows(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
+                      actor: Actor) -> list[dict]:
+    """The new enrolments of a period, with the full personal data the branch asks."""
+    visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
+    return billing.registrations(db, scope=scope_of(actor), scheme_code=scheme_code, from_month=from_month,
+                                 to_month=to_month)
 
 
 def registration_xlsx(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
                       actor: Actor) -> tuple[bytes, int]:
     """The collective registration sheet and its row count. Full NIKs leave Payung here, so
     the export is written to the audit log (UU PDP: who exported whose data)."""
-    actor.require_regency()
     settings = registry.settings
     wanted = columns(settings)
-    rows = registration_rows(db, registry, scheme_code=scheme_code, from_month=from_month, to_month=to_month)
+    rows = registration_rows(db, registry, scheme_code=scheme_code, from_month=from_month, to_month=to_month,
+                             actor=actor)
     data = xlsx_bytes([("Pendaftaran", list(wanted.values()),
                         ([_cell(k, r, settings.occupations) for k in wanted] for r in rows))])
     with store.transaction(db):
@@ -122,9 +125,13 @@ class AnswerPlan:
         return len(self.activate) + len(self.reject)
 
 
-def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, scheme_code: str | None = None,
-                sheet: str | None = None) -> AnswerPlan:
-    """Match each row of the branch's answer to a sponsorship awaiting BPJS; write nothing."""
+def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, actor: Actor,
+                scheme_code: str | None = None, sheet: str | None = None) -> AnswerPlan:
+    """Match each row of the branch's answer to a sponsorship awaiting BPJS (inside the actor's
+    scope: another regency's NIK is "tidak dikenal"); write nothing."""
+    require(actor, "bpjs.exchange")
+    if scheme_code:
+        visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
     table = read_table(data, file_name, sheet=sheet)
     headings = _answer_headings(registry.settings)
     position = {}
@@ -160,7 +167,8 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, sc
             plan.problems.append((row_number, "Isi nomor KPJ, atau alasan bila pendaftaran ditolak."))
         else:
             parsed.append((row_number, nik, kpj, reason))
-    pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code)
+    pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code,
+                                                  scope=scope_of(actor))
     known = billing.kpj_owners(db, sorted({p[2] for p in parsed if p[2]}))
     seen: dict[str, int] = {}
     for row_number, nik, kpj, reason in parsed:
@@ -174,7 +182,7 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, sc
                                               "jawaban BPJS untuk NIK ini. Tidak ada yang diubah untuk baris ini."))
             continue
         if kpj and known.get(kpj, nik) != nik:
-            plan.problems.append((row_number, f"KPJ {kpj} sudah tercatat untuk pekerja lain (NIK {known[kpj]})."))
+            plan.problems.append((row_number, f"KPJ {kpj} sudah tercatat untuk pekerja lain."))
             continue
         answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])
         (plan.activate if kpj else plan.reject).append(answer)
@@ -183,7 +191,12 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, sc
 
 def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
     """Activate and flag the matched sponsorships, in one transaction."""
-    actor.require_regency()
+    require(actor, "bpjs.exchange")
+    scope = scope_of(actor)
+    for answer in plan.activate + plan.reject:
+        for sponsorship_id in answer.sponsorship_ids:
+            require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope),
+                            f"Kepesertaan #{sponsorship_id}")
     with store.transaction(db):
         for answer in plan.activate:
             for sponsorship_id in answer.sponsorship_ids:
@@ -201,10 +214,8 @@ def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
 
 def resubmit(db, sponsorship_id: int, *, actor: Actor) -> None:
     """A refused registration, fixed, goes back to the branch (status ``diajukan``)."""
-    actor.require_regency()
-    row = store.get(db, "sponsorships", sponsorship_id)
-    if row is None:
-        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    row = require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
+                          f"Kepesertaan #{sponsorship_id}")
     if row["status"] != "ditolak":
         raise ValidationError(Problem("status", "Hanya kepesertaan yang ditolak BPJS yang dapat diajukan ulang.",
                                       "not_refused"))

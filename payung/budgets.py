@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from db import billing, store
+from db import billing, queries, store
 
-from .access import Actor
-from .errors import NotFound, Problem, ValidationError
+from .access import Actor, require, require_visible, scope_of, visible_scheme
+from .errors import Problem, ValidationError
 from .money import Contribution, check_programs, contribution, format_rupiah
 from .months import month_range, parse_month
 from .plugins import PluginRegistry
@@ -35,11 +35,13 @@ SOURCES = {
 
 def create_budget_line(db, registry: PluginRegistry, values: dict, *, actor: Actor) -> int:
     """Add a budget line, or raise ``ValidationError`` naming each bad field."""
-    actor.require_admin()
+    require(actor, "budget.write")
     problems = []
     scheme_code = values.get("scheme_code")
     if scheme_code not in registry.schemes:
         problems.append(Problem("scheme_code", "Pilih skema.", "scheme_required"))
+    else:
+        visible_scheme(registry, scheme_code, actor, "budget.write")
     name = str(values.get("name") or "").strip()
     if not name:
         problems.append(Problem("name", "Nama pos anggaran wajib diisi (contoh: APBD 2025 - iuran pekerja rentan).",
@@ -53,7 +55,7 @@ def create_budget_line(db, registry: PluginRegistry, values: dict, *, actor: Act
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         problems.append(Problem("amount", "Pagu harus Rupiah bulat lebih dari 0.", "amount_positive"))
     sponsor_id = values.get("sponsor_id")
-    if sponsor_id is not None and store.get(db, "sponsors", sponsor_id) is None:
+    if sponsor_id is not None and queries.sponsor(db, sponsor_id, scope_of(actor)) is None:
         problems.append(Problem("sponsor_id", "Penyandang dana tidak ditemukan.", "sponsor_missing"))
     category = values.get("category") or None
     if category is not None and scheme_code in registry.schemes:
@@ -85,10 +87,7 @@ def categories(registry: PluginRegistry, scheme_code: str) -> dict[str, str]:
 
 def update_amount(db, line_id: int, amount: int, *, actor: Actor) -> None:
     """Change a line's ceiling (a budget revision, APBD-P); never below what is committed."""
-    actor.require_admin()
-    line = billing.budget_line(db, line_id)
-    if line is None:
-        raise NotFound("Pos anggaran tidak ditemukan.")
+    require_visible(actor, "budget.write", billing.budget_line(db, line_id, scope_of(actor)), "Pos anggaran")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(Problem("amount", "Pagu harus Rupiah bulat lebih dari 0.", "amount_positive"))
     committed = billing.budget_committed(db, line_id)
@@ -98,9 +97,10 @@ def update_amount(db, line_id: int, amount: int, *, actor: Actor) -> None:
     store.update(db, "budget_lines", line_id, {"amount": amount}, actor=actor.username)
 
 
-def budget_lines(db, scheme_code: str | None = None, year: int | None = None) -> list[dict]:
+def budget_lines(db, scheme_code: str | None = None, year: int | None = None, *, actor: Actor) -> list[dict]:
     """Lines with ``committed``, ``paid`` and ``remaining`` (ceiling minus committed)."""
-    rows = billing.budget_lines(db, scheme_code, year)
+    require(actor, "budget.read")
+    rows = billing.budget_lines(db, scheme_code, year, scope=scope_of(actor))
     for row in rows:
         row["remaining"] = row["amount"] - row["committed"]
     return rows

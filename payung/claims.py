@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from db import billing, store
+from db import billing, queries, store
 
-from .access import Actor
-from .errors import NotFound, Problem, ValidationError
+from .access import Actor, require, require_visible, scope_of, shown_rows
+from .errors import Problem, ValidationError
 from .money import format_rupiah
 from .months import format_month, month_of
 from .schemes import Panel
@@ -34,8 +34,9 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
     """Validate a claim and say whether the incident month was protected."""
     today = today or dt.date.today()
     result = ClaimCheck()
-    worker = store.get(db, "workers", values.get("worker_id")) if values.get("worker_id") else None
-    if worker is None or not actor.may_see_village(worker["village_code"]):
+    require(actor, "claim.write")
+    worker = queries.worker(db, values.get("worker_id"), scope_of(actor)) if values.get("worker_id") else None
+    if worker is None:
         result.problems.append(Problem("worker_id", "Pilih pekerja.", "worker_missing"))
     program = values.get("program")
     if program not in PROGRAMS:
@@ -86,7 +87,6 @@ def record_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None
     checked = check_claim(db, values, actor=actor, today=today)
     if checked.problems:
         raise ValidationError(checked.problems)
-    actor.require_write()
     claim_id = store.insert(db, "claims", {**checked.values, "recorded_by": actor.username}, actor=actor.username)
     return claim_id, checked.warnings
 
@@ -94,32 +94,33 @@ def record_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None
 def update_claim(db, claim_id: int, *, status: str, benefit_amount: int, paid_on: dt.date | None, actor: Actor,
                  today: dt.date | None = None) -> None:
     """Move a claim on (diproses, dibayar with the benefit, ditolak)."""
-    claim = store.get(db, "claims", claim_id)
-    if claim is None:
-        raise NotFound(f"Klaim #{claim_id} tidak ditemukan.")
+    claim = require_visible(actor, "claim.write", billing.claim(db, claim_id, scope_of(actor)), f"Klaim #{claim_id}")
     checked = check_claim(db, {"worker_id": claim["worker_id"], "program": claim["program"],
                                "incident_date": dt.date.fromisoformat(claim["incident_date"]), "status": status,
                                "benefit_amount": benefit_amount, "paid_on": paid_on, "note": claim["note"]},
                           actor=actor, today=today)
     if checked.problems:
         raise ValidationError(checked.problems)
-    actor.require_write()
     store.update(db, "claims", claim_id, {k: checked.values[k] for k in ("status", "benefit_amount", "paid_on")},
                  actor=actor.username)
 
 
-def list_claims(db, *, scheme_code: str | None = None) -> list[dict]:
-    return billing.claims(db, scheme_code=scheme_code)
+def list_claims(db, *, actor: Actor, scheme_code: str | None = None) -> list[dict]:
+    require(actor, "claim.read")
+    return shown_rows(actor, billing.claims(db, scope=scope_of(actor), scheme_code=scheme_code))
 
 
-def benefits_against_contributions(db, *, scheme_code: str | None = None, worker_id: int | None = None) -> dict:
-    """Contributions paid in, benefits paid out, and how many claims were paid."""
-    return billing.benefits_against_contributions(db, scheme_code=scheme_code, worker_id=worker_id)
+def benefits_against_contributions(db, *, actor: Actor, scheme_code: str | None = None,
+                                   worker_id: int | None = None) -> dict:
+    """Contributions paid in, benefits paid out, and how many claims were paid (actor's scope)."""
+    require(actor, "claim.read")
+    return billing.benefits_against_contributions(db, scope=scope_of(actor), scheme_code=scheme_code,
+                                                  worker_id=worker_id)
 
 
-def protection_panel(db, *, scheme_code: str | None = None, worker_id: int | None = None) -> Panel:
+def protection_panel(db, *, actor: Actor, scheme_code: str | None = None, worker_id: int | None = None) -> Panel:
     """Benefits paid against contributions paid, as a dashboard panel."""
-    totals = benefits_against_contributions(db, scheme_code=scheme_code, worker_id=worker_id)
+    totals = benefits_against_contributions(db, actor=actor, scheme_code=scheme_code, worker_id=worker_id)
     return Panel("Manfaat dibanding iuran", "metric", rows=[
         {"label": "Iuran dibayar", "value": format_rupiah(totals["contributions_paid"])},
         {"label": "Manfaat klaim dibayar", "value": format_rupiah(totals["benefits_paid"])},

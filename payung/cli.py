@@ -165,13 +165,13 @@ def cmd_import(app: Payung, args) -> int:
     db = _open(app)
     try:
         mapping = auto_map(sheet.headers, args.kind)
+        actor = Actor(args.user, "admin")
         if args.template:
-            saved = templates(db, args.kind)
+            saved = templates(db, args.kind, actor=actor)
             if args.template not in saved:
                 print(f"Galat: templat \"{args.template}\" tidak ada.", file=sys.stderr)
                 return 2
             mapping = saved[args.template]
-        actor = Actor(args.user, "admin")
         plan = plan_import(db, app.plugins, kind=args.kind, sheet=sheet, mapping=mapping, actor=actor,
                            file_name=Path(args.file).name, data_hash=file_hash(data))
         if not args.dry_run:

@@ -14,7 +14,7 @@ from db import billing
 from db import dashboard as sql
 from db import queries
 
-from .access import Actor
+from .access import Actor, require, scope_of
 from .coverage import due_date
 from .months import add_months, format_month, parse_month
 from .plugins import PluginRegistry
@@ -79,11 +79,26 @@ class Dashboard:
 
 
 def filters(registry: PluginRegistry, view: View, actor: Actor) -> sql.Filters:
-    schemes = None if view.scheme is None else ((view.scheme,) if view.scheme in registry.schemes else ())
-    scope = actor.scope()
-    return sql.Filters(schemes=schemes, district=view.district, village=view.village,
-                       region_prefix=scope.get("region_prefix"),
-                       villages=tuple(scope["villages"]) if "villages" in scope else None)
+    """The view's filters inside the actor's scope (the scope is part of every query)."""
+    scope = scope_of(actor)
+    visible = tuple(code for code, s in registry.schemes.items() if scope.covers_regency(s.regency_code))
+    schemes = visible if view.scheme is None else ((view.scheme,) if view.scheme in visible else ())
+    return sql.Filters(schemes=None if schemes == tuple(registry.schemes) else schemes, district=view.district,
+                       village=view.village, region_prefix=scope.regency, villages=scope.villages)
+
+
+def target_for(db, scheme, actor: Actor) -> int:
+    """A scheme's target as it applies to the actor's slice: a regency-wide figure for those who
+    see the regency; per-village figures times the villages the actor sees."""
+    scope = scope_of(actor)
+    total = 0
+    for target in scheme.targets:
+        if target.per == "village":
+            villages = queries.regions_in(db, scheme.regency_code, 4)
+            total += target.value * sum(1 for v in villages if scope.covers_village(v["code"]))
+        elif scope.villages is None:
+            total += target.value
+    return total
 
 
 def _age_group(month: str, birth_year: str) -> str:
@@ -92,6 +107,7 @@ def _age_group(month: str, birth_year: str) -> str:
 
 
 def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.date | None = None) -> Dashboard:
+    require(actor, "dashboard.read")
     today = today or dt.date.today()
     settings = registry.settings
     f = filters(registry, view, actor)
@@ -107,7 +123,7 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     per_scheme_rows = {r["key"]: r["protected"] for r in sql.protected_by(db, "scheme_code", month, f)}
     shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
     per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
-                   "target": sum(t.value for t in s.targets)} for s in shown]
+                   "target": target_for(db, s, actor)} for s in shown]
     level = "village_code" if view.district else "district_code"
     by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]), "protected": r["protected"]}
                         for r in sql.protected_by(db, level, month, f)), key=lambda r: -r["protected"])
@@ -123,7 +139,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     by_gender_age = [{"gender": g, "age_group": a, "protected": n}
                      for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
     budgets = [dict(b, scheme=registry.schemes[b["scheme_code"]].name if b["scheme_code"] in registry.schemes
-                    else b["scheme_code"]) for b in billing.budget_lines(db, view.scheme, int(month[:4]))]
+                    else b["scheme_code"]) for b in billing.budget_lines(db, view.scheme, int(month[:4]),
+                                                                         scope=scope_of(actor))]
     first_day = f"{month}-01"
     last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
     title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"
@@ -143,10 +160,13 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     )
 
 
-def data_version(db) -> int:
+def data_version(db, *, actor: Actor) -> int:
+    """Changes whenever any data changes (the audit log's last id): the dashboard's cache key."""
+    require(actor, "dashboard.read")
     return sql.data_version(db)
 
 
-def is_empty(db) -> bool:
+def is_empty(db, *, actor: Actor) -> bool:
     """No worker registered yet (the Beranda then offers demo data)."""
+    require(actor, "dashboard.read")
     return queries.worker_count(db) == 0

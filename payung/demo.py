@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from db import queries, store
+from db.scope import EVERYTHING
 
 from . import bills
 from .access import Actor
@@ -154,7 +155,7 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
     for index, scheme in enumerate(schemes):
         report(0.2 + 0.7 * index / max(len(schemes), 1), f"Mengisi skema {scheme.name}")
         regency_villages = [v for v in villages if v.startswith(scheme.regency_code + ".")]
-        candidates = queries.eligible_workers(db, region_prefix=scheme.regency_code, months=[this_month], limit=None)
+        candidates = queries.eligible_workers(db, scope=EVERYTHING, region_prefix=scheme.regency_code, months=[this_month], limit=None)
         rng.shuffle(candidates)
         kinds = scheme.sponsor_types or ("perorangan", "perusahaan", "asn", "organisasi")
         # Civil servants and individuals sponsor one or two workers each; institutions many.
@@ -175,7 +176,7 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
                 sponsor_id = create_sponsor(db, app.settings, values, actor=actor)
             except ValidationError:
                 continue
-            sponsors.append(queries.sponsor(db, sponsor_id))
+            sponsors.append(queries.sponsor(db, sponsor_id, EVERYTHING))
         counts["sponsors"] += len(sponsors)
         counts["budget_lines"] += _budget_lines(db, app, scheme, sponsors, this_month, actor)
         target = max(1, int(len(candidates) * 0.6))
@@ -195,11 +196,11 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
                 counts["refused"] += 1
         # Most sponsors pay ahead (this month included), some only up to last month, one in
         # five is two months late.
-        for party in bills.parties(db, app.plugins, scheme.code, add_months(this_month, -12), this_month):
+        for party in bills.parties(db, app.plugins, scheme.code, add_months(this_month, -12), this_month, actor=actor):
             luck = rng.random()
             up_to = add_months(this_month, 0 if luck > 0.45 else -1 if luck > 0.2 else -3)
             due = bills.bill(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"],
-                             from_month=add_months(this_month, -12), to_month=up_to, today=today).payable
+                             from_month=add_months(this_month, -12), to_month=up_to, today=today, actor=actor).payable
             if due:
                 record_payment(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"], amount=due,
                                from_month=add_months(this_month, -12), to_month=up_to,

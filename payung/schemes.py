@@ -52,6 +52,9 @@ class Target:
     label: str
     value: int
     key: str = ""
+    #: "regency": one figure for the whole regency; "village": the figure for each village
+    #: (a village operator's dashboard then shows it times its villages).
+    per: str = "regency"
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ class Scheme:
             "sponsor_types": list(self.sponsor_types),
             "programs": list(self.programs),
             "months": list(self.months),
-            "targets": [{"label": t.label, "value": t.value, "key": t.key} for t in self.targets],
+            "targets": [{"label": t.label, "value": t.value, "key": t.key, "per": t.per} for t in self.targets],
             "fields": [f.name for f in self.fields],
             "rules": [{"name": r.name, "description": r.description} for r in self.rules],
             "started": self.started,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from db import queries
 
+from .access import Actor, require, scope_of
 from .plugins import PluginRegistry
 
 
-def scheme_overview(db, registry: PluginRegistry) -> list[dict]:
-    live = queries.live_sponsorships_by_scheme(db)
+def scheme_overview(db, registry: PluginRegistry, *, actor: Actor) -> list[dict]:
+    """Every loaded scheme, with the live sponsorships inside the actor's scope."""
+    require(actor, "scheme.read")
+    live = queries.live_sponsorships_by_scheme(db, scope_of(actor))
     regencies = queries.region_names(db, 2)
     return [{"scheme": scheme, "plugin": registry.plugin_of(code), "live": live.get(code, 0),
              "regency": regencies.get(scheme.regency_code, scheme.regency_code)}

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 from db import queries, store
 
-from .access import Actor
+from .access import Actor, require, require_visible, scope_of, shown, shown_rows
 from .config import Settings
-from .errors import NotFound, Problem, ValidationError
-from .identity import check_nik, check_nip, clean_digits, mask_nik, normalize_phone
+from .errors import Problem, ValidationError
+from .identity import check_nik, check_nip, clean_digits, normalize_phone
 from .paging import Paged
 from .sponsor_types import SPONSOR_TYPES
 
@@ -87,61 +87,69 @@ def check_sponsor(db, settings: Settings, values: Mapping) -> tuple[dict, list[P
     return row, problems
 
 
-def _nip_taken(db, nip: str | None, except_id: int | None = None) -> Problem | None:
+def nip_taken(db, nip: str | None, *, actor: Actor, except_id: int | None = None) -> Problem | None:
+    """The problem of a NIP another sponsor has; the name only when the actor may see it."""
     if not nip:
         return None
     existing = queries.sponsor_by_nip(db, nip)
-    if existing and existing["id"] != except_id:
-        return Problem("nip", f"NIP ini sudah terdaftar atas nama {existing['name']}.", "nip_duplicate")
-    return None
+    if not existing or existing["id"] == except_id:
+        return None
+    if queries.sponsor(db, existing["id"], scope_of(actor)) is None:
+        return Problem("nip", "NIP ini sudah terdaftar di wilayah lain; hubungi operator kabupaten.", "nip_duplicate")
+    return Problem("nip", f"NIP ini sudah terdaftar atas nama {existing['name']}.", "nip_duplicate")
 
 
 def create_sponsor(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
+    """Register a sponsor. An operator's sponsor belongs to the operator's regency; a village
+    operator may only register its own village government."""
+    require(actor, "sponsor.write")
     row, problems = check_sponsor(db, settings, values)
-    taken = _nip_taken(db, row.get("nip")) if not problems else None
+    if not problems and not row["regency_code"] and scope_of(actor).regency:
+        row["regency_code"] = scope_of(actor).regency
+    taken = nip_taken(db, row.get("nip"), actor=actor) if not problems else None
     if problems or taken:
         raise ValidationError(problems or [taken])
-    actor.require_write(row.get("village_code"))
+    require(actor, "sponsor.write", row)
     try:
         return store.insert(db, "sponsors", row, actor=actor.username)
     except sqlite3.IntegrityError:
-        raise ValidationError(_nip_taken(db, row["nip"]) or Problem("nip", "NIP sudah terdaftar.")) from None
+        raise ValidationError(nip_taken(db, row["nip"], actor=actor) or Problem("nip", "NIP sudah terdaftar.")) from None
 
 
-def get_sponsor(db, sponsor_id: int) -> dict:
-    row = queries.sponsor(db, sponsor_id)
-    if row is None:
-        raise NotFound("Penyandang dana tidak ditemukan.")
-    return row
+def _sponsor(db, sponsor_id: int, actor: Actor) -> dict:
+    return require_visible(actor, "sponsor.read", queries.sponsor(db, sponsor_id, scope_of(actor)),
+                           "Penyandang dana")
+
+
+def get_sponsor(db, sponsor_id: int, *, actor: Actor) -> dict:
+    """A sponsor the actor may see; any other is "tidak ditemukan"."""
+    return shown(actor, _sponsor(db, sponsor_id, actor))
 
 
 def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, actor: Actor) -> dict:
-    current = get_sponsor(db, sponsor_id)
-    actor.require_write(current.get("village_code"))
+    current = _sponsor(db, sponsor_id, actor)
+    require(actor, "sponsor.write", current)
     row, problems = check_sponsor(db, settings, {k: current.get(k) for k in SPONSOR_COLUMNS} | dict(values))
-    taken = _nip_taken(db, row.get("nip"), except_id=sponsor_id) if not problems else None
+    taken = nip_taken(db, row.get("nip"), actor=actor, except_id=sponsor_id) if not problems else None
     if problems or taken:
         raise ValidationError(problems or [taken])
+    require(actor, "sponsor.write", row)
     changes = {k: v for k, v in row.items() if current.get(k) != v}
     return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username) if changes else current
 
 
 def search_sponsors(db, *, actor: Actor, text: str = "", types=None, page: int = 1, page_size: int = 50):
     """A page of active sponsors the actor may see, with their live sponsorship counts."""
-    scope = actor.scope()
+    require(actor, "sponsor.read")
     rows, total = queries.search_sponsors(
-        db, text=text, types=types, region_prefix=scope.get("region_prefix"), villages=scope.get("villages"),
-        limit=page_size, offset=(max(page, 1) - 1) * page_size,
+        db, scope=scope_of(actor), text=text, types=types, limit=page_size, offset=(max(page, 1) - 1) * page_size,
     )
-    return Paged(rows, total, max(page, 1), page_size)
+    return Paged(shown_rows(actor, rows), total, max(page, 1), page_size)
 
 
 def sponsor_detail(db, sponsor_id: int, *, actor: Actor, month: str) -> dict:
     """The sponsor, whom they sponsor, and what they owe for ``month``."""
-    sponsor = get_sponsor(db, sponsor_id)
-    if sponsor.get("village_code") and not actor.may_see_village(sponsor["village_code"]):
-        raise NotFound("Penyandang dana tidak ditemukan.")
-    sponsorships = queries.sponsor_sponsorships(db, sponsor_id)
-    if not actor.sees_full_nik:
-        sponsorships = [s | {"nik": mask_nik(s["nik"])} for s in sponsorships]
-    return {"sponsor": sponsor, "sponsorships": sponsorships, "due": queries.sponsor_month_due(db, sponsor_id, month)}
+    sponsor = get_sponsor(db, sponsor_id, actor=actor)
+    scope = scope_of(actor)
+    return {"sponsor": sponsor, "sponsorships": shown_rows(actor, queries.sponsor_sponsorships(db, sponsor_id, scope)),
+            "due": queries.sponsor_month_due(db, sponsor_id, month, scope)}

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from db import queries, store
+from db.scope import EVERYTHING
 
-from .access import Actor
+from .access import Actor, allowed, require, scope_of
 from .budgets import assign_budget_lines
 from .data import DataReader
 from .errors import Problem, ValidationError
@@ -68,13 +69,15 @@ def plan_enrolment(
     settings = registry.settings
     problems: list[Problem] = []
     scheme = registry.scheme(scheme_code)
-    sponsor = queries.sponsor(db, sponsor_id)
-    worker = queries.worker(db, worker_id)
+    require(actor, "sponsorship.write", {"regency_code": scheme.regency_code})
+    scope = scope_of(actor)
+    sponsor = queries.sponsor(db, sponsor_id, scope)
+    worker = queries.worker(db, worker_id, scope)
     if sponsor is None:
         problems.append(Problem("sponsor_id", "Penyandang dana tidak ditemukan.", "sponsor_missing"))
     elif not sponsor["active"]:
         problems.append(Problem("sponsor_id", f"Penyandang dana {sponsor['name']} sudah nonaktif.", "sponsor_inactive"))
-    if worker is None or not actor.may_see_village(worker["village_code"]):
+    if worker is None or not allowed(actor, "sponsorship.write", worker):
         problems.append(Problem("worker_id", "Pekerja tidak ditemukan.", "worker_missing"))
         worker = None
     elif not worker["active"]:
@@ -104,7 +107,8 @@ def plan_enrolment(
 
     enrolment = Enrolment(
         scheme=scheme, sponsor=sponsor, worker=worker, programs=chosen_programs, start_month=start,
-        months=months, fields=clean_fields, settings=settings, data=DataReader(db),
+        # Rules count across every village and sponsor (a quota is the whole scheme's).
+        months=months, fields=clean_fields, settings=settings, data=DataReader(db, EVERYTHING),
     )
     problems.extend(_declared_limits(enrolment))
     if not field_problems:
@@ -158,7 +162,7 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
     if not plan.ok:
         raise ValidationError(plan.problems)
     e = plan.enrolment
-    actor.require_write(e.worker["village_code"])
+    require(actor, "sponsorship.write", e.worker)
     row = {
         "scheme_code": e.scheme.code, "sponsor_id": e.sponsor["id"], "worker_id": e.worker["id"],
         "programs": ",".join(e.programs), "start_month": e.start_month, "months": e.months,
@@ -203,8 +207,8 @@ def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor:
     """Workers a sponsor could take on: in the scheme's regency (the sponsor's own village for
     a village government), within the actor's villages, and not covered in any of the months."""
     scheme = registry.scheme(scheme_code)
+    require(actor, "sponsorship.write", {"regency_code": scheme.regency_code})
     village = sponsor.get("village_code") if sponsor and sponsor["type"] == "pemerintah_desa" else None
-    rows = queries.eligible_workers(db, region_prefix=scheme.regency_code, months=month_range(start_month, months),
-                                    village=village, text=text, limit=limit)
-    return [r for r in rows if actor.may_see_village(r["village_code"])]
+    return queries.eligible_workers(db, scope=scope_of(actor), region_prefix=scheme.regency_code,
+                                    months=month_range(start_month, months), village=village, text=text, limit=limit)
 

@@ -8,7 +8,7 @@ import bcrypt
 
 from db import queries, store
 
-from .access import ROLES, Actor
+from .access import ROLES, Actor, require
 from .errors import Problem, ValidationError
 
 MIN_PASSWORD = 8
@@ -39,7 +39,7 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
              regency_code: str | None = None, email: str | None = None, villages: tuple[str, ...] = ()) -> int:
     """Create a user (every problem reported at once); the first user may be created by anyone."""
     if queries.user_count(db) > 0:
-        actor.require_admin()
+        require(actor, "user.manage")
     username = (username or "").strip().lower()
     problems = []
     if not _USERNAME.match(username):
@@ -53,6 +53,12 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
         problems.append(Problem("name", "Nama lengkap wajib diisi.", "name_required"))
     if role not in ROLES:
         problems.append(Problem("role", f"Peran harus salah satu dari: {', '.join(ROLES)}.", "role_unknown"))
+    regencies = queries.region_names(db, 2)
+    if regency_code and regency_code not in regencies:
+        problems.append(Problem("regency_code", f"Kode kabupaten \"{regency_code}\" tidak dikenal.", "regency_unknown"))
+    if role == "operator" and not regency_code and len(regencies) > 1:
+        problems.append(Problem("regency_code", "Operator kabupaten harus diberi kabupaten tugasnya "
+                                "(Payung ini melayani lebih dari satu kabupaten).", "regency_required"))
     if role == "desa" and not villages:
         problems.append(Problem("villages", "Operator desa harus diberi paling sedikit satu desa.", "villages_required"))
     for code in villages:
@@ -94,7 +100,7 @@ def credentials(db) -> dict:
 
 
 def list_users(db, *, actor: Actor) -> list[dict]:
-    actor.require_admin()
+    require(actor, "user.manage")
     return queries.users(db)
 
 
@@ -113,7 +119,7 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str) ->
 
 
 def reset_password(db, user_id: int, new: str, *, actor: Actor) -> None:
-    actor.require_admin()
+    require(actor, "user.manage")
     problems = check_password(new)
     if problems:
         raise ValidationError(problems)
@@ -121,7 +127,7 @@ def reset_password(db, user_id: int, new: str, *, actor: Actor) -> None:
 
 
 def set_user_active(db, user_id: int, active: bool, *, actor: Actor) -> None:
-    actor.require_admin()
+    require(actor, "user.manage")
     target = queries.user(db, user_id)
     if target and target["username"] == actor.username and not active:
         raise ValidationError(Problem(None, "Anda tidak dapat menonaktifkan akun Anda sendiri.", "self_deactivate"))

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from db import ledger, queries, store
 
-from .access import Actor
+from .access import Actor, allowed, require, require_visible, scope_of, shown
 from .config import Settings
-from .errors import NotFound, Problem, ValidationError
+from .errors import Problem, ValidationError
 from .fields import parse_integer, parse_date
 from . import coverage
-from .identity import check_nik, fmt_date, mask_nik, normalize_phone
+from .identity import check_nik, fmt_date, normalize_phone
 from .months import current_month
 from .paging import Paged
 
@@ -177,16 +177,24 @@ def village_index(db) -> dict[str, str]:
     return queries.region_names(db, 4)
 
 
-def _duplicate(db, nik: str, except_id: int | None = None) -> Problem | None:
+#: A NIK already registered outside the actor's slice: no name, birth date or village.
+ELSEWHERE = "NIK ini sudah terdaftar di wilayah lain; hubungi operator kabupaten."
+
+
+def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -> Problem | None:
+    """The problem of a NIK that another worker already has. Inside the actor's scope it names
+    the worker; outside it says only that the NIK is taken elsewhere (no oracle)."""
     existing = queries.worker_by_nik(db, nik)
-    if existing and existing["id"] != except_id:
-        return Problem(
-            "nik",
-            f"NIK ini sudah terdaftar atas nama {existing['name']} "
-            f"(lahir {fmt_date(dt.date.fromisoformat(existing['birth_date']))}). Satu NIK hanya untuk satu pekerja.",
-            "nik_duplicate",
-        )
-    return None
+    if not existing or existing["id"] == except_id:
+        return None
+    if not allowed(actor, "worker.read", existing) or scope_of(actor).masked:
+        return Problem("nik", ELSEWHERE, "nik_duplicate")
+    return Problem(
+        "nik",
+        f"NIK ini sudah terdaftar atas nama {existing['name']} "
+        f"(lahir {fmt_date(dt.date.fromisoformat(existing['birth_date']))}). Satu NIK hanya untuk satu pekerja.",
+        "nik_duplicate",
+    )
 
 
 def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
@@ -194,34 +202,38 @@ def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> i
     checked = check_worker(values, settings=settings, villages=village_index(db))
     if not checked.ok:
         raise ValidationError(checked.problems)
-    actor.require_write(checked.row["village_code"])
-    duplicate = _duplicate(db, checked.row["nik"])
+    require(actor, "worker.write", checked.row)
+    duplicate = duplicate_nik(db, checked.row["nik"], actor=actor)
     if duplicate:
         raise ValidationError(duplicate)
     try:
         return store.insert(db, "workers", checked.row, actor=actor.username)
     except sqlite3.IntegrityError:
         # Another session registered the same NIK between our check and our write.
-        raise ValidationError(_duplicate(db, checked.row["nik"]) or Problem("nik", "NIK sudah terdaftar.", "nik_duplicate")) from None
+        raise ValidationError(duplicate_nik(db, checked.row["nik"], actor=actor)
+                              or Problem("nik", "NIK sudah terdaftar.", "nik_duplicate")) from None
+
+
+def _worker(db, worker_id: int, actor: Actor) -> dict:
+    """The stored worker row, if the actor's scope holds it; else "tidak ditemukan"."""
+    return require_visible(actor, "worker.read", queries.worker(db, worker_id, scope_of(actor)), "Pekerja")
 
 
 def get_worker(db, worker_id: int, *, actor: Actor) -> dict:
-    row = queries.worker(db, worker_id)
-    if row is None or not actor.may_see_village(row["village_code"]):
-        raise NotFound("Pekerja tidak ditemukan.")
-    return row
+    """A worker as the actor may see it (NIK masked and birth year only, for a masked role)."""
+    return shown(actor, _worker(db, worker_id, actor))
 
 
 def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, actor: Actor) -> dict:
     """Change a worker; values not given keep their current value."""
-    current = get_worker(db, worker_id, actor=actor)
-    actor.require_write(current["village_code"])
+    current = _worker(db, worker_id, actor)
+    require(actor, "worker.write", current)
     merged = {k: current.get(k) for k in WORKER_COLUMNS} | dict(values)
     checked = check_worker(merged, settings=settings, villages=village_index(db))
     if not checked.ok:
         raise ValidationError(checked.problems)
-    actor.require_write(checked.row["village_code"])
-    duplicate = _duplicate(db, checked.row["nik"], except_id=worker_id)
+    require(actor, "worker.write", checked.row)
+    duplicate = duplicate_nik(db, checked.row["nik"], actor=actor, except_id=worker_id)
     if duplicate:
         raise ValidationError(duplicate)
     changes = {k: v for k, v in checked.row.items() if current.get(k) != v}
@@ -238,51 +250,50 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
                    occupation: str | None = None, include_inactive: bool = False, page: int = 1,
                    page_size: int = 50, today: dt.date | None = None) -> Paged:
     """One page of the registry as the actor may see it, with this month's coverage status."""
+    require(actor, "worker.read")
     today = today or dt.date.today()
     month = current_month(today)
-    scope = actor.scope()
-    if region:
-        if scope.get("region_prefix") and not region.startswith(scope["region_prefix"]):
-            region = scope["region_prefix"]
-        scope["region_prefix"] = region
+    scope = scope_of(actor)
+    digits = (text or "").replace(" ", "").replace(".", "")
+    if scope.masked and digits.isdigit() and len(digits) >= 4:
+        raise ValidationError(Problem("text", "Peran Anda tidak dapat mencari dengan NIK; cari dengan nama.",
+                                      "nik_search_masked"))
     page = max(1, page)
     rows, total = queries.search_workers(
-        db, month=month, text=text, occupation=occupation, include_inactive=include_inactive,
-        limit=page_size, offset=(page - 1) * page_size, **scope,
+        db, month=month, scope=scope, text=text, region_prefix=region, occupation=occupation,
+        include_inactive=include_inactive, limit=page_size, offset=(page - 1) * page_size,
     )
     for row in rows:
         row["status"] = coverage.line_status(row if row["scheme_code"] else None, today=today,
                                              due_day=settings.due_day_of(row["scheme_code"]),
                                              lapse_months=settings.lapse_months)
-        if not actor.sees_full_nik:
-            row["nik"] = mask_nik(row["nik"])
-    return Paged(rows, total, page, page_size)
+    return Paged([shown(actor, row) for row in rows], total, page, page_size)
 
 
 def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
     """The worker, their sponsorships (with months paid) and claims."""
     worker = get_worker(db, worker_id, actor=actor)
-    if not actor.sees_full_nik:
-        worker = worker | {"nik": mask_nik(worker["nik"])}
+    scope = scope_of(actor)
     return {
         "worker": worker,
-        "sponsorships": queries.worker_sponsorships(db, worker_id),
-        "claims": queries.worker_claims(db, worker_id),
+        "sponsorships": queries.worker_sponsorships(db, worker_id, scope),
+        "claims": queries.worker_claims(db, worker_id, scope),
         "village": queries.region(db, worker["village_code"]),
         "district": queries.region(db, worker["district_code"]),
     }
 
 
-def has_history(db, worker_id: int) -> bool:
-    return queries.worker_history_count(db, worker_id) > 0
+def has_history(db, worker_id: int, *, actor: Actor) -> bool:
+    """Whether the worker was ever sponsored or claimed for (then it is deactivated, never deleted)."""
+    return queries.worker_history_count(db, _worker(db, worker_id, actor)["id"]) > 0
 
 
 
 
 def set_worker_active(db, worker_id: int, active: bool, *, actor: Actor) -> dict:
     """Deactivate (or reactivate) a worker: workers with history are never deleted."""
-    current = get_worker(db, worker_id, actor=actor)
-    actor.require_write(current["village_code"])
+    current = _worker(db, worker_id, actor)
+    require(actor, "worker.write", current)
     return store.update(db, "workers", worker_id, {"active": int(active)}, actor=actor.username)
 
 

@@ -4,6 +4,9 @@ import datetime as dt
 import io
 
 import pytest
+
+from db.scope import EVERYTHING
+from payung.access import Actor
 from openpyxl import load_workbook
 
 from db import billing, queries
@@ -55,7 +58,7 @@ def _expected_month(app, income, jht):
 def test_bill_total_is_the_sum_of_its_lines_and_of_the_rate_table(app, db, admin, sponsor_id, workers):
     _enrol_all(app, db, admin, sponsor_id, workers)
     bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-02",
-                      today=TODAY)
+                      today=TODAY, actor=Actor.system())
     assert len(bill.lines) == 3 and {l["month"] for l in bill.lines} == {"2025-02"}
     assert bill.total == sum(l["amount"] for l in bill.lines) == sum(l["jkk"] + l["jkm"] + l["jht"] for l in bill.lines)
     expected = (_expected_month(app, 1_000_000, False) + _expected_month(app, 1_500_000, True)
@@ -65,9 +68,9 @@ def test_bill_total_is_the_sum_of_its_lines_and_of_the_rate_table(app, db, admin
     assert bill.total_in_words == "delapan puluh lima ribu empat ratus rupiah"
     # Advance payment: a three-month bill is three months of lines.
     quarter = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
-                         from_month="2025-01", to_month="2025-03", today=TODAY)
+                         from_month="2025-01", to_month="2025-03", today=TODAY, actor=Actor.system())
     assert quarter.total == 3 * expected and quarter.period == "Januari 2025 - Maret 2025"
-    listed = bills.parties(db, app.plugins, "contoh_desa", "2025-02")
+    listed = bills.parties(db, app.plugins, "contoh_desa", "2025-02", actor=Actor.system())
     assert [(p["party_label"], p["lines"], p["workers"], p["amount"], p["open"]) for p in listed] == [
         ("Haji Slamet", 3, 3, expected, expected)]
 
@@ -77,7 +80,7 @@ def test_bill_spreadsheet_has_the_header_block_and_neutralises_formulas(app, db,
     update_worker(db, app.settings, workers[0], {"name": "=HYPERLINK(\"http://x\",\"klik\")"}, actor=admin)
     _enrol_all(app, db, admin, sponsor_id, workers)
     bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-02",
-                      today=TODAY)
+                      today=TODAY, actor=Actor.system())
     sheet = load_workbook(io.BytesIO(bill_xlsx(bill, "Penyandang dana", dt.date(2025, 3, 1)))).active
     header = {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(1, 12)}
     assert [c.value for c in sheet[13]][:4] == ["No", "Bulan", "NIK", "Nama pekerja"]
@@ -100,14 +103,14 @@ def test_partial_payment_pays_lines_in_the_stated_order_and_leaves_the_rest_open
                                 amount=51_800 + 16_800 + 16_800 + 10_000, paid_on=dt.date(2025, 2, 10),
                                 actor=admin, reference="TRF-1", from_month="2025-01", to_month="2025-02", today=TODAY)
     bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-01",
-                      to_month="2025-02", today=TODAY)
+                      to_month="2025-02", today=TODAY, actor=Actor.system())
     paid = [(l["month"], l["worker_name"], l["paid_amount"], l["status"]) for l in bill.lines]
     assert paid == [
         ("2025-01", "Ani", 51_800, TERLINDUNGI), ("2025-01", "Budi", 16_800, TERLINDUNGI),
         ("2025-01", "Cahya", 16_800, TERLINDUNGI),
         ("2025-02", "Ani", 10_000, BELUM_JATUH_TEMPO), ("2025-02", "Budi", 0, BELUM_JATUH_TEMPO),
         ("2025-02", "Cahya", 0, BELUM_JATUH_TEMPO)]
-    receipt = payment_with_lines(db, payment_id)
+    receipt = payment_with_lines(db, payment_id, actor=admin)
     assert receipt["receipt"] == f"KW/2025/{payment_id:06d}" and receipt["party_label"] == "Haji Slamet"
     assert sum(a["allocated"] for a in receipt["allocations"]) == receipt["amount"] == 95_400
     assert receipt_pdf(receipt, "Skema Contoh Desa").startswith(b"%PDF")
@@ -146,7 +149,7 @@ def test_reversal_keeps_the_payment_and_opens_its_lines_again(app, db, admin, sp
         reverse_payment(db, payment_id, reason=" ", actor=admin)
     reverse_payment(db, payment_id, reason="Transfer ditolak bank", actor=admin)
     assert all(l["paid_amount"] == 0 for s in sponsorships for l in queries.lines_of(db, s))
-    kept = billing.payment(db, payment_id)
+    kept = billing.payment(db, payment_id, EVERYTHING)
     assert (kept["amount"], kept["reversed_by"], kept["reversal_reason"]) == (85_400, "admin", "Transfer ditolak bank")
     assert len(billing.payment_allocations(db, payment_id)) == 3  # history kept
     with pytest.raises(ValidationError, match="sudah dibatalkan"):
@@ -204,11 +207,11 @@ def test_more_than_three_unpaid_months_end_the_membership():
 def test_a_payment_cannot_settle_months_that_have_lapsed(app, db, admin, sponsor_id, workers):
     _enrol_all(app, db, admin, sponsor_id, workers[:1], months=12)
     late = dt.date(2025, 6, 1)  # January-April unpaid and overdue: the membership ended
-    bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month=None, today=late)
+    bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month=None, today=late, actor=Actor.system())
     assert [l["status"] for l in bill.lines[:6]] == [BERAKHIR] * 4 + [BELUM_JATUH_TEMPO] * 2
     assert bill.payable == 8 * 16_800
     record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=16_800,
                    paid_on=late, actor=admin, today=late)
     paid = [l["paid_amount"] for l in bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
-                                                  from_month=None, today=late).lines]
+                                                  from_month=None, today=late, actor=Actor.system()).lines]
     assert paid[:5] == [0, 0, 0, 0, 16_800]  # May, the oldest month still payable

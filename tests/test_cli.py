@@ -66,7 +66,7 @@ def test_database_path_from_environment(tmp_path):
 
 def test_users_add_hashes_the_password(tmp_path):
     db = tmp_path / "u.db"
-    done = payung("users", "add", "ani", "--name", "Ani Lestari", "--role", "operator", "--db", str(db),
+    done = payung("users", "add", "ani", "--name", "Ani Lestari", "--role", "operator", "--regency", "33.24", "--db", str(db),
                   stdin="rahasia123\n")
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as conn:

@@ -101,7 +101,7 @@ def _expected(db, month, *, scheme=None, district=None):
 @pytest.mark.parametrize("scheme,district", [(None, None), (KENDAL, None), (KENDAL, "33.24.01"), (PRINGSEWU, None)])
 def test_every_number_equals_an_independent_count(known, scheme, district):
     db, app = known["db"], known["app"]
-    d = dashboard.build(db, app.plugins, dashboard.View(MONTH, scheme, district), actor=Actor("admin"), today=TODAY)
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH, scheme, district), actor=Actor("admin", "admin"), today=TODAY)
     want = _expected(db, MONTH, scheme=scheme, district=district)
     assert d.protected == want["protected"] and d.protected_previous == want["previous"]
     assert d.change == want["protected"] - want["previous"]
@@ -117,7 +117,7 @@ def test_the_known_figures(known):
     """The same database, read by a person: March protects 3 Kendal workers (Dinas Sosial's
     two and Bappeda's first by name); Pringsewu's March is unpaid."""
     db, app = known["db"], known["app"]
-    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin"), today=TODAY)
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin", "admin"), today=TODAY)
     assert (d.protected, d.protected_previous, d.change) == (3, 6, -3)
     assert {s["code"]: s["protected"] for s in d.per_scheme}[KENDAL] == 3
     assert d.claims == {"claims": 1, "benefits": 2_500_000}
@@ -129,7 +129,7 @@ def test_the_known_figures(known):
 
 def test_report_xlsx_totals_and_pdf_pages(known):
     db, app = known["db"], known["app"]
-    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin"), today=TODAY)
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin", "admin"), today=TODAY)
     want = _expected(db, MONTH)
     book = load_workbook(io.BytesIO(report_xlsx(d)))
     assert book.sheetnames == ["Ringkasan", "Per skema", "Per kecamatan", "Per pekerjaan", "Jenis kelamin dan umur",

@@ -3,6 +3,8 @@ import threading
 
 import pytest
 
+from db.scope import EVERYTHING
+
 import db as database
 from db import migrations, queries, store
 from db.migrations import SchemaTooNew
@@ -43,7 +45,7 @@ def test_older_database_is_upgraded_in_place_without_losing_rows(tmp_path, app, 
     assert "payment_allocations" in upgraded.table_names()
     after = snapshot(upgraded)
     assert after["workers"] == before["workers"] and after["regions"] == before["regions"]
-    assert queries.worker(upgraded, worker_id)["name"] == "Siti Aminah"
+    assert queries.worker(upgraded, worker_id, EVERYTHING)["name"] == "Siti Aminah"
 
 
 def test_newer_database_is_refused_and_left_unchanged(tmp_path):
@@ -90,10 +92,10 @@ def test_scheme_fields_json_is_queryable(db, worker_id):
             "start_month": start, "months": 12, "end_month": start, "declared_income": 1000000,
             "monthly_amount": 16800, "fields": {"budget_year": year, "ref": "RKPDes"}, "created_by": "t",
         }, actor="t")
-    assert [r["start_month"] for r in queries.sponsorships_with_field(db, "uji", "budget_year", 2025)] == [
+    assert [r["start_month"] for r in queries.sponsorships_with_field(db, "uji", "budget_year", 2025, EVERYTHING)] == [
         "2025-01", "2026-01"]
-    assert queries.count_sponsorships(db, "uji", field_equals={"budget_year": 2024}) == 1
-    assert queries.count_sponsorships(db, "uji", field_equals={"budget_year": 2025, "ref": "RKPDes"}) == 2
+    assert queries.count_sponsorships(db, "uji", field_equals={"budget_year": 2024}, scope=EVERYTHING) == 1
+    assert queries.count_sponsorships(db, "uji", field_equals={"budget_year": 2025, "ref": "RKPDes"}, scope=EVERYTHING) == 2
 
 
 def test_eight_threads_writing_at_once_lose_nothing(tmp_path, app):

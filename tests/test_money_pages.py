@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from db.scope import EVERYTHING
+from payung.access import Actor
+
 import datetime as dt
 
 from db import billing, queries
@@ -35,16 +38,16 @@ def test_bill_page_totals_come_from_the_lines_and_a_payment_gets_a_receipt(site)
     assert f"Total {rupiah(party['amount'])}" in texts(at)
     open_amount = party["amount"] - party["paid"]
     # Too much: refused beside the field, nothing written.
-    payments_before = billing.payments(db)[1]
+    payments_before = billing.payments(db, scope=EVERYTHING)[1]
     at.number_input(key="t_amount").set_value(open_amount + 1)
     next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
     assert "melebihi tagihan yang belum dibayar" in texts(at)
-    assert billing.payments(db)[1] == payments_before
+    assert billing.payments(db, scope=EVERYTHING)[1] == payments_before
     at.number_input(key="t_amount").set_value(open_amount)
     at.text_input(key="t_reference").set_value("TRF-777")
     next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
     assert not at.exception, at.exception
-    latest = billing.payments(db)[0][0]
+    latest = billing.payments(db, scope=EVERYTHING)[0][0]
     assert (latest["amount"], latest["reference"], latest["party_key"]) == (open_amount, "TRF-777", party["party_key"])
     assert f"tercatat dengan nomor tanda terima KW/{latest['paid_on'][:4]}/{latest['id']:06d}" in texts(at)
     assert "Tidak ada sisa tagihan yang dapat dibayar" in texts(at)
@@ -52,17 +55,17 @@ def test_bill_page_totals_come_from_the_lines_and_a_payment_gets_a_receipt(site)
 
 def test_payment_page_reverses_with_a_reason(site):
     db = open_db(site)
-    payment = billing.payments(db)[0][0]
+    payment = billing.payments(db, scope=EVERYTHING)[0][0]
     lines_paid = sum(a["allocated"] for a in billing.payment_allocations(db, payment["id"]))
     paid_before = next(iter(db.query("SELECT SUM(paid_amount) AS p FROM contribution_lines")))["p"]
     at = run("admin", "pages/pembayaran.py", query={"id": str(payment["id"])})
     assert f"Pembayaran KW/{payment['paid_on'][:4]}/{payment['id']:06d}" in texts(at)
     next(b for b in at.button if b.label == "Batalkan pembayaran").click().run()
     assert "alasan pembatalan" in texts(at).lower()
-    assert billing.payment(db, payment["id"])["reversed_at"] is None
+    assert billing.payment(db, payment["id"], EVERYTHING)["reversed_at"] is None
     at.text_input(key="p_reason").set_value("Salah input nominal")
     next(b for b in at.button if b.label == "Batalkan pembayaran").click().run()
-    assert billing.payment(db, payment["id"])["reversal_reason"] == "Salah input nominal"
+    assert billing.payment(db, payment["id"], EVERYTHING)["reversal_reason"] == "Salah input nominal"
     paid_after = next(iter(db.query("SELECT SUM(paid_amount) AS p FROM contribution_lines")))["p"]
     assert paid_before - paid_after == lines_paid == payment["amount"]
     # A viewer sees the payment but cannot reverse it.
@@ -72,11 +75,10 @@ def test_payment_page_reverses_with_a_reason(site):
 
 def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     from payung.arrears import ending_next_month, late_list
-    from payung.access import Actor
     db = open_db(site)
     app = site["app"]
-    late = late_list(db, app.plugins)
-    ending = ending_next_month(db, app.plugins, actor=Actor("admin"))
+    late = late_list(db, app.plugins, actor=Actor.system())
+    ending = ending_next_month(db, app.plugins, actor=Actor("admin", "admin"))
     assert late.parties and ending, "the demo has late bills and sponsorships ending next month"
     at = run("admin", "pages/tunggakan.py")
     assert at.tabs[0].label == f"Menunggak ({len(late.parties)})"
@@ -86,7 +88,7 @@ def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     first = ending[0]
     at.button(key=f"renew_{first['id']}").click().run()
     assert f"Kepesertaan {first['worker_name']} diperpanjang" in texts(at)
-    renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"]) if s["id"] != first["id"]
+    renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING) if s["id"] != first["id"]
                and s["start_month"] > first["end_month"]]
     assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]
 
@@ -111,8 +113,8 @@ def test_exchange_page_exports_and_applies_an_answer(site):
     problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
     assert list(problems["Baris"]) == [4] and "tidak dikenal" in problems["Masalah"][0]
     next(b for b in at.button if b.label == "Terapkan jawaban").click().run()
-    assert queries.sponsorship(db, pending[0]["id"])["status"] == "aktif"
-    assert queries.sponsorship(db, pending[1]["id"])["bpjs_note"] == "Data ganda"
+    assert queries.sponsorship(db, pending[0]["id"], EVERYTHING)["status"] == "aktif"
+    assert queries.sponsorship(db, pending[1]["id"], EVERYTHING)["bpjs_note"] == "Data ganda"
     assert "1 aktif, 1 ditolak, 1 baris tidak diproses" in texts(at)
 
 
@@ -129,7 +131,7 @@ def test_claim_page_warns_about_an_unpaid_month(site):
     at.date_input(key="c_incident").set_value(dt.date.fromisoformat(unpaid["month"] + "-10")).run()
     assert any("belum lunas" in w.value for w in at.warning)
     next(b for b in at.button if b.label == "Simpan klaim").click().run()
-    claim = billing.claims(db)[0]
+    claim = billing.claims(db, scope=EVERYTHING)[0]
     assert (claim["worker_id"], claim["program"], claim["status"]) == (unpaid["worker_id"], "JKM", "diajukan")
     assert "tersimpan" in texts(at) and "Perhatian" in texts(at)
     # Paid status without the benefit is refused beside its field.
@@ -139,4 +141,4 @@ def test_claim_page_warns_about_an_unpaid_month(site):
     at.selectbox(key="c_status").set_value("dibayar").run()
     next(b for b in at.button if b.label == "Simpan klaim").click().run()
     assert "isi manfaat yang dibayarkan" in texts(at)
-    assert len(billing.claims(db)) == 1
+    assert len(billing.claims(db, scope=EVERYTHING)) == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from db.scope import EVERYTHING
 from streamlit.testing.v1 import AppTest
 
 import db as database
@@ -82,7 +84,7 @@ def test_demo_data_in_one_click(tmp_path, monkeypatch):
     button = next(b for b in at.button if b.label == "Coba dengan data contoh")
     button.click().run()
     assert queries.worker_count(db) == 2000
-    assert queries.count_sponsorships(db, "kendal_asn_peduli") > 0
+    assert queries.count_sponsorships(db, "kendal_asn_peduli", scope=EVERYTHING) > 0
     assert "Data contoh dimuat" in texts(at)
 
 
@@ -114,7 +116,7 @@ def test_village_operator_sees_only_their_village(site):
 def test_worker_detail_shows_sponsorships_and_claims(site):
     with open_db(site) as db:
         worker_id = db.execute("SELECT worker_id FROM sponsorships LIMIT 1").fetchone()[0]
-        name = queries.worker(db, worker_id)["name"]
+        name = queries.worker(db, worker_id, EVERYTHING)["name"]
     at = run("admin", "pages/pekerja.py", query={"id": str(worker_id)})
     assert at.title[0].value.startswith(name)
     assert "Kepesertaan" in texts(at) and "Bulan lunas" in at.dataframe[0].value.columns
@@ -312,13 +314,15 @@ def test_import_page_checks_then_imports(site):
     assert "Impor selesai: 3 baru" in texts(at)
     with open_db(site) as db:
         assert queries.worker_count(db) == before + 3
-        assert queries.import_log(db)[0]["file_name"] == "pekerja.csv"
+        assert queries.import_log(db, None)[0]["file_name"] == "pekerja.csv"
 
 
 def test_village_operator_imports_only_their_villages(site):
     from test_import import MESSY
     at = run("desa", "pages/impor.py")
-    assert [r.value for r in at.radio] == ["workers"] and len(at.radio[0].options) == 1
+    # Workers, and sponsors (a village operator may register only its own village government).
+    assert at.radio[0].value == "workers" and at.radio[0].options == ["Pekerja", "Penyandang dana"]
+    assert "Pembayaran" not in at.radio[0].options
     at.file_uploader(key="i_file").set_value(("pekerja.csv", MESSY.encode("cp1252"), "text/csv")).run()
     next(b for b in at.button if b.label == "Periksa").click().run()
     table = at.dataframe[0].value

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from payung import hookspecs
 from payung.core import Payung
+from db.scope import EVERYTHING
 from payung.data import DataReader
 from payung.plugin import Panel
 
@@ -66,11 +67,11 @@ def test_form_fields_hook_declares_fields_as_data(app):
 
 
 def test_dashboard_panels_and_pages_hooks(app, db):
-    panels = app.plugins.panels(app.plugins.scheme("contoh_desa"), DataReader(db), "2025-01")
+    panels = app.plugins.panels(app.plugins.scheme("contoh_desa"), DataReader(db, EVERYTHING), "2025-01")
     assert panels == [Panel("Kepesertaan skema contoh", "metric", rows=[{"label": "Kepesertaan", "value": 0}])]
     pages = app.plugins.pages()
     assert [p.url_path for p in pages] == ["contoh-desa-halaman"]
-    assert pages[0].panels(DataReader(db))[0].title == "Halo"
+    assert pages[0].panels(DataReader(db, EVERYTHING))[0].title == "Halo"
 
 
 def test_plugins_load_from_folder_and_broken_ones_are_reported(tmp_path):

@@ -4,6 +4,9 @@ import datetime as dt
 import io
 
 import pytest
+
+from db.scope import EVERYTHING
+from payung.access import Actor
 from openpyxl import load_workbook
 
 from db import billing, queries
@@ -47,7 +50,7 @@ def test_enrolment_beyond_a_budget_line_is_refused_with_the_figures(people):
         "kepesertaan ini butuh Rp201.600."))]
     # Six months fit exactly what is left.
     assert _enrol_pringsewu(people, apbd, _pringsewu_worker(people), months=6)
-    row = budgets.budget_lines(people.db, PRINGSEWU)[0]
+    row = budgets.budget_lines(people.db, PRINGSEWU, actor=Actor.system())[0]
     assert (row["amount"], row["committed"], row["remaining"], row["paid"]) == (302_400, 302_400, 0, 0)
 
 
@@ -88,7 +91,7 @@ def test_kendal_is_billed_per_opd(people):
     third = people.sponsor("asn", nip="199001012019031003", opd="Bappeda")
     for asn in (first, second, third):
         people.enrol(KENDAL, asn, people.worker(KENDAL_VILLAGE), fields={"payment_method": "potong_gaji"})
-    parties = bills.parties(people.db, people.app.plugins, KENDAL, "2025-03")
+    parties = bills.parties(people.db, people.app.plugins, KENDAL, "2025-03", actor=Actor.system())
     assert [(p["party_key"], p["workers"], p["amount"]) for p in parties] == [
         ("Bappeda", 1, 16_800), ("Dinas Sosial", 2, 33_600)]
 
@@ -110,7 +113,7 @@ def test_registration_export_has_the_configured_columns_and_is_audited(people):
     assert count == 3 and headers == list(people.app.settings.bpjs_exchange["columns"].values())
     assert headers[:3] == ["NIK", "NAMA LENGKAP (SESUAI KTP)", "TEMPAT LAHIR"]
     first = dict(zip(headers, [c.value for c in sheet[2]]))
-    worker = queries.worker(people.db, workers[0])
+    worker = queries.worker(people.db, workers[0], EVERYTHING)
     assert first["NIK"] == worker["nik"] and first["TANGGAL LAHIR (DD-MM-YYYY)"] == "17-08-1975"
     assert first["SUMBER DANA (KODE WADAH)"] == "SG" and first["PROGRAM"] == "JKK, JKM"
     assert first["TANGGAL MULAI KEPESERTAAN"] == "01-01-2025" and first["PENYANDANG DANA"] == "APBD Pringsewu"
@@ -121,12 +124,13 @@ def test_registration_export_has_the_configured_columns_and_is_audited(people):
 
 def test_kpj_answer_with_an_unknown_nik_reports_it_and_changes_nothing_else(people):
     workers, sponsorships = _registration_setup(people)
-    niks = [queries.worker(people.db, w)["nik"] for w in workers]
+    niks = [queries.worker(people.db, w, EVERYTHING)["nik"] for w in workers]
     answer = ("NIK;No KPJ;Keterangan\n"
               f"{niks[0]};25010000001;\n"
               f"{niks[1]};;Nama tidak sesuai KTP\n"
               "1810019999990001;25010000003;\n").encode()
-    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", scheme_code=PRINGSEWU)
+    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", scheme_code=PRINGSEWU,
+                            actor=Actor.system())
     assert [(a.nik, a.kpj) for a in plan.activate] == [(niks[0], "25010000001")]
     assert [(a.nik, a.reason) for a in plan.reject] == [(niks[1], "Nama tidak sesuai KTP")]
     assert plan.problems == [(4, "NIK 1810019999990001 tidak dikenal: tidak ada kepesertaan yang menunggu jawaban "
@@ -141,34 +145,34 @@ def test_kpj_answer_with_an_unknown_nik_reports_it_and_changes_nothing_else(peop
     assert (rows[sponsorships[1]]["status"], rows[sponsorships[1]]["bpjs_note"]) == ("ditolak", "Nama tidak sesuai KTP")
     assert rows[sponsorships[2]] == {r["id"]: r for r in before["sponsorships"]}[sponsorships[2]]
     # A refused registration drops out of the bills until it is resubmitted.
-    assert bills.parties(people.db, people.app.plugins, PRINGSEWU, "2025-01")[0]["workers"] == 2
+    assert bills.parties(people.db, people.app.plugins, PRINGSEWU, "2025-01", actor=Actor.system())[0]["workers"] == 2
     bpjs.resubmit(people.db, sponsorships[1], actor=people.actor)
-    assert queries.sponsorship(people.db, sponsorships[1])["status"] == "diajukan"
+    assert queries.sponsorship(people.db, sponsorships[1], EVERYTHING)["status"] == "diajukan"
 
 
 def test_answer_rows_that_cannot_be_read_are_reported(people):
     workers, _ = _registration_setup(people)
-    nik = queries.worker(people.db, workers[0])["nik"]
+    nik = queries.worker(people.db, workers[0], EVERYTHING)["nik"]
     answer = f"NIK,KPJ\n{nik},123\n12345,25010000001\n{nik[:-1]}9,\n".encode()
-    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv")
+    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
     assert plan.changes == 0 and [p[0] for p in plan.problems] == [2, 3, 4]
     assert "11 digit" in plan.problems[0][1] and "16 digit" in plan.problems[1][1] and "alasan" in plan.problems[2][1]
     with pytest.raises(ValidationError, match="Kolom NIK"):
-        bpjs.plan_answer(people.db, people.app.plugins, b"Nama;Nomor\nA;1\n", "jawaban.csv")
+        bpjs.plan_answer(people.db, people.app.plugins, b"Nama;Nomor\nA;1\n", "jawaban.csv", actor=Actor.system())
 
 
 def test_claim_in_an_unpaid_month_is_recorded_with_a_warning(people):
     apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
     worker = _pringsewu_worker(people)
     _enrol_pringsewu(people, apbd, worker)
-    party = bills.parties(people.db, people.app.plugins, PRINGSEWU, "2025-01")[0]["party_key"]
+    party = bills.parties(people.db, people.app.plugins, PRINGSEWU, "2025-01", actor=Actor.system())[0]["party_key"]
     record_payment(people.db, people.app.plugins, scheme_code=PRINGSEWU, party_key=party, amount=16_800,
                    paid_on=dt.date(2025, 2, 1), actor=people.actor, from_month="2025-01", to_month="2025-01",
                    today=dt.date(2025, 2, 1))
     paid_month = {"worker_id": worker, "program": "JKK", "incident_date": dt.date(2025, 1, 20), "status": "dibayar",
                   "benefit_amount": 4_500_000, "paid_on": dt.date(2025, 2, 20)}
     claim_id, warnings = claims.record_claim(people.db, paid_month, actor=people.actor)
-    assert warnings == [] and billing.claims(people.db)[0]["sponsorship_id"] is not None
+    assert warnings == [] and billing.claims(people.db, scope=EVERYTHING)[0]["sponsorship_id"] is not None
     unpaid = paid_month | {"program": "JKM", "incident_date": dt.date(2025, 2, 3), "status": "diajukan",
                            "benefit_amount": 0, "paid_on": None}
     _, warnings = claims.record_claim(people.db, unpaid, actor=people.actor)
@@ -179,11 +183,11 @@ def test_claim_in_an_unpaid_month_is_recorded_with_a_warning(people):
     with pytest.raises(ValidationError) as refused:
         claims.record_claim(people.db, paid_month | {"benefit_amount": 0, "paid_on": None}, actor=people.actor)
     assert {p.rule for p in refused.value.problems} == {"benefit_required", "paid_on_required"}
-    totals = claims.benefits_against_contributions(people.db, scheme_code=PRINGSEWU)
+    totals = claims.benefits_against_contributions(people.db, scheme_code=PRINGSEWU, actor=Actor.system())
     assert totals == {"contributions_paid": 16_800, "benefits_paid": 4_500_000, "claims": 1}
-    assert claims.benefits_against_contributions(people.db, worker_id=worker)["benefits_paid"] == 4_500_000
+    assert claims.benefits_against_contributions(people.db, worker_id=worker, actor=Actor.system())["benefits_paid"] == 4_500_000
     claims.update_claim(people.db, claim_id, status="ditolak", benefit_amount=0, paid_on=None, actor=people.actor)
-    assert claims.benefits_against_contributions(people.db, scheme_code=PRINGSEWU)["benefits_paid"] == 0
+    assert claims.benefits_against_contributions(people.db, scheme_code=PRINGSEWU, actor=Actor.system())["benefits_paid"] == 0
 
 
 def test_late_list_groups_arrears_by_party_and_lists_lapsed_workers(people):
@@ -196,7 +200,7 @@ def test_late_list_groups_arrears_by_party_and_lists_lapsed_workers(people):
     record_payment(people.db, people.app.plugins, scheme_code=PRINGSEWU, party_key="-", amount=16_800,
                    paid_on=today, actor=people.actor, from_month="2025-04", to_month="2025-04", today=today)
     assert [l["paid_amount"] for l in queries.lines_of(people.db, first)][:2] == [16_800, 0]
-    listed = arrears.late_list(people.db, people.app.plugins, today=today)
+    listed = arrears.late_list(people.db, people.app.plugins, today=today, actor=Actor.system())
     # Still owed: the first worker's May, the third worker's April and May (payable until the
     # 15 August limit of April). The lapsed worker ran seven unpaid months (November-May): the
     # membership ended and none of it is payable.
@@ -204,7 +208,7 @@ def test_late_list_groups_arrears_by_party_and_lists_lapsed_workers(people):
         ("(tanpa pos anggaran)", 2, 3, 50_400, "2025-04", dt.date(2025, 8, 15))]
     assert listed.total_open == 50_400
     assert [(r["worker_id"], r["months"], r["first"], r["last"]) for r in listed.lapsed] == [
-        (queries.sponsorship(people.db, lapsed)["worker_id"], 7, "2024-11", "2025-05")]
+        (queries.sponsorship(people.db, lapsed, EVERYTHING)["worker_id"], 7, "2024-11", "2025-05")]
 
 
 def test_renewal_keeps_sponsor_scheme_and_fields(people):
@@ -214,7 +218,7 @@ def test_renewal_keeps_sponsor_scheme_and_fields(people):
     rows = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor)
     assert [r["id"] for r in rows] == [ending]
     renewed = arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
-    old, new = queries.sponsorship(people.db, ending), queries.sponsorship(people.db, renewed)
+    old, new = queries.sponsorship(people.db, ending, EVERYTHING), queries.sponsorship(people.db, renewed, EVERYTHING)
     assert new["start_month"] == add_months(old["end_month"], 1) and new["months"] == 6
     assert (new["sponsor_id"], new["scheme_code"], new["fields"], new["programs"]) == (
         old["sponsor_id"], old["scheme_code"], old["fields"], old["programs"])

@@ -2,6 +2,8 @@
 
 import pytest
 
+from db.scope import EVERYTHING
+
 from conftest import rules_of
 
 CODE = "mempawah_1desa100"
@@ -54,4 +56,4 @@ def test_mempawah_refuses_enrolment_past_the_village_quota(people, village_gov):
 def test_mempawah_quota_defaults_to_100(people, village_gov):
     sponsorship = people.enrol(CODE, village_gov, people.worker(VILLAGE), fields=FIELDS)
     from db import queries
-    assert '"village_quota": 100' in queries.sponsorship(people.db, sponsorship)["fields"]
+    assert '"village_quota": 100' in queries.sponsorship(people.db, sponsorship, EVERYTHING)["fields"]

@@ -1,5 +1,7 @@
 import pytest
 
+from db.scope import EVERYTHING
+
 from db import queries
 from payung.errors import ValidationError
 from payung.sponsors import create_sponsor, update_sponsor
@@ -10,13 +12,13 @@ from conftest import VILLAGE, snapshot
 def test_asn_with_valid_nip_and_opd(app, db, admin):
     sponsor_id = create_sponsor(db, app.settings, {"type": "asn", "name": "Budi", "nip": "1985 0312 2010 01 1 002",
                                                    "opd": "Dinas Sosial"}, actor=admin)
-    assert queries.sponsor(db, sponsor_id)["nip"] == "198503122010011002"
+    assert queries.sponsor(db, sponsor_id, EVERYTHING)["nip"] == "198503122010011002"
 
 
 def test_non_pns_asn_may_use_an_employee_number(app, db, admin):
     sponsor_id = create_sponsor(db, app.settings, {"type": "asn", "name": "Ani", "employee_number": "NPNS-0042",
                                                    "opd": "Bappeda"}, actor=admin)
-    assert queries.sponsor(db, sponsor_id)["employee_number"] == "NPNS0042"
+    assert queries.sponsor(db, sponsor_id, EVERYTHING)["employee_number"] == "NPNS0042"
 
 
 @pytest.mark.parametrize("values, field, words", [
@@ -39,7 +41,7 @@ def test_bad_sponsor_is_refused(app, db, admin, values, field, words):
 def test_village_government_gets_its_district_and_regency(app, db, admin):
     sponsor_id = create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Blumah",
                                                    "village_code": VILLAGE}, actor=admin)
-    row = queries.sponsor(db, sponsor_id)
+    row = queries.sponsor(db, sponsor_id, EVERYTHING)
     assert (row["district_code"], row["regency_code"]) == ("33.24.01", "33.24")
 
 

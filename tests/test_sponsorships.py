@@ -1,5 +1,7 @@
 import pytest
 
+from db.scope import EVERYTHING
+
 from db import queries
 from payung.errors import ValidationError
 from payung.sponsors import create_sponsor
@@ -24,7 +26,7 @@ def _enrol(app, db, admin, sponsor_id, worker_id, **overrides):
 
 def test_enrolment_fixes_monthly_amount_and_creates_a_line_per_month(app, db, admin, sponsor_id, worker_id):
     sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
-    row = queries.sponsorship(db, sponsorship_id)
+    row = queries.sponsorship(db, sponsorship_id, EVERYTHING)
     assert (row["months"], row["end_month"], row["monthly_amount"], row["status"]) == (12, "2025-12", 16_800, "diajukan")
     lines = queries.lines_of(db, sponsorship_id)
     assert [l["month"] for l in lines][:2] == ["2025-01", "2025-02"] and len(lines) == 12
@@ -88,7 +90,7 @@ def test_worker_outside_the_scheme_regency_is_refused(app, db, admin, sponsor_id
 
 def test_plugin_can_adjust_the_contribution(app, db, admin, sponsor_id, worker_id):
     sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id, fields=FIELDS | {"discount": True})
-    assert queries.sponsorship(db, sponsorship_id)["monthly_amount"] == 15_800
+    assert queries.sponsorship(db, sponsorship_id, EVERYTHING)["monthly_amount"] == 15_800
 
 
 def test_bad_choices_are_all_reported(app, db, admin, sponsor_id, worker_id):

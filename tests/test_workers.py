@@ -1,5 +1,7 @@
 import pytest
 
+from db.scope import EVERYTHING
+
 from db import queries
 from payung.access import Actor, Forbidden
 from payung.errors import NotFound, ValidationError
@@ -10,7 +12,7 @@ from conftest import NIK, OTHER_VILLAGE, VILLAGE, snapshot, worker_values
 
 def test_worker_is_registered_with_values_from_the_nik(app, db, admin):
     worker_id = create_worker(db, app.settings, worker_values(birth_date="", gender=""), actor=admin)
-    row = queries.worker(db, worker_id)
+    row = queries.worker(db, worker_id, EVERYTHING)
     assert (row["birth_date"], row["gender"], row["district_code"], row["regency_code"]) == (
         "1975-08-17", "P", "33.24.01", "33.24")
     assert row["phone"] == "+6281234567890"
@@ -52,7 +54,7 @@ def test_one_worker_per_nik(app, db, admin, worker_id):
 def test_nik_from_another_regency_is_accepted(app, db, admin):
     # Born in Kabupaten Semarang (33.22), lives in Kendal: domicile is the recorded village.
     worker_id = create_worker(db, app.settings, worker_values(nik="3322015708750001"), actor=admin)
-    assert queries.worker(db, worker_id)["regency_code"] == "33.24"
+    assert queries.worker(db, worker_id, EVERYTHING)["regency_code"] == "33.24"
 
 
 def test_update_changes_only_what_was_given_and_is_audited(app, db, admin, worker_id):
@@ -64,7 +66,7 @@ def test_update_changes_only_what_was_given_and_is_audited(app, db, admin, worke
 
 def test_deactivation_keeps_the_worker(app, db, admin, worker_id):
     set_worker_active(db, worker_id, False, actor=admin)
-    assert queries.worker(db, worker_id)["active"] == 0
+    assert queries.worker(db, worker_id, EVERYTHING)["active"] == 0
 
 
 def test_village_operator_cannot_read_or_change_another_village(app, db, admin, worker_id):
@@ -75,7 +77,7 @@ def test_village_operator_cannot_read_or_change_another_village(app, db, admin, 
         update_worker(db, app.settings, worker_id, {"name": "Diubah"}, actor=operator)
     with pytest.raises(Forbidden):
         create_worker(db, app.settings, worker_values(nik="3324011708750002", gender="L"), actor=operator)
-    assert queries.worker(db, worker_id)["name"] == "Siti Aminah"
+    assert queries.worker(db, worker_id, EVERYTHING)["name"] == "Siti Aminah"
 
 
 def test_viewer_cannot_write(app, db):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from payung.data import reader_for
+
 from .session import connection, require
 from .widgets import panel
 
 
 def _render(page):
     def render() -> None:
-        require()
+        actor = require("scheme.read")
         st.title(page.title)
-        from payung.data import DataReader
         with connection() as db:
-            for p in page.panels(DataReader(db)):
+            for p in page.panels(reader_for(db, actor=actor)):
                 panel(p)
     render.__name__ = f"plugin_{page.url_path.replace('-', '_')}"
     return render

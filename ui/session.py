@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from payung.access import Actor
+from payung.access import Actor, allowed
 from payung.core import Payung
 from payung.users import actor_for
 
@@ -49,14 +49,15 @@ def current_actor() -> Actor | None:
         return actor_for(db, username)
 
 
-def require(*roles: str) -> Actor:
-    """Top of every page: the logged-in actor, or stop with a message if their role may not
-    see this page. (app.py has already shown the login to anyone not logged in.)"""
+def require(action: str = "account.manage") -> Actor:
+    """Top of every page: the logged-in actor, or stop with a message if they may not take the
+    page's ``action`` (``payung.access``). (app.py has already shown the login to anyone not
+    logged in.)"""
     actor = current_actor()
     if actor is None:
         st.warning("Silakan masuk terlebih dahulu.")
         st.stop()
-    if roles and actor.role not in roles:
+    if not allowed(actor, action):
         st.error("Halaman ini tidak tersedia untuk peran Anda.")
         st.stop()
     return actor

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from db import billing, ledger, queries, store
 
 from .. import bills
-from ..access import Actor
+from ..access import Actor, allowed, require, scope_of
 from ..errors import PayungError, Problem
 from ..identity import clean_digits
 from ..money import format_rupiah
@@ -20,13 +20,15 @@ from ..plugins import PluginRegistry
 from ..schemes import BILL_BY
 from ..sponsor_types import SPONSOR_TYPES
 from ..sponsors import check_sponsor
-from ..workers import check_workers, village_index
+from ..workers import ELSEWHERE, check_workers, village_index
 from .mapping import FIELDS, missing_required
 from .normalize import (Matcher, RegionResolver, nik_cell, parse_date, parse_flag, parse_gender,
                         normalize_name, parse_rupiah_cell, split_place_date)
 from .reading import Sheet
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran"}
+#: The permission each kind of import needs (``payung.access``).
+WRITES = {"workers": "worker.write", "sponsors": "sponsor.write", "payments": "payment.write"}
 Progress = Callable[[float, str], None]
 
 
@@ -121,6 +123,7 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
     """Check every row; nothing is written."""
     if kind not in KINDS:
         raise MappingError(f"Jenis impor \"{kind}\" tidak dikenal; pilih {', '.join(KINDS)}.")
+    require(actor, WRITES[kind])
     missing = missing_required(mapping, kind)
     if missing:
         raise MappingError(f"Kolom wajib belum dipetakan: {', '.join(missing)}.")
@@ -236,7 +239,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
         if nik in seen:
             _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
             continue
-        if not actor.may_see_village(check.row["village_code"]):
+        if not allowed(actor, "worker.write", check.row):
             _reject(plan, row, cells, [RowError(row, plan.mapping["village"],
                                                 "Desa ini di luar wilayah tugas Anda.")])
             continue
@@ -251,9 +254,8 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
         if before is None:
             plan.new.append(clean)
             continue
-        if not actor.may_see_village(before["village_code"]):
-            _reject(plan, row, cells, [RowError(row, plan.mapping["nik"],
-                                                "NIK ini terdaftar di desa di luar wilayah tugas Anda.")])
+        if not allowed(actor, "worker.write", before):
+            _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
             continue
         # Only columns present in the file change a registered worker.
         present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
@@ -283,6 +285,7 @@ def _column_for(problem: Problem, mapping: dict[str, str]) -> str:
 
 def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
     resolver = _resolver(db)
+    scope = scope_of(actor)
     types = Matcher({code: t.label for code, t in SPONSOR_TYPES.items()}, {c.replace("_", " "): c for c in SPONSOR_TYPES})
     header = {f: plan.mapping.get(f, "") for f in FIELDS["sponsors"]}
     seen: dict[tuple, int] = {}
@@ -320,8 +323,16 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
                                                 f"Sama dengan baris {seen[key]}.")])
             continue
         seen[key] = row
+        if not clean["regency_code"] and scope.regency:
+            clean["regency_code"] = scope.regency
         before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else queries.sponsor_by_identity(
             db, clean["type"], clean["name"], clean["opd"], clean["village_code"])
+        if not allowed(actor, "sponsor.write", clean) or (before is not None and not allowed(
+                actor, "sponsor.write", before)):
+            _reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
+                "Penyandang dana ini di luar wilayah tugas Anda (atau sudah terdaftar di wilayah lain); "
+                "hubungi operator kabupaten."))])
+            continue
         if before is None:
             plan.new.append(clean)
             continue
@@ -346,7 +357,9 @@ def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, 
 
 def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     header = {f: plan.mapping.get(f, "") for f in FIELDS["payments"]}
-    schemes = Matcher({code: s.name for code, s in registry.schemes.items()}, {c: c for c in registry.schemes})
+    mine = {code: s for code, s in registry.schemes.items()
+            if allowed(actor, "payment.write", {"regency_code": s.regency_code})}
+    schemes = Matcher({code: s.name for code, s in mine.items()}, {c: c for c in mine})
     payers: dict[str, dict[str, list[str]]] = {}
     remaining: dict[tuple[str, str], int] = {}
     seen: dict[tuple, int] = {}
@@ -361,8 +374,8 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
         party_key = None
         if len(found) == 1:
             if found[0] not in payers:
-                payers[found[0]] = _payers(db, registry, found[0])
-            party_key, problem = _find_payer(db, registry.scheme(found[0]), payers[found[0]], payer_text)
+                payers[found[0]] = _payers(db, registry, found[0], actor)
+            party_key, problem = _find_payer(db, registry.scheme(found[0]), payers[found[0]], payer_text, actor)
             if problem:
                 errors.append(RowError(row, header["sponsor"], problem))
         values = {}
@@ -392,10 +405,11 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
         balance_key = (scheme.code, party_key)
         if balance_key not in remaining:
             remaining[balance_key] = bills.bill(db, registry, scheme_code=scheme.code, party_key=party_key,
-                                                from_month=None, today=today).payable
+                                                from_month=None, today=today, actor=actor).payable
         if values["amount"] > remaining[balance_key]:
             _reject(plan, row, cells, [RowError(row, header["amount"], (
-                f"Pembayaran melebihi tagihan {bills.party(db, registry, scheme.code, party_key).label} yang belum dibayar "
+                f"Pembayaran melebihi tagihan {bills.party(db, registry, scheme.code, party_key, actor=actor).label}"
+                " yang belum dibayar "
                 f"({format_rupiah(remaining[balance_key])}).")) ])
             continue
         remaining[balance_key] -= values["amount"]
@@ -403,20 +417,22 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
                          "amount": values["amount"], "reference": reference, "today": today})
 
 
-def _payers(db, registry, scheme_code: str) -> dict[str, list[str]]:
+def _payers(db, registry, scheme_code: str, actor: Actor) -> dict[str, list[str]]:
     """Normalised party label -> party keys (more than one: the name is ambiguous)."""
     found: dict[str, list[str]] = {}
-    for party in bills.parties(db, registry, scheme_code, None):
+    for party in bills.parties(db, registry, scheme_code, None, actor=actor):
         found.setdefault(normalize_name(party["party_label"]), []).append(party["party_key"])
     return found
 
 
-def _find_payer(db, scheme, payers: dict[str, list[str]], text: str) -> tuple[str | None, str | None]:
+def _find_payer(db, scheme, payers: dict[str, list[str]], text: str, actor: Actor) -> tuple[str | None, str | None]:
     """The bill party a payer cell names: a sponsor's NIP, or the party's name (sponsor, OPD
     or budget line, as the scheme bills)."""
     digits = clean_digits(text)
     if digits.isdigit() and len(digits) == 18 and scheme.bill_by in ("sponsor", "opd"):
         sponsor = queries.sponsor_by_nip(db, digits)
+        if sponsor is not None:
+            sponsor = queries.sponsor(db, sponsor["id"], scope_of(actor))
         if sponsor is None:
             return None, f"Penyandang dana dengan NIP {digits} tidak ditemukan."
         key = str(sponsor["id"]) if scheme.bill_by == "sponsor" else (sponsor["opd"] or "-")
@@ -435,7 +451,7 @@ def _find_payer(db, scheme, payers: dict[str, list[str]], text: str) -> tuple[st
 def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor,
                  progress: Progress | None = None) -> dict[str, int]:
     """Write every valid row of the plan in one transaction (all or nothing), and log it."""
-    actor.require_write()
+    require(actor, WRITES[plan.kind])
     report = progress or (lambda f, t: None)
     note = f"impor {plan.file_name}"
     with store.transaction(db):
@@ -477,5 +493,6 @@ def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
             ledger.restamp_lines(db, after, this_month, actor=actor.username)
 
 
-def log_entries(db, limit: int = 20) -> list[dict]:
-    return queries.import_log(db, limit)
+def log_entries(db, *, actor: Actor, limit: int = 20) -> list[dict]:
+    """The latest imports: the actor's own (an administrator's: everyone's)."""
+    return queries.import_log(db, None if allowed(actor, "import.log_everyone") else actor.username, limit)
