@@ -32,7 +32,8 @@ def detail(worker_id: int) -> None:
         st.rerun()
     st.title(w["name"] + ("" if w["active"] else " (nonaktif)"))
     a, b, c = st.columns(3)
-    a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {w['birth_place'] or ''} {date_text(w['birth_date'])}  \n"
+    born = date_text(w["birth_date"]) if w["birth_date"] else f"tahun {w.get('birth_year') or '-'}"
+    a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {w['birth_place'] or ''} {born}  \n"
                f"**Jenis kelamin** {GENDERS[w['gender']]}")
     b.markdown(f"**Desa/kelurahan** {info['village']['name'] if info['village'] else w['village_code']}  \n"
                f"**Kecamatan** {info['district']['name'] if info['district'] else w['district_code']}  \n"

@@ -23,6 +23,7 @@ from typing import Any
 from db.scope import EVERYTHING, NOTHING, Scope
 
 from .errors import NotFound, PayungError
+from .identity import mask_nik
 
 ROLES = {
     "admin": "Administrator",
@@ -161,18 +162,10 @@ def visible_scheme(registry, code: str, actor: Actor, action: str):
 NIK_KEYS = ("nik", "sponsor_nik")
 
 
-def mask_nik(nik: str | None) -> str:
-    """``3324********0001``: the province and regency, and the serial. The hidden digits are
-    the district and the birth date, which a masked role is never shown (only the birth year)."""
-    if not nik:
-        return ""
-    text = str(nik)
-    return text[:4] + "*" * max(len(text) - 8, 0) + text[-4:] if len(text) > 8 else "*" * len(text)
-
-
 def shown(actor: Actor, row: Mapping[str, Any]) -> dict:
-    """A row as ``actor`` may see it: for a masked role NIKs are masked and a birth date
-    becomes the birth year (with both the district and the full date, a NIK can be rebuilt)."""
+    """A row as ``actor`` may see it: for a masked role NIKs are masked (``3324********0001``)
+    and a birth date becomes the birth year. The hidden digits are the district and the birth
+    date: with the full date beside the village, a masked NIK could be rebuilt."""
     row = dict(row)
     if not scope_of(actor).masked:
         return row

@@ -87,10 +87,13 @@ def filters(registry: PluginRegistry, view: View, actor: Actor) -> sql.Filters:
                        village=view.village, region_prefix=scope.regency, villages=scope.villages)
 
 
-def target_for(db, scheme, actor: Actor) -> int:
+def target_for(db, scheme, *, actor: Actor) -> int:
     """A scheme's target as it applies to the actor's slice: a regency-wide figure for those who
     see the regency; per-village figures times the villages the actor sees."""
+    require(actor, "dashboard.read")
     scope = scope_of(actor)
+    if not scope.covers_regency(scheme.regency_code):
+        return 0
     total = 0
     for target in scheme.targets:
         if target.per == "village":
@@ -123,7 +126,7 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     per_scheme_rows = {r["key"]: r["protected"] for r in sql.protected_by(db, "scheme_code", month, f)}
     shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
     per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
-                   "target": target_for(db, s, actor)} for s in shown]
+                   "target": target_for(db, s, actor=actor)} for s in shown]
     level = "village_code" if view.district else "district_code"
     by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]), "protected": r["protected"]}
                         for r in sql.protected_by(db, level, month, f)), key=lambda r: -r["protected"])

@@ -450,8 +450,12 @@ def _find_payer(db, scheme, payers: dict[str, list[str]], text: str, actor: Acto
 
 def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor,
                  progress: Progress | None = None) -> dict[str, int]:
-    """Write every valid row of the plan in one transaction (all or nothing), and log it."""
+    """Write every valid row of the plan in one transaction (all or nothing), and log it.
+    Every row is checked against the actor's scope again: a plan is not a permission."""
     require(actor, WRITES[plan.kind])
+    if plan.kind in ("workers", "sponsors"):
+        for row in [*plan.new, *(before | changes for _, before, changes in plan.updates)]:
+            require(actor, WRITES[plan.kind], row)
     report = progress or (lambda f, t: None)
     note = f"impor {plan.file_name}"
     with store.transaction(db):
@@ -495,4 +499,5 @@ def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
 
 def log_entries(db, *, actor: Actor, limit: int = 20) -> list[dict]:
     """The latest imports: the actor's own (an administrator's: everyone's)."""
+    require(actor, "import.run")
     return queries.import_log(db, None if allowed(actor, "import.log_everyone") else actor.username, limit)

@@ -16,6 +16,7 @@ from ..errors import Problem, ValidationError
 
 def templates(db, kind: str, *, actor: Actor) -> dict[str, dict[str, str]]:
     """The templates of ``kind`` the actor may use: name -> column map."""
+    require(actor, "import.run")
     owner = None if allowed(actor, "template.everyone") else actor.username
     return {row["name"]: json.loads(row["mapping"]) for row in queries.import_templates(db, kind, owner)}
 

@@ -1,0 +1,414 @@
+"""The permission matrix: every public service function x every role x a record inside and one
+outside the actor's slice (issue #11).
+
+The service functions are collected from the modules, so a new service that takes ``db`` and
+has no entry here fails ``test_every_service_is_in_the_matrix``. Each entry says which roles
+may call it and how to tell whether the record came back; the test then checks:
+
+- a role that may not: refused (``PayungError``, Indonesian message), nothing returned;
+- a role that may, on its own record: it works and the record is there;
+- any role but admin, on the other regency's record: refused or not in the answer;
+- a masked role (viewer): no full NIK anywhere in any answer.
+
+Every case runs inside a transaction that is rolled back, so writes do not leak between cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import types
+
+import pytest
+
+from db import store
+from db.scope import EVERYTHING
+from payung import access
+from payung.access import ROLES, Actor
+from payung.core import Payung
+from payung.errors import PayungError
+from payung.plugin import Scheme, Target, hookimpl, rules
+
+import example_plugin
+from conftest import write_config
+
+TODAY = dt.date(2025, 11, 20)
+MONTH = "2025-03"
+IN_VILLAGE = "33.24.01.2001"
+
+# A second scheme, in Pemalang: the "other regency" of every operator, village operator and
+# viewer of Kendal below.
+_OUTSIDE = Scheme(
+    code="contoh_luar", name="Skema Contoh Luar", regency_code="33.27", description="Skema uji di Pemalang.",
+    legal_basis="-", funding_source="APBDes", funding_code="SD", sponsor_types=("perorangan", "pemerintah_desa"),
+    months=(12,), targets=(Target("Pekerja terlindungi", 50, "pekerja"),), rules=(rules.worker_lives_in_regency(),),
+)
+outside_plugin = types.ModuleType("outside_plugin")
+outside_plugin.register_schemes = hookimpl(lambda settings: [_OUTSIDE])
+
+ACTORS = {
+    "admin": Actor("admin", "admin"),
+    "operator": Actor("operator", "operator", regency_code="33.24"),
+    "desa": Actor("desa", "desa", villages=(IN_VILLAGE,)),
+    "viewer": Actor("viewer", "viewer", regency_code="33.24"),
+}
+ALL = tuple(ROLES)
+WRITERS = ("admin", "operator", "desa")
+READERS = ("admin", "operator", "viewer")
+REGENCY = ("admin", "operator")
+ADMIN = ("admin",)
+
+
+class World:
+    """Two regencies' worth of records: one inside every Kendal actor's slice, one in Pemalang."""
+
+    def __init__(self, tmp_path):
+        from payung import budgets, claims, payments
+        from payung.sponsors import create_sponsor
+        from payung.sponsorships import enrol
+        from payung.workers import create_worker
+
+        self.app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "none")), entry_points=False,
+                               extra_plugins=(("contoh", example_plugin), ("luar", outside_plugin)))
+        self.db = self.app.open_db()
+        self.app.initialise(self.db)
+        self.registry, self.settings = self.app.plugins, self.app.settings
+        system = Actor.system()
+        from payung.users import add_user
+        for actor in ACTORS.values():
+            add_user(self.db, username=actor.username, name=actor.username.title(), role=actor.role,
+                     password="Payung-uji-2025!", actor=system, regency_code=actor.regency_code,
+                     villages=actor.villages)
+        self.serial = 0
+        out_village = next(r["code"] for r in self.db.query(
+            "SELECT code FROM regions WHERE level = 4 AND code LIKE '33.27.%' ORDER BY code LIMIT 1"))
+        self.records = {}
+        for side, village, scheme, label in (("in", IN_VILLAGE, "contoh_desa", "Dalam"),
+                                             ("out", out_village, "contoh_luar", "Luar")):
+            values = self.worker_values(village, f"Siti {label}")
+            worker = create_worker(self.db, self.settings, values, actor=system)
+            free = create_worker(self.db, self.settings, self.worker_values(village, f"Bebas {label}"), actor=system)
+            sponsor = create_sponsor(self.db, self.settings, {"type": "pemerintah_desa", "name": f"Pemdes {label}",
+                                                              "village_code": village}, actor=system)
+            asn = create_sponsor(self.db, self.settings, {
+                "type": "asn", "name": f"ASN {label}", "nip": f"19850312201001100{1 if side == 'in' else 2}",
+                "opd": "Dinsos", "regency_code": village[:5]}, actor=system)
+            sponsorship = enrol(self.db, self.registry, actor=system, scheme_code=scheme, sponsor_id=sponsor,
+                                worker_id=worker, start_month="2025-01", months=12,
+                                fields={"budget_year": 2025} if scheme == "contoh_desa" else {})
+            payment = payments.record_payment(self.db, self.registry, scheme_code=scheme, party_key=str(sponsor),
+                                              amount=16_800 * 3, paid_on=dt.date(2025, 3, 1), actor=system,
+                                              today=dt.date(2025, 3, 5))
+            budget = budgets.create_budget_line(self.db, self.registry, {
+                "scheme_code": scheme, "year": 2025, "name": f"APBDes {label}", "source": "APBDes",
+                "amount": 10_000_000}, actor=system)
+            claim, _ = claims.record_claim(self.db, {"worker_id": worker, "program": "JKM",
+                                                     "incident_date": dt.date(2025, 2, 10)}, actor=system, today=TODAY)
+            self.records[side] = {
+                "side": side, "worker": worker, "name": values["name"], "nik": values["nik"], "village": village,
+                "free": free, "free_name": f"Bebas {label}", "sponsor": sponsor, "sponsor_name": f"Pemdes {label}",
+                "asn_nip": f"19850312201001100{1 if side == 'in' else 2}", "asn_name": f"ASN {label}",
+                "sponsorship": sponsorship, "scheme": scheme, "payment": payment, "budget": budget, "claim": claim,
+            }
+        self.niks = [r["nik"] for r in self.db.query("SELECT nik FROM workers")]
+
+    def worker_values(self, village: str, name: str) -> dict:
+        self.serial += 1
+        return {"nik": village[:8].replace(".", "") + f"5708750{self.serial:03d}", "name": name,
+                "birth_date": "1975-08-17", "gender": "P", "village_code": village, "occupation": "petani",
+                "declared_income": 1_000_000}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    w = World(tmp_path_factory.mktemp("access"))
+    yield w
+    w.db.close()
+
+
+def _sheet(values: dict):
+    from payung.imports.reading import Sheet
+    headers = ["NIK", "Nama", "Tanggal lahir", "Jenis kelamin", "Desa", "Kecamatan", "Pekerjaan"]
+    return Sheet(headers, [[values["nik"], values["name"], "17/08/1975", "P", values["village_name"],
+                            values["district_name"], "Petani"]])
+
+
+def _import_values(w: World, r: dict) -> dict:
+    values = w.worker_values(r["village"], f"Impor {r['side']}")
+    names = {row["code"]: row["name"] for row in w.db.query("SELECT code, name FROM regions")}
+    return values | {"village_name": names[r["village"]], "district_name": names[r["village"][:8]]}
+
+
+def _plan_import(w, a, r):
+    from payung.imports import auto_map, plan_import
+    sheet = _sheet(_import_values(w, r))
+    return plan_import(w.db, w.registry, kind="workers", sheet=sheet, mapping=auto_map(sheet.headers, "workers"),
+                       actor=a, file_name="f.csv", data_hash="x")
+
+
+def _apply_import(w, a, r):
+    from payung.imports import apply_import
+    return apply_import(w.db, w.registry, _plan_import(w, Actor.system(), r), actor=a)
+
+
+def _answer(w, r):
+    return f"NIK;KPJ\n{r['nik']};12345678901\n".encode()
+
+
+def _apply_answer(w, a, r):
+    from payung import bpjs
+    plan = bpjs.plan_answer(w.db, w.registry, _answer(w, r), "jawaban.csv", actor=Actor.system())
+    return bpjs.apply_answer(w.db, plan, actor=a)
+
+
+def _resubmit(w, a, r):
+    from payung import bpjs
+    store.update(w.db, "sponsorships", r["sponsorship"], {"status": "ditolak"}, actor="uji")
+    return bpjs.resubmit(w.db, r["sponsorship"], actor=a)
+
+
+def _sponsor_row(w, r):
+    from db import queries
+    return queries.sponsor(w.db, r["sponsor"], EVERYTHING)
+
+
+def _named(key="name"):
+    return lambda res, r: r[key] in repr(res)
+
+
+def _m(name):
+    module, function = name.rsplit(".", 1)
+    return getattr(importlib.import_module(f"payung.{module}"), function)
+
+
+# function -> (roles that may call it, kind, call(world, actor, record), probe(result, record))
+# kind "record": about one record (inside / outside); "global": no record (roles only).
+MATRIX = {
+    "workers.duplicate_nik": (ALL, "record", lambda w, a, r: _m("workers.duplicate_nik")(w.db, r["nik"], actor=a),
+                              _named()),
+    "workers.create_worker": (WRITERS, "record", lambda w, a, r: _m("workers.create_worker")(
+        w.db, w.settings, w.worker_values(r["village"], "Baru"), actor=a), None),
+    "workers.get_worker": (ALL, "record", lambda w, a, r: _m("workers.get_worker")(w.db, r["worker"], actor=a),
+                           _named()),
+    "workers.update_worker": (WRITERS, "record", lambda w, a, r: _m("workers.update_worker")(
+        w.db, w.settings, r["worker"], {"address": "Jl. Baru 1"}, actor=a), None),
+    "workers.search_workers": (ALL, "record", lambda w, a, r: _m("workers.search_workers")(
+        w.db, w.settings, actor=a, text=r["name"], today=TODAY).rows, _named()),
+    "workers.worker_detail": (ALL, "record", lambda w, a, r: _m("workers.worker_detail")(w.db, r["worker"], actor=a),
+                              _named()),
+    "workers.has_history": (ALL, "record", lambda w, a, r: _m("workers.has_history")(w.db, r["worker"], actor=a),
+                            lambda res, r: res is True),
+    "workers.set_worker_active": (WRITERS, "record", lambda w, a, r: _m("workers.set_worker_active")(
+        w.db, r["worker"], False, actor=a), None),
+    "sponsors.nip_taken": (ALL, "record", lambda w, a, r: _m("sponsors.nip_taken")(w.db, r["asn_nip"], actor=a),
+                           _named("asn_name")),
+    "sponsors.create_sponsor": (WRITERS, "record", lambda w, a, r: _m("sponsors.create_sponsor")(
+        w.db, w.settings, {"type": "pemerintah_desa", "name": "Pemdes Baru", "village_code": r["village"]}, actor=a),
+        None),
+    "sponsors.get_sponsor": (ALL, "record", lambda w, a, r: _m("sponsors.get_sponsor")(w.db, r["sponsor"], actor=a),
+                             _named("sponsor_name")),
+    "sponsors.update_sponsor": (WRITERS, "record", lambda w, a, r: _m("sponsors.update_sponsor")(
+        w.db, w.settings, r["sponsor"], {"address": "Balai desa"}, actor=a), None),
+    "sponsors.search_sponsors": (ALL, "record", lambda w, a, r: _m("sponsors.search_sponsors")(
+        w.db, actor=a, text=r["sponsor_name"]).rows, _named("sponsor_name")),
+    "sponsors.sponsor_detail": (ALL, "record", lambda w, a, r: _m("sponsors.sponsor_detail")(
+        w.db, r["sponsor"], actor=a, month=MONTH), _named()),
+    "sponsorships.plan_enrolment": (WRITERS, "record", lambda w, a, r: _m("sponsorships.plan_enrolment")(
+        w.db, w.registry, actor=a, scheme_code=r["scheme"], sponsor_id=r["sponsor"], worker_id=r["free"],
+        start_month="2025-01", fields={"budget_year": 2025}), lambda res, r: res.ok),
+    "sponsorships.enrol": (WRITERS, "record", lambda w, a, r: _m("sponsorships.enrol")(
+        w.db, w.registry, actor=a, scheme_code=r["scheme"], sponsor_id=r["sponsor"], worker_id=r["free"],
+        start_month="2025-01", fields={"budget_year": 2025}), None),
+    "sponsorships.eligible_workers": (WRITERS, "record", lambda w, a, r: _m("sponsorships.eligible_workers")(
+        w.db, w.registry, scheme_code=r["scheme"], sponsor=_sponsor_row(w, r), start_month="2025-01", months=12,
+        actor=a), _named("free_name")),
+    "bills.parties": (ALL, "record", lambda w, a, r: _m("bills.parties")(w.db, w.registry, r["scheme"], None, actor=a),
+                      _named("sponsor_name")),
+    "bills.party": (ALL, "record", lambda w, a, r: _m("bills.party")(w.db, w.registry, r["scheme"], str(r["sponsor"]),
+                                                                     actor=a), _named("sponsor_name")),
+    "bills.bill": (ALL, "record", lambda w, a, r: _m("bills.bill")(
+        w.db, w.registry, scheme_code=r["scheme"], party_key=str(r["sponsor"]), from_month=None, today=TODAY,
+        actor=a).lines, _named()),
+    "payments.record_payment": (REGENCY, "record", lambda w, a, r: _m("payments.record_payment")(
+        w.db, w.registry, scheme_code=r["scheme"], party_key=str(r["sponsor"]), amount=16_800,
+        paid_on=dt.date(2025, 4, 1), actor=a, today=TODAY), None),
+    "payments.reverse_payment": (REGENCY, "record", lambda w, a, r: _m("payments.reverse_payment")(
+        w.db, r["payment"], reason="Salah catat nominal", actor=a), None),
+    "payments.payment_with_lines": (READERS, "record", lambda w, a, r: _m("payments.payment_with_lines")(
+        w.db, r["payment"], actor=a), _named()),
+    "payments.list_payments": (READERS, "record", lambda w, a, r: _m("payments.list_payments")(
+        w.db, actor=a, scheme_code=r["scheme"]).rows, _named("sponsor_name")),
+    "bpjs.registration_rows": (REGENCY, "record", lambda w, a, r: _m("bpjs.registration_rows")(
+        w.db, w.registry, scheme_code=r["scheme"], from_month="2025-01", to_month="2025-01", actor=a), _named()),
+    "bpjs.registration_xlsx": (REGENCY, "record", lambda w, a, r: _m("bpjs.registration_xlsx")(
+        w.db, w.registry, scheme_code=r["scheme"], from_month="2025-01", to_month="2025-01", actor=a),
+        lambda res, r: res[1] == 1),
+    "bpjs.plan_answer": (REGENCY, "record", lambda w, a, r: _m("bpjs.plan_answer")(
+        w.db, w.registry, _answer(w, r), "jawaban.csv", actor=a), lambda res, r: len(res.activate) == 1),
+    "bpjs.apply_answer": (REGENCY, "record", _apply_answer, None),
+    "bpjs.resubmit": (REGENCY, "record", _resubmit, None),
+    "arrears.late_list": (READERS, "record", lambda w, a, r: _m("arrears.late_list")(
+        w.db, w.registry, actor=a, today=TODAY), lambda res, r: r["name"] in repr(res.lapsed)),
+    "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(
+        w.db, w.registry, actor=a, today=TODAY), _named()),
+    "arrears.renew": (REGENCY, "record", lambda w, a, r: _m("arrears.renew")(
+        w.db, w.registry, r["sponsorship"], actor=a), None),
+    "budgets.create_budget_line": (REGENCY, "record", lambda w, a, r: _m("budgets.create_budget_line")(
+        w.db, w.registry, {"scheme_code": r["scheme"], "year": 2026, "name": "APBDes 2026", "source": "APBDes",
+                           "amount": 5_000_000}, actor=a), None),
+    "budgets.update_amount": (REGENCY, "record", lambda w, a, r: _m("budgets.update_amount")(
+        w.db, r["budget"], 20_000_000, actor=a), None),
+    "budgets.budget_lines": (READERS, "record", lambda w, a, r: _m("budgets.budget_lines")(
+        w.db, r["scheme"], actor=a), lambda res, r: any(b["id"] == r["budget"] for b in res)),
+    "claims.check_claim": (REGENCY, "record", lambda w, a, r: _m("claims.check_claim")(
+        w.db, {"worker_id": r["worker"], "program": "JKK", "incident_date": dt.date(2025, 3, 3)}, actor=a,
+        today=TODAY), lambda res, r: not res.problems),
+    "claims.record_claim": (REGENCY, "record", lambda w, a, r: _m("claims.record_claim")(
+        w.db, {"worker_id": r["worker"], "program": "JKK", "incident_date": dt.date(2025, 3, 3)}, actor=a,
+        today=TODAY), None),
+    "claims.update_claim": (REGENCY, "record", lambda w, a, r: _m("claims.update_claim")(
+        w.db, r["claim"], status="diproses", benefit_amount=0, paid_on=None, actor=a, today=TODAY), None),
+    "claims.list_claims": (ALL, "record", lambda w, a, r: _m("claims.list_claims")(w.db, actor=a), _named()),
+    "claims.benefits_against_contributions": (ALL, "record", lambda w, a, r: _m(
+        "claims.benefits_against_contributions")(w.db, actor=a, scheme_code=r["scheme"]),
+        lambda res, r: res["contributions_paid"] > 0),
+    "claims.protection_panel": (ALL, "record", lambda w, a, r: _m("claims.protection_panel")(
+        w.db, actor=a, scheme_code=r["scheme"]), lambda res, r: res.rows[0]["value"] != "Rp0"),
+    "dashboard.target_for": (ALL, "record", lambda w, a, r: _m("dashboard.target_for")(
+        w.db, w.registry.scheme(r["scheme"]), actor=a), lambda res, r: res > 0),
+    "dashboard.build": (ALL, "record", lambda w, a, r: _m("dashboard.build")(
+        w.db, w.registry, _m("dashboard.View")(MONTH, r["scheme"]), actor=a, today=TODAY),
+        lambda res, r: res.covered > 0),
+    "dashboard.data_version": (ALL, "global", lambda w, a, r: _m("dashboard.data_version")(w.db, actor=a), None),
+    "dashboard.is_empty": (ALL, "global", lambda w, a, r: _m("dashboard.is_empty")(w.db, actor=a), None),
+    "audit.search": (ADMIN, "global", lambda w, a, r: _m("audit.search")(w.db, actor=a), None),
+    "audit.actors": (ADMIN, "global", lambda w, a, r: _m("audit.actors")(w.db, actor=a), None),
+    "imports.engine.plan_import": (WRITERS, "record", _plan_import, lambda res, r: len(res.new) == 1),
+    "imports.engine.apply_import": (WRITERS, "record", _apply_import, lambda res, r: res["imported"] == 1),
+    "imports.engine.log_entries": (WRITERS, "global", lambda w, a, r: _m("imports.engine.log_entries")(
+        w.db, actor=a), None),
+    "imports.templates.templates": (WRITERS, "global", lambda w, a, r: _m("imports.templates.templates")(
+        w.db, "workers", actor=a), None),
+    "imports.templates.save_template": (WRITERS, "global", lambda w, a, r: _m("imports.templates.save_template")(
+        w.db, kind="workers", name=f"Templat {a.username}", mapping={"nik": "NIK"}, actor=a), None),
+    "users.add_user": (ADMIN, "global", lambda w, a, r: _m("users.add_user")(
+        w.db, username="baru", name="Pengguna Baru", role="viewer", password="Payung-uji-2025!", actor=a), None),
+    "users.list_users": (ADMIN, "global", lambda w, a, r: _m("users.list_users")(w.db, actor=a), None),
+    "users.reset_password": (ADMIN, "global", lambda w, a, r: _m("users.reset_password")(
+        w.db, 1, "Payung-uji-2025!", actor=a), None),
+    "users.set_user_active": (ADMIN, "global", lambda w, a, r: _m("users.set_user_active")(w.db, 1, True, actor=a),
+                              None),
+    "backups.make_backup": (ADMIN, "global", lambda w, a, r: _m("backups.make_backup")(
+        w.db, w.settings, actor=a, now=dt.datetime(2025, 1, 1)), None),
+    "schemes_view.scheme_overview": (ALL, "record", lambda w, a, r: _m("schemes_view.scheme_overview")(
+        w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
+    "regions.district_choices": (ALL, "record", lambda w, a, r: _m("regions.district_choices")(
+        w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:8] in res),
+    "regions.village_choices": (ALL, "record", lambda w, a, r: _m("regions.village_choices")(
+        w.db, r["village"][:8], actor=a), lambda res, r: r["village"] in res),
+}
+
+#: Service functions that take ``db`` but no actor, and why that is safe.
+NOT_ACTOR_BOUND = {
+    "workers.village_index": "village names of the configured regencies: public Kemendagri data",
+    "sponsors.check_sponsor": "validates values against the region table; returns nothing stored",
+    "budgets.assign_budget_lines": "called only by enrol, after its permission checks",
+    "users.has_users": "whether the first administrator exists (first start)",
+    "users.actor_for": "builds the actor itself from the login",
+    "users.credentials": "the login form's user list (the authenticator), never shown",
+    "users.change_password": "changes only the acting user's own password (its actor is the subject)",
+    "regions.load_regions": "loads public Kemendagri regions at first start (system)",
+}
+
+SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bills", "payments", "bpjs", "arrears", "budgets",
+                   "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
+                   "schemes_view", "regions")
+
+
+def service_functions() -> dict[str, object]:
+    """Every public function of the service modules whose first parameter is ``db``."""
+    found = {}
+    for name in SERVICE_MODULES:
+        module = importlib.import_module(f"payung.{name}")
+        for attr, obj in vars(module).items():
+            if attr.startswith("_") or not inspect.isfunction(obj) or obj.__module__ != module.__name__:
+                continue
+            params = list(inspect.signature(obj).parameters.values())
+            if params and params[0].name == "db":
+                found[f"{name}.{attr}"] = obj
+    return found
+
+
+def test_every_service_is_in_the_matrix():
+    services = service_functions()
+    missing = sorted(set(services) - set(MATRIX) - set(NOT_ACTOR_BOUND))
+    assert not missing, f"service functions without an entry in the permission matrix: {missing}"
+    assert not sorted(set(MATRIX) - set(services)), "matrix entries for functions that no longer exist"
+
+
+def test_every_service_requires_an_actor_keyword_without_default():
+    for name, function in service_functions().items():
+        if name in NOT_ACTOR_BOUND and name != "users.change_password":
+            continue
+        actor = inspect.signature(function).parameters.get("actor")
+        assert actor is not None, f"{name} takes no actor"
+        assert actor.kind is inspect.Parameter.KEYWORD_ONLY and actor.default is inspect.Parameter.empty, (
+            f"{name}: actor must be a required keyword")
+
+
+def _attempt(world, call, actor, record):
+    world.db.execute("BEGIN")
+    try:
+        return "ok", call(world, actor, record)
+    except PayungError as exc:
+        assert str(exc).strip(), "a refusal must say why"
+        return "refused", exc
+    finally:
+        world.db.execute("ROLLBACK")
+
+
+def _no_full_nik(world, result, where):
+    text = repr(result)
+    leaked = [nik for nik in world.niks if nik in text]
+    assert not leaked, f"{where}: a masked role was given full NIKs {leaked}"
+
+
+#: Records a role may call the function for but must not see: a masked role is never told
+#: whose a NIK is; a village operator sees no regency-wide target and no ASN of the regency
+#: (only its village government and the sponsors of its workers).
+HIDDEN_FROM = {("workers.duplicate_nik", "viewer"), ("dashboard.target_for", "desa"), ("sponsors.nip_taken", "desa")}
+
+CASES = [(name, role) for name in MATRIX for role in ALL]
+
+
+@pytest.mark.parametrize("name,role", CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_permission_matrix(world, name, role):
+    roles, kind, call, probe = MATRIX[name]
+    actor = ACTORS[role]
+    inside, outside = world.records["in"], world.records["out"]
+    outcome, result = _attempt(world, call, actor, inside)
+    if role not in roles:
+        assert outcome == "refused", f"{name} must refuse {role}, it returned {result!r}"[:400]
+        if kind == "record":
+            assert _attempt(world, call, actor, outside)[0] == "refused"
+        return
+    assert outcome == "ok", f"{name} must let {role} act on its own record: {result}"
+    if access.scope_of(actor).masked:
+        _no_full_nik(world, result, name)
+    if probe is not None:
+        expected_visible = (name, role) not in HIDDEN_FROM
+        assert probe(result, inside) is expected_visible, f"{name}: {role} should see its own record"
+    if kind != "record":
+        return
+    outcome, result = _attempt(world, call, actor, outside)
+    if role == "admin":
+        assert outcome == "ok", f"admin must reach every regency: {result}"
+        if probe is not None:
+            assert probe(result, outside), f"{name}: admin should see the other regency's record"
+        return
+    if outcome == "ok":
+        assert probe is not None, f"{name} let {role} write on another regency's record"
+        assert not probe(result, outside), f"{name} showed {role} another regency's record"
+        if access.scope_of(actor).masked:
+            _no_full_nik(world, result, name)
