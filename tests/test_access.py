@@ -412,3 +412,69 @@ def test_permission_matrix(world, name, role):
         assert not probe(result, outside), f"{name} showed {role} another regency's record"
         if access.scope_of(actor).masked:
             _no_full_nik(world, result, name)
+
+
+# The leaks of the issue, one by one, on the same world ------------------------------------
+
+def _refused(world, call):
+    outcome, result = _attempt(world, lambda w, a, r: call(), None, None)
+    assert outcome == "refused", result
+    return str(result)
+
+
+def test_village_operator_cannot_create_a_sponsor_other_than_its_village_government(world):
+    from payung.sponsors import create_sponsor
+    desa = ACTORS["desa"]
+    for values in ({"type": "perorangan", "name": "Donatur Baru"},
+                   {"type": "pemerintah_desa", "name": "Pemdes Tetangga", "village_code": "33.24.01.2002"}):
+        assert "wilayah tugas" in _refused(world, lambda: create_sponsor(world.db, world.settings, values, actor=desa))
+
+
+def test_village_operator_cannot_enrol_on_a_sponsor_it_cannot_see(world):
+    from payung.sponsorships import plan_enrolment
+    asn = next(iter(world.db.query("SELECT id FROM sponsors WHERE name = 'ASN Dalam'")))["id"]
+    inside = world.records["in"]
+    plan = plan_enrolment(world.db, world.registry, actor=ACTORS["desa"], scheme_code=inside["scheme"],
+                          sponsor_id=asn, worker_id=inside["free"], start_month="2025-01",
+                          fields={"budget_year": 2025})
+    assert [p.rule for p in plan.problems][:1] == ["sponsor_missing"]
+
+
+def test_sponsor_import_cannot_change_another_villages_government(world):
+    from payung.imports import apply_import, auto_map, plan_import
+    from payung.imports.reading import Sheet
+    names = {row["code"]: row["name"] for row in world.db.query("SELECT code, name FROM regions")}
+    outside = world.records["out"]["village"]
+    sheet = Sheet(["Jenis", "Nama", "Desa", "Kecamatan", "Alamat"],
+                  [["Pemerintah desa", "Pemdes Luar", names[outside], names[outside[:8]], "Diubah"]])
+    world.db.execute("BEGIN")
+    try:
+        plan = plan_import(world.db, world.registry, kind="sponsors", sheet=sheet,
+                           mapping=auto_map(sheet.headers, "sponsors"), actor=ACTORS["desa"], file_name="s.csv",
+                           data_hash="x")
+        assert plan.counts["rejected"] == 1 and not plan.updates and not plan.new
+        assert "di luar wilayah tugas Anda" in plan.errors[0].message
+        apply_import(world.db, world.registry, plan, actor=ACTORS["desa"])
+        assert next(iter(world.db.query("SELECT address FROM sponsors WHERE name = 'Pemdes Luar'")))["address"] is None
+    finally:
+        world.db.execute("ROLLBACK")
+
+
+def test_plugin_panels_count_only_the_actors_slice(world):
+    from payung.data import reader_for
+    counts = {role: reader_for(world.db, actor=a).count_sponsorships("contoh_luar") for role, a in ACTORS.items()}
+    assert counts == {"admin": 1, "operator": 0, "desa": 0, "viewer": 0}
+    assert reader_for(world.db, actor=ACTORS["desa"]).count_sponsorships("contoh_desa") == 1
+
+
+def test_operator_must_be_bound_to_a_regency_when_several_are_served(world):
+    from payung.users import add_user
+    message = _refused(world, lambda: add_user(world.db, username="tanpa", name="Tanpa Kabupaten", role="operator",
+                                               password="Payung-uji-2025!", actor=Actor.system()))
+    assert "harus diberi kabupaten" in message
+
+
+def test_unknown_actions_and_roles_are_refused():
+    assert not access.allowed(ACTORS["admin"], "worker.delete_everything")
+    assert not access.allowed(Actor("x", "tamu"), "worker.read")
+    assert access.scope_of(Actor("x", "tamu")).villages == ()
