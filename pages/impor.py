@@ -10,7 +10,7 @@ from payung.access import allowed
 from payung.exports import rejected_rows_xlsx
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
-from payung.imports.engine import WRITES
+from payung.imports.engine import WRITES, value_choices
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
@@ -54,7 +54,12 @@ with connection() as db:
     saved_maps = templates(db, kind, actor=actor)
 template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
                         format_func=lambda n: "Otomatis dari judul kolom" if n is None else n)
-mapping = saved_maps[template] if template else auto_map(sheet.headers, kind)
+mapping = saved_maps[template].columns if template else auto_map(sheet.headers, kind)
+# The value mapping (typed text -> code per coded column): from the template, then the choices made below.
+values_key = ("_i_values", kind, template)
+if values_key not in state:
+    state[values_key] = {k: dict(v) for k, v in (saved_maps[template].values if template else {}).items()}
+value_map: dict[str, dict] = state[values_key]
 options = [None, *[h for h in sheet.headers if h]]
 chosen: dict[str, str] = {}
 columns = st.columns(3)
@@ -71,16 +76,18 @@ with st.expander("Simpan pencocokan ini sebagai templat"):
     name = st.text_input("Nama templat", key="i_template_name", placeholder="contoh: Format Dinsos 2025")
     if st.button("Simpan templat"):
         with connection() as db:
-            attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, actor=actor))
+            attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, values=value_map,
+                                                actor=actor))
         st.success(f"Templat \"{name}\" tersimpan.")
 
-signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())))
-if st.button("Periksa", icon=":material/fact_check:"):
+signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())), repr(sorted(
+    (k, sorted(v.items(), key=repr)) for k, v in value_map.items())))
+if st.button("Periksa", icon=":material/fact_check:") or state.pop("_i_recheck", False):
     bar = st.progress(0.0, text="Memeriksa...")
     with connection() as db:
         try:
             plan = plan_import(db, app.plugins, kind=kind, sheet=sheet, mapping=chosen, actor=actor,
-                               file_name=upload.name, data_hash=signature[1],
+                               file_name=upload.name, data_hash=signature[1], values=value_map,
                                progress=lambda f, t: bar.progress(f, text=t))
         except MappingError as exc:
             st.error(str(exc))
@@ -97,6 +104,29 @@ a.metric("Baru", f"{plan.counts['imported']:,}".replace(",", "."))
 b.metric("Diperbarui", f"{plan.counts['updated']:,}".replace(",", "."))
 c.metric("Tidak berubah", f"{plan.counts['unchanged']:,}".replace(",", "."))
 d.metric("Ditolak", f"{plan.counts['rejected']:,}".replace(",", "."))
+if plan.unknown:
+    st.subheader("Pencocokan nilai")
+    st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya (sudah diisi dengan tebakan terbaik), lalu periksa "
+               "ulang. Simpan sebagai templat agar berkas berikutnya dari kantor yang sama cocok sendiri.")
+    fields = FIELDS[kind]
+    picked: dict[str, dict] = {}
+    for name, typed in plan.unknown.items():
+        choices = value_choices(app.plugins, name)
+        options = [None, *choices]
+        st.markdown(f"**{fields[name][0] if name in fields else name}**")
+        for n, (text, info) in enumerate(sorted(typed.items(), key=lambda kv: -kv[1]["count"])[:50]):
+            guess = info["suggestions"][0][0] if info["suggestions"] else None
+            left, right = st.columns([2, 3])
+            left.text(f"{text}  ({info['count']} baris)")
+            picked.setdefault(name, {})[text] = right.selectbox(
+                f"Arti nilai {n + 1}", options, index=options.index(guess) if guess in options else 0,
+                format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c],
+                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed")
+    if st.button("Terapkan pencocokan nilai dan periksa ulang", icon=":material/rule:"):
+        for name, typed in picked.items():
+            value_map.setdefault(name, {}).update({t: c for t, c in typed.items() if c is not None})
+        state["_i_recheck"] = True
+        st.rerun()
 if plan.rejected:
     st.subheader("Baris yang ditolak")
     st.dataframe([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],

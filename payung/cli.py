@@ -166,14 +166,15 @@ def cmd_import(app: Payung, args) -> int:
     try:
         mapping = auto_map(sheet.headers, args.kind)
         actor = Actor(args.user, "admin")
+        values: dict = {}
         if args.template:
             saved = templates(db, args.kind, actor=actor)
             if args.template not in saved:
                 print(f"Galat: templat \"{args.template}\" tidak ada.", file=sys.stderr)
                 return 2
-            mapping = saved[args.template]
+            mapping, values = saved[args.template].columns, saved[args.template].values
         plan = plan_import(db, app.plugins, kind=args.kind, sheet=sheet, mapping=mapping, actor=actor,
-                           file_name=Path(args.file).name, data_hash=file_hash(data))
+                           file_name=Path(args.file).name, data_hash=file_hash(data), values=values)
         if not args.dry_run:
             apply_import(db, app.plugins, plan, actor=actor)
     finally:

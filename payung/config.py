@@ -69,6 +69,8 @@ class Settings:
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``[bpjs_exchange]``: column headings of the BPJS collective registration and answer.
     bpjs_exchange: dict[str, Any] = field(default_factory=dict)
+    #: ``[import_synonyms.<column>]``: a regency's own words for coded import values.
+    import_synonyms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -183,4 +185,6 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         extra_occupations={str(k): str(v) for k, v in raw.get("occupations", {}).items()},
         schemes={str(k): dict(v) for k, v in raw.get("schemes", {}).items()},
         bpjs_exchange=dict(raw.get("bpjs_exchange", {})),
+        import_synonyms={str(k): {str(t): c for t, c in dict(v).items()}
+                         for k, v in raw.get("import_synonyms", {}).items()},
     )

@@ -22,9 +22,9 @@ from ..sponsor_types import SPONSOR_TYPES
 from ..sponsors import check_sponsor
 from ..workers import ELSEWHERE, check_workers, village_index
 from .mapping import FIELDS, missing_required
-from .normalize import (Matcher, RegionResolver, nik_cell, parse_date, parse_flag, parse_gender,
-                        normalize_name, parse_rupiah_cell, split_place_date)
+from .normalize import RegionResolver, nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
 from .reading import Sheet
+from .values import ValueMatcher, synonyms_for
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran"}
 #: The permission each kind of import needs (``payung.access``).
@@ -59,6 +59,10 @@ class ImportPlan:
     rejected: dict[int, list[RowError]] = field(default_factory=dict)
     rejected_values: dict[int, list] = field(default_factory=dict)
     warnings: int = 0
+    #: The value mapping used (field -> typed text -> code), e.g. from the import template.
+    values: dict[str, dict] = field(default_factory=dict)
+    #: Coded values no code matched: field -> typed text -> {count, suggestions, ambiguous}.
+    unknown: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -70,7 +74,9 @@ class ImportPlan:
         return [e for row in sorted(self.rejected) for e in self.rejected[row]]
 
     def summary(self) -> dict:
-        return {**self.counts, "errors": [e.as_dict() for e in self.errors]}
+        return {**self.counts, "errors": [e.as_dict() for e in self.errors],
+                "unknown_values": {name: {text: v["count"] for text, v in typed.items()}
+                                   for name, typed in self.unknown.items()}}
 
 
 def file_hash(data: bytes) -> str:
@@ -119,15 +125,17 @@ def _text_of(value) -> str | None:
 
 def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mapping: dict[str, str], actor: Actor,
                 file_name: str, data_hash: str, progress: Progress | None = None,
-                today: dt.date | None = None) -> ImportPlan:
-    """Check every row; nothing is written."""
+                today: dt.date | None = None, values: dict[str, dict] | None = None) -> ImportPlan:
+    """Check every row; nothing is written. ``values``: the value mapping (field -> typed text
+    -> code) chosen for this file's unknown coded values, e.g. from its template."""
     if kind not in KINDS:
         raise MappingError(f"Jenis impor \"{kind}\" tidak dikenal; pilih {', '.join(KINDS)}.")
     require(actor, WRITES[kind])
     missing = missing_required(mapping, kind)
     if missing:
         raise MappingError(f"Kolom wajib belum dipetakan: {', '.join(missing)}.")
-    plan = ImportPlan(kind, file_name, data_hash, sheet.headers, dict(mapping))
+    plan = ImportPlan(kind, file_name, data_hash, sheet.headers, dict(mapping),
+                      values={k: dict(v) for k, v in (values or {}).items()})
     columns = _columns(sheet, mapping)
     planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments}[kind]
     planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or dt.date.today())
@@ -149,33 +157,70 @@ _WORKER_PARSERS = (
     ("nik", lambda v, today: nik_cell(v)),
     ("birth_place", lambda v, today: _text_of(v)),
     ("birth_date", parse_date),
-    ("gender", lambda v, today: parse_gender(v)),
     ("declared_income", lambda v, today: parse_rupiah_cell(v)),
-    ("wage_earner", lambda v, today: parse_flag(v)),
 )
 _WORKER_FIELD_COLUMN = {"birth_date": ("birth_date", "birth_place_date"), "village_code": ("village", "district"),
                         "poverty_source": ("poverty_source",), "declared_income": ("declared_income",)}
 
 
-OCCUPATION_ALIASES = {"tani": "petani", "ojek": "tukang_ojek", "ojol": "tukang_ojek", "marbot": "takmir_marbot",
-                      "takmir": "takmir_marbot", "guru ngaji": "guru_tpa_tpq", "pkl": "pedagang_kaki_lima",
-                      "buruh": "buruh_harian_lepas", "wiraswasta": "pekerja_mandiri", "pedagang": "pedagang_pasar"}
+class Coded:
+    """One coded column of the file being planned: typed values to codes, with the value
+    mapping of the template first; the unknown ones are counted for the mapping step."""
+
+    def __init__(self, plan: ImportPlan, registry: PluginRegistry, name: str, what: str, *, labels: dict | None = None,
+                 synonyms: str | None = None, advice: str | None = None):
+        self.plan, self.name, self.what = plan, name, what
+        self.advice = advice or f"gunakan nama dari daftar {what.lower()}"
+        self.matcher = ValueMatcher(value_choices(registry, name) if labels is None else labels,
+                                    synonyms_for(synonyms or name, registry.settings.import_synonyms),
+                                    plan.values.get(name))
+
+    def code(self, typed, errors: list[RowError], row: int, column: str):
+        """The code of ``typed``, or None with a row error naming the suggestions."""
+        text = str(_text_of(typed)).strip()
+        found = self.matcher.match(text)
+        if found.found:
+            return found.code
+        entry = self.plan.unknown.setdefault(self.name, {}).setdefault(text, {
+            "count": 0, "ambiguous": found.ambiguous, "suggestions": [(c, label) for c, label, _ in found.suggestions]})
+        entry["count"] += 1
+        state = "ambigu (cocok dengan beberapa pilihan)" if found.ambiguous else "tidak dikenal"
+        errors.append(RowError(row, column, f"{self.what} \"{text}\" {state}{found.hint() or '; ' + self.advice}."))
+        return None
 
 
-def _occupations(registry: PluginRegistry) -> Matcher:
-    names = dict(registry.settings.occupations)
-    return Matcher(names, {code.replace("_", " "): code for code in names} | OCCUPATION_ALIASES)
+GENDER_LABELS = {"L": "Laki-laki", "P": "Perempuan"}
+FLAG_LABELS = {True: "Ya", False: "Tidak"}
+
+
+def value_choices(registry: PluginRegistry, name: str) -> dict:
+    """The codes (code -> label) a coded column may take, for the value mapping step."""
+    if name == "occupation":
+        return dict(registry.settings.occupations)
+    if name == "gender":
+        return GENDER_LABELS
+    if name in ("wage_earner", "poverty_source"):
+        return FLAG_LABELS
+    if name == "type":
+        return {code: t.label for code, t in SPONSOR_TYPES.items()}
+    if name == "scheme":
+        return {code: s.name for code, s in registry.schemes.items()}
+    return {}
 
 
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     settings = registry.settings
     resolver = _resolver(db)
-    occupations = _occupations(registry)
+    occupations = Coded(plan, registry, "occupation", "Pekerjaan")
+    genders = Coded(plan, registry, "gender", "Jenis kelamin", advice="isi L atau P")
+    flags = Coded(plan, registry, "wage_earner", "Penerima upah", synonyms="flag",
+                  advice="isi Ya atau Tidak")
+    poverty = Coded(plan, registry, "poverty_source", "Sumber data kemiskinan", synonyms="flag",
+                    advice="isi DTKS, P3KE, DTSEN, Ya atau Tidak")
     header = {f: plan.mapping.get(f, "") for f in FIELDS["workers"]}
     candidates: list[tuple[int, list, dict, list[RowError]]] = []
     rows = list(_rows(sheet))
     fields = list(columns.items())
-    occupation_of: dict[str, list[str]] = {}
     for n, (row, cells) in enumerate(rows):
         if n % 5000 == 0:
             progress(0.6 * n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
@@ -198,27 +243,21 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
             except ValueError as exc:
                 errors.append(RowError(row, header["birth_place_date"], f"{exc}."))
         _resolve_village(resolver, raw, values, errors, row, header)
-        occupation = raw.get("occupation")
-        if occupation is not None:
-            text = _text_of(occupation)
-            found = occupation_of.get(text)
-            if found is None:
-                found = occupation_of[text] = occupations.find(text)
-            if len(found) == 1:
-                values["occupation"] = found[0]
-            else:
-                errors.append(RowError(row, header["occupation"],
-                                       f"Pekerjaan \"{occupation}\" tidak dikenal; gunakan nama dari daftar pekerjaan."))
+        for name, coded, key in (("occupation", occupations, "occupation"), ("gender", genders, "gender"),
+                                 ("wage_earner", flags, "wage_earner")):
+            if raw.get(name) is not None:
+                found = coded.code(raw[name], errors, row, header[name])
+                if found is not None:
+                    values[key] = found
         source = raw.get("poverty_source")
         if source is not None:
             text = str(source).strip().upper()
             if text in ("DTKS", "P3KE", "DTSEN"):
                 values["poverty_source"] = text
             else:
-                try:
-                    values["poverty_flag"] = parse_flag(source)
-                except ValueError as exc:
-                    errors.append(RowError(row, header["poverty_source"], f"{exc}."))
+                found = poverty.code(source, errors, row, header["poverty_source"])
+                if found is not None:
+                    values["poverty_flag"] = found
         candidates.append((row, cells, values, errors))
 
     progress(0.6, "Memeriksa aturan pekerja")
@@ -286,7 +325,8 @@ def _column_for(problem: Problem, mapping: dict[str, str]) -> str:
 def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
     resolver = _resolver(db)
     scope = scope_of(actor)
-    types = Matcher({code: t.label for code, t in SPONSOR_TYPES.items()}, {c.replace("_", " "): c for c in SPONSOR_TYPES})
+    types = Coded(plan, registry, "type", "Jenis penyandang dana",
+                  synonyms="sponsor_type")
     header = {f: plan.mapping.get(f, "") for f in FIELDS["sponsors"]}
     seen: dict[tuple, int] = {}
     fields = list(columns.items())
@@ -300,11 +340,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
                                                     "address")}
         typed = raw.get("type")
         if typed is not None:
-            found = types.find(_text_of(typed))
-            if len(found) == 1:
-                values["type"] = found[0]
-            else:
-                errors.append(RowError(row, header["type"], f"Jenis penyandang dana \"{typed}\" tidak dikenal."))
+            values["type"] = types.code(typed, errors, row, header["type"])
         else:
             values["type"] = "asn" if values["nip"] or values["employee_number"] or values["opd"] else "perorangan"
         _resolve_village(resolver, raw, values, errors, row, header)
@@ -359,7 +395,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     header = {f: plan.mapping.get(f, "") for f in FIELDS["payments"]}
     mine = {code: s for code, s in registry.schemes.items()
             if allowed(actor, "payment.write", {"regency_code": s.regency_code})}
-    schemes = Matcher({code: s.name for code, s in mine.items()}, {c: c for c in mine})
+    schemes = Coded(plan, registry, "scheme", "Skema", labels={code: s.name for code, s in mine.items()})
     payers: dict[str, dict[str, list[str]]] = {}
     remaining: dict[tuple[str, str], int] = {}
     seen: dict[tuple, int] = {}
@@ -367,9 +403,8 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     for row, cells in _rows(sheet):
         raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        found = schemes.find(_text_of(raw.get("scheme")) or "")
-        if len(found) != 1:
-            errors.append(RowError(row, header["scheme"], f"Skema \"{raw.get('scheme')}\" tidak dikenal."))
+        scheme_code = schemes.code(raw.get("scheme") or "", errors, row, header["scheme"])
+        found = [scheme_code] if scheme_code else []
         payer_text = _text_of(raw.get("sponsor")) or ""
         party_key = None
         if len(found) == 1:

@@ -1,0 +1,185 @@
+"""Coded values as people type them: "Marbot Masjid", "guru ngaji", "ojol", "PKL", "lk".
+
+Every coded column of an import (occupation, gender, yes/no, sponsor type, scheme...) is
+matched the same way: case, accents, punctuation and spacing do not matter; a built-in table
+of synonyms (the words of the source articles and of regency registers), extended under
+``[import_synonyms.<column>]`` in ``config.toml``, maps the usual words; a close spelling
+("petanni") is accepted when one code clearly wins (rapidfuzz). What is still unknown or
+ambiguous is reported with suggestions, for the value mapping step of the Impor page (the
+chosen codes are kept in the import template, so the next file of the same office maps itself).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+#: A close spelling is taken without asking when it scores this much (0-100) and the runner-up
+#: (another code) scores clearly less.
+ACCEPT_SCORE = 88
+MARGIN = 6
+SUGGEST_SCORE = 70
+
+#: Words regency registers use, per coded column: typed text -> code.
+SYNONYMS: dict[str, dict[str, str]] = {
+    "occupation": {
+        # Farming, fishing, livestock
+        "tani": "petani", "petani padi": "petani", "petani sawah": "petani", "pekebun": "petani",
+        "petani kebun": "petani", "berkebun": "petani", "bertani": "petani", "petani penggarap": "buruh_tani",
+        "buruh tani": "buruh_tani", "buruh kebun": "buruh_tani", "nelayan tangkap": "nelayan",
+        "nelayan tradisional": "nelayan", "penangkap ikan": "nelayan", "pembudidaya ikan": "nelayan",
+        "ternak": "peternak", "peternak sapi": "peternak", "peternak kambing": "peternak", "peternak ayam": "peternak",
+        # Trade
+        "pedagang": "pedagang_pasar", "dagang": "pedagang_pasar", "pedagang pasar": "pedagang_pasar",
+        "pedagang kios": "pedagang_pasar", "pkl": "pedagang_kaki_lima", "kaki lima": "pedagang_kaki_lima",
+        "pedagang keliling": "pedagang_kaki_lima", "pedagang asongan": "pedagang_kaki_lima",
+        "asongan": "pedagang_kaki_lima", "pedagang sayur": "tukang_sayur", "penjual sayur": "tukang_sayur",
+        "sayur keliling": "tukang_sayur", "tukang sayur keliling": "tukang_sayur", "mlijo": "tukang_sayur",
+        # Transport
+        "ojek": "tukang_ojek", "ojol": "tukang_ojek", "ojek online": "tukang_ojek", "ojek pangkalan": "tukang_ojek",
+        "pengemudi ojek": "tukang_ojek", "driver ojol": "tukang_ojek", "supir": "sopir", "sopir angkot": "sopir",
+        "supir angkot": "sopir", "pengemudi": "sopir", "sopir angkutan umum": "sopir",
+        # Daily labour
+        "buruh": "buruh_harian_lepas", "buruh harian": "buruh_harian_lepas", "bhl": "buruh_harian_lepas",
+        "buruh lepas": "buruh_harian_lepas", "kuli": "buruh_harian_lepas", "kuli bangunan": "buruh_harian_lepas",
+        "tukang bangunan": "buruh_harian_lepas", "serabutan": "buruh_harian_lepas",
+        # Religious work
+        "marbot": "takmir_marbot", "marbot masjid": "takmir_marbot", "marbot musholla": "takmir_marbot",
+        "marbot mushola": "takmir_marbot", "takmir": "takmir_marbot", "takmir masjid": "takmir_marbot",
+        "penjaga masjid": "takmir_marbot", "guru ngaji": "guru_tpa_tpq", "guru tpq": "guru_tpa_tpq",
+        "guru tpa": "guru_tpa_tpq", "ustadz tpq": "guru_tpa_tpq", "ustadzah tpq": "guru_tpa_tpq",
+        "guru madin": "guru_tpa_tpq", "guru mengaji": "guru_tpa_tpq", "penyuluh agama": "pekerja_sosial_keagamaan",
+        "amil": "pekerja_sosial_keagamaan", "amil zakat": "pekerja_sosial_keagamaan",
+        "pegawai syara": "pegawai_sara", "pegawai sara": "pegawai_sara", "imam masjid": "pegawai_sara",
+        "imam desa": "pegawai_sara", "modin": "pegawai_sara",
+        # Budget-covered roles
+        "rt": "ketua_rt", "ketua rt": "ketua_rt", "pak rt": "ketua_rt", "bhp": "anggota_bhp",
+        "anggota bhp": "anggota_bhp", "kpps": "petugas_pemilu", "pps": "petugas_pemilu", "ppk": "petugas_pemilu",
+        "petugas kpps": "petugas_pemilu", "pantarlih": "petugas_pemilu", "petugas pemilu": "petugas_pemilu",
+        "honorer": "tenaga_non_asn", "non asn": "tenaga_non_asn", "pegawai honorer": "tenaga_non_asn",
+        "perangkat desa": "aparatur_desa", "aparat desa": "aparatur_desa", "kaur": "aparatur_desa",
+        "kadus": "aparatur_desa", "kepala dusun": "aparatur_desa", "sekdes": "aparatur_desa",
+        # Self-employed
+        "wiraswasta": "pekerja_mandiri", "wirausaha": "pekerja_mandiri", "usaha sendiri": "pekerja_mandiri",
+        "pekerja mandiri": "pekerja_mandiri", "umkm": "pekerja_mandiri",
+    },
+    "gender": {
+        "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "pria": "L", "male": "L", "m": "L",
+        "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "female": "P", "f": "P", "w": "P",
+    },
+    "flag": {
+        "1": True, "ya": True, "y": True, "yes": True, "true": True, "v": True, "x": True, "benar": True,
+        "ada": True, "miskin": True, "0": False, "tidak": False, "t": False, "tdk": False, "no": False,
+        "false": False, "bukan": False, "none": False,
+    },
+    "sponsor_type": {
+        "pns": "asn", "pegawai negeri": "asn", "aparatur sipil negara": "asn", "p3k": "asn", "pppk": "asn",
+        "perorangan": "perorangan", "pribadi": "perorangan", "individu": "perorangan", "donatur": "perorangan",
+        "orang tua asuh": "perorangan", "ota": "perorangan", "pemdes": "pemerintah_desa",
+        "pemerintah desa": "pemerintah_desa", "desa": "pemerintah_desa", "dana desa": "pemerintah_desa",
+        "apbdes": "pemerintah_desa", "perusahaan": "perusahaan", "pt": "perusahaan", "csr": "perusahaan",
+        "csr perusahaan": "perusahaan", "bumd": "bumd", "bank": "bank", "csr bank": "bank", "ormas": "organisasi",
+        "komunitas": "organisasi", "yayasan": "organisasi", "lsm": "organisasi", "baznas": "organisasi",
+        "apbd": "apbd_kabupaten", "pemkab": "apbd_kabupaten", "pemerintah kabupaten": "apbd_kabupaten",
+        "kecamatan": "pemerintah_kecamatan",
+    },
+}
+
+
+def text_key(value) -> str:
+    """Lower case, accents off, punctuation to spaces, one space between words."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class Match:
+    """What a typed value matched: a code, or nothing with the best suggestions (code, label,
+    score) and whether it was ambiguous."""
+
+    code: object = None
+    suggestions: list[tuple[object, str, int]] = field(default_factory=list)
+    ambiguous: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.code is not None
+
+    def hint(self) -> str:
+        """``; mungkin maksud Anda: Petani, Peternak`` (empty without suggestions)."""
+        if not self.suggestions:
+            return ""
+        return "; mungkin maksud Anda: " + ", ".join(label for _, label, _ in self.suggestions[:3])
+
+
+class ValueMatcher:
+    """Matches typed text to the codes of one coded column."""
+
+    def __init__(self, labels: Mapping, synonyms: Mapping[str, object] | None = None,
+                 chosen: Mapping[str, object] | None = None):
+        """``labels``: code -> label; ``synonyms``: typed text -> code; ``chosen``: the value
+        mapping of an import template (typed text -> code), which wins over everything."""
+        self.labels = {code: str(label) for code, label in labels.items()}
+        self._keys: dict[str, set] = {}
+        for code, label in self.labels.items():
+            for text in (label, str(code), str(code).replace("_", " ")):
+                self._add(text, code)
+            for part in re.split(r"[/()]", label):  # "Takmir/marbot masjid", "Guru TPA/TPQ"
+                if text_key(part):
+                    self._add(part, code)
+        for text, code in (synonyms or {}).items():
+            if code in self.labels:
+                self._add(text, code)
+        self._chosen = {text_key(k): v for k, v in (chosen or {}).items() if v in self.labels}
+        self._choices = list(self._keys)
+        self._cache: dict[str, Match] = {}
+
+    def _add(self, text: str, code) -> None:
+        key = text_key(text)
+        if key:
+            self._keys.setdefault(key, set()).add(code)
+            self._keys.setdefault(key.replace(" ", ""), set()).add(code)
+
+    def match(self, typed) -> Match:
+        key = text_key(typed)
+        if key not in self._cache:
+            self._cache[key] = self._match(key)
+        return self._cache[key]
+
+    def _match(self, key: str) -> Match:
+        if not key:
+            return Match()
+        if key in self._chosen:
+            return Match(self._chosen[key])
+        codes = self._keys.get(key) or self._keys.get(key.replace(" ", ""))
+        if codes and len(codes) == 1:
+            return Match(next(iter(codes)))
+        best: dict = {}
+        for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.WRatio, limit=12):
+            for code in self._keys[choice]:
+                best[code] = max(best.get(code, 0), int(score))
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        suggestions = [(code, self.labels[code], score) for code, score in ranked if score >= SUGGEST_SCORE][:5]
+        if codes:  # one name for several codes: ambiguous, never guessed
+            return Match(None, [(c, self.labels[c], 100) for c in sorted(codes, key=str)], ambiguous=True)
+        # Taken without asking only for a close spelling of a whole name (plain ratio: "petanni"),
+        # not for a word inside a longer one ("guru" is not necessarily "Guru TPA/TPQ").
+        spelled: dict = {}
+        for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.ratio, limit=6):
+            for code in self._keys[choice]:
+                spelled[code] = max(spelled.get(code, 0), int(score))
+        close = sorted(spelled.items(), key=lambda item: -item[1])
+        if close and close[0][1] >= ACCEPT_SCORE and (len(close) == 1 or close[1][1] <= close[0][1] - MARGIN):
+            return Match(close[0][0], suggestions)
+        tied = len(ranked) > 1 and ranked[0][1] >= ACCEPT_SCORE and ranked[1][1] >= ACCEPT_SCORE
+        return Match(None, suggestions, ambiguous=tied)
+
+
+def synonyms_for(column: str, configured: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
+    """The built-in synonyms of a column plus the regency's own from ``[import_synonyms]``."""
+    return {**SYNONYMS.get(column, {}), **dict((configured or {}).get(column, {}))}

@@ -1,0 +1,155 @@
+"""Coded values as regency staff type them (issue #13): synonyms, any case and spacing, close
+spellings, suggestions, the value mapping kept in the import template."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from payung.access import Actor
+from payung.imports import auto_map, file_hash, plan_import, read_table
+from payung.imports.templates import save_template, templates
+from payung.imports.values import SYNONYMS, ValueMatcher, synonyms_for
+from payung.occupations import OCCUPATIONS
+
+from conftest import ROOT, write_config
+from test_import import HEADER, importer  # noqa: F401 (fixture)
+
+ADMIN = Actor("admin", "admin")
+MATCHER = ValueMatcher(OCCUPATIONS, synonyms_for("occupation"))
+
+TYPED = {
+    "Marbot Masjid": "takmir_marbot", "marbot": "takmir_marbot", "TAKMIR": "takmir_marbot",
+    "Guru TPQ": "guru_tpa_tpq", "guru ngaji": "guru_tpa_tpq", "Guru  TPA": "guru_tpa_tpq", "ojek": "tukang_ojek",
+    "Ojol": "tukang_ojek", "tani": "petani", " Petani ": "petani", "PKL": "pedagang_kaki_lima",
+    "pedagang sayur": "tukang_sayur", "Buruh Harian": "buruh_harian_lepas", "buruh harian lepas": "buruh_harian_lepas",
+    "Nelayan": "nelayan", "peternak": "peternak", "Pedagang Pasar": "pedagang_pasar", "Pédagang pasar": "pedagang_pasar",
+    "sopir": "sopir", "supir": "sopir", "Takmir/Marbot Masjid": "takmir_marbot", "guru tpa/tpq": "guru_tpa_tpq",
+    "petanni": "petani", "nelayn": "nelayan", "wiraswasta": "pekerja_mandiri", "Ketua RT": "ketua_rt",
+}
+
+
+@pytest.mark.parametrize("typed,code", TYPED.items())
+def test_occupations_match_as_people_type_them(typed, code):
+    assert MATCHER.match(typed).code == code
+
+
+def test_a_word_inside_a_longer_name_is_suggested_not_taken():
+    found = MATCHER.match("Guru")
+    assert found.code is None and found.suggestions[0][0] == "guru_tpa_tpq"
+
+
+def test_a_name_of_two_occupations_is_ambiguous_never_guessed():
+    found = ValueMatcher({"a": "Pedagang", "b": "Pedagang"}).match("pedagang")
+    assert found.code is None and found.ambiguous and {c for c, _, _ in found.suggestions} == {"a", "b"}
+
+
+def test_an_unknown_value_gets_suggestions_in_its_message():
+    found = MATCHER.match("pedagang kelontong")
+    assert found.code is None
+    assert "Pedagang" in found.hint()
+
+
+def test_the_template_value_mapping_wins():
+    assert ValueMatcher(OCCUPATIONS, synonyms_for("occupation"), {"Marbot langgar": "takmir_marbot"}).match(
+        "marbot  LANGGAR").code == "takmir_marbot"
+
+
+def _register() -> bytes:
+    """A village register as regency staff typed it: 40 good rows in many spellings, 9 bad."""
+    spellings = list(TYPED) + ["Petani", "PETANI", "petani ", "Nelayan", "Peternak", "Tukang Ojek", "Pedagang",
+                               "pedagang kaki lima", "Buruh tani", "Guru Ngaji", "marbot masjid", "ojol", "tani", "Pkl"]
+    lines = []
+    for n, occupation in enumerate(spellings[:40], start=1):
+        nik = f"332401170875{5000 + n:04d}"
+        lines.append(f"{n};{nik};Warga {n};Kendal, 17-08-1975;L;Blumah;Plantungan;{occupation};;1.000.000")
+    bad = [
+        "3324011708759001;Kerja Aneh;Kendal, 17-08-1975;L;Blumah;Plantungan;Astronot;;1000000",
+        "3324011708759002;Kerja Kosong;Kendal, 17-08-1975;L;Blumah;Plantungan;;;1000000",
+        "33240117087;NIK Pendek;Kendal, 17-08-1975;L;Blumah;Plantungan;Petani;;1000000",
+        "3324011708759004;;Kendal, 17-08-1975;L;Blumah;Plantungan;Petani;;1000000",
+        "3324011708759005;Desa Salah;Kendal, 17-08-1975;L;Atlantis;Plantungan;Petani;;1000000",
+        "3324011708759006;Kelamin Aneh;Kendal, 17-08-1975;X;Blumah;Plantungan;Petani;;1000000",
+        "3324011708759007;Tanggal Salah;Kendal, 31-02-1975;L;Blumah;Plantungan;Petani;;1000000",
+        "3324011708759008;Upah Minus;Kendal, 17-08-1975;L;Blumah;Plantungan;Petani;;-5",
+        "3324011708755001;NIK Dobel;Kendal, 17-08-1975;L;Blumah;Plantungan;Petani;;1000000",
+    ]
+    lines += [f"{41 + n};{row}" for n, row in enumerate(bad)]
+    return (HEADER + "\n".join(lines) + "\n").encode()
+
+
+def test_village_register_imports_every_good_row_and_refuses_every_bad_one(importer):
+    plan = importer(_register(), write=False)
+    errors = {e.row: e.message for e in plan.errors}
+    assert plan.counts["imported"] == 40, errors
+    assert plan.counts["rejected"] == 9, errors
+    assert "Astronot" in errors[42] and "tidak dikenal" in errors[42]
+
+
+def test_unknown_values_are_counted_for_the_mapping_step_with_suggestions(importer):
+    data = (HEADER + "1;3324011708759001;Ani Lestari;Kendal, 17-08-1975;L;Blumah;Plantungan;Pedagang kelontong;;1000000\n"
+                     "2;3324011708759002;Budi Utomo;Kendal, 17-08-1975;L;Blumah;Plantungan;pedagang  kelontong;;1000000\n"
+                     "3;3324011708759003;Citra Dewi;Kendal, 17-08-1975;L;Blumah;Plantungan;Astronot;;1000000\n").encode()
+    plan = importer(data, write=False)
+    unknown = plan.unknown["occupation"]
+    assert unknown["Pedagang kelontong"]["count"] == 1 and unknown["pedagang  kelontong"]["count"] == 1
+    assert unknown["Pedagang kelontong"]["suggestions"][0][0] in ("pedagang_pasar", "pedagang_kaki_lima")
+    assert "mungkin maksud Anda" in plan.errors[0].message
+
+
+def test_value_mapping_saved_in_the_template_maps_the_next_file(importer, schemes_app):
+    data = (HEADER + "1;3324011708759001;Ani Lestari;Kendal, 17-08-1975;L;Blumah;Plantungan;Pedagang kelontong;;1000000\n"
+            ).encode()
+    mapping = auto_map(read_table(data, "f.csv").headers, "workers")
+    save_template(importer.db, kind="workers", name="Kantor Desa Blumah", mapping=mapping,
+                  values={"occupation": {"Pedagang kelontong": "pedagang_pasar"}}, actor=ADMIN)
+    saved = templates(importer.db, "workers", actor=ADMIN)["Kantor Desa Blumah"]
+    table = read_table(data, "f.csv")
+    plan = plan_import(importer.db, schemes_app.plugins, kind="workers", sheet=table, mapping=saved.columns,
+                       actor=ADMIN, file_name="f.csv", data_hash=file_hash(data), values=saved.values)
+    assert plan.counts["imported"] == 1 and plan.new[0]["occupation"] == "pedagang_pasar"
+
+
+def test_cli_import_uses_the_template_value_mapping(tmp_path):
+    config = write_config(tmp_path)
+    db = tmp_path / "cli.db"
+    data = (HEADER + "1;3324011708759001;Ani Lestari;Kendal, 17-08-1975;L;Blumah;Plantungan;Marbot langgar;;1000000\n").encode()
+    (tmp_path / "f.csv").write_bytes(data)
+    env = {"PAYUNG_CONFIG": str(config)}
+
+    def payung(*args):
+        return subprocess.run([sys.executable, "-m", "payung", *args, "--db", str(db)], cwd=ROOT, capture_output=True,
+                              text=True, env={**__import__("os").environ, **env}, timeout=120)
+    assert payung("init").returncode == 0
+    first = json.loads(payung("import", "workers", str(tmp_path / "f.csv"), "--json", "--dry-run").stdout)
+    assert first["rejected"] == 1 and first["unknown_values"] == {"occupation": {"Marbot langgar": 1}}
+    from db import open_database
+    with open_database(db) as conn:
+        save_template(conn, kind="workers", name="Blumah", mapping=auto_map(read_table(data, "f.csv").headers, "workers"),
+                      values={"occupation": {"marbot langgar": "takmir_marbot"}}, actor=ADMIN)
+    second = json.loads(payung("import", "workers", str(tmp_path / "f.csv"), "--json", "--template", "Blumah").stdout)
+    assert second["imported"] == 1 and second["rejected"] == 0
+
+
+def test_a_regency_adds_its_own_words_in_config(tmp_path):
+    from payung.core import Payung
+    config = write_config(tmp_path, extra='[import_synonyms.occupation]\n"penderes nira" = "petani"\n',
+                          plugins_dir=str(tmp_path / "none"))
+    app = Payung.load(config, entry_points=False)
+    db = app.open_db()
+    app.initialise(db)
+    data = (HEADER + "1;3324011708759001;Ani Lestari;Kendal, 17-08-1975;L;Blumah;Plantungan;Penderes Nira;;1000000\n").encode()
+    table = read_table(data, "f.csv")
+    plan = plan_import(db, app.plugins, kind="workers", sheet=table, mapping=auto_map(table.headers, "workers"),
+                       actor=ADMIN, file_name="f.csv", data_hash=file_hash(data))
+    db.close()
+    assert plan.new and plan.new[0]["occupation"] == "petani"
+
+
+def test_every_built_in_synonym_names_a_known_code():
+    from payung.sponsor_types import SPONSOR_TYPES
+    assert set(SYNONYMS["occupation"].values()) <= set(OCCUPATIONS)
+    assert set(SYNONYMS["sponsor_type"].values()) <= set(SPONSOR_TYPES)
