@@ -97,7 +97,7 @@ if empty and allowed(actor, "demo.load"):
     if st.button("Coba dengan data contoh", type="primary", icon=":material/auto_awesome:"):
         bar = st.progress(0.0, text="Menyiapkan data contoh...")
         with connection() as db:
-            counts = generate(app, db, workers=2000, actor=actor,
+            counts = generate(app, db, workers=400, actor=actor,
                               progress=lambda fraction, text: bar.progress(fraction, text=text))
         saved(f"Data contoh dimuat: {counts['workers']:,} pekerja, {counts['sponsors']} penyandang dana, "
               f"{counts['sponsorships']:,} kepesertaan.".replace(",", "."))

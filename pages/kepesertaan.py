@@ -35,13 +35,15 @@ with connection() as db:
 sponsors = [s for s in sponsors if not s["regency_code"] or s["regency_code"] == scheme.regency_code]
 by_id = {s["id"]: s for s in sponsors}
 if state.get("enrol_sponsor_id") in by_id:
-    state["k_sponsor"] = state.pop("enrol_sponsor_id")
+    state[f"k_sponsor_{code}"] = state.pop("enrol_sponsor_id")
 if not sponsors:
     st.warning("Belum ada penyandang dana yang boleh membiayai skema ini "
                f"({', '.join(SPONSOR_TYPES[t].label for t in scheme.sponsor_types) or 'semua jenis'}). "
                "Tambahkan dahulu di halaman Penyandang Dana.")
     st.stop()
-sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key="k_sponsor", index=None,
+# Widgets whose choices depend on the scheme carry its code in their key: a value chosen under one
+# scheme (6 months, JHT) never carries over to another.
+sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key=f"k_sponsor_{code}", index=None,
                           placeholder="Pilih penyandang dana",
                           format_func=lambda i: f"{by_id[i]['name']} ({SPONSOR_TYPES[by_id[i]['type']].label})")
 field_errors(FORM, "sponsor_id")
@@ -50,9 +52,9 @@ left, middle, right = st.columns(3)
 this_month = current_month()
 month_options = [add_months(this_month, i) for i in range(-6, 13)]
 start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month)
-months = middle.selectbox("Lama (bulan) *", list(scheme.months), key="k_months")
-jht = right.checkbox("Ikut JHT (tabungan hari tua)", key="k_jht", value="JHT" in scheme.programs)
-payment_period = left.selectbox("Periode pembayaran", app.settings.payment_periods, key="k_period",
+months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}")
+jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs)
+payment_period = left.selectbox("Periode pembayaran", scheme.allowed_periods(app.settings), key=f"k_period_{code}",
                                 format_func=lambda n: "Bulanan" if n == 1 else f"{n} bulan di muka",
                                 help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.")
 field_errors(FORM, "start_month")

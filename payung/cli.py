@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--email")
 
     demo = commands.add_parser("demo", parents=[common], help="isi data contoh")
-    demo.add_argument("--workers", type=int, default=2000)
+    demo.add_argument("--workers", type=int, default=400, help="pekerja per kabupaten (bawaan 400)")
     demo.add_argument("--seed", type=int, default=2022)
 
     backup = commands.add_parser("backup", parents=[common], help="salinan cadangan basis data (online)")
@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--json", action="store_true", help="ringkasan sebagai JSON")
     imp.add_argument("--rejected", help="simpan baris yang ditolak ke berkas .xlsx ini")
     imp.add_argument("--user", default="cli", help="dicatat sebagai pelaku impor")
+
+    scaffold = commands.add_parser("new-scheme", parents=[common],
+                                   help="buat plugin skema baru, ujinya dan blok config.toml-nya")
+    scaffold.add_argument("code", metavar="KODE", help="kode skema, misalnya banyumas_zakat")
+    scaffold.add_argument("--regency", required=True, help="kode kabupaten Kemendagri, misalnya 33.02")
+    scaffold.add_argument("--name", required=True, help="nama skema")
+    scaffold.add_argument("--plugins-dir", help="folder plugin (bawaan: plugins_dir di config.toml)")
+    scaffold.add_argument("--tests-dir", help="folder uji (bawaan: tests/ di samping config.toml)")
 
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
@@ -195,7 +203,20 @@ def cmd_import(app: Payung, args) -> int:
     return 0
 
 
-COMMANDS = {"schemes": cmd_schemes, "import": cmd_import, "init": cmd_init, "users": cmd_users, "demo": cmd_demo,
+def cmd_new_scheme(app: Payung, args) -> int:
+    from .scaffold import new_scheme
+    settings = app.settings
+    written = new_scheme(args.code, regency=args.regency, name=args.name,
+                         plugins_dir=Path(args.plugins_dir) if args.plugins_dir else settings.plugins_dir,
+                         tests_dir=Path(args.tests_dir) if args.tests_dir else settings.path.parent / "tests",
+                         config_path=settings.path)
+    for path in written:
+        print(f"ditulis: {path}")
+    print(f"Jalankan ujinya: python -m pytest {written[1]}")
+    return 0
+
+
+COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init, "users": cmd_users, "demo": cmd_demo,
             "backup": cmd_backup, "bench": cmd_bench}
 
 

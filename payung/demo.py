@@ -128,10 +128,12 @@ def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Ra
     return {"type": kind, "name": f"{first} {rng.choice(SECOND)}", "regency_code": regency}
 
 
-def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: dt.date | None = None,
+def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt.date | None = None,
              actor: Actor | None = None, progress: Callable[[float, str], None] | None = None) -> dict:
-    """Fill the database with demo data; returns counts of what was made."""
-    rng = random.Random(seed)
+    """Fill the database with demo data: ``workers`` per configured regency. Returns counts.
+
+    Each regency and each scheme draws from its own random stream (seeded by ``seed`` and its
+    code): adding a regency or a scheme to config.toml leaves the others' demo data as it was."""
     today = today or dt.date.today()
     actor = actor or Actor.system("demo")
     report = progress or (lambda fraction, text: None)
@@ -139,11 +141,17 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
     names = village_index(db)
     villages = sorted(names)
     report(0.05, "Membuat data pekerja")
-    rows = []
-    for values in worker_rows(villages, workers, rng, today=today, taken_niks=set()):
-        checked = check_worker(values, settings=app.settings, villages=names, today=today)
-        if checked.ok and not queries.worker_by_nik(db, checked.row["nik"]):
-            rows.append(checked.row)
+    rows, taken = [], set()
+    for regency in sorted(app.settings.regency_codes):
+        in_regency = [v for v in villages if v.startswith(regency + ".")]
+        if not in_regency:
+            continue
+        for values in worker_rows(in_regency, workers, random.Random(f"{seed}:{regency}"), today=today,
+                                  taken_niks=taken):
+            checked = check_worker(values, settings=app.settings, villages=names, today=today)
+            if checked.ok and checked.row["nik"] not in taken and not queries.worker_by_nik(db, checked.row["nik"]):
+                taken.add(checked.row["nik"])
+                rows.append(checked.row)
     columns = tuple(rows[0]) if rows else ()
     store.bulk_insert(db, "workers", columns, [tuple(r.values()) for r in rows], actor=actor.username,
                       note="data contoh")
@@ -151,11 +159,13 @@ def generate(app: Payung, db, *, workers: int = 2000, seed: int = 2022, today: d
               "payments": 0}
 
     this_month = current_month(today)
-    schemes = list(app.plugins.schemes.values())
+    schemes = sorted(app.plugins.schemes.values(), key=lambda s: (s.regency_code, s.code))
     for index, scheme in enumerate(schemes):
+        rng = random.Random(f"{seed}:{scheme.code}")
         report(0.2 + 0.7 * index / max(len(schemes), 1), f"Mengisi skema {scheme.name}")
         regency_villages = [v for v in villages if v.startswith(scheme.regency_code + ".")]
-        candidates = queries.eligible_workers(db, scope=EVERYTHING, region_prefix=scheme.regency_code, months=[this_month], limit=None)
+        candidates = queries.eligible_workers(db, scope=EVERYTHING, region_prefix=scheme.regency_code,
+                                              months=[this_month], limit=None)
         rng.shuffle(candidates)
         kinds = scheme.sponsor_types or ("perorangan", "perusahaan", "asn", "organisasi")
         # Civil servants and individuals sponsor one or two workers each; institutions many.

@@ -111,6 +111,13 @@ class Scheme:
     bill_by: str = "sponsor"
     #: The field whose value picks an enrolment's budget line (e.g. a category).
     budget_field: str | None = None
+    #: Months a sponsor may pay in advance under this scheme; empty: ``[contribution]
+    #: payment_periods`` of config.toml (1, 3, 6, 12).
+    payment_periods: tuple[int, ...] = ()
+
+    def allowed_periods(self, settings) -> tuple[int, ...]:
+        """The payment periods of this scheme (its own, or the regency-wide ones)."""
+        return tuple(p for p in settings.payment_periods if not self.payment_periods or p in self.payment_periods)
 
     @property
     def default_months(self) -> int:
@@ -134,6 +141,7 @@ class Scheme:
             "rules": [{"name": r.name, "description": r.description} for r in self.rules],
             "started": self.started,
             "bill_by": self.bill_by,
+            "payment_periods": list(self.payment_periods),
             "budget_field": self.budget_field,
         }
 

@@ -153,10 +153,10 @@ def _declared_limits(e: Enrolment) -> list[Problem]:
 def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1, **choices) -> int:
     """Create a sponsorship and its contribution lines, or raise ``ValidationError``."""
     plan = plan_enrolment(db, registry, actor=actor, **choices)
-    if payment_period not in registry.settings.payment_periods:
+    periods = registry.scheme(choices["scheme_code"]).allowed_periods(registry.settings)
+    if payment_period not in periods:
         plan.problems.append(Problem(
-            "payment_period",
-            f"Periode pembayaran harus {', '.join(map(str, registry.settings.payment_periods))} bulan.",
+            "payment_period", f"Periode pembayaran skema ini harus {', '.join(map(str, periods))} bulan.",
             "payment_period",
         ))
     if not plan.ok:

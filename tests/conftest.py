@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -27,11 +28,20 @@ OTHER_VILLAGE = "33.24.01.2002"
 NIK = "3324015708750001"
 
 
+# The suite runs against the project's config.toml and plugins/, or against another copy of
+# them (a regency's own, or one with an extra scheme dropped in): the tests of Payung must
+# pass whatever schemes are installed. PAYUNG_TEST_ENTRY_POINTS=1 also loads installed
+# scheme packages (the ``payung`` entry-point group).
+BASE_CONFIG = Path(os.environ.get("PAYUNG_TEST_CONFIG") or ROOT / "config.toml")
+PLUGINS_DIR = os.environ.get("PAYUNG_TEST_PLUGINS_DIR") or str(ROOT / "plugins")
+ENTRY_POINTS = os.environ.get("PAYUNG_TEST_ENTRY_POINTS") == "1"
+
+
 def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None) -> Path:
-    """A copy of the real config.toml pointing at a temporary database (and plugin folder)."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    """A copy of the configuration under test pointing at a temporary database (and plugin folder)."""
+    text = BASE_CONFIG.read_text(encoding="utf-8")
     text = text.replace('database = "data/payung.db"', f'database = "{tmp_path / "payung.db"}"')
-    text = text.replace('plugins_dir = "plugins"', f'plugins_dir = "{plugins_dir or ROOT / "plugins"}"')
+    text = text.replace('plugins_dir = "plugins"', f'plugins_dir = "{plugins_dir or PLUGINS_DIR}"')
     path = tmp_path / "config.toml"
     path.write_text(text + "\n" + extra, encoding="utf-8")
     return path
@@ -119,7 +129,7 @@ class People:
 
 @pytest.fixture
 def schemes_app(tmp_path) -> Payung:
-    return Payung.load(write_config(tmp_path), entry_points=False)
+    return Payung.load(write_config(tmp_path), entry_points=ENTRY_POINTS)
 
 
 @pytest.fixture
@@ -147,9 +157,9 @@ def site(tmp_path, monkeypatch):
     monkeypatch.setenv("PAYUNG_CONFIG", str(config))
     monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    app = Payung.load(config, entry_points=False)
+    app = Payung.load(config, entry_points=ENTRY_POINTS)
     db = app.open_db()
-    generate(app, db, workers=600, seed=5)
+    generate(app, db, workers=120, seed=5)
     system = Actor.system()
     add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
     add_user(db, username="operator", name="Operator", role="operator", password=PASSWORD, actor=system,

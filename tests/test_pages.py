@@ -192,7 +192,7 @@ def _enrolment_page(site, worker_ids):
         sponsor = db.execute("SELECT id FROM sponsors WHERE type = 'asn' AND opd = 'Dinas Sosial' LIMIT 1").fetchone()
     at = run("admin", "pages/kepesertaan.py")
     at.selectbox(key="k_scheme").set_value("kendal_asn_peduli").run()
-    at.selectbox(key="k_sponsor").set_value(sponsor[0]).run()
+    at.selectbox(key="k_sponsor_kendal_asn_peduli").set_value(sponsor[0]).run()
     at.multiselect(key="k_workers").set_value(worker_ids).run()
     return at
 
@@ -201,6 +201,7 @@ def test_enrolment_shows_plugin_errors_beside_fields_then_the_cost(site):
     with open_db(site) as db:
         workers = [r[0] for r in db.execute(
             "SELECT w.id FROM workers w WHERE w.regency_code = '33.24' AND w.occupation = 'petani' AND w.active = 1"
+            " AND w.declared_income = 1000000"
             " AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id) LIMIT 2")]
         before = db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0]
     at = _enrolment_page(site, workers)
