@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=sorted(ROLES))
-    add.add_argument("--password", help="kata sandi (tanpa ini: ditanyakan, atau dibaca dari stdin)")
+    add.add_argument("--password", help="kata sandi, minimal 10 karakter, bukan kata sandi umum"
+                     " (tanpa ini: ditanyakan, atau dibaca dari stdin)")
     add.add_argument("--regency", help="kode kabupaten untuk operator/pemantau")
     add.add_argument("--village", action="append", default=[], help="kode desa untuk operator desa (boleh berulang)")
     add.add_argument("--email")
@@ -108,7 +109,13 @@ def cmd_users(app: Payung, args) -> int:
     from .users import add_user
     password = args.password
     if password is None:
-        password = getpass.getpass("Kata sandi: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        if sys.stdin.isatty():
+            password = getpass.getpass("Kata sandi: ")
+            if getpass.getpass("Ulangi kata sandi: ") != password:
+                print("Galat: ulangan kata sandi tidak sama.", file=sys.stderr)
+                return 1
+        else:
+            password = sys.stdin.readline().rstrip("\n")
     db = _open(app)
     try:
         add_user(db, username=args.username, name=args.name, role=args.role, password=password,
