@@ -16,8 +16,8 @@ def _one(db, sql: str, params=()) -> dict | None:
 
 def session_by_hash(db, token_hash: str) -> dict | None:
     """The session with this hashed id, with its user's name and whether they are active."""
-    return _one(db, "SELECT s.*, u.username, u.name, u.email, u.role, u.active FROM sessions s JOIN users u ON u.id = s.user_id"
-                    " WHERE s.token_hash = ?", [token_hash])
+    return _one(db, "SELECT s.*, u.username, u.name, u.email, u.role, u.active"
+                    " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", [token_hash])
 
 
 def sessions_of_user(db, user_id: int, *, include_ended: bool = False, limit: int = 50) -> list[dict]:

@@ -17,8 +17,8 @@ TABLE_LABELS = {
     "regions": "Wilayah", "sessions": "Sesi masuk", "login": "Percobaan masuk",
 }
 ACTION_LABELS = {"insert": "tambah", "update": "ubah", "delete": "hapus", "bulk_insert": "tambah massal",
-                 "bulk_update": "ubah massal", "login_failed": "gagal masuk", "login_throttled": "masuk ditolak (terlalu sering)",
-                 "first_admin_refused": "penyiapan ditolak"}
+                 "bulk_update": "ubah massal", "login_failed": "gagal masuk",
+                 "login_throttled": "masuk ditolak (terlalu sering)", "first_admin_refused": "penyiapan ditolak"}
 _SECRET = {"password_hash", "token_hash", "changed_secrets"}
 
 

@@ -117,7 +117,8 @@ FIRST_ADMIN_EXISTS = "Administrator pertama sudah dibuat (mungkin oleh orang lai
 def _village_problems(db, role: str, villages: tuple[str, ...]) -> list[Problem]:
     problems = []
     if role == "desa" and not villages:
-        problems.append(Problem("villages", "Operator desa harus diberi paling sedikit satu desa.", "villages_required"))
+        problems.append(Problem("villages", "Operator desa harus diberi paling sedikit satu desa.",
+                                "villages_required"))
     for code in villages:
         region = queries.region(db, code)
         if region is None or region["level"] != 4:

@@ -304,6 +304,21 @@ def test_sixth_wrong_password_is_throttled(tmp_path, browser):
             assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_throttled'").fetchone()[0] == 1
 
 
+def _assert_not_reachable_from_the_network(url: str) -> None:
+    """The port answers on 127.0.0.1 only (``[server] address`` in .streamlit/config.toml)."""
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent: only picks the outgoing interface
+            address = probe.getsockname()[0]
+        except OSError:
+            return
+    if address.startswith("127."):
+        return
+    with pytest.raises(OSError):
+        socket.create_connection((address, port), timeout=3).close()
+
+
 def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
     # No PAYUNG_SETUP_CODE and no PAYUNG_COOKIE_KEY: the code is printed, the key file made.
     with running_app(tmp_path, env={"PAYUNG_SETUP_CODE": None, "PAYUNG_COOKIE_KEY": None}) as url:
@@ -319,6 +334,7 @@ def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
             expect(page.get_by_text("Kode penyiapan salah.").first).to_be_visible()
         with _db(tmp_path) as conn:
             assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+        _assert_not_reachable_from_the_network(url)
         printed = re.search(r"^\s+([0-9a-f]{4}(?:-[0-9a-f]{4}){3})$", (tmp_path / "streamlit.log").read_text(), re.M)
         assert printed, "the setup code is printed in the terminal"
         textbox(page, "Kode penyiapan").fill(printed.group(1))

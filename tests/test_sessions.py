@@ -21,7 +21,7 @@ from db import queries
 from payung.access import Actor, Forbidden
 from payung.errors import ValidationError
 from payung.sessions import (SessionPolicy, check_session, cookie_key, cookie_key_from_file, create_first_admin,
-                             end_session, end_user_sessions, login, start_session, throttled_until, token_hash)
+                             end_session, end_user_sessions, login, throttled_until, token_hash)
 from payung.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
                           set_user_active)
 
@@ -357,3 +357,9 @@ def test_audit_log_refuses_update_and_delete(users):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             users.execute(sql)
     users.execute("INSERT INTO audit_log (at, actor, action, table_name) VALUES ('t', 'a', 'b', 'c')")  # appends do
+
+
+def test_streamlit_listens_on_loopback_by_default():
+    import tomllib
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
+        assert tomllib.load(f)["server"]["address"] == "127.0.0.1"
