@@ -363,3 +363,22 @@ def test_streamlit_listens_on_loopback_by_default():
     import tomllib
     with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
         assert tomllib.load(f)["server"]["address"] == "127.0.0.1"
+
+
+def test_cli_password_reset_applies_the_policy_and_ends_sessions(tmp_path):
+    path = tmp_path / "r.db"
+
+    def cli(*argv, stdin=None):
+        return subprocess.run([sys.executable, "-m", "payung", "users", *argv, "--db", str(path)], cwd=ROOT,
+                              input=stdin, capture_output=True, text=True, timeout=120)
+
+    assert cli("add", "ani", "--name", "Ani", "--role", "admin", stdin=PASSWORD + "\n").returncode == 0
+    conn = database.open_database(path)
+    s = login(conn, "ani", PASSWORD, POLICY)
+    weak = cli("password", "ani", "--password", "bismillah123")
+    assert weak.returncode == 1 and "terlalu umum" in weak.stderr
+    assert cli("password", "ani", stdin="payung-baru-2027\n").returncode == 0
+    assert check_session(conn, s.session_id, POLICY) is None
+    assert login(conn, "ani", "payung-baru-2027", POLICY).ok
+    assert cli("password", "siapa", "--password", "payung-baru-2027").returncode == 1
+    conn.close()
