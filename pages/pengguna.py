@@ -97,7 +97,9 @@ if who:
     new_regency = target["regency_code"]
     new_villages: list[str] = []
     with connection() as db:
-        if new_role in ("operator", "viewer", "admin"):
+        if new_role == "admin":
+            new_regency = None
+        elif new_role in ("operator", "viewer"):
             choices = [None, *regencies]
             new_regency = d.selectbox(
                 "Kabupaten", choices, key=f"e_regency_{who}",
@@ -112,7 +114,9 @@ if who:
             options = {code: code for code in current} | village_choices(db, district, actor=actor)
             new_villages = d.multiselect("Desa yang ditangani", list(options), default=current,
                                          key=f"e_villages_{who}", format_func=options.get)
-            new_regency = new_villages[0][:5] if new_villages else None
+            # A village operator's regency follows their villages (kept as it is while they are unchanged).
+            new_regency = (target["regency_code"] if target["role"] == "desa" and set(new_villages) == set(current)
+                           else new_villages[0][:5] if new_villages else None)
     if c.button("Simpan peran dan wilayah", icon=":material/save:"):
         with connection() as db:
             try:

@@ -73,3 +73,20 @@ def test_second_setup_form_is_told_the_admin_exists(tmp_path, monkeypatch):
     late.button[0].click().run()
     assert "Administrator pertama sudah dibuat (mungkin oleh orang lain barusan). Silakan masuk." in texts(late)
     assert [u["username"] for u in queries.users(db)] == ["cepat"]
+
+
+def test_pengguna_page_changes_access_only_when_something_changed(site):
+    at = run("admin", "pages/pengguna.py")
+    at.selectbox(key="u_target").set_value("desa").run()
+    assert at.multiselect(key="e_villages_desa").value == ["33.24.01.2001"]
+    next(b for b in at.button if b.label == "Simpan peran dan wilayah").click().run()
+    assert "Tidak ada perubahan." in texts(at)
+    at.selectbox(key="e_role_desa").set_value("viewer").run()
+    next(b for b in at.button if b.label == "Simpan peran dan wilayah").click().run()
+    with open_db(site) as db:
+        user = queries.user_by_username(db, "desa")
+        assert user["role"] == "viewer" and queries.user_villages(db, user["id"]) == []
+    at.selectbox(key="u_target").set_value("admin").run()
+    at.selectbox(key="e_role_admin").set_value("viewer").run()
+    next(b for b in at.button if b.label == "Simpan peran dan wilayah").click().run()
+    assert "Anda tidak dapat melepas peran administrator Anda sendiri." in [e.value for e in at.error]
