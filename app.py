@@ -58,6 +58,7 @@ with connection() as db:
     first_start = not has_users(db)
 
 if first_start:
+    auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
     st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
                            url_path="penyiapan")]).run()
     st.stop()
@@ -76,6 +77,8 @@ navigation = st.navigation(sections, position="sidebar" if actor else "hidden")
 if actor is None:
     st.title(":material/beach_access: Payung")
     st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
+    if st.session_state.pop("_payung_admin_created", None):
+        st.success("Administrator pertama dibuat. Silakan masuk.")
     if not auth.login():
         st.stop()
     st.rerun()

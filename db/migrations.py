@@ -158,6 +158,7 @@ def m005_line_totals(db: Database) -> None:
     )
 
 
+
 _INITIAL = """
 CREATE TABLE regions (
     code TEXT PRIMARY KEY,
@@ -349,3 +350,40 @@ def migrate(db: Database, *, stop_before: str | None = None) -> list[str]:
     migrations.apply(db, stop_before=stop_before)
     applied = {m.name for m in migrations.applied(db)}
     return [name for name in pending if name in applied]
+
+
+@migrations()
+def m006_sessions_and_audit(db: Database) -> None:
+    """Server-side login sessions (the cookie only names one; logout and password changes end
+    them), and an audit log without secrets that can only be appended to.
+
+    Old audit rows are redacted BEFORE the triggers that forbid UPDATE and DELETE exist."""
+    db.execute(
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_reason TEXT,
+            ip_address TEXT,
+            user_agent TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sessions_user ON sessions (user_id, ended_at)")
+    # Failed logins are counted from the audit log (table "login", row_id = the name typed).
+    db.execute("CREATE INDEX audit_action_row_at ON audit_log (action, row_id, at)")
+    for column in ("before", "after"):
+        for secret in ("password_hash", "token_hash"):
+            db.execute(
+                f"UPDATE audit_log SET {column} = json_set({column}, '$.{secret}', '***')"
+                f" WHERE json_valid({column}) AND json_type({column}, '$.{secret}') IS NOT NULL"
+                f" AND json_extract({column}, '$.{secret}') IS NOT '***'"
+            )
+    db.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+               " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    db.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+               " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+

@@ -23,6 +23,10 @@ _PRIMARY_KEYS = {"regions": "code", "schemes": "code"}
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
 _TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Columns whose values never enter the audit log (bcrypt hashes, hashed session ids): they are
+# written as "***". Cookie keys and setup codes are never stored in a table at all.
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+REDACTED = "***"
 
 
 def now() -> str:
@@ -73,8 +77,17 @@ def _json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def redact(value: Any) -> Any:
+    """A row (or summary) with the values of secret columns replaced by ``***``."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if k in SECRET_COLUMNS and v is not None else v) for k, v in value.items()}
+    return value
+
+
 def audit(db, actor: str, action: str, table: str, row_id: Any, before: Any, after: Any) -> None:
-    """Append one entry to the audit log (call inside the write's transaction)."""
+    """Append one entry to the audit log (call inside the write's transaction). Secret
+    columns are redacted here, whoever calls; the log itself refuses UPDATE and DELETE."""
+    before, after = redact(before), redact(after)
     db.execute(
         "INSERT INTO audit_log (at, actor, action, table_name, row_id, before, after)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -142,12 +155,24 @@ def update(db, table: str, key: Any, changes: dict, *, actor: str) -> dict:
             [_encode(v) for v in changes.values()] + [key],
         )
         after = get(db, table, key)
-        audit(db, actor, "update", table, key, before, after)
+        changed_secrets = sorted(c for c in SECRET_COLUMNS if c in changes and before.get(c) != after.get(c))
+        audit(db, actor, "update", table, key, before,
+              {**after, "changed_secrets": changed_secrets} if changed_secrets else after)
     return after
 
 
 def delete(db, table: str, key: Any, *, actor: str) -> None:
-    """Delete one row, keeping its last state in the audit log."""
+    """Delete one row, keeping its last state in the audit log (link tables: key is a tuple)."""
+    if table in _COMPOSITE_KEYS:
+        columns = _COMPOSITE_KEYS[table]
+        where = " AND ".join(f"{_name(c)} = ?" for c in columns)
+        with transaction(db):
+            rows = list(db.query(f"SELECT * FROM {_name(table)} WHERE {where}", list(key)))
+            if not rows:
+                return
+            db.execute(f"DELETE FROM {_name(table)} WHERE {where}", list(key))
+            audit(db, actor, "delete", table, "/".join(map(str, key)), rows[0], None)
+        return
     with transaction(db):
         before = get(db, table, key)
         if before is None:
@@ -215,3 +240,16 @@ def execute(db, sql: str, params: Sequence = (), *, actor: str, table: str, summ
         count = db.execute(sql, params).rowcount
         audit(db, actor, "bulk_update", table, None, None, {**summary, "count": count})
     return count
+
+
+def log_event(db, *, actor: str, action: str, table: str, row_id: Any = None, details: dict | None = None) -> None:
+    """An audit entry for something that changes no row (e.g. a failed login)."""
+    with transaction(db):
+        audit(db, actor, action, table, row_id, None, details)
+
+
+def touch(db, table: str, key: Any, column: str, value: Any) -> None:
+    """The one unaudited write: refresh a heartbeat timestamp (a session's ``last_seen_at``).
+    It changes no data anyone acts on, and auditing it would add a row per page view."""
+    with transaction(db):
+        db.execute(f"UPDATE {_name(table)} SET {_name(column)} = ? WHERE {primary_key(table)} = ?", [value, key])

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from payung.users import change_password
-from ui.session import connection, require
+from payung.users import PASSWORD_HELP, change_password
+from ui.session import connection, current_session_row, require
 from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
 
 FORM = "akun"
@@ -14,12 +14,13 @@ problem_summary(FORM, ("current", "password", "repeat"))
 with st.form("ganti_sandi", clear_on_submit=True):
     current = st.text_input("Kata sandi lama", type="password")
     field_errors(FORM, "current")
-    new = st.text_input("Kata sandi baru", type="password", help="Minimal 8 karakter, huruf dan angka.")
+    new = st.text_input("Kata sandi baru", type="password", help=PASSWORD_HELP)
     field_errors(FORM, "password")
     repeat = st.text_input("Ulangi kata sandi baru", type="password")
     field_errors(FORM, "repeat")
     submitted = st.form_submit_button("Simpan kata sandi", type="primary")
 if submitted:
     with connection() as db:
-        attempt(FORM, lambda: change_password(db, actor=actor, current=current, new=new, repeat=repeat))
-    saved("Kata sandi diganti.")
+        attempt(FORM, lambda: change_password(db, actor=actor, current=current, new=new, repeat=repeat,
+                                              keep_session=current_session_row()))
+    saved("Kata sandi diganti. Sesi Anda di perangkat lain telah diakhiri.")

@@ -1,13 +1,15 @@
-"""Pengguna (admin): the users, their roles and villages; add, deactivate, reset password."""
+"""Pengguna (admin): the users, their roles and villages; add, change access, deactivate,
+reset password, see a user's sessions and end them ("Keluarkan dari semua perangkat")."""
 
 import streamlit as st
 
 from payung.access import ROLES
 from payung.errors import ValidationError
 from payung.regions import district_choices, village_choices
-from payung.users import add_user, list_users, reset_password, set_user_active
-from ui.session import connection, payung, require
-from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
+from payung.sessions import end_user_sessions, user_sessions
+from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
+from ui.session import connection, current_session_row, payung, require
+from ui.widgets import attempt, date_text, field_errors, problem_summary, saved, show_saved_message
 
 FORM = "pengguna"
 actor = require("user.manage")
@@ -32,7 +34,7 @@ with left:
 left.text_input("Nama lengkap *", key="u_name")
 with left:
     field_errors(FORM, "name")
-left.text_input("Kata sandi awal *", key="u_password", type="password", help="Minimal 8 karakter, huruf dan angka.")
+left.text_input("Kata sandi awal *", key="u_password", type="password", help=PASSWORD_HELP)
 with left:
     field_errors(FORM, "password")
 role = right.selectbox("Peran *", list(ROLES), key="u_role", format_func=ROLES.get)
@@ -72,11 +74,11 @@ if who:
     if a.button("Atur ulang kata sandi"):
         with connection() as db:
             try:
-                reset_password(db, target["id"], new_password, actor=actor)
+                reset_password(db, target["id"], new_password, actor=actor, keep_session=current_session_row())
             except ValidationError as exc:
                 st.error(str(exc))
                 st.stop()
-        saved(f"Kata sandi {who} diatur ulang.")
+        saved(f"Kata sandi {who} diatur ulang; sesinya di semua perangkat diakhiri.")
     if b.button("Nonaktifkan" if target["active"] else "Aktifkan kembali"):
         with connection() as db:
             try:
@@ -85,3 +87,58 @@ if who:
                 st.error(str(exc))
                 st.stop()
         saved(f"Pengguna {who} {'dinonaktifkan' if target['active'] else 'diaktifkan kembali'}.")
+
+    st.markdown("**Peran dan wilayah**")
+    st.caption("Mengubah peran, kabupaten atau desa mengakhiri semua sesi pengguna ini: ia masuk lagi "
+               "dengan hak yang baru.")
+    c, d = st.columns(2)
+    new_role = c.selectbox("Peran", list(ROLES), index=list(ROLES).index(target["role"]), key=f"e_role_{who}",
+                           format_func=ROLES.get)
+    new_regency = target["regency_code"]
+    new_villages: list[str] = []
+    with connection() as db:
+        if new_role == "admin":
+            new_regency = None
+        elif new_role in ("operator", "viewer"):
+            choices = [None, *regencies]
+            new_regency = d.selectbox(
+                "Kabupaten", choices, key=f"e_regency_{who}",
+                index=choices.index(target["regency_code"]) if target["regency_code"] in choices else 0,
+                format_func=lambda code: "Semua kabupaten" if code is None else regencies[code])
+        else:
+            current = [v.strip() for v in (target["villages"] or "").split(",") if v.strip()]
+            districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
+            district = d.selectbox("Kecamatan", list(districts), key=f"e_district_{who}", format_func=districts.get,
+                                   index=list(districts).index(current[0][:8]) if current and current[0][:8]
+                                   in districts else None)
+            options = {code: code for code in current} | village_choices(db, district, actor=actor)
+            new_villages = d.multiselect("Desa yang ditangani", list(options), default=current,
+                                         key=f"e_villages_{who}", format_func=options.get)
+            # A village operator's regency follows their villages (kept as it is while they are unchanged).
+            new_regency = (target["regency_code"] if target["role"] == "desa" and set(new_villages) == set(current)
+                           else new_villages[0][:5] if new_villages else None)
+    if c.button("Simpan peran dan wilayah", icon=":material/save:"):
+        with connection() as db:
+            try:
+                changed = change_access(db, target["id"], role=new_role, regency_code=new_regency,
+                                        villages=tuple(new_villages), actor=actor)
+            except ValidationError as exc:
+                st.error(str(exc))
+                st.stop()
+        saved(f"Peran dan wilayah {who} diubah; semua sesinya diakhiri." if changed else "Tidak ada perubahan.")
+
+    st.markdown("**Sesi masuk**")
+    with connection() as db:
+        open_sessions = user_sessions(db, target["id"], actor=actor)
+    if open_sessions:
+        st.dataframe([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
+                       "Berakhir paling lambat (UTC)": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
+                       "Peramban": s["user_agent"] or ""} for s in open_sessions], hide_index=True, width="stretch")
+    else:
+        st.caption("Tidak ada sesi yang masih berlaku.")
+    mine = who == actor.username
+    if st.button("Keluarkan dari semua perangkat", icon=":material/logout:", disabled=not open_sessions,
+                 help="Mengakhiri semua sesi pengguna ini" + (" kecuali sesi Anda sekarang." if mine else ".")):
+        with connection() as db:
+            ended = end_user_sessions(db, target["id"], actor=actor, keep=current_session_row() if mine else None)
+        saved(f"{ended} sesi {who} diakhiri.")

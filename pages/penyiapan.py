@@ -1,24 +1,35 @@
-"""First start: create the first administrator (there is no default password anywhere)."""
+"""First start: create the first administrator (there is no default password anywhere).
+
+Only with the one-time setup code printed in the terminal where Payung was started (or set
+by ``PAYUNG_SETUP_CODE``): whoever reaches the port first cannot make themselves admin.
+"""
 
 import streamlit as st
 
-from payung.access import Actor
-from payung.errors import Problem
-from payung.users import add_user, has_users
+from payung.errors import Problem, ValidationError
+from payung.sessions import create_first_admin
+from payung.users import FIRST_ADMIN_EXISTS, PASSWORD_HELP
+from ui.auth import setup_code
 from ui.session import connection
-from ui.widgets import attempt, clear_problems, field_errors, problem_summary, remember_problems
+from ui.widgets import clear_problems, field_errors, problem_summary, remember_problems
 
 FORM = "penyiapan"
 st.title(":material/beach_access: Selamat datang di Payung")
 st.write("Belum ada pengguna. Buat akun **administrator** pertama untuk mulai. "
          "Simpan kata sandinya baik-baik: tidak ada kata sandi bawaan.")
-problem_summary(FORM, ("username", "name", "password", "repeat"))
+st.info("Kode penyiapan tercetak di terminal (jendela perintah) tempat Payung dijalankan "
+        "(`streamlit run app.py`). Tanpa kode itu administrator tidak dapat dibuat di sini; "
+        "sebagai gantinya dapat dipakai `python -m payung users add NAMA --name \"...\" --role admin`.",
+        icon=":material/terminal:")
+problem_summary(FORM, ("setup_code", "username", "name", "password", "repeat"))
 with st.form("admin_pertama"):
+    code = st.text_input("Kode penyiapan", placeholder="xxxx-xxxx-xxxx-xxxx")
+    field_errors(FORM, "setup_code")
     username = st.text_input("Nama pengguna", placeholder="contoh: admin.dinsos")
     field_errors(FORM, "username")
     name = st.text_input("Nama lengkap")
     field_errors(FORM, "name")
-    password = st.text_input("Kata sandi", type="password", help="Minimal 8 karakter, huruf dan angka.")
+    password = st.text_input("Kata sandi", type="password", help=PASSWORD_HELP)
     field_errors(FORM, "password")
     repeat = st.text_input("Ulangi kata sandi", type="password")
     field_errors(FORM, "repeat")
@@ -28,11 +39,18 @@ if submitted:
     if password != repeat:
         remember_problems(FORM, [Problem("repeat", "Ulangan kata sandi tidak sama.", "password_repeat")])
         st.rerun()
-    with connection() as db:
-        if has_users(db):
-            st.error("Administrator sudah dibuat. Muat ulang halaman untuk masuk.")
+    try:
+        with connection() as db:
+            create_first_admin(db, setup_code=code, expected_code=setup_code(), username=username, name=name,
+                               password=password)
+    except ValidationError as exc:
+        if any(p.rule == "first_admin_exists" for p in exc.problems):
+            clear_problems()
+            st.error(FIRST_ADMIN_EXISTS, icon=":material/block:")
+            st.button("Ke halaman masuk", type="primary")
             st.stop()
-        attempt(FORM, lambda: add_user(db, username=username, name=name, role="admin", password=password,
-                                       actor=Actor.system(username or "penyiapan")))
+        remember_problems(FORM, exc.problems)
+        st.rerun()
     clear_problems()
+    st.session_state["_payung_admin_created"] = True
     st.rerun()

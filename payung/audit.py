@@ -14,11 +14,12 @@ TABLE_LABELS = {
     "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",
     "contribution_lines": "Iuran bulanan", "payments": "Pembayaran", "payment_allocations": "Alokasi pembayaran",
     "claims": "Klaim", "users": "Pengguna", "user_villages": "Desa operator", "schemes": "Skema",
-    "regions": "Wilayah",
+    "regions": "Wilayah", "sessions": "Sesi masuk", "login": "Percobaan masuk",
 }
 ACTION_LABELS = {"insert": "tambah", "update": "ubah", "delete": "hapus", "bulk_insert": "tambah massal",
-                 "bulk_update": "ubah massal"}
-_SECRET = {"password_hash"}
+                 "bulk_update": "ubah massal", "login_failed": "gagal masuk",
+                 "login_throttled": "masuk ditolak (terlalu sering)", "first_admin_refused": "penyiapan ditolak"}
+_SECRET = {"password_hash", "token_hash", "changed_secrets"}
 
 
 def changes(entry: dict) -> str:
@@ -27,8 +28,9 @@ def changes(entry: dict) -> str:
     after = json.loads(entry["after"]) if entry["after"] else {}
     if entry["action"] == "update":
         parts = [f"{k}: {before.get(k)} → {after.get(k)}" for k in after
-                 if before.get(k) != after.get(k) and k not in ("updated_at",)]
-        return "; ".join("password_hash: (diubah)" if p.startswith("password_hash") else p for p in parts)
+                 if before.get(k) != after.get(k) and k not in ("updated_at", *_SECRET)]
+        parts += [f"{k}: (diubah)" for k in after.get("changed_secrets", ())]
+        return "; ".join(parts)
     shown = after or before
     return ", ".join(f"{k}={v}" for k, v in shown.items() if k not in _SECRET and v not in (None, "", "{}"))[:300]
 

@@ -43,10 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=sorted(ROLES))
-    add.add_argument("--password", help="kata sandi (tanpa ini: ditanyakan, atau dibaca dari stdin)")
+    add.add_argument("--password", help="kata sandi, minimal 10 karakter, bukan kata sandi umum"
+                     " (tanpa ini: ditanyakan, atau dibaca dari stdin)")
     add.add_argument("--regency", help="kode kabupaten untuk operator/pemantau")
     add.add_argument("--village", action="append", default=[], help="kode desa untuk operator desa (boleh berulang)")
     add.add_argument("--email")
+    password = user_commands.add_parser(
+        "password", parents=[common], help="atur ulang kata sandi pengguna (semua sesinya diakhiri)")
+    password.add_argument("username")
+    password.add_argument("--password", help="kata sandi baru (tanpa ini: ditanyakan, atau dibaca dari stdin)")
 
     demo = commands.add_parser("demo", parents=[common], help="isi data contoh")
     demo.add_argument("--workers", type=int, default=400, help="pekerja per kabupaten (bawaan 400)")
@@ -112,13 +117,36 @@ def cmd_init(app: Payung, args) -> int:
     return 0
 
 
+def _read_password(given: str | None) -> str | None:
+    """The password from ``--password``, the terminal (asked twice) or the first stdin line."""
+    if given is not None:
+        return given
+    if sys.stdin.isatty():
+        password = getpass.getpass("Kata sandi: ")
+        if getpass.getpass("Ulangi kata sandi: ") != password:
+            print("Galat: ulangan kata sandi tidak sama.", file=sys.stderr)
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
 def cmd_users(app: Payung, args) -> int:
-    from .users import add_user
-    password = args.password
+    from db import queries
+
+    from .users import add_user, reset_password
+    password = _read_password(args.password)
     if password is None:
-        password = getpass.getpass("Kata sandi: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        return 1
     db = _open(app)
     try:
+        if args.users_command == "password":
+            user = queries.user_by_username(db, args.username.strip().lower())
+            if user is None:
+                print(f"Galat: pengguna {args.username} tidak ada.", file=sys.stderr)
+                return 1
+            reset_password(db, user["id"], password, actor=Actor.system("cli"))
+            print(f"Kata sandi {user['username']} diatur ulang; semua sesinya diakhiri.")
+            return 0
         add_user(db, username=args.username, name=args.name, role=args.role, password=password,
                  actor=Actor.system("cli"), regency_code=args.regency, email=args.email,
                  villages=tuple(args.village))

@@ -1,21 +1,36 @@
-"""Users of the app: bcrypt-hashed passwords (the format streamlit-authenticator checks)."""
+"""Users of the app: bcrypt-hashed passwords (the format streamlit-authenticator checks).
+
+Every path that sets a password (first administrator, ``users add``, the Pengguna page, a
+user's own change) goes through ``check_password``: at least 10 characters, at most 72 bytes
+(bcrypt's limit), not containing the username, not in ``common_passwords.txt``. Existing
+passwords that break these rules keep working until they are next changed.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 import bcrypt
 
 from db import queries, store
+from db import sessions as session_queries
 
 from .access import ROLES, Actor, require
 from .errors import Problem, ValidationError
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
+MAX_PASSWORD_BYTES = 72
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+PASSWORD_HELP = ("Minimal 10 karakter (paling banyak 72 byte), tidak memuat nama pengguna, "
+                 "dan bukan kata sandi umum seperti rahasia123 atau bismillah.")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
 def hash_password(password: str) -> str:
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValidationError(_too_long())
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
 
 
@@ -26,20 +41,43 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-def check_password(password: str) -> list[Problem]:
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _too_long() -> Problem:
+    return Problem("password", f"Kata sandi terlalu panjang: paling banyak {MAX_PASSWORD_BYTES} byte "
+                               "(huruf biasa dihitung 1 byte, huruf beraksen atau emoji lebih).", "password_long")
+
+
+def check_password(password: str, username: str | None = None) -> list[Problem]:
+    """The problems of a new password (empty when it may be used)."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        return [Problem("password", f"Kata sandi minimal {MIN_PASSWORD} karakter.", "password_short")]
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        return [_too_long()]
     problems = []
-    if len(password or "") < MIN_PASSWORD:
-        problems.append(Problem("password", f"Kata sandi minimal {MIN_PASSWORD} karakter.", "password_short"))
-    elif password.isdigit() or password.isalpha():
-        problems.append(Problem("password", "Kata sandi harus memuat huruf dan angka.", "password_weak"))
+    folded = password.casefold()
+    name = (username or "").strip().casefold()
+    if len(name) >= 3 and name in folded:
+        problems.append(Problem("password", "Kata sandi tidak boleh memuat nama pengguna.", "password_has_username"))
+    if folded in common_passwords() or folded.strip() in common_passwords():
+        problems.append(Problem("password", "Kata sandi ini terlalu umum dan mudah ditebak; pilih yang lain.",
+                                "password_common"))
     return problems
 
 
 def add_user(db, *, username: str, name: str, role: str, password: str, actor: Actor,
-             regency_code: str | None = None, email: str | None = None, villages: tuple[str, ...] = ()) -> int:
-    """Create a user (every problem reported at once); the first user may be created by anyone."""
-    if queries.user_count(db) > 0:
-        require(actor, "user.manage")
+             regency_code: str | None = None, email: str | None = None, villages: tuple[str, ...] = (),
+             first_admin: bool = False) -> int:
+    """Create a user (every problem reported at once); the first user may be created by anyone.
+
+    ``first_admin``: only if there is no user yet. The check and the insert are one write
+    transaction, so of two setup forms sent at once exactly one creates an administrator.
+    """
     username = (username or "").strip().lower()
     problems = []
     if not _USERNAME.match(username):
@@ -47,34 +85,57 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
             "username", "Nama pengguna 3-32 karakter: huruf kecil, angka, titik, garis bawah atau strip.",
             "username_format",
         ))
-    elif queries.user_by_username(db, username):
-        problems.append(Problem("username", f"Nama pengguna \"{username}\" sudah dipakai.", "username_taken"))
     if not (name or "").strip():
         problems.append(Problem("name", "Nama lengkap wajib diisi.", "name_required"))
     if role not in ROLES:
         problems.append(Problem("role", f"Peran harus salah satu dari: {', '.join(ROLES)}.", "role_unknown"))
-    regencies = queries.region_names(db, 2)
-    if regency_code and regency_code not in regencies:
-        problems.append(Problem("regency_code", f"Kode kabupaten \"{regency_code}\" tidak dikenal.", "regency_unknown"))
-    if role == "operator" and not regency_code and len(regencies) > 1:
-        problems.append(Problem("regency_code", "Operator kabupaten harus diberi kabupaten tugasnya "
-                                "(Payung ini melayani lebih dari satu kabupaten).", "regency_required"))
-    if role == "desa" and not villages:
-        problems.append(Problem("villages", "Operator desa harus diberi paling sedikit satu desa.", "villages_required"))
-    for code in villages:
-        region = queries.region(db, code)
-        if region is None or region["level"] != 4:
-            problems.append(Problem("villages", f"Kode desa \"{code}\" tidak dikenal.", "village_unknown"))
-    problems.extend(check_password(password))
+    problems.extend(_village_problems(db, role, villages))
+    problems.extend(_regency_problems(db, role, regency_code))
+    problems.extend(check_password(password, username))
     if problems:
         raise ValidationError(problems)
+    password_hash = hash_password(password)  # slow (bcrypt): before taking the write lock
     row = {"username": username, "name": name.strip(), "role": role, "email": email,
-           "password_hash": hash_password(password), "regency_code": regency_code}
+           "password_hash": password_hash, "regency_code": regency_code}
     with store.transaction(db):
+        existing = queries.user_count(db)
+        if first_admin and existing:
+            raise ValidationError(Problem(None, FIRST_ADMIN_EXISTS, "first_admin_exists"))
+        if existing:
+            require(actor, "user.manage")
+        if queries.user_by_username(db, username):
+            raise ValidationError(Problem("username", f"Nama pengguna \"{username}\" sudah dipakai.",
+                                          "username_taken"))
         user_id = store.insert(db, "users", row, actor=actor.username)
         for code in villages:
             store.insert(db, "user_villages", {"user_id": user_id, "village_code": code}, actor=actor.username)
     return user_id
+
+
+FIRST_ADMIN_EXISTS = "Administrator pertama sudah dibuat (mungkin oleh orang lain barusan). Silakan masuk."
+
+
+def _regency_problems(db, role: str, regency_code: str | None) -> list[Problem]:
+    """A known regency; an operator must have one when Payung serves more than one."""
+    regencies = queries.region_names(db, 2)
+    if regency_code and regency_code not in regencies:
+        return [Problem("regency_code", f"Kode kabupaten \"{regency_code}\" tidak dikenal.", "regency_unknown")]
+    if role == "operator" and not regency_code and len(regencies) > 1:
+        return [Problem("regency_code", "Operator kabupaten harus diberi kabupaten tugasnya "
+                        "(Payung ini melayani lebih dari satu kabupaten).", "regency_required")]
+    return []
+
+
+def _village_problems(db, role: str, villages: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    if role == "desa" and not villages:
+        problems.append(Problem("villages", "Operator desa harus diberi paling sedikit satu desa.",
+                                "villages_required"))
+    for code in villages:
+        region = queries.region(db, code)
+        if region is None or region["level"] != 4:
+            problems.append(Problem("villages", f"Kode desa \"{code}\" tidak dikenal.", "village_unknown"))
+    return problems
 
 
 def has_users(db) -> bool:
@@ -104,31 +165,81 @@ def list_users(db, *, actor: Actor) -> list[dict]:
     return queries.users(db)
 
 
-def change_password(db, *, actor: Actor, current: str, new: str, repeat: str) -> None:
-    """A user changes their own password (the current one is asked again)."""
+def change_password(db, *, actor: Actor, current: str, new: str, repeat: str,
+                    keep_session: int | None = None) -> None:
+    """A user changes their own password (the current one is asked again). Every other
+    session of the user ends; ``keep_session`` (the one making the change) stays."""
     row = queries.user_by_username(db, actor.username)
     problems = []
     if row is None or not verify_password(current or "", row["password_hash"]):
         problems.append(Problem("current", "Kata sandi lama salah.", "password_wrong"))
-    problems.extend(check_password(new))
+    problems.extend(check_password(new, actor.username))
     if new != repeat:
         problems.append(Problem("repeat", "Ulangan kata sandi baru tidak sama.", "password_repeat"))
     if problems:
         raise ValidationError(problems)
-    store.update(db, "users", row["id"], {"password_hash": hash_password(new)}, actor=actor.username)
+    password_hash = hash_password(new)
+    with store.transaction(db):
+        store.update(db, "users", row["id"], {"password_hash": password_hash}, actor=actor.username)
+        session_queries.end_sessions(db, row["id"], at=store.now(), reason="password_changed",
+                                     actor=actor.username, keep_id=keep_session)
 
 
-def reset_password(db, user_id: int, new: str, *, actor: Actor) -> None:
+def reset_password(db, user_id: int, new: str, *, actor: Actor, keep_session: int | None = None) -> None:
+    """An administrator sets a user's password: every session of that user ends (but
+    ``keep_session`` when administrators reset their own, from that session)."""
     require(actor, "user.manage")
-    problems = check_password(new)
+    target = queries.user(db, user_id)
+    if target is None:
+        raise ValidationError(Problem(None, "Pengguna tidak ditemukan.", "user_unknown"))
+    problems = check_password(new, target["username"])
     if problems:
         raise ValidationError(problems)
-    store.update(db, "users", user_id, {"password_hash": hash_password(new)}, actor=actor.username)
+    password_hash = hash_password(new)
+    with store.transaction(db):
+        store.update(db, "users", user_id, {"password_hash": password_hash}, actor=actor.username)
+        session_queries.end_sessions(db, user_id, at=store.now(), reason="password_reset", actor=actor.username,
+                                     keep_id=keep_session if target["username"] == actor.username else None)
 
 
 def set_user_active(db, user_id: int, active: bool, *, actor: Actor) -> None:
+    """Deactivating a user ends all their sessions at once."""
     require(actor, "user.manage")
     target = queries.user(db, user_id)
     if target and target["username"] == actor.username and not active:
         raise ValidationError(Problem(None, "Anda tidak dapat menonaktifkan akun Anda sendiri.", "self_deactivate"))
-    store.update(db, "users", user_id, {"active": int(active)}, actor=actor.username)
+    with store.transaction(db):
+        store.update(db, "users", user_id, {"active": int(active)}, actor=actor.username)
+        if not active:
+            session_queries.end_sessions(db, user_id, at=store.now(), reason="deactivated", actor=actor.username)
+
+
+def change_access(db, user_id: int, *, role: str, regency_code: str | None, villages: tuple[str, ...] = (),
+                  actor: Actor) -> bool:
+    """Change a user's role or scope (regency, villages). When anything changed, every
+    session of that user ends: they sign in again under the new rights. True if changed."""
+    require(actor, "user.manage")
+    target = queries.user(db, user_id)
+    if target is None:
+        raise ValidationError(Problem(None, "Pengguna tidak ditemukan.", "user_unknown"))
+    problems = []
+    if role not in ROLES:
+        problems.append(Problem("role", f"Peran harus salah satu dari: {', '.join(ROLES)}.", "role_unknown"))
+    problems.extend(_village_problems(db, role, villages))
+    problems.extend(_regency_problems(db, role, regency_code))
+    if target["username"] == actor.username and role != "admin":
+        problems.append(Problem("role", "Anda tidak dapat melepas peran administrator Anda sendiri.", "self_demote"))
+    if problems:
+        raise ValidationError(problems)
+    villages = tuple(sorted(set(villages))) if role == "desa" else ()
+    before = tuple(queries.user_villages(db, user_id))
+    if (target["role"], target["regency_code"], before) == (role, regency_code, villages):
+        return False
+    with store.transaction(db):
+        store.update(db, "users", user_id, {"role": role, "regency_code": regency_code}, actor=actor.username)
+        for code in set(before) - set(villages):
+            store.delete(db, "user_villages", (user_id, code), actor=actor.username)
+        for code in set(villages) - set(before):
+            store.insert(db, "user_villages", {"user_id": user_id, "village_code": code}, actor=actor.username)
+        session_queries.end_sessions(db, user_id, at=store.now(), reason="access_changed", actor=actor.username)
+    return True

@@ -147,7 +147,22 @@ def rules_of(problems) -> list[str]:
 # Pages -------------------------------------------------------------------------------------
 
 DESA_VILLAGE = "33.24.01.2001"
-PASSWORD = "rahasia123"
+PASSWORD = "payung-uji-2026"
+
+
+def logged_in(username: str, db_path=None) -> dict:
+    """Session state of a browser session logged in as ``username``, with a live server-side
+    session (without one every run lands on the login page)."""
+    import os
+
+    import db as database
+    from payung.sessions import SessionPolicy, start_session
+    conn = database.open_database(db_path or os.environ["PAYUNG_DB"])
+    try:
+        session_id, _ = start_session(conn, username, SessionPolicy())
+    finally:
+        conn.close()
+    return {"authentication_status": True, "username": username, "_payung_session_id": session_id}
 
 
 @pytest.fixture

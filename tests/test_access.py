@@ -91,7 +91,7 @@ class World:
             free = create_worker(self.db, self.settings, self.worker_values(village, f"Bebas {label}"), actor=system)
             sponsor = create_sponsor(self.db, self.settings, {"type": "pemerintah_desa", "name": f"Pemdes {label}",
                                                               "village_code": village}, actor=system)
-            asn = create_sponsor(self.db, self.settings, {
+            create_sponsor(self.db, self.settings, {
                 "type": "asn", "name": f"ASN {label}", "nip": f"19850312201001100{1 if side == 'in' else 2}",
                 "opd": "Dinsos", "regency_code": village[:5]}, actor=system)
             sponsorship = enrol(self.db, self.registry, actor=system, scheme_code=scheme, sponsor_id=sponsor,
@@ -299,6 +299,11 @@ MATRIX = {
         w.db, 1, "Payung-uji-2025!", actor=a), None),
     "users.set_user_active": (ADMIN, "global", lambda w, a, r: _m("users.set_user_active")(w.db, 1, True, actor=a),
                               None),
+    "users.change_access": (ADMIN, "global", lambda w, a, r: _m("users.change_access")(
+        w.db, 4, role="viewer", regency_code="33.27", actor=a), None),
+    "sessions.user_sessions": (ADMIN, "global", lambda w, a, r: _m("sessions.user_sessions")(w.db, 1, actor=a), None),
+    "sessions.end_user_sessions": (ADMIN, "global", lambda w, a, r: _m("sessions.end_user_sessions")(
+        w.db, 2, actor=a), None),
     "backups.make_backup": (ADMIN, "global", lambda w, a, r: _m("backups.make_backup")(
         w.db, w.settings, actor=a, now=dt.datetime(2025, 1, 1)), None),
     "schemes_view.scheme_overview": (ALL, "record", lambda w, a, r: _m("schemes_view.scheme_overview")(
@@ -319,11 +324,17 @@ NOT_ACTOR_BOUND = {
     "users.credentials": "the login form's user list (the authenticator), never shown",
     "users.change_password": "changes only the acting user's own password (its actor is the subject)",
     "regions.load_regions": "loads public Kemendagri regions at first start (system)",
+    "sessions.throttled_until": "login throttle: whether a username may try again (no data returned)",
+    "sessions.login": "checks a password; the login itself",
+    "sessions.start_session": "opens the session of the user who just logged in",
+    "sessions.check_session": "whether this browser's own session is live (every run)",
+    "sessions.end_session": "logout: ends this browser's own session",
+    "sessions.create_first_admin": "first start only, with the one-time setup code",
 }
 
 SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bills", "payments", "bpjs", "arrears", "budgets",
                    "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
-                   "schemes_view", "regions")
+                   "schemes_view", "regions", "sessions")
 
 
 def service_functions() -> dict[str, object]:

@@ -8,9 +8,11 @@ fails rather than skips when the browser is missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,8 +31,13 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
-PASSWORD = "rahasia123"
+PASSWORD = "payung-uji-2026"
+SETUP_CODE = "cafe-babe-1234-5678"
 TIMEOUT = 60_000
+COOKIE = "payung_masuk"
+expect.set_options(timeout=TIMEOUT)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
 
 def _free_port() -> int:
@@ -39,45 +46,105 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@contextlib.contextmanager
+def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = ()):
+    """A Payung server on a new database (with these admin-made users, password PASSWORD)."""
+    config = write_config(tmp_path)
+    db_path = tmp_path / "payung.db"
+    if users:
+        from payung.access import Actor
+        from payung.core import Payung
+        from payung.users import add_user
+        app = Payung.load(config, entry_points=False)
+        conn = app.open_db()
+        for name in users:
+            add_user(conn, username=name, name=name.title(), role="admin", password=PASSWORD, actor=Actor.system())
+        conn.close()
     port = _free_port()
-    env = {**os.environ, "PAYUNG_CONFIG": str(write_config(tmp_path)), "PAYUNG_DB": str(tmp_path / "payung.db"),
-           "PAYUNG_COOKIE_KEY": "b" * 40}
-    log = open(tmp_path / "streamlit.log", "w")
+    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DB": str(db_path), **(env or {})}
+    env = {k: v for k, v in env.items() if v is not None}
+    log_path = tmp_path / "streamlit.log"
+    log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError("Streamlit did not start: " + (tmp_path / "streamlit.log").read_text())
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    try:
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("Streamlit did not start: " + log_path.read_text())
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture
-def page(server):
+def server(tmp_path):
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "b" * 40, "PAYUNG_SETUP_CODE": SETUP_CODE}) as url:
+        yield url
+
+
+@pytest.fixture
+def browser():
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(TIMEOUT)
-        page.goto(server)
-        yield page
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
         browser.close()
+
+
+def new_page(browser, url: str | None = None, cookies: list | None = None) -> Page:
+    """A page in a fresh browser context (its own cookies), optionally given some cookies."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    if cookies:
+        context.add_cookies(cookies)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    if url:
+        page.goto(url)
+    return page
+
+
+@pytest.fixture
+def page(server, browser):
+    yield new_page(browser, server)
+
+
+def login_cookie(page: Page) -> list:
+    """The login cookie of the page's context, once the browser has written it."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        cookies = [c for c in page.context.cookies() if c["name"] == COOKIE]
+        if cookies:
+            return cookies
+        time.sleep(0.2)
+    raise AssertionError("no login cookie was written")
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    textbox(page, "Nama pengguna").fill(username)
+    textbox(page, "Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+
+
+def expect_logged_in(page: Page) -> None:
+    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
+
+
+def expect_login_page(page: Page) -> None:
+    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    expect(page.get_by_role("button", name="Keluar")).to_have_count(0)
+    expect(page.get_by_text("Coba dengan data contoh")).to_have_count(0)
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -95,6 +162,7 @@ def textbox(page: Page, label: str):
 def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp_path):
     # First start: create the administrator.
     expect(page.get_by_text("Selamat datang di Payung")).to_be_visible()
+    textbox(page, "Kode penyiapan").fill(SETUP_CODE)
     textbox(page, "Nama pengguna").fill("admin.dinsos")
     textbox(page, "Nama lengkap").fill("Ani Lestari")
     textbox(page, "Kata sandi").fill(PASSWORD)
@@ -102,10 +170,8 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     page.get_by_role("button", name="Buat administrator").click()
 
     # Log in.
-    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
-    textbox(page, "Nama pengguna").fill("admin.dinsos")
-    textbox(page, "Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_text("Administrator pertama dibuat. Silakan masuk.")).to_be_visible()
+    log_in(page, "admin.dinsos")
 
     # Demo data in one click.
     page.get_by_role("button", name="Coba dengan data contoh").click()
@@ -171,3 +237,111 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     page.reload()
     expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
     expect(page.get_by_role("heading", name="Daftar pekerja")).to_have_count(0)
+
+
+# Sign-in security (issue 12) --------------------------------------------------------------------
+
+def _db(tmp_path):
+    return sqlite3.connect(tmp_path / "payung.db")
+
+
+def test_old_cookie_replayed_after_logout_lands_on_the_login_page(tmp_path, browser):
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "c" * 40}, users=("ani.admin",)) as url:
+        page = new_page(browser, url)
+        log_in(page, "ani.admin")
+        expect_logged_in(page)
+        copied = login_cookie(page)
+        # The copy works while the session lives (the replay below is a real replay)...
+        expect_logged_in(new_page(browser, url, copied))
+        page.get_by_role("button", name="Keluar").click()
+        expect_login_page(page)
+        # ...and not after logout, in a fresh context that never saw the logout.
+        expect_login_page(new_page(browser, url, copied))
+        with _db(tmp_path) as conn:
+            assert conn.execute("SELECT ended_reason FROM sessions").fetchall() == [("logout",)]
+
+
+def test_old_cookie_replayed_after_a_password_change_lands_on_the_login_page(tmp_path, browser):
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "d" * 40}, users=("ani.admin",)) as url:
+        first = new_page(browser, url)
+        log_in(first, "ani.admin")
+        expect_logged_in(first)
+        copied = login_cookie(first)
+        second = new_page(browser, url)
+        log_in(second, "ani.admin")
+        expect_logged_in(second)
+        second.goto(f"{url}/akun")  # a new page load: signed in again by the (live) cookie
+        textbox(second, "Kata sandi lama").fill(PASSWORD)
+        textbox(second, "Kata sandi baru").fill("payung-baru-2027")
+        textbox(second, "Ulangi kata sandi baru").fill("payung-baru-2027")
+        second.get_by_role("button", name="Simpan kata sandi").click()
+        expect(second.get_by_text("Kata sandi diganti.")).to_be_visible()
+        expect_login_page(new_page(browser, url, copied))
+        # The tab that made the change stays logged in, also after a reload.
+        second.reload()
+        expect_logged_in(second)
+
+
+def test_sixth_wrong_password_is_throttled(tmp_path, browser):
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "e" * 40}, users=("ani.admin",)) as url:
+        page = new_page(browser, url)
+        expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+        for attempt in range(1, 6):
+            log_in(page, "ani.admin", f"salah-sekali-{attempt}")
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                with _db(tmp_path) as conn:
+                    if conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0] \
+                            == attempt:
+                        break
+                time.sleep(0.2)
+            expect(page.get_by_text("Nama pengguna atau kata sandi salah.")).to_be_visible()
+        log_in(page, "ani.admin", PASSWORD)  # the right password, too late
+        expect(page.get_by_text("Terlalu banyak percobaan masuk yang gagal")).to_be_visible()
+        expect_login_page(page)
+        with _db(tmp_path) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+            assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_throttled'").fetchone()[0] == 1
+
+
+def _assert_not_reachable_from_the_network(url: str) -> None:
+    """The port answers on 127.0.0.1 only (``[server] address`` in .streamlit/config.toml)."""
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent: only picks the outgoing interface
+            address = probe.getsockname()[0]
+        except OSError:
+            return
+    if address.startswith("127."):
+        return
+    with pytest.raises(OSError):
+        socket.create_connection((address, port), timeout=3).close()
+
+
+def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
+    # No PAYUNG_SETUP_CODE and no PAYUNG_COOKIE_KEY: the code is printed, the key file made.
+    with running_app(tmp_path, env={"PAYUNG_SETUP_CODE": None, "PAYUNG_COOKIE_KEY": None}) as url:
+        page = new_page(browser, url)
+        expect(page.get_by_text("Selamat datang di Payung")).to_be_visible()
+        for code in ("", "0000-0000-0000-0000"):
+            textbox(page, "Kode penyiapan").fill(code)
+            textbox(page, "Nama pengguna").fill("penyusup")
+            textbox(page, "Nama lengkap").fill("Penyusup")
+            textbox(page, "Kata sandi").fill(PASSWORD)
+            textbox(page, "Ulangi kata sandi").fill(PASSWORD)
+            page.get_by_role("button", name="Buat administrator").click()
+            expect(page.get_by_text("Kode penyiapan salah.").first).to_be_visible()
+        with _db(tmp_path) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+        _assert_not_reachable_from_the_network(url)
+        printed = re.search(r"^\s+([0-9a-f]{4}(?:-[0-9a-f]{4}){3})$", (tmp_path / "streamlit.log").read_text(), re.M)
+        assert printed, "the setup code is printed in the terminal"
+        textbox(page, "Kode penyiapan").fill(printed.group(1))
+        textbox(page, "Nama pengguna").fill("admin.dinsos")
+        page.get_by_role("button", name="Buat administrator").click()
+        log_in(page, "admin.dinsos")
+        expect_logged_in(page)
+        with _db(tmp_path) as conn:
+            assert conn.execute("SELECT username FROM users").fetchall() == [("admin.dinsos",)]
+        assert (tmp_path / "payung-cookie.key").stat().st_mode & 0o777 == 0o600

@@ -78,15 +78,15 @@ def test_database_path_from_environment(tmp_path):
 
 def test_users_add_hashes_the_password(tmp_path):
     db = tmp_path / "u.db"
-    done = payung("users", "add", "ani", "--name", "Ani Lestari", "--role", "operator", "--regency", "33.24", "--db", str(db),
-                  stdin="rahasia123\n")
+    done = payung("users", "add", "ani", "--name", "Ani Lestari", "--role", "operator", "--regency", "33.24",
+                  "--db", str(db), stdin="payung-uji-2026\n")
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as conn:
         username, role, password_hash = conn.execute("SELECT username, role, password_hash FROM users").fetchone()
     assert (username, role) == ("ani", "operator")
-    assert password_hash.startswith("$2") and "rahasia123" not in password_hash
+    assert password_hash.startswith("$2") and "payung-uji-2026" not in password_hash
     weak = payung("users", "add", "budi", "--name", "Budi", "--role", "admin", "--password", "123", "--db", str(db))
-    assert weak.returncode == 1 and "minimal 8 karakter" in weak.stderr
+    assert weak.returncode == 1 and "minimal 10 karakter" in weak.stderr
 
 
 def test_backup_copies_the_database(tmp_path):

@@ -162,7 +162,7 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
     monkeypatch.setenv("PAYUNG_CONFIG", str(app.settings.path))
     monkeypatch.setenv("PAYUNG_DB", str(app.settings.database))
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    add_user(known["db"], username="admin", name="Admin", role="admin", password="rahasia123", actor=Actor.system())
+    add_user(known["db"], username="admin", name="Admin", role="admin", password="payung-uji-2026", actor=Actor.system())
     st.cache_data.clear()
     for params, scheme, district in (({"bulan": MONTH}, None, None),
                                      ({"bulan": MONTH, "skema": KENDAL, "kecamatan": "33.24.01"}, KENDAL, "33.24.01")):

@@ -12,7 +12,7 @@ from db import queries
 from payung.access import Actor
 from payung.users import add_user
 
-from conftest import DESA_VILLAGE, PASSWORD, ROOT, write_config
+from conftest import DESA_VILLAGE, PASSWORD, ROOT, logged_in, write_config
 
 
 
@@ -22,9 +22,8 @@ def open_db(site):
 
 def run(user: str | None, page: str | None = None, *, query: dict | None = None, state: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if user:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = user
+    for key, value in (logged_in(user) if user else {}).items():
+        at.session_state[key] = value
     for key, value in (state or {}).items():
         at.session_state[key] = value
     for key, value in (query or {}).items():
@@ -47,16 +46,18 @@ def test_first_start_creates_the_administrator(tmp_path, monkeypatch):
     monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
     monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    monkeypatch.setenv("PAYUNG_SETUP_CODE", "abcd-1234-ef56-7890")
     at = run(None)
     assert "Selamat datang di Payung" in texts(at)
-    at.text_input[0].set_value("admin.dinsos")
-    at.text_input[1].set_value("Ani Lestari")
-    at.text_input[2].set_value("pendek")
+    at.text_input[0].set_value("ABCD 1234 EF56 7890")
+    at.text_input[1].set_value("admin.dinsos")
+    at.text_input[2].set_value("Ani Lestari")
     at.text_input[3].set_value("pendek")
+    at.text_input[4].set_value("pendek")
     at.button[0].click().run()
-    assert "minimal 8 karakter" in texts(at)
-    at.text_input[2].set_value(PASSWORD)
+    assert "minimal 10 karakter" in texts(at)
     at.text_input[3].set_value(PASSWORD)
+    at.text_input[4].set_value(PASSWORD)
     at.button[0].click().run()
     # AppTest re-runs only the page script after its first run: the entry script's choice
     # between setup and login is seen by a fresh session.
@@ -153,8 +154,8 @@ def test_nik_mismatch_with_typed_birth_date_is_flagged(site):
 def run_page_directly(user: str, page: str) -> AppTest:
     """A page script reached without the navigation (a stale link, a bug): its own guard."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = user
+    for key, value in logged_in(user).items():
+        at.session_state[key] = value
     return at.run()
 
 
@@ -288,17 +289,17 @@ def test_backup_page_makes_a_copy(site):
 def test_change_own_password(site):
     at = run("operator", "pages/akun.py")
     at.text_input[0].set_value("salah-sekali1")
-    at.text_input[1].set_value("baru12345")
-    at.text_input[2].set_value("baru12345")
+    at.text_input[1].set_value("baru-sekali-2026")
+    at.text_input[2].set_value("baru-sekali-2026")
     at.button[-1].click().run()
     assert "Kata sandi lama salah." in [e.value for e in at.error]
     at.text_input[0].set_value(PASSWORD)
-    at.text_input[1].set_value("baru12345")
-    at.text_input[2].set_value("baru12345")
+    at.text_input[1].set_value("baru-sekali-2026")
+    at.text_input[2].set_value("baru-sekali-2026")
     at.button[-1].click().run()
     from payung.users import verify_password
     with open_db(site) as db:
-        assert verify_password("baru12345", queries.user_by_username(db, "operator")["password_hash"])
+        assert verify_password("baru-sekali-2026", queries.user_by_username(db, "operator")["password_hash"])
 
 
 def test_import_page_checks_then_imports(site):

@@ -36,12 +36,15 @@ def main() -> None:
 
     conn = database.open_database(args.db)
     if not has_users(conn):
-        add_user(conn, username="bench", name="Bench", role="admin", password="bench12345", actor=Actor.system())
+        add_user(conn, username="bench", name="Bench", role="admin", password="uji-kecepatan-2026", actor=Actor.system())
+    from payung.sessions import SessionPolicy, start_session
+    session_id, _ = start_session(conn, "bench", SessionPolicy())
     conn.close()
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "bench"
+    at.session_state["_payung_session_id"] = session_id  # a live server-side session (ui.session)
     at.run()
     at.switch_page("pages/pekerja.py")
     times = [run_ms(at) for _ in range(args.repeat)]

@@ -1,4 +1,10 @@
-"""The per-session pieces every page needs: the loaded Payung, a connection, the actor."""
+"""The per-session pieces every page needs: the loaded Payung, a connection, the actor.
+
+The actor exists only while the server-side session named in this browser session is live
+(``payung.sessions.check_session``, on every run): logout, a password change elsewhere, a
+deactivation, a role change or an administrator's "Keluarkan dari semua perangkat" end it,
+and the next run of this tab lands on the login page.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,13 @@ import streamlit as st
 
 from payung.access import Actor, allowed
 from payung.core import Payung
+from payung.sessions import SessionPolicy, _dummy_hash, check_session
 from payung.users import actor_for
+
+#: Key of this browser session's session id (a secret: it is what the cookie carries).
+SESSION_KEY = "_payung_session_id"
+#: The keys streamlit-authenticator reads to decide who is logged in.
+AUTH_KEYS = ("authentication_status", "username", "name", "email", "roles")
 
 
 @st.cache_resource(show_spinner="Menyiapkan Payung...")
@@ -20,7 +32,18 @@ def _load(config: str | None, database: str | None) -> Payung:
         app.initialise(db)
     finally:
         db.close()
+    _dummy_hash()  # computed now, so the first unknown-username login is not slower
     return app
+
+
+@st.cache_resource(show_spinner=False)
+def _policy(config_path: str) -> SessionPolicy:
+    return SessionPolicy.from_config(config_path)
+
+
+def session_policy() -> SessionPolicy:
+    """``[sessions]`` of config.toml: idle timeout, lifetime, login throttle."""
+    return _policy(str(payung().settings.path))
 
 
 def payung() -> Payung:
@@ -41,12 +64,32 @@ def connection():
         db.close()
 
 
+def forget_login() -> None:
+    """This browser session is no longer logged in (its server session is gone)."""
+    for key in AUTH_KEYS:
+        st.session_state[key] = None
+    st.session_state.pop(SESSION_KEY, None)
+
+
 def current_actor() -> Actor | None:
+    """The logged-in actor, or None. Checks on every call that the server-side session is
+    still live and belongs to the username the authenticator holds."""
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     if not username:
         return None
     with connection() as db:
+        live = check_session(db, st.session_state.get(SESSION_KEY), session_policy())
+        if live is None or live.username != username:
+            forget_login()
+            return None
         return actor_for(db, username)
+
+
+def current_session_row() -> int | None:
+    """The row id of this browser's live session (kept when the user changes their password)."""
+    with connection() as db:
+        live = check_session(db, st.session_state.get(SESSION_KEY), session_policy())
+    return live.id if live else None
 
 
 def require(action: str = "account.manage") -> Actor:

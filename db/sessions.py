@@ -1,0 +1,46 @@
+"""SQL of login sessions and login attempts (reads here; writes through ``db.store``).
+
+A session row is keyed by the SHA-256 of its id (``token_hash``): the id itself lives only in
+the signed cookie and the browser session, never in the database or the audit log.
+"""
+
+from __future__ import annotations
+
+from . import store
+
+
+def _one(db, sql: str, params=()) -> dict | None:
+    rows = list(db.query(sql, params))
+    return rows[0] if rows else None
+
+
+def session_by_hash(db, token_hash: str) -> dict | None:
+    """The session with this hashed id, with its user's name and whether they are active."""
+    return _one(db, "SELECT s.*, u.username, u.name, u.email, u.role, u.active"
+                    " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", [token_hash])
+
+
+def sessions_of_user(db, user_id: int, *, include_ended: bool = False, limit: int = 50) -> list[dict]:
+    """A user's sessions, newest first (without the hashed ids)."""
+    where = "" if include_ended else " AND ended_at IS NULL"
+    return list(db.query(
+        "SELECT id, user_id, created_at, last_seen_at, expires_at, ended_at, ended_reason, ip_address, user_agent"
+        f" FROM sessions WHERE user_id = ?{where} ORDER BY created_at DESC, id DESC LIMIT ?", [user_id, limit]))
+
+
+def end_sessions(db, user_id: int, *, at: str, reason: str, actor: str, keep_id: int | None = None) -> int:
+    """End every open session of a user (but ``keep_id``), with one audit entry."""
+    sql = "UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE user_id = ? AND ended_at IS NULL"
+    params: list = [at, reason, user_id]
+    if keep_id is not None:
+        sql += " AND id != ?"
+        params.append(keep_id)
+    return store.execute(db, sql, params, actor=actor, table="sessions",
+                         summary={"user_id": user_id, "reason": reason, "kept_session": keep_id})
+
+
+def failed_logins_since(db, username: str, since: str) -> list[str]:
+    """When the logins refused for a wrong password for ``username`` happened (oldest first)."""
+    return [row["at"] for row in db.query(
+        "SELECT at FROM audit_log WHERE action = 'login_failed' AND row_id = ? AND at >= ? AND table_name = 'login'"
+        " ORDER BY at", [username, since])]

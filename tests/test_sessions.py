@@ -1,0 +1,385 @@
+"""Sign-in security (issue 12): the cookie key file, the first administrator, the password
+policy, server-side sessions, the login throttle, and the audit log without secrets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import db as database
+from db import queries
+from payung.access import Actor, Forbidden
+from payung.errors import ValidationError
+from payung.sessions import (SessionPolicy, check_session, cookie_key, cookie_key_from_file, create_first_admin,
+                             end_session, end_user_sessions, login, throttled_until, token_hash)
+from payung.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
+                          set_user_active)
+
+from conftest import PASSWORD, ROOT, VILLAGE
+
+POLICY = SessionPolicy()
+CODE = "abcd-1234-ef56-7890"
+
+
+@pytest.fixture
+def users(db):
+    system = Actor.system()
+    add_user(db, username="ani", name="Ani", role="operator", password=PASSWORD, actor=system,
+             regency_code="33.24")
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
+    return db
+
+
+def rules(exc) -> list[str]:
+    return [p.rule for p in exc.value.problems]
+
+
+def audit_rows(db, **where) -> list[dict]:
+    sql = "SELECT * FROM audit_log WHERE 1 = 1" + "".join(f" AND {k} = ?" for k in where) + " ORDER BY id"
+    return list(db.query(sql, list(where.values())))
+
+
+# The cookie key ---------------------------------------------------------------------------------
+
+def _start(path, barrier, results):
+    barrier.wait()
+    results.put(cookie_key_from_file(path))
+
+
+def test_concurrent_first_starts_agree_on_one_cookie_key(tmp_path):
+    context = multiprocessing.get_context("fork")
+    for attempt in range(8):
+        path = tmp_path / f"run{attempt}" / "payung-cookie.key"
+        barrier, results = context.Barrier(2), context.Queue()
+        workers = [context.Process(target=_start, args=(path, barrier, results)) for _ in range(2)]
+        for w in workers:
+            w.start()
+        keys = [results.get(timeout=30), results.get(timeout=30)]
+        for w in workers:
+            w.join(timeout=30)
+        assert keys[0] == keys[1], f"attempt {attempt}: two different keys"
+        assert path.read_text().splitlines() == [keys[0]]
+        assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cookie_key_file_is_private_and_never_rewritten(tmp_path, monkeypatch):
+    monkeypatch.delenv("PAYUNG_COOKIE_KEY", raising=False)
+    path = tmp_path / "payung-cookie.key"
+    key = cookie_key(path)
+    assert len(key) >= 40 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    content, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    for _ in range(3):  # restarts
+        assert cookie_key_from_file(path) == key
+    assert path.read_bytes() == content and path.stat().st_mtime_ns == mtime
+    os.chmod(path, 0o644)  # loosened by hand: tightened again on the next start
+    assert cookie_key_from_file(path) == key and stat.S_IMODE(path.stat().st_mode) == 0o600
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "from-the-environment")
+    assert cookie_key(path) == "from-the-environment" and path.read_bytes() == content
+
+
+# The first administrator -----------------------------------------------------------------------
+
+def test_setup_without_the_right_code_creates_no_user(db):
+    with pytest.raises(ValidationError) as refused:
+        create_first_admin(db, setup_code="0000-0000-0000-0000", expected_code=CODE, username="penyusup",
+                           name="Penyusup", password=PASSWORD)
+    assert rules(refused) == ["setup_code_wrong"]
+    with pytest.raises(ValidationError):
+        create_first_admin(db, setup_code="", expected_code=CODE, username="penyusup", name="P", password=PASSWORD)
+    assert queries.user_count(db) == 0
+    assert audit_rows(db, action="first_admin_refused")
+    create_first_admin(db, setup_code=CODE.upper().replace("-", " "), expected_code=CODE, username="admin.dinsos",
+                       name="Ani", password=PASSWORD)
+    assert queries.user_by_username(db, "admin.dinsos")["role"] == "admin"
+
+
+def test_two_setup_forms_sent_at_once_create_exactly_one_admin(app, db):
+    db.close()
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def submit(n: int) -> None:
+        conn = app.open_db()
+        try:
+            barrier.wait()
+            create_first_admin(conn, setup_code=CODE, expected_code=CODE, username=f"admin{n}", name=f"Admin {n}",
+                               password=PASSWORD)
+            outcomes.append("created")
+        except ValidationError as exc:
+            outcomes.append(exc.problems[0].rule)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conn = app.open_db()
+    try:
+        assert sorted(outcomes) == ["created"] + ["first_admin_exists"] * 3
+        assert conn.execute("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_first_admin_exists_message_is_indonesian(users):
+    with pytest.raises(ValidationError) as refused:
+        create_first_admin(users, setup_code=CODE, expected_code=CODE, username="kedua", name="Kedua",
+                           password=PASSWORD)
+    assert rules(refused) == ["first_admin_exists"] and "sudah dibuat" in str(refused.value)
+
+
+def test_a_second_user_needs_an_administrator(users):
+    with pytest.raises(Forbidden):
+        add_user(users, username="budi", name="Budi", role="admin", password=PASSWORD, actor=Actor("ani", "operator"))
+
+
+# The password policy ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password, rule", [
+    ("password1", "password_short"), ("admin123", "password_short"), ("rahasia1", "password_short"),
+    ("rahasia123", "password_common"), ("Bismillah123", "password_common"), ("indonesia1", "password_common"),
+    ("qwerty123456", "password_common"), ("bismillahirrahmanirrahim", "password_common"),
+    ("ani.lestari-2026", "password_has_username"), ("x" * 80, "password_long"), ("é" * 40, "password_long"),
+])
+def test_password_policy_refuses_weak_passwords(password, rule):
+    assert [p.rule for p in check_password(password, "ani.lestari")] == [rule]
+
+
+def test_password_policy_accepts_a_good_password():
+    assert check_password("payung-uji-2026", "ani.lestari") == []
+    assert check_password("x" * 72, "ani") == []
+
+
+def test_every_path_that_sets_a_password_applies_the_policy(users):
+    admin = Actor("admin", "admin")
+    for bad in ("rahasia123", "y" * 80):
+        with pytest.raises(ValidationError):
+            add_user(users, username="budi", name="Budi", role="viewer", password=bad, actor=admin)
+        with pytest.raises(ValidationError):
+            change_password(users, actor=Actor("ani", "operator"), current=PASSWORD, new=bad, repeat=bad)
+        with pytest.raises(ValidationError):
+            reset_password(users, queries.user_by_username(users, "ani")["id"], bad, actor=admin)
+    with pytest.raises(ValidationError):
+        hash_password("z" * 73)
+
+
+def test_eighty_character_password_is_refused_by_the_cli_without_a_crash(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "payung", "users", "add", "budi", "--name", "Budi", "--role",
+                           "admin", "--password", "k" * 80, "--db", str(tmp_path / "c.db")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "paling banyak 72 byte" in done.stderr
+
+
+def test_existing_weak_password_keeps_working_until_changed(users):
+    from db import store
+    ani = queries.user_by_username(users, "ani")
+    store.update(users, "users", ani["id"], {"password_hash": hash_password("rahasia1")}, actor="lama")
+    assert login(users, "ani", "rahasia1", POLICY).ok
+
+
+# Sessions ---------------------------------------------------------------------------------------
+
+def test_logout_ends_the_session_on_the_server(users):
+    result = login(users, "ani", PASSWORD, POLICY)
+    assert result.ok and check_session(users, result.session_id, POLICY).username == "ani"
+    end_session(users, result.session_id)
+    assert check_session(users, result.session_id, POLICY) is None
+    assert check_session(users, "not-a-session", POLICY) is None and check_session(users, None, POLICY) is None
+
+
+def test_password_change_ends_every_other_session(users):
+    old = login(users, "ani", PASSWORD, POLICY)
+    current = login(users, "ani", PASSWORD, POLICY)
+    change_password(users, actor=Actor("ani", "operator"), current=PASSWORD, new="baru-sekali-2026",
+                    repeat="baru-sekali-2026", keep_session=current.session_row)
+    assert check_session(users, old.session_id, POLICY) is None
+    assert check_session(users, current.session_id, POLICY) is not None
+
+
+def test_password_reset_by_an_admin_ends_all_sessions(users):
+    s = login(users, "ani", PASSWORD, POLICY)
+    reset_password(users, queries.user_by_username(users, "ani")["id"], "baru-sekali-2026", actor=Actor("admin", "admin"))
+    assert check_session(users, s.session_id, POLICY) is None
+
+
+def test_deactivation_ends_all_sessions(users):
+    s = login(users, "ani", PASSWORD, POLICY)
+    ani = queries.user_by_username(users, "ani")["id"]
+    set_user_active(users, ani, False, actor=Actor("admin", "admin"))
+    assert check_session(users, s.session_id, POLICY) is None
+    set_user_active(users, ani, True, actor=Actor("admin", "admin"))
+    assert check_session(users, s.session_id, POLICY) is None  # ended, not only hidden
+
+
+def test_role_or_scope_change_ends_all_sessions(users):
+    ani = queries.user_by_username(users, "ani")["id"]
+    admin = Actor("admin", "admin")
+    first = login(users, "ani", PASSWORD, POLICY)
+    assert change_access(users, ani, role="operator", regency_code="33.24", actor=admin) is False  # nothing changed
+    assert check_session(users, first.session_id, POLICY) is not None
+    assert change_access(users, ani, role="operator", regency_code="33.27", actor=admin)
+    assert check_session(users, first.session_id, POLICY) is None
+    second = login(users, "ani", PASSWORD, POLICY)
+    assert change_access(users, ani, role="desa", regency_code="33.24", villages=(VILLAGE,), actor=admin)
+    assert check_session(users, second.session_id, POLICY) is None
+    assert queries.user_villages(users, ani) == [VILLAGE]
+
+
+def test_admin_ends_a_users_sessions_on_every_device(users):
+    ani = queries.user_by_username(users, "ani")["id"]
+    sessions = [login(users, "ani", PASSWORD, POLICY) for _ in range(2)]
+    with pytest.raises(Forbidden):
+        end_user_sessions(users, ani, actor=Actor("ani", "operator"))
+    assert end_user_sessions(users, ani, actor=Actor("admin", "admin")) == 2
+    assert all(check_session(users, s.session_id, POLICY) is None for s in sessions)
+
+
+def test_idle_and_old_sessions_end(users):
+    policy = SessionPolicy(idle_hours=1, lifetime_days=1)
+    s = login(users, "ani", PASSWORD, policy)
+    now = dt.datetime.now(dt.timezone.utc)
+    assert check_session(users, s.session_id, policy, now=now + dt.timedelta(minutes=50)) is not None
+    assert check_session(users, s.session_id, policy, now=now + dt.timedelta(minutes=100)) is not None  # refreshed
+    assert check_session(users, s.session_id, policy, now=now + dt.timedelta(minutes=100 + 61)) is None
+    s = login(users, "ani", PASSWORD, policy)
+    moment = now
+    for _ in range(25):  # kept busy, it still ends a day after login
+        moment += dt.timedelta(minutes=59)
+        alive = check_session(users, s.session_id, policy, now=moment)
+    assert alive is None
+    row = users.execute("SELECT ended_reason FROM sessions WHERE token_hash = ?", [token_hash(s.session_id)]).fetchone()
+    assert row[0] == "expired"
+
+
+def test_session_ids_are_stored_only_hashed(users):
+    s = login(users, "ani", PASSWORD, POLICY)
+    dump = "\n".join(users.conn.iterdump())
+    assert s.session_id not in dump and token_hash(s.session_id) in dump
+
+
+# The throttle -----------------------------------------------------------------------------------
+
+def test_sixth_wrong_password_is_throttled_even_when_right(users):
+    for _ in range(5):
+        refused = login(users, "ani", "salah-sekali-1", POLICY)
+        assert not refused.ok and not refused.throttled
+    sixth = login(users, "ani", PASSWORD, POLICY)
+    assert not sixth.ok and sixth.throttled
+    assert throttled_until(users, "ani", POLICY) is not None
+    assert login(users, "admin", PASSWORD, POLICY).ok  # only that username
+
+
+def test_unknown_usernames_are_throttled_alike(users):
+    for _ in range(5):
+        assert not login(users, "tidak.ada", "salah-sekali-1", POLICY).throttled
+    assert login(users, "tidak.ada", "salah-sekali-1", POLICY).throttled
+
+
+def test_throttle_lifts_after_the_lockout(users):
+    for _ in range(5):
+        login(users, "ani", "salah-sekali-1", POLICY)
+    now = dt.datetime.now(dt.timezone.utc)
+    assert throttled_until(users, "ani", POLICY, now=now + dt.timedelta(minutes=14))
+    assert throttled_until(users, "ani", POLICY, now=now + dt.timedelta(minutes=16)) is None
+
+
+def test_failed_and_throttled_logins_are_audited(users):
+    for _ in range(6):
+        login(users, "ani", "salah-sekali-1", POLICY, ip_address="10.0.0.9")
+    failed = audit_rows(users, action="login_failed", row_id="ani")
+    throttled = audit_rows(users, action="login_throttled", row_id="ani")
+    assert len(failed) == 5 and len(throttled) == 1
+    assert json.loads(failed[0]["after"]) == {"username": "ani", "ip_address": "10.0.0.9"}
+
+
+def test_unknown_username_takes_as_long_as_a_known_one(users):
+    lenient = SessionPolicy(max_failures=1000)
+
+    def timed(name: str) -> float:
+        start = time.perf_counter()
+        assert not login(users, name, "salah-sekali-1", lenient).ok
+        return time.perf_counter() - start
+
+    timed("ani"), timed("siapa.saja")  # warm up
+    known = min(timed("ani") for _ in range(3))
+    unknown = min(timed("siapa.saja") for _ in range(3))
+    assert 0.75 < unknown / known < 1.33, (known, unknown)
+
+
+# The audit log ----------------------------------------------------------------------------------
+
+def test_audit_log_never_holds_password_hashes_or_session_ids(users):
+    s = login(users, "ani", PASSWORD, POLICY)
+    change_password(users, actor=Actor("ani", "operator"), current=PASSWORD, new="baru-sekali-2026",
+                    repeat="baru-sekali-2026")
+    hashes = [r[0] for r in users.execute("SELECT password_hash FROM users")]
+    text = "\n".join(f"{r['before']} {r['after']}" for r in audit_rows(users))
+    for secret in [*hashes, s.session_id, token_hash(s.session_id), "$2b$"]:
+        assert secret not in text
+    entry = audit_rows(users, table_name="users", action="update")[-1]
+    assert json.loads(entry["after"])["password_hash"] == "***"
+    from payung.audit import changes
+    assert changes(entry) == "password_hash: (diubah)"
+
+
+def test_migration_redacts_old_audit_rows_then_locks_the_log(tmp_path):
+    path = tmp_path / "lama.db"
+    old = database.connect(path)
+    database.migrate(old, stop_before="m006_sessions_and_audit")
+    secret = hash_password("payung-uji-2026")
+    old.execute("INSERT INTO audit_log (at, actor, action, table_name, row_id, before, after) VALUES"
+                " ('2025-01-01T00:00:00+00:00', 'x', 'update', 'users', '1', ?, ?)",
+                [json.dumps({"password_hash": secret, "name": "Ani"}), json.dumps({"password_hash": secret})])
+    old.close()
+    upgraded = database.open_database(path)
+    before, after = upgraded.execute("SELECT before, after FROM audit_log").fetchone()
+    assert secret not in before + after
+    assert json.loads(before) == {"password_hash": "***", "name": "Ani"}
+    upgraded.close()
+
+
+def test_audit_log_refuses_update_and_delete(users):
+    assert audit_rows(users)
+    for sql in ("UPDATE audit_log SET actor = 'orang lain'", "DELETE FROM audit_log",
+                "UPDATE audit_log SET after = NULL WHERE id = 1"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            users.execute(sql)
+    users.execute("INSERT INTO audit_log (at, actor, action, table_name) VALUES ('t', 'a', 'b', 'c')")  # appends do
+
+
+def test_streamlit_listens_on_loopback_by_default():
+    import tomllib
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
+        assert tomllib.load(f)["server"]["address"] == "127.0.0.1"
+
+
+def test_cli_password_reset_applies_the_policy_and_ends_sessions(tmp_path):
+    path = tmp_path / "r.db"
+
+    def cli(*argv, stdin=None):
+        return subprocess.run([sys.executable, "-m", "payung", "users", *argv, "--db", str(path)], cwd=ROOT,
+                              input=stdin, capture_output=True, text=True, timeout=120)
+
+    assert cli("add", "ani", "--name", "Ani", "--role", "admin", stdin=PASSWORD + "\n").returncode == 0
+    conn = database.open_database(path)
+    s = login(conn, "ani", PASSWORD, POLICY)
+    weak = cli("password", "ani", "--password", "bismillah123")
+    assert weak.returncode == 1 and "terlalu umum" in weak.stderr
+    assert cli("password", "ani", stdin="payung-baru-2027\n").returncode == 0
+    assert check_session(conn, s.session_id, POLICY) is None
+    assert login(conn, "ani", "payung-baru-2027", POLICY).ok
+    assert cli("password", "siapa", "--password", "payung-baru-2027").returncode == 1
+    conn.close()
