@@ -35,6 +35,10 @@ NIK = "3324015708750001"
 BASE_CONFIG = Path(os.environ.get("PAYUNG_TEST_CONFIG") or ROOT / "config.toml")
 PLUGINS_DIR = os.environ.get("PAYUNG_TEST_PLUGINS_DIR") or str(ROOT / "plugins")
 ENTRY_POINTS = os.environ.get("PAYUNG_TEST_ENTRY_POINTS") == "1"
+#: Regencies of the configuration under test; the demo makes the same workers per regency.
+REGENCIES = len(__import__("tomllib").loads(BASE_CONFIG.read_text(encoding="utf-8"))["regencies"])
+DEMO_PER_REGENCY = 120
+DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 
 
 def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None) -> Path:
@@ -174,7 +178,7 @@ def site(tmp_path, monkeypatch):
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
     app = Payung.load(config, entry_points=ENTRY_POINTS)
     db = app.open_db()
-    generate(app, db, workers=120, seed=5)
+    generate(app, db, workers=DEMO_PER_REGENCY, seed=5)
     system = Actor.system()
     add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
     add_user(db, username="operator", name="Operator", role="operator", password=PASSWORD, actor=system,

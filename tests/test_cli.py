@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 
-from conftest import BASE_CONFIG, ROOT, write_config
+from conftest import BASE_CONFIG, REGENCIES, ROOT, write_config
 
 
 def payung(*args, stdin: str | None = None, env: dict | None = None):
@@ -17,8 +17,7 @@ def payung(*args, stdin: str | None = None, env: dict | None = None):
 
 
 def configured_regencies() -> int:
-    import tomllib
-    return len(tomllib.loads(BASE_CONFIG.read_text(encoding="utf-8"))["regencies"])
+    return REGENCIES
 
 
 #: The five schemes of the source articles ship with Payung; an installation may add more.
@@ -95,7 +94,7 @@ def test_backup_copies_the_database(tmp_path):
     done = payung("backup", str(copy), "--db", str(db))
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(copy) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 50
+        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 10 * configured_regencies()
 
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path):

@@ -12,7 +12,7 @@ from db import queries
 from payung.access import Actor
 from payung.users import add_user
 
-from conftest import DESA_VILLAGE, PASSWORD, ROOT, logged_in, write_config
+from conftest import DEMO_WORKERS, DESA_VILLAGE, PASSWORD, REGENCIES, ROOT, logged_in, write_config
 
 
 
@@ -84,7 +84,7 @@ def test_demo_data_in_one_click(tmp_path, monkeypatch):
     at = run("admin")
     button = next(b for b in at.button if b.label == "Coba dengan data contoh")
     button.click().run()
-    assert queries.worker_count(db) == 2000
+    assert queries.worker_count(db) == 400 * REGENCIES
     assert queries.count_sponsorships(db, "kendal_asn_peduli", scope=EVERYTHING) > 0
     assert "Data contoh dimuat" in texts(at)
 
@@ -93,7 +93,7 @@ def test_worker_list_pages_and_searches_in_sql(site):
     at = run("admin", "pages/pekerja.py")
     table = at.dataframe[0].value
     assert len(table) == 50 and list(table.columns)[:3] == ["NIK", "Nama", "Desa/Kel."]
-    assert "dari 600 data" in texts(at)
+    assert f"dari {DEMO_WORKERS} data" in texts(at)
     name = table.iloc[0]["Nama"]
     at.text_input(key="cari_pekerja").set_value(name.split()[0]).run()
     assert all(name.split()[0] in n for n in at.dataframe[0].value["Nama"])
@@ -133,7 +133,7 @@ def test_bad_nik_is_shown_beside_the_field_and_nothing_is_saved(site):
     next(b for b in at.button if b.label == "Simpan").click().run()
     assert "NIK harus 16 digit angka (yang diisi: 12 digit)." in [e.value for e in at.error]
     with open_db(site) as db:
-        assert queries.worker_count(db) == 600
+        assert queries.worker_count(db) == DEMO_WORKERS
     at.text_input(key="f_nik").set_value("3324016508900003").run()
     assert at.date_input(key="f_birth_date").value.isoformat() == "1990-08-25"
     assert at.radio(key="f_gender").value == "P"
@@ -283,7 +283,7 @@ def test_backup_page_makes_a_copy(site):
     message = next(s.value for s in at.success)
     path = message.removeprefix("Cadangan tersimpan di ").rstrip(".")
     with database.connect(path) as copy:
-        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 600
+        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == DEMO_WORKERS
 
 
 def test_change_own_password(site):
