@@ -12,7 +12,7 @@ from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, 
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
-from ui.widgets import attempt, date_text, saved, show_saved_message
+from ui.widgets import attempt, date_text, plain, saved, show_saved_message
 
 FORM = "impor"
 actor = require("admin", "operator", "desa")
@@ -38,11 +38,17 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
-try:
-    sheet = read_table(data, upload.name, sheet=state.get("i_sheet"))
-except ImportFileError as exc:
-    st.error(str(exc))
-    st.stop()
+# Read once per file and sheet (in a child process: see payung.imports.reading), not on every rerun.
+read_key = (file_hash(data), upload.name, state.get("i_sheet"))
+if state.get("_i_read", (None,))[0] != read_key:
+    try:
+        state["_i_read"] = (read_key, read_table(data, upload.name, sheet=state.get("i_sheet"),
+                                                 limits=app.settings.limits))
+    except ImportFileError as exc:
+        state.pop("_i_read", None)
+        st.error(plain(str(exc)))
+        st.stop()
+sheet = state["_i_read"][1]
 if len(sheet.sheet_names) > 1:
     st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet")
 st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replace(",", "."))

@@ -50,6 +50,34 @@ class Relief:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """``[limits]``: what an upload, a typed amount or a date may be before it is refused as a
+    mistake (or an attack). Defaults here; config.toml overrides any of them."""
+
+    #: Largest upload (also ``server.maxUploadSize`` in .streamlit/config.toml), megabytes.
+    max_upload_mb: int = 200
+    max_rows: int = 1_048_576
+    max_columns: int = 200
+    max_cells: int = 20_000_000
+    #: Largest uncompressed size of an .xlsx's parts (zip bombs), megabytes.
+    max_unzipped_mb: int = 1024
+    max_cell_chars: int = 10_000
+    #: The child process that reads an upload: address-space limit (MB) and seconds.
+    reader_memory_mb: int = 1536
+    reader_seconds: int = 300
+    #: Money (Rupiah). An income above Rp 1 miliar a month is a typing error.
+    max_income: int = 1_000_000_000
+    max_payment: int = 1_000_000_000_000
+    max_claim: int = 10_000_000_000
+    max_budget: int = 10_000_000_000_000
+    #: A worker's age on registration.
+    min_age: int = 15
+    max_age: int = 100
+    #: Earliest payment date (no scheme here is older; per scheme start dates are checked too).
+    earliest_payment: str = "2015-01-01"
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     database: Path
@@ -69,6 +97,7 @@ class Settings:
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``[bpjs_exchange]``: column headings of the BPJS collective registration and answer.
     bpjs_exchange: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -108,6 +137,23 @@ def _month(value: Any, where: str) -> str:
         return parse_month(str(value))
     except ValueError:
         raise ConfigError(f"{where}: bulan {value!r} tidak valid; tulis sebagai \"YYYY-MM\".") from None
+
+
+def _limits(table: dict) -> Limits:
+    import dataclasses
+    known = {f.name: f for f in dataclasses.fields(Limits)}
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"limits: kunci tidak dikenal: {', '.join(unknown)}.")
+    values = {}
+    for key, value in table.items():
+        if known[key].type == "str":
+            values[key] = str(value)
+            continue
+        values[key] = _int(table, key, "limits")
+        if values[key] <= 0:
+            raise ConfigError(f"limits: '{key}' harus lebih dari 0.")
+    return Limits(**values)
 
 
 def load_settings(path: str | os.PathLike | None = None, *, database: str | os.PathLike | None = None) -> Settings:
@@ -183,4 +229,5 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         extra_occupations={str(k): str(v) for k, v in raw.get("occupations", {}).items()},
         schemes={str(k): dict(v) for k, v in raw.get("schemes", {}).items()},
         bpjs_exchange=dict(raw.get("bpjs_exchange", {})),
+        limits=_limits(raw.get("limits", {})),
     )

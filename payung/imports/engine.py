@@ -84,8 +84,12 @@ def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, int]:
 
 
 def _rows(sheet: Sheet):
-    """(file row number, cells) of the non-empty data rows."""
+    """(file row number, cells) of the non-empty data rows (rows the reader could not read are
+    rejected by ``plan_import`` and left out here)."""
+    unreadable = sheet.row_errors
     for offset, cells in enumerate(sheet.rows, start=sheet.header_row + 1):
+        if unreadable and offset - sheet.header_row - 1 in unreadable:
+            continue
         if any(c is not None and str(c).strip() for c in cells):
             yield offset, cells
 
@@ -126,6 +130,9 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
         raise MappingError(f"Kolom wajib belum dipetakan: {', '.join(missing)}.")
     plan = ImportPlan(kind, file_name, data_hash, sheet.headers, dict(mapping))
     columns = _columns(sheet, mapping)
+    for index, message in sorted(sheet.row_errors.items()):
+        row = sheet.header_row + 1 + index
+        _reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
     planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments}[kind]
     planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or dt.date.today())
     return plan
