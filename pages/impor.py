@@ -12,7 +12,8 @@ from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, 
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
-from ui.widgets import attempt, date_text, plain, saved, show_saved_message
+from ui.widgets import attempt, date_text, saved, show_saved_message
+from ui.widgets import plain
 
 FORM = "impor"
 actor = require("admin", "operator", "desa")
@@ -76,7 +77,7 @@ with st.expander("Simpan pencocokan ini sebagai templat"):
     if st.button("Simpan templat"):
         with connection() as db:
             attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, actor=actor))
-        st.success(f"Templat \"{name}\" tersimpan.")
+        st.success(plain(f"Templat \"{name}\" tersimpan."))
 
 signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())))
 if st.button("Periksa", icon=":material/fact_check:"):
@@ -87,7 +88,7 @@ if st.button("Periksa", icon=":material/fact_check:"):
                                file_name=upload.name, data_hash=signature[1],
                                progress=lambda f, t: bar.progress(f, text=t))
         except MappingError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
     state["_i_plan"] = (signature, plan)
     bar.empty()

@@ -8,6 +8,7 @@ from payung.regions import district_choices, village_choices
 from payung.users import add_user, list_users, reset_password, set_user_active
 from ui.session import connection, payung, require
 from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
+from ui.widgets import plain
 
 FORM = "pengguna"
 actor = require("admin")
@@ -74,7 +75,7 @@ if who:
             try:
                 reset_password(db, target["id"], new_password, actor=actor)
             except ValidationError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 st.stop()
         saved(f"Kata sandi {who} diatur ulang.")
     if b.button("Nonaktifkan" if target["active"] else "Aktifkan kembali"):
@@ -82,6 +83,6 @@ if who:
             try:
                 set_user_active(db, target["id"], not target["active"], actor=actor)
             except ValidationError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 st.stop()
         saved(f"Pengguna {who} {'dinonaktifkan' if target['active'] else 'diaktifkan kembali'}.")
