@@ -139,6 +139,13 @@ def _month(value: Any, where: str) -> str:
         raise ConfigError(f"{where}: bulan {value!r} tidak valid; tulis sebagai \"YYYY-MM\".") from None
 
 
+_LAST_LIMITS: list[Limits] = []
+
+
+def last_limits() -> Limits:
+    return _LAST_LIMITS[-1] if _LAST_LIMITS else Limits()
+
+
 def _limits(table: dict) -> Limits:
     import dataclasses
     known = {f.name: f for f in dataclasses.fields(Limits)}
@@ -153,7 +160,9 @@ def _limits(table: dict) -> Limits:
         values[key] = _int(table, key, "limits")
         if values[key] <= 0:
             raise ConfigError(f"limits: '{key}' harus lebih dari 0.")
-    return Limits(**values)
+    limits = Limits(**values)
+    _LAST_LIMITS[:] = [limits]
+    return limits
 
 
 def load_settings(path: str | os.PathLike | None = None, *, database: str | os.PathLike | None = None) -> Settings:

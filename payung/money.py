@@ -129,6 +129,13 @@ def in_words(amount: int) -> str:
     return f"{terbilang(amount)} rupiah"
 
 
+def current_limits() -> Limits:
+    """The ``[limits]`` of the configuration loaded last (defaults before any): for the few
+    checks that are not handed the settings."""
+    from .config import last_limits
+    return last_limits()
+
+
 def check_rupiah(amount, *, field: str, label: str, maximum: int, minimum: int = 1,
                  rule: str = "amount") -> Problem | None:
     """Why an amount of integer Rupiah is refused (None when it is fine): not a whole number,

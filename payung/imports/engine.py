@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from db import billing, ledger, queries, store
 
 from .. import bills
+from ..payments import payment_problems
 from ..access import Actor
 from ..errors import PayungError, Problem
 from ..identity import clean_digits
@@ -380,8 +381,12 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
                 errors.append(RowError(row, header[name], f"{exc}."))
         if values.get("amount") is not None and values["amount"] <= 0:
             errors.append(RowError(row, header["amount"], "Jumlah harus lebih dari Rp0."))
-        if values.get("paid_on") and values["paid_on"] > today:
-            errors.append(RowError(row, header["paid_on"], "Tanggal bayar tidak boleh di masa depan."))
+        elif len(values) == 2:
+            # The same checks record_payment makes: a row this accepts is one it writes.
+            scheme_found = registry.schemes.get(found[0]) if len(found) == 1 else None
+            errors += [RowError(row, header[p.field], p.message)
+                       for p in payment_problems(registry.settings, scheme_found, values["amount"], values["paid_on"],
+                                                 today)]
         if errors:
             _reject(plan, row, cells, errors)
             continue
