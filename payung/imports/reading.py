@@ -19,6 +19,8 @@ from ..errors import PayungError
 from . import sandbox
 
 SANDBOX = Path(sandbox.__file__).resolve()
+#: Seconds the parent waits beyond the child's own CPU limit before it kills the child.
+_GRACE_SECONDS = 10
 _READER_LIMITS = ("max_rows", "max_columns", "max_cells", "max_unzipped_mb", "max_cell_chars", "reader_memory_mb",
                   "reader_seconds")
 
@@ -67,7 +69,7 @@ def _run_child(request: dict, limits: Limits) -> dict:
         raise unreadable(f"proses pembaca tidak dapat dimulai ({exc.strerror}).") from None
     payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        out, err = child.communicate(payload, timeout=limits.reader_seconds + 10)
+        out, err = child.communicate(payload, timeout=limits.reader_seconds + _GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         child.kill()
         child.communicate()
