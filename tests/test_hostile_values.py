@@ -50,7 +50,9 @@ def test_fullwidth_nik_rows_of_one_file_are_one_worker(importer):
 
 
 def test_other_characters_in_a_nik_are_refused():
-    for typed in ("3324O15708750001", "3324015708750OO1", "33240157087500٠x", "3324015708750001\u200b"):
+    # Ethiopic "፩" and Kharosthi "𐩀" pass str.isdigit() but are no decimal digit anywhere.
+    for typed in ("3324O15708750001", "3324015708750OO1", "33240157087500٠x", "3324015708750001\u200b",
+                  "332401570875000፩", "332401570875000\U00010a40"):
         check = check_nik(typed)
         assert check.nik is None and check.problems[0].rule == "nik_format", typed
     assert "hanya boleh berisi angka 0-9" in check_nik("3324O15708750001").problems[0].message

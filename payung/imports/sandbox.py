@@ -288,7 +288,15 @@ def read_xlsx(data: bytes, sheet: str | None, limits: dict) -> dict:
     chosen = sheet or names[0]
     if chosen not in names:
         raise Refused(f"lembar \"{chosen}\" tidak ada. Lembar yang ada: {', '.join(names)}.")
-    rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    try:
+        rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except MemoryError:
+        raise
+    except (Exception, BaseException) as exc:  # calamine panics (pyo3 PanicException is a BaseException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise Refused(f"lembar \"{chosen}\" tidak dapat diurai ({exc}). Simpan ulang sebagai .xlsx lalu coba "
+                      "lagi.") from None
     limit, row_errors = limits["max_cell_chars"], {}
     max_columns = limits["max_columns"]
     for n, row in enumerate(rows):
