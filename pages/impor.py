@@ -9,6 +9,7 @@ import streamlit as st
 from payung.exports import rejected_rows_xlsx
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
+from payung.errors import PayungError
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
@@ -116,7 +117,12 @@ if plan.new or plan.updates:
                  icon=":material/upload:"):
         bar = st.progress(0.0, text="Menyimpan...")
         with connection() as db:
-            counts = apply_import(db, app.plugins, plan, actor=actor, progress=lambda f, t: bar.progress(f, text=t))
+            try:
+                counts = apply_import(db, app.plugins, plan, actor=actor,
+                                      progress=lambda f, t: bar.progress(f, text=t))
+            except PayungError as exc:  # e.g. a constraint another session made fail: nothing was written
+                st.error(plain(exc))
+                st.stop()
         state.pop("_i_plan", None)
         saved(f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
               f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")

@@ -125,7 +125,7 @@ class AnswerPlan:
 def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, scheme_code: str | None = None,
                 sheet: str | None = None) -> AnswerPlan:
     """Match each row of the branch's answer to a sponsorship awaiting BPJS; write nothing."""
-    table = read_table(data, file_name, sheet=sheet)
+    table = read_table(data, file_name, sheet=sheet, limits=registry.settings.limits)
     headings = _answer_headings(registry.settings)
     position = {}
     for key, names in headings.items():

@@ -181,6 +181,11 @@ def cmd_import(app: Payung, args) -> int:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
         return 2
     try:
+        size = Path(args.file).stat().st_size
+        if size > app.settings.limits.max_upload_mb << 20:  # refused before it is read into memory
+            from .imports.reading import unreadable
+            raise unreadable(f"ukurannya {size >> 20} MB, lebih dari batas {app.settings.limits.max_upload_mb} MB. "
+                             "Bagi menjadi beberapa berkas.")
         data = Path(args.file).read_bytes()
     except OSError as exc:
         print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)

@@ -232,3 +232,14 @@ def test_impor_page_rejects_the_long_cell_row_only(site):
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["Baris"]) == [3] and "10.000 karakter" in table["Alasan"][0]
+
+
+def test_cli_refuses_a_file_over_the_size_limit_before_reading_it(tmp_path):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace("max_upload_mb = 200", "max_upload_mb = 1"))
+    path = tmp_path / "besar.csv"
+    path.write_bytes(hostile.HEADER.encode() + b"x" * (2 << 20))
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "workers", str(path), "--db",
+                           str(tmp_path / "x.db"), "--config", str(config)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1 and "lebih dari batas 1 MB" in done.stderr, done.stderr
