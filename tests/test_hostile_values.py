@@ -19,8 +19,32 @@ from payung.identity import check_nik, check_nip, clean_digits, normalize_phone
 from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
 from payung.workers import create_worker
 
-from test_billing import JANUARY, TODAY, _enrol_all, sponsor_id, workers  # noqa: F401  (fixtures)
-from test_import import importer  # noqa: F401  (fixture)
+from test_billing import JANUARY, TODAY, _enrol_all
+
+
+@pytest.fixture
+def sponsor_id(app, db, admin):
+    from payung.sponsors import create_sponsor
+    return create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+
+
+@pytest.fixture
+def workers(app, db, admin):
+    return [create_worker(db, app.settings, worker_values(nik=NIK[:12] + f"{n:04d}", name=name), actor=admin)
+            for n, name in enumerate(("Budi", "Ani", "Cahya"), 1)]
+
+
+@pytest.fixture
+def importer(schemes_app, people, admin):
+    def run(data: bytes, name: str, kind: str = "workers"):
+        table = read_table(data, name)
+        plan = plan_import(people.db, schemes_app.plugins, kind=kind, sheet=table,
+                           mapping=auto_map(table.headers, kind), actor=admin, file_name=name,
+                           data_hash=file_hash(data))
+        apply_import(people.db, schemes_app.plugins, plan, actor=admin)
+        return plan
+    run.db = people.db
+    return run
 
 OTHER_DIGITS = {"fullwidth": hostile.FULLWIDTH_NIK, "arabic_indic": hostile.ARABIC_INDIC_NIK,
                 "eastern_arabic_indic": hostile.EASTERN_ARABIC_NIK, "devanagari": hostile.DEVANAGARI_NIK}

@@ -18,7 +18,7 @@ import pickle
 import re
 import sys
 import zipfile
-from posixpath import dirname, join, normpath
+from posixpath import join, normpath
 
 # Keep in step with payung.config.Limits (this file cannot import it).
 DEFAULT_LIMITS = {"max_rows": 1_048_576, "max_columns": 200, "max_cells": 20_000_000, "max_unzipped_mb": 1024,
