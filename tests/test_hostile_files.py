@@ -206,7 +206,7 @@ def test_cli_reads_utf16_csv(tmp_path):
 
 # Through the Impor data page ----------------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["far_corner", "zip_bomb", "nul", "pdf", "xlsx_renamed"])
+@pytest.mark.parametrize("key", list(REFUSED))
 def test_impor_page_shows_the_message_and_writes_nothing(site, corpus, key):
     from test_pages import open_db, run
     (name, data), words = corpus[key]
@@ -243,3 +243,19 @@ def test_cli_refuses_a_file_over_the_size_limit_before_reading_it(tmp_path):
                            str(tmp_path / "x.db"), "--config", str(config)], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 1 and "lebih dari batas 1 MB" in done.stderr, done.stderr
+
+
+def test_impor_page_reads_utf16_and_a_100mb_line(site):
+    from test_pages import run
+    at = run("admin", "pages/impor.py")
+    name, data = hostile.utf16_csv("be")
+    at.file_uploader(key="i_file").set_value((name, data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert not at.exception and [m.value for m in at.metric] == ["1", "0", "0", "0"]
+    name, data = hostile.long_line_csv()
+    at.file_uploader(key="i_file").set_value((name, data + hostile.GOOD_ROW.encode(), "text/csv")).run()
+    del data
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric][0] in ("0", "1") and "10.000 karakter" in at.dataframe[0].value["Alasan"][0]
+    assert _children_peak_mb() < GB

@@ -306,3 +306,37 @@ def test_constraint_error_is_still_an_integrity_error(db):
     with pytest.raises(sqlite3.IntegrityError) as refused:
         store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="t")
     assert isinstance(refused.value, ConstraintError)
+
+
+def _hostile_values_file() -> bytes:
+    return (hostile.HEADER + "".join(f"{n};{name};{born};{g};Blumah;Plantungan;Petani;{income}\n"
+                                     for n, name, born, g, income in HOSTILE_ROWS)).encode("utf-8")
+
+
+def test_cli_import_of_the_hostile_values_corpus(tmp_path):
+    path = tmp_path / "nilai.csv"
+    path.write_bytes(_hostile_values_file())
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "workers", str(path), "--db",
+                           str(tmp_path / "x.db"), "--config", str(write_config(tmp_path)), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["imported"], summary["rejected"]) == (4, 7)
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 4
+
+
+def test_impor_page_with_the_hostile_values_corpus(site):
+    from test_pages import open_db, run
+    with open_db(site) as db:
+        before = queries.worker_count(db)
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("nilai.csv", _hostile_values_file(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert not at.exception and [m.value for m in at.metric] == ["4", "0", "0", "7"]
+    reasons = " ".join(at.dataframe[0].value["Alasan"])
+    assert "NIK sama dengan baris 2" in reasons and "melebihi batas" in reasons and "umurnya 126 tahun" in reasons
+    next(b for b in at.button if b.label.startswith("Impor 4 baris")).click().run()
+    assert not at.exception and "Impor selesai: 4 baru" in " ".join(s.value for s in at.success)
+    with open_db(site) as db:
+        assert queries.worker_count(db) == before + 4
