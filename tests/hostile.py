@@ -132,3 +132,12 @@ HOSTILE_NAMES = [
     "# Judul\n> kutipan\n- daftar\n1. nomor | tabel | --- |",
     "W" * 5000,
 ]
+
+
+def wide_row_without_references_xlsx(width: int = 16_384, rows: int = 2_000) -> tuple[str, bytes]:
+    """No cell says where it is (no r="..."): one row of ``width`` cells, placed where a block
+    of the scan ends, then many one-cell rows. calamine would lay out rows x width cells."""
+    wide = b"<row>" + b"<c/>" * (width - 1) + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+    narrow = b'<row><c t="inlineStr"><is><t>NIK</t></is></c></row>'
+    lead = narrow * ((1 << 20) // len(narrow) - 1)  # the wide row straddles the first 1 MB block
+    return "tanpa-ref.xlsx", xlsx(lead + wide + narrow * rows, dimension=None)

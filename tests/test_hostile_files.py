@@ -26,6 +26,7 @@ REFUSED = {
     "far_corner_row_1000": (lambda: hostile.far_corner_xlsx(1000), "1.000 baris x 16.384 kolom"),
     "far_corner_lying_dimension": (lambda: hostile.far_corner_xlsx(honest=False), "memuat sel sampai 1.048.576 baris"),
     "wide": (hostile.wide_xlsx, "16.384 kolom"),
+    "wide_row_without_references": (hostile.wide_row_without_references_xlsx, "x 16.384 kolom"),
     "zip_bomb": (hostile.zip_bomb_xlsx, "zip bomb"),
     "nul": (hostile.nul_csv, "byte NUL"),
     "pdf": (hostile.pdf_as_csv, "dokumen PDF"),

@@ -153,13 +153,13 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,3})?([0-9
 # Literal-led patterns (fast): a cell's reference has letters, a row's only digits.
 _CELL_COL = re.compile(rb' r="([A-Z]{1,7})[0-9]')
 _ROW_REF = re.compile(rb' r="([0-9]{1,10})"')
-_ROW_BODY = re.compile(rb"<(?:\w+:)?row\b.*?</(?:\w+:)?row>", re.S)
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
 
 
 def _cells(xml: bytes) -> int:
-    cells = xml.count(b"<c ") + xml.count(b"<c>")
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
     if not cells and b":c" in xml:  # elements with a namespace prefix: <x:c r="A1">
-        cells = xml.count(b":c ") + xml.count(b":c>")
+        cells = xml.count(b":c ") + xml.count(b":c>") + xml.count(b":c/>")
     return cells
 
 
@@ -233,7 +233,8 @@ def check_xlsx(data: bytes, sheet: str | None, limits: dict) -> None:
     def over(rows: int, columns: int) -> bool:
         return rows > max_rows or columns > max_columns or rows * columns > max_cells
 
-    max_row = rows_seen = widest = 0
+    max_row = rows_seen = widest = current = 0
+    counting = False
     widest_letters = (0, b"")
     tail = b""
     read = 0
@@ -266,10 +267,16 @@ def check_xlsx(data: bytes, sheet: str | None, limits: dict) -> None:
             refs = _CELL_COL.findall(body)
             if refs:
                 widest_letters = max(widest_letters, max((len(c), c) for c in set(refs)))
-            if _cells(body) > len(refs):
-                # Cells without a reference are placed one after another in their row.
-                for row in _ROW_BODY.findall(body):
-                    widest = max(widest, _cells(row))
+            if counting or _cells(body) > len(refs):
+                # Cells without a reference are placed one after another in their row: count
+                # the cells of each row from here on, carrying a row across blocks.
+                counting = True
+                parts = _ROW_START.split(body)
+                current += _cells(parts[0])
+                for part in parts[1:]:
+                    widest = max(widest, current)
+                    current = _cells(part)
+                widest = max(widest, current)
             columns = max(widest, column_number(widest_letters[1]) if widest_letters[0] else 0)
             if over(max(max_row, rows_seen), max(columns, 1)):
                 refuse(max(max_row, rows_seen), columns, False)
