@@ -387,3 +387,18 @@ def m006_sessions_and_audit(db: Database) -> None:
     db.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
                " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
 
+
+@migrations()
+def m007_ascii_digits(db: Database) -> None:
+    """NIK, NIP, KPJ and phone numbers typed with full-width or Arabic-Indic digits, stored
+    before Payung folded them to ASCII: normalised where the ASCII number is nobody else's;
+    where it collides (one person registered twice), left as it is and reported by
+    ``python -m payung digits``."""
+    import logging
+
+    from .digits import report
+    for row in report(db, fix=True, actor="migrasi m007_ascii_digits"):
+        if row["status"] != "normalised":
+            logging.getLogger("payung.migrations").warning(
+                "m007_ascii_digits: %s.%s id %s %r: %s", row["table"], row["column"], row["id"], row["value"],
+                row["status"])

@@ -12,11 +12,14 @@ import itertools
 import json
 import re
 import secrets
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import sqlite_utils
+
+from payung.errors import ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
 _PRIMARY_KEYS = {"regions": "code", "schemes": "code"}
@@ -64,11 +67,19 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
-    except BaseException:
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if isinstance(exc, (sqlite3.IntegrityError, OverflowError)) and not isinstance(exc, ValidationError):
+            # Rolled back: say what the refusal means, in the user's words (payung.errors).
+            raise constraint_error(exc) from exc
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.IntegrityError as exc:  # deferred foreign keys are checked at COMMIT
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise constraint_error(exc) from exc
 
 
 def _json(value: Any) -> str | None:

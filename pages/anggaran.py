@@ -12,6 +12,7 @@ from payung.months import current_month, format_month
 from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
+from ui.widgets import plain
 
 FORM = "anggaran"
 actor = require("budget.read")
@@ -60,7 +61,7 @@ with planner:
             second.success(f"{plan.workers:,} pekerja selama {months} bulan mulai {format_month(plan.start_month)} "
                            f"butuh **{rupiah(plan.total)}** ({rupiah(plan.per_worker)} per pekerja).".replace(",", "."))
     except ValidationError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     st.caption("Dihitung dari tabel tarif dan keringanan di config.toml, pada penghasilan terendah.")
 
 with new_line:

@@ -8,6 +8,7 @@ from payung.identity import mask_nik
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import saved, show_saved_message
+from ui.widgets import plain
 
 actor = require("bpjs.exchange")
 app = payung()
@@ -62,7 +63,7 @@ with answer_tab:
             with connection() as db:
                 plan = plan_answer(db, app.plugins, upload.getvalue(), upload.name, scheme_code=code, actor=actor)
         except (ValidationError, PayungError) as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
         a, b, c = st.columns(3)
         a.metric("Akan diaktifkan (KPJ)", len(plan.activate))

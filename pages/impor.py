@@ -11,10 +11,12 @@ from payung.exports import rejected_rows_xlsx
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
 from payung.imports.engine import WRITES, value_choices
+from payung.errors import PayungError
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
 from ui.widgets import attempt, date_text, saved, show_saved_message
+from ui.widgets import plain
 
 FORM = "impor"
 actor = require("import.run")
@@ -40,11 +42,17 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
-try:
-    sheet = read_table(data, upload.name, sheet=state.get("i_sheet"))
-except ImportFileError as exc:
-    st.error(str(exc))
-    st.stop()
+# Read once per file and sheet (in a child process: see payung.imports.reading), not on every rerun.
+read_key = (file_hash(data), upload.name, state.get("i_sheet"))
+if state.get("_i_read", (None,))[0] != read_key:
+    try:
+        state["_i_read"] = (read_key, read_table(data, upload.name, sheet=state.get("i_sheet"),
+                                                 limits=app.settings.limits))
+    except ImportFileError as exc:
+        state.pop("_i_read", None)
+        st.error(plain(str(exc)))
+        st.stop()
+sheet = state["_i_read"][1]
 if len(sheet.sheet_names) > 1:
     st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet")
 st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replace(",", "."))
@@ -78,7 +86,7 @@ with st.expander("Simpan pencocokan ini sebagai templat"):
         with connection() as db:
             attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, values=value_map,
                                                 actor=actor))
-        st.success(f"Templat \"{name}\" tersimpan.")
+        st.success(plain(f"Templat \"{name}\" tersimpan."))
 
 signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())), repr(sorted(
     (k, sorted(v.items(), key=repr)) for k, v in value_map.items())))
@@ -90,7 +98,7 @@ if st.button("Periksa", icon=":material/fact_check:") or state.pop("_i_recheck",
                                file_name=upload.name, data_hash=signature[1], values=value_map,
                                progress=lambda f, t: bar.progress(f, text=t))
         except MappingError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
     state["_i_plan"] = (signature, plan)
     bar.empty()
@@ -141,7 +149,12 @@ if plan.new or plan.updates:
                  icon=":material/upload:"):
         bar = st.progress(0.0, text="Menyimpan...")
         with connection() as db:
-            counts = apply_import(db, app.plugins, plan, actor=actor, progress=lambda f, t: bar.progress(f, text=t))
+            try:
+                counts = apply_import(db, app.plugins, plan, actor=actor,
+                                      progress=lambda f, t: bar.progress(f, text=t))
+            except PayungError as exc:  # e.g. a constraint another session made fail: nothing was written
+                st.error(plain(exc))
+                st.stop()
         state.pop("_i_plan", None)
         saved(f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
               f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")

@@ -12,6 +12,7 @@ from payung.workers import search_workers
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)
+from ui.widgets import plain
 
 FORM = "klaim"
 actor = require("claim.read")
@@ -51,7 +52,7 @@ if not allowed(actor, "claim.write"):
 if picked:
     claim = claims[picked[0]]
     with st.container(border=True):
-        st.markdown(f"**Perbarui klaim {claim['program']} {claim['worker_name']}** "
+        st.markdown(f"**Perbarui klaim {claim['program']} {plain(claim['worker_name'])}** "
                     f"(kejadian {date_text(claim['incident_date'])})")
         status = st.selectbox("Status", list(STATUSES), index=list(STATUSES).index(claim["status"]),
                               format_func=STATUSES.get, key="cu_status")
@@ -94,7 +95,7 @@ values = {"worker_id": worker_id, "program": program, "incident_date": incident,
 if worker_id and incident:
     with connection() as db:
         for warning in check_claim(db, values, actor=actor).warnings:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(plain(warning), icon=":material/warning:")
 if st.button("Simpan klaim", type="primary", icon=":material/save:", key="c_save"):
     def save():
         with connection() as db:

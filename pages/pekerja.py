@@ -10,6 +10,7 @@ from payung.months import format_month
 from payung.workers import GENDERS, has_history, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
+from ui.widgets import plain
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -23,25 +24,25 @@ def detail(worker_id: int) -> None:
         try:
             info = worker_detail(db, worker_id, actor=actor)
         except NotFound as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         history = has_history(db, worker_id, actor=actor)
     w = info["worker"]
     if st.button("← Kembali ke daftar", key="kembali"):
         st.query_params.clear()
         st.rerun()
-    st.title(w["name"] + ("" if w["active"] else " (nonaktif)"))
+    st.title(plain(w["name"]) + ("" if w["active"] else " (nonaktif)"))
     a, b, c = st.columns(3)
     born = date_text(w["birth_date"]) if w["birth_date"] else f"tahun {w.get('birth_year') or '-'}"
-    a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {w['birth_place'] or ''} {born}  \n"
+    a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {plain(w['birth_place'] or '')} {born}  \n"
                f"**Jenis kelamin** {GENDERS[w['gender']]}")
-    b.markdown(f"**Desa/kelurahan** {info['village']['name'] if info['village'] else w['village_code']}  \n"
-               f"**Kecamatan** {info['district']['name'] if info['district'] else w['district_code']}  \n"
-               f"**Alamat** {w['address'] or '-'}")
-    c.markdown(f"**Pekerjaan** {occupations.get(w['occupation'], w['occupation'])}  \n"
+    b.markdown(f"**Desa/kelurahan** {plain(info['village']['name'] if info['village'] else w['village_code'])}  \n"
+               f"**Kecamatan** {plain(info['district']['name'] if info['district'] else w['district_code'])}  \n"
+               f"**Alamat** {plain(w['address'] or '-')}")
+    c.markdown(f"**Pekerjaan** {plain(occupations.get(w['occupation'], w['occupation']))}  \n"
                f"**Penghasilan** {rupiah(w['declared_income'])} per bulan  \n"
                f"**Miskin (DTKS/P3KE)** {'Ya, ' + (w['poverty_source'] or '') if w['poverty_flag'] else 'Tidak'}  \n"
-               f"**HP** {w['phone'] or '-'}")
+               f"**HP** {plain(w['phone'] or '-')}")
     st.subheader("Kepesertaan")
     if info["sponsorships"]:
         names = {code: s.name for code, s in app.plugins.schemes.items()}
@@ -74,7 +75,7 @@ def detail(worker_id: int) -> None:
                 try:
                     set_worker_active(db, worker_id, not w["active"], actor=actor)
                 except ValidationError as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
                     st.stop()
             saved(f"{w['name']} {'dinonaktifkan' if w['active'] else 'diaktifkan kembali'}.")
         if history and w["active"]:

@@ -10,6 +10,7 @@ from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
+from ui.widgets import plain
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
@@ -64,9 +65,9 @@ if state.get("f_nik"):
     live = check_nik(state["f_nik"], birth_date=typed_birth, gender=typed_gender,
                      regency_codes=app.settings.regency_codes)
     for problem in live.problems:
-        st.warning(problem.message, icon=":material/warning:")
+        st.warning(plain(problem.message), icon=":material/warning:")
     for warning in live.warnings:
-        st.info(warning, icon=":material/info:")
+        st.info(plain(warning), icon=":material/info:")
     if live.ok and live.birth_date:
         st.caption(f"Dari NIK: lahir {fmt_date(live.birth_date)}, {GENDERS[live.gender].lower()}, "
                    f"kecamatan {districts.get(live.district_code, live.district_code)}.")

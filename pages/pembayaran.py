@@ -10,6 +10,7 @@ from payung.payments import list_payments, payment_with_lines, reverse_payment
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
+from ui.widgets import plain
 
 FORM = "batal"
 PAGE_SIZE = 50
@@ -61,13 +62,13 @@ with connection() as db:
         st.stop()
 scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in schemes else payment["scheme_code"]
 st.subheader(f"Pembayaran {payment['receipt']}")
-st.markdown(f"{rupiah(payment['amount'])} dari **{payment['party_label']}** pada {date_text(payment['paid_on'])}, "
+st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}** pada {date_text(payment['paid_on'])}, "
             f"melunasi {len(payment['allocations'])} baris iuran.")
 st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name), f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:
-    st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {payment['reversed_by']}: "
-               f"{payment['reversal_reason']}")
+    st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {plain(payment['reversed_by'])}: "
+               f"{plain(payment['reversal_reason'])}")
     st.stop()
 if not allowed(actor, "payment.write"):
     st.stop()

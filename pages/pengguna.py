@@ -9,7 +9,7 @@ from payung.regions import district_choices, village_choices
 from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
 from ui.session import connection, current_session_row, payung, require
-from ui.widgets import attempt, date_text, field_errors, problem_summary, saved, show_saved_message
+from ui.widgets import attempt, date_text, field_errors, plain, problem_summary, saved, show_saved_message
 
 FORM = "pengguna"
 actor = require("user.manage")
@@ -76,7 +76,7 @@ if who:
             try:
                 reset_password(db, target["id"], new_password, actor=actor, keep_session=current_session_row())
             except ValidationError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 st.stop()
         saved(f"Kata sandi {who} diatur ulang; sesinya di semua perangkat diakhiri.")
     if b.button("Nonaktifkan" if target["active"] else "Aktifkan kembali"):
@@ -84,7 +84,7 @@ if who:
             try:
                 set_user_active(db, target["id"], not target["active"], actor=actor)
             except ValidationError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 st.stop()
         saved(f"Pengguna {who} {'dinonaktifkan' if target['active'] else 'diaktifkan kembali'}.")
 

@@ -9,6 +9,7 @@ from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, pager, rupiah, show_saved_message
+from ui.widgets import plain
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -22,17 +23,17 @@ def detail(sponsor_id: int) -> None:
         try:
             info = sponsor_detail(db, sponsor_id, actor=actor, month=month)
         except NotFound as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
     s = info["sponsor"]
     if st.button("← Kembali ke daftar", key="kembali"):
         st.query_params.clear()
         st.rerun()
-    st.title(s["name"])
+    st.title(plain(s["name"]))
     st.caption(SPONSOR_TYPES[s["type"]].label)
     facts = [("NIP", s["nip"]), ("Nomor pegawai", s["employee_number"]), ("OPD", s["opd"]),
              ("Desa", s["village_code"]), ("HP", s["phone"]), ("Email", s["email"])]
-    st.markdown("  \n".join(f"**{label}** {value}" for label, value in facts if value) or "")
+    st.markdown("  \n".join(f"**{label}** {plain(value)}" for label, value in facts if value) or "")
     due = info["due"]
     a, b, c = st.columns(3)
     a.metric("Pekerja ditanggung", len([x for x in info["sponsorships"] if x["status"] in ("diajukan", "aktif")]))

@@ -15,6 +15,7 @@ from payung.payments import ALLOCATION_ORDER, payment_with_lines, record_payment
 from payung.schemes import BILL_BY
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_problems, field_errors, problem_summary, rupiah, show_saved_message
+from ui.widgets import plain
 
 FORM = "bayar"
 actor = require("bill.read")
@@ -68,10 +69,10 @@ with connection() as db:
         bill = bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
                           actor=actor)
     except NotFound as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
 st.divider()
-st.subheader(f"Tagihan {bill.party.label}")
+st.subheader(f"Tagihan {plain(bill.party.label)}")
 st.markdown(f"**{bill.scheme_name}** · {bill.period} · {bill.workers} pekerja  \n"
             f"**Total {rupiah(bill.total)}** ({bill.total_in_words}) · dibayar {rupiah(bill.paid)} · "
             f"sisa {rupiah(bill.open)}")

@@ -9,6 +9,7 @@ from payung.errors import ValidationError
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import date_text, rupiah, saved, show_saved_message
+from ui.widgets import plain
 
 actor = require("late.read")
 app = payung()
@@ -61,14 +62,14 @@ with renew_tab:
     can_renew = allowed(actor, "sponsorship.renew")
     for row in ending[:100]:
         text, button = st.columns([5, 1])
-        text.markdown(f"**{row['worker_name']}** · {schemes[row['scheme_code']].name} · {row['sponsor_name']} · "
+        text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
                       f"{row['months']} bulan, {rupiah(row['monthly_amount'])}/bulan")
         if can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
             with connection() as db:
                 try:
                     new_id = renew(db, app.plugins, row["id"], actor=actor)
                 except ValidationError as exc:
-                    st.error(f"{row['worker_name']} tidak dapat diperpanjang: {exc}")
+                    st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
                     st.stop()
             saved(f"Kepesertaan {row['worker_name']} diperpanjang mulai "
                   f"{format_month(add_months(row['end_month'], 1))} (kepesertaan #{new_id}).")

@@ -17,7 +17,7 @@ from db import billing, queries, store
 from .access import Actor, require, require_visible, scope_of, visible_scheme
 from .errors import ConfigError, Problem, ValidationError
 from .exports import xlsx_bytes
-from .identity import clean_digits, fmt_date
+from .identity import clean_digits, fmt_date, is_ascii_digits
 from .imports.mapping import header_key
 from .imports.normalize import nik_cell
 from .imports.reading import read_table
@@ -132,7 +132,7 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     require(actor, "bpjs.exchange")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
-    table = read_table(data, file_name, sheet=sheet)
+    table = read_table(data, file_name, sheet=sheet, limits=registry.settings.limits)
     headings = _answer_headings(registry.settings)
     position = {}
     for key, names in headings.items():
@@ -159,9 +159,9 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
         kpj_text = str(values.get("kpj") or "").strip()
         kpj = clean_digits(kpj_text) if kpj_text else None
         reason = str(values.get("reason") or "").strip() or None
-        if len(nik) != 16:
+        if len(nik) != 16 or not is_ascii_digits(nik):
             plan.problems.append((row_number, f"NIK \"{values['nik']}\" tidak 16 digit."))
-        elif kpj is not None and len(kpj) != KPJ_DIGITS:
+        elif kpj is not None and (len(kpj) != KPJ_DIGITS or not is_ascii_digits(kpj)):
             plan.problems.append((row_number, f"Nomor KPJ \"{kpj_text}\" harus {KPJ_DIGITS} digit."))
         elif kpj is None and reason is None:
             plan.problems.append((row_number, "Isi nomor KPJ, atau alasan bila pendaftaran ditolak."))

@@ -17,7 +17,7 @@ from db import billing, queries, store
 
 from .access import Actor, require, require_visible, scope_of, visible_scheme
 from .errors import Problem, ValidationError
-from .money import Contribution, check_programs, contribution, format_rupiah
+from .money import Contribution, check_programs, check_rupiah, contribution, current_limits, format_rupiah
 from .months import month_range, parse_month
 from .plugins import PluginRegistry
 from .schemes import Enrolment
@@ -31,6 +31,12 @@ SOURCES = {
     "DBHCHT": "DBH cukai hasil tembakau",
     "lainnya": "Lainnya",
 }
+
+
+def _too_large(amount: int, settings, field: str = "amount") -> Problem | None:
+    limits = settings.limits if settings is not None else current_limits()
+    return check_rupiah(amount, field=field, label="Pagu anggaran" if field == "amount" else "Anggaran",
+                        maximum=limits.max_budget, rule="amount")
 
 
 def create_budget_line(db, registry: PluginRegistry, values: dict, *, actor: Actor) -> int:
@@ -54,6 +60,8 @@ def create_budget_line(db, registry: PluginRegistry, values: dict, *, actor: Act
     amount = values.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         problems.append(Problem("amount", "Pagu harus Rupiah bulat lebih dari 0.", "amount_positive"))
+    elif problem := _too_large(amount, registry.settings):
+        problems.append(problem)
     sponsor_id = values.get("sponsor_id")
     if sponsor_id is not None and queries.sponsor(db, sponsor_id, scope_of(actor)) is None:
         problems.append(Problem("sponsor_id", "Penyandang dana tidak ditemukan.", "sponsor_missing"))
@@ -90,6 +98,8 @@ def update_amount(db, line_id: int, amount: int, *, actor: Actor) -> None:
     require_visible(actor, "budget.write", billing.budget_line(db, line_id, scope_of(actor)), "Pos anggaran")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(Problem("amount", "Pagu harus Rupiah bulat lebih dari 0.", "amount_positive"))
+    if problem := _too_large(amount, None):
+        raise ValidationError(problem)
     committed = billing.budget_committed(db, line_id)
     if amount < committed:
         raise ValidationError(Problem("amount", f"Pagu baru {format_rupiah(amount)} lebih kecil dari yang sudah terikat "
@@ -177,6 +187,8 @@ def workers_for_budget(settings, budget: int, *, start_month: str, months: int =
     """How many workers ``budget`` Rupiah covers for ``months`` months from ``start_month``."""
     if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
         raise ValidationError(Problem("budget", "Anggaran harus Rupiah bulat lebih dari 0.", "amount_positive"))
+    if problem := _too_large(budget, settings, field="budget"):
+        raise ValidationError(problem)
     start, per_worker = _per_worker(settings, start_month, months, programs, income)
     workers = budget // per_worker if per_worker else 0
     return Plan(start, months, per_worker, workers, workers * per_worker, budget - workers * per_worker)
@@ -187,5 +199,7 @@ def cost_of_workers(settings, workers: int, *, start_month: str, months: int = 1
     """What covering ``workers`` workers for ``months`` months from ``start_month`` costs."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers <= 0:
         raise ValidationError(Problem("workers", "Jumlah pekerja harus bilangan bulat lebih dari 0.", "workers_positive"))
+    if workers > 100_000_000:
+        raise ValidationError(Problem("workers", "Jumlah pekerja lebih dari 100 juta: periksa angkanya.", "workers_too_many"))
     start, per_worker = _per_worker(settings, start_month, months, programs, income)
     return Plan(start, months, per_worker, workers, workers * per_worker)

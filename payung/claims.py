@@ -14,7 +14,7 @@ from db import billing, queries, store
 
 from .access import Actor, require, require_visible, scope_of, shown_rows
 from .errors import Problem, ValidationError
-from .money import format_rupiah
+from .money import check_rupiah, current_limits, format_rupiah
 from .months import format_month, month_of
 from .schemes import Panel
 
@@ -53,10 +53,19 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
     if isinstance(benefit, bool) or not isinstance(benefit, int) or benefit < 0:
         result.problems.append(Problem("benefit_amount", "Manfaat dibayar harus Rupiah bulat, 0 atau lebih.",
                                        "benefit_format"))
+    elif benefit > current_limits().max_claim:
+        result.problems.append(check_rupiah(benefit, field="benefit_amount", label="Manfaat klaim",
+                                            maximum=current_limits().max_claim, minimum=0, rule="benefit"))
     elif status == "dibayar" and benefit == 0:
         result.problems.append(Problem("benefit_amount", "Klaim berstatus dibayar: isi manfaat yang dibayarkan.",
                                        "benefit_required"))
     paid_on = values.get("paid_on")
+    if isinstance(paid_on, dt.date) and paid_on > today:
+        result.problems.append(Problem("paid_on", "Tanggal manfaat dibayarkan tidak boleh di masa depan.",
+                                       "paid_on_future"))
+    elif isinstance(paid_on, dt.date) and isinstance(incident, dt.date) and paid_on < incident:
+        result.problems.append(Problem("paid_on", "Tanggal manfaat dibayarkan tidak boleh sebelum tanggal kejadian.",
+                                       "paid_on_before_incident"))
     if status == "dibayar" and not isinstance(paid_on, dt.date):
         result.problems.append(Problem("paid_on", "Klaim berstatus dibayar: isi tanggal manfaat dibayarkan.",
                                        "paid_on_required"))

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     scaffold.add_argument("--name", required=True, help="nama skema")
     scaffold.add_argument("--plugins-dir", help="folder plugin (bawaan: plugins_dir di config.toml)")
     scaffold.add_argument("--tests-dir", help="folder uji (bawaan: tests/ di samping config.toml)")
+    digits = commands.add_parser("digits", parents=[common],
+                                 help="nomor identitas tersimpan dengan angka non-ASCII (mis. angka Arab)")
+    digits.add_argument("--json", action="store_true", help="keluaran JSON")
 
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
@@ -185,6 +188,26 @@ def cmd_bench(app: Payung, args) -> int:
     return 0
 
 
+def cmd_digits(app: Payung, args) -> int:
+    from db.digits import report
+    db = _open(app)
+    try:
+        rows = report(db)
+    finally:
+        db.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("Semua NIK, NIP, KPJ dan nomor HP tersimpan dengan angka 0-9.")
+    states = {"collision": "bentrok dengan id {other_id}: gabungkan data orang yang sama secara manual",
+              "invalid": "bukan angka", "normalised": "dapat dinormalisasi (jalankan python -m payung init)"}
+    for row in rows:
+        print(f"{row['table']}.{row['column']} id {row['id']}: {row['value']!r} -> {row['normalised']!r}: "
+              + states[row["status"]].format(**row))
+    return 0
+
+
 def cmd_import(app: Payung, args) -> int:
     from .exports import rejected_rows_xlsx
     from .imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
@@ -193,11 +216,16 @@ def cmd_import(app: Payung, args) -> int:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
         return 2
     try:
+        size = Path(args.file).stat().st_size
+        if size > app.settings.limits.max_upload_mb << 20:  # refused before it is read into memory
+            from .imports.reading import unreadable
+            raise unreadable(f"ukurannya {size >> 20} MB, lebih dari batas {app.settings.limits.max_upload_mb} MB. "
+                             "Bagi menjadi beberapa berkas.")
         data = Path(args.file).read_bytes()
     except OSError as exc:
         print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)
         return 2
-    sheet = read_table(data, Path(args.file).name, sheet=args.sheet)
+    sheet = read_table(data, Path(args.file).name, sheet=args.sheet, limits=app.settings.limits)
     db = _open(app)
     try:
         mapping = auto_map(sheet.headers, args.kind)
@@ -244,8 +272,8 @@ def cmd_new_scheme(app: Payung, args) -> int:
     return 0
 
 
-COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init, "users": cmd_users, "demo": cmd_demo,
-            "backup": cmd_backup, "bench": cmd_bench}
+COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init,
+            "users": cmd_users, "demo": cmd_demo, "backup": cmd_backup, "bench": cmd_bench, "digits": cmd_digits}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,34 @@ class Relief:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """``[limits]``: what an upload, a typed amount or a date may be before it is refused as a
+    mistake (or an attack). Defaults here; config.toml overrides any of them."""
+
+    #: Largest upload (also ``server.maxUploadSize`` in .streamlit/config.toml), megabytes.
+    max_upload_mb: int = 200
+    max_rows: int = 1_048_576
+    max_columns: int = 200
+    max_cells: int = 20_000_000
+    #: Largest uncompressed size of an .xlsx's parts (zip bombs), megabytes.
+    max_unzipped_mb: int = 1024
+    max_cell_chars: int = 10_000
+    #: The child process that reads an upload: address-space limit (MB) and seconds.
+    reader_memory_mb: int = 1536
+    reader_seconds: int = 300
+    #: Money (Rupiah). An income above Rp 1 miliar a month is a typing error.
+    max_income: int = 1_000_000_000
+    max_payment: int = 1_000_000_000_000
+    max_claim: int = 10_000_000_000
+    max_budget: int = 10_000_000_000_000
+    #: A worker's age on registration.
+    min_age: int = 15
+    max_age: int = 100
+    #: Earliest payment date (no scheme here is older; per scheme start dates are checked too).
+    earliest_payment: str = "2015-01-01"
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     database: Path
@@ -71,6 +99,7 @@ class Settings:
     bpjs_exchange: dict[str, Any] = field(default_factory=dict)
     #: ``[import_synonyms.<column>]``: a regency's own words for coded import values.
     import_synonyms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -110,6 +139,32 @@ def _month(value: Any, where: str) -> str:
         return parse_month(str(value))
     except ValueError:
         raise ConfigError(f"{where}: bulan {value!r} tidak valid; tulis sebagai \"YYYY-MM\".") from None
+
+
+_LAST_LIMITS: list[Limits] = []
+
+
+def last_limits() -> Limits:
+    return _LAST_LIMITS[-1] if _LAST_LIMITS else Limits()
+
+
+def _limits(table: dict) -> Limits:
+    import dataclasses
+    known = {f.name: f for f in dataclasses.fields(Limits)}
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"limits: kunci tidak dikenal: {', '.join(unknown)}.")
+    values = {}
+    for key, value in table.items():
+        if known[key].type == "str":
+            values[key] = str(value)
+            continue
+        values[key] = _int(table, key, "limits")
+        if values[key] <= 0:
+            raise ConfigError(f"limits: '{key}' harus lebih dari 0.")
+    limits = Limits(**values)
+    _LAST_LIMITS[:] = [limits]
+    return limits
 
 
 def load_settings(path: str | os.PathLike | None = None, *, database: str | os.PathLike | None = None) -> Settings:
@@ -187,4 +242,5 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         bpjs_exchange=dict(raw.get("bpjs_exchange", {})),
         import_synonyms={str(k): {str(t): c for t, c in dict(v).items()}
                          for k, v in raw.get("import_synonyms", {}).items()},
+        limits=_limits(raw.get("limits", {})),
     )

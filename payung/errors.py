@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass
 
 
@@ -45,3 +47,83 @@ class ValidationError(PayungError):
 
 class NotFound(PayungError):
     """A record the caller asked for does not exist (or is not visible to them)."""
+
+
+# Database constraints, in the user's words ----------------------------------------------------
+
+class ConstraintError(ValidationError, sqlite3.IntegrityError):
+    """A write the database refused (UNIQUE, CHECK, FOREIGN KEY, NOT NULL, a trigger): the
+    transaction was rolled back, nothing was written, and ``problems`` says what to do. Still an
+    ``sqlite3.IntegrityError``, so code that catches that keeps working."""
+
+
+class NumberTooLarge(ValidationError, OverflowError):
+    """A number beyond SQLite's 64-bit integers reached a write (a bound check was missed)."""
+
+
+_UNIQUE = {
+    ("workers", "nik"): ("nik", "NIK ini sudah terdaftar untuk pekerja lain (mungkin baru saja, dari sesi lain). Satu "
+                                "NIK hanya untuk satu pekerja: cari pekerja itu di halaman Pekerja dan perbarui datanya."),
+    ("sponsors", "nip"): ("nip", "NIP ini sudah terdaftar untuk penyandang dana lain. Cari penyandang dana itu dan "
+                                 "perbarui datanya."),
+    ("contribution_lines", "worker_id"): ("start_month", "Pekerja ini sudah ditanggung untuk sebagian bulan ini (satu "
+                                                         "iuran per pekerja per bulan). Muat ulang halaman dan periksa "
+                                                         "kembali."),
+    ("users", "username"): ("username", "Nama pengguna ini sudah dipakai; pilih nama lain."),
+    ("import_templates", "kind"): ("name", "Nama templat ini sudah dipakai; pilih nama lain."),
+    ("schemes", "code"): (None, "Kode skema ini sudah terdaftar."),
+    ("payment_allocations", "payment_id"): (None, "Baris iuran ini sudah dicatat untuk pembayaran yang sama."),
+}
+_CHECK = (
+    ("paid_amount", "amount", "Pembayaran melebihi iuran yang belum dibayar (mungkin tagihan ini baru saja dibayar "
+                              "dari sesi lain). Muat ulang tagihan, lalu bayar paling banyak sisa tagihannya."),
+    ("length(nik)", "nik", "NIK harus 16 digit angka."),
+    ("gender", "gender", "Jenis kelamin harus L (laki-laki) atau P (perempuan)."),
+    ("declared_income", "declared_income", "Penghasilan yang dilaporkan harus lebih dari Rp0."),
+    ("benefit_amount", "benefit_amount", "Manfaat dibayar harus Rp0 atau lebih."),
+    ("months", "months", "Lama kepesertaan harus paling sedikit 1 bulan."),
+    ("monthly_amount", "amount", "Iuran bulanan tidak boleh kurang dari Rp0."),
+    ("role", "role", "Peran pengguna tidak dikenal."),
+    ("program", "program", "Program harus JKK atau JKM."),
+    ("level", None, "Tingkat wilayah tidak dikenal."),
+    ("jkk", "amount", "Iuran tidak boleh kurang dari Rp0."),
+    ("amount", "amount", "Jumlah harus lebih dari Rp0."),
+)
+_NOT_NULL_FIELDS = {"name": "Nama", "nik": "NIK", "village_code": "Desa/kelurahan", "birth_date": "Tanggal lahir",
+                    "gender": "Jenis kelamin", "occupation": "Pekerjaan", "type": "Jenis penyandang dana",
+                    "amount": "Jumlah", "paid_on": "Tanggal bayar", "scheme_code": "Skema", "year": "Tahun"}
+_NOTHING = " Tidak ada yang disimpan."
+
+
+def constraint_error(exc: Exception) -> ValidationError:
+    """The ``ValidationError`` a refused write means to the user (Indonesian, what to do)."""
+    if isinstance(exc, ValidationError):
+        return exc
+    text = str(exc)
+    if isinstance(exc, OverflowError):
+        return NumberTooLarge(Problem(None, "Angka yang diisi terlalu besar untuk disimpan (lebih dari 19 digit); "
+                                            "periksa jumlah angka nol." + _NOTHING, "number_too_large"))
+    lower = text.lower()
+    if lower.startswith("unique constraint failed:"):
+        columns = [c.strip() for c in text.split(":", 1)[1].split(",")]
+        table, _, column = columns[0].partition(".")
+        field, message = _UNIQUE.get((table, column), (column or None, f"Data yang sama sudah ada ({text.split(':', 1)[1].strip()})."))
+        problem = Problem(field, message + _NOTHING, "unique")
+    elif lower.startswith("check constraint failed"):
+        expression = text.split(":", 1)[1].strip() if ":" in text else ""
+        found = next(((f, m) for key, f, m in _CHECK if re.search(rf"\b{re.escape(key)}", expression)), None)
+        field, message = found or (None, f"Isian tidak memenuhi aturan data ({expression or 'CHECK'}). Periksa isian lalu "
+                                         "coba lagi.")
+        problem = Problem(field, message + _NOTHING, "check")
+    elif lower.startswith("foreign key constraint failed"):
+        problem = Problem(None, "Data yang dirujuk (desa, pekerja, penyandang dana, skema, tagihan...) tidak ada atau sudah "
+                                "dihapus. Muat ulang halaman lalu coba lagi." + _NOTHING, "foreign_key")
+    elif lower.startswith("not null constraint failed:"):
+        column = text.split(":", 1)[1].strip().rpartition(".")[2]
+        problem = Problem(column, f"{_NOT_NULL_FIELDS.get(column, column)} wajib diisi." + _NOTHING, "not_null")
+    else:  # RAISE(ABORT, '...') in a trigger: its text is already the reason
+        problem = Problem(None, f"Data ditolak: {text}." + _NOTHING, "constraint")
+    error = ConstraintError([problem])
+    error.sqlite_errorname = getattr(exc, "sqlite_errorname", None)
+    error.sqlite_errorcode = getattr(exc, "sqlite_errorcode", None)
+    return error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from lokal import PROVINCES, parse_nik, parse_phone, partial_mask
@@ -45,9 +46,50 @@ class NikCheck:
         return not self.problems
 
 
+class _DigitMap(dict):
+    """``str.translate`` table, filled on demand: every Unicode decimal digit (Arabic-Indic,
+    Eastern Arabic-Indic, Devanagari, ...) -> its ASCII digit; any other character -> itself."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        digit = unicodedata.decimal(char, None)
+        self[codepoint] = value = str(digit) if digit is not None else char
+        return value
+
+
+_DIGITS = _DigitMap()
+
+
+def ascii_digits(value) -> str:
+    """Text with Unicode compatibility forms folded (NFKC: full-width ``３`` -> ``3``) and every
+    Unicode decimal digit (``٣``, ``۳``, ``३``...) written as its ASCII digit, so that one
+    number typed in any script is one number. ASCII text is returned unchanged (the fast path)."""
+    text = value if type(value) is str else str(value)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_DIGITS)
+
+
+def is_ascii_digits(text: str) -> bool:
+    """Only ``0``-``9`` (``str.isdigit`` alone also accepts ``٣`` and ``²``)."""
+    return text.isascii() and text.isdigit()
+
+
 def clean_digits(value) -> str:
-    """Strip the spaces, dots, dashes and Excel apostrophe people type into numbers."""
-    return _NON_DIGIT.sub("", str(value or "")).strip()
+    """Strip the spaces, dots, dashes and Excel apostrophe people type into numbers; digits of
+    any script become ASCII digits (see ``ascii_digits``). The one place identity numbers (NIK,
+    NIP, KPJ, phone) are cleaned: forms, imports and the CLI all come through here."""
+    return _NON_DIGIT.sub("", ascii_digits(value or "")).strip()
+
+
+def _not_digits(digits: str, what: str, length: int) -> str:
+    """The message for a number that is not ``length`` ASCII digits."""
+    strange = sorted({c for c in digits if not ("0" <= c <= "9")})
+    if strange:
+        shown = ", ".join(f"\"{c}\" (U+{ord(c):04X})" if not c.isprintable() or c.isspace() else f"\"{c}\""
+                          for c in strange[:5])
+        return f"{what} hanya boleh berisi angka 0-9; ada karakter lain: {shown}."
+    return f"{what} harus {length} digit angka (yang diisi: {len(digits)} digit)."
 
 
 def _infer_century(day: int, month: int, yy: int, today: dt.date) -> dt.date | None:
@@ -78,7 +120,8 @@ def check_nik(
     """
     today = today or dt.date.today()
     result = NikCheck()
-    digits = value if isinstance(value, str) and len(value) == 16 and value.isdigit() else clean_digits(value)
+    digits = value if type(value) is str and len(value) == 16 and value.isascii() and value.isdigit() \
+        else clean_digits(value)
     if not digits:
         result.problems.append(Problem(field_name, "NIK wajib diisi.", "nik_required"))
         return result
@@ -90,11 +133,8 @@ def check_nik(
             "nik_format",
         ))
         return result
-    if not digits.isdigit() or len(digits) != 16:
-        count = sum(c.isdigit() for c in digits)
-        result.problems.append(Problem(
-            field_name, f"NIK harus 16 digit angka (yang diisi: {count} digit).", "nik_format"
-        ))
+    if not is_ascii_digits(digits) or len(digits) != 16:
+        result.problems.append(Problem(field_name, _not_digits(digits, "NIK", 16), "nik_format"))
         return result
 
     result.nik = digits
@@ -176,8 +216,8 @@ def check_nip(value, *, field_name: str = "nip", today: dt.date | None = None) -
 
     if not digits:
         return bad("NIP wajib diisi untuk ASN PNS.", "nip_required")
-    if not digits.isdigit() or len(digits) != 18:
-        return bad(f"NIP harus 18 digit angka (yang diisi: {sum(c.isdigit() for c in digits)} digit).", "nip_format")
+    if not is_ascii_digits(digits) or len(digits) != 18:
+        return bad(_not_digits(digits, "NIP", 18), "nip_format")
     try:
         birth = dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
@@ -203,9 +243,12 @@ def check_nip(value, *, field_name: str = "nip", today: dt.date | None = None) -
 
 def normalize_phone(value, *, field_name: str = "phone") -> tuple[str | None, Problem | None]:
     """Phone in E.164 (``+6281234567890``); empty input is allowed and gives None."""
-    text = str(value or "").strip()
+    text = ascii_digits(value or "").strip()
     if not text:
         return None, None
+    if not text.isascii():
+        return None, Problem(field_name, f"Nomor HP \"{text}\" tidak valid: hanya angka 0-9, spasi, +, - yang boleh.",
+                             "phone_format")
     fast = _MOBILE.match(text)
     if fast:
         return "+628" + fast.group(1), None

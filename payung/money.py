@@ -11,8 +11,11 @@ from dataclasses import dataclass, replace
 from lokal import format_rupiah as _format_rupiah
 from lokal import terbilang
 
-from .config import Rate, Settings
+from .config import Limits, Rate, Settings
 from .errors import Problem, ValidationError
+
+#: The largest integer SQLite stores (64-bit signed): anything beyond is refused before SQL.
+SQLITE_MAX_INTEGER = 2**63 - 1
 
 PROGRAMS: dict[str, str] = {
     "JKK": "Jaminan Kecelakaan Kerja",
@@ -124,3 +127,35 @@ def format_rupiah_short(amount: int) -> str:
 def in_words(amount: int) -> str:
     """``16800`` -> ``"enam belas ribu delapan ratus rupiah"`` (terbilang)."""
     return f"{terbilang(amount)} rupiah"
+
+
+def current_limits() -> Limits:
+    """The ``[limits]`` of the configuration loaded last (defaults before any): for the few
+    checks that are not handed the settings."""
+    from .config import last_limits
+    return last_limits()
+
+
+def check_rupiah(amount, *, field: str, label: str, maximum: int, minimum: int = 1,
+                 rule: str = "amount") -> Problem | None:
+    """Why an amount of integer Rupiah is refused (None when it is fine): not a whole number,
+    below ``minimum``, or above ``maximum`` (a configured bound: ``[limits]`` in config.toml;
+    never beyond what SQLite can store). The message says what to do."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        return Problem(field, f"{label} harus Rupiah bulat.", f"{rule}_format")
+    if amount < minimum:
+        least = "0 atau lebih" if minimum == 0 else f"lebih dari {format_rupiah(minimum - 1)}"
+        return Problem(field, f"{label} harus {least}.", f"{rule}_positive")
+    maximum = min(maximum, SQLITE_MAX_INTEGER)
+    if amount > maximum:
+        shown = format_rupiah(amount) if amount < 10**24 else f"angka {len(str(amount))} digit"
+        return Problem(field, f"{label} {shown} melebihi batas {format_rupiah(maximum)}: hampir pasti salah ketik "
+                              "(periksa jumlah angka nol). Batas ini diatur di config.toml, bagian [limits].",
+                       f"{rule}_too_large")
+    return None
+
+
+def income_problem(amount, limits: Limits) -> Problem | None:
+    """A declared monthly income: above Rp 1 miliar a month (configurable) is a typing error."""
+    return check_rupiah(amount, field="declared_income", label="Penghasilan sebulan", maximum=limits.max_income,
+                        rule="income")

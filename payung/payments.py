@@ -17,17 +17,48 @@ from db import billing, ledger, store
 from .access import Actor, require, require_visible, scope_of, shown_rows, visible_scheme
 from .bills import Bill, bill
 from .errors import Problem, ValidationError
-from .money import format_rupiah
+from .money import check_rupiah, current_limits, format_rupiah
 from .paging import Paged
 from .plugins import PluginRegistry
 
 ALLOCATION_ORDER = "bulan terlama lebih dulu, lalu urut nama pekerja"
 
 
-def check_amount(amount) -> int:
+def check_amount(amount, maximum: int | None = None) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(Problem("amount", "Jumlah pembayaran harus Rupiah bulat lebih dari 0.", "amount_positive"))
+    problem = check_rupiah(amount, field="amount", label="Jumlah pembayaran",
+                           maximum=maximum or current_limits().max_payment, rule="amount")
+    if problem:
+        raise ValidationError(problem)
     return amount
+
+
+def payment_problems(settings, scheme, amount, paid_on, today: dt.date) -> list[Problem]:
+    """Why a payment cannot be recorded, before any bill is looked at: amount (whole Rupiah,
+    within ``[limits] max_payment``) and date (not in the future, not before the scheme started
+    or ``[limits] earliest_payment``). The import check and ``record_payment`` both ask this."""
+    problems = []
+    try:
+        check_amount(amount, settings.limits.max_payment)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if not isinstance(paid_on, dt.date):
+        problems.append(Problem("paid_on", "Tanggal bayar wajib diisi.", "paid_on_required"))
+        return problems
+    if paid_on > today:
+        problems.append(Problem("paid_on", "Tanggal bayar tidak boleh di masa depan.", "paid_on_future"))
+    earliest = dt.date.fromisoformat(settings.limits.earliest_payment)
+    started = getattr(scheme, "started", "") or ""
+    if started and dt.date.fromisoformat(started[:10] if len(started) >= 10 else f"{started[:7]}-01") > earliest:
+        earliest = dt.date.fromisoformat(started[:10] if len(started) >= 10 else f"{started[:7]}-01")
+        what = f"skema {scheme.name} dimulai ({earliest.strftime('%d/%m/%Y')})"
+    else:
+        what = f"{earliest.strftime('%d/%m/%Y')} (batas [limits] earliest_payment)"
+    if paid_on < earliest:
+        problems.append(Problem("paid_on", f"Tanggal bayar {paid_on.strftime('%d/%m/%Y')} sebelum {what}: periksa "
+                                           "tahunnya.", "paid_on_too_early"))
+    return problems
 
 
 def record_payment(
@@ -39,15 +70,8 @@ def record_payment(
     the lines it pays. Returns the payment id, which is also its receipt number."""
     visible_scheme(registry, scheme_code, actor, "payment.write")
     today = today or dt.date.today()
-    problems = []
-    try:
-        check_amount(amount)
-    except ValidationError as exc:
-        problems.extend(exc.problems)
-    if not isinstance(paid_on, dt.date):
-        problems.append(Problem("paid_on", "Tanggal bayar wajib diisi.", "paid_on_required"))
-    elif paid_on > today:
-        problems.append(Problem("paid_on", "Tanggal bayar tidak boleh di masa depan.", "paid_on_future"))
+    scheme = registry.schemes.get(scheme_code)
+    problems = payment_problems(registry.settings, scheme, amount, paid_on, today)
     if problems:
         raise ValidationError(problems)
     the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,

@@ -19,7 +19,8 @@ from .config import Settings
 from .errors import Problem, ValidationError
 from .fields import parse_integer, parse_date
 from . import coverage
-from .identity import check_nik, fmt_date, normalize_phone
+from .identity import age_on, check_nik, fmt_date, normalize_phone
+from .money import income_problem
 from .months import current_month
 from .paging import Paged
 
@@ -104,6 +105,14 @@ def check_worker(
     result.warnings.extend(nik.warnings)
     birth_date = birth_date or nik.birth_date
     gender = gender or nik.gender
+    limits = settings.limits
+    if birth_date is not None and birth_date <= today:
+        age = age_on(birth_date, today)
+        if not limits.min_age <= age <= limits.max_age:
+            problems.append(Problem(
+                "birth_date", f"Menurut tanggal lahir {fmt_date(birth_date)} umurnya {age} tahun; pekerja yang didaftarkan "
+                f"berumur {limits.min_age} sampai {limits.max_age} tahun. Periksa tanggal lahir dan NIK.",
+                "birth_date_implausible"))
 
     village = _text(values, "village_code")
     if not village:
@@ -138,6 +147,9 @@ def check_worker(
                 problems.append(Problem(
                     "declared_income", "Penghasilan yang dilaporkan harus lebih dari Rp0.", "income_positive"
                 ))
+
+    if type(income) is int and income > 0 and income > limits.max_income:
+        problems.append(income_problem(income, limits))
 
     phone, phone_problem = normalize_phone(values.get("phone"))
     if phone_problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -18,6 +19,32 @@ from payung.schemes import Panel
 
 PROBLEMS_KEY = "_payung_problems"
 T = TypeVar("T")
+
+# Text is text ------------------------------------------------------------------------------
+
+# What Markdown (CommonMark + GFM), Streamlit's directives (:red[...], :material/icon:, emoji
+# :shortcodes:), its LaTeX ($...$) or HTML could give a meaning to is backslash-escaped (which
+# CommonMark defines for any ASCII punctuation), so the reader sees the text unchanged. Plain
+# prose punctuation (. , ( ) : followed by a space) is left alone: messages stay readable.
+_ESCAPE = {ord(c): "\\" + c for c in "\\`*_[]<>#|~$@"}
+# Bidi overrides and isolates (U+202A-202E, U+2066-2069) would let a name reverse the text
+# around it ("Ani \u202eKDR" shows as "Ani RDK"); line breaks would start new Markdown blocks.
+_ESCAPE |= {c: None for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_ESCAPE |= {ord("\n"): " ", ord("\r"): " ", ord("\v"): " ", ord("\f"): " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+# ":red[", ":material/", ":smile:", "http://" (autolinks), "www." and a list marker at the start.
+_CONTEXTUAL = re.compile(r":(?=[A-Za-z/])|(?<=www)\.|(?<=WWW)\.|^[-+=](?=\s)")
+_NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")
+
+
+def plain(value) -> str:
+    """A value a user typed or imported (a name, an address, a note, a file name, an error
+    message that quotes one), safe to put into anything Streamlit renders as Markdown: titles,
+    headers, markdown, captions, success/error/warning/info, toasts and widget labels. It is
+    shown exactly as typed, never as a link, an image, HTML, a formula or a colour."""
+    if value is None:
+        return ""
+    text = _CONTEXTUAL.sub(r"\\\g<0>", str(value).translate(_ESCAPE))
+    return _NUMBERED.sub(r"\1\\\2", text)
 
 
 def rupiah(amount: int | None) -> str:
@@ -72,7 +99,7 @@ def clear_inputs(prefix: str) -> None:
 def field_errors(form: str, field: str | None) -> None:
     """Under a widget: the problems of its field from the last save attempt."""
     for message in problems_for(form, field):
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")
 
 
 def problem_summary(form: str, known_fields: Iterable[str | None] = ()) -> None:
@@ -84,7 +111,7 @@ def problem_summary(form: str, known_fields: Iterable[str | None] = ()) -> None:
     shown = set(known_fields)
     for problem in saved["problems"]:
         if problem.field not in shown:
-            st.error(problem.message, icon=":material/error:")
+            st.error(plain(problem.message), icon=":material/error:")
 
 
 # Declared fields (the low-code part) --------------------------------------------------------
@@ -121,20 +148,20 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
 def panel(p: Panel) -> None:
     """Draw a plugin's Panel (data) in the app's style."""
     with st.container(border=True):
-        st.markdown(f"**{p.title}**")
+        st.markdown(f"**{plain(p.title)}**")
         if p.kind == "error":
-            st.error(p.caption)
+            st.error(plain(p.caption))
             return
         if p.kind == "metric":
             columns = st.columns(max(1, len(p.rows)))
             for column, row in zip(columns, p.rows):
                 value = row["value"]
-                column.metric(row["label"], f"{value:,}".replace(",", ".") if isinstance(value, int) else value)
+                column.metric(plain(row["label"]), f"{value:,}".replace(",", ".") if isinstance(value, int) else value)
         elif p.kind == "progress":
             for row in p.rows:
                 target = row.get("target") or 0
                 share = min(1.0, row["value"] / target) if target else 0.0
-                st.progress(share, text=f"{row['label']}: {row['value']:,} dari {target:,}".replace(",", "."))
+                st.progress(share, text=plain(f"{row['label']}: {row['value']:,} dari {target:,}".replace(",", ".")))
         elif p.kind == "bar" and p.rows:
             frame = pd.DataFrame(p.rows)
             chart = alt.Chart(frame).mark_bar().encode(
@@ -151,7 +178,7 @@ def panel(p: Panel) -> None:
         else:
             st.caption("Belum ada data.")
         if p.caption:
-            st.caption(p.caption)
+            st.caption(plain(p.caption))
 
 
 # Paging -------------------------------------------------------------------------------------
@@ -177,7 +204,7 @@ def show_saved_message() -> None:
     """A success message carried across the rerun that follows a save."""
     message = st.session_state.pop("_payung_saved", None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def saved(message: str, rerun: Callable[[], None] | None = None) -> None:

@@ -12,6 +12,7 @@ from db import billing, ledger, queries, store
 
 from .. import bills
 from ..access import Actor, allowed, require, scope_of
+from ..payments import payment_problems
 from ..errors import PayungError, Problem
 from ..identity import clean_digits
 from ..money import format_rupiah
@@ -92,8 +93,12 @@ def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, int]:
 
 
 def _rows(sheet: Sheet):
-    """(file row number, cells) of the non-empty data rows."""
+    """(file row number, cells) of the non-empty data rows (rows the reader could not read are
+    rejected by ``plan_import`` and left out here)."""
+    unreadable = sheet.row_errors
     for offset, cells in enumerate(sheet.rows, start=sheet.header_row + 1):
+        if unreadable and offset - sheet.header_row - 1 in unreadable:
+            continue
         if any(c is not None and str(c).strip() for c in cells):
             yield offset, cells
 
@@ -137,6 +142,9 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
     plan = ImportPlan(kind, file_name, data_hash, sheet.headers, dict(mapping),
                       values={k: dict(v) for k, v in (values or {}).items()})
     columns = _columns(sheet, mapping)
+    for index, message in sorted(sheet.row_errors.items()):
+        row = sheet.header_row + 1 + index
+        _reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
     planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments}[kind]
     planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or dt.date.today())
     return plan
@@ -421,8 +429,12 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
                 errors.append(RowError(row, header[name], f"{exc}."))
         if values.get("amount") is not None and values["amount"] <= 0:
             errors.append(RowError(row, header["amount"], "Jumlah harus lebih dari Rp0."))
-        if values.get("paid_on") and values["paid_on"] > today:
-            errors.append(RowError(row, header["paid_on"], "Tanggal bayar tidak boleh di masa depan."))
+        elif len(values) == 2:
+            # The same checks record_payment makes: a row this accepts is one it writes.
+            scheme_found = registry.schemes.get(found[0]) if len(found) == 1 else None
+            errors += [RowError(row, header[p.field], p.message)
+                       for p in payment_problems(registry.settings, scheme_found, values["amount"], values["paid_on"],
+                                                 today)]
         if errors:
             _reject(plan, row, cells, errors)
             continue

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from lokal import parse_rupiah
 
+from ..identity import ascii_digits
+
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3, "april": 4,
     "apr": 4, "mei": 5, "may": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8, "agt": 8,
@@ -98,7 +100,8 @@ def parse_rupiah_cell(value) -> int:
         if not value.is_integer():
             raise ValueError(f"\"{value}\": Rupiah harus bulat")
         return int(value)
-    return _rupiah_text(str(value).strip())
+    text = str(value).strip()
+    return _rupiah_text(text if text.isascii() else ascii_digits(text))
 
 
 def nik_cell(value) -> str:
@@ -114,7 +117,7 @@ def nik_cell(value) -> str:
                 f"NIK {digits} tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang. "
                 "Format kolom NIK sebagai Teks, ketik ulang NIK, lalu impor lagi.")
         return digits
-    return str(value).strip().lstrip("'")
+    return ascii_digits(str(value).strip().lstrip("'"))
 
 
 GENDERS = {"l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "m": "L", "male": "L",

@@ -1,12 +1,28 @@
-"""Read a worksheet from .xlsx (any sheet) or .csv (comma or semicolon, UTF-8 or Windows-1252)."""
+"""Read a worksheet from .xlsx (any sheet) or .csv (comma, semicolon or tab; UTF-8, UTF-16 or
+Windows-1252), safely: the file is parsed in a child process with a memory and a time limit
+(``sandbox.py``), so a file built to explode ends that child, never the server or the CLI.
+
+The Impor data page and ``python -m payung import`` both read through ``read_table``.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+import pickle
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..config import Limits
 from ..errors import PayungError
+from . import sandbox
+
+SANDBOX = Path(sandbox.__file__).resolve()
+#: Seconds the parent waits beyond the child's own CPU limit before it kills the child.
+_GRACE_SECONDS = 10
+_READER_LIMITS = ("max_rows", "max_columns", "max_cells", "max_unzipped_mb", "max_cell_chars", "reader_memory_mb",
+                  "reader_seconds")
 
 
 class ImportFileError(PayungError):
@@ -23,58 +39,91 @@ class Sheet:
     delimiter: str = ""
     #: 1-based row number of the header row in the file (data rows follow it).
     header_row: int = 1
+    #: index in ``rows`` -> why that row could not be read (a cell too long...): rejected as is.
+    row_errors: dict[int, str] = field(default_factory=dict)
+    #: Peak memory of the process that parsed the file (MB), when it ran in a child.
+    reader_peak_mb: float = 0.0
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+def unreadable(reason: str) -> ImportFileError:
+    return ImportFileError(f"Berkas tidak dapat dibaca: {reason}")
 
 
-def _read_csv(data: bytes) -> Sheet:
-    text, encoding = _decode(data)
-    sample = text[:20000]
-    first_line = sample.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return Sheet(headers=[], rows=rows, encoding=encoding, delimiter=delimiter)
-
-
-def _read_xlsx(data: bytes, sheet: str | None) -> Sheet:
-    from python_calamine import CalamineWorkbook
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise ImportFileError(f"Berkas Excel tidak dapat dibaca ({exc}). Simpan ulang sebagai .xlsx lalu coba lagi.") from None
-    names = list(book.sheet_names)
-    if not names:
-        raise ImportFileError("Berkas Excel tidak memuat lembar kerja.")
-    chosen = sheet or names[0]
-    if chosen not in names:
-        raise ImportFileError(f"Lembar \"{chosen}\" tidak ada. Lembar yang ada: {', '.join(names)}.")
-    rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
-    return Sheet(headers=[], rows=rows, sheet=chosen, sheet_names=names)
-
-
-def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> Sheet:
-    """The header row (first non-empty row) and the data rows of a file."""
+def _format(filename: str) -> str:
     name = filename.lower()
-    if name.endswith(".xlsx") or name.endswith(".xlsm"):
-        table = _read_xlsx(data, sheet)
-    elif name.endswith(".csv") or name.endswith(".txt"):
-        table = _read_csv(data)
-    elif name.endswith(".xls"):
+    if name.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    if name.endswith(".xls"):
         raise ImportFileError("Format .xls lama belum didukung: buka di Excel lalu simpan sebagai .xlsx.")
+    raise ImportFileError("Jenis berkas tidak dikenal: gunakan .xlsx atau .csv.")
+
+
+def _run_child(request: dict, limits: Limits) -> dict:
+    """Parse in ``python -I sandbox.py``: one pickled request in, one pickled answer out."""
+    try:
+        child = subprocess.Popen([sys.executable, "-I", str(SANDBOX)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise unreadable(f"proses pembaca tidak dapat dimulai ({exc.strerror}).") from None
+    payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        out, err = child.communicate(payload, timeout=limits.reader_seconds + _GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise unreadable(f"membacanya lebih lama dari {limits.reader_seconds} detik. Periksa berkasnya, atau bagi "
+                         "menjadi beberapa berkas.") from None
+    if child.returncode == 0 and out:
+        try:
+            return sandbox.decode_answer(out)
+        except Exception:  # a truncated answer: the child died while writing
+            pass
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        reason = f"membacanya lebih lama dari {limits.reader_seconds} detik"
     else:
-        raise ImportFileError("Jenis berkas tidak dikenal: gunakan .xlsx atau .csv.")
-    rows = table.rows
-    start = next((i for i, row in enumerate(rows) if any(str(c).strip() for c in row if c is not None)), None)
+        # A Rust allocation failure aborts (SIGABRT); Python says MemoryError: both are memory.
+        reason = f"membacanya butuh memori lebih dari {limits.reader_memory_mb:,} MB".replace(",", ".")
+    tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] if err else []
+    sys.stderr.write(f"payung: pembaca berkas berhenti (kode {child.returncode}): {' '.join(tail)}\n")
+    raise unreadable(f"{reason}. Mungkin berkasnya rusak atau berisi lembar yang sangat besar; simpan ulang "
+                     "tabelnya saja ke berkas baru lalu coba lagi.")
+
+
+def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: Limits | None = None,
+               in_process: bool = False) -> Sheet:
+    """The header row (first non-empty row) and the data rows of a file.
+
+    ``in_process`` parses here instead of in a child (for tests of the parsing itself); the
+    size limits are checked either way.
+    """
+    limits = limits or Limits()
+    kind = _format(filename)
+    if len(data) > limits.max_upload_mb << 20:
+        size = f"{len(data) / (1 << 20):.1f}".replace(".", ",")
+        raise unreadable(f"ukurannya {size} MB, lebih dari batas {limits.max_upload_mb} MB. Bagi menjadi beberapa "
+                         "berkas.")
+    request = {"format": kind, "data": data, "sheet": sheet,
+               "limits": {k: getattr(limits, k) for k in _READER_LIMITS}}
+    answer = sandbox.parse(request) if in_process else _run_child(request, limits)
+    if not answer["ok"]:
+        raise unreadable(answer["message"])
+    rows = answer["rows"]
+    table = Sheet(headers=[], rows=rows, sheet=answer.get("sheet", ""), sheet_names=answer.get("sheet_names", []),
+                  encoding=answer.get("encoding", ""), delimiter=answer.get("delimiter", ""),
+                  reader_peak_mb=answer.get("peak_rss_mb", 0.0))
+    row_errors = answer.get("row_errors", {})
+    start = next((i for i, row in enumerate(rows)
+                  if i not in row_errors and any(str(c).strip() for c in row if c is not None)), None)
     if start is None:
         raise ImportFileError("Berkas kosong: tidak ada baris judul kolom.")
+    if any(i < start for i in row_errors):
+        raise unreadable(f"baris judul kolom: {row_errors[min(row_errors)]}")
     table.headers = [str(c).strip() if c is not None else "" for c in rows[start]]
     table.rows = rows[start + 1:]
     table.header_row = start + 1
+    table.row_errors = {i - start - 1: message for i, message in row_errors.items() if i > start}
     return table
+
+

@@ -1,0 +1,114 @@
+"""Text is text: names, addresses and messages a user typed are shown as typed on every page,
+never as Markdown (a link, an image, a colour, a formula), HTML or reversed by bidi controls."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import hostile
+from db import billing, store
+from db.scope import EVERYTHING
+from payung.access import Actor
+from ui.widgets import plain
+
+from test_pages import open_db, run
+
+TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "success", "error", "warning", "info", "toast")
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _unescaped(text: str, char: str) -> bool:
+    return re.search(rf"(?<!\\){re.escape(char)}", text) is not None
+
+
+@pytest.mark.parametrize("name", hostile.HOSTILE_NAMES, ids=lambda n: n[:20])
+def test_plain_leaves_no_markdown_html_or_bidi(name):
+    shown = plain(name)
+    for char in "[]<>$`*_~|#":
+        assert not _unescaped(shown, char), (char, shown)
+    assert not re.search(r"(?<!\\):[a-z/]", shown) and not BIDI.search(shown) and "\n" not in shown
+    # Undoing the escapes gives back the text (line breaks as spaces, bidi controls dropped).
+    assert re.sub(r"\\(.)", r"\1", shown) == BIDI.sub("", name).replace("\n", " ")
+
+
+def test_plain_keeps_ordinary_messages_readable():
+    message = "NIK harus 16 digit angka (yang diisi: 12 digit). Iuran Rp16.800, lihat halaman 2."
+    assert plain(message) == message
+
+
+def test_markdown_escaping_is_needed_for_the_rule_to_hold():
+    """Without the escape, the phishing name would carry link syntax into the page."""
+    name = hostile.HOSTILE_NAMES[0]
+    assert "](" in name and "![" in name
+    assert "](" not in plain(name).replace("\\]", "") and "![" not in plain(name)
+
+
+def _texts(at) -> list[str]:
+    return [str(e.value) for kind in TEXT_KINDS for e in getattr(at, kind, [])]
+
+
+def _assert_plain(at, name: str, where: str) -> None:
+    assert not at.exception, at.exception
+    marker = plain(name).strip()[:40]
+    shown = [t for t in _texts(at) if marker in t]
+    assert shown, f"{where}: the name is not shown in {_texts(at)}"
+    for text in shown:
+        assert plain(name).strip() in text, (where, text)
+        if plain(name) != name:
+            assert name not in text, (where, text)
+        assert not BIDI.search(text), where
+        assert "](" not in text.replace("\\]", "") and "![" not in text, (where, text)
+        assert not re.search(r"(?<!\\)<(img|script|b)", text), (where, text)
+
+
+def test_hostile_names_are_plain_text_on_every_page(site):
+    db = open_db(site)
+    payment = next(p for p in billing.payments(db, scope=EVERYTHING)[0] if p["scheme_code"] == "pemalang_mesra")
+    sponsor_id = int(payment["party_key"])
+    worker_id = db.execute("SELECT worker_id FROM sponsorships WHERE sponsor_id = ? LIMIT 1", [sponsor_id]).fetchone()[0]
+    for name in hostile.HOSTILE_NAMES:
+        store.update(db, "workers", worker_id, {"name": name, "address": name, "birth_place": name}, actor="t")
+        store.update(db, "sponsors", sponsor_id, {"name": name}, actor="t")
+        store.update(db, "payments", payment["id"], {"party_label": name}, actor="t")  # kept as paid
+        at = run("admin", "pages/pekerja.py", query={"id": str(worker_id)})
+        at.session_state["_payung_saved"] = f"{name} terdaftar sebagai pekerja."
+        at.run()
+        _assert_plain(at, name, "Pekerja")
+        assert at.title[0].value.startswith(plain(name).strip())
+        assert any(plain(name).strip() in s.value for s in at.success)
+        at = run("admin", "pages/penyandang_dana.py", query={"id": str(sponsor_id)})
+        _assert_plain(at, name, "Penyandang dana")
+        at = run("admin", "pages/tagihan.py", state={"t_scheme": "pemalang_mesra", "t_party": str(sponsor_id)})
+        _assert_plain(at, name, "Tagihan")
+        at = run("admin", "pages/pembayaran.py", query={"id": str(payment["id"])})
+        _assert_plain(at, name, "Pembayaran")
+    db.close()
+
+
+def test_error_messages_that_quote_a_file_are_plain(site):
+    """A file whose header names a Markdown link: the message quoting it stays text."""
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("x.csv", "NIK;Nama\n1;a\n".encode(), "text/csv")).run()
+    at.selectbox(key="i_template").set_value(None).run()
+    assert not at.exception
+    at.session_state["_payung_saved"] = "Templat \"[klik](http://evil.example)\" tersimpan."
+    at.run()
+    assert any("\\[klik\\](http\\://evil" in s.value for s in at.success)
+
+
+def test_pdfs_show_names_as_text(site):
+    """fpdf2 cells are text (no markdown=True): the name appears literally in the receipt."""
+    import zlib
+
+    from payung.documents import receipt_pdf
+    from payung.payments import payment_with_lines
+    db = open_db(site)
+    payment = payment_with_lines(db, billing.payments(db, scope=EVERYTHING)[0][0]["id"], actor=Actor.system())
+    payment["party_label"] = "Budi **tebal** [tautan](http://evil.example)"
+    pdf = receipt_pdf(payment, "Skema")
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S)
+    text = b"".join(zlib.decompress(s.strip()) if s[:1] == b"x" else s for s in streams)
+    assert b"**tebal** [tautan]" in text.replace(b"\\", b"")
+    db.close()

@@ -1,0 +1,343 @@
+"""Hostile values: one person one NIK whatever digits were typed, plausible amounts and dates
+with clear limits, no crash anywhere, constraint errors in Indonesian with nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+import hostile
+from conftest import NIK, ROOT, VILLAGE, snapshot, worker_values, write_config
+from db import queries, store
+from payung.errors import ConstraintError, ValidationError
+from payung.identity import check_nik, check_nip, clean_digits, normalize_phone
+from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
+from payung.workers import create_worker
+
+from test_billing import JANUARY, TODAY, _enrol_all
+
+
+@pytest.fixture
+def sponsor_id(app, db, admin):
+    from payung.sponsors import create_sponsor
+    return create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+
+
+@pytest.fixture
+def workers(app, db, admin):
+    return [create_worker(db, app.settings, worker_values(nik=NIK[:12] + f"{n:04d}", name=name), actor=admin)
+            for n, name in enumerate(("Budi", "Ani", "Cahya"), 1)]
+
+
+@pytest.fixture
+def importer(schemes_app, people, admin):
+    def run(data: bytes, name: str, kind: str = "workers"):
+        table = read_table(data, name)
+        plan = plan_import(people.db, schemes_app.plugins, kind=kind, sheet=table,
+                           mapping=auto_map(table.headers, kind), actor=admin, file_name=name,
+                           data_hash=file_hash(data))
+        apply_import(people.db, schemes_app.plugins, plan, actor=admin)
+        return plan
+    run.db = people.db
+    return run
+
+OTHER_DIGITS = {"fullwidth": hostile.FULLWIDTH_NIK, "arabic_indic": hostile.ARABIC_INDIC_NIK,
+                "eastern_arabic_indic": hostile.EASTERN_ARABIC_NIK, "devanagari": hostile.DEVANAGARI_NIK}
+
+
+# One person, one NIK ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("script", list(OTHER_DIGITS))
+def test_fullwidth_nik_is_the_same_worker(app, db, admin, worker_id, script):
+    """33２４... or ٣٣٢٤... is the NIK already registered: refused as a duplicate, not a new worker."""
+    typed = OTHER_DIGITS[script]
+    assert typed != NIK and check_nik(typed).nik == NIK
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        create_worker(db, app.settings, worker_values(nik=typed, name="Siti Lagi"), actor=admin)
+    assert [p.rule for p in refused.value.problems] == ["nik_duplicate"]
+    assert snapshot(db) == before
+
+
+def test_fullwidth_nik_rows_of_one_file_are_one_worker(importer):
+    rows = "".join(f"{nik};Siti Aminah;17-08-1975;P;Blumah;Plantungan;Petani;1000000\n"
+                   for nik in (hostile.NIK, *OTHER_DIGITS.values()))
+    plan = importer((hostile.HEADER + rows).encode("utf-8"), "nik.csv")
+    assert plan.counts["imported"] == 1 and plan.counts["rejected"] == 4
+    assert {e.message for e in plan.errors} == {"NIK sama dengan baris 2."}
+    assert queries.worker_by_nik(importer.db, hostile.NIK) is not None
+
+
+def test_other_characters_in_a_nik_are_refused():
+    # Ethiopic "፩" and Kharosthi "𐩀" pass str.isdigit() but are no decimal digit anywhere.
+    for typed in ("3324O15708750001", "3324015708750OO1", "33240157087500٠x", "3324015708750001\u200b",
+                  "332401570875000፩", "332401570875000\U00010a40"):
+        check = check_nik(typed)
+        assert check.nik is None and check.problems[0].rule == "nik_format", typed
+    assert "hanya boleh berisi angka 0-9" in check_nik("3324O15708750001").problems[0].message
+
+
+def test_nip_kpj_and_phone_digits_are_ascii():
+    nip = "198503122010011002"
+    assert check_nip("".join(chr(0x0660 + int(d)) for d in nip)).nip == nip
+    assert normalize_phone("０８１２-３４５６-７８９０") == ("+6281234567890", None)
+    assert normalize_phone("٠٨١٢٣٤٥٦٧٨٩٠")[0] == "+6281234567890"
+    assert clean_digits("۱۲۳ ٤٥٦") == "123456"
+
+
+def _store_raw(db, nik: str, name: str) -> int:
+    """A worker stored with whatever digits, as an older Payung let through."""
+    row = {**worker_values(name=name), "nik": nik, "birth_date": "1975-08-17", "district_code": VILLAGE[:8],
+           "regency_code": VILLAGE[:5], "poverty_flag": 0, "wage_earner": 0}
+    row.pop("phone")
+    return store.insert(db, "workers", row, actor="lama")
+
+
+def test_m007_normalises_stored_digits_and_reports_collisions(app, db, admin, tmp_path):
+    from db.digits import report
+    from db.migrations import m007_ascii_digits
+    alone = _store_raw(db, "3324011708750009".translate({ord(d): chr(0x0660 + int(d)) for d in "0123456789"}), "Sendiri")
+    create_worker(db, app.settings, worker_values(), actor=admin)
+    twin = _store_raw(db, hostile.FULLWIDTH_NIK, "Kembar")
+    m007_ascii_digits(db)
+    assert store.get(db, "workers", alone)["nik"] == "3324011708750009"
+    assert store.get(db, "workers", twin)["nik"] == hostile.FULLWIDTH_NIK  # left for a person to merge
+    left = report(db)
+    assert [(r["id"], r["status"], r["normalised"]) for r in left] == [(twin, "collision", NIK)]
+    # ... and python -m payung digits prints it.
+    done = subprocess.run([sys.executable, "-m", "payung", "digits", "--json", "--db", str(app.settings.database),
+                           "--config", str(app.settings.path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [r["status"] for r in json.loads(done.stdout)] == ["collision"]
+
+
+# Plausible values, clear limits -------------------------------------------------------------
+
+@pytest.mark.parametrize("income", [10**15, 10**19, 10**20, 2**63, 10**40])
+def test_huge_income_is_refused_with_a_clear_message(app, db, admin, income):
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        create_worker(db, app.settings, worker_values(declared_income=income), actor=admin)
+    problem = refused.value.problems[0]
+    assert problem.rule == "income_too_large" and "melebihi batas Rp1.000.000.000" in problem.message
+    assert snapshot(db) == before
+
+
+def test_income_bound_comes_from_config(tmp_path, admin):
+    from payung.core import Payung
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace("max_income = 1000000000", "max_income = 5000000"))
+    app = Payung.load(path, entry_points=False)
+    db = app.open_db()
+    app.initialise(db)
+    try:
+        with pytest.raises(ValidationError, match="melebihi batas Rp5.000.000"):
+            create_worker(db, app.settings, worker_values(declared_income=6_000_000), actor=admin)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("born", ["1900-08-17", "2020-08-17"])
+def test_implausible_birth_date_is_refused(app, db, admin, born):
+    yy = born[2:4]
+    nik = NIK[:6] + "5708" + yy + "0001"
+    with pytest.raises(ValidationError) as refused:
+        create_worker(db, app.settings, worker_values(nik=nik, birth_date=born), actor=admin)
+    assert "birth_date_implausible" in [p.rule for p in refused.value.problems]
+
+
+def test_huge_payment_and_too_early_payment_are_refused(app, db, admin, sponsor_id, workers):
+    from payung.payments import record_payment
+    _enrol_all(app, db, admin, sponsor_id, workers, months=6)
+    before = snapshot(db)
+    for amount, paid_on, rule in ((10**19, dt.date(2025, 2, 10), "amount_too_large"),
+                                  (10**15, dt.date(2025, 2, 10), "amount_too_large"),
+                                  (100, dt.date(1900, 2, 10), "paid_on_too_early")):
+        with pytest.raises(ValidationError) as refused:
+            record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=amount,
+                           paid_on=paid_on, actor=admin, today=TODAY, **JANUARY)
+        assert refused.value.problems[0].rule == rule
+    assert snapshot(db) == before
+
+
+def test_huge_claim_and_future_payout_are_refused(app, db, admin, worker_id):
+    from payung.claims import record_claim
+    before = snapshot(db)
+    today = dt.date.today()
+    for values, rule in (({"benefit_amount": 10**19, "status": "dibayar", "paid_on": today}, "benefit_too_large"),
+                         ({"benefit_amount": 1_000_000, "status": "dibayar", "paid_on": today + dt.timedelta(days=3)},
+                          "paid_on_future")):
+        with pytest.raises(ValidationError) as refused:
+            record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": today, **values}, actor=admin)
+        assert rule in [p.rule for p in refused.value.problems]
+    assert snapshot(db) == before
+
+
+def test_huge_budget_is_refused(app, db, admin):
+    from payung.budgets import create_budget_line, workers_for_budget
+    with pytest.raises(ValidationError, match="melebihi batas"):
+        create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025, "name": "APBD",
+                                             "source": "APBD", "amount": 10**20}, actor=admin)
+    with pytest.raises(ValidationError, match="melebihi batas"):
+        workers_for_budget(app.settings, 10**30, start_month="2025-01")
+
+
+HOSTILE_ROWS = [
+    # NIK, name, birth date, gender, income
+    (hostile.NIK, "Baik Sekali", "17-08-1975", "P", "1.000.000"),
+    (hostile.FULLWIDTH_NIK, "Kembar Lebar", "17-08-1975", "P", "1.000.000"),
+    ("3324011708750002", "Upah Raksasa", "17-08-1975", "L", "100000000000000000000"),
+    ("3324011708750003", "Upah Lima Belas Digit", "17-08-1975", "L", "1000000000000000"),
+    ("3324011708750004", "Upah Minus", "17-08-1975", "L", "-5"),
+    ("3324011708000005", "Lahir 1900", "17-08-1900", "L", "1000000"),
+    ("3324011708750006", "Upah Ilmiah", "17-08-1975", "L", "1e30"),
+    ("٣٣٢٤٠١١٧٠٨٧٥٠٠٠٧", "Angka Arab Baru", "17-08-1975", "L", "١٠٠٠٠٠٠"),
+    ("3324011708750008", "Nama " + "x" * 9000, "17-08-1975", "L", "Rp 1 jt"),
+    ("3324011708750009", "Upah Tepat Batas", "17-08-1975", "L", "1.000.000.000"),
+    ("3324011708750010", "Upah Lewat Batas", "17-08-1975", "L", "1.000.000.001"),
+]
+
+
+def test_import_check_and_apply_agree_on_every_row(schemes_app, people, admin):
+    """A row the check accepts is written; a row it refuses is not; nothing crashes."""
+    text = hostile.HEADER + "".join(f"{n};{name};{born};{g};Blumah;Plantungan;Petani;{income}\n"
+                                    for n, name, born, g, income in HOSTILE_ROWS)
+    data = text.encode("utf-8")
+    sheet = read_table(data, "hostile.csv")
+    plan = plan_import(people.db, schemes_app.plugins, kind="workers", sheet=sheet,
+                       mapping=auto_map(sheet.headers, "workers"), actor=admin, file_name="hostile.csv",
+                       data_hash=file_hash(data))
+    accepted = sorted(r["nik"] for r in plan.new)
+    before = queries.worker_count(people.db)
+    counts = apply_import(people.db, schemes_app.plugins, plan, actor=admin)
+    assert counts["imported"] == len(accepted) == queries.worker_count(people.db) - before
+    assert all(queries.worker_by_nik(people.db, nik) for nik in accepted)
+    assert accepted == ["3324011708750007", "3324011708750008", "3324011708750009", hostile.NIK]
+    refused = {row: " ".join(e.message for e in errors) for row, errors in plan.rejected.items()}
+    assert set(refused) == {3, 4, 5, 6, 7, 8, 12}
+    assert "NIK sama dengan baris 2" in refused[3]
+    assert "melebihi batas Rp1.000.000.000" in refused[4] and "melebihi batas" in refused[5]
+    assert "umurnya" in refused[7] and "melebihi batas" in refused[12]
+
+
+def test_cli_import_of_huge_amounts_does_not_crash(tmp_path):
+    path = tmp_path / "besar.csv"
+    path.write_text(hostile.HEADER + "3324011708750002;Upah Raksasa;17-08-1975;L;Blumah;Plantungan;Petani;"
+                    + "9" * 25 + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "workers", str(path), "--db",
+                           str(tmp_path / "x.db"), "--config", str(write_config(tmp_path)), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["imported"] == 0 and summary["rejected"] == 1
+    assert "melebihi batas" in summary["errors"][0]["message"]
+
+
+def test_payment_import_of_huge_amounts_and_old_dates_does_not_crash(importer, people):
+    from payung.months import current_month
+    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
+                 start=current_month())
+    data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;10000000000000000000;TRF-1\n"
+            "198503122010011002;kendal_asn_peduli;10/02/1900;16800;TRF-2\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;16800;TRF-3\n").encode()
+    plan = importer(data, "bayar.csv", "payments")
+    assert plan.counts["imported"] == 1 and sorted(plan.rejected) == [2, 3]
+    assert "melebihi batas" in plan.rejected[2][0].message and "sebelum skema" in plan.rejected[3][0].message
+
+
+# Constraint errors speak Indonesian ---------------------------------------------------------
+
+def test_duplicate_nik_race_is_a_validation_error(app, db, admin, worker_id, monkeypatch):
+    """Another session registered the NIK between the check and the write."""
+    import payung.workers as workers_module
+    monkeypatch.setattr(workers_module, "duplicate_nik", lambda *a, **k: None)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        create_worker(db, app.settings, worker_values(name="Balapan"), actor=admin)
+    assert refused.value.problems[0].field == "nik" and "sudah terdaftar" in str(refused.value)
+    assert snapshot(db) == before
+
+
+def test_payment_beyond_the_bill_race_speaks_indonesian(app, db, admin, sponsor_id, workers, monkeypatch):
+    """Two sessions pay the same bill: the second one's bill is stale, the CHECK stops it."""
+    import payung.payments as payments
+    from payung import bills
+    from payung.payments import record_payment
+    _enrol_all(app, db, admin, sponsor_id, workers, months=6)
+    stale = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), today=TODAY,
+                       actor=admin, **JANUARY)
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=stale.payable,
+                   paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+    monkeypatch.setattr(payments, "bill", lambda *a, **k: stale)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=stale.payable,
+                       paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+    assert "Pembayaran melebihi iuran yang belum dibayar" in str(refused.value)
+    assert "IntegrityError" not in str(refused.value) and "constraint" not in str(refused.value).lower()
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("table,row,words", [
+    ("workers", {"nik": NIK}, "NIK ini sudah terdaftar"),
+    ("workers", {"nik": "123"}, "NIK harus 16 digit"),
+    ("workers", {"village_code": "99.99.99.9999"}, "Data yang dirujuk"),
+    ("workers", {"name": None}, "Nama wajib diisi"),
+    ("workers", {"declared_income": 10**20}, "terlalu besar"),
+    ("workers", {"gender": "X"}, "Jenis kelamin harus L"),
+])
+def test_every_constraint_error_is_indonesian_and_writes_nothing(app, db, admin, worker_id, table, row, words):
+    base = {**worker_values(nik=NIK[:12] + "0099"), "birth_date": "1975-08-17", "district_code": VILLAGE[:8],
+            "regency_code": VILLAGE[:5], "poverty_flag": 0, "wage_earner": 0}
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        store.insert(db, table, {**base, **row}, actor="t")
+    assert words in str(refused.value) and "Tidak ada yang disimpan" in str(refused.value)
+    assert snapshot(db) == before
+
+
+def test_constraint_error_is_still_an_integrity_error(db):
+    with pytest.raises(sqlite3.IntegrityError) as refused:
+        store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="t")
+    assert isinstance(refused.value, ConstraintError)
+
+
+def _hostile_values_file() -> bytes:
+    return (hostile.HEADER + "".join(f"{n};{name};{born};{g};Blumah;Plantungan;Petani;{income}\n"
+                                     for n, name, born, g, income in HOSTILE_ROWS)).encode("utf-8")
+
+
+def test_cli_import_of_the_hostile_values_corpus(tmp_path):
+    path = tmp_path / "nilai.csv"
+    path.write_bytes(_hostile_values_file())
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "workers", str(path), "--db",
+                           str(tmp_path / "x.db"), "--config", str(write_config(tmp_path)), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["imported"], summary["rejected"]) == (4, 7)
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 4
+
+
+def test_impor_page_with_the_hostile_values_corpus(site):
+    from test_pages import open_db, run
+    with open_db(site) as db:
+        before = queries.worker_count(db)
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("nilai.csv", _hostile_values_file(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert not at.exception and [m.value for m in at.metric] == ["4", "0", "0", "7"]
+    reasons = " ".join(at.dataframe[0].value["Alasan"])
+    assert "NIK sama dengan baris 2" in reasons and "melebihi batas" in reasons and "umurnya 126 tahun" in reasons
+    next(b for b in at.button if b.label.startswith("Impor 4 baris")).click().run()
+    assert not at.exception and "Impor selesai: 4 baru" in " ".join(s.value for s in at.success)
+    with open_db(site) as db:
+        assert queries.worker_count(db) == before + 4
