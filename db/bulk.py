@@ -130,6 +130,10 @@ def last_audit_id(db) -> int:
     return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
 
 
+def last_line_month(db) -> str | None:
+    return _scalar(db, "SELECT MAX(month) FROM contribution_lines")
+
+
 def max_id(db, table: str) -> int:
     return _scalar(db, f"SELECT COALESCE(MAX(id), 0) FROM {store._name(table)}")
 

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
+    bench.add_argument("--only", choices=["enrol"],
+                       help="hanya kepesertaan massal (enrol_10k_s), pada basis data --keep dari uji sebelumnya")
     return parser
 
 
@@ -145,7 +147,7 @@ def cmd_backup(app: Payung, args) -> int:
 
 def cmd_bench(app: Payung, args) -> int:
     from .bench import run
-    run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None)
+    run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None, only=args.only)
     return 0
 
 
