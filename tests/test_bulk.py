@@ -376,3 +376,15 @@ def test_payment_period_is_checked(people):
         people.enrol(MEMPAWAH, gov, people.worker(M_VILLAGE), fields=M_FIELDS, payment_period=5)
     assert [(p.message, p.rule) for p in plan.rows[0].problems] == [(p.message, p.rule) for p in form.value.problems]
     assert EVERYTHING is not None
+
+
+def test_a_plan_is_not_a_permission(people):
+    """A village operator cannot write a list planned by someone else for another village."""
+    from payung.access import Actor, Forbidden
+    gov = people.sponsor("pemerintah_desa", village_code=M_OTHER)
+    plan = plan_bulk(people.db, people.app.plugins, [_request(MEMPAWAH, gov, people.worker(M_OTHER), fields=M_FIELDS)],
+                     actor=people.actor)
+    before = snapshot(people.db)
+    with pytest.raises(Forbidden):
+        apply_bulk(people.db, people.app.plugins, plan, actor=Actor("desa", "desa", villages=(M_VILLAGE,)))
+    assert snapshot(people.db) == before
