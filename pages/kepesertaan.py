@@ -2,18 +2,19 @@
 every eligible uncovered worker of a district, village or occupation at once.
 
 "Periksa" runs every check (the scheme plugin's too) and shows each problem beside its field
-and the cost; "Simpan" then writes exactly what was checked.
+and the cost; "Simpan" then writes exactly what was checked, all or nothing. Both go through
+the bulk planner, so a quota or a budget line is counted across the workers chosen together.
 """
 
 import streamlit as st
 
-from payung.errors import Problem, ValidationError
-from payung.bulk import apply_bulk, plan_eligible
+from payung.bulk import apply_bulk, plan_bulk, plan_eligible
+from payung.errors import Problem
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
 from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import search_sponsors
-from payung.sponsorships import describe_cost, eligible_workers, enrol, plan_enrolment
+from payung.sponsorships import describe_cost, eligible_workers
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
 
@@ -159,19 +160,22 @@ if st.button("Periksa", icon=":material/fact_check:"):
             Problem("sponsor_id", "Pilih penyandang dana.") if sponsor_id is None else None,
             Problem("worker_id", "Pilih paling sedikit satu pekerja.") if not chosen else None) if p])
         st.rerun()
-    plans = {}
+    # One list through the bulk planner: the form's checks, with quotas, pledges and budget
+    # lines counted across the workers chosen together.
     with connection() as db:
-        for worker_id in chosen:
-            plans[worker_id] = plan_enrolment(db, app.plugins, worker_id=worker_id, actor=actor, **choices)
+        bulk = plan_bulk(db, app.plugins, [dict(choices, worker_id=w, payment_period=payment_period, row=n)
+                                           for n, w in enumerate(chosen, 1)], actor=actor)
+    plans = {r.request["worker_id"]: r for r in bulk.rows}
     problems, seen = [], set()
-    for plan in plans.values():
-        for p in plan.problems:
+    for row in plans.values():
+        for p in row.problems:
             if (p.field, p.message) not in seen:
                 seen.add((p.field, p.message))
                 problems.append(p)
     remember_problems(FORM, problems)
-    state["_k_checked"] = {"fingerprint": fingerprint, "ok": not problems,
-                           "cost": {w: (p.monthly_amount, p.total, describe_cost(p)) for w, p in plans.items()}}
+    state["_k_checked"] = {"fingerprint": fingerprint, "ok": not problems, "plan": bulk,
+                           "cost": {w: (r.plan.monthly_amount, r.plan.total, describe_cost(r.plan))
+                                    for w, r in plans.items() if r.status == "new"}}
     st.rerun()
 
 checked = state.get("_k_checked")
@@ -184,21 +188,17 @@ if checked and checked["fingerprint"] == fingerprint:
         st.dataframe([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
                      hide_index=True, width="stretch")
         if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
-            saved_count, failures = 0, []
             bar = st.progress(0.0, text="Menyimpan...")
+            # All or nothing; planned again under the write lock if anything changed meanwhile.
             with connection() as db:
-                for n, worker_id in enumerate(chosen, 1):
-                    try:
-                        enrol(db, app.plugins, worker_id=worker_id, actor=actor,
-                              payment_period=payment_period, **choices)
-                        saved_count += 1
-                    except ValidationError as exc:
-                        failures.append(f"{known[worker_id]['name']}: {exc}")
-                    bar.progress(n / len(chosen), text=f"Menyimpan {n} dari {len(chosen)}")
+                counts = attempt(FORM, lambda: apply_bulk(db, app.plugins, checked["plan"], actor=actor,
+                                                          progress=lambda f, t: bar.progress(f, text=t)))
+            refused = [f"{known[r.request['worker_id']]['name']}: {r.problems[0].message}"
+                       for r in checked["plan"].refused if r.problems]
             for key in ("k_workers", "_k_checked", "_k_known"):
                 state.pop(key, None)
-            saved(f"{saved_count} kepesertaan tersimpan di {scheme.name}."
-                  + (" Tidak tersimpan: " + "; ".join(failures) if failures else ""))
+            saved(f"{counts['imported']} kepesertaan tersimpan di {scheme.name}."
+                  + (" Tidak tersimpan: " + "; ".join(refused) if refused else ""))
     else:
         st.error("Perbaiki hal yang ditandai merah di atas, lalu periksa lagi.")
 elif checked:
