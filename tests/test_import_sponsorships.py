@@ -161,3 +161,19 @@ def test_cli_import_sponsorships(people, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["imported"] == 1
     assert people.db.execute("SELECT COUNT(*) FROM contribution_lines").fetchone()[0] == 12
+
+
+def test_operator_imports_only_its_regencys_schemes(people, importer):
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial", regency_code="33.24")
+    kendal = _nik(people, people.worker(KENDAL))
+    pemalang = _nik(people, people.worker("33.27.01.2001"))
+    parent = people.sponsor("perorangan", name="Pak Haji", regency_code="33.27")
+    text = ("NIK;Skema;NIP;Penyandang dana;Bulan mulai;Cara bayar;Kategori orang tua asuh;Jumlah pekerja yang dijanjikan;"
+            "Pilar pendanaan\n"
+            f"{kendal};kendal_asn_peduli;198503122010011002;;2025-01;Transfer;;;\n"
+            f"{pemalang};pemalang_mesra;;Pak Haji;2025-01;;Perorangan;5;Masyarakat\n")
+    operator = Actor("op", "operator", regency_code="33.24")
+    plan = importer(text, actor=operator)
+    assert plan.counts["imported"] == 1 and plan.errors[0].row == 3
+    assert plan.errors[0].message == "Skema \"pemalang_mesra\" tidak dikenal."
+    assert parent and importer(text, write=False).counts["imported"] == 1  # admin: the Pemalang row too

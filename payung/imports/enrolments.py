@@ -17,7 +17,7 @@ import re
 from db import bulk as bulk_db
 from db import queries
 
-from ..access import scope_of
+from ..access import allowed, scope_of
 from ..bulk import plan_bulk
 from ..fields import Field
 from ..identity import clean_digits
@@ -144,7 +144,9 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
     header = {f: plan.mapping.get(f, "") for f in columns}
     scope = scope_of(actor)
-    visible = [code for code, s in registry.schemes.items()]
+    # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
+    visible = [code for code, s in registry.schemes.items()
+               if allowed(actor, "sponsorship.write", {"regency_code": s.regency_code})]
     schemes = Matcher({code: registry.scheme(code).name for code in visible}, {c: c for c in visible})
     fields = list(columns.items())
     rows = list(rows_of(sheet))
