@@ -16,6 +16,7 @@ re-importing a list changes nothing.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,10 +152,6 @@ class BulkPlan:
                 + f", {format_rupiah(self.monthly)} per bulan, {format_rupiah(self.total)} seluruhnya")
 
 
-def _request_key(request: Mapping) -> tuple:
-    return request.get("worker_id"), request.get("sponsor_id")
-
-
 def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, actor: Actor,
               progress: Progress | None = None) -> BulkPlan:
     """Check every request (``scheme_code``, ``sponsor_id``, ``worker_id``, ``start_month``,
@@ -280,7 +277,6 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
         e = row.plan.enrolment
         require(actor, "sponsorship.write", {"regency_code": e.scheme.regency_code})
         require(actor, "sponsorship.write", e.worker)
-    import sqlite3
     try:
         with store.transaction(db):
             if bulk_db.last_audit_id(db) != plan.audit_mark:
