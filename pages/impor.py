@@ -80,6 +80,11 @@ for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
                                       format_func=lambda h: "(tidak ada)" if h is None else h)
     if header:
         chosen[field] = header
+if kind == "sponsorships":
+    st.caption("Isian khusus skema (misalnya Tahun anggaran, Kategori, Cara bayar) dibaca dari kolom yang judulnya "
+               "sama dengan label isian di formulir kepesertaan. Penyandang dana: NIP, nama, desa (pemerintah desa) "
+               "atau pos anggaran. Setiap baris diperiksa dengan aturan skema yang sama dengan formulir; kuota, janji "
+               "dan pagu dihitung untuk seluruh berkas.")
 with st.expander("Simpan pencocokan ini sebagai templat"):
     name = st.text_input("Nama templat", key="i_template_name", placeholder="contoh: Format Dinsos 2025")
     if st.button("Simpan templat"):

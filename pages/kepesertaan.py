@@ -1,18 +1,22 @@
-"""Daftarkan kepesertaan: a scheme, a sponsor and one or many workers, on one screen.
+"""Daftarkan kepesertaan: a scheme, a sponsor and one or many workers, on one screen; or
+every eligible uncovered worker of a district, village or occupation at once.
 
 "Periksa" runs every check (the scheme plugin's too) and shows each problem beside its field
-and the cost; "Simpan" then writes exactly what was checked.
+and the cost; "Simpan" then writes exactly what was checked, all or nothing. Both go through
+the bulk planner, so a quota or a budget line is counted across the workers chosen together.
 """
 
 import streamlit as st
 
-from payung.errors import Problem, ValidationError
+from payung.bulk import apply_bulk, plan_bulk, plan_eligible
+from payung.errors import Problem
 from payung.months import add_months, current_month, format_month
+from payung.regions import district_choices, village_choices
 from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import search_sponsors
-from payung.sponsorships import describe_cost, eligible_workers, enrol, plan_enrolment
+from payung.sponsorships import describe_cost, eligible_workers
 from ui.session import connection, payung, require
-from ui.widgets import declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
+from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
 
 FORM = "kepesertaan"
 actor = require("sponsorship.write")
@@ -70,6 +74,71 @@ if fields:
 
 st.subheader("Pekerja")
 sponsor = by_id.get(sponsor_id)
+programs = list(scheme.programs) + (["JHT"] if jht and "JHT" not in scheme.programs else [])
+mode = st.radio("Cara memilih pekerja", ["satu", "semua"], horizontal=True, key="k_mode",
+                format_func={"satu": "Pilih satu per satu", "semua": "Semua yang memenuhi syarat"}.get)
+if mode == "semua":
+    # Select all: every eligible uncovered worker of a district / village / occupation, planned
+    # at once by the bulk planner (the same checks as one by one), previewed, then saved.
+    a_col, b_col, c_col = st.columns(3)
+    with connection() as db:
+        districts = district_choices(db, actor=actor, regency_codes=(scheme.regency_code,))
+        district = a_col.selectbox("Kecamatan", [None, *districts], key="k_all_district",
+                                   format_func=lambda c: "Semua kecamatan" if c is None else districts[c])
+        villages = village_choices(db, district, actor=actor) if district else {}
+    village = b_col.selectbox("Desa/kelurahan", [None, *villages], key="k_all_village",
+                              format_func=lambda c: "Semua desa" if c is None else villages[c])
+    occupations = app.settings.occupations
+    occupation = c_col.selectbox("Pekerjaan", [None, *occupations], key="k_all_occupation",
+                                 format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c])
+    selection = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
+                     fields=values, payment_period=payment_period, region=village or district, occupation=occupation)
+    bulk_fingerprint = repr(selection)
+    if st.button("Hitung dan pratinjau", icon=":material/fact_check:", key="k_all_check"):
+        if sponsor_id is None:
+            remember_problems(FORM, [Problem("sponsor_id", "Pilih penyandang dana.")])
+            st.rerun()
+        bar = st.progress(0.0, text="Memeriksa...")
+        with connection() as db:
+            bulk = plan_eligible(db, app.plugins, actor=actor, progress=lambda f, t: bar.progress(f, text=t),
+                                 **selection)
+        bar.empty()
+        state["_k_bulk"] = {"fingerprint": bulk_fingerprint, "plan": bulk}
+    checked_bulk = state.get("_k_bulk")
+    if not checked_bulk or checked_bulk["fingerprint"] != bulk_fingerprint:
+        if checked_bulk:
+            st.info("Pilihan berubah sejak dihitung. Tekan Hitung dan pratinjau lagi.")
+        st.stop()
+    bulk = checked_bulk["plan"]
+    accepted, refused = bulk.accepted, bulk.refused
+    one, two, three = st.columns(3)
+    one.metric("Memenuhi syarat", f"{len(accepted):,}".replace(",", "."))
+    two.metric("Biaya per bulan", rupiah(bulk.monthly))
+    three.metric(f"Biaya {months} bulan", rupiah(bulk.total))
+    if accepted:
+        st.caption(f"Pratinjau {min(len(accepted), 50)} dari {len(accepted):,} pekerja".replace(",", "."))
+        st.dataframe([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
+                       occupations.get(r.worker["occupation"], r.worker["occupation"]), "Rincian": describe_cost(r.plan)}
+                      for r in accepted[:50]], hide_index=True, width="stretch")
+    if refused:
+        reasons: dict[str, list] = {}
+        for r in refused:
+            for p in r.problems:
+                reasons.setdefault(p.rule or p.message, []).append(p.message)
+        st.warning(f"{len(refused):,} pekerja tidak memenuhi syarat skema.".replace(",", "."))
+        st.dataframe([{"Aturan": rule, "Pekerja": len(messages), "Contoh": messages[0]}
+                      for rule, messages in sorted(reasons.items(), key=lambda kv: -len(kv[1]))],
+                     hide_index=True, width="stretch")
+    if accepted and st.button(f"Simpan {len(accepted):,} kepesertaan".replace(",", "."), type="primary",
+                              icon=":material/save:", key="k_all_save"):
+        bar = st.progress(0.0, text="Menyimpan...")
+        with connection() as db:
+            counts = attempt(FORM, lambda: apply_bulk(db, app.plugins, bulk, actor=actor,
+                                                      progress=lambda f, t: bar.progress(f, text=t)))
+        state.pop("_k_bulk", None)
+        saved(f"{counts['imported']} kepesertaan tersimpan di {scheme.name}."
+              + (f" {counts['rejected']} tidak memenuhi syarat." if counts["rejected"] else ""))
+    st.stop()
 text = st.text_input("Cari pekerja yang belum ditanggung", key="k_search", placeholder="nama atau NIK")
 with connection() as db:
     candidates = eligible_workers(db, app.plugins, scheme_code=code, sponsor=sponsor, start_month=start,
@@ -83,8 +152,7 @@ chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers
                         format_func=lambda i: label(known[i]), placeholder="Pilih satu atau beberapa pekerja")
 field_errors(FORM, "worker_id")
 
-choices = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months,
-               programs=list(scheme.programs) + (["JHT"] if jht and "JHT" not in scheme.programs else []),
+choices = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
                fields=values)
 fingerprint = repr((choices, sorted(chosen)))
 
@@ -94,19 +162,22 @@ if st.button("Periksa", icon=":material/fact_check:"):
             Problem("sponsor_id", "Pilih penyandang dana.") if sponsor_id is None else None,
             Problem("worker_id", "Pilih paling sedikit satu pekerja.") if not chosen else None) if p])
         st.rerun()
-    plans = {}
+    # One list through the bulk planner: the form's checks, with quotas, pledges and budget
+    # lines counted across the workers chosen together.
     with connection() as db:
-        for worker_id in chosen:
-            plans[worker_id] = plan_enrolment(db, app.plugins, worker_id=worker_id, actor=actor, **choices)
+        bulk = plan_bulk(db, app.plugins, [dict(choices, worker_id=w, payment_period=payment_period, row=n)
+                                           for n, w in enumerate(chosen, 1)], actor=actor)
+    plans = {r.request["worker_id"]: r for r in bulk.rows}
     problems, seen = [], set()
-    for plan in plans.values():
-        for p in plan.problems:
+    for row in plans.values():
+        for p in row.problems:
             if (p.field, p.message) not in seen:
                 seen.add((p.field, p.message))
                 problems.append(p)
     remember_problems(FORM, problems)
-    state["_k_checked"] = {"fingerprint": fingerprint, "ok": not problems,
-                           "cost": {w: (p.monthly_amount, p.total, describe_cost(p)) for w, p in plans.items()}}
+    state["_k_checked"] = {"fingerprint": fingerprint, "ok": not problems, "plan": bulk,
+                           "cost": {w: (r.plan.monthly_amount, r.plan.total, describe_cost(r.plan))
+                                    for w, r in plans.items() if r.status == "new"}}
     st.rerun()
 
 checked = state.get("_k_checked")
@@ -119,21 +190,17 @@ if checked and checked["fingerprint"] == fingerprint:
         st.dataframe([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
                      hide_index=True, width="stretch")
         if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
-            saved_count, failures = 0, []
             bar = st.progress(0.0, text="Menyimpan...")
+            # All or nothing; planned again under the write lock if anything changed meanwhile.
             with connection() as db:
-                for n, worker_id in enumerate(chosen, 1):
-                    try:
-                        enrol(db, app.plugins, worker_id=worker_id, actor=actor,
-                              payment_period=payment_period, **choices)
-                        saved_count += 1
-                    except ValidationError as exc:
-                        failures.append(f"{known[worker_id]['name']}: {exc}")
-                    bar.progress(n / len(chosen), text=f"Menyimpan {n} dari {len(chosen)}")
+                counts = attempt(FORM, lambda: apply_bulk(db, app.plugins, checked["plan"], actor=actor,
+                                                          progress=lambda f, t: bar.progress(f, text=t)))
+            refused = [f"{known[r.request['worker_id']]['name']}: {r.problems[0].message}"
+                       for r in checked["plan"].refused if r.problems]
             for key in ("k_workers", "_k_checked", "_k_known"):
                 state.pop(key, None)
-            saved(f"{saved_count} kepesertaan tersimpan di {scheme.name}."
-                  + (" Tidak tersimpan: " + "; ".join(failures) if failures else ""))
+            saved(f"{counts['imported']} kepesertaan tersimpan di {scheme.name}."
+                  + (" Tidak tersimpan: " + "; ".join(refused) if refused else ""))
     else:
         st.error("Perbaiki hal yang ditandai merah di atas, lalu periksa lagi.")
 elif checked:

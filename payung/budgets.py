@@ -116,9 +116,16 @@ def budget_lines(db, scheme_code: str | None = None, year: int | None = None, *,
     return rows
 
 
-def assign_budget_lines(db, enrolment: Enrolment, lines: list[tuple[str, Contribution]]) -> tuple[dict[str, int | None], list[Problem]]:
+def assign_budget_lines(db, enrolment: Enrolment, lines: list[tuple[str, Contribution]], *, candidates=None,
+                        committed=None, only_line: int | None = None) -> tuple[dict[str, int | None], list[Problem]]:
     """Charge each month of a priced enrolment to a budget line: ``{month: line id}`` and the
-    problems (no line fits, or the line would be overrun)."""
+    problems (no line fits, or the line would be overrun).
+
+    ``candidates(scheme_code, year)`` and ``committed(line_id)`` default to reading the
+    database; the bulk planner passes its own (read once, plus the rows planned before).
+    ``only_line``: the line a row names (an import's "Pos anggaran"); no other is considered."""
+    candidates = candidates or (lambda code, year: billing.budget_candidates(db, code, year))
+    committed = committed or (lambda line_id: billing.budget_committed(db, line_id))
     scheme = enrolment.scheme
     category = enrolment.fields.get(scheme.budget_field) if scheme.budget_field else None
     needed: dict[int, int] = defaultdict(int)
@@ -127,12 +134,12 @@ def assign_budget_lines(db, enrolment: Enrolment, lines: list[tuple[str, Contrib
     assignment: dict[str, int | None] = {}
     problems: list[Problem] = []
     for year, amount in sorted(needed.items()):
-        candidates = billing.budget_candidates(db, scheme.code, year)
-        if not candidates:
+        lines_of_year = candidates(scheme.code, year)
+        if not lines_of_year:
             chosen = None
         else:
-            fits = sorted((b for b in candidates if b["sponsor_id"] in (None, enrolment.sponsor["id"])
-                           and b["category"] in (None, category)),
+            fits = sorted((b for b in lines_of_year if b["sponsor_id"] in (None, enrolment.sponsor["id"])
+                           and b["category"] in (None, category) and only_line in (None, b["id"])),
                           key=lambda b: (b["sponsor_id"] is None, b["category"] is None, b["id"]))
             if not fits:
                 problems.append(Problem("sponsor_id", (
@@ -140,7 +147,7 @@ def assign_budget_lines(db, enrolment: Enrolment, lines: list[tuple[str, Contrib
                     + (f" dan kategori {category}" if category else "") + ". Tambahkan pos anggarannya dulu."),
                     "budget_missing"))
                 continue
-            room = [(b, b["amount"] - billing.budget_committed(db, b["id"])) for b in fits]
+            room = [(b, b["amount"] - committed(b["id"])) for b in fits]
             chosen = next((b["id"] for b, left in room if left >= amount), None)
             if chosen is None:
                 best, left = room[0]

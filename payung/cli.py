@@ -60,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", parents=[common], help="salinan cadangan basis data (online)")
     backup.add_argument("file")
 
-    imp = commands.add_parser("import", parents=[common], help="impor pekerja, penyandang dana atau pembayaran")
-    imp.add_argument("kind", metavar="JENIS", help="workers, sponsors atau payments")
+    imp = commands.add_parser("import", parents=[common], help="impor pekerja, penyandang dana, pembayaran atau kepesertaan")
+    imp.add_argument("kind", metavar="JENIS", help="workers, sponsors, payments atau sponsorships (kepesertaan)")
     imp.add_argument("file", metavar="BERKAS", help=".xlsx atau .csv")
     imp.add_argument("--sheet", help="nama lembar kerja (.xlsx); bawaan: lembar pertama")
     imp.add_argument("--template", help="nama templat pemetaan kolom yang disimpan")
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
+    bench.add_argument("--only", choices=["enrol"],
+                       help="hanya kepesertaan massal (enrol_10k_s), pada basis data --keep dari uji sebelumnya")
     return parser
 
 
@@ -184,7 +186,7 @@ def cmd_backup(app: Payung, args) -> int:
 
 def cmd_bench(app: Payung, args) -> int:
     from .bench import run
-    run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None)
+    run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None, only=args.only)
     return 0
 
 
@@ -211,7 +213,9 @@ def cmd_digits(app: Payung, args) -> int:
 def cmd_import(app: Payung, args) -> int:
     from .exports import rejected_rows_xlsx
     from .imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
+    from .imports.engine import KIND_ALIASES
     from .imports.templates import templates
+    args.kind = KIND_ALIASES.get(args.kind, args.kind)
     if args.kind not in KINDS:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
@@ -161,8 +162,9 @@ class Enrolment:
     settings: "Settings"
     data: "DataReader"
 
-    @property
+    @cached_property
     def month_list(self) -> list[str]:
+        # Read many times per enrolment by the core and the rules (a list of thousands in bulk).
         return month_range(self.start_month, self.months)
 
     @property

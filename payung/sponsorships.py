@@ -66,13 +66,46 @@ def plan_enrolment(
     actor: Actor,
 ) -> EnrolmentPlan:
     """Run every check (core, field declarations, the scheme's rules) and price the months."""
-    settings = registry.settings
-    problems: list[Problem] = []
     scheme = registry.scheme(scheme_code)
     require(actor, "sponsorship.write", {"regency_code": scheme.regency_code})
     scope = scope_of(actor)
-    sponsor = queries.sponsor(db, sponsor_id, scope)
-    worker = queries.worker(db, worker_id, scope)
+    return check_enrolment(
+        registry, scheme=scheme, sponsor=queries.sponsor(db, sponsor_id, scope),
+        worker=queries.worker(db, worker_id, scope), start_month=start_month, months=months, programs=programs,
+        fields=fields, actor=actor, village_exists=lambda code: queries.region(db, code) is not None,
+        # Rules count across every village and sponsor (a quota is the whole scheme's).
+        data=DataReader(db, EVERYTHING),
+        coverage=lambda worker, month_list: double_coverage(worker, queries.months_taken(db, worker["id"], month_list)),
+        assign=lambda enrolment, lines: assign_budget_lines(db, enrolment, lines),
+    )
+
+
+def double_coverage(worker: dict, taken: list[dict]) -> list[Problem]:
+    """The form's refusal when some of the months are already covered (``taken``: lines
+    with ``month``, ``sponsorship_id``, ``scheme_code`` and ``sponsor_name``)."""
+    if not taken:
+        return []
+    first = taken[0]
+    return [Problem(
+        "start_month",
+        f"{worker['name']} sudah ditanggung pada {', '.join(format_month(t['month']) for t in taken)} "
+        f"(kepesertaan #{first['sponsorship_id']}, skema {first['scheme_code']}, penyandang dana "
+        f"{first['sponsor_name']}). Satu pekerja tidak boleh ditanggung dua kali untuk bulan yang sama.",
+        "double_coverage",
+    )]
+
+
+def check_enrolment(
+    registry: PluginRegistry, *, scheme, sponsor: dict | None, worker: dict | None, start_month, months, programs,
+    fields: Mapping | None, actor: Actor, village_exists, data: DataReader, coverage, assign,
+    price=contribution,
+) -> EnrolmentPlan:
+    """Every check of one enrolment on rows already read (inside the actor's scope; None when
+    not found): the form's ``plan_enrolment`` and the bulk planner (``payung.bulk``) both run
+    this, so they refuse with the same messages. ``coverage(worker, months)`` and
+    ``assign(enrolment, lines)`` answer "already covered?" and "which budget line?"."""
+    settings = registry.settings
+    problems: list[Problem] = []
     if sponsor is None:
         problems.append(Problem("sponsor_id", "Penyandang dana tidak ditemukan.", "sponsor_missing"))
     elif not sponsor["active"]:
@@ -98,38 +131,25 @@ def plan_enrolment(
         problems.extend(exc.problems)
         chosen_programs = scheme.programs
 
-    clean_fields, field_problems = validate_fields(
-        registry.fields(scheme), fields or {}, village_exists=lambda code: queries.region(db, code) is not None
-    )
+    clean_fields, field_problems = validate_fields(registry.fields(scheme), fields or {}, village_exists=village_exists)
     problems.extend(field_problems)
     if sponsor is None or worker is None or start is None or months is None:
         return EnrolmentPlan(None, problems)
 
     enrolment = Enrolment(
         scheme=scheme, sponsor=sponsor, worker=worker, programs=chosen_programs, start_month=start,
-        # Rules count across every village and sponsor (a quota is the whole scheme's).
-        months=months, fields=clean_fields, settings=settings, data=DataReader(db, EVERYTHING),
+        months=months, fields=clean_fields, settings=settings, data=data,
     )
     problems.extend(_declared_limits(enrolment))
     if not field_problems:
         problems.extend(registry.validate(enrolment))
-
-    taken = queries.months_taken(db, worker["id"], enrolment.month_list)
-    if taken:
-        first = taken[0]
-        problems.append(Problem(
-            "start_month",
-            f"{worker['name']} sudah ditanggung pada {', '.join(format_month(t['month']) for t in taken)} "
-            f"(kepesertaan #{first['sponsorship_id']}, skema {first['scheme_code']}, penyandang dana "
-            f"{first['sponsor_name']}). Satu pekerja tidak boleh ditanggung dua kali untuk bulan yang sama.",
-            "double_coverage",
-        ))
+    problems.extend(coverage(worker, enrolment.month_list))
     plan = EnrolmentPlan(enrolment, problems)
     if problems:
         return plan
     for month in enrolment.month_list:
         try:
-            amount = contribution(
+            amount = price(
                 settings, income=worker["declared_income"], programs=chosen_programs, month=month,
                 occupation=worker["occupation"],
             )
@@ -137,7 +157,7 @@ def plan_enrolment(
             plan.problems.extend(exc.problems)
             return plan
         plan.lines.append((month, registry.adjust(enrolment, month, amount)))
-    plan.budget_lines, budget_problems = assign_budget_lines(db, enrolment, plan.lines)
+    plan.budget_lines, budget_problems = assign(enrolment, plan.lines)
     plan.problems.extend(budget_problems)
     return plan
 
@@ -150,15 +170,19 @@ def _declared_limits(e: Enrolment) -> list[Problem]:
     return [p for rule in checks for p in rule(e)]
 
 
+def payment_period_problems(scheme, settings, payment_period) -> list[Problem]:
+    """The payment period must be one the scheme allows (its own, or config.toml's)."""
+    periods = scheme.allowed_periods(settings)
+    if payment_period in periods:
+        return []
+    return [Problem("payment_period", f"Periode pembayaran skema ini harus {', '.join(map(str, periods))} bulan.",
+                    "payment_period")]
+
+
 def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1, **choices) -> int:
     """Create a sponsorship and its contribution lines, or raise ``ValidationError``."""
     plan = plan_enrolment(db, registry, actor=actor, **choices)
-    periods = registry.scheme(choices["scheme_code"]).allowed_periods(registry.settings)
-    if payment_period not in periods:
-        plan.problems.append(Problem(
-            "payment_period", f"Periode pembayaran skema ini harus {', '.join(map(str, periods))} bulan.",
-            "payment_period",
-        ))
+    plan.problems.extend(payment_period_problems(registry.scheme(choices["scheme_code"]), registry.settings, payment_period))
     if not plan.ok:
         raise ValidationError(plan.problems)
     e = plan.enrolment

@@ -177,6 +177,11 @@ def _named(key="name"):
     return lambda res, r: r[key] in repr(res)
 
 
+def _bulk_request(r):
+    return {"scheme_code": r["scheme"], "sponsor_id": r["sponsor"], "worker_id": r["free"], "start_month": "2025-01",
+            "fields": {"budget_year": 2025}}
+
+
 def _m(name):
     module, function = name.rsplit(".", 1)
     return getattr(importlib.import_module(f"payung.{module}"), function)
@@ -223,6 +228,15 @@ MATRIX = {
     "sponsorships.eligible_workers": (WRITERS, "record", lambda w, a, r: _m("sponsorships.eligible_workers")(
         w.db, w.registry, scheme_code=r["scheme"], sponsor=_sponsor_row(w, r), start_month="2025-01", months=12,
         actor=a), _named("free_name")),
+    "bulk.plan_bulk": (WRITERS, "record", lambda w, a, r: _m("bulk.plan_bulk")(
+        w.db, w.registry, [_bulk_request(r)], actor=a), lambda res, r: len(res.accepted) == 1),
+    "bulk.apply_bulk": (WRITERS, "record", lambda w, a, r: _m("bulk.apply_bulk")(
+        w.db, w.registry, _m("bulk.plan_bulk")(w.db, w.registry, [_bulk_request(r)], actor=Actor.system()), actor=a),
+        None),
+    "bulk.plan_eligible": (WRITERS, "record", lambda w, a, r: _m("bulk.plan_eligible")(
+        w.db, w.registry, scheme_code=r["scheme"], sponsor_id=r["sponsor"], start_month="2025-01", months=12,
+        fields={"budget_year": 2025}, actor=a), lambda res, r: any(x.worker and x.worker["name"] == r["free_name"]
+                                                                    for x in res.accepted)),
     "bills.parties": (ALL, "record", lambda w, a, r: _m("bills.parties")(w.db, w.registry, r["scheme"], None, actor=a),
                       _named("sponsor_name")),
     "bills.party": (ALL, "record", lambda w, a, r: _m("bills.party")(w.db, w.registry, r["scheme"], str(r["sponsor"]),
@@ -332,7 +346,7 @@ NOT_ACTOR_BOUND = {
     "sessions.create_first_admin": "first start only, with the one-time setup code",
 }
 
-SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bills", "payments", "bpjs", "arrears", "budgets",
+SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bulk", "bills", "payments", "bpjs", "arrears", "budgets",
                    "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
                    "schemes_view", "regions", "sessions")
 

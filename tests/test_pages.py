@@ -322,8 +322,9 @@ def test_import_page_checks_then_imports(site):
 def test_village_operator_imports_only_their_villages(site):
     from test_import import MESSY
     at = run("desa", "pages/impor.py")
-    # Workers, and sponsors (a village operator may register only its own village government).
-    assert at.radio[0].value == "workers" and at.radio[0].options == ["Pekerja", "Penyandang dana"]
+    # Workers, sponsors (a village operator may register only its own village government) and
+    # sponsorship proposals for its workers.
+    assert at.radio[0].value == "workers" and at.radio[0].options == ["Pekerja", "Penyandang dana", "Kepesertaan"]
     assert "Pembayaran" not in at.radio[0].options
     at.file_uploader(key="i_file").set_value(("pekerja.csv", MESSY.encode("cp1252"), "text/csv")).run()
     next(b for b in at.button if b.label == "Periksa").click().run()

@@ -27,9 +27,13 @@ from .normalize import RegionResolver, nik_cell, normalize_name, parse_date, par
 from .reading import Sheet
 from .values import ValueMatcher, synonyms_for
 
-KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran"}
+KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran",
+         "sponsorships": "Kepesertaan"}
+#: Other names a kind is asked for by (the UI's word).
+KIND_ALIASES = {"kepesertaan": "sponsorships"}
 #: The permission each kind of import needs (``payung.access``).
-WRITES = {"workers": "worker.write", "sponsors": "sponsor.write", "payments": "payment.write"}
+WRITES = {"workers": "worker.write", "sponsors": "sponsor.write", "payments": "payment.write",
+          "sponsorships": "sponsorship.write"}
 Progress = Callable[[float, str], None]
 
 
@@ -64,6 +68,8 @@ class ImportPlan:
     values: dict[str, dict] = field(default_factory=dict)
     #: Coded values no code matched: field -> typed text -> {count, suggestions, ambiguous}.
     unknown: dict[str, dict[str, dict]] = field(default_factory=dict)
+    #: For sponsorships: the bulk plan (``payung.bulk.BulkPlan``) that ``apply_import`` writes.
+    bulk: object = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -133,6 +139,7 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
                 today: dt.date | None = None, values: dict[str, dict] | None = None) -> ImportPlan:
     """Check every row; nothing is written. ``values``: the value mapping (field -> typed text
     -> code) chosen for this file's unknown coded values, e.g. from its template."""
+    kind = KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise MappingError(f"Jenis impor \"{kind}\" tidak dikenal; pilih {', '.join(KINDS)}.")
     require(actor, WRITES[kind])
@@ -145,7 +152,8 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
     for index, message in sorted(sheet.row_errors.items()):
         row = sheet.header_row + 1 + index
         _reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
-    planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments}[kind]
+    planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments,
+               "sponsorships": _plan_sponsorships}[kind]
     planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or dt.date.today())
     return plan
 
@@ -387,6 +395,14 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             plan.unchanged += 1
 
 
+# Sponsorships -------------------------------------------------------------------------------
+
+def _plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today):
+    from .enrolments import plan_sponsorships
+    plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, rows_of=_rows,
+                      raw_values=_raw_values, reject=_reject, resolver=_resolver(db), row_error=RowError)
+
+
 # Payments -----------------------------------------------------------------------------------
 
 def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, header: dict) -> None:
@@ -509,6 +525,8 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
         report(0.1, "Menyimpan data baru")
         if plan.kind == "workers":
             _write_workers(db, plan, actor, note)
+        elif plan.kind == "sponsorships":
+            _write_sponsorships(db, registry, plan, actor, report)
         elif plan.kind == "sponsors":
             if plan.new:
                 columns = tuple(plan.new[0])
@@ -527,6 +545,19 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
         }, actor=actor.username)
     report(1.0, "Selesai")
     return plan.counts
+
+
+def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Progress) -> None:
+    """Through the bulk writer; when the data changed since the check, the rows are checked
+    again under the write lock and the plan's counts follow."""
+    from ..bulk import apply_bulk
+    apply_bulk(db, registry, plan.bulk, actor=actor, progress=lambda f, t: report(0.1 + 0.8 * f, t))
+    plan.new = [r.request for r in plan.bulk.accepted]
+    plan.unchanged = plan.bulk.unchanged
+    for result in plan.bulk.refused:
+        if result.row not in plan.rejected:
+            plan.rejected[result.row] = [RowError(result.row, "", p.message) for p in result.problems]
+            plan.rejected_values[result.row] = []
 
 
 def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:

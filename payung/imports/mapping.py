@@ -45,12 +45,29 @@ FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "amount": ("Jumlah", ("jumlah", "jumlah bayar", "nominal", "jumlah rp", "besar iuran")),
         "reference": ("Referensi", ("referensi", "no referensi", "no bukti", "bukti", "keterangan", "no transaksi")),
     },
+    "sponsorships": {
+        "nik": ("NIK pekerja", ("nik", "nik pekerja", "nik peserta", "no ktp", "nomor ktp", "no nik",
+                                "nomor induk kependudukan")),
+        "scheme": ("Skema", ("skema", "kode skema", "nama skema")),
+        "nip": ("NIP penyandang dana", ("nip", "nip asn", "nip penyandang dana", "nip orang tua asuh", "nip nrp")),
+        "sponsor": ("Penyandang dana (nama)", ("penyandang dana", "nama penyandang dana", "orang tua asuh",
+                                               "nama orang tua asuh", "nama asn", "donatur")),
+        "sponsor_village": ("Desa penyandang dana (pemerintah desa)", ("desa penyandang dana", "pemerintah desa",
+                                                                       "desa", "desa kel", "pekon penyandang dana")),
+        "district": ("Kecamatan", ("kec", "kecamatan")),
+        "budget_line": ("Pos anggaran", ("pos anggaran", "mata anggaran", "anggaran")),
+        "start_month": ("Bulan mulai", ("bulan mulai", "mulai", "tmt", "mulai kepesertaan", "bulan awal")),
+        "months": ("Lama (bulan)", ("lama", "lama bulan", "lama kepesertaan", "jumlah bulan", "durasi")),
+        "programs": ("Program", ("program", "program bpjs", "jenis program")),
+        "payment_period": ("Periode bayar", ("periode bayar", "periode pembayaran", "periode")),
+    },
 }
 
 REQUIRED = {
     "workers": ("nik", "name", "village"),
     "sponsors": ("name",),
     "payments": ("sponsor", "scheme", "paid_on", "amount"),
+    "sponsorships": ("nik", "scheme", "start_month"),
 }
 
 

@@ -1,0 +1,306 @@
+"""Import kind ``sponsorships`` (Kepesertaan): one row per sponsorship, planned by the bulk
+planner (``payung.bulk``) so that every row gets the form's checks and the counting rules
+count the whole file.
+
+A row names the worker by NIK, the scheme, and the sponsor by NIP (an ASN), by name, by the
+village whose government pays, or by the budget line that pays (an APBD category: the line's
+sponsor, or the regency budget's). The scheme's own fields are the columns headed with their
+labels (or names); their values are matched the way other imports match coded values
+(choice labels, village names, dates as typed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from db import bulk as bulk_db
+from db import queries
+
+from ..access import allowed, scope_of
+from ..bulk import plan_bulk
+from ..fields import Field
+from ..identity import clean_digits
+from ..months import parse_month
+from .mapping import header_key
+from .normalize import MONTHS, Matcher, normalize_name, parse_date, parse_flag, parse_rupiah_cell
+
+PERIOD_WORDS = {"bulanan": 1, "per bulan": 1, "triwulan": 3, "triwulanan": 3, "3 bulanan": 3, "semester": 6,
+                "semesteran": 6, "6 bulanan": 6, "tahunan": 12, "per tahun": 12, "setahun": 12}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_month_cell(value) -> str:
+    """``2025-01``, ``01/2025``, ``Januari 2025``, ``Jan-25`` or an Excel date -> ``2025-01``."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    text = _text(value) or ""
+    try:
+        return parse_month(text)
+    except ValueError:
+        pass
+    if match := re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{4})", text):
+        return parse_month(f"{match[2]}-{match[1]}")
+    if match := re.fullmatch(r"([A-Za-z]+)[\s.,/-]*(\d{2}|\d{4})", text):
+        month = MONTHS.get(match[1].lower())
+        if month:
+            year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
+            return f"{year:04d}-{month:02d}"
+    day = parse_date(value)
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _integer(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*(bulan|bln)?\s*", value.lower()):
+        return int(re.match(r"\s*(\d+)", value)[1])
+    return value
+
+
+def _period(value):
+    text = (_text(value) or "").lower()
+    if text in PERIOD_WORDS:
+        return PERIOD_WORDS[text]
+    return _integer(value)
+
+
+def _programs(value) -> list[str]:
+    return [p for p in re.split(r"[^A-Za-z]+", str(value).upper()) if p]
+
+
+class FieldReader:
+    """The scheme's declared fields, read from the columns headed with their labels."""
+
+    def __init__(self, fields: list[Field], headers: list[str], taken: set[int], resolver):
+        self.columns: list[tuple[Field, int]] = []
+        keys = {header_key(h): i for i, h in enumerate(headers) if str(h or "").strip()}
+        for f in fields:
+            names = {header_key(f.label), header_key(f.label.split("(")[0]), header_key(f.name),
+                     header_key(f.name.replace("_", " "))}
+            index = next((keys[n] for n in names if n in keys and keys[n] not in taken), None)
+            if index is not None:
+                self.columns.append((f, index))
+        self.resolver = resolver
+        self._matchers = {f.name: Matcher({str(v): label for v, label in f.options},
+                                          {str(v): str(v) for v, _ in f.options} |
+                                          {str(v).replace("_", " "): str(v) for v, _ in f.options})
+                          for f, _ in self.columns if f.type in ("choice", "multichoice")}
+
+    def headers(self, headers: list[str]) -> dict[str, str]:
+        return {f.name: headers[i] for f, i in self.columns}
+
+    def read(self, cells: list, district) -> dict:
+        values = {}
+        for f, i in self.columns:
+            value = cells[i] if i < len(cells) else None
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            values[f.name] = self._clean(f, value, district)
+        return values
+
+    def _choice(self, f: Field, text: str):
+        found = self._matchers[f.name].find(text)
+        if len(found) == 1:
+            return next(v for v, _ in f.options if str(v) == found[0])
+        return text
+
+    def _clean(self, f: Field, value, district):
+        """The typed value as the form would receive it; a value that cannot be read is
+        passed on as typed, for the form's own message."""
+        try:
+            if f.type == "choice":
+                return self._choice(f, _text(value))
+            if f.type == "multichoice":
+                return [self._choice(f, part.strip()) for part in re.split(r"[,;/]", _text(value)) if part.strip()]
+            if f.type == "bool":
+                return parse_flag(value)
+            if f.type in ("integer", "year"):
+                return _integer(value)
+            if f.type == "rupiah":
+                return parse_rupiah_cell(value)
+            if f.type == "date":
+                return parse_date(value).isoformat()
+            if f.type == "month":
+                return parse_month_cell(value)
+            if f.type == "village":
+                return self.resolver.village(_text(value), district)
+        except (ValueError, TypeError):
+            return _text(value) if not isinstance(value, (int, float)) else value
+        return _text(value)
+
+
+def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, *, rows_of, raw_values, reject,
+                      resolver, row_error):
+    """Read, resolve and plan every row; called by ``engine.plan_import``."""
+    header = {f: plan.mapping.get(f, "") for f in columns}
+    scope = scope_of(actor)
+    # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
+    visible = [code for code, s in registry.schemes.items()
+               if allowed(actor, "sponsorship.write", {"regency_code": s.regency_code})]
+    schemes = Matcher({code: registry.scheme(code).name for code in visible}, {c: c for c in visible})
+    fields = list(columns.items())
+    rows = list(rows_of(sheet))
+    progress(0.02, "Membaca baris")
+    raws = [(row, cells, raw_values(cells, fields)) for row, cells in rows]
+    niks = {}
+    for _, _, raw in raws:
+        if raw.get("nik") is not None:
+            niks[raw["nik"]] = _nik(raw["nik"])
+    worker_ids = bulk_db.worker_ids_by_nik(db, [n for n in niks.values() if n])
+    nip_ids = bulk_db.sponsor_ids_by_nip(db, [clean_digits(_text(r["nip"])) for _, _, r in raws if r.get("nip")])
+    used = set(columns.values())
+    readers: dict[str, FieldReader] = {}
+    sponsors_of: dict[str, list[dict]] = {}
+    budget_of: dict[str, list[dict]] = {}
+    requests, origin = [], {}
+    for row, cells, raw in raws:
+        errors = []
+        found = schemes.find(_text(raw.get("scheme")) or "")
+        if len(found) != 1:
+            reject(plan, row, cells, [row_error(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
+            continue
+        scheme = registry.scheme(found[0])
+        if scheme.code not in readers:
+            readers[scheme.code] = FieldReader(registry.fields(scheme), sheet.headers, used, resolver)
+            sponsors_of[scheme.code] = bulk_db.sponsors_for_matching(
+                db, scheme.sponsor_types or ("perorangan", "asn", "perusahaan", "bank", "bumd", "organisasi",
+                                             "pemerintah_desa", "pemerintah_kecamatan", "apbd_kabupaten"), scope)
+            budget_of[scheme.code] = bulk_db.budget_lines_named(db, [scheme.code])
+        district = _text(raw.get("district"))
+        values = readers[scheme.code].read(cells, district)
+        nik = niks.get(raw.get("nik"))
+        worker_id = worker_ids.get(nik) if nik else None
+        if raw.get("nik") is None:
+            errors.append(row_error(row, header["nik"], "NIK pekerja kosong."))
+        elif worker_id is None:
+            errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
+        sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
+            db, scheme, raw, header, nip_ids, sponsors_of[scheme.code], budget_of[scheme.code], resolver, values)
+        if problem:
+            errors.append(row_error(row, header.get(sponsor_column, ""), problem))
+        start = raw.get("start_month")
+        if start is None:
+            errors.append(row_error(row, header.get("start_month", ""), "Bulan mulai kosong (contoh 2025-08)."))
+        if errors:
+            reject(plan, row, cells, errors)
+            continue
+        try:
+            start = parse_month_cell(start)
+        except (ValueError, TypeError):
+            start = _text(start)
+        request = {"row": row, "scheme_code": scheme.code, "worker_id": worker_id, "sponsor_id": sponsor_id,
+                   "start_month": start, "months": _integer(raw["months"]) if raw.get("months") is not None else None,
+                   "programs": _programs(raw["programs"]) if raw.get("programs") is not None else None,
+                   "fields": values, "payment_period": _period(raw["payment_period"])
+                   if raw.get("payment_period") is not None else 1, "budget_line_id": budget_line_id}
+        requests.append(request)
+        origin[row] = (cells, sponsor_column, readers[scheme.code].headers(sheet.headers), raw.get("nik"))
+    bulk = plan_bulk(db, registry, requests, actor=actor,
+                     progress=lambda f, t: progress(0.1 + 0.88 * f, t))
+    for result in bulk.rows:
+        cells, sponsor_column, field_headers, nik = origin[result.row]
+        if result.status == "refused":
+            failed = []
+            for p in result.problems:
+                message = _unknown_worker(nik) if p.rule == "worker_missing" else p.message
+                failed.append(row_error(result.row, _column(p.field, header, sponsor_column, field_headers), message))
+            reject(plan, result.row, cells, failed)
+        elif result.status == "unchanged":
+            plan.unchanged += 1
+        else:
+            plan.new.append(result.request)
+    plan.bulk = bulk
+    progress(1.0, "Pemeriksaan selesai")
+
+
+def _nik(value) -> str | None:
+    from .normalize import nik_cell
+    try:
+        return nik_cell(value)
+    except ValueError:
+        return None
+
+
+def _unknown_worker(nik) -> str:
+    # The same words whether the NIK is unknown or outside the actor's villages: no oracle.
+    return f"Pekerja dengan NIK {_text(nik)} tidak ditemukan di wilayah Anda; impor atau daftarkan pekerjanya dulu."
+
+
+def _column(field: str | None, header: dict, sponsor_column: str | None, field_headers: dict) -> str:
+    if field in field_headers:
+        return field_headers[field]
+    target = {"worker_id": "nik", "sponsor_id": sponsor_column, "start_month": "start_month", "months": "months",
+              "programs": "programs", "payment_period": "payment_period"}.get(field or "")
+    return header.get(target or "", "") or (header.get("start_month", "") if field == "months" else "")
+
+
+def _sponsor(db, scheme, raw, header, nip_ids, sponsors, budget_lines, resolver, values):
+    """(sponsor id, budget line id, the column that named the sponsor, problem)."""
+    if raw.get("nip") is not None:
+        nip = clean_digits(_text(raw["nip"]))
+        if nip not in nip_ids:
+            return None, None, "nip", (f"Penyandang dana dengan NIP {nip} tidak ditemukan; impor daftar ASN-nya dulu "
+                                       "(Impor data, Penyandang dana).")
+        return nip_ids[nip], None, "nip", None
+    if raw.get("budget_line") is not None:
+        text = normalize_name(_text(raw["budget_line"]))
+        lines = [b for b in budget_lines if text in (normalize_name(b["name"]), normalize_name(f"{b['name']} {b['year']}"))]
+        if len(lines) != 1:
+            what = "tidak ada" if not lines else "ada beberapa"
+            return None, None, "budget_line", (f"Pos anggaran \"{_text(raw['budget_line'])}\" {what} di skema "
+                                               f"{scheme.name}; tulis namanya seperti di halaman Anggaran.")
+        line = lines[0]
+        if scheme.budget_field and line["category"] and scheme.budget_field not in values:
+            values[scheme.budget_field] = line["category"]
+        if line["sponsor_id"]:
+            return line["sponsor_id"], line["id"], "budget_line", None
+        sponsor_id, problem = _regency_budget(scheme, sponsors)
+        return sponsor_id, line["id"], "budget_line", problem
+    if raw.get("sponsor") is not None:
+        name = normalize_name(_text(raw["sponsor"]))
+        named = [s for s in sponsors if normalize_name(s["name"]) == name and _in_regency(s, scheme.regency_code)]
+        if len(named) == 1:
+            return named[0]["id"], None, "sponsor", None
+        if not named:
+            return None, None, "sponsor", f"Penyandang dana \"{_text(raw['sponsor'])}\" tidak ditemukan."
+        return None, None, "sponsor", (f"Penyandang dana \"{_text(raw['sponsor'])}\" ambigu: ada {len(named)} dengan "
+                                       "nama ini; pakai NIP.")
+    if raw.get("sponsor_village") is not None:
+        try:
+            village = resolver.village(_text(raw["sponsor_village"]), _text(raw.get("district")))
+        except ValueError as exc:
+            return None, None, "sponsor_village", f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        governments = [s for s in sponsors if s["type"] == "pemerintah_desa" and s["village_code"] == village]
+        if len(governments) != 1:
+            return None, None, "sponsor_village", (
+                f"Pemerintah desa {queries.region(db, village)['name']} belum terdaftar sebagai penyandang dana"
+                if not governments else f"Ada {len(governments)} pemerintah desa {village}; pakai nama penyandang dana")
+        return governments[0]["id"], None, "sponsor_village", None
+    if scheme.sponsor_types == ("apbd_kabupaten",):
+        sponsor_id, problem = _regency_budget(scheme, sponsors)
+        return sponsor_id, None, "scheme", problem
+    return None, None, "nip", ("Penyandang dana tidak diisi: isi NIP, nama penyandang dana, desa (pemerintah desa) "
+                               "atau pos anggaran.")
+
+
+def _in_regency(sponsor: dict, regency: str) -> bool:
+    region = sponsor.get("village_code") or sponsor.get("regency_code")
+    return not region or region == regency or region.startswith(regency + ".")
+
+
+def _regency_budget(scheme, sponsors) -> tuple[int | None, str | None]:
+    found = [s for s in sponsors if s["type"] == "apbd_kabupaten" and s.get("regency_code") == scheme.regency_code]
+    if len(found) == 1:
+        return found[0]["id"], None
+    return None, (f"Penyandang dana APBD kabupaten skema {scheme.name} "
+                  + ("belum terdaftar." if not found else "lebih dari satu; isi kolom penyandang dana."))
