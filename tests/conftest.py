@@ -144,6 +144,24 @@ def people(schemes_app, admin):
     db.close()
 
 
+@pytest.fixture
+def importer(schemes_app, people, admin):
+    """plan + apply a file as admin, on a database with the regions and the configured schemes."""
+    from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
+
+    def run(data: bytes, name: str = "pekerja.csv", kind: str = "workers", *, write: bool = True, sheet=None,
+            mapping=None):
+        table = read_table(data, name, sheet=sheet)
+        plan = plan_import(people.db, schemes_app.plugins, kind=kind, sheet=table,
+                           mapping=mapping or auto_map(table.headers, kind), actor=admin, file_name=name,
+                           data_hash=file_hash(data))
+        if write:
+            apply_import(people.db, schemes_app.plugins, plan, actor=admin)
+        return plan
+    run.db = people.db
+    return run
+
+
 def rules_of(problems) -> list[str]:
     return [p.rule for p in problems]
 

@@ -17,7 +17,7 @@ from payung.months import current_month
 
 from db import queries
 from payung.exports import rejected_rows_xlsx, safe_cell
-from payung.imports import ImportFileError, MappingError, apply_import, auto_map, file_hash, plan_import, read_table
+from payung.imports import ImportFileError, MappingError, apply_import, auto_map, read_table
 from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
 from payung.imports.templates import save_template, templates
 
@@ -35,22 +35,6 @@ MESSY = HEADER + (
     "8;3324011708750008;Ahmad Kurniawan;Kendal, 1975-08-18;L;Blumah;Plantungan;Petani;;-5\n"
     "9;3324011708750009;Tanpa Kecamatan;Kendal, 1975-08-17;L;Sidorejo;;Petani;;1000000\n"
 )
-
-
-@pytest.fixture
-def importer(schemes_app, people, admin):
-    """plan + apply a file as admin, on a database with the regions and the five schemes."""
-    def run(data: bytes, name: str = "pekerja.csv", kind: str = "workers", *, write: bool = True, sheet=None,
-            mapping=None):
-        table = read_table(data, name, sheet=sheet)
-        plan = plan_import(people.db, schemes_app.plugins, kind=kind, sheet=table,
-                           mapping=mapping or auto_map(table.headers, kind), actor=admin, file_name=name,
-                           data_hash=file_hash(data))
-        if write:
-            apply_import(people.db, schemes_app.plugins, plan, actor=admin)
-        return plan
-    run.db = people.db
-    return run
 
 
 def test_headers_people_really_type_are_mapped():

@@ -16,7 +16,7 @@ from payung.imports.values import SYNONYMS, ValueMatcher, synonyms_for
 from payung.occupations import OCCUPATIONS
 
 from conftest import ROOT, write_config
-from test_import import HEADER, importer  # noqa: F401 (fixture)
+from test_import import HEADER
 
 ADMIN = Actor("admin", "admin")
 MATCHER = ValueMatcher(OCCUPATIONS, synonyms_for("occupation"))

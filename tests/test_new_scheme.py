@@ -1,0 +1,105 @@
+"""The everyday change (issue #13): the next regency's scheme, scaffolded by ``new-scheme``,
+dropped in as a file or installed as a package, must leave Payung's own suite green."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CODE = "zakat_banyumas"
+REGENCY = "33.02"
+
+#: Tests that exercise every loaded scheme: enrolment, bills, the dashboard, demo data, the CLI.
+SCHEME_LEVEL = ["tests/test_plugins.py", "tests/test_cli.py", "tests/test_dashboard.py", "tests/test_sponsorships.py",
+                *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_scheme_*.py"))]
+
+
+def _scaffold(folder: Path) -> Path:
+    """A copy of config.toml and plugins/ with a scheme made by ``new-scheme``; returns its config."""
+    shutil.copy(ROOT / "config.toml", folder / "config.toml")
+    shutil.copytree(ROOT / "plugins", folder / "plugins")
+    (folder / "tests").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "payung", "new-scheme", CODE, "--regency", REGENCY, "--name",
+         "Zakat untuk Pekerja Rentan Banyumas", "--config", str(folder / "config.toml"), "--tests-dir",
+         str(folder / "tests")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return folder / "config.toml"
+
+
+def _pytest(*targets: str, env: dict, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "conftest", *targets],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "tests"), **env})
+
+
+def test_new_scheme_writes_a_plugin_its_tests_and_the_config_block(tmp_path):
+    config = _scaffold(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    assert f'code = "{REGENCY}"' in text and 'name = "Kabupaten Banyumas"' in text
+    assert f"[schemes.{CODE}]" in text
+    assert (tmp_path / "plugins" / f"{CODE}.py").exists() and (tmp_path / "tests" / f"test_scheme_{CODE}.py").exists()
+    again = subprocess.run([sys.executable, "-m", "payung", "new-scheme", CODE, "--regency", REGENCY, "--name", "X",
+                            "--config", str(config), "--tests-dir", str(tmp_path / "tests")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1 and "sudah ada" in again.stderr  # never overwrites
+
+
+@pytest.mark.parametrize("code,regency,message", [
+    ("Zakat!", "33.02", "Kode skema"), ("zakat_x", "3302", "Kode kabupaten"), ("zakat_x", "99.99", "tidak dikenal")])
+def test_new_scheme_refuses_bad_codes(tmp_path, code, regency, message):
+    from payung.scaffold import ScaffoldError, new_scheme
+    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
+    with pytest.raises(ScaffoldError, match=message):
+        new_scheme(code, regency=regency, name="Zakat", plugins_dir=tmp_path, tests_dir=tmp_path,
+                   config_path=tmp_path / "config.toml")
+
+
+def test_a_scheme_dropped_in_as_a_file_passes_its_tests_and_leaves_the_suite_green(tmp_path):
+    config = _scaffold(tmp_path)
+    env = {"PAYUNG_TEST_CONFIG": str(config), "PAYUNG_TEST_PLUGINS_DIR": str(tmp_path / "plugins")}
+    own = _pytest(str(tmp_path / "tests" / f"test_scheme_{CODE}.py"), env=env)
+    assert own.returncode == 0 and "4 passed" in own.stdout, own.stdout[-3000:]
+    suite = _pytest(*SCHEME_LEVEL, env=env)
+    assert suite.returncode == 0, suite.stdout[-5000:]
+
+
+def test_a_scheme_installed_as_a_package_leaves_the_suite_green(tmp_path):
+    """The same scheme shipped as its own package through the ``payung`` entry-point group, with
+    no dependency on a PyPI project called "payung" (an unrelated one exists)."""
+    config = _scaffold(tmp_path)
+    package = tmp_path / "paket"
+    (package / "payung_zakat_banyumas").mkdir(parents=True)
+    shutil.move(tmp_path / "plugins" / f"{CODE}.py", package / "payung_zakat_banyumas" / "__init__.py")
+    (package / "pyproject.toml").write_text(f'''[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "payung-zakat-banyumas"
+version = "0.1.0"
+dependencies = []
+
+[project.entry-points.payung]
+{CODE} = "payung_zakat_banyumas"
+''', encoding="utf-8")
+    site = tmp_path / "site"
+    built = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                            "--target", str(site), str(package)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    env = {"PAYUNG_TEST_CONFIG": str(config), "PAYUNG_TEST_PLUGINS_DIR": str(tmp_path / "plugins"),
+           "PAYUNG_TEST_ENTRY_POINTS": "1"}
+    listed = subprocess.run([sys.executable, "-m", "payung", "schemes", "--json", "--config", str(config),
+                             "--db", str(tmp_path / "x.db")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(site)})
+    assert f'"{CODE}"' in listed.stdout, listed.stdout + listed.stderr
+    suite = _pytest(str(tmp_path / "tests" / f"test_scheme_{CODE}.py"), *SCHEME_LEVEL,
+                    env={**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT / 'tests'}"})
+    assert suite.returncode == 0, suite.stdout[-5000:]
