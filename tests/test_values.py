@@ -153,3 +153,40 @@ def test_every_built_in_synonym_names_a_known_code():
     from payung.sponsor_types import SPONSOR_TYPES
     assert set(SYNONYMS["occupation"].values()) <= set(OCCUPATIONS)
     assert set(SYNONYMS["sponsor_type"].values()) <= set(SPONSOR_TYPES)
+
+
+# On the pages ---------------------------------------------------------------------------------
+
+def test_impor_page_asks_what_an_unknown_value_means_and_remembers_it_in_the_template(site):
+    from test_pages import open_db, run
+    data = (HEADER + "1;3324011708759001;Ani Lestari;Kendal, 17-08-1975;L;Blumah;Plantungan;Marbot langgar;;1000000\n"
+                     "2;3324011708759002;Budi Utomo;Kendal, 17-08-1975;L;Blumah;Plantungan;marbot  LANGGAR;;1000000\n"
+            ).encode()
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert "Pencocokan nilai" in [s.value for s in at.subheader]
+    boxes = [b for b in at.selectbox if b.key and b.key.startswith("i_value_workers_occupation_")]
+    assert len(boxes) == 2 and all(b.value == "takmir_marbot" for b in boxes)  # pre-filled: the best guess
+    next(b for b in at.button if b.label == "Terapkan pencocokan nilai dan periksa ulang").click().run()
+    assert [m.value for m in at.metric][:1] == ["2"] and "Pencocokan nilai" not in [s.value for s in at.subheader]
+    at.text_input(key="i_template_name").set_value("Kantor Desa Blumah").run()
+    next(b for b in at.button if b.label == "Simpan templat").click().run()
+    with open_db(site) as db:
+        saved = templates(db, "workers", actor=ADMIN)["Kantor Desa Blumah"]
+    assert saved.values["occupation"] == {"Marbot langgar": "takmir_marbot", "marbot  LANGGAR": "takmir_marbot"}
+
+
+def test_enrolment_form_keeps_its_choices_per_scheme(site):
+    """JHT ticked under one scheme does not carry over to the next: its box shows that scheme's default."""
+    from test_pages import run
+    schemes = site["app"].plugins.schemes
+    assert len(schemes) >= 2
+    first, second = list(schemes)[:2]
+    at = run("admin", "pages/kepesertaan.py")
+    at.selectbox(key="k_scheme").set_value(first).run()
+    at.checkbox(key=f"k_jht_{first}").set_value("JHT" not in schemes[first].programs).run()
+    at.selectbox(key="k_scheme").set_value(second).run()
+    assert at.checkbox(key=f"k_jht_{second}").value == ("JHT" in schemes[second].programs)
+    at.selectbox(key="k_scheme").set_value(first).run()
+    assert at.checkbox(key=f"k_jht_{first}").value == ("JHT" in schemes[first].programs)
