@@ -141,6 +141,13 @@ def count_sponsorships(
     return _scalar(db, sql + where, params + extra)
 
 
+def count_workers(db, scheme_code: str, *, statuses: Sequence[str], scope: Scope) -> int:
+    """Distinct workers with a sponsorship of the scheme (one worker renewed counts once)."""
+    where, params = sc.sponsorships(scope)
+    return _scalar(db, f"SELECT COUNT(DISTINCT s.worker_id) FROM sponsorships s WHERE s.scheme_code = ?"
+                       f" AND s.status IN ({_in(statuses)}){where}", [scheme_code, *statuses, *params])
+
+
 def _in(values: Sequence) -> str:
     return ", ".join("?" for _ in values)
 

@@ -46,6 +46,10 @@ class DataReader:
             worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village, scope=self.scope,
         )
 
+    def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES) -> int:
+        """Distinct workers the scheme covers (a worker with two sponsorships counts once)."""
+        return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope)
+
     def by_sponsor(self, scheme_code: str) -> list[dict]:
         """Live sponsorships per sponsor (name, type, OPD, village), most workers first."""
         return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES, self.scope)

@@ -138,3 +138,22 @@ def test_every_hook_is_documented_in_plugins_readme():
     assert len(hooks) == 6
     for hook in hooks:
         assert re.search(rf"^### `{hook}\(", readme, re.M), f"{hook} is not documented"
+
+
+def test_every_data_reader_method_and_exported_name_is_documented_in_plugins_readme():
+    import inspect
+
+    from payung import plugin
+    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    methods = [name for name, _ in inspect.getmembers(DataReader, inspect.isfunction) if not name.startswith("_")]
+    missing = [m for m in methods if f"`{m}(" not in readme and f"{m}(" not in readme]
+    assert not missing, f"DataReader methods not in plugins/README.md: {missing}"
+    assert not [name for name in plugin.__all__ if name not in readme]
+
+
+def test_every_scheme_attribute_is_documented_in_plugins_readme():
+    import dataclasses
+
+    from payung.plugin import Scheme
+    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    assert not [f.name for f in dataclasses.fields(Scheme) if f"`{f.name}`" not in readme]

@@ -23,7 +23,8 @@ from ..fields import Field
 from ..identity import clean_digits
 from ..months import parse_month
 from .mapping import header_key
-from .normalize import MONTHS, Matcher, normalize_name, parse_date, parse_flag, parse_rupiah_cell
+from .normalize import MONTHS, normalize_name, parse_date, parse_flag, parse_rupiah_cell
+from .values import ValueMatcher, synonyms_for
 
 PERIOD_WORDS = {"bulanan": 1, "per bulan": 1, "triwulan": 3, "triwulanan": 3, "3 bulanan": 3, "semester": 6,
                 "semesteran": 6, "6 bulanan": 6, "tahunan": 12, "per tahun": 12, "setahun": 12}
@@ -81,7 +82,8 @@ def _programs(value) -> list[str]:
 class FieldReader:
     """The scheme's declared fields, read from the columns headed with their labels."""
 
-    def __init__(self, fields: list[Field], headers: list[str], taken: set[int], resolver):
+    def __init__(self, fields: list[Field], headers: list[str], taken: set[int], resolver, *,
+                 synonyms: dict | None = None, chosen: dict | None = None):
         self.columns: list[tuple[Field, int]] = []
         keys = {header_key(h): i for i, h in enumerate(headers) if str(h or "").strip()}
         for f in fields:
@@ -91,9 +93,10 @@ class FieldReader:
             if index is not None:
                 self.columns.append((f, index))
         self.resolver = resolver
-        self._matchers = {f.name: Matcher({str(v): label for v, label in f.options},
-                                          {str(v): str(v) for v, _ in f.options} |
-                                          {str(v).replace("_", " "): str(v) for v, _ in f.options})
+        # Choice values matched like every coded import column (synonyms of [import_synonyms],
+        # close spellings, the template's value mapping).
+        self._matchers = {f.name: ValueMatcher(dict(f.options), synonyms_for(f.name, synonyms),
+                                               (chosen or {}).get(f.name))
                           for f, _ in self.columns if f.type in ("choice", "multichoice")}
 
     def headers(self, headers: list[str]) -> dict[str, str]:
@@ -109,10 +112,8 @@ class FieldReader:
         return values
 
     def _choice(self, f: Field, text: str):
-        found = self._matchers[f.name].find(text)
-        if len(found) == 1:
-            return next(v for v, _ in f.options if str(v) == found[0])
-        return text
+        found = self._matchers[f.name].match(text)
+        return found.code if found.found else text
 
     def _clean(self, f: Field, value, district):
         """The typed value as the form would receive it; a value that cannot be read is
@@ -147,7 +148,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
     visible = [code for code, s in registry.schemes.items()
                if allowed(actor, "sponsorship.write", {"regency_code": s.regency_code})]
-    schemes = Matcher({code: registry.scheme(code).name for code in visible}, {c: c for c in visible})
+    schemes = ValueMatcher({code: registry.scheme(code).name for code in visible}, None, plan.values.get("scheme"))
     fields = list(columns.items())
     rows = list(rows_of(sheet))
     progress(0.02, "Membaca baris")
@@ -165,13 +166,15 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     requests, origin = [], {}
     for row, cells, raw in raws:
         errors = []
-        found = schemes.find(_text(raw.get("scheme")) or "")
+        matched = schemes.match(_text(raw.get("scheme")) or "")
+        found = [matched.code] if matched.found else []
         if len(found) != 1:
             reject(plan, row, cells, [row_error(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
             continue
         scheme = registry.scheme(found[0])
         if scheme.code not in readers:
-            readers[scheme.code] = FieldReader(registry.fields(scheme), sheet.headers, used, resolver)
+            readers[scheme.code] = FieldReader(registry.fields(scheme), sheet.headers, used, resolver,
+                                               synonyms=registry.settings.import_synonyms, chosen=plan.values)
             sponsors_of[scheme.code] = bulk_db.sponsors_for_matching(
                 db, scheme.sponsor_types or ("perorangan", "asn", "perusahaan", "bank", "bumd", "organisasi",
                                              "pemerintah_desa", "pemerintah_kecamatan", "apbd_kabupaten"), scope)
