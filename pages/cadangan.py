@@ -80,13 +80,13 @@ st.subheader("Pulihkan dari cadangan")
 st.write("Berkas diperiksa dulu (basis data Payung, utuh, versi yang dikenal, semua pemeriksaan cocok). Data yang "
          "sekarang disimpan sebagai cadangan sebelum diganti. Pengguna lain yang sedang membuka aplikasi akan "
          "melihat data cadangan pada langkah berikutnya.")
-files = sorted(config.folder.glob("*.db"), reverse=True) if config.folder.is_dir() else []
+files = sorted((p.name for p in config.folder.glob("*.db")), reverse=True) if config.folder.is_dir() else []
 source = st.radio("Sumber", ["Berkas di folder cadangan", "Unggah berkas"], key="r_source", horizontal=True)
 chosen = uploaded = None
 if source == "Unggah berkas":
     uploaded = st.file_uploader("Berkas cadangan (.db)", key="r_upload")
 elif files:
-    chosen = st.selectbox("Berkas", files, key="r_file", format_func=lambda p: p.name)
+    chosen = st.selectbox("Berkas", files, key="r_file")
 else:
     st.info("Belum ada berkas di folder cadangan.")
 confirmed = st.checkbox("Saya mengerti: seluruh data sekarang diganti dengan isi cadangan ini.", key="r_confirm")
@@ -100,7 +100,7 @@ if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not
                     done = restore_backup(db, app, uploaded.getvalue(), actor=actor, now=dt.datetime.now(),
                                           file_name=uploaded.name)
                 else:
-                    done = restore_backup(db, app, chosen, actor=actor, now=dt.datetime.now())
+                    done = restore_backup(db, app, config.folder / chosen, actor=actor, now=dt.datetime.now())
                 st.session_state["_check"] = run_checks(db)
             st.session_state["_restore_seen"] = done["at"]
             st.session_state["_restored"] = done

@@ -184,6 +184,9 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
         else:
             try:
                 shutil.copyfile(source, staging)
+                # A copy still in WAL mode may hold its last writes beside it: take them along.
+                if Path(str(source) + "-wal").is_file():
+                    shutil.copyfile(str(source) + "-wal", str(staging) + "-wal")
             except OSError as exc:
                 raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
         report = verify_backup(staging)
