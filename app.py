@@ -11,7 +11,7 @@ from payung.access import ROLES
 from payung.users import has_users
 from ui import auth
 from ui.plugin_pages import plugin_pages
-from ui.session import connection, current_actor, daily_backup, payung, restore_notice
+from ui.session import connection, current_actor, daily_backup, payung
 
 st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", layout="wide")
 
@@ -81,7 +81,6 @@ if actor is None:
         st.stop()
     st.rerun()
 
-restore_notice(app.settings)
 st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")
 auth.logout_button()
 navigation.run()

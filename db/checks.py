@@ -190,6 +190,10 @@ def lines_on_a_foreign_budget(db) -> tuple[int, list[dict]]:
     return count, examples
 
 
+def last_audit_id(db) -> int:
+    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
+
+
 # Restore -------------------------------------------------------------------------------------
 
 def migration_names(db, migration_set: str) -> list[str] | None:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from payung.backups import automatic_backups, backup_settings, make_backup, restore_backup
-from payung.checks import DESCRIPTIONS, repair, run_checks
+from payung.checks import DESCRIPTIONS, last_audit_id, repair, run_checks
 from payung.errors import PayungError
 from ui.session import connection, payung, require
 
@@ -20,37 +20,6 @@ def plain(text: str) -> str:
 actor = require("admin")
 app = payung()
 st.title("Cadangan basis data")
-
-# The check ------------------------------------------------------------------------------------
-st.subheader("Pemeriksaan data")
-st.caption("Keutuhan berkas SQLite, rujukan antartabel, dan setiap angka turunan (rekap iuran, jumlah terbayar, "
-           "pembayaran, kepesertaan, anggaran) dihitung ulang dari baris aslinya.")
-if st.button("Periksa ulang", icon=":material/fact_check:") or "_check" not in st.session_state:
-    with st.spinner("Memeriksa data..."), connection() as db:
-        st.session_state["_check"] = run_checks(db)
-report = st.session_state["_check"]
-table = pd.DataFrame([{
-    "Pemeriksaan": r.name, "Keterangan": DESCRIPTIONS.get(r.name, ""), "Hasil": "cocok" if r.ok else "SELISIH",
-    "Diperiksa": r.checked, "Selisih": r.differences} for r in report.results])
-st.dataframe(table, hide_index=True, use_container_width=True)
-if report.ok:
-    st.success(f"Semua pemeriksaan cocok ({report.seconds:.1f} detik).")
-else:
-    st.error(f"Ditemukan {report.differences} selisih. Rincian contoh di bawah; tabel turunan (rekap iuran dan "
-             "jumlah terbayar) dapat dibangun ulang, selisih lain perlu diperiksa petugas.")
-    for r in report.results:
-        if not r.ok:
-            st.markdown(f"**{r.name}**")
-            st.dataframe(pd.DataFrame([{k: str(v) for k, v in e.items()} for e in r.examples]), hide_index=True)
-    if st.button("Bangun ulang tabel turunan", icon=":material/build:"):
-        with connection() as db:
-            done = repair(db, actor=actor.username)
-            st.session_state["_check"] = run_checks(db)
-        st.session_state["_repaired"] = done
-        st.rerun()
-if st.session_state.get("_repaired"):
-    done = st.session_state.pop("_repaired")
-    st.info(f"Dibangun ulang: {done['paid_amounts']} baris jumlah terbayar, {done['line_totals']} baris rekap iuran.")
 
 # Backups ----------------------------------------------------------------------------------------
 st.subheader("Buat cadangan")
@@ -74,6 +43,45 @@ if config.keep:
                f"({len(autos)} ada sekarang).")
 else:
     st.caption("Cadangan otomatis dimatikan ([backups] keep = 0 di config.toml).")
+
+# The check ------------------------------------------------------------------------------------
+st.subheader("Pemeriksaan data")
+st.caption("Keutuhan berkas SQLite, rujukan antartabel, dan setiap angka turunan (rekap iuran, jumlah terbayar, "
+           "pembayaran, kepesertaan, anggaran) dihitung ulang dari baris aslinya.")
+# Run on opening (SQLite's quick_check for the file: seconds on a regency's data), again after
+# any write (every write is audited, so the audit log's last id tells), in full on request.
+full = st.button("Periksa lengkap", icon=":material/fact_check:",
+                 help="Termasuk PRAGMA integrity_check penuh (pada data satu kabupaten: setengah menit).")
+with connection() as db:
+    version = last_audit_id(db)
+    if full or st.session_state.get("_check_version") != version:
+        with st.spinner("Memeriksa data..."):
+            st.session_state["_check"] = run_checks(db, quick=not full)
+        st.session_state["_check_version"] = version
+report = st.session_state["_check"]
+table = pd.DataFrame([{
+    "Pemeriksaan": r.name, "Keterangan": DESCRIPTIONS.get(r.name, ""), "Hasil": "cocok" if r.ok else "SELISIH",
+    "Diperiksa": r.checked, "Selisih": r.differences} for r in report.results])
+st.dataframe(table, hide_index=True, use_container_width=True)
+if report.ok:
+    st.success(f"Semua pemeriksaan cocok ({report.seconds:.1f} detik"
+               f"{', keutuhan berkas: quick_check' if report.quick else ''}).")
+else:
+    st.error(f"Ditemukan {report.differences} selisih. Rincian contoh di bawah; tabel turunan (rekap iuran dan "
+             "jumlah terbayar) dapat dibangun ulang, selisih lain perlu diperiksa petugas.")
+    for r in report.results:
+        if not r.ok:
+            st.markdown(f"**{r.name}**")
+            st.dataframe(pd.DataFrame([{k: str(v) for k, v in e.items()} for e in r.examples]), hide_index=True)
+    if st.button("Bangun ulang tabel turunan", icon=":material/build:"):
+        with connection() as db:
+            done = repair(db, actor=actor.username)
+        st.session_state["_repaired"] = done
+        st.rerun()
+if st.session_state.get("_repaired"):
+    done = st.session_state.pop("_repaired")
+    st.info(f"Dibangun ulang: {done['paid_amounts']} baris jumlah terbayar, {done['line_totals']} baris rekap iuran.")
+
 
 # Restore ----------------------------------------------------------------------------------------
 st.subheader("Pulihkan dari cadangan")
@@ -101,7 +109,6 @@ if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not
                                           file_name=uploaded.name)
                 else:
                     done = restore_backup(db, app, config.folder / chosen, actor=actor, now=dt.datetime.now())
-                st.session_state["_check"] = run_checks(db)
             st.session_state["_restore_seen"] = done["at"]
             st.session_state["_restored"] = done
             st.rerun()

@@ -25,6 +25,7 @@ STATUSES = ("diajukan", "aktif", "ditolak")
 #: Check name -> what it compares, for the page and ``--help``.
 DESCRIPTIONS = {
     "integrity_check": "Keutuhan berkas SQLite (PRAGMA integrity_check)",
+    "quick_check": "Keutuhan berkas SQLite, versi cepat (PRAGMA quick_check: tanpa mencocokkan isi indeks)",
     "foreign_key_check": "Rujukan antartabel (PRAGMA foreign_key_check)",
     "line_totals": "Rekap iuran per bulan, skema, kecamatan, jenis kelamin, tahun lahir dibanding baris iuran",
     "paid_amounts": "Jumlah terbayar tiap baris iuran dibanding alokasi pembayaran yang tidak dibatalkan",
@@ -58,6 +59,8 @@ class CheckResult:
 class Report:
     results: list[CheckResult]
     seconds: float
+    #: The file was checked with ``quick_check`` instead of ``integrity_check``.
+    quick: bool = False
 
     @property
     def ok(self) -> bool:
@@ -102,11 +105,11 @@ def run_checks(db, *, quick: bool = False) -> Report:
     results = []
     problems = sql.integrity_problems(db, quick=quick)
     pages = db.execute("PRAGMA page_count").fetchone()[0]
-    results.append(CheckResult("integrity_check", pages, len(problems), [{"problem": p} for p in problems[:sql.EXAMPLES]],
-                               unit="pages"))
+    results.append(CheckResult("quick_check" if quick else "integrity_check", pages, len(problems),
+                               [{"problem": p} for p in problems[:sql.EXAMPLES]], unit="pages"))
     if problems:
         # Reading a damaged file further can only mislead (or fail): stop at the first check.
-        return Report(results, time.perf_counter() - started)
+        return Report(results, time.perf_counter() - started, quick)
     broken = sql.foreign_key_problems(db)
     tables = len(sql.table_names(db))
     results.append(CheckResult("foreign_key_check", tables, len(broken), broken[:sql.EXAMPLES], unit="tables"))
@@ -116,7 +119,12 @@ def run_checks(db, *, quick: bool = False) -> Report:
                           ("sponsorships", sql.sponsorship_differences(db, STATUSES))):
         results.append(CheckResult(name, *figures))
     results.append(_budgets(db))
-    return Report(results, time.perf_counter() - started)
+    return Report(results, time.perf_counter() - started, quick)
+
+
+def last_audit_id(db) -> int:
+    """Changes with every write (each is audited): tells when a shown check is out of date."""
+    return sql.last_audit_id(db)
 
 
 def repair(db, *, actor: str) -> dict[str, int]:

@@ -59,6 +59,7 @@ def require(*roles: str) -> Actor:
     if roles and actor.role not in roles:
         st.error("Halaman ini tidak tersedia untuk peran Anda.")
         st.stop()
+    restore_notice(payung().settings)
     return actor
 
 
