@@ -111,15 +111,23 @@ def test_restore_refuses_a_database_that_is_not_payungs(app, demo, admin, tmp_pa
 
 def test_restore_refuses_a_corrupt_file(app, demo, admin, tmp_path):
     copy = make_backup(demo, app.settings, actor=admin, now=NOW)
-    data = bytearray(copy.read_bytes())
+    # An index that no longer matches its table: the file reads, only the integrity check sees it.
+    conn = sqlite3.connect(copy)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX workers_name ON workers (phone)'"
+                 " WHERE name = 'workers_name'")
+    conn.commit()
+    conn.close()
+    _refused(demo, app, admin, copy, "Berkas cadangan rusak: pemeriksaan keutuhan SQLite gagal")
+    # Pages scribbled over: SQLite cannot even read it through.
     page = demo.execute("PRAGMA page_size").fetchone()[0]
-    # Scribble over a few pages in the middle (tables and indexes), keeping the header.
+    data = bytearray(copy.read_bytes())
     middle = len(data) // page // 2
     for n in range(middle, middle + 4):
         data[n * page:(n + 1) * page] = bytes((i * 7 + n) % 251 for i in range(page))
     broken = tmp_path / "rusak.db"
     broken.write_bytes(bytes(data))
-    _refused(demo, app, admin, broken, "rusak|bukan basis data SQLite yang utuh")
+    _refused(demo, app, admin, broken, "Berkas cadangan rusak")
 
 
 def test_restore_refuses_a_file_from_a_newer_payung(app, demo, admin, tmp_path):

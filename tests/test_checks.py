@@ -223,3 +223,12 @@ def test_cli_check_prints_a_line_per_check_and_fails_on_a_difference(app, db, ad
     assert main(args + ["--repair"]) == 0
     assert "line_totals: ok (12 rows)" in capsys.readouterr().out.splitlines()
     assert main(args) == 0
+
+
+@pytest.mark.unchecked
+def test_the_suite_fails_a_test_that_leaves_a_difference(app, db, admin, covered):
+    from conftest import check_databases_of
+    check_databases_of({"app": app})
+    db.execute("UPDATE line_totals SET lines = lines + 1 WHERE month = '2025-02'")
+    with pytest.raises(pytest.fail.Exception, match="line_totals: 1 difference"):
+        check_databases_of({"app": app})
