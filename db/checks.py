@@ -9,6 +9,7 @@ SQLite's own (isolated here); the rest is portable SQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from . import store
@@ -205,8 +206,15 @@ def migration_names(db, migration_set: str) -> list[str] | None:
                                      [migration_set]).fetchall()]
 
 
-def page_size(db) -> int:
-    return _scalar(db, "PRAGMA page_size")
+def audit_restore(db, actor: str, after: dict, *, above: int) -> int:
+    """The restore's audit entry, numbered above ``above`` (the last id the replaced database
+    had issued): the audit log's last id is the dashboard's cache key, and must never again
+    take a value it had before the restore, when the data was different. Returns its id."""
+    key = max(above, last_audit_id(db)) + 1
+    db.execute("INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after)"
+               " VALUES (?, ?, ?, 'restore', 'database', NULL, NULL, ?)",
+               [key, store.now(), actor, json.dumps(after, ensure_ascii=False, sort_keys=True, default=str)])
+    return key
 
 
 def table_names(db) -> list[str]:

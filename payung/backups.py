@@ -141,7 +141,7 @@ def verify_backup(path: Path, *, upgrade: bool = True):
         try:
             problems = sql.integrity_problems(copy)
         except sqlite3.DatabaseError as exc:
-            raise RestoreRefused(f"Berkas ini bukan basis data SQLite yang utuh ({exc}). "
+            raise RestoreRefused(f"Berkas cadangan rusak: SQLite tidak dapat membacanya ({exc}). "
                                  "Basis data yang berjalan tidak diubah.") from None
         if problems:
             raise RestoreRefused(f"Berkas cadangan rusak: pemeriksaan keutuhan SQLite gagal ({problems[0]}). "
@@ -193,6 +193,7 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
         # The data being replaced is kept first.
         folder = backup_settings(settings).folder
         before = database.backup(db, folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}.db")
+        issued = sql.last_audit_id(db)
         copy = sqlite3.connect(str(staging))
         try:
             # One step (pages=-1): the live database is written in one transaction, under its
@@ -204,9 +205,9 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
             copy.close()
     finally:
         _remove(staging)
-    app.initialise(db, actor=actor.username)
     done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now()}
-    store.audit(db, actor.username, "restore", "database", None, None, done)
+    sql.audit_restore(db, actor.username, done, above=issued)
+    app.initialise(db, actor=actor.username)  # schemes of the plugins loaded now, if the copy lacks them
     _marker(settings).write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
     return done
 

@@ -172,12 +172,14 @@ def data_is_consistent_after_the_test(request):
     """Run ``payung check`` on the database of the ``app``/``db``, ``people`` or ``site`` fixture
     after the test, and fail it on any difference (milliseconds on a test database)."""
     yield
-    if request.node.get_closest_marker("unchecked"):
-        return
-    values = getattr(request.node, "funcargs", None) or {}
-    paths = {Path(values[name].settings.database) for name in ("app", "schemes_app") if name in values}
-    if "site" in values:
-        paths.add(Path(values["site"]["db_path"]))
+    if not request.node.get_closest_marker("unchecked"):
+        check_databases_of(getattr(request.node, "funcargs", None) or {})
+
+
+def check_databases_of(fixtures: dict) -> None:
+    paths = {Path(fixtures[name].settings.database) for name in ("app", "schemes_app") if name in fixtures}
+    if "site" in fixtures:
+        paths.add(Path(fixtures["site"]["db_path"]))
     import db as database
     from db.migrations import migrations
     from payung.checks import run_checks
