@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import db as database
-from db import queries, store
+from db import ledger, queries, store
 
+from .checks import run_checks
 from .config import Settings
 from .core import Payung
 from .demo import worker_rows
@@ -127,6 +128,10 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
         emit("agg_district_ms", round(_median_ms(lambda: queries.covered_by_district(db, month)), 1))
         emit("agg_scheme_ms", round(_median_ms(lambda: queries.covered_by_scheme(db, month)), 1))
         emit("agg_occupation_ms", round(_median_ms(lambda: queries.covered_by_occupation(db, month)), 1))
+        start = time.perf_counter()
+        report = run_checks(db, quick=True)
+        emit("check_quick_s", round(time.perf_counter() - start, 2))
+        emit("check_differences", report.differences)
         db.close()
         # The core's peak; what follows runs in child processes and reports its own.
         emit("peak_rss_mb", round(_peak_rss_mb(), 1))
@@ -166,6 +171,8 @@ def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, 
          for w, village, occupation in workers for m in months),
         actor="bench",
     )
+    # The money those lines received, as payments and allocations (``payung check`` agrees).
+    ledger.settle_marked_lines(db, paid_on=dt.date.today().isoformat(), reference="BENCH", actor="bench")
 
 
 def _page_figures(path: Path, settings: Settings) -> dict[str, float]:
