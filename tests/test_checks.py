@@ -132,6 +132,20 @@ def test_check_finds_a_paid_amount_no_payment_allocated(app, db, admin, covered)
     assert db.execute("SELECT SUM(paid_amount) FROM contribution_lines").fetchone()[0] == 0
 
 
+@pytest.mark.unchecked
+def test_check_finds_paid_money_moved_to_another_line(app, db, admin, covered):
+    """The sums agree, the lines do not: the line-weighted fingerprints see it."""
+    worker, sponsor = covered
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=16_800,
+                   paid_on=TODAY, today=TODAY, actor=admin)
+    db.execute("UPDATE contribution_lines SET paid_amount = 0 WHERE month = '2025-01'")
+    db.execute("UPDATE contribution_lines SET paid_amount = amount WHERE month = '2025-07'")
+    assert db.execute("SELECT SUM(paid_amount) FROM contribution_lines").fetchone()[0] == 16_800
+    assert differences(db) == {"paid_amounts": 2}
+    repair(db, actor="admin")
+    assert run_checks(db).ok
+
+
 def test_reversed_payments_pay_nothing_in_the_check(app, db, admin, covered):
     from payung.payments import reverse_payment
     worker, sponsor = covered
