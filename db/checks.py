@@ -65,12 +65,15 @@ def _key(prefix: str = "", birth_year: str = "birth_year") -> str:
             f" || '|' || {'w.' if prefix else ''}gender || '|' || {birth_year}")
 
 
+_PROTECTED = "CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END"
+
+
 def _key_weight(n: int, month: str, gender: str, birth: str) -> str:
     """A pseudo-random weight of a line_totals key (scheme and district by their rowid; month,
     gender, birth year by value), one of two; the ``_line_totals_fingerprints`` below."""
     a, b, c, d, e, prime = ((7919, 104729, 31, 1299709, 15485863, 100003),
                             (15485863, 7919, 1299709, 104729, 31, 99991))[n]
-    return (f"((COALESCE(s.rowid, 0) * {a} + COALESCE(r.rowid, 0) * {b} + ({gender} = 'P') * {c}"
+    return (f"((COALESCE(s.rowid, 0) * {a} + COALESCE(r.rowid, 0) * {b} + CASE WHEN {gender} = 'P' THEN {c} ELSE 0 END"
             f" + CAST({birth} AS INTEGER) * {d} + CAST(replace({month}, '-', '') AS INTEGER) * {e}) % {prime} + 1)")
 
 
@@ -80,12 +83,13 @@ def _line_totals_fingerprints(db) -> tuple[tuple, tuple]:
     fingerprints mean equal totals key by key unless differences cancel in all six sums at
     once; a row off, or lines counted under another key, changes them."""
     figures = "{lines} + 5 * {protected} + {billed} + 2 * {paid}"
-    line = figures.format(lines=1, protected="(l.paid_amount = l.amount)", billed="l.amount", paid="l.paid_amount")
+    line = figures.format(lines=1, protected=_PROTECTED, billed="l.amount", paid="l.paid_amount")
     lines = tuple(db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(l.paid_amount = l.amount), 0), COALESCE(SUM(l.amount), 0),"
+        f"SELECT COUNT(*), COALESCE(SUM({_PROTECTED}), 0), COALESCE(SUM(l.amount), 0),"
         " COALESCE(SUM(l.paid_amount), 0), "
         + ", ".join(f"COALESCE(SUM({_key_weight(n, 'l.month', 'w.gender', 'w.birth_date')} * ({line})), 0)"
                     for n in (0, 1))
+        # CROSS JOIN: SQLite's way to keep the lines as the outer loop (a JOIN elsewhere).
         + " FROM contribution_lines l CROSS JOIN workers w ON w.id = l.worker_id"
           " LEFT JOIN schemes s ON s.code = l.scheme_code LEFT JOIN regions r ON r.code = l.district_code"
     ).fetchone())
