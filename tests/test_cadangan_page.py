@@ -84,3 +84,16 @@ def test_backup_page_refuses_an_upload_that_is_not_a_payung_database(site):
     assert any("Berkas ini bukan basis data SQLite" in e.value for e in at.error)
     with open_db(site) as db, database.connect(before) as copy:
         assert list(db.query("SELECT * FROM workers")) == list(copy.query("SELECT * FROM workers"))
+
+
+def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
+    import datetime as dt
+    from payung.backups import automatic_backups
+    assert automatic_backups(site["app"].settings) == []
+    run("operator", "pages/pekerja.py")
+    [made] = automatic_backups(site["app"].settings)
+    assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
+    with database.connect(made) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 600
+    run("admin", "pages/cadangan.py")
+    assert len(automatic_backups(site["app"].settings)) == 1
