@@ -11,7 +11,7 @@ from payung.access import ROLES, allowed
 from payung.users import has_users
 from ui import auth
 from ui.plugin_pages import plugin_pages
-from ui.session import connection, current_actor, payung
+from ui.session import connection, current_actor, daily_backup, payung
 
 st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", layout="wide")
 
@@ -54,6 +54,7 @@ PAGES = {
 }
 
 app = payung()
+daily_backup(app.settings)  # once a day, on the first run of the day (payung.backups)
 with connection() as db:
     first_start = not has_users(db)
 

@@ -33,3 +33,30 @@ def restamp_lines(db, worker: dict, from_month: str, *, actor: str) -> int:
         summary={"worker_id": worker["id"], "from_month": from_month, "change": "wilayah/pekerjaan"},
     )
 
+
+
+def settle_marked_lines(db, *, paid_on: str, reference: str, actor: str) -> int:
+    """For data loaded in bulk with ``paid_amount`` already set (the benchmark): one payment per
+    sponsor and scheme for the paid lines no payment covers yet, and its allocations, so the
+    ledger holds the money the lines say they received. Returns the payments made."""
+    uncovered = ("l.paid_amount > 0 AND NOT EXISTS (SELECT 1 FROM payment_allocations a WHERE a.line_id = l.id)")
+    with store.transaction(db):
+        made = store.execute(
+            db,
+            "INSERT INTO payments (sponsor_id, scheme_code, paid_on, amount, reference, recorded_by, recorded_at,"
+            " party_kind, party_key, party_label, from_month, to_month)"
+            " SELECT l.sponsor_id, l.scheme_code, ?, SUM(l.paid_amount), ?, ?, ?, 'sponsor',"
+            " CAST(l.sponsor_id AS TEXT), s.name, MIN(l.month), MAX(l.month)"
+            f" FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id WHERE {uncovered}"
+            " GROUP BY l.sponsor_id, l.scheme_code, s.name",
+            [paid_on, reference, actor, store.now()], actor=actor, table="payments",
+            summary={"change": "pembayaran untuk baris yang sudah ditandai lunas", "reference": reference})
+        store.execute(
+            db,
+            "INSERT INTO payment_allocations (payment_id, line_id, amount)"
+            " SELECT y.id, l.id, l.paid_amount FROM contribution_lines l"
+            " JOIN payments y ON y.sponsor_id = l.sponsor_id AND y.scheme_code = l.scheme_code AND y.reference = ?"
+            f" WHERE {uncovered}",
+            [reference], actor=actor, table="payment_allocations",
+            summary={"change": "alokasi untuk baris yang sudah ditandai lunas", "reference": reference})
+    return made

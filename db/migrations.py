@@ -402,3 +402,54 @@ def m007_ascii_digits(db: Database) -> None:
             logging.getLogger("payung.migrations").warning(
                 "m007_ascii_digits: %s.%s id %s %r: %s", row["table"], row["column"], row["id"], row["value"],
                 row["status"])
+
+
+@migrations()
+def m008_line_totals_follow_workers(db: Database) -> None:
+    """line_totals are keyed by the worker's gender and birth year, read from ``workers`` when a
+    line is written: correcting a covered worker's birth date or gender left their lines under
+    the old key, and the next payment took them off the new one. Now an update of those fields
+    moves the worker's lines between totals rows, a line moved to another worker moves too, and
+    the totals are rebuilt once from the lines. (SQLite trigger syntax, like m005.)"""
+
+    def move(sign: str, who: str) -> str:
+        return f"""INSERT INTO line_totals (month, scheme_code, district_code, gender, birth_year, lines, protected,
+                                            billed, paid)
+                   SELECT month, scheme_code, district_code, {who}.gender, substr({who}.birth_date, 1, 4),
+                          {sign}COUNT(*), {sign}SUM(paid_amount = amount), {sign}SUM(amount), {sign}SUM(paid_amount)
+                   FROM contribution_lines WHERE worker_id = {who}.id
+                   GROUP BY month, scheme_code, district_code
+                   ON CONFLICT (month, scheme_code, district_code, gender, birth_year) DO UPDATE SET
+                     lines = lines + excluded.lines, protected = protected + excluded.protected,
+                     billed = billed + excluded.billed, paid = paid + excluded.paid;"""
+
+    db.execute(
+        "CREATE TRIGGER line_totals_worker_update AFTER UPDATE OF gender, birth_date ON workers"
+        " WHEN OLD.gender IS NOT NEW.gender OR substr(OLD.birth_date, 1, 4) IS NOT substr(NEW.birth_date, 1, 4)"
+        f" BEGIN {move('-', 'OLD')} {move('', 'NEW')} END"
+    )
+    # The line trigger of m005 also for a line given to another worker (whose key may differ).
+    add = """INSERT INTO line_totals (month, scheme_code, district_code, gender, birth_year, lines, protected,
+                                       billed, paid)
+             SELECT NEW.month, NEW.scheme_code, NEW.district_code, w.gender, substr(w.birth_date, 1, 4), 1,
+                    NEW.paid_amount = NEW.amount, NEW.amount, NEW.paid_amount
+             FROM workers w WHERE w.id = NEW.worker_id
+             ON CONFLICT (month, scheme_code, district_code, gender, birth_year) DO UPDATE SET
+               lines = lines + 1, protected = protected + excluded.protected, billed = billed + excluded.billed,
+               paid = paid + excluded.paid;"""
+    remove = """UPDATE line_totals SET lines = lines - 1, protected = protected - (OLD.paid_amount = OLD.amount),
+                  billed = billed - OLD.amount, paid = paid - OLD.paid_amount
+                WHERE month = OLD.month AND scheme_code = OLD.scheme_code AND district_code = OLD.district_code
+                  AND (gender, birth_year) = (SELECT gender, substr(birth_date, 1, 4) FROM workers
+                                              WHERE id = OLD.worker_id);"""
+    db.execute("DROP TRIGGER line_totals_update")
+    db.execute("CREATE TRIGGER line_totals_update AFTER UPDATE OF month, scheme_code, district_code, amount,"
+               f" paid_amount, worker_id ON contribution_lines BEGIN {remove} {add} END")
+    db.execute("DELETE FROM line_totals")
+    db.execute(
+        """INSERT INTO line_totals
+           SELECT l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4), COUNT(*),
+                  SUM(l.paid_amount = l.amount), SUM(l.amount), SUM(l.paid_amount)
+           FROM contribution_lines l JOIN workers w ON w.id = l.worker_id
+           GROUP BY l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4)"""
+    )

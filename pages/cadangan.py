@@ -1,15 +1,22 @@
-"""Cadangan (admin): a consistent copy of the database, kept beside it and downloadable."""
+"""Cadangan (admin): the data's own check, copies of the database, and restoring one."""
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from payung.backups import make_backup
+from payung.backups import automatic_backups, backup_settings, make_backup, restore_backup
+from payung.checks import DESCRIPTIONS, last_audit_id, repair, run_checks
+from payung.errors import PayungError
 from ui.session import connection, payung, require
+from ui.widgets import plain
 
 actor = require("backup.manage")
 app = payung()
 st.title("Cadangan basis data")
+
+# Backups ----------------------------------------------------------------------------------------
+st.subheader("Buat cadangan")
 st.write("Buat salinan lengkap basis data saat aplikasi tetap berjalan. Simpan salinan di tempat lain "
          "(flashdisk atau drive kantor): berkas ini memuat NIK, jadi perlakukan sebagai data pribadi.")
 if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:"):
@@ -18,7 +25,89 @@ if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:")
     st.session_state["_last_backup"] = str(path)
 last = st.session_state.get("_last_backup")
 if last:
-    st.success(f"Cadangan tersimpan di {last}.")
+    st.success(f"Cadangan tersimpan di {last}.")  # a path the app made
     with open(last, "rb") as f:
         st.download_button("Unduh cadangan", f, file_name=last.rsplit("/", 1)[-1],
                            mime="application/vnd.sqlite3", icon=":material/download:")
+
+config = backup_settings(app.settings)
+autos = automatic_backups(app.settings)
+if config.keep:
+    st.caption(f"Cadangan otomatis: satu per hari di {config.folder}, {config.keep} terakhir disimpan "
+               f"({len(autos)} ada sekarang).")
+else:
+    st.caption("Cadangan otomatis dimatikan ([backups] keep = 0 di config.toml).")
+
+# The check ------------------------------------------------------------------------------------
+st.subheader("Pemeriksaan data")
+st.caption("Keutuhan berkas SQLite, rujukan antartabel, dan setiap angka turunan (rekap iuran, jumlah terbayar, "
+           "pembayaran, kepesertaan, anggaran) dihitung ulang dari baris aslinya.")
+# Run on opening (SQLite's quick_check for the file: seconds on a regency's data), again after
+# any write (every write is audited, so the audit log's last id tells), in full on request.
+full = st.button("Periksa lengkap", icon=":material/fact_check:",
+                 help="Termasuk PRAGMA integrity_check penuh (pada data satu kabupaten: setengah menit).")
+with connection() as db:
+    version = last_audit_id(db)
+    if full or st.session_state.get("_check_version") != version:
+        with st.spinner("Memeriksa data..."):
+            st.session_state["_check"] = run_checks(db, quick=not full)
+        st.session_state["_check_version"] = version
+report = st.session_state["_check"]
+table = pd.DataFrame([{
+    "Pemeriksaan": r.name, "Keterangan": DESCRIPTIONS.get(r.name, ""), "Hasil": "cocok" if r.ok else "SELISIH",
+    "Diperiksa": r.checked, "Selisih": r.differences} for r in report.results])
+st.dataframe(table, hide_index=True, use_container_width=True)
+if report.ok:
+    st.success(f"Semua pemeriksaan cocok ({report.seconds:.1f} detik"
+               f"{', keutuhan berkas: quick_check' if report.quick else ''}).")
+else:
+    st.error(f"Ditemukan {report.differences} selisih. Rincian contoh di bawah; tabel turunan (rekap iuran dan "
+             "jumlah terbayar) dapat dibangun ulang, selisih lain perlu diperiksa petugas.")
+    for r in report.results:
+        if not r.ok:
+            st.markdown(f"**{r.name}**")
+            st.dataframe(pd.DataFrame([{k: str(v) for k, v in e.items()} for e in r.examples]), hide_index=True)
+    if st.button("Bangun ulang tabel turunan", icon=":material/build:"):
+        with connection() as db:
+            done = repair(db, actor=actor.username)
+        st.session_state["_repaired"] = done
+        st.rerun()
+if st.session_state.get("_repaired"):
+    done = st.session_state.pop("_repaired")
+    st.info(f"Dibangun ulang: {done['paid_amounts']} baris jumlah terbayar, {done['line_totals']} baris rekap iuran.")
+
+
+# Restore ----------------------------------------------------------------------------------------
+st.subheader("Pulihkan dari cadangan")
+st.write("Berkas diperiksa dulu (basis data Payung, utuh, versi yang dikenal, semua pemeriksaan cocok). Data yang "
+         "sekarang disimpan sebagai cadangan sebelum diganti. Pengguna lain yang sedang membuka aplikasi akan "
+         "melihat data cadangan pada langkah berikutnya.")
+files = sorted((p.name for p in config.folder.glob("*.db")), reverse=True) if config.folder.is_dir() else []
+source = st.radio("Sumber", ["Berkas di folder cadangan", "Unggah berkas"], key="r_source", horizontal=True)
+chosen = uploaded = None
+if source == "Unggah berkas":
+    uploaded = st.file_uploader("Berkas cadangan (.db)", key="r_upload")
+elif files:
+    chosen = st.selectbox("Berkas", files, key="r_file")
+else:
+    st.info("Belum ada berkas di folder cadangan.")
+confirmed = st.checkbox("Saya mengerti: seluruh data sekarang diganti dengan isi cadangan ini.", key="r_confirm")
+if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not (chosen or uploaded)):
+    if not confirmed:
+        st.error("Centang persetujuan dulu: pemulihan mengganti seluruh data.")
+    else:
+        try:
+            with st.spinner("Memeriksa dan memulihkan..."), connection() as db:
+                if uploaded is not None:
+                    done = restore_backup(db, app, uploaded.getvalue(), actor=actor, now=dt.datetime.now(),
+                                          file_name=uploaded.name)
+                else:
+                    done = restore_backup(db, app, config.folder / chosen, actor=actor, now=dt.datetime.now())
+            st.session_state["_restore_seen"] = done["at"]
+            st.session_state["_restored"] = done
+            st.rerun()
+        except PayungError as exc:
+            st.error(str(exc))
+if st.session_state.get("_restored"):
+    done = st.session_state["_restored"]
+    st.success(f"Basis data dipulihkan dari {plain(done['file'])}. Data sebelumnya disimpan di {done['before']}.")

@@ -1,21 +1,225 @@
-"""Backups from the app: a timestamped copy beside the database, logged in the audit log."""
+"""Backups and the way back.
+
+- ``make_backup``: a consistent online copy (SQLite backup API), made by an admin, audited.
+- ``daily_backup``: once a day, on the app's first run of the day and before the CLI commands
+  that write, a copy in ``[backups] folder``, keeping the last ``keep`` (``config.toml``).
+- ``restore_backup``: a copy checked first (a Payung database, sound, a schema this code knows,
+  every check green), the current database backed up, then copied into the live database with
+  the backup API in one step, so other sessions' connections see either the old data or the
+  restored data, never a mix; an audit entry is written after it, and a marker beside the
+  database tells open sessions the data was restored.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import db as database
+from db import checks as sql
 from db import store
+from db.migrations import SchemaTooNew, check_not_newer, migrate
 
 from .access import Actor, require
 from .config import Settings
+from .errors import ConfigError, PayungError
+
+AUTO_PREFIX = "payung-otomatis-"
+MIGRATION_SET = "payung"
+
+
+class RestoreRefused(PayungError):
+    """The file cannot be restored; the live database was not touched."""
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    folder: Path
+    #: Automatic backups kept (0: no automatic backups).
+    keep: int
+
+
+def backup_settings(settings: Settings) -> BackupSettings:
+    """``[backups]`` of the configuration: ``folder`` (relative to the database's folder;
+    default ``cadangan``) and ``keep`` (default 14)."""
+    try:
+        raw = tomllib.loads(Path(settings.path).read_text(encoding="utf-8")).get("backups", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        raw = {}
+    keep = raw.get("keep", 14)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+        raise ConfigError(f"backups: 'keep' harus bilangan bulat 0 atau lebih, bukan {keep!r}.")
+    folder = Path(str(raw.get("folder", "cadangan")))
+    if not folder.is_absolute():
+        folder = Path(settings.database).parent / folder
+    return BackupSettings(folder, keep)
 
 
 def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Path:
     require(actor, "backup.manage")
-    folder = Path(settings.database).parent / "cadangan"
+    folder = backup_settings(settings).folder
     target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")
     # Copies hold every NIK (UU PDP): who made one is recorded.
     store.audit(db, actor.username, "backup", "database", None, None, {"file": str(target)})
     return target
+
+
+# Automatic backups ---------------------------------------------------------------------------
+
+_done_today: dict[str, dt.date] = {}
+
+
+def automatic_backups(settings: Settings) -> list[Path]:
+    """The automatic backups kept, newest first."""
+    folder = backup_settings(settings).folder
+    return sorted(folder.glob(f"{AUTO_PREFIX}*.db"), reverse=True) if folder.is_dir() else []
+
+
+def daily_backup(settings: Settings, *, today: dt.date | None = None) -> Path | None:
+    """Make today's automatic backup unless it exists; keep the last ``keep``. Returns the new
+    file, or None (already made today, automatic backups off, or no database yet). Cheap when
+    already done: one dictionary lookup per process, else one directory listing."""
+    today = today or dt.date.today()
+    live = Path(settings.database)
+    if _done_today.get(str(live)) == today:
+        return None
+    config = backup_settings(settings)
+    if config.keep == 0 or not live.exists() or live.stat().st_size == 0:
+        return None
+    target = config.folder / f"{AUTO_PREFIX}{today:%Y%m%d}.db"
+    made = None
+    if not target.exists():
+        config.folder.mkdir(parents=True, exist_ok=True)
+        lock = config.folder / f".{target.name}.lock"
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return None  # another process is making it now
+        try:
+            os.close(fd)
+            source = database.connect(live)
+            try:
+                made = database.backup(source, target)
+            finally:
+                source.close()
+        finally:
+            lock.unlink(missing_ok=True)
+    for old in automatic_backups(settings)[config.keep:]:
+        old.unlink(missing_ok=True)
+    _done_today[str(live)] = today
+    return made
+
+
+# Restore -------------------------------------------------------------------------------------
+
+def _staging_path(settings: Settings, now: dt.datetime) -> Path:
+    live = Path(settings.database)
+    return live.with_name(f".{live.name}.pulih-{now:%Y%m%d-%H%M%S-%f}.db")
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def verify_backup(path: Path, *, upgrade: bool = True):
+    """Check a copy before it may replace the live database; upgrades an older schema in place
+    (``path`` must be a staging copy). Returns the check report; raises ``RestoreRefused``."""
+    from .checks import run_checks
+    try:
+        copy = database.connect(path)
+    except sqlite3.DatabaseError:
+        raise RestoreRefused("Berkas ini bukan basis data SQLite (mungkin rusak atau berkas lain). "
+                             "Basis data yang berjalan tidak diubah.") from None
+    try:
+        try:
+            problems = sql.integrity_problems(copy)
+        except sqlite3.DatabaseError as exc:
+            raise RestoreRefused(f"Berkas cadangan rusak: SQLite tidak dapat membacanya ({exc}). "
+                                 "Basis data yang berjalan tidak diubah.") from None
+        if problems:
+            raise RestoreRefused(f"Berkas cadangan rusak: pemeriksaan keutuhan SQLite gagal ({problems[0]}). "
+                                 "Basis data yang berjalan tidak diubah.")
+        names = sql.migration_names(copy, MIGRATION_SET)
+        if not names:
+            raise RestoreRefused("Berkas ini bukan basis data Payung (tidak ada catatan migrasi Payung). "
+                                 "Basis data yang berjalan tidak diubah.")
+        try:
+            check_not_newer(copy)
+        except SchemaTooNew:
+            raise RestoreRefused("Cadangan ini dibuat oleh versi Payung yang lebih baru dari aplikasi ini; "
+                                 "pasang versi Payung terbaru lalu ulangi. Basis data yang berjalan tidak diubah."
+                                 ) from None
+        if upgrade:
+            migrate(copy)
+        report = run_checks(copy)
+        if not report.ok:
+            failed = ", ".join(r.line() for r in report.results if not r.ok)
+            raise RestoreRefused(f"Data dalam cadangan tidak konsisten ({failed}). "
+                                 "Basis data yang berjalan tidak diubah.")
+        return report
+    finally:
+        copy.close()
+
+
+def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datetime,
+                   file_name: str | None = None) -> dict:
+    """Replace the live database (open as ``db``) with a backup file (a path, or its bytes
+    from an upload). Returns what was done: the file, the backup of the data replaced, the
+    check lines."""
+    require(actor, "backup.manage")
+    settings: Settings = app.settings
+    name = file_name or (Path(source).name if not isinstance(source, bytes) else "unggahan.db")
+    staging = _staging_path(settings, now)
+    _remove(staging)
+    try:
+        if isinstance(source, bytes):
+            staging.write_bytes(source)
+        else:
+            try:
+                shutil.copyfile(source, staging)
+                # A copy still in WAL mode may hold its last writes beside it: take them along.
+                if Path(str(source) + "-wal").is_file():
+                    shutil.copyfile(str(source) + "-wal", str(staging) + "-wal")
+            except OSError as exc:
+                raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
+        report = verify_backup(staging)
+        # The data being replaced is kept first.
+        folder = backup_settings(settings).folder
+        before = database.backup(db, folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}.db")
+        issued = sql.last_audit_id(db)
+        copy = sqlite3.connect(str(staging))
+        try:
+            # One step (pages=-1): the live database is written in one transaction, under its
+            # write lock; readers in other sessions see the old data or the new, never a mix.
+            copy.backup(db.conn)
+        except sqlite3.Error as exc:
+            raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
+        finally:
+            copy.close()
+    finally:
+        _remove(staging)
+    done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now()}
+    sql.audit_restore(db, actor.username, done, above=issued)
+    app.initialise(db, actor=actor.username)  # schemes of the plugins loaded now, if the copy lacks them
+    _marker(settings).write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
+    return done
+
+
+def _marker(settings: Settings) -> Path:
+    live = Path(settings.database)
+    return live.with_name(live.name + ".dipulihkan.json")
+
+
+def last_restore(settings: Settings) -> dict | None:
+    """The last restore into this database (file, when, by whom), for open sessions."""
+    try:
+        return json.loads(_marker(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

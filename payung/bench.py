@@ -20,9 +20,10 @@ from pathlib import Path
 
 import db as database
 from db import bulk as bulk_db
-from db import queries, store
+from db import ledger, queries, store
 from db.scope import EVERYTHING
 
+from .checks import run_checks
 from .config import Settings
 from .core import Payung
 from .demo import worker_rows
@@ -146,6 +147,10 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
         emit("agg_district_ms", round(_median_ms(lambda: queries.covered_by_district(db, month, EVERYTHING)), 1))
         emit("agg_scheme_ms", round(_median_ms(lambda: queries.covered_by_scheme(db, month, EVERYTHING)), 1))
         emit("agg_occupation_ms", round(_median_ms(lambda: queries.covered_by_occupation(db, month, EVERYTHING)), 1))
+        start = time.perf_counter()
+        report = run_checks(db, quick=True)
+        emit("check_quick_s", round(time.perf_counter() - start, 2))
+        emit("check_differences", report.differences)
         db.close()
         # The core's peak; what follows runs in child processes and reports its own.
         emit("peak_rss_mb", round(_peak_rss_mb(), 1))
@@ -201,6 +206,8 @@ def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, 
     pause = time.perf_counter()
     # An empty table: its indexes are built once after the load, not line by line.
     bulk_db.insert_lines(db, columns, lines(), actor="bench", rebuild_indexes=True)
+    # The money those lines received, as payments and allocations (``payung check`` agrees).
+    ledger.settle_marked_lines(db, paid_on=dt.date.today().isoformat(), reference="BENCH", actor="bench")
     return raw_s, pause - start  # the floor, and what to leave out of fill_lines_s (floor and rollback)
 
 

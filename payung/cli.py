@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="nomor identitas tersimpan dengan angka non-ASCII (mis. angka Arab)")
     digits.add_argument("--json", action="store_true", help="keluaran JSON")
 
+    check = commands.add_parser("check", parents=[common], help="periksa keutuhan dan konsistensi data")
+    check.add_argument("--repair", action="store_true", help="bangun ulang tabel turunan (satu transaksi, diaudit)")
+    check.add_argument("--quick", action="store_true", help="PRAGMA quick_check sebagai ganti integrity_check")
+    check.add_argument("--json", action="store_true", help="keluaran JSON")
+
+    restore = commands.add_parser("restore", parents=[common], help="pulihkan basis data dari berkas cadangan")
+    restore.add_argument("file")
+
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
@@ -184,6 +192,47 @@ def cmd_backup(app: Payung, args) -> int:
     return 0
 
 
+def cmd_check(app: Payung, args) -> int:
+    from .checks import repair, run_checks
+    db = _open(app)
+    try:
+        report = run_checks(db, quick=args.quick)
+        if args.repair and not report.ok:
+            done = repair(db, actor="cli")
+            print(f"Diperbaiki: {done['paid_amounts']} baris iuran, line_totals dibangun ulang "
+                  f"({done['line_totals']} baris). Hasil setelah perbaikan:")
+            report = run_checks(db, quick=args.quick)
+    finally:
+        db.close()
+    if args.json:
+        print(json.dumps({"ok": report.ok, "seconds": round(report.seconds, 3),
+                          "checks": [r.__dict__ | {"ok": r.ok} for r in report.results]},
+                         ensure_ascii=False, indent=2, default=str))
+    else:
+        for result in report.results:
+            print(result.line())
+            for example in result.examples:
+                print(f"  {json.dumps(example, ensure_ascii=False, default=str)}")
+    return 0 if report.ok else 1
+
+
+def cmd_restore(app: Payung, args) -> int:
+    import datetime as dt
+    from .backups import restore_backup
+    if not Path(args.file).is_file():
+        print(f"Galat: berkas {args.file} tidak ditemukan.", file=sys.stderr)
+        return 2
+    db = _open(app)
+    try:
+        done = restore_backup(db, app, Path(args.file), actor=Actor.system("cli"), now=dt.datetime.now())
+    finally:
+        db.close()
+    print(f"Basis data dipulihkan dari {done['file']}; data sebelumnya disimpan di {done['before']}.")
+    for line in done["check"]:
+        print(line)
+    return 0
+
+
 def cmd_bench(app: Payung, args) -> int:
     from .bench import run
     run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None, only=args.only)
@@ -277,13 +326,31 @@ def cmd_new_scheme(app: Payung, args) -> int:
 
 
 COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init,
-            "users": cmd_users, "demo": cmd_demo, "backup": cmd_backup, "bench": cmd_bench, "digits": cmd_digits}
+            "users": cmd_users, "demo": cmd_demo, "backup": cmd_backup, "bench": cmd_bench, "digits": cmd_digits,
+            "check": cmd_check, "restore": cmd_restore}
+
+
+def _writes(args) -> bool:
+    """Commands that write: today's automatic backup is made before them (payung.backups)."""
+    return (args.command in ("init", "users", "demo", "restore") or (args.command == "import" and not args.dry_run)
+            or (args.command == "check" and args.repair))
+
+
+def _daily_backup(app: Payung) -> None:
+    import sqlite3
+    from .backups import daily_backup
+    try:
+        daily_backup(app.settings)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"Peringatan: cadangan otomatis harian gagal ({exc}).", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         app = Payung.load(args.config, database_path=args.db)
+        if _writes(args):
+            _daily_backup(app)
         return COMMANDS[args.command](app, args)
     except ValidationError as exc:
         for problem in exc.problems:

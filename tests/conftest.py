@@ -206,3 +206,38 @@ def site(tmp_path, monkeypatch):
     add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
     db.close()
     return {"app": app, "db_path": tmp_path / "payung.db"}
+
+
+# Data that checks itself (issue #14): after every test that opened a Payung database ---------
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "unchecked: the test leaves inconsistent data on purpose (no data check after it)")
+
+
+@pytest.fixture(autouse=True)
+def data_is_consistent_after_the_test(request):
+    """Run ``payung check`` on the database of the ``app``/``db``, ``people`` or ``site`` fixture
+    after the test, and fail it on any difference (milliseconds on a test database)."""
+    yield
+    if not request.node.get_closest_marker("unchecked"):
+        check_databases_of(getattr(request.node, "funcargs", None) or {})
+
+
+def check_databases_of(fixtures: dict) -> None:
+    paths = {Path(fixtures[name].settings.database) for name in ("app", "schemes_app") if name in fixtures}
+    if "site" in fixtures:
+        paths.add(Path(fixtures["site"]["db_path"]))
+    import db as database
+    from db.migrations import migrations
+    from payung.checks import run_checks
+    for path in sorted(p for p in paths if p.is_file()):
+        connection = database.connect(path)
+        try:
+            if list(migrations.pending(connection)):
+                continue  # a test of an older schema
+            report = run_checks(connection)
+        finally:
+            connection.close()
+        if not report.ok:
+            details = [f"{r.line()} {r.examples}" for r in report.results if not r.ok]
+            pytest.fail(f"payung check after the test, {path.name}:\n" + "\n".join(details), pytrace=False)

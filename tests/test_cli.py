@@ -122,3 +122,4 @@ def test_bench_prints_every_figure(tmp_path):
         assert name in names
     figures = dict(line.split(": ") for line in done.stdout.splitlines())
     assert float(figures["validate_rows_per_s"]) > 0 and int(figures["lines"]) == 2000 * 12
+    assert figures["check_differences"] == "0"  # the bench's data passes ``payung check``

@@ -83,6 +83,7 @@ def test_failed_write_leaves_database_and_audit_log_as_they_were(db):
     assert snapshot(db) == before
 
 
+@pytest.mark.unchecked  # sponsorships written by hand without their lines, to test one query
 def test_scheme_fields_json_is_queryable(db, worker_id):
     store.insert(db, "schemes", {"code": "uji", "name": "Uji", "regency_code": "33.24", "plugin": "t"}, actor="t")
     sponsor = store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="t")

@@ -305,18 +305,26 @@ def test_failed_and_throttled_logins_are_audited(users):
     assert json.loads(failed[0]["after"]) == {"username": "ani", "ip_address": "10.0.0.9"}
 
 
-def test_unknown_username_takes_as_long_as_a_known_one(users):
+def test_unknown_username_takes_as_long_as_a_known_one(users, monkeypatch):
+    """Both pay exactly one bcrypt check at the same cost (the unknown name against a dummy
+    hash), so the time of a refusal does not tell whether the username exists. Checked by
+    counting, not by a stopwatch: timing belongs in the benchmark, and the figures are in the
+    issue's note."""
+    import bcrypt as real
     lenient = SessionPolicy(max_failures=1000)
+    calls = []
+    original = real.checkpw
 
-    def timed(name: str) -> float:
-        start = time.perf_counter()
+    def counted(password, hashed):
+        calls.append(hashed[:7])  # b"$2b$12$": algorithm and cost
+        return original(password, hashed)
+    monkeypatch.setattr(real, "checkpw", counted)
+    costs = {}
+    for name in ("ani", "siapa.saja"):
+        calls.clear()
         assert not login(users, name, "salah-sekali-1", lenient).ok
-        return time.perf_counter() - start
-
-    timed("ani"), timed("siapa.saja")  # warm up
-    known = min(timed("ani") for _ in range(3))
-    unknown = min(timed("siapa.saja") for _ in range(3))
-    assert 0.75 < unknown / known < 1.33, (known, unknown)
+        costs[name] = list(calls)
+    assert len(costs["ani"]) == 1 and costs["siapa.saja"] == costs["ani"]
 
 
 # The audit log ----------------------------------------------------------------------------------

@@ -103,4 +103,28 @@ def require(action: str = "account.manage") -> Actor:
     if not allowed(actor, action):
         st.error("Halaman ini tidak tersedia untuk peran Anda.")
         st.stop()
+    restore_notice(payung().settings)
     return actor
+
+
+def daily_backup(settings) -> None:
+    """Today's automatic backup (cheap once made); a failure is shown, never fatal."""
+    import sqlite3
+    from payung.backups import daily_backup as make
+    try:
+        make(settings)
+    except (OSError, sqlite3.Error) as exc:
+        st.sidebar.warning(f"Cadangan otomatis harian gagal: {exc}")
+
+
+def restore_notice(settings) -> None:
+    """Tell a session that was open while the database was restored from a backup."""
+    from payung.backups import last_restore
+    restored = last_restore(settings)
+    stamp = restored and restored.get("at")
+    seen = st.session_state.get("_restore_seen", "")
+    if stamp and seen and stamp != seen:
+        st.warning(f"Basis data telah dipulihkan dari cadangan {restored.get('file', '')} pada {stamp[:16]} "
+                   f"oleh {restored.get('actor', '')}. Data yang tampil sekarang adalah isi cadangan itu; "
+                   "periksa kembali isian yang belum disimpan.", icon=":material/restore:")
+    st.session_state["_restore_seen"] = stamp or "-"

@@ -1,0 +1,302 @@
+"""The SQL of ``python -m payung check``: every stored or derived figure against a recomputation
+from the raw rows, set-based (a few full scans, no per-row queries), and the rebuild of what can
+be rebuilt.
+
+Each ``*_differences`` function returns ``(checked, differences, examples)``: how many rows were
+compared, how many disagree, and the first few disagreements as dicts. The PRAGMAs are
+SQLite's own (isolated here); the rest is portable SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from . import store
+
+EXAMPLES = 5
+
+#: A month as a number of months since year 0, so month arithmetic is integer arithmetic.
+def _month_index(column: str) -> str:
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER))"
+
+
+def _rows(db, sql: str, params: Sequence = ()) -> list[dict]:
+    return list(db.query(sql, list(params)))
+
+
+def _scalar(db, sql: str, params: Sequence = ()):
+    return db.execute(sql, list(params)).fetchone()[0]
+
+
+# SQLite's own checks -------------------------------------------------------------------------
+
+def integrity_problems(db, *, quick: bool = False) -> list[str]:
+    """``PRAGMA integrity_check`` (or the faster ``quick_check``): empty when the file is sound."""
+    pragma = "quick_check" if quick else "integrity_check"
+    found = [row[0] for row in db.execute(f"PRAGMA {pragma}").fetchall()]
+    return [] if found == ["ok"] else found
+
+
+def foreign_key_problems(db) -> list[dict]:
+    """``PRAGMA foreign_key_check``: rows whose reference points nowhere."""
+    return [{"table": r[0], "rowid": r[1], "parent": r[2]} for r in db.execute("PRAGMA foreign_key_check").fetchall()]
+
+
+# line_totals ---------------------------------------------------------------------------------
+
+_KEY = "month, scheme_code, district_code, gender, birth_year"
+
+#: line_totals as they should be: straight from the lines and their workers (the rebuild).
+RECOMPUTED_LINE_TOTALS = (
+    "SELECT l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4) AS birth_year,"
+    " COUNT(*) AS lines, SUM(CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END) AS protected,"
+    " SUM(l.amount) AS billed, SUM(l.paid_amount) AS paid"
+    " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id"
+    " GROUP BY l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4)"
+)
+
+
+def _key(prefix: str = "", birth_year: str = "birth_year") -> str:
+    """The five key columns as one text: grouping 2,4 million lines by one key sorts about
+    twice as fast as by five."""
+    return (f"{prefix}month || '|' || {prefix}scheme_code || '|' || {prefix}district_code"
+            f" || '|' || {'w.' if prefix else ''}gender || '|' || {birth_year}")
+
+
+_PROTECTED = "CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END"
+
+
+def _key_weight(n: int, month: str, gender: str, birth: str) -> str:
+    """A pseudo-random weight of a line_totals key (scheme and district by their rowid; month,
+    gender, birth year by value), one of two; the ``_line_totals_fingerprints`` below."""
+    a, b, c, d, e, prime = ((7919, 104729, 31, 1299709, 15485863, 100003),
+                            (15485863, 7919, 1299709, 104729, 31, 99991))[n]
+    return (f"((COALESCE(s.rowid, 0) * {a} + COALESCE(r.rowid, 0) * {b} + CASE WHEN {gender} = 'P' THEN {c} ELSE 0 END"
+            f" + CAST({birth} AS INTEGER) * {d} + CAST(replace({month}, '-', '') AS INTEGER) * {e}) % {prime} + 1)")
+
+
+def _line_totals_fingerprints(db) -> tuple[tuple, tuple]:
+    """The lines and line_totals, each as their four plain sums and two sums weighted by key:
+    one scan of the lines instead of sorting 2,4 million of them by five columns. Equal
+    fingerprints mean equal totals key by key unless differences cancel in all six sums at
+    once; a row off, or lines counted under another key, changes them."""
+    figures = "{lines} + 5 * {protected} + {billed} + 2 * {paid}"
+    line = figures.format(lines=1, protected=_PROTECTED, billed="l.amount", paid="l.paid_amount")
+    lines = tuple(db.execute(
+        f"SELECT COUNT(*), COALESCE(SUM({_PROTECTED}), 0), COALESCE(SUM(l.amount), 0),"
+        " COALESCE(SUM(l.paid_amount), 0), "
+        + ", ".join(f"COALESCE(SUM({_key_weight(n, 'l.month', 'w.gender', 'w.birth_date')} * ({line})), 0)"
+                    for n in (0, 1))
+        # CROSS JOIN: SQLite's way to keep the lines as the outer loop (a JOIN elsewhere).
+        + " FROM contribution_lines l CROSS JOIN workers w ON w.id = l.worker_id"
+          " LEFT JOIN schemes s ON s.code = l.scheme_code LEFT JOIN regions r ON r.code = l.district_code"
+    ).fetchone())
+    row = figures.format(lines="t.lines", protected="t.protected", billed="t.billed", paid="t.paid")
+    totals = tuple(db.execute(
+        "SELECT COALESCE(SUM(t.lines), 0), COALESCE(SUM(t.protected), 0), COALESCE(SUM(t.billed), 0),"
+        " COALESCE(SUM(t.paid), 0), "
+        + ", ".join(f"COALESCE(SUM({_key_weight(n, 't.month', 't.gender', 't.birth_year')} * ({row})), 0)"
+                    for n in (0, 1))
+        + " FROM line_totals t LEFT JOIN schemes s ON s.code = t.scheme_code"
+          " LEFT JOIN regions r ON r.code = t.district_code"
+    ).fetchone())
+    return lines, totals
+
+
+def line_totals_differences(db) -> tuple[int, int, list[dict]]:
+    """line_totals against the lines: fingerprints first (seconds on a regency's data), key by
+    key only when they differ; rows the triggers emptied (all zero) count as absent."""
+    checked = _scalar(db, "SELECT COUNT(*) FROM line_totals WHERE lines <> 0 OR protected <> 0 OR billed <> 0"
+                          " OR paid <> 0")
+    try:
+        lines, totals = _line_totals_fingerprints(db)
+        if lines == totals:
+            return checked, 0, []
+    except sqlite3.OperationalError:  # integer overflow: compare key by key
+        pass
+    return _line_totals_key_by_key(db)
+
+
+def _line_totals_key_by_key(db) -> tuple[int, int, list[dict]]:
+    recomputed = (
+        f"SELECT {_key('l.', 'substr(w.birth_date, 1, 4)')} AS k, COUNT(*) AS lines,"
+        " SUM(CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END) AS protected,"
+        " SUM(l.amount) AS billed, SUM(l.paid_amount) AS paid"
+        " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id GROUP BY 1")
+    stored = (f"SELECT {_key()} AS k, lines, protected, billed, paid FROM line_totals"
+              " WHERE lines <> 0 OR protected <> 0 OR billed <> 0 OR paid <> 0")
+    rows = _rows(db, f"""
+        WITH r AS ({recomputed}), t AS ({stored}),
+        d AS (SELECT 'dihitung' AS side, * FROM (SELECT * FROM r EXCEPT SELECT * FROM t)
+              UNION ALL
+              SELECT 'tersimpan' AS side, * FROM (SELECT * FROM t EXCEPT SELECT * FROM r))
+        SELECT (SELECT COUNT(*) FROM t) AS checked, (SELECT COUNT(DISTINCT k) FROM d) AS differences, e.*
+        FROM (SELECT 1) one LEFT JOIN (SELECT * FROM d ORDER BY k, side LIMIT {EXAMPLES * 2}) e ON 1 = 1""")
+    checked, differences = rows[0]["checked"], rows[0]["differences"]
+    examples = [dict(zip(_KEY.split(", "), r["k"].split("|"))) | {
+        k: r[k] for k in ("side", "lines", "protected", "billed", "paid")} for r in rows if r["side"]]
+    return checked, differences, examples
+
+
+def rebuild_line_totals(db, *, actor: str) -> int:
+    """Empty line_totals and fill it again from the lines (call inside a transaction)."""
+    store.execute(db, "DELETE FROM line_totals", actor=actor, table="line_totals",
+                  summary={"change": "dibangun ulang: dikosongkan"})
+    return store.execute(db, f"INSERT INTO line_totals ({_KEY}, lines, protected, billed, paid)"
+                             f" {RECOMPUTED_LINE_TOTALS}", actor=actor, table="line_totals",
+                         summary={"change": "dibangun ulang dari iuran bulanan"})
+
+
+# Payments and their allocations --------------------------------------------------------------
+
+#: What each line has received: the allocations of payments not reversed.
+_ALLOCATED = ("SELECT a.line_id, SUM(a.amount) AS allocated FROM payment_allocations a"
+              " JOIN payments y ON y.id = a.payment_id WHERE y.reversed_at IS NULL GROUP BY a.line_id")
+
+
+#: Two weights per line id for the fingerprints below (primes about 10^5: no overflow up to
+#: some 90 million lines).
+_WEIGHTS = ("({id} % 100003 + 1)", "(({id} * 7919) % 99991 + 1)")
+
+
+def _paid_fingerprints(db) -> tuple[tuple, tuple]:
+    """The money on the lines and the money allocated to them, each as (sum, two sums weighted
+    by line id): a full scan of each side instead of a join of millions of lines. Equal
+    fingerprints mean equal amounts line by line unless differences cancel out in all three
+    sums at once; any single line off, or money moved from one line to another, changes them."""
+    lines = tuple(db.execute(
+        "SELECT COALESCE(SUM(paid_amount), 0), "
+        + ", ".join(f"COALESCE(SUM({w.format(id='id')} * paid_amount), 0)" for w in _WEIGHTS)
+        + " FROM contribution_lines").fetchone())
+    allocated = tuple(db.execute(
+        "SELECT COALESCE(SUM(a.amount), 0), "
+        + ", ".join(f"COALESCE(SUM({w.format(id='a.line_id')} * a.amount), 0)" for w in _WEIGHTS)
+        + " FROM payment_allocations a JOIN payments y ON y.id = a.payment_id WHERE y.reversed_at IS NULL").fetchone())
+    return lines, allocated
+
+
+def paid_amount_differences(db) -> tuple[int, int, list[dict]]:
+    """Lines whose ``paid_amount`` is not the sum of their live allocations: fingerprints
+    first (a second on a regency's data), counted line by line only when they differ."""
+    checked = _scalar(db, "SELECT COUNT(*) FROM contribution_lines")
+    try:
+        lines, allocated = _paid_fingerprints(db)
+        if lines == allocated:
+            return checked, 0, []
+    except sqlite3.OperationalError:  # integer overflow: count line by line
+        pass
+    where = (f" FROM contribution_lines l LEFT JOIN ({_ALLOCATED}) x ON x.line_id = l.id"
+             " WHERE l.paid_amount <> COALESCE(x.allocated, 0)")
+    differences = _scalar(db, f"SELECT COUNT(*){where}")
+    examples = _rows(db, "SELECT l.id AS line_id, l.worker_id, l.month, l.amount, l.paid_amount,"
+                         f" COALESCE(x.allocated, 0) AS allocated{where} ORDER BY l.id LIMIT {EXAMPLES}") if differences else []
+    return checked, differences, examples
+
+
+def payment_differences(db) -> tuple[int, int, list[dict]]:
+    """Payments whose amount is not what they allocated (reversed ones too: a reversal keeps the
+    allocations), or that paid a line of another scheme."""
+    checked = _scalar(db, "SELECT COUNT(*) FROM payments")
+    where = (" FROM payments y LEFT JOIN (SELECT a.payment_id, SUM(a.amount) AS allocated,"
+             "  SUM(CASE WHEN l.scheme_code <> p.scheme_code THEN 1 ELSE 0 END) AS other_scheme"
+             "  FROM payment_allocations a JOIN payments p ON p.id = a.payment_id"
+             "  LEFT JOIN contribution_lines l ON l.id = a.line_id GROUP BY a.payment_id) x ON x.payment_id = y.id"
+             " WHERE y.amount <> COALESCE(x.allocated, 0) OR COALESCE(x.other_scheme, 0) > 0")
+    differences = _scalar(db, f"SELECT COUNT(*){where}")
+    examples = _rows(db, "SELECT y.id AS payment_id, y.amount, y.reversed_at, COALESCE(x.allocated, 0) AS allocated,"
+                         f" COALESCE(x.other_scheme, 0) AS other_scheme_lines{where} ORDER BY y.id LIMIT {EXAMPLES}"
+                     ) if differences else []
+    return checked, differences, examples
+
+
+def repair_paid_amounts(db, *, actor: str) -> int:
+    """Set each line's ``paid_amount`` to its live allocations, where that fits the line (an
+    over-allocated line is left for a person to look at; the check keeps showing it)."""
+    allocated = ("COALESCE((SELECT SUM(a.amount) FROM payment_allocations a JOIN payments y ON y.id = a.payment_id"
+                 " WHERE a.line_id = contribution_lines.id AND y.reversed_at IS NULL), 0)")
+    return store.execute(
+        db, f"UPDATE contribution_lines SET paid_amount = {allocated}"
+            f" WHERE paid_amount <> {allocated} AND {allocated} <= amount",
+        actor=actor, table="contribution_lines", summary={"change": "paid_amount dari alokasi pembayaran"})
+
+
+# Sponsorships --------------------------------------------------------------------------------
+
+def sponsorship_differences(db, statuses: Sequence[str]) -> tuple[int, int, list[dict]]:
+    """Sponsorships that disagree with their lines: one line per month from ``start_month`` for
+    ``months`` months ending at ``end_month``, each of the sponsorship's worker, sponsor and
+    scheme, the first costing ``monthly_amount``; and a status from ``statuses``."""
+    placeholders = ", ".join("?" for _ in statuses)
+    where = f"""
+        FROM sponsorships p LEFT JOIN (
+            SELECT l.sponsorship_id, COUNT(*) AS lines, MIN(l.month) AS first_month, MAX(l.month) AS last_month,
+                   SUM(CASE WHEN l.worker_id <> s.worker_id OR l.sponsor_id <> s.sponsor_id
+                             OR l.scheme_code <> s.scheme_code THEN 1 ELSE 0 END) AS foreign_lines,
+                   SUM(CASE WHEN l.month = s.start_month THEN l.amount ELSE 0 END) AS first_amount
+            FROM contribution_lines l JOIN sponsorships s ON s.id = l.sponsorship_id
+            GROUP BY l.sponsorship_id) x ON x.sponsorship_id = p.id
+        WHERE {_month_index('p.end_month')} <> {_month_index('p.start_month')} + p.months - 1
+           OR COALESCE(x.lines, 0) <> p.months OR x.first_month <> p.start_month OR x.last_month <> p.end_month
+           OR x.foreign_lines > 0 OR x.first_amount <> p.monthly_amount OR p.status NOT IN ({placeholders})"""
+    checked = _scalar(db, "SELECT COUNT(*) FROM sponsorships")
+    differences = _scalar(db, f"SELECT COUNT(*){where}", statuses)
+    examples = _rows(db, "SELECT p.id AS sponsorship_id, p.status, p.start_month, p.months, p.end_month,"
+                         " p.monthly_amount, COALESCE(x.lines, 0) AS lines, x.first_month, x.last_month,"
+                         f" x.foreign_lines, x.first_amount{where} ORDER BY p.id LIMIT {EXAMPLES}",
+                     statuses) if differences else []
+    return checked, differences, examples
+
+
+# Budgets -------------------------------------------------------------------------------------
+
+def budget_recomputed(db, live_statuses: Sequence[str]) -> dict[int, dict]:
+    """Per budget line: its ceiling, what live sponsorships' lines commit, what lines paid."""
+    placeholders = ", ".join("?" for _ in live_statuses)
+    return {r["id"]: r for r in _rows(db, f"""
+        SELECT b.id, b.amount,
+               COALESCE(SUM(CASE WHEN p.status IN ({placeholders}) THEN l.amount ELSE 0 END), 0) AS committed,
+               COALESCE(SUM(l.paid_amount), 0) AS paid
+        FROM budget_lines b LEFT JOIN contribution_lines l ON l.budget_line_id = b.id
+        LEFT JOIN sponsorships p ON p.id = l.sponsorship_id GROUP BY b.id, b.amount""", live_statuses)}
+
+
+def lines_on_a_foreign_budget(db) -> tuple[int, list[dict]]:
+    """Lines charged to a budget line of another scheme or another year."""
+    where = (" FROM budget_lines b JOIN contribution_lines l ON l.budget_line_id = b.id"
+             " WHERE b.scheme_code <> l.scheme_code OR b.year <> CAST(substr(l.month, 1, 4) AS INTEGER)")
+    count = _scalar(db, f"SELECT COUNT(*){where}")
+    examples = _rows(db, "SELECT l.id AS line_id, l.scheme_code, l.month, b.id AS budget_line_id,"
+                         f" b.scheme_code AS budget_scheme, b.year{where} ORDER BY l.id LIMIT {EXAMPLES}") if count else []
+    return count, examples
+
+
+def last_audit_id(db) -> int:
+    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
+
+
+# Restore -------------------------------------------------------------------------------------
+
+def migration_names(db, migration_set: str) -> list[str] | None:
+    """Names of the migrations of ``migration_set`` recorded in the file, None when the file has
+    no migrations table at all (not a Payung database)."""
+    if not _scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"):
+        return None
+    return [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY name",
+                                     [migration_set]).fetchall()]
+
+
+def audit_restore(db, actor: str, after: dict, *, above: int) -> int:
+    """The restore's audit entry, numbered above ``above`` (the last id the replaced database
+    had issued): the audit log's last id is the dashboard's cache key, and must never again
+    take a value it had before the restore, when the data was different. Returns its id."""
+    key = max(above, last_audit_id(db)) + 1
+    db.execute("INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after)"
+               " VALUES (?, ?, ?, 'restore', 'database', NULL, NULL, ?)",
+               [key, store.now(), actor, json.dumps(after, ensure_ascii=False, sort_keys=True, default=str)])
+    return key
+
+
+def table_names(db) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()]

@@ -1,0 +1,252 @@
+"""Backups you can restore (issue #14, point 9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import db as database
+from payung.access import Actor
+from payung.backups import (RestoreRefused, automatic_backups, backup_settings, daily_backup, make_backup,
+                            restore_backup)
+from payung.checks import run_checks
+from payung.demo import generate
+from payung.workers import update_worker
+
+from conftest import PASSWORD, snapshot, write_config
+
+NOW = dt.datetime(2026, 12, 1, 21, 30)
+
+
+def contents(db) -> dict:
+    """Every table's rows, the audit log apart (a restore appends to it)."""
+    return {t: rows for t, rows in snapshot(db).items() if t != "audit_log"}
+
+
+def audit(db) -> list[dict]:
+    return list(db.query("SELECT * FROM audit_log ORDER BY id"))
+
+
+@pytest.fixture
+def demo(app, db, admin):
+    generate(app, db, workers=200, seed=3)
+    return db
+
+
+def test_restore_gives_back_exactly_the_backup(app, demo, admin, tmp_path):
+    db = demo
+    saved_audit = audit(db)  # the backup's own audit entry is written after the copy
+    copy = make_backup(db, app.settings, actor=admin, now=NOW)
+    saved = contents(db)
+    # Change things: a worker, a payment reversed, a new sponsor.
+    worker = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
+    update_worker(db, app.settings, worker, {"name": "Nama Baru", "phone": "0813-0000-0000"}, actor=admin)
+    from payung.payments import reverse_payment
+    from payung.sponsors import create_sponsor
+    reverse_payment(db, db.execute("SELECT MIN(id) FROM payments").fetchone()[0], reason="salah transfer",
+                    actor=admin)
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Donatur Baru"}, actor=admin)
+    assert contents(db) != saved
+    done = restore_backup(db, app, copy, actor=admin, now=NOW)
+    assert contents(db) == saved
+    after = audit(db)
+    assert after[:len(saved_audit)] == saved_audit
+    [entry] = [e for e in after if e["action"] == "restore"]
+    assert (entry["action"], entry["actor"], entry["table_name"]) == ("restore", "admin", "database")
+    assert json.loads(entry["after"])["file"] == copy.name
+    # The data replaced was kept, and holds the changes.
+    with database.connect(done["before"]) as before:
+        assert before.execute("SELECT name FROM workers WHERE id = ?", [worker]).fetchone()[0] == "Nama Baru"
+    assert run_checks(db).ok
+    assert not list(Path(app.settings.database).parent.glob(".*pulih*"))
+
+
+def test_after_a_restore_the_audit_log_never_reuses_an_id_so_no_cache_shows_old_data(app, demo, admin):
+    from payung.dashboard import data_version
+    db = demo
+    copy = make_backup(db, app.settings, actor=admin, now=NOW)
+    for n in range(5):
+        db.execute("UPDATE sponsors SET name = ?", [f"Ubah {n}"])
+        from db import store
+        store.audit(db, "uji", "update", "sponsors", None, None, {"n": n})
+    seen = data_version(db, actor=Actor.system())
+    restore_backup(db, app, copy, actor=admin, now=NOW)
+    assert data_version(db, actor=Actor.system()) > seen
+
+
+def test_open_sessions_see_the_old_data_or_the_restored_never_a_mix(app, demo, admin):
+    db = demo
+    copy = make_backup(db, app.settings, actor=admin, now=NOW)
+    db.execute("UPDATE workers SET name = 'Sesudah cadangan'")
+    total = db.execute("SELECT COUNT(*) FROM workers").fetchone()[0]
+    other = database.connect(app.settings.database)  # another Streamlit session's connection
+    other.execute("BEGIN")
+    assert other.execute("SELECT COUNT(*) FROM workers WHERE name = 'Sesudah cadangan'").fetchone()[0] == total
+    restore_backup(db, app, copy, actor=admin, now=NOW)
+    # Its read transaction keeps its snapshot; its next one sees the restored data.
+    assert other.execute("SELECT COUNT(*) FROM workers WHERE name = 'Sesudah cadangan'").fetchone()[0] == total
+    other.execute("COMMIT")
+    assert other.execute("SELECT COUNT(*) FROM workers WHERE name = 'Sesudah cadangan'").fetchone()[0] == 0
+    other.close()
+
+
+def _refused(db, app, admin, source, match):
+    before = snapshot(db)
+    folder = backup_settings(app.settings).folder
+    kept = sorted(folder.glob("*")) if folder.exists() else []
+    with pytest.raises(RestoreRefused, match=match):
+        restore_backup(db, app, source, actor=admin, now=NOW)
+    assert snapshot(db) == before
+    assert (sorted(folder.glob("*")) if folder.exists() else []) == kept  # not even a before-restore copy
+    assert not list(Path(app.settings.database).parent.glob(".*pulih*"))
+
+
+def test_restore_refuses_a_file_that_is_not_a_database(app, demo, admin, tmp_path):
+    text = tmp_path / "catatan.db"
+    text.write_text("Ini bukan basis data, hanya catatan rapat.\n" * 200)
+    _refused(demo, app, admin, text, "bukan basis data SQLite")
+    _refused(demo, app, admin, b"SQLite format 3\x00" + b"\x00" * 50, "bukan basis data SQLite")
+
+
+def test_restore_refuses_a_database_that_is_not_payungs(app, demo, admin, tmp_path):
+    other = tmp_path / "lain.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE belanja (id INTEGER PRIMARY KEY, barang TEXT)")
+        conn.execute("INSERT INTO belanja (barang) VALUES ('beras')")
+    _refused(demo, app, admin, other, "bukan basis data Payung")
+    empty = tmp_path / "kosong.db"
+    empty.write_bytes(b"")
+    _refused(demo, app, admin, empty, "bukan basis data Payung")
+
+
+def test_restore_refuses_a_corrupt_file(app, demo, admin, tmp_path):
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    # An index that no longer matches its table: the file reads, only the integrity check sees it.
+    conn = sqlite3.connect(copy)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX workers_name ON workers (phone)'"
+                 " WHERE name = 'workers_name'")
+    conn.commit()
+    conn.close()
+    _refused(demo, app, admin, copy, "Berkas cadangan rusak: pemeriksaan keutuhan SQLite gagal")
+    # Pages scribbled over: SQLite cannot even read it through.
+    page = demo.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(copy.read_bytes())
+    middle = len(data) // page // 2
+    for n in range(middle, middle + 4):
+        data[n * page:(n + 1) * page] = bytes((i * 7 + n) % 251 for i in range(page))
+    broken = tmp_path / "rusak.db"
+    broken.write_bytes(bytes(data))
+    _refused(demo, app, admin, broken, "Berkas cadangan rusak")
+
+
+def test_restore_refuses_a_file_from_a_newer_payung(app, demo, admin, tmp_path):
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    conn = sqlite3.connect(copy)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+                 " VALUES ('payung', 'm999_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    _refused(demo, app, admin, copy, "versi Payung yang lebih baru")
+
+
+def test_restore_refuses_a_backup_whose_check_is_not_green(app, demo, admin):
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    conn = sqlite3.connect(copy)
+    conn.execute("UPDATE line_totals SET paid = paid + 1 WHERE rowid = (SELECT MIN(rowid) FROM line_totals)")
+    conn.commit()
+    conn.close()
+    _refused(demo, app, admin, copy, r"tidak konsisten \(line_totals: 1 difference\)")
+
+
+def test_restore_takes_the_writes_still_in_a_copys_wal_file(app, demo, admin, tmp_path):
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    writer = database.connect(copy)  # WAL mode: the change below stays in payung-...db-wal
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE sponsors SET name = 'Hanya di WAL'")
+    assert Path(str(copy) + "-wal").stat().st_size > 0
+    restore_backup(demo, app, copy, actor=admin, now=NOW)
+    writer.close()
+    assert {r[0] for r in demo.execute("SELECT name FROM sponsors")} == {"Hanya di WAL"}
+
+
+def test_restore_upgrades_a_backup_of_an_older_payung(app, db, admin, tmp_path):
+    old = tmp_path / "lama.db"
+    conn = database.connect(old)
+    database.migrate(conn, stop_before="m008_line_totals_follow_workers")
+    conn.close()
+    restore_backup(db, app, old, actor=admin, now=NOW)
+    from db.migrations import known, migrations
+    assert [m.name for m in migrations.applied(db)] == known()
+    assert run_checks(db).ok
+
+
+def test_restore_is_for_admins_only(app, demo, tmp_path):
+    from payung.access import Forbidden
+    copy = make_backup(demo, app.settings, actor=Actor("admin", "admin"), now=NOW)
+    before = snapshot(demo)
+    with pytest.raises(Forbidden):
+        restore_backup(demo, app, copy, actor=Actor("ani", "operator", regency_code="33.24"), now=NOW)
+    assert snapshot(demo) == before
+
+
+def test_cli_restore_and_its_refusal(app, demo, admin, tmp_path, capsys):
+    from payung.cli import main
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    demo.execute("UPDATE sponsors SET name = 'Diubah'")
+    assert main(["restore", str(copy), "--config", str(app.settings.path)]) == 0
+    out = capsys.readouterr().out
+    assert "Basis data dipulihkan dari" in out and "line_totals: ok" in out
+    assert demo.execute("SELECT COUNT(*) FROM sponsors WHERE name = 'Diubah'").fetchone()[0] == 0
+    text = tmp_path / "bukan.db"
+    text.write_text("halo")
+    assert main(["restore", str(text), "--config", str(app.settings.path)]) == 1
+    assert "Galat: Berkas ini bukan basis data SQLite" in capsys.readouterr().err
+
+
+# Automatic backups ----------------------------------------------------------------------------
+
+def test_one_automatic_backup_a_day_keeping_the_last_fourteen(app, db):
+    day = dt.date(2026, 11, 1)
+    made = [daily_backup(app.settings, today=day + dt.timedelta(days=n)) for n in range(16)]
+    assert all(made) and daily_backup(app.settings, today=day + dt.timedelta(days=15)) is None
+    kept = automatic_backups(app.settings)
+    assert len(kept) == 14 and kept[0].name == "payung-otomatis-20261116.db"
+    assert kept[-1].name == "payung-otomatis-20261103.db"
+    with database.connect(kept[0]) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] > 0
+
+
+def backups_config(tmp_path, folder: str, keep: str) -> Path:
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert 'folder = "cadangan"' in text and "keep = 14" in text
+    path.write_text(text.replace('folder = "cadangan"', folder).replace("keep = 14", keep), encoding="utf-8")
+    return path
+
+
+def test_automatic_backups_follow_the_configuration(tmp_path, db):
+    from payung.core import Payung
+    folder = tmp_path / "salinan"
+    app = Payung.load(backups_config(tmp_path, f'folder = "{folder}"', "keep = 2"), entry_points=False)
+    for n in range(4):
+        daily_backup(app.settings, today=dt.date(2026, 1, 1 + n))
+    assert sorted(p.name for p in folder.iterdir()) == ["payung-otomatis-20260103.db", "payung-otomatis-20260104.db"]
+    off = Payung.load(backups_config(tmp_path, 'folder = "cadangan"', "keep = 0"), entry_points=False)
+    assert daily_backup(off.settings, today=dt.date(2026, 2, 1)) is None
+
+
+def test_cli_commands_that_write_make_the_days_backup_first(app, db, capsys):
+    from payung.cli import main
+    config = ["--config", str(app.settings.path)]
+    assert main(["check", *config]) == 0  # reads only
+    assert automatic_backups(app.settings) == []
+    assert main(["users", "add", "ani", "--name", "Ani", "--role", "admin", "--password", PASSWORD, *config]) == 0
+    [made] = automatic_backups(app.settings)
+    assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
+    with database.connect(made) as copy:  # made before the write
+        assert copy.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0

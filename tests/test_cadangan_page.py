@@ -1,0 +1,99 @@
+"""The Cadangan page under AppTest: it shows the data's check, and restores a backup."""
+
+from __future__ import annotations
+
+import db as database
+from db import queries
+
+from test_pages import open_db, run, texts
+
+
+def names(site) -> list[str]:
+    with open_db(site) as db:
+        return [r["name"] for r in db.query("SELECT name FROM workers ORDER BY id")]
+
+
+def test_backup_page_shows_the_check(site):
+    at = run("admin", "pages/cadangan.py")
+    results = at.dataframe[0].value
+    assert list(results["Pemeriksaan"]) == ["quick_check", "foreign_key_check", "line_totals", "paid_amounts",
+                                             "payments", "sponsorships", "budgets"]
+    assert set(results["Hasil"]) == {"cocok"} and results["Diperiksa"].min() >= 0
+    assert any(s.value.startswith("Semua pemeriksaan cocok") for s in at.success)
+    next(b for b in at.button if b.label == "Periksa lengkap").click().run()
+    assert at.dataframe[0].value["Pemeriksaan"][0] == "integrity_check"
+    # A difference made behind the app's back shows on the next run (the audit log moved on).
+    with open_db(site) as db:
+        db.execute("UPDATE line_totals SET paid = paid + 1 WHERE rowid = (SELECT MIN(rowid) FROM line_totals)")
+        db.execute("INSERT INTO audit_log (at, actor, action, table_name) VALUES ('-', 'uji', 'uji', 'uji')")
+    at.run()
+    assert "SELISIH" in set(at.dataframe[0].value["Hasil"])
+    assert any("Ditemukan 1 selisih" in e.value for e in at.error)
+    next(b for b in at.button if b.label == "Bangun ulang tabel turunan").click().run()
+    assert set(at.dataframe[0].value["Hasil"]) == {"cocok"}
+    assert any("Dibangun ulang" in i.value for i in at.info)
+
+
+def test_backup_page_restores_a_backup(site):
+    at = run("admin", "pages/cadangan.py")
+    next(b for b in at.button if b.label == "Buat cadangan sekarang").click().run()
+    made = next(s.value for s in at.success).removeprefix("Cadangan tersimpan di ").rstrip(".")
+    saved = names(site)
+    with open_db(site) as db:
+        db.execute("UPDATE workers SET name = 'Ganti' WHERE id <= 10")
+    assert names(site) != saved
+    at.selectbox(key="r_file").set_value(made.rsplit("/", 1)[-1]).run()
+    next(b for b in at.button if b.label == "Pulihkan").click().run()
+    assert "Centang persetujuan dulu: pemulihan mengganti seluruh data." in [e.value for e in at.error]
+    assert names(site) != saved
+    at.checkbox(key="r_confirm").check().run()
+    next(b for b in at.button if b.label == "Pulihkan").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Basis data dipulihkan dari payung") for s in at.success), texts(at)
+    assert names(site) == saved
+    with open_db(site) as db:
+        assert queries.user_by_username(db, "admin") is not None
+        last = db.execute("SELECT action, actor FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        assert tuple(last) == ("restore", "admin")
+    # Another session that was open sees a clear message on its next run.
+    assert "Basis data telah dipulihkan" not in texts(at)
+
+
+def test_other_sessions_are_told_of_a_restore(site):
+    other = run("operator", "pages/pekerja.py")
+    admin = run("admin", "pages/cadangan.py")
+    next(b for b in admin.button if b.label == "Buat cadangan sekarang").click().run()
+    made = next(s.value for s in admin.success).removeprefix("Cadangan tersimpan di ").rstrip(".")
+    admin.selectbox(key="r_file").set_value(made.rsplit("/", 1)[-1])
+    admin.checkbox(key="r_confirm").check()
+    next(b for b in admin.button if b.label == "Pulihkan").click().run()
+    other.run()
+    assert any("Basis data telah dipulihkan dari cadangan" in w.value for w in other.warning)
+    other.run()
+    assert not any("Basis data telah dipulihkan" in w.value for w in other.warning)
+
+
+def test_backup_page_refuses_an_upload_that_is_not_a_payung_database(site):
+    with open_db(site) as db:
+        before = database.backup(db, site["db_path"].parent / "banding.db")
+    at = run("admin", "pages/cadangan.py")
+    at.radio(key="r_source").set_value("Unggah berkas").run()
+    at.file_uploader(key="r_upload").set_value(("daftar.db", b"NIK;Nama\n3324...;Budi\n", "application/octet-stream")).run()
+    at.checkbox(key="r_confirm").check().run()
+    next(b for b in at.button if b.label == "Pulihkan").click().run()
+    assert any("Berkas ini bukan basis data SQLite" in e.value for e in at.error)
+    with open_db(site) as db, database.connect(before) as copy:
+        assert list(db.query("SELECT * FROM workers")) == list(copy.query("SELECT * FROM workers"))
+
+
+def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
+    import datetime as dt
+    from payung.backups import automatic_backups
+    assert automatic_backups(site["app"].settings) == []
+    run("operator", "pages/pekerja.py")
+    [made] = automatic_backups(site["app"].settings)
+    assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
+    with database.connect(made) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 600
+    run("admin", "pages/cadangan.py")
+    assert len(automatic_backups(site["app"].settings)) == 1

@@ -1,0 +1,265 @@
+"""Data that checks itself (issue #14, point 7): derived figures against the raw rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import pytest
+
+from payung.access import Actor
+from payung.payments import record_payment
+from payung.sponsors import create_sponsor
+from payung.sponsorships import enrol
+from payung.workers import update_worker
+
+from conftest import NIK, worker_values
+
+TODAY = dt.date(2025, 3, 1)
+FIELDS = {"budget_year": 2025}
+
+
+def recomputed_line_totals(db) -> dict:
+    """line_totals computed here in Python from the raw rows, independently of the SQL."""
+    workers = {w["id"]: w for w in db.query("SELECT id, gender, birth_date FROM workers")}
+    totals: dict = defaultdict(Counter)
+    for line in db.query("SELECT * FROM contribution_lines"):
+        w = workers[line["worker_id"]]
+        key = (line["month"], line["scheme_code"], line["district_code"], w["gender"], w["birth_date"][:4])
+        totals[key].update(lines=1, protected=int(line["paid_amount"] == line["amount"]), billed=line["amount"],
+                           paid=line["paid_amount"])
+    return {k: (v["lines"], v["protected"], v["billed"], v["paid"]) for k, v in totals.items()}
+
+
+def stored_line_totals(db) -> dict:
+    return {(r["month"], r["scheme_code"], r["district_code"], r["gender"], r["birth_year"]):
+            (r["lines"], r["protected"], r["billed"], r["paid"])
+            for r in db.query("SELECT * FROM line_totals") if (r["lines"], r["protected"], r["billed"], r["paid"])
+            != (0, 0, 0, 0)}
+
+
+@pytest.fixture
+def covered(app, db, admin):
+    """A woman born 1975 covered for 2025 by a sponsor (Rp16.800 x 12 = Rp201.600)."""
+    from payung.workers import create_worker
+    worker = create_worker(db, app.settings, worker_values(), actor=admin)
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+    enrol(db, app.plugins, actor=admin, scheme_code="contoh_desa", sponsor_id=sponsor, worker_id=worker,
+          start_month="2025-01", months=12, fields=FIELDS)
+    return worker, sponsor
+
+
+def test_line_totals_follow_a_corrected_birth_date_and_nik(app, db, admin, covered):
+    """The tester's report: correct a covered worker's NIK and birth date, then pay the bill."""
+    worker, sponsor = covered
+    update_worker(db, app.settings, worker, {"nik": NIK[:6] + "570876" + NIK[12:], "birth_date": "1976-08-17"},
+                  actor=admin)
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=201_600,
+                   paid_on=TODAY, today=TODAY, actor=admin)
+    assert stored_line_totals(db) == recomputed_line_totals(db)
+    assert sum(v[3] for v in stored_line_totals(db).values()) == 201_600
+
+
+def test_line_totals_follow_a_corrected_gender(app, db, admin, covered):
+    """A woman's NIK day is +40: correcting the gender corrects the NIK too."""
+    worker, sponsor = covered
+    update_worker(db, app.settings, worker, {"nik": NIK[:6] + "170875" + NIK[12:], "gender": "L"}, actor=admin)
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=100_800,
+                   paid_on=TODAY, today=TODAY, actor=admin)
+    assert stored_line_totals(db) == recomputed_line_totals(db)
+    assert {k[3] for k in stored_line_totals(db)} == {"L"}
+
+
+def test_line_totals_follow_a_worker_who_moves_and_changes_job(app, db, admin, covered):
+    from conftest import OTHER_VILLAGE
+    worker, sponsor = covered
+    update_worker(db, app.settings, worker, {"village_code": OTHER_VILLAGE, "occupation": "nelayan"}, actor=admin)
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=201_600,
+                   paid_on=TODAY, today=TODAY, actor=admin)
+    assert stored_line_totals(db) == recomputed_line_totals(db)
+
+
+@pytest.mark.unchecked  # a line moved by hand no longer matches its sponsorship (the check says so)
+def test_line_totals_follow_a_line_given_to_another_worker(app, db, admin, covered):
+    from payung.workers import create_worker
+    other = create_worker(db, app.settings, worker_values(nik=NIK[:12] + "0002", birth_date="1975-08-17",
+                                                          name="Ani"), actor=admin)
+    db.execute("UPDATE workers SET birth_date = '1990-08-17' WHERE id = ?", [other])
+    db.execute("UPDATE contribution_lines SET worker_id = ? WHERE month = '2025-05'", [other])
+    assert stored_line_totals(db) == recomputed_line_totals(db)
+
+
+@pytest.mark.unchecked  # lines changed by hand no longer match their sponsorship (the check says so)
+@pytest.mark.parametrize("change", [
+    "UPDATE contribution_lines SET month = '2026-0' || substr(month, 7) WHERE month > '2025-09'",
+    "UPDATE contribution_lines SET scheme_code = 'lain' WHERE month < '2025-04'",
+    "UPDATE contribution_lines SET district_code = '33.24.02' WHERE month = '2025-05'",
+    "UPDATE contribution_lines SET jkk = jkk - 1000, amount = amount - 1000 WHERE month = '2025-06'",
+    "UPDATE contribution_lines SET paid_amount = amount WHERE month = '2025-07'",
+    "DELETE FROM contribution_lines WHERE month = '2025-08'",
+])
+def test_line_totals_follow_every_change_of_a_line(app, db, admin, covered, change):
+    db.execute("INSERT INTO schemes (code, name, regency_code, plugin, created_at, updated_at)"
+               " VALUES ('lain', 'Lain', '33.24', 't', '', '')")
+    db.execute(change)
+    assert stored_line_totals(db) == recomputed_line_totals(db)
+
+
+# The check -----------------------------------------------------------------------------------
+
+from payung.checks import repair, run_checks  # noqa: E402
+
+
+def differences(db) -> dict[str, int]:
+    return {r.name: r.differences for r in run_checks(db).results if not r.ok}
+
+
+def test_check_is_green_on_demo_data_and_prints_one_line_per_check(app, db, admin):
+    from payung.demo import generate
+    generate(app, db, workers=300, seed=7)
+    report = run_checks(db)
+    assert report.ok, report.lines()
+    assert [line.split(":")[0] for line in report.lines()] == [
+        "integrity_check", "foreign_key_check", "line_totals", "paid_amounts", "payments", "sponsorships", "budgets"]
+    totals = report.by_name()["line_totals"]
+    assert totals.checked == len(recomputed_line_totals(db)) > 0
+    assert totals.line() == f"line_totals: ok ({totals.checked:,} rows)".replace(",", ".")
+
+
+@pytest.mark.unchecked
+def test_check_finds_line_totals_drift_and_repair_rebuilds_them(app, db, admin, covered):
+    db.execute("UPDATE line_totals SET billed = billed - 16800, lines = lines - 1 WHERE month = '2025-03'")
+    db.execute("INSERT INTO line_totals VALUES ('2030-01', 'contoh_desa', '33.24.01', 'L', '1980', 1, 0, 5, 0)")
+    report = run_checks(db)
+    assert differences(db) == {"line_totals": 2}
+    assert report.by_name()["line_totals"].line() == "line_totals: 2 differences"
+    audit_before = db.execute("SELECT MAX(id) FROM audit_log").fetchone()[0]
+    repair(db, actor="admin")
+    assert run_checks(db).ok and stored_line_totals(db) == recomputed_line_totals(db)
+    actions = [r["action"] for r in db.query("SELECT action FROM audit_log WHERE id > ?", [audit_before])]
+    assert actions[-1] == "repair" and actions.count("bulk_update") == 3
+
+
+@pytest.mark.unchecked
+def test_check_finds_a_paid_amount_no_payment_allocated(app, db, admin, covered):
+    db.execute("UPDATE contribution_lines SET paid_amount = amount WHERE month = '2025-01'")
+    assert differences(db) == {"paid_amounts": 1}
+    repair(db, actor="admin")
+    assert run_checks(db).ok
+    assert db.execute("SELECT SUM(paid_amount) FROM contribution_lines").fetchone()[0] == 0
+
+
+@pytest.mark.unchecked
+def test_check_finds_paid_money_moved_to_another_line(app, db, admin, covered):
+    """The sums agree, the lines do not: the line-weighted fingerprints see it."""
+    worker, sponsor = covered
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=16_800,
+                   paid_on=TODAY, today=TODAY, actor=admin)
+    db.execute("UPDATE contribution_lines SET paid_amount = 0 WHERE month = '2025-01'")
+    db.execute("UPDATE contribution_lines SET paid_amount = amount WHERE month = '2025-07'")
+    assert db.execute("SELECT SUM(paid_amount) FROM contribution_lines").fetchone()[0] == 16_800
+    assert differences(db) == {"paid_amounts": 2}
+    repair(db, actor="admin")
+    assert run_checks(db).ok
+
+
+def test_reversed_payments_pay_nothing_in_the_check(app, db, admin, covered):
+    from payung.payments import reverse_payment
+    worker, sponsor = covered
+    paid = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=50_400,
+                          paid_on=TODAY, today=TODAY, actor=admin)
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=16_800,
+                   paid_on=TODAY, today=TODAY, actor=admin)
+    reverse_payment(db, paid, reason="transfer ditolak bank", actor=admin)
+    assert run_checks(db).ok
+    # The reversed payment's allocations are kept, and must not count as paid.
+    db.execute("UPDATE contribution_lines SET paid_amount = amount WHERE month IN ('2025-02', '2025-03')")
+    assert differences(db) == {"paid_amounts": 2}
+    repair(db, actor="admin")
+    assert run_checks(db).ok
+
+
+@pytest.mark.unchecked
+def test_check_finds_a_payment_whose_amount_is_not_what_it_allocated(app, db, admin, covered):
+    worker, sponsor = covered
+    paid = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=16_800,
+                          paid_on=TODAY, today=TODAY, actor=admin)
+    db.execute("UPDATE payments SET amount = amount + 1 WHERE id = ?", [paid])
+    assert differences(db) == {"payments": 1}
+    repair(db, actor="admin")  # not derived: a person decides, the check keeps showing it
+    assert differences(db) == {"payments": 1}
+    db.execute("UPDATE payments SET amount = amount - 1 WHERE id = ?", [paid])
+    assert run_checks(db).ok
+
+
+@pytest.mark.unchecked
+@pytest.mark.parametrize("breakage", [
+    "UPDATE sponsorships SET months = 11",
+    "UPDATE sponsorships SET end_month = '2025-11'",
+    "UPDATE sponsorships SET start_month = '2025-02'",
+    "UPDATE sponsorships SET monthly_amount = 1",
+    "UPDATE sponsorships SET status = 'entah'",
+    "DELETE FROM contribution_lines WHERE month = '2025-06'",
+    "UPDATE contribution_lines SET scheme_code = 'lain' WHERE month = '2025-06'",
+])
+def test_check_finds_a_sponsorship_that_disagrees_with_its_lines(app, db, admin, covered, breakage):
+    db.execute("INSERT INTO schemes (code, name, regency_code, plugin, created_at, updated_at)"
+               " VALUES ('lain', 'Lain', '33.24', 't', '', '')")
+    assert run_checks(db).ok
+    db.execute(breakage)
+    assert differences(db).get("sponsorships") == 1
+
+
+@pytest.fixture
+def budgeted(app, db, admin):
+    """A sponsorship charged to a 2025 budget line."""
+    from payung.budgets import create_budget_line
+    from payung.workers import create_worker
+    budget = create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025, "name": "APBDes 2025",
+                                                  "source": "APBDes", "amount": 500_000}, actor=admin)
+    worker = create_worker(db, app.settings, worker_values(), actor=admin)
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+    enrol(db, app.plugins, actor=admin, scheme_code="contoh_desa", sponsor_id=sponsor, worker_id=worker,
+          start_month="2025-01", months=12, fields=FIELDS)
+    return budget
+
+
+@pytest.mark.unchecked
+def test_check_finds_a_budget_overrun_and_a_line_on_another_years_budget(app, db, admin, budgeted):
+    from payung.budgets import budget_lines
+    assert run_checks(db).ok and budget_lines(db, actor=Actor.system())[0]["committed"] == 201_600
+    db.execute("UPDATE budget_lines SET amount = 100000")
+    assert differences(db) == {"budgets": 1}
+    db.execute("UPDATE budget_lines SET amount = 500000")
+    db.execute("UPDATE budget_lines SET year = 2024")
+    assert differences(db) == {"budgets": 12}
+
+
+@pytest.mark.unchecked
+def test_check_finds_a_reference_to_nowhere(app, db, admin, covered):
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("UPDATE contribution_lines SET budget_line_id = 999 WHERE month = '2025-01'")
+    assert differences(db) == {"foreign_key_check": 1}
+
+
+def test_cli_check_prints_a_line_per_check_and_fails_on_a_difference(app, db, admin, covered, capsys):
+    from payung.cli import main
+    args = ["check", "--config", str(app.settings.path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("integrity_check: ok (") and "line_totals: ok (12 rows)" in out
+    db.execute("UPDATE line_totals SET paid = paid + 5 WHERE month = '2025-04'")
+    assert main(args) == 1
+    assert "line_totals: 1 difference" in capsys.readouterr().out.splitlines()
+    assert main(args + ["--repair"]) == 0
+    assert "line_totals: ok (12 rows)" in capsys.readouterr().out.splitlines()
+    assert main(args) == 0
+
+
+@pytest.mark.unchecked
+def test_the_suite_fails_a_test_that_leaves_a_difference(app, db, admin, covered):
+    from conftest import check_databases_of
+    check_databases_of({"app": app})
+    db.execute("UPDATE line_totals SET lines = lines + 1 WHERE month = '2025-02'")
+    with pytest.raises(pytest.fail.Exception, match="line_totals: 1 difference"):
+        check_databases_of({"app": app})
