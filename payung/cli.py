@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="nomor identitas tersimpan dengan angka non-ASCII (mis. angka Arab)")
     digits.add_argument("--json", action="store_true", help="keluaran JSON")
 
+    rules = commands.add_parser("rules", parents=[common], help="pustaka aturan skema (untuk skema TOML)")
+    rules.add_argument("--markdown", action="store_true", help="bagian README plugins/README.md, dalam Markdown")
+
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
@@ -278,6 +281,20 @@ def cmd_new_scheme(app: Payung, args) -> int:
 
 COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init,
             "users": cmd_users, "demo": cmd_demo, "backup": cmd_backup, "bench": cmd_bench, "digits": cmd_digits}
+
+
+def cmd_rules(app: Payung, args) -> int:
+    from .rule_library import example, render_markdown
+    from .rules import LIBRARY
+    if args.markdown:
+        print(render_markdown(), end="")
+        return 0
+    for name in LIBRARY:
+        print(f"{name:<26} {example(name)['rule'].description}")
+    return 0
+
+
+COMMANDS["rules"] = cmd_rules
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,6 +97,7 @@ def worker_occupation_in(*codes: str) -> Rule:
 
 @library(example={}, refusing={"worker": {"wage_earner": True}})
 def worker_not_wage_earner() -> Rule:
+    """The worker is not recorded as a wage earner (BPU: informal sector only)."""
     def check(e: Enrolment):
         if e.worker.get("wage_earner"):
             return Problem(
@@ -135,6 +136,7 @@ def worker_in_sponsor_region() -> Rule:
 
 @library(example={}, refusing={"sponsor": {"village_code": "33.27.01.2001"}, "worker": {"village_code": "33.27.01.2001"}})
 def sponsor_in_scheme_regency() -> Rule:
+    """The sponsor's village, district or regency lies in the scheme's regency."""
     def check(e: Enrolment):
         region = e.sponsor.get("village_code") or e.sponsor.get("district_code") or e.sponsor.get("regency_code")
         if region and not _in_region(region, e.scheme.regency_code):
@@ -146,6 +148,7 @@ def sponsor_in_scheme_regency() -> Rule:
 
 @library(example={}, refusing={"worker": {"poverty_flag": False}})
 def worker_has_poverty_flag() -> Rule:
+    """The worker is registered as poor (DTKS/P3KE)."""
     def check(e: Enrolment):
         if not e.worker.get("poverty_flag"):
             return Problem("worker_id", f"{e.worker['name']} tidak tercatat miskin (DTKS/P3KE); kategori ini khusus "
