@@ -290,7 +290,7 @@ def scheme_from(data: Mapping) -> Scheme:
                       for t in data.get("targets", ())),
         fields=tuple(_field(f) for f in data.get("fields", ())),
         rules=tuple(build_rule(r) for r in data.get("rules", ())),
-        demo=(lambda worker, sponsor, start_month, rng: dict(demo)) if demo else None,
+        demo=DemoValues(demo) if demo else None,
         bill_by=data.get("bill_by", "sponsor"), budget_field=data.get("budget_field"),
         started=data.get("started", ""),
     )
@@ -316,6 +316,13 @@ def load_scheme(text: str, settings, *, source: str = "") -> Scheme:
         return scheme_from(data)
     except (ValueError, TypeError, KeyError) as exc:
         raise DeclarationError(source, [(None, str(exc))]) from None
+
+
+class DemoValues(dict):
+    """``Scheme.demo`` of a TOML scheme: the same field values for every demo sponsorship."""
+
+    def __call__(self, worker, sponsor, start_month, rng) -> dict:
+        return dict(self)
 
 
 class DeclaredPlugin:
@@ -380,6 +387,8 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
                 spec[key] = value
         data["fields"].append(spec)
     data["rules"] = [s for s in (rule_spec(r) for r in scheme.rules) if s is not None]
+    if isinstance(scheme.demo, DemoValues):
+        data["demo"] = dict(scheme.demo)
     return data, missing
 
 

@@ -140,3 +140,85 @@ def test_a_scheme_written_back_loads_the_same(tmp_path):
     again = load_scheme(dumps(data), settings)
     assert again.describe() == scheme.describe()
     assert [(r.library, r.params.keys()) for r in again.rules] == [(r.library, r.params.keys()) for r in scheme.rules]
+
+
+# Salin skema on the Skema page -----------------------------------------------------------------
+
+def _skema_site(tmp_path, monkeypatch, *plugins):
+    import shutil
+
+    import db as database
+    from payung.access import Actor
+    from payung.users import add_user
+    from conftest import PASSWORD
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    for plugin in plugins:
+        shutil.copy(ROOT / "plugins" / plugin, folder)
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "p.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = database.open_database(tmp_path / "p.db")
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=Actor.system())
+    db.close()
+    return folder, config
+
+
+def _skema(user):
+    from streamlit.testing.v1 import AppTest
+    from conftest import logged_in
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in logged_in(user).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/skema.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path, monkeypatch):
+    import db as database
+    folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    at = _skema("admin")
+    assert "Salin skema" in [s.value for s in at.subheader]
+    at.selectbox(key="salin_mempawah_1desa100_regency").set_value("33.27")
+    at.text_input(key="salin_mempawah_1desa100_code").set_value("pemalang_1desa50")
+    at.text_input(key="salin_mempawah_1desa100_name").set_value("1 Desa 50 Pekerja Rentan Pemalang")
+    at.text_input(key="salin_mempawah_1desa100_rule_2_codes").set_value("petani, nelayan")
+    at.number_input(key="salin_mempawah_1desa100_field_2_default").set_value(50)
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    words = "\n".join(m.value for m in at.markdown)
+    assert "Pekerjaan pekerja salah satu dari: Petani, Nelayan." in words
+    assert not (folder / "pemalang_1desa50.toml").exists()
+    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    assert not at.exception, at.exception
+    assert any("tersimpan di pemalang\\_1desa50.toml" in s.value for s in at.success), [s.value for s in at.success]
+    # Active after the reload: the page lists it, and a fresh load has it with the edits.
+    assert any("1 Desa 50 Pekerja Rentan Pemalang" in e.label for e in at.expander)
+    scheme = Payung.load(config, entry_points=False).plugins.scheme("pemalang_1desa50")
+    assert scheme.regency_code == "33.27" and scheme.fields[2].default == 50
+    assert scheme.rules[2].params == {"codes": ["petani", "nelayan"]}
+    db = database.open_database(tmp_path / "p.db")
+    entry = db.execute("SELECT actor, row_id, after FROM audit_log WHERE action = 'scheme.copy'").fetchone()
+    assert entry[0] == "admin" and entry[1] == "pemalang_1desa50" and "mempawah_1desa100" in entry[2]
+
+
+def test_copy_form_refuses_a_taken_code_and_an_inexpressible_scheme(tmp_path, monkeypatch):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
+    at = _skema("admin")
+    at.selectbox(key="salin_source").set_value("kendal_asn_peduli").run()
+    assert any("tidak dapat disalin" in w.value and "OPD penyandang dana ada dalam daftar" in w.value for w in at.warning)
+    at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
+    at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
+    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    assert any("sudah dipakai" in e.value for e in at.error)
+    assert sorted(p.name for p in folder.iterdir()) == ["kendal_asn_peduli.py", "mempawah_1desa100.py"]
+
+
+def test_only_admins_see_the_copy_form(tmp_path, monkeypatch):
+    _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    at = _skema("lihat")
+    assert "Salin skema" not in [s.value for s in at.subheader]

@@ -104,3 +104,8 @@ def require(action: str = "account.manage") -> Actor:
         st.error("Halaman ini tidak tersedia untuk peran Anda.")
         st.stop()
     return actor
+
+
+def reload_payung() -> None:
+    """Load configuration and plugins again on the next run (e.g. after a scheme file was saved)."""
+    _load.clear()
