@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PayungError
-from .fields import FIELD_TYPES, Field
+from .fields import FIELD_TYPES, Field, validate_fields
 from .hookspecs import hookimpl
 from .money import PROGRAMS
 from .rules import LIBRARY
@@ -76,6 +76,9 @@ def line_of(text: str, path: tuple = (), key: str | None = None) -> int | None:
         end = following[0] if following else end
     if key is None:
         return start + 1 if steps else None
+    if steps and not any(header.match(line) for line in lines):
+        # Inline tables (``rules = [{rule = "..."}]``): the first line naming the key.
+        return next((i + 1 for i, line in enumerate(lines) if re.search(rf"\b{re.escape(key)}\s*=", line)), None)
     pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
     nested = re.compile(rf"^\s*\[\[?\s*{re.escape(prefix + '.' if prefix else '')}")
     for i in range(start + (1 if steps else 0), end):
@@ -193,6 +196,13 @@ class _Checker:
             self.add(path, "choices", "«choices» harus daftar nilai, atau daftar pasangan [nilai, \"label\"]")
         if "required" in spec and not isinstance(spec["required"], bool):
             self.add(path, "required", "«required» harus true atau false")
+        if spec.get("default") is not None and kind in FIELD_TYPES and isinstance(spec.get("name"), str):
+            try:
+                _, wrong = validate_fields([_field(spec)], {spec["name"]: spec["default"]})
+            except (ValueError, TypeError, KeyError):
+                wrong = []  # the field itself is wrong, reported above
+            for problem in wrong:
+                self.add(path, "default", f"nilai bawaan «default» tidak berlaku: {problem.message}")
 
     def target(self, spec: dict, path: tuple) -> None:
         for key in spec:

@@ -222,3 +222,10 @@ def test_only_admins_see_the_copy_form(tmp_path, monkeypatch):
     _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
     at = _skema("lihat")
     assert "Salin skema" not in [s.value for s in at.subheader]
+
+
+def test_a_field_default_that_its_own_field_refuses_is_reported(tmp_path):
+    text = SMALL.replace('required = true\n', 'required = true\ndefault = "koperasi"\n', 1)
+    app = _load(tmp_path, rusak__toml=text)
+    assert "rusak.toml baris 18: nilai bawaan «default» tidak berlaku: «Pilar»: pilih salah satu dari" in \
+        _errors(app)["rusak"]
