@@ -152,8 +152,7 @@ class _Checker:
                 elif value[0] not in field_names:
                     self.add(path, key, f"parameter {key} aturan {name}: isian \"{value[0]}\" tidak ada di [[fields]]")
                 continue
-            if kind != "any" and not _kind_ok("list" if kind == "list" else kind, value) and not (
-                    kind == "list" and isinstance(value, list)):
+            if kind != "any" and not (isinstance(value, list) if kind == "list" else _kind_ok(kind, value)):
                 self.add(path, key, f"parameter {key} aturan {name} harus {KIND_WORDS.get(kind, kind)}")
                 continue
             if kind == "tables":

@@ -229,3 +229,12 @@ def test_a_field_default_that_its_own_field_refuses_is_reported(tmp_path):
     app = _load(tmp_path, rusak__toml=text)
     assert "rusak.toml baris 18: nilai bawaan «default» tidak berlaku: «Pilar»: pilih salah satu dari" in \
         _errors(app)["rusak"]
+
+
+def test_skema_page_lists_a_broken_toml_with_its_line(tmp_path, monkeypatch):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    (folder / "rusak.toml").write_text(SMALL.replace('regency_code = "33.27"', 'regency_code = "99.99"'),
+                                       encoding="utf-8")
+    at = _skema("admin")
+    assert any("rusak.toml baris 3: kabupaten 99.99 tidak ada" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("1 Desa 100" in e.label for e in at.expander)
