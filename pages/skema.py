@@ -1,42 +1,51 @@
 """Skema: every loaded scheme in plain words, with its targets and progress; plugins that
-could not be loaded are listed with their error instead of hiding the app."""
+could not be loaded are listed with their error instead of hiding the app. An administrator
+copies a scheme for another regency here ("Salin skema"), saved as a TOML file."""
+
+import copy
+import inspect
 
 import streamlit as st
 
+from payung.access import allowed
 from payung.claims import protection_panel
 from payung.data import reader_for
+from payung.errors import PayungError, ValidationError
 from payung.months import current_month
+from payung.rules import LIBRARY
+from payung.scheme_copy import check_copy, copyable, save_scheme_copy
 from payung.schemes_view import scheme_overview
 from payung.sponsor_types import SPONSOR_TYPES
-from ui.session import connection, payung, require
-from ui.widgets import panel
+from ui.session import connection, payung, reload_payung, require
+from ui.widgets import panel, plain, show_saved_message
 
 actor = require("scheme.read")
 app = payung()
 st.title("Skema")
+show_saved_message()
 with connection() as db:
     overview = scheme_overview(db, app.plugins, actor=actor)
     for item in overview:
         scheme = item["scheme"]
-        with st.expander(f"**{scheme.name}** · {item['regency']}", expanded=len(overview) == 1):
-            st.write(scheme.description)
+        with st.expander(f"**{plain(scheme.name)}** · {item['regency']}", expanded=len(overview) == 1):
+            st.markdown(plain(scheme.description))
             facts = [("Dasar hukum", scheme.legal_basis), ("Sumber dana", scheme.funding_source),
                      ("Kode wadah BPJS", f"{scheme.funding_code} ({app.settings.funding_codes.get(scheme.funding_code, '')})"),
                      ("Penyandang dana", ", ".join(SPONSOR_TYPES[t].label for t in scheme.sponsor_types) or "semua jenis"),
                      ("Program", " + ".join(scheme.programs)),
                      ("Lama kepesertaan", " atau ".join(f"{m} bulan" for m in scheme.months)),
                      ("Plugin", item["plugin"])]
-            st.markdown("  \n".join(f"**{label}:** {value}" for label, value in facts if value))
+            st.markdown("  \n".join(f"**{label}:** {plain(value)}" for label, value in facts if value))
             if scheme.rules:
-                st.markdown("**Aturan:**\n" + "\n".join(f"- {rule.description}" for rule in scheme.rules))
+                st.markdown("**Aturan:**\n" + "\n".join(f"- {plain(rule.description)}" for rule in scheme.rules))
             fields = app.plugins.fields(scheme)
             if fields:
-                st.markdown("**Isian khusus:** " + ", ".join(f.label + (" (wajib)" if f.required else "")
+                st.markdown("**Isian khusus:** " + ", ".join(plain(f.label) + (" (wajib)" if f.required else "")
                                                              for f in fields))
             st.metric("Kepesertaan aktif", f"{item['live']:,}".replace(",", "."))
             for target in scheme.targets:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
-                st.progress(share, text=f"Target {target.label}: {target.value:,}".replace(",", "."))
+                st.progress(share, text=f"Target {plain(target.label)}: " + f"{target.value:,}".replace(",", "."))
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor))
             for p in app.plugins.panels(scheme, reader_for(db, actor=actor), current_month()):
                 panel(p)
@@ -47,5 +56,112 @@ if problems:
     st.subheader("Plugin yang tidak dimuat")
     for status in problems:
         (st.error if status.state == "galat" else st.info)(
-            f"**{status.name}** ({'galat' if status.state == 'galat' else 'dinonaktifkan'}): {status.error}",
+            f"**{plain(status.name)}** ({'galat' if status.state == 'galat' else 'dinonaktifkan'}): {plain(status.error)}",
             icon=":material/extension_off:")
+
+
+# Salin skema --------------------------------------------------------------------------------
+
+def _param_input(label: str, value, key: str):
+    """A widget for one rule parameter, giving back a value of the same type."""
+    if isinstance(value, bool):
+        return st.checkbox(label, value=value, key=key)
+    if isinstance(value, int):
+        return int(st.number_input(label, value=value, step=1, key=key))
+    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and value:
+        typed = st.text_input(label, value=", ".join(map(str, value)), key=key, help="Pisahkan dengan koma.")
+        return [int(v) if v.strip().lstrip("-").isdigit() else v.strip() for v in typed.split(",") if v.strip()]
+    if isinstance(value, list):
+        typed = st.text_input(label, value=", ".join(map(str, value)), key=key, help="Pisahkan dengan koma.")
+        return [v.strip() for v in typed.split(",") if v.strip()]
+    return st.text_input(label, value="" if value is None else str(value), key=key)
+
+
+def _rule_inputs(spec: dict, key: str) -> dict:
+    """Inputs for a rule's parameters (and those of the rules inside a ``when``)."""
+    edited = {"rule": spec["rule"]}
+    parameters = inspect.signature(LIBRARY[spec["rule"]]).parameters
+    for name, value in spec.items():
+        if name == "rule":
+            continue
+        if name == "rules" and parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
+            edited[name] = [_rule_inputs(inner, f"{key}_{i}") for i, inner in enumerate(value)]
+        elif name == "when" or (name == "value" and not isinstance(value, (str, int))):
+            edited[name] = value
+        else:
+            edited[name] = _param_input(f"{spec['rule']}: {name}", value, f"{key}_{name}")
+    return edited
+
+
+def _copy_form(source: str, data: dict) -> None:
+    settings = app.settings
+    regencies = {r.code: r.name for r in settings.regencies}
+    with st.form(f"salin_{source}"):
+        left, right = st.columns(2)
+        regency = left.selectbox("Kabupaten tujuan", list(regencies), format_func=lambda c: f"{regencies[c]} ({c})",
+                                 key=f"salin_{source}_regency")
+        code = right.text_input("Kode skema baru", value=f"{source}_salinan", key=f"salin_{source}_code",
+                                help="Huruf kecil, angka dan garis bawah; menjadi nama berkas TOML.")
+        name = st.text_input("Nama skema", value=data["name"], key=f"salin_{source}_name")
+        description = st.text_area("Uraian", value=data.get("description", ""), key=f"salin_{source}_description")
+        new = copy.deepcopy(data) | {"code": code.strip(), "name": name.strip(), "regency_code": regency,
+                                     "description": description.strip()}
+        if data["targets"]:
+            st.markdown("**Target**")
+        for i, target in enumerate(data["targets"]):
+            left, right = st.columns([3, 1])
+            new["targets"][i]["label"] = left.text_input(f"Target {i + 1}", value=target["label"],
+                                                         key=f"salin_{source}_target_{i}_label")
+            new["targets"][i]["value"] = int(right.number_input(f"Nilai target {i + 1}", value=int(target["value"]),
+                                                                min_value=0, step=1,
+                                                                key=f"salin_{source}_target_{i}_value"))
+        if data["fields"]:
+            st.markdown("**Isian khusus**")
+        for i, spec in enumerate(data["fields"]):
+            left, middle, right = st.columns([3, 1, 2])
+            new["fields"][i]["label"] = left.text_input(f"Label isian {spec['name']}", value=spec["label"],
+                                                        key=f"salin_{source}_field_{i}_label")
+            new["fields"][i]["required"] = middle.checkbox("Wajib", value=spec.get("required", False),
+                                                           key=f"salin_{source}_field_{i}_required")
+            if spec.get("type") in ("integer", "year", "rupiah") and isinstance(spec.get("default"), int):
+                new["fields"][i]["default"] = int(right.number_input(
+                    f"Bawaan {spec['name']}", value=spec["default"], step=1, key=f"salin_{source}_field_{i}_default"))
+        if data["rules"]:
+            st.markdown("**Parameter aturan**")
+        new["rules"] = [_rule_inputs(spec, f"salin_{source}_rule_{i}") for i, spec in enumerate(data["rules"])]
+        check = st.form_submit_button("Periksa")
+        save = st.form_submit_button("Simpan sebagai skema baru", type="primary")
+    if not (check or save):
+        return
+    scheme, problems = check_copy(app.plugins, new)
+    if scheme is not None:
+        st.markdown("**Yang akan diperiksa skema ini:**\n" + "\n".join(f"- {plain(r.description)}"
+                                                                        for r in scheme.rules))
+    for problem in problems:
+        st.error(plain(problem))
+    if save and scheme is not None:
+        try:
+            with connection() as db:
+                path = save_scheme_copy(db, app.plugins, new, actor=actor, copied_from=source)
+        except (ValidationError, PayungError) as exc:
+            st.error(plain(exc))
+            return
+        reload_payung()
+        st.session_state["_payung_saved"] = f"Skema {scheme.name} tersimpan di {path.name} dan sudah aktif."
+        st.rerun()
+    elif scheme is not None:
+        st.success("Skema ini dapat disimpan.", icon=":material/check_circle:")
+
+
+if allowed(actor, "scheme.manage") and app.plugins.schemes:
+    st.subheader("Salin skema")
+    st.caption("Salin skema yang ada (Python atau TOML) untuk kabupaten lain: ubah nama, target, isian dan "
+               "parameter aturan, periksa, lalu simpan sebagai berkas TOML di folder plugin.")
+    source = st.selectbox("Skema asal", list(app.plugins.schemes), key="salin_source",
+                          format_func=lambda c: f"{app.plugins.schemes[c].name} ({c})")
+    declaration, missing = copyable(app.plugins, source)
+    if missing:
+        st.warning("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(missing))
+                   + ". Salin modul Python-nya di folder plugins/ (lihat plugins/README.md).")
+    else:
+        _copy_form(source, declaration)

@@ -60,6 +60,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "dashboard.read": (ALL, "melihat beranda"),
     "report.read": (READERS, "mengunduh laporan bulanan"),
     "scheme.read": (ALL, "melihat skema"),
+    "scheme.manage": (("admin",), "menyalin dan menyimpan skema"),
     "import.run": (WRITERS, "mengimpor data"),
     "demo.load": (("admin",), "memuat data contoh"),
     "template.write": (WRITERS, "menyimpan templat impor"),

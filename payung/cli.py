@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", parents=[common], help="pulihkan basis data dari berkas cadangan")
     restore.add_argument("file")
 
+    rules = commands.add_parser("rules", parents=[common], help="pustaka aturan skema (untuk skema TOML)")
+    rules.add_argument("--markdown", action="store_true", help="bagian README plugins/README.md, dalam Markdown")
+
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
@@ -343,6 +346,20 @@ def _daily_backup(app: Payung) -> None:
         daily_backup(app.settings)
     except (OSError, sqlite3.Error) as exc:
         print(f"Peringatan: cadangan otomatis harian gagal ({exc}).", file=sys.stderr)
+
+
+def cmd_rules(app: Payung, args) -> int:
+    from .rule_library import example, render_markdown
+    from .rules import LIBRARY
+    if args.markdown:
+        print(render_markdown(), end="")
+        return 0
+    for name in LIBRARY:
+        print(f"{name:<26} {example(name)['rule'].description}")
+    return 0
+
+
+COMMANDS["rules"] = cmd_rules
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pluggy
 
-from . import default_plugin, hookspecs
+from . import declarative, default_plugin, hookspecs
 from .config import Settings
 from .errors import Problem
 from .fields import Field
@@ -120,15 +120,19 @@ class PluginRegistry:
         return [f"skema {getattr(scheme, 'code', '?')}: {p}" for p in problems]
 
     def load_folder(self, folder: Path) -> None:
-        """Import every ``*.py`` module of ``folder`` (skipping ``_private`` ones) as a plugin."""
+        """Import every ``*.py`` module of ``folder`` (skipping ``_private`` ones) as a plugin,
+        and read every ``*.toml`` scheme declaration (``payung.declarative``)."""
         if not folder.is_dir():
             return
-        for path in sorted(folder.glob("*.py")):
+        for path in sorted([*folder.glob("*.py"), *folder.glob("*.toml")], key=lambda p: (p.stem, p.suffix)):
             if path.name.startswith("_"):
                 continue
             name = path.stem
             if name in self.settings.disabled_plugins:
                 self._status(PluginStatus(name, str(path), "nonaktif", "dinonaktifkan di config.toml"))
+                continue
+            if path.suffix == ".toml":
+                self.load_declaration(path)
                 continue
             module_name = f"payung_plugins.{name}"
             try:
@@ -141,6 +145,20 @@ class PluginRegistry:
                 self._status(PluginStatus(name, str(path), "galat", _short_error(exc)))
                 continue
             self.add(module, name, str(path))
+
+    def load_declaration(self, path: Path) -> PluginStatus:
+        """A scheme declared in a TOML file: loaded like a plugin, or reported with the line of
+        every mistake in it."""
+        text = path.read_text(encoding="utf-8")
+        try:
+            scheme = declarative.load_scheme(text, self.settings, source=str(path))
+        except declarative.DeclarationError as exc:
+            return self._status(PluginStatus(path.stem, str(path), "galat", str(exc)))
+        if scheme.code in self.schemes:
+            line = declarative.line_of(text, (), "code")
+            return self._status(PluginStatus(path.stem, str(path), "galat", f"{path.name} baris {line}: kode skema "
+                                             f"{scheme.code!r} sudah dipakai plugin {self._scheme_plugin[scheme.code]}"))
+        return self.add(declarative.DeclaredPlugin(scheme), path.stem, str(path))
 
     def load_entry_points(self) -> None:
         """Load installed packages that declare ``[project.entry-points.payung]``."""

@@ -6,16 +6,49 @@ Each factory returns a ``Rule`` whose description reads as the rule in plain Ind
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
+
 from .errors import Problem
 from .occupations import label as occupation_label
 from .schemes import Enrolment, Rule
 from .sponsor_types import SPONSOR_TYPES
+
+#: The rule library: factory name -> factory. A TOML scheme names its rules from here, and
+#: ``payung.rule_library`` documents each one from its ``example`` and ``refusing`` case.
+LIBRARY: dict[str, Callable[..., Rule]] = {}
+
+
+def library(*, example: dict, refusing: dict, accepting: dict | None = None):
+    """Register a rule factory in ``LIBRARY``; the rules it makes remember their factory and
+    arguments. ``example`` is a set of arguments; ``accepting`` (changes to the documented
+    sample enrolment) passes with them and ``refusing`` is refused."""
+
+    def register(factory):
+        signature = inspect.signature(factory)
+
+        @functools.wraps(factory)
+        def make(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            params = {name: (list(value) if signature.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL
+                             else value) for name, value in bound.arguments.items()}
+            return dataclasses.replace(factory(*args, **kwargs), library=factory.__name__, params=params)
+
+        make.example, make.accepting, make.refusing = example, accepting or {}, refusing
+        LIBRARY[factory.__name__] = make
+        return make
+
+    return register
 
 
 def _in_region(code: str | None, prefix: str) -> bool:
     return bool(code) and (code == prefix or code.startswith(prefix + "."))
 
 
+@library(example={"types": ["perusahaan", "bank"]}, refusing={"sponsor": {"type": "perorangan"}},
+         accepting={"sponsor": {"type": "perusahaan"}})
 def sponsor_type_in(*types: str) -> Rule:
     """The sponsor must be of one of ``types``."""
     labels = ", ".join(SPONSOR_TYPES[t].label for t in types)
@@ -31,6 +64,7 @@ def sponsor_type_in(*types: str) -> Rule:
     return Rule("sponsor_type_in", f"Penyandang dana berjenis {labels}.", check)
 
 
+@library(example={}, refusing={"worker": {"village_code": "33.27.01.2001"}})
 def worker_lives_in_regency() -> Rule:
     """The worker's village must lie in the scheme's regency."""
 
@@ -45,6 +79,7 @@ def worker_lives_in_regency() -> Rule:
     return Rule("worker_lives_in_regency", "Pekerja berdomisili (desa tercatat) di kabupaten skema.", check)
 
 
+@library(example={"codes": ["petani", "nelayan"]}, refusing={"worker": {"occupation": "peternak"}})
 def worker_occupation_in(*codes: str) -> Rule:
     """The worker's occupation must be one of ``codes``."""
     names = ", ".join(occupation_label(c) for c in codes)
@@ -60,7 +95,9 @@ def worker_occupation_in(*codes: str) -> Rule:
     return Rule("worker_occupation_in", f"Pekerjaan pekerja salah satu dari: {names}.", check)
 
 
+@library(example={}, refusing={"worker": {"wage_earner": True}})
 def worker_not_wage_earner() -> Rule:
+    """The worker is not recorded as a wage earner (BPU: informal sector only)."""
     def check(e: Enrolment):
         if e.worker.get("wage_earner"):
             return Problem(
@@ -71,6 +108,7 @@ def worker_not_wage_earner() -> Rule:
     return Rule("worker_not_wage_earner", "Pekerja bukan penerima upah (sektor informal).", check)
 
 
+@library(example={}, refusing={"worker": {"village_code": "33.24.01.2002"}})
 def worker_in_sponsor_region() -> Rule:
     """A village government pays for workers of its own village, a district for its district,
     a regency budget for its regency."""
@@ -96,7 +134,9 @@ def worker_in_sponsor_region() -> Rule:
                 "Pemerintah desa/kecamatan/kabupaten hanya membiayai pekerja yang berdomisili di wilayahnya.", check)
 
 
+@library(example={}, refusing={"sponsor": {"village_code": "33.27.01.2001"}, "worker": {"village_code": "33.27.01.2001"}})
 def sponsor_in_scheme_regency() -> Rule:
+    """The sponsor's village, district or regency lies in the scheme's regency."""
     def check(e: Enrolment):
         region = e.sponsor.get("village_code") or e.sponsor.get("district_code") or e.sponsor.get("regency_code")
         if region and not _in_region(region, e.scheme.regency_code):
@@ -106,7 +146,9 @@ def sponsor_in_scheme_regency() -> Rule:
     return Rule("sponsor_in_scheme_regency", "Penyandang dana berada di kabupaten skema.", check)
 
 
+@library(example={}, refusing={"worker": {"poverty_flag": False}})
 def worker_has_poverty_flag() -> Rule:
+    """The worker is registered as poor (DTKS/P3KE)."""
     def check(e: Enrolment):
         if not e.worker.get("poverty_flag"):
             return Problem("worker_id", f"{e.worker['name']} tidak tercatat miskin (DTKS/P3KE); kategori ini khusus "
@@ -115,6 +157,8 @@ def worker_has_poverty_flag() -> Rule:
     return Rule("worker_has_poverty_flag", "Pekerja tercatat miskin (DTKS/P3KE).", check)
 
 
+@library(example={"name": "pekon", "label": "Pekon"}, refusing={"fields": {"pekon": ""}},
+         accepting={"fields": {"pekon": "33.24.01.2001"}})
 def field_required(name: str, label: str) -> Rule:
     """A scheme field that is optional in general but needed here (use inside ``when``)."""
 
@@ -125,6 +169,9 @@ def field_required(name: str, label: str) -> Rule:
     return Rule("field_required", f"«{label}» diisi.", check)
 
 
+@library(example={"field": "pillar", "value": "dbhcht", "rules": [{"rule": "worker_age_between", "low": 55, "high": 65}],
+                  "label": "pilar DBHCHT"},
+         refusing={"fields": {"pillar": "dbhcht"}}, accepting={"fields": {"pillar": "masyarakat"}})
 def when(field: str, value, *rules: Rule, label: str = "") -> Rule:
     """Apply ``rules`` only when scheme field ``field`` has ``value`` (e.g. per category)."""
     shown = label or f"{field} = {value}"
@@ -138,6 +185,8 @@ def when(field: str, value, *rules: Rule, label: str = "") -> Rule:
     return Rule(f"when_{field}_{value}", f"Bila {shown}: {text}", check)
 
 
+@library(example={"keys": ["pekon", "rw", "rt"], "label": "RT"}, refusing={"counted": 1},
+         accepting={"fields": {"pekon": "33.24.01.2001", "rw": "001", "rt": "002"}})
 def unique_among_live(*keys: str, label: str) -> Rule:
     """No other live sponsorship of the scheme may have the same values of ``keys``
     (e.g. one head per RT: pekon, RW and RT)."""
@@ -153,6 +202,8 @@ def unique_among_live(*keys: str, label: str) -> Rule:
     return Rule("unique_among_live", f"Hanya satu kepesertaan untuk setiap {label}.", check)
 
 
+@library(example={"quota_field": "village_quota", "year_field": "budget_year"}, refusing={"counted": 100},
+         accepting={"fields": {"village_quota": 100, "budget_year": 2025}})
 def quota_per_village(*, quota_field: str, year_field: str) -> Rule:
     """A village may not enrol more workers in a budget year than the quota it budgeted."""
 
@@ -168,6 +219,8 @@ def quota_per_village(*, quota_field: str, year_field: str) -> Rule:
     return Rule("quota_per_village", "Jumlah pekerja per desa per tahun anggaran tidak melebihi kuota desa.", check)
 
 
+@library(example={"field": "pledge", "label": "janji orang tua asuh"}, refusing={"counted": 5},
+         accepting={"fields": {"pledge": 5}})
 def sponsor_limit(field: str, label: str) -> Rule:
     """A sponsor may not take on more workers in the scheme than the number in ``field``."""
 
@@ -182,6 +235,9 @@ def sponsor_limit(field: str, label: str) -> Rule:
     return Rule("sponsor_limit", f"Jumlah pekerja seorang penyandang dana tidak melebihi {label}.", check)
 
 
+@library(example={"start_field": "term_start", "end_field": "term_end", "label": "masa tugas"},
+         refusing={"fields": {"term_end": "2025-06-30"}},
+         accepting={"fields": {"term_start": "2025-01-01", "term_end": "2025-12-31"}})
 def months_within(start_field: str, end_field: str, label: str) -> Rule:
     """Every covered month lies within the dates in two fields (e.g. an election term)."""
 
@@ -198,6 +254,7 @@ def months_within(start_field: str, end_field: str, label: str) -> Rule:
     return Rule("months_within", f"Bulan kepesertaan berada di dalam {label}.", check)
 
 
+@library(example={"allowed": [12, 6]}, refusing={"months": 3})
 def months_in(*allowed: int) -> Rule:
     """The commitment must last one of ``allowed`` months."""
     text = " atau ".join(str(m) for m in allowed)
@@ -209,6 +266,7 @@ def months_in(*allowed: int) -> Rule:
     return Rule("months_in", f"Lama kepesertaan {text} bulan.", check)
 
 
+@library(example={"low": 18, "high": 60}, refusing={"worker": {"birth_date": "1950-08-17"}})
 def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None = None) -> Rule:
     """Worker aged ``low``..``high`` on the start month; with ``when=(field, value)`` only
     when that scheme field has that value."""
@@ -225,3 +283,18 @@ def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None =
             )
 
     return Rule("worker_age_between", f"Umur pekerja {low}-{high} tahun pada bulan mulai{condition}.", check)
+
+
+@library(example={"limit": 2_000_000}, refusing={"worker": {"declared_income": 2_500_000}})
+def worker_income_at_most(limit: int) -> Rule:
+    """The worker's declared monthly income is at most ``limit`` Rupiah (e.g. far below the UMK)."""
+    shown = f"Rp {limit:,}".replace(",", ".")
+
+    def check(e: Enrolment):
+        income = e.worker.get("declared_income") or 0
+        if income > limit:
+            typed = f"Rp {income:,}".replace(",", ".")
+            return Problem("worker_id", f"Penghasilan {e.worker['name']} yang dilaporkan {typed} sebulan, di atas "
+                                        f"batas skema ini {shown}.")
+
+    return Rule("worker_income_at_most", f"Penghasilan pekerja yang dilaporkan paling banyak {shown} sebulan.", check)

@@ -36,6 +36,10 @@ class Rule:
     name: str
     description: str
     check: Callable[["Enrolment"], RuleResult]
+    #: The ``payung.rules`` factory that made this rule and its arguments (empty for a
+    #: rule of a plugin's own), so a scheme can be written back as TOML.
+    library: str = ""
+    params: dict = field(default_factory=dict, compare=False)
 
     def __call__(self, enrolment: "Enrolment") -> list[Problem]:
         result = self.check(enrolment)

@@ -192,6 +192,12 @@ def _bulk_request(r):
             "fields": {"budget_year": 2025}}
 
 
+def _copy_of_outside(w):
+    from payung.scheme_copy import copyable
+    data, _ = copyable(w.registry, "contoh_luar")
+    return data | {"code": "contoh_salinan", "regency_code": "33.24"}
+
+
 def _m(name):
     module, function = name.rsplit(".", 1)
     return getattr(importlib.import_module(f"payung.{module}"), function)
@@ -333,6 +339,8 @@ MATRIX = {
         w.db, w.settings, actor=a, now=dt.datetime(2025, 1, 1)), None),
     "schemes_view.scheme_overview": (ALL, "record", lambda w, a, r: _m("schemes_view.scheme_overview")(
         w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
+    "scheme_copy.save_scheme_copy": (ADMIN, "global", lambda w, a, r: _m("scheme_copy.save_scheme_copy")(
+        w.db, w.registry, _copy_of_outside(w), actor=a, copied_from="contoh_luar"), None),
     "regions.district_choices": (ALL, "record", lambda w, a, r: _m("regions.district_choices")(
         w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:8] in res),
     "regions.village_choices": (ALL, "record", lambda w, a, r: _m("regions.village_choices")(
@@ -359,7 +367,7 @@ NOT_ACTOR_BOUND = {
 
 SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bulk", "bills", "payments", "bpjs", "arrears", "budgets",
                    "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
-                   "schemes_view", "regions", "sessions")
+                   "schemes_view", "regions", "sessions", "scheme_copy")
 
 
 def service_functions() -> dict[str, object]:

@@ -12,7 +12,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 

@@ -128,3 +128,8 @@ def restore_notice(settings) -> None:
                    f"oleh {restored.get('actor', '')}. Data yang tampil sekarang adalah isi cadangan itu; "
                    "periksa kembali isian yang belum disimpan.", icon=":material/restore:")
     st.session_state["_restore_seen"] = stamp or "-"
+
+
+def reload_payung() -> None:
+    """Load configuration and plugins again on the next run (e.g. after a scheme file was saved)."""
+    _load.clear()

@@ -1,0 +1,442 @@
+"""Schemes declared in TOML: a file in the plugin folder that describes a scheme as data
+(metadata, fields, rules from ``payung.rules.LIBRARY``, targets, standard panels).
+
+``load_scheme(text, settings)`` turns such a file into the same ``Scheme`` a Python plugin
+returns, or raises ``DeclarationError`` saying, for every mistake, the line and what is wrong.
+``declaration_of(scheme)`` goes the other way (for "Salin skema"), and ``dumps`` writes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import PayungError
+from .fields import FIELD_TYPES, Field, validate_fields
+from .hookspecs import hookimpl
+from .money import PROGRAMS
+from .rules import LIBRARY
+from .schemes import BILL_BY, CODE, Rule, Scheme, Target
+from .sponsor_types import SPONSOR_TYPES
+from .standard_panels import STANDARD_PANELS, StandardPanels
+
+#: Top-level keys of a scheme file and the type of their value.
+SCHEME_KEYS: dict[str, str] = {
+    "code": "str", "name": "str", "regency_code": "str", "description": "str", "legal_basis": "str",
+    "funding_source": "str", "funding_code": "str", "sponsor_types": "list[str]", "programs": "list[str]",
+    "months": "list[int]", "payment_periods": "list[int]", "bill_by": "str", "budget_field": "str",
+    "started": "str", "panels": "list[str]", "targets": "tables", "fields": "tables", "rules": "tables",
+    "demo": "table",
+}
+REQUIRED = ("code", "name", "regency_code")
+FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum")
+TARGET_KEYS = ("label", "value", "key", "per")
+TARGET_PER = ("regency", "village")
+#: Rule parameters whose values must name something known.
+FIELD_PARAMS = ("quota_field", "year_field", "field", "start_field", "end_field", "keys", "name")
+KIND_WORDS = {"str": "teks", "int": "bilangan bulat", "bool": "true/false", "list[str]": "daftar teks",
+              "list[int]": "daftar bilangan bulat", "tables": "daftar tabel ([[...]])", "table": "tabel"}
+
+
+class DeclarationError(PayungError):
+    """A scheme file that cannot be loaded: ``problems`` are ``(line, message)`` pairs."""
+
+    def __init__(self, source: str, problems: list[tuple[int | None, str]]):
+        self.source, self.problems = source, problems
+        where = Path(source).name if source else "skema TOML"
+        super().__init__("; ".join(f"{where}" + (f" baris {line}" if line else "") + f": {message}"
+                                   for line, message in problems))
+
+
+# Where a key is in the text ------------------------------------------------------------------
+
+def line_of(text: str, path: tuple = (), key: str | None = None) -> int | None:
+    """The line (1-based) of ``key`` inside the table at ``path`` (``("rules", 2, "rules", 0)``
+    is the first ``[[rules.rules]]`` of the third ``[[rules]]``), found by scanning the text;
+    the table's header line when the key is not found there, None when nothing is."""
+    lines = text.splitlines()
+    start, end, prefix = 0, len(lines), ""
+    header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\s]+?)\s*\]\]?\s*(#.*)?$")
+    steps = list(zip(path[::2], path[1::2]))
+    for name, index in steps:
+        prefix = f"{prefix}.{name}" if prefix else name
+        hits = [i for i in range(start, end) if (m := header.match(lines[i])) and m.group(1) == prefix]
+        if index >= len(hits):
+            return start + 1 if steps and start else None
+        start = hits[index]
+        following = [i for i in range(start + 1, end) if (m := header.match(lines[i]))
+                     and not m.group(1).startswith(prefix + ".")]
+        end = following[0] if following else end
+    if key is None:
+        return start + 1 if steps else None
+    if steps and not any(header.match(line) for line in lines):
+        # Inline tables (``rules = [{rule = "..."}]``): the first line naming the key.
+        return next((i + 1 for i, line in enumerate(lines) if re.search(rf"\b{re.escape(key)}\s*=", line)), None)
+    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+    nested = re.compile(rf"^\s*\[\[?\s*{re.escape(prefix + '.' if prefix else '')}")
+    for i in range(start + (1 if steps else 0), end):
+        if steps and nested.match(lines[i]) and header.match(lines[i]):
+            break  # a nested table starts: the key was not in this one
+        if not steps and header.match(lines[i]):
+            break
+        if pattern.match(lines[i]):
+            return i + 1
+    return start + 1 if steps else None
+
+
+# Checking ------------------------------------------------------------------------------------
+
+def _kind_ok(kind: str, value) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind.startswith("list["):
+        return isinstance(value, list) and all(_kind_ok(kind[5:-1], v) for v in value)
+    if kind == "tables":
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    if kind == "table":
+        return isinstance(value, dict)
+    return True
+
+
+def _param_kind(parameter: inspect.Parameter) -> str:
+    """The TOML kind of a rule factory's parameter, from its annotation."""
+    annotation = str(parameter.annotation)
+    if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+        return "tables" if annotation == "Rule" else f"list[{annotation}]" if annotation in ("str", "int") else "list"
+    if annotation.startswith("tuple"):
+        return "pair"
+    return annotation if annotation in ("str", "int") else "any"
+
+
+@dataclass
+class _Checker:
+    text: str
+    settings: Any
+    problems: list
+
+    def add(self, path: tuple, key: str | None, message: str) -> None:
+        self.problems.append((line_of(self.text, path, key), message))
+
+    def rule(self, spec: dict, path: tuple, field_names: set[str]) -> None:
+        name = spec.get("rule")
+        if not isinstance(name, str):
+            self.add(path, None, "aturan tanpa kunci «rule» (nama aturan dari pustaka aturan)")
+            return
+        factory = LIBRARY.get(name)
+        if factory is None:
+            self.add(path, "rule", f"aturan \"{name}\" tidak dikenal; pilih salah satu dari: {', '.join(LIBRARY)}")
+            return
+        parameters = inspect.signature(factory).parameters
+        for key, value in spec.items():
+            if key == "rule":
+                continue
+            if key not in parameters:
+                known = ", ".join(parameters) or "(tanpa parameter)"
+                self.add(path, key, f"aturan {name} tidak mengenal parameter \"{key}\"; parameternya: {known}")
+                continue
+            kind = _param_kind(parameters[key])
+            if kind == "pair":
+                if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+                    self.add(path, key, f"parameter {key} aturan {name} harus [\"nama isian\", nilai]")
+                elif value[0] not in field_names:
+                    self.add(path, key, f"parameter {key} aturan {name}: isian \"{value[0]}\" tidak ada di [[fields]]")
+                continue
+            if kind != "any" and not (isinstance(value, list) if kind == "list" else _kind_ok(kind, value)):
+                self.add(path, key, f"parameter {key} aturan {name} harus {KIND_WORDS.get(kind, kind)}")
+                continue
+            if kind == "tables":
+                for index, inner in enumerate(value):
+                    self.rule(inner, path + (key, index), field_names)
+                continue
+            values = value if isinstance(value, list) else [value]
+            if key == "codes":
+                unknown = [v for v in values if v not in self.settings.occupations]
+                if unknown:
+                    self.add(path, key, f"pekerjaan tidak dikenal: {', '.join(map(str, unknown))}")
+            elif key == "types":
+                unknown = [v for v in values if v not in SPONSOR_TYPES]
+                if unknown:
+                    self.add(path, key, f"jenis penyandang dana tidak dikenal: {', '.join(map(str, unknown))}")
+            elif key in FIELD_PARAMS:
+                unknown = [v for v in values if v not in field_names]
+                if unknown:
+                    self.add(path, key, f"isian tidak ada di [[fields]]: {', '.join(map(str, unknown))}")
+        for key, parameter in parameters.items():
+            if parameter.default is inspect.Parameter.empty and parameter.kind is not inspect.Parameter.VAR_POSITIONAL \
+                    and key not in spec:
+                self.add(path, "rule", f"aturan {name} memerlukan parameter \"{key}\"")
+
+    def field(self, spec: dict, path: tuple) -> None:
+        for key in spec:
+            if key not in FIELD_KEYS:
+                self.add(path, key, f"isian tidak mengenal kunci \"{key}\"; kuncinya: {', '.join(FIELD_KEYS)}")
+        for key in ("name", "label"):
+            if not isinstance(spec.get(key), str) or not spec.get(key):
+                self.add(path, key if key in spec else None, f"isian memerlukan «{key}» (teks)")
+        kind = spec.get("type", "text")
+        if kind not in FIELD_TYPES:
+            self.add(path, "type", f"jenis isian \"{kind}\" tidak dikenal; pilih salah satu dari: {', '.join(FIELD_TYPES)}")
+        elif kind in ("choice", "multichoice") and not spec.get("choices"):
+            self.add(path, "type", f"isian {kind} memerlukan «choices»")
+        choices = spec.get("choices", [])
+        if not isinstance(choices, list) or not all(
+                isinstance(c, (str, int)) or (isinstance(c, list) and len(c) == 2) for c in choices):
+            self.add(path, "choices", "«choices» harus daftar nilai, atau daftar pasangan [nilai, \"label\"]")
+        if "required" in spec and not isinstance(spec["required"], bool):
+            self.add(path, "required", "«required» harus true atau false")
+        if spec.get("default") is not None and kind in FIELD_TYPES and isinstance(spec.get("name"), str):
+            try:
+                _, wrong = validate_fields([_field(spec)], {spec["name"]: spec["default"]})
+            except (ValueError, TypeError, KeyError):
+                wrong = []  # the field itself is wrong, reported above
+            for problem in wrong:
+                self.add(path, "default", f"nilai bawaan «default» tidak berlaku: {problem.message}")
+
+    def target(self, spec: dict, path: tuple) -> None:
+        for key in spec:
+            if key not in TARGET_KEYS:
+                self.add(path, key, f"target tidak mengenal kunci \"{key}\"; kuncinya: {', '.join(TARGET_KEYS)}")
+        if not isinstance(spec.get("label"), str):
+            self.add(path, "label" if "label" in spec else None, "target memerlukan «label» (teks)")
+        if not _kind_ok("int", spec.get("value")) or spec.get("value", 0) < 0:
+            self.add(path, "value" if "value" in spec else None, "target memerlukan «value» (bilangan bulat, 0 atau lebih)")
+        if spec.get("per", "regency") not in TARGET_PER:
+            self.add(path, "per", f"«per» target harus salah satu dari: {', '.join(TARGET_PER)}")
+
+
+def check_declaration(data: Mapping, settings, text: str = "") -> list[tuple[int | None, str]]:
+    """Every mistake in a scheme declaration, as ``(line, message)`` (line None without text)."""
+    checker = _Checker(text, settings, [])
+    add = checker.add
+    for key, value in data.items():
+        if key not in SCHEME_KEYS:
+            add((), key, f"kunci \"{key}\" tidak dikenal; kuncinya: {', '.join(SCHEME_KEYS)}")
+        elif not _kind_ok(SCHEME_KEYS[key], value):
+            add((), key, f"«{key}» harus {KIND_WORDS[SCHEME_KEYS[key]]}")
+    for key in REQUIRED:
+        if key not in data:
+            add((), None, f"kunci «{key}» wajib ada")
+    if checker.problems:
+        return checker.problems
+    if not CODE.match(data["code"]):
+        add((), "code", f"kode skema \"{data['code']}\" harus huruf kecil/angka/garis bawah (3-41 karakter)")
+    if data["regency_code"] not in settings.regency_codes:
+        add((), "regency_code", f"kabupaten {data['regency_code']} tidak ada di config.toml ([[regencies]]); "
+                                f"yang ada: {', '.join(settings.regency_codes)}")
+    for key, known, words in (("sponsor_types", SPONSOR_TYPES, "jenis penyandang dana"),
+                              ("programs", PROGRAMS, "program"), ("panels", STANDARD_PANELS, "panel standar")):
+        unknown = [v for v in data.get(key, []) if v not in known]
+        if unknown:
+            add((), key, f"{words} tidak dikenal: {', '.join(unknown)}; pilih dari: {', '.join(known)}")
+    if "funding_code" in data and data["funding_code"] not in settings.funding_codes:
+        add((), "funding_code", f"kode sumber dana \"{data['funding_code']}\" tidak ada di [funding_codes]")
+    if "bill_by" in data and data["bill_by"] not in BILL_BY:
+        add((), "bill_by", f"bill_by \"{data['bill_by']}\" harus salah satu dari: {', '.join(BILL_BY)}")
+    if any(m < 1 for m in data.get("months", [1])) or data.get("months") == []:
+        add((), "months", "«months» harus berisi bilangan bulan positif")
+    for index, spec in enumerate(data.get("fields", [])):
+        checker.field(spec, ("fields", index))
+    names = {f.get("name") for f in data.get("fields", [])}
+    if data.get("budget_field") and data["budget_field"] not in names:
+        add((), "budget_field", f"budget_field \"{data['budget_field']}\" tidak ada di [[fields]]")
+    for index, spec in enumerate(data.get("targets", [])):
+        checker.target(spec, ("targets", index))
+    for index, spec in enumerate(data.get("rules", [])):
+        checker.rule(spec, ("rules", index), names)
+    unknown = [k for k in data.get("demo", {}) if k not in names]
+    if unknown:
+        add((), "demo", f"[demo] memuat isian yang tidak ada di [[fields]]: {', '.join(unknown)}")
+    return checker.problems
+
+
+# Building ------------------------------------------------------------------------------------
+
+def build_rule(spec: Mapping) -> Rule:
+    """The library rule a ``{rule = "...", ...}`` table names, with its parameters."""
+    factory = LIBRARY[spec["rule"]]
+    args, kwargs = [], {}
+    for name, parameter in inspect.signature(factory).parameters.items():
+        if name not in spec:
+            continue
+        value = spec[name]
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            args.extend(build_rule(v) for v in value) if _param_kind(parameter) == "tables" else args.extend(value)
+        elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            kwargs[name] = tuple(value) if isinstance(value, list) else value
+        else:
+            args.append(value)
+    return factory(*args, **kwargs)
+
+
+def _field(spec: Mapping) -> Field:
+    choices = tuple(tuple(c) if isinstance(c, list) else c for c in spec.get("choices", ()))
+    return Field(spec["name"], spec["label"], spec.get("type", "text"), choices=choices,
+                 required=spec.get("required", False), help=spec.get("help", ""), default=spec.get("default"),
+                 minimum=spec.get("minimum"), maximum=spec.get("maximum"))
+
+
+def scheme_from(data: Mapping) -> Scheme:
+    """A checked declaration as a ``Scheme``."""
+    demo = dict(data.get("demo", {}))
+    scheme = Scheme(
+        code=data["code"], name=data["name"], regency_code=data["regency_code"],
+        description=data.get("description", ""), legal_basis=data.get("legal_basis", ""),
+        funding_source=data.get("funding_source", ""), funding_code=data.get("funding_code", "SG"),
+        sponsor_types=tuple(data.get("sponsor_types", ())), programs=tuple(data.get("programs", ("JKK", "JKM"))),
+        months=tuple(data.get("months", (12,))), payment_periods=tuple(data.get("payment_periods", ())),
+        targets=tuple(Target(t["label"], t["value"], t.get("key", ""), t.get("per", "regency"))
+                      for t in data.get("targets", ())),
+        fields=tuple(_field(f) for f in data.get("fields", ())),
+        rules=tuple(build_rule(r) for r in data.get("rules", ())),
+        demo=DemoValues(demo) if demo else None,
+        bill_by=data.get("bill_by", "sponsor"), budget_field=data.get("budget_field"),
+        started=data.get("started", ""),
+    )
+    if data.get("panels"):
+        scheme = dataclasses.replace(scheme, panels=StandardPanels(tuple(data["panels"]), scheme))
+    return scheme
+
+
+def load_scheme(text: str, settings, *, source: str = "") -> Scheme:
+    """The scheme a TOML text declares, or ``DeclarationError`` with every mistake and its line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = int(found.group(1)) if found else None
+        raise DeclarationError(source, [(line, f"penulisan TOML salah: {message}"
+                                               + (f" (kolom {found.group(2)})" if found else ""))]) from None
+    problems = check_declaration(data, settings, text)
+    if problems:
+        raise DeclarationError(source, problems)
+    try:
+        return scheme_from(data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DeclarationError(source, [(None, str(exc))]) from None
+
+
+class DemoValues(dict):
+    """``Scheme.demo`` of a TOML scheme: the same field values for every demo sponsorship."""
+
+    def __call__(self, worker, sponsor, start_month, rng) -> dict:
+        return dict(self)
+
+
+class DeclaredPlugin:
+    """A TOML scheme as a plugin: it registers its one scheme; the default plugin does the rest."""
+
+    def __init__(self, scheme: Scheme):
+        self.scheme = scheme
+
+    @hookimpl
+    def register_schemes(self, settings):
+        return [self.scheme]
+
+
+# Writing back --------------------------------------------------------------------------------
+
+def rule_spec(rule: Rule) -> dict | None:
+    """A library rule as its TOML table; None for a rule of a plugin's own."""
+    if not rule.library:
+        return None
+    factory = LIBRARY[rule.library]
+    parameters = inspect.signature(factory).parameters
+    spec: dict[str, Any] = {"rule": rule.library}
+    for name, value in rule.params.items():
+        if name == "rules" and parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
+            inner = [rule_spec(r) for r in value]
+            if any(i is None for i in inner):
+                return None
+            spec[name] = inner
+        elif value is not None and value != parameters[name].default:
+            spec[name] = list(value) if isinstance(value, tuple) else value
+    return spec
+
+
+def _choice(c):
+    return list(c) if isinstance(c, tuple) else c
+
+
+def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
+    """``scheme`` as a TOML declaration, and what of it TOML cannot say (empty: copyable)."""
+    missing = [f"aturan «{r.description}» ({r.name}) bukan dari pustaka aturan"
+               for r in scheme.rules if rule_spec(r) is None]
+    if scheme.adjust is not None:
+        missing.append("penyesuaian iuran (adjust) ditulis dalam Python")
+    data: dict[str, Any] = {"code": scheme.code, "name": scheme.name, "regency_code": scheme.regency_code}
+    for key in ("description", "legal_basis", "funding_source", "funding_code", "started", "bill_by", "budget_field"):
+        if getattr(scheme, key):
+            data[key] = getattr(scheme, key)
+    for key in ("sponsor_types", "programs", "months", "payment_periods"):
+        if getattr(scheme, key):
+            data[key] = list(getattr(scheme, key))
+    data["panels"] = list(scheme.panels.names) if isinstance(scheme.panels, StandardPanels) else \
+        ["by_sponsor", "by_village", "targets"]
+    data["targets"] = [{"label": t.label, "value": t.value, "key": t.key, "per": t.per} for t in scheme.targets]
+    data["fields"] = []
+    for f in scheme.fields:
+        spec: dict[str, Any] = {"name": f.name, "label": f.label, "type": f.type}
+        if f.choices:
+            spec["choices"] = [_choice(c) for c in f.choices]
+        for key in ("required", "help", "default", "minimum", "maximum"):
+            value = getattr(f, key)
+            if value not in (None, "", False):
+                spec[key] = value
+        data["fields"].append(spec)
+    data["rules"] = [s for s in (rule_spec(r) for r in scheme.rules) if s is not None]
+    if isinstance(scheme.demo, DemoValues):
+        data["demo"] = dict(scheme.demo)
+    return data, missing
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        if "\n" in value:
+            return '"""\n' + value.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') + '"""'
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _is_tables(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _table(prefix: str, data: Mapping, out: list[str]) -> None:
+    for key, value in data.items():
+        if not _is_tables(value) and not isinstance(value, dict):
+            out.append(f"{key} = {_value(value)}")
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.extend(["", f"[{prefix}{key}]"])
+            _table(f"{prefix}{key}.", value, out)
+        elif _is_tables(value):
+            for item in value:
+                out.extend(["", f"[[{prefix}{key}]]"])
+                _table(f"{prefix}{key}.", item, out)
+
+
+def dumps(data: Mapping, *, header: str = "") -> str:
+    """A declaration as TOML text (plain tables, one ``[[...]]`` per target, field and rule)."""
+    out = [f"# {line}" if line else "#" for line in header.splitlines()]
+    _table("", {k: v for k, v in data.items() if v != []}, out)
+    return "\n".join(out).strip("\n") + "\n"

@@ -1,0 +1,62 @@
+"""Salin skema: copy a loaded scheme (Python or TOML) as a TOML declaration, adapt it, check it
+and save it as a file in the plugin folder; it is active once the plugins are loaded again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from db import store
+
+from .access import Actor, require
+from .declarative import DeclarationError, declaration_of, dumps, load_scheme
+from .errors import PayungError, Problem, ValidationError
+from .plugins import PluginRegistry
+from .schemes import Scheme
+
+
+def copyable(registry: PluginRegistry, code: str) -> tuple[dict, list[str]]:
+    """The declaration of scheme ``code`` and what of it TOML cannot say (empty: copyable)."""
+    return declaration_of(registry.scheme(code))
+
+
+def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, list[str]]:
+    """The scheme a declaration would load as, or the messages of what is wrong with it."""
+    settings = registry.settings
+    problems: list[str] = []
+    code = str(data.get("code", ""))
+    if code in registry.schemes:
+        problems.append(f"Kode skema \"{code}\" sudah dipakai skema {registry.schemes[code].name}; pilih kode lain.")
+    elif code and (settings.plugins_dir / f"{code}.toml").exists():
+        problems.append(f"Berkas {code}.toml sudah ada di folder plugin; pilih kode lain.")
+    try:
+        scheme = load_scheme(dumps(data), settings)
+    except DeclarationError as exc:
+        return None, problems + [message for _, message in exc.problems]
+    return (None if problems else scheme), problems
+
+
+def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, copied_from: str = "") -> Path:
+    """Write the declaration as ``<code>.toml`` in the plugin folder (audited). Refused with
+    the problems when it would not load or its code is taken."""
+    require(actor, "scheme.manage")
+    scheme, problems = check_copy(registry, data)
+    if scheme is None:
+        raise ValidationError([Problem(None, p, "scheme_copy") for p in problems])
+    folder = registry.settings.plugins_dir
+    path = folder / f"{scheme.code}.toml"
+    header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
+              f"{dt.date.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
+    text = dumps(data, header=header)
+    with store.transaction(db):
+        store.audit(db, actor.username, "scheme.copy", "scheme_files", scheme.code, None,
+                    {"file": str(path), "copied_from": copied_from, "toml": text})
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as out:  # never overwrites a scheme file
+                out.write(text)
+        except FileExistsError:
+            raise PayungError(f"Berkas {path.name} sudah ada di folder plugin; pilih kode lain.") from None
+        except OSError as exc:
+            raise PayungError(f"Berkas {path.name} tidak dapat ditulis ({exc.strerror}).") from None
+    return path

@@ -1,0 +1,239 @@
+"""Schemes declared in TOML: loaded like a Python plugin, or reported with file, line and what
+is wrong, without taking the other schemes down."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from payung.core import Payung
+from payung.declarative import DeclarationError, declaration_of, dumps, line_of, load_scheme
+
+from conftest import ROOT, write_config
+
+SMALL = '''\
+code = "skema_toml"
+name = "Skema TOML"
+regency_code = "33.27"
+sponsor_types = ["perorangan"]
+months = [12, 6]
+panels = ["by_sponsor", "targets"]
+
+[[targets]]
+label = "Pekerja terlindungi"
+value = 50
+
+[[fields]]
+name = "pillar"
+label = "Pilar"
+type = "choice"
+choices = [["usaha", "Dunia usaha"], ["masyarakat", "Masyarakat"]]
+required = true
+
+[[rules]]
+rule = "worker_lives_in_regency"
+
+[[rules]]
+rule = "when"
+field = "pillar"
+value = "usaha"
+label = "pilar dunia usaha"
+
+[[rules.rules]]
+rule = "worker_age_between"
+low = 18
+high = 60
+'''
+GOOD_PY = '''
+from payung.plugin import Scheme, hookimpl
+
+@hookimpl
+def register_schemes(settings):
+    return [Scheme(code="skema_python", name="Python", regency_code="33.24")]
+'''
+
+
+def _load(tmp_path, **files) -> Payung:
+    folder = tmp_path / "plugins"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name.replace("__", ".")).write_text(text, encoding="utf-8")
+    return Payung.load(write_config(tmp_path, plugins_dir=str(folder)), entry_points=False)
+
+
+def _errors(app) -> dict[str, str]:
+    return {s.name: s.error for s in app.plugins.statuses if s.state == "galat"}
+
+
+def test_toml_scheme_loads_like_a_python_plugin(tmp_path):
+    app = _load(tmp_path, skema_toml__toml=SMALL)
+    scheme = app.plugins.scheme("skema_toml")
+    assert scheme.months == (12, 6) and scheme.sponsor_types == ("perorangan",)
+    assert [r.name for r in scheme.rules] == ["worker_lives_in_regency", "when_pillar_usaha"]
+    assert scheme.rules[1].description == "Bila pilar dunia usaha: Umur pekerja 18-60 tahun pada bulan mulai."
+    assert [f.name for f in app.plugins.fields(scheme)] == ["pillar"]
+    assert app.plugins.plugin_of("skema_toml") == "skema_toml"
+    assert {s.name: s.state for s in app.plugins.statuses} == {"skema_toml": "aktif"}
+
+
+@pytest.mark.parametrize("change,line,words", [
+    (("rule = \"worker_lives_in_regency\"", "rule = \"worker_lives_in_kabupaten\""), 20,
+     'aturan "worker_lives_in_kabupaten" tidak dikenal'),
+    (('type = "choice"', 'type = "pilihan"'), 15, 'jenis isian "pilihan" tidak dikenal'),
+    (('regency_code = "33.27"', 'regency_code = "99.99"'), 3, "kabupaten 99.99 tidak ada di config.toml"),
+    (("low = 18", "lowest = 18"), 30, 'aturan worker_age_between tidak mengenal parameter "lowest"'),
+    (("value = 50", 'value = "lima puluh"'), 10, "target memerlukan «value»"),
+    (('panels = ["by_sponsor", "targets"]', 'panels = ["per_rt"]'), 6, "panel standar tidak dikenal: per_rt"),
+    (('field = "pillar"', 'field = "pilar"'), 24, "isian tidak ada di [[fields]]: pilar"),
+    (('months = [12, 6]', 'months = [12, 6'), 6, "penulisan TOML salah"),
+])
+def test_broken_toml_is_reported_with_file_line_and_what(tmp_path, change, line, words):
+    app = _load(tmp_path, rusak__toml=SMALL.replace(*change), baik__py=GOOD_PY)
+    error = _errors(app)["rusak"]
+    assert f"rusak.toml baris {line}: " in error and words in error, error
+    # The broken file does not load; the other plugins keep working.
+    assert list(app.plugins.schemes) == ["skema_python"]
+
+
+def test_every_mistake_of_a_file_is_listed(tmp_path):
+    text = SMALL.replace('type = "choice"', 'type = "pilihan"').replace("low = 18", "lowest = 18")
+    with pytest.raises(DeclarationError) as refused:
+        load_scheme(text, Payung.load(write_config(tmp_path), entry_points=False).settings, source="x/rusak.toml")
+    assert [line for line, _ in refused.value.problems] == [15, 30, 29]
+
+
+def test_a_toml_code_taken_by_another_plugin_is_refused(tmp_path):
+    app = _load(tmp_path, dua__toml=SMALL, satu__toml=SMALL)
+    assert list(app.plugins.schemes) == ["skema_toml"]
+    assert _errors(app) == {"satu": "satu.toml baris 1: kode skema 'skema_toml' sudah dipakai plugin dua"}
+
+
+def test_line_of_finds_keys_in_nested_tables():
+    assert line_of(SMALL, (), "months") == 5
+    assert line_of(SMALL, ("rules", 1), "label") == 26
+    assert line_of(SMALL, ("rules", 1, "rules", 0), "high") == 31
+    assert line_of(SMALL, ("fields", 0), "nothing") == 12
+
+
+def test_schemes_command_reports_a_broken_toml(tmp_path):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "rusak.toml").write_text(SMALL.replace('"worker_lives_in_regency"', '"tidak_ada"'), encoding="utf-8")
+    (folder / "baik.toml").write_text(SMALL, encoding="utf-8")
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    done = subprocess.run([sys.executable, "-m", "payung", "schemes", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PAYUNG_CONFIG": str(config)}, timeout=120)
+    data = json.loads(done.stdout)
+    assert [s["code"] for s in data["schemes"]] == ["skema_toml"]
+    assert data["plugins_not_loaded"][0]["plugin"] == "rusak"
+    assert 'rusak.toml baris 20: aturan "tidak_ada" tidak dikenal' in data["plugins_not_loaded"][0]["error"]
+
+
+def test_a_scheme_written_back_loads_the_same(tmp_path):
+    settings = Payung.load(write_config(tmp_path), entry_points=False).settings
+    scheme = load_scheme(SMALL, settings)
+    data, missing = declaration_of(scheme)
+    assert missing == []
+    again = load_scheme(dumps(data), settings)
+    assert again.describe() == scheme.describe()
+    assert [(r.library, r.params.keys()) for r in again.rules] == [(r.library, r.params.keys()) for r in scheme.rules]
+
+
+# Salin skema on the Skema page -----------------------------------------------------------------
+
+def _skema_site(tmp_path, monkeypatch, *plugins):
+    import shutil
+
+    import db as database
+    from payung.access import Actor
+    from payung.users import add_user
+    from conftest import PASSWORD
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    for plugin in plugins:
+        shutil.copy(ROOT / "plugins" / plugin, folder)
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "p.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = database.open_database(tmp_path / "p.db")
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=Actor.system())
+    db.close()
+    return folder, config
+
+
+def _skema(user):
+    from streamlit.testing.v1 import AppTest
+    from conftest import logged_in
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in logged_in(user).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/skema.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path, monkeypatch):
+    import db as database
+    folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    at = _skema("admin")
+    assert "Salin skema" in [s.value for s in at.subheader]
+    at.selectbox(key="salin_mempawah_1desa100_regency").set_value("33.27")
+    at.text_input(key="salin_mempawah_1desa100_code").set_value("pemalang_1desa50")
+    at.text_input(key="salin_mempawah_1desa100_name").set_value("1 Desa 50 Pekerja Rentan Pemalang")
+    at.text_input(key="salin_mempawah_1desa100_rule_2_codes").set_value("petani, nelayan")
+    at.number_input(key="salin_mempawah_1desa100_field_2_default").set_value(50)
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    words = "\n".join(m.value for m in at.markdown)
+    assert "Pekerjaan pekerja salah satu dari: Petani, Nelayan." in words
+    assert not (folder / "pemalang_1desa50.toml").exists()
+    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    assert not at.exception, at.exception
+    assert any("tersimpan di pemalang\\_1desa50.toml" in s.value for s in at.success), [s.value for s in at.success]
+    # Active after the reload: the page lists it, and a fresh load has it with the edits.
+    assert any("1 Desa 50 Pekerja Rentan Pemalang" in e.label for e in at.expander)
+    scheme = Payung.load(config, entry_points=False).plugins.scheme("pemalang_1desa50")
+    assert scheme.regency_code == "33.27" and scheme.fields[2].default == 50
+    assert scheme.rules[2].params == {"codes": ["petani", "nelayan"]}
+    db = database.open_database(tmp_path / "p.db")
+    entry = db.execute("SELECT actor, row_id, after FROM audit_log WHERE action = 'scheme.copy'").fetchone()
+    assert entry[0] == "admin" and entry[1] == "pemalang_1desa50" and "mempawah_1desa100" in entry[2]
+
+
+def test_copy_form_refuses_a_taken_code_and_an_inexpressible_scheme(tmp_path, monkeypatch):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
+    at = _skema("admin")
+    at.selectbox(key="salin_source").set_value("kendal_asn_peduli").run()
+    assert any("tidak dapat disalin" in w.value and "OPD penyandang dana ada dalam daftar" in w.value for w in at.warning)
+    at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
+    at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
+    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    assert any("sudah dipakai" in e.value for e in at.error)
+    assert sorted(p.name for p in folder.iterdir()) == ["kendal_asn_peduli.py", "mempawah_1desa100.py"]
+
+
+def test_only_admins_see_the_copy_form(tmp_path, monkeypatch):
+    _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    at = _skema("lihat")
+    assert "Salin skema" not in [s.value for s in at.subheader]
+
+
+def test_a_field_default_that_its_own_field_refuses_is_reported(tmp_path):
+    text = SMALL.replace('required = true\n', 'required = true\ndefault = "koperasi"\n', 1)
+    app = _load(tmp_path, rusak__toml=text)
+    assert "rusak.toml baris 18: nilai bawaan «default» tidak berlaku: «Pilar»: pilih salah satu dari" in \
+        _errors(app)["rusak"]
+
+
+def test_skema_page_lists_a_broken_toml_with_its_line(tmp_path, monkeypatch):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    (folder / "rusak.toml").write_text(SMALL.replace('regency_code = "33.27"', 'regency_code = "99.99"'),
+                                       encoding="utf-8")
+    at = _skema("admin")
+    assert any("rusak.toml baris 3: kabupaten 99.99 tidak ada" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("1 Desa 100" in e.label for e in at.expander)
