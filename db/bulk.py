@@ -46,10 +46,13 @@ def worker_ids_by_nik(db, niks: Sequence[str]) -> dict[str, int]:
     return found
 
 
-def sponsor_ids_by_nip(db, nips: Sequence[str]) -> dict[str, int]:
+def sponsor_ids_by_nip(db, nips: Sequence[str], scope: Scope) -> dict[str, int]:
+    """NIP -> sponsor id, of the sponsors inside the scope (another regency's ASN is unknown)."""
     found: dict[str, int] = {}
+    where, params = sc.sponsors(scope)
     for chunk in _chunks(sorted(set(nips))):
-        for row in db.execute(f"SELECT nip, id FROM sponsors WHERE nip IN ({_in(chunk)})", chunk).fetchall():
+        for row in db.execute(f"SELECT s.nip, s.id FROM sponsors s WHERE s.nip IN ({_in(chunk)}){where}",
+                              [*chunk, *params]).fetchall():
             found[row[0]] = row[1]
     return found
 

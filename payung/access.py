@@ -161,6 +161,8 @@ def visible_scheme(registry, code: str, actor: Actor, action: str):
 # What a masked role is shown ------------------------------------------------------------
 
 NIK_KEYS = ("nik", "sponsor_nik")
+#: A NIP begins with its holder's birth date (YYYYMMDD): masked too.
+NIP_KEYS = ("nip", "sponsor_nip")
 
 
 def shown(actor: Actor, row: Mapping[str, Any]) -> dict:
@@ -173,6 +175,9 @@ def shown(actor: Actor, row: Mapping[str, Any]) -> dict:
     for key in NIK_KEYS:
         if row.get(key):
             row[key] = mask_nik(row[key])
+    for key in NIP_KEYS:
+        if row.get(key):
+            row[key] = "*" * 8 + str(row[key])[8:]
     if row.get("birth_date"):
         row["birth_year"] = str(row["birth_date"])[:4]
         row["birth_date"] = None

@@ -23,6 +23,7 @@ import hmac
 import os
 import secrets
 import stat
+import threading
 import time
 import tomllib
 from dataclasses import dataclass
@@ -118,10 +119,31 @@ def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetim
     return until if until and until > now else None
 
 
+#: One attempt at a time per username in this server process: attempts sent in parallel would
+#: otherwise all read "not throttled" before any of their failures is recorded.
+_ATTEMPTS_GUARD = threading.Lock()
+_ATTEMPTS: dict[str, threading.Lock] = {}
+
+
+def _attempt_lock(username: str) -> threading.Lock:
+    with _ATTEMPTS_GUARD:
+        if len(_ATTEMPTS) > 10_000:  # names typed by a scanner: forget the idle ones
+            for name in [n for n, lock in _ATTEMPTS.items() if not lock.locked()]:
+                del _ATTEMPTS[name]
+        return _ATTEMPTS.setdefault(username, threading.Lock())
+
+
 def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
           user_agent: str | None = None) -> LoginResult:
-    """Check a login typed into the form; on success open a session."""
+    """Check a login typed into the form; on success open a session. Attempts for one username
+    are checked one after the other, so the throttle also holds against parallel guesses."""
     typed = (username or "").strip().lower()[:_USERNAME_LOGGED]
+    with _attempt_lock(typed):
+        return _login(db, typed, password, policy, ip_address=ip_address, user_agent=user_agent)
+
+
+def _login(db, typed: str, password: str, policy: SessionPolicy, *, ip_address: str | None,
+           user_agent: str | None) -> LoginResult:
     details = {"username": typed, "ip_address": ip_address}
     if throttled_until(db, typed, policy):
         _slow_check(password, None)  # same cost as a real attempt

@@ -131,6 +131,8 @@ HOSTILE_NAMES = [
     "Ani \u202eKDR\u202c \u2066terbalik\u2069 \u202a\u202b\u202d",
     "# Judul\n> kutipan\n- daftar\n1. nomor | tabel | --- |",
     "W" * 5000,
+    "Budi &copy; &amp; &quot;x&quot; &lt;b&gt;",
+    "---",
 ]
 
 

@@ -522,3 +522,34 @@ def test_unknown_actions_and_roles_are_refused():
     assert not access.allowed(ACTORS["admin"], "worker.delete_everything")
     assert not access.allowed(Actor("x", "tamu"), "worker.read")
     assert access.scope_of(Actor("x", "tamu")).villages == ()
+
+
+def test_masked_role_sees_no_birth_date_in_a_nip_and_cannot_search_by_it(world):
+    from payung.sponsors import search_sponsors
+    viewer = ACTORS["viewer"]
+    rows = search_sponsors(world.db, actor=viewer, text="ASN Dalam").rows
+    assert rows and rows[0]["nip"] == "********2010011001"
+    assert not search_sponsors(world.db, actor=viewer, text="19850312").rows
+    assert search_sponsors(world.db, actor=ACTORS["operator"], text="19850312").rows
+
+
+def test_an_id_beyond_64_bits_is_not_found_like_any_other(world):
+    from payung.errors import NotFound
+    from payung.workers import get_worker
+    with pytest.raises(NotFound, match="tidak ditemukan"):
+        get_worker(world.db, 10 ** 20, actor=ACTORS["admin"])
+
+
+def test_sponsorship_import_tells_nothing_of_another_regencys_nip(world):
+    from payung.imports import auto_map, plan_import
+    from payung.imports.reading import Sheet
+    inside = world.records["in"]
+    sheet = Sheet(["NIK", "Skema", "NIP penyandang dana", "Bulan mulai"],
+                  [[inside["nik"], "contoh_desa", "198503122010011002", "2026-01"],   # Pemalang's ASN
+                   [inside["nik"], "contoh_desa", "198001012010011999", "2026-01"]])  # nobody's
+    plan = plan_import(world.db, world.registry, kind="sponsorships", sheet=sheet,
+                       mapping=auto_map(sheet.headers, "sponsorships"), actor=ACTORS["operator"],
+                       file_name="k.csv", data_hash="x")
+    messages = [e.message.replace("198503122010011002", "NIP").replace("198001012010011999", "NIP")
+                for e in plan.errors if "NIP" in e.message or "Penyandang" in e.message]
+    assert len(messages) == 2 and messages[0] == messages[1], messages

@@ -281,6 +281,31 @@ def test_sixth_wrong_password_is_throttled_even_when_right(users):
     assert login(users, "admin", PASSWORD, POLICY).ok  # only that username
 
 
+def test_parallel_guesses_meet_the_throttle_too(users, app):
+    """Twelve attempts sent at once, each on its own connection as Streamlit sessions are: at most
+    five failures are checked, the rest are throttled, and the right password sent last fails."""
+    import threading
+    results, barrier = {}, threading.Barrier(12)
+
+    def attempt(n: int) -> None:
+        conn = app.open_db()
+        try:
+            barrier.wait()
+            results[n] = login(conn, "ani", PASSWORD if n == 11 else f"salah-sekali-{n}", POLICY)
+        finally:
+            conn.close()
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
+    assert failed <= POLICY.max_failures
+    assert sum(r.throttled for r in results.values()) >= 12 - POLICY.max_failures - 1
+    assert not any(r.ok for n, r in results.items() if n != 11) and failed + sum(
+        r.throttled for r in results.values()) + sum(r.ok for r in results.values()) == 12
+
+
 def test_unknown_usernames_are_throttled_alike(users):
     for _ in range(5):
         assert not login(users, "tidak.ada", "salah-sekali-1", POLICY).throttled

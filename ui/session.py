@@ -9,6 +9,7 @@ and the next run of this tab lands on the login page.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import os
 
 import streamlit as st
@@ -60,7 +61,10 @@ def connection():
     finally:
         # SQLite's advice for short connections: refresh planner statistics where the queries
         # of this connection showed they are missing (cheap when nothing is needed).
-        db.execute("PRAGMA optimize")
+        try:
+            db.execute("PRAGMA optimize")
+        except sqlite3.OperationalError:  # busy with another session's write: next time
+            pass
         db.close()
 
 

@@ -26,13 +26,14 @@ T = TypeVar("T")
 # :shortcodes:), its LaTeX ($...$) or HTML could give a meaning to is backslash-escaped (which
 # CommonMark defines for any ASCII punctuation), so the reader sees the text unchanged. Plain
 # prose punctuation (. , ( ) : followed by a space) is left alone: messages stay readable.
-_ESCAPE = {ord(c): "\\" + c for c in "\\`*_[]<>#|~$@"}
+_ESCAPE = {ord(c): "\\" + c for c in "\\`*_[]<>#|~$@&"}
 # Bidi overrides and isolates (U+202A-202E, U+2066-2069) would let a name reverse the text
 # around it ("Ani \u202eKDR" shows as "Ani RDK"); line breaks would start new Markdown blocks.
 _ESCAPE |= {c: None for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ESCAPE |= {ord("\n"): " ", ord("\r"): " ", ord("\v"): " ", ord("\f"): " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
-# ":red[", ":material/", ":smile:", "http://" (autolinks), "www." and a list marker at the start.
-_CONTEXTUAL = re.compile(r":(?=[A-Za-z/])|(?<=www)\.|(?<=WWW)\.|^[-+=](?=\s)")
+# ":red[", ":material/", ":smile:", "http://" (autolinks), "www." and, at the start, a list
+# marker, a heading underline or a horizontal rule ("- ", "===", "---").
+_CONTEXTUAL = re.compile(r":(?=[A-Za-z/])|(?<=www)\.|(?<=WWW)\.|^[-+=]")
 _NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")
 
 

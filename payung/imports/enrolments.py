@@ -158,7 +158,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         if raw.get("nik") is not None:
             niks[raw["nik"]] = _nik(raw["nik"])
     worker_ids = bulk_db.worker_ids_by_nik(db, [n for n in niks.values() if n])
-    nip_ids = bulk_db.sponsor_ids_by_nip(db, [clean_digits(_text(r["nip"])) for _, _, r in raws if r.get("nip")])
+    nip_ids = bulk_db.sponsor_ids_by_nip(db, [clean_digits(_text(r["nip"])) for _, _, r in raws if r.get("nip")],
+                                         scope)
     used = set(columns.values())
     readers: dict[str, FieldReader] = {}
     sponsors_of: dict[str, list[dict]] = {}
