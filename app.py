@@ -5,6 +5,8 @@ deep link lands on the right page; the login form is shown in its place until th
 logged in, and each page checks the role it needs (``ui.session.require``).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from payung.access import ROLES, allowed
@@ -13,7 +15,10 @@ from ui import auth
 from ui.plugin_pages import plugin_pages
 from ui.session import connection, current_actor, payung
 
-st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", layout="wide")
+# A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
+# regency laptop is often offline.
+FAVICON = str(Path(__file__).parent / "ui" / "static" / "payung.png")
+st.set_page_config(page_title="Payung", page_icon=FAVICON, layout="wide")
 
 # Each page names the action it needs (payung.access decides who may take it).
 PAGES = {
@@ -72,7 +77,9 @@ for section, pages in PAGES.items():
                                                             default=url == "beranda"))
 for section, page in plugin_pages(app):
     sections.setdefault(section, []).append(page)
-navigation = st.navigation(sections, position="sidebar" if actor else "hidden")
+# expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
+# hid Impor data, Anggaran, Klaim, ... from newcomers).
+navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
 
 if actor is None:
     st.title(":material/beach_access: Payung")

@@ -13,10 +13,10 @@ actor = require("audit.read")
 st.title("Log audit")
 a, b, c, d = st.columns(4)
 table = a.selectbox("Data", [None, *TABLE_LABELS], key="a_table",
-                    format_func=lambda t: "Semua data" if t is None else TABLE_LABELS[t])
+                    format_func=lambda t: "Semua data" if t is None else TABLE_LABELS[t], placeholder="Pilih...")
 with connection() as db:
     names = actors(db, actor=actor)
-who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n)
+who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n, placeholder="Pilih...")
 since = c.date_input("Dari tanggal", value=dt.date.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since")
 until = d.date_input("Sampai tanggal", value=dt.date.today(), format="DD/MM/YYYY", key="a_until")
 with connection() as db:

@@ -48,14 +48,14 @@ month_options = [add_months(current_month(), i) for i in range(-24, 3)]
 if view.month not in month_options:
     month_options.append(view.month)
 a, b, c, d = st.columns(4)
-month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month)
+month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month, placeholder="Pilih...")
 scheme_options = [None, *schemes]
 scheme = b.selectbox("Skema", scheme_options, index=scheme_options.index(view.scheme) if view.scheme in schemes else 0,
-                     format_func=lambda s: "Semua skema" if s is None else schemes[s].name)
+                     format_func=lambda s: "Semua skema" if s is None else schemes[s].name, placeholder="Pilih...")
 district_options = [None, *districts]
 district = c.selectbox("Kecamatan", district_options,
                        index=district_options.index(view.district) if view.district in districts else 0,
-                       format_func=lambda code: "Semua kecamatan" if code is None else districts[code])
+                       format_func=lambda code: "Semua kecamatan" if code is None else districts[code], placeholder="Pilih...")
 villages = {}
 if district:
     with connection() as db:
@@ -63,7 +63,7 @@ if district:
 village_options = [None, *villages]
 village = d.selectbox("Desa/kelurahan", village_options, disabled=not district,
                       index=village_options.index(view.village) if view.village in villages else 0,
-                      format_func=lambda code: "Semua desa" if code is None else villages[code])
+                      format_func=lambda code: "Semua desa" if code is None else villages[code], placeholder="Pilih...")
 chosen = View(month, scheme, district, village if district else None)
 if chosen != view:
     view = chosen

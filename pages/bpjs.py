@@ -19,7 +19,7 @@ st.title("Pertukaran data BPJS")
 if not schemes:
     st.warning("Belum ada skema yang dimuat.")
     st.stop()
-code = st.selectbox("Skema", list(schemes), key="b_scheme", format_func=lambda c: schemes[c].name)
+code = st.selectbox("Skema", list(schemes), key="b_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 export_tab, answer_tab = st.tabs(["Kirim pendaftaran", "Terima jawaban (KPJ)"])
 
 with export_tab:
@@ -29,8 +29,8 @@ with export_tab:
     this_month = current_month()
     months = [add_months(this_month, i) for i in range(-12, 7)]
     left, right = st.columns(2)
-    start = left.selectbox("Mulai dari bulan", months, index=11, key="b_from", format_func=format_month)
-    end = right.selectbox("Sampai bulan", months, index=12, key="b_to", format_func=format_month)
+    start = left.selectbox("Mulai dari bulan", months, index=11, key="b_from", format_func=format_month, placeholder="Pilih...")
+    end = right.selectbox("Sampai bulan", months, index=12, key="b_to", format_func=format_month, placeholder="Pilih...")
     if end < start:
         st.error("Bulan akhir tidak boleh sebelum bulan awal.")
     else:

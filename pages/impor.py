@@ -54,14 +54,14 @@ if state.get("_i_read", (None,))[0] != read_key:
         st.stop()
 sheet = state["_i_read"][1]
 if len(sheet.sheet_names) > 1:
-    st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet")
+    st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet", placeholder="Pilih...")
 st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replace(",", "."))
 
 st.subheader("Pencocokan kolom")
 with connection() as db:
     saved_maps = templates(db, kind, actor=actor)
 template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
-                        format_func=lambda n: "Otomatis dari judul kolom" if n is None else n)
+                        format_func=lambda n: "Otomatis dari judul kolom" if n is None else n, placeholder="Pilih...")
 mapping = saved_maps[template].columns if template else auto_map(sheet.headers, kind)
 # The value mapping (typed text -> code per coded column): from the template, then the choices made below.
 values_key = ("_i_values", kind, template)
@@ -77,7 +77,7 @@ for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
     required = field in REQUIRED[kind]
     header = columns[n % 3].selectbox(label + (" *" if required else ""), options, index=index,
                                       key=f"i_map_{kind}_{template}_{field}",
-                                      format_func=lambda h: "(tidak ada)" if h is None else h)
+                                      format_func=lambda h: "(tidak ada)" if h is None else h, placeholder="Pilih...")
     if header:
         chosen[field] = header
 if kind == "sponsorships":
@@ -134,7 +134,7 @@ if plan.unknown:
             picked.setdefault(name, {})[text] = right.selectbox(
                 f"Arti nilai {n + 1}", options, index=options.index(guess) if guess in options else 0,
                 format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c],
-                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed")
+                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed", placeholder="Pilih...")
     if st.button("Terapkan pencocokan nilai dan periksa ulang", icon=":material/rule:"):
         for name, typed in picked.items():
             value_map.setdefault(name, {}).update({t: c for t, c in typed.items() if c is not None})

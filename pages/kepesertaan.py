@@ -30,7 +30,7 @@ schemes = {code: s for code, s in app.plugins.schemes.items()
 if not schemes:
     st.warning("Belum ada skema yang dimuat untuk wilayah Anda. Lihat halaman Skema.")
     st.stop()
-code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name)
+code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
 st.caption(scheme.description)
 
@@ -55,12 +55,12 @@ field_errors(FORM, "sponsor_id")
 left, middle, right = st.columns(3)
 this_month = current_month()
 month_options = [add_months(this_month, i) for i in range(-6, 13)]
-start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month)
-months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}")
+start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month, placeholder="Pilih...")
+months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}", placeholder="Pilih...")
 jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs)
 payment_period = left.selectbox("Periode pembayaran", scheme.allowed_periods(app.settings), key=f"k_period_{code}",
                                 format_func=lambda n: "Bulanan" if n == 1 else f"{n} bulan di muka",
-                                help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.")
+                                help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.", placeholder="Pilih...")
 field_errors(FORM, "start_month")
 field_errors(FORM, "months")
 field_errors(FORM, "programs")
@@ -84,13 +84,13 @@ if mode == "semua":
     with connection() as db:
         districts = district_choices(db, actor=actor, regency_codes=(scheme.regency_code,))
         district = a_col.selectbox("Kecamatan", [None, *districts], key="k_all_district",
-                                   format_func=lambda c: "Semua kecamatan" if c is None else districts[c])
+                                   format_func=lambda c: "Semua kecamatan" if c is None else districts[c], placeholder="Pilih...")
         villages = village_choices(db, district, actor=actor) if district else {}
     village = b_col.selectbox("Desa/kelurahan", [None, *villages], key="k_all_village",
-                              format_func=lambda c: "Semua desa" if c is None else villages[c])
+                              format_func=lambda c: "Semua desa" if c is None else villages[c], placeholder="Pilih...")
     occupations = app.settings.occupations
     occupation = c_col.selectbox("Pekerjaan", [None, *occupations], key="k_all_occupation",
-                                 format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c])
+                                 format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c], placeholder="Pilih...")
     selection = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
                      fields=values, payment_period=payment_period, region=village or district, occupation=occupation)
     bulk_fingerprint = repr(selection)

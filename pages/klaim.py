@@ -55,7 +55,7 @@ if picked:
         st.markdown(f"**Perbarui klaim {claim['program']} {plain(claim['worker_name'])}** "
                     f"(kejadian {date_text(claim['incident_date'])})")
         status = st.selectbox("Status", list(STATUSES), index=list(STATUSES).index(claim["status"]),
-                              format_func=STATUSES.get, key="cu_status")
+                              format_func=STATUSES.get, key="cu_status", placeholder="Pilih...")
         benefit = st.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=claim["benefit_amount"],
                                   key="cu_benefit")
         field_errors("klaim_ubah", "benefit_amount")
@@ -80,11 +80,11 @@ worker_id = st.selectbox("Pekerja *", list(options), index=None, key="c_worker",
                          format_func=lambda i: f"{options[i]['name']} · {options[i]['nik']} · {options[i]['village']}")
 field_errors(FORM, "worker_id")
 left, right = st.columns(2)
-program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program")
+program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program", placeholder="Pilih...")
 incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident",
                             max_value=dt.date.today())
 field_errors(FORM, "incident_date")
-status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status")
+status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status", placeholder="Pilih...")
 benefit = right.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=0, key="c_benefit")
 field_errors(FORM, "benefit_amount")
 paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on")

@@ -16,9 +16,9 @@ st.caption("Untuk Bupati, TKPK, dan kantor cabang BPJS: angka bulan terpilih, ta
            "jenis kelamin dan umur, skema, tren 12 bulan, dan anggaran.")
 left, right = st.columns(2)
 months = [add_months(current_month(), -i) for i in range(0, 25)]
-month = left.selectbox("Bulan", months, format_func=format_month, key="r_month")
+month = left.selectbox("Bulan", months, format_func=format_month, key="r_month", placeholder="Pilih...")
 scheme = right.selectbox("Cakupan", [None, *schemes], key="r_scheme",
-                         format_func=lambda s: "Seluruh kabupaten (semua skema)" if s is None else schemes[s].name)
+                         format_func=lambda s: "Seluruh kabupaten (semua skema)" if s is None else schemes[s].name, placeholder="Pilih...")
 if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r_make"):
     with st.spinner("Menyusun laporan dan grafik..."):
         with connection() as db:

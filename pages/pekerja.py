@@ -19,6 +19,25 @@ occupations = app.settings.occupations
 show_saved_message()
 
 
+def table_key() -> str:
+    """The list's widget key; a new one after "Kembali" so the browser forgets the row that was
+    picked (it sent that selection back and the list opened the same worker again)."""
+    return f"tabel_pekerja_{st.session_state.get('_pekerja_table', 0)}"
+
+
+def back_to_list() -> None:
+    st.query_params.pop("id", None)
+    st.session_state["_pekerja_table"] = st.session_state.get("_pekerja_table", 0) + 1
+
+
+def open_picked() -> None:
+    """A row picked in the list: open that worker (only on a new pick, as a callback)."""
+    picked = st.session_state[table_key()].selection.rows
+    ids = st.session_state.get("_pekerja_ids", [])
+    if picked and picked[0] < len(ids):
+        st.query_params["id"] = str(ids[picked[0]])
+
+
 def detail(worker_id: int) -> None:
     with connection() as db:
         try:
@@ -28,9 +47,7 @@ def detail(worker_id: int) -> None:
             return
         history = has_history(db, worker_id, actor=actor)
     w = info["worker"]
-    if st.button("← Kembali ke daftar", key="kembali"):
-        st.query_params.clear()
-        st.rerun()
+    st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
     st.title(plain(w["name"]) + ("" if w["active"] else " (nonaktif)"))
     a, b, c = st.columns(3)
     born = date_text(w["birth_date"]) if w["birth_date"] else f"tahun {w.get('birth_year') or '-'}"
@@ -93,7 +110,7 @@ st.title("Daftar pekerja")
 search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
 text = search_col.text_input("Cari nama atau NIK", key="cari_pekerja", placeholder="contoh: Siti, atau 3324")
 occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
-                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c])
+                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c], placeholder="Pilih...")
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
 with connection() as db:
     result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
@@ -108,13 +125,10 @@ rows = [{
 if not rows:
     st.info("Tidak ada pekerja yang cocok dengan pencarian ini.")
 else:
-    picked = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
-                          selection_mode="single-row", key="tabel_pekerja")
+    st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
+    st.dataframe(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
+                 key=table_key())
     st.caption("Pilih satu baris untuk melihat rinciannya.")
-    chosen = picked.selection.rows if picked and picked.selection else []
-    if chosen:
-        st.query_params["id"] = str(result.rows[chosen[0]]["id"])
-        st.rerun()
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")
 if allowed(actor, "worker.write") and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
     st.session_state.pop("edit_worker_id", None)

@@ -23,7 +23,7 @@ st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadshe
            "Pembayaran yang salah dibatalkan dengan alasan; catatannya tetap disimpan.")
 
 code = st.selectbox("Skema", [None, *schemes], key="p_scheme",
-                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
 with connection() as db:
     result = list_payments(db, actor=actor, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
 if not result.rows:

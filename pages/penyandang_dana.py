@@ -70,7 +70,7 @@ st.title("Daftar penyandang dana")
 left, right = st.columns([3, 2])
 text = left.text_input("Cari nama, NIP atau OPD", key="cari_sponsor")
 kind = right.selectbox("Jenis", [None, *SPONSOR_TYPES], key="filter_jenis",
-                       format_func=lambda k: "Semua jenis" if k is None else SPONSOR_TYPES[k].label)
+                       format_func=lambda k: "Semua jenis" if k is None else SPONSOR_TYPES[k].label, placeholder="Pilih...")
 with connection() as db:
     result = search_sponsors(db, actor=actor, text=text, types=[kind] if kind else None,
                              page=current_page("halaman_sponsor"), page_size=PAGE_SIZE)

@@ -29,13 +29,13 @@ if not schemes:
     st.warning("Belum ada skema yang dimuat. Lihat halaman Skema.")
     st.stop()
 left, middle, right = st.columns([3, 2, 2])
-code = left.selectbox("Skema", list(schemes), key="t_scheme", format_func=lambda c: schemes[c].name)
+code = left.selectbox("Skema", list(schemes), key="t_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
 this_month = current_month()
 months = [add_months(this_month, i) for i in range(-24, 13)]
-start = middle.selectbox("Bulan", months, index=24, key="t_month", format_func=format_month)
+start = middle.selectbox("Bulan", months, index=24, key="t_month", format_func=format_month, placeholder="Pilih...")
 period = right.selectbox("Periode bayar", app.settings.payment_periods, key="t_period",
-                         format_func=lambda n: "1 bulan" if n == 1 else f"{n} bulan (bayar di muka)")
+                         format_func=lambda n: "1 bulan" if n == 1 else f"{n} bulan (bayar di muka)", placeholder="Pilih...")
 end = add_months(start, period - 1)
 party_title = BILL_BY[scheme.bill_by]
 st.caption(f"Skema ini ditagihkan per {party_title.lower()}. "

@@ -17,7 +17,7 @@ schemes = app.plugins.schemes
 show_saved_message()
 st.title("Tunggakan & perpanjangan")
 code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
-                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
 with connection() as db:
     late = late_list(db, app.plugins, scheme_code=code, actor=actor)
     ending = ending_next_month(db, app.plugins, scheme_code=code, actor=actor)

@@ -69,6 +69,13 @@ def remember_problems(form: str, problems: Iterable[Problem]) -> None:
     st.session_state[PROBLEMS_KEY] = {"form": form, "problems": list(problems)}
 
 
+def forget_problems(form: str, field: str | None) -> None:
+    """The user changed ``field``: the problems the last save attempt found in it are stale."""
+    saved = st.session_state.get(PROBLEMS_KEY)
+    if saved and saved["form"] == form:
+        saved["problems"] = [p for p in saved["problems"] if p.field != field]
+
+
 def clear_problems() -> None:
     st.session_state.pop(PROBLEMS_KEY, None)
 
@@ -127,7 +134,7 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
                               key=key, placeholder="Pilih...")
     elif f.type == "multichoice":
         result = st.multiselect(label, [v for v, _ in f.options], default=value or [],
-                                format_func=f.choice_label, help=f.help or None, key=key)
+                                format_func=f.choice_label, help=f.help or None, key=key, placeholder="Pilih...")
     elif f.type in ("integer", "rupiah", "year"):
         result = st.number_input(label, value=value, min_value=f.minimum, max_value=f.maximum, step=1,
                                  help=f.help or None, key=key, placeholder="Isi angka")
