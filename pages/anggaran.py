@@ -13,6 +13,7 @@ from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 FORM = "anggaran"
 actor = require("budget.read")
@@ -27,7 +28,7 @@ year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
-    st.dataframe([{
+    table([{
         "Skema": schemes[l["scheme_code"]].name if l["scheme_code"] in schemes else l["scheme_code"],
         "Pos anggaran": l["name"], "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua", "Pagu": rupiah(l["amount"]),

@@ -7,6 +7,7 @@ import streamlit as st
 from payung.audit import ACTION_LABELS, TABLE_LABELS, actors, search
 from ui.session import connection, require
 from ui.widgets import current_page, date_text, pager
+from ui.widgets import table as grid
 
 PAGE_SIZE = 100
 actor = require("audit.read")
@@ -23,7 +24,7 @@ with connection() as db:
     result = search(db, actor=actor, table=table, who=who, since=since, until=until,
                     page=current_page("halaman_audit"), page_size=PAGE_SIZE)
 if result.rows:
-    st.dataframe([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"],
+    grid([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"],
                    "Tindakan": ACTION_LABELS.get(r["action"], r["action"]),
                    "Data": TABLE_LABELS.get(r["table_name"], r["table_name"]), "No.": r["row_id"] or "",
                    "Perubahan": r["changes"]} for r in result.rows], hide_index=True, width="stretch")

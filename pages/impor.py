@@ -16,7 +16,8 @@ from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
 from ui.widgets import attempt, date_text, saved, show_saved_message
-from ui.widgets import plain
+from ui.widgets import plain, uploader
+from ui.widgets import table
 
 FORM = "impor"
 actor = require("import.run")
@@ -29,13 +30,13 @@ st.write("Unggah berkas Excel (.xlsx) atau CSV. Payung mencocokkan kolomnya, mem
 
 kinds = {k: v for k, v in KINDS.items() if allowed(actor, WRITES[k])}
 kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=True, key="i_kind")
-upload = st.file_uploader("Berkas", type=["xlsx", "csv"], key="i_file")
+upload = uploader("Berkas", ["xlsx", "csv"], key="i_file")
 if upload is None:
     with connection() as db:
         recent = log_entries(db, actor=actor)
     if recent:
         st.subheader("Impor terakhir")
-        st.dataframe([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
+        table([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
                        "Berkas": r["file_name"], "Baru": r["imported"], "Diperbarui": r["updated"],
                        "Tetap": r["unchanged"], "Ditolak": r["rejected"]} for r in recent],
                      hide_index=True, width="stretch")
@@ -142,7 +143,7 @@ if plan.unknown:
         st.rerun()
 if plan.rejected:
     st.subheader("Baris yang ditolak")
-    st.dataframe([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
+    table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
                  hide_index=True, width="stretch")
     st.download_button("Unduh baris yang ditolak (.xlsx)", rejected_rows_xlsx(plan),
                        file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",

@@ -17,6 +17,7 @@ from payung.sponsors import search_sponsors
 from payung.sponsorships import describe_cost, eligible_workers
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
+from ui.widgets import table
 
 FORM = "kepesertaan"
 actor = require("sponsorship.write")
@@ -117,7 +118,7 @@ if mode == "semua":
     three.metric(f"Biaya {months} bulan", rupiah(bulk.total))
     if accepted:
         st.caption(f"Pratinjau {min(len(accepted), 50)} dari {len(accepted):,} pekerja".replace(",", "."))
-        st.dataframe([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
+        table([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
                        occupations.get(r.worker["occupation"], r.worker["occupation"]), "Rincian": describe_cost(r.plan)}
                       for r in accepted[:50]], hide_index=True, width="stretch")
     if refused:
@@ -126,7 +127,7 @@ if mode == "semua":
             for p in r.problems:
                 reasons.setdefault(p.rule or p.message, []).append(p.message)
         st.warning(f"{len(refused):,} pekerja tidak memenuhi syarat skema.".replace(",", "."))
-        st.dataframe([{"Aturan": rule, "Pekerja": len(messages), "Contoh": messages[0]}
+        table([{"Aturan": rule, "Pekerja": len(messages), "Contoh": messages[0]}
                       for rule, messages in sorted(reasons.items(), key=lambda kv: -len(kv[1]))],
                      hide_index=True, width="stretch")
     if accepted and st.button(f"Simpan {len(accepted):,} kepesertaan".replace(",", "."), type="primary",
@@ -187,7 +188,7 @@ if checked and checked["fingerprint"] == fingerprint:
         monthly = sum(c[0] for c in checked["cost"].values())
         st.success(f"Semua syarat terpenuhi. Biaya: {rupiah(monthly)} per bulan untuk {len(chosen)} pekerja; "
                    f"{rupiah(total)} selama {months} bulan.", icon=":material/payments:")
-        st.dataframe([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
+        table([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
                      hide_index=True, width="stretch")
         if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
             bar = st.progress(0.0, text="Menyimpan...")

@@ -13,6 +13,7 @@ from ui.session import connection, payung, require
 from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
+from ui.widgets import table as grid
 
 FORM = "klaim"
 actor = require("claim.read")
@@ -33,7 +34,7 @@ with connection() as db:
     claims = list_claims(db, actor=actor)
 st.subheader("Daftar klaim")
 if claims:
-    table = st.dataframe([{
+    table = grid([{
         "Pekerja": r["worker_name"], "NIK": r["nik"],
         "Program": r["program"], "Tanggal kejadian": date_text(r["incident_date"]),
         "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",

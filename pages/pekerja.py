@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung import formats
 from payung.access import allowed
 from payung.claims import protection_panel
 from payung.coverage import LABELS
@@ -11,6 +12,7 @@ from payung.workers import GENDERS, has_history, search_workers, set_worker_acti
 from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -63,12 +65,12 @@ def detail(worker_id: int) -> None:
     st.subheader("Kepesertaan")
     if info["sponsorships"]:
         names = {code: s.name for code, s in app.plugins.schemes.items()}
-        st.dataframe([{
+        table([{
             "Skema": names.get(s["scheme_code"], s["scheme_code"]), "Penyandang dana": s["sponsor_name"],
             "Program": s["programs"].replace(",", "+"), "Mulai": format_month(s["start_month"]),
             "Sampai": format_month(s["end_month"]), "Iuran/bulan": rupiah(s["monthly_amount"]),
             "Bulan lunas": f"{s['months_paid']} dari {s['months']}", "Dibayar": rupiah(s["paid"]),
-            "Status": s["status"], "KPJ": s["kpj"] or "-",
+            "Status": formats.status(s["status"]), "KPJ": s["kpj"] or "-",
         } for s in info["sponsorships"]], hide_index=True, width="stretch")
     else:
         st.caption("Belum pernah ditanggung.")
@@ -76,8 +78,8 @@ def detail(worker_id: int) -> None:
     with connection() as db:
         panel(protection_panel(db, worker_id=worker_id, actor=actor))
     if info["claims"]:
-        st.dataframe([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
-                       "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": c["status"]}
+        table([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
+                       "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": formats.status(c["status"])}
                       for c in info["claims"]], hide_index=True, width="stretch")
     else:
         st.caption("Tidak ada klaim.")
@@ -126,7 +128,7 @@ if not rows:
     st.info("Tidak ada pekerja yang cocok dengan pencarian ini.")
 else:
     st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
-    st.dataframe(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
+    table(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
                  key=table_key())
     st.caption("Pilih satu baris untuk melihat rinciannya.")
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")

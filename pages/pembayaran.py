@@ -11,6 +11,7 @@ from ui.session import connection, payung, require
 from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
+from ui.widgets import table
 
 FORM = "batal"
 PAGE_SIZE = 50
@@ -39,16 +40,17 @@ def months_of(row) -> str:
     return f"{format_month(row['from_month'])} - {format_month(row['to_month'])}"
 
 
-table = st.dataframe([{
-    "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]),
-    "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else r["scheme_code"],
-    "Dari": r["party_label"], "Bulan tagihan": months_of(r), "Jumlah": rupiah(r["amount"]), "Baris": r["lines"],
-    "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
+picked = table([{
+    # What is read first comes first: at 1400 px Jumlah and Status were off-screen on the right.
+    "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]), "Jumlah": rupiah(r["amount"]),
     "Status": f"Dibatalkan: {r['reversal_reason']}" if r["reversed_at"] else "Berlaku",
+    "Dari": r["party_label"], "Bulan tagihan": months_of(r),
+    "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else r["scheme_code"],
+    "Baris": r["lines"], "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
 } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="p_table")
 pager(result.total, PAGE_SIZE, key="p_page")
-rows = table.selection.rows if table and table.selection else []
+rows = picked.selection.rows if picked and picked.selection else []
 if rows:
     st.query_params["id"] = str(result.rows[rows[0]]["id"])
 if "id" not in st.query_params:

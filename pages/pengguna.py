@@ -10,6 +10,7 @@ from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
 from ui.session import connection, current_session_row, payung, require
 from ui.widgets import attempt, date_text, field_errors, plain, problem_summary, saved, show_saved_message
+from ui.widgets import table
 
 FORM = "pengguna"
 actor = require("user.manage")
@@ -20,7 +21,7 @@ st.title("Pengguna")
 with connection() as db:
     users = list_users(db, actor=actor)
 regencies = {r.code: r.name for r in app.settings.regencies}
-st.dataframe([{"Nama pengguna": u["username"], "Nama": u["name"], "Peran": ROLES[u["role"]],
+table([{"Nama pengguna": u["username"], "Nama": u["name"], "Peran": ROLES[u["role"]],
                "Kabupaten": regencies.get(u["regency_code"], "Semua") if u["role"] != "desa" else "",
                "Desa": u["villages"] or "", "Aktif": "Ya" if u["active"] else "Tidak"} for u in users],
              hide_index=True, width="stretch")
@@ -131,7 +132,7 @@ if who:
     with connection() as db:
         open_sessions = user_sessions(db, target["id"], actor=actor)
     if open_sessions:
-        st.dataframe([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
+        table([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
                        "Berakhir paling lambat (UTC)": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
                        "Peramban": s["user_agent"] or ""} for s in open_sessions], hide_index=True, width="stretch")
     else:

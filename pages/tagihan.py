@@ -16,6 +16,7 @@ from payung.schemes import BILL_BY
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_problems, field_errors, problem_summary, rupiah, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table as grid
 
 FORM = "bayar"
 actor = require("bill.read")
@@ -51,7 +52,7 @@ a.metric(f"Jumlah {party_title.lower()}", f"{len(listed):,}".replace(",", "."))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))
-table = st.dataframe([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
+table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
@@ -79,7 +80,7 @@ st.markdown(f"**{bill.scheme_name}** · {bill.period} · {bill.workers} pekerja 
 if bill.lapsed:
     st.warning(f"{len(bill.lapsed)} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
-st.dataframe([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
+grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
               for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))

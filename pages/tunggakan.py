@@ -10,6 +10,7 @@ from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import date_text, rupiah, saved, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 actor = require("late.read")
 app = payung()
@@ -32,7 +33,7 @@ with late_tab:
                "berakhir.")
     if late.parties:
         st.metric("Total tunggakan yang masih dapat dibayar", rupiah(late.total_open))
-        st.dataframe([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
+        table([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
                        "Bulan menunggak": r["lines"], "Tunggakan": rupiah(r["amount"]),
                        "Sejak": format_month(r["oldest"]), "Bayar paling lambat": date_text(r["pay_by"])}
                       for r in late.parties], hide_index=True, width="stretch")
@@ -44,7 +45,7 @@ with lapsed_tab:
     st.caption(f"Pekerja dengan lebih dari {app.settings.lapse_months} bulan berturut-turut tidak dibayar, atau "
                "tunggakan yang lewat batas: kepesertaan BPJS berakhir dan harus didaftarkan ulang dari awal.")
     if late.lapsed:
-        st.dataframe([{"Skema": r["scheme"], "Pekerja": r["worker"],
+        table([{"Skema": r["scheme"], "Pekerja": r["worker"],
                        "NIK": r["nik"],
                        "Penyandang dana": r["sponsor"], "Bulan tidak dibayar": r["months"],
                        "Dari": format_month(r["first"]), "Sampai": format_month(r["last"])}

@@ -106,7 +106,8 @@ def generic_field_value(f: Field, worker: dict, start_month: str, rng: random.Ra
     return "Contoh"
 
 
-def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Random, n: int) -> dict:
+def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Random, n: int,
+                    regency_name: str = "") -> dict:
     village = rng.choice(villages)
     first = rng.choice(MALE + FEMALE)
     if kind == "pemerintah_desa":
@@ -114,7 +115,8 @@ def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Ra
     if kind == "pemerintah_kecamatan":
         return {"type": kind, "name": f"Kecamatan {village[:8]}", "district_code": village[:8]}
     if kind == "apbd_kabupaten":
-        return {"type": kind, "name": f"APBD {regency}", "regency_code": regency}
+        # "APBD Kabupaten Luwu Utara", not the code "APBD 73.22".
+        return {"type": kind, "name": f"APBD {regency_name or regency}", "regency_code": regency}
     if kind == "asn":
         birth = dt.date(rng.randint(1966, 1995), rng.randint(1, 12), rng.randint(1, 28))
         appointed = birth.year + rng.randint(22, 28)
@@ -175,7 +177,9 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
         home_villages = [w["village_code"] for w in candidates] or regency_villages
         sponsors = []
         for n in range(wanted):
-            values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n)
+            home = app.settings.regency(scheme.regency_code)
+            values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n,
+                                     home.name if home else "")
             if any(s["type"] == values["type"] and s["type"] in ("apbd_kabupaten", "pemerintah_desa",
                                                                   "pemerintah_kecamatan")
                    and (s["village_code"], s["district_code"]) == (values.get("village_code"), values.get("district_code"))

@@ -10,6 +10,7 @@ import datetime as dt
 
 from fpdf import FPDF
 
+from . import formats
 from .bills import Bill
 from .coverage import LABELS
 from .exports import xlsx_bytes
@@ -90,17 +91,26 @@ class _Document(FPDF):
             self.ln()
         head()
         self.set_font("Helvetica", "", size)
+        line_height = size * 0.55
         for row in rows:
-            if self.will_page_break(5):
+            # A cell wraps at word boundaries ("Belum jatuh tempo" on two lines, never "Belum
+            # jatuh t"); the row is as tall as its tallest cell.
+            texts = [_latin1(value) for value in row]
+            lines = [self.multi_cell(width, line_height, text, dry_run=True, output="LINES") or [""]
+                     for text, width in zip(texts, widths)]
+            height = max(len(cell) for cell in lines) * line_height + 1
+            if self.will_page_break(height):
                 self.add_page()
                 head()
                 self.set_font("Helvetica", "", size)
-            for i, (value, width) in enumerate(zip(row, widths)):
-                text = _latin1(value)
-                while text and self.get_string_width(text) > width - 1.5:
-                    text = text[:-1]
-                self.cell(width, 5, text, border=1, align="R" if i in align_right else "L")
-            self.ln()
+            x, y = self.get_x(), self.get_y()
+            for i, (text, width) in enumerate(zip(texts, widths)):
+                self.rect(x, y, width, height)
+                self.set_xy(x, y + 0.5)
+                self.multi_cell(width, line_height, text, align="R" if i in align_right else "L",
+                                new_x="RIGHT", new_y="TOP")
+                x += width
+            self.set_xy(self.l_margin, y + height)
 
 
 def _money_cells(row: list) -> list:
@@ -154,11 +164,11 @@ def receipt_pdf(payment: dict, scheme_name: str) -> bytes:
         ("Jumlah", format_rupiah(payment["amount"])),
         ("Terbilang", in_words(payment["amount"])),
         ("Referensi", payment.get("reference") or "-"),
-        ("Dicatat oleh", f"{payment['recorded_by']} pada {payment['recorded_at'][:10]}"),
+        ("Dicatat oleh", f"{payment['recorded_by']} pada {formats.date(payment['recorded_at'])}"),
     ])
     if payment.get("reversed_at"):
         pdf.ln(2)
-        pdf.text_line(f"DIBATALKAN pada {payment['reversed_at'][:10]} oleh {payment['reversed_by']}: "
+        pdf.text_line(f"DIBATALKAN pada {formats.date(payment['reversed_at'])} oleh {payment['reversed_by']}: "
                       f"{payment['reversal_reason']}", bold=True)
     pdf.ln(3)
     allocations = payment.get("allocations", [])

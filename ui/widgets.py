@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from payung import formats
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
 from payung.identity import fmt_date
@@ -53,14 +54,34 @@ def rupiah(amount: int | None) -> str:
 
 def date_text(value: str | dt.date | None) -> str:
     """``17/08/2025`` from a date or ISO text (timestamps keep their time, in UTC)."""
-    if not value:
-        return ""
-    if isinstance(value, dt.date):
-        return fmt_date(value)
-    if "T" in value:
-        moment = dt.datetime.fromisoformat(value)
-        return f"{fmt_date(moment.date())} {moment:%H:%M}"
-    return fmt_date(dt.date.fromisoformat(value[:10]))
+    return formats.date(value)
+
+
+# Tables ----------------------------------------------------------------------------------------
+
+def _is_money(values) -> bool:
+    shown = [v for v in values if v not in (None, "", "-")]
+    return bool(shown) and all(isinstance(v, str) and v.lstrip("-").startswith("Rp") for v in shown)
+
+
+def money_columns(rows, names: Iterable[str] = ()) -> dict:
+    """``column_config`` that right-aligns the Rupiah columns of ``rows`` (those named, and any
+    whose every value reads ``Rp...``), so amounts line up under each other. The amounts stay
+    ``Rp1.250.000`` text: Streamlit's NumberColumn formats only the English way (``1,250,000``)
+    or in the browser's locale."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    wanted = set(names) | {c for c in frame.columns if _is_money(frame[c].tolist())}
+    return {c: st.column_config.TextColumn(c, alignment="right") for c in frame.columns if c in wanted}
+
+
+def table(rows, *, column_config: dict | None = None, **kwargs):
+    """``st.dataframe`` with Rupiah right-aligned; everything else as ``st.dataframe``."""
+    rows = rows if isinstance(rows, pd.DataFrame) else list(rows)
+    config = money_columns(rows) if len(rows) else {}
+    config.update(column_config or {})
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(rows, column_config=config or None, **kwargs)
 
 
 # Problems shown next to the field they concern -----------------------------------------------
@@ -181,7 +202,7 @@ def panel(p: Panel) -> None:
             frame = pd.DataFrame(p.rows)
             if p.columns:
                 frame = frame[[c for c in p.columns if c in frame.columns]].rename(columns=p.columns)
-            st.dataframe(frame, hide_index=True, width="stretch")
+            table(frame)
         else:
             st.caption("Belum ada data.")
         if p.caption:
@@ -218,3 +239,24 @@ def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
     st.session_state["_payung_saved"] = message
     clear_problems()
     (rerun or st.rerun)()
+
+
+# File uploads ------------------------------------------------------------------------------
+
+# Streamlit 1.67 has no parameter for the uploader's own texts: its button says "Upload" and its
+# line "200MB per file • XLSX, CSV". They are hidden (display: none, so not even read out) and
+# Indonesian text is put in their place with CSS; the label, help and this text are ours.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > * { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"]::after { content: "%s"; font-size: 0.875rem; opacity: 0.7; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "Pilih berkas"; }
+</style>"""
+
+
+def uploader(label: str, types: list[str], *, key: str, help: str | None = None):
+    """``st.file_uploader`` speaking Indonesian: "Pilih berkas", "maksimal 200 MB per berkas"."""
+    limit = st.get_option("server.maxUploadSize")
+    kinds = ", ".join(t.upper() for t in types)
+    st.html(_UPLOADER_CSS % f"Maksimal {limit} MB per berkas \\2022  {kinds}")
+    return st.file_uploader(label, type=types, key=key, help=help)
