@@ -16,7 +16,7 @@ from payung.money import format_rupiah_short
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
-from ui.widgets import panel, rupiah, saved, show_saved_message
+from ui.widgets import panel, plain, rupiah, saved, show_saved_message
 
 actor = require("dashboard.read")
 app = payung()
@@ -108,6 +108,19 @@ if with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),
                     text=f"{row['scheme']}: {row['protected']:,} dari target {row['target']:,}".replace(",", "."))
 
+place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
+                                                                  else None)
+if empty or not any(r["protected"] for r in result.by_region) and not any(t["protected"] or t["paid"]
+                                                                          for t in result.trend):
+    # Charts of nothing are blank boxes: say what to do instead.
+    if empty:
+        st.info("Belum ada pekerja. Mulai dari Tambah pekerja, atau impor daftar pekerja di Impor data.",
+                icon=":material/info:")
+    else:
+        st.info("Belum ada kepesertaan" + (f" di {plain(place)}" if place else "") + " untuk pilihan ini. "
+                "Mulai dari Daftarkan kepesertaan.", icon=":material/info:")
+    st.stop()
+
 left, right = st.columns(2)
 event = left.altair_chart(charts.region_bar(result, select=True), on_select="rerun", key="b_region",
                           width="stretch")
@@ -118,7 +131,12 @@ if clicked and clicked != (view.village or view.district):
     else:
         set_params(kecamatan=clicked, desa=None)
     st.rerun()
-left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
+if view.village:
+    left.caption(f"Desa {plain(place)} dipilih; pilih Semua desa di atas untuk melihat desa lainnya.")
+elif view.district:
+    left.caption("Klik batang desa untuk memilihnya.")
+else:
+    left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
 right.altair_chart(charts.scheme_bar(result), width="stretch")
 right.altair_chart(charts.gender_age_bar(result), width="stretch")
 left, right = st.columns(2)
@@ -129,9 +147,13 @@ if result.budgets:
 
 st.subheader("Panel skema")
 if view.scheme in schemes:
+    st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
-        panel(protection_panel(db, scheme_code=view.scheme, actor=actor))
-        for p in app.plugins.panels(schemes[view.scheme], reader_for(db, actor=actor), view.month):
+        panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,
+                               village=view.village))
+        for p in app.plugins.panels(schemes[view.scheme],
+                                    reader_for(db, actor=actor, district=view.district, village=view.village),
+                                    view.month):
             panel(p)
 else:
     st.caption("Pilih satu skema di atas untuk melihat panel khususnya (target, partisipasi, anggaran).")

@@ -77,3 +77,33 @@ def test_the_favicon_is_a_local_file():
     source = (ROOT / "app.py").read_text()
     assert 'page_icon=":material' not in source and (ROOT / "ui" / "static" / "payung.png").is_file()
     assert "expanded=True" in source
+
+
+def test_an_empty_database_says_what_to_do_instead_of_blank_charts(tmp_path, monkeypatch):
+    import db as database
+    from payung.access import Actor
+    from payung.users import add_user
+    from conftest import PASSWORD, write_config
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    add_user(database.open_database(tmp_path / "kosong.db"), username="admin", name="Admin", role="admin",
+             password=PASSWORD, actor=Actor.system())
+    at = run("admin")
+    assert any("Belum ada pekerja. Mulai dari Tambah pekerja" in i.value for i in at.info)
+    assert not at.get("arrow_vega_lite_chart")
+
+
+def test_scheme_panels_follow_the_district_filter(site):
+    from payung.claims import protection_panel
+    from payung.data import reader_for
+    from payung.access import Actor
+    with open_db(site) as db:
+        admin = Actor("admin", "admin")
+        code = db.execute("SELECT scheme_code FROM sponsorships LIMIT 1").fetchone()[0]
+        everywhere = protection_panel(db, scheme_code=code, actor=admin).rows[0]["value"]
+        nowhere = protection_panel(db, scheme_code=code, actor=admin, district="33.24.99").rows[0]["value"]
+        assert nowhere == "Rp0" and everywhere != "Rp0"
+        assert reader_for(db, actor=admin, district="33.24.01").scope.villages
+    at = run("admin", query={"skema": code, "kecamatan": "33.24.01"})
+    assert "Angka panel untuk" in texts(at)

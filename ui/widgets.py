@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from payung import formats
+from payung.charts import INDONESIAN_LABEL
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
 from payung.identity import fmt_date
@@ -193,8 +194,10 @@ def panel(p: Panel) -> None:
         elif p.kind == "bar" and p.rows:
             frame = pd.DataFrame(p.rows)
             chart = alt.Chart(frame).mark_bar().encode(
-                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y)),
-                y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x)),
+                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y),
+                        axis=alt.Axis(format=",d", tickMinStep=1, labelExpr=INDONESIAN_LABEL)),
+                y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x),
+                        axis=alt.Axis(labelLimit=220, labelOverlap=False)),
                 tooltip=[p.x, p.y],
             )
             st.altair_chart(chart, width="stretch")
