@@ -4,7 +4,7 @@ sponsorships that end next month, each renewable in one click."""
 import streamlit as st
 
 from payung.access import allowed
-from payung.arrears import ending_next_month, late_list, renew
+from payung.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.errors import ValidationError
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
@@ -38,6 +38,25 @@ with late_tab:
                        "Sejak": format_month(r["oldest"]), "Bayar paling lambat": date_text(r["pay_by"])}
                       for r in late.parties], hide_index=True, width="stretch")
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
+        st.subheader("Pengingat WhatsApp")
+        st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "
+                   "atau buka WhatsApp dengan pesan sudah terisi. Payung tidak mengirim apa pun; NIK tidak pernah "
+                   "dimuat dalam pesan.")
+        with connection() as db:
+            notes = reminders(db, app.plugins, scheme_code=code, actor=actor)
+        st.download_button("Unduh semua pengingat (XLSX)", reminders_xlsx(notes), "pengingat-tunggakan.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", key="l_reminders_xlsx")
+        for note in notes[:100]:
+            with st.expander(plain(f"{note.party} · {note.scheme} · {rupiah(note.amount)}")):
+                st.code(note.message, language=None, wrap_lines=True)
+                if note.link:
+                    st.link_button(plain(f"Buka WhatsApp ({note.phone})"), note.link, icon=":material/chat:")
+                else:
+                    st.caption("Nomor HP/WA pihak ini belum tercatat atau tidak valid: salin pesannya, atau isi "
+                               "nomornya di Daftar penyandang dana.")
+        if len(notes) > 100:
+            st.caption(f"Menampilkan 100 dari {len(notes)} pengingat; semuanya ada di berkas XLSX.")
     else:
         st.success("Tidak ada tunggakan.", icon=":material/check_circle:")
 

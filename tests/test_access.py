@@ -264,6 +264,8 @@ MATRIX = {
     "bpjs.resubmit": (REGENCY, "record", _resubmit, None),
     "arrears.late_list": (READERS, "record", lambda w, a, r: _m("arrears.late_list")(
         w.db, w.registry, actor=a, today=TODAY), lambda res, r: r["name"] in repr(res.lapsed)),
+    "arrears.reminders": (READERS, "record", lambda w, a, r: _m("arrears.reminders")(
+        w.db, w.registry, actor=a, today=dt.date(2025, 6, 20)), lambda res, r: r["sponsor_name"] in repr(res)),
     "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(
         w.db, w.registry, actor=a, today=TODAY), _named()),
     "arrears.renew": (REGENCY, "record", lambda w, a, r: _m("arrears.renew")(
