@@ -14,6 +14,7 @@ from payung.users import has_users
 from ui import auth
 from ui.plugin_pages import plugin_pages
 from ui.session import connection, current_actor, payung
+from ui.widgets import indonesian_page
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
 # regency laptop is often offline.
@@ -92,4 +93,5 @@ if actor is None:
 
 st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")
 auth.logout_button()
+indonesian_page()
 navigation.run()

@@ -14,6 +14,7 @@ from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_
                         show_saved_message)
 from ui.widgets import plain
 from ui.widgets import table as grid
+from ui.widgets import DATE_HELP
 
 FORM = "klaim"
 actor = require("claim.read")
@@ -60,7 +61,7 @@ if picked:
         benefit = st.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=claim["benefit_amount"],
                                   key="cu_benefit")
         field_errors("klaim_ubah", "benefit_amount")
-        paid_on = st.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="cu_paid_on")
+        paid_on = st.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="cu_paid_on", help=DATE_HELP)
         field_errors("klaim_ubah", "paid_on")
         if st.button("Simpan perubahan", icon=":material/save:", key="cu_save"):
             def update():
@@ -82,13 +83,13 @@ worker_id = st.selectbox("Pekerja *", list(options), index=None, key="c_worker",
 field_errors(FORM, "worker_id")
 left, right = st.columns(2)
 program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program", placeholder="Pilih...")
-incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident",
+incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident", help=DATE_HELP,
                             max_value=dt.date.today())
 field_errors(FORM, "incident_date")
 status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status", placeholder="Pilih...")
 benefit = right.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=0, key="c_benefit")
 field_errors(FORM, "benefit_amount")
-paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on")
+paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on", help=DATE_HELP)
 field_errors(FORM, "paid_on")
 note = right.text_input("Catatan", key="c_note", placeholder="contoh: nomor berkas klaim BPJS")
 values = {"worker_id": worker_id, "program": program, "incident_date": incident, "status": status,

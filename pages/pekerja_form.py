@@ -10,7 +10,7 @@ from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, remember_problems
-from ui.widgets import plain, rupiah, show_saved_message
+from ui.widgets import DATE_HELP, plain, rupiah, show_saved_message
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
@@ -85,7 +85,7 @@ with left:
     field_errors(FORM, "name")
     st.text_input("Tempat lahir", key="f_birth_place")
     st.date_input("Tanggal lahir *", key="f_birth_date", value=None, on_change=forget_problems, args=(FORM, "birth_date"), format="DD/MM/YYYY",
-                  min_value=dt.date(1920, 1, 1), max_value=dt.date.today())
+                  min_value=dt.date(1920, 1, 1), max_value=dt.date.today(), help=DATE_HELP)
     field_errors(FORM, "birth_date")
     st.radio("Jenis kelamin *", list(GENDERS), key="f_gender", on_change=forget_problems, args=(FORM, "gender"), format_func=GENDERS.get, horizontal=True, index=None)
     field_errors(FORM, "gender")

@@ -12,6 +12,7 @@ import pytest
 
 from payung.arrears import reminder_text, reminders_xlsx, whatsapp_link
 
+from conftest import DESA_VILLAGE
 from test_pages import open_db, run, texts
 
 GROUP = {"party": "Budi Santoso", "scheme": "Mesra dengan Mansur", "amount": 50_400, "lines": 3,
@@ -73,3 +74,21 @@ def test_reminders_download_as_a_broadcast_list():
 def test_the_late_list_is_not_for_village_operators(site):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         run("desa", "pages/tunggakan.py")
+
+
+def test_reminders_of_a_real_late_list_name_no_nik_and_respect_access(site):
+    from payung.access import Actor, Forbidden
+    from payung.arrears import reminders
+    from payung.months import add_months, first_day
+    app = site["app"]
+    with open_db(site) as db:
+        month = db.execute("SELECT MIN(month) FROM contribution_lines WHERE paid_amount < amount").fetchone()[0]
+        today = first_day(add_months(month, 1)) + dt.timedelta(days=20)
+        niks = {r[0] for r in db.execute("SELECT nik FROM workers")}
+        notes = reminders(db, app.plugins, actor=Actor("admin", "admin"), today=today)
+        assert notes and all(n.message.startswith("Yth. ") and n.amount > 0 for n in notes)
+        assert not {nik for n in notes for nik in re.findall(r"\d{16}", n.message)} & niks
+        assert all(n.link is None or n.link.startswith("https://wa.me/62") for n in notes)
+        assert reminders(db, app.plugins, actor=Actor("lihat", "viewer"), today=today)
+        with pytest.raises(Forbidden):
+            reminders(db, app.plugins, actor=Actor("desa", "desa", "33.24", (DESA_VILLAGE,)), today=today)

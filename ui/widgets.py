@@ -162,7 +162,7 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
                                  help=f.help or None, key=key, placeholder="Isi angka")
     elif f.type == "date":
         result = st.date_input(label, value=dt.date.fromisoformat(value) if isinstance(value, str) else value,
-                               format="DD/MM/YYYY", help=f.help or None, key=key)
+                               format="DD/MM/YYYY", help=f.help or DATE_HELP, key=key)
     elif f.type == "bool":
         result = st.checkbox(label, value=bool(value), help=f.help or None, key=key)
     else:
@@ -242,6 +242,27 @@ def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
     st.session_state["_payung_saved"] = message
     clear_problems()
     (rerun or st.rerun)()
+
+
+# Streamlit's own English ----------------------------------------------------------------------
+
+#: An empty date box shows its format in English letters ("dd / mm / yyyy", one segment each)
+#: and Streamlit 1.67 has no placeholder parameter for st.date_input: the English letters are
+#: shrunk to nothing and "hh / bb / tttt" (hari, bulan, tahun) drawn in their place; each date box
+#: also says "contoh 17/08/1975" in its help.
+_PAGE_CSS = """<style>
+[data-testid="stDateInput"] [data-placeholder="true"] { font-size: 0 !important; }
+[data-testid="stDateInput"] [data-placeholder="true"]::after { font-size: 0.875rem; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after { content: "hh"; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after { content: "bb"; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after { content: "tttt"; }
+</style>"""
+DATE_HELP = "Ketik tanggal/bulan/tahun, contoh 17/08/1975, atau pilih di kalender."
+
+
+def indonesian_page() -> None:
+    """Called once per run by app.py, before the page."""
+    st.html(_PAGE_CSS)
 
 
 # File uploads ------------------------------------------------------------------------------
