@@ -55,6 +55,7 @@ PAGES = {
         ("pages/pengguna.py", "Pengguna", ":material/manage_accounts:", "pengguna", "user.manage"),
         ("pages/audit.py", "Log audit", ":material/history:", "audit", "audit.read"),
         ("pages/cadangan.py", "Cadangan", ":material/backup:", "cadangan", "backup.manage"),
+        ("pages/kop_surat.py", "Kop surat", ":material/badge:", "kop-surat", "letterhead.manage"),
     ],
     "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", "account.manage")],
 }

@@ -4,6 +4,7 @@ import streamlit as st
 
 from payung.access import allowed
 from payung.documents import receipt_pdf
+from payung.letterhead import letterhead_for
 from payung.errors import NotFound
 from payung.months import format_month
 from payung.payments import list_payments, payment_with_lines, reverse_payment
@@ -66,7 +67,9 @@ scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in 
 st.subheader(f"Pembayaran {payment['receipt']}")
 st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}** pada {date_text(payment['paid_on'])}, "
             f"melunasi {len(payment['allocations'])} baris iuran.")
-st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name), f"tanda-terima-{payment['id']}.pdf",
+kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
+                     else actor.regency_code)
+st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name, letterhead=kop), f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:
     st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {plain(payment['reversed_by'])}: "

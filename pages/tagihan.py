@@ -9,6 +9,7 @@ from payung.access import allowed
 from payung import bills
 from payung.coverage import LABELS
 from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.letterhead import letterhead_for
 from payung.errors import NotFound
 from payung.months import add_months, current_month, format_month
 from payung.payments import ALLOCATION_ORDER, payment_with_lines, record_payment
@@ -89,7 +90,8 @@ file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start 
 x, y = st.columns(2)
 x.download_button("Unduh XLSX", lambda: bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
-y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title), f"{file_name}.pdf",
+kop = letterhead_for(app.settings, schemes[code].regency_code)
+y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title, letterhead=kop), f"{file_name}.pdf",
                   icon=":material/print:", mime="application/pdf", key="t_pdf")
 
 receipt = state.get("t_receipt", {}).get((code, party_key))
@@ -98,7 +100,7 @@ if receipt:
         paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"melunasi {len(paid['allocations'])} baris.", icon=":material/receipt_long:")
-    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name),
+    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name, letterhead=kop),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 

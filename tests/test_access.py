@@ -182,6 +182,18 @@ def _bulk_request(r):
             "fields": {"budget_year": 2025}}
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+_PNG = _png()
+
+
 def _m(name):
     module, function = name.rsplit(".", 1)
     return getattr(importlib.import_module(f"payung.{module}"), function)
@@ -296,6 +308,8 @@ MATRIX = {
     "dashboard.build": (ALL, "record", lambda w, a, r: _m("dashboard.build")(
         w.db, w.registry, _m("dashboard.View")(MONTH, r["scheme"]), actor=a, today=TODAY),
         lambda res, r: res.covered > 0),
+    "letterhead.save_logo": (ADMIN, "global", lambda w, a, r: _m("letterhead.save_logo")(
+        w.db, w.settings, "33.24", _PNG, actor=a), None),
     "dashboard.data_version": (ALL, "global", lambda w, a, r: _m("dashboard.data_version")(w.db, actor=a), None),
     "dashboard.is_empty": (ALL, "global", lambda w, a, r: _m("dashboard.is_empty")(w.db, actor=a), None),
     "audit.search": (ADMIN, "global", lambda w, a, r: _m("audit.search")(w.db, actor=a), None),
@@ -350,7 +364,7 @@ NOT_ACTOR_BOUND = {
 
 SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bulk", "bills", "payments", "bpjs", "arrears", "budgets",
                    "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
-                   "schemes_view", "regions", "sessions")
+                   "schemes_view", "regions", "sessions", "letterhead")
 
 
 def service_functions() -> dict[str, object]:
