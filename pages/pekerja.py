@@ -120,9 +120,10 @@ with connection() as db:
                             page_size=PAGE_SIZE)
 schemes = {code: s.name for code, s in app.plugins.schemes.items()}
 rows = [{
-    "NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village"], "Kecamatan": r["district"],
-    "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
-    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"), "Status bulan ini": LABELS[r["status"]],
+    # The status before the longer columns: at 1366 px it was cut off on the right.
+    "NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village"], "Status bulan ini": LABELS[r["status"]],
+    "Kecamatan": r["district"], "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
+    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"),
 } for r in result.rows]
 if not rows:
     st.info("Tidak ada pekerja yang cocok dengan pencarian ini.")

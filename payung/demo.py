@@ -107,13 +107,14 @@ def generic_field_value(f: Field, worker: dict, start_month: str, rng: random.Ra
 
 
 def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Random, n: int,
-                    regency_name: str = "") -> dict:
+                    regency_name: str = "", names: dict[str, str] | None = None) -> dict:
     village = rng.choice(villages)
     first = rng.choice(MALE + FEMALE)
+    names = names or {}
     if kind == "pemerintah_desa":
-        return {"type": kind, "name": f"Pemerintah Desa {village}", "village_code": village}
+        return {"type": kind, "name": f"Pemerintah Desa {names.get(village, village)}", "village_code": village}
     if kind == "pemerintah_kecamatan":
-        return {"type": kind, "name": f"Kecamatan {village[:8]}", "district_code": village[:8]}
+        return {"type": kind, "name": f"Kecamatan {names.get(village[:8], village[:8])}", "district_code": village[:8]}
     if kind == "apbd_kabupaten":
         # "APBD Kabupaten Luwu Utara", not the code "APBD 73.22".
         return {"type": kind, "name": f"APBD {regency_name or regency}", "regency_code": regency}
@@ -175,11 +176,12 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
         wanted = max(3, min(400, len(candidates) // (2 if individual else 15)))
         # Village and district sponsors are where the workers are.
         home_villages = [w["village_code"] for w in candidates] or regency_villages
+        region_names = queries.region_names(db)
         sponsors = []
         for n in range(wanted):
             home = app.settings.regency(scheme.regency_code)
             values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n,
-                                     home.name if home else "")
+                                     home.name if home else "", region_names)
             if any(s["type"] == values["type"] and s["type"] in ("apbd_kabupaten", "pemerintah_desa",
                                                                   "pemerintah_kecamatan")
                    and (s["village_code"], s["district_code"]) == (values.get("village_code"), values.get("district_code"))
