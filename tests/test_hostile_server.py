@@ -19,7 +19,7 @@ from test_browser import CHROMIUM, TIMEOUT, _free_port, textbox  # skips when Ch
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-PASSWORD = "rahasia123"
+from conftest import PASSWORD  # noqa: E402  (a password the policy accepts)
 
 
 def _health(url: str) -> int:
@@ -75,7 +75,9 @@ def test_far_corner_upload_leaves_the_server_serving(server, tmp_path):
         expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
         textbox(page, "Nama pengguna").fill("admin")
         textbox(page, "Kata sandi").fill(PASSWORD)
-        page.get_by_role("button", name="Masuk").click()
+        button = page.get_by_role("button", name="Masuk")
+        expect(button).to_have_count(1)
+        button.click()
         expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
         more = page.get_by_text(re.compile(r"^View \d+ more$"))
         if more.count():
