@@ -34,7 +34,7 @@ def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, c
         y=alt.Y(f"{field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=label_limit, labelOverlap=False)),
         tooltip=[alt.Tooltip(f"{field}:N", title=field_title),
                  alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(min_height, row_height * len(frame)), width=width)
+    ).properties(height=alt.Step(row_height), width=width)  # a row per bar: names never overlap
 
 
 def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
@@ -66,7 +66,7 @@ def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
 
 
 def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
-    return _ranked_bar(d.per_scheme, "scheme", "Skema", "Per skema", color=GREEN, row_height=40, min_height=140,
+    return _ranked_bar(d.per_scheme, "scheme", "Skema", "Per skema", color=GREEN, row_height=30, min_height=140,
                        label_limit=260, width=width)
 
 

@@ -73,6 +73,7 @@ def test_count_axes_tick_at_whole_numbers_and_months_read_jan_2026():
                          {"month": "2026-01", "label": "Januari 2026", "protected": 1, "paid": 16800}])
     spec = region_bar(d).to_dict()
     assert spec["encoding"]["x"]["axis"]["tickMinStep"] == 1
+    assert spec["height"] == {"step": 24}  # one row per village: the names never overlap
     trend = trend_lines(d).to_dict()
     months = trend["vconcat"][0]["encoding"]["x"]
     assert months["field"] == "short" and months["sort"] == ["Des 2025", "Jan 2026"]
