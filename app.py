@@ -5,6 +5,8 @@ deep link lands on the right page; the login form is shown in its place until th
 logged in, and each page checks the role it needs (``ui.session.require``).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from payung.access import ROLES, allowed
@@ -12,8 +14,12 @@ from payung.users import has_users
 from ui import auth
 from ui.plugin_pages import plugin_pages
 from ui.session import connection, current_actor, daily_backup, payung
+from ui.widgets import indonesian_page
 
-st.set_page_config(page_title="Payung", page_icon=":material/beach_access:", layout="wide")
+# A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
+# regency laptop is often offline.
+FAVICON = str(Path(__file__).parent / "ui" / "static" / "payung.png")
+st.set_page_config(page_title="Payung", page_icon=FAVICON, layout="wide")
 
 # Each page names the action it needs (payung.access decides who may take it).
 PAGES = {
@@ -49,6 +55,7 @@ PAGES = {
         ("pages/pengguna.py", "Pengguna", ":material/manage_accounts:", "pengguna", "user.manage"),
         ("pages/audit.py", "Log audit", ":material/history:", "audit", "audit.read"),
         ("pages/cadangan.py", "Cadangan", ":material/backup:", "cadangan", "backup.manage"),
+        ("pages/kop_surat.py", "Kop surat", ":material/badge:", "kop-surat", "letterhead.manage"),
     ],
     "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", "account.manage")],
 }
@@ -73,7 +80,9 @@ for section, pages in PAGES.items():
                                                             default=url == "beranda"))
 for section, page in plugin_pages(app):
     sections.setdefault(section, []).append(page)
-navigation = st.navigation(sections, position="sidebar" if actor else "hidden")
+# expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
+# hid Impor data, Anggaran, Klaim, ... from newcomers).
+navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
 
 if actor is None:
     st.title(":material/beach_access: Payung")
@@ -86,4 +95,5 @@ if actor is None:
 
 st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")
 auth.logout_button()
+indonesian_page()
 navigation.run()

@@ -13,6 +13,7 @@ from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 FORM = "anggaran"
 actor = require("budget.read")
@@ -22,12 +23,12 @@ show_saved_message()
 st.title("Anggaran")
 left, right = st.columns([3, 1])
 code = left.selectbox("Skema", [None, *schemes], key="a_scheme",
-                      format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+                      format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
 year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=dt.date.today().year, key="a_year")
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
-    st.dataframe([{
+    table([{
         "Skema": schemes[l["scheme_code"]].name if l["scheme_code"] in schemes else l["scheme_code"],
         "Pos anggaran": l["name"], "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua", "Pagu": rupiah(l["amount"]),
@@ -45,7 +46,7 @@ planner, new_line = st.tabs(["Perencana", "Tambah pos anggaran"])
 with planner:
     first, second = st.columns(2)
     start = first.text_input("Bulan mulai", value=current_month(), key="a_plan_start", help="contoh 2026-01")
-    months = second.selectbox("Lama (bulan)", [12, 6, 3, 1], key="a_plan_months")
+    months = second.selectbox("Lama (bulan)", [12, 6, 3, 1], key="a_plan_months", placeholder="Pilih...")
     jht = first.checkbox("Termasuk JHT", key="a_plan_jht")
     programs = ("JKK", "JKM", "JHT") if jht else ("JKK", "JKM")
     budget = first.number_input("Anggaran tersedia (Rp)", min_value=0, step=1_000_000, value=None, key="a_plan_budget")
@@ -69,13 +70,13 @@ with new_line:
         st.info("Hanya administrator dan operator kabupaten yang menambah pos anggaran.")
         st.stop()
     problem_summary(FORM, ("scheme_code", "name", "year", "source", "amount", "sponsor_id", "category"))
-    scheme_code = st.selectbox("Skema *", list(schemes), key="an_scheme", format_func=lambda c: schemes[c].name)
+    scheme_code = st.selectbox("Skema *", list(schemes), key="an_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
     name = st.text_input("Nama pos anggaran *", key="an_name", placeholder="contoh: APBD 2026 iuran pekerja rentan")
     field_errors(FORM, "name")
     left, middle, right = st.columns(3)
     line_year = left.number_input("Tahun anggaran *", min_value=2015, max_value=2100, step=1,
                                   value=dt.date.today().year, key="an_year")
-    source = middle.selectbox("Sumber dana *", list(SOURCES), format_func=SOURCES.get, key="an_source")
+    source = middle.selectbox("Sumber dana *", list(SOURCES), format_func=SOURCES.get, key="an_source", placeholder="Pilih...")
     amount = right.number_input("Pagu (Rp) *", min_value=0, step=1_000_000, value=None, key="an_amount")
     field_errors(FORM, "amount")
     with connection() as db:
@@ -83,10 +84,10 @@ with new_line:
                                    page_size=1000).rows
     by_id = {s["id"]: s["name"] for s in sponsors}
     sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", [None, *by_id], key="an_sponsor",
-                              format_func=lambda i: "Semua penyandang dana skema" if i is None else by_id[i])
+                              format_func=lambda i: "Semua penyandang dana skema" if i is None else by_id[i], placeholder="Pilih...")
     choices = categories(app.plugins, scheme_code)
     category = st.selectbox("Hanya untuk kategori", [None, *choices], key="an_category",
-                            format_func=lambda c: "Semua kategori" if c is None else choices[c]) if choices else None
+                            format_func=lambda c: "Semua kategori" if c is None else choices[c], placeholder="Pilih...") if choices else None
     if st.button("Simpan pos anggaran", type="primary", icon=":material/save:", key="an_save"):
         def save():
             with connection() as db:

@@ -7,23 +7,24 @@ import streamlit as st
 from payung.audit import ACTION_LABELS, TABLE_LABELS, actors, search
 from ui.session import connection, require
 from ui.widgets import current_page, date_text, pager
+from ui.widgets import table as grid
 
 PAGE_SIZE = 100
 actor = require("audit.read")
 st.title("Log audit")
 a, b, c, d = st.columns(4)
 table = a.selectbox("Data", [None, *TABLE_LABELS], key="a_table",
-                    format_func=lambda t: "Semua data" if t is None else TABLE_LABELS[t])
+                    format_func=lambda t: "Semua data" if t is None else TABLE_LABELS[t], placeholder="Pilih...")
 with connection() as db:
     names = actors(db, actor=actor)
-who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n)
+who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n, placeholder="Pilih...")
 since = c.date_input("Dari tanggal", value=dt.date.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since")
 until = d.date_input("Sampai tanggal", value=dt.date.today(), format="DD/MM/YYYY", key="a_until")
 with connection() as db:
     result = search(db, actor=actor, table=table, who=who, since=since, until=until,
                     page=current_page("halaman_audit"), page_size=PAGE_SIZE)
 if result.rows:
-    st.dataframe([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"],
+    grid([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"],
                    "Tindakan": ACTION_LABELS.get(r["action"], r["action"]),
                    "Data": TABLE_LABELS.get(r["table_name"], r["table_name"]), "No.": r["row_id"] or "",
                    "Perubahan": r["changes"]} for r in result.rows], hide_index=True, width="stretch")

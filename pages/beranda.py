@@ -16,7 +16,7 @@ from payung.money import format_rupiah_short
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
-from ui.widgets import panel, rupiah, saved, show_saved_message
+from ui.widgets import panel, plain, rupiah, saved, show_saved_message
 
 actor = require("dashboard.read")
 app = payung()
@@ -48,14 +48,14 @@ month_options = [add_months(current_month(), i) for i in range(-24, 3)]
 if view.month not in month_options:
     month_options.append(view.month)
 a, b, c, d = st.columns(4)
-month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month)
+month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month, placeholder="Pilih...")
 scheme_options = [None, *schemes]
 scheme = b.selectbox("Skema", scheme_options, index=scheme_options.index(view.scheme) if view.scheme in schemes else 0,
-                     format_func=lambda s: "Semua skema" if s is None else schemes[s].name)
+                     format_func=lambda s: "Semua skema" if s is None else schemes[s].name, placeholder="Pilih...")
 district_options = [None, *districts]
 district = c.selectbox("Kecamatan", district_options,
                        index=district_options.index(view.district) if view.district in districts else 0,
-                       format_func=lambda code: "Semua kecamatan" if code is None else districts[code])
+                       format_func=lambda code: "Semua kecamatan" if code is None else districts[code], placeholder="Pilih...")
 villages = {}
 if district:
     with connection() as db:
@@ -63,7 +63,7 @@ if district:
 village_options = [None, *villages]
 village = d.selectbox("Desa/kelurahan", village_options, disabled=not district,
                       index=village_options.index(view.village) if view.village in villages else 0,
-                      format_func=lambda code: "Semua desa" if code is None else villages[code])
+                      format_func=lambda code: "Semua desa" if code is None else villages[code], placeholder="Pilih...")
 chosen = View(month, scheme, district, village if district else None)
 if chosen != view:
     view = chosen
@@ -108,6 +108,19 @@ if with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),
                     text=f"{row['scheme']}: {row['protected']:,} dari target {row['target']:,}".replace(",", "."))
 
+place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
+                                                                  else None)
+if empty or not any(r["protected"] for r in result.by_region) and not any(t["protected"] or t["paid"]
+                                                                          for t in result.trend):
+    # Charts of nothing are blank boxes: say what to do instead.
+    if empty:
+        st.info("Belum ada pekerja. Mulai dari Tambah pekerja, atau impor daftar pekerja di Impor data.",
+                icon=":material/info:")
+    else:
+        st.info("Belum ada kepesertaan" + (f" di {plain(place)}" if place else "") + " untuk pilihan ini. "
+                "Mulai dari Daftarkan kepesertaan.", icon=":material/info:")
+    st.stop()
+
 left, right = st.columns(2)
 event = left.altair_chart(charts.region_bar(result, select=True), on_select="rerun", key="b_region",
                           width="stretch")
@@ -118,7 +131,12 @@ if clicked and clicked != (view.village or view.district):
     else:
         set_params(kecamatan=clicked, desa=None)
     st.rerun()
-left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
+if view.village:
+    left.caption(f"Desa {plain(place)} dipilih; pilih Semua desa di atas untuk melihat desa lainnya.")
+elif view.district:
+    left.caption("Klik batang desa untuk memilihnya.")
+else:
+    left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
 right.altair_chart(charts.scheme_bar(result), width="stretch")
 right.altair_chart(charts.gender_age_bar(result), width="stretch")
 left, right = st.columns(2)
@@ -129,9 +147,13 @@ if result.budgets:
 
 st.subheader("Panel skema")
 if view.scheme in schemes:
+    st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
-        panel(protection_panel(db, scheme_code=view.scheme, actor=actor))
-        for p in app.plugins.panels(schemes[view.scheme], reader_for(db, actor=actor), view.month):
+        panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,
+                               village=view.village))
+        for p in app.plugins.panels(schemes[view.scheme],
+                                    reader_for(db, actor=actor, district=view.district, village=view.village),
+                                    view.month):
             panel(p)
 else:
     st.caption("Pilih satu skema di atas untuk melihat panel khususnya (target, partisipasi, anggaran).")

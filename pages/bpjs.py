@@ -8,7 +8,8 @@ from payung.identity import mask_nik
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import saved, show_saved_message
-from ui.widgets import plain
+from ui.widgets import plain, uploader
+from ui.widgets import table
 
 actor = require("bpjs.exchange")
 app = payung()
@@ -19,7 +20,7 @@ st.title("Pertukaran data BPJS")
 if not schemes:
     st.warning("Belum ada skema yang dimuat.")
     st.stop()
-code = st.selectbox("Skema", list(schemes), key="b_scheme", format_func=lambda c: schemes[c].name)
+code = st.selectbox("Skema", list(schemes), key="b_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 export_tab, answer_tab = st.tabs(["Kirim pendaftaran", "Terima jawaban (KPJ)"])
 
 with export_tab:
@@ -29,8 +30,8 @@ with export_tab:
     this_month = current_month()
     months = [add_months(this_month, i) for i in range(-12, 7)]
     left, right = st.columns(2)
-    start = left.selectbox("Mulai dari bulan", months, index=11, key="b_from", format_func=format_month)
-    end = right.selectbox("Sampai bulan", months, index=12, key="b_to", format_func=format_month)
+    start = left.selectbox("Mulai dari bulan", months, index=11, key="b_from", format_func=format_month, placeholder="Pilih...")
+    end = right.selectbox("Sampai bulan", months, index=12, key="b_to", format_func=format_month, placeholder="Pilih...")
     if end < start:
         st.error("Bulan akhir tidak boleh sebelum bulan awal.")
     else:
@@ -38,7 +39,7 @@ with export_tab:
             rows = registration_rows(db, app.plugins, scheme_code=code, from_month=start, to_month=end, actor=actor)
         st.metric("Kepesertaan baru menunggu didaftarkan", len(rows))
         if rows:
-            st.dataframe([{"NIK": mask_nik(r["nik"]), "Nama": r["name"], "Desa/Kel.": r["village_name"],
+            table([{"NIK": mask_nik(r["nik"]), "Nama": r["name"], "Desa/Kel.": r["village_name"],
                            "Mulai": format_month(r["start_month"]), "Penyandang dana": r["sponsor_name"]}
                           for r in rows[:200]], hide_index=True, width="stretch")
             if st.button("Siapkan berkas pendaftaran", icon=":material/description:", key="b_prepare"):
@@ -57,7 +58,7 @@ with answer_tab:
     st.caption("Unggah jawaban cabang BPJS: satu baris per NIK dengan nomor KPJ (kepesertaan menjadi aktif) "
                "atau alasan penolakan (kepesertaan ditandai ditolak). Periksa dulu; tidak ada yang diubah sebelum "
                "Anda menekan Terapkan.")
-    upload = st.file_uploader("Berkas jawaban (.xlsx atau .csv)", type=["xlsx", "csv"], key="b_upload")
+    upload = uploader("Berkas jawaban (.xlsx atau .csv)", ["xlsx", "csv"], key="b_upload")
     if upload is not None:
         try:
             with connection() as db:
@@ -71,10 +72,10 @@ with answer_tab:
         c.metric("Baris bermasalah", len(plan.problems))
         if plan.problems:
             st.error("Baris berikut tidak diproses; perbaiki berkasnya bila perlu:")
-            st.dataframe([{"Baris": row, "Masalah": message} for row, message in plan.problems],
+            table([{"Baris": row, "Masalah": message} for row, message in plan.problems],
                          hide_index=True, width="stretch")
         if plan.activate or plan.reject:
-            st.dataframe([{"Baris": a.row, "Nama": a.name, "KPJ": a.kpj or "-", "Alasan ditolak": a.reason or "-"}
+            table([{"Baris": a.row, "Nama": a.name, "KPJ": a.kpj or "-", "Alasan ditolak": a.reason or "-"}
                           for a in plan.activate + plan.reject], hide_index=True, width="stretch")
             if st.button("Terapkan jawaban", type="primary", icon=":material/done_all:", key="b_apply"):
                 with connection() as db:

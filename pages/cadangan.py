@@ -88,7 +88,7 @@ chosen = uploaded = None
 if source == "Unggah berkas":
     uploaded = st.file_uploader("Berkas cadangan (.db)", key="r_upload")
 elif files:
-    chosen = st.selectbox("Berkas", files, key="r_file")
+    chosen = st.selectbox("Berkas", files, key="r_file", placeholder="Pilih berkas cadangan")
 else:
     st.info("Belum ada berkas di folder cadangan.")
 confirmed = st.checkbox("Saya mengerti: seluruh data sekarang diganti dengan isi cadangan ini.", key="r_confirm")

@@ -16,7 +16,8 @@ from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from ui.session import connection, payung, require
 from ui.widgets import attempt, date_text, saved, show_saved_message
-from ui.widgets import plain
+from ui.widgets import plain, uploader
+from ui.widgets import table
 
 FORM = "impor"
 actor = require("import.run")
@@ -29,13 +30,13 @@ st.write("Unggah berkas Excel (.xlsx) atau CSV. Payung mencocokkan kolomnya, mem
 
 kinds = {k: v for k, v in KINDS.items() if allowed(actor, WRITES[k])}
 kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=True, key="i_kind")
-upload = st.file_uploader("Berkas", type=["xlsx", "csv"], key="i_file")
+upload = uploader("Berkas", ["xlsx", "csv"], key="i_file")
 if upload is None:
     with connection() as db:
         recent = log_entries(db, actor=actor)
     if recent:
         st.subheader("Impor terakhir")
-        st.dataframe([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
+        table([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
                        "Berkas": r["file_name"], "Baru": r["imported"], "Diperbarui": r["updated"],
                        "Tetap": r["unchanged"], "Ditolak": r["rejected"]} for r in recent],
                      hide_index=True, width="stretch")
@@ -54,14 +55,14 @@ if state.get("_i_read", (None,))[0] != read_key:
         st.stop()
 sheet = state["_i_read"][1]
 if len(sheet.sheet_names) > 1:
-    st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet")
+    st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet", placeholder="Pilih...")
 st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replace(",", "."))
 
 st.subheader("Pencocokan kolom")
 with connection() as db:
     saved_maps = templates(db, kind, actor=actor)
 template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
-                        format_func=lambda n: "Otomatis dari judul kolom" if n is None else n)
+                        format_func=lambda n: "Otomatis dari judul kolom" if n is None else n, placeholder="Pilih...")
 mapping = saved_maps[template].columns if template else auto_map(sheet.headers, kind)
 # The value mapping (typed text -> code per coded column): from the template, then the choices made below.
 values_key = ("_i_values", kind, template)
@@ -77,7 +78,7 @@ for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
     required = field in REQUIRED[kind]
     header = columns[n % 3].selectbox(label + (" *" if required else ""), options, index=index,
                                       key=f"i_map_{kind}_{template}_{field}",
-                                      format_func=lambda h: "(tidak ada)" if h is None else h)
+                                      format_func=lambda h: "(tidak ada)" if h is None else h, placeholder="Pilih...")
     if header:
         chosen[field] = header
 if kind == "sponsorships":
@@ -134,7 +135,7 @@ if plan.unknown:
             picked.setdefault(name, {})[text] = right.selectbox(
                 f"Arti nilai {n + 1}", options, index=options.index(guess) if guess in options else 0,
                 format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c],
-                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed")
+                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed", placeholder="Pilih...")
     if st.button("Terapkan pencocokan nilai dan periksa ulang", icon=":material/rule:"):
         for name, typed in picked.items():
             value_map.setdefault(name, {}).update({t: c for t, c in typed.items() if c is not None})
@@ -142,7 +143,7 @@ if plan.unknown:
         st.rerun()
 if plan.rejected:
     st.subheader("Baris yang ditolak")
-    st.dataframe([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
+    table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
                  hide_index=True, width="stretch")
     st.download_button("Unduh baris yang ditolak (.xlsx)", rejected_rows_xlsx(plan),
                        file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",

@@ -17,6 +17,7 @@ from payung.sponsors import search_sponsors
 from payung.sponsorships import describe_cost, eligible_workers
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
+from ui.widgets import table
 
 FORM = "kepesertaan"
 actor = require("sponsorship.write")
@@ -30,7 +31,7 @@ schemes = {code: s for code, s in app.plugins.schemes.items()
 if not schemes:
     st.warning("Belum ada skema yang dimuat untuk wilayah Anda. Lihat halaman Skema.")
     st.stop()
-code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name)
+code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
 st.caption(scheme.description)
 
@@ -55,12 +56,12 @@ field_errors(FORM, "sponsor_id")
 left, middle, right = st.columns(3)
 this_month = current_month()
 month_options = [add_months(this_month, i) for i in range(-6, 13)]
-start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month)
-months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}")
+start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month, placeholder="Pilih...")
+months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}", placeholder="Pilih...")
 jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs)
 payment_period = left.selectbox("Periode pembayaran", scheme.allowed_periods(app.settings), key=f"k_period_{code}",
                                 format_func=lambda n: "Bulanan" if n == 1 else f"{n} bulan di muka",
-                                help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.")
+                                help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.", placeholder="Pilih...")
 field_errors(FORM, "start_month")
 field_errors(FORM, "months")
 field_errors(FORM, "programs")
@@ -84,13 +85,13 @@ if mode == "semua":
     with connection() as db:
         districts = district_choices(db, actor=actor, regency_codes=(scheme.regency_code,))
         district = a_col.selectbox("Kecamatan", [None, *districts], key="k_all_district",
-                                   format_func=lambda c: "Semua kecamatan" if c is None else districts[c])
+                                   format_func=lambda c: "Semua kecamatan" if c is None else districts[c], placeholder="Pilih...")
         villages = village_choices(db, district, actor=actor) if district else {}
     village = b_col.selectbox("Desa/kelurahan", [None, *villages], key="k_all_village",
-                              format_func=lambda c: "Semua desa" if c is None else villages[c])
+                              format_func=lambda c: "Semua desa" if c is None else villages[c], placeholder="Pilih...")
     occupations = app.settings.occupations
     occupation = c_col.selectbox("Pekerjaan", [None, *occupations], key="k_all_occupation",
-                                 format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c])
+                                 format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c], placeholder="Pilih...")
     selection = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
                      fields=values, payment_period=payment_period, region=village or district, occupation=occupation)
     bulk_fingerprint = repr(selection)
@@ -117,7 +118,7 @@ if mode == "semua":
     three.metric(f"Biaya {months} bulan", rupiah(bulk.total))
     if accepted:
         st.caption(f"Pratinjau {min(len(accepted), 50)} dari {len(accepted):,} pekerja".replace(",", "."))
-        st.dataframe([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
+        table([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
                        occupations.get(r.worker["occupation"], r.worker["occupation"]), "Rincian": describe_cost(r.plan)}
                       for r in accepted[:50]], hide_index=True, width="stretch")
     if refused:
@@ -126,7 +127,7 @@ if mode == "semua":
             for p in r.problems:
                 reasons.setdefault(p.rule or p.message, []).append(p.message)
         st.warning(f"{len(refused):,} pekerja tidak memenuhi syarat skema.".replace(",", "."))
-        st.dataframe([{"Aturan": rule, "Pekerja": len(messages), "Contoh": messages[0]}
+        table([{"Aturan": rule, "Pekerja": len(messages), "Contoh": messages[0]}
                       for rule, messages in sorted(reasons.items(), key=lambda kv: -len(kv[1]))],
                      hide_index=True, width="stretch")
     if accepted and st.button(f"Simpan {len(accepted):,} kepesertaan".replace(",", "."), type="primary",
@@ -187,7 +188,7 @@ if checked and checked["fingerprint"] == fingerprint:
         monthly = sum(c[0] for c in checked["cost"].values())
         st.success(f"Semua syarat terpenuhi. Biaya: {rupiah(monthly)} per bulan untuk {len(chosen)} pekerja; "
                    f"{rupiah(total)} selama {months} bulan.", icon=":material/payments:")
-        st.dataframe([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
+        table([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
                      hide_index=True, width="stretch")
         if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
             bar = st.progress(0.0, text="Menyimpan...")

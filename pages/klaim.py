@@ -13,6 +13,8 @@ from ui.session import connection, payung, require
 from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
+from ui.widgets import table as grid
+from ui.widgets import DATE_HELP
 
 FORM = "klaim"
 actor = require("claim.read")
@@ -33,7 +35,7 @@ with connection() as db:
     claims = list_claims(db, actor=actor)
 st.subheader("Daftar klaim")
 if claims:
-    table = st.dataframe([{
+    table = grid([{
         "Pekerja": r["worker_name"], "NIK": r["nik"],
         "Program": r["program"], "Tanggal kejadian": date_text(r["incident_date"]),
         "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
@@ -55,11 +57,11 @@ if picked:
         st.markdown(f"**Perbarui klaim {claim['program']} {plain(claim['worker_name'])}** "
                     f"(kejadian {date_text(claim['incident_date'])})")
         status = st.selectbox("Status", list(STATUSES), index=list(STATUSES).index(claim["status"]),
-                              format_func=STATUSES.get, key="cu_status")
+                              format_func=STATUSES.get, key="cu_status", placeholder="Pilih...")
         benefit = st.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=claim["benefit_amount"],
                                   key="cu_benefit")
         field_errors("klaim_ubah", "benefit_amount")
-        paid_on = st.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="cu_paid_on")
+        paid_on = st.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="cu_paid_on", help=DATE_HELP)
         field_errors("klaim_ubah", "paid_on")
         if st.button("Simpan perubahan", icon=":material/save:", key="cu_save"):
             def update():
@@ -80,14 +82,14 @@ worker_id = st.selectbox("Pekerja *", list(options), index=None, key="c_worker",
                          format_func=lambda i: f"{options[i]['name']} · {options[i]['nik']} · {options[i]['village']}")
 field_errors(FORM, "worker_id")
 left, right = st.columns(2)
-program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program")
-incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident",
+program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program", placeholder="Pilih...")
+incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident", help=DATE_HELP,
                             max_value=dt.date.today())
 field_errors(FORM, "incident_date")
-status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status")
+status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status", placeholder="Pilih...")
 benefit = right.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=0, key="c_benefit")
 field_errors(FORM, "benefit_amount")
-paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on")
+paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on", help=DATE_HELP)
 field_errors(FORM, "paid_on")
 note = right.text_input("Catatan", key="c_note", placeholder="contoh: nomor berkas klaim BPJS")
 values = {"worker_id": worker_id, "program": program, "incident_date": incident, "status": status,

@@ -5,6 +5,7 @@ import streamlit as st
 
 from payung.dashboard import View, build
 from payung.months import add_months, current_month, format_month
+from payung.letterhead import letterhead_for
 from payung.report import report_pdf, report_xlsx
 from ui.session import connection, payung, require
 
@@ -16,14 +17,19 @@ st.caption("Untuk Bupati, TKPK, dan kantor cabang BPJS: angka bulan terpilih, ta
            "jenis kelamin dan umur, skema, tren 12 bulan, dan anggaran.")
 left, right = st.columns(2)
 months = [add_months(current_month(), -i) for i in range(0, 25)]
-month = left.selectbox("Bulan", months, format_func=format_month, key="r_month")
+month = left.selectbox("Bulan", months, format_func=format_month, key="r_month", placeholder="Pilih...")
 scheme = right.selectbox("Cakupan", [None, *schemes], key="r_scheme",
-                         format_func=lambda s: "Seluruh kabupaten (semua skema)" if s is None else schemes[s].name)
+                         format_func=lambda s: "Seluruh kabupaten (semua skema)" if s is None else schemes[s].name, placeholder="Pilih...")
 if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r_make"):
     with st.spinner("Menyusun laporan dan grafik..."):
         with connection() as db:
             result = build(db, app.plugins, View(month, scheme), actor=actor)
-        st.session_state["r_files"] = ((month, scheme), report_xlsx(result), report_pdf(result), result.title)
+        # The kop surat of the scheme's regency, or of the user's; across regencies none.
+        codes = app.settings.regency_codes
+        regency = schemes[scheme].regency_code if scheme else actor.regency_code or (codes[0] if len(codes) == 1
+                                                                                      else None)
+        pdf = report_pdf(result, letterhead=letterhead_for(app.settings, regency) if regency else None)
+        st.session_state["r_files"] = ((month, scheme), report_xlsx(result), pdf, result.title)
 files = st.session_state.get("r_files")
 if files and files[0] == (month, scheme):
     _, xlsx, pdf, title = files

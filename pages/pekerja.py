@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung import formats
 from payung.access import allowed
 from payung.claims import protection_panel
 from payung.coverage import LABELS
@@ -11,12 +12,32 @@ from payung.workers import GENDERS, has_history, search_workers, set_worker_acti
 from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 PAGE_SIZE = 50
 actor = require("worker.read")
 app = payung()
 occupations = app.settings.occupations
 show_saved_message()
+
+
+def table_key() -> str:
+    """The list's widget key; a new one after "Kembali" so the browser forgets the row that was
+    picked (it sent that selection back and the list opened the same worker again)."""
+    return f"tabel_pekerja_{st.session_state.get('_pekerja_table', 0)}"
+
+
+def back_to_list() -> None:
+    st.query_params.pop("id", None)
+    st.session_state["_pekerja_table"] = st.session_state.get("_pekerja_table", 0) + 1
+
+
+def open_picked() -> None:
+    """A row picked in the list: open that worker (only on a new pick, as a callback)."""
+    picked = st.session_state[table_key()].selection.rows
+    ids = st.session_state.get("_pekerja_ids", [])
+    if picked and picked[0] < len(ids):
+        st.query_params["id"] = str(ids[picked[0]])
 
 
 def detail(worker_id: int) -> None:
@@ -28,9 +49,7 @@ def detail(worker_id: int) -> None:
             return
         history = has_history(db, worker_id, actor=actor)
     w = info["worker"]
-    if st.button("← Kembali ke daftar", key="kembali"):
-        st.query_params.clear()
-        st.rerun()
+    st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
     st.title(plain(w["name"]) + ("" if w["active"] else " (nonaktif)"))
     a, b, c = st.columns(3)
     born = date_text(w["birth_date"]) if w["birth_date"] else f"tahun {w.get('birth_year') or '-'}"
@@ -46,12 +65,12 @@ def detail(worker_id: int) -> None:
     st.subheader("Kepesertaan")
     if info["sponsorships"]:
         names = {code: s.name for code, s in app.plugins.schemes.items()}
-        st.dataframe([{
+        table([{
             "Skema": names.get(s["scheme_code"], s["scheme_code"]), "Penyandang dana": s["sponsor_name"],
             "Program": s["programs"].replace(",", "+"), "Mulai": format_month(s["start_month"]),
             "Sampai": format_month(s["end_month"]), "Iuran/bulan": rupiah(s["monthly_amount"]),
             "Bulan lunas": f"{s['months_paid']} dari {s['months']}", "Dibayar": rupiah(s["paid"]),
-            "Status": s["status"], "KPJ": s["kpj"] or "-",
+            "Status": formats.status(s["status"]), "KPJ": s["kpj"] or "-",
         } for s in info["sponsorships"]], hide_index=True, width="stretch")
     else:
         st.caption("Belum pernah ditanggung.")
@@ -59,8 +78,8 @@ def detail(worker_id: int) -> None:
     with connection() as db:
         panel(protection_panel(db, worker_id=worker_id, actor=actor))
     if info["claims"]:
-        st.dataframe([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
-                       "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": c["status"]}
+        table([{"Program": c["program"], "Tanggal kejadian": date_text(c["incident_date"]),
+                       "Manfaat dibayar": rupiah(c["benefit_amount"]), "Status": formats.status(c["status"])}
                       for c in info["claims"]], hide_index=True, width="stretch")
     else:
         st.caption("Tidak ada klaim.")
@@ -93,7 +112,7 @@ st.title("Daftar pekerja")
 search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
 text = search_col.text_input("Cari nama atau NIK", key="cari_pekerja", placeholder="contoh: Siti, atau 3324")
 occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
-                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c])
+                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c], placeholder="Pilih...")
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
 with connection() as db:
     result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
@@ -101,20 +120,18 @@ with connection() as db:
                             page_size=PAGE_SIZE)
 schemes = {code: s.name for code, s in app.plugins.schemes.items()}
 rows = [{
-    "NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village"], "Kecamatan": r["district"],
-    "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
-    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"), "Status bulan ini": LABELS[r["status"]],
+    # The status before the longer columns: at 1366 px it was cut off on the right.
+    "NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village"], "Status bulan ini": LABELS[r["status"]],
+    "Kecamatan": r["district"], "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
+    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"),
 } for r in result.rows]
 if not rows:
     st.info("Tidak ada pekerja yang cocok dengan pencarian ini.")
 else:
-    picked = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
-                          selection_mode="single-row", key="tabel_pekerja")
+    st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
+    table(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
+                 key=table_key())
     st.caption("Pilih satu baris untuk melihat rinciannya.")
-    chosen = picked.selection.rows if picked and picked.selection else []
-    if chosen:
-        st.query_params["id"] = str(result.rows[chosen[0]]["id"])
-        st.rerun()
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")
 if allowed(actor, "worker.write") and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
     st.session_state.pop("edit_worker_id", None)

@@ -4,17 +4,21 @@ import datetime as dt
 
 import streamlit as st
 
-from payung.errors import NotFound
+from payung.errors import NotFound, ValidationError
 from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, payung, require
-from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
-from ui.widgets import plain
+from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, remember_problems
+from ui.widgets import DATE_HELP, plain, rupiah, show_saved_message
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
           "occupation", "declared_income", "poverty_source", None)
+#: The form's widgets as a new worker starts them.
+EMPTY = {"f_nik": "", "f_name": "", "f_birth_place": "", "f_birth_date": None, "f_gender": None, "f_phone": "",
+         "f_address": "", "f_district": None, "f_village": None, "f_occupation": None, "f_income": None,
+         "f_poor": False, "f_wage": False}
 actor = require("worker.write")
 app = payung()
 state = st.session_state
@@ -46,7 +50,9 @@ with connection() as db:
 
 
 def fill_from_nik() -> None:
-    """On NIK change: fill birth date, gender and district where they are still empty."""
+    """On NIK change: fill birth date, gender and district where they are still empty; the
+    error of the last Simpan about the NIK goes (the live check below speaks for the new one)."""
+    forget_problems(FORM, "nik")
     result = check_nik(state.get("f_nik"), regency_codes=app.settings.regency_codes)
     if result.birth_date and not state.get("f_birth_date"):
         state["f_birth_date"] = result.birth_date
@@ -75,15 +81,15 @@ field_errors(FORM, "nik")
 
 left, right = st.columns(2)
 with left:
-    st.text_input("Nama lengkap (sesuai KTP) *", key="f_name")
+    st.text_input("Nama lengkap (sesuai KTP) *", key="f_name", on_change=forget_problems, args=(FORM, "name"))
     field_errors(FORM, "name")
     st.text_input("Tempat lahir", key="f_birth_place")
-    st.date_input("Tanggal lahir *", key="f_birth_date", value=None, format="DD/MM/YYYY",
-                  min_value=dt.date(1920, 1, 1), max_value=dt.date.today())
+    st.date_input("Tanggal lahir *", key="f_birth_date", value=None, on_change=forget_problems, args=(FORM, "birth_date"), format="DD/MM/YYYY",
+                  min_value=dt.date(1920, 1, 1), max_value=dt.date.today(), help=DATE_HELP)
     field_errors(FORM, "birth_date")
-    st.radio("Jenis kelamin *", list(GENDERS), key="f_gender", format_func=GENDERS.get, horizontal=True, index=None)
+    st.radio("Jenis kelamin *", list(GENDERS), key="f_gender", on_change=forget_problems, args=(FORM, "gender"), format_func=GENDERS.get, horizontal=True, index=None)
     field_errors(FORM, "gender")
-    st.text_input("No. HP/WA", key="f_phone", placeholder="0812...")
+    st.text_input("No. HP/WA", key="f_phone", on_change=forget_problems, args=(FORM, "phone"), placeholder="0812...")
     field_errors(FORM, "phone")
     st.text_area("Alamat", key="f_address", height=80)
 with right:
@@ -93,11 +99,11 @@ with right:
         villages = village_choices(db, state.get("f_district"), actor=actor)
     if state.get("f_village") not in villages:
         state["f_village"] = None
-    st.selectbox("Desa/kelurahan domisili *", list(villages), key="f_village", format_func=villages.get,
+    st.selectbox("Desa/kelurahan domisili *", list(villages), key="f_village", on_change=forget_problems, args=(FORM, "village_code"), format_func=villages.get,
                  index=None, placeholder="Pilih kecamatan dahulu" if not villages else "Pilih desa/kelurahan")
     field_errors(FORM, "village_code")
     occupations = app.settings.occupations
-    st.selectbox("Pekerjaan *", list(occupations), key="f_occupation", format_func=occupations.get, index=None,
+    st.selectbox("Pekerjaan *", list(occupations), key="f_occupation", on_change=forget_problems, args=(FORM, "occupation"), format_func=occupations.get, index=None,
                  placeholder="Pilih pekerjaan")
     field_errors(FORM, "occupation")
     lowest = rupiah(app.settings.min_income)
@@ -107,11 +113,15 @@ with right:
     field_errors(FORM, "declared_income")
     st.checkbox("Terdaftar miskin (DTKS/P3KE)", key="f_poor")
     if state.get("f_poor"):
-        st.selectbox("Sumber data kemiskinan", POVERTY_SOURCES, key="f_poverty_source")
+        st.selectbox("Sumber data kemiskinan", POVERTY_SOURCES, key="f_poverty_source", placeholder="Pilih...")
         field_errors(FORM, "poverty_source")
     st.checkbox("Penerima upah (bukan pekerja informal)", key="f_wage")
 
-if st.button("Simpan", type="primary", icon=":material/save:"):
+def save() -> None:
+    """Simpan, as the button's callback: it runs before the page is drawn again, so after a save
+    the form is drawn empty (values cleared in the script after the widgets were drawn came
+    back from the browser: the last worker's district stayed, the village was asked again and a
+    second Simpan looked like a failed save and invited a duplicate)."""
     values = {
         "nik": state.get("f_nik"), "name": state.get("f_name"), "birth_place": state.get("f_birth_place"),
         "birth_date": state.get("f_birth_date"), "gender": state.get("f_gender"), "phone": state.get("f_phone"),
@@ -121,11 +131,22 @@ if st.button("Simpan", type="primary", icon=":material/save:"):
         "poverty_source": state.get("f_poverty_source") if state.get("f_poor") else None,
         "wage_earner": state.get("f_wage", False),
     }
-    with connection() as db:
-        attempt(FORM, lambda: update_worker(db, app.settings, editing, values, actor=actor) if editing
-                else create_worker(db, app.settings, values, actor=actor))
-    name = values["name"]
-    clear_inputs("f_")
+    try:
+        with connection() as db:
+            if editing:
+                update_worker(db, app.settings, editing, values, actor=actor)
+            else:
+                create_worker(db, app.settings, values, actor=actor)
+    except ValidationError as exc:
+        remember_problems(FORM, exc.problems)
+        return
+    clear_problems()
+    state.update(EMPTY)
+    state.pop("f_poverty_source", None)
     state.pop("edit_worker_id", None)
     state.pop("_loaded_worker", None)
-    saved(f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja.")
+    name = values["name"]
+    state["_payung_saved"] = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
+
+
+st.button("Simpan", type="primary", icon=":material/save:", on_click=save)

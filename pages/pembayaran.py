@@ -4,6 +4,7 @@ import streamlit as st
 
 from payung.access import allowed
 from payung.documents import receipt_pdf
+from payung.letterhead import letterhead_for
 from payung.errors import NotFound
 from payung.months import format_month
 from payung.payments import list_payments, payment_with_lines, reverse_payment
@@ -11,6 +12,7 @@ from ui.session import connection, payung, require
 from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
+from ui.widgets import table
 
 FORM = "batal"
 PAGE_SIZE = 50
@@ -23,7 +25,7 @@ st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadshe
            "Pembayaran yang salah dibatalkan dengan alasan; catatannya tetap disimpan.")
 
 code = st.selectbox("Skema", [None, *schemes], key="p_scheme",
-                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
 with connection() as db:
     result = list_payments(db, actor=actor, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
 if not result.rows:
@@ -39,16 +41,17 @@ def months_of(row) -> str:
     return f"{format_month(row['from_month'])} - {format_month(row['to_month'])}"
 
 
-table = st.dataframe([{
-    "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]),
-    "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else r["scheme_code"],
-    "Dari": r["party_label"], "Bulan tagihan": months_of(r), "Jumlah": rupiah(r["amount"]), "Baris": r["lines"],
-    "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
+picked = table([{
+    # What is read first comes first: at 1400 px Jumlah and Status were off-screen on the right.
+    "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]), "Jumlah": rupiah(r["amount"]),
     "Status": f"Dibatalkan: {r['reversal_reason']}" if r["reversed_at"] else "Berlaku",
+    "Dari": r["party_label"], "Bulan tagihan": months_of(r),
+    "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else r["scheme_code"],
+    "Baris": r["lines"], "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
 } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="p_table")
 pager(result.total, PAGE_SIZE, key="p_page")
-rows = table.selection.rows if table and table.selection else []
+rows = picked.selection.rows if picked and picked.selection else []
 if rows:
     st.query_params["id"] = str(result.rows[rows[0]]["id"])
 if "id" not in st.query_params:
@@ -64,7 +67,9 @@ scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in 
 st.subheader(f"Pembayaran {payment['receipt']}")
 st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}** pada {date_text(payment['paid_on'])}, "
             f"melunasi {len(payment['allocations'])} baris iuran.")
-st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name), f"tanda-terima-{payment['id']}.pdf",
+kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
+                     else actor.regency_code)
+st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name, letterhead=kop), f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:
     st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {plain(payment['reversed_by'])}: "

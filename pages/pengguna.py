@@ -10,6 +10,7 @@ from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
 from ui.session import connection, current_session_row, payung, require
 from ui.widgets import attempt, date_text, field_errors, plain, problem_summary, saved, show_saved_message
+from ui.widgets import table
 
 FORM = "pengguna"
 actor = require("user.manage")
@@ -20,7 +21,7 @@ st.title("Pengguna")
 with connection() as db:
     users = list_users(db, actor=actor)
 regencies = {r.code: r.name for r in app.settings.regencies}
-st.dataframe([{"Nama pengguna": u["username"], "Nama": u["name"], "Peran": ROLES[u["role"]],
+table([{"Nama pengguna": u["username"], "Nama": u["name"], "Peran": ROLES[u["role"]],
                "Kabupaten": regencies.get(u["regency_code"], "Semua") if u["role"] != "desa" else "",
                "Desa": u["villages"] or "", "Aktif": "Ya" if u["active"] else "Tidak"} for u in users],
              hide_index=True, width="stretch")
@@ -37,20 +38,20 @@ with left:
 left.text_input("Kata sandi awal *", key="u_password", type="password", help=PASSWORD_HELP)
 with left:
     field_errors(FORM, "password")
-role = right.selectbox("Peran *", list(ROLES), key="u_role", format_func=ROLES.get)
+role = right.selectbox("Peran *", list(ROLES), key="u_role", format_func=ROLES.get, placeholder="Pilih...")
 villages: list[str] = []
 regency = None
 with connection() as db:
     if role in ("operator", "viewer"):
         regency = right.selectbox("Kabupaten", [None, *regencies], key="u_regency",
-                                  format_func=lambda c: "Semua kabupaten" if c is None else regencies[c])
+                                  format_func=lambda c: "Semua kabupaten" if c is None else regencies[c], placeholder="Pilih...")
     elif role == "desa":
         districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
         district = right.selectbox("Kecamatan", list(districts), key="u_district", format_func=districts.get,
-                                   index=None)
+                                   index=None, placeholder="Pilih...")
         options = village_choices(db, district, actor=actor)
         villages = right.multiselect("Desa yang ditangani *", list(options), key="u_villages",
-                                     format_func=options.get)
+                                     format_func=options.get, placeholder="Pilih...")
         with right:
             field_errors(FORM, "villages")
 if st.button("Tambah pengguna", type="primary", icon=":material/person_add:"):
@@ -93,7 +94,7 @@ if who:
                "dengan hak yang baru.")
     c, d = st.columns(2)
     new_role = c.selectbox("Peran", list(ROLES), index=list(ROLES).index(target["role"]), key=f"e_role_{who}",
-                           format_func=ROLES.get)
+                           format_func=ROLES.get, placeholder="Pilih...")
     new_regency = target["regency_code"]
     new_villages: list[str] = []
     with connection() as db:
@@ -104,16 +105,16 @@ if who:
             new_regency = d.selectbox(
                 "Kabupaten", choices, key=f"e_regency_{who}",
                 index=choices.index(target["regency_code"]) if target["regency_code"] in choices else 0,
-                format_func=lambda code: "Semua kabupaten" if code is None else regencies[code])
+                format_func=lambda code: "Semua kabupaten" if code is None else regencies[code], placeholder="Pilih...")
         else:
             current = [v.strip() for v in (target["villages"] or "").split(",") if v.strip()]
             districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
             district = d.selectbox("Kecamatan", list(districts), key=f"e_district_{who}", format_func=districts.get,
                                    index=list(districts).index(current[0][:8]) if current and current[0][:8]
-                                   in districts else None)
+                                   in districts else None, placeholder="Pilih...")
             options = {code: code for code in current} | village_choices(db, district, actor=actor)
             new_villages = d.multiselect("Desa yang ditangani", list(options), default=current,
-                                         key=f"e_villages_{who}", format_func=options.get)
+                                         key=f"e_villages_{who}", format_func=options.get, placeholder="Pilih...")
             # A village operator's regency follows their villages (kept as it is while they are unchanged).
             new_regency = (target["regency_code"] if target["role"] == "desa" and set(new_villages) == set(current)
                            else new_villages[0][:5] if new_villages else None)
@@ -131,7 +132,7 @@ if who:
     with connection() as db:
         open_sessions = user_sessions(db, target["id"], actor=actor)
     if open_sessions:
-        st.dataframe([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
+        table([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
                        "Berakhir paling lambat (UTC)": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
                        "Peramban": s["user_agent"] or ""} for s in open_sessions], hide_index=True, width="stretch")
     else:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung import formats
 from payung.access import allowed
 from payung.errors import NotFound
 from payung.months import current_month, format_month
@@ -10,6 +11,7 @@ from payung.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, pager, rupiah, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -42,10 +44,10 @@ def detail(sponsor_id: int) -> None:
     st.subheader("Pekerja yang ditanggung")
     if info["sponsorships"]:
         names = {code: sc.name for code, sc in app.plugins.schemes.items()}
-        st.dataframe([{
+        table([{
             "NIK": x["nik"], "Nama": x["worker_name"], "Desa/Kel.": x["village"],
             "Skema": names.get(x["scheme_code"], x["scheme_code"]), "Mulai": format_month(x["start_month"]),
-            "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": x["status"],
+            "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": formats.status(x["status"]),
         } for x in info["sponsorships"]], hide_index=True, width="stretch")
     else:
         st.caption("Belum menanggung pekerja.")
@@ -70,14 +72,14 @@ st.title("Daftar penyandang dana")
 left, right = st.columns([3, 2])
 text = left.text_input("Cari nama, NIP atau OPD", key="cari_sponsor")
 kind = right.selectbox("Jenis", [None, *SPONSOR_TYPES], key="filter_jenis",
-                       format_func=lambda k: "Semua jenis" if k is None else SPONSOR_TYPES[k].label)
+                       format_func=lambda k: "Semua jenis" if k is None else SPONSOR_TYPES[k].label, placeholder="Pilih...")
 with connection() as db:
     result = search_sponsors(db, actor=actor, text=text, types=[kind] if kind else None,
                              page=current_page("halaman_sponsor"), page_size=PAGE_SIZE)
 if not result.rows:
     st.info("Belum ada penyandang dana yang cocok.")
 else:
-    picked = st.dataframe([{
+    picked = table([{
         "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
     } for r in result.rows], hide_index=True, width="stretch", on_select="rerun",

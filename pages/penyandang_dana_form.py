@@ -47,7 +47,7 @@ with connection() as db:
         st.text_input("OPD (unit kerja) *", key="s_opd")
         field_errors(FORM, "opd")
     if kind in ("pemerintah_desa", "pemerintah_kecamatan"):
-        st.selectbox("Kecamatan *", list(districts), key="s_district", format_func=districts.get, index=None)
+        st.selectbox("Kecamatan *", list(districts), key="s_district", format_func=districts.get, index=None, placeholder="Pilih...")
         field_errors(FORM, "district_code")
     if kind == "pemerintah_desa":
         villages = village_choices(db, state.get("s_district"), actor=actor)
@@ -56,7 +56,7 @@ with connection() as db:
         field_errors(FORM, "village_code")
     if kind and kind not in ("pemerintah_desa", "pemerintah_kecamatan"):
         st.selectbox("Kabupaten" + (" *" if kind == "apbd_kabupaten" else ""), list(regencies), key="s_regency",
-                     format_func=regencies.get, index=None)
+                     format_func=regencies.get, index=None, placeholder="Pilih...")
         field_errors(FORM, "regency_code")
 st.text_input("No. HP/WA", key="s_phone")
 field_errors(FORM, "phone")

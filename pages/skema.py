@@ -98,7 +98,7 @@ def _copy_form(source: str, data: dict) -> None:
     regencies = {r.code: r.name for r in settings.regencies}
     with st.form(f"salin_{source}"):
         left, right = st.columns(2)
-        regency = left.selectbox("Kabupaten tujuan", list(regencies), format_func=lambda c: f"{regencies[c]} ({c})",
+        regency = left.selectbox("Kabupaten tujuan", list(regencies), placeholder="Pilih kabupaten", format_func=lambda c: f"{regencies[c]} ({c})",
                                  key=f"salin_{source}_regency")
         code = right.text_input("Kode skema baru", value=f"{source}_salinan", key=f"salin_{source}_code",
                                 help="Huruf kecil, angka dan garis bawah; menjadi nama berkas TOML.")
@@ -157,7 +157,7 @@ if allowed(actor, "scheme.manage") and app.plugins.schemes:
     st.subheader("Salin skema")
     st.caption("Salin skema yang ada (Python atau TOML) untuk kabupaten lain: ubah nama, target, isian dan "
                "parameter aturan, periksa, lalu simpan sebagai berkas TOML di folder plugin.")
-    source = st.selectbox("Skema asal", list(app.plugins.schemes), key="salin_source",
+    source = st.selectbox("Skema asal", list(app.plugins.schemes), key="salin_source", placeholder="Pilih skema",
                           format_func=lambda c: f"{app.plugins.schemes[c].name} ({c})")
     declaration, missing = copyable(app.plugins, source)
     if missing:

@@ -9,6 +9,7 @@ from payung.access import allowed
 from payung import bills
 from payung.coverage import LABELS
 from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.letterhead import letterhead_for
 from payung.errors import NotFound
 from payung.months import add_months, current_month, format_month
 from payung.payments import ALLOCATION_ORDER, payment_with_lines, record_payment
@@ -16,6 +17,7 @@ from payung.schemes import BILL_BY
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_problems, field_errors, problem_summary, rupiah, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table as grid
 
 FORM = "bayar"
 actor = require("bill.read")
@@ -29,13 +31,13 @@ if not schemes:
     st.warning("Belum ada skema yang dimuat. Lihat halaman Skema.")
     st.stop()
 left, middle, right = st.columns([3, 2, 2])
-code = left.selectbox("Skema", list(schemes), key="t_scheme", format_func=lambda c: schemes[c].name)
+code = left.selectbox("Skema", list(schemes), key="t_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
 this_month = current_month()
 months = [add_months(this_month, i) for i in range(-24, 13)]
-start = middle.selectbox("Bulan", months, index=24, key="t_month", format_func=format_month)
+start = middle.selectbox("Bulan", months, index=24, key="t_month", format_func=format_month, placeholder="Pilih...")
 period = right.selectbox("Periode bayar", app.settings.payment_periods, key="t_period",
-                         format_func=lambda n: "1 bulan" if n == 1 else f"{n} bulan (bayar di muka)")
+                         format_func=lambda n: "1 bulan" if n == 1 else f"{n} bulan (bayar di muka)", placeholder="Pilih...")
 end = add_months(start, period - 1)
 party_title = BILL_BY[scheme.bill_by]
 st.caption(f"Skema ini ditagihkan per {party_title.lower()}. "
@@ -51,7 +53,7 @@ a.metric(f"Jumlah {party_title.lower()}", f"{len(listed):,}".replace(",", "."))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))
-table = st.dataframe([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
+table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
@@ -79,7 +81,7 @@ st.markdown(f"**{bill.scheme_name}** · {bill.period} · {bill.workers} pekerja 
 if bill.lapsed:
     st.warning(f"{len(bill.lapsed)} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
-st.dataframe([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
+grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
               for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))
@@ -88,7 +90,8 @@ file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start 
 x, y = st.columns(2)
 x.download_button("Unduh XLSX", lambda: bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
-y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title), f"{file_name}.pdf",
+kop = letterhead_for(app.settings, schemes[code].regency_code)
+y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title, letterhead=kop), f"{file_name}.pdf",
                   icon=":material/print:", mime="application/pdf", key="t_pdf")
 
 receipt = state.get("t_receipt", {}).get((code, party_key))
@@ -97,7 +100,7 @@ if receipt:
         paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"melunasi {len(paid['allocations'])} baris.", icon=":material/receipt_long:")
-    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name),
+    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name, letterhead=kop),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 

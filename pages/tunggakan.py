@@ -4,12 +4,13 @@ sponsorships that end next month, each renewable in one click."""
 import streamlit as st
 
 from payung.access import allowed
-from payung.arrears import ending_next_month, late_list, renew
+from payung.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.errors import ValidationError
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import date_text, rupiah, saved, show_saved_message
 from ui.widgets import plain
+from ui.widgets import table
 
 actor = require("late.read")
 app = payung()
@@ -17,7 +18,7 @@ schemes = app.plugins.schemes
 show_saved_message()
 st.title("Tunggakan & perpanjangan")
 code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
-                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name)
+                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
 with connection() as db:
     late = late_list(db, app.plugins, scheme_code=code, actor=actor)
     ending = ending_next_month(db, app.plugins, scheme_code=code, actor=actor)
@@ -32,11 +33,30 @@ with late_tab:
                "berakhir.")
     if late.parties:
         st.metric("Total tunggakan yang masih dapat dibayar", rupiah(late.total_open))
-        st.dataframe([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
+        table([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
                        "Bulan menunggak": r["lines"], "Tunggakan": rupiah(r["amount"]),
                        "Sejak": format_month(r["oldest"]), "Bayar paling lambat": date_text(r["pay_by"])}
                       for r in late.parties], hide_index=True, width="stretch")
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
+        st.subheader("Pengingat WhatsApp")
+        st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "
+                   "atau buka WhatsApp dengan pesan sudah terisi. Payung tidak mengirim apa pun; NIK tidak pernah "
+                   "dimuat dalam pesan.")
+        with connection() as db:
+            notes = reminders(db, app.plugins, scheme_code=code, actor=actor)
+        st.download_button("Unduh semua pengingat (XLSX)", reminders_xlsx(notes), "pengingat-tunggakan.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", key="l_reminders_xlsx")
+        for note in notes[:100]:
+            with st.expander(plain(f"{note.party} · {note.scheme} · {rupiah(note.amount)}")):
+                st.code(note.message, language=None, wrap_lines=True)
+                if note.link:
+                    st.link_button(plain(f"Buka WhatsApp ({note.phone})"), note.link, icon=":material/chat:")
+                else:
+                    st.caption("Nomor HP/WA pihak ini belum tercatat atau tidak valid: salin pesannya, atau isi "
+                               "nomornya di Daftar penyandang dana.")
+        if len(notes) > 100:
+            st.caption(f"Menampilkan 100 dari {len(notes)} pengingat; semuanya ada di berkas XLSX.")
     else:
         st.success("Tidak ada tunggakan.", icon=":material/check_circle:")
 
@@ -44,7 +64,7 @@ with lapsed_tab:
     st.caption(f"Pekerja dengan lebih dari {app.settings.lapse_months} bulan berturut-turut tidak dibayar, atau "
                "tunggakan yang lewat batas: kepesertaan BPJS berakhir dan harus didaftarkan ulang dari awal.")
     if late.lapsed:
-        st.dataframe([{"Skema": r["scheme"], "Pekerja": r["worker"],
+        table([{"Skema": r["scheme"], "Pekerja": r["worker"],
                        "NIK": r["nik"],
                        "Penyandang dana": r["sponsor"], "Bulan tidak dibayar": r["months"],
                        "Dari": format_month(r["first"]), "Sampai": format_month(r["last"])}

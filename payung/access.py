@@ -69,6 +69,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "user.manage": (("admin",), "mengelola pengguna"),
     "audit.read": (("admin",), "melihat log audit"),
     "backup.manage": (("admin",), "mengelola cadangan"),
+    "letterhead.manage": (("admin",), "mengatur kop surat"),
     "account.manage": (ALL, "mengganti kata sandi"),
 }
 

@@ -72,8 +72,10 @@ def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
             key, label = _party_of(line, scheme.bill_by)
             group = groups.setdefault((scheme.code, key), {
                 "scheme_code": scheme.code, "scheme": scheme.name, "party_key": key, "party": label,
-                "workers": set(), "lines": 0, "amount": 0, "oldest": line["month"]})
+                "bill_by": scheme.bill_by, "workers": set(), "lines": 0, "amount": 0, "oldest": line["month"],
+                "months_by_worker": {}})
             group["workers"].add(line["worker_id"])
+            group["months_by_worker"].setdefault(line["worker_name"], []).append(line["month"])
             group["lines"] += 1
             group["amount"] += open_amount
             group["oldest"] = min(group["oldest"], line["month"])
@@ -90,6 +92,95 @@ def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
     result.parties = sorted(groups.values(), key=lambda g: (g["pay_by"], -g["amount"]))
     result.lapsed = sorted(lapsed.values(), key=lambda r: (r["scheme"], r["worker"]))
     return result
+
+
+@dataclass
+class Reminder:
+    """A ready WhatsApp message to one late party. Payung sends nothing: the user copies the
+    text or opens the ``wa.me`` link, and WhatsApp asks before sending."""
+    scheme: str
+    party: str
+    phone: str | None
+    link: str | None
+    workers: int
+    months: int
+    amount: int
+    pay_by: dt.date
+    message: str
+
+
+#: How to pay, when ``[reminders] how_to_pay`` in config.toml does not say.
+HOW_TO_PAY = ("Pembayaran melalui bendahara program atau transfer ke rekening yang tertera pada tagihan; "
+              "mohon kirim bukti bayar kepada petugas kami.")
+#: At most this many workers are named in one message (the rest are counted).
+NAMED_WORKERS = 15
+
+
+def reminder_text(group: dict, *, how_to_pay: str = HOW_TO_PAY, sender: str = "") -> str:
+    """The Indonesian reminder of one late-list group: who, which workers and months, how
+    much, by when, how to pay. Names and months only: never a NIK."""
+    from .formats import count, date, month_short, rupiah
+
+    by_worker = group["months_by_worker"]
+    lines = [f"Yth. {group['party']},", "",
+             f"Kami mengingatkan iuran BPJS Ketenagakerjaan program {group['scheme']} yang belum dibayar "
+             f"untuk {count(len(by_worker))} pekerja:"]
+    for name in sorted(by_worker)[:NAMED_WORKERS]:
+        lines.append(f"- {name}: {', '.join(month_short(m) for m in sorted(by_worker[name]))}")
+    if len(by_worker) > NAMED_WORKERS:
+        lines.append(f"- dan {count(len(by_worker) - NAMED_WORKERS)} pekerja lainnya")
+    lines += ["", f"Jumlah tunggakan: {rupiah(group['amount'])} ({count(group['lines'])} bulan iuran).",
+              f"Mohon dibayar paling lambat {date(group['pay_by'])}. Lewat tanggal itu kepesertaan pekerja "
+              "berakhir dan perlindungan JKK/JKM tidak berlaku sampai didaftarkan ulang.",
+              "", f"Cara membayar: {how_to_pay}", "", "Terima kasih."]
+    if sender:
+        lines.append(sender)
+    return "\n".join(lines)
+
+
+def whatsapp_link(phone: str | None, text: str) -> str | None:
+    """``https://wa.me/62812...?text=...`` for a phone number Payung can normalise, else None."""
+    from urllib.parse import quote
+
+    from .identity import normalize_phone
+
+    number, problem = normalize_phone(phone)
+    if problem or not number:
+        return None
+    return f"https://wa.me/{number.lstrip('+')}?text={quote(text)}"
+
+
+def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
+              scheme_code: str | None = None) -> list[Reminder]:
+    """A WhatsApp reminder per late party of the late list (same access: ``late.read``). A
+    sponsor's phone number gives a ``wa.me`` link; an OPD or a budget line has none."""
+    late = late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
+    options = registry.settings.reminders
+    how_to_pay, sender = str(options.get("how_to_pay") or HOW_TO_PAY), str(options.get("sender") or "")
+    scope = scope_of(actor)
+    result = []
+    for group in late.parties:
+        phone = None
+        if group["bill_by"] not in ("opd", "budget_line") and str(group["party_key"]).isdigit():
+            sponsor = queries.sponsor(db, int(group["party_key"]), scope)
+            phone = sponsor["phone"] if sponsor else None
+        text = reminder_text(group, how_to_pay=how_to_pay, sender=sender)
+        result.append(Reminder(group["scheme"], group["party"], phone, whatsapp_link(phone, text), group["workers"],
+                               group["lines"], group["amount"], group["pay_by"], text))
+    return result
+
+
+def reminders_xlsx(items: list[Reminder]) -> bytes:
+    """The reminders as a spreadsheet, one row per party, for a broadcast list."""
+    from .exports import xlsx_bytes
+    from .formats import date
+
+    # The number as WhatsApp and broadcast tools take it (6281...): a leading "+" would be
+    # neutralised against formulas and show as '+62... in Excel.
+    return xlsx_bytes([("Pengingat", ["Skema", "Pihak yang ditagih", "No. HP/WA", "Pekerja", "Bulan menunggak",
+                                      "Tunggakan", "Bayar paling lambat", "Tautan WhatsApp", "Pesan"],
+                        [[r.scheme, r.party, (r.phone or "").lstrip("+"), r.workers, r.months, r.amount, date(r.pay_by),
+                          r.link or "", r.message] for r in items])])
 
 
 def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = None,

@@ -14,11 +14,12 @@ TABLE_LABELS = {
     "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",
     "contribution_lines": "Iuran bulanan", "payments": "Pembayaran", "payment_allocations": "Alokasi pembayaran",
     "claims": "Klaim", "users": "Pengguna", "user_villages": "Desa operator", "schemes": "Skema",
-    "regions": "Wilayah", "sessions": "Sesi masuk", "login": "Percobaan masuk",
+    "regions": "Wilayah", "sessions": "Sesi masuk", "login": "Percobaan masuk", "letterhead": "Kop surat",
 }
 ACTION_LABELS = {"insert": "tambah", "update": "ubah", "delete": "hapus", "bulk_insert": "tambah massal",
                  "bulk_update": "ubah massal", "login_failed": "gagal masuk",
-                 "login_throttled": "masuk ditolak (terlalu sering)", "first_admin_refused": "penyiapan ditolak"}
+                 "login_throttled": "masuk ditolak (terlalu sering)", "first_admin_refused": "penyiapan ditolak",
+                 "letterhead_logo": "logo kop surat diganti"}
 _SECRET = {"password_hash", "token_hash", "changed_secrets"}
 
 

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from .dashboard import AGE_GROUPS, Dashboard
+from .formats import month_short
 
 BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
 
@@ -18,25 +19,29 @@ INDONESIAN_LABEL = "replace(replace(replace(datum.label, /,/g, '#'), /[.]/g, ','
 
 
 def _number_axis(title: str, number_format: str = ",d") -> alt.Axis:
-    return alt.Axis(title=title, format=number_format, labelFlush=False, labelExpr=INDONESIAN_LABEL)
+    """A value axis; counts (``,d``) tick at whole numbers only, so 0-1 is not "0 0 0 1 1 1"."""
+    whole = number_format.endswith("d")
+    return alt.Axis(title=title, format=number_format, labelFlush=False, labelExpr=INDONESIAN_LABEL,
+                    tickMinStep=1 if whole else alt.Undefined)
 
 
 def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, color: str, row_height: int,
-                min_height: int, label_limit: int, width) -> alt.Chart:
+                min_height: int, label_limit: int, width, cursor: str = "default") -> alt.Chart:
     """Protected workers per ``field``, one labelled horizontal bar each, largest first."""
     frame = pd.DataFrame(rows or [{field: "-", "protected": 0}])
-    return alt.Chart(frame, title=title).mark_bar(color=color).encode(
+    return alt.Chart(frame, title=title).mark_bar(color=color, cursor=cursor).encode(
         x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
         y=alt.Y(f"{field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=label_limit, labelOverlap=False)),
         tooltip=[alt.Tooltip(f"{field}:N", title=field_title),
                  alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=max(min_height, row_height * len(frame)), width=width)
+    ).properties(height=alt.Step(row_height), width=width)  # a row per bar: names never overlap
 
 
 def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
     """Protected workers per district (or per village inside a chosen district), largest first."""
     chart = _ranked_bar(d.by_region[:limit], "name", d.region_level, f"Pekerja terlindungi per {d.region_level.lower()}",
-                        color=BLUE, row_height=24, min_height=160, label_limit=180, width=width)
+                        color=BLUE, row_height=24, min_height=160, label_limit=180, width=width,
+                        cursor="pointer" if select else "default")
     if select:
         chart = chart.add_params(alt.selection_point(name="wilayah", fields=["code"], on="click"))
     return chart
@@ -61,7 +66,7 @@ def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
 
 
 def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
-    return _ranked_bar(d.per_scheme, "scheme", "Skema", "Per skema", color=GREEN, row_height=40, min_height=140,
+    return _ranked_bar(d.per_scheme, "scheme", "Skema", "Per skema", color=GREEN, row_height=30, min_height=140,
                        label_limit=260, width=width)
 
 
@@ -69,7 +74,10 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
     """Twelve months of protected workers and of contributions paid, one above the other."""
     frame = pd.DataFrame(d.trend)
     frame["paid_mrp"] = frame["paid"] / 1_000_000  # display only: the amounts stay integers in the data
-    base = alt.Chart(frame).encode(x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-40)))
+    # "Jan 2026", not "2026-01"; the months stay in calendar order.
+    frame["short"] = [month_short(m) for m in frame["month"]]
+    base = alt.Chart(frame).encode(x=alt.X("short:O", title=None, sort=list(frame["short"]),
+                                           axis=alt.Axis(labelAngle=-40)))
     protected = base.mark_line(point=True, color=BLUE).encode(
         y=alt.Y("protected:Q", axis=_number_axis("Pekerja terlindungi")),
         tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from db import billing, queries, store
 
 from .access import Actor, require, require_visible, scope_of, shown_rows
+from .data import narrowed
 from .errors import Problem, ValidationError
 from .money import check_rupiah, current_limits, format_rupiah
 from .months import format_month, month_of
@@ -120,16 +121,20 @@ def list_claims(db, *, actor: Actor, scheme_code: str | None = None) -> list[dic
 
 
 def benefits_against_contributions(db, *, actor: Actor, scheme_code: str | None = None,
-                                   worker_id: int | None = None) -> dict:
-    """Contributions paid in, benefits paid out, and how many claims were paid (actor's scope)."""
+                                   worker_id: int | None = None, district: str | None = None,
+                                   village: str | None = None) -> dict:
+    """Contributions paid in, benefits paid out, and how many claims were paid (actor's scope,
+    optionally only the workers of a district or village)."""
     require(actor, "claim.read")
-    return billing.benefits_against_contributions(db, scope=scope_of(actor), scheme_code=scheme_code,
-                                                  worker_id=worker_id)
+    return billing.benefits_against_contributions(db, scope=narrowed(db, scope_of(actor), district, village),
+                                                  scheme_code=scheme_code, worker_id=worker_id)
 
 
-def protection_panel(db, *, actor: Actor, scheme_code: str | None = None, worker_id: int | None = None) -> Panel:
+def protection_panel(db, *, actor: Actor, scheme_code: str | None = None, worker_id: int | None = None,
+                     district: str | None = None, village: str | None = None) -> Panel:
     """Benefits paid against contributions paid, as a dashboard panel."""
-    totals = benefits_against_contributions(db, actor=actor, scheme_code=scheme_code, worker_id=worker_id)
+    totals = benefits_against_contributions(db, actor=actor, scheme_code=scheme_code, worker_id=worker_id,
+                                            district=district, village=village)
     return Panel("Manfaat dibanding iuran", "metric", rows=[
         {"label": "Iuran dibayar", "value": format_rupiah(totals["contributions_paid"])},
         {"label": "Manfaat klaim dibayar", "value": format_rupiah(totals["benefits_paid"])},

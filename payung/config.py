@@ -97,6 +97,11 @@ class Settings:
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``[bpjs_exchange]``: column headings of the BPJS collective registration and answer.
     bpjs_exchange: dict[str, Any] = field(default_factory=dict)
+    #: ``[reminders]``: the WhatsApp reminders of the late list (``how_to_pay``, ``sender``).
+    reminders: dict[str, Any] = field(default_factory=dict)
+    #: ``[letterhead]`` and ``[letterhead."<regency code>"]``: the kop surat of bills, receipts
+    #: and reports (``government``, ``office``, ``address``, ``official``, ``official_title``, ``nip``).
+    letterhead: dict[str, Any] = field(default_factory=dict)
     #: ``[import_synonyms.<column>]``: a regency's own words for coded import values.
     import_synonyms: dict[str, dict[str, Any]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
@@ -243,4 +248,6 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         import_synonyms={str(k): {str(t): c for t, c in dict(v).items()}
                          for k, v in raw.get("import_synonyms", {}).items()},
         limits=_limits(raw.get("limits", {})),
+        reminders=dict(raw.get("reminders", {})),
+        letterhead=dict(raw.get("letterhead", {})),
     )

@@ -9,6 +9,7 @@ rules sees everything (a quota counts the whole scheme).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from db import billing, queries
 from db.scope import Scope
@@ -81,8 +82,22 @@ class DataReader:
         return billing.budget_lines(self._db, scheme_code, year, scope=self.scope)
 
 
-def reader_for(db, *, actor) -> DataReader:
-    """The reader a page hands to plugin panels: inside the actor's scope."""
+def narrowed(db, scope: Scope, district: str | None = None, village: str | None = None) -> Scope:
+    """``scope`` cut down to the workers of one district or village (the Beranda's filter), so
+    panels and totals follow the filter in force. Without either, ``scope`` itself."""
+    if not district and not village:
+        return scope
+    if village:
+        wanted = (village,)
+    else:
+        wanted = tuple(v["code"] for v in queries.regions_in(db, district, 4))
+    inside = tuple(v for v in wanted if scope.covers_village(v))
+    return replace(scope, villages=inside)
+
+
+def reader_for(db, *, actor, district: str | None = None, village: str | None = None) -> DataReader:
+    """The reader a page hands to plugin panels: inside the actor's scope (and, on the Beranda,
+    inside the district or village chosen there)."""
     from .access import scope_of
 
-    return DataReader(db, scope_of(actor))
+    return DataReader(db, narrowed(db, scope_of(actor), district, village))

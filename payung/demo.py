@@ -106,15 +106,18 @@ def generic_field_value(f: Field, worker: dict, start_month: str, rng: random.Ra
     return "Contoh"
 
 
-def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Random, n: int) -> dict:
+def _sponsor_values(kind: str, regency: str, villages: list[str], rng: random.Random, n: int,
+                    regency_name: str = "", names: dict[str, str] | None = None) -> dict:
     village = rng.choice(villages)
     first = rng.choice(MALE + FEMALE)
+    names = names or {}
     if kind == "pemerintah_desa":
-        return {"type": kind, "name": f"Pemerintah Desa {village}", "village_code": village}
+        return {"type": kind, "name": f"Pemerintah Desa {names.get(village, village)}", "village_code": village}
     if kind == "pemerintah_kecamatan":
-        return {"type": kind, "name": f"Kecamatan {village[:8]}", "district_code": village[:8]}
+        return {"type": kind, "name": f"Kecamatan {names.get(village[:8], village[:8])}", "district_code": village[:8]}
     if kind == "apbd_kabupaten":
-        return {"type": kind, "name": f"APBD {regency}", "regency_code": regency}
+        # "APBD Kabupaten Luwu Utara", not the code "APBD 73.22".
+        return {"type": kind, "name": f"APBD {regency_name or regency}", "regency_code": regency}
     if kind == "asn":
         birth = dt.date(rng.randint(1966, 1995), rng.randint(1, 12), rng.randint(1, 28))
         appointed = birth.year + rng.randint(22, 28)
@@ -173,9 +176,12 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
         wanted = max(3, min(400, len(candidates) // (2 if individual else 15)))
         # Village and district sponsors are where the workers are.
         home_villages = [w["village_code"] for w in candidates] or regency_villages
+        region_names = queries.region_names(db)
         sponsors = []
         for n in range(wanted):
-            values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n)
+            home = app.settings.regency(scheme.regency_code)
+            values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n,
+                                     home.name if home else "", region_names)
             if any(s["type"] == values["type"] and s["type"] in ("apbd_kabupaten", "pemerintah_desa",
                                                                   "pemerintah_kecamatan")
                    and (s["village_code"], s["district_code"]) == (values.get("village_code"), values.get("district_code"))

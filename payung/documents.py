@@ -10,10 +10,12 @@ import datetime as dt
 
 from fpdf import FPDF
 
+from . import formats
 from .bills import Bill
 from .coverage import LABELS
 from .exports import xlsx_bytes
 from .identity import fmt_date, mask_nik
+from .letterhead import Letterhead
 from .money import format_rupiah, in_words
 from .months import format_month
 
@@ -69,6 +71,59 @@ class _Document(FPDF):
         self.set_font("Helvetica", size=8)
         self.cell(0, 6, _latin1(f"{self.title_text} - halaman {self.page_no()}/{{nb}}"), align="C")
 
+    def kop(self, head: Letterhead | None) -> None:
+        """The letterhead: logo on the left, government, office and address centred, a rule."""
+        if head is None or head.empty:
+            return
+        top, logo_height = self.get_y(), 20
+        if head.logo:
+            self.image(str(head.logo), x=self.l_margin, y=top, h=logo_height)
+        self.set_xy(self.l_margin + (logo_height + 4 if head.logo else 0), top)
+        width = self.w - self.r_margin - self.get_x() - (logo_height + 4 if head.logo else 0)
+        for text, size, style in ((head.government, 13, "B"), (head.office, 12, "B"), (head.address, 9, "")):
+            if text:
+                self.set_font("Helvetica", style, size)
+                x = self.get_x()
+                self.multi_cell(width, size * 0.5, _latin1(text), align="C", new_x="LEFT", new_y="NEXT")
+                self.set_x(x)
+        bottom = max(self.get_y(), top + (logo_height if head.logo else 0)) + 2
+        self.set_line_width(0.8)
+        self.line(self.l_margin, bottom, self.w - self.r_margin, bottom)
+        self.set_line_width(0.2)
+        self.line(self.l_margin, bottom + 1, self.w - self.r_margin, bottom + 1)
+        self.set_line_width(0.2)
+        self.set_xy(self.l_margin, bottom + 4)
+
+    def signature(self, head: Letterhead | None, printed: dt.date, *, left: str = "") -> None:
+        """The signature block: ``left`` (e.g. the treasurer) and, on the right, the configured
+        official with name and NIP (dotted lines where none is configured)."""
+        head = head or Letterhead()
+        if self.will_page_break(40):
+            self.add_page()
+        column = (self.w - self.l_margin - self.r_margin) / 2
+        y = self.get_y()
+        self.set_font("Helvetica", "", 10)
+        right = [f"Dicetak {fmt_date(printed)}", "Mengetahui,", head.official_title or "Penanggung jawab program"]
+        for n, text in enumerate(right):
+            self.set_xy(self.l_margin + column, y + 5 * n)
+            self.cell(column, 5, _latin1(text), align="C")
+        if left:
+            self.set_xy(self.l_margin, y + 10)
+            self.cell(column, 5, _latin1(left), align="C")
+        name_y = y + 15 + 18
+        self.set_font("Helvetica", "BU" if head.official else "B", 10)
+        self.set_xy(self.l_margin + column, name_y)
+        self.cell(column, 5, _latin1(head.official or "(..............................)"), align="C")
+        if head.nip:
+            self.set_font("Helvetica", "", 10)
+            self.set_xy(self.l_margin + column, name_y + 5)
+            self.cell(column, 5, _latin1(f"NIP {head.nip}"), align="C")
+        if left:
+            self.set_font("Helvetica", "B", 10)
+            self.set_xy(self.l_margin, name_y)
+            self.cell(column, 5, "(..............................)", align="C")
+        self.set_xy(self.l_margin, name_y + 12)
+
     def text_line(self, text: str, *, size: int = 10, bold: bool = False, height: float = 6) -> None:
         self.set_font("Helvetica", "B" if bold else "", size)
         self.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
@@ -90,28 +145,39 @@ class _Document(FPDF):
             self.ln()
         head()
         self.set_font("Helvetica", "", size)
+        line_height = size * 0.55
         for row in rows:
-            if self.will_page_break(5):
+            # A cell wraps at word boundaries ("Belum jatuh tempo" on two lines, never "Belum
+            # jatuh t"); the row is as tall as its tallest cell.
+            texts = [_latin1(value) for value in row]
+            lines = [self.multi_cell(width, line_height, text, dry_run=True, output="LINES") or [""]
+                     for text, width in zip(texts, widths)]
+            height = max(len(cell) for cell in lines) * line_height + 1
+            if self.will_page_break(height):
                 self.add_page()
                 head()
                 self.set_font("Helvetica", "", size)
-            for i, (value, width) in enumerate(zip(row, widths)):
-                text = _latin1(value)
-                while text and self.get_string_width(text) > width - 1.5:
-                    text = text[:-1]
-                self.cell(width, 5, text, border=1, align="R" if i in align_right else "L")
-            self.ln()
+            x, y = self.get_x(), self.get_y()
+            for i, (text, width) in enumerate(zip(texts, widths)):
+                self.rect(x, y, width, height)
+                self.set_xy(x, y + 0.5)
+                self.multi_cell(width, line_height, text, align="R" if i in align_right else "L",
+                                new_x="RIGHT", new_y="TOP")
+                x += width
+            self.set_xy(self.l_margin, y + height)
 
 
 def _money_cells(row: list) -> list:
     return [format_rupiah(v) if isinstance(v, int) and i in (6, 7, 8, 9, 10, 11) else v for i, v in enumerate(row)]
 
 
-def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None) -> bytes:
-    """A printable bill (A4 landscape): header block, the lines, totals and signatures."""
+def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None,
+             letterhead: Letterhead | None = None) -> bytes:
+    """A printable bill (A4 landscape): letterhead, header block, the lines, totals and signatures."""
     printed = printed or dt.date.today()
     pdf = _Document(f"Tagihan {bill.scheme_name} - {bill.party.label} - {bill.period}", "L")
     pdf.add_page()
+    pdf.kop(letterhead)
     pdf.text_line("TAGIHAN IURAN BPJS KETENAGAKERJAAN PEKERJA RENTAN", size=14, bold=True, height=8)
     header = [(label, format_rupiah(value) if label in ("Total tagihan", "Sudah dibayar", "Sisa tagihan") else value)
               for label, value in bill_header(bill, party_title, printed)[1:]]
@@ -126,19 +192,17 @@ def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None) -> by
     pdf.text_line(f"Terbilang: {bill.total_in_words}", bold=True)
     pdf.text_line("Pembayaran melunasi baris tagihan berurutan: bulan terlama lebih dulu, lalu urut nama pekerja. "
                   "Satu bulan melindungi pekerja hanya bila iurannya lunas.", size=8)
-    pdf.ln(8)
-    pdf.text_line("Mengetahui,                                                                            "
-                  "Bendahara / penanggung jawab pembayaran,", size=10)
-    pdf.ln(16)
-    pdf.text_line("(..............................)                                                                "
-                  "(..............................)", size=10)
+    pdf.ln(6)
+    pdf.signature(letterhead, printed, left="Bendahara / penanggung jawab pembayaran,")
     return bytes(pdf.output())
 
 
-def receipt_pdf(payment: dict, scheme_name: str) -> bytes:
+def receipt_pdf(payment: dict, scheme_name: str, letterhead: Letterhead | None = None,
+                printed: dt.date | None = None) -> bytes:
     """The receipt (kwitansi) of a recorded payment, with the lines it paid."""
     pdf = _Document(f"Tanda terima {payment['receipt']}")
     pdf.add_page()
+    pdf.kop(letterhead)
     pdf.text_line("TANDA TERIMA PEMBAYARAN IURAN", size=14, bold=True, height=8)
     pdf.text_line("BPJS Ketenagakerjaan pekerja rentan", size=10)
     pdf.ln(2)
@@ -154,11 +218,11 @@ def receipt_pdf(payment: dict, scheme_name: str) -> bytes:
         ("Jumlah", format_rupiah(payment["amount"])),
         ("Terbilang", in_words(payment["amount"])),
         ("Referensi", payment.get("reference") or "-"),
-        ("Dicatat oleh", f"{payment['recorded_by']} pada {payment['recorded_at'][:10]}"),
+        ("Dicatat oleh", f"{payment['recorded_by']} pada {formats.date(payment['recorded_at'])}"),
     ])
     if payment.get("reversed_at"):
         pdf.ln(2)
-        pdf.text_line(f"DIBATALKAN pada {payment['reversed_at'][:10]} oleh {payment['reversed_by']}: "
+        pdf.text_line(f"DIBATALKAN pada {formats.date(payment['reversed_at'])} oleh {payment['reversed_by']}: "
                       f"{payment['reversal_reason']}", bold=True)
     pdf.ln(3)
     allocations = payment.get("allocations", [])
@@ -167,5 +231,7 @@ def receipt_pdf(payment: dict, scheme_name: str) -> bytes:
               [[format_month(a["month"]), mask_nik(a["nik"]), a["worker_name"], format_rupiah(a["amount"]),
                 format_rupiah(a["allocated"])] for a in allocations],
               [30, 35, 60, 28, 37], size=8, align_right={3, 4})
+    pdf.ln(6)
+    pdf.signature(letterhead, printed or dt.date.today())
     return bytes(pdf.output())
 

@@ -16,32 +16,79 @@ def safe_cell(value):
     return value
 
 
+def _shown_length(value) -> int:
+    """How many characters a cell takes on screen (amounts with their thousands separators)."""
+    if isinstance(value, bool) or value is None:
+        return len(str(value or ""))
+    if isinstance(value, int):
+        return len(f"{value:,}")
+    if isinstance(value, float):
+        return len(f"{value:,.2f}")
+    return max((len(part) for part in str(value).splitlines()), default=0)
+
+
+def _is_nik(header) -> bool:
+    return "NIK" in str(header).upper().split() or str(header).upper().startswith("NIK")
+
+
 def xlsx_bytes(sheets: Iterable[tuple]) -> bytes:
     """An .xlsx file with one sheet per ``(title, headers, rows)`` or ``(title, headers, rows,
     preamble)``: ``preamble`` is ``(label, value)`` pairs written above the table (a bill's
-    header block). The header row is bold and frozen."""
+    header block). For people: the header row is bold, frozen and filterable; amounts read
+    ``1.250.000`` (``#,##0``); a NIK column is text (Excel would make 16 digits ``3,3E+15``);
+    every column is as wide as its content and the header block's labels; it prints landscape,
+    one page wide, the header row repeated on every page."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from .formats import XLSX_MONEY
 
     book = Workbook(write_only=False)
     book.remove(book.active)
     for title, headers, rows, *rest in sheets:
+        headers = list(headers)
         preamble = rest[0] if rest else ()
         sheet = book.create_sheet(title[:31])
+        widths = [len(str(h)) for h in headers] or [0]
         for label, value in preamble:
             sheet.append([safe_cell(label), safe_cell(value)])
             sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+            if isinstance(value, int) and not isinstance(value, bool):
+                sheet.cell(sheet.max_row, 2).number_format = XLSX_MONEY
+            widths[0] = max(widths[0], len(str(label)))
         if preamble:
             sheet.append([])
         sheet.append([safe_cell(h) for h in headers])
         header_row = sheet.max_row
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
+        nik_columns = {i for i, h in enumerate(headers) if _is_nik(h)}
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            values = [str(v) if i in nik_columns and v is not None and v != "" else v for i, v in enumerate(row)]
+            sheet.append([safe_cell(v) for v in values])
+            for i, value in enumerate(values):
+                if i >= len(widths):
+                    widths.append(0)
+                widths[i] = max(widths[i], _shown_length(value))
+                cell = sheet.cell(sheet.max_row, i + 1)
+                if i in nik_columns:
+                    cell.number_format = "@"
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cell.number_format = XLSX_MONEY
         sheet.freeze_panes = f"A{header_row + 1}"
-        for column, header in zip(sheet.columns, headers):
-            sheet.column_dimensions[column[0].column_letter].width = max(10, min(45, len(str(header)) + 4))
+        if headers:
+            last = get_column_letter(len(headers))
+            sheet.auto_filter.ref = f"A{header_row}:{last}{max(sheet.max_row, header_row)}"
+            sheet.print_title_rows = f"{header_row}:{header_row}"
+        for i, width in enumerate(widths, 1):
+            # + 2 for the filter button and padding; capped so a long note does not make a wall.
+            sheet.column_dimensions[get_column_letter(i)].width = max(8, min(60, width + 3))
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -125,7 +125,9 @@ def check_nik(
     if not digits:
         result.problems.append(Problem(field_name, "NIK wajib diisi.", "nik_required"))
         return result
-    if digits is not value and _SCIENTIFIC.fullmatch(str(value).strip().replace(".", ",")):
+    # Excel's "3,32701E+15" (Indonesian decimal comma) or "3.32701E+15": explained the same way on
+    # the form as in the importer, not called "8 digit" or "other characters".
+    if not digits.isdigit() and _SCIENTIFIC.fullmatch(str(value).strip().replace(".", ",")):
         result.problems.append(Problem(
             field_name,
             f"NIK \"{value}\" tertulis sebagai angka ilmiah (Excel); digit terakhirnya hilang. "

@@ -14,6 +14,7 @@ import datetime as dt
 
 from db import billing, ledger, store
 
+from . import formats
 from .access import Actor, require, require_visible, scope_of, shown_rows, visible_scheme
 from .bills import Bill, bill
 from .errors import Problem, ValidationError
@@ -125,7 +126,7 @@ def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:
         raise ValidationError(Problem("reason", "Tulis alasan pembatalan (paling sedikit 5 huruf).", "reason_required"))
     if payment["reversed_at"]:
         raise ValidationError(Problem(
-            "reason", f"Pembayaran #{payment_id} sudah dibatalkan pada {payment['reversed_at'][:10]}.", "already_reversed"))
+            "reason", f"Pembayaran #{payment_id} sudah dibatalkan pada {formats.date(payment['reversed_at'][:10])}.", "already_reversed"))
     with store.transaction(db):
         store.update(db, "payments", payment_id, {
             "reversed_at": store.now(), "reversed_by": actor.username, "reversal_reason": reason,

@@ -11,6 +11,7 @@ from . import charts
 from .dashboard import Dashboard
 from .documents import _Document
 from .exports import xlsx_bytes
+from .letterhead import Letterhead
 from .identity import fmt_date
 from .money import format_rupiah
 from .months import format_month
@@ -55,10 +56,11 @@ def _value(label: str, value) -> str:
     return f"{value:+,}".replace(",", ".") if label.startswith("Perubahan") else f"{value:,}".replace(",", ".")
 
 
-def report_pdf(d: Dashboard, printed: dt.date | None = None) -> bytes:
-    """A4 pages: the figures and per-scheme table, then the charts."""
+def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterhead | None = None) -> bytes:
+    """A4 pages: letterhead, the figures and per-scheme table, signature, then the charts."""
     pdf = _Document(f"Laporan bulanan {d.title}")
     pdf.add_page()
+    pdf.kop(letterhead)
     pdf.text_line("LAPORAN BULANAN PERLINDUNGAN PEKERJA RENTAN", size=14, bold=True, height=8)
     pdf.text_line(d.title, size=11)
     pdf.text_line(f"Dicetak {fmt_date(printed or dt.date.today())} dari Payung", size=8)
@@ -69,6 +71,8 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None) -> bytes:
     pdf.table(["Skema", "Terlindungi", "Target"],
               [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else "-"]
                for r in d.per_scheme], [110, 35, 35], size=9, align_right={1, 2})
+    pdf.ln(6)
+    pdf.signature(letterhead, printed or dt.date.today())
     pdf.add_page()
     with tempfile.TemporaryDirectory() as tmp:
         for n, chart in enumerate((charts.trend_lines(d, width=620), charts.region_bar(d, width=560, limit=25),

@@ -11,6 +11,7 @@ import functools
 import inspect
 from collections.abc import Callable
 
+from . import formats
 from .errors import Problem
 from .occupations import label as occupation_label
 from .schemes import Enrolment, Rule
@@ -248,8 +249,9 @@ def months_within(start_field: str, end_field: str, label: str) -> Rule:
         if end < start:
             return Problem(end_field, f"Akhir {label} tidak boleh sebelum awalnya.")
         if e.start_month < start[:7] or e.end_month > end[:7]:
-            return Problem("months", f"Bulan kepesertaan ({e.start_month} s.d. {e.end_month}) harus di dalam "
-                                     f"{label} ({start[:7]} s.d. {end[:7]}).")
+            return Problem("months", f"Bulan kepesertaan ({formats.month(e.start_month)} s.d. "
+                                     f"{formats.month(e.end_month)}) harus di dalam {label} "
+                                     f"({formats.date(start)} s.d. {formats.date(end)}).")
 
     return Rule("months_within", f"Bulan kepesertaan berada di dalam {label}.", check)
 

@@ -60,6 +60,30 @@ def _flag(value) -> bool:
     return str(value or "").strip().lower() in ("1", "ya", "y", "true", "yes")
 
 
+#: Words of a name written in lower case in Title Case ("Ahmad bin Yusuf").
+_NAME_PARTICLES = frozenset({"bin", "binti", "van", "der", "de", "da", "al"})
+
+
+def person_name(text: str) -> str:
+    """A name the way Payung writes every name: Title Case ("Siti Aminah"), chosen so lists
+    read alike whether a name was typed in lower case ("siti aminah") or copied from a KTP in
+    capitals ("SITI AMINAH"). A name already typed in mixed case is kept as typed
+    ("Siti Nur'aini", "La Ode Muhammad"): its writer knew better. Spaces are collapsed."""
+    name = " ".join(str(text or "").split())
+    letters = [c for c in name if c.isalpha()]
+    if not letters or not (name == name.lower() or name == name.upper()):
+        return name
+
+    def word(w: str, first: bool) -> str:
+        lower = w.lower()
+        if not first and lower in _NAME_PARTICLES:
+            return lower
+        # "Nur'aini", "Abdul-Rahman": capitals after a hyphen, not after an apostrophe.
+        return "-".join(part[:1].upper() + part[1:] for part in lower.split("-"))
+
+    return " ".join(word(w, i == 0) for i, w in enumerate(name.split(" ")))
+
+
 def check_worker(
     values: Mapping,
     *,
@@ -166,7 +190,7 @@ def check_worker(
     if not problems:
         result.row = {
             "nik": nik.nik,
-            "name": " ".join(name.split()),
+            "name": person_name(name),
             "birth_place": _text(values, "birth_place") or None,
             "birth_date": birth_date.isoformat(),
             "gender": gender,

@@ -198,6 +198,18 @@ def _copy_of_outside(w):
     return data | {"code": "contoh_salinan", "regency_code": "33.24"}
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+_PNG = _png()
+
+
 def _m(name):
     module, function = name.rsplit(".", 1)
     return getattr(importlib.import_module(f"payung.{module}"), function)
@@ -280,6 +292,8 @@ MATRIX = {
     "bpjs.resubmit": (REGENCY, "record", _resubmit, None),
     "arrears.late_list": (READERS, "record", lambda w, a, r: _m("arrears.late_list")(
         w.db, w.registry, actor=a, today=TODAY), lambda res, r: r["name"] in repr(res.lapsed)),
+    "arrears.reminders": (READERS, "record", lambda w, a, r: _m("arrears.reminders")(
+        w.db, w.registry, actor=a, today=dt.date(2025, 6, 20)), lambda res, r: r["sponsor_name"] in repr(res)),
     "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(
         w.db, w.registry, actor=a, today=TODAY), _named()),
     "arrears.renew": (REGENCY, "record", lambda w, a, r: _m("arrears.renew")(
@@ -310,6 +324,8 @@ MATRIX = {
     "dashboard.build": (ALL, "record", lambda w, a, r: _m("dashboard.build")(
         w.db, w.registry, _m("dashboard.View")(MONTH, r["scheme"]), actor=a, today=TODAY),
         lambda res, r: res.covered > 0),
+    "letterhead.save_logo": (ADMIN, "global", lambda w, a, r: _m("letterhead.save_logo")(
+        w.db, w.settings, "33.24", _PNG, actor=a), None),
     "dashboard.data_version": (ALL, "global", lambda w, a, r: _m("dashboard.data_version")(w.db, actor=a), None),
     "dashboard.is_empty": (ALL, "global", lambda w, a, r: _m("dashboard.is_empty")(w.db, actor=a), None),
     "audit.search": (ADMIN, "global", lambda w, a, r: _m("audit.search")(w.db, actor=a), None),
@@ -367,7 +383,7 @@ NOT_ACTOR_BOUND = {
 
 SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bulk", "bills", "payments", "bpjs", "arrears", "budgets",
                    "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
-                   "schemes_view", "regions", "sessions", "scheme_copy")
+                   "schemes_view", "regions", "sessions", "scheme_copy", "letterhead")
 
 
 def service_functions() -> dict[str, object]:

@@ -199,6 +199,10 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     expect(page.get_by_text("Dari NIK: lahir 17/08/1975, perempuan")).to_be_visible()
     page.get_by_role("button", name="Simpan").click()
     expect(page.get_by_text("Sulastri Uji Peramban terdaftar sebagai pekerja.")).to_be_visible()
+    # The form is empty again: no district left from her, nothing inviting a duplicate.
+    expect(textbox(page, "NIK *")).to_have_value("")
+    expect(textbox(page, "Nama lengkap (sesuai KTP) *")).to_have_value("")
+    expect(page.get_by_text("Plantungan, Kabupaten Kendal")).to_have_count(0)
 
     # Enrol her with a civil servant of Kendal.
     page.get_by_role("link", name="Daftarkan kepesertaan").click()
@@ -347,3 +351,139 @@ def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
         with _db(tmp_path) as conn:
             assert conn.execute("SELECT username FROM users").fetchall() == [("admin.dinsos",)]
         assert (tmp_path / "payung-cookie.key").stat().st_mode & 0o777 == 0o600
+
+
+# The everyday screens (issue 17) ----------------------------------------------------------------
+
+#: Streamlit's English that must not reach a page (its own texts we can set or hide).
+ENGLISH = ("View", "more", "Upload", "Choose an option", "per file", "yyyy", "Drag and drop", "Browse files")
+SCREEN = {"width": 1366, "height": 768}
+
+
+def _pages_by_role() -> dict[str, list[str]]:
+    """Titles of the pages each role may open, from app.py's PAGES and payung.access."""
+    import ast
+
+    from payung.access import Actor, allowed
+    tree = ast.parse((ROOT / "app.py").read_text())
+    pages = next(ast.literal_eval(n.value) for n in tree.body
+                 if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PAGES")
+    actors = {"admin": Actor("admin", "admin"), "operator": Actor("operator", "operator", "33.24"),
+              "desa": Actor("desa", "desa", "33.24", ("33.24.01.2001",)), "lihat": Actor("lihat", "viewer")}
+    return {user: [title for section in pages.values() for _, title, _, _, action in section
+                   if allowed(actor, action)] for user, actor in actors.items()}
+
+
+def _settled(page: Page) -> None:
+    """Wait for the page script to finish (Streamlit's running indicator gone)."""
+    page.wait_for_timeout(400)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+    page.wait_for_timeout(300)
+
+
+#: The text a person sees: text nodes not hidden (display, visibility) nor shrunk to nothing.
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (!parent || !node.textContent.trim()) continue;
+    const style = getComputedStyle(parent);
+    if (style.fontSize === '0px' || style.visibility === 'hidden' || !parent.getClientRects().length) continue;
+    if (parent.closest('script, style, [aria-hidden="true"]')) continue;
+    out.push(node.textContent);
+  }
+  for (const e of document.querySelectorAll('input, textarea')) out.push(e.placeholder || '');
+  return out.join(' | ');
+}"""
+
+
+def _english_on(page: Page) -> list[str]:
+    shown = page.evaluate(VISIBLE_TEXT)
+    return [word for word in ENGLISH if re.search(rf"\b{re.escape(word)}\b", shown)]
+
+
+@pytest.fixture
+def demo_site(tmp_path):
+    from payung.access import Actor
+    from payung.core import Payung
+    from payung.demo import generate
+    from payung.users import add_user
+    app = Payung.load(write_config(tmp_path), entry_points=False)
+    conn = app.open_db()
+    generate(app, conn, workers=60, seed=5)
+    system = Actor.system()
+    add_user(conn, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
+    add_user(conn, username="operator", name="Operator", role="operator", password=PASSWORD, actor=system,
+             regency_code="33.24")
+    add_user(conn, username="desa", name="Operator Desa", role="desa", password=PASSWORD, actor=system,
+             villages=("33.24.01.2001",))
+    add_user(conn, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
+    worker = conn.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
+    conn.close()
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "f" * 40}) as url:
+        yield url, worker
+
+
+def test_every_page_of_every_role_in_the_sidebar_in_indonesian_offline(demo_site, browser, tmp_path):
+    url, _ = demo_site
+    shots = Path(os.environ.get("PAYUNG_SCREENSHOTS") or tmp_path / "layar")
+    shots.mkdir(parents=True, exist_ok=True)
+    outside: list[str] = []
+    problems: list[str] = []
+    for user, titles in _pages_by_role().items():
+        context = browser.new_context(viewport=SCREEN)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.on("request", lambda request: outside.append(request.url)
+                if not re.match(r"^(https?://(127\.0\.0\.1|localhost)[:/]|data:|blob:|about:)", request.url)
+                else None)
+        page.goto(url)
+        log_in(page, user)
+        expect_logged_in(page)
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav).to_be_visible()
+        shown = [t.strip() for t in nav.get_by_role("link").all_inner_texts()]
+        # Every page of the role is listed (material icon names come before the title).
+        for title in titles:
+            assert any(t.endswith(title) for t in shown), f"{user}: {title} not in the sidebar {shown}"
+        assert not re.search(r"\bView\b|\bmore\b|\bless\b", nav.inner_text()), f"{user}: a fold in the sidebar"
+        for title in titles:
+            nav.get_by_role("link", name=title, exact=True).click()
+            _settled(page)
+            page.screenshot(path=str(shots / f"{user}-{re.sub(r'[^a-z]+', '-', title.lower())}.png"))
+            problems += [f"{user} / {title}: {word}" for word in _english_on(page)]
+            problems += [f"{user} / {title}: error" for _ in range(page.get_by_test_id("stException").count())]
+        context.close()
+    print(f"screenshots in {shots}")
+    assert not problems, problems
+    assert not outside, f"fetched from outside this laptop: {sorted(set(outside))}"
+
+
+def test_back_to_the_list_returns_to_the_list(demo_site, browser):
+    url, worker = demo_site
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    page.get_by_role("link", name="Daftar pekerja").click()
+    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    _settled(page)
+    # Pick the first row the way a user does: the row marker left of the first data row.
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    expect(page.get_by_role("button", name="← Kembali ke daftar")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/pekerja\?id=\d+"))
+    page.get_by_role("button", name="← Kembali ke daftar").click()
+    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"id="))
+    _settled(page)
+    expect(page.get_by_role("button", name="← Kembali ke daftar")).to_have_count(0)
+    # A deep link to a worker goes back to the list too.
+    page.goto(f"{url}/pekerja?id={worker}")
+    page.get_by_role("button", name="← Kembali ke daftar").click()
+    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    _settled(page)
+    expect(page).not_to_have_url(re.compile(r"id="))

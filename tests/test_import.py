@@ -285,3 +285,15 @@ def test_cli_json_summary_and_exit_status(tmp_path):
     broken.write_bytes(b"bukan excel")
     refused = _cli("import", "workers", str(broken), "--db", db, "--config", config)
     assert refused.returncode != 0 and "tidak dapat dibaca" in refused.stderr
+
+
+def test_names_imported_in_lower_or_upper_case_are_written_in_title_case(importer):
+    data = HEADER + ("1;3324015708750001;siti aminah;Kendal, 17-08-1975;P;Blumah;Plantungan;Petani;;1000000\n"
+                     "2;3324011708750002;BUDI SANTOSO BIN AHMAD;Kendal, 17/08/75;L;Kediten;Plantungan;Nelayan;;1000000\n"
+                     "3;3324011708750003;La Ode Nur'aini;Kendal, 17/08/75;L;Kediten;Plantungan;Nelayan;;1000000\n")
+    plan = importer(data.encode())
+    assert plan.counts["imported"] == 3
+    assert [queries.worker_by_nik(importer.db, nik)["name"] for nik in
+            ("3324015708750001", "3324011708750002", "3324011708750003")] == [
+        "Siti Aminah", "Budi Santoso bin Ahmad", "La Ode Nur'aini"]
+    assert importer(data.encode()).counts["unchanged"] == 3  # importing again changes nothing

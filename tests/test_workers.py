@@ -84,3 +84,13 @@ def test_viewer_cannot_write(app, db):
     with pytest.raises(Forbidden):
         create_worker(db, app.settings, worker_values(), actor=Actor("lihat", "viewer"))
     assert queries.worker_by_nik(db, NIK) is None
+
+
+def test_a_name_typed_in_lower_case_is_written_as_on_the_ktp_list(app, db, admin):
+    from payung.workers import create_worker as create, get_worker as get, update_worker as update
+    worker = create(db, app.settings, worker_values(name="siti  aminah"), actor=admin)
+    assert get(db, worker, actor=admin)["name"] == "Siti Aminah"
+    update(db, app.settings, worker, {"name": "SITI AMINAH BINTI SALEH"}, actor=admin)
+    assert get(db, worker, actor=admin)["name"] == "Siti Aminah binti Saleh"
+    update(db, app.settings, worker, {"name": "Siti McAminah"}, actor=admin)
+    assert get(db, worker, actor=admin)["name"] == "Siti McAminah"

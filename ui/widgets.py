@@ -11,9 +11,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from payung import formats
+from payung.charts import INDONESIAN_LABEL
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
-from payung.identity import fmt_date
 from payung.money import format_rupiah
 from payung.schemes import Panel
 
@@ -54,20 +55,47 @@ def rupiah(amount: int | None) -> str:
 
 def date_text(value: str | dt.date | None) -> str:
     """``17/08/2025`` from a date or ISO text (timestamps keep their time, in UTC)."""
-    if not value:
-        return ""
-    if isinstance(value, dt.date):
-        return fmt_date(value)
-    if "T" in value:
-        moment = dt.datetime.fromisoformat(value)
-        return f"{fmt_date(moment.date())} {moment:%H:%M}"
-    return fmt_date(dt.date.fromisoformat(value[:10]))
+    return formats.date(value)
+
+
+# Tables ----------------------------------------------------------------------------------------
+
+def _is_money(values) -> bool:
+    shown = [v for v in values if v not in (None, "", "-")]
+    return bool(shown) and all(isinstance(v, str) and v.lstrip("-").startswith("Rp") for v in shown)
+
+
+def money_columns(rows, names: Iterable[str] = ()) -> dict:
+    """``column_config`` that right-aligns the Rupiah columns of ``rows`` (those named, and any
+    whose every value reads ``Rp...``), so amounts line up under each other. The amounts stay
+    ``Rp1.250.000`` text: Streamlit's NumberColumn formats only the English way (``1,250,000``)
+    or in the browser's locale."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    wanted = set(names) | {c for c in frame.columns if _is_money(frame[c].tolist())}
+    return {c: st.column_config.TextColumn(c, alignment="right") for c in frame.columns if c in wanted}
+
+
+def table(rows, *, column_config: dict | None = None, **kwargs):
+    """``st.dataframe`` with Rupiah right-aligned; everything else as ``st.dataframe``."""
+    rows = rows if isinstance(rows, pd.DataFrame) else list(rows)
+    config = money_columns(rows) if len(rows) else {}
+    config.update(column_config or {})
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(rows, column_config=config or None, **kwargs)
 
 
 # Problems shown next to the field they concern -----------------------------------------------
 
 def remember_problems(form: str, problems: Iterable[Problem]) -> None:
     st.session_state[PROBLEMS_KEY] = {"form": form, "problems": list(problems)}
+
+
+def forget_problems(form: str, field: str | None) -> None:
+    """The user changed ``field``: the problems the last save attempt found in it are stale."""
+    saved = st.session_state.get(PROBLEMS_KEY)
+    if saved and saved["form"] == form:
+        saved["problems"] = [p for p in saved["problems"] if p.field != field]
 
 
 def clear_problems() -> None:
@@ -128,13 +156,13 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
                               key=key, placeholder="Pilih...")
     elif f.type == "multichoice":
         result = st.multiselect(label, [v for v, _ in f.options], default=value or [],
-                                format_func=f.choice_label, help=f.help or None, key=key)
+                                format_func=f.choice_label, help=f.help or None, key=key, placeholder="Pilih...")
     elif f.type in ("integer", "rupiah", "year"):
         result = st.number_input(label, value=value, min_value=f.minimum, max_value=f.maximum, step=1,
                                  help=f.help or None, key=key, placeholder="Isi angka")
     elif f.type == "date":
         result = st.date_input(label, value=dt.date.fromisoformat(value) if isinstance(value, str) else value,
-                               format="DD/MM/YYYY", help=f.help or None, key=key)
+                               format="DD/MM/YYYY", help=f.help or DATE_HELP, key=key)
     elif f.type == "bool":
         result = st.checkbox(label, value=bool(value), help=f.help or None, key=key)
     else:
@@ -166,8 +194,10 @@ def panel(p: Panel) -> None:
         elif p.kind == "bar" and p.rows:
             frame = pd.DataFrame(p.rows)
             chart = alt.Chart(frame).mark_bar().encode(
-                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y)),
-                y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x)),
+                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y),
+                        axis=alt.Axis(format=",d", tickMinStep=1, labelExpr=INDONESIAN_LABEL)),
+                y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x),
+                        axis=alt.Axis(labelLimit=220, labelOverlap=False)),
                 tooltip=[p.x, p.y],
             )
             st.altair_chart(chart, width="stretch")
@@ -175,7 +205,7 @@ def panel(p: Panel) -> None:
             frame = pd.DataFrame(p.rows)
             if p.columns:
                 frame = frame[[c for c in p.columns if c in frame.columns]].rename(columns=p.columns)
-            st.dataframe(frame, hide_index=True, width="stretch")
+            table(frame)
         else:
             st.caption("Belum ada data.")
         if p.caption:
@@ -212,3 +242,45 @@ def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
     st.session_state["_payung_saved"] = message
     clear_problems()
     (rerun or st.rerun)()
+
+
+# Streamlit's own English ----------------------------------------------------------------------
+
+#: An empty date box shows its format in English letters ("dd / mm / yyyy", one segment each)
+#: and Streamlit 1.67 has no placeholder parameter for st.date_input: the English letters are
+#: shrunk to nothing and "hh / bb / tttt" (hari, bulan, tahun) drawn in their place; each date box
+#: also says "contoh 17/08/1975" in its help.
+_PAGE_CSS = """<style>
+[data-testid="stDateInput"] [data-placeholder="true"] { font-size: 0 !important; }
+[data-testid="stDateInput"] [data-placeholder="true"]::after { font-size: 0.875rem; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after { content: "hh"; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after { content: "bb"; }
+[data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after { content: "tttt"; }
+</style>"""
+DATE_HELP = "Ketik tanggal/bulan/tahun, contoh 17/08/1975, atau pilih di kalender."
+
+
+def indonesian_page() -> None:
+    """Called once per run by app.py, before the page."""
+    st.html(_PAGE_CSS)
+
+
+# File uploads ------------------------------------------------------------------------------
+
+# Streamlit 1.67 has no parameter for the uploader's own texts: its button says "Upload" and its
+# line "200MB per file • XLSX, CSV". They are hidden (display: none, so not even read out) and
+# Indonesian text is put in their place with CSS; the label, help and this text are ours.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > * { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"]::after { content: "%s"; font-size: 0.875rem; opacity: 0.7; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "Pilih berkas"; }
+</style>"""
+
+
+def uploader(label: str, types: list[str], *, key: str, help: str | None = None):
+    """``st.file_uploader`` speaking Indonesian: "Pilih berkas", "maksimal 200 MB per berkas"."""
+    limit = st.get_option("server.maxUploadSize")
+    kinds = ", ".join(t.upper() for t in types)
+    st.html(_UPLOADER_CSS % f"Maksimal {limit} MB per berkas \\2022  {kinds}")
+    return st.file_uploader(label, type=types, key=key, help=help)

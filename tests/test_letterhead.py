@@ -1,0 +1,87 @@
+"""Kop surat on bills, receipts and reports (issue 17, point 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from PIL import Image
+
+from payung.access import Actor, Forbidden
+from payung.config import load_settings
+from payung.documents import _Document
+from payung.errors import ValidationError
+from payung.letterhead import Letterhead, letterhead_for, save_logo
+
+from conftest import write_config
+from test_pages import run, texts
+
+KOP = '''
+[letterhead."33.24"]
+office = "DINAS SOSIAL KABUPATEN KENDAL"
+address = "Jl. Soekarno-Hatta No. 191, Kendal"
+official = "Drs. Ahmad Fauzi, M.Si."
+nip = "197001011995031001"
+'''
+
+
+def _png(size=(60, 60)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_letterhead_from_config_per_regency(tmp_path):
+    settings = load_settings(write_config(tmp_path, KOP))
+    kendal = letterhead_for(settings, "33.24")
+    assert kendal.government == "PEMERINTAH KABUPATEN KENDAL" and kendal.office == "DINAS SOSIAL KABUPATEN KENDAL"
+    assert kendal.official == "Drs. Ahmad Fauzi, M.Si." and kendal.official_title == "Kepala Dinas Sosial"
+    assert letterhead_for(settings, "33.27").office == "DINAS SOSIAL"  # the shared [letterhead]
+
+
+def test_the_logo_is_an_admin_upload_stored_as_png_in_the_data_folder(app, db, admin):
+    path = save_logo(db, app.settings, "33.24", _png((900, 300)), actor=admin)
+    assert path.parent.parent == app.settings.database.resolve().parent and path.suffix == ".png"
+    with Image.open(path) as saved:
+        assert saved.format == "PNG" and max(saved.size) <= 400
+    assert letterhead_for(app.settings, "33.24").logo == path
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'letterhead_logo'").fetchone()[0] == 1
+    with pytest.raises(Forbidden):
+        save_logo(db, app.settings, "33.24", _png(), actor=Actor("ani", "operator", "33.24"))
+    for bad in (b"%PDF-1.4 bukan gambar", b"", b"GIF89a" + b"0" * 20):
+        with pytest.raises(ValidationError):
+            save_logo(db, app.settings, "33.24", bad, actor=admin)
+
+
+def test_documents_carry_the_letterhead_and_the_signature_block(tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(_png())
+    head = Letterhead("PEMERINTAH KABUPATEN KENDAL", "DINAS SOSIAL", "Jl. Soekarno-Hatta No. 191", "Drs. Ahmad Fauzi",
+                      "Kepala Dinas Sosial", "197001011995031001", logo)
+    pdf = _Document("Uji")
+    pdf.set_compression(False)
+    pdf.add_page()
+    pdf.kop(head)
+    pdf.signature(head, dt.date(2026, 12, 1), left="Bendahara,")
+    content = bytes(pdf.output())
+    for text in (b"PEMERINTAH KABUPATEN KENDAL", b"DINAS SOSIAL", b"Drs. Ahmad Fauzi", b"NIP 197001011995031001",
+                 b"Kepala Dinas Sosial", b"01/12/2026"):
+        assert text in content, text
+    assert b"/Subtype /Image" in content
+
+
+def test_bills_receipts_and_reports_take_a_letterhead():
+    import inspect
+
+    from payung.documents import bill_pdf, receipt_pdf
+    from payung.report import report_pdf
+    for function in (bill_pdf, receipt_pdf, report_pdf):
+        assert "letterhead" in inspect.signature(function).parameters
+
+
+def test_the_kop_surat_page_is_for_administrators(site):
+    at = run("admin", "pages/kop_surat.py")
+    assert "Kop surat" in texts(at) and "PEMERINTAH KABUPATEN" in texts(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        run("operator", "pages/kop_surat.py")
