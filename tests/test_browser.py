@@ -149,10 +149,23 @@ def expect_login_page(page: Page) -> None:
     expect(page.get_by_text("Coba dengan data contoh")).to_have_count(0)
 
 
+def open_choices(page: Page, label: str, attempts: int = 3) -> None:
+    """Open the selectbox labelled ``label`` and wait until its options show. A click that lands
+    while the page is still rerunning (the box is replaced) opens nothing, so try again."""
+    for _ in range(attempts):
+        page.get_by_label(label, exact=True).click()
+        try:
+            expect(page.get_by_role("option").first).to_be_visible(timeout=10_000)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the choices of {label!r} did not open")
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit selectbox or multiselect labelled ``label``, typing to
     filter first (long option lists are virtualised: only the visible ones exist)."""
-    page.get_by_label(label, exact=True).click()
+    open_choices(page, label)
     page.keyboard.type(option[:25])
     page.get_by_role("option", name=option).first.click()
 
@@ -207,7 +220,9 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     # Enrol her with a civil servant of Kendal.
     page.get_by_role("link", name="Daftarkan kepesertaan").click()
     choose(page, "Skema *", "Gerakan ASN Peduli Pekerja Rentan")
-    page.get_by_label("Penyandang dana *", exact=True).click()
+    # Wait for the rerun that shows the chosen scheme (its sponsor box is a new widget).
+    expect(page.get_by_text(re.compile(r"^Setiap ASN Kabupaten Kendal"))).to_be_visible()
+    open_choices(page, "Penyandang dana *")
     page.get_by_role("option").first.click()
     choose(page, "Cara bayar *", "Potong gaji")
     textbox(page, "Cari pekerja yang belum ditanggung").fill("Sulastri Uji")
