@@ -7,7 +7,7 @@ names a line's party; the key is text so the three kinds share one column in ``p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from . import scope as sc
 from .queries import _chunks, _in, _one, _scalar
@@ -104,6 +104,69 @@ def overdue_lines(db, from_month: str, to_month: str, statuses: Sequence[str],
         params.append(scheme_code)
     where, extra = sc.lines(scope)
     return list(db.query(sql + where + " ORDER BY l.worker_id, l.month", params + extra))
+
+
+def _month_number(column: str) -> str:
+    """A ``YYYY-MM`` column as a month count (consecutive months differ by one)."""
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER))"
+
+
+def _scheme_months(months_by_scheme: Mapping[str, Sequence[str]], alias: str) -> tuple[str, list]:
+    """``(scheme IN (...) AND month IN (...)) OR ...``, one clause per distinct list of months."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for code, months in months_by_scheme.items():
+        if months:
+            groups.setdefault(tuple(months), []).append(code)
+    if not groups:
+        return "1 = 0", []
+    clauses, params = [], []
+    for months, codes in groups.items():
+        clauses.append(f"({alias}.scheme_code IN ({_in(codes)}) AND {alias}.month IN ({_in(months)}))")
+        params += [*codes, *months]
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def payable_arrears(db, overdue: Mapping[str, Sequence[str]], payable: Mapping[str, Sequence[str]],
+                    lapse_months: int, statuses: Sequence[str], *, scope: Scope, district: str | None = None,
+                    village: str | None = None) -> dict:
+    """Lines, distinct workers and amount of the unpaid months that can still be paid.
+
+    ``overdue`` and ``payable`` map each scheme to its months whose due date has passed and,
+    among them, those still within the payment period. A payable month counts unless it lies
+    in a run of more than ``lapse_months`` consecutive unpaid overdue months of the worker in
+    that scheme (the membership has ended): the rule of ``payung.coverage.line_statuses``, here
+    over sets (runs found as gaps and islands, with window functions) so that a regency's
+    arrears are added up in SQL. The place filters the payable months, not the runs.
+    """
+    every_month = sorted({m for months in overdue.values() for m in months})
+    payable_months = sorted({m for months in payable.values() for m in months})
+    if not every_month:
+        return {"lines": 0, "workers": 0, "amount": 0}
+    is_overdue, overdue_params = _scheme_months(overdue, "b")
+    is_payable, payable_params = _scheme_months(payable, "b")
+    scoped, scope_params = sc.lines(scope, "x")
+    place, place_params = "", []
+    for column, value in (("district_code", district), ("village_code", village)):
+        if value:
+            place += f" AND v.{column} = ?"
+            place_params.append(value)
+    # The workers with a payable unpaid month come from a covering index (month, ..., amount,
+    # paid_amount); only their unpaid months are then read, by (worker_id, month).
+    sql = (
+        "WITH b AS (SELECT l.id, l.worker_id, l.scheme_code, l.month, l.amount - l.paid_amount AS open_amount,"
+        " l.sponsorship_id, l.district_code, l.village_code FROM contribution_lines l WHERE l.worker_id IN ("
+        f"  SELECT x.worker_id FROM contribution_lines x WHERE x.month IN ({_in(payable_months)})"
+        f"  AND x.paid_amount < x.amount{scoped}) AND l.month BETWEEN ? AND ? AND l.paid_amount < l.amount),"
+        " u AS (SELECT b.worker_id, b.scheme_code, b.open_amount, b.district_code, b.village_code,"
+        f" CASE WHEN {is_payable} THEN 1 ELSE 0 END AS payable,"
+        f" {_month_number('b.month')} - ROW_NUMBER() OVER (PARTITION BY b.worker_id, b.scheme_code ORDER BY b.month)"
+        " AS island FROM b JOIN sponsorships p ON p.id = b.sponsorship_id"
+        f" WHERE p.status IN ({_in(statuses)}) AND {is_overdue}),"
+        " v AS (SELECT u.*, COUNT(*) OVER (PARTITION BY u.worker_id, u.scheme_code, u.island) AS run FROM u)"
+        " SELECT COUNT(*) AS lines, COUNT(DISTINCT v.worker_id) AS workers, COALESCE(SUM(v.open_amount), 0) AS amount"
+        f" FROM v WHERE v.payable = 1 AND v.run <= ?{place}")
+    params = [*payable_months, *scope_params, every_month[0], every_month[-1], *payable_params, *statuses, *overdue_params, lapse_months, *place_params]
+    return _one(db, sql, params)
 
 
 # Payments -------------------------------------------------------------------------------------

@@ -95,16 +95,6 @@ def protected_by_gender_age(db, month: str, f: Filters) -> list[dict]:
         f" WHERE l.month = ? AND {PROTECTED}{where} GROUP BY w.gender, birth_year", [month, *params]))
 
 
-def unpaid_overdue(db, months: Sequence[str], f: Filters) -> dict:
-    """Unpaid lines of the given (overdue, still payable) months: lines, workers, amount."""
-    if not months:
-        return {"lines": 0, "workers": 0, "amount": 0}
-    where, params = f.where()
-    return _one(db, "SELECT COUNT(*) AS lines, COUNT(DISTINCT l.worker_id) AS workers,"
-                    " COALESCE(SUM(l.amount - l.paid_amount), 0) AS amount FROM contribution_lines l"
-                    f" WHERE l.month IN ({_in(months)}) AND l.paid_amount < l.amount{where}", [*months, *params])
-
-
 def claims_paid(db, since: str, until: str, f: Filters) -> dict:
     """Claims paid (status ``dibayar``) with ``paid_on`` in the dates, for workers in the filters."""
     where, params = f.where("w", scheme_alias="p")

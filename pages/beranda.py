@@ -16,7 +16,7 @@ from payung.money import format_rupiah_short
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
-from ui.widgets import panel, plain, rupiah, saved, show_saved_message
+from ui.widgets import date_text, panel, plain, rupiah, saved, show_saved_message
 
 actor = require("dashboard.read")
 app = payung()
@@ -80,16 +80,20 @@ m1.metric("Terlindungi", f"{result.protected:,}".replace(",", "."),
           help="Pekerja yang iuran bulan ini sudah lunas.")
 m2.metric("Target", f"{result.target:,}".replace(",", ".") if result.target else "-",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
-          delta_color="off")
+          delta_color="off",
+          help=("Target per desa dari desa yang dipilih. Target tingkat kabupaten tidak dibagi per kecamatan atau "
+                "desa, jadi tidak dihitung di sini; pilih Semua kecamatan untuk melihatnya.")
+          if result.regency_targets_left_out else "Jumlah target skema yang ditampilkan.")
 m3.metric("Iuran dibayar bulan ini", format_rupiah_short(result.paid_month),
           help=f"{rupiah(result.paid_month)}: iuran untuk {format_month(view.month)} yang sudah dibayar, dari "
                f"{rupiah(result.billed_month)} tagihan.")
 m4.metric(f"Iuran dibayar {view.month[:4]}", format_rupiah_short(result.paid_year),
           help=f"{rupiah(result.paid_year)}: iuran Januari sampai {format_month(view.month)} yang sudah dibayar.")
-m5.metric("Tunggakan", format_rupiah_short(result.late["amount"]),
+m5.metric("Tunggakan hari ini", format_rupiah_short(result.late["amount"]),
           delta=f"{result.late['workers']:,} pekerja".replace(",", ".") if result.late["workers"] else None,
           delta_color="inverse",
-          help=f"{rupiah(result.late['amount'])}: iuran lewat jatuh tempo yang belum dibayar dan masih dapat dibayar.")
+          help=f"{rupiah(result.late['amount'])} per {date_text(result.as_of)}: iuran lewat jatuh tempo yang belum "
+               "dibayar dan masih dapat dibayar, sama dengan halaman Tunggakan (apa pun bulan yang dipilih).")
 st.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
 
 if empty and allowed(actor, "demo.load"):
@@ -103,6 +107,8 @@ if empty and allowed(actor, "demo.load"):
               f"{counts['sponsorships']:,} kepesertaan.".replace(",", "."))
 
 with_target = [s for s in result.per_scheme if s["target"]]
+if result.regency_targets_left_out:
+    st.caption("Target tingkat kabupaten tidak dibagi per kecamatan atau desa; yang tampil hanya target per desa.")
 if with_target:
     for row in with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),

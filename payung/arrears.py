@@ -45,6 +45,51 @@ def _party_of(line: dict, bill_by: str) -> tuple[str, str]:
     return str(line["sponsor_id"]), line["sponsor_name"]
 
 
+def _statuses(registry: PluginRegistry, lines: list[dict], today: dt.date) -> dict[int, str]:
+    """Each overdue line's status, judged scheme by scheme on the runs of unpaid months."""
+    settings = registry.settings
+    statuses: dict[int, str] = {}
+    for code in {line["scheme_code"] for line in lines}:
+        statuses.update(line_statuses([l for l in lines if l["scheme_code"] == code], today=today,
+                                      due_day=settings.due_day_of(code), lapse_months=settings.lapse_months))
+    return statuses
+
+
+def _overdue(registry: PluginRegistry, lines: list[dict], today: dt.date) -> list[dict]:
+    """The lines of known schemes whose due date has passed."""
+    due_day_of = registry.settings.due_day_of
+    return [line for line in lines if line["scheme_code"] in registry.schemes
+            and today > due_date(line["month"], due_day_of(line["scheme_code"]))]
+
+
+def late_summary(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
+                 scheme_code: str | None = None, district: str | None = None,
+                 village: str | None = None) -> dict:
+    """What the late list adds up to (lines, distinct workers, amount still payable), for the
+    Beranda: the same rule as :func:`late_list`, counted in SQL, so the two figures agree (a
+    test compares them on random histories). Figures only, no names: every role that sees the
+    Beranda may ask, each for its own scope; the place narrows the months counted, not the
+    history that decides whether a membership has ended."""
+    require(actor, "dashboard.read")
+    if scheme_code:
+        visible_scheme(registry, scheme_code, actor, "dashboard.read")
+    today = today or dt.date.today()
+    settings, scope = registry.settings, scope_of(actor)
+    lapse = settings.lapse_months
+    # A month is still payable for lapse_months after its due date (at most lapse + 2 months
+    # back); lapse + 1 months before the oldest such month show any run that is too long.
+    months = [add_months(current_month(today), -i) for i in range(2 * lapse + 4)]
+    overdue, payable = {}, {}
+    for code in [scheme_code] if scheme_code else registry.schemes:
+        if not scope.covers_regency(registry.scheme(code).regency_code):
+            continue
+        due_day = settings.due_day_of(code)
+        overdue[code] = [m for m in months if today > due_date(m, due_day)]
+        payable[code] = [m for m in overdue[code] if today <= arrears_limit(m, due_day, lapse)]
+    return billing.payable_arrears(db, overdue, payable, lapse, LIVE_STATUSES, scope=scope, district=district,
+                                   village=village)
+
+
 def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
               scheme_code: str | None = None) -> LateList:
     """What is overdue per bill party, and whose membership ended, inside the actor's scope."""
@@ -55,14 +100,9 @@ def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
     settings = registry.settings
     result = LateList(today)
     this_month = current_month(today)
-    lines = [line for line in billing.overdue_lines(db, add_months(this_month, -LOOK_BACK_MONTHS), this_month,
-                                                      LIVE_STATUSES, scheme_code, scope=scope_of(actor))
-             if line["scheme_code"] in registry.schemes
-             and today > due_date(line["month"], settings.due_day_of(line["scheme_code"]))]
-    statuses = {}
-    for code in {line["scheme_code"] for line in lines}:
-        statuses.update(line_statuses([l for l in lines if l["scheme_code"] == code], today=today,
-                                      due_day=settings.due_day_of(code), lapse_months=settings.lapse_months))
+    lines = _overdue(registry, billing.overdue_lines(db, add_months(this_month, -LOOK_BACK_MONTHS), this_month,
+                                                     LIVE_STATUSES, scheme_code, scope=scope_of(actor)), today)
+    statuses = _statuses(registry, lines, today)
     groups: dict[tuple, dict] = {}
     lapsed: dict[tuple, dict] = {}
     for line in lines:

@@ -15,7 +15,7 @@ from db import dashboard as sql
 from db import queries
 
 from .access import Actor, require, scope_of
-from .coverage import due_date
+from .arrears import late_summary
 from .months import add_months, format_month, parse_month
 from .plugins import PluginRegistry
 
@@ -63,6 +63,7 @@ class Dashboard:
     paid_month: int
     billed_month: int
     paid_year: int
+    #: What the late list adds up to today (``as_of``): lines, workers, amount still payable.
     late: dict
     claims: dict
     per_scheme: list[dict] = field(default_factory=list)
@@ -72,6 +73,11 @@ class Dashboard:
     by_gender_age: list[dict] = field(default_factory=list)
     trend: list[dict] = field(default_factory=list)
     budgets: list[dict] = field(default_factory=list)
+    #: The day the arrears were read (arrears are always of today, whatever month is shown).
+    as_of: dt.date | None = None
+    #: Regency-wide targets left out because a district or village is chosen (they are not
+    #: split by place); the per-village targets of the chosen place are counted.
+    regency_targets_left_out: bool = False
 
     @property
     def change(self) -> int:
@@ -87,9 +93,13 @@ def filters(registry: PluginRegistry, view: View, actor: Actor) -> sql.Filters:
                        village=view.village, region_prefix=scope.regency, villages=scope.villages)
 
 
-def target_for(db, scheme, *, actor: Actor) -> int:
-    """A scheme's target as it applies to the actor's slice: a regency-wide figure for those who
-    see the regency; per-village figures times the villages the actor sees."""
+def target_for(db, scheme, *, actor: Actor, district: str | None = None, village: str | None = None) -> int:
+    """A scheme's target as it applies to the actor's slice and the chosen place.
+
+    A per-village target counts once for every village the actor sees inside the chosen
+    district or village. A regency-wide target counts only for the whole regency: it is not
+    split by district, so a chosen place (or a village operator) leaves it out.
+    """
     require(actor, "dashboard.read")
     scope = scope_of(actor)
     if not scope.covers_regency(scheme.regency_code):
@@ -97,9 +107,11 @@ def target_for(db, scheme, *, actor: Actor) -> int:
     total = 0
     for target in scheme.targets:
         if target.per == "village":
-            villages = queries.regions_in(db, scheme.regency_code, 4)
-            total += target.value * sum(1 for v in villages if scope.covers_village(v["code"]))
-        elif scope.villages is None:
+            villages = [v["code"] for v in queries.regions_in(db, scheme.regency_code, 4)]
+            total += target.value * sum(1 for code in villages if scope.covers_village(code)
+                                        and (not district or code.startswith(district + "."))
+                                        and (not village or code == village))
+        elif scope.villages is None and not district and not village:
             total += target.value
     return total
 
@@ -120,13 +132,12 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     this = trend.get(month, {"covered": 0, "protected": 0, "billed": 0, "paid": 0})
     previous = trend.get(add_months(month, -1), {"protected": 0})
     year_months = [m for m in months if m[:4] == month[:4]]
-    overdue = [m for m in (add_months(month, -i) for i in range(settings.lapse_months + 1))
-               if due_date(m, settings.due_day) < today]
     names = queries.region_names(db)
     per_scheme_rows = {r["key"]: r["protected"] for r in sql.protected_by(db, "scheme_code", month, f)}
     shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
     per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
-                   "target": target_for(db, s, actor=actor)} for s in shown]
+                   "target": target_for(db, s, actor=actor, district=view.district, village=view.village)}
+                  for s in shown]
     level = "village_code" if view.district else "district_code"
     by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]), "protected": r["protected"]}
                         for r in sql.protected_by(db, level, month, f)), key=lambda r: -r["protected"])
@@ -146,6 +157,12 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                                                                          scope=scope_of(actor))]
     first_day = f"{month}-01"
     last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
+    scope = scope_of(actor)
+    if f.schemes == ():
+        late = {"lines": 0, "workers": 0, "amount": 0}
+    else:
+        late = late_summary(db, registry, actor=actor, today=today, scheme_code=view.scheme,
+                            district=view.district, village=view.village)
     title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"
     if view.village or view.district:
         title += " · " + names.get(view.village or view.district, view.village or view.district)
@@ -154,7 +171,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
         protected=this["protected"], protected_previous=previous["protected"], covered=this["covered"],
         target=sum(s["target"] for s in per_scheme), paid_month=this["paid"], billed_month=this["billed"],
         paid_year=sum(trend[m]["paid"] for m in year_months if m in trend),
-        late=sql.unpaid_overdue(db, overdue, f), claims=sql.claims_paid(db, first_day, last_day, f),
+        late=late, as_of=today, regency_targets_left_out=bool(view.district or view.village) and any(
+            t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets), claims=sql.claims_paid(db, first_day, last_day, f),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,
         trend=[{"month": m, "label": format_month(m), "protected": trend.get(m, {}).get("protected", 0),

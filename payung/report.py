@@ -27,8 +27,9 @@ def summary_rows(d: Dashboard) -> list[tuple[str, object]]:
         ("Iuran ditagihkan bulan ini (Rp)", d.billed_month),
         ("Iuran dibayar untuk bulan ini (Rp)", d.paid_month),
         (f"Iuran dibayar Januari-{format_month(d.view.month)} (Rp)", d.paid_year),
-        ("Tunggakan: pekerja", d.late["workers"]),
-        ("Tunggakan: jumlah (Rp)", d.late["amount"]),
+        (f"Tunggakan per {fmt_date(d.as_of)}: pekerja" if d.as_of else "Tunggakan: pekerja", d.late["workers"]),
+        (f"Tunggakan per {fmt_date(d.as_of)}: jumlah (Rp)" if d.as_of else "Tunggakan: jumlah (Rp)",
+         d.late["amount"]),
         ("Klaim dibayar", d.claims["claims"]),
         ("Manfaat klaim dibayar (Rp)", d.claims["benefits"]),
     ]

@@ -292,6 +292,9 @@ MATRIX = {
     "bpjs.resubmit": (REGENCY, "record", _resubmit, None),
     "arrears.late_list": (READERS, "record", lambda w, a, r: _m("arrears.late_list")(
         w.db, w.registry, actor=a, today=TODAY), lambda res, r: r["name"] in repr(res.lapsed)),
+    "arrears.late_summary": (ALL, "record", lambda w, a, r: _m("arrears.late_summary")(
+        w.db, w.registry, actor=a, today=dt.date(2025, 6, 20), village=r["village"]),
+        lambda res, r: res["amount"] > 0),
     "arrears.reminders": (READERS, "record", lambda w, a, r: _m("arrears.reminders")(
         w.db, w.registry, actor=a, today=dt.date(2025, 6, 20)), lambda res, r: r["sponsor_name"] in repr(res)),
     "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(

@@ -66,14 +66,35 @@ def _raw(db):
     return lines, workers
 
 
-def _expected(db, month, *, scheme=None, district=None):
+def _still_payable(db, lines, today, lapse=3, due_day=15):
+    """The late list's rule, counted by hand: an unpaid month of a live sponsorship is still
+    payable from its due date until ``lapse`` months later, unless the worker's run of unpaid
+    overdue months in that scheme is longer than ``lapse`` (the membership has then ended)."""
+    live = {p["id"] for p in db.query("SELECT id FROM sponsorships WHERE status IN ('diajukan', 'aktif')")}
+    overdue = sorted((l for l in lines if l["sponsorship_id"] in live and l["paid_amount"] < l["amount"]
+                      and due_date(l["month"], due_day) < today), key=lambda l: (l["worker_id"], l["scheme_code"], l["month"]))
+    runs, result = [], []
+    for line in overdue:
+        last = runs[-1][-1] if runs else None
+        if last and (last["worker_id"], last["scheme_code"]) == (line["worker_id"], line["scheme_code"]) \
+                and add_months(last["month"], 1) == line["month"]:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    for run in runs:
+        if len(run) <= lapse:
+            result += [l for l in run if today <= due_date(add_months(l["month"], lapse), due_day)]
+    return result
+
+
+def _expected(db, month, *, scheme=None, district=None, today=TODAY):
     """The dashboard's numbers, counted in Python from every raw line."""
     lines, workers = _raw(db)
     keep = [l for l in lines if (scheme is None or l["scheme_code"] == scheme)
             and (district is None or l["district_code"] == district)]
     protected = [l for l in keep if l["month"] == month and l["paid_amount"] == l["amount"]]
-    overdue_months = {add_months(month, -i) for i in range(4) if due_date(add_months(month, -i), 15) < TODAY}
-    late = [l for l in keep if l["month"] in overdue_months and l["paid_amount"] < l["amount"]]
+    kept = {l["id"] for l in keep}
+    late = [l for l in _still_payable(db, lines, today) if l["id"] in kept]
     by_region: dict[str, int] = {}
     for l in protected:
         key = l["village_code"] if district else l["district_code"]
@@ -137,7 +158,7 @@ def test_report_xlsx_totals_and_pdf_pages(known):
     summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(min_row=4, values_only=True)}
     assert summary["Pekerja terlindungi"] == want["protected"]
     assert summary["Iuran dibayar untuk bulan ini (Rp)"] == want["paid_month"]
-    assert summary["Tunggakan: jumlah (Rp)"] == want["late"]["amount"]
+    assert summary["Tunggakan per 20/04/2025: jumlah (Rp)"] == want["late"]["amount"]
     for sheet, column in (("Per kecamatan", 2), ("Per pekerjaan", 1), ("Jenis kelamin dan umur", 2), ("Per skema", 1)):
         values = [row[column] for row in book[sheet].iter_rows(min_row=2, values_only=True)]
         assert sum(values) == want["protected"], sheet
@@ -176,3 +197,116 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
     # Choosing another district rewrites the URL.
     at.selectbox[2].set_value(known["other_district"]).run()
     assert known["other_district"] in str(at.query_params["kecamatan"]) and KENDAL in str(at.query_params["skema"])
+
+
+def test_arrears_on_the_beranda_equal_the_late_list(known, people):
+    """The Beranda's Tunggakan is the late list added up: a worker whose run of unpaid months
+    has already ended the membership is on neither, whatever month the Beranda shows."""
+    from payung.arrears import late_list
+    db, app = known["db"], known["app"]
+    lapsed = people.worker(queries.regions_in(db, known["other_district"], 4)[0]["code"], born=dt.date(1988, 8, 8))
+    asn = people.sponsor("asn", nip="199001012015031003", opd="Dinas Sosial")
+    people.enrol(KENDAL, asn, lapsed, start="2024-10", fields={"payment_method": "potong_gaji"})  # never paid
+    # Unpaid October to January: January alone is still within its payment period, but the run
+    # of four unpaid months (longer than lapse_months) has already ended the membership.
+    older = people.worker("18.10.01.2006", poverty_source="P3KE", born=dt.date(1977, 7, 7))
+    people.enrol(PRINGSEWU, people.sponsor("apbd_kabupaten", regency_code="18.10"), older, start="2024-10", months=4,
+                 fields={"budget_year": 2024, "category": "miskin_ekstrem"})
+    admin = Actor("admin", "admin")
+    for view in (dashboard.View(MONTH), dashboard.View("2024-12"), dashboard.View(MONTH, KENDAL),
+                 dashboard.View(MONTH, KENDAL, known["other_district"])):
+        d = dashboard.build(db, app.plugins, view, actor=admin, today=TODAY)
+        # Whether a month is still payable depends on the worker's whole history, not on the
+        # place chosen: judge every line, then keep those of the view.
+        want = [l for l in _still_payable(db, _raw(db)[0], TODAY) if (view.scheme is None or l["scheme_code"] == view.scheme)
+                and (view.district is None or l["district_code"] == view.district)]
+        assert not {lapsed, older} & {l["worker_id"] for l in want}
+        assert d.late == {"lines": len(want), "workers": len({l["worker_id"] for l in want}),
+                          "amount": sum(l["amount"] - l["paid_amount"] for l in want)}
+        assert d.late["amount"] > 0
+        if view.district is None:
+            late = late_list(db, app.plugins, actor=admin, today=TODAY, scheme_code=view.scheme)
+            assert d.late["amount"] == late.total_open
+            assert d.late["lines"] == sum(p["lines"] for p in late.parties)
+            assert lapsed in {r["worker_id"] for r in late.lapsed}
+        assert d.as_of == TODAY
+
+
+def test_a_chosen_place_counts_its_village_targets_only(known):
+    """Per-village targets count for the villages of the chosen district or village; a
+    regency-wide target is not split by place, so it is left out and the page says so."""
+    from payung.schemes import Target
+    db, app = known["db"], known["app"]
+    scheme = app.plugins.scheme(KENDAL)
+    admin = Actor("admin", "admin")
+    villages = [r["code"] for r in queries.regions_in(db, "33.24", 4)]
+    in_district = [v for v in villages if v.startswith("33.24.01.")]
+    targets = (Target("Pekerja per desa", 5, per="village"), Target("Pekerja se-kabupaten", 1000))
+    original = scheme.targets
+    object.__setattr__(scheme, "targets", targets)
+    try:
+        whole = dashboard.target_for(db, scheme, actor=admin)
+        district = dashboard.target_for(db, scheme, actor=admin, district="33.24.01")
+        village = dashboard.target_for(db, scheme, actor=admin, district="33.24.01", village=in_district[0])
+        d = dashboard.build(db, app.plugins, dashboard.View(MONTH, KENDAL, "33.24.01"), actor=admin, today=TODAY)
+    finally:
+        object.__setattr__(scheme, "targets", original)
+    assert whole == 5 * len(villages) + 1000
+    assert district == 5 * len(in_district) < whole
+    assert village == 5
+    assert d.target == district and d.regency_targets_left_out
+
+
+def test_arrears_figure_and_late_list_agree_on_random_histories(people):
+    """The Beranda's SQL count and the late list's line-by-line statuses are two codings of one
+    rule: on random payment histories, several days and several slices, they give one answer."""
+    import random
+    from payung.arrears import late_list, late_summary
+    rng = random.Random(20261202)
+    db, app = people.db, people.app
+    kendal_villages = [r["code"] for r in queries.regions_in(db, "33.24.01", 4)[:3]]
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    parties = {(PRINGSEWU, "-")}
+    opds = sorted(app.settings.schemes[KENDAL]["opd"])
+    for n in range(36):
+        start = add_months("2024-03", rng.randrange(14))
+        if n % 3:  # Kendal bills per OPD: a few workers on each bill
+            worker = people.worker(rng.choice(kendal_villages), born=dt.date(1970 + n, 1, 1))
+            opd = opds[n % len(opds)]
+            people.enrol(KENDAL, people.sponsor("asn", nip=f"198503122010011{n:03d}", opd=opd), worker, start=start,
+                         fields={"payment_method": "potong_gaji"})
+            parties.add((KENDAL, opd))
+        else:
+            worker = people.worker("18.10.01.2006", poverty_source="P3KE", born=dt.date(1970 + n, 2, 2))
+            people.enrol(PRINGSEWU, apbd, worker, start=start, months=rng.choice((12, 6, 4, 3)),
+                         fields={"budget_year": int(start[:4]), "category": "miskin_ekstrem"})
+    # A history of paid, half-paid and unpaid months, each paid on its due date.
+    for month in (add_months("2024-03", i) for i in range(26)):
+        day = due_date(month, 15)
+        for scheme, party in sorted(parties):
+            share = rng.choice((1, 1, 0.5, 0, 0))
+            open_amount = sum(l["amount"] - l["paid_amount"] for l in db.query(
+                "SELECT l.amount, l.paid_amount FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
+                " WHERE l.month = ? AND l.scheme_code = ? AND (? = '-' OR s.opd = ?)", [month, scheme, party, party]))
+            if share and open_amount and int(open_amount * share) > 0:
+                record_payment(db, app.plugins, scheme_code=scheme, party_key=party, amount=int(open_amount * share),
+                               from_month=month, to_month=month, paid_on=day, today=day, actor=people.actor)
+    operator = Actor("op.kendal", "operator", regency_code="33.24")
+    seen = 0
+    # 15 June 2025 is both a due date (May) and the last day February can be paid.
+    for today in (dt.date(2024, 12, 10), dt.date(2025, 4, 20), dt.date(2025, 6, 15), dt.date(2025, 6, 16),
+                  dt.date(2025, 9, 1)):
+        for actor in (Actor("admin", "admin"), operator):
+            for scheme in (None, KENDAL, PRINGSEWU):
+                if actor is operator and scheme == PRINGSEWU:
+                    continue
+                late = late_list(db, app.plugins, actor=actor, today=today, scheme_code=scheme)
+                summary = late_summary(db, app.plugins, actor=actor, today=today, scheme_code=scheme)
+                assert summary["amount"] == late.total_open, (today, actor.role, scheme)
+                assert summary["lines"] == sum(p["lines"] for p in late.parties), (today, actor.role, scheme)
+                seen += summary["lines"] > 0 and len(late.lapsed) > 0
+        whole = late_summary(db, app.plugins, actor=Actor("admin", "admin"), today=today, scheme_code=KENDAL)
+        by_village = [late_summary(db, app.plugins, actor=Actor("admin", "admin"), today=today, scheme_code=KENDAL,
+                                   district="33.24.01", village=v) for v in kendal_villages]
+        assert sum(v["amount"] for v in by_village) == whole["amount"]
+    assert seen >= 4  # the histories do have both payable and lapsed months
