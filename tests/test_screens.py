@@ -106,3 +106,27 @@ def test_scheme_panels_follow_the_district_filter(site):
         assert reader_for(db, actor=admin, district="33.24.01").scope.villages
     at = run("admin", query={"skema": code, "kecamatan": "33.24.01"})
     assert "Angka panel untuk" in texts(at)
+
+
+def test_money_in_tables_is_a_number_shown_as_rupiah():
+    """Amounts come to ``table`` as ``rupiah()`` text; underneath they are numbers (a click on
+    the heading sorts Rp9.000 before Rp10.000), shown as Rupiah and right-aligned."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from ui.widgets import rupiah, table
+        table([{"Pihak": "A", "Tunggakan": rupiah(10_000), "Catatan": "Rp16800 per bulan"},
+               {"Pihak": "B", "Tunggakan": rupiah(9_000), "Catatan": "-"},
+               {"Pihak": "C", "Tunggakan": "-", "Catatan": "-"},
+               {"Pihak": "D", "Tunggakan": rupiah(-250_000), "Catatan": "-"}])
+
+    at = AppTest.from_function(script)
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["Tunggakan"].sort_values(na_position="last")) [:3] == [-250_000, 9_000, 10_000]
+    assert str(frame["Tunggakan"].dtype) == "Int64" and frame["Catatan"][0] == "Rp16800 per bulan"
+    proto = at.dataframe[0].proto
+    assert '"alignment": "right"' in proto.columns and "Tunggakan" in proto.columns
+    shown = proto.arrow_data.styler.display_values  # what the browser shows, sent beside the numbers
+    assert b"Rp10.000" in shown and b"-Rp250.000" in shown

@@ -60,29 +60,48 @@ def date_text(value: str | dt.date | None) -> str:
 
 # Tables ----------------------------------------------------------------------------------------
 
+_RUPIAH = re.compile(r"-?Rp\d{1,3}(?:\.\d{3})*")
+
+
 def _is_money(values) -> bool:
+    """Every value shown reads exactly like ``rupiah()`` (``Rp1.250.000``), nothing more."""
     shown = [v for v in values if v not in (None, "", "-")]
-    return bool(shown) and all(isinstance(v, str) and v.lstrip("-").startswith("Rp") for v in shown)
+    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) for v in shown)
 
 
-def money_columns(rows, names: Iterable[str] = ()) -> dict:
-    """``column_config`` that right-aligns the Rupiah columns of ``rows`` (those named, and any
-    whose every value reads ``Rp...``), so amounts line up under each other. The amounts stay
-    ``Rp1.250.000`` text: Streamlit's NumberColumn formats only the English way (``1,250,000``)
-    or in the browser's locale."""
+def _amount(value) -> int | None:
+    """``Rp1.250.000`` (or ``-Rp1.250.000``) back to 1250000; ``-`` and empty to None."""
+    if not isinstance(value, str) or not _RUPIAH.fullmatch(value):
+        return None
+    digits = value.lstrip("-")[2:].replace(".", "").strip()
+    return -int(digits) if value.startswith("-") else int(digits)
+
+
+def money_columns(rows, names: Iterable[str] = ()) -> list[str]:
+    """The Rupiah columns of ``rows``: those named, and any whose every value reads ``Rp...``."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-    wanted = set(names) | {c for c in frame.columns if _is_money(frame[c].tolist())}
-    return {c: st.column_config.TextColumn(c, alignment="right") for c in frame.columns if c in wanted}
+    return [c for c in frame.columns if c in set(names) or _is_money(frame[c].tolist())]
 
 
-def table(rows, *, column_config: dict | None = None, **kwargs):
-    """``st.dataframe`` with Rupiah right-aligned; everything else as ``st.dataframe``."""
-    rows = rows if isinstance(rows, pd.DataFrame) else list(rows)
-    config = money_columns(rows) if len(rows) else {}
+def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (), **kwargs):
+    """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
+    ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
+    on the heading sorts them by amount, not as text. Streamlit's own number formats know only
+    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    config: dict = {}
+    data = frame
+    amounts = money_columns(frame, money) if len(frame) else []
+    if amounts:
+        frame = frame.copy()
+        for column in amounts:
+            frame[column] = pd.array([v if isinstance(v, int) else _amount(v) for v in frame[column]], dtype="Int64")
+        data = frame.style.format({c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts})
+        config = {c: st.column_config.NumberColumn(c, alignment="right") for c in amounts}
     config.update(column_config or {})
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
-    return st.dataframe(rows, column_config=config or None, **kwargs)
+    return st.dataframe(data, column_config=config or None, **kwargs)
 
 
 # Problems shown next to the field they concern -----------------------------------------------
