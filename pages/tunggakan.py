@@ -36,7 +36,9 @@ with late_tab:
         table([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
                        "Bulan menunggak": r["lines"], "Tunggakan": rupiah(r["amount"]),
                        "Sejak": format_month(r["oldest"]), "Bayar paling lambat": date_text(r["pay_by"])}
-                      for r in late.parties], hide_index=True, width="stretch")
+                      for r in late.parties], hide_index=True, width="stretch",
+              # Long scheme names wrap into a medium column: the pay-by date stays on screen at 1366 px.
+              column_config={"Skema": st.column_config.TextColumn("Skema", width="medium")})
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
         st.subheader("Pengingat WhatsApp")
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "

@@ -6,7 +6,7 @@ vulnerable workers of its own village.
 
 from functools import partial
 
-from payung.plugin import Field, Panel, Scheme, hookimpl, rules
+from payung.plugin import Field, Panel, Scheme, Target, hookimpl, rules
 
 CODE = "mempawah_1desa100"
 REGENCY = "61.02"
@@ -49,6 +49,7 @@ def register_schemes(settings):
         funding_code="SD",
         sponsor_types=("pemerintah_desa",),
         months=(12,),
+        targets=(Target(f"{quota} pekerja rentan per desa", quota, "per_desa", per="village"),),
         fields=(
             Field("budget_year", "Tahun anggaran", "year", required=True, minimum=2022),
             Field("apbdes_ref", "Nomor RKPDes/APBDes", "text", required=True,
