@@ -196,6 +196,15 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
         assert metrics["Iuran dibayar bulan ini"] == f"Rp{want['paid_month']:,}".replace(",", ".")
         assert at.selectbox[0].value == MONTH and at.selectbox[1].value == scheme
         assert at.selectbox[2].value == district
+        # Today's arrears, as the late list reads them; a chosen district says the regency-wide
+        # target is not split.
+        from payung.arrears import late_list
+        from payung.money import format_rupiah_short
+        late = late_list(known["db"], app.plugins, actor=Actor("admin", "admin"), scheme_code=scheme)
+        if district is None:
+            assert metrics["Tunggakan hari ini"] == format_rupiah_short(late.total_open)
+        split = "Target tingkat kabupaten tidak dibagi per kecamatan atau desa; yang tampil hanya target per desa."
+        assert (split in [c.value for c in at.caption]) == (district is not None)
     # Choosing another district rewrites the URL.
     at.selectbox[2].set_value(known["other_district"]).run()
     assert known["other_district"] in str(at.query_params["kecamatan"]) and KENDAL in str(at.query_params["skema"])
