@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +31,10 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # written as "***". Cookie keys and setup codes are never stored in a table at all.
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
 REDACTED = "***"
+# The write transactions of this process, one at a time (SQLite allows one writer anyway). A
+# restore holds it from the copy of the data it replaces to the swap, so no write of another
+# session can fall between the two and be lost.
+_WRITES = threading.RLock()
 
 
 def now() -> str:
@@ -48,25 +53,46 @@ def primary_key(table: str) -> str:
 
 
 @contextmanager
+def writes_paused() -> Iterator[None]:
+    """Hold every other write transaction of this process until the block ends (they wait,
+    they do not fail): for a restore's copy-then-swap. Writes of this thread still run."""
+    with _WRITES:
+        yield
+
+
+@contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """All or nothing. Takes the write lock at once (``BEGIN IMMEDIATE``) so two writers
     never deadlock upgrading read locks; nested use becomes a savepoint."""
     conn = db.conn
     if conn.in_transaction:
-        name = f"sp_{secrets.token_hex(8)}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
+        with _savepoint(conn):
             yield db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
-            raise
-        conn.execute(f"RELEASE SAVEPOINT {name}")
         return
+    with _WRITES:
+        with _top_level(conn):
+            yield db
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    name = f"sp_{secrets.token_hex(8)}"
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    conn.execute(f"RELEASE SAVEPOINT {name}")
+
+
+@contextmanager
+def _top_level(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        yield db
+        yield
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

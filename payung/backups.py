@@ -190,23 +190,25 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
             except OSError as exc:
                 raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
         report = verify_backup(staging)
-        # The data being replaced is kept first.
         folder = backup_settings(settings).folder
-        before = database.backup(db, folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}.db")
-        issued = sql.last_audit_id(db)
-        copy = sqlite3.connect(str(staging))
-        try:
-            # One step (pages=-1): the live database is written in one transaction, under its
-            # write lock; readers in other sessions see the old data or the new, never a mix.
-            copy.backup(db.conn)
-        except sqlite3.Error as exc:
-            raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
-        finally:
-            copy.close()
+        # Other sessions' writes wait from the copy of the data being replaced to the swap:
+        # none can land between the two and be lost.
+        with store.writes_paused():
+            before = database.backup(db, folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}.db")
+            issued = sql.last_audit_id(db)
+            copy = sqlite3.connect(str(staging))
+            try:
+                # One step (pages=-1): the live database is written in one transaction, under its
+                # write lock; readers in other sessions see the old data or the new, never a mix.
+                copy.backup(db.conn)
+            except sqlite3.Error as exc:
+                raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
+            finally:
+                copy.close()
+            done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now()}
+            sql.audit_restore(db, actor.username, done, above=issued)
     finally:
         _remove(staging)
-    done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now()}
-    sql.audit_restore(db, actor.username, done, above=issued)
     app.initialise(db, actor=actor.username)  # schemes of the plugins loaded now, if the copy lacks them
     _marker(settings).write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
     return done

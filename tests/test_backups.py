@@ -250,3 +250,35 @@ def test_cli_commands_that_write_make_the_days_backup_first(app, db, capsys):
     assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
     with database.connect(made) as copy:  # made before the write
         assert copy.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+
+
+def test_a_write_during_a_restore_waits_and_is_not_lost(app, demo, admin, monkeypatch):
+    """Another session saves a worker while a restore runs: the save waits until the restore
+    is done and lands on the restored data, instead of falling between the copy of the data
+    being replaced and the swap (where it would be in neither)."""
+    import threading
+    import time
+
+    db = demo
+    copy = make_backup(db, app.settings, actor=admin, now=NOW)
+    worker = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
+    saved = threading.Event()
+    real_backup = database.backup
+
+    def backup_then_someone_saves(source, target):
+        kept = real_backup(source, target)
+        if "sebelum-pulih" in str(target):
+            def save():  # another Streamlit session: its own thread and connection
+                other = database.open_database(app.settings.database)
+                update_worker(other, app.settings, worker, {"name": "Disimpan Saat Pemulihan"}, actor=admin)
+                other.close()
+                saved.set()
+            threading.Thread(target=save).start()
+            time.sleep(0.5)  # the other session's save is under way now
+        return kept
+
+    monkeypatch.setattr(database, "backup", backup_then_someone_saves)
+    restore_backup(db, app, copy, actor=admin, now=NOW)
+    assert saved.wait(10)
+    assert db.execute("SELECT name FROM workers WHERE id = ?", [worker]).fetchone()[0] == "Disimpan Saat Pemulihan"
+    assert run_checks(db).ok
