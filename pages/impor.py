@@ -65,7 +65,7 @@ template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
                         format_func=lambda n: "Otomatis dari judul kolom" if n is None else n, placeholder="Pilih...")
 mapping = saved_maps[template].columns if template else auto_map(sheet.headers, kind)
 # The value mapping (typed text -> code per coded column): from the template, then the choices made below.
-values_key = ("_i_values", kind, template)
+values_key = f"_i_values:{kind}:{template or ''}"  # session-state keys must be text
 if values_key not in state:
     state[values_key] = {k: dict(v) for k, v in (saved_maps[template].values if template else {}).items()}
 value_map: dict[str, dict] = state[values_key]

@@ -113,3 +113,29 @@ def test_pdfs_show_names_as_text(site):
     text = b"".join(zlib.decompress(s.strip()) if s[:1] == b"x" else s for s in streams)
     assert b"**tebal** [tautan]" in text.replace(b"\\", b"")
     db.close()
+
+
+def test_a_file_read_on_impor_is_let_go_on_another_page(site):
+    """What Impor data read from a file (many times the file's size) is not kept in the session
+    once the user opens another page; on Impor data itself it stays for the next step."""
+    from test_pages import run
+    work = {"_i_read": ("key", ["baris"] * 1000), "_i_plan": ("sig", "rencana"), "_i_values:workers:": {}}
+    at = run("admin", state={**work, "keep": 1})  # the Beranda
+    assert not [k for k in work if k in at.session_state] and at.session_state["keep"] == 1
+
+
+def test_impor_keeps_its_own_work_between_steps():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+        from ui.session import release_upload_work
+        st.session_state.setdefault("_i_plan", "rencana")
+        st.session_state["gone"] = release_upload_work(st.query_params.get("halaman", "impor"))
+
+    at = AppTest.from_function(script)
+    at.run()
+    assert at.session_state["_i_plan"] == "rencana" and at.session_state["gone"] == 0
+    at.query_params["halaman"] = "beranda"
+    at.run()
+    assert at.session_state["gone"] == 1 and "_i_plan" not in at.session_state

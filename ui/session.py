@@ -137,3 +137,23 @@ def restore_notice(settings) -> None:
 def reload_payung() -> None:
     """Load configuration and plugins again on the next run (e.g. after a scheme file was saved)."""
     _load.clear()
+
+
+#: Prefixes of the session-state keys that hold a page's work on an uploaded file: the file
+#: read, its plan. They can weigh many times the file; they are let go as soon as the user
+#: opens another page.
+UPLOAD_WORK = {"impor": "_i_"}
+
+
+def release_upload_work(current_url: str) -> int:
+    """Drop the upload work of every page but the one being shown; returns how many keys went."""
+    state = st.session_state
+    gone = 0
+    for url, prefix in UPLOAD_WORK.items():
+        if url == current_url:
+            continue
+        for key in list(state.keys()):
+            if key.startswith(prefix):
+                del state[key]
+                gone += 1
+    return gone
