@@ -93,7 +93,7 @@ def _rule_inputs(spec: dict, key: str) -> dict:
     return edited
 
 
-def _copy_form(source: str, data: dict) -> None:
+def _copy_form(source: str, data: dict, left_out: list[str]) -> None:
     settings = app.settings
     regencies = {r.code: r.name for r in settings.regencies}
     with st.form(f"salin_{source}"):
@@ -142,7 +142,7 @@ def _copy_form(source: str, data: dict) -> None:
     if save and scheme is not None:
         try:
             with connection() as db:
-                path = save_scheme_copy(db, app.plugins, new, actor=actor, copied_from=source)
+                path = save_scheme_copy(db, app.plugins, new, actor=actor, copied_from=source, left_out=left_out)
         except (ValidationError, PayungError) as exc:
             st.error(plain(exc))
             return
@@ -159,9 +159,16 @@ if allowed(actor, "scheme.manage") and app.plugins.schemes:
                "parameter aturan, periksa, lalu simpan sebagai berkas TOML di folder plugin.")
     source = st.selectbox("Skema asal", list(app.plugins.schemes), key="salin_source", placeholder="Pilih skema",
                           format_func=lambda c: f"{app.plugins.schemes[c].name} ({c})")
-    declaration, missing = copyable(app.plugins, source)
-    if missing:
-        st.warning("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(missing))
+    origin = copyable(app.plugins, source)
+    if origin.blockers:
+        st.warning("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers))
                    + ". Salin modul Python-nya di folder plugins/ (lihat plugins/README.md).")
     else:
-        _copy_form(source, declaration)
+        confirmed = True
+        if origin.left_out:
+            st.warning("Aturan berikut ditulis dalam Python dan tidak ikut disalin; skema salinan tidak "
+                       "memeriksanya: " + plain("; ".join(origin.left_out)) + ". Untuk memeriksanya juga, salin "
+                       "modul Python-nya di folder plugins/ (lihat plugins/README.md).")
+            confirmed = st.checkbox("Saya mengerti: salin tanpa aturan tersebut", key=f"salin_{source}_left_out")
+        if confirmed:
+            _copy_form(source, origin.data, origin.left_out)

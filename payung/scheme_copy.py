@@ -4,6 +4,7 @@ and save it as a file in the plugin folder; it is active once the plugins are lo
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from db import store
@@ -15,9 +16,24 @@ from .plugins import PluginRegistry
 from .schemes import Scheme
 
 
-def copyable(registry: PluginRegistry, code: str) -> tuple[dict, list[str]]:
-    """The declaration of scheme ``code`` and what of it TOML cannot say (empty: copyable)."""
-    return declaration_of(registry.scheme(code))
+@dataclass(frozen=True)
+class CopySource:
+    """What "Salin skema" can start from: the declaration of a loaded scheme."""
+
+    data: dict
+    #: Rules written in Python, not from the rule library: the copy does not check them (the
+    #: admin confirms that before the form opens; the file and the audit entry name them).
+    left_out: list[str]
+    #: What stops any copy: a contribution adjustment (``adjust``) in Python changes money.
+    blockers: list[str]
+
+
+def copyable(registry: PluginRegistry, code: str) -> CopySource:
+    """The declaration of scheme ``code``, the rules a TOML copy leaves out, what blocks it."""
+    scheme = registry.scheme(code)
+    data, missing = declaration_of(scheme)
+    blockers = ["penyesuaian iuran (adjust) ditulis dalam Python"] if scheme.adjust is not None else []
+    return CopySource(data, [m for m in missing if m not in blockers], blockers)
 
 
 def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, list[str]]:
@@ -36,9 +52,11 @@ def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, lis
     return (None if problems else scheme), problems
 
 
-def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, copied_from: str = "") -> Path:
+def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, copied_from: str = "",
+                     left_out: list[str] | tuple[str, ...] = ()) -> Path:
     """Write the declaration as ``<code>.toml`` in the plugin folder (audited). Refused with
-    the problems when it would not load or its code is taken."""
+    the problems when it would not load or its code is taken. ``left_out``: the source's
+    Python rules the copy does not check, written in the file's header and the audit entry."""
     require(actor, "scheme.manage")
     scheme, problems = check_copy(registry, data)
     if scheme is None:
@@ -47,10 +65,12 @@ def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, 
     path = folder / f"{scheme.code}.toml"
     header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
               f"{dt.date.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
+    if left_out:
+        header += "\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): " + "; ".join(left_out) + "."
     text = dumps(data, header=header)
     with store.transaction(db):
         store.audit(db, actor.username, "scheme.copy", "scheme_files", scheme.code, None,
-                    {"file": str(path), "copied_from": copied_from, "toml": text})
+                    {"file": str(path), "copied_from": copied_from, "left_out": list(left_out), "toml": text})
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with open(path, "x", encoding="utf-8") as out:  # never overwrites a scheme file

@@ -194,7 +194,7 @@ def _bulk_request(r):
 
 def _copy_of_outside(w):
     from payung.scheme_copy import copyable
-    data, _ = copyable(w.registry, "contoh_luar")
+    data = copyable(w.registry, "contoh_luar").data
     return data | {"code": "contoh_salinan", "regency_code": "33.24"}
 
 

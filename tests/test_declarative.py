@@ -205,16 +205,53 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     assert entry[0] == "admin" and entry[1] == "pemalang_1desa50" and "mempawah_1desa100" in entry[2]
 
 
-def test_copy_form_refuses_a_taken_code_and_an_inexpressible_scheme(tmp_path, monkeypatch):
+def test_copy_form_refuses_a_taken_code(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
     at = _skema("admin")
-    at.selectbox(key="salin_source").set_value("kendal_asn_peduli").run()
-    assert any("tidak dapat disalin" in w.value and "OPD penyandang dana ada dalam daftar" in w.value for w in at.warning)
     at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
     at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
     next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
     assert any("sudah dipakai" in e.value for e in at.error)
     assert sorted(p.name for p in folder.iterdir()) == ["kendal_asn_peduli.py", "mempawah_1desa100.py"]
+
+
+def test_a_scheme_with_python_rules_is_copied_without_them_once_the_admin_agrees(tmp_path, monkeypatch):
+    """Kendal's OPD rule is Python: the copy cannot check it. The page says so and opens the
+    form only when the admin agrees; the file and the audit entry name what was left out."""
+    import db as database
+    folder, config = _skema_site(tmp_path, monkeypatch, "kendal_asn_peduli.py")
+    at = _skema("admin")
+    at.selectbox(key="salin_source").set_value("kendal_asn_peduli").run()
+    assert any("tidak ikut disalin" in w.value and "OPD penyandang dana ada dalam daftar" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label == "Simpan sebagai skema baru"]  # no form before agreeing
+    at.checkbox(key="salin_kendal_asn_peduli_left_out").check().run()
+    at.selectbox(key="salin_kendal_asn_peduli_regency").set_value("33.27")
+    at.text_input(key="salin_kendal_asn_peduli_code").set_value("pemalang_asn_peduli")
+    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    assert not at.exception, at.exception
+    text = (folder / "pemalang_asn_peduli.toml").read_text(encoding="utf-8")
+    assert text.startswith("#") and "Tidak ikut disalin" in text.split("\n[")[0] and "OPD penyandang dana" in text
+    source = Payung.load(config, entry_points=False).plugins
+    copy, original = source.scheme("pemalang_asn_peduli"), source.scheme("kendal_asn_peduli")
+    assert copy.regency_code == "33.27"
+    assert len(copy.rules) < len(original.rules) and {r.name for r in copy.rules} < {r.name for r in original.rules}
+    db = database.open_database(tmp_path / "p.db")
+    entry = db.execute("SELECT after FROM audit_log WHERE action = 'scheme.copy'").fetchone()[0]
+    assert "left_out" in entry and "OPD penyandang dana" in entry
+
+
+def test_a_python_contribution_adjustment_blocks_the_copy(people):
+    from dataclasses import replace
+    from payung.scheme_copy import copyable
+    registry = people.app.plugins
+    scheme = registry.scheme("mempawah_1desa100")
+    registry.schemes["mempawah_1desa100"] = replace(scheme, adjust=lambda enrolment, month, contribution: None)
+    try:
+        origin = copyable(registry, "mempawah_1desa100")
+    finally:
+        registry.schemes["mempawah_1desa100"] = scheme
+    assert origin.blockers == ["penyesuaian iuran (adjust) ditulis dalam Python"]
+    assert copyable(registry, "mempawah_1desa100").blockers == []
 
 
 def test_only_admins_see_the_copy_form(tmp_path, monkeypatch):
