@@ -344,12 +344,15 @@ def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None
     return found
 
 
-def kpj_owners(db, kpjs: Sequence[str]) -> dict[str, str]:
-    """KPJ number -> NIK of the worker it is already recorded for."""
-    found: dict[str, str] = {}
-    for chunk in _chunks(list(kpjs)):
+def kpjs_of_other_workers(db, answers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Of the (KPJ, NIK) pairs of an answer, those whose KPJ is already recorded for a worker
+    with another NIK, anywhere (a KPJ is one person's). Only whether, never whose: that worker
+    may be outside the importing user's scope, so nothing of them leaves this function."""
+    answers = set(answers)
+    owners: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted({kpj for kpj, _ in answers})):
         for row in db.query("SELECT DISTINCT p.kpj, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
                             f" WHERE p.kpj IN ({_in(chunk)})", chunk):
-            found[row["kpj"]] = row["nik"]
-    return found
+            owners.setdefault(row["kpj"], set()).add(row["nik"])
+    return {(kpj, nik) for kpj, nik in answers if owners.get(kpj, {nik}) - {nik}}
 

@@ -106,6 +106,14 @@ def scope_of(actor: Actor) -> Scope:
     return NOTHING
 
 
+def sees_whole_regency(actor: Actor, regency_code: str) -> bool:
+    """Whether ``actor`` sees every record of the regency (administrator, its operator and
+    viewer), so a figure counted across the regency may be shown; a village operator does
+    not. Decided by the scope, never by the data, so the choice itself tells nothing."""
+    scope = scope_of(actor)
+    return scope.villages is None and scope.covers_regency(regency_code)
+
+
 def _inside(actor: Actor, action: str, resource: Mapping[str, Any]) -> bool:
     """Whether a record (its ``village_code``, or else its ``regency_code``) lies in the scope.
     A sponsor is changed by a village operator only when it is its own village government."""

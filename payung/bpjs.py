@@ -127,8 +127,13 @@ class AnswerPlan:
 
 def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, actor: Actor,
                 scheme_code: str | None = None, sheet: str | None = None) -> AnswerPlan:
-    """Match each row of the branch's answer to a sponsorship awaiting BPJS (inside the actor's
-    scope: another regency's NIK is "tidak dikenal"); write nothing."""
+    """Match each row of the branch's answer to a sponsorship awaiting BPJS; write nothing.
+
+    Nothing outside the actor's scope can be told from what does not exist: a NIK with no
+    sponsorship awaiting BPJS in scope (another regency's, or nobody's) gets the one "tidak
+    dikenal" message, and is matched before anything else of its row is looked up. A KPJ
+    already recorded for another worker is refused with one message whoever and wherever
+    that worker is (``billing.kpjs_of_other_workers`` says only whether)."""
     require(actor, "bpjs.exchange")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
@@ -169,8 +174,10 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
             parsed.append((row_number, nik, kpj, reason))
     pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code,
                                                   scope=scope_of(actor))
-    known = billing.kpj_owners(db, sorted({p[2] for p in parsed if p[2]}))
+    # Looked up only for the rows whose NIK is matched in scope.
+    taken = billing.kpjs_of_other_workers(db, sorted({(p[2], p[1]) for p in parsed if p[2] and p[1] in pending}))
     seen: dict[str, int] = {}
+    seen_kpj: dict[str, int] = {}
     for row_number, nik, kpj, reason in parsed:
         if nik in seen:
             plan.problems.append((row_number, f"NIK {nik} sudah ada di baris {seen[nik]}."))
@@ -181,7 +188,12 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
             plan.problems.append((row_number, f"NIK {nik} tidak dikenal: tidak ada kepesertaan yang menunggu "
                                               "jawaban BPJS untuk NIK ini. Tidak ada yang diubah untuk baris ini."))
             continue
-        if kpj and known.get(kpj, nik) != nik:
+        if kpj and kpj in seen_kpj:
+            plan.problems.append((row_number, f"KPJ {kpj} sudah ada di baris {seen_kpj[kpj]} untuk NIK lain."))
+            continue
+        if kpj:
+            seen_kpj[kpj] = row_number
+        if (kpj, nik) in taken:
             plan.problems.append((row_number, f"KPJ {kpj} sudah tercatat untuk pekerja lain."))
             continue
         answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])

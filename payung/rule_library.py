@@ -54,19 +54,23 @@ def _merged(*changes: dict) -> dict:
     return case
 
 
-def sample_enrolment(case: dict) -> Enrolment:
+def sample_enrolment(case: dict, *, sees_all: bool = True) -> Enrolment:
+    """The sample enrolment, made by an administrator (``sees_all``) or a village operator."""
     return Enrolment(scheme=SAMPLE_SCHEME, sponsor=case["sponsor"], worker=case["worker"], programs=("JKK", "JKM"),
                      start_month=case["start_month"], months=case["months"], fields=case["fields"], settings=None,
-                     data=_SampleData(case["counted"]))
+                     data=_SampleData(case["counted"]), sees_all=sees_all)
 
 
 def example(name: str) -> dict[str, Any]:
-    """For one library rule: the example rule, and its problems on the accepted and refused case."""
+    """For one library rule: the example rule, and its problems on the accepted and refused
+    case (``refused_scoped``: the refusal a village operator gets)."""
     factory = LIBRARY[name]
     rule = build_rule({"rule": name, **factory.example})
     accepted = rule(sample_enrolment(_merged(factory.accepting)))
-    refused = rule(sample_enrolment(_merged(factory.accepting, factory.refusing)))
-    return {"rule": rule, "accepted": accepted, "refused": refused}
+    refusing = _merged(factory.accepting, factory.refusing)
+    refused = rule(sample_enrolment(refusing))
+    refused_scoped = rule(sample_enrolment(refusing, sees_all=False))
+    return {"rule": rule, "accepted": accepted, "refused": refused, "refused_scoped": refused_scoped}
 
 
 def _python_call(name: str, params: dict) -> str:
@@ -107,6 +111,9 @@ def render_markdown() -> str:
         out += ["```toml", toml, "```", "", f"Python: `{_python_call(name, factory.example)}`", "",
                 f"- Skema page: «{shown['rule'].description}»"]
         out += [f"- Refused (`{p.rule}`, field `{p.field}`): «{p.message}»" for p in shown["refused"]]
+        if shown["refused_scoped"] != shown["refused"]:
+            out += [f"- Refused for a village operator (who may not see the figures of other villages): «{p.message}»"
+                    for p in shown["refused_scoped"]]
         out.append("")
     out.append(END)
     return "\n".join(out) + "\n"

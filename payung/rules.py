@@ -223,7 +223,12 @@ def quota_per_village(*, quota_field: str, year_field: str) -> Rule:
 @library(example={"field": "pledge", "label": "janji orang tua asuh"}, refusing={"counted": 5},
          accepting={"fields": {"pledge": 5}})
 def sponsor_limit(field: str, label: str) -> Rule:
-    """A sponsor may not take on more workers in the scheme than the number in ``field``."""
+    """A sponsor may not take on more workers in the scheme than the number in ``field``. The
+    count is the sponsor's across the scheme; a village operator is told the pledge but not
+    that count (it includes workers of villages it may not see).
+
+    The pledge itself is the user's entry, so a refusal still says "at least this many" (a
+    village operator trying pledges one by one could narrow the count down)."""
 
     def check(e: Enrolment):
         limit = e.fields.get(field)
@@ -231,6 +236,9 @@ def sponsor_limit(field: str, label: str) -> Rule:
             return None
         taken = e.data.count_sponsorships(e.scheme.code, sponsor_id=e.sponsor["id"])
         if taken >= limit:
+            if not e.sees_all:
+                return Problem(field, f"{e.sponsor['name']} sudah mencapai jumlah pekerja yang dijanjikan, "
+                                      f"sesuai {label} ({limit}).")
             return Problem(field, f"{e.sponsor['name']} sudah menanggung {taken} pekerja, sesuai {label} ({limit}).")
 
     return Rule("sponsor_limit", f"Jumlah pekerja seorang penyandang dana tidak melebihi {label}.", check)

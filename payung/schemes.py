@@ -154,7 +154,12 @@ class Scheme:
 @dataclass
 class Enrolment:
     """A proposed sponsorship, as the rules see it: rows of worker and sponsor, the choices
-    made, the scheme's clean field values, and ``data`` to look things up."""
+    made, the scheme's clean field values, and ``data`` to look things up.
+
+    ``data`` counts across the whole scheme (a quota or pledge is the scheme's), also for a
+    village operator; ``sees_all`` says whether the acting user may see those counts
+    (``access.sees_whole_regency``). A rule's message gives a figure that counts records
+    outside the user's villages only when it is True (False when not known: fail closed)."""
 
     scheme: Scheme
     sponsor: dict
@@ -165,6 +170,7 @@ class Enrolment:
     fields: dict
     settings: "Settings"
     data: "DataReader"
+    sees_all: bool = False
 
     @cached_property
     def month_list(self) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from db import queries, store
 from db.scope import EVERYTHING
 
-from .access import Actor, allowed, require, scope_of
+from .access import Actor, allowed, require, scope_of, sees_whole_regency
 from .budgets import assign_budget_lines
 from .data import DataReader
 from .errors import Problem, ValidationError
@@ -139,6 +139,7 @@ def check_enrolment(
     enrolment = Enrolment(
         scheme=scheme, sponsor=sponsor, worker=worker, programs=chosen_programs, start_month=start,
         months=months, fields=clean_fields, settings=settings, data=data,
+        sees_all=sees_whole_regency(actor, scheme.regency_code),
     )
     problems.extend(_declared_limits(enrolment))
     if not field_problems:

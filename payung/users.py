@@ -2,8 +2,10 @@
 
 Every path that sets a password (first administrator, ``users add``, the Pengguna page, a
 user's own change) goes through ``check_password``: at least 10 characters, at most 72 bytes
-(bcrypt's limit), not containing the username, not in ``common_passwords.txt``. Existing
-passwords that break these rules keep working until they are next changed.
+(bcrypt's limit), not containing the username, not guessable (``_guessable``: in
+``common_passwords.txt`` after undoing leet and stripping digits/punctuation at the ends, one
+repeated character, one keyboard or number run). Existing passwords that break these rules keep
+working until they are next changed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 PASSWORD_HELP = ("Minimal 10 karakter (paling banyak 72 byte), tidak memuat nama pengguna, "
-                 "dan bukan kata sandi umum seperti rahasia123 atau bismillah.")
+                 "dan bukan kata sandi umum atau variasinya (rahasia123, Bismillah!, P@ssw0rd1, "
+                 "qwertyuiop, aaaaaaaaaa). Rangkaian beberapa kata lebih mudah diingat dan aman.")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
@@ -43,8 +46,74 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 @functools.cache
 def common_passwords() -> frozenset[str]:
+    """The list, and each entry with its digits/punctuation at the ends stripped (``garuda123``
+    also refuses ``garuda`` plus any digits), when what is left is a word of 4 letters or more."""
     lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    entries = {line.strip().casefold() for line in lines if line.strip() and not line.startswith("#")}
+    stripped = {_strip_ends(entry) for entry in entries}
+    return frozenset(entries | {entry for entry in stripped if len(entry) >= _MIN_WORD})
+
+
+# Common leet substitutions, undone; "1" stands for "i" or for "l", so both readings are tried.
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "3": "e", "5": "s", "$": "s", "7": "t", "!": "i"})
+_LEET_ONE = (str.maketrans({"1": "i"}), str.maketrans({"1": "l"}))
+# Keyboard rows and number/letter orders; a run is a stretch of one of them (either way round,
+# wrapping: "1234567890" then "1").
+_RUNS = ("1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_APP_WORDS = ("payung",)
+_MIN_RUN_CHECKED = 4  # a shorter remainder (mostly digits around it) is not judged as a run
+_MIN_WORD = 4  # "abc123" in the list refuses "abc123", but not "abc" plus any other digits
+
+
+def _strip_ends(text: str) -> str:
+    """Without digits/punctuation at the end and digits/punctuation at the start."""
+    return re.sub(r"^[\d\W_]+", "", re.sub(r"[\d\W_]+$", "", text))
+
+
+def _unleet(text: str) -> set[str]:
+    base = text.translate(_LEET)
+    return {base.translate(one) for one in _LEET_ONE}
+
+
+def _readings(folded: str) -> tuple[set[str], set[str]]:
+    """What the casefolded password may stand for: as typed, without spaces, with leet undone,
+    with digits/punctuation at the ends stripped. Leet digits may also end a word
+    ("R4h4s14-2026"), so every cut of the digits/punctuation at the ends is tried before leet is
+    undone. Returns (readings, whole): ``whole`` are the readings not cut inside the end
+    digits (stripped or not at all), the ones judged as runs."""
+    readings, whole = set(), set()
+    for base in {folded, folded.strip(), "".join(folded.split())}:
+        lead = len(base) - len(re.sub(r"^[\d\W_]+", "", base))
+        trail = len(base) - len(re.sub(r"[\d\W_]+$", "", base))
+        if lead == len(base):  # no letters: cutting inside the digits would read words into them
+            lead = trail = 0
+        for start in range(lead + 1):
+            for end in range(max(start, len(base) - trail), len(base) + 1):
+                piece = base[start:end]
+                for plain in {piece} | _unleet(piece):
+                    readings.update((plain, _strip_ends(plain)))
+        for piece in (base, _strip_ends(base)):
+            for plain in {piece} | _unleet(piece):
+                whole.update((plain, _strip_ends(plain)))
+    return readings - {""}, whole - {""}
+
+
+def _is_run(text: str) -> bool:
+    """One repeated character, or one stretch of a keyboard row or number/letter order."""
+    if len(set(text)) == 1:
+        return True
+    for row in _RUNS:
+        cycle = row * (len(text) // len(row) + 2)
+        if text in cycle or text in cycle[::-1]:
+            return True
+    return False
+
+
+def _guessable(folded: str) -> bool:
+    readings, whole = _readings(folded)
+    if readings & common_passwords() or readings & set(_APP_WORDS):
+        return True
+    return any(_is_run(r) for r in whole if len(r) >= _MIN_RUN_CHECKED)
 
 
 def _too_long() -> Problem:
@@ -62,9 +131,9 @@ def check_password(password: str, username: str | None = None) -> list[Problem]:
     problems = []
     folded = password.casefold()
     name = (username or "").strip().casefold()
-    if len(name) >= 3 and name in folded:
+    if len(name) >= 3 and any(name in r for r in _readings(folded)[1]):  # also "4n1.lestari-2026"
         problems.append(Problem("password", "Kata sandi tidak boleh memuat nama pengguna.", "password_has_username"))
-    if folded in common_passwords() or folded.strip() in common_passwords():
+    if _guessable(folded):
         problems.append(Problem("password", "Kata sandi ini terlalu umum dan mudah ditebak; pilih yang lain.",
                                 "password_common"))
     return problems

@@ -34,7 +34,7 @@ def main() -> None:
 
     conn = database.open_database(args.db)
     if not queries.user_by_username(conn, "layar"):
-        add_user(conn, username="layar", name="Layar", role="admin", password="layar12345", actor=Actor.system())
+        add_user(conn, username="layar", name="Layar", role="admin", password="gambar-beranda-2026", actor=Actor.system())
     conn.close()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,7 @@ def main() -> None:
             page.set_default_timeout(120_000)
             page.goto(url)
             page.get_by_role("textbox", name="Nama pengguna", exact=True).fill("layar")
-            page.get_by_role("textbox", name="Kata sandi", exact=True).fill("layar12345")
+            page.get_by_role("textbox", name="Kata sandi", exact=True).fill("gambar-beranda-2026")
             page.get_by_role("button", name="Masuk").click()
             page.get_by_text("Panel skema").wait_for()
             for name, query in (("beranda-semua", ""), ("beranda-kendal", "?skema=kendal_asn_peduli"),

@@ -572,3 +572,46 @@ def test_sponsorship_import_tells_nothing_of_another_regencys_nip(world):
     messages = [e.message.replace("198503122010011002", "NIP").replace("198001012010011999", "NIP")
                 for e in plan.errors if "NIP" in e.message or "Penyandang" in e.message]
     assert len(messages) == 2 and messages[0] == messages[1], messages
+
+
+def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
+    """An operator of Kendal imports a branch answer naming a Pemalang worker awaiting BPJS:
+    exactly what it gets for a NIK that exists nowhere. A KPJ already recorded for the Pemalang
+    worker is refused without naming whose it is or where they live."""
+    from payung import bpjs
+    operator, inside, outside = ACTORS["operator"], world.records["in"], world.records["out"]
+    nobody = outside["nik"][:12] + "9999"
+    assert nobody not in world.niks
+
+    def outcome(actor, text, nik):
+        plan = bpjs.plan_answer(world.db, world.registry, text.encode(), "jawaban.csv", actor=actor)
+        world.db.execute("BEGIN")
+        try:
+            counts = bpjs.apply_answer(world.db, plan, actor=actor)
+        finally:
+            world.db.execute("ROLLBACK")
+        shown = [(row, message.replace(nik, "NIK")) for row, message in plan.problems]
+        return shown, len(plan.activate), len(plan.reject), counts
+
+    for answer in ("NIK;KPJ\n{nik};12345678901\n", "NIK;KETERANGAN\n{nik};Data tidak lengkap\n",
+                   "NIK;KPJ;KETERANGAN\n{nik};12345678901;\n{nik};;Ganda\n"):
+        theirs = outcome(operator, answer.format(nik=outside["nik"]), outside["nik"])
+        assert theirs == outcome(operator, answer.format(nik=nobody), nobody)
+        assert theirs[1:3] == (0, 0) and "tidak dikenal" in theirs[0][0][1]
+        # Not a vacuous sameness: the administrator does match the Pemalang worker.
+        admin = outcome(ACTORS["admin"], answer.format(nik=outside["nik"]), outside["nik"])
+        assert admin[1] + admin[2] == 1
+
+    names = {row["code"]: row["name"] for row in world.db.query("SELECT code, name FROM regions")}
+    world.db.execute("BEGIN")
+    try:
+        world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
+        for actor in (operator, ACTORS["admin"]):
+            plan = bpjs.plan_answer(world.db, world.registry, f"NIK;KPJ\n{inside['nik']};22222222222\n".encode(),
+                                    "jawaban.csv", actor=actor)
+            assert plan.problems == [(2, "KPJ 22222222222 sudah tercatat untuk pekerja lain.")]
+            for secret in (outside["name"], outside["nik"], outside["village"], names[outside["village"]],
+                           names[outside["village"][:8]], outside["sponsor_name"]):
+                assert secret not in repr(plan), secret
+    finally:
+        world.db.execute("ROLLBACK")

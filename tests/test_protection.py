@@ -9,7 +9,7 @@ from db.scope import EVERYTHING
 from payung.access import Actor
 from openpyxl import load_workbook
 
-from db import billing, queries
+from db import billing, queries, store
 from payung import arrears, bills, bpjs, budgets, claims
 from payung.errors import ValidationError
 from payung.months import add_months, current_month
@@ -148,6 +148,23 @@ def test_kpj_answer_with_an_unknown_nik_reports_it_and_changes_nothing_else(peop
     assert bills.parties(people.db, people.app.plugins, PRINGSEWU, "2025-01", actor=Actor.system())[0]["workers"] == 2
     bpjs.resubmit(people.db, sponsorships[1], actor=people.actor)
     assert queries.sponsorship(people.db, sponsorships[1], EVERYTHING)["status"] == "diajukan"
+
+
+def test_answer_gives_a_kpj_to_one_worker_only(people):
+    """A KPJ twice in the file, or already recorded for another worker: refused; the same
+    worker's own KPJ answered again is fine."""
+    workers, sponsorships = _registration_setup(people)
+    niks = [queries.worker(people.db, w, EVERYTHING)["nik"] for w in workers]
+    store.update(people.db, "sponsorships", sponsorships[0], {"kpj": "25010000001"}, actor="uji")
+    answer = (f"NIK;KPJ\n{niks[0]};25010000001\n{niks[1]};25010000001\n"
+              f"{niks[2]};25010000009\n").encode()
+    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
+    assert [a.nik for a in plan.activate] == [niks[0], niks[2]]
+    assert plan.problems == [(3, "KPJ 25010000001 sudah ada di baris 2 untuk NIK lain.")]
+    answer = f"NIK;KPJ\n{niks[2]};25010000009\n{niks[1]};25010000001\n".encode()
+    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
+    assert [a.nik for a in plan.activate] == [niks[2]]
+    assert plan.problems == [(3, "KPJ 25010000001 sudah tercatat untuk pekerja lain.")]
 
 
 def test_answer_rows_that_cannot_be_read_are_reported(people):

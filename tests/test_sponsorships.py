@@ -98,3 +98,77 @@ def test_bad_choices_are_all_reported(app, db, admin, sponsor_id, worker_id):
         _enrol(app, db, admin, sponsor_id, worker_id, start_month="2025-13", months=0, programs=["JKK"],
                fields={"budget_year": "dua ribu"})
     assert {p.field for p in refused.value.problems} == {"start_month", "months", "programs", "budget_year"}
+
+
+# A pledge counted across villages, told to a village operator -------------------------------
+
+PLEDGE_VILLAGES = ("33.24.01.2001", "33.24.01.2002")
+
+
+@pytest.fixture
+def pledge_app(tmp_path):
+    """The example plugin, and a scheme whose sponsors pledge a number of workers."""
+    import types
+
+    import example_plugin
+    from conftest import write_config
+    from payung.core import Payung
+    from payung.fields import Field
+    from payung.plugin import Scheme, hookimpl, rules
+
+    scheme = Scheme(code="contoh_janji", name="Skema Contoh Janji", regency_code="33.24",
+                    sponsor_types=("perorangan",), months=(12,),
+                    fields=(Field("pledge", "Jumlah pekerja yang dijanjikan", "integer", required=True, minimum=1),),
+                    rules=(rules.sponsor_limit("pledge", "janji donatur"),))
+    plugin = types.ModuleType("pledge_plugin")
+    plugin.register_schemes = hookimpl(lambda settings: [scheme])
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "none")), entry_points=False,
+                      extra_plugins=(("contoh", example_plugin), ("janji", plugin)))
+    db = app.open_db()
+    app.initialise(db)
+    yield app, db
+    db.close()
+
+
+def _pledged_world(app, db, admin):
+    """A donor with 3 workers (1 in the village operator's village, 2 in the next village),
+    and a fourth worker of the operator's village to enrol."""
+    donor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+    serial = iter(range(1, 10))
+
+    def worker(village):
+        nik = village[:8].replace(".", "") + f"570875{next(serial):04d}"
+        return create_worker(db, app.settings, worker_values(nik=nik, village_code=village), actor=admin)
+
+    for village in (PLEDGE_VILLAGES[0], PLEDGE_VILLAGES[1], PLEDGE_VILLAGES[1]):
+        enrol(db, app.plugins, actor=admin, scheme_code="contoh_janji", sponsor_id=donor, worker_id=worker(village),
+              start_month="2025-01", fields={"pledge": 10})
+    return donor, worker(PLEDGE_VILLAGES[0])
+
+
+def test_a_village_operator_is_not_told_a_pledged_donors_count_across_villages(pledge_app, admin):
+    from payung.access import Actor
+    from payung.bulk import plan_bulk
+    app, db = pledge_app
+    donor, newcomer = _pledged_world(app, db, admin)
+    desa = Actor("desa", "desa", villages=(PLEDGE_VILLAGES[0],))
+    choices = dict(scheme_code="contoh_janji", sponsor_id=donor, worker_id=newcomer, start_month="2025-01",
+                   fields={"pledge": 2})  # 3 taken >= 2 pledged: refused
+
+    def refusal(actor, bulk=False):
+        if bulk:
+            rows = plan_bulk(db, app.plugins, [choices | {"months": 12}], actor=actor).rows
+            problems = rows[0].problems
+        else:
+            problems = plan_enrolment(db, app.plugins, actor=actor, **choices).problems
+        assert [p.rule for p in problems] == ["sponsor_limit"], problems
+        return problems[0].message
+
+    for bulk in (False, True):
+        told = refusal(desa, bulk)
+        # Only the pledge the user typed: neither the donor's 3 nor the 1 of its own village.
+        assert "(2)" in told and "Haji Slamet" in told
+        assert not set(told.replace("(2)", "")) & set("0123456789"), told
+        assert refusal(admin, bulk) == "Haji Slamet sudah menanggung 3 pekerja, sesuai janji donatur (2)."
+        operator = Actor("operator", "operator", regency_code="33.24")
+        assert refusal(operator, bulk) == "Haji Slamet sudah menanggung 3 pekerja, sesuai janji donatur (2)."

@@ -1,0 +1,70 @@
+"""The password policy against guessable variants: a common password with capitals, leet,
+digits or punctuation around it, one repeated character, one keyboard or number run, the
+username or "payung" plus digits. Passphrases stay allowed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from payung.users import MIN_PASSWORD, check_password, common_passwords
+
+from conftest import PASSWORD
+
+GUESSABLE = [
+    # Common words dressed up.
+    "Password1!", "P@ssw0rd123", "Rahasia123!", "R4h4s14-2026", "B1smillah!!", "2026Indonesia", "!ndonesia45",
+    "Merdeka1945!", "S4y4ng12345", "  rahasia123  ", "pass word 123", "Garuda!2026", "admin20261",
+    # Regency names.
+    "Kendal2026!", "PEMALANG123", "pringsewu2025",
+    # One repeated character, one keyboard or number run.
+    "aaaaaaaaaa", "1111111111", "!!!!!!!!!!", "12345678901", "1234567890", "0987654321", "qwertyuiop",
+    "qwertyuiop1", "qw3rtyu10p", "zxcvbnm!!!", "abcd202612", "asdfghjkl;'",
+    # The app's name plus digits.
+    "payung20261", "Payung-2026!", "2026payung!!",
+]
+ACCEPTED = [PASSWORD, "kopi tubruk pagi hari", "Sawah-Hijau-1987", "tigaKucingMakanIkan", "Payung-uji-2025!",
+            "baru-sekali-2026", "8429173650", "x8429173650", "Desa-Makmur-2026", "ab" * 36]
+
+
+@pytest.mark.parametrize("password", GUESSABLE)
+def test_guessable_variants_are_refused(password):
+    assert [(p.rule, p.message) for p in check_password(password, "budi")] == [
+        ("password_common", "Kata sandi ini terlalu umum dan mudah ditebak; pilih yang lain.")]
+
+
+@pytest.mark.parametrize("password", ACCEPTED)
+def test_passphrases_are_accepted(password):
+    assert check_password(password, "ani.lestari") == []
+
+
+@pytest.mark.parametrize("password", ["ani.lestari2026", "4n1.l3stari!!", "2026ani.lestari"])
+def test_the_username_plus_digits_is_refused(password):
+    assert [p.rule for p in check_password(password, "ani.lestari")] == ["password_has_username"]
+
+
+def test_indonesian_words_and_regency_names_are_in_the_list():
+    for word in ("rahasia", "sayang", "bismillah", "indonesia", "merdeka", "kendal", "pemalang"):
+        assert word in common_passwords()
+
+
+def test_the_minimum_length_is_unchanged():
+    assert MIN_PASSWORD == 10
+    assert [p.rule for p in check_password("Kx9#vLm2q", "ani")] == ["password_short"]
+    assert check_password("Kx9#vLm2qT", "ani") == []
+
+
+def test_every_password_the_suite_uses_is_accepted():
+    """The passwords the tests sign in with (``"...2026..."`` and friends) still pass."""
+    tests = Path(__file__).parent
+    used = set()
+    for path in set(tests.glob("*.py")) - {Path(__file__)}:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "password" in line.lower():
+                used.update(re.findall(r'"([^"]*20(?:25|26)[^"]*)"', line))
+    used -= {"ani.lestari-2026"}  # refused on purpose in test_sessions (it holds the username)
+    assert PASSWORD in used and "baru-sekali-2026" in used
+    for password in used:
+        assert check_password(password, "pengguna") == [], password
