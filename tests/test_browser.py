@@ -150,10 +150,15 @@ def expect_login_page(page: Page) -> None:
 
 
 def open_choices(page: Page, label: str, attempts: int = 3) -> None:
-    """Open the selectbox labelled ``label`` and wait until its options show. A click that lands
-    while the page is still rerunning (the box is replaced) opens nothing, so try again."""
+    """Open the selectbox labelled ``label`` and wait until its options show. While a rerun is
+    under way Streamlit still shows the stale widgets beside the new ones (two boxes with one
+    label), and a click that lands as a box is replaced opens nothing: wait for the run to end
+    and for one box, and try again if the options do not show."""
     for _ in range(attempts):
-        page.get_by_label(label, exact=True).click()
+        _settled(page)
+        box = page.get_by_label(label, exact=True)
+        expect(box).to_have_count(1)
+        box.click()
         try:
             expect(page.get_by_role("option").first).to_be_visible(timeout=10_000)
             return
