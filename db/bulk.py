@@ -57,12 +57,14 @@ def sponsor_ids_by_nip(db, nips: Sequence[str], scope: Scope) -> dict[str, int]:
     return found
 
 
-def sponsors_for_matching(db, types: Sequence[str], scope: Scope) -> list[dict]:
-    """Active sponsors of some types inside the scope: to find a sponsor by name or village."""
+def sponsors_for_matching(db, scope: Scope) -> list[dict]:
+    """Every sponsor inside the scope (any type, active or not): to find a sponsor by name or
+    village government; the planner then refuses a wrong type or an inactive one with the
+    form's own words."""
     where, params = sc.sponsors(scope)
     return list(db.query(
-        f"SELECT s.id, s.type, s.name, s.village_code, s.regency_code FROM sponsors s"
-        f" WHERE s.active = 1 AND s.type IN ({_in(types)}){where}", [*types, *params]))
+        f"SELECT s.id, s.type, s.name, s.village_code, s.regency_code, s.active FROM sponsors s"
+        f" WHERE 1 = 1{where} ORDER BY s.id", params))
 
 
 def lines_in_months(db, worker_ids: Sequence[int], from_month: str, to_month: str) -> list[dict]:
@@ -81,7 +83,8 @@ def live_sponsorships_of(db, worker_ids: Sequence[int], statuses: Sequence[str])
     rows: list[dict] = []
     for chunk in _chunks(sorted(set(worker_ids))):
         rows.extend(db.query(
-            "SELECT id, worker_id, scheme_code, sponsor_id, start_month, months FROM sponsorships"
+            "SELECT id, worker_id, scheme_code, sponsor_id, start_month, months, programs, payment_period, fields"
+            " FROM sponsorships"
             f" WHERE worker_id IN ({_in(chunk)}) AND status IN ({_in(statuses)})", [*chunk, *statuses]))
     return rows
 

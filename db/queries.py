@@ -86,7 +86,8 @@ def worker_count(db, regency_code: str | None = None) -> int:
 
 def sponsor(db, sponsor_id: int, scope: Scope) -> dict | None:
     where, params = sc.sponsors(scope)
-    return _one(db, f"SELECT * FROM sponsors s WHERE s.id = ?{where}", [sponsor_id, *params])
+    return _one(db, f"SELECT s.*, v.name AS village FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code"
+                    f" WHERE s.id = ?{where}", [sponsor_id, *params])
 
 
 def sponsor_by_nip(db, nip: str) -> dict | None:
@@ -348,9 +349,20 @@ def worker_history_count(db, worker_id: int) -> int:
 
 
 def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | None = None,
-                    limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+                    within_regency: str | None = None, only_id: int | None = None, limit: int = 50,
+                    offset: int = 0) -> tuple[list[dict], int]:
+    """Active sponsors inside the scope; ``within_regency``: only those registered in that
+    regency (its village or the regency itself) or with no region (a donor anywhere);
+    ``only_id``: that sponsor, if it passes every filter."""
     where, params = sc.sponsors(scope)
     where = "WHERE s.active = 1" + where
+    if within_regency:
+        where += (" AND (s.village_code LIKE ? OR (s.village_code IS NULL AND"
+                  " (s.regency_code IS NULL OR s.regency_code = ?)))")
+        params += [within_regency + ".%", within_regency]
+    if only_id is not None:
+        where += " AND s.id = ?"
+        params.append(only_id)
     if text.strip() and scope.masked:  # a masked role never searches identity numbers
         where += " AND (s.name LIKE ? OR s.opd LIKE ?)"
         params += [f"%{text.strip()}%"] * 2

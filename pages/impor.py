@@ -10,7 +10,7 @@ from payung.access import allowed
 from payung.exports import rejected_rows_xlsx
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
-from payung.imports.engine import WRITES, value_choices
+from payung.imports.engine import WRITES, value_choices, value_column_label
 from payung.errors import PayungError
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
@@ -83,8 +83,8 @@ for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
         chosen[field] = header
 if kind == "sponsorships":
     st.caption("Isian khusus skema (misalnya Tahun anggaran, Kategori, Cara bayar) dibaca dari kolom yang judulnya "
-               "sama dengan label isian di formulir kepesertaan. Penyandang dana: NIP, nama, desa (pemerintah desa) "
-               "atau pos anggaran. Setiap baris diperiksa dengan aturan skema yang sama dengan formulir; kuota, janji "
+               "sama dengan label isian di formulir kepesertaan. Penyandang dana: NIP, nama, ID (nomor di halaman "
+               "Penyandang dana), desa (pemerintah desa) atau pos anggaran. Setiap baris diperiksa dengan aturan skema yang sama dengan formulir; kuota, janji "
                "dan pagu dihitung untuk seluruh berkas.")
 with st.expander("Simpan pencocokan ini sebagai templat"):
     name = st.text_input("Nama templat", key="i_template_name", placeholder="contoh: Format Dinsos 2025")
@@ -122,12 +122,11 @@ if plan.unknown:
     st.subheader("Pencocokan nilai")
     st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya (sudah diisi dengan tebakan terbaik), lalu periksa "
                "ulang. Simpan sebagai templat agar berkas berikutnya dari kantor yang sama cocok sendiri.")
-    fields = FIELDS[kind]
     picked: dict[str, dict] = {}
     for name, typed in plan.unknown.items():
         choices = value_choices(app.plugins, name)
         options = [None, *choices]
-        st.markdown(f"**{fields[name][0] if name in fields else name}**")
+        st.markdown(f"**{plain(value_column_label(app.plugins, kind, name))}**")
         for n, (text, info) in enumerate(sorted(typed.items(), key=lambda kv: -kv[1]["count"])[:50]):
             guess = info["suggestions"][0][0] if info["suggestions"] else None
             left, right = st.columns([2, 3])

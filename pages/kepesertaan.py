@@ -8,6 +8,8 @@ the bulk planner, so a quota or a budget line is counted across the workers chos
 
 import streamlit as st
 
+from payung.access import allowed
+
 from payung.bulk import apply_bulk, plan_bulk, plan_eligible
 from payung.errors import Problem
 from payung.months import add_months, current_month, format_month
@@ -20,6 +22,7 @@ from ui.widgets import attempt, declared_field, field_errors, remember_problems,
 from ui.widgets import table
 
 FORM = "kepesertaan"
+SPONSOR_CHOICES = 200
 actor = require("sponsorship.write")
 app = payung()
 state = st.session_state
@@ -27,7 +30,7 @@ show_saved_message()
 st.title("Daftarkan kepesertaan")
 
 schemes = {code: s for code, s in app.plugins.schemes.items()
-           if not actor.regency_code or s.regency_code == actor.regency_code}
+           if allowed(actor, "sponsorship.write", {"regency_code": s.regency_code})}
 if not schemes:
     st.warning("Belum ada skema yang dimuat untuk wilayah Anda. Lihat halaman Skema.")
     st.stop()
@@ -35,20 +38,34 @@ code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda
 scheme = schemes[code]
 st.caption(scheme.description)
 
+# Widgets whose choices depend on the scheme carry its code in their key: a value chosen under one
+# scheme (6 months, JHT) never carries over to another. A regency has thousands of sponsors (every
+# ASN of Kendal): the list shows the first SPONSOR_CHOICES matching what is typed.
+sponsor_key = f"k_sponsor_{code}"
+query = st.text_input("Cari penyandang dana", key=f"k_sponsor_q_{code}", placeholder="nama, NIP atau OPD")
 with connection() as db:
-    sponsors = search_sponsors(db, actor=actor, types=scheme.sponsor_types or None, page_size=1000).rows
-sponsors = [s for s in sponsors if not s["regency_code"] or s["regency_code"] == scheme.regency_code]
-by_id = {s["id"]: s for s in sponsors}
-if state.get("enrol_sponsor_id") in by_id:
-    state[f"k_sponsor_{code}"] = state.pop("enrol_sponsor_id")
-if not sponsors:
-    st.warning("Belum ada penyandang dana yang boleh membiayai skema ini "
+    found = search_sponsors(db, actor=actor, text=query, types=scheme.sponsor_types or None,
+                            within_regency=scheme.regency_code, page_size=SPONSOR_CHOICES)
+    by_id = {s["id"]: s for s in found.rows}
+    sent, current = state.get("enrol_sponsor_id"), state.get(sponsor_key)  # sent: from a sponsor's page
+    for wanted in {sent, current} - {None} - set(by_id):
+        by_id.update({s["id"]: s for s in search_sponsors(
+            db, actor=actor, types=scheme.sponsor_types or None, within_regency=scheme.regency_code,
+            only_id=wanted, page_size=1).rows})
+if sent in by_id:
+    state[sponsor_key] = state.pop("enrol_sponsor_id")
+elif current not in by_id:
+    state.pop(sponsor_key, None)
+if not by_id:
+    st.warning("Tidak ada penyandang dana yang cocok dengan pencarian." if query.strip() else
+               "Belum ada penyandang dana yang boleh membiayai skema ini "
                f"({', '.join(SPONSOR_TYPES[t].label for t in scheme.sponsor_types) or 'semua jenis'}). "
                "Tambahkan dahulu di halaman Penyandang Dana.")
     st.stop()
-# Widgets whose choices depend on the scheme carry its code in their key: a value chosen under one
-# scheme (6 months, JHT) never carries over to another.
-sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key=f"k_sponsor_{code}", index=None,
+if found.total > len(found.rows):
+    st.caption(f"Menampilkan {len(found.rows):,} dari {found.total:,} penyandang dana; ketik nama, NIP atau OPD "
+               "untuk mempersempit.".replace(",", "."))
+sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key=sponsor_key, index=None,
                           placeholder="Pilih penyandang dana",
                           format_func=lambda i: f"{by_id[i]['name']} ({SPONSOR_TYPES[by_id[i]['type']].label})")
 field_errors(FORM, "sponsor_id")

@@ -33,8 +33,9 @@ def detail(sponsor_id: int) -> None:
         st.rerun()
     st.title(plain(s["name"]))
     st.caption(SPONSOR_TYPES[s["type"]].label)
-    facts = [("NIP", s["nip"]), ("Nomor pegawai", s["employee_number"]), ("OPD", s["opd"]),
-             ("Desa", s["village_code"]), ("HP", s["phone"]), ("Email", s["email"])]
+    facts = [("ID penyandang dana", s["id"]), ("NIP", s["nip"]), ("Nomor pegawai", s["employee_number"]),
+             ("OPD", s["opd"]), ("Desa", s.get("village") or s["village_code"]), ("HP", s["phone"]),
+             ("Email", s["email"])]
     st.markdown("  \n".join(f"**{label}** {plain(value)}" for label, value in facts if value) or "")
     due = info["due"]
     a, b, c = st.columns(3)
@@ -80,7 +81,7 @@ if not result.rows:
     st.info("Belum ada penyandang dana yang cocok.")
 else:
     picked = table([{
-        "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
+        "ID": r["id"], "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
     } for r in result.rows], hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key="tabel_sponsor")

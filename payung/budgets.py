@@ -135,6 +135,11 @@ def assign_budget_lines(db, enrolment: Enrolment, lines: list[tuple[str, Contrib
     problems: list[Problem] = []
     for year, amount in sorted(needed.items()):
         lines_of_year = candidates(scheme.code, year)
+        if only_line is not None and all(b["id"] != only_line for b in lines_of_year):
+            problems.append(Problem("sponsor_id", (
+                f"Pos anggaran yang dipilih bukan pos tahun {year}, padahal kepesertaan ini berjalan pada {year}. "
+                f"Pilih pos anggaran tahun {year}, atau ubah bulan mulai atau lamanya."), "budget_year"))
+            continue
         if not lines_of_year:
             chosen = None
         else:

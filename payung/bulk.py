@@ -16,6 +16,7 @@ re-importing a list changes nothing.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,8 @@ from .access import Actor, require, scope_of
 from .budgets import assign_budget_lines
 from .data import LIVE_STATUSES, DataReader
 from .errors import Problem, ValidationError
-from .money import contribution, format_rupiah
+from .fields import validate_fields
+from .money import check_programs, contribution, format_rupiah
 from .months import format_month, month_range, parse_month
 from .plugins import PluginRegistry
 from .sponsorships import EnrolmentPlan, check_enrolment, double_coverage, payment_period_problems
@@ -183,7 +185,7 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
         for line in bulk_db.lines_in_months(db, list(workers), every_month[0], every_month[-1]):
             taken[line["worker_id"]].append(line)
         for s in bulk_db.live_sponsorships_of(db, list(workers), LIVE_STATUSES):
-            existing[(s["worker_id"], s["scheme_code"], s["sponsor_id"], s["start_month"], s["months"])] = s["id"]
+            existing[(s["worker_id"], s["scheme_code"], s["sponsor_id"], s["start_month"], s["months"])] = s
     budget = {b["id"]: b for b in bulk_db.budget_lines_with_committed(db, sorted({r["scheme_code"] for r in requests}))}
     by_year: dict[tuple, list[dict]] = defaultdict(list)
     for b in budget.values():
@@ -234,8 +236,9 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
         row = BulkRow(number, request)
         rows.append(row)
         month_list = months_of[id(request)]
-        if worker and sponsor and month_list and (
-                worker["id"], scheme.code, sponsor["id"], month_list[0], len(month_list)) in existing:
+        stored = existing.get((worker["id"], scheme.code, sponsor["id"], month_list[0], len(month_list))) \
+            if worker and sponsor and month_list else None
+        if stored and _same_enrolment(registry, scheme, stored, request, regions):
             row.status = "unchanged"
             continue
 
@@ -264,6 +267,21 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
                 committed[line_id] += c.total
     report(1.0, "Pemeriksaan selesai")
     return BulkPlan(rows, mark, requests)
+
+
+def _same_enrolment(registry: PluginRegistry, scheme, stored: dict, request: Mapping, regions) -> bool:
+    """Whether a request asks for exactly the live sponsorship ``stored`` (same programs,
+    payment period and scheme fields): importing a list again then changes nothing. A request
+    that differs in any of them is planned like a new one (and refused as double coverage)."""
+    try:
+        programs = check_programs(registry.settings, request.get("programs") or scheme.programs)
+    except ValidationError:
+        return False
+    fields, problems = validate_fields(registry.fields(scheme), request.get("fields") or {},
+                                       village_exists=regions.__contains__)
+    return (not problems and sorted(programs) == sorted(p for p in (stored["programs"] or "").split(",") if p)
+            and request.get("payment_period", 1) == stored["payment_period"]
+            and fields == json.loads(stored["fields"] or "{}"))
 
 
 def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,

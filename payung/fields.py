@@ -169,7 +169,8 @@ def validate_fields(
     for f in fields:
         value = values.get(f.name)
         if _blank(value):
-            if f.required and f.type != "bool":
+            # A required field with a default takes it, as the form shows it pre-filled.
+            if f.required and f.type != "bool" and f.default is None:
                 problems.append(Problem(f.name, f"«{f.label}» wajib diisi.", "field_required"))
             elif f.default is not None or f.type == "bool":
                 clean[f.name] = f.default if f.default is not None else False

@@ -21,7 +21,7 @@ from .data import DataReader
 from .errors import Problem, ValidationError
 from .fields import validate_fields
 from .money import Contribution, check_programs, contribution, format_rupiah
-from .months import format_month, month_range, parse_month
+from .months import add_months, current_month, format_month, month_range, parse_month
 from .plugins import PluginRegistry
 from . import rules
 from .schemes import Enrolment
@@ -121,6 +121,9 @@ def check_enrolment(
     except ValueError:
         problems.append(Problem("start_month", "Bulan mulai tidak valid (contoh 2025-08).", "month_format"))
         start = None
+    if start is not None and (problem := _start_out_of_range(scheme, settings, start)):
+        problems.append(problem)
+        start = None
     months = scheme.default_months if months in (None, "") else months
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
         problems.append(Problem("months", f"Lama kepesertaan harus 1 sampai {MAX_MONTHS} bulan.", "months_range"))
@@ -161,6 +164,24 @@ def check_enrolment(
     plan.budget_lines, budget_problems = assign(enrolment, plan.lines)
     plan.problems.extend(budget_problems)
     return plan
+
+
+#: How far ahead a sponsorship may start: a budget is planned for next year at the latest.
+MONTHS_AHEAD = 24
+
+
+def _start_out_of_range(scheme, settings, start: str) -> Problem | None:
+    """A start month before the scheme began (or before ``[limits] earliest_payment``), or more
+    than ``MONTHS_AHEAD`` months from now, is a typing mistake ("2052" for "2025")."""
+    first = (scheme.started or settings.limits.earliest_payment)[:7]
+    if start < first:
+        return Problem("start_month", f"Bulan mulai {format_month(start)} sebelum skema {scheme.name} berjalan "
+                                      f"({format_month(first)}).", "start_out_of_range")
+    last = add_months(current_month(), MONTHS_AHEAD)
+    if start > last:
+        return Problem("start_month", f"Bulan mulai {format_month(start)} terlalu jauh ke depan; paling lambat "
+                                      f"{format_month(last)}.", "start_out_of_range")
+    return None
 
 
 def _declared_limits(e: Enrolment) -> list[Problem]:

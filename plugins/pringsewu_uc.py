@@ -49,7 +49,7 @@ def demo(worker, sponsor, start_month, rng):
     year = int(start_month[:4])
     if worker["occupation"] == "ketua_rt":
         return {"budget_year": year, "category": "ketua_rt", "pekon": worker["village_code"],
-                "rw": f"{rng.randint(1, 9):03d}", "rt": f"{rng.randint(1, 30):03d}"}
+                "rw": rng.randint(1, 9), "rt": rng.randint(1, 30)}
     if worker["occupation"] == "anggota_bhp":
         return {"budget_year": year, "category": "anggota_bhp", "bhp_position": rng.choice(["Ketua", "Anggota"])}
     if worker["occupation"] == "petugas_pemilu":
@@ -79,8 +79,9 @@ def register_schemes(settings):
             Field("budget_year", "Tahun anggaran", "year", required=True, minimum=2023),
             Field("category", "Kategori", "choice", choices=CATEGORIES, required=True),
             Field("pekon", "Pekon (untuk ketua RT)", "village"),
-            Field("rw", "Nomor RW"),
-            Field("rt", "Nomor RT"),
+            # Numbers, so "001", "1" and an Excel cell 1 are one RT ("one head per RT" counts them once).
+            Field("rw", "Nomor RW", "integer", minimum=1, maximum=999),
+            Field("rt", "Nomor RT", "integer", minimum=1, maximum=999),
             Field("bhp_position", "Jabatan di BHP"),
             Field("election_role", "Jabatan petugas pemilu", "choice", choices=("PPK", "PPS", "KPPS"), default="KPPS"),
             Field("term_start", "Awal masa tugas", "date"),

@@ -64,3 +64,41 @@ def test_select_all_eligible_workers_of_a_village(site):
     with database.open_database(site["db_path"]) as db:
         assert db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == before + eligible
 
+
+
+def test_a_sponsor_beyond_the_first_page_of_choices_can_be_found_and_chosen(site):
+    """Rule: a regency with thousands of sponsors (Kendal's ASN): the enrolment page finds any of
+    them by typing, and a sponsor sent from its own page is chosen even when it is not among the
+    first choices; never an error."""
+    from payung.sponsors import create_sponsor
+    app, system = site["app"], Actor.system()
+    with database.open_database(site["db_path"]) as db:
+        ids = [create_sponsor(db, app.settings, {"type": "perorangan", "name": f"AAA Donatur {n:03d}",
+                                                 "regency_code": "61.02"}, actor=system) for n in range(205)]
+    last = ids[-1]
+    at = run("admin", "pages/kepesertaan.py", state={"enrol_sponsor_id": last})
+    at.selectbox(key="k_scheme").set_value("mempawah_1desa100").run()
+    # Mempawah takes village governments only: the donors are not offered at all.
+    assert not at.exception
+    assert not any("AAA Donatur" in o for o in at.selectbox(key="k_sponsor_mempawah_1desa100").options)
+    at = run("admin", "pages/kepesertaan.py")
+    at.selectbox(key="k_scheme").set_value("pemalang_mesra").run()
+    assert not at.exception
+    at = run("admin", "pages/kepesertaan.py")
+    at.selectbox(key="k_scheme").set_value("gn_lingkaran").run()
+    box = at.selectbox(key="k_sponsor_gn_lingkaran")
+    assert not any("AAA Donatur" in o for o in box.options)  # Mempawah's donors are not Kendal's
+    with database.open_database(site["db_path"]) as db:
+        kendal = [create_sponsor(db, app.settings, {"type": "perorangan", "name": f"AAA Donatur Kendal {n:03d}",
+                                                    "regency_code": "33.24"}, actor=system) for n in range(205)]
+    at = run("admin", "pages/kepesertaan.py", state={"enrol_sponsor_id": kendal[-1]})
+    at.selectbox(key="k_scheme").set_value("gn_lingkaran").run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="k_sponsor_gn_lingkaran")
+    assert box.value == kendal[-1]
+    assert any("Menampilkan 200 dari" in c.value for c in at.caption)
+    at.text_input(key="k_sponsor_q_gn_lingkaran").set_value("Donatur Kendal 203").run()
+    box = at.selectbox(key="k_sponsor_gn_lingkaran")
+    assert "AAA Donatur Kendal 203 (Perorangan)" in box.options and not at.exception
+    box.set_value(kendal[203]).run()
+    assert at.selectbox(key="k_sponsor_gn_lingkaran").value == kendal[203]

@@ -55,8 +55,8 @@ def test_asn_list_by_nip(people, importer):
     plan = importer(text)
     assert plan.counts == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 3}
     errors = {e.row: (e.column, e.message) for e in plan.errors}
-    assert errors[4] == ("NIP", "Penyandang dana dengan NIP 198503122010011009 tidak ditemukan; impor daftar ASN-nya "
-                                "dulu (Impor data, Penyandang dana).")
+    assert errors[4] == ("NIP", "Penyandang dana dengan NIP 198503122010011009 tidak ditemukan; periksa NIP-nya. "
+                                "Daftar ASN diimpor operator kabupaten di Impor data (Penyandang dana).")
     assert errors[5][0] == "NIK Pekerja" and "berdomisili di luar" in errors[5][1]
     assert errors[6][0] == "Cara bayar" and errors[6][1].startswith("«Cara bayar»: pilih salah satu dari")
     rows = list(people.db.query("SELECT s.months, s.payment_period, s.fields, sp.nip FROM sponsorships s"
@@ -177,3 +177,224 @@ def test_operator_imports_only_its_regencys_schemes(people, importer):
     assert plan.counts["imported"] == 1 and plan.errors[0].row == 3
     assert plan.errors[0].message == "Skema \"pemalang_mesra\" tidak dikenal."
     assert parent and importer(text, write=False).counts["imported"] == 1  # admin: the Pemalang row too
+
+
+# What an attack on the list import found (issue 16) ------------------------------------------
+
+def _sheet(headers, rows):
+    from payung.imports.reading import Sheet
+    return Sheet(headers, rows)
+
+
+def _plan_sheet(people, admin, sheet, **kw):
+    return plan_import(people.db, people.app.plugins, kind="sponsorships", sheet=sheet,
+                       mapping=auto_map(sheet.headers, "sponsorships"), actor=admin, file_name="k.xlsx",
+                       data_hash="x", **kw)
+
+
+def test_rows_planned_again_at_apply_time_report_what_was_saved(people, admin, importer):
+    """Rule: when data changed between the check and the save, the rows are planned again and
+    the counts, the rejected rows and their cells follow that second plan."""
+    from payung.workers import set_worker_active
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
+    ids = [people.worker(KENDAL) for _ in range(3)]
+    niks = [_nik(people, w) for w in ids]
+    text = "NIP;NIK;Skema;Bulan mulai;Cara bayar\n" + "".join(
+        f"198503122010011002;{nik};kendal_asn_peduli;2025-01;Transfer\n" for nik in niks)
+    set_worker_active(people.db, ids[0], False, actor=admin)
+    plan = importer(text, write=False)
+    assert plan.counts["rejected"] == 1 and 2 in plan.rejected
+    set_worker_active(people.db, ids[0], True, actor=admin)
+    set_worker_active(people.db, ids[1], False, actor=admin)
+    counts = apply_import(people.db, people.app.plugins, plan, actor=admin)
+    assert counts == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert sorted(plan.rejected) == [3] and "sudah nonaktif" in plan.rejected[3][0].message
+    assert plan.rejected[3][0].column == "NIK"
+    assert plan.rejected_values[3][1] == niks[1]  # the row's own cells, for the file to fix
+    book = openpyxl.load_workbook(io.BytesIO(rejected_rows_xlsx(plan)))
+    cells = [[c.value for c in row] for row in book.active.iter_rows(min_row=2)]
+    assert len(cells) == 1 and cells[0][0] == 3 and cells[0][2] == niks[1]
+    saved = {r["worker_id"] for r in people.db.query("SELECT worker_id FROM sponsorships")}
+    assert saved == {ids[0], ids[2]}
+    log = next(iter(people.db.query("SELECT * FROM import_log ORDER BY id DESC LIMIT 1")))
+    assert (log["imported"], log["rejected"]) == (2, 1)
+
+
+def test_a_row_that_differs_from_the_stored_sponsorship_is_not_unchanged(people, importer):
+    """Rule: "unchanged" only for the very same sponsorship (programs, payment period and
+    scheme fields too); a changed row is refused like the form refuses it."""
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
+    nik = _nik(people, people.worker(KENDAL))
+    head = "NIP;NIK;Skema;Bulan mulai;Cara bayar;Program;Periode bayar\n"
+    same = f"198503122010011002;{nik};kendal_asn_peduli;2025-01;Transfer;JKK JKM;1\n"
+    assert importer(head + same).counts["imported"] == 1
+    assert importer(head + same).counts == {"imported": 0, "updated": 0, "unchanged": 1, "rejected": 0}
+    for changed in (same.replace("JKK JKM", "JKK JKM JHT"), same.replace(";1\n", ";12\n"),
+                    same.replace("Transfer", "Potong gaji")):
+        plan = importer(head + changed)
+        assert plan.counts["unchanged"] == 0 and plan.counts["rejected"] == 1, changed
+        assert "dua kali" in plan.errors[0].message
+    assert people.db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == 1
+
+
+def test_nik_typed_with_spaces_dashes_or_dots_finds_the_worker(people, importer):
+    """Rule: the list finds a worker by NIK typed the ways the form accepts."""
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
+    niks = [_nik(people, people.worker(KENDAL)) for _ in range(3)]
+    typed = [f"{niks[0][:4]} {niks[0][4:8]} {niks[0][8:12]} {niks[0][12:]}",
+             f"{niks[1][:6]}-{niks[1][6:12]}-{niks[1][12:]}", f"{niks[2][:6]}.{niks[2][6:12]}.{niks[2][12:]}"]
+    text = "NIP;NIK;Skema;Bulan mulai;Cara bayar\n" + "".join(
+        f"198503122010011002;{t};kendal_asn_peduli;2025-01;Transfer\n" for t in typed)
+    assert importer(text).counts["imported"] == 3
+
+
+def test_a_nik_or_nip_excel_kept_as_a_number_is_explained(people, admin):
+    """Rule: a NIK or NIP that lost digits in a number cell is explained, not 'not found'."""
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
+    nik = _nik(people, people.worker(KENDAL))
+    sheet = _sheet(["NIP", "NIK", "Skema", "Bulan mulai", "Cara bayar"],
+                   [["198503122010011002", 3324011708750010.0, "kendal_asn_peduli", "2025-01", "Transfer"],
+                    [198503122010011002.0, nik, "kendal_asn_peduli", "2025-01", "Transfer"]])
+    plan = _plan_sheet(people, admin, sheet)
+    messages = {e.row: e.message for e in plan.errors}
+    assert "tersimpan sebagai angka di Excel" in messages[2] and "NIK" in messages[2]
+    assert "tersimpan sebagai angka di Excel" in messages[3] and "NIP" in messages[3]
+
+
+def test_a_named_budget_line_of_another_year_is_refused(people, importer):
+    """Rule: the budget line a row names pays for its months, or the row is refused."""
+    people.sponsor("apbd_kabupaten", name="Pemkab Pringsewu", regency_code="18.10")
+    create_budget_line(people.db, people.app.plugins, {
+        "scheme_code": "pringsewu_uc", "year": 2025, "name": "APBD 2025 miskin", "source": "APBD",
+        "amount": 10_000_000, "category": "miskin_ekstrem"}, actor=people.actor)
+    poor = _nik(people, people.worker("18.10.01.2006", poverty_source="P3KE"))
+    text = ("NIK;Skema;Pos anggaran;Tahun anggaran;Bulan mulai\n"
+            f"{poor};pringsewu_uc;APBD 2025 miskin;2026;2026-01\n")
+    plan = importer(text)
+    assert plan.counts["imported"] == 0
+    assert plan.errors[0].column == "Pos anggaran" and "bukan pos tahun 2026" in plan.errors[0].message
+
+
+def test_one_head_per_rt_counts_001_and_a_number_cell_1_as_one_rt(people, admin, importer):
+    """Rule (Pringsewu): one head per RT; "001" typed and 1 in a number cell are one RT."""
+    apbd = people.sponsor("apbd_kabupaten", name="Pemkab Pringsewu", regency_code="18.10")
+    create_budget_line(people.db, people.app.plugins, {
+        "scheme_code": "pringsewu_uc", "year": 2025, "name": "APBD RT", "source": "APBD",
+        "amount": 10_000_000, "category": "ketua_rt"}, actor=people.actor)
+    pekon = "18.10.01.2006"
+    first, second = people.worker(pekon, "ketua_rt"), people.worker(pekon, "ketua_rt")
+    people.enrol("pringsewu_uc", apbd, first, months=12, fields={
+        "budget_year": 2025, "category": "ketua_rt", "pekon": pekon, "rw": "001", "rt": "002"})
+    name = queries.region(people.db, pekon)["name"]
+    sheet = _sheet(["NIK", "Skema", "Kategori", "Tahun anggaran", "Bulan mulai", "Pekon", "Nomor RW", "Nomor RT"],
+                   [[_nik(people, second), "pringsewu_uc", "Ketua RT", 2025.0, "2025-01", name, 1.0, 2.0]])
+    plan = _plan_sheet(people, admin, sheet)
+    assert plan.counts["imported"] == 0 and "RT yang sama" in plan.errors[0].message
+
+
+def test_sponsors_with_one_name_are_told_apart(people, admin, importer):
+    """Rule: of sponsors sharing a name, the one the scheme can take is used; when several can,
+    the row asks for the sponsor's ID, and the ID column finds it."""
+    village = "61.02.01.2001"
+    name = queries.region(people.db, village)["name"]
+    old = people.sponsor("pemerintah_desa", name=f"Pemdes {name}", village_code=village)
+    people.db.execute("UPDATE sponsors SET active = 0 WHERE id = ?", [old])
+    new = people.sponsor("pemerintah_desa", name=f"Pemdes {name}", village_code=village)
+    niks = [_nik(people, people.worker(village, "nelayan")) for _ in range(3)]
+    head = "NIK;Skema;Penyandang dana;Tahun anggaran;Nomor RKPDes/APBDes;Bulan mulai\n"
+    plan = importer(head + f"{niks[0]};mempawah_1desa100;Pemdes {name};2025;R1;2025-01\n")
+    assert plan.counts["imported"] == 1
+    assert next(iter(people.db.query("SELECT sponsor_id FROM sponsorships")))["sponsor_id"] == new
+    twin = people.sponsor("pemerintah_desa", name=f"Pemdes {name}", village_code=village)
+    plan = importer(head + f"{niks[1]};mempawah_1desa100;Pemdes {name};2025;R1;2025-01\n")
+    assert plan.counts["rejected"] == 1 and "ambigu" in plan.errors[0].message
+    assert "ID penyandang dana" in plan.errors[0].message and name in plan.errors[0].message
+    by_village = importer("NIK;Skema;Desa;Tahun anggaran;Nomor RKPDes/APBDes;Bulan mulai\n"
+                          f"{niks[1]};mempawah_1desa100;{name};2025;R1;2025-01\n")
+    assert by_village.counts["rejected"] == 1 and "ID penyandang dana" in by_village.errors[0].message
+    assert village not in by_village.errors[0].message  # a name, not a code
+    plan = importer("NIK;Skema;ID penyandang dana;Tahun anggaran;Nomor RKPDes/APBDes;Bulan mulai\n"
+                    f"{niks[2]};mempawah_1desa100;{twin};2025;R1;2025-01\n")
+    assert plan.counts["imported"] == 1
+    assert people.db.execute("SELECT COUNT(*) FROM sponsorships WHERE sponsor_id = ?", [twin]).fetchone()[0] == 1
+
+
+def test_a_sponsor_village_is_looked_up_in_the_schemes_regency(people, importer):
+    """Rule: "Desa" of a sponsor names a village of the scheme's regency, even when another
+    served regency has a village of the same name."""
+    names = {}
+    for row in people.db.query("SELECT code, name FROM regions WHERE level = 4 AND (code LIKE '61.02.%'"
+                               " OR code LIKE '33.27.%')"):
+        names.setdefault(row["name"], []).append(row["code"])
+    shared = next(n for n, codes in sorted(names.items()) if {c[:5] for c in codes} == {"61.02", "33.27"}
+                  and sum(c.startswith("61.02.") for c in codes) == 1)
+    village = next(c for c in names[shared] if c.startswith("61.02."))
+    people.sponsor("pemerintah_desa", name="Pemdes", village_code=village)
+    nik = _nik(people, people.worker(village, "nelayan"))
+    plan = importer("NIK;Skema;Desa;Tahun anggaran;Nomor RKPDes/APBDes;Bulan mulai\n"
+                    f"{nik};mempawah_1desa100;{shared};2025;R1;2025-01\n")
+    assert plan.counts["imported"] == 1, plan.errors
+
+
+def test_a_sponsor_named_gets_the_forms_own_refusal(people, importer):
+    """Rule: bulk and form refuse with the same words: an inactive sponsor or one of a type
+    the scheme does not take is named, not 'not found'."""
+    from payung.sponsorships import plan_enrolment
+    worker = people.worker(KENDAL)
+    gone = people.sponsor("asn", name="Nur Baco", nip="198503122010011002", opd="Dinas Sosial")
+    people.db.execute("UPDATE sponsors SET active = 0 WHERE id = ?", [gone])
+    form = plan_enrolment(people.db, people.app.plugins, actor=people.actor, scheme_code="kendal_asn_peduli",
+                          sponsor_id=gone, worker_id=worker, start_month="2025-01",
+                          fields={"payment_method": "transfer"})
+    plan = importer("NIK;Skema;Penyandang dana;Bulan mulai;Cara bayar\n"
+                    f"{_nik(people, worker)};kendal_asn_peduli;Nur Baco;2025-01;Transfer\n")
+    assert [e.message for e in plan.errors] == [p.message for p in form.problems if p.rule == "sponsor_inactive"]
+
+
+def test_start_months_out_of_range_are_refused(people, importer):
+    """Rule: no sponsorship before its scheme began or years ahead (a typing mistake)."""
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
+    niks = [_nik(people, people.worker(KENDAL)) for _ in range(3)]
+    text = "NIP;NIK;Skema;Bulan mulai;Cara bayar\n" + "".join(
+        f"198503122010011002;{nik};kendal_asn_peduli;{month};Transfer\n"
+        for nik, month in zip(niks, ("2016-01", "2099-12", "9999-12")))
+    plan = importer(text)
+    assert plan.counts["rejected"] == 3
+    messages = [e.message for e in plan.errors]
+    assert "sebelum skema" in messages[0] and all("terlalu jauh" in m for m in messages[1:])
+    assert not any("10000" in m for m in messages)
+
+
+def test_the_forms_period_words_and_a_defaulted_required_field(people, importer):
+    """Rule: "3 bulan di muka" (the form's words) is a payment period of 3; a required field
+    with a default (GN Lingkaran's pledge) takes it when the column is missing, as the form."""
+    donor = people.sponsor("perorangan", name="Bu Donatur", regency_code="33.24")
+    assert donor
+    nik = _nik(people, people.worker(KENDAL))
+    plan = importer("NIK;Skema;Penyandang dana;Bulan mulai;Cara donasi;Periode bayar\n"
+                    f"{nik};gn_lingkaran;Bu Donatur;2025-01;Langsung;3 bulan di muka\n")
+    assert plan.counts["imported"] == 1, plan.errors
+    row = next(iter(people.db.query("SELECT payment_period, fields FROM sponsorships")))
+    assert row["payment_period"] == 3 and json.loads(row["fields"])["pledge"] == 25
+
+
+def test_unknown_values_of_a_scheme_field_go_to_the_value_mapping_step(people, importer):
+    """Rule: a scheme field's unknown choice is offered in the value mapping step, and the
+    chosen meaning makes the row pass."""
+    from payung.imports.engine import value_choices, value_column_label
+    people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
+    nik = _nik(people, people.worker(KENDAL))
+    text = ("NIP;NIK;Skema;Bulan mulai;Cara bayar\n"
+            f"198503122010011002;{nik};kendal_asn_peduli;2025-01;Lewat bendahara gaji\n")
+    plan = importer(text, write=False)
+    assert plan.counts["rejected"] == 1
+    (key, typed), = plan.unknown.items()
+    assert typed["Lewat bendahara gaji"]["count"] == 1
+    choices = value_choices(people.app.plugins, key)
+    assert "potong_gaji" in choices and "Cara bayar" in value_column_label(people.app.plugins, "sponsorships", key)
+    data = text.encode()
+    table = read_table(data, "k.csv")
+    again = plan_import(people.db, people.app.plugins, kind="sponsorships", sheet=table,
+                        mapping=auto_map(table.headers, "sponsorships"), actor=people.actor, file_name="k.csv",
+                        data_hash=file_hash(data), values={key: {"Lewat bendahara gaji": "potong_gaji"}})
+    assert again.counts["imported"] == 1, again.errors

@@ -68,13 +68,21 @@ class ImportPlan:
     values: dict[str, dict] = field(default_factory=dict)
     #: Coded values no code matched: field -> typed text -> {count, suggestions, ambiguous}.
     unknown: dict[str, dict[str, dict]] = field(default_factory=dict)
-    #: For sponsorships: the bulk plan (``payung.bulk.BulkPlan``) that ``apply_import`` writes.
+    #: For sponsorships: the bulk plan (``payung.bulk.BulkPlan``) that ``apply_import`` writes,
+    #: and how its outcome becomes this plan's rows (again when it is planned anew at apply time).
     bulk: object = None
+    collect_bulk: Callable | None = None
 
     @property
     def counts(self) -> dict[str, int]:
         return {"imported": len(self.new), "updated": len(self.updates), "unchanged": self.unchanged,
                 "rejected": len(self.rejected)}
+
+    def note_unknown(self, name: str, text: str, found) -> None:
+        """Count a coded value no code matched (``values.Match``), for the value mapping step."""
+        entry = self.unknown.setdefault(name, {}).setdefault(text, {
+            "count": 0, "ambiguous": found.ambiguous, "suggestions": [(c, label) for c, label, _ in found.suggestions]})
+        entry["count"] += 1
 
     @property
     def errors(self) -> list[RowError]:
@@ -197,9 +205,7 @@ class Coded:
         found = self.matcher.match(text)
         if found.found:
             return found.code
-        entry = self.plan.unknown.setdefault(self.name, {}).setdefault(text, {
-            "count": 0, "ambiguous": found.ambiguous, "suggestions": [(c, label) for c, label, _ in found.suggestions]})
-        entry["count"] += 1
+        self.plan.note_unknown(self.name, text, found)
         state = "ambigu (cocok dengan beberapa pilihan)" if found.ambiguous else "tidak dikenal"
         errors.append(RowError(row, column, f"{self.what} \"{text}\" {state}{found.hint() or '; ' + self.advice}."))
         return None
@@ -211,6 +217,9 @@ FLAG_LABELS = {True: "Ya", False: "Tidak"}
 
 def value_choices(registry: PluginRegistry, name: str) -> dict:
     """The codes (code -> label) a coded column may take, for the value mapping step."""
+    from .enrolments import field_of_key
+    if found := field_of_key(registry, name):
+        return dict(found[1].options)
     if name == "occupation":
         return dict(registry.settings.occupations)
     if name == "gender":
@@ -222,6 +231,15 @@ def value_choices(registry: PluginRegistry, name: str) -> dict:
     if name == "scheme":
         return {code: s.name for code, s in registry.schemes.items()}
     return {}
+
+
+def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
+    """The heading of a coded column in the value mapping step: its label in the import, or a
+    scheme field's label with the scheme's name."""
+    from .enrolments import field_of_key
+    if found := field_of_key(registry, name):
+        return f"{found[1].label} ({found[0].name})"
+    return FIELDS[kind][name][0] if name in FIELDS[kind] else name
 
 
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
@@ -552,12 +570,7 @@ def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Pr
     again under the write lock and the plan's counts follow."""
     from ..bulk import apply_bulk
     apply_bulk(db, registry, plan.bulk, actor=actor, progress=lambda f, t: report(0.1 + 0.8 * f, t))
-    plan.new = [r.request for r in plan.bulk.accepted]
-    plan.unchanged = plan.bulk.unchanged
-    for result in plan.bulk.refused:
-        if result.row not in plan.rejected:
-            plan.rejected[result.row] = [RowError(result.row, "", p.message) for p in result.problems]
-            plan.rejected_values[result.row] = []
+    plan.collect_bulk(plan)
 
 
 def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
+from functools import partial
 
 from db import bulk as bulk_db
 from db import queries
@@ -69,9 +71,11 @@ def _integer(value):
 
 
 def _period(value):
-    text = (_text(value) or "").lower()
+    text = re.sub(r"\s+", " ", (_text(value) or "").lower())
     if text in PERIOD_WORDS:
         return PERIOD_WORDS[text]
+    if match := re.fullmatch(r"(\d+) ?(bulan|bln)( di ?muka| sekaligus)?", text):  # "3 bulan di muka", the form's words
+        return int(match[1])
     return _integer(value)
 
 
@@ -82,8 +86,8 @@ def _programs(value) -> list[str]:
 class FieldReader:
     """The scheme's declared fields, read from the columns headed with their labels."""
 
-    def __init__(self, fields: list[Field], headers: list[str], taken: set[int], resolver, *,
-                 synonyms: dict | None = None, chosen: dict | None = None):
+    def __init__(self, scheme_code: str, fields: list[Field], headers: list[str], taken: set[int], resolver, *,
+                 synonyms: dict | None = None, chosen: dict | None = None, on_unknown=None):
         self.columns: list[tuple[Field, int]] = []
         keys = {header_key(h): i for i, h in enumerate(headers) if str(h or "").strip()}
         for f in fields:
@@ -93,10 +97,13 @@ class FieldReader:
             if index is not None:
                 self.columns.append((f, index))
         self.resolver = resolver
+        self.scheme_code = scheme_code
+        self._on_unknown = on_unknown or (lambda key, text, found: None)
         # Choice values matched like every coded import column (synonyms of [import_synonyms],
-        # close spellings, the template's value mapping).
+        # close spellings, the template's value mapping); what stays unknown goes to the value
+        # mapping step under the key ``value_key(scheme, field)``.
         self._matchers = {f.name: ValueMatcher(dict(f.options), synonyms_for(f.name, synonyms),
-                                               (chosen or {}).get(f.name))
+                                               (chosen or {}).get(value_key(scheme_code, f.name)))
                           for f, _ in self.columns if f.type in ("choice", "multichoice")}
 
     def headers(self, headers: list[str]) -> dict[str, str]:
@@ -113,7 +120,10 @@ class FieldReader:
 
     def _choice(self, f: Field, text: str):
         found = self._matchers[f.name].match(text)
-        return found.code if found.found else text
+        if found.found:
+            return found.code
+        self._on_unknown(value_key(self.scheme_code, f.name), text, found)
+        return text
 
     def _clean(self, f: Field, value, district):
         """The typed value as the form would receive it; a value that cannot be read is
@@ -140,6 +150,46 @@ class FieldReader:
         return _text(value)
 
 
+def value_key(scheme_code: str, field_name: str) -> str:
+    """The value-mapping key of a scheme's own choice field (``field:pringsewu_uc:category``)."""
+    return f"field:{scheme_code}:{field_name}"
+
+
+def field_of_key(registry, key: str) -> tuple[object, Field] | None:
+    """(scheme, field) named by a ``value_key``, or None."""
+    parts = key.split(":", 2)
+    if len(parts) != 3 or parts[0] != "field" or parts[1] not in registry.schemes:
+        return None
+    scheme = registry.scheme(parts[1])
+    found = next((f for f in registry.fields(scheme) if f.name == parts[2]), None)
+    return (scheme, found) if found else None
+
+
+class SponsorIndex:
+    """The sponsors inside the actor's scope, indexed once for the whole file: by id, by name
+    (normalised once each) and by the village whose government they are."""
+
+    def __init__(self, sponsors: list[dict]):
+        self.by_id = {s["id"]: s for s in sponsors}
+        self.by_name: dict[str, list[dict]] = defaultdict(list)
+        self.governments: dict[str, list[dict]] = defaultdict(list)
+        for s in sponsors:
+            self.by_name[normalize_name(s["name"])].append(s)
+            if s["type"] == "pemerintah_desa" and s["village_code"]:
+                self.governments[s["village_code"]].append(s)
+
+    @staticmethod
+    def narrowed(candidates: list[dict], scheme) -> list[dict]:
+        """Of several sponsors with one name, the ones this scheme can take: of its sponsor
+        types, then active. One sponsor is left as it is, for the form's own message."""
+        for keep in (lambda s: not scheme.sponsor_types or s["type"] in scheme.sponsor_types,
+                     lambda s: bool(s["active"])):
+            if len(candidates) <= 1:
+                break
+            candidates = [s for s in candidates if keep(s)] or candidates
+        return candidates
+
+
 def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, *, rows_of, raw_values, reject,
                       resolver, row_error):
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
@@ -153,43 +203,42 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     rows = list(rows_of(sheet))
     progress(0.02, "Membaca baris")
     raws = [(row, cells, raw_values(cells, fields)) for row, cells in rows]
-    niks = {}
-    for _, _, raw in raws:
-        if raw.get("nik") is not None:
-            niks[raw["nik"]] = _nik(raw["nik"])
-    worker_ids = bulk_db.worker_ids_by_nik(db, [n for n in niks.values() if n])
-    nip_ids = bulk_db.sponsor_ids_by_nip(db, [clean_digits(_text(r["nip"])) for _, _, r in raws if r.get("nip")],
+    niks = {raw["nik"]: _nik(raw["nik"]) for _, _, raw in raws if raw.get("nik") is not None}
+    worker_ids = bulk_db.worker_ids_by_nik(db, [nik for nik, _ in niks.values() if nik])
+    nip_ids = bulk_db.sponsor_ids_by_nip(db, [n for n, _ in (_nip(r["nip"]) for _, _, r in raws if r.get("nip")) if n],
                                          scope)
+    sponsors = SponsorIndex(bulk_db.sponsors_for_matching(db, scope))
     used = set(columns.values())
     readers: dict[str, FieldReader] = {}
-    sponsors_of: dict[str, list[dict]] = {}
-    budget_of: dict[str, list[dict]] = {}
+    budget_of: dict[str, list[tuple[set, dict]]] = {}
+
     requests, origin = [], {}
     for row, cells, raw in raws:
         errors = []
         matched = schemes.match(_text(raw.get("scheme")) or "")
-        found = [matched.code] if matched.found else []
-        if len(found) != 1:
+        if not matched.found:
             reject(plan, row, cells, [row_error(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
             continue
-        scheme = registry.scheme(found[0])
+        scheme = registry.scheme(matched.code)
+        regency = resolver.within(scheme.regency_code)
         if scheme.code not in readers:
-            readers[scheme.code] = FieldReader(registry.fields(scheme), sheet.headers, used, resolver,
-                                               synonyms=registry.settings.import_synonyms, chosen=plan.values)
-            sponsors_of[scheme.code] = bulk_db.sponsors_for_matching(
-                db, scheme.sponsor_types or ("perorangan", "asn", "perusahaan", "bank", "bumd", "organisasi",
-                                             "pemerintah_desa", "pemerintah_kecamatan", "apbd_kabupaten"), scope)
-            budget_of[scheme.code] = bulk_db.budget_lines_named(db, [scheme.code])
+            readers[scheme.code] = FieldReader(scheme.code, registry.fields(scheme), sheet.headers, used, regency,
+                                               synonyms=registry.settings.import_synonyms, chosen=plan.values,
+                                               on_unknown=plan.note_unknown)
+            budget_of[scheme.code] = [({normalize_name(b["name"]), normalize_name(f"{b['name']} {b['year']}")}, b)
+                                      for b in bulk_db.budget_lines_named(db, [scheme.code])]
         district = _text(raw.get("district"))
         values = readers[scheme.code].read(cells, district)
-        nik = niks.get(raw.get("nik"))
+        nik, nik_problem = niks.get(raw.get("nik"), (None, None))
         worker_id = worker_ids.get(nik) if nik else None
         if raw.get("nik") is None:
             errors.append(row_error(row, header["nik"], "NIK pekerja kosong."))
+        elif nik_problem:
+            errors.append(row_error(row, header["nik"], nik_problem))
         elif worker_id is None:
             errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
         sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
-            db, scheme, raw, header, nip_ids, sponsors_of[scheme.code], budget_of[scheme.code], resolver, values)
+            db, scheme, raw, nip_ids, sponsors, budget_of[scheme.code], regency, values)
         if problem:
             errors.append(row_error(row, header.get(sponsor_column, ""), problem))
         start = raw.get("start_month")
@@ -208,31 +257,53 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
                    "fields": values, "payment_period": _period(raw["payment_period"])
                    if raw.get("payment_period") is not None else 1, "budget_line_id": budget_line_id}
         requests.append(request)
-        origin[row] = (cells, sponsor_column, readers[scheme.code].headers(sheet.headers), raw.get("nik"))
-    bulk = plan_bulk(db, registry, requests, actor=actor,
-                     progress=lambda f, t: progress(0.1 + 0.88 * f, t))
-    for result in bulk.rows:
-        cells, sponsor_column, field_headers, nik = origin[result.row]
+        labels = {f.name: f.label for f in registry.fields(scheme)}
+        origin[row] = (cells, sponsor_column, readers[scheme.code].headers(sheet.headers), raw.get("nik"), labels)
+    plan.bulk = plan_bulk(db, registry, requests, actor=actor,
+                          progress=lambda f, t: progress(0.1 + 0.88 * f, t))
+    plan.collect_bulk = partial(_collect, header=header, origin=origin, reject=reject, row_error=row_error)
+    plan.collect_bulk(plan)
+    progress(1.0, "Pemeriksaan selesai")
+
+
+def _collect(plan, *, header, origin, reject, row_error) -> None:
+    """The bulk plan's outcome as the import plan's rows: new, unchanged, or rejected with
+    their cells and columns. Run again when the rows were planned again at apply time."""
+    for result in plan.bulk.rows:
+        plan.rejected.pop(result.row, None)
+        plan.rejected_values.pop(result.row, None)
+    plan.new, plan.unchanged = [], 0
+    for result in plan.bulk.rows:
+        cells, sponsor_column, field_headers, nik, labels = origin[result.row]
         if result.status == "refused":
             failed = []
             for p in result.problems:
                 message = _unknown_worker(nik) if p.rule == "worker_missing" else p.message
-                failed.append(row_error(result.row, _column(p.field, header, sponsor_column, field_headers), message))
+                column = _column(p.field, header, sponsor_column, field_headers) or labels.get(p.field or "", "")
+                failed.append(row_error(result.row, column, message))
             reject(plan, result.row, cells, failed)
         elif result.status == "unchanged":
             plan.unchanged += 1
         else:
             plan.new.append(result.request)
-    plan.bulk = bulk
-    progress(1.0, "Pemeriksaan selesai")
 
 
-def _nik(value) -> str | None:
+def _nik(value) -> tuple[str | None, str | None]:
+    """(NIK, None), or (None, why it cannot be read: a number cell that lost digits in Excel);
+    spaces, dots and dashes typed inside are dropped, as on the form."""
     from .normalize import nik_cell
     try:
-        return nik_cell(value)
-    except ValueError:
-        return None
+        return clean_digits(nik_cell(value)), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _nip(value) -> tuple[str | None, str | None]:
+    """(NIP, None) or (None, why): an 18-digit NIP kept as a number in Excel has lost digits."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return None, (f"NIP {int(value)} tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang. "
+                      "Format kolom NIP sebagai Teks, ketik ulang NIP, lalu impor lagi.")
+    return clean_digits(_text(value)), None
 
 
 def _unknown_worker(nik) -> str:
@@ -248,17 +319,32 @@ def _column(field: str | None, header: dict, sponsor_column: str | None, field_h
     return header.get(target or "", "") or (header.get("start_month", "") if field == "months" else "")
 
 
-def _sponsor(db, scheme, raw, header, nip_ids, sponsors, budget_lines, resolver, values):
+def _ambiguous(typed, found: list[dict], db, *, nip: bool) -> str:
+    places = sorted({(queries.region(db, code) or {}).get("name") or code
+                     for code in (s["village_code"] or s.get("regency_code") for s in found) if code})
+    where = f" ({', '.join(places[:5])})" if places else ""
+    return (f"Penyandang dana \"{_text(typed)}\" ambigu: ada {len(found)} dengan nama ini{where}. Isi kolom "
+            "\"ID penyandang dana\" dengan nomornya dari halaman Penyandang dana" + (" atau pakai NIP." if nip else "."))
+
+
+def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, regency, values):
     """(sponsor id, budget line id, the column that named the sponsor, problem)."""
+    if raw.get("sponsor_id") is not None:
+        number = _integer(raw["sponsor_id"])
+        if not isinstance(number, int) or number not in sponsors.by_id:
+            return None, None, "sponsor_id", f"Penyandang dana dengan ID {_text(raw['sponsor_id'])} tidak ditemukan."
+        return number, None, "sponsor_id", None
     if raw.get("nip") is not None:
-        nip = clean_digits(_text(raw["nip"]))
+        nip, problem = _nip(raw["nip"])
+        if problem:
+            return None, None, "nip", problem
         if nip not in nip_ids:
-            return None, None, "nip", (f"Penyandang dana dengan NIP {nip} tidak ditemukan; impor daftar ASN-nya dulu "
-                                       "(Impor data, Penyandang dana).")
+            return None, None, "nip", (f"Penyandang dana dengan NIP {nip} tidak ditemukan; periksa NIP-nya. Daftar ASN "
+                                       "diimpor operator kabupaten di Impor data (Penyandang dana).")
         return nip_ids[nip], None, "nip", None
     if raw.get("budget_line") is not None:
         text = normalize_name(_text(raw["budget_line"]))
-        lines = [b for b in budget_lines if text in (normalize_name(b["name"]), normalize_name(f"{b['name']} {b['year']}"))]
+        lines = [b for names, b in budget_lines if text in names]
         if len(lines) != 1:
             what = "tidak ada" if not lines else "ada beberapa"
             return None, None, "budget_line", (f"Pos anggaran \"{_text(raw['budget_line'])}\" {what} di skema "
@@ -271,30 +357,33 @@ def _sponsor(db, scheme, raw, header, nip_ids, sponsors, budget_lines, resolver,
         sponsor_id, problem = _regency_budget(scheme, sponsors)
         return sponsor_id, line["id"], "budget_line", problem
     if raw.get("sponsor") is not None:
-        name = normalize_name(_text(raw["sponsor"]))
-        named = [s for s in sponsors if normalize_name(s["name"]) == name and _in_regency(s, scheme.regency_code)]
+        named = [s for s in sponsors.by_name.get(normalize_name(_text(raw["sponsor"])), ())
+                 if _in_regency(s, scheme.regency_code)]
+        named = sponsors.narrowed(named, scheme)
         if len(named) == 1:
             return named[0]["id"], None, "sponsor", None
         if not named:
             return None, None, "sponsor", f"Penyandang dana \"{_text(raw['sponsor'])}\" tidak ditemukan."
-        return None, None, "sponsor", (f"Penyandang dana \"{_text(raw['sponsor'])}\" ambigu: ada {len(named)} dengan "
-                                       "nama ini; pakai NIP.")
+        return None, None, "sponsor", _ambiguous(raw["sponsor"], named, db, nip=any(s["type"] == "asn" for s in named))
     if raw.get("sponsor_village") is not None:
         try:
-            village = resolver.village(_text(raw["sponsor_village"]), _text(raw.get("district")))
+            village = regency.village(_text(raw["sponsor_village"]), _text(raw.get("district")))
         except ValueError as exc:
             return None, None, "sponsor_village", f"{str(exc)[:1].upper()}{str(exc)[1:]}."
-        governments = [s for s in sponsors if s["type"] == "pemerintah_desa" and s["village_code"] == village]
-        if len(governments) != 1:
+        governments = sponsors.narrowed(sponsors.governments.get(village, []), scheme)
+        name = queries.region(db, village)["name"]
+        if not governments:
+            return None, None, "sponsor_village", f"Pemerintah desa {name} belum terdaftar sebagai penyandang dana."
+        if len(governments) > 1:
             return None, None, "sponsor_village", (
-                f"Pemerintah desa {queries.region(db, village)['name']} belum terdaftar sebagai penyandang dana"
-                if not governments else f"Ada {len(governments)} pemerintah desa {village}; pakai nama penyandang dana")
+                f"Ada {len(governments)} pemerintah desa {name} terdaftar sebagai penyandang dana. Isi kolom "
+                "\"ID penyandang dana\" dengan nomornya dari halaman Penyandang dana.")
         return governments[0]["id"], None, "sponsor_village", None
     if scheme.sponsor_types == ("apbd_kabupaten",):
         sponsor_id, problem = _regency_budget(scheme, sponsors)
         return sponsor_id, None, "scheme", problem
-    return None, None, "nip", ("Penyandang dana tidak diisi: isi NIP, nama penyandang dana, desa (pemerintah desa) "
-                               "atau pos anggaran.")
+    return None, None, "nip", ("Penyandang dana tidak diisi: isi NIP, nama penyandang dana, ID penyandang dana, desa "
+                               "(pemerintah desa) atau pos anggaran.")
 
 
 def _in_regency(sponsor: dict, regency: str) -> bool:
@@ -302,8 +391,9 @@ def _in_regency(sponsor: dict, regency: str) -> bool:
     return not region or region == regency or region.startswith(regency + ".")
 
 
-def _regency_budget(scheme, sponsors) -> tuple[int | None, str | None]:
-    found = [s for s in sponsors if s["type"] == "apbd_kabupaten" and s.get("regency_code") == scheme.regency_code]
+def _regency_budget(scheme, sponsors: SponsorIndex) -> tuple[int | None, str | None]:
+    found = [s for s in sponsors.by_id.values() if s["type"] == "apbd_kabupaten" and s["active"]
+             and s.get("regency_code") == scheme.regency_code]
     if len(found) == 1:
         return found[0]["id"], None
     return None, (f"Penyandang dana APBD kabupaten skema {scheme.name} "

@@ -52,6 +52,8 @@ FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "nip": ("NIP penyandang dana", ("nip", "nip asn", "nip penyandang dana", "nip orang tua asuh", "nip nrp")),
         "sponsor": ("Penyandang dana (nama)", ("penyandang dana", "nama penyandang dana", "orang tua asuh",
                                                "nama orang tua asuh", "nama asn", "donatur")),
+        "sponsor_id": ("ID penyandang dana", ("id penyandang dana", "no penyandang dana", "nomor penyandang dana",
+                                              "id sponsor", "id donatur")),
         "sponsor_village": ("Desa penyandang dana (pemerintah desa)", ("desa penyandang dana", "pemerintah desa",
                                                                        "desa", "desa kel", "pekon penyandang dana")),
         "district": ("Kecamatan", ("kec", "kecamatan")),

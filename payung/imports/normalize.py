@@ -182,6 +182,17 @@ class RegionResolver:
         self.all_villages = Matcher(villages)
         self._by_district: dict[str, Matcher] = {}
         self._cache: dict[tuple, str] = {}
+        self._regencies: dict[str, RegionResolver] = {}
+
+    def within(self, regency: str) -> "RegionResolver":
+        """The same resolver over one regency's districts and villages only (a scheme's own
+        villages: "Pasir" of Mempawah, not "Pasir" of Pemalang)."""
+        if regency not in self._regencies:
+            prefix = regency + "."
+            self._regencies[regency] = RegionResolver(
+                {c: n for c, n in self.district_names.items() if c.startswith(prefix)},
+                {c: n for c, n in self.village_names.items() if c.startswith(prefix)})
+        return self._regencies[regency]
 
     def _villages_in(self, district: str) -> Matcher:
         if district not in self._by_district:
