@@ -29,6 +29,7 @@ from .core import Payung
 from .demo import worker_rows
 from .months import add_months, current_month
 from .regions import load_regions
+from .sponsorships import MONTHS_AHEAD
 from .workers import check_workers, village_index
 
 CHUNK = 20_000
@@ -219,8 +220,10 @@ def _enrol_figures(app: Payung, db, emit) -> None:
     from .occupations import VULNERABLE
 
     system = Actor.system("bench")
-    # After every month already covered: a second run on a kept database finds workers free.
-    start_month = add_months(max(current_month(), bulk_db.last_line_month(db) or ""), 1)
+    # After the months the bench's lines cover, within how far ahead a sponsorship may start;
+    # workers enrolled by an earlier run on a kept database are not candidates again.
+    start_month = min(add_months(max(current_month(), bulk_db.last_line_month(db) or ""), 1),
+                      add_months(current_month(), MONTHS_AHEAD))
     existing = db.execute("SELECT COUNT(*) FROM sponsors WHERE name LIKE 'Orang tua asuh uji %'").fetchone()[0]
     store.bulk_insert(db, "sponsors", ("type", "name", "regency_code"),
                       [("perorangan", f"Orang tua asuh uji {existing + i}", "33.27") for i in range(200)], actor="bench")
@@ -242,6 +245,36 @@ def _enrol_figures(app: Payung, db, emit) -> None:
     emit("enrol_plan_s", round(planned - started, 2))
     emit("enrol_apply_s", round(done - planned, 2))
     emit("enrol_10k_s", round(done - started, 2))
+    _sponsorship_import_figures(app, db, emit, start_month, fields)
+
+
+def _sponsorship_import_figures(app: Payung, db, emit, start_month: str, fields: dict) -> None:
+    """10.000 more rows as a Kepesertaan file naming each sponsor by name (among the
+    regency's sponsors), read, checked and written by the import engine."""
+    from .access import Actor
+    from .imports import apply_import, auto_map, plan_import
+    from .imports.reading import Sheet
+    from .occupations import VULNERABLE
+
+    system = Actor.system("bench")
+    existing = db.execute("SELECT COUNT(*) FROM sponsors WHERE name LIKE 'Donatur impor uji %'").fetchone()[0]
+    names = [f"Donatur impor uji {existing + i}" for i in range(200)]
+    store.bulk_insert(db, "sponsors", ("type", "name", "regency_code"),
+                      [("perorangan", name, "33.27") for name in names], actor="bench")
+    candidates = queries.eligible_workers(db, scope=EVERYTHING, region_prefix="33.27",
+                                          months=[add_months(start_month, i) for i in range(12)],
+                                          occupations=VULNERABLE, limit=10_000)
+    sheet = Sheet(["NIK", "Skema", "Penyandang dana", "Bulan mulai", "Lama", "Kategori orang tua asuh",
+                   "Jumlah pekerja yang dijanjikan", "Pilar pendanaan"],
+                  [[w["nik"], "Mesra dengan Mansur", names[n % len(names)], start_month, 12, "Perorangan",
+                    fields["pledge"], "Masyarakat"] for n, w in enumerate(candidates)])
+    started = time.perf_counter()
+    plan = plan_import(db, app.plugins, kind="sponsorships", sheet=sheet, mapping=auto_map(sheet.headers,
+                       "sponsorships"), actor=system, file_name="bench.csv", data_hash="bench")
+    counts = apply_import(db, app.plugins, plan, actor=system)
+    emit("import_sponsorships_rows", len(candidates))
+    emit("import_sponsorships_imported", counts["imported"])
+    emit("import_sponsorships_s", round(time.perf_counter() - started, 2))
 
 
 def _page_figures(path: Path, settings: Settings) -> dict[str, float]:
