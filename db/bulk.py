@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from . import scope as sc
 from . import store
-from .queries import _chunks, _in, _scalar, json_field
+from .queries import _chunks, _in, _scalar, json_field, mark_visible_lines
 from .scope import Scope
 
 
@@ -38,10 +38,13 @@ def sponsors_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     return found
 
 
-def worker_ids_by_nik(db, niks: Sequence[str]) -> dict[str, int]:
+def worker_ids_by_nik(db, niks: Sequence[str], scope: Scope) -> dict[str, int]:
+    """NIK -> worker id, of the workers inside the scope (another village's NIK is unknown)."""
+    where, params = sc.workers(scope)
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(set(niks))):
-        for row in db.execute(f"SELECT nik, id FROM workers WHERE nik IN ({_in(chunk)})", chunk).fetchall():
+        for row in db.execute(f"SELECT w.nik, w.id FROM workers w WHERE w.nik IN ({_in(chunk)}){where}",
+                              [*chunk, *params]).fetchall():
             found[row[0]] = row[1]
     return found
 
@@ -67,16 +70,17 @@ def sponsors_for_matching(db, scope: Scope) -> list[dict]:
         f" WHERE 1 = 1{where} ORDER BY s.id", params))
 
 
-def lines_in_months(db, worker_ids: Sequence[int], from_month: str, to_month: str) -> list[dict]:
-    """Lines of some workers between two months, with what the double-coverage message names."""
+def lines_in_months(db, worker_ids: Sequence[int], from_month: str, to_month: str, scope: Scope) -> list[dict]:
+    """Lines of some workers between two months, wherever they are, with what the
+    double-coverage message names and whether each lies inside the scope (``visible``)."""
     rows: list[dict] = []
     for chunk in _chunks(sorted(set(worker_ids))):
         rows.extend(db.query(
-            "SELECT l.worker_id, l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
+            "SELECT l.id, l.worker_id, l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
             " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
             f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ? ORDER BY l.month",
             [*chunk, from_month, to_month]))
-    return rows
+    return mark_visible_lines(db, rows, scope)
 
 
 def live_sponsorships_of(db, worker_ids: Sequence[int], statuses: Sequence[str]) -> list[dict]:

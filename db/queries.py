@@ -54,6 +54,11 @@ def regions_in(db, parent_code: str, level: int) -> list[dict]:
     ))
 
 
+def regency_codes(db) -> list[str]:
+    """The regencies whose regions are loaded: the ones this installation serves."""
+    return [row[0] for row in db.execute("SELECT code FROM regions WHERE level = 2 ORDER BY code").fetchall()]
+
+
 def region_names(db, level: int | None = None) -> dict[str, str]:
     sql, params = "SELECT code, name FROM regions", []
     if level is not None:
@@ -107,14 +112,29 @@ def sponsorship(db, sponsorship_id: int, scope: Scope) -> dict | None:
     return _one(db, f"SELECT * FROM sponsorships s WHERE s.id = ?{where}", [sponsorship_id, *params])
 
 
-def months_taken(db, worker_id: int, months: Sequence[str]) -> list[dict]:
-    """Contribution lines of ``worker_id`` in ``months``: a month there is already covered."""
-    return list(db.query(
-        "SELECT l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
+def months_taken(db, worker_id: int, months: Sequence[str], scope: Scope) -> list[dict]:
+    """Contribution lines of ``worker_id`` in ``months`` (a month there is already covered),
+    wherever they are; ``visible``: whether the line lies inside the scope (only then may its
+    sponsorship and sponsor be named)."""
+    rows = list(db.query(
+        "SELECT l.id, l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
         " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
         f" WHERE l.worker_id = ? AND l.month IN ({', '.join('?' for _ in months)}) ORDER BY l.month",
         [worker_id, *months],
     ))
+    return mark_visible_lines(db, rows, scope)
+
+
+def mark_visible_lines(db, rows: list[dict], scope: Scope) -> list[dict]:
+    """Set ``visible`` on line rows (with ``id``): inside the scope or not."""
+    inside: set[int] = set()
+    where, params = sc.lines(scope)
+    for chunk in _chunks(sorted({r["id"] for r in rows})):
+        inside.update(r[0] for r in db.execute(
+            f"SELECT l.id FROM contribution_lines l WHERE l.id IN ({_in(chunk)}){where}", [*chunk, *params]))
+    for row in rows:
+        row["visible"] = row["id"] in inside
+    return rows
 
 
 def count_sponsorships(

@@ -43,7 +43,7 @@ with connection() as db:
                 st.markdown("**Isian khusus:** " + ", ".join(plain(f.label) + (" (wajib)" if f.required else "")
                                                              for f in fields))
             st.metric("Kepesertaan aktif", f"{item['live']:,}".replace(",", "."))
-            for target in scheme.targets:
+            for target in item["targets"]:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
                 st.progress(share, text=f"Target {plain(target.label)}: " + f"{target.value:,}".replace(",", "."))
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor))

@@ -99,8 +99,8 @@ def scope_of(actor: Actor) -> Scope:
         return EVERYTHING
     if actor.role == "desa":
         return Scope(villages=tuple(actor.villages))
-    if actor.role == "operator":
-        return Scope(regency=actor.regency_code)
+    if actor.role == "operator":  # unbound: nothing (``users.actor_for`` binds it when one regency is served)
+        return Scope(regency=actor.regency_code) if actor.regency_code else NOTHING
     if actor.role == "viewer":
         return Scope(regency=actor.regency_code, masked=True)
     return NOTHING

@@ -182,7 +182,7 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
     existing: dict[tuple, int] = {}
     if workers and every_month:
         report(0.08, "Membaca bulan yang sudah ditanggung")
-        for line in bulk_db.lines_in_months(db, list(workers), every_month[0], every_month[-1]):
+        for line in bulk_db.lines_in_months(db, list(workers), every_month[0], every_month[-1], scope):
             taken[line["worker_id"]].append(line)
         for s in bulk_db.live_sponsorships_of(db, list(workers), LIVE_STATUSES):
             existing[(s["worker_id"], s["scheme_code"], s["sponsor_id"], s["start_month"], s["months"])] = s

@@ -30,6 +30,11 @@ class DataReader:
         row = queries.region(self._db, code) if code else None
         return row["name"] if row else (code or "")
 
+    def sees_whole_regency(self, regency_code: str) -> bool:
+        """Whether this reader counts every village of the regency, so a regency-wide target
+        may be set beside its figures (not for a village operator)."""
+        return self.scope.villages is None and self.scope.covers_regency(regency_code)
+
     def villages(self, parent_code: str) -> list[dict]:
         """Desa/kelurahan inside a regency or district (those of the scope)."""
         return [v for v in queries.regions_in(self._db, parent_code, 4) if self.scope.covers_village(v["code"])]

@@ -75,7 +75,8 @@ def plan_enrolment(
         fields=fields, actor=actor, village_exists=lambda code: queries.region(db, code) is not None,
         # Rules count across every village and sponsor (a quota is the whole scheme's).
         data=DataReader(db, EVERYTHING),
-        coverage=lambda worker, month_list: double_coverage(worker, queries.months_taken(db, worker["id"], month_list)),
+        coverage=lambda worker, month_list: double_coverage(
+            worker, queries.months_taken(db, worker["id"], month_list, scope)),
         assign=lambda enrolment, lines: assign_budget_lines(db, enrolment, lines),
     )
 
@@ -86,11 +87,13 @@ def double_coverage(worker: dict, taken: list[dict]) -> list[Problem]:
     if not taken:
         return []
     first = taken[0]
+    # A sponsorship outside the actor's slice (the worker moved from another regency) is not named.
+    by = (f"kepesertaan #{first['sponsorship_id']}, skema {first['scheme_code']}, penyandang dana "
+          f"{first['sponsor_name']}" if first.get("visible", True) else "kepesertaan di luar wilayah Anda")
     return [Problem(
         "start_month",
         f"{worker['name']} sudah ditanggung pada {', '.join(format_month(t['month']) for t in taken)} "
-        f"(kepesertaan #{first['sponsorship_id']}, skema {first['scheme_code']}, penyandang dana "
-        f"{first['sponsor_name']}). Satu pekerja tidak boleh ditanggung dua kali untuk bulan yang sama.",
+        f"({by}). Satu pekerja tidak boleh ditanggung dua kali untuk bulan yang sama.",
         "double_coverage",
     )]
 
@@ -162,9 +165,17 @@ def check_enrolment(
             return plan
         plan.lines.append((month, registry.adjust(enrolment, month, amount)))
     plan.budget_lines, budget_problems = assign(enrolment, plan.lines)
+    if not allowed(actor, "budget.read"):  # a village operator is told that, never the figures
+        budget_problems = [Problem(p.field, BUDGET_WORDS.get(p.rule, p.message), p.rule) for p in budget_problems]
     plan.problems.extend(budget_problems)
     return plan
 
+
+#: A budget refusal as told to a role that may not see budgets (no line names, no figures).
+BUDGET_WORDS = {
+    "budget_exceeded": "Pos anggaran skema ini tidak cukup untuk kepesertaan ini; hubungi operator kabupaten.",
+    "budget_missing": "Belum ada pos anggaran skema ini untuk bulan-bulan tersebut; hubungi operator kabupaten.",
+}
 
 #: How far ahead a sponsorship may start: a budget is planned for next year at the latest.
 MONTHS_AHEAD = 24

@@ -37,7 +37,7 @@ def targets(scheme: Scheme, data, month: str) -> list[Panel]:
             names = {v["code"]: v["name"] for v in data.villages(scheme.regency_code)}
             per_village.extend({"label": f"{names.get(code, code)}: {target.label}", "value": count,
                                 "target": target.value} for code, count in counts.items())
-        else:
+        elif data.sees_whole_regency(scheme.regency_code):  # a regency target beside regency figures only
             rows.append({"label": target.label, "value": total, "target": target.value})
     panels = [Panel("Kemajuan menuju target", "progress", rows=rows)] if rows else []
     if per_village:

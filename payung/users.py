@@ -216,7 +216,13 @@ def actor_for(db, username: str) -> Actor | None:
     row = queries.user_by_username(db, username)
     if row is None or not row["active"]:
         return None
-    return Actor(username=row["username"], role=row["role"], regency_code=row["regency_code"],
+    regency = row["regency_code"]
+    if row["role"] == "operator" and regency is None:
+        # An operator made while Payung served one regency works for that one; once more are
+        # served it sees nothing until an administrator binds it (``access.scope_of``).
+        served = queries.regency_codes(db)
+        regency = served[0] if len(served) == 1 else None
+    return Actor(username=row["username"], role=row["role"], regency_code=regency,
                  villages=tuple(queries.user_villages(db, row["id"])))
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from db import billing, ledger, queries, store
+from db import bulk as bulk_db
 
 from .. import bills
 from ..access import Actor, allowed, require, scope_of
@@ -577,9 +579,14 @@ def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
     if plan.new:
         columns = tuple(plan.new[0])
         # In NIK order: the unique NIK index is then appended to, not scattered. A load larger
-        # than the registry rebuilds the other indexes once instead of row by row.
+        # than the registry rebuilds the other indexes once instead of row by row. The ids are
+        # the next ones in a random order: ids in NIK order would let anyone who sees worker ids
+        # (a page's address) and masked NIKs rebuild the hidden birth dates of a whole file.
         rows = sorted((tuple(r[c] for c in columns) for r in plan.new), key=lambda r: r[0])
-        store.bulk_insert(db, "workers", columns, rows, actor=actor.username, note=note,
+        ids = list(range(bulk_db.max_id(db, "workers") + 1, bulk_db.max_id(db, "workers") + 1 + len(rows)))
+        random.SystemRandom().shuffle(ids)
+        store.bulk_insert(db, "workers", ("id", *columns), ((i, *row) for i, row in zip(ids, rows)),
+                          actor=actor.username, note=note,
                           rebuild_indexes=len(rows) > max(10_000, queries.worker_count(db)))
     this_month = current_month()
     for key, before, changes in plan.updates:

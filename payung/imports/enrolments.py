@@ -204,7 +204,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     progress(0.02, "Membaca baris")
     raws = [(row, cells, raw_values(cells, fields)) for row, cells in rows]
     niks = {raw["nik"]: _nik(raw["nik"]) for _, _, raw in raws if raw.get("nik") is not None}
-    worker_ids = bulk_db.worker_ids_by_nik(db, [nik for nik, _ in niks.values() if nik])
+    worker_ids = bulk_db.worker_ids_by_nik(db, [nik for nik, _ in niks.values() if nik], scope)
     nip_ids = bulk_db.sponsor_ids_by_nip(db, [n for n, _ in (_nip(r["nip"]) for _, _, r in raws if r.get("nip")) if n],
                                          scope)
     sponsors = SponsorIndex(bulk_db.sponsors_for_matching(db, scope))
@@ -238,7 +238,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         elif worker_id is None:
             errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
         sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
-            db, scheme, raw, nip_ids, sponsors, budget_of[scheme.code], regency, values)
+            db, scheme, raw, nip_ids, sponsors, budget_of[scheme.code], regency, values,
+            allowed(actor, "budget.read"))
         if problem:
             errors.append(row_error(row, header.get(sponsor_column, ""), problem))
         start = raw.get("start_month")
@@ -327,7 +328,7 @@ def _ambiguous(typed, found: list[dict], db, *, nip: bool) -> str:
             "\"ID penyandang dana\" dengan nomornya dari halaman Penyandang dana" + (" atau pakai NIP." if nip else "."))
 
 
-def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, regency, values):
+def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, regency, values, may_see_budgets):
     """(sponsor id, budget line id, the column that named the sponsor, problem)."""
     if raw.get("sponsor_id") is not None:
         number = _integer(raw["sponsor_id"])
@@ -343,6 +344,9 @@ def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, reg
                                        "diimpor operator kabupaten di Impor data (Penyandang dana).")
         return nip_ids[nip], None, "nip", None
     if raw.get("budget_line") is not None:
+        if not may_see_budgets:
+            return None, None, "budget_line", ("Kolom pos anggaran hanya untuk operator kabupaten; kosongkan kolom ini "
+                                               "dan sebut penyandang dananya.")
         text = normalize_name(_text(raw["budget_line"]))
         lines = [b for names, b in budget_lines if text in names]
         if len(lines) != 1:
