@@ -13,7 +13,8 @@ from payung.access import ROLES, allowed
 from payung.users import has_users
 from ui import auth
 from ui.plugin_pages import plugin_pages
-from ui.session import connection, current_actor, daily_backup, payung, release_upload_work
+from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,
+                        release_upload_work)
 from ui.widgets import indonesian_page
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
@@ -89,8 +90,10 @@ if actor is None:
     st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
     if st.session_state.pop("_payung_admin_created", None):
         st.success("Administrator pertama dibuat. Silakan masuk.")
+    login_notices(app.settings)  # why this browser session must sign in again (session ended, restore)
     if not auth.login():
         st.stop()
+    st.session_state.pop(LOGIN_NOTICE, None)
     st.rerun()
 
 st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")

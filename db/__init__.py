@@ -12,10 +12,11 @@ import sqlite3
 from pathlib import Path
 
 from . import queries, store
-from .connection import connect
+from .connection import connect, private_file, private_folder
 from .migrations import SchemaTooNew, migrate
 
-__all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "queries", "store"]
+__all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "private_file", "private_folder", "queries",
+           "store"]
 
 
 def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
@@ -34,12 +35,14 @@ def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgr
 
 
 def backup(db, target: str | os.PathLike) -> Path:
-    """Consistent online copy of the open database to ``target`` (SQLite backup API)."""
+    """Consistent online copy of the open database to ``target`` (SQLite backup API), for the
+    owner only: the file 0600, a folder made for it 0700 (a copy holds every NIK)."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent, tighten=False)
     tmp = target.with_name(target.name + ".tmp")
     if tmp.exists():
         tmp.unlink()
+    private_file(tmp)
     dest = sqlite3.connect(str(tmp))
     try:
         db.conn.backup(dest)

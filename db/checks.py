@@ -298,5 +298,41 @@ def audit_restore(db, actor: str, after: dict, *, above: int) -> int:
     return key
 
 
+#: The tables of the accounts (who may sign in, as what, where) and their sessions: after a
+#: restore they are the live database's, not the backup's. Parents first.
+ACCOUNT_TABLES = ("users", "user_villages", "sessions")
+
+
+def keep_live_accounts(copy, live, *, at: str) -> dict:
+    """Put the accounts of ``live`` into ``copy`` (a checked backup about to replace it, not yet
+    live), in place of the backup's, with every session ended at ``at``.
+
+    A backup must not bring back what was revoked after it was made: an old password hash, a
+    deactivated account, a wider role or scope, a session ended by logout. The users that
+    exist now keep their current rows and ids (``users`` and ``user_villages`` are the only
+    tables referring to a user by id, with ``sessions``); users only in the backup are not
+    restored. A village of a user that the backup's regions lack is left out (reported).
+    Returns what was done, for the restore's audit entry."""
+    rows = {table: list(live.query(f"SELECT * FROM {table} ORDER BY rowid")) for table in ACCOUNT_TABLES}
+    backup_only = sorted({r[0] for r in copy.execute("SELECT username FROM users")}
+                         - {r["username"] for r in rows["users"]})
+    regions = {r[0] for r in copy.execute("SELECT code FROM regions")}
+    villages_left_out = [f"{r['user_id']}/{r['village_code']}" for r in rows["user_villages"]
+                         if r["village_code"] not in regions]
+    rows["user_villages"] = [r for r in rows["user_villages"] if r["village_code"] in regions]
+    with store.transaction(copy):
+        for table in reversed(ACCOUNT_TABLES):
+            copy.execute(f"DELETE FROM {table}")
+        for table in ACCOUNT_TABLES:
+            for row in rows[table]:
+                columns = list(row)
+                copy.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                             [row[c] for c in columns])
+        ended = copy.execute("UPDATE sessions SET ended_at = ?, ended_reason = 'restore' WHERE ended_at IS NULL",
+                             [at]).rowcount
+    return {"accounts_kept": len(rows["users"]), "accounts_not_restored": backup_only, "sessions_ended": ended,
+            "villages_left_out": villages_left_out}
+
+
 def table_names(db) -> list[str]:
     return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()]

@@ -20,12 +20,20 @@ def session_by_hash(db, token_hash: str) -> dict | None:
                     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", [token_hash])
 
 
-def sessions_of_user(db, user_id: int, *, include_ended: bool = False, limit: int = 50) -> list[dict]:
-    """A user's sessions, newest first (without the hashed ids)."""
-    where = "" if include_ended else " AND ended_at IS NULL"
+def sessions_of_user(db, user_id: int, *, now: str, idle_since: str, include_ended: bool = False,
+                     limit: int = 50) -> list[dict]:
+    """A user's sessions, newest first (without the hashed ids). ``state`` is NULL for a live
+    session, else why it is over: its ``ended_reason``, or "expired"/"idle" for one past
+    ``expires_at`` or unused since ``idle_since`` that no run has marked ended yet. Without
+    ``include_ended`` only the live ones."""
+    state = ("CASE WHEN ended_at IS NOT NULL THEN COALESCE(ended_reason, 'ended')"
+             " WHEN expires_at <= :now THEN 'expired' WHEN last_seen_at <= :idle_since THEN 'idle' END")
+    where = "" if include_ended else f" AND ({state}) IS NULL"
     return list(db.query(
-        "SELECT id, user_id, created_at, last_seen_at, expires_at, ended_at, ended_reason, ip_address, user_agent"
-        f" FROM sessions WHERE user_id = ?{where} ORDER BY created_at DESC, id DESC LIMIT ?", [user_id, limit]))
+        "SELECT id, user_id, created_at, last_seen_at, expires_at, ended_at, ended_reason, ip_address, user_agent,"
+        f" {state} AS state FROM sessions WHERE user_id = :user_id{where}"
+        " ORDER BY created_at DESC, id DESC LIMIT :limit",
+        {"now": now, "idle_since": idle_since, "user_id": user_id, "limit": limit}))
 
 
 def end_sessions(db, user_id: int, *, at: str, reason: str, actor: str, keep_id: int | None = None) -> int:

@@ -1,10 +1,16 @@
-"""Ganti kata sandi: every user changes their own."""
+"""Ganti kata sandi: every user changes their own.
+
+The current password goes through the login throttle (wrong ones are audited and count toward
+the username's lockout). A change ends every session of the user, this tab's too: the tab gets
+a new session and a new cookie at once (``ui.auth.renew_login``), so a copy of its old cookie
+is worthless."""
 
 import streamlit as st
 
 from payung.users import PASSWORD_HELP, change_password
-from ui.session import connection, current_session_row, require
-from ui.widgets import attempt, field_errors, problem_summary, saved, show_saved_message
+from ui.auth import renew_login, request_details
+from ui.session import connection, require, session_policy
+from ui.widgets import attempt, field_errors, problem_summary, show_saved_message
 
 FORM = "akun"
 actor = require("account.manage")
@@ -22,5 +28,7 @@ with st.form("ganti_sandi", clear_on_submit=True):
 if submitted:
     with connection() as db:
         attempt(FORM, lambda: change_password(db, actor=actor, current=current, new=new, repeat=repeat,
-                                              keep_session=current_session_row()))
-    saved("Kata sandi diganti. Sesi Anda di perangkat lain telah diakhiri.")
+                                              policy=session_policy(),
+                                              ip_address=request_details()["ip_address"]))
+    renew_login(actor.username, "Kata sandi diganti. Semua sesi Anda diakhiri; sesi di tab ini diperbarui, "
+                                "di perangkat lain silakan masuk lagi dengan kata sandi baru.")

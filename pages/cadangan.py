@@ -8,7 +8,7 @@ import streamlit as st
 from payung.backups import automatic_backups, backup_settings, make_backup, restore_backup
 from payung.checks import DESCRIPTIONS, last_audit_id, repair, run_checks
 from payung.errors import PayungError
-from ui.session import connection, payung, require
+from ui.session import LOGIN_NOTICE, connection, payung, require
 from ui.widgets import plain
 
 actor = require("backup.manage")
@@ -80,8 +80,9 @@ if st.session_state.get("_repaired"):
 # Restore ----------------------------------------------------------------------------------------
 st.subheader("Pulihkan dari cadangan")
 st.write("Berkas diperiksa dulu (basis data Payung, utuh, versi yang dikenal, semua pemeriksaan cocok). Data yang "
-         "sekarang disimpan sebagai cadangan sebelum diganti. Pengguna lain yang sedang membuka aplikasi akan "
-         "melihat data cadangan pada langkah berikutnya.")
+         "sekarang disimpan sebagai cadangan sebelum diganti. Akun pengguna tidak ikut dipulihkan: kata sandi, "
+         "status aktif, peran dan wilayah tetap seperti sekarang, dan pengguna yang hanya ada di cadangan tidak "
+         "dipulihkan. Semua sesi diakhiri, termasuk sesi Anda: setiap pengguna masuk lagi.")
 files = sorted((p.name for p in config.folder.glob("*.db")), reverse=True) if config.folder.is_dir() else []
 source = st.radio("Sumber", ["Berkas di folder cadangan", "Unggah berkas"], key="r_source", horizontal=True)
 chosen = uploaded = None
@@ -105,6 +106,14 @@ if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not
                     done = restore_backup(db, app, config.folder / chosen, actor=actor, now=dt.datetime.now())
             st.session_state["_restore_seen"] = done["at"]
             st.session_state["_restored"] = done
+            missing = done["accounts"]["accounts_not_restored"]
+            # The restore ended every session, this one too: the login page tells what was done.
+            st.session_state[LOGIN_NOTICE] = (
+                f"Basis data dipulihkan dari {plain(done['file'])}. Data sebelumnya disimpan di {done['before']}.",
+                "Semua sesi diakhiri oleh pemulihan, termasuk sesi Anda: silakan masuk lagi. Akun pengguna (kata "
+                "sandi, status aktif, peran, wilayah) tetap seperti sebelum pemulihan"
+                + (f"; pengguna yang hanya ada di cadangan tidak dipulihkan: {plain(', '.join(missing))}."
+                   if missing else "."))
             st.rerun()
         except PayungError as exc:
             st.error(str(exc))

@@ -8,7 +8,7 @@ from payung.errors import NotFound, ValidationError
 from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
-from ui.session import connection, payung, require
+from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, remember_problems
 from ui.widgets import DATE_HELP, plain, rupiah, show_saved_message
 
@@ -117,11 +117,12 @@ with right:
         field_errors(FORM, "poverty_source")
     st.checkbox("Penerima upah (bukan pekerja informal)", key="f_wage")
 
-def save() -> None:
+def save(*, actor) -> None:
     """Simpan, as the button's callback: it runs before the page is drawn again, so after a save
     the form is drawn empty (values cleared in the script after the widgets were drawn came
     back from the browser: the last worker's district stayed, the village was asked again and a
-    second Simpan looked like a failed save and invited a duplicate)."""
+    second Simpan looked like a failed save and invited a duplicate). It also runs before
+    app.py's session check: ``live_callback`` checks the session and passes the actor of now."""
     values = {
         "nik": state.get("f_nik"), "name": state.get("f_name"), "birth_place": state.get("f_birth_place"),
         "birth_date": state.get("f_birth_date"), "gender": state.get("f_gender"), "phone": state.get("f_phone"),
@@ -149,4 +150,4 @@ def save() -> None:
     state["_payung_saved"] = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
 
 
-st.button("Simpan", type="primary", icon=":material/save:", on_click=save)
+st.button("Simpan", type="primary", icon=":material/save:", on_click=live_callback(save, "worker.write"))

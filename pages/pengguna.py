@@ -1,5 +1,7 @@
 """Pengguna (admin): the users, their roles and villages; add, change access, deactivate,
-reset password, see a user's sessions and end them ("Keluarkan dari semua perangkat")."""
+reset password, see a user's sessions and end them ("Keluarkan dari semua perangkat").
+Resetting one's own password or ending one's own sessions ends this tab's session too; the tab
+gets a new one and a new cookie (``ui.auth.renew_login``)."""
 
 import streamlit as st
 
@@ -8,7 +10,8 @@ from payung.errors import ValidationError
 from payung.regions import district_choices, village_choices
 from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
-from ui.session import connection, current_session_row, payung, require
+from ui.auth import renew_login
+from ui.session import connection, payung, require, session_policy
 from ui.widgets import attempt, date_text, field_errors, plain, problem_summary, saved, show_saved_message
 from ui.widgets import table
 
@@ -75,10 +78,13 @@ if who:
     if a.button("Atur ulang kata sandi"):
         with connection() as db:
             try:
-                reset_password(db, target["id"], new_password, actor=actor, keep_session=current_session_row())
+                reset_password(db, target["id"], new_password, actor=actor)
             except ValidationError as exc:
                 st.error(plain(exc))
                 st.stop()
+        if who == actor.username:
+            renew_login(actor.username, f"Kata sandi {who} diatur ulang; sesinya di semua perangkat diakhiri "
+                                        "(sesi di tab ini diperbarui).")
         saved(f"Kata sandi {who} diatur ulang; sesinya di semua perangkat diakhiri.")
     if b.button("Nonaktifkan" if target["active"] else "Aktifkan kembali"):
         with connection() as db:
@@ -130,7 +136,7 @@ if who:
 
     st.markdown("**Sesi masuk**")
     with connection() as db:
-        open_sessions = user_sessions(db, target["id"], actor=actor)
+        open_sessions = user_sessions(db, target["id"], actor=actor, policy=session_policy())
     if open_sessions:
         table([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
                        "Berakhir paling lambat (UTC)": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
@@ -139,7 +145,10 @@ if who:
         st.caption("Tidak ada sesi yang masih berlaku.")
     mine = who == actor.username
     if st.button("Keluarkan dari semua perangkat", icon=":material/logout:", disabled=not open_sessions,
-                 help="Mengakhiri semua sesi pengguna ini" + (" kecuali sesi Anda sekarang." if mine else ".")):
+                 help="Mengakhiri semua sesi pengguna ini" + (
+                     "; sesi di tab ini diganti dengan sesi baru." if mine else ".")):
         with connection() as db:
-            ended = end_user_sessions(db, target["id"], actor=actor, keep=current_session_row() if mine else None)
+            ended = end_user_sessions(db, target["id"], actor=actor)
+        if mine:
+            renew_login(actor.username, f"{ended} sesi {who} diakhiri; sesi di tab ini diperbarui.")
         saved(f"{ended} sesi {who} diakhiri.")

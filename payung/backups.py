@@ -8,6 +8,13 @@
   the backup API in one step, so other sessions' connections see either the old data or the
   restored data, never a mix; an audit entry is written after it, and a marker beside the
   database tells open sessions the data was restored.
+- A restore brings back the DATA, not the accounts: the users as they are now (password hash,
+  active or not, role, regency, villages) are put into the copy before it goes live, users
+  that exist only in the backup are not restored, and every session is ended, the restoring
+  administrator's too (``db.checks.keep_live_accounts``). So a backup cannot bring back an old
+  password, a deactivated account, a wider role or a session ended by logout.
+- Backups, the backup folder and the database files are for the owner only (0600/0700): they
+  hold every NIK (``private_file``, ``private_folder``).
 """
 
 from __future__ import annotations
@@ -64,7 +71,8 @@ def backup_settings(settings: Settings) -> BackupSettings:
 def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Path:
     require(actor, "backup.manage")
     folder = backup_settings(settings).folder
-    target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")
+    database.private_folder(folder)
+    target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")  # 0600
     # Copies hold every NIK (UU PDP): who made one is recorded.
     store.audit(db, actor.username, "backup", "database", None, None, {"file": str(target)})
     return target
@@ -95,10 +103,10 @@ def daily_backup(settings: Settings, *, today: dt.date | None = None) -> Path | 
     target = config.folder / f"{AUTO_PREFIX}{today:%Y%m%d}.db"
     made = None
     if not target.exists():
-        config.folder.mkdir(parents=True, exist_ok=True)
+        database.private_folder(config.folder)
         lock = config.folder / f".{target.name}.lock"
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             return None  # another process is making it now
         try:
@@ -179,6 +187,7 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
     staging = _staging_path(settings, now)
     _remove(staging)
     try:
+        database.private_file(staging)
         if isinstance(source, bytes):
             staging.write_bytes(source)
         else:
@@ -186,6 +195,7 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
                 shutil.copyfile(source, staging)
                 # A copy still in WAL mode may hold its last writes beside it: take them along.
                 if Path(str(source) + "-wal").is_file():
+                    database.private_file(Path(str(staging) + "-wal"))
                     shutil.copyfile(str(source) + "-wal", str(staging) + "-wal")
             except OSError as exc:
                 raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
@@ -194,8 +204,16 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
         # Other sessions' writes wait from the copy of the data being replaced to the swap:
         # none can land between the two and be lost.
         with store.writes_paused():
+            database.private_folder(folder)
             before = database.backup(db, folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}.db")
             issued = sql.last_audit_id(db)
+            # The accounts as they are now, every session ended, into the copy BEFORE it goes
+            # live: no login can meet the backup's users in between.
+            staged = database.connect(staging)
+            try:
+                accounts = sql.keep_live_accounts(staged, db, at=store.now())
+            finally:
+                staged.close()
             copy = sqlite3.connect(str(staging))
             try:
                 # One step (pages=-1): the live database is written in one transaction, under its
@@ -205,7 +223,8 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
                 raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
             finally:
                 copy.close()
-            done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now()}
+            done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now(),
+                    "accounts": accounts}
             sql.audit_restore(db, actor.username, done, above=issued)
     finally:
         _remove(staging)

@@ -134,16 +134,25 @@ def cmd_init(app: Payung, args) -> int:
 
 
 def _read_password(given: str | None) -> str | None:
-    """The password from ``--password``, the terminal (asked twice) or the first stdin line."""
+    """The password from ``--password``, the terminal (asked twice) or the first stdin line
+    (without its line end, "\\r\\n" from a Windows file too). Bytes that are not UTF-8 become
+    lone surrogates, which the password policy refuses with its own message."""
     if given is not None:
         return given
     if sys.stdin.isatty():
-        password = getpass.getpass("Kata sandi: ")
-        if getpass.getpass("Ulangi kata sandi: ") != password:
-            print("Galat: ulangan kata sandi tidak sama.", file=sys.stderr)
+        try:
+            password = getpass.getpass("Kata sandi: ")
+            if getpass.getpass("Ulangi kata sandi: ") != password:
+                print("Galat: ulangan kata sandi tidak sama.", file=sys.stderr)
+                return None
+        except UnicodeDecodeError:
+            print("Galat: kata sandi yang diketik bukan teks UTF-8; periksa pengaturan bahasa terminal.",
+                  file=sys.stderr)
             return None
         return password
-    return sys.stdin.readline().rstrip("\n")
+    raw = getattr(sys.stdin, "buffer", None)
+    line = raw.readline().decode("utf-8", "surrogateescape") if raw is not None else sys.stdin.readline()
+    return line.rstrip("\r\n")
 
 
 def cmd_users(app: Payung, args) -> int:
@@ -231,6 +240,11 @@ def cmd_restore(app: Payung, args) -> int:
     finally:
         db.close()
     print(f"Basis data dipulihkan dari {done['file']}; data sebelumnya disimpan di {done['before']}.")
+    accounts = done["accounts"]
+    print(f"Akun pengguna tetap seperti sebelum pemulihan (kata sandi, status aktif, peran, wilayah); "
+          f"{accounts['sessions_ended']} sesi diakhiri: setiap pengguna masuk lagi.")
+    if accounts["accounts_not_restored"]:
+        print("Pengguna yang hanya ada di cadangan tidak dipulihkan: " + ", ".join(accounts["accounts_not_restored"]))
     for line in done["check"]:
         print(line)
     return 0

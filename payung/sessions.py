@@ -5,10 +5,17 @@ cookie key file and the one-time setup code. No Streamlit here (``ui.auth`` wire
   usernames, so both take the same time). After ``max_failures`` wrong passwords for one
   username within ``failure_window_minutes`` that username is refused for ``lockout_minutes``,
   whether it exists or not. Failed and refused logins go to the audit log (table ``login``).
+  The current password asked again on Ganti kata sandi goes through the same throttle and
+  audit (``check_own_password``): its failures count toward the same lockout.
+- A username nobody has is not written to the audit log as typed (it may be a password typed
+  into the wrong field): it is recorded as "nama pengguna tidak dikenal" with a short keyed
+  hash (``unknown_username``), the same for the same text while the server runs, so repeated
+  attempts can be told apart and throttled. The key lives only in this process's memory.
 - A successful login opens a session: a random id, stored only as its SHA-256. The signed
   cookie carries the id; every run checks the session is still live (not ended, not idle
   longer than ``idle_hours``, not older than ``lifetime_days``). Logout ends it; a password
-  change ends the user's other sessions; deactivation or a role/scope change ends all.
+  change, a reset, deactivation, a role/scope change and "Keluarkan dari semua perangkat" end
+  all of the user's sessions (the page that made the change opens a new one for its own tab).
 - The cookie key is made once, atomically, in a file of mode 0600 (``PAYUNG_COOKIE_KEY`` wins).
 - Until the first administrator exists, creating one needs the setup code printed in the
   terminal (``PAYUNG_SETUP_CODE`` sets it, e.g. for tests).
@@ -35,10 +42,15 @@ from db import queries, store
 from db import sessions as session_queries
 
 from .access import Actor, require
-from .users import verify_password
+from .users import password_bytes, verify_password
 
 LOGIN_TABLE = "login"
-_USERNAME_LOGGED = 64  # characters of a typed username kept in the audit log
+_USERNAME_LOGGED = 64  # characters of a typed username looked up
+#: What the audit log says instead of a username nobody has.
+UNKNOWN_USERNAME = "nama pengguna tidak dikenal"
+#: Key of the hash of unknown usernames: this process only, never stored (so the hash of a
+#: password typed as a username cannot be tested against guesses by whoever reads the log).
+_UNKNOWN_KEY = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -84,12 +96,26 @@ def _dummy_hash() -> bytes:
 
 def _slow_check(password: str, password_hash: str | None) -> bool:
     """bcrypt check that costs the same whether or not there is a real hash (and for
-    passwords over bcrypt's 72 bytes, which are checked truncated against the dummy)."""
-    raw = (password or "").encode()
-    if password_hash is None or len(raw) > 72:
-        bcrypt.checkpw(raw[:72], _dummy_hash())
+    passwords over bcrypt's 72 bytes, which are checked truncated against the dummy, or that
+    are not valid text, checked as an empty one)."""
+    raw = password_bytes(password)
+    if password_hash is None or raw is None or len(raw) > 72:
+        bcrypt.checkpw((raw or b"")[:72], _dummy_hash())
         return False
     return verify_password(password, password_hash)
+
+
+def throttled_message(policy: SessionPolicy) -> str:
+    """The refusal of a locked username, on the login form and on Ganti kata sandi alike."""
+    return (f"Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. Coba lagi dalam "
+            f"{policy.lockout_minutes:g} menit.")
+
+
+def unknown_username(typed: str) -> str:
+    """The audit log's name for a username nobody has: a 12-digit keyed hash of the text
+    typed, the same for the same text while this server runs (``#`` is never in a username)."""
+    digest = hmac.new(_UNKNOWN_KEY, typed.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
+    return f"tidak-dikenal#{digest}"
 
 
 @dataclass(frozen=True)
@@ -137,29 +163,47 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
           user_agent: str | None = None) -> LoginResult:
     """Check a login typed into the form; on success open a session. Attempts for one username
     are checked one after the other, so the throttle also holds against parallel guesses."""
-    typed = (username or "").strip().lower()[:_USERNAME_LOGGED]
+    # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
+    # which no username holds.
+    typed = (username or "").strip().lower()[:_USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
     with _attempt_lock(typed):
-        return _login(db, typed, password, policy, ip_address=ip_address, user_agent=user_agent)
-
-
-def _login(db, typed: str, password: str, policy: SessionPolicy, *, ip_address: str | None,
-           user_agent: str | None) -> LoginResult:
-    details = {"username": typed, "ip_address": ip_address}
-    if throttled_until(db, typed, policy):
-        _slow_check(password, None)  # same cost as a real attempt
-        store.log_event(db, actor=typed or "-", action="login_throttled", table=LOGIN_TABLE, row_id=typed,
-                        details=details)
-        return LoginResult(ok=False, throttled=True)
-    row = queries.user_by_username(db, typed) if typed else None
-    if row is not None and not row["active"]:
-        row = None
-    if not _slow_check(password, row["password_hash"] if row else None):
-        store.log_event(db, actor=typed or "-", action="login_failed", table=LOGIN_TABLE, row_id=typed,
-                        details=details)
-        return LoginResult(ok=False)
-    session_id, session_row = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
+        row = queries.user_by_username(db, typed) if typed else None
+        outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
+        if outcome != "ok":
+            return LoginResult(ok=False, throttled=outcome == "throttled")
+        session_id, session_row = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
     return LoginResult(ok=True, username=row["username"], name=row["name"], email=row["email"], role=row["role"],
                        session_id=session_id, session_row=session_row)
+
+
+def check_own_password(db, username: str, password: str, policy: SessionPolicy, *,
+                       ip_address: str | None = None) -> str:
+    """The current password asked again (Ganti kata sandi), checked like a login: refused
+    while the username is locked, a wrong one audited and counted toward the lockout.
+    Returns "ok", "wrong" or "throttled"."""
+    with _attempt_lock(username):
+        row = queries.user_by_username(db, username)
+        return _checked(db, username, row, password, policy, {"ip_address": ip_address, "via": "ganti_kata_sandi"})
+
+
+def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPolicy, extra: dict) -> str:
+    """Throttle, bcrypt check, audit of a failure: "ok", "wrong" or "throttled". A username
+    that exists (active or not) is logged as it is; any other text only as a keyed hash. Both
+    take the same steps (one lookup before, one bcrypt check), so the time tells nothing."""
+    if row is not None:
+        key, details = typed, {"username": typed, **extra}
+    else:
+        key = unknown_username(typed)
+        details = {"username": UNKNOWN_USERNAME, "username_hash": key.rsplit("#", 1)[1], **extra}
+    if throttled_until(db, key, policy):
+        _slow_check(password, None)  # same cost as a real attempt
+        store.log_event(db, actor=key, action="login_throttled", table=LOGIN_TABLE, row_id=key, details=details)
+        return "throttled"
+    usable = row is not None and row["active"]
+    if not _slow_check(password, row["password_hash"] if usable else None):
+        store.log_event(db, actor=key, action="login_failed", table=LOGIN_TABLE, row_id=key, details=details)
+        return "wrong"
+    return "ok"
 
 
 # Sessions -----------------------------------------------------------------------------------
@@ -223,16 +267,23 @@ def end_session(db, session_id: str | None, *, reason: str = "logout") -> None:
                      actor=row["username"])
 
 
-def user_sessions(db, user_id: int, *, actor: Actor, include_ended: bool = False) -> list[dict]:
+def user_sessions(db, user_id: int, *, actor: Actor, include_ended: bool = False,
+                  policy: SessionPolicy | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """A user's sessions, newest first: only the live ones, unless ``include_ended``. A session
+    idle for ``idle_hours`` or past its expiry counts as ended even before a run marked it
+    (``state``: None while live, else why it ended)."""
     require(actor, "user.manage")
-    return session_queries.sessions_of_user(db, user_id, include_ended=include_ended)
+    policy, now = policy or SessionPolicy(), now or _now()
+    return session_queries.sessions_of_user(db, user_id, include_ended=include_ended, now=_iso(now),
+                                            idle_since=_iso(now - dt.timedelta(hours=policy.idle_hours)))
 
 
-def end_user_sessions(db, user_id: int, *, actor: Actor, keep: int | None = None) -> int:
-    """"Keluarkan dari semua perangkat": an administrator ends a user's sessions."""
+def end_user_sessions(db, user_id: int, *, actor: Actor) -> int:
+    """"Keluarkan dari semua perangkat": an administrator ends every session of a user, their
+    own included (the page then opens a new session for the tab it runs in)."""
     require(actor, "user.manage")
     return session_queries.end_sessions(db, user_id, at=store.now(), reason="ended_by_admin",
-                                        actor=actor.username, keep_id=keep)
+                                        actor=actor.username)
 
 
 # The cookie key ------------------------------------------------------------------------------

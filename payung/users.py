@@ -1,10 +1,15 @@
 """Users of the app: bcrypt-hashed passwords (the format streamlit-authenticator checks).
 
 Every path that sets a password (first administrator, ``users add``, the Pengguna page, a
-user's own change) goes through ``check_password``: at least 10 characters, at most 72 bytes
-(bcrypt's limit), not containing the username, not guessable (``_guessable``: in
-``common_passwords.txt`` after undoing leet and stripping digits/punctuation at the ends, one
-repeated character, one keyboard or number run). Existing passwords that break these rules keep
+user's own change) goes through ``check_password``: valid text (no lone surrogates, e.g. from
+a command line in another encoding), at least 10 characters, at most 72 bytes (bcrypt's
+limit), not containing the username, not guessable (``_guessable``). Guessable is judged on
+the password as it reads (``_fold``: NFKC, casefolded, accents and invisible characters
+dropped, Cyrillic/Greek look-alikes as Latin letters), also with the separators inside taken
+out (``_compact``): in ``common_passwords.txt`` after undoing leet and stripping
+digits/punctuation at the ends; a common word of 5 characters or more plus at most 3 other
+characters; one word repeated; fewer than 5 different characters, or one character making up
+half of it; one keyboard or number run. Existing passwords that break these rules keep
 working until they are next changed.
 """
 
@@ -12,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import bcrypt
@@ -26,20 +33,36 @@ MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 PASSWORD_HELP = ("Minimal 10 karakter (paling banyak 72 byte), tidak memuat nama pengguna, "
-                 "dan bukan kata sandi umum atau variasinya (rahasia123, Bismillah!, P@ssw0rd1, "
-                 "qwertyuiop, aaaaaaaaaa). Rangkaian beberapa kata lebih mudah diingat dan aman.")
+                 "dan bukan kata sandi umum atau variasinya (rahasia123, rahasia123a, Bismillah!, P@ssw0rd1, "
+                 "rahasiarahasia, qwertyuiop, aaaaaaaaab). Rangkaian beberapa kata lebih mudah diingat dan aman.")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
+def password_bytes(password: str | None) -> bytes | None:
+    """The UTF-8 bytes bcrypt hashes, or None for text that has none: lone surrogates, which
+    Python makes of bytes that are not UTF-8 (a command line in Latin-1, ``caf\\xe9``) or
+    that a browser sends for half an emoji."""
+    try:
+        return (password or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
 def hash_password(password: str) -> str:
-    if len(password.encode()) > MAX_PASSWORD_BYTES:
+    raw = password_bytes(password)
+    if raw is None:
+        raise ValidationError(_not_text())
+    if len(raw) > MAX_PASSWORD_BYTES:
         raise ValidationError(_too_long())
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    return bcrypt.hashpw(raw, bcrypt.gensalt()).decode()
 
 
 def verify_password(password: str, password_hash: str) -> bool:
+    # Lone surrogates: encoded anyway, so the check costs the same; no hash was ever made of
+    # such bytes (hash_password refuses them), so it fails.
+    raw = (password or "").encode("utf-8", "surrogatepass")
     try:
-        return bcrypt.checkpw(password.encode(), password_hash.encode())
+        return bcrypt.checkpw(raw, password_hash.encode())
     except ValueError:
         return False
 
@@ -76,13 +99,13 @@ def _unleet(text: str) -> set[str]:
 
 
 def _readings(folded: str) -> tuple[set[str], set[str]]:
-    """What the casefolded password may stand for: as typed, without spaces, with leet undone,
-    with digits/punctuation at the ends stripped. Leet digits may also end a word
-    ("R4h4s14-2026"), so every cut of the digits/punctuation at the ends is tried before leet is
-    undone. Returns (readings, whole): ``whole`` are the readings not cut inside the end
-    digits (stripped or not at all), the ones judged as runs."""
+    """What the folded password may stand for: as typed, without spaces, without the separators
+    inside (``_compact``), with leet undone, with digits/punctuation at the ends stripped. Leet
+    digits may also end a word ("R4h4s14-2026"), so every cut of the digits/punctuation at the
+    ends is tried before leet is undone. Returns (readings, whole): ``whole`` are the readings
+    not cut inside the end digits (stripped or not at all), the ones judged as runs."""
     readings, whole = set(), set()
-    for base in {folded, folded.strip(), "".join(folded.split())}:
+    for base in _bases(folded):
         lead = len(base) - len(re.sub(r"^[\d\W_]+", "", base))
         trail = len(base) - len(re.sub(r"[\d\W_]+$", "", base))
         if lead == len(base):  # no letters: cutting inside the digits would read words into them
@@ -98,6 +121,49 @@ def _readings(folded: str) -> tuple[set[str], set[str]]:
     return readings - {""}, whole - {""}
 
 
+def _bases(folded: str) -> set[str]:
+    return {folded, folded.strip(), "".join(folded.split()), _compact(folded)} - {""}
+
+
+def _full_readings(folded: str) -> set[str]:
+    """The readings that keep every character (nothing cut at the ends), leet undone or not."""
+    return {plain for base in _bases(folded) for plain in {base} | _unleet(base)}
+
+
+# Cyrillic and Greek letters that look like Latin ones ("аni" with a Cyrillic а): capitals first
+# (a Greek capital eta looks like H, its small letter like n), then small letters.
+_LOOKALIKE_CAPITALS = str.maketrans({
+    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c", "Т": "t",
+    "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n", "Ο": "o",
+    "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+})
+_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "з": "3", "и": "u", "к": "k", "м": "m", "н": "h", "о": "o",
+    "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ү": "y", "һ": "h", "ӏ": "l",
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ɑ": "a", "ı": "i",
+})
+#: Kept by ``_compact`` although punctuation: leet for letters ("P@$$w0rd!"), undone later.
+_LEET_SIGNS = frozenset("@$!")
+
+
+def _fold(text: str) -> str:
+    """What a password reads as: NFKC (full-width "ｒａｈａｓｉａ" is "rahasia"), casefolded,
+    accents and invisible characters (soft hyphen, zero-width space) dropped, Cyrillic and
+    Greek look-alikes as the Latin letters they imitate."""
+    text = unicodedata.normalize("NFKC", text).translate(_LOOKALIKE_CAPITALS).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) not in ("Mn", "Cf"))
+    return unicodedata.normalize("NFC", text.translate(_LOOKALIKES))
+
+
+def _compact(folded: str) -> str:
+    """Without the separators inside: spaces, punctuation, symbols ("ra-ha-sia 123" is
+    "rahasia123"), but the leet signs."""
+    return "".join(c for c in folded if c in _LEET_SIGNS or unicodedata.category(c)[0] not in "PSZC")
+
+
 def _is_run(text: str) -> bool:
     """One repeated character, or one stretch of a keyboard row or number/letter order."""
     if len(set(text)) == 1:
@@ -109,11 +175,55 @@ def _is_run(text: str) -> bool:
     return False
 
 
+def _longest_run(text: str) -> int:
+    """Length of the longest stretch of ``text`` that is a run (see ``_is_run``)."""
+    best = 0
+    for row in _RUNS:
+        for order in (row, row[::-1]):
+            following = {c: order[(i + 1) % len(order)] for i, c in enumerate(order)}
+            length, previous = 0, None
+            for c in text:
+                length = length + 1 if previous is not None and following.get(previous) == c else 1
+                best, previous = max(best, length), c
+    length, previous = 0, None
+    for c in text:  # one character repeated
+        length = length + 1 if c == previous else 1
+        best, previous = max(best, length), c
+    return best
+
+
+def _repeated(text: str) -> bool:
+    """One piece said two times or more: "rahasiarahasia", "abababababab"."""
+    return any(len(text) % size == 0 and text == text[:size] * (len(text) // size)
+               for size in range(1, len(text) // 2 + 1))
+
+
+#: A common word of at least this many characters plus at most _LITTLE_REST others is guessable
+#: ("rahasia123a", "xrahasia123", "Bismillah1x").
+_WORD_REMOVED = 5
+_LITTLE_REST = 3
+#: Fewer different characters than this, or one character making up half the password.
+_MIN_DISTINCT = 5
+
+
 def _guessable(folded: str) -> bool:
     readings, whole = _readings(folded)
     if readings & common_passwords() or readings & set(_APP_WORDS):
         return True
-    return any(_is_run(r) for r in whole if len(r) >= _MIN_RUN_CHECKED)
+    if any(_is_run(r) for r in whole if len(r) >= _MIN_RUN_CHECKED):
+        return True
+    if len(set(folded)) < _MIN_DISTINCT or Counter(folded).most_common(1)[0][1] * 2 >= len(folded):
+        return True
+    full = _full_readings(folded)
+    if any(_repeated(r) for r in full):
+        return True
+    words = [w for w in common_passwords() if len(w) >= _WORD_REMOVED]
+    for r in full:
+        if len(r) - _longest_run(r) <= _LITTLE_REST and _longest_run(r) >= _WORD_REMOVED:
+            return True
+        if any(len(r) - len(w) <= _LITTLE_REST and w in r for w in words):
+            return True
+    return False
 
 
 def _too_long() -> Problem:
@@ -121,19 +231,28 @@ def _too_long() -> Problem:
                                "(huruf biasa dihitung 1 byte, huruf beraksen atau emoji lebih).", "password_long")
 
 
+def _not_text() -> Problem:
+    return Problem("password", "Kata sandi memuat karakter yang tidak sah (bukan teks UTF-8, misalnya dari terminal "
+                               "dengan pengodean lain). Ketik ulang kata sandinya.", "password_encoding")
+
+
 def check_password(password: str, username: str | None = None) -> list[Problem]:
     """The problems of a new password (empty when it may be used)."""
     password = password or ""
+    raw = password_bytes(password)
+    if raw is None:
+        return [_not_text()]
     if len(password) < MIN_PASSWORD:
         return [Problem("password", f"Kata sandi minimal {MIN_PASSWORD} karakter.", "password_short")]
-    if len(password.encode()) > MAX_PASSWORD_BYTES:
+    if len(raw) > MAX_PASSWORD_BYTES:
         return [_too_long()]
     problems = []
-    folded = password.casefold()
-    name = (username or "").strip().casefold()
-    if len(name) >= 3 and any(name in r for r in _readings(folded)[1]):  # also "4n1.lestari-2026"
+    folded = _fold(password)
+    name = _fold((username or "").strip())
+    names = {n for n in (name, _compact(name)) if len(n) >= 3}
+    if folded and any(n in r for n in names for r in _readings(folded)[1]):  # also "4n1.lestari-2026"
         problems.append(Problem("password", "Kata sandi tidak boleh memuat nama pengguna.", "password_has_username"))
-    if _guessable(folded):
+    if not folded or _guessable(folded):
         problems.append(Problem("password", "Kata sandi ini terlalu umum dan mudah ditebak; pilih yang lain.",
                                 "password_common"))
     return problems
@@ -240,13 +359,19 @@ def list_users(db, *, actor: Actor) -> list[dict]:
     return queries.users(db)
 
 
-def change_password(db, *, actor: Actor, current: str, new: str, repeat: str,
-                    keep_session: int | None = None) -> None:
-    """A user changes their own password (the current one is asked again). Every other
-    session of the user ends; ``keep_session`` (the one making the change) stays."""
+def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, policy=None,
+                    ip_address: str | None = None) -> None:
+    """A user changes their own password (the current one is asked again, through the login
+    throttle: ``sessions.check_own_password``). Every session of the user ends, the one making
+    the change too: its id may have been copied, so the page opens a new one for its tab."""
+    from .sessions import SessionPolicy, check_own_password, throttled_message
+    policy = policy or SessionPolicy()
     row = queries.user_by_username(db, actor.username)
     problems = []
-    if row is None or not verify_password(current or "", row["password_hash"]):
+    checked = check_own_password(db, actor.username, current or "", policy, ip_address=ip_address)
+    if checked == "throttled":
+        raise ValidationError(Problem("current", throttled_message(policy), "password_throttled"))
+    if row is None or checked != "ok":
         problems.append(Problem("current", "Kata sandi lama salah.", "password_wrong"))
     problems.extend(check_password(new, actor.username))
     if new != repeat:
@@ -256,13 +381,12 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str,
     password_hash = hash_password(new)
     with store.transaction(db):
         store.update(db, "users", row["id"], {"password_hash": password_hash}, actor=actor.username)
-        session_queries.end_sessions(db, row["id"], at=store.now(), reason="password_changed",
-                                     actor=actor.username, keep_id=keep_session)
+        session_queries.end_sessions(db, row["id"], at=store.now(), reason="password_changed", actor=actor.username)
 
 
-def reset_password(db, user_id: int, new: str, *, actor: Actor, keep_session: int | None = None) -> None:
-    """An administrator sets a user's password: every session of that user ends (but
-    ``keep_session`` when administrators reset their own, from that session)."""
+def reset_password(db, user_id: int, new: str, *, actor: Actor) -> None:
+    """An administrator sets a user's password: every session of that user ends (also the
+    administrator's own when they reset their own password; the page opens a new one)."""
     require(actor, "user.manage")
     target = queries.user(db, user_id)
     if target is None:
@@ -273,8 +397,7 @@ def reset_password(db, user_id: int, new: str, *, actor: Actor, keep_session: in
     password_hash = hash_password(new)
     with store.transaction(db):
         store.update(db, "users", user_id, {"password_hash": password_hash}, actor=actor.username)
-        session_queries.end_sessions(db, user_id, at=store.now(), reason="password_reset", actor=actor.username,
-                                     keep_id=keep_session if target["username"] == actor.username else None)
+        session_queries.end_sessions(db, user_id, at=store.now(), reason="password_reset", actor=actor.username)
 
 
 def set_user_active(db, user_id: int, active: bool, *, actor: Actor) -> None:

@@ -396,6 +396,8 @@ NOT_ACTOR_BOUND = {
     "sessions.start_session": "opens the session of the user who just logged in",
     "sessions.check_session": "whether this browser's own session is live (every run)",
     "sessions.end_session": "logout: ends this browser's own session",
+    "sessions.check_own_password": "Ganti kata sandi: the acting user's own current password, through the login "
+                                   "throttle (called by users.change_password)",
     "sessions.create_first_admin": "first start only, with the one-time setup code",
 }
 

@@ -282,3 +282,96 @@ def test_a_write_during_a_restore_waits_and_is_not_lost(app, demo, admin, monkey
     assert saved.wait(10)
     assert db.execute("SELECT name FROM workers WHERE id = ?", [worker]).fetchone()[0] == "Disimpan Saat Pemulihan"
     assert run_checks(db).ok
+
+
+# A restore and the accounts (security review) ----------------------------------------------------
+
+def test_a_restore_brings_back_the_data_but_not_old_passwords_deactivated_users_or_sessions(app, db, admin):
+    """After a backup: a stolen session is logged out, a password changed, a user deactivated,
+    a role narrowed, a new user added. Restoring the backup must undo none of that; every
+    session ends (the restoring administrator signs in again too); a user found only in the
+    backup is not brought back."""
+    from payung.sessions import SessionPolicy, check_session, end_session, login
+    from payung.users import add_user, change_access, change_password, set_user_active
+    from db import queries
+    policy = SessionPolicy()
+    system = Actor.system()
+    for name, role, regency in (("admin", "admin", None), ("ani", "operator", "33.24"), ("budi", "operator", "33.24"),
+                                ("citra", "operator", "33.27"), ("lama", "viewer", None)):
+        add_user(db, username=name, name=name.title(), role=role, regency_code=regency, password=PASSWORD, actor=system)
+    stolen = login(db, "ani", PASSWORD, policy).session_id  # a copied cookie
+    budi_session = login(db, "budi", PASSWORD, policy).session_id
+    copy = make_backup(db, app.settings, actor=admin, now=NOW)
+
+    end_session(db, stolen)  # Ani logs out, then changes her password
+    change_password(db, actor=Actor("ani", "operator", "33.24"), current=PASSWORD, new="Sungai-Biru-1990x",
+                    repeat="Sungai-Biru-1990x")
+    set_user_active(db, queries.user_by_username(db, "budi")["id"], False, actor=admin)
+    change_access(db, queries.user_by_username(db, "citra")["id"], role="viewer", regency_code="33.24", actor=admin)
+    add_user(db, username="dewi", name="Dewi", role="viewer", password=PASSWORD, actor=admin)
+    # "lama" exists only in the backup (as if the backup came from another Payung).
+    db.execute("DELETE FROM users WHERE username = 'lama'")
+    admin_session = login(db, "admin", PASSWORD, policy).session_id
+    accounts_now = list(db.query("SELECT * FROM users ORDER BY id"))
+
+    done = restore_backup(db, app, copy, actor=admin, now=NOW)
+
+    assert check_session(db, stolen, policy) is None
+    assert check_session(db, budi_session, policy) is None
+    assert check_session(db, admin_session, policy) is None  # the restoring administrator too
+    assert not db.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").fetchone()[0]
+    assert not login(db, "ani", PASSWORD, policy).ok
+    assert login(db, "ani", "Sungai-Biru-1990x", policy).ok
+    assert not queries.user_by_username(db, "budi")["active"] and not login(db, "budi", PASSWORD, policy).ok
+    assert (queries.user_by_username(db, "citra")["role"], queries.user_by_username(db, "citra")["regency_code"]) \
+        == ("viewer", "33.24")
+    assert queries.user_by_username(db, "dewi") is not None and queries.user_by_username(db, "lama") is None
+    assert list(db.query("SELECT * FROM users ORDER BY id")) == accounts_now
+    assert done["accounts"]["accounts_not_restored"] == ["lama"] and done["accounts"]["sessions_ended"] >= 1
+    entry = json.loads(db.execute("SELECT after FROM audit_log WHERE action = 'restore'").fetchone()[0])
+    assert entry["accounts"]["accounts_not_restored"] == ["lama"]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_cli_restore_says_every_session_ended(app, demo, admin, capsys):
+    from payung.cli import main
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    assert main(["restore", str(copy), "--config", str(app.settings.path)]) == 0
+    assert "sesi diakhiri: setiap pengguna masuk lagi" in capsys.readouterr().out
+
+
+# Owner-only files ------------------------------------------------------------------------------
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_database_and_backups_are_for_the_owner_only(app, db, admin, tmp_path):
+    """The database, its -wal/-shm, the backups and the backup folder hold every NIK: 0600 and
+    0700, whatever the umask; a database file loosened by hand is tightened when opened."""
+    import os
+    live = Path(app.settings.database)
+    old_umask = os.umask(0o022)
+    try:
+        made = make_backup(db, app.settings, actor=admin, now=NOW)
+        auto = daily_backup(app.settings, today=dt.date(2026, 11, 1))
+        before = Path(restore_backup(db, app, made, actor=admin, now=NOW)["before"])
+        for path in (live, made, auto, before):
+            assert _mode(path) == 0o600, path
+        for suffix in ("-wal", "-shm"):
+            if Path(f"{live}{suffix}").exists():
+                assert _mode(Path(f"{live}{suffix}")) == 0o600, suffix
+        assert _mode(backup_settings(app.settings).folder) == 0o700
+        fresh = database.connect(tmp_path / "baru" / "payung.db")
+        fresh.execute("CREATE TABLE t (x)")
+        assert _mode(tmp_path / "baru" / "payung.db") == 0o600 and _mode(tmp_path / "baru") == 0o700
+        assert _mode(Path(f"{tmp_path / 'baru' / 'payung.db'}-wal")) == 0o600
+        fresh.close()
+        os.chmod(live, 0o644)
+        os.chmod(backup_settings(app.settings).folder, 0o755)
+        database.connect(live).close()
+        assert _mode(live) == 0o600
+        daily_backup(app.settings, today=dt.date(2026, 11, 2))
+        assert _mode(backup_settings(app.settings).folder) == 0o700
+    finally:
+        os.umask(old_umask)

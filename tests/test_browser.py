@@ -41,9 +41,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port: any, or one of ``PAYUNG_TEST_PORTS`` ("8671-8679") on a machine that sets a
+    range aside for test servers."""
+    span = os.environ.get("PAYUNG_TEST_PORTS")
+    candidates = range(int(span.split("-")[0]), int(span.split("-")[-1]) + 1) if span else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in PAYUNG_TEST_PORTS={span}")
 
 
 @contextlib.contextmanager
@@ -285,6 +294,30 @@ def test_old_cookie_replayed_after_logout_lands_on_the_login_page(tmp_path, brow
         expect_login_page(new_page(browser, url, copied))
         with _db(tmp_path) as conn:
             assert conn.execute("SELECT ended_reason FROM sessions").fetchall() == [("logout",)]
+        # A forged cookie (another algorithm, "none", garbage) shows the login form, no traceback,
+        # and is deleted from the browser.
+        for forged in _forged_cookies("c" * 40, jwt_sid="x"):
+            page = new_page(browser, url, [{"name": COOKIE, "value": forged, "url": url}])
+            expect_login_page(page)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            deadline = time.time() + 20
+            while time.time() < deadline and [c for c in page.context.cookies() if c["name"] == COOKIE]:
+                time.sleep(0.2)
+            assert not [c for c in page.context.cookies() if c["name"] == COOKIE], "the forged cookie stayed"
+            page.context.close()
+
+
+def _forged_cookies(key: str, jwt_sid: str) -> list[str]:
+    import base64
+    import json
+
+    import jwt
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    content = {"username": "ani.admin", "exp_date": 9e9, "sid": jwt_sid}
+    return [part({"alg": "none", "typ": "JWT"}) + "." + part(content) + ".",
+            jwt.encode(content, key + key, algorithm="HS512"), "bukan-jwt"]
 
 
 def test_old_cookie_replayed_after_a_password_change_lands_on_the_login_page(tmp_path, browser):
@@ -297,15 +330,25 @@ def test_old_cookie_replayed_after_a_password_change_lands_on_the_login_page(tmp
         log_in(second, "ani.admin")
         expect_logged_in(second)
         second.goto(f"{url}/akun")  # a new page load: signed in again by the (live) cookie
+        own = login_cookie(second)  # the cookie of the very tab that changes the password
         textbox(second, "Kata sandi lama").fill(PASSWORD)
         textbox(second, "Kata sandi baru").fill("payung-baru-2027")
         textbox(second, "Ulangi kata sandi baru").fill("payung-baru-2027")
         second.get_by_role("button", name="Simpan kata sandi").click()
         expect(second.get_by_text("Kata sandi diganti.")).to_be_visible()
         expect_login_page(new_page(browser, url, copied))
-        # The tab that made the change stays logged in, also after a reload.
+        # A copy of the changing tab's own cookie, taken before the change, is dead too: the tab
+        # got a new session and a new cookie.
+        deadline = time.time() + 30
+        while time.time() < deadline and login_cookie(second)[0]["value"] == own[0]["value"]:
+            time.sleep(0.2)
+        assert login_cookie(second)[0]["value"] != own[0]["value"], "the tab's cookie was not rewritten"
+        expect_login_page(new_page(browser, url, own))
+        # The tab that made the change stays logged in, also after a reload (its new cookie).
         second.reload()
         expect_logged_in(second)
+        with _db(tmp_path) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").fetchone()[0] == 1
 
 
 def test_sixth_wrong_password_is_throttled(tmp_path, browser):

@@ -97,3 +97,20 @@ def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
         assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 600
     run("admin", "pages/cadangan.py")
     assert len(automatic_backups(site["app"].settings)) == 1
+
+
+def test_the_restoring_admin_is_signed_out_and_told_why(site):
+    """A restore ends every session, the administrator's own too (security review): the next
+    run is the login page, saying what was restored and that everybody signs in again."""
+    from payung.sessions import SessionPolicy, check_session
+    at = run("admin", "pages/cadangan.py")
+    own = at.session_state["_payung_session_id"]
+    next(b for b in at.button if b.label == "Buat cadangan sekarang").click().run()
+    made = next(s.value for s in at.success).removeprefix("Cadangan tersimpan di ").rstrip(".")
+    at.selectbox(key="r_file").set_value(made.rsplit("/", 1)[-1])
+    at.checkbox(key="r_confirm").check()
+    next(b for b in at.button if b.label == "Pulihkan").click().run()
+    assert any("Semua sesi diakhiri oleh pemulihan, termasuk sesi Anda" in w.value for w in at.warning)
+    with open_db(site) as db:
+        assert check_session(db, own, SessionPolicy()) is None
+        assert not db.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").fetchone()[0]

@@ -1,6 +1,8 @@
 """The password policy against guessable variants: a common password with capitals, leet,
 digits or punctuation around it, one repeated character, one keyboard or number run, the
-username or "payung" plus digits. Passphrases stay allowed."""
+username or "payung" plus digits; and (security review) a common word plus a character or
+three, one word repeated, few different characters, full-width or look-alike letters,
+separators inside. Passphrases stay allowed."""
 
 from __future__ import annotations
 
@@ -24,9 +26,20 @@ GUESSABLE = [
     "qwertyuiop1", "qw3rtyu10p", "zxcvbnm!!!", "abcd202612", "asdfghjkl;'",
     # The app's name plus digits.
     "payung20261", "Payung-2026!", "2026payung!!",
+    # A common word plus up to three characters, anywhere.
+    "rahasia123a", "xrahasia123", "password1z", "admin12345a", "Bismillah1x", "indonesia1a", "123456789a",
+    # One word repeated; few different characters; mostly one character.
+    "rahasiarahasia", "indonesia1indonesia1", "abababababab", "ab" * 36, "aaaaaaaaab", ".........a", "         x",
+    # Separators inside, full-width letters, invisible characters, look-alikes, accents.
+    "ra-ha-sia-123", "r a h a s i a 1 2 3", "ｒａｈａｓｉａ１２３", "rahas\u200bia123", "r\u00adahasia123",
+    "rаhasia123", "RÄHÄSIA123", "RΑΗΑSΙΑ123",
 ]
 ACCEPTED = [PASSWORD, "kopi tubruk pagi hari", "Sawah-Hijau-1987", "tigaKucingMakanIkan", "Payung-uji-2025!",
-            "baru-sekali-2026", "8429173650", "x8429173650", "Desa-Makmur-2026", "ab" * 36]
+            "baru-sekali-2026", "8429173650", "x8429173650", "Desa-Makmur-2026", "Kx9#vLm2qT",
+            "nasi goreng pedas sekali", "Gunung Merapi meletus 2010", "Sungai-Biru-1990x", "payung-baru-2027",
+            # 71 bytes, and the most bcrypt takes (72).
+            "Kopi tubruk pagi hari di warung Bu Sri dekat pasar Weleri, Kendal 2026!",
+            ("kopi tubruk pagi hari " * 4)[:72]]
 
 
 @pytest.mark.parametrize("password", GUESSABLE)
@@ -43,6 +56,26 @@ def test_passphrases_are_accepted(password):
 @pytest.mark.parametrize("password", ["ani.lestari2026", "4n1.l3stari!!", "2026ani.lestari"])
 def test_the_username_plus_digits_is_refused(password):
     assert [p.rule for p in check_password(password, "ani.lestari")] == ["password_has_username"]
+
+
+@pytest.mark.parametrize("password", ["аni-lestari-2026", "ａｎｉ-lestari-2026", "a-n-i-lestari-2026", "ÁNI-lestari-2026"])
+def test_the_username_in_look_alike_letters_is_refused(password):
+    """Cyrillic а, full-width letters, separators between the letters, accents: still "ani"."""
+    assert "password_has_username" in [p.rule for p in check_password(password, "ani")]
+
+
+@pytest.mark.parametrize("password", ["caf\udce9-latte-pagi-2026", "abc\ud800defghijk"])
+def test_a_password_that_is_not_valid_text_is_refused_not_a_crash(password):
+    """Lone surrogates: what Python makes of a Latin-1 command line, or half an emoji."""
+    import bcrypt as _bcrypt
+
+    from payung.errors import ValidationError
+    from payung.users import hash_password, verify_password
+    assert [p.rule for p in check_password(password, "ani")] == ["password_encoding"]
+    assert "Ketik ulang" in check_password(password, "ani")[0].message
+    with pytest.raises(ValidationError):
+        hash_password(password)
+    assert verify_password(password, _bcrypt.hashpw(b"x", _bcrypt.gensalt(4)).decode()) is False
 
 
 def test_indonesian_words_and_regency_names_are_in_the_list():

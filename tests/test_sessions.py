@@ -19,8 +19,9 @@ import db as database
 from db import queries
 from payung.access import Actor, Forbidden
 from payung.errors import ValidationError
-from payung.sessions import (SessionPolicy, check_session, cookie_key, cookie_key_from_file, create_first_admin,
-                             end_session, end_user_sessions, login, throttled_until, token_hash)
+from payung.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
+                             create_first_admin, end_session, end_user_sessions, login, throttled_message,
+                             throttled_until, token_hash, user_sessions)
 from payung.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
                           set_user_active)
 
@@ -199,13 +200,17 @@ def test_logout_ends_the_session_on_the_server(users):
     assert check_session(users, "not-a-session", POLICY) is None and check_session(users, None, POLICY) is None
 
 
-def test_password_change_ends_every_other_session(users):
+def test_password_change_ends_every_session_the_changing_one_too(users):
+    """Other sessions end, and so does the one that made the change: a copy of its id (its
+    cookie) must not outlive the change. The page opens a new session for its tab
+    (test_sessions_pages)."""
     old = login(users, "ani", PASSWORD, POLICY)
     current = login(users, "ani", PASSWORD, POLICY)
     change_password(users, actor=Actor("ani", "operator"), current=PASSWORD, new="baru-sekali-2026",
-                    repeat="baru-sekali-2026", keep_session=current.session_row)
+                    repeat="baru-sekali-2026")
     assert check_session(users, old.session_id, POLICY) is None
-    assert check_session(users, current.session_id, POLICY) is not None
+    assert check_session(users, current.session_id, POLICY) is None
+    assert login(users, "ani", "baru-sekali-2026", POLICY).ok and not login(users, "ani", PASSWORD, POLICY).ok
 
 
 def test_password_reset_by_an_admin_ends_all_sessions(users):
@@ -244,6 +249,37 @@ def test_admin_ends_a_users_sessions_on_every_device(users):
         end_user_sessions(users, ani, actor=Actor("ani", "operator"))
     assert end_user_sessions(users, ani, actor=Actor("admin", "admin")) == 2
     assert all(check_session(users, s.session_id, POLICY) is None for s in sessions)
+
+
+def test_ending_ones_own_sessions_or_resetting_ones_own_password_ends_this_session_too(users):
+    admin = Actor("admin", "admin")
+    me = queries.user_by_username(users, "admin")["id"]
+    here = login(users, "admin", PASSWORD, POLICY)
+    end_user_sessions(users, me, actor=admin)
+    assert check_session(users, here.session_id, POLICY) is None
+    here = login(users, "admin", PASSWORD, POLICY)
+    reset_password(users, me, "baru-sekali-2026", actor=admin)
+    assert check_session(users, here.session_id, POLICY) is None
+
+
+def test_the_session_list_shows_idle_and_expired_sessions_as_ended(users):
+    """Pengguna's list: a session unused for idle_hours, or past its expiry, is not "open"
+    although no run has marked it ended yet."""
+    policy = SessionPolicy(idle_hours=1, lifetime_days=1)
+    admin = Actor("admin", "admin")
+    ani = queries.user_by_username(users, "ani")["id"]
+    login(users, "ani", PASSWORD, policy)
+    now = dt.datetime.now(dt.timezone.utc)
+    assert len(user_sessions(users, ani, actor=admin, policy=policy, now=now)) == 1
+    assert user_sessions(users, ani, actor=admin, policy=policy, now=now + dt.timedelta(minutes=61)) == []
+    [idle] = user_sessions(users, ani, actor=admin, policy=policy, now=now + dt.timedelta(minutes=61),
+                           include_ended=True)
+    assert idle["state"] == "idle" and idle["ended_at"] is None
+    lenient = SessionPolicy(idle_hours=1000, lifetime_days=1)
+    assert user_sessions(users, ani, actor=admin, policy=lenient, now=now + dt.timedelta(days=1, minutes=1)) == []
+    [old] = user_sessions(users, ani, actor=admin, policy=lenient, now=now + dt.timedelta(days=1, minutes=1),
+                          include_ended=True)
+    assert old["state"] == "expired"
 
 
 def test_idle_and_old_sessions_end(users):
@@ -329,6 +365,37 @@ def test_failed_and_throttled_logins_are_audited(users):
     assert json.loads(failed[0]["after"]) == {"username": "ani", "ip_address": "10.0.0.9"}
 
 
+def test_a_username_nobody_has_is_not_written_to_the_audit_log(users):
+    """A password typed into the username field must not land in the audit log: an unknown
+    name is recorded as "nama pengguna tidak dikenal" with a short keyed hash (the same for
+    the same text, so repeated attempts can be told apart and throttled); known usernames,
+    inactive ones too, as they are."""
+    typed = "Sawah-Hijau-1987"
+    for _ in range(2):
+        assert not login(users, typed, "x", POLICY, ip_address="10.0.0.9").ok
+    assert not login(users, "Kopi-Tubruk-2026", "x", POLICY).ok
+    assert not login(users, "ani", "salah-sekali-1", POLICY).ok
+    set_user_active(users, queries.user_by_username(users, "admin")["id"], False, actor=Actor.system())
+    assert not login(users, "admin", "salah-sekali-1", POLICY).ok
+    rows = audit_rows(users, table_name="login")
+    dump = json.dumps(rows).lower()
+    for text in (typed, "kopi-tubruk-2026"):
+        assert text.lower() not in dump
+    unknown = [r for r in rows if json.loads(r["after"])["username"] == UNKNOWN_USERNAME]
+    assert len(unknown) == 3
+    first, second, other = (json.loads(r["after"]) for r in unknown)
+    assert first["username_hash"] == second["username_hash"] != other["username_hash"]
+    assert len(first["username_hash"]) == 12 and first["ip_address"] == "10.0.0.9"
+    assert unknown[0]["row_id"] == unknown[0]["actor"] == f"tidak-dikenal#{first['username_hash']}"
+    assert [r["row_id"] for r in rows if r not in unknown] == ["ani", "admin"]
+
+
+def test_a_password_that_is_not_valid_text_just_fails_to_log_in(users):
+    for username, password in (("ani", "abc\ud800defghijk"), ("a\udce9ni", PASSWORD), ("ani", "caf\udce9-latte")):
+        result = login(users, username, password, POLICY)
+        assert not result.ok and not result.throttled
+
+
 def test_unknown_username_takes_as_long_as_a_known_one(users, monkeypatch):
     """Both pay exactly one bcrypt check at the same cost (the unknown name against a dummy
     hash), so the time of a refusal does not tell whether the username exists. Checked by
@@ -349,6 +416,48 @@ def test_unknown_username_takes_as_long_as_a_known_one(users, monkeypatch):
         assert not login(users, name, "salah-sekali-1", lenient).ok
         costs[name] = list(calls)
     assert len(costs["ani"]) == 1 and costs["siapa.saja"] == costs["ani"]
+
+
+# Ganti kata sandi: the current password asked again ------------------------------------------------
+
+def _change(db, current: str, new: str = "baru-sekali-2026", **kw):
+    return change_password(db, actor=Actor("ani", "operator"), current=current, new=new, repeat=new, policy=POLICY,
+                           **kw)
+
+
+def test_guessing_the_current_password_on_ganti_kata_sandi_is_throttled_and_audited(users):
+    """Someone holding a session cannot try passwords without limit on Ganti kata sandi: each
+    wrong current password is audited as a failed login and counts toward the same lockout; when
+    locked, even the right one is refused with the login form's message, and the login is locked
+    too."""
+    for n in range(POLICY.max_failures):
+        with pytest.raises(ValidationError) as wrong:
+            _change(users, f"tebakan-{n:04d}", ip_address="10.0.0.7")
+        assert rules(wrong) == ["password_wrong"]
+    failed = audit_rows(users, action="login_failed", row_id="ani")
+    assert len(failed) == POLICY.max_failures
+    assert json.loads(failed[0]["after"]) == {"username": "ani", "ip_address": "10.0.0.7", "via": "ganti_kata_sandi"}
+    with pytest.raises(ValidationError) as locked:
+        _change(users, PASSWORD)
+    assert rules(locked) == ["password_throttled"] and str(locked.value) == throttled_message(POLICY)
+    assert audit_rows(users, action="login_throttled", row_id="ani")
+    assert login(users, "ani", PASSWORD, POLICY).throttled
+    assert not login(users, "ani", "baru-sekali-2026", POLICY).ok  # nothing was changed
+    now = dt.datetime.now(dt.timezone.utc)
+    assert throttled_until(users, "ani", POLICY, now=now + dt.timedelta(minutes=16)) is None
+
+
+def test_failed_logins_count_toward_the_lockout_of_ganti_kata_sandi(users):
+    for _ in range(POLICY.max_failures):
+        login(users, "ani", "salah-sekali-1", POLICY)
+    with pytest.raises(ValidationError) as locked:
+        _change(users, PASSWORD)
+    assert rules(locked) == ["password_throttled"]
+
+
+def test_the_right_current_password_changes_it(users):
+    _change(users, PASSWORD)
+    assert login(users, "ani", "baru-sekali-2026", POLICY).ok
 
 
 # The audit log ----------------------------------------------------------------------------------
@@ -414,4 +523,24 @@ def test_cli_password_reset_applies_the_policy_and_ends_sessions(tmp_path):
     assert check_session(conn, s.session_id, POLICY) is None
     assert login(conn, "ani", "payung-baru-2027", POLICY).ok
     assert cli("password", "siapa", "--password", "payung-baru-2027").returncode == 1
+    conn.close()
+
+
+def test_cli_refuses_a_password_that_is_not_utf8_and_drops_a_windows_line_end(tmp_path):
+    """``--password $'caf\\xe9-latte-pagi-2026'`` (Latin-1 bytes) used to end in a
+    UnicodeEncodeError traceback; stdin read from a Windows file kept its "\\r"."""
+    path = tmp_path / "l.db"
+
+    def cli(*argv, stdin: bytes | None = None):
+        return subprocess.run([sys.executable, "-m", "payung", "users", *argv, "--db", str(path)], cwd=ROOT,
+                              input=stdin, capture_output=True, timeout=120)
+
+    for done in (cli("add", "latin", "--name", "L", "--role", "viewer", "--password", b"caf\xe9-latte-pagi-2026"),
+                 cli("add", "latin", "--name", "L", "--role", "viewer", stdin=b"caf\xe9-latte-pagi-2026\n")):
+        assert done.returncode == 1 and b"Traceback" not in done.stderr
+        assert "bukan teks UTF-8" in done.stderr.decode()
+    assert cli("add", "ani", "--name", "Ani", "--role", "admin", stdin=PASSWORD.encode() + b"\r\n").returncode == 0
+    conn = database.open_database(path)
+    assert queries.user_by_username(conn, "latin") is None
+    assert login(conn, "ani", PASSWORD, POLICY).ok
     conn.close()

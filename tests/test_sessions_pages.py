@@ -3,6 +3,7 @@ Pengguna page shows and ends a user's sessions, the setup page tells the second 
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import db as database
@@ -10,7 +11,7 @@ from db import queries
 from payung.access import Actor
 from payung.users import add_user
 
-from conftest import PASSWORD, ROOT, logged_in, write_config
+from conftest import DESA_VILLAGE, PASSWORD, ROOT, logged_in, write_config
 from test_pages import open_db, run, texts
 
 
@@ -91,3 +92,182 @@ def test_pengguna_page_changes_access_only_when_something_changed(site):
     at.selectbox(key="e_role_admin").set_value("viewer").run()
     next(b for b in at.button if b.label == "Simpan peran dan wilayah").click().run()
     assert "Anda tidak dapat melepas peran administrator Anda sendiri." in [e.value for e in at.error]
+
+
+# Security review: callbacks, a renewed session after a password change, forged cookies ---------
+
+SESSION_ID = "_payung_session_id"
+
+
+def _filled_worker_form(user: str) -> AppTest:
+    at = run(user, "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    at.text_input(key="f_name").set_value("Sri Tidak Tersimpan")
+    at.selectbox(key="f_district").set_value("33.24.01").run()
+    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
+    at.selectbox(key="f_occupation").set_value("petani")
+    return at
+
+
+def _end_by(how: str, db, at: AppTest) -> None:
+    from payung.sessions import end_session
+    from payung.users import change_access, set_user_active
+    admin = Actor("admin", "admin")
+    user = queries.user_by_username(db, "operator")["id"]
+    if how == "deactivated":
+        set_user_active(db, user, False, actor=admin)
+    elif how == "role_changed":
+        change_access(db, user, role="viewer", regency_code="33.24", actor=admin)
+    elif how == "logged_out_elsewhere":
+        end_session(db, at.session_state[SESSION_ID])
+    else:  # idle: last used longer ago than idle_hours
+        db.execute("UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00+00:00'")
+
+
+@pytest.mark.parametrize("how", ["deactivated", "role_changed", "logged_out_elsewhere", "idle"])
+def test_simpan_in_a_tab_whose_session_ended_writes_nothing(site, how):
+    """Simpan is a widget callback, run before app.py checks the session: it must check the
+    session itself and act as the user is NOW, else an ended session still writes."""
+    at = _filled_worker_form("operator")
+    with open_db(site) as db:
+        before = queries.worker_count(db)
+        _end_by(how, db, at)
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    with open_db(site) as db:
+        assert queries.worker_count(db) == before and queries.worker_by_nik(db, "3324016508900003") is None
+        assert not db.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'workers' AND actor = 'operator'"
+                              ).fetchone()[0]
+    assert "Masuk ke Payung" in texts(at)
+    assert any("TIDAK disimpan" in w.value for w in at.warning)
+
+
+def test_simpan_in_a_live_session_still_saves(site):
+    at = _filled_worker_form("operator")
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    assert "Sri Tidak Tersimpan terdaftar sebagai pekerja." in texts(at)
+    with open_db(site) as db:
+        assert queries.worker_by_nik(db, "3324016508900003")["name"] == "Sri Tidak Tersimpan"
+
+
+def test_every_widget_callback_that_writes_checks_the_session():
+    """A callback given to on_click/on_change/on_select that opens a database connection must
+    be wrapped in ui.session.live_callback (pages/ and ui/)."""
+    import ast
+    unguarded = []
+    for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+
+        def writes(function) -> bool:
+            return any(isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", "")) in (
+                "connection", "open_db", "open_database") for n in ast.walk(function))
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            for keyword in call.keywords:
+                if keyword.arg in ("on_click", "on_change", "on_select", "on_submit") and \
+                        isinstance(keyword.value, ast.Name) and keyword.value.id in functions and \
+                        writes(functions[keyword.value.id]):
+                    unguarded.append(f"{path.name}:{call.lineno} {keyword.arg}={keyword.value.id}")
+    assert not unguarded, f"callbacks that write without live_callback: {unguarded}"
+
+
+def test_a_password_change_gives_this_tab_a_new_session_and_ends_the_old_one(site):
+    """The tab that changes its password keeps working, under a new session id (its cookie is
+    rewritten); the old id, which a copied cookie would carry, is dead."""
+    from payung.sessions import SessionPolicy, check_session
+    at = run("operator", "pages/akun.py")
+    old = at.session_state[SESSION_ID]
+    for box, value in zip(at.text_input, (PASSWORD, "Sungai-Biru-1990x", "Sungai-Biru-1990x")):
+        box.set_value(value)
+    next(b for b in at.button if b.label == "Simpan kata sandi").click().run()
+    assert not at.exception, at.exception
+    assert "Kata sandi diganti." in texts(at)
+    new = at.session_state[SESSION_ID]
+    with open_db(site) as db:
+        assert new != old and check_session(db, old, SessionPolicy()) is None
+        assert check_session(db, new, SessionPolicy()).username == "operator"
+    at.run()
+    assert "Ganti kata sandi" in texts(at) and "Masuk ke Payung" not in texts(at)
+
+
+def test_wrong_current_passwords_on_the_akun_page_meet_the_login_throttle(site):
+    at = run("operator", "pages/akun.py")
+    for n in range(6):
+        for box, value in zip(at.text_input, (f"tebakan-{n:04d}", "Sungai-Biru-1990x", "Sungai-Biru-1990x")):
+            box.set_value(value)
+        next(b for b in at.button if b.label == "Simpan kata sandi").click().run()
+    assert any("Terlalu banyak percobaan masuk yang gagal" in e.value for e in at.error)
+    with open_db(site) as db:
+        assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed' AND row_id = 'operator'"
+                          ).fetchone()[0] == 5
+
+
+def test_ending_ones_own_sessions_on_the_pengguna_page_renews_this_tab(site):
+    from payung.sessions import SessionPolicy, check_session
+    elsewhere = logged_in("admin")[SESSION_ID]
+    at = run("admin", "pages/pengguna.py")
+    old = at.session_state[SESSION_ID]
+    at.selectbox(key="u_target").set_value("admin").run()
+    next(b for b in at.button if b.label == "Keluarkan dari semua perangkat").click().run()
+    assert "2 sesi admin diakhiri; sesi di tab ini diperbarui." in texts(at)
+    new = at.session_state[SESSION_ID]
+    with open_db(site) as db:
+        assert check_session(db, old, SessionPolicy()) is None and check_session(db, elsewhere, SessionPolicy()) is None
+        assert check_session(db, new, SessionPolicy()).username == "admin"
+    at.run()
+    assert "Pengguna" in texts(at) and "Masuk ke Payung" not in texts(at)
+
+
+def _token(kind: str, key: str, sid: str) -> str:
+    import base64
+    import json
+
+    import jwt
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    content = {"username": "admin", "exp_date": 9e9, "sid": sid}
+    return {
+        "alg none": part({"alg": "none", "typ": "JWT"}) + "." + part(content) + ".",
+        "HS512, wrong key": jwt.encode(content, "x" * 64, algorithm="HS512"),
+        "HS512, right key": jwt.encode(content, key, algorithm="HS512"),
+        "garbage": "bukan-jwt",
+        "HS256, wrong key": jwt.encode(content, "salah", algorithm="HS256"),
+        "no session id": jwt.encode({"username": "admin", "exp_date": 9e9}, key, algorithm="HS256"),
+        "expiry not a number": jwt.encode({**content, "exp_date": "besok"}, key, algorithm="HS256"),
+        "not an object": part({"alg": "HS256", "typ": "JWT"}) + "." + base64.urlsafe_b64encode(b"[1]").decode() + ".x",
+        "valid": jwt.encode(content, key, algorithm="HS256"),
+    }[kind]
+
+
+FORGED = ["alg none", "HS512, wrong key", "HS512, right key", "garbage", "HS256, wrong key", "no session id",
+          "expiry not a number", "not an object"]
+
+
+def test_decode_cookie_accepts_only_our_own_tokens():
+    from ui.auth import decode_cookie
+    key = "k" * 40
+    for kind in FORGED:
+        assert decode_cookie(_token(kind, key, "sid"), key) is None, kind
+    assert decode_cookie(_token("valid", key, "sid"), key)["sid"] == "sid"
+    assert decode_cookie(None, key) is None and decode_cookie("", key) is None
+
+
+def test_a_forged_login_cookie_is_ignored_and_the_login_form_shows(site, monkeypatch):
+    """A payung_masuk cookie with alg none, HS512, garbage...: the authenticator only catches two
+    of PyJWT's errors, so such a cookie used to crash the login page with a traceback."""
+    import types
+    cookies: dict = {}
+    client = types.SimpleNamespace(headers=[], cookies=cookies, remote_ip=None)
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: client)
+    key = "k" * 40  # PAYUNG_COOKIE_KEY of the site fixture
+    live = logged_in("admin")[SESSION_ID]
+    for kind in FORGED:
+        cookies["payung_masuk"] = _token(kind, key, live)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert not at.exception, (kind, at.exception)
+        assert "Masuk ke Payung" in texts(at) and not at.session_state["authentication_status"], kind
+        assert "_payung_bad_cookie" in at.session_state, kind  # deleted from the browser
+    # The same path with our own cookie of a live session logs in: the checks above were real.
+    cookies["payung_masuk"] = _token("valid", key, live)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and at.session_state["authentication_status"] and at.session_state[SESSION_ID] == live

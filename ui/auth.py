@@ -7,7 +7,14 @@ widget IDs) and two of its pieces are replaced:
   time for unknown usernames) and opens a server-side session;
 - its cookie content: the signed JWT carries the session id (``sid``) besides the username
   and expiry. A cookie is accepted only while that session is live, so a copy kept after
-  logout or a password change lands on the login page.
+  logout or a password change lands on the login page;
+- its cookie check: a cookie that does not decode as one of ours (another algorithm such as
+  ``none`` or HS512, a wrong signature, garbage, fields missing) is ignored and deleted, so the
+  login form shows (the authenticator itself only catches two of PyJWT's errors).
+
+When a page ends every session of the logged-in user (a password change, "Keluarkan dari
+semua perangkat" on one's own account), ``renew_login`` opens a new session for the tab and
+rewrites its cookie, the way a login writes it: a copy of the old cookie is worthless.
 
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
@@ -17,6 +24,7 @@ cannot be HttpOnly: script running in the page could read it (see the README).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -42,10 +50,11 @@ WRONG = "Nama pengguna atau kata sandi salah."
 EMPTY = "Isi nama pengguna dan kata sandi."
 
 
+_BAD_COOKIE = "_payung_bad_cookie"
+
+
 def throttled_message() -> str:
-    minutes = session_policy().lockout_minutes
-    return (f"Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. Coba lagi dalam "
-            f"{minutes:g} menit.")
+    return sessions.throttled_message(session_policy())
 
 
 def key_file() -> Path:
@@ -71,11 +80,13 @@ def cookie_key() -> str:
     return sessions.cookie_key_from_file(key_file())
 
 
-def _request_details() -> dict:
+def request_details() -> dict:
+    """IP address and browser of this session's request, for the session record and the audit."""
     try:
-        return {"ip_address": st.context.ip_address, "user_agent": st.context.headers.get("User-Agent")}
+        details = {"ip_address": st.context.ip_address, "user_agent": st.context.headers.get("User-Agent")}
     except Exception:  # AppTest has no request
         return {"ip_address": None, "user_agent": None}
+    return {k: v if isinstance(v, str) else None for k, v in details.items()}  # AppTest's stand-ins: None
 
 
 def _logged_in(username: str, name: str, email: str | None, role: str, session_id: str) -> None:
@@ -92,7 +103,7 @@ def _form_login(username: str | None, password: str | None) -> bool:
         st.session_state[_MESSAGE] = EMPTY
         return False
     with connection() as db:
-        result = sessions.login(db, username, password, session_policy(), **_request_details())
+        result = sessions.login(db, username, password, session_policy(), **request_details())
     if not result.ok:
         st.session_state["authentication_status"] = False
         st.session_state[_MESSAGE] = throttled_message() if result.throttled else WRONG
@@ -110,8 +121,39 @@ def _cookie_login(token: dict) -> None:
         _logged_in(live.username, live.name, live.email, live.role, session_id)
 
 
+def decode_cookie(token, key: str) -> dict | None:
+    """The content of a login cookie we signed (HS256 with ``key``, a username, a session id,
+    a numeric expiry), else None: any other token is nobody's login."""
+    if not isinstance(token, str) or not token:
+        return None
+    try:
+        content = jwt.decode(token, key, algorithms=["HS256"])
+    except Exception:  # noqa: BLE001 - PyJWT's errors and whatever odd input makes it raise: not ours
+        return None
+    if not (isinstance(content, dict) and isinstance(content.get("username"), str)
+            and isinstance(content.get("sid"), str) and content["sid"]
+            and isinstance(content.get("exp_date"), (int, float)) and not isinstance(content["exp_date"], bool)):
+        return None
+    return content
+
+
+def _forget_bad_cookie(model, token: str) -> None:
+    """Delete an undecodable cookie from the browser, once per browser session: the request's
+    cookies (``st.context.cookies``) keep showing it until a reload, and a delete drawn again
+    in the run that logs in could land after the new cookie is written."""
+    marker = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    if st.session_state.get(_BAD_COOKIE) == marker:
+        return
+    st.session_state[_BAD_COOKIE] = marker
+    try:
+        model.cookie_manager.delete(model.cookie_name, key="hapus_kuki_rusak")
+    except KeyError:  # the component had not reported the browser's cookies yet: deleted anyway
+        pass
+
+
 def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
-    """Route the authenticator's login through Payung and put the session id in its cookie."""
+    """Route the authenticator's login through Payung, put the session id in its cookie, and
+    ignore (and delete) a cookie that is not ours."""
 
     def login(username=None, password=None, max_concurrent_users=None, max_login_attempts=None, token=None,
               single_session=False, callback=None, captcha=False, entered_captcha=None):
@@ -128,7 +170,15 @@ def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
         return jwt.encode({"username": st.session_state["username"], "exp_date": model.exp_date,
                            "sid": st.session_state[SESSION_KEY]}, model.cookie_key, algorithm="HS256")
 
+    def token_decode():
+        content = decode_cookie(model.token, model.cookie_key)
+        if content is None:
+            _forget_bad_cookie(model, str(model.token))
+            return False  # what the authenticator's own check returns for a bad token
+        return content
+
     model._token_encode = token_encode
+    model._token_decode = token_decode
     return auth
 
 
@@ -161,6 +211,28 @@ def login() -> bool:
         with st.spinner("Berhasil masuk, menyiapkan halaman..."):
             time.sleep(COOKIE_SETTLE_S)
     return logged_in
+
+
+def renew_login(username: str, message: str) -> None:
+    """After every session of the logged-in user was ended from this tab (their password
+    changed, "Keluarkan dari semua perangkat" on their own account): open a new session for
+    this tab and rewrite its cookie the way a login writes it, so only this tab, and nothing
+    holding a copy of its old cookie, stays logged in. Then rerun with ``message`` shown, like
+    ``ui.widgets.saved``."""
+    from .widgets import clear_problems, saved
+    with connection() as db:
+        session_id, _ = sessions.start_session(db, username, session_policy(), **request_details())
+    st.session_state[SESSION_KEY] = session_id
+    # The component that writes the cookie reports back once it has, and that starts a new run
+    # at once, interrupting this one: the message is stored (and the form's old problems
+    # dropped) before it is drawn.
+    st.session_state["_payung_saved"] = message
+    clear_problems()
+    authenticator().cookie_controller.set_cookie()
+    # As after a login: let the browser run the component before the rerun (and it is gone).
+    with st.spinner("Memperbarui sesi..."):
+        time.sleep(COOKIE_SETTLE_S)
+    saved(message)
 
 
 def logout_button() -> None:

@@ -4,13 +4,20 @@ The actor exists only while the server-side session named in this browser sessio
 (``payung.sessions.check_session``, on every run): logout, a password change elsewhere, a
 deactivation, a role change or an administrator's "Keluarkan dari semua perangkat" end it,
 and the next run of this tab lands on the login page.
+
+Widget callbacks (``on_click``, ``on_change``, ``on_select``) run BEFORE the next run of the
+script, so before app.py's session check: a callback that writes must be wrapped in
+``live_callback``, which checks the session again and hands the callback the actor read now,
+not the one a closure kept from the previous run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import functools
 import os
+import sqlite3
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -23,6 +30,10 @@ from payung.users import actor_for
 SESSION_KEY = "_payung_session_id"
 #: The keys streamlit-authenticator reads to decide who is logged in.
 AUTH_KEYS = ("authentication_status", "username", "name", "email", "roles")
+#: A message for the login page of this browser session (why it is shown again).
+LOGIN_NOTICE = "_payung_login_notice"
+SESSION_ENDED = ("Sesi Anda sudah berakhir (keluar, kata sandi diganti, akun diubah atau terlalu lama tidak "
+                 "dipakai), jadi isian terakhir TIDAK disimpan. Silakan masuk lagi.")
 
 
 @st.cache_resource(show_spinner="Menyiapkan Payung...")
@@ -89,11 +100,28 @@ def current_actor() -> Actor | None:
         return actor_for(db, username)
 
 
-def current_session_row() -> int | None:
-    """The row id of this browser's live session (kept when the user changes their password)."""
-    with connection() as db:
-        live = check_session(db, st.session_state.get(SESSION_KEY), session_policy())
-    return live.id if live else None
+def live_callback(callback: Callable[..., object], action: str) -> Callable[..., object]:
+    """Wrap a widget callback that writes (``on_click=live_callback(save, "worker.write")``).
+
+    Streamlit calls widget callbacks before it runs the script again, so before app.py checks
+    the session: without this, a tab whose session was ended (logout elsewhere, password change,
+    deactivation, role change, idle timeout, "Keluarkan dari semua perangkat") would still write
+    with the actor of its previous run. The wrapper checks the session when the callback is
+    called and passes the actor read then as ``actor=``; if the session is over, or the actor may
+    no longer take ``action``, nothing is called (the run that follows shows the login page, with
+    a note that the input was not saved, or the page's refusal)."""
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        actor = current_actor()
+        if actor is None:
+            st.session_state[LOGIN_NOTICE] = SESSION_ENDED
+            return None
+        if not allowed(actor, action):
+            return None
+        return callback(*args, actor=actor, **kwargs)
+
+    return checked
 
 
 def require(action: str = "account.manage") -> Actor:
@@ -102,6 +130,7 @@ def require(action: str = "account.manage") -> Actor:
     logged in.)"""
     actor = current_actor()
     if actor is None:
+        login_notices(payung().settings)
         st.warning("Silakan masuk terlebih dahulu.")
         st.stop()
     if not allowed(actor, action):
@@ -109,6 +138,19 @@ def require(action: str = "account.manage") -> Actor:
         st.stop()
     restore_notice(payung().settings)
     return actor
+
+
+def login_notices(settings) -> None:
+    """On the login page: why this browser session must sign in again (``LOGIN_NOTICE``: a
+    text, or (what was done, the sign-in request) after a restore), and a restore that ended
+    its login."""
+    notice = st.session_state.get(LOGIN_NOTICE)
+    if isinstance(notice, tuple):
+        st.success(notice[0], icon=":material/check_circle:")
+        st.warning(notice[1], icon=":material/lock_clock:")
+    elif notice:
+        st.warning(notice, icon=":material/lock_clock:")
+    restore_notice(settings, signed_out=True)
 
 
 def daily_backup(settings) -> None:
@@ -121,16 +163,20 @@ def daily_backup(settings) -> None:
         st.sidebar.warning(f"Cadangan otomatis harian gagal: {exc}")
 
 
-def restore_notice(settings) -> None:
-    """Tell a session that was open while the database was restored from a backup."""
+def restore_notice(settings, *, signed_out: bool = False) -> None:
+    """Tell a session that was open while the database was restored from a backup (on the
+    login page when ``signed_out``: a restore ends every session)."""
     from payung.backups import last_restore
+    from ui.widgets import plain
     restored = last_restore(settings)
     stamp = restored and restored.get("at")
     seen = st.session_state.get("_restore_seen", "")
     if stamp and seen and stamp != seen:
-        st.warning(f"Basis data telah dipulihkan dari cadangan {restored.get('file', '')} pada {stamp[:16]} "
-                   f"oleh {restored.get('actor', '')}. Data yang tampil sekarang adalah isi cadangan itu; "
-                   "periksa kembali isian yang belum disimpan.", icon=":material/restore:")
+        st.warning(f"Basis data telah dipulihkan dari cadangan {plain(restored.get('file', ''))} pada {stamp[:16]} "
+                   f"oleh {plain(restored.get('actor', ''))}. Data yang tampil sekarang adalah isi cadangan itu; "
+                   "periksa kembali isian yang belum disimpan."
+                   + (" Semua sesi diakhiri oleh pemulihan: silakan masuk lagi." if signed_out else ""),
+                   icon=":material/restore:")
     st.session_state["_restore_seen"] = stamp or "-"
 
 
