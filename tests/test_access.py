@@ -111,7 +111,9 @@ class World:
                 "scheme_code": scheme, "year": 2025, "name": f"APBDes {label}", "source": "APBDes",
                 "amount": 10_000_000}, actor=system)
             claim, _ = claims.record_claim(self.db, {"worker_id": worker, "program": "JKM",
-                                                     "incident_date": dt.date(2025, 2, 10)}, actor=system, today=TODAY)
+                                                     "incident_date": dt.date(2025, 2, 10), "status": "dibayar",
+                                                     "benefit_amount": 1_000_000, "paid_on": dt.date(2025, 3, 1)},
+                                           actor=system, today=TODAY)
             self.records[side] = {
                 "side": side, "worker": worker, "name": values["name"], "nik": values["nik"], "village": village,
                 "free": free, "free_name": f"Bebas {label}", "sponsor": sponsor, "sponsor_name": f"Pemdes {label}",
@@ -500,11 +502,12 @@ def test_permission_matrix(world, name, role):
 
 
 #: For figures of a whole scheme, the village operator's answer about the "near" record (a
-#: village of the same scheme) must not count it: its own slice has one worker and Rp50.400
-#: paid (January to March), so anything more is someone else's.
+#: village of the same scheme) must not count it: its own slice has one worker, Rp50.400 paid
+#: (January to March) and one claim paid Rp1.000.000, so anything more is someone else's.
 NEAR_PROBES = {
-    "claims.benefits_against_contributions": lambda res, r: res["contributions_paid"] > 50_400,
-    "claims.protection_panel": lambda res, r: res.rows[0]["value"] != "Rp50.400",
+    "claims.benefits_against_contributions": lambda res, r: (res["contributions_paid"], res["benefits_paid"],
+                                                             res["claims"]) != (50_400, 1_000_000, 1),
+    "claims.protection_panel": lambda res, r: [x["value"] for x in res.rows] != ["Rp50.400", "Rp1.000.000", 1],
     "dashboard.build": lambda res, r: res.covered > 1,
     "schemes_view.scheme_overview": lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 1,
 }
@@ -842,6 +845,31 @@ def test_plugin_panel_readers_count_only_the_actors_slice(world):
     assert sum(r["workers"] for r in answers["desa"]["by_worker_region"]) == 1
     assert sum(r.get("workers", r.get("covered", 0)) for r in answers["operator"]["by_district"]) == 2
     assert answers["desa"]["budget"] == [] and len(answers["operator"]["budget"]) == 2
+    assert [sum(r["workers"] for r in answers[role]["by_field"]) for role in ("desa", "operator")] == [1, 2]
+    covered = {role: {r["scheme_code"]: r for r in answers[role]["by_scheme"]} for role in ("desa", "operator")}
+    assert repr(covered["desa"]) != repr(covered["operator"]) and "contoh_luar" not in repr(covered["operator"])
+    waiting = {role: reader_for(world.db, actor=a).count_eligible_uncovered("33.24", MONTH)
+               for role, a in ACTORS.items()}
+    assert waiting["desa"] < waiting["operator"] == waiting["admin"] and waiting["desa"] >= 1
+
+
+def test_a_list_cannot_enrol_on_or_name_a_sponsor_outside_the_slice(world):
+    """Rule: the bulk planner and the list import find sponsors inside the actor's slice only:
+    a village operator's list naming another village's government or ASN is refused."""
+    from payung.bulk import plan_bulk
+    from payung.imports import auto_map, plan_import
+    from payung.imports.reading import Sheet
+    inside, near = world.records["in"], world.records["near"]
+    plan = plan_bulk(world.db, world.registry, [{**_bulk_request(inside), "sponsor_id": near["sponsor"]}],
+                     actor=ACTORS["desa"])
+    assert [p.rule for p in plan.rows[0].problems][:1] == ["sponsor_missing"]
+    nik = next(iter(world.db.query("SELECT nik FROM workers WHERE id = ?", [inside["free"]])))["nik"]
+    sheet = Sheet(["NIK", "Skema", "Penyandang dana", "Bulan mulai", "Tahun anggaran"],
+                  [[nik, "contoh_desa", near["sponsor_name"], "2025-01", "2025"]])
+    imported = plan_import(world.db, world.registry, kind="sponsorships", sheet=sheet,
+                           mapping=auto_map(sheet.headers, "sponsorships"), actor=ACTORS["desa"], file_name="k.csv",
+                           data_hash="x")
+    assert [e.message for e in imported.errors] == [f"Penyandang dana \"{near['sponsor_name']}\" tidak ditemukan."]
 
 
 def test_imported_workers_get_ids_that_do_not_follow_their_nik_order(world):
