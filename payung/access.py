@@ -74,6 +74,17 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def markdown_table() -> str:
+    """Every action and the roles that may take it, as the README's table of actions
+    (generated: a test keeps the README equal to this)."""
+    lines = ["| action | what it allows | " + " | ".join(f"`{r}`" for r in ROLES) + " |",
+             "|---|---|" + "---|" * len(ROLES)]
+    for action, (roles, words) in ACTIONS.items():
+        marks = " | ".join("yes" if role in roles else "no" for role in ROLES)
+        lines.append(f"| `{action}` | {words} | {marks} |")
+    return "\n".join(lines) + "\n"
+
+
 class Forbidden(PayungError):
     """The actor may not do this."""
 

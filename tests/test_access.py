@@ -894,3 +894,30 @@ def test_imported_workers_get_ids_that_do_not_follow_their_nik_order(world):
         by_id = [r["nik"] for r in world.db.query("SELECT nik FROM workers WHERE name LIKE 'Urut %' ORDER BY id")]
         assert len(by_id) == 60 and by_id != sorted(by_id)
     _inside_transaction(world, body)
+
+
+def test_the_readmes_table_of_actions_is_the_one_the_code_decides():
+    """The README's roles table is generated from ``payung.access.ACTIONS``: it cannot drift."""
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("<!-- access-table:start -->\n", 1)[1].split("<!-- access-table:end -->", 1)[0]
+    assert section == access.markdown_table(), "README.md: regenerate the table of actions (see its heading)"
+
+
+def test_every_action_the_code_asks_about_is_declared():
+    """Deny by default would silently refuse a misspelt action: every action named in a
+    ``require``/``allowed``/``require_visible`` call of the services, pages and UI exists."""
+    import re
+
+    from conftest import ROOT
+    called = re.compile(r"""\b(?:require|allowed|require_visible|visible_scheme|ui_require)\([^"']*["']([a-z_]+\.[a-z_]+)["']""")
+    named = re.compile(r"""require\(["']([a-z_]+\.[a-z_]+)["']\)""")
+    seen = set()
+    for folder in ("payung", "pages", "ui", "app.py"):
+        paths = [ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            seen.update(called.findall(text) + named.findall(text))
+    assert len(seen) > 20
+    unknown = sorted(a for a in seen if a not in access.ACTIONS)
+    assert not unknown, f"actions not declared in payung.access.ACTIONS: {unknown}"
