@@ -17,7 +17,7 @@ from payung.sponsors import search_sponsors
 from payung.sponsorships import describe_cost, eligible_workers
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
-from ui.widgets import table
+from ui.widgets import plain, table
 
 FORM = "kepesertaan"
 actor = require("sponsorship.write")
@@ -33,7 +33,7 @@ if not schemes:
     st.stop()
 code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
-st.caption(scheme.description)
+st.caption(plain(scheme.description))
 
 with connection() as db:
     sponsors = search_sponsors(db, actor=actor, types=scheme.sponsor_types or None, page_size=1000).rows
@@ -69,7 +69,7 @@ field_errors(FORM, "programs")
 fields = app.plugins.fields(scheme)
 values = {}
 if fields:
-    st.subheader(f"Isian khusus {scheme.name}")
+    st.subheader(f"Isian khusus {plain(scheme.name)}")
     for f in fields:
         values[f.name] = declared_field(f, form=FORM, key=f"k_field_{code}_{f.name}")
 

@@ -63,7 +63,7 @@ def parse_month_cell(value) -> str:
 def _integer(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*(bulan|bln)?\s*", value.lower()):
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,9}\s*(bulan|bln)?\s*", value.lower()):
         return int(re.match(r"\s*(\d+)", value)[1])
     return value
 
@@ -135,7 +135,7 @@ class FieldReader:
                 return parse_month_cell(value)
             if f.type == "village":
                 return self.resolver.village(_text(value), district)
-        except (ValueError, TypeError):
+        except Exception:  # noqa: BLE001 - whatever fails on a cell: the form's own message says why
             return _text(value) if not isinstance(value, (int, float)) else value
         return _text(value)
 
@@ -143,6 +143,7 @@ class FieldReader:
 def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, *, rows_of, raw_values, reject,
                       resolver, row_error):
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
+    from .engine import parse_cell
     header = {f: plan.mapping.get(f, "") for f in columns}
     scope = scope_of(actor)
     # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
@@ -157,7 +158,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     for _, _, raw in raws:
         if raw.get("nik") is not None:
             niks[raw["nik"]] = _nik(raw["nik"])
-    worker_ids = bulk_db.worker_ids_by_nik(db, [n for n in niks.values() if n])
+    worker_ids = bulk_db.worker_ids_by_nik(db, [n for n, _ in niks.values() if n])
     nip_ids = bulk_db.sponsor_ids_by_nip(db, [clean_digits(_text(r["nip"])) for _, _, r in raws if r.get("nip")],
                                          scope)
     used = set(columns.values())
@@ -167,8 +168,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     requests, origin = [], {}
     for row, cells, raw in raws:
         errors = []
-        matched = schemes.match(_text(raw.get("scheme")) or "")
-        found = [matched.code] if matched.found else []
+        matched, _ = parse_cell(schemes.match, _text(raw.get("scheme")) or "")
+        found = [matched.code] if matched is not None and matched.found else []
         if len(found) != 1:
             reject(plan, row, cells, [row_error(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
             continue
@@ -182,10 +183,12 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
             budget_of[scheme.code] = bulk_db.budget_lines_named(db, [scheme.code])
         district = _text(raw.get("district"))
         values = readers[scheme.code].read(cells, district)
-        nik = niks.get(raw.get("nik"))
+        nik, unreadable = niks.get(raw.get("nik"), (None, None))
         worker_id = worker_ids.get(nik) if nik else None
         if raw.get("nik") is None:
             errors.append(row_error(row, header["nik"], "NIK pekerja kosong."))
+        elif unreadable:
+            errors.append(row_error(row, header["nik"], unreadable.rstrip(".") + "."))
         elif worker_id is None:
             errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
         sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
@@ -198,10 +201,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         if errors:
             reject(plan, row, cells, errors)
             continue
-        try:
-            start = parse_month_cell(start)
-        except (ValueError, TypeError):
-            start = _text(start)
+        parsed, failure = parse_cell(parse_month_cell, start)
+        start = _text(start) if failure else parsed
         request = {"row": row, "scheme_code": scheme.code, "worker_id": worker_id, "sponsor_id": sponsor_id,
                    "start_month": start, "months": _integer(raw["months"]) if raw.get("months") is not None else None,
                    "programs": _programs(raw["programs"]) if raw.get("programs") is not None else None,
@@ -227,12 +228,11 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     progress(1.0, "Pemeriksaan selesai")
 
 
-def _nik(value) -> str | None:
+def _nik(value) -> tuple[str | None, str | None]:
+    """(the NIK of a cell, None) or (None, why it cannot be read)."""
+    from .engine import parse_cell
     from .normalize import nik_cell
-    try:
-        return nik_cell(value)
-    except ValueError:
-        return None
+    return parse_cell(nik_cell, value)
 
 
 def _unknown_worker(nik) -> str:
