@@ -15,7 +15,7 @@ from ui import auth
 from ui.plugin_pages import plugin_pages
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,
                         release_upload_work)
-from ui.widgets import indonesian_page
+from ui.widgets import indonesian_page, plain
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
 # regency laptop is often offline.
@@ -96,7 +96,7 @@ if actor is None:
     st.session_state.pop(LOGIN_NOTICE, None)
     st.rerun()
 
-st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")
+st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
 auth.logout_button()
 indonesian_page()
 release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere

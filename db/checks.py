@@ -287,6 +287,19 @@ def migration_names(db, migration_set: str) -> list[str] | None:
                                      [migration_set]).fetchall()]
 
 
+#: Tables SQLite makes itself (AUTOINCREMENT, ANALYZE and PRAGMA optimize): not Payung's schema.
+ENGINE_TABLES = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
+
+
+def schema_objects(db) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every table, index, trigger and view of the file: ``(type, name) -> (table, SQL)``,
+    the SQL with its white space collapsed (None for the indexes SQLite makes for UNIQUE and
+    PRIMARY KEY constraints)."""
+    return {(kind, name): (table, " ".join(sql.split()) if sql else "")
+            for kind, name, table, sql in db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+            if not (kind == "table" and name in ENGINE_TABLES)}
+
+
 def audit_restore(db, actor: str, after: dict, *, above: int) -> int:
     """The restore's audit entry, numbered above ``above`` (the last id the replaced database
     had issued): the audit log's last id is the dashboard's cache key, and must never again

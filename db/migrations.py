@@ -6,6 +6,8 @@ applies what it misses, in place; opening one written by a newer Payung is refus
 
 from __future__ import annotations
 
+import functools
+
 from sqlite_utils import Database, Migrations
 
 from payung.errors import PayungError
@@ -341,6 +343,23 @@ def check_not_newer(db: Database) -> None:
             f"(migrasi yang tidak dikenal: {', '.join(unknown)}). Pasang versi Payung terbaru; "
             "basis data tidak diubah."
         )
+
+
+@functools.lru_cache(maxsize=16)
+def schema_at(applied: tuple[str, ...]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The schema (``db.checks.schema_objects``) a fresh Payung database has after exactly the
+    migrations ``applied`` (the first ones of ``known()``, in order): built in memory."""
+    from .checks import schema_objects
+    from .connection import connect
+    names = known()
+    if list(applied) != names[:len(applied)]:
+        raise ValueError(f"not a prefix of the known migrations: {applied!r}")
+    fresh = connect(":memory:")
+    try:
+        migrations.apply(fresh, stop_before=names[len(applied)] if len(applied) < len(names) else None)
+        return schema_objects(fresh)
+    finally:
+        fresh.close()
 
 
 def migrate(db: Database, *, stop_before: str | None = None) -> list[str]:

@@ -72,7 +72,7 @@ if chosen != view:
 
 result = dashboard(str(app.settings.database), version, view, actor, (actor.username, actor.role, actor.regency_code,
                                                                      actor.villages))
-st.caption(f"{result.title} · tautan halaman ini menyimpan pilihan di atas")
+st.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan di atas")
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Terlindungi", f"{result.protected:,}".replace(",", "."),
@@ -112,7 +112,8 @@ if result.regency_targets_left_out:
 if with_target:
     for row in with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),
-                    text=f"{row['scheme']}: {row['protected']:,} dari target {row['target']:,}".replace(",", "."))
+                    text=plain(f"{row['scheme']}: {row['protected']:,} dari target {row['target']:,}"
+                               .replace(",", ".")))
 
 place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
                                                                   else None)

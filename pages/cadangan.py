@@ -25,7 +25,7 @@ if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:")
     st.session_state["_last_backup"] = str(path)
 last = st.session_state.get("_last_backup")
 if last:
-    st.success(f"Cadangan tersimpan di {last}.")  # a path the app made
+    st.success(f"Cadangan tersimpan di {last}.")  # a path the app made, in the folder config.toml names
     with open(last, "rb") as f:
         st.download_button("Unduh cadangan", f, file_name=last.rsplit("/", 1)[-1],
                            mime="application/vnd.sqlite3", icon=":material/download:")
@@ -33,8 +33,8 @@ if last:
 config = backup_settings(app.settings)
 autos = automatic_backups(app.settings)
 if config.keep:
-    st.caption(f"Cadangan otomatis: satu per hari di {config.folder}, {config.keep} terakhir disimpan "
-               f"({len(autos)} ada sekarang).")
+    st.caption(plain(f"Cadangan otomatis: satu per hari di {config.folder}, {config.keep} terakhir disimpan "
+                     f"({len(autos)} ada sekarang)."))
 else:
     st.caption("Cadangan otomatis dimatikan ([backups] keep = 0 di config.toml).")
 
@@ -116,7 +116,8 @@ if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not
                    if missing else "."))
             st.rerun()
         except PayungError as exc:
-            st.error(str(exc))
+            # The refusal may quote the file (its name, SQLite's report naming its indexes): text.
+            st.error(plain(str(exc)))
 if st.session_state.get("_restored"):
     done = st.session_state["_restored"]
-    st.success(f"Basis data dipulihkan dari {plain(done['file'])}. Data sebelumnya disimpan di {done['before']}.")
+    st.success(plain(f"Basis data dipulihkan dari {done['file']}. Data sebelumnya disimpan di {done['before']}."))

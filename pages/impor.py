@@ -144,7 +144,12 @@ if plan.rejected:
     st.subheader("Baris yang ditolak")
     table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
                  hide_index=True, width="stretch")
-    st.download_button("Unduh baris yang ditolak (.xlsx)", rejected_rows_xlsx(plan),
+    if plan.rejected_not_kept:
+        st.caption(f"Ditampilkan dan diunduh {len(plan.rejected):,} baris yang ditolak pertama; "
+                   f"{plan.rejected_not_kept:,} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, lalu "
+                   "periksa berkasnya lagi.".replace(",", "."))
+    # The file is made when the button is pressed (a callable), not on every rerun of the page.
+    st.download_button("Unduh baris yang ditolak (.xlsx)", lambda: rejected_rows_xlsx(plan),
                        file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.caption("Perbaiki baris-baris ini di berkas tersebut, lalu impor lagi: baris yang sudah masuk tidak akan "

@@ -19,7 +19,7 @@ from payung.sponsors import search_sponsors
 from payung.sponsorships import describe_cost, eligible_workers
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
-from ui.widgets import table
+from ui.widgets import plain, table
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
@@ -36,7 +36,7 @@ if not schemes:
     st.stop()
 code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
-st.caption(scheme.description)
+st.caption(plain(scheme.description))
 
 # Widgets whose choices depend on the scheme carry its code in their key: a value chosen under one
 # scheme (6 months, JHT) never carries over to another. A regency has thousands of sponsors (every
@@ -86,7 +86,7 @@ field_errors(FORM, "programs")
 fields = app.plugins.fields(scheme)
 values = {}
 if fields:
-    st.subheader(f"Isian khusus {scheme.name}")
+    st.subheader(f"Isian khusus {plain(scheme.name)}")
     for f in fields:
         values[f.name] = declared_field(f, form=FORM, key=f"k_field_{code}_{f.name}")
 

@@ -130,7 +130,7 @@ if who:
                 changed = change_access(db, target["id"], role=new_role, regency_code=new_regency,
                                         villages=tuple(new_villages), actor=actor)
             except ValidationError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
                 st.stop()
         saved(f"Peran dan wilayah {who} diubah; semua sesinya diakhiri." if changed else "Tidak ada perubahan.")
 

@@ -119,13 +119,13 @@ def _copy_form(source: str, data: dict, left_out: list[str]) -> None:
             st.markdown("**Isian khusus**")
         for i, spec in enumerate(data["fields"]):
             left, middle, right = st.columns([3, 1, 2])
-            new["fields"][i]["label"] = left.text_input(f"Label isian {spec['name']}", value=spec["label"],
+            new["fields"][i]["label"] = left.text_input(plain(f"Label isian {spec['name']}"), value=spec["label"],
                                                         key=f"salin_{source}_field_{i}_label")
             new["fields"][i]["required"] = middle.checkbox("Wajib", value=spec.get("required", False),
                                                            key=f"salin_{source}_field_{i}_required")
             if spec.get("type") in ("integer", "year", "rupiah") and isinstance(spec.get("default"), int):
                 new["fields"][i]["default"] = int(right.number_input(
-                    f"Bawaan {spec['name']}", value=spec["default"], step=1, key=f"salin_{source}_field_{i}_default"))
+                    plain(f"Bawaan {spec['name']}"), value=spec["default"], step=1, key=f"salin_{source}_field_{i}_default"))
         if data["rules"]:
             st.markdown("**Parameter aturan**")
         new["rules"] = [_rule_inputs(spec, f"salin_{source}_rule_{i}") for i, spec in enumerate(data["rules"])]

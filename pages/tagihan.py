@@ -75,7 +75,7 @@ with connection() as db:
         st.stop()
 st.divider()
 st.subheader(f"Tagihan {plain(bill.party.label)}")
-st.markdown(f"**{bill.scheme_name}** · {bill.period} · {bill.workers} pekerja  \n"
+st.markdown(f"**{plain(bill.scheme_name)}** · {bill.period} · {bill.workers} pekerja  \n"
             f"**Total {rupiah(bill.total)}** ({bill.total_in_words}) · dibayar {rupiah(bill.paid)} · "
             f"sisa {rupiah(bill.open)}")
 if bill.lapsed:

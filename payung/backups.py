@@ -31,7 +31,7 @@ from pathlib import Path
 import db as database
 from db import checks as sql
 from db import store
-from db.migrations import SchemaTooNew, check_not_newer, migrate
+from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_at
 
 from .access import Actor, require
 from .config import Settings
@@ -136,41 +136,87 @@ def _remove(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+_KINDS = {"table": "tabel", "view": "view", "trigger": "trigger", "index": "indeks"}
+_NOT_CHANGED = "Basis data yang berjalan tidak diubah."
+
+
+def _named(kind: str, name: str) -> str:
+    shown = name if len(name) <= 60 else name[:60] + "..."
+    return f"{_KINDS.get(kind, kind)} \"{shown}\""
+
+
+def schema_differences(found: dict, expected: dict) -> list[str]:
+    """What a file's schema (``db.checks.schema_objects``) has more, less or otherwise than
+    the schema Payung makes, in words: ``tambahan trigger "x"``, ``tidak ada indeks "y"``..."""
+    def order(keys):  # tables first: a missing table says more than its missing indexes
+        return sorted(keys, key=lambda key: (list(_KINDS).index(key[0]) if key[0] in _KINDS else 9, key[1]))
+
+    differences = [f"tambahan {_named(*key)}" for key in order(found.keys() - expected.keys())]
+    differences += [f"tidak ada {_named(*key)}" for key in order(expected.keys() - found.keys())]
+    differences += [f"{_named(*key)} berbeda" for key in order(found.keys() & expected.keys())
+                    if found[key] != expected[key]]
+    return differences
+
+
+def _check_schema(copy, names: list[str]) -> None:
+    """Refuse a file whose tables, columns, indexes, triggers and views are not exactly those a
+    fresh Payung database has at the same migration level: a trigger added to ``sessions``
+    could recreate an administrator at every sign-in, a dropped guard would make the audit log
+    editable, a view in place of a table would break every write."""
+    known_names = known()
+    if names != known_names[:len(names)]:
+        raise RestoreRefused(f"Catatan migrasi dalam berkas ini tidak dikenal ({', '.join(names)[:200]}): bukan basis "
+                             f"data Payung yang utuh. {_NOT_CHANGED}")
+    differences = schema_differences(sql.schema_objects(copy), schema_at(tuple(names)))
+    if differences:
+        shown = "; ".join(differences[:8]) + (f"; dan {len(differences) - 8} lagi" if len(differences) > 8 else "")
+        raise RestoreRefused(f"Susunan basis data dalam cadangan ini berbeda dari basis data Payung ({shown}). Berkas "
+                             f"ini mungkin diubah di luar Payung dan tidak dipulihkan. {_NOT_CHANGED}")
+
+
 def verify_backup(path: Path, *, upgrade: bool = True):
     """Check a copy before it may replace the live database; upgrades an older schema in place
-    (``path`` must be a staging copy). Returns the check report; raises ``RestoreRefused``."""
+    (``path`` must be a staging copy). Returns the check report; raises ``RestoreRefused``.
+    Whatever SQLite says while reading a broken or crafted file is a refusal, never a crash."""
+    try:
+        return _verify(path, upgrade)
+    except sqlite3.Error as exc:
+        raise RestoreRefused(f"Berkas cadangan rusak atau tidak dikenal: SQLite tidak dapat membacanya ({exc}). "
+                             f"{_NOT_CHANGED}") from None
+
+
+def _verify(path: Path, upgrade: bool):
     from .checks import run_checks
     try:
         copy = database.connect(path)
     except sqlite3.DatabaseError:
         raise RestoreRefused("Berkas ini bukan basis data SQLite (mungkin rusak atau berkas lain). "
-                             "Basis data yang berjalan tidak diubah.") from None
+                             f"{_NOT_CHANGED}") from None
     try:
         try:
             problems = sql.integrity_problems(copy)
         except sqlite3.DatabaseError as exc:
             raise RestoreRefused(f"Berkas cadangan rusak: SQLite tidak dapat membacanya ({exc}). "
-                                 "Basis data yang berjalan tidak diubah.") from None
+                                 f"{_NOT_CHANGED}") from None
         if problems:
-            raise RestoreRefused(f"Berkas cadangan rusak: pemeriksaan keutuhan SQLite gagal ({problems[0]}). "
-                                 "Basis data yang berjalan tidak diubah.")
+            raise RestoreRefused(f"Berkas cadangan rusak: pemeriksaan keutuhan SQLite gagal ({problems[0][:300]}). "
+                                 f"{_NOT_CHANGED}")
         names = sql.migration_names(copy, MIGRATION_SET)
         if not names:
             raise RestoreRefused("Berkas ini bukan basis data Payung (tidak ada catatan migrasi Payung). "
-                                 "Basis data yang berjalan tidak diubah.")
+                                 f"{_NOT_CHANGED}")
         try:
             check_not_newer(copy)
         except SchemaTooNew:
             raise RestoreRefused("Cadangan ini dibuat oleh versi Payung yang lebih baru dari aplikasi ini; "
-                                 "pasang versi Payung terbaru lalu ulangi. Basis data yang berjalan tidak diubah."
-                                 ) from None
+                                 f"pasang versi Payung terbaru lalu ulangi. {_NOT_CHANGED}") from None
+        _check_schema(copy, names)
         if upgrade:
             migrate(copy)
         report = run_checks(copy)
         if not report.ok:
             failed = ", ".join(r.line() for r in report.results if not r.ok)
-            raise RestoreRefused(f"Data dalam cadangan tidak konsisten ({failed}). "
-                                 "Basis data yang berjalan tidak diubah.")
+            raise RestoreRefused(f"Data dalam cadangan tidak konsisten ({failed}). {_NOT_CHANGED}")
         return report
     finally:
         copy.close()

@@ -18,12 +18,14 @@ from .access import Actor, require, require_visible, scope_of, visible_scheme
 from .errors import ConfigError, Problem, ValidationError
 from .exports import xlsx_bytes
 from .identity import clean_digits, fmt_date, is_ascii_digits
+from .imports.engine import cell_text, parse_cell
 from .imports.mapping import header_key
 from .imports.normalize import nik_cell
 from .imports.reading import read_table
 from .months import first_day
 from .plugins import PluginRegistry
 from .sponsor_types import SPONSOR_TYPES
+from .text import text_problem
 
 #: What Payung can fill in, with the heading used when config.toml does not name one.
 COLUMNS = {
@@ -152,22 +154,24 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     plan = AnswerPlan(file_name)
     parsed = []
     for offset, cells in enumerate(table.rows):
-        row_number = table.header_row + 1 + offset
+        row_number = table.line(offset)
         values = {k: (cells[i] if i < len(cells) else None) for k, i in position.items()}
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
-        try:
-            nik = clean_digits(nik_cell(values["nik"]))
-        except ValueError as exc:
-            plan.problems.append((row_number, str(exc)))
+        nik, failure = parse_cell(nik_cell, values["nik"])
+        if failure:
+            plan.problems.append((row_number, failure))
             continue
-        kpj_text = str(values.get("kpj") or "").strip()
+        nik = clean_digits(nik)
+        kpj_text = (cell_text(values.get("kpj")) or "").strip()
         kpj = clean_digits(kpj_text) if kpj_text else None
         reason = str(values.get("reason") or "").strip() or None
         if len(nik) != 16 or not is_ascii_digits(nik):
-            plan.problems.append((row_number, f"NIK \"{values['nik']}\" tidak 16 digit."))
+            plan.problems.append((row_number, f"NIK \"{str(values['nik'])[:40]}\" tidak 16 digit."))
         elif kpj is not None and (len(kpj) != KPJ_DIGITS or not is_ascii_digits(kpj)):
-            plan.problems.append((row_number, f"Nomor KPJ \"{kpj_text}\" harus {KPJ_DIGITS} digit."))
+            plan.problems.append((row_number, f"Nomor KPJ \"{kpj_text[:40]}\" harus {KPJ_DIGITS} digit."))
+        elif reason is not None and (problem := text_problem("reason", "Alasan penolakan", reason)):
+            plan.problems.append((row_number, problem.message))
         elif kpj is None and reason is None:
             plan.problems.append((row_number, "Isi nomor KPJ, atau alasan bila pendaftaran ditolak."))
         else:
@@ -224,13 +228,57 @@ def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
     return {"aktif": len(plan.activate), "ditolak": len(plan.reject), "bermasalah": len(plan.problems)}
 
 
-def resubmit(db, sponsorship_id: int, *, actor: Actor) -> None:
-    """A refused registration, fixed, goes back to the branch (status ``diajukan``)."""
+def resubmit(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) -> None:
+    """A refused registration, fixed, goes back to the branch (status ``diajukan``).
+
+    The refusal released what the sponsorship held (its budget, its place in a quota): others
+    may have used it since. So the enrolment's checks run again, under the write lock, on the
+    sponsorship as it stands (the form's path, ``sponsorships.check_enrolment``: the scheme's
+    rules and declared limits, active sponsor and worker, and the budget lines via
+    ``budgets.assign_budget_lines`` with the amounts its lines carry); when they no longer hold,
+    it stays refused and the problems say why, with the figures."""
+    import json
+
+    from db.scope import EVERYTHING
+
+    from .budgets import assign_budget_lines
+    from .data import DataReader
+    from .money import Contribution
+    from .sponsorships import check_enrolment, double_coverage
+
     row = require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
     if row["status"] != "ditolak":
         raise ValidationError(Problem("status", "Hanya kepesertaan yang ditolak BPJS yang dapat diajukan ulang.",
                                       "not_refused"))
+    scheme = registry.scheme(row["scheme_code"])
     note = f"diajukan ulang; sebelumnya ditolak: {row['bpjs_note'] or '-'}"
-    store.update(db, "sponsorships", sponsorship_id, {"status": "diajukan", "bpjs_note": note}, actor=actor.username)
+    with store.transaction(db):
+        row = queries.sponsorship(db, sponsorship_id, EVERYTHING)
+        if row["status"] != "ditolak":  # another session resubmitted it meanwhile
+            raise ValidationError(Problem("status", "Kepesertaan ini baru saja diajukan ulang dari sesi lain.",
+                                          "not_refused"))
+        lines = queries.lines_of(db, sponsorship_id)
+        stored = [(line["month"], Contribution(jkk=line["jkk"], jkm=line["jkm"], jht=line["jht"])) for line in lines]
+        fields = row["fields"] if isinstance(row["fields"], dict) else json.loads(row["fields"] or "{}")
 
+        def coverage(worker, months):
+            taken = [t for t in queries.months_taken(db, worker["id"], months, scope_of(actor))
+                     if t["sponsorship_id"] != sponsorship_id]
+            return double_coverage(worker, taken)
+
+        plan = check_enrolment(
+            registry, scheme=scheme, sponsor=queries.sponsor(db, row["sponsor_id"], EVERYTHING),
+            worker=queries.worker(db, row["worker_id"], EVERYTHING), start_month=row["start_month"],
+            months=row["months"], programs=[p for p in row["programs"].split(",") if p], fields=fields, actor=actor,
+            village_exists=lambda code: queries.region(db, code) is not None, data=DataReader(db, EVERYTHING),
+            coverage=coverage, assign=lambda enrolment, _: assign_budget_lines(db, enrolment, stored))
+        if plan.problems:
+            raise ValidationError([Problem(p.field, f"Tidak dapat diajukan ulang: {p.message}", p.rule)
+                                   for p in plan.problems])
+        for line in lines:
+            chosen = plan.budget_lines.get(line["month"], line["budget_line_id"])
+            if chosen != line["budget_line_id"]:
+                store.update(db, "contribution_lines", line["id"], {"budget_line_id": chosen}, actor=actor.username)
+        store.update(db, "sponsorships", sponsorship_id, {"status": "diajukan", "bpjs_note": note},
+                     actor=actor.username)

@@ -21,6 +21,7 @@ from .money import Contribution, check_programs, check_rupiah, contribution, cur
 from .months import month_range, parse_month
 from .plugins import PluginRegistry
 from .schemes import Enrolment
+from .text import text_problem
 
 SOURCES = {
     "APBD": "APBD kabupaten",
@@ -52,6 +53,8 @@ def create_budget_line(db, registry: PluginRegistry, values: dict, *, actor: Act
     if not name:
         problems.append(Problem("name", "Nama pos anggaran wajib diisi (contoh: APBD 2025 - iuran pekerja rentan).",
                                 "name_required"))
+    elif problem := text_problem("name", "Nama pos anggaran", name):
+        problems.append(problem)
     year = values.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 2015 <= year <= 2100:
         problems.append(Problem("year", "Tahun anggaran harus angka tahun, misalnya 2025.", "year_format"))
@@ -100,11 +103,13 @@ def update_amount(db, line_id: int, amount: int, *, actor: Actor) -> None:
         raise ValidationError(Problem("amount", "Pagu harus Rupiah bulat lebih dari 0.", "amount_positive"))
     if problem := _too_large(amount, None):
         raise ValidationError(problem)
-    committed = billing.budget_committed(db, line_id)
-    if amount < committed:
-        raise ValidationError(Problem("amount", f"Pagu baru {format_rupiah(amount)} lebih kecil dari yang sudah terikat "
-                                                f"({format_rupiah(committed)}).", "below_committed"))
-    store.update(db, "budget_lines", line_id, {"amount": amount}, actor=actor.username)
+    with store.transaction(db):
+        # Under the write lock: an enrolment saved a moment ago in another session counts.
+        committed = billing.budget_committed(db, line_id)
+        if amount < committed:
+            raise ValidationError(Problem("amount", f"Pagu baru {format_rupiah(amount)} lebih kecil dari yang sudah "
+                                                    f"terikat ({format_rupiah(committed)}).", "below_committed"))
+        store.update(db, "budget_lines", line_id, {"amount": amount}, actor=actor.username)
 
 
 def budget_lines(db, scheme_code: str | None = None, year: int | None = None, *, actor: Actor) -> list[dict]:

@@ -18,6 +18,7 @@ from .errors import Problem, ValidationError
 from .money import check_rupiah, current_limits, format_rupiah
 from .months import format_month, month_of
 from .schemes import Panel
+from .text import text_problem
 
 PROGRAMS = {"JKK": "JKK (kecelakaan kerja)", "JKM": "JKM (kematian)"}
 STATUSES = {"diajukan": "Diajukan", "diproses": "Diproses", "dibayar": "Dibayar", "ditolak": "Ditolak"}
@@ -67,6 +68,8 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
     elif isinstance(paid_on, dt.date) and isinstance(incident, dt.date) and paid_on < incident:
         result.problems.append(Problem("paid_on", "Tanggal manfaat dibayarkan tidak boleh sebelum tanggal kejadian.",
                                        "paid_on_before_incident"))
+    if problem := text_problem("note", "Catatan", values.get("note")):
+        result.problems.append(problem)
     if status == "dibayar" and not isinstance(paid_on, dt.date):
         result.problems.append(Problem("paid_on", "Klaim berstatus dibayar: isi tanggal manfaat dibayarkan.",
                                        "paid_on_required"))
@@ -94,25 +97,29 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
 
 def record_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None) -> tuple[int, list[str]]:
     """Save a claim; returns its id and the warnings (unpaid incident month)."""
-    checked = check_claim(db, values, actor=actor, today=today)
-    if checked.problems:
-        raise ValidationError(checked.problems)
-    claim_id = store.insert(db, "claims", {**checked.values, "recorded_by": actor.username}, actor=actor.username)
+    with store.transaction(db):  # checked and written under one lock: the warning holds for what is saved
+        checked = check_claim(db, values, actor=actor, today=today)
+        if checked.problems:
+            raise ValidationError(checked.problems)
+        claim_id = store.insert(db, "claims", {**checked.values, "recorded_by": actor.username}, actor=actor.username)
     return claim_id, checked.warnings
 
 
 def update_claim(db, claim_id: int, *, status: str, benefit_amount: int, paid_on: dt.date | None, actor: Actor,
                  today: dt.date | None = None) -> None:
     """Move a claim on (diproses, dibayar with the benefit, ditolak)."""
-    claim = require_visible(actor, "claim.write", billing.claim(db, claim_id, scope_of(actor)), f"Klaim #{claim_id}")
-    checked = check_claim(db, {"worker_id": claim["worker_id"], "program": claim["program"],
-                               "incident_date": dt.date.fromisoformat(claim["incident_date"]), "status": status,
-                               "benefit_amount": benefit_amount, "paid_on": paid_on, "note": claim["note"]},
-                          actor=actor, today=today)
-    if checked.problems:
-        raise ValidationError(checked.problems)
-    store.update(db, "claims", claim_id, {k: checked.values[k] for k in ("status", "benefit_amount", "paid_on")},
-                 actor=actor.username)
+    require_visible(actor, "claim.write", billing.claim(db, claim_id, scope_of(actor)), f"Klaim #{claim_id}")
+    with store.transaction(db):  # the claim as it is now, under the write lock
+        claim = require_visible(actor, "claim.write", billing.claim(db, claim_id, scope_of(actor)),
+                                f"Klaim #{claim_id}")
+        checked = check_claim(db, {"worker_id": claim["worker_id"], "program": claim["program"],
+                                   "incident_date": dt.date.fromisoformat(claim["incident_date"]), "status": status,
+                                   "benefit_amount": benefit_amount, "paid_on": paid_on, "note": claim["note"]},
+                              actor=actor, today=today)
+        if checked.problems:
+            raise ValidationError(checked.problems)
+        store.update(db, "claims", claim_id, {k: checked.values[k] for k in ("status", "benefit_amount", "paid_on")},
+                     actor=actor.username)
 
 
 def list_claims(db, *, actor: Actor, scheme_code: str | None = None) -> list[dict]:

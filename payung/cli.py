@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -276,6 +277,25 @@ def cmd_digits(app: Payung, args) -> int:
     return 0
 
 
+def read_upload(path: Path, max_mb: int) -> bytes:
+    """The bytes of a file to import, read only when it is a regular file (not a device, a
+    FIFO or a link to one such as ``/dev/zero``) and at most ``max_mb`` MB: the read stops one
+    byte past the limit, whatever the file system says its size is."""
+    import stat
+    from .imports.reading import unreadable
+    limit = max_mb << 20
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise unreadable("ini bukan berkas biasa (misalnya perangkat, pipa atau tautan ke salah satunya). "
+                             "Simpan daftarnya sebagai berkas .xlsx atau .csv lalu impor berkas itu.")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise unreadable(f"ukurannya lebih dari batas {max_mb} MB. Bagi menjadi beberapa berkas.")
+    return data
+
+
 def cmd_import(app: Payung, args) -> int:
     from .exports import rejected_rows_xlsx
     from .imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
@@ -286,12 +306,7 @@ def cmd_import(app: Payung, args) -> int:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
         return 2
     try:
-        size = Path(args.file).stat().st_size
-        if size > app.settings.limits.max_upload_mb << 20:  # refused before it is read into memory
-            from .imports.reading import unreadable
-            raise unreadable(f"ukurannya {size >> 20} MB, lebih dari batas {app.settings.limits.max_upload_mb} MB. "
-                             "Bagi menjadi beberapa berkas.")
-        data = Path(args.file).read_bytes()
+        data = read_upload(Path(args.file), app.settings.limits.max_upload_mb)
     except OSError as exc:
         print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)
         return 2
@@ -314,7 +329,11 @@ def cmd_import(app: Payung, args) -> int:
     finally:
         db.close()
     if args.rejected and plan.rejected:
-        Path(args.rejected).write_bytes(rejected_rows_xlsx(plan))
+        try:
+            Path(args.rejected).write_bytes(rejected_rows_xlsx(plan))
+        except OSError as exc:
+            print(f"Peringatan: berkas baris yang ditolak {args.rejected} tidak dapat ditulis ({exc.strerror}); "
+                  "impornya sendiri sudah selesai.", file=sys.stderr)
     if args.json:
         print(json.dumps(plan.summary(), ensure_ascii=False, indent=2))
     else:

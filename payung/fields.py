@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import Problem
 from .months import parse_month
+from .text import control_characters, control_message
 
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
@@ -96,6 +97,9 @@ def parse_date(value) -> dt.date:
 def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) -> tuple[Any, str | None]:
     """Return (clean value, Indonesian error or None) for one non-blank value."""
     quoted = f"«{f.label}»"
+    if chars := [c for v in (value if isinstance(value, (list, tuple, set)) else [value])
+                 for c in control_characters(v) if isinstance(v, str)]:
+        return None, control_message(quoted, chars)
     if f.type == "text":
         return str(value).strip(), None
     if f.type in ("integer", "rupiah", "year"):

@@ -47,13 +47,22 @@ class NikCheck:
 
 
 class _DigitMap(dict):
-    """``str.translate`` table, filled on demand: every Unicode decimal digit (Arabic-Indic,
-    Eastern Arabic-Indic, Devanagari, ...) -> its ASCII digit; any other character -> itself."""
+    """``str.translate`` table, filled on demand. A Unicode decimal digit (category Nd: full-width
+    ``３``, Arabic-Indic ``٣``, Eastern Arabic-Indic ``۳``, Devanagari ``३``, mathematical ``𝟑``...)
+    -> its ASCII digit. Any other character -> its compatibility form (NFKC: full-width ``＋`` ->
+    ``+``, ideographic space -> space), unless that form holds a digit: a superscript ``³``, a
+    circled ``③``, ``㉝`` (one character, two digits) or a fraction ``½`` is no digit anybody typed
+    as a digit, so it stays itself, for the digit check to refuse."""
 
     def __missing__(self, codepoint: int) -> str:
         char = chr(codepoint)
         digit = unicodedata.decimal(char, None)
-        self[codepoint] = value = str(digit) if digit is not None else char
+        if digit is not None:
+            value = str(digit)
+        else:
+            folded = unicodedata.normalize("NFKC", char)
+            value = char if any(c.isnumeric() for c in folded) else folded
+        self[codepoint] = value
         return value
 
 
@@ -61,13 +70,14 @@ _DIGITS = _DigitMap()
 
 
 def ascii_digits(value) -> str:
-    """Text with Unicode compatibility forms folded (NFKC: full-width ``３`` -> ``3``) and every
-    Unicode decimal digit (``٣``, ``۳``, ``३``...) written as its ASCII digit, so that one
-    number typed in any script is one number. ASCII text is returned unchanged (the fast path)."""
+    """Text with every Unicode decimal digit (``３``, ``٣``, ``۳``, ``३``...) written as its ASCII
+    digit and other compatibility forms folded (see ``_DigitMap``), so that one number typed in
+    any script is one number, while characters that only look like digits (``³``, ``③``, ``㉝``)
+    are kept for the caller to refuse. ASCII text is returned unchanged (the fast path)."""
     text = value if type(value) is str else str(value)
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", text).translate(_DIGITS)
+    return text.translate(_DIGITS)
 
 
 def is_ascii_digits(text: str) -> bool:

@@ -21,6 +21,7 @@ from .errors import Problem, ValidationError
 from .money import check_rupiah, current_limits, format_rupiah
 from .paging import Paged
 from .plugins import PluginRegistry
+from .text import text_problem
 
 ALLOCATION_ORDER = "bulan terlama lebih dulu, lalu urut nama pekerja"
 
@@ -73,21 +74,25 @@ def record_payment(
     today = today or dt.date.today()
     scheme = registry.schemes.get(scheme_code)
     problems = payment_problems(registry.settings, scheme, amount, paid_on, today)
+    if problem := text_problem("reference", "Nomor bukti", reference):
+        problems.append(problem)
     if problems:
         raise ValidationError(problems)
-    the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,
-                    to_month=to_month, today=today, actor=actor)
-    payable = the_bill.payable_lines
-    outstanding = sum(line["amount"] - line["paid_amount"] for line in payable)
-    if outstanding == 0:
-        raise ValidationError(Problem("amount", _nothing_to_pay(the_bill), "nothing_open"))
-    if amount > outstanding:
-        raise ValidationError(Problem(
-            "amount",
-            f"Pembayaran {format_rupiah(amount)} melebihi tagihan yang belum dibayar ({format_rupiah(outstanding)}).",
-            "overpayment",
-        ))
     with store.transaction(db):
+        # The bill is read under the write lock: a payment another session recorded a moment
+        # ago is in it, so the lines are not allocated twice and the refusal states the figures.
+        the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,
+                        to_month=to_month, today=today, actor=actor)
+        payable = the_bill.payable_lines
+        outstanding = sum(line["amount"] - line["paid_amount"] for line in payable)
+        if outstanding == 0:
+            raise ValidationError(Problem("amount", _nothing_to_pay(the_bill), "nothing_open"))
+        if amount > outstanding:
+            raise ValidationError(Problem(
+                "amount",
+                f"Pembayaran {format_rupiah(amount)} melebihi tagihan yang belum dibayar ({format_rupiah(outstanding)}).",
+                "overpayment",
+            ))
         payment_id = store.insert(db, "payments", {
             "sponsor_id": the_bill.party.sponsor_id, "scheme_code": the_bill.scheme_code,
             "party_kind": the_bill.party.kind, "party_key": the_bill.party.key, "party_label": the_bill.party.label,
@@ -124,10 +129,17 @@ def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError(Problem("reason", "Tulis alasan pembatalan (paling sedikit 5 huruf).", "reason_required"))
-    if payment["reversed_at"]:
-        raise ValidationError(Problem(
-            "reason", f"Pembayaran #{payment_id} sudah dibatalkan pada {formats.date(payment['reversed_at'][:10])}.", "already_reversed"))
+    if problem := text_problem("reason", "Alasan pembatalan", reason):
+        raise ValidationError(problem)
     with store.transaction(db):
+        # Read again under the write lock: of two sessions reversing the same payment at once,
+        # the second sees the first one's reversal and is refused (its allocations are taken
+        # off the lines once).
+        payment = billing.payment(db, payment_id, scope_of(actor)) or payment
+        if payment["reversed_at"]:
+            raise ValidationError(Problem(
+                "reason", f"Pembayaran #{payment_id} sudah dibatalkan pada {formats.date(payment['reversed_at'][:10])}.",
+                "already_reversed"))
         store.update(db, "payments", payment_id, {
             "reversed_at": store.now(), "reversed_by": actor.username, "reversal_reason": reason,
         }, actor=actor.username)

@@ -14,6 +14,7 @@ from .declarative import DeclarationError, declaration_of, dumps, load_scheme
 from .errors import PayungError, Problem, ValidationError
 from .plugins import PluginRegistry
 from .schemes import Scheme
+from .text import control_characters, control_message
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,23 @@ def copyable(registry: PluginRegistry, code: str) -> CopySource:
     return CopySource(data, [m for m in missing if m not in blockers], blockers)
 
 
+def _control_characters(value, where: str = "") -> list[str]:
+    """A message for each text of the declaration (name, description, field labels, choices...)
+    holding control characters."""
+    if isinstance(value, dict):
+        return [m for k, v in value.items() for m in _control_characters(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(value, (list, tuple)):
+        return [m for n, v in enumerate(value, 1) for m in _control_characters(v, f"{where}[{n}]")]
+    chars = control_characters(value) if isinstance(value, str) else []
+    return [control_message(f"Isian {where}", chars)] if chars else []
+
+
 def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, list[str]]:
     """The scheme a declaration would load as, or the messages of what is wrong with it."""
     settings = registry.settings
     problems: list[str] = []
     code = str(data.get("code", ""))
+    problems.extend(_control_characters(data))
     if code in registry.schemes:
         problems.append(f"Kode skema \"{code}\" sudah dipakai skema {registry.schemes[code].name}; pilih kode lain.")
     elif code and (settings.plugins_dir / f"{code}.toml").exists():

@@ -13,6 +13,11 @@ from .errors import Problem, ValidationError
 from .identity import check_nik, check_nip, clean_digits, normalize_phone
 from .paging import Paged
 from .sponsor_types import SPONSOR_TYPES
+from .text import text_problems
+
+#: The typed texts of a sponsor, refused when they hold control characters (``payung.text``).
+TEXT_LABELS = {"name": "Nama penyandang dana", "opd": "OPD (unit kerja)", "employee_number": "Nomor pegawai",
+               "email": "Email", "address": "Alamat"}
 
 SPONSOR_COLUMNS = (
     "type", "name", "nik", "nip", "employee_number", "opd", "village_code", "district_code",
@@ -38,6 +43,7 @@ def check_sponsor(db, settings: Settings, values: Mapping) -> tuple[dict, list[P
     row = {column: _text(values, column) for column in SPONSOR_COLUMNS}
     if not row["name"] or len(row["name"]) < 2:
         problems.append(Problem("name", "Nama penyandang dana wajib diisi.", "name_required"))
+    problems.extend(text_problems(row, TEXT_LABELS))
 
     if row["nik"]:
         nik = check_nik(row["nik"], regency_codes=settings.regency_codes)

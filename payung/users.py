@@ -28,6 +28,7 @@ from db import sessions as session_queries
 
 from .access import ROLES, Actor, require
 from .errors import Problem, ValidationError
+from .text import text_problem
 
 MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72
@@ -275,6 +276,7 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
         ))
     if not (name or "").strip():
         problems.append(Problem("name", "Nama lengkap wajib diisi.", "name_required"))
+    problems.extend(p for p in (text_problem("name", "Nama lengkap", name), text_problem("email", "Email", email)) if p)
     if role not in ROLES:
         problems.append(Problem("role", f"Peran harus salah satu dari: {', '.join(ROLES)}.", "role_unknown"))
     problems.extend(_village_problems(db, role, villages))
@@ -380,6 +382,11 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, po
         raise ValidationError(problems)
     password_hash = hash_password(new)
     with store.transaction(db):
+        # The password checked above must still be the one stored: of two changes sent at once
+        # with the same old password, only the first succeeds.
+        if queries.user_by_username(db, actor.username)["password_hash"] != row["password_hash"]:
+            raise ValidationError(Problem("current", "Kata sandi baru saja diubah dari sesi lain; masuk lagi dengan "
+                                                     "kata sandi yang baru.", "password_changed_meanwhile"))
         store.update(db, "users", row["id"], {"password_hash": password_hash}, actor=actor.username)
         session_queries.end_sessions(db, row["id"], at=store.now(), reason="password_changed", actor=actor.username)
 
@@ -430,10 +437,13 @@ def change_access(db, user_id: int, *, role: str, regency_code: str | None, vill
     if problems:
         raise ValidationError(problems)
     villages = tuple(sorted(set(villages))) if role == "desa" else ()
-    before = tuple(queries.user_villages(db, user_id))
-    if (target["role"], target["regency_code"], before) == (role, regency_code, villages):
-        return False
     with store.transaction(db):
+        # Compared and changed under the write lock: a change made meanwhile in another session
+        # is the "before" here (no village inserted twice or removed twice).
+        target = queries.user(db, user_id)
+        before = tuple(queries.user_villages(db, user_id))
+        if (target["role"], target["regency_code"], before) == (role, regency_code, villages):
+            return False
         store.update(db, "users", user_id, {"role": role, "regency_code": regency_code}, actor=actor.username)
         for code in set(before) - set(villages):
             store.delete(db, "user_villages", (user_id, code), actor=actor.username)

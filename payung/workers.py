@@ -23,6 +23,7 @@ from .identity import age_on, check_nik, fmt_date, normalize_phone
 from .money import income_problem
 from .months import current_month
 from .paging import Paged
+from .text import text_problems
 
 POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
 GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
@@ -32,6 +33,10 @@ WORKER_COLUMNS = (
     "nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
     "occupation", "declared_income", "poverty_flag", "poverty_source", "wage_earner",
 )
+
+
+#: The typed texts of a worker, refused when they hold control characters (``payung.text``).
+TEXT_LABELS = {"name": "Nama", "birth_place": "Tempat lahir", "address": "Alamat"}
 
 
 @dataclass(slots=True)
@@ -102,6 +107,7 @@ def check_worker(
     name = _text(values, "name")
     if len(name) < 2:
         problems.append(Problem("name", "Nama (sesuai KTP) wajib diisi.", "name_required"))
+    problems.extend(text_problems(values, TEXT_LABELS))
 
     birth_date = None
     raw_birth = values.get("birth_date")

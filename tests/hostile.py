@@ -143,3 +143,33 @@ def wide_row_without_references_xlsx(width: int = 16_384, rows: int = 2_000) -> 
     narrow = b'<row><c t="inlineStr"><is><t>NIK</t></is></c></row>'
     lead = narrow * ((1 << 20) // len(narrow) - 1)  # the wide row straddles the first 1 MB block
     return "tanpa-ref.xlsx", xlsx(lead + wide + narrow * rows, dimension=None)
+
+
+# Cells Excel itself can write ---------------------------------------------------------------
+
+def number_cell(ref: str, value: str) -> bytes:
+    """A number cell as typed in the XML: ``1e400`` (infinity to a reader), ``NaN``."""
+    return f'<c r="{ref}"><v>{value}</v></c>'.encode()
+
+
+def text_cell(ref: str, text: str) -> bytes:
+    return _cell(ref, text)
+
+
+def sheet_xlsx(rows: list[list[bytes | str]]) -> bytes:
+    """A workbook from rows of cells: text is written as inline strings, bytes as they are."""
+    body = b""
+    for r, row in enumerate(rows, 1):
+        cells = b"".join(c if isinstance(c, bytes) else _cell(f"{chr(65 + i)}{r}", c) for i, c in enumerate(row))
+        body += f'<row r="{r}">'.encode() + cells + b"</row>"
+    return xlsx(body, dimension=f"A1:{chr(64 + max(len(r) for r in rows))}{len(rows)}")
+
+
+WORKER_HEADERS = ["NIK", "Nama", "Tgl Lahir", "JK", "Desa/Kel", "Kec.", "Pekerjaan", "Penghasilan"]
+
+
+def worker_xlsx(*, nik: bytes | str = NIK, name: str = "Siti Aminah", income: bytes | str = "1000000") -> bytes:
+    """One worker row (Kendal, as GOOD_ROW) with the NIK, name or income cell given."""
+    nik = nik if isinstance(nik, bytes) else _cell("A2", nik)
+    income = income if isinstance(income, bytes) else _cell("H2", income)
+    return sheet_xlsx([WORKER_HEADERS, [nik, name, "17-08-1975", "P", "Blumah", "Plantungan", "Petani", income]])

@@ -174,7 +174,7 @@ def _apply_answer(w, a, r):
 def _resubmit(w, a, r):
     from payung import bpjs
     store.update(w.db, "sponsorships", r["sponsorship"], {"status": "ditolak"}, actor="uji")
-    return bpjs.resubmit(w.db, r["sponsorship"], actor=a)
+    return bpjs.resubmit(w.db, w.registry, r["sponsorship"], actor=a)
 
 
 def _restore(w, a):

@@ -375,3 +375,93 @@ def test_database_and_backups_are_for_the_owner_only(app, db, admin, tmp_path):
         assert _mode(backup_settings(app.settings).folder) == 0o700
     finally:
         os.umask(old_umask)
+
+
+# Crafted backups: the schema must be Payung's own ------------------------------------------------
+
+def _crafted(demo, app, admin, sql: str) -> Path:
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    conn = sqlite3.connect(copy)
+    conn.executescript(sql)
+    conn.commit()
+    conn.close()
+    return copy
+
+
+@pytest.mark.parametrize("sql, named", [
+    # Whoever signs in next recreates the sender's administrator.
+    ("CREATE TRIGGER sessions_touch AFTER INSERT ON sessions BEGIN"
+     " INSERT OR IGNORE INTO users (username, name, role, password_hash, active, created_at, updated_at)"
+     " VALUES ('dukungan', 'Dukungan', 'admin', 'x', 1, datetime('now'), datetime('now')); END;",
+     'tambahan trigger "sessions_touch"'),
+    # Every payment overwrites every phone number.
+    ("CREATE TRIGGER payments_touch AFTER INSERT ON payments BEGIN UPDATE workers SET phone = '+6281100000000'; END;",
+     'tambahan trigger "payments_touch"'),
+    # The audit log made editable.
+    ("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;", 'tidak ada trigger "audit_log_no_update"'),
+    # A table replaced by a view over a copy: reads work, every write fails.
+    ("ALTER TABLE claims RENAME TO claims_old; CREATE VIEW claims AS SELECT * FROM claims_old;",
+     'tambahan view "claims"'),
+    ("DROP INDEX lines_budget;", 'tidak ada indeks "lines_budget"'),
+    # The guard kept by name, its body changed: the UPDATE it refused is now allowed.
+    ("DROP TRIGGER audit_log_no_update; CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+     " WHEN 0 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;", 'trigger "audit_log_no_update" berbeda'),
+    # A column more (data a later write would drag along) is a different table.
+    ("ALTER TABLE users ADD COLUMN catatan TEXT;", 'tabel "users" berbeda'),
+], ids=["admin-trigger", "phone-trigger", "audit-triggers-dropped", "view-for-table", "index-dropped",
+        "trigger-changed", "extra-column"])
+def test_restore_refuses_a_backup_whose_schema_is_not_payungs(app, demo, admin, sql, named):
+    copy = _crafted(demo, app, admin, sql)
+    with pytest.raises(RestoreRefused) as refused:
+        restore_backup(demo, app, copy, actor=admin, now=NOW)
+    message = str(refused.value)
+    assert "Susunan basis data dalam cadangan ini berbeda" in message and named in message, message
+    assert "Basis data yang berjalan tidak diubah" in message
+    _refused(demo, app, admin, copy, "Susunan basis data dalam cadangan ini berbeda")
+    # The live database keeps its own guards.
+    names = {r[0] for r in demo.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'view')")}
+    assert {"audit_log_no_update", "audit_log_no_delete"} <= names and "sessions_touch" not in names
+
+
+def test_restore_of_a_file_with_only_the_migrations_table_is_refused_not_a_crash(app, demo, admin, tmp_path, capsys):
+    from payung.cli import main
+    bare = tmp_path / "hanya-migrasi.db"
+    conn = sqlite3.connect(bare)
+    conn.execute(demo.execute("SELECT sql FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone()[0])
+    conn.executemany("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                     demo.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations").fetchall())
+    conn.commit()
+    conn.close()
+    _refused(demo, app, admin, bare, 'tidak ada tabel "audit_log"')
+    assert main(["restore", str(bare), "--config", str(app.settings.path)]) == 1
+    err = capsys.readouterr().err
+    assert "Galat: Susunan basis data" in err and "Traceback" not in err and "line_totals" not in err.split("(")[0]
+
+
+def test_restore_refuses_migration_records_with_a_gap(app, demo, admin):
+    copy = _crafted(demo, app, admin, "DELETE FROM _sqlite_migrations WHERE name = 'm003_imports';")
+    _refused(demo, app, admin, copy, "Catatan migrasi dalam berkas ini tidak dikenal")
+
+
+def test_a_sqlite_error_while_verifying_is_a_refusal(app, demo, admin, monkeypatch):
+    """Whatever SQLite raises on a crafted file while it is checked is "rusak atau tidak dikenal"."""
+    from db import checks
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+
+    def unreadable(db):
+        raise sqlite3.OperationalError("no such table: line_totals")
+    monkeypatch.setattr(checks, "schema_objects", unreadable)
+    _refused(demo, app, admin, copy, "Berkas cadangan rusak atau tidak dikenal")
+
+
+def test_a_backup_of_every_older_level_still_restores(app, db, admin, tmp_path):
+    """The schema is compared with a fresh database of the same migration level, so an honest
+    older backup is not refused for being older."""
+    from db.migrations import known
+    for stop in known()[1:]:
+        old = tmp_path / f"lama-{stop}.db"
+        conn = database.connect(old)
+        database.migrate(conn, stop_before=stop)
+        conn.close()
+        restore_backup(db, app, old, actor=admin, now=NOW)
+    assert run_checks(db).ok

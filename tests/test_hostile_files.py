@@ -261,3 +261,182 @@ def test_impor_page_reads_utf16_and_a_100mb_line(site):
     assert not at.exception
     assert [m.value for m in at.metric][0] in ("0", "1") and "10.000 karakter" in at.dataframe[0].value["Alasan"][0]
     assert _children_peak_mb() < GB
+
+
+# A million bad rows: bounded memory, a linear export, the file made when asked -------------------
+
+def _bad_rows(count: int, good: int = 0) -> bytes:
+    """``count`` short rows that are all rejected (as the 21 MB file of a million such rows),
+    then ``good`` valid ones."""
+    good_rows = "".join(hostile.GOOD_ROW.replace("0001;Siti Aminah", f"{n:04d};Siti Aminah") for n in range(1, good + 1))
+    return (hostile.HEADER + "1;;;;;;;\n" * count + good_rows).encode()
+
+
+def test_a_plan_keeps_the_first_rejected_rows_and_counts_the_rest(schemes_app, people, admin):
+    from payung.exports import rejected_rows_xlsx
+    from openpyxl import load_workbook
+    import io
+    data = _bad_rows(50, good=2)
+    table = read_table(data, "buruk.csv")
+    plan = plan_import(people.db, schemes_app.plugins, kind="workers", sheet=table,
+                       mapping=auto_map(table.headers, "workers"), actor=admin, file_name="buruk.csv",
+                       data_hash=file_hash(data), keep_rejected=10)
+    assert plan.counts == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 50}
+    assert sorted(plan.rejected) == list(range(2, 12)) and plan.rejected_not_kept == 40
+    assert set(plan.rejected_values) == set(plan.rejected)
+    summary = plan.summary()
+    assert summary["rejected"] == 50 and summary["rejected_not_listed"] == 40
+    assert {e["row"] for e in summary["errors"]} == set(range(2, 12))
+    sheet = load_workbook(io.BytesIO(rejected_rows_xlsx(plan))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + 10 + 1 and "40 baris lain juga ditolak" in rows[-1][-1]
+
+
+def test_planning_memory_does_not_grow_with_the_rejected_rows(schemes_app, people, admin):
+    """The old planner kept every row's checks, problems and reasons: 4,2 GB for a 21 MB file.
+    Now a batch is checked and let go, and only the first rejected rows are kept: planning three
+    times the rows does not take three times the memory."""
+    import tracemalloc
+
+    def peak(count: int) -> float:
+        data = _bad_rows(count)
+        table = read_table(data, "buruk.csv")
+        tracemalloc.start()
+        try:
+            plan = plan_import(people.db, schemes_app.plugins, kind="workers", sheet=table,
+                               mapping=auto_map(table.headers, "workers"), actor=admin, file_name="buruk.csv",
+                               data_hash=file_hash(data), keep_rejected=1000)
+            assert plan.counts["rejected"] == count and len(plan.rejected) == 1000
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    small, large = peak(20_000), peak(60_000)
+    assert large < 1.5 * small, (small, large)
+
+
+def test_xlsx_export_counts_its_rows_instead_of_rescanning_the_sheet(monkeypatch):
+    """openpyxl's max_row and max_column scan every cell; read once per row they made the
+    rejected-rows file quadratic (8.000 rows: 173 seconds)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from payung.exports import xlsx_bytes
+    scans = {"n": 0}
+    for name in ("max_row", "max_column"):
+        real = getattr(Worksheet, name)
+
+        def counting(self, real=real):
+            scans["n"] += 1
+            return real.fget(self)
+        monkeypatch.setattr(Worksheet, name, property(counting))
+    headers = ["Baris", "NIK", "Nama", "Penghasilan", "Alasan penolakan"]
+    rows = [[i, "3324015708750001", "x", 1_000_000, "NIK harus 16 digit angka"] for i in range(2_000)]
+    xlsx_bytes([("Ditolak", headers, rows, [("Total", 5)])])
+    assert scans["n"] < 10, scans
+
+
+def test_impor_page_makes_the_rejected_rows_file_only_when_asked(site, monkeypatch):
+    """The download is a callable (Streamlit 1.67 runs it on the click): no rerun of the page
+    builds the file; a plan that kept only the first rejected rows says so."""
+    from payung import exports
+    from payung.imports import engine
+    from test_pages import run
+    made = {"n": 0}
+    real = exports.rejected_rows_xlsx
+
+    def counting(plan):
+        made["n"] += 1
+        return real(plan)
+    monkeypatch.setattr(exports, "rejected_rows_xlsx", counting)
+    monkeypatch.setattr(engine, "MAX_REJECTED_KEPT", 3)
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("buruk.csv", _bad_rows(8), "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    at.run()
+    assert not at.exception and made["n"] == 0
+    assert [m.value for m in at.metric][-1] == "8"
+    assert any("5 baris lain juga ditolak" in c.value for c in at.caption)
+    [button] = [b for b in at.get("download_button")]
+    assert "ditolak" in button.proto.label.lower()
+
+
+# CSV structure: row numbers are the file's lines; a quote left open is never silent ---------------
+
+def _numbered(n: int, occupation: str = "Petani") -> str:
+    return f"332401170875{n:04d};Budi {n};17-08-1975;L;Blumah;Plantungan;{occupation};1000000\n"
+
+
+def test_a_stray_quote_that_swallows_rows_is_refused_naming_the_lines():
+    rows = [_numbered(n) for n in range(1, 501)]
+    rows[9] = rows[9].replace(";Budi", ';"Budi')  # file line 11
+    with pytest.raises(ImportFileError) as refused:
+        read_table((hostile.HEADER + "".join(rows)).encode(), "kutip.csv")
+    message = str(refused.value)
+    assert "tanda kutip" in message and "di baris 11 tidak ditutup" in message and "sampai" in message
+    # Near the end of the file the cell stays short (no field limit): the lines it holds look
+    # like rows, so it is refused too.
+    rows = [_numbered(n) for n in range(1, 11)]
+    rows[6] = rows[6].replace(";Budi", ';"Budi')  # line 8, swallowing to the end
+    with pytest.raises(ImportFileError, match="baris 8 sampai 11"):
+        read_table((hostile.HEADER + "".join(rows)).encode(), "kutip.csv")
+
+
+def test_row_numbers_are_file_lines_after_a_cell_on_several_lines(importer):
+    address = '"Jl. Mawar 5\nRT 02/RW 03\nBlumah"'
+    text = ("NIK;Nama;Tgl Lahir;JK;Desa/Kel;Kec.;Pekerjaan;Penghasilan;Alamat\n"
+            + _numbered(1).rstrip("\n") + f";{address}\n"          # lines 2-4
+            + _numbered(2, "Astronot").rstrip("\n") + ";-\n"       # line 5
+            + _numbered(3).rstrip("\n") + ";-\n")                  # line 6
+    plan = importer(text.encode(), write=False)
+    assert plan.counts["imported"] == 2 and list(plan.rejected) == [5]
+    assert plan.new[0]["address"] == "Jl. Mawar 5\nRT 02/RW 03\nBlumah"
+    table = read_table(text.encode(), "a.csv")
+    assert [table.line(i) for i in range(len(table.rows))] == [2, 5, 6]
+
+
+def test_cli_refuses_the_stray_quote_file(tmp_path):
+    rows = [_numbered(n) for n in range(1, 501)]
+    rows[9] = rows[9].replace(";Budi", ';"Budi')
+    path = tmp_path / "kutip.csv"
+    path.write_text(hostile.HEADER + "".join(rows), encoding="utf-8")
+    done = _cli(tmp_path, path, "--dry-run")[0]
+    assert done.returncode == 1 and "di baris 11 tidak ditutup" in done.stderr, done.stderr
+
+
+# Encodings: line by line -----------------------------------------------------------------------
+
+def test_one_windows_1252_line_in_a_utf8_file_leaves_the_other_lines_right():
+    utf8 = (hostile.HEADER + hostile.GOOD_ROW.replace("Siti Aminah", "Siti Nur’aini")).encode("utf-8")
+    legacy = hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;André Müller").encode("cp1252")
+    table = read_table(utf8 + legacy, "campur.csv")
+    assert [r[1] for r in table.rows] == ["Siti Nur’aini", "André Müller"]
+    assert table.encoding == "utf-8+cp1252 (baris 3)"
+
+
+def test_a_bom_before_windows_1252_text_is_not_read_as_part_of_the_header():
+    data = b"\xef\xbb\xbf" + (hostile.HEADER + hostile.GOOD_ROW.replace("Siti Aminah", "André")).encode("cp1252")
+    table = read_table(data, "bom.csv")
+    assert table.headers[0] == "NIK" and table.rows[0][1] == "André" and table.encoding.startswith("utf-8-sig")
+
+
+# The CLI reads regular files only, and never more than the limit ---------------------------------
+
+def test_cli_refuses_a_link_to_a_device_and_a_fifo(tmp_path):
+    import os
+    link = tmp_path / "nol.csv"
+    link.symlink_to("/dev/zero")
+    done = _cli(tmp_path, link, "--dry-run")[0]
+    assert done.returncode == 1 and "bukan berkas biasa" in done.stderr, done.stderr
+    fifo = tmp_path / "pipa.csv"
+    os.mkfifo(fifo)
+    done = _cli(tmp_path, fifo, "--dry-run")[0]  # would wait forever for a writer if opened blocking
+    assert done.returncode == 1 and "bukan berkas biasa" in done.stderr, done.stderr
+
+
+def test_read_upload_reads_at_most_the_limit_plus_one_byte(tmp_path):
+    from payung.cli import read_upload
+    path = tmp_path / "besar.csv"
+    path.write_bytes(b"NIK\n" + b"1\n" * (1 << 19))  # 1 MB and 4 bytes
+    with pytest.raises(ImportFileError, match="lebih dari batas 1 MB"):
+        read_upload(path, 1)
+    path.write_bytes(b"NIK\n" + b"1" * ((1 << 20) - 4))  # exactly 1 MB
+    assert len(read_upload(path, 1)) == 1 << 20

@@ -139,3 +139,140 @@ def test_impor_keeps_its_own_work_between_steps():
     at.query_params["halaman"] = "beranda"
     at.run()
     assert at.session_state["gone"] == 1 and "_i_plan" not in at.session_state
+
+
+# Texts an administrator typed into a scheme (Salin skema), and a restored file's name ---------
+
+EVIL_SCHEME_NAME = "GN ![](http://evil.example/t.png) [Verifikasi akun](http://evil.example/login) :red[PALSU]"
+EVIL_DESCRIPTION = "Uraian <b>tebal</b> **penting** [tautan](http://evil.example) $$\\frac{1}{0}$$"
+EVIL_LABEL = "Cara donasi [klik](http://evil.example/x) :red[merah]"
+EVIL_HELP = "Bantuan [klik](http://evil.example/help) <img src=x>"
+EVIL_FILE = "[Klik untuk masuk ulang](http://evil.example/login) ![](http://evil.example/t.png).db"
+LABEL_KINDS = ("checkbox", "selectbox", "multiselect", "number_input", "text_input", "radio", "button", "date_input")
+
+
+def _raw_markdown(text: str) -> bool:
+    """A link, an image, HTML or a colour directive that Markdown would act on."""
+    unescaped = re.sub(r"\\.", "", text)
+    return bool(re.search(r"\]\(|<(b|img)\b|:red\[|\$\$", unescaped))
+
+
+def _rendered(at) -> list[tuple[str, str]]:
+    shown = [(kind, str(e.value)) for kind in TEXT_KINDS for e in getattr(at, kind, [])]
+    shown += [(f"{kind}.label", str(e.label)) for kind in LABEL_KINDS for e in getattr(at, kind, [])]
+    shown += [(f"{kind}.help", str(e.help)) for kind in LABEL_KINDS for e in getattr(at, kind, []) if e.help]
+    return shown
+
+
+def _markdown_left(at) -> list[tuple[str, str]]:
+    assert not at.exception, at.exception
+    return [(kind, text) for kind, text in _rendered(at) if _raw_markdown(text)]
+
+
+@pytest.fixture
+def evil_scheme_site(tmp_path, monkeypatch):
+    """The demo site with the TOML scheme GN Lingkaran as an administrator could have saved it
+    from Salin skema: its name, description, a field's label and help are Markdown and HTML."""
+    import shutil
+
+    from conftest import PASSWORD, ROOT, write_config
+    from payung.core import Payung
+    from payung.demo import generate
+    from payung.users import add_user
+    plugins = tmp_path / "plugins"
+    shutil.copytree(ROOT / "plugins", plugins)
+    toml = plugins / "gn_lingkaran.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = re.sub(r'^name = ".*"$', lambda _: f'name = "{EVIL_SCHEME_NAME}"', text, count=1, flags=re.M)
+    text = re.sub(r'description = """.*?"""',
+                  lambda _: 'description = """' + EVIL_DESCRIPTION.replace("\\", "\\\\") + '"""', text, count=1,
+                  flags=re.S)
+    text = text.replace('label = "Cara donasi"', f'label = "{EVIL_LABEL}"\nhelp = "{EVIL_HELP}"')
+    toml.write_text(text, encoding="utf-8")
+    config = write_config(tmp_path, plugins_dir=str(plugins))
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    app = Payung.load(config, entry_points=False)
+    scheme = app.plugins.schemes["gn_lingkaran"]
+    assert scheme.name == EVIL_SCHEME_NAME and scheme.description == EVIL_DESCRIPTION
+    db = app.open_db()
+    generate(app, db, workers=40, seed=5)
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    db.close()
+    return {"app": app, "db_path": tmp_path / "payung.db"}
+
+
+def test_a_schemes_name_description_and_field_label_are_plain_text(evil_scheme_site):
+    found = {}
+    at = run("admin", "pages/kepesertaan.py", state={"k_scheme": "gn_lingkaran"})
+    found["kepesertaan"] = _markdown_left(at)
+    assert any(plain(EVIL_SCHEME_NAME) in text for _, text in _rendered(at))  # shown, as text
+    assert any(plain(EVIL_LABEL) in text for kind, text in _rendered(at) if kind.endswith(".label"))
+    assert any(plain(EVIL_HELP) in text for kind, text in _rendered(at) if kind.endswith(".help"))
+    at = run("admin", "pages/beranda.py", query={"skema": "gn_lingkaran"})
+    found["beranda"] = _markdown_left(at)
+    with open_db(evil_scheme_site) as db:
+        sponsor = db.execute("SELECT sponsor_id FROM sponsorships WHERE scheme_code = 'gn_lingkaran' LIMIT 1").fetchone()
+    assert sponsor
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": "gn_lingkaran", "t_party": str(sponsor[0])})
+    found["tagihan"] = _markdown_left(at)
+    assert any(plain(EVIL_SCHEME_NAME) in text for _, text in _rendered(at))
+    at = run("admin", "pages/skema.py")
+    found["skema"] = _markdown_left(at)
+    assert not any(found.values()), found
+
+
+def _restore_upload(at, name: str, data: bytes):
+    at.radio(key="r_source").set_value("Unggah berkas").run()
+    at.file_uploader(key="r_upload").set_value((name, data, "application/octet-stream")).run()
+    at.checkbox(key="r_confirm").check().run()
+    next(b for b in at.button if b.label == "Pulihkan").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_restored_files_name_is_plain_text_for_every_session(site, tmp_path):
+    import db as database
+    other = run("operator", "pages/pekerja.py")
+    admin = run("admin", "pages/cadangan.py")
+    path = tmp_path / "cadangan.db"  # made after both signed in: the copy holds their sessions
+    with open_db(site) as db:
+        database.backup(db, path)
+    admin = _restore_upload(admin, EVIL_FILE, path.read_bytes())
+    assert any(plain(EVIL_FILE) in s.value for s in admin.success) and not _markdown_left(admin)
+    other.run()
+    notices = [w.value for w in other.warning if "dipulihkan" in w.value]
+    assert notices and plain(EVIL_FILE) in notices[0] and not _markdown_left(other)
+
+
+def test_a_refused_restore_quoting_the_file_is_plain_text(site, tmp_path):
+    """SQLite's integrity report names the file's indexes, whatever names the sender chose."""
+    import sqlite3
+
+    import db as database
+    path = tmp_path / "x.db"
+    with open_db(site) as db:
+        database.backup(db, path)
+    conn = sqlite3.connect(path)
+    conn.executescript("""CREATE TABLE catatan (a TEXT, b TEXT); INSERT INTO catatan VALUES ('1','x'),('2','y');
+        CREATE INDEX "[Masuk ulang di sini](http://evil.example/login)" ON catatan(a);
+        PRAGMA writable_schema=ON;
+        UPDATE sqlite_master SET sql = replace(sql, 'catatan(a)', 'catatan(b)') WHERE type='index' AND tbl_name='catatan';""")
+    conn.commit()
+    conn.close()
+    at = _restore_upload(run("admin", "pages/cadangan.py"), EVIL_FILE, path.read_bytes())
+    errors = [e.value for e in at.error]
+    assert any("rusak" in e and "Masuk ulang di sini" in e for e in errors), errors
+    assert not _markdown_left(at)
+    # A file with nothing but the migrations table: refused in words, not a crash.
+    bare = tmp_path / "kosong.db"
+    conn = sqlite3.connect(bare)
+    with open_db(site) as db:
+        conn.execute(db.execute("SELECT sql FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone()[0])
+        conn.executemany("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                         db.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations").fetchall())
+    conn.commit()
+    conn.close()
+    at = _restore_upload(run("admin", "pages/cadangan.py"), "kosong.db", bare.read_bytes())
+    assert any("Susunan basis data" in e.value for e in at.error)

@@ -341,3 +341,299 @@ def test_impor_page_with_the_hostile_values_corpus(site):
     assert not at.exception and "Impor selesai: 4 baru" in " ".join(s.value for s in at.success)
     with open_db(site) as db:
         assert queries.worker_count(db) == before + 4
+
+
+# Amounts: Payung's own strict Rupiah reader -------------------------------------------------
+
+RUPIAH_READ = [
+    ("Rp 2.500.000", 2_500_000), ("Rp2.500.000,00", 2_500_000), ("2500000", 2_500_000), ("2,500,000", 2_500_000),
+    ("2,500,000.00", 2_500_000), ("2,500.00", 2_500), ("2 500 000", 2_500_000), ("Rp 2 500 000", 2_500_000),
+    ("Rp 16 800", 16_800), ("16.800", 16_800), ("Rp. 750.000,-", 750_000), ("1.000.000", 1_000_000),
+    ("Rp 1 jt", 1_000_000), ("1,5 juta", 1_500_000), ("1.5 jt", 1_500_000), ("500 rb", 500_000),
+    ("1000000.0", 1_000_000), ("١٠٠٠٠٠٠", 1_000_000), ("１６８００", 16_800), ("Rp\u00a01.000.000", 1_000_000),
+    ("IDR 1,000,000", 1_000_000), (1_000_000, 1_000_000), (1_000_000.0, 1_000_000), ("0", 0),
+    ("100000000000000000000", 10**20),  # read as typed; the bound check refuses it with the limit
+]
+RUPIAH_REFUSED = [
+    ("(16.800)", "dalam kurung"), ("(1.000.000)", "dalam kurung"), ("-5", "negatif"), ("-16.800", "negatif"),
+    ("\u221216.800", "negatif"), ("Rp -16.800", "negatif"), ("16.800-", "negatif"), ("-" * 3000 + "5", "negatif"),
+    ("①②③", "bukan jumlah Rupiah"), ("²⁵⁰⁰", "bukan jumlah Rupiah"), ("2,500", "bisa berarti dua angka"),
+    ("1.000.000,50", "harus bulat"), ("2.5", "harus bulat"), ("12,50", "harus bulat"), ("1e30", "bukan jumlah"),
+    ("1.500 jt", "bukan jumlah"), ("1 jt 500 rb", "bukan jumlah"), ("2 500.000", "bukan jumlah"),
+    ("25 00 000", "bukan jumlah"), ("1,000.000", "bukan jumlah"), ("abc", "bukan jumlah"), ("Rp", "bukan jumlah"),
+    ("9" * 41, "bukan jumlah"), ("", "kosong"), (float("inf"), "tidak dapat dibaca"),
+    (float("nan"), "tidak dapat dibaca"), (-5.0, "negatif"), (-5, "negatif"), (1000.5, "harus bulat"),
+    (True, "bukan jumlah"), (dt.date(2025, 1, 1), "bukan jumlah"),
+]
+
+
+@pytest.mark.parametrize("typed, expected", RUPIAH_READ, ids=[repr(t)[:24] for t, _ in RUPIAH_READ])
+def test_rupiah_cell_reads_what_can_mean_one_number(typed, expected):
+    from payung.imports.normalize import parse_rupiah_cell
+    assert parse_rupiah_cell(typed) == expected
+
+
+@pytest.mark.parametrize("typed, words", RUPIAH_REFUSED, ids=[repr(t)[:24] for t, _ in RUPIAH_REFUSED])
+def test_rupiah_cell_refuses_anything_else_never_a_wrong_number(typed, words):
+    """lokal's reader gave "Rp 2 500 000" -> 502, "Rp 16 800" -> 816, "(16.800)" -> 16800, "①②③"
+    -> 123, and recursed once per leading minus sign."""
+    from payung.imports.normalize import parse_rupiah_cell
+    with pytest.raises(ValueError, match=words) as refused:
+        parse_rupiah_cell(typed)
+    assert len(str(refused.value)) < 300  # a 3.000-character cell is not quoted whole
+
+
+def _kendal_payer(people):
+    from payung.months import current_month
+    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
+                 start=current_month())
+
+
+def test_amounts_read_wrongly_before_are_refused_or_read_right_in_imports(importer, people):
+    _kendal_payer(people)
+    today = dt.date.today().strftime("%d/%m/%Y")
+    data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
+            f"198503122010011002;kendal_asn_peduli;{today};Rp 16 800;TRF-1\n"
+            f"198503122010011002;kendal_asn_peduli;{today};(16.800);TRF-2\n"
+            f"198503122010011002;kendal_asn_peduli;{today};{'-' * 3000}16800;TRF-3\n").encode()
+    plan = importer(data, "bayar.csv", "payments")
+    assert [p["amount"] for p in plan.new] == [16_800] and sorted(plan.rejected) == [3, 4]
+    assert "dalam kurung" in plan.rejected[3][0].message and "negatif" in plan.rejected[4][0].message
+    rows = hostile.HEADER + hostile.GOOD_ROW.replace("1.000.000", "Rp 2 500 000") \
+        + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri Wahyuni").replace("1.000.000", "-" * 3000 + "5")
+    plan = importer(rows.encode(), "pekerja.csv")
+    assert [w["declared_income"] for w in plan.new] == [2_500_000]
+    assert list(plan.rejected) == [3] and "negatif" in plan.rejected[3][0].message
+
+
+def test_a_cell_that_breaks_its_parser_is_that_rows_error(importer, monkeypatch, caplog):
+    """Any failure while reading one cell (here a RecursionError, as the old reader raised on
+    3.000 minus signs) rejects that row with "nilai tidak dapat dibaca"; the other rows import,
+    and the failure is logged with its traceback for a developer."""
+    import logging
+
+    from payung.imports import engine
+    real = engine.parse_rupiah_cell
+
+    def fragile(value):
+        if value == "RUSAK":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(value)
+    monkeypatch.setattr(engine, "parse_rupiah_cell", fragile)
+    engine._logged.clear()
+    rows = hostile.HEADER + hostile.GOOD_ROW + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri Wahyuni") \
+        .replace("1.000.000", "RUSAK")
+    with caplog.at_level(logging.WARNING, logger="payung.imports"):
+        plan = importer(rows.encode(), "pekerja.csv")
+    assert plan.counts["imported"] == 1 and list(plan.rejected) == [3]
+    assert [(e.column, e.message) for e in plan.rejected[3]] == [("Penghasilan", "nilai tidak dapat dibaca.")]
+    assert any("RecursionError" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+# Number cells Excel cannot hold: 1e400 (infinity) and NaN -----------------------------------
+
+@pytest.mark.parametrize("cell, column", [
+    (hostile.number_cell("A2", "1e400"), "NIK"), (hostile.number_cell("A2", "NaN"), "NIK"),
+    (hostile.number_cell("A2", "-1e400"), "NIK"),
+])
+def test_an_infinite_or_nan_nik_cell_is_a_row_error(importer, cell, column):
+    plan = importer(hostile.worker_xlsx(nik=cell), "pekerja.xlsx")
+    assert plan.counts == {"imported": 0, "updated": 0, "unchanged": 0, "rejected": 1}
+    [error] = plan.rejected[2]
+    assert error.column == column and "tidak dapat dibaca (tak hingga atau bukan angka)" in error.message
+
+
+@pytest.mark.parametrize("value", ["1e400", "NaN"])
+def test_an_infinite_or_nan_income_cell_is_a_row_error(importer, value):
+    plan = importer(hostile.worker_xlsx(income=hostile.number_cell("H2", value)), "pekerja.xlsx")
+    assert [(e.column, "tak hingga" in e.message) for e in plan.rejected[2]] == [("Penghasilan", True)]
+
+
+def test_an_infinite_nik_in_the_sponsorships_and_bpjs_answer_imports(importer, people, admin):
+    from payung import bpjs
+    _kendal_payer(people)
+    rows = [["NIP", "NIK", "Skema", "Bulan mulai", "Cara bayar"],
+            ["198503122010011002", hostile.number_cell("B2", "1e400"), "kendal_asn_peduli", "2026-12", "Transfer"]]
+    plan = importer(hostile.sheet_xlsx(rows), "kepesertaan.xlsx", "sponsorships")
+    assert plan.counts["rejected"] == 1 and "tak hingga" in plan.rejected[2][0].message
+    answer = hostile.sheet_xlsx([["NIK", "KPJ"], [hostile.number_cell("A2", "1e400"), "12345678901"],
+                                 [hostile.number_cell("A3", "NaN"), "12345678902"]])
+    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.xlsx", actor=admin)
+    assert [row for row, _ in plan.problems] == [2, 3] and all("tak hingga" in m for _, m in plan.problems)
+
+
+def test_a_kpj_typed_as_a_number_cell_is_its_digits():
+    """12345678901 in a number cell is the float 12345678901.0: read as 11 digits, not 12."""
+    from payung.imports.engine import cell_text
+    assert cell_text(12345678901.0) == "12345678901" and cell_text(float("inf")) == "inf"
+
+
+# Digits that only look like digits ----------------------------------------------------------
+
+LOOKALIKES = {
+    "superscript": "³³²⁴⁰¹⁵⁷⁰⁸⁷⁵⁰⁰⁰¹",
+    "circled": "③③②④⓪①⑤⑦⓪⑧⑦⑤⓪⓪⓪①",
+    "two_digits_in_one": "㉝㉔⓪①⑤⑦⓪⑧⑦⑤⓪⓪⓪①",  # 14 characters that NFKC made 16 digits
+    "parenthesized": "⑶⑶⑵⑷⒑⒌⒎⒏⒎⒌⒑⒑⒈",
+    "subscript": "₃₃₂₄₀₁₅₇₀₈₇₅₀₀₀₁",
+}
+
+
+@pytest.mark.parametrize("typed", list(LOOKALIKES.values()), ids=list(LOOKALIKES))
+def test_digit_lookalikes_are_refused_in_every_identity_number(typed):
+    check = check_nik(typed)
+    assert check.nik is None and check.problems[0].rule == "nik_format"
+    assert "hanya boleh berisi angka 0-9; ada karakter lain" in check.problems[0].message
+    assert not clean_digits(typed).isascii()
+    nip = check_nip(typed[:16] + "²²")
+    assert nip.nip is None and "ada karakter lain" in nip.problems[0].message
+    phone, problem = normalize_phone("⁰⁸¹²³⁴⁵⁶⁷⁸⁹⁰")
+    assert phone is None and problem.rule == "phone_format"
+
+
+def test_real_decimal_digits_of_any_script_still_count():
+    bold = "".join(chr(0x1D7CE + int(d)) for d in NIK)  # MATHEMATICAL BOLD DIGIT: category Nd
+    for typed in (*OTHER_DIGITS.values(), bold):
+        assert check_nik(typed).nik == NIK, typed
+    assert clean_digits("٠٨١٢-٣٤٥٦") == "08123456" and clean_digits("３３ ２４") == "3324"
+    assert normalize_phone("＋６２ ８１２ ３４５６ ７８９０") == ("+6281234567890", None)
+
+
+def test_m007_and_the_digits_report_leave_lookalikes_for_a_person(app, db, admin):
+    """A NIK stored with superscripts before this check is "invalid" (listed by ``python -m payung
+    digits``), never folded into somebody's NIK."""
+    from db.digits import report
+    from db.migrations import m007_ascii_digits
+    odd = _store_raw(db, LOOKALIKES["superscript"], "Pangkat")
+    arabic = _store_raw(db, ARABIC_NIK_9, "Arab")
+    m007_ascii_digits(db)
+    assert store.get(db, "workers", odd)["nik"] == LOOKALIKES["superscript"]
+    assert store.get(db, "workers", arabic)["nik"] == "3324011708750009"
+    assert [(r["id"], r["status"]) for r in report(db)] == [(odd, "invalid")]
+
+
+ARABIC_NIK_9 = "3324011708750009".translate({ord(d): chr(0x0660 + int(d)) for d in "0123456789"})
+
+
+# Control characters: refused where typed, harmless where stored -------------------------------
+
+CONTROL_NAMES = ["Siti\x1b[31m Aminah", "Siti\x07Aminah", "Siti\x00Aminah", "Siti\x85Aminah", "Siti\x7fAminah"]
+
+
+@pytest.mark.parametrize("name", CONTROL_NAMES, ids=["esc", "bel", "nul", "nel", "del"])
+def test_control_characters_are_refused_in_a_worker_form(app, db, admin, name):
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        create_worker(db, app.settings, worker_values(name=name), actor=admin)
+    [problem] = refused.value.problems
+    assert (problem.field, problem.rule) == ("name", "control_characters")
+    assert "karakter kendali" in problem.message and "U+00" in problem.message
+    for field in ("address", "birth_place"):
+        with pytest.raises(ValidationError, match="karakter kendali"):
+            create_worker(db, app.settings, worker_values(**{field: name}), actor=admin)
+    assert snapshot(db) == before
+    # Tab and line breaks are text: an address on two lines is fine.
+    create_worker(db, app.settings, worker_values(address="Jl. Mawar 5\nRT 02/RW 03\tBlumah"), actor=admin)
+
+
+def test_control_characters_are_refused_in_every_typed_text(app, db, admin, worker_id, sponsor_id):
+    from payung.budgets import create_budget_line
+    from payung.claims import record_claim
+    from payung.fields import Field, validate_fields
+    from payung.imports.templates import save_template
+    from payung.payments import record_payment
+    from payung.sponsors import create_sponsor
+    from payung.users import add_user
+    bad = "Dinas\x1bSosial"
+    before = snapshot(db)
+    attempts = {
+        "sponsor": lambda: create_sponsor(db, app.settings, {"type": "perorangan", "name": bad}, actor=admin),
+        "sponsor address": lambda: create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Umar",
+                                                                      "address": bad}, actor=admin),
+        "claim note": lambda: record_claim(db, {"worker_id": worker_id, "program": "JKM",
+                                                "incident_date": dt.date.today(), "note": bad}, actor=admin),
+        "budget line": lambda: create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025,
+                                                                   "name": bad, "source": "APBD", "amount": 1000},
+                                                  actor=admin),
+        "payment reference": lambda: record_payment(db, app.plugins, scheme_code="contoh_desa",
+                                                    party_key=str(sponsor_id), amount=16_800,
+                                                    paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY,
+                                                    reference=bad, **JANUARY),
+        "user": lambda: add_user(db, username="budi", name=bad, role="viewer", password="kopi tubruk pagi hari",
+                                 actor=admin),
+        "template": lambda: save_template(db, kind="workers", name=bad, mapping={"nik": "NIK"}, actor=admin),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(ValidationError, match="karakter kendali") as refused:
+            attempt()
+        assert "control_characters" in [p.rule for p in refused.value.problems] or what == "payment reference", what
+    assert snapshot(db) == before
+    clean, problems = validate_fields([Field("catatan", "Catatan"), Field("pilih", "Pilih", "multichoice",
+                                                                          choices=("a", "b"))],
+                                      {"catatan": bad, "pilih": ["a", "b\x00"]})
+    assert [p.field for p in problems] == ["catatan", "pilih"] and "karakter kendali" in problems[0].message
+
+
+def test_control_characters_in_imports_are_row_errors_like_in_the_form(importer):
+    csv_rows = hostile.HEADER + hostile.GOOD_ROW.replace("Siti Aminah", "Siti\x1b Aminah") \
+        + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri Wahyuni")
+    plan = importer(csv_rows.encode(), "pekerja.csv")
+    assert plan.counts["imported"] == 1 and "karakter kendali" in plan.rejected[2][0].message
+    # OOXML's own escape for a control character: Excel writes NUL as _x0000_.
+    plan = importer(hostile.worker_xlsx(nik="3324015708750003", name="Siti_x0000_Aminah_x001B_[31m"), "pekerja.xlsx")
+    assert plan.counts["imported"] == 0 and "U+0000 (NUL)" in plan.rejected[2][0].message
+    assert queries.worker_by_nik(importer.db, "3324015708750003") is None
+
+
+def test_stored_control_characters_never_break_a_spreadsheet(app, db, admin, sponsor_id, workers):
+    """Data stored before the check (or written around it): every export still opens."""
+    import io as bytes_io
+
+    from openpyxl import load_workbook
+
+    from payung import bills
+    from payung.documents import bill_xlsx
+    from payung.exports import rejected_rows_xlsx, safe_cell
+    _enrol_all(app, db, admin, sponsor_id, workers, months=6)
+    store.update(db, "workers", workers[0], {"name": "Budi\x1b[31m\x00\x07"}, actor="lama")
+    store.update(db, "sponsors", sponsor_id, {"name": "=Haji\x1bSlamet"}, actor="lama")
+    the_bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), today=TODAY,
+                          actor=admin, **JANUARY)
+    book = load_workbook(bytes_io.BytesIO(bill_xlsx(the_bill, "Penyandang dana")))
+    shown = [c.value for row in book.active.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Budi\ufffd[31m\ufffd\ufffd" in shown
+    assert safe_cell("=x\x00") == "'=x\ufffd" and safe_cell("\x1b=x") == "\ufffd=x" and safe_cell("a\tb\nc") == "a\tb\nc"
+
+    class Plan:
+        headers = ["NIK", "Nama"]
+        rejected = {2: [type("E", (), {"column": "Nama", "message": "Nama \x1b salah"})()]}
+        rejected_values = {2: ["3324", "Siti\x1b\x00"]}
+    load_workbook(bytes_io.BytesIO(rejected_rows_xlsx(Plan())))
+
+
+def test_cli_writes_the_rejected_rows_of_a_file_with_control_characters(tmp_path):
+    """A committed import then its --rejected file: the file is written, the CLI does not crash."""
+    from openpyxl import load_workbook
+    path = tmp_path / "kendali.csv"
+    path.write_bytes((hostile.HEADER + hostile.GOOD_ROW
+                      + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri\x1b\x07 Wahyuni")).encode())
+    rejected = tmp_path / "ditolak.xlsx"
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "workers", str(path), "--db",
+                           str(tmp_path / "x.db"), "--config", str(write_config(tmp_path)), "--json",
+                           "--rejected", str(rejected)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads(done.stdout)["imported"] == 1
+    sheet = load_workbook(rejected).active
+    assert [c.value for c in sheet[2]][:3] == [3, "3324015708750002", "Sri\ufffd\ufffd Wahyuni"]
+
+
+# Dates: nothing after the date ----------------------------------------------------------------
+
+def test_an_iso_date_with_trailing_text_is_refused():
+    from payung.imports.normalize import parse_date
+    assert parse_date("1975-08-17") == parse_date("1975-08-17 00:00:00") == dt.date(1975, 8, 17)
+    assert parse_date("1975-08-17T07:30") == dt.date(1975, 8, 17)
+    for typed in ("1975-08-17 <script>x</script>", "1975-08-17 abc", "1975-08-17T", "1975-08-17 12:00 lagi"):
+        with pytest.raises(ValueError, match="bukan tanggal"):
+            parse_date(typed)

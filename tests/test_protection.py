@@ -146,7 +146,7 @@ def test_kpj_answer_with_an_unknown_nik_reports_it_and_changes_nothing_else(peop
     assert rows[sponsorships[2]] == {r["id"]: r for r in before["sponsorships"]}[sponsorships[2]]
     # A refused registration drops out of the bills until it is resubmitted.
     assert bills.parties(people.db, people.app.plugins, PRINGSEWU, "2025-01", actor=Actor.system())[0]["workers"] == 2
-    bpjs.resubmit(people.db, sponsorships[1], actor=people.actor)
+    bpjs.resubmit(people.db, people.app.plugins, sponsorships[1], actor=people.actor)
     assert queries.sponsorship(people.db, sponsorships[1], EVERYTHING)["status"] == "diajukan"
 
 
@@ -242,3 +242,147 @@ def test_renewal_keeps_sponsor_scheme_and_fields(people):
     assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor) == []
     with pytest.raises(ValidationError, match="sudah ditanggung"):
         arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
+
+
+# A refused registration comes back only if it still fits ------------------------------------------
+
+def _refused_by_bpjs(people, sponsorship: int) -> None:
+    nik = queries.worker(people.db, queries.sponsorship(people.db, sponsorship, EVERYTHING)["worker_id"],
+                         EVERYTHING)["nik"]
+    plan = bpjs.plan_answer(people.db, people.app.plugins, f"NIK;Alasan\n{nik};Data tidak lengkap\n".encode(),
+                            "jawaban.csv", actor=Actor.system())
+    bpjs.apply_answer(people.db, plan, actor=Actor.system())
+
+
+def test_resubmit_after_the_budget_freed_by_the_refusal_was_used_is_refused_with_the_figures(people):
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    line = _budget(people, 2 * 201_600)
+    first = _enrol_pringsewu(people, apbd, _pringsewu_worker(people))
+    _enrol_pringsewu(people, apbd, _pringsewu_worker(people))
+    _refused_by_bpjs(people, first)
+    assert billing.budget_committed(people.db, line) == 201_600
+    budgets.update_amount(people.db, line, 201_600, actor=people.actor)  # APBD-P: the freed room is gone
+    before = snapshot(people.db)
+    with pytest.raises(ValidationError) as refused:
+        bpjs.resubmit(people.db, people.app.plugins, first, actor=people.actor)
+    [problem] = refused.value.problems
+    assert problem.rule == "budget_exceeded" and problem.message == (
+        'Tidak dapat diajukan ulang: Melebihi pos anggaran "APBD 2025 miskin ekstrem" tahun 2025: pagu Rp201.600, '
+        "sisa Rp0, kepesertaan ini butuh Rp201.600.")
+    assert snapshot(people.db) == before
+    assert queries.sponsorship(people.db, first, EVERYTHING)["status"] == "ditolak"
+    # With the room back it goes through, charged to the line again.
+    budgets.update_amount(people.db, line, 2 * 201_600, actor=people.actor)
+    bpjs.resubmit(people.db, people.app.plugins, first, actor=people.actor)
+    assert queries.sponsorship(people.db, first, EVERYTHING)["status"] == "diajukan"
+    assert billing.budget_committed(people.db, line) == 2 * 201_600
+
+
+def test_resubmit_runs_the_schemes_rules_again(people):
+    """The same path as the form: a sponsor deactivated since is refused, as the form refuses it."""
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    sponsorship = _enrol_pringsewu(people, apbd, _pringsewu_worker(people))
+    _refused_by_bpjs(people, sponsorship)
+    store.update(people.db, "sponsors", apbd, {"active": 0}, actor="uji")
+    with pytest.raises(ValidationError, match="sudah nonaktif"):
+        bpjs.resubmit(people.db, people.app.plugins, sponsorship, actor=people.actor)
+    assert queries.sponsorship(people.db, sponsorship, EVERYTHING)["status"] == "ditolak"
+
+
+# Two sessions at once: the check is made again under the write lock ---------------------------------
+
+def _at_once(people, *calls):
+    """Run ``calls`` (each given its own connection) in threads that reach their first write
+    transaction together; the barrier only lines them up, it changes no logic. Returns each
+    call's result or exception."""
+    import threading
+
+    import db as database
+    from db import store as store_module
+    barrier = threading.Barrier(len(calls))
+    original = store_module.transaction
+    waited = set()
+
+    def transaction(conn, *args, **kwargs):
+        me = threading.current_thread()
+        if me.name.startswith("sesi") and me.name not in waited:
+            waited.add(me.name)
+            barrier.wait(timeout=20)
+            if me.name == "sesi-2":
+                import time
+                time.sleep(0.3)  # the second session reaches the lock second
+        return original(conn, *args, **kwargs)
+
+    results = {}
+
+    def session(n, call):
+        conn = database.open_database(people.app.settings.database)
+        try:
+            results[n] = call(conn)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            results[n] = exc
+        finally:
+            conn.close()
+    store_module.transaction = transaction
+    try:
+        threads = [threading.Thread(target=session, args=(n, c), name=f"sesi-{n}") for n, c in enumerate(calls, 1)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+    finally:
+        store_module.transaction = original
+    return [results[n] for n in range(1, len(calls) + 1)]
+
+
+def _kendal_bill(people):
+    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    people.enrol(KENDAL, asn, people.worker(KENDAL_VILLAGE), fields={"payment_method": "transfer"},
+                 start=current_month())
+    return "Dinas Sosial"
+
+
+def test_two_sessions_reversing_one_payment_reverse_it_once(people):
+    from payung.payments import reverse_payment
+    party = _kendal_bill(people)
+    today = dt.date.today()
+    first = record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400,
+                           paid_on=today, actor=people.actor, reference="P1")
+    record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400, paid_on=today,
+                   actor=people.actor, reference="P2")
+    outcomes = _at_once(people, *[lambda db: reverse_payment(db, first, reason="transfer ditolak bank",
+                                                            actor=Actor("admin", "admin"))] * 2)
+    assert outcomes[0] is None
+    assert isinstance(outcomes[1], ValidationError) and outcomes[1].problems[0].rule == "already_reversed"
+    line = people.db.execute("SELECT amount, paid_amount FROM contribution_lines ORDER BY id LIMIT 1").fetchone()
+    assert tuple(line) == (16_800, 8_400)  # P2's half still counts
+
+
+def test_two_sessions_paying_one_bill_in_full_pay_it_once(people):
+    party = _kendal_bill(people)
+    whole = bills.bill(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, from_month=None,
+                       actor=Actor.system()).payable
+    pay = lambda db: record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key=party,  # noqa: E731
+                                    amount=whole, paid_on=dt.date.today(), actor=Actor("admin", "admin"))
+    first, second = _at_once(people, pay, pay)
+    assert isinstance(first, int)
+    assert isinstance(second, ValidationError) and second.problems[0].rule == "nothing_open", second
+
+
+def test_a_ceiling_lowered_while_an_enrolment_is_saved_never_ends_below_what_is_committed(people):
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    line = _budget(people, 2 * 201_600)
+    _enrol_pringsewu(people, apbd, _pringsewu_worker(people))
+    worker = _pringsewu_worker(people)
+    from payung.sponsorships import enrol
+
+    def enrolment(db):
+        return enrol(db, people.app.plugins, actor=Actor("admin", "admin"), scheme_code=PRINGSEWU, sponsor_id=apbd,
+                     worker_id=worker, start_month="2025-01", months=12,
+                     fields={"budget_year": 2025, "category": "miskin_ekstrem"})
+
+    def lower(db):  # to what was committed when the page was opened
+        return budgets.update_amount(db, line, 201_600, actor=Actor("admin", "admin"))
+    saved, lowered = _at_once(people, enrolment, lower)
+    assert isinstance(saved, int)
+    assert isinstance(lowered, ValidationError) and lowered.problems[0].rule == "below_committed"
+    row = budgets.budget_lines(people.db, PRINGSEWU, actor=Actor.system())[0]
+    assert row["committed"] <= row["amount"]

@@ -37,6 +37,7 @@ import streamlit_authenticator as stauth
 from payung import sessions
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
+from .widgets import plain
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 KEY_FILE_NAME = "payung-cookie.key"
@@ -201,9 +202,9 @@ def login() -> bool:
     try:
         auth.login(location="main", fields=LOGIN_FIELDS, key="masuk")
     except stauth.utilities.LoginError as exc:
-        st.error(f"Tidak dapat masuk: {exc}")
+        st.error(plain(f"Tidak dapat masuk: {exc}"))
     if st.session_state.get(_MESSAGE):
-        st.error(st.session_state.pop(_MESSAGE))
+        st.error(plain(st.session_state.pop(_MESSAGE)))
     logged_in = bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
     if logged_in:
         # The signed cookie is written by a browser-side component drawn in this run; give the

@@ -7,13 +7,13 @@ import streamlit as st
 from payung.data import reader_for
 
 from .session import connection, require
-from .widgets import panel
+from .widgets import panel, plain
 
 
 def _render(page):
     def render() -> None:
         actor = require("scheme.read")
-        st.title(page.title)
+        st.title(plain(page.title))
         with connection() as db:
             for p in page.panels(reader_for(db, actor=actor)):
                 panel(p)

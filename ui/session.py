@@ -25,6 +25,7 @@ from payung.access import Actor, allowed
 from payung.core import Payung
 from payung.sessions import SessionPolicy, _dummy_hash, check_session
 from payung.users import actor_for
+from .widgets import plain
 
 #: Key of this browser session's session id (a secret: it is what the cookie carries).
 SESSION_KEY = "_payung_session_id"
@@ -160,7 +161,7 @@ def daily_backup(settings) -> None:
     try:
         make(settings)
     except (OSError, sqlite3.Error) as exc:
-        st.sidebar.warning(f"Cadangan otomatis harian gagal: {exc}")
+        st.sidebar.warning(plain(f"Cadangan otomatis harian gagal: {exc}"))
 
 
 def restore_notice(settings, *, signed_out: bool = False) -> None:
@@ -172,6 +173,7 @@ def restore_notice(settings, *, signed_out: bool = False) -> None:
     stamp = restored and restored.get("at")
     seen = st.session_state.get("_restore_seen", "")
     if stamp and seen and stamp != seen:
+        # The file's name is whatever the uploader called it, shown to every other session: text.
         st.warning(f"Basis data telah dipulihkan dari cadangan {plain(restored.get('file', ''))} pada {stamp[:16]} "
                    f"oleh {plain(restored.get('actor', ''))}. Data yang tampil sekarang adalah isi cadangan itu; "
                    "periksa kembali isian yang belum disimpan."

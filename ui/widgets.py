@@ -165,27 +165,31 @@ def problem_summary(form: str, known_fields: Iterable[str | None] = ()) -> None:
 # Declared fields (the low-code part) --------------------------------------------------------
 
 def declared_field(f: Field, *, form: str, key: str, default=None):
-    """Render one plugin-declared field and return its raw value (validated by the core)."""
-    label = f.label + (" *" if f.required else "")
+    """Render one plugin-declared field and return its raw value (validated by the core). Its
+    label and help come from a scheme an administrator may have typed (Salin skema): widget
+    labels render a Markdown subset (bold, links, images, colours) and help tooltips render
+    Markdown, so both are shown through ``plain``."""
+    label = plain(f.label) + (" *" if f.required else "")
+    help_text = plain(f.help) if f.help else None
     value = default if default is not None else f.default
     if f.type == "choice":
         options = [v for v, _ in f.options]
         index = options.index(value) if value in options else (None if f.required else 0)
-        result = st.selectbox(label, options, index=index, format_func=f.choice_label, help=f.help or None,
+        result = st.selectbox(label, options, index=index, format_func=f.choice_label, help=help_text,
                               key=key, placeholder="Pilih...")
     elif f.type == "multichoice":
         result = st.multiselect(label, [v for v, _ in f.options], default=value or [],
-                                format_func=f.choice_label, help=f.help or None, key=key, placeholder="Pilih...")
+                                format_func=f.choice_label, help=help_text, key=key, placeholder="Pilih...")
     elif f.type in ("integer", "rupiah", "year"):
         result = st.number_input(label, value=value, min_value=f.minimum, max_value=f.maximum, step=1,
-                                 help=f.help or None, key=key, placeholder="Isi angka")
+                                 help=help_text, key=key, placeholder="Isi angka")
     elif f.type == "date":
         result = st.date_input(label, value=dt.date.fromisoformat(value) if isinstance(value, str) else value,
-                               format="DD/MM/YYYY", help=f.help or DATE_HELP, key=key)
+                               format="DD/MM/YYYY", help=help_text or DATE_HELP, key=key)
     elif f.type == "bool":
-        result = st.checkbox(label, value=bool(value), help=f.help or None, key=key)
+        result = st.checkbox(label, value=bool(value), help=help_text, key=key)
     else:
-        result = st.text_input(label, value=value or "", help=f.help or None, key=key,
+        result = st.text_input(label, value=value or "", help=help_text, key=key,
                                placeholder="contoh 2025-08" if f.type == "month" else "")
     field_errors(form, f.name)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,15 @@ KIND_ALIASES = {"kepesertaan": "sponsorships"}
 WRITES = {"workers": "worker.write", "sponsors": "sponsor.write", "payments": "payment.write",
           "sponsorships": "sponsorship.write"}
 Progress = Callable[[float, str], None]
+#: Rejected rows kept with their cells and reasons (for the page, --json and the file to fix);
+#: beyond them only the count is kept, so a file of a million bad rows cannot fill the memory.
+MAX_REJECTED_KEPT = 10_000
+#: The reason of a cell whose reading failed in a way no parser foresaw (logged for a developer).
+CELL_UNREADABLE = "nilai tidak dapat dibaca"
+#: Rows checked together: what a batch holds is let go before the next batch is read.
+BATCH_ROWS = 20_000
+_log = logging.getLogger("payung.imports")
+_logged: set[tuple[str, str]] = set()
 
 
 class MappingError(PayungError):
@@ -74,11 +84,19 @@ class ImportPlan:
     #: and how its outcome becomes this plan's rows (again when it is planned anew at apply time).
     bulk: object = None
     collect_bulk: Callable | None = None
+    #: Every rejected row, counted; only the first ``keep_rejected`` are in ``rejected``.
+    rejected_count: int = 0
+    keep_rejected: int = MAX_REJECTED_KEPT
 
     @property
     def counts(self) -> dict[str, int]:
         return {"imported": len(self.new), "updated": len(self.updates), "unchanged": self.unchanged,
-                "rejected": len(self.rejected)}
+                "rejected": max(self.rejected_count, len(self.rejected))}
+
+    @property
+    def rejected_not_kept(self) -> int:
+        """Rejected rows counted but not listed (beyond ``keep_rejected``)."""
+        return self.counts["rejected"] - len(self.rejected)
 
     def note_unknown(self, name: str, text: str, found) -> None:
         """Count a coded value no code matched (``values.Match``), for the value mapping step."""
@@ -91,9 +109,12 @@ class ImportPlan:
         return [e for row in sorted(self.rejected) for e in self.rejected[row]]
 
     def summary(self) -> dict:
-        return {**self.counts, "errors": [e.as_dict() for e in self.errors],
-                "unknown_values": {name: {text: v["count"] for text, v in typed.items()}
-                                   for name, typed in self.unknown.items()}}
+        summary = {**self.counts, "errors": [e.as_dict() for e in self.errors],
+                   "unknown_values": {name: {text: v["count"] for text, v in typed.items()}
+                                      for name, typed in self.unknown.items()}}
+        if self.rejected_not_kept:
+            summary["rejected_not_listed"] = self.rejected_not_kept
+        return summary
 
 
 def file_hash(data: bytes) -> str:
@@ -110,13 +131,34 @@ def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, int]:
 
 def _rows(sheet: Sheet):
     """(file row number, cells) of the non-empty data rows (rows the reader could not read are
-    rejected by ``plan_import`` and left out here)."""
+    rejected by ``plan_import`` and left out here). The number is the row's line in the file
+    (its row in the sheet), also after a cell written over several lines."""
     unreadable = sheet.row_errors
-    for offset, cells in enumerate(sheet.rows, start=sheet.header_row + 1):
-        if unreadable and offset - sheet.header_row - 1 in unreadable:
+    line = sheet.line if sheet.line_shifts else None
+    first = sheet.header_row + 1
+    for index, cells in enumerate(sheet.rows):
+        if unreadable and index in unreadable:
             continue
         if any(c is not None and str(c).strip() for c in cells):
-            yield offset, cells
+            yield (line(index) if line else first + index), cells
+
+
+def parse_cell(parse: Callable, *args):
+    """``(parse(*args), None)``, or ``(None, reason)`` when the cell cannot be read: the
+    parser's own Indonesian reason, or ``CELL_UNREADABLE`` for a failure no parser foresaw (a
+    value built to break it). One cell never stops the file; the failure is logged once per
+    parser and kind of error, with its traceback, for whoever maintains Payung."""
+    try:
+        return parse(*args), None
+    except ValueError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure on one cell is that row's error
+        key = (getattr(parse, "__qualname__", repr(parse)), type(exc).__name__)
+        if key not in _logged:
+            _logged.add(key)
+            _log.warning("import: %s failed on a cell (%s); the row is rejected as '%s'", key[0], key[1],
+                         CELL_UNREADABLE, exc_info=True)
+        return None, CELL_UNREADABLE
 
 
 def _raw_values(cells: list, fields: list[tuple[str, int]]) -> dict:
@@ -135,7 +177,7 @@ def _raw_values(cells: list, fields: list[tuple[str, int]]) -> dict:
     return raw
 
 
-def _text_of(value) -> str | None:
+def cell_text(value) -> str | None:
     """Numbers typed in cells (phone 81234567890.0) back to digits."""
     if value is None or type(value) is str:
         return value
@@ -144,11 +186,17 @@ def _text_of(value) -> str | None:
     return str(value).strip()
 
 
+_text_of = cell_text
+
+
 def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mapping: dict[str, str], actor: Actor,
                 file_name: str, data_hash: str, progress: Progress | None = None,
-                today: dt.date | None = None, values: dict[str, dict] | None = None) -> ImportPlan:
+                today: dt.date | None = None, values: dict[str, dict] | None = None,
+                keep_rejected: int | None = None) -> ImportPlan:
     """Check every row; nothing is written. ``values``: the value mapping (field -> typed text
-    -> code) chosen for this file's unknown coded values, e.g. from its template."""
+    -> code) chosen for this file's unknown coded values, e.g. from its template.
+    ``keep_rejected``: how many rejected rows are kept with their cells and reasons (the rest
+    are counted)."""
     kind = KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise MappingError(f"Jenis impor \"{kind}\" tidak dikenal; pilih {', '.join(KINDS)}.")
@@ -157,10 +205,11 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
     if missing:
         raise MappingError(f"Kolom wajib belum dipetakan: {', '.join(missing)}.")
     plan = ImportPlan(kind, file_name, data_hash, sheet.headers, dict(mapping),
-                      values={k: dict(v) for k, v in (values or {}).items()})
+                      values={k: dict(v) for k, v in (values or {}).items()},
+                      keep_rejected=MAX_REJECTED_KEPT if keep_rejected is None else keep_rejected)
     columns = _columns(sheet, mapping)
     for index, message in sorted(sheet.row_errors.items()):
-        row = sheet.header_row + 1 + index
+        row = sheet.line(index)
         _reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
     planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments,
                "sponsorships": _plan_sponsorships}[kind]
@@ -169,8 +218,15 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
 
 
 def _reject(plan: ImportPlan, row: int, cells: list, errors: list[RowError]) -> None:
-    plan.rejected.setdefault(row, []).extend(errors)
-    plan.rejected_values[row] = list(cells)
+    """Count a rejected row; keep it with its cells (the same strings as the sheet's: no copy)
+    and reasons while fewer than ``plan.keep_rejected`` are kept."""
+    if row in plan.rejected:
+        plan.rejected[row].extend(errors)
+        return
+    plan.rejected_count = max(plan.rejected_count, len(plan.rejected)) + 1
+    if len(plan.rejected) < plan.keep_rejected:
+        plan.rejected[row] = list(errors)
+        plan.rejected_values[row] = list(cells)
 
 
 def _resolver(db) -> RegionResolver:
@@ -179,11 +235,23 @@ def _resolver(db) -> RegionResolver:
 
 # Workers ------------------------------------------------------------------------------------
 
+def _nik_of(value, today):
+    return nik_cell(value)
+
+
+def _birth_place_of(value, today):
+    return _text_of(value)
+
+
+def _income_of(value, today):
+    return parse_rupiah_cell(value)
+
+
 _WORKER_PARSERS = (
-    ("nik", lambda v, today: nik_cell(v)),
-    ("birth_place", lambda v, today: _text_of(v)),
+    ("nik", _nik_of),
+    ("birth_place", _birth_place_of),
     ("birth_date", parse_date),
-    ("declared_income", lambda v, today: parse_rupiah_cell(v)),
+    ("declared_income", _income_of),
 )
 _WORKER_FIELD_COLUMN = {"birth_date": ("birth_date", "birth_place_date"), "village_code": ("village", "district"),
                         "poverty_source": ("poverty_source",), "declared_income": ("declared_income",)}
@@ -204,7 +272,10 @@ class Coded:
     def code(self, typed, errors: list[RowError], row: int, column: str):
         """The code of ``typed``, or None with a row error naming the suggestions."""
         text = str(_text_of(typed)).strip()
-        found = self.matcher.match(text)
+        found, failure = parse_cell(self.matcher.match, text)
+        if failure:
+            errors.append(RowError(row, column, f"{self.what}: {failure}."))
+            return None
         if found.found:
             return found.code
         self.plan.note_unknown(self.name, text, found)
@@ -254,12 +325,14 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     poverty = Coded(plan, registry, "poverty_source", "Sumber data kemiskinan", synonyms="flag",
                     advice="isi DTKS, P3KE, DTSEN, Ya atau Tidak")
     header = {f: plan.mapping.get(f, "") for f in FIELDS["workers"]}
-    candidates: list[tuple[int, list, dict, list[RowError]]] = []
-    rows = list(_rows(sheet))
+    total = max(len(sheet.rows), 1)
     fields = list(columns.items())
-    for n, (row, cells) in enumerate(rows):
-        if n % 5000 == 0:
-            progress(0.6 * n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
+    villages = village_index(db)
+    valid: list[tuple[int, list, dict]] = []
+    seen: dict[str, int] = {}
+    batch: list[tuple[int, list, dict, list[RowError]]] = []
+
+    def read_row(row: int, cells: list) -> tuple[int, list, dict, list[RowError]]:
         raw = _raw_values(cells, fields)
         errors: list[RowError] = []
         values: dict = {"name": _text_of(raw.get("name")), "phone": _text_of(raw.get("phone")),
@@ -267,17 +340,19 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
         for name, parser in _WORKER_PARSERS:
             value = raw.get(name)
             if value is not None:
-                try:
-                    values[name] = parser(value, today)
-                except ValueError as exc:
-                    errors.append(RowError(row, header[name], str(exc).rstrip(".") + "."))
+                parsed, failure = parse_cell(parser, value, today)
+                if failure:
+                    errors.append(RowError(row, header[name], failure.rstrip(".") + "."))
+                else:
+                    values[name] = parsed
         if raw.get("birth_place_date") is not None:
-            place, when = split_place_date(raw["birth_place_date"])
-            values["birth_place"] = place or None
-            try:
-                values["birth_date"] = parse_date(when, today)
-            except ValueError as exc:
-                errors.append(RowError(row, header["birth_place_date"], f"{exc}."))
+            split, failure = parse_cell(split_place_date, raw["birth_place_date"])
+            if not failure:
+                values["birth_place"] = split[0] or None
+                values["birth_date"], failure = parse_cell(parse_date, split[1], today)
+            if failure:
+                values.pop("birth_date", None)
+                errors.append(RowError(row, header["birth_place_date"], failure.rstrip(".") + "."))
         _resolve_village(resolver, raw, values, errors, row, header)
         for name, coded, key in (("occupation", occupations, "occupation"), ("gender", genders, "gender"),
                                  ("wage_earner", flags, "wage_earner")):
@@ -294,32 +369,39 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 found = poverty.code(source, errors, row, header["poverty_source"])
                 if found is not None:
                     values["poverty_flag"] = found
-        candidates.append((row, cells, values, errors))
+        return row, cells, values, errors
 
-    progress(0.6, "Memeriksa aturan pekerja")
-    villages = village_index(db)
-    checks = check_workers([v for _, _, v, _ in candidates], settings=settings, villages=villages, today=today)
-    valid: list[tuple[int, list, dict]] = []
-    seen: dict[str, int] = {}
-    for (row, cells, _, errors), check in zip(candidates, checks):
-        if errors or not check.ok:
-            # Every problem at once; a value that could not be read is not also reported missing.
-            failed = {e.column for e in errors}
-            errors += [RowError(row, column, p.message) for p in check.problems
-                       if (column := _column_for(p, plan.mapping)) not in failed]
-            _reject(plan, row, cells, errors)
-            continue
-        plan.warnings += bool(check.warnings)
-        nik = check.row["nik"]
-        if nik in seen:
-            _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
-            continue
-        if not allowed(actor, "worker.write", check.row):
-            _reject(plan, row, cells, [RowError(row, plan.mapping["village"],
-                                                "Desa ini di luar wilayah tugas Anda.")])
-            continue
-        seen[nik] = row
-        valid.append((row, cells, check.row))
+    def check_batch() -> None:
+        """The worker rules over a batch; the batch is then let go (only valid rows stay)."""
+        checks = check_workers([v for _, _, v, _ in batch], settings=settings, villages=villages, today=today)
+        for (row, cells, _, errors), check in zip(batch, checks):
+            if errors or not check.ok:
+                # Every problem at once; a value that could not be read is not also reported missing.
+                failed = {e.column for e in errors}
+                errors += [RowError(row, column, p.message) for p in check.problems
+                           if (column := _column_for(p, plan.mapping)) not in failed]
+                _reject(plan, row, cells, errors)
+                continue
+            plan.warnings += bool(check.warnings)
+            nik = check.row["nik"]
+            if nik in seen:
+                _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
+                continue
+            if not allowed(actor, "worker.write", check.row):
+                _reject(plan, row, cells, [RowError(row, plan.mapping["village"],
+                                                    "Desa ini di luar wilayah tugas Anda.")])
+                continue
+            seen[nik] = row
+            valid.append((row, cells, check.row))
+        batch.clear()
+
+    for n, (row, cells) in enumerate(_rows(sheet)):
+        if n % 5000 == 0:
+            progress(0.8 * n / total, f"Memeriksa baris {n:,} dari {len(sheet.rows):,}".replace(",", "."))
+        batch.append(read_row(row, cells))
+        if len(batch) >= BATCH_ROWS:
+            check_batch()
+    check_batch()
 
     progress(0.8, "Membandingkan dengan data yang ada")
     existing = queries.workers_by_nik(db, [r["nik"] for _, _, r in valid])
@@ -429,10 +511,11 @@ def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, 
     """The village named in a row (within its district when given) into ``village_code``."""
     village = raw.get("village")
     if village is not None:
-        try:
-            values["village_code"] = resolver.village(_text_of(village), _text_of(raw.get("district")))
-        except ValueError as exc:
-            errors.append(RowError(row, header["village"], f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+        code, failure = parse_cell(resolver.village, _text_of(village), _text_of(raw.get("district")))
+        if failure:
+            errors.append(RowError(row, header["village"], f"{failure[:1].upper()}{failure[1:]}."))
+        else:
+            values["village_code"] = code
 
 
 def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
@@ -458,11 +541,16 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             if problem:
                 errors.append(RowError(row, header["sponsor"], problem))
         values = {}
-        for name, parser in (("paid_on", lambda v: parse_date(v, today)), ("amount", parse_rupiah_cell)):
-            try:
-                values[name] = parser(raw.get(name))
-            except (ValueError, TypeError) as exc:
-                errors.append(RowError(row, header[name], f"{exc}."))
+        for name, parser in (("paid_on", parse_date), ("amount", parse_rupiah_cell)):
+            if raw.get(name) is None:
+                errors.append(RowError(row, header[name], "Tanggal bayar kosong." if name == "paid_on"
+                                       else "Jumlah kosong."))
+                continue
+            parsed, failure = parse_cell(parser, raw[name], *((today,) if name == "paid_on" else ()))
+            if failure:
+                errors.append(RowError(row, header[name], f"{failure.rstrip('.')}."))
+            else:
+                values[name] = parsed
         if values.get("amount") is not None and values["amount"] <= 0:
             errors.append(RowError(row, header["amount"], "Jumlah harus lebih dari Rp0."))
         elif len(values) == 2:

@@ -12,6 +12,7 @@ labels (or names); their values are matched the way other imports match coded va
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from functools import partial
@@ -65,7 +66,7 @@ def parse_month_cell(value) -> str:
 def _integer(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*(bulan|bln)?\s*", value.lower()):
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,9}\s*(bulan|bln)?\s*", value.lower()):
         return int(re.match(r"\s*(\d+)", value)[1])
     return value
 
@@ -145,7 +146,7 @@ class FieldReader:
                 return parse_month_cell(value)
             if f.type == "village":
                 return self.resolver.village(_text(value), district)
-        except (ValueError, TypeError):
+        except Exception:  # noqa: BLE001 - whatever fails on a cell: the form's own message says why
             return _text(value) if not isinstance(value, (int, float)) else value
         return _text(value)
 
@@ -193,6 +194,7 @@ class SponsorIndex:
 def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, *, rows_of, raw_values, reject,
                       resolver, row_error):
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
+    from .engine import parse_cell
     header = {f: plan.mapping.get(f, "") for f in columns}
     scope = scope_of(actor)
     # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
@@ -215,8 +217,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     requests, origin = [], {}
     for row, cells, raw in raws:
         errors = []
-        matched = schemes.match(_text(raw.get("scheme")) or "")
-        if not matched.found:
+        matched, _ = parse_cell(schemes.match, _text(raw.get("scheme")) or "")
+        if matched is None or not matched.found:
             reject(plan, row, cells, [row_error(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
             continue
         scheme = registry.scheme(matched.code)
@@ -234,7 +236,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         if raw.get("nik") is None:
             errors.append(row_error(row, header["nik"], "NIK pekerja kosong."))
         elif nik_problem:
-            errors.append(row_error(row, header["nik"], nik_problem))
+            errors.append(row_error(row, header["nik"], nik_problem.rstrip(".") + "."))
         elif worker_id is None:
             errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
         sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
@@ -248,10 +250,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         if errors:
             reject(plan, row, cells, errors)
             continue
-        try:
-            start = parse_month_cell(start)
-        except (ValueError, TypeError):
-            start = _text(start)
+        parsed, failure = parse_cell(parse_month_cell, start)
+        start = _text(start) if failure else parsed
         request = {"row": row, "scheme_code": scheme.code, "worker_id": worker_id, "sponsor_id": sponsor_id,
                    "start_month": start, "months": _integer(raw["months"]) if raw.get("months") is not None else None,
                    "programs": _programs(raw["programs"]) if raw.get("programs") is not None else None,
@@ -262,17 +262,21 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         origin[row] = (cells, sponsor_column, readers[scheme.code].headers(sheet.headers), raw.get("nik"), labels)
     plan.bulk = plan_bulk(db, registry, requests, actor=actor,
                           progress=lambda f, t: progress(0.1 + 0.88 * f, t))
-    plan.collect_bulk = partial(_collect, header=header, origin=origin, reject=reject, row_error=row_error)
+    plan.collect_bulk = partial(_collect, header=header, origin=origin, reject=reject, row_error=row_error,
+                                counted={"refused": 0})
     plan.collect_bulk(plan)
     progress(1.0, "Pemeriksaan selesai")
 
 
-def _collect(plan, *, header, origin, reject, row_error) -> None:
+def _collect(plan, *, header, origin, reject, row_error, counted: dict) -> None:
     """The bulk plan's outcome as the import plan's rows: new, unchanged, or rejected with
-    their cells and columns. Run again when the rows were planned again at apply time."""
+    their cells and columns. Run again when the rows were planned again at apply time (the
+    rows it rejected the time before are taken back first)."""
     for result in plan.bulk.rows:
         plan.rejected.pop(result.row, None)
         plan.rejected_values.pop(result.row, None)
+    plan.rejected_count -= counted["refused"]
+    counted["refused"] = sum(r.status == "refused" for r in plan.bulk.rows)
     plan.new, plan.unchanged = [], 0
     for result in plan.bulk.rows:
         cells, sponsor_column, field_headers, nik, labels = origin[result.row]
@@ -290,19 +294,19 @@ def _collect(plan, *, header, origin, reject, row_error) -> None:
 
 
 def _nik(value) -> tuple[str | None, str | None]:
-    """(NIK, None), or (None, why it cannot be read: a number cell that lost digits in Excel);
-    spaces, dots and dashes typed inside are dropped, as on the form."""
+    """(NIK, None), or (None, why it cannot be read: a number cell that lost digits in Excel, a
+    value that is no number); spaces, dots and dashes typed inside are dropped, as on the form."""
+    from .engine import parse_cell
     from .normalize import nik_cell
-    try:
-        return clean_digits(nik_cell(value)), None
-    except ValueError as exc:
-        return None, str(exc)
+    nik, problem = parse_cell(nik_cell, value)
+    return (clean_digits(nik), None) if problem is None else (None, problem)
 
 
 def _nip(value) -> tuple[str | None, str | None]:
     """(NIP, None) or (None, why): an 18-digit NIP kept as a number in Excel has lost digits."""
     if isinstance(value, float) and not isinstance(value, bool):
-        return None, (f"NIP {int(value)} tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang. "
+        shown = f"{value:.0f}" if math.isfinite(value) else "tersebut"
+        return None, (f"NIP {shown} tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang. "
                       "Format kolom NIP sebagai Teks, ketik ulang NIP, lalu impor lagi.")
     return clean_digits(_text(value)), None
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
+from decimal import Decimal
 from functools import lru_cache
-
-from lokal import parse_rupiah
 
 from ..identity import ascii_digits
 
@@ -22,7 +22,8 @@ MONTHS = {
     "november": 11, "nov": 11, "nopember": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
 }
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+# An ISO date, or the date and time a spreadsheet writes ("1975-08-17 00:00:00"): nothing else after it.
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$")
 _WORD_DATE = re.compile(r"^(\d{1,2})[\s\-/.]+([a-zA-Z]+)[\s\-/.,]+(\d{2}|\d{4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -42,6 +43,8 @@ def parse_date(value, today: dt.date | None = None) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(NOT_A_NUMBER.format(what="tanggal"))
         if 1 <= value < 80000 and float(value).is_integer():
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(f"\"{value}\" bukan tanggal")
@@ -78,30 +81,98 @@ def split_place_date(value) -> tuple[str, object]:
     return place.strip(), rest.strip()
 
 
+#: A number cell Excel could not hold (1e400 is infinity) or that is no number (NaN).
+NOT_A_NUMBER = "sel berisi angka yang tidak dapat dibaca (tak hingga atau bukan angka); ketik ulang {what}nya"
+_SCALES = {"rb": 1_000, "ribu": 1_000, "jt": 1_000_000, "juta": 1_000_000, "miliar": 1_000_000_000,
+           "milyar": 1_000_000_000}
+_PREFIX = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
+# "Rp 750.000,-": the Indonesian way to say "whole Rupiah".
+_WHOLE_END = re.compile(r"[.,]-$")
+_PLAIN = re.compile(r"\d{1,40}")
+_DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+")           # 2.500.000 (Indonesian)
+_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3}){2,}")       # 2,500,000 (two groups or more: no decimal comma)
+_SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+")          # 2 500 000
+# With cents (accepted when they are zero): 2.500.000,00 / 2,500,000.00 / 2500000,00 / 2500000.0
+_WITH_CENTS = ((re.compile(r"(\d{1,3}(?:\.\d{3})+),(\d{1,2})"), "."),
+               (re.compile(r"(\d{1,3}(?:,\d{3})+)\.(\d{1,2})"), ","),
+               (re.compile(r"(\d{1,40})[.,](\d{1,2})"), ""))
+_SCALED = re.compile(r"(\d{1,12})(?:([.,])(\d{1,2}))?\s*([a-z]+)")  # 1,5 juta, 2jt, 500 rb
+_MINUS = ("-", "\u2212", "\u2012", "\u2013", "\u2014")  # hyphen, minus sign, dashes
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+_MAX_QUOTED = 40
+EXAMPLE = "contoh 1.000.000, Rp 1.000.000 atau 1,5 juta"
+
+
+def _quoted(text: str) -> str:
+    return f"\"{text[:_MAX_QUOTED]}...\"" if len(text) > _MAX_QUOTED else f"\"{text}\""
+
+
 @lru_cache(maxsize=4096)
 def _rupiah_text(text: str) -> int:
-    if text.startswith("-"):
-        return -_rupiah_text(text[1:].strip())
-    parsed = parse_rupiah(text)
-    if parsed is None or parsed.amount is None:
-        raise ValueError(f"\"{text}\" bukan jumlah Rupiah")
-    if parsed.amount != int(parsed.amount):
-        raise ValueError(f"\"{text}\": Rupiah harus bulat")
-    return int(parsed.amount)
+    """Payung's own reading of a typed amount: only what can mean one number. Anything else
+    is refused with the reason; a wrong number is never returned."""
+    shown = _quoted(text)
+    if not text:
+        raise ValueError("jumlah Rupiah kosong")
+    if "(" in text or ")" in text:
+        raise ValueError(f"{shown}: jumlah dalam kurung (angka negatif di Excel) tidak diterima; isi jumlah positif "
+                         "tanpa kurung")
+    body = _SPACES.sub(" ", text).strip()
+    if body.startswith(_MINUS) or body.endswith("-") and not _WHOLE_END.search(body):
+        raise ValueError(f"{shown}: jumlah negatif tidak diterima; isi jumlah positif")
+    body = _PREFIX.sub("", body)
+    if body.startswith(_MINUS):
+        raise ValueError(f"{shown}: jumlah negatif tidak diterima; isi jumlah positif")
+    number = body.lower()
+    if match := _SCALED.fullmatch(number):
+        whole, separator, decimals, word = match.groups()
+        if word not in _SCALES:
+            raise ValueError(f"{shown} bukan jumlah Rupiah ({EXAMPLE})")
+        amount = Decimal(f"{whole}.{decimals or 0}") * _SCALES[word]
+        if amount != amount.to_integral_value():
+            raise ValueError(f"{shown}: Rupiah harus bulat")
+        return int(amount)
+    if _PLAIN.fullmatch(number):
+        return int(number)
+    for pattern, thousands in _WITH_CENTS:
+        if match := pattern.fullmatch(number):
+            if int(match[2]):
+                raise ValueError(f"{shown}: Rupiah harus bulat")
+            return int(match[1].replace(thousands, "")) if thousands else int(match[1])
+    number = _WHOLE_END.sub("", number)
+    for pattern, separator in ((_DOT_GROUPS, "."), (_COMMA_GROUPS, ","), (_SPACE_GROUPS, " ")):
+        if pattern.fullmatch(number) or _PLAIN.fullmatch(number):
+            return int(number.replace(separator, ""))
+    if re.fullmatch(r"\d{1,3},\d{3}", number):
+        raise ValueError(f"{shown} bisa berarti dua angka (pemisah ribuan atau desimal): tulis tanpa koma, "
+                         "misalnya 2500 atau 2.500")
+    raise ValueError(f"{shown} bukan jumlah Rupiah ({EXAMPLE})")
 
 
 def parse_rupiah_cell(value) -> int:
-    """1.000.000, Rp 1 jt, 1,5 juta, or a number cell."""
+    """A whole, positive-or-zero Rupiah amount from a cell: a number cell, or text written
+    ``2500000``, ``2.500.000``, ``Rp 2.500.000``, ``Rp2.500.000,00``, ``Rp 750.000,-``,
+    ``2 500 000``, ``2,500,000`` (two comma groups or more: no decimal comma), ``1,5 juta``,
+    ``2 jt``, ``500 rb``. Refused with the reason: a negative or bracketed amount, cents,
+    ``2,500`` (2.500 or 2,5?), and anything else. Digits of other scripts count (``١٠٠٠``)."""
     if isinstance(value, bool):
         raise ValueError("bukan jumlah Rupiah")
     if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"\"{value}\": jumlah negatif tidak diterima; isi jumlah positif")
         return value
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(NOT_A_NUMBER.format(what="jumlah"))
+        if value < 0:
+            raise ValueError(f"\"{value:.0f}\": jumlah negatif tidak diterima; isi jumlah positif")
         if not value.is_integer():
             raise ValueError(f"\"{value}\": Rupiah harus bulat")
         return int(value)
-    text = str(value).strip()
-    return _rupiah_text(text if text.isascii() else ascii_digits(text))
+    if not isinstance(value, str):
+        raise ValueError(f"{_quoted(str(value))} bukan jumlah Rupiah ({EXAMPLE})")
+    text = value.strip()
+    return _rupiah_text(text if text.isascii() else ascii_digits(text).strip())
 
 
 def nik_cell(value) -> str:
@@ -109,12 +180,15 @@ def nik_cell(value) -> str:
     that is reported, never guessed."""
     if isinstance(value, bool):
         raise ValueError("NIK tidak valid")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NIK di sel ini berupa angka yang tidak dapat dibaca (tak hingga atau bukan angka); format "
+                         "kolom NIK sebagai Teks lalu ketik ulang NIK")
     if isinstance(value, (int, float)):
         number = int(value)
         digits = str(number)
         if len(digits) == 16 and digits.endswith("0") or len(digits) > 16:
             raise ValueError(
-                f"NIK {digits} tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang. "
+                f"NIK {digits[:20]} tersimpan sebagai angka di Excel sehingga digit terakhirnya hilang. "
                 "Format kolom NIK sebagai Teks, ketik ulang NIK, lalu impor lagi.")
         return digits
     return ascii_digits(str(value).strip().lstrip("'"))

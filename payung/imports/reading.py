@@ -7,6 +7,7 @@ The Impor data page and ``python -m payung import`` both read through ``read_tab
 
 from __future__ import annotations
 
+import bisect
 import pickle
 import signal
 import subprocess
@@ -43,6 +44,20 @@ class Sheet:
     row_errors: dict[int, str] = field(default_factory=dict)
     #: Peak memory of the process that parsed the file (MB), when it ran in a child.
     reader_peak_mb: float = 0.0
+    #: ``(index in rows, file line)`` where a data row does not start on the line after the one
+    #: before it (a CSV cell written over several lines): see ``line``.
+    line_shifts: list[tuple[int, int]] = field(default_factory=list)
+
+    def line(self, index: int) -> int:
+        """The row number people see for ``rows[index]``: its line in the file (its row in the
+        sheet), counted from 1 like Excel and text editors do."""
+        if not self.line_shifts:
+            return self.header_row + 1 + index
+        at = bisect.bisect_right(self.line_shifts, (index, float("inf"))) - 1
+        if at < 0:
+            return self.header_row + 1 + index
+        base_index, base_line = self.line_shifts[at]
+        return base_line + index - base_index
 
 
 def unreadable(reason: str) -> ImportFileError:
@@ -122,7 +137,13 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: 
         raise unreadable(f"baris judul kolom: {row_errors[min(row_errors)]}")
     table.headers = [str(c).strip() if c is not None else "" for c in rows[start]]
     table.rows = rows[start + 1:]
-    table.header_row = start + 1
+    # The file's lines (raw index -> line): the header's, and those of the data rows that moved.
+    shifts = [tuple(s) for s in answer.get("line_shifts", ())]
+    raw = Sheet([], [], line_shifts=shifts, header_row=0)
+    table.header_row = raw.line(start) if shifts else start + 1
+    table.line_shifts = [(i - start - 1, line) for i, line in shifts if i > start]
+    if shifts and (not table.line_shifts or table.line_shifts[0][0] != 0):
+        table.line_shifts.insert(0, (0, raw.line(start + 1)))
     table.row_errors = {i - start - 1: message for i, message in row_errors.items() if i > start}
     return table
 

@@ -72,32 +72,62 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _decode_by_line(data: bytes) -> tuple[str, str]:
+    """A file that is not UTF-8 as a whole: each line is read as UTF-8 when it is, else as
+    Windows-1252 (else Latin-1, whose odd characters the checks then refuse). A UTF-8 file with
+    one line pasted from a Windows program keeps its other lines right ("Nur’aini", not
+    "Nurâ€™aini"). The encoding says what was found: ``cp1252`` when no line needed UTF-8,
+    ``utf-8+cp1252 (baris 3, 7)`` for a mix."""
+    lines = data.split(b"\n")
+    utf8 = False
+    legacy: list[int] = []
+    for n, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            lines[n] = line.decode("utf-8")
+            utf8 = True
+            continue
+        except UnicodeDecodeError:
+            pass
+        legacy.append(n + 1)
+        try:
+            lines[n] = line.decode("cp1252")
+        except UnicodeDecodeError:
+            lines[n] = line.decode("latin-1")
+    text = "\n".join(line if isinstance(line, str) else line.decode("ascii") for line in lines)
+    if not utf8:
+        return text, "cp1252"
+    shown = ", ".join(map(str, legacy[:10])) + (", ..." if len(legacy) > 10 else "")
+    return text, f"utf-8+cp1252 (baris {shown})"
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of a CSV and its encoding: UTF-8 (with or without BOM), UTF-16 (BOM, LE or
-    BE, or without BOM), else Windows-1252. NUL bytes and binary files are refused."""
+    BE, or without BOM), else line by line (``_decode_by_line``). NUL bytes and binary files
+    are refused."""
     what = sniff(data)
     if what:
         hint = " Simpan sebagai .xlsx dengan akhiran nama .xlsx." if what.startswith("arsip ZIP") else ""
         raise Refused(f"berkas ini sebenarnya {what}, bukan CSV.{hint} Unggah daftar dalam .xlsx atau .csv.")
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings = ("utf-8-sig",)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    elif guess := _utf16_without_bom(data[:4096]):
-        encodings = (guess,)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
     else:
-        encodings = ("utf-8-sig", "cp1252")
-    for encoding in encodings:
+        encoding = _utf16_without_bom(data[:4096])
+    if encoding:
         try:
             text = data.decode(encoding)
-            break
         except UnicodeDecodeError:
-            continue
-    else:
-        if encodings[0].startswith("utf-16"):
             raise Refused("berkas UTF-16 ini rusak (terpotong atau bercampur). Simpan ulang dari Excel sebagai "
-                          "\"CSV UTF-8\".")
-        text, encoding = data.decode("latin-1"), "latin-1"
+                          "\"CSV UTF-8\".") from None
+    else:
+        bom = data.startswith(b"\xef\xbb\xbf")
+        try:
+            text, encoding = data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            text, encoding = _decode_by_line(data[3:] if bom else data)
+            if bom:
+                encoding = "utf-8-sig+" + encoding.removeprefix("utf-8+")
     if "\x00" in text:
         raise Refused("berkas berisi byte NUL (data biner), jadi bukan berkas teks CSV. Buka di Excel lalu simpan "
                       "ulang sebagai \"CSV UTF-8\" atau .xlsx.")
@@ -114,37 +144,68 @@ def _cell_too_long(limit: int) -> str:
             "tanpa pemisah atau isi yang rusak); baris tidak dibaca. Perbaiki sel itu lalu impor lagi.")
 
 
+def _unclosed_quote(first: int, last: int) -> Refused:
+    return Refused(
+        f"tanda kutip (\") di baris {_n(first)} tidak ditutup, sehingga baris {_n(first)} sampai {_n(last)} terbaca "
+        "sebagai satu sel dan baris-baris itu akan hilang. Hapus tanda kutip yang tersasar itu (atau tutup kutipnya) "
+        "lalu unggah lagi.")
+
+
+def _swallows_rows(row: list[str], delimiter: str, columns: int) -> bool:
+    """A cell that runs over line breaks and holds lines looking like rows of the file (as many
+    separators as a row has, nearly): a quote left open, not an address written on two lines."""
+    wanted = max(1, (columns - 1) // 2)
+    return any("\n" in cell and any(line.count(delimiter) >= wanted for line in cell.splitlines()[1:])
+               for cell in row)
+
+
 def read_csv(data: bytes, limits: dict) -> dict:
+    """The rows of a CSV. Row numbers are the file's line numbers: ``line_shifts`` holds
+    ``(row index, line)`` wherever a row does not start on line ``index + 1`` (after a cell
+    written over several lines). A quote left open that swallows the rows after it is refused
+    naming the lines, never read as one long cell."""
     text, encoding = decode(data)
     first_line = text[:20000].split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (";", ",", "\t")}
     delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    columns = counts[delimiter] + 1
     limit = limits["max_cell_chars"]
     csv.field_size_limit(limit)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     del text
     rows: list[list] = []
     row_errors: dict[int, str] = {}
+    shifts: list[tuple[int, int]] = []
+    base_index, base_line = 0, 1
     max_rows, max_columns = limits["max_rows"], limits["max_columns"]
     while True:
+        start = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
+            if reader.line_num > start:  # the reader went on over line breaks: a quote left open
+                raise _unclosed_quote(start, reader.line_num) from None
             row_errors[len(rows)] = (_cell_too_long(limit) if "field limit" in str(exc)
                                      else f"Baris ini tidak dapat dibaca sebagai CSV ({exc}).")
-            rows.append([])
-            continue
-        if len(row) > max_columns:
-            if any(c.strip() for c in row[max_columns:]):
-                row_errors[len(rows)] = (f"Baris ini memuat lebih dari {_n(max_columns)} kolom; "
-                                         "periksa pemisah kolom (; atau ,).")
-            row = row[:max_columns]
+            row = []
+        else:
+            if reader.line_num > start and _swallows_rows(row, delimiter, columns):
+                raise _unclosed_quote(start, reader.line_num)
+            if len(row) > max_columns:
+                if any(c.strip() for c in row[max_columns:]):
+                    row_errors[len(rows)] = (f"Baris ini memuat lebih dari {_n(max_columns)} kolom; "
+                                             "periksa pemisah kolom (; atau ,).")
+                row = row[:max_columns]
+        if start != base_line + len(rows) - base_index:
+            base_index, base_line = len(rows), start
+            shifts.append((base_index, base_line))
         rows.append(row)
         if len(rows) > max_rows:
             raise Refused(f"berkas memuat lebih dari {_n(max_rows)} baris. Bagi menjadi beberapa berkas.")
-    return {"rows": rows, "row_errors": row_errors, "encoding": encoding, "delimiter": delimiter}
+    return {"rows": rows, "row_errors": row_errors, "encoding": encoding, "delimiter": delimiter,
+            "line_shifts": shifts}
 
 
 # XLSX: sizes checked before calamine sees the file -----------------------------------------

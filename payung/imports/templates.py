@@ -15,6 +15,7 @@ from db import queries, store
 
 from ..access import Actor, allowed, require
 from ..errors import Problem, ValidationError
+from ..text import text_problem
 
 
 @dataclass
@@ -45,6 +46,8 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
     name = (name or "").strip()
     if not name:
         raise ValidationError(Problem("template", "Beri nama templat.", "template_name"))
+    if problem := text_problem("template", "Nama templat", name):
+        raise ValidationError(problem)
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
     existing = queries.import_template(db, kind, name)
     if existing is None:
