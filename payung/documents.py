@@ -18,6 +18,8 @@ from .identity import fmt_date, mask_nik
 from .letterhead import Letterhead
 from .money import format_rupiah, in_words
 from .months import format_month
+from .payments import allocation_summary
+from .payments import allocation_summary
 
 BILL_HEADERS = ["No", "Bulan", "NIK", "Nama pekerja", "Desa/Kelurahan", "Penyandang dana", "JKK", "JKM", "JHT",
                 "Jumlah", "Dibayar", "Sisa", "Status"]
@@ -226,11 +228,14 @@ def receipt_pdf(payment: dict, scheme_name: str, letterhead: Letterhead | None =
                       f"{payment['reversal_reason']}", bold=True)
     pdf.ln(3)
     allocations = payment.get("allocations", [])
-    pdf.text_line(f"Melunasi {len(allocations)} baris iuran:", bold=True)
-    pdf.table(["Bulan", "NIK", "Nama pekerja", "Iuran", "Dari pembayaran ini"],
+    summary = allocation_summary(allocations)
+    pdf.text_line(f"{summary[0].upper()}{summary[1:]} iuran:", bold=True)
+    pdf.table(["Bulan", "NIK", "Nama pekerja", "Iuran", "Dari pembayaran ini", "Keterangan"],
               [[format_month(a["month"]), mask_nik(a["nik"]), a["worker_name"], format_rupiah(a["amount"]),
-                format_rupiah(a["allocated"])] for a in allocations],
-              [30, 35, 60, 28, 37], size=8, align_right={3, 4})
+                format_rupiah(a["allocated"]),
+                "Lunas" if a.get("paid_before", 0) + a["allocated"] >= a["amount"] else "Sebagian"]
+               for a in allocations],
+              [26, 33, 52, 24, 30, 25], size=8, align_right={3, 4})
     pdf.ln(6)
     pdf.signature(letterhead, printed or dt.date.today())
     return bytes(pdf.output())

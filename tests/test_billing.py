@@ -19,7 +19,7 @@ from payung.sponsors import create_sponsor
 from payung.sponsorships import enrol
 from payung.workers import create_worker
 
-from conftest import NIK, snapshot, worker_values
+from conftest import NIK, pdf_pages, snapshot, worker_values
 
 TODAY = dt.date(2025, 3, 1)
 FIELDS = {"budget_year": 2025}
@@ -215,3 +215,43 @@ def test_a_payment_cannot_settle_months_that_have_lapsed(app, db, admin, sponsor
     paid = [l["paid_amount"] for l in bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
                                                   from_month=None, today=late, actor=Actor.system()).lines]
     assert paid[:5] == [0, 0, 0, 0, 16_800]  # May, the oldest month still payable
+
+
+def test_the_same_payment_twice_is_refused_naming_the_earlier_receipt(app, db, admin, sponsor_id, workers):
+    """The same party, scheme, amount, date and reference as a live payment: refused (nothing
+    written) naming the receipt already recorded, unless confirmed as another payment."""
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    same = dict(scheme_code="contoh_desa", party_key=str(sponsor_id), amount=16_800, paid_on=dt.date(2025, 2, 10),
+                actor=admin, reference="TRF-002", today=TODAY, from_month="2025-01", to_month="2025-03")
+    first = record_payment(db, app.plugins, **same)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        record_payment(db, app.plugins, **(same | {"reference": " TRF-002 "}))
+    problem = refused.value.problems[0]
+    assert problem.rule == "duplicate_payment" and f"KW/2025/{first:06d}" in problem.message
+    assert "Rp16.800" in problem.message and "10/02/2025" in problem.message and "TRF-002" in problem.message
+    assert snapshot(db) == before
+    # Another reference, date or amount is another payment; a confirmed duplicate is recorded.
+    assert record_payment(db, app.plugins, **(same | {"reference": "TRF-003"}))
+    assert record_payment(db, app.plugins, **same, confirm_duplicate=True)
+
+
+def test_a_partial_payment_is_not_described_as_settling_its_line(app, db, admin, sponsor_id, workers):
+    from payung.payments import allocation_summary
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    # January in order: Ani 51.800, Budi 16.800, Cahya 16.800. Rp10.000 pays part of Ani's line.
+    part = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=10_000,
+                          paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+    assert allocation_summary(payment_with_lines(db, part, actor=admin)["allocations"]) == \
+        "membayar sebagian 1 baris"
+    # The rest of Ani's line, Budi's, and part of Cahya's: two settled, one in part.
+    more = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
+                          amount=41_800 + 16_800 + 5_000, paid_on=dt.date(2025, 2, 11), actor=admin, today=TODAY,
+                          **JANUARY)
+    receipt = payment_with_lines(db, more, actor=admin)
+    assert allocation_summary(receipt["allocations"]) == "melunasi 2 baris, membayar sebagian 1 baris"
+    # The first payment still reads as the part it paid, though its line is settled now.
+    assert allocation_summary(payment_with_lines(db, part, actor=admin)["allocations"]) == \
+        "membayar sebagian 1 baris"
+    text = pdf_pages(receipt_pdf(receipt, "Skema Contoh Desa"))[0]
+    assert "Melunasi 2 baris, membayar sebagian 1 baris iuran:" in text and "Melunasi 3 baris" not in text
