@@ -447,7 +447,9 @@ def live_sponsorships_by_scheme(db, scope: Scope) -> dict[str, int]:
 def users(db) -> list[dict]:
     return list(db.query(
         "SELECT u.id, u.username, u.name, u.email, u.role, u.regency_code, u.active, u.created_at,"
-        " (SELECT GROUP_CONCAT(village_code, ', ') FROM user_villages x WHERE x.user_id = u.id) AS villages"
+        " (SELECT GROUP_CONCAT(village_code, ', ') FROM user_villages x WHERE x.user_id = u.id) AS villages,"
+        " (SELECT GROUP_CONCAT(COALESCE(r.name, x.village_code), ', ') FROM user_villages x"
+        "  LEFT JOIN regions r ON r.code = x.village_code WHERE x.user_id = u.id) AS village_names"
         " FROM users u ORDER BY u.username"))
 
 

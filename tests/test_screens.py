@@ -41,6 +41,24 @@ def test_a_fixed_nik_loses_its_red_error_before_simpan(site):
     assert not any("16 digit" in e.value for e in at.error)
 
 
+def test_a_short_nik_is_told_once_and_the_saved_name_is_the_stored_one(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324015708").run()
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1
+    _simpan(at)
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1, said
+    # Typed in lower case, stored (and announced) as names are written.
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    at.text_input(key="f_name").set_value("sri  wahyuni uji")
+    at.selectbox(key="f_district").set_value("33.24.01").run()
+    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
+    at.selectbox(key="f_occupation").set_value("petani")
+    _simpan(at)
+    assert "Sri Wahyuni Uji terdaftar sebagai pekerja." in texts(at)
+
+
 def test_a_nik_excel_wrote_as_a_number_is_explained(site):
     at = run("admin", "pages/pekerja_form.py")
     at.text_input(key="f_nik").set_value("3,32701E+15").run()
