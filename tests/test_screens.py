@@ -76,6 +76,39 @@ def test_back_to_the_list_leaves_the_worker(site):
     assert at.title[0].value == "Daftar pekerja" and at.dataframe
 
 
+def test_back_to_the_list_keeps_the_filters_it_shows(site):
+    """The list came back filtered while the search box was empty: the boxes and the list agree."""
+    with open_db(site) as db:
+        worker = db.execute("SELECT id, name, occupation FROM workers ORDER BY id LIMIT 1").fetchone()
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value(worker[1])
+    at.selectbox(key="filter_pekerjaan").set_value(worker[2]).run()
+    shown = at.caption[-1].value if at.caption else ""
+    filtered = len(at.dataframe[0].value)
+    at.query_params["id"] = str(worker[0])
+    at.run()
+    assert at.title[0].value.startswith(worker[1])
+    at.button(key="kembali").click().run()
+    assert at.text_input(key="cari_pekerja").value == worker[1]
+    assert at.selectbox(key="filter_pekerjaan").value == worker[2]
+    assert len(at.dataframe[0].value) == filtered and shown in [c.value for c in at.caption]
+
+
+def test_an_empty_registry_says_what_to_do_not_that_nothing_matched(tmp_path, monkeypatch):
+    import db as database
+    from payung.access import Actor
+    from payung.users import add_user
+    from conftest import PASSWORD, write_config
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    add_user(database.open_database(tmp_path / "kosong.db"), username="admin", name="Admin", role="admin",
+             password=PASSWORD, actor=Actor.system())
+    at = run("admin", "pages/pekerja.py")
+    said = " ".join(i.value for i in at.info)
+    assert "Belum ada pekerja terdaftar" in said and "Impor data" in said and "cocok" not in said
+
+
 def test_every_select_box_has_an_indonesian_placeholder():
     """Streamlit's default placeholder is "Choose an option"; dates are typed DD/MM/YYYY."""
     missing = []
