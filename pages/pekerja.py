@@ -102,6 +102,7 @@ def detail(worker_id: int) -> None:
 
 
 if "id" in st.query_params:
+    st.session_state["_pekerja_detail_shown"] = True
     try:
         detail(int(st.query_params["id"]))
     except ValueError:
@@ -113,8 +114,11 @@ st.title("Daftar pekerja")
 # Streamlit while the widget is not drawn (the detail view), so each is also kept under a key of
 # its own and put back into its box before it is drawn. The list and the boxes always agree.
 FILTERS = {"cari_pekerja": "", "filter_pekerjaan": None, "filter_nonaktif": False, "halaman_pekerja": 1}
+# Coming back from a worker (Kembali, or the browser's back button), the boxes are drawn anew and
+# would show empty while the session still filters: the values are set again, which the browser obeys.
+returning = st.session_state.pop("_pekerja_detail_shown", False)
 for widget, empty in FILTERS.items():
-    if widget not in st.session_state:
+    if returning or widget not in st.session_state:
         st.session_state[widget] = st.session_state.get(f"_kept_{widget}", empty)
 search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
 text = search_col.text_input("Cari nama atau NIK", key="cari_pekerja", placeholder="contoh: Siti, atau 3324")

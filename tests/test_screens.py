@@ -89,8 +89,10 @@ def test_back_to_the_list_keeps_the_filters_it_shows(site):
     at.run()
     assert at.title[0].value.startswith(worker[1])
     at.button(key="kembali").click().run()
-    assert at.text_input(key="cari_pekerja").value == worker[1]
-    assert at.selectbox(key="filter_pekerjaan").value == worker[2]
+    # Set again, not merely kept in the session: the browser draws the boxes anew and would show
+    # them empty (set_value is what makes it show the value).
+    assert at.text_input(key="cari_pekerja").value == worker[1] and at.text_input(key="cari_pekerja").proto.set_value
+    assert at.selectbox(key="filter_pekerjaan").value == worker[2] and at.selectbox(key="filter_pekerjaan").proto.set_value
     assert len(at.dataframe[0].value) == filtered and shown in [c.value for c in at.caption]
 
 
