@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from payung import formats
-from payung.charts import INDONESIAN_LABEL
+from payung.charts import count_axis
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
 from payung.money import format_rupiah
@@ -212,9 +212,9 @@ def panel(p: Panel) -> None:
                 st.progress(share, text=plain(f"{row['label']}: {row['value']:,} dari {target:,}".replace(",", ".")))
         elif p.kind == "bar" and p.rows:
             frame = pd.DataFrame(p.rows)
+            axis, scale = count_axis(p.columns.get(p.y, p.y), frame[p.y])
             chart = alt.Chart(frame).mark_bar().encode(
-                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y),
-                        axis=alt.Axis(format=",d", tickMinStep=1, labelExpr=INDONESIAN_LABEL)),
+                x=alt.X(f"{p.y}:Q", axis=axis, scale=scale),
                 y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x),
                         axis=alt.Axis(labelLimit=220, labelOverlap=False)),
                 tooltip=[p.x, p.y],
