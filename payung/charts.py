@@ -138,17 +138,18 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
     return alt.vconcat(protected, paid)
 
 
-def budget_bar(d: Dashboard, limit: int = 20, width="container") -> alt.Chart:
-    """Committed and paid against each budget line's ceiling (the tick)."""
-    shown = d.budgets[:limit]
+def budget_bar(d: Dashboard, width="container") -> alt.Chart:
+    """Committed and paid against each budget line's ceiling (the tick): every row of
+    ``d.budgets``, the same figures as the report's PDF and XLSX."""
+    shown = d.budgets
     divisor, unit, axis, scale = money_axis([v for b in shown for v in (b["amount"], b["committed"], b["paid"])], "")
-    rows = [{"line": b["label"] if "label" in b else b["name"], "kind": kind, "value": b[key] / divisor,
+    rows = [{"line": b.get("label") or b["name"], "kind": kind, "value": b[key] / divisor,
              "ceiling": b["amount"] / divisor}
             for b in shown for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
     frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "value": 0, "ceiling": 0}])
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("value:Q", axis=axis, scale=scale),
-        y=alt.Y("line:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        y=alt.Y("line:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         yOffset="kind:N",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])),
         tooltip=[alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
@@ -156,9 +157,30 @@ def budget_bar(d: Dashboard, limit: int = 20, width="container") -> alt.Chart:
                  alt.Tooltip("ceiling:Q", title=f"Pagu ({unit})", format=",.2f")],
     )
     ceiling = alt.Chart(frame).mark_tick(color="#b22222", thickness=3, size=26).encode(
-        x="ceiling:Q", y="line:N")
+        x=alt.X("ceiling:Q", scale=scale), y=alt.Y("line:N", sort=None))
     return alt.layer(bars, ceiling, title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar dibanding pagu (garis merah)"
                      ).properties(height=max(120, 40 * len(frame) // 2), width=width)
+
+
+#: Said in place of a chart with nothing to draw (axes, a "-" legend and a line at 0 said nothing).
+NO_DATA = "Belum ada data untuk grafik ini."
+
+
+def report_charts(d: Dashboard) -> list[tuple[str, alt.Chart | None]]:
+    """The charts of the monthly report PDF, each with its title; None where there is nothing
+    to draw (the report then prints the title and ``NO_DATA``)."""
+    def some(rows, *keys):
+        return any(r.get(k) for r in rows for k in keys)
+    return [
+        ("Tren 12 bulan", trend_lines(d, width=620) if some(d.trend, "protected", "paid") else None),
+        (f"Pekerja terlindungi per {d.region_level.lower()}",
+         region_bar(d, width=560, limit=25) if some(d.by_region, "protected") else None),
+        ("Per skema", scheme_bar(d, width=560) if some(d.per_scheme, "protected") else None),
+        ("Per pekerjaan", occupation_bar(d, width=560) if some(d.by_occupation, "protected") else None),
+        ("Per jenis kelamin dan kelompok umur",
+         gender_age_bar(d, width=560) if some(d.by_gender_age, "protected") else None),
+        (f"Anggaran {d.view.month[:4]}", budget_bar(d, width=480) if d.budgets else None),
+    ]
 
 
 def to_png(chart: alt.Chart) -> bytes:

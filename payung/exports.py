@@ -4,6 +4,7 @@ by someone else that starts with "=", "+", "-" or "@" would otherwise run in Exc
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -49,7 +50,8 @@ def xlsx_bytes(sheets: Iterable[tuple]) -> bytes:
     for title, headers, rows, *rest in sheets:
         headers = list(headers)
         preamble = rest[0] if rest else ()
-        sheet = book.create_sheet(title[:31])
+        # Excel refuses []:*?/\ in a sheet's name ("Per desa/kelurahan").
+        sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", title)[:31])
         widths = [len(str(h)) for h in headers] or [0]
         for label, value in preamble:
             sheet.append([safe_cell(label), safe_cell(value)])

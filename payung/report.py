@@ -39,15 +39,15 @@ def report_xlsx(d: Dashboard) -> bytes:
     return xlsx_bytes([
         ("Ringkasan", ["Ukuran", "Nilai"], summary_rows(d), [("Laporan bulanan Payung", d.title)]),
         ("Per skema", ["Skema", "Terlindungi", "Target"], [(r["scheme"], r["protected"], r["target"]) for r in d.per_scheme]),
-        (f"Per {d.region_level.lower()}"[:31], ["Kode", d.region_level, "Terlindungi"],
-         [(r["code"], r["name"], r["protected"]) for r in d.by_region]),
+        (f"Per {d.region_level.lower()}"[:31], ["Kabupaten", "Kode", d.region_level, "Terlindungi"],
+         [(r.get("regency", ""), r["code"], r["name"], r["protected"]) for r in d.by_region]),
         ("Per pekerjaan", ["Pekerjaan", "Terlindungi"], [(r["occupation"], r["protected"]) for r in d.by_occupation]),
         ("Jenis kelamin dan umur", ["Jenis kelamin", "Kelompok umur", "Terlindungi"],
          [(r["gender"], r["age_group"], r["protected"]) for r in d.by_gender_age]),
         ("Tren 12 bulan", ["Bulan", "Terlindungi", "Iuran dibayar (Rp)"],
          [(r["label"], r["protected"], r["paid"]) for r in d.trend]),
         ("Anggaran", ["Skema", "Pos anggaran", "Pagu (Rp)", "Terikat (Rp)", "Dibayar (Rp)"],
-         [(b["scheme"], b["name"], b["amount"], b["committed"], b["paid"]) for b in d.budgets]),
+         [(b["scheme"], b["label"], b["amount"], b["committed"], b["paid"]) for b in d.budgets]),
     ])
 
 
@@ -76,9 +76,14 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterh
     pdf.signature(letterhead, printed or dt.date.today())
     pdf.add_page()
     with tempfile.TemporaryDirectory() as tmp:
-        for n, chart in enumerate((charts.trend_lines(d, width=620), charts.region_bar(d, width=560, limit=25),
-                                   charts.scheme_bar(d, width=560), charts.occupation_bar(d, width=560),
-                                   charts.gender_age_bar(d, width=560), charts.budget_bar(d, width=480, limit=12))):
+        for n, (title, chart) in enumerate(charts.report_charts(d)):
+            if chart is None:  # nothing to draw: said in a sentence, not as empty axes
+                if pdf.will_page_break(16):
+                    pdf.add_page()
+                pdf.text_line(title, bold=True)
+                pdf.text_line(charts.NO_DATA, size=9)
+                pdf.ln(3)
+                continue
             image = Path(tmp) / f"chart{n}.png"
             image.write_bytes(charts.to_png(chart))
             _place(pdf, image)
