@@ -255,3 +255,31 @@ def test_a_partial_payment_is_not_described_as_settling_its_line(app, db, admin,
         "membayar sebagian 1 baris"
     text = pdf_pages(receipt_pdf(receipt, "Skema Contoh Desa"))[0]
     assert "Melunasi 2 baris, membayar sebagian 1 baris iuran:" in text and "Melunasi 3 baris" not in text
+
+
+def _bill_of(n_lines: int, letterhead=None):
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    lines = [{"id": i, "month": months[i % 12], "nik": f"33240157087{i:05d}", "worker_id": i,
+              "worker_name": f"Pekerja {i:03d}", "village_name": "Kalirejo", "sponsor_name": "Haji Slamet",
+              "jkk": 10_000, "jkm": 6_800, "jht": 0, "amount": 16_800, "paid_amount": 0, "status": MENUNGGAK}
+             for i in range(n_lines)]
+    return bills.Bill("contoh_desa", "Skema Contoh Desa", bills.Party("sponsor", "1", "Haji Slamet"), "2025-01",
+                      "2025-12", lines)
+
+
+def test_a_bill_never_leaves_its_total_or_its_signatures_alone_on_a_page():
+    """10 lines left the TOTAL row alone on page 2 under a repeated header; 5 lines left only the
+    signatures there. Whatever the number of lines, the TOTAL is on the page of the last line,
+    and the signature block on the page of the TOTAL."""
+    from conftest import pdf_pages
+    from payung.letterhead import Letterhead
+    head = Letterhead("PEMERINTAH KABUPATEN KENDAL", "DINAS SOSIAL", "Jl. Soekarno-Hatta No. 191, Kendal",
+                      "Drs. Ahmad Fauzi", "Kepala Dinas Sosial", "197001011995031001")
+    for n in range(1, 36):
+        for letterhead in ((None, head) if n in (5, 10) else (head if n % 2 else None,)):
+            pages = pdf_pages(bill_pdf(_bill_of(n), "Penyandang dana", dt.date(2025, 3, 1), letterhead=letterhead))
+            last = f"Pekerja {n - 1:03d}"
+            where = {what: [i for i, page in enumerate(pages) if what in page]
+                     for what in (last, "TOTAL", "Terbilang:", "Mengetahui")}
+            assert where[last] == where["TOTAL"] == where["Terbilang:"] == where["Mengetahui"], (n, where)
+            assert all(f"Pekerja {k:03d}" in "".join(pages) for k in range(n))
