@@ -94,6 +94,15 @@ def sponsor_by_nip(db, nip: str) -> dict | None:
     return _one(db, "SELECT * FROM sponsors WHERE nip = ?", [nip])
 
 
+def budget_line_contact(db, line_id: int, regency_code: str) -> dict | None:
+    """Who answers for a budget line: the sponsor named on the line, else the regency's own
+    budget (an active ``apbd_kabupaten`` sponsor of the regency), one with a phone number first."""
+    return _one(db, "SELECT s.* FROM sponsors s WHERE s.active = 1 AND (s.id = (SELECT sponsor_id FROM budget_lines"
+                    " WHERE id = ?) OR (s.type = 'apbd_kabupaten' AND s.regency_code = ?))"
+                    " ORDER BY s.id = (SELECT sponsor_id FROM budget_lines WHERE id = ?) DESC,"
+                    " s.phone IS NULL, s.id LIMIT 1", [line_id, regency_code, line_id])
+
+
 
 
 # Schemes and sponsorships ----------------------------------------------------------------
