@@ -94,6 +94,11 @@ def sponsor_by_nip(db, nip: str) -> dict | None:
     return _one(db, "SELECT * FROM sponsors WHERE nip = ?", [nip])
 
 
+def letterhead(db, regency_code: str) -> dict | None:
+    """The kop surat texts set in the app for a regency (None: only config.toml's)."""
+    return _one(db, "SELECT * FROM letterheads WHERE regency_code = ?", [regency_code])
+
+
 def budget_line_contact(db, line_id: int, regency_code: str) -> dict | None:
     """Who answers for a budget line: the sponsor named on the line, else the regency's own
     budget (an active ``apbd_kabupaten`` sponsor of the regency), one with a phone number first."""

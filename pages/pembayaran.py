@@ -67,8 +67,9 @@ scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in 
 st.subheader(f"Pembayaran {payment['receipt']}")
 st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}** pada {date_text(payment['paid_on'])}, "
             f"{allocation_summary(payment['allocations'])} iuran.")
-kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
-                     else actor.regency_code)
+with connection() as db:
+    kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
+                         else actor.regency_code, db)
 st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name, letterhead=kop), f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:

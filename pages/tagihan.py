@@ -91,7 +91,8 @@ file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start 
 x, y = st.columns(2)
 x.download_button("Unduh XLSX", lambda: bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
-kop = letterhead_for(app.settings, schemes[code].regency_code)
+with connection() as db:
+    kop = letterhead_for(app.settings, schemes[code].regency_code, db)
 y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title, letterhead=kop), f"{file_name}.pdf",
                   icon=":material/print:", mime="application/pdf", key="t_pdf")
 
