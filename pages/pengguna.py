@@ -5,6 +5,7 @@ import streamlit as st
 
 from payung.access import ROLES
 from payung.errors import ValidationError
+from payung.formats import zone_label
 from payung.regions import district_choices, village_choices
 from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
@@ -156,8 +157,9 @@ if who:
     with connection() as db:
         open_sessions = user_sessions(db, target["id"], actor=actor)
     if open_sessions:
-        table([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
-                       "Berakhir paling lambat (UTC)": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
+        zone = zone_label()  # date_text shows stored (UTC) times in local time
+        table([{f"Mulai ({zone})": date_text(s["created_at"]), f"Terakhir aktif ({zone})": date_text(s["last_seen_at"]),
+                       f"Berakhir paling lambat ({zone})": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
                        "Peramban": s["user_agent"] or ""} for s in open_sessions], hide_index=True, width="stretch")
     else:
         st.caption("Tidak ada sesi yang masih berlaku.")

@@ -117,3 +117,32 @@ def test_money_axes_choose_their_unit_and_no_two_ticks_read_alike():
         for chart in (trend_lines(d, width=400), budget_bar(d, width=400)):
             for labels in _axis_labels(chart):
                 assert len(labels) == len(set(labels)), (paid, labels)
+
+
+def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
+    """Log audit showed "Waktu (UTC)" and "created_at=2026-12-03T13:53:34+00:00, expires_at=...,
+    active=1"; its "No." column showed a scheme's code."""
+    import json
+
+    from payung import formats
+    from payung.audit import changes, row_label
+    assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 20:53" and formats.zone_label() == "WIB"
+    assert formats.date("2026-12-03T23:10:00+00:00") == "04/12/2026 06:10"  # the next day in Jakarta
+    assert formats.local_day_start(dt.date(2026, 12, 4)) == "2026-12-03T17:00:00+00:00"
+    try:
+        formats.set_timezone("Asia/Makassar")
+        assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 21:53" and formats.zone_label() == "WITA"
+    finally:
+        formats.set_timezone("Asia/Jakarta")
+    entry = {"action": "insert", "before": None, "table_name": "sessions", "row_id": "7", "after": json.dumps({
+        "id": 7, "created_at": "2026-12-03T13:53:34+00:00", "expires_at": "2026-12-10T13:53:34+00:00", "active": 1,
+        "amount": 193000, "village_code": "33.24.14.2003", "role": "viewer", "start_month": "2026-12"})}
+    text = changes(entry, {"33.24.14.2003": "Donosari"})
+    assert text == ("Dibuat: 03/12/2026 20:53; Berakhir: 10/12/2026 20:53; Aktif: Ya; Jumlah: Rp193.000; "
+                    "Desa/kelurahan: Donosari; Peran: Pemantau (hanya lihat); Bulan mulai: Desember 2026")
+    update = {"action": "update", "table_name": "workers", "row_id": "3", "before": json.dumps({"name": "budi"}),
+              "after": json.dumps({"name": "Budi", "updated_at": "x"})}
+    assert changes(update) == "Nama: budi → Budi"
+    assert row_label({"table_name": "schemes", "row_id": "pringsewu_uc"}, {}, {"pringsewu_uc": "Universal Coverage"}) \
+        == "Universal Coverage"
+    assert row_label({"table_name": "workers", "row_id": "12"}, {}, {}) == "#12"

@@ -54,7 +54,8 @@ def rupiah(amount: int | None) -> str:
 
 
 def date_text(value: str | dt.date | None) -> str:
-    """``17/08/2025`` from a date or ISO text (timestamps keep their time, in UTC)."""
+    """``17/08/2025`` from a date or ISO text; a stored (UTC) timestamp shows its local time,
+    ``17/08/2025 14:05`` (``[payung] timezone``)."""
     return formats.date(value)
 
 
