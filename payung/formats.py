@@ -126,6 +126,12 @@ def count(n: int | None) -> str:
     return f"{int(n or 0):,}".replace(",", ".")
 
 
+def decimal(value: float | None, digits: int = 1) -> str:
+    """``2,5``, ``1.234,5``: a decimal number with the Indonesian comma and thousands point."""
+    text = f"{float(value or 0):,.{digits}f}"
+    return text.replace(",", "#").replace(".", ",").replace("#", ".")
+
+
 def status(code: str | None) -> str:
     """A stored state as a word: ``"diajukan"`` -> ``"Diajukan"``."""
     if not code:
