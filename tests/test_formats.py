@@ -146,3 +146,13 @@ def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
     assert row_label({"table_name": "schemes", "row_id": "pringsewu_uc"}, {}, {"pringsewu_uc": "Universal Coverage"}) \
         == "Universal Coverage"
     assert row_label({"table_name": "workers", "row_id": "12"}, {}, {}) == "#12"
+
+
+def test_decimals_and_conditional_rules_read_as_indonesian_prose():
+    from payung import formats
+    from payung.declarative import build_rule
+    assert formats.decimal(0.04) == "0,0" and formats.decimal(1234.56) == "1.234,6" and formats.decimal(2.5) == "2,5"
+    rule = build_rule({"rule": "when", "field": "kategori", "value": "apbd", "label": "kategori APBD kabupaten",
+                       "rules": [{"rule": "sponsor_type_in", "types": ["apbd_kabupaten"]},
+                                 {"rule": "worker_occupation_in", "codes": ["aparatur_desa"]}]})
+    assert ".;" not in rule.description and rule.description.endswith(".") and not rule.description.endswith("..")

@@ -183,3 +183,15 @@ def test_money_in_tables_is_a_number_shown_as_rupiah():
     assert '"alignment": "right"' in proto.columns and "Tunggakan" in proto.columns
     shown = proto.arrow_data.styler.display_values  # what the browser shows, sent beside the numbers
     assert b"Rp10.000" in shown and b"-Rp250.000" in shown
+
+
+def test_the_budget_planner_reads_months_and_words_people_use(site):
+    """It asked "Bulan mulai" as the text "2026-12" and pointed to "config.toml"."""
+    from payung.months import current_month, format_month
+    at = run("admin", "pages/anggaran.py")
+    start = at.selectbox(key="a_plan_start")
+    assert start.value == current_month() and format_month(current_month()) in start.options
+    said = texts(at)
+    assert "config.toml" not in said and "tarif iuran BPJS Ketenagakerjaan" in said
+    at.number_input(key="a_plan_workers").set_value(10).run()
+    assert any(f"mulai {format_month(current_month())}" in s.value for s in at.success)
