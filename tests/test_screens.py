@@ -195,3 +195,36 @@ def test_the_budget_planner_reads_months_and_words_people_use(site):
     assert "config.toml" not in said and "tarif iuran BPJS Ketenagakerjaan" in said
     at.number_input(key="a_plan_workers").set_value(10).run()
     assert any(f"mulai {format_month(current_month())}" in s.value for s in at.success)
+
+
+def test_what_the_targets_count_is_said_and_no_target_reads_the_same_everywhere(site):
+    """The GN panel said "219 dari 1.000" while the Beranda said 83 protected: each says what it
+    counts. A scheme without a target read "Target 0" in the report summary and "-" in its table;
+    money in scheme texts is written like everywhere else (Rp16.800, not "Rp 16.800")."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from payung.access import Actor
+    from payung.dashboard import View, build
+    from payung.months import current_month
+    from payung.report import report_xlsx
+    from payung.standard_panels import targets
+    from payung.data import DataReader
+    from db.scope import EVERYTHING
+    app = site["app"]
+    for scheme in app.plugins.schemes.values():
+        assert not re.search(r"Rp \d", " ".join([scheme.description, scheme.legal_basis or ""])), scheme.code
+    scheme = next(s for s in app.plugins.schemes.values() if s.targets and s.targets[0].per != "village")
+    with open_db(site) as db:
+        panel = targets(scheme, DataReader(db, EVERYTHING), current_month())[0]
+        assert "lunas atau belum" in panel.caption and "Terlindungi" in panel.caption
+        untargeted = next(c for c, s in app.plugins.schemes.items() if not s.targets)
+        d = build(db, app.plugins, View(current_month(), untargeted), actor=Actor("admin", "admin"))
+    book = load_workbook(io.BytesIO(report_xlsx(d)))
+    summary = {r[0]: r[1] for r in book["Ringkasan"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Target"] == "tanpa target"
+    assert [r[2] for r in book["Per skema"].iter_rows(min_row=2, values_only=True)] == ["tanpa target"]
+    at = run("admin", query={"skema": scheme.code})
+    assert "Panel skema menghitung kepesertaan yang berjalan" in texts(at)
