@@ -22,7 +22,7 @@ def summary_rows(d: Dashboard) -> list[tuple[str, object]]:
     return [
         ("Pekerja terlindungi", d.protected),
         ("Perubahan dari bulan lalu", d.change),
-        ("Target", d.target),
+        ("Target", d.target or NO_TARGET),
         ("Ditanggung (lunas atau belum)", d.covered),
         ("Iuran ditagihkan bulan ini (Rp)", d.billed_month),
         ("Iuran dibayar untuk bulan ini (Rp)", d.paid_month),
@@ -38,7 +38,8 @@ def summary_rows(d: Dashboard) -> list[tuple[str, object]]:
 def report_xlsx(d: Dashboard) -> bytes:
     return xlsx_bytes([
         ("Ringkasan", ["Ukuran", "Nilai"], summary_rows(d), [("Laporan bulanan Payung", d.title)]),
-        ("Per skema", ["Skema", "Terlindungi", "Target"], [(r["scheme"], r["protected"], r["target"]) for r in d.per_scheme]),
+        ("Per skema", ["Skema", "Terlindungi", "Target"],
+         [(r["scheme"], r["protected"], r["target"] or NO_TARGET) for r in d.per_scheme]),
         (f"Per {d.region_level.lower()}"[:31], ["Kabupaten", "Kode", d.region_level, "Terlindungi"],
          [(r.get("regency", ""), r["code"], r["name"], r["protected"]) for r in d.by_region]),
         ("Per pekerjaan", ["Pekerjaan", "Terlindungi"], [(r["occupation"], r["protected"]) for r in d.by_occupation]),
@@ -51,7 +52,13 @@ def report_xlsx(d: Dashboard) -> bytes:
     ])
 
 
+#: A scheme (or a view) without a target says so, the same words in the PDF and the XLSX.
+NO_TARGET = "tanpa target"
+
+
 def _value(label: str, value) -> str:
+    if isinstance(value, str):
+        return value
     if "(Rp)" in label:
         return format_rupiah(value)
     return f"{value:+,}".replace(",", ".") if label.startswith("Perubahan") else f"{value:,}".replace(",", ".")
@@ -70,7 +77,7 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterh
     pdf.ln(3)
     pdf.text_line("Per skema", bold=True)
     pdf.table(["Skema", "Terlindungi", "Target"],
-              [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else "-"]
+              [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else NO_TARGET]
                for r in d.per_scheme], [110, 35, 35], size=9, align_right={1, 2})
     pdf.ln(6)
     pdf.signature(letterhead, printed or dt.date.today())
