@@ -43,11 +43,13 @@ with late_tab:
                     "Tunggakan": rupiah(r["amount"]), "Sejak": month_short(r["oldest"]),
                     "Bayar paling lambat": date_text(r["pay_by"])}
                    for r in late.parties if r["scheme"] == scheme_name], hide_index=True, width="stretch",
-                  column_config={"Pihak yang ditagih": st.column_config.TextColumn(width="large"),
-                                 "Pekerja": st.column_config.NumberColumn(width="small"),
-                                 "Bulan menunggak": st.column_config.NumberColumn(width="small"),
-                                 "Sejak": st.column_config.TextColumn(width="small"),
-                                 "Bayar paling lambat": st.column_config.TextColumn(width="small")})
+                  # Pixels: every heading whole at 1366 px (the main area is about 900 px wide).
+                  column_config={"Pihak yang ditagih": st.column_config.TextColumn(width=290),
+                                 "Pekerja": st.column_config.NumberColumn(width=70),
+                                 "Bulan menunggak": st.column_config.NumberColumn(width=130),
+                                 "Tunggakan": st.column_config.NumberColumn(width=105, alignment="right"),
+                                 "Sejak": st.column_config.TextColumn(width=85),
+                                 "Bayar paling lambat": st.column_config.TextColumn(width=150)})
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
         st.subheader("Pengingat WhatsApp")
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "
