@@ -44,7 +44,7 @@ FIELD_LABELS = {
     "office": "Nama kantor", "official": "Pejabat", "official_title": "Jabatan", "month": "Bulan",
     "file": "Berkas", "bytes": "Ukuran (byte)", "rows": "Baris", "note": "Catatan", "ip": "Alamat IP",
     "reason": "Alasan", "jkk": "JKK", "jkm": "JKM", "jht": "JHT", "password_hash": "Kata sandi",
-    "token_hash": "Kode sesi",
+    "token_hash": "Kode sesi", "metadata": "Uraian skema", "plugin": "Berkas skema",
 }
 _MONEY = {"declared_income", "monthly_amount", "amount", "paid_amount", "benefit_amount", "jkk", "jkm", "jht"}
 _FLAGS = {"active", "poverty_flag", "wage_earner"}
@@ -59,6 +59,8 @@ def field_value(key: str, value, names: dict[str, str] | None = None) -> str:
     from .access import ROLES
     if value is None or value == "":
         return "-"
+    if key == "metadata":  # a scheme's whole description as loaded: technical, not for reading here
+        return "(uraian skema dimuat ulang)"
     try:
         if key in _FLAGS:
             return "Ya" if value in (1, True, "1") else "Tidak"
