@@ -99,7 +99,8 @@ def changes(entry: dict, names: dict[str, str] | None = None) -> str:
     if not isinstance(before, dict) or not isinstance(after, dict):
         return str(after or before)[:300]
     if entry["action"] == "update":
-        parts = [f"{_label(k)}: {field_value(k, before.get(k), names)} → {field_value(k, after.get(k), names)}"
+        parts = [f"{_label(k)}: diperbarui" if k == "metadata" else
+                 f"{_label(k)}: {field_value(k, before.get(k), names)} → {field_value(k, after.get(k), names)}"
                  for k in after if before.get(k) != after.get(k) and k not in ("updated_at", *_SECRET)]
         parts += [f"{_label(k)}: (diubah)" for k in after.get("changed_secrets", ())]
         return "; ".join(parts)
