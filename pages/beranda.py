@@ -78,7 +78,7 @@ m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Terlindungi", f"{result.protected:,}".replace(",", "."),
           delta=f"{result.change:+,} dari bulan lalu".replace(",", "."),
           help="Pekerja yang iuran bulan ini sudah lunas.")
-m2.metric("Target", f"{result.target:,}".replace(",", ".") if result.target else "Tanpa target",
+m2.metric("Target", f"{result.target:,}".replace(",", ".") if result.target else "-",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
           delta_color="off",
           help=("Target per desa dari desa yang dipilih. Target tingkat kabupaten tidak dibagi per kecamatan atau "
