@@ -23,7 +23,7 @@ state = st.session_state
 show_saved_message()
 st.title("Kop surat")
 st.caption("Kop surat dan tanda tangan di tagihan, tanda terima, dan laporan bulanan, per kabupaten. Isian yang "
-           "dikosongkan memakai isian bawaan dari berkas pengaturan Payung (config.toml).")
+           "dikosongkan memakai isian bawaan dari pengaturan Payung.")
 regencies = {r.code: r.name for r in app.settings.regencies}
 code = st.selectbox("Kabupaten", list(regencies), format_func=regencies.get, key="kop_regency",
                     placeholder="Pilih...")
