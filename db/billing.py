@@ -193,9 +193,22 @@ def payments(db, *, scope: Scope, scheme_code: str | None = None, party_kind: st
 
 def payment_allocations(db, payment_id: int) -> list[dict]:
     return list(db.query(
-        "SELECT a.amount AS allocated, l.month, l.amount, l.paid_amount, w.name AS worker_name, w.nik"
+        "SELECT a.amount AS allocated, l.month, l.amount, l.paid_amount, w.name AS worker_name, w.nik,"
+        # What live payments recorded before this one had paid on the line: with this payment's
+        # share, whether it settled the line or paid part of it (a later payment may finish it).
+        " (SELECT COALESCE(SUM(e.amount), 0) FROM payment_allocations e JOIN payments y ON y.id = e.payment_id"
+        "  WHERE e.line_id = a.line_id AND e.payment_id < a.payment_id AND y.reversed_at IS NULL) AS paid_before"
         " FROM payment_allocations a JOIN contribution_lines l ON l.id = a.line_id"
         " JOIN workers w ON w.id = l.worker_id WHERE a.payment_id = ? ORDER BY l.month, w.name", [payment_id]))
+
+
+def same_payment(db, scheme_code: str, party_kind: str, party_key: str, paid_on: str, amount: int,
+                 reference: str | None) -> dict | None:
+    """The earliest live payment identical to this one (party, scheme, date, amount, reference)."""
+    return _one(db, "SELECT * FROM payments WHERE scheme_code = ? AND party_kind = ? AND party_key = ?"
+                    " AND paid_on = ? AND amount = ? AND COALESCE(reference, '') = COALESCE(?, '')"
+                    " AND reversed_at IS NULL ORDER BY id LIMIT 1",
+                [scheme_code, party_kind, party_key, paid_on, amount, reference])
 
 
 def same_payment_count(db, scheme_code: str, party_kind: str, party_key: str, paid_on: str, amount: int,

@@ -472,3 +472,22 @@ def m008_line_totals_follow_workers(db: Database) -> None:
            FROM contribution_lines l JOIN workers w ON w.id = l.worker_id
            GROUP BY l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4)"""
     )
+
+
+@migrations()
+def m009_letterheads(db: Database) -> None:
+    """The kop surat texts an administrator sets on the page Kop surat, per regency: they take
+    precedence over ``[letterhead]`` in config.toml (an empty column falls back to it)."""
+    db.execute(
+        """CREATE TABLE letterheads (
+            regency_code TEXT PRIMARY KEY,
+            government TEXT,
+            office TEXT,
+            address TEXT,
+            official TEXT,
+            official_title TEXT,
+            nip TEXT,
+            created_at TEXT,
+            updated_at TEXT
+        )"""
+    )

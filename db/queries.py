@@ -99,6 +99,20 @@ def sponsor_by_nip(db, nip: str) -> dict | None:
     return _one(db, "SELECT * FROM sponsors WHERE nip = ?", [nip])
 
 
+def letterhead(db, regency_code: str) -> dict | None:
+    """The kop surat texts set in the app for a regency (None: only config.toml's)."""
+    return _one(db, "SELECT * FROM letterheads WHERE regency_code = ?", [regency_code])
+
+
+def budget_line_contact(db, line_id: int, regency_code: str) -> dict | None:
+    """Who answers for a budget line: the sponsor named on the line, else the regency's own
+    budget (an active ``apbd_kabupaten`` sponsor of the regency), one with a phone number first."""
+    return _one(db, "SELECT s.* FROM sponsors s WHERE s.active = 1 AND (s.id = (SELECT sponsor_id FROM budget_lines"
+                    " WHERE id = ?) OR (s.type = 'apbd_kabupaten' AND s.regency_code = ?))"
+                    " ORDER BY s.id = (SELECT sponsor_id FROM budget_lines WHERE id = ?) DESC,"
+                    " s.phone IS NULL, s.id LIMIT 1", [line_id, regency_code, line_id])
+
+
 
 
 # Schemes and sponsorships ----------------------------------------------------------------
@@ -467,7 +481,9 @@ def live_sponsorships_by_scheme(db, scope: Scope) -> dict[str, int]:
 def users(db) -> list[dict]:
     return list(db.query(
         "SELECT u.id, u.username, u.name, u.email, u.role, u.regency_code, u.active, u.created_at,"
-        " (SELECT GROUP_CONCAT(village_code, ', ') FROM user_villages x WHERE x.user_id = u.id) AS villages"
+        " (SELECT GROUP_CONCAT(village_code, ', ') FROM user_villages x WHERE x.user_id = u.id) AS villages,"
+        " (SELECT GROUP_CONCAT(COALESCE(r.name, x.village_code), ', ') FROM user_villages x"
+        "  LEFT JOIN regions r ON r.code = x.village_code WHERE x.user_id = u.id) AS village_names"
         " FROM users u ORDER BY u.username"))
 
 

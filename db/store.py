@@ -23,9 +23,9 @@ import sqlite_utils
 from payung.errors import ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
-_PRIMARY_KEYS = {"regions": "code", "schemes": "code"}
+_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code"}
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
-_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines"}
+_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Columns whose values never enter the audit log (bcrypt hashes, hashed session ids): they are
 # written as "***". Cookie keys and setup codes are never stored in a table at all.

@@ -8,7 +8,7 @@ import streamlit as st
 from payung.access import allowed
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
-from payung.months import current_month, format_month
+from payung.months import add_months, current_month, format_month
 from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
@@ -45,7 +45,9 @@ else:
 planner, new_line = st.tabs(["Perencana", "Tambah pos anggaran"])
 with planner:
     first, second = st.columns(2)
-    start = first.text_input("Bulan mulai", value=current_month(), key="a_plan_start", help="contoh 2026-01")
+    starts = [add_months(current_month(), i) for i in range(-12, 25)]
+    start = first.selectbox("Bulan mulai", starts, index=12, key="a_plan_start", format_func=format_month,
+                            placeholder="Pilih bulan")
     months = second.selectbox("Lama (bulan)", [12, 6, 3, 1], key="a_plan_months", placeholder="Pilih...")
     jht = first.checkbox("Termasuk JHT", key="a_plan_jht")
     programs = ("JKK", "JKM", "JHT") if jht else ("JKK", "JKM")
@@ -63,7 +65,9 @@ with planner:
                            f"butuh **{rupiah(plan.total)}** ({rupiah(plan.per_worker)} per pekerja).".replace(",", "."))
     except ValidationError as exc:
         st.error(plain(exc))
-    st.caption("Dihitung dari tabel tarif dan keringanan di config.toml, pada penghasilan terendah.")
+    st.caption(f"Dihitung dari tarif iuran BPJS Ketenagakerjaan yang berlaku pada bulan itu (termasuk keringanan "
+               f"yang sedang berjalan), pada penghasilan terendah {rupiah(app.settings.min_income)} per bulan. "
+               "Bila tarif berubah, minta pengelola Payung memperbaruinya di pengaturan.")
 
 with new_line:
     if not allowed(actor, "budget.write"):

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from payung.audit import ACTION_LABELS, TABLE_LABELS, actors, search
+from payung.formats import zone_label
 from ui.session import connection, require
 from ui.widgets import current_page, date_text, pager
 from ui.widgets import table as grid
@@ -24,10 +25,11 @@ with connection() as db:
     result = search(db, actor=actor, table=table, who=who, since=since, until=until,
                     page=current_page("halaman_audit"), page_size=PAGE_SIZE)
 if result.rows:
-    grid([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"],
-                   "Tindakan": ACTION_LABELS.get(r["action"], r["action"]),
-                   "Data": TABLE_LABELS.get(r["table_name"], r["table_name"]), "No.": r["row_id"] or "",
-                   "Perubahan": r["changes"]} for r in result.rows], hide_index=True, width="stretch")
+    grid([{f"Waktu ({zone_label()})": date_text(r["at"]), "Oleh": r["actor"],
+           "Tindakan": ACTION_LABELS.get(r["action"], r["action"]),
+           "Data": TABLE_LABELS.get(r["table_name"], r["table_name"]), "Nomor/nama data": r["row"],
+           "Perubahan": r["changes"]} for r in result.rows], hide_index=True, width="stretch",
+         column_config={"Perubahan": st.column_config.TextColumn(width="large")})
 else:
     st.info("Tidak ada catatan pada rentang ini.")
 pager(result.total, PAGE_SIZE, key="halaman_audit")

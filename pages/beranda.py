@@ -112,8 +112,8 @@ if result.regency_targets_left_out:
 if with_target:
     for row in with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),
-                    text=plain(f"{row['scheme']}: {row['protected']:,} dari target {row['target']:,}"
-                               .replace(",", ".")))
+                    text=plain(f"{row['scheme']}: {row['protected']:,} terlindungi (lunas {format_month(view.month)}) "
+                               f"dari target {row['target']:,}".replace(",", ".")))
 
 place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
                                                                   else None)
@@ -154,6 +154,8 @@ if result.budgets:
 
 st.subheader("Panel skema")
 if view.scheme in schemes:
+    st.caption("Panel skema menghitung kepesertaan yang berjalan (terdaftar, lunas atau belum); angka Terlindungi "
+               "di atas hanya pekerja yang iuran bulan ini sudah lunas.")
     st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
         panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from payung.backups import automatic_backups, backup_settings, make_backup, restore_backup
-from payung.checks import DESCRIPTIONS, last_audit_id, repair, run_checks
+from payung.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
+from payung.formats import count, decimal
 from payung.errors import PayungError
 from ui.session import LOGIN_NOTICE, connection, payung, require
 from ui.widgets import plain
@@ -45,7 +46,7 @@ st.caption("Keutuhan berkas SQLite, rujukan antartabel, dan setiap angka turunan
 # Run on opening (SQLite's quick_check for the file: seconds on a regency's data), again after
 # any write (every write is audited, so the audit log's last id tells), in full on request.
 full = st.button("Periksa lengkap", icon=":material/fact_check:",
-                 help="Termasuk PRAGMA integrity_check penuh (pada data satu kabupaten: setengah menit).")
+                 help="Termasuk pemeriksaan keutuhan berkas secara penuh (pada data satu kabupaten: setengah menit).")
 with connection() as db:
     version = last_audit_id(db)
     if full or st.session_state.get("_check_version") != version:
@@ -54,18 +55,21 @@ with connection() as db:
         st.session_state["_check_version"] = version
 report = st.session_state["_check"]
 table = pd.DataFrame([{
-    "Pemeriksaan": r.name, "Keterangan": DESCRIPTIONS.get(r.name, ""), "Hasil": "cocok" if r.ok else "SELISIH",
-    "Diperiksa": r.checked, "Selisih": r.differences} for r in report.results])
-st.dataframe(table, hide_index=True, use_container_width=True)
+    "Pemeriksaan": NAMES.get(r.name, r.name), "Keterangan": DESCRIPTIONS.get(r.name, ""),
+    "Hasil": "cocok" if r.ok else "SELISIH", "Diperiksa": count(r.checked), "Selisih": count(r.differences)}
+    for r in report.results])
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"Diperiksa": st.column_config.TextColumn(alignment="right"),
+                            "Selisih": st.column_config.TextColumn(alignment="right")})
 if report.ok:
-    st.success(f"Semua pemeriksaan cocok ({report.seconds:.1f} detik"
-               f"{', keutuhan berkas: quick_check' if report.quick else ''}).")
+    st.success(f"Semua pemeriksaan cocok ({decimal(report.seconds)} detik"
+               f"{'; keutuhan berkas diperiksa cepat' if report.quick else ''}).")
 else:
-    st.error(f"Ditemukan {report.differences} selisih. Rincian contoh di bawah; tabel turunan (rekap iuran dan "
+    st.error(f"Ditemukan {count(report.differences)} selisih. Rincian contoh di bawah; tabel turunan (rekap iuran dan "
              "jumlah terbayar) dapat dibangun ulang, selisih lain perlu diperiksa petugas.")
     for r in report.results:
         if not r.ok:
-            st.markdown(f"**{r.name}**")
+            st.markdown(f"**{NAMES.get(r.name, r.name)}**")
             st.dataframe(pd.DataFrame([{k: str(v) for k, v in e.items()} for e in r.examples]), hide_index=True)
     if st.button("Bangun ulang tabel turunan", icon=":material/build:"):
         with connection() as db:
@@ -74,7 +78,8 @@ else:
         st.rerun()
 if st.session_state.get("_repaired"):
     done = st.session_state.pop("_repaired")
-    st.info(f"Dibangun ulang: {done['paid_amounts']} baris jumlah terbayar, {done['line_totals']} baris rekap iuran.")
+    st.info(f"Dibangun ulang: {count(done['paid_amounts'])} baris jumlah terbayar, "
+            f"{count(done['line_totals'])} baris rekap iuran.")
 
 
 # Restore ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import streamlit as st
 
 from payung.access import allowed
 from payung.exports import rejected_rows_xlsx
+from payung.formats import zone_label
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
 from payung.imports.engine import WRITES, value_choices, value_column_label
@@ -36,7 +37,7 @@ if upload is None:
         recent = log_entries(db, actor=actor)
     if recent:
         st.subheader("Impor terakhir")
-        table([{"Waktu (UTC)": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
+        table([{f"Waktu ({zone_label()})": date_text(r["at"]), "Oleh": r["actor"], "Jenis": KINDS.get(r["kind"], r["kind"]),
                        "Berkas": r["file_name"], "Baru": r["imported"], "Diperbarui": r["updated"],
                        "Tetap": r["unchanged"], "Ditolak": r["rejected"]} for r in recent],
                      hide_index=True, width="stretch")

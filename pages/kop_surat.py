@@ -1,26 +1,34 @@
-"""Kop surat: the letterhead of bills, receipts and monthly reports, per regency. The texts come
-from ``config.toml`` (``[letterhead."<code>"]``); the logo is uploaded here (administrators)."""
+"""Kop surat: the letterhead of bills, receipts and monthly reports, per regency. An
+administrator sets its texts here (stored in the database over config.toml, audited) and
+uploads its logo."""
 
 import streamlit as st
 
 from payung.errors import ValidationError
-from payung.letterhead import FIELDS, letterhead_for, save_logo
+from payung.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo
 from ui.session import connection, payung, require
-from ui.widgets import plain, saved, show_saved_message, uploader
+from ui.widgets import (clear_problems, field_errors, plain, problem_summary, remember_problems, saved,
+                        show_saved_message, uploader)
 
-LABELS = {"government": "Pemerintah", "office": "Nama kantor", "address": "Alamat", "official": "Pejabat penanda tangan",
-          "official_title": "Jabatan", "nip": "NIP"}
+FORM = "kop"
+HELP = {"government": "Baris pertama kop, contoh: PEMERINTAH KABUPATEN KENDAL.",
+        "office": "Contoh: DINAS SOSIAL KABUPATEN KENDAL.",
+        "address": "Alamat kantor, contoh: Jl. Soekarno-Hatta No. 191, Kendal 51311.",
+        "official": "Nama lengkap dengan gelar, di bawah tanda tangan.",
+        "official_title": "Contoh: Kepala Dinas Sosial.",
+        "nip": "18 digit NIP pejabat penanda tangan (boleh dikosongkan)."}
 actor = require("letterhead.manage")
 app = payung()
+state = st.session_state
 show_saved_message()
 st.title("Kop surat")
-st.caption("Kop surat dan tanda tangan di tagihan, tanda terima, dan laporan bulanan. Teksnya diatur di config.toml, "
-           "bagian [letterhead.\"kode kabupaten\"] (misalnya office, address, official, nip); logonya diunggah di "
-           "sini dan disimpan di folder data, di samping basis data.")
+st.caption("Kop surat dan tanda tangan di tagihan, tanda terima, dan laporan bulanan, per kabupaten. Isian yang "
+           "dikosongkan memakai isian bawaan dari pengaturan Payung.")
 regencies = {r.code: r.name for r in app.settings.regencies}
 code = st.selectbox("Kabupaten", list(regencies), format_func=regencies.get, key="kop_regency",
                     placeholder="Pilih...")
-head = letterhead_for(app.settings, code)
+with connection() as db:
+    head = letterhead_for(app.settings, code, db)
 left, right = st.columns([1, 3])
 with left:
     if head.logo:
@@ -30,6 +38,33 @@ with left:
 with right:
     for name in FIELDS:
         st.markdown(f"**{LABELS[name]}**: {plain(getattr(head, name)) or '-'}")
+
+
+def save_texts() -> None:
+    """Simpan kop surat, as the form's callback (the boxes then show what was stored)."""
+    values = {name: state.get(f"kop_{name}_{code}") for name in FIELDS}
+    try:
+        with connection() as db:
+            save_letterhead(db, app.settings, code, values, actor=actor)
+    except ValidationError as exc:
+        remember_problems(FORM, exc.problems)
+        return
+    clear_problems()
+    state["_payung_saved"] = f"Kop surat {regencies[code]} tersimpan."
+
+
+st.subheader("Teks kop surat")
+problem_summary(FORM, FIELDS)
+with st.form(f"kop_texts_{code}", border=False):
+    a, b = st.columns(2)
+    for n, name in enumerate(FIELDS):
+        column = a if n % 2 == 0 else b
+        column.text_input(LABELS[name], value=getattr(head, name) or "", key=f"kop_{name}_{code}", help=HELP[name])
+        with column:
+            field_errors(FORM, name)
+    st.form_submit_button("Simpan kop surat", type="primary", icon=":material/save:", on_click=save_texts)
+
+st.subheader("Logo")
 upload = uploader("Logo kabupaten (PNG atau JPG)", ["png", "jpg", "jpeg"], key="kop_logo")
 if upload is not None and st.button("Simpan logo", type="primary", icon=":material/save:", key="kop_save"):
     with connection() as db:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from payung.dashboard import View, build
 from payung.months import add_months, current_month, format_month
-from payung.letterhead import letterhead_for
+from payung.letterhead import combined_letterhead, letterhead_for
 from payung.report import report_pdf, report_xlsx
 from ui.session import connection, payung, require
 
@@ -24,11 +24,13 @@ if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r
     with st.spinner("Menyusun laporan dan grafik..."):
         with connection() as db:
             result = build(db, app.plugins, View(month, scheme), actor=actor)
-        # The kop surat of the scheme's regency, or of the user's; across regencies none.
-        codes = app.settings.regency_codes
-        regency = schemes[scheme].regency_code if scheme else actor.regency_code or (codes[0] if len(codes) == 1
-                                                                                      else None)
-        pdf = report_pdf(result, letterhead=letterhead_for(app.settings, regency) if regency else None)
+            # The kop surat of the scheme's regency, or of the user's; across regencies a neutral
+            # head naming them (payung.letterhead.combined_letterhead).
+            codes = app.settings.regency_codes
+            regency = schemes[scheme].regency_code if scheme else actor.regency_code or (codes[0] if len(codes) == 1
+                                                                                          else None)
+            kop = letterhead_for(app.settings, regency, db) if regency else combined_letterhead(app.settings, db)
+        pdf = report_pdf(result, letterhead=kop)
         st.session_state["r_files"] = ((month, scheme), report_xlsx(result), pdf, result.title)
 files = st.session_state.get("r_files")
 if files and files[0] == (month, scheme):

@@ -102,6 +102,7 @@ def detail(worker_id: int) -> None:
 
 
 if "id" in st.query_params:
+    st.session_state["_pekerja_detail_shown"] = True
     try:
         detail(int(st.query_params["id"]))
     except ValueError:
@@ -109,11 +110,24 @@ if "id" in st.query_params:
     st.stop()
 
 st.title("Daftar pekerja")
+# The filters (and the page) survive a visit to a worker: a widget's value is dropped by
+# Streamlit while the widget is not drawn (the detail view), so each is also kept under a key of
+# its own and put back into its box before it is drawn. The list and the boxes always agree.
+FILTERS = {"cari_pekerja": "", "filter_pekerjaan": None, "filter_nonaktif": False, "halaman_pekerja": 1}
+# Coming back from a worker (Kembali, or the browser's back button), the boxes are drawn anew and
+# would show empty while the session still filters: the values are set again, which the browser obeys.
+returning = st.session_state.pop("_pekerja_detail_shown", False)
+for widget, empty in FILTERS.items():
+    if returning or widget not in st.session_state:
+        st.session_state[widget] = st.session_state.get(f"_kept_{widget}", empty)
 search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
 text = search_col.text_input("Cari nama atau NIK", key="cari_pekerja", placeholder="contoh: Siti, atau 3324")
 occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
-                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c], placeholder="Pilih...")
+                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c],
+                                      placeholder="Semua pekerjaan")
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
+for widget in FILTERS:
+    st.session_state[f"_kept_{widget}"] = st.session_state.get(widget)
 with connection() as db:
     result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
                             include_inactive=include_inactive, page=current_page("halaman_pekerja"),
@@ -125,8 +139,14 @@ rows = [{
     "Kecamatan": r["district"], "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
     "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"),
 } for r in result.rows]
-if not rows:
-    st.info("Tidak ada pekerja yang cocok dengan pencarian ini.")
+if not rows and (text or occupation or result.total):
+    st.info("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian atau pilih "
+            "Semua pekerjaan untuk melihat semua pekerja.")
+elif not rows:
+    st.info("Belum ada pekerja terdaftar" + (" yang aktif" if not include_inactive else "") + ". "
+            + ("Tambahkan dengan tombol Tambah pekerja di bawah, atau impor daftar pekerja dari Excel di "
+               "halaman Impor data." if allowed(actor, "worker.write") else
+               "Pekerja didaftarkan oleh operator kabupaten atau desa."))
 else:
     st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
     table(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",

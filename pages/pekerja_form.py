@@ -10,7 +10,7 @@ from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, remember_problems
-from ui.widgets import DATE_HELP, plain, rupiah, show_saved_message
+from ui.widgets import DATE_HELP, plain, problems_for, rupiah, show_saved_message
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
@@ -70,7 +70,8 @@ typed_birth, typed_gender = state.get("f_birth_date"), state.get("f_gender")
 if state.get("f_nik"):
     live = check_nik(state["f_nik"], birth_date=typed_birth, gender=typed_gender,
                      regency_codes=app.settings.regency_codes)
-    for problem in live.problems:
+    # Once Simpan was refused for the same reason, it is said once, in red, below the box.
+    for problem in [p for p in live.problems if p.message not in problems_for(FORM, "nik")]:
         st.warning(plain(problem.message), icon=":material/warning:")
     for warning in live.warnings:
         st.info(plain(warning), icon=":material/info:")
@@ -137,7 +138,9 @@ def save(*, actor) -> None:
             if editing:
                 update_worker(db, app.settings, editing, values, actor=actor)
             else:
-                create_worker(db, app.settings, values, actor=actor)
+                editing_id = create_worker(db, app.settings, values, actor=actor)
+            # The name as stored ("Siti Aminah", however it was typed).
+            stored = get_worker(db, editing or editing_id, actor=actor)["name"]
     except ValidationError as exc:
         remember_problems(FORM, exc.problems)
         return
@@ -146,7 +149,7 @@ def save(*, actor) -> None:
     state.pop("f_poverty_source", None)
     state.pop("edit_worker_id", None)
     state.pop("_loaded_worker", None)
-    name = values["name"]
+    name = stored
     state["_payung_saved"] = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
 
 

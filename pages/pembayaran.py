@@ -7,7 +7,7 @@ from payung.documents import receipt_pdf
 from payung.letterhead import letterhead_for
 from payung.errors import NotFound
 from payung.months import format_month
-from payung.payments import list_payments, payment_with_lines, reverse_payment
+from payung.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
@@ -66,9 +66,10 @@ with connection() as db:
 scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in schemes else payment["scheme_code"]
 st.subheader(f"Pembayaran {payment['receipt']}")
 st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}** pada {date_text(payment['paid_on'])}, "
-            f"melunasi {len(payment['allocations'])} baris iuran.")
-kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
-                     else actor.regency_code)
+            f"{allocation_summary(payment['allocations'])} iuran.")
+with connection() as db:
+    kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
+                         else actor.regency_code, db)
 st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name, letterhead=kop), f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:

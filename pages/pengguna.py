@@ -7,12 +7,14 @@ import streamlit as st
 
 from payung.access import ROLES
 from payung.errors import ValidationError
+from payung.formats import zone_label
 from payung.regions import district_choices, village_choices
 from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
 from ui.auth import renew_login
 from ui.session import connection, payung, require, session_policy
-from ui.widgets import attempt, date_text, field_errors, plain, problem_summary, saved, show_saved_message
+from ui.widgets import clear_problems, date_text, field_errors, plain, problem_summary, remember_problems
+from ui.widgets import saved, show_saved_message
 from ui.widgets import table
 
 FORM = "pengguna"
@@ -26,47 +28,70 @@ with connection() as db:
 regencies = {r.code: r.name for r in app.settings.regencies}
 table([{"Nama pengguna": u["username"], "Nama": u["name"], "Peran": ROLES[u["role"]],
                "Kabupaten": regencies.get(u["regency_code"], "Semua") if u["role"] != "desa" else "",
-               "Desa": u["villages"] or "", "Aktif": "Ya" if u["active"] else "Tidak"} for u in users],
+               "Desa": u["village_names"] or "", "Aktif": "Ya" if u["active"] else "Tidak"} for u in users],
              hide_index=True, width="stretch")
 
 st.subheader("Tambah pengguna")
 problem_summary(FORM, ("username", "name", "role", "villages", "password"))
+# The role and its area first, outside the form (they change which boxes are asked); no role is
+# chosen for the admin: a slip must not make an administrator.
 left, right = st.columns(2)
-left.text_input("Nama pengguna *", key="u_username", placeholder="huruf kecil, contoh: ani.dinsos")
+role = left.selectbox("Peran *", list(ROLES), key="u_role", format_func=ROLES.get, index=None,
+                      placeholder="Pilih peran")
 with left:
-    field_errors(FORM, "username")
-left.text_input("Nama lengkap *", key="u_name")
-with left:
-    field_errors(FORM, "name")
-left.text_input("Kata sandi awal *", key="u_password", type="password", help=PASSWORD_HELP)
-with left:
-    field_errors(FORM, "password")
-role = right.selectbox("Peran *", list(ROLES), key="u_role", format_func=ROLES.get, placeholder="Pilih...")
-villages: list[str] = []
-regency = None
+    field_errors(FORM, "role")
 with connection() as db:
     if role in ("operator", "viewer"):
-        regency = right.selectbox("Kabupaten", [None, *regencies], key="u_regency",
-                                  format_func=lambda c: "Semua kabupaten" if c is None else regencies[c], placeholder="Pilih...")
+        right.selectbox("Kabupaten", [None, *regencies], key="u_regency",
+                        format_func=lambda c: "Semua kabupaten" if c is None else regencies[c], placeholder="Pilih...")
     elif role == "desa":
         districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
         district = right.selectbox("Kecamatan", list(districts), key="u_district", format_func=districts.get,
                                    index=None, placeholder="Pilih...")
         options = village_choices(db, district, actor=actor)
-        villages = right.multiselect("Desa yang ditangani *", list(options), key="u_villages",
-                                     format_func=options.get, placeholder="Pilih...")
+        right.multiselect("Desa yang ditangani *", list(options), key="u_villages",
+                          format_func=options.get, placeholder="Pilih...")
         with right:
             field_errors(FORM, "villages")
-if st.button("Tambah pengguna", type="primary", icon=":material/person_add:"):
-    with connection() as db:
-        attempt(FORM, lambda: add_user(
-            db, username=state.get("u_username"), name=state.get("u_name"), role=role,
-            password=state.get("u_password"), actor=actor, villages=tuple(villages),
-            regency_code=regency if role != "desa" else (villages[0][:5] if villages else None)))
-    name = state.get("u_username")
-    for key in ("u_username", "u_name", "u_password", "u_villages"):
+
+
+def add() -> None:
+    """Tambah pengguna, as the form's callback: it runs before the page is drawn again, so after
+    a save the boxes are drawn empty in the browser (values dropped from the session in the
+    script stayed in the browser, and a second click said the username was taken)."""
+    chosen = state.get("u_role")
+    villages = tuple(state.get("u_villages") or ()) if chosen == "desa" else ()
+    regency = state.get("u_regency") if chosen in ("operator", "viewer") else (villages[0][:5] if villages else None)
+    try:
+        with connection() as db:
+            add_user(db, username=state.get("u_username"), name=state.get("u_name"), role=chosen,
+                     password=state.get("u_password"), actor=actor, villages=villages, regency_code=regency)
+    except ValidationError as exc:
+        remember_problems(FORM, exc.problems)
+        return
+    clear_problems()
+    name = (state.get("u_username") or "").strip().lower()
+    state.update({"u_username": "", "u_name": "", "u_password": "", "u_role": None})
+    for key in ("u_regency", "u_district", "u_villages"):
         state.pop(key, None)
-    saved(f"Pengguna {name} dibuat.")
+    state["_payung_saved"] = f"Pengguna {name} dibuat."
+
+
+# Typed boxes in a form: a form sends what is in its boxes when it is submitted. Outside one, a
+# password box kept its text only once "committed" (Enter, or leaving it for another box); Tab
+# to its show-password button lost it, and Tambah pengguna then said "minimal 10 karakter".
+with st.form("u_new", border=False):
+    left, right = st.columns(2)
+    left.text_input("Nama pengguna *", key="u_username", placeholder="huruf kecil, contoh: ani.dinsos")
+    with left:
+        field_errors(FORM, "username")
+    right.text_input("Nama lengkap *", key="u_name")
+    with right:
+        field_errors(FORM, "name")
+    left.text_input("Kata sandi awal *", key="u_password", type="password", help=PASSWORD_HELP)
+    with left:
+        field_errors(FORM, "password")
+    st.form_submit_button("Tambah pengguna", type="primary", icon=":material/person_add:", on_click=add)
 
 st.subheader("Ubah pengguna")
 by_name = {u["username"]: u for u in users}
@@ -138,8 +163,9 @@ if who:
     with connection() as db:
         open_sessions = user_sessions(db, target["id"], actor=actor, policy=session_policy())
     if open_sessions:
-        table([{"Mulai (UTC)": date_text(s["created_at"]), "Terakhir aktif (UTC)": date_text(s["last_seen_at"]),
-                       "Berakhir paling lambat (UTC)": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
+        zone = zone_label()  # date_text shows stored (UTC) times in local time
+        table([{f"Mulai ({zone})": date_text(s["created_at"]), f"Terakhir aktif ({zone})": date_text(s["last_seen_at"]),
+                       f"Berakhir paling lambat ({zone})": date_text(s["expires_at"]), "Alamat IP": s["ip_address"] or "",
                        "Peramban": s["user_agent"] or ""} for s in open_sessions], hide_index=True, width="stretch")
     else:
         st.caption("Tidak ada sesi yang masih berlaku.")

@@ -12,6 +12,8 @@ from payung.claims import protection_panel
 from payung.data import reader_for
 from payung.errors import PayungError, ValidationError
 from payung.months import current_month
+from payung.declarative import build_rule
+from payung.formats import count
 from payung.rules import LIBRARY
 from payung.scheme_copy import check_copy, copyable, save_scheme_copy
 from payung.schemes_view import scheme_overview
@@ -33,8 +35,7 @@ with connection() as db:
                      ("Kode wadah BPJS", f"{scheme.funding_code} ({app.settings.funding_codes.get(scheme.funding_code, '')})"),
                      ("Penyandang dana", ", ".join(SPONSOR_TYPES[t].label for t in scheme.sponsor_types) or "semua jenis"),
                      ("Program", " + ".join(scheme.programs)),
-                     ("Lama kepesertaan", " atau ".join(f"{m} bulan" for m in scheme.months)),
-                     ("Plugin", item["plugin"])]
+                     ("Lama kepesertaan", " atau ".join(f"{m} bulan" for m in scheme.months))]
             st.markdown("  \n".join(f"**{label}:** {plain(value)}" for label, value in facts if value))
             if scheme.rules:
                 st.markdown("**Aturan:**\n" + "\n".join(f"- {plain(rule.description)}" for rule in scheme.rules))
@@ -47,6 +48,8 @@ with connection() as db:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
                 st.progress(share, text=f"Target {plain(target.label)}: " + f"{target.value:,}".replace(",", "."))
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor))
+            if allowed(actor, "scheme.manage"):  # for the developer who maintains it, not in the facts
+                st.caption(f"Berkas skema di folder plugin: {plain(item['plugin'])}")
             for p in app.plugins.panels(scheme, reader_for(db, actor=actor), current_month()):
                 panel(p)
 if not overview:
@@ -62,8 +65,35 @@ if problems:
 
 # Salin skema --------------------------------------------------------------------------------
 
-def _param_input(label: str, value, key: str):
-    """A widget for one rule parameter, giving back a value of the same type."""
+def _param_input(label: str, value, key: str, kind: str = "text", *, fields: dict | None = None,
+                 field_value_of: str | None = None):
+    """A widget for one rule parameter, giving back a value of the same type: codes are chosen
+    by their labels (occupations, sponsor types, the scheme's fields and their choices), Rupiah
+    is typed with thousand separators (2.000.000)."""
+    fields = fields or {}
+    if kind == "occupations" and isinstance(value, list):
+        options = list(dict.fromkeys([*app.settings.occupations, *value]))
+        return st.multiselect(label, options, default=value, key=key, placeholder="Pilih pekerjaan",
+                              format_func=lambda c: app.settings.occupations.get(c, c))
+    if kind == "sponsor_types" and isinstance(value, list):
+        options = list(dict.fromkeys([*SPONSOR_TYPES, *value]))
+        return st.multiselect(label, options, default=value, key=key, placeholder="Pilih jenis",
+                              format_func=lambda c: SPONSOR_TYPES[c].label if c in SPONSOR_TYPES else c)
+    if kind == "field" and isinstance(value, str) and value in fields:
+        return st.selectbox(label, list(fields), index=list(fields).index(value), key=key, placeholder="Pilih isian",
+                            format_func=lambda n: fields[n]["label"])
+    if kind == "fields" and isinstance(value, list) and set(value) <= set(fields):
+        return st.multiselect(label, list(fields), default=value, key=key, placeholder="Pilih isian",
+                              format_func=lambda n: fields[n]["label"])
+    if kind == "field_value" and field_value_of in fields and fields[field_value_of].get("choices"):
+        choices = dict(fields[field_value_of]["choices"])
+        if value in choices:
+            return st.selectbox(label, list(choices), index=list(choices).index(value), key=key,
+                                placeholder="Pilih...", format_func=choices.get)
+    if kind == "rupiah" and isinstance(value, int) and not isinstance(value, bool):
+        typed = st.text_input(label, value=count(value), key=key, help="Rupiah, contoh 2.000.000.")
+        digits = typed.replace(".", "").replace(" ", "").removeprefix("Rp")
+        return int(digits) if digits.isdigit() else typed
     if isinstance(value, bool):
         return st.checkbox(label, value=value, key=key)
     if isinstance(value, int):
@@ -77,19 +107,27 @@ def _param_input(label: str, value, key: str):
     return st.text_input(label, value="" if value is None else str(value), key=key)
 
 
-def _rule_inputs(spec: dict, key: str) -> dict:
-    """Inputs for a rule's parameters (and those of the rules inside a ``when``)."""
+def _rule_inputs(spec: dict, key: str, fields: dict) -> dict:
+    """Inputs for a rule's parameters (and those of the rules inside a ``when``), each under the
+    Indonesian label the rule library gives it, below what the rule checks."""
     edited = {"rule": spec["rule"]}
-    parameters = inspect.signature(LIBRARY[spec["rule"]]).parameters
+    factory = LIBRARY[spec["rule"]]
+    parameters = inspect.signature(factory).parameters
+    try:
+        st.markdown(f"*{plain(build_rule(spec).description)}*")
+    except Exception:  # a rule the library cannot build as it stands: its name, the check says why
+        st.markdown(f"*{plain(spec['rule'])}*")
     for name, value in spec.items():
         if name == "rule":
             continue
+        label, kind = factory.labels.get(name, (name, "text"))
         if name == "rules" and parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
-            edited[name] = [_rule_inputs(inner, f"{key}_{i}") for i, inner in enumerate(value)]
+            edited[name] = [_rule_inputs(inner, f"{key}_{i}", fields) for i, inner in enumerate(value)]
         elif name == "when" or (name == "value" and not isinstance(value, (str, int))):
             edited[name] = value
         else:
-            edited[name] = _param_input(f"{spec['rule']}: {name}", value, f"{key}_{name}")
+            edited[name] = _param_input(label, value, f"{key}_{name}", kind, fields=fields,
+                                        field_value_of=spec.get("field"))
     return edited
 
 
@@ -119,16 +157,18 @@ def _copy_form(source: str, data: dict, left_out: list[str]) -> None:
             st.markdown("**Isian khusus**")
         for i, spec in enumerate(data["fields"]):
             left, middle, right = st.columns([3, 1, 2])
-            new["fields"][i]["label"] = left.text_input(plain(f"Label isian {spec['name']}"), value=spec["label"],
+            new["fields"][i]["label"] = left.text_input(f"Nama isian {i + 1}", value=spec["label"],
                                                         key=f"salin_{source}_field_{i}_label")
             new["fields"][i]["required"] = middle.checkbox("Wajib", value=spec.get("required", False),
                                                            key=f"salin_{source}_field_{i}_required")
             if spec.get("type") in ("integer", "year", "rupiah") and isinstance(spec.get("default"), int):
                 new["fields"][i]["default"] = int(right.number_input(
-                    plain(f"Bawaan {spec['name']}"), value=spec["default"], step=1, key=f"salin_{source}_field_{i}_default"))
+                    f"Nilai bawaan isian {i + 1}", value=spec["default"], step=1,
+                    key=f"salin_{source}_field_{i}_default"))
         if data["rules"]:
             st.markdown("**Parameter aturan**")
-        new["rules"] = [_rule_inputs(spec, f"salin_{source}_rule_{i}") for i, spec in enumerate(data["rules"])]
+        fields = {f["name"]: f for f in data["fields"]}
+        new["rules"] = [_rule_inputs(spec, f"salin_{source}_rule_{i}", fields) for i, spec in enumerate(data["rules"])]
         check = st.form_submit_button("Periksa")
         save = st.form_submit_button("Simpan sebagai skema baru", type="primary")
     if not (check or save):

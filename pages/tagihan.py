@@ -10,13 +10,14 @@ from payung import bills
 from payung.coverage import LABELS
 from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.letterhead import letterhead_for
-from payung.errors import NotFound
+from payung.errors import NotFound, ValidationError
+from payung.formats import count
 from payung.months import add_months, current_month, format_month
-from payung.payments import ALLOCATION_ORDER, payment_with_lines, record_payment
+from payung.payments import ALLOCATION_ORDER, DUPLICATE, allocation_summary, payment_with_lines, record_payment
 from payung.schemes import BILL_BY
 from ui.session import connection, payung, require
-from ui.widgets import attempt, clear_problems, field_errors, problem_summary, rupiah, show_saved_message
-from ui.widgets import plain
+from ui.widgets import PROBLEMS_KEY, clear_problems, field_errors, problem_summary, remember_problems, rupiah
+from ui.widgets import plain, show_saved_message
 from ui.widgets import table as grid
 
 FORM = "bayar"
@@ -90,7 +91,8 @@ file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start 
 x, y = st.columns(2)
 x.download_button("Unduh XLSX", lambda: bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
-kop = letterhead_for(app.settings, schemes[code].regency_code)
+with connection() as db:
+    kop = letterhead_for(app.settings, schemes[code].regency_code, db)
 y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title, letterhead=kop), f"{file_name}.pdf",
                   icon=":material/print:", mime="application/pdf", key="t_pdf")
 
@@ -99,7 +101,7 @@ if receipt:
     with connection() as db:
         paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
-               f"melunasi {len(paid['allocations'])} baris.", icon=":material/receipt_long:")
+               f"{allocation_summary(paid['allocations'])}.", icon=":material/receipt_long:")
     st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name, letterhead=kop),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
@@ -113,22 +115,38 @@ if bill.payable == 0:
 st.caption(f"Sisa yang dapat dibayar: **{rupiah(bill.payable)}**. Pembayaran melunasi baris berurutan: "
            f"{ALLOCATION_ORDER}. Pembayaran sebagian melunasi baris sejauh jumlahnya; sisanya tetap terbuka.")
 problem_summary(FORM, ("amount", "paid_on", "reference"))
-with st.form("t_payment", clear_on_submit=False):
-    amount = st.number_input("Jumlah dibayar (Rp) *", min_value=0, step=1, value=None, key="t_amount",
-                             placeholder=f"contoh {bill.payable}")
-    field_errors(FORM, "amount")
-    paid_on = st.date_input("Tanggal bayar *", value=dt.date.today(), format="DD/MM/YYYY", key="t_paid_on")
-    field_errors(FORM, "paid_on")
-    reference = st.text_input("Nomor referensi / bukti transfer", key="t_reference")
-    submitted = st.form_submit_button("Simpan pembayaran", type="primary", icon=":material/payments:")
-if submitted:
-    def pay():
+# What the last save refused as a duplicate of an earlier payment: confirm to record it anyway.
+duplicate = any(p.rule == DUPLICATE for p in (state.get(PROBLEMS_KEY) or {}).get("problems", ())
+                if (state.get(PROBLEMS_KEY) or {}).get("form") == FORM)
+
+
+def pay() -> None:
+    """Simpan pembayaran, as the button's callback: it runs before the form is drawn again, so
+    after a save the amount and reference are drawn empty (values dropped from the session in
+    the script stayed in the browser's form, and a second click recorded the payment twice)."""
+    amount = state.get("t_amount")
+    try:
         with connection() as db:
-            return record_payment(db, app.plugins, scheme_code=code, party_key=party_key,
-                                  amount=int(amount) if amount is not None else 0, paid_on=paid_on,
-                                  reference=reference, from_month=start, to_month=end, actor=actor)
-    state["t_receipt"] = {(code, party_key): attempt(FORM, pay)}
+            payment_id = record_payment(
+                db, app.plugins, scheme_code=code, party_key=party_key,
+                amount=int(amount) if amount is not None else 0, paid_on=state.get("t_paid_on"),
+                reference=state.get("t_reference"), from_month=start, to_month=end, actor=actor,
+                confirm_duplicate=bool(state.get("t_confirm_duplicate")))
+    except ValidationError as exc:
+        remember_problems(FORM, exc.problems)
+        return
     clear_problems()
-    for key in ("t_amount", "t_reference"):
-        state.pop(key, None)
-    st.rerun()
+    state["t_receipt"] = {(code, party_key): payment_id}
+    state.update({"t_amount": None, "t_reference": "", "t_confirm_duplicate": False})
+
+
+with st.form("t_payment", clear_on_submit=False):
+    st.number_input("Jumlah dibayar (Rp) *", min_value=0, step=1, value=None, key="t_amount",
+                    placeholder=f"contoh {count(bill.payable)}")
+    field_errors(FORM, "amount")
+    st.date_input("Tanggal bayar *", value=dt.date.today(), format="DD/MM/YYYY", key="t_paid_on")
+    field_errors(FORM, "paid_on")
+    st.text_input("Nomor referensi / bukti transfer", key="t_reference")
+    if duplicate:
+        st.checkbox("Ya, ini pembayaran lain (bukan yang sudah tercatat)", key="t_confirm_duplicate")
+    st.form_submit_button("Simpan pembayaran", type="primary", icon=":material/payments:", on_click=pay)

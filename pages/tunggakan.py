@@ -6,6 +6,7 @@ import streamlit as st
 from payung.access import allowed
 from payung.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.errors import ValidationError
+from payung.formats import month_short
 from payung.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import date_text, rupiah, saved, show_saved_message
@@ -33,12 +34,22 @@ with late_tab:
                "berakhir.")
     if late.parties:
         st.metric("Total tunggakan yang masih dapat dibayar", rupiah(late.total_open))
-        table([{"Skema": r["scheme"], "Pihak yang ditagih": r["party"], "Pekerja": r["workers"],
-                       "Bulan menunggak": r["lines"], "Tunggakan": rupiah(r["amount"]),
-                       "Sejak": format_month(r["oldest"]), "Bayar paling lambat": date_text(r["pay_by"])}
-                      for r in late.parties], hide_index=True, width="stretch",
-              # Long scheme names wrap into a medium column: the pay-by date stays on screen at 1366 px.
-              column_config={"Skema": st.column_config.TextColumn("Skema", width="medium")})
+        # One table per scheme under its full name (a scheme column was cut at 1366 px and pushed
+        # "Bayar paling lambat" off the right edge); short months and fixed widths keep every
+        # column on screen.
+        for scheme_name in dict.fromkeys(r["scheme"] for r in late.parties):
+            st.markdown(f"**{plain(scheme_name)}**")
+            table([{"Pihak yang ditagih": r["party"], "Pekerja": r["workers"], "Bulan menunggak": r["lines"],
+                    "Tunggakan": rupiah(r["amount"]), "Sejak": month_short(r["oldest"]),
+                    "Bayar paling lambat": date_text(r["pay_by"])}
+                   for r in late.parties if r["scheme"] == scheme_name], hide_index=True, width="stretch",
+                  # Pixels: every heading whole at 1366 px (the main area is about 900 px wide).
+                  column_config={"Pihak yang ditagih": st.column_config.TextColumn(width=290),
+                                 "Pekerja": st.column_config.NumberColumn(width=70),
+                                 "Bulan menunggak": st.column_config.NumberColumn(width=130),
+                                 "Tunggakan": st.column_config.NumberColumn(width=105, alignment="right"),
+                                 "Sejak": st.column_config.TextColumn(width=85),
+                                 "Bayar paling lambat": st.column_config.TextColumn(width=150)})
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
         st.subheader("Pengingat WhatsApp")
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "

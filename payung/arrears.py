@@ -156,13 +156,24 @@ HOW_TO_PAY = ("Pembayaran melalui bendahara program atau transfer ke rekening ya
 NAMED_WORKERS = 15
 
 
+def addressee(group: dict) -> str:
+    """Who a reminder greets: a sponsor by name; for a budget line the office that manages the
+    scheme's budget ("Pengelola anggaran Universal Coverage Jamsostek (APBD 2026 - ...)"), not the
+    line itself; for an OPD its treasurer, who collects the salary deductions."""
+    if group.get("bill_by") == "budget_line":
+        return f"Pengelola anggaran {group['scheme']} ({group['party']})"
+    if group.get("bill_by") == "opd":
+        return f"Bendahara {group['party']}"
+    return group["party"]
+
+
 def reminder_text(group: dict, *, how_to_pay: str = HOW_TO_PAY, sender: str = "") -> str:
     """The Indonesian reminder of one late-list group: who, which workers and months, how
     much, by when, how to pay. Names and months only: never a NIK."""
     from .formats import count, date, month_short, rupiah
 
     by_worker = group["months_by_worker"]
-    lines = [f"Yth. {group['party']},", "",
+    lines = [f"Yth. {addressee(group)},", "",
              f"Kami mengingatkan iuran BPJS Ketenagakerjaan program {group['scheme']} yang belum dibayar "
              f"untuk {count(len(by_worker))} pekerja:"]
     for name in sorted(by_worker)[:NAMED_WORKERS]:
@@ -193,7 +204,8 @@ def whatsapp_link(phone: str | None, text: str) -> str | None:
 def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
               scheme_code: str | None = None) -> list[Reminder]:
     """A WhatsApp reminder per late party of the late list (same access: ``late.read``). A
-    sponsor's phone number gives a ``wa.me`` link; an OPD or a budget line has none."""
+    sponsor's phone number gives a ``wa.me`` link; a budget line's is that of the sponsor named
+    on it, else of the regency's budget sponsor (APBD kabupaten); an OPD has none."""
     late = late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
     options = registry.settings.reminders
     how_to_pay, sender = str(options.get("how_to_pay") or HOW_TO_PAY), str(options.get("sender") or "")
@@ -201,9 +213,13 @@ def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
     result = []
     for group in late.parties:
         phone = None
-        if group["bill_by"] not in ("opd", "budget_line") and str(group["party_key"]).isdigit():
+        if group["bill_by"] == "sponsor" and str(group["party_key"]).isdigit():
             sponsor = queries.sponsor(db, int(group["party_key"]), scope)
             phone = sponsor["phone"] if sponsor else None
+        elif group["bill_by"] == "budget_line" and str(group["party_key"]).isdigit():
+            contact = queries.budget_line_contact(db, int(group["party_key"]),
+                                                  registry.scheme(group["scheme_code"]).regency_code)
+            phone = contact["phone"] if contact else None
         text = reminder_text(group, how_to_pay=how_to_pay, sender=sender)
         result.append(Reminder(group["scheme"], group["party"], phone, whatsapp_link(phone, text), group["workers"],
                                group["lines"], group["amount"], group["pay_by"], text))

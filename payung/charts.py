@@ -5,6 +5,8 @@ Labels are Indonesian, numbers use the Indonesian thousands separator, Rupiah ax
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -18,19 +20,63 @@ BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
 INDONESIAN_LABEL = "replace(replace(replace(datum.label, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
 
 
-def _number_axis(title: str, number_format: str = ",d") -> alt.Axis:
-    """A value axis; counts (``,d``) tick at whole numbers only, so 0-1 is not "0 0 0 1 1 1"."""
-    whole = number_format.endswith("d")
-    return alt.Axis(title=title, format=number_format, labelFlush=False, labelExpr=INDONESIAN_LABEL,
-                    tickMinStep=1 if whole else alt.Undefined)
+def nice_ticks(largest: float, *, smallest_step: float = 1, count: int = 5) -> list[float]:
+    """Tick values from 0 past ``largest``: about ``count`` steps of 1, 2 or 5 times a power of
+    ten, never finer than ``smallest_step``. Chosen here, not by Vega: its ``tickMinStep`` still
+    gave 0 0,5 1 1,5 2 on a 0-2 axis (its tick count allows one step more than the span), and
+    with whole-number labels that read "0 1 1 2 2"."""
+    if not largest or largest <= 0:
+        return [0, max(smallest_step, 1)]
+    raw = largest / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(step, smallest_step)
+    steps = math.ceil(largest / step - 1e-9)
+    return [round(i * step, 9) for i in range(steps + 1)]
+
+
+def _scaled_axis(title: str, largest: float, decimals: int) -> tuple[alt.Axis, alt.Scale]:
+    """An axis whose ticks are ``nice_ticks`` (distinct at ``decimals``) and the scale that ends
+    on the last of them."""
+    ticks = nice_ticks(largest, smallest_step=10 ** -decimals)
+    axis = alt.Axis(title=title, format=f",.{decimals}f", labelFlush=False, labelExpr=INDONESIAN_LABEL,
+                    values=ticks)
+    return axis, alt.Scale(domain=[0, ticks[-1]], nice=False)
+
+
+def count_axis(title: str, values) -> tuple[alt.Axis, alt.Scale]:
+    """A count axis: whole numbers only, never "0 0 0 1 1 1"."""
+    return _scaled_axis(title, max((v for v in values if v is not None and v == v), default=0), 0)
+
+
+#: Units of a money axis, largest first: (divisor, the unit as the axis title says it).
+MONEY_UNITS = ((1_000_000_000, "miliar Rp"), (1_000_000, "juta Rp"), (1_000, "ribu Rp"), (1, "Rp"))
+
+
+def money_unit(values) -> tuple[int, str]:
+    """The unit of a money axis, by the largest amount shown: ``Rp67.200`` is "ribu Rp" (an axis
+    0-70), not 0,0-0,1 "juta Rp" where every tick read the same."""
+    largest = max((abs(v) for v in values if v is not None and v == v), default=0)
+    return next(((divisor, unit) for divisor, unit in MONEY_UNITS if largest >= divisor), MONEY_UNITS[-1])
+
+
+def money_axis(values, what: str) -> tuple[int, str, alt.Axis, alt.Scale]:
+    """(divisor, unit, axis, scale) of an axis of Rupiah ``values``: the unit chosen by magnitude,
+    one decimal under 10 units (1,5 juta), whole units above, ticks never finer than the labels."""
+    divisor, unit = money_unit(values)
+    largest = max((abs(v) for v in values if v is not None and v == v), default=0) / divisor
+    decimals = 1 if 0 < largest < 10 and divisor > 1 else 0
+    axis, scale = _scaled_axis(f"{what} ({unit})" if what else unit, largest, decimals)
+    return divisor, unit, axis, scale
 
 
 def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, color: str, row_height: int,
                 min_height: int, label_limit: int, width, cursor: str = "default") -> alt.Chart:
     """Protected workers per ``field``, one labelled horizontal bar each, largest first."""
     frame = pd.DataFrame(rows or [{field: "-", "protected": 0}])
+    axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
     return alt.Chart(frame, title=title).mark_bar(color=color, cursor=cursor).encode(
-        x=alt.X("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        x=alt.X("protected:Q", axis=axis, scale=scale),
         y=alt.Y(f"{field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=label_limit, labelOverlap=False)),
         tooltip=[alt.Tooltip(f"{field}:N", title=field_title),
                  alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
@@ -55,10 +101,11 @@ def occupation_bar(d: Dashboard, limit: int = 15, width="container") -> alt.Char
 def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
     frame = pd.DataFrame(d.by_gender_age or [{"gender": "-", "age_group": "-", "protected": 0}])
     order = [label for _, _, label in AGE_GROUPS]
+    axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
     return alt.Chart(frame, title="Per jenis kelamin dan kelompok umur").mark_bar().encode(
         x=alt.X("age_group:N", sort=order, title="Kelompok umur", axis=alt.Axis(labelAngle=0)),
         xOffset="gender:N",
-        y=alt.Y("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        y=alt.Y("protected:Q", axis=axis, scale=scale),
         color=alt.Color("gender:N", title="Jenis kelamin", scale=alt.Scale(range=[BLUE, "#d9822b"])),
         tooltip=[alt.Tooltip("gender:N", title="Jenis kelamin"), alt.Tooltip("age_group:N", title="Umur"),
                  alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
@@ -73,40 +120,67 @@ def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
 def trend_lines(d: Dashboard, width="container") -> alt.Chart:
     """Twelve months of protected workers and of contributions paid, one above the other."""
     frame = pd.DataFrame(d.trend)
-    frame["paid_mrp"] = frame["paid"] / 1_000_000  # display only: the amounts stay integers in the data
+    divisor, unit, paid_axis, paid_scale = money_axis(frame["paid"], "Iuran dibayar")
+    protected_axis, protected_scale = count_axis("Pekerja terlindungi", frame["protected"])
+    frame["paid_shown"] = frame["paid"] / divisor  # display only: the amounts stay integers in the data
     # "Jan 2026", not "2026-01"; the months stay in calendar order.
     frame["short"] = [month_short(m) for m in frame["month"]]
     base = alt.Chart(frame).encode(x=alt.X("short:O", title=None, sort=list(frame["short"]),
                                            axis=alt.Axis(labelAngle=-40)))
     protected = base.mark_line(point=True, color=BLUE).encode(
-        y=alt.Y("protected:Q", axis=_number_axis("Pekerja terlindungi")),
+        y=alt.Y("protected:Q", axis=protected_axis, scale=protected_scale),
         tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
     ).properties(title="Tren 12 bulan: pekerja terlindungi", height=200, width=width)
     paid = base.mark_line(point=True, color=GREEN).encode(
-        y=alt.Y("paid_mrp:Q", axis=_number_axis("Iuran dibayar (juta Rp)", ",.1f")),
+        y=alt.Y("paid_shown:Q", axis=paid_axis, scale=paid_scale),
         tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("paid:Q", title="Iuran dibayar (Rp)", format=",d")],
     ).properties(title="Tren 12 bulan: iuran dibayar", height=200, width=width)
     return alt.vconcat(protected, paid)
 
 
-def budget_bar(d: Dashboard, limit: int = 20, width="container") -> alt.Chart:
-    """Committed and paid against each budget line's ceiling (the tick)."""
-    rows = [{"line": f"{b['name']}", "kind": kind, "value": b[key] / 1_000_000, "ceiling": b["amount"] / 1_000_000}
-            for b in d.budgets[:limit] for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
+def budget_bar(d: Dashboard, width="container") -> alt.Chart:
+    """Committed and paid against each budget line's ceiling (the tick): every row of
+    ``d.budgets``, the same figures as the report's PDF and XLSX."""
+    shown = d.budgets
+    divisor, unit, axis, scale = money_axis([v for b in shown for v in (b["amount"], b["committed"], b["paid"])], "")
+    rows = [{"line": b.get("label") or b["name"], "kind": kind, "value": b[key] / divisor,
+             "ceiling": b["amount"] / divisor}
+            for b in shown for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
     frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "value": 0, "ceiling": 0}])
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("value:Q", axis=_number_axis("juta Rp", ",.1f")),
-        y=alt.Y("line:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        x=alt.X("value:Q", axis=axis, scale=scale),
+        y=alt.Y("line:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         yOffset="kind:N",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])),
         tooltip=[alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
-                 alt.Tooltip("value:Q", title="juta Rp", format=",.2f"),
-                 alt.Tooltip("ceiling:Q", title="Pagu (juta Rp)", format=",.2f")],
+                 alt.Tooltip("value:Q", title=unit, format=",.2f"),
+                 alt.Tooltip("ceiling:Q", title=f"Pagu ({unit})", format=",.2f")],
     )
     ceiling = alt.Chart(frame).mark_tick(color="#b22222", thickness=3, size=26).encode(
-        x="ceiling:Q", y="line:N")
+        x=alt.X("ceiling:Q", scale=scale), y=alt.Y("line:N", sort=None))
     return alt.layer(bars, ceiling, title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar dibanding pagu (garis merah)"
                      ).properties(height=max(120, 40 * len(frame) // 2), width=width)
+
+
+#: Said in place of a chart with nothing to draw (axes, a "-" legend and a line at 0 said nothing).
+NO_DATA = "Belum ada data untuk grafik ini."
+
+
+def report_charts(d: Dashboard) -> list[tuple[str, alt.Chart | None]]:
+    """The charts of the monthly report PDF, each with its title; None where there is nothing
+    to draw (the report then prints the title and ``NO_DATA``)."""
+    def some(rows, *keys):
+        return any(r.get(k) for r in rows for k in keys)
+    return [
+        ("Tren 12 bulan", trend_lines(d, width=620) if some(d.trend, "protected", "paid") else None),
+        (f"Pekerja terlindungi per {d.region_level.lower()}",
+         region_bar(d, width=560, limit=25) if some(d.by_region, "protected") else None),
+        ("Per skema", scheme_bar(d, width=560) if some(d.per_scheme, "protected") else None),
+        ("Per pekerjaan", occupation_bar(d, width=560) if some(d.by_occupation, "protected") else None),
+        ("Per jenis kelamin dan kelompok umur",
+         gender_age_bar(d, width=560) if some(d.by_gender_age, "protected") else None),
+        (f"Anggaran {d.view.month[:4]}", budget_bar(d, width=480) if d.budgets else None),
+    ]
 
 
 def to_png(chart: alt.Chart) -> bytes:

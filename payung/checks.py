@@ -25,14 +25,20 @@ STATUSES = ("diajukan", "aktif", "ditolak")
 
 #: Check name -> what it compares, for the page and ``--help``.
 DESCRIPTIONS = {
-    "integrity_check": "Keutuhan berkas SQLite (PRAGMA integrity_check)",
-    "quick_check": "Keutuhan berkas SQLite, versi cepat (PRAGMA quick_check: tanpa mencocokkan isi indeks)",
-    "foreign_key_check": "Rujukan antartabel (PRAGMA foreign_key_check)",
+    "integrity_check": "Berkas basis data utuh dan dapat dibaca seluruhnya",
+    "quick_check": "Berkas basis data utuh (pemeriksaan cepat, tanpa mencocokkan isi indeks)",
+    "foreign_key_check": "Setiap data merujuk data yang ada (misalnya kepesertaan ke pekerja dan penyandang dana)",
     "line_totals": "Rekap iuran per bulan, skema, kecamatan, jenis kelamin, tahun lahir dibanding baris iuran",
     "paid_amounts": "Jumlah terbayar tiap baris iuran dibanding alokasi pembayaran yang tidak dibatalkan",
     "payments": "Jumlah tiap pembayaran dibanding alokasinya (dan skema baris yang dibayar)",
     "sponsorships": "Kepesertaan dibanding baris iurannya (jumlah bulan, bulan awal/akhir, pekerja, skema, status)",
     "budgets": "Terikat dan terbayar tiap pos anggaran dibanding baris iuran (dan pagu tidak terlampaui)",
+}
+#: Check name -> its name on the Cadangan page (the names above are the command line's).
+NAMES = {
+    "integrity_check": "Keutuhan berkas", "quick_check": "Keutuhan berkas (cepat)",
+    "foreign_key_check": "Rujukan antardata", "line_totals": "Rekap iuran", "paid_amounts": "Jumlah terbayar",
+    "payments": "Pembayaran", "sponsorships": "Kepesertaan", "budgets": "Anggaran",
 }
 
 

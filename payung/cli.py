@@ -7,6 +7,7 @@ left behind, since every write is a transaction.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -18,6 +19,42 @@ import db as database
 from .access import ROLES, Actor
 from .core import Payung
 from .errors import PayungError, ValidationError
+from .formats import count
+
+
+#: argparse's own words (it asks gettext for them), in Indonesian: usage, section titles, the
+#: help option, and the errors a typo brings.
+ARGPARSE_WORDS = {
+    "usage: ": "cara pakai: ",
+    "positional arguments": "argumen",
+    "options": "opsi",
+    "show this help message and exit": "tampilkan bantuan ini lalu keluar",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: galat: %(message)s\n",
+    "the following arguments are required: %s": "argumen berikut wajib diisi: %s",
+    "unrecognized arguments: %s": "argumen tidak dikenal: %s",
+    "argument %(argument_name)s: %(message)s": "argumen %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "pilihan %(value)r tidak dikenal (pilih dari %(choices)s)",
+    "invalid %(type)s value: %(value)r": "nilai %(value)r tidak sah (harus %(type)s)",
+    "expected one argument": "perlu satu nilai",
+    "expected at most one argument": "paling banyak satu nilai",
+    "expected at least one argument": "perlu paling sedikit satu nilai",
+    "ambiguous option: %(option)s could match %(matches)s": "opsi %(option)s ambigu: bisa %(matches)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "perintah %(parser_name)r tidak dikenal (pilih dari %(choices)s)",
+    "one of the arguments %s is required": "salah satu argumen %s wajib diisi",
+    "not allowed with argument %s": "tidak boleh bersama argumen %s",
+}
+
+
+@contextlib.contextmanager
+def _indonesian_argparse():
+    """argparse speaks Indonesian while the parser is built and reads the command line (it asks
+    ``gettext`` for its words then); put back afterwards, so nothing else in the process changes."""
+    english = argparse._
+    argparse._ = lambda text: ARGPARSE_WORDS.get(text, english(text))
+    try:
+        yield
+    finally:
+        argparse._ = english
 
 
 def _common() -> argparse.ArgumentParser:
@@ -28,6 +65,11 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    with _indonesian_argparse():
+        return _build_parser()
+
+
+def _build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="python -m payung", description="Payung: jaminan sosial pekerja rentan.",
                                      parents=[common])
@@ -189,9 +231,10 @@ def cmd_demo(app: Payung, args) -> int:
         counts = generate(app, db, workers=args.workers, seed=args.seed)
     finally:
         db.close()
-    print(f"Data contoh dibuat: {counts['workers']} pekerja, {counts['sponsors']} penyandang dana, "
-          f"{counts['budget_lines']} pos anggaran, {counts['sponsorships']} kepesertaan ({counts['refused']} ditolak aturan skema), "
-          f"{counts['payments']} pembayaran.")
+    n = {key: count(value) for key, value in counts.items()}
+    print(f"Data contoh dibuat: {n['workers']} pekerja, {n['sponsors']} penyandang dana, "
+          f"{n['budget_lines']} pos anggaran, {n['sponsorships']} kepesertaan ({n['refused']} ditolak aturan skema), "
+          f"{n['payments']} pembayaran.")
     return 0
 
 
@@ -212,8 +255,8 @@ def cmd_check(app: Payung, args) -> int:
         report = run_checks(db, quick=args.quick)
         if args.repair and not report.ok:
             done = repair(db, actor="cli")
-            print(f"Diperbaiki: {done['paid_amounts']} baris iuran, line_totals dibangun ulang "
-                  f"({done['line_totals']} baris). Hasil setelah perbaikan:")
+            print(f"Diperbaiki: {count(done['paid_amounts'])} baris iuran, line_totals dibangun ulang "
+                  f"({count(done['line_totals'])} baris). Hasil setelah perbaikan:")
             report = run_checks(db, quick=args.quick)
     finally:
         db.close()
@@ -339,12 +382,12 @@ def cmd_import(app: Payung, args) -> int:
     else:
         counts = plan.counts
         verb = "akan diimpor" if args.dry_run else "diimpor"
-        print(f"{counts['imported']} baru {verb}, {counts['updated']} diperbarui, {counts['unchanged']} tidak berubah, "
-              f"{counts['rejected']} ditolak.")
+        print(f"{count(counts['imported'])} baru {verb}, {count(counts['updated'])} diperbarui, "
+              f"{count(counts['unchanged'])} tidak berubah, {count(counts['rejected'])} ditolak.")
         for error in plan.errors[:50]:
             print(f"  baris {error.row}, kolom {error.column or '-'}: {error.message}")
         if len(plan.errors) > 50:
-            print(f"  ... dan {len(plan.errors) - 50} galat lainnya (pakai --json atau --rejected).")
+            print(f"  ... dan {count(len(plan.errors) - 50)} galat lainnya (pakai --json atau --rejected).")
     return 0
 
 
@@ -396,7 +439,9 @@ COMMANDS["rules"] = cmd_rules
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    with _indonesian_argparse():
+        args = parser.parse_args(argv)
     try:
         app = Payung.load(args.config, database_path=args.db)
         if _writes(args):

@@ -105,6 +105,8 @@ class Settings:
     #: ``[import_synonyms.<column>]``: a regency's own words for coded import values.
     import_synonyms: dict[str, dict[str, Any]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    #: ``[payung] timezone``: the local time every stored (UTC) timestamp is shown in.
+    timezone: str = "Asia/Jakarta"
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -250,4 +252,5 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         limits=_limits(raw.get("limits", {})),
         reminders=dict(raw.get("reminders", {})),
         letterhead=dict(raw.get("letterhead", {})),
+        timezone=str(app.get("timezone") or "Asia/Jakarta"),
     )

@@ -87,7 +87,11 @@ class Dashboard:
 def filters(registry: PluginRegistry, view: View, actor: Actor) -> sql.Filters:
     """The view's filters inside the actor's scope (the scope is part of every query)."""
     scope = scope_of(actor)
-    visible = tuple(code for code, s in registry.schemes.items() if scope.covers_regency(s.regency_code))
+    place = view.village or view.district
+    # A chosen district or village belongs to one regency: only that regency's schemes count
+    # (the others are not listed at 0, and their budget lines are not shown).
+    visible = tuple(code for code, s in registry.schemes.items() if scope.covers_regency(s.regency_code)
+                    and (not place or place.startswith(s.regency_code + ".")))
     schemes = visible if view.scheme is None else ((view.scheme,) if view.scheme in visible else ())
     return sql.Filters(schemes=None if schemes == tuple(registry.schemes) else schemes, district=view.district,
                        village=view.village, region_prefix=scope.regency, villages=scope.villages)
@@ -139,7 +143,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                    "target": target_for(db, s, actor=actor, district=view.district, village=view.village)}
                   for s in shown]
     level = "village_code" if view.district else "district_code"
-    by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]), "protected": r["protected"]}
+    by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]),
+                         "regency": names.get(r["key"][:5], r["key"][:5]), "protected": r["protected"]}
                         for r in sql.protected_by(db, level, month, f)), key=lambda r: -r["protected"])
     occupations = settings.occupations
     by_occupation = sorted(({"code": r["key"], "occupation": occupations.get(r["key"], r["key"]),
@@ -152,9 +157,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     order = [label for _, _, label in AGE_GROUPS]
     by_gender_age = [{"gender": g, "age_group": a, "protected": n}
                      for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
-    budgets = [dict(b, scheme=registry.schemes[b["scheme_code"]].name if b["scheme_code"] in registry.schemes
-                    else b["scheme_code"]) for b in billing.budget_lines(db, view.scheme, int(month[:4]),
-                                                                         scope=scope_of(actor))]
+    budgets = budget_figures([dict(b, scheme=registry.schemes[b["scheme_code"]].name) for b in billing.budget_lines(
+        db, view.scheme, int(month[:4]), scope=scope_of(actor)) if b["scheme_code"] in {s.code for s in shown}])
     first_day = f"{month}-01"
     last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
     scope = scope_of(actor)
@@ -179,6 +183,41 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                 "paid": trend.get(m, {}).get("paid", 0)} for m in months],
         budgets=budgets,
     )
+
+
+#: Budget lines drawn one by one; past that, the smaller ones are one row "Pos anggaran lainnya".
+BUDGET_LINES_SHOWN = 15
+
+
+def budget_figures(lines: list[dict]) -> list[dict]:
+    """The budget figures of the Beranda, the report PDF and its XLSX (one set, so the three
+    agree): each line with a ``label`` no other line has (a name shared by two lines gets its
+    scheme, then its number), the largest ceilings first; past ``BUDGET_LINES_SHOWN`` the rest
+    are added up in one last row."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line["name"]] = counts.get(line["name"], 0) + 1
+    labelled = []
+    for line in lines:
+        label = line["name"]
+        if counts[label] > 1 and len({l["scheme_code"] for l in lines if l["name"] == label}) > 1:
+            label = f"{label} ({line['scheme']})"
+        labelled.append(dict(line, label=label))
+    again: dict[str, int] = {}
+    for line in labelled:
+        again[line["label"]] = again.get(line["label"], 0) + 1
+    for line in labelled:
+        if again[line["label"]] > 1:
+            line["label"] = f"{line['label']} (pos #{line['id']})"
+    labelled.sort(key=lambda l: (-l["amount"], l["label"]))
+    if len(labelled) <= BUDGET_LINES_SHOWN:
+        return labelled
+    kept, rest = labelled[:BUDGET_LINES_SHOWN - 1], labelled[BUDGET_LINES_SHOWN - 1:]
+    other = {"id": None, "scheme_code": None, "scheme": "-", "name": f"Pos anggaran lainnya ({len(rest)} pos)",
+             "label": f"Pos anggaran lainnya ({len(rest)} pos)", "year": rest[0].get("year")}
+    for key in ("amount", "committed", "paid"):
+        other[key] = sum(l[key] for l in rest)
+    return [*kept, other]
 
 
 def data_version(db, *, actor: Actor) -> int:

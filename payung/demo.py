@@ -178,10 +178,15 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
         home_villages = [w["village_code"] for w in candidates] or regency_villages
         region_names = queries.region_names(db)
         sponsors = []
+        # Phone numbers from a stream of their own (the rest of the demo data stays as it was):
+        # most sponsors have a WhatsApp number, so reminders open WhatsApp; one in six has none.
+        phones = random.Random(f"{seed}:{scheme.code}:telepon")
         for n in range(wanted):
             home = app.settings.regency(scheme.regency_code)
             values = _sponsor_values(kinds[n % len(kinds)], scheme.regency_code, home_villages, rng, n,
                                      home.name if home else "", region_names)
+            if phones.random() >= 1 / 6:
+                values["phone"] = f"{phones.choice(PHONE_PREFIXES)}{phones.randint(10_000_000, 99_999_999)}"
             if any(s["type"] == values["type"] and s["type"] in ("apbd_kabupaten", "pemerintah_desa",
                                                                   "pemerintah_kecamatan")
                    and (s["village_code"], s["district_code"]) == (values.get("village_code"), values.get("district_code"))

@@ -18,6 +18,10 @@ from .identity import fmt_date, mask_nik
 from .letterhead import Letterhead
 from .money import format_rupiah, in_words
 from .months import format_month
+from .payments import allocation_summary
+
+#: The height of ``_Document.signature`` (dates, titles, room to sign, name and NIP), in mm.
+SIGNATURE_HEIGHT = 46
 
 BILL_HEADERS = ["No", "Bulan", "NIK", "Nama pekerja", "Desa/Kelurahan", "Penyandang dana", "JKK", "JKM", "JHT",
                 "Jumlah", "Dibayar", "Sisa", "Status"]
@@ -98,7 +102,7 @@ class _Document(FPDF):
         """The signature block: ``left`` (e.g. the treasurer) and, on the right, the configured
         official with name and NIP (dotted lines where none is configured)."""
         head = head or Letterhead()
-        if self.will_page_break(40):
+        if self.will_page_break(SIGNATURE_HEIGHT):
             self.add_page()
         column = (self.w - self.l_margin - self.r_margin) / 2
         y = self.get_y()
@@ -135,8 +139,17 @@ class _Document(FPDF):
             self.set_font("Helvetica", "", 10)
             self.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
 
+    def text_height(self, text: str, *, size: int = 10, bold: bool = False, height: float = 6) -> float:
+        """How tall ``text_line`` would draw ``text`` (nothing drawn)."""
+        self.set_font("Helvetica", "B" if bold else "", size)
+        return height * len(self.multi_cell(0, height, _latin1(text), dry_run=True, output="LINES") or [""])
+
     def table(self, headers: list[str], rows: list[list], widths: list[float], *, size: int = 7,
-              align_right: set[int] = frozenset()) -> None:
+              align_right: set[int] = frozenset(), total_rows: int = 0, keep_after: float = 0) -> None:
+        """A table whose header row is repeated on every page. The last ``total_rows`` rows (a
+        TOTAL) stay on the page of the row before them, and ``keep_after`` millimetres (what
+        follows the table: the amount in words, the signatures) with them: the page breaks
+        before the last ordinary row rather than leave a TOTAL or a signature alone on a page."""
         def head():
             self.set_font("Helvetica", "B", size)
             self.set_fill_color(230, 236, 240)
@@ -146,14 +159,21 @@ class _Document(FPDF):
         head()
         self.set_font("Helvetica", "", size)
         line_height = size * 0.55
-        for row in rows:
+
+        def row_height(texts: list[str]) -> float:
             # A cell wraps at word boundaries ("Belum jatuh tempo" on two lines, never "Belum
             # jatuh t"); the row is as tall as its tallest cell.
-            texts = [_latin1(value) for value in row]
             lines = [self.multi_cell(width, line_height, text, dry_run=True, output="LINES") or [""]
                      for text, width in zip(texts, widths)]
-            height = max(len(cell) for cell in lines) * line_height + 1
-            if self.will_page_break(height):
+            return max(len(cell) for cell in lines) * line_height + 1
+
+        all_texts = [[_latin1(value) for value in row] for row in rows]
+        tail = sum(row_height(texts) for texts in all_texts[len(rows) - total_rows:]) if total_rows else 0
+        last_plain = len(rows) - total_rows - 1
+        for n, texts in enumerate(all_texts):
+            height = row_height(texts)
+            needed = height + (tail + keep_after if n == last_plain else 0)
+            if self.will_page_break(needed):
                 self.add_page()
                 head()
                 self.set_font("Helvetica", "", size)
@@ -186,12 +206,16 @@ def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None,
     rows = [_money_cells(_bill_row(n, line)) for n, line in enumerate(bill.lines, 1)]
     rows.append(_money_cells(["", "", "", "TOTAL", "", "", *bill.by_program().values(), bill.total, bill.paid,
                               bill.open, ""]))
+    words = f"Terbilang: {bill.total_in_words}"
+    note = ("Pembayaran melunasi baris tagihan berurutan: bulan terlama lebih dulu, lalu urut nama pekerja. "
+            "Satu bulan melindungi pekerja hanya bila iurannya lunas.")
+    # The TOTAL stays with the last lines, and the amount in words and the signatures with it.
+    after = 4 + pdf.text_height(words, bold=True) + pdf.text_height(note, size=8) + 6 + SIGNATURE_HEIGHT
     pdf.table(BILL_HEADERS, rows, [9, 22, 28, 38, 30, 32, 16, 16, 14, 19, 19, 17, 17],
-              align_right={0, 6, 7, 8, 9, 10, 11})
+              align_right={0, 6, 7, 8, 9, 10, 11}, total_rows=1, keep_after=after)
     pdf.ln(4)
-    pdf.text_line(f"Terbilang: {bill.total_in_words}", bold=True)
-    pdf.text_line("Pembayaran melunasi baris tagihan berurutan: bulan terlama lebih dulu, lalu urut nama pekerja. "
-                  "Satu bulan melindungi pekerja hanya bila iurannya lunas.", size=8)
+    pdf.text_line(words, bold=True)
+    pdf.text_line(note, size=8)
     pdf.ln(6)
     pdf.signature(letterhead, printed, left="Bendahara / penanggung jawab pembayaran,")
     return bytes(pdf.output())
@@ -226,11 +250,14 @@ def receipt_pdf(payment: dict, scheme_name: str, letterhead: Letterhead | None =
                       f"{payment['reversal_reason']}", bold=True)
     pdf.ln(3)
     allocations = payment.get("allocations", [])
-    pdf.text_line(f"Melunasi {len(allocations)} baris iuran:", bold=True)
-    pdf.table(["Bulan", "NIK", "Nama pekerja", "Iuran", "Dari pembayaran ini"],
+    summary = allocation_summary(allocations)
+    pdf.text_line(f"{summary[0].upper()}{summary[1:]} iuran:", bold=True)
+    pdf.table(["Bulan", "NIK", "Nama pekerja", "Iuran", "Dari pembayaran ini", "Keterangan"],
               [[format_month(a["month"]), mask_nik(a["nik"]), a["worker_name"], format_rupiah(a["amount"]),
-                format_rupiah(a["allocated"])] for a in allocations],
-              [30, 35, 60, 28, 37], size=8, align_right={3, 4})
+                format_rupiah(a["allocated"]),
+                "Lunas" if a.get("paid_before", 0) + a["allocated"] >= a["amount"] else "Sebagian"]
+               for a in allocations],
+              [26, 33, 52, 24, 30, 25], size=8, align_right={3, 4}, keep_after=6 + SIGNATURE_HEIGHT)
     pdf.ln(6)
     pdf.signature(letterhead, printed or dt.date.today())
     return bytes(pdf.output())

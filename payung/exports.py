@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Iterable
 
 from .text import xml_safe
@@ -57,7 +58,8 @@ def xlsx_bytes(sheets: Iterable[tuple]) -> bytes:
     for title, headers, rows, *rest in sheets:
         headers = list(headers)
         preamble = rest[0] if rest else ()
-        sheet = book.create_sheet(xml_safe(str(title))[:31])
+        # Excel refuses []:*?/\ in a sheet's name ("Per desa/kelurahan"); XML refuses control characters.
+        sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", xml_safe(str(title)))[:31])
         widths = [len(str(h)) for h in headers] or [0]
         # Row numbers are counted here: openpyxl's ``max_row`` scans every cell written so far,
         # which read once per row made a long export quadratic (8.000 rows: minutes).

@@ -35,7 +35,7 @@ def date(value: str | dt.date | dt.datetime | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        return f"{value:%d/%m/%Y %H:%M}"
+        return moment(value)
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
     text = str(value)
@@ -46,12 +46,51 @@ def date(value: str | dt.date | dt.datetime | None) -> str:
     return f"{dt.date.fromisoformat(text[:10]):%d/%m/%Y}"
 
 
+#: Indonesia's three time zones, should the machine have no time-zone database (Windows without
+#: the tzdata package): their offsets never change.
+_ZONES = {"Asia/Jakarta": ("WIB", 7), "Asia/Pontianak": ("WIB", 7), "Asia/Makassar": ("WITA", 8),
+          "Asia/Jayapura": ("WIT", 9), "UTC": ("UTC", 0)}
+_timezone = "Asia/Jakarta"
+
+
+def set_timezone(name: str) -> None:
+    """The zone stored (UTC) timestamps are shown in: ``[payung] timezone`` of config.toml."""
+    global _timezone
+    _timezone = name or "Asia/Jakarta"
+
+
+def _zone() -> dt.tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+        return ZoneInfo(_timezone)
+    except Exception:  # no time-zone database, or an unknown name: the known offsets, else WIB
+        return dt.timezone(dt.timedelta(hours=_ZONES.get(_timezone, ("WIB", 7))[1]))
+
+
+def zone_label() -> str:
+    """``WIB``, ``WITA``, ``WIT`` (or the zone's name): for headings such as "Waktu (WIB)"."""
+    return _ZONES.get(_timezone, (_timezone,))[0]
+
+
+def local(value: str | dt.datetime) -> dt.datetime:
+    """A stored timestamp (UTC, with its offset) in local time; one without an offset is taken
+    as local already."""
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return when.astimezone(_zone()) if when.tzinfo else when
+
+
+def local_day_start(day: dt.date) -> str:
+    """The UTC timestamp (as stored) at which a local day begins: for filters by date."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=_zone())
+    return start.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def moment(value: str | dt.datetime | None) -> str:
-    """``01/12/2026 14:05`` from an ISO timestamp (as stored, UTC)."""
+    """``01/12/2026 21:05`` from an ISO timestamp stored in UTC, shown in local time
+    (``[payung] timezone``, Asia/Jakarta unless set)."""
     if not value:
         return ""
-    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return f"{when:%d/%m/%Y %H:%M}"
+    return f"{local(value):%d/%m/%Y %H:%M}"
 
 
 def month(value: str | None) -> str:
@@ -85,6 +124,12 @@ def rupiah(amount: int | None) -> str:
 def count(n: int | None) -> str:
     """``12.345``: Indonesian thousands separator."""
     return f"{int(n or 0):,}".replace(",", ".")
+
+
+def decimal(value: float | None, digits: int = 1) -> str:
+    """``2,5``, ``1.234,5``: a decimal number with the Indonesian comma and thousands point."""
+    text = f"{float(value or 0):,.{digits}f}"
+    return text.replace(",", "#").replace(".", ",").replace("#", ".")
 
 
 def status(code: str | None) -> str:

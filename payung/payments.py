@@ -66,10 +66,14 @@ def payment_problems(settings, scheme, amount, paid_on, today: dt.date) -> list[
 def record_payment(
     db, registry: PluginRegistry, *, scheme_code: str, party_key: str, amount: int, paid_on: dt.date,
     actor: Actor, from_month: str | None = None, to_month: str | None = None, reference: str | None = None,
-    today: dt.date | None = None,
+    today: dt.date | None = None, confirm_duplicate: bool = False,
 ) -> int:
     """Record ``amount`` paid against a party's bill (the months given, or every month) and mark
-    the lines it pays. Returns the payment id, which is also its receipt number."""
+    the lines it pays. Returns the payment id, which is also its receipt number.
+
+    A payment with the same party, scheme, amount, date and reference as one already recorded
+    (and not reversed) is refused, naming that receipt: it is nearly always the same transfer
+    entered twice. ``confirm_duplicate=True`` records it anyway (two equal transfers that day)."""
     visible_scheme(registry, scheme_code, actor, "payment.write")
     today = today or dt.date.today()
     scheme = registry.schemes.get(scheme_code)
@@ -78,11 +82,17 @@ def record_payment(
         problems.append(problem)
     if problems:
         raise ValidationError(problems)
+    reference = (reference or "").strip() or None
     with store.transaction(db):
         # The bill is read under the write lock: a payment another session recorded a moment
         # ago is in it, so the lines are not allocated twice and the refusal states the figures.
         the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,
                         to_month=to_month, today=today, actor=actor)
+        if not confirm_duplicate:
+            earlier = billing.same_payment(db, the_bill.scheme_code, the_bill.party.kind, the_bill.party.key,
+                                           paid_on.isoformat(), amount, reference)
+            if earlier:
+                raise ValidationError(Problem("duplicate", duplicate_message(earlier), DUPLICATE))
         payable = the_bill.payable_lines
         outstanding = sum(line["amount"] - line["paid_amount"] for line in payable)
         if outstanding == 0:
@@ -97,7 +107,7 @@ def record_payment(
             "sponsor_id": the_bill.party.sponsor_id, "scheme_code": the_bill.scheme_code,
             "party_kind": the_bill.party.kind, "party_key": the_bill.party.key, "party_label": the_bill.party.label,
             "from_month": the_bill.from_month, "to_month": the_bill.to_month,
-            "paid_on": paid_on.isoformat(), "amount": amount, "reference": (reference or "").strip() or None,
+            "paid_on": paid_on.isoformat(), "amount": amount, "reference": reference,
             "recorded_by": actor.username, "recorded_at": store.now(),
         }, actor=actor.username)
         left, allocations = amount, []
@@ -111,6 +121,18 @@ def record_payment(
                           actor=actor.username, note=f"alokasi pembayaran #{payment_id}")
         ledger.apply_allocations(db, payment_id, actor=actor.username)
     return payment_id
+
+
+#: The rule of a refused duplicate payment (the page then offers to confirm it).
+DUPLICATE = "duplicate_payment"
+
+
+def duplicate_message(earlier: dict) -> str:
+    reference = f"referensi {earlier['reference']}" if earlier.get("reference") else "tanpa referensi"
+    return (f"Pembayaran ini sama dengan yang sudah tercatat dengan nomor tanda terima {receipt_number(earlier)} "
+            f"({format_rupiah(earlier['amount'])}, {formats.date(earlier['paid_on'])}, {reference}, dicatat oleh "
+            f"{earlier['recorded_by']} pada {formats.date(earlier['recorded_at'])}). Bila ini memang pembayaran lain, "
+            "centang \"Ya, ini pembayaran lain\" lalu simpan lagi; bila tidak, tidak perlu dicatat lagi.")
 
 
 def _nothing_to_pay(the_bill: Bill) -> str:
@@ -157,6 +179,21 @@ def payment_with_lines(db, payment_id: int, *, actor: Actor) -> dict:
                               f"Pembayaran #{payment_id}")
     return {**payment, "receipt": receipt_number(payment),
             "allocations": shown_rows(actor, billing.payment_allocations(db, payment_id))}
+
+
+def settled_lines(allocations: list[dict]) -> tuple[int, int]:
+    """(lines this payment settled, lines it paid only part of), as the payment left them."""
+    full = sum(1 for a in allocations if a.get("paid_before", 0) + a["allocated"] >= a["amount"])
+    return full, len(allocations) - full
+
+
+def allocation_summary(allocations: list[dict]) -> str:
+    """``melunasi 2 baris, membayar sebagian 1 baris`` (a Rp10.000 payment on a Rp16.800 line
+    pays part of it: it is not described as settling it)."""
+    full, part = settled_lines(allocations)
+    said = ([f"melunasi {formats.count(full)} baris"] if full else []) + (
+        [f"membayar sebagian {formats.count(part)} baris"] if part else [])
+    return ", ".join(said) or "tidak membayar baris apa pun"
 
 
 def list_payments(db, *, actor: Actor, scheme_code: str | None = None, party_key: str | None = None,

@@ -22,7 +22,7 @@ def summary_rows(d: Dashboard) -> list[tuple[str, object]]:
     return [
         ("Pekerja terlindungi", d.protected),
         ("Perubahan dari bulan lalu", d.change),
-        ("Target", d.target),
+        ("Target", d.target or NO_TARGET),
         ("Ditanggung (lunas atau belum)", d.covered),
         ("Iuran ditagihkan bulan ini (Rp)", d.billed_month),
         ("Iuran dibayar untuk bulan ini (Rp)", d.paid_month),
@@ -38,20 +38,27 @@ def summary_rows(d: Dashboard) -> list[tuple[str, object]]:
 def report_xlsx(d: Dashboard) -> bytes:
     return xlsx_bytes([
         ("Ringkasan", ["Ukuran", "Nilai"], summary_rows(d), [("Laporan bulanan Payung", d.title)]),
-        ("Per skema", ["Skema", "Terlindungi", "Target"], [(r["scheme"], r["protected"], r["target"]) for r in d.per_scheme]),
-        (f"Per {d.region_level.lower()}"[:31], ["Kode", d.region_level, "Terlindungi"],
-         [(r["code"], r["name"], r["protected"]) for r in d.by_region]),
+        ("Per skema", ["Skema", "Terlindungi", "Target"],
+         [(r["scheme"], r["protected"], r["target"] or NO_TARGET) for r in d.per_scheme]),
+        (f"Per {d.region_level.lower()}"[:31], ["Kabupaten", "Kode", d.region_level, "Terlindungi"],
+         [(r.get("regency", ""), r["code"], r["name"], r["protected"]) for r in d.by_region]),
         ("Per pekerjaan", ["Pekerjaan", "Terlindungi"], [(r["occupation"], r["protected"]) for r in d.by_occupation]),
         ("Jenis kelamin dan umur", ["Jenis kelamin", "Kelompok umur", "Terlindungi"],
          [(r["gender"], r["age_group"], r["protected"]) for r in d.by_gender_age]),
         ("Tren 12 bulan", ["Bulan", "Terlindungi", "Iuran dibayar (Rp)"],
          [(r["label"], r["protected"], r["paid"]) for r in d.trend]),
         ("Anggaran", ["Skema", "Pos anggaran", "Pagu (Rp)", "Terikat (Rp)", "Dibayar (Rp)"],
-         [(b["scheme"], b["name"], b["amount"], b["committed"], b["paid"]) for b in d.budgets]),
+         [(b["scheme"], b["label"], b["amount"], b["committed"], b["paid"]) for b in d.budgets]),
     ])
 
 
+#: A scheme (or a view) without a target says so, the same words in the PDF and the XLSX.
+NO_TARGET = "tanpa target"
+
+
 def _value(label: str, value) -> str:
+    if isinstance(value, str):
+        return value
     if "(Rp)" in label:
         return format_rupiah(value)
     return f"{value:+,}".replace(",", ".") if label.startswith("Perubahan") else f"{value:,}".replace(",", ".")
@@ -70,15 +77,20 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterh
     pdf.ln(3)
     pdf.text_line("Per skema", bold=True)
     pdf.table(["Skema", "Terlindungi", "Target"],
-              [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else "-"]
+              [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else NO_TARGET]
                for r in d.per_scheme], [110, 35, 35], size=9, align_right={1, 2})
     pdf.ln(6)
     pdf.signature(letterhead, printed or dt.date.today())
     pdf.add_page()
     with tempfile.TemporaryDirectory() as tmp:
-        for n, chart in enumerate((charts.trend_lines(d, width=620), charts.region_bar(d, width=560, limit=25),
-                                   charts.scheme_bar(d, width=560), charts.occupation_bar(d, width=560),
-                                   charts.gender_age_bar(d, width=560), charts.budget_bar(d, width=480, limit=12))):
+        for n, (title, chart) in enumerate(charts.report_charts(d)):
+            if chart is None:  # nothing to draw: said in a sentence, not as empty axes
+                if pdf.will_page_break(16):
+                    pdf.add_page()
+                pdf.text_line(title, bold=True)
+                pdf.text_line(charts.NO_DATA, size=9)
+                pdf.ln(3)
+                continue
             image = Path(tmp) / f"chart{n}.png"
             image.write_bytes(charts.to_png(chart))
             _place(pdf, image)

@@ -22,10 +22,19 @@ from .sponsor_types import SPONSOR_TYPES
 LIBRARY: dict[str, Callable[..., Rule]] = {}
 
 
-def library(*, example: dict, refusing: dict, accepting: dict | None = None):
+#: What a rule parameter holds, for the forms that edit it (Skema, Salin skema): codes of
+#: occupations or sponsor types (shown by their labels), the name of one of the scheme's fields
+#: (shown by its label), a Rupiah amount, a value of such a field; anything else is as typed.
+PARAMETER_KINDS = ("occupations", "sponsor_types", "field", "fields", "rupiah", "field_value", "number", "numbers",
+                   "text")
+
+
+def library(*, example: dict, refusing: dict, accepting: dict | None = None,
+            labels: dict[str, tuple[str, str]] | None = None):
     """Register a rule factory in ``LIBRARY``; the rules it makes remember their factory and
     arguments. ``example`` is a set of arguments; ``accepting`` (changes to the documented
-    sample enrolment) passes with them and ``refusing`` is refused."""
+    sample enrolment) passes with them and ``refusing`` is refused. ``labels``: each parameter's
+    Indonesian label and kind (``PARAMETER_KINDS``), as the forms show it."""
 
     def register(factory):
         signature = inspect.signature(factory)
@@ -38,6 +47,7 @@ def library(*, example: dict, refusing: dict, accepting: dict | None = None):
             return dataclasses.replace(factory(*args, **kwargs), library=factory.__name__, params=params)
 
         make.example, make.accepting, make.refusing = example, accepting or {}, refusing
+        make.labels = labels or {}
         LIBRARY[factory.__name__] = make
         return make
 
@@ -49,7 +59,8 @@ def _in_region(code: str | None, prefix: str) -> bool:
 
 
 @library(example={"types": ["perusahaan", "bank"]}, refusing={"sponsor": {"type": "perorangan"}},
-         accepting={"sponsor": {"type": "perusahaan"}})
+         accepting={"sponsor": {"type": "perusahaan"}},
+         labels={"types": ("Jenis penyandang dana yang boleh", "sponsor_types")})
 def sponsor_type_in(*types: str) -> Rule:
     """The sponsor must be of one of ``types``."""
     labels = ", ".join(SPONSOR_TYPES[t].label for t in types)
@@ -80,7 +91,8 @@ def worker_lives_in_regency() -> Rule:
     return Rule("worker_lives_in_regency", "Pekerja berdomisili (desa tercatat) di kabupaten skema.", check)
 
 
-@library(example={"codes": ["petani", "nelayan"]}, refusing={"worker": {"occupation": "peternak"}})
+@library(example={"codes": ["petani", "nelayan"]}, refusing={"worker": {"occupation": "peternak"}},
+         labels={"codes": ("Pekerjaan yang boleh ditanggung", "occupations")})
 def worker_occupation_in(*codes: str) -> Rule:
     """The worker's occupation must be one of ``codes``."""
     names = ", ".join(occupation_label(c) for c in codes)
@@ -159,7 +171,8 @@ def worker_has_poverty_flag() -> Rule:
 
 
 @library(example={"name": "pekon", "label": "Pekon"}, refusing={"fields": {"pekon": ""}},
-         accepting={"fields": {"pekon": "33.24.01.2001"}})
+         accepting={"fields": {"pekon": "33.24.01.2001"}},
+         labels={"name": ("Isian yang wajib diisi", "field"), "label": ("Nama isian dalam pesan", "text")})
 def field_required(name: str, label: str) -> Rule:
     """A scheme field that is optional in general but needed here (use inside ``when``)."""
 
@@ -172,7 +185,8 @@ def field_required(name: str, label: str) -> Rule:
 
 @library(example={"field": "pillar", "value": "dbhcht", "rules": [{"rule": "worker_age_between", "low": 55, "high": 65}],
                   "label": "pilar DBHCHT"},
-         refusing={"fields": {"pillar": "dbhcht"}}, accepting={"fields": {"pillar": "masyarakat"}})
+         refusing={"fields": {"pillar": "dbhcht"}}, accepting={"fields": {"pillar": "masyarakat"}},
+         labels={"field": ("Bila isian", "field"), "value": ("bernilai", "field_value"), "label": ("Sebutan kondisi ini", "text")})
 def when(field: str, value, *rules: Rule, label: str = "") -> Rule:
     """Apply ``rules`` only when scheme field ``field`` has ``value`` (e.g. per category)."""
     shown = label or f"{field} = {value}"
@@ -182,12 +196,14 @@ def when(field: str, value, *rules: Rule, label: str = "") -> Rule:
             return None
         return [p for rule in rules for p in rule(e)]
 
-    text = "; ".join(r.description for r in rules)
-    return Rule(f"when_{field}_{value}", f"Bila {shown}: {text}", check)
+    # "Bila ...: A; B." (each rule's own full stop would read "A.; B.").
+    text = "; ".join(r.description.rstrip(".") for r in rules)
+    return Rule(f"when_{field}_{value}", f"Bila {shown}: {text}.", check)
 
 
 @library(example={"keys": ["pekon", "rw", "rt"], "label": "RT"}, refusing={"counted": 1},
-         accepting={"fields": {"pekon": "33.24.01.2001", "rw": "001", "rt": "002"}})
+         accepting={"fields": {"pekon": "33.24.01.2001", "rw": "001", "rt": "002"}},
+         labels={"keys": ("Isian yang tidak boleh sama", "fields"), "label": ("Sebutan dalam pesan", "text")})
 def unique_among_live(*keys: str, label: str) -> Rule:
     """No other live sponsorship of the scheme may have the same values of ``keys``
     (e.g. one head per RT: pekon, RW and RT)."""
@@ -204,7 +220,8 @@ def unique_among_live(*keys: str, label: str) -> Rule:
 
 
 @library(example={"quota_field": "village_quota", "year_field": "budget_year"}, refusing={"counted": 100},
-         accepting={"fields": {"village_quota": 100, "budget_year": 2025}})
+         accepting={"fields": {"village_quota": 100, "budget_year": 2025}},
+         labels={"quota_field": ("Isian kuota desa", "field"), "year_field": ("Isian tahun anggaran", "field")})
 def quota_per_village(*, quota_field: str, year_field: str) -> Rule:
     """A village may not enrol more workers in a budget year than the quota it budgeted."""
 
@@ -221,7 +238,8 @@ def quota_per_village(*, quota_field: str, year_field: str) -> Rule:
 
 
 @library(example={"field": "pledge", "label": "janji orang tua asuh"}, refusing={"counted": 5},
-         accepting={"fields": {"pledge": 5}})
+         accepting={"fields": {"pledge": 5}},
+         labels={"field": ("Isian jumlah janji", "field"), "label": ("Sebutan janji dalam pesan", "text")})
 def sponsor_limit(field: str, label: str) -> Rule:
     """A sponsor may not take on more workers in the scheme than the number in ``field``. The
     count is the sponsor's across the scheme; a village operator is told the pledge but not
@@ -246,7 +264,8 @@ def sponsor_limit(field: str, label: str) -> Rule:
 
 @library(example={"start_field": "term_start", "end_field": "term_end", "label": "masa tugas"},
          refusing={"fields": {"term_end": "2025-06-30"}},
-         accepting={"fields": {"term_start": "2025-01-01", "term_end": "2025-12-31"}})
+         accepting={"fields": {"term_start": "2025-01-01", "term_end": "2025-12-31"}},
+         labels={"start_field": ("Isian tanggal mulai", "field"), "end_field": ("Isian tanggal selesai", "field"), "label": ("Sebutan masa dalam pesan", "text")})
 def months_within(start_field: str, end_field: str, label: str) -> Rule:
     """Every covered month lies within the dates in two fields (e.g. an election term)."""
 
@@ -264,7 +283,8 @@ def months_within(start_field: str, end_field: str, label: str) -> Rule:
     return Rule("months_within", f"Bulan kepesertaan berada di dalam {label}.", check)
 
 
-@library(example={"allowed": [12, 6]}, refusing={"months": 3})
+@library(example={"allowed": [12, 6]}, refusing={"months": 3},
+         labels={"allowed": ("Lama kepesertaan yang boleh (bulan)", "numbers")})
 def months_in(*allowed: int) -> Rule:
     """The commitment must last one of ``allowed`` months."""
     text = " atau ".join(str(m) for m in allowed)
@@ -276,7 +296,8 @@ def months_in(*allowed: int) -> Rule:
     return Rule("months_in", f"Lama kepesertaan {text} bulan.", check)
 
 
-@library(example={"low": 18, "high": 60}, refusing={"worker": {"birth_date": "1950-08-17"}})
+@library(example={"low": 18, "high": 60}, refusing={"worker": {"birth_date": "1950-08-17"}},
+         labels={"low": ("Umur paling muda (tahun)", "number"), "high": ("Umur paling tua (tahun)", "number"), "when": ("Hanya bila", "text")})
 def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None = None) -> Rule:
     """Worker aged ``low``..``high`` on the start month; with ``when=(field, value)`` only
     when that scheme field has that value."""
@@ -295,7 +316,8 @@ def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None =
     return Rule("worker_age_between", f"Umur pekerja {low}-{high} tahun pada bulan mulai{condition}.", check)
 
 
-@library(example={"limit": 2_000_000}, refusing={"worker": {"declared_income": 2_500_000}})
+@library(example={"limit": 2_000_000}, refusing={"worker": {"declared_income": 2_500_000}},
+         labels={"limit": ("Penghasilan paling tinggi (Rp per bulan)", "rupiah")})
 def worker_income_at_most(limit: int) -> Rule:
     """The worker's declared monthly income is at most ``limit`` Rupiah (e.g. far below the UMK)."""
     shown = f"Rp {limit:,}".replace(",", ".")

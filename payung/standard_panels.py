@@ -39,10 +39,13 @@ def targets(scheme: Scheme, data, month: str) -> list[Panel]:
                                 "target": target.value} for code, count in counts.items())
         elif data.sees_whole_regency(scheme.regency_code):  # a regency target beside regency figures only
             rows.append({"label": target.label, "value": total, "target": target.value})
-    panels = [Panel("Kemajuan menuju target", "progress", rows=rows)] if rows else []
+    caption = ("Menghitung kepesertaan yang berjalan (terdaftar, lunas atau belum). Angka Terlindungi di "
+               "Beranda hanya menghitung pekerja yang iuran bulan itu sudah lunas, jadi bisa lebih kecil.")
+    panels = [Panel("Kemajuan menuju target", "progress", rows=rows, caption=caption)] \
+        if rows else []
     if per_village:
         panels.append(Panel("Kemajuan desa menuju target", "progress",
-                            rows=sorted(per_village, key=lambda r: -r["value"])))
+                            rows=sorted(per_village, key=lambda r: -r["value"]), caption=caption))
     return panels
 
 

@@ -29,6 +29,7 @@ from db import sessions as session_queries
 from .access import ROLES, Actor, require
 from .errors import Problem, ValidationError
 from .text import text_problem
+from .workers import person_name
 
 MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72
@@ -285,7 +286,7 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
     if problems:
         raise ValidationError(problems)
     password_hash = hash_password(password)  # slow (bcrypt): before taking the write lock
-    row = {"username": username, "name": name.strip(), "role": role, "email": email,
+    row = {"username": username, "name": person_name(name), "role": role, "email": email,
            "password_hash": password_hash, "regency_code": regency_code}
     with store.transaction(db):
         existing = queries.user_count(db)
@@ -357,8 +358,10 @@ def credentials(db) -> dict:
 
 
 def list_users(db, *, actor: Actor) -> list[dict]:
+    """Every user, with ``village_names`` ("Donosari, Kalirejo") beside the village codes. A
+    name stored before names were normalised is shown the way it is now stored."""
     require(actor, "user.manage")
-    return queries.users(db)
+    return [row | {"name": person_name(row["name"])} for row in queries.users(db)]
 
 
 def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, policy=None,

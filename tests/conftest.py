@@ -162,6 +162,14 @@ def importer(schemes_app, people, admin):
     return run
 
 
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF Payung wrote (pypdf, a test dependency)."""
+    import io
+
+    from pypdf import PdfReader
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
 def rules_of(problems) -> list[str]:
     return [p.rule for p in problems]
 

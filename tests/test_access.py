@@ -346,6 +346,8 @@ MATRIX = {
         lambda res, r: res.covered > 0),
     "letterhead.save_logo": (ADMIN, "global", lambda w, a, r: _m("letterhead.save_logo")(
         w.db, w.settings, "33.24", _PNG, actor=a), None),
+    "letterhead.save_letterhead": (ADMIN, "global", lambda w, a, r: _m("letterhead.save_letterhead")(
+        w.db, w.settings, "33.24", {"office": "DINAS SOSIAL KABUPATEN KENDAL"}, actor=a), None),
     "dashboard.data_version": (ALL, "global", lambda w, a, r: _m("dashboard.data_version")(w.db, actor=a), None),
     "dashboard.is_empty": (ALL, "global", lambda w, a, r: _m("dashboard.is_empty")(w.db, actor=a), None),
     "audit.search": (ADMIN, "global", lambda w, a, r: _m("audit.search")(w.db, actor=a), None),

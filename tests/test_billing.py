@@ -19,7 +19,7 @@ from payung.sponsors import create_sponsor
 from payung.sponsorships import enrol
 from payung.workers import create_worker
 
-from conftest import NIK, snapshot, worker_values
+from conftest import NIK, pdf_pages, snapshot, worker_values
 
 TODAY = dt.date(2025, 3, 1)
 FIELDS = {"budget_year": 2025}
@@ -215,3 +215,71 @@ def test_a_payment_cannot_settle_months_that_have_lapsed(app, db, admin, sponsor
     paid = [l["paid_amount"] for l in bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
                                                   from_month=None, today=late, actor=Actor.system()).lines]
     assert paid[:5] == [0, 0, 0, 0, 16_800]  # May, the oldest month still payable
+
+
+def test_the_same_payment_twice_is_refused_naming_the_earlier_receipt(app, db, admin, sponsor_id, workers):
+    """The same party, scheme, amount, date and reference as a live payment: refused (nothing
+    written) naming the receipt already recorded, unless confirmed as another payment."""
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    same = dict(scheme_code="contoh_desa", party_key=str(sponsor_id), amount=16_800, paid_on=dt.date(2025, 2, 10),
+                actor=admin, reference="TRF-002", today=TODAY, from_month="2025-01", to_month="2025-03")
+    first = record_payment(db, app.plugins, **same)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        record_payment(db, app.plugins, **(same | {"reference": " TRF-002 "}))
+    problem = refused.value.problems[0]
+    assert problem.rule == "duplicate_payment" and f"KW/2025/{first:06d}" in problem.message
+    assert "Rp16.800" in problem.message and "10/02/2025" in problem.message and "TRF-002" in problem.message
+    assert snapshot(db) == before
+    # Another reference, date or amount is another payment; a confirmed duplicate is recorded.
+    assert record_payment(db, app.plugins, **(same | {"reference": "TRF-003"}))
+    assert record_payment(db, app.plugins, **same, confirm_duplicate=True)
+
+
+def test_a_partial_payment_is_not_described_as_settling_its_line(app, db, admin, sponsor_id, workers):
+    from payung.payments import allocation_summary
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    # January in order: Ani 51.800, Budi 16.800, Cahya 16.800. Rp10.000 pays part of Ani's line.
+    part = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=10_000,
+                          paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+    assert allocation_summary(payment_with_lines(db, part, actor=admin)["allocations"]) == \
+        "membayar sebagian 1 baris"
+    # The rest of Ani's line, Budi's, and part of Cahya's: two settled, one in part.
+    more = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id),
+                          amount=41_800 + 16_800 + 5_000, paid_on=dt.date(2025, 2, 11), actor=admin, today=TODAY,
+                          **JANUARY)
+    receipt = payment_with_lines(db, more, actor=admin)
+    assert allocation_summary(receipt["allocations"]) == "melunasi 2 baris, membayar sebagian 1 baris"
+    # The first payment still reads as the part it paid, though its line is settled now.
+    assert allocation_summary(payment_with_lines(db, part, actor=admin)["allocations"]) == \
+        "membayar sebagian 1 baris"
+    text = pdf_pages(receipt_pdf(receipt, "Skema Contoh Desa"))[0]
+    assert "Melunasi 2 baris, membayar sebagian 1 baris iuran:" in text and "Melunasi 3 baris" not in text
+
+
+def _bill_of(n_lines: int, letterhead=None):
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    lines = [{"id": i, "month": months[i % 12], "nik": f"33240157087{i:05d}", "worker_id": i,
+              "worker_name": f"Pekerja {i:03d}", "village_name": "Kalirejo", "sponsor_name": "Haji Slamet",
+              "jkk": 10_000, "jkm": 6_800, "jht": 0, "amount": 16_800, "paid_amount": 0, "status": MENUNGGAK}
+             for i in range(n_lines)]
+    return bills.Bill("contoh_desa", "Skema Contoh Desa", bills.Party("sponsor", "1", "Haji Slamet"), "2025-01",
+                      "2025-12", lines)
+
+
+def test_a_bill_never_leaves_its_total_or_its_signatures_alone_on_a_page():
+    """10 lines left the TOTAL row alone on page 2 under a repeated header; 5 lines left only the
+    signatures there. Whatever the number of lines, the TOTAL is on the page of the last line,
+    and the signature block on the page of the TOTAL."""
+    from conftest import pdf_pages
+    from payung.letterhead import Letterhead
+    head = Letterhead("PEMERINTAH KABUPATEN KENDAL", "DINAS SOSIAL", "Jl. Soekarno-Hatta No. 191, Kendal",
+                      "Drs. Ahmad Fauzi", "Kepala Dinas Sosial", "197001011995031001")
+    for n in range(1, 36):
+        for letterhead in ((None, head) if n in (5, 10) else (head if n % 2 else None,)):
+            pages = pdf_pages(bill_pdf(_bill_of(n), "Penyandang dana", dt.date(2025, 3, 1), letterhead=letterhead))
+            last = f"Pekerja {n - 1:03d}"
+            where = {what: [i for i, page in enumerate(pages) if what in page]
+                     for what in (last, "TOTAL", "Terbilang:", "Mengetahui")}
+            assert where[last] == where["TOTAL"] == where["Terbilang:"] == where["Mengetahui"], (n, where)
+            assert all(f"Pekerja {k:03d}" in "".join(pages) for k in range(n))

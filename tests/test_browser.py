@@ -419,7 +419,8 @@ def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
 # The everyday screens (issue 17) ----------------------------------------------------------------
 
 #: Streamlit's English that must not reach a page (its own texts we can set or hide).
-ENGLISH = ("View", "more", "Upload", "Choose an option", "per file", "yyyy", "Drag and drop", "Browse files")
+ENGLISH = ("View", "more", "Upload", "Choose an option", "per file", "yyyy", "Drag and drop", "Browse files",
+           "Skip to main content", "Press Enter to apply", "Press Enter to submit form", "No results")
 SCREEN = {"width": 1366, "height": 768}
 
 
@@ -550,3 +551,60 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     _settled(page)
     expect(page).not_to_have_url(re.compile(r"id="))
+
+
+def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
+    """Streamlit's own words while typing are Indonesian; a password followed by Tab (focus on its
+    show-password button) is kept and the user is created, the form then empty; the worker list
+    comes back from a worker with its search box still saying what it filters."""
+    url, _ = demo_site
+    page = browser.new_context(viewport=SCREEN).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    page.get_by_role("link", name="Daftar pekerja").click()
+    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    _settled(page)
+    search = textbox(page, "Cari nama atau NIK")
+    search.click()
+    page.keyboard.type("Sri")
+    page.wait_for_timeout(500)
+    assert not _english_on(page), _english_on(page)  # "Press Enter to apply"
+    said = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=InputInstructions] span'),"
+                         " '::after').content")
+    assert said == '"Tekan Enter untuk menerapkan"'
+    page.keyboard.press("Enter")
+    _settled(page)
+    open_choices(page, "Pekerjaan")
+    page.keyboard.type("zzzq")
+    page.wait_for_timeout(500)
+    assert not _english_on(page), _english_on(page)  # "No results"
+    page.keyboard.press("Escape")
+    # Back from a worker: the list and its search box agree.
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    page.get_by_role("button", name="← Kembali ke daftar").click()
+    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    _settled(page)
+    expect(textbox(page, "Cari nama atau NIK")).to_have_value("Sri")
+    # A new user: the password is typed, then Tab, then Tambah pengguna.
+    page.get_by_role("link", name="Pengguna").click()
+    expect(page.get_by_role("heading", name="Tambah pengguna")).to_be_visible()
+    choose(page, "Peran *", "Pemantau (hanya lihat)")
+    _settled(page)
+    textbox(page, "Nama pengguna *").fill("tes.tab")
+    textbox(page, "Nama lengkap *").fill("tes tab")
+    password = page.locator('input[aria-label="Kata sandi awal *"]')
+    password.click()
+    page.keyboard.type("Kopi-Tubruk-Pagi-77", delay=10)
+    page.keyboard.press("Tab")
+    _settled(page)
+    page.get_by_role("button", name="Tambah pengguna").click()
+    expect(page.get_by_text("Pengguna tes.tab dibuat.")).to_be_visible()
+    _settled(page)
+    expect(textbox(page, "Nama pengguna *")).to_have_value("")
+    expect(password).to_have_value("")
+    with _db(tmp_path) as conn:
+        assert conn.execute("SELECT name FROM users WHERE username = 'tes.tab'").fetchone() == ("Tes Tab",)

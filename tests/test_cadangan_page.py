@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import db as database
 from db import queries
 
@@ -16,12 +18,16 @@ def names(site) -> list[str]:
 def test_backup_page_shows_the_check(site):
     at = run("admin", "pages/cadangan.py")
     results = at.dataframe[0].value
-    assert list(results["Pemeriksaan"]) == ["quick_check", "foreign_key_check", "line_totals", "paid_amounts",
-                                             "payments", "sponsorships", "budgets"]
-    assert set(results["Hasil"]) == {"cocok"} and results["Diperiksa"].min() >= 0
-    assert any(s.value.startswith("Semua pemeriksaan cocok") for s in at.success)
+    # Each check by an Indonesian name (they read "quick_check, foreign_key_check, line_totals"), no
+    # "PRAGMA", counts and seconds the Indonesian way (it read "0.0 detik").
+    assert list(results["Pemeriksaan"]) == ["Keutuhan berkas (cepat)", "Rujukan antardata", "Rekap iuran",
+                                             "Jumlah terbayar", "Pembayaran", "Kepesertaan", "Anggaran"]
+    assert not any("PRAGMA" in d or "_check" in d for d in results["Keterangan"])
+    assert set(results["Hasil"]) == {"cocok"} and all(n.replace(".", "").isdigit() for n in results["Diperiksa"])
+    done = next(s.value for s in at.success)
+    assert done.startswith("Semua pemeriksaan cocok (") and re.search(r"\(\d+,\d detik", done), done
     next(b for b in at.button if b.label == "Periksa lengkap").click().run()
-    assert at.dataframe[0].value["Pemeriksaan"][0] == "integrity_check"
+    assert at.dataframe[0].value["Pemeriksaan"][0] == "Keutuhan berkas"
     # A difference made behind the app's back shows on the next run (the audit log moved on).
     with open_db(site) as db:
         db.execute("UPDATE line_totals SET paid = paid + 1 WHERE rowid = (SELECT MIN(rowid) FROM line_totals)")

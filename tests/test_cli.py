@@ -45,7 +45,10 @@ def test_demo_then_schemes_json(tmp_path):
 
 def test_demo_fills_every_scheme(tmp_path):
     db = tmp_path / "x.db"
-    assert payung("demo", "--workers", "300", "--db", str(db)).returncode == 0
+    done = payung("demo", "--workers", "300", "--db", str(db))
+    assert done.returncode == 0
+    # Counts with the Indonesian thousands separator: "1.500 pekerja", not "1500 pekerja".
+    assert f"{300 * configured_regencies():,} pekerja".replace(",", ".") in done.stdout
     with sqlite3.connect(db) as conn:
         per_scheme = dict(conn.execute("SELECT scheme_code, COUNT(*) FROM sponsorships GROUP BY scheme_code"))
         paid = conn.execute("SELECT COUNT(*) FROM contribution_lines WHERE paid_amount = amount").fetchone()[0]
@@ -123,3 +126,22 @@ def test_bench_prints_every_figure(tmp_path):
     figures = dict(line.split(": ") for line in done.stdout.splitlines())
     assert float(figures["validate_rows_per_s"]) > 0 and int(figures["lines"]) == 2000 * 12
     assert figures["check_differences"] == "0"  # the bench's data passes ``payung check``
+
+
+def test_help_and_usage_errors_are_in_indonesian():
+    """argparse's own "usage:", "options:", "show this help message and exit" and its errors."""
+    shown = payung("--help")
+    assert shown.returncode == 0
+    for english in ("usage:", "options:", "positional arguments", "show this help message and exit"):
+        assert english not in shown.stdout, english
+    assert shown.stdout.startswith("cara pakai: python -m payung") and "tampilkan bantuan ini lalu keluar" in shown.stdout
+    assert "opsi:" in shown.stdout
+    wrong = payung("users", "add", "ani", "--role", "raja")
+    assert wrong.returncode == 2 and "galat: argumen --role: pilihan 'raja' tidak dikenal" in wrong.stderr
+    assert "argumen berikut wajib diisi: --name" in payung("users", "add", "ani", "--role", "viewer").stderr
+    assert "argumen tidak dikenal: --apa" in payung("schemes", "--apa").stderr
+    # Only while Payung's parser works: argparse speaks English again afterwards.
+    import argparse
+    from payung.cli import build_parser
+    build_parser()
+    assert argparse._("usage: ") == "usage: "

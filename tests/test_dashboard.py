@@ -161,7 +161,10 @@ def test_report_xlsx_totals_and_pdf_pages(known):
     assert summary["Pekerja terlindungi"] == want["protected"]
     assert summary["Iuran dibayar untuk bulan ini (Rp)"] == want["paid_month"]
     assert summary["Tunggakan per 20/04/2025: jumlah (Rp)"] == want["late"]["amount"]
-    for sheet, column in (("Per kecamatan", 2), ("Per pekerjaan", 1), ("Jenis kelamin dan umur", 2), ("Per skema", 1)):
+    regions = list(book["Per kecamatan"].iter_rows(values_only=True))
+    assert regions[0] == ("Kabupaten", "Kode", "Kecamatan", "Terlindungi")
+    assert {r[0] for r in regions[1:]} == {"Kabupaten Kendal"}  # the code's regency, named
+    for sheet, column in (("Per kecamatan", 3), ("Per pekerjaan", 1), ("Jenis kelamin dan umur", 2), ("Per skema", 1)):
         values = [row[column] for row in book[sheet].iter_rows(min_row=2, values_only=True)]
         assert sum(values) == want["protected"], sheet
     assert [row[1] for row in book["Tren 12 bulan"].iter_rows(min_row=2, values_only=True)] == want["trend"]
@@ -321,3 +324,57 @@ def test_arrears_figure_and_late_list_agree_on_random_histories(people):
                                    district="33.24.01", village=v) for v in kendal_villages]
         assert sum(v["amount"] for v in by_village) == whole["amount"]
     assert seen >= 4  # the histories do have both payable and lapsed months
+
+
+def test_a_district_shows_only_its_regencys_schemes_and_budget_lines(known):
+    """With a Kendal district chosen, Per skema lists Kendal's schemes only (not every scheme
+    at 0) and the budget figures are Kendal's lines only; the Beranda chart, the PDF chart and
+    the XLSX sheet draw the very same rows."""
+    from payung.budgets import categories, create_budget_line
+    from payung.charts import budget_bar
+    db, app = known["db"], known["app"]
+    admin = Actor("admin", "admin")
+    for scheme in app.plugins.schemes.values():
+        category = next(iter(categories(app.plugins, scheme.code)), None)
+        create_budget_line(db, app.plugins, {"scheme_code": scheme.code, "year": 2025, "name": "APBD 2025 - Pekerja",
+                                             "source": "APBD", "amount": 50_000_000, "category": category},
+                           actor=admin)
+    everywhere = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=admin, today=TODAY)
+    assert len({b["scheme_code"] for b in everywhere.budgets}) > 1
+    labels = [b["label"] for b in everywhere.budgets]
+    assert len(labels) == len(set(labels))  # one name in several schemes: told apart
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH, district="33.24.01"), actor=admin, today=TODAY)
+    kendal = {c for c, s in app.plugins.schemes.items() if s.regency_code == "33.24"}
+    assert {s["code"] for s in d.per_scheme} == kendal
+    assert d.budgets and {b["scheme_code"] for b in d.budgets} <= kendal
+    drawn = [r["line"] for r in budget_bar(d).to_dict()["datasets"].popitem()[1] if r["kind"] == "Terikat"]
+    sheet = load_workbook(io.BytesIO(report_xlsx(d)))["Anggaran"]
+    listed = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert drawn == listed == [b["label"] for b in d.budgets]
+
+
+def test_budget_figures_have_unique_labels_and_one_row_for_the_rest():
+    lines = [{"id": n, "scheme_code": code, "scheme": name, "name": f"APBDes 2026 - Desa {n % 9}", "year": 2026,
+              "amount": 1_000_000 * (n + 1), "committed": n, "paid": 0}
+             for n, (code, name) in enumerate([("a", "Skema A"), ("b", "Skema B")] * 12)]
+    figures = dashboard.budget_figures(lines)
+    assert len(figures) == dashboard.BUDGET_LINES_SHOWN
+    labels = [f["label"] for f in figures]
+    assert len(set(labels)) == len(labels)
+    assert figures[-1]["label"] == f"Pos anggaran lainnya ({len(lines) - dashboard.BUDGET_LINES_SHOWN + 1} pos)"
+    assert sum(f["amount"] for f in figures) == sum(l["amount"] for l in lines)
+    same = dashboard.budget_figures([dict(lines[0], id=1), dict(lines[0], id=2)])
+    assert [f["label"] for f in same] == ["APBDes 2026 - Desa 0 (pos #1)", "APBDes 2026 - Desa 0 (pos #2)"]
+
+
+def test_an_empty_report_says_so_instead_of_blank_charts(people):
+    from conftest import pdf_pages
+    d = dashboard.build(people.db, people.app.plugins, dashboard.View(MONTH), actor=Actor("admin", "admin"),
+                        today=TODAY)
+    pages = pdf_pages(report_pdf(d))
+    text = "\n".join(pages)
+    assert text.count("Belum ada data untuk grafik ini.") == 6
+    assert "Tren 12 bulan" in text and "Per pekerjaan" in text
+    from pypdf import PdfReader
+    assert not any(page.images for page in PdfReader(io.BytesIO(report_pdf(d))).pages)
+    assert len(pages) == 2  # the figures, and one page of sentences (there were two pages of empty axes)

@@ -186,7 +186,10 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     at.selectbox(key="salin_mempawah_1desa100_regency").set_value("33.27")
     at.text_input(key="salin_mempawah_1desa100_code").set_value("pemalang_1desa50")
     at.text_input(key="salin_mempawah_1desa100_name").set_value("1 Desa 50 Pekerja Rentan Pemalang")
-    at.text_input(key="salin_mempawah_1desa100_rule_2_codes").set_value("petani, nelayan")
+    # Occupations are chosen by their names, not typed as codes.
+    codes = at.multiselect(key="salin_mempawah_1desa100_rule_2_codes")
+    assert codes.label == "Pekerjaan yang boleh ditanggung" and "Petani" in codes.options
+    codes.set_value(["petani", "nelayan"])
     at.number_input(key="salin_mempawah_1desa100_field_2_default").set_value(50)
     next(b for b in at.button if b.label == "Periksa").click().run()
     words = "\n".join(m.value for m in at.markdown)
@@ -274,3 +277,26 @@ def test_skema_page_lists_a_broken_toml_with_its_line(tmp_path, monkeypatch):
     at = _skema("admin")
     assert any("rusak.toml baris 3: kabupaten 99.99 tidak ada" in e.value for e in at.error), [e.value for e in at.error]
     assert any("1 Desa 100" in e.label for e in at.expander)
+
+
+def test_the_copy_form_speaks_of_rules_in_words(tmp_path, monkeypatch):
+    """Labels were "worker_occupation_in: codes", "sponsor_limit: field", "when: value", "Label isian
+    channel", "Bawaan pledge"; values "buruh_tani, pedagang_kaki_lima", "csr" and "2000000"."""
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    at = _skema("admin")
+    labels = [w.label for kind in ("text_input", "number_input", "selectbox", "multiselect") for w in getattr(at, kind)]
+    for raw in ("worker_occupation_in: codes", "sponsor_limit: field", "when: value", "Label isian channel",
+                "Bawaan pledge", "codes", "field", "value", "limit"):
+        assert raw not in labels, raw
+    limit = at.text_input(key="salin_gn_lingkaran_rule_3_limit")
+    assert (limit.label, limit.value) == ("Penghasilan paling tinggi (Rp per bulan)", "2.000.000")
+    pledge = at.selectbox(key="salin_gn_lingkaran_rule_4_field")
+    assert pledge.label == "Isian jumlah janji" and pledge.value == "pledge"
+    assert "Jumlah pekerja yang dijanjikan donatur" in pledge.options
+    channel = at.selectbox(key="salin_gn_lingkaran_rule_5_value")
+    assert channel.value == "csr" and "Program CSR perusahaan" in channel.options
+    assert at.multiselect(key="salin_gn_lingkaran_rule_5_0_types").label == "Jenis penyandang dana yang boleh"
+    # The amount typed with separators is the number 2000000 in the copy.
+    limit.set_value("1.500.000")
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert any("1.500.000" in m.value for m in at.markdown), [m.value for m in at.markdown]

@@ -72,8 +72,87 @@ def test_count_axes_tick_at_whole_numbers_and_months_read_jan_2026():
                   trend=[{"month": "2025-12", "label": "Desember 2025", "protected": 0, "paid": 0},
                          {"month": "2026-01", "label": "Januari 2026", "protected": 1, "paid": 16800}])
     spec = region_bar(d).to_dict()
-    assert spec["encoding"]["x"]["axis"]["tickMinStep"] == 1
+    # Whole-number ticks chosen by Payung (Vega's tickMinStep still allowed half steps).
+    assert spec["encoding"]["x"]["axis"]["values"] == [0, 1] and spec["encoding"]["x"]["axis"]["format"] == ",.0f"
     assert spec["height"] == {"step": 24}  # one row per village: the names never overlap
     trend = trend_lines(d).to_dict()
     months = trend["vconcat"][0]["encoding"]["x"]
     assert months["field"] == "short" and months["sort"] == ["Des 2025", "Jan 2026"]
+
+
+def _axis_labels(chart) -> list[list[str]]:
+    """The number labels of each axis of a chart as vl-convert draws it (as the browser does)."""
+    import re
+
+    import vl_convert as vlc
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    axes, current = [], []
+    for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg):
+        if re.fullmatch(r"-?[\d.]+(,\d+)?", text):
+            current.append(text)
+        elif current:
+            axes.append(current)
+            current = []
+    return axes + ([current] if current else [])
+
+
+def test_money_axes_choose_their_unit_and_no_two_ticks_read_alike():
+    """A village's Rp67.200 a month read "0,0 0,0 0,0 0,1 0,1 0,1" (juta Rp); a count of 0-2
+    workers read "0 1 1 2 2" (Vega's tickMinStep allows half steps there)."""
+    from payung.charts import budget_bar, money_unit, nice_ticks, trend_lines
+    from payung.dashboard import Dashboard, View
+    assert [money_unit([v])[1] for v in (0, 800, 67_200, 2_500_000, 1_500_000_000)] == [
+        "Rp", "Rp", "ribu Rp", "juta Rp", "miliar Rp"]
+    assert nice_ticks(2) == [0, 1, 2] and nice_ticks(67.2) == [0, 20, 40, 60, 80]
+    assert nice_ticks(0.3, smallest_step=1) == [0, 1]
+    for paid, unit in (([0, 16_800, 33_600, 67_200], "ribu Rp"), ([0, 1_200_000, 2_500_000], "juta Rp"),
+                       ([0, 0, 0], "Rp"), ([0, 30_000_000, 1_900_000_000], "miliar Rp")):
+        trend = [{"month": f"2026-{i + 1:02d}", "label": "", "protected": i, "paid": p} for i, p in enumerate(paid)]
+        d = Dashboard(view=View("2026-03"), title="", protected=1, protected_previous=0, covered=1, target=0,
+                      paid_month=0, billed_month=0, paid_year=0, late={}, claims={}, by_region=[], trend=trend,
+                      budgets=[{"name": "APBDes 2026", "amount": paid[-1] * 3, "committed": paid[-1],
+                                "paid": paid[1]}])
+        spec = trend_lines(d, width=400).to_dict()
+        assert spec["vconcat"][1]["encoding"]["y"]["axis"]["title"] == f"Iuran dibayar ({unit})"
+        for chart in (trend_lines(d, width=400), budget_bar(d, width=400)):
+            for labels in _axis_labels(chart):
+                assert len(labels) == len(set(labels)), (paid, labels)
+
+
+def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
+    """Log audit showed "Waktu (UTC)" and "created_at=2026-12-03T13:53:34+00:00, expires_at=...,
+    active=1"; its "No." column showed a scheme's code."""
+    import json
+
+    from payung import formats
+    from payung.audit import changes, row_label
+    assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 20:53" and formats.zone_label() == "WIB"
+    assert formats.date("2026-12-03T23:10:00+00:00") == "04/12/2026 06:10"  # the next day in Jakarta
+    assert formats.local_day_start(dt.date(2026, 12, 4)) == "2026-12-03T17:00:00+00:00"
+    try:
+        formats.set_timezone("Asia/Makassar")
+        assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 21:53" and formats.zone_label() == "WITA"
+    finally:
+        formats.set_timezone("Asia/Jakarta")
+    entry = {"action": "insert", "before": None, "table_name": "sessions", "row_id": "7", "after": json.dumps({
+        "id": 7, "created_at": "2026-12-03T13:53:34+00:00", "expires_at": "2026-12-10T13:53:34+00:00", "active": 1,
+        "amount": 193000, "village_code": "33.24.14.2003", "role": "viewer", "start_month": "2026-12"})}
+    text = changes(entry, {"33.24.14.2003": "Donosari"})
+    assert text == ("Dibuat: 03/12/2026 20:53; Berakhir: 10/12/2026 20:53; Aktif: Ya; Jumlah: Rp193.000; "
+                    "Desa/kelurahan: Donosari; Peran: Pemantau (hanya lihat); Bulan mulai: Desember 2026")
+    update = {"action": "update", "table_name": "workers", "row_id": "3", "before": json.dumps({"name": "budi"}),
+              "after": json.dumps({"name": "Budi", "updated_at": "x"})}
+    assert changes(update) == "Nama: budi → Budi"
+    assert row_label({"table_name": "schemes", "row_id": "pringsewu_uc"}, {}, {"pringsewu_uc": "Universal Coverage"}) \
+        == "Universal Coverage"
+    assert row_label({"table_name": "workers", "row_id": "12"}, {}, {}) == "#12"
+
+
+def test_decimals_and_conditional_rules_read_as_indonesian_prose():
+    from payung import formats
+    from payung.declarative import build_rule
+    assert formats.decimal(0.04) == "0,0" and formats.decimal(1234.56) == "1.234,6" and formats.decimal(2.5) == "2,5"
+    rule = build_rule({"rule": "when", "field": "kategori", "value": "apbd", "label": "kategori APBD kabupaten",
+                       "rules": [{"rule": "sponsor_type_in", "types": ["apbd_kabupaten"]},
+                                 {"rule": "worker_occupation_in", "codes": ["aparatur_desa"]}]})
+    assert ".;" not in rule.description and rule.description.endswith(".") and not rule.description.endswith("..")

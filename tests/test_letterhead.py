@@ -85,3 +85,59 @@ def test_the_kop_surat_page_is_for_administrators(site):
     assert "Kop surat" in texts(at) and "PEMERINTAH KABUPATEN" in texts(at)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         run("operator", "pages/kop_surat.py")
+
+
+def test_an_administrator_sets_the_texts_in_the_app_over_config_toml(tmp_path, admin):
+    from payung.core import Payung
+    from payung.letterhead import save_letterhead
+    app = Payung.load(write_config(tmp_path, KOP), entry_points=False)
+    db = app.open_db()
+    app.initialise(db)
+    save_letterhead(db, app.settings, "33.24", {"office": "  DINAS SOSIAL P3A  KABUPATEN KENDAL ",
+                                                "official": "Hj. Siti Rahayu, S.Sos.", "nip": "19750817 200003 2 001"},
+                    actor=admin)
+    head = letterhead_for(app.settings, "33.24", db)
+    assert head.office == "DINAS SOSIAL P3A KABUPATEN KENDAL" and head.official == "Hj. Siti Rahayu, S.Sos."
+    assert head.nip == "197508172000032001"
+    # What was left empty comes from config.toml; without the database, config.toml alone.
+    assert head.address == "Jl. Soekarno-Hatta No. 191, Kendal" and head.official_title == "Kepala Dinas Sosial"
+    assert letterhead_for(app.settings, "33.24").office == "DINAS SOSIAL KABUPATEN KENDAL"
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'letterheads'").fetchone()[0] == 1
+    for bad in ({"nip": "1975081720000320"}, {"nip": "19751317 200003 2 001"}, {"office": "X" * 121}):
+        with pytest.raises(ValidationError):
+            save_letterhead(db, app.settings, "33.24", bad, actor=admin)
+    with pytest.raises(Forbidden):
+        save_letterhead(db, app.settings, "33.24", {"office": "X"}, actor=Actor("ani", "operator", "33.24"))
+    with pytest.raises(ValidationError):
+        save_letterhead(db, app.settings, "99.99", {"office": "X"}, actor=admin)
+    db.close()
+
+
+def test_the_kop_surat_page_edits_the_texts(site):
+    at = run("admin", "pages/kop_surat.py", state={"kop_regency": "33.24"})
+    at.text_input(key="kop_office_33.24").set_value("DINAS SOSIAL KABUPATEN KENDAL")
+    at.text_input(key="kop_nip_33.24").set_value("12345")
+    next(b for b in at.button if b.label == "Simpan kop surat").click().run()
+    assert any("NIP" in e.value for e in at.error)
+    at.text_input(key="kop_nip_33.24").set_value("197001011995031001")
+    next(b for b in at.button if b.label == "Simpan kop surat").click().run()
+    assert "Kop surat Kabupaten Kendal tersimpan." in texts(at)
+    from test_pages import open_db
+    with open_db(site) as db:
+        head = letterhead_for(site["app"].settings, "33.24", db)
+    assert (head.office, head.nip) == ("DINAS SOSIAL KABUPATEN KENDAL", "197001011995031001")
+    assert "DINAS SOSIAL KABUPATEN KENDAL" in texts(at)
+
+
+def test_the_monthly_report_of_all_regencies_has_a_neutral_letterhead(site):
+    """It had none: one regency chosen gives that regency's, all of them a neutral head naming them."""
+    from conftest import pdf_pages
+    at = run("admin", "pages/laporan.py")
+    next(b for b in at.button if b.label == "Buat laporan").click().run()
+    first = pdf_pages(at.session_state["r_files"][2])[0]
+    assert "LAPORAN GABUNGAN" in first and "Kendal" in first and "Pemalang" in first
+    scheme = next(c for c, s in site["app"].plugins.schemes.items() if s.regency_code == "33.24")
+    at.selectbox(key="r_scheme").set_value(scheme).run()
+    next(b for b in at.button if b.label == "Buat laporan").click().run()
+    first = pdf_pages(at.session_state["r_files"][2])[0]
+    assert "PEMERINTAH KABUPATEN KENDAL" in first and "GABUNGAN" not in first

@@ -53,6 +53,42 @@ def test_bill_page_totals_come_from_the_lines_and_a_payment_gets_a_receipt(site)
     assert "Tidak ada sisa tagihan yang dapat dibayar" in texts(at)
 
 
+def test_a_saved_payment_empties_the_form_and_the_same_payment_again_is_refused(site):
+    """After Simpan pembayaran the amount and reference are drawn empty in the browser too (the
+    page sets them, which the browser obeys: values merely dropped from the session stayed in
+    its form and a second click paid twice); the same payment typed again is refused naming the
+    first receipt, and is recorded only once confirmed."""
+    db = open_db(site)
+    party = _open_party(db)
+    part = (party["amount"] - party["paid"]) // 3
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
+    assert at.number_input(key="t_amount").proto.placeholder.startswith("contoh ")
+    assert "." in at.number_input(key="t_amount").proto.placeholder or party["amount"] - party["paid"] < 1000
+
+    def pay(amount, reference):
+        at.number_input(key="t_amount").set_value(amount)
+        at.text_input(key="t_reference").set_value(reference)
+        next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+        assert not at.exception, at.exception
+
+    count = billing.payments(db, scope=EVERYTHING)[1]
+    pay(part, "TRF-002")
+    first = billing.payments(db, scope=EVERYTHING)[0][0]
+    assert billing.payments(db, scope=EVERYTHING)[1] == count + 1
+    amount, reference = at.number_input(key="t_amount"), at.text_input(key="t_reference")
+    assert amount.value is None and reference.value == ""
+    assert amount.proto.set_value and reference.proto.set_value  # the browser is told to empty them
+    receipt = f"KW/{first['paid_on'][:4]}/{first['id']:06d}"
+    assert receipt in texts(at)
+    # What a browser that kept the old values would send: refused, naming the first receipt.
+    pay(part, "TRF-002")
+    assert billing.payments(db, scope=EVERYTHING)[1] == count + 1
+    assert any(receipt in e.value and "sama dengan" in e.value for e in at.error)
+    at.checkbox(key="t_confirm_duplicate").check()
+    next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+    assert billing.payments(db, scope=EVERYTHING)[1] == count + 2
+
+
 def test_payment_page_reverses_with_a_reason(site):
     db = open_db(site)
     payment = billing.payments(db, scope=EVERYTHING)[0][0]

@@ -30,6 +30,34 @@ def test_the_message_says_who_which_workers_months_amount_and_how_to_pay():
     assert "Cara membayar: Transfer ke rekening BPD Jateng 1-234-5678." in text and text.endswith("Dinsos Pemalang")
 
 
+def test_a_budget_line_is_reminded_through_the_office_that_manages_the_schemes_budget():
+    """Not "Yth. APBD 2026 - Pekerja rentan miskin ekstrem (2026),": a budget line reads no
+    messages; the office managing the scheme's budget does. An OPD's bill goes to its treasurer."""
+    line = GROUP | {"party": "APBD 2026 - Pekerja rentan miskin ekstrem (2026)", "bill_by": "budget_line",
+                    "scheme": "Universal Coverage Jamsostek"}
+    assert reminder_text(line).startswith(
+        "Yth. Pengelola anggaran Universal Coverage Jamsostek (APBD 2026 - Pekerja rentan miskin ekstrem (2026)),")
+    assert reminder_text(GROUP | {"party": "Dinas Sosial", "bill_by": "opd"}).startswith("Yth. Bendahara Dinas Sosial,")
+    assert reminder_text(GROUP | {"bill_by": "sponsor"}).startswith("Yth. Budi Santoso,")
+
+
+def test_demo_sponsors_mostly_have_whatsapp_numbers_and_a_budget_line_takes_the_regencys(site):
+    """The demo showed no wa.me link at all (no sponsor had a phone number); now most do, a few
+    do not (to show that message), and a late budget line uses the regency budget sponsor's."""
+    from payung.access import Actor
+    from payung.arrears import reminders
+    from payung.months import add_months, first_day
+    with open_db(site) as db:
+        phones = [r[0] for r in db.execute("SELECT phone FROM sponsors")]
+        assert 0.6 < sum(1 for p in phones if p) / len(phones) < 0.95
+        month = db.execute("SELECT MIN(month) FROM contribution_lines WHERE paid_amount < amount").fetchone()[0]
+        today = first_day(add_months(month, 1)) + dt.timedelta(days=20)
+        notes = reminders(db, site["app"].plugins, actor=Actor("admin", "admin"), today=today)
+    assert any(n.link for n in notes)
+    lines = [n for n in notes if n.message.startswith("Yth. Pengelola anggaran")]
+    assert lines and all(n.link for n in lines), len(lines)
+
+
 def test_many_workers_are_counted_not_listed():
     group = GROUP | {"months_by_worker": {f"Pekerja {n:02d}": ["2026-01"] for n in range(20)}}
     text = reminder_text(group)

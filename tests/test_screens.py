@@ -41,6 +41,24 @@ def test_a_fixed_nik_loses_its_red_error_before_simpan(site):
     assert not any("16 digit" in e.value for e in at.error)
 
 
+def test_a_short_nik_is_told_once_and_the_saved_name_is_the_stored_one(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324015708").run()
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1
+    _simpan(at)
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1, said
+    # Typed in lower case, stored (and announced) as names are written.
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    at.text_input(key="f_name").set_value("sri  wahyuni uji")
+    at.selectbox(key="f_district").set_value("33.24.01").run()
+    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
+    at.selectbox(key="f_occupation").set_value("petani")
+    _simpan(at)
+    assert "Sri Wahyuni Uji terdaftar sebagai pekerja." in texts(at)
+
+
 def test_a_nik_excel_wrote_as_a_number_is_explained(site):
     at = run("admin", "pages/pekerja_form.py")
     at.text_input(key="f_nik").set_value("3,32701E+15").run()
@@ -56,6 +74,41 @@ def test_back_to_the_list_leaves_the_worker(site):
     at.button(key="kembali").click().run()
     assert "id" not in at.query_params
     assert at.title[0].value == "Daftar pekerja" and at.dataframe
+
+
+def test_back_to_the_list_keeps_the_filters_it_shows(site):
+    """The list came back filtered while the search box was empty: the boxes and the list agree."""
+    with open_db(site) as db:
+        worker = db.execute("SELECT id, name, occupation FROM workers ORDER BY id LIMIT 1").fetchone()
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value(worker[1])
+    at.selectbox(key="filter_pekerjaan").set_value(worker[2]).run()
+    shown = at.caption[-1].value if at.caption else ""
+    filtered = len(at.dataframe[0].value)
+    at.query_params["id"] = str(worker[0])
+    at.run()
+    assert at.title[0].value.startswith(worker[1])
+    at.button(key="kembali").click().run()
+    # Set again, not merely kept in the session: the browser draws the boxes anew and would show
+    # them empty (set_value is what makes it show the value).
+    assert at.text_input(key="cari_pekerja").value == worker[1] and at.text_input(key="cari_pekerja").proto.set_value
+    assert at.selectbox(key="filter_pekerjaan").value == worker[2] and at.selectbox(key="filter_pekerjaan").proto.set_value
+    assert len(at.dataframe[0].value) == filtered and shown in [c.value for c in at.caption]
+
+
+def test_an_empty_registry_says_what_to_do_not_that_nothing_matched(tmp_path, monkeypatch):
+    import db as database
+    from payung.access import Actor
+    from payung.users import add_user
+    from conftest import PASSWORD, write_config
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    add_user(database.open_database(tmp_path / "kosong.db"), username="admin", name="Admin", role="admin",
+             password=PASSWORD, actor=Actor.system())
+    at = run("admin", "pages/pekerja.py")
+    said = " ".join(i.value for i in at.info)
+    assert "Belum ada pekerja terdaftar" in said and "Impor data" in said and "cocok" not in said
 
 
 def test_every_select_box_has_an_indonesian_placeholder():
@@ -130,3 +183,48 @@ def test_money_in_tables_is_a_number_shown_as_rupiah():
     assert '"alignment": "right"' in proto.columns and "Tunggakan" in proto.columns
     shown = proto.arrow_data.styler.display_values  # what the browser shows, sent beside the numbers
     assert b"Rp10.000" in shown and b"-Rp250.000" in shown
+
+
+def test_the_budget_planner_reads_months_and_words_people_use(site):
+    """It asked "Bulan mulai" as the text "2026-12" and pointed to "config.toml"."""
+    from payung.months import current_month, format_month
+    at = run("admin", "pages/anggaran.py")
+    start = at.selectbox(key="a_plan_start")
+    assert start.value == current_month() and format_month(current_month()) in start.options
+    said = texts(at)
+    assert "config.toml" not in said and "tarif iuran BPJS Ketenagakerjaan" in said
+    at.number_input(key="a_plan_workers").set_value(10).run()
+    assert any(f"mulai {format_month(current_month())}" in s.value for s in at.success)
+
+
+def test_what_the_targets_count_is_said_and_no_target_reads_the_same_everywhere(site):
+    """The GN panel said "219 dari 1.000" while the Beranda said 83 protected: each says what it
+    counts. A scheme without a target read "Target 0" in the report summary and "-" in its table;
+    money in scheme texts is written like everywhere else (Rp16.800, not "Rp 16.800")."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from payung.access import Actor
+    from payung.dashboard import View, build
+    from payung.months import current_month
+    from payung.report import report_xlsx
+    from payung.standard_panels import targets
+    from payung.data import DataReader
+    from db.scope import EVERYTHING
+    app = site["app"]
+    for scheme in app.plugins.schemes.values():
+        assert not re.search(r"Rp \d", " ".join([scheme.description, scheme.legal_basis or ""])), scheme.code
+    scheme = next(s for s in app.plugins.schemes.values() if s.targets and s.targets[0].per != "village")
+    with open_db(site) as db:
+        panel = targets(scheme, DataReader(db, EVERYTHING), current_month())[0]
+        assert "lunas atau belum" in panel.caption and "Terlindungi" in panel.caption
+        untargeted = next(c for c, s in app.plugins.schemes.items() if not s.targets)
+        d = build(db, app.plugins, View(current_month(), untargeted), actor=Actor("admin", "admin"))
+    book = load_workbook(io.BytesIO(report_xlsx(d)))
+    summary = {r[0]: r[1] for r in book["Ringkasan"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Target"] == "tanpa target"
+    assert [r[2] for r in book["Per skema"].iter_rows(min_row=2, values_only=True)] == ["tanpa target"]
+    at = run("admin", query={"skema": scheme.code})
+    assert "Panel skema menghitung kepesertaan yang berjalan" in texts(at)

@@ -473,7 +473,7 @@ def test_audit_log_never_holds_password_hashes_or_session_ids(users):
     entry = audit_rows(users, table_name="users", action="update")[-1]
     assert json.loads(entry["after"])["password_hash"] == "***"
     from payung.audit import changes
-    assert changes(entry) == "password_hash: (diubah)"
+    assert changes(entry) == "Kata sandi: (diubah)"
 
 
 def test_migration_redacts_old_audit_rows_then_locks_the_log(tmp_path):

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from payung import formats
-from payung.charts import INDONESIAN_LABEL
+from payung.charts import count_axis
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
 from payung.money import format_rupiah
@@ -54,7 +54,8 @@ def rupiah(amount: int | None) -> str:
 
 
 def date_text(value: str | dt.date | None) -> str:
-    """``17/08/2025`` from a date or ISO text (timestamps keep their time, in UTC)."""
+    """``17/08/2025`` from a date or ISO text; a stored (UTC) timestamp shows its local time,
+    ``17/08/2025 14:05`` (``[payung] timezone``)."""
     return formats.date(value)
 
 
@@ -216,9 +217,9 @@ def panel(p: Panel) -> None:
                 st.progress(share, text=plain(f"{row['label']}: {row['value']:,} dari {target:,}".replace(",", ".")))
         elif p.kind == "bar" and p.rows:
             frame = pd.DataFrame(p.rows)
+            axis, scale = count_axis(p.columns.get(p.y, p.y), frame[p.y])
             chart = alt.Chart(frame).mark_bar().encode(
-                x=alt.X(f"{p.y}:Q", title=p.columns.get(p.y, p.y),
-                        axis=alt.Axis(format=",d", tickMinStep=1, labelExpr=INDONESIAN_LABEL)),
+                x=alt.X(f"{p.y}:Q", axis=axis, scale=scale),
                 y=alt.Y(f"{p.x}:N", sort="-x", title=p.columns.get(p.x, p.x),
                         axis=alt.Axis(labelLimit=220, labelOverlap=False)),
                 tooltip=[p.x, p.y],
@@ -279,13 +280,42 @@ _PAGE_CSS = """<style>
 [data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after { content: "hh"; }
 [data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after { content: "bb"; }
 [data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after { content: "tttt"; }
+%(instructions)s
+/* A select box's list when nothing matches what was typed ("No results"). */
+[role="option"]:not([data-key]) > span { font-size: 0 !important; }
+[role="option"]:not([data-key]) > span::after { content: "Tidak ada yang cocok"; font-size: 0.875rem; }
+/* The keyboard users' first link ("Skip to main content"). */
+a[data-testid="stSkipToContent"] { font-size: 0 !important; }
+a[data-testid="stSkipToContent"]::after { content: "Langsung ke isi halaman"; font-size: 1rem; }
 </style>"""
 DATE_HELP = "Ketik tanggal/bulan/tahun, contoh 17/08/1975, atau pilih di kalender."
+
+#: "Press Enter to apply" under a box being typed in (Streamlit has no parameter for it): the
+#: English message is shrunk to nothing and said in Indonesian. It is the first of two spans (the
+#: second counts characters, "3/24"), or the only one under a box without a character limit.
+#: Kind of box -> (its selector, what marks a character limit, the key that applies).
+_BOXES = (('[data-testid="stTextInput"]', "input[maxlength]", "Enter"),
+          ('[data-testid="stNumberInput"]', None, "Enter"),
+          ('[data-testid="stTextArea"]', "textarea[maxlength]", "Ctrl+Enter"))
+
+
+def _messages(box: str, limit: str | None) -> list[str]:
+    alone = f"{box}:not(:has({limit}))" if limit else box
+    return [f'{box} [data-testid="InputInstructions"] > span:first-child:not(:last-child)',
+            f'{alone} [data-testid="InputInstructions"] > span:only-child']
+
+
+_INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box, limit)) + \
+    " { font-size: 0 !important; }\n" + "\n".join(
+        ",\n".join(f"{form}{m}::after" for m in _messages(box, limit))
+        + f' {{ content: "Tekan {key} untuk {what}"; font-size: 0.75rem; }}'
+        for box, limit, key in _BOXES
+        for form, what in (("", "menerapkan"), ('[data-testid="stForm"] ', "mengirim formulir")))
 
 
 def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
-    st.html(_PAGE_CSS)
+    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS))
 
 
 # File uploads ------------------------------------------------------------------------------
@@ -298,6 +328,8 @@ _UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"]::after { content: "%s"; font-size: 0.875rem; opacity: 0.7; }
 [data-testid="stFileUploaderDropzone"] button > * { display: none; }
 [data-testid="stFileUploaderDropzone"] button::after { content: "Pilih berkas"; }
+/* The size of the chosen file, written the English way ("380.0B"): the name is enough. */
+[data-testid="stFileChipName"] + div { display: none; }
 </style>"""
 
 
