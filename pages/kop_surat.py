@@ -6,7 +6,7 @@ import streamlit as st
 
 from payung.errors import ValidationError
 from payung.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo
-from ui.session import connection, payung, require
+from ui.session import connection, live_callback, payung, require
 from ui.widgets import (clear_problems, field_errors, plain, problem_summary, remember_problems, saved,
                         show_saved_message, uploader)
 
@@ -40,7 +40,7 @@ with right:
         st.markdown(f"**{LABELS[name]}**: {plain(getattr(head, name)) or '-'}")
 
 
-def save_texts() -> None:
+def save_texts(*, actor) -> None:
     """Simpan kop surat, as the form's callback (the boxes then show what was stored)."""
     values = {name: state.get(f"kop_{name}_{code}") for name in FIELDS}
     try:
@@ -62,7 +62,7 @@ with st.form(f"kop_texts_{code}", border=False):
         column.text_input(LABELS[name], value=getattr(head, name) or "", key=f"kop_{name}_{code}", help=HELP[name])
         with column:
             field_errors(FORM, name)
-    st.form_submit_button("Simpan kop surat", type="primary", icon=":material/save:", on_click=save_texts)
+    st.form_submit_button("Simpan kop surat", type="primary", icon=":material/save:", on_click=live_callback(save_texts, "letterhead.manage"))
 
 st.subheader("Logo")
 upload = uploader("Logo kabupaten (PNG atau JPG)", ["png", "jpg", "jpeg"], key="kop_logo")

@@ -12,7 +12,7 @@ from payung.regions import district_choices, village_choices
 from payung.sessions import end_user_sessions, user_sessions
 from payung.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
 from ui.auth import renew_login
-from ui.session import connection, payung, require, session_policy
+from ui.session import connection, live_callback, payung, require, session_policy
 from ui.widgets import clear_problems, date_text, field_errors, plain, problem_summary, remember_problems
 from ui.widgets import saved, show_saved_message
 from ui.widgets import table
@@ -55,7 +55,7 @@ with connection() as db:
             field_errors(FORM, "villages")
 
 
-def add() -> None:
+def add(*, actor) -> None:
     """Tambah pengguna, as the form's callback: it runs before the page is drawn again, so after
     a save the boxes are drawn empty in the browser (values dropped from the session in the
     script stayed in the browser, and a second click said the username was taken)."""
@@ -91,7 +91,7 @@ with st.form("u_new", border=False):
     left.text_input("Kata sandi awal *", key="u_password", type="password", help=PASSWORD_HELP)
     with left:
         field_errors(FORM, "password")
-    st.form_submit_button("Tambah pengguna", type="primary", icon=":material/person_add:", on_click=add)
+    st.form_submit_button("Tambah pengguna", type="primary", icon=":material/person_add:", on_click=live_callback(add, "user.manage"))
 
 st.subheader("Ubah pengguna")
 by_name = {u["username"]: u for u in users}

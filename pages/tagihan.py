@@ -15,7 +15,7 @@ from payung.formats import count
 from payung.months import add_months, current_month, format_month
 from payung.payments import ALLOCATION_ORDER, DUPLICATE, allocation_summary, payment_with_lines, record_payment
 from payung.schemes import BILL_BY
-from ui.session import connection, payung, require
+from ui.session import connection, live_callback, payung, require
 from ui.widgets import PROBLEMS_KEY, clear_problems, field_errors, problem_summary, remember_problems, rupiah
 from ui.widgets import plain, show_saved_message
 from ui.widgets import table as grid
@@ -120,7 +120,7 @@ duplicate = any(p.rule == DUPLICATE for p in (state.get(PROBLEMS_KEY) or {}).get
                 if (state.get(PROBLEMS_KEY) or {}).get("form") == FORM)
 
 
-def pay() -> None:
+def pay(*, actor) -> None:
     """Simpan pembayaran, as the button's callback: it runs before the form is drawn again, so
     after a save the amount and reference are drawn empty (values dropped from the session in
     the script stayed in the browser's form, and a second click recorded the payment twice)."""
@@ -149,4 +149,4 @@ with st.form("t_payment", clear_on_submit=False):
     st.text_input("Nomor referensi / bukti transfer", key="t_reference")
     if duplicate:
         st.checkbox("Ya, ini pembayaran lain (bukan yang sudah tercatat)", key="t_confirm_duplicate")
-    st.form_submit_button("Simpan pembayaran", type="primary", icon=":material/payments:", on_click=pay)
+    st.form_submit_button("Simpan pembayaran", type="primary", icon=":material/payments:", on_click=live_callback(pay, "payment.write"))

@@ -278,8 +278,9 @@ def test_payment_beyond_the_bill_race_speaks_indonesian(app, db, admin, sponsor_
     monkeypatch.setattr(payments, "bill", lambda *a, **k: stale)
     before = snapshot(db)
     with pytest.raises(ValidationError) as refused:
+        # Confirmed as another payment (not the duplicate rule): the stale bill reaches the CHECK.
         record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=stale.payable,
-                       paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, **JANUARY)
+                       paid_on=dt.date(2025, 2, 10), actor=admin, today=TODAY, confirm_duplicate=True, **JANUARY)
     assert "Pembayaran melebihi iuran yang belum dibayar" in str(refused.value)
     assert "IntegrityError" not in str(refused.value) and "constraint" not in str(refused.value).lower()
     assert snapshot(db) == before

@@ -360,8 +360,10 @@ def test_two_sessions_paying_one_bill_in_full_pay_it_once(people):
     party = _kendal_bill(people)
     whole = bills.bill(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, from_month=None,
                        actor=Actor.system()).payable
+    # Confirmed as two payments, so the duplicate rule does not stop the second: the bill does.
     pay = lambda db: record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key=party,  # noqa: E731
-                                    amount=whole, paid_on=dt.date.today(), actor=Actor("admin", "admin"))
+                                    amount=whole, paid_on=dt.date.today(), actor=Actor("admin", "admin"),
+                                    confirm_duplicate=True)
     first, second = _at_once(people, pay, pay)
     assert isinstance(first, int)
     assert isinstance(second, ValidationError) and second.problems[0].rule == "nothing_open", second
