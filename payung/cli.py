@@ -19,17 +19,20 @@ from .core import Payung
 from .errors import PayungError, ValidationError
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(default=None) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
-    parent.add_argument("--config", help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
+    parent.add_argument("--db", default=default, help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
+    parent.add_argument("--config", default=default,
+                        help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
     return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    # --db and --config may come before or after the command. The command's parser leaves them
+    # out when they are not given (SUPPRESS): its None would overwrite the value given before.
+    common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="python -m payung", description="Payung: jaminan sosial pekerja rentan.",
-                                     parents=[common])
+                                     parents=[_common()])
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
 
     schemes = commands.add_parser("schemes", parents=[common], help="daftar skema yang dimuat")
@@ -110,16 +113,18 @@ def cmd_schemes(app: Payung, args) -> int:
     schemes = [s.describe() | {"plugin": app.plugins.plugin_of(s.code)} for s in app.plugins.schemes.values()]
     problems = [{"plugin": s.name, "state": s.state, "error": s.error} for s in app.plugins.statuses
                 if s.state != "aktif"]
+    # Non-zero when a plugin failed to load (one switched off in config.toml is not a failure).
+    status = 1 if app.plugins.errors else 0
     if args.json:
         print(json.dumps({"schemes": schemes, "plugins_not_loaded": problems}, ensure_ascii=False, indent=2))
-        return 0
+        return status
     if not schemes:
         print("Belum ada skema yang dimuat.")
     for s in schemes:
-        print(f"{s['code']:<22} {s['regency_code']:<6} {s['name']}")
+        print(f"{s['code']:<22} {s['regency_code']:<6} {s['plugin']:<22} {s['name']}")
     for p in problems:
         print(f"[{p['state']}] plugin {p['plugin']}: {p['error']}", file=sys.stderr)
-    return 0
+    return status
 
 
 def cmd_init(app: Payung, args) -> int:

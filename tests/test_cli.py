@@ -75,6 +75,46 @@ def test_database_path_from_environment(tmp_path):
     assert db.exists()
 
 
+def test_db_and_config_work_before_or_after_the_command(tmp_path):
+    """``--db``/``--config`` before the command were silently ignored (the command's parser
+    wrote None over them)."""
+    from payung.cli import build_parser
+    for argv in (["--db", "a.db", "--config", "c.toml", "schemes"], ["schemes", "--db", "a.db", "--config", "c.toml"],
+                 ["--db", "a.db", "users", "add", "ani", "--name", "Ani", "--role", "admin", "--config", "c.toml"],
+                 ["users", "--config", "c.toml", "password", "ani", "--db", "a.db"]):
+        args = build_parser().parse_args(argv)
+        assert (args.db, args.config) == ("a.db", "c.toml"), argv
+    args = build_parser().parse_args(["schemes"])
+    assert (args.db, args.config) == (None, None)
+    config = write_config(tmp_path)
+    for n, argv in enumerate((["--db", str(tmp_path / "sebelum.db"), "--config", str(config), "init"],
+                              ["init", "--db", str(tmp_path / "sesudah.db"), "--config", str(config)])):
+        # PAYUNG_CONFIG names a file that does not exist: only --config makes the command work.
+        done = payung(*argv, env={"PAYUNG_CONFIG": str(tmp_path / "tidak-ada.toml"), "PAYUNG_DB": str(tmp_path / "env.db")})
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sebelum.db").exists() and (tmp_path / "sesudah.db").exists()
+    assert not (tmp_path / "env.db").exists()
+
+
+def test_schemes_exits_non_zero_when_a_plugin_failed(tmp_path):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "rusak.py").write_text("raise RuntimeError('rusak')\n", encoding="utf-8")
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    done = payung("schemes", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 1 and "[galat] plugin rusak" in done.stderr
+    listed = payung("schemes", "--json", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert listed.returncode == 1 and json.loads(listed.stdout)["plugins_not_loaded"][0]["plugin"] == "rusak"
+    (folder / "rusak.py").unlink()
+    (folder / "baik.toml").write_text('code = "skema_baik"\nname = "Baik"\nregency_code = "'
+                                      + __import__("tomllib").loads(config.read_text())["regencies"][0]["code"]
+                                      + '"\n', encoding="utf-8")
+    done = payung("schemes", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 0, done.stderr
+    code, _, plugin = done.stdout.split()[:3]
+    assert (code, plugin) == ("skema_baik", "baik")  # each scheme with its plugin's name
+
+
 def test_users_add_hashes_the_password(tmp_path):
     db = tmp_path / "u.db"
     done = payung("users", "add", "ani", "--name", "Ani Lestari", "--role", "operator", "--regency", "33.24",

@@ -107,7 +107,53 @@ def test_every_mistake_of_a_file_is_listed(tmp_path):
 def test_a_toml_code_taken_by_another_plugin_is_refused(tmp_path):
     app = _load(tmp_path, dua__toml=SMALL, satu__toml=SMALL)
     assert list(app.plugins.schemes) == ["skema_toml"]
-    assert _errors(app) == {"satu": "satu.toml baris 1: kode skema 'skema_toml' sudah dipakai plugin dua"}
+    assert _errors(app) == {"satu": "satu.toml baris 1: kode skema 'skema_toml' juga dinyatakan di dua.toml, yang "
+                                    "dipakai (berkas itu lebih dulu menurut nama); beri berkas ini kode skema lain."}
+
+
+def test_a_toml_file_never_takes_over_a_python_scheme(tmp_path):
+    """b_duplicate.toml sorts before the Python plugin holding its code: the Python scheme keeps
+    it, and the file is refused with its own file and line (it used to win, and the established
+    plugin was refused without either)."""
+    duplicate = "# salinan\n" + SMALL.replace('code = "skema_toml"', 'code = "skema_python"')
+    app = _load(tmp_path, a_duplicate__toml=duplicate, baik__py=GOOD_PY)
+    assert app.plugins.plugin_of("skema_python") == "baik"
+    assert app.plugins.scheme("skema_python").regency_code == "33.24"
+    assert _errors(app) == {"a_duplicate": "a_duplicate.toml baris 2: kode skema 'skema_python' sudah dipakai "
+                                           "plugin baik (baik.py)"}
+
+
+def test_of_two_toml_files_the_one_the_database_records_wins(tmp_path):
+    """The database already records skema_toml for Pemalang (33.27): a file sorting first that
+    declares it for another regency does not take it over; without a record the first wins."""
+    import db as database
+    other = SMALL.replace('regency_code = "33.27"', 'regency_code = "33.24"')
+    app = _load(tmp_path, a_lain__toml=other, skema_toml__toml=SMALL)
+    assert app.plugins.plugin_of("skema_toml") == "a_lain"  # nothing recorded yet: the first by name
+    db = app.open_db()  # the database of a Payung that has run skema_toml for Pemalang
+    try:
+        assert database.recorded_schemes(app.settings.database) == {}
+        database.store.insert(db, "schemes", {"code": "skema_toml", "name": "Skema TOML", "regency_code": "33.27",
+                                              "plugin": "skema_toml", "metadata": "{}"}, actor="uji")
+    finally:
+        db.close()
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "plugins")), entry_points=False)
+    assert app.plugins.plugin_of("skema_toml") == "skema_toml"
+    assert app.plugins.scheme("skema_toml").regency_code == "33.27"
+    assert _errors(app) == {"a_lain": "a_lain.toml baris 1: kode skema 'skema_toml' juga dinyatakan di "
+                                      "skema_toml.toml, yang dipakai (basis data mencatat skema ini untuk kabupaten "
+                                      "33.27); beri berkas ini kode skema lain."}
+
+
+def test_one_plugin_name_twice_is_told_in_indonesian(tmp_path):
+    """x.py beside x.toml, or a file and an installed package of one name: not pluggy's bare
+    ValueError."""
+    app = _load(tmp_path, baik__py=GOOD_PY, baik__toml=SMALL)
+    assert list(app.plugins.schemes) == ["skema_python"]
+    error = _errors(app)["baik"]
+    assert "nama plugin 'baik' sudah dipakai plugin" in error and "terpasang dua kali" in error, error
+    status = app.plugins.add(object(), "baik", "payung_baik (paket)")
+    assert status.state == "galat" and "sudah dipakai plugin" in status.error and "ValueError" not in status.error
 
 
 def test_line_of_finds_keys_in_nested_tables():
