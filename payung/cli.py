@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     scaffold.add_argument("--name", required=True, help="nama skema")
     scaffold.add_argument("--plugins-dir", help="folder plugin (bawaan: plugins_dir di config.toml)")
     scaffold.add_argument("--tests-dir", help="folder uji (bawaan: tests/ di samping config.toml)")
+    scaffold.add_argument("--started", help="tanggal mulai skema, misalnya 2026-01-01 (bawaan: 1 Januari tahun ini)")
     digits = commands.add_parser("digits", parents=[common],
                                  help="nomor identitas tersimpan dengan angka non-ASCII (mis. angka Arab)")
     digits.add_argument("--json", action="store_true", help="keluaran JSON")
@@ -326,7 +327,7 @@ def cmd_new_scheme(app: Payung, args) -> int:
     written = new_scheme(args.code, regency=args.regency, name=args.name,
                          plugins_dir=Path(args.plugins_dir) if args.plugins_dir else settings.plugins_dir,
                          tests_dir=Path(args.tests_dir) if args.tests_dir else settings.path.parent / "tests",
-                         config_path=settings.path)
+                         config_path=settings.path, started=args.started)
     for path in written:
         print(f"ditulis: {path}")
     print(f"Jalankan ujinya: python -m pytest {written[1]}")

