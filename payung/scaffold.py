@@ -103,6 +103,11 @@ def test_{code}_refuses_a_sponsor_type_it_does_not_take(people):
 def test_{code}_refuses_a_start_before_the_scheme(people, donor):
     problems = people.refused(CODE, donor, people.worker(VILLAGE, "petani"), start="{before}", fields=FIELDS)
     assert rules_of(problems) == ["start_out_of_range"]
+
+
+def test_{code}_takes_its_target_from_config(scheme_settings):
+    scheme = scheme_settings(CODE, target=50)  # [schemes.{code}] changed for this test only
+    assert scheme.targets[0].value == 50
 '''
 
 CONFIG_SCHEME = '''

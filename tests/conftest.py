@@ -188,6 +188,25 @@ def people(schemes_app, admin):
 
 
 @pytest.fixture
+def scheme_settings(people, monkeypatch):
+    """Change a scheme's ``[schemes.<code>]`` table for one test:
+    ``scheme_settings("mempawah_1desa100", village_quota=2)`` sets these keys over config.toml's
+    and loads the plugins again (a value a plugin reads in ``register_schemes``, such as a
+    target or an occupation list, changes too); returns the scheme as now loaded. Editing what
+    ``settings.scheme_settings(code)`` returns changes nothing: it is a copy."""
+    from db import recorded_schemes
+    from payung.plugins import load_plugins
+
+    def change(code: str, **values):
+        app = people.app
+        monkeypatch.setitem(app.settings.schemes, code, {**app.settings.scheme_settings(code), **values})
+        app.plugins = load_plugins(app.settings, entry_points=ENTRY_POINTS,
+                                   recorded=recorded_schemes(app.settings.database))
+        return app.plugins.scheme(code)
+    return change
+
+
+@pytest.fixture
 def importer(schemes_app, people, admin):
     """plan + apply a file as admin, on a database with the regions and the configured schemes."""
     from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table

@@ -94,7 +94,7 @@ def test_a_scheme_dropped_in_as_a_file_passes_its_tests_and_leaves_the_suite_gre
     config = _scaffold(tmp_path)
     env = {"PAYUNG_TEST_CONFIG": str(config), "PAYUNG_TEST_PLUGINS_DIR": str(tmp_path / "plugins")}
     own = _pytest(str(tmp_path / "tests" / f"test_scheme_{CODE}.py"), env=env)
-    assert own.returncode == 0 and "5 passed" in own.stdout, own.stdout[-3000:]
+    assert own.returncode == 0 and "6 passed" in own.stdout, own.stdout[-3000:]
     suite = _pytest(*SCHEME_LEVEL, *DATA_LEVEL, env=env)
     assert suite.returncode == 0, suite.stdout[-5000:]
 
