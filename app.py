@@ -87,11 +87,14 @@ navigation = st.navigation(sections, position="sidebar" if actor else "hidden", 
 if actor is None:
     st.title(":material/beach_access: Payung")
     st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
-    if st.session_state.pop("_payung_admin_created", None):
+    # Shown until the administrator signs in: the login form's own reruns (its cookie component
+    # answering) must not take the message away before it is read.
+    if st.session_state.get("_payung_admin_created"):
         st.success("Administrator pertama dibuat. Silakan masuk.")
     if not auth.login():
         st.stop()
     st.rerun()
+st.session_state.pop("_payung_admin_created", None)
 
 st.sidebar.markdown(f"**{actor.username}** · {ROLES[actor.role]}")
 auth.logout_button()

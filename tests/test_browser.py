@@ -47,8 +47,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = ()):
-    """A Payung server on a new database (with these admin-made users, password PASSWORD)."""
+def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py"):
+    """A Payung server on a new database (with these admin-made users, password PASSWORD);
+    ``script``: another Streamlit script to serve instead of app.py."""
     config = write_config(tmp_path)
     db_path = tmp_path / "payung.db"
     if users:
@@ -66,7 +67,7 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
     log_path = tmp_path / "streamlit.log"
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -190,6 +191,43 @@ def choose(page: Page, label: str, option: str) -> None:
 def textbox(page: Page, label: str):
     """The text box labelled ``label`` of the current run (see ``current``)."""
     return current(page).get_by_role("textbox", name=label, exact=True)
+
+
+RERUN_SCRIPT = '''
+import time
+import streamlit as st
+
+if st.session_state.get("moved"):
+    st.markdown("Masuk ke Payung")      # now first: the previous run's copy is further down
+    time.sleep(5)                       # ...and stays there, stale, until this run ends
+else:
+    st.markdown("satu")
+    st.markdown("dua")
+    st.markdown("Masuk ke Payung")
+if st.button("Geser"):
+    st.session_state["moved"] = True
+    st.rerun()
+'''
+
+
+def test_a_rerun_shows_stale_copies_that_current_leaves_out(tmp_path, browser):
+    """Why the helpers look at ``current(page)``: mid-rerun the text is on screen twice (the
+    strict-mode failure seen under load); the current run's elements hold it once, and
+    ``_settled`` waits until the stale copy is gone."""
+    script = tmp_path / "rerun.py"
+    script.write_text(RERUN_SCRIPT, encoding="utf-8")
+    with running_app(tmp_path, script=str(script)) as url:
+        page = new_page(browser, url)
+        expect(text(page, "Masuk ke Payung")).to_have_count(1)
+        current(page).get_by_role("button", name="Geser").click()
+        expect(page.get_by_text("Masuk ke Payung")).to_have_count(2)   # the stale copy and the new one
+        # At once, while the run still sleeps: one in the current run, and it can be acted on.
+        assert text(page, "Masuk ke Payung").count() == 1
+        assert text(page, "Masuk ke Payung").is_visible()
+        assert page.evaluate(IDLE) is False
+        _settled(page)
+        expect(page.get_by_text("Masuk ke Payung")).to_have_count(1)
+        assert page.get_by_text("satu").count() == 0
 
 
 def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp_path):
