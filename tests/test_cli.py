@@ -5,14 +5,21 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-from conftest import BASE_CONFIG, REGENCIES, ROOT, write_config
+from conftest import REGENCIES, ROOT, write_config
+
+
+#: A copy of the configuration under test (see conftest.BASE_CONFIG) with the plugin folder
+#: under test and, unless --db says otherwise, a temporary database.
+CONFIG = write_config(Path(tempfile.mkdtemp(prefix="payung-cli-")))
 
 
 def payung(*args, stdin: str | None = None, env: dict | None = None):
-    """``python -m payung ...`` on the configuration under test (see conftest.BASE_CONFIG)."""
+    """``python -m payung ...`` on the configuration under test."""
     return subprocess.run([sys.executable, "-m", "payung", *args], cwd=ROOT, capture_output=True, text=True,
-                          input=stdin, env={**os.environ, "PAYUNG_CONFIG": str(BASE_CONFIG), **(env or {})},
+                          input=stdin, env={**os.environ, "PAYUNG_CONFIG": str(CONFIG), **(env or {})},
                           timeout=300)
 
 
@@ -20,9 +27,11 @@ def configured_regencies() -> int:
     return REGENCIES
 
 
-#: The five schemes of the source articles ship with Payung; an installation may add more.
-SOURCE_SCHEMES = {"pemalang_mesra": "33.27", "mempawah_1desa100": "61.02", "pringsewu_uc": "18.10",
-                  "luwu_utara": "73.22", "kendal_asn_peduli": "33.24"}
+def loaded_schemes() -> dict[str, str]:
+    """code -> regency of the schemes the configuration under test loads (as the CLI loads them,
+    installed packages included): whatever they are, the CLI must list them all."""
+    from payung.core import Payung
+    return {code: s.regency_code for code, s in Payung.load(CONFIG).plugins.schemes.items()}
 
 
 def test_demo_then_schemes_json(tmp_path):
@@ -35,7 +44,7 @@ def test_demo_then_schemes_json(tmp_path):
     assert listed.returncode == 0, listed.stderr
     data = json.loads(listed.stdout)
     listed_schemes = {s["code"]: s["regency_code"] for s in data["schemes"]}
-    assert SOURCE_SCHEMES.items() <= listed_schemes.items()
+    assert listed_schemes == loaded_schemes() and listed_schemes
     assert data["plugins_not_loaded"] == []
     with sqlite3.connect(db) as conn:
         workers = conn.execute("SELECT COUNT(*), COUNT(DISTINCT nik) FROM workers").fetchone()
@@ -50,7 +59,7 @@ def test_demo_fills_every_scheme(tmp_path):
         per_scheme = dict(conn.execute("SELECT scheme_code, COUNT(*) FROM sponsorships GROUP BY scheme_code"))
         paid = conn.execute("SELECT COUNT(*) FROM contribution_lines WHERE paid_amount = amount").fetchone()[0]
     listed = {s["code"] for s in json.loads(payung("schemes", "--json", "--db", str(db)).stdout)["schemes"]}
-    assert set(per_scheme) == listed and set(SOURCE_SCHEMES) <= listed
+    assert set(per_scheme) == listed == set(loaded_schemes())
     assert all(count > 0 for count in per_scheme.values()) and paid > 0
 
 
