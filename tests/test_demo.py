@@ -17,7 +17,7 @@ REGENCY = tomllib.loads(BASE_CONFIG.read_text(encoding="utf-8"))["regencies"][0]
 def _only_scheme(tmp_path, **keys) -> Payung:
     folder = tmp_path / "plugins"
     folder.mkdir()
-    lines = [f'code = "tahunan_uji"', 'name = "Skema dibayar setahun di muka"', f'regency_code = "{REGENCY}"',
+    lines = ['code = "tahunan_uji"', 'name = "Skema dibayar setahun di muka"', f'regency_code = "{REGENCY}"',
              'funding_code = "SL"', 'sponsor_types = ["perorangan"]', "months = [12]"]
     lines += [f"{key} = {value}" for key, value in keys.items()]
     (folder / "tahunan_uji.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
