@@ -462,18 +462,25 @@ def _settled(page: Page) -> None:
 
 def after_run(page: Page, action) -> None:
     """Do ``action`` (a click that makes the app run its script) and wait until that run has
-    started and finished: a watcher on the root element counts the runs that begin."""
+    started and finished: a watcher on the root element counts the runs that begin. Each change
+    of the state is a record with the value before it, so a run that is over by the time the
+    watcher is called still counts."""
     page.evaluate("""() => {
       const app = document.querySelector('[data-testid="stApp"]');
       window.__payungRuns = 0;
+      window.__payungFrom = location.href;
       if (window.__payungWatch) window.__payungWatch.disconnect();
-      window.__payungWatch = new MutationObserver(() => {
-        if (app.dataset.testScriptState === 'running') window.__payungRuns += 1;
+      window.__payungWatch = new MutationObserver(records => {
+        for (const r of records) {
+          if (r.oldValue === 'running' || app.dataset.testScriptState === 'running') window.__payungRuns += 1;
+        }
       });
-      window.__payungWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+      window.__payungWatch.observe(app, {attributes: true, attributeOldValue: true,
+                                         attributeFilter: ['data-test-script-state']});
     }""")
     action()
-    page.wait_for_function("() => window.__payungRuns > 0", timeout=TIMEOUT)
+    # A run seen, or the page's address changed (the server names the new page as its run starts).
+    page.wait_for_function("() => window.__payungRuns > 0 || location.href !== window.__payungFrom", timeout=TIMEOUT)
     _settled(page)
 
 
