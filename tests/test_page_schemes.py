@@ -2,8 +2,9 @@
 operator of one regency or a village operator is never preselected another regency's scheme
 (which its services refuse as "tidak ditemukan"), and a regency without schemes gets a message.
 
-The site has an extra scheme whose code sorts before every other one, in a regency that is
-neither the operator's nor the village operator's."""
+The site has an extra scheme that comes first in every list of schemes (a Python plugin whose
+file name sorts first: Python plugins load first, by name), in a regency that is neither the
+operator's nor the village operator's."""
 
 from __future__ import annotations
 
@@ -27,18 +28,19 @@ DESA_REGENCY = DESA_VILLAGE[:5]
 OTHERS = [c for c in CONFIGURED if c not in (OPERATOR_REGENCY, DESA_REGENCY)]
 #: A regency configured for this test only, with no scheme at all.
 EMPTY_REGENCY = next(c for c in ("61.07", "61.05", "61.03") if c not in CONFIGURED)
-EXTRA_CODE = "aaa_skema_lain"
+EXTRA_CODE = "aa0_skema_lain"
 
 pytestmark = pytest.mark.skipif(not OTHERS or DESA_REGENCY not in CONFIGURED,
                                 reason="needs three configured regencies, the village operator's among them")
 
-EXTRA_TOML = f'''
-code = "{EXTRA_CODE}"
-name = "AAA Skema kabupaten lain"
-regency_code = "{OTHERS[0] if OTHERS else ''}"
-funding_code = "SL"
-sponsor_types = ["perorangan"]
-months = [12]
+EXTRA_PLUGIN = f'''
+from payung.plugin import Scheme, hookimpl
+
+
+@hookimpl
+def register_schemes(settings):
+    return [Scheme(code="{EXTRA_CODE}", name="AAA Skema kabupaten lain", regency_code="{OTHERS[0] if OTHERS else ''}",
+                   funding_code="SL", sponsor_types=("perorangan",), months=(12,))]
 '''
 
 
@@ -47,7 +49,7 @@ def choices_site(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("choices")
     plugins = tmp_path / "plugins"
     shutil.copytree(PLUGINS_DIR, plugins, ignore=shutil.ignore_patterns("__pycache__"))
-    (plugins / f"{EXTRA_CODE}.toml").write_text(EXTRA_TOML, encoding="utf-8")
+    (plugins / f"{EXTRA_CODE}.py").write_text(EXTRA_PLUGIN, encoding="utf-8")
     config = write_config(tmp_path, plugins_dir=str(plugins), extra=f'''
 [[regencies]]
 code = "{EMPTY_REGENCY}"
@@ -59,7 +61,7 @@ umk = 0
         mp.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
         mp.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
         app = Payung.load(config, entry_points=ENTRY_POINTS)
-        assert EXTRA_CODE in app.plugins.schemes and min(app.plugins.schemes) == EXTRA_CODE
+        assert list(app.plugins.schemes)[0] == EXTRA_CODE, (list(app.plugins.schemes), app.plugins.errors)
         db = app.open_db()
         generate(app, db, workers=20, seed=7)
         system = Actor.system()
