@@ -88,13 +88,16 @@ navigation = st.navigation(sections, position="sidebar" if actor else "hidden", 
 if actor is None:
     st.title(":material/beach_access: Payung")
     st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
-    if st.session_state.pop("_payung_admin_created", None):
+    # Shown until the administrator signs in: the login form's own reruns (its cookie component
+    # answering) must not take the message away before it is read.
+    if st.session_state.get("_payung_admin_created"):
         st.success("Administrator pertama dibuat. Silakan masuk.")
     login_notices(app.settings)  # why this browser session must sign in again (session ended, restore)
     if not auth.login():
         st.stop()
     st.session_state.pop(LOGIN_NOTICE, None)
     st.rerun()
+st.session_state.pop("_payung_admin_created", None)
 
 st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
 auth.logout_button()

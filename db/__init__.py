@@ -16,7 +16,7 @@ from .connection import connect, private_file, private_folder
 from .migrations import SchemaTooNew, migrate
 
 __all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "private_file", "private_folder", "queries",
-           "store"]
+           "recorded_schemes", "store"]
 
 
 def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
@@ -50,3 +50,20 @@ def backup(db, target: str | os.PathLike) -> Path:
         dest.close()
     os.replace(tmp, target)
     return target
+
+
+def recorded_schemes(path: str | os.PathLike) -> dict[str, str]:
+    """code -> regency of the schemes a database already records, read without creating,
+    upgrading or locking anything ({} when there is no such database yet). Plugins are loaded
+    before any connection is opened: this tells which of two files claiming a scheme code is
+    the established one."""
+    if str(path) == ":memory:" or not Path(path).is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return dict(conn.execute("SELECT code, regency_code FROM schemes"))
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not a Payung database, or one without the table yet
+        return {}

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from payung.access import allowed
+from payung.access import allowed, schemes_for
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
 from payung.months import add_months, current_month, format_month
@@ -18,7 +18,7 @@ from ui.widgets import table
 FORM = "anggaran"
 actor = require("budget.read")
 app = payung()
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "budget.read")
 show_saved_message()
 st.title("Anggaran")
 left, right = st.columns([3, 1])
@@ -72,6 +72,9 @@ with planner:
 with new_line:
     if not allowed(actor, "budget.write"):
         st.info("Hanya administrator dan operator kabupaten yang menambah pos anggaran.")
+        st.stop()
+    if not schemes:
+        st.info("Belum ada skema di wilayah Anda untuk diberi pos anggaran. Lihat halaman Skema.")
         st.stop()
     problem_summary(FORM, ("scheme_code", "name", "year", "source", "amount", "sponsor_id", "category"))
     scheme_code = st.selectbox("Skema *", list(schemes), key="an_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")

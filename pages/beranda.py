@@ -6,7 +6,7 @@ shared. Numbers are aggregated in SQL and cached per filter until the data chang
 
 import streamlit as st
 
-from payung.access import allowed
+from payung.access import allowed, schemes_for
 from payung import charts
 from payung.claims import protection_panel
 from payung.dashboard import View, build, data_version, is_empty
@@ -20,7 +20,7 @@ from ui.widgets import date_text, panel, plain, rupiah, saved, show_saved_messag
 
 actor = require("dashboard.read")
 app = payung()
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "dashboard.read")
 show_saved_message()
 st.title("Beranda")
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from payung.access import schemes_for
 from payung.bpjs import apply_answer, plan_answer, registration_rows, registration_xlsx
 from payung.errors import PayungError, ValidationError
 from payung.identity import mask_nik
@@ -13,12 +14,12 @@ from ui.widgets import table
 
 actor = require("bpjs.exchange")
 app = payung()
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "bpjs.exchange")
 state = st.session_state
 show_saved_message()
 st.title("Pertukaran data BPJS")
 if not schemes:
-    st.warning("Belum ada skema yang dimuat.")
+    st.info("Belum ada skema di wilayah Anda yang datanya dipertukarkan dengan BPJS. Lihat halaman Skema.")
     st.stop()
 code = st.selectbox("Skema", list(schemes), key="b_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 export_tab, answer_tab = st.tabs(["Kirim pendaftaran", "Terima jawaban (KPJ)"])

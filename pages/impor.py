@@ -15,6 +15,7 @@ from payung.imports.engine import WRITES, value_choices, value_column_label
 from payung.errors import PayungError
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
+from payung.imports.values import mapping_options
 from ui.session import connection, payung, require
 from ui.widgets import attempt, date_text, saved, show_saved_message
 from ui.widgets import plain, uploader
@@ -121,19 +122,21 @@ c.metric("Tidak berubah", f"{plan.counts['unchanged']:,}".replace(",", "."))
 d.metric("Ditolak", f"{plan.counts['rejected']:,}".replace(",", "."))
 if plan.unknown:
     st.subheader("Pencocokan nilai")
-    st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya (sudah diisi dengan tebakan terbaik), lalu periksa "
-               "ulang. Simpan sebagai templat agar berkas berikutnya dari kantor yang sama cocok sendiri.")
+    st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya, lalu periksa ulang: saran terdekat ada di urutan "
+               "teratas pilihan, dan hanya kecocokan yang meyakinkan sudah terisi; yang lain tetap ditolak sampai "
+               "Anda memilih. Simpan sebagai templat agar berkas berikutnya dari kantor yang sama cocok sendiri.")
     picked: dict[str, dict] = {}
     for name, typed in plan.unknown.items():
         choices = value_choices(app.plugins, name)
-        options = [None, *choices]
         st.markdown(f"**{plain(value_column_label(app.plugins, kind, name))}**")
         for n, (text, info) in enumerate(sorted(typed.items(), key=lambda kv: -kv[1]["count"])[:50]):
-            guess = info["suggestions"][0][0] if info["suggestions"] else None
+            options, index = mapping_options(choices, info["suggestions"], info.get("prefill"))
             left, right = st.columns([2, 3])
             left.text(f"{text}  ({info['count']} baris)")
+            if info.get("refused"):
+                left.caption(info["refused"].split(";")[0].capitalize() + ".")
             picked.setdefault(name, {})[text] = right.selectbox(
-                f"Arti nilai {n + 1}", options, index=options.index(guess) if guess in options else 0,
+                f"Arti nilai {n + 1}", options, index=index,
                 format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c],
                 key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed", placeholder="Pilih...")
     if st.button("Terapkan pencocokan nilai dan periksa ulang", icon=":material/rule:"):

@@ -8,7 +8,7 @@ the bulk planner, so a quota or a budget line is counted across the workers chos
 
 import streamlit as st
 
-from payung.access import allowed
+from payung.access import schemes_for
 
 from payung.bulk import apply_bulk, plan_bulk, plan_eligible
 from payung.errors import Problem
@@ -29,8 +29,7 @@ state = st.session_state
 show_saved_message()
 st.title("Daftarkan kepesertaan")
 
-schemes = {code: s for code, s in app.plugins.schemes.items()
-           if allowed(actor, "sponsorship.write", {"regency_code": s.regency_code})}
+schemes = schemes_for(app.plugins, actor, "sponsorship.write")
 if not schemes:
     st.warning("Belum ada skema yang dimuat untuk wilayah Anda. Lihat halaman Skema.")
     st.stop()

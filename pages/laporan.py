@@ -3,6 +3,7 @@ charts), for the whole regency or one scheme, ready to send to the Bupati."""
 
 import streamlit as st
 
+from payung.access import schemes_for
 from payung.dashboard import View, build
 from payung.months import add_months, current_month, format_month
 from payung.letterhead import combined_letterhead, letterhead_for
@@ -11,7 +12,7 @@ from ui.session import connection, payung, require
 
 actor = require("report.read")
 app = payung()
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "report.read")
 st.title("Laporan bulanan")
 st.caption("Untuk Bupati, TKPK, dan kantor cabang BPJS: angka bulan terpilih, tabel per wilayah, pekerjaan, "
            "jenis kelamin dan umur, skema, tren 12 bulan, dan anggaran.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from payung.access import allowed
+from payung.access import allowed, schemes_for
 from payung.documents import receipt_pdf
 from payung.letterhead import letterhead_for
 from payung.errors import NotFound
@@ -18,7 +18,7 @@ FORM = "batal"
 PAGE_SIZE = 50
 actor = require("payment.read")
 app = payung()
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "payment.read")
 show_saved_message()
 st.title("Pembayaran")
 st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadsheet di halaman Impor data. "

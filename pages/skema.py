@@ -15,7 +15,7 @@ from payung.months import current_month
 from payung.declarative import build_rule
 from payung.formats import count
 from payung.rules import LIBRARY
-from payung.scheme_copy import check_copy, copyable, save_scheme_copy
+from payung.scheme_copy import check_copy, copy_defaults, copyable, save_scheme_copy
 from payung.schemes_view import scheme_overview
 from payung.sponsor_types import SPONSOR_TYPES
 from ui.session import connection, payung, reload_payung, require
@@ -142,8 +142,18 @@ def _copy_form(source: str, data: dict, left_out: list[str]) -> None:
                                 help="Huruf kecil, angka dan garis bawah; menjadi nama berkas TOML.")
         name = st.text_input("Nama skema", value=data["name"], key=f"salin_{source}_name")
         description = st.text_area("Uraian", value=data.get("description", ""), key=f"salin_{source}_description")
+        # The copy is a new scheme: its own start and legal basis, never silently the source's.
+        left, right = st.columns([1, 2])
+        started = left.date_input("Tanggal mulai skema baru *", value=copy_defaults()["started"], format="DD/MM/YYYY",
+                                  key=f"salin_{source}_started",
+                                  help="Tidak ada bulan kepesertaan atau pembayaran sebelum tanggal ini.")
+        legal_basis = right.text_input(
+            "Dasar hukum skema baru *", value=copy_defaults()["legal_basis"], key=f"salin_{source}_legal_basis",
+            help="Tambahkan peraturan atau surat kabupaten tujuan. Dasar hukum skema asal: "
+                 + (data.get("legal_basis") or "-"))
         new = copy.deepcopy(data) | {"code": code.strip(), "name": name.strip(), "regency_code": regency,
-                                     "description": description.strip()}
+                                     "description": description.strip(), "legal_basis": legal_basis.strip(),
+                                     "started": started.isoformat() if started else ""}
         if data["targets"]:
             st.markdown("**Target**")
         for i, target in enumerate(data["targets"]):

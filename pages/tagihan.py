@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from payung.access import allowed
+from payung.access import allowed, schemes_for
 from payung import bills
 from payung.coverage import LABELS
 from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
@@ -27,9 +27,9 @@ state = st.session_state
 show_saved_message()
 st.title("Tagihan iuran")
 
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "bill.read")
 if not schemes:
-    st.warning("Belum ada skema yang dimuat. Lihat halaman Skema.")
+    st.info("Belum ada skema di wilayah Anda yang dapat ditagih. Lihat halaman Skema.")
     st.stop()
 left, middle, right = st.columns([3, 2, 2])
 code = left.selectbox("Skema", list(schemes), key="t_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")

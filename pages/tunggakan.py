@@ -3,7 +3,7 @@ sponsorships that end next month, each renewable in one click."""
 
 import streamlit as st
 
-from payung.access import allowed
+from payung.access import allowed, schemes_for
 from payung.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.errors import ValidationError
 from payung.formats import month_short
@@ -15,7 +15,7 @@ from ui.widgets import table
 
 actor = require("late.read")
 app = payung()
-schemes = app.plugins.schemes
+schemes = schemes_for(app.plugins, actor, "late.read")
 show_saved_message()
 st.title("Tunggakan & perpanjangan")
 code = st.selectbox("Skema", [None, *schemes], key="l_scheme",

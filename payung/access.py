@@ -171,6 +171,15 @@ def require_visible(actor: Actor, action: str, resource: Mapping[str, Any] | Non
     return resource
 
 
+def schemes_for(registry, actor: Actor | None, action: str) -> dict:
+    """The loaded schemes (code -> Scheme, in the registry's order) on which ``actor`` may take
+    ``action``: those whose regency lies in its scope (every scheme for an administrator, the
+    schemes of its villages' regency for a village operator; none when the role may not take
+    the action at all). Every page that lists schemes offers only these."""
+    return {code: scheme for code, scheme in registry.schemes.items()
+            if allowed(actor, action, {"regency_code": scheme.regency_code})}
+
+
 def visible_scheme(registry, code: str, actor: Actor, action: str):
     """The scheme ``code`` if the actor may take ``action`` on it (its regency is in scope)."""
     scheme = registry.scheme(code)

@@ -57,10 +57,11 @@ def _indonesian_argparse():
         argparse._ = english
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(default=None) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
-    parent.add_argument("--config", help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
+    parent.add_argument("--db", default=default, help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
+    parent.add_argument("--config", default=default,
+                        help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
     return parent
 
 
@@ -70,9 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    # --db and --config may come before or after the command. The command's parser leaves them
+    # out when they are not given (SUPPRESS): its None would overwrite the value given before.
+    common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="python -m payung", description="Payung: jaminan sosial pekerja rentan.",
-                                     parents=[common])
+                                     parents=[_common()])
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
 
     schemes = commands.add_parser("schemes", parents=[common], help="daftar skema yang dimuat")
@@ -120,6 +123,7 @@ def _build_parser() -> argparse.ArgumentParser:
     scaffold.add_argument("--name", required=True, help="nama skema")
     scaffold.add_argument("--plugins-dir", help="folder plugin (bawaan: plugins_dir di config.toml)")
     scaffold.add_argument("--tests-dir", help="folder uji (bawaan: tests/ di samping config.toml)")
+    scaffold.add_argument("--started", help="tanggal mulai skema, misalnya 2026-01-01 (bawaan: 1 Januari tahun ini)")
     digits = commands.add_parser("digits", parents=[common],
                                  help="nomor identitas tersimpan dengan angka non-ASCII (mis. angka Arab)")
     digits.add_argument("--json", action="store_true", help="keluaran JSON")
@@ -153,16 +157,18 @@ def cmd_schemes(app: Payung, args) -> int:
     schemes = [s.describe() | {"plugin": app.plugins.plugin_of(s.code)} for s in app.plugins.schemes.values()]
     problems = [{"plugin": s.name, "state": s.state, "error": s.error} for s in app.plugins.statuses
                 if s.state != "aktif"]
+    # Non-zero when a plugin failed to load (one switched off in config.toml is not a failure).
+    status = 1 if app.plugins.errors else 0
     if args.json:
         print(json.dumps({"schemes": schemes, "plugins_not_loaded": problems}, ensure_ascii=False, indent=2))
-        return 0
+        return status
     if not schemes:
         print("Belum ada skema yang dimuat.")
     for s in schemes:
-        print(f"{s['code']:<22} {s['regency_code']:<6} {s['name']}")
+        print(f"{s['code']:<22} {s['regency_code']:<6} {s['plugin']:<22} {s['name']}")
     for p in problems:
         print(f"[{p['state']}] plugin {p['plugin']}: {p['error']}", file=sys.stderr)
-    return 0
+    return status
 
 
 def cmd_init(app: Payung, args) -> int:
@@ -397,7 +403,7 @@ def cmd_new_scheme(app: Payung, args) -> int:
     written = new_scheme(args.code, regency=args.regency, name=args.name,
                          plugins_dir=Path(args.plugins_dir) if args.plugins_dir else settings.plugins_dir,
                          tests_dir=Path(args.tests_dir) if args.tests_dir else settings.path.parent / "tests",
-                         config_path=settings.path)
+                         config_path=settings.path, started=args.started)
     for path in written:
         print(f"ditulis: {path}")
     print(f"Jalankan ujinya: python -m pytest {written[1]}")

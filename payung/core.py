@@ -29,7 +29,8 @@ class Payung:
              extra_plugins: tuple = (), entry_points: bool = True) -> "Payung":
         settings = load_settings(config, database=database_path)
         formats.set_timezone(settings.timezone)
-        return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points))
+        return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points,
+                                          recorded=database.recorded_schemes(settings.database)))
 
     def open_db(self):
         """A new connection to an up-to-date database (the caller closes it)."""

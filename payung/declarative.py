@@ -375,6 +375,11 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
                for r in scheme.rules if rule_spec(r) is None]
     if scheme.adjust is not None:
         missing.append("penyesuaian iuran (adjust) ditulis dalam Python")
+    standard = list(scheme.panels.names) if isinstance(scheme.panels, StandardPanels) else \
+        ["by_sponsor", "by_village", "targets"]
+    if scheme.panels is not None and not isinstance(scheme.panels, StandardPanels):
+        missing.append("panel dasbor skema asal (ditulis dalam Python), diganti panel standar: "
+                       + ", ".join(STANDARD_PANELS[name][0] for name in standard))
     data: dict[str, Any] = {"code": scheme.code, "name": scheme.name, "regency_code": scheme.regency_code}
     for key in ("description", "legal_basis", "funding_source", "funding_code", "started", "bill_by", "budget_field"):
         if getattr(scheme, key):
@@ -382,8 +387,7 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
     for key in ("sponsor_types", "programs", "months", "payment_periods"):
         if getattr(scheme, key):
             data[key] = list(getattr(scheme, key))
-    data["panels"] = list(scheme.panels.names) if isinstance(scheme.panels, StandardPanels) else \
-        ["by_sponsor", "by_village", "targets"]
+    data["panels"] = standard
     data["targets"] = [{"label": t.label, "value": t.value, "key": t.key, "per": t.per} for t in scheme.targets]
     data["fields"] = []
     for f in scheme.fields:

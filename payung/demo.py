@@ -201,17 +201,23 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
         counts["sponsors"] += len(sponsors)
         counts["budget_lines"] += _budget_lines(db, app, scheme, sponsors, this_month, actor)
         target = max(1, int(len(candidates) * 0.6))
+        # Sponsors pay as the scheme allows (monthly where it may: the demo's arrears need it),
+        # and no sponsorship starts before the scheme did.
+        periods = scheme.allowed_periods(app.settings)
+        period = 1 if 1 in periods else min(periods, default=1)
+        first_month = (scheme.started or "")[:7]
         for worker in candidates[:target]:
             sponsor = _pick_sponsor(sponsors, worker, rng)
             if sponsor is None:
                 continue
-            start = add_months(this_month, -rng.randint(0, 11))
+            start = max(add_months(this_month, -rng.randint(0, 11)), first_month)
             fields_for = scheme.demo or (lambda w, s, month, r: {})
             values = {f.name: generic_field_value(f, worker, start, rng) for f in app.plugins.fields(scheme)}
             values.update(fields_for(worker, sponsor, start, rng) or {})
             try:
                 enrol(db, app.plugins, actor=actor, scheme_code=scheme.code, sponsor_id=sponsor["id"],
-                      worker_id=worker["id"], start_month=start, months=scheme.default_months, fields=values)
+                      worker_id=worker["id"], start_month=start, months=scheme.default_months, fields=values,
+                      payment_period=period)
                 counts["sponsorships"] += 1
             except ValidationError:
                 counts["refused"] += 1

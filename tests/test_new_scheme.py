@@ -11,25 +11,34 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import BASE_CONFIG, PLUGINS_DIR, ROOT
 
-CODE = "zakat_banyumas"
-REGENCY = "33.02"
+# The code sorts before every shipped scheme, and its regency is a new one: a test that takes
+# "the first scheme" or counts the configured regencies meets it (a code sorting last hid those).
+CODE = "bengkayang_1desa100"
+REGENCY = "61.07"
+NAME = "Gerakan 1 Desa 100 Pekerja Rentan Bengkayang"
 
-#: Tests that exercise every loaded scheme: enrolment, bills, the dashboard, demo data, the CLI.
-SCHEME_LEVEL = ["tests/test_plugins.py", "tests/test_cli.py", "tests/test_dashboard.py", "tests/test_sponsorships.py",
+#: Tests that exercise every loaded scheme: enrolment, bills, the dashboard, demo data, the CLI,
+#: the plugin loader, and the pages that list schemes (as an operator and a village operator).
+SCHEME_LEVEL = ["tests/test_plugins.py", "tests/test_declarative.py", "tests/test_cli.py", "tests/test_dashboard.py",
+                "tests/test_sponsorships.py", "tests/test_demo.py", "tests/test_page_schemes.py",
                 *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_scheme_*.py"))]
+#: Tests over the demo data and imports of every configured regency: run with the scheme dropped
+#: in as a file (the browser test stays out for time; test_page_schemes covers its pages).
+DATA_LEVEL = ["tests/test_cadangan_page.py", "tests/test_screens.py", "tests/test_import.py", "tests/test_values.py"]
 
 
 def _scaffold(folder: Path) -> Path:
     """A copy of config.toml and plugins/ with a scheme made by ``new-scheme``; returns its config."""
-    shutil.copy(ROOT / "config.toml", folder / "config.toml")
-    shutil.copytree(ROOT / "plugins", folder / "plugins")
+    shutil.copy(BASE_CONFIG, folder / "config.toml")
+    shutil.copytree(PLUGINS_DIR, folder / "plugins", ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "tests").mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "payung", "new-scheme", CODE, "--regency", REGENCY, "--name",
-         "Zakat untuk Pekerja Rentan Banyumas", "--config", str(folder / "config.toml"), "--tests-dir",
-         str(folder / "tests")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [sys.executable, "-m", "payung", "new-scheme", CODE, "--regency", REGENCY, "--name", NAME,
+         "--config", str(folder / "config.toml"), "--tests-dir", str(folder / "tests"),
+         "--plugins-dir", str(folder / "plugins")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return folder / "config.toml"
 
@@ -43,7 +52,7 @@ def _pytest(*targets: str, env: dict, timeout: int = 900) -> subprocess.Complete
 def test_new_scheme_writes_a_plugin_its_tests_and_the_config_block(tmp_path):
     config = _scaffold(tmp_path)
     text = config.read_text(encoding="utf-8")
-    assert f'code = "{REGENCY}"' in text and 'name = "Kabupaten Banyumas"' in text
+    assert f'code = "{REGENCY}"' in text and 'name = "Kabupaten Bengkayang"' in text
     assert f"[schemes.{CODE}]" in text
     assert (tmp_path / "plugins" / f"{CODE}.py").exists() and (tmp_path / "tests" / f"test_scheme_{CODE}.py").exists()
     again = subprocess.run([sys.executable, "-m", "payung", "new-scheme", CODE, "--regency", REGENCY, "--name", "X",
@@ -56,18 +65,37 @@ def test_new_scheme_writes_a_plugin_its_tests_and_the_config_block(tmp_path):
     ("Zakat!", "33.02", "Kode skema"), ("zakat_x", "3302", "Kode kabupaten"), ("zakat_x", "99.99", "tidak dikenal")])
 def test_new_scheme_refuses_bad_codes(tmp_path, code, regency, message):
     from payung.scaffold import ScaffoldError, new_scheme
-    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
+    shutil.copy(BASE_CONFIG, tmp_path / "config.toml")
     with pytest.raises(ScaffoldError, match=message):
         new_scheme(code, regency=regency, name="Zakat", plugins_dir=tmp_path, tests_dir=tmp_path,
                    config_path=tmp_path / "config.toml")
+
+
+def test_new_scheme_starts_this_year_and_its_tests_enrol_from_then(tmp_path):
+    """Enrolments before a scheme's `started` are refused: what new-scheme writes agrees with
+    itself (it wrote started="2026-01-01" while its test enrolled from 2025-01)."""
+    import datetime as dt
+    from payung.scaffold import ScaffoldError, default_started, new_scheme
+    shutil.copy(BASE_CONFIG, tmp_path / "config.toml")
+    new_scheme("skema_uji", regency=REGENCY, name="Uji", plugins_dir=tmp_path, tests_dir=tmp_path,
+               config_path=tmp_path / "config.toml", started="2025-07-01")
+    assert 'started="2025-07-01"' in (tmp_path / "skema_uji.py").read_text()
+    test = (tmp_path / "test_scheme_skema_uji.py").read_text()
+    assert 'START = "2025-07"' in test and 'start="2025-06"' in test and "people.village_elsewhere(REGENCY)" in test
+    assert "33.24" not in test  # no village of a regency that may not be configured
+    assert default_started(dt.date(2027, 3, 5)) == "2027-01-01"
+    for wrong in ("1/7/2025", "2099-01-01"):
+        with pytest.raises(ScaffoldError, match="Tanggal mulai skema"):
+            new_scheme("skema_dua", regency=REGENCY, name="Uji", plugins_dir=tmp_path, tests_dir=tmp_path,
+                       config_path=tmp_path / "config.toml", started=wrong)
 
 
 def test_a_scheme_dropped_in_as_a_file_passes_its_tests_and_leaves_the_suite_green(tmp_path):
     config = _scaffold(tmp_path)
     env = {"PAYUNG_TEST_CONFIG": str(config), "PAYUNG_TEST_PLUGINS_DIR": str(tmp_path / "plugins")}
     own = _pytest(str(tmp_path / "tests" / f"test_scheme_{CODE}.py"), env=env)
-    assert own.returncode == 0 and "4 passed" in own.stdout, own.stdout[-3000:]
-    suite = _pytest(*SCHEME_LEVEL, env=env)
+    assert own.returncode == 0 and "6 passed" in own.stdout, own.stdout[-3000:]
+    suite = _pytest(*SCHEME_LEVEL, *DATA_LEVEL, env=env)
     assert suite.returncode == 0, suite.stdout[-5000:]
 
 
@@ -76,19 +104,19 @@ def test_a_scheme_installed_as_a_package_leaves_the_suite_green(tmp_path):
     no dependency on a PyPI project called "payung" (an unrelated one exists)."""
     config = _scaffold(tmp_path)
     package = tmp_path / "paket"
-    (package / "payung_zakat_banyumas").mkdir(parents=True)
-    shutil.move(tmp_path / "plugins" / f"{CODE}.py", package / "payung_zakat_banyumas" / "__init__.py")
+    (package / "payung_bengkayang").mkdir(parents=True)
+    shutil.move(tmp_path / "plugins" / f"{CODE}.py", package / "payung_bengkayang" / "__init__.py")
     (package / "pyproject.toml").write_text(f'''[build-system]
 requires = ["setuptools"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "payung-zakat-banyumas"
+name = "payung-bengkayang"
 version = "0.1.0"
 dependencies = []
 
 [project.entry-points.payung]
-{CODE} = "payung_zakat_banyumas"
+{CODE} = "payung_bengkayang"
 ''', encoding="utf-8")
     site = tmp_path / "site"
     built = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",

@@ -66,6 +66,18 @@ def test_first_start_creates_the_administrator(tmp_path, monkeypatch):
     assert queries.user_by_username(db, "admin.dinsos")["role"] == "admin"
 
 
+def test_the_first_administrator_message_stays_until_login(site):
+    """The login form reruns by itself (its cookie component answers): the message that the
+    administrator was made must survive those reruns, not vanish before it is read."""
+    at = run(None, state={"_payung_admin_created": True})
+    assert "Administrator pertama dibuat. Silakan masuk." in [s.value for s in at.success]
+    # Kept for the next run of the login page (AppTest reruns only the page script, so the
+    # next run of app.py is read from the session state it leaves).
+    assert at.session_state["_payung_admin_created"] is True
+    at = run("admin", state={"_payung_admin_created": True})
+    assert "_payung_admin_created" not in at.session_state and not at.success
+
+
 def test_no_page_shows_data_before_login(site):
     at = run(None, query={"id": "1"})
     assert "Masuk ke Payung" in texts(at)

@@ -157,3 +157,25 @@ def test_every_scheme_attribute_is_documented_in_plugins_readme():
     from payung.plugin import Scheme
     readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
     assert not [f.name for f in dataclasses.fields(Scheme) if f"`{f.name}`" not in readme]
+
+
+def test_sponsor_types_and_worker_columns_are_documented_in_plugins_readme():
+    """A plugin author reads the sponsor type codes and people.worker's keys there."""
+    from payung.sponsor_types import SPONSOR_TYPES
+    from payung.workers import WORKER_COLUMNS
+    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Sponsor types", 1)[1].split("\n## ", 1)[0]
+    assert not [t.code for t in SPONSOR_TYPES.values() if f"| `{t.code}` | {t.label} |" not in section]
+    testing = readme.split("## Testing a scheme", 1)[1].split("\n## ", 1)[0]
+    assert not [c for c in WORKER_COLUMNS if c not in ("village_code", "occupation", "gender", "birth_date")
+                and f"`{c}`" not in testing]
+    for helper in ("people.villages(", "people.village_elsewhere(", "scheme_settings(", "PAYUNG_TEST_CONFIG"):
+        assert helper in testing
+
+
+def test_every_command_is_in_the_readme_command_line_section():
+    from payung.cli import COMMANDS
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    assert not [c for c in COMMANDS if f"python -m payung {c}" not in section]
+    assert "before or after the command" in section

@@ -57,3 +57,12 @@ def test_mempawah_quota_defaults_to_100(people, village_gov):
     sponsorship = people.enrol(CODE, village_gov, people.worker(VILLAGE), fields=FIELDS)
     from db import queries
     assert '"village_quota": 100' in queries.sponsorship(people.db, sponsorship, EVERYTHING)["fields"]
+
+
+def test_mempawah_reads_its_occupations_and_quota_from_config(people, village_gov, scheme_settings):
+    """[schemes.mempawah_1desa100] of config.toml, changed for this test only."""
+    scheme = scheme_settings(CODE, occupations=["petani"], village_quota=7)
+    assert scheme.targets[0].value == 7 and scheme.fields[2].default == 7
+    problems = people.refused(CODE, village_gov, people.worker(VILLAGE, "nelayan"), fields=FIELDS)
+    assert rules_of(problems) == ["worker_occupation_in"]
+    assert people.enrol(CODE, village_gov, people.worker(VILLAGE, "petani"), fields=FIELDS)

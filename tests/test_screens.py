@@ -152,12 +152,16 @@ def test_scheme_panels_follow_the_district_filter(site):
     from payung.access import Actor
     with open_db(site) as db:
         admin = Actor("admin", "admin")
-        code = db.execute("SELECT scheme_code FROM sponsorships LIMIT 1").fetchone()[0]
+        # A scheme with paid lines, whichever schemes are installed, and a district of its regency.
+        code, village = db.execute(
+            "SELECT l.scheme_code, l.village_code FROM contribution_lines l WHERE l.paid_amount > 0 "
+            "ORDER BY l.scheme_code, l.village_code LIMIT 1").fetchone()
+        district, regency = village[:8], village[:5]
         everywhere = protection_panel(db, scheme_code=code, actor=admin).rows[0]["value"]
-        nowhere = protection_panel(db, scheme_code=code, actor=admin, district="33.24.99").rows[0]["value"]
+        nowhere = protection_panel(db, scheme_code=code, actor=admin, district=f"{regency}.99").rows[0]["value"]
         assert nowhere == "Rp0" and everywhere != "Rp0"
-        assert reader_for(db, actor=admin, district="33.24.01").scope.villages
-    at = run("admin", query={"skema": code, "kecamatan": "33.24.01"})
+        assert reader_for(db, actor=admin, district=district).scope.villages
+    at = run("admin", query={"skema": code, "kecamatan": district})
     assert "Angka panel untuk" in texts(at)
 
 

@@ -12,7 +12,7 @@ import pytest
 from payung.access import Actor
 from payung.imports import auto_map, file_hash, plan_import, read_table
 from payung.imports.templates import save_template, templates
-from payung.imports.values import SYNONYMS, ValueMatcher, synonyms_for
+from payung.imports.values import NOT_A_CODE, SYNONYMS, ValueMatcher, mapping_options, synonyms_for
 from payung.occupations import OCCUPATIONS
 
 from conftest import ROOT, write_config
@@ -51,6 +51,60 @@ def test_an_unknown_value_gets_suggestions_in_its_message():
     found = MATCHER.match("pedagang kelontong")
     assert found.code is None
     assert "Pedagang" in found.hint()
+
+
+DUKCAPIL = {
+    "Petani/Pekebun": "petani", "Peternak": "peternak", "Nelayan/Perikanan": "nelayan",
+    "Buruh Tani/Perkebunan": "buruh_tani", "Buruh Nelayan/Perikanan": "nelayan", "Buruh Peternakan": "peternak",
+    "Buruh Harian Lepas": "buruh_harian_lepas", "Pedagang": "pedagang_pasar", "Wiraswasta": "pekerja_mandiri",
+    "Sopir": "sopir", "Tukang Ojek": "tukang_ojek", "Imam Masjid": "pegawai_sara",
+    "Ustadz/Mubaligh": "pekerja_sosial_keagamaan", "Karyawan Honorer": "tenaga_non_asn",
+    "Perangkat Desa": "aparatur_desa",
+}
+NOT_WORKERS = ["Mengurus Rumah Tangga", "Pelajar/Mahasiswa", "Belum/Tidak Bekerja", "Karyawan Swasta", "PNS",
+               "Pegawai Negeri Sipil", "Pensiunan", "IRT", "ibu rumah tangga", "Karyawan BUMN"]
+REFUSING = ValueMatcher(OCCUPATIONS, synonyms_for("occupation"), refused=NOT_A_CODE["occupation"])
+
+
+@pytest.mark.parametrize("typed,code", DUKCAPIL.items())
+def test_dukcapil_occupations_of_informal_workers_match(typed, code):
+    """The KTP occupation list (Permendagri 109/2019), as SIAK exports it."""
+    assert REFUSING.match(typed).code == code
+
+
+@pytest.mark.parametrize("typed", NOT_WORKERS)
+def test_dukcapil_occupations_of_non_workers_stay_unknown_and_say_why(typed):
+    found = REFUSING.match(typed)
+    assert found.code is None and found.prefill is None and not found.suggestions
+    assert "bukan pekerjaan sektor informal" in found.refused
+    # A regency that does register them (its own [occupations]) still gets its code.
+    assert ValueMatcher({**OCCUPATIONS, "irt": "Ibu rumah tangga"}, {"ibu rumah tangga": "irt", "irt": "irt"},
+                        refused=NOT_A_CODE["occupation"]).match("IRT").code == "irt"
+
+
+@pytest.mark.parametrize("typed,prefill", [
+    ("IRT", None), ("ibu rt", None), ("pns", None), ("karyawan swasta", None), ("tukang parkir", None),
+    ("tukang kayu", None), ("tukang becak", None), ("guru honorer", None), ("guru", None), ("ustadz", None),
+    ("Petani Tambak", None), ("Peternak Lele", None), ("sopir angkot desa", "sopir"),
+])
+def test_only_a_confident_unambiguous_suggestion_is_pre_filled(typed, prefill):
+    assert REFUSING.match(typed).prefill == prefill
+
+
+def test_mapping_options_list_the_suggestions_first():
+    codes = {"a": "A", "b": "B", "c": "C", "d": "D"}
+    assert mapping_options(codes, [("c", "C"), ("a", "A")]) == ([None, "c", "a", "b", "d"], 0)
+    assert mapping_options(codes, [("c", "C")], "c") == ([None, "c", "a", "b", "d"], 1)
+    assert mapping_options(codes, [("x", "X")], "x") == ([None, "a", "b", "c", "d"], 0)
+
+
+def test_import_says_why_a_non_worker_is_refused(importer):
+    data = (HEADER + "1;3324015708759001;Ani Lestari;Kendal, 17-08-1975;P;Blumah;Plantungan;Mengurus Rumah Tangga;;1000000\n"
+            ).encode()
+    plan = importer(data, write=False)
+    [error] = plan.errors
+    assert error.message.startswith('Pekerjaan "Mengurus Rumah Tangga" bukan pekerjaan sektor informal')
+    assert plan.unknown["occupation"]["Mengurus Rumah Tangga"]["refused"]
 
 
 def test_the_template_value_mapping_wins():
@@ -167,7 +221,10 @@ def test_impor_page_asks_what_an_unknown_value_means_and_remembers_it_in_the_tem
     next(b for b in at.button if b.label == "Periksa").click().run()
     assert "Pencocokan nilai" in [s.value for s in at.subheader]
     boxes = [b for b in at.selectbox if b.key and b.key.startswith("i_value_workers_occupation_")]
-    assert len(boxes) == 2 and all(b.value == "takmir_marbot" for b in boxes)  # pre-filled: the best guess
+    # Not a confident match: not pre-filled, but the suggestion comes first in the box.
+    assert len(boxes) == 2 and all(b.value is None and b.options[1] == "Takmir/marbot masjid" for b in boxes)
+    for box in boxes:
+        box.set_value("takmir_marbot")
     next(b for b in at.button if b.label == "Terapkan pencocokan nilai dan periksa ulang").click().run()
     assert [m.value for m in at.metric][:1] == ["2"] and "Pencocokan nilai" not in [s.value for s in at.subheader]
     at.text_input(key="i_template_name").set_value("Kantor Desa Blumah").run()
@@ -175,6 +232,31 @@ def test_impor_page_asks_what_an_unknown_value_means_and_remembers_it_in_the_tem
     with open_db(site) as db:
         saved = templates(db, "workers", actor=ADMIN)["Kantor Desa Blumah"]
     assert saved.values["occupation"] == {"Marbot langgar": "takmir_marbot", "marbot  LANGGAR": "takmir_marbot"}
+
+
+def test_impor_page_pre_fills_only_a_confident_match(site):
+    """One click on "Terapkan" used to save IRT as Ketua RT, "tukang parkir" as Tukang sayur:
+    now only a confident, unambiguous match is pre-selected; the rest stay refused, with the
+    suggestions first in the box; a Dukcapil label of a non-worker says why it is refused."""
+    from test_pages import run
+    rows = {"tukang parkir": None, "sopir angkot desa": "sopir", "Mengurus Rumah Tangga": None, "tukang kayu": None,
+            "guru honorer": None}
+    data = (HEADER + "".join(f"{n};33240117087590{n:02d};Pekerja {n};Kendal, 17-08-1975;L;Blumah;Plantungan;{typed};;1000000\n"
+                             for n, typed in enumerate(rows, 1))).encode()
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    shown = [t.value.split("  (")[0] for t in at.text]
+    boxes = {text: box for text, box in zip(shown, [b for b in at.selectbox
+                                                   if b.key and b.key.startswith("i_value_workers_occupation_")])}
+    assert set(boxes) == set(rows)
+    assert {text: box.value for text, box in boxes.items()} == rows
+    assert boxes["tukang parkir"].options[:2] == ["(tetap ditolak)", "Tukang sayur"]
+    assert boxes["guru honorer"].options[1:3] == ["Tenaga non-ASN", "Guru TPA/TPQ"]
+    assert boxes["Mengurus Rumah Tangga"].options[1] == "Petani"  # no suggestion: the list as it is
+    assert any("Bukan pekerjaan sektor informal" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Terapkan pencocokan nilai dan periksa ulang").click().run()
+    assert [m.value for m in at.metric][:1] == ["1"]  # only the sopir
 
 
 def test_enrolment_form_keeps_its_choices_per_scheme(site):

@@ -28,7 +28,7 @@ from ..workers import ELSEWHERE, check_workers, village_index
 from .mapping import FIELDS, missing_required
 from .normalize import RegionResolver, nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
 from .reading import Sheet
-from .values import ValueMatcher, synonyms_for
+from .values import NOT_A_CODE, ValueMatcher, synonyms_for
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran",
          "sponsorships": "Kepesertaan"}
@@ -101,7 +101,8 @@ class ImportPlan:
     def note_unknown(self, name: str, text: str, found) -> None:
         """Count a coded value no code matched (``values.Match``), for the value mapping step."""
         entry = self.unknown.setdefault(name, {}).setdefault(text, {
-            "count": 0, "ambiguous": found.ambiguous, "suggestions": [(c, label) for c, label, _ in found.suggestions]})
+            "count": 0, "ambiguous": found.ambiguous, "suggestions": [(c, label) for c, label, _ in found.suggestions],
+            "prefill": found.prefill, "refused": found.refused})
         entry["count"] += 1
 
     @property
@@ -267,7 +268,7 @@ class Coded:
         self.advice = advice or f"gunakan nama dari daftar {what.lower()}"
         self.matcher = ValueMatcher(value_choices(registry, name) if labels is None else labels,
                                     synonyms_for(synonyms or name, registry.settings.import_synonyms),
-                                    plan.values.get(name))
+                                    plan.values.get(name), NOT_A_CODE.get(synonyms or name))
 
     def code(self, typed, errors: list[RowError], row: int, column: str):
         """The code of ``typed``, or None with a row error naming the suggestions."""
@@ -279,6 +280,9 @@ class Coded:
         if found.found:
             return found.code
         self.plan.note_unknown(self.name, text, found)
+        if found.refused:
+            errors.append(RowError(row, column, f"{self.what} \"{text}\" {found.refused}."))
+            return None
         state = "ambigu (cocok dengan beberapa pilihan)" if found.ambiguous else "tidak dikenal"
         errors.append(RowError(row, column, f"{self.what} \"{text}\" {state}{found.hint() or '; ' + self.advice}."))
         return None

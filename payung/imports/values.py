@@ -23,6 +23,12 @@ from rapidfuzz import fuzz, process
 ACCEPT_SCORE = 88
 MARGIN = 6
 SUGGEST_SCORE = 70
+#: The value mapping step pre-selects a suggestion only when it is confident and unambiguous:
+#: it scores ACCEPT_SCORE, the runner-up trails it by MARGIN, and the typed text is also a close
+#: spelling of one of its names (plain ratio), not a short word found inside a longer name
+#: ("IRT" is not "Ketua RT", "tukang parkir" not "Tukang sayur"). Otherwise the box starts on
+#: "(tetap ditolak)" with the suggestions listed first.
+PREFILL_SPELLING = ACCEPT_SCORE - MARGIN
 
 #: Words regency registers use, per coded column: typed text -> code.
 SYNONYMS: dict[str, dict[str, str]] = {
@@ -66,6 +72,11 @@ SYNONYMS: dict[str, dict[str, str]] = {
         # Self-employed
         "wiraswasta": "pekerja_mandiri", "wirausaha": "pekerja_mandiri", "usaha sendiri": "pekerja_mandiri",
         "pekerja mandiri": "pekerja_mandiri", "umkm": "pekerja_mandiri",
+        # The KTP/KK occupation list of Dukcapil (Permendagri 109/2019, form F-1.01), as exported
+        # from SIAK, where it names an informal worker's occupation ("Nelayan/Perikanan").
+        "petani pekebun": "petani", "nelayan perikanan": "nelayan", "buruh tani perkebunan": "buruh_tani",
+        "buruh nelayan perikanan": "nelayan", "buruh peternakan": "peternak", "ustadz mubaligh": "pekerja_sosial_keagamaan",
+        "karyawan honorer": "tenaga_non_asn", "tukang ojek": "tukang_ojek",
     },
     "gender": {
         "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "pria": "L", "male": "L", "m": "L",
@@ -90,6 +101,21 @@ SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 
+#: Typed values that name no code of the column on purpose, per column, with the reason: the
+#: Dukcapil entries (and their usual short forms) of people who are not informal workers. An
+#: occupation configured in [occupations] or [import_synonyms.occupation] with one of these
+#: names still wins.
+NOT_A_CODE: dict[str, tuple[frozenset[str], str]] = {
+    "occupation": (frozenset({
+        "belum tidak bekerja", "belum bekerja", "tidak bekerja", "mengurus rumah tangga", "ibu rumah tangga", "irt",
+        "pelajar mahasiswa", "pelajar", "mahasiswa", "pensiunan", "pegawai negeri sipil", "pns", "asn",
+        "tentara nasional indonesia", "tni", "kepolisian ri", "polri", "karyawan swasta", "pegawai swasta",
+        "karyawan bumn", "karyawan bumd",
+    }), "bukan pekerjaan sektor informal (bukan pekerja rentan yang dibiayai skema); isi pekerjaan yang "
+        "sebenarnya bila ia bekerja, atau jangan impor baris ini"),
+}
+
+
 def text_key(value) -> str:
     """Lower case, accents off, punctuation to spaces, one space between words."""
     text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
@@ -105,6 +131,10 @@ class Match:
     code: object = None
     suggestions: list[tuple[object, str, int]] = field(default_factory=list)
     ambiguous: bool = False
+    #: The suggestion the value mapping step may pre-select (see PREFILL_SPELLING), or None.
+    prefill: object = None
+    #: Why the value names no code on purpose (``NOT_A_CODE``), or "".
+    refused: str = ""
 
     @property
     def found(self) -> bool:
@@ -121,9 +151,11 @@ class ValueMatcher:
     """Matches typed text to the codes of one coded column."""
 
     def __init__(self, labels: Mapping, synonyms: Mapping[str, object] | None = None,
-                 chosen: Mapping[str, object] | None = None):
+                 chosen: Mapping[str, object] | None = None, refused: tuple[frozenset[str], str] | None = None):
         """``labels``: code -> label; ``synonyms``: typed text -> code; ``chosen``: the value
-        mapping of an import template (typed text -> code), which wins over everything."""
+        mapping of an import template (typed text -> code), which wins over everything;
+        ``refused``: texts that name no code on purpose, and why (``NOT_A_CODE``)."""
+        self._refused, self._refusal = refused or (frozenset(), "")
         self.labels = {code: str(label) for code, label in labels.items()}
         self._keys: dict[str, set] = {}
         for code, label in self.labels.items():
@@ -159,6 +191,8 @@ class ValueMatcher:
         codes = self._keys.get(key) or self._keys.get(key.replace(" ", ""))
         if codes and len(codes) == 1:
             return Match(next(iter(codes)))
+        if not codes and key in self._refused:
+            return Match(None, refused=self._refusal)
         best: dict = {}
         for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.WRatio, limit=12):
             for code in self._keys[choice]:
@@ -177,7 +211,22 @@ class ValueMatcher:
         if close and close[0][1] >= ACCEPT_SCORE and (len(close) == 1 or close[1][1] <= close[0][1] - MARGIN):
             return Match(close[0][0], suggestions)
         tied = len(ranked) > 1 and ranked[0][1] >= ACCEPT_SCORE and ranked[1][1] >= ACCEPT_SCORE
-        return Match(None, suggestions, ambiguous=tied)
+        prefill = None
+        if (ranked and not tied and ranked[0][1] >= ACCEPT_SCORE
+                and (len(ranked) == 1 or ranked[1][1] <= ranked[0][1] - MARGIN)
+                and spelled.get(ranked[0][0], 0) >= PREFILL_SPELLING):
+            prefill = ranked[0][0]
+        return Match(None, suggestions, ambiguous=tied, prefill=prefill)
+
+
+def mapping_options(codes, suggestions, prefill=None) -> tuple[list, int]:
+    """The choice box of one unknown value in the value mapping step: "(tetap ditolak)" (None)
+    first, then the suggested codes best first, then every other code; and the index of the
+    pre-selected option: ``prefill`` when given (only a confident, unambiguous match), else
+    "(tetap ditolak)", so one click on "Terapkan" never saves a guess."""
+    suggested = [code for code, *_ in suggestions if code in codes]
+    options = [None, *dict.fromkeys(suggested), *(c for c in codes if c not in suggested)]
+    return options, options.index(prefill) if prefill in options else 0
 
 
 def synonyms_for(column: str, configured: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:

@@ -1,0 +1,53 @@
+"""Demo data follows what each scheme declares: its payment periods and its start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+
+from payung.core import Payung
+from payung.demo import generate
+from payung.months import add_months, current_month
+
+from conftest import BASE_CONFIG, write_config
+
+REGENCY = tomllib.loads(BASE_CONFIG.read_text(encoding="utf-8"))["regencies"][0]["code"]
+
+
+def _only_scheme(tmp_path, **keys) -> Payung:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    lines = ['code = "tahunan_uji"', 'name = "Skema dibayar setahun di muka"', f'regency_code = "{REGENCY}"',
+             'funding_code = "SL"', 'sponsor_types = ["perorangan"]', "months = [12]"]
+    lines += [f"{key} = {value}" for key, value in keys.items()]
+    (folder / "tahunan_uji.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(folder)), entry_points=False)
+    assert list(app.plugins.schemes) == ["tahunan_uji"], app.plugins.errors
+    return app
+
+
+def test_demo_pays_as_the_scheme_allows_and_starts_when_it_started(tmp_path):
+    """A scheme paid yearly (payment_periods = [12]) that started two months ago gets demo
+    sponsorships, all paid yearly and none starting before the scheme."""
+    started = add_months(current_month(), -2)
+    app = _only_scheme(tmp_path, payment_periods="[12]", started=f'"{started}-01"')
+    db = app.open_db()
+    try:
+        counts = generate(app, db, workers=30, seed=3)
+        rows = list(db.query("SELECT payment_period, start_month FROM sponsorships"))
+    finally:
+        db.close()
+    assert counts["sponsorships"] > 0 and counts["refused"] == 0, counts
+    assert {r["payment_period"] for r in rows} == {12}
+    assert min(r["start_month"] for r in rows) == started
+
+
+def test_demo_pays_monthly_where_the_scheme_allows_it(tmp_path):
+    app = _only_scheme(tmp_path, payment_periods="[1, 12]")
+    db = app.open_db()
+    try:
+        generate(app, db, workers=20, seed=3, today=dt.date.today())
+        periods = {r["payment_period"] for r in db.query("SELECT payment_period FROM sponsorships")}
+    finally:
+        db.close()
+    assert periods == {1}
