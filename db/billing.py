@@ -204,20 +204,12 @@ def payment_allocations(db, payment_id: int) -> list[dict]:
 
 def same_payment(db, scheme_code: str, party_kind: str, party_key: str, paid_on: str, amount: int,
                  reference: str | None) -> dict | None:
-    """The earliest live payment identical to this one (party, scheme, date, amount, reference)."""
+    """The earliest live payment identical to this one (party, scheme, date, amount, reference):
+    the same transfer entered twice, or a payments file imported again."""
     return _one(db, "SELECT * FROM payments WHERE scheme_code = ? AND party_kind = ? AND party_key = ?"
                     " AND paid_on = ? AND amount = ? AND COALESCE(reference, '') = COALESCE(?, '')"
                     " AND reversed_at IS NULL ORDER BY id LIMIT 1",
                 [scheme_code, party_kind, party_key, paid_on, amount, reference])
-
-
-def same_payment_count(db, scheme_code: str, party_kind: str, party_key: str, paid_on: str, amount: int,
-                       reference: str | None) -> int:
-    """Live payments identical to this one (to make re-importing a file harmless)."""
-    return _scalar(db, "SELECT COUNT(*) FROM payments WHERE scheme_code = ? AND party_kind = ? AND party_key = ?"
-                       " AND paid_on = ? AND amount = ? AND COALESCE(reference, '') = COALESCE(?, '')"
-                       " AND reversed_at IS NULL",
-                   [scheme_code, party_kind, party_key, paid_on, amount, reference])
 
 
 # Budgets --------------------------------------------------------------------------------------

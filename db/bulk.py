@@ -70,6 +70,13 @@ def sponsors_for_matching(db, scope: Scope) -> list[dict]:
         f" WHERE 1 = 1{where} ORDER BY s.id", params))
 
 
+def sponsors_named(db, prefix: str) -> list[tuple[int, str]]:
+    """(id, name) of the sponsors whose name starts with ``prefix`` and a space, oldest first
+    (the benchmark's own donors)."""
+    return [tuple(r) for r in db.execute("SELECT id, name FROM sponsors WHERE name LIKE ? ORDER BY id",
+                                         [prefix + " %"]).fetchall()]
+
+
 def lines_in_months(db, worker_ids: Sequence[int], from_month: str, to_month: str, scope: Scope) -> list[dict]:
     """Lines of some workers between two months, wherever they are, with what the
     double-coverage message names and whether each lies inside the scope (``visible``)."""

@@ -491,3 +491,16 @@ def m009_letterheads(db: Database) -> None:
             updated_at TEXT
         )"""
     )
+
+
+@migrations()
+def m010_rt_numbers(db: Database) -> None:
+    """Pringsewu's RW and RT numbers became whole numbers (a form typed "001", an Excel cell 1:
+    one RT): numbers stored as text before ("001") are written as numbers, so "one head per RT"
+    counts them with the new ones. Text that is no number is left for a person to see."""
+    for key in ("rw", "rt"):
+        db.execute(
+            f"UPDATE sponsorships SET fields = json_set(fields, '$.{key}', CAST(json_extract(fields, '$.{key}') AS INTEGER))"
+            f" WHERE scheme_code = 'pringsewu_uc' AND json_valid(fields) AND json_type(fields, '$.{key}') = 'text'"
+            f" AND json_extract(fields, '$.{key}') GLOB '[0-9]*' AND NOT json_extract(fields, '$.{key}') GLOB '*[^0-9]*'"
+        )

@@ -54,11 +54,6 @@ def regions_in(db, parent_code: str, level: int) -> list[dict]:
     ))
 
 
-def regency_codes(db) -> list[str]:
-    """The regencies whose regions are loaded: the ones this installation serves."""
-    return [row[0] for row in db.execute("SELECT code FROM regions WHERE level = 2 ORDER BY code").fetchall()]
-
-
 def region_names(db, level: int | None = None) -> dict[str, str]:
     sql, params = "SELECT code, name FROM regions", []
     if level is not None:
@@ -383,17 +378,13 @@ def worker_history_count(db, worker_id: int) -> int:
 
 
 def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | None = None,
-                    within_regency: str | None = None, only_id: int | None = None, limit: int = 50,
+                    prefer_regency: str | None = None, only_id: int | None = None, limit: int = 50,
                     offset: int = 0) -> tuple[list[dict], int]:
-    """Active sponsors inside the scope; ``within_regency``: only those registered in that
-    regency (its village or the regency itself) or with no region (a donor anywhere);
-    ``only_id``: that sponsor, if it passes every filter."""
+    """Active sponsors inside the scope, by name; ``prefer_regency``: those registered in that
+    regency (its village or the regency itself) or with no region come first; ``only_id``:
+    that sponsor, if it passes every filter."""
     where, params = sc.sponsors(scope)
     where = "WHERE s.active = 1" + where
-    if within_regency:
-        where += (" AND (s.village_code LIKE ? OR (s.village_code IS NULL AND"
-                  " (s.regency_code IS NULL OR s.regency_code = ?)))")
-        params += [within_regency + ".%", within_regency]
     if only_id is not None:
         where += " AND s.id = ?"
         params.append(only_id)
@@ -408,13 +399,18 @@ def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | 
         params += list(types)
     total = _scalar(db, f"SELECT COUNT(*) FROM sponsors s {where}", params)
     counted, counted_params = sc.sponsorships(scope, "x")
+    first, first_params = "", []
+    if prefer_regency:
+        first = ("CASE WHEN s.village_code LIKE ? OR (s.village_code IS NULL AND (s.regency_code IS NULL"
+                 " OR s.regency_code = ?)) THEN 0 ELSE 1 END, ")
+        first_params = [prefer_regency + ".%", prefer_regency]
     rows = list(db.query(
         "SELECT s.*, v.name AS village,"
         " (SELECT COUNT(*) FROM sponsorships x WHERE x.sponsor_id = s.id AND x.status IN ('diajukan', 'aktif')"
         f"{counted}) AS sponsorships"
         f" FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code {where}"
-        " ORDER BY s.name, s.id LIMIT ? OFFSET ?",
-        [*counted_params, *params, limit, offset],
+        f" ORDER BY {first}s.name, s.id LIMIT ? OFFSET ?",
+        [*counted_params, *params, *first_params, limit, offset],
     ))
     return rows, total
 

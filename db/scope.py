@@ -35,6 +35,11 @@ class Scope:
             return bool(code) and code.startswith(self.regency + ".")
         return True
 
+    def sees_whole_regency(self, code: str | None) -> bool:
+        """Every village of the regency is inside (not a village operator's few): a figure
+        counted across the regency, such as a regency-wide target, may be shown."""
+        return self.villages is None and self.covers_regency(code)
+
     def covers_regency(self, code: str | None) -> bool:
         if self.villages is not None:
             return bool(code) and any(v.startswith(code + ".") for v in self.villages)

@@ -112,12 +112,13 @@ if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not
             st.session_state["_restore_seen"] = done["at"]
             st.session_state["_restored"] = done
             missing = done["accounts"]["accounts_not_restored"]
-            # The restore ended every session, this one too: the login page tells what was done.
+            # The restore ended every session, this one too: the login page tells what was done
+            # (as text: it quotes a file name).
             st.session_state[LOGIN_NOTICE] = (
-                f"Basis data dipulihkan dari {plain(done['file'])}. Data sebelumnya disimpan di {done['before']}.",
+                f"Basis data dipulihkan dari {done['file']}. Data sebelumnya disimpan di {done['before']}.",
                 "Semua sesi diakhiri oleh pemulihan, termasuk sesi Anda: silakan masuk lagi. Akun pengguna (kata "
                 "sandi, status aktif, peran, wilayah) tetap seperti sebelum pemulihan"
-                + (f"; pengguna yang hanya ada di cadangan tidak dipulihkan: {plain(', '.join(missing))}."
+                + (f"; pengguna yang hanya ada di cadangan tidak dipulihkan: {', '.join(missing)}."
                    if missing else "."))
             st.rerun()
         except PayungError as exc:

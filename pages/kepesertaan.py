@@ -44,12 +44,12 @@ sponsor_key = f"k_sponsor_{code}"
 query = st.text_input("Cari penyandang dana", key=f"k_sponsor_q_{code}", placeholder="nama, NIP atau OPD")
 with connection() as db:
     found = search_sponsors(db, actor=actor, text=query, types=scheme.sponsor_types or None,
-                            within_regency=scheme.regency_code, page_size=SPONSOR_CHOICES)
+                            prefer_regency=scheme.regency_code, page_size=SPONSOR_CHOICES)
     by_id = {s["id"]: s for s in found.rows}
     sent, current = state.get("enrol_sponsor_id"), state.get(sponsor_key)  # sent: from a sponsor's page
     for wanted in {sent, current} - {None} - set(by_id):
         by_id.update({s["id"]: s for s in search_sponsors(
-            db, actor=actor, types=scheme.sponsor_types or None, within_regency=scheme.regency_code,
+            db, actor=actor, types=scheme.sponsor_types or None, prefer_regency=scheme.regency_code,
             only_id=wanted, page_size=1).rows})
 if sent in by_id:
     state[sponsor_key] = state.pop("enrol_sponsor_id")

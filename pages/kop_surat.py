@@ -5,7 +5,7 @@ uploads its logo."""
 import streamlit as st
 
 from payung.errors import ValidationError
-from payung.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo
+from payung.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo, stored_texts
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import (clear_problems, field_errors, plain, problem_summary, remember_problems, saved,
                         show_saved_message, uploader)
@@ -29,6 +29,8 @@ code = st.selectbox("Kabupaten", list(regencies), format_func=regencies.get, key
                     placeholder="Pilih...")
 with connection() as db:
     head = letterhead_for(app.settings, code, db)
+    stored = stored_texts(db, code, actor=actor)
+    fallback = letterhead_for(app.settings, code)  # config.toml alone: what an empty box gives
 left, right = st.columns([1, 3])
 with left:
     if head.logo:
@@ -59,10 +61,13 @@ with st.form(f"kop_texts_{code}", border=False):
     a, b = st.columns(2)
     for n, name in enumerate(FIELDS):
         column = a if n % 2 == 0 else b
-        column.text_input(LABELS[name], value=getattr(head, name) or "", key=f"kop_{name}_{code}", help=HELP[name])
+        # Only what was set here is in the box: an empty box keeps following config.toml (shown greyed).
+        column.text_input(LABELS[name], value=stored[name] or "", key=f"kop_{name}_{code}", help=HELP[name],
+                          placeholder=getattr(fallback, name) or "")
         with column:
             field_errors(FORM, name)
-    st.form_submit_button("Simpan kop surat", type="primary", icon=":material/save:", on_click=live_callback(save_texts, "letterhead.manage"))
+    st.form_submit_button("Simpan kop surat", type="primary", icon=":material/save:",
+                          on_click=live_callback(save_texts, "letterhead.manage"))
 
 st.subheader("Logo")
 upload = uploader("Logo kabupaten (PNG atau JPG)", ["png", "jpg", "jpeg"], key="kop_logo")

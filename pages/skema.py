@@ -4,6 +4,7 @@ copies a scheme for another regency here ("Salin skema"), saved as a TOML file."
 
 import copy
 import inspect
+import re
 
 import streamlit as st
 
@@ -14,6 +15,7 @@ from payung.errors import PayungError, ValidationError
 from payung.months import current_month
 from payung.declarative import build_rule
 from payung.formats import count
+from payung.imports.normalize import parse_rupiah_cell
 from payung.rules import LIBRARY
 from payung.scheme_copy import check_copy, copy_defaults, copyable, save_scheme_copy
 from payung.schemes_view import scheme_overview
@@ -92,15 +94,17 @@ def _param_input(label: str, value, key: str, kind: str = "text", *, fields: dic
                                 placeholder="Pilih...", format_func=choices.get)
     if kind == "rupiah" and isinstance(value, int) and not isinstance(value, bool):
         typed = st.text_input(label, value=count(value), key=key, help="Rupiah, contoh 2.000.000.")
-        digits = typed.replace(".", "").replace(" ", "").removeprefix("Rp")
-        return int(digits) if digits.isdigit() else typed
+        try:  # the importer's Rupiah reader; what it cannot read goes to the copy's own check
+            return parse_rupiah_cell(typed)
+        except ValueError:
+            return typed
     if isinstance(value, bool):
         return st.checkbox(label, value=value, key=key)
     if isinstance(value, int):
         return int(st.number_input(label, value=value, step=1, key=key))
     if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and value:
         typed = st.text_input(label, value=", ".join(map(str, value)), key=key, help="Pisahkan dengan koma.")
-        return [int(v) if v.strip().lstrip("-").isdigit() else v.strip() for v in typed.split(",") if v.strip()]
+        return [int(v) if re.fullmatch(r"\s*-?[0-9]+\s*", v) else v.strip() for v in typed.split(",") if v.strip()]
     if isinstance(value, list):
         typed = st.text_input(label, value=", ".join(map(str, value)), key=key, help="Pisahkan dengan koma.")
         return [v.strip() for v in typed.split(",") if v.strip()]

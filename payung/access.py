@@ -16,8 +16,8 @@ The roles (the README's table is this one):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from db.scope import EVERYTHING, NOTHING, Scope
@@ -110,19 +110,26 @@ def scope_of(actor: Actor) -> Scope:
         return EVERYTHING
     if actor.role == "desa":
         return Scope(villages=tuple(actor.villages))
-    if actor.role == "operator":  # unbound: nothing (``users.actor_for`` binds it when one regency is served)
+    if actor.role == "operator":  # unbound: nothing (see ``bound_to_served``)
         return Scope(regency=actor.regency_code) if actor.regency_code else NOTHING
     if actor.role == "viewer":
         return Scope(regency=actor.regency_code, masked=True)
     return NOTHING
 
 
+def bound_to_served(actor: Actor, served: Sequence[str]) -> Actor:
+    """An operator without a regency, made while Payung served one regency, works for that
+    one; once several are served it stays unbound, and ``scope_of`` gives it nothing."""
+    if actor.role == "operator" and not actor.regency_code and len(served) == 1:
+        return replace(actor, regency_code=served[0])
+    return actor
+
+
 def sees_whole_regency(actor: Actor, regency_code: str) -> bool:
     """Whether ``actor`` sees every record of the regency (administrator, its operator and
     viewer), so a figure counted across the regency may be shown; a village operator does
     not. Decided by the scope, never by the data, so the choice itself tells nothing."""
-    scope = scope_of(actor)
-    return scope.villages is None and scope.covers_regency(regency_code)
+    return scope_of(actor).sees_whole_regency(regency_code)
 
 
 def _inside(actor: Actor, action: str, resource: Mapping[str, Any]) -> bool:

@@ -224,11 +224,7 @@ def _enrol_figures(app: Payung, db, emit) -> None:
     # workers enrolled by an earlier run on a kept database are not candidates again.
     start_month = min(add_months(max(current_month(), bulk_db.last_line_month(db) or ""), 1),
                       add_months(current_month(), MONTHS_AHEAD))
-    existing = db.execute("SELECT COUNT(*) FROM sponsors WHERE name LIKE 'Orang tua asuh uji %'").fetchone()[0]
-    store.bulk_insert(db, "sponsors", ("type", "name", "regency_code"),
-                      [("perorangan", f"Orang tua asuh uji {existing + i}", "33.27") for i in range(200)], actor="bench")
-    sponsors = [r[0] for r in db.execute("SELECT id FROM sponsors WHERE name LIKE 'Orang tua asuh uji %'"
-                                         " ORDER BY id DESC LIMIT 200").fetchall()]
+    sponsors = [sponsor_id for sponsor_id, _ in _new_sponsors(db, "Orang tua asuh uji")]
     candidates = queries.eligible_workers(db, scope=EVERYTHING, region_prefix="33.27",
                                           months=[add_months(start_month, i) for i in range(12)],
                                           occupations=VULNERABLE, limit=10_000)
@@ -248,6 +244,15 @@ def _enrol_figures(app: Payung, db, emit) -> None:
     _sponsorship_import_figures(app, db, emit, start_month, fields)
 
 
+def _new_sponsors(db, prefix: str, count: int = 200) -> list[tuple[int, str]]:
+    """``count`` new Pemalang donors named ``prefix N`` (numbered on from an earlier run on a
+    kept database): (id, name) of each."""
+    first = len(bulk_db.sponsors_named(db, prefix))
+    store.bulk_insert(db, "sponsors", ("type", "name", "regency_code"),
+                      [("perorangan", f"{prefix} {first + i}", "33.27") for i in range(count)], actor="bench")
+    return bulk_db.sponsors_named(db, prefix)[first:]
+
+
 def _sponsorship_import_figures(app: Payung, db, emit, start_month: str, fields: dict) -> None:
     """10.000 more rows as a Kepesertaan file naming each sponsor by name (among the
     regency's sponsors), read, checked and written by the import engine."""
@@ -257,10 +262,7 @@ def _sponsorship_import_figures(app: Payung, db, emit, start_month: str, fields:
     from .occupations import VULNERABLE
 
     system = Actor.system("bench")
-    existing = db.execute("SELECT COUNT(*) FROM sponsors WHERE name LIKE 'Donatur impor uji %'").fetchone()[0]
-    names = [f"Donatur impor uji {existing + i}" for i in range(200)]
-    store.bulk_insert(db, "sponsors", ("type", "name", "regency_code"),
-                      [("perorangan", name, "33.27") for name in names], actor="bench")
+    names = [name for _, name in _new_sponsors(db, "Donatur impor uji")]
     candidates = queries.eligible_workers(db, scope=EVERYTHING, region_prefix="33.27",
                                           months=[add_months(start_month, i) for i in range(12)],
                                           occupations=VULNERABLE, limit=10_000)

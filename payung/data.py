@@ -33,7 +33,7 @@ class DataReader:
     def sees_whole_regency(self, regency_code: str) -> bool:
         """Whether this reader counts every village of the regency, so a regency-wide target
         may be set beside its figures (not for a village operator)."""
-        return self.scope.villages is None and self.scope.covers_regency(regency_code)
+        return self.scope.sees_whole_regency(regency_code)
 
     def villages(self, parent_code: str) -> list[dict]:
         """Desa/kelurahan inside a regency or district (those of the scope)."""

@@ -36,6 +36,8 @@ from db import queries, store
 from .access import Actor, require
 from .config import Settings
 from .errors import Problem, ValidationError
+from .identity import check_nip, clean_digits
+from .text import text_problems
 
 #: Largest logo file accepted (bytes) and the size it is scaled down to (pixels).
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -90,13 +92,19 @@ LABELS = {"government": "Pemerintah", "office": "Nama kantor", "address": "Alama
           "official_title": "Jabatan", "nip": "NIP"}
 
 
+def stored_texts(db, regency_code: str, *, actor: Actor) -> dict[str, str | None]:
+    """What an administrator set on the page Kop surat for a regency (None where the field
+    falls back to config.toml): the form shows these, and the fallback beside them."""
+    require(actor, "letterhead.manage")
+    row = queries.letterhead(db, regency_code) or {}
+    return {name: row.get(name) for name in FIELDS}
+
+
 def save_letterhead(db, settings: Settings, regency_code: str, values: dict, *, actor: Actor) -> None:
     """Set a regency's kop surat texts (administrators): stored in the database over
     config.toml, audited. An empty field falls back to config.toml; a NIP must be a valid
     18-digit NIP (``payung.identity.check_nip``) and is kept as its digits."""
     require(actor, "letterhead.manage")
-    from .identity import check_nip, clean_digits
-
     if settings.regency(regency_code) is None:
         raise ValidationError([Problem("regency", "Kabupaten tidak dikenal.", "regency_unknown")])
     row, problems = {}, []
@@ -106,6 +114,7 @@ def save_letterhead(db, settings: Settings, regency_code: str, values: dict, *, 
             problems.append(Problem(name, f"{LABELS[name]} terlalu panjang: paling banyak {MAX_LENGTHS[name]} "
                                           "karakter.", "letterhead_too_long"))
         row[name] = text or None
+    problems += text_problems(row, LABELS)  # no control characters printed on every bill
     if row["nip"]:
         problems += check_nip(row["nip"]).problems
         row["nip"] = clean_digits(row["nip"])

@@ -36,11 +36,15 @@ def check_amount(amount, maximum: int | None = None) -> int:
     return amount
 
 
-def payment_problems(settings, scheme, amount, paid_on, today: dt.date) -> list[Problem]:
+def payment_problems(settings, scheme, amount, paid_on, today: dt.date, *, reference: str | None = None
+                     ) -> list[Problem]:
     """Why a payment cannot be recorded, before any bill is looked at: amount (whole Rupiah,
-    within ``[limits] max_payment``) and date (not in the future, not before the scheme started
-    or ``[limits] earliest_payment``). The import check and ``record_payment`` both ask this."""
+    within ``[limits] max_payment``), date (not in the future, not before the scheme started
+    or ``[limits] earliest_payment``) and the reference (no control characters). The import
+    check and ``record_payment`` both ask this, so a row the check accepts is one it writes."""
     problems = []
+    if problem := text_problem("reference", "Nomor bukti", reference):
+        problems.append(problem)
     try:
         check_amount(amount, settings.limits.max_payment)
     except ValidationError as exc:
@@ -77,9 +81,7 @@ def record_payment(
     visible_scheme(registry, scheme_code, actor, "payment.write")
     today = today or dt.date.today()
     scheme = registry.schemes.get(scheme_code)
-    problems = payment_problems(registry.settings, scheme, amount, paid_on, today)
-    if problem := text_problem("reference", "Nomor bukti", reference):
-        problems.append(problem)
+    problems = payment_problems(registry.settings, scheme, amount, paid_on, today, reference=reference)
     if problems:
         raise ValidationError(problems)
     reference = (reference or "").strip() or None

@@ -138,12 +138,6 @@ class PluginRegistry:
             return []
         return sorted(p for p in folder.glob(f"*{suffix}") if not p.name.startswith("_"))
 
-    def load_folder(self, folder: Path, *, recorded: dict[str, str] | None = None) -> None:
-        """The Python modules of ``folder``, then its TOML declarations (``load_python_files``
-        and ``load_declarations``)."""
-        self.load_python_files(folder)
-        self.load_declarations(folder, recorded=recorded)
-
     def load_python_files(self, folder: Path) -> None:
         """Import every ``*.py`` module of ``folder`` (skipping ``_private`` ones) as a plugin."""
         for path in self._folder_files(folder, ".py"):

@@ -144,13 +144,13 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
     return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username) if changes else current
 
 
-def search_sponsors(db, *, actor: Actor, text: str = "", types=None, within_regency: str | None = None,
+def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_regency: str | None = None,
                     only_id: int | None = None, page: int = 1, page_size: int = 50):
     """A page of active sponsors the actor may see, with their live sponsorship counts
-    (``within_regency``: those a scheme of that regency can take)."""
+    (``prefer_regency``: those of that regency first, for a scheme of that regency)."""
     require(actor, "sponsor.read")
     rows, total = queries.search_sponsors(
-        db, scope=scope_of(actor), text=text, types=types, within_regency=within_regency, only_id=only_id,
+        db, scope=scope_of(actor), text=text, types=types, prefer_regency=prefer_regency, only_id=only_id,
         limit=page_size,
         offset=(max(page, 1) - 1) * page_size,
     )

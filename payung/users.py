@@ -26,7 +26,7 @@ import bcrypt
 from db import queries, store
 from db import sessions as session_queries
 
-from .access import ROLES, Actor, require
+from .access import ROLES, Actor, bound_to_served, require
 from .errors import Problem, ValidationError
 from .text import text_problem
 from .workers import person_name
@@ -338,14 +338,9 @@ def actor_for(db, username: str) -> Actor | None:
     row = queries.user_by_username(db, username)
     if row is None or not row["active"]:
         return None
-    regency = row["regency_code"]
-    if row["role"] == "operator" and regency is None:
-        # An operator made while Payung served one regency works for that one; once more are
-        # served it sees nothing until an administrator binds it (``access.scope_of``).
-        served = queries.regency_codes(db)
-        regency = served[0] if len(served) == 1 else None
-    return Actor(username=row["username"], role=row["role"], regency_code=regency,
-                 villages=tuple(queries.user_villages(db, row["id"])))
+    actor = Actor(username=row["username"], role=row["role"], regency_code=row["regency_code"],
+                  villages=tuple(queries.user_villages(db, row["id"])))
+    return bound_to_served(actor, sorted(queries.region_names(db, 2)))
 
 
 def credentials(db) -> dict:

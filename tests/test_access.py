@@ -345,6 +345,8 @@ MATRIX = {
     "dashboard.build": (ALL, "record", lambda w, a, r: _m("dashboard.build")(
         w.db, w.registry, _m("dashboard.View")(MONTH, r["scheme"]), actor=a, today=TODAY),
         lambda res, r: res.covered > 0),
+    "letterhead.stored_texts": (ADMIN, "global", lambda w, a, r: _m("letterhead.stored_texts")(w.db, "33.24", actor=a),
+                                None),
     "letterhead.save_logo": (ADMIN, "global", lambda w, a, r: _m("letterhead.save_logo")(
         w.db, w.settings, "33.24", _PNG, actor=a), None),
     "letterhead.save_letterhead": (ADMIN, "global", lambda w, a, r: _m("letterhead.save_letterhead")(
@@ -747,7 +749,9 @@ def test_an_operator_without_a_regency_sees_nothing_when_several_are_served(worl
         world.db.execute("UPDATE users SET regency_code = NULL WHERE username = 'operator'")
         assert actor_for(world.db, "operator").regency_code is None  # two regencies are served here
         from db import queries
-        monkeypatch.setattr(queries, "regency_codes", lambda db: ["33.24"])  # one regency served
+        served = queries.region_names
+        monkeypatch.setattr(queries, "region_names", lambda db, level=None: {
+            code: name for code, name in served(db, level).items() if level != 2 or code == "33.24"})  # one served
         assert actor_for(world.db, "operator").regency_code == "33.24"
     _inside_transaction(world, body)
     assert add_user  # the refusal at creation is test_operator_must_be_bound_to_a_regency_when_several_are_served

@@ -651,7 +651,7 @@ def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
     search = textbox(page, "Cari nama atau NIK")
     search.click()
     page.keyboard.type("Sri")
-    page.wait_for_timeout(500)
+    expect(page.locator('[data-testid=InputInstructions] span').first).to_be_attached()
     assert not _english_on(page), _english_on(page)  # "Press Enter to apply"
     said = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=InputInstructions] span'),"
                          " '::after').content")
@@ -660,7 +660,11 @@ def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
     _settled(page)
     open_choices(page, "Pekerjaan")
     page.keyboard.type("zzzq")
-    page.wait_for_timeout(500)
+    # The list has drawn its "nothing matches" entry before the page is read for English.
+    empty = page.locator('[role="option"]:not([data-key]) > span').first
+    expect(empty).to_be_attached()
+    said = page.evaluate("(e) => getComputedStyle(e, '::after').content", empty.element_handle())
+    assert said == '"Tidak ada yang cocok"'
     assert not _english_on(page), _english_on(page)  # "No results"
     page.keyboard.press("Escape")
     # Back from a worker: the list and its search box agree.

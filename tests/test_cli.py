@@ -1,7 +1,10 @@
 """The command line, run as a user would: ``python -m payung ...`` in a subprocess."""
 
+import atexit
+import functools
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,15 +14,20 @@ from pathlib import Path
 from conftest import REGENCIES, ROOT, write_config
 
 
-#: A copy of the configuration under test (see conftest.BASE_CONFIG) with the plugin folder
-#: under test and, unless --db says otherwise, a temporary database.
-CONFIG = write_config(Path(tempfile.mkdtemp(prefix="payung-cli-")))
+@functools.cache
+def config() -> Path:
+    """A copy of the configuration under test (see conftest.BASE_CONFIG) with the plugin folder
+    under test and, unless --db says otherwise, a temporary database (made when first needed,
+    removed when the tests end)."""
+    folder = Path(tempfile.mkdtemp(prefix="payung-cli-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return write_config(folder)
 
 
 def payung(*args, stdin: str | None = None, env: dict | None = None):
     """``python -m payung ...`` on the configuration under test."""
     return subprocess.run([sys.executable, "-m", "payung", *args], cwd=ROOT, capture_output=True, text=True,
-                          input=stdin, env={**os.environ, "PAYUNG_CONFIG": str(CONFIG), **(env or {})},
+                          input=stdin, env={**os.environ, "PAYUNG_CONFIG": str(config()), **(env or {})},
                           timeout=300)
 
 
@@ -31,7 +39,7 @@ def loaded_schemes() -> dict[str, str]:
     """code -> regency of the schemes the configuration under test loads (as the CLI loads them,
     installed packages included): whatever they are, the CLI must list them all."""
     from payung.core import Payung
-    return {code: s.regency_code for code, s in Payung.load(CONFIG).plugins.schemes.items()}
+    return {code: s.regency_code for code, s in Payung.load(config()).plugins.schemes.items()}
 
 
 def test_demo_then_schemes_json(tmp_path):

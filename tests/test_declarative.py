@@ -213,7 +213,9 @@ def _skema_site(tmp_path, monkeypatch, *plugins):
     return folder, config
 
 
-def _skema(user):
+def _skema(user, source: str | None = None):
+    """The Skema page as ``user``; ``source``: the scheme chosen in Salin skema (the first one
+    listed depends on which schemes are installed)."""
     from streamlit.testing.v1 import AppTest
     from conftest import logged_in
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
@@ -222,6 +224,8 @@ def _skema(user):
     at.run()
     at.switch_page("pages/skema.py")
     at.run()
+    if source:
+        at.selectbox(key="salin_source").set_value(source).run()
     assert not at.exception, at.exception
     return at
 
@@ -229,7 +233,7 @@ def _skema(user):
 def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path, monkeypatch):
     import db as database
     folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
-    at = _skema("admin")
+    at = _skema("admin", "mempawah_1desa100")
     assert "Salin skema" in [s.value for s in at.subheader]
     # Its dashboard panels are Python: the copy gets standard panels, once the admin agrees.
     assert any("panel dasbor skema asal" in w.value and "Pekerja per desa/kelurahan" in w.value for w in at.warning)
@@ -267,7 +271,7 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
 
 def test_copy_form_refuses_a_taken_code(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
-    at = _skema("admin")
+    at = _skema("admin", "mempawah_1desa100")
     at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
     at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
     at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
@@ -283,7 +287,7 @@ def test_a_scheme_with_python_rules_is_copied_without_them_once_the_admin_agrees
     form only when the admin agrees; the file and the audit entry name what was left out."""
     import db as database
     folder, config = _skema_site(tmp_path, monkeypatch, "kendal_asn_peduli.py")
-    at = _skema("admin")
+    at = _skema("admin", "kendal_asn_peduli")
     at.selectbox(key="salin_source").set_value("kendal_asn_peduli").run()
     assert any("tidak ikut disalin" in w.value and "OPD penyandang dana ada dalam daftar" in w.value for w in at.warning)
     assert not [b for b in at.button if b.label == "Simpan sebagai skema baru"]  # no form before agreeing
@@ -334,7 +338,7 @@ def test_skema_page_lists_a_broken_toml_with_its_line(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
     (folder / "rusak.toml").write_text(SMALL.replace('regency_code = "33.27"', 'regency_code = "99.99"'),
                                        encoding="utf-8")
-    at = _skema("admin")
+    at = _skema("admin", "mempawah_1desa100")
     assert any("rusak.toml baris 3: kabupaten 99.99 tidak ada" in e.value for e in at.error), [e.value for e in at.error]
     assert any("1 Desa 100" in e.label for e in at.expander)
 
@@ -343,7 +347,7 @@ def test_the_copy_form_speaks_of_rules_in_words(tmp_path, monkeypatch):
     """Labels were "worker_occupation_in: codes", "sponsor_limit: field", "when: value", "Label isian
     channel", "Bawaan pledge"; values "buruh_tani, pedagang_kaki_lima", "csr" and "2000000"."""
     _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
-    at = _skema("admin")
+    at = _skema("admin", "gn_lingkaran")
     labels = [w.label for kind in ("text_input", "number_input", "selectbox", "multiselect") for w in getattr(at, kind)]
     for raw in ("worker_occupation_in: codes", "sponsor_limit: field", "when: value", "Label isian channel",
                 "Bawaan pledge", "codes", "field", "value", "limit"):
@@ -360,3 +364,15 @@ def test_the_copy_form_speaks_of_rules_in_words(tmp_path, monkeypatch):
     limit.set_value("1.500.000")
     next(b for b in at.button if b.label == "Periksa").click().run()
     assert any("1.500.000" in m.value for m in at.markdown), [m.value for m in at.markdown]
+
+
+def test_the_copy_form_answers_an_amount_it_cannot_read_with_a_message(tmp_path, monkeypatch):
+    """Rule: a Rupiah parameter typed wrongly ("2000000²", "dua juta") is refused with a
+    message by the copy's check; the page never shows a traceback."""
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    for typed in ("2000000²", "dua juta", "-5"):
+        at = _skema("admin", "gn_lingkaran")
+        at.text_input(key="salin_gn_lingkaran_rule_3_limit").set_value(typed)
+        next(b for b in at.button if b.label == "Periksa").click().run()
+        assert not at.exception, (typed, at.exception)
+        assert at.error, typed

@@ -398,3 +398,24 @@ def test_unknown_values_of_a_scheme_field_go_to_the_value_mapping_step(people, i
                         mapping=auto_map(table.headers, "sponsorships"), actor=people.actor, file_name="k.csv",
                         data_hash=file_hash(data), values={key: {"Lewat bendahara gaji": "potong_gaji"}})
     assert again.counts["imported"] == 1, again.errors
+
+
+def test_rt_numbers_stored_as_text_before_are_numbers_after_the_upgrade(people, admin, importer):
+    """Rule: a head of RT enrolled when RT was text ("002") still counts for "one head per RT"
+    after the upgrade (migration m010 makes the stored text a number)."""
+    from db import migrations
+    apbd = people.sponsor("apbd_kabupaten", name="Pemkab Pringsewu", regency_code="18.10")
+    create_budget_line(people.db, people.app.plugins, {
+        "scheme_code": "pringsewu_uc", "year": 2025, "name": "APBD RT", "source": "APBD",
+        "amount": 10_000_000, "category": "ketua_rt"}, actor=people.actor)
+    pekon = "18.10.01.2006"
+    first, second = people.worker(pekon, "ketua_rt"), people.worker(pekon, "ketua_rt")
+    people.enrol("pringsewu_uc", apbd, first, months=12, fields={
+        "budget_year": 2025, "category": "ketua_rt", "pekon": pekon, "rw": 1, "rt": 2})
+    # As an older Payung stored it.
+    people.db.execute("UPDATE sponsorships SET fields = json_set(fields, '$.rw', '001', '$.rt', '002')")
+    migrations.m010_rt_numbers(people.db)
+    assert json.loads(next(iter(people.db.query("SELECT fields FROM sponsorships")))["fields"])["rt"] == 2
+    problems = people.refused("pringsewu_uc", apbd, second, months=12, fields={
+        "budget_year": 2025, "category": "ketua_rt", "pekon": pekon, "rw": "1", "rt": "02"})
+    assert "unique_among_live" in [p.rule for p in problems]

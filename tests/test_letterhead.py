@@ -127,6 +127,19 @@ def test_the_kop_surat_page_edits_the_texts(site):
         head = letterhead_for(site["app"].settings, "33.24", db)
     assert (head.office, head.nip) == ("DINAS SOSIAL KABUPATEN KENDAL", "197001011995031001")
     assert "DINAS SOSIAL KABUPATEN KENDAL" in texts(at)
+    # What was not typed keeps following config.toml: a save stores only the fields set here.
+    with open_db(site) as db:
+        stored = db.execute("SELECT government, address FROM letterheads WHERE regency_code = '33.24'").fetchone()
+    assert tuple(stored) == (None, None)
+    box = at.text_input(key="kop_government_33.24")
+    assert box.value == "" and box.placeholder == "PEMERINTAH KABUPATEN KENDAL"
+
+
+def test_letterhead_texts_refuse_control_characters(site):
+    from payung.letterhead import save_letterhead
+    from test_pages import open_db
+    with open_db(site) as db, pytest.raises(ValidationError, match="karakter kendali"):
+        save_letterhead(db, site["app"].settings, "33.24", {"office": "DINAS\x1b[31m SOSIAL"}, actor=Actor.system())
 
 
 def test_the_monthly_report_of_all_regencies_has_a_neutral_letterhead(site):

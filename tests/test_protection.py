@@ -307,10 +307,7 @@ def _at_once(people, *calls):
         me = threading.current_thread()
         if me.name.startswith("sesi") and me.name not in waited:
             waited.add(me.name)
-            barrier.wait(timeout=20)
-            if me.name == "sesi-2":
-                import time
-                time.sleep(0.3)  # the second session reaches the lock second
+            barrier.wait(timeout=20)  # whichever takes the write lock first wins: tests accept either order
         return original(conn, *args, **kwargs)
 
     results = {}
@@ -350,8 +347,9 @@ def test_two_sessions_reversing_one_payment_reverse_it_once(people):
                    actor=people.actor, reference="P2")
     outcomes = _at_once(people, *[lambda db: reverse_payment(db, first, reason="transfer ditolak bank",
                                                             actor=Actor("admin", "admin"))] * 2)
-    assert outcomes[0] is None
-    assert isinstance(outcomes[1], ValidationError) and outcomes[1].problems[0].rule == "already_reversed"
+    done, refused = sorted(outcomes, key=lambda o: o is not None)
+    assert done is None
+    assert isinstance(refused, ValidationError) and refused.problems[0].rule == "already_reversed"
     line = people.db.execute("SELECT amount, paid_amount FROM contribution_lines ORDER BY id LIMIT 1").fetchone()
     assert tuple(line) == (16_800, 8_400)  # P2's half still counts
 
@@ -364,7 +362,7 @@ def test_two_sessions_paying_one_bill_in_full_pay_it_once(people):
     pay = lambda db: record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key=party,  # noqa: E731
                                     amount=whole, paid_on=dt.date.today(), actor=Actor("admin", "admin"),
                                     confirm_duplicate=True)
-    first, second = _at_once(people, pay, pay)
+    first, second = sorted(_at_once(people, pay, pay), key=lambda o: not isinstance(o, int))
     assert isinstance(first, int)
     assert isinstance(second, ValidationError) and second.problems[0].rule == "nothing_open", second
 
@@ -384,7 +382,11 @@ def test_a_ceiling_lowered_while_an_enrolment_is_saved_never_ends_below_what_is_
     def lower(db):  # to what was committed when the page was opened
         return budgets.update_amount(db, line, 201_600, actor=Actor("admin", "admin"))
     saved, lowered = _at_once(people, enrolment, lower)
-    assert isinstance(saved, int)
-    assert isinstance(lowered, ValidationError) and lowered.problems[0].rule == "below_committed"
+    # Whichever came first holds; the other is refused with the figures.
+    if isinstance(saved, int):
+        assert isinstance(lowered, ValidationError) and lowered.problems[0].rule == "below_committed"
+    else:
+        assert lowered is None, lowered
+        assert isinstance(saved, ValidationError) and saved.problems[0].rule == "budget_exceeded", saved
     row = budgets.budget_lines(people.db, PRINGSEWU, actor=Actor.system())[0]
     assert row["committed"] <= row["amount"]

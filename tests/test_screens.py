@@ -96,7 +96,8 @@ def test_back_to_the_list_keeps_the_filters_it_shows(site):
     assert len(at.dataframe[0].value) == filtered and shown in [c.value for c in at.caption]
 
 
-def test_an_empty_registry_says_what_to_do_not_that_nothing_matched(tmp_path, monkeypatch):
+def _empty_site(tmp_path, monkeypatch) -> None:
+    """The app on an empty database with only its administrator."""
     import db as database
     from payung.access import Actor
     from payung.users import add_user
@@ -104,8 +105,12 @@ def test_an_empty_registry_says_what_to_do_not_that_nothing_matched(tmp_path, mo
     monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
     monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    add_user(database.open_database(tmp_path / "kosong.db"), username="admin", name="Admin", role="admin",
-             password=PASSWORD, actor=Actor.system())
+    with database.open_database(tmp_path / "kosong.db") as conn:
+        add_user(conn, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+
+
+def test_an_empty_registry_says_what_to_do_not_that_nothing_matched(tmp_path, monkeypatch):
+    _empty_site(tmp_path, monkeypatch)
     at = run("admin", "pages/pekerja.py")
     said = " ".join(i.value for i in at.info)
     assert "Belum ada pekerja terdaftar" in said and "Impor data" in said and "cocok" not in said
@@ -132,15 +137,7 @@ def test_the_favicon_is_a_local_file():
 
 
 def test_an_empty_database_says_what_to_do_instead_of_blank_charts(tmp_path, monkeypatch):
-    import db as database
-    from payung.access import Actor
-    from payung.users import add_user
-    from conftest import PASSWORD, write_config
-    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
-    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    add_user(database.open_database(tmp_path / "kosong.db"), username="admin", name="Admin", role="admin",
-             password=PASSWORD, actor=Actor.system())
+    _empty_site(tmp_path, monkeypatch)
     at = run("admin")
     assert any("Belum ada pekerja. Mulai dari Tambah pekerja" in i.value for i in at.info)
     assert not at.get("arrow_vega_lite_chart")

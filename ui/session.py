@@ -146,11 +146,11 @@ def login_notices(settings) -> None:
     text, or (what was done, the sign-in request) after a restore), and a restore that ended
     its login."""
     notice = st.session_state.get(LOGIN_NOTICE)
-    if isinstance(notice, tuple):
-        st.success(notice[0], icon=":material/check_circle:")
-        st.warning(notice[1], icon=":material/lock_clock:")
+    if isinstance(notice, tuple):  # texts quoting a file name: shown as text where they are rendered
+        st.success(plain(notice[0]), icon=":material/check_circle:")
+        st.warning(plain(notice[1]), icon=":material/lock_clock:")
     elif notice:
-        st.warning(notice, icon=":material/lock_clock:")
+        st.warning(plain(notice), icon=":material/lock_clock:")
     restore_notice(settings, signed_out=True)
 
 
@@ -168,7 +168,6 @@ def restore_notice(settings, *, signed_out: bool = False) -> None:
     """Tell a session that was open while the database was restored from a backup (on the
     login page when ``signed_out``: a restore ends every session)."""
     from payung.backups import last_restore
-    from ui.widgets import plain
     restored = last_restore(settings)
     stamp = restored and restored.get("at")
     seen = st.session_state.get("_restore_seen", "")

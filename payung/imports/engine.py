@@ -187,7 +187,6 @@ def cell_text(value) -> str | None:
     return str(value).strip()
 
 
-_text_of = cell_text
 
 
 def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mapping: dict[str, str], actor: Actor,
@@ -241,7 +240,7 @@ def _nik_of(value, today):
 
 
 def _birth_place_of(value, today):
-    return _text_of(value)
+    return cell_text(value)
 
 
 def _income_of(value, today):
@@ -272,7 +271,7 @@ class Coded:
 
     def code(self, typed, errors: list[RowError], row: int, column: str):
         """The code of ``typed``, or None with a row error naming the suggestions."""
-        text = str(_text_of(typed)).strip()
+        text = str(cell_text(typed)).strip()
         found, failure = parse_cell(self.matcher.match, text)
         if failure:
             errors.append(RowError(row, column, f"{self.what}: {failure}."))
@@ -339,8 +338,8 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     def read_row(row: int, cells: list) -> tuple[int, list, dict, list[RowError]]:
         raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        values: dict = {"name": _text_of(raw.get("name")), "phone": _text_of(raw.get("phone")),
-                        "address": _text_of(raw.get("address"))}
+        values: dict = {"name": cell_text(raw.get("name")), "phone": cell_text(raw.get("phone")),
+                        "address": cell_text(raw.get("address"))}
         for name, parser in _WORKER_PARSERS:
             value = raw.get(name)
             if value is not None:
@@ -458,7 +457,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             progress(n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
         raw = _raw_values(cells, fields)
         errors: list[RowError] = []
-        values = {k: _text_of(raw.get(k)) for k in ("name", "nip", "employee_number", "opd", "phone", "email",
+        values = {k: cell_text(raw.get(k)) for k in ("name", "nip", "employee_number", "opd", "phone", "email",
                                                     "address")}
         typed = raw.get("type")
         if typed is not None:
@@ -515,7 +514,7 @@ def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, 
     """The village named in a row (within its district when given) into ``village_code``."""
     village = raw.get("village")
     if village is not None:
-        code, failure = parse_cell(resolver.village, _text_of(village), _text_of(raw.get("district")))
+        code, failure = parse_cell(resolver.village, cell_text(village), cell_text(raw.get("district")))
         if failure:
             errors.append(RowError(row, header["village"], f"{failure[:1].upper()}{failure[1:]}."))
         else:
@@ -536,7 +535,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
         errors: list[RowError] = []
         scheme_code = schemes.code(raw.get("scheme") or "", errors, row, header["scheme"])
         found = [scheme_code] if scheme_code else []
-        payer_text = _text_of(raw.get("sponsor")) or ""
+        payer_text = cell_text(raw.get("sponsor")) or ""
         party_key = None
         if len(found) == 1:
             if found[0] not in payers:
@@ -560,21 +559,21 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
         elif len(values) == 2:
             # The same checks record_payment makes: a row this accepts is one it writes.
             scheme_found = registry.schemes.get(found[0]) if len(found) == 1 else None
-            errors += [RowError(row, header[p.field], p.message)
+            errors += [RowError(row, header.get(p.field, ""), p.message)
                        for p in payment_problems(registry.settings, scheme_found, values["amount"], values["paid_on"],
-                                                 today)]
+                                                 today, reference=cell_text(raw.get("reference")))]
         if errors:
             _reject(plan, row, cells, errors)
             continue
         scheme = registry.scheme(found[0])
-        reference = _text_of(raw.get("reference"))
+        reference = cell_text(raw.get("reference"))
         key = (scheme.code, party_key, values["paid_on"].isoformat(), values["amount"], reference)
         if key in seen:
             _reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
             continue
         seen[key] = row
-        if billing.same_payment_count(db, scheme.code, scheme.bill_by, party_key, values["paid_on"].isoformat(),
-                                      values["amount"], reference):
+        if billing.same_payment(db, scheme.code, scheme.bill_by, party_key, values["paid_on"].isoformat(),
+                                values["amount"], reference):
             plan.unchanged += 1
             continue
         balance_key = (scheme.code, party_key)

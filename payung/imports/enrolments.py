@@ -181,9 +181,11 @@ class SponsorIndex:
 
     @staticmethod
     def narrowed(candidates: list[dict], scheme) -> list[dict]:
-        """Of several sponsors with one name, the ones this scheme can take: of its sponsor
-        types, then active. One sponsor is left as it is, for the form's own message."""
-        for keep in (lambda s: not scheme.sponsor_types or s["type"] in scheme.sponsor_types,
+        """Of several sponsors with one name, the ones this scheme most likely means: of its
+        regency (or with no region), of its sponsor types, then active. One sponsor is left as
+        it is: the scheme's own rules then refuse it with the form's words."""
+        for keep in (lambda s: _in_regency(s, scheme.regency_code),
+                     lambda s: not scheme.sponsor_types or s["type"] in scheme.sponsor_types,
                      lambda s: bool(s["active"])):
             if len(candidates) <= 1:
                 break
@@ -365,9 +367,7 @@ def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, reg
         sponsor_id, problem = _regency_budget(scheme, sponsors)
         return sponsor_id, line["id"], "budget_line", problem
     if raw.get("sponsor") is not None:
-        named = [s for s in sponsors.by_name.get(normalize_name(_text(raw["sponsor"])), ())
-                 if _in_regency(s, scheme.regency_code)]
-        named = sponsors.narrowed(named, scheme)
+        named = sponsors.narrowed(list(sponsors.by_name.get(normalize_name(_text(raw["sponsor"])), ())), scheme)
         if len(named) == 1:
             return named[0]["id"], None, "sponsor", None
         if not named:
