@@ -75,8 +75,8 @@ def person_name(text: str) -> str:
     capitals ("SITI AMINAH"). A name already typed in mixed case is kept as typed
     ("Siti Nur'aini", "La Ode Muhammad"): its writer knew better. Spaces are collapsed."""
     name = " ".join(str(text or "").split())
-    letters = [c for c in name if c.isalpha()]
-    if not letters or not (name == name.lower() or name == name.upper()):
+    lower, upper = name.lower(), name.upper()
+    if lower == upper or (name != lower and name != upper):  # no letters with a case, or mixed case
         return name
 
     def word(w: str, first: bool) -> str:

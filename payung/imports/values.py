@@ -116,11 +116,15 @@ NOT_A_CODE: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def text_key(value) -> str:
     """Lower case, accents off, punctuation to spaces, one space between words."""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
-    return re.sub(r"\s+", " ", text).strip()
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_WORD.sub(" ", text.lower()).strip()
 
 
 @dataclass
@@ -170,6 +174,7 @@ class ValueMatcher:
         self._chosen = {text_key(k): v for k, v in (chosen or {}).items() if v in self.labels}
         self._choices = list(self._keys)
         self._cache: dict[str, Match] = {}
+        self._typed: dict[str, Match] = {}
 
     def _add(self, text: str, code) -> None:
         key = text_key(text)
@@ -178,10 +183,16 @@ class ValueMatcher:
             self._keys.setdefault(key.replace(" ", ""), set()).add(code)
 
     def match(self, typed) -> Match:
-        key = text_key(typed)
-        if key not in self._cache:
-            self._cache[key] = self._match(key)
-        return self._cache[key]
+        # Cached by the text as typed too: a column repeats a few values over 200.000 rows.
+        found = self._typed.get(typed) if type(typed) is str else None
+        if found is None:
+            key = text_key(typed)
+            if key not in self._cache:
+                self._cache[key] = self._match(key)
+            found = self._cache[key]
+            if type(typed) is str and len(self._typed) < 10_000:
+                self._typed[typed] = found
+        return found
 
     def _match(self, key: str) -> Match:
         if not key:
