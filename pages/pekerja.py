@@ -121,7 +121,10 @@ for widget, empty in FILTERS.items():
     if returning or widget not in st.session_state:
         st.session_state[widget] = st.session_state.get(f"_kept_{widget}", empty)
 search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
-text = search_col.text_input("Cari nama atau NIK", key="cari_pekerja", placeholder="contoh: Siti, atau 3324")
+# A role that sees masked NIKs cannot search by NIK (payung.workers refuses it): its box says so.
+by_nik = allowed(actor, "worker.full_nik")
+text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", key="cari_pekerja",
+                             placeholder="contoh: Siti, atau 3324" if by_nik else "contoh: Siti")
 occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
                                       format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c],
                                       placeholder="Semua pekerjaan")

@@ -11,7 +11,7 @@ from payung.coverage import LABELS
 from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.letterhead import letterhead_for
 from payung.errors import NotFound, ValidationError
-from payung.formats import count
+from payung.formats import count, mid_sentence
 from payung.months import add_months, current_month, format_month
 from payung.payments import ALLOCATION_ORDER, DUPLICATE, allocation_summary, payment_with_lines, record_payment
 from payung.schemes import BILL_BY
@@ -41,7 +41,7 @@ period = right.selectbox("Periode bayar", app.settings.payment_periods, key="t_p
                          format_func=lambda n: "1 bulan" if n == 1 else f"{n} bulan (bayar di muka)", placeholder="Pilih...")
 end = add_months(start, period - 1)
 party_title = BILL_BY[scheme.bill_by]
-st.caption(f"Skema ini ditagihkan per {party_title.lower()}. "
+st.caption(f"Skema ini ditagihkan per {mid_sentence(party_title)}. "
            + (f"Tagihan {format_month(start)} - {format_month(end)}." if period > 1 else f"Tagihan {format_month(start)}."))
 
 with connection() as db:
@@ -50,7 +50,7 @@ if not listed:
     st.info("Tidak ada iuran yang ditagihkan untuk skema dan bulan ini.")
     st.stop()
 a, b, c, d = st.columns(4)
-a.metric(f"Jumlah {party_title.lower()}", f"{len(listed):,}".replace(",", "."))
+a.metric(f"Jumlah {mid_sentence(party_title)}", f"{len(listed):,}".replace(",", "."))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))

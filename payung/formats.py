@@ -132,6 +132,13 @@ def decimal(value: float | None, digits: int = 1) -> str:
     return text.replace(",", "#").replace(".", ",").replace("#", ".")
 
 
+def mid_sentence(label: str) -> str:
+    """A label inside a sentence: "Penyandang dana" -> "penyandang dana"; an acronym stays
+    ("OPD" -> "OPD", not "opd")."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
+
+
 def status(code: str | None) -> str:
     """A stored state as a word: ``"diajukan"`` -> ``"Diajukan"``."""
     if not code:

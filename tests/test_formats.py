@@ -156,3 +156,9 @@ def test_decimals_and_conditional_rules_read_as_indonesian_prose():
                        "rules": [{"rule": "sponsor_type_in", "types": ["apbd_kabupaten"]},
                                  {"rule": "worker_occupation_in", "codes": ["aparatur_desa"]}]})
     assert ".;" not in rule.description and rule.description.endswith(".") and not rule.description.endswith("..")
+
+
+def test_a_label_inside_a_sentence_keeps_its_acronym():
+    from payung.formats import mid_sentence
+    assert mid_sentence("Penyandang dana") == "penyandang dana"
+    assert mid_sentence("OPD") == "OPD" and mid_sentence("Pos anggaran") == "pos anggaran"

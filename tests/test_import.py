@@ -267,7 +267,7 @@ def test_payments_are_allocated_and_not_recorded_twice(importer, people):
     assert [(e.row, e.message) for e in plan.errors] == [
         (3, "Pembayaran melebihi tagihan Dinas Sosial yang belum dibayar (Rp168.000)."),
         (4, "Penyandang dana dengan NIP 199901012020011001 tidak ditemukan."),
-        (6, 'Tidak ada tagihan skema Gerakan ASN Peduli Pekerja Rentan untuk opd "Dinas Kesehatan".')]
+        (6, 'Tidak ada tagihan skema Gerakan ASN Peduli Pekerja Rentan untuk OPD "Dinas Kesehatan".')]
     paid = [l["paid_amount"] for l in queries.lines_of(importer.db, sponsorship)]
     assert paid == [16_800] * 3 + [0] * 9  # Kendal bills the OPD: by NIP or by the OPD's name
     assert importer(data, "bayar.csv", "payments").counts["unchanged"] == 2

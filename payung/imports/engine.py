@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from db import billing, ledger, queries, store
 from db import bulk as bulk_db
 
-from .. import bills
+from .. import bills, formats
 from ..access import Actor, allowed, require, scope_of
 from ..payments import payment_problems
 from ..errors import PayungError, Problem
@@ -614,7 +614,7 @@ def _find_payer(db, scheme, payers: dict[str, list[str]], text: str, actor: Acto
     keys = payers.get(normalize_name(text), [])
     if len(keys) == 1:
         return keys[0], None
-    what = BILL_BY[scheme.bill_by].lower()
+    what = formats.mid_sentence(BILL_BY[scheme.bill_by])
     if not keys:
         return None, f"Tidak ada tagihan skema {scheme.name} untuk {what} \"{text}\"."
     return None, f"{what.capitalize()} \"{text}\" ambigu: ada beberapa dengan nama ini; pakai NIP."
