@@ -219,7 +219,7 @@ def repair_paid_amounts(db, *, actor: str) -> int:
     return store.execute(
         db, f"UPDATE contribution_lines SET paid_amount = {allocated}"
             f" WHERE paid_amount <> {allocated} AND {allocated} <= amount",
-        actor=actor, table="contribution_lines", summary={"change": "paid_amount dari alokasi pembayaran"})
+        actor=actor, table="contribution_lines", summary={"change": "jumlah dibayar dari alokasi pembayaran"})
 
 
 # Sponsorships --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def apply_allocations(db, payment_id: int, *, actor: str, reverse: bool = False)
         " WHERE id IN (SELECT line_id FROM payment_allocations WHERE payment_id = ?)",
         [payment_id, payment_id],
         actor=actor, table="contribution_lines",
-        summary={"payment_id": payment_id, "change": "pembatalan" if reverse else "paid_amount"},
+        summary={"payment_id": payment_id, "change": "pembatalan" if reverse else "jumlah dibayar"},
     )
 
 

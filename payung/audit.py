@@ -45,6 +45,10 @@ FIELD_LABELS = {
     "file": "Berkas", "bytes": "Ukuran (byte)", "rows": "Baris", "note": "Catatan", "ip": "Alamat IP",
     "reason": "Alasan", "jkk": "JKK", "jkm": "JKM", "jht": "JHT", "password_hash": "Kata sandi",
     "token_hash": "Kode sesi", "metadata": "Uraian skema", "plugin": "Berkas skema",
+    # What a bulk write or a set-based change records (``db.store.bulk_insert`` / ``execute``).
+    "count": "Banyaknya", "first_id": "Nomor pertama", "last_id": "Nomor terakhir", "change": "Perubahan",
+    "payment_id": "Pembayaran", "sponsorship_id": "Kepesertaan", "line_id": "Baris iuran",
+    "budget_line_id": "Pos anggaran", "kept_session": "Sesi yang tetap", "web": "Dari halaman",
 }
 _MONEY = {"declared_income", "monthly_amount", "amount", "paid_amount", "benefit_amount", "jkk", "jkm", "jht"}
 _FLAGS = {"active", "poverty_flag", "wage_earner"}

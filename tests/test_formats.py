@@ -162,3 +162,17 @@ def test_a_label_inside_a_sentence_keeps_its_acronym():
     from payung.formats import mid_sentence
     assert mid_sentence("Penyandang dana") == "penyandang dana"
     assert mid_sentence("OPD") == "OPD" and mid_sentence("Pos anggaran") == "pos anggaran"
+
+
+def test_every_key_a_set_based_write_records_has_an_indonesian_label():
+    """The audit log showed "Change: paid_amount; Count: 2": every key that ``db`` records for a
+    bulk or set-based write is labelled in payung.audit (the fallback is the raw key)."""
+    import re
+
+    from conftest import ROOT
+    from payung.audit import FIELD_LABELS
+    keys = {"count", "first_id", "last_id", "note"}  # db.store.bulk_insert
+    for path in (ROOT / "db").glob("*.py"):
+        for summary in re.findall(r"summary=\{([^}]*)\}", path.read_text(encoding="utf-8")):
+            keys.update(re.findall(r'"([a-z_]+)":', summary))
+    assert keys - {"note"} and not sorted(keys - set(FIELD_LABELS))
