@@ -7,7 +7,6 @@ placeholders.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import re
@@ -20,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from payung import clock
 from payung.errors import ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
@@ -39,7 +39,7 @@ _WRITES = threading.RLock()
 
 def now() -> str:
     """Current UTC time as ISO-8601 text, the format of every timestamp column."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return clock.utc_now().isoformat(timespec="seconds")
 
 
 def _name(identifier: str) -> str:

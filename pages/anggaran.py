@@ -1,10 +1,10 @@
 """Anggaran: each scheme's budget lines with what is committed and paid, new lines, and the
 planner ("how many workers does Rp X cover", "what do N workers cost")."""
 
-import datetime as dt
 
 import streamlit as st
 
+from payung import clock
 from payung.access import allowed, schemes_for
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
@@ -24,7 +24,7 @@ st.title("Anggaran")
 left, right = st.columns([3, 1])
 code = left.selectbox("Skema", [None, *schemes], key="a_scheme",
                       format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
-year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=dt.date.today().year, key="a_year")
+year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=clock.today().year, key="a_year")
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
@@ -82,7 +82,7 @@ with new_line:
     field_errors(FORM, "name")
     left, middle, right = st.columns(3)
     line_year = left.number_input("Tahun anggaran *", min_value=2015, max_value=2100, step=1,
-                                  value=dt.date.today().year, key="an_year")
+                                  value=clock.today().year, key="an_year")
     source = middle.selectbox("Sumber dana *", list(SOURCES), format_func=SOURCES.get, key="an_source", placeholder="Pilih...")
     amount = right.number_input("Pagu (Rp) *", min_value=0, step=1_000_000, value=None, key="an_amount")
     field_errors(FORM, "amount")

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from payung import clock
 from payung.audit import ACTION_LABELS, TABLE_LABELS, actors, search
 from payung.formats import zone_label
 from ui.session import connection, require
@@ -19,8 +20,8 @@ table = a.selectbox("Data", [None, *TABLE_LABELS], key="a_table",
 with connection() as db:
     names = actors(db, actor=actor)
 who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n, placeholder="Pilih...")
-since = c.date_input("Dari tanggal", value=dt.date.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since")
-until = d.date_input("Sampai tanggal", value=dt.date.today(), format="DD/MM/YYYY", key="a_until")
+since = c.date_input("Dari tanggal", value=clock.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since")
+until = d.date_input("Sampai tanggal", value=clock.today(), format="DD/MM/YYYY", key="a_until")
 with connection() as db:
     result = search(db, actor=actor, table=table, who=who, since=since, until=until,
                     page=current_page("halaman_audit"), page_size=PAGE_SIZE)

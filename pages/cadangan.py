@@ -1,10 +1,10 @@
 """Cadangan (admin): the data's own check, copies of the database, and restoring one."""
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from payung import clock
 from payung.backups import automatic_backups, backup_settings, make_backup, restore_backup
 from payung.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
 from payung.formats import count, decimal
@@ -22,7 +22,7 @@ st.write("Buat salinan lengkap basis data saat aplikasi tetap berjalan. Simpan s
          "(flashdisk atau drive kantor): berkas ini memuat NIK, jadi perlakukan sebagai data pribadi.")
 if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:"):
     with st.spinner("Membuat cadangan..."), connection() as db:
-        path = make_backup(db, app.settings, actor=actor, now=dt.datetime.now())
+        path = make_backup(db, app.settings, actor=actor, now=clock.now())
     st.session_state["_last_backup"] = str(path)
 last = st.session_state.get("_last_backup")
 if last:
@@ -105,10 +105,10 @@ if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not
         try:
             with st.spinner("Memeriksa dan memulihkan..."), connection() as db:
                 if uploaded is not None:
-                    done = restore_backup(db, app, uploaded.getvalue(), actor=actor, now=dt.datetime.now(),
+                    done = restore_backup(db, app, uploaded.getvalue(), actor=actor, now=clock.now(),
                                           file_name=uploaded.name)
                 else:
-                    done = restore_backup(db, app, config.folder / chosen, actor=actor, now=dt.datetime.now())
+                    done = restore_backup(db, app, config.folder / chosen, actor=actor, now=clock.now())
             st.session_state["_restore_seen"] = done["at"]
             st.session_state["_restored"] = done
             missing = done["accounts"]["accounts_not_restored"]

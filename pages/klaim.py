@@ -1,10 +1,10 @@
 """Klaim: record a JKK or JKM claim, warned when the incident month was not paid, and see
 what the protection paid back against what was paid in."""
 
-import datetime as dt
 
 import streamlit as st
 
+from payung import clock
 from payung.access import allowed
 from payung.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
 from payung.claims import update_claim
@@ -84,7 +84,7 @@ field_errors(FORM, "worker_id")
 left, right = st.columns(2)
 program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program", placeholder="Pilih...")
 incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY", key="c_incident", help=DATE_HELP,
-                            max_value=dt.date.today())
+                            max_value=clock.today())
 field_errors(FORM, "incident_date")
 status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status", placeholder="Pilih...")
 benefit = right.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=0, key="c_benefit")

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from payung import clock
 from payung.errors import NotFound, ValidationError
 from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
@@ -86,7 +87,7 @@ with left:
     field_errors(FORM, "name")
     st.text_input("Tempat lahir", key="f_birth_place")
     st.date_input("Tanggal lahir *", key="f_birth_date", value=None, on_change=forget_problems, args=(FORM, "birth_date"), format="DD/MM/YYYY",
-                  min_value=dt.date(1920, 1, 1), max_value=dt.date.today(), help=DATE_HELP)
+                  min_value=dt.date(1920, 1, 1), max_value=clock.today(), help=DATE_HELP)
     field_errors(FORM, "birth_date")
     st.radio("Jenis kelamin *", list(GENDERS), key="f_gender", on_change=forget_problems, args=(FORM, "gender"), format_func=GENDERS.get, horizontal=True, index=None)
     field_errors(FORM, "gender")

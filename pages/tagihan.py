@@ -1,10 +1,10 @@
 """Tagihan: the bills of a scheme for a month (or 3, 6, 12 months paid in advance), each
 party's bill line by line, its XLSX and PDF, and recording a payment against it."""
 
-import datetime as dt
 
 import streamlit as st
 
+from payung import clock
 from payung.access import allowed, schemes_for
 from payung import bills
 from payung.coverage import LABELS
@@ -144,7 +144,7 @@ with st.form("t_payment", clear_on_submit=False):
     st.number_input("Jumlah dibayar (Rp) *", min_value=0, step=1, value=None, key="t_amount",
                     placeholder=f"contoh {count(bill.payable)}")
     field_errors(FORM, "amount")
-    st.date_input("Tanggal bayar *", value=dt.date.today(), format="DD/MM/YYYY", key="t_paid_on")
+    st.date_input("Tanggal bayar *", value=clock.today(), format="DD/MM/YYYY", key="t_paid_on")
     field_errors(FORM, "paid_on")
     st.text_input("Nomor referensi / bukti transfer", key="t_reference")
     if duplicate:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from db import billing, queries
 
+from . import clock
 from .access import Actor, require, require_visible, scope_of, shown, shown_rows, visible_scheme
 from .coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuses
 from .data import LIVE_STATUSES
@@ -73,7 +74,7 @@ def late_summary(db, registry: PluginRegistry, *, actor: Actor, today: dt.date |
     require(actor, "dashboard.read")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "dashboard.read")
-    today = today or dt.date.today()
+    today = today or clock.today()
     settings, scope = registry.settings, scope_of(actor)
     lapse = settings.lapse_months
     # A month is still payable for lapse_months after its due date (at most lapse + 2 months
@@ -96,7 +97,7 @@ def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
     require(actor, "late.read")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "late.read")
-    today = today or dt.date.today()
+    today = today or clock.today()
     settings = registry.settings
     result = LateList(today)
     this_month = current_month(today)

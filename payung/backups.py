@@ -33,6 +33,7 @@ from db import checks as sql
 from db import store
 from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_at
 
+from . import clock
 from .access import Actor, require
 from .config import Settings
 from .errors import ConfigError, PayungError
@@ -93,7 +94,7 @@ def daily_backup(settings: Settings, *, today: dt.date | None = None) -> Path | 
     """Make today's automatic backup unless it exists; keep the last ``keep``. Returns the new
     file, or None (already made today, automatic backups off, or no database yet). Cheap when
     already done: one dictionary lookup per process, else one directory listing."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     live = Path(settings.database)
     if _done_today.get(str(live)) == today:
         return None

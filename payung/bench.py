@@ -23,6 +23,7 @@ from db import bulk as bulk_db
 from db import ledger, queries, store
 from db.scope import EVERYTHING
 
+from . import clock
 from .checks import run_checks
 from .config import Settings
 from .core import Payung
@@ -77,7 +78,7 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
             db.close()
         return figures
 
-    today = dt.date.today()
+    today = clock.today()
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="payung-bench-") as tmp:
         tmpdir = Path(tmp)
@@ -208,7 +209,7 @@ def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, 
     # An empty table: its indexes are built once after the load, not line by line.
     bulk_db.insert_lines(db, columns, lines(), actor="bench", rebuild_indexes=True)
     # The money those lines received, as payments and allocations (``payung check`` agrees).
-    ledger.settle_marked_lines(db, paid_on=dt.date.today().isoformat(), reference="BENCH", actor="bench")
+    ledger.settle_marked_lines(db, paid_on=clock.today().isoformat(), reference="BENCH", actor="bench")
     return raw_s, pause - start  # the floor, and what to leave out of fill_lines_s (floor and rollback)
 
 

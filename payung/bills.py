@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from db import billing
 
+from . import clock
 from .access import Actor, scope_of, shown_rows, visible_scheme
 from .coverage import BERAKHIR, PAYABLE, line_statuses
 from .data import LIVE_STATUSES
@@ -126,7 +127,7 @@ def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from
          to_month: str | None = None, today: dt.date | None = None, actor: Actor) -> Bill:
     """One party's bill with each line's coverage status. ``from_month`` None: every month.
     A village operator's bill holds only its workers' lines; a masked role sees masked NIKs."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
     start, end = month_span(from_month, to_month) if from_month else (None, to_month)
     who = party(db, registry, scheme.code, party_key, actor=actor)

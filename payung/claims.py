@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from db import billing, queries, store
 
+from . import clock
 from .access import Actor, require, require_visible, scope_of, shown_rows
 from .data import narrowed
 from .errors import Problem, ValidationError
@@ -34,7 +35,7 @@ class ClaimCheck:
 
 def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None) -> ClaimCheck:
     """Validate a claim and say whether the incident month was protected."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     result = ClaimCheck()
     require(actor, "claim.write")
     worker = queries.worker(db, values.get("worker_id"), scope_of(actor)) if values.get("worker_id") else None

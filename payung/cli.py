@@ -16,6 +16,7 @@ from pathlib import Path
 
 import db as database
 
+from . import clock
 from .access import ROLES, Actor
 from .core import Payung
 from .errors import PayungError, ValidationError
@@ -279,14 +280,13 @@ def cmd_check(app: Payung, args) -> int:
 
 
 def cmd_restore(app: Payung, args) -> int:
-    import datetime as dt
     from .backups import restore_backup
     if not Path(args.file).is_file():
         print(f"Galat: berkas {args.file} tidak ditemukan.", file=sys.stderr)
         return 2
     db = _open(app)
     try:
-        done = restore_backup(db, app, Path(args.file), actor=Actor.system("cli"), now=dt.datetime.now())
+        done = restore_backup(db, app, Path(args.file), actor=Actor.system("cli"), now=clock.now())
     finally:
         db.close()
     print(f"Basis data dipulihkan dari {done['file']}; data sebelumnya disimpan di {done['before']}.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import db as database
 from db import queries, store
 
-from . import formats
+from . import clock
 from .config import Settings, load_settings
 from .plugins import PluginRegistry, load_plugins
 from .regions import load_regions
@@ -28,7 +28,7 @@ class Payung:
     def load(cls, config: str | os.PathLike | None = None, *, database_path: str | os.PathLike | None = None,
              extra_plugins: tuple = (), entry_points: bool = True) -> "Payung":
         settings = load_settings(config, database=database_path)
-        formats.set_timezone(settings.timezone)
+        clock.set_timezone(settings.timezone)
         return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points,
                                           recorded=database.recorded_schemes(settings.database)))
 

@@ -14,6 +14,7 @@ from db import billing
 from db import dashboard as sql
 from db import queries
 
+from . import clock
 from .access import Actor, require, scope_of
 from .arrears import late_summary
 from .months import add_months, format_month, parse_month
@@ -127,7 +128,7 @@ def _age_group(month: str, birth_year: str) -> str:
 
 def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.date | None = None) -> Dashboard:
     require(actor, "dashboard.read")
-    today = today or dt.date.today()
+    today = today or clock.today()
     settings = registry.settings
     f = filters(registry, view, actor)
     month = view.month

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from db import queries, store
 from db.scope import EVERYTHING
 
-from . import bills
+from . import bills, clock
 from .access import Actor
 from .budgets import categories, cost_of_workers, create_budget_line
 from .core import Payung
@@ -137,7 +137,7 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
 
     Each regency and each scheme draws from its own random stream (seeded by ``seed`` and its
     code): adding a regency or a scheme to config.toml leaves the others' demo data as it was."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     actor = actor or Actor.system("demo")
     report = progress or (lambda fraction, text: None)
     app.initialise(db, actor=actor.username)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from fpdf import FPDF
 
-from . import formats
+from . import clock, formats
 from .bills import Bill
 from .coverage import LABELS
 from .exports import xlsx_bytes
@@ -58,7 +58,7 @@ def bill_xlsx(bill: Bill, party_title: str, printed: dt.date | None = None) -> b
     """The bill as a spreadsheet: the header block, then one row per line and a total row."""
     rows = [_bill_row(n, line) for n, line in enumerate(bill.lines, 1)]
     rows.append(["", "", "", "TOTAL", "", "", *bill.by_program().values(), bill.total, bill.paid, bill.open, ""])
-    return xlsx_bytes([("Tagihan", BILL_HEADERS, rows, bill_header(bill, party_title, printed or dt.date.today()))])
+    return xlsx_bytes([("Tagihan", BILL_HEADERS, rows, bill_header(bill, party_title, printed or clock.today()))])
 
 
 class _Document(FPDF):
@@ -194,7 +194,7 @@ def _money_cells(row: list) -> list:
 def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None,
              letterhead: Letterhead | None = None) -> bytes:
     """A printable bill (A4 landscape): letterhead, header block, the lines, totals and signatures."""
-    printed = printed or dt.date.today()
+    printed = printed or clock.today()
     pdf = _Document(f"Tagihan {bill.scheme_name} - {bill.party.label} - {bill.period}", "L")
     pdf.add_page()
     pdf.kop(letterhead)
@@ -259,6 +259,6 @@ def receipt_pdf(payment: dict, scheme_name: str, letterhead: Letterhead | None =
                for a in allocations],
               [26, 33, 52, 24, 30, 25], size=8, align_right={3, 4}, keep_after=6 + SIGNATURE_HEIGHT)
     pdf.ln(6)
-    pdf.signature(letterhead, printed or dt.date.today())
+    pdf.signature(letterhead, printed or clock.today())
     return bytes(pdf.output())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .clock import zone as _zone, zone_label  # noqa: F401  (zone_label: pages read it here)
 from .money import format_rupiah
 from .months import MONTH_NAMES, format_month
 
@@ -44,32 +45,6 @@ def date(value: str | dt.date | dt.datetime | None) -> str:
     if "T" in text or (len(text) > 10 and text[10] == " "):
         return moment(text)
     return f"{dt.date.fromisoformat(text[:10]):%d/%m/%Y}"
-
-
-#: Indonesia's three time zones, should the machine have no time-zone database (Windows without
-#: the tzdata package): their offsets never change.
-_ZONES = {"Asia/Jakarta": ("WIB", 7), "Asia/Pontianak": ("WIB", 7), "Asia/Makassar": ("WITA", 8),
-          "Asia/Jayapura": ("WIT", 9), "UTC": ("UTC", 0)}
-_timezone = "Asia/Jakarta"
-
-
-def set_timezone(name: str) -> None:
-    """The zone stored (UTC) timestamps are shown in: ``[payung] timezone`` of config.toml."""
-    global _timezone
-    _timezone = name or "Asia/Jakarta"
-
-
-def _zone() -> dt.tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo(_timezone)
-    except Exception:  # no time-zone database, or an unknown name: the known offsets, else WIB
-        return dt.timezone(dt.timedelta(hours=_ZONES.get(_timezone, ("WIB", 7))[1]))
-
-
-def zone_label() -> str:
-    """``WIB``, ``WITA``, ``WIT`` (or the zone's name): for headings such as "Waktu (WIB)"."""
-    return _ZONES.get(_timezone, (_timezone,))[0]
 
 
 def local(value: str | dt.datetime) -> dt.datetime:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lokal import PROVINCES, parse_nik, parse_phone, partial_mask
 from lokal.wilayah import wilayah_name
 
+from . import clock
 from .errors import Problem
 
 GENDER_LABELS = {"L": "laki-laki", "P": "perempuan"}
@@ -128,7 +129,7 @@ def check_nik(
     A NIK issued outside ``regency_codes`` is only a warning: the region part is where the
     NIK was first issued, and domicile is the village recorded for the worker.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     result = NikCheck()
     digits = value if type(value) is str and len(value) == 16 and value.isascii() and value.isdigit() \
         else clean_digits(value)
@@ -218,7 +219,7 @@ class NipCheck:
 
 def check_nip(value, *, field_name: str = "nip", today: dt.date | None = None) -> NipCheck:
     """Validate a civil-servant NIP: YYYYMMDD birth, YYYYMM appointment, gender 1/2, serial."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     result = NipCheck()
     digits = clean_digits(value)
 

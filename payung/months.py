@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from . import clock
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -21,7 +22,7 @@ def month_of(day: dt.date) -> str:
 
 
 def current_month(today: dt.date | None = None) -> str:
-    return month_of(today or dt.date.today())
+    return month_of(today or clock.today())
 
 
 def add_months(month: str, n: int) -> str:

@@ -14,7 +14,7 @@ import datetime as dt
 
 from db import billing, ledger, store
 
-from . import formats
+from . import clock, formats
 from .access import Actor, require, require_visible, scope_of, shown_rows, visible_scheme
 from .bills import Bill, bill
 from .errors import Problem, ValidationError
@@ -79,7 +79,7 @@ def record_payment(
     (and not reversed) is refused, naming that receipt: it is nearly always the same transfer
     entered twice. ``confirm_duplicate=True`` records it anyway (two equal transfers that day)."""
     visible_scheme(registry, scheme_code, actor, "payment.write")
-    today = today or dt.date.today()
+    today = today or clock.today()
     scheme = registry.schemes.get(scheme_code)
     problems = payment_problems(registry.settings, scheme, amount, paid_on, today, reference=reference)
     if problems:

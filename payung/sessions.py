@@ -41,6 +41,7 @@ import bcrypt
 from db import queries, store
 from db import sessions as session_queries
 
+from . import clock
 from .access import Actor, require
 from .users import password_bytes, verify_password
 
@@ -75,7 +76,7 @@ class SessionPolicy:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return clock.utc_now().replace(microsecond=0)
 
 
 def _iso(moment: dt.datetime) -> str:

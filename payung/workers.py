@@ -18,7 +18,7 @@ from .access import Actor, allowed, require, require_visible, scope_of, shown
 from .config import Settings
 from .errors import Problem, ValidationError
 from .fields import parse_integer, parse_date
-from . import coverage
+from . import clock, coverage
 from .identity import age_on, check_nik, fmt_date, normalize_phone
 from .money import income_problem
 from .months import current_month
@@ -100,7 +100,7 @@ def check_worker(
 
     Birth date and gender left blank are taken from the NIK; typed ones must agree with it.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     result = WorkerCheck()
     problems = result.problems
 
@@ -293,7 +293,7 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
                    page_size: int = 50, today: dt.date | None = None) -> Paged:
     """One page of the registry as the actor may see it, with this month's coverage status."""
     require(actor, "worker.read")
-    today = today or dt.date.today()
+    today = today or clock.today()
     month = current_month(today)
     scope = scope_of(actor)
     digits = (text or "").replace(" ", "").replace(".", "")
@@ -347,7 +347,7 @@ def check_workers(rows: list[Mapping], *, settings: Settings, villages: Mapping[
     (``gc.freeze``) so that collections triggered by the batch's many small allocations do
     not rescan them; a forked process pool was measured slower (unpickling the results).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     gc.freeze()
     try:
         return [check_worker(r, settings=settings, villages=villages, today=today) for r in rows]

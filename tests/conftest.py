@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from payung import clock
 from payung.access import Actor  # noqa: E402
 from payung.core import Payung  # noqa: E402
 from payung.demo import generate  # noqa: E402
@@ -24,7 +25,7 @@ from payung.workers import create_worker  # noqa: E402
 
 import example_plugin  # noqa: E402
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 # A Kendal village, and a NIK of a woman born 17/08/1975 registered in its district.
 VILLAGE = "33.24.01.2001"
 OTHER_VILLAGE = "33.24.01.2002"

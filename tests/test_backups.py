@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import db as database
+from payung import clock
 from payung.access import Actor
 from payung.backups import (RestoreRefused, automatic_backups, backup_settings, daily_backup, make_backup,
                             restore_backup)
@@ -247,7 +248,7 @@ def test_cli_commands_that_write_make_the_days_backup_first(app, db, capsys):
     assert automatic_backups(app.settings) == []
     assert main(["users", "add", "ani", "--name", "Ani", "--role", "admin", "--password", PASSWORD, *config]) == 0
     [made] = automatic_backups(app.settings)
-    assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
+    assert made.name == f"payung-otomatis-{clock.today():%Y%m%d}.db"
     with database.connect(made) as copy:  # made before the write
         assert copy.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import db as database
+from payung import clock
 from db import queries
 
 from conftest import DEMO_WORKERS
@@ -94,12 +95,11 @@ def test_backup_page_refuses_an_upload_that_is_not_a_payung_database(site):
 
 
 def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
-    import datetime as dt
     from payung.backups import automatic_backups
     assert automatic_backups(site["app"].settings) == []
     run("operator", "pages/pekerja.py")
     [made] = automatic_backups(site["app"].settings)
-    assert made.name == f"payung-otomatis-{dt.date.today():%Y%m%d}.db"
+    assert made.name == f"payung-otomatis-{clock.today():%Y%m%d}.db"
     with database.connect(made) as copy:
         assert copy.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == DEMO_WORKERS
     run("admin", "pages/cadangan.py")

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from payung import clock
 from payung.core import Payung
 from payung.declarative import DeclarationError, declaration_of, dumps, line_of, load_scheme
 
@@ -239,7 +240,7 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
     assert any("panel dasbor skema asal" in w.value and "Pekerja per desa/kelurahan" in w.value for w in at.warning)
     at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
     # The copy's start and legal basis are its own, not Mempawah's (2022-07-15, its Setda meeting).
-    assert at.date_input(key="salin_mempawah_1desa100_started").value == dt.date(dt.date.today().year, 1, 1)
+    assert at.date_input(key="salin_mempawah_1desa100_started").value == dt.date(clock.today().year, 1, 1)
     assert at.text_input(key="salin_mempawah_1desa100_legal_basis").value == "Inpres 2/2021; Inpres 4/2022"
     at.date_input(key="salin_mempawah_1desa100_started").set_value(dt.date(2025, 3, 1))
     at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("Inpres 2/2021; Perbup Pemalang 12/2025")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 
+from payung import clock
 from payung.core import Payung
 from payung.demo import generate
 from payung.months import add_months, current_month
@@ -46,7 +46,7 @@ def test_demo_pays_monthly_where_the_scheme_allows_it(tmp_path):
     app = _only_scheme(tmp_path, payment_periods="[1, 12]")
     db = app.open_db()
     try:
-        generate(app, db, workers=20, seed=3, today=dt.date.today())
+        generate(app, db, workers=20, seed=3, today=clock.today())
         periods = {r["payment_period"] for r in db.query("SELECT payment_period FROM sponsorships")}
     finally:
         db.close()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
 
-from payung import formats
+from payung import clock, formats
 from payung.exports import xlsx_bytes
 
 
@@ -130,10 +131,10 @@ def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
     assert formats.date("2026-12-03T23:10:00+00:00") == "04/12/2026 06:10"  # the next day in Jakarta
     assert formats.local_day_start(dt.date(2026, 12, 4)) == "2026-12-03T17:00:00+00:00"
     try:
-        formats.set_timezone("Asia/Makassar")
+        clock.set_timezone("Asia/Makassar")
         assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 21:53" and formats.zone_label() == "WITA"
     finally:
-        formats.set_timezone("Asia/Jakarta")
+        clock.set_timezone("Asia/Jakarta")
     entry = {"action": "insert", "before": None, "table_name": "sessions", "row_id": "7", "after": json.dumps({
         "id": 7, "created_at": "2026-12-03T13:53:34+00:00", "expires_at": "2026-12-10T13:53:34+00:00", "active": 1,
         "amount": 193000, "village_code": "33.24.14.2003", "role": "viewer", "start_month": "2026-12"})}
@@ -176,3 +177,31 @@ def test_every_key_a_set_based_write_records_has_an_indonesian_label():
         for summary in re.findall(r"summary=\{([^}]*)\}", path.read_text(encoding="utf-8")):
             keys.update(re.findall(r'"([a-z_]+)":', summary))
     assert keys - {"note"} and not sorted(keys - set(FIELD_LABELS))
+
+
+def test_today_is_the_regencys_date_not_the_servers(monkeypatch):
+    """On a server set to UTC, from 00:00 to 07:00 WIB the machine's date is yesterday: the
+    audit log's "until today" hid everything written since midnight (found by CI at 00:06 WIB)."""
+    from payung.months import current_month
+    monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime(2026, 12, 31, 17, 30, tzinfo=dt.timezone.utc))
+    assert clock.today() == dt.date(2027, 1, 1) and clock.now() == dt.datetime(2027, 1, 1, 0, 30)
+    assert current_month() == "2027-01"
+    try:
+        clock.set_timezone("UTC")
+        assert clock.today() == dt.date(2026, 12, 31)
+    finally:
+        clock.set_timezone("Asia/Jakarta")
+
+
+def test_no_code_reads_the_machines_date_or_time():
+    """Every "today" and "now" comes from payung/clock.py (the regency's zone, one clock that
+    tests can set), never from the machine's own date."""
+    import re
+    root = Path(__file__).resolve().parents[1]
+    asks = re.compile(r"\b(?:date\.today|datetime\.now|datetime\.utcnow|datetime\.today)\s*\(|\btime\.localtime\s*\(")
+    found = [f"{path.relative_to(root)}:{n}" for folder in ("payung", "pages", "ui", "db", "plugins")
+             for path in (root / folder).rglob("*.py") if path.name != "clock.py" or folder != "payung"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if asks.search(line)]
+    found += [f"app.py:{n}" for n, line in enumerate((root / "app.py").read_text(encoding="utf-8").splitlines(), 1)
+              if asks.search(line)]
+    assert not found, found

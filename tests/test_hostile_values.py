@@ -13,6 +13,7 @@ import pytest
 
 import hostile
 from conftest import NIK, ROOT, VILLAGE, snapshot, worker_values, write_config
+from payung import clock
 from db import queries, store
 from payung.errors import ConstraintError, ValidationError
 from payung.identity import check_nik, check_nip, clean_digits, normalize_phone
@@ -168,7 +169,7 @@ def test_huge_payment_and_too_early_payment_are_refused(app, db, admin, sponsor_
 def test_huge_claim_and_future_payout_are_refused(app, db, admin, worker_id):
     from payung.claims import record_claim
     before = snapshot(db)
-    today = dt.date.today()
+    today = clock.today()
     for values, rule in (({"benefit_amount": 10**19, "status": "dibayar", "paid_on": today}, "benefit_too_large"),
                          ({"benefit_amount": 1_000_000, "status": "dibayar", "paid_on": today + dt.timedelta(days=3)},
                           "paid_on_future")):
@@ -393,7 +394,7 @@ def _kendal_payer(people):
 
 def test_amounts_read_wrongly_before_are_refused_or_read_right_in_imports(importer, people):
     _kendal_payer(people)
-    today = dt.date.today().strftime("%d/%m/%Y")
+    today = clock.today().strftime("%d/%m/%Y")
     data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
             f"198503122010011002;kendal_asn_peduli;{today};Rp 16 800;TRF-1\n"
             f"198503122010011002;kendal_asn_peduli;{today};(16.800);TRF-2\n"
@@ -553,7 +554,7 @@ def test_control_characters_are_refused_in_every_typed_text(app, db, admin, work
         "sponsor address": lambda: create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Umar",
                                                                       "address": bad}, actor=admin),
         "claim note": lambda: record_claim(db, {"worker_id": worker_id, "program": "JKM",
-                                                "incident_date": dt.date.today(), "note": bad}, actor=admin),
+                                                "incident_date": clock.today(), "note": bad}, actor=admin),
         "budget line": lambda: create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025,
                                                                    "name": bad, "source": "APBD", "amount": 1000},
                                                   actor=admin),

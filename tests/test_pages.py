@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from db.scope import EVERYTHING
@@ -314,11 +316,20 @@ def test_a_new_user_starts_without_a_role_and_the_form_empties_after_a_save(site
     assert not any("sudah dipakai" in e.value for e in at.error)
 
 
-def test_audit_log_is_filterable(site):
+def test_audit_log_is_filterable(site, monkeypatch):
+    """At 00:30 WIB on a server whose clock is UTC, what was just done is "today" (the page's
+    default range once ended on the machine's date, the day before)."""
+    from payung import clock
+    monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime(2026, 12, 3, 17, 30, tzinfo=dt.timezone.utc))
+    with open_db(site) as db:
+        add_user(db, username="tengah.malam", name="Tengah Malam", role="viewer", password=PASSWORD,
+                 actor=Actor("admin", "admin"))
+        made = queries.user_by_username(db, "tengah.malam")["id"]
     at = run("admin", "pages/audit.py")
-    assert len(at.dataframe[0].value) > 0
+    assert at.date_input(key="a_until").value == dt.date(2026, 12, 4)
     at.selectbox(key="a_table").set_value("users").run()
-    assert set(at.dataframe[0].value["Data"]) == {"Pengguna"}
+    listed = at.dataframe[0].value
+    assert set(listed["Data"]) == {"Pengguna"} and f"#{made}" in set(listed["Nomor/nama data"])
 
 
 def test_backup_page_makes_a_copy(site):

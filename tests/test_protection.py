@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from payung import clock
 from db.scope import EVERYTHING
 from payung.access import Actor
 from openpyxl import load_workbook
@@ -340,7 +341,7 @@ def _kendal_bill(people):
 def test_two_sessions_reversing_one_payment_reverse_it_once(people):
     from payung.payments import reverse_payment
     party = _kendal_bill(people)
-    today = dt.date.today()
+    today = clock.today()
     first = record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400,
                            paid_on=today, actor=people.actor, reference="P1")
     record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400, paid_on=today,
@@ -360,7 +361,7 @@ def test_two_sessions_paying_one_bill_in_full_pay_it_once(people):
                        actor=Actor.system()).payable
     # Confirmed as two payments, so the duplicate rule does not stop the second: the bill does.
     pay = lambda db: record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key=party,  # noqa: E731
-                                    amount=whole, paid_on=dt.date.today(), actor=Actor("admin", "admin"),
+                                    amount=whole, paid_on=clock.today(), actor=Actor("admin", "admin"),
                                     confirm_duplicate=True)
     first, second = sorted(_at_once(people, pay, pay), key=lambda o: not isinstance(o, int))
     assert isinstance(first, int)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from db import billing, ledger, queries, store
 from db import bulk as bulk_db
 
-from .. import bills, formats
+from .. import bills, clock, formats
 from ..access import Actor, allowed, require, scope_of
 from ..payments import payment_problems
 from ..errors import PayungError, Problem
@@ -213,7 +213,7 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
         _reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
     planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments,
                "sponsorships": _plan_sponsorships}[kind]
-    planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or dt.date.today())
+    planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or clock.today())
     return plan
 
 

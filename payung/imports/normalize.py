@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
+from .. import clock
 from ..identity import ascii_digits
 
 MONTHS = {
@@ -48,7 +49,7 @@ def parse_date(value, today: dt.date | None = None) -> dt.date:
         if 1 <= value < 80000 and float(value).is_integer():
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(f"\"{value}\" bukan tanggal")
-    return _parse_date_text(str(value).strip(), today or dt.date.today())
+    return _parse_date_text(str(value).strip(), today or clock.today())
 
 
 @lru_cache(maxsize=65536)
