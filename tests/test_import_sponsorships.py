@@ -191,6 +191,20 @@ def _plan_sheet(people, admin, sheet, **kw):
                        mapping=auto_map(sheet.headers, "sponsorships"), actor=admin, file_name="k.xlsx",
                        data_hash="x", **kw)
 
+def _rt_head_enrolled(people, *, rw, rt):
+    """A Pringsewu pekon whose RT (``rw``/``rt`` as stored) already has its head enrolled on an
+    APBD budget line: (the APBD sponsor, the pekon, a second head of RT not yet enrolled)."""
+    apbd = people.sponsor("apbd_kabupaten", name="Pemkab Pringsewu", regency_code="18.10")
+    create_budget_line(people.db, people.app.plugins, {
+        "scheme_code": "pringsewu_uc", "year": 2025, "name": "APBD RT", "source": "APBD",
+        "amount": 10_000_000, "category": "ketua_rt"}, actor=people.actor)
+    pekon = "18.10.01.2006"
+    first, second = people.worker(pekon, "ketua_rt"), people.worker(pekon, "ketua_rt")
+    people.enrol("pringsewu_uc", apbd, first, months=12, fields={
+        "budget_year": 2025, "category": "ketua_rt", "pekon": pekon, "rw": rw, "rt": rt})
+    return apbd, pekon, second
+
+
 
 def test_rows_planned_again_at_apply_time_report_what_was_saved(people, admin, importer):
     """Rule: when data changed between the check and the save, the rows are planned again and
@@ -277,14 +291,7 @@ def test_a_named_budget_line_of_another_year_is_refused(people, importer):
 
 def test_one_head_per_rt_counts_001_and_a_number_cell_1_as_one_rt(people, admin, importer):
     """Rule (Pringsewu): one head per RT; "001" typed and 1 in a number cell are one RT."""
-    apbd = people.sponsor("apbd_kabupaten", name="Pemkab Pringsewu", regency_code="18.10")
-    create_budget_line(people.db, people.app.plugins, {
-        "scheme_code": "pringsewu_uc", "year": 2025, "name": "APBD RT", "source": "APBD",
-        "amount": 10_000_000, "category": "ketua_rt"}, actor=people.actor)
-    pekon = "18.10.01.2006"
-    first, second = people.worker(pekon, "ketua_rt"), people.worker(pekon, "ketua_rt")
-    people.enrol("pringsewu_uc", apbd, first, months=12, fields={
-        "budget_year": 2025, "category": "ketua_rt", "pekon": pekon, "rw": "001", "rt": "002"})
+    apbd, pekon, second = _rt_head_enrolled(people, rw="001", rt="002")
     name = queries.region(people.db, pekon)["name"]
     sheet = _sheet(["NIK", "Skema", "Kategori", "Tahun anggaran", "Bulan mulai", "Pekon", "Nomor RW", "Nomor RT"],
                    [[_nik(people, second), "pringsewu_uc", "Ketua RT", 2025.0, "2025-01", name, 1.0, 2.0]])
@@ -404,14 +411,7 @@ def test_rt_numbers_stored_as_text_before_are_numbers_after_the_upgrade(people, 
     """Rule: a head of RT enrolled when RT was text ("002") still counts for "one head per RT"
     after the upgrade (migration m010 makes the stored text a number)."""
     from db import migrations
-    apbd = people.sponsor("apbd_kabupaten", name="Pemkab Pringsewu", regency_code="18.10")
-    create_budget_line(people.db, people.app.plugins, {
-        "scheme_code": "pringsewu_uc", "year": 2025, "name": "APBD RT", "source": "APBD",
-        "amount": 10_000_000, "category": "ketua_rt"}, actor=people.actor)
-    pekon = "18.10.01.2006"
-    first, second = people.worker(pekon, "ketua_rt"), people.worker(pekon, "ketua_rt")
-    people.enrol("pringsewu_uc", apbd, first, months=12, fields={
-        "budget_year": 2025, "category": "ketua_rt", "pekon": pekon, "rw": 1, "rt": 2})
+    apbd, pekon, second = _rt_head_enrolled(people, rw=1, rt=2)
     # As an older Payung stored it.
     people.db.execute("UPDATE sponsorships SET fields = json_set(fields, '$.rw', '001', '$.rt', '002')")
     migrations.m010_rt_numbers(people.db)

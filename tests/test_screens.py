@@ -11,18 +11,23 @@ from conftest import DESA_VILLAGE, ROOT
 from test_pages import open_db, run, texts
 
 
+def _save_new_worker(at, name: str):
+    """Fill the worker form with a valid worker named ``name`` and press Simpan."""
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    at.text_input(key="f_name").set_value(name)
+    at.selectbox(key="f_district").set_value("33.24.01").run()
+    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
+    at.selectbox(key="f_occupation").set_value("petani")
+    _simpan(at)
+
+
 def _simpan(at):
     next(b for b in at.button if b.label == "Simpan").click().run()
 
 
 def test_the_add_form_is_empty_after_a_save(site):
     at = run("admin", "pages/pekerja_form.py")
-    at.text_input(key="f_nik").set_value("3324016508900003").run()
-    at.text_input(key="f_name").set_value("Sri Wahyuni")
-    at.selectbox(key="f_district").set_value("33.24.01").run()
-    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
-    at.selectbox(key="f_occupation").set_value("petani")
-    _simpan(at)
+    _save_new_worker(at, "Sri Wahyuni")
     assert "Sri Wahyuni terdaftar sebagai pekerja." in texts(at)
     assert at.text_input(key="f_nik").value == "" and at.text_input(key="f_name").value == ""
     assert at.selectbox(key="f_district").value is None and at.selectbox(key="f_village").value is None
@@ -50,12 +55,7 @@ def test_a_short_nik_is_told_once_and_the_saved_name_is_the_stored_one(site):
     said = [w.value for w in at.warning] + [e.value for e in at.error]
     assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1, said
     # Typed in lower case, stored (and announced) as names are written.
-    at.text_input(key="f_nik").set_value("3324016508900003").run()
-    at.text_input(key="f_name").set_value("sri  wahyuni uji")
-    at.selectbox(key="f_district").set_value("33.24.01").run()
-    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
-    at.selectbox(key="f_occupation").set_value("petani")
-    _simpan(at)
+    _save_new_worker(at, "sri  wahyuni uji")
     assert "Sri Wahyuni Uji terdaftar sebagai pekerja." in texts(at)
 
 
