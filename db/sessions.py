@@ -36,15 +36,10 @@ def sessions_of_user(db, user_id: int, *, now: str, idle_since: str, include_end
         {"now": now, "idle_since": idle_since, "user_id": user_id, "limit": limit}))
 
 
-def end_sessions(db, user_id: int, *, at: str, reason: str, actor: str, keep_id: int | None = None) -> int:
-    """End every open session of a user (but ``keep_id``), with one audit entry."""
-    sql = "UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE user_id = ? AND ended_at IS NULL"
-    params: list = [at, reason, user_id]
-    if keep_id is not None:
-        sql += " AND id != ?"
-        params.append(keep_id)
-    return store.execute(db, sql, params, actor=actor, table="sessions",
-                         summary={"user_id": user_id, "reason": reason, "kept_session": keep_id})
+def end_sessions(db, user_id: int, *, at: str, reason: str, actor: str) -> int:
+    """End every open session of a user, with one audit entry."""
+    return store.execute(db, "UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE user_id = ? AND ended_at IS NULL",
+                         [at, reason, user_id], actor=actor, table="sessions", summary={"user_id": user_id, "reason": reason})
 
 
 def failed_logins_since(db, username: str, since: str) -> list[str]:

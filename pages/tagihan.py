@@ -13,10 +13,10 @@ from payung.letterhead import letterhead_for
 from payung.errors import NotFound, ValidationError
 from payung.formats import count, mid_sentence
 from payung.months import add_months, current_month, format_month
-from payung.payments import ALLOCATION_ORDER, DUPLICATE, allocation_summary, payment_with_lines, record_payment
+from payung.payments import ALLOCATION_ORDER, allocation_summary, payment_with_lines, record_payment
 from payung.schemes import BILL_BY
 from ui.session import connection, live_callback, payung, require
-from ui.widgets import PROBLEMS_KEY, clear_problems, field_errors, problem_summary, remember_problems, rupiah
+from ui.widgets import clear_problems, field_errors, problem_summary, problems_for, remember_problems, rupiah
 from ui.widgets import plain, show_saved_message
 from ui.widgets import table as grid
 
@@ -116,8 +116,7 @@ st.caption(f"Sisa yang dapat dibayar: **{rupiah(bill.payable)}**. Pembayaran mel
            f"{ALLOCATION_ORDER}. Pembayaran sebagian melunasi baris sejauh jumlahnya; sisanya tetap terbuka.")
 problem_summary(FORM, ("amount", "paid_on", "reference"))
 # What the last save refused as a duplicate of an earlier payment: confirm to record it anyway.
-duplicate = any(p.rule == DUPLICATE for p in (state.get(PROBLEMS_KEY) or {}).get("problems", ())
-                if (state.get(PROBLEMS_KEY) or {}).get("form") == FORM)
+duplicate = bool(problems_for(FORM, "duplicate"))
 
 
 def pay(*, actor) -> None:

@@ -17,7 +17,7 @@ The roles (the README's table is this one):
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -119,11 +119,14 @@ def scope_of(actor: Actor) -> Scope:
     return NOTHING
 
 
-def bound_to_served(actor: Actor, served: Sequence[str]) -> Actor:
+def bound_to_served(actor: Actor, served: Callable[[], Sequence[str]]) -> Actor:
     """An operator without a regency, made while Payung served one regency, works for that
-    one; once several are served it stays unbound, and ``scope_of`` gives it nothing."""
-    if actor.role == "operator" and not actor.regency_code and len(served) == 1:
-        return replace(actor, regency_code=served[0])
+    one; once several are served it stays unbound, and ``scope_of`` gives it nothing.
+    ``served`` (the regencies' codes) is asked only for such an operator."""
+    if actor.role == "operator" and not actor.regency_code:
+        regencies = served()
+        if len(regencies) == 1:
+            return replace(actor, regency_code=regencies[0])
     return actor
 
 

@@ -8,7 +8,6 @@ months ended their BPJS membership.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 from db import billing, queries
@@ -19,7 +18,7 @@ from .coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuse
 from .data import LIVE_STATUSES
 from .months import add_months, current_month
 from .plugins import PluginRegistry
-from .sponsorships import enrol
+from .sponsorships import enrol, stored_choices
 
 #: How far back the late list looks (older unpaid months have long lapsed).
 LOOK_BACK_MONTHS = 24
@@ -255,7 +254,7 @@ def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) ->
     term over): a refusal raises ``ValidationError`` with the reasons."""
     old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
-    fields = json.loads(old["fields"]) if isinstance(old["fields"], str) else dict(old["fields"] or {})
+    programs, fields = stored_choices(old)
     return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
                  worker_id=old["worker_id"], start_month=add_months(old["end_month"], 1), months=old["months"],
-                 programs=old["programs"].split(","), fields=fields, payment_period=old["payment_period"])
+                 programs=programs, fields=fields, payment_period=old["payment_period"])

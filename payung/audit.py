@@ -9,6 +9,7 @@ from db import queries
 
 from .access import Actor, require
 from .paging import Paged
+from .workers import GENDERS
 
 TABLE_LABELS = {
     "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",
@@ -83,7 +84,7 @@ def field_value(key: str, value, names: dict[str, str] | None = None) -> str:
         if key == "status":
             return formats.status(value)
         if key == "gender":
-            return {"L": "Laki-laki", "P": "Perempuan"}.get(value, value)
+            return GENDERS.get(value, value)
     except (TypeError, ValueError):
         pass
     if isinstance(value, int) and not isinstance(value, bool) and key not in ("year", "nik", "nip", "kpj"):

@@ -237,14 +237,13 @@ def resubmit(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor)
     rules and declared limits, active sponsor and worker, and the budget lines via
     ``budgets.assign_budget_lines`` with the amounts its lines carry); when they no longer hold,
     it stays refused and the problems say why, with the figures."""
-    import json
 
     from db.scope import EVERYTHING
 
     from .budgets import assign_budget_lines
     from .data import DataReader
     from .money import Contribution
-    from .sponsorships import check_enrolment, double_coverage
+    from .sponsorships import check_enrolment, double_coverage, stored_choices
 
     row = require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
@@ -260,7 +259,7 @@ def resubmit(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor)
                                           "not_refused"))
         lines = queries.lines_of(db, sponsorship_id)
         stored = [(line["month"], Contribution(jkk=line["jkk"], jkm=line["jkm"], jht=line["jht"])) for line in lines]
-        fields = row["fields"] if isinstance(row["fields"], dict) else json.loads(row["fields"] or "{}")
+        programs, fields = stored_choices(row)
 
         def coverage(worker, months):
             taken = [t for t in queries.months_taken(db, worker["id"], months, scope_of(actor))
@@ -270,7 +269,7 @@ def resubmit(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor)
         plan = check_enrolment(
             registry, scheme=scheme, sponsor=queries.sponsor(db, row["sponsor_id"], EVERYTHING),
             worker=queries.worker(db, row["worker_id"], EVERYTHING), start_month=row["start_month"],
-            months=row["months"], programs=[p for p in row["programs"].split(",") if p], fields=fields, actor=actor,
+            months=row["months"], programs=programs, fields=fields, actor=actor,
             village_exists=lambda code: queries.region(db, code) is not None, data=DataReader(db, EVERYTHING),
             coverage=coverage, assign=lambda enrolment, _: assign_budget_lines(db, enrolment, stored))
         if plan.problems:

@@ -16,7 +16,6 @@ re-importing a list changes nothing.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +33,7 @@ from .fields import validate_fields
 from .money import check_programs, contribution, format_rupiah
 from .months import format_month, month_range, parse_month
 from .plugins import PluginRegistry
-from .sponsorships import EnrolmentPlan, check_enrolment, double_coverage, payment_period_problems
+from .sponsorships import EnrolmentPlan, check_enrolment, double_coverage, payment_period_problems, stored_choices
 
 Progress = Callable[[float, str], None]
 
@@ -279,9 +278,9 @@ def _same_enrolment(registry: PluginRegistry, scheme, stored: dict, request: Map
         return False
     fields, problems = validate_fields(registry.fields(scheme), request.get("fields") or {},
                                        village_exists=regions.__contains__)
-    return (not problems and sorted(programs) == sorted(p for p in (stored["programs"] or "").split(",") if p)
-            and request.get("payment_period", 1) == stored["payment_period"]
-            and fields == json.loads(stored["fields"] or "{}"))
+    stored_programs, stored_fields = stored_choices(stored)
+    return (not problems and sorted(programs) == sorted(stored_programs)
+            and request.get("payment_period", 1) == stored["payment_period"] and fields == stored_fields)
 
 
 def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,

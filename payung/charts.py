@@ -53,18 +53,26 @@ def count_axis(title: str, values) -> tuple[alt.Axis, alt.Scale]:
 MONEY_UNITS = ((1_000_000_000, "miliar Rp"), (1_000_000, "juta Rp"), (1_000, "ribu Rp"), (1, "Rp"))
 
 
+def _largest(values) -> float:
+    return max((abs(v) for v in values if v is not None and v == v), default=0)
+
+
+def _unit_of(largest: float) -> tuple[int, str]:
+    return next(((divisor, unit) for divisor, unit in MONEY_UNITS if largest >= divisor), MONEY_UNITS[-1])
+
+
 def money_unit(values) -> tuple[int, str]:
     """The unit of a money axis, by the largest amount shown: ``Rp67.200`` is "ribu Rp" (an axis
     0-70), not 0,0-0,1 "juta Rp" where every tick read the same."""
-    largest = max((abs(v) for v in values if v is not None and v == v), default=0)
-    return next(((divisor, unit) for divisor, unit in MONEY_UNITS if largest >= divisor), MONEY_UNITS[-1])
+    return _unit_of(_largest(values))
 
 
 def money_axis(values, what: str) -> tuple[int, str, alt.Axis, alt.Scale]:
     """(divisor, unit, axis, scale) of an axis of Rupiah ``values``: the unit chosen by magnitude,
     one decimal under 10 units (1,5 juta), whole units above, ticks never finer than the labels."""
-    divisor, unit = money_unit(values)
-    largest = max((abs(v) for v in values if v is not None and v == v), default=0) / divisor
+    largest = _largest(values)
+    divisor, unit = _unit_of(largest)
+    largest /= divisor
     decimals = 1 if 0 < largest < 10 and divisor > 1 else 0
     axis, scale = _scaled_axis(f"{what} ({unit})" if what else unit, largest, decimals)
     return divisor, unit, axis, scale

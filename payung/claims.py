@@ -109,7 +109,6 @@ def record_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None
 def update_claim(db, claim_id: int, *, status: str, benefit_amount: int, paid_on: dt.date | None, actor: Actor,
                  today: dt.date | None = None) -> None:
     """Move a claim on (diproses, dibayar with the benefit, ditolak)."""
-    require_visible(actor, "claim.write", billing.claim(db, claim_id, scope_of(actor)), f"Klaim #{claim_id}")
     with store.transaction(db):  # the claim as it is now, under the write lock
         claim = require_visible(actor, "claim.write", billing.claim(db, claim_id, scope_of(actor)),
                                 f"Klaim #{claim_id}")

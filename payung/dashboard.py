@@ -19,10 +19,10 @@ from .access import Actor, require, scope_of
 from .arrears import late_summary
 from .months import add_months, format_month, parse_month
 from .plugins import PluginRegistry
+from .workers import GENDERS
 
 AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"),
               (65, 200, "65+"))
-GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
 
 
 @dataclass(frozen=True)

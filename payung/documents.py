@@ -18,7 +18,7 @@ from .identity import fmt_date, mask_nik
 from .letterhead import Letterhead
 from .money import format_rupiah, in_words
 from .months import format_month
-from .payments import allocation_summary
+from .payments import allocation_summary, settles
 
 #: The height of ``_Document.signature`` (dates, titles, room to sign, name and NIP), in mm.
 SIGNATURE_HEIGHT = 46
@@ -255,7 +255,7 @@ def receipt_pdf(payment: dict, scheme_name: str, letterhead: Letterhead | None =
     pdf.table(["Bulan", "NIK", "Nama pekerja", "Iuran", "Dari pembayaran ini", "Keterangan"],
               [[format_month(a["month"]), mask_nik(a["nik"]), a["worker_name"], format_rupiah(a["amount"]),
                 format_rupiah(a["allocated"]),
-                "Lunas" if a.get("paid_before", 0) + a["allocated"] >= a["amount"] else "Sebagian"]
+                "Lunas" if settles(a) else "Sebagian"]
                for a in allocations],
               [26, 33, 52, 24, 30, 25], size=8, align_right={3, 4}, keep_after=6 + SIGNATURE_HEIGHT)
     pdf.ln(6)

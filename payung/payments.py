@@ -183,9 +183,14 @@ def payment_with_lines(db, payment_id: int, *, actor: Actor) -> dict:
             "allocations": shown_rows(actor, billing.payment_allocations(db, payment_id))}
 
 
+def settles(allocation: dict) -> bool:
+    """Whether this part of a payment left its contribution line fully paid."""
+    return allocation.get("paid_before", 0) + allocation["allocated"] >= allocation["amount"]
+
+
 def settled_lines(allocations: list[dict]) -> tuple[int, int]:
     """(lines this payment settled, lines it paid only part of), as the payment left them."""
-    full = sum(1 for a in allocations if a.get("paid_before", 0) + a["allocated"] >= a["amount"])
+    full = sum(1 for a in allocations if settles(a))
     return full, len(allocations) - full
 
 

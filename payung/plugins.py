@@ -68,7 +68,7 @@ class PluginRegistry:
         if self.pm.get_plugin(name) is not None or self.pm.is_registered(plugin):
             # The same plugin twice: a file in plugins/ and an installed package of that name,
             # or x.py beside x.toml. pluggy would raise a bare ValueError.
-            first = next((s.source for s in self.statuses if s.name == name and s.state == "aktif"), "")
+            first = self._active_source(name)
             return self._status(PluginStatus(name, source, "galat", (
                 f"nama plugin {name!r} sudah dipakai plugin {first or 'lain'}; plugin yang sama terpasang dua kali "
                 "(berkas di folder plugin dan paket terpasang?). Hapus salah satunya, atau nonaktifkan di "
@@ -130,8 +130,12 @@ class PluginRegistry:
     def _taken_by(self, code: str) -> str:
         """The plugin that holds scheme ``code``, with its file or package."""
         name = self._scheme_plugin[code]
-        source = next((s.source for s in self.statuses if s.name == name and s.state == "aktif"), "")
+        source = self._active_source(name)
         return f"{name} ({Path(source).name if source.endswith(('.py', '.toml')) else source})" if source else name
+
+    def _active_source(self, name: str) -> str:
+        """The file or package of the active plugin ``name`` ("" if none)."""
+        return next((s.source for s in self.statuses if s.name == name and s.state == "aktif"), "")
 
     def _folder_files(self, folder: Path, suffix: str) -> list[Path]:
         if not folder.is_dir():
@@ -173,33 +177,29 @@ class PluginRegistry:
                 declared.append((path, text, declarative.load_scheme(text, self.settings, source=str(path))))
             except declarative.DeclarationError as exc:
                 self._status(PluginStatus(path.stem, str(path), "galat", str(exc)))
-        winners: dict[str, Path] = {}
+        recorded = recorded or {}
+        winners: dict[str, tuple[Path, object]] = {}  # code -> (file, scheme) that keeps it
         for path, _, scheme in declared:
-            regency = (recorded or {}).get(scheme.code)
+            regency = recorded.get(scheme.code)
             current = winners.get(scheme.code)
-            if current is None or (regency and scheme.regency_code == regency
-                                   and self._declared_regency(declared, current) != regency):
-                winners[scheme.code] = path
+            if current is None or (regency and scheme.regency_code == regency and current[1].regency_code != regency):
+                winners[scheme.code] = (path, scheme)
         held = set(self.schemes)  # by Python plugins and packages
         for path, text, scheme in declared:
             where = f"{path.name} baris {declarative.line_of(text, (), 'code')}"
             if scheme.code in held:
                 self._status(PluginStatus(path.stem, str(path), "galat", f"{where}: kode skema {scheme.code!r} "
                                           f"sudah dipakai plugin {self._taken_by(scheme.code)}"))
-            elif winners[scheme.code] != path:
-                winner = winners[scheme.code]
-                regency = (recorded or {}).get(scheme.code)
+            elif winners[scheme.code][0] != path:
+                winner, kept = winners[scheme.code]
+                regency = recorded.get(scheme.code)
                 why = (f"basis data mencatat skema ini untuk kabupaten {regency}" if regency
-                       and self._declared_regency(declared, winner) == regency else "berkas itu lebih dulu menurut nama")
+                       and kept.regency_code == regency else "berkas itu lebih dulu menurut nama")
                 self._status(PluginStatus(path.stem, str(path), "galat", (
                     f"{where}: kode skema {scheme.code!r} juga dinyatakan di {winner.name}, yang dipakai ({why}); "
                     "beri berkas ini kode skema lain.")))
             else:
                 self.add(declarative.DeclaredPlugin(scheme), path.stem, str(path))
-
-    @staticmethod
-    def _declared_regency(declared, path: Path) -> str:
-        return next(scheme.regency_code for p, _, scheme in declared if p == path)
 
     def load_entry_points(self) -> None:
         """Load installed packages that declare ``[project.entry-points.payung]``."""

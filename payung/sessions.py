@@ -128,7 +128,6 @@ class LoginResult:
     email: str | None = None
     role: str | None = None
     session_id: str | None = None
-    session_row: int | None = None
 
 
 def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -172,9 +171,9 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
         outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
         if outcome != "ok":
             return LoginResult(ok=False, throttled=outcome == "throttled")
-        session_id, session_row = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
+        session_id = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
     return LoginResult(ok=True, username=row["username"], name=row["name"], email=row["email"], role=row["role"],
-                       session_id=session_id, session_row=session_row)
+                       session_id=session_id)
 
 
 def check_own_password(db, username: str, password: str, policy: SessionPolicy, *,
@@ -210,20 +209,20 @@ def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPol
 # Sessions -----------------------------------------------------------------------------------
 
 def start_session(db, user: dict | str, policy: SessionPolicy, *, ip_address: str | None = None,
-                  user_agent: str | None = None) -> tuple[str, int]:
-    """Open a session for a user (row or username); returns (the id for the cookie, row id)."""
+                  user_agent: str | None = None) -> str:
+    """Open a session for a user (row or username); returns the id the cookie carries."""
     if isinstance(user, str):
         user = queries.user_by_username(db, user)
         if user is None:
             raise LookupError("unknown user")
     session_id = secrets.token_urlsafe(32)
     now = _now()
-    row_id = store.insert(db, "sessions", {
+    store.insert(db, "sessions", {
         "token_hash": token_hash(session_id), "user_id": user["id"], "created_at": _iso(now),
         "last_seen_at": _iso(now), "expires_at": _iso(now + dt.timedelta(days=policy.lifetime_days)),
         "ip_address": ip_address, "user_agent": (user_agent or "")[:300] or None,
     }, actor=user["username"])
-    return session_id, row_id
+    return session_id
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ clear message, and enforced by a unique index underneath.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,14 @@ def plan_enrolment(
             worker, queries.months_taken(db, worker["id"], month_list, scope)),
         assign=lambda enrolment, lines: assign_budget_lines(db, enrolment, lines),
     )
+
+
+def stored_choices(row: Mapping) -> tuple[list[str], dict]:
+    """The programs and scheme fields of a stored sponsorship row, as an enrolment takes them
+    (renewing or resubmitting it, or comparing it with a row of a list)."""
+    fields = row["fields"]
+    fields = dict(fields) if isinstance(fields, Mapping) else json.loads(fields or "{}")
+    return [p for p in (row["programs"] or "").split(",") if p], fields
 
 
 def double_coverage(worker: dict, taken: list[dict]) -> list[Problem]:

@@ -340,7 +340,7 @@ def actor_for(db, username: str) -> Actor | None:
         return None
     actor = Actor(username=row["username"], role=row["role"], regency_code=row["regency_code"],
                   villages=tuple(queries.user_villages(db, row["id"])))
-    return bound_to_served(actor, sorted(queries.region_names(db, 2)))
+    return bound_to_served(actor, lambda: sorted(queries.region_names(db, 2)))
 
 
 def credentials(db) -> dict:

@@ -252,7 +252,7 @@ def logged_in(username: str, db_path=None) -> dict:
     from payung.sessions import SessionPolicy, start_session
     conn = database.open_database(db_path or os.environ["PAYUNG_DB"])
     try:
-        session_id, _ = start_session(conn, username, SessionPolicy())
+        session_id = start_session(conn, username, SessionPolicy())
     finally:
         conn.close()
     return {"authentication_status": True, "username": username, "_payung_session_id": session_id}

@@ -222,7 +222,7 @@ def renew_login(username: str, message: str) -> None:
     ``ui.widgets.saved``."""
     from .widgets import clear_problems, saved
     with connection() as db:
-        session_id, _ = sessions.start_session(db, username, session_policy(), **request_details())
+        session_id = sessions.start_session(db, username, session_policy(), **request_details())
     st.session_state[SESSION_KEY] = session_id
     # The component that writes the cookie reports back once it has, and that starts a new run
     # at once, interrupting this one: the message is stored (and the form's old problems

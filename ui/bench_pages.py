@@ -38,7 +38,7 @@ def main() -> None:
     if not has_users(conn):
         add_user(conn, username="bench", name="Bench", role="admin", password="uji-kecepatan-2026", actor=Actor.system())
     from payung.sessions import SessionPolicy, start_session
-    session_id, _ = start_session(conn, "bench", SessionPolicy())
+    session_id = start_session(conn, "bench", SessionPolicy())
     conn.close()
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

@@ -674,7 +674,8 @@ def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
         # the next ones in a random order: ids in NIK order would let anyone who sees worker ids
         # (a page's address) and masked NIKs rebuild the hidden birth dates of a whole file.
         rows = sorted((tuple(r[c] for c in columns) for r in plan.new), key=lambda r: r[0])
-        ids = list(range(bulk_db.max_id(db, "workers") + 1, bulk_db.max_id(db, "workers") + 1 + len(rows)))
+        first = bulk_db.max_id(db, "workers") + 1
+        ids = list(range(first, first + len(rows)))
         random.SystemRandom().shuffle(ids)
         store.bulk_insert(db, "workers", ("id", *columns), ((i, *row) for i, row in zip(ids, rows)),
                           actor=actor.username, note=note,

@@ -168,16 +168,20 @@ def field_of_key(registry, key: str) -> tuple[object, Field] | None:
 
 class SponsorIndex:
     """The sponsors inside the actor's scope, indexed once for the whole file: by id, by name
-    (normalised once each) and by the village whose government they are."""
+    (normalised once each), by the village whose government they are and, of the active APBD
+    kabupaten sponsors, by regency."""
 
     def __init__(self, sponsors: list[dict]):
         self.by_id = {s["id"]: s for s in sponsors}
         self.by_name: dict[str, list[dict]] = defaultdict(list)
         self.governments: dict[str, list[dict]] = defaultdict(list)
+        self.regency_budgets: dict[str, list[dict]] = defaultdict(list)
         for s in sponsors:
             self.by_name[normalize_name(s["name"])].append(s)
             if s["type"] == "pemerintah_desa" and s["village_code"]:
                 self.governments[s["village_code"]].append(s)
+            elif s["type"] == "apbd_kabupaten" and s["active"] and s.get("regency_code"):
+                self.regency_budgets[s["regency_code"]].append(s)
 
     @staticmethod
     def narrowed(candidates: list[dict], scheme) -> list[dict]:
@@ -379,7 +383,7 @@ def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, reg
         except ValueError as exc:
             return None, None, "sponsor_village", f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         governments = sponsors.narrowed(sponsors.governments.get(village, []), scheme)
-        name = queries.region(db, village)["name"]
+        name = regency.village_names[village]
         if not governments:
             return None, None, "sponsor_village", f"Pemerintah desa {name} belum terdaftar sebagai penyandang dana."
         if len(governments) > 1:
@@ -400,8 +404,7 @@ def _in_regency(sponsor: dict, regency: str) -> bool:
 
 
 def _regency_budget(scheme, sponsors: SponsorIndex) -> tuple[int | None, str | None]:
-    found = [s for s in sponsors.by_id.values() if s["type"] == "apbd_kabupaten" and s["active"]
-             and s.get("regency_code") == scheme.regency_code]
+    found = sponsors.regency_budgets.get(scheme.regency_code, [])
     if len(found) == 1:
         return found[0]["id"], None
     return None, (f"Penyandang dana APBD kabupaten skema {scheme.name} "
