@@ -8,6 +8,7 @@ from payung import clock
 from payung.access import allowed, schemes_for
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
+from payung.formats import count
 from payung.months import add_months, current_month, format_month
 from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
@@ -56,13 +57,13 @@ with planner:
     try:
         if budget:
             plan = workers_for_budget(app.settings, int(budget), start_month=start, months=months, programs=programs)
-            first.success(f"{rupiah(int(budget))} cukup untuk **{plan.workers:,} pekerja** selama {months} bulan "
+            first.success(f"{rupiah(int(budget))} cukup untuk **{count(plan.workers)} pekerja** selama {months} bulan "
                           f"mulai {format_month(plan.start_month)} ({rupiah(plan.per_worker)} per pekerja); "
-                          f"sisa {rupiah(plan.leftover)}.".replace(",", "."))
+                          f"sisa {rupiah(plan.leftover)}.")
         if headcount:
             plan = cost_of_workers(app.settings, int(headcount), start_month=start, months=months, programs=programs)
-            second.success(f"{plan.workers:,} pekerja selama {months} bulan mulai {format_month(plan.start_month)} "
-                           f"butuh **{rupiah(plan.total)}** ({rupiah(plan.per_worker)} per pekerja).".replace(",", "."))
+            second.success(f"{count(plan.workers)} pekerja selama {months} bulan mulai {format_month(plan.start_month)} "
+                           f"butuh **{rupiah(plan.total)}** ({rupiah(plan.per_worker)} per pekerja).")
     except ValidationError as exc:
         st.error(plain(exc))
     st.caption(f"Dihitung dari tarif iuran BPJS Ketenagakerjaan yang berlaku pada bulan itu (termasuk keringanan "

@@ -12,6 +12,7 @@ from payung.claims import protection_panel
 from payung.dashboard import View, build, data_version, is_empty
 from payung.data import reader_for
 from payung.demo import generate
+from payung.formats import count
 from payung.money import format_rupiah_short
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
@@ -75,10 +76,10 @@ result = dashboard(str(app.settings.database), version, view, actor, (actor.user
 st.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan di atas")
 
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric("Terlindungi", f"{result.protected:,}".replace(",", "."),
-          delta=f"{result.change:+,} dari bulan lalu".replace(",", "."),
+m1.metric("Terlindungi", count(result.protected),
+          delta=f"{count(result.change, signed=True)} dari bulan lalu",
           help="Pekerja yang iuran bulan ini sudah lunas.")
-m2.metric("Target", f"{result.target:,}".replace(",", ".") if result.target else "-",
+m2.metric("Target", count(result.target) if result.target else "-",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
           delta_color="off",
           help=("Target per desa dari desa yang dipilih. Target tingkat kabupaten tidak dibagi per kecamatan atau "
@@ -90,7 +91,7 @@ m3.metric("Iuran dibayar bulan ini", format_rupiah_short(result.paid_month),
 m4.metric(f"Iuran dibayar {view.month[:4]}", format_rupiah_short(result.paid_year),
           help=f"{rupiah(result.paid_year)}: iuran Januari sampai {format_month(view.month)} yang sudah dibayar.")
 m5.metric("Tunggakan hari ini", format_rupiah_short(result.late["amount"]),
-          delta=f"{result.late['workers']:,} pekerja".replace(",", ".") if result.late["workers"] else None,
+          delta=f"{count(result.late['workers'])} pekerja" if result.late["workers"] else None,
           delta_color="inverse",
           help=f"{rupiah(result.late['amount'])} per {date_text(result.as_of)}: iuran lewat jatuh tempo yang belum "
                "dibayar dan masih dapat dibayar, sama dengan halaman Tunggakan (apa pun bulan yang dipilih).")
@@ -103,8 +104,8 @@ if empty and allowed(actor, "demo.load"):
         with connection() as db:
             counts = generate(app, db, workers=400, actor=actor,
                               progress=lambda fraction, text: bar.progress(fraction, text=text))
-        saved(f"Data contoh dimuat: {counts['workers']:,} pekerja, {counts['sponsors']} penyandang dana, "
-              f"{counts['sponsorships']:,} kepesertaan.".replace(",", "."))
+        saved(f"Data contoh dimuat: {count(counts['workers'])} pekerja, {count(counts['sponsors'])} penyandang dana, "
+              f"{count(counts['sponsorships'])} kepesertaan.")
 
 with_target = [s for s in result.per_scheme if s["target"]]
 if result.regency_targets_left_out:
@@ -112,8 +113,8 @@ if result.regency_targets_left_out:
 if with_target:
     for row in with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),
-                    text=plain(f"{row['scheme']}: {row['protected']:,} terlindungi (lunas {format_month(view.month)}) "
-                               f"dari target {row['target']:,}".replace(",", ".")))
+                    text=plain(f"{row['scheme']}: {count(row['protected'])} terlindungi (lunas {format_month(view.month)}) "
+                               f"dari target {count(row['target'])}"))
 
 place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
                                                                   else None)

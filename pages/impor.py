@@ -8,7 +8,7 @@ import streamlit as st
 
 from payung.access import allowed
 from payung.exports import rejected_rows_xlsx
-from payung.formats import zone_label
+from payung.formats import count, zone_label
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
 from payung.imports.engine import WRITES, value_choices, value_column_label
@@ -58,7 +58,7 @@ if state.get("_i_read", (None,))[0] != read_key:
 sheet = state["_i_read"][1]
 if len(sheet.sheet_names) > 1:
     st.selectbox("Lembar kerja", sheet.sheet_names, key="i_sheet", placeholder="Pilih...")
-st.caption(f"{len(sheet.rows):,} baris data, {len(sheet.headers)} kolom.".replace(",", "."))
+st.caption(f"{count(len(sheet.rows))} baris data, {len(sheet.headers)} kolom.")
 
 st.subheader("Pencocokan kolom")
 with connection() as db:
@@ -116,10 +116,10 @@ if not checked or checked[0] != signature:
     st.stop()
 plan = checked[1]
 a, b, c, d = st.columns(4)
-a.metric("Baru", f"{plan.counts['imported']:,}".replace(",", "."))
-b.metric("Diperbarui", f"{plan.counts['updated']:,}".replace(",", "."))
-c.metric("Tidak berubah", f"{plan.counts['unchanged']:,}".replace(",", "."))
-d.metric("Ditolak", f"{plan.counts['rejected']:,}".replace(",", "."))
+a.metric("Baru", count(plan.counts["imported"]))
+b.metric("Diperbarui", count(plan.counts["updated"]))
+c.metric("Tidak berubah", count(plan.counts["unchanged"]))
+d.metric("Ditolak", count(plan.counts["rejected"]))
 if plan.unknown:
     st.subheader("Pencocokan nilai")
     st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya, lalu periksa ulang: saran terdekat ada di urutan "
@@ -149,9 +149,9 @@ if plan.rejected:
     table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
                  hide_index=True, width="stretch")
     if plan.rejected_not_kept:
-        st.caption(f"Ditampilkan dan diunduh {len(plan.rejected):,} baris yang ditolak pertama; "
-                   f"{plan.rejected_not_kept:,} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, lalu "
-                   "periksa berkasnya lagi.".replace(",", "."))
+        st.caption(f"Ditampilkan dan diunduh {count(len(plan.rejected))} baris yang ditolak pertama; "
+                   f"{count(plan.rejected_not_kept)} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, "
+                   "lalu periksa berkasnya lagi.")
     # The file is made when the button is pressed (a callable), not on every rerun of the page.
     st.download_button("Unduh baris yang ditolak (.xlsx)", lambda: rejected_rows_xlsx(plan),
                        file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",
@@ -159,7 +159,7 @@ if plan.rejected:
     st.caption("Perbaiki baris-baris ini di berkas tersebut, lalu impor lagi: baris yang sudah masuk tidak akan "
                "tergandakan.")
 if plan.new or plan.updates:
-    if st.button(f"Impor {len(plan.new) + len(plan.updates):,} baris".replace(",", "."), type="primary",
+    if st.button(f"Impor {count(len(plan.new) + len(plan.updates))} baris", type="primary",
                  icon=":material/upload:"):
         bar = st.progress(0.0, text="Menyimpan...")
         with connection() as db:

@@ -12,6 +12,7 @@ from payung.access import schemes_for
 
 from payung.bulk import apply_bulk, plan_bulk, plan_eligible
 from payung.errors import Problem
+from payung.formats import count
 from payung.months import add_months, current_month, format_month
 from payung.regions import district_choices, village_choices
 from payung.sponsor_types import SPONSOR_TYPES
@@ -62,8 +63,8 @@ if not by_id:
                "Tambahkan dahulu di halaman Penyandang Dana.")
     st.stop()
 if found.total > len(found.rows):
-    st.caption(f"Menampilkan {len(found.rows):,} dari {found.total:,} penyandang dana; ketik nama, NIP atau OPD "
-               "untuk mempersempit.".replace(",", "."))
+    st.caption(f"Menampilkan {count(len(found.rows))} dari {count(found.total)} penyandang dana; ketik nama, NIP "
+               "atau OPD untuk mempersempit.")
 sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key=sponsor_key, index=None,
                           placeholder="Pilih penyandang dana",
                           format_func=lambda i: f"{by_id[i]['name']} ({SPONSOR_TYPES[by_id[i]['type']].label})")
@@ -129,11 +130,11 @@ if mode == "semua":
     bulk = checked_bulk["plan"]
     accepted, refused = bulk.accepted, bulk.refused
     one, two, three = st.columns(3)
-    one.metric("Memenuhi syarat", f"{len(accepted):,}".replace(",", "."))
+    one.metric("Memenuhi syarat", count(len(accepted)))
     two.metric("Biaya per bulan", rupiah(bulk.monthly))
     three.metric(f"Biaya {months} bulan", rupiah(bulk.total))
     if accepted:
-        st.caption(f"Pratinjau {min(len(accepted), 50)} dari {len(accepted):,} pekerja".replace(",", "."))
+        st.caption(f"Pratinjau {min(len(accepted), 50)} dari {count(len(accepted))} pekerja")
         table([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
                        occupations.get(r.worker["occupation"], r.worker["occupation"]), "Rincian": describe_cost(r.plan)}
                       for r in accepted[:50]], hide_index=True, width="stretch")
@@ -142,11 +143,11 @@ if mode == "semua":
         for r in refused:
             for p in r.problems:
                 reasons.setdefault(p.rule or p.message, []).append(p.message)
-        st.warning(f"{len(refused):,} pekerja tidak memenuhi syarat skema.".replace(",", "."))
+        st.warning(f"{count(len(refused))} pekerja tidak memenuhi syarat skema.")
         table([{"Aturan": rule, "Pekerja": len(messages), "Contoh": messages[0]}
                       for rule, messages in sorted(reasons.items(), key=lambda kv: -len(kv[1]))],
                      hide_index=True, width="stretch")
-    if accepted and st.button(f"Simpan {len(accepted):,} kepesertaan".replace(",", "."), type="primary",
+    if accepted and st.button(f"Simpan {count(len(accepted))} kepesertaan", type="primary",
                               icon=":material/save:", key="k_all_save"):
         bar = st.progress(0.0, text="Menyimpan...")
         with connection() as db:

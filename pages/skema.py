@@ -45,10 +45,10 @@ with connection() as db:
             if fields:
                 st.markdown("**Isian khusus:** " + ", ".join(plain(f.label) + (" (wajib)" if f.required else "")
                                                              for f in fields))
-            st.metric("Kepesertaan aktif", f"{item['live']:,}".replace(",", "."))
+            st.metric("Kepesertaan aktif", count(item["live"]))
             for target in item["targets"]:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
-                st.progress(share, text=f"Target {plain(target.label)}: " + f"{target.value:,}".replace(",", "."))
+                st.progress(share, text=f"Target {plain(target.label)}: {count(target.value)}")
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor))
             if allowed(actor, "scheme.manage"):  # for the developer who maintains it, not in the facts
                 st.caption(f"Berkas skema di folder plugin: {plain(item['plugin'])}")

@@ -50,7 +50,7 @@ if not listed:
     st.info("Tidak ada iuran yang ditagihkan untuk skema dan bulan ini.")
     st.stop()
 a, b, c, d = st.columns(4)
-a.metric(f"Jumlah {mid_sentence(party_title)}", f"{len(listed):,}".replace(",", "."))
+a.metric(f"Jumlah {mid_sentence(party_title)}", count(len(listed)))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))

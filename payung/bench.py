@@ -23,7 +23,7 @@ from db import bulk as bulk_db
 from db import ledger, queries, store
 from db.scope import EVERYTHING
 
-from . import clock
+from . import clock, formats
 from .checks import run_checks
 from .config import Settings
 from .core import Payung
@@ -302,7 +302,7 @@ def _import_file_rows(villages: list[str], names: dict[str, str], districts: dic
         birth = dt.date.fromisoformat(values["birth_date"])
         yield [values["nik"], values["name"], f"Kendal, {birth:%d-%m-%Y}", values["gender"],
                names[values["village_code"]], districts[values["village_code"][:8]],
-               OCCUPATIONS[values["occupation"]], values["phone"], f"{values['declared_income']:,}".replace(",", ".")]
+               OCCUPATIONS[values["occupation"]], values["phone"], formats.count(values['declared_income'])]
 
 
 IMPORT_HEADERS = ["NIK", "Nama Lengkap", "Tempat/Tgl Lahir", "JK", "Desa/Kel", "Kec.", "Pekerjaan", "No HP/WA",

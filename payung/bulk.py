@@ -30,6 +30,7 @@ from .budgets import assign_budget_lines
 from .data import LIVE_STATUSES, DataReader
 from .errors import Problem, ValidationError
 from .fields import validate_fields
+from .formats import count
 from .money import check_programs, contribution, format_rupiah
 from .months import format_month, month_range, parse_month
 from .plugins import PluginRegistry
@@ -149,8 +150,8 @@ class BulkPlan:
                 "rejected": len(self.refused)}
 
     def describe(self) -> str:
-        return (f"{len(self.accepted):,} kepesertaan baru".replace(",", ".")
-                + f", {format_rupiah(self.monthly)} per bulan, {format_rupiah(self.total)} seluruhnya")
+        return (f"{count(len(self.accepted))} kepesertaan baru, {format_rupiah(self.monthly)} per bulan, "
+                f"{format_rupiah(self.total)} seluruhnya")
 
 
 def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, actor: Actor,
@@ -228,7 +229,7 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
     for n, request in enumerate(requests):
         if n % 500 == 0:
             report(0.1 + 0.85 * n / max(len(requests), 1),
-                   f"Memeriksa {n:,} dari {len(requests):,}".replace(",", "."))
+                   f"Memeriksa {count(n)} dari {count(len(requests))}")
         number = request.get("row", n + 1)
         scheme = registry.scheme(request["scheme_code"])
         worker, sponsor = workers.get(request.get("worker_id")), sponsors.get(request.get("sponsor_id"))
@@ -302,7 +303,7 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
                 plan.rows, plan.audit_mark = fresh.rows, fresh.audit_mark
             accepted = plan.accepted
             if accepted:
-                report(0.2, f"Menyimpan {len(accepted):,} kepesertaan".replace(",", "."))
+                report(0.2, f"Menyimpan {count(len(accepted))} kepesertaan")
                 _write(db, accepted, actor)
             report(1.0, "Selesai")
     except sqlite3.IntegrityError as exc:

@@ -18,6 +18,7 @@ from db.scope import EVERYTHING
 from db import checks as sql
 
 from .data import LIVE_STATUSES
+from .formats import count
 from .money import format_rupiah
 
 #: Every status a sponsorship can have (BPJS answer: aktif or ditolak).
@@ -58,8 +59,8 @@ class CheckResult:
     def line(self) -> str:
         """``line_totals: ok (1.234 rows)`` or ``line_totals: 3 differences``."""
         if self.ok:
-            return f"{self.name}: ok ({_number(self.checked)} {self.unit})"
-        return f"{self.name}: {_number(self.differences)} difference{'s' if self.differences != 1 else ''}"
+            return f"{self.name}: ok ({count(self.checked)} {self.unit})"
+        return f"{self.name}: {count(self.differences)} difference{'s' if self.differences != 1 else ''}"
 
 
 @dataclass
@@ -82,10 +83,6 @@ class Report:
 
     def by_name(self) -> dict[str, CheckResult]:
         return {r.name: r for r in self.results}
-
-
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def _budgets(db) -> CheckResult:

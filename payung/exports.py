@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from .formats import count
 from .text import xml_safe
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -119,8 +120,8 @@ def rejected_rows_xlsx(plan) -> bytes:
             for row in sorted(plan.rejected))
     left_out = getattr(plan, "rejected_not_kept", 0)
     if left_out:
-        note = (f"{left_out:,} baris lain juga ditolak tetapi tidak dicantumkan di sini (hanya "
-                f"{len(plan.rejected):,} baris pertama). Perbaiki baris-baris ini, lalu periksa berkasnya lagi untuk "
-                "melihat sisanya.").replace(",", ".")
+        note = (f"{count(left_out)} baris lain juga ditolak tetapi tidak dicantumkan di sini (hanya "
+                f"{count(len(plan.rejected))} baris pertama). Perbaiki baris-baris ini, lalu periksa berkasnya lagi "
+                "untuk melihat sisanya.")
         rows = itertools.chain(rows, [["", *[""] * len(plan.headers), note]])
     return xlsx_bytes([("Ditolak", headers, rows)])

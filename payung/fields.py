@@ -94,6 +94,13 @@ def parse_date(value) -> dt.date:
     return dt.date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
 
 
+def _bound(f: Field, number: int) -> str:
+    """A bound as the message shows it: a year as it is written (2025), other numbers with the
+    thousands point (1.000.000)."""
+    from .formats import count
+    return str(number) if f.type == "year" else count(number)
+
+
 def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) -> tuple[Any, str | None]:
     """Return (clean value, Indonesian error or None) for one non-blank value."""
     quoted = f"«{f.label}»"
@@ -110,9 +117,9 @@ def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) ->
             return None, f"{quoted} harus berupa {kind}."
         low = f.minimum if f.minimum is not None else (0 if f.type == "rupiah" else None)
         if low is not None and number < low:
-            return None, f"{quoted} minimal {low:,}.".replace(",", ".")
+            return None, f"{quoted} minimal {_bound(f, low)}."
         if f.maximum is not None and number > f.maximum:
-            return None, f"{quoted} maksimal {f.maximum:,}.".replace(",", ".")
+            return None, f"{quoted} maksimal {_bound(f, f.maximum)}."
         return number, None
     if f.type == "choice":
         allowed = [v for v, _ in f.options]

@@ -96,9 +96,9 @@ def rupiah(amount: int | None) -> str:
     return format_rupiah(int(amount or 0))
 
 
-def count(n: int | None) -> str:
-    """``12.345``: Indonesian thousands separator."""
-    return f"{int(n or 0):,}".replace(",", ".")
+def count(n: int | None, *, signed: bool = False) -> str:
+    """``12.345``: Indonesian thousands separator (``+1.234``/``-5`` when ``signed``)."""
+    return f"{int(n or 0):{'+' if signed else ''},}".replace(",", ".")
 
 
 def decimal(value: float | None, digits: int = 1) -> str:

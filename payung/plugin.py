@@ -9,6 +9,7 @@ from . import rules
 from .data import DataReader
 from .errors import Problem
 from .fields import FIELD_TYPES, Field
+from .formats import count as format_count
 from .hookspecs import hookimpl
 from .money import PROGRAMS, Contribution, format_rupiah
 from .occupations import OCCUPATIONS, VULNERABLE
@@ -17,5 +18,6 @@ from .sponsor_types import SPONSOR_TYPES
 
 __all__ = [
     "FIELD_TYPES", "OCCUPATIONS", "VULNERABLE", "PROGRAMS", "SPONSOR_TYPES", "Contribution", "DataReader", "Enrolment",
-    "Field", "Page", "Panel", "Problem", "Rule", "Scheme", "Target", "format_rupiah", "hookimpl", "rules",
+    "Field", "Page", "Panel", "Problem", "Rule", "Scheme", "Target", "format_count", "format_rupiah",
+    "hookimpl", "rules",
 ]

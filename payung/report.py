@@ -11,6 +11,7 @@ from . import charts, clock
 from .dashboard import Dashboard
 from .documents import _Document
 from .exports import xlsx_bytes
+from .formats import count
 from .letterhead import Letterhead
 from .identity import fmt_date
 from .money import format_rupiah
@@ -61,7 +62,7 @@ def _value(label: str, value) -> str:
         return value
     if "(Rp)" in label:
         return format_rupiah(value)
-    return f"{value:+,}".replace(",", ".") if label.startswith("Perubahan") else f"{value:,}".replace(",", ".")
+    return count(value, signed=label.startswith("Perubahan"))
 
 
 def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterhead | None = None) -> bytes:
@@ -77,7 +78,7 @@ def report_pdf(d: Dashboard, printed: dt.date | None = None, letterhead: Letterh
     pdf.ln(3)
     pdf.text_line("Per skema", bold=True)
     pdf.table(["Skema", "Terlindungi", "Target"],
-              [[r["scheme"], f"{r['protected']:,}".replace(",", "."), f"{r['target']:,}".replace(",", ".") if r["target"] else NO_TARGET]
+              [[r["scheme"], count(r["protected"]), count(r["target"]) if r["target"] else NO_TARGET]
                for r in d.per_scheme], [110, 35, 35], size=9, align_right={1, 2})
     pdf.ln(6)
     pdf.signature(letterhead, printed or clock.today())

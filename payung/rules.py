@@ -320,12 +320,12 @@ def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None =
          labels={"limit": ("Penghasilan paling tinggi (Rp per bulan)", "rupiah")})
 def worker_income_at_most(limit: int) -> Rule:
     """The worker's declared monthly income is at most ``limit`` Rupiah (e.g. far below the UMK)."""
-    shown = f"Rp {limit:,}".replace(",", ".")
+    shown = f"Rp {formats.count(limit)}"
 
     def check(e: Enrolment):
         income = e.worker.get("declared_income") or 0
         if income > limit:
-            typed = f"Rp {income:,}".replace(",", ".")
+            typed = f"Rp {formats.count(income)}"
             return Problem("worker_id", f"Penghasilan {e.worker['name']} yang dilaporkan {typed} sebulan, di atas "
                                         f"batas skema ini {shown}.")
 

@@ -6,7 +6,7 @@ the salary for at least one vulnerable worker, by salary deduction or transfer.
 
 from functools import partial
 
-from payung.plugin import VULNERABLE, Field, Panel, Problem, Rule, Scheme, Target, hookimpl, rules
+from payung.plugin import VULNERABLE, Field, Panel, Problem, Rule, Scheme, Target, format_count, hookimpl, rules
 
 CODE = "kendal_asn_peduli"
 METHODS = (("potong_gaji", "Potong gaji"), ("transfer", "Transfer"))
@@ -34,7 +34,7 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
                       rows=[{"label": "Pekerja ditanggung ASN", "value": workers}])]
     return [
         Panel("Pekerja rentan Kendal terlindungi", "progress",
-              rows=[{"label": f"{covered_at_start:,} sebelumnya + {workers:,} lewat gerakan ASN".replace(",", "."),
+              rows=[{"label": f"{format_count(covered_at_start)} sebelumnya + {format_count(workers)} lewat gerakan ASN",
                      "value": covered_at_start + workers, "target": vulnerable}]),
         Panel("Partisipasi ASN per OPD", "table", rows=participation,
               columns={"opd": "OPD", "asn": "ASN ikut", "headcount": "Jumlah ASN", "share": "Partisipasi"}),

@@ -205,3 +205,26 @@ def test_no_code_reads_the_machines_date_or_time():
     found += [f"app.py:{n}" for n, line in enumerate((root / "app.py").read_text(encoding="utf-8").splitlines(), 1)
               if asks.search(line)]
     assert not found, found
+
+
+def test_numbers_get_a_thousands_point_and_sentences_keep_their_commas():
+    """Messages were written as f"{n:,} baris data, {k} kolom.".replace(",", "."): the thousands
+    got their point, and so did the sentence ("9 baris data. 4 kolom."). One formatter for
+    numbers (formats.count, format_count for plugins); a year bound stays a year."""
+    import re
+
+    from payung.fields import Field, validate_fields
+    assert formats.count(1234567) == "1.234.567" and formats.count(-5, signed=True) == "-5"
+    assert formats.count(1200, signed=True) == "+1.200" and formats.count(None) == "0"
+    fields = [Field("year", "Tahun, anggaran", "year", minimum=2020), Field("amount", "Jumlah", "rupiah", maximum=1_000_000)]
+    _, problems = validate_fields(fields, {"year": 2019, "amount": 2_000_000})
+    assert sorted(p.message for p in problems) == ["«Jumlah» maksimal 1.000.000.", "«Tahun, anggaran» minimal 2020."]
+    root = Path(__file__).resolve().parents[1]
+    # Only the formatters themselves (and the file reader's child process, which imports nothing
+    # of Payung) may turn commas into points.
+    allowed = {"payung/formats.py", "payung/money.py", "payung/imports/sandbox.py"}
+    found = [f"{path.relative_to(root)}:{n}" for folder in ("payung", "pages", "ui", "db", "plugins")
+             for path in (root / folder).rglob("*.py") if str(path.relative_to(root)) not in allowed
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"""\.replace\(\s*["'],["']\s*,\s*["']\.["']\s*\)""", line)]
+    assert not found, found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -100,7 +101,10 @@ def test_demo_data_in_one_click(tmp_path, monkeypatch):
     button.click().run()
     assert queries.worker_count(db) == 400 * REGENCIES
     assert queries.count_sponsorships(db, "kendal_asn_peduli", scope=EVERYTHING) > 0
-    assert "Data contoh dimuat" in texts(at)
+    # Thousands get a point, the sentence keeps its commas ("2.000 pekerja, 36 penyandang dana, ...").
+    workers = f"{400 * REGENCIES:,}".replace(",", ".")
+    assert re.search(rf"Data contoh dimuat: {re.escape(workers)} pekerja, \d+ penyandang dana, [\d.]+ kepesertaan\.",
+                     texts(at)), texts(at)
 
 
 def test_worker_list_pages_and_searches_in_sql(site):
@@ -158,7 +162,6 @@ def test_bad_nik_is_shown_beside_the_field_and_nothing_is_saved(site):
 
 
 def test_nik_mismatch_with_typed_birth_date_is_flagged(site):
-    import datetime as dt
     at = run("admin", "pages/pekerja_form.py")
     at.date_input(key="f_birth_date").set_value(dt.date(1991, 1, 1)).run()
     at.text_input(key="f_nik").set_value("3324016508900003").run()
@@ -362,6 +365,7 @@ def test_import_page_checks_then_imports(site):
     at = run("admin", "pages/impor.py")
     at.file_uploader(key="i_file").set_value(("pekerja.csv", MESSY.encode("cp1252"), "text/csv")).run()
     assert at.selectbox(key="i_map_workers_None_nik").value == "NIK"
+    assert re.search(r"^\d+ baris data, \d+ kolom\.$", texts(at), re.M), texts(at)
     next(b for b in at.button if b.label == "Periksa").click().run()
     assert [m.value for m in at.metric] == ["3", "0", "0", "6"]
     assert list(at.dataframe[0].value["Baris"]) == [5, 6, 7, 8, 9, 9, 10]

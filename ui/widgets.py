@@ -209,12 +209,12 @@ def panel(p: Panel) -> None:
             columns = st.columns(max(1, len(p.rows)))
             for column, row in zip(columns, p.rows):
                 value = row["value"]
-                column.metric(plain(row["label"]), f"{value:,}".replace(",", ".") if isinstance(value, int) else value)
+                column.metric(plain(row["label"]), formats.count(value) if isinstance(value, int) else value)
         elif p.kind == "progress":
             for row in p.rows:
                 target = row.get("target") or 0
                 share = min(1.0, row["value"] / target) if target else 0.0
-                st.progress(share, text=plain(f"{row['label']}: {row['value']:,} dari {target:,}".replace(",", ".")))
+                st.progress(share, text=plain(f"{row['label']}: {formats.count(row['value'])} dari {formats.count(target)}"))
         elif p.kind == "bar" and p.rows:
             frame = pd.DataFrame(p.rows)
             axis, scale = count_axis(p.columns.get(p.y, p.y), frame[p.y])
@@ -252,7 +252,8 @@ def pager(total: int, page_size: int, *, key: str) -> None:
     left, right = st.columns([1, 3])
     left.number_input("Halaman", min_value=1, max_value=pages, step=1, key=key)
     first = (page - 1) * page_size + 1 if total else 0
-    right.caption(f"Menampilkan {first:,}–{min(page * page_size, total):,} dari {total:,} data".replace(",", "."))
+    right.caption(f"Menampilkan {formats.count(first)}–{formats.count(min(page * page_size, total))} dari "
+                  f"{formats.count(total)} data")
 
 
 def show_saved_message() -> None:

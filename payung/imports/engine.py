@@ -400,7 +400,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
 
     for n, (row, cells) in enumerate(_rows(sheet)):
         if n % 5000 == 0:
-            progress(0.8 * n / total, f"Memeriksa baris {n:,} dari {len(sheet.rows):,}".replace(",", "."))
+            progress(0.8 * n / total, f"Memeriksa baris {formats.count(n)} dari {formats.count(len(sheet.rows))}")
         batch.append(read_row(row, cells))
         if len(batch) >= BATCH_ROWS:
             check_batch()
@@ -454,7 +454,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
     rows = list(_rows(sheet))
     for n, (row, cells) in enumerate(rows):
         if n % 2000 == 0:
-            progress(n / max(len(rows), 1), f"Memeriksa baris {n:,} dari {len(rows):,}".replace(",", "."))
+            progress(n / max(len(rows), 1), f"Memeriksa baris {formats.count(n)} dari {formats.count(len(rows))}")
         raw = _raw_values(cells, fields)
         errors: list[RowError] = []
         values = {k: cell_text(raw.get(k)) for k in ("name", "nip", "employee_number", "opd", "phone", "email",

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import formats
 from ..config import Limits
 from ..errors import PayungError
 from . import sandbox
@@ -99,7 +100,7 @@ def _run_child(request: dict, limits: Limits) -> dict:
         reason = f"membacanya lebih lama dari {limits.reader_seconds} detik"
     else:
         # A Rust allocation failure aborts (SIGABRT); Python says MemoryError: both are memory.
-        reason = f"membacanya butuh memori lebih dari {limits.reader_memory_mb:,} MB".replace(",", ".")
+        reason = f"membacanya butuh memori lebih dari {formats.count(limits.reader_memory_mb)} MB"
     tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] if err else []
     sys.stderr.write(f"payung: pembaca berkas berhenti (kode {child.returncode}): {' '.join(tail)}\n")
     raise unreadable(f"{reason}. Mungkin berkasnya rusak atau berisi lembar yang sangat besar; simpan ulang "
