@@ -8,6 +8,7 @@ contributions paid, arrears, claims paid, and the breakdowns the charts draw.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from db import billing
@@ -158,8 +159,9 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     order = [label for _, _, label in AGE_GROUPS]
     by_gender_age = [{"gender": g, "age_group": a, "protected": n}
                      for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
+    shown_codes = {s.code for s in shown}
     budgets = budget_figures([dict(b, scheme=registry.schemes[b["scheme_code"]].name) for b in billing.budget_lines(
-        db, view.scheme, int(month[:4]), scope=scope_of(actor)) if b["scheme_code"] in {s.code for s in shown}])
+        db, view.scheme, int(month[:4]), scope=scope_of(actor)) if b["scheme_code"] in shown_codes])
     first_day = f"{month}-01"
     last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
     scope = scope_of(actor)
@@ -195,18 +197,12 @@ def budget_figures(lines: list[dict]) -> list[dict]:
     agree): each line with a ``label`` no other line has (a name shared by two lines gets its
     scheme, then its number), the largest ceilings first; past ``BUDGET_LINES_SHOWN`` the rest
     are added up in one last row."""
-    counts: dict[str, int] = {}
+    schemes_of_name: dict[str, set] = defaultdict(set)
     for line in lines:
-        counts[line["name"]] = counts.get(line["name"], 0) + 1
-    labelled = []
-    for line in lines:
-        label = line["name"]
-        if counts[label] > 1 and len({l["scheme_code"] for l in lines if l["name"] == label}) > 1:
-            label = f"{label} ({line['scheme']})"
-        labelled.append(dict(line, label=label))
-    again: dict[str, int] = {}
-    for line in labelled:
-        again[line["label"]] = again.get(line["label"], 0) + 1
+        schemes_of_name[line["name"]].add(line["scheme_code"])
+    labelled = [dict(line, label=f"{line['name']} ({line['scheme']})" if len(schemes_of_name[line["name"]]) > 1
+                     else line["name"]) for line in lines]
+    again = Counter(line["label"] for line in labelled)
     for line in labelled:
         if again[line["label"]] > 1:
             line["label"] = f"{line['label']} (pos #{line['id']})"

@@ -219,6 +219,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     used = set(columns.values())
     readers: dict[str, FieldReader] = {}
     budget_of: dict[str, list[tuple[set, dict]]] = {}
+    field_columns: dict[str, tuple[dict, dict]] = {}  # scheme -> (field headers, field labels)
+    sees_budgets = allowed(actor, "budget.read")
 
     requests, origin = [], {}
     for row, cells, raw in raws:
@@ -235,6 +237,8 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
                                                on_unknown=plan.note_unknown)
             budget_of[scheme.code] = [({normalize_name(b["name"]), normalize_name(f"{b['name']} {b['year']}")}, b)
                                       for b in bulk_db.budget_lines_named(db, [scheme.code])]
+            field_columns[scheme.code] = (readers[scheme.code].headers(sheet.headers),
+                                          {f.name: f.label for f in registry.fields(scheme)})
         district = _text(raw.get("district"))
         values = readers[scheme.code].read(cells, district)
         nik, nik_problem = niks.get(raw.get("nik"), (None, None))
@@ -246,8 +250,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         elif worker_id is None:
             errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
         sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
-            db, scheme, raw, nip_ids, sponsors, budget_of[scheme.code], regency, values,
-            allowed(actor, "budget.read"))
+            db, scheme, raw, nip_ids, sponsors, budget_of[scheme.code], regency, values, sees_budgets)
         if problem:
             errors.append(row_error(row, header.get(sponsor_column, ""), problem))
         start = raw.get("start_month")
@@ -264,8 +267,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
                    "fields": values, "payment_period": _period(raw["payment_period"])
                    if raw.get("payment_period") is not None else 1, "budget_line_id": budget_line_id}
         requests.append(request)
-        labels = {f.name: f.label for f in registry.fields(scheme)}
-        origin[row] = (cells, sponsor_column, readers[scheme.code].headers(sheet.headers), raw.get("nik"), labels)
+        origin[row] = (cells, sponsor_column, *field_columns[scheme.code], raw.get("nik"))
     plan.bulk = plan_bulk(db, registry, requests, actor=actor,
                           progress=lambda f, t: progress(0.1 + 0.88 * f, t))
     plan.collect_bulk = partial(_collect, header=header, origin=origin, reject=reject, row_error=row_error,
@@ -285,7 +287,7 @@ def _collect(plan, *, header, origin, reject, row_error, counted: dict) -> None:
     counted["refused"] = sum(r.status == "refused" for r in plan.bulk.rows)
     plan.new, plan.unchanged = [], 0
     for result in plan.bulk.rows:
-        cells, sponsor_column, field_headers, nik, labels = origin[result.row]
+        cells, sponsor_column, field_headers, labels, nik = origin[result.row]
         if result.status == "refused":
             failed = []
             for p in result.problems:
