@@ -343,15 +343,6 @@ def actor_for(db, username: str) -> Actor | None:
     return bound_to_served(actor, lambda: sorted(queries.region_names(db, 2)))
 
 
-def credentials(db) -> dict:
-    """The users in the shape streamlit-authenticator expects (active users only)."""
-    return {"usernames": {
-        row["username"]: {"name": row["name"], "email": row["email"] or "", "password": row["password_hash"],
-                          "roles": [row["role"]]}
-        for row in queries.users_with_hashes(db) if row["active"]
-    }}
-
-
 def list_users(db, *, actor: Actor) -> list[dict]:
     """Every user, with ``village_names`` ("Donosari, Kalirejo") beside the village codes. A
     name stored before names were normalised is shown the way it is now stored."""
@@ -367,6 +358,7 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, po
     from .sessions import SessionPolicy, check_own_password, throttled_message
     policy = policy or SessionPolicy()
     row = queries.user_by_username(db, actor.username)
+    stamp = queries.password_stamp(db, row["id"]) if row else ""
     problems = []
     checked = check_own_password(db, actor.username, current or "", policy, ip_address=ip_address)
     if checked == "throttled":
@@ -382,7 +374,7 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, po
     with store.transaction(db):
         # The password checked above must still be the one stored: of two changes sent at once
         # with the same old password, only the first succeeds.
-        if queries.user_by_username(db, actor.username)["password_hash"] != row["password_hash"]:
+        if queries.password_stamp(db, row["id"]) != stamp:
             raise ValidationError(Problem("current", "Kata sandi baru saja diubah dari sesi lain; masuk lagi dengan "
                                                      "kata sandi yang baru.", "password_changed_meanwhile"))
         store.update(db, "users", row["id"], {"password_hash": password_hash}, actor=actor.username)
