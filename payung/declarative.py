@@ -57,36 +57,78 @@ class DeclarationError(PayungError):
 
 # Where a key is in the text ------------------------------------------------------------------
 
+def _header(line: str) -> str | None:
+    """The name of a table header line (``[fields]``, ``[[rules.rules]]``, with spaces and a
+    comment allowed), else None. Read character by character, in time linear in the line: a
+    regular expression here backtracked for minutes on ``[`` and a few thousand spaces."""
+    text = line.strip()
+    if not text.startswith("["):
+        return None
+    close = text.find("]")
+    if close < 0:
+        return None
+    after = text[close + 2:] if text.startswith("]]", close) else text[close + 1:]
+    if after.strip() and not after.lstrip().startswith("#"):
+        return None
+    name = text[2 if text.startswith("[[") else 1:close].strip()
+    if not name or not all(c in _HEADER_CHARS or c.isspace() for c in name):
+        return None
+    return name
+
+
+_HEADER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+
+
+def _assigns(line: str, key: str) -> bool:
+    """Whether ``line`` sets ``key`` (``key = ...`` or ``"key" = ...``, leading spaces allowed)."""
+    text = line.lstrip()
+    for name in (key, f'"{key}"'):
+        if text.startswith(name) and text[len(name):].lstrip().startswith("="):
+            return True
+    return False
+
+
+def _names_key(line: str, key: str) -> bool:
+    """Whether ``key`` is set anywhere on ``line`` (inline tables: ``{rule = "x", key = 1}``)."""
+    at = line.find(key)
+    while at >= 0:
+        before = line[at - 1] if at else " "
+        after = at + len(key)
+        while after < len(line) and line[after].isspace():  # runs after different keys never overlap
+            after += 1
+        if not (before.isalnum() or before == "_") and line.startswith("=", after):
+            return True
+        at = line.find(key, at + 1)
+    return False
+
+
 def line_of(text: str, path: tuple = (), key: str | None = None) -> int | None:
     """The line (1-based) of ``key`` inside the table at ``path`` (``("rules", 2, "rules", 0)``
     is the first ``[[rules.rules]]`` of the third ``[[rules]]``), found by scanning the text;
-    the table's header line when the key is not found there, None when nothing is."""
+    the table's header line when the key is not found there, None when nothing is. Linear in
+    the text: no regular expression that can backtrack reads it."""
     lines = text.splitlines()
+    headers = [_header(line) for line in lines]
     start, end, prefix = 0, len(lines), ""
-    header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\s]+?)\s*\]\]?\s*(#.*)?$")
     steps = list(zip(path[::2], path[1::2]))
     for name, index in steps:
         prefix = f"{prefix}.{name}" if prefix else name
-        hits = [i for i in range(start, end) if (m := header.match(lines[i])) and m.group(1) == prefix]
+        hits = [i for i in range(start, end) if headers[i] == prefix]
         if index >= len(hits):
             return start + 1 if steps and start else None
         start = hits[index]
-        following = [i for i in range(start + 1, end) if (m := header.match(lines[i]))
-                     and not m.group(1).startswith(prefix + ".")]
+        following = [i for i in range(start + 1, end) if headers[i] is not None
+                     and not headers[i].startswith(prefix + ".")]
         end = following[0] if following else end
     if key is None:
         return start + 1 if steps else None
-    if steps and not any(header.match(line) for line in lines):
+    if steps and not any(h is not None for h in headers):
         # Inline tables (``rules = [{rule = "..."}]``): the first line naming the key.
-        return next((i + 1 for i, line in enumerate(lines) if re.search(rf"\b{re.escape(key)}\s*=", line)), None)
-    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-    nested = re.compile(rf"^\s*\[\[?\s*{re.escape(prefix + '.' if prefix else '')}")
+        return next((i + 1 for i, line in enumerate(lines) if _names_key(line, key)), None)
     for i in range(start + (1 if steps else 0), end):
-        if steps and nested.match(lines[i]) and header.match(lines[i]):
-            break  # a nested table starts: the key was not in this one
-        if not steps and header.match(lines[i]):
-            break
-        if pattern.match(lines[i]):
+        if headers[i] is not None and (not steps or headers[i].startswith(prefix + ".")):
+            break  # a (nested) table starts: the key was not in this one
+        if _assigns(lines[i], key):
             return i + 1
     return start + 1 if steps else None
 
@@ -314,7 +356,7 @@ def load_scheme(text: str, settings, *, source: str = "") -> Scheme:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        message = str(exc).split(" (at line ", 1)[0]
         line = int(found.group(1)) if found else None
         raise DeclarationError(source, [(line, f"penulisan TOML salah: {message}"
                                                + (f" (kolom {found.group(2)})" if found else ""))]) from None

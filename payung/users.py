@@ -90,9 +90,19 @@ _MIN_RUN_CHECKED = 4  # a shorter remainder (mostly digits around it) is not jud
 _MIN_WORD = 4  # "abc123" in the list refuses "abc123", but not "abc" plus any other digits
 
 
+def _ends(text: str) -> tuple[int, int]:
+    """How many digits/punctuation characters ``text`` starts and ends with (all of it: both
+    are its length). One pass each way, no regular expression that could backtrack."""
+    letters = [i for i, c in enumerate(text) if c.isalnum() and not c.isdecimal()]
+    if not letters:
+        return len(text), len(text)
+    return letters[0], len(text) - 1 - letters[-1]
+
+
 def _strip_ends(text: str) -> str:
     """Without digits/punctuation at the end and digits/punctuation at the start."""
-    return re.sub(r"^[\d\W_]+", "", re.sub(r"[\d\W_]+$", "", text))
+    lead, trail = _ends(text)
+    return text[lead:len(text) - trail] if lead < len(text) else ""
 
 
 def _unleet(text: str) -> set[str]:
@@ -108,8 +118,7 @@ def _readings(folded: str) -> tuple[set[str], set[str]]:
     not cut inside the end digits (stripped or not at all), the ones judged as runs."""
     readings, whole = set(), set()
     for base in _bases(folded):
-        lead = len(base) - len(re.sub(r"^[\d\W_]+", "", base))
-        trail = len(base) - len(re.sub(r"[\d\W_]+$", "", base))
+        lead, trail = _ends(base)
         if lead == len(base):  # no letters: cutting inside the digits would read words into them
             lead = trail = 0
         for start in range(lead + 1):
