@@ -172,11 +172,14 @@ class PluginRegistry:
             if path.stem in self.settings.disabled_plugins:
                 self._status(PluginStatus(path.stem, str(path), "nonaktif", "dinonaktifkan di config.toml"))
                 continue
-            text = path.read_text(encoding="utf-8")
             try:
+                text = declarative.read_file(path)
                 declared.append((path, text, declarative.load_scheme(text, self.settings, source=str(path))))
             except declarative.DeclarationError as exc:
                 self._status(PluginStatus(path.stem, str(path), "galat", str(exc)))
+            except Exception as exc:  # noqa: BLE001 - whatever one file does, it is that file's error
+                self._status(PluginStatus(path.stem, str(path), "galat",
+                                          f"{path.name}: berkas skema tidak dapat dimuat ({_short_error(exc)})"))
         recorded = recorded or {}
         winners: dict[str, tuple[Path, object]] = {}  # code -> (file, scheme) that keeps it
         for path, _, scheme in declared:
