@@ -539,6 +539,18 @@ def workers_by_nik(db, niks: Sequence[str]) -> dict[str, dict]:
     return found
 
 
+def rows_by_id(db, table: str, ids: Sequence[int]) -> dict[int, dict]:
+    """The stored rows of ``workers`` or ``sponsors`` with these ids, as they are now (an
+    import re-reads what it changes inside its write transaction)."""
+    if table not in ("workers", "sponsors"):
+        raise ValueError(f"rows_by_id: {table!r}")
+    found: dict[int, dict] = {}
+    for chunk in _chunks(list(ids)):
+        for row in db.query(f"SELECT * FROM {table} WHERE id IN ({_in(chunk)})", chunk):
+            found[row["id"]] = row
+    return found
+
+
 def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None) -> dict | None:
     """A sponsor without NIP, recognised by type, name (any case), OPD and village."""
     return _one(db, "SELECT * FROM sponsors WHERE type = ? AND lower(name) = lower(?)"
