@@ -86,7 +86,7 @@ class PluginRegistry:
             try:
                 schemes = list(impl(settings=self.settings) or [])
                 problems = [p for s in schemes for p in self._check_scheme(s)]
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin too
                 schemes, problems = [], [_short_error(exc)]
             if problems:
                 self.pm.unregister(name=name)
@@ -173,7 +173,7 @@ class PluginRegistry:
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[module_name] = module
                 spec.loader.exec_module(module)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin too
                 sys.modules.pop(module_name, None)
                 self._status(PluginStatus(name, str(path), "galat", _short_error(exc)))
                 continue
@@ -230,7 +230,7 @@ class PluginRegistry:
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin too
                 self._status(PluginStatus(ep.name, ep.value, "galat", _short_error(exc)))
                 continue
             self.add(plugin, ep.name, ep.value)
