@@ -373,7 +373,7 @@ def test_change_own_password(site):
     at.button[-1].click().run()
     from payung.users import verify_password
     with open_db(site) as db:
-        assert verify_password("baru-sekali-2026", queries.user_by_username(db, "operator")["password_hash"])
+        assert verify_password("baru-sekali-2026", db.execute("SELECT password_hash FROM users WHERE username = 'operator'").fetchone()[0])
 
 
 def test_import_page_checks_then_imports(site):
