@@ -276,6 +276,91 @@ def last_audit_id(db) -> int:
     return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
 
 
+# Values a backup may hold ---------------------------------------------------------------------
+
+#: The largest id a restored row may have: a new row's id is the largest plus one, and SQLite's
+#: INTEGER ends at 2^63-1 (an audit row at that id made the restore's own entry overflow after
+#: the live file was replaced; a line there made SQLite pick random ids and broke the bulk
+#: writer's running totals). 2^53 keeps room for every row ever added, and ids exact where
+#: they travel as JavaScript numbers.
+MAX_ID = 2 ** 53
+#: Any other whole number (counts, months, years, flags, running totals).
+MAX_NUMBER = 2 ** 53
+#: The sum of any column must stay far inside 64 bits (SUM raises "integer overflow").
+MAX_TOTAL = 2 ** 62
+#: Dates, months and timestamps: parseable, and inside these years.
+FIRST_DAY, LAST_DAY = "1900-01-01", "2199-12-31"
+_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+def _date_kind(column: str) -> str | None:
+    """How a text column holds time, by Payung's naming: ``*_date``/``*_on`` a day,
+    ``month``/``*_month`` a month, ``at``/``*_at`` a timestamp."""
+    if column.endswith("_date") or column.endswith("_on"):
+        return "date"
+    if column == "month" or column.endswith("_month"):
+        return "month"
+    if column == "at" or column.endswith("_at"):
+        return "timestamp"
+    return None
+
+
+def _bad_value(column: str, declared: str, limit: int | tuple[int, int] | None) -> str | None:
+    """SQL that is true for a value of ``column`` a restore must refuse (NULLs pass: the
+    schema's NOT NULL says where they may be)."""
+    c = f'"{column}"'
+    if declared == "INTEGER":
+        low, high = (1, MAX_ID) if column == "id" or column.endswith("_id") else \
+            (0, limit) if isinstance(limit, int) else limit or (-MAX_NUMBER, MAX_NUMBER)
+        return f"({c} IS NOT NULL AND (typeof({c}) != 'integer' OR {c} < {low} OR {c} > {high}))"
+    kind = _date_kind(column)
+    if kind is None:
+        return None
+    day = {"date": c, "month": f"{c} || '-01'", "timestamp": f"substr({c}, 1, 10)"}[kind]
+    shape = {"date": f"{c} GLOB '{_DATE_GLOB}'", "month": f"{c} || '-01' GLOB '{_DATE_GLOB}' AND length({c}) = 7",
+             "timestamp": f"{c} GLOB '{_DATE_GLOB}[T ][0-9][0-9]:[0-9][0-9]*' AND datetime({c}) IS NOT NULL"}[kind]
+    # date(x, '+0 days') goes through the day number: "2025-02-30" comes back as "2025-03-02".
+    return (f"({c} IS NOT NULL AND NOT (typeof({c}) = 'text' AND {shape} AND date({day}, '+0 days') IS {day}"
+            f" AND {day} BETWEEN '{FIRST_DAY}' AND '{LAST_DAY}'))")
+
+
+def value_problems(db, limits: dict[str, int | tuple[int, int]]) -> list[str]:
+    """Every column of every table whose values a restore must refuse, in words: ids beyond
+    ``MAX_ID`` (or below 1), numbers outside their ``limits`` (``table.column`` -> the largest
+    amount, from the ``[limits]`` of config.toml, or a (lowest, highest) pair), other whole numbers beyond ``MAX_NUMBER``, text in
+    a number column, dates, months and timestamps that do not parse or fall outside
+    ``FIRST_DAY``..``LAST_DAY``, a column whose sum would overflow, a table whose rowid is beyond
+    ``MAX_ID``. One scan per table."""
+    problems = []
+    for table in table_names(db):
+        if table.startswith("sqlite_"):
+            continue
+        columns = [(r[1], (r[2] or "").upper()) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall()]
+        checks = [(name, bad) for name, declared in columns
+                  if (bad := _bad_value(name, declared, limits.get(f"{table}.{name}"))) is not None]
+        totals = [name for name, declared in columns if declared == "INTEGER"]
+        selected = [f"SUM(CASE WHEN {bad} THEN 1 ELSE 0 END)" for _, bad in checks]
+        selected += [f'TOTAL(abs(CASE WHEN typeof("{n}") = \'integer\' THEN "{n}" END))' for n in totals]
+        definition = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+        has_rowid = "WITHOUT ROWID" not in (definition[0] or "").upper()
+        if has_rowid:
+            selected.append("MAX(rowid)")
+        if not selected:
+            continue
+        found = db.execute(f'SELECT {", ".join(selected)} FROM "{table}"').fetchone()
+        for (name, bad), wrong in zip(checks, found):
+            if wrong:
+                example = db.execute(f'SELECT "{name}" FROM "{table}" WHERE {bad} LIMIT 1').fetchone()[0]
+                shown = repr(example)[:40]
+                problems.append(f"{table}.{name}: {wrong} nilai, mis. {shown}")
+        for name, total in zip(totals, found[len(checks):]):
+            if total and total > MAX_TOTAL:
+                problems.append(f"{table}.{name}: jumlahnya melampaui batas bilangan SQLite")
+        if has_rowid and found[-1] is not None and found[-1] > MAX_ID:
+            problems.append(f"{table}.rowid: {found[-1]}")
+    return problems
+
+
 # Restore -------------------------------------------------------------------------------------
 
 def migration_names(db, migration_set: str) -> list[str] | None:

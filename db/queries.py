@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from . import scope as sc
 from .scope import Scope
@@ -285,8 +286,26 @@ def covered_by_occupation(db, month: str, scope: Scope) -> list[dict]:
 
 # Users and audit -------------------------------------------------------------------------
 
+#: A user's columns but the password hash: the hash never leaves this module (``password_matches``).
+USER_COLUMNS = "id, username, name, email, role, regency_code, active, created_at, updated_at"
+
+
 def user_by_username(db, username: str) -> dict | None:
-    return _one(db, "SELECT * FROM users WHERE username = ?", [username])
+    return _one(db, f"SELECT {USER_COLUMNS} FROM users WHERE username = ?", [username])
+
+
+def password_matches(db, user_id: int | None, check: Callable[[str | None], bool]) -> bool:
+    """``check`` applied to the stored bcrypt hash of a user (None: no such user, so the check
+    can cost the same): the hash goes to the check, never back to the caller."""
+    row = _one(db, "SELECT password_hash FROM users WHERE id = ?", [user_id]) if user_id is not None else None
+    return bool(check(row["password_hash"] if row else None))
+
+
+def password_stamp(db, user_id: int) -> str:
+    """A digest that changes whenever the user's password does (not the hash: it cannot be
+    checked against a guess without the hash's salt), to tell a password changed meanwhile."""
+    row = _one(db, "SELECT password_hash FROM users WHERE id = ?", [user_id])
+    return hashlib.sha256((row["password_hash"] if row else "").encode()).hexdigest()
 
 
 def user_count(db) -> int:
@@ -506,12 +525,8 @@ def audit_actors(db) -> list[str]:
     return [r["actor"] for r in db.query("SELECT DISTINCT actor FROM audit_log ORDER BY actor")]
 
 
-def users_with_hashes(db) -> list[dict]:
-    return list(db.query("SELECT username, name, email, role, password_hash, active FROM users"))
-
-
 def user(db, user_id: int) -> dict | None:
-    return _one(db, "SELECT * FROM users WHERE id = ?", [user_id])
+    return _one(db, f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", [user_id])
 
 
 # Imports -----------------------------------------------------------------------------------
@@ -521,6 +536,18 @@ def workers_by_nik(db, niks: Sequence[str]) -> dict[str, dict]:
     for chunk in _chunks(list(niks)):
         for row in db.query(f"SELECT * FROM workers WHERE nik IN ({_in(chunk)})", chunk):
             found[row["nik"]] = row
+    return found
+
+
+def rows_by_id(db, table: str, ids: Sequence[int]) -> dict[int, dict]:
+    """The stored rows of ``workers`` or ``sponsors`` with these ids, as they are now (an
+    import re-reads what it changes inside its write transaction)."""
+    if table not in ("workers", "sponsors"):
+        raise ValueError(f"rows_by_id: {table!r}")
+    found: dict[int, dict] = {}
+    for chunk in _chunks(list(ids)):
+        for row in db.query(f"SELECT * FROM {table} WHERE id IN ({_in(chunk)})", chunk):
+            found[row["id"]] = row
     return found
 
 

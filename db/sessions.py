@@ -16,7 +16,8 @@ def _one(db, sql: str, params=()) -> dict | None:
 
 def session_by_hash(db, token_hash: str) -> dict | None:
     """The session with this hashed id, with its user's name and whether they are active."""
-    return _one(db, "SELECT s.*, u.username, u.name, u.email, u.role, u.active"
+    return _one(db, "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.ended_reason,"
+                    " u.username, u.name, u.email, u.role, u.active"
                     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", [token_hash])
 
 

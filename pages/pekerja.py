@@ -8,6 +8,7 @@ from payung.claims import protection_panel
 from payung.coverage import LABELS
 from payung.errors import NotFound, ValidationError
 from payung.months import format_month
+from payung.paging import Paged
 from payung.workers import GENDERS, has_history, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
@@ -131,10 +132,14 @@ occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="fi
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
 for widget in FILTERS:
     st.session_state[f"_kept_{widget}"] = st.session_state.get(widget)
+refused = None
 with connection() as db:
-    result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
-                            include_inactive=include_inactive, page=current_page("halaman_pekerja"),
-                            page_size=PAGE_SIZE)
+    try:
+        result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
+                                include_inactive=include_inactive, page=current_page("halaman_pekerja"),
+                                page_size=PAGE_SIZE)
+    except ValidationError as exc:  # a NIK typed by a role that may not search by NIK: told so
+        refused, result = exc, Paged([], 0, 1, PAGE_SIZE)
 schemes = {code: s.name for code, s in app.plugins.schemes.items()}
 rows = [{
     # The status before the longer columns: at 1366 px it was cut off on the right.
@@ -142,7 +147,9 @@ rows = [{
     "Kecamatan": r["district"], "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
     "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"),
 } for r in result.rows]
-if not rows and (text or occupation or result.total):
+if refused is not None:
+    st.warning(plain(refused), icon=":material/search_off:")
+elif not rows and (text or occupation or result.total):
     st.info("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian atau pilih "
             "Semua pekerjaan untuk melihat semua pekerja.")
 elif not rows:

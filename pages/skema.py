@@ -187,7 +187,8 @@ def _copy_form(source: str, data: dict, left_out: list[str]) -> None:
         save = st.form_submit_button("Simpan sebagai skema baru", type="primary")
     if not (check or save):
         return
-    scheme, problems = check_copy(app.plugins, new)
+    with connection() as db:
+        scheme, problems = check_copy(app.plugins, new, db=db)
     if scheme is not None:
         st.markdown("**Yang akan diperiksa skema ini:**\n" + "\n".join(f"- {plain(r.description)}"
                                                                         for r in scheme.rules))

@@ -6,8 +6,11 @@
 - ``restore_backup``: a copy checked first (a Payung database, sound, a schema this code knows,
   every check green), the current database backed up, then copied into the live database with
   the backup API in one step, so other sessions' connections see either the old data or the
-  restored data, never a mix; an audit entry is written after it, and a marker beside the
-  database tells open sessions the data was restored.
+  restored data, never a mix. Every id, amount and date of the copy is checked first
+  (``db.checks.value_problems``); what the restore adds (the accounts kept, its audit entry,
+  the schemes of the plugins loaded now) is written into the copy before the swap, so a restore
+  either completes with all of it and a marker beside the database that tells open sessions,
+  or leaves the live database byte for byte as it was.
 - A restore brings back the DATA, not the accounts: the users as they are now (password hash,
   active or not, role, regency, villages) are put into the copy before it goes live, users
   that exist only in the backup are not restored, and every session is ended, the restoring
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -35,7 +39,7 @@ from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_
 
 from . import clock
 from .access import Actor, require
-from .config import Settings
+from .config import Limits, Settings
 from .errors import ConfigError, PayungError
 
 AUTO_PREFIX = "payung-otomatis-"
@@ -175,18 +179,30 @@ def _check_schema(copy, names: list[str]) -> None:
                              f"ini mungkin diubah di luar Payung dan tidak dipulihkan. {_NOT_CHANGED}")
 
 
-def verify_backup(path: Path, *, upgrade: bool = True):
+def value_limits(limits: Limits) -> dict[str, int | tuple[int, int]]:
+    """The numbers a restored row may hold besides ids (``db.checks.value_problems``): amounts
+    up to ``[limits]``, years and months of sane size."""
+    income = limits.max_income  # a month's contribution is a share of the declared income
+    return {"workers.declared_income": income, "sponsorships.declared_income": income,
+            "sponsorships.monthly_amount": income, "payments.amount": limits.max_payment,
+            "payment_allocations.amount": limits.max_payment, "claims.benefit_amount": limits.max_claim,
+            "budget_lines.amount": limits.max_budget, "budget_lines.year": (1900, 2199),
+            "sponsorships.months": (1, 1200), "sponsorships.payment_period": (1, 1200),
+            **{f"contribution_lines.{c}": income for c in ("jkk", "jkm", "jht", "amount", "paid_amount")}}
+
+
+def verify_backup(path: Path, *, upgrade: bool = True, limits: Limits | None = None):
     """Check a copy before it may replace the live database; upgrades an older schema in place
     (``path`` must be a staging copy). Returns the check report; raises ``RestoreRefused``.
     Whatever SQLite says while reading a broken or crafted file is a refusal, never a crash."""
     try:
-        return _verify(path, upgrade)
+        return _verify(path, upgrade, limits or Limits())
     except sqlite3.Error as exc:
         raise RestoreRefused(f"Berkas cadangan rusak atau tidak dikenal: SQLite tidak dapat membacanya ({exc}). "
                              f"{_NOT_CHANGED}") from None
 
 
-def _verify(path: Path, upgrade: bool):
+def _verify(path: Path, upgrade: bool, limits: Limits):
     from .checks import run_checks
     try:
         copy = database.connect(path)
@@ -214,6 +230,13 @@ def _verify(path: Path, upgrade: bool):
         _check_schema(copy, names)
         if upgrade:
             migrate(copy)
+        # Every id, amount and date, before anything computes with them (a sum that overflows,
+        # an id the next row cannot follow, a date no page can read).
+        wrong = sql.value_problems(copy, value_limits(limits))
+        if wrong:
+            shown = "; ".join(wrong[:6]) + (f"; dan {len(wrong) - 6} lagi" if len(wrong) > 6 else "")
+            raise RestoreRefused(f"Nilai dalam cadangan ini di luar batas yang wajar ({shown}): id, jumlah uang atau "
+                                 f"tanggal yang tidak dibuat Payung. Berkas ini tidak dipulihkan. {_NOT_CHANGED}")
         report = run_checks(copy)
         if not report.ok:
             failed = ", ".join(r.line() for r in report.results if not r.ok)
@@ -246,38 +269,60 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
                     shutil.copyfile(str(source) + "-wal", str(staging) + "-wal")
             except OSError as exc:
                 raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
-        report = verify_backup(staging)
+        report = verify_backup(staging, limits=settings.limits)
         folder = backup_settings(settings).folder
         # Other sessions' writes wait from the copy of the data being replaced to the swap:
         # none can land between the two and be lost.
         with store.writes_paused():
             database.private_folder(folder)
             before = database.backup(db, folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}.db")
-            issued = sql.last_audit_id(db)
-            # The accounts as they are now, every session ended, into the copy BEFORE it goes
-            # live: no login can meet the backup's users in between.
-            staged = database.connect(staging)
+            # Everything the restore writes goes into the copy BEFORE it goes live: the accounts
+            # as they are now with every session ended (no login can meet the backup's users in
+            # between), its audit entry (numbered above every id the live database issued) and
+            # the schemes of the plugins loaded now. Whatever fails here, the live file is
+            # untouched; the swap itself is one SQLite transaction.
+            done = _prepare(db, app, staging, name=name, before=before, report=report, actor=actor)
+            marker = _marker(settings)
+            pending = marker.with_name(marker.name + ".baru")
             try:
-                accounts = sql.keep_live_accounts(staged, db, at=store.now())
-            finally:
-                staged.close()
+                pending.write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
+            except OSError as exc:
+                raise RestoreRefused(f"Pemulihan gagal: catatan pemulihan tidak dapat ditulis ({exc.strerror}). "
+                                     f"{_NOT_CHANGED}") from None
             copy = sqlite3.connect(str(staging))
             try:
                 # One step (pages=-1): the live database is written in one transaction, under its
                 # write lock; readers in other sessions see the old data or the new, never a mix.
                 copy.backup(db.conn)
             except sqlite3.Error as exc:
+                pending.unlink(missing_ok=True)
                 raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
             finally:
                 copy.close()
-            done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now(),
-                    "accounts": accounts}
-            sql.audit_restore(db, actor.username, done, above=issued)
+            os.replace(pending, marker)  # open sessions are told at their next run
     finally:
         _remove(staging)
-    app.initialise(db, actor=actor.username)  # schemes of the plugins loaded now, if the copy lacks them
-    _marker(settings).write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
     return done
+
+
+def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: Actor) -> dict:
+    """Write into the checked copy what the restore adds to it; returns what was done. Any
+    failure is a refusal: nothing of the live database has changed yet."""
+    issued = sql.last_audit_id(db)
+    staged = database.connect(staging)
+    try:
+        accounts = sql.keep_live_accounts(staged, db, at=store.now())
+        done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now(), "accounts": accounts}
+        with store.transaction(staged):
+            sql.audit_restore(staged, actor.username, done, above=issued)
+            app.initialise(staged, actor=actor.username)  # schemes of the plugins loaded now, if the copy lacks them
+        return done
+    except Exception as exc:  # noqa: BLE001 - a crafted file may break any step: the restore is refused
+        logging.getLogger("payung.backups").warning("restore refused while preparing the copy", exc_info=True)
+        raise RestoreRefused(f"Pemulihan gagal sebelum data diganti ({type(exc).__name__}: {str(exc)[:200]}). "
+                             f"{_NOT_CHANGED}") from None
+    finally:
+        staged.close()
 
 
 def _marker(settings: Settings) -> Path:

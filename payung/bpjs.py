@@ -209,11 +209,12 @@ def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
     """Activate and flag the matched sponsorships, in one transaction."""
     require(actor, "bpjs.exchange")
     scope = scope_of(actor)
-    for answer in plan.activate + plan.reject:
-        for sponsorship_id in answer.sponsorship_ids:
-            require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope),
-                            f"Kepesertaan #{sponsorship_id}")
     with store.transaction(db):
+        # The plan's matches are read again under the write lock: a plan is not a permission.
+        for answer in plan.activate + plan.reject:
+            for sponsorship_id in answer.sponsorship_ids:
+                require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope),
+                                f"Kepesertaan #{sponsorship_id}")
         for answer in plan.activate:
             for sponsorship_id in answer.sponsorship_ids:
                 store.update(db, "sponsorships", sponsorship_id,

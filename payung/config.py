@@ -65,6 +65,11 @@ class Limits:
     #: The child process that reads an upload: address-space limit (MB) and seconds.
     reader_memory_mb: int = 1536
     reader_seconds: int = 300
+    #: An uploaded image (the letterhead's logo) is decoded in the same kind of child process,
+    #: with this much memory (MB) and CPU time (seconds), and refused above this many pixels.
+    image_memory_mb: int = 1024
+    image_seconds: int = 20
+    max_image_pixels: int = 40_000_000
     #: Money (Rupiah). An income above Rp 1 miliar a month is a typing error.
     max_income: int = 1_000_000_000
     max_payment: int = 1_000_000_000_000

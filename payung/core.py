@@ -15,7 +15,7 @@ from db import queries, store
 
 from . import clock
 from .config import Settings, load_settings
-from .plugins import PluginRegistry, load_plugins
+from .plugins import PluginRegistry, load_plugins, recorded_elsewhere
 from .regions import load_regions
 
 
@@ -44,9 +44,20 @@ class Payung:
         return {"regions_added": regions, "schemes_recorded": schemes}
 
     def sync_schemes(self, db, *, actor: str = "sistem") -> int:
+        """Record the loaded schemes (name, plugin, description). A recorded scheme never moves
+        to another regency: a loaded scheme claiming a recorded code for another regency (the
+        database was restored, or replaced, since the plugins were loaded) is taken out of the
+        registry with its plugin, and the record stays as it is."""
         known = {row["code"]: row for row in queries.scheme_rows(db)}
+        self.plugins.recorded.update({code: row["regency_code"] for code, row in known.items()})
         changed = 0
-        for code, scheme in self.plugins.schemes.items():
+        for code, scheme in list(self.plugins.schemes.items()):
+            if code not in self.plugins.schemes:
+                continue  # its plugin was taken out for another of its schemes
+            if code in known and known[code]["regency_code"] != scheme.regency_code:
+                self.plugins.refuse_plugin(self.plugins.plugin_of(code), f"skema {code}: " + recorded_elsewhere(
+                    code, known[code]["regency_code"], scheme.regency_code))
+                continue
             row = {"name": scheme.name, "regency_code": scheme.regency_code,
                    "plugin": self.plugins.plugin_of(code),
                    "metadata": json.dumps(scheme.describe(), ensure_ascii=False, sort_keys=True)}

@@ -9,7 +9,10 @@ returns, or raises ``DeclarationError`` saying, for every mistake, the line and 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import inspect
+import os
+import stat
 import json
 import re
 import tomllib
@@ -20,6 +23,7 @@ from typing import Any
 
 from .errors import PayungError
 from .fields import FIELD_TYPES, Field, validate_fields
+from .months import parse_month
 from .hookspecs import hookimpl
 from .money import PROGRAMS
 from .rules import LIBRARY
@@ -43,6 +47,17 @@ TARGET_PER = ("regency", "village")
 FIELD_PARAMS = ("quota_field", "year_field", "field", "start_field", "end_field", "keys", "name")
 KIND_WORDS = {"str": "teks", "int": "bilangan bulat", "bool": "true/false", "list[str]": "daftar teks",
               "list[int]": "daftar bilangan bulat", "tables": "daftar tabel ([[...]])", "table": "tabel"}
+#: A scheme file is a few kilobytes; a larger one is not read at all.
+MAX_FILE_BYTES = 256 * 1024
+#: Tables and lists inside each other (a ``when`` inside a ``when``...): deeper is refused
+#: before anything walks it.
+MAX_DEPTH = 12
+#: Rules inside ``when`` rules inside ``when`` rules...
+MAX_RULE_DEPTH = 4
+#: The longest sponsorship a scheme may offer (months): ten years.
+MAX_MONTHS = 120
+#: A field's name: a key of the stored JSON and of the form's widgets.
+FIELD_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 class DeclarationError(PayungError):
@@ -57,36 +72,78 @@ class DeclarationError(PayungError):
 
 # Where a key is in the text ------------------------------------------------------------------
 
+def _header(line: str) -> str | None:
+    """The name of a table header line (``[fields]``, ``[[rules.rules]]``, with spaces and a
+    comment allowed), else None. Read character by character, in time linear in the line: a
+    regular expression here backtracked for minutes on ``[`` and a few thousand spaces."""
+    text = line.strip()
+    if not text.startswith("["):
+        return None
+    close = text.find("]")
+    if close < 0:
+        return None
+    after = text[close + 2:] if text.startswith("]]", close) else text[close + 1:]
+    if after.strip() and not after.lstrip().startswith("#"):
+        return None
+    name = text[2 if text.startswith("[[") else 1:close].strip()
+    if not name or not all(c in _HEADER_CHARS or c.isspace() for c in name):
+        return None
+    return name
+
+
+_HEADER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+
+
+def _assigns(line: str, key: str) -> bool:
+    """Whether ``line`` sets ``key`` (``key = ...`` or ``"key" = ...``, leading spaces allowed)."""
+    text = line.lstrip()
+    for name in (key, f'"{key}"'):
+        if text.startswith(name) and text[len(name):].lstrip().startswith("="):
+            return True
+    return False
+
+
+def _names_key(line: str, key: str) -> bool:
+    """Whether ``key`` is set anywhere on ``line`` (inline tables: ``{rule = "x", key = 1}``)."""
+    at = line.find(key)
+    while at >= 0:
+        before = line[at - 1] if at else " "
+        after = at + len(key)
+        while after < len(line) and line[after].isspace():  # runs after different keys never overlap
+            after += 1
+        if not (before.isalnum() or before == "_") and line.startswith("=", after):
+            return True
+        at = line.find(key, at + 1)
+    return False
+
+
 def line_of(text: str, path: tuple = (), key: str | None = None) -> int | None:
     """The line (1-based) of ``key`` inside the table at ``path`` (``("rules", 2, "rules", 0)``
     is the first ``[[rules.rules]]`` of the third ``[[rules]]``), found by scanning the text;
-    the table's header line when the key is not found there, None when nothing is."""
+    the table's header line when the key is not found there, None when nothing is. Linear in
+    the text: no regular expression that can backtrack reads it."""
     lines = text.splitlines()
+    headers = [_header(line) for line in lines]
     start, end, prefix = 0, len(lines), ""
-    header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\s]+?)\s*\]\]?\s*(#.*)?$")
     steps = list(zip(path[::2], path[1::2]))
     for name, index in steps:
         prefix = f"{prefix}.{name}" if prefix else name
-        hits = [i for i in range(start, end) if (m := header.match(lines[i])) and m.group(1) == prefix]
+        hits = [i for i in range(start, end) if headers[i] == prefix]
         if index >= len(hits):
             return start + 1 if steps and start else None
         start = hits[index]
-        following = [i for i in range(start + 1, end) if (m := header.match(lines[i]))
-                     and not m.group(1).startswith(prefix + ".")]
+        following = [i for i in range(start + 1, end) if headers[i] is not None
+                     and not headers[i].startswith(prefix + ".")]
         end = following[0] if following else end
     if key is None:
         return start + 1 if steps else None
-    if steps and not any(header.match(line) for line in lines):
+    if steps and not any(h is not None for h in headers):
         # Inline tables (``rules = [{rule = "..."}]``): the first line naming the key.
-        return next((i + 1 for i, line in enumerate(lines) if re.search(rf"\b{re.escape(key)}\s*=", line)), None)
-    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-    nested = re.compile(rf"^\s*\[\[?\s*{re.escape(prefix + '.' if prefix else '')}")
+        return next((i + 1 for i, line in enumerate(lines) if _names_key(line, key)), None)
     for i in range(start + (1 if steps else 0), end):
-        if steps and nested.match(lines[i]) and header.match(lines[i]):
-            break  # a nested table starts: the key was not in this one
-        if not steps and header.match(lines[i]):
-            break
-        if pattern.match(lines[i]):
+        if headers[i] is not None and (not steps or headers[i].startswith(prefix + ".")):
+            break  # a (nested) table starts: the key was not in this one
+        if _assigns(lines[i], key):
             return i + 1
     return start + 1 if steps else None
 
@@ -109,6 +166,76 @@ def _kind_ok(kind: str, value) -> bool:
     return True
 
 
+def _scalar(value, *, booleans: bool = True) -> bool:
+    """One plain value (text, whole number, or true/false when ``booleans``), not a list or table."""
+    if isinstance(value, bool):
+        return booleans
+    return isinstance(value, (str, int))
+
+
+def _iso_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _iso_month(value) -> str | None:
+    try:
+        return value if isinstance(value, str) and len(value) == 7 and parse_month(value) == value else None
+    except ValueError:
+        return None
+
+
+_TYPE_WORDS = {"text": "teks", "integer": "bilangan bulat", "rupiah": "Rupiah", "year": "tahun", "choice": "pilihan",
+               "multichoice": "pilihan ganda", "date": "tanggal", "month": "bulan", "bool": "ya/tidak",
+               "village": "desa"}
+_BOUND_WORDS = {"integer": "bilangan bulat", "rupiah": "bilangan bulat", "year": "bilangan bulat (tahun)",
+                "date": "tanggal \"YYYY-MM-DD\"", "month": "bulan \"YYYY-MM\""}
+_VALUE_WORDS = {**_BOUND_WORDS, "text": "teks", "choice": "salah satu nilai «choices»",
+                "multichoice": "daftar nilai «choices»", "bool": "true atau false", "village": "kode desa (teks)"}
+
+
+def _bound_of(kind: str, value):
+    """A field's ``minimum``/``maximum`` as a comparable value of the field's type, or None
+    when it is not one (or the type takes no bounds)."""
+    if kind in ("integer", "rupiah", "year"):
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind == "date":
+        return _iso_date(value)
+    if kind == "month":
+        return _iso_month(value)
+    return None
+
+
+def _value_ok(kind: str, value) -> bool:
+    """Whether ``value`` has the Python type a field of ``kind`` holds (not whether it is allowed)."""
+    if kind in ("integer", "rupiah", "year", "date", "month"):
+        return _bound_of(kind, value) is not None
+    if kind in ("text", "village"):
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "choice":
+        return _scalar(value, booleans=False)
+    if kind == "multichoice":
+        return isinstance(value, list) and all(_scalar(v, booleans=False) for v in value)
+    return False
+
+
+def _depth(value) -> int:
+    """How deeply tables and lists nest in ``value`` (without recursion: any depth is measured)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
 def _param_kind(parameter: inspect.Parameter) -> str:
     """The TOML kind of a rule factory's parameter, from its annotation."""
     annotation = str(parameter.annotation)
@@ -129,6 +256,9 @@ class _Checker:
         self.problems.append((line_of(self.text, path, key), message))
 
     def rule(self, spec: dict, path: tuple, field_names: set[str]) -> None:
+        if len(path) > 2 * MAX_RULE_DEPTH:
+            self.add(path, None, f"aturan bersarang terlalu dalam (paling banyak {MAX_RULE_DEPTH} tingkat «when»)")
+            return
         name = spec.get("rule")
         if not isinstance(name, str):
             self.add(path, None, "aturan tanpa kunci «rule» (nama aturan dari pustaka aturan)")
@@ -147,10 +277,14 @@ class _Checker:
                 continue
             kind = _param_kind(parameters[key])
             if kind == "pair":
-                if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+                if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+                        and _scalar(value[1])):
                     self.add(path, key, f"parameter {key} aturan {name} harus [\"nama isian\", nilai]")
                 elif value[0] not in field_names:
                     self.add(path, key, f"parameter {key} aturan {name}: isian \"{value[0]}\" tidak ada di [[fields]]")
+                continue
+            if kind == "any" and not _scalar(value):
+                self.add(path, key, f"parameter {key} aturan {name} harus satu nilai (teks, bilangan atau true/false)")
                 continue
             if kind != "any" and not (isinstance(value, list) if kind == "list" else _kind_ok(kind, value)):
                 self.add(path, key, f"parameter {key} aturan {name} harus {KIND_WORDS.get(kind, kind)}")
@@ -178,30 +312,65 @@ class _Checker:
                 self.add(path, "rule", f"aturan {name} memerlukan parameter \"{key}\"")
 
     def field(self, spec: dict, path: tuple) -> None:
+        """Every key of a field, with the type its value must have for the field's type: a text
+        ``minimum`` on a whole-number field or a list as a choice value would load and break an
+        enrolment or a page later."""
         for key in spec:
             if key not in FIELD_KEYS:
                 self.add(path, key, f"isian tidak mengenal kunci \"{key}\"; kuncinya: {', '.join(FIELD_KEYS)}")
         for key in ("name", "label"):
-            if not isinstance(spec.get(key), str) or not spec.get(key):
+            if not isinstance(spec.get(key), str) or not spec.get(key).strip():
                 self.add(path, key if key in spec else None, f"isian memerlukan «{key}» (teks)")
+        name = spec.get("name")
+        if isinstance(name, str) and name and not (set(name) <= FIELD_NAME_CHARS and len(name) <= 60):
+            self.add(path, "name", f"«name» isian \"{name[:60]}\" hanya boleh huruf, angka dan garis bawah")
         kind = spec.get("type", "text")
+        if not isinstance(kind, str):
+            self.add(path, "type", "«type» isian harus teks")
+            return
         if kind not in FIELD_TYPES:
             self.add(path, "type", f"jenis isian \"{kind}\" tidak dikenal; pilih salah satu dari: {', '.join(FIELD_TYPES)}")
-        elif kind in ("choice", "multichoice") and not spec.get("choices"):
+            return
+        if kind in ("choice", "multichoice") and not spec.get("choices"):
             self.add(path, "type", f"isian {kind} memerlukan «choices»")
         choices = spec.get("choices", [])
         if not isinstance(choices, list) or not all(
-                isinstance(c, (str, int)) or (isinstance(c, list) and len(c) == 2) for c in choices):
-            self.add(path, "choices", "«choices» harus daftar nilai, atau daftar pasangan [nilai, \"label\"]")
-        if "required" in spec and not isinstance(spec["required"], bool):
-            self.add(path, "required", "«required» harus true atau false")
-        if spec.get("default") is not None and kind in FIELD_TYPES and isinstance(spec.get("name"), str):
-            try:
-                _, wrong = validate_fields([_field(spec)], {spec["name"]: spec["default"]})
-            except (ValueError, TypeError, KeyError):
-                wrong = []  # the field itself is wrong, reported above
-            for problem in wrong:
-                self.add(path, "default", f"nilai bawaan «default» tidak berlaku: {problem.message}")
+                _scalar(c, booleans=False) or (isinstance(c, list) and len(c) == 2 and _scalar(c[0], booleans=False)
+                                               and isinstance(c[1], str)) for c in choices):
+            self.add(path, "choices", "«choices» harus daftar nilai (teks atau bilangan), atau daftar pasangan "
+                                      "[nilai, \"label\"]")
+            return
+        for key, words in (("required", "true atau false"), ("help", "teks")):
+            if key in spec and not _kind_ok("bool" if key == "required" else "str", spec[key]):
+                self.add(path, key, f"«{key}» harus {words}")
+        bounds = {}
+        for key in ("minimum", "maximum"):
+            if key not in spec:
+                continue
+            bound = _bound_of(kind, spec[key])
+            if bound is None:
+                self.add(path, key, f"«{key}» isian {_TYPE_WORDS[kind]} " + (
+                    f"harus {_BOUND_WORDS[kind]}" if kind in _BOUND_WORDS else "tidak dipakai; hapus kunci ini"))
+            else:
+                bounds[key] = bound
+        if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
+            self.add(path, "minimum", "«minimum» lebih besar dari «maximum»")
+        if spec.get("default") is not None and isinstance(name, str):
+            self.value(spec, path, "default", spec["default"], "nilai bawaan «default»")
+
+    def value(self, spec: dict, path: tuple, key: str, value, what: str) -> None:
+        """A value given for a field (its ``default``, a ``[demo]`` value): of the field's type,
+        and one the field accepts."""
+        kind = spec.get("type", "text")
+        if not _value_ok(kind, value):
+            self.add(path, key, f"{what} harus {_VALUE_WORDS[kind]}")
+            return
+        try:
+            _, wrong = validate_fields([_field(spec)], {spec["name"]: value})
+        except (ValueError, TypeError, KeyError):
+            return  # the field itself is wrong, reported where it is checked
+        for problem in wrong:
+            self.add(path, key, f"{what} tidak berlaku: {problem.message}")
 
     def target(self, spec: dict, path: tuple) -> None:
         for key in spec:
@@ -211,7 +380,9 @@ class _Checker:
             self.add(path, "label" if "label" in spec else None, "target memerlukan «label» (teks)")
         if not _kind_ok("int", spec.get("value")) or spec.get("value", 0) < 0:
             self.add(path, "value" if "value" in spec else None, "target memerlukan «value» (bilangan bulat, 0 atau lebih)")
-        if spec.get("per", "regency") not in TARGET_PER:
+        if "key" in spec and not isinstance(spec["key"], str):
+            self.add(path, "key", "«key» target harus teks")
+        if not isinstance(spec.get("per", "regency"), str) or spec.get("per", "regency") not in TARGET_PER:
             self.add(path, "per", f"«per» target harus salah satu dari: {', '.join(TARGET_PER)}")
 
 
@@ -245,18 +416,35 @@ def check_declaration(data: Mapping, settings, text: str = "") -> list[tuple[int
         add((), "bill_by", f"bill_by \"{data['bill_by']}\" harus salah satu dari: {', '.join(BILL_BY)}")
     if any(m < 1 for m in data.get("months", [1])) or data.get("months") == []:
         add((), "months", "«months» harus berisi bilangan bulan positif")
-    for index, spec in enumerate(data.get("fields", [])):
+    elif any(m > MAX_MONTHS for m in data.get("months", [])):
+        add((), "months", f"«months» paling lama {MAX_MONTHS} bulan")
+    if any(p < 1 or p > MAX_MONTHS for p in data.get("payment_periods", [])):
+        add((), "payment_periods", f"«payment_periods» harus berisi bilangan bulan 1-{MAX_MONTHS}")
+    if "started" in data and not (_iso_date(data["started"]) or _iso_month(data["started"])):
+        add((), "started", f"«started» harus tanggal \"YYYY-MM-DD\" (atau bulan \"YYYY-MM\"), bukan \"{data['started'][:40]}\"")
+    fields = data.get("fields", [])
+    for index, spec in enumerate(fields):
         checker.field(spec, ("fields", index))
-    names = {f.get("name") for f in data.get("fields", [])}
+    names: dict[str, dict] = {}
+    for index, spec in enumerate(fields):
+        name = spec.get("name")
+        if isinstance(name, str):
+            if name in names:
+                add(("fields", index), "name", f"isian \"{name}\" dinyatakan dua kali")
+            names.setdefault(name, spec)
     if data.get("budget_field") and data["budget_field"] not in names:
         add((), "budget_field", f"budget_field \"{data['budget_field']}\" tidak ada di [[fields]]")
     for index, spec in enumerate(data.get("targets", [])):
         checker.target(spec, ("targets", index))
     for index, spec in enumerate(data.get("rules", [])):
-        checker.rule(spec, ("rules", index), names)
+        checker.rule(spec, ("rules", index), set(names))
     unknown = [k for k in data.get("demo", {}) if k not in names]
     if unknown:
         add((), "demo", f"[demo] memuat isian yang tidak ada di [[fields]]: {', '.join(unknown)}")
+    for name, value in data.get("demo", {}).items():
+        if name in names and isinstance(names[name].get("type", "text"), str) \
+                and names[name].get("type", "text") in FIELD_TYPES:
+            checker.value(names[name], ("demo",), name, value, f"[demo] {name}")
     return checker.problems
 
 
@@ -314,10 +502,15 @@ def load_scheme(text: str, settings, *, source: str = "") -> Scheme:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        message = str(exc).split(" (at line ", 1)[0]
         line = int(found.group(1)) if found else None
         raise DeclarationError(source, [(line, f"penulisan TOML salah: {message}"
                                                + (f" (kolom {found.group(2)})" if found else ""))]) from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise DeclarationError(source, [(None, f"tabel dan daftar bersarang terlalu dalam (paling banyak {MAX_DEPTH} "
+                                               "tingkat); ini bukan berkas skema yang wajar")])
     problems = check_declaration(data, settings, text)
     if problems:
         raise DeclarationError(source, problems)
@@ -325,6 +518,30 @@ def load_scheme(text: str, settings, *, source: str = "") -> Scheme:
         return scheme_from(data)
     except (ValueError, TypeError, KeyError) as exc:
         raise DeclarationError(source, [(None, str(exc))]) from None
+
+
+def read_file(path: Path) -> str:
+    """The text of a scheme file, or ``DeclarationError`` saying why it cannot be read: not a
+    regular file (a folder named ``x.toml``, a pipe), larger than ``MAX_FILE_BYTES``, not UTF-8.
+    Never more than the limit plus one byte is read."""
+    def refuse(message: str) -> DeclarationError:
+        return DeclarationError(str(path), [(None, message)])
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("bukan berkas biasa (folder atau perangkat?); hapus atau ganti namanya")
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"tidak dapat dibaca ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(f"berkas terlalu besar (lebih dari {MAX_FILE_BYTES // 1024} KB); berkas skema hanya beberapa KB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise DeclarationError(str(path), [(line, "bukan teks UTF-8 (mungkin disimpan sebagai Windows-1252/ANSI); "
+                                                  "simpan ulang berkas ini sebagai UTF-8")]) from None
 
 
 class DemoValues(dict):

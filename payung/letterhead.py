@@ -25,7 +25,6 @@ the others).
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -143,34 +142,23 @@ def save_logo(db, settings: Settings, regency_code: str, data: bytes, *, actor: 
     most ``LOGO_PIXELS`` (nothing of the uploaded file but its pixels is kept), written
     atomically, and recorded in the audit log. Administrators only."""
     require(actor, "letterhead.manage")
-    from PIL import Image, UnidentifiedImageError
+    from .imports.reading import ImportFileError, read_image
 
     if settings.regency(regency_code) is None:
         raise ValidationError([Problem("regency", "Kabupaten tidak dikenal.", "regency_unknown")])
     if not data or len(data) > MAX_LOGO_BYTES:
         raise ValidationError([Problem("logo", f"Logo harus berkas PNG atau JPG, paling besar "
                                                f"{MAX_LOGO_BYTES // 1024 // 1024} MB.", "logo_size")])
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ("PNG", "JPEG"):
-                raise ValidationError([Problem("logo", "Logo harus berkas PNG atau JPG.", "logo_format")])
-            if probe.width * probe.height > 40_000_000:
-                raise ValidationError([Problem("logo", "Gambar logo terlalu besar.", "logo_size")])
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image = image.convert("RGBA")
-            image.thumbnail((LOGO_PIXELS, LOGO_PIXELS))
-            out = io.BytesIO()
-            image.save(out, "PNG")
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValidationError([Problem("logo", "Berkas ini bukan gambar PNG atau JPG yang dapat dibaca.",
-                                       "logo_format")]) from exc
+    try:  # decoded in a child process with a memory and time limit, never in the server's
+        png = read_image(data, size=LOGO_PIXELS, max_pixels=settings.limits.max_image_pixels, limits=settings.limits)
+    except ImportFileError as exc:
+        raise ValidationError([Problem("logo", f"Logo tidak disimpan. {exc}", "logo_unreadable")]) from None
     target = logo_path(settings, regency_code)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".png")
     with os.fdopen(handle, "wb") as file:
-        file.write(out.getvalue())
+        file.write(png)
     os.replace(temporary, target)
     store.log_event(db, actor=actor.username, action="letterhead_logo", table="letterhead", row_id=regency_code,
-                    details={"file": target.name, "bytes": len(out.getvalue())})
+                    details={"file": target.name, "bytes": len(png)})
     return target

@@ -50,8 +50,11 @@ def _short_error(exc: BaseException) -> str:
 class PluginRegistry:
     """The loaded plugins and their schemes, and safe calls into their hooks."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, recorded: dict[str, str] | None = None):
         self.settings = settings
+        #: code -> regency of the schemes the database records: a code belongs to its regency
+        #: for good, loaded or not (``db.recorded_schemes``).
+        self.recorded = dict(recorded or {})
         self.pm = pluggy.PluginManager("payung")
         self.pm.add_hookspecs(hookspecs)
         self.pm.register(default_plugin, name=DEFAULT_PLUGIN)
@@ -83,7 +86,7 @@ class PluginRegistry:
             try:
                 schemes = list(impl(settings=self.settings) or [])
                 problems = [p for s in schemes for p in self._check_scheme(s)]
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin too
                 schemes, problems = [], [_short_error(exc)]
             if problems:
                 self.pm.unregister(name=name)
@@ -107,6 +110,9 @@ class PluginRegistry:
             problems.append(f"kode skema {scheme.code!r} harus huruf kecil/angka/garis bawah (3-41 karakter)")
         if scheme.code in self.schemes:
             problems.append(f"kode skema {scheme.code!r} sudah dipakai plugin {self._taken_by(scheme.code)}")
+        recorded = self.recorded.get(scheme.code)
+        if recorded is not None and scheme.regency_code != recorded:
+            problems.append(recorded_elsewhere(scheme.code, recorded, scheme.regency_code))
         if scheme.regency_code not in self.settings.regency_codes:
             problems.append(
                 f"kabupaten {scheme.regency_code} skema {scheme.code} tidak ada di config.toml ([[regencies]])"
@@ -126,6 +132,18 @@ class PluginRegistry:
         if scheme.budget_field and scheme.budget_field not in {f.name for f in scheme.fields}:
             problems.append(f"budget_field {scheme.budget_field!r} bukan salah satu fields skema")
         return [f"skema {getattr(scheme, 'code', '?')}: {p}" for p in problems]
+
+    def refuse_plugin(self, name: str, message: str) -> None:
+        """Take a loaded plugin and its schemes out again (its status becomes the error): the
+        scheme sync found one of its schemes claiming a code the database records for another
+        regency."""
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
+        for code in [c for c, plugin in self._scheme_plugin.items() if plugin == name]:
+            del self.schemes[code], self._scheme_plugin[code]
+        for status in self.statuses:
+            if status.name == name and status.state == "aktif":
+                status.state, status.error, status.schemes = "galat", message, []
 
     def _taken_by(self, code: str) -> str:
         """The plugin that holds scheme ``code``, with its file or package."""
@@ -155,7 +173,7 @@ class PluginRegistry:
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[module_name] = module
                 spec.loader.exec_module(module)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin too
                 sys.modules.pop(module_name, None)
                 self._status(PluginStatus(name, str(path), "galat", _short_error(exc)))
                 continue
@@ -172,11 +190,14 @@ class PluginRegistry:
             if path.stem in self.settings.disabled_plugins:
                 self._status(PluginStatus(path.stem, str(path), "nonaktif", "dinonaktifkan di config.toml"))
                 continue
-            text = path.read_text(encoding="utf-8")
             try:
+                text = declarative.read_file(path)
                 declared.append((path, text, declarative.load_scheme(text, self.settings, source=str(path))))
             except declarative.DeclarationError as exc:
                 self._status(PluginStatus(path.stem, str(path), "galat", str(exc)))
+            except Exception as exc:  # noqa: BLE001 - whatever one file does, it is that file's error
+                self._status(PluginStatus(path.stem, str(path), "galat",
+                                          f"{path.name}: berkas skema tidak dapat dimuat ({_short_error(exc)})"))
         recorded = recorded or {}
         winners: dict[str, tuple[Path, object]] = {}  # code -> (file, scheme) that keeps it
         for path, _, scheme in declared:
@@ -209,7 +230,7 @@ class PluginRegistry:
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin too
                 self._status(PluginStatus(ep.name, ep.value, "galat", _short_error(exc)))
                 continue
             self.add(plugin, ep.name, ep.value)
@@ -287,12 +308,20 @@ class PluginRegistry:
         return pages
 
 
+def recorded_elsewhere(code: str, recorded: str, claimed: str) -> str:
+    """Why a scheme may not take a code the database records for another regency."""
+    return (f"kode skema {code!r} tercatat di basis data untuk kabupaten {recorded}, bukan {claimed}: kode skema "
+            "tetap milik kabupatennya (juga bila plugin-nya tidak dimuat atau sudah tidak dipakai), jadi data "
+            "skema itu tidak dipindahkan; beri skema ini kode lain")
+
+
 def load_plugins(settings: Settings, *, extra: tuple[tuple[str, object], ...] = (), entry_points: bool = True,
                  recorded: dict[str, str] | None = None) -> PluginRegistry:
     """Load the Python modules of the plugin folder, the installed entry points, any ``extra``
     (name, plugin), then the folder's TOML declarations: an established scheme is never taken
-    over by a file. ``recorded``: code -> regency of the schemes the database already holds."""
-    registry = PluginRegistry(settings)
+    over by a file. ``recorded``: code -> regency of the schemes the database already holds; no
+    plugin, package or file may claim one of those codes for another regency."""
+    registry = PluginRegistry(settings, recorded)
     registry.load_python_files(settings.plugins_dir)
     if entry_points:
         registry.load_entry_points()

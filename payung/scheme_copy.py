@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import store
+from db import queries, store
 
 from . import clock
 from .access import Actor, require
@@ -60,10 +60,16 @@ def copy_defaults(today: dt.date | None = None) -> dict:
     return {"started": (today or clock.today()).replace(month=1, day=1), "legal_basis": NATIONAL_BASIS}
 
 
-def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, list[str]]:
-    """The scheme a declaration would load as, or the messages of what is wrong with it."""
+def check_copy(registry: PluginRegistry, data: dict, *, db=None) -> tuple[Scheme | None, list[str]]:
+    """The scheme a declaration would load as, or the messages of what is wrong with it. Its
+    code must be new: not loaded, not a file in the plugin folder, and not recorded in the
+    database (``db``; else the codes recorded when the plugins were loaded), whose scheme keeps
+    it even while its plugin does not load or is no longer used."""
     settings = registry.settings
     problems: list[str] = []
+    owners = {code: f"kabupaten {regency}" for code, regency in registry.recorded.items()}
+    if db is not None:
+        owners |= {r["code"]: f"skema {r['name']} kabupaten {r['regency_code']}" for r in queries.scheme_rows(db)}
     if not str(data.get("legal_basis") or "").strip():
         problems.append("Isi dasar hukum skema baru.")
     if not str(data.get("started") or "").strip():
@@ -72,6 +78,9 @@ def check_copy(registry: PluginRegistry, data: dict) -> tuple[Scheme | None, lis
     problems.extend(_control_characters(data))
     if code in registry.schemes:
         problems.append(f"Kode skema \"{code}\" sudah dipakai skema {registry.schemes[code].name}; pilih kode lain.")
+    elif code in owners:
+        problems.append(f"Kode skema \"{code}\" sudah tercatat di basis data untuk {owners[code]}, walau plugin-nya "
+                        "tidak dimuat sekarang; kode itu tetap milik skema tersebut. Pilih kode lain.")
     elif code and (settings.plugins_dir / f"{code}.toml").exists():
         problems.append(f"Berkas {code}.toml sudah ada di folder plugin; pilih kode lain.")
     try:
@@ -87,17 +96,18 @@ def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, 
     the problems when it would not load or its code is taken. ``left_out``: the source's
     Python rules the copy does not check, written in the file's header and the audit entry."""
     require(actor, "scheme.manage")
-    scheme, problems = check_copy(registry, data)
-    if scheme is None:
-        raise ValidationError([Problem(None, p, "scheme_copy") for p in problems])
-    folder = registry.settings.plugins_dir
-    path = folder / f"{scheme.code}.toml"
-    header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
-              f"{clock.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
-    if left_out:
-        header += "\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): " + "; ".join(left_out) + "."
-    text = dumps(data, header=header)
-    with store.transaction(db):
+    with store.transaction(db):  # checked under the write lock: no scheme is recorded meanwhile
+        scheme, problems = check_copy(registry, data, db=db)
+        if scheme is None:
+            raise ValidationError([Problem(None, p, "scheme_copy") for p in problems])
+        folder = registry.settings.plugins_dir
+        path = folder / f"{scheme.code}.toml"
+        header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
+                  f"{clock.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
+        if left_out:
+            header += ("\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): "
+                       + "; ".join(left_out) + ".")
+        text = dumps(data, header=header)
         store.audit(db, actor.username, "scheme.copy", "scheme_files", scheme.code, None,
                     {"file": str(path), "copied_from": copied_from, "left_out": list(left_out), "toml": text})
         try:

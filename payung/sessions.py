@@ -200,7 +200,7 @@ def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPol
         store.log_event(db, actor=key, action="login_throttled", table=LOGIN_TABLE, row_id=key, details=details)
         return "throttled"
     usable = row is not None and row["active"]
-    if not _slow_check(password, row["password_hash"] if usable else None):
+    if not queries.password_matches(db, row["id"] if usable else None, lambda hashed: _slow_check(password, hashed)):
         store.log_event(db, actor=key, action="login_failed", table=LOGIN_TABLE, row_id=key, details=details)
         return "wrong"
     return "ok"

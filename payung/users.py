@@ -90,9 +90,19 @@ _MIN_RUN_CHECKED = 4  # a shorter remainder (mostly digits around it) is not jud
 _MIN_WORD = 4  # "abc123" in the list refuses "abc123", but not "abc" plus any other digits
 
 
+def _ends(text: str) -> tuple[int, int]:
+    """How many digits/punctuation characters ``text`` starts and ends with (all of it: both
+    are its length). One pass each way, no regular expression that could backtrack."""
+    letters = [i for i, c in enumerate(text) if c.isalnum() and not c.isdecimal()]
+    if not letters:
+        return len(text), len(text)
+    return letters[0], len(text) - 1 - letters[-1]
+
+
 def _strip_ends(text: str) -> str:
     """Without digits/punctuation at the end and digits/punctuation at the start."""
-    return re.sub(r"^[\d\W_]+", "", re.sub(r"[\d\W_]+$", "", text))
+    lead, trail = _ends(text)
+    return text[lead:len(text) - trail] if lead < len(text) else ""
 
 
 def _unleet(text: str) -> set[str]:
@@ -108,8 +118,7 @@ def _readings(folded: str) -> tuple[set[str], set[str]]:
     not cut inside the end digits (stripped or not at all), the ones judged as runs."""
     readings, whole = set(), set()
     for base in _bases(folded):
-        lead = len(base) - len(re.sub(r"^[\d\W_]+", "", base))
-        trail = len(base) - len(re.sub(r"[\d\W_]+$", "", base))
+        lead, trail = _ends(base)
         if lead == len(base):  # no letters: cutting inside the digits would read words into them
             lead = trail = 0
         for start in range(lead + 1):
@@ -343,15 +352,6 @@ def actor_for(db, username: str) -> Actor | None:
     return bound_to_served(actor, lambda: sorted(queries.region_names(db, 2)))
 
 
-def credentials(db) -> dict:
-    """The users in the shape streamlit-authenticator expects (active users only)."""
-    return {"usernames": {
-        row["username"]: {"name": row["name"], "email": row["email"] or "", "password": row["password_hash"],
-                          "roles": [row["role"]]}
-        for row in queries.users_with_hashes(db) if row["active"]
-    }}
-
-
 def list_users(db, *, actor: Actor) -> list[dict]:
     """Every user, with ``village_names`` ("Donosari, Kalirejo") beside the village codes. A
     name stored before names were normalised is shown the way it is now stored."""
@@ -367,6 +367,7 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, po
     from .sessions import SessionPolicy, check_own_password, throttled_message
     policy = policy or SessionPolicy()
     row = queries.user_by_username(db, actor.username)
+    stamp = queries.password_stamp(db, row["id"]) if row else ""
     problems = []
     checked = check_own_password(db, actor.username, current or "", policy, ip_address=ip_address)
     if checked == "throttled":
@@ -382,7 +383,7 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, po
     with store.transaction(db):
         # The password checked above must still be the one stored: of two changes sent at once
         # with the same old password, only the first succeeds.
-        if queries.user_by_username(db, actor.username)["password_hash"] != row["password_hash"]:
+        if queries.password_stamp(db, row["id"]) != stamp:
             raise ValidationError(Problem("current", "Kata sandi baru saja diubah dari sesi lain; masuk lagi dengan "
                                                      "kata sandi yang baru.", "password_changed_meanwhile"))
         store.update(db, "users", row["id"], {"password_hash": password_hash}, actor=actor.username)

@@ -236,7 +236,7 @@ def _m(name):
 # function -> (roles that may call it, kind, call(world, actor, record), probe(result, record))
 # kind "record": about one record (inside / outside); "global": no record (roles only).
 MATRIX = {
-    "workers.duplicate_nik": (ALL, "record", lambda w, a, r: _m("workers.duplicate_nik")(w.db, r["nik"], actor=a),
+    "workers.duplicate_nik": (WRITERS, "record", lambda w, a, r: _m("workers.duplicate_nik")(w.db, r["nik"], actor=a),
                               _named()),
     "workers.create_worker": (WRITERS, "record", lambda w, a, r: _m("workers.create_worker")(
         w.db, w.settings, w.worker_values(r["village"], "Baru"), actor=a), None),
@@ -395,7 +395,6 @@ NOT_ACTOR_BOUND = {
     "budgets.assign_budget_lines": "called only by enrol, after its permission checks",
     "users.has_users": "whether the first administrator exists (first start)",
     "users.actor_for": "builds the actor itself from the login",
-    "users.credentials": "the login form's user list (the authenticator), never shown",
     "users.change_password": "changes only the acting user's own password (its actor is the subject)",
     "regions.load_regions": "loads public Kemendagri regions at first start (system)",
     "sessions.throttled_until": "login throttle: whether a username may try again (no data returned)",
@@ -461,10 +460,9 @@ def _no_full_nik(world, result, where):
     assert not leaked, f"{where}: a masked role was given full NIKs {leaked}"
 
 
-#: Records a role may call the function for but must not see: a masked role is never told
-#: whose a NIK is; a village operator sees no regency-wide target and no ASN of the regency
+#: Records a role may call the function for but must not see: a village operator sees no regency-wide target and no ASN of the regency
 #: (only its village government and the sponsors of its workers).
-HIDDEN_FROM = {("workers.duplicate_nik", "viewer"), ("dashboard.target_for", "desa"), ("sponsors.nip_taken", "desa")}
+HIDDEN_FROM = {("dashboard.target_for", "desa"), ("sponsors.nip_taken", "desa")}
 
 CASES = [(name, role) for name in MATRIX for role in ALL]
 

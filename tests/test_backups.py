@@ -466,3 +466,117 @@ def test_a_backup_of_every_older_level_still_restores(app, db, admin, tmp_path):
         conn.close()
         restore_backup(db, app, old, actor=admin, now=NOW)
     assert run_checks(db).ok
+
+
+# Crafted values, and a restore that is all or nothing (issue #21, finding 2) ---------------------
+
+def _live_hash(app) -> str:
+    """The live database's bytes, its WAL file included."""
+    import hashlib
+    digest = hashlib.sha256()
+    for suffix in ("", "-wal"):
+        path = Path(str(app.settings.database) + suffix)
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()
+
+
+def _one_row(table: str, where: str = "1 = 1") -> str:
+    return f"(SELECT MIN(id) FROM {table} WHERE {where})"
+
+
+BIG = 2 ** 63 - 1
+CRAFTED_VALUES = [
+    ("audit-id", f"INSERT INTO audit_log (id, at, actor, action, table_name) VALUES ({BIG}, '2026-12-01T00:00:00+00:00',"
+                 " 'x', 'x', 'x')", "audit_log.id"),
+    ("line-id", f"UPDATE contribution_lines SET id = {BIG} WHERE id = "
+                + _one_row("contribution_lines", "id NOT IN (SELECT line_id FROM payment_allocations)"),
+     "contribution_lines.id"),
+    ("negative-id", f"UPDATE sponsors SET id = -5 WHERE id = {_one_row('sponsors', 'id NOT IN (SELECT sponsor_id FROM sponsorships) AND id NOT IN (SELECT sponsor_id FROM contribution_lines)')}",
+     "sponsors.id"),
+    ("income-text", f"UPDATE workers SET declared_income = 'banyak' WHERE id = {_one_row('workers')}",
+     "workers.declared_income"),
+    ("income-huge", f"UPDATE workers SET declared_income = 5000000000000 WHERE id = {_one_row('workers')}",
+     "workers.declared_income"),
+    ("birth-date", f"UPDATE workers SET birth_date = '1975-02-30' WHERE id = {_one_row('workers')}",
+     "workers.birth_date"),
+    ("paid-on", f"UPDATE payments SET paid_on = '20250-01-01' WHERE id = {_one_row('payments')}", "payments.paid_on"),
+    ("month", f"UPDATE payments SET from_month = '2025-13' WHERE id = {_one_row('payments')}", "payments.from_month"),
+    ("timestamp", f"UPDATE sponsors SET created_at = 'kemarin' WHERE id = {_one_row('sponsors')}",
+     "sponsors.created_at"),
+]
+
+
+@pytest.mark.parametrize("sql,named", [c[1:] for c in CRAFTED_VALUES], ids=[c[0] for c in CRAFTED_VALUES])
+def test_restore_checks_every_id_amount_and_date_before_the_live_file_is_touched(app, demo, admin, sql, named):
+    """An audit row id of 2^63-1 passed every check and failed with OverflowError after the live
+    database was replaced; a line id of 2^63-1 restored and broke the next bulk enrolment."""
+    copy = _crafted(demo, app, admin, sql)
+    demo.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    hashed = _live_hash(app)
+    with pytest.raises(RestoreRefused) as refused:
+        restore_backup(demo, app, copy, actor=admin, now=NOW)
+    message = str(refused.value)
+    assert "di luar batas yang wajar" in message and named in message and "tidak diubah" in message, message
+    assert _live_hash(app) == hashed
+    _refused(demo, app, admin, copy, "di luar batas yang wajar")
+
+
+@pytest.mark.parametrize("where", ["audit", "sync", "accounts"])
+def test_a_restore_that_fails_after_the_checks_leaves_the_live_file_byte_for_byte(app, demo, admin, monkeypatch, where):
+    """Whatever fails before the swap (the audit entry, the scheme re-sync, the accounts kept),
+    the live database is as it was, and no session is told of a restore."""
+    from db import checks
+    from payung import backups
+    from payung.core import Payung
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    demo.execute("UPDATE sponsors SET name = 'Sesudah cadangan'")
+    demo.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    hashed = _live_hash(app)
+
+    def broken(*args, **kwargs):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+    target = {"audit": (checks, "audit_restore"), "sync": (Payung, "sync_schemes"),
+              "accounts": (checks, "keep_live_accounts")}[where]
+    monkeypatch.setattr(*target, broken)
+    with pytest.raises(RestoreRefused) as refused:
+        restore_backup(demo, app, copy, actor=admin, now=NOW)
+    assert "Basis data yang berjalan tidak diubah" in str(refused.value), str(refused.value)
+    assert _live_hash(app) == hashed
+    assert backups.last_restore(app.settings) is None
+    assert not list(Path(app.settings.database).parent.glob(".*pulih*"))
+
+
+def test_a_restore_completes_with_its_audit_entry_notice_and_schemes(app, demo, admin):
+    copy = make_backup(demo, app.settings, actor=admin, now=NOW)
+    issued = demo.execute("SELECT MAX(id) FROM audit_log").fetchone()[0]
+    conn = sqlite3.connect(copy)  # a backup from before the example scheme was recorded
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for table in ("payment_allocations", "payments", "line_totals", "contribution_lines", "claims", "sponsorships",
+                  "budget_lines", "schemes"):
+        conn.execute(f"DELETE FROM {table}")
+    conn.commit()
+    conn.close()
+    done = restore_backup(demo, app, copy, actor=admin, now=NOW)
+    [entry] = list(demo.query("SELECT id FROM audit_log WHERE action = 'restore'"))
+    assert entry["id"] > issued
+    assert [r["code"] for r in demo.query("SELECT code FROM schemes")] == sorted(app.plugins.schemes)
+    from payung.backups import last_restore
+    assert last_restore(app.settings)["at"] == done["at"]
+
+
+def test_the_cadangan_page_refuses_a_crafted_backup_without_a_traceback(site, tmp_path):
+    from test_hostile_pages import _restore_upload
+    from test_pages import open_db, run
+    db = open_db(site)
+    try:
+        copy = make_backup(db, site["app"].settings, actor=Actor("admin", "admin"), now=NOW)
+    finally:
+        db.close()
+    conn = sqlite3.connect(copy)
+    conn.execute(CRAFTED_VALUES[0][1])
+    conn.commit()
+    conn.close()
+    at = run("admin", "pages/cadangan.py")
+    at = _restore_upload(at, "cadangan.db", copy.read_bytes())
+    assert not at.exception, at.exception
+    assert any("di luar batas yang wajar" in e.value for e in at.error), [e.value for e in at.error]

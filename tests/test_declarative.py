@@ -377,3 +377,90 @@ def test_the_copy_form_answers_an_amount_it_cannot_read_with_a_message(tmp_path,
         next(b for b in at.button if b.label == "Periksa").click().run()
         assert not at.exception, (typed, at.exception)
         assert at.error, typed
+
+
+# One bad file is one line (issue #21, finding 3) ------------------------------------------------
+
+def _swap(old: str, new: str) -> str:
+    assert old in SMALL, old
+    return SMALL.replace(old, new, 1)
+
+
+#: (what, how the file is written: text, or bytes, or a callable making it in the folder, words
+#: of the one-line error)
+BAD_FILES = [
+    ("cp1252", SMALL.replace('name = "Skema TOML"', 'name = "Skema Nur’aini"').encode("cp1252"),
+     "bukan teks UTF-8"),
+    ("name_list", _swap('name = "pillar"', 'name = ["pillar"]'), "isian memerlukan «name» (teks)"),
+    ("name_table", _swap('name = "pillar"', 'name = {a = 1}'), "isian memerlukan «name» (teks)"),
+    ("label_number", _swap('label = "Pilar"', 'label = 12'), "isian memerlukan «label» (teks)"),
+    ("type_list", _swap('type = "choice"', 'type = ["choice"]'), "«type» isian harus teks"),
+    ("nested", "code = " + "[" * 3000 + "]" * 3000 + "\n", "terlalu dalam"),
+    ("deep_rules", SMALL + "".join(f"\n[[rules{'.rules' * n}]]\nrule = \"when\"\nfield = \"pillar\"\nvalue = \"usaha\"\n"
+                                   for n in range(2, 40)), "terlalu dalam"),
+    ("minimum_text", _swap('required = true\n', 'required = true\n\n[[fields]]\nname = "jumlah"\nlabel = "Jumlah"\n'
+                                                 'type = "integer"\nminimum = "10"\n'), "«minimum» isian bilangan bulat"),
+    ("maximum_date", _swap('required = true\n', 'required = true\n\n[[fields]]\nname = "tgl"\nlabel = "Tanggal"\n'
+                                                'type = "date"\nmaximum = "besok"\n'), "«maximum» isian tanggal"),
+    ("minimum_over_maximum", _swap('required = true\n', 'required = true\n\n[[fields]]\nname = "n"\nlabel = "N"\n'
+                                                        'type = "integer"\nminimum = 5\nmaximum = 1\n'),
+     "«minimum» lebih besar dari «maximum»"),
+    ("default_text_on_integer", _swap('required = true\n', 'required = true\n\n[[fields]]\nname = "n"\nlabel = "N"\n'
+                                                           'type = "integer"\ndefault = "12"\n'), "«default»"),
+    ("choice_list_value", _swap('["usaha", "Dunia usaha"]', '[["usaha"], "Dunia usaha"]'), "«choices»"),
+    ("choice_bool", _swap('["usaha", "Dunia usaha"]', 'true'), "«choices»"),
+    ("duplicate_field", _swap('required = true\n', 'required = true\n\n[[fields]]\nname = "pillar"\nlabel = "Lagi"\n'),
+     "isian \"pillar\" dinyatakan dua kali"),
+    ("when_value_table", _swap('value = "usaha"', 'value = {a = 1}'), "parameter value aturan when"),
+    ("started_garbage", _swap('months = [12, 6]', 'months = [12, 6]\nstarted = "kemarin"'), "«started»"),
+    ("months_huge", _swap('months = [12, 6]', 'months = [12, 100000000000]'), "«months»"),
+    ("target_key_list", _swap('value = 50\n', 'value = 50\nkey = ["a"]\n'), "«key» target"),
+    ("demo_list", SMALL + '\n[demo]\npillar = ["usaha"]\n', "[demo]"),
+    ("too_big", SMALL + "# " + "x" * (300 * 1024) + "\n", "terlalu besar"),
+    ("folder", lambda folder: (folder / "folder.toml").mkdir(), "bukan berkas"),
+]
+
+
+@pytest.mark.parametrize("name,content,words", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_a_bad_scheme_file_is_one_line_and_the_others_load(tmp_path, name, content, words):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "baik.py").write_text(GOOD_PY, encoding="utf-8")
+    (folder / "lain.toml").write_text(SMALL.replace('code = "skema_toml"', 'code = "skema_lain"'), encoding="utf-8")
+    if callable(content):
+        content(folder)
+    elif isinstance(content, bytes):
+        (folder / f"{name}.toml").write_bytes(content)
+    else:
+        (folder / f"{name}.toml").write_text(content, encoding="utf-8")
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(folder)), entry_points=False)
+    assert sorted(app.plugins.schemes) == ["skema_lain", "skema_python"]
+    errors = _errors(app)
+    assert list(errors) == [name], errors
+    assert words in errors[name] and f"{name}.toml" in errors[name], errors[name]
+    assert "Traceback" not in errors[name] and "Error:" not in errors[name], errors[name]
+
+
+def test_the_good_example_files_still_load(tmp_path):
+    app = _load(tmp_path, skema_toml__toml=SMALL)
+    assert list(app.plugins.schemes) == ["skema_toml"] and not _errors(app)
+    gn = load_scheme((ROOT / "plugins" / "gn_lingkaran.toml").read_text(encoding="utf-8"), app.settings)
+    assert gn.fields[1].minimum == 1 and gn.fields[1].default == 25
+
+
+def test_bad_scheme_files_are_lines_on_the_skema_page_and_in_the_schemes_command(tmp_path, monkeypatch):
+    folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+    (folder / "cp1252.toml").write_bytes(BAD_FILES[0][1])
+    (folder / "nested.toml").write_text(BAD_FILES[5][1], encoding="utf-8")
+    (folder / "folder.toml").mkdir()
+    at = _skema("lihat")
+    shown = [e.value for e in at.error]
+    for name in ("cp1252", "nested", "folder"):
+        assert any(f"{name}.toml" in e for e in shown), shown
+    assert any("1 Desa 100" in e.label for e in at.expander)
+    done = subprocess.run([sys.executable, "-m", "payung", "schemes", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PAYUNG_CONFIG": str(config)}, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    data = json.loads(done.stdout)
+    assert sorted(p["plugin"] for p in data["plugins_not_loaded"]) == ["cp1252", "folder", "nested"]
+    assert "mempawah_1desa100" in [s["code"] for s in data["schemes"]]

@@ -308,3 +308,68 @@ def test_names_imported_in_lower_or_upper_case_are_written_in_title_case(importe
             ("3324015708750001", "3324011708750002", "3324011708750003")] == [
         "Siti Aminah", "Budi Santoso bin Ahmad", "La Ode Nur'aini"]
     assert importer(data.encode()).counts["unchanged"] == 3  # importing again changes nothing
+
+
+# A stale plan (issue #21, finding 6) ------------------------------------------------------------
+
+def _plan(db, app, data: str, kind: str, actor):
+    from payung.imports import file_hash, plan_import
+    table = read_table(data.encode(), "berkas.csv", in_process=True)
+    return plan_import(db, app.plugins, kind=kind, sheet=table, mapping=auto_map(table.headers, kind), actor=actor,
+                       file_name="berkas.csv", data_hash=file_hash(data.encode()))
+
+
+def test_a_workers_plan_checked_in_the_village_is_refused_once_the_worker_moved_away(app, db, admin, worker_id):
+    """A village operator checks a file while worker W lives in its village; the regency
+    operator moves W to another village; the old plan must not change W's name and phone."""
+    from payung.errors import PayungError
+    from payung.workers import update_worker
+    from conftest import NIK, OTHER_VILLAGE, VILLAGE
+    desa = Actor("desa", "desa", villages=(VILLAGE,))
+    data = (f"NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan;No HP\n"
+            f"{NIK};Siti Diubah;17-08-1975;P;{VILLAGE.replace('.', '')};Petani;0813-0000-1111\n")
+    plan = _plan(db, app, data, "workers", desa)
+    assert plan.counts["updated"] == 1, plan.summary()
+    update_worker(db, app.settings, worker_id, {"village_code": OTHER_VILLAGE}, actor=admin)
+    before = snapshot(db)
+    with pytest.raises(PayungError) as refused:
+        apply_import(db, app.plugins, plan, actor=desa)
+    assert "Data berubah sejak berkas diperiksa" in str(refused.value) and "di luar wilayah tugas Anda" in str(
+        refused.value), str(refused.value)
+    assert snapshot(db) == before
+    from db.scope import EVERYTHING
+    assert queries.worker(db, worker_id, EVERYTHING)["name"] == "Siti Aminah"
+
+
+def test_a_workers_plan_whose_new_nik_was_registered_meanwhile_is_refused(app, db, admin):
+    from payung.errors import PayungError
+    from payung.workers import create_worker
+    from conftest import VILLAGE, worker_values
+    data = f"NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan\n3324015708750001;Siti Aminah;17-08-1975;P;" \
+           f"{VILLAGE.replace('.', '')};Petani\n"
+    plan = _plan(db, app, data, "workers", admin)
+    assert plan.counts["imported"] == 1
+    create_worker(db, app.settings, worker_values(), actor=admin)
+    before = snapshot(db)
+    with pytest.raises(PayungError) as refused:
+        apply_import(db, app.plugins, plan, actor=admin)
+    assert "sudah terdaftar" in str(refused.value)
+    assert snapshot(db) == before
+
+
+def test_a_sponsors_plan_is_refused_once_the_sponsor_left_the_village(app, db, admin):
+    from payung.errors import PayungError
+    from payung.sponsors import create_sponsor, update_sponsor
+    from conftest import OTHER_VILLAGE, VILLAGE
+    desa = Actor("desa", "desa", villages=(VILLAGE,))
+    sponsor = create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Uji",
+                                                "village_code": VILLAGE}, actor=admin)
+    data = f"Jenis;Nama;Desa;No HP\nPemerintah desa;Pemdes Uji;{VILLAGE.replace('.', '')};0813-0000-2222\n"
+    plan = _plan(db, app, data, "sponsors", desa)
+    assert plan.counts["updated"] == 1, plan.summary()
+    update_sponsor(db, app.settings, sponsor, {"village_code": OTHER_VILLAGE}, actor=admin)
+    before = snapshot(db)
+    with pytest.raises(PayungError) as refused:
+        apply_import(db, app.plugins, plan, actor=desa)
+    assert "di luar wilayah tugas Anda" in str(refused.value)
+    assert snapshot(db) == before

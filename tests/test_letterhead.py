@@ -154,3 +154,87 @@ def test_the_monthly_report_of_all_regencies_has_a_neutral_letterhead(site):
     next(b for b in at.button if b.label == "Buat laporan").click().run()
     first = pdf_pages(at.session_state["r_files"][2])[0]
     assert "PEMERINTAH KABUPATEN KENDAL" in first and "GABUNGAN" not in first
+
+
+# Images decoded out of the server's process (issue #21, finding 5) -----------------------------
+
+def _progressive_jpeg_bomb(side: int = 2000, repeats: int = 20_000) -> bytes:
+    """A small progressive JPEG whose last scan is repeated ``repeats`` times: every copy is
+    decoded again over the whole image (200 KB of such a file kept a core busy for 47 s)."""
+    import struct
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (120, 30, 200)).save(out, "JPEG", progressive=True, quality=90)
+    data, at, segments, scans = out.getvalue(), 2, [], []
+    while data[at + 1] != 0xD9:
+        marker, length = data[at + 1], struct.unpack(">H", data[at + 2:at + 4])[0]
+        end = at + 2 + length
+        if marker == 0xDA:  # a scan: its entropy-coded data runs to the next real marker
+            while not (data[end] == 0xFF and data[end + 1] != 0 and not 0xD0 <= data[end + 1] <= 0xD7):
+                end += 1
+            scans.append(data[at:end])
+        segments.append(data[at:end])
+        at = end
+    return data[:2] + b"".join(segments) + scans[-1] * repeats + b"\xff\xd9"
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` pixels (and holds almost nothing)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def _quick_settings(app, **limits):
+    import dataclasses
+    return dataclasses.replace(app.settings, limits=dataclasses.replace(app.settings.limits, **limits))
+
+
+def test_the_server_process_never_decodes_an_uploaded_logo(app, db, admin, monkeypatch):
+    """Decoding happens in the bounded child process: with Pillow's decoder broken in this
+    process, a good logo is still stored."""
+    def no_decoding_here(*args, **kwargs):
+        raise AssertionError("an uploaded image was decoded in the server's process")
+    monkeypatch.setattr(Image, "open", no_decoding_here)
+    path = save_logo(db, app.settings, "33.24", _png((900, 300)), actor=admin)
+    assert path.is_file()
+
+
+def test_a_logo_that_never_finishes_decoding_is_refused_in_indonesian(app, db, admin):
+    """A progressive JPEG with one scan repeated thousands of times: under the size and pixel
+    limits, it would keep a core busy for minutes. The child's CPU limit ends it; the admin is
+    told why. (The alarm only keeps the old in-process decoding from hanging the suite.)"""
+    import signal
+    bomb = _progressive_jpeg_bomb()
+    assert len(bomb) < 2 * 1024 * 1024
+    settings = _quick_settings(app, image_seconds=1)
+
+    def ring(signum, frame):
+        raise AssertionError("the logo was still being decoded after 30 s: not bounded")
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(30)
+    try:
+        with pytest.raises(ValidationError) as refused:
+            save_logo(db, settings, "33.24", bomb, actor=admin)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "Logo tidak disimpan" in str(refused.value) and "lebih lama dari 1 detik" in str(refused.value)
+    assert letterhead_for(app.settings, "33.24").logo is None
+
+
+@pytest.mark.parametrize("data,words", [
+    (_png_declaring(50_000, 50_000), "gambar terlalu besar"),
+    (_png_declaring(7_000, 7_000), "gambar terlalu besar"),
+    (_png((40, 40))[:60], "bukan gambar PNG atau JPG yang dapat dibaca"),
+    (b"GIF89a" + b"\0" * 40, "bukan gambar PNG atau JPG yang dapat dibaca"),
+], ids=["bomb", "over_limit", "truncated", "gif"])
+def test_every_image_error_is_answered_in_indonesian(app, db, admin, data, words):
+    """A PNG header declaring 50000x50000 made Pillow raise DecompressionBombError: a traceback."""
+    with pytest.raises(ValidationError) as refused:
+        save_logo(db, app.settings, "33.24", data, actor=admin)
+    assert words.lower() in str(refused.value).lower(), str(refused.value)
+    assert "Error" not in str(refused.value)

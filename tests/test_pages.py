@@ -122,6 +122,22 @@ def test_viewer_sees_nik_masked(site):
     assert all("********" in nik for nik in at.dataframe[0].value["NIK"])
 
 
+def test_viewer_typing_a_nik_is_told_politely_on_every_run(site):
+    """Finding 7 of #21: a role that may not search by NIK types one into "Cari nama": a
+    message, not a ValidationError traceback, also on the runs that follow (the box keeps it)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in logged_in("lihat").items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/pekerja.py").run()
+    for typed in ("3324015708750001", "3324 0157 0875", "\uff13\uff13\uff12\uff14\uff10\uff11"):
+        at.text_input(key="cari_pekerja").set_value(typed).run()
+        at.run()
+        assert not at.exception, (typed, at.exception)
+        assert any("tidak dapat mencari dengan NIK" in w.value for w in at.warning), (typed, texts(at))
+        assert not at.dataframe
+
+
 def test_village_operator_sees_only_their_village(site):
     with open_db(site) as db:
         expected = db.execute("SELECT COUNT(*) FROM workers WHERE village_code = ?", [DESA_VILLAGE]).fetchone()[0]
@@ -357,7 +373,7 @@ def test_change_own_password(site):
     at.button[-1].click().run()
     from payung.users import verify_password
     with open_db(site) as db:
-        assert verify_password("baru-sekali-2026", queries.user_by_username(db, "operator")["password_hash"])
+        assert verify_password("baru-sekali-2026", db.execute("SELECT password_hash FROM users WHERE username = 'operator'").fetchone()[0])
 
 
 def test_import_page_checks_then_imports(site):

@@ -87,6 +87,20 @@ def test_plugins_load_from_folder_and_broken_ones_are_reported(tmp_path):
     assert "_pribadi" not in states
 
 
+def test_a_plugin_that_exits_or_recurses_is_one_line_too(tmp_path):
+    """Issue #21: whatever one plugin file does while it loads (sys.exit(), endless recursion in
+    register_schemes) is that plugin's error; the others load."""
+    exits = "import sys\nsys.exit('selesai')\n"
+    recurses = ("from payung.plugin import hookimpl\n\ndef deeper(n):\n    return deeper(n + 1)\n\n"
+                "@hookimpl\ndef register_schemes(settings):\n    return deeper(0)\n")
+    folder = _folder(tmp_path, baik=GOOD, keluar=exits, dalam=recurses)
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(folder)), entry_points=False)
+    assert list(app.plugins.schemes) == ["skema_baik"]
+    states = {s.name: (s.state, s.error) for s in app.plugins.statuses}
+    assert states["keluar"][0] == "galat" and "SystemExit" in states["keluar"][1]
+    assert states["dalam"][0] == "galat" and "RecursionError" in states["dalam"][1]
+
+
 def test_disabled_plugin_is_not_loaded(tmp_path):
     folder = _folder(tmp_path, baik=GOOD)
     config = write_config(tmp_path, plugins_dir=str(folder))

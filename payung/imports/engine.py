@@ -633,6 +633,8 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
     report = progress or (lambda f, t: None)
     note = f"impor {plan.file_name}"
     with store.transaction(db):
+        if plan.kind in ("workers", "sponsors"):
+            _check_still_holds(db, plan, actor)
         report(0.1, "Menyimpan data baru")
         if plan.kind == "workers":
             _write_workers(db, plan, actor, note)
@@ -656,6 +658,28 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
         }, actor=actor.username)
     report(1.0, "Selesai")
     return plan.counts
+
+
+def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
+    """Inside the write transaction: every row the plan changes, read again as it is NOW, must
+    still be the actor's to change (a worker moved to another village since the file was
+    checked is not), and every row it adds must still be new. Else nothing is written: the
+    plan's copies of the rows are not a permission."""
+    write = WRITES[plan.kind]
+    current = queries.rows_by_id(db, plan.kind, [key for key, _, _ in plan.updates])
+    outside = sum(1 for key, _, changes in plan.updates if (row := current.get(key)) is None
+                  or not allowed(actor, write, row) or not allowed(actor, write, row | changes))
+    if plan.kind == "workers":
+        taken = len(queries.workers_by_nik(db, [r["nik"] for r in plan.new]))
+    else:
+        taken = sum(1 for r in plan.new if (queries.sponsor_by_nip(db, r["nip"]) if r.get("nip") else
+                                            queries.sponsor_by_identity(db, r["type"], r["name"], r.get("opd"),
+                                                                        r.get("village_code"))) is not None)
+    reasons = ([f"{formats.count(outside)} baris kini di luar wilayah tugas Anda (dipindahkan atau diubah di sesi "
+                "lain)"] if outside else []) + ([f"{formats.count(taken)} baris baru kini sudah terdaftar"] if taken else [])
+    if reasons:
+        raise PayungError(f"Data berubah sejak berkas diperiksa: {'; '.join(reasons)}. Tidak ada yang disimpan; "
+                          "periksa berkasnya lagi.")
 
 
 def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Progress) -> None:

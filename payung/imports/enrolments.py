@@ -66,8 +66,11 @@ def parse_month_cell(value) -> str:
 def _integer(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,9}\s*(bulan|bln)?\s*", value.lower()):
-        return int(re.match(r"\s*(\d+)", value)[1])
+    if isinstance(value, str):  # "12", "12 bulan", "6bln" (no regular expression: spaces cannot make it slow)
+        text = value.lower().strip()
+        number = next((text[:-len(w)].rstrip() for w in ("bulan", "bln") if text.endswith(w)), text)
+        if number.isdecimal() and len(number) <= 9:
+            return int(number)
     return value
 
 

@@ -77,8 +77,20 @@ def split_place_date(value) -> tuple[str, object]:
     text = str(value).strip()
     place, sep, rest = text.rpartition(",")
     if not sep:
-        match = re.match(r"^(.*?)\s+(\d.*)$", text)
-        return (match[1].strip(), match[2].strip()) if match else ("", text)
+        # "Kendal 17-08-1975": cut before the first digit that follows spaces. Read in one pass (a
+        # regular expression backtracked quadratically on a cell of thousands of spaces).
+        i = 0
+        while i < len(text):
+            if not text[i].isspace():
+                i += 1
+                continue
+            j = i
+            while j < len(text) and text[j].isspace():
+                j += 1
+            if j < len(text) and text[j].isdecimal():
+                return text[:i].strip(), text[j:].strip()
+            i = j
+        return "", text
     return place.strip(), rest.strip()
 
 

@@ -8,6 +8,7 @@ The Impor data page and ``python -m payung import`` both read through ``read_tab
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import pickle
 import signal
 import subprocess
@@ -76,7 +77,14 @@ def _format(filename: str) -> str:
     raise ImportFileError("Jenis berkas tidak dikenal: gunakan .xlsx atau .csv.")
 
 
-def _run_child(request: dict, limits: Limits) -> dict:
+#: What to do when a sheet could not be read in its child process.
+SHEET_ADVICE = ("Mungkin berkasnya rusak atau berisi lembar yang sangat besar; simpan ulang tabelnya saja ke berkas "
+                "baru lalu coba lagi.")
+IMAGE_ADVICE = ("Mungkin gambarnya rusak atau dibuat untuk membebani server; buka lalu simpan ulang sebagai PNG biasa "
+                "dan unggah lagi.")
+
+
+def _run_child(request: dict, limits: Limits, advice: str = SHEET_ADVICE) -> dict:
     """Parse in ``python -I sandbox.py``: one pickled request in, one pickled answer out."""
     try:
         child = subprocess.Popen([sys.executable, "-I", str(SANDBOX)], stdin=subprocess.PIPE,
@@ -89,8 +97,7 @@ def _run_child(request: dict, limits: Limits) -> dict:
     except subprocess.TimeoutExpired:
         child.kill()
         child.communicate()
-        raise unreadable(f"membacanya lebih lama dari {limits.reader_seconds} detik. Periksa berkasnya, atau bagi "
-                         "menjadi beberapa berkas.") from None
+        raise unreadable(f"membacanya lebih lama dari {limits.reader_seconds} detik. {advice}") from None
     if child.returncode == 0 and out:
         try:
             return sandbox.decode_answer(out)
@@ -103,8 +110,7 @@ def _run_child(request: dict, limits: Limits) -> dict:
         reason = f"membacanya butuh memori lebih dari {formats.count(limits.reader_memory_mb)} MB"
     tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] if err else []
     sys.stderr.write(f"payung: pembaca berkas berhenti (kode {child.returncode}): {' '.join(tail)}\n")
-    raise unreadable(f"{reason}. Mungkin berkasnya rusak atau berisi lembar yang sangat besar; simpan ulang "
-                     "tabelnya saja ke berkas baru lalu coba lagi.")
+    raise unreadable(f"{reason}. {advice}")
 
 
 def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: Limits | None = None,
@@ -149,3 +155,18 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: 
     return table
 
 
+def read_image(data: bytes, *, size: int, max_pixels: int, formats: tuple[str, ...] = ("PNG", "JPEG"),
+               limits: Limits | None = None) -> bytes:
+    """An uploaded image decoded in the same bounded child process as uploads (``[limits]``
+    ``image_memory_mb`` and ``image_seconds``) and re-encoded as a PNG of at most ``size``
+    pixels a side. A progressive JPEG built to decode for a quarter of an hour, a decompression
+    bomb or a broken file is ``ImportFileError`` with an Indonesian reason; the server's own
+    process never decodes an uploaded image."""
+    limits = limits or Limits()
+    bounded = dataclasses.replace(limits, reader_memory_mb=limits.image_memory_mb, reader_seconds=limits.image_seconds)
+    request = {"format": "image", "data": data, "size": size, "max_pixels": max_pixels, "formats": tuple(formats),
+               "limits": {k: getattr(bounded, k) for k in _READER_LIMITS}}
+    answer = _run_child(request, bounded, IMAGE_ADVICE)
+    if not answer["ok"]:
+        raise unreadable(answer["message"])
+    return answer["png"]

@@ -1,13 +1,14 @@
 """Parse an uploaded file with bounded memory and time: the code that runs in the child process.
 
-``reading.read_table`` starts this file as a script (``python -I sandbox.py``) so that a file
+``reading.read_table`` (and ``reading.read_image`` for an uploaded image) starts this file as a script (``python -I sandbox.py``) so that a file
 built to explode (a cell in the far corner of a sheet, a zip bomb, a 100 MB line) can at worst
 end this child, never the Streamlit server or the CLI that asked. The child sets its own
 address-space and CPU limits before it parses anything, reads one pickled request on stdin and
 writes one pickled answer on stdout.
 
-Only the standard library and python-calamine are imported here (the child starts fast, and
-``-I`` keeps the project's modules out of it). Every message is for the user, in Indonesian.
+Only the standard library and python-calamine (Pillow for an image) are imported here (the
+child starts fast, and ``-I`` keeps the project's modules out of it). Every message is for the
+user, in Indonesian.
 """
 
 from __future__ import annotations
@@ -377,6 +378,43 @@ def read_xlsx(data: bytes, sheet: str | None, limits: dict) -> dict:
     return {"rows": rows, "row_errors": row_errors, "sheet": chosen, "sheet_names": names}
 
 
+# Images --------------------------------------------------------------------------------------
+
+def read_image(data: bytes, request: dict) -> dict:
+    """An uploaded PNG or JPEG re-encoded as a PNG of at most ``size`` pixels a side (nothing of
+    the file but its pixels is kept). Every failure of the decoder (a decompression bomb, a
+    truncated or crafted file) is a refusal in Indonesian; a file built to decode forever runs
+    into this process's CPU limit."""
+    from PIL import Image
+    formats, size, max_pixels = request["formats"], request["size"], request["max_pixels"]
+    Image.MAX_IMAGE_PIXELS = max_pixels  # PIL's own bomb check, besides ours below
+    names = " atau ".join("JPG" if f == "JPEG" else f for f in formats)
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in formats:
+                raise Refused(f"gambar harus berkas {names}.")
+            if probe.width * probe.height > max_pixels:
+                raise Refused(f"gambar terlalu besar ({_n(probe.width)} x {_n(probe.height)} piksel; paling banyak "
+                              f"{_n(max_pixels)} piksel).")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format == "JPEG":
+                image.draft("RGB", (size, size))  # decoded at a reduced scale where JPEG allows it
+            image = image.convert("RGBA")
+            image.thumbnail((size, size))
+            out = io.BytesIO()
+            image.save(out, "PNG")
+    except Refused:
+        raise
+    except Image.DecompressionBombError:
+        raise Refused(f"gambar terlalu besar (lebih dari {_n(max_pixels)} piksel).") from None
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - whatever the decoder raises on a broken or crafted file
+        raise Refused(f"berkas ini bukan gambar {names} yang dapat dibaca.") from None
+    return {"png": out.getvalue()}
+
+
 # The child process -------------------------------------------------------------------------
 
 def parse(request: dict) -> dict:
@@ -386,6 +424,8 @@ def parse(request: dict) -> dict:
     try:
         if request["format"] == "xlsx":
             answer = read_xlsx(request["data"], request.get("sheet"), limits)
+        elif request["format"] == "image":
+            answer = read_image(request["data"], request)
         else:
             answer = read_csv(request["data"], limits)
     except Refused as exc:
