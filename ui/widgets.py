@@ -15,6 +15,7 @@ from payung import formats
 from payung.charts import count_axis
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
+from payung.imports.normalize import parse_rupiah_cell
 from payung.money import format_rupiah
 from payung.schemes import Panel
 
@@ -105,6 +106,39 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
     return st.dataframe(data, column_config=config or None, **kwargs)
 
 
+# Amounts as people read them -------------------------------------------------------------------
+
+def _group_thousands(key: str) -> None:
+    """On leaving a Rupiah box: what was typed ("205800", "Rp 205.800", "1,5 juta") written back
+    as ``205.800``; text that is no amount stays as typed (the save says why)."""
+    try:
+        st.session_state[key] = formats.count(parse_rupiah_cell(st.session_state.get(key) or ""))
+    except ValueError:
+        pass
+
+
+def rupiah_input(label: str, *, key: str, placeholder: str = "", help: str | None = None, container=None) -> None:
+    """A box for an amount of Rupiah that shows it with thousands separators (``205.800``) as
+    soon as it is typed (Enter or Tab), like its placeholder ("contoh 105.800"): a number box
+    shows 205800. Read it with ``rupiah_value``. Not inside ``st.form`` (no callback there)."""
+    if isinstance(st.session_state.get(key), int):  # an amount put there by the page (a record loaded)
+        st.session_state[key] = formats.count(st.session_state[key])
+    (container or st).text_input(label, key=key, placeholder=placeholder, help=help, on_change=_group_thousands,
+                                 args=(key,))
+
+
+def rupiah_value(key: str, *, field: str, label: str) -> int | None:
+    """The amount in the Rupiah box ``key``: None when it is empty; refused (``ValidationError``
+    on ``field``) with the reason when it is no amount ("abc", "-5", "2,5")."""
+    typed = st.session_state.get(key)
+    if typed is None or isinstance(typed, int) or not str(typed).strip():
+        return typed
+    try:
+        return parse_rupiah_cell(str(typed))
+    except ValueError as exc:
+        raise ValidationError(Problem(field, f"{label}: {exc}.", f"{field}_format")) from None
+
+
 # Problems shown next to the field they concern -----------------------------------------------
 
 def remember_problems(form: str, problems: Iterable[Problem]) -> None:
@@ -181,7 +215,12 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
     elif f.type == "multichoice":
         result = st.multiselect(label, [v for v, _ in f.options], default=value or [],
                                 format_func=f.choice_label, help=help_text, key=key, placeholder="Pilih...")
-    elif f.type in ("integer", "rupiah", "year"):
+    elif f.type == "rupiah":
+        if key not in st.session_state and value is not None:
+            st.session_state[key] = value
+        rupiah_input(label, key=key, help=help_text, placeholder="contoh 1.000.000")
+        result = st.session_state.get(key) or None  # the core reads it ("1.000.000") and says what is wrong
+    elif f.type in ("integer", "year"):
         result = st.number_input(label, value=value, min_value=f.minimum, max_value=f.maximum, step=1,
                                  help=help_text, key=key, placeholder="Isi angka")
     elif f.type == "date":
