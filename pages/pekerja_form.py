@@ -10,7 +10,8 @@ from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, live_callback, payung, require
-from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, remember_problems
+from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
+from ui.widgets import remember_problems
 from ui.widgets import DATE_HELP, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
 
 FORM = "pekerja"
@@ -23,7 +24,6 @@ EMPTY = {"f_nik": "", "f_name": "", "f_birth_place": "", "f_birth_date": None, "
 actor = require("worker.write")
 app = payung()
 state = st.session_state
-show_saved_message()
 
 editing = state.get("edit_worker_id")
 if editing and state.get("_loaded_worker") != editing:
@@ -158,4 +158,8 @@ def save(*, actor) -> None:
     state["_payung_saved"] = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
 
 
+# Where the eye is after a save: the button is below the fold (on a phone, and at 768 px high), and
+# a message at the top of the form was off screen: the form emptied with no word that it saved.
+show_saved_message(toast=True)
+problems_reminder(FORM)
 st.button("Simpan", type="primary", icon=":material/save:", on_click=live_callback(save, "worker.write"))

@@ -197,6 +197,14 @@ def problem_summary(form: str, known_fields: Iterable[str | None] = ()) -> None:
             st.error(plain(problem.message), icon=":material/error:")
 
 
+def problems_reminder(form: str) -> None:
+    """Beside a form's button, after a refused save: the summary above the form is off screen
+    when the button is below the fold (on a phone)."""
+    saved = st.session_state.get(PROBLEMS_KEY)
+    if saved and saved["form"] == form and saved["problems"]:
+        st.error("Belum tersimpan: perbaiki yang ditandai merah di atas.", icon=":material/error:")
+
+
 # Declared fields (the low-code part) --------------------------------------------------------
 
 def declared_field(f: Field, *, form: str, key: str, default=None):
@@ -295,11 +303,15 @@ def pager(total: int, page_size: int, *, key: str) -> None:
                   f"{formats.count(total)} data")
 
 
-def show_saved_message() -> None:
-    """A success message carried across the rerun that follows a save."""
+def show_saved_message(*, toast: bool = False) -> None:
+    """A success message carried across the rerun that follows a save, where this is called.
+    ``toast``: also as a toast, which shows wherever the page is scrolled (a form whose button is
+    below the fold: its top is off screen on a phone)."""
     message = st.session_state.pop("_payung_saved", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
+        if toast:
+            st.toast(plain(message), icon=":material/check_circle:", duration="long")
 
 
 def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
