@@ -8,7 +8,7 @@ from payung import clock
 from payung.access import allowed, schemes_for
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
-from payung.formats import count
+from payung.formats import count, short_name
 from payung.months import add_months, current_month, format_month
 from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
@@ -29,15 +29,19 @@ year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
+    # The line and its figures first: at 1366 px Pagu, Terikat and Sisa were off screen behind the
+    # scheme's name.
     table([{
-        "Skema": schemes[l["scheme_code"]].name if l["scheme_code"] in schemes else l["scheme_code"],
-        "Pos anggaran": l["name"], "Sumber": SOURCES.get(l["source"], l["source"]),
-        "Untuk": l["sponsor_name"] or l["category"] or "Semua", "Pagu": rupiah(l["amount"]),
-        "Terikat": rupiah(l["committed"]), "Dibayar": rupiah(l["paid"]), "Sisa pagu": rupiah(l["remaining"]),
-        "Terpakai": round(100 * l["committed"] / l["amount"], 1),
-    } for l in lines], hide_index=True, width="stretch",
+        "Pos anggaran": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
+        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": round(100 * l["committed"] / l["amount"], 1),
+        "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
+        "Untuk": l["sponsor_name"] or l["category"] or "Semua",
+        "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],
+    } for l in lines], hide_index=True, width="stretch", key="a_lines",
         column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
-                                                                   format="%.1f%%")})
+                                                                   format="%.1f%%")},
+        phone=["Pos anggaran", "Terpakai", "Sisa pagu"],
+        laptop=["Pos anggaran", "Pagu", "Terikat", "Sisa pagu", "Terpakai", "Dibayar", "Sumber"])
     st.caption("Terikat = iuran semua bulan kepesertaan yang sudah didaftarkan pada pos ini. Kepesertaan yang "
                "melebihi sisa pagu ditolak.")
 else:

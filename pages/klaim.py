@@ -37,13 +37,12 @@ with connection() as db:
 st.subheader("Daftar klaim")
 if claims:
     table = grid([{
-        "Pekerja": r["worker_name"], "NIK": r["nik"],
-        "Program": r["program"], "Tanggal kejadian": date_text(r["incident_date"]),
-        "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
-        "Status": STATUSES.get(r["status"], r["status"]), "Manfaat dibayar": rupiah(r["benefit_amount"]),
+        "Pekerja": r["worker_name"], "Status": STATUSES.get(r["status"], r["status"]), "Program": r["program"],
+        "Manfaat dibayar": rupiah(r["benefit_amount"]), "Tanggal kejadian": date_text(r["incident_date"]),
+        "NIK": r["nik"], "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
         "Tanggal dibayar": date_text(r["paid_on"]) or "-",
     } for r in claims], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-        key="c_table")
+        key="c_table", phone=["Pekerja", "Status", "Program"])
     picked = table.selection.rows if table and table.selection else []
 else:
     st.caption("Belum ada klaim.")

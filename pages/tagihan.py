@@ -58,7 +58,7 @@ table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": 
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
-                     selection_mode="single-row", key="t_parties")
+                     selection_mode="single-row", key="t_parties", phone=[party_title, "Status", "Sisa", "Tagihan"])
 st.caption("Pilih satu baris untuk melihat tagihannya.")
 rows = table.selection.rows if table and table.selection else []
 if rows:
@@ -85,7 +85,8 @@ if bill.lapsed:
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
-              for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))
+              for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)),
+     key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
 # The files are made when their button is clicked, not on every rerun of the page.
 file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)

@@ -51,7 +51,8 @@ with late_tab:
                                  "Bulan menunggak": st.column_config.NumberColumn(width=130),
                                  "Tunggakan": st.column_config.NumberColumn(width=105, alignment="right"),
                                  "Sejak": st.column_config.TextColumn(width=85),
-                                 "Bayar paling lambat": st.column_config.TextColumn(width=150)})
+                                 "Bayar paling lambat": st.column_config.TextColumn(width=150)},
+                  key=f"l_late_{shown}", phone=["Pihak yang ditagih", "Tunggakan", "Bayar paling lambat"])
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
         st.subheader("Pengingat WhatsApp")
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "

@@ -261,3 +261,53 @@ def test_what_the_targets_count_is_said_and_no_target_reads_the_same_everywhere(
     assert [r[2] for r in book["Per skema"].iter_rows(min_row=2, values_only=True)] == ["tanpa target"]
     at = run("admin", query={"skema": scheme.code})
     assert "Panel skema menghitung kepesertaan yang berjalan" in texts(at)
+
+
+def _shown_in(at) -> dict[str, list[str]]:
+    """Each table variant's container marker (which widths show it) -> its columns."""
+    out = {}
+
+    def walk(node):
+        for child in (getattr(node, "children", None) or {}).values():
+            key = getattr(child, "key", None) or ""
+            if "__tampil" in key:
+                [frame] = [c for c in child.children.values() if type(c).__name__ == "Dataframe"]
+                out[key.split("__tampil", 1)[1]] = list(frame.value.columns)
+            walk(child)
+    walk(at.main)
+    return out
+
+
+def test_tables_show_the_columns_that_decide_first_for_the_width(site):
+    """A phone showed NIK/Nama/Desa of the worker list and hid the status; Tagihan hid Dibayar,
+    Sisa and Status; at 1366 px Pembayaran cut Skema and pushed Baris, Referensi, Dicatat oleh
+    off screen. Each such table has a set for a phone and one for a laptop (name, status,
+    amounts first), shown by the width of the screen; a wide screen shows every column."""
+    from ui.widgets import TABLE_CSS
+    workers = _shown_in(run("admin", "pages/pekerja.py"))
+    assert workers["_hp_"] == ["Nama", "Status bulan ini", "Desa/Kel."]
+    assert workers["_laptop_"][:2] == ["Nama", "Status bulan ini"] and "Kecamatan" not in workers["_laptop_"]
+    assert workers["_lebar_"][:2] == ["Nama", "Status bulan ini"] and "Kecamatan" in workers["_lebar_"]
+    bills = _shown_in(run("admin", "pages/tagihan.py"))
+    assert bills, texts(run("admin", "pages/tagihan.py"))
+    assert bills["_hp_"][1:3] == ["Status", "Sisa"] and "Dibayar" in bills["_lebar__laptop_"]
+    payments = _shown_in(run("admin", "pages/pembayaran.py"))
+    assert payments["_laptop_"] == ["Tanda terima", "Tanggal bayar", "Jumlah", "Status", "Dari", "Skema"]
+    assert {"Baris", "Referensi", "Dicatat oleh"} <= set(payments["_lebar_"])
+    # Schemes by their short names in a column ("GN Lingkaran", not its whole bracketed name).
+    assert not [n for n in run("admin", "pages/pembayaran.py").dataframe[1].value["Skema"] if "(" in n]
+    # The browser shows one set: each width range hides the sets not marked for it.
+    for marker in ("_hp_", "_laptop_", "_lebar_"):
+        assert f':not([class*="{marker}"])' in TABLE_CSS
+
+
+def test_an_empty_search_says_so_without_a_pager(site):
+    """"Menampilkan 0-0 dari 0 data" under an empty search; a page box with one page to pick."""
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value("zzzqqq").run()
+    assert "Tidak ada pekerja yang cocok" in texts(at)
+    assert not [c for c in at.caption if "Menampilkan" in c.value] and not at.number_input
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value(at.dataframe[0].value["Nama"][0]).run()
+    shown = [c.value for c in at.caption if "Menampilkan" in c.value]
+    assert shown and "halaman_pekerja" not in [n.key for n in at.number_input]

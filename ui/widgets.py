@@ -85,12 +85,23 @@ def money_columns(rows, names: Iterable[str] = ()) -> list[str]:
     return [c for c in frame.columns if c in set(names) or _is_money(frame[c].tolist())]
 
 
-def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (), **kwargs):
-    """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
-    ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
-    on the heading sorts them by amount, not as text. Streamlit's own number formats know only
-    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+#: Viewport widths (CSS px) where a table may show another set of columns: up to PHONE_WIDTH a
+#: phone (about 330 px for the table), up to LAPTOP_WIDTH a laptop (1366 px with the sidebar
+#: leaves about 900 px), above it a wide screen, which shows every column.
+PHONE_WIDTH, LAPTOP_WIDTH = 640, 1599
+#: The class marker of a table variant's container, followed by the ranges it is shown in.
+_SHOWN_IN = "__tampil"
+_HIDDEN = '[data-testid="stLayoutWrapper"]:has(> [class*="{0}"]:not([class*="_{1}_"]))'
+#: The wrapper of a hidden set goes too (it would still take the gap between two elements).
+TABLE_CSS = f"""
+@media (max-width: {PHONE_WIDTH}px) {{ {_HIDDEN.format(_SHOWN_IN, "hp")} {{ display: none; }} }}
+@media (min-width: {PHONE_WIDTH + 1}px) and (max-width: {LAPTOP_WIDTH}px) {{
+  {_HIDDEN.format(_SHOWN_IN, "laptop")} {{ display: none; }} }}
+@media (min-width: {LAPTOP_WIDTH + 1}px) {{ {_HIDDEN.format(_SHOWN_IN, "lebar")} {{ display: none; }} }}
+"""
+
+
+def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[str], **kwargs):
     config: dict = {}
     data = frame
     amounts = money_columns(frame, money) if len(frame) else []
@@ -100,10 +111,50 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
             frame[column] = pd.array([v if isinstance(v, int) else _amount(v) for v in frame[column]], dtype="Int64")
         data = frame.style.format({c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts})
         config = {c: st.column_config.NumberColumn(c, alignment="right") for c in amounts}
-    config.update(column_config or {})
+    config.update({c: v for c, v in (column_config or {}).items() if c in frame.columns})
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     return st.dataframe(data, column_config=config or None, **kwargs)
+
+
+def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (), phone: list[str] | None = None,
+          laptop: list[str] | None = None, key: str | None = None, **kwargs):
+    """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
+    ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
+    on the heading sorts them by amount, not as text. Streamlit's own number formats know only
+    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display.
+
+    Columns chosen for the width: ``phone`` and ``laptop`` name the columns a phone and a laptop
+    show (see ``PHONE_WIDTH``), those that decide first (name, status, amounts); a wider screen
+    shows them all. Each set is drawn and the browser shows the one for its width (CSS: the page
+    cannot know the width). With a selection, the set a row was picked in answers: read it with
+    the return value or ``picked_rows(key)``."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if not (phone or laptop) or not len(frame.columns):
+        return _dataframe(frame, column_config, money, key=key, **kwargs)
+    if key is None:
+        raise ValueError("a table with column sets needs a key")
+    sets = [("", list(frame.columns), ["lebar"] + ([] if laptop else ["laptop"]) + ([] if phone else ["hp"]))]
+    if laptop:
+        sets.append(("-laptop", laptop, ["laptop"] + ([] if phone else ["hp"])))
+    if phone:
+        sets.append(("-hp", phone, ["hp"]))
+    events = []
+    for suffix, columns, shown_in in sets:
+        with st.container(key=key + suffix + _SHOWN_IN + "".join(f"_{r}_" for r in shown_in)):
+            events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], column_config, money,
+                                     key=key + suffix, **kwargs))
+    return next((e for e in events if getattr(getattr(e, "selection", None), "rows", None)), events[0])
+
+
+def picked_rows(key: str) -> list[int]:
+    """The rows picked in the table ``key``, in whichever of its column sets they were picked."""
+    for name in (key, key + "-laptop", key + "-hp"):
+        state = st.session_state.get(name)
+        rows = state.selection.rows if state is not None and getattr(state, "selection", None) else []
+        if rows:
+            return list(rows)
+    return []
 
 
 # Amounts as people read them -------------------------------------------------------------------
@@ -296,11 +347,17 @@ def pager(total: int, page_size: int, *, key: str) -> None:
     if current_page(key) > pages:
         st.session_state[key] = pages
     page = current_page(key)
+    if not total:  # "Menampilkan 0-0 dari 0 data" under an empty search: the list already says why
+        return
+    first = (page - 1) * page_size + 1
+    shown = f"Menampilkan {formats.count(first)}–{formats.count(min(page * page_size, total))} dari " \
+            f"{formats.count(total)} data"
+    if pages == 1:  # a page picker with one page to pick
+        st.caption(shown)
+        return
     left, right = st.columns([1, 3])
     left.number_input("Halaman", min_value=1, max_value=pages, step=1, key=key)
-    first = (page - 1) * page_size + 1 if total else 0
-    right.caption(f"Menampilkan {formats.count(first)}–{formats.count(min(page * page_size, total))} dari "
-                  f"{formats.count(total)} data")
+    right.caption(shown)
 
 
 def show_saved_message(*, toast: bool = False) -> None:
@@ -365,9 +422,41 @@ _INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box,
         for form, what in (("", "menerapkan"), ('[data-testid="stForm"] ', "mengirim formulir")))
 
 
+#: The hover toolbar of tables and charts (always shown on a touch screen): its buttons' tooltips
+#: said "Download as CSV", "Fullscreen"... (Streamlit has no setting for them). While a button is
+#: hovered or focused, the one tooltip on screen is its own: its English text is shrunk to nothing
+#: and the Indonesian drawn after it. (The buttons' aria-labels, read out by screen readers, stay
+#: English: CSS cannot reach an attribute.)
+TOOLBAR_LABELS = {
+    "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
+    "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
+    "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
+}
+#: Room above a table or chart for its toolbar, which covered the figure or the box above it.
+TOOLBAR_ROOM = "2.25rem"
+
+
+def _toolbar_css() -> str:
+    button = '[data-testid="stBaseButton-elementToolbar"][aria-label="{}"]'
+    rules = [
+        f'[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"]) '
+        f'{{ padding-top: {TOOLBAR_ROOM}; }}',
+        '[data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"] { top: -2rem; }',
+    ]
+    for english, indonesian in TOOLBAR_LABELS.items():
+        hovered = ", ".join(f"body:has({button.format(english)}:{state}) [role=\"tooltip\"] "
+                            f'[data-testid="stTooltipContent"] p{after}'
+                            for state in ("hover", "focus-visible") for after in ("", "::after"))
+        plain_rules = hovered.split(", ")
+        rules.append(", ".join(r for r in plain_rules if not r.endswith("::after")) + " { font-size: 0 !important; }")
+        rules.append(", ".join(r for r in plain_rules if r.endswith("::after"))
+                     + f' {{ content: "{indonesian}"; font-size: 0.875rem; }}')
+    return "\n".join(rules) + "\n"
+
+
 def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
-    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS))
+    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
 
 
 # File uploads ------------------------------------------------------------------------------
