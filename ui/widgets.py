@@ -118,7 +118,7 @@ def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[
 
 
 def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (), phone: list[str] | None = None,
-          laptop: list[str] | None = None, key: str | None = None, **kwargs):
+          laptop: list[str] | None = None, key: str | None = None, phone_options: dict | None = None, **kwargs):
     """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
     ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
     on the heading sorts them by amount, not as text. Streamlit's own number formats know only
@@ -127,23 +127,28 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
     Columns chosen for the width: ``phone`` and ``laptop`` name the columns a phone and a laptop
     show (see ``PHONE_WIDTH``), those that decide first (name, status, amounts); a wider screen
     shows them all. Each set is drawn and the browser shows the one for its width (CSS: the page
-    cannot know the width). With a selection, the set a row was picked in answers: read it with
-    the return value or ``picked_rows(key)``."""
+    cannot know the width). ``phone_options``: ``st.dataframe`` arguments of the phone set over
+    the others (``column_config`` merged: a narrower column, taller rows). With a selection, the
+    set a row was picked in answers: read it with the return value or ``picked_rows(key)``."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if not (phone or laptop) or not len(frame.columns):
         return _dataframe(frame, column_config, money, key=key, **kwargs)
     if key is None:
         raise ValueError("a table with column sets needs a key")
-    sets = [("", list(frame.columns), ["lebar"] + ([] if laptop else ["laptop"]) + ([] if phone else ["hp"]))]
+    config = column_config or {}
+    phone_options = dict(phone_options or {})
+    phone_config = {**config, **phone_options.pop("column_config", {})}
+    sets = [("", list(frame.columns), ["lebar"] + ([] if laptop else ["laptop"]) + ([] if phone else ["hp"]), config,
+             kwargs)]
     if laptop:
-        sets.append(("-laptop", laptop, ["laptop"] + ([] if phone else ["hp"])))
+        sets.append(("-laptop", laptop, ["laptop"] + ([] if phone else ["hp"]), config, kwargs))
     if phone:
-        sets.append(("-hp", phone, ["hp"]))
+        sets.append(("-hp", phone, ["hp"], phone_config, {**kwargs, **phone_options}))
     events = []
-    for suffix, columns, shown_in in sets:
+    for suffix, columns, shown_in, settings, options in sets:
         with st.container(key=key + suffix + _SHOWN_IN + "".join(f"_{r}_" for r in shown_in)):
-            events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], column_config, money,
-                                     key=key + suffix, **kwargs))
+            events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], settings, money,
+                                     key=key + suffix, **options))
     return next((e for e in events if getattr(getattr(e, "selection", None), "rows", None)), events[0])
 
 
