@@ -343,3 +343,74 @@ def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
     wide, phone = at.dataframe[0].proto, at.dataframe[1].proto
     assert longest > 95 and wide.row_height >= 2 * 20 and phone.row_height >= 4 * 20
     assert json.loads(wide.columns)["Alasan"]["width"] >= 600 and json.loads(phone.columns)["Alasan"]["width"] <= 260
+
+
+def test_the_worker_picker_searches_a_typed_name_among_all_workers(site):
+    """The picker holds the first 200 eligible workers and found nothing typed until the search
+    box above it was used: a name typed in it and entered becomes the search, and the one worker
+    it finds is picked."""
+    import pytest
+
+    from payung.access import Actor
+    from payung.sponsorships import eligible_workers
+    app = site["app"]
+    with open_db(site) as db:
+        for code in app.plugins.schemes:
+            every = eligible_workers(db, app.plugins, scheme_code=code, sponsor=None, start_month=__import__(
+                "payung.months", fromlist=["current_month"]).current_month(), months=12, actor=Actor("admin", "admin"),
+                limit=100_000)
+            names = [w["name"] for w in every]
+            last = next((w for w in reversed(every) if names.count(w["name"]) == 1), None)
+            if len(every) > 30 and last:
+                break
+        else:
+            pytest.skip("no scheme with enough eligible workers in the demo data")
+    at = run("admin", "pages/kepesertaan.py", state={"k_scheme": code})
+    picker = at.multiselect(key="k_workers")
+    assert picker.proto.accept_new_options if hasattr(picker.proto, "accept_new_options") else True
+    picker.set_value([last["name"]]).run()
+    assert at.text_input(key="k_search").value == last["name"]
+    assert at.multiselect(key="k_workers").value == [last["id"]]
+    assert not at.exception
+
+
+def test_start_months_before_the_scheme_began_are_not_offered():
+    """The list offered months before the scheme started, which Periksa then refused."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from payung.config import Limits
+    from payung.sponsorships import _start_out_of_range, start_months
+    settings = SimpleNamespace(limits=Limits())
+    today = dt.date(2026, 12, 5)
+    new = SimpleNamespace(started="2027-02-01", name="Skema baru")
+    offered = start_months(new, settings, today=today)
+    assert offered[0] == "2027-02" and offered[-1] == "2027-12"
+    old = SimpleNamespace(started="2022-12-07", name="Skema lama")
+    assert start_months(old, settings, today=today)[0] == "2026-06"
+    assert not [m for scheme in (new, old) for m in start_months(scheme, settings, today=today)
+                if _start_out_of_range(scheme, settings, m)]
+
+
+def test_the_page_files_are_never_listed_in_the_sidebar():
+    """On a server's first run Streamlit listed the files of pages/ ("pekerja form") for a moment
+    before app.py drew its navigation: app.py hides that list with its very first element, before
+    its slow imports, until the navigation marks itself drawn; and the page CSS keeps no "<"
+    (st.html dropped the whole style when a comment said "<the text>")."""
+    from ui.widgets import TABLE_CSS, _INSTRUCTIONS, _PAGE_CSS, _toolbar_css
+    tree = ast.parse((ROOT / "app.py").read_text())
+    first = next(n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))
+    assert ast.unparse(first.value.func) == "st.html" and "stSidebarNav" in ast.unparse(first)
+    imports_after = [n for n in tree.body[tree.body.index(first):] if isinstance(n, ast.ImportFrom)]
+    assert {n.module for n in imports_after} >= {"payung.access", "ui.session"}
+    css = _PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css())
+    assert "<" not in css.replace("<style>", "").replace("</style>", "")
+
+
+def test_the_navigation_marks_itself_drawn(site):
+    at = run("admin")
+    def keys(node):
+        for child in (getattr(node, "children", None) or {}).values():
+            yield getattr(child, "key", None)
+            yield from keys(child)
+    assert "payung_nav_drawn" in set(keys(at.main))

@@ -398,6 +398,15 @@ _PAGE_CSS = """<style>
 /* A select box's list when nothing matches what was typed ("No results"). */
 [role="option"]:not([data-key]) > span { font-size: 0 !important; }
 [role="option"]:not([data-key]) > span::after { content: "Tidak ada yang cocok"; font-size: 0.875rem; }
+/* A multiselect's bulk choices ("Select all", "Select 3 matches") and, in the one that searches
+   what is typed (the worker picker of Kepesertaan), "Add: " and the text typed. No angle brackets
+   in this CSS: st.html would drop the whole style. */
+[role="option"][data-key="__select_all__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__select_all__"] > div::after { content: "Pilih semua"; font-size: 0.875rem; }
+[role="option"][data-key="__select_matches__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__select_matches__"] > div::after { content: "Pilih semua yang cocok"; font-size: 0.875rem; }
+[role="option"][data-key="__creatable__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__creatable__"] > div::after { content: "Tekan Enter untuk mencari nama ini di semua pekerja"; font-size: 0.875rem; }
 /* The keyboard users' first link ("Skip to main content"). */
 a[data-testid="stSkipToContent"] { font-size: 0 !important; }
 a[data-testid="stSkipToContent"]::after { content: "Langsung ke isi halaman"; font-size: 1rem; }
