@@ -11,9 +11,9 @@ import streamlit as st
 
 # On a server's first run Streamlit lists the files of pages/ in the sidebar ("pekerja form", "kop
 # surat") until this script reaches st.navigation, a moment later on a cold start: the list is
-# hidden from this first line until the navigation below marks itself drawn (NAV_DRAWN).
-NAV_DRAWN = "payung_nav_drawn"
-st.html(f"<style>body:not(:has(.st-key-{NAV_DRAWN})) [data-testid='stSidebarNav'] {{ visibility: hidden; }}</style>")
+# hidden from this first line until the navigation below is drawn (NAV_SHOWN).
+st.html("<style>[data-testid='stSidebarNav'] { visibility: hidden; }</style>")
+NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !important; }</style>"
 
 from payung.access import ROLES, allowed  # noqa: E402
 from payung.users import has_users  # noqa: E402
@@ -76,7 +76,7 @@ if first_start:
     auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
     setup = st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
                                    url_path="penyiapan")])
-    st.container(key=NAV_DRAWN)
+    st.html(NAV_SHOWN)
     setup.run()
     st.stop()
 
@@ -92,7 +92,7 @@ for section, page in plugin_pages(app):
 # expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
 # hid Impor data, Anggaran, Klaim, ... from newcomers).
 navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
-st.container(key=NAV_DRAWN)
+st.html(NAV_SHOWN)
 
 if actor is None:
     st.title(":material/beach_access: Payung")
