@@ -52,7 +52,11 @@ with late_tab:
                                  "Tunggakan": st.column_config.NumberColumn(width=105, alignment="right"),
                                  "Sejak": st.column_config.TextColumn(width=85),
                                  "Bayar paling lambat": st.column_config.TextColumn(width=150)},
-                  key=f"l_late_{shown}", phone=["Pihak yang ditagih", "Tunggakan", "Bayar paling lambat"])
+                  key=f"l_late_{shown}", phone=["Pihak yang ditagih", "Tunggakan", "Bayar paling lambat"],
+                  phone_options={"column_config": {
+                      "Pihak yang ditagih": st.column_config.TextColumn(width=140),
+                      "Tunggakan": st.column_config.NumberColumn(width=90, alignment="right"),
+                      "Bayar paling lambat": st.column_config.TextColumn("Paling lambat", width=100)}})
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
         st.subheader("Pengingat WhatsApp")
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "
