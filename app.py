@@ -9,13 +9,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from payung.access import ROLES, allowed
-from payung.users import has_users
-from ui import auth
-from ui.plugin_pages import plugin_pages
-from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,
+# On a server's first run Streamlit lists the files of pages/ in the sidebar ("pekerja form", "kop
+# surat") until this script reaches st.navigation, a moment later on a cold start: the list is
+# hidden from this first line until the navigation below is drawn (NAV_SHOWN).
+st.html("<style>[data-testid='stSidebarNav'] { visibility: hidden; }</style>")
+NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !important; }</style>"
+
+from payung.access import ROLES, allowed  # noqa: E402
+from payung.users import has_users  # noqa: E402
+from ui import auth  # noqa: E402
+from ui.plugin_pages import plugin_pages  # noqa: E402
+from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,  # noqa: E402
                         release_upload_work)
-from ui.widgets import indonesian_page, plain
+from ui.widgets import indonesian_page, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
 # regency laptop is often offline.
@@ -68,8 +74,10 @@ with connection() as db:
 
 if first_start:
     auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
-    st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
-                           url_path="penyiapan")]).run()
+    setup = st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
+                                   url_path="penyiapan")])
+    st.html(NAV_SHOWN)
+    setup.run()
     st.stop()
 
 actor = current_actor()
@@ -84,6 +92,7 @@ for section, page in plugin_pages(app):
 # expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
 # hid Impor data, Anggaran, Klaim, ... from newcomers).
 navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
+st.html(NAV_SHOWN)
 
 if actor is None:
     st.title(":material/beach_access: Payung")

@@ -372,6 +372,13 @@ def search_workers(
     return rows, total
 
 
+def worker_month_line(db, worker_id: int, month: str) -> dict | None:
+    """The worker's contribution line of ``month`` (the paid one first, if there are several)."""
+    return next(iter(db.query(
+        "SELECT scheme_code, amount, paid_amount, month FROM contribution_lines WHERE worker_id = ? AND month = ?"
+        " ORDER BY paid_amount >= amount DESC, id LIMIT 1", [worker_id, month])), None)
+
+
 def worker_sponsorships(db, worker_id: int, scope: Scope) -> list[dict]:
     where, params = sc.sponsorships(scope)
     return list(db.query(

@@ -8,12 +8,12 @@ from payung import clock
 from payung.access import allowed, schemes_for
 from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.errors import ValidationError
-from payung.formats import count
+from payung.formats import count, short_name
 from payung.months import add_months, current_month, format_month
 from payung.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
-from ui.widgets import plain
+from ui.widgets import plain, rupiah_input, rupiah_value
 from ui.widgets import table
 
 FORM = "anggaran"
@@ -29,21 +29,28 @@ year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
+    # The line and its figures first: at 1366 px Pagu, Terikat and Sisa were off screen behind the
+    # scheme's name.
     table([{
-        "Skema": schemes[l["scheme_code"]].name if l["scheme_code"] in schemes else l["scheme_code"],
-        "Pos anggaran": l["name"], "Sumber": SOURCES.get(l["source"], l["source"]),
-        "Untuk": l["sponsor_name"] or l["category"] or "Semua", "Pagu": rupiah(l["amount"]),
-        "Terikat": rupiah(l["committed"]), "Dibayar": rupiah(l["paid"]), "Sisa pagu": rupiah(l["remaining"]),
-        "Terpakai": round(100 * l["committed"] / l["amount"], 1),
-    } for l in lines], hide_index=True, width="stretch",
+        "Pos anggaran": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
+        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": round(100 * l["committed"] / l["amount"], 1),
+        "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
+        "Untuk": l["sponsor_name"] or l["category"] or "Semua",
+        "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],
+    } for l in lines], hide_index=True, width="stretch", key="a_lines",
         column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
-                                                                   format="%.1f%%")})
+                                                                   format="%.1f%%")},
+        phone=["Pos anggaran", "Terpakai", "Sisa pagu"],
+        laptop=["Pos anggaran", "Pagu", "Terikat", "Sisa pagu", "Terpakai", "Dibayar", "Sumber"])
     st.caption("Terikat = iuran semua bulan kepesertaan yang sudah didaftarkan pada pos ini. Kepesertaan yang "
                "melebihi sisa pagu ditolak.")
 else:
     st.info("Belum ada pos anggaran untuk pilihan ini. Skema tanpa pos anggaran tidak dibatasi pagu.")
 
-planner, new_line = st.tabs(["Perencana", "Tambah pos anggaran"])
+# The form of a new budget line only for a role that may add one (payung.access; the service refuses
+# the others too): a viewer was shown the tab only to be told it may not use it.
+can_add = allowed(actor, "budget.write")
+planner, *new_line = st.tabs(["Perencana", *(["Tambah pos anggaran"] if can_add else [])])
 with planner:
     first, second = st.columns(2)
     starts = [add_months(current_month(), i) for i in range(-12, 25)]
@@ -52,9 +59,10 @@ with planner:
     months = second.selectbox("Lama (bulan)", [12, 6, 3, 1], key="a_plan_months", placeholder="Pilih...")
     jht = first.checkbox("Termasuk JHT", key="a_plan_jht")
     programs = ("JKK", "JKM", "JHT") if jht else ("JKK", "JKM")
-    budget = first.number_input("Anggaran tersedia (Rp)", min_value=0, step=1_000_000, value=None, key="a_plan_budget")
+    rupiah_input("Anggaran tersedia (Rp)", key="a_plan_budget", placeholder="contoh 600.000.000", container=first)
     headcount = second.number_input("Jumlah pekerja", min_value=0, step=100, value=None, key="a_plan_workers")
     try:
+        budget = rupiah_value("a_plan_budget", field="budget", label="Anggaran tersedia")
         if budget:
             plan = workers_for_budget(app.settings, int(budget), start_month=start, months=months, programs=programs)
             first.success(f"{rupiah(int(budget))} cukup untuk **{count(plan.workers)} pekerja** selama {months} bulan "
@@ -70,10 +78,9 @@ with planner:
                f"yang sedang berjalan), pada penghasilan terendah {rupiah(app.settings.min_income)} per bulan. "
                "Bila tarif berubah, minta pengelola Payung memperbaruinya di pengaturan.")
 
-with new_line:
-    if not allowed(actor, "budget.write"):
-        st.info("Hanya administrator dan operator kabupaten yang menambah pos anggaran.")
-        st.stop()
+if not can_add:
+    st.stop()
+with new_line[0]:
     if not schemes:
         st.info("Belum ada skema di wilayah Anda untuk diberi pos anggaran. Lihat halaman Skema.")
         st.stop()
@@ -85,7 +92,7 @@ with new_line:
     line_year = left.number_input("Tahun anggaran *", min_value=2015, max_value=2100, step=1,
                                   value=clock.today().year, key="an_year")
     source = middle.selectbox("Sumber dana *", list(SOURCES), format_func=SOURCES.get, key="an_source", placeholder="Pilih...")
-    amount = right.number_input("Pagu (Rp) *", min_value=0, step=1_000_000, value=None, key="an_amount")
+    rupiah_input("Pagu (Rp) *", key="an_amount", placeholder="contoh 600.000.000", container=right)
     field_errors(FORM, "amount")
     with connection() as db:
         sponsors = search_sponsors(db, actor=actor, types=schemes[scheme_code].sponsor_types or None,
@@ -98,10 +105,11 @@ with new_line:
                             format_func=lambda c: "Semua kategori" if c is None else choices[c], placeholder="Pilih...") if choices else None
     if st.button("Simpan pos anggaran", type="primary", icon=":material/save:", key="an_save"):
         def save():
+            amount = rupiah_value("an_amount", field="amount", label="Pagu")
             with connection() as db:
                 return create_budget_line(db, app.plugins, {
                     "scheme_code": scheme_code, "name": name, "year": int(line_year), "source": source,
-                    "amount": int(amount) if amount is not None else None, "sponsor_id": sponsor_id,
+                    "amount": amount, "sponsor_id": sponsor_id,
                     "category": category}, actor=actor)
         attempt(FORM, save)
         clear_inputs("an_")

@@ -19,6 +19,15 @@ from payung.regions import district_choices, village_choices
 from ui.session import connection, payung, require
 from ui.widgets import date_text, panel, plain, rupiah, saved, show_saved_message
 
+#: Narrow screens (a phone): the figures before the filters. Each keyed container sits in a layout
+#: wrapper, a child of the page's flex column: the filters go after the figures, and everything
+#: after the figures after the filters.
+PHONE_ORDER = """<style>
+@media (max-width: 640px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-b_filters) { order: 1; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-b_figures) ~ * { order: 2; }
+}
+</style>"""
 actor = require("dashboard.read")
 app = payung()
 schemes = schemes_for(app.plugins, actor, "dashboard.read")
@@ -48,7 +57,10 @@ def set_params(**changes) -> None:
 month_options = [add_months(current_month(), i) for i in range(-24, 3)]
 if view.month not in month_options:
     month_options.append(view.month)
-a, b, c, d = st.columns(4)
+# On a phone the four filters stacked above the figures pushed the first figure a long scroll
+# down: there, CSS (``PHONE_ORDER``) draws the figures first, then the filters.
+filters = st.container(key="b_filters")
+a, b, c, d = filters.columns(4)
 month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month, placeholder="Pilih...")
 scheme_options = [None, *schemes]
 scheme = b.selectbox("Skema", scheme_options, index=scheme_options.index(view.scheme) if view.scheme in schemes else 0,
@@ -73,15 +85,20 @@ if chosen != view:
 
 result = dashboard(str(app.settings.database), version, view, actor, (actor.username, actor.role, actor.regency_code,
                                                                      actor.villages))
-st.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan di atas")
+figures = st.container(key="b_figures")
+figures.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan bulan, skema dan wilayah")
+st.html(PHONE_ORDER)
 
-m1, m2, m3, m4, m5 = st.columns(5)
+m1, m2, m3, m4, m5 = figures.columns(5)
+# An arrow only for a change, green up only when there is more: "+0 dari bulan lalu" and
+# "0,0% tercapai" carried a green up arrow.
 m1.metric("Terlindungi", count(result.protected),
           delta=f"{count(result.change, signed=True)} dari bulan lalu",
+          delta_color="normal" if result.change else "off", delta_arrow="auto" if result.change else "off",
           help="Pekerja yang iuran bulan ini sudah lunas.")
 m2.metric("Target", count(result.target) if result.target else "-",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
-          delta_color="off",
+          delta_color="off", delta_arrow="off",
           help=("Target per desa dari desa yang dipilih. Target tingkat kabupaten tidak dibagi per kecamatan atau "
                 "desa, jadi tidak dihitung di sini; pilih Semua kecamatan untuk melihatnya.")
           if result.regency_targets_left_out else "Jumlah target skema yang ditampilkan.")
@@ -92,10 +109,10 @@ m4.metric(f"Iuran dibayar {view.month[:4]}", format_rupiah_short(result.paid_yea
           help=f"{rupiah(result.paid_year)}: iuran Januari sampai {format_month(view.month)} yang sudah dibayar.")
 m5.metric("Tunggakan hari ini", format_rupiah_short(result.late["amount"]),
           delta=f"{count(result.late['workers'])} pekerja" if result.late["workers"] else None,
-          delta_color="inverse",
+          delta_color="inverse", delta_arrow="off",  # how many, not a change
           help=f"{rupiah(result.late['amount'])} per {date_text(result.as_of)}: iuran lewat jatuh tempo yang belum "
                "dibayar dan masih dapat dibayar, sama dengan halaman Tunggakan (apa pun bulan yang dipilih).")
-st.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
+figures.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
 
 if empty and allowed(actor, "demo.load"):
     st.info("Basis data masih kosong. Ingin melihat Payung berjalan dengan data contoh?")

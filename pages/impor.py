@@ -22,6 +22,10 @@ from ui.widgets import plain, uploader
 from ui.widgets import table
 
 FORM = "impor"
+#: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and
+#: the pixels of one line of text.
+REASON_CHARS_PER_LINE = 95
+REASON_LINE_HEIGHT = 20
 actor = require("import.run")
 app = payung()
 state = st.session_state
@@ -146,8 +150,26 @@ if plan.unknown:
         st.rerun()
 if plan.rejected:
     st.subheader("Baris yang ditolak")
-    table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in plan.errors[:2000]],
-                 hide_index=True, width="stretch")
+    # Every reason whole: a long one ended mid-word ("...Format kolom seba"). Rows tall enough for
+    # the longest reason (up to three lines) so the text wraps; a picked row shows its reason in
+    # full below the table (on a phone too, where the reason column is narrow).
+    shown = plan.errors[:2000]
+    lines = min(3, max((len(e.message) // REASON_CHARS_PER_LINE + 1 for e in shown), default=1))
+    # (A phone's column holds about 35 characters a line: five lines, the rest when picked.)
+    picked = table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in shown],
+                   hide_index=True, width="stretch", row_height=REASON_LINE_HEIGHT * lines + 12, key="i_rejected",
+                   on_select="rerun", selection_mode="single-row", phone=["Baris", "Alasan"],
+                   phone_options={"column_config": {"Alasan": st.column_config.TextColumn(width=240)},
+                                  "row_height": REASON_LINE_HEIGHT * 5 + 12},
+                   column_config={"Baris": st.column_config.NumberColumn(width=60),
+                                  "Kolom": st.column_config.TextColumn(width=130),
+                                  "Alasan": st.column_config.TextColumn(width=700)})
+    rows = picked.selection.rows if picked and picked.selection else []
+    if rows and rows[0] < len(shown):
+        error = shown[rows[0]]
+        st.info(plain(f"Baris {error.row}, kolom {error.column or '-'}: {error.message}"), icon=":material/info:")
+    else:
+        st.caption("Pilih satu baris untuk membaca alasannya utuh.")
     if plan.rejected_not_kept:
         st.caption(f"Ditampilkan dan diunduh {count(len(plan.rejected))} baris yang ditolak pertama; "
                    f"{count(plan.rejected_not_kept)} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, "

@@ -13,17 +13,19 @@ from payung.access import schemes_for
 from payung.bulk import apply_bulk, plan_bulk, plan_eligible
 from payung.errors import Problem
 from payung.formats import count
-from payung.months import add_months, current_month, format_month
+from payung.months import current_month, format_month
 from payung.regions import district_choices, village_choices
 from payung.sponsor_types import SPONSOR_TYPES
 from payung.sponsors import search_sponsors
-from payung.sponsorships import describe_cost, eligible_workers
+from payung.sponsorships import describe_cost, eligible_workers, start_months
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
 from ui.widgets import plain, table
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
+#: Workers the picker holds at once; a typed name is searched among all of them.
+ELIGIBLE_SHOWN = 200
 actor = require("sponsorship.write")
 app = payung()
 state = st.session_state
@@ -72,8 +74,12 @@ field_errors(FORM, "sponsor_id")
 
 left, middle, right = st.columns(3)
 this_month = current_month()
-month_options = [add_months(this_month, i) for i in range(-6, 13)]
-start = left.selectbox("Bulan mulai *", month_options, index=6, key="k_start", format_func=format_month, placeholder="Pilih...")
+# None before the scheme began: the list offered them, and Periksa refused them.
+month_options = start_months(scheme, app.settings)
+if state.get("k_start") not in month_options:
+    state.pop("k_start", None)
+start = left.selectbox("Bulan mulai *", month_options, key="k_start", format_func=format_month, placeholder="Pilih...",
+                       index=month_options.index(this_month) if this_month in month_options else 0)
 months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}", placeholder="Pilih...")
 jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs)
 payment_period = left.selectbox("Periode pembayaran", scheme.allowed_periods(app.settings), key=f"k_period_{code}",
@@ -157,17 +163,42 @@ if mode == "semua":
         saved(f"{counts['imported']} kepesertaan tersimpan di {scheme.name}."
               + (f" {counts['rejected']} tidak memenuhi syarat." if counts["rejected"] else ""))
     st.stop()
+
+
+def search_typed() -> None:
+    """A name typed in the picker and entered (the picker holds the first ELIGIBLE_SHOWN names
+    only, and found nothing else): it becomes the search, and a single worker found is picked."""
+    typed = [v for v in state.get("k_workers", []) if isinstance(v, str)]
+    if typed:
+        state["k_workers"] = [v for v in state["k_workers"] if not isinstance(v, str)]
+        state["k_search"] = typed[-1].strip()
+        state["_k_pick_found"] = True
+
+
 text = st.text_input("Cari pekerja yang belum ditanggung", key="k_search", placeholder="nama atau NIK")
 with connection() as db:
     candidates = eligible_workers(db, app.plugins, scheme_code=code, sponsor=sponsor, start_month=start,
-                                  months=months, actor=actor, text=text)
+                                  months=months, actor=actor, text=text, limit=ELIGIBLE_SHOWN)
 known = {w["id"]: w for w in candidates} | state.get("_k_known", {})
 state["_k_known"] = known
 label = (lambda w: f"{w['name']} · {w['nik']} · {w['village']}")
-st.caption(f"{len(candidates)} pekerja memenuhi syarat wilayah dan belum ditanggung pada bulan-bulan ini"
-           + (" di desa penyandang dana." if sponsor and sponsor["type"] == "pemerintah_desa" else "."))
-chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers",
-                        format_func=lambda i: label(known[i]), placeholder="Pilih satu atau beberapa pekerja")
+if state.pop("_k_pick_found", False):
+    if len(candidates) == 1 and candidates[0]["id"] not in state.get("k_workers", []):
+        state["k_workers"] = [*state.get("k_workers", []), candidates[0]["id"]]
+    elif not candidates:
+        st.warning(plain(f"Tidak ada pekerja bernama \"{text}\" yang memenuhi syarat dan belum ditanggung."))
+    else:
+        st.info(plain(f"{count(len(candidates))} pekerja cocok dengan \"{text}\": pilih di kotak di bawah."))
+st.caption((f"{count(len(candidates))} pekerja" if len(candidates) < ELIGIBLE_SHOWN else
+            f"Lebih dari {count(ELIGIBLE_SHOWN)} pekerja")
+           + " memenuhi syarat wilayah dan belum ditanggung pada bulan-bulan ini"
+           + (" di desa penyandang dana" if sponsor and sponsor["type"] == "pemerintah_desa" else "")
+           + (f" dan cocok dengan \"{plain(text)}\"." if text else ". Ketik nama di kotak di bawah lalu Enter untuk "
+              "mencari di antara semuanya."))
+chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers", on_change=search_typed,
+                        format_func=lambda i: label(known[i]) if i in known else str(i), accept_new_options=True,
+                        placeholder="Ketik nama pekerja, lalu pilih atau tekan Enter")
+chosen = [w for w in chosen if w in known]
 field_errors(FORM, "worker_id")
 
 choices = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,

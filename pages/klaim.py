@@ -8,13 +8,14 @@ from payung import clock
 from payung.access import allowed
 from payung.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
 from payung.claims import update_claim
+from payung.errors import ValidationError
 from payung.workers import search_workers
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
 from ui.widgets import table as grid
-from ui.widgets import DATE_HELP
+from ui.widgets import DATE_HELP, rupiah_input, rupiah_value
 
 FORM = "klaim"
 actor = require("claim.read")
@@ -36,13 +37,12 @@ with connection() as db:
 st.subheader("Daftar klaim")
 if claims:
     table = grid([{
-        "Pekerja": r["worker_name"], "NIK": r["nik"],
-        "Program": r["program"], "Tanggal kejadian": date_text(r["incident_date"]),
-        "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
-        "Status": STATUSES.get(r["status"], r["status"]), "Manfaat dibayar": rupiah(r["benefit_amount"]),
+        "Pekerja": r["worker_name"], "Status": STATUSES.get(r["status"], r["status"]), "Program": r["program"],
+        "Manfaat dibayar": rupiah(r["benefit_amount"]), "Tanggal kejadian": date_text(r["incident_date"]),
+        "NIK": r["nik"], "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else "-",
         "Tanggal dibayar": date_text(r["paid_on"]) or "-",
     } for r in claims], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-        key="c_table")
+        key="c_table", phone=["Pekerja", "Status", "Program"])
     picked = table.selection.rows if table and table.selection else []
 else:
     st.caption("Belum ada klaim.")
@@ -58,15 +58,17 @@ if picked:
                     f"(kejadian {date_text(claim['incident_date'])})")
         status = st.selectbox("Status", list(STATUSES), index=list(STATUSES).index(claim["status"]),
                               format_func=STATUSES.get, key="cu_status", placeholder="Pilih...")
-        benefit = st.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=claim["benefit_amount"],
-                                  key="cu_benefit")
+        benefit_key = f"cu_benefit_{claim['id']}"
+        state.setdefault(benefit_key, claim["benefit_amount"])
+        rupiah_input("Manfaat dibayar (Rp)", key=benefit_key)
         field_errors("klaim_ubah", "benefit_amount")
         paid_on = st.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="cu_paid_on", help=DATE_HELP)
         field_errors("klaim_ubah", "paid_on")
         if st.button("Simpan perubahan", icon=":material/save:", key="cu_save"):
             def update():
+                benefit = rupiah_value(benefit_key, field="benefit_amount", label="Manfaat dibayar") or 0
                 with connection() as db:
-                    update_claim(db, claim["id"], status=status, benefit_amount=int(benefit), paid_on=paid_on,
+                    update_claim(db, claim["id"], status=status, benefit_amount=benefit, paid_on=paid_on,
                                  actor=actor)
             attempt("klaim_ubah", update)
             clear_inputs("cu_")
@@ -87,21 +89,26 @@ incident = right.date_input("Tanggal kejadian *", value=None, format="DD/MM/YYYY
                             max_value=clock.today())
 field_errors(FORM, "incident_date")
 status = left.selectbox("Status", list(STATUSES), format_func=STATUSES.get, key="c_status", placeholder="Pilih...")
-benefit = right.number_input("Manfaat dibayar (Rp)", min_value=0, step=1, value=0, key="c_benefit")
+rupiah_input("Manfaat dibayar (Rp)", key="c_benefit", placeholder="0 bila belum dibayar", container=right)
 field_errors(FORM, "benefit_amount")
 paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on", help=DATE_HELP)
 field_errors(FORM, "paid_on")
 note = right.text_input("Catatan", key="c_note", placeholder="contoh: nomor berkas klaim BPJS")
+try:
+    benefit = rupiah_value("c_benefit", field="benefit_amount", label="Manfaat dibayar") or 0
+except ValidationError:
+    benefit = None  # said beside the box when Simpan klaim is pressed
 values = {"worker_id": worker_id, "program": program, "incident_date": incident, "status": status,
-          "benefit_amount": int(benefit), "paid_on": paid_on, "note": note}
+          "benefit_amount": benefit or 0, "paid_on": paid_on, "note": note}
 if worker_id and incident:
     with connection() as db:
         for warning in check_claim(db, values, actor=actor).warnings:
             st.warning(plain(warning), icon=":material/warning:")
 if st.button("Simpan klaim", type="primary", icon=":material/save:", key="c_save"):
     def save():
+        amount = rupiah_value("c_benefit", field="benefit_amount", label="Manfaat dibayar") or 0
         with connection() as db:
-            return record_claim(db, values, actor=actor)
+            return record_claim(db, values | {"benefit_amount": amount}, actor=actor)
     claim_id, warnings = attempt(FORM, save)
     clear_inputs("c_")
     saved(f"Klaim #{claim_id} tersimpan." + (" Perhatian: " + " ".join(warnings) if warnings else ""))

@@ -9,9 +9,9 @@ from payung.coverage import LABELS
 from payung.errors import NotFound, ValidationError
 from payung.months import format_month
 from payung.paging import Paged
-from payung.workers import GENDERS, has_history, search_workers, set_worker_active, worker_detail
+from payung.workers import GENDERS, has_history, month_status, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require
-from ui.widgets import current_page, date_text, pager, panel, rupiah, saved, show_saved_message
+from ui.widgets import current_page, date_text, pager, panel, picked_rows, rupiah, saved, show_saved_message
 from ui.widgets import plain
 from ui.widgets import table
 
@@ -35,7 +35,7 @@ def back_to_list() -> None:
 
 def open_picked() -> None:
     """A row picked in the list: open that worker (only on a new pick, as a callback)."""
-    picked = st.session_state[table_key()].selection.rows
+    picked = picked_rows(table_key())
     ids = st.session_state.get("_pekerja_ids", [])
     if picked and picked[0] < len(ids):
         st.query_params["id"] = str(ids[picked[0]])
@@ -49,9 +49,12 @@ def detail(worker_id: int) -> None:
             st.error(plain(exc))
             return
         history = has_history(db, worker_id, actor=actor)
+        status = month_status(db, app.settings, worker_id, actor=actor)
     w = info["worker"]
     st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
     st.title(plain(w["name"]) + ("" if w["active"] else " (nonaktif)"))
+    # What a village operator opens a worker for, first (the sponsorships' table is further down).
+    st.markdown(f"**Status bulan ini:** {LABELS[status]}")
     a, b, c = st.columns(3)
     born = date_text(w["birth_date"]) if w["birth_date"] else f"tahun {w.get('birth_year') or '-'}"
     a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {plain(w['birth_place'] or '')} {born}  \n"
@@ -72,7 +75,8 @@ def detail(worker_id: int) -> None:
             "Sampai": format_month(s["end_month"]), "Iuran/bulan": rupiah(s["monthly_amount"]),
             "Bulan lunas": f"{s['months_paid']} dari {s['months']}", "Dibayar": rupiah(s["paid"]),
             "Status": formats.status(s["status"]), "KPJ": s["kpj"] or "-",
-        } for s in info["sponsorships"]], hide_index=True, width="stretch")
+        } for s in info["sponsorships"]], hide_index=True, width="stretch", key="pekerja_kepesertaan",
+            phone=["Skema", "Status", "Bulan lunas", "Sampai"])
     else:
         st.caption("Belum pernah ditanggung.")
     st.subheader("Klaim")
@@ -140,12 +144,13 @@ with connection() as db:
                                 page_size=PAGE_SIZE)
     except ValidationError as exc:  # a NIK typed by a role that may not search by NIK: told so
         refused, result = exc, Paged([], 0, 1, PAGE_SIZE)
-schemes = {code: s.name for code, s in app.plugins.schemes.items()}
+schemes = {code: formats.short_name(s.name) for code, s in app.plugins.schemes.items()}
 rows = [{
-    # The status before the longer columns: at 1366 px it was cut off on the right.
-    "NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village"], "Status bulan ini": LABELS[r["status"]],
-    "Kecamatan": r["district"], "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
-    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"),
+    # What decides first comes first: the name and the status (a phone showed NIK/Nama/Desa and hid
+    # the status; at 1366 px Skema was cut).
+    "Nama": r["name"], "Status bulan ini": LABELS[r["status"]], "NIK": r["nik"], "Desa/Kel.": r["village"],
+    "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
+    "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"), "Kecamatan": r["district"],
 } for r in result.rows]
 if refused is not None:
     st.warning(plain(refused), icon=":material/search_off:")
@@ -160,7 +165,8 @@ elif not rows:
 else:
     st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
     table(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
-                 key=table_key())
+          key=table_key(), phone=["Nama", "Status bulan ini", "Desa/Kel."],
+          laptop=["Nama", "Status bulan ini", "NIK", "Desa/Kel.", "Skema", "Pekerjaan"])
     st.caption("Pilih satu baris untuk melihat rinciannya.")
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")
 if allowed(actor, "worker.write") and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):

@@ -10,20 +10,20 @@ from payung.identity import check_nik, fmt_date
 from payung.regions import district_choices, village_choices
 from payung.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, live_callback, payung, require
-from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, remember_problems
-from ui.widgets import DATE_HELP, plain, problems_for, rupiah, show_saved_message
+from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
+from ui.widgets import remember_problems
+from ui.widgets import DATE_HELP, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
           "occupation", "declared_income", "poverty_source", None)
 #: The form's widgets as a new worker starts them.
 EMPTY = {"f_nik": "", "f_name": "", "f_birth_place": "", "f_birth_date": None, "f_gender": None, "f_phone": "",
-         "f_address": "", "f_district": None, "f_village": None, "f_occupation": None, "f_income": None,
+         "f_address": "", "f_district": None, "f_village": None, "f_occupation": None, "f_income": "",
          "f_poor": False, "f_wage": False}
 actor = require("worker.write")
 app = payung()
 state = st.session_state
-show_saved_message()
 
 editing = state.get("edit_worker_id")
 if editing and state.get("_loaded_worker") != editing:
@@ -109,9 +109,9 @@ with right:
                  placeholder="Pilih pekerjaan")
     field_errors(FORM, "occupation")
     lowest = rupiah(app.settings.min_income)
-    st.number_input("Penghasilan yang dilaporkan (Rp per bulan)", key="f_income", value=None, min_value=0,
-                    step=100_000, placeholder=f"kosongkan bila tidak tahu: {lowest}",
-                    help=f"Iuran dihitung dari penghasilan ini; paling rendah {lowest}.")
+    rupiah_input("Penghasilan yang dilaporkan (Rp per bulan)", key="f_income",
+                 placeholder=f"kosongkan bila tidak tahu: {lowest}",
+                 help=f"Iuran dihitung dari penghasilan ini; paling rendah {lowest}.")
     field_errors(FORM, "declared_income")
     st.checkbox("Terdaftar miskin (DTKS/P3KE)", key="f_poor")
     if state.get("f_poor"):
@@ -125,11 +125,15 @@ def save(*, actor) -> None:
     back from the browser: the last worker's district stayed, the village was asked again and a
     second Simpan looked like a failed save and invited a duplicate). It also runs before
     app.py's session check: ``live_callback`` checks the session and passes the actor of now."""
+    try:
+        income = rupiah_value("f_income", field="declared_income", label="Penghasilan")
+    except ValidationError:
+        income = state.get("f_income")  # as typed: the save refuses it beside every other problem
     values = {
         "nik": state.get("f_nik"), "name": state.get("f_name"), "birth_place": state.get("f_birth_place"),
         "birth_date": state.get("f_birth_date"), "gender": state.get("f_gender"), "phone": state.get("f_phone"),
         "address": state.get("f_address"), "village_code": state.get("f_village"),
-        "occupation": state.get("f_occupation"), "declared_income": state.get("f_income"),
+        "occupation": state.get("f_occupation"), "declared_income": income,
         "poverty_flag": state.get("f_poor", False),
         "poverty_source": state.get("f_poverty_source") if state.get("f_poor") else None,
         "wage_earner": state.get("f_wage", False),
@@ -154,4 +158,8 @@ def save(*, actor) -> None:
     state["_payung_saved"] = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
 
 
+# Where the eye is after a save: the button is below the fold (on a phone, and at 768 px high), and
+# a message at the top of the form was off screen: the form emptied with no word that it saved.
+show_saved_message(toast=True)
+problems_reminder(FORM)
 st.button("Simpan", type="primary", icon=":material/save:", on_click=live_callback(save, "worker.write"))

@@ -6,7 +6,7 @@ from payung.access import allowed, schemes_for
 from payung.documents import receipt_pdf
 from payung.letterhead import letterhead_for
 from payung.errors import NotFound
-from payung.months import format_month
+from payung.formats import month_short, short_name
 from payung.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
@@ -37,8 +37,8 @@ def months_of(row) -> str:
     if not row["from_month"]:
         return "-"
     if row["from_month"] == row["to_month"]:
-        return format_month(row["from_month"])
-    return f"{format_month(row['from_month'])} - {format_month(row['to_month'])}"
+        return month_short(row["from_month"])
+    return f"{month_short(row['from_month'])} - {month_short(row['to_month'])}"
 
 
 picked = table([{
@@ -46,10 +46,13 @@ picked = table([{
     "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]), "Jumlah": rupiah(r["amount"]),
     "Status": f"Dibatalkan: {r['reversal_reason']}" if r["reversed_at"] else "Berlaku",
     "Dari": r["party_label"], "Bulan tagihan": months_of(r),
-    "Skema": schemes[r["scheme_code"]].name if r["scheme_code"] in schemes else r["scheme_code"],
+    "Skema": short_name(schemes[r["scheme_code"]].name) if r["scheme_code"] in schemes else r["scheme_code"],
     "Baris": r["lines"], "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
 } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-    key="p_table")
+    key="p_table", phone=["Dari", "Jumlah", "Status", "Tanggal bayar"],
+    # At 1366 px Skema was cut and Baris, Referensi, Dicatat oleh were off screen: they are in the
+    # payment's own view below, once picked (a wide screen shows them all).
+    laptop=["Tanda terima", "Tanggal bayar", "Jumlah", "Status", "Dari", "Skema"])
 pager(result.total, PAGE_SIZE, key="p_page")
 rows = picked.selection.rows if picked and picked.selection else []
 if rows:
@@ -66,7 +69,8 @@ with connection() as db:
 scheme_name = schemes[payment["scheme_code"]].name if payment["scheme_code"] in schemes else payment["scheme_code"]
 st.subheader(f"Pembayaran {payment['receipt']}")
 st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}** pada {date_text(payment['paid_on'])}, "
-            f"{allocation_summary(payment['allocations'])} iuran.")
+            f"{allocation_summary(payment['allocations'])} iuran ({months_of(payment)}).  \n"
+            f"Referensi: {plain(payment['reference'] or '-')} · dicatat oleh {plain(payment['recorded_by'])}")
 with connection() as db:
     kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
                          else actor.regency_code, db)

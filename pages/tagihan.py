@@ -17,7 +17,7 @@ from payung.payments import ALLOCATION_ORDER, allocation_summary, payment_with_l
 from payung.schemes import BILL_BY
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_problems, field_errors, problem_summary, problems_for, remember_problems, rupiah
-from ui.widgets import plain, show_saved_message
+from ui.widgets import plain, rupiah_input, rupiah_value, show_saved_message
 from ui.widgets import table as grid
 
 FORM = "bayar"
@@ -58,7 +58,7 @@ table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": 
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
-                     selection_mode="single-row", key="t_parties")
+                     selection_mode="single-row", key="t_parties", phone=[party_title, "Status", "Sisa", "Tagihan"])
 st.caption("Pilih satu baris untuk melihat tagihannya.")
 rows = table.selection.rows if table and table.selection else []
 if rows:
@@ -85,7 +85,8 @@ if bill.lapsed:
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
-              for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)))
+              for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)),
+     key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
 # The files are made when their button is clicked, not on every rerun of the page.
 file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)
@@ -123,12 +124,12 @@ def pay(*, actor) -> None:
     """Simpan pembayaran, as the button's callback: it runs before the form is drawn again, so
     after a save the amount and reference are drawn empty (values dropped from the session in
     the script stayed in the browser's form, and a second click recorded the payment twice)."""
-    amount = state.get("t_amount")
     try:
+        amount = rupiah_value("t_amount", field="amount", label="Jumlah dibayar")
         with connection() as db:
             payment_id = record_payment(
                 db, app.plugins, scheme_code=code, party_key=party_key,
-                amount=int(amount) if amount is not None else 0, paid_on=state.get("t_paid_on"),
+                amount=amount if amount is not None else 0, paid_on=state.get("t_paid_on"),
                 reference=state.get("t_reference"), from_month=start, to_month=end, actor=actor,
                 confirm_duplicate=bool(state.get("t_confirm_duplicate")))
     except ValidationError as exc:
@@ -136,16 +137,18 @@ def pay(*, actor) -> None:
         return
     clear_problems()
     state["t_receipt"] = {(code, party_key): payment_id}
-    state.update({"t_amount": None, "t_reference": "", "t_confirm_duplicate": False})
+    state.update({"t_amount": "", "t_reference": "", "t_confirm_duplicate": False})
 
 
-with st.form("t_payment", clear_on_submit=False):
-    st.number_input("Jumlah dibayar (Rp) *", min_value=0, step=1, value=None, key="t_amount",
-                    placeholder=f"contoh {count(bill.payable)}")
+# Not an st.form: the amount is written with thousands separators as soon as it is typed (a
+# callback, which a form does not allow), like its placeholder.
+with st.container(border=True):
+    rupiah_input("Jumlah dibayar (Rp) *", key="t_amount", placeholder=f"contoh {count(bill.payable)}")
     field_errors(FORM, "amount")
     st.date_input("Tanggal bayar *", value=clock.today(), format="DD/MM/YYYY", key="t_paid_on")
     field_errors(FORM, "paid_on")
     st.text_input("Nomor referensi / bukti transfer", key="t_reference")
     if duplicate:
         st.checkbox("Ya, ini pembayaran lain (bukan yang sudah tercatat)", key="t_confirm_duplicate")
-    st.form_submit_button("Simpan pembayaran", type="primary", icon=":material/payments:", on_click=live_callback(pay, "payment.write"))
+    st.button("Simpan pembayaran", type="primary", icon=":material/payments:", key="t_pay",
+              on_click=live_callback(pay, "payment.write"))

@@ -37,19 +37,26 @@ with late_tab:
         # One table per scheme under its full name (a scheme column was cut at 1366 px and pushed
         # "Bayar paling lambat" off the right edge); short months and fixed widths keep every
         # column on screen.
-        for code, scheme_name in dict.fromkeys((r["scheme_code"], r["scheme"]) for r in late.parties):
+        # ``shown``, not ``code``: the scheme filter above is still needed below (the reminders of
+        # "Semua skema" were asked for the last scheme drawn only: 8 late parties, 1 reminder).
+        for shown, scheme_name in dict.fromkeys((r["scheme_code"], r["scheme"]) for r in late.parties):
             st.markdown(f"**{plain(scheme_name)}**")
             table([{"Pihak yang ditagih": r["party"], "Pekerja": r["workers"], "Bulan menunggak": r["lines"],
                     "Tunggakan": rupiah(r["amount"]), "Sejak": month_short(r["oldest"]),
                     "Bayar paling lambat": date_text(r["pay_by"])}
-                   for r in late.parties if r["scheme_code"] == code], hide_index=True, width="stretch",
+                   for r in late.parties if r["scheme_code"] == shown], hide_index=True, width="stretch",
                   # Pixels: every heading whole at 1366 px (the main area is about 900 px wide).
                   column_config={"Pihak yang ditagih": st.column_config.TextColumn(width=290),
                                  "Pekerja": st.column_config.NumberColumn(width=70),
                                  "Bulan menunggak": st.column_config.NumberColumn(width=130),
                                  "Tunggakan": st.column_config.NumberColumn(width=105, alignment="right"),
                                  "Sejak": st.column_config.TextColumn(width=85),
-                                 "Bayar paling lambat": st.column_config.TextColumn(width=150)})
+                                 "Bayar paling lambat": st.column_config.TextColumn(width=150)},
+                  key=f"l_late_{shown}", phone=["Pihak yang ditagih", "Tunggakan", "Bayar paling lambat"],
+                  phone_options={"column_config": {
+                      "Pihak yang ditagih": st.column_config.TextColumn(width=140),
+                      "Tunggakan": st.column_config.NumberColumn(width=90, alignment="right"),
+                      "Bayar paling lambat": st.column_config.TextColumn("Paling lambat", width=100)}})
         st.caption("Bayar tunggakan dari halaman Tagihan: pilih skema dan bulan tunggakannya.")
         st.subheader("Pengingat WhatsApp")
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "

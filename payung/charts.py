@@ -11,7 +11,8 @@ import altair as alt
 import pandas as pd
 
 from .dashboard import AGE_GROUPS, Dashboard
-from .formats import month_short
+from .formats import decimal, month_short, short_name
+from .money import format_rupiah_short
 
 BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
 
@@ -78,17 +79,64 @@ def money_axis(values, what: str) -> tuple[int, str, alt.Axis, alt.Scale]:
     return divisor, unit, axis, scale
 
 
+#: Pixels per character of an axis label (Vega's default 11 px font), and between two lines.
+LABEL_CHAR_PX, LABEL_LINE_PX = 6, 13
+#: A label's lines are split at this mark by the axis (``labelExpr``).
+LINE_BREAK = "\n"
+_SPLIT_LINES = "split(datum.value, '\\n')"  # the expression's own escape, not a newline in its source
+
+
+def _wrapped(text: str, chars: int, lines: int = 2) -> str:
+    """``text`` on at most ``lines`` lines of ``chars`` characters, broken at spaces; what does not
+    fit ends in "…"."""
+    out, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > chars:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:chars - 1].rstrip() + "…"
+    return LINE_BREAK.join(out)
+
+
+def axis_labels(names: list[str], label_limit: int) -> list[str]:
+    """Axis labels of a bar chart that are never cut in the middle of a word: a long name without
+    its bracketed explanation ("GN Lingkaran", "Anggota BHP"), then on two lines; the whole name
+    is in the bar's tooltip. They stay distinct: a name whose short form another one also has
+    keeps its brackets. (An axis cut "GN Lingkaran (Gerakan Nasional Peduli Perlindun...".)"""
+    chars = max(12, label_limit // LABEL_CHAR_PX)
+    shorts = [short_name(n) if len(n) > chars else n for n in names]
+    taken = {s: shorts.count(s) for s in shorts}
+    labels = [_wrapped(n if taken[s] > 1 else s, chars) for n, s in zip(names, shorts)]
+    if len(set(labels)) < len(set(names)):  # still alike once cut: three lines of the whole name
+        labels = [_wrapped(n, chars, 3) for n in names]
+    return labels
+
+
+def _label_rows(labels: list[str], row_height: int) -> int:
+    """A row tall enough for its label's lines."""
+    lines = max((label.count(LINE_BREAK) + 1 for label in labels), default=1)
+    return max(row_height, LABEL_LINE_PX * lines + 8)
+
+
 def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, color: str, row_height: int,
                 min_height: int, label_limit: int, width, cursor: str = "default") -> alt.Chart:
-    """Protected workers per ``field``, one labelled horizontal bar each, largest first."""
+    """Protected workers per ``field``, one labelled horizontal bar each, largest first; the axis
+    shows ``axis_labels`` of the names, the tooltip the whole name."""
     frame = pd.DataFrame(rows or [{field: "-", "protected": 0}])
+    frame["axis"] = axis_labels([str(n) for n in frame[field]], label_limit)
     axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
     return alt.Chart(frame, title=title).mark_bar(color=color, cursor=cursor).encode(
         x=alt.X("protected:Q", axis=axis, scale=scale),
-        y=alt.Y(f"{field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=label_limit, labelOverlap=False)),
+        y=alt.Y("axis:N", sort="-x", title=None,
+                axis=alt.Axis(labelLimit=label_limit, labelOverlap=False, labelExpr=_SPLIT_LINES)),
         tooltip=[alt.Tooltip(f"{field}:N", title=field_title),
                  alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
-    ).properties(height=alt.Step(row_height), width=width)  # a row per bar: names never overlap
+    ).properties(height=alt.Step(_label_rows(list(frame["axis"]), row_height)), width=width)  # names never overlap
 
 
 def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
@@ -147,27 +195,37 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
 
 
 def budget_bar(d: Dashboard, width="container") -> alt.Chart:
-    """Committed and paid against each budget line's ceiling (the tick): every row of
-    ``d.budgets``, the same figures as the report's PDF and XLSX."""
+    """Committed and paid on each budget line as a share of its own ceiling (the red line at 100%):
+    every row of ``d.budgets``, the same figures as the report's PDF and XLSX. On one Rupiah axis
+    the bars of a Rp6 jt commitment vanished beside the 600 jt ceilings; each bar is labelled with
+    its share, and the tooltip gives the amounts."""
     shown = d.budgets
-    divisor, unit, axis, scale = money_axis([v for b in shown for v in (b["amount"], b["committed"], b["paid"])], "")
-    rows = [{"line": b.get("label") or b["name"], "kind": kind, "value": b[key] / divisor,
-             "ceiling": b["amount"] / divisor}
+    rows = [{"line": b.get("label") or b["name"], "kind": kind,
+             "share": round(100 * b[key] / b["amount"], 1) if b["amount"] else 0.0,
+             "amount": format_rupiah_short(b[key]), "ceiling": format_rupiah_short(b["amount"])}
             for b in shown for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
-    frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "value": 0, "ceiling": 0}])
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("value:Q", axis=axis, scale=scale),
-        y=alt.Y("line:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        yOffset="kind:N",
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])),
-        tooltip=[alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
-                 alt.Tooltip("value:Q", title=unit, format=",.2f"),
-                 alt.Tooltip("ceiling:Q", title=f"Pagu ({unit})", format=",.2f")],
-    )
-    ceiling = alt.Chart(frame).mark_tick(color="#b22222", thickness=3, size=26).encode(
-        x=alt.X("ceiling:Q", scale=scale), y=alt.Y("line:N", sort=None))
-    return alt.layer(bars, ceiling, title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar dibanding pagu (garis merah)"
-                     ).properties(height=max(120, 40 * len(frame) // 2), width=width)
+    frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "share": 0.0, "amount": "-", "ceiling": "-"}])
+    frame["axis"] = axis_labels([str(n) for n in frame["line"]], 320)
+    frame["shown"] = [f"{decimal(v)}%" for v in frame["share"]]
+    ticks = nice_ticks(max(100.0, float(frame["share"].max())), smallest_step=1)
+    scale = alt.Scale(domain=[0, ticks[-1]], nice=False)
+    x = alt.X("share:Q", scale=scale, axis=alt.Axis(title="% dari pagu", values=ticks, labelFlush=False,
+                                                     format=",.0f", labelExpr=INDONESIAN_LABEL))
+    y = alt.Y("axis:N", title=None, sort=None,
+              axis=alt.Axis(labelLimit=320, labelOverlap=False, labelExpr=_SPLIT_LINES))
+    tooltip = [alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
+               alt.Tooltip("amount:N", title="Jumlah"), alt.Tooltip("shown:N", title="Dari pagu"),
+               alt.Tooltip("ceiling:N", title="Pagu")]
+    base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset("kind:N", sort=["Terikat", "Dibayar"]), tooltip=tooltip)
+    bars = base.mark_bar().encode(
+        x=x, color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])))
+    # The share beside each bar: a bar of 1% is a sliver, its figure is not.
+    shares = base.mark_text(align="left", dx=4, fontSize=10, color="#3b4a54").encode(x=x, text="shown:N")
+    ceiling = alt.Chart(frame).mark_rule(color="#b22222", strokeWidth=2).encode(x=alt.datum(100, scale=scale))
+    step = _label_rows(list(frame["axis"]), 40)
+    return alt.layer(bars, shares, ceiling,
+                     title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar, persen dari pagu setiap pos (garis merah)"
+                     ).properties(height=max(120, step * len(frame) // 2), width=width)
 
 
 #: Said in place of a chart with nothing to draw (axes, a "-" legend and a line at 0 said nothing).

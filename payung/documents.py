@@ -21,7 +21,9 @@ from .months import format_month
 from .payments import allocation_summary, settles
 
 #: The height of ``_Document.signature`` (dates, titles, room to sign, name and NIP), in mm.
-SIGNATURE_HEIGHT = 46
+SIGNATURE_HEIGHT = 44
+#: Room to sign (and stamp) between the titles and the name, in mm.
+SIGNING_ROOM = 16
 
 BILL_HEADERS = ["No", "Bulan", "NIK", "Nama pekerja", "Desa/Kelurahan", "Penyandang dana", "JKK", "JKM", "JHT",
                 "Jumlah", "Dibayar", "Sisa", "Status"]
@@ -114,7 +116,7 @@ class _Document(FPDF):
         if left:
             self.set_xy(self.l_margin, y + 10)
             self.cell(column, 5, _latin1(left), align="C")
-        name_y = y + 15 + 18
+        name_y = y + 15 + SIGNING_ROOM
         self.set_font("Helvetica", "BU" if head.official else "B", 10)
         self.set_xy(self.l_margin + column, name_y)
         self.cell(column, 5, _latin1(head.official or "(..............................)"), align="C")
@@ -138,6 +140,24 @@ class _Document(FPDF):
             self.cell(label_width, 6, _latin1(label))
             self.set_font("Helvetica", "", 10)
             self.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+
+    def pairs_side_by_side(self, left: list[tuple[str, object]], right: list[tuple[str, object]], *,
+                           label_width: float = 32, height: float = 5.5) -> None:
+        """Two blocks of label/value pairs next to each other (half the height of ``pairs``):
+        on a bill the header took a third of the page and pushed the lines onto a second one."""
+        half = (self.w - self.l_margin - self.r_margin) / 2
+        top = self.get_y()
+        bottom = top
+        for x, rows in ((self.l_margin, left), (self.l_margin + half, right)):
+            self.set_xy(x, top)
+            for label, value in rows:
+                self.set_x(x)
+                self.set_font("Helvetica", "B", 10)
+                self.cell(label_width, height, _latin1(label))
+                self.set_font("Helvetica", "", 10)
+                self.multi_cell(half - label_width - 2, height, _latin1(value), new_x="LEFT", new_y="NEXT")
+            bottom = max(bottom, self.get_y())
+        self.set_xy(self.l_margin, bottom)
 
     def text_height(self, text: str, *, size: int = 10, bold: bool = False, height: float = 6) -> float:
         """How tall ``text_line`` would draw ``text`` (nothing drawn)."""
@@ -199,9 +219,13 @@ def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None,
     pdf.add_page()
     pdf.kop(letterhead)
     pdf.text_line("TAGIHAN IURAN BPJS KETENAGAKERJAAN PEKERJA RENTAN", size=14, bold=True, height=8)
-    header = [(label, format_rupiah(value) if label in ("Total tagihan", "Sudah dibayar", "Sisa tagihan") else value)
-              for label, value in bill_header(bill, party_title, printed)[1:]]
-    pdf.pairs(header)
+    # Who and what on the left, the amounts on the right; the amount in words follows the TOTAL
+    # and the print date is in the signature block.
+    header = dict(bill_header(bill, party_title, printed))
+    pdf.pairs_side_by_side(
+        [(label, header[label]) for label in ("Skema", party_title, "Bulan", "Jumlah pekerja")],
+        [(label, format_rupiah(header[label])) for label in ("Total tagihan", "Sudah dibayar", "Sisa tagihan")]
+        + [("Jumlah baris", header["Jumlah baris"])])
     pdf.ln(3)
     rows = [_money_cells(_bill_row(n, line)) for n, line in enumerate(bill.lines, 1)]
     rows.append(_money_cells(["", "", "", "TOTAL", "", "", *bill.by_program().values(), bill.total, bill.paid,
@@ -210,13 +234,13 @@ def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None,
     note = ("Pembayaran melunasi baris tagihan berurutan: bulan terlama lebih dulu, lalu urut nama pekerja. "
             "Satu bulan melindungi pekerja hanya bila iurannya lunas.")
     # The TOTAL stays with the last lines, and the amount in words and the signatures with it.
-    after = 4 + pdf.text_height(words, bold=True) + pdf.text_height(note, size=8) + 6 + SIGNATURE_HEIGHT
+    after = 3 + pdf.text_height(words, bold=True) + pdf.text_height(note, size=8, height=4.5) + 4 + SIGNATURE_HEIGHT
     pdf.table(BILL_HEADERS, rows, [9, 22, 28, 38, 30, 32, 16, 16, 14, 19, 19, 17, 17],
               align_right={0, 6, 7, 8, 9, 10, 11}, total_rows=1, keep_after=after)
-    pdf.ln(4)
+    pdf.ln(3)
     pdf.text_line(words, bold=True)
-    pdf.text_line(note, size=8)
-    pdf.ln(6)
+    pdf.text_line(note, size=8, height=4.5)
+    pdf.ln(4)
     pdf.signature(letterhead, printed, left="Bendahara / penanggung jawab pembayaran,")
     return bytes(pdf.output())
 

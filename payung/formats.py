@@ -8,6 +8,7 @@ Kabupaten Luwu Utara"). No Streamlit here: pages, documents and exports all call
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .clock import zone as _zone, zone_label  # noqa: F401  (zone_label: pages read it here)
 from .money import format_rupiah
@@ -16,6 +17,7 @@ from .months import MONTH_NAMES, format_month
 __all__ = ["date", "moment", "month", "month_short", "months_span", "rupiah", "count", "status", "funding",
            "STATUS_LABELS", "MONTH_SHORT", "XLSX_DATE", "XLSX_MONEY", "VEGA_MONTH_FORMAT"]
 
+_BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
 MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 #: Excel number formats of amounts and dates in the spreadsheets Payung writes.
 XLSX_MONEY = "#,##0"
@@ -105,6 +107,14 @@ def decimal(value: float | None, digits: int = 1) -> str:
     """``2,5``, ``1.234,5``: a decimal number with the Indonesian comma and thousands point."""
     text = f"{float(value or 0):,.{digits}f}"
     return text.replace(",", "#").replace(".", ",").replace("#", ".")
+
+
+def short_name(name: str) -> str:
+    """A name without the explanation in brackets at its end, for narrow places (a table column,
+    a chart axis; the full name goes in a tooltip or beside it): "GN Lingkaran (Gerakan Nasional
+    Peduli Perlindungan Pekerja Rentan)" -> "GN Lingkaran"."""
+    head = _BRACKETED_END.sub("", name)
+    return head if len(head) >= 3 else name
 
 
 def mid_sentence(label: str) -> str:

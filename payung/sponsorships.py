@@ -8,6 +8,7 @@ clear message, and enforced by a unique index underneath.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -188,6 +189,16 @@ BUDGET_WORDS = {
 
 #: How far ahead a sponsorship may start: a budget is planned for next year at the latest.
 MONTHS_AHEAD = 24
+
+
+def start_months(scheme, settings, *, back: int = 6, ahead: int = 12, today: dt.date | None = None) -> list[str]:
+    """The start months a form offers for ``scheme``: from ``back`` months ago to ``ahead`` months
+    on, none before the scheme began (``_start_out_of_range`` refuses those; the list offered
+    them, then refused them)."""
+    this = current_month(today)
+    first = (scheme.started or settings.limits.earliest_payment)[:7]
+    months = [m for m in (add_months(this, i) for i in range(-back, ahead + 1)) if m >= first]
+    return months or [max(first, this)]
 
 
 def _start_out_of_range(scheme, settings, start: str) -> Problem | None:

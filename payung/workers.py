@@ -327,6 +327,15 @@ def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
     }
 
 
+def month_status(db, settings: Settings, worker_id: int, *, actor: Actor, today: dt.date | None = None) -> str:
+    """The worker's coverage status this month (``coverage.LABELS``), as the worker list shows it."""
+    today = today or clock.today()
+    worker = get_worker(db, worker_id, actor=actor)
+    line = queries.worker_month_line(db, worker["id"], current_month(today))
+    return coverage.line_status(line, today=today, due_day=settings.due_day_of(line["scheme_code"] if line else None),
+                                lapse_months=settings.lapse_months)
+
+
 def has_history(db, worker_id: int, *, actor: Actor) -> bool:
     """Whether the worker was ever sponsored or claimed for (then it is deactivated, never deleted)."""
     return queries.worker_history_count(db, _worker(db, worker_id, actor)["id"]) > 0

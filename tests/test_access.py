@@ -250,6 +250,8 @@ MATRIX = {
                               _named()),
     "workers.has_history": (ALL, "record", lambda w, a, r: _m("workers.has_history")(w.db, r["worker"], actor=a),
                             lambda res, r: res is True),
+    "workers.month_status": (ALL, "record", lambda w, a, r: _m("workers.month_status")(
+        w.db, w.settings, r["worker"], actor=a, today=TODAY), lambda res, r: res in _m("coverage.LABELS")),
     "workers.set_worker_active": (WRITERS, "record", lambda w, a, r: _m("workers.set_worker_active")(
         w.db, r["worker"], False, actor=a), None),
     "sponsors.nip_taken": (ALL, "record", lambda w, a, r: _m("sponsors.nip_taken")(w.db, r["asn_nip"], actor=a),

@@ -283,3 +283,31 @@ def test_a_bill_never_leaves_its_total_or_its_signatures_alone_on_a_page():
                      for what in (last, "TOTAL", "Terbilang:", "Mengetahui")}
             assert where[last] == where["TOTAL"] == where["Terbilang:"] == where["Mengetahui"], (n, where)
             assert all(f"Pekerja {k:03d}" in "".join(pages) for k in range(n))
+
+
+def test_a_six_line_bill_fits_one_page_and_a_long_one_breaks_after_full_pages():
+    """Six lines were printed on two pages: the header block took a third of page 1, five rows
+    followed, and the sixth row, the TOTAL and the amount in words went to page 2. Now the
+    header is two blocks side by side and six lines (names long enough to take two lines in
+    their cells) print on one page, with or without the letterhead; a long bill fills each
+    page before it breaks, and its TOTAL comes right after its last line."""
+    from conftest import pdf_pages
+    from payung.letterhead import Letterhead
+    head = Letterhead("PEMERINTAH KABUPATEN KENDAL", "DINAS SOSIAL", "Jl. Soekarno-Hatta No. 191, Kendal",
+                      "Drs. Ahmad Fauzi", "Kepala Dinas Sosial", "197001011995031001")
+
+    def bill(n):
+        long = _bill_of(n)
+        for line in long.lines:
+            line |= {"worker_name": f"Sulastri Rahayuningsih Binti {line['worker_name']}",
+                     "sponsor_name": "Dinas Pekerjaan Umum dan Penataan Ruang"}
+        return long
+    for letterhead in (None, head):
+        pages = pdf_pages(bill_pdf(bill(6), "OPD", dt.date(2025, 3, 1), letterhead=letterhead))
+        assert len(pages) == 1, [p[:200] for p in pages]
+        assert all(f"Pekerja {k:03d}" in pages[0] for k in range(6))
+        assert pages[0].index("Pekerja 005") < pages[0].index("TOTAL") < pages[0].index("Terbilang:")
+        pages = pdf_pages(bill_pdf(bill(40), "OPD", dt.date(2025, 3, 1), letterhead=letterhead))
+        rows = [sum(f"Pekerja {k:03d}" in page for k in range(40)) for page in pages]
+        assert sum(rows) == 40 and all(r >= 11 for r in rows[:-1]), rows
+        assert "TOTAL" not in "".join(pages[:-1]) and pages[-1].index("Pekerja 039") < pages[-1].index("TOTAL")

@@ -616,8 +616,23 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     page.get_by_role("link", name="Daftar pekerja").click()
     expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     _settled(page)
+    # The table's hover toolbar speaks Indonesian and covers nothing above the table (issue 22).
+    grid = page.locator('[data-testid="stDataFrame"]:visible').first
+    grid.hover()
+    toolbar = page.locator('[data-testid="stElementToolbar"]:visible').first
+    expect(toolbar).to_be_visible()
+    above = current(page).get_by_label("Pekerjaan", exact=True).bounding_box()
+    assert toolbar.bounding_box()["y"] >= above["y"] + above["height"], (toolbar.bounding_box(), above)
+    # It fades in, and takes the pointer only once shown.
+    page.wait_for_function("(t) => getComputedStyle(t).opacity === '1'", arg=toolbar.element_handle())
+    toolbar.get_by_role("button", name="Download as CSV").hover()
+    tip = page.locator('[role="tooltip"] [data-testid="stTooltipContent"] p')
+    expect(tip).to_be_visible()
+    assert page.evaluate("(p) => [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]",
+                         tip.element_handle()) == ["0px", '"Unduh CSV (Excel)"']
+    page.mouse.move(0, 0)
     # Pick the first row the way a user does: the row marker left of the first data row.
-    grid = page.get_by_test_id("stDataFrame").first
+    grid = page.locator('[data-testid="stDataFrame"]:visible').first  # the column set shown at this width
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     expect(page.get_by_role("button", name="← Kembali ke daftar")).to_be_visible()
@@ -668,7 +683,7 @@ def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
     assert not _english_on(page), _english_on(page)  # "No results"
     page.keyboard.press("Escape")
     # Back from a worker: the list and its search box agree.
-    grid = page.get_by_test_id("stDataFrame").first
+    grid = page.locator('[data-testid="stDataFrame"]:visible').first  # the column set shown at this width
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     page.get_by_role("button", name="← Kembali ke daftar").click()
@@ -694,3 +709,98 @@ def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
     expect(password).to_have_value("")
     with _db(tmp_path) as conn:
         assert conn.execute("SELECT name FROM users WHERE username = 'tes.tab'").fetchone() == ("Tes Tab",)
+
+
+# A village operator on a phone (issue 22) -------------------------------------------------------
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def _in_view(page: Page, locator) -> bool:
+    """Whether ``locator`` is wholly inside the viewport as it is scrolled now."""
+    box = locator.bounding_box()
+    return bool(box) and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def tap_choice(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in a select box by touch (a click does not open it on a touch screen)."""
+    _settled(page)
+    box = current(page).get_by_label(label, exact=True)
+    expect(box).to_have_count(1)
+    box.tap()
+    page.keyboard.type(option[:25])
+    page.get_by_role("option", name=option).first.tap()
+    _settled(page)
+
+
+def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, browser, tmp_path):
+    """390x844, touch: the first figure of the Beranda without scrolling; a worker added on
+    Tambah pekerja, the confirmation seen where the eye is (Simpan is below the fold); the worker
+    found in the list, whose phone columns show the status, and opened, with the status."""
+    url, _ = demo_site
+    shots = Path(os.environ.get("PAYUNG_SCREENSHOTS") or tmp_path / "layar")
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "desa")
+    expect_logged_in(page)
+    _settled(page)
+    # The figures come before the four filters on a phone.
+    first = current(page).get_by_test_id("stMetric").first
+    expect(first).to_be_visible()
+    assert _in_view(page, first), first.bounding_box()
+    page.screenshot(path=str(shots / "hp-beranda.png"))
+
+    # Tambah pekerja, from the sidebar as a phone opens it.
+    page.get_by_test_id("stExpandSidebarButton").tap()
+    after_run(page, page.get_by_role("link", name="Tambah/ubah pekerja").tap)
+    expect(current(page).get_by_role("heading", name="Tambah pekerja")).to_be_visible()
+    if page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false":
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").tap()  # it stays over the page
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    textbox(page, "NIK *").fill("3324015708750992")
+    textbox(page, "NIK *").press("Tab")
+    expect(text(page, "Dari NIK: lahir 17/08/1975, perempuan")).to_be_visible()
+    textbox(page, "Nama lengkap (sesuai KTP) *").fill("Rukmini Uji Ponsel")
+    textbox(page, "Nama lengkap (sesuai KTP) *").press("Tab")
+    _settled(page)
+    tap_choice(page, "Desa/kelurahan domisili *", "Blumah")
+    tap_choice(page, "Pekerjaan *", "Petani")
+    income = textbox(page, "Penghasilan yang dilaporkan (Rp per bulan)")
+    income.fill("1250000")
+    income.press("Tab")
+    expect(income).to_have_value("1.250.000")  # separators as soon as it is typed
+    save = current(page).get_by_role("button", name="Simpan")
+    save.scroll_into_view_if_needed()
+    assert not _in_view(page, current(page).get_by_role("heading", name="Tambah pekerja"))  # the top is off screen
+    after_run(page, save.tap)
+    saved = current(page).get_by_text("Rukmini Uji Ponsel terdaftar sebagai pekerja.")
+    expect(saved).to_be_visible()
+    assert _in_view(page, saved), saved.bounding_box()  # seen without scrolling
+    page.screenshot(path=str(shots / "hp-tersimpan.png"))
+    expect(textbox(page, "NIK *")).to_have_value("")
+
+    # Find her in the list: the phone's columns (name, status, village), then open her.
+    page.goto(f"{url}/pekerja")
+    _settled(page)
+    textbox(page, "Cari nama atau NIK").fill("Rukmini Uji")
+    textbox(page, "Cari nama atau NIK").press("Enter")
+    expect(text(page, "Menampilkan 1–1 dari 1 data")).to_be_visible()
+    _settled(page)
+    grids = page.locator('[data-testid="stDataFrame"]:visible')
+    expect(grids).to_have_count(1)
+    columns = grids.first.locator('[role="columnheader"]')
+    expect(columns.first).to_be_attached()
+    headers = [h.strip() for h in columns.all_text_contents() if h.strip()]
+    assert headers[:2] == ["Nama", "Status bulan ini"], headers
+    page.screenshot(path=str(shots / "hp-daftar.png"))
+    box = grids.first.bounding_box()
+    after_run(page, lambda: page.touchscreen.tap(box["x"] + 15, box["y"] + 35 + 17))
+    expect(current(page).get_by_role("heading", name="Rukmini Uji Ponsel")).to_be_visible()
+    status = current(page).get_by_text("Status bulan ini: Tidak ditanggung")
+    expect(status).to_be_visible()
+    assert _in_view(page, status)
+    page.screenshot(path=str(shots / "hp-pekerja.png"))
+    context.close()

@@ -378,3 +378,81 @@ def test_an_empty_report_says_so_instead_of_blank_charts(people):
     from pypdf import PdfReader
     assert not any(page.images for page in PdfReader(io.BytesIO(report_pdf(d))).pages)
     assert len(pages) == 2  # the figures, and one page of sentences (there were two pages of empty axes)
+
+
+# Beranda, issue #22 point 6 ----------------------------------------------------------------------
+
+LONG_SCHEMES = ["GN Lingkaran (Gerakan Nasional Peduli Perlindungan Pekerja Rentan)",
+                "Gerakan Perlindungan 1 Desa 100 Pekerja Rentan", "Mesra dengan Mansur"]
+
+
+def _svg_texts(chart) -> list[str]:
+    import html
+    import re
+
+    import vl_convert as vlc
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    texts = []
+    for text in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S):  # a label on two lines: two tspans
+        texts += [html.unescape(t) for t in (re.findall(r"<tspan[^>]*>([^<]*)</tspan>", text) or [text])]
+    return texts
+
+
+def test_chart_labels_are_shortened_or_wrapped_never_cut_and_the_tooltip_has_the_whole_name():
+    """"GN Lingkaran (Gerakan Nasional Peduli Perlindun...", "Anggota BHP (Badan Hippun
+    Pemeko...": a long name loses its bracketed explanation on the axis, and wraps at a word
+    when it is still long; the tooltip says it whole."""
+    from payung.charts import axis_labels, occupation_bar, scheme_bar
+    d = dashboard.Dashboard(view=dashboard.View("2026-12"), title="", protected=3, protected_previous=3, covered=3,
+                            target=0, paid_month=0, billed_month=0, paid_year=0, late={}, claims={},
+                            per_scheme=[{"code": str(n), "scheme": s, "protected": 10 - n}
+                                        for n, s in enumerate(LONG_SCHEMES)],
+                            by_occupation=[{"code": "anggota_bhp", "occupation": "Anggota BHP (Badan Hippun Pemekonan)",
+                                            "protected": 4}])
+    drawn = _svg_texts(scheme_bar(d, width=400))
+    assert "GN Lingkaran" in drawn and not [t for t in drawn if "…" in t or "..." in t or "Peduli Perlindun" in t]
+    assert {"Gerakan Perlindungan 1 Desa 100 Pekerja", "Rentan"} <= set(drawn)  # two lines, whole words
+    assert "Anggota BHP" in _svg_texts(occupation_bar(d, width=400))
+    spec = scheme_bar(d).to_dict()
+    assert spec["encoding"]["tooltip"][0]["field"] == "scheme"  # the whole name
+    assert set(spec["datasets"].popitem()[1][0]) >= {"scheme", "axis"}
+    # Labels stay distinct: a short form two names share keeps the brackets.
+    alike = axis_labels(["APBD 2026 (Skema Kendal yang sangat panjang)", "APBD 2026 (Skema Pemalang yang panjang)"], 150)
+    assert len(set(alike)) == 2 and all("(Skema" in label for label in alike)
+
+
+def test_budget_bars_are_a_share_of_their_own_ceiling_and_each_says_it():
+    """The bars of a Rp6 jt commitment vanished beside the 600 jt ceilings on one Rupiah axis:
+    each line is now drawn as a share of its own ceiling (the red line at 100%), with the share
+    written beside every bar."""
+    from payung.charts import budget_bar
+    budgets = [{"name": "APBD 2026 - Ketua RT", "label": "APBD 2026 - Ketua RT", "amount": 600_000_000,
+                "committed": 6_048_000, "paid": 604_800},
+               {"name": "APBDes 2026 - Desa Kalitata", "label": "APBDes 2026 - Desa Kalitata", "amount": 10_000_000,
+                "committed": 2_700_000, "paid": 0}]
+    d = dashboard.Dashboard(view=dashboard.View("2026-12"), title="", protected=0, protected_previous=0, covered=0,
+                            target=0, paid_month=0, billed_month=0, paid_year=0, late={}, claims={}, budgets=budgets)
+    chart = budget_bar(d, width=500)
+    rows = chart.to_dict()["datasets"]
+    data = next(v for v in rows.values() if v and "share" in v[0])
+    assert [(r["line"], r["kind"], r["share"]) for r in data] == [
+        ("APBD 2026 - Ketua RT", "Terikat", 1.0), ("APBD 2026 - Ketua RT", "Dibayar", 0.1),
+        ("APBDes 2026 - Desa Kalitata", "Terikat", 27.0), ("APBDes 2026 - Desa Kalitata", "Dibayar", 0.0)]
+    drawn = _svg_texts(chart)
+    assert {"1,0%", "27,0%", "100"} <= set(drawn) and "% dari pagu" in drawn
+
+
+def test_no_arrow_where_nothing_changed_and_none_on_a_share_or_a_count(site):
+    """"+0 dari bulan lalu" and "0,0% tercapai" carried a green up arrow: an arrow (and a colour)
+    is only for a change; the share of the target and the number of late workers have none."""
+    from test_pages import run
+    at = run("admin", "pages/beranda.py")
+    metrics = {m.label: m.proto for m in at.metric}
+    protected = metrics["Terlindungi"]
+    if protected.delta.startswith("+0 "):
+        assert protected.direction == protected.NONE and protected.color == protected.GRAY
+    else:
+        assert protected.direction in (protected.UP, protected.DOWN)
+    for label in ("Target", "Tunggakan hari ini"):
+        if metrics[label].delta:
+            assert metrics[label].direction == metrics[label].NONE, label

@@ -39,11 +39,11 @@ def test_bill_page_totals_come_from_the_lines_and_a_payment_gets_a_receipt(site)
     open_amount = party["amount"] - party["paid"]
     # Too much: refused beside the field, nothing written.
     payments_before = billing.payments(db, scope=EVERYTHING)[1]
-    at.number_input(key="t_amount").set_value(open_amount + 1)
+    at.text_input(key="t_amount").set_value(str(open_amount + 1))
     next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
     assert "melebihi tagihan yang belum dibayar" in texts(at)
     assert billing.payments(db, scope=EVERYTHING)[1] == payments_before
-    at.number_input(key="t_amount").set_value(open_amount)
+    at.text_input(key="t_amount").set_value(str(open_amount))
     at.text_input(key="t_reference").set_value("TRF-777")
     next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
     assert not at.exception, at.exception
@@ -62,11 +62,11 @@ def test_a_saved_payment_empties_the_form_and_the_same_payment_again_is_refused(
     party = _open_party(db)
     part = (party["amount"] - party["paid"]) // 3
     at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
-    assert at.number_input(key="t_amount").proto.placeholder.startswith("contoh ")
-    assert "." in at.number_input(key="t_amount").proto.placeholder or party["amount"] - party["paid"] < 1000
+    assert at.text_input(key="t_amount").proto.placeholder.startswith("contoh ")
+    assert "." in at.text_input(key="t_amount").proto.placeholder or party["amount"] - party["paid"] < 1000
 
     def pay(amount, reference):
-        at.number_input(key="t_amount").set_value(amount)
+        at.text_input(key="t_amount").set_value(str(amount))
         at.text_input(key="t_reference").set_value(reference)
         next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
         assert not at.exception, at.exception
@@ -75,8 +75,8 @@ def test_a_saved_payment_empties_the_form_and_the_same_payment_again_is_refused(
     pay(part, "TRF-002")
     first = billing.payments(db, scope=EVERYTHING)[0][0]
     assert billing.payments(db, scope=EVERYTHING)[1] == count + 1
-    amount, reference = at.number_input(key="t_amount"), at.text_input(key="t_reference")
-    assert amount.value is None and reference.value == ""
+    amount, reference = at.text_input(key="t_amount"), at.text_input(key="t_reference")
+    assert amount.value == "" and reference.value == ""
     assert amount.proto.set_value and reference.proto.set_value  # the browser is told to empty them
     receipt = f"KW/{first['paid_on'][:4]}/{first['id']:06d}"
     assert receipt in texts(at)
@@ -87,6 +87,39 @@ def test_a_saved_payment_empties_the_form_and_the_same_payment_again_is_refused(
     at.checkbox(key="t_confirm_duplicate").check()
     next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
     assert billing.payments(db, scope=EVERYTHING)[1] == count + 2
+
+
+def test_amounts_are_shown_with_thousands_separators_as_soon_as_typed(site):
+    """The "Jumlah dibayar" box showed 205800 under its placeholder "contoh 105.800": every Rupiah
+    box now writes what is typed back as 205.800 once it is left (Enter, Tab), reads the usual
+    ways of writing an amount, and says why it cannot read one (nothing is saved)."""
+    db = open_db(site)
+    party = _open_party(db)
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
+    box = at.text_input(key="t_amount")
+    for typed, shown in (("205800", "205.800"), ("Rp 16.800", "16.800"), ("1,5 juta", "1.500.000"),
+                         ("16800", "16.800")):
+        box.set_value(typed).run()
+        box = at.text_input(key="t_amount")
+        assert box.value == shown, (typed, box.value)
+    payments = billing.payments(db, scope=EVERYTHING)[1]
+    box.set_value("enam belas ribu").run()
+    assert at.text_input(key="t_amount").value == "enam belas ribu"  # left as typed...
+    next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+    assert not at.exception and "bukan jumlah Rupiah" in texts(at)  # ...and refused with the reason
+    assert billing.payments(db, scope=EVERYTHING)[1] == payments
+    # The other Rupiah boxes: a worker's income, a budget line's ceiling, the planner, a claim.
+    form = run("admin", "pages/pekerja_form.py")
+    form.text_input(key="f_income").set_value("1500000").run()
+    assert form.text_input(key="f_income").value == "1.500.000"
+    budget = run("admin", "pages/anggaran.py")
+    for key in ("a_plan_budget", "an_amount"):
+        budget.text_input(key=key).set_value("600000000").run()
+        assert budget.text_input(key=key).value == "600.000.000"
+    assert "cukup untuk" in " ".join(s.value for s in budget.success)
+    claims = run("admin", "pages/klaim.py")
+    claims.text_input(key="c_benefit").set_value("42000000").run()
+    assert claims.text_input(key="c_benefit").value == "42.000.000"
 
 
 def test_payment_page_reverses_with_a_reason(site):
@@ -178,3 +211,38 @@ def test_claim_page_warns_about_an_unpaid_month(site):
     next(b for b in at.button if b.label == "Simpan klaim").click().run()
     assert "isi manfaat yang dibayarkan" in texts(at)
     assert len(billing.claims(db, scope=EVERYTHING)) == 1
+
+
+def _declared_rupiah_field():
+    import streamlit as st
+
+    from payung.fields import Field, validate_fields
+    from ui.widgets import declared_field
+    field = Field("dana", "Dana desa", type="rupiah", default=2_500_000)
+    value = declared_field(field, form="f", key="k_dana")
+    st.write(repr(validate_fields([field], {"dana": value})))
+
+
+def test_a_schemes_rupiah_field_is_typed_with_separators_and_read_by_the_core():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_function(_declared_rupiah_field).run()
+    assert at.text_input(key="k_dana").value == "2.500.000"
+    at.text_input(key="k_dana").set_value("3000000").run()
+    assert at.text_input(key="k_dana").value == "3.000.000" and "{'dana': 3000000}" in at.markdown[-1].value
+
+
+def test_a_viewer_is_not_offered_the_form_of_a_new_budget_line_and_the_service_refuses_it(site):
+    """A viewer saw the "Tambah pos anggaran" tab only to be told it may not use it: the tab is
+    there for the roles payung.access lets add a budget line, and the service refuses the others."""
+    import pytest
+
+    from payung.access import Forbidden
+    from payung.budgets import create_budget_line
+    tabs = lambda at: [t.label for t in at.tabs]  # noqa: E731
+    assert "Tambah pos anggaran" not in tabs(run("lihat", "pages/anggaran.py"))
+    assert "Tambah pos anggaran" in tabs(run("admin", "pages/anggaran.py"))
+    assert "Tambah pos anggaran" in tabs(run("operator", "pages/anggaran.py"))
+    scheme = next(iter(site["app"].plugins.schemes))
+    with open_db(site) as db, pytest.raises(Forbidden):
+        create_budget_line(db, site["app"].plugins, {"scheme_code": scheme, "name": "APBD", "year": 2026,
+                                                     "source": "APBD", "amount": 1_000_000}, actor=Actor("lihat", "viewer"))

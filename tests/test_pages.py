@@ -110,7 +110,7 @@ def test_demo_data_in_one_click(tmp_path, monkeypatch):
 def test_worker_list_pages_and_searches_in_sql(site):
     at = run("admin", "pages/pekerja.py")
     table = at.dataframe[0].value
-    assert len(table) == 50 and list(table.columns)[:3] == ["NIK", "Nama", "Desa/Kel."]
+    assert len(table) == 50 and list(table.columns)[:3] == ["Nama", "Status bulan ini", "NIK"]
     assert f"dari {DEMO_WORKERS} data" in texts(at)
     name = table.iloc[0]["Nama"]
     at.text_input(key="cari_pekerja").set_value(name.split()[0]).run()
@@ -143,7 +143,7 @@ def test_village_operator_sees_only_their_village(site):
         expected = db.execute("SELECT COUNT(*) FROM workers WHERE village_code = ?", [DESA_VILLAGE]).fetchone()[0]
         other = db.execute("SELECT id FROM workers WHERE village_code != ? LIMIT 1", [DESA_VILLAGE]).fetchone()[0]
     at = run("desa", "pages/pekerja.py")
-    assert f"dari {expected} data" in texts(at) or (expected == 0 and "Tidak ada pekerja" in texts(at))
+    assert f"dari {expected} data" in texts(at) or (expected == 0 and "Belum ada pekerja terdaftar" in texts(at))
     at = run("desa", "pages/pekerja.py", query={"id": str(other)})
     assert "Pekerja tidak ditemukan." in texts(at)
 

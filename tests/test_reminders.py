@@ -89,6 +89,22 @@ def test_the_late_list_page_offers_reminders_without_niks(site):
     assert not any(nik[:4] + "********" in m for m in messages for nik in list(niks)[:50])
 
 
+def test_all_schemes_give_one_reminder_per_late_party(site):
+    """"Semua skema" with 8 late parties gave 1 reminder: the loop drawing one table per scheme
+    reused the scheme filter's name, so the reminders were asked for the last scheme drawn."""
+    at = run("admin", "pages/tunggakan.py")
+    assert at.selectbox(key="l_scheme").value is None  # Semua skema
+    late = int(re.search(r"\((\d+)\)", at.tabs[0].label).group(1))
+    schemes = [m.value for m in at.tabs[0].markdown if m.value.startswith("**")]
+    if len(schemes) < 2:
+        pytest.skip("the demo data has late parties in fewer than two schemes today")
+    reminders = [e.label for e in at.expander]
+    assert len(reminders) == min(late, 100), (late, reminders)
+    listed = {str(v) for frame in at.dataframe if "Pihak yang ditagih" in frame.value.columns
+              for v in frame.value["Pihak yang ditagih"]}
+    assert {label.split(" · ")[0] for label in reminders} == listed
+
+
 def test_reminders_download_as_a_broadcast_list():
     from payung.arrears import Reminder
     item = Reminder("Mesra", "Budi", "+6281234567890", "https://wa.me/6281234567890?text=x", 2, 3, 50_400,

@@ -37,6 +37,38 @@ def test_the_add_form_is_empty_after_a_save(site):
     assert "NIK wajib diisi." in [e.value for e in at.error]
 
 
+def _main_elements(at) -> list:
+    """The page's elements in the order drawn (columns and containers walked through)."""
+    out = []
+
+    def walk(node):
+        children = getattr(node, "children", None)
+        if children:
+            for child in children.values():
+                walk(child)
+        else:
+            out.append(node)
+    walk(at.main)
+    return out
+
+
+def test_the_saved_message_is_where_the_eye_is_after_simpan(site):
+    """On a phone (and at 768 px high) Simpan is below the fold: the message at the top of the
+    form was off screen, and the user saw an empty form and no word that it saved. It is now
+    right above the button, and a toast too; a refused save is also said beside the button."""
+    at = run("admin", "pages/pekerja_form.py")
+    _simpan(at)
+    drawn = _main_elements(at)
+    button = next(i for i, e in enumerate(drawn) if getattr(e, "label", None) == "Simpan")
+    assert "perbaiki yang ditandai merah di atas" in drawn[button - 1].value
+    _save_new_worker(at, "Sri Wahyuni")
+    drawn = _main_elements(at)
+    button = next(i for i, e in enumerate(drawn) if getattr(e, "label", None) == "Simpan")
+    assert drawn[button - 1].value == "Sri Wahyuni terdaftar sebagai pekerja."
+    assert [t.value for t in at.toast] == ["Sri Wahyuni terdaftar sebagai pekerja."]
+    assert "Sri Wahyuni terdaftar sebagai pekerja." not in [s.value for s in drawn[:button - 1] if hasattr(s, "value")]
+
+
 def test_a_fixed_nik_loses_its_red_error_before_simpan(site):
     at = run("admin", "pages/pekerja_form.py")
     at.text_input(key="f_nik").set_value("332401570875").run()
@@ -229,3 +261,154 @@ def test_what_the_targets_count_is_said_and_no_target_reads_the_same_everywhere(
     assert [r[2] for r in book["Per skema"].iter_rows(min_row=2, values_only=True)] == ["tanpa target"]
     at = run("admin", query={"skema": scheme.code})
     assert "Panel skema menghitung kepesertaan yang berjalan" in texts(at)
+
+
+def _shown_in(at) -> dict[str, list[str]]:
+    """Each table variant's container marker (which widths show it) -> its columns."""
+    out = {}
+
+    def walk(node):
+        for child in (getattr(node, "children", None) or {}).values():
+            key = getattr(child, "key", None) or ""
+            if "__tampil" in key:
+                [frame] = [c for c in child.children.values() if type(c).__name__ == "Dataframe"]
+                out[key.split("__tampil", 1)[1]] = list(frame.value.columns)
+            walk(child)
+    walk(at.main)
+    return out
+
+
+def test_tables_show_the_columns_that_decide_first_for_the_width(site):
+    """A phone showed NIK/Nama/Desa of the worker list and hid the status; Tagihan hid Dibayar,
+    Sisa and Status; at 1366 px Pembayaran cut Skema and pushed Baris, Referensi, Dicatat oleh
+    off screen. Each such table has a set for a phone and one for a laptop (name, status,
+    amounts first), shown by the width of the screen; a wide screen shows every column."""
+    from ui.widgets import TABLE_CSS
+    workers = _shown_in(run("admin", "pages/pekerja.py"))
+    assert workers["_hp_"] == ["Nama", "Status bulan ini", "Desa/Kel."]
+    assert workers["_laptop_"][:2] == ["Nama", "Status bulan ini"] and "Kecamatan" not in workers["_laptop_"]
+    assert workers["_lebar_"][:2] == ["Nama", "Status bulan ini"] and "Kecamatan" in workers["_lebar_"]
+    bills = _shown_in(run("admin", "pages/tagihan.py"))
+    assert bills, texts(run("admin", "pages/tagihan.py"))
+    assert bills["_hp_"][1:3] == ["Status", "Sisa"] and "Dibayar" in bills["_lebar__laptop_"]
+    payments = _shown_in(run("admin", "pages/pembayaran.py"))
+    assert payments["_laptop_"] == ["Tanda terima", "Tanggal bayar", "Jumlah", "Status", "Dari", "Skema"]
+    assert {"Baris", "Referensi", "Dicatat oleh"} <= set(payments["_lebar_"])
+    # Schemes by their short names in a column ("GN Lingkaran", not its whole bracketed name).
+    assert not [n for n in run("admin", "pages/pembayaran.py").dataframe[1].value["Skema"] if "(" in n]
+    # The browser shows one set: each width range hides the sets not marked for it.
+    for marker in ("_hp_", "_laptop_", "_lebar_"):
+        assert f':not([class*="{marker}"])' in TABLE_CSS
+
+
+def test_an_empty_search_says_so_without_a_pager(site):
+    """"Menampilkan 0-0 dari 0 data" under an empty search; a page box with one page to pick."""
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value("zzzqqq").run()
+    assert "Tidak ada pekerja yang cocok" in texts(at)
+    assert not [c for c in at.caption if "Menampilkan" in c.value] and not at.number_input
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value(at.dataframe[0].value["Nama"][0]).run()
+    shown = [c.value for c in at.caption if "Menampilkan" in c.value]
+    assert shown and "halaman_pekerja" not in [n.key for n in at.number_input]
+
+
+def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
+    """A heading "Desa/Kel." must read "Desa/Kel." in the column mapping, the rejected rows and
+    their XLSX (a user looks for the column they typed); long reasons ended mid-word ("...Format
+    kolom seba"): the rows are as tall as the longest reason needs, on a phone too."""
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from payung.exports import rejected_rows_xlsx
+    headers = ["No.", "NIK", "Nama Lengkap", "Tgl. Lahir", "JK", "Desa/Kel.", "Kec.", "Pekerjaan", "No. HP/WA"]
+    data = (";".join(headers) + "\n"
+            "1;3,32401E+15;Ani Uji;17/08/1975;L;Blumah;Plantungan;Petani;0812\n"
+            "2;3324011708759002;Budi Uji;17/08/1975;L;Atlantis;Plantungan;Petani;0812\n").encode()
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja desa.csv", data, "text/csv")).run()
+    assert at.selectbox(key="i_map_workers_None_village").value == "Desa/Kel."
+    assert at.selectbox(key="i_map_workers_None_district").value == "Kec."
+    assert "Desa/Kel." in at.selectbox(key="i_map_workers_None_village").options
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    rejected = at.dataframe[0].value
+    assert {"Desa/Kel.", "NIK"} <= set(rejected["Kolom"])
+    plan = at.session_state["_i_plan"][1]
+    sheet = load_workbook(io.BytesIO(rejected_rows_xlsx(plan))).active
+    assert [c.value for c in sheet[1]] == ["Baris", *headers, "Alasan penolakan"]
+    assert any(str(c.value).startswith("Desa/Kel.: ") for c in sheet["K"][1:])
+    longest = max(len(m) for m in rejected["Alasan"])
+    wide, phone = at.dataframe[0].proto, at.dataframe[1].proto
+    assert longest > 95 and wide.row_height >= 2 * 20 and phone.row_height >= 4 * 20
+    assert json.loads(wide.columns)["Alasan"]["width"] >= 600 and json.loads(phone.columns)["Alasan"]["width"] <= 260
+
+
+def test_the_worker_picker_searches_a_typed_name_among_all_workers(site):
+    """The picker holds the first 200 eligible workers and found nothing typed until the search
+    box above it was used: a name typed in it and entered becomes the search, and the one worker
+    it finds is picked."""
+    import pytest
+
+    from payung.access import Actor
+    from payung.sponsorships import eligible_workers
+    app = site["app"]
+    with open_db(site) as db:
+        for code in app.plugins.schemes:
+            every = eligible_workers(db, app.plugins, scheme_code=code, sponsor=None, start_month=__import__(
+                "payung.months", fromlist=["current_month"]).current_month(), months=12, actor=Actor("admin", "admin"),
+                limit=100_000)
+            names = [w["name"] for w in every]
+            last = next((w for w in reversed(every) if names.count(w["name"]) == 1), None)
+            if len(every) > 30 and last:
+                break
+        else:
+            pytest.skip("no scheme with enough eligible workers in the demo data")
+    at = run("admin", "pages/kepesertaan.py", state={"k_scheme": code})
+    picker = at.multiselect(key="k_workers")
+    assert picker.proto.accept_new_options if hasattr(picker.proto, "accept_new_options") else True
+    picker.set_value([last["name"]]).run()
+    assert at.text_input(key="k_search").value == last["name"]
+    assert at.multiselect(key="k_workers").value == [last["id"]]
+    assert not at.exception
+
+
+def test_start_months_before_the_scheme_began_are_not_offered():
+    """The list offered months before the scheme started, which Periksa then refused."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from payung.config import Limits
+    from payung.sponsorships import _start_out_of_range, start_months
+    settings = SimpleNamespace(limits=Limits())
+    today = dt.date(2026, 12, 5)
+    new = SimpleNamespace(started="2027-02-01", name="Skema baru")
+    offered = start_months(new, settings, today=today)
+    assert offered[0] == "2027-02" and offered[-1] == "2027-12"
+    old = SimpleNamespace(started="2022-12-07", name="Skema lama")
+    assert start_months(old, settings, today=today)[0] == "2026-06"
+    assert not [m for scheme in (new, old) for m in start_months(scheme, settings, today=today)
+                if _start_out_of_range(scheme, settings, m)]
+
+
+def test_the_page_files_are_never_listed_in_the_sidebar():
+    """On a server's first run Streamlit listed the files of pages/ ("pekerja form") for a moment
+    before app.py drew its navigation: app.py hides that list with its very first element, before
+    its slow imports, until the navigation marks itself drawn; and the page CSS keeps no "<"
+    (st.html dropped the whole style when a comment said "<the text>")."""
+    from ui.widgets import TABLE_CSS, _INSTRUCTIONS, _PAGE_CSS, _toolbar_css
+    tree = ast.parse((ROOT / "app.py").read_text())
+    first = next(n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))
+    assert ast.unparse(first.value.func) == "st.html" and "stSidebarNav" in ast.unparse(first)
+    imports_after = [n for n in tree.body[tree.body.index(first):] if isinstance(n, ast.ImportFrom)]
+    assert {n.module for n in imports_after} >= {"payung.access", "ui.session"}
+    css = _PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css())
+    assert "<" not in css.replace("<style>", "").replace("</style>", "")
+
+
+def test_the_navigation_is_shown_once_drawn(site):
+    at = run("admin")
+    styles = [h.proto.body for h in at.get("html")]
+    hidden = next(i for i, css in enumerate(styles) if "stSidebarNav" in css and "hidden" in css)
+    assert any("stSidebarNav" in css and "visible !important" in css for css in styles[hidden + 1:]), styles

@@ -15,6 +15,7 @@ from payung import formats
 from payung.charts import count_axis
 from payung.errors import Problem, ValidationError
 from payung.fields import Field
+from payung.imports.normalize import parse_rupiah_cell
 from payung.money import format_rupiah
 from payung.schemes import Panel
 
@@ -84,12 +85,23 @@ def money_columns(rows, names: Iterable[str] = ()) -> list[str]:
     return [c for c in frame.columns if c in set(names) or _is_money(frame[c].tolist())]
 
 
-def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (), **kwargs):
-    """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
-    ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
-    on the heading sorts them by amount, not as text. Streamlit's own number formats know only
-    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+#: Viewport widths (CSS px) where a table may show another set of columns: up to PHONE_WIDTH a
+#: phone (about 330 px for the table), up to LAPTOP_WIDTH a laptop (1366 px with the sidebar
+#: leaves about 900 px), above it a wide screen, which shows every column.
+PHONE_WIDTH, LAPTOP_WIDTH = 640, 1599
+#: The class marker of a table variant's container, followed by the ranges it is shown in.
+_SHOWN_IN = "__tampil"
+_HIDDEN = '[data-testid="stLayoutWrapper"]:has(> [class*="{0}"]:not([class*="_{1}_"]))'
+#: The wrapper of a hidden set goes too (it would still take the gap between two elements).
+TABLE_CSS = f"""
+@media (max-width: {PHONE_WIDTH}px) {{ {_HIDDEN.format(_SHOWN_IN, "hp")} {{ display: none; }} }}
+@media (min-width: {PHONE_WIDTH + 1}px) and (max-width: {LAPTOP_WIDTH}px) {{
+  {_HIDDEN.format(_SHOWN_IN, "laptop")} {{ display: none; }} }}
+@media (min-width: {LAPTOP_WIDTH + 1}px) {{ {_HIDDEN.format(_SHOWN_IN, "lebar")} {{ display: none; }} }}
+"""
+
+
+def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[str], **kwargs):
     config: dict = {}
     data = frame
     amounts = money_columns(frame, money) if len(frame) else []
@@ -99,10 +111,88 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
             frame[column] = pd.array([v if isinstance(v, int) else _amount(v) for v in frame[column]], dtype="Int64")
         data = frame.style.format({c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts})
         config = {c: st.column_config.NumberColumn(c, alignment="right") for c in amounts}
-    config.update(column_config or {})
+    config.update({c: v for c, v in (column_config or {}).items() if c in frame.columns})
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     return st.dataframe(data, column_config=config or None, **kwargs)
+
+
+def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (), phone: list[str] | None = None,
+          laptop: list[str] | None = None, key: str | None = None, phone_options: dict | None = None, **kwargs):
+    """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
+    ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
+    on the heading sorts them by amount, not as text. Streamlit's own number formats know only
+    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display.
+
+    Columns chosen for the width: ``phone`` and ``laptop`` name the columns a phone and a laptop
+    show (see ``PHONE_WIDTH``), those that decide first (name, status, amounts); a wider screen
+    shows them all. Each set is drawn and the browser shows the one for its width (CSS: the page
+    cannot know the width). ``phone_options``: ``st.dataframe`` arguments of the phone set over
+    the others (``column_config`` merged: a narrower column, taller rows). With a selection, the
+    set a row was picked in answers: read it with the return value or ``picked_rows(key)``."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if not (phone or laptop) or not len(frame.columns):
+        return _dataframe(frame, column_config, money, key=key, **kwargs)
+    if key is None:
+        raise ValueError("a table with column sets needs a key")
+    config = column_config or {}
+    phone_options = dict(phone_options or {})
+    phone_config = {**config, **phone_options.pop("column_config", {})}
+    sets = [("", list(frame.columns), ["lebar"] + ([] if laptop else ["laptop"]) + ([] if phone else ["hp"]), config,
+             kwargs)]
+    if laptop:
+        sets.append(("-laptop", laptop, ["laptop"] + ([] if phone else ["hp"]), config, kwargs))
+    if phone:
+        sets.append(("-hp", phone, ["hp"], phone_config, {**kwargs, **phone_options}))
+    events = []
+    for suffix, columns, shown_in, settings, options in sets:
+        with st.container(key=key + suffix + _SHOWN_IN + "".join(f"_{r}_" for r in shown_in)):
+            events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], settings, money,
+                                     key=key + suffix, **options))
+    return next((e for e in events if getattr(getattr(e, "selection", None), "rows", None)), events[0])
+
+
+def picked_rows(key: str) -> list[int]:
+    """The rows picked in the table ``key``, in whichever of its column sets they were picked."""
+    for name in (key, key + "-laptop", key + "-hp"):
+        state = st.session_state.get(name)
+        rows = state.selection.rows if state is not None and getattr(state, "selection", None) else []
+        if rows:
+            return list(rows)
+    return []
+
+
+# Amounts as people read them -------------------------------------------------------------------
+
+def _group_thousands(key: str) -> None:
+    """On leaving a Rupiah box: what was typed ("205800", "Rp 205.800", "1,5 juta") written back
+    as ``205.800``; text that is no amount stays as typed (the save says why)."""
+    try:
+        st.session_state[key] = formats.count(parse_rupiah_cell(st.session_state.get(key) or ""))
+    except ValueError:
+        pass
+
+
+def rupiah_input(label: str, *, key: str, placeholder: str = "", help: str | None = None, container=None) -> None:
+    """A box for an amount of Rupiah that shows it with thousands separators (``205.800``) as
+    soon as it is typed (Enter or Tab), like its placeholder ("contoh 105.800"): a number box
+    shows 205800. Read it with ``rupiah_value``. Not inside ``st.form`` (no callback there)."""
+    if isinstance(st.session_state.get(key), int):  # an amount put there by the page (a record loaded)
+        st.session_state[key] = formats.count(st.session_state[key])
+    (container or st).text_input(label, key=key, placeholder=placeholder, help=help, on_change=_group_thousands,
+                                 args=(key,))
+
+
+def rupiah_value(key: str, *, field: str, label: str) -> int | None:
+    """The amount in the Rupiah box ``key``: None when it is empty; refused (``ValidationError``
+    on ``field``) with the reason when it is no amount ("abc", "-5", "2,5")."""
+    typed = st.session_state.get(key)
+    if typed is None or isinstance(typed, int) or not str(typed).strip():
+        return typed
+    try:
+        return parse_rupiah_cell(str(typed))
+    except ValueError as exc:
+        raise ValidationError(Problem(field, f"{label}: {exc}.", f"{field}_format")) from None
 
 
 # Problems shown next to the field they concern -----------------------------------------------
@@ -163,6 +253,14 @@ def problem_summary(form: str, known_fields: Iterable[str | None] = ()) -> None:
             st.error(plain(problem.message), icon=":material/error:")
 
 
+def problems_reminder(form: str) -> None:
+    """Beside a form's button, after a refused save: the summary above the form is off screen
+    when the button is below the fold (on a phone)."""
+    saved = st.session_state.get(PROBLEMS_KEY)
+    if saved and saved["form"] == form and saved["problems"]:
+        st.error("Belum tersimpan: perbaiki yang ditandai merah di atas.", icon=":material/error:")
+
+
 # Declared fields (the low-code part) --------------------------------------------------------
 
 def declared_field(f: Field, *, form: str, key: str, default=None):
@@ -181,7 +279,12 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
     elif f.type == "multichoice":
         result = st.multiselect(label, [v for v, _ in f.options], default=value or [],
                                 format_func=f.choice_label, help=help_text, key=key, placeholder="Pilih...")
-    elif f.type in ("integer", "rupiah", "year"):
+    elif f.type == "rupiah":
+        if key not in st.session_state and value is not None:
+            st.session_state[key] = value
+        rupiah_input(label, key=key, help=help_text, placeholder="contoh 1.000.000")
+        result = st.session_state.get(key) or None  # the core reads it ("1.000.000") and says what is wrong
+    elif f.type in ("integer", "year"):
         result = st.number_input(label, value=value, min_value=f.minimum, max_value=f.maximum, step=1,
                                  help=help_text, key=key, placeholder="Isi angka")
     elif f.type == "date":
@@ -249,18 +352,28 @@ def pager(total: int, page_size: int, *, key: str) -> None:
     if current_page(key) > pages:
         st.session_state[key] = pages
     page = current_page(key)
+    if not total:  # "Menampilkan 0-0 dari 0 data" under an empty search: the list already says why
+        return
+    first = (page - 1) * page_size + 1
+    shown = f"Menampilkan {formats.count(first)}–{formats.count(min(page * page_size, total))} dari " \
+            f"{formats.count(total)} data"
+    if pages == 1:  # a page picker with one page to pick
+        st.caption(shown)
+        return
     left, right = st.columns([1, 3])
     left.number_input("Halaman", min_value=1, max_value=pages, step=1, key=key)
-    first = (page - 1) * page_size + 1 if total else 0
-    right.caption(f"Menampilkan {formats.count(first)}–{formats.count(min(page * page_size, total))} dari "
-                  f"{formats.count(total)} data")
+    right.caption(shown)
 
 
-def show_saved_message() -> None:
-    """A success message carried across the rerun that follows a save."""
+def show_saved_message(*, toast: bool = False) -> None:
+    """A success message carried across the rerun that follows a save, where this is called.
+    ``toast``: also as a toast, which shows wherever the page is scrolled (a form whose button is
+    below the fold: its top is off screen on a phone)."""
     message = st.session_state.pop("_payung_saved", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
+        if toast:
+            st.toast(plain(message), icon=":material/check_circle:", duration="long")
 
 
 def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
@@ -285,6 +398,15 @@ _PAGE_CSS = """<style>
 /* A select box's list when nothing matches what was typed ("No results"). */
 [role="option"]:not([data-key]) > span { font-size: 0 !important; }
 [role="option"]:not([data-key]) > span::after { content: "Tidak ada yang cocok"; font-size: 0.875rem; }
+/* A multiselect's bulk choices ("Select all", "Select 3 matches") and, in the one that searches
+   what is typed (the worker picker of Kepesertaan), "Add: " and the text typed. No angle brackets
+   in this CSS: st.html would drop the whole style. */
+[role="option"][data-key="__select_all__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__select_all__"] > div::after { content: "Pilih semua"; font-size: 0.875rem; }
+[role="option"][data-key="__select_matches__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__select_matches__"] > div::after { content: "Pilih semua yang cocok"; font-size: 0.875rem; }
+[role="option"][data-key="__creatable__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__creatable__"] > div::after { content: "Tekan Enter untuk mencari nama ini di semua pekerja"; font-size: 0.875rem; }
 /* The keyboard users' first link ("Skip to main content"). */
 a[data-testid="stSkipToContent"] { font-size: 0 !important; }
 a[data-testid="stSkipToContent"]::after { content: "Langsung ke isi halaman"; font-size: 1rem; }
@@ -314,9 +436,41 @@ _INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box,
         for form, what in (("", "menerapkan"), ('[data-testid="stForm"] ', "mengirim formulir")))
 
 
+#: The hover toolbar of tables and charts (always shown on a touch screen): its buttons' tooltips
+#: said "Download as CSV", "Fullscreen"... (Streamlit has no setting for them). While a button is
+#: hovered or focused, the one tooltip on screen is its own: its English text is shrunk to nothing
+#: and the Indonesian drawn after it. (The buttons' aria-labels, read out by screen readers, stay
+#: English: CSS cannot reach an attribute.)
+TOOLBAR_LABELS = {
+    "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
+    "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
+    "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
+}
+#: Room above a table or chart for its toolbar, which covered the figure or the box above it.
+TOOLBAR_ROOM = "2.25rem"
+
+
+def _toolbar_css() -> str:
+    button = '[data-testid="stBaseButton-elementToolbar"][aria-label="{}"]'
+    rules = [
+        f'[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"]) '
+        f'{{ padding-top: {TOOLBAR_ROOM}; }}',
+        '[data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"] { top: -2rem; }',
+    ]
+    for english, indonesian in TOOLBAR_LABELS.items():
+        hovered = ", ".join(f"body:has({button.format(english)}:{state}) [role=\"tooltip\"] "
+                            f'[data-testid="stTooltipContent"] p{after}'
+                            for state in ("hover", "focus-visible") for after in ("", "::after"))
+        plain_rules = hovered.split(", ")
+        rules.append(", ".join(r for r in plain_rules if not r.endswith("::after")) + " { font-size: 0 !important; }")
+        rules.append(", ".join(r for r in plain_rules if r.endswith("::after"))
+                     + f' {{ content: "{indonesian}"; font-size: 0.875rem; }}')
+    return "\n".join(rules) + "\n"
+
+
 def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
-    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS))
+    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
 
 
 # File uploads ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..workers import ELSEWHERE, check_workers, village_index
 from .mapping import FIELDS, missing_required
 from .normalize import RegionResolver, nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
 from .reading import Sheet
-from .values import NOT_A_CODE, ValueMatcher, synonyms_for
+from .values import BY_WORDS, NOT_A_CODE, ValueMatcher, synonyms_for
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran",
          "sponsorships": "Kepesertaan"}
@@ -267,7 +267,8 @@ class Coded:
         self.advice = advice or f"gunakan nama dari daftar {what.lower()}"
         self.matcher = ValueMatcher(value_choices(registry, name) if labels is None else labels,
                                     synonyms_for(synonyms or name, registry.settings.import_synonyms),
-                                    plan.values.get(name), NOT_A_CODE.get(synonyms or name))
+                                    plan.values.get(name), NOT_A_CODE.get(synonyms or name),
+                                    by_words=(synonyms or name) in BY_WORDS)
 
     def code(self, typed, errors: list[RowError], row: int, column: str):
         """The code of ``typed``, or None with a row error naming the suggestions."""

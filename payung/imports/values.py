@@ -7,6 +7,16 @@ of synonyms (the words of the source articles and of regency registers), extende
 ("petanni") is accepted when one code clearly wins (rapidfuzz). What is still unknown or
 ambiguous is reported with suggestions, for the value mapping step of the Impor page (the
 chosen codes are kept in the import template, so the next file of the same office maps itself).
+
+Occupations are also matched by their words, because registers add words to them ("Petani padi
+sawah", "Nelayan tradisional", "Pedagang keliling online") or shorten some ("Tkg ojek"): when
+every word of a name of exactly one occupation is in the typed value (after the normalisation,
+the usual short forms of ``ABBREVIATIONS`` and the synonyms), that occupation is taken; when the
+names of several are in it, the most specific (the name with the most words) wins if it is the
+only one that specific ("Pedagang keliling online": Pedagang kaki lima by "pedagang keliling",
+not Pedagang pasar by "pedagang"). Otherwise the value stays ambiguous ("Petani dan pedagang",
+"Buruh tani/harian") with the candidates as suggestions, and a value that holds a non-worker's
+occupation ("PNS / petani") is never taken by its words.
 """
 
 from __future__ import annotations
@@ -101,6 +111,15 @@ SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 
+#: Coded columns also matched by the words of their names (see the module's docstring).
+BY_WORDS = frozenset({"occupation"})
+#: Short forms registers write for a word of an occupation: "Tkg ojek", "Pdg pasar", "Bh. harian
+#: lepas". Only words no other name uses ("tk" is also a kindergarten: "Guru TK").
+ABBREVIATIONS = {"tkg": "tukang", "pdg": "pedagang", "pdgg": "pedagang", "pedg": "pedagang", "brh": "buruh",
+                 "bh": "buruh", "ptn": "petani", "ptni": "petani", "nly": "nelayan", "nlyn": "nelayan",
+                 "ptrnk": "peternak", "spr": "sopir"}
+
+
 #: Typed values that name no code of the column on purpose, per column, with the reason: the
 #: Dukcapil entries (and their usual short forms) of people who are not informal workers. An
 #: occupation configured in [occupations] or [import_synonyms.occupation] with one of these
@@ -155,13 +174,18 @@ class ValueMatcher:
     """Matches typed text to the codes of one coded column."""
 
     def __init__(self, labels: Mapping, synonyms: Mapping[str, object] | None = None,
-                 chosen: Mapping[str, object] | None = None, refused: tuple[frozenset[str], str] | None = None):
+                 chosen: Mapping[str, object] | None = None, refused: tuple[frozenset[str], str] | None = None,
+                 *, by_words: bool = False):
         """``labels``: code -> label; ``synonyms``: typed text -> code; ``chosen``: the value
         mapping of an import template (typed text -> code), which wins over everything;
-        ``refused``: texts that name no code on purpose, and why (``NOT_A_CODE``)."""
+        ``refused``: texts that name no code on purpose, and why (``NOT_A_CODE``); ``by_words``:
+        also match a value holding every word of a name (``BY_WORDS``)."""
         self._refused, self._refusal = refused or (frozenset(), "")
+        self._by_words = by_words
         self.labels = {code: str(label) for code, label in labels.items()}
         self._keys: dict[str, set] = {}
+        #: The words of each name (spaced), and the code it names: for the match by words.
+        self._names: dict[frozenset, set] = {}
         for code, label in self.labels.items():
             for text in (label, str(code), str(code).replace("_", " ")):
                 self._add(text, code)
@@ -181,6 +205,7 @@ class ValueMatcher:
         if key:
             self._keys.setdefault(key, set()).add(code)
             self._keys.setdefault(key.replace(" ", ""), set()).add(code)
+            self._names.setdefault(frozenset(key.split()), set()).add(code)
 
     def match(self, typed) -> Match:
         # Cached by the text as typed too: a column repeats a few values over 200.000 rows.
@@ -199,11 +224,29 @@ class ValueMatcher:
             return Match()
         if key in self._chosen:
             return Match(self._chosen[key])
+        if self._by_words:
+            key = " ".join(ABBREVIATIONS.get(word, word) for word in key.split())
         codes = self._keys.get(key) or self._keys.get(key.replace(" ", ""))
         if codes and len(codes) == 1:
             return Match(next(iter(codes)))
         if not codes and key in self._refused:
             return Match(None, refused=self._refusal)
+        # Taken without asking: a close spelling of a whole name (plain ratio: "petanni"), not a
+        # word inside a longer one ("guru" is not necessarily "Guru TPA/TPQ")...
+        spelled: dict = {}
+        spelled_as: dict = {}
+        for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.ratio, limit=6):
+            for code in self._keys[choice]:
+                if int(score) > spelled.get(code, -1):
+                    spelled[code], spelled_as[code] = int(score), choice
+        close = sorted(spelled.items(), key=lambda item: -item[1])
+        accepted = close[0][0] if close and close[0][1] >= ACCEPT_SCORE and (
+            len(close) == 1 or close[1][1] <= close[0][1] - MARGIN) else None
+        # ...or, for the columns matched by words, every word of a name.
+        if not codes and self._by_words:
+            found = self._match_words(key, None if accepted is None else (accepted, spelled_as[accepted]))
+            if found is not None:
+                return found
         best: dict = {}
         for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.WRatio, limit=12):
             for code in self._keys[choice]:
@@ -212,15 +255,8 @@ class ValueMatcher:
         suggestions = [(code, self.labels[code], score) for code, score in ranked if score >= SUGGEST_SCORE][:5]
         if codes:  # one name for several codes: ambiguous, never guessed
             return Match(None, [(c, self.labels[c], 100) for c in sorted(codes, key=str)], ambiguous=True)
-        # Taken without asking only for a close spelling of a whole name (plain ratio: "petanni"),
-        # not for a word inside a longer one ("guru" is not necessarily "Guru TPA/TPQ").
-        spelled: dict = {}
-        for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.ratio, limit=6):
-            for code in self._keys[choice]:
-                spelled[code] = max(spelled.get(code, 0), int(score))
-        close = sorted(spelled.items(), key=lambda item: -item[1])
-        if close and close[0][1] >= ACCEPT_SCORE and (len(close) == 1 or close[1][1] <= close[0][1] - MARGIN):
-            return Match(close[0][0], suggestions)
+        if accepted is not None:
+            return Match(accepted, suggestions)
         tied = len(ranked) > 1 and ranked[0][1] >= ACCEPT_SCORE and ranked[1][1] >= ACCEPT_SCORE
         prefill = None
         if (ranked and not tied and ranked[0][1] >= ACCEPT_SCORE
@@ -228,6 +264,30 @@ class ValueMatcher:
                 and spelled.get(ranked[0][0], 0) >= PREFILL_SPELLING):
             prefill = ranked[0][0]
         return Match(None, suggestions, ambiguous=tied, prefill=prefill)
+
+    def _match_words(self, key: str, spelled: tuple | None) -> Match | None:
+        """The occupation whose name's words are all in ``key``, the most specific one winning
+        (see the module's docstring); ambiguous when several are as specific; None when no
+        name's words are all there, or when a non-worker's occupation is. ``spelled``: (code,
+        name) of a close spelling of the whole value, which counts as that name's words ("Dagang
+        sayur" is Tukang sayur by "pedagang sayur", not Pedagang pasar by "dagang")."""
+        words = set(key.split())
+        if any(set(refused.split()) <= words for refused in self._refused):
+            return None
+        specific: dict = {spelled[0]: len(spelled[1].split())} if spelled else {}
+        for name, codes in self._names.items():
+            if name <= words:
+                for code in codes:
+                    specific[code] = max(specific.get(code, 0), len(name))
+        if not specific:
+            return None
+        most = max(specific.values())
+        winners = sorted((code for code, n in specific.items() if n == most), key=str)
+        ranked = sorted(specific, key=lambda code: (-specific[code], str(code)))
+        suggestions = [(code, self.labels[code], 100) for code in ranked]
+        if len(winners) == 1:
+            return Match(winners[0], suggestions)
+        return Match(None, suggestions, ambiguous=True)
 
 
 def mapping_options(codes, suggestions, prefill=None) -> tuple[list, int]:
