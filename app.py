@@ -15,8 +15,8 @@ import streamlit as st
 st.html("<style>[data-testid='stSidebarNav'] { visibility: hidden; }</style>")
 NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !important; }</style>"
 
-from payung.access import ROLES, allowed  # noqa: E402
-from payung.users import has_users  # noqa: E402
+from payung.auth.access import ROLES, allowed  # noqa: E402
+from payung.auth.users import has_users  # noqa: E402
 from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,  # noqa: E402
@@ -28,7 +28,7 @@ from ui.widgets import indonesian_page, plain  # noqa: E402
 FAVICON = str(Path(__file__).parent / "ui" / "static" / "payung.png")
 st.set_page_config(page_title="Payung", page_icon=FAVICON, layout="wide")
 
-# Each page names the action it needs (payung.access decides who may take it).
+# Each page names the action it needs (payung.auth.access decides who may take it).
 PAGES = {
     "Beranda": [
         ("pages/beranda.py", "Beranda", ":material/dashboard:", "beranda", "dashboard.read"),
@@ -68,7 +68,7 @@ PAGES = {
 }
 
 app = payung()
-daily_backup(app.settings)  # once a day, on the first run of the day (payung.backups)
+daily_backup(app.settings)  # once a day, on the first run of the day (payung.operations.backups)
 with connection() as db:
     first_start = not has_users(db)
 

@@ -11,9 +11,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from . import queries, store
-from .connection import connect, private_file, private_folder
-from .migrations import SchemaTooNew, migrate
+from db import queries, store
+from db.connection import connect, private_file, private_folder
+from db.migrations import SchemaTooNew, migrate
 
 __all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "private_file", "private_folder", "queries",
            "recorded_schemes", "store"]
@@ -26,7 +26,7 @@ def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgr
         if upgrade:
             migrate(db)
         else:
-            from .migrations import check_not_newer
+            from db.migrations import check_not_newer
             check_not_newer(db)
     except BaseException:
         db.close()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from . import scope as sc
-from .queries import _chunks, _in, _one, _scalar
-from .scope import Scope
+from db import scope as sc
+from db.queries import _chunks, _in, _one, _scalar
+from db.scope import Scope
 
 PARTY_KEYS = {
     "sponsor": ("CAST(l.sponsor_id AS TEXT)", "s.name"),
@@ -134,7 +134,7 @@ def payable_arrears(db, overdue: Mapping[str, Sequence[str]], payable: Mapping[s
     ``overdue`` and ``payable`` map each scheme to its months whose due date has passed and,
     among them, those still within the payment period. A payable month counts unless it lies
     in a run of more than ``lapse_months`` consecutive unpaid overdue months of the worker in
-    that scheme (the membership has ended): the rule of ``payung.coverage.line_statuses``, here
+    that scheme (the membership has ended): the rule of ``payung.enrolment.coverage.line_statuses``, here
     over sets (runs found as gaps and islands, with window functions) so that a regency's
     arrears are added up in SQL. The place filters the payable months, not the runs.
     """

@@ -6,7 +6,7 @@ Used by migration ``m007_ascii_digits`` and by ``python -m payung digits`` (the 
 
 from __future__ import annotations
 
-from . import store
+from db import store
 
 #: (table, column, unique?): the columns that hold identity numbers as text.
 IDENTITY_COLUMNS = (
@@ -41,7 +41,7 @@ def report(db, *, fix: bool = False, actor: str = "migrasi") -> list[dict]:
     """Each non-ASCII identity value with what becomes of it: ``status`` is ``normalised``
     (written when ``fix``, audited), ``collision`` (its ASCII form already belongs to row
     ``other_id``: left as it is, for a person to merge) or ``invalid`` (not digits even then)."""
-    from payung.identity import ascii_digits
+    from payung.base.identity import ascii_digits
     rows = non_ascii_rows(db)
     unique = {(t, c) for t, c, u in IDENTITY_COLUMNS if u}
     for row in rows:

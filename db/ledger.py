@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import store
+from db import store
 
 
 def apply_allocations(db, payment_id: int, *, actor: str, reverse: bool = False) -> int:

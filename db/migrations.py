@@ -10,7 +10,7 @@ import functools
 
 from sqlite_utils import Database, Migrations
 
-from payung.errors import PayungError
+from payung.base.errors import PayungError
 
 migrations = Migrations("payung")
 
@@ -347,10 +347,10 @@ def check_not_newer(db: Database) -> None:
 
 @functools.lru_cache(maxsize=16)
 def schema_at(applied: tuple[str, ...]) -> dict[tuple[str, str], tuple[str, str]]:
-    """The schema (``db.checks.schema_objects``) a fresh Payung database has after exactly the
+    """The schema (``db.consistency.schema_objects``) a fresh Payung database has after exactly the
     migrations ``applied`` (the first ones of ``known()``, in order): built in memory."""
-    from .checks import schema_objects
-    from .connection import connect
+    from db.consistency import schema_objects
+    from db.connection import connect
     names = known()
     if list(applied) != names[:len(applied)]:
         raise ValueError(f"not a prefix of the known migrations: {applied!r}")
@@ -415,7 +415,7 @@ def m007_ascii_digits(db: Database) -> None:
     ``python -m payung digits``."""
     import logging
 
-    from .digits import report
+    from db.digits import report
     for row in report(db, fix=True, actor="migrasi m007_ascii_digits"):
         if row["status"] != "normalised":
             logging.getLogger("payung.migrations").warning(

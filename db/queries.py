@@ -6,8 +6,8 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from . import scope as sc
-from .scope import Scope
+from db import scope as sc
+from db.scope import Scope
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -1,6 +1,6 @@
 """Row-level scope: the slice of data an actor sees, carried into the SQL of every query.
 
-``payung.access`` builds a ``Scope`` for the acting user; every query here that returns
+``payung.auth.access`` builds a ``Scope`` for the acting user; every query here that returns
 personal or money data takes one and adds its WHERE fragment, the way a PostgreSQL
 row-level security policy would. Filtering in SQL keeps counts, pages and totals right.
 

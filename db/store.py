@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
-from payung import clock
-from payung.errors import ValidationError, constraint_error
+from payung.base import clock
+from payung.base.errors import ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
 _PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code"}
@@ -97,7 +97,7 @@ def _top_level(conn: sqlite3.Connection) -> Iterator[None]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if isinstance(exc, (sqlite3.IntegrityError, OverflowError)) and not isinstance(exc, ValidationError):
-            # Rolled back: say what the refusal means, in the user's words (payung.errors).
+            # Rolled back: say what the refusal means, in the user's words (payung.base.errors).
             raise constraint_error(exc) from exc
         raise
     try:

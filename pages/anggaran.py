@@ -4,13 +4,13 @@ planner ("how many workers does Rp X cover", "what do N workers cost")."""
 
 import streamlit as st
 
-from payung import clock
-from payung.access import allowed, schemes_for
-from payung.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
-from payung.errors import ValidationError
-from payung.formats import count, short_name
-from payung.months import add_months, current_month, format_month
-from payung.sponsors import search_sponsors
+from payung.base import clock
+from payung.auth.access import allowed, schemes_for
+from payung.finance.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
+from payung.base.errors import ValidationError
+from payung.base.formats import count, short_name
+from payung.base.months import add_months, current_month, format_month
+from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain, rupiah_input, rupiah_value
@@ -47,7 +47,7 @@ if lines:
 else:
     st.info("Belum ada pos anggaran untuk pilihan ini. Skema tanpa pos anggaran tidak dibatasi pagu.")
 
-# The form of a new budget line only for a role that may add one (payung.access; the service refuses
+# The form of a new budget line only for a role that may add one (payung.auth.access; the service refuses
 # the others too): a viewer was shown the tab only to be told it may not use it.
 can_add = allowed(actor, "budget.write")
 planner, *new_line = st.tabs(["Perencana", *(["Tambah pos anggaran"] if can_add else [])])

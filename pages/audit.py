@@ -4,9 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from payung import clock
-from payung.audit import ACTION_LABELS, TABLE_LABELS, actors, search
-from payung.formats import zone_label
+from payung.base import clock
+from payung.auth.audit import ACTION_LABELS, TABLE_LABELS, actors, search
+from payung.base.formats import zone_label
 from ui.session import connection, require
 from ui.widgets import current_page, date_text, pager
 from ui.widgets import table as grid

@@ -6,16 +6,16 @@ shared. Numbers are aggregated in SQL and cached per filter until the data chang
 
 import streamlit as st
 
-from payung.access import allowed, schemes_for
-from payung import charts
-from payung.claims import protection_panel
-from payung.dashboard import View, build, data_version, is_empty
-from payung.data import reader_for
-from payung.demo import generate
-from payung.formats import count
-from payung.money import format_rupiah_short
-from payung.months import add_months, current_month, format_month
-from payung.regions import district_choices, village_choices
+from payung.auth.access import allowed, schemes_for
+from payung.reports import charts
+from payung.finance.claims import protection_panel
+from payung.reports.dashboard import View, build, data_version, is_empty
+from payung.schemes.data import reader_for
+from payung.operations.demo import generate
+from payung.base.formats import count
+from payung.base.money import format_rupiah_short
+from payung.base.months import add_months, current_month, format_month
+from payung.people.regions import district_choices, village_choices
 from ui.session import connection, payung, require
 from ui.widgets import date_text, panel, plain, rupiah, saved, show_saved_message
 

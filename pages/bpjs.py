@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from payung.access import schemes_for
-from payung.bpjs import apply_answer, plan_answer, registration_rows, registration_xlsx
-from payung.errors import PayungError, ValidationError
-from payung.identity import mask_nik
-from payung.months import add_months, current_month, format_month
+from payung.auth.access import schemes_for
+from payung.enrolment.bpjs import apply_answer, plan_answer, registration_rows, registration_xlsx
+from payung.base.errors import PayungError, ValidationError
+from payung.base.identity import mask_nik
+from payung.base.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import saved, show_saved_message
 from ui.widgets import plain, uploader

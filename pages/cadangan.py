@@ -4,11 +4,11 @@
 import pandas as pd
 import streamlit as st
 
-from payung import clock
-from payung.backups import automatic_backups, backup_settings, make_backup, restore_backup
-from payung.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
-from payung.formats import count, decimal
-from payung.errors import PayungError
+from payung.base import clock
+from payung.operations.backups import automatic_backups, backup_settings, make_backup, restore_backup
+from payung.operations.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
+from payung.base.formats import count, decimal
+from payung.base.errors import PayungError
 from ui.session import LOGIN_NOTICE, connection, payung, require
 from ui.widgets import plain
 

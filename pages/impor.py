@@ -6,13 +6,13 @@ one go. The rejected rows download as an Excel file to fix and import again.
 
 import streamlit as st
 
-from payung.access import allowed
-from payung.exports import rejected_rows_xlsx
-from payung.formats import count, zone_label
+from payung.auth.access import allowed
+from payung.reports.exports import rejected_rows_xlsx
+from payung.base.formats import count, zone_label
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
 from payung.imports.engine import WRITES, value_choices, value_column_label
-from payung.errors import PayungError
+from payung.base.errors import PayungError
 from payung.imports.mapping import FIELDS, REQUIRED
 from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options

@@ -8,16 +8,16 @@ the bulk planner, so a quota or a budget line is counted across the workers chos
 
 import streamlit as st
 
-from payung.access import schemes_for
+from payung.auth.access import schemes_for
 
-from payung.bulk import apply_bulk, plan_bulk, plan_eligible
-from payung.errors import Problem
-from payung.formats import count
-from payung.months import current_month, format_month
-from payung.regions import district_choices, village_choices
-from payung.sponsor_types import SPONSOR_TYPES
-from payung.sponsors import search_sponsors
-from payung.sponsorships import describe_cost, eligible_workers, start_months
+from payung.enrolment.bulk import apply_bulk, plan_bulk, plan_eligible
+from payung.base.errors import Problem
+from payung.base.formats import count
+from payung.base.months import current_month, format_month
+from payung.people.regions import district_choices, village_choices
+from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.people.sponsors import search_sponsors
+from payung.enrolment.sponsorships import describe_cost, eligible_workers, start_months
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
 from ui.widgets import plain, table

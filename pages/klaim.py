@@ -4,12 +4,12 @@ what the protection paid back against what was paid in."""
 
 import streamlit as st
 
-from payung import clock
-from payung.access import allowed
-from payung.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
-from payung.claims import update_claim
-from payung.errors import ValidationError
-from payung.workers import search_workers
+from payung.base import clock
+from payung.auth.access import allowed
+from payung.finance.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
+from payung.finance.claims import update_claim
+from payung.base.errors import ValidationError
+from payung.people.workers import search_workers
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)

@@ -4,8 +4,8 @@ uploads its logo."""
 
 import streamlit as st
 
-from payung.errors import ValidationError
-from payung.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo, stored_texts
+from payung.base.errors import ValidationError
+from payung.reports.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo, stored_texts
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import (clear_problems, field_errors, plain, problem_summary, remember_problems, saved,
                         show_saved_message, uploader)

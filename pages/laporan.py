@@ -3,11 +3,11 @@ charts), for the whole regency or one scheme, ready to send to the Bupati."""
 
 import streamlit as st
 
-from payung.access import schemes_for
-from payung.dashboard import View, build
-from payung.months import add_months, current_month, format_month
-from payung.letterhead import combined_letterhead, letterhead_for
-from payung.report import report_pdf, report_xlsx
+from payung.auth.access import schemes_for
+from payung.reports.dashboard import View, build
+from payung.base.months import add_months, current_month, format_month
+from payung.reports.letterhead import combined_letterhead, letterhead_for
+from payung.reports.monthly import report_pdf, report_xlsx
 from ui.session import connection, payung, require
 
 actor = require("report.read")
@@ -26,7 +26,7 @@ if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r
         with connection() as db:
             result = build(db, app.plugins, View(month, scheme), actor=actor)
             # The kop surat of the scheme's regency, or of the user's; across regencies a neutral
-            # head naming them (payung.letterhead.combined_letterhead).
+            # head naming them (payung.reports.letterhead.combined_letterhead).
             codes = app.settings.regency_codes
             regency = schemes[scheme].regency_code if scheme else actor.regency_code or (codes[0] if len(codes) == 1
                                                                                           else None)

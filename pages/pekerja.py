@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from payung import formats
-from payung.access import allowed
-from payung.claims import protection_panel
-from payung.coverage import LABELS
-from payung.errors import NotFound, ValidationError
-from payung.months import format_month
-from payung.paging import Paged
-from payung.workers import GENDERS, has_history, month_status, search_workers, set_worker_active, worker_detail
+from payung.base import formats
+from payung.auth.access import allowed
+from payung.finance.claims import protection_panel
+from payung.enrolment.coverage import LABELS
+from payung.base.errors import NotFound, ValidationError
+from payung.base.months import format_month
+from payung.base.paging import Paged
+from payung.people.workers import GENDERS, has_history, month_status, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, picked_rows, rupiah, saved, show_saved_message
 from ui.widgets import plain
@@ -126,7 +126,7 @@ for widget, empty in FILTERS.items():
     if returning or widget not in st.session_state:
         st.session_state[widget] = st.session_state.get(f"_kept_{widget}", empty)
 search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
-# A role that sees masked NIKs cannot search by NIK (payung.workers refuses it): its box says so.
+# A role that sees masked NIKs cannot search by NIK (payung.people.workers refuses it): its box says so.
 by_nik = allowed(actor, "worker.full_nik")
 text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", key="cari_pekerja",
                              placeholder="contoh: Siti, atau 3324" if by_nik else "contoh: Siti")

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from payung.access import allowed, schemes_for
-from payung.documents import receipt_pdf
-from payung.letterhead import letterhead_for
-from payung.errors import NotFound
-from payung.formats import month_short, short_name
-from payung.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
+from payung.auth.access import allowed, schemes_for
+from payung.reports.documents import receipt_pdf
+from payung.reports.letterhead import letterhead_for
+from payung.base.errors import NotFound
+from payung.base.formats import month_short, short_name
+from payung.finance.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from payung import formats
-from payung.access import allowed
-from payung.errors import NotFound
-from payung.months import current_month, format_month
-from payung.sponsor_types import SPONSOR_TYPES
-from payung.sponsors import search_sponsors, sponsor_detail
+from payung.base import formats
+from payung.auth.access import allowed
+from payung.base.errors import NotFound
+from payung.base.months import current_month, format_month
+from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, pager, rupiah, show_saved_message
 from ui.widgets import plain

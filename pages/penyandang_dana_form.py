@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from payung.errors import NotFound
-from payung.regions import district_choices, village_choices
-from payung.sponsor_types import SPONSOR_TYPES
-from payung.sponsors import create_sponsor, get_sponsor, update_sponsor
+from payung.base.errors import NotFound
+from payung.people.regions import district_choices, village_choices
+from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.people.sponsors import create_sponsor, get_sponsor, update_sponsor
 from ui.session import connection, payung, require
 from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, saved
 

@@ -8,18 +8,18 @@ import re
 
 import streamlit as st
 
-from payung.access import allowed
-from payung.claims import protection_panel
-from payung.data import reader_for
-from payung.errors import PayungError, ValidationError
-from payung.months import current_month
-from payung.declarative import build_rule
-from payung.formats import count
+from payung.auth.access import allowed
+from payung.finance.claims import protection_panel
+from payung.schemes.data import reader_for
+from payung.base.errors import PayungError, ValidationError
+from payung.base.months import current_month
+from payung.schemes.declarative import build_rule
+from payung.base.formats import count
 from payung.imports.normalize import parse_rupiah_cell
-from payung.rules import LIBRARY
-from payung.scheme_copy import check_copy, copy_defaults, copyable, save_scheme_copy
-from payung.schemes_view import scheme_overview
-from payung.sponsor_types import SPONSOR_TYPES
+from payung.schemes.rules import LIBRARY
+from payung.schemes.copying import check_copy, copy_defaults, copyable, save_scheme_copy
+from payung.schemes.overview import scheme_overview
+from payung.base.sponsor_types import SPONSOR_TYPES
 from ui.session import connection, payung, reload_payung, require
 from ui.widgets import panel, plain, show_saved_message
 

@@ -4,17 +4,17 @@ party's bill line by line, its XLSX and PDF, and recording a payment against it.
 
 import streamlit as st
 
-from payung import clock
-from payung.access import allowed, schemes_for
-from payung import bills
-from payung.coverage import LABELS
-from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
-from payung.letterhead import letterhead_for
-from payung.errors import NotFound, ValidationError
-from payung.formats import count, mid_sentence
-from payung.months import add_months, current_month, format_month
-from payung.payments import ALLOCATION_ORDER, allocation_summary, payment_with_lines, record_payment
-from payung.schemes import BILL_BY
+from payung.base import clock
+from payung.auth.access import allowed, schemes_for
+from payung.finance import bills
+from payung.enrolment.coverage import LABELS
+from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.reports.letterhead import letterhead_for
+from payung.base.errors import NotFound, ValidationError
+from payung.base.formats import count, mid_sentence
+from payung.base.months import add_months, current_month, format_month
+from payung.finance.payments import ALLOCATION_ORDER, allocation_summary, payment_with_lines, record_payment
+from payung.schemes.model import BILL_BY
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_problems, field_errors, problem_summary, problems_for, remember_problems, rupiah
 from ui.widgets import plain, rupiah_input, rupiah_value, show_saved_message

@@ -3,11 +3,11 @@ sponsorships that end next month, each renewable in one click."""
 
 import streamlit as st
 
-from payung.access import allowed, schemes_for
-from payung.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
-from payung.errors import ValidationError
-from payung.formats import month_short
-from payung.months import add_months, current_month, format_month
+from payung.auth.access import allowed, schemes_for
+from payung.enrolment.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
+from payung.base.errors import ValidationError
+from payung.base.formats import month_short
+from payung.base.months import add_months, current_month, format_month
 from ui.session import connection, payung, require
 from ui.widgets import date_text, rupiah, saved, show_saved_message
 from ui.widgets import plain

@@ -1,6 +1,6 @@
 import sys
 
-from .cli import main
+from payung.cli import main
 
 if __name__ == "__main__":  # guard: process-pool children import this module too
     sys.exit(main())

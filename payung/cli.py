@@ -16,11 +16,11 @@ from pathlib import Path
 
 import db as database
 
-from . import clock
-from .access import ROLES, Actor
-from .core import Payung
-from .errors import PayungError, ValidationError
-from .formats import count
+from payung.base import clock
+from payung.auth.access import ROLES, Actor
+from payung.core import Payung
+from payung.base.errors import PayungError, ValidationError
+from payung.base.formats import count
 
 
 #: argparse's own words (it asks gettext for them), in Indonesian: usage, section titles, the
@@ -208,7 +208,7 @@ def _read_password(given: str | None) -> str | None:
 def cmd_users(app: Payung, args) -> int:
     from db import queries
 
-    from .users import add_user, reset_password
+    from payung.auth.users import add_user, reset_password
     password = _read_password(args.password)
     if password is None:
         return 1
@@ -232,7 +232,7 @@ def cmd_users(app: Payung, args) -> int:
 
 
 def cmd_demo(app: Payung, args) -> int:
-    from .demo import generate
+    from payung.operations.demo import generate
     db = _open(app)
     try:
         counts = generate(app, db, workers=args.workers, seed=args.seed)
@@ -256,7 +256,7 @@ def cmd_backup(app: Payung, args) -> int:
 
 
 def cmd_check(app: Payung, args) -> int:
-    from .checks import repair, run_checks
+    from payung.operations.checks import repair, run_checks
     db = _open(app)
     try:
         report = run_checks(db, quick=args.quick)
@@ -280,7 +280,7 @@ def cmd_check(app: Payung, args) -> int:
 
 
 def cmd_restore(app: Payung, args) -> int:
-    from .backups import restore_backup
+    from payung.operations.backups import restore_backup
     if not Path(args.file).is_file():
         print(f"Galat: berkas {args.file} tidak ditemukan.", file=sys.stderr)
         return 2
@@ -301,7 +301,7 @@ def cmd_restore(app: Payung, args) -> int:
 
 
 def cmd_bench(app: Payung, args) -> int:
-    from .bench import run
+    from payung.operations.bench import run
     run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None, only=args.only)
     return 0
 
@@ -331,7 +331,7 @@ def read_upload(path: Path, max_mb: int) -> bytes:
     FIFO or a link to one such as ``/dev/zero``) and at most ``max_mb`` MB: the read stops one
     byte past the limit, whatever the file system says its size is."""
     import stat
-    from .imports.reading import unreadable
+    from payung.imports.reading import unreadable
     limit = max_mb << 20
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -346,10 +346,10 @@ def read_upload(path: Path, max_mb: int) -> bytes:
 
 
 def cmd_import(app: Payung, args) -> int:
-    from .exports import rejected_rows_xlsx
-    from .imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
-    from .imports.engine import KIND_ALIASES
-    from .imports.templates import templates
+    from payung.reports.exports import rejected_rows_xlsx
+    from payung.imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
+    from payung.imports.engine import KIND_ALIASES
+    from payung.imports.templates import templates
     args.kind = KIND_ALIASES.get(args.kind, args.kind)
     if args.kind not in KINDS:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
@@ -398,7 +398,7 @@ def cmd_import(app: Payung, args) -> int:
 
 
 def cmd_new_scheme(app: Payung, args) -> int:
-    from .scaffold import new_scheme
+    from payung.schemes.scaffold import new_scheme
     settings = app.settings
     written = new_scheme(args.code, regency=args.regency, name=args.name,
                          plugins_dir=Path(args.plugins_dir) if args.plugins_dir else settings.plugins_dir,
@@ -416,14 +416,14 @@ COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_
 
 
 def _writes(args) -> bool:
-    """Commands that write: today's automatic backup is made before them (payung.backups)."""
+    """Commands that write: today's automatic backup is made before them (payung.operations.backups)."""
     return (args.command in ("init", "users", "demo", "restore") or (args.command == "import" and not args.dry_run)
             or (args.command == "check" and args.repair))
 
 
 def _daily_backup(app: Payung) -> None:
     import sqlite3
-    from .backups import daily_backup
+    from payung.operations.backups import daily_backup
     try:
         daily_backup(app.settings)
     except (OSError, sqlite3.Error) as exc:
@@ -431,8 +431,8 @@ def _daily_backup(app: Payung) -> None:
 
 
 def cmd_rules(app: Payung, args) -> int:
-    from .rule_library import example, render_markdown
-    from .rules import LIBRARY
+    from payung.schemes.rule_library import example, render_markdown
+    from payung.schemes.rules import LIBRARY
     if args.markdown:
         print(render_markdown(), end="")
         return 0

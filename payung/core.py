@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import db as database
 from db import queries, store
 
-from . import clock
-from .config import Settings, load_settings
-from .plugins import PluginRegistry, load_plugins, recorded_elsewhere
-from .regions import load_regions
+from payung.base import clock
+from payung.base.config import Settings, load_settings
+from payung.schemes.registry import PluginRegistry, load_plugins, recorded_elsewhere
+from payung.people.regions import load_regions
 
 
 @dataclass

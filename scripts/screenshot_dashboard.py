@@ -27,8 +27,8 @@ def main() -> None:
     parser.add_argument("--out", default="screenshots")
     args = parser.parse_args()
     import db as database
-    from payung.access import Actor
-    from payung.users import add_user
+    from payung.auth.access import Actor
+    from payung.auth.users import add_user
     from db import queries
     from playwright.sync_api import sync_playwright
 

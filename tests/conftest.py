@@ -16,12 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from payung import clock
-from payung.access import Actor  # noqa: E402
+from payung.base import clock
+from payung.auth.access import Actor  # noqa: E402
 from payung.core import Payung  # noqa: E402
-from payung.demo import generate  # noqa: E402
-from payung.users import add_user  # noqa: E402
-from payung.workers import create_worker  # noqa: E402
+from payung.operations.demo import generate  # noqa: E402
+from payung.auth.users import add_user  # noqa: E402
+from payung.people.workers import create_worker  # noqa: E402
 
 import example_plugin  # noqa: E402
 
@@ -155,19 +155,19 @@ class People:
         pytest.skip("only one regency configured")
 
     def sponsor(self, kind: str = "perorangan", **values) -> int:
-        from payung.sponsors import create_sponsor
+        from payung.people.sponsors import create_sponsor
         self.serial += 1
         return create_sponsor(self.db, self.app.settings, {"type": kind, "name": f"Penyandang {self.serial}"} | values,
                               actor=self.actor)
 
     def enrol(self, scheme: str, sponsor: int, worker: int, *, start: str = "2025-01", **choices) -> int:
-        from payung.sponsorships import enrol
+        from payung.enrolment.sponsorships import enrol
         return enrol(self.db, self.app.plugins, actor=self.actor, scheme_code=scheme, sponsor_id=sponsor,
                      worker_id=worker, start_month=start, **choices)
 
     def refused(self, scheme: str, sponsor: int, worker: int, **choices):
         """The problems of an enrolment that must be refused (and nothing written)."""
-        from payung.errors import ValidationError
+        from payung.base.errors import ValidationError
         before = snapshot(self.db)
         with pytest.raises(ValidationError) as refused:
             self.enrol(scheme, sponsor, worker, **choices)
@@ -196,7 +196,7 @@ def scheme_settings(people, monkeypatch):
     target or an occupation list, changes too); returns the scheme as now loaded. Editing what
     ``settings.scheme_settings(code)`` returns changes nothing: it is a copy."""
     from db import recorded_schemes
-    from payung.plugins import load_plugins
+    from payung.schemes.registry import load_plugins
 
     def change(code: str, **values):
         app = people.app
@@ -249,7 +249,7 @@ def logged_in(username: str, db_path=None) -> dict:
     import os
 
     import db as database
-    from payung.sessions import SessionPolicy, start_session
+    from payung.auth.sessions import SessionPolicy, start_session
     conn = database.open_database(db_path or os.environ["PAYUNG_DB"])
     try:
         session_id = start_session(conn, username, SessionPolicy())
@@ -300,7 +300,7 @@ def check_databases_of(fixtures: dict) -> None:
         paths.add(Path(fixtures["site"]["db_path"]))
     import db as database
     from db.migrations import migrations
-    from payung.checks import run_checks
+    from payung.operations.checks import run_checks
     for path in sorted(p for p in paths if p.is_file()):
         connection = database.connect(path)
         try:

@@ -24,10 +24,10 @@ import pytest
 
 from db import store
 from db.scope import EVERYTHING
-from payung import access
-from payung.access import ROLES, Actor
+from payung.auth import access
+from payung.auth.access import ROLES, Actor
 from payung.core import Payung
-from payung.errors import PayungError
+from payung.base.errors import PayungError
 from payung.plugin import Scheme, Target, hookimpl, rules
 
 import example_plugin
@@ -69,10 +69,10 @@ class World:
     operator's) and "out" (Pemalang: outside every Kendal actor's slice)."""
 
     def __init__(self, tmp_path):
-        from payung import budgets, claims, payments
-        from payung.sponsors import create_sponsor
-        from payung.sponsorships import enrol
-        from payung.workers import create_worker
+        from payung.finance import budgets, claims, payments
+        from payung.people.sponsors import create_sponsor
+        from payung.enrolment.sponsorships import enrol
+        from payung.people.workers import create_worker
 
         self.app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "none")), entry_points=False,
                                extra_plugins=(("contoh", example_plugin), ("luar", outside_plugin)))
@@ -80,7 +80,7 @@ class World:
         self.app.initialise(self.db)
         self.registry, self.settings = self.app.plugins, self.app.settings
         system = Actor.system()
-        from payung.users import add_user
+        from payung.auth.users import add_user
         for actor in ACTORS.values():
             add_user(self.db, username=actor.username, name=actor.username.title(), role=actor.role,
                      password="Payung-uji-2025!", actor=system, regency_code=actor.regency_code,
@@ -166,13 +166,13 @@ def _answer(w, r):
 
 
 def _apply_answer(w, a, r):
-    from payung import bpjs
+    from payung.enrolment import bpjs
     plan = bpjs.plan_answer(w.db, w.registry, _answer(w, r), "jawaban.csv", actor=Actor.system())
     return bpjs.apply_answer(w.db, plan, actor=a)
 
 
 def _resubmit(w, a, r):
-    from payung import bpjs
+    from payung.enrolment import bpjs
     store.update(w.db, "sponsorships", r["sponsorship"], {"status": "ditolak"}, actor="uji")
     return bpjs.resubmit(w.db, w.registry, r["sponsorship"], actor=a)
 
@@ -180,7 +180,7 @@ def _resubmit(w, a, r):
 def _restore(w, a):
     """Restoring is an administrator's: with a file that is no database, an administrator gets
     past the permission and is told the file is refused (a real restore is tests/test_backups.py)."""
-    from payung.backups import RestoreRefused, restore_backup
+    from payung.operations.backups import RestoreRefused, restore_backup
     try:
         return restore_backup(w.db, w.app, b"bukan basis data", actor=a, now=dt.datetime(2025, 1, 1))
     except RestoreRefused as refused:
@@ -202,7 +202,7 @@ def _bulk_request(r):
 
 
 def _copy_of_outside(w):
-    from payung.scheme_copy import copyable
+    from payung.schemes.copying import copyable
     data = copyable(w.registry, "contoh_luar").data
     return data | {"code": "contoh_salinan", "regency_code": "33.24", "legal_basis": "Inpres 2/2021",
                    "started": "2025-01-01"}
@@ -527,7 +527,7 @@ def _refused(world, call):
 
 
 def test_village_operator_cannot_create_a_sponsor_other_than_its_village_government(world):
-    from payung.sponsors import create_sponsor
+    from payung.people.sponsors import create_sponsor
     desa = ACTORS["desa"]
     for values in ({"type": "perorangan", "name": "Donatur Baru"},
                    {"type": "pemerintah_desa", "name": "Pemdes Tetangga", "village_code": "33.24.01.2002"}):
@@ -535,7 +535,7 @@ def test_village_operator_cannot_create_a_sponsor_other_than_its_village_governm
 
 
 def test_village_operator_cannot_enrol_on_a_sponsor_it_cannot_see(world):
-    from payung.sponsorships import plan_enrolment
+    from payung.enrolment.sponsorships import plan_enrolment
     asn = next(iter(world.db.query("SELECT id FROM sponsors WHERE name = 'ASN Dalam'")))["id"]
     inside = world.records["in"]
     plan = plan_enrolment(world.db, world.registry, actor=ACTORS["desa"], scheme_code=inside["scheme"],
@@ -565,14 +565,14 @@ def test_sponsor_import_cannot_change_another_villages_government(world):
 
 
 def test_plugin_panels_count_only_the_actors_slice(world):
-    from payung.data import reader_for
+    from payung.schemes.data import reader_for
     counts = {role: reader_for(world.db, actor=a).count_sponsorships("contoh_luar") for role, a in ACTORS.items()}
     assert counts == {"admin": 1, "operator": 0, "desa": 0, "viewer": 0}
     assert reader_for(world.db, actor=ACTORS["desa"]).count_sponsorships("contoh_desa") == 1
 
 
 def test_operator_must_be_bound_to_a_regency_when_several_are_served(world):
-    from payung.users import add_user
+    from payung.auth.users import add_user
     message = _refused(world, lambda: add_user(world.db, username="tanpa", name="Tanpa Kabupaten", role="operator",
                                                password="Payung-uji-2025!", actor=Actor.system()))
     assert "harus diberi kabupaten" in message
@@ -585,7 +585,7 @@ def test_unknown_actions_and_roles_are_refused():
 
 
 def test_masked_role_sees_no_birth_date_in_a_nip_and_cannot_search_by_it(world):
-    from payung.sponsors import search_sponsors
+    from payung.people.sponsors import search_sponsors
     viewer = ACTORS["viewer"]
     rows = search_sponsors(world.db, actor=viewer, text="ASN Dalam").rows
     assert rows and rows[0]["nip"] == "********2010011001"
@@ -594,8 +594,8 @@ def test_masked_role_sees_no_birth_date_in_a_nip_and_cannot_search_by_it(world):
 
 
 def test_an_id_beyond_64_bits_is_not_found_like_any_other(world):
-    from payung.errors import NotFound
-    from payung.workers import get_worker
+    from payung.base.errors import NotFound
+    from payung.people.workers import get_worker
     with pytest.raises(NotFound, match="tidak ditemukan"):
         get_worker(world.db, 10 ** 20, actor=ACTORS["admin"])
 
@@ -619,7 +619,7 @@ def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
     """An operator of Kendal imports a branch answer naming a Pemalang worker awaiting BPJS:
     exactly what it gets for a NIK that exists nowhere. A KPJ already recorded for the Pemalang
     worker is refused without naming whose it is or where they live."""
-    from payung import bpjs
+    from payung.enrolment import bpjs
     operator, inside, outside = ACTORS["operator"], world.records["in"], world.records["out"]
     nobody = outside["nik"][:12] + "9999"
     assert nobody not in world.niks
@@ -671,10 +671,10 @@ def _inside_transaction(world, body):
 def test_a_shared_sponsor_shows_a_village_operator_only_its_own_workers_and_money(world):
     """Rule: a sponsor paying in two villages is seen by one village's operator with that
     village's workers, lines, dues and bill only (scope in the sponsor, bill and due queries)."""
-    from payung import bills, payments
-    from payung.sponsors import create_sponsor, search_sponsors, sponsor_detail
-    from payung.sponsorships import enrol
-    from payung.workers import create_worker
+    from payung.finance import bills, payments
+    from payung.people.sponsors import create_sponsor, search_sponsors, sponsor_detail
+    from payung.enrolment.sponsorships import enrol
+    from payung.people.workers import create_worker
     system, desa = Actor.system(), ACTORS["desa"]
 
     def body():
@@ -708,8 +708,8 @@ def test_a_shared_sponsor_shows_a_village_operator_only_its_own_workers_and_mone
 def test_a_worker_who_moved_shows_nothing_of_the_old_regencys_sponsorship(world):
     """Rule: a worker moved from Pemalang to Kendal: the Kendal operator sees the worker but
     neither the Pemalang sponsorship nor its sponsor, not even in a double-coverage refusal."""
-    from payung.sponsorships import enrol, plan_enrolment
-    from payung.workers import create_worker, update_worker, worker_detail
+    from payung.enrolment.sponsorships import enrol, plan_enrolment
+    from payung.people.workers import create_worker, update_worker, worker_detail
     system, operator = Actor.system(), ACTORS["operator"]
     outside = world.records["out"]
 
@@ -739,8 +739,8 @@ def test_a_worker_who_moved_shows_nothing_of_the_old_regencys_sponsorship(world)
 def test_an_operator_without_a_regency_sees_nothing_when_several_are_served(world, monkeypatch):
     """Rule: deny by default: an unbound operator (made when one regency was served) sees
     nothing once several are; with one regency served it works for that one."""
-    from payung.users import actor_for, add_user
-    from payung.workers import search_workers
+    from payung.auth.users import actor_for, add_user
+    from payung.people.workers import search_workers
     unbound = Actor("lama", "operator")
     assert access.scope_of(unbound).villages == ()
     assert not search_workers(world.db, world.settings, actor=unbound, today=TODAY).rows
@@ -760,8 +760,8 @@ def test_an_operator_without_a_regency_sees_nothing_when_several_are_served(worl
 def test_a_village_operator_is_not_told_the_budget_figures(world):
     """Rule: no budgets for a village operator: an enrolment refused by a budget line says so
     without the line's name, ceiling or what is left; an administrator gets the figures."""
-    from payung.budgets import create_budget_line
-    from payung.sponsorships import plan_enrolment
+    from payung.finance.budgets import create_budget_line
+    from payung.enrolment.sponsorships import plan_enrolment
     inside = world.records["in"]
 
     def body():
@@ -814,9 +814,9 @@ def test_the_sponsorship_import_answers_a_nik_elsewhere_like_an_unknown_one(worl
 
 
 def test_a_village_operator_gets_no_regency_wide_target_on_the_skema_page_or_panels(world):
-    from payung.data import reader_for
-    from payung.schemes_view import scheme_overview
-    from payung.standard_panels import targets
+    from payung.schemes.data import reader_for
+    from payung.schemes.overview import scheme_overview
+    from payung.schemes.standard_panels import targets
     scheme = world.registry.scheme("contoh_desa")
     for role, expected in (("desa", []), ("operator", list(scheme.targets)), ("viewer", list(scheme.targets))):
         item = next(x for x in scheme_overview(world.db, world.registry, actor=ACTORS[role])
@@ -829,7 +829,7 @@ def test_a_village_operator_gets_no_regency_wide_target_on_the_skema_page_or_pan
 def test_plugin_panel_readers_count_only_the_actors_slice(world):
     """Rule: every DataReader question is answered inside the actor's slice: a village
     operator's answers leave out the other village, an operator's the other regency."""
-    from payung.data import reader_for
+    from payung.schemes.data import reader_for
     answers = {}
     for role, actor in ACTORS.items():
         reader = reader_for(world.db, actor=actor)
@@ -863,7 +863,7 @@ def test_plugin_panel_readers_count_only_the_actors_slice(world):
 def test_a_list_cannot_enrol_on_or_name_a_sponsor_outside_the_slice(world):
     """Rule: the bulk planner and the list import find sponsors inside the actor's slice only:
     a village operator's list naming another village's government or ASN is refused."""
-    from payung.bulk import plan_bulk
+    from payung.enrolment.bulk import plan_bulk
     from payung.imports import auto_map, plan_import
     from payung.imports.reading import Sheet
     inside, near = world.records["in"], world.records["near"]
@@ -904,7 +904,7 @@ def test_imported_workers_get_ids_that_do_not_follow_their_nik_order(world):
 
 
 def test_the_readmes_table_of_actions_is_the_one_the_code_decides():
-    """The README's roles table is generated from ``payung.access.ACTIONS``: it cannot drift."""
+    """The README's roles table is generated from ``payung.auth.access.ACTIONS``: it cannot drift."""
     from conftest import ROOT
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("<!-- access-table:start -->\n", 1)[1].split("<!-- access-table:end -->", 1)[0]
@@ -927,4 +927,4 @@ def test_every_action_the_code_asks_about_is_declared():
             seen.update(called.findall(text) + named.findall(text))
     assert len(seen) > 20
     unknown = sorted(a for a in seen if a not in access.ACTIONS)
-    assert not unknown, f"actions not declared in payung.access.ACTIONS: {unknown}"
+    assert not unknown, f"actions not declared in payung.auth.access.ACTIONS: {unknown}"

@@ -9,12 +9,12 @@ import pytest
 
 from db import queries
 from db.scope import EVERYTHING
-from payung import dashboard
-from payung.access import Actor, shown
-from payung.errors import ValidationError
+from payung.reports import dashboard
+from payung.auth.access import Actor, shown
+from payung.base.errors import ValidationError
 from payung.imports.templates import save_template, templates
-from payung.sponsors import sponsor_detail
-from payung.workers import ELSEWHERE, create_worker, get_worker, search_workers, worker_detail
+from payung.people.sponsors import sponsor_detail
+from payung.people.workers import ELSEWHERE, create_worker, get_worker, search_workers, worker_detail
 
 from conftest import DESA_VILLAGE
 from test_pages import open_db, run, texts
@@ -107,7 +107,7 @@ def test_duplicate_nik_in_another_village_names_nobody(site):
 
 
 def test_village_operator_cannot_open_a_worker_of_another_village(site):
-    from payung.errors import NotFound
+    from payung.base.errors import NotFound
     with open_db(site) as db:
         other = _one(db, "SELECT id FROM workers WHERE village_code != ? LIMIT 1", [DESA_VILLAGE])["id"]
         with pytest.raises(NotFound, match="tidak ditemukan"):

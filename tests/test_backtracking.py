@@ -15,12 +15,12 @@ import signal
 
 import pytest
 
-from payung import declarative
+from payung.schemes import declarative
 from payung.core import Payung
-from payung.declarative import DeclarationError, dumps, line_of, load_scheme
+from payung.schemes.declarative import DeclarationError, dumps, line_of, load_scheme
 from payung.imports.enrolments import _integer
 from payung.imports.normalize import split_place_date
-from payung.users import _strip_ends, check_password
+from payung.auth.users import _strip_ends, check_password
 
 from conftest import write_config
 

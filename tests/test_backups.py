@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 import db as database
-from payung import clock
-from payung.access import Actor
-from payung.backups import (RestoreRefused, automatic_backups, backup_settings, daily_backup, make_backup,
+from payung.base import clock
+from payung.auth.access import Actor
+from payung.operations.backups import (RestoreRefused, automatic_backups, backup_settings, daily_backup, make_backup,
                             restore_backup)
-from payung.checks import run_checks
-from payung.demo import generate
-from payung.workers import update_worker
+from payung.operations.checks import run_checks
+from payung.operations.demo import generate
+from payung.people.workers import update_worker
 
 from conftest import PASSWORD, snapshot, write_config
 
@@ -46,8 +46,8 @@ def test_restore_gives_back_exactly_the_backup(app, demo, admin, tmp_path):
     # Change things: a worker, a payment reversed, a new sponsor.
     worker = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
     update_worker(db, app.settings, worker, {"name": "Nama Baru", "phone": "0813-0000-0000"}, actor=admin)
-    from payung.payments import reverse_payment
-    from payung.sponsors import create_sponsor
+    from payung.finance.payments import reverse_payment
+    from payung.people.sponsors import create_sponsor
     reverse_payment(db, db.execute("SELECT MIN(id) FROM payments").fetchone()[0], reason="salah transfer",
                     actor=admin)
     create_sponsor(db, app.settings, {"type": "perorangan", "name": "Donatur Baru"}, actor=admin)
@@ -67,7 +67,7 @@ def test_restore_gives_back_exactly_the_backup(app, demo, admin, tmp_path):
 
 
 def test_after_a_restore_the_audit_log_never_reuses_an_id_so_no_cache_shows_old_data(app, demo, admin):
-    from payung.dashboard import data_version
+    from payung.reports.dashboard import data_version
     db = demo
     copy = make_backup(db, app.settings, actor=admin, now=NOW)
     for n in range(5):
@@ -187,7 +187,7 @@ def test_restore_upgrades_a_backup_of_an_older_payung(app, db, admin, tmp_path):
 
 
 def test_restore_is_for_admins_only(app, demo, tmp_path):
-    from payung.access import Forbidden
+    from payung.auth.access import Forbidden
     copy = make_backup(demo, app.settings, actor=Actor("admin", "admin"), now=NOW)
     before = snapshot(demo)
     with pytest.raises(Forbidden):
@@ -292,8 +292,8 @@ def test_a_restore_brings_back_the_data_but_not_old_passwords_deactivated_users_
     a role narrowed, a new user added. Restoring the backup must undo none of that; every
     session ends (the restoring administrator signs in again too); a user found only in the
     backup is not brought back."""
-    from payung.sessions import SessionPolicy, check_session, end_session, login
-    from payung.users import add_user, change_access, change_password, set_user_active
+    from payung.auth.sessions import SessionPolicy, check_session, end_session, login
+    from payung.auth.users import add_user, change_access, change_password, set_user_active
     from db import queries
     policy = SessionPolicy()
     system = Actor.system()
@@ -446,7 +446,7 @@ def test_restore_refuses_migration_records_with_a_gap(app, demo, admin):
 
 def test_a_sqlite_error_while_verifying_is_a_refusal(app, demo, admin, monkeypatch):
     """Whatever SQLite raises on a crafted file while it is checked is "rusak atau tidak dikenal"."""
-    from db import checks
+    from db import consistency
     copy = make_backup(demo, app.settings, actor=admin, now=NOW)
 
     def unreadable(db):
@@ -525,8 +525,8 @@ def test_restore_checks_every_id_amount_and_date_before_the_live_file_is_touched
 def test_a_restore_that_fails_after_the_checks_leaves_the_live_file_byte_for_byte(app, demo, admin, monkeypatch, where):
     """Whatever fails before the swap (the audit entry, the scheme re-sync, the accounts kept),
     the live database is as it was, and no session is told of a restore."""
-    from db import checks
-    from payung import backups
+    from db import consistency
+    from payung.operations import backups
     from payung.core import Payung
     copy = make_backup(demo, app.settings, actor=admin, now=NOW)
     demo.execute("UPDATE sponsors SET name = 'Sesudah cadangan'")
@@ -560,7 +560,7 @@ def test_a_restore_completes_with_its_audit_entry_notice_and_schemes(app, demo, 
     [entry] = list(demo.query("SELECT id FROM audit_log WHERE action = 'restore'"))
     assert entry["id"] > issued
     assert [r["code"] for r in demo.query("SELECT code FROM schemes")] == sorted(app.plugins.schemes)
-    from payung.backups import last_restore
+    from payung.operations.backups import last_restore
     assert last_restore(app.settings)["at"] == done["at"]
 
 

@@ -6,18 +6,19 @@ import io
 import pytest
 
 from db.scope import EVERYTHING
-from payung.access import Actor
+from payung.auth.access import Actor
 from openpyxl import load_workbook
 
 from db import billing, queries
-from payung import bills, coverage
-from payung.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
-from payung.documents import bill_pdf, bill_xlsx, receipt_pdf
-from payung.errors import ValidationError
-from payung.payments import payment_with_lines, record_payment, reverse_payment
-from payung.sponsors import create_sponsor
-from payung.sponsorships import enrol
-from payung.workers import create_worker
+from payung.finance import bills
+from payung.enrolment import coverage
+from payung.enrolment.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
+from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.base.errors import ValidationError
+from payung.finance.payments import payment_with_lines, record_payment, reverse_payment
+from payung.people.sponsors import create_sponsor
+from payung.enrolment.sponsorships import enrol
+from payung.people.workers import create_worker
 
 from conftest import NIK, pdf_pages, snapshot, worker_values
 
@@ -76,7 +77,7 @@ def test_bill_total_is_the_sum_of_its_lines_and_of_the_rate_table(app, db, admin
 
 
 def test_bill_spreadsheet_has_the_header_block_and_neutralises_formulas(app, db, admin, sponsor_id, workers):
-    from payung.workers import update_worker
+    from payung.people.workers import update_worker
     update_worker(db, app.settings, workers[0], {"name": "=HYPERLINK(\"http://x\",\"klik\")"}, actor=admin)
     _enrol_all(app, db, admin, sponsor_id, workers)
     bill = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-02",
@@ -237,7 +238,7 @@ def test_the_same_payment_twice_is_refused_naming_the_earlier_receipt(app, db, a
 
 
 def test_a_partial_payment_is_not_described_as_settling_its_line(app, db, admin, sponsor_id, workers):
-    from payung.payments import allocation_summary
+    from payung.finance.payments import allocation_summary
     _enrol_all(app, db, admin, sponsor_id, workers)
     # January in order: Ani 51.800, Budi 16.800, Cahya 16.800. Rp10.000 pays part of Ani's line.
     part = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), amount=10_000,
@@ -272,7 +273,7 @@ def test_a_bill_never_leaves_its_total_or_its_signatures_alone_on_a_page():
     signatures there. Whatever the number of lines, the TOTAL is on the page of the last line,
     and the signature block on the page of the TOTAL."""
     from conftest import pdf_pages
-    from payung.letterhead import Letterhead
+    from payung.reports.letterhead import Letterhead
     head = Letterhead("PEMERINTAH KABUPATEN KENDAL", "DINAS SOSIAL", "Jl. Soekarno-Hatta No. 191, Kendal",
                       "Drs. Ahmad Fauzi", "Kepala Dinas Sosial", "197001011995031001")
     for n in range(1, 36):
@@ -292,7 +293,7 @@ def test_a_six_line_bill_fits_one_page_and_a_long_one_breaks_after_full_pages():
     their cells) print on one page, with or without the letterhead; a long bill fills each
     page before it breaks, and its TOTAL comes right after its last line."""
     from conftest import pdf_pages
-    from payung.letterhead import Letterhead
+    from payung.reports.letterhead import Letterhead
     head = Letterhead("PEMERINTAH KABUPATEN KENDAL", "DINAS SOSIAL", "Jl. Soekarno-Hatta No. 191, Kendal",
                       "Drs. Ahmad Fauzi", "Kepala Dinas Sosial", "197001011995031001")
 

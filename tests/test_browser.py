@@ -62,9 +62,9 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
     config = write_config(tmp_path)
     db_path = tmp_path / "payung.db"
     if users:
-        from payung.access import Actor
+        from payung.auth.access import Actor
         from payung.core import Payung
-        from payung.users import add_user
+        from payung.auth.users import add_user
         app = Payung.load(config, entry_points=False)
         conn = app.open_db()
         for name in users:
@@ -476,10 +476,10 @@ SCREEN = {"width": 1366, "height": 768}
 
 
 def _pages_by_role() -> dict[str, list[str]]:
-    """Titles of the pages each role may open, from app.py's PAGES and payung.access."""
+    """Titles of the pages each role may open, from app.py's PAGES and payung.auth.access."""
     import ast
 
-    from payung.access import Actor, allowed
+    from payung.auth.access import Actor, allowed
     tree = ast.parse((ROOT / "app.py").read_text())
     pages = next(ast.literal_eval(n.value) for n in tree.body
                  if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PAGES")
@@ -552,10 +552,10 @@ def _english_on(page: Page) -> list[str]:
 
 @pytest.fixture
 def demo_site(tmp_path):
-    from payung.access import Actor
+    from payung.auth.access import Actor
     from payung.core import Payung
-    from payung.demo import generate
-    from payung.users import add_user
+    from payung.operations.demo import generate
+    from payung.auth.users import add_user
     app = Payung.load(write_config(tmp_path), entry_points=False)
     conn = app.open_db()
     generate(app, conn, workers=60, seed=5)

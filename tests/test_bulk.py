@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 
-from db import bulk as bulk_db
-from payung.bulk import apply_bulk, plan_bulk
-from payung.errors import ValidationError
-from payung.sponsorships import enrol, plan_enrolment
-from payung.workers import set_worker_active
+from db import batches
+from payung.enrolment.bulk import apply_bulk, plan_bulk
+from payung.base.errors import ValidationError
+from payung.enrolment.sponsorships import enrol, plan_enrolment
+from payung.people.workers import set_worker_active
 
 from conftest import snapshot
 
@@ -122,7 +122,7 @@ PRINGSEWU, PEKON, OTHER_PEKON = "pringsewu_uc", "18.10.01.2006", "18.10.01.2007"
 
 
 def test_pringsewu_list_refused_like_the_form(people):
-    from payung.budgets import create_budget_line
+    from payung.finance.budgets import create_budget_line
     apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
     create_budget_line(people.db, people.app.plugins, {
         "scheme_code": PRINGSEWU, "year": 2026, "name": "APBD 2026 miskin ekstrem", "source": "APBD",
@@ -269,7 +269,7 @@ def test_apply_writes_sponsorships_lines_and_totals_like_enrol(people):
     assert len(lines) == 48 and {(l["amount"], l["jkk"], l["jkm"]) for l in lines} == {(16_800, 10_000, 6_800)}
     assert totals_are_recomputed(people.db)
     # The per-line trigger is back for the next single enrolment.
-    assert bulk_db._totals_triggers(people.db)
+    assert batches._totals_triggers(people.db)
     people.enrol(PEMALANG, parent, people.worker(P_VILLAGE), fields=P_FIELDS | {"pledge": 10})
     assert totals_are_recomputed(people.db)
     audit = [a["after"] for a in people.db.query("SELECT after FROM audit_log WHERE action = 'bulk_insert'"
@@ -295,7 +295,7 @@ def test_a_failure_midway_rolls_everything_back(people, monkeypatch):
                      [_request(MEMPAWAH, gov, people.worker(M_VILLAGE), fields=M_FIELDS) for _ in range(3)],
                      actor=people.actor)
     before = snapshot(people.db)
-    real = bulk_db.store.bulk_insert
+    real = batches.store.bulk_insert
 
     def fail_on_lines(db, table, *args, **kwargs):
         if table == "contribution_lines":
@@ -307,11 +307,11 @@ def test_a_failure_midway_rolls_everything_back(people, monkeypatch):
             args = (args[0], rows(), *args[2:])
         return real(db, table, *args, **kwargs)
 
-    monkeypatch.setattr(bulk_db.store, "bulk_insert", fail_on_lines)
+    monkeypatch.setattr(batches.store, "bulk_insert", fail_on_lines)
     with pytest.raises(RuntimeError):
         apply_bulk(people.db, people.app.plugins, plan, actor=people.actor)
     assert snapshot(people.db) == before
-    assert bulk_db._totals_triggers(people.db), "the totals trigger must survive a failed load"
+    assert batches._totals_triggers(people.db), "the totals trigger must survive a failed load"
 
 
 def test_apply_plans_again_when_data_changed_meanwhile(people):
@@ -327,7 +327,7 @@ def test_apply_plans_again_when_data_changed_meanwhile(people):
 
 
 def test_bulk_totals_follow_the_migration_formula(people):
-    """The aggregate of ``db.bulk`` adds what the per-line trigger adds (m005)."""
+    """The aggregate of ``db.batches`` adds what the per-line trigger adds (m005)."""
     parent = people.sponsor("perorangan")
     workers = [people.worker(P_VILLAGE, gender=g, born=dt.date(1970 + n, 1, 2)) for n, g in enumerate("LPLP")]
     for w in workers[:2]:
@@ -349,7 +349,7 @@ def queries_count(db):
 
 
 def test_village_operator_lists_only_its_workers_with_sponsors_it_may_see(people):
-    from payung.access import Actor
+    from payung.auth.access import Actor
     gov = people.sponsor("pemerintah_desa", village_code=M_VILLAGE)
     other_gov = people.sponsor("pemerintah_desa", village_code=M_OTHER)
     mine, theirs = people.worker(M_VILLAGE), people.worker(M_OTHER)
@@ -361,7 +361,7 @@ def test_village_operator_lists_only_its_workers_with_sponsors_it_may_see(people
     assert [p.rule for p in plan.rows[1].problems] == ["worker_missing"]
     assert [p.rule for p in plan.rows[2].problems] == ["sponsor_missing"]
     operator = Actor("op", "operator", regency_code="33.24")
-    from payung.access import Forbidden
+    from payung.auth.access import Forbidden
     with pytest.raises(Forbidden):
         plan_bulk(people.db, people.app.plugins, [_request(MEMPAWAH, gov, mine, fields=M_FIELDS)], actor=operator)
 
@@ -377,7 +377,7 @@ def test_payment_period_is_checked(people):
 
 def test_a_plan_is_not_a_permission(people):
     """A village operator cannot write a list planned by someone else for another village."""
-    from payung.access import Actor, Forbidden
+    from payung.auth.access import Actor, Forbidden
     gov = people.sponsor("pemerintah_desa", village_code=M_OTHER)
     plan = plan_bulk(people.db, people.app.plugins, [_request(MEMPAWAH, gov, people.worker(M_OTHER), fields=M_FIELDS)],
                      actor=people.actor)

@@ -1,10 +1,10 @@
 """The enrolment page's "select all": count, cost and preview through the bulk planner, then save."""
 
 import db as database
-from payung.access import Actor
-from payung.budgets import create_budget_line
-from payung.months import add_months, current_month
-from payung.workers import create_worker
+from payung.auth.access import Actor
+from payung.finance.budgets import create_budget_line
+from payung.base.months import add_months, current_month
+from payung.people.workers import create_worker
 
 from test_pages import run, texts
 
@@ -17,7 +17,7 @@ def _setup(site):
         gov = db.execute("SELECT id FROM sponsors WHERE type = 'pemerintah_desa' AND village_code = ?",
                          [VILLAGE]).fetchone()
         if gov is None:
-            from payung.sponsors import create_sponsor
+            from payung.people.sponsors import create_sponsor
             gov = (create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Uji",
                                                      "village_code": VILLAGE}, actor=system),)
         for n, occupation in enumerate(("nelayan", "petani", "peternak")):
@@ -70,7 +70,7 @@ def test_a_sponsor_beyond_the_first_page_of_choices_can_be_found_and_chosen(site
     """Rule: a regency with thousands of sponsors (Kendal's ASN): the enrolment page finds any of
     them by typing, and a sponsor sent from its own page is chosen even when it is not among the
     first choices; never an error."""
-    from payung.sponsors import create_sponsor
+    from payung.people.sponsors import create_sponsor
     app, system = site["app"], Actor.system()
     with database.open_database(site["db_path"]) as db:
         ids = [create_sponsor(db, app.settings, {"type": "perorangan", "name": f"AAA Donatur {n:03d}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import db as database
-from payung import clock
+from payung.base import clock
 from db import queries
 
 from conftest import DEMO_WORKERS
@@ -95,7 +95,7 @@ def test_backup_page_refuses_an_upload_that_is_not_a_payung_database(site):
 
 
 def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
-    from payung.backups import automatic_backups
+    from payung.operations.backups import automatic_backups
     assert automatic_backups(site["app"].settings) == []
     run("operator", "pages/pekerja.py")
     [made] = automatic_backups(site["app"].settings)
@@ -109,7 +109,7 @@ def test_the_apps_first_run_of_the_day_makes_the_automatic_backup(site):
 def test_the_restoring_admin_is_signed_out_and_told_why(site):
     """A restore ends every session, the administrator's own too (security review): the next
     run is the login page, saying what was restored and that everybody signs in again."""
-    from payung.sessions import SessionPolicy, check_session
+    from payung.auth.sessions import SessionPolicy, check_session
     at = run("admin", "pages/cadangan.py")
     own = at.session_state["_payung_session_id"]
     next(b for b in at.button if b.label == "Buat cadangan sekarang").click().run()

@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from payung.access import Actor
-from payung.payments import record_payment
-from payung.sponsors import create_sponsor
-from payung.sponsorships import enrol
-from payung.workers import update_worker
+from payung.auth.access import Actor
+from payung.finance.payments import record_payment
+from payung.people.sponsors import create_sponsor
+from payung.enrolment.sponsorships import enrol
+from payung.people.workers import update_worker
 
 from conftest import NIK, worker_values
 
@@ -41,7 +41,7 @@ def stored_line_totals(db) -> dict:
 @pytest.fixture
 def covered(app, db, admin):
     """A woman born 1975 covered for 2025 by a sponsor (Rp16.800 x 12 = Rp201.600)."""
-    from payung.workers import create_worker
+    from payung.people.workers import create_worker
     worker = create_worker(db, app.settings, worker_values(), actor=admin)
     sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
     enrol(db, app.plugins, actor=admin, scheme_code="contoh_desa", sponsor_id=sponsor, worker_id=worker,
@@ -81,7 +81,7 @@ def test_line_totals_follow_a_worker_who_moves_and_changes_job(app, db, admin, c
 
 @pytest.mark.unchecked  # a line moved by hand no longer matches its sponsorship (the check says so)
 def test_line_totals_follow_a_line_given_to_another_worker(app, db, admin, covered):
-    from payung.workers import create_worker
+    from payung.people.workers import create_worker
     other = create_worker(db, app.settings, worker_values(nik=NIK[:12] + "0002", birth_date="1975-08-17",
                                                           name="Ani"), actor=admin)
     db.execute("UPDATE workers SET birth_date = '1990-08-17' WHERE id = ?", [other])
@@ -107,7 +107,7 @@ def test_line_totals_follow_every_change_of_a_line(app, db, admin, covered, chan
 
 # The check -----------------------------------------------------------------------------------
 
-from payung.checks import repair, run_checks  # noqa: E402
+from payung.operations.checks import repair, run_checks  # noqa: E402
 
 
 def differences(db) -> dict[str, int]:
@@ -115,7 +115,7 @@ def differences(db) -> dict[str, int]:
 
 
 def test_check_is_green_on_demo_data_and_prints_one_line_per_check(app, db, admin):
-    from payung.demo import generate
+    from payung.operations.demo import generate
     generate(app, db, workers=300, seed=7)
     report = run_checks(db)
     assert report.ok, report.lines()
@@ -164,7 +164,7 @@ def test_check_finds_paid_money_moved_to_another_line(app, db, admin, covered):
 
 
 def test_reversed_payments_pay_nothing_in_the_check(app, db, admin, covered):
-    from payung.payments import reverse_payment
+    from payung.finance.payments import reverse_payment
     worker, sponsor = covered
     paid = record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=50_400,
                           paid_on=TODAY, today=TODAY, actor=admin)
@@ -213,8 +213,8 @@ def test_check_finds_a_sponsorship_that_disagrees_with_its_lines(app, db, admin,
 @pytest.fixture
 def budgeted(app, db, admin):
     """A sponsorship charged to a 2025 budget line."""
-    from payung.budgets import create_budget_line
-    from payung.workers import create_worker
+    from payung.finance.budgets import create_budget_line
+    from payung.people.workers import create_worker
     budget = create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025, "name": "APBDes 2025",
                                                   "source": "APBDes", "amount": 500_000}, actor=admin)
     worker = create_worker(db, app.settings, worker_values(), actor=admin)
@@ -226,7 +226,7 @@ def budgeted(app, db, admin):
 
 @pytest.mark.unchecked
 def test_check_finds_a_budget_overrun_and_a_line_on_another_years_budget(app, db, admin, budgeted):
-    from payung.budgets import budget_lines
+    from payung.finance.budgets import budget_lines
     assert run_checks(db).ok and budget_lines(db, actor=Actor.system())[0]["committed"] == 201_600
     db.execute("UPDATE budget_lines SET amount = 100000")
     assert differences(db) == {"budgets": 1}

@@ -75,7 +75,7 @@ def test_demo_fills_every_scheme(tmp_path):
 
 
 def test_demo_niks_agree_with_birth_date_gender_and_village(tmp_path):
-    from payung.identity import check_nik
+    from payung.base.identity import check_nik
     db = tmp_path / "x.db"
     assert payung("demo", "--workers", "40", "--db", str(db)).returncode == 0
     with sqlite3.connect(db) as conn:

@@ -11,14 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from db import queries
-from payung import dashboard
-from payung.access import Actor
-from payung.claims import record_claim
-from payung.coverage import due_date
-from payung.months import add_months
-from payung.payments import record_payment
-from payung.report import report_pdf, report_xlsx
-from payung.users import add_user
+from payung.reports import dashboard
+from payung.auth.access import Actor
+from payung.finance.claims import record_claim
+from payung.enrolment.coverage import due_date
+from payung.base.months import add_months
+from payung.finance.payments import record_payment
+from payung.reports.monthly import report_pdf, report_xlsx
+from payung.auth.users import add_user
 
 MONTH = "2025-03"
 TODAY = dt.date(2025, 4, 20)  # March fell due on 15 April
@@ -201,8 +201,8 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
         assert at.selectbox[2].value == district
         # Today's arrears, as the late list reads them; a chosen district says the regency-wide
         # target is not split.
-        from payung.arrears import late_list
-        from payung.money import format_rupiah_short
+        from payung.enrolment.arrears import late_list
+        from payung.base.money import format_rupiah_short
         late = late_list(known["db"], app.plugins, actor=Actor("admin", "admin"), scheme_code=scheme)
         if district is None:
             assert metrics["Tunggakan hari ini"] == format_rupiah_short(late.total_open)
@@ -216,7 +216,7 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
 def test_arrears_on_the_beranda_equal_the_late_list(known, people):
     """The Beranda's Tunggakan is the late list added up: a worker whose run of unpaid months
     has already ended the membership is on neither, whatever month the Beranda shows."""
-    from payung.arrears import late_list
+    from payung.enrolment.arrears import late_list
     db, app = known["db"], known["app"]
     lapsed = people.worker(queries.regions_in(db, known["other_district"], 4)[0]["code"], born=dt.date(1988, 8, 8))
     asn = people.sponsor("asn", nip="199001012015031003", opd="Dinas Sosial")
@@ -249,7 +249,7 @@ def test_arrears_on_the_beranda_equal_the_late_list(known, people):
 def test_a_chosen_place_counts_its_village_targets_only(known):
     """Per-village targets count for the villages of the chosen district or village; a
     regency-wide target is not split by place, so it is left out and the page says so."""
-    from payung.schemes import Target
+    from payung.schemes.model import Target
     db, app = known["db"], known["app"]
     scheme = app.plugins.scheme(KENDAL)
     admin = Actor("admin", "admin")
@@ -275,7 +275,7 @@ def test_arrears_figure_and_late_list_agree_on_random_histories(people):
     """The Beranda's SQL count and the late list's line-by-line statuses are two codings of one
     rule: on random payment histories, several days and several slices, they give one answer."""
     import random
-    from payung.arrears import late_list, late_summary
+    from payung.enrolment.arrears import late_list, late_summary
     rng = random.Random(20261202)
     db, app = people.db, people.app
     kendal_villages = [r["code"] for r in queries.regions_in(db, "33.24.01", 4)[:3]]
@@ -330,8 +330,8 @@ def test_a_district_shows_only_its_regencys_schemes_and_budget_lines(known):
     """With a Kendal district chosen, Per skema lists Kendal's schemes only (not every scheme
     at 0) and the budget figures are Kendal's lines only; the Beranda chart, the PDF chart and
     the XLSX sheet draw the very same rows."""
-    from payung.budgets import categories, create_budget_line
-    from payung.charts import budget_bar
+    from payung.finance.budgets import categories, create_budget_line
+    from payung.reports.charts import budget_bar
     db, app = known["db"], known["app"]
     admin = Actor("admin", "admin")
     for scheme in app.plugins.schemes.values():
@@ -402,7 +402,7 @@ def test_chart_labels_are_shortened_or_wrapped_never_cut_and_the_tooltip_has_the
     """"GN Lingkaran (Gerakan Nasional Peduli Perlindun...", "Anggota BHP (Badan Hippun
     Pemeko...": a long name loses its bracketed explanation on the axis, and wraps at a word
     when it is still long; the tooltip says it whole."""
-    from payung.charts import axis_labels, occupation_bar, scheme_bar
+    from payung.reports.charts import axis_labels, occupation_bar, scheme_bar
     d = dashboard.Dashboard(view=dashboard.View("2026-12"), title="", protected=3, protected_previous=3, covered=3,
                             target=0, paid_month=0, billed_month=0, paid_year=0, late={}, claims={},
                             per_scheme=[{"code": str(n), "scheme": s, "protected": 10 - n}
@@ -425,7 +425,7 @@ def test_budget_bars_are_a_share_of_their_own_ceiling_and_each_says_it():
     """The bars of a Rp6 jt commitment vanished beside the 600 jt ceilings on one Rupiah axis:
     each line is now drawn as a share of its own ceiling (the red line at 100%), with the share
     written beside every bar."""
-    from payung.charts import budget_bar
+    from payung.reports.charts import budget_bar
     budgets = [{"name": "APBD 2026 - Ketua RT", "label": "APBD 2026 - Ketua RT", "amount": 600_000_000,
                 "committed": 6_048_000, "paid": 604_800},
                {"name": "APBDes 2026 - Desa Kalitata", "label": "APBDes 2026 - Desa Kalitata", "amount": 10_000_000,

@@ -8,7 +8,7 @@ from db.scope import EVERYTHING
 import db as database
 from db import migrations, queries, store
 from db.migrations import SchemaTooNew
-from payung.workers import create_worker
+from payung.people.workers import create_worker
 
 from conftest import snapshot, worker_values
 
@@ -34,7 +34,7 @@ def test_older_database_is_upgraded_in_place_without_losing_rows(tmp_path, app, 
     old = database.connect(path)
     migrations.migrate(old, stop_before="m002_village_operators_and_allocations")
     assert "user_villages" not in old.table_names()
-    from payung.regions import load_regions
+    from payung.people.regions import load_regions
     load_regions(old, app.settings)
     worker_id = create_worker(old, app.settings, worker_values(), actor=admin)
     before = snapshot(old)

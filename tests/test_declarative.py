@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from payung import clock
+from payung.base import clock
 from payung.core import Payung
-from payung.declarative import DeclarationError, declaration_of, dumps, line_of, load_scheme
+from payung.schemes.declarative import DeclarationError, declaration_of, dumps, line_of, load_scheme
 
 from conftest import ROOT, write_config
 
@@ -196,8 +196,8 @@ def _skema_site(tmp_path, monkeypatch, *plugins):
     import shutil
 
     import db as database
-    from payung.access import Actor
-    from payung.users import add_user
+    from payung.auth.access import Actor
+    from payung.auth.users import add_user
     from conftest import PASSWORD
     folder = tmp_path / "plugins"
     folder.mkdir()
@@ -310,7 +310,7 @@ def test_a_scheme_with_python_rules_is_copied_without_them_once_the_admin_agrees
 
 def test_a_python_contribution_adjustment_blocks_the_copy(people):
     from dataclasses import replace
-    from payung.scheme_copy import copyable
+    from payung.schemes.copying import copyable
     registry = people.app.plugins
     scheme = registry.scheme("mempawah_1desa100")
     registry.schemes["mempawah_1desa100"] = replace(scheme, adjust=lambda enrolment, month, contribution: None)

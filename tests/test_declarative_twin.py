@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
-from payung.access import Actor
+from payung.auth.access import Actor
 from payung.core import Payung
-from payung.declarative import declaration_of, dumps
-from payung.errors import ValidationError
+from payung.schemes.declarative import declaration_of, dumps
+from payung.base.errors import ValidationError
 
 from conftest import ROOT, People, write_config
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tomllib
 
-from payung import clock
+from payung.base import clock
 from payung.core import Payung
-from payung.demo import generate
-from payung.months import add_months, current_month
+from payung.operations.demo import generate
+from payung.base.months import add_months, current_month
 
 from conftest import BASE_CONFIG, write_config
 

@@ -24,10 +24,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import db as database
-from payung.access import ROLES, Actor, allowed
+from payung.auth.access import ROLES, Actor, allowed
 from payung.core import Payung
-from payung.demo import generate
-from payung.users import add_user
+from payung.operations.demo import generate
+from payung.auth.users import add_user
 
 import example_plugin
 from conftest import DESA_VILLAGE, ENTRY_POINTS, PASSWORD, PLUGINS_DIR, ROOT, logged_in, write_config
@@ -208,23 +208,23 @@ def test_every_page_file_is_in_the_page_list():
 def test_a_planted_raise_in_a_page_is_caught(world, monkeypatch):
     """The test fails on a page that raises: here a service the Daftar pekerja page calls,
     broken for any text typed into its search box."""
-    import payung.workers
-    search = payung.workers.search_workers
+    import payung.people.workers
+    search = payung.people.workers.search_workers
 
     def broken(db, settings, *, text="", **kwargs):
         if text:
             raise RuntimeError("ditanam: pencarian rusak")
         return search(db, settings, text=text, **kwargs)
-    monkeypatch.setattr(payung.workers, "search_workers", broken)
+    monkeypatch.setattr(payung.people.workers, "search_workers", broken)
     with pytest.raises(AssertionError, match="ditanam: pencarian rusak"):
         exercise(world, "admin", "pages/pekerja.py")
 
 
 def test_a_planted_raise_on_a_button_is_caught(world, monkeypatch):
-    import payung.letterhead
+    import payung.reports.letterhead
 
     def broken(*args, **kwargs):
         raise RuntimeError("ditanam: tombol rusak")
-    monkeypatch.setattr(payung.letterhead, "save_letterhead", broken)
+    monkeypatch.setattr(payung.reports.letterhead, "save_letterhead", broken)
     with pytest.raises(AssertionError, match="pressed 'Simpan kop surat'"):
         exercise(world, "admin", "pages/kop_surat.py")

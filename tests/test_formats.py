@@ -1,4 +1,4 @@
-"""The formatting layer for people (payung/formats.py) and where it is used: XLSX, PDF, charts."""
+"""The formatting layer for people (payung/base/formats.py) and where it is used: XLSX, PDF, charts."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from payung import clock, formats
-from payung.exports import xlsx_bytes
+from payung.base import clock, formats
+from payung.reports.exports import xlsx_bytes
 
 
 @pytest.mark.parametrize("value, shown", [
@@ -56,7 +56,7 @@ def test_xlsx_for_people():
 
 
 def test_pdf_table_cells_wrap_instead_of_cutting_words():
-    from payung.documents import _Document
+    from payung.reports.documents import _Document
     pdf = _Document("Uji")
     pdf.set_compression(False)
     pdf.add_page()
@@ -66,8 +66,8 @@ def test_pdf_table_cells_wrap_instead_of_cutting_words():
 
 
 def test_count_axes_tick_at_whole_numbers_and_months_read_jan_2026():
-    from payung.charts import region_bar, trend_lines
-    from payung.dashboard import Dashboard, View
+    from payung.reports.charts import region_bar, trend_lines
+    from payung.reports.dashboard import Dashboard, View
     d = Dashboard(view=View("2026-01"), title="", protected=1, protected_previous=0, covered=1, target=0,
                   paid_month=0, billed_month=0, paid_year=0, late={}, claims={}, by_region=[{"code": "33.24.01", "name": "Plantungan", "protected": 1}],
                   trend=[{"month": "2025-12", "label": "Desember 2025", "protected": 0, "paid": 0},
@@ -100,8 +100,8 @@ def _axis_labels(chart) -> list[list[str]]:
 def test_money_axes_choose_their_unit_and_no_two_ticks_read_alike():
     """A village's Rp67.200 a month read "0,0 0,0 0,0 0,1 0,1 0,1" (juta Rp); a count of 0-2
     workers read "0 1 1 2 2" (Vega's tickMinStep allows half steps there)."""
-    from payung.charts import budget_bar, money_unit, nice_ticks, trend_lines
-    from payung.dashboard import Dashboard, View
+    from payung.reports.charts import budget_bar, money_unit, nice_ticks, trend_lines
+    from payung.reports.dashboard import Dashboard, View
     assert [money_unit([v])[1] for v in (0, 800, 67_200, 2_500_000, 1_500_000_000)] == [
         "Rp", "Rp", "ribu Rp", "juta Rp", "miliar Rp"]
     assert nice_ticks(2) == [0, 1, 2] and nice_ticks(67.2) == [0, 20, 40, 60, 80]
@@ -125,8 +125,8 @@ def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
     active=1"; its "No." column showed a scheme's code."""
     import json
 
-    from payung import formats
-    from payung.audit import changes, row_label
+    from payung.base import formats
+    from payung.auth.audit import changes, row_label
     assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 20:53" and formats.zone_label() == "WIB"
     assert formats.date("2026-12-03T23:10:00+00:00") == "04/12/2026 06:10"  # the next day in Jakarta
     assert formats.local_day_start(dt.date(2026, 12, 4)) == "2026-12-03T17:00:00+00:00"
@@ -150,8 +150,8 @@ def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
 
 
 def test_decimals_and_conditional_rules_read_as_indonesian_prose():
-    from payung import formats
-    from payung.declarative import build_rule
+    from payung.base import formats
+    from payung.schemes.declarative import build_rule
     assert formats.decimal(0.04) == "0,0" and formats.decimal(1234.56) == "1.234,6" and formats.decimal(2.5) == "2,5"
     rule = build_rule({"rule": "when", "field": "kategori", "value": "apbd", "label": "kategori APBD kabupaten",
                        "rules": [{"rule": "sponsor_type_in", "types": ["apbd_kabupaten"]},
@@ -160,18 +160,18 @@ def test_decimals_and_conditional_rules_read_as_indonesian_prose():
 
 
 def test_a_label_inside_a_sentence_keeps_its_acronym():
-    from payung.formats import mid_sentence
+    from payung.base.formats import mid_sentence
     assert mid_sentence("Penyandang dana") == "penyandang dana"
     assert mid_sentence("OPD") == "OPD" and mid_sentence("Pos anggaran") == "pos anggaran"
 
 
 def test_every_key_a_set_based_write_records_has_an_indonesian_label():
     """The audit log showed "Change: paid_amount; Count: 2": every key that ``db`` records for a
-    bulk or set-based write is labelled in payung.audit (the fallback is the raw key)."""
+    bulk or set-based write is labelled in payung.auth.audit (the fallback is the raw key)."""
     import re
 
     from conftest import ROOT
-    from payung.audit import FIELD_LABELS
+    from payung.auth.audit import FIELD_LABELS
     keys = {"count", "first_id", "last_id", "note"}  # db.store.bulk_insert
     for path in (ROOT / "db").glob("*.py"):
         for summary in re.findall(r"summary=\{([^}]*)\}", path.read_text(encoding="utf-8")):
@@ -182,7 +182,7 @@ def test_every_key_a_set_based_write_records_has_an_indonesian_label():
 def test_today_is_the_regencys_date_not_the_servers(monkeypatch):
     """On a server set to UTC, from 00:00 to 07:00 WIB the machine's date is yesterday: the
     audit log's "until today" hid everything written since midnight (found by CI at 00:06 WIB)."""
-    from payung.months import current_month
+    from payung.base.months import current_month
     monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime(2026, 12, 31, 17, 30, tzinfo=dt.timezone.utc))
     assert clock.today() == dt.date(2027, 1, 1) and clock.now() == dt.datetime(2027, 1, 1, 0, 30)
     assert current_month() == "2027-01"
@@ -194,7 +194,7 @@ def test_today_is_the_regencys_date_not_the_servers(monkeypatch):
 
 
 def test_no_code_reads_the_machines_date_or_time():
-    """Every "today" and "now" comes from payung/clock.py (the regency's zone, one clock that
+    """Every "today" and "now" comes from payung/base/clock.py (the regency's zone, one clock that
     tests can set), never from the machine's own date."""
     import re
     root = Path(__file__).resolve().parents[1]
@@ -213,7 +213,7 @@ def test_numbers_get_a_thousands_point_and_sentences_keep_their_commas():
     numbers (formats.count, format_count for plugins); a year bound stays a year."""
     import re
 
-    from payung.fields import Field, validate_fields
+    from payung.schemes.fields import Field, validate_fields
     assert formats.count(1234567) == "1.234.567" and formats.count(-5, signed=True) == "-5"
     assert formats.count(1200, signed=True) == "+1.200" and formats.count(None) == "0"
     fields = [Field("year", "Tahun, anggaran", "year", minimum=2020), Field("amount", "Jumlah", "rupiah", maximum=1_000_000)]
@@ -222,7 +222,7 @@ def test_numbers_get_a_thousands_point_and_sentences_keep_their_commas():
     root = Path(__file__).resolve().parents[1]
     # Only the formatters themselves (and the file reader's child process, which imports nothing
     # of Payung) may turn commas into points.
-    allowed = {"payung/formats.py", "payung/money.py", "payung/imports/sandbox.py"}
+    allowed = {"payung/base/formats.py", "payung/base/money.py", "payung/imports/sandbox.py"}
     found = [f"{path.relative_to(root)}:{n}" for folder in ("payung", "pages", "ui", "db", "plugins")
              for path in (root / folder).rglob("*.py") if str(path.relative_to(root)) not in allowed
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)

@@ -14,7 +14,7 @@ import pytest
 
 import hostile
 from conftest import ROOT, snapshot, write_config
-from payung.config import Limits
+from payung.base.config import Limits
 from payung.imports import ImportFileError, apply_import, auto_map, file_hash, plan_import, read_table
 from payung.imports import reading
 
@@ -273,7 +273,7 @@ def _bad_rows(count: int, good: int = 0) -> bytes:
 
 
 def test_a_plan_keeps_the_first_rejected_rows_and_counts_the_rest(schemes_app, people, admin):
-    from payung.exports import rejected_rows_xlsx
+    from payung.reports.exports import rejected_rows_xlsx
     from openpyxl import load_workbook
     import io
     data = _bad_rows(50, good=2)
@@ -319,7 +319,7 @@ def test_xlsx_export_counts_its_rows_instead_of_rescanning_the_sheet(monkeypatch
     rejected-rows file quadratic (8.000 rows: 173 seconds)."""
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from payung.exports import xlsx_bytes
+    from payung.reports.exports import xlsx_bytes
     scans = {"n": 0}
     for name in ("max_row", "max_column"):
         real = getattr(Worksheet, name)
@@ -337,7 +337,7 @@ def test_xlsx_export_counts_its_rows_instead_of_rescanning_the_sheet(monkeypatch
 def test_impor_page_makes_the_rejected_rows_file_only_when_asked(site, monkeypatch):
     """The download is a callable (Streamlit 1.67 runs it on the click): no rerun of the page
     builds the file; a plan that kept only the first rejected rows says so."""
-    from payung import exports
+    from payung.reports import exports
     from payung.imports import engine
     from test_pages import run
     made = {"n": 0}

@@ -10,7 +10,7 @@ import pytest
 import hostile
 from db import billing, store
 from db.scope import EVERYTHING
-from payung.access import Actor
+from payung.auth.access import Actor
 from ui.widgets import plain
 
 from test_pages import open_db, run
@@ -103,8 +103,8 @@ def test_pdfs_show_names_as_text(site):
     """fpdf2 cells are text (no markdown=True): the name appears literally in the receipt."""
     import zlib
 
-    from payung.documents import receipt_pdf
-    from payung.payments import payment_with_lines
+    from payung.reports.documents import receipt_pdf
+    from payung.finance.payments import payment_with_lines
     db = open_db(site)
     payment = payment_with_lines(db, billing.payments(db, scope=EVERYTHING)[0][0]["id"], actor=Actor.system())
     payment["party_label"] = "Budi **tebal** [tautan](http://evil.example)"
@@ -177,8 +177,8 @@ def evil_scheme_site(tmp_path, monkeypatch):
 
     from conftest import PASSWORD, ROOT, write_config
     from payung.core import Payung
-    from payung.demo import generate
-    from payung.users import add_user
+    from payung.operations.demo import generate
+    from payung.auth.users import add_user
     plugins = tmp_path / "plugins"
     shutil.copytree(ROOT / "plugins", plugins)
     toml = plugins / "gn_lingkaran.toml"

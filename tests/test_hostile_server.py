@@ -28,9 +28,9 @@ def _health(url: str) -> int:
 
 @pytest.fixture
 def server(tmp_path):
-    from payung.access import Actor
+    from payung.auth.access import Actor
     from payung.core import Payung
-    from payung.users import add_user
+    from payung.auth.users import add_user
     config = write_config(tmp_path)
     app = Payung.load(config, database_path=str(tmp_path / "payung.db"), entry_points=False)
     db = app.open_db()

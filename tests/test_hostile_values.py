@@ -13,19 +13,19 @@ import pytest
 
 import hostile
 from conftest import NIK, ROOT, VILLAGE, snapshot, worker_values, write_config
-from payung import clock
+from payung.base import clock
 from db import queries, store
-from payung.errors import ConstraintError, ValidationError
-from payung.identity import check_nik, check_nip, clean_digits, normalize_phone
+from payung.base.errors import ConstraintError, ValidationError
+from payung.base.identity import check_nik, check_nip, clean_digits, normalize_phone
 from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
-from payung.workers import create_worker
+from payung.people.workers import create_worker
 
 from test_billing import JANUARY, TODAY, _enrol_all
 
 
 @pytest.fixture
 def sponsor_id(app, db, admin):
-    from payung.sponsors import create_sponsor
+    from payung.people.sponsors import create_sponsor
     return create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
 
 
@@ -153,7 +153,7 @@ def test_implausible_birth_date_is_refused(app, db, admin, born):
 
 
 def test_huge_payment_and_too_early_payment_are_refused(app, db, admin, sponsor_id, workers):
-    from payung.payments import record_payment
+    from payung.finance.payments import record_payment
     _enrol_all(app, db, admin, sponsor_id, workers, months=6)
     before = snapshot(db)
     for amount, paid_on, rule in ((10**19, dt.date(2025, 2, 10), "amount_too_large"),
@@ -167,7 +167,7 @@ def test_huge_payment_and_too_early_payment_are_refused(app, db, admin, sponsor_
 
 
 def test_huge_claim_and_future_payout_are_refused(app, db, admin, worker_id):
-    from payung.claims import record_claim
+    from payung.finance.claims import record_claim
     before = snapshot(db)
     today = clock.today()
     for values, rule in (({"benefit_amount": 10**19, "status": "dibayar", "paid_on": today}, "benefit_too_large"),
@@ -180,7 +180,7 @@ def test_huge_claim_and_future_payout_are_refused(app, db, admin, worker_id):
 
 
 def test_huge_budget_is_refused(app, db, admin):
-    from payung.budgets import create_budget_line, workers_for_budget
+    from payung.finance.budgets import create_budget_line, workers_for_budget
     with pytest.raises(ValidationError, match="melebihi batas"):
         create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025, "name": "APBD",
                                              "source": "APBD", "amount": 10**20}, actor=admin)
@@ -240,7 +240,7 @@ def test_cli_import_of_huge_amounts_does_not_crash(tmp_path):
 
 
 def test_payment_import_of_huge_amounts_and_old_dates_does_not_crash(importer, people):
-    from payung.months import current_month
+    from payung.base.months import current_month
     asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
     people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
                  start=current_month())
@@ -257,7 +257,7 @@ def test_payment_import_of_huge_amounts_and_old_dates_does_not_crash(importer, p
 
 def test_duplicate_nik_race_is_a_validation_error(app, db, admin, worker_id, monkeypatch):
     """Another session registered the NIK between the check and the write."""
-    import payung.workers as workers_module
+    import payung.people.workers as workers_module
     monkeypatch.setattr(workers_module, "duplicate_nik", lambda *a, **k: None)
     before = snapshot(db)
     with pytest.raises(ValidationError) as refused:
@@ -268,9 +268,9 @@ def test_duplicate_nik_race_is_a_validation_error(app, db, admin, worker_id, mon
 
 def test_payment_beyond_the_bill_race_speaks_indonesian(app, db, admin, sponsor_id, workers, monkeypatch):
     """Two sessions pay the same bill: the second one's bill is stale, the CHECK stops it."""
-    import payung.payments as payments
-    from payung import bills
-    from payung.payments import record_payment
+    import payung.finance.payments as payments
+    from payung.finance import bills
+    from payung.finance.payments import record_payment
     _enrol_all(app, db, admin, sponsor_id, workers, months=6)
     stale = bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), today=TODAY,
                        actor=admin, **JANUARY)
@@ -386,7 +386,7 @@ def test_rupiah_cell_refuses_anything_else_never_a_wrong_number(typed, words):
 
 
 def _kendal_payer(people):
-    from payung.months import current_month
+    from payung.base.months import current_month
     asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
     people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
                  start=current_month())
@@ -453,7 +453,7 @@ def test_an_infinite_or_nan_income_cell_is_a_row_error(importer, value):
 
 
 def test_an_infinite_nik_in_the_sponsorships_and_bpjs_answer_imports(importer, people, admin):
-    from payung import bpjs
+    from payung.enrolment import bpjs
     _kendal_payer(people)
     rows = [["NIP", "NIK", "Skema", "Bulan mulai", "Cara bayar"],
             ["198503122010011002", hostile.number_cell("B2", "1e400"), "kendal_asn_peduli", "2026-12", "Transfer"]]
@@ -540,13 +540,13 @@ def test_control_characters_are_refused_in_a_worker_form(app, db, admin, name):
 
 
 def test_control_characters_are_refused_in_every_typed_text(app, db, admin, worker_id, sponsor_id):
-    from payung.budgets import create_budget_line
-    from payung.claims import record_claim
-    from payung.fields import Field, validate_fields
+    from payung.finance.budgets import create_budget_line
+    from payung.finance.claims import record_claim
+    from payung.schemes.fields import Field, validate_fields
     from payung.imports.templates import save_template
-    from payung.payments import record_payment
-    from payung.sponsors import create_sponsor
-    from payung.users import add_user
+    from payung.finance.payments import record_payment
+    from payung.people.sponsors import create_sponsor
+    from payung.auth.users import add_user
     bad = "Dinas\x1bSosial"
     before = snapshot(db)
     attempts = {
@@ -594,9 +594,9 @@ def test_stored_control_characters_never_break_a_spreadsheet(app, db, admin, spo
 
     from openpyxl import load_workbook
 
-    from payung import bills
-    from payung.documents import bill_xlsx
-    from payung.exports import rejected_rows_xlsx, safe_cell
+    from payung.finance import bills
+    from payung.reports.documents import bill_xlsx
+    from payung.reports.exports import rejected_rows_xlsx, safe_cell
     _enrol_all(app, db, admin, sponsor_id, workers, months=6)
     store.update(db, "workers", workers[0], {"name": "Budi\x1b[31m\x00\x07"}, actor="lama")
     store.update(db, "sponsors", sponsor_id, {"name": "=Haji\x1bSlamet"}, actor="lama")

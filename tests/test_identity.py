@@ -4,7 +4,7 @@ import random
 import pytest
 from lokal import is_valid_nik
 
-from payung.identity import check_nik, check_nip, mask_nik, normalize_phone
+from payung.base.identity import check_nik, check_nip, mask_nik, normalize_phone
 
 TODAY = dt.date(2026, 11, 23)
 

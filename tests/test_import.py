@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payung.access import Actor
+from payung.auth.access import Actor
 
 import datetime as dt
 import io
@@ -13,10 +13,10 @@ import sys
 import openpyxl
 import pytest
 
-from payung.months import current_month
+from payung.base.months import current_month
 
 from db import queries
-from payung.exports import rejected_rows_xlsx, safe_cell
+from payung.reports.exports import rejected_rows_xlsx, safe_cell
 from payung.imports import ImportFileError, MappingError, apply_import, auto_map, read_table
 from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
 from payung.imports.templates import save_template, templates
@@ -122,7 +122,7 @@ def test_failure_in_the_middle_of_writing_leaves_the_database_unchanged(importer
         return real_update(*args, **kwargs)
 
     monkeypatch.setattr(store, "update", failing_update)
-    from payung.access import Actor
+    from payung.auth.access import Actor
     with pytest.raises(RuntimeError):
         apply_import(importer.db, None, plan, actor=Actor("admin", "admin"))
     assert len(calls) == 2
@@ -322,8 +322,8 @@ def _plan(db, app, data: str, kind: str, actor):
 def test_a_workers_plan_checked_in_the_village_is_refused_once_the_worker_moved_away(app, db, admin, worker_id):
     """A village operator checks a file while worker W lives in its village; the regency
     operator moves W to another village; the old plan must not change W's name and phone."""
-    from payung.errors import PayungError
-    from payung.workers import update_worker
+    from payung.base.errors import PayungError
+    from payung.people.workers import update_worker
     from conftest import NIK, OTHER_VILLAGE, VILLAGE
     desa = Actor("desa", "desa", villages=(VILLAGE,))
     data = (f"NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan;No HP\n"
@@ -342,8 +342,8 @@ def test_a_workers_plan_checked_in_the_village_is_refused_once_the_worker_moved_
 
 
 def test_a_workers_plan_whose_new_nik_was_registered_meanwhile_is_refused(app, db, admin):
-    from payung.errors import PayungError
-    from payung.workers import create_worker
+    from payung.base.errors import PayungError
+    from payung.people.workers import create_worker
     from conftest import VILLAGE, worker_values
     data = f"NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan\n3324015708750001;Siti Aminah;17-08-1975;P;" \
            f"{VILLAGE.replace('.', '')};Petani\n"
@@ -358,8 +358,8 @@ def test_a_workers_plan_whose_new_nik_was_registered_meanwhile_is_refused(app, d
 
 
 def test_a_sponsors_plan_is_refused_once_the_sponsor_left_the_village(app, db, admin):
-    from payung.errors import PayungError
-    from payung.sponsors import create_sponsor, update_sponsor
+    from payung.base.errors import PayungError
+    from payung.people.sponsors import create_sponsor, update_sponsor
     from conftest import OTHER_VILLAGE, VILLAGE
     desa = Actor("desa", "desa", villages=(VILLAGE,))
     sponsor = create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Uji",

@@ -12,9 +12,9 @@ import pytest
 
 from db import queries
 from db.scope import EVERYTHING
-from payung.access import Actor
-from payung.budgets import create_budget_line
-from payung.exports import rejected_rows_xlsx
+from payung.auth.access import Actor
+from payung.finance.budgets import create_budget_line
+from payung.reports.exports import rejected_rows_xlsx
 from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
 
 from conftest import ROOT, snapshot
@@ -209,7 +209,7 @@ def _rt_head_enrolled(people, *, rw, rt):
 def test_rows_planned_again_at_apply_time_report_what_was_saved(people, admin, importer):
     """Rule: when data changed between the check and the save, the rows are planned again and
     the counts, the rejected rows and their cells follow that second plan."""
-    from payung.workers import set_worker_active
+    from payung.people.workers import set_worker_active
     people.sponsor("asn", name="Ani", nip="198503122010011002", opd="Dinas Sosial")
     ids = [people.worker(KENDAL) for _ in range(3)]
     niks = [_nik(people, w) for w in ids]
@@ -346,7 +346,7 @@ def test_a_sponsor_village_is_looked_up_in_the_schemes_regency(people, importer)
 def test_a_sponsor_named_gets_the_forms_own_refusal(people, importer):
     """Rule: bulk and form refuse with the same words: an inactive sponsor or one of a type
     the scheme does not take is named, not 'not found'."""
-    from payung.sponsorships import plan_enrolment
+    from payung.enrolment.sponsorships import plan_enrolment
     worker = people.worker(KENDAL)
     gone = people.sponsor("asn", name="Nur Baco", nip="198503122010011002", opd="Dinas Sosial")
     people.db.execute("UPDATE sponsors SET active = 0 WHERE id = ?", [gone])

@@ -8,11 +8,11 @@ import io
 import pytest
 from PIL import Image
 
-from payung.access import Actor, Forbidden
-from payung.config import load_settings
-from payung.documents import _Document
-from payung.errors import ValidationError
-from payung.letterhead import Letterhead, letterhead_for, save_logo
+from payung.auth.access import Actor, Forbidden
+from payung.base.config import load_settings
+from payung.reports.documents import _Document
+from payung.base.errors import ValidationError
+from payung.reports.letterhead import Letterhead, letterhead_for, save_logo
 
 from conftest import write_config
 from test_pages import run, texts
@@ -74,8 +74,8 @@ def test_documents_carry_the_letterhead_and_the_signature_block(tmp_path):
 def test_bills_receipts_and_reports_take_a_letterhead():
     import inspect
 
-    from payung.documents import bill_pdf, receipt_pdf
-    from payung.report import report_pdf
+    from payung.reports.documents import bill_pdf, receipt_pdf
+    from payung.reports.monthly import report_pdf
     for function in (bill_pdf, receipt_pdf, report_pdf):
         assert "letterhead" in inspect.signature(function).parameters
 
@@ -89,7 +89,7 @@ def test_the_kop_surat_page_is_for_administrators(site):
 
 def test_an_administrator_sets_the_texts_in_the_app_over_config_toml(tmp_path, admin):
     from payung.core import Payung
-    from payung.letterhead import save_letterhead
+    from payung.reports.letterhead import save_letterhead
     app = Payung.load(write_config(tmp_path, KOP), entry_points=False)
     db = app.open_db()
     app.initialise(db)
@@ -136,7 +136,7 @@ def test_the_kop_surat_page_edits_the_texts(site):
 
 
 def test_letterhead_texts_refuse_control_characters(site):
-    from payung.letterhead import save_letterhead
+    from payung.reports.letterhead import save_letterhead
     from test_pages import open_db
     with open_db(site) as db, pytest.raises(ValidationError, match="karakter kendali"):
         save_letterhead(db, site["app"].settings, "33.24", {"office": "DINAS\x1b[31m SOSIAL"}, actor=Actor.system())

@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from payung.errors import ValidationError
-from payung.money import check_programs, contribution, format_rupiah, in_words
+from payung.base.errors import ValidationError
+from payung.base.money import check_programs, contribution, format_rupiah, in_words
 
 
 def test_jkk_and_jkm_at_lowest_bracket_is_16800(app):
@@ -51,7 +51,7 @@ def test_relief_applies_only_in_its_months_and_occupations(app):
 
 def test_rate_table_change_takes_effect_from_its_month(tmp_path):
     from conftest import write_config
-    from payung.config import load_settings
+    from payung.base.config import load_settings
     path = write_config(tmp_path, extra="")
     text = path.read_text().replace(
         "[[contribution.relief]]",

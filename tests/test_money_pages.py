@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from db.scope import EVERYTHING
-from payung.access import Actor
+from payung.auth.access import Actor
 
 import datetime as dt
 
 from db import billing, queries
-from payung.months import current_month
+from payung.base.months import current_month
 
 from test_pages import open_db, run, texts
 
@@ -143,7 +143,7 @@ def test_payment_page_reverses_with_a_reason(site):
 
 
 def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
-    from payung.arrears import ending_next_month, late_list
+    from payung.enrolment.arrears import ending_next_month, late_list
     db = open_db(site)
     app = site["app"]
     late = late_list(db, app.plugins, actor=Actor.system())
@@ -216,7 +216,7 @@ def test_claim_page_warns_about_an_unpaid_month(site):
 def _declared_rupiah_field():
     import streamlit as st
 
-    from payung.fields import Field, validate_fields
+    from payung.schemes.fields import Field, validate_fields
     from ui.widgets import declared_field
     field = Field("dana", "Dana desa", type="rupiah", default=2_500_000)
     value = declared_field(field, form="f", key="k_dana")
@@ -233,11 +233,11 @@ def test_a_schemes_rupiah_field_is_typed_with_separators_and_read_by_the_core():
 
 def test_a_viewer_is_not_offered_the_form_of_a_new_budget_line_and_the_service_refuses_it(site):
     """A viewer saw the "Tambah pos anggaran" tab only to be told it may not use it: the tab is
-    there for the roles payung.access lets add a budget line, and the service refuses the others."""
+    there for the roles payung.auth.access lets add a budget line, and the service refuses the others."""
     import pytest
 
-    from payung.access import Forbidden
-    from payung.budgets import create_budget_line
+    from payung.auth.access import Forbidden
+    from payung.finance.budgets import create_budget_line
     tabs = lambda at: [t.label for t in at.tabs]  # noqa: E731
     assert "Tambah pos anggaran" not in tabs(run("lihat", "pages/anggaran.py"))
     assert "Tambah pos anggaran" in tabs(run("admin", "pages/anggaran.py"))

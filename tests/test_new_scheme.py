@@ -64,7 +64,7 @@ def test_new_scheme_writes_a_plugin_its_tests_and_the_config_block(tmp_path):
 @pytest.mark.parametrize("code,regency,message", [
     ("Zakat!", "33.02", "Kode skema"), ("zakat_x", "3302", "Kode kabupaten"), ("zakat_x", "99.99", "tidak dikenal")])
 def test_new_scheme_refuses_bad_codes(tmp_path, code, regency, message):
-    from payung.scaffold import ScaffoldError, new_scheme
+    from payung.schemes.scaffold import ScaffoldError, new_scheme
     shutil.copy(BASE_CONFIG, tmp_path / "config.toml")
     with pytest.raises(ScaffoldError, match=message):
         new_scheme(code, regency=regency, name="Zakat", plugins_dir=tmp_path, tests_dir=tmp_path,
@@ -75,7 +75,7 @@ def test_new_scheme_starts_this_year_and_its_tests_enrol_from_then(tmp_path):
     """Enrolments before a scheme's `started` are refused: what new-scheme writes agrees with
     itself (it wrote started="2026-01-01" while its test enrolled from 2025-01)."""
     import datetime as dt
-    from payung.scaffold import ScaffoldError, default_started, new_scheme
+    from payung.schemes.scaffold import ScaffoldError, default_started, new_scheme
     shutil.copy(BASE_CONFIG, tmp_path / "config.toml")
     new_scheme("skema_uji", regency=REGENCY, name="Uji", plugins_dir=tmp_path, tests_dir=tmp_path,
                config_path=tmp_path / "config.toml", started="2025-07-01")

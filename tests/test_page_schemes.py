@@ -14,10 +14,10 @@ import tomllib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from payung.access import Actor, schemes_for
+from payung.auth.access import Actor, schemes_for
 from payung.core import Payung
-from payung.demo import generate
-from payung.users import add_user
+from payung.operations.demo import generate
+from payung.auth.users import add_user
 
 from conftest import BASE_CONFIG, DESA_VILLAGE, ENTRY_POINTS, PASSWORD, PLUGINS_DIR, ROOT, logged_in, write_config
 

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 import db as database
 from db import queries
-from payung.access import Actor
-from payung.users import add_user
+from payung.auth.access import Actor
+from payung.auth.users import add_user
 
 from conftest import DEMO_WORKERS, DESA_VILLAGE, PASSWORD, REGENCIES, ROOT, logged_in, write_config
 
@@ -338,7 +338,7 @@ def test_a_new_user_starts_without_a_role_and_the_form_empties_after_a_save(site
 def test_audit_log_is_filterable(site, monkeypatch):
     """At 00:30 WIB on a server whose clock is UTC, what was just done is "today" (the page's
     default range once ended on the machine's date, the day before)."""
-    from payung import clock
+    from payung.base import clock
     monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime(2026, 12, 3, 17, 30, tzinfo=dt.timezone.utc))
     with open_db(site) as db:
         add_user(db, username="tengah.malam", name="Tengah Malam", role="viewer", password=PASSWORD,
@@ -371,7 +371,7 @@ def test_change_own_password(site):
     at.text_input[1].set_value("baru-sekali-2026")
     at.text_input[2].set_value("baru-sekali-2026")
     at.button[-1].click().run()
-    from payung.users import verify_password
+    from payung.auth.users import verify_password
     with open_db(site) as db:
         assert verify_password("baru-sekali-2026", db.execute("SELECT password_hash FROM users WHERE username = 'operator'").fetchone()[0])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from payung.users import MIN_PASSWORD, check_password, common_passwords
+from payung.auth.users import MIN_PASSWORD, check_password, common_passwords
 
 from conftest import PASSWORD
 
@@ -69,8 +69,8 @@ def test_a_password_that_is_not_valid_text_is_refused_not_a_crash(password):
     """Lone surrogates: what Python makes of a Latin-1 command line, or half an emoji."""
     import bcrypt as _bcrypt
 
-    from payung.errors import ValidationError
-    from payung.users import hash_password, verify_password
+    from payung.base.errors import ValidationError
+    from payung.auth.users import hash_password, verify_password
     assert [p.rule for p in check_password(password, "ani")] == ["password_encoding"]
     assert "Ketik ulang" in check_password(password, "ani")[0].message
     with pytest.raises(ValidationError):

@@ -1,10 +1,10 @@
 import re
 from pathlib import Path
 
-from payung import hookspecs
+from payung.schemes import hookspecs
 from payung.core import Payung
 from db.scope import EVERYTHING
-from payung.data import DataReader
+from payung.schemes.data import DataReader
 from payung.plugin import Panel
 
 import example_plugin
@@ -113,10 +113,10 @@ def test_disabled_plugin_is_not_loaded(tmp_path):
 
 def test_rule_that_crashes_refuses_the_enrolment(tmp_path, admin):
     import pytest
-    from payung.errors import ValidationError
-    from payung.sponsors import create_sponsor
-    from payung.sponsorships import enrol
-    from payung.workers import create_worker
+    from payung.base.errors import ValidationError
+    from payung.people.sponsors import create_sponsor
+    from payung.enrolment.sponsorships import enrol
+    from payung.people.workers import create_worker
     from conftest import worker_values
     app = Payung.load(write_config(tmp_path, plugins_dir=str(_folder(tmp_path, rapuh=FAILING_RULE))),
                       entry_points=False)
@@ -175,8 +175,8 @@ def test_every_scheme_attribute_is_documented_in_plugins_readme():
 
 def test_sponsor_types_and_worker_columns_are_documented_in_plugins_readme():
     """A plugin author reads the sponsor type codes and people.worker's keys there."""
-    from payung.sponsor_types import SPONSOR_TYPES
-    from payung.workers import WORKER_COLUMNS
+    from payung.base.sponsor_types import SPONSOR_TYPES
+    from payung.people.workers import WORKER_COLUMNS
     readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Sponsor types", 1)[1].split("\n## ", 1)[0]
     assert not [t.code for t in SPONSOR_TYPES.values() if f"| `{t.code}` | {t.label} |" not in section]

@@ -5,16 +5,17 @@ import io
 
 import pytest
 
-from payung import clock
+from payung.base import clock
 from db.scope import EVERYTHING
-from payung.access import Actor
+from payung.auth.access import Actor
 from openpyxl import load_workbook
 
 from db import billing, queries, store
-from payung import arrears, bills, bpjs, budgets, claims
-from payung.errors import ValidationError
-from payung.months import add_months, current_month
-from payung.payments import record_payment
+from payung.enrolment import arrears, bpjs
+from payung.finance import bills, budgets, claims
+from payung.base.errors import ValidationError
+from payung.base.months import add_months, current_month
+from payung.finance.payments import record_payment
 
 from conftest import snapshot
 
@@ -339,7 +340,7 @@ def _kendal_bill(people):
 
 
 def test_two_sessions_reversing_one_payment_reverse_it_once(people):
-    from payung.payments import reverse_payment
+    from payung.finance.payments import reverse_payment
     party = _kendal_bill(people)
     today = clock.today()
     first = record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400,
@@ -373,7 +374,7 @@ def test_a_ceiling_lowered_while_an_enrolment_is_saved_never_ends_below_what_is_
     line = _budget(people, 2 * 201_600)
     _enrol_pringsewu(people, apbd, _pringsewu_worker(people))
     worker = _pringsewu_worker(people)
-    from payung.sponsorships import enrol
+    from payung.enrolment.sponsorships import enrol
 
     def enrolment(db):
         return enrol(db, people.app.plugins, actor=Actor("admin", "admin"), scheme_code=PRINGSEWU, sponsor_id=apbd,

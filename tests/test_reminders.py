@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 
-from payung.arrears import reminder_text, reminders_xlsx, whatsapp_link
+from payung.enrolment.arrears import reminder_text, reminders_xlsx, whatsapp_link
 
 from conftest import DESA_VILLAGE
 from test_pages import open_db, run, texts
@@ -44,9 +44,9 @@ def test_a_budget_line_is_reminded_through_the_office_that_manages_the_schemes_b
 def test_demo_sponsors_mostly_have_whatsapp_numbers_and_a_budget_line_takes_the_regencys(site):
     """The demo showed no wa.me link at all (no sponsor had a phone number); now most do, a few
     do not (to show that message), and a late budget line uses the regency budget sponsor's."""
-    from payung.access import Actor
-    from payung.arrears import reminders
-    from payung.months import add_months, first_day
+    from payung.auth.access import Actor
+    from payung.enrolment.arrears import reminders
+    from payung.base.months import add_months, first_day
     with open_db(site) as db:
         phones = [r[0] for r in db.execute("SELECT phone FROM sponsors")]
         assert 0.6 < sum(1 for p in phones if p) / len(phones) < 0.95
@@ -106,7 +106,7 @@ def test_all_schemes_give_one_reminder_per_late_party(site):
 
 
 def test_reminders_download_as_a_broadcast_list():
-    from payung.arrears import Reminder
+    from payung.enrolment.arrears import Reminder
     item = Reminder("Mesra", "Budi", "+6281234567890", "https://wa.me/6281234567890?text=x", 2, 3, 50_400,
                     dt.date(2026, 4, 15), "Yth. Budi,\n...")
     sheet = openpyxl.load_workbook(io.BytesIO(reminders_xlsx([item]))).active
@@ -121,9 +121,9 @@ def test_the_late_list_is_not_for_village_operators(site):
 
 
 def test_reminders_of_a_real_late_list_name_no_nik_and_respect_access(site):
-    from payung.access import Actor, Forbidden
-    from payung.arrears import reminders
-    from payung.months import add_months, first_day
+    from payung.auth.access import Actor, Forbidden
+    from payung.enrolment.arrears import reminders
+    from payung.base.months import add_months, first_day
     app = site["app"]
     with open_db(site) as db:
         month = db.execute("SELECT MIN(month) FROM contribution_lines WHERE paid_amount < amount").fetchone()[0]

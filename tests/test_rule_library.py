@@ -6,9 +6,9 @@ import re
 import pytest
 
 from payung.core import Payung
-from payung.declarative import load_scheme, rule_spec
-from payung.rule_library import example, readme_section, render_markdown
-from payung.rules import LIBRARY
+from payung.schemes.declarative import load_scheme, rule_spec
+from payung.schemes.rule_library import example, readme_section, render_markdown
+from payung.schemes.rules import LIBRARY
 
 from conftest import ROOT, write_config
 

@@ -15,11 +15,11 @@ import pytest
 
 import db as database
 from db import queries
-from payung.access import Actor
+from payung.auth.access import Actor
 from payung.core import Payung
-from payung.errors import ValidationError
+from payung.base.errors import ValidationError
 from payung.plugin import Scheme, hookimpl
-from payung.scheme_copy import check_copy, declaration_of, save_scheme_copy
+from payung.schemes.copying import check_copy, declaration_of, save_scheme_copy
 
 import example_plugin
 from conftest import snapshot, worker_values, write_config
@@ -39,9 +39,9 @@ def _plugin(code: str, regency: str, name: str = "Skema lain"):
 def recorded(tmp_path):
     """A database recording ``contoh_desa`` for Kendal, with a worker enrolled on it; the
     plugin folder is empty, so the scheme is retired (or its plugin fails) from now on."""
-    from payung.sponsors import create_sponsor
-    from payung.sponsorships import enrol
-    from payung.workers import create_worker
+    from payung.people.sponsors import create_sponsor
+    from payung.enrolment.sponsorships import enrol
+    from payung.people.workers import create_worker
     folder = tmp_path / "plugins"
     folder.mkdir()
     config = write_config(tmp_path, plugins_dir=str(folder))
@@ -88,7 +88,7 @@ def test_a_copy_may_not_take_the_code_of_a_scheme_whose_plugin_is_not_loaded(rec
 @pytest.mark.parametrize("how", ["toml", "python"])
 def test_a_file_or_plugin_may_not_claim_a_recorded_code_for_another_regency(recorded, how):
     if how == "toml":
-        from payung.declarative import dumps
+        from payung.schemes.declarative import dumps
         (recorded["folder"] / "ambil.toml").write_text(dumps(_copy_as(recorded["source"], CODE, OTHER)),
                                                        encoding="utf-8")
         app = Payung.load(recorded["config"], entry_points=False)
@@ -115,7 +115,7 @@ def test_the_same_regency_may_bring_a_retired_scheme_back(recorded):
 def test_the_sync_never_moves_a_recorded_scheme(recorded):
     """Plugins loaded against another database (or before a restore): the loader could not tell;
     the sync refuses to move the record and takes the claiming plugin out."""
-    from payung.plugins import PluginRegistry
+    from payung.schemes.registry import PluginRegistry
     app = Payung.load(recorded["config"], entry_points=False)
     app.plugins = PluginRegistry(app.settings)  # knows of no recorded scheme
     app.plugins.add(_plugin(CODE, OTHER), "ambil", "paket")
@@ -136,7 +136,7 @@ def test_the_copy_form_refuses_a_recorded_code_in_indonesian(recorded, monkeypat
     """The Skema page of the issue: the copy form says so, and writes no file."""
     from streamlit.testing.v1 import AppTest
 
-    from payung.users import add_user
+    from payung.auth.users import add_user
     from conftest import PASSWORD, ROOT, logged_in
     import shutil
     shutil.copy(ROOT / "plugins" / "gn_lingkaran.toml", recorded["folder"])  # a scheme to copy from

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from db.scope import EVERYTHING
-from payung import bills
-from payung.access import Actor
-from payung.data import DataReader
-from payung.payments import record_payment
+from payung.finance import bills
+from payung.auth.access import Actor
+from payung.schemes.data import DataReader
+from payung.finance.payments import record_payment
 
 from conftest import rules_of
 

@@ -131,8 +131,8 @@ def test_back_to_the_list_keeps_the_filters_it_shows(site):
 def _empty_site(tmp_path, monkeypatch) -> None:
     """The app on an empty database with only its administrator."""
     import db as database
-    from payung.access import Actor
-    from payung.users import add_user
+    from payung.auth.access import Actor
+    from payung.auth.users import add_user
     from conftest import PASSWORD, write_config
     monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
     monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
@@ -176,9 +176,9 @@ def test_an_empty_database_says_what_to_do_instead_of_blank_charts(tmp_path, mon
 
 
 def test_scheme_panels_follow_the_district_filter(site):
-    from payung.claims import protection_panel
-    from payung.data import reader_for
-    from payung.access import Actor
+    from payung.finance.claims import protection_panel
+    from payung.schemes.data import reader_for
+    from payung.auth.access import Actor
     with open_db(site) as db:
         admin = Actor("admin", "admin")
         # A scheme with paid lines, whichever schemes are installed, and a district of its regency.
@@ -220,7 +220,7 @@ def test_money_in_tables_is_a_number_shown_as_rupiah():
 
 def test_the_budget_planner_reads_months_and_words_people_use(site):
     """It asked "Bulan mulai" as the text "2026-12" and pointed to "config.toml"."""
-    from payung.months import current_month, format_month
+    from payung.base.months import current_month, format_month
     at = run("admin", "pages/anggaran.py")
     start = at.selectbox(key="a_plan_start")
     assert start.value == current_month() and format_month(current_month()) in start.options
@@ -239,12 +239,12 @@ def test_what_the_targets_count_is_said_and_no_target_reads_the_same_everywhere(
 
     from openpyxl import load_workbook
 
-    from payung.access import Actor
-    from payung.dashboard import View, build
-    from payung.months import current_month
-    from payung.report import report_xlsx
-    from payung.standard_panels import targets
-    from payung.data import DataReader
+    from payung.auth.access import Actor
+    from payung.reports.dashboard import View, build
+    from payung.base.months import current_month
+    from payung.reports.monthly import report_xlsx
+    from payung.schemes.standard_panels import targets
+    from payung.schemes.data import DataReader
     from db.scope import EVERYTHING
     app = site["app"]
     for scheme in app.plugins.schemes.values():
@@ -322,7 +322,7 @@ def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
 
     from openpyxl import load_workbook
 
-    from payung.exports import rejected_rows_xlsx
+    from payung.reports.exports import rejected_rows_xlsx
     headers = ["No.", "NIK", "Nama Lengkap", "Tgl. Lahir", "JK", "Desa/Kel.", "Kec.", "Pekerjaan", "No. HP/WA"]
     data = (";".join(headers) + "\n"
             "1;3,32401E+15;Ani Uji;17/08/1975;L;Blumah;Plantungan;Petani;0812\n"
@@ -351,13 +351,13 @@ def test_the_worker_picker_searches_a_typed_name_among_all_workers(site):
     it finds is picked."""
     import pytest
 
-    from payung.access import Actor
-    from payung.sponsorships import eligible_workers
+    from payung.auth.access import Actor
+    from payung.enrolment.sponsorships import eligible_workers
     app = site["app"]
     with open_db(site) as db:
         for code in app.plugins.schemes:
             every = eligible_workers(db, app.plugins, scheme_code=code, sponsor=None, start_month=__import__(
-                "payung.months", fromlist=["current_month"]).current_month(), months=12, actor=Actor("admin", "admin"),
+                "payung.base.months", fromlist=["current_month"]).current_month(), months=12, actor=Actor("admin", "admin"),
                 limit=100_000)
             names = [w["name"] for w in every]
             last = next((w for w in reversed(every) if names.count(w["name"]) == 1), None)
@@ -379,8 +379,8 @@ def test_start_months_before_the_scheme_began_are_not_offered():
     import datetime as dt
     from types import SimpleNamespace
 
-    from payung.config import Limits
-    from payung.sponsorships import _start_out_of_range, start_months
+    from payung.base.config import Limits
+    from payung.enrolment.sponsorships import _start_out_of_range, start_months
     settings = SimpleNamespace(limits=Limits())
     today = dt.date(2026, 12, 5)
     new = SimpleNamespace(started="2027-02-01", name="Skema baru")
@@ -402,7 +402,7 @@ def test_the_page_files_are_never_listed_in_the_sidebar():
     first = next(n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))
     assert ast.unparse(first.value.func) == "st.html" and "stSidebarNav" in ast.unparse(first)
     imports_after = [n for n in tree.body[tree.body.index(first):] if isinstance(n, ast.ImportFrom)]
-    assert {n.module for n in imports_after} >= {"payung.access", "ui.session"}
+    assert {n.module for n in imports_after} >= {"payung.auth.access", "ui.session"}
     css = _PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css())
     assert "<" not in css.replace("<style>", "").replace("</style>", "")
 

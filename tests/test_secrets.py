@@ -20,17 +20,17 @@ import pytest
 
 import db as database
 import payung
-from payung.access import Actor
-from payung.sessions import SessionPolicy, start_session, token_hash
-from payung.users import add_user
+from payung.auth.access import Actor
+from payung.auth.sessions import SessionPolicy, start_session, token_hash
+from payung.auth.users import add_user
 
 #: Modules not called: they generate data for minutes (demo, bench), run commands or write a
 #: new plugin's files. None of them reads users or sessions.
-NOT_CALLED = {"payung.demo": "generates thousands of workers", "payung.bench": "a benchmark of minutes",
+NOT_CALLED = {"payung.operations.demo": "generates thousands of workers", "payung.operations.bench": "a benchmark of minutes",
               "payung.cli": "command line (argument parsing)", "payung.__main__": "command line",
-              "payung.scaffold": "writes a new plugin's files", "payung.imports.sandbox": "the child process's code"}
+              "payung.schemes.scaffold": "writes a new plugin's files", "payung.imports.sandbox": "the child process's code"}
 #: Functions that return a secret by design, and why that is no leak.
-BY_DESIGN = {"payung.sessions.token_hash": "the SHA-256 of the id it is given: no stored secret is read"}
+BY_DESIGN = {"payung.auth.sessions.token_hash": "the SHA-256 of the id it is given: no stored secret is read"}
 
 
 def _modules() -> list:
@@ -136,24 +136,24 @@ def test_no_function_returns_a_password_hash_or_a_session_id(secrets_site):
 
 def test_the_probe_finds_a_function_that_returns_a_hash(secrets_site, monkeypatch):
     """The same probe catches a leak planted in the data layer, or in a service."""
-    import payung.users
+    import payung.auth.users
 
     def planted_user_rows(db):
         return list(db.query("SELECT * FROM users"))
 
     def planted_sessions(db, *, actor):
         return [dict(r) for r in db.query("SELECT * FROM sessions")]
-    planted_user_rows.__module__, planted_sessions.__module__ = "db.queries", "payung.users"
+    planted_user_rows.__module__, planted_sessions.__module__ = "db.queries", "payung.auth.users"
     monkeypatch.setattr(database.queries, "planted_user_rows", planted_user_rows, raising=False)
-    monkeypatch.setattr(payung.users, "planted_sessions", planted_sessions, raising=False)
+    monkeypatch.setattr(payung.auth.users, "planted_sessions", planted_sessions, raising=False)
     found = leaks(secrets_site)
     assert found.get("db.queries.planted_user_rows") == "password hash", found
-    assert found.get("payung.users.planted_sessions") == "session id or its hash", found
+    assert found.get("payung.auth.users.planted_sessions") == "session id or its hash", found
 
 
 def test_the_functions_probed_include_the_users_and_sessions_queries():
     """The probe reaches what reads users and sessions (it is not skipping everything)."""
     names = public_functions()
-    for expected in ("db.queries.user", "db.queries.user_by_username", "payung.users.list_users",
-                     "payung.sessions.user_sessions", "payung.sessions.check_session"):
+    for expected in ("db.queries.user", "db.queries.user_by_username", "payung.auth.users.list_users",
+                     "payung.auth.sessions.user_sessions", "payung.auth.sessions.check_session"):
         assert expected in names, expected

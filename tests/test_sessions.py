@@ -17,12 +17,12 @@ import pytest
 
 import db as database
 from db import queries
-from payung.access import Actor, Forbidden
-from payung.errors import ValidationError
-from payung.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
+from payung.auth.access import Actor, Forbidden
+from payung.base.errors import ValidationError
+from payung.auth.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
                              create_first_admin, end_session, end_user_sessions, login, throttled_message,
                              throttled_until, token_hash, user_sessions)
-from payung.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
+from payung.auth.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
                           set_user_active)
 
 from conftest import PASSWORD, ROOT, VILLAGE
@@ -472,7 +472,7 @@ def test_audit_log_never_holds_password_hashes_or_session_ids(users):
         assert secret not in text
     entry = audit_rows(users, table_name="users", action="update")[-1]
     assert json.loads(entry["after"])["password_hash"] == "***"
-    from payung.audit import changes
+    from payung.auth.audit import changes
     assert changes(entry) == "Kata sandi: (diubah)"
 
 

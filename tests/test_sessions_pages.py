@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 import db as database
 from db import queries
-from payung.access import Actor
-from payung.users import add_user
+from payung.auth.access import Actor
+from payung.auth.users import add_user
 
 from conftest import DESA_VILLAGE, PASSWORD, ROOT, logged_in, write_config
 from test_pages import open_db, run, texts
@@ -110,8 +110,8 @@ def _filled_worker_form(user: str) -> AppTest:
 
 
 def _end_by(how: str, db, at: AppTest) -> None:
-    from payung.sessions import end_session
-    from payung.users import change_access, set_user_active
+    from payung.auth.sessions import end_session
+    from payung.auth.users import change_access, set_user_active
     admin = Actor("admin", "admin")
     user = queries.user_by_username(db, "operator")["id"]
     if how == "deactivated":
@@ -173,7 +173,7 @@ def test_every_widget_callback_that_writes_checks_the_session():
 def test_a_password_change_gives_this_tab_a_new_session_and_ends_the_old_one(site):
     """The tab that changes its password keeps working, under a new session id (its cookie is
     rewritten); the old id, which a copied cookie would carry, is dead."""
-    from payung.sessions import SessionPolicy, check_session
+    from payung.auth.sessions import SessionPolicy, check_session
     at = run("operator", "pages/akun.py")
     old = at.session_state[SESSION_ID]
     for box, value in zip(at.text_input, (PASSWORD, "Sungai-Biru-1990x", "Sungai-Biru-1990x")):
@@ -202,7 +202,7 @@ def test_wrong_current_passwords_on_the_akun_page_meet_the_login_throttle(site):
 
 
 def test_ending_ones_own_sessions_on_the_pengguna_page_renews_this_tab(site):
-    from payung.sessions import SessionPolicy, check_session
+    from payung.auth.sessions import SessionPolicy, check_session
     elsewhere = logged_in("admin")[SESSION_ID]
     at = run("admin", "pages/pengguna.py")
     old = at.session_state[SESSION_ID]

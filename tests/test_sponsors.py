@@ -3,8 +3,8 @@ import pytest
 from db.scope import EVERYTHING
 
 from db import queries
-from payung.errors import ValidationError
-from payung.sponsors import create_sponsor, update_sponsor
+from payung.base.errors import ValidationError
+from payung.people.sponsors import create_sponsor, update_sponsor
 
 from conftest import VILLAGE, snapshot
 

@@ -3,10 +3,10 @@ import pytest
 from db.scope import EVERYTHING
 
 from db import queries
-from payung.errors import ValidationError
-from payung.sponsors import create_sponsor
-from payung.sponsorships import describe_cost, enrol, plan_enrolment
-from payung.workers import create_worker
+from payung.base.errors import ValidationError
+from payung.people.sponsors import create_sponsor
+from payung.enrolment.sponsorships import describe_cost, enrol, plan_enrolment
+from payung.people.workers import create_worker
 
 from conftest import snapshot, worker_values
 
@@ -113,7 +113,7 @@ def pledge_app(tmp_path):
     import example_plugin
     from conftest import write_config
     from payung.core import Payung
-    from payung.fields import Field
+    from payung.schemes.fields import Field
     from payung.plugin import Scheme, hookimpl, rules
 
     scheme = Scheme(code="contoh_janji", name="Skema Contoh Janji", regency_code="33.24",
@@ -147,8 +147,8 @@ def _pledged_world(app, db, admin):
 
 
 def test_a_village_operator_is_not_told_a_pledged_donors_count_across_villages(pledge_app, admin):
-    from payung.access import Actor
-    from payung.bulk import plan_bulk
+    from payung.auth.access import Actor
+    from payung.enrolment.bulk import plan_bulk
     app, db = pledge_app
     donor, newcomer = _pledged_world(app, db, admin)
     desa = Actor("desa", "desa", villages=(PLEDGE_VILLAGES[0],))

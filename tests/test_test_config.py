@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import conftest
-from payung.config import load_settings
+from payung.base.config import load_settings
 
 REAL = "/srv/payung/kendal-produksi.db"
 

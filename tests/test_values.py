@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from payung.access import Actor
+from payung.auth.access import Actor
 from payung.imports import auto_map, file_hash, plan_import, read_table
 from payung.imports.templates import save_template, templates
 from payung.imports.values import NOT_A_CODE, SYNONYMS, ValueMatcher, mapping_options, synonyms_for
-from payung.occupations import OCCUPATIONS
+from payung.base.occupations import OCCUPATIONS
 
 from conftest import ROOT, write_config
 from test_import import HEADER
@@ -301,7 +301,7 @@ def test_a_regency_adds_its_own_words_in_config(tmp_path):
 
 
 def test_every_built_in_synonym_names_a_known_code():
-    from payung.sponsor_types import SPONSOR_TYPES
+    from payung.base.sponsor_types import SPONSOR_TYPES
     assert set(SYNONYMS["occupation"].values()) <= set(OCCUPATIONS)
     assert set(SYNONYMS["sponsor_type"].values()) <= set(SPONSOR_TYPES)
 

@@ -3,9 +3,9 @@ import pytest
 from db.scope import EVERYTHING
 
 from db import queries
-from payung.access import Actor, Forbidden
-from payung.errors import NotFound, ValidationError
-from payung.workers import create_worker, get_worker, set_worker_active, update_worker
+from payung.auth.access import Actor, Forbidden
+from payung.base.errors import NotFound, ValidationError
+from payung.people.workers import create_worker, get_worker, set_worker_active, update_worker
 
 from conftest import NIK, OTHER_VILLAGE, VILLAGE, snapshot, worker_values
 
@@ -87,7 +87,7 @@ def test_viewer_cannot_write(app, db):
 
 
 def test_a_name_typed_in_lower_case_is_written_as_on_the_ktp_list(app, db, admin):
-    from payung.workers import create_worker as create, get_worker as get, update_worker as update
+    from payung.people.workers import create_worker as create, get_worker as get, update_worker as update
     worker = create(db, app.settings, worker_values(name="siti  aminah"), actor=admin)
     assert get(db, worker, actor=admin)["name"] == "Siti Aminah"
     update(db, app.settings, worker, {"name": "SITI AMINAH BINTI SALEH"}, actor=admin)

@@ -3,7 +3,7 @@
 The authenticator is built once per session (building it on several pages gives duplicate
 widget IDs) and two of its pieces are replaced:
 
-- its credential check: ``payung.sessions.login`` checks the password (throttled, the same
+- its credential check: ``payung.auth.sessions.login`` checks the password (throttled, the same
   time for unknown usernames) and opens a server-side session;
 - its cookie content: the signed JWT carries the session id (``sid``) besides the username
   and expiry. A cookie is accepted only while that session is live, so a copy kept after
@@ -34,7 +34,7 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from payung import sessions
+from payung.auth import sessions
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
 from .widgets import plain

@@ -30,14 +30,14 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
 
     import db as database
-    from payung.access import Actor
-    from payung.users import add_user, has_users
+    from payung.auth.access import Actor
+    from payung.auth.users import add_user, has_users
     from streamlit.testing.v1 import AppTest
 
     conn = database.open_database(args.db)
     if not has_users(conn):
         add_user(conn, username="bench", name="Bench", role="admin", password="uji-kecepatan-2026", actor=Actor.system())
-    from payung.sessions import SessionPolicy, start_session
+    from payung.auth.sessions import SessionPolicy, start_session
     session_id = start_session(conn, "bench", SessionPolicy())
     conn.close()
 

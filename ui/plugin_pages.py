@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from payung.data import reader_for
+from payung.schemes.data import reader_for
 
 from .session import connection, require
 from .widgets import panel, plain

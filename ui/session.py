@@ -1,7 +1,7 @@
 """The per-session pieces every page needs: the loaded Payung, a connection, the actor.
 
 The actor exists only while the server-side session named in this browser session is live
-(``payung.sessions.check_session``, on every run): logout, a password change elsewhere, a
+(``payung.auth.sessions.check_session``, on every run): logout, a password change elsewhere, a
 deactivation, a role change or an administrator's "Keluarkan dari semua perangkat" end it,
 and the next run of this tab lands on the login page.
 
@@ -21,10 +21,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from payung.access import Actor, allowed
+from payung.auth.access import Actor, allowed
 from payung.core import Payung
-from payung.sessions import SessionPolicy, _dummy_hash, check_session
-from payung.users import actor_for
+from payung.auth.sessions import SessionPolicy, _dummy_hash, check_session
+from payung.auth.users import actor_for
 from .widgets import plain
 
 #: Key of this browser session's session id (a secret: it is what the cookie carries).
@@ -127,7 +127,7 @@ def live_callback(callback: Callable[..., object], action: str) -> Callable[...,
 
 def require(action: str = "account.manage") -> Actor:
     """Top of every page: the logged-in actor, or stop with a message if they may not take the
-    page's ``action`` (``payung.access``). (app.py has already shown the login to anyone not
+    page's ``action`` (``payung.auth.access``). (app.py has already shown the login to anyone not
     logged in.)"""
     actor = current_actor()
     if actor is None:
@@ -157,7 +157,7 @@ def login_notices(settings) -> None:
 def daily_backup(settings) -> None:
     """Today's automatic backup (cheap once made); a failure is shown, never fatal."""
     import sqlite3
-    from payung.backups import daily_backup as make
+    from payung.operations.backups import daily_backup as make
     try:
         make(settings)
     except (OSError, sqlite3.Error) as exc:
@@ -167,7 +167,7 @@ def daily_backup(settings) -> None:
 def restore_notice(settings, *, signed_out: bool = False) -> None:
     """Tell a session that was open while the database was restored from a backup (on the
     login page when ``signed_out``: a restore ends every session)."""
-    from payung.backups import last_restore
+    from payung.operations.backups import last_restore
     restored = last_restore(settings)
     stamp = restored and restored.get("at")
     seen = st.session_state.get("_restore_seen", "")

@@ -11,13 +11,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from payung import formats
-from payung.charts import count_axis
-from payung.errors import Problem, ValidationError
-from payung.fields import Field
+from payung.base import formats
+from payung.reports.charts import count_axis
+from payung.base.errors import Problem, ValidationError
+from payung.schemes.fields import Field
 from payung.imports.normalize import parse_rupiah_cell
-from payung.money import format_rupiah
-from payung.schemes import Panel
+from payung.base.money import format_rupiah
+from payung.schemes.model import Panel
 
 PROBLEMS_KEY = "_payung_problems"
 T = TypeVar("T")

@@ -4,9 +4,9 @@ values, validate every row, then write the good ones in one transaction.
 ``plan_import`` checks without writing (a preview); ``apply_import`` writes a plan.
 """
 
-from .engine import KINDS, ImportPlan, MappingError, RowError, apply_import, file_hash, log_entries, plan_import
-from .mapping import auto_map
-from .reading import ImportFileError, Sheet, read_table
+from payung.imports.engine import KINDS, ImportPlan, MappingError, RowError, apply_import, file_hash, log_entries, plan_import
+from payung.imports.mapping import auto_map
+from payung.imports.reading import ImportFileError, Sheet, read_table
 
 __all__ = ["KINDS", "ImportFileError", "ImportPlan", "MappingError", "RowError", "Sheet", "apply_import", "auto_map",
            "file_hash", "log_entries", "plan_import", "read_table"]

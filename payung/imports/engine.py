@@ -11,30 +11,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from db import billing, ledger, queries, store
-from db import bulk as bulk_db
+from db import batches
 
-from .. import bills, clock, formats
-from ..access import Actor, allowed, require, scope_of
-from ..payments import payment_problems
-from ..errors import PayungError, Problem
-from ..identity import clean_digits
-from ..money import format_rupiah
-from ..months import current_month
-from ..plugins import PluginRegistry
-from ..schemes import BILL_BY
-from ..sponsor_types import SPONSOR_TYPES
-from ..sponsors import check_sponsor
-from ..workers import ELSEWHERE, check_workers, village_index
-from .mapping import FIELDS, missing_required
-from .normalize import RegionResolver, nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
-from .reading import Sheet
-from .values import BY_WORDS, NOT_A_CODE, ValueMatcher, synonyms_for
+from payung.finance import bills
+from payung.base import clock, formats
+from payung.auth.access import Actor, allowed, require, scope_of
+from payung.finance.payments import payment_problems
+from payung.base.errors import PayungError, Problem
+from payung.base.identity import clean_digits
+from payung.base.money import format_rupiah
+from payung.base.months import current_month
+from payung.schemes.registry import PluginRegistry
+from payung.schemes.model import BILL_BY
+from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.people.sponsors import check_sponsor
+from payung.people.workers import ELSEWHERE, check_workers, village_index
+from payung.imports.mapping import FIELDS, missing_required
+from payung.imports.normalize import RegionResolver, nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
+from payung.imports.reading import Sheet
+from payung.imports.values import BY_WORDS, NOT_A_CODE, ValueMatcher, synonyms_for
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran",
          "sponsorships": "Kepesertaan"}
 #: Other names a kind is asked for by (the UI's word).
 KIND_ALIASES = {"kepesertaan": "sponsorships"}
-#: The permission each kind of import needs (``payung.access``).
+#: The permission each kind of import needs (``payung.auth.access``).
 WRITES = {"workers": "worker.write", "sponsors": "sponsor.write", "payments": "payment.write",
           "sponsorships": "sponsorship.write"}
 Progress = Callable[[float, str], None]
@@ -80,7 +81,7 @@ class ImportPlan:
     values: dict[str, dict] = field(default_factory=dict)
     #: Coded values no code matched: field -> typed text -> {count, suggestions, ambiguous}.
     unknown: dict[str, dict[str, dict]] = field(default_factory=dict)
-    #: For sponsorships: the bulk plan (``payung.bulk.BulkPlan``) that ``apply_import`` writes,
+    #: For sponsorships: the bulk plan (``payung.enrolment.bulk.BulkPlan``) that ``apply_import`` writes,
     #: and how its outcome becomes this plan's rows (again when it is planned anew at apply time).
     bulk: object = None
     collect_bulk: Callable | None = None
@@ -294,7 +295,7 @@ FLAG_LABELS = {True: "Ya", False: "Tidak"}
 
 def value_choices(registry: PluginRegistry, name: str) -> dict:
     """The codes (code -> label) a coded column may take, for the value mapping step."""
-    from .enrolments import field_of_key
+    from payung.imports.enrolments import field_of_key
     if found := field_of_key(registry, name):
         return dict(found[1].options)
     if name == "occupation":
@@ -313,7 +314,7 @@ def value_choices(registry: PluginRegistry, name: str) -> dict:
 def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
     """The heading of a coded column in the value mapping step: its label in the import, or a
     scheme field's label with the scheme's name."""
-    from .enrolments import field_of_key
+    from payung.imports.enrolments import field_of_key
     if found := field_of_key(registry, name):
         return f"{found[1].label} ({found[0].name})"
     return FIELDS[kind][name][0] if name in FIELDS[kind] else name
@@ -504,7 +505,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
 # Sponsorships -------------------------------------------------------------------------------
 
 def _plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today):
-    from .enrolments import plan_sponsorships
+    from payung.imports.enrolments import plan_sponsorships
     plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, rows_of=_rows,
                       raw_values=_raw_values, reject=_reject, resolver=_resolver(db), row_error=RowError)
 
@@ -649,7 +650,7 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
             for key, _, changes in plan.updates:
                 store.update(db, "sponsors", key, changes, actor=actor.username)
         else:
-            from ..payments import record_payment
+            from payung.finance.payments import record_payment
             for payment in plan.new:
                 record_payment(db, registry, actor=actor, **payment)
         report(0.9, "Mencatat log impor")
@@ -686,7 +687,7 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
 def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Progress) -> None:
     """Through the bulk writer; when the data changed since the check, the rows are checked
     again under the write lock and the plan's counts follow."""
-    from ..bulk import apply_bulk
+    from payung.enrolment.bulk import apply_bulk
     apply_bulk(db, registry, plan.bulk, actor=actor, progress=lambda f, t: report(0.1 + 0.8 * f, t))
     plan.collect_bulk(plan)
 
@@ -699,7 +700,7 @@ def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
         # the next ones in a random order: ids in NIK order would let anyone who sees worker ids
         # (a page's address) and masked NIKs rebuild the hidden birth dates of a whole file.
         rows = sorted((tuple(r[c] for c in columns) for r in plan.new), key=lambda r: r[0])
-        first = bulk_db.max_id(db, "workers") + 1
+        first = batches.max_id(db, "workers") + 1
         ids = list(range(first, first + len(rows)))
         random.SystemRandom().shuffle(ids)
         store.bulk_insert(db, "workers", ("id", *columns), ((i, *row) for i, row in zip(ids, rows)),

@@ -1,5 +1,5 @@
 """Import kind ``sponsorships`` (Kepesertaan): one row per sponsorship, planned by the bulk
-planner (``payung.bulk``) so that every row gets the form's checks and the counting rules
+planner (``payung.enrolment.bulk``) so that every row gets the form's checks and the counting rules
 count the whole file.
 
 A row names the worker by NIK, the scheme, and the sponsor by NIP (an ASN), by name, by the
@@ -17,17 +17,17 @@ import re
 from collections import defaultdict
 from functools import partial
 
-from db import bulk as bulk_db
+from db import batches
 from db import queries
 
-from ..access import allowed, scope_of
-from ..bulk import plan_bulk
-from ..fields import Field
-from ..identity import clean_digits
-from ..months import parse_month
-from .mapping import header_key
-from .normalize import MONTHS, normalize_name, parse_date, parse_flag, parse_rupiah_cell
-from .values import ValueMatcher, synonyms_for
+from payung.auth.access import allowed, scope_of
+from payung.enrolment.bulk import plan_bulk
+from payung.schemes.fields import Field
+from payung.base.identity import clean_digits
+from payung.base.months import parse_month
+from payung.imports.mapping import header_key
+from payung.imports.normalize import MONTHS, normalize_name, parse_date, parse_flag, parse_rupiah_cell
+from payung.imports.values import ValueMatcher, synonyms_for
 
 PERIOD_WORDS = {"bulanan": 1, "per bulan": 1, "triwulan": 3, "triwulanan": 3, "3 bulanan": 3, "semester": 6,
                 "semesteran": 6, "6 bulanan": 6, "tahunan": 12, "per tahun": 12, "setahun": 12}
@@ -203,7 +203,7 @@ class SponsorIndex:
 def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, *, rows_of, raw_values, reject,
                       resolver, row_error):
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
-    from .engine import parse_cell
+    from payung.imports.engine import parse_cell
     header = {f: plan.mapping.get(f, "") for f in columns}
     scope = scope_of(actor)
     # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
@@ -215,10 +215,10 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
     progress(0.02, "Membaca baris")
     raws = [(row, cells, raw_values(cells, fields)) for row, cells in rows]
     niks = {raw["nik"]: _nik(raw["nik"]) for _, _, raw in raws if raw.get("nik") is not None}
-    worker_ids = bulk_db.worker_ids_by_nik(db, [nik for nik, _ in niks.values() if nik], scope)
-    nip_ids = bulk_db.sponsor_ids_by_nip(db, [n for n, _ in (_nip(r["nip"]) for _, _, r in raws if r.get("nip")) if n],
+    worker_ids = batches.worker_ids_by_nik(db, [nik for nik, _ in niks.values() if nik], scope)
+    nip_ids = batches.sponsor_ids_by_nip(db, [n for n, _ in (_nip(r["nip"]) for _, _, r in raws if r.get("nip")) if n],
                                          scope)
-    sponsors = SponsorIndex(bulk_db.sponsors_for_matching(db, scope))
+    sponsors = SponsorIndex(batches.sponsors_for_matching(db, scope))
     used = set(columns.values())
     readers: dict[str, FieldReader] = {}
     budget_of: dict[str, list[tuple[set, dict]]] = {}
@@ -239,7 +239,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
                                                synonyms=registry.settings.import_synonyms, chosen=plan.values,
                                                on_unknown=plan.note_unknown)
             budget_of[scheme.code] = [({normalize_name(b["name"]), normalize_name(f"{b['name']} {b['year']}")}, b)
-                                      for b in bulk_db.budget_lines_named(db, [scheme.code])]
+                                      for b in batches.budget_lines_named(db, [scheme.code])]
             field_columns[scheme.code] = (readers[scheme.code].headers(sheet.headers),
                                           {f.name: f.label for f in registry.fields(scheme)})
         district = _text(raw.get("district"))
@@ -307,8 +307,8 @@ def _collect(plan, *, header, origin, reject, row_error, counted: dict) -> None:
 def _nik(value) -> tuple[str | None, str | None]:
     """(NIK, None), or (None, why it cannot be read: a number cell that lost digits in Excel, a
     value that is no number); spaces, dots and dashes typed inside are dropped, as on the form."""
-    from .engine import parse_cell
-    from .normalize import nik_cell
+    from payung.imports.engine import parse_cell
+    from payung.imports.normalize import nik_cell
     nik, problem = parse_cell(nik_cell, value)
     return (clean_digits(nik), None) if problem is None else (None, problem)
 

@@ -13,8 +13,8 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from .. import clock
-from ..identity import ascii_digits
+from payung.base import clock
+from payung.base.identity import ascii_digits
 
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3, "april": 4,

@@ -16,10 +16,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import formats
-from ..config import Limits
-from ..errors import PayungError
-from . import sandbox
+from payung.base import formats
+from payung.base.config import Limits
+from payung.base.errors import PayungError
+from payung.imports import sandbox
 
 SANDBOX = Path(sandbox.__file__).resolve()
 #: Seconds the parent waits beyond the child's own CPU limit before it kills the child.

@@ -21,7 +21,7 @@ import sys
 import zipfile
 from posixpath import join, normpath
 
-# Keep in step with payung.config.Limits (this file cannot import it).
+# Keep in step with payung.base.config.Limits (this file cannot import it).
 DEFAULT_LIMITS = {"max_rows": 1_048_576, "max_columns": 200, "max_cells": 20_000_000, "max_unzipped_mb": 1024,
                   "max_cell_chars": 10_000, "reader_memory_mb": 1536, "reader_seconds": 300}
 

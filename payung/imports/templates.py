@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from db import queries, store
 
-from ..access import Actor, allowed, require
-from ..errors import Problem, ValidationError
-from ..text import text_problem
+from payung.auth.access import Actor, allowed, require
+from payung.base.errors import Problem, ValidationError
+from payung.base.text import text_problem
 
 
 @dataclass

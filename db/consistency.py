@@ -1,0 +1,436 @@
+"""The SQL of ``python -m payung check``: every stored or derived figure against a recomputation
+from the raw rows, set-based (a few full scans, no per-row queries), and the rebuild of what can
+be rebuilt.
+
+Each ``*_differences`` function returns ``(checked, differences, examples)``: how many rows were
+compared, how many disagree, and the first few disagreements as dicts. The PRAGMAs are
+SQLite's own (isolated here); the rest is portable SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from db import store
+
+EXAMPLES = 5
+
+#: A month as a number of months since year 0, so month arithmetic is integer arithmetic.
+def _month_index(column: str) -> str:
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER))"
+
+
+def _rows(db, sql: str, params: Sequence = ()) -> list[dict]:
+    return list(db.query(sql, list(params)))
+
+
+def _scalar(db, sql: str, params: Sequence = ()):
+    return db.execute(sql, list(params)).fetchone()[0]
+
+
+# SQLite's own checks -------------------------------------------------------------------------
+
+def integrity_problems(db, *, quick: bool = False) -> list[str]:
+    """``PRAGMA integrity_check`` (or the faster ``quick_check``): empty when the file is sound."""
+    pragma = "quick_check" if quick else "integrity_check"
+    found = [row[0] for row in db.execute(f"PRAGMA {pragma}").fetchall()]
+    return [] if found == ["ok"] else found
+
+
+def foreign_key_problems(db) -> list[dict]:
+    """``PRAGMA foreign_key_check``: rows whose reference points nowhere."""
+    return [{"table": r[0], "rowid": r[1], "parent": r[2]} for r in db.execute("PRAGMA foreign_key_check").fetchall()]
+
+
+# line_totals ---------------------------------------------------------------------------------
+
+_KEY = "month, scheme_code, district_code, gender, birth_year"
+
+#: line_totals as they should be: straight from the lines and their workers (the rebuild).
+RECOMPUTED_LINE_TOTALS = (
+    "SELECT l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4) AS birth_year,"
+    " COUNT(*) AS lines, SUM(CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END) AS protected,"
+    " SUM(l.amount) AS billed, SUM(l.paid_amount) AS paid"
+    " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id"
+    " GROUP BY l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4)"
+)
+
+
+def _key(prefix: str = "", birth_year: str = "birth_year") -> str:
+    """The five key columns as one text: grouping 2,4 million lines by one key sorts about
+    twice as fast as by five."""
+    return (f"{prefix}month || '|' || {prefix}scheme_code || '|' || {prefix}district_code"
+            f" || '|' || {'w.' if prefix else ''}gender || '|' || {birth_year}")
+
+
+_PROTECTED = "CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END"
+
+
+def _key_weight(n: int, month: str, gender: str, birth: str) -> str:
+    """A pseudo-random weight of a line_totals key (scheme and district by their rowid; month,
+    gender, birth year by value), one of two; the ``_line_totals_fingerprints`` below."""
+    a, b, c, d, e, prime = ((7919, 104729, 31, 1299709, 15485863, 100003),
+                            (15485863, 7919, 1299709, 104729, 31, 99991))[n]
+    return (f"((COALESCE(s.rowid, 0) * {a} + COALESCE(r.rowid, 0) * {b} + CASE WHEN {gender} = 'P' THEN {c} ELSE 0 END"
+            f" + CAST({birth} AS INTEGER) * {d} + CAST(replace({month}, '-', '') AS INTEGER) * {e}) % {prime} + 1)")
+
+
+def _line_totals_fingerprints(db) -> tuple[tuple, tuple]:
+    """The lines and line_totals, each as their four plain sums and two sums weighted by key:
+    one scan of the lines instead of sorting 2,4 million of them by five columns. Equal
+    fingerprints mean equal totals key by key unless differences cancel in all six sums at
+    once; a row off, or lines counted under another key, changes them."""
+    figures = "{lines} + 5 * {protected} + {billed} + 2 * {paid}"
+    line = figures.format(lines=1, protected=_PROTECTED, billed="l.amount", paid="l.paid_amount")
+    lines = tuple(db.execute(
+        f"SELECT COUNT(*), COALESCE(SUM({_PROTECTED}), 0), COALESCE(SUM(l.amount), 0),"
+        " COALESCE(SUM(l.paid_amount), 0), "
+        + ", ".join(f"COALESCE(SUM({_key_weight(n, 'l.month', 'w.gender', 'w.birth_date')} * ({line})), 0)"
+                    for n in (0, 1))
+        # CROSS JOIN: SQLite's way to keep the lines as the outer loop (a JOIN elsewhere).
+        + " FROM contribution_lines l CROSS JOIN workers w ON w.id = l.worker_id"
+          " LEFT JOIN schemes s ON s.code = l.scheme_code LEFT JOIN regions r ON r.code = l.district_code"
+    ).fetchone())
+    row = figures.format(lines="t.lines", protected="t.protected", billed="t.billed", paid="t.paid")
+    totals = tuple(db.execute(
+        "SELECT COALESCE(SUM(t.lines), 0), COALESCE(SUM(t.protected), 0), COALESCE(SUM(t.billed), 0),"
+        " COALESCE(SUM(t.paid), 0), "
+        + ", ".join(f"COALESCE(SUM({_key_weight(n, 't.month', 't.gender', 't.birth_year')} * ({row})), 0)"
+                    for n in (0, 1))
+        + " FROM line_totals t LEFT JOIN schemes s ON s.code = t.scheme_code"
+          " LEFT JOIN regions r ON r.code = t.district_code"
+    ).fetchone())
+    return lines, totals
+
+
+def line_totals_differences(db) -> tuple[int, int, list[dict]]:
+    """line_totals against the lines: fingerprints first (seconds on a regency's data), key by
+    key only when they differ; rows the triggers emptied (all zero) count as absent."""
+    checked = _scalar(db, "SELECT COUNT(*) FROM line_totals WHERE lines <> 0 OR protected <> 0 OR billed <> 0"
+                          " OR paid <> 0")
+    try:
+        lines, totals = _line_totals_fingerprints(db)
+        if lines == totals:
+            return checked, 0, []
+    except sqlite3.OperationalError:  # integer overflow: compare key by key
+        pass
+    return _line_totals_key_by_key(db)
+
+
+def _line_totals_key_by_key(db) -> tuple[int, int, list[dict]]:
+    recomputed = (
+        f"SELECT {_key('l.', 'substr(w.birth_date, 1, 4)')} AS k, COUNT(*) AS lines,"
+        " SUM(CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END) AS protected,"
+        " SUM(l.amount) AS billed, SUM(l.paid_amount) AS paid"
+        " FROM contribution_lines l JOIN workers w ON w.id = l.worker_id GROUP BY 1")
+    stored = (f"SELECT {_key()} AS k, lines, protected, billed, paid FROM line_totals"
+              " WHERE lines <> 0 OR protected <> 0 OR billed <> 0 OR paid <> 0")
+    rows = _rows(db, f"""
+        WITH r AS ({recomputed}), t AS ({stored}),
+        d AS (SELECT 'dihitung' AS side, * FROM (SELECT * FROM r EXCEPT SELECT * FROM t)
+              UNION ALL
+              SELECT 'tersimpan' AS side, * FROM (SELECT * FROM t EXCEPT SELECT * FROM r))
+        SELECT (SELECT COUNT(*) FROM t) AS checked, (SELECT COUNT(DISTINCT k) FROM d) AS differences, e.*
+        FROM (SELECT 1) one LEFT JOIN (SELECT * FROM d ORDER BY k, side LIMIT {EXAMPLES * 2}) e ON 1 = 1""")
+    checked, differences = rows[0]["checked"], rows[0]["differences"]
+    examples = [dict(zip(_KEY.split(", "), r["k"].split("|"))) | {
+        k: r[k] for k in ("side", "lines", "protected", "billed", "paid")} for r in rows if r["side"]]
+    return checked, differences, examples
+
+
+def rebuild_line_totals(db, *, actor: str) -> int:
+    """Empty line_totals and fill it again from the lines (call inside a transaction)."""
+    store.execute(db, "DELETE FROM line_totals", actor=actor, table="line_totals",
+                  summary={"change": "dibangun ulang: dikosongkan"})
+    return store.execute(db, f"INSERT INTO line_totals ({_KEY}, lines, protected, billed, paid)"
+                             f" {RECOMPUTED_LINE_TOTALS}", actor=actor, table="line_totals",
+                         summary={"change": "dibangun ulang dari iuran bulanan"})
+
+
+# Payments and their allocations --------------------------------------------------------------
+
+#: What each line has received: the allocations of payments not reversed.
+_ALLOCATED = ("SELECT a.line_id, SUM(a.amount) AS allocated FROM payment_allocations a"
+              " JOIN payments y ON y.id = a.payment_id WHERE y.reversed_at IS NULL GROUP BY a.line_id")
+
+
+#: Two weights per line id for the fingerprints below (primes about 10^5: no overflow up to
+#: some 90 million lines).
+_WEIGHTS = ("({id} % 100003 + 1)", "(({id} * 7919) % 99991 + 1)")
+
+
+def _paid_fingerprints(db) -> tuple[tuple, tuple]:
+    """The money on the lines and the money allocated to them, each as (sum, two sums weighted
+    by line id): a full scan of each side instead of a join of millions of lines. Equal
+    fingerprints mean equal amounts line by line unless differences cancel out in all three
+    sums at once; any single line off, or money moved from one line to another, changes them."""
+    lines = tuple(db.execute(
+        "SELECT COALESCE(SUM(paid_amount), 0), "
+        + ", ".join(f"COALESCE(SUM({w.format(id='id')} * paid_amount), 0)" for w in _WEIGHTS)
+        + " FROM contribution_lines").fetchone())
+    allocated = tuple(db.execute(
+        "SELECT COALESCE(SUM(a.amount), 0), "
+        + ", ".join(f"COALESCE(SUM({w.format(id='a.line_id')} * a.amount), 0)" for w in _WEIGHTS)
+        + " FROM payment_allocations a JOIN payments y ON y.id = a.payment_id WHERE y.reversed_at IS NULL").fetchone())
+    return lines, allocated
+
+
+def paid_amount_differences(db) -> tuple[int, int, list[dict]]:
+    """Lines whose ``paid_amount`` is not the sum of their live allocations: fingerprints
+    first (a second on a regency's data), counted line by line only when they differ."""
+    checked = _scalar(db, "SELECT COUNT(*) FROM contribution_lines")
+    try:
+        lines, allocated = _paid_fingerprints(db)
+        if lines == allocated:
+            return checked, 0, []
+    except sqlite3.OperationalError:  # integer overflow: count line by line
+        pass
+    where = (f" FROM contribution_lines l LEFT JOIN ({_ALLOCATED}) x ON x.line_id = l.id"
+             " WHERE l.paid_amount <> COALESCE(x.allocated, 0)")
+    differences = _scalar(db, f"SELECT COUNT(*){where}")
+    examples = _rows(db, "SELECT l.id AS line_id, l.worker_id, l.month, l.amount, l.paid_amount,"
+                         f" COALESCE(x.allocated, 0) AS allocated{where} ORDER BY l.id LIMIT {EXAMPLES}") if differences else []
+    return checked, differences, examples
+
+
+def payment_differences(db) -> tuple[int, int, list[dict]]:
+    """Payments whose amount is not what they allocated (reversed ones too: a reversal keeps the
+    allocations), or that paid a line of another scheme."""
+    checked = _scalar(db, "SELECT COUNT(*) FROM payments")
+    where = (" FROM payments y LEFT JOIN (SELECT a.payment_id, SUM(a.amount) AS allocated,"
+             "  SUM(CASE WHEN l.scheme_code <> p.scheme_code THEN 1 ELSE 0 END) AS other_scheme"
+             "  FROM payment_allocations a JOIN payments p ON p.id = a.payment_id"
+             "  LEFT JOIN contribution_lines l ON l.id = a.line_id GROUP BY a.payment_id) x ON x.payment_id = y.id"
+             " WHERE y.amount <> COALESCE(x.allocated, 0) OR COALESCE(x.other_scheme, 0) > 0")
+    differences = _scalar(db, f"SELECT COUNT(*){where}")
+    examples = _rows(db, "SELECT y.id AS payment_id, y.amount, y.reversed_at, COALESCE(x.allocated, 0) AS allocated,"
+                         f" COALESCE(x.other_scheme, 0) AS other_scheme_lines{where} ORDER BY y.id LIMIT {EXAMPLES}"
+                     ) if differences else []
+    return checked, differences, examples
+
+
+def repair_paid_amounts(db, *, actor: str) -> int:
+    """Set each line's ``paid_amount`` to its live allocations, where that fits the line (an
+    over-allocated line is left for a person to look at; the check keeps showing it)."""
+    allocated = ("COALESCE((SELECT SUM(a.amount) FROM payment_allocations a JOIN payments y ON y.id = a.payment_id"
+                 " WHERE a.line_id = contribution_lines.id AND y.reversed_at IS NULL), 0)")
+    return store.execute(
+        db, f"UPDATE contribution_lines SET paid_amount = {allocated}"
+            f" WHERE paid_amount <> {allocated} AND {allocated} <= amount",
+        actor=actor, table="contribution_lines", summary={"change": "jumlah dibayar dari alokasi pembayaran"})
+
+
+# Sponsorships --------------------------------------------------------------------------------
+
+def sponsorship_differences(db, statuses: Sequence[str]) -> tuple[int, int, list[dict]]:
+    """Sponsorships that disagree with their lines: one line per month from ``start_month`` for
+    ``months`` months ending at ``end_month``, each of the sponsorship's worker, sponsor and
+    scheme, the first costing ``monthly_amount``; and a status from ``statuses``."""
+    placeholders = ", ".join("?" for _ in statuses)
+    where = f"""
+        FROM sponsorships p LEFT JOIN (
+            SELECT l.sponsorship_id, COUNT(*) AS lines, MIN(l.month) AS first_month, MAX(l.month) AS last_month,
+                   SUM(CASE WHEN l.worker_id <> s.worker_id OR l.sponsor_id <> s.sponsor_id
+                             OR l.scheme_code <> s.scheme_code THEN 1 ELSE 0 END) AS foreign_lines,
+                   SUM(CASE WHEN l.month = s.start_month THEN l.amount ELSE 0 END) AS first_amount
+            FROM contribution_lines l JOIN sponsorships s ON s.id = l.sponsorship_id
+            GROUP BY l.sponsorship_id) x ON x.sponsorship_id = p.id
+        WHERE {_month_index('p.end_month')} <> {_month_index('p.start_month')} + p.months - 1
+           OR COALESCE(x.lines, 0) <> p.months OR x.first_month <> p.start_month OR x.last_month <> p.end_month
+           OR x.foreign_lines > 0 OR x.first_amount <> p.monthly_amount OR p.status NOT IN ({placeholders})"""
+    checked = _scalar(db, "SELECT COUNT(*) FROM sponsorships")
+    differences = _scalar(db, f"SELECT COUNT(*){where}", statuses)
+    examples = _rows(db, "SELECT p.id AS sponsorship_id, p.status, p.start_month, p.months, p.end_month,"
+                         " p.monthly_amount, COALESCE(x.lines, 0) AS lines, x.first_month, x.last_month,"
+                         f" x.foreign_lines, x.first_amount{where} ORDER BY p.id LIMIT {EXAMPLES}",
+                     statuses) if differences else []
+    return checked, differences, examples
+
+
+# Budgets -------------------------------------------------------------------------------------
+
+def budget_recomputed(db, live_statuses: Sequence[str]) -> dict[int, dict]:
+    """Per budget line: its ceiling, what live sponsorships' lines commit, what lines paid."""
+    placeholders = ", ".join("?" for _ in live_statuses)
+    return {r["id"]: r for r in _rows(db, f"""
+        SELECT b.id, b.amount,
+               COALESCE(SUM(CASE WHEN p.status IN ({placeholders}) THEN l.amount ELSE 0 END), 0) AS committed,
+               COALESCE(SUM(l.paid_amount), 0) AS paid
+        FROM budget_lines b LEFT JOIN contribution_lines l ON l.budget_line_id = b.id
+        LEFT JOIN sponsorships p ON p.id = l.sponsorship_id GROUP BY b.id, b.amount""", live_statuses)}
+
+
+def lines_on_a_foreign_budget(db) -> tuple[int, list[dict]]:
+    """Lines charged to a budget line of another scheme or another year."""
+    where = (" FROM budget_lines b JOIN contribution_lines l ON l.budget_line_id = b.id"
+             " WHERE b.scheme_code <> l.scheme_code OR b.year <> CAST(substr(l.month, 1, 4) AS INTEGER)")
+    count = _scalar(db, f"SELECT COUNT(*){where}")
+    examples = _rows(db, "SELECT l.id AS line_id, l.scheme_code, l.month, b.id AS budget_line_id,"
+                         f" b.scheme_code AS budget_scheme, b.year{where} ORDER BY l.id LIMIT {EXAMPLES}") if count else []
+    return count, examples
+
+
+def last_audit_id(db) -> int:
+    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
+
+
+# Values a backup may hold ---------------------------------------------------------------------
+
+#: The largest id a restored row may have: a new row's id is the largest plus one, and SQLite's
+#: INTEGER ends at 2^63-1 (an audit row at that id made the restore's own entry overflow after
+#: the live file was replaced; a line there made SQLite pick random ids and broke the bulk
+#: writer's running totals). 2^53 keeps room for every row ever added, and ids exact where
+#: they travel as JavaScript numbers.
+MAX_ID = 2 ** 53
+#: Any other whole number (counts, months, years, flags, running totals).
+MAX_NUMBER = 2 ** 53
+#: The sum of any column must stay far inside 64 bits (SUM raises "integer overflow").
+MAX_TOTAL = 2 ** 62
+#: Dates, months and timestamps: parseable, and inside these years.
+FIRST_DAY, LAST_DAY = "1900-01-01", "2199-12-31"
+_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+def _date_kind(column: str) -> str | None:
+    """How a text column holds time, by Payung's naming: ``*_date``/``*_on`` a day,
+    ``month``/``*_month`` a month, ``at``/``*_at`` a timestamp."""
+    if column.endswith("_date") or column.endswith("_on"):
+        return "date"
+    if column == "month" or column.endswith("_month"):
+        return "month"
+    if column == "at" or column.endswith("_at"):
+        return "timestamp"
+    return None
+
+
+def _bad_value(column: str, declared: str, limit: int | tuple[int, int] | None) -> str | None:
+    """SQL that is true for a value of ``column`` a restore must refuse (NULLs pass: the
+    schema's NOT NULL says where they may be)."""
+    c = f'"{column}"'
+    if declared == "INTEGER":
+        low, high = (1, MAX_ID) if column == "id" or column.endswith("_id") else \
+            (0, limit) if isinstance(limit, int) else limit or (-MAX_NUMBER, MAX_NUMBER)
+        return f"({c} IS NOT NULL AND (typeof({c}) != 'integer' OR {c} < {low} OR {c} > {high}))"
+    kind = _date_kind(column)
+    if kind is None:
+        return None
+    day = {"date": c, "month": f"{c} || '-01'", "timestamp": f"substr({c}, 1, 10)"}[kind]
+    shape = {"date": f"{c} GLOB '{_DATE_GLOB}'", "month": f"{c} || '-01' GLOB '{_DATE_GLOB}' AND length({c}) = 7",
+             "timestamp": f"{c} GLOB '{_DATE_GLOB}[T ][0-9][0-9]:[0-9][0-9]*' AND datetime({c}) IS NOT NULL"}[kind]
+    # date(x, '+0 days') goes through the day number: "2025-02-30" comes back as "2025-03-02".
+    return (f"({c} IS NOT NULL AND NOT (typeof({c}) = 'text' AND {shape} AND date({day}, '+0 days') IS {day}"
+            f" AND {day} BETWEEN '{FIRST_DAY}' AND '{LAST_DAY}'))")
+
+
+def value_problems(db, limits: dict[str, int | tuple[int, int]]) -> list[str]:
+    """Every column of every table whose values a restore must refuse, in words: ids beyond
+    ``MAX_ID`` (or below 1), numbers outside their ``limits`` (``table.column`` -> the largest
+    amount, from the ``[limits]`` of config.toml, or a (lowest, highest) pair), other whole numbers beyond ``MAX_NUMBER``, text in
+    a number column, dates, months and timestamps that do not parse or fall outside
+    ``FIRST_DAY``..``LAST_DAY``, a column whose sum would overflow, a table whose rowid is beyond
+    ``MAX_ID``. One scan per table."""
+    problems = []
+    for table in table_names(db):
+        if table.startswith("sqlite_"):
+            continue
+        columns = [(r[1], (r[2] or "").upper()) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall()]
+        checks = [(name, bad) for name, declared in columns
+                  if (bad := _bad_value(name, declared, limits.get(f"{table}.{name}"))) is not None]
+        totals = [name for name, declared in columns if declared == "INTEGER"]
+        selected = [f"SUM(CASE WHEN {bad} THEN 1 ELSE 0 END)" for _, bad in checks]
+        selected += [f'TOTAL(abs(CASE WHEN typeof("{n}") = \'integer\' THEN "{n}" END))' for n in totals]
+        definition = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+        has_rowid = "WITHOUT ROWID" not in (definition[0] or "").upper()
+        if has_rowid:
+            selected.append("MAX(rowid)")
+        if not selected:
+            continue
+        found = db.execute(f'SELECT {", ".join(selected)} FROM "{table}"').fetchone()
+        for (name, bad), wrong in zip(checks, found):
+            if wrong:
+                example = db.execute(f'SELECT "{name}" FROM "{table}" WHERE {bad} LIMIT 1').fetchone()[0]
+                shown = repr(example)[:40]
+                problems.append(f"{table}.{name}: {wrong} nilai, mis. {shown}")
+        for name, total in zip(totals, found[len(checks):]):
+            if total and total > MAX_TOTAL:
+                problems.append(f"{table}.{name}: jumlahnya melampaui batas bilangan SQLite")
+        if has_rowid and found[-1] is not None and found[-1] > MAX_ID:
+            problems.append(f"{table}.rowid: {found[-1]}")
+    return problems
+
+
+# Restore -------------------------------------------------------------------------------------
+
+def migration_names(db, migration_set: str) -> list[str] | None:
+    """Names of the migrations of ``migration_set`` recorded in the file, None when the file has
+    no migrations table at all (not a Payung database)."""
+    if not _scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"):
+        return None
+    return [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY name",
+                                     [migration_set]).fetchall()]
+
+
+#: Tables SQLite makes itself (AUTOINCREMENT, ANALYZE and PRAGMA optimize): not Payung's schema.
+ENGINE_TABLES = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
+
+
+def schema_objects(db) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every table, index, trigger and view of the file: ``(type, name) -> (table, SQL)``,
+    the SQL with its white space collapsed (None for the indexes SQLite makes for UNIQUE and
+    PRIMARY KEY constraints)."""
+    return {(kind, name): (table, " ".join(sql.split()) if sql else "")
+            for kind, name, table, sql in db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+            if not (kind == "table" and name in ENGINE_TABLES)}
+
+
+def audit_restore(db, actor: str, after: dict, *, above: int) -> int:
+    """The restore's audit entry, numbered above ``above`` (the last id the replaced database
+    had issued): the audit log's last id is the dashboard's cache key, and must never again
+    take a value it had before the restore, when the data was different. Returns its id."""
+    key = max(above, last_audit_id(db)) + 1
+    db.execute("INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after)"
+               " VALUES (?, ?, ?, 'restore', 'database', NULL, NULL, ?)",
+               [key, store.now(), actor, json.dumps(after, ensure_ascii=False, sort_keys=True, default=str)])
+    return key
+
+
+#: The tables of the accounts (who may sign in, as what, where) and their sessions: after a
+#: restore they are the live database's, not the backup's. Parents first.
+ACCOUNT_TABLES = ("users", "user_villages", "sessions")
+
+
+def keep_live_accounts(copy, live, *, at: str) -> dict:
+    """Put the accounts of ``live`` into ``copy`` (a checked backup about to replace it, not yet
+    live), in place of the backup's, with every session ended at ``at``.
+
+    A backup must not bring back what was revoked after it was made: an old password hash, a
+    deactivated account, a wider role or scope, a session ended by logout. The users that
+    exist now keep their current rows and ids (``users`` and ``user_villages`` are the only
+    tables referring to a user by id, with ``sessions``); users only in the backup are not
+    restored. A village of a user that the backup's regions lack is left out (reported).
+    Returns what was done, for the restore's audit entry."""
+    rows = {table: list(live.query(f"SELECT * FROM {table} ORDER BY rowid")) for table in ACCOUNT_TABLES}
+    backup_only = sorted({r[0] for r in copy.execute("SELECT username FROM users")}
+                         - {r["username"] for r in rows["users"]})
+    regions = {r[0] for r in copy.execute("SELECT code FROM regions")}
+    villages_left_out = [f"{r['user_id']}/{r['village_code']}" for r in rows["user_villages"]
+                         if r["village_code"] not in regions]
+    rows["user_villages"] = [r for r in rows["user_villages"] if r["village_code"] in regions]
+    with store.transaction(copy):
+        for table in reversed(ACCOUNT_TABLES):
+            copy.execute(f"DELETE FROM {table}")
+        for table in ACCOUNT_TABLES:
+            for row in rows[table]:
+                columns = list(row)
+                copy.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                             [row[c] for c in columns])
+        ended = copy.execute("UPDATE sessions SET ended_at = ?, ended_reason = 'restore' WHERE ended_at IS NULL",
+                             [at]).rowcount
+    return {"accounts_kept": len(rows["users"]), "accounts_not_restored": backup_only, "sessions_ended": ended,
+            "villages_left_out": villages_left_out}
+
+
+def table_names(db) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()]

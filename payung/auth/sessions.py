@@ -1,0 +1,382 @@
+"""Sign-in the server controls: login checks with a throttle, server-side sessions, the
+cookie key file and the one-time setup code. No Streamlit here (``ui.auth`` wires it in).
+
+- A login checks the password itself (bcrypt; a dummy hash for unknown or inactive
+  usernames, so both take the same time). After ``max_failures`` wrong passwords for one
+  username within ``failure_window_minutes`` that username is refused for ``lockout_minutes``,
+  whether it exists or not. Failed and refused logins go to the audit log (table ``login``).
+  The current password asked again on Ganti kata sandi goes through the same throttle and
+  audit (``check_own_password``): its failures count toward the same lockout.
+- A username nobody has is not written to the audit log as typed (it may be a password typed
+  into the wrong field): it is recorded as "nama pengguna tidak dikenal" with a short keyed
+  hash (``unknown_username``), the same for the same text while the server runs, so repeated
+  attempts can be told apart and throttled. The key lives only in this process's memory.
+- A successful login opens a session: a random id, stored only as its SHA-256. The signed
+  cookie carries the id; every run checks the session is still live (not ended, not idle
+  longer than ``idle_hours``, not older than ``lifetime_days``). Logout ends it; a password
+  change, a reset, deactivation, a role/scope change and "Keluarkan dari semua perangkat" end
+  all of the user's sessions (the page that made the change opens a new one for its own tab).
+- The cookie key is made once, atomically, in a file of mode 0600 (``PAYUNG_COOKIE_KEY`` wins).
+- Until the first administrator exists, creating one needs the setup code printed in the
+  terminal (``PAYUNG_SETUP_CODE`` sets it, e.g. for tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+import threading
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+
+from db import queries, store
+from db import logins
+
+from payung.base import clock
+from payung.auth.access import Actor, require
+from payung.auth.users import password_bytes, verify_password
+
+LOGIN_TABLE = "login"
+_USERNAME_LOGGED = 64  # characters of a typed username looked up
+#: What the audit log says instead of a username nobody has.
+UNKNOWN_USERNAME = "nama pengguna tidak dikenal"
+#: Key of the hash of unknown usernames: this process only, never stored (so the hash of a
+#: password typed as a username cannot be tested against guesses by whoever reads the log).
+_UNKNOWN_KEY = secrets.token_bytes(32)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_hours: float = 8
+    lifetime_days: float = 7
+    max_failures: int = 5
+    failure_window_minutes: float = 15
+    lockout_minutes: float = 15
+    #: last_seen_at is written at most this often (it is the one unaudited write).
+    touch_every_s: float = 60
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike | None) -> "SessionPolicy":
+        """``[sessions]`` of Payung's ``config.toml`` (missing keys: the defaults)."""
+        if not path or not Path(path).exists():
+            return cls()
+        with open(path, "rb") as f:
+            section = tomllib.load(f).get("sessions", {})
+        names = {"idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes"}
+        return cls(**{k: v for k, v in section.items() if k in names})
+
+
+def _now() -> dt.datetime:
+    return clock.utc_now().replace(microsecond=0)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def token_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+# Login --------------------------------------------------------------------------------------
+
+@functools.cache
+def _dummy_hash() -> bytes:
+    """A bcrypt hash of the same cost as real ones, checked for unknown usernames."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
+
+
+def _slow_check(password: str, password_hash: str | None) -> bool:
+    """bcrypt check that costs the same whether or not there is a real hash (and for
+    passwords over bcrypt's 72 bytes, which are checked truncated against the dummy, or that
+    are not valid text, checked as an empty one)."""
+    raw = password_bytes(password)
+    if password_hash is None or raw is None or len(raw) > 72:
+        bcrypt.checkpw((raw or b"")[:72], _dummy_hash())
+        return False
+    return verify_password(password, password_hash)
+
+
+def throttled_message(policy: SessionPolicy) -> str:
+    """The refusal of a locked username, on the login form and on Ganti kata sandi alike."""
+    return (f"Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. Coba lagi dalam "
+            f"{policy.lockout_minutes:g} menit.")
+
+
+def unknown_username(typed: str) -> str:
+    """The audit log's name for a username nobody has: a 12-digit keyed hash of the text
+    typed, the same for the same text while this server runs (``#`` is never in a username)."""
+    digest = hmac.new(_UNKNOWN_KEY, typed.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
+    return f"tidak-dikenal#{digest}"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    throttled: bool = False
+    username: str | None = None
+    name: str | None = None
+    email: str | None = None
+    role: str | None = None
+    session_id: str | None = None
+
+
+def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a username locked by too many failures may try again (None: not locked)."""
+    now = now or _now()
+    window = dt.timedelta(minutes=policy.failure_window_minutes)
+    lockout = dt.timedelta(minutes=policy.lockout_minutes)
+    since = _iso(now - window - lockout)
+    times = [dt.datetime.fromisoformat(t) for t in logins.failed_logins_since(db, username, since)]
+    n = policy.max_failures
+    until = None
+    for i in range(n - 1, len(times)):
+        if times[i] - times[i - n + 1] <= window:  # n failures within the window, the n-th at times[i]
+            until = times[i] + lockout
+    return until if until and until > now else None
+
+
+#: One attempt at a time per username in this server process: attempts sent in parallel would
+#: otherwise all read "not throttled" before any of their failures is recorded.
+_ATTEMPTS_GUARD = threading.Lock()
+_ATTEMPTS: dict[str, threading.Lock] = {}
+
+
+def _attempt_lock(username: str) -> threading.Lock:
+    with _ATTEMPTS_GUARD:
+        if len(_ATTEMPTS) > 10_000:  # names typed by a scanner: forget the idle ones
+            for name in [n for n, lock in _ATTEMPTS.items() if not lock.locked()]:
+                del _ATTEMPTS[name]
+        return _ATTEMPTS.setdefault(username, threading.Lock())
+
+
+def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
+          user_agent: str | None = None) -> LoginResult:
+    """Check a login typed into the form; on success open a session. Attempts for one username
+    are checked one after the other, so the throttle also holds against parallel guesses."""
+    # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
+    # which no username holds.
+    typed = (username or "").strip().lower()[:_USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
+    with _attempt_lock(typed):
+        row = queries.user_by_username(db, typed) if typed else None
+        outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
+        if outcome != "ok":
+            return LoginResult(ok=False, throttled=outcome == "throttled")
+        session_id = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
+    return LoginResult(ok=True, username=row["username"], name=row["name"], email=row["email"], role=row["role"],
+                       session_id=session_id)
+
+
+def check_own_password(db, username: str, password: str, policy: SessionPolicy, *,
+                       ip_address: str | None = None) -> str:
+    """The current password asked again (Ganti kata sandi), checked like a login: refused
+    while the username is locked, a wrong one audited and counted toward the lockout.
+    Returns "ok", "wrong" or "throttled"."""
+    with _attempt_lock(username):
+        row = queries.user_by_username(db, username)
+        return _checked(db, username, row, password, policy, {"ip_address": ip_address, "via": "ganti_kata_sandi"})
+
+
+def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPolicy, extra: dict) -> str:
+    """Throttle, bcrypt check, audit of a failure: "ok", "wrong" or "throttled". A username
+    that exists (active or not) is logged as it is; any other text only as a keyed hash. Both
+    take the same steps (one lookup before, one bcrypt check), so the time tells nothing."""
+    if row is not None:
+        key, details = typed, {"username": typed, **extra}
+    else:
+        key = unknown_username(typed)
+        details = {"username": UNKNOWN_USERNAME, "username_hash": key.rsplit("#", 1)[1], **extra}
+    if throttled_until(db, key, policy):
+        _slow_check(password, None)  # same cost as a real attempt
+        store.log_event(db, actor=key, action="login_throttled", table=LOGIN_TABLE, row_id=key, details=details)
+        return "throttled"
+    usable = row is not None and row["active"]
+    if not queries.password_matches(db, row["id"] if usable else None, lambda hashed: _slow_check(password, hashed)):
+        store.log_event(db, actor=key, action="login_failed", table=LOGIN_TABLE, row_id=key, details=details)
+        return "wrong"
+    return "ok"
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+def start_session(db, user: dict | str, policy: SessionPolicy, *, ip_address: str | None = None,
+                  user_agent: str | None = None) -> str:
+    """Open a session for a user (row or username); returns the id the cookie carries."""
+    if isinstance(user, str):
+        user = queries.user_by_username(db, user)
+        if user is None:
+            raise LookupError("unknown user")
+    session_id = secrets.token_urlsafe(32)
+    now = _now()
+    store.insert(db, "sessions", {
+        "token_hash": token_hash(session_id), "user_id": user["id"], "created_at": _iso(now),
+        "last_seen_at": _iso(now), "expires_at": _iso(now + dt.timedelta(days=policy.lifetime_days)),
+        "ip_address": ip_address, "user_agent": (user_agent or "")[:300] or None,
+    }, actor=user["username"])
+    return session_id
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    id: int
+    username: str
+    name: str = ""
+    email: str | None = None
+    role: str = ""
+
+
+def check_session(db, session_id: str | None, policy: SessionPolicy, *, now: dt.datetime | None = None
+                  ) -> LiveSession | None:
+    """The session named by ``session_id`` if it is still live (and its user active), its
+    last use refreshed; else None (an idle or expired session is marked ended)."""
+    if not session_id:
+        return None
+    row = logins.session_by_hash(db, token_hash(session_id))
+    if row is None or row["ended_at"] is not None or not row["active"]:
+        return None
+    now = now or _now()
+    reason = None
+    if dt.datetime.fromisoformat(row["expires_at"]) <= now:
+        reason = "expired"
+    elif dt.datetime.fromisoformat(row["last_seen_at"]) + dt.timedelta(hours=policy.idle_hours) <= now:
+        reason = "idle"
+    if reason:
+        store.update(db, "sessions", row["id"], {"ended_at": _iso(now), "ended_reason": reason}, actor="sistem")
+        return None
+    if (now - dt.datetime.fromisoformat(row["last_seen_at"])).total_seconds() >= policy.touch_every_s:
+        store.touch(db, "sessions", row["id"], "last_seen_at", _iso(now))
+    return LiveSession(row["id"], row["username"], row["name"], row["email"], row["role"])
+
+
+def end_session(db, session_id: str | None, *, reason: str = "logout") -> None:
+    """Logout: the session is over on the server, whatever copy of the cookie exists."""
+    if not session_id:
+        return
+    row = logins.session_by_hash(db, token_hash(session_id))
+    if row is not None and row["ended_at"] is None:
+        store.update(db, "sessions", row["id"], {"ended_at": _iso(_now()), "ended_reason": reason},
+                     actor=row["username"])
+
+
+def user_sessions(db, user_id: int, *, actor: Actor, include_ended: bool = False,
+                  policy: SessionPolicy | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """A user's sessions, newest first: only the live ones, unless ``include_ended``. A session
+    idle for ``idle_hours`` or past its expiry counts as ended even before a run marked it
+    (``state``: None while live, else why it ended)."""
+    require(actor, "user.manage")
+    policy, now = policy or SessionPolicy(), now or _now()
+    return logins.sessions_of_user(db, user_id, include_ended=include_ended, now=_iso(now),
+                                            idle_since=_iso(now - dt.timedelta(hours=policy.idle_hours)))
+
+
+def end_user_sessions(db, user_id: int, *, actor: Actor) -> int:
+    """"Keluarkan dari semua perangkat": an administrator ends every session of a user, their
+    own included (the page then opens a new session for the tab it runs in)."""
+    require(actor, "user.manage")
+    return logins.end_sessions(db, user_id, at=store.now(), reason="ended_by_admin",
+                                        actor=actor.username)
+
+
+# The cookie key ------------------------------------------------------------------------------
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(path, 0o600)
+    return text or None
+
+
+def cookie_key_from_file(path: str | os.PathLike) -> str:
+    """The key in ``path``, made on first use. Concurrent first starts agree on one key: each
+    writes a private temp file (mode 0600) and hard-links it into place, which fails when the
+    file exists; the loser reads the winner's key. Never rewritten afterwards."""
+    path = Path(path)
+    key = _read_secret(path)
+    if key:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, (secrets.token_urlsafe(48) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links: exclusive create (the reader may retry)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(tmp.read_text(encoding="utf-8"))
+    finally:
+        tmp.unlink(missing_ok=True)
+    for _ in range(50):
+        key = _read_secret(path)
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"cookie key file {path} is empty")
+
+
+def cookie_key(path: str | os.PathLike) -> str:
+    """``$PAYUNG_COOKIE_KEY`` if set, else the key file."""
+    return os.environ.get("PAYUNG_COOKIE_KEY") or cookie_key_from_file(path)
+
+
+# The setup code ------------------------------------------------------------------------------
+
+SETUP_CODE_ENV = "PAYUNG_SETUP_CODE"
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(c for c in (code or "").lower() if c.isalnum())
+
+
+def new_setup_code() -> str:
+    """A code for the terminal: 16 hex digits in groups of four (64 bits)."""
+    raw = secrets.token_hex(8)
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def setup_code_from_env() -> str | None:
+    return os.environ.get(SETUP_CODE_ENV) or None
+
+
+def setup_code_matches(typed: str, expected: str) -> bool:
+    a, b = _normalise_code(typed), _normalise_code(expected)
+    return bool(a and b) and hmac.compare_digest(hashlib.sha256(a.encode()).digest(),
+                                                 hashlib.sha256(b.encode()).digest())
+
+
+def create_first_admin(db, *, setup_code: str, expected_code: str, username: str, name: str, password: str) -> int:
+    """The setup page: the first administrator, only with the setup code and only while there
+    is no user (checked and inserted in one transaction: see ``users.add_user``)."""
+    from payung.base.errors import Problem, ValidationError
+    from payung.auth.users import add_user
+    if not setup_code_matches(setup_code, expected_code):
+        store.log_event(db, actor=(username or "-")[:_USERNAME_LOGGED], action="first_admin_refused",
+                        table=LOGIN_TABLE, details={"reason": "setup_code_wrong"})
+        raise ValidationError(Problem("setup_code", "Kode penyiapan salah. Lihat terminal tempat Payung dijalankan.",
+                                      "setup_code_wrong"))
+    return add_user(db, username=username, name=name, role="admin", password=password,
+                    actor=Actor.system((username or "penyiapan").strip().lower()[:32] or "penyiapan"),
+                    first_admin=True)

@@ -1,0 +1,1 @@
+"""Pure helpers every layer may use: the clock, errors, text, formats, months, identity numbers, money arithmetic, the settings and the catalogues. Imports nothing from Payung but ``payung.base``; ``db`` may import it."""

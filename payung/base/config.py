@@ -1,0 +1,261 @@
+"""Load ``config.toml`` into typed settings.
+
+Every figure a regulation or a regency can change (rates, regencies, plugins, the database
+path) lives in the TOML file; this module only reads and checks it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from payung.base.errors import ConfigError
+from payung.base.months import parse_month
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.toml"
+
+
+@dataclass(frozen=True)
+class Regency:
+    code: str
+    name: str
+    umk: int
+
+
+@dataclass(frozen=True)
+class Rate:
+    """BPU contribution rates valid from a month on (basis points: 100 = 1%)."""
+
+    valid_from: str
+    jkk_bp: int
+    jkm: int
+    jht_bp: int
+
+
+@dataclass(frozen=True)
+class Relief:
+    """A temporary discount on some programs, optionally only for some occupations."""
+
+    name: str
+    valid_from: str
+    valid_to: str
+    programs: tuple[str, ...]
+    discount_bp: int
+    occupations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``[limits]``: what an upload, a typed amount or a date may be before it is refused as a
+    mistake (or an attack). Defaults here; config.toml overrides any of them."""
+
+    #: Largest upload (also ``server.maxUploadSize`` in .streamlit/config.toml), megabytes.
+    max_upload_mb: int = 200
+    max_rows: int = 1_048_576
+    max_columns: int = 200
+    max_cells: int = 20_000_000
+    #: Largest uncompressed size of an .xlsx's parts (zip bombs), megabytes.
+    max_unzipped_mb: int = 1024
+    max_cell_chars: int = 10_000
+    #: The child process that reads an upload: address-space limit (MB) and seconds.
+    reader_memory_mb: int = 1536
+    reader_seconds: int = 300
+    #: An uploaded image (the letterhead's logo) is decoded in the same kind of child process,
+    #: with this much memory (MB) and CPU time (seconds), and refused above this many pixels.
+    image_memory_mb: int = 1024
+    image_seconds: int = 20
+    max_image_pixels: int = 40_000_000
+    #: Money (Rupiah). An income above Rp 1 miliar a month is a typing error.
+    max_income: int = 1_000_000_000
+    max_payment: int = 1_000_000_000_000
+    max_claim: int = 10_000_000_000
+    max_budget: int = 10_000_000_000_000
+    #: A worker's age on registration.
+    min_age: int = 15
+    max_age: int = 100
+    #: Earliest payment date (no scheme here is older; per scheme start dates are checked too).
+    earliest_payment: str = "2015-01-01"
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    database: Path
+    plugins_dir: Path
+    busy_timeout_ms: int
+    disabled_plugins: tuple[str, ...]
+    regencies: tuple[Regency, ...]
+    min_income: int
+    default_programs: tuple[str, ...]
+    due_day: int
+    lapse_months: int
+    payment_periods: tuple[int, ...]
+    rates: tuple[Rate, ...]
+    reliefs: tuple[Relief, ...]
+    funding_codes: dict[str, str]
+    extra_occupations: dict[str, str]
+    schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``[bpjs_exchange]``: column headings of the BPJS collective registration and answer.
+    bpjs_exchange: dict[str, Any] = field(default_factory=dict)
+    #: ``[reminders]``: the WhatsApp reminders of the late list (``how_to_pay``, ``sender``).
+    reminders: dict[str, Any] = field(default_factory=dict)
+    #: ``[letterhead]`` and ``[letterhead."<regency code>"]``: the kop surat of bills, receipts
+    #: and reports (``government``, ``office``, ``address``, ``official``, ``official_title``, ``nip``).
+    letterhead: dict[str, Any] = field(default_factory=dict)
+    #: ``[import_synonyms.<column>]``: a regency's own words for coded import values.
+    import_synonyms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    #: ``[payung] timezone``: the local time every stored (UTC) timestamp is shown in.
+    timezone: str = "Asia/Jakarta"
+
+    @cached_property
+    def regency_codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.regencies)
+
+    @cached_property
+    def occupations(self) -> dict[str, str]:
+        """Occupation codes -> labels: the built-in list plus ``[occupations]``."""
+        from payung.base.occupations import occupations
+        return occupations(self.extra_occupations)
+
+    def regency(self, code: str) -> Regency | None:
+        return next((r for r in self.regencies if r.code == code), None)
+
+    def scheme_settings(self, code: str) -> dict[str, Any]:
+        """The ``[schemes.<code>]`` table, empty when absent."""
+        return dict(self.schemes.get(code, {}))
+
+    def due_day_of(self, scheme_code: str | None) -> int:
+        """Day of the following month a scheme's contributions fall due (``due_day`` of
+        ``[schemes.<code>]``, else of ``[contribution]``)."""
+        value = self.schemes.get(scheme_code or "", {}).get("due_day", self.due_day)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 28:
+            raise ConfigError(f"schemes.{scheme_code}: 'due_day' harus tanggal 1 sampai 28, bukan {value!r}.")
+        return value
+
+
+def _int(table: dict, key: str, where: str, default: int | None = None) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{where}: '{key}' harus bilangan bulat (tanpa desimal), bukan {value!r}.")
+    return value
+
+
+def _month(value: Any, where: str) -> str:
+    try:
+        return parse_month(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: bulan {value!r} tidak valid; tulis sebagai \"YYYY-MM\".") from None
+
+
+_LAST_LIMITS: list[Limits] = []
+
+
+def last_limits() -> Limits:
+    return _LAST_LIMITS[-1] if _LAST_LIMITS else Limits()
+
+
+def _limits(table: dict) -> Limits:
+    import dataclasses
+    known = {f.name: f for f in dataclasses.fields(Limits)}
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"limits: kunci tidak dikenal: {', '.join(unknown)}.")
+    values = {}
+    for key, value in table.items():
+        if known[key].type == "str":
+            values[key] = str(value)
+            continue
+        values[key] = _int(table, key, "limits")
+        if values[key] <= 0:
+            raise ConfigError(f"limits: '{key}' harus lebih dari 0.")
+    limits = Limits(**values)
+    _LAST_LIMITS[:] = [limits]
+    return limits
+
+
+def load_settings(path: str | os.PathLike | None = None, *, database: str | os.PathLike | None = None) -> Settings:
+    """Read the configuration file.
+
+    The file is ``path``, else ``$PAYUNG_CONFIG``, else ``config.toml`` beside the code. The
+    database is ``database``, else ``$PAYUNG_DB``, else the file's ``payung.database``.
+    """
+    config_path = Path(path or os.environ.get("PAYUNG_CONFIG") or DEFAULT_CONFIG).resolve()
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Berkas konfigurasi {config_path} tidak ditemukan.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Berkas konfigurasi {config_path} tidak dapat dibaca: {exc}") from None
+    base = config_path.parent
+
+    app = raw.get("payung", {})
+    db_path = Path(database or os.environ.get("PAYUNG_DB") or app.get("database", "data/payung.db"))
+    if not db_path.is_absolute() and str(db_path) != ":memory:":
+        db_path = base / db_path
+
+    regencies = tuple(
+        Regency(code=str(r["code"]), name=str(r["name"]), umk=_int(r, "umk", "regencies", 0))
+        for r in raw.get("regencies", [])
+    )
+    if not regencies:
+        raise ConfigError("Konfigurasi harus memuat paling sedikit satu kabupaten ([[regencies]]).")
+
+    contribution = raw.get("contribution", {})
+    rates = tuple(
+        sorted(
+            (
+                Rate(
+                    valid_from=_month(r["valid_from"], "contribution.rates"),
+                    jkk_bp=_int(r, "jkk_bp", "contribution.rates"),
+                    jkm=_int(r, "jkm", "contribution.rates"),
+                    jht_bp=_int(r, "jht_bp", "contribution.rates"),
+                )
+                for r in contribution.get("rates", [])
+            ),
+            key=lambda rate: rate.valid_from,
+        )
+    )
+    if not rates:
+        raise ConfigError("Tabel tarif iuran ([[contribution.rates]]) kosong.")
+    reliefs = tuple(
+        Relief(
+            name=str(r["name"]),
+            valid_from=_month(r["valid_from"], "contribution.relief"),
+            valid_to=_month(r["valid_to"], "contribution.relief"),
+            programs=tuple(r.get("programs", [])),
+            discount_bp=_int(r, "discount_bp", "contribution.relief"),
+            occupations=tuple(r.get("occupations", [])),
+        )
+        for r in contribution.get("relief", [])
+    )
+    return Settings(
+        path=config_path,
+        database=db_path,
+        plugins_dir=(base / app.get("plugins_dir", "plugins")).resolve(),
+        busy_timeout_ms=_int(app, "busy_timeout_ms", "payung", 10000),
+        disabled_plugins=tuple(raw.get("plugins", {}).get("disabled", [])),
+        regencies=regencies,
+        min_income=_int(contribution, "min_income", "contribution", 1000000),
+        default_programs=tuple(contribution.get("default_programs", ["JKK", "JKM"])),
+        due_day=_int(contribution, "due_day", "contribution", 15),
+        lapse_months=_int(contribution, "lapse_months", "contribution", 3),
+        payment_periods=tuple(contribution.get("payment_periods", [1, 3, 6, 12])),
+        rates=rates,
+        reliefs=reliefs,
+        funding_codes=dict(raw.get("funding_codes", {})),
+        extra_occupations={str(k): str(v) for k, v in raw.get("occupations", {}).items()},
+        schemes={str(k): dict(v) for k, v in raw.get("schemes", {}).items()},
+        bpjs_exchange=dict(raw.get("bpjs_exchange", {})),
+        import_synonyms={str(k): {str(t): c for t, c in dict(v).items()}
+                         for k, v in raw.get("import_synonyms", {}).items()},
+        limits=_limits(raw.get("limits", {})),
+        reminders=dict(raw.get("reminders", {})),
+        letterhead=dict(raw.get("letterhead", {})),
+        timezone=str(app.get("timezone") or "Asia/Jakarta"),
+    )

@@ -1,0 +1,66 @@
+"""Text people type or import: no invisible control characters.
+
+A name, an address or a note may carry characters nobody can see: ESC and BEL from a terminal
+or a broken CSV, NUL from an ``.xlsx`` cell written ``_x0000_``, C1 controls from text decoded
+with the wrong encoding. They make a name that looks like another, and XML (every ``.xlsx``
+Payung writes) cannot hold most of them at all. Every service that stores typed text asks
+``text_problem`` (forms and imports alike); ``xml_safe`` makes text already stored writable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from payung.base.errors import Problem
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls; lone surrogates; the
+# noncharacters U+FFFE and U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot hold (openpyxl raises IllegalCharacterError on it): C0 controls but tab,
+# line feed and carriage return, lone surrogates, U+FFFE and U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def control_characters(value) -> list[str]:
+    """The distinct control characters in ``value`` (in order of first appearance)."""
+    if value is None:
+        return []
+    text = value if type(value) is str else str(value)
+    if text.isprintable() or not _CONTROL.search(text):
+        return []
+    return list(dict.fromkeys(_CONTROL.findall(text)))
+
+
+def describe(chars: list[str]) -> str:
+    """``U+001B (ESC), U+0000 (NUL)``: how the characters are named in a message."""
+    names = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL"}
+    return ", ".join(f"U+{ord(c):04X}" + (f" ({names[ord(c)]})" if ord(c) in names else "") for c in chars[:5])
+
+
+def control_message(label: str, chars: list[str]) -> str:
+    return (f"{label} memuat karakter kendali yang tidak terlihat ({describe(chars)}); hapus karakter itu "
+            "(ketik ulang isiannya) lalu simpan lagi.")
+
+
+def text_problem(field: str | None, label: str, value, rule: str = "control_characters") -> Problem | None:
+    """The problem of a typed text holding control characters, or None."""
+    chars = control_characters(value)
+    return Problem(field, control_message(label, chars), rule) if chars else None
+
+
+def text_problems(values, labels: dict[str, str]) -> list[Problem]:
+    """``text_problem`` for each ``field: label`` of ``labels`` present in ``values`` (checked
+    for every row of a 200.000-row import: printable text is passed over at once)."""
+    problems = []
+    for name, label in labels.items():
+        value = values.get(name)
+        if value is None or (type(value) is str and value.isprintable()):
+            continue
+        if problem := text_problem(name, label, value):
+            problems.append(problem)
+    return problems
+
+
+def xml_safe(text: str) -> str:
+    """Text that XML (an .xlsx cell) can hold: each illegal character becomes U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text) if not text.isprintable() else text

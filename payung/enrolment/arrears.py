@@ -1,0 +1,260 @@
+"""What is late, what has lapsed, and what ends next month (for renewal).
+
+The late list is read on the day it is asked: every unpaid month whose due date has passed,
+grouped by who must pay it (the scheme's bill party), and the workers whose run of unpaid
+months ended their BPJS membership.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from db import billing, queries
+
+from payung.base import clock
+from payung.auth.access import Actor, require, require_visible, scope_of, shown, shown_rows, visible_scheme
+from payung.enrolment.coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuses
+from payung.schemes.data import LIVE_STATUSES
+from payung.base.months import add_months, current_month
+from payung.schemes.registry import PluginRegistry
+from payung.enrolment.sponsorships import enrol, stored_choices
+
+#: How far back the late list looks (older unpaid months have long lapsed).
+LOOK_BACK_MONTHS = 24
+
+
+@dataclass
+class LateList:
+    today: dt.date
+    #: One row per scheme and bill party: workers, months, amount still payable, pay-by date.
+    parties: list[dict] = field(default_factory=list)
+    #: One row per worker whose membership ended: scheme, sponsor, unpaid months.
+    lapsed: list[dict] = field(default_factory=list)
+
+    @property
+    def total_open(self) -> int:
+        return sum(row["amount"] for row in self.parties)
+
+
+def _party_of(line: dict, bill_by: str) -> tuple[str, str]:
+    if bill_by == "opd":
+        return line["opd"] or "-", line["opd"] or "(tanpa OPD)"
+    if bill_by == "budget_line":
+        return str(line["budget_line_id"] or "-"), line["budget_label"] or "(tanpa pos anggaran)"
+    return str(line["sponsor_id"]), line["sponsor_name"]
+
+
+def _statuses(registry: PluginRegistry, lines: list[dict], today: dt.date) -> dict[int, str]:
+    """Each overdue line's status, judged scheme by scheme on the runs of unpaid months."""
+    settings = registry.settings
+    statuses: dict[int, str] = {}
+    for code in {line["scheme_code"] for line in lines}:
+        statuses.update(line_statuses([l for l in lines if l["scheme_code"] == code], today=today,
+                                      due_day=settings.due_day_of(code), lapse_months=settings.lapse_months))
+    return statuses
+
+
+def _overdue(registry: PluginRegistry, lines: list[dict], today: dt.date) -> list[dict]:
+    """The lines of known schemes whose due date has passed."""
+    due_day_of = registry.settings.due_day_of
+    return [line for line in lines if line["scheme_code"] in registry.schemes
+            and today > due_date(line["month"], due_day_of(line["scheme_code"]))]
+
+
+def late_summary(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
+                 scheme_code: str | None = None, district: str | None = None,
+                 village: str | None = None) -> dict:
+    """What the late list adds up to (lines, distinct workers, amount still payable), for the
+    Beranda: the same rule as :func:`late_list`, counted in SQL, so the two figures agree (a
+    test compares them on random histories). Figures only, no names: every role that sees the
+    Beranda may ask, each for its own scope; the place narrows the months counted, not the
+    history that decides whether a membership has ended."""
+    require(actor, "dashboard.read")
+    if scheme_code:
+        visible_scheme(registry, scheme_code, actor, "dashboard.read")
+    today = today or clock.today()
+    settings, scope = registry.settings, scope_of(actor)
+    lapse = settings.lapse_months
+    # A month is still payable for lapse_months after its due date (at most lapse + 2 months
+    # back); lapse + 1 months before the oldest such month show any run that is too long.
+    months = [add_months(current_month(today), -i) for i in range(2 * lapse + 4)]
+    overdue, payable = {}, {}
+    for code in [scheme_code] if scheme_code else registry.schemes:
+        if not scope.covers_regency(registry.scheme(code).regency_code):
+            continue
+        due_day = settings.due_day_of(code)
+        overdue[code] = [m for m in months if today > due_date(m, due_day)]
+        payable[code] = [m for m in overdue[code] if today <= arrears_limit(m, due_day, lapse)]
+    return billing.payable_arrears(db, overdue, payable, lapse, LIVE_STATUSES, scope=scope, district=district,
+                                   village=village)
+
+
+def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
+              scheme_code: str | None = None) -> LateList:
+    """What is overdue per bill party, and whose membership ended, inside the actor's scope."""
+    require(actor, "late.read")
+    if scheme_code:
+        visible_scheme(registry, scheme_code, actor, "late.read")
+    today = today or clock.today()
+    settings = registry.settings
+    result = LateList(today)
+    this_month = current_month(today)
+    lines = _overdue(registry, billing.overdue_lines(db, add_months(this_month, -LOOK_BACK_MONTHS), this_month,
+                                                     LIVE_STATUSES, scheme_code, scope=scope_of(actor)), today)
+    statuses = _statuses(registry, lines, today)
+    groups: dict[tuple, dict] = {}
+    lapsed: dict[tuple, dict] = {}
+    for line in lines:
+        scheme = registry.scheme(line["scheme_code"])
+        open_amount = line["amount"] - line["paid_amount"]
+        if statuses[line["id"]] == MENUNGGAK:
+            key, label = _party_of(line, scheme.bill_by)
+            group = groups.setdefault((scheme.code, key), {
+                "scheme_code": scheme.code, "scheme": scheme.name, "party_key": key, "party": label,
+                "bill_by": scheme.bill_by, "workers": set(), "lines": 0, "amount": 0, "oldest": line["month"],
+                "months_by_worker": {}})
+            group["workers"].add(line["worker_id"])
+            group["months_by_worker"].setdefault(line["worker_name"], []).append(line["month"])
+            group["lines"] += 1
+            group["amount"] += open_amount
+            group["oldest"] = min(group["oldest"], line["month"])
+        elif statuses[line["id"]] == BERAKHIR:
+            row = lapsed.setdefault((scheme.code, line["worker_id"]), {
+                "scheme_code": scheme.code, "scheme": scheme.name, "worker_id": line["worker_id"],
+                "worker": line["worker_name"], "nik": shown(actor, line)["nik"], "sponsor": line["sponsor_name"],
+                "months": 0, "first": line["month"], "last": line["month"]})
+            row["months"] += 1
+            row["last"] = max(row["last"], line["month"])
+    for group in groups.values():
+        group["workers"] = len(group["workers"])
+        group["pay_by"] = arrears_limit(group["oldest"], settings.due_day_of(group["scheme_code"]), settings.lapse_months)
+    result.parties = sorted(groups.values(), key=lambda g: (g["pay_by"], -g["amount"]))
+    result.lapsed = sorted(lapsed.values(), key=lambda r: (r["scheme"], r["worker"]))
+    return result
+
+
+@dataclass
+class Reminder:
+    """A ready WhatsApp message to one late party. Payung sends nothing: the user copies the
+    text or opens the ``wa.me`` link, and WhatsApp asks before sending."""
+    scheme: str
+    party: str
+    phone: str | None
+    link: str | None
+    workers: int
+    months: int
+    amount: int
+    pay_by: dt.date
+    message: str
+
+
+#: How to pay, when ``[reminders] how_to_pay`` in config.toml does not say.
+HOW_TO_PAY = ("Pembayaran melalui bendahara program atau transfer ke rekening yang tertera pada tagihan; "
+              "mohon kirim bukti bayar kepada petugas kami.")
+#: At most this many workers are named in one message (the rest are counted).
+NAMED_WORKERS = 15
+
+
+def addressee(group: dict) -> str:
+    """Who a reminder greets: a sponsor by name; for a budget line the office that manages the
+    scheme's budget ("Pengelola anggaran Universal Coverage Jamsostek (APBD 2026 - ...)"), not the
+    line itself; for an OPD its treasurer, who collects the salary deductions."""
+    if group.get("bill_by") == "budget_line":
+        return f"Pengelola anggaran {group['scheme']} ({group['party']})"
+    if group.get("bill_by") == "opd":
+        return f"Bendahara {group['party']}"
+    return group["party"]
+
+
+def reminder_text(group: dict, *, how_to_pay: str = HOW_TO_PAY, sender: str = "") -> str:
+    """The Indonesian reminder of one late-list group: who, which workers and months, how
+    much, by when, how to pay. Names and months only: never a NIK."""
+    from payung.base.formats import count, date, month_short, rupiah
+
+    by_worker = group["months_by_worker"]
+    lines = [f"Yth. {addressee(group)},", "",
+             f"Kami mengingatkan iuran BPJS Ketenagakerjaan program {group['scheme']} yang belum dibayar "
+             f"untuk {count(len(by_worker))} pekerja:"]
+    for name in sorted(by_worker)[:NAMED_WORKERS]:
+        lines.append(f"- {name}: {', '.join(month_short(m) for m in sorted(by_worker[name]))}")
+    if len(by_worker) > NAMED_WORKERS:
+        lines.append(f"- dan {count(len(by_worker) - NAMED_WORKERS)} pekerja lainnya")
+    lines += ["", f"Jumlah tunggakan: {rupiah(group['amount'])} ({count(group['lines'])} bulan iuran).",
+              f"Mohon dibayar paling lambat {date(group['pay_by'])}. Lewat tanggal itu kepesertaan pekerja "
+              "berakhir dan perlindungan JKK/JKM tidak berlaku sampai didaftarkan ulang.",
+              "", f"Cara membayar: {how_to_pay}", "", "Terima kasih."]
+    if sender:
+        lines.append(sender)
+    return "\n".join(lines)
+
+
+def whatsapp_link(phone: str | None, text: str) -> str | None:
+    """``https://wa.me/62812...?text=...`` for a phone number Payung can normalise, else None."""
+    from urllib.parse import quote
+
+    from payung.base.identity import normalize_phone
+
+    number, problem = normalize_phone(phone)
+    if problem or not number:
+        return None
+    return f"https://wa.me/{number.lstrip('+')}?text={quote(text)}"
+
+
+def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
+              scheme_code: str | None = None) -> list[Reminder]:
+    """A WhatsApp reminder per late party of the late list (same access: ``late.read``). A
+    sponsor's phone number gives a ``wa.me`` link; a budget line's is that of the sponsor named
+    on it, else of the regency's budget sponsor (APBD kabupaten); an OPD has none."""
+    late = late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
+    options = registry.settings.reminders
+    how_to_pay, sender = str(options.get("how_to_pay") or HOW_TO_PAY), str(options.get("sender") or "")
+    scope = scope_of(actor)
+    result = []
+    for group in late.parties:
+        phone = None
+        if group["bill_by"] == "sponsor" and str(group["party_key"]).isdigit():
+            sponsor = queries.sponsor(db, int(group["party_key"]), scope)
+            phone = sponsor["phone"] if sponsor else None
+        elif group["bill_by"] == "budget_line" and str(group["party_key"]).isdigit():
+            contact = queries.budget_line_contact(db, int(group["party_key"]),
+                                                  registry.scheme(group["scheme_code"]).regency_code)
+            phone = contact["phone"] if contact else None
+        text = reminder_text(group, how_to_pay=how_to_pay, sender=sender)
+        result.append(Reminder(group["scheme"], group["party"], phone, whatsapp_link(phone, text), group["workers"],
+                               group["lines"], group["amount"], group["pay_by"], text))
+    return result
+
+
+def reminders_xlsx(items: list[Reminder]) -> bytes:
+    """The reminders as a spreadsheet, one row per party, for a broadcast list."""
+    from payung.reports.exports import xlsx_bytes
+    from payung.base.formats import date
+
+    # The number as WhatsApp and broadcast tools take it (6281...): a leading "+" would be
+    # neutralised against formulas and show as '+62... in Excel.
+    return xlsx_bytes([("Pengingat", ["Skema", "Pihak yang ditagih", "No. HP/WA", "Pekerja", "Bulan menunggak",
+                                      "Tunggakan", "Bayar paling lambat", "Tautan WhatsApp", "Pesan"],
+                        [[r.scheme, r.party, (r.phone or "").lstrip("+"), r.workers, r.months, r.amount, date(r.pay_by),
+                          r.link or "", r.message] for r in items])])
+
+
+def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = None,
+                      scheme_code: str | None = None, actor: Actor) -> list[dict]:
+    """Live sponsorships whose last month is next month and that nobody renewed yet."""
+    require(actor, "late.read")
+    month = add_months(current_month(today), 1)
+    rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, scheme_code, scope=scope_of(actor))
+    return shown_rows(actor, [row for row in rows if row["scheme_code"] in registry.schemes])
+
+
+def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) -> int:
+    """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
+    length, payment period and fields. Every rule is checked again (a budget may be spent, a
+    term over): a refusal raises ``ValidationError`` with the reasons."""
+    old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
+                          f"Kepesertaan #{sponsorship_id}")
+    programs, fields = stored_choices(old)
+    return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
+                 worker_id=old["worker_id"], start_month=add_months(old["end_month"], 1), months=old["months"],
+                 programs=programs, fields=fields, payment_period=old["payment_period"])

@@ -1,0 +1,1 @@
+"""Money owed and paid: bills, payments, budgets and claims."""

@@ -1,0 +1,154 @@
+"""Bills (tagihan): what a party owes a scheme for a range of months, line by line.
+
+Who receives a bill is the scheme's ``bill_by``: each sponsor, the OPD treasurer (Kendal's
+salary deductions) or the budget line (an APBD scheme). A bill covers one month, or several
+when a sponsor pays 3, 6 or 12 months in advance. Every line carries its coverage status, so
+a bill also says what is late and what can no longer be paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from db import billing
+
+from payung.base import clock
+from payung.auth.access import Actor, scope_of, shown_rows, visible_scheme
+from payung.enrolment.coverage import BERAKHIR, PAYABLE, line_statuses
+from payung.schemes.data import LIVE_STATUSES
+from payung.base.errors import NotFound, Problem, ValidationError
+from payung.base.money import in_words
+from payung.base.months import add_months, format_month, parse_month
+from payung.schemes.registry import PluginRegistry
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who a bill is for: ``kind`` is a key of ``schemes.BILL_BY``."""
+
+    kind: str
+    key: str
+    label: str
+
+    @property
+    def sponsor_id(self) -> int | None:
+        return int(self.key) if self.kind == "sponsor" else None
+
+
+@dataclass
+class Bill:
+    scheme_code: str
+    scheme_name: str
+    party: Party
+    from_month: str
+    to_month: str
+    lines: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line["amount"] for line in self.lines)
+
+    @property
+    def paid(self) -> int:
+        return sum(line["paid_amount"] for line in self.lines)
+
+    @property
+    def open(self) -> int:
+        return self.total - self.paid
+
+    @property
+    def payable(self) -> int:
+        """What a payment may still settle (lines past the arrears limit are excluded)."""
+        return sum(line["amount"] - line["paid_amount"] for line in self.payable_lines)
+
+    @property
+    def payable_lines(self) -> list[dict]:
+        return [line for line in self.lines if line["paid_amount"] < line["amount"] and line["status"] in PAYABLE]
+
+    @property
+    def lapsed(self) -> list[dict]:
+        return [line for line in self.lines if line["status"] == BERAKHIR]
+
+    @property
+    def workers(self) -> int:
+        return len({line["worker_id"] for line in self.lines})
+
+    @property
+    def period(self) -> str:
+        if self.from_month == self.to_month:
+            return format_month(self.from_month)
+        return f"{format_month(self.from_month)} - {format_month(self.to_month)}"
+
+    @property
+    def total_in_words(self) -> str:
+        return in_words(self.total)
+
+    def by_program(self) -> dict[str, int]:
+        return {p: sum(line[p.lower()] for line in self.lines) for p in ("JKK", "JKM", "JHT")}
+
+
+def month_span(from_month: str, to_month: str | None = None) -> tuple[str, str]:
+    """Check a range of months; one month when ``to_month`` is empty."""
+    try:
+        start = parse_month(str(from_month))
+        end = parse_month(str(to_month)) if to_month else start
+    except ValueError:
+        raise ValidationError(Problem("month", "Bulan tidak valid (contoh 2025-08).", "month_format")) from None
+    if end < start:
+        raise ValidationError(Problem("to_month", "Bulan akhir tidak boleh sebelum bulan awal.", "month_order"))
+    if end > add_months(start, 23):
+        raise ValidationError(Problem("to_month", "Satu tagihan paling banyak 24 bulan.", "month_span"))
+    return start, end
+
+
+def parties(db, registry: PluginRegistry, scheme_code: str, from_month: str | None,
+            to_month: str | None = None, *, actor: Actor) -> list[dict]:
+    """Everyone billed by a scheme in the months (every month when ``from_month`` is None),
+    with lines, workers, amount, paid and open (only the lines inside the actor's scope)."""
+    start, end = month_span(from_month, to_month) if from_month else (None, None)
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    rows = billing.bill_parties(db, scheme.bill_by, scheme.code, start, end, LIVE_STATUSES, scope_of(actor))
+    for row in rows:
+        row["open"] = row["amount"] - row["paid"]
+        row["kind"] = scheme.bill_by
+    return rows
+
+
+def party(db, registry: PluginRegistry, scheme_code: str, key: str, *, actor: Actor) -> Party:
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    label = billing.party_label(db, scheme.bill_by, scheme.code, str(key), scope_of(actor))
+    if label is None:
+        raise NotFound(f"Tidak ada tagihan skema {scheme.name} untuk pihak ini.")
+    return Party(scheme.bill_by, str(key), label)
+
+
+def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from_month: str | None,
+         to_month: str | None = None, today: dt.date | None = None, actor: Actor) -> Bill:
+    """One party's bill with each line's coverage status. ``from_month`` None: every month.
+    A village operator's bill holds only its workers' lines; a masked role sees masked NIKs."""
+    today = today or clock.today()
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    start, end = month_span(from_month, to_month) if from_month else (None, to_month)
+    who = party(db, registry, scheme.code, party_key, actor=actor)
+    lines = billing.bill_lines(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor))
+    _attach_statuses(db, registry, scheme.code, lines, today)
+    lines = shown_rows(actor, lines)
+    months = [line["month"] for line in lines]
+    return Bill(scheme.code, scheme.name, who, start or (min(months) if months else ""),
+                end or (max(months) if months else ""), lines)
+
+
+def _attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
+    """Set ``status`` on each line, looking back far enough to see runs of unpaid months."""
+    if not lines:
+        return
+    settings = registry.settings
+    lapse = settings.lapse_months
+    first, last = min(l["month"] for l in lines), max(l["month"] for l in lines)
+    context = billing.worker_lines_between(
+        db, sorted({l["worker_id"] for l in lines}), add_months(first, -(lapse + 1)), add_months(last, lapse + 1),
+        LIVE_STATUSES)
+    statuses = line_statuses(context, today=today, due_day=settings.due_day_of(scheme_code), lapse_months=lapse)
+    for line in lines:
+        line["status"] = statuses[line["id"]]

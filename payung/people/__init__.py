@@ -1,0 +1,1 @@
+"""The registries: workers, sponsors and Kemendagri regions."""

@@ -1,0 +1,255 @@
+"""Altair charts of a ``Dashboard``: drawn by the Beranda and, as PNG, in the monthly report.
+
+Labels are Indonesian, numbers use the Indonesian thousands separator, Rupiah axes say "Rp".
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+from payung.reports.dashboard import AGE_GROUPS, Dashboard
+from payung.base.formats import decimal, month_short, short_name
+from payung.base.money import format_rupiah_short
+
+BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
+
+
+#: Vega formats numbers the English way; swap the separators to 10.000 and 2,5.
+INDONESIAN_LABEL = "replace(replace(replace(datum.label, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
+
+
+def nice_ticks(largest: float, *, smallest_step: float = 1, count: int = 5) -> list[float]:
+    """Tick values from 0 past ``largest``: about ``count`` steps of 1, 2 or 5 times a power of
+    ten, never finer than ``smallest_step``. Chosen here, not by Vega: its ``tickMinStep`` still
+    gave 0 0,5 1 1,5 2 on a 0-2 axis (its tick count allows one step more than the span), and
+    with whole-number labels that read "0 1 1 2 2"."""
+    if not largest or largest <= 0:
+        return [0, max(smallest_step, 1)]
+    raw = largest / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(step, smallest_step)
+    steps = math.ceil(largest / step - 1e-9)
+    return [round(i * step, 9) for i in range(steps + 1)]
+
+
+def _scaled_axis(title: str, largest: float, decimals: int) -> tuple[alt.Axis, alt.Scale]:
+    """An axis whose ticks are ``nice_ticks`` (distinct at ``decimals``) and the scale that ends
+    on the last of them."""
+    ticks = nice_ticks(largest, smallest_step=10 ** -decimals)
+    axis = alt.Axis(title=title, format=f",.{decimals}f", labelFlush=False, labelExpr=INDONESIAN_LABEL,
+                    values=ticks)
+    return axis, alt.Scale(domain=[0, ticks[-1]], nice=False)
+
+
+def count_axis(title: str, values) -> tuple[alt.Axis, alt.Scale]:
+    """A count axis: whole numbers only, never "0 0 0 1 1 1"."""
+    return _scaled_axis(title, max((v for v in values if v is not None and v == v), default=0), 0)
+
+
+#: Units of a money axis, largest first: (divisor, the unit as the axis title says it).
+MONEY_UNITS = ((1_000_000_000, "miliar Rp"), (1_000_000, "juta Rp"), (1_000, "ribu Rp"), (1, "Rp"))
+
+
+def _largest(values) -> float:
+    return max((abs(v) for v in values if v is not None and v == v), default=0)
+
+
+def _unit_of(largest: float) -> tuple[int, str]:
+    return next(((divisor, unit) for divisor, unit in MONEY_UNITS if largest >= divisor), MONEY_UNITS[-1])
+
+
+def money_unit(values) -> tuple[int, str]:
+    """The unit of a money axis, by the largest amount shown: ``Rp67.200`` is "ribu Rp" (an axis
+    0-70), not 0,0-0,1 "juta Rp" where every tick read the same."""
+    return _unit_of(_largest(values))
+
+
+def money_axis(values, what: str) -> tuple[int, str, alt.Axis, alt.Scale]:
+    """(divisor, unit, axis, scale) of an axis of Rupiah ``values``: the unit chosen by magnitude,
+    one decimal under 10 units (1,5 juta), whole units above, ticks never finer than the labels."""
+    largest = _largest(values)
+    divisor, unit = _unit_of(largest)
+    largest /= divisor
+    decimals = 1 if 0 < largest < 10 and divisor > 1 else 0
+    axis, scale = _scaled_axis(f"{what} ({unit})" if what else unit, largest, decimals)
+    return divisor, unit, axis, scale
+
+
+#: Pixels per character of an axis label (Vega's default 11 px font), and between two lines.
+LABEL_CHAR_PX, LABEL_LINE_PX = 6, 13
+#: A label's lines are split at this mark by the axis (``labelExpr``).
+LINE_BREAK = "\n"
+_SPLIT_LINES = "split(datum.value, '\\n')"  # the expression's own escape, not a newline in its source
+
+
+def _wrapped(text: str, chars: int, lines: int = 2) -> str:
+    """``text`` on at most ``lines`` lines of ``chars`` characters, broken at spaces; what does not
+    fit ends in "…"."""
+    out, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > chars:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:chars - 1].rstrip() + "…"
+    return LINE_BREAK.join(out)
+
+
+def axis_labels(names: list[str], label_limit: int) -> list[str]:
+    """Axis labels of a bar chart that are never cut in the middle of a word: a long name without
+    its bracketed explanation ("GN Lingkaran", "Anggota BHP"), then on two lines; the whole name
+    is in the bar's tooltip. They stay distinct: a name whose short form another one also has
+    keeps its brackets. (An axis cut "GN Lingkaran (Gerakan Nasional Peduli Perlindun...".)"""
+    chars = max(12, label_limit // LABEL_CHAR_PX)
+    shorts = [short_name(n) if len(n) > chars else n for n in names]
+    taken = {s: shorts.count(s) for s in shorts}
+    labels = [_wrapped(n if taken[s] > 1 else s, chars) for n, s in zip(names, shorts)]
+    if len(set(labels)) < len(set(names)):  # still alike once cut: three lines of the whole name
+        labels = [_wrapped(n, chars, 3) for n in names]
+    return labels
+
+
+def _label_rows(labels: list[str], row_height: int) -> int:
+    """A row tall enough for its label's lines."""
+    lines = max((label.count(LINE_BREAK) + 1 for label in labels), default=1)
+    return max(row_height, LABEL_LINE_PX * lines + 8)
+
+
+def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, color: str, row_height: int,
+                min_height: int, label_limit: int, width, cursor: str = "default") -> alt.Chart:
+    """Protected workers per ``field``, one labelled horizontal bar each, largest first; the axis
+    shows ``axis_labels`` of the names, the tooltip the whole name."""
+    frame = pd.DataFrame(rows or [{field: "-", "protected": 0}])
+    frame["axis"] = axis_labels([str(n) for n in frame[field]], label_limit)
+    axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
+    return alt.Chart(frame, title=title).mark_bar(color=color, cursor=cursor).encode(
+        x=alt.X("protected:Q", axis=axis, scale=scale),
+        y=alt.Y("axis:N", sort="-x", title=None,
+                axis=alt.Axis(labelLimit=label_limit, labelOverlap=False, labelExpr=_SPLIT_LINES)),
+        tooltip=[alt.Tooltip(f"{field}:N", title=field_title),
+                 alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=alt.Step(_label_rows(list(frame["axis"]), row_height)), width=width)  # names never overlap
+
+
+def region_bar(d: Dashboard, *, select: bool = False, limit: int = 30, width="container") -> alt.Chart:
+    """Protected workers per district (or per village inside a chosen district), largest first."""
+    chart = _ranked_bar(d.by_region[:limit], "name", d.region_level, f"Pekerja terlindungi per {d.region_level.lower()}",
+                        color=BLUE, row_height=24, min_height=160, label_limit=180, width=width,
+                        cursor="pointer" if select else "default")
+    if select:
+        chart = chart.add_params(alt.selection_point(name="wilayah", fields=["code"], on="click"))
+    return chart
+
+
+def occupation_bar(d: Dashboard, limit: int = 15, width="container") -> alt.Chart:
+    return _ranked_bar(d.by_occupation[:limit], "occupation", "Pekerjaan", "Per pekerjaan", color=BLUE,
+                       row_height=22, min_height=160, label_limit=200, width=width)
+
+
+def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
+    frame = pd.DataFrame(d.by_gender_age or [{"gender": "-", "age_group": "-", "protected": 0}])
+    order = [label for _, _, label in AGE_GROUPS]
+    axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
+    return alt.Chart(frame, title="Per jenis kelamin dan kelompok umur").mark_bar().encode(
+        x=alt.X("age_group:N", sort=order, title="Kelompok umur", axis=alt.Axis(labelAngle=0)),
+        xOffset="gender:N",
+        y=alt.Y("protected:Q", axis=axis, scale=scale),
+        color=alt.Color("gender:N", title="Jenis kelamin", scale=alt.Scale(range=[BLUE, "#d9822b"])),
+        tooltip=[alt.Tooltip("gender:N", title="Jenis kelamin"), alt.Tooltip("age_group:N", title="Umur"),
+                 alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(height=260, width=width)
+
+
+def scheme_bar(d: Dashboard, width="container") -> alt.Chart:
+    return _ranked_bar(d.per_scheme, "scheme", "Skema", "Per skema", color=GREEN, row_height=30, min_height=140,
+                       label_limit=260, width=width)
+
+
+def trend_lines(d: Dashboard, width="container") -> alt.Chart:
+    """Twelve months of protected workers and of contributions paid, one above the other."""
+    frame = pd.DataFrame(d.trend)
+    divisor, unit, paid_axis, paid_scale = money_axis(frame["paid"], "Iuran dibayar")
+    protected_axis, protected_scale = count_axis("Pekerja terlindungi", frame["protected"])
+    frame["paid_shown"] = frame["paid"] / divisor  # display only: the amounts stay integers in the data
+    # "Jan 2026", not "2026-01"; the months stay in calendar order.
+    frame["short"] = [month_short(m) for m in frame["month"]]
+    base = alt.Chart(frame).encode(x=alt.X("short:O", title=None, sort=list(frame["short"]),
+                                           axis=alt.Axis(labelAngle=-40)))
+    protected = base.mark_line(point=True, color=BLUE).encode(
+        y=alt.Y("protected:Q", axis=protected_axis, scale=protected_scale),
+        tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
+    ).properties(title="Tren 12 bulan: pekerja terlindungi", height=200, width=width)
+    paid = base.mark_line(point=True, color=GREEN).encode(
+        y=alt.Y("paid_shown:Q", axis=paid_axis, scale=paid_scale),
+        tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("paid:Q", title="Iuran dibayar (Rp)", format=",d")],
+    ).properties(title="Tren 12 bulan: iuran dibayar", height=200, width=width)
+    return alt.vconcat(protected, paid)
+
+
+def budget_bar(d: Dashboard, width="container") -> alt.Chart:
+    """Committed and paid on each budget line as a share of its own ceiling (the red line at 100%):
+    every row of ``d.budgets``, the same figures as the report's PDF and XLSX. On one Rupiah axis
+    the bars of a Rp6 jt commitment vanished beside the 600 jt ceilings; each bar is labelled with
+    its share, and the tooltip gives the amounts."""
+    shown = d.budgets
+    rows = [{"line": b.get("label") or b["name"], "kind": kind,
+             "share": round(100 * b[key] / b["amount"], 1) if b["amount"] else 0.0,
+             "amount": format_rupiah_short(b[key]), "ceiling": format_rupiah_short(b["amount"])}
+            for b in shown for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
+    frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "share": 0.0, "amount": "-", "ceiling": "-"}])
+    frame["axis"] = axis_labels([str(n) for n in frame["line"]], 320)
+    frame["shown"] = [f"{decimal(v)}%" for v in frame["share"]]
+    ticks = nice_ticks(max(100.0, float(frame["share"].max())), smallest_step=1)
+    scale = alt.Scale(domain=[0, ticks[-1]], nice=False)
+    x = alt.X("share:Q", scale=scale, axis=alt.Axis(title="% dari pagu", values=ticks, labelFlush=False,
+                                                     format=",.0f", labelExpr=INDONESIAN_LABEL))
+    y = alt.Y("axis:N", title=None, sort=None,
+              axis=alt.Axis(labelLimit=320, labelOverlap=False, labelExpr=_SPLIT_LINES))
+    tooltip = [alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
+               alt.Tooltip("amount:N", title="Jumlah"), alt.Tooltip("shown:N", title="Dari pagu"),
+               alt.Tooltip("ceiling:N", title="Pagu")]
+    base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset("kind:N", sort=["Terikat", "Dibayar"]), tooltip=tooltip)
+    bars = base.mark_bar().encode(
+        x=x, color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])))
+    # The share beside each bar: a bar of 1% is a sliver, its figure is not.
+    shares = base.mark_text(align="left", dx=4, fontSize=10, color="#3b4a54").encode(x=x, text="shown:N")
+    ceiling = alt.Chart(frame).mark_rule(color="#b22222", strokeWidth=2).encode(x=alt.datum(100, scale=scale))
+    step = _label_rows(list(frame["axis"]), 40)
+    return alt.layer(bars, shares, ceiling,
+                     title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar, persen dari pagu setiap pos (garis merah)"
+                     ).properties(height=max(120, step * len(frame) // 2), width=width)
+
+
+#: Said in place of a chart with nothing to draw (axes, a "-" legend and a line at 0 said nothing).
+NO_DATA = "Belum ada data untuk grafik ini."
+
+
+def report_charts(d: Dashboard) -> list[tuple[str, alt.Chart | None]]:
+    """The charts of the monthly report PDF, each with its title; None where there is nothing
+    to draw (the report then prints the title and ``NO_DATA``)."""
+    def some(rows, *keys):
+        return any(r.get(k) for r in rows for k in keys)
+    return [
+        ("Tren 12 bulan", trend_lines(d, width=620) if some(d.trend, "protected", "paid") else None),
+        (f"Pekerja terlindungi per {d.region_level.lower()}",
+         region_bar(d, width=560, limit=25) if some(d.by_region, "protected") else None),
+        ("Per skema", scheme_bar(d, width=560) if some(d.per_scheme, "protected") else None),
+        ("Per pekerjaan", occupation_bar(d, width=560) if some(d.by_occupation, "protected") else None),
+        ("Per jenis kelamin dan kelompok umur",
+         gender_age_bar(d, width=560) if some(d.by_gender_age, "protected") else None),
+        (f"Anggaran {d.view.month[:4]}", budget_bar(d, width=480) if d.budgets else None),
+    ]
+
+
+def to_png(chart: alt.Chart) -> bytes:
+    """A chart (built with a numeric ``width``) as PNG; vl-convert renders it without a browser."""
+    import vl_convert as vlc
+    return vlc.vegalite_to_png(chart.to_dict(), scale=1.5)

@@ -1,0 +1,229 @@
+"""The numbers of the Beranda and the monthly report, for one month and a set of filters.
+
+``build`` asks ``db.aggregates`` for aggregates (each one SQL statement over an index) and
+names them: protected workers against the targets with the change since last month,
+contributions paid, arrears, claims paid, and the breakdowns the charts draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from db import billing
+from db import aggregates
+from db import queries
+
+from payung.base import clock
+from payung.auth.access import Actor, require, scope_of
+from payung.enrolment.arrears import late_summary
+from payung.base.months import add_months, format_month, parse_month
+from payung.schemes.registry import PluginRegistry
+from payung.people.workers import GENDERS
+
+AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"),
+              (65, 200, "65+"))
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user chose: a month and optional scheme, district and village."""
+
+    month: str
+    scheme: str | None = None
+    district: str | None = None
+    village: str | None = None
+
+    @classmethod
+    def from_params(cls, params: dict, default_month: str) -> "View":
+        """From URL query parameters (``bulan``, ``skema``, ``kecamatan``, ``desa``); bad values
+        are dropped rather than failing, so an old bookmark still opens."""
+        try:
+            month = parse_month(str(params.get("bulan") or default_month))
+        except ValueError:
+            month = default_month
+        district = params.get("kecamatan") or None
+        village = params.get("desa") or None
+        if village and (not district or not village.startswith(district + ".")):
+            village = None
+        return cls(month, params.get("skema") or None, district, village)
+
+    def as_params(self) -> dict[str, str]:
+        return {k: v for k, v in (("bulan", self.month), ("skema", self.scheme), ("kecamatan", self.district),
+                                  ("desa", self.village)) if v}
+
+
+@dataclass
+class Dashboard:
+    view: View
+    title: str
+    protected: int
+    protected_previous: int
+    covered: int
+    target: int
+    paid_month: int
+    billed_month: int
+    paid_year: int
+    #: What the late list adds up to today (``as_of``): lines, workers, amount still payable.
+    late: dict
+    claims: dict
+    per_scheme: list[dict] = field(default_factory=list)
+    by_region: list[dict] = field(default_factory=list)
+    region_level: str = "Kecamatan"
+    by_occupation: list[dict] = field(default_factory=list)
+    by_gender_age: list[dict] = field(default_factory=list)
+    trend: list[dict] = field(default_factory=list)
+    budgets: list[dict] = field(default_factory=list)
+    #: The day the arrears were read (arrears are always of today, whatever month is shown).
+    as_of: dt.date | None = None
+    #: Regency-wide targets left out because a district or village is chosen (they are not
+    #: split by place); the per-village targets of the chosen place are counted.
+    regency_targets_left_out: bool = False
+
+    @property
+    def change(self) -> int:
+        return self.protected - self.protected_previous
+
+
+def filters(registry: PluginRegistry, view: View, actor: Actor) -> aggregates.Filters:
+    """The view's filters inside the actor's scope (the scope is part of every query)."""
+    scope = scope_of(actor)
+    place = view.village or view.district
+    # A chosen district or village belongs to one regency: only that regency's schemes count
+    # (the others are not listed at 0, and their budget lines are not shown).
+    visible = tuple(code for code, s in registry.schemes.items() if scope.covers_regency(s.regency_code)
+                    and (not place or place.startswith(s.regency_code + ".")))
+    schemes = visible if view.scheme is None else ((view.scheme,) if view.scheme in visible else ())
+    return aggregates.Filters(schemes=None if schemes == tuple(registry.schemes) else schemes, district=view.district,
+                       village=view.village, region_prefix=scope.regency, villages=scope.villages)
+
+
+def target_for(db, scheme, *, actor: Actor, district: str | None = None, village: str | None = None) -> int:
+    """A scheme's target as it applies to the actor's slice and the chosen place.
+
+    A per-village target counts once for every village the actor sees inside the chosen
+    district or village. A regency-wide target counts only for the whole regency: it is not
+    split by district, so a chosen place (or a village operator) leaves it out.
+    """
+    require(actor, "dashboard.read")
+    scope = scope_of(actor)
+    if not scope.covers_regency(scheme.regency_code):
+        return 0
+    total = 0
+    for target in scheme.targets:
+        if target.per == "village":
+            villages = [v["code"] for v in queries.regions_in(db, scheme.regency_code, 4)]
+            total += target.value * sum(1 for code in villages if scope.covers_village(code)
+                                        and (not district or code.startswith(district + "."))
+                                        and (not village or code == village))
+        elif scope.villages is None and not district and not village:
+            total += target.value
+    return total
+
+
+def _age_group(month: str, birth_year: str) -> str:
+    age = int(month[:4]) - int(birth_year)
+    return next(label for low, high, label in AGE_GROUPS if low <= age <= high)
+
+
+def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.date | None = None) -> Dashboard:
+    require(actor, "dashboard.read")
+    today = today or clock.today()
+    settings = registry.settings
+    f = filters(registry, view, actor)
+    month = view.month
+    months = [add_months(month, -i) for i in range(11, -1, -1)]
+    trend = {row["month"]: row for row in aggregates.month_totals(db, months, f)}
+    this = trend.get(month, {"covered": 0, "protected": 0, "billed": 0, "paid": 0})
+    previous = trend.get(add_months(month, -1), {"protected": 0})
+    year_months = [m for m in months if m[:4] == month[:4]]
+    names = queries.region_names(db)
+    per_scheme_rows = {r["key"]: r["protected"] for r in aggregates.protected_by(db, "scheme_code", month, f)}
+    shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
+    per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
+                   "target": target_for(db, s, actor=actor, district=view.district, village=view.village)}
+                  for s in shown]
+    level = "village_code" if view.district else "district_code"
+    by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]),
+                         "regency": names.get(r["key"][:5], r["key"][:5]), "protected": r["protected"]}
+                        for r in aggregates.protected_by(db, level, month, f)), key=lambda r: -r["protected"])
+    occupations = settings.occupations
+    by_occupation = sorted(({"code": r["key"], "occupation": occupations.get(r["key"], r["key"]),
+                             "protected": r["protected"]} for r in aggregates.protected_by(db, "occupation", month, f)),
+                           key=lambda r: -r["protected"])
+    groups: dict[tuple[str, str], int] = {}
+    for row in aggregates.protected_by_gender_age(db, month, f):
+        key = (GENDERS.get(row["gender"], row["gender"]), _age_group(month, row["birth_year"]))
+        groups[key] = groups.get(key, 0) + row["protected"]
+    order = [label for _, _, label in AGE_GROUPS]
+    by_gender_age = [{"gender": g, "age_group": a, "protected": n}
+                     for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
+    shown_codes = {s.code for s in shown}
+    budgets = budget_figures([dict(b, scheme=registry.schemes[b["scheme_code"]].name) for b in billing.budget_lines(
+        db, view.scheme, int(month[:4]), scope=scope_of(actor)) if b["scheme_code"] in shown_codes])
+    first_day = f"{month}-01"
+    last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
+    scope = scope_of(actor)
+    if f.schemes == ():
+        late = {"lines": 0, "workers": 0, "amount": 0}
+    else:
+        late = late_summary(db, registry, actor=actor, today=today, scheme_code=view.scheme,
+                            district=view.district, village=view.village)
+    title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"
+    if view.village or view.district:
+        title += " · " + names.get(view.village or view.district, view.village or view.district)
+    return Dashboard(
+        view=view, title=f"{title} · {format_month(month)}",
+        protected=this["protected"], protected_previous=previous["protected"], covered=this["covered"],
+        target=sum(s["target"] for s in per_scheme), paid_month=this["paid"], billed_month=this["billed"],
+        paid_year=sum(trend[m]["paid"] for m in year_months if m in trend),
+        late=late, as_of=today, regency_targets_left_out=bool(view.district or view.village) and any(
+            t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets), claims=aggregates.claims_paid(db, first_day, last_day, f),
+        per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
+        by_occupation=by_occupation, by_gender_age=by_gender_age,
+        trend=[{"month": m, "label": format_month(m), "protected": trend.get(m, {}).get("protected", 0),
+                "paid": trend.get(m, {}).get("paid", 0)} for m in months],
+        budgets=budgets,
+    )
+
+
+#: Budget lines drawn one by one; past that, the smaller ones are one row "Pos anggaran lainnya".
+BUDGET_LINES_SHOWN = 15
+
+
+def budget_figures(lines: list[dict]) -> list[dict]:
+    """The budget figures of the Beranda, the report PDF and its XLSX (one set, so the three
+    agree): each line with a ``label`` no other line has (a name shared by two lines gets its
+    scheme, then its number), the largest ceilings first; past ``BUDGET_LINES_SHOWN`` the rest
+    are added up in one last row."""
+    schemes_of_name: dict[str, set] = defaultdict(set)
+    for line in lines:
+        schemes_of_name[line["name"]].add(line["scheme_code"])
+    labelled = [dict(line, label=f"{line['name']} ({line['scheme']})" if len(schemes_of_name[line["name"]]) > 1
+                     else line["name"]) for line in lines]
+    again = Counter(line["label"] for line in labelled)
+    for line in labelled:
+        if again[line["label"]] > 1:
+            line["label"] = f"{line['label']} (pos #{line['id']})"
+    labelled.sort(key=lambda l: (-l["amount"], l["label"]))
+    if len(labelled) <= BUDGET_LINES_SHOWN:
+        return labelled
+    kept, rest = labelled[:BUDGET_LINES_SHOWN - 1], labelled[BUDGET_LINES_SHOWN - 1:]
+    other = {"id": None, "scheme_code": None, "scheme": "-", "name": f"Pos anggaran lainnya ({len(rest)} pos)",
+             "label": f"Pos anggaran lainnya ({len(rest)} pos)", "year": rest[0].get("year")}
+    for key in ("amount", "committed", "paid"):
+        other[key] = sum(l[key] for l in rest)
+    return [*kept, other]
+
+
+def data_version(db, *, actor: Actor) -> int:
+    """Changes whenever any data changes (the audit log's last id): the dashboard's cache key."""
+    require(actor, "dashboard.read")
+    return aggregates.data_version(db)
+
+
+def is_empty(db, *, actor: Actor) -> bool:
+    """No worker registered yet (the Beranda then offers demo data)."""
+    require(actor, "dashboard.read")
+    return queries.worker_count(db) == 0

@@ -1,0 +1,121 @@
+"""Salin skema: copy a loaded scheme (Python or TOML) as a TOML declaration, adapt it, check it
+and save it as a file in the plugin folder; it is active once the plugins are loaded again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from db import queries, store
+
+from payung.base import clock
+from payung.auth.access import Actor, require
+from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme
+from payung.base.errors import PayungError, Problem, ValidationError
+from payung.schemes.registry import PluginRegistry
+from payung.schemes.model import Scheme
+from payung.base.text import control_characters, control_message
+
+
+@dataclass(frozen=True)
+class CopySource:
+    """What "Salin skema" can start from: the declaration of a loaded scheme."""
+
+    data: dict
+    #: Rules written in Python, not from the rule library: the copy does not check them (the
+    #: admin confirms that before the form opens; the file and the audit entry name them).
+    left_out: list[str]
+    #: What stops any copy: a contribution adjustment (``adjust``) in Python changes money.
+    blockers: list[str]
+
+
+def copyable(registry: PluginRegistry, code: str) -> CopySource:
+    """The declaration of scheme ``code``, the rules a TOML copy leaves out, what blocks it."""
+    scheme = registry.scheme(code)
+    data, missing = declaration_of(scheme)
+    blockers = ["penyesuaian iuran (adjust) ditulis dalam Python"] if scheme.adjust is not None else []
+    return CopySource(data, [m for m in missing if m not in blockers], blockers)
+
+
+def _control_characters(value, where: str = "") -> list[str]:
+    """A message for each text of the declaration (name, description, field labels, choices...)
+    holding control characters."""
+    if isinstance(value, dict):
+        return [m for k, v in value.items() for m in _control_characters(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(value, (list, tuple)):
+        return [m for n, v in enumerate(value, 1) for m in _control_characters(v, f"{where}[{n}]")]
+    chars = control_characters(value) if isinstance(value, str) else []
+    return [control_message(f"Isian {where}", chars)] if chars else []
+
+
+#: The national instruments every scheme of the sources cites; the copy form starts from them
+#: and the admin adds the regency's own regulation.
+NATIONAL_BASIS = "Inpres 2/2021; Inpres 4/2022"
+
+
+def copy_defaults(today: dt.date | None = None) -> dict:
+    """What the copy form starts from for what belongs to the new scheme, not to its source:
+    it starts this year (1 January), on the national instruments."""
+    return {"started": (today or clock.today()).replace(month=1, day=1), "legal_basis": NATIONAL_BASIS}
+
+
+def check_copy(registry: PluginRegistry, data: dict, *, db=None) -> tuple[Scheme | None, list[str]]:
+    """The scheme a declaration would load as, or the messages of what is wrong with it. Its
+    code must be new: not loaded, not a file in the plugin folder, and not recorded in the
+    database (``db``; else the codes recorded when the plugins were loaded), whose scheme keeps
+    it even while its plugin does not load or is no longer used."""
+    settings = registry.settings
+    problems: list[str] = []
+    owners = {code: f"kabupaten {regency}" for code, regency in registry.recorded.items()}
+    if db is not None:
+        owners |= {r["code"]: f"skema {r['name']} kabupaten {r['regency_code']}" for r in queries.scheme_rows(db)}
+    if not str(data.get("legal_basis") or "").strip():
+        problems.append("Isi dasar hukum skema baru.")
+    if not str(data.get("started") or "").strip():
+        problems.append("Isi tanggal mulai skema baru.")
+    code = str(data.get("code", ""))
+    problems.extend(_control_characters(data))
+    if code in registry.schemes:
+        problems.append(f"Kode skema \"{code}\" sudah dipakai skema {registry.schemes[code].name}; pilih kode lain.")
+    elif code in owners:
+        problems.append(f"Kode skema \"{code}\" sudah tercatat di basis data untuk {owners[code]}, walau plugin-nya "
+                        "tidak dimuat sekarang; kode itu tetap milik skema tersebut. Pilih kode lain.")
+    elif code and (settings.plugins_dir / f"{code}.toml").exists():
+        problems.append(f"Berkas {code}.toml sudah ada di folder plugin; pilih kode lain.")
+    try:
+        scheme = load_scheme(dumps(data), settings)
+    except DeclarationError as exc:
+        return None, problems + [message for _, message in exc.problems]
+    return (None if problems else scheme), problems
+
+
+def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, copied_from: str = "",
+                     left_out: list[str] | tuple[str, ...] = ()) -> Path:
+    """Write the declaration as ``<code>.toml`` in the plugin folder (audited). Refused with
+    the problems when it would not load or its code is taken. ``left_out``: the source's
+    Python rules the copy does not check, written in the file's header and the audit entry."""
+    require(actor, "scheme.manage")
+    with store.transaction(db):  # checked under the write lock: no scheme is recorded meanwhile
+        scheme, problems = check_copy(registry, data, db=db)
+        if scheme is None:
+            raise ValidationError([Problem(None, p, "scheme_copy") for p in problems])
+        folder = registry.settings.plugins_dir
+        path = folder / f"{scheme.code}.toml"
+        header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
+                  f"{clock.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
+        if left_out:
+            header += ("\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): "
+                       + "; ".join(left_out) + ".")
+        text = dumps(data, header=header)
+        store.audit(db, actor.username, "scheme.copy", "scheme_files", scheme.code, None,
+                    {"file": str(path), "copied_from": copied_from, "left_out": list(left_out), "toml": text})
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as out:  # never overwrites a scheme file
+                out.write(text)
+        except FileExistsError:
+            raise PayungError(f"Berkas {path.name} sudah ada di folder plugin; pilih kode lain.") from None
+        except OSError as exc:
+            raise PayungError(f"Berkas {path.name} tidak dapat ditulis ({exc.strerror}).") from None
+    return path

@@ -1,0 +1,108 @@
+"""Read-only access to Payung's data for rules and panels.
+
+Plugins never see a connection or SQL: they ask a ``DataReader`` questions by name. Each
+method delegates to ``db.queries``, where the SQL lives, inside the reader's scope: a
+panel shown to a village operator counts only its villages' workers; the reader handed to
+rules sees everything (a quota counts the whole scheme).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from db import billing, queries
+from db.scope import Scope
+
+#: Sponsorship statuses that hold a worker's months.
+LIVE_STATUSES = ("diajukan", "aktif")
+
+
+class DataReader:
+    def __init__(self, db, scope: Scope):
+        self._db = db
+        self.scope = scope
+
+    def region(self, code: str) -> dict | None:
+        return queries.region(self._db, code)
+
+    def region_name(self, code: str | None) -> str:
+        row = queries.region(self._db, code) if code else None
+        return row["name"] if row else (code or "")
+
+    def sees_whole_regency(self, regency_code: str) -> bool:
+        """Whether this reader counts every village of the regency, so a regency-wide target
+        may be set beside its figures (not for a village operator)."""
+        return self.scope.sees_whole_regency(regency_code)
+
+    def villages(self, parent_code: str) -> list[dict]:
+        """Desa/kelurahan inside a regency or district (those of the scope)."""
+        return [v for v in queries.regions_in(self._db, parent_code, 4) if self.scope.covers_village(v["code"])]
+
+    def districts(self, regency_code: str) -> list[dict]:
+        return queries.regions_in(self._db, regency_code, 3)
+
+    def count_sponsorships(
+        self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
+        sponsor_id: int | None = None, sponsor_village: str | None = None, statuses: Sequence[str] = LIVE_STATUSES,
+    ) -> int:
+        """Live sponsorships of a scheme, filtered on its field values, village or sponsor."""
+        return queries.count_sponsorships(
+            self._db, scheme_code, field_equals=field_equals, statuses=statuses,
+            worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village, scope=self.scope,
+        )
+
+    def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES) -> int:
+        """Distinct workers the scheme covers (a worker with two sponsorships counts once)."""
+        return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope)
+
+    def by_sponsor(self, scheme_code: str) -> list[dict]:
+        """Live sponsorships per sponsor (name, type, OPD, village), most workers first."""
+        return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES, self.scope)
+
+    def by_worker_region(self, scheme_code: str, level: int, field_equals: dict | None = None) -> list[dict]:
+        """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers."""
+        return queries.sponsorships_by_worker_region(self._db, scheme_code, level, LIVE_STATUSES, field_equals,
+                                                     scope=self.scope)
+
+    def by_field(self, scheme_code: str, key: str) -> list[dict]:
+        """Live sponsorships and their committed Rupiah per value of a scheme field."""
+        return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES, self.scope)
+
+    def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:
+        return queries.count_eligible_workers(self._db, region_prefix=region_prefix, month=month,
+                                              occupations=occupations, scope=self.scope)
+
+    def sponsorships_with_field(self, scheme_code: str, key: str, value) -> list[dict]:
+        return queries.sponsorships_with_field(self._db, scheme_code, key, value, self.scope)
+
+    def covered_by_district(self, month: str) -> list[dict]:
+        return queries.covered_by_district(self._db, month, self.scope)
+
+    def covered_by_scheme(self, month: str) -> list[dict]:
+        return queries.covered_by_scheme(self._db, month, self.scope)
+
+    def budget_lines(self, scheme_code: str, year: int | None = None) -> list[dict]:
+        """The scheme's budget lines (``category``, ``amount``) with ``committed`` and ``paid``."""
+        return billing.budget_lines(self._db, scheme_code, year, scope=self.scope)
+
+
+def narrowed(db, scope: Scope, district: str | None = None, village: str | None = None) -> Scope:
+    """``scope`` cut down to the workers of one district or village (the Beranda's filter), so
+    panels and totals follow the filter in force. Without either, ``scope`` itself."""
+    if not district and not village:
+        return scope
+    if village:
+        wanted = (village,)
+    else:
+        wanted = tuple(v["code"] for v in queries.regions_in(db, district, 4))
+    inside = tuple(v for v in wanted if scope.covers_village(v))
+    return replace(scope, villages=inside)
+
+
+def reader_for(db, *, actor, district: str | None = None, village: str | None = None) -> DataReader:
+    """The reader a page hands to plugin panels: inside the actor's scope (and, on the Beranda,
+    inside the district or village chosen there)."""
+    from payung.auth.access import scope_of
+
+    return DataReader(db, narrowed(db, scope_of(actor), district, village))

@@ -1,0 +1,22 @@
+"""What the Skema page shows of each scheme: regency name, plugin, live sponsorships."""
+
+from __future__ import annotations
+
+from db import queries
+
+from payung.auth.access import Actor, require, scope_of, sees_whole_regency
+from payung.schemes.registry import PluginRegistry
+
+
+def scheme_overview(db, registry: PluginRegistry, *, actor: Actor) -> list[dict]:
+    """Every loaded scheme, with the live sponsorships inside the actor's scope and the
+    targets that apply to that slice (``targets``: a regency-wide target only for an actor
+    who sees the whole regency; a village operator's progress is per village, on the panels)."""
+    require(actor, "scheme.read")
+    live = queries.live_sponsorships_by_scheme(db, scope_of(actor))
+    regencies = queries.region_names(db, 2)
+    return [{"scheme": scheme, "plugin": registry.plugin_of(code), "live": live.get(code, 0),
+             "regency": regencies.get(scheme.regency_code, scheme.regency_code),
+             "targets": [t for t in scheme.targets if t.per != "village"]
+             if sees_whole_regency(actor, scheme.regency_code) else []}
+            for code, scheme in registry.schemes.items()]
