@@ -229,8 +229,9 @@ def _xlsx_text(data: bytes) -> str:
 
 
 def _m(name):
+    """``"workers.create_worker"``: a function (or value) of a service module, by its short name."""
     module, function = name.rsplit(".", 1)
-    return getattr(importlib.import_module(f"payung.{module}"), function)
+    return getattr(importlib.import_module(SERVICE_MODULES.get(module) or HELPER_MODULES[module]), function)
 
 
 # function -> (roles that may call it, kind, call(world, actor, record), probe(result, record))
@@ -409,16 +410,39 @@ NOT_ACTOR_BOUND = {
     "sessions.create_first_admin": "first start only, with the one-time setup code",
 }
 
-SERVICE_MODULES = ("workers", "sponsors", "sponsorships", "bulk", "bills", "payments", "bpjs", "arrears", "budgets",
-                   "claims", "dashboard", "audit", "imports.engine", "imports.templates", "users", "backups",
-                   "schemes_view", "regions", "sessions", "scheme_copy", "letterhead")
+#: Modules the probes read a value from (not services themselves).
+HELPER_MODULES = {"coverage": "payung.enrolment.coverage"}
+#: The service modules, by the short name the matrix uses -> their module.
+SERVICE_MODULES = {
+    "workers": "payung.people.workers",
+    "sponsors": "payung.people.sponsors",
+    "sponsorships": "payung.enrolment.sponsorships",
+    "bulk": "payung.enrolment.bulk",
+    "bills": "payung.finance.bills",
+    "payments": "payung.finance.payments",
+    "bpjs": "payung.enrolment.bpjs",
+    "arrears": "payung.enrolment.arrears",
+    "budgets": "payung.finance.budgets",
+    "claims": "payung.finance.claims",
+    "dashboard": "payung.reports.dashboard",
+    "audit": "payung.auth.audit",
+    "imports.engine": "payung.imports.engine",
+    "imports.templates": "payung.imports.templates",
+    "users": "payung.auth.users",
+    "backups": "payung.operations.backups",
+    "schemes_view": "payung.schemes.overview",
+    "regions": "payung.people.regions",
+    "sessions": "payung.auth.sessions",
+    "scheme_copy": "payung.schemes.copying",
+    "letterhead": "payung.reports.letterhead",
+}
 
 
 def service_functions() -> dict[str, object]:
     """Every public function of the service modules whose first parameter is ``db``."""
     found = {}
-    for name in SERVICE_MODULES:
-        module = importlib.import_module(f"payung.{name}")
+    for name, path in SERVICE_MODULES.items():
+        module = importlib.import_module(path)
         for attr, obj in vars(module).items():
             if attr.startswith("_") or not inspect.isfunction(obj) or obj.__module__ != module.__name__:
                 continue
