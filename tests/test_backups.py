@@ -451,7 +451,7 @@ def test_a_sqlite_error_while_verifying_is_a_refusal(app, demo, admin, monkeypat
 
     def unreadable(db):
         raise sqlite3.OperationalError("no such table: line_totals")
-    monkeypatch.setattr(checks, "schema_objects", unreadable)
+    monkeypatch.setattr(consistency, "schema_objects", unreadable)
     _refused(demo, app, admin, copy, "Berkas cadangan rusak atau tidak dikenal")
 
 
@@ -535,8 +535,8 @@ def test_a_restore_that_fails_after_the_checks_leaves_the_live_file_byte_for_byt
 
     def broken(*args, **kwargs):
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
-    target = {"audit": (checks, "audit_restore"), "sync": (Payung, "sync_schemes"),
-              "accounts": (checks, "keep_live_accounts")}[where]
+    target = {"audit": (consistency, "audit_restore"), "sync": (Payung, "sync_schemes"),
+              "accounts": (consistency, "keep_live_accounts")}[where]
     monkeypatch.setattr(*target, broken)
     with pytest.raises(RestoreRefused) as refused:
         restore_backup(demo, app, copy, actor=admin, now=NOW)

@@ -16,7 +16,7 @@ from typing import Any
 from payung.base.errors import ConfigError
 from payung.base.months import parse_month
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config.toml"
 
 

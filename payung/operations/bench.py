@@ -285,7 +285,7 @@ def _page_figures(path: Path, settings: Settings) -> dict[str, float]:
     core does not import Streamlit)."""
     done = subprocess.run(
         [sys.executable, "-m", "ui.bench_pages", "--db", str(path), "--config", str(settings.path)],
-        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=600,
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=600,
     )
     if done.returncode != 0:
         raise RuntimeError(f"page benchmark failed: {done.stderr[-2000:]}")
@@ -338,7 +338,7 @@ def _import_figures(tmpdir: Path, settings: Settings, workers: int, names: dict[
         done = subprocess.run(
             [sys.executable, "-c", _REPORT_PEAK, "import", "workers", str(path), "--db", str(target), "--config",
              str(settings.path), "--json"],
-            cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=900,
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=900,
         )
         figures[label] = round(time.perf_counter() - start, 2)
         if done.returncode != 0:
