@@ -565,7 +565,7 @@ def test_a_restore_completes_with_its_audit_entry_notice_and_schemes(app, demo, 
 
 
 def test_the_cadangan_page_refuses_a_crafted_backup_without_a_traceback(site, tmp_path):
-    from test_hostile_pages import _restore_upload
+    from test_plain_text import _restore_upload
     from test_pages import open_db, run
     db = open_db(site)
     try:

@@ -26,7 +26,7 @@ SCHEME_LEVEL = ["tests/test_plugins.py", "tests/test_declarative.py", "tests/tes
                 *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_scheme_*.py"))]
 #: Tests over the demo data and imports of every configured regency: run with the scheme dropped
 #: in as a file (the browser test stays out for time; test_page_schemes covers its pages).
-DATA_LEVEL = ["tests/test_cadangan_page.py", "tests/test_screens.py", "tests/test_import.py", "tests/test_values.py"]
+DATA_LEVEL = ["tests/test_cadangan_page.py", "tests/test_worker_pages.py", "tests/test_import.py", "tests/test_import_values.py"]
 
 
 def _scaffold(folder: Path) -> Path:
