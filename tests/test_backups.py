@@ -1,4 +1,6 @@
-"""Backups you can restore (issue #14, point 9)."""
+"""Backups (``payung.operations.backups``): one automatic copy a day, and a restore that checks a
+file before the live database is touched, refuses anything but a green Payung backup, upgrades
+an older one and ends every session."""
 
 from __future__ import annotations
 
