@@ -43,7 +43,7 @@ from db import logins
 
 from payung.base import clock
 from payung.auth.access import Actor, require
-from payung.auth.users import password_bytes, verify_password
+from payung.auth.users import bcrypt_rounds, password_bytes, verify_password
 
 LOGIN_TABLE = "login"
 _USERNAME_LOGGED = 64  # characters of a typed username looked up
@@ -89,10 +89,14 @@ def token_hash(session_id: str) -> str:
 
 # Login --------------------------------------------------------------------------------------
 
-@functools.cache
 def _dummy_hash() -> bytes:
     """A bcrypt hash of the same cost as real ones, checked for unknown usernames."""
-    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
+    return _dummy_hash_of_cost(bcrypt_rounds())
+
+
+@functools.cache
+def _dummy_hash_of_cost(rounds: int) -> bytes:
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds))
 
 
 def _slow_check(password: str, password_hash: str | None) -> bool:
