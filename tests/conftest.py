@@ -378,7 +378,6 @@ def site(tmp_path, monkeypatch, database_template):
     return {"app": app, "db_path": tmp_path / "payung.db"}
 
 
-
 @pytest.fixture
 def empty_site(tmp_path, monkeypatch):
     """The app on an empty database with only its administrator."""
@@ -406,6 +405,7 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
 
 # Data that checks itself (issue #14): after every test that opened a Payung database ---------
 
