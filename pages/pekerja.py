@@ -7,9 +7,10 @@ from payung.auth.access import allowed
 from payung.finance.claims import protection_panel
 from payung.enrolment.coverage import LABELS
 from payung.base.errors import NotFound, ValidationError
+from payung.base.identity import GENDERS
 from payung.base.months import format_month
 from payung.base.paging import Paged
-from payung.people.workers import GENDERS, has_history, month_status, search_workers, set_worker_active, worker_detail
+from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, date_text, pager, panel, picked_rows, rupiah, saved, show_saved_message
 from ui.widgets import plain

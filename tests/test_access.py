@@ -407,7 +407,7 @@ NOT_ACTOR_BOUND = {
     "sessions.end_session": "logout: ends this browser's own session",
     "sessions.check_own_password": "Ganti kata sandi: the acting user's own current password, through the login "
                                    "throttle (called by users.change_password)",
-    "sessions.create_first_admin": "first start only, with the one-time setup code",
+    "setup.create_first_admin": "first start only, with the one-time setup code",
 }
 
 #: Modules the probes read a value from (not services themselves).
@@ -433,6 +433,7 @@ SERVICE_MODULES = {
     "schemes_view": "payung.schemes.overview",
     "regions": "payung.people.regions",
     "sessions": "payung.auth.sessions",
+    "setup": "payung.auth.setup",
     "scheme_copy": "payung.schemes.copying",
     "letterhead": "payung.reports.letterhead",
 }

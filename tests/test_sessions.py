@@ -19,11 +19,12 @@ import db as database
 from db import queries
 from payung.auth.access import Actor, Forbidden
 from payung.base.errors import ValidationError
+from payung.auth.passwords import check_password, hash_password
 from payung.auth.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
-                             create_first_admin, end_session, end_user_sessions, login, throttled_message,
-                             throttled_until, token_hash, user_sessions)
-from payung.auth.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
-                          set_user_active)
+                                  end_session, end_user_sessions, login, throttled_message, throttled_until, token_hash,
+                                  user_sessions)
+from payung.auth.setup import create_first_admin
+from payung.auth.users import add_user, change_access, change_password, reset_password, set_user_active
 
 from conftest import PASSWORD, ROOT, VILLAGE
 

@@ -23,7 +23,8 @@ import streamlit as st
 
 from payung.auth.access import Actor, allowed
 from payung.core import Payung
-from payung.auth.sessions import SessionPolicy, _dummy_hash, check_session
+from payung.auth.passwords import dummy_hash
+from payung.auth.sessions import SessionPolicy, check_session
 from payung.auth.users import actor_for
 from .widgets import plain
 
@@ -45,7 +46,7 @@ def _load(config: str | None, database: str | None) -> Payung:
         app.initialise(db)
     finally:
         db.close()
-    _dummy_hash()  # computed now, so the first unknown-username login is not slower
+    dummy_hash()  # computed now, so the first unknown-username login is not slower
     return app
 
 

@@ -9,7 +9,7 @@ from db import queries
 
 from payung.auth.access import Actor, require
 from payung.base.paging import Paged
-from payung.people.workers import GENDERS
+from payung.base.identity import GENDERS
 
 TABLE_LABELS = {
     "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",

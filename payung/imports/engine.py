@@ -18,7 +18,7 @@ from payung.base import clock, formats
 from payung.auth.access import Actor, allowed, require, scope_of
 from payung.finance.payments import payment_problems
 from payung.base.errors import PayungError, Problem
-from payung.base.identity import clean_digits
+from payung.base.identity import GENDERS, clean_digits
 from payung.base.money import format_rupiah
 from payung.base.months import current_month
 from payung.schemes.registry import PluginRegistry
@@ -289,7 +289,6 @@ class Coded:
         return None
 
 
-GENDER_LABELS = {"L": "Laki-laki", "P": "Perempuan"}
 FLAG_LABELS = {True: "Ya", False: "Tidak"}
 
 
@@ -301,7 +300,7 @@ def value_choices(registry: PluginRegistry, name: str) -> dict:
     if name == "occupation":
         return dict(registry.settings.occupations)
     if name == "gender":
-        return GENDER_LABELS
+        return GENDERS
     if name in ("wage_earner", "poverty_source"):
         return FLAG_LABELS
     if name == "type":
