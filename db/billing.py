@@ -134,7 +134,7 @@ def payable_arrears(db, overdue: Mapping[str, Sequence[str]], payable: Mapping[s
     ``overdue`` and ``payable`` map each scheme to its months whose due date has passed and,
     among them, those still within the payment period. A payable month counts unless it lies
     in a run of more than ``lapse_months`` consecutive unpaid overdue months of the worker in
-    that scheme (the membership has ended): the rule of ``payung.enrolment.coverage.line_statuses``, here
+    that scheme (the membership has ended): the rule of ``payung.base.coverage.line_statuses``, here
     over sets (runs found as gaps and islands, with window functions) so that a regency's
     arrears are added up in SQL. The place filters the payable months, not the runs.
     """

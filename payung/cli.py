@@ -16,11 +16,11 @@ from pathlib import Path
 
 import db as database
 
-from payung.base import clock
 from payung.auth.access import ROLES, Actor
-from payung.core import Payung
+from payung.base import clock
 from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import count
+from payung.core import Payung
 
 
 #: argparse's own words (it asks gettext for them), in Indonesian: usage, section titles, the
@@ -346,7 +346,7 @@ def read_upload(path: Path, max_mb: int) -> bytes:
 
 
 def cmd_import(app: Payung, args) -> int:
-    from payung.reports.exports import rejected_rows_xlsx
+    from payung.imports.plans import rejected_rows_xlsx
     from payung.imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
     from payung.imports.engine import KIND_ALIASES
     from payung.imports.templates import templates

@@ -166,9 +166,9 @@ def _answer(w, r):
 
 
 def _apply_answer(w, a, r):
-    from payung.enrolment import bpjs
-    plan = bpjs.plan_answer(w.db, w.registry, _answer(w, r), "jawaban.csv", actor=Actor.system())
-    return bpjs.apply_answer(w.db, plan, actor=a)
+    from payung.imports import bpjs_answer
+    plan = bpjs_answer.plan_answer(w.db, w.registry, _answer(w, r), "jawaban.csv", actor=Actor.system())
+    return bpjs_answer.apply_answer(w.db, plan, actor=a)
 
 
 def _resubmit(w, a, r):
@@ -252,7 +252,7 @@ MATRIX = {
     "workers.has_history": (ALL, "record", lambda w, a, r: _m("workers.has_history")(w.db, r["worker"], actor=a),
                             lambda res, r: res is True),
     "workers.month_status": (ALL, "record", lambda w, a, r: _m("workers.month_status")(
-        w.db, w.settings, r["worker"], actor=a, today=TODAY), lambda res, r: res in _m("coverage.LABELS")),
+        w.db, w.settings, r["worker"], actor=a, today=TODAY), lambda res, r: res in _m("coverage.STATUS_LABELS")),
     "workers.set_worker_active": (WRITERS, "record", lambda w, a, r: _m("workers.set_worker_active")(
         w.db, r["worker"], False, actor=a), None),
     "sponsors.nip_taken": (ALL, "record", lambda w, a, r: _m("sponsors.nip_taken")(w.db, r["asn_nip"], actor=a),
@@ -307,9 +307,9 @@ MATRIX = {
     "bpjs.registration_xlsx": (REGENCY, "record", lambda w, a, r: _m("bpjs.registration_xlsx")(
         w.db, w.registry, scheme_code=r["scheme"], from_month="2025-01", to_month="2025-01", actor=a),
         lambda res, r: r["nik"] in _xlsx_text(res[0])),
-    "bpjs.plan_answer": (REGENCY, "record", lambda w, a, r: _m("bpjs.plan_answer")(
+    "bpjs_answer.plan_answer": (REGENCY, "record", lambda w, a, r: _m("bpjs_answer.plan_answer")(
         w.db, w.registry, _answer(w, r), "jawaban.csv", actor=a), lambda res, r: len(res.activate) == 1),
-    "bpjs.apply_answer": (REGENCY, "record", _apply_answer, None),
+    "bpjs_answer.apply_answer": (REGENCY, "record", _apply_answer, None),
     "bpjs.resubmit": (REGENCY, "record", _resubmit, None),
     "arrears.late_list": (READERS, "record", lambda w, a, r: _m("arrears.late_list")(
         w.db, w.registry, actor=a, today=TODAY), lambda res, r: r["name"] in repr(res.lapsed)),
@@ -411,7 +411,7 @@ NOT_ACTOR_BOUND = {
 }
 
 #: Modules the probes read a value from (not services themselves).
-HELPER_MODULES = {"coverage": "payung.enrolment.coverage"}
+HELPER_MODULES = {"coverage": "payung.base.coverage"}
 #: The service modules, by the short name the matrix uses -> their module.
 SERVICE_MODULES = {
     "workers": "payung.people.workers",
@@ -421,6 +421,7 @@ SERVICE_MODULES = {
     "bills": "payung.finance.bills",
     "payments": "payung.finance.payments",
     "bpjs": "payung.enrolment.bpjs",
+    "bpjs_answer": "payung.imports.bpjs_answer",
     "arrears": "payung.enrolment.arrears",
     "budgets": "payung.finance.budgets",
     "claims": "payung.finance.claims",
@@ -644,16 +645,16 @@ def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
     """An operator of Kendal imports a branch answer naming a Pemalang worker awaiting BPJS:
     exactly what it gets for a NIK that exists nowhere. A KPJ already recorded for the Pemalang
     worker is refused without naming whose it is or where they live."""
-    from payung.enrolment import bpjs
+    from payung.imports import bpjs_answer
     operator, inside, outside = ACTORS["operator"], world.records["in"], world.records["out"]
     nobody = outside["nik"][:12] + "9999"
     assert nobody not in world.niks
 
     def outcome(actor, text, nik):
-        plan = bpjs.plan_answer(world.db, world.registry, text.encode(), "jawaban.csv", actor=actor)
+        plan = bpjs_answer.plan_answer(world.db, world.registry, text.encode(), "jawaban.csv", actor=actor)
         world.db.execute("BEGIN")
         try:
-            counts = bpjs.apply_answer(world.db, plan, actor=actor)
+            counts = bpjs_answer.apply_answer(world.db, plan, actor=actor)
         finally:
             world.db.execute("ROLLBACK")
         shown = [(row, message.replace(nik, "NIK")) for row, message in plan.problems]
@@ -673,7 +674,7 @@ def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
     try:
         world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
         for actor in (operator, ACTORS["admin"]):
-            plan = bpjs.plan_answer(world.db, world.registry, f"NIK;KPJ\n{inside['nik']};22222222222\n".encode(),
+            plan = bpjs_answer.plan_answer(world.db, world.registry, f"NIK;KPJ\n{inside['nik']};22222222222\n".encode(),
                                     "jawaban.csv", actor=actor)
             assert plan.problems == [(2, "KPJ 22222222222 sudah tercatat untuk pekerja lain.")]
             for secret in (outside["name"], outside["nik"], outside["village"], names[outside["village"]],

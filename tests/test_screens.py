@@ -322,7 +322,7 @@ def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
 
     from openpyxl import load_workbook
 
-    from payung.reports.exports import rejected_rows_xlsx
+    from payung.imports.plans import rejected_rows_xlsx
     headers = ["No.", "NIK", "Nama Lengkap", "Tgl. Lahir", "JK", "Desa/Kel.", "Kec.", "Pekerjaan", "No. HP/WA"]
     data = (";".join(headers) + "\n"
             "1;3,32401E+15;Ani Uji;17/08/1975;L;Blumah;Plantungan;Petani;0812\n"

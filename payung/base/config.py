@@ -15,6 +15,7 @@ from typing import Any
 
 from payung.base.errors import ConfigError
 from payung.base.months import parse_month
+from payung.base.occupations import occupations
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config.toml"
@@ -120,7 +121,6 @@ class Settings:
     @cached_property
     def occupations(self) -> dict[str, str]:
         """Occupation codes -> labels: the built-in list plus ``[occupations]``."""
-        from payung.base.occupations import occupations
         return occupations(self.extra_occupations)
 
     def regency(self, code: str) -> Regency | None:

@@ -33,14 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import db as database
-from db import consistency
-from db import store
+from db import consistency, store
 from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_at
 
-from payung.base import clock
 from payung.auth.access import Actor, require
+from payung.base import clock
 from payung.base.config import Limits, Settings
 from payung.base.errors import ConfigError, PayungError
+from payung.operations.checks import run_checks
 
 AUTO_PREFIX = "payung-otomatis-"
 MIGRATION_SET = "payung"
@@ -203,7 +203,6 @@ def verify_backup(path: Path, *, upgrade: bool = True, limits: Limits | None = N
 
 
 def _verify(path: Path, upgrade: bool, limits: Limits):
-    from payung.operations.checks import run_checks
     try:
         copy = database.connect(path)
     except sqlite3.DatabaseError:

@@ -19,19 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import db as database
-from db import batches
-from db import ledger, queries, store
+from db import batches, ledger, queries, store
 from db.scope import EVERYTHING
 
 from payung.base import clock, formats
-from payung.operations.checks import run_checks
 from payung.base.config import Settings
-from payung.core import Payung
-from payung.operations.demo import worker_rows
 from payung.base.months import add_months, current_month
+from payung.core import Payung
+from payung.operations.checks import run_checks
+from payung.operations.demo import worker_rows
 from payung.people.regions import load_regions
-from payung.enrolment.sponsorships import MONTHS_AHEAD
 from payung.people.workers import check_workers, village_index
+from payung.schemes.model import MONTHS_AHEAD
 
 CHUNK = 20_000
 BENCH_SCHEME = "bench_scheme"

@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 from db import ledger, queries, store
 
 from payung.auth.access import Actor, allowed, require, require_visible, scope_of, shown
+from payung.base import clock, coverage
 from payung.base.config import Settings
 from payung.base.errors import Problem, ValidationError
-from payung.schemes.fields import parse_integer, parse_date
-from payung.base import clock
-from payung.enrolment import coverage
 from payung.base.identity import GENDERS, age_on, check_nik, fmt_date, normalize_phone
 from payung.base.money import income_problem
 from payung.base.months import current_month
 from payung.base.paging import Paged
 from payung.base.text import person_name, text_problems
+from payung.schemes.fields import parse_date, parse_integer
 
 POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
 
@@ -304,7 +303,7 @@ def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
 
 
 def month_status(db, settings: Settings, worker_id: int, *, actor: Actor, today: dt.date | None = None) -> str:
-    """The worker's coverage status this month (``coverage.LABELS``), as the worker list shows it."""
+    """The worker's coverage status this month (``coverage.STATUS_LABELS``), as the worker list shows it."""
     today = today or clock.today()
     worker = get_worker(db, worker_id, actor=actor)
     line = queries.worker_month_line(db, worker["id"], current_month(today))

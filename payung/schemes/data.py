@@ -14,6 +14,8 @@ from dataclasses import replace
 from db import billing, queries
 from db.scope import Scope
 
+from payung.auth.access import scope_of
+
 #: Sponsorship statuses that hold a worker's months.
 LIVE_STATUSES = ("diajukan", "aktif")
 
@@ -103,6 +105,5 @@ def narrowed(db, scope: Scope, district: str | None = None, village: str | None 
 def reader_for(db, *, actor, district: str | None = None, village: str | None = None) -> DataReader:
     """The reader a page hands to plugin panels: inside the actor's scope (and, on the Beranda,
     inside the district or village chosen there)."""
-    from payung.auth.access import scope_of
 
     return DataReader(db, narrowed(db, scope_of(actor), district, village))

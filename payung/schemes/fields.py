@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from payung.base.errors import Problem
+from payung.base.formats import count
 from payung.base.months import parse_month
 from payung.base.text import control_characters, control_message
 
@@ -97,7 +98,6 @@ def parse_date(value) -> dt.date:
 def _bound(f: Field, number: int) -> str:
     """A bound as the message shows it: a year as it is written (2025), other numbers with the
     thousands point (1.000.000)."""
-    from payung.base.formats import count
     return str(number) if f.type == "year" else count(number)
 
 

