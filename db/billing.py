@@ -265,7 +265,8 @@ def claim(db, claim_id: int, scope: Scope) -> dict | None:
     return _one(db, f"SELECT * FROM claims c WHERE c.id = ?{where}", [claim_id, *params])
 
 
-def worker_month_line(db, worker_id: int, month: str) -> dict | None:
+def month_line_with_status(db, worker_id: int, month: str) -> dict | None:
+    """A worker's line of ``month`` with its sponsorship's status (a claim's incident month)."""
     return _one(db, "SELECT l.*, p.status AS sponsorship_status FROM contribution_lines l"
                     " JOIN sponsorships p ON p.id = l.sponsorship_id WHERE l.worker_id = ? AND l.month = ?",
                 [worker_id, month])

@@ -422,11 +422,10 @@ def _writes(args) -> bool:
 
 
 def _daily_backup(app: Payung) -> None:
-    import sqlite3
-    from payung.operations.backups import daily_backup
+    from payung.operations.backups import BackupFailed, daily_backup
     try:
         daily_backup(app.settings)
-    except (OSError, sqlite3.Error) as exc:
+    except BackupFailed as exc:
         print(f"Peringatan: cadangan otomatis harian gagal ({exc}).", file=sys.stderr)
 
 

@@ -305,10 +305,19 @@ def test_every_constraint_error_is_indonesian_and_writes_nothing(app, db, admin,
     assert snapshot(db) == before
 
 
-def test_constraint_error_is_still_an_integrity_error(db):
-    with pytest.raises(sqlite3.IntegrityError) as refused:
+def test_a_write_the_database_refuses_is_a_constraint_error_also_inside_another_transaction(db):
+    """Services catch ``ConstraintError`` (a Payung error), never the driver's: a refusal in a
+    transaction nested in another (a savepoint) is one too, with the driver's error as cause."""
+    with pytest.raises(ConstraintError) as refused:
         store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="t")
-    assert isinstance(refused.value, ConstraintError)
+    assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
+    with store.transaction(db):
+        with pytest.raises(ConstraintError) as refused:
+            with store.transaction(db):
+                store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="t")
+        assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
+        store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="t")  # the outer one goes on
+    assert [r["name"] for r in db.query("SELECT name FROM sponsors")] == ["Budi"]
 
 
 def _hostile_values_file() -> bytes:
