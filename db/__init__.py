@@ -2,7 +2,12 @@
 
 ``open_database`` is what everything else calls: it connects, refuses a database from a newer
 Payung, and applies pending migrations. Writes go through ``db.store`` (audited), reads
-through ``db.queries``.
+through ``db.queries`` (and the modules named after what they serve: ``billing``,
+``aggregates``, ``batches``, ``consistency``, ``logins``...), each inside the caller's
+``db.scope``.
+
+Imports only ``payung.base`` of Payung. The database driver is this package's business: code
+outside it catches ``DatabaseError`` and the ``ConstraintError`` that ``db.store`` raises.
 """
 
 from __future__ import annotations

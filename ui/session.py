@@ -50,14 +50,9 @@ def _load(config: str | None, database: str | None) -> Payung:
     return app
 
 
-@st.cache_resource(show_spinner=False)
-def _policy(config_path: str) -> SessionPolicy:
-    return SessionPolicy.from_config(config_path)
-
-
 def session_policy() -> SessionPolicy:
     """``[sessions]`` of config.toml: idle timeout, lifetime, login throttle."""
-    return _policy(str(payung().settings.path))
+    return SessionPolicy.from_settings(payung().settings)
 
 
 def payung() -> Payung:

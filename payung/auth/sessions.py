@@ -1,5 +1,5 @@
-"""Sign-in the server controls: login checks with a throttle, server-side sessions, the
-cookie key file and the one-time setup code. No Streamlit here (``ui.auth`` wires it in).
+"""Sign-in the server controls: login checks with a throttle, server-side sessions and the
+cookie key file. No Streamlit here (``ui.auth`` wires it in).
 
 - A login checks the password itself (bcrypt; a dummy hash for unknown or inactive
   usernames, so both take the same time). After ``max_failures`` wrong passwords for one
@@ -31,7 +31,6 @@ import secrets
 import stat
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,14 +60,9 @@ class SessionPolicy:
     touch_every_s: float = 60
 
     @classmethod
-    def from_config(cls, path: str | os.PathLike | None) -> "SessionPolicy":
-        """``[sessions]`` of Payung's ``config.toml`` (missing keys: the defaults)."""
-        if not path or not Path(path).exists():
-            return cls()
-        with open(path, "rb") as f:
-            section = tomllib.load(f).get("sessions", {})
-        names = {"idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes"}
-        return cls(**{k: v for k, v in section.items() if k in names})
+    def from_settings(cls, settings) -> "SessionPolicy":
+        """``[sessions]`` of config.toml (``settings.sessions``; missing keys: the defaults)."""
+        return cls(**{k: v for k, v in settings.sessions.items() if k != "touch_every_s"})
 
 
 def _now() -> dt.datetime:

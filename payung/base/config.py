@@ -6,6 +6,7 @@ path) lives in the TOML file; this module only reads and checks it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -83,6 +84,48 @@ class Limits:
     earliest_payment: str = "2015-01-01"
 
 
+#: Every table of config.toml and the keys Payung reads in it ("*": keys the regency names: codes,
+#: words, a plugin's own settings). docs/configuration.md documents each one (tests/test_docs.py
+#: checks it, and that this module reads no key missing here); in a table without "*", a key
+#: not listed is refused as a typing mistake.
+CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    "payung": ("database", "plugins_dir", "busy_timeout_ms", "timezone"),
+    "limits": tuple(f.name for f in dataclasses.fields(Limits)),
+    "plugins": ("disabled",),
+    "regencies": ("code", "name", "umk"),
+    "contribution": ("min_income", "default_programs", "due_day", "lapse_months", "payment_periods", "rates",
+                     "relief"),
+    "contribution.rates": ("valid_from", "jkk_bp", "jkm", "jht_bp"),
+    "contribution.relief": ("name", "valid_from", "valid_to", "programs", "discount_bp", "occupations"),
+    "funding_codes": ("*",),
+    "occupations": ("*",),
+    "import_synonyms": ("*",),
+    "schemes": ("*",),
+    "bpjs_exchange": ("columns", "answer"),
+    "bpjs_exchange.columns": ("*",),
+    "bpjs_exchange.answer": ("nik", "kpj", "reason"),
+    "reminders": ("how_to_pay", "sender"),
+    "letterhead": ("government", "office", "address", "official", "official_title", "nip", "*"),
+    "sessions": ("idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes"),
+    "backups": ("folder", "keep"),
+}
+
+
+def unknown_keys(raw: dict) -> list[str]:
+    """``[table] key`` of every key of a known table that ``CONFIG_KEYS`` does not list."""
+    found = []
+    for table, keys in CONFIG_KEYS.items():
+        if "*" in keys:
+            continue
+        value: Any = raw
+        for part in table.split("."):
+            value = value.get(part, {}) if isinstance(value, dict) else {}
+        for row in value if isinstance(value, list) else [value]:
+            if isinstance(row, dict):
+                found += [f"[{table}] {key}" for key in row if key not in keys and f"[{table}] {key}" not in found]
+    return found
+
+
 @dataclass(frozen=True)
 class Settings:
     path: Path
@@ -113,6 +156,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     #: ``[payung] timezone``: the local time every stored (UTC) timestamp is shown in.
     timezone: str = "Asia/Jakarta"
+    #: ``[sessions]``: idle timeout, lifetime and login throttle (``payung.auth.sessions.SessionPolicy``).
+    sessions: dict[str, Any] = field(default_factory=dict)
+    #: ``[backups]``: folder and how many daily copies are kept (``payung.operations.backups``).
+    backups: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -161,11 +208,7 @@ def last_limits() -> Limits:
 
 
 def _limits(table: dict) -> Limits:
-    import dataclasses
     known = {f.name: f for f in dataclasses.fields(Limits)}
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ConfigError(f"limits: kunci tidak dikenal: {', '.join(unknown)}.")
     values = {}
     for key, value in table.items():
         if known[key].type == "str":
@@ -193,6 +236,10 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Berkas konfigurasi {config_path} tidak dapat dibaca: {exc}") from None
     base = config_path.parent
+    unknown = unknown_keys(raw)
+    if unknown:
+        raise ConfigError(f"Berkas konfigurasi {config_path}: kunci tidak dikenal (salah ketik?): {'; '.join(unknown)}. "
+                          "Daftar kunci ada di docs/configuration.md.")
 
     app = raw.get("payung", {})
     db_path = Path(database or os.environ.get("PAYUNG_DB") or app.get("database", "data/payung.db"))
@@ -258,4 +305,6 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         reminders=dict(raw.get("reminders", {})),
         letterhead=dict(raw.get("letterhead", {})),
         timezone=str(app.get("timezone") or "Asia/Jakarta"),
+        sessions=dict(raw.get("sessions", {})),
+        backups=dict(raw.get("backups", {})),
     )

@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import shutil
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,10 +62,7 @@ class BackupSettings:
 def backup_settings(settings: Settings) -> BackupSettings:
     """``[backups]`` of the configuration: ``folder`` (relative to the database's folder;
     default ``cadangan``) and ``keep`` (default 14)."""
-    try:
-        raw = tomllib.loads(Path(settings.path).read_text(encoding="utf-8")).get("backups", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        raw = {}
+    raw = settings.backups
     keep = raw.get("keep", 14)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
         raise ConfigError(f"backups: 'keep' harus bilangan bulat 0 atau lebih, bukan {keep!r}.")

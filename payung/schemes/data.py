@@ -8,11 +8,12 @@ rules sees everything (a quota counts the whole scheme).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
 from db import billing, queries
-from db.scope import Scope
+from db.scope import EVERYTHING, Scope
 
 from payung.auth.access import scope_of
 
@@ -21,14 +22,31 @@ LIVE_STATUSES = ("diajukan", "aktif")
 
 
 class DataReader:
-    def __init__(self, db, scope: Scope):
+    """What rules and panels may read, by name, inside ``scope`` (the slice of data of the user
+    it reads for). Payung hands plugins their readers; a plugin's tests make one with
+    ``DataReader.unscoped(db)``."""
+
+    def __init__(self, db, scope: Scope | None = None):
+        if scope is None:
+            warnings.warn(
+                "DataReader(db) without a scope is deprecated since Payung 0.6 (plugin API 1.1) and stops working "
+                "in 0.8: write DataReader.unscoped(db) for a reader that sees every row (as the one rules get).",
+                DeprecationWarning, stacklevel=2)
+            scope = EVERYTHING
         self._db = db
         self.scope = scope
 
+    @classmethod
+    def unscoped(cls, db) -> "DataReader":
+        """A reader that sees every row, like the one handed to rules (for tests and tools)."""
+        return cls(db, EVERYTHING)
+
     def region(self, code: str) -> dict | None:
+        """The Kemendagri region row of ``code`` (``code``, ``name``, ``level``...), or None."""
         return queries.region(self._db, code)
 
     def region_name(self, code: str | None) -> str:
+        """The name of a region (``""`` when ``code`` is unknown or empty)."""
         row = queries.region(self._db, code) if code else None
         return row["name"] if row else (code or "")
 
@@ -42,6 +60,7 @@ class DataReader:
         return [v for v in queries.regions_in(self._db, parent_code, 4) if self.scope.covers_village(v["code"])]
 
     def districts(self, regency_code: str) -> list[dict]:
+        """The kecamatan of a regency."""
         return queries.regions_in(self._db, regency_code, 3)
 
     def count_sponsorships(
@@ -72,16 +91,21 @@ class DataReader:
         return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES, self.scope)
 
     def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:
+        """Active workers of a region (code prefix) who earn no wage and have no line in ``month``
+        (of ``occupations`` when given)."""
         return queries.count_eligible_workers(self._db, region_prefix=region_prefix, month=month,
                                               occupations=occupations, scope=self.scope)
 
     def sponsorships_with_field(self, scheme_code: str, key: str, value) -> list[dict]:
+        """The sponsorships of a scheme whose field ``key`` equals ``value``."""
         return queries.sponsorships_with_field(self._db, scheme_code, key, value, self.scope)
 
     def covered_by_district(self, month: str) -> list[dict]:
+        """Protected workers (the month's line paid in full) per kecamatan."""
         return queries.covered_by_district(self._db, month, self.scope)
 
     def covered_by_scheme(self, month: str) -> list[dict]:
+        """Protected workers (the month's line paid in full) per scheme."""
         return queries.covered_by_scheme(self._db, month, self.scope)
 
     def budget_lines(self, scheme_code: str, year: int | None = None) -> list[dict]:

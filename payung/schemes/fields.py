@@ -21,6 +21,7 @@ from payung.base.text import control_characters, control_message
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
 
+#: The types a ``Field`` may have (``Field(..., type=...)``).
 FIELD_TYPES = ("text", "integer", "rupiah", "choice", "multichoice", "date", "month", "year", "bool", "village")
 
 
