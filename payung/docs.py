@@ -15,6 +15,7 @@ from pathlib import Path
 from payung import plugin
 from payung.auth import access
 from payung.base.config import ROOT
+from payung.base.errors import PayungError
 from payung.schemes import hookspecs, rule_library
 from payung.schemes.data import DataReader
 
@@ -130,6 +131,10 @@ def api_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+class DocsError(PayungError):
+    """A file of docs/ lacks a generated section's markers."""
+
+
 # The sections ---------------------------------------------------------------------------------
 
 #: marker -> (file under the project root, what writes its section)
@@ -175,9 +180,9 @@ def write(root: Path = ROOT) -> list[str]:
     changed = stale(root)
     for marker, (name, _) in SECTIONS.items():
         path = root / name
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
         bounds = _bounds(text, marker)
         if bounds is None:
-            raise ValueError(f"{name}: no <!-- {marker}:start --> ... <!-- {marker}:end --> markers")
+            raise DocsError(f"{name}: tidak ada penanda <!-- {marker}:start --> ... <!-- {marker}:end -->")
         path.write_text(text[:bounds[0]] + generated(marker) + text[bounds[1]:], encoding="utf-8")
     return changed

@@ -929,12 +929,13 @@ def test_imported_workers_get_ids_that_do_not_follow_their_nik_order(world):
     _inside_transaction(world, body)
 
 
-def test_the_readmes_table_of_actions_is_the_one_the_code_decides():
-    """The README's roles table is generated from ``payung.auth.access.ACTIONS``: it cannot drift."""
+def test_the_docs_table_of_actions_is_the_one_the_code_decides():
+    """docs/administration.md's table of actions is generated from ``payung.auth.access.ACTIONS``:
+    it cannot drift."""
     from conftest import ROOT
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "administration.md").read_text(encoding="utf-8")
     section = text.split("<!-- access-table:start -->\n", 1)[1].split("<!-- access-table:end -->", 1)[0]
-    assert section == access.markdown_table(), "README.md: regenerate the table of actions (see its heading)"
+    assert section == access.markdown_table(), "docs/administration.md: run python -m payung docs"
 
 
 def test_every_action_the_code_asks_about_is_declared():

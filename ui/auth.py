@@ -19,7 +19,7 @@ rewrites its cookie, the way a login writes it: a copy of the old cookie is wort
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
 (mode 0600) next to the database. The cookie is written by a browser-side component, so it
-cannot be HttpOnly: script running in the page could read it (see the README).
+cannot be HttpOnly: script running in the page could read it (see docs/security.md).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
 PLUGIN = '''"""{name}, {regency_name}.
 
 Describe the scheme in a few lines: who pays, for which workers, from which budget, on
-which legal basis. Then adapt the sponsors, fields and rules below (see plugins/README.md).
+which legal basis. Then adapt the sponsors, fields and rules below (see docs/plugins/tutorial.md).
 """
 
 from payung.plugin import VULNERABLE, Field, Scheme, Target, hookimpl, rules
