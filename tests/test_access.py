@@ -381,9 +381,9 @@ MATRIX = {
     "backups.restore_backup": (ADMIN, "global", lambda w, a, r: _restore(w, a), None),
     "backups.make_backup": (ADMIN, "global", lambda w, a, r: _m("backups.make_backup")(
         w.db, w.settings, actor=a, now=dt.datetime(2025, 1, 1)), None),
-    "schemes_view.scheme_overview": (ALL, "record", lambda w, a, r: _m("schemes_view.scheme_overview")(
+    "overview.scheme_overview": (ALL, "record", lambda w, a, r: _m("overview.scheme_overview")(
         w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
-    "scheme_copy.save_scheme_copy": (ADMIN, "global", lambda w, a, r: _m("scheme_copy.save_scheme_copy")(
+    "copying.save_scheme_copy": (ADMIN, "global", lambda w, a, r: _m("copying.save_scheme_copy")(
         w.db, w.registry, _copy_of_outside(w), actor=a, copied_from="contoh_luar"), None),
     "regions.district_choices": (ALL, "record", lambda w, a, r: _m("regions.district_choices")(
         w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:8] in res),
@@ -431,11 +431,11 @@ SERVICE_MODULES = {
     "imports.templates": "payung.imports.templates",
     "users": "payung.auth.users",
     "backups": "payung.operations.backups",
-    "schemes_view": "payung.schemes.overview",
+    "overview": "payung.schemes.overview",
     "regions": "payung.people.regions",
     "sessions": "payung.auth.sessions",
     "setup": "payung.auth.setup",
-    "scheme_copy": "payung.schemes.copying",
+    "copying": "payung.schemes.copying",
     "letterhead": "payung.reports.letterhead",
 }
 
@@ -540,7 +540,7 @@ NEAR_PROBES = {
                                                              res["claims"]) != (50_400, 1_000_000, 1),
     "claims.protection_panel": lambda res, r: [x["value"] for x in res.rows] != ["Rp50.400", "Rp1.000.000", 1],
     "dashboard.build": lambda res, r: res.covered > 1,
-    "schemes_view.scheme_overview": lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 1,
+    "overview.scheme_overview": lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 1,
 }
 
 
