@@ -279,6 +279,17 @@ def site(tmp_path, monkeypatch):
     return {"app": app, "db_path": tmp_path / "payung.db"}
 
 
+
+@pytest.fixture
+def empty_site(tmp_path, monkeypatch):
+    """The app on an empty database with only its administrator."""
+    import db as database
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    with database.open_database(tmp_path / "kosong.db") as conn:
+        add_user(conn, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+
 # Data that checks itself (issue #14): after every test that opened a Payung database ---------
 
 def pytest_configure(config):

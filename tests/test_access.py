@@ -1,5 +1,5 @@
 """The permission matrix: every public service function x every role x a record inside and one
-outside the actor's slice (issue #11).
+outside the actor's slice.
 
 The service functions are collected from the modules, so a new service that takes ``db`` and
 has no entry here fails ``test_every_service_is_in_the_matrix``. Each entry says which roles

@@ -1,4 +1,4 @@
-"""The dashboard and the monthly report (issue #7): every number against a count made here,
+"""The dashboard and the monthly report: every number against a count made here,
 in Python, from the raw rows of a small known database (not from the dashboard's queries)."""
 
 from __future__ import annotations

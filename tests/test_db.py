@@ -1,3 +1,7 @@
+"""The database layer (``db``): foreign keys, WAL and a busy timeout, indexes for the app's
+queries, upgrades in place and newer files refused, every write audited with before and after, a
+failed write leaves nothing, eight writer threads lose nothing, backups are consistent copies."""
+
 import sqlite3
 import threading
 

@@ -1,3 +1,7 @@
+"""The plugin system (``payung.schemes.registry``): the example plugin's hooks, plugins from a
+folder or entry points, broken or disabled ones reported, and every hook, DataReader method and
+scheme attribute documented in plugins/README.md."""
+
 import re
 from pathlib import Path
 

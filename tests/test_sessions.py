@@ -1,4 +1,4 @@
-"""Sign-in security (issue 12): the cookie key file, the first administrator, the password
+"""Sign-in security: the cookie key file, the first administrator, the password
 policy, server-side sessions, the login throttle, and the audit log without secrets."""
 
 from __future__ import annotations

@@ -1,3 +1,7 @@
+"""Enrolment (``payung.enrolment.sponsorships``): the monthly amount fixed with a line per month,
+the cost before confirming, no worker covered twice in a month, scheme fields and rules, the
+scheme's regency, and a pledge that tells a village operator nothing across villages."""
+
 import pytest
 
 from db.scope import EVERYTHING

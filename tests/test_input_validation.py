@@ -1,5 +1,6 @@
-"""Hostile values: one person one NIK whatever digits were typed, plausible amounts and dates
-with clear limits, no crash anywhere, constraint errors in Indonesian with nothing written."""
+"""Input validation against hostile values: one person one NIK whatever digits were typed,
+plausible amounts and dates with clear limits, no crash anywhere, constraint errors in
+Indonesian with nothing written."""
 
 from __future__ import annotations
 
