@@ -22,7 +22,7 @@ from payung.schemes.data import DataReader
 
 def _markdown(text: str) -> str:
     """reStructuredText literals (``x``) as Markdown ones (`x`), lines joined."""
-    return " ".join(re.sub(r"``(.+?)``", r"`\1`", text).split())
+    return re.sub(r"``(.+?)``", r"`\1`", " ".join(text.split()))
 
 
 def _first_paragraph(doc: str | None) -> str:
@@ -123,11 +123,11 @@ def api_markdown() -> str:
     for name, member in inspect.getmembers(DataReader):
         if name.startswith("_") or not callable(member):
             continue
-        parameters = list(inspect.signature(member).parameters.values())
-        if parameters and parameters[0].name in ("self", "cls"):
-            parameters = parameters[1:]
-        shown = ", ".join(str(p).replace("'", "") for p in parameters)
-        out.append(f"| `{name}({shown})` | {_first_paragraph(member.__doc__)} |")
+        signature = inspect.signature(member)
+        parameters = [p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()
+                      if p.name not in ("self", "cls")]
+        shown = str(signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
+        out.append(f"| `{name}{shown}` | {_first_paragraph(member.__doc__)} |")
     return "\n".join(out) + "\n"
 
 

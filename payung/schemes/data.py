@@ -51,8 +51,9 @@ class DataReader:
         return row["name"] if row else (code or "")
 
     def sees_whole_regency(self, regency_code: str) -> bool:
-        """Whether this reader counts every village of the regency, so a regency-wide target
-        may be set beside its figures (not for a village operator)."""
+        """Whether this reader counts every village of the regency: set a regency-wide target
+        beside a panel's figures only then (a village operator's panel shows its villages'
+        figures, without the regency's target)."""
         return self.scope.sees_whole_regency(regency_code)
 
     def villages(self, parent_code: str) -> list[dict]:
@@ -67,27 +68,33 @@ class DataReader:
         self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
         sponsor_id: int | None = None, sponsor_village: str | None = None, statuses: Sequence[str] = LIVE_STATUSES,
     ) -> int:
-        """Live sponsorships of a scheme, filtered on its field values, village or sponsor."""
+        """Live sponsorships of a scheme, filtered on scheme field values (``{"budget_year": 2025}``),
+        the worker's village, the sponsor or the sponsor's village. In a list enrolment it also
+        counts the rows of the list accepted before."""
         return queries.count_sponsorships(
             self._db, scheme_code, field_equals=field_equals, statuses=statuses,
             worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village, scope=self.scope,
         )
 
     def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES) -> int:
-        """Distinct workers the scheme covers (a worker with two sponsorships counts once)."""
+        """Distinct workers the scheme covers (a renewed worker, or one with two sponsorships, counts
+        once)."""
         return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope)
 
     def by_sponsor(self, scheme_code: str) -> list[dict]:
-        """Live sponsorships per sponsor (name, type, OPD, village), most workers first."""
+        """Live sponsorships per sponsor, most workers first: rows ``sponsor_id, name, type, opd,
+        village_code, workers, distinct_workers``."""
         return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES, self.scope)
 
     def by_worker_region(self, scheme_code: str, level: int, field_equals: dict | None = None) -> list[dict]:
-        """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers."""
+        """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers: rows ``code,
+        name, workers``."""
         return queries.sponsorships_by_worker_region(self._db, scheme_code, level, LIVE_STATUSES, field_equals,
                                                      scope=self.scope)
 
     def by_field(self, scheme_code: str, key: str) -> list[dict]:
-        """Live sponsorships and their committed Rupiah per value of a scheme field."""
+        """Live sponsorships and their committed Rupiah per value of a scheme field: rows ``value,
+        workers, committed``."""
         return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES, self.scope)
 
     def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:

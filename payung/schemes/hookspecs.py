@@ -32,7 +32,7 @@ def register_schemes(settings):
 
     Called once per plugin while the plugins load; every plugin's schemes are kept. A scheme
     whose code is taken, whose regency is not configured, that names an unknown sponsor type,
-    program or funding code, or that offers more than ``MAX_MONTHS`` months is refused with its
+    program or funding code, or that offers more than 60 months (``months``) is refused with its
     plugin, which the Skema page and ``python -m payung schemes`` list with the reason; so is a
     plugin whose ``register_schemes`` raises.
     """

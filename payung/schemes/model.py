@@ -64,10 +64,10 @@ class Target:
 
 @dataclass(frozen=True)
 class Panel:
-    """A dashboard block as data; the page renders it.
-
-    ``kind``: "metric" (rows: ``[{label, value}]``), "bar" (x, y), "progress" (rows with
-    ``label``, ``value``, ``target``) or "table". ``columns`` maps row keys to headings.
+    """A dashboard block as data, not drawing code; the page renders it:
+    ``Panel(title, kind, rows, x=None, y=None, caption="", columns={})``, ``kind`` one of
+    ``"metric"`` (rows of ``label``/``value``), ``"bar"`` (``x``, ``y``), ``"progress"`` (rows of
+    ``label``, ``value``, ``target``) or ``"table"``; ``columns`` maps row keys to headings.
     """
 
     title: str
@@ -81,7 +81,9 @@ class Panel:
 
 @dataclass(frozen=True)
 class Page:
-    """An extra page: a title, a URL path and a function building its panels from ``data``."""
+    """An extra page: ``Page(title, url_path, panels, icon, section)``; ``panels(data)`` builds its
+    panels from a ``DataReader``. Prefix ``url_path`` with the scheme code: two pages with one
+    path cannot both exist."""
 
     title: str
     url_path: str
