@@ -132,36 +132,42 @@ def package(module: str) -> str:
     return ".".join(module.split(".")[:2])
 
 
-def is_project(module: str) -> bool:
-    return part(module) in LAYERS
+def forbidden_name(i: Import) -> str | None:
+    for name, parts in FORBIDDEN_NAMES.items():
+        if part(i.target) == name and part(i.source) in parts:
+            return f"no {name} in {', '.join(parts)}"
+    return None
+
+
+def layer_rule(i: Import) -> str | None:
+    """Between the parts of the project (``LAYERS``)."""
+    source, target = part(i.source), part(i.target)
+    if target not in LAYERS or source == target:
+        return None
+    allowed = LAYERS[source]
+    if any(i.target == a or i.target.startswith(a + ".") or a == target for a in allowed):
+        return None
+    return f"{source} may import only {', '.join(sorted(allowed))} of the project (LAYERS)"
+
+
+def package_rule(i: Import) -> str | None:
+    """Between the packages of payung (``PACKAGES``)."""
+    if part(i.source) != "payung" or part(i.target) != "payung" or i.target == "payung":
+        return None  # (``from payung import __version__``: the package's own names)
+    mine, theirs = package(i.source), package(i.target)
+    if mine == theirs:
+        return None
+    if mine not in PACKAGES:
+        return f"{mine} is not in PACKAGES (tests/test_layers.py): say what it may import"
+    if theirs in PACKAGES[mine]:
+        return None
+    return f"{mine} may import only {', '.join(sorted(PACKAGES[mine])) or 'nothing'} of payung (PACKAGES)"
 
 
 def broken_rules(imports: list[Import]) -> list[str]:
     """One line per import that breaks a rule: file, line, what is imported, the rule."""
-    broken = []
-    for i in imports:
-        source, target = part(i.source), part(i.target)
-        for name, parts in FORBIDDEN_NAMES.items():
-            if target == name and source in parts:
-                broken.append(f"{i.path}:{i.line}: imports {i.target}; rule: no {name} in {', '.join(parts)}")
-        if not is_project(i.target) or source == target and source != "payung":
-            continue
-        if source != target:
-            allowed = LAYERS[source]
-            if not any(i.target == a or i.target.startswith(a + ".") or a == target for a in allowed):
-                broken.append(f"{i.path}:{i.line}: imports {i.target}; rule: {source} may import only "
-                              f"{', '.join(sorted(allowed))} of the project (LAYERS)")
-            continue
-        mine, theirs = package(i.source), package(i.target)
-        if i.target == "payung" or mine == theirs:
-            continue  # names of payung/__init__ (``__version__``), or of its own package
-        allowed = PACKAGES.get(mine)
-        if allowed is None:
-            broken.append(f"{i.path}:{i.line}: {mine} is not in PACKAGES (tests/test_layers.py): say what it may import")
-        elif theirs not in allowed:
-            broken.append(f"{i.path}:{i.line}: imports {i.target}; rule: {mine} may import only "
-                          f"{', '.join(sorted(allowed)) or 'nothing'} of payung (PACKAGES)")
-    return broken
+    return [f"{i.path}:{i.line}: imports {i.target}; rule: {rule}"
+            for i in imports for rule in (forbidden_name(i), layer_rule(i), package_rule(i)) if rule]
 
 
 def all_imports() -> list[Import]:
