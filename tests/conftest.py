@@ -22,7 +22,8 @@ from payung.base import clock
 from payung.auth.access import Actor  # noqa: E402
 from payung.core import Payung  # noqa: E402
 from payung.operations.demo import generate  # noqa: E402
-from payung.auth.users import TEST_ROUNDS_VARIABLE, add_user  # noqa: E402
+from payung.auth.passwords import TEST_ROUNDS_VARIABLE  # noqa: E402
+from payung.auth.users import add_user  # noqa: E402
 from payung.people.workers import create_worker  # noqa: E402
 
 import example_plugin  # noqa: E402

@@ -1,4 +1,4 @@
-"""Bills, payments, reversals and coverage status (``payung.finance``, ``payung.enrolment.coverage``):
+"""Bills, payments, reversals and coverage status (``payung.finance``, ``payung.base.coverage``):
 bill totals from their lines, per party (per OPD for Kendal), partial and duplicate payments,
 reversals, lapsed months, and bill documents that break pages cleanly."""
 
@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from db import billing, queries
 from payung.finance import bills
-from payung.enrolment import coverage
-from payung.enrolment.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
+from payung.base import coverage
+from payung.base.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
 from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.base.errors import ValidationError
 from payung.finance.payments import payment_with_lines, record_payment, reverse_payment

@@ -12,6 +12,7 @@ from db.scope import EVERYTHING
 from payung.auth.access import Actor
 from payung.base.errors import ValidationError
 from payung.enrolment import bpjs
+from payung.imports import bpjs_answer
 from payung.finance import bills, budgets
 
 from conftest import snapshot
@@ -51,14 +52,14 @@ def test_kpj_answer_with_an_unknown_nik_reports_it_and_changes_nothing_else(peop
               f"{niks[0]};25010000001;\n"
               f"{niks[1]};;Nama tidak sesuai KTP\n"
               "1810019999990001;25010000003;\n").encode()
-    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", scheme_code=PRINGSEWU,
+    plan = bpjs_answer.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", scheme_code=PRINGSEWU,
                             actor=Actor.system())
     assert [(a.nik, a.kpj) for a in plan.activate] == [(niks[0], "25010000001")]
     assert [(a.nik, a.reason) for a in plan.reject] == [(niks[1], "Nama tidak sesuai KTP")]
     assert plan.problems == [(4, "NIK 1810019999990001 tidak dikenal: tidak ada kepesertaan yang menunggu jawaban "
                                  "BPJS untuk NIK ini. Tidak ada yang diubah untuk baris ini.")]
     before = snapshot(people.db)
-    assert bpjs.apply_answer(people.db, plan, actor=people.actor) == {"aktif": 1, "ditolak": 1, "bermasalah": 1}
+    assert bpjs_answer.apply_answer(people.db, plan, actor=people.actor) == {"aktif": 1, "ditolak": 1, "bermasalah": 1}
     after = snapshot(people.db)
     changed = {t for t in before if before[t] != after[t]}
     assert changed == {"sponsorships", "audit_log"}
@@ -80,11 +81,11 @@ def test_answer_gives_a_kpj_to_one_worker_only(people):
     store.update(people.db, "sponsorships", sponsorships[0], {"kpj": "25010000001"}, actor="uji")
     answer = (f"NIK;KPJ\n{niks[0]};25010000001\n{niks[1]};25010000001\n"
               f"{niks[2]};25010000009\n").encode()
-    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
+    plan = bpjs_answer.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
     assert [a.nik for a in plan.activate] == [niks[0], niks[2]]
     assert plan.problems == [(3, "KPJ 25010000001 sudah ada di baris 2 untuk NIK lain.")]
     answer = f"NIK;KPJ\n{niks[2]};25010000009\n{niks[1]};25010000001\n".encode()
-    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
+    plan = bpjs_answer.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
     assert [a.nik for a in plan.activate] == [niks[2]]
     assert plan.problems == [(3, "KPJ 25010000001 sudah tercatat untuk pekerja lain.")]
 
@@ -93,11 +94,11 @@ def test_answer_rows_that_cannot_be_read_are_reported(people):
     workers, _ = _registration_setup(people)
     nik = queries.worker(people.db, workers[0], EVERYTHING)["nik"]
     answer = f"NIK,KPJ\n{nik},123\n12345,25010000001\n{nik[:-1]}9,\n".encode()
-    plan = bpjs.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
+    plan = bpjs_answer.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", actor=Actor.system())
     assert plan.changes == 0 and [p[0] for p in plan.problems] == [2, 3, 4]
     assert "11 digit" in plan.problems[0][1] and "16 digit" in plan.problems[1][1] and "alasan" in plan.problems[2][1]
     with pytest.raises(ValidationError, match="Kolom NIK"):
-        bpjs.plan_answer(people.db, people.app.plugins, b"Nama;Nomor\nA;1\n", "jawaban.csv", actor=Actor.system())
+        bpjs_answer.plan_answer(people.db, people.app.plugins, b"Nama;Nomor\nA;1\n", "jawaban.csv", actor=Actor.system())
 
 
 # A refused registration comes back only if it still fits ------------------------------------------
@@ -105,9 +106,9 @@ def test_answer_rows_that_cannot_be_read_are_reported(people):
 def _refused_by_bpjs(people, sponsorship: int) -> None:
     nik = queries.worker(people.db, queries.sponsorship(people.db, sponsorship, EVERYTHING)["worker_id"],
                          EVERYTHING)["nik"]
-    plan = bpjs.plan_answer(people.db, people.app.plugins, f"NIK;Alasan\n{nik};Data tidak lengkap\n".encode(),
+    plan = bpjs_answer.plan_answer(people.db, people.app.plugins, f"NIK;Alasan\n{nik};Data tidak lengkap\n".encode(),
                             "jawaban.csv", actor=Actor.system())
-    bpjs.apply_answer(people.db, plan, actor=Actor.system())
+    bpjs_answer.apply_answer(people.db, plan, actor=Actor.system())
 
 
 def test_resubmit_after_the_budget_freed_by_the_refusal_was_used_is_refused_with_the_figures(people):

@@ -17,7 +17,8 @@ import pytest
 from payung.base.months import current_month
 
 from db import queries
-from payung.reports.exports import rejected_rows_xlsx, safe_cell
+from payung.base.spreadsheets import safe_cell
+from payung.imports.plans import rejected_rows_xlsx
 from payung.imports import ImportFileError, MappingError, apply_import, auto_map, read_table
 from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
 from payung.imports.templates import save_template, templates

@@ -19,11 +19,13 @@ import db as database
 from db import queries
 from payung.auth.access import Actor, Forbidden
 from payung.base.errors import ValidationError
+from payung.auth.passwords import (BCRYPT_ROUNDS, TEST_ROUNDS_VARIABLE, bcrypt_rounds, check_password,
+                                   hash_password)
 from payung.auth.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
-                             create_first_admin, end_session, end_user_sessions, login, throttled_message,
-                             throttled_until, token_hash, user_sessions)
-from payung.auth.users import (BCRYPT_ROUNDS, TEST_ROUNDS_VARIABLE, add_user, bcrypt_rounds, change_access,
-                                change_password, check_password, hash_password, reset_password, set_user_active)
+                                  end_session, end_user_sessions, login, throttled_message, throttled_until, token_hash,
+                                  user_sessions)
+from payung.auth.setup import create_first_admin
+from payung.auth.users import add_user, change_access, change_password, reset_password, set_user_active
 
 from conftest import PASSWORD, ROOT, VILLAGE
 
@@ -432,13 +434,14 @@ def test_outside_the_suite_passwords_are_hashed_at_the_real_cost(tmp_path, monke
     assert added.returncode == 0, added.stderr
     with sqlite3.connect(path) as conn:
         [stored] = conn.execute("SELECT password_hash FROM users WHERE username = 'ani'").fetchone()
-    dummy = subprocess.run([sys.executable, "-c", "from payung.auth.sessions import _dummy_hash; print(_dummy_hash())"],
+    dummy = subprocess.run([sys.executable, "-c", "from payung.auth.passwords import dummy_hash; print(dummy_hash())"],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert stored.startswith("$2b$12$") and dummy.stdout.startswith("b'$2b$12$"), (stored, dummy.stdout + dummy.stderr)
     assert hash_password(PASSWORD).startswith("$2b$04$")  # this suite's own cost
     for value, rounds in (("1", 4), ("31", BCRYPT_ROUNDS), ("dua belas", BCRYPT_ROUNDS), ("", BCRYPT_ROUNDS)):
         monkeypatch.setenv(TEST_ROUNDS_VARIABLE, value)
         assert bcrypt_rounds() == rounds
+
 
 # Ganti kata sandi: the current password asked again ------------------------------------------------
 
