@@ -101,10 +101,10 @@ def live_sponsorships_of(db, worker_ids: Sequence[int], statuses: Sequence[str])
 
 
 def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), worker_village: bool = False,
-                       sponsor_id: bool = False, sponsor_village: bool = False,
+                       sponsor_id: bool = False, sponsor_village: bool = False, worker_district: bool = False,
                        statuses: Sequence[str] | None = None, scope: Scope) -> dict[tuple, int]:
     """``queries.count_sponsorships`` for every value at once: the count per combination of the
-    fields' values (and worker village, sponsor, sponsor village, in that order)."""
+    fields' values (and worker village, sponsor, sponsor village, worker district, in that order)."""
     keys = [json_field("s.fields", k) for k in field_keys]
     if worker_village:
         keys.append("w.village_code")
@@ -112,6 +112,8 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
         keys.append("s.sponsor_id")
     if sponsor_village:
         keys.append("sp.village_code")
+    if worker_district:
+        keys.append("w.district_code")
     sql = (f"SELECT {', '.join(keys + ['COUNT(*)'])} FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
            " JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.scheme_code = ?")
     params: list = [scheme_code]

@@ -150,7 +150,7 @@ def mark_visible_lines(db, rows: list[dict], scope: Scope) -> list[dict]:
 def count_sponsorships(
     db, scheme_code: str, *, field_equals: dict | None = None, statuses: Sequence[str] | None = None,
     worker_village: str | None = None, sponsor_id: int | None = None, sponsor_village: str | None = None,
-    scope: Scope,
+    worker_district: str | None = None, scope: Scope,
 ) -> int:
     """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields``."""
     sql = ("SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
@@ -171,6 +171,9 @@ def count_sponsorships(
     if sponsor_village:
         sql += " AND sp.village_code = ?"
         params.append(sponsor_village)
+    if worker_district:
+        sql += " AND w.district_code = ?"
+        params.append(worker_district)
     where, extra = sc.sponsorships(scope)
     return _scalar(db, sql + where, params + extra)
 

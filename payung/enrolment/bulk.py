@@ -55,7 +55,7 @@ class PendingReader(DataReader):
         return self._names[code]
 
     @staticmethod
-    def _key_of(row: dict, field_keys, worker_village, sponsor_id, sponsor_village) -> tuple:
+    def _key_of(row: dict, field_keys, worker_village, sponsor_id, sponsor_village, worker_district) -> tuple:
         key = tuple(row["fields"].get(k) for k in field_keys)
         if worker_village:
             key += (row["worker_village"],)
@@ -63,17 +63,19 @@ class PendingReader(DataReader):
             key += (row["sponsor_id"],)
         if sponsor_village:
             key += (row["sponsor_village"],)
+        if worker_district:
+            key += (row["worker_district"],)
         return key
 
     def count_sponsorships(self, scheme_code, *, field_equals=None, worker_village=None, sponsor_id=None,
-                           sponsor_village=None, statuses=LIVE_STATUSES) -> int:
+                           sponsor_village=None, statuses=LIVE_STATUSES, worker_district=None) -> int:
         field_keys = tuple(sorted(field_equals or {}))
-        flags = (bool(worker_village), sponsor_id is not None, bool(sponsor_village))
+        flags = (bool(worker_village), sponsor_id is not None, bool(sponsor_village), bool(worker_district))
         shape = (scheme_code, field_keys, flags, tuple(statuses or ()))
         if shape not in self._stored:
             self._stored[shape] = batches.sponsorship_counts(
                 self._db, scheme_code, field_keys=field_keys, worker_village=flags[0], sponsor_id=flags[1],
-                sponsor_village=flags[2], statuses=statuses, scope=self.scope)
+                sponsor_village=flags[2], worker_district=flags[3], statuses=statuses, scope=self.scope)
             pending: dict[tuple, int] = defaultdict(int)
             for row in self._pending:
                 if self._counts(shape, row):
@@ -83,7 +85,7 @@ class PendingReader(DataReader):
         # SQL's "= NULL" matches nothing: neither does a blank value here.
         if any(v is None for v in key):
             return 0
-        key += tuple(v for v, on in zip((worker_village, sponsor_id, sponsor_village), flags) if on)
+        key += tuple(v for v, on in zip((worker_village, sponsor_id, sponsor_village, worker_district), flags) if on)
         return self._stored[shape].get(key, 0) + self._pending_counts[shape].get(key, 0)
 
     @staticmethod
@@ -94,7 +96,8 @@ class PendingReader(DataReader):
     def add_pending(self, scheme_code: str, fields: dict, worker: dict, sponsor: dict) -> None:
         """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship."""
         row = {"scheme_code": scheme_code, "fields": fields, "worker_village": worker["village_code"],
-               "sponsor_id": sponsor["id"], "sponsor_village": sponsor.get("village_code")}
+               "worker_district": worker.get("district_code"), "sponsor_id": sponsor["id"],
+               "sponsor_village": sponsor.get("village_code")}
         self._pending.append(row)
         for shape, counts in self._pending_counts.items():
             if self._counts(shape, row):
