@@ -504,3 +504,25 @@ def m010_rt_numbers(db: Database) -> None:
             f" WHERE scheme_code = 'pringsewu_uc' AND json_valid(fields) AND json_type(fields, '$.{key}') = 'text'"
             f" AND json_extract(fields, '$.{key}') GLOB '[0-9]*' AND NOT json_extract(fields, '$.{key}') GLOB '*[^0-9]*'"
         )
+
+
+@migrations()
+def m020_scheme_versions(db: Database) -> None:
+    """Each save of a scheme on the Skema page is a version (its TOML text, who, when); a
+    sponsorship records the version it was made under; a scheme can be retired (no new
+    enrolments; its sponsorships, bills and code stay). Standard SQL only."""
+    db.execute(
+        """CREATE TABLE scheme_versions (
+            id INTEGER PRIMARY KEY,
+            scheme_code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            toml TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (scheme_code, version)
+        )"""
+    )
+    db.execute("ALTER TABLE sponsorships ADD COLUMN scheme_version INTEGER")
+    db.execute("ALTER TABLE schemes ADD COLUMN retired_at TEXT")
+    db.execute("ALTER TABLE schemes ADD COLUMN retired_by TEXT")

@@ -587,3 +587,17 @@ def import_templates(db, kind: str, owner: str | None) -> list[dict]:
 
 def import_template(db, kind: str, name: str) -> dict | None:
     return _one(db, "SELECT * FROM import_templates WHERE kind = ? AND name = ?", [kind, name])
+
+
+def scheme_versions(db, scheme_code: str) -> list[dict]:
+    """The saved versions of a scheme, newest first (``version``, ``toml``, ``summary``, who, when)."""
+    return list(db.query("SELECT * FROM scheme_versions WHERE scheme_code = ? ORDER BY version DESC", [scheme_code]))
+
+
+def latest_scheme_version(db, scheme_code: str) -> int | None:
+    """The number of a scheme's current version (None: never saved from the Skema page)."""
+    return _scalar(db, "SELECT MAX(version) FROM scheme_versions WHERE scheme_code = ?", [scheme_code])
+
+
+def scheme_row(db, scheme_code: str) -> dict | None:
+    return _one(db, "SELECT * FROM schemes WHERE code = ?", [scheme_code])

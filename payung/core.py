@@ -46,6 +46,12 @@ class Payung:
         finally:
             database.optimize_and_close(db)
 
+    def reload_schemes(self, db, *, actor: str = "sistem") -> None:
+        """Load the plugins again (a scheme file was saved or retired) and record their schemes."""
+        self.plugins = load_plugins(self.settings, **self.plugins.loaded_with,
+                                    recorded=database.recorded_schemes(self.settings.database))
+        self.sync_schemes(db, actor=actor)
+
     def initialise(self, db, *, actor: str = "sistem") -> dict:
         """First-start work, safe to repeat: regions of the configured regencies, and the
         loaded schemes recorded (sponsorships refer to them)."""

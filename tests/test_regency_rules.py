@@ -20,9 +20,11 @@ SCHEME = f'''
 code = "{CODE}"
 name = "Uji CSR nelayan"
 regency_code = "33.27"
+legal_basis = "Uji"
 funding_code = "SC"
 sponsor_types = ["perusahaan"]
 months = [12]
+panels = ["by_sponsor", "by_village", "targets"]
 
 [[rules]]
 rule = "worker_occupation_in"

@@ -31,6 +31,7 @@ from payung.schemes.fields import validate_fields
 from payung.base.formats import count
 from payung.base.money import check_programs, contribution, format_rupiah
 from payung.base.months import format_month, month_range, parse_month
+from payung.schemes.editing import retired_problem
 from payung.schemes.registry import PluginRegistry
 from payung.enrolment.sponsorships import EnrolmentPlan, check_enrolment, double_coverage, payment_period_problems, stored_choices
 
@@ -193,6 +194,8 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
         by_year[(b["scheme_code"], b["year"])].append(b)
     committed = {line_id: b["committed"] for line_id, b in budget.items()}
     regions = set(queries.region_names(db))
+    retired = {code: retired_problem(queries.scheme_row(db, code), registry.scheme(code))
+               for code in {r["scheme_code"] for r in requests}}
     reader = PendingReader(db)
     prices: dict[tuple, object] = {}
 
@@ -254,8 +257,8 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
             actor=actor, village_exists=regions.__contains__, data=reader, coverage=coverage_for(number),
             assign=assign, price=price)
         row.plan = plan
-        row.problems = list(plan.problems) + payment_period_problems(scheme, registry.settings,
-                                                                     request.get("payment_period", 1))
+        row.problems = retired[scheme.code] + list(plan.problems) + payment_period_problems(
+            scheme, registry.settings, request.get("payment_period", 1))
         if row.problems:
             continue
         row.status = "new"
@@ -317,14 +320,17 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
 def _write(db, accepted: list[BulkRow], actor: Actor) -> None:
     first = batches.max_id(db, "sponsorships") + 1
     columns = ("id", "scheme_code", "sponsor_id", "worker_id", "programs", "start_month", "months", "end_month",
-               "declared_income", "monthly_amount", "payment_period", "status", "fields", "created_by")
+               "declared_income", "monthly_amount", "payment_period", "status", "fields", "created_by",
+               "scheme_version")
     sponsorships, lines = [], []
+    version = {code: queries.latest_scheme_version(db, code) for code in {r.plan.enrolment.scheme.code for r in accepted}}
     for offset, row in enumerate(accepted):
         plan, e = row.plan, row.plan.enrolment
         sid = first + offset
         sponsorships.append((sid, e.scheme.code, e.sponsor["id"], e.worker["id"], ",".join(e.programs), e.start_month,
                              e.months, e.end_month, e.worker["declared_income"], plan.monthly_amount,
-                             row.request.get("payment_period", 1), "diajukan", store._json(e.fields), actor.username))
+                             row.request.get("payment_period", 1), "diajukan", store._json(e.fields), actor.username,
+                             version[e.scheme.code]))
         w = e.worker
         lines.extend((sid, w["id"], e.sponsor["id"], e.scheme.code, month, w["village_code"], w["district_code"],
                       w["occupation"], c.jkk, c.jkm, c.jht, c.total, plan.budget_lines.get(month))
