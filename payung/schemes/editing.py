@@ -38,11 +38,25 @@ DEFAULTS = {"funding_code": "SG", "programs": ["JKK", "JKM"], "months": [12], "b
 
 def blank_declaration(settings) -> dict:
     """A new scheme from scratch: the first regency, JKK + JKM, 12 months, no rule yet."""
-    return {"code": "", "name": "", "regency_code": settings.regency_codes[0], "description": "",
-            "legal_basis": "", "funding_source": "", "funding_code": "SG", "sponsor_types": [],
-            "programs": ["JKK", "JKM"], "months": [12], "payment_periods": [], "bill_by": "sponsor",
-            "started": "", "panels": ["by_sponsor", "by_village", "targets"], "targets": [], "fields": [],
-            "rules": []}
+    return {
+        "code": "",
+        "name": "",
+        "regency_code": settings.regency_codes[0],
+        "description": "",
+        "legal_basis": "",
+        "funding_source": "",
+        "funding_code": "SG",
+        "sponsor_types": [],
+        "programs": ["JKK", "JKM"],
+        "months": [12],
+        "payment_periods": [],
+        "bill_by": "sponsor",
+        "started": "",
+        "panels": ["by_sponsor", "by_village", "targets"],
+        "targets": [],
+        "fields": [],
+        "rules": [],
+    }
 
 
 def editable_file(registry: PluginRegistry, code: str) -> Path | None:
@@ -52,8 +66,9 @@ def editable_file(registry: PluginRegistry, code: str) -> Path | None:
     return path if path is not None and path.parent.resolve() == registry.settings.plugins_dir.resolve() else None
 
 
-def check_scheme(registry: PluginRegistry, data: dict, *, db, editing: str | None = None
-                 ) -> tuple[Scheme | None, list[str]]:
+def check_scheme(
+    registry: PluginRegistry, data: dict, *, db, editing: str | None = None
+) -> tuple[Scheme | None, list[str]]:
     """The scheme ``data`` would load as, or every message of what is wrong (the loader's own).
     A new scheme needs a code no other scheme holds (``copying.check_copy``); an edited one
     (``editing``: its code) keeps its code and its regency."""
@@ -61,11 +76,13 @@ def check_scheme(registry: PluginRegistry, data: dict, *, db, editing: str | Non
         return check_copy(registry, data, db=db)
     problems: list[str] = []
     if data.get("code") != editing:
-        problems.append(f"Kode skema tidak dapat diubah (tetap \"{editing}\"); untuk kode lain, salin skema ini.")
+        problems.append(f'Kode skema tidak dapat diubah (tetap "{editing}"); untuk kode lain, salin skema ini.')
     recorded = (queries.scheme_row(db, editing) or {}).get("regency_code") or registry.recorded.get(editing)
     if recorded and data.get("regency_code") != recorded:
-        problems.append(f"Kabupaten skema yang sudah tercatat tidak dapat diubah ({recorded}); untuk kabupaten lain, "
-                        "salin skema ini.")
+        problems.append(
+            f"Kabupaten skema yang sudah tercatat tidak dapat diubah ({recorded}); untuk kabupaten lain, "
+            "salin skema ini."
+        )
     if not str(data.get("legal_basis") or "").strip():
         problems.append("Isi dasar hukum skema.")
     try:
@@ -76,6 +93,7 @@ def check_scheme(registry: PluginRegistry, data: dict, *, db, editing: str | Non
 
 
 # The TOML text ---------------------------------------------------------------------------------
+
 
 def _item(value):
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -123,18 +141,28 @@ def changes(before: dict, after: dict) -> str:
     changed = [k for k in after if k in before and before[k] != after[k]]
     added = [k for k in after if k not in before and after[k] not in (None, [], "")]
     removed = [k for k in before if k not in after or after[k] in (None, [], "")]
-    parts = [f"{word}: {', '.join(keys)}" for word, keys in (("diubah", changed), ("ditambah", added),
-                                                            ("dihapus", removed)) if keys]
+    parts = [
+        f"{word}: {', '.join(keys)}"
+        for word, keys in (("diubah", changed), ("ditambah", added), ("dihapus", removed))
+        if keys
+    ]
     return "; ".join(parts) or "tidak ada perubahan"
 
 
 def diff(old: str, new: str, name: str) -> str:
     """A unified diff of two versions of a scheme file, as the Skema page shows it."""
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=f"{name} (sebelumnya)", tofile=f"{name} (baru)"))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{name} (sebelumnya)",
+            tofile=f"{name} (baru)",
+        )
+    )
 
 
 # Saving and retiring ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Saved:
@@ -143,8 +171,9 @@ class Saved:
     summary: str
 
 
-def save_scheme(db, registry: PluginRegistry, data: dict, *, actor: Actor, editing: str | None = None,
-                header: str = "") -> Saved:
+def save_scheme(
+    db, registry: PluginRegistry, data: dict, *, actor: Actor, editing: str | None = None, header: str = ""
+) -> Saved:
     """Write scheme ``data`` as its TOML file and record it as a new version (audited with the
     diff), or raise ``ValidationError`` with the loader's messages. ``editing``: the code of the
     TOML scheme changed in place; else a new file. The first edit of a file never saved here
@@ -161,26 +190,40 @@ def save_scheme(db, registry: PluginRegistry, data: dict, *, actor: Actor, editi
         text = render_toml(data, existing=existing, header=header or scheme.name)
         previous = queries.latest_scheme_version(db, scheme.code)
         if previous is None and existing is not None:
-            previous = _record(db, scheme.code, 1, existing, "berkas sebelum suntingan pertama di halaman Skema",
-                               actor)
+            previous = _record(db, scheme.code, 1, existing, "berkas sebelum suntingan pertama di halaman Skema", actor)
             scheme_store.pin_unversioned(db, scheme.code, 1, actor=actor.username)
         before_text = existing or ""
         before = tomllib.loads(before_text) if before_text else {}
         summary = changes(before, tomllib.loads(text)) if existing is not None else "skema baru"
         version = (previous or 0) + 1
         _record(db, scheme.code, version, text, summary, actor)
-        store.audit(db, actor.username, "scheme.save", SCHEME_FILES, scheme.code,
-                    {"version": previous} if previous else None,
-                    {"file": str(path), "version": version, "summary": summary,
-                     "diff": diff(before_text, text, path.name)})
+        store.audit(
+            db,
+            actor.username,
+            "scheme.save",
+            SCHEME_FILES,
+            scheme.code,
+            {"version": previous} if previous else None,
+            {"file": str(path), "version": version, "summary": summary, "diff": diff(before_text, text, path.name)},
+        )
         _write(path, text, new=editing is None)
     return Saved(path, version, summary)
 
 
 def _record(db, code: str, version: int, text: str, summary: str, actor: Actor) -> int:
-    store.insert(db, "scheme_versions", {"scheme_code": code, "version": version, "toml": text, "summary": summary,
-                                         "created_by": actor.username, "created_at": store.now()},
-                 actor=actor.username)
+    store.insert(
+        db,
+        "scheme_versions",
+        {
+            "scheme_code": code,
+            "version": version,
+            "toml": text,
+            "summary": summary,
+            "created_by": actor.username,
+            "created_at": store.now(),
+        },
+        actor=actor.username,
+    )
     return version
 
 
@@ -212,8 +255,9 @@ def retire_scheme(db, registry: PluginRegistry, code: str, *, actor: Actor) -> N
             raise PayungError(f"Skema {scheme.name} belum tercatat di basis data.")
         if row.get("retired_at"):
             raise PayungError(f"Skema {scheme.name} sudah dipensiunkan pada {row['retired_at'][:10]}.")
-        store.update(db, "schemes", code, {"retired_at": store.now(), "retired_by": actor.username},
-                     actor=actor.username)
+        store.update(
+            db, "schemes", code, {"retired_at": store.now(), "retired_by": actor.username}, actor=actor.username
+        )
         store.audit(db, actor.username, "scheme.retire", SCHEME_FILES, code, None, {"retired_by": actor.username})
 
 
@@ -221,8 +265,13 @@ def retired_problem(row: dict | None, scheme: Scheme) -> list[Problem]:
     """The refusal of an enrolment under a retired scheme (``row``: its ``schemes`` row)."""
     if not row or not row.get("retired_at"):
         return []
-    return [Problem("scheme_code", f"Skema {scheme.name} sudah dipensiunkan pada {row['retired_at'][:10]}; "
-                                   "tidak menerima kepesertaan baru.", "scheme_retired")]
+    return [
+        Problem(
+            "scheme_code",
+            f"Skema {scheme.name} sudah dipensiunkan pada {row['retired_at'][:10]}; tidak menerima kepesertaan baru.",
+            "scheme_retired",
+        )
+    ]
 
 
 def versions(db, code: str) -> list[dict[str, Any]]:
