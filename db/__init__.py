@@ -21,7 +21,8 @@ from db.connection import connect, private_file, private_folder
 from db.migrations import SchemaTooNew, migrate
 
 __all__ = ["DatabaseError", "SchemaTooNew", "backup", "connect", "migrate", "open_database", "optimize_and_close",
-           "private_file", "private_folder", "queries", "recorded_schemes", "replace_contents", "store"]
+           "private_file", "private_folder", "queries", "recorded_schemes", "replace_contents", "store",
+           "stored_reference"]
 
 #: Whatever the database driver raises (``sqlite3.Error``). Code outside ``db/`` catches this
 #: name, never the driver's: the driver is this package's business.
@@ -81,6 +82,24 @@ def optimize_and_close(db) -> None:
     except sqlite3.OperationalError:  # busy with another session's write: next time
         pass
     db.close()
+
+
+def stored_reference(path: str | os.PathLike) -> dict[str, list[dict]]:
+    """The regencies and occupations an administrator added (``regency_settings``,
+    ``occupations``), read like ``recorded_schemes``: without creating, upgrading or locking
+    anything ({} when there is no such database or table yet)."""
+    if str(path) == ":memory:" or not Path(path).is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        conn.row_factory = sqlite3.Row
+        try:
+            return {"regencies": [dict(r) for r in conn.execute("SELECT * FROM regency_settings ORDER BY code")],
+                    "occupations": [dict(r) for r in conn.execute("SELECT * FROM occupations ORDER BY code")]}
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not a Payung database, or one without the tables yet
+        return {}
 
 
 def recorded_schemes(path: str | os.PathLike) -> dict[str, str]:

@@ -526,3 +526,29 @@ def m020_scheme_versions(db: Database) -> None:
     db.execute("ALTER TABLE sponsorships ADD COLUMN scheme_version INTEGER")
     db.execute("ALTER TABLE schemes ADD COLUMN retired_at TEXT")
     db.execute("ALTER TABLE schemes ADD COLUMN retired_by TEXT")
+
+
+@migrations()
+def m021_regencies_and_occupations(db: Database) -> None:
+    """Regencies and occupations an administrator adds on the Skema page, merged with those of
+    config.toml (which stay the default): a regency's name and UMK (``umk_by_year``: JSON
+    ``{"2026": 2450000}``), an occupation's label and synonyms (JSON list). Standard SQL only."""
+    db.execute(
+        """CREATE TABLE regency_settings (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            umk INTEGER NOT NULL DEFAULT 0,
+            umk_by_year TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT,
+            updated_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE occupations (
+            code TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            synonyms TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT,
+            updated_at TEXT
+        )"""
+    )

@@ -601,3 +601,11 @@ def latest_scheme_version(db, scheme_code: str) -> int | None:
 
 def scheme_row(db, scheme_code: str) -> dict | None:
     return _one(db, "SELECT * FROM schemes WHERE code = ?", [scheme_code])
+
+
+def stored_regencies(db) -> list[dict]:
+    return list(db.query("SELECT * FROM regency_settings ORDER BY code"))
+
+
+def stored_occupations(db) -> list[dict]:
+    return list(db.query("SELECT * FROM occupations ORDER BY code"))

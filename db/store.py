@@ -23,9 +23,11 @@ from payung.base import clock
 from payung.base.errors import ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
-_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code"}
+_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code", "regency_settings": "code",
+                 "occupations": "code"}
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
-_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads"}
+_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads",
+                "regency_settings", "occupations"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Columns whose values never enter the audit log (bcrypt hashes, hashed session ids): they are
 # written as "***". Cookie keys and setup codes are never stored in a table at all.

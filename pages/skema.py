@@ -19,6 +19,7 @@ from payung.schemes.rules import LIBRARY
 from payung.schemes.copying import check_copy, copy_defaults, copyable, save_scheme_copy
 from payung.schemes.overview import scheme_overview
 from payung.base.sponsor_types import SPONSOR_TYPES
+from ui.reference_forms import occupation_form, regency_form
 from ui.scheme_editor import chooser, editor, param_input
 from ui.session import connection, payung, reload_payung, require
 from ui.widgets import panel, plain, show_saved_message
@@ -187,6 +188,13 @@ if allowed(actor, "scheme.manage") and app.plugins.schemes:
         if confirmed:
             _copy_form(source, origin.data, origin.left_out)
 
+
+if allowed(actor, "reference.manage"):
+    st.subheader("Kabupaten dan pekerjaan")
+    with st.expander("Kabupaten"):
+        regency_form(actor)
+    with st.expander("Pekerjaan"):
+        occupation_form(actor)
 
 if allowed(actor, "scheme.manage"):
     st.subheader("Buat atau ubah skema")

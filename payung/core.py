@@ -16,7 +16,9 @@ from db import queries, store
 
 from payung.base import clock
 from payung.base.config import Settings, load_settings
+from payung.base.occupations import configure as configure_occupations
 from payung.schemes.registry import PluginRegistry, load_plugins, recorded_elsewhere
+from payung.people.reference import with_stored
 from payung.people.regions import load_regions
 
 
@@ -29,6 +31,8 @@ class Payung:
     def load(cls, config: str | os.PathLike | None = None, *, database_path: str | os.PathLike | None = None,
              extra_plugins: tuple = (), entry_points: bool = True) -> "Payung":
         settings = load_settings(config, database=database_path)
+        settings = with_stored(settings, database.stored_reference(settings.database))
+        configure_occupations(settings.extra_occupations)
         clock.set_timezone(settings.timezone)
         return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points,
                                           recorded=database.recorded_schemes(settings.database)))

@@ -94,3 +94,24 @@ def test_only_admins_see_the_editor(tmp_path, monkeypatch):
     _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
     at = _skema("lihat")
     assert "Buat atau ubah skema" not in [s.value for s in at.subheader]
+
+
+def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tmp_path, monkeypatch):
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    at = _skema("admin")
+    at.text_input(key="ref_reg_code").set_value("61.99")
+    next(b for b in at.button if b.label == "Simpan kabupaten").click().run()
+    assert any("tidak dikenal data wilayah Kemendagri" in e.value for e in at.error)
+    at.text_input(key="ref_reg_code").set_value("61.07")
+    at.text_input(key="ref_reg_umk").set_value("2.700.000")
+    next(b for b in at.button if b.label == "Simpan kabupaten").click().run()
+    assert not at.exception, at.exception
+    at.text_input(key="ref_occ_label__baru").set_value("Buruh nelayan")
+    at.text_input(key="ref_occ_syn__baru").set_value("ABK, pandega")
+    next(b for b in at.button if b.label == "Simpan pekerjaan").click().run()
+    assert not at.exception, at.exception
+    at = _open(at, "baru")
+    assert "Kabupaten Bengkayang (61.07)" in at.selectbox(key=_key(at, "regency")).options
+    at.selectbox(key=_key(at, "r_pick")).set_value("worker_occupation_in").run()
+    _button(at, "Tambah aturan").click().run()
+    assert "Buruh nelayan" in at.multiselect(key=_key(at, "r0_codes")).options
