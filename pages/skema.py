@@ -191,9 +191,10 @@ if allowed(actor, "scheme.manage") and app.plugins.schemes:
 
 if allowed(actor, "reference.manage"):
     st.subheader("Kabupaten dan pekerjaan")
-    with st.expander("Kabupaten"):
+    regencies_tab, occupations_tab = st.tabs(["Kabupaten", "Pekerjaan"])
+    with regencies_tab:
         regency_form(actor)
-    with st.expander("Pekerjaan"):
+    with occupations_tab:
         occupation_form(actor)
 
 if allowed(actor, "scheme.manage"):

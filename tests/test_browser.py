@@ -55,10 +55,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py"):
+def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py",
+                plugins_dir: str | None = None):
     """A Payung server on a new database (with these admin-made users, password PASSWORD);
-    ``script``: another Streamlit script to serve instead of app.py."""
-    config = write_config(tmp_path)
+    ``script``: another Streamlit script to serve instead of app.py; ``plugins_dir``: its own
+    plugin folder (a test that saves schemes never writes into the project's)."""
+    config = write_config(tmp_path, plugins_dir=plugins_dir)
     db_path = tmp_path / "payung.db"
     if users:
         from payung.auth.access import Actor

@@ -190,7 +190,7 @@ def chooser(app) -> None:
     code = None
     if mode != "baru":
         code = st.selectbox(
-            "Skema",
+            "Skema sumber",
             choices,
             key=f"ed_pick_{mode}",
             placeholder="Pilih skema",
@@ -280,7 +280,7 @@ class _Form:
         )
         data["started"] = chosen.isoformat() if chosen else ""
         data["description"] = st.text_area(
-            "Uraian", value=data.get("description", ""), key=self.k("description")
+            "Uraian skema", value=data.get("description", ""), key=self.k("description")
         ).strip()
         data["legal_basis"] = st.text_input(
             "Dasar hukum *", value=data.get("legal_basis", ""), key=self.k("legal_basis")
@@ -480,7 +480,7 @@ class _Form:
         menu = drafts.library_menu()
         pick, add = st.columns([8, 2])
         name = pick.selectbox(
-            "Aturan dari pustaka",
+            "Aturan dari pustaka" if top else "Aturan dari pustaka (di dalam «Bila»)",
             list(menu),
             key=self.k(f"{path}_pick"),
             format_func=menu.get,
@@ -488,7 +488,7 @@ class _Form:
             placeholder="Pilih aturan untuk ditambahkan",
         )
         if add.button("Tambah aturan", key=self.k(f"{path}_add"), disabled=name is None):
-            self.later(lambda: rules.append(drafts.new_rule(name)))
+            self.later(lambda: rules.append(drafts.new_rule(name, blank=True)))
 
     def _params(self, spec: dict, key: str, fields: dict) -> None:
         factory = LIBRARY[spec["rule"]]

@@ -40,9 +40,20 @@ def new_field(fields: list[dict]) -> dict:
     return {"name": f"isian_{n}", "label": f"Isian {n}", "type": "text"}
 
 
-def new_rule(name: str) -> dict:
-    """A library rule with its documented example parameters, ready to be edited."""
-    return {"rule": name, **copy.deepcopy(LIBRARY[name].example)}
+#: Parameter kinds a new rule starts empty (the example's codes are for the docs, not a regency).
+CHOSEN_KINDS = ("occupations", "sponsor_types")
+
+
+def new_rule(name: str, *, blank: bool = False) -> dict:
+    """A library rule with its documented example parameters, ready to be edited; ``blank``: the
+    codes to choose (occupations, sponsor types) start empty."""
+    factory = LIBRARY[name]
+    spec = {"rule": name, **copy.deepcopy(factory.example)}
+    if blank:
+        for key, (_, kind) in factory.labels.items():
+            if kind in CHOSEN_KINDS and key in spec:
+                spec[key] = []
+    return spec
 
 
 def moved(items: list, index: int, delta: int) -> list:
