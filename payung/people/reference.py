@@ -72,6 +72,7 @@ def save_regency(
             store.insert(db, "regency_settings", {"code": code, **row}, actor=actor.username)
         else:
             store.update(db, "regency_settings", code, row, actor=actor.username)
+        _reload_everywhere(db, actor, "regency", code)
     return {"code": code, **row}
 
 
@@ -103,7 +104,14 @@ def save_occupation(db, settings, *, code: str, label: str, synonyms=(), actor: 
             store.insert(db, "occupations", {"code": code, **row}, actor=actor.username)
         else:
             store.update(db, "occupations", code, row, actor=actor.username)
+        _reload_everywhere(db, actor, "occupation", code)
     return {"code": code, **row}
+
+
+def _reload_everywhere(db, actor: Actor, what: str, code: str) -> None:
+    """Settings are loaded with the plugins: an entry on ``scheme_files`` (the table whose writes
+    move the schemes data version) makes every server process load both again (issue 24)."""
+    store.audit(db, actor.username, "reference.change", "scheme_files", f"{what}:{code}", None, {what: code})
 
 
 def occupation_code_for(label: str) -> str:
