@@ -56,8 +56,18 @@ def pick(page: Page, label: str, option: str, attempts: int = 3) -> None:
         return
 
 
-def add_rule(page: Page, sentence: str) -> None:
-    pick(page, "Aturan dari pustaka", sentence)
+def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
+    """Pick a library rule and add it; the pick is made again if its rerun did not take it (the
+    button stays disabled until a rule is chosen)."""
+    button = current(page).get_by_role("button", name="Tambah aturan", exact=True)
+    for attempt in range(attempts):
+        pick(page, "Aturan dari pustaka", sentence)
+        try:
+            expect(button).to_be_enabled(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
     click(page, "Tambah aturan")
 
 
@@ -153,11 +163,13 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         by_district = {}
         for village in villages:
             by_district.setdefault(village.rsplit(".", 1)[0], village)
-        first, second = list(by_district.values())[:2]
+        first, second, third = list(by_district.values())[:3]
         company = people.sponsor("perusahaan", name="PT Samudra Pemalang")
         month = dt.date.today().strftime("%Y-%m")
         for _ in range(2):
             people.enrol(CSR, company, people.worker(first, "nelayan"), start=month)
+        people.enrol(CSR, company, people.worker(second, "nelayan"), start=month)
+        people.worker(third, "nelayan", name="Sarip Skema Penuh")
         people.worker(first, "buruh_nelayan", name="Rahmat Kecamatan Penuh")
         people.worker(second, "nelayan", born=dt.date(1960, 1, 10), name="Darto Enam Puluh Dua")
         db.close()
@@ -167,7 +179,7 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         choose(page, "Skema *", "CSR Perlindungan Nelayan Pemalang")
         expect(current(page).get_by_role("checkbox", name="Ikut JHT (tabungan hari tua)")).to_be_disabled()
         choose(page, "Penyandang dana *", "PT Samudra Pemalang")
-        for name in ("Rahmat Kecamatan Penuh", "Darto Enam Puluh Dua"):
+        for name in ("Rahmat Kecamatan Penuh", "Darto Enam Puluh Dua", "Sarip Skema Penuh"):
             fill(page, "Cari pekerja yang belum ditanggung", name)
             choose(page, "Pekerja yang ditanggung *", name)
             page.keyboard.press("Escape")
@@ -175,6 +187,14 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         expect(text(page, re.compile(r"Batas pekerja per kecamatan sudah penuh di .*: 2 dari 2 pekerja")).first
                ).to_be_visible()
         expect(text(page, re.compile(r"pada bulan mulai 6[2-6] tahun; harus 18 sampai 60 tahun")).first).to_be_visible()
+        expect(text(page, re.compile(r"Batas pekerja sudah penuh di skema CSR Perlindungan Nelayan Pemalang: 3 dari 3 "
+                                     r"pekerja")).first).to_be_visible()
+
+        # The Beranda offers the new schemes.
+        page.get_by_role("link", name="Beranda").click()
+        open_choices(page, "Skema")
+        expect(page.get_by_role("option", name="CSR Perlindungan Nelayan Pemalang")).to_be_visible()
+        page.keyboard.press("Escape")
 
         # An edit is a new version; the sponsorships made before keep version 1.
         page.get_by_role("link", name="Skema").click()
