@@ -10,7 +10,7 @@ import pytest
 
 from db import queries
 from payung.base.errors import ValidationError
-from payung.enrolment.bulk import plan_bulk
+from payung.enrolment.bulk import apply_bulk, plan_bulk
 from payung.schemes import editing
 from payung.schemes.copying import check_copy
 
@@ -37,6 +37,7 @@ def test_an_edit_is_a_new_version_and_old_sponsorships_stay_as_they_were(csr):
     csr.app.reload_schemes(csr.db)
     before = csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan"))
     lines = list(csr.db.query("SELECT month, amount FROM contribution_lines WHERE sponsorship_id = ?", [before]))
+    assert csr.db.execute("SELECT scheme_version FROM sponsorships").fetchone()[0] is None, "never edited yet"
 
     saved = _edit(csr, lambda d: d.update(name="Uji CSR nelayan 2026", months=[12, 6]))
     assert (saved.version, saved.summary) == (2, "diubah: name, months")
@@ -47,9 +48,12 @@ def test_an_edit_is_a_new_version_and_old_sponsorships_stay_as_they_were(csr):
     entry = csr.db.execute("SELECT actor, after FROM audit_log WHERE action = 'scheme.save'").fetchone()
     assert entry[0] == "admin" and '+months = [12, 6]' in json.loads(entry[1])["diff"]
 
-    after = csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan"), months=6)
-    version = {r["id"]: r["scheme_version"] for r in csr.db.query("SELECT id, scheme_version FROM sponsorships")}
-    assert (version[before], version[after]) == (1, 2)
+    csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan"), months=6)
+    listed = plan_bulk(csr.db, csr.app.plugins, [{"scheme_code": CODE, "sponsor_id": csr.company, "start_month": "2025-01",
+                                                  "worker_id": csr.worker(csr.in_b, "nelayan")}], actor=csr.actor)
+    apply_bulk(csr.db, csr.app.plugins, listed, actor=csr.actor)
+    version = [r["scheme_version"] for r in csr.db.query("SELECT scheme_version FROM sponsorships ORDER BY id")]
+    assert version == [1, 2, 2], "made before the edit, by the form after it, by a list after it"
     assert list(csr.db.query("SELECT month, amount FROM contribution_lines WHERE sponsorship_id = ?", [before])) == lines
 
 

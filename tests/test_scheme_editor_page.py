@@ -115,3 +115,36 @@ def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tm
     at.selectbox(key=_key(at, "r_pick")).set_value("worker_occupation_in").run()
     _button(at, "Tambah aturan").click().run()
     assert "Buruh nelayan" in at.multiselect(key=_key(at, "r0_codes")).options
+
+
+def test_fields_are_added_typed_reordered_and_removed_and_a_rule_nested_under_when(tmp_path, monkeypatch):
+    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    at = _open(_skema("admin"), "baru")
+    at.text_input(key=_key(at, "code")).set_value("uji_isian_zz")
+    at.text_input(key=_key(at, "name")).set_value("Uji isian").run()
+    for _ in range(2):
+        _button(at, "Tambah isian").click().run()
+    at.text_input(key=_key(at, "f1_name")).set_value("pilar")
+    at.text_input(key=_key(at, "f1_label")).set_value("Pilar").run()
+    at.selectbox(key=_key(at, "f1_type")).set_value("choice").run()
+    at.text_area(key=_key(at, "f1_choices")).set_value("pemerintah = Pemerintah\ndbhcht = DBHCHT").run()
+    at.checkbox(key=_key(at, "f1_req")).check().run()
+    at.button(key=_key(at, "f1_up")).click().run()
+    at.button(key=_key(at, "f1_remove")).click().run()  # the first field, now second
+    fields = at.session_state["_ed_draft"]["data"]["fields"]
+    assert [f["name"] for f in fields] == ["pilar"]
+    at.selectbox(key=_key(at, "r_pick")).set_value("when").run()
+    _button(at, "Tambah aturan").click().run()
+    at.text_input(key=_key(at, "r0_field")).set_value("pilar").run()  # the example names a field not here
+    at.selectbox(key=_key(at, "r_pick")).set_value("worker_age_between").run()
+    at.button(key=_key(at, "r_add")).click().run()
+    _button(at, "Masukkan ke aturan «Bila» di atas").click().run()
+    assert not at.exception, at.exception
+    rules = at.session_state["_ed_draft"]["data"]["rules"]
+    assert [r["rule"] for r in rules] == ["when"] and rules[0]["rules"][0]["rule"] == "worker_age_between"
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("uji\\_isian\\_zz.toml (versi 1" in s.value for s in at.success), [e.value for e in at.error]
+    scheme = Payung.load(config, entry_points=False).plugins.scheme("uji_isian_zz")
+    assert scheme.fields[0].choices == (("pemerintah", "Pemerintah"), ("dbhcht", "DBHCHT")) and scheme.fields[0].required
+    assert scheme.rules[0].description.startswith("Bila pilar DBHCHT: Umur pekerja 55-65 tahun")
