@@ -219,3 +219,20 @@ def raw_insert_lines(db, columns: Sequence[str], rows: Iterable[Sequence], *, re
     for _, create in indexes:
         db.execute(create)
     return count
+
+
+def worker_places(db) -> list[tuple[int, str, str]]:
+    """(id, village, occupation) of every worker, by id: what a contribution line copies."""
+    return db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
+
+
+def busiest_villages(db, region_prefix: str, limit: int) -> list[str]:
+    """The villages of a region with the most workers, most first."""
+    return [row[0] for row in db.execute(
+        "SELECT village_code FROM workers WHERE village_code LIKE ? GROUP BY village_code"
+        " ORDER BY COUNT(*) DESC, village_code LIMIT ?", [region_prefix + ".%", limit])]
+
+
+def analyze(db) -> None:
+    """Planner statistics after a bulk load."""
+    db.execute("ANALYZE")
