@@ -110,6 +110,7 @@ st.session_state.pop("_payung_admin_created", None)
 
 st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
 auth.logout_button()
+auth.write_pending_cookie()  # the login cookie, until the browser has written it
 indonesian_page()
 release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
 navigation.run()

@@ -11,12 +11,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-from db import queries, store
+from db import queries, store, versions
 from db.connection import connect, private_file, private_folder
 from db.migrations import SchemaTooNew, migrate
 
 __all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "private_file", "private_folder", "queries",
-           "recorded_schemes", "store"]
+           "recorded_schemes", "store", "versions"]
 
 
 def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):

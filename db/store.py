@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
+from db import versions
+
 from payung.base import clock
 from payung.base.errors import ValidationError, constraint_error
 
@@ -122,14 +124,18 @@ def redact(value: Any) -> Any:
 
 
 def audit(db, actor: str, action: str, table: str, row_id: Any, before: Any, after: Any) -> None:
-    """Append one entry to the audit log (call inside the write's transaction). Secret
-    columns are redacted here, whoever calls; the log itself refuses UPDATE and DELETE."""
+    """Append one entry to the audit log (call inside the write's transaction) and move the
+    data version the write changes (``db.versions``). Secret columns are redacted here, whoever
+    calls; the log itself refuses UPDATE and DELETE."""
     before, after = redact(before), redact(after)
     db.execute(
         "INSERT INTO audit_log (at, actor, action, table_name, row_id, before, after)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [now(), actor, action, table, None if row_id is None else str(row_id), _json(before), _json(after)],
     )
+    counter = versions.counter_for(table, action)
+    if counter:
+        versions.bump(db, counter)
 
 
 def _stamp(table: str, row: dict, *, created: bool) -> dict:

@@ -36,6 +36,11 @@ class Payung:
         """A new connection to an up-to-date database (the caller closes it)."""
         return database.open_database(self.settings.database, busy_timeout_ms=self.settings.busy_timeout_ms)
 
+    def data_version(self, db) -> int:
+        """The version of the data a page aggregates (``db.versions``): a cache of figures is
+        good while it stays the same (a sign-in or a new worker does not move it)."""
+        return database.versions.read(db)[database.versions.DATA]
+
     def initialise(self, db, *, actor: str = "sistem") -> dict:
         """First-start work, safe to repeat: regions of the configured regencies, and the
         loaded schemes recorded (sponsorships refer to them)."""

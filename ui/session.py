@@ -80,6 +80,18 @@ def connection():
         db.close()
 
 
+def scope_key(actor: Actor) -> tuple:
+    """What a cached figure depends on besides the data: the slice the actor sees (two
+    operators of one regency share their figures)."""
+    return actor.role, actor.regency_code, tuple(actor.villages)
+
+
+def data_version() -> int:
+    """The data's version now: with ``scope_key``, the key of a page's cached figures."""
+    with connection() as db:
+        return payung().data_version(db)
+
+
 def forget_login() -> None:
     """This browser session is no longer logged in (its server session is gone)."""
     for key in AUTH_KEYS:

@@ -365,11 +365,17 @@ def pager(total: int, page_size: int, *, key: str) -> None:
     right.caption(shown)
 
 
+#: Session key of a login cookie the browser has yet to write (``ui.auth.write_pending_cookie``).
+COOKIE_PENDING = "_payung_cookie_pending"
+
+
 def show_saved_message(*, toast: bool = False) -> None:
     """A success message carried across the rerun that follows a save, where this is called.
     ``toast``: also as a toast, which shows wherever the page is scrolled (a form whose button is
-    below the fold: its top is off screen on a phone)."""
-    message = st.session_state.pop("_payung_saved", None)
+    below the fold: its top is off screen on a phone). While a login cookie is being written
+    (a password change renews the tab's) the message is kept for the run its answer starts."""
+    state = st.session_state
+    message = state.get("_payung_saved") if state.get(COOKIE_PENDING) else state.pop("_payung_saved", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
         if toast:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from db import billing
 from db import aggregates
-from db import queries
+from db import queries, versions
 
 from payung.base import clock
 from payung.auth.access import Actor, require, scope_of
@@ -218,9 +218,10 @@ def budget_figures(lines: list[dict]) -> list[dict]:
 
 
 def data_version(db, *, actor: Actor) -> int:
-    """Changes whenever any data changes (the audit log's last id): the dashboard's cache key."""
+    """Changes whenever data the dashboard aggregates changes (``db.versions``; a sign-in or a
+    new worker does not move it): the dashboard's cache key."""
     require(actor, "dashboard.read")
-    return aggregates.data_version(db)
+    return versions.read(db)[versions.DATA]
 
 
 def is_empty(db, *, actor: Actor) -> bool:
