@@ -19,8 +19,8 @@ from payung.auth.access import ROLES, allowed  # noqa: E402
 from payung.auth.users import has_users  # noqa: E402
 from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
-from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,  # noqa: E402
-                        release_upload_work)
+from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
+                        login_notices, release_upload_work)
 from ui.widgets import indonesian_page, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
@@ -67,7 +67,7 @@ PAGES = {
     "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", "account.manage")],
 }
 
-app = payung()
+app = fresh_payung()  # a scheme file written by any server process is read again here
 daily_backup(app.settings)  # once a day, on the first run of the day (payung.operations.backups)
 with connection() as db:
     first_start = not has_users(db)

@@ -81,14 +81,16 @@ def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str 
 
 
 def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_month: str,
-                         statuses: Sequence[str]) -> list[dict]:
-    """Lines of some workers in a window of months (to see runs of unpaid months whole)."""
+                         statuses: Sequence[str], *, unpaid_only: bool = False) -> list[dict]:
+    """Lines of some workers in a window of months (to see runs of unpaid months whole), or
+    only their unpaid ones."""
     rows: list[dict] = []
+    unpaid = " AND l.paid_amount < l.amount" if unpaid_only else ""
     for chunk in _chunks(list(worker_ids)):
         rows.extend(db.query(
             "SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount FROM contribution_lines l"
             " JOIN sponsorships p ON p.id = l.sponsorship_id"
-            f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ? AND p.status IN ({_in(statuses)})",
+            f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ?{unpaid} AND p.status IN ({_in(statuses)})",
             [*chunk, from_month, to_month, *statuses]))
     return rows
 

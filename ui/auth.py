@@ -47,7 +47,7 @@ from .session import SESSION_KEY, connection, forget_login, payung, session_poli
 from .widgets import COOKIE_PENDING, plain
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
-KEY_FILE_NAME = "payung-cookie.key"
+KEY_FILE_NAME = sessions.COOKIE_KEY_FILE
 COOKIE_NAME = "payung_masuk"
 COOKIE_SETTLE_S = 1.0
 _KEY = "_payung_authenticator"
@@ -279,11 +279,7 @@ def logout_button() -> None:
 @st.cache_resource(show_spinner=False)
 def _printed_setup_code(database: str) -> str:
     code = sessions.new_setup_code()
-    line = "=" * 72
-    print(f"\n{line}\nPayung: belum ada administrator. Untuk membuat administrator pertama, buka Payung\n"
-          f"di peramban dan masukkan kode penyiapan ini:\n\n    {code}\n\n"
-          f"Kode berlaku sampai administrator pertama dibuat (basis data: {database}).\n{line}\n",
-          file=sys.stdout, flush=True)
+    print(sessions.setup_code_banner(code, database), file=sys.stdout, flush=True)
     return code
 
 

@@ -43,6 +43,8 @@ def _load(config: str | None, database: str | None) -> Payung:
     db = app.open_db()
     try:
         app.initialise(db)
+        if app.signature[0] is None:  # a new database: its data versions exist only now
+            app.signature = app.current_signature(db)
     finally:
         db.close()
     _dummy_hash()  # computed now, so the first unknown-username login is not slower
@@ -62,6 +64,19 @@ def session_policy() -> SessionPolicy:
 def payung() -> Payung:
     """Configuration and plugins, loaded once per server (per config and database)."""
     return _load(os.environ.get("PAYUNG_CONFIG"), os.environ.get("PAYUNG_DB"))
+
+
+def fresh_payung() -> Payung:
+    """``payung()``, loaded again first when a scheme file was written (Salin skema, in this
+    server process or another one behind the same proxy) or edited since: app.py calls this at
+    the top of every run."""
+    app = payung()
+    with connection() as db:
+        changed = app.plugins_changed(db)
+    if changed:
+        reload_payung()
+        app = payung()
+    return app
 
 
 @contextlib.contextmanager

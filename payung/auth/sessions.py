@@ -49,9 +49,13 @@ LOGIN_TABLE = "login"
 _USERNAME_LOGGED = 64  # characters of a typed username looked up
 #: What the audit log says instead of a username nobody has.
 UNKNOWN_USERNAME = "nama pengguna tidak dikenal"
-#: Key of the hash of unknown usernames: this process only, never stored (so the hash of a
-#: password typed as a username cannot be tested against guesses by whoever reads the log).
-_UNKNOWN_KEY = secrets.token_bytes(32)
+#: Key of the hash of unknown usernames: never stored (so the hash of a password typed as a
+#: username cannot be tested against guesses by whoever reads the log). This process's own, or
+#: the one ``payung serve`` hands to each of its server processes, so that they agree.
+try:
+    _UNKNOWN_KEY = bytes.fromhex(os.environ.get("PAYUNG_UNKNOWN_KEY", "")) or secrets.token_bytes(32)
+except ValueError:
+    _UNKNOWN_KEY = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,9 @@ def end_user_sessions(db, user_id: int, *, actor: Actor) -> int:
 
 # The cookie key ------------------------------------------------------------------------------
 
+#: The key file's name, next to the database.
+COOKIE_KEY_FILE = "payung-cookie.key"
+
 def _read_secret(path: Path) -> str | None:
     try:
         text = path.read_text(encoding="utf-8").strip()
@@ -355,6 +362,14 @@ def new_setup_code() -> str:
     """A code for the terminal: 16 hex digits in groups of four (64 bits)."""
     raw = secrets.token_hex(8)
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def setup_code_banner(code: str, database: str) -> str:
+    """What the terminal shows on a first start."""
+    line = "=" * 72
+    return (f"\n{line}\nPayung: belum ada administrator. Untuk membuat administrator pertama, buka Payung\n"
+            f"di peramban dan masukkan kode penyiapan ini:\n\n    {code}\n\n"
+            f"Kode berlaku sampai administrator pertama dibuat (basis data: {database}).\n{line}\n")
 
 
 def setup_code_from_env() -> str | None:
