@@ -2,7 +2,12 @@
 
 ``open_database`` is what everything else calls: it connects, refuses a database from a newer
 Payung, and applies pending migrations. Writes go through ``db.store`` (audited), reads
-through ``db.queries``.
+through ``db.queries`` (and the modules named after what they serve: ``billing``,
+``aggregates``, ``batches``, ``consistency``, ``logins``...), each inside the caller's
+``db.scope``.
+
+Imports only ``payung.base`` of Payung. The database driver is this package's business: code
+outside it catches ``DatabaseError`` and the ``ConstraintError`` that ``db.store`` raises.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from db import queries, store, versions
 from db.connection import connect, private_file, private_folder
 from db.migrations import SchemaTooNew, migrate
 
-__all__ = ["SchemaTooNew", "backup", "connect", "data_versions", "migrate", "open_database", "private_file", "private_folder", "queries",
-           "recorded_schemes", "store", "versions"]
+__all__ = ["DatabaseError", "SchemaTooNew", "backup", "connect", "data_versions", "migrate", "open_database",
+           "optimize_and_close", "private_file", "private_folder", "queries", "recorded_schemes", "replace_contents",
+           "store", "versions"]
+
+#: Whatever the database driver raises (``sqlite3.Error``). Code outside ``db/`` catches this
+#: name, never the driver's: the driver is this package's business.
+DatabaseError = sqlite3.Error
 
 
 def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
@@ -65,6 +75,28 @@ def data_versions(path: str | os.PathLike) -> dict[str, int]:
             conn.close()
     except sqlite3.Error:
         return {}
+
+
+def replace_contents(db, source: str | os.PathLike) -> None:
+    """Replace everything in the open database ``db`` with the database file ``source``, in one
+    step (SQLite's backup API, all pages at once): it is written in one transaction under the
+    write lock, so readers in other sessions see the old data or the new, never a mix."""
+    copy = sqlite3.connect(str(source))
+    try:
+        copy.backup(db.conn)
+    finally:
+        copy.close()
+
+
+def optimize_and_close(db) -> None:
+    """Close a connection used for one run or command, after SQLite's advice for short
+    connections: ``PRAGMA optimize`` refreshes planner statistics where its queries showed them
+    missing (cheap when nothing is needed; skipped while another session writes)."""
+    try:
+        db.execute("PRAGMA optimize")
+    except sqlite3.OperationalError:  # busy with another session's write: next time
+        pass
+    db.close()
 
 
 def recorded_schemes(path: str | os.PathLike) -> dict[str, str]:

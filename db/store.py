@@ -77,15 +77,27 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 @contextmanager
+def rolled_back(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction whose writes are always undone at the end: what a measurement writes and
+    throws away (the benchmark's floors)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    finally:
+        db.execute("ROLLBACK")
+
+
+@contextmanager
 def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
     name = f"sp_{secrets.token_hex(8)}"
     conn.execute(f"SAVEPOINT {name}")
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
             conn.execute(f"RELEASE SAVEPOINT {name}")
+        _refused(exc)
         raise
     conn.execute(f"RELEASE SAVEPOINT {name}")
 
@@ -98,15 +110,20 @@ def _top_level(conn: sqlite3.Connection) -> Iterator[None]:
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if isinstance(exc, (sqlite3.IntegrityError, OverflowError)) and not isinstance(exc, ValidationError):
-            # Rolled back: say what the refusal means, in the user's words (payung.base.errors).
-            raise constraint_error(exc) from exc
+        _refused(exc)
         raise
     try:
         conn.execute("COMMIT")
     except sqlite3.IntegrityError as exc:  # deferred foreign keys are checked at COMMIT
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        raise constraint_error(exc) from exc
+
+
+def _refused(exc: BaseException) -> None:
+    """A write the database refused, rolled back: raise what it means in the user's words
+    (``payung.base.errors.ConstraintError``) instead of the driver's error."""
+    if isinstance(exc, (sqlite3.IntegrityError, OverflowError)) and not isinstance(exc, ValidationError):
         raise constraint_error(exc) from exc
 
 
@@ -283,6 +300,12 @@ def execute(db, sql: str, params: Sequence = (), *, actor: str, table: str, summ
         count = db.execute(sql, params).rowcount
         audit(db, actor, "bulk_update", table, None, None, {**summary, "count": count})
     return count
+
+
+def last_audit_id(db) -> int:
+    """The id of the latest audit entry: every write appends one, so an unchanged id means
+    unchanged data (the dashboard's cache key, the bulk planner's check before it writes)."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0]
 
 
 def log_event(db, *, actor: str, action: str, table: str, row_id: Any = None, details: dict | None = None) -> None:

@@ -6,6 +6,7 @@ Pages, the CLI and tests build one of these and pass it around; it holds no conn
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -65,6 +66,15 @@ class Payung:
         """The version of the data a page aggregates (``db.versions``): a cache of figures is
         good while it stays the same (a sign-in or a new worker does not move it)."""
         return database.versions.read(db)[database.versions.DATA]
+
+    @contextlib.contextmanager
+    def connection(self):
+        """A connection for one page run or command, optimised and closed when it ends."""
+        db = self.open_db()
+        try:
+            yield db
+        finally:
+            database.optimize_and_close(db)
 
     def initialise(self, db, *, actor: str = "sistem") -> dict:
         """First-start work, safe to repeat: regions of the configured regencies, and the

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -20,6 +22,7 @@ from payung.base import clock
 from payung.auth.access import Actor  # noqa: E402
 from payung.core import Payung  # noqa: E402
 from payung.operations.demo import generate  # noqa: E402
+from payung.auth.passwords import TEST_ROUNDS_VARIABLE  # noqa: E402
 from payung.auth.users import add_user  # noqa: E402
 from payung.people.workers import create_worker  # noqa: E402
 
@@ -43,7 +46,8 @@ PLUGINS_DIR = os.environ.get("PAYUNG_TEST_PLUGINS_DIR") or str(
     (BASE_CONFIG.parent / _BASE.get("payung", {}).get("plugins_dir", "plugins")).resolve())
 ENTRY_POINTS = os.environ.get("PAYUNG_TEST_ENTRY_POINTS") == "1"
 #: Regencies of the configuration under test; the demo makes the same workers per regency.
-REGENCIES = len(_BASE["regencies"])
+REGENCY_CODES = tuple(regency["code"] for regency in _BASE["regencies"])
+REGENCIES = len(REGENCY_CODES)
 DEMO_PER_REGENCY = 120
 DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 
@@ -51,6 +55,42 @@ DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 # fixtures that need these variables set them, pointing at temporary copies).
 for _name in ("PAYUNG_DB", "PAYUNG_CONFIG"):
     os.environ.pop(_name, None)
+# Passwords hashed at bcrypt's cheapest cost, in this process and every server, command and
+# nested pytest it starts (test_sessions.py checks that Payung without it uses the real cost).
+os.environ[TEST_ROUNDS_VARIABLE] = "4"
+
+
+# AppTest without the work a server does once: each new AppTest scanned every installed package
+# for Streamlit components, and each run compiled app.py and its page anew ------------------------
+
+def _scan_installed_components_once() -> None:
+    """The first scan's answer serves every AppTest (the packages do not change during the run)."""
+    from streamlit.components.v2 import manifest_scanner
+    scan = manifest_scanner.scan_component_manifests
+    found = functools.cache(lambda: scan())
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(found())
+
+
+def _compile_each_page_once() -> None:
+    """The bytecode of a script file serves every AppTest run for as long as the file is unchanged
+    (Streamlit's own script cache lives for one run)."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test
+    compiled: dict[tuple, object] = {}
+
+    class SharedScriptCache(ScriptCache):
+        def get_bytecode(self, script_path: str):
+            path = os.path.abspath(script_path)
+            stat = os.stat(path)
+            key = (path, stat.st_mtime_ns, stat.st_size)
+            if key not in compiled:
+                compiled[key] = super().get_bytecode(script_path)
+            return compiled[key]
+    app_test.ScriptCache = SharedScriptCache
+
+
+_scan_installed_components_once()
+_compile_each_page_once()
 
 
 def _with_payung_keys(text: str, values: dict[str, str]) -> str:
@@ -81,20 +121,70 @@ def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None
     return path
 
 
+# Databases built once per session, copied for each test ------------------------------------------
+
+def make_template_database(app: Payung, build) -> None:
+    """Build a template: ``build(app, connection)`` on ``app``'s new database, then leave it whole
+    in its one file (checkpointed, closed) for ``copy_database``."""
+    connection = app.open_db()
+    try:
+        build(app, connection)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+
+
+def copy_database(template: str | Path, target: str | Path) -> None:
+    """A test's own database, the same as the template (milliseconds: the file is copied)."""
+    shutil.copyfile(template, target)
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """``database_template(name, load, build)``: the path of template ``name``, made on first use
+    with ``make_template_database(load(folder), build)``; ``load`` makes the Payung of the tests
+    that copy it (the same configuration and plugins, in another folder)."""
+    made: dict[str, Path] = {}
+
+    def template(name: str, load, build) -> Path:
+        if name not in made:
+            with pytest.MonkeyPatch.context() as environment:  # a test's PAYUNG_DB names its own database
+                for variable in ("PAYUNG_DB", "PAYUNG_CONFIG"):
+                    environment.delenv(variable, raising=False)
+                app = load(tmp_path_factory.mktemp(f"template-{name}"))
+                make_template_database(app, build)
+            made[name] = Path(app.settings.database)
+        return made[name]
+    return template
+
+
+def _initialised(app: Payung, connection) -> None:
+    app.initialise(connection)
+
+
 @pytest.fixture
 def config_path(tmp_path):
     return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"))
 
 
+def _example_app(config: Path) -> Payung:
+    return Payung.load(config, extra_plugins=(("contoh", example_plugin),), entry_points=False)
+
+
 @pytest.fixture
 def app(config_path) -> Payung:
-    return Payung.load(config_path, extra_plugins=(("contoh", example_plugin),), entry_points=False)
+    return _example_app(config_path)
 
 
 @pytest.fixture
-def db(app):
+def db(app, database_template):
+    """The database of ``app``: regions loaded and the example scheme recorded."""
+    template = database_template(
+        "contoh", lambda folder: _example_app(write_config(folder, plugins_dir=str(folder / "no-plugins"))),
+        _initialised)
+    copy_database(template, app.settings.database)
     connection = app.open_db()
-    app.initialise(connection)
+    app.initialise(connection)  # nothing left to add; records the schemes in app.plugins, as on a first start
     yield connection
     connection.close()
 
@@ -175,13 +265,18 @@ class People:
         return refused.value.problems
 
 
+def _schemes_app(folder: Path) -> Payung:
+    return Payung.load(write_config(folder), entry_points=ENTRY_POINTS)
+
+
 @pytest.fixture
 def schemes_app(tmp_path) -> Payung:
-    return Payung.load(write_config(tmp_path), entry_points=ENTRY_POINTS)
+    return _schemes_app(tmp_path)
 
 
 @pytest.fixture
-def people(schemes_app, admin):
+def people(schemes_app, admin, database_template):
+    copy_database(database_template("skema", _schemes_app, _initialised), schemes_app.settings.database)
     db = schemes_app.open_db()
     schemes_app.initialise(db)
     yield People(schemes_app, db, admin)
@@ -258,15 +353,8 @@ def logged_in(username: str, db_path=None) -> dict:
     return {"authentication_status": True, "username": username, "_payung_session_id": session_id}
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """A demo database with one user of each role; the app reads it through the environment."""
-    config = write_config(tmp_path)
-    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
-    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    app = Payung.load(config, entry_points=ENTRY_POINTS)
-    db = app.open_db()
+def _demo_site(app: Payung, db) -> None:
+    """Demo data and one user of each role."""
     generate(app, db, workers=DEMO_PER_REGENCY, seed=5)
     system = Actor.system()
     add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
@@ -275,8 +363,49 @@ def site(tmp_path, monkeypatch):
     add_user(db, username="desa", name="Operator Desa", role="desa", password=PASSWORD, actor=system,
              villages=(DESA_VILLAGE,))
     add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
-    db.close()
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch, database_template):
+    """A demo database with one user of each role; the app reads it through the environment."""
+    config = write_config(tmp_path)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    app = Payung.load(config, entry_points=ENTRY_POINTS)
+    copy_database(database_template("demo", _schemes_app, _demo_site), tmp_path / "payung.db")
+    with app.open_db() as db:
+        app.initialise(db)  # as the demo did: the schemes recorded in app.plugins
     return {"app": app, "db_path": tmp_path / "payung.db"}
+
+
+@pytest.fixture
+def empty_site(tmp_path, monkeypatch):
+    """The app on an empty database with only its administrator."""
+    import db as database
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    with database.open_database(tmp_path / "kosong.db") as conn:
+        add_user(conn, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+
+
+# Browser tests ------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for the browser tests of a module;
+    each test opens its own contexts, so no cookie or page is shared."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 # Data that checks itself (issue #14): after every test that opened a Payung database ---------

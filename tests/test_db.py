@@ -1,3 +1,7 @@
+"""The database layer (``db``): foreign keys, WAL and a busy timeout, indexes for the app's
+queries, upgrades in place and newer files refused, every write audited with before and after, a
+failed write leaves nothing, eight writer threads lose nothing, backups are consistent copies."""
+
 import sqlite3
 import threading
 
@@ -8,6 +12,7 @@ from db.scope import EVERYTHING
 import db as database
 from db import migrations, queries, store
 from db.migrations import SchemaTooNew
+from payung.base.errors import ConstraintError
 from payung.people.workers import create_worker
 
 from conftest import snapshot, worker_values
@@ -76,10 +81,11 @@ def test_every_write_is_audited_with_before_and_after(db, admin):
 
 def test_failed_write_leaves_database_and_audit_log_as_they_were(db):
     before = snapshot(db)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError) as refused:
         with store.transaction(db):
             store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="ani")
             store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="ani")  # NOT NULL
+    assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
     assert snapshot(db) == before
 
 

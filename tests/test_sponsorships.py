@@ -1,3 +1,7 @@
+"""Enrolment (``payung.enrolment.sponsorships``): the monthly amount fixed with a line per month,
+the cost before confirming, no worker covered twice in a month, scheme fields and rules, the
+scheme's regency, and a pledge that tells a village operator nothing across villages."""
+
 import pytest
 
 from db.scope import EVERYTHING
@@ -56,11 +60,13 @@ def test_worker_cannot_be_covered_twice_for_the_same_month(app, db, admin, spons
 def test_unique_index_backs_the_double_coverage_rule(app, db, admin, sponsor_id, worker_id):
     import sqlite3
     from db import store
+    from payung.base.errors import ConstraintError
     sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
     line = queries.lines_of(db, sponsorship_id)[0]
     duplicate = {k: v for k, v in line.items() if k not in ("id",)}
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError) as refused:
         store.insert(db, "contribution_lines", duplicate, actor="t")
+    assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
 
 
 def test_missing_required_scheme_field_is_refused(app, db, admin, sponsor_id, worker_id):

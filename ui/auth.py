@@ -24,7 +24,7 @@ took it away) but by the runs that follow, until the browser says it is written
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
 (mode 0600) next to the database. The cookie is written by a browser-side component, so it
-cannot be HttpOnly: script running in the page could read it (see the README).
+cannot be HttpOnly: script running in the page could read it (see docs/security.md).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from payung.auth import sessions
+from payung.auth import sessions, setup
 from payung.base import clock
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
@@ -278,11 +278,11 @@ def logout_button() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _printed_setup_code(database: str) -> str:
-    code = sessions.new_setup_code()
-    print(sessions.setup_code_banner(code, database), file=sys.stdout, flush=True)
+    code = setup.new_setup_code()
+    print(setup.setup_code_banner(code, database), file=sys.stdout, flush=True)
     return code
 
 
 def setup_code() -> str:
     """The one-time setup code: ``$PAYUNG_SETUP_CODE``, else one printed once in the terminal."""
-    return sessions.setup_code_from_env() or _printed_setup_code(str(payung().settings.database))
+    return setup.setup_code_from_env() or _printed_setup_code(str(payung().settings.database))

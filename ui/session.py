@@ -16,15 +16,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sqlite3
 from collections.abc import Callable
 
 import streamlit as st
 
 from payung.auth.access import Actor, allowed
-from payung.core import Payung
-from payung.auth.sessions import SessionPolicy, _dummy_hash, check_session
+from payung.auth.passwords import dummy_hash
+from payung.auth.sessions import SessionPolicy, check_session
 from payung.auth.users import actor_for
+from payung.core import Payung
+from payung.operations import backups
 from .widgets import plain
 
 #: Key of this browser session's session id (a secret: it is what the cookie carries).
@@ -47,18 +48,13 @@ def _load(config: str | None, database: str | None) -> Payung:
             app.signature = app.current_signature(db)
     finally:
         db.close()
-    _dummy_hash()  # computed now, so the first unknown-username login is not slower
+    dummy_hash()  # computed now, so the first unknown-username login is not slower
     return app
-
-
-@st.cache_resource(show_spinner=False)
-def _policy(config_path: str) -> SessionPolicy:
-    return SessionPolicy.from_config(config_path)
 
 
 def session_policy() -> SessionPolicy:
     """``[sessions]`` of config.toml: idle timeout, lifetime, login throttle."""
-    return _policy(str(payung().settings.path))
+    return SessionPolicy.from_settings(payung().settings)
 
 
 def payung() -> Payung:
@@ -81,18 +77,9 @@ def fresh_payung() -> Payung:
 
 @contextlib.contextmanager
 def connection():
-    """A connection for this run only: sqlite3 connections belong to the thread that made them."""
-    db = payung().open_db()
-    try:
+    """A connection for this run only: a connection belongs to the thread that made it."""
+    with payung().connection() as db:
         yield db
-    finally:
-        # SQLite's advice for short connections: refresh planner statistics where the queries
-        # of this connection showed they are missing (cheap when nothing is needed).
-        try:
-            db.execute("PRAGMA optimize")
-        except sqlite3.OperationalError:  # busy with another session's write: next time
-            pass
-        db.close()
 
 
 def scope_key(actor: Actor) -> tuple:
@@ -183,19 +170,16 @@ def login_notices(settings) -> None:
 
 def daily_backup(settings) -> None:
     """Today's automatic backup (cheap once made); a failure is shown, never fatal."""
-    import sqlite3
-    from payung.operations.backups import daily_backup as make
     try:
-        make(settings)
-    except (OSError, sqlite3.Error) as exc:
+        backups.daily_backup(settings)
+    except backups.BackupFailed as exc:
         st.sidebar.warning(plain(f"Cadangan otomatis harian gagal: {exc}"))
 
 
 def restore_notice(settings, *, signed_out: bool = False) -> None:
     """Tell a session that was open while the database was restored from a backup (on the
     login page when ``signed_out``: a restore ends every session)."""
-    from payung.operations.backups import last_restore
-    restored = last_restore(settings)
+    restored = backups.last_restore(settings)
     stamp = restored and restored.get("at")
     seen = st.session_state.get("_restore_seen", "")
     if stamp and seen and stamp != seen:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 
 
@@ -51,10 +50,11 @@ class NotFound(PayungError):
 
 # Database constraints, in the user's words ----------------------------------------------------
 
-class ConstraintError(ValidationError, sqlite3.IntegrityError):
+class ConstraintError(ValidationError):
     """A write the database refused (UNIQUE, CHECK, FOREIGN KEY, NOT NULL, a trigger): the
-    transaction was rolled back, nothing was written, and ``problems`` says what to do. Still an
-    ``sqlite3.IntegrityError``, so code that catches that keeps working."""
+    transaction (or the savepoint of a nested one) was rolled back, nothing of it was written,
+    and ``problems`` says what to do. ``db.store`` raises it for whatever the driver raised
+    (kept as ``__cause__``); services catch this, never the driver's own error."""
 
 
 class NumberTooLarge(ValidationError, OverflowError):

@@ -16,19 +16,17 @@ re-importing a list changes nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from db import batches
-from db import queries, store
+from db import batches, queries, store
 from db.scope import EVERYTHING
 
 from payung.auth.access import Actor, require, scope_of
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes.data import LIVE_STATUSES, DataReader
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
 from payung.base.formats import count
 from payung.base.money import check_programs, contribution, format_rupiah
@@ -165,7 +163,7 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
         require(actor, "sponsorship.write", {"regency_code": registry.scheme(code).regency_code})
     require(actor, "sponsorship.write")
     scope = scope_of(actor)
-    mark = batches.last_audit_id(db)
+    mark = store.last_audit_id(db)
     report(0.02, "Membaca pekerja dan penyandang dana")
     workers = batches.workers_by_ids(db, [r["worker_id"] for r in requests if r.get("worker_id")], scope)
     sponsors = batches.sponsors_by_ids(db, [r["sponsor_id"] for r in requests if r.get("sponsor_id")], scope)
@@ -297,7 +295,7 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
         require(actor, "sponsorship.write", e.worker)
     try:
         with store.transaction(db):
-            if batches.last_audit_id(db) != plan.audit_mark:
+            if store.last_audit_id(db) != plan.audit_mark:
                 report(0.05, "Data berubah sejak diperiksa: memeriksa ulang")
                 fresh = plan_bulk(db, registry, plan.requests, actor=actor)
                 plan.rows, plan.audit_mark = fresh.rows, fresh.audit_mark
@@ -306,7 +304,7 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
                 report(0.2, f"Menyimpan {count(len(accepted))} kepesertaan")
                 _write(db, accepted, actor)
             report(1.0, "Selesai")
-    except sqlite3.IntegrityError as exc:
+    except ConstraintError as exc:
         raise ValidationError(Problem(
             "start_month", "Sebagian pekerja baru saja ditanggung kepesertaan lain untuk bulan yang sama; "
                            f"tidak ada yang disimpan. Periksa daftar lagi. ({exc})", "double_coverage")) from None

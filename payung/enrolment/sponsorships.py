@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,17 +17,15 @@ from db import queries, store
 from db.scope import EVERYTHING
 
 from payung.auth.access import Actor, allowed, require, scope_of, sees_whole_regency
-from payung.finance.budgets import assign_budget_lines
-from payung.schemes.data import DataReader
-from payung.base.errors import Problem, ValidationError
-from payung.schemes.fields import validate_fields
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.base.money import Contribution, check_programs, contribution, format_rupiah
 from payung.base.months import add_months, current_month, format_month, month_range, parse_month
-from payung.schemes.registry import PluginRegistry
+from payung.finance.budgets import assign_budget_lines
 from payung.schemes import rules
-from payung.schemes.model import Enrolment
-
-MAX_MONTHS = 60
+from payung.schemes.data import DataReader
+from payung.schemes.fields import validate_fields
+from payung.schemes.model import MAX_MONTHS, MONTHS_AHEAD, Enrolment
+from payung.schemes.registry import PluginRegistry
 
 
 @dataclass
@@ -187,10 +184,6 @@ BUDGET_WORDS = {
     "budget_missing": "Belum ada pos anggaran skema ini untuk bulan-bulan tersebut; hubungi operator kabupaten.",
 }
 
-#: How far ahead a sponsorship may start: a budget is planned for next year at the latest.
-MONTHS_AHEAD = 24
-
-
 def start_months(scheme, settings, *, back: int = 6, ahead: int = 12, today: dt.date | None = None) -> list[str]:
     """The start months a form offers for ``scheme``: from ``back`` months ago to ``ahead`` months
     on, none before the scheme began (``_start_out_of_range`` refuses those; the list offered
@@ -264,7 +257,7 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
                  for month, c in plan.lines],
                 actor=actor.username, note=f"iuran kepesertaan #{sponsorship_id}",
             )
-    except sqlite3.IntegrityError:
+    except ConstraintError:
         raise ValidationError(Problem(
             "start_month",
             f"{e.worker['name']} baru saja ditanggung kepesertaan lain untuk sebagian bulan ini. "

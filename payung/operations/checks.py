@@ -13,9 +13,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from db import billing, store
+from db import billing, consistency, store
 from db.scope import EVERYTHING
-from db import consistency
 
 from payung.schemes.data import LIVE_STATUSES
 from payung.base.formats import count
@@ -108,7 +107,7 @@ def run_checks(db, *, quick: bool = False) -> Report:
     started = time.perf_counter()
     results = []
     problems = consistency.integrity_problems(db, quick=quick)
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    pages = consistency.page_count(db)
     results.append(CheckResult("quick_check" if quick else "integrity_check", pages, len(problems),
                                [{"problem": p} for p in problems[:consistency.EXAMPLES]], unit="pages"))
     if problems:
@@ -128,7 +127,7 @@ def run_checks(db, *, quick: bool = False) -> Report:
 
 def last_audit_id(db) -> int:
     """Changes with every write (each is audited): tells when a shown check is out of date."""
-    return consistency.last_audit_id(db)
+    return store.last_audit_id(db)
 
 
 def repair(db, *, actor: str) -> dict[str, int]:

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from payung.auth import sessions
+from payung.auth import sessions, setup
 from payung.auth.users import has_users
 from payung.core import Payung
 
@@ -81,10 +81,10 @@ def shared_environment(app: Payung) -> dict[str, str]:
         first_start = not has_users(db)
     finally:
         db.close()
-    if first_start and not sessions.setup_code_from_env():
-        code = sessions.new_setup_code()
-        env[sessions.SETUP_CODE_ENV] = code
-        print(sessions.setup_code_banner(code, str(app.settings.database)), flush=True)
+    if first_start and not setup.setup_code_from_env():
+        code = setup.new_setup_code()
+        env[setup.SETUP_CODE_ENV] = code
+        print(setup.setup_code_banner(code, str(app.settings.database)), flush=True)
     if not os.environ.get("PAYUNG_COOKIE_KEY"):  # the file the servers read, made before they start
         sessions.cookie_key_from_file(Path(app.settings.database).resolve().parent / sessions.COOKIE_KEY_FILE)
     return env

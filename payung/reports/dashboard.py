@@ -11,16 +11,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from db import billing
-from db import aggregates
-from db import queries, versions
+from db import aggregates, billing, queries, versions
 
 from payung.base import clock
 from payung.auth.access import Actor, require, scope_of
 from payung.enrolment.arrears import late_summary
+from payung.base.identity import GENDERS
 from payung.base.months import add_months, format_month, parse_month
 from payung.schemes.registry import PluginRegistry
-from payung.people.workers import GENDERS
 
 AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"),
               (65, 200, "65+"))
