@@ -16,6 +16,8 @@ sees the new data also sees the new version. Standard SQL only.
 
 from __future__ import annotations
 
+import sqlite3
+
 #: Audited tables whose writes are no change to the data (see above).
 NOT_DATA = frozenset({"sessions", "login", "users", "user_villages"})
 #: Names of the counters.
@@ -35,8 +37,13 @@ def counter_for(table: str, action: str) -> str | None:
 
 
 def bump(db, name: str) -> None:
-    """Move a counter forward (inside the caller's write transaction)."""
-    db.execute("UPDATE data_versions SET version = version + 1 WHERE name = ?", [name])
+    """Move a counter forward (inside the caller's write transaction). A database not yet
+    upgraded to m011 (written by a migration before it) has no counters: nothing to move."""
+    try:
+        db.execute("UPDATE data_versions SET version = version + 1 WHERE name = ?", [name])
+    except sqlite3.OperationalError as e:
+        if "no such table" not in str(e):
+            raise
 
 
 def read(db) -> dict[str, int]:
