@@ -17,6 +17,7 @@ NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !importan
 
 from payung.auth.access import ROLES, allowed  # noqa: E402
 from payung.auth.users import has_users  # noqa: E402
+from payung.base.errors import DatabaseBusy  # noqa: E402
 from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
@@ -113,4 +114,7 @@ auth.logout_button()
 auth.write_pending_cookie()  # the login cookie, until the browser has written it
 indonesian_page()
 release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
-navigation.run()
+try:
+    navigation.run()
+except DatabaseBusy as exc:  # a write no form on the page was there to refuse: said, not a traceback
+    st.warning(plain(exc), icon=":material/hourglass_top:")

@@ -35,6 +35,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 import jwt
 import streamlit as st
@@ -54,8 +55,8 @@ _KEY = "_payung_authenticator"
 #: The signed login cookie this tab's browser has not yet confirmed writing: (token, expiry).
 _PENDING = COOKIE_PENDING
 _MESSAGE = "_payung_login_message"
-LOGIN_FIELDS = {"Form name": "Masuk ke Payung", "Username": "Nama pengguna", "Password": "Kata sandi",
-                "Login": "Masuk"}
+LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
+                                 "Password": "Kata sandi", "Login": "Masuk"})
 WRONG = "Nama pengguna atau kata sandi salah."
 EMPTY = "Isi nama pengguna dan kata sandi."
 
@@ -240,7 +241,7 @@ def login() -> bool:
     auth = authenticator()
     st.session_state.pop(_MESSAGE, None)
     try:
-        auth.login(location="main", fields=LOGIN_FIELDS, key="masuk")
+        auth.login(location="main", fields=dict(LOGIN_FIELDS), key="masuk")
     except stauth.utilities.LoginError as exc:
         st.error(plain(f"Tidak dapat masuk: {exc}"))
     if st.session_state.get(_MESSAGE):

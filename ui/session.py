@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable
+from types import MappingProxyType
 
 import streamlit as st
 
@@ -200,7 +201,7 @@ def reload_payung() -> None:
 #: Prefixes of the session-state keys that hold a page's work on an uploaded file: the file
 #: read, its plan. They can weigh many times the file; they are let go as soon as the user
 #: opens another page.
-UPLOAD_WORK = {"impor": "_i_"}
+UPLOAD_WORK = MappingProxyType({"impor": "_i_"})
 
 
 def release_upload_work(current_url: str) -> int:

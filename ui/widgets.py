@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from types import MappingProxyType
 from typing import TypeVar
 
 import altair as alt
@@ -33,6 +34,7 @@ _ESCAPE = {ord(c): "\\" + c for c in "\\`*_[]<>#|~$@&"}
 # around it ("Ani \u202eKDR" shows as "Ani RDK"); line breaks would start new Markdown blocks.
 _ESCAPE |= {c: None for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ESCAPE |= {ord("\n"): " ", ord("\r"): " ", ord("\v"): " ", ord("\f"): " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+_ESCAPE = MappingProxyType(_ESCAPE)  # read-only: module state is shared by every session
 # ":red[", ":material/", ":smile:", "http://" (autolinks), "www." and, at the start, a list
 # marker, a heading underline or a horizontal rule ("- ", "===", "---").
 _CONTEXTUAL = re.compile(r":(?=[A-Za-z/])|(?<=www)\.|(?<=WWW)\.|^[-+=]")
@@ -447,11 +449,11 @@ _INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box,
 #: hovered or focused, the one tooltip on screen is its own: its English text is shrunk to nothing
 #: and the Indonesian drawn after it. (The buttons' aria-labels, read out by screen readers, stay
 #: English: CSS cannot reach an attribute.)
-TOOLBAR_LABELS = {
+TOOLBAR_LABELS = MappingProxyType({
     "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
     "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
-}
+})
 #: Room above a table or chart for its toolbar, which covered the figure or the box above it.
 TOOLBAR_ROOM = "2.25rem"
 
