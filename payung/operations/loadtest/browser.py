@@ -4,12 +4,13 @@ person sees, timed from the click until the page has settled with the expected t
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .protocol import ProtocolError
-from .scenarios import SEARCHES, Result, Session, _new_person
+from .scenarios import SEARCHED, SEARCHES, Result, Session, _new_person
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,13 +52,14 @@ class BrowserSession(Session):
     """A village operator in a Chromium tab: sign in, the list, a search, a new worker."""
     browser = None
 
-    async def step(self, name: str, action, expect: str) -> None:
+    async def step(self, name: str, action, expect: str | tuple[str, ...]) -> None:
         start = time.monotonic()
         error = None
         try:
             await action()
             page = self.page
-            await page.locator(CURRENT).get_by_text(expect).first.wait_for(timeout=self.timeout * 1000)
+            shown = expect if isinstance(expect, str) else re.compile("|".join(map(re.escape, expect)))
+            await page.locator(CURRENT).get_by_text(shown).first.wait_for(timeout=self.timeout * 1000)
             await page.wait_for_function(IDLE, timeout=self.timeout * 1000)
             problems = page.locator(f'{CURRENT} [data-testid="stException"], {CURRENT} [data-testid="stAlertContentError"]')
             if await problems.count():
@@ -103,7 +105,7 @@ class BrowserSession(Session):
         await self.pause()
         search = self.box("Cari nama atau NIK")
         await search.fill(self.rng.choice(SEARCHES))
-        await self.step("search", lambda: search.press("Enter"), "Menampilkan")
+        await self.step("search", lambda: search.press("Enter"), SEARCHED)
         if time.monotonic() >= until:
             return
         await self.pause()

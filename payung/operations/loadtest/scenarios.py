@@ -24,6 +24,8 @@ from .protocol import Page, ProtocolError, Tab, state, trigger
 
 #: First names a village operator looks for (the generator's names: every village has some).
 SEARCHES = ("Siti", "Sri", "Ahmad", "Budi", "Dewi", "Slamet", "Nur", "Agus")
+#: What a search shows: the rows found, or that none match (a small village may have no "Sri").
+SEARCHED = ("Menampilkan", "Tidak ada pekerja yang cocok")
 #: Kendal's schemes, as the select boxes name them.
 SCHEMES = ("Gerakan ASN Peduli Pekerja Rentan", "GN Lingkaran (Gerakan Nasional Peduli Perlindungan Pekerja Rentan)")
 
@@ -51,7 +53,10 @@ class Session:
     #: over the day: the sign-ins under load are measured too).
     relogin: float = 0.1
 
-    async def act(self, name: str, action: Callable[[], Awaitable[Page]], expect: str | None = None) -> Page | None:
+    async def act(self, name: str, action: Callable[[], Awaitable[Page]],
+                  expect: str | tuple[str, ...] | None = None) -> Page | None:
+        """Do ``action`` and record how long the page took, or why it failed (an error on the
+        page, or none of ``expect`` shown)."""
         start = time.monotonic()
         error = None
         page = None
@@ -60,7 +65,7 @@ class Session:
             problems = page.problems()
             if problems:
                 error = problems[0][:200]
-            elif expect and expect not in page.text():
+            elif expect and not any(e in page.text() for e in ((expect,) if isinstance(expect, str) else expect)):
                 error = f"tidak tampil: {expect!r}"
         except ProtocolError as exc:
             error = str(exc)[:200]
@@ -123,7 +128,9 @@ async def _workers(s: Session) -> None:
 
 
 async def _search(s: Session) -> None:
-    await s.act("search", lambda: s.tab.set("cari_pekerja", s.rng.choice(SEARCHES)), "Menampilkan")
+    page = await s.act("search", lambda: s.tab.set("cari_pekerja", s.rng.choice(SEARCHES)), SEARCHED)
+    if "Menampilkan" not in page.text():  # nobody of that name here: the whole list again
+        await s.act("search", lambda: s.tab.set("cari_pekerja", ""), "Menampilkan")
 
 
 async def _worker(s: Session) -> None:
