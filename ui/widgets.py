@@ -343,6 +343,11 @@ def panel(p: Panel) -> None:
 
 # Paging -------------------------------------------------------------------------------------
 
+#: Rows of a long table drawn at once (an OPD's bill has thousands of lines: drawn whole, each run
+#: of the page cost seconds of the server's time).
+ROWS_PER_PAGE = 200
+
+
 def current_page(key: str) -> int:
     """The page a list should query: what the pager below it was last set to."""
     return int(st.session_state.get(key, 1))
