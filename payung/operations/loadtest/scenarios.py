@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -163,12 +164,12 @@ async def _new_worker(s: Session) -> None:
 
 def _new_person(s: Session) -> dict:
     """A new worker of the operator's village, with a NIK nobody has: the generator's, with a
-    serial number above those it gives (5000 and up, different per session and worker)."""
+    random serial number above those it gives (5000 and up: the runs before saved theirs)."""
     s.added = getattr(s, "added", 0) + 1
     values = next(worker_rows(list(s.account.villages), 1, s.rng, today=clock.today()))
     # Their NIK in their own district (the generator gives one in twenty another one).
     values["nik"] = s.account.villages[0][:8].replace(".", "") + values["nik"][6:12]
-    serial = 5000 + (s.number * 97 + s.added) % 5000
+    serial = 5000 + secrets.randbelow(5000)  # not the generator's, nor the last run's (the database is kept)
     values["nik"] += f"{serial:04d}"
     return values
 
