@@ -93,7 +93,7 @@ class Session:
                         await self.pause()
                         await self.act("logout", lambda: self.tab.click("keluar"), "Masuk ke Payung")
                         await self.pause()
-                        await self.act("login", self._login, "Keluar")
+                        await self.act("login", self._login)  # _login checks the Keluar button
             except ProtocolError:
                 await asyncio.sleep(1)
             finally:
