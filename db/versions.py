@@ -4,7 +4,7 @@ cheaply whether what they hold is still current.
 - ``data``: every change to the data a page aggregates (workers, sponsors, sponsorships, lines,
   payments, budgets, claims, schemes, regions...). Not moved by what is no change to that data:
   a sign-in, a failed login, a session touched or ended, an account changed (caches are kept
-  per account scope anyway), or a new worker (no line, claim or sponsorship refers to a worker
+  per account scope anyway), the log of an import (a file imported again changes nothing), or a new worker (no line, claim or sponsorship refers to a worker
   registered a moment ago, so no aggregate can contain it).
 - ``workers``: a worker registered (the registry's own counter).
 - ``schemes``: a scheme file written (Salin skema): every server process loads its plugins
@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 
 #: Audited tables whose writes are no change to the data (see above).
-NOT_DATA = frozenset({"sessions", "login", "users", "user_villages"})
+NOT_DATA = frozenset({"sessions", "login", "users", "user_villages", "import_log"})
 #: Names of the counters.
 DATA, WORKERS, SCHEMES = "data", "workers", "schemes"
 NAMES = (DATA, WORKERS, SCHEMES)
