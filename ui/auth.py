@@ -156,11 +156,11 @@ def _forget_bad_cookie(model, token: str) -> None:
     marker = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
     if st.session_state.get(_BAD_COOKIE) == marker:
         return
-    st.session_state[_BAD_COOKIE] = marker
     try:
         model.cookie_manager.delete(model.cookie_name, key="hapus_kuki_rusak")
-    except KeyError:  # the component had not reported the browser's cookies yet: deleted anyway
-        pass
+    except KeyError:  # the component has not reported the browser's cookies yet (it reruns when it has)
+        return
+    st.session_state[_BAD_COOKIE] = marker
 
 
 def _queue_cookie() -> None:
