@@ -62,6 +62,7 @@ EMPTY = "Isi nama pengguna dan kata sandi."
 
 
 _BAD_COOKIE = "_payung_bad_cookie"
+_BAD_COOKIE_GONE = "_payung_bad_cookie_gone"
 
 
 def throttled_message() -> str:
@@ -151,16 +152,20 @@ def decode_cookie(token, key: str) -> dict | None:
 
 def _forget_bad_cookie(model, token: str) -> None:
     """Delete an undecodable cookie from the browser, once per browser session: the request's
-    cookies (``st.context.cookies``) keep showing it until a reload, and a delete drawn again
-    in the run that logs in could land after the new cookie is written."""
+    cookies (``st.context.cookies``) keep showing it until a reload. The delete is drawn in every
+    run until the browser says it is done (the first run's is replaced by the rerun the cookie
+    component's first answer starts, often before the browser ran it), then never again (one
+    drawn in the run that logs in could land after the new cookie is written)."""
     marker = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    if st.session_state.get(_BAD_COOKIE) == marker:
-        return
-    try:
-        model.cookie_manager.delete(model.cookie_name, key="hapus_kuki_rusak")
-    except KeyError:  # the component has not reported the browser's cookies yet (it reruns when it has)
+    if st.session_state.get(_BAD_COOKIE_GONE) == marker:
         return
     st.session_state[_BAD_COOKIE] = marker
+    # The component itself: CookieManager.delete draws nothing until the browser has reported
+    # its cookies, and no pause before the form waits for that any more.
+    gone = model.cookie_manager.cookie_manager(method="delete", cookie=model.cookie_name,
+                                               key="hapus_kuki_rusak_" + marker[:12], default=False)
+    if gone:
+        st.session_state[_BAD_COOKIE_GONE] = marker
 
 
 def _queue_cookie() -> None:
