@@ -59,9 +59,10 @@ class BrowserSession(Session):
             await action()
             page = self.page
             shown = expect if isinstance(expect, str) else re.compile("|".join(map(re.escape, expect)))
-            await page.locator(CURRENT).get_by_text(shown).first.wait_for(timeout=self.timeout * 1000)
-            await page.wait_for_function(IDLE, timeout=self.timeout * 1000)
             problems = page.locator(f'{CURRENT} [data-testid="stException"], {CURRENT} [data-testid="stAlertContentError"]')
+            # What was expected, or an error (a refused save says why at once, not after the timeout).
+            await page.locator(CURRENT).get_by_text(shown).or_(problems).first.wait_for(timeout=self.timeout * 1000)
+            await page.wait_for_function(IDLE, timeout=self.timeout * 1000)
             if await problems.count():
                 error = (await problems.first.inner_text())[:200]
         except Exception as exc:  # noqa: BLE001 - a timeout or a vanished element is this action's error
@@ -117,9 +118,15 @@ class BrowserSession(Session):
         await self.step("nik", lambda: self.box("NIK *").press("Tab"), "Dari NIK")
         await self.box("Nama lengkap (sesuai KTP) *").fill(worker["name"])
         await self.box("Nama lengkap (sesuai KTP) *").press("Tab")
-        village = await self.page.locator(CURRENT).get_by_label("Desa/kelurahan domisili *", exact=True).count()
-        if village:
-            await self.page.locator(CURRENT).get_by_label("Desa/kelurahan domisili *", exact=True).click()
+        # The village box comes with the district the NIK gave (a run in flight may not have drawn it yet).
+        await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+        village = self.page.locator(CURRENT).get_by_label("Desa/kelurahan domisili *", exact=True)
+        try:
+            await village.wait_for(timeout=10_000)
+        except Exception:  # noqa: BLE001 - no village to choose: Simpan says what is missing
+            pass
+        if await village.count():
+            await village.click()
             await self.page.get_by_role("option").first.click()
         await self.choose("Pekerjaan *", "Petani")
         await self.pause()
