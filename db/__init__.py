@@ -16,13 +16,13 @@ import os
 import sqlite3
 from pathlib import Path
 
-from db import queries, store
+from db import queries, store, versions
 from db.connection import connect, private_file, private_folder
 from db.migrations import SchemaTooNew, migrate
 
-__all__ = ["DatabaseError", "SchemaTooNew", "backup", "connect", "migrate", "open_database", "optimize_and_close",
-           "private_file", "private_folder", "queries", "recorded_schemes", "replace_contents", "store",
-           "stored_reference"]
+__all__ = ["DatabaseError", "SchemaTooNew", "backup", "connect", "data_versions", "migrate", "open_database",
+           "optimize_and_close", "private_file", "private_folder", "queries", "recorded_schemes", "replace_contents",
+           "store", "stored_reference", "versions"]
 
 #: Whatever the database driver raises (``sqlite3.Error``). Code outside ``db/`` catches this
 #: name, never the driver's: the driver is this package's business.
@@ -60,6 +60,21 @@ def backup(db, target: str | os.PathLike) -> Path:
         dest.close()
     os.replace(tmp, target)
     return target
+
+
+def data_versions(path: str | os.PathLike) -> dict[str, int]:
+    """The data versions (``db.versions``) of the database at ``path``, read without creating,
+    upgrading or locking anything ({} when there is no such database or table yet)."""
+    if str(path) == ":memory:" or not Path(path).is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return dict(conn.execute("SELECT name, version FROM data_versions"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return {}
 
 
 def replace_contents(db, source: str | os.PathLike) -> None:

@@ -234,6 +234,13 @@ def worker_places(db) -> list[tuple[int, str, str]]:
     return db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
 
 
+def busiest_villages(db, region_prefix: str, limit: int) -> list[str]:
+    """The villages of a region with the most workers, most first."""
+    return [row[0] for row in db.execute(
+        "SELECT village_code FROM workers WHERE village_code LIKE ? GROUP BY village_code"
+        " ORDER BY COUNT(*) DESC, village_code LIMIT ?", [region_prefix + ".%", limit])]
+
+
 def analyze(db) -> None:
     """Planner statistics for every table and index (after a large load)."""
     db.execute("ANALYZE")

@@ -507,6 +507,38 @@ def m010_rt_numbers(db: Database) -> None:
 
 
 @migrations()
+def m011_data_versions(db: Database) -> None:
+    """Counters that writes move forward (``db.versions``): caches are kept until the data they
+    were computed from changes, and every server process sees a new scheme file."""
+    db.execute("CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    for name in ("data", "workers", "schemes"):
+        db.execute("INSERT INTO data_versions (name, version) VALUES (?, 1)", [name])
+
+
+@migrations()
+def m012_indexes_for_pages_under_load(db: Database) -> None:
+    """Indexes the busiest pages need on a regency's 200.000 workers (issue 24):
+
+    - a village operator's Beranda reads the lines of its villages (it scanned every line of
+      twelve months: 1,5 s a run);
+    - a district chosen on the Beranda counts its villages and occupations from the index (the
+      old month+district index sent each line to the table);
+    - a scheme's bills read its lines of some months with who pays them, from the index alone;
+    - the late list and the Beranda's arrears read only the unpaid lines (a partial index: most
+      lines are paid)."""
+    db.execute("CREATE INDEX lines_village_month ON contribution_lines"
+               " (village_code, month, scheme_code, occupation, amount, paid_amount)")
+    db.execute("DROP INDEX lines_month_district")
+    db.execute("CREATE INDEX lines_month_district ON contribution_lines"
+               " (month, district_code, village_code, occupation, amount, paid_amount)")
+    db.execute("CREATE INDEX lines_scheme_month ON contribution_lines"
+               " (scheme_code, month, sponsor_id, sponsorship_id, worker_id, amount, paid_amount)")
+    db.execute("CREATE INDEX lines_unpaid ON contribution_lines"
+               " (scheme_code, month, worker_id, sponsorship_id, sponsor_id, amount, paid_amount, district_code,"
+               " village_code) WHERE paid_amount < amount")
+
+
+@migrations()
 def m020_scheme_versions(db: Database) -> None:
     """Each save of a scheme on the Skema page is a version (its TOML text, who, when); a
     sponsorship records the version it was made under; a scheme can be retired (no new

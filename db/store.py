@@ -19,8 +19,10 @@ from typing import Any
 
 import sqlite_utils
 
+from db import versions
+
 from payung.base import clock
-from payung.base.errors import ValidationError, constraint_error
+from payung.base.errors import DatabaseBusy, ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
 _PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code", "regency_settings": "code",
@@ -37,6 +39,9 @@ REDACTED = "***"
 # restore holds it from the copy of the data it replaces to the swap, so no write of another
 # session can fall between the two and be lost.
 _WRITES = threading.RLock()
+#: Tries at the write lock, each waiting up to the connection's busy timeout, before a write is
+#: refused as ``DatabaseBusy`` (nothing is done before the lock is held, so trying again is safe).
+WRITE_ATTEMPTS = 3
 
 
 def now() -> str:
@@ -102,9 +107,27 @@ def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute(f"RELEASE SAVEPOINT {name}")
 
 
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    """Take the write lock, waiting for other writers (other processes) up to the busy timeout
+    ``WRITE_ATTEMPTS`` times; then refuse in the user's words, not the driver's."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+            if attempt == WRITE_ATTEMPTS:
+                raise DatabaseBusy() from exc
+
+
 @contextmanager
 def _top_level(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
+    _begin(conn)
     try:
         yield
     except BaseException as exc:
@@ -141,14 +164,18 @@ def redact(value: Any) -> Any:
 
 
 def audit(db, actor: str, action: str, table: str, row_id: Any, before: Any, after: Any) -> None:
-    """Append one entry to the audit log (call inside the write's transaction). Secret
-    columns are redacted here, whoever calls; the log itself refuses UPDATE and DELETE."""
+    """Append one entry to the audit log (call inside the write's transaction) and move the
+    data version the write changes (``db.versions``). Secret columns are redacted here, whoever
+    calls; the log itself refuses UPDATE and DELETE."""
     before, after = redact(before), redact(after)
     db.execute(
         "INSERT INTO audit_log (at, actor, action, table_name, row_id, before, after)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [now(), actor, action, table, None if row_id is None else str(row_id), _json(before), _json(after)],
     )
+    counter = versions.counter_for(table, action)
+    if counter:
+        versions.bump(db, counter)
 
 
 def _stamp(table: str, row: dict, *, created: bool) -> dict:
@@ -312,6 +339,10 @@ def log_event(db, *, actor: str, action: str, table: str, row_id: Any = None, de
 
 def touch(db, table: str, key: Any, column: str, value: Any) -> None:
     """The one unaudited write: refresh a heartbeat timestamp (a session's ``last_seen_at``).
-    It changes no data anyone acts on, and auditing it would add a row per page view."""
-    with transaction(db):
-        db.execute(f"UPDATE {_name(table)} SET {_name(column)} = ? WHERE {primary_key(table)} = ?", [value, key])
+    It changes no data anyone acts on, and auditing it would add a row per page view; when the
+    database is busy with other writers it is skipped (the next page view refreshes it)."""
+    try:
+        with transaction(db):
+            db.execute(f"UPDATE {_name(table)} SET {_name(column)} = ? WHERE {primary_key(table)} = ?", [value, key])
+    except DatabaseBusy:
+        pass

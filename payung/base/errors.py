@@ -44,6 +44,17 @@ class ValidationError(PayungError):
         return [p.message for p in self.problems if p.field == name]
 
 
+class DatabaseBusy(ValidationError):
+    """The database stayed locked by other writers longer than Payung waits: nothing was
+    written, and trying again a moment later works. A refusal like any other (every form that
+    shows its refusals shows this one)."""
+
+    MESSAGE = "Basis data sedang sibuk melayani pengguna lain, jadi belum ada yang tersimpan. Coba lagi sebentar lagi."
+
+    def __init__(self):
+        super().__init__(Problem(None, self.MESSAGE, "database_busy"))
+
+
 class NotFound(PayungError):
     """A record the caller asked for does not exist (or is not visible to them)."""
 
