@@ -1,9 +1,9 @@
 """Done when (issue 26): two real schemes set up start to finish in the browser, no file edited
 by hand and no restart: Bengkayang (61.07) copying Mempawah's "1 desa 100" with a hard cap per
 village, and Pemalang's CSR scheme for fishermen (a new occupation, age 18-60, income below the
-UMK, caps in all and per kecamatan, JKK + JKM only, CSR companies only, funding code SC). Caps
-are small (3 in all, 2 per kecamatan) so the test stays quick; the workers and the first
-sponsorships are seed data."""
+UMK, caps in all and per kecamatan, JKK + JKM only, CSR companies only, funding code SC), its
+company's bill paid on Tagihan and shown on the Beranda. Caps are small (3 in all, 2 per
+kecamatan) so the test stays quick; the workers and the first sponsorships are seed data."""
 
 from __future__ import annotations
 
@@ -190,11 +190,31 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         expect(text(page, re.compile(r"Batas pekerja sudah penuh di skema CSR Perlindungan Nelayan Pemalang: 3 dari 3 "
                                      r"pekerja")).first).to_be_visible()
 
-        # The Beranda offers the new schemes.
+        # The company's bill for the month, paid in the browser; the Beranda then counts the three
+        # workers as protected and the payment as this month's.
+        page.get_by_role("link", name="Tagihan").click()
+        choose(page, "Skema", "CSR Perlindungan Nelayan Pemalang")
+        _settled(page)
+        grid = page.locator('[data-testid="stDataFrame"]:visible').first
+        expect(grid).to_contain_text("PT Samudra Pemalang")
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the row marker of its only row
+        expect(current(page).get_by_role("heading", name="Tagihan PT Samudra Pemalang")).to_be_visible()
+        due = text(page, re.compile(r"Sisa yang dapat dibayar: Rp")).inner_text()
+        amount = re.search(r"Rp\s?(\d{1,3}(?:\.\d{3})*)", due).group(1)
+        fill(page, "Jumlah dibayar (Rp) *", amount)
+        fill(page, "Nomor referensi / bukti transfer", "TRF-SAMUDRA-1")
+        click(page, "Simpan pembayaran")
+        expect(text(page, re.compile(rf"Pembayaran Rp\s?{re.escape(amount)} tercatat dengan nomor tanda terima"))
+               ).to_be_visible()
+        expect(text(page, "Tidak ada sisa tagihan yang dapat dibayar pada tagihan ini.")).to_be_visible()
         page.get_by_role("link", name="Beranda").click()
-        open_choices(page, "Skema")
-        expect(page.get_by_role("option", name="CSR Perlindungan Nelayan Pemalang")).to_be_visible()
-        page.keyboard.press("Escape")
+        choose(page, "Skema", "CSR Perlindungan Nelayan Pemalang")
+        _settled(page)
+        figures = current(page).get_by_test_id("stMetric")
+        expect(figures.filter(has_text="Terlindungi").get_by_test_id("stMetricValue")).to_have_text("3")
+        expect(figures.filter(has_text="Iuran dibayar bulan ini").get_by_test_id("stMetricValue")
+               ).to_have_text(re.compile(rf"Rp\s?{re.escape(amount)}"))
 
         # An edit is a new version; the sponsorships made before keep version 1.
         page.get_by_role("link", name="Skema").click()
