@@ -81,6 +81,10 @@ if state.get("k_start") not in month_options:
 start = left.selectbox("Bulan mulai *", month_options, key="k_start", format_func=format_month, placeholder="Pilih...",
                        index=month_options.index(this_month) if this_month in month_options else 0)
 months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}", placeholder="Pilih...")
+# Where JHT is not offered the box is disabled and unticked: a tick a session gave it before the
+# scheme was edited is dropped, so what the box shows is what is sent (the rule refuses the rest).
+if "JHT" not in scheme.offered_programs:
+    state[f"k_jht_{code}"] = False
 jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs,
                      disabled="JHT" not in scheme.offered_programs,
                      help=None if "JHT" in scheme.offered_programs else "Skema ini tidak membiayai JHT.")

@@ -1,0 +1,67 @@
+"""What the enrolment page (Kepesertaan) offers and refuses for the schemes a regency writes
+(issue 26): a JHT tick left from before a scheme was edited to JKK + JKM only is not sent. Two
+test schemes in a temporary plugin folder: nothing depends on the schemes installed."""
+
+from __future__ import annotations
+
+import pytest
+
+from payung.auth.access import Actor
+from payung.auth.users import add_user
+from payung.core import Payung
+
+from conftest import PASSWORD, People, _initialised, copy_database, write_config
+from test_pages import run
+from test_regency_rules import CODE, SCHEME
+
+OTHER = "uji_csr_kedua_zz"
+
+
+def _load(folder):
+    plugins = folder / "plugins"
+    plugins.mkdir(exist_ok=True)
+    (plugins / f"{CODE}.toml").write_text(SCHEME, encoding="utf-8")
+    (plugins / f"{OTHER}.toml").write_text(SCHEME.replace(CODE, OTHER).replace("Uji CSR nelayan", "Uji CSR kedua"),
+                                           encoding="utf-8")
+    return Payung.load(write_config(folder, plugins_dir=str(plugins)), entry_points=False)
+
+
+@pytest.fixture
+def csr_site(tmp_path, monkeypatch, admin, database_template):
+    app = _load(tmp_path)
+    copy_database(database_template("uji-csr-dua", _load, _initialised), app.settings.database)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PAYUNG_DB", str(app.settings.database))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = app.open_db()
+    app.initialise(db)
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    people = People(app, db, admin)
+    village = people.villages("33.27")[0]
+    people.company = people.sponsor("perusahaan", name="PT Laut Sejahtera")
+    people.fisherman = people.worker(village, "nelayan")
+    yield people
+    db.close()
+
+
+def _errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_a_jht_tick_left_from_before_an_edit_is_not_sent_to_a_jkk_jkm_scheme(csr_site):
+    """A session ticked JHT while the scheme still offered it; the scheme is then edited to JKK +
+    JKM only. The box is drawn disabled and unticked, and what it shows is what is sent: the check
+    passes without JHT (a JHT that does reach the rules is refused with their words: see
+    test_regency_rules, form, list and import)."""
+    at = run("admin", "pages/kepesertaan.py", state={f"k_jht_{CODE}": True})
+    at.selectbox(key="k_scheme").set_value(CODE).run()
+    box = at.checkbox(key=f"k_jht_{CODE}")
+    assert box.disabled and not box.value
+    at.selectbox(key=f"k_sponsor_{CODE}").set_value(csr_site.company).run()
+    at.multiselect(key="k_workers").set_value([csr_site.fisherman]).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    assert not at.exception, at.exception
+    assert not _errors(at), _errors(at)
+    next(b for b in at.button if b.label == "Simpan kepesertaan").click().run()
+    programs = csr_site.db.execute("SELECT programs FROM sponsorships WHERE scheme_code = ?", [CODE]).fetchall()
+    assert len(programs) == 1 and "JHT" not in programs[0][0], programs
