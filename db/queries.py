@@ -603,6 +603,10 @@ def scheme_row(db, scheme_code: str) -> dict | None:
     return _one(db, "SELECT * FROM schemes WHERE code = ?", [scheme_code])
 
 
+def retired_scheme_codes(db) -> set[str]:
+    return {row[0] for row in db.execute("SELECT code FROM schemes WHERE retired_at IS NOT NULL")}
+
+
 def stored_regencies(db) -> list[dict]:
     return list(db.query("SELECT * FROM regency_settings ORDER BY code"))
 

@@ -17,6 +17,7 @@ from payung.base.months import current_month, format_month
 from payung.people.regions import district_choices, village_choices
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.people.sponsors import search_sponsors
+from payung.schemes.editing import taking_enrolments
 from payung.enrolment.sponsorships import describe_cost, eligible_workers, start_months
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
@@ -32,9 +33,10 @@ state = st.session_state
 show_saved_message()
 st.title("Daftarkan kepesertaan")
 
-schemes = schemes_for(app.plugins, actor, "sponsorship.write")
+with connection() as db:  # a retired scheme takes no new enrolment: not offered
+    schemes = taking_enrolments(db, schemes_for(app.plugins, actor, "sponsorship.write"))
 if not schemes:
-    st.warning("Belum ada skema yang dimuat untuk wilayah Anda. Lihat halaman Skema.")
+    st.warning("Belum ada skema yang menerima kepesertaan baru di wilayah Anda. Lihat halaman Skema.")
     st.stop()
 code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]

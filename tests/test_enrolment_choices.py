@@ -1,6 +1,8 @@
 """What the enrolment page (Kepesertaan) offers and refuses for the schemes a regency writes
-(issue 26): a JHT tick left from before a scheme was edited to JKK + JKM only is not sent. Two
-test schemes in a temporary plugin folder: nothing depends on the schemes installed."""
+(issue 26): a JHT choice that reaches a JKK + JKM scheme anyway (a session that ticked it before
+the scheme was edited) is refused with the rule's words; a retired scheme is not offered for a new
+enrolment, while the pages of its history still list it. Two test schemes in a temporary plugin
+folder: nothing depends on the schemes installed."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 from payung.auth.access import Actor
 from payung.auth.users import add_user
 from payung.core import Payung
+from payung.schemes.editing import retire_scheme
 
 from conftest import PASSWORD, People, _initialised, copy_database, write_config
 from test_pages import run
@@ -65,3 +68,16 @@ def test_a_jht_tick_left_from_before_an_edit_is_not_sent_to_a_jkk_jkm_scheme(csr
     next(b for b in at.button if b.label == "Simpan kepesertaan").click().run()
     programs = csr_site.db.execute("SELECT programs FROM sponsorships WHERE scheme_code = ?", [CODE]).fetchall()
     assert len(programs) == 1 and "JHT" not in programs[0][0], programs
+
+
+def test_a_retired_scheme_is_not_offered_for_new_enrolments_but_its_history_is(csr_site):
+    at = run("admin", "pages/kepesertaan.py")
+    assert set(at.selectbox(key="k_scheme").options) == {"Uji CSR nelayan", "Uji CSR kedua"}
+    retire_scheme(csr_site.db, csr_site.app.plugins, CODE, actor=csr_site.actor)
+    at = run("admin", "pages/kepesertaan.py")
+    assert at.selectbox(key="k_scheme").options == ["Uji CSR kedua"]
+    at.radio(key="k_mode").set_value("semua").run()  # the list enrolment: the same choice of scheme
+    assert at.selectbox(key="k_scheme").options == ["Uji CSR kedua"]
+    for page, key in (("pages/tagihan.py", "t_scheme"), ("pages/pembayaran.py", "p_scheme"),
+                      ("pages/tunggakan.py", "l_scheme")):
+        assert "Uji CSR nelayan" in run("admin", page).selectbox(key=key).options, page

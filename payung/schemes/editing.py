@@ -261,6 +261,13 @@ def retire_scheme(db, registry: PluginRegistry, code: str, *, actor: Actor) -> N
         store.audit(db, actor.username, "scheme.retire", SCHEME_FILES, code, None, {"retired_by": actor.username})
 
 
+def taking_enrolments(db, schemes: dict[str, Scheme]) -> dict[str, Scheme]:
+    """``schemes`` (code -> Scheme) without the retired ones: the choices for a new enrolment.
+    Pages that show history (bills, payments, reports) keep offering every scheme."""
+    retired = queries.retired_scheme_codes(db)
+    return {code: scheme for code, scheme in schemes.items() if code not in retired}
+
+
 def retired_problem(row: dict | None, scheme: Scheme) -> list[Problem]:
     """The refusal of an enrolment under a retired scheme (``row``: its ``schemes`` row)."""
     if not row or not row.get("retired_at"):
