@@ -127,6 +127,20 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
     return {tuple(row[:-1]): row[-1] for row in db.execute(sql, params + extra).fetchall()}
 
 
+def covered_workers(db, scheme_code: str, *, worker_village: bool = False, worker_district: bool = False,
+                    statuses: Sequence[str], scope: Scope) -> dict[tuple, set[int]]:
+    """``queries.count_workers`` for every village or kecamatan at once: the workers themselves
+    per worker village / district (``()`` for the whole scheme)."""
+    keys = (["w.village_code"] if worker_village else []) + (["w.district_code"] if worker_district else [])
+    sql = (f"SELECT DISTINCT {', '.join(keys + ['s.worker_id'])} FROM sponsorships s JOIN workers w"
+           f" ON w.id = s.worker_id WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})")
+    where, extra = sc.sponsorships(scope)
+    found: dict[tuple, set[int]] = {}
+    for row in db.execute(sql + where, [scheme_code, *statuses, *extra]).fetchall():
+        found.setdefault(tuple(row[:-1]), set()).add(row[-1])
+    return found
+
+
 def budget_lines_with_committed(db, scheme_codes: Sequence[str]) -> list[dict]:
     """Every budget line of the schemes, with what live sponsorships have committed on it."""
     if not scheme_codes:

@@ -178,11 +178,20 @@ def count_sponsorships(
     return _scalar(db, sql + where, params + extra)
 
 
-def count_workers(db, scheme_code: str, *, statuses: Sequence[str], scope: Scope) -> int:
-    """Distinct workers with a sponsorship of the scheme (one worker renewed counts once)."""
-    where, params = sc.sponsorships(scope)
-    return _scalar(db, f"SELECT COUNT(DISTINCT s.worker_id) FROM sponsorships s WHERE s.scheme_code = ?"
-                       f" AND s.status IN ({_in(statuses)}){where}", [scheme_code, *statuses, *params])
+def count_workers(db, scheme_code: str, *, statuses: Sequence[str], scope: Scope, worker_village: str | None = None,
+                  worker_district: str | None = None, besides: int | None = None) -> int:
+    """Distinct workers with a sponsorship of the scheme (one worker renewed counts once), of a
+    village or kecamatan, other than the worker ``besides``."""
+    sql = (f"SELECT COUNT(DISTINCT s.worker_id) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
+           f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})")
+    params: list = [scheme_code, *statuses]
+    for column, value in (("w.village_code", worker_village), ("w.district_code", worker_district),
+                          ("s.worker_id", besides)):
+        if value is not None:
+            sql += f" AND {column} {'<>' if column == 's.worker_id' else '='} ?"
+            params.append(value)
+    where, extra = sc.sponsorships(scope)
+    return _scalar(db, sql + where, params + extra)
 
 
 def _in(values: Sequence) -> str:

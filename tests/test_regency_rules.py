@@ -100,6 +100,27 @@ def test_caps_per_kecamatan_and_in_all_refuse_with_the_figures_in_form_and_list(
     assert [[(p.field, p.message, p.rule) for p in row.problems] for row in bulk.rows] == form
 
 
+def test_a_worker_renewed_while_the_old_sponsorship_runs_counts_once_against_the_caps(csr):
+    """The caps count distinct workers: a renewal made while the old sponsorship is still live
+    adds nobody (accepted even when the cap is reached), and does not take a place from a new
+    worker. In the form and in a list alike."""
+    a1, a2 = csr.worker(csr.in_a, "nelayan"), csr.worker(csr.in_a, "nelayan")
+    b1, b2 = csr.worker(csr.in_b, "nelayan"), csr.worker(csr.in_b, "nelayan")
+    for worker in (a1, a2, b1, b2):
+        csr.enrol(CODE, csr.company, worker)
+    csr.enrol(CODE, csr.company, a1, start="2026-01")  # renewed; 2025-01 still live
+    renew_b1 = _request(csr, b1, start_month="2026-01")
+    requests = [_request(csr, csr.worker(csr.in_a, "nelayan")),  # 3rd of kecamatan a, 5th of 5 in all
+                _request(csr, csr.worker(csr.in_b, "nelayan")),  # 6th: refused with the figures
+                renew_b1]                                        # the cap is full: adds nobody
+    form = form_sequence(csr, requests)
+    assert form[0] == [] and form[2] == [], form
+    assert _messages(form[1]) == ["Batas pekerja sudah penuh di skema Uji CSR nelayan: 5 dari 5 pekerja."]
+    bulk = plan_bulk(csr.db, csr.app.plugins, requests, actor=csr.actor)
+    assert [[(p.field, p.message, p.rule) for p in row.problems] for row in bulk.rows] == form
+    assert [row.status for row in bulk.rows] == ["new", "refused", "new"]
+
+
 def test_age_income_and_programs_refused_alike_in_form_and_list(csr):
     old = csr.worker(csr.in_a, "nelayan", born=__import__("datetime").date(1962, 6, 1))
     rich = csr.worker(csr.in_a, "nelayan", declared_income=2_296_140)

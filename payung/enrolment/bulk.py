@@ -49,6 +49,9 @@ class PendingReader(DataReader):
         self._pending_counts: dict[tuple, dict[tuple, int]] = {}
         self._pending: list[dict] = []
         self._names: dict[str, str] = {}
+        #: Per kind of question: the workers stored per region, and those of pending rows not among them.
+        self._covered: dict[tuple, dict[tuple, set[int]]] = {}
+        self._pending_workers: dict[tuple, dict[tuple, set[int]]] = {}
 
     def region_name(self, code: str | None) -> str:
         if code not in self._names:
@@ -89,6 +92,29 @@ class PendingReader(DataReader):
         key += tuple(v for v, on in zip((worker_village, sponsor_id, sponsor_village, worker_district), flags) if on)
         return self._stored[shape].get(key, 0) + self._pending_counts[shape].get(key, 0)
 
+    def count_workers(self, scheme_code, statuses=LIVE_STATUSES, *, worker_village=None, worker_district=None,
+                      besides=None) -> int:
+        shape = (scheme_code, bool(worker_village), bool(worker_district), tuple(statuses or ()))
+        if shape not in self._covered:
+            self._covered[shape] = batches.covered_workers(
+                self._db, scheme_code, worker_village=shape[1], worker_district=shape[2], statuses=statuses,
+                scope=self.scope)
+            self._pending_workers[shape] = defaultdict(set)
+            for row in self._pending:
+                self._add_worker(shape, row)
+        key = tuple(v for v in (worker_village, worker_district) if v)
+        stored, pending = self._covered[shape].get(key, set()), self._pending_workers[shape].get(key, set())
+        return len(stored) + len(pending) - (besides in stored or besides in pending)
+
+    def _add_worker(self, shape, row) -> None:
+        scheme_code, worker_village, worker_district, statuses = shape
+        if row["scheme_code"] != scheme_code or (statuses and "diajukan" not in statuses):
+            return
+        key = ((row["worker_village"],) if worker_village else ()) + ((row["worker_district"],) if worker_district
+                                                                        else ())
+        if row["worker_id"] not in self._covered[shape].get(key, ()):
+            self._pending_workers[shape][key].add(row["worker_id"])
+
     @staticmethod
     def _counts(shape, row) -> bool:
         scheme_code, _, _, statuses = shape
@@ -98,8 +124,10 @@ class PendingReader(DataReader):
         """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship."""
         row = {"scheme_code": scheme_code, "fields": fields, "worker_village": worker["village_code"],
                "worker_district": worker.get("district_code"), "sponsor_id": sponsor["id"],
-               "sponsor_village": sponsor.get("village_code")}
+               "sponsor_village": sponsor.get("village_code"), "worker_id": worker.get("id")}
         self._pending.append(row)
+        for shape in self._covered:
+            self._add_worker(shape, row)
         for shape, counts in self._pending_counts.items():
             if self._counts(shape, row):
                 counts[self._key_of(row, shape[1], *shape[2])] += 1

@@ -78,10 +78,15 @@ class DataReader:
             worker_district=worker_district, scope=self.scope,
         )
 
-    def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES) -> int:
+    def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES, *,
+                      worker_village: str | None = None, worker_district: str | None = None,
+                      besides: int | None = None) -> int:
         """Distinct workers the scheme covers (a renewed worker, or one with two sponsorships, counts
-        once)."""
-        return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope)
+        once), of a village or kecamatan, other than the worker ``besides`` (the one being
+        enrolled: renewing a worker adds nobody). In a list enrolment it also counts the workers
+        of the rows accepted before."""
+        return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope,
+                                     worker_village=worker_village, worker_district=worker_district, besides=besides)
 
     def by_sponsor(self, scheme_code: str) -> list[dict]:
         """Live sponsorships per sponsor, most workers first: rows ``sponsor_id, name, type, opd,

@@ -50,6 +50,9 @@ class _SampleData:
     def count_sponsorships(self, scheme_code, **filters):
         return self.counted
 
+    def count_workers(self, scheme_code, *args, **filters):
+        return self.counted
+
 
 def _merged(*changes: dict) -> dict:
     case = copy.deepcopy(SAMPLE)

@@ -370,23 +370,25 @@ CAP_PER = {"scheme": "", "district": "per kecamatan", "village": "per desa"}
          labels={"limit": ("Paling banyak (pekerja)", "number"), "per": ("Dihitung untuk", "choice")},
          choices={"per": {"scheme": "seluruh skema", "district": "setiap kecamatan", "village": "setiap desa"}})
 def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
-    """A hard cap on the scheme's live sponsorships: in all (``per = "scheme"``), in each kecamatan
-    (``"district"``) or in each desa (``"village"``) of the workers. A list enrolment counts the
-    rows of the list accepted before; the refusal gives the figures (a village operator is told
-    the cap, not a count that includes other villages)."""
+    """A hard cap on the scheme's workers (distinct workers of live sponsorships: a worker renewed
+    while the old sponsorship runs counts once, and renewing a counted worker adds nobody): in all
+    (``per = "scheme"``), in each kecamatan (``"district"``) or in each desa (``"village"``) of the
+    workers. A list enrolment counts the rows of the list accepted before; the refusal gives the
+    figures (a village operator is told the cap, not a count that includes other villages)."""
     if per not in CAP_PER:
         raise ValueError(f"per harus salah satu dari: {', '.join(CAP_PER)}")
     where = CAP_PER[per]
 
     def check(e: Enrolment):
+        besides = e.worker.get("id")
         if per == "scheme":
-            taken, region = e.data.count_sponsorships(e.scheme.code), f"skema {e.scheme.name}"
+            taken, region = e.data.count_workers(e.scheme.code, besides=besides), f"skema {e.scheme.name}"
         elif per == "district":
             code = e.worker.get("district_code") or e.worker["village_code"].rsplit(".", 1)[0]
-            taken = e.data.count_sponsorships(e.scheme.code, worker_district=code)
+            taken = e.data.count_workers(e.scheme.code, worker_district=code, besides=besides)
             region = e.data.region_name(code)
         else:
-            taken = e.data.count_sponsorships(e.scheme.code, worker_village=e.worker["village_code"])
+            taken = e.data.count_workers(e.scheme.code, worker_village=e.worker["village_code"], besides=besides)
             region = e.data.region_name(e.worker["village_code"])
         if taken >= limit:
             if per != "village" and not e.sees_all:
