@@ -109,7 +109,7 @@ def occupation_form(actor) -> None:
     try:
         with connection() as db:
             row = reference.save_occupation(
-                db, settings, code=code, label=label, synonyms=synonyms.split(","), actor=actor
+                db, settings, code=code, label=label, synonyms=synonyms.split(","), actor=actor, new=chosen == NEW
             )
     except ValidationError as exc:
         _refused(exc)
