@@ -31,7 +31,7 @@ from payung.schemes.fields import FIELD_TYPES
 from payung.schemes.model import BILL_BY
 from payung.schemes.rules import LIBRARY
 from payung.schemes.standard_panels import STANDARD_PANELS
-from ui.session import connection, payung, reload_payung
+from ui.session import connection, fragment_actor, payung, reload_payung
 from ui.widgets import plain
 
 #: Session key of the scheme being edited: ``data``, ``editing`` (code of the TOML scheme changed
@@ -615,6 +615,7 @@ def _date(value) -> dt.date | None:
 @st.fragment
 def editor(actor: Actor) -> None:
     """The form over the draft, if one is open."""
+    actor = fragment_actor(actor, "scheme.manage")
     draft = st.session_state.get(DRAFT)
     if not draft:
         return
