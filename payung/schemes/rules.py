@@ -404,7 +404,8 @@ def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
         else:
             taken = e.data.count_sponsorships(e.scheme.code, worker_village=e.worker["village_code"])
             region = e.data.region_name(e.worker["village_code"])
-        if taken >= limit:
+        # A worker the scheme already covers (renewed, or a second sponsor) takes no new place.
+        if taken >= limit and not e.data.covers_worker(e.scheme.code, e.worker.get("id")):
             if per != "village" and not e.sees_all:
                 return Problem("worker_id", f"Batas {limit} pekerja {where} sudah tercapai di {region}.")
             return Problem("worker_id", f"Batas pekerja {where + ' ' if where else ''}sudah penuh di {region}: "
