@@ -48,6 +48,7 @@ class PendingReader(DataReader):
         self._stored: dict[tuple, dict[tuple, int]] = {}
         self._pending_counts: dict[tuple, dict[tuple, int]] = {}
         self._pending: list[dict] = []
+        self._pending_workers: set[tuple[str, int | None]] = set()
         self._names: dict[str, str] = {}
 
     def region_name(self, code: str | None) -> str:
@@ -89,6 +90,9 @@ class PendingReader(DataReader):
         key += tuple(v for v, on in zip((worker_village, sponsor_id, sponsor_village, worker_district), flags) if on)
         return self._stored[shape].get(key, 0) + self._pending_counts[shape].get(key, 0)
 
+    def covers_worker(self, scheme_code: str, worker_id: int | None) -> bool:
+        return (scheme_code, worker_id) in self._pending_workers or super().covers_worker(scheme_code, worker_id)
+
     @staticmethod
     def _counts(shape, row) -> bool:
         scheme_code, _, _, statuses = shape
@@ -96,10 +100,12 @@ class PendingReader(DataReader):
 
     def add_pending(self, scheme_code: str, fields: dict, worker: dict, sponsor: dict) -> None:
         """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship."""
-        row = {"scheme_code": scheme_code, "fields": fields, "worker_village": worker["village_code"],
+        row = {"scheme_code": scheme_code, "fields": fields, "worker_id": worker.get("id"),
+               "worker_village": worker["village_code"],
                "worker_district": worker.get("district_code"), "sponsor_id": sponsor["id"],
                "sponsor_village": sponsor.get("village_code")}
         self._pending.append(row)
+        self._pending_workers.add((scheme_code, row["worker_id"]))
         for shape, counts in self._pending_counts.items():
             if self._counts(shape, row):
                 counts[self._key_of(row, shape[1], *shape[2])] += 1

@@ -50,6 +50,9 @@ class _SampleData:
     def count_sponsorships(self, scheme_code, **filters):
         return self.counted
 
+    def covers_worker(self, scheme_code, worker_id):
+        return False
+
 
 def _merged(*changes: dict) -> dict:
     case = copy.deepcopy(SAMPLE)
