@@ -178,6 +178,13 @@ def count_sponsorships(
     return _scalar(db, sql + where, params + extra)
 
 
+def covers_worker(db, scheme_code: str, worker_id: int, *, statuses: Sequence[str], scope: Scope) -> bool:
+    """Whether the worker holds a sponsorship of the scheme in one of ``statuses``."""
+    where, params = sc.sponsorships(scope)
+    return _scalar(db, f"SELECT EXISTS (SELECT 1 FROM sponsorships s WHERE s.scheme_code = ? AND s.worker_id = ?"
+                       f" AND s.status IN ({_in(statuses)}){where})", [scheme_code, worker_id, *statuses, *params]) == 1
+
+
 def count_workers(db, scheme_code: str, *, statuses: Sequence[str], scope: Scope, worker_village: str | None = None,
                   worker_district: str | None = None, besides: int | None = None) -> int:
     """Distinct workers with a sponsorship of the scheme (one worker renewed counts once), of a

@@ -144,3 +144,15 @@ def test_resubmit_runs_the_schemes_rules_again(people):
     with pytest.raises(ValidationError, match="sudah nonaktif"):
         bpjs.resubmit(people.db, people.app.plugins, sponsorship, actor=people.actor)
     assert queries.sponsorship(people.db, sponsorship, EVERYTHING)["status"] == "ditolak"
+
+
+def test_a_refused_registration_of_a_retired_scheme_is_not_resubmitted(people):
+    """Resubmitting takes again the place the refusal freed: a retired scheme takes no new one."""
+    from payung.schemes.editing import retire_scheme
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    sponsorship = enrol_pringsewu(people, apbd, pringsewu_worker(people))
+    _refused_by_bpjs(people, sponsorship)
+    retire_scheme(people.db, people.app.plugins, PRINGSEWU, actor=people.actor)
+    with pytest.raises(ValidationError, match="sudah dipensiunkan"):
+        bpjs.resubmit(people.db, people.app.plugins, sponsorship, actor=people.actor)
+    assert queries.sponsorship(people.db, sponsorship, EVERYTHING)["status"] == "ditolak"

@@ -372,6 +372,7 @@ def test_old_cookie_replayed_after_a_password_change_lands_on_the_login_page(tmp
         second = new_page(browser, url)
         log_in(second, "ani.admin")
         expect_logged_in(second)
+        login_cookie(second)  # written by the runs right after the sign-in: a page load before it starts signed out
         second.goto(f"{url}/akun")  # a new page load: signed in again by the (live) cookie
         own = login_cookie(second)  # the cookie of the very tab that changes the password
         textbox(second, "Kata sandi lama").fill(PASSWORD)

@@ -1,15 +1,20 @@
 """Two sessions writing at once: each service checks again under the write lock, so a payment is
 reversed once, a bill paid in full once, and a budget ceiling never ends below what is committed."""
 
+import pytest
+
 from payung.auth.access import Actor
 from payung.base import clock
 from payung.base.errors import ValidationError
 from payung.base.months import current_month
 from payung.finance import bills, budgets
+from payung.enrolment import sponsorships
 from payung.finance.payments import record_payment
+from payung.schemes import editing
 
 from shipped_schemes import (KENDAL, KENDAL_VILLAGE, PRINGSEWU, budget_line, enrol_pringsewu,
                              pringsewu_worker)
+from test_regency_rules import CODE, csr  # noqa: F401 - the fixture
 
 
 def _at_once(people, *calls):
@@ -111,3 +116,33 @@ def test_a_ceiling_lowered_while_an_enrolment_is_saved_never_ends_below_what_is_
         assert isinstance(saved, ValidationError) and saved.problems[0].rule == "budget_exceeded", saved
     row = budgets.budget_lines(people.db, PRINGSEWU, actor=Actor.system())[0]
     assert row["committed"] <= row["amount"]
+
+
+def test_a_cap_or_a_retirement_reached_between_check_and_write_refuses_the_enrolment(csr, monkeypatch):
+    """The form's enrolment checked the scheme's rules before taking the write lock: another
+    session's enrolment (the cap's last place) or a retirement in between was not seen."""
+    for _ in range(2):
+        csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan"))
+    checked = sponsorships.plan_enrolment
+    meanwhile = []
+
+    def plan_then_another_session_writes(*args, **kwargs):
+        plan = checked(*args, **kwargs)
+        if meanwhile:
+            meanwhile.pop()()
+        return plan
+
+    monkeypatch.setattr(sponsorships, "plan_enrolment", plan_then_another_session_writes)
+    def refused(worker):
+        with pytest.raises(ValidationError) as refusal:
+            csr.enrol(CODE, csr.company, worker)
+        return refusal.value.problems
+
+    meanwhile.append(lambda: csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan")))  # 3 of 3 in kecamatan A
+    problems = refused(csr.worker(csr.in_a, "nelayan"))
+    assert [p.rule for p in problems] == ["workers_at_most"] and "3 dari 3" in problems[0].message
+    assert csr.db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == 3
+
+    meanwhile.append(lambda: editing.retire_scheme(csr.db, csr.app.plugins, CODE, actor=csr.actor))
+    assert refused(csr.worker(csr.in_b, "nelayan"))[0].rule == "scheme_retired"
+    assert csr.db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == 3

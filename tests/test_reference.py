@@ -64,3 +64,59 @@ def test_an_occupation_is_renamed(ref_site, admin):
     app, db, config = ref_site
     reference.save_occupation(db, app.settings, code="tukang_ojek", label="Pengemudi ojek", actor=admin)
     assert Payung.load(config, entry_points=False).settings.occupations["tukang_ojek"] == "Pengemudi ojek"
+
+
+def _nothing_stored(db) -> bool:
+    return db.execute("SELECT (SELECT COUNT(*) FROM regency_settings) + (SELECT COUNT(*) FROM occupations)"
+                      ).fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("values,words", [({"name": "Bengkayang\x1b[2J"}, "karakter kendali"),
+                                          ({"umk": 10**20}, "paling banyak|0 sampai"),
+                                          ({"umk_by_year": {"2026": 10**30}}, "paling banyak")])
+def test_a_regency_with_a_hostile_name_or_an_absurd_umk_is_refused(ref_site, admin, values, words):
+    app, db, _ = ref_site
+    with pytest.raises(ValidationError, match=words):
+        reference.save_regency(db, app.settings, code="61.07", actor=admin, **values)
+    assert _nothing_stored(db)
+
+
+def test_a_new_occupation_never_renames_one_that_has_its_code(ref_site, admin):
+    """The form makes a new occupation's code from its label: "Petani" again would be "petani"."""
+    app, db, _ = ref_site
+    with pytest.raises(ValidationError, match='Pekerjaan "Petani" \\(kode petani\\) sudah ada'):
+        reference.save_occupation(db, app.settings, code="petani", label="PETANI", new=True, actor=admin)
+    assert _nothing_stored(db)
+
+
+@pytest.mark.parametrize("values,words", [({"label": "Tani\x00"}, "karakter kendali"),
+                                          ({"synonyms": ["ojek\x07"]}, "karakter kendali"),
+                                          ({"synonyms": ["nelayan"]}, 'Sinonim "nelayan" sudah berarti pekerjaan "Nelayan"'),
+                                          ({"synonyms": ["Pedagang Pasar"]}, "sudah berarti pekerjaan")])
+def test_an_occupation_label_or_synonym_that_is_hidden_or_names_another_is_refused(ref_site, admin, values, words):
+    app, db, _ = ref_site
+    with pytest.raises(ValidationError, match=words):
+        reference.save_occupation(db, app.settings, **({"code": "buruh_tani", "label": "Buruh tani"} | values),
+                                  new=True, actor=admin)
+    assert _nothing_stored(db)
+
+
+def test_a_synonym_already_configured_for_another_occupation_is_refused(ref_site, admin):
+    app, db, config = ref_site
+    reference.save_occupation(db, app.settings, code="buruh_nelayan", label="Buruh nelayan", synonyms=["pandega"],
+                              actor=admin)
+    again = Payung.load(config, entry_points=False)
+    with pytest.raises(ValidationError, match='Sinonim "pandega" sudah berarti pekerjaan "Buruh nelayan"'):
+        reference.save_occupation(db, again.settings, code="buruh_tani", label="Buruh tani", synonyms=["Pandega"],
+                                  actor=admin)
+
+
+def test_a_regency_saved_again_with_only_its_name_keeps_its_umk(ref_site, admin):
+    """The form's UMK boxes start empty: a second save to rename the regency (or add one year)
+    must not wipe the UMK and the years saved before."""
+    app, db, config = ref_site
+    reference.save_regency(db, app.settings, code="61.07", umk=2_700_000, umk_by_year={"2026": 2_850_000}, actor=admin)
+    reference.save_regency(db, app.settings, code="61.07", name="Bengkayang", actor=admin)
+    reference.save_regency(db, app.settings, code="61.07", umk_by_year={"2027": 3_000_000}, actor=admin)
+    bengkayang = Payung.load(config, entry_points=False).settings.regency("61.07")
+    assert [bengkayang.umk_for(y) for y in (2025, 2026, 2027)] == [2_700_000, 2_850_000, 3_000_000]

@@ -189,3 +189,19 @@ def test_a_python_plugin_says_the_same_rules_through_the_public_api(tmp_path):
     assert [r.description for r in loaded.rules] == [r.description for r in scheme.rules]
     assert loaded.offered_programs == ("JKK", "JKM")
     assert "di bawah 80% UMK" in loaded.rules[1].description
+
+
+def test_a_renewal_or_a_second_sponsor_takes_no_new_place_under_a_cap(csr):
+    """A cap counts workers: a worker the scheme already covers is no new one (a full kecamatan
+    refused every renewal, so no scheme at its cap could go on to a second year)."""
+    from payung.enrolment.arrears import renew
+    first = [csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan")) for _ in range(3)]
+    assert {p.rule for p in csr.refused(CODE, csr.company, csr.worker(csr.in_a, "nelayan"))} == {"workers_at_most"}
+    renew(csr.db, csr.app.plugins, first[0], actor=csr.actor)
+    worker = queries.sponsorship(csr.db, first[1], EVERYTHING)["worker_id"]
+    listed = plan_bulk(csr.db, csr.app.plugins, [
+        {"scheme_code": CODE, "sponsor_id": csr.company, "worker_id": worker, "start_month": "2026-01"},
+        {"scheme_code": CODE, "sponsor_id": csr.company, "worker_id": csr.worker(csr.in_a, "nelayan"),
+         "start_month": "2026-01"}], actor=csr.actor)
+    assert [r.status for r in listed.rows] == ["new", "refused"]
+    assert listed.rows[1].problems[0].rule == "workers_at_most", "a new worker is still refused in the full kecamatan"

@@ -101,3 +101,34 @@ def test_a_new_scheme_from_scratch_is_version_1_and_loads(csr):
     csr.app.reload_schemes(csr.db)
     assert saved.version == 1 and csr.app.plugins.scheme("uji_baru_zz").rules[0].name == "worker_age_between"
     assert saved.path.read_text(encoding="utf-8").startswith("# Uji baru\n")
+
+
+def test_a_save_over_a_file_changed_since_the_form_opened_is_refused_and_undoes_nothing(csr):
+    path = _file(csr)
+    opened = path.read_text(encoding="utf-8")  # two administrators open the same scheme
+    mine = editing.copy_declaration(csr.app.plugins, CODE) | {"name": "Nama dari admin kedua"}
+    first = editing.save_scheme(csr.db, csr.app.plugins, editing.copy_declaration(csr.app.plugins, CODE)
+                                | {"months": [12, 6]}, actor=csr.actor, editing=CODE, base=opened)
+    with pytest.raises(ValidationError) as refused:
+        editing.save_scheme(csr.db, csr.app.plugins, mine, actor=csr.actor, editing=CODE, base=opened)
+    assert refused.value.problems[0].rule == "scheme_changed"
+    assert "versi 2 oleh admin" in refused.value.problems[0].message
+    assert path.read_text(encoding="utf-8") == first.text, "the first save's months stay"
+    assert queries.latest_scheme_version(csr.db, CODE) == 2
+
+    path.write_text(first.text + "# diubah di disk\n", encoding="utf-8")  # a hand edit on disk
+    with pytest.raises(ValidationError, match="di luar halaman Skema"):
+        editing.save_scheme(csr.db, csr.app.plugins, mine, actor=csr.actor, editing=CODE, base=first.text)
+    saved = editing.save_scheme(csr.db, csr.app.plugins, mine, actor=csr.actor, editing=CODE,
+                                base=path.read_text(encoding="utf-8"))
+    assert saved.version == 3 and "# diubah di disk" in saved.text
+
+
+@pytest.mark.parametrize("change", [{"name": "Uji\x1b[31m merah"}, {"description": "a\x00b"},
+                                    {"targets": [{"label": "Target\x07", "value": 10}]}])
+def test_an_edit_with_control_characters_is_refused_like_a_copy(csr, change):
+    before = _file(csr).read_text(encoding="utf-8")
+    with pytest.raises(ValidationError, match="karakter kendali"):
+        _edit(csr, lambda d: d.update(change))
+    assert _file(csr).read_text(encoding="utf-8") == before
+    assert queries.latest_scheme_version(csr.db, CODE) is None

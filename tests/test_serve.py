@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -148,3 +149,44 @@ def test_serve_makes_one_setup_code_for_every_process_of_a_first_start(tmp_path,
     assert setup.setup_code_matches(code, env[setup.SETUP_CODE_ENV])
     assert env["PAYUNG_UNKNOWN_KEY"] and env["STREAMLIT_SERVER_COOKIE_SECRET"]
     assert (Path(app.settings.database).parent / "payung-cookie.key").is_file()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_nginx_workers_never_run_as_root_and_still_take_uploads(served, tmp_path):
+    """Run as root, serve once gave nginx's workers (which parse every request) root too."""
+    url, _, _ = served
+    master = int((tmp_path / "serve" / "nginx.pid").read_text())
+    workers = _children(master)
+    assert workers
+    for pid in workers:
+        owner = Path(f"/proc/{pid}").stat().st_uid
+        assert owner != 0 or os.geteuid() != 0, f"nginx worker {pid} runs as root"
+    # A body larger than nginx keeps in memory goes through its temporary folder: the workers can
+    # write it (Streamlit's answer to this made-up upload does not matter; nginx's log does).
+    request = urllib.request.Request(f"{url}/_stcore/upload_file/x/y", data=b"x" * 1_000_000, method="PUT")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError:
+        pass
+    log = (tmp_path / "serve" / "error.log").read_text(errors="replace")
+    assert "client request body is buffered to a temporary file" in log, "the upload never reached the folder"
+    assert "Permission denied" not in log, log[-1000:]
+
+
+def test_the_nginx_configuration_never_runs_workers_as_root(monkeypatch, tmp_path):
+    from payung.operations import serve
+    monkeypatch.setattr(serve.os, "geteuid", lambda: 0)
+    text = serve.nginx_config([1, 2], listen="127.0.0.1:8501", prefix=tmp_path, max_body_mb=200)
+    assert "user root" not in text and "user nobody " in text
+    assert "server_tokens off;" in text and "@" not in text.split("events")[1]

@@ -170,6 +170,21 @@ def test_every_widget_callback_that_writes_checks_the_session():
     assert not unguarded, f"callbacks that write without live_callback: {unguarded}"
 
 
+def test_every_fragment_checks_the_session_of_its_own_runs():
+    """A click inside an st.fragment reruns only the fragment (app.py and the page's require do
+    not run): every fragment in pages/ and ui/ reads its actor through ui.session.fragment_actor."""
+    import ast
+    unguarded = []
+    for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(function, ast.FunctionDef) and any(
+                    "fragment" in ast.unparse(d) for d in function.decorator_list) and not any(
+                    isinstance(n, ast.Call) and getattr(n.func, "id", "") == "fragment_actor"
+                    for n in ast.walk(function)):
+                unguarded.append(f"{path.name}:{function.lineno} {function.name}")
+    assert not unguarded, f"fragments that do not check the session: {unguarded}"
+
+
 def test_a_password_change_gives_this_tab_a_new_session_and_ends_the_old_one(site):
     """The tab that changes its password keeps working, under a new session id (its cookie is
     rewritten); the old id, which a copied cookie would carry, is dead."""

@@ -62,13 +62,14 @@ def regency_form(actor) -> None:
     with st.form("ref_regency"):
         left, right = st.columns(2)
         code = left.text_input("Kode Kemendagri kabupaten *", key="ref_reg_code", placeholder="contoh 61.07")
-        name = right.text_input("Nama (kosong: nama dari data Kemendagri)", key="ref_reg_name")
+        name = right.text_input("Nama (kosong: tetap, atau nama dari data Kemendagri)", key="ref_reg_name")
         umk = left.text_input("UMK (Rp sebulan)", key="ref_reg_umk", placeholder="contoh 2.700.000")
         years = right.text_input(
             "UMK per tahun", key="ref_reg_years", placeholder="contoh 2025 = 2.600.000; 2026 = 2.750.000"
         )
         submitted = st.form_submit_button("Simpan kabupaten")
-    st.caption("Kop surat kabupaten diatur di halaman Kop surat.")
+    st.caption("Menyimpan lagi kabupaten yang ada: isian yang kosong tetap seperti sebelumnya; UMK tahun yang "
+               "diketik ditambahkan atau menggantikan tahun itu. Kop surat kabupaten diatur di halaman Kop surat.")
     if not submitted:
         return
     try:
@@ -109,7 +110,7 @@ def occupation_form(actor) -> None:
     try:
         with connection() as db:
             row = reference.save_occupation(
-                db, settings, code=code, label=label, synonyms=synonyms.split(","), actor=actor
+                db, settings, code=code, label=label, synonyms=synonyms.split(","), actor=actor, new=chosen == NEW
             )
     except ValidationError as exc:
         _refused(exc)

@@ -28,7 +28,7 @@ from payung.schemes import drafts, editing, model, rules, standard_panels
 from payung.schemes.copying import NATIONAL_BASIS, copy_defaults, copyable
 from payung.schemes.declarative import read_file
 from payung.schemes.fields import FIELD_TYPES
-from ui.session import connection, payung, reload_payung
+from ui.session import connection, fragment_actor, payung, reload_payung
 from ui.widgets import plain
 
 # Read-only views of the core's tables this form offers (module state is shared by every session).
@@ -168,11 +168,15 @@ def _scalar(typed: str):
 # Opening a draft ----------------------------------------------------------------------------------
 
 
-def _open(data: dict, *, editing_code: str | None = None, source: str | None = None, left_out=()) -> None:
+def _open(
+    data: dict, *, editing_code: str | None = None, base: str | None = None, source: str | None = None, left_out=()
+) -> None:
+    """``base``: the text of the file being edited, as opened (a save over a file changed since is refused)."""
     old = st.session_state.get(DRAFT) or {}
     st.session_state[DRAFT] = {
         "data": data,
         "editing": editing_code,
+        "base": base,
         "source": source,
         "left_out": list(left_out),
         "gen": old.get("gen", 0) + 1,
@@ -220,7 +224,8 @@ def chooser(app) -> None:
             left_out=origin.left_out,
         )
     else:
-        _open(tomllib.loads(read_file(editing.editable_file(registry, code))), editing_code=code)
+        text = read_file(editing.editable_file(registry, code))
+        _open(tomllib.loads(text), editing_code=code, base=text)
 
 
 # The form --------------------------------------------------------------------------------------
@@ -555,7 +560,8 @@ class _Form:
         try:
             with connection() as db:
                 saved = editing.save_scheme(
-                    db, self.app.plugins, self.data, actor=actor, editing=draft["editing"], header=header
+                    db, self.app.plugins, self.data, actor=actor, editing=draft["editing"], header=header,
+                    base=draft.get("base"),
                 )
         except ValidationError as exc:
             for problem in exc.problems:
@@ -565,7 +571,7 @@ class _Form:
             st.error(plain(exc))
             return
         reload_payung()
-        _open(self.data, editing_code=self.data["code"])
+        _open(self.data, editing_code=self.data["code"], base=saved.text)
         st.session_state["_payung_saved"] = (
             f"Skema {self.data['name']} tersimpan di {saved.path.name} (versi "
             f"{saved.version}: {saved.summary}) dan sudah aktif."
@@ -613,6 +619,7 @@ def _date(value) -> dt.date | None:
 @st.fragment
 def editor(actor: Actor) -> None:
     """The form over the draft, if one is open."""
+    actor = fragment_actor(actor, "scheme.manage")
     draft = st.session_state.get(DRAFT)
     if not draft:
         return

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from types import MappingProxyType
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from payung.auth.access import Actor, allowed
 from payung.auth.passwords import dummy_hash
@@ -138,6 +139,23 @@ def live_callback(callback: Callable[..., object], action: str) -> Callable[...,
         return callback(*args, actor=actor, **kwargs)
 
     return checked
+
+
+def fragment_actor(actor: Actor, action: str) -> Actor:
+    """The actor of a fragment's run. A click inside an ``st.fragment`` reruns only the fragment:
+    neither app.py nor the page's ``require`` checks the session, and ``actor`` is the one of the
+    last whole run. So in such a run the session is checked again; when it ended, or the actor
+    may no longer take ``action``, the whole app runs instead (the login page with a note that
+    the input was not saved, or the page as the new role sees it) and nothing is written."""
+    ctx = get_script_run_ctx()
+    if not (ctx and ctx.fragment_ids_this_run):
+        return actor
+    fresh = current_actor()
+    if fresh is None:
+        st.session_state[LOGIN_NOTICE] = SESSION_ENDED
+    if fresh is None or not allowed(fresh, action):
+        st.rerun(scope="app")
+    return fresh
 
 
 def require(action: str = "account.manage") -> Actor:

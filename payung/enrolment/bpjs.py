@@ -24,6 +24,7 @@ from payung.enrolment.sponsorships import check_enrolment, double_coverage, stor
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes.data import DataReader
 from payung.schemes.registry import PluginRegistry
+from payung.schemes.editing import retired_problem
 
 #: What Payung can fill in, with the heading used when config.toml does not name one.
 COLUMNS = {
@@ -132,6 +133,7 @@ def resubmit(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor)
             months=row["months"], programs=programs, fields=fields, actor=actor,
             village_exists=lambda code: queries.region(db, code) is not None, data=DataReader(db, EVERYTHING),
             coverage=coverage, assign=lambda enrolment, _: assign_budget_lines(db, enrolment, stored))
+        plan.problems[:0] = retired_problem(queries.scheme_row(db, scheme.code), scheme)
         if plan.problems:
             raise ValidationError([Problem(p.field, f"Tidak dapat diajukan ulang: {p.message}", p.rule)
                                    for p in plan.problems])

@@ -48,10 +48,11 @@ class PendingReader(DataReader):
         self._stored: dict[tuple, dict[tuple, int]] = {}
         self._pending_counts: dict[tuple, dict[tuple, int]] = {}
         self._pending: list[dict] = []
+        self._pending_workers: set[tuple[str, int | None]] = set()
         self._names: dict[str, str] = {}
         #: Per kind of question: the workers stored per region, and those of pending rows not among them.
         self._covered: dict[tuple, dict[tuple, set[int]]] = {}
-        self._pending_workers: dict[tuple, dict[tuple, set[int]]] = {}
+        self._pending_covered: dict[tuple, dict[tuple, set[int]]] = {}
 
     def region_name(self, code: str | None) -> str:
         if code not in self._names:
@@ -99,11 +100,11 @@ class PendingReader(DataReader):
             self._covered[shape] = batches.covered_workers(
                 self._db, scheme_code, worker_village=shape[1], worker_district=shape[2], statuses=statuses,
                 scope=self.scope)
-            self._pending_workers[shape] = defaultdict(set)
+            self._pending_covered[shape] = defaultdict(set)
             for row in self._pending:
                 self._add_worker(shape, row)
         key = tuple(v for v in (worker_village, worker_district) if v)
-        stored, pending = self._covered[shape].get(key, set()), self._pending_workers[shape].get(key, set())
+        stored, pending = self._covered[shape].get(key, set()), self._pending_covered[shape].get(key, set())
         return len(stored) + len(pending) - (besides in stored or besides in pending)
 
     def _add_worker(self, shape, row) -> None:
@@ -113,7 +114,10 @@ class PendingReader(DataReader):
         key = ((row["worker_village"],) if worker_village else ()) + ((row["worker_district"],) if worker_district
                                                                         else ())
         if row["worker_id"] not in self._covered[shape].get(key, ()):
-            self._pending_workers[shape][key].add(row["worker_id"])
+            self._pending_covered[shape][key].add(row["worker_id"])
+
+    def covers_worker(self, scheme_code: str, worker_id: int | None) -> bool:
+        return (scheme_code, worker_id) in self._pending_workers or super().covers_worker(scheme_code, worker_id)
 
     @staticmethod
     def _counts(shape, row) -> bool:
@@ -122,12 +126,14 @@ class PendingReader(DataReader):
 
     def add_pending(self, scheme_code: str, fields: dict, worker: dict, sponsor: dict) -> None:
         """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship."""
-        row = {"scheme_code": scheme_code, "fields": fields, "worker_village": worker["village_code"],
+        row = {"scheme_code": scheme_code, "fields": fields, "worker_id": worker.get("id"),
+               "worker_village": worker["village_code"],
                "worker_district": worker.get("district_code"), "sponsor_id": sponsor["id"],
-               "sponsor_village": sponsor.get("village_code"), "worker_id": worker.get("id")}
+               "sponsor_village": sponsor.get("village_code")}
         self._pending.append(row)
         for shape in self._covered:
             self._add_worker(shape, row)
+        self._pending_workers.add((scheme_code, row["worker_id"]))
         for shape, counts in self._pending_counts.items():
             if self._counts(shape, row):
                 counts[self._key_of(row, shape[1], *shape[2])] += 1

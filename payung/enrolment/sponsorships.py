@@ -229,22 +229,23 @@ def payment_period_problems(scheme, settings, payment_period) -> list[Problem]:
 
 
 def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1, **choices) -> int:
-    """Create a sponsorship and its contribution lines, or raise ``ValidationError``."""
-    plan = plan_enrolment(db, registry, actor=actor, **choices)
-    plan.problems.extend(payment_period_problems(registry.scheme(choices["scheme_code"]), registry.settings, payment_period))
-    if not plan.ok:
-        raise ValidationError(plan.problems)
-    e = plan.enrolment
-    require(actor, "sponsorship.write", e.worker)
-    row = {
-        "scheme_code": e.scheme.code, "sponsor_id": e.sponsor["id"], "worker_id": e.worker["id"],
-        "programs": ",".join(e.programs), "start_month": e.start_month, "months": e.months,
-        "end_month": e.end_month, "declared_income": e.worker["declared_income"],
-        "monthly_amount": plan.monthly_amount, "payment_period": payment_period, "status": "diajukan",
-        "fields": e.fields, "created_by": actor.username,
-    }
+    """Create a sponsorship and its contribution lines, or raise ``ValidationError``. Checked
+    once before the write lock and, when anything was written meanwhile (a cap's last place
+    taken, the scheme retired), again under it, like a list (``bulk.apply_bulk``)."""
+    mark = store.last_audit_id(db)
+    plan = _checked(db, registry, actor, payment_period, choices)
     try:
         with store.transaction(db):
+            if store.last_audit_id(db) != mark:
+                plan = _checked(db, registry, actor, payment_period, choices)
+            e = plan.enrolment
+            row = {
+                "scheme_code": e.scheme.code, "sponsor_id": e.sponsor["id"], "worker_id": e.worker["id"],
+                "programs": ",".join(e.programs), "start_month": e.start_month, "months": e.months,
+                "end_month": e.end_month, "declared_income": e.worker["declared_income"],
+                "monthly_amount": plan.monthly_amount, "payment_period": payment_period, "status": "diajukan",
+                "fields": e.fields, "created_by": actor.username,
+            }
             # Again under the write lock: another session may have used the budget meanwhile.
             plan.budget_lines, budget_problems = assign_budget_lines(db, e, plan.lines)
             if budget_problems:
@@ -270,6 +271,16 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
             "double_coverage",
         )) from None
     return sponsorship_id
+
+
+def _checked(db, registry: PluginRegistry, actor: Actor, payment_period: int, choices: dict) -> EnrolmentPlan:
+    """The plan of an enrolment that passes every check, or ``ValidationError``."""
+    plan = plan_enrolment(db, registry, actor=actor, **choices)
+    plan.problems.extend(payment_period_problems(registry.scheme(choices["scheme_code"]), registry.settings, payment_period))
+    if not plan.ok:
+        raise ValidationError(plan.problems)
+    require(actor, "sponsorship.write", plan.enrolment.worker)
+    return plan
 
 
 def describe_cost(plan: EnrolmentPlan) -> str:

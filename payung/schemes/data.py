@@ -78,6 +78,13 @@ class DataReader:
             worker_district=worker_district, scope=self.scope,
         )
 
+    def covers_worker(self, scheme_code: str, worker_id: int | None) -> bool:
+        """Whether the worker already holds a live sponsorship of the scheme (a renewal or a second
+        sponsor takes no new place under a cap on workers). In a list enrolment the rows of the
+        list accepted before count too."""
+        return worker_id is not None and queries.covers_worker(
+            self._db, scheme_code, worker_id, statuses=LIVE_STATUSES, scope=self.scope)
+
     def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES, *,
                       worker_village: str | None = None, worker_district: str | None = None,
                       besides: int | None = None) -> int:

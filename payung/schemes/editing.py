@@ -24,7 +24,7 @@ from db import schemes as scheme_store
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.errors import PayungError, Problem, ValidationError
-from payung.schemes.copying import check_copy
+from payung.schemes.copying import check_copy, control_character_messages
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry
@@ -85,6 +85,7 @@ def check_scheme(
         )
     if not str(data.get("legal_basis") or "").strip():
         problems.append("Isi dasar hukum skema.")
+    problems.extend(control_character_messages(data))
     try:
         scheme = load_scheme(dumps(data), registry.settings)
     except DeclarationError as exc:
@@ -169,15 +170,27 @@ class Saved:
     path: Path
     version: int
     summary: str
+    #: The file as written: what the next edit of the form starts from (``base``).
+    text: str = ""
 
 
 def save_scheme(
-    db, registry: PluginRegistry, data: dict, *, actor: Actor, editing: str | None = None, header: str = ""
+    db,
+    registry: PluginRegistry,
+    data: dict,
+    *,
+    actor: Actor,
+    editing: str | None = None,
+    header: str = "",
+    base: str | None = None,
 ) -> Saved:
     """Write scheme ``data`` as its TOML file and record it as a new version (audited with the
     diff), or raise ``ValidationError`` with the loader's messages. ``editing``: the code of the
-    TOML scheme changed in place; else a new file. The first edit of a file never saved here
-    records the file as it was as version 1 (the sponsorships made before then point to it)."""
+    TOML scheme changed in place; else a new file. ``base``: the file's text the edit started
+    from; when the file no longer holds it (another administrator saved, or someone changed the
+    file on disk, meanwhile) the save is refused rather than silently undoing that change. The
+    first edit of a file never saved here records the file as it was as version 1 (the
+    sponsorships made before then point to it)."""
     require(actor, "scheme.manage")
     with store.transaction(db):
         scheme, problems = check_scheme(registry, data, db=db, editing=editing)
@@ -187,6 +200,8 @@ def save_scheme(
         if editing and path is None:
             raise PayungError(f"Skema {editing} bukan berkas TOML di folder plugin; salin skema ini untuk mengubahnya.")
         existing = read_file(path) if editing else None
+        if base is not None and existing is not None and existing != base:
+            raise ValidationError([Problem(None, _changed_meanwhile(db, scheme.code, path, existing), "scheme_changed")])
         text = render_toml(data, existing=existing, header=header or scheme.name)
         previous = queries.latest_scheme_version(db, scheme.code)
         if previous is None and existing is not None:
@@ -207,7 +222,17 @@ def save_scheme(
             {"file": str(path), "version": version, "summary": summary, "diff": diff(before_text, text, path.name)},
         )
         _write(path, text, new=editing is None)
-    return Saved(path, version, summary)
+    return Saved(path, version, summary, text)
+
+
+def _changed_meanwhile(db, code: str, path: Path, existing: str) -> str:
+    """The refusal of a save over a file changed since the form opened: by whom, when known."""
+    latest = (queries.scheme_versions(db, code) or [None])[0]
+    who = (f" (versi {latest['version']} oleh {latest['created_by']} pada {latest['created_at'][:16]})"
+           if latest and latest["toml"] == existing else " (di luar halaman Skema)")
+    return (f"Berkas {path.name} sudah diubah sejak formulir ini dibuka{who}. Simpanan ini tidak ditulis agar "
+            "perubahan itu tidak hilang; isian Anda tetap di formulir. Buka lagi skema ini untuk melihat "
+            "perubahan itu, lalu ulangi perubahan Anda.")
 
 
 def _record(db, code: str, version: int, text: str, summary: str, actor: Actor) -> int:

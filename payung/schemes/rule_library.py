@@ -53,6 +53,9 @@ class _SampleData:
     def count_workers(self, scheme_code, *args, **filters):
         return self.counted
 
+    def covers_worker(self, scheme_code, worker_id):
+        return False
+
 
 def _merged(*changes: dict) -> dict:
     case = copy.deepcopy(SAMPLE)

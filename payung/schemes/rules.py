@@ -56,6 +56,13 @@ def library(*, example: dict, refusing: dict, accepting: dict | None = None,
     return register
 
 
+def _at_least(rule: str, name: str, value: int, low: int, words: str = "") -> None:
+    """A parameter below ``low`` (a cap of 0, a negative income bound, no program): the rule would
+    refuse everyone, a typing mistake the loader reports rather than a scheme that takes nobody."""
+    if value < low:
+        raise ValueError(f"aturan {rule}: " + (words or f"parameter {name} harus {low} atau lebih, bukan {value}"))
+
+
 def _in_region(code: str | None, prefix: str) -> bool:
     return bool(code) and (code == prefix or code.startswith(prefix + "."))
 
@@ -97,6 +104,7 @@ def worker_lives_in_regency() -> Rule:
          labels={"codes": ("Pekerjaan yang boleh ditanggung", "occupations")})
 def worker_occupation_in(*codes: str) -> Rule:
     """The worker's occupation must be one of ``codes``."""
+    _at_least("worker_occupation_in", "codes", len(codes), 1, "pilih paling sedikit satu pekerjaan")
     names = ", ".join(occupation_label(c) for c in codes)
 
     def check(e: Enrolment):
@@ -303,6 +311,9 @@ def months_in(*allowed: int) -> Rule:
 def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None = None) -> Rule:
     """Worker aged ``low``..``high`` on the start month; with ``when=(field, value)`` only
     when that scheme field has that value."""
+    if not 0 <= low <= high:
+        raise ValueError(f"aturan worker_age_between: umur paling muda ({low}) harus 0 atau lebih dan tidak lebih "
+                         f"dari umur paling tua ({high})")
     condition = f" bila {when[0]} = {when[1]}" if when else ""
 
     def check(e: Enrolment):
@@ -322,6 +333,7 @@ def worker_age_between(low: int, high: int, *, when: tuple[str, object] | None =
          labels={"limit": ("Penghasilan paling tinggi (Rp per bulan)", "rupiah")})
 def worker_income_at_most(limit: int) -> Rule:
     """The worker's declared monthly income is at most ``limit`` Rupiah (e.g. far below the UMK)."""
+    _at_least("worker_income_at_most", "limit", limit, 1)
     shown = f"Rp {formats.count(limit)}"
 
     def check(e: Enrolment):
@@ -340,6 +352,9 @@ def worker_income_below_umk(percent: int = 100) -> Rule:
     """The worker's declared monthly income is below the UMK of the scheme's regency for the year
     of the start month (``umk``/``umk_by_year`` of config.toml), or below ``percent`` of it: the
     bound follows next year's UMK without an edit of the scheme."""
+    if not 1 <= percent <= 100:
+        raise ValueError(f"aturan worker_income_below_umk: parameter percent harus 1 sampai 100 (persen UMK), "
+                         f"bukan {percent}")
     share = "" if percent == 100 else f"{percent}% "
 
     def check(e: Enrolment):
@@ -377,6 +392,7 @@ def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
     figures (a village operator is told the cap, not a count that includes other villages)."""
     if per not in CAP_PER:
         raise ValueError(f"per harus salah satu dari: {', '.join(CAP_PER)}")
+    _at_least("workers_at_most", "limit", limit, 1)
     where = CAP_PER[per]
 
     def check(e: Enrolment):
@@ -390,7 +406,8 @@ def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
         else:
             taken = e.data.count_workers(e.scheme.code, worker_village=e.worker["village_code"], besides=besides)
             region = e.data.region_name(e.worker["village_code"])
-        if taken >= limit:
+        # A worker the scheme already covers (renewed, or a second sponsor) takes no new place.
+        if taken >= limit and not e.data.covers_worker(e.scheme.code, e.worker.get("id")):
             if per != "village" and not e.sees_all:
                 return Problem("worker_id", f"Batas {limit} pekerja {where} sudah tercapai di {region}.")
             return Problem("worker_id", f"Batas pekerja {where + ' ' if where else ''}sudah penuh di {region}: "
@@ -404,6 +421,7 @@ def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
          labels={"programs": ("Program yang ditawarkan skema", "programs")})
 def programs_in(*programs: str) -> Rule:
     """The scheme pays only for ``programs`` (e.g. JKK and JKM: JHT is not on offer)."""
+    _at_least("programs_in", "programs", len(programs), 1, "pilih paling sedikit satu program")
     text = " + ".join(programs)
 
     def check(e: Enrolment):
