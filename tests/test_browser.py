@@ -145,9 +145,15 @@ def text(page: Page, words):
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Sign in as a person does: once the login page has finished drawing (the cookie component's
+    answer reruns it right after it first shows; text typed into the boxes of the run it replaces
+    is gone), type, see both boxes hold what was typed, then press Masuk."""
     expect(text(page, "Masuk ke Payung")).to_be_visible()
+    _settled(page)
     textbox(page, "Nama pengguna").fill(username)
     textbox(page, "Kata sandi").fill(password)
+    expect(textbox(page, "Nama pengguna")).to_have_value(username)
+    expect(textbox(page, "Kata sandi")).to_have_value(password)
     button = current(page).get_by_role("button", name="Masuk")
     expect(button).to_have_count(1)
     button.click()
