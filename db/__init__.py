@@ -1,8 +1,9 @@
-"""Payung's data layer: the only package that speaks SQL.
+"""Payung's data layer: the only package that speaks SQL, and the only one that knows the engine
+(SQLite by default, PostgreSQL for a province: ``db.connection``).
 
 ``open_database`` is what everything else calls: it connects, refuses a database from a newer
 Payung, and applies pending migrations. Writes go through ``db.store`` (audited), reads
-through ``db.queries``.
+through ``db.queries``; what differs between the engines' SQL is in ``db.dialect``.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import sqlite3
 from pathlib import Path
 
 from db import queries, store
-from db.connection import connect, private_file, private_folder
+from db.connection import connect, engine_of, private_file, private_folder, sqlite_path
 from db.migrations import SchemaTooNew, migrate
+from payung.base.errors import DatabaseBusy, DatabaseError, WriteConflict
 
-__all__ = ["SchemaTooNew", "backup", "connect", "migrate", "open_database", "private_file", "private_folder", "queries",
-           "recorded_schemes", "store"]
+__all__ = ["DatabaseBusy", "DatabaseError", "SchemaTooNew", "WriteConflict", "backup", "connect", "engine_of",
+           "migrate", "open_database", "private_file", "private_folder", "queries", "recorded_schemes", "store"]
 
 
-def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
-    """Connect to ``path`` and make sure its schema is current (upgrading in place)."""
-    db = connect(path, busy_timeout_ms=busy_timeout_ms)
+def open_database(location: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
+    """Connect to ``location`` (a SQLite file or a PostgreSQL URL) and make sure its schema is
+    current (upgrading in place)."""
+    db = connect(location, busy_timeout_ms=busy_timeout_ms)
     try:
         if upgrade:
             migrate(db)
@@ -35,29 +38,62 @@ def open_database(path: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgr
 
 
 def backup(db, target: str | os.PathLike) -> Path:
-    """Consistent online copy of the open database to ``target`` (SQLite backup API), for the
-    owner only: the file 0600, a folder made for it 0700 (a copy holds every NIK)."""
+    """Consistent online copy of the open SQLite database to ``target`` (SQLite backup API), for
+    the owner only: the file 0600, a folder made for it 0700 (a copy holds every NIK)."""
+    if db.engine != "sqlite":
+        raise DatabaseError("Cadangan berkas hanya untuk basis data SQLite; cadangkan PostgreSQL dengan pg_dump.")
     target = Path(target)
     private_folder(target.parent, tighten=False)
     tmp = target.with_name(target.name + ".tmp")
     if tmp.exists():
         tmp.unlink()
     private_file(tmp)
-    dest = sqlite3.connect(str(tmp))
     try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
+        dest = sqlite3.connect(str(tmp))
+        try:
+            db.conn.backup(dest)
+        finally:
+            dest.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(str(exc)) from exc
     os.replace(tmp, target)
     return target
 
 
-def recorded_schemes(path: str | os.PathLike) -> dict[str, str]:
+def replace_contents(db, source: str | os.PathLike) -> None:
+    """Write the SQLite file ``source`` over the open SQLite database in one step (backup API,
+    pages=-1): one transaction under the write lock; readers in other sessions see the old data
+    or the new, never a mix."""
+    try:
+        copy = sqlite3.connect(str(source))
+        try:
+            copy.backup(db.conn)
+        finally:
+            copy.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(str(exc)) from exc
+
+
+def recorded_schemes(location: str | os.PathLike | None) -> dict[str, str]:
     """code -> regency of the schemes a database already records, read without creating,
     upgrading or locking anything ({} when there is no such database yet). Plugins are loaded
     before any connection is opened: this tells which of two files claiming a scheme code is
     the established one."""
-    if str(path) == ":memory:" or not Path(path).is_file():
+    if location is None:
+        return {}
+    if engine_of(location) == "postgresql":
+        try:
+            db = connect(location)
+        except DatabaseError:
+            return {}
+        try:
+            return {r[0]: r[1] for r in db.execute("SELECT code, regency_code FROM schemes").fetchall()}
+        except DatabaseError:  # a database without the table yet
+            return {}
+        finally:
+            db.close()
+    path = sqlite_path(location)
+    if path == ":memory:" or not Path(path).is_file():
         return {}
     try:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)

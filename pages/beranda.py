@@ -83,7 +83,7 @@ if chosen != view:
     set_params()
     st.rerun()
 
-result = dashboard(str(app.settings.database), version, view, actor, (actor.username, actor.role, actor.regency_code,
+result = dashboard(app.settings.database_url, version, view, actor, (actor.username, actor.role, actor.regency_code,
                                                                      actor.villages))
 figures = st.container(key="b_figures")
 figures.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan bulan, skema dan wilayah")

@@ -60,7 +60,9 @@ def _indonesian_argparse():
 
 def _common(default=None) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", default=default, help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
+    parent.add_argument("--db", default=default,
+                        help="berkas basis data SQLite atau URL postgresql://... (bawaan: config.toml atau "
+                             "$PAYUNG_DATABASE_URL)")
     parent.add_argument("--config", default=default,
                         help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
     return parent
@@ -178,7 +180,7 @@ def cmd_init(app: Payung, args) -> int:
         done = app.initialise(db)
     finally:
         db.close()
-    print(f"Basis data siap: {app.settings.database} "
+    print(f"Basis data siap: {app.settings.database_shown} "
           f"({done['regions_added']} wilayah baru, {done['schemes_recorded']} skema dicatat).")
     return 0
 
@@ -422,11 +424,11 @@ def _writes(args) -> bool:
 
 
 def _daily_backup(app: Payung) -> None:
-    import sqlite3
+    from payung.base.errors import DatabaseError
     from payung.operations.backups import daily_backup
     try:
         daily_backup(app.settings)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, DatabaseError) as exc:
         print(f"Peringatan: cadangan otomatis harian gagal ({exc}).", file=sys.stderr)
 
 

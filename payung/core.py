@@ -30,11 +30,11 @@ class Payung:
         settings = load_settings(config, database=database_path)
         clock.set_timezone(settings.timezone)
         return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points,
-                                          recorded=database.recorded_schemes(settings.database)))
+                                          recorded=database.recorded_schemes(settings.database_url)))
 
     def open_db(self):
         """A new connection to an up-to-date database (the caller closes it)."""
-        return database.open_database(self.settings.database, busy_timeout_ms=self.settings.busy_timeout_ms)
+        return database.open_database(self.settings.database_url, busy_timeout_ms=self.settings.busy_timeout_ms)
 
     def initialise(self, db, *, actor: str = "sistem") -> dict:
         """First-start work, safe to repeat: regions of the configured regencies, and the

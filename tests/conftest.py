@@ -53,16 +53,17 @@ for _name in ("PAYUNG_DB", "PAYUNG_CONFIG"):
     os.environ.pop(_name, None)
 
 
-def _with_payung_keys(text: str, values: dict[str, str]) -> str:
-    """``text`` (a config.toml) with these keys of its ``[payung]`` table set, whatever the
-    file says for them (any quoting or spacing), the table added if there is none."""
+def _with_keys(text: str, table: str, values: dict[str, str], drop: tuple[str, ...] = ()) -> str:
+    """``text`` (a config.toml) with these keys of its ``[table]`` set, and the keys ``drop``
+    removed, whatever the file says for them (any quoting or spacing), the table added if
+    there is none."""
     lines = text.splitlines()
-    header = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[\s*payung\s*\]\s*(#.*)?$", line)), None)
+    header = next((i for i, line in enumerate(lines) if re.match(rf"^\s*\[\s*{table}\s*\]\s*(#.*)?$", line)), None)
     assignments = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
     if header is None:
-        return "\n".join([*lines, "", "[payung]", *assignments]) + "\n"
+        return "\n".join([*lines, "", f"[{table}]", *assignments]) + "\n"
     end = next((i for i in range(header + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
-    keys = "|".join(re.escape(k) for k in values)
+    keys = "|".join(re.escape(k) for k in (*values, *drop))
     body = [line for line in lines[header + 1:end] if not re.match(rf"^\s*[\"']?({keys})[\"']?\s*=", line)]
     return "\n".join([*lines[:header + 1], *assignments, *body, *lines[end:]]) + "\n"
 
@@ -71,12 +72,14 @@ def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None
     """A copy of the configuration under test pointing at a temporary database (and plugin
     folder), whatever database the configuration names: a regency's real one is never touched."""
     database = tmp_path / "payung.db"
-    text = _with_payung_keys(BASE_CONFIG.read_text(encoding="utf-8"),
-                             {"database": str(database), "plugins_dir": str(plugins_dir or PLUGINS_DIR)})
+    text = _with_keys(BASE_CONFIG.read_text(encoding="utf-8"), "payung",
+                      {"plugins_dir": str(plugins_dir or PLUGINS_DIR)}, drop=("database", "data_dir"))
+    text = _with_keys(text, "database", {"url": str(database)})
     path = tmp_path / "config.toml"
     path.write_text(text + "\n" + extra, encoding="utf-8")
-    written = tomllib.loads(path.read_text(encoding="utf-8"))["payung"]
-    if Path(written["database"]) != database:  # refuse rather than write into another database
+    written = tomllib.loads(path.read_text(encoding="utf-8"))
+    if Path(written["database"]["url"]) != database or "database" in written["payung"]:
+        # refuse rather than write into another database
         raise RuntimeError(f"write_config: {BASE_CONFIG} names its database in a way the tests cannot override")
     return path
 
@@ -299,12 +302,12 @@ def check_databases_of(fixtures: dict) -> None:
     if "site" in fixtures:
         paths.add(Path(fixtures["site"]["db_path"]))
     import db as database
-    from db.migrations import migrations
+    from db import migrations
     from payung.operations.checks import run_checks
     for path in sorted(p for p in paths if p.is_file()):
         connection = database.connect(path)
         try:
-            if list(migrations.pending(connection)):
+            if migrations.pending(connection):
                 continue  # a test of an older schema
             report = run_checks(connection)
         finally:

@@ -8,6 +8,7 @@ from db.scope import EVERYTHING
 import db as database
 from db import migrations, queries, store
 from db.migrations import SchemaTooNew
+from payung.base.errors import ConstraintError
 from payung.people.workers import create_worker
 
 from conftest import snapshot, worker_values
@@ -76,7 +77,7 @@ def test_every_write_is_audited_with_before_and_after(db, admin):
 
 def test_failed_write_leaves_database_and_audit_log_as_they_were(db):
     before = snapshot(db)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         with store.transaction(db):
             store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="ani")
             store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="ani")  # NOT NULL

@@ -305,10 +305,14 @@ def test_every_constraint_error_is_indonesian_and_writes_nothing(app, db, admin,
     assert snapshot(db) == before
 
 
-def test_constraint_error_is_still_an_integrity_error(db):
-    with pytest.raises(sqlite3.IntegrityError) as refused:
+def test_a_refused_write_is_one_kind_of_error_on_either_engine(db):
+    """The engine's integrity error leaves ``db`` as a ConstraintError: a ValidationError (the
+    user's words) and a DatabaseError, never sqlite3's or psycopg's own."""
+    from payung.base.errors import DatabaseError
+    with pytest.raises(ConstraintError) as refused:
         store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="t")
-    assert isinstance(refused.value, ConstraintError)
+    assert isinstance(refused.value, ValidationError) and isinstance(refused.value, DatabaseError)
+    assert type(refused.value.__cause__).__module__.split(".")[0] in ("sqlite3", "psycopg")
 
 
 def _hostile_values_file() -> bytes:

@@ -18,7 +18,7 @@ import pytest
 import db as database
 from db import queries
 from payung.auth.access import Actor, Forbidden
-from payung.base.errors import ValidationError
+from payung.base.errors import ConstraintError, ValidationError
 from payung.auth.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
                              create_first_admin, end_session, end_user_sessions, login, throttled_message,
                              throttled_until, token_hash, user_sessions)
@@ -496,7 +496,7 @@ def test_audit_log_refuses_update_and_delete(users):
     assert audit_rows(users)
     for sql in ("UPDATE audit_log SET actor = 'orang lain'", "DELETE FROM audit_log",
                 "UPDATE audit_log SET after = NULL WHERE id = 1"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(ConstraintError, match="append-only"):
             users.execute(sql)
     users.execute("INSERT INTO audit_log (at, actor, action, table_name) VALUES ('t', 'a', 'b', 'c')")  # appends do
 

@@ -54,12 +54,12 @@ def test_worker_cannot_be_covered_twice_for_the_same_month(app, db, admin, spons
 
 
 def test_unique_index_backs_the_double_coverage_rule(app, db, admin, sponsor_id, worker_id):
-    import sqlite3
     from db import store
+    from payung.base.errors import ConstraintError
     sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
     line = queries.lines_of(db, sponsorship_id)[0]
     duplicate = {k: v for k, v in line.items() if k not in ("id",)}
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         store.insert(db, "contribution_lines", duplicate, actor="t")
 
 

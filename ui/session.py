@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sqlite3
 from collections.abc import Callable
 
 import streamlit as st
@@ -38,8 +37,10 @@ SESSION_ENDED = ("Sesi Anda sudah berakhir (keluar, kata sandi diganti, akun diu
 
 
 @st.cache_resource(show_spinner="Menyiapkan Payung...")
-def _load(config: str | None, database: str | None) -> Payung:
-    app = Payung.load(config, database_path=database)
+def _load(config: str | None, *database_environment: str | None) -> Payung:
+    """``database_environment`` (the database variables) is only the cache's key: the settings
+    read them themselves."""
+    app = Payung.load(config)
     db = app.open_db()
     try:
         app.initialise(db)
@@ -61,22 +62,18 @@ def session_policy() -> SessionPolicy:
 
 def payung() -> Payung:
     """Configuration and plugins, loaded once per server (per config and database)."""
-    return _load(os.environ.get("PAYUNG_CONFIG"), os.environ.get("PAYUNG_DB"))
+    return _load(os.environ.get("PAYUNG_CONFIG"), os.environ.get("PAYUNG_DATABASE_URL"), os.environ.get("PAYUNG_DB"))
 
 
 @contextlib.contextmanager
 def connection():
-    """A connection for this run only: sqlite3 connections belong to the thread that made them."""
+    """A connection for this run only (SQLite connections belong to the thread that made them;
+    PostgreSQL's go back to the pool)."""
     db = payung().open_db()
     try:
         yield db
     finally:
-        # SQLite's advice for short connections: refresh planner statistics where the queries
-        # of this connection showed they are missing (cheap when nothing is needed).
-        try:
-            db.execute("PRAGMA optimize")
-        except sqlite3.OperationalError:  # busy with another session's write: next time
-            pass
+        db.optimize()
         db.close()
 
 
@@ -156,11 +153,11 @@ def login_notices(settings) -> None:
 
 def daily_backup(settings) -> None:
     """Today's automatic backup (cheap once made); a failure is shown, never fatal."""
-    import sqlite3
+    from payung.base.errors import DatabaseError
     from payung.operations.backups import daily_backup as make
     try:
         make(settings)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, DatabaseError) as exc:
         st.sidebar.warning(plain(f"Cadangan otomatis harian gagal: {exc}"))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 
 
@@ -49,16 +48,30 @@ class NotFound(PayungError):
     """A record the caller asked for does not exist (or is not visible to them)."""
 
 
+class DatabaseError(PayungError):
+    """The database engine failed (SQLite or PostgreSQL): ``db`` raises this, or one of the
+    kinds below, for whatever the engine raised, so that no caller needs to know the engine."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another session held the write lock longer than ``busy_timeout_ms``: nothing was written."""
+
+
+class WriteConflict(DatabaseError):
+    """Two transactions could not both commit (a serialization failure or a deadlock); the
+    loser was rolled back and may simply be tried again."""
+
+
 # Database constraints, in the user's words ----------------------------------------------------
 
-class ConstraintError(ValidationError, sqlite3.IntegrityError):
+class ConstraintError(ValidationError, DatabaseError):
     """A write the database refused (UNIQUE, CHECK, FOREIGN KEY, NOT NULL, a trigger): the
-    transaction was rolled back, nothing was written, and ``problems`` says what to do. Still an
-    ``sqlite3.IntegrityError``, so code that catches that keeps working."""
+    transaction was rolled back, nothing was written, and ``problems`` says what to do. ``db``
+    raises it for either engine's integrity error (``db.errors``)."""
 
 
 class NumberTooLarge(ValidationError, OverflowError):
-    """A number beyond SQLite's 64-bit integers reached a write (a bound check was missed)."""
+    """A number beyond the database's 64-bit integers reached a write (a bound check was missed)."""
 
 
 _UNIQUE = {
@@ -95,11 +108,13 @@ _NOT_NULL_FIELDS = {"name": "Nama", "nik": "NIK", "village_code": "Desa/keluraha
 _NOTHING = " Tidak ada yang disimpan."
 
 
-def constraint_error(exc: Exception) -> ValidationError:
-    """The ``ValidationError`` a refused write means to the user (Indonesian, what to do)."""
+def constraint_error(exc: Exception, text: str | None = None) -> ValidationError:
+    """The ``ValidationError`` a refused write means to the user (Indonesian, what to do).
+    ``text`` is the refusal in SQLite's words (``UNIQUE constraint failed: workers.nik``...):
+    ``db.errors`` words a PostgreSQL refusal the same way; by default ``str(exc)``."""
     if isinstance(exc, ValidationError):
         return exc
-    text = str(exc)
+    text = str(exc) if text is None else text
     if isinstance(exc, OverflowError):
         return NumberTooLarge(Problem(None, "Angka yang diisi terlalu besar untuk disimpan (lebih dari 19 digit); "
                                             "periksa jumlah angka nol." + _NOTHING, "number_too_large"))
@@ -123,7 +138,4 @@ def constraint_error(exc: Exception) -> ValidationError:
         problem = Problem(column, f"{_NOT_NULL_FIELDS.get(column, column)} wajib diisi." + _NOTHING, "not_null")
     else:  # RAISE(ABORT, '...') in a trigger: its text is already the reason
         problem = Problem(None, f"Data ditolak: {text}." + _NOTHING, "constraint")
-    error = ConstraintError([problem])
-    error.sqlite_errorname = getattr(exc, "sqlite_errorname", None)
-    error.sqlite_errorcode = getattr(exc, "sqlite_errorcode", None)
-    return error
+    return ConstraintError([problem])

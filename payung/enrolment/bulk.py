@@ -16,7 +16,6 @@ re-importing a list changes nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from db.scope import EVERYTHING
 from payung.auth.access import Actor, require, scope_of
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes.data import LIVE_STATUSES, DataReader
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
 from payung.base.formats import count
 from payung.base.money import check_programs, contribution, format_rupiah
@@ -306,7 +305,7 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
                 report(0.2, f"Menyimpan {count(len(accepted))} kepesertaan")
                 _write(db, accepted, actor)
             report(1.0, "Selesai")
-    except sqlite3.IntegrityError as exc:
+    except ConstraintError as exc:
         raise ValidationError(Problem(
             "start_month", "Sebagian pekerja baru saja ditanggung kepesertaan lain untuk bulan yang sama; "
                            f"tidak ada yang disimpan. Periksa daftar lagi. ({exc})", "double_coverage")) from None

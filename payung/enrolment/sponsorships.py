@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ from db.scope import EVERYTHING
 from payung.auth.access import Actor, allowed, require, scope_of, sees_whole_regency
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes.data import DataReader
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
 from payung.base.money import Contribution, check_programs, contribution, format_rupiah
 from payung.base.months import add_months, current_month, format_month, month_range, parse_month
@@ -264,7 +263,7 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
                  for month, c in plan.lines],
                 actor=actor.username, note=f"iuran kepesertaan #{sponsorship_id}",
             )
-    except sqlite3.IntegrityError:
+    except ConstraintError:
         raise ValidationError(Problem(
             "start_month",
             f"{e.worker['name']} baru saja ditanggung kepesertaan lain untuk sebagian bulan ini. "

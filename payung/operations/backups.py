@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_
 from payung.base import clock
 from payung.auth.access import Actor, require
 from payung.base.config import Limits, Settings
-from payung.base.errors import ConfigError, PayungError
+from payung.base.errors import ConfigError, DatabaseError, PayungError
 
 AUTO_PREFIX = "payung-otomatis-"
 MIGRATION_SET = "payung"
@@ -58,8 +57,8 @@ class BackupSettings:
 
 
 def backup_settings(settings: Settings) -> BackupSettings:
-    """``[backups]`` of the configuration: ``folder`` (relative to the database's folder;
-    default ``cadangan``) and ``keep`` (default 14)."""
+    """``[backups]`` of the configuration: ``folder`` (relative to the data folder, the SQLite
+    database's; default ``cadangan``) and ``keep`` (default 14)."""
     try:
         raw = tomllib.loads(Path(settings.path).read_text(encoding="utf-8")).get("backups", {})
     except (OSError, tomllib.TOMLDecodeError):
@@ -69,12 +68,19 @@ def backup_settings(settings: Settings) -> BackupSettings:
         raise ConfigError(f"backups: 'keep' harus bilangan bulat 0 atau lebih, bukan {keep!r}.")
     folder = Path(str(raw.get("folder", "cadangan")))
     if not folder.is_absolute():
-        folder = Path(settings.database).parent / folder
+        folder = settings.data_dir / folder
     return BackupSettings(folder, keep)
+
+
+def _sqlite_only(settings: Settings) -> None:
+    if settings.database is None:
+        raise PayungError("Cadangan dan pemulihan dari halaman ini untuk basis data SQLite. Basis data PostgreSQL "
+                          "dicadangkan oleh servernya (pg_dump); lihat docs/.")
 
 
 def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Path:
     require(actor, "backup.manage")
+    _sqlite_only(settings)
     folder = backup_settings(settings).folder
     database.private_folder(folder)
     target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")  # 0600
@@ -99,6 +105,8 @@ def daily_backup(settings: Settings, *, today: dt.date | None = None) -> Path | 
     file, or None (already made today, automatic backups off, or no database yet). Cheap when
     already done: one dictionary lookup per process, else one directory listing."""
     today = today or clock.today()
+    if settings.database is None:  # PostgreSQL: the server's own backups
+        return None
     live = Path(settings.database)
     if _done_today.get(str(live)) == today:
         return None
@@ -197,7 +205,7 @@ def verify_backup(path: Path, *, upgrade: bool = True, limits: Limits | None = N
     Whatever SQLite says while reading a broken or crafted file is a refusal, never a crash."""
     try:
         return _verify(path, upgrade, limits or Limits())
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         raise RestoreRefused(f"Berkas cadangan rusak atau tidak dikenal: SQLite tidak dapat membacanya ({exc}). "
                              f"{_NOT_CHANGED}") from None
 
@@ -206,13 +214,13 @@ def _verify(path: Path, upgrade: bool, limits: Limits):
     from payung.operations.checks import run_checks
     try:
         copy = database.connect(path)
-    except sqlite3.DatabaseError:
+    except DatabaseError:
         raise RestoreRefused("Berkas ini bukan basis data SQLite (mungkin rusak atau berkas lain). "
                              f"{_NOT_CHANGED}") from None
     try:
         try:
             problems = consistency.integrity_problems(copy)
-        except sqlite3.DatabaseError as exc:
+        except DatabaseError as exc:
             raise RestoreRefused(f"Berkas cadangan rusak: SQLite tidak dapat membacanya ({exc}). "
                                  f"{_NOT_CHANGED}") from None
         if problems:
@@ -253,6 +261,7 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
     check lines."""
     require(actor, "backup.manage")
     settings: Settings = app.settings
+    _sqlite_only(settings)
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "unggahan.db")
     staging = _staging_path(settings, now)
     _remove(staging)
@@ -289,16 +298,13 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
             except OSError as exc:
                 raise RestoreRefused(f"Pemulihan gagal: catatan pemulihan tidak dapat ditulis ({exc.strerror}). "
                                      f"{_NOT_CHANGED}") from None
-            copy = sqlite3.connect(str(staging))
             try:
-                # One step (pages=-1): the live database is written in one transaction, under its
-                # write lock; readers in other sessions see the old data or the new, never a mix.
-                copy.backup(db.conn)
-            except sqlite3.Error as exc:
+                # One step: the live database is written in one transaction, under its write
+                # lock; readers in other sessions see the old data or the new, never a mix.
+                database.replace_contents(db, staging)
+            except DatabaseError as exc:
                 pending.unlink(missing_ok=True)
                 raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
-            finally:
-                copy.close()
             os.replace(pending, marker)  # open sessions are told at their next run
     finally:
         _remove(staging)
@@ -326,8 +332,8 @@ def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: 
 
 
 def _marker(settings: Settings) -> Path:
-    live = Path(settings.database)
-    return live.with_name(live.name + ".dipulihkan.json")
+    name = settings.database.name if settings.database else "payung"
+    return settings.data_dir / f"{name}.dipulihkan.json"
 
 
 def last_restore(settings: Settings) -> dict | None:

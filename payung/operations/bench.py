@@ -118,12 +118,9 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
         bulk_s = time.perf_counter() - start
         floor_db = _fresh(tmpdir / "floor.db", settings)
         stamp = store.now()
-        sql = (f"INSERT INTO workers ({', '.join(columns)}, created_at, updated_at)"
-               f" VALUES ({', '.join('?' for _ in columns)}, ?, ?)")
         start = time.perf_counter()
-        floor_db.execute("BEGIN")
-        floor_db.conn.executemany(sql, (r + (stamp, stamp) for r in rows))
-        floor_db.execute("COMMIT")
+        with store.transaction(floor_db):
+            floor_db.load_rows("workers", (*columns, "created_at", "updated_at"), (r + (stamp, stamp) for r in rows))
         floor_s = time.perf_counter() - start
         floor_db.close()
         emit("bulk_insert_s", round(bulk_s, 3))
@@ -163,6 +160,10 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
     return figures
 
 
+class _Discarded(Exception):
+    """Rolls the floor's load back."""
+
+
 def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, str]) -> tuple[float, float]:
     """Sponsors, sponsorships and lines through the bulk path (the bench is not about rules).
     Each worker is covered by a scheme of their regency (``scheme_of``: regency -> scheme).
@@ -199,12 +200,13 @@ def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, 
                 for w, village, occupation in workers for m in months)
 
     start = time.perf_counter()
-    db.execute("BEGIN IMMEDIATE")
     try:
-        batches.raw_insert_lines(db, columns, lines(), rebuild_indexes=True)
-        raw_s = time.perf_counter() - start
-    finally:
-        db.execute("ROLLBACK")
+        with store.transaction(db):
+            batches.raw_insert_lines(db, columns, lines(), rebuild_indexes=True)
+            raw_s = time.perf_counter() - start
+            raise _Discarded
+    except _Discarded:
+        pass
     pause = time.perf_counter()
     # An empty table: its indexes are built once after the load, not line by line.
     batches.insert_lines(db, columns, lines(), actor="bench", rebuild_indexes=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from db import queries, store
 
 from payung.auth.access import Actor, require, require_visible, scope_of, shown, shown_rows
 from payung.base.config import Settings
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.base.identity import check_nik, check_nip, clean_digits, normalize_phone
 from payung.base.paging import Paged
 from payung.base.sponsor_types import SPONSOR_TYPES
@@ -118,7 +117,7 @@ def create_sponsor(db, settings: Settings, values: Mapping, *, actor: Actor) -> 
     require(actor, "sponsor.write", row)
     try:
         return store.insert(db, "sponsors", row, actor=actor.username)
-    except sqlite3.IntegrityError:
+    except ConstraintError:
         raise ValidationError(nip_taken(db, row["nip"], actor=actor) or Problem("nip", "NIP sudah terdaftar.")) from None
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,7 +15,7 @@ from db import ledger, queries, store
 
 from payung.auth.access import Actor, allowed, require, require_visible, scope_of, shown
 from payung.base.config import Settings
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import parse_integer, parse_date
 from payung.base import clock
 from payung.enrolment import coverage
@@ -253,7 +252,7 @@ def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> i
         raise ValidationError(duplicate)
     try:
         return store.insert(db, "workers", checked.row, actor=actor.username)
-    except sqlite3.IntegrityError:
+    except ConstraintError:
         # Another session registered the same NIK between our check and our write.
         raise ValidationError(duplicate_nik(db, checked.row["nik"], actor=actor)
                               or Problem("nik", "NIK sudah terdaftar.", "nik_duplicate")) from None
