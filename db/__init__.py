@@ -21,10 +21,11 @@ __all__ = ["DatabaseBusy", "DatabaseError", "SchemaTooNew", "WriteConflict", "ba
            "migrate", "open_database", "private_file", "private_folder", "queries", "recorded_schemes", "store"]
 
 
-def open_database(location: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True):
+def open_database(location: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True,
+                  pool_size: int | None = None):
     """Connect to ``location`` (a SQLite file or a PostgreSQL URL) and make sure its schema is
     current (upgrading in place)."""
-    db = connect(location, busy_timeout_ms=busy_timeout_ms)
+    db = connect(location, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size)
     try:
         if upgrade:
             migrate(db)

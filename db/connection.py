@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any, Protocol
 
 from db.files import PRIVATE_FILE, PRIVATE_FOLDER, private_file, private_folder
@@ -61,10 +60,12 @@ def sqlite_path(location: str | os.PathLike) -> str:
     return text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text
 
 
-def connect(location: str | os.PathLike, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Database:
-    """Open the database at ``location``: a SQLite file (created if needed) or a PostgreSQL URL."""
+def connect(location: str | os.PathLike, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+            pool_size: int | None = None) -> Database:
+    """Open the database at ``location``: a SQLite file (created if needed) or a PostgreSQL URL
+    (a connection from this process's pool of at most ``pool_size``)."""
     if engine_of(location) == "postgresql":
         from db import postgres  # psycopg is imported only where PostgreSQL is used
-        return postgres.connect(str(location), busy_timeout_ms=busy_timeout_ms)
+        return postgres.connect(str(location), busy_timeout_ms=busy_timeout_ms, pool_size=pool_size)
     from db import sqlite
     return sqlite.connect(sqlite_path(location), busy_timeout_ms=busy_timeout_ms)

@@ -32,8 +32,8 @@ from db import dialect, errors
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 #: The advisory lock every write transaction takes first (any number unique to Payung).
 WRITE_LOCK = 0x70617975  # "payu"
-#: Connections per pool (per application process).
-POOL_SIZE = 10
+#: Connections per pool (per application process), unless ``[database] pool_size`` says.
+POOL_SIZE = 20
 
 _POOLS: dict[tuple[str, int], ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
@@ -84,27 +84,31 @@ def _adapt(conn: psycopg.Connection) -> None:
 
 # Connections --------------------------------------------------------------------------------
 
-def _pool(url: str, busy_timeout_ms: int) -> ConnectionPool:
+def _pool(url: str, busy_timeout_ms: int, size: int) -> ConnectionPool:
     key = (url, busy_timeout_ms)
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
+            # A wrong URL or a server down fails now, with the server's words, instead of
+            # after the pool's timeout.
+            psycopg.connect(url, connect_timeout=10).close()
             def configure(conn: psycopg.Connection) -> None:
                 conn.autocommit = True
                 _adapt(conn)
                 # A writer waits this long for the write lock, then gives up (DatabaseBusy).
                 conn.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
 
-            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, configure=configure, open=True,
+            pool = ConnectionPool(url, min_size=1, max_size=size, configure=configure, open=True,
                                   name=f"payung-{len(_POOLS)}", timeout=max(30.0, busy_timeout_ms / 1000))
             _POOLS[key] = pool
         return pool
 
 
-def connect(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> "PostgresDatabase":
+def connect(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+            pool_size: int | None = None) -> "PostgresDatabase":
     """A connection to the PostgreSQL database at ``url``, from this process's pool."""
     try:
-        pool = _pool(url, busy_timeout_ms)
+        pool = _pool(url, busy_timeout_ms, pool_size or POOL_SIZE)
         return PostgresDatabase(pool.getconn(), pool, url)
     except psycopg.Error as exc:
         raise errors.from_postgres(exc) from exc
@@ -253,6 +257,12 @@ class PostgresDatabase:
 
     def optimize(self) -> None:
         """Planner statistics are autovacuum's job on PostgreSQL."""
+
+    def __enter__(self) -> "PostgresDatabase":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> None:
         conn, self.conn = self.conn, None

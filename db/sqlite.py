@@ -129,7 +129,7 @@ class SQLiteDatabase(sqlite_utils.Database):
             pass
 
 
-def connect(path: str | os.PathLike, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> SQLiteDatabase:
+def connect(path: str | os.PathLike, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, **_) -> SQLiteDatabase:
     """Open (creating if needed) the SQLite database at ``path``.
 
     Foreign keys on; WAL so readers never wait for the writer; a busy timeout so writers from
@@ -138,7 +138,8 @@ def connect(path: str | os.PathLike, *, busy_timeout_ms: int = DEFAULT_BUSY_TIME
 
     The database holds every NIK: its file is made for the owner only (0600; SQLite gives its
     -wal and -shm files the database file's permissions), a looser one is tightened when
-    opened, and a folder made for it is 0700.
+    opened, and a folder made for it is 0700. (Other keywords, such as ``pool_size``, are
+    PostgreSQL's.)
     """
     if str(path) != ":memory:":
         private_folder(Path(path).parent, tighten=False)

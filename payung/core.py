@@ -34,7 +34,8 @@ class Payung:
 
     def open_db(self):
         """A new connection to an up-to-date database (the caller closes it)."""
-        return database.open_database(self.settings.database_url, busy_timeout_ms=self.settings.busy_timeout_ms)
+        return database.open_database(self.settings.database_url, busy_timeout_ms=self.settings.busy_timeout_ms,
+                                      pool_size=self.settings.pool_size)
 
     def initialise(self, db, *, actor: str = "sistem") -> dict:
         """First-start work, safe to repeat: regions of the configured regencies, and the

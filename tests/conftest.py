@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -18,12 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from payung.base import clock
 from payung.auth.access import Actor  # noqa: E402
+from db.connection import engine_of, sqlite_path  # noqa: E402
 from payung.core import Payung  # noqa: E402
 from payung.operations.demo import generate  # noqa: E402
 from payung.auth.users import add_user  # noqa: E402
 from payung.people.workers import create_worker  # noqa: E402
 
 import example_plugin  # noqa: E402
+import pg_server  # noqa: E402
 
 TODAY = clock.today()
 # A Kendal village, and a NIK of a woman born 17/08/1975 registered in its district.
@@ -49,7 +52,7 @@ DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 
 # A developer's shell may name a real database or configuration: the tests never use them (the
 # fixtures that need these variables set them, pointing at temporary copies).
-for _name in ("PAYUNG_DB", "PAYUNG_CONFIG"):
+for _name in ("PAYUNG_DB", "PAYUNG_DATABASE_URL", "PAYUNG_CONFIG"):
     os.environ.pop(_name, None)
 
 
@@ -68,25 +71,85 @@ def _with_keys(text: str, table: str, values: dict[str, str], drop: tuple[str, .
     return "\n".join([*lines[:header + 1], *assignments, *body, *lines[end:]]) + "\n"
 
 
-def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None) -> Path:
-    """A copy of the configuration under test pointing at a temporary database (and plugin
-    folder), whatever database the configuration names: a regency's real one is never touched."""
-    database = tmp_path / "payung.db"
+def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None, database: str | None = None) -> Path:
+    """A copy of the configuration under test pointing at a temporary database (``database``,
+    else ``payung.db`` in ``tmp_path``) and plugin folder, whatever database the configuration
+    names: a regency's real one is never touched. Its files (cookie key, logos, backups) go to
+    ``tmp_path``."""
+    database = str(database or tmp_path / "payung.db")
     text = _with_keys(BASE_CONFIG.read_text(encoding="utf-8"), "payung",
-                      {"plugins_dir": str(plugins_dir or PLUGINS_DIR)}, drop=("database", "data_dir"))
-    text = _with_keys(text, "database", {"url": str(database)})
+                      {"plugins_dir": str(plugins_dir or PLUGINS_DIR), "data_dir": str(tmp_path)}, drop=("database",))
+    text = _with_keys(text, "database", {"url": database})
     path = tmp_path / "config.toml"
     path.write_text(text + "\n" + extra, encoding="utf-8")
     written = tomllib.loads(path.read_text(encoding="utf-8"))
-    if Path(written["database"]["url"]) != database or "database" in written["payung"]:
+    if written["database"]["url"] != database or "database" in written["payung"]:
         # refuse rather than write into another database
         raise RuntimeError(f"write_config: {BASE_CONFIG} names its database in a way the tests cannot override")
     return path
 
 
+# Both engines ----------------------------------------------------------------------------------
+#
+# Every test that takes a database from these fixtures (``db_location``: ``app``, ``db``,
+# ``people``, ``site``...) runs twice, ``[sqlite]`` and ``[postgresql]``; the PostgreSQL server is
+# a throwaway one (``pg_server``), started once per run. ``@pytest.mark.sqlite_only("why")``
+# keeps a test to SQLite (e.g. the SQLite file backup). Without PostgreSQL binaries the
+# ``[postgresql]`` tests skip, unless PAYUNG_REQUIRE_POSTGRES=1 (CI), where they fail.
+# PAYUNG_TEST_ENGINES=sqlite runs SQLite only.
+
+ENGINES = tuple(os.environ.get("PAYUNG_TEST_ENGINES", "sqlite,postgresql").split(","))
+REQUIRE_POSTGRES = os.environ.get("PAYUNG_REQUIRE_POSTGRES") == "1"
+_POSTGRES: dict = {}
+
+
+def _postgres_wanted() -> bool:
+    return "postgresql" in ENGINES and (pg_server.available() or REQUIRE_POSTGRES)
+
+
+def postgres() -> pg_server.Server | None:
+    """This run's PostgreSQL server (started by the controller process, see pytest_configure)."""
+    if "server" not in _POSTGRES:
+        url = os.environ.get(pg_server.URL_VARIABLE)
+        _POSTGRES["server"] = pg_server.Server(url) if url else None
+    return _POSTGRES["server"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    if request.param == "postgresql" and postgres() is None:
+        message = _POSTGRES.get("error") or "PostgreSQL tidak tersedia (/usr/lib/postgresql/15/bin)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PAYUNG_REQUIRE_POSTGRES=1: {message}", pytrace=False)
+        pytest.skip(message)
+    return request.param
+
+
 @pytest.fixture
-def config_path(tmp_path):
-    return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"))
+def db_location(engine, tmp_path, request):
+    """A fresh database for the test (a SQLite file in ``tmp_path``, or a copy of the migrated
+    PostgreSQL template); after the test, ``payung check`` on it (issue #14: data that checks
+    itself) unless the test is marked ``unchecked``, then it is dropped."""
+    location = str(tmp_path / "payung.db") if engine == "sqlite" else pg_server.create_database(postgres())
+    try:
+        yield location
+        failed = getattr(request.node, "rep_call", None)
+        if not request.node.get_closest_marker("unchecked") and not (failed and failed.failed):
+            check_database(location)
+    finally:
+        if engine == "postgresql":
+            pg_server.drop_database(postgres(), location)
+
+
+def point_app_at(monkeypatch, location) -> None:
+    """The app (``ui.session``) and the CLI read this database from the environment."""
+    monkeypatch.delenv("PAYUNG_DB", raising=False)
+    monkeypatch.setenv("PAYUNG_DATABASE_URL", str(location))
+
+
+@pytest.fixture
+def config_path(tmp_path, db_location):
+    return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"), database=db_location)
 
 
 @pytest.fixture
@@ -121,9 +184,43 @@ def worker_id(app, db, admin) -> int:
 
 
 def snapshot(db) -> dict:
-    """Every row of every user table, to prove a refused write changed nothing."""
-    tables = [r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    return {t: list(db.query(f"SELECT * FROM [{t}]")) for t in tables}
+    """Every row of every user table, to prove a refused write changed nothing (in a stable
+    order: PostgreSQL's physical order may move with a rolled-back update)."""
+    def key(row: dict) -> str:
+        return json.dumps(row, sort_keys=True, default=str)
+    return {t: sorted(db.query(f'SELECT * FROM "{t}"'), key=key) for t in sorted(db.table_names())}
+
+
+@contextlib.contextmanager
+def foreign_keys_off(db):
+    """Writes that break a reference, as a damaged file or a careless bulk copy would leave them
+    (PostgreSQL: as a replica, which skips the triggers that check references)."""
+    if db.engine == "sqlite":
+        db.execute("PRAGMA foreign_keys = OFF")
+        yield
+        db.execute("PRAGMA foreign_keys = ON")
+        return
+    db.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        db.execute("SET session_replication_role = DEFAULT")
+
+
+def trigger_names(db, table: str) -> set[str]:
+    """The names of a table's triggers, on either engine."""
+    if db.engine == "sqlite":
+        return {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                                            [table])}
+    return {r["tgname"] for r in db.query("SELECT tgname FROM pg_trigger WHERE tgrelid = ?::regclass"
+                                          " AND NOT tgisinternal", [table])}
+
+
+def index_names(db) -> set[str]:
+    """The names of the database's indexes, on either engine."""
+    if db.engine == "sqlite":
+        return {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return {r["indexname"] for r in db.query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
 
 
 # The five real schemes -----------------------------------------------------------------------
@@ -179,8 +276,8 @@ class People:
 
 
 @pytest.fixture
-def schemes_app(tmp_path) -> Payung:
-    return Payung.load(write_config(tmp_path), entry_points=ENTRY_POINTS)
+def schemes_app(tmp_path, db_location) -> Payung:
+    return Payung.load(write_config(tmp_path, database=db_location), entry_points=ENTRY_POINTS)
 
 
 @pytest.fixture
@@ -205,7 +302,7 @@ def scheme_settings(people, monkeypatch):
         app = people.app
         monkeypatch.setitem(app.settings.schemes, code, {**app.settings.scheme_settings(code), **values})
         app.plugins = load_plugins(app.settings, entry_points=ENTRY_POINTS,
-                                   recorded=recorded_schemes(app.settings.database))
+                                   recorded=recorded_schemes(app.settings.database_url))
         return app.plugins.scheme(code)
     return change
 
@@ -253,7 +350,7 @@ def logged_in(username: str, db_path=None) -> dict:
 
     import db as database
     from payung.auth.sessions import SessionPolicy, start_session
-    conn = database.open_database(db_path or os.environ["PAYUNG_DB"])
+    conn = database.open_database(db_path or os.environ.get("PAYUNG_DATABASE_URL") or os.environ["PAYUNG_DB"])
     try:
         session_id = start_session(conn, username, SessionPolicy())
     finally:
@@ -262,11 +359,15 @@ def logged_in(username: str, db_path=None) -> dict:
 
 
 @pytest.fixture
-def site(tmp_path, monkeypatch):
-    """A demo database with one user of each role; the app reads it through the environment."""
-    config = write_config(tmp_path)
+def site(tmp_path, monkeypatch, db_location):
+    """A demo database with one user of each role; the app reads it through the environment.
+    ``db_path``: the database (a SQLite file, or a PostgreSQL URL)."""
+    config = write_config(tmp_path, database=db_location)
     monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
+    if db_location.startswith("postgresql://"):
+        point_app_at(monkeypatch, db_location)
+    else:
+        monkeypatch.setenv("PAYUNG_DB", db_location)
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
     app = Payung.load(config, entry_points=ENTRY_POINTS)
     db = app.open_db()
@@ -279,39 +380,69 @@ def site(tmp_path, monkeypatch):
              villages=(DESA_VILLAGE,))
     add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
     db.close()
-    return {"app": app, "db_path": tmp_path / "payung.db"}
+    return {"app": app, "db_path": Path(db_location) if engine_of(db_location) == "sqlite" else db_location}
 
 
-# Data that checks itself (issue #14): after every test that opened a Payung database ---------
+# Data that checks itself (issue #14): after every test, on the database of ``db_location`` ------
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "unchecked: the test leaves inconsistent data on purpose (no data check after it)")
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself (its [postgresql] run "
+                                       "is deselected, the reason says why)")
+    if hasattr(config, "workerinput") or not _postgres_wanted() or os.environ.get(pg_server.URL_VARIABLE):
+        return  # an xdist worker (the controller started the server), or no PostgreSQL wanted
+    try:
+        server = pg_server.start()
+        pg_server.make_template(server, write_config(Path(server.folder or config.rootpath), database="unused.db"))
+    except Exception as exc:  # noqa: BLE001 - reported by every [postgresql] test (or failed by CI)
+        _POSTGRES["error"] = f"PostgreSQL untuk uji tidak dapat dijalankan: {exc}"
+        return
+    _POSTGRES["started"] = server
+    os.environ[pg_server.URL_VARIABLE] = server.url
 
 
-@pytest.fixture(autouse=True)
-def data_is_consistent_after_the_test(request):
-    """Run ``payung check`` on the database of the ``app``/``db``, ``people`` or ``site`` fixture
-    after the test, and fail it on any difference (milliseconds on a test database)."""
-    yield
-    if not request.node.get_closest_marker("unchecked"):
-        check_databases_of(getattr(request.node, "funcargs", None) or {})
+def pytest_unconfigure(config):
+    server = _POSTGRES.pop("started", None)
+    if server is not None:
+        from db.postgres import close_pools
+        close_pools()
+        server.stop()
+        os.environ.pop(pg_server.URL_VARIABLE, None)
 
 
-def check_databases_of(fixtures: dict) -> None:
-    paths = {Path(fixtures[name].settings.database) for name in ("app", "schemes_app") if name in fixtures}
-    if "site" in fixtures:
-        paths.add(Path(fixtures["site"]["db_path"]))
+def pytest_collection_modifyitems(config, items):
+    """The [postgresql] run of a test marked ``sqlite_only`` is deselected."""
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        (dropped if params.get("engine") == "postgresql" and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the item (``rep_call``): the data check skips a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def check_database(location: str) -> None:
+    """``payung check`` on a test's database; fails the test on any difference."""
     import db as database
     from db import migrations
     from payung.operations.checks import run_checks
-    for path in sorted(p for p in paths if p.is_file()):
-        connection = database.connect(path)
-        try:
-            if migrations.pending(connection):
-                continue  # a test of an older schema
-            report = run_checks(connection)
-        finally:
-            connection.close()
-        if not report.ok:
-            details = [f"{r.line()} {r.examples}" for r in report.results if not r.ok]
-            pytest.fail(f"payung check after the test, {path.name}:\n" + "\n".join(details), pytrace=False)
+    if engine_of(location) == "sqlite" and not Path(sqlite_path(location)).is_file():
+        return
+    connection = database.connect(location)
+    try:
+        if migrations.pending(connection):
+            return  # a test of an older schema
+        report = run_checks(connection)
+    finally:
+        connection.close()
+    if not report.ok:
+        details = [f"{r.line()} {r.examples}" for r in report.results if not r.ok]
+        pytest.fail(f"payung check after the test, {Path(location).name}:\n" + "\n".join(details), pytrace=False)

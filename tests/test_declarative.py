@@ -134,7 +134,7 @@ def test_of_two_toml_files_the_one_the_database_records_wins(tmp_path):
     assert app.plugins.plugin_of("skema_toml") == "a_lain"  # nothing recorded yet: the first by name
     db = app.open_db()  # the database of a Payung that has run skema_toml for Pemalang
     try:
-        assert database.recorded_schemes(app.settings.database) == {}
+        assert database.recorded_schemes(app.settings.database_url) == {}
         database.store.insert(db, "schemes", {"code": "skema_toml", "name": "Skema TOML", "regency_code": "33.27",
                                               "plugin": "skema_toml", "metadata": "{}"}, actor="uji")
     finally:

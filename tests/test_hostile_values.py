@@ -111,7 +111,7 @@ def test_m007_normalises_stored_digits_and_reports_collisions(app, db, admin, tm
     left = report(db)
     assert [(r["id"], r["status"], r["normalised"]) for r in left] == [(twin, "collision", NIK)]
     # ... and python -m payung digits prints it.
-    done = subprocess.run([sys.executable, "-m", "payung", "digits", "--json", "--db", str(app.settings.database),
+    done = subprocess.run([sys.executable, "-m", "payung", "digits", "--json", "--db", app.settings.database_url,
                            "--config", str(app.settings.path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert [r["status"] for r in json.loads(done.stdout)] == ["collision"]

@@ -142,6 +142,8 @@ class Settings:
     timezone: str = "Asia/Jakarta"
     #: ``[database] url`` (or ``[payung] database``): ``sqlite:////abs/path.db`` or ``postgresql://...``.
     database_url: str = ""
+    #: ``[database] pool_size``: connections a process keeps open to PostgreSQL (at most).
+    pool_size: int = 20
     #: The folder of the files Payung keeps beside its data (cookie key, logos, backups):
     #: ``[payung] data_dir``, else the SQLite file's folder, else ``data`` beside config.toml.
     data_dir: Path = Path("data")
@@ -314,6 +316,7 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         database=db_path,
         database_url=database_url,
         data_dir=data_dir,
+        pool_size=_int(raw.get("database", {}), "pool_size", "database", 20),
         plugins_dir=(base / app.get("plugins_dir", "plugins")).resolve(),
         busy_timeout_ms=_int(app, "busy_timeout_ms", "payung", 10000),
         disabled_plugins=tuple(raw.get("plugins", {}).get("disabled", [])),
