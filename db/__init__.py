@@ -3,7 +3,13 @@
 
 ``open_database`` is what everything else calls: it connects, refuses a database from a newer
 Payung, and applies pending migrations. Writes go through ``db.store`` (audited), reads
-through ``db.queries``; what differs between the engines' SQL is in ``db.dialect``.
+through ``db.queries`` (and the modules named after what they serve: ``billing``,
+``aggregates``, ``batches``, ``consistency``, ``logins``...), each inside the caller's
+``db.scope``; what differs between the engines' SQL is in ``db.dialect``.
+
+Imports only ``payung.base`` of Payung. The database driver is this package's business: code
+outside it catches ``DatabaseError`` (``payung.base.errors``: whatever either engine raised)
+and the ``ConstraintError`` that ``db.store`` raises.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from db.migrations import SchemaTooNew, migrate
 from payung.base.errors import DatabaseBusy, DatabaseError, WriteConflict
 
 __all__ = ["DatabaseBusy", "DatabaseError", "SchemaTooNew", "WriteConflict", "backup", "connect", "engine_of",
-           "migrate", "open_database", "private_file", "private_folder", "queries", "recorded_schemes", "store"]
+           "migrate", "open_database", "optimize_and_close", "private_file", "private_folder", "queries",
+           "recorded_schemes", "replace_contents", "store"]
 
 
 def open_database(location: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True,
@@ -73,6 +80,15 @@ def replace_contents(db, source: str | os.PathLike) -> None:
             copy.close()
     except sqlite3.Error as exc:
         raise DatabaseError(str(exc)) from exc
+
+
+def optimize_and_close(db) -> None:
+    """Close a connection used for one run or command, after refreshing planner statistics
+    where the engine wants it (SQLite's ``PRAGMA optimize``; PostgreSQL's autovacuum does it)."""
+    try:
+        db.optimize()
+    finally:
+        db.close()
 
 
 def recorded_schemes(location: str | os.PathLike | None) -> dict[str, str]:

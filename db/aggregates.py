@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from db.queries import _in, _one, _scalar
+from db.queries import _in, _one
 
 PROTECTED = "l.paid_amount = l.amount"
 
@@ -103,6 +103,3 @@ def claims_paid(db, since: str, until: str, f: Filters) -> dict:
                     f" WHERE c.status = 'dibayar' AND c.paid_on BETWEEN ? AND ?{where}", [since, until, *params])
 
 
-def data_version(db) -> int:
-    """Changes whenever anything is written (every write is audited): the dashboard cache key."""
-    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")

@@ -143,11 +143,6 @@ def budget_lines_named(db, scheme_codes: Sequence[str]) -> list[dict]:
                          list(scheme_codes)))
 
 
-def last_audit_id(db) -> int:
-    """Every write appends to the audit log: an unchanged last id means unchanged data."""
-    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
-
-
 def last_line_month(db) -> str | None:
     return _scalar(db, "SELECT MAX(month) FROM contribution_lines")
 
@@ -230,3 +225,24 @@ def raw_insert_lines(db, columns: Sequence[str], rows: Iterable[Sequence], *, re
     for _, create in indexes:
         db.execute(create)
     return count
+
+
+# The benchmark's own reads and floors ----------------------------------------------------------
+
+def bare_insert(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """One bare ``executemany`` in one transaction, nothing else (no audit, no checks): the
+    floor the benchmark compares ``store.bulk_insert`` with."""
+    sql = (f"INSERT INTO {store._name(table)} ({', '.join(columns)})"
+           f" VALUES ({', '.join('?' for _ in columns)})")
+    with store.transaction(db):
+        db.conn.executemany(sql, rows)
+
+
+def worker_places(db) -> list[tuple[int, str, str]]:
+    """(id, village, occupation) of every worker, by id."""
+    return db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
+
+
+def analyze(db) -> None:
+    """Planner statistics for every table and index (after a large load)."""
+    db.execute("ANALYZE")

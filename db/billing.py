@@ -134,7 +134,7 @@ def payable_arrears(db, overdue: Mapping[str, Sequence[str]], payable: Mapping[s
     ``overdue`` and ``payable`` map each scheme to its months whose due date has passed and,
     among them, those still within the payment period. A payable month counts unless it lies
     in a run of more than ``lapse_months`` consecutive unpaid overdue months of the worker in
-    that scheme (the membership has ended): the rule of ``payung.enrolment.coverage.line_statuses``, here
+    that scheme (the membership has ended): the rule of ``payung.base.coverage.line_statuses``, here
     over sets (runs found as gaps and islands, with window functions) so that a regency's
     arrears are added up in SQL. The place filters the payable months, not the runs.
     """
@@ -265,7 +265,8 @@ def claim(db, claim_id: int, scope: Scope) -> dict | None:
     return _one(db, f"SELECT * FROM claims c WHERE c.id = ?{where}", [claim_id, *params])
 
 
-def worker_month_line(db, worker_id: int, month: str) -> dict | None:
+def month_line_with_status(db, worker_id: int, month: str) -> dict | None:
+    """A worker's line of ``month`` with its sponsorship's status (a claim's incident month)."""
     return _one(db, "SELECT l.*, p.status AS sponsorship_status FROM contribution_lines l"
                     " JOIN sponsorships p ON p.id = l.sponsorship_id WHERE l.worker_id = ? AND l.month = ?",
                 [worker_id, month])

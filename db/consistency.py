@@ -304,10 +304,6 @@ def lines_on_a_foreign_budget(db) -> tuple[int, list[dict]]:
     return count, examples
 
 
-def last_audit_id(db) -> int:
-    return _scalar(db, "SELECT COALESCE(MAX(id), 0) FROM audit_log")
-
-
 # Values a backup may hold ---------------------------------------------------------------------
 
 #: The largest id a restored row may have: a new row's id is the largest plus one, and SQLite's
@@ -421,7 +417,7 @@ def audit_restore(db, actor: str, after: dict, *, above: int) -> int:
     """The restore's audit entry, numbered above ``above`` (the last id the replaced database
     had issued): the audit log's last id is the dashboard's cache key, and must never again
     take a value it had before the restore, when the data was different. Returns its id."""
-    key = max(above, last_audit_id(db)) + 1
+    key = max(above, store.last_audit_id(db)) + 1
     db.execute("INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after)"
                " VALUES (?, ?, ?, 'restore', 'database', NULL, NULL, ?)",
                [key, store.now(), actor, json.dumps(after, ensure_ascii=False, sort_keys=True, default=str)])

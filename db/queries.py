@@ -558,10 +558,6 @@ def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code:
                 [kind, name, opd, village_code])
 
 
-def sponsors_named(db, name: str) -> list[dict]:
-    return list(db.query("SELECT * FROM sponsors WHERE active = 1 AND lower(name) = lower(?)", [name.strip()]))
-
-
 def import_log(db, actor: str | None, limit: int = 20) -> list[dict]:
     """The latest imports (of one user, or everyone's when ``actor`` is None)."""
     if actor is None:

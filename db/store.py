@@ -63,17 +63,42 @@ def transaction(db) -> Iterator:
     COMMIT; nested use becomes a savepoint. A refused write leaves as a ``ConstraintError``
     (``db.errors``), a number beyond 64 bits as ``NumberTooLarge``."""
     if db.in_transaction:
-        with db.savepoint():
+        with _refused_in_words(), db.savepoint():
             yield db
         return
     with _WRITES:
-        try:
-            with db.write_transaction():
+        with db.write_transaction():
+            with _refused_in_words():
                 yield db
-        except OverflowError as exc:
-            if isinstance(exc, ValidationError):
-                raise
-            raise constraint_error(exc) from exc  # rolled back: said in the user's words
+
+
+@contextmanager
+def _refused_in_words() -> Iterator[None]:
+    """A number beyond 64 bits (Python's ``OverflowError`` from the driver), rolled back: raise
+    what it means in the user's words; the engines' own refusals are ``ConstraintError``
+    already (``db.errors``)."""
+    try:
+        yield
+    except OverflowError as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise constraint_error(exc) from exc
+
+
+class _Undo(Exception):
+    """Raised at the end of ``rolled_back`` to roll its transaction back."""
+
+
+@contextmanager
+def rolled_back(db) -> Iterator:
+    """A transaction whose writes are always undone at the end: what a measurement writes and
+    throws away (the benchmark's floors)."""
+    try:
+        with db.write_transaction():
+            yield db
+            raise _Undo
+    except _Undo:
+        pass
 
 
 def _json(value: Any) -> str | None:
@@ -250,6 +275,12 @@ def execute(db, sql: str, params: Sequence = (), *, actor: str, table: str, summ
         count = db.execute(sql, params).rowcount
         audit(db, actor, "bulk_update", table, None, None, {**summary, "count": count})
     return count
+
+
+def last_audit_id(db) -> int:
+    """The id of the latest audit entry: every write appends one, so an unchanged id means
+    unchanged data (the dashboard's cache key, the bulk planner's check before it writes)."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0]
 
 
 def log_event(db, *, actor: str, action: str, table: str, row_id: Any = None, details: dict | None = None) -> None:

@@ -7,7 +7,8 @@ is worthless."""
 
 import streamlit as st
 
-from payung.auth.users import PASSWORD_HELP, change_password
+from payung.auth.passwords import PASSWORD_HELP
+from payung.auth.users import change_password
 from ui.auth import renew_login, request_details
 from ui.session import connection, require, session_policy
 from ui.widgets import attempt, field_errors, problem_summary, show_saved_message

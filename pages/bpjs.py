@@ -3,14 +3,14 @@
 import streamlit as st
 
 from payung.auth.access import schemes_for
-from payung.enrolment.bpjs import apply_answer, plan_answer, registration_rows, registration_xlsx
 from payung.base.errors import PayungError, ValidationError
 from payung.base.identity import mask_nik
 from payung.base.months import add_months, current_month, format_month
+from payung.enrolment.bpjs import registration_rows, registration_xlsx
+from payung.imports.bpjs_answer import apply_answer, plan_answer
+
 from ui.session import connection, payung, require
-from ui.widgets import saved, show_saved_message
-from ui.widgets import plain, uploader
-from ui.widgets import table
+from ui.widgets import plain, saved, show_saved_message, table, uploader
 
 actor = require("bpjs.exchange")
 app = payung()

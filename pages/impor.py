@@ -7,19 +7,18 @@ one go. The rejected rows download as an Excel file to fix and import again.
 import streamlit as st
 
 from payung.auth.access import allowed
-from payung.reports.exports import rejected_rows_xlsx
+from payung.base.errors import PayungError
 from payung.base.formats import count, zone_label
 from payung.imports import (KINDS, ImportFileError, MappingError, apply_import, auto_map, file_hash, log_entries,
                             plan_import, read_table)
 from payung.imports.engine import WRITES, value_choices, value_column_label
-from payung.base.errors import PayungError
 from payung.imports.mapping import FIELDS, REQUIRED
+from payung.imports.plans import rejected_rows_xlsx
 from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
+
 from ui.session import connection, payung, require
-from ui.widgets import attempt, date_text, saved, show_saved_message
-from ui.widgets import plain, uploader
-from ui.widgets import table
+from ui.widgets import attempt, date_text, plain, saved, show_saved_message, table, uploader
 
 FORM = "impor"
 #: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and

@@ -2,18 +2,19 @@
 
 import streamlit as st
 
-from payung.base import formats
 from payung.auth.access import allowed
-from payung.finance.claims import protection_panel
-from payung.enrolment.coverage import LABELS
+from payung.base import formats
+from payung.base.coverage import STATUS_LABELS
 from payung.base.errors import NotFound, ValidationError
+from payung.base.identity import GENDERS
 from payung.base.months import format_month
 from payung.base.paging import Paged
-from payung.people.workers import GENDERS, has_history, month_status, search_workers, set_worker_active, worker_detail
+from payung.finance.claims import protection_panel
+from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
+
 from ui.session import connection, payung, require
-from ui.widgets import current_page, date_text, pager, panel, picked_rows, rupiah, saved, show_saved_message
-from ui.widgets import plain
-from ui.widgets import table
+from ui.widgets import (current_page, date_text, pager, panel, picked_rows, plain, rupiah, saved, show_saved_message,
+                        table)
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -54,7 +55,7 @@ def detail(worker_id: int) -> None:
     st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
     st.title(plain(w["name"]) + ("" if w["active"] else " (nonaktif)"))
     # What a village operator opens a worker for, first (the sponsorships' table is further down).
-    st.markdown(f"**Status bulan ini:** {LABELS[status]}")
+    st.markdown(f"**Status bulan ini:** {STATUS_LABELS[status]}")
     a, b, c = st.columns(3)
     born = date_text(w["birth_date"]) if w["birth_date"] else f"tahun {w.get('birth_year') or '-'}"
     a.markdown(f"**NIK** {w['nik']}  \n**Lahir** {plain(w['birth_place'] or '')} {born}  \n"
@@ -148,7 +149,7 @@ schemes = {code: formats.short_name(s.name) for code, s in app.plugins.schemes.i
 rows = [{
     # What decides first comes first: the name and the status (a phone showed NIK/Nama/Desa and hid
     # the status; at 1366 px Skema was cut).
-    "Nama": r["name"], "Status bulan ini": LABELS[r["status"]], "NIK": r["nik"], "Desa/Kel.": r["village"],
+    "Nama": r["name"], "Status bulan ini": STATUS_LABELS[r["status"]], "NIK": r["nik"], "Desa/Kel.": r["village"],
     "Pekerjaan": occupations.get(r["occupation"], r["occupation"]),
     "Skema": schemes.get(r["scheme_code"], r["scheme_code"] or "-"), "Kecamatan": r["district"],
 } for r in result.rows]

@@ -6,9 +6,9 @@ import streamlit as st
 
 from payung.base import clock
 from payung.base.errors import NotFound, ValidationError
-from payung.base.identity import check_nik, fmt_date
+from payung.base.identity import GENDERS, check_nik, fmt_date
 from payung.people.regions import district_choices, village_choices
-from payung.people.workers import GENDERS, POVERTY_SOURCES, create_worker, get_worker, update_worker
+from payung.people.workers import POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
 from ui.widgets import remember_problems

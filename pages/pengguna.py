@@ -10,7 +10,8 @@ from payung.base.errors import ValidationError
 from payung.base.formats import zone_label
 from payung.people.regions import district_choices, village_choices
 from payung.auth.sessions import end_user_sessions, user_sessions
-from payung.auth.users import PASSWORD_HELP, add_user, change_access, list_users, reset_password, set_user_active
+from payung.auth.passwords import PASSWORD_HELP
+from payung.auth.users import add_user, change_access, list_users, reset_password, set_user_active
 from ui.auth import renew_login
 from ui.session import connection, live_callback, payung, require, session_policy
 from ui.widgets import clear_problems, date_text, field_errors, plain, problem_summary, remember_problems

@@ -7,8 +7,9 @@ by ``PAYUNG_SETUP_CODE``): whoever reaches the port first cannot make themselves
 import streamlit as st
 
 from payung.base.errors import Problem, ValidationError
-from payung.auth.sessions import create_first_admin
-from payung.auth.users import FIRST_ADMIN_EXISTS, PASSWORD_HELP
+from payung.auth.passwords import PASSWORD_HELP
+from payung.auth.setup import create_first_admin
+from payung.auth.users import FIRST_ADMIN_EXISTS
 from ui.auth import setup_code
 from ui.session import connection
 from ui.widgets import clear_problems, field_errors, problem_summary, remember_problems

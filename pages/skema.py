@@ -55,7 +55,7 @@ with connection() as db:
             for p in app.plugins.panels(scheme, reader_for(db, actor=actor), current_month()):
                 panel(p)
 if not overview:
-    st.info("Belum ada skema yang dimuat. Tambahkan modul skema di folder plugins/ (lihat plugins/README.md).")
+    st.info("Belum ada skema yang dimuat. Tambahkan modul skema di folder plugins/ (lihat docs/plugins/tutorial.md).")
 problems = [s for s in app.plugins.statuses if s.state != "aktif"]
 if problems:
     st.subheader("Plugin yang tidak dimuat")
@@ -217,13 +217,13 @@ if allowed(actor, "scheme.manage") and app.plugins.schemes:
     origin = copyable(app.plugins, source)
     if origin.blockers:
         st.warning("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers))
-                   + ". Salin modul Python-nya di folder plugins/ (lihat plugins/README.md).")
+                   + ". Salin modul Python-nya di folder plugins/ (lihat docs/plugins/tutorial.md).")
     else:
         confirmed = True
         if origin.left_out:
             st.warning("Aturan berikut ditulis dalam Python dan tidak ikut disalin; skema salinan tidak "
                        "memeriksanya: " + plain("; ".join(origin.left_out)) + ". Untuk memeriksanya juga, salin "
-                       "modul Python-nya di folder plugins/ (lihat plugins/README.md).")
+                       "modul Python-nya di folder plugins/ (lihat docs/plugins/tutorial.md).")
             confirmed = st.checkbox("Saya mengerti: salin tanpa aturan tersebut", key=f"salin_{source}_left_out")
         if confirmed:
             _copy_form(source, origin.data, origin.left_out)

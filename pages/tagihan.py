@@ -4,21 +4,21 @@ party's bill line by line, its XLSX and PDF, and recording a payment against it.
 
 import streamlit as st
 
-from payung.base import clock
 from payung.auth.access import allowed, schemes_for
-from payung.finance import bills
-from payung.enrolment.coverage import LABELS
-from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
-from payung.reports.letterhead import letterhead_for
+from payung.base import clock
+from payung.base.coverage import STATUS_LABELS
 from payung.base.errors import NotFound, ValidationError
 from payung.base.formats import count, mid_sentence
 from payung.base.months import add_months, current_month, format_month
+from payung.finance import bills
 from payung.finance.payments import ALLOCATION_ORDER, allocation_summary, payment_with_lines, record_payment
+from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
+
 from ui.session import connection, live_callback, payung, require
-from ui.widgets import clear_problems, field_errors, problem_summary, problems_for, remember_problems, rupiah
-from ui.widgets import plain, rupiah_input, rupiah_value, show_saved_message
-from ui.widgets import table as grid
+from ui.widgets import (clear_problems, field_errors, plain, problem_summary, problems_for, remember_problems, rupiah,
+                        rupiah_input, rupiah_value, show_saved_message, table as grid)
 
 FORM = "bayar"
 actor = require("bill.read")
@@ -84,7 +84,7 @@ if bill.lapsed:
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
-               "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": LABELS[l["status"]]}
+               "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": STATUS_LABELS[l["status"]]}
               for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)),
      key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
 # The files are made when their button is clicked, not on every rerun of the page.

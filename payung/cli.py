@@ -16,11 +16,13 @@ from pathlib import Path
 
 import db as database
 
-from payung.base import clock
+from payung import __version__
 from payung.auth.access import ROLES, Actor
-from payung.core import Payung
+from payung.base import clock
 from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import count
+from payung.core import Payung
+from payung.plugin import API_VERSION
 
 
 #: argparse's own words (it asks gettext for them), in Indonesian: usage, section titles, the
@@ -79,6 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="python -m payung", description="Payung: jaminan sosial pekerja rentan.",
                                      parents=[_common()])
+    parser.add_argument("--version", action="version", version=f"Payung {__version__} (API plugin {API_VERSION})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
 
     schemes = commands.add_parser("schemes", parents=[common], help="daftar skema yang dimuat")
@@ -140,7 +143,10 @@ def _build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file")
 
     rules = commands.add_parser("rules", parents=[common], help="pustaka aturan skema (untuk skema TOML)")
-    rules.add_argument("--markdown", action="store_true", help="bagian README plugins/README.md, dalam Markdown")
+    rules.add_argument("--markdown", action="store_true",
+                       help="bagian pustaka aturan docs/plugins/reference.md, dalam Markdown")
+    docs = commands.add_parser("docs", parents=[common], help="tulis bagian dokumentasi yang dibuat dari kode")
+    docs.add_argument("--check", action="store_true", help="hanya periksa; status 1 bila ada yang usang")
 
     bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
     bench.add_argument("--workers", type=int, default=200_000)
@@ -348,7 +354,7 @@ def read_upload(path: Path, max_mb: int) -> bytes:
 
 
 def cmd_import(app: Payung, args) -> int:
-    from payung.reports.exports import rejected_rows_xlsx
+    from payung.imports.plans import rejected_rows_xlsx
     from payung.imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
     from payung.imports.engine import KIND_ALIASES
     from payung.imports.templates import templates
@@ -424,11 +430,10 @@ def _writes(args) -> bool:
 
 
 def _daily_backup(app: Payung) -> None:
-    from payung.base.errors import DatabaseError
-    from payung.operations.backups import daily_backup
+    from payung.operations.backups import BackupFailed, daily_backup
     try:
         daily_backup(app.settings)
-    except (OSError, DatabaseError) as exc:
+    except BackupFailed as exc:
         print(f"Peringatan: cadangan otomatis harian gagal ({exc}).", file=sys.stderr)
 
 
@@ -444,6 +449,22 @@ def cmd_rules(app: Payung, args) -> int:
 
 
 COMMANDS["rules"] = cmd_rules
+
+
+def cmd_docs(app: Payung, args) -> int:
+    """The generated sections of docs/: written in place, or (``--check``) only compared."""
+    from payung import docs
+    if args.check:
+        stale = docs.stale()
+        for name in stale:
+            print(f"usang: {name}")
+        return 1 if stale else 0
+    for name in docs.write():
+        print(f"ditulis: {name}")
+    return 0
+
+
+COMMANDS["docs"] = cmd_docs
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ Pages, the CLI and tests build one of these and pass it around; it holds no conn
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ class Payung:
         """A new connection to an up-to-date database (the caller closes it)."""
         return database.open_database(self.settings.database_url, busy_timeout_ms=self.settings.busy_timeout_ms,
                                       pool_size=self.settings.pool_size)
+
+    @contextlib.contextmanager
+    def connection(self):
+        """A connection for one page run or command, optimised and closed when it ends."""
+        db = self.open_db()
+        try:
+            yield db
+        finally:
+            database.optimize_and_close(db)
 
     def initialise(self, db, *, actor: str = "sistem") -> dict:
         """First-start work, safe to repeat: regions of the configured regencies, and the

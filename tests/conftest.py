@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import re
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -22,6 +24,7 @@ from payung.auth.access import Actor  # noqa: E402
 from db.connection import engine_of, sqlite_path  # noqa: E402
 from payung.core import Payung  # noqa: E402
 from payung.operations.demo import generate  # noqa: E402
+from payung.auth.passwords import TEST_ROUNDS_VARIABLE  # noqa: E402
 from payung.auth.users import add_user  # noqa: E402
 from payung.people.workers import create_worker  # noqa: E402
 
@@ -46,7 +49,8 @@ PLUGINS_DIR = os.environ.get("PAYUNG_TEST_PLUGINS_DIR") or str(
     (BASE_CONFIG.parent / _BASE.get("payung", {}).get("plugins_dir", "plugins")).resolve())
 ENTRY_POINTS = os.environ.get("PAYUNG_TEST_ENTRY_POINTS") == "1"
 #: Regencies of the configuration under test; the demo makes the same workers per regency.
-REGENCIES = len(_BASE["regencies"])
+REGENCY_CODES = tuple(regency["code"] for regency in _BASE["regencies"])
+REGENCIES = len(REGENCY_CODES)
 DEMO_PER_REGENCY = 120
 DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 
@@ -54,6 +58,42 @@ DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 # fixtures that need these variables set them, pointing at temporary copies).
 for _name in ("PAYUNG_DB", "PAYUNG_DATABASE_URL", "PAYUNG_CONFIG"):
     os.environ.pop(_name, None)
+# Passwords hashed at bcrypt's cheapest cost, in this process and every server, command and
+# nested pytest it starts (test_sessions.py checks that Payung without it uses the real cost).
+os.environ[TEST_ROUNDS_VARIABLE] = "4"
+
+
+# AppTest without the work a server does once: each new AppTest scanned every installed package
+# for Streamlit components, and each run compiled app.py and its page anew ------------------------
+
+def _scan_installed_components_once() -> None:
+    """The first scan's answer serves every AppTest (the packages do not change during the run)."""
+    from streamlit.components.v2 import manifest_scanner
+    scan = manifest_scanner.scan_component_manifests
+    found = functools.cache(lambda: scan())
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(found())
+
+
+def _compile_each_page_once() -> None:
+    """The bytecode of a script file serves every AppTest run for as long as the file is unchanged
+    (Streamlit's own script cache lives for one run)."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test
+    compiled: dict[tuple, object] = {}
+
+    class SharedScriptCache(ScriptCache):
+        def get_bytecode(self, script_path: str):
+            path = os.path.abspath(script_path)
+            stat = os.stat(path)
+            key = (path, stat.st_mtime_ns, stat.st_size)
+            if key not in compiled:
+                compiled[key] = super().get_bytecode(script_path)
+            return compiled[key]
+    app_test.ScriptCache = SharedScriptCache
+
+
+_scan_installed_components_once()
+_compile_each_page_once()
 
 
 def _with_keys(text: str, table: str, values: dict[str, str], drop: tuple[str, ...] = ()) -> str:
@@ -115,14 +155,36 @@ def postgres() -> pg_server.Server | None:
     return _POSTGRES["server"]
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request) -> str:
-    if request.param == "postgresql" and postgres() is None:
+def engine_available(engine: str) -> str:
+    """``engine``, or the test skips (fails under PAYUNG_REQUIRE_POSTGRES=1) when it is
+    PostgreSQL and no server could be started."""
+    if engine == "postgresql" and postgres() is None:
         message = _POSTGRES.get("error") or "PostgreSQL tidak tersedia (/usr/lib/postgresql/15/bin)"
         if REQUIRE_POSTGRES:
             pytest.fail(f"PAYUNG_REQUIRE_POSTGRES=1: {message}", pytrace=False)
         pytest.skip(message)
-    return request.param
+    return engine
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """The engine of the test's database (a module that builds one database for all its tests
+    overrides this with a module-scoped ``engine`` and uses ``database_on``)."""
+    return engine_available(request.param)
+
+
+@contextlib.contextmanager
+def database_on(engine: str, folder: Path):
+    """A new, empty database on ``engine`` for a fixture wider than one test: its location (a
+    SQLite file in ``folder``, or a PostgreSQL database dropped at the end)."""
+    if engine == "sqlite":
+        yield str(folder / "payung.db")
+        return
+    location = pg_server.create_database(postgres())
+    try:
+        yield location
+    finally:
+        pg_server.drop_database(postgres(), location)
 
 
 @pytest.fixture
@@ -147,20 +209,83 @@ def point_app_at(monkeypatch, location) -> None:
     monkeypatch.setenv("PAYUNG_DATABASE_URL", str(location))
 
 
+# Databases built once per session (per engine), copied for each test ----------------------------
+
+def make_template_database(app: Payung, build) -> None:
+    """Build a template: ``build(app, connection)`` on ``app``'s new database, then leave it whole
+    (SQLite: checkpointed into its one file; PostgreSQL: no connection left) for ``copy_database``."""
+    connection = app.open_db()
+    try:
+        build(app, connection)
+        if connection.engine == "sqlite":
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    if app.settings.engine == "postgresql":
+        from db.postgres import close_pools
+        close_pools(app.settings.database_url)
+
+
+def copy_database(template: str | Path, target: str | Path) -> None:
+    """A test's own database, the same as the template (milliseconds: the SQLite file is copied,
+    the PostgreSQL database made again with ``CREATE DATABASE ... TEMPLATE``)."""
+    if engine_of(str(target)) == "postgresql":
+        pg_server.copy_database(postgres(), str(template), str(target))
+    else:
+        shutil.copyfile(sqlite_path(str(template)), sqlite_path(str(target)))
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """``database_template(name, load, build, engine)``: the location of template ``name`` on
+    ``engine``, made on first use with ``make_template_database(load(folder, location), build)``;
+    ``load`` makes the Payung of the tests that copy it (the same configuration and plugins, in
+    another folder)."""
+    made: dict[tuple[str, str], str] = {}
+
+    def template(name: str, load, build, engine: str = "sqlite") -> str:
+        if (name, engine) not in made:
+            with pytest.MonkeyPatch.context() as environment:  # a test's PAYUNG_DB names its own database
+                for variable in ("PAYUNG_DB", "PAYUNG_DATABASE_URL", "PAYUNG_CONFIG"):
+                    environment.delenv(variable, raising=False)
+                folder = tmp_path_factory.mktemp(f"template-{name}")
+                location = str(folder / "payung.db") if engine == "sqlite" else \
+                    pg_server.create_database(postgres(), name=f"tpl_{name}_{os.getpid()}")
+                app = load(folder, location)
+                make_template_database(app, build)
+            made[name, engine] = app.settings.database_url
+        return made[name, engine]
+    return template
+
+
+def _initialised(app: Payung, connection) -> None:
+    app.initialise(connection)
+
+
 @pytest.fixture
 def config_path(tmp_path, db_location):
     return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"), database=db_location)
 
 
+def _example_app(config: Path) -> Payung:
+    return Payung.load(config, extra_plugins=(("contoh", example_plugin),), entry_points=False)
+
+
 @pytest.fixture
 def app(config_path) -> Payung:
-    return Payung.load(config_path, extra_plugins=(("contoh", example_plugin),), entry_points=False)
+    return _example_app(config_path)
 
 
 @pytest.fixture
-def db(app):
+def db(app, database_template, engine):
+    """The database of ``app``: regions loaded and the example scheme recorded."""
+    template = database_template(
+        "contoh", lambda folder, location: _example_app(write_config(folder, plugins_dir=str(folder / "no-plugins"),
+                                                                     database=location)),
+        _initialised, engine)
+    copy_database(template, app.settings.database_url)
     connection = app.open_db()
-    app.initialise(connection)
+    app.initialise(connection)  # nothing left to add; records the schemes in app.plugins, as on a first start
     yield connection
     connection.close()
 
@@ -189,6 +314,20 @@ def snapshot(db) -> dict:
     def key(row: dict) -> str:
         return json.dumps(row, sort_keys=True, default=str)
     return {t: sorted(db.query(f'SELECT * FROM "{t}"'), key=key) for t in sorted(db.table_names())}
+
+
+def refused_by_the_engine(error: BaseException) -> bool:
+    """A ``ConstraintError`` raised for the engine's own refusal: its cause is the driver's
+    integrity error (sqlite3's, or psycopg's for a constraint or a trigger's exception)."""
+    import sqlite3
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.IntegrityError):
+        return True
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(cause, (psycopg.IntegrityError, psycopg.errors.RaiseException))
 
 
 @contextlib.contextmanager
@@ -275,13 +414,18 @@ class People:
         return refused.value.problems
 
 
+def _schemes_app(folder: Path, location: str | None = None) -> Payung:
+    return Payung.load(write_config(folder, database=location), entry_points=ENTRY_POINTS)
+
+
 @pytest.fixture
 def schemes_app(tmp_path, db_location) -> Payung:
-    return Payung.load(write_config(tmp_path, database=db_location), entry_points=ENTRY_POINTS)
+    return _schemes_app(tmp_path, db_location)
 
 
 @pytest.fixture
-def people(schemes_app, admin):
+def people(schemes_app, admin, database_template, engine):
+    copy_database(database_template("skema", _schemes_app, _initialised, engine), schemes_app.settings.database_url)
     db = schemes_app.open_db()
     schemes_app.initialise(db)
     yield People(schemes_app, db, admin)
@@ -358,19 +502,8 @@ def logged_in(username: str, db_path=None) -> dict:
     return {"authentication_status": True, "username": username, "_payung_session_id": session_id}
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch, db_location):
-    """A demo database with one user of each role; the app reads it through the environment.
-    ``db_path``: the database (a SQLite file, or a PostgreSQL URL)."""
-    config = write_config(tmp_path, database=db_location)
-    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    if db_location.startswith("postgresql://"):
-        point_app_at(monkeypatch, db_location)
-    else:
-        monkeypatch.setenv("PAYUNG_DB", db_location)
-    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    app = Payung.load(config, entry_points=ENTRY_POINTS)
-    db = app.open_db()
+def _demo_site(app: Payung, db) -> None:
+    """Demo data and one user of each role."""
     generate(app, db, workers=DEMO_PER_REGENCY, seed=5)
     system = Actor.system()
     add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=system)
@@ -379,8 +512,50 @@ def site(tmp_path, monkeypatch, db_location):
     add_user(db, username="desa", name="Operator Desa", role="desa", password=PASSWORD, actor=system,
              villages=(DESA_VILLAGE,))
     add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
-    db.close()
-    return {"app": app, "db_path": Path(db_location) if engine_of(db_location) == "sqlite" else db_location}
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch, database_template, db_location, engine):
+    """A demo database with one user of each role; the app reads it through the environment.
+    ``db_path``: the database (a SQLite file, or a PostgreSQL URL)."""
+    config = write_config(tmp_path, database=db_location)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    point_app_at(monkeypatch, db_location)
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    app = Payung.load(config, entry_points=ENTRY_POINTS)
+    copy_database(database_template("demo", _schemes_app, _demo_site, engine), db_location)
+    with app.open_db() as db:
+        app.initialise(db)  # as the demo did: the schemes recorded in app.plugins
+    return {"app": app, "db_path": Path(db_location) if engine == "sqlite" else db_location}
+
+
+@pytest.fixture
+def empty_site(tmp_path, monkeypatch):
+    """The app on an empty database with only its administrator."""
+    import db as database
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    with database.open_database(tmp_path / "kosong.db") as conn:
+        add_user(conn, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+
+
+# Browser tests ------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for the browser tests of a module;
+    each test opens its own contexts, so no cookie or page is shared."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 # Data that checks itself (issue #14): after every test, on the database of ``db_location`` ------
@@ -393,7 +568,7 @@ def pytest_configure(config):
         return  # an xdist worker (the controller started the server), or no PostgreSQL wanted
     try:
         server = pg_server.start()
-        pg_server.make_template(server, write_config(Path(server.folder or config.rootpath), database="unused.db"))
+        pg_server.make_template(server)
     except Exception as exc:  # noqa: BLE001 - reported by every [postgresql] test (or failed by CI)
         _POSTGRES["error"] = f"PostgreSQL untuk uji tidak dapat dijalankan: {exc}"
         return

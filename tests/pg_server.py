@@ -108,42 +108,55 @@ def _watch(folder: Path) -> None:
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def make_template(server: Server, config_path: Path) -> None:
-    """The template every test database copies: migrated, with the configured regions."""
+def make_template(server: Server) -> None:
+    """The template every test database starts from: an empty, migrated Payung database (as a
+    new SQLite file is once opened)."""
     import db as database
     from db.postgres import close_pools
-    from payung.base.config import load_settings
-    from payung.people.regions import load_regions
     with server.admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
     url = server.database_url(TEMPLATE)
-    connection = database.open_database(url)
-    try:
-        load_regions(connection, load_settings(config_path, database=url), actor="sistem")
-    finally:
-        connection.close()
-        close_pools(url)  # a template must have no connection while it is copied
+    database.open_database(url).close()
+    close_pools(url)  # a template must have no connection while it is copied
 
 
-def create_database(server: Server) -> str:
-    """A fresh copy of the template; returns its URL."""
-    name = f"t{os.getpid()}_{next(_names)}"
+def _name_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _create(conn, name: str, template: str) -> None:
+    for attempt in range(100):  # another test may be copying the same template at this moment
+        try:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+            return
+        except Exception as exc:  # noqa: BLE001 - "source database is being accessed by other users"
+            if "being accessed" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
+
+
+def create_database(server: Server, name: str | None = None) -> str:
+    """A fresh copy of the migrated template (named ``name``, else a new name); returns its URL."""
+    name = name or f"t{os.getpid()}_{next(_names)}"
     with server.admin() as conn:
-        for attempt in range(50):  # another worker may be copying the template at this moment
-            try:
-                conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-                break
-            except Exception as exc:  # noqa: BLE001 - "source database is being accessed by other users"
-                if "being accessed" not in str(exc) or attempt == 49:
-                    raise
-                time.sleep(0.1)
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _create(conn, name, TEMPLATE)
     return server.database_url(name)
+
+
+def copy_database(server: Server, template_url: str, target_url: str) -> None:
+    """Make the database of ``target_url`` again as a copy of the one of ``template_url``."""
+    from db.postgres import close_pools
+    close_pools(target_url)
+    name = _name_of(target_url)
+    with server.admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _create(conn, name, _name_of(template_url))
 
 
 def drop_database(server: Server, url: str) -> None:
     from db.postgres import close_pools
     close_pools(url)
-    name = urlsplit(url).path.lstrip("/")
     with server.admin() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {_name_of(url)} WITH (FORCE)")

@@ -1,5 +1,5 @@
 """The permission matrix: every public service function x every role x a record inside and one
-outside the actor's slice (issue #11).
+outside the actor's slice.
 
 The service functions are collected from the modules, so a new service that takes ``db`` and
 has no entry here fails ``test_every_service_is_in_the_matrix``. Each entry says which roles
@@ -31,7 +31,7 @@ from payung.base.errors import PayungError
 from payung.plugin import Scheme, Target, hookimpl, rules
 
 import example_plugin
-from conftest import write_config
+from conftest import ENGINES, database_on, engine_available, write_config
 
 TODAY = dt.date(2025, 11, 20)
 MONTH = "2025-03"
@@ -68,13 +68,13 @@ class World:
     Kendal village: inside the operator's and the viewer's slice, outside the village
     operator's) and "out" (Pemalang: outside every Kendal actor's slice)."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, location: str | None = None):
         from payung.finance import budgets, claims, payments
         from payung.people.sponsors import create_sponsor
         from payung.enrolment.sponsorships import enrol
         from payung.people.workers import create_worker
 
-        self.app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "none")), entry_points=False,
+        self.app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "none"), database=location), entry_points=False,
                                extra_plugins=(("contoh", example_plugin), ("luar", outside_plugin)))
         self.db = self.app.open_db()
         self.app.initialise(self.db)
@@ -129,11 +129,19 @@ class World:
                 "declared_income": 1_000_000}
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request) -> str:
+    """The matrix runs on each engine: one world per engine (module-scoped)."""
+    return engine_available(request.param)
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    w = World(tmp_path_factory.mktemp("access"))
-    yield w
-    w.db.close()
+def world(tmp_path_factory, engine):
+    folder = tmp_path_factory.mktemp("access")
+    with database_on(engine, folder) as location:
+        w = World(folder, location)
+        yield w
+        w.db.close()
 
 
 def _sheet(values: dict):
@@ -166,9 +174,9 @@ def _answer(w, r):
 
 
 def _apply_answer(w, a, r):
-    from payung.enrolment import bpjs
-    plan = bpjs.plan_answer(w.db, w.registry, _answer(w, r), "jawaban.csv", actor=Actor.system())
-    return bpjs.apply_answer(w.db, plan, actor=a)
+    from payung.imports import bpjs_answer
+    plan = bpjs_answer.plan_answer(w.db, w.registry, _answer(w, r), "jawaban.csv", actor=Actor.system())
+    return bpjs_answer.apply_answer(w.db, plan, actor=a)
 
 
 def _resubmit(w, a, r):
@@ -252,7 +260,7 @@ MATRIX = {
     "workers.has_history": (ALL, "record", lambda w, a, r: _m("workers.has_history")(w.db, r["worker"], actor=a),
                             lambda res, r: res is True),
     "workers.month_status": (ALL, "record", lambda w, a, r: _m("workers.month_status")(
-        w.db, w.settings, r["worker"], actor=a, today=TODAY), lambda res, r: res in _m("coverage.LABELS")),
+        w.db, w.settings, r["worker"], actor=a, today=TODAY), lambda res, r: res in _m("coverage.STATUS_LABELS")),
     "workers.set_worker_active": (WRITERS, "record", lambda w, a, r: _m("workers.set_worker_active")(
         w.db, r["worker"], False, actor=a), None),
     "sponsors.nip_taken": (ALL, "record", lambda w, a, r: _m("sponsors.nip_taken")(w.db, r["asn_nip"], actor=a),
@@ -307,9 +315,9 @@ MATRIX = {
     "bpjs.registration_xlsx": (REGENCY, "record", lambda w, a, r: _m("bpjs.registration_xlsx")(
         w.db, w.registry, scheme_code=r["scheme"], from_month="2025-01", to_month="2025-01", actor=a),
         lambda res, r: r["nik"] in _xlsx_text(res[0])),
-    "bpjs.plan_answer": (REGENCY, "record", lambda w, a, r: _m("bpjs.plan_answer")(
+    "bpjs_answer.plan_answer": (REGENCY, "record", lambda w, a, r: _m("bpjs_answer.plan_answer")(
         w.db, w.registry, _answer(w, r), "jawaban.csv", actor=a), lambda res, r: len(res.activate) == 1),
-    "bpjs.apply_answer": (REGENCY, "record", _apply_answer, None),
+    "bpjs_answer.apply_answer": (REGENCY, "record", _apply_answer, None),
     "bpjs.resubmit": (REGENCY, "record", _resubmit, None),
     "arrears.late_list": (READERS, "record", lambda w, a, r: _m("arrears.late_list")(
         w.db, w.registry, actor=a, today=TODAY), lambda res, r: r["name"] in repr(res.lapsed)),
@@ -381,9 +389,9 @@ MATRIX = {
     "backups.restore_backup": (ADMIN, "global", lambda w, a, r: _restore(w, a), None),
     "backups.make_backup": (ADMIN, "global", lambda w, a, r: _m("backups.make_backup")(
         w.db, w.settings, actor=a, now=dt.datetime(2025, 1, 1)), None),
-    "schemes_view.scheme_overview": (ALL, "record", lambda w, a, r: _m("schemes_view.scheme_overview")(
+    "overview.scheme_overview": (ALL, "record", lambda w, a, r: _m("overview.scheme_overview")(
         w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
-    "scheme_copy.save_scheme_copy": (ADMIN, "global", lambda w, a, r: _m("scheme_copy.save_scheme_copy")(
+    "copying.save_scheme_copy": (ADMIN, "global", lambda w, a, r: _m("copying.save_scheme_copy")(
         w.db, w.registry, _copy_of_outside(w), actor=a, copied_from="contoh_luar"), None),
     "regions.district_choices": (ALL, "record", lambda w, a, r: _m("regions.district_choices")(
         w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:8] in res),
@@ -407,11 +415,11 @@ NOT_ACTOR_BOUND = {
     "sessions.end_session": "logout: ends this browser's own session",
     "sessions.check_own_password": "Ganti kata sandi: the acting user's own current password, through the login "
                                    "throttle (called by users.change_password)",
-    "sessions.create_first_admin": "first start only, with the one-time setup code",
+    "setup.create_first_admin": "first start only, with the one-time setup code",
 }
 
 #: Modules the probes read a value from (not services themselves).
-HELPER_MODULES = {"coverage": "payung.enrolment.coverage"}
+HELPER_MODULES = {"coverage": "payung.base.coverage"}
 #: The service modules, by the short name the matrix uses -> their module.
 SERVICE_MODULES = {
     "workers": "payung.people.workers",
@@ -421,6 +429,7 @@ SERVICE_MODULES = {
     "bills": "payung.finance.bills",
     "payments": "payung.finance.payments",
     "bpjs": "payung.enrolment.bpjs",
+    "bpjs_answer": "payung.imports.bpjs_answer",
     "arrears": "payung.enrolment.arrears",
     "budgets": "payung.finance.budgets",
     "claims": "payung.finance.claims",
@@ -430,10 +439,11 @@ SERVICE_MODULES = {
     "imports.templates": "payung.imports.templates",
     "users": "payung.auth.users",
     "backups": "payung.operations.backups",
-    "schemes_view": "payung.schemes.overview",
+    "overview": "payung.schemes.overview",
     "regions": "payung.people.regions",
     "sessions": "payung.auth.sessions",
-    "scheme_copy": "payung.schemes.copying",
+    "setup": "payung.auth.setup",
+    "copying": "payung.schemes.copying",
     "letterhead": "payung.reports.letterhead",
 }
 
@@ -538,7 +548,7 @@ NEAR_PROBES = {
                                                              res["claims"]) != (50_400, 1_000_000, 1),
     "claims.protection_panel": lambda res, r: [x["value"] for x in res.rows] != ["Rp50.400", "Rp1.000.000", 1],
     "dashboard.build": lambda res, r: res.covered > 1,
-    "schemes_view.scheme_overview": lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 1,
+    "overview.scheme_overview": lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 1,
 }
 
 
@@ -643,16 +653,16 @@ def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
     """An operator of Kendal imports a branch answer naming a Pemalang worker awaiting BPJS:
     exactly what it gets for a NIK that exists nowhere. A KPJ already recorded for the Pemalang
     worker is refused without naming whose it is or where they live."""
-    from payung.enrolment import bpjs
+    from payung.imports import bpjs_answer
     operator, inside, outside = ACTORS["operator"], world.records["in"], world.records["out"]
     nobody = outside["nik"][:12] + "9999"
     assert nobody not in world.niks
 
     def outcome(actor, text, nik):
-        plan = bpjs.plan_answer(world.db, world.registry, text.encode(), "jawaban.csv", actor=actor)
+        plan = bpjs_answer.plan_answer(world.db, world.registry, text.encode(), "jawaban.csv", actor=actor)
         world.db.execute("BEGIN")
         try:
-            counts = bpjs.apply_answer(world.db, plan, actor=actor)
+            counts = bpjs_answer.apply_answer(world.db, plan, actor=actor)
         finally:
             world.db.execute("ROLLBACK")
         shown = [(row, message.replace(nik, "NIK")) for row, message in plan.problems]
@@ -672,7 +682,7 @@ def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
     try:
         world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
         for actor in (operator, ACTORS["admin"]):
-            plan = bpjs.plan_answer(world.db, world.registry, f"NIK;KPJ\n{inside['nik']};22222222222\n".encode(),
+            plan = bpjs_answer.plan_answer(world.db, world.registry, f"NIK;KPJ\n{inside['nik']};22222222222\n".encode(),
                                     "jawaban.csv", actor=actor)
             assert plan.problems == [(2, "KPJ 22222222222 sudah tercatat untuk pekerja lain.")]
             for secret in (outside["name"], outside["nik"], outside["village"], names[outside["village"]],
@@ -927,12 +937,13 @@ def test_imported_workers_get_ids_that_do_not_follow_their_nik_order(world):
     _inside_transaction(world, body)
 
 
-def test_the_readmes_table_of_actions_is_the_one_the_code_decides():
-    """The README's roles table is generated from ``payung.auth.access.ACTIONS``: it cannot drift."""
+def test_the_docs_table_of_actions_is_the_one_the_code_decides():
+    """docs/administration.md's table of actions is generated from ``payung.auth.access.ACTIONS``:
+    it cannot drift."""
     from conftest import ROOT
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "administration.md").read_text(encoding="utf-8")
     section = text.split("<!-- access-table:start -->\n", 1)[1].split("<!-- access-table:end -->", 1)[0]
-    assert section == access.markdown_table(), "README.md: regenerate the table of actions (see its heading)"
+    assert section == access.markdown_table(), "docs/administration.md: run python -m payung docs"
 
 
 def test_every_action_the_code_asks_about_is_declared():

@@ -1,4 +1,6 @@
-"""Backups you can restore (issue #14, point 9)."""
+"""Backups (``payung.operations.backups``): one automatic copy a day, and a restore that checks a
+file before the live database is touched, refuses anything but a green Payung backup, upgrades
+an older one and ends every session."""
 
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ from payung.operations.demo import generate
 from payung.people.workers import update_worker
 
 from conftest import PASSWORD, snapshot, write_config
+
+#: The Cadangan page's backups and restores copy the SQLite file; a PostgreSQL database is backed
+#: up with pg_dump (issue 25, point 4), so these run on SQLite only.
+pytestmark = pytest.mark.sqlite_only("file backups and restores are SQLite's; PostgreSQL is backed up with pg_dump")
 
 NOW = dt.datetime(2026, 12, 1, 21, 30)
 
@@ -567,7 +573,7 @@ def test_a_restore_completes_with_its_audit_entry_notice_and_schemes(app, demo, 
 
 
 def test_the_cadangan_page_refuses_a_crafted_backup_without_a_traceback(site, tmp_path):
-    from test_hostile_pages import _restore_upload
+    from test_plain_text import _restore_upload
     from test_pages import open_db, run
     db = open_db(site)
     try:

@@ -1,4 +1,6 @@
-"""Bills, payments, reversals and coverage status (issue #5)."""
+"""Bills, payments, reversals and coverage status (``payung.finance``, ``payung.base.coverage``):
+bill totals from their lines, per party (per OPD for Kendal), partial and duplicate payments,
+reversals, lapsed months, and bill documents that break pages cleanly."""
 
 import datetime as dt
 import io
@@ -11,8 +13,8 @@ from openpyxl import load_workbook
 
 from db import billing, queries
 from payung.finance import bills
-from payung.enrolment import coverage
-from payung.enrolment.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
+from payung.base import coverage
+from payung.base.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
 from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.base.errors import ValidationError
 from payung.finance.payments import payment_with_lines, record_payment, reverse_payment
@@ -21,6 +23,7 @@ from payung.enrolment.sponsorships import enrol
 from payung.people.workers import create_worker
 
 from conftest import NIK, pdf_pages, snapshot, worker_values
+from shipped_schemes import KENDAL, KENDAL_VILLAGE
 
 TODAY = dt.date(2025, 3, 1)
 FIELDS = {"budget_year": 2025}
@@ -312,3 +315,14 @@ def test_a_six_line_bill_fits_one_page_and_a_long_one_breaks_after_full_pages():
         rows = [sum(f"Pekerja {k:03d}" in page for k in range(40)) for page in pages]
         assert sum(rows) == 40 and all(r >= 11 for r in rows[:-1]), rows
         assert "TOTAL" not in "".join(pages[:-1]) and pages[-1].index("Pekerja 039") < pages[-1].index("TOTAL")
+
+
+def test_kendal_is_billed_per_opd(people):
+    first = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    second = people.sponsor("asn", nip="198701012015032001", opd="Dinas Sosial")
+    third = people.sponsor("asn", nip="199001012019031003", opd="Bappeda")
+    for asn in (first, second, third):
+        people.enrol(KENDAL, asn, people.worker(KENDAL_VILLAGE), fields={"payment_method": "potong_gaji"})
+    parties = bills.parties(people.db, people.app.plugins, KENDAL, "2025-03", actor=Actor.system())
+    assert [(p["party_key"], p["workers"], p["amount"]) for p in parties] == [
+        ("Bappeda", 1, 16_800), ("Dinas Sosial", 2, 33_600)]

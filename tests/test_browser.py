@@ -21,23 +21,22 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_config
+from conftest import CHROMIUM, ROOT, write_config
 
-CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
     if os.environ.get("PAYUNG_REQUIRE_BROWSER"):
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 PASSWORD = "payung-uji-2026"
 SETUP_CODE = "cafe-babe-1234-5678"
 TIMEOUT = 60_000
 COOKIE = "payung_masuk"
 expect.set_options(timeout=TIMEOUT)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+# One worker runs every browser test (pytest-xdist's loadgroup): one Chromium and one demo server.
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def _free_port() -> int:
@@ -56,11 +55,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py"):
-    """A Payung server on a new database (with these admin-made users, password PASSWORD);
-    ``script``: another Streamlit script to serve instead of app.py."""
-    config = write_config(tmp_path)
-    db_path = tmp_path / "payung.db"
+def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py",
+                database: str | None = None):
+    """A Payung server on a new database (``database``, else ``payung.db`` in ``tmp_path``), with
+    these admin-made users, password PASSWORD; ``script``: another Streamlit script to serve
+    instead of app.py."""
+    db_path = database or str(tmp_path / "payung.db")
+    config = write_config(tmp_path, database=db_path)
     if users:
         from payung.auth.access import Actor
         from payung.core import Payung
@@ -71,7 +72,8 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
             add_user(conn, username=name, name=name.title(), role="admin", password=PASSWORD, actor=Actor.system())
         conn.close()
     port = _free_port()
-    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DB": str(db_path), **(env or {})}
+    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DB": None, "PAYUNG_DATABASE_URL": db_path,
+           **(env or {})}
     env = {k: v for k, v in env.items() if v is not None}
     log_path = tmp_path / "streamlit.log"
     log = open(log_path, "w")
@@ -99,17 +101,11 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
 
 
 @pytest.fixture
-def server(tmp_path):
-    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "b" * 40, "PAYUNG_SETUP_CODE": SETUP_CODE}) as url:
+def server(tmp_path, db_location):
+    """The main path's server: on each engine (``db_location``)."""
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "b" * 40, "PAYUNG_SETUP_CODE": SETUP_CODE},
+                     database=db_location) as url:
         yield url
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, url: str | None = None, cookies: list | None = None) -> Page:
@@ -550,12 +546,14 @@ def _english_on(page: Page) -> list[str]:
     return [word for word in ENGLISH if re.search(rf"\b{re.escape(word)}\b", shown)]
 
 
-@pytest.fixture
-def demo_site(tmp_path):
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """One demo server for the tests below: each adds only what no other one looks for."""
     from payung.auth.access import Actor
     from payung.core import Payung
     from payung.operations.demo import generate
     from payung.auth.users import add_user
+    tmp_path = tmp_path_factory.mktemp("demo-site")
     app = Payung.load(write_config(tmp_path), entry_points=False)
     conn = app.open_db()
     generate(app, conn, workers=60, seed=5)
@@ -569,11 +567,11 @@ def demo_site(tmp_path):
     worker = conn.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
     conn.close()
     with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "f" * 40}) as url:
-        yield url, worker
+        yield url, worker, tmp_path
 
 
 def test_every_page_of_every_role_in_the_sidebar_in_indonesian_offline(demo_site, browser, tmp_path):
-    url, _ = demo_site
+    url, _, _ = demo_site
     shots = Path(os.environ.get("PAYUNG_SCREENSHOTS") or tmp_path / "layar")
     shots.mkdir(parents=True, exist_ok=True)
     outside: list[str] = []
@@ -607,7 +605,7 @@ def test_every_page_of_every_role_in_the_sidebar_in_indonesian_offline(demo_site
 
 
 def test_back_to_the_list_returns_to_the_list(demo_site, browser):
-    url, worker = demo_site
+    url, worker, _ = demo_site
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
@@ -650,11 +648,11 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(page).not_to_have_url(re.compile(r"id="))
 
 
-def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
+def test_typing_and_tabbing_as_people_do(demo_site, browser):
     """Streamlit's own words while typing are Indonesian; a password followed by Tab (focus on its
     show-password button) is kept and the user is created, the form then empty; the worker list
     comes back from a worker with its search box still saying what it filters."""
-    url, _ = demo_site
+    url, _, folder = demo_site
     page = browser.new_context(viewport=SCREEN).new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
@@ -707,7 +705,7 @@ def test_typing_and_tabbing_as_people_do(demo_site, browser, tmp_path):
     _settled(page)
     expect(textbox(page, "Nama pengguna *")).to_have_value("")
     expect(password).to_have_value("")
-    with _db(tmp_path) as conn:
+    with _db(folder) as conn:
         assert conn.execute("SELECT name FROM users WHERE username = 'tes.tab'").fetchone() == ("Tes Tab",)
 
 
@@ -737,7 +735,7 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     """390x844, touch: the first figure of the Beranda without scrolling; a worker added on
     Tambah pekerja, the confirmation seen where the eye is (Simpan is below the fold); the worker
     found in the list, whose phone columns show the status, and opened, with the status."""
-    url, _ = demo_site
+    url, _, _ = demo_site
     shots = Path(os.environ.get("PAYUNG_SCREENSHOTS") or tmp_path / "layar")
     shots.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(**PHONE)

@@ -1,4 +1,4 @@
-"""Enrolment by the list (issue 16): the bulk planner refuses exactly what the form refuses,
+"""Enrolment by the list: the bulk planner refuses exactly what the form refuses,
 counts quotas, pledges, unique RTs and budget lines across the list, and writes all or nothing."""
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""Data that checks itself (issue #14, point 7): derived figures against the raw rows."""
+"""``payung check`` (``payung.operations.checks``): derived figures (line totals, paid amounts,
+budgets) against the raw rows, the repair, and the suite's own check after every test."""
 
 from __future__ import annotations
 

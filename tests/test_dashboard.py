@@ -1,4 +1,4 @@
-"""The dashboard and the monthly report (issue #7): every number against a count made here,
+"""The dashboard and the monthly report: every number against a count made here,
 in Python, from the raw rows of a small known database (not from the dashboard's queries)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from db import queries
 from payung.reports import dashboard
 from payung.auth.access import Actor
 from payung.finance.claims import record_claim
-from payung.enrolment.coverage import due_date
+from payung.base.coverage import due_date
 from payung.base.months import add_months
 from payung.finance.payments import record_payment
 from payung.reports.monthly import report_pdf, report_xlsx

@@ -1,4 +1,7 @@
-import sqlite3
+"""The database layer (``db``): foreign keys, WAL and a busy timeout, indexes for the app's
+queries, upgrades in place and newer files refused, every write audited with before and after, a
+failed write leaves nothing, eight writer threads lose nothing, backups are consistent copies."""
+
 import threading
 
 import pytest
@@ -11,7 +14,7 @@ from db.migrations import SchemaTooNew
 from payung.base.errors import ConstraintError
 from payung.people.workers import create_worker
 
-from conftest import snapshot, worker_values
+from conftest import refused_by_the_engine, snapshot, worker_values
 
 
 def test_connection_has_foreign_keys_wal_and_busy_timeout(tmp_path):
@@ -82,10 +85,11 @@ def test_every_write_is_audited_with_before_and_after(db, admin):
 
 def test_failed_write_leaves_database_and_audit_log_as_they_were(db):
     before = snapshot(db)
-    with pytest.raises(ConstraintError):
+    with pytest.raises(ConstraintError) as refused:
         with store.transaction(db):
             store.insert(db, "sponsors", {"type": "perorangan", "name": "Budi"}, actor="ani")
             store.insert(db, "sponsors", {"type": "perorangan", "name": None}, actor="ani")  # NOT NULL
+    assert refused_by_the_engine(refused.value)
     assert snapshot(db) == before
 
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from payung.base import clock, formats
-from payung.reports.exports import xlsx_bytes
+from payung.base.spreadsheets import xlsx_bytes
 
 
 @pytest.mark.parametrize("value, shown", [

@@ -1,3 +1,6 @@
+"""Identity numbers (``payung.base.identity``): the NIK (birth date, gender, region, typing and
+Excel mistakes), the NIP, phone numbers, and the masked NIK."""
+
 import datetime as dt
 import random
 

@@ -1,4 +1,5 @@
-"""Imports from the messy spreadsheets regencies keep: exact counts and messages."""
+"""Imports (``payung.imports``) from the messy spreadsheets regencies keep: exact counts and
+messages, templates, and the Impor page keeping a file's own headings."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pytest
 from payung.base.months import current_month
 
 from db import queries
-from payung.reports.exports import rejected_rows_xlsx, safe_cell
+from payung.base.spreadsheets import safe_cell
+from payung.imports.plans import rejected_rows_xlsx
 from payung.imports import ImportFileError, MappingError, apply_import, auto_map, read_table
 from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
 from payung.imports.templates import save_template, templates
@@ -373,3 +375,30 @@ def test_a_sponsors_plan_is_refused_once_the_sponsor_left_the_village(app, db, a
         apply_import(db, app.plugins, plan, actor=desa)
     assert "di luar wilayah tugas Anda" in str(refused.value)
     assert snapshot(db) == before
+
+
+def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
+    """A heading "Desa/Kel." must read "Desa/Kel." in the column mapping, the rejected rows and
+    their XLSX (a user looks for the column they typed); long reasons ended mid-word ("...Format
+    kolom seba"): the rows are as tall as the longest reason needs, on a phone too."""
+    from test_pages import run
+    headers = ["No.", "NIK", "Nama Lengkap", "Tgl. Lahir", "JK", "Desa/Kel.", "Kec.", "Pekerjaan", "No. HP/WA"]
+    data = (";".join(headers) + "\n"
+            "1;3,32401E+15;Ani Uji;17/08/1975;L;Blumah;Plantungan;Petani;0812\n"
+            "2;3324011708759002;Budi Uji;17/08/1975;L;Atlantis;Plantungan;Petani;0812\n").encode()
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja desa.csv", data, "text/csv")).run()
+    assert at.selectbox(key="i_map_workers_None_village").value == "Desa/Kel."
+    assert at.selectbox(key="i_map_workers_None_district").value == "Kec."
+    assert "Desa/Kel." in at.selectbox(key="i_map_workers_None_village").options
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    rejected = at.dataframe[0].value
+    assert {"Desa/Kel.", "NIK"} <= set(rejected["Kolom"])
+    plan = at.session_state["_i_plan"][1]
+    sheet = openpyxl.load_workbook(io.BytesIO(rejected_rows_xlsx(plan))).active
+    assert [c.value for c in sheet[1]] == ["Baris", *headers, "Alasan penolakan"]
+    assert any(str(c.value).startswith("Desa/Kel.: ") for c in sheet["K"][1:])
+    longest = max(len(m) for m in rejected["Alasan"])
+    wide, phone = at.dataframe[0].proto, at.dataframe[1].proto
+    assert longest > 95 and wide.row_height >= 2 * 20 and phone.row_height >= 4 * 20
+    assert json.loads(wide.columns)["Alasan"]["width"] >= 600 and json.loads(phone.columns)["Alasan"]["width"] <= 260

@@ -14,7 +14,7 @@ from db import queries
 from db.scope import EVERYTHING
 from payung.auth.access import Actor
 from payung.finance.budgets import create_budget_line
-from payung.reports.exports import rejected_rows_xlsx
+from payung.imports.plans import rejected_rows_xlsx
 from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
 
 from conftest import ROOT, snapshot

@@ -1,4 +1,4 @@
-"""Kop surat on bills, receipts and reports (issue 17, point 7)."""
+"""The letterhead (kop surat, ``payung.reports.letterhead``) on bills, receipts and reports."""
 
 from __future__ import annotations
 

@@ -1,3 +1,6 @@
+"""Contributions (``payung.base.money``): JKK + JKM at the lowest bracket, optional JHT, integer
+Rupiah rounded half up, relief periods and rate changes by month, Rupiah in figures and words."""
+
 import dataclasses
 
 import pytest

@@ -1,4 +1,5 @@
-"""AppTest tests of the bill, payment, late-list, exchange and claim pages (issue #5)."""
+"""The money pages under AppTest: Tagihan, Pembayaran, Tunggakan, the BPJS exchange, Klaim and
+Anggaran."""
 
 from __future__ import annotations
 
@@ -246,3 +247,15 @@ def test_a_viewer_is_not_offered_the_form_of_a_new_budget_line_and_the_service_r
     with open_db(site) as db, pytest.raises(Forbidden):
         create_budget_line(db, site["app"].plugins, {"scheme_code": scheme, "name": "APBD", "year": 2026,
                                                      "source": "APBD", "amount": 1_000_000}, actor=Actor("lihat", "viewer"))
+
+
+def test_the_budget_planner_reads_months_and_words_people_use(site):
+    """It asked "Bulan mulai" as the text "2026-12" and pointed to "config.toml"."""
+    from payung.base.months import current_month, format_month
+    at = run("admin", "pages/anggaran.py")
+    start = at.selectbox(key="a_plan_start")
+    assert start.value == current_month() and format_month(current_month()) in start.options
+    said = texts(at)
+    assert "config.toml" not in said and "tarif iuran BPJS Ketenagakerjaan" in said
+    at.number_input(key="a_plan_workers").set_value(10).run()
+    assert any(f"mulai {format_month(current_month())}" in s.value for s in at.success)

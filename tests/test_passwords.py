@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from payung.auth.users import MIN_PASSWORD, check_password, common_passwords
+from payung.auth.passwords import MIN_PASSWORD, check_password, common_passwords
 
 from conftest import PASSWORD
 
@@ -70,7 +70,7 @@ def test_a_password_that_is_not_valid_text_is_refused_not_a_crash(password):
     import bcrypt as _bcrypt
 
     from payung.base.errors import ValidationError
-    from payung.auth.users import hash_password, verify_password
+    from payung.auth.passwords import hash_password, verify_password
     assert [p.rule for p in check_password(password, "ani")] == ["password_encoding"]
     assert "Ketik ulang" in check_password(password, "ani")[0].message
     with pytest.raises(ValidationError):

@@ -1,3 +1,7 @@
+"""The plugin system (``payung.schemes.registry``): the example plugin's hooks, plugins from a
+folder or entry points, broken or disabled ones reported, and every hook, DataReader method and
+scheme attribute documented in plugins/README.md."""
+
 import re
 from pathlib import Path
 
@@ -145,8 +149,11 @@ def test_entry_point_plugins_are_loaded_and_can_be_disabled(tmp_path, monkeypatc
     assert Payung.load(config).plugins.schemes == {}
 
 
-def test_every_hook_is_documented_in_plugins_readme():
-    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+REFERENCE = ROOT / "docs" / "plugins" / "reference.md"
+
+
+def test_every_hook_is_documented_in_the_plugin_reference():
+    readme = REFERENCE.read_text(encoding="utf-8")
     hooks = [name for name in dir(hookspecs) if callable(getattr(hookspecs, name))
              and hasattr(getattr(hookspecs, name), "payung_spec")]
     assert len(hooks) == 6
@@ -154,42 +161,42 @@ def test_every_hook_is_documented_in_plugins_readme():
         assert re.search(rf"^### `{hook}\(", readme, re.M), f"{hook} is not documented"
 
 
-def test_every_data_reader_method_and_exported_name_is_documented_in_plugins_readme():
+def test_every_data_reader_method_and_exported_name_is_documented_in_the_plugin_reference():
     import inspect
 
     from payung import plugin
-    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    readme = REFERENCE.read_text(encoding="utf-8")
     methods = [name for name, _ in inspect.getmembers(DataReader, inspect.isfunction) if not name.startswith("_")]
     missing = [m for m in methods if f"`{m}(" not in readme and f"{m}(" not in readme]
-    assert not missing, f"DataReader methods not in plugins/README.md: {missing}"
+    assert not missing, f"DataReader methods not in docs/plugins/reference.md: {missing}"
     assert not [name for name in plugin.__all__ if name not in readme]
 
 
-def test_every_scheme_attribute_is_documented_in_plugins_readme():
+def test_every_scheme_attribute_is_documented_in_the_plugin_reference():
     import dataclasses
 
     from payung.plugin import Scheme
-    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    readme = REFERENCE.read_text(encoding="utf-8")
     assert not [f.name for f in dataclasses.fields(Scheme) if f"`{f.name}`" not in readme]
 
 
-def test_sponsor_types_and_worker_columns_are_documented_in_plugins_readme():
+def test_sponsor_types_and_worker_columns_are_documented_in_the_plugin_docs():
     """A plugin author reads the sponsor type codes and people.worker's keys there."""
     from payung.base.sponsor_types import SPONSOR_TYPES
     from payung.people.workers import WORKER_COLUMNS
-    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    readme = REFERENCE.read_text(encoding="utf-8")
     section = readme.split("## Sponsor types", 1)[1].split("\n## ", 1)[0]
     assert not [t.code for t in SPONSOR_TYPES.values() if f"| `{t.code}` | {t.label} |" not in section]
-    testing = readme.split("## Testing a scheme", 1)[1].split("\n## ", 1)[0]
+    testing = (ROOT / "docs" / "plugins" / "testing.md").read_text(encoding="utf-8")
     assert not [c for c in WORKER_COLUMNS if c not in ("village_code", "occupation", "gender", "birth_date")
                 and f"`{c}`" not in testing]
     for helper in ("people.villages(", "people.village_elsewhere(", "scheme_settings(", "PAYUNG_TEST_CONFIG"):
         assert helper in testing
 
 
-def test_every_command_is_in_the_readme_command_line_section():
+def test_every_command_is_in_the_command_line_section_of_the_operations_docs():
     from payung.cli import COMMANDS
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
     assert not [c for c in COMMANDS if f"python -m payung {c}" not in section]
     assert "before or after the command" in section

@@ -1,4 +1,4 @@
-"""WhatsApp reminders on the late list (issue 17, point 5): text, link, access, no NIK."""
+"""WhatsApp reminders on the late list: text, link, access, no NIK."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Sign-in security (issue 12): the cookie key file, the first administrator, the password
-policy, server-side sessions, the login throttle, and the audit log without secrets."""
+"""Sign-in security: the cookie key file, the first administrator, the password policy and the
+cost of its hashes, server-side sessions, the login throttle, and the audit log without secrets."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ import db as database
 from db import queries
 from payung.auth.access import Actor, Forbidden
 from payung.base.errors import ConstraintError, ValidationError
+from payung.auth.passwords import (BCRYPT_ROUNDS, TEST_ROUNDS_VARIABLE, bcrypt_rounds, check_password,
+                                   hash_password)
 from payung.auth.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session, cookie_key, cookie_key_from_file,
-                             create_first_admin, end_session, end_user_sessions, login, throttled_message,
-                             throttled_until, token_hash, user_sessions)
-from payung.auth.users import (add_user, change_access, change_password, check_password, hash_password, reset_password,
-                          set_user_active)
+                                  end_session, end_user_sessions, login, throttled_message, throttled_until, token_hash,
+                                  user_sessions)
+from payung.auth.setup import create_first_admin
+from payung.auth.users import add_user, change_access, change_password, reset_password, set_user_active
 
 from conftest import PASSWORD, ROOT, VILLAGE
 
@@ -416,6 +418,29 @@ def test_unknown_username_takes_as_long_as_a_known_one(users, monkeypatch):
         assert not login(users, name, "salah-sekali-1", lenient).ok
         costs[name] = list(calls)
     assert len(costs["ani"]) == 1 and costs["siapa.saja"] == costs["ani"]
+
+
+
+def test_outside_the_suite_passwords_are_hashed_at_the_real_cost(tmp_path, monkeypatch):
+    """The suite hashes at bcrypt's cheapest cost (conftest.py sets PAYUNG_TEST_BCRYPT_ROUNDS);
+    Payung run without that variable, as a regency runs it, hashes at cost 12: a user added on
+    the command line, and the dummy hash an unknown username is checked against. The variable
+    can only lower the cost, never below bcrypt's 4."""
+    env = {k: v for k, v in os.environ.items() if k != TEST_ROUNDS_VARIABLE}
+    path = tmp_path / "p.db"
+    added = subprocess.run([sys.executable, "-m", "payung", "users", "add", "ani", "--name", "Ani", "--role", "admin",
+                            "--db", str(path)], cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True,
+                           text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    with sqlite3.connect(path) as conn:
+        [stored] = conn.execute("SELECT password_hash FROM users WHERE username = 'ani'").fetchone()
+    dummy = subprocess.run([sys.executable, "-c", "from payung.auth.passwords import dummy_hash; print(dummy_hash())"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert stored.startswith("$2b$12$") and dummy.stdout.startswith("b'$2b$12$"), (stored, dummy.stdout + dummy.stderr)
+    assert hash_password(PASSWORD).startswith("$2b$04$")  # this suite's own cost
+    for value, rounds in (("1", 4), ("31", BCRYPT_ROUNDS), ("dua belas", BCRYPT_ROUNDS), ("", BCRYPT_ROUNDS)):
+        monkeypatch.setenv(TEST_ROUNDS_VARIABLE, value)
+        assert bcrypt_rounds() == rounds
 
 
 # Ganti kata sandi: the current password asked again ------------------------------------------------

@@ -1,3 +1,6 @@
+"""Sponsors (``payung.people.sponsors``): civil servants with their NIP and OPD, village
+governments with their district and regency, bad values refused, one sponsor per NIP."""
+
 import pytest
 
 from db.scope import EVERYTHING

@@ -1,3 +1,7 @@
+"""Enrolment (``payung.enrolment.sponsorships``): the monthly amount fixed with a line per month,
+the cost before confirming, no worker covered twice in a month, scheme fields and rules, the
+scheme's regency, and a pledge that tells a village operator nothing across villages."""
+
 import pytest
 
 from db.scope import EVERYTHING
@@ -8,7 +12,7 @@ from payung.people.sponsors import create_sponsor
 from payung.enrolment.sponsorships import describe_cost, enrol, plan_enrolment
 from payung.people.workers import create_worker
 
-from conftest import snapshot, worker_values
+from conftest import refused_by_the_engine, snapshot, worker_values
 
 FIELDS = {"budget_year": 2025}
 
@@ -59,8 +63,9 @@ def test_unique_index_backs_the_double_coverage_rule(app, db, admin, sponsor_id,
     sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
     line = queries.lines_of(db, sponsorship_id)[0]
     duplicate = {k: v for k, v in line.items() if k not in ("id",)}
-    with pytest.raises(ConstraintError):
+    with pytest.raises(ConstraintError) as refused:
         store.insert(db, "contribution_lines", duplicate, actor="t")
+    assert refused_by_the_engine(refused.value)
 
 
 def test_missing_required_scheme_field_is_refused(app, db, admin, sponsor_id, worker_id):

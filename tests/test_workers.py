@@ -1,3 +1,7 @@
+"""Workers (``payung.people.workers``): registered with what the NIK says, every bad value refused at
+once in Indonesian, one worker per NIK, audited updates, deactivation, and a village operator's
+or viewer's limits."""
+
 import pytest
 
 from db.scope import EVERYTHING

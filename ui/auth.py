@@ -19,7 +19,7 @@ rewrites its cookie, the way a login writes it: a copy of the old cookie is wort
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
 (mode 0600) next to the database. The cookie is written by a browser-side component, so it
-cannot be HttpOnly: script running in the page could read it (see the README).
+cannot be HttpOnly: script running in the page could read it (see docs/security.md).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from payung.auth import sessions
+from payung.auth import sessions, setup
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
 from .widgets import plain
@@ -251,7 +251,7 @@ def logout_button() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _printed_setup_code(database: str) -> str:
-    code = sessions.new_setup_code()
+    code = setup.new_setup_code()
     line = "=" * 72
     print(f"\n{line}\nPayung: belum ada administrator. Untuk membuat administrator pertama, buka Payung\n"
           f"di peramban dan masukkan kode penyiapan ini:\n\n    {code}\n\n"
@@ -262,4 +262,4 @@ def _printed_setup_code(database: str) -> str:
 
 def setup_code() -> str:
     """The one-time setup code: ``$PAYUNG_SETUP_CODE``, else one printed once in the terminal."""
-    return sessions.setup_code_from_env() or _printed_setup_code(payung().settings.database_shown)
+    return setup.setup_code_from_env() or _printed_setup_code(payung().settings.database_shown)

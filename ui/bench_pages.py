@@ -29,17 +29,18 @@ def main() -> None:
     os.environ.update(PAYUNG_DB=args.db, PAYUNG_CONFIG=args.config, PAYUNG_COOKIE_KEY="bench" * 8)
     sys.path.insert(0, str(ROOT))
 
-    import db as database
-    from payung.auth.access import Actor
-    from payung.auth.users import add_user, has_users
     from streamlit.testing.v1 import AppTest
 
-    conn = database.open_database(args.db)
-    if not has_users(conn):
-        add_user(conn, username="bench", name="Bench", role="admin", password="uji-kecepatan-2026", actor=Actor.system())
+    from payung.auth.access import Actor
     from payung.auth.sessions import SessionPolicy, start_session
-    session_id = start_session(conn, "bench", SessionPolicy())
-    conn.close()
+    from payung.auth.users import add_user, has_users
+    from payung.core import Payung
+
+    with Payung.load(args.config, database_path=args.db, entry_points=False).connection() as conn:
+        if not has_users(conn):
+            add_user(conn, username="bench", name="Bench", role="admin", password="uji-kecepatan-2026",
+                     actor=Actor.system())
+        session_id = start_session(conn, "bench", SessionPolicy())
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["authentication_status"] = True

@@ -21,9 +21,11 @@ from collections.abc import Callable
 import streamlit as st
 
 from payung.auth.access import Actor, allowed
-from payung.core import Payung
-from payung.auth.sessions import SessionPolicy, _dummy_hash, check_session
+from payung.auth.passwords import dummy_hash
+from payung.auth.sessions import SessionPolicy, check_session
 from payung.auth.users import actor_for
+from payung.core import Payung
+from payung.operations import backups
 from .widgets import plain
 
 #: Key of this browser session's session id (a secret: it is what the cookie carries).
@@ -46,18 +48,13 @@ def _load(config: str | None, *database_environment: str | None) -> Payung:
         app.initialise(db)
     finally:
         db.close()
-    _dummy_hash()  # computed now, so the first unknown-username login is not slower
+    dummy_hash()  # computed now, so the first unknown-username login is not slower
     return app
-
-
-@st.cache_resource(show_spinner=False)
-def _policy(config_path: str) -> SessionPolicy:
-    return SessionPolicy.from_config(config_path)
 
 
 def session_policy() -> SessionPolicy:
     """``[sessions]`` of config.toml: idle timeout, lifetime, login throttle."""
-    return _policy(str(payung().settings.path))
+    return SessionPolicy.from_settings(payung().settings)
 
 
 def payung() -> Payung:
@@ -67,14 +64,9 @@ def payung() -> Payung:
 
 @contextlib.contextmanager
 def connection():
-    """A connection for this run only (SQLite connections belong to the thread that made them;
-    PostgreSQL's go back to the pool)."""
-    db = payung().open_db()
-    try:
+    """A connection for this run only: a connection belongs to the thread that made it."""
+    with payung().connection() as db:
         yield db
-    finally:
-        db.optimize()
-        db.close()
 
 
 def forget_login() -> None:
@@ -153,19 +145,16 @@ def login_notices(settings) -> None:
 
 def daily_backup(settings) -> None:
     """Today's automatic backup (cheap once made); a failure is shown, never fatal."""
-    from payung.base.errors import DatabaseError
-    from payung.operations.backups import daily_backup as make
     try:
-        make(settings)
-    except (OSError, DatabaseError) as exc:
+        backups.daily_backup(settings)
+    except backups.BackupFailed as exc:
         st.sidebar.warning(plain(f"Cadangan otomatis harian gagal: {exc}"))
 
 
 def restore_notice(settings, *, signed_out: bool = False) -> None:
     """Tell a session that was open while the database was restored from a backup (on the
     login page when ``signed_out``: a restore ends every session)."""
-    from payung.operations.backups import last_restore
-    restored = last_restore(settings)
+    restored = backups.last_restore(settings)
     stamp = restored and restored.get("at")
     seen = st.session_state.get("_restore_seen", "")
     if stamp and seen and stamp != seen:

@@ -5,7 +5,7 @@ on this scheme's bill?") and ``scope_of(actor)`` gives the slice of data the act
 which ``db`` applies inside the SQL of every query (``db.scope``). Deny by default: an
 action that is not in ``ACTIONS``, or a role that an action does not list, is refused.
 
-The roles (the README's table is this one):
+The roles (docs/administration.md has them as a table):
 
 - ``admin``: everything, every regency.
 - ``operator``: the data of the regency bound to the user; writes within it.
@@ -76,8 +76,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def markdown_table() -> str:
-    """Every action and the roles that may take it, as the README's table of actions
-    (generated: a test keeps the README equal to this)."""
+    """Every action and the roles that may take it, as the table of actions in
+    docs/administration.md (``python -m payung docs`` writes it there; a test keeps it equal)."""
     lines = ["| action | what it allows | " + " | ".join(f"`{r}`" for r in ROLES) + " |",
              "|---|---|" + "---|" * len(ROLES)]
     for action, (roles, words) in ACTIONS.items():

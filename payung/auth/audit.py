@@ -7,9 +7,11 @@ import json
 
 from db import queries
 
-from payung.auth.access import Actor, require
+from payung.auth.access import ROLES, Actor, require
+from payung.base import formats
+from payung.base.formats import local_day_start
+from payung.base.identity import GENDERS
 from payung.base.paging import Paged
-from payung.people.workers import GENDERS
 
 TABLE_LABELS = {
     "workers": "Pekerja", "sponsors": "Penyandang dana", "sponsorships": "Kepesertaan",
@@ -60,8 +62,6 @@ _SKIPPED = {"updated_at", "id", *_SECRET}
 def field_value(key: str, value, names: dict[str, str] | None = None) -> str:
     """A stored value as people read it: money in Rupiah, times in local time, months and dates
     the Indonesian way, flags as Ya/Tidak, region codes as names, roles and states as words."""
-    from payung.base import formats
-    from payung.auth.access import ROLES
     if value is None or value == "":
         return "-"
     if key == "metadata":  # a scheme's whole description as loaded: technical, not for reading here
@@ -131,7 +131,6 @@ def search(db, *, actor: Actor, table: str | None = None, who: str | None = None
            until: dt.date | None = None, page: int = 1, page_size: int = 100):
     """The audit entries of local days ``since`` to ``until``, newest first, each with
     ``changes`` (in words) and ``row`` (which record)."""
-    from payung.base.formats import local_day_start
     require(actor, "audit.read")
     rows, total = queries.search_audit(
         db, table=table, actor=who, since=local_day_start(since) if since else None,

@@ -1,5 +1,5 @@
-"""Sign-in the server controls: login checks with a throttle, server-side sessions, the
-cookie key file and the one-time setup code. No Streamlit here (``ui.auth`` wires it in).
+"""Sign-in the server controls: login checks with a throttle, server-side sessions and the
+cookie key file. No Streamlit here (``ui.auth`` wires it in).
 
 - A login checks the password itself (bcrypt; a dummy hash for unknown or inactive
   usernames, so both take the same time). After ``max_failures`` wrong passwords for one
@@ -17,14 +17,13 @@ cookie key file and the one-time setup code. No Streamlit here (``ui.auth`` wire
   change, a reset, deactivation, a role/scope change and "Keluarkan dari semua perangkat" end
   all of the user's sessions (the page that made the change opens a new one for its own tab).
 - The cookie key is made once, atomically, in a file of mode 0600 (``PAYUNG_COOKIE_KEY`` wins).
-- Until the first administrator exists, creating one needs the setup code printed in the
-  terminal (``PAYUNG_SETUP_CODE`` sets it, e.g. for tests).
+
+The first administrator and its setup code are in ``setup``; passwords in ``passwords``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import os
@@ -32,21 +31,17 @@ import secrets
 import stat
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import bcrypt
-
-from db import queries, store
-from db import logins
+from db import logins, queries, store
 
 from payung.base import clock
 from payung.auth.access import Actor, require
-from payung.auth.users import password_bytes, verify_password
+from payung.auth.passwords import slow_check
 
 LOGIN_TABLE = "login"
-_USERNAME_LOGGED = 64  # characters of a typed username looked up
+USERNAME_LOGGED = 64  # characters of a typed username looked up
 #: What the audit log says instead of a username nobody has.
 UNKNOWN_USERNAME = "nama pengguna tidak dikenal"
 #: Key of the hash of unknown usernames: this process only, never stored (so the hash of a
@@ -65,14 +60,9 @@ class SessionPolicy:
     touch_every_s: float = 60
 
     @classmethod
-    def from_config(cls, path: str | os.PathLike | None) -> "SessionPolicy":
-        """``[sessions]`` of Payung's ``config.toml`` (missing keys: the defaults)."""
-        if not path or not Path(path).exists():
-            return cls()
-        with open(path, "rb") as f:
-            section = tomllib.load(f).get("sessions", {})
-        names = {"idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes"}
-        return cls(**{k: v for k, v in section.items() if k in names})
+    def from_settings(cls, settings) -> "SessionPolicy":
+        """``[sessions]`` of config.toml (``settings.sessions``; missing keys: the defaults)."""
+        return cls(**{k: v for k, v in settings.sessions.items() if k != "touch_every_s"})
 
 
 def _now() -> dt.datetime:
@@ -88,23 +78,6 @@ def token_hash(session_id: str) -> str:
 
 
 # Login --------------------------------------------------------------------------------------
-
-@functools.cache
-def _dummy_hash() -> bytes:
-    """A bcrypt hash of the same cost as real ones, checked for unknown usernames."""
-    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
-
-
-def _slow_check(password: str, password_hash: str | None) -> bool:
-    """bcrypt check that costs the same whether or not there is a real hash (and for
-    passwords over bcrypt's 72 bytes, which are checked truncated against the dummy, or that
-    are not valid text, checked as an empty one)."""
-    raw = password_bytes(password)
-    if password_hash is None or raw is None or len(raw) > 72:
-        bcrypt.checkpw((raw or b"")[:72], _dummy_hash())
-        return False
-    return verify_password(password, password_hash)
-
 
 def throttled_message(policy: SessionPolicy) -> str:
     """The refusal of a locked username, on the login form and on Ganti kata sandi alike."""
@@ -165,7 +138,7 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
     are checked one after the other, so the throttle also holds against parallel guesses."""
     # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
     # which no username holds.
-    typed = (username or "").strip().lower()[:_USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
+    typed = (username or "").strip().lower()[:USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
     with _attempt_lock(typed):
         row = queries.user_by_username(db, typed) if typed else None
         outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
@@ -196,11 +169,11 @@ def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPol
         key = unknown_username(typed)
         details = {"username": UNKNOWN_USERNAME, "username_hash": key.rsplit("#", 1)[1], **extra}
     if throttled_until(db, key, policy):
-        _slow_check(password, None)  # same cost as a real attempt
+        slow_check(password, None)  # same cost as a real attempt
         store.log_event(db, actor=key, action="login_throttled", table=LOGIN_TABLE, row_id=key, details=details)
         return "throttled"
     usable = row is not None and row["active"]
-    if not queries.password_matches(db, row["id"] if usable else None, lambda hashed: _slow_check(password, hashed)):
+    if not queries.password_matches(db, row["id"] if usable else None, lambda hashed: slow_check(password, hashed)):
         store.log_event(db, actor=key, action="login_failed", table=LOGIN_TABLE, row_id=key, details=details)
         return "wrong"
     return "ok"
@@ -340,43 +313,3 @@ def cookie_key_from_file(path: str | os.PathLike) -> str:
 def cookie_key(path: str | os.PathLike) -> str:
     """``$PAYUNG_COOKIE_KEY`` if set, else the key file."""
     return os.environ.get("PAYUNG_COOKIE_KEY") or cookie_key_from_file(path)
-
-
-# The setup code ------------------------------------------------------------------------------
-
-SETUP_CODE_ENV = "PAYUNG_SETUP_CODE"
-
-
-def _normalise_code(code: str) -> str:
-    return "".join(c for c in (code or "").lower() if c.isalnum())
-
-
-def new_setup_code() -> str:
-    """A code for the terminal: 16 hex digits in groups of four (64 bits)."""
-    raw = secrets.token_hex(8)
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
-
-
-def setup_code_from_env() -> str | None:
-    return os.environ.get(SETUP_CODE_ENV) or None
-
-
-def setup_code_matches(typed: str, expected: str) -> bool:
-    a, b = _normalise_code(typed), _normalise_code(expected)
-    return bool(a and b) and hmac.compare_digest(hashlib.sha256(a.encode()).digest(),
-                                                 hashlib.sha256(b.encode()).digest())
-
-
-def create_first_admin(db, *, setup_code: str, expected_code: str, username: str, name: str, password: str) -> int:
-    """The setup page: the first administrator, only with the setup code and only while there
-    is no user (checked and inserted in one transaction: see ``users.add_user``)."""
-    from payung.base.errors import Problem, ValidationError
-    from payung.auth.users import add_user
-    if not setup_code_matches(setup_code, expected_code):
-        store.log_event(db, actor=(username or "-")[:_USERNAME_LOGGED], action="first_admin_refused",
-                        table=LOGIN_TABLE, details={"reason": "setup_code_wrong"})
-        raise ValidationError(Problem("setup_code", "Kode penyiapan salah. Lihat terminal tempat Payung dijalankan.",
-                                      "setup_code_wrong"))
-    return add_user(db, username=username, name=name, role="admin", password=password,
-                    actor=Actor.system((username or "penyiapan").strip().lower()[:32] or "penyiapan"),
-                    first_admin=True)

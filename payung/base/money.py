@@ -17,6 +17,7 @@ from payung.base.errors import Problem, ValidationError
 #: The largest integer SQLite stores (64-bit signed): anything beyond is refused before SQL.
 SQLITE_MAX_INTEGER = 2**63 - 1
 
+#: The BPJS Ketenagakerjaan programs a sponsorship may pay for: code -> name.
 PROGRAMS: dict[str, str] = {
     "JKK": "Jaminan Kecelakaan Kerja",
     "JKM": "Jaminan Kematian",

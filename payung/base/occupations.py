@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+#: The built-in occupation codes and their labels (``[occupations]`` of config.toml adds more).
 OCCUPATIONS: dict[str, str] = {
     "petani": "Petani",
     "nelayan": "Nelayan",

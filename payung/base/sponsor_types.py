@@ -17,6 +17,7 @@ class SponsorType:
     requires: tuple[str, ...] = ()
 
 
+#: The kinds of sponsor, by code: label, default BPJS funding code, what must be recorded.
 SPONSOR_TYPES: dict[str, SponsorType] = {t.code: t for t in (
     SponsorType("perorangan", "Perorangan", "SL"),
     SponsorType("asn", "ASN (PNS/non-PNS)", "SL", ("opd",)),

@@ -64,3 +64,27 @@ def text_problems(values, labels: dict[str, str]) -> list[Problem]:
 def xml_safe(text: str) -> str:
     """Text that XML (an .xlsx cell) can hold: each illegal character becomes U+FFFD."""
     return _XML_ILLEGAL.sub("\ufffd", text) if not text.isprintable() else text
+
+
+#: Words of a name written in lower case in Title Case ("Ahmad bin Yusuf").
+_NAME_PARTICLES = frozenset({"bin", "binti", "van", "der", "de", "da", "al"})
+
+
+def person_name(text: str) -> str:
+    """A name the way Payung writes every name: Title Case ("Siti Aminah"), chosen so lists
+    read alike whether a name was typed in lower case ("siti aminah") or copied from a KTP in
+    capitals ("SITI AMINAH"). A name already typed in mixed case is kept as typed
+    ("Siti Nur'aini", "La Ode Muhammad"): its writer knew better. Spaces are collapsed."""
+    name = " ".join(str(text or "").split())
+    lower, upper = name.lower(), name.upper()
+    if lower == upper or (name != lower and name != upper):  # no letters with a case, or mixed case
+        return name
+
+    def word(w: str, first: bool) -> str:
+        lower = w.lower()
+        if not first and lower in _NAME_PARTICLES:
+            return lower
+        # "Nur'aini", "Abdul-Rahman": capitals after a hyphen, not after an apostrophe.
+        return "-".join(part[:1].upper() + part[1:] for part in lower.split("-"))
+
+    return " ".join(word(w, i == 0) for i, w in enumerate(name.split(" ")))

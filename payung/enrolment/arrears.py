@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 
 from db import billing, queries
 
-from payung.base import clock
 from payung.auth.access import Actor, require, require_visible, scope_of, shown, shown_rows, visible_scheme
-from payung.enrolment.coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuses
-from payung.schemes.data import LIVE_STATUSES
+from payung.base import clock
+from payung.base.coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuses
+from payung.base.formats import count, date, month_short, rupiah
+from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month
-from payung.schemes.registry import PluginRegistry
+from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import enrol, stored_choices
+from payung.schemes.data import LIVE_STATUSES
+from payung.schemes.registry import PluginRegistry
 
 #: How far back the late list looks (older unpaid months have long lapsed).
 LOOK_BACK_MONTHS = 24
@@ -170,7 +173,6 @@ def addressee(group: dict) -> str:
 def reminder_text(group: dict, *, how_to_pay: str = HOW_TO_PAY, sender: str = "") -> str:
     """The Indonesian reminder of one late-list group: who, which workers and months, how
     much, by when, how to pay. Names and months only: never a NIK."""
-    from payung.base.formats import count, date, month_short, rupiah
 
     by_worker = group["months_by_worker"]
     lines = [f"Yth. {addressee(group)},", "",
@@ -193,7 +195,6 @@ def whatsapp_link(phone: str | None, text: str) -> str | None:
     """``https://wa.me/62812...?text=...`` for a phone number Payung can normalise, else None."""
     from urllib.parse import quote
 
-    from payung.base.identity import normalize_phone
 
     number, problem = normalize_phone(phone)
     if problem or not number:
@@ -228,8 +229,6 @@ def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
 
 def reminders_xlsx(items: list[Reminder]) -> bytes:
     """The reminders as a spreadsheet, one row per party, for a broadcast list."""
-    from payung.reports.exports import xlsx_bytes
-    from payung.base.formats import date
 
     # The number as WhatsApp and broadcast tools take it (6281...): a leading "+" would be
     # neutralised against formulas and show as '+62... in Excel.

@@ -20,8 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from db import batches
-from db import queries, store
+from db import batches, queries, store
 from db.scope import EVERYTHING
 
 from payung.auth.access import Actor, require, scope_of
@@ -164,7 +163,7 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
         require(actor, "sponsorship.write", {"regency_code": registry.scheme(code).regency_code})
     require(actor, "sponsorship.write")
     scope = scope_of(actor)
-    mark = batches.last_audit_id(db)
+    mark = store.last_audit_id(db)
     report(0.02, "Membaca pekerja dan penyandang dana")
     workers = batches.workers_by_ids(db, [r["worker_id"] for r in requests if r.get("worker_id")], scope)
     sponsors = batches.sponsors_by_ids(db, [r["sponsor_id"] for r in requests if r.get("sponsor_id")], scope)
@@ -296,7 +295,7 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
         require(actor, "sponsorship.write", e.worker)
     try:
         with store.transaction(db):
-            if batches.last_audit_id(db) != plan.audit_mark:
+            if store.last_audit_id(db) != plan.audit_mark:
                 report(0.05, "Data berubah sejak diperiksa: memeriksa ulang")
                 fresh = plan_bulk(db, registry, plan.requests, actor=actor)
                 plan.rows, plan.audit_mark = fresh.rows, fresh.audit_mark

@@ -23,11 +23,12 @@ from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
 from payung.base.money import Contribution, check_programs, contribution, format_rupiah
 from payung.base.months import add_months, current_month, format_month, month_range, parse_month
-from payung.schemes.registry import PluginRegistry
+from payung.finance.budgets import assign_budget_lines
 from payung.schemes import rules
-from payung.schemes.model import Enrolment
-
-MAX_MONTHS = 60
+from payung.schemes.data import DataReader
+from payung.schemes.fields import validate_fields
+from payung.schemes.model import MAX_MONTHS, MONTHS_AHEAD, Enrolment
+from payung.schemes.registry import PluginRegistry
 
 
 @dataclass
@@ -185,10 +186,6 @@ BUDGET_WORDS = {
     "budget_exceeded": "Pos anggaran skema ini tidak cukup untuk kepesertaan ini; hubungi operator kabupaten.",
     "budget_missing": "Belum ada pos anggaran skema ini untuk bulan-bulan tersebut; hubungi operator kabupaten.",
 }
-
-#: How far ahead a sponsorship may start: a budget is planned for next year at the latest.
-MONTHS_AHEAD = 24
-
 
 def start_months(scheme, settings, *, back: int = 6, ahead: int = 12, today: dt.date | None = None) -> list[str]:
     """The start months a form offers for ``scheme``: from ``back`` months ago to ``ahead`` months

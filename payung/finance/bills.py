@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from db import billing
 
-from payung.base import clock
 from payung.auth.access import Actor, scope_of, shown_rows, visible_scheme
-from payung.enrolment.coverage import BERAKHIR, PAYABLE, line_statuses
-from payung.schemes.data import LIVE_STATUSES
+from payung.base import clock
+from payung.base.coverage import BERAKHIR, PAYABLE, line_statuses
 from payung.base.errors import NotFound, Problem, ValidationError
 from payung.base.money import in_words
 from payung.base.months import add_months, format_month, parse_month
+from payung.schemes.data import LIVE_STATUSES
 from payung.schemes.registry import PluginRegistry
 
 

@@ -76,7 +76,7 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
                                        "paid_on_required"))
     if worker is not None and isinstance(incident, dt.date):
         month = month_of(incident)
-        result.line = billing.worker_month_line(db, worker["id"], month)
+        result.line = billing.month_line_with_status(db, worker["id"], month)
         if result.line is None:
             result.warnings.append(f"{worker['name']} tidak ditanggung skema mana pun pada {format_month(month)}: "
                                    "pada bulan kejadian pekerja tidak terlindungi.")

@@ -4,32 +4,32 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from db import billing, ledger, queries, store
-from db import batches
+from db import batches, billing, ledger, queries, store
 
-from payung.finance import bills
-from payung.base import clock, formats
 from payung.auth.access import Actor, allowed, require, scope_of
-from payung.finance.payments import payment_problems
+from payung.base import clock, formats
 from payung.base.errors import PayungError, Problem
-from payung.base.identity import clean_digits
+from payung.base.identity import GENDERS, clean_digits
 from payung.base.money import format_rupiah
 from payung.base.months import current_month
-from payung.schemes.registry import PluginRegistry
-from payung.schemes.model import BILL_BY
 from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.enrolment.bulk import apply_bulk
+from payung.finance import bills
+from payung.finance.payments import payment_problems, record_payment
+from payung.imports.enrolments import plan_sponsorships
+from payung.imports.mapping import FIELDS, missing_required
+from payung.imports.normalize import nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
+from payung.imports.plans import (MAX_REJECTED_KEPT, ImportPlan, RowError, cell_text, data_rows, parse_cell, raw_values,
+                                  region_resolver, reject)
+from payung.imports.reading import Sheet
+from payung.imports.values import BY_WORDS, NOT_A_CODE, ValueMatcher, field_of_key, synonyms_for
 from payung.people.sponsors import check_sponsor
 from payung.people.workers import ELSEWHERE, check_workers, village_index
-from payung.imports.mapping import FIELDS, missing_required
-from payung.imports.normalize import RegionResolver, nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
-from payung.imports.reading import Sheet
-from payung.imports.values import BY_WORDS, NOT_A_CODE, ValueMatcher, synonyms_for
+from payung.schemes.model import BILL_BY
+from payung.schemes.registry import PluginRegistry
 
 KINDS = {"workers": "Pekerja", "sponsors": "Penyandang dana", "payments": "Pembayaran",
          "sponsorships": "Kepesertaan"}
@@ -39,88 +39,12 @@ KIND_ALIASES = {"kepesertaan": "sponsorships"}
 WRITES = {"workers": "worker.write", "sponsors": "sponsor.write", "payments": "payment.write",
           "sponsorships": "sponsorship.write"}
 Progress = Callable[[float, str], None]
-#: Rejected rows kept with their cells and reasons (for the page, --json and the file to fix);
-#: beyond them only the count is kept, so a file of a million bad rows cannot fill the memory.
-MAX_REJECTED_KEPT = 10_000
-#: The reason of a cell whose reading failed in a way no parser foresaw (logged for a developer).
-CELL_UNREADABLE = "nilai tidak dapat dibaca"
 #: Rows checked together: what a batch holds is let go before the next batch is read.
 BATCH_ROWS = 20_000
-_log = logging.getLogger("payung.imports")
-_logged: set[tuple[str, str]] = set()
 
 
 class MappingError(PayungError):
     """Required columns are not mapped: nothing can be imported."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
-@dataclass
-class ImportPlan:
-    kind: str
-    file_name: str
-    file_hash: str
-    headers: list[str]
-    mapping: dict[str, str]
-    new: list[dict] = field(default_factory=list)
-    updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # (id, before, changes)
-    unchanged: int = 0
-    rejected: dict[int, list[RowError]] = field(default_factory=dict)
-    rejected_values: dict[int, list] = field(default_factory=dict)
-    warnings: int = 0
-    #: The value mapping used (field -> typed text -> code), e.g. from the import template.
-    values: dict[str, dict] = field(default_factory=dict)
-    #: Coded values no code matched: field -> typed text -> {count, suggestions, ambiguous}.
-    unknown: dict[str, dict[str, dict]] = field(default_factory=dict)
-    #: For sponsorships: the bulk plan (``payung.enrolment.bulk.BulkPlan``) that ``apply_import`` writes,
-    #: and how its outcome becomes this plan's rows (again when it is planned anew at apply time).
-    bulk: object = None
-    collect_bulk: Callable | None = None
-    #: Every rejected row, counted; only the first ``keep_rejected`` are in ``rejected``.
-    rejected_count: int = 0
-    keep_rejected: int = MAX_REJECTED_KEPT
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {"imported": len(self.new), "updated": len(self.updates), "unchanged": self.unchanged,
-                "rejected": max(self.rejected_count, len(self.rejected))}
-
-    @property
-    def rejected_not_kept(self) -> int:
-        """Rejected rows counted but not listed (beyond ``keep_rejected``)."""
-        return self.counts["rejected"] - len(self.rejected)
-
-    def note_unknown(self, name: str, text: str, found) -> None:
-        """Count a coded value no code matched (``values.Match``), for the value mapping step."""
-        entry = self.unknown.setdefault(name, {}).setdefault(text, {
-            "count": 0, "ambiguous": found.ambiguous, "suggestions": [(c, label) for c, label, _ in found.suggestions],
-            "prefill": found.prefill, "refused": found.refused})
-        entry["count"] += 1
-
-    @property
-    def errors(self) -> list[RowError]:
-        return [e for row in sorted(self.rejected) for e in self.rejected[row]]
-
-    def summary(self) -> dict:
-        summary = {**self.counts, "errors": [e.as_dict() for e in self.errors],
-                   "unknown_values": {name: {text: v["count"] for text, v in typed.items()}
-                                      for name, typed in self.unknown.items()}}
-        if self.rejected_not_kept:
-            summary["rejected_not_listed"] = self.rejected_not_kept
-        return summary
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, int]:
@@ -129,65 +53,6 @@ def _columns(sheet: Sheet, mapping: dict[str, str]) -> dict[str, int]:
     if unknown:
         raise MappingError(f"Kolom tidak ada di berkas: {', '.join(unknown)}.")
     return {f: index[h] for f, h in mapping.items()}
-
-
-def _rows(sheet: Sheet):
-    """(file row number, cells) of the non-empty data rows (rows the reader could not read are
-    rejected by ``plan_import`` and left out here). The number is the row's line in the file
-    (its row in the sheet), also after a cell written over several lines."""
-    unreadable = sheet.row_errors
-    line = sheet.line if sheet.line_shifts else None
-    first = sheet.header_row + 1
-    for index, cells in enumerate(sheet.rows):
-        if unreadable and index in unreadable:
-            continue
-        if any(c is not None and str(c).strip() for c in cells):
-            yield (line(index) if line else first + index), cells
-
-
-def parse_cell(parse: Callable, *args):
-    """``(parse(*args), None)``, or ``(None, reason)`` when the cell cannot be read: the
-    parser's own Indonesian reason, or ``CELL_UNREADABLE`` for a failure no parser foresaw (a
-    value built to break it). One cell never stops the file; the failure is logged once per
-    parser and kind of error, with its traceback, for whoever maintains Payung."""
-    try:
-        return parse(*args), None
-    except ValueError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - any failure on one cell is that row's error
-        key = (getattr(parse, "__qualname__", repr(parse)), type(exc).__name__)
-        if key not in _logged:
-            _logged.add(key)
-            _log.warning("import: %s failed on a cell (%s); the row is rejected as '%s'", key[0], key[1],
-                         CELL_UNREADABLE, exc_info=True)
-        return None, CELL_UNREADABLE
-
-
-def _raw_values(cells: list, fields: list[tuple[str, int]]) -> dict:
-    """field -> the cell's value (stripped text, or the number/date as read); blanks left out."""
-    raw = {}
-    width = len(cells)
-    for name, i in fields:
-        if i < width:
-            value = cells[i]
-            if type(value) is str:
-                value = value.strip()
-                if value:
-                    raw[name] = value
-            elif value is not None:
-                raw[name] = value
-    return raw
-
-
-def cell_text(value) -> str | None:
-    """Numbers typed in cells (phone 81234567890.0) back to digits."""
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 
 
 def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mapping: dict[str, str], actor: Actor,
@@ -211,27 +76,11 @@ def plan_import(db, registry: PluginRegistry, *, kind: str, sheet: Sheet, mappin
     columns = _columns(sheet, mapping)
     for index, message in sorted(sheet.row_errors.items()):
         row = sheet.line(index)
-        _reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
+        reject(plan, row, [str(c)[:200] for c in sheet.rows[index]], [RowError(row, "", message)])
     planner = {"workers": _plan_workers, "sponsors": _plan_sponsors, "payments": _plan_payments,
-               "sponsorships": _plan_sponsorships}[kind]
+               "sponsorships": plan_sponsorships}[kind]
     planner(db, registry, plan, sheet, columns, actor, progress or (lambda f, t: None), today or clock.today())
     return plan
-
-
-def _reject(plan: ImportPlan, row: int, cells: list, errors: list[RowError]) -> None:
-    """Count a rejected row; keep it with its cells (the same strings as the sheet's: no copy)
-    and reasons while fewer than ``plan.keep_rejected`` are kept."""
-    if row in plan.rejected:
-        plan.rejected[row].extend(errors)
-        return
-    plan.rejected_count = max(plan.rejected_count, len(plan.rejected)) + 1
-    if len(plan.rejected) < plan.keep_rejected:
-        plan.rejected[row] = list(errors)
-        plan.rejected_values[row] = list(cells)
-
-
-def _resolver(db) -> RegionResolver:
-    return RegionResolver(queries.region_names(db, 3), queries.region_names(db, 4))
 
 
 # Workers ------------------------------------------------------------------------------------
@@ -289,19 +138,17 @@ class Coded:
         return None
 
 
-GENDER_LABELS = {"L": "Laki-laki", "P": "Perempuan"}
 FLAG_LABELS = {True: "Ya", False: "Tidak"}
 
 
 def value_choices(registry: PluginRegistry, name: str) -> dict:
     """The codes (code -> label) a coded column may take, for the value mapping step."""
-    from payung.imports.enrolments import field_of_key
     if found := field_of_key(registry, name):
         return dict(found[1].options)
     if name == "occupation":
         return dict(registry.settings.occupations)
     if name == "gender":
-        return GENDER_LABELS
+        return GENDERS
     if name in ("wage_earner", "poverty_source"):
         return FLAG_LABELS
     if name == "type":
@@ -314,7 +161,6 @@ def value_choices(registry: PluginRegistry, name: str) -> dict:
 def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
     """The heading of a coded column in the value mapping step: its label in the import, or a
     scheme field's label with the scheme's name."""
-    from payung.imports.enrolments import field_of_key
     if found := field_of_key(registry, name):
         return f"{found[1].label} ({found[0].name})"
     return FIELDS[kind][name][0] if name in FIELDS[kind] else name
@@ -322,7 +168,7 @@ def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
 
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     settings = registry.settings
-    resolver = _resolver(db)
+    resolver = region_resolver(db)
     occupations = Coded(plan, registry, "occupation", "Pekerjaan")
     genders = Coded(plan, registry, "gender", "Jenis kelamin", advice="isi L atau P")
     flags = Coded(plan, registry, "wage_earner", "Penerima upah", synonyms="flag",
@@ -338,7 +184,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     batch: list[tuple[int, list, dict, list[RowError]]] = []
 
     def read_row(row: int, cells: list) -> tuple[int, list, dict, list[RowError]]:
-        raw = _raw_values(cells, fields)
+        raw = raw_values(cells, fields)
         errors: list[RowError] = []
         values: dict = {"name": cell_text(raw.get("name")), "phone": cell_text(raw.get("phone")),
                         "address": cell_text(raw.get("address"))}
@@ -385,22 +231,22 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 failed = {e.column for e in errors}
                 errors += [RowError(row, column, p.message) for p in check.problems
                            if (column := _column_for(p, plan.mapping)) not in failed]
-                _reject(plan, row, cells, errors)
+                reject(plan, row, cells, errors)
                 continue
             plan.warnings += bool(check.warnings)
             nik = check.row["nik"]
             if nik in seen:
-                _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
+                reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
                 continue
             if not allowed(actor, "worker.write", check.row):
-                _reject(plan, row, cells, [RowError(row, plan.mapping["village"],
+                reject(plan, row, cells, [RowError(row, plan.mapping["village"],
                                                     "Desa ini di luar wilayah tugas Anda.")])
                 continue
             seen[nik] = row
             valid.append((row, cells, check.row))
         batch.clear()
 
-    for n, (row, cells) in enumerate(_rows(sheet)):
+    for n, (row, cells) in enumerate(data_rows(sheet)):
         if n % 5000 == 0:
             progress(0.8 * n / total, f"Memeriksa baris {formats.count(n)} dari {formats.count(len(sheet.rows))}")
         batch.append(read_row(row, cells))
@@ -417,7 +263,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
             plan.new.append(clean)
             continue
         if not allowed(actor, "worker.write", before):
-            _reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
+            reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
             continue
         # Only columns present in the file change a registered worker.
         present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
@@ -446,18 +292,18 @@ def _column_for(problem: Problem, mapping: dict[str, str]) -> str:
 # Sponsors -----------------------------------------------------------------------------------
 
 def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
-    resolver = _resolver(db)
+    resolver = region_resolver(db)
     scope = scope_of(actor)
     types = Coded(plan, registry, "type", "Jenis penyandang dana",
                   synonyms="sponsor_type")
     header = {f: plan.mapping.get(f, "") for f in FIELDS["sponsors"]}
     seen: dict[tuple, int] = {}
     fields = list(columns.items())
-    rows = list(_rows(sheet))
+    rows = list(data_rows(sheet))
     for n, (row, cells) in enumerate(rows):
         if n % 2000 == 0:
             progress(n / max(len(rows), 1), f"Memeriksa baris {formats.count(n)} dari {formats.count(len(rows))}")
-        raw = _raw_values(cells, fields)
+        raw = raw_values(cells, fields)
         errors: list[RowError] = []
         values = {k: cell_text(raw.get(k)) for k in ("name", "nip", "employee_number", "opd", "phone", "email",
                                                     "address")}
@@ -468,17 +314,17 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             values["type"] = "asn" if values["nip"] or values["employee_number"] or values["opd"] else "perorangan"
         _resolve_village(resolver, raw, values, errors, row, header)
         if errors:
-            _reject(plan, row, cells, errors)
+            reject(plan, row, cells, errors)
             continue
         clean, problems = check_sponsor(db, registry.settings, values)
         if problems:
-            _reject(plan, row, cells, [RowError(row, plan.mapping.get(p.field, plan.mapping.get("name", "")),
+            reject(plan, row, cells, [RowError(row, plan.mapping.get(p.field, plan.mapping.get("name", "")),
                                                 p.message) for p in problems])
             continue
         key = ("nip", clean["nip"]) if clean["nip"] else ("identitas", clean["type"], clean["name"].lower(),
                                                           clean["opd"], clean["village_code"])
         if key in seen:
-            _reject(plan, row, cells, [RowError(row, plan.mapping.get("nip") or plan.mapping["name"],
+            reject(plan, row, cells, [RowError(row, plan.mapping.get("nip") or plan.mapping["name"],
                                                 f"Sama dengan baris {seen[key]}.")])
             continue
         seen[key] = row
@@ -488,7 +334,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             db, clean["type"], clean["name"], clean["opd"], clean["village_code"])
         if not allowed(actor, "sponsor.write", clean) or (before is not None and not allowed(
                 actor, "sponsor.write", before)):
-            _reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
+            reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
                 "Penyandang dana ini di luar wilayah tugas Anda (atau sudah terdaftar di wilayah lain); "
                 "hubungi operator kabupaten."))])
             continue
@@ -500,14 +346,6 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             plan.updates.append((before["id"], before, changes))
         else:
             plan.unchanged += 1
-
-
-# Sponsorships -------------------------------------------------------------------------------
-
-def _plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today):
-    from payung.imports.enrolments import plan_sponsorships
-    plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, rows_of=_rows,
-                      raw_values=_raw_values, reject=_reject, resolver=_resolver(db), row_error=RowError)
 
 
 # Payments -----------------------------------------------------------------------------------
@@ -532,8 +370,8 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
     remaining: dict[tuple[str, str], int] = {}
     seen: dict[tuple, int] = {}
     fields = list(columns.items())
-    for row, cells in _rows(sheet):
-        raw = _raw_values(cells, fields)
+    for row, cells in data_rows(sheet):
+        raw = raw_values(cells, fields)
         errors: list[RowError] = []
         scheme_code = schemes.code(raw.get("scheme") or "", errors, row, header["scheme"])
         found = [scheme_code] if scheme_code else []
@@ -565,13 +403,13 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
                        for p in payment_problems(registry.settings, scheme_found, values["amount"], values["paid_on"],
                                                  today, reference=cell_text(raw.get("reference")))]
         if errors:
-            _reject(plan, row, cells, errors)
+            reject(plan, row, cells, errors)
             continue
         scheme = registry.scheme(found[0])
         reference = cell_text(raw.get("reference"))
         key = (scheme.code, party_key, values["paid_on"].isoformat(), values["amount"], reference)
         if key in seen:
-            _reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
+            reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
             continue
         seen[key] = row
         if billing.same_payment(db, scheme.code, scheme.bill_by, party_key, values["paid_on"].isoformat(),
@@ -583,7 +421,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             remaining[balance_key] = bills.bill(db, registry, scheme_code=scheme.code, party_key=party_key,
                                                 from_month=None, today=today, actor=actor).payable
         if values["amount"] > remaining[balance_key]:
-            _reject(plan, row, cells, [RowError(row, header["amount"], (
+            reject(plan, row, cells, [RowError(row, header["amount"], (
                 f"Pembayaran melebihi tagihan {bills.party(db, registry, scheme.code, party_key, actor=actor).label}"
                 " yang belum dibayar "
                 f"({format_rupiah(remaining[balance_key])}).")) ])
@@ -650,7 +488,6 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
             for key, _, changes in plan.updates:
                 store.update(db, "sponsors", key, changes, actor=actor.username)
         else:
-            from payung.finance.payments import record_payment
             for payment in plan.new:
                 record_payment(db, registry, actor=actor, **payment)
         report(0.9, "Mencatat log impor")
@@ -687,7 +524,6 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
 def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Progress) -> None:
     """Through the bulk writer; when the data changed since the check, the rows are checked
     again under the write lock and the plan's counts follow."""
-    from payung.enrolment.bulk import apply_bulk
     apply_bulk(db, registry, plan.bulk, actor=actor, progress=lambda f, t: report(0.1 + 0.8 * f, t))
     plan.collect_bulk(plan)
 

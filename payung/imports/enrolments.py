@@ -17,17 +17,17 @@ import re
 from collections import defaultdict
 from functools import partial
 
-from db import batches
-from db import queries
+from db import batches, queries
 
 from payung.auth.access import allowed, scope_of
-from payung.enrolment.bulk import plan_bulk
-from payung.schemes.fields import Field
 from payung.base.identity import clean_digits
 from payung.base.months import parse_month
+from payung.enrolment.bulk import plan_bulk
 from payung.imports.mapping import header_key
-from payung.imports.normalize import MONTHS, normalize_name, parse_date, parse_flag, parse_rupiah_cell
-from payung.imports.values import ValueMatcher, synonyms_for
+from payung.imports.normalize import MONTHS, nik_cell, normalize_name, parse_date, parse_flag, parse_rupiah_cell
+from payung.imports.plans import RowError, data_rows, parse_cell, raw_values, region_resolver, reject
+from payung.imports.values import ValueMatcher, synonyms_for, value_key
+from payung.schemes.fields import Field
 
 PERIOD_WORDS = {"bulanan": 1, "per bulan": 1, "triwulan": 3, "triwulanan": 3, "3 bulanan": 3, "semester": 6,
                 "semesteran": 6, "6 bulanan": 6, "tahunan": 12, "per tahun": 12, "setahun": 12}
@@ -154,21 +154,6 @@ class FieldReader:
         return _text(value)
 
 
-def value_key(scheme_code: str, field_name: str) -> str:
-    """The value-mapping key of a scheme's own choice field (``field:pringsewu_uc:category``)."""
-    return f"field:{scheme_code}:{field_name}"
-
-
-def field_of_key(registry, key: str) -> tuple[object, Field] | None:
-    """(scheme, field) named by a ``value_key``, or None."""
-    parts = key.split(":", 2)
-    if len(parts) != 3 or parts[0] != "field" or parts[1] not in registry.schemes:
-        return None
-    scheme = registry.scheme(parts[1])
-    found = next((f for f in registry.fields(scheme) if f.name == parts[2]), None)
-    return (scheme, found) if found else None
-
-
 class SponsorIndex:
     """The sponsors inside the actor's scope, indexed once for the whole file: by id, by name
     (normalised once each), by the village whose government they are and, of the active APBD
@@ -200,10 +185,9 @@ class SponsorIndex:
         return candidates
 
 
-def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today, *, rows_of, raw_values, reject,
-                      resolver, row_error):
+def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today):
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
-    from payung.imports.engine import parse_cell
+    resolver = region_resolver(db)
     header = {f: plan.mapping.get(f, "") for f in columns}
     scope = scope_of(actor)
     # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.
@@ -211,7 +195,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
                if allowed(actor, "sponsorship.write", {"regency_code": s.regency_code})]
     schemes = ValueMatcher({code: registry.scheme(code).name for code in visible}, None, plan.values.get("scheme"))
     fields = list(columns.items())
-    rows = list(rows_of(sheet))
+    rows = list(data_rows(sheet))
     progress(0.02, "Membaca baris")
     raws = [(row, cells, raw_values(cells, fields)) for row, cells in rows]
     niks = {raw["nik"]: _nik(raw["nik"]) for _, _, raw in raws if raw.get("nik") is not None}
@@ -230,7 +214,7 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         errors = []
         matched, _ = parse_cell(schemes.match, _text(raw.get("scheme")) or "")
         if matched is None or not matched.found:
-            reject(plan, row, cells, [row_error(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
+            reject(plan, row, cells, [RowError(row, header["scheme"], f"Skema \"{raw.get('scheme') or ''}\" tidak dikenal.")])
             continue
         scheme = registry.scheme(matched.code)
         regency = resolver.within(scheme.regency_code)
@@ -247,18 +231,18 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         nik, nik_problem = niks.get(raw.get("nik"), (None, None))
         worker_id = worker_ids.get(nik) if nik else None
         if raw.get("nik") is None:
-            errors.append(row_error(row, header["nik"], "NIK pekerja kosong."))
+            errors.append(RowError(row, header["nik"], "NIK pekerja kosong."))
         elif nik_problem:
-            errors.append(row_error(row, header["nik"], nik_problem.rstrip(".") + "."))
+            errors.append(RowError(row, header["nik"], nik_problem.rstrip(".") + "."))
         elif worker_id is None:
-            errors.append(row_error(row, header["nik"], _unknown_worker(raw["nik"])))
+            errors.append(RowError(row, header["nik"], _unknown_worker(raw["nik"])))
         sponsor_id, budget_line_id, sponsor_column, problem = _sponsor(
             db, scheme, raw, nip_ids, sponsors, budget_of[scheme.code], regency, values, sees_budgets)
         if problem:
-            errors.append(row_error(row, header.get(sponsor_column, ""), problem))
+            errors.append(RowError(row, header.get(sponsor_column, ""), problem))
         start = raw.get("start_month")
         if start is None:
-            errors.append(row_error(row, header.get("start_month", ""), "Bulan mulai kosong (contoh 2025-08)."))
+            errors.append(RowError(row, header.get("start_month", ""), "Bulan mulai kosong (contoh 2025-08)."))
         if errors:
             reject(plan, row, cells, errors)
             continue
@@ -273,13 +257,12 @@ def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today
         origin[row] = (cells, sponsor_column, *field_columns[scheme.code], raw.get("nik"))
     plan.bulk = plan_bulk(db, registry, requests, actor=actor,
                           progress=lambda f, t: progress(0.1 + 0.88 * f, t))
-    plan.collect_bulk = partial(_collect, header=header, origin=origin, reject=reject, row_error=row_error,
-                                counted={"refused": 0})
+    plan.collect_bulk = partial(_collect, header=header, origin=origin, counted={"refused": 0})
     plan.collect_bulk(plan)
     progress(1.0, "Pemeriksaan selesai")
 
 
-def _collect(plan, *, header, origin, reject, row_error, counted: dict) -> None:
+def _collect(plan, *, header, origin, counted: dict) -> None:
     """The bulk plan's outcome as the import plan's rows: new, unchanged, or rejected with
     their cells and columns. Run again when the rows were planned again at apply time (the
     rows it rejected the time before are taken back first)."""
@@ -296,7 +279,7 @@ def _collect(plan, *, header, origin, reject, row_error, counted: dict) -> None:
             for p in result.problems:
                 message = _unknown_worker(nik) if p.rule == "worker_missing" else p.message
                 column = _column(p.field, header, sponsor_column, field_headers) or labels.get(p.field or "", "")
-                failed.append(row_error(result.row, column, message))
+                failed.append(RowError(result.row, column, message))
             reject(plan, result.row, cells, failed)
         elif result.status == "unchanged":
             plan.unchanged += 1
@@ -307,8 +290,6 @@ def _collect(plan, *, header, origin, reject, row_error, counted: dict) -> None:
 def _nik(value) -> tuple[str | None, str | None]:
     """(NIK, None), or (None, why it cannot be read: a number cell that lost digits in Excel, a
     value that is no number); spaces, dots and dashes typed inside are dropped, as on the form."""
-    from payung.imports.engine import parse_cell
-    from payung.imports.normalize import nik_cell
     nik, problem = parse_cell(nik_cell, value)
     return (clean_digits(nik), None) if problem is None else (None, problem)
 

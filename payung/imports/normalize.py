@@ -207,16 +207,16 @@ def nik_cell(value) -> str:
     return ascii_digits(str(value).strip().lstrip("'"))
 
 
-GENDERS = {"l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "m": "L", "male": "L",
-           "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "w": "P", "f": "P", "female": "P"}
+GENDER_WORDS = {"l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "m": "L", "male": "L",
+                "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "w": "P", "f": "P", "female": "P"}
 
 
 @lru_cache(maxsize=256)
 def parse_gender(value) -> str:
     key = re.sub(r"[^a-z]", "", str(value).lower())
-    if key not in GENDERS:
+    if key not in GENDER_WORDS:
         raise ValueError(f"\"{value}\": jenis kelamin harus L atau P")
-    return GENDERS[key]
+    return GENDER_WORDS[key]
 
 
 def parse_flag(value) -> bool:

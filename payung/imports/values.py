@@ -303,3 +303,20 @@ def mapping_options(codes, suggestions, prefill=None) -> tuple[list, int]:
 def synonyms_for(column: str, configured: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
     """The built-in synonyms of a column plus the regency's own from ``[import_synonyms]``."""
     return {**SYNONYMS.get(column, {}), **dict((configured or {}).get(column, {}))}
+
+
+# The value mapping of a scheme's own choice fields ----------------------------------------------
+
+def value_key(scheme_code: str, field_name: str) -> str:
+    """The value-mapping key of a scheme's own choice field (``field:pringsewu_uc:category``)."""
+    return f"field:{scheme_code}:{field_name}"
+
+
+def field_of_key(registry, key: str) -> tuple[object, object] | None:
+    """(scheme, ``Field``) named by a ``value_key``, or None."""
+    parts = key.split(":", 2)
+    if len(parts) != 3 or parts[0] != "field" or parts[1] not in registry.schemes:
+        return None
+    scheme = registry.scheme(parts[1])
+    found = next((f for f in registry.fields(scheme) if f.name == parts[2]), None)
+    return (scheme, found) if found else None

@@ -27,19 +27,18 @@ import json
 import logging
 import os
 import shutil
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import db as database
-from db import consistency
-from db import store
+from db import consistency, store
 from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_at
 
-from payung.base import clock
 from payung.auth.access import Actor, require
+from payung.base import clock
 from payung.base.config import Limits, Settings
 from payung.base.errors import ConfigError, DatabaseError, PayungError
+from payung.operations.checks import run_checks
 
 AUTO_PREFIX = "payung-otomatis-"
 MIGRATION_SET = "payung"
@@ -47,6 +46,10 @@ MIGRATION_SET = "payung"
 
 class RestoreRefused(PayungError):
     """The file cannot be restored; the live database was not touched."""
+
+
+class BackupFailed(PayungError):
+    """Today's automatic backup could not be made (a full disk, a folder not writable...)."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,7 @@ class BackupSettings:
 def backup_settings(settings: Settings) -> BackupSettings:
     """``[backups]`` of the configuration: ``folder`` (relative to the data folder, the SQLite
     database's; default ``cadangan``) and ``keep`` (default 14)."""
-    try:
-        raw = tomllib.loads(Path(settings.path).read_text(encoding="utf-8")).get("backups", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        raw = {}
+    raw = settings.backups
     keep = raw.get("keep", 14)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
         raise ConfigError(f"backups: 'keep' harus bilangan bulat 0 atau lebih, bukan {keep!r}.")
@@ -103,10 +103,18 @@ def automatic_backups(settings: Settings) -> list[Path]:
 def daily_backup(settings: Settings, *, today: dt.date | None = None) -> Path | None:
     """Make today's automatic backup unless it exists; keep the last ``keep``. Returns the new
     file, or None (already made today, automatic backups off, or no database yet). Cheap when
-    already done: one dictionary lookup per process, else one directory listing."""
-    today = today or clock.today()
-    if settings.database is None:  # PostgreSQL: the server's own backups
+    already done: one dictionary lookup per process, else one directory listing. Raises
+    ``BackupFailed`` when the copy cannot be made (never fatal to the caller's work). Nothing on
+    PostgreSQL: its server's own backups."""
+    if settings.database is None:
         return None
+    try:
+        return _daily_backup(settings, today or clock.today())
+    except (OSError, database.DatabaseError) as exc:
+        raise BackupFailed(str(exc)) from exc
+
+
+def _daily_backup(settings: Settings, today: dt.date) -> Path | None:
     live = Path(settings.database)
     if _done_today.get(str(live)) == today:
         return None
@@ -205,22 +213,21 @@ def verify_backup(path: Path, *, upgrade: bool = True, limits: Limits | None = N
     Whatever SQLite says while reading a broken or crafted file is a refusal, never a crash."""
     try:
         return _verify(path, upgrade, limits or Limits())
-    except DatabaseError as exc:
+    except database.DatabaseError as exc:
         raise RestoreRefused(f"Berkas cadangan rusak atau tidak dikenal: SQLite tidak dapat membacanya ({exc}). "
                              f"{_NOT_CHANGED}") from None
 
 
 def _verify(path: Path, upgrade: bool, limits: Limits):
-    from payung.operations.checks import run_checks
     try:
         copy = database.connect(path)
-    except DatabaseError:
+    except database.DatabaseError:
         raise RestoreRefused("Berkas ini bukan basis data SQLite (mungkin rusak atau berkas lain). "
                              f"{_NOT_CHANGED}") from None
     try:
         try:
             problems = consistency.integrity_problems(copy)
-        except DatabaseError as exc:
+        except database.DatabaseError as exc:
             raise RestoreRefused(f"Berkas cadangan rusak: SQLite tidak dapat membacanya ({exc}). "
                                  f"{_NOT_CHANGED}") from None
         if problems:
@@ -299,10 +306,9 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
                 raise RestoreRefused(f"Pemulihan gagal: catatan pemulihan tidak dapat ditulis ({exc.strerror}). "
                                      f"{_NOT_CHANGED}") from None
             try:
-                # One step: the live database is written in one transaction, under its write
-                # lock; readers in other sessions see the old data or the new, never a mix.
+                # One step: other sessions see the old data or the restored data, never a mix.
                 database.replace_contents(db, staging)
-            except DatabaseError as exc:
+            except database.DatabaseError as exc:
                 pending.unlink(missing_ok=True)
                 raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
             os.replace(pending, marker)  # open sessions are told at their next run
@@ -314,7 +320,7 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
 def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: Actor) -> dict:
     """Write into the checked copy what the restore adds to it; returns what was done. Any
     failure is a refusal: nothing of the live database has changed yet."""
-    issued = consistency.last_audit_id(db)
+    issued = store.last_audit_id(db)
     staged = database.connect(staging)
     try:
         accounts = consistency.keep_live_accounts(staged, db, at=store.now())

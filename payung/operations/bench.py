@@ -19,19 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import db as database
-from db import batches
-from db import ledger, queries, store
+from db import batches, ledger, queries, store
 from db.scope import EVERYTHING
 
 from payung.base import clock, formats
-from payung.operations.checks import run_checks
 from payung.base.config import Settings
-from payung.core import Payung
-from payung.operations.demo import worker_rows
 from payung.base.months import add_months, current_month
+from payung.core import Payung
+from payung.operations.checks import run_checks
+from payung.operations.demo import worker_rows
 from payung.people.regions import load_regions
-from payung.enrolment.sponsorships import MONTHS_AHEAD
 from payung.people.workers import check_workers, village_index
+from payung.schemes.model import MONTHS_AHEAD
 
 CHUNK = 20_000
 BENCH_SCHEME = "bench_scheme"
@@ -119,8 +118,8 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
         floor_db = _fresh(tmpdir / "floor.db", settings)
         stamp = store.now()
         start = time.perf_counter()
-        with store.transaction(floor_db):
-            floor_db.load_rows("workers", (*columns, "created_at", "updated_at"), (r + (stamp, stamp) for r in rows))
+        batches.bare_insert(floor_db, "workers", (*columns, "created_at", "updated_at"),
+                            (r + (stamp, stamp) for r in rows))
         floor_s = time.perf_counter() - start
         floor_db.close()
         emit("bulk_insert_s", round(bulk_s, 3))
@@ -140,7 +139,7 @@ def run(app: Payung, *, workers: int = 200_000, keep: Path | None = None, seed: 
         emit("fill_lines_s", round(fill_s, 2))
         emit("fill_lines_raw_s", round(raw_s, 2))
         emit("fill_lines_ratio", round(fill_s / raw_s, 2))
-        db.execute("ANALYZE")
+        batches.analyze(db)
         _enrol_figures(app, db, emit)
 
         emit("agg_district_ms", round(_median_ms(lambda: queries.covered_by_district(db, month, EVERYTHING)), 1))
@@ -179,7 +178,7 @@ def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, 
         return scheme_of.get(village[:5], BENCH_SCHEME)
     store.bulk_insert(db, "sponsors", ("type", "name"), [("perorangan", f"Donatur {i}") for i in range(1000)],
                       actor="bench")
-    workers = db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
+    workers = batches.worker_places(db)
     store.bulk_insert(
         db, "sponsorships",
         ("scheme_code", "sponsor_id", "worker_id", "programs", "start_month", "months", "end_month",
@@ -200,13 +199,9 @@ def _fill_lines(db, months: list[str], rng: random.Random, scheme_of: dict[str, 
                 for w, village, occupation in workers for m in months)
 
     start = time.perf_counter()
-    try:
-        with store.transaction(db):
-            batches.raw_insert_lines(db, columns, lines(), rebuild_indexes=True)
-            raw_s = time.perf_counter() - start
-            raise _Discarded
-    except _Discarded:
-        pass
+    with store.rolled_back(db):
+        batches.raw_insert_lines(db, columns, lines(), rebuild_indexes=True)
+        raw_s = time.perf_counter() - start
     pause = time.perf_counter()
     # An empty table: its indexes are built once after the load, not line by line.
     batches.insert_lines(db, columns, lines(), actor="bench", rebuild_indexes=True)

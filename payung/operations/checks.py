@@ -13,9 +13,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from db import billing, store
+from db import billing, consistency, store
 from db.scope import EVERYTHING
-from db import consistency
 
 from payung.schemes.data import LIVE_STATUSES
 from payung.base.formats import count
@@ -128,7 +127,7 @@ def run_checks(db, *, quick: bool = False) -> Report:
 
 def last_audit_id(db) -> int:
     """Changes with every write (each is audited): tells when a shown check is out of date."""
-    return consistency.last_audit_id(db)
+    return store.last_audit_id(db)
 
 
 def repair(db, *, actor: str) -> dict[str, int]:

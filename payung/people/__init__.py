@@ -1,1 +1,4 @@
-"""The registries: workers, sponsors and Kemendagri regions."""
+"""The registries: workers (pekerja), sponsors (penyandang dana) and Kemendagri regions.
+
+Imports ``payung.base``, ``payung.auth``, ``payung.schemes`` (form fields) and ``db``.
+"""

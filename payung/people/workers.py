@@ -14,19 +14,17 @@ from dataclasses import dataclass, field
 from db import ledger, queries, store
 
 from payung.auth.access import Actor, allowed, require, require_visible, scope_of, shown
+from payung.base import clock, coverage
 from payung.base.config import Settings
 from payung.base.errors import ConstraintError, Problem, ValidationError
-from payung.schemes.fields import parse_integer, parse_date
-from payung.base import clock
-from payung.enrolment import coverage
-from payung.base.identity import age_on, check_nik, fmt_date, normalize_phone
+from payung.base.identity import GENDERS, age_on, check_nik, fmt_date, normalize_phone
 from payung.base.money import income_problem
 from payung.base.months import current_month
 from payung.base.paging import Paged
-from payung.base.text import text_problems
+from payung.base.text import person_name, text_problems
+from payung.schemes.fields import parse_date, parse_integer
 
 POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
-GENDERS = {"L": "Laki-laki", "P": "Perempuan"}
 
 #: Columns of the workers table a form or an import may set.
 WORKER_COLUMNS = (
@@ -63,30 +61,6 @@ def _flag(value) -> bool:
     if value is True:
         return True
     return str(value or "").strip().lower() in ("1", "ya", "y", "true", "yes")
-
-
-#: Words of a name written in lower case in Title Case ("Ahmad bin Yusuf").
-_NAME_PARTICLES = frozenset({"bin", "binti", "van", "der", "de", "da", "al"})
-
-
-def person_name(text: str) -> str:
-    """A name the way Payung writes every name: Title Case ("Siti Aminah"), chosen so lists
-    read alike whether a name was typed in lower case ("siti aminah") or copied from a KTP in
-    capitals ("SITI AMINAH"). A name already typed in mixed case is kept as typed
-    ("Siti Nur'aini", "La Ode Muhammad"): its writer knew better. Spaces are collapsed."""
-    name = " ".join(str(text or "").split())
-    lower, upper = name.lower(), name.upper()
-    if lower == upper or (name != lower and name != upper):  # no letters with a case, or mixed case
-        return name
-
-    def word(w: str, first: bool) -> str:
-        lower = w.lower()
-        if not first and lower in _NAME_PARTICLES:
-            return lower
-        # "Nur'aini", "Abdul-Rahman": capitals after a hyphen, not after an apostrophe.
-        return "-".join(part[:1].upper() + part[1:] for part in lower.split("-"))
-
-    return " ".join(word(w, i == 0) for i, w in enumerate(name.split(" ")))
 
 
 def check_worker(
@@ -328,7 +302,7 @@ def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
 
 
 def month_status(db, settings: Settings, worker_id: int, *, actor: Actor, today: dt.date | None = None) -> str:
-    """The worker's coverage status this month (``coverage.LABELS``), as the worker list shows it."""
+    """The worker's coverage status this month (``coverage.STATUS_LABELS``), as the worker list shows it."""
     today = today or clock.today()
     worker = get_worker(db, worker_id, actor=actor)
     line = queries.worker_month_line(db, worker["id"], current_month(today))

@@ -11,16 +11,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from db import billing
-from db import aggregates
-from db import queries
+from db import aggregates, billing, queries, store
 
 from payung.base import clock
 from payung.auth.access import Actor, require, scope_of
 from payung.enrolment.arrears import late_summary
+from payung.base.identity import GENDERS
 from payung.base.months import add_months, format_month, parse_month
 from payung.schemes.registry import PluginRegistry
-from payung.people.workers import GENDERS
 
 AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"),
               (65, 200, "65+"))
@@ -220,7 +218,7 @@ def budget_figures(lines: list[dict]) -> list[dict]:
 def data_version(db, *, actor: Actor) -> int:
     """Changes whenever any data changes (the audit log's last id): the dashboard's cache key."""
     require(actor, "dashboard.read")
-    return aggregates.data_version(db)
+    return store.last_audit_id(db)
 
 
 def is_empty(db, *, actor: Actor) -> bool:

@@ -11,14 +11,14 @@ import datetime as dt
 from fpdf import FPDF
 
 from payung.base import clock, formats
-from payung.finance.bills import Bill
-from payung.enrolment.coverage import LABELS
-from payung.reports.exports import xlsx_bytes
+from payung.base.coverage import STATUS_LABELS
 from payung.base.identity import fmt_date, mask_nik
-from payung.reports.letterhead import Letterhead
 from payung.base.money import format_rupiah, in_words
 from payung.base.months import format_month
+from payung.base.spreadsheets import xlsx_bytes
+from payung.finance.bills import Bill
 from payung.finance.payments import allocation_summary, settles
+from payung.reports.letterhead import Letterhead
 
 #: The height of ``_Document.signature`` (dates, titles, room to sign, name and NIP), in mm.
 SIGNATURE_HEIGHT = 44
@@ -53,7 +53,7 @@ def bill_header(bill: Bill, party_title: str, printed: dt.date) -> list[tuple[st
 def _bill_row(n: int, line: dict) -> list:
     return [n, format_month(line["month"]), mask_nik(line["nik"]), line["worker_name"], line["village_name"],
             line["sponsor_name"], line["jkk"], line["jkm"], line["jht"], line["amount"], line["paid_amount"],
-            line["amount"] - line["paid_amount"], LABELS.get(line.get("status"), line.get("status") or "")]
+            line["amount"] - line["paid_amount"], STATUS_LABELS.get(line.get("status"), line.get("status") or "")]
 
 
 def bill_xlsx(bill: Bill, party_title: str, printed: dt.date | None = None) -> bytes:

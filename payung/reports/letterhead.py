@@ -37,6 +37,7 @@ from payung.base.config import Settings
 from payung.base.errors import Problem, ValidationError
 from payung.base.identity import check_nip, clean_digits
 from payung.base.text import text_problems
+from payung.imports.reading import ImportFileError, read_image
 
 #: Largest logo file accepted (bytes) and the size it is scaled down to (pixels).
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -142,7 +143,6 @@ def save_logo(db, settings: Settings, regency_code: str, data: bytes, *, actor: 
     most ``LOGO_PIXELS`` (nothing of the uploaded file but its pixels is kept), written
     atomically, and recorded in the audit log. Administrators only."""
     require(actor, "letterhead.manage")
-    from payung.imports.reading import ImportFileError, read_image
 
     if settings.regency(regency_code) is None:
         raise ValidationError([Problem("regency", "Kabupaten tidak dikenal.", "regency_unknown")])

@@ -7,16 +7,16 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from payung.reports import charts
 from payung.base import clock
-from payung.reports.dashboard import Dashboard
-from payung.reports.documents import _Document
-from payung.reports.exports import xlsx_bytes
 from payung.base.formats import count
-from payung.reports.letterhead import Letterhead
 from payung.base.identity import fmt_date
 from payung.base.money import format_rupiah
 from payung.base.months import format_month
+from payung.base.spreadsheets import xlsx_bytes
+from payung.reports import charts
+from payung.reports.dashboard import Dashboard
+from payung.reports.documents import _Document
+from payung.reports.letterhead import Letterhead
 
 
 def summary_rows(d: Dashboard) -> list[tuple[str, object]]:

@@ -8,31 +8,52 @@ rules sees everything (a quota counts the whole scheme).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
 from db import billing, queries
-from db.scope import Scope
+from db.scope import EVERYTHING, Scope
+
+from payung.auth.access import scope_of
 
 #: Sponsorship statuses that hold a worker's months.
 LIVE_STATUSES = ("diajukan", "aktif")
 
 
 class DataReader:
-    def __init__(self, db, scope: Scope):
+    """What rules and panels may read, by name, inside ``scope`` (the slice of data of the user
+    it reads for). Payung hands plugins their readers; a plugin's tests make one with
+    ``DataReader.unscoped(db)``."""
+
+    def __init__(self, db, scope: Scope | None = None):
+        if scope is None:
+            warnings.warn(
+                "DataReader(db) without a scope is deprecated since Payung 0.6 (plugin API 1.1) and stops working "
+                "in 0.8: write DataReader.unscoped(db) for a reader that sees every row (as the one rules get).",
+                DeprecationWarning, stacklevel=2)
+            scope = EVERYTHING
         self._db = db
         self.scope = scope
 
+    @classmethod
+    def unscoped(cls, db) -> "DataReader":
+        """A reader that sees every row, like the one handed to rules (for tests and tools)."""
+        return cls(db, EVERYTHING)
+
     def region(self, code: str) -> dict | None:
+        """The Kemendagri region row of ``code`` (``code``, ``name``, ``level``...), or None."""
         return queries.region(self._db, code)
 
     def region_name(self, code: str | None) -> str:
+        """The name of a region (``""`` when ``code`` is unknown or empty)."""
         row = queries.region(self._db, code) if code else None
         return row["name"] if row else (code or "")
 
     def sees_whole_regency(self, regency_code: str) -> bool:
-        """Whether this reader counts every village of the regency, so a regency-wide target
-        may be set beside its figures (not for a village operator)."""
+        """Whether this reader counts every village of the regency: set a regency-wide target
+        beside a panel's figures only then (a village operator's panel shows its villages'
+        figures, without the regency's target)."""
         return self.scope.sees_whole_regency(regency_code)
 
     def villages(self, parent_code: str) -> list[dict]:
@@ -40,46 +61,58 @@ class DataReader:
         return [v for v in queries.regions_in(self._db, parent_code, 4) if self.scope.covers_village(v["code"])]
 
     def districts(self, regency_code: str) -> list[dict]:
+        """The kecamatan of a regency."""
         return queries.regions_in(self._db, regency_code, 3)
 
     def count_sponsorships(
         self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
         sponsor_id: int | None = None, sponsor_village: str | None = None, statuses: Sequence[str] = LIVE_STATUSES,
     ) -> int:
-        """Live sponsorships of a scheme, filtered on its field values, village or sponsor."""
+        """Live sponsorships of a scheme, filtered on scheme field values (``{"budget_year": 2025}``),
+        the worker's village, the sponsor or the sponsor's village. In a list enrolment it also
+        counts the rows of the list accepted before."""
         return queries.count_sponsorships(
             self._db, scheme_code, field_equals=field_equals, statuses=statuses,
             worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village, scope=self.scope,
         )
 
     def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES) -> int:
-        """Distinct workers the scheme covers (a worker with two sponsorships counts once)."""
+        """Distinct workers the scheme covers (a renewed worker, or one with two sponsorships, counts
+        once)."""
         return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope)
 
     def by_sponsor(self, scheme_code: str) -> list[dict]:
-        """Live sponsorships per sponsor (name, type, OPD, village), most workers first."""
+        """Live sponsorships per sponsor, most workers first: rows ``sponsor_id, name, type, opd,
+        village_code, workers, distinct_workers``."""
         return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES, self.scope)
 
     def by_worker_region(self, scheme_code: str, level: int, field_equals: dict | None = None) -> list[dict]:
-        """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers."""
+        """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers: rows ``code,
+        name, workers``."""
         return queries.sponsorships_by_worker_region(self._db, scheme_code, level, LIVE_STATUSES, field_equals,
                                                      scope=self.scope)
 
     def by_field(self, scheme_code: str, key: str) -> list[dict]:
-        """Live sponsorships and their committed Rupiah per value of a scheme field."""
+        """Live sponsorships and their committed Rupiah per value of a scheme field: rows ``value,
+        workers, committed``."""
         return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES, self.scope)
 
     def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:
+        """Active workers of a region (code prefix) who earn no wage and have no line in ``month``
+        (of ``occupations`` when given)."""
         return queries.count_eligible_workers(self._db, region_prefix=region_prefix, month=month,
                                               occupations=occupations, scope=self.scope)
 
     def sponsorships_with_field(self, scheme_code: str, key: str, value) -> list[dict]:
+        """The sponsorships of a scheme whose field ``key`` equals ``value``."""
         return queries.sponsorships_with_field(self._db, scheme_code, key, value, self.scope)
 
     def covered_by_district(self, month: str) -> list[dict]:
+        """Protected workers (the month's line paid in full) per kecamatan."""
         return queries.covered_by_district(self._db, month, self.scope)
 
     def covered_by_scheme(self, month: str) -> list[dict]:
+        """Protected workers (the month's line paid in full) per scheme."""
         return queries.covered_by_scheme(self._db, month, self.scope)
 
     def budget_lines(self, scheme_code: str, year: int | None = None) -> list[dict]:
@@ -103,6 +136,5 @@ def narrowed(db, scope: Scope, district: str | None = None, village: str | None 
 def reader_for(db, *, actor, district: str | None = None, village: str | None = None) -> DataReader:
     """The reader a page hands to plugin panels: inside the actor's scope (and, on the Beranda,
     inside the district or village chosen there)."""
-    from payung.auth.access import scope_of
 
     return DataReader(db, narrowed(db, scope_of(actor), district, village))

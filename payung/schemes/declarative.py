@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from payung.base.errors import PayungError
-from payung.schemes.fields import FIELD_TYPES, Field, validate_fields
-from payung.base.months import parse_month
-from payung.schemes.hookspecs import hookimpl
 from payung.base.money import PROGRAMS
-from payung.schemes.rules import LIBRARY
-from payung.schemes.model import BILL_BY, CODE, Rule, Scheme, Target
+from payung.base.months import parse_month
 from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.schemes.fields import FIELD_TYPES, Field, validate_fields
+from payung.schemes.hookspecs import hookimpl
+from payung.schemes.model import BILL_BY, CODE, MAX_MONTHS, Rule, Scheme, Target
+from payung.schemes.rules import LIBRARY
 from payung.schemes.standard_panels import STANDARD_PANELS, StandardPanels
 
 #: Top-level keys of a scheme file and the type of their value.
@@ -54,8 +54,6 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 12
 #: Rules inside ``when`` rules inside ``when`` rules...
 MAX_RULE_DEPTH = 4
-#: The longest sponsorship a scheme may offer (months): ten years.
-MAX_MONTHS = 120
 #: A field's name: a key of the stored JSON and of the form's widgets.
 FIELD_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from payung.base.errors import Problem
+from payung.base.formats import count
 from payung.base.months import parse_month
 from payung.base.text import control_characters, control_message
 
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
 
+#: The types a ``Field`` may have (``Field(..., type=...)``).
 FIELD_TYPES = ("text", "integer", "rupiah", "choice", "multichoice", "date", "month", "year", "bool", "village")
 
 
@@ -97,7 +99,6 @@ def parse_date(value) -> dt.date:
 def _bound(f: Field, number: int) -> str:
     """A bound as the message shows it: a year as it is written (2025), other numbers with the
     thousands point (1.000.000)."""
-    from payung.base.formats import count
     return str(number) if f.type == "year" else count(number)
 
 

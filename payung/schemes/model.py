@@ -10,9 +10,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from payung.base.errors import Problem
-from payung.schemes.fields import Field
 from payung.base.identity import age_on
 from payung.base.months import first_day, month_range
+from payung.schemes.fields import Field
 
 if TYPE_CHECKING:
     from payung.base.config import Settings
@@ -64,10 +64,10 @@ class Target:
 
 @dataclass(frozen=True)
 class Panel:
-    """A dashboard block as data; the page renders it.
-
-    ``kind``: "metric" (rows: ``[{label, value}]``), "bar" (x, y), "progress" (rows with
-    ``label``, ``value``, ``target``) or "table". ``columns`` maps row keys to headings.
+    """A dashboard block as data, not drawing code; the page renders it:
+    ``Panel(title, kind, rows, x=None, y=None, caption="", columns={})``, ``kind`` one of
+    ``"metric"`` (rows of ``label``/``value``), ``"bar"`` (``x``, ``y``), ``"progress"`` (rows of
+    ``label``, ``value``, ``target``) or ``"table"``; ``columns`` maps row keys to headings.
     """
 
     title: str
@@ -81,13 +81,21 @@ class Panel:
 
 @dataclass(frozen=True)
 class Page:
-    """An extra page: a title, a URL path and a function building its panels from ``data``."""
+    """An extra page: ``Page(title, url_path, panels, icon, section)``; ``panels(data)`` builds its
+    panels from a ``DataReader``. Prefix ``url_path`` with the scheme code: two pages with one
+    path cannot both exist."""
 
     title: str
     url_path: str
     panels: Callable[["DataReader"], list[Panel]]
     icon: str = ":material/description:"
     section: str = "Skema"
+
+
+#: The longest sponsorship (months) a scheme may offer and an enrolment may take.
+MAX_MONTHS = 60
+#: How far ahead (months) a sponsorship may start: a budget is planned for next year at the latest.
+MONTHS_AHEAD = 24
 
 
 @dataclass(frozen=True)

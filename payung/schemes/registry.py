@@ -18,13 +18,13 @@ from types import ModuleType
 
 import pluggy
 
-from payung.schemes import declarative, default_plugin, hookspecs
 from payung.base.config import Settings
-from payung.base.errors import Problem
-from payung.schemes.fields import Field
+from payung.base.errors import NotFound, Problem
 from payung.base.money import PROGRAMS, Contribution
-from payung.schemes.model import BILL_BY, CODE, Enrolment, Page, Panel, Scheme
 from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.schemes import declarative, default_plugin, hookspecs
+from payung.schemes.fields import Field
+from payung.schemes.model import BILL_BY, CODE, MAX_MONTHS, Enrolment, Page, Panel, Scheme
 
 ENTRY_POINT_GROUP = "payung"
 DEFAULT_PLUGIN = "payung.default"
@@ -125,6 +125,8 @@ class PluginRegistry:
             problems.append(f"program tidak dikenal: {', '.join(unknown_programs)}")
         if not scheme.months or any(m < 1 for m in scheme.months):
             problems.append("lama kepesertaan (months) harus berisi bilangan bulan positif")
+        elif any(m > MAX_MONTHS for m in scheme.months):
+            problems.append(f"lama kepesertaan (months) paling lama {MAX_MONTHS} bulan")
         if scheme.funding_code not in self.settings.funding_codes:
             problems.append(f"kode sumber dana {scheme.funding_code!r} tidak ada di [funding_codes]")
         if scheme.bill_by not in BILL_BY:
@@ -241,7 +243,6 @@ class PluginRegistry:
         try:
             return self.schemes[code]
         except KeyError:
-            from payung.base.errors import NotFound
             raise NotFound(f"Skema \"{code}\" tidak dikenal atau plugin-nya tidak aktif.") from None
 
     def plugin_of(self, scheme_code: str) -> str:

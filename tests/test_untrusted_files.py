@@ -273,7 +273,7 @@ def _bad_rows(count: int, good: int = 0) -> bytes:
 
 
 def test_a_plan_keeps_the_first_rejected_rows_and_counts_the_rest(schemes_app, people, admin):
-    from payung.reports.exports import rejected_rows_xlsx
+    from payung.imports.plans import rejected_rows_xlsx
     from openpyxl import load_workbook
     import io
     data = _bad_rows(50, good=2)
@@ -319,7 +319,7 @@ def test_xlsx_export_counts_its_rows_instead_of_rescanning_the_sheet(monkeypatch
     rejected-rows file quadratic (8.000 rows: 173 seconds)."""
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from payung.reports.exports import xlsx_bytes
+    from payung.base.spreadsheets import xlsx_bytes
     scans = {"n": 0}
     for name in ("max_row", "max_column"):
         real = getattr(Worksheet, name)
@@ -337,16 +337,15 @@ def test_xlsx_export_counts_its_rows_instead_of_rescanning_the_sheet(monkeypatch
 def test_impor_page_makes_the_rejected_rows_file_only_when_asked(site, monkeypatch):
     """The download is a callable (Streamlit 1.67 runs it on the click): no rerun of the page
     builds the file; a plan that kept only the first rejected rows says so."""
-    from payung.reports import exports
-    from payung.imports import engine
+    from payung.imports import engine, plans
     from test_pages import run
     made = {"n": 0}
-    real = exports.rejected_rows_xlsx
+    real = plans.rejected_rows_xlsx
 
     def counting(plan):
         made["n"] += 1
         return real(plan)
-    monkeypatch.setattr(exports, "rejected_rows_xlsx", counting)
+    monkeypatch.setattr(plans, "rejected_rows_xlsx", counting)
     monkeypatch.setattr(engine, "MAX_REJECTED_KEPT", 3)
     at = run("admin", "pages/impor.py")
     at.file_uploader(key="i_file").set_value(("buruk.csv", _bad_rows(8), "text/csv")).run()

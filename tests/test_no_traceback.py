@@ -1,4 +1,4 @@
-"""No traceback for any role on any page (issue #21).
+"""No traceback for any role on any page.
 
 Every page of the app (``PAGES`` of app.py, read from its source, plus every page the loaded
 plugins register) is opened as every role that may open it; hostile text (a NIK, a 16-digit

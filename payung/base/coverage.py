@@ -23,7 +23,7 @@ BELUM_JATUH_TEMPO = "belum jatuh tempo"
 BERAKHIR = "berakhir"
 TIDAK_DITANGGUNG = "tidak ditanggung"
 
-LABELS = {
+STATUS_LABELS = {
     TERLINDUNGI: "Terlindungi",
     MENUNGGAK: "Menunggak",
     BELUM_JATUH_TEMPO: "Belum jatuh tempo",

@@ -6,11 +6,10 @@ no stored value can make an export fail."""
 from __future__ import annotations
 
 import io
-import itertools
 import re
 from collections.abc import Iterable
 
-from payung.base.formats import count
+from payung.base.formats import XLSX_MONEY
 from payung.base.text import xml_safe
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,7 +51,6 @@ def xlsx_bytes(sheets: Iterable[tuple]) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    from payung.base.formats import XLSX_MONEY
 
     book = Workbook(write_only=False)
     book.remove(book.active)
@@ -109,19 +107,3 @@ def xlsx_bytes(sheets: Iterable[tuple]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def rejected_rows_xlsx(plan) -> bytes:
-    """The rejected rows as they were typed, with their row number and reasons, ready to fix
-    and import again. A plan that kept only the first rejected rows says so in a last row."""
-    headers = ["Baris", *plan.headers, "Alasan penolakan"]
-    rows = ([row, *plan.rejected_values[row], "; ".join(f"{e.column}: {e.message}" if e.column else e.message
-                                                          for e in plan.rejected[row])]
-            for row in sorted(plan.rejected))
-    left_out = getattr(plan, "rejected_not_kept", 0)
-    if left_out:
-        note = (f"{count(left_out)} baris lain juga ditolak tetapi tidak dicantumkan di sini (hanya "
-                f"{count(len(plan.rejected))} baris pertama). Perbaiki baris-baris ini, lalu periksa berkasnya lagi "
-                "untuk melihat sisanya.")
-        rows = itertools.chain(rows, [["", *[""] * len(plan.headers), note]])
-    return xlsx_bytes([("Ditolak", headers, rows)])

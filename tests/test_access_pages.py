@@ -1,5 +1,7 @@
-"""The leaks of issue #11, each tried again: IDOR on detail pages, masked NIKs rebuilt from what
-a viewer sees, the duplicate-NIK oracle, templates overwritten, a village's Beranda."""
+"""Access on the pages, each leak tried again (issue #11): a detail page of a record outside one's
+slice says "not found" like a missing one, masked NIKs cannot be rebuilt from what a viewer is
+shown, the duplicate-NIK message names nobody, a user's import template is theirs alone, and a
+village operator's Beranda shows its own villages."""
 
 from __future__ import annotations
 

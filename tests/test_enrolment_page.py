@@ -1,4 +1,6 @@
-"""The enrolment page's "select all": count, cost and preview through the bulk planner, then save."""
+"""The enrolment page (Kepesertaan): the worker picker searches every worker, only the start
+months a scheme allows are offered, and "select all" counts, costs and previews through the bulk
+planner, then saves."""
 
 import db as database
 from payung.auth.access import Actor
@@ -6,7 +8,7 @@ from payung.finance.budgets import create_budget_line
 from payung.base.months import add_months, current_month
 from payung.people.workers import create_worker
 
-from test_pages import run, texts
+from test_pages import open_db, run, texts
 
 VILLAGE = "61.02.01.2001"
 
@@ -87,7 +89,9 @@ def test_a_sponsor_beyond_the_first_page_of_choices_can_be_found_and_chosen(site
     with database.open_database(site["db_path"]) as db:
         kendal = [create_sponsor(db, app.settings, {"type": "perorangan", "name": f"AAA Donatur Kendal {n:03d}",
                                                     "regency_code": "33.24"}, actor=system) for n in range(205)]
-    at = run("admin", "pages/kepesertaan.py", state={"enrol_sponsor_id": kendal[-1]})
+    # Opened on a scheme that does not take donors (the first scheme listed may, whichever the
+    # regency installed), the sent donor waits for the scheme chosen next.
+    at = run("admin", "pages/kepesertaan.py", state={"enrol_sponsor_id": kendal[-1], "k_scheme": "mempawah_1desa100"})
     at.selectbox(key="k_scheme").set_value("gn_lingkaran").run()
     assert not at.exception, at.exception
     box = at.selectbox(key="k_sponsor_gn_lingkaran")
@@ -100,3 +104,50 @@ def test_a_sponsor_beyond_the_first_page_of_choices_can_be_found_and_chosen(site
     assert "AAA Donatur Kendal 203 (Perorangan)" in box.options and not at.exception
     box.set_value(kendal[203]).run()
     assert at.selectbox(key="k_sponsor_gn_lingkaran").value == kendal[203]
+
+
+def test_the_worker_picker_searches_a_typed_name_among_all_workers(site):
+    """The picker holds the first 200 eligible workers and found nothing typed until the search
+    box above it was used: a name typed in it and entered becomes the search, and the one worker
+    it finds is picked."""
+    import pytest
+
+    from payung.auth.access import Actor
+    from payung.enrolment.sponsorships import eligible_workers
+    app = site["app"]
+    with open_db(site) as db:
+        for code in app.plugins.schemes:
+            every = eligible_workers(db, app.plugins, scheme_code=code, sponsor=None, start_month=__import__(
+                "payung.base.months", fromlist=["current_month"]).current_month(), months=12, actor=Actor("admin", "admin"),
+                limit=100_000)
+            names = [w["name"] for w in every]
+            last = next((w for w in reversed(every) if names.count(w["name"]) == 1), None)
+            if len(every) > 30 and last:
+                break
+        else:
+            pytest.skip("no scheme with enough eligible workers in the demo data")
+    at = run("admin", "pages/kepesertaan.py", state={"k_scheme": code})
+    picker = at.multiselect(key="k_workers")
+    assert picker.proto.accept_new_options if hasattr(picker.proto, "accept_new_options") else True
+    picker.set_value([last["name"]]).run()
+    assert at.text_input(key="k_search").value == last["name"]
+    assert at.multiselect(key="k_workers").value == [last["id"]]
+    assert not at.exception
+
+
+def test_start_months_before_the_scheme_began_are_not_offered():
+    """The list offered months before the scheme started, which Periksa then refused."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from payung.base.config import Limits
+    from payung.enrolment.sponsorships import _start_out_of_range, start_months
+    settings = SimpleNamespace(limits=Limits())
+    today = dt.date(2026, 12, 5)
+    new = SimpleNamespace(started="2027-02-01", name="Skema baru")
+    offered = start_months(new, settings, today=today)
+    assert offered[0] == "2027-02" and offered[-1] == "2027-12"
+    old = SimpleNamespace(started="2022-12-07", name="Skema lama")
+    assert start_months(old, settings, today=today)[0] == "2026-06"
+    assert not [m for scheme in (new, old) for m in start_months(scheme, settings, today=today)
+                if _start_out_of_range(scheme, settings, m)]

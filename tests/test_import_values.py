@@ -1,5 +1,5 @@
-"""Coded values as regency staff type them (issue #13): synonyms, any case and spacing, close
-spellings, suggestions, the value mapping kept in the import template."""
+"""Coded values in imports (``payung.imports.values``) as regency staff type them: synonyms, any
+case and spacing, close spellings, suggestions, the value mapping kept in the import template."""
 
 from __future__ import annotations
 

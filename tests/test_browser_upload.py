@@ -15,11 +15,13 @@ import pytest
 import hostile
 from conftest import ROOT, write_config
 
-from test_browser import CHROMIUM, TIMEOUT, _free_port, textbox  # skips when Chromium is missing
+from test_browser import TIMEOUT, _free_port, textbox  # skips when Chromium is missing
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from conftest import PASSWORD  # noqa: E402  (a password the policy accepts)
+
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def _health(url: str) -> int:
@@ -62,35 +64,35 @@ def server(tmp_path):
     log.close()
 
 
-def test_far_corner_upload_leaves_the_server_serving(server, tmp_path):
+def test_far_corner_upload_leaves_the_server_serving(server, browser, tmp_path):
     url, process = server
     name, data = hostile.far_corner_xlsx()
     path = tmp_path / name
     path.write_bytes(data)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(TIMEOUT)
-        page.goto(url)
-        expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
-        textbox(page, "Nama pengguna").fill("admin")
-        textbox(page, "Kata sandi").fill(PASSWORD)
-        button = page.get_by_role("button", name="Masuk")
-        expect(button).to_have_count(1)
-        button.click()
-        expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
-        more = page.get_by_text(re.compile(r"^View \d+ more$"))
-        if more.count():
-            more.click()
-        page.get_by_role("link", name="Impor data").click()
-        expect(page.get_by_role("heading", name="Impor data")).to_be_visible()
-        page.locator("input[type=file]").set_input_files(str(path))
-        expect(page.get_by_text("Berkas tidak dapat dibaca").first).to_be_visible()
-        expect(page.get_by_text("16.384 kolom").first).to_be_visible()
-        # The server lives: it answers the health check and another user's first page.
-        assert process.poll() is None and _health(url) == 200
-        other = browser.new_page()
-        other.goto(url)
-        expect(other.get_by_text("Masuk ke Payung")).to_be_visible()
-        browser.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
+    textbox(page, "Nama pengguna").fill("admin")
+    textbox(page, "Kata sandi").fill(PASSWORD)
+    button = page.get_by_role("button", name="Masuk")
+    expect(button).to_have_count(1)
+    button.click()
+    expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
+    more = page.get_by_text(re.compile(r"^View \d+ more$"))
+    if more.count():
+        more.click()
+    page.get_by_role("link", name="Impor data").click()
+    expect(page.get_by_role("heading", name="Impor data")).to_be_visible()
+    page.locator("input[type=file]").set_input_files(str(path))
+    expect(page.get_by_text("Berkas tidak dapat dibaca").first).to_be_visible()
+    expect(page.get_by_text("16.384 kolom").first).to_be_visible()
+    # The server lives: it answers the health check and another user's first page.
+    assert process.poll() is None and _health(url) == 200
+    other = browser.new_page()
+    other.goto(url)
+    expect(other.get_by_text("Masuk ke Payung")).to_be_visible()
+    other.close()
+    context.close()
     assert process.poll() is None and _health(url) == 200

@@ -20,7 +20,7 @@ from payung.core import Payung
 from payung.schemes.declarative import DeclarationError, dumps, line_of, load_scheme
 from payung.imports.enrolments import _integer
 from payung.imports.normalize import split_place_date
-from payung.auth.users import _strip_ends, check_password
+from payung.auth.passwords import _strip_ends, check_password
 
 from conftest import write_config
 

@@ -1,0 +1,154 @@
+"""The BPJS branch's answer to a collective registration, read back: a KPJ number per NIK
+(the sponsorship becomes ``aktif``) or a reason for refusal (``ditolak``, the reason kept).
+Reading the answer first makes a plan that says, row by row, what will change and what cannot
+be matched; applying it writes in one transaction and changes nothing else. The headings are
+``[bpjs_exchange.answer]`` of config.toml (``ANSWER`` when it names none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from db import billing, queries, store
+
+from payung.auth.access import Actor, require, require_visible, scope_of, visible_scheme
+from payung.base.errors import Problem, ValidationError
+from payung.base.identity import clean_digits, is_ascii_digits
+from payung.base.text import text_problem
+from payung.enrolment.bpjs import KPJ_DIGITS
+from payung.imports.mapping import header_key
+from payung.imports.normalize import nik_cell
+from payung.imports.plans import cell_text, parse_cell
+from payung.imports.reading import read_table
+from payung.schemes.registry import PluginRegistry
+
+ANSWER = {"nik": ("NIK",), "kpj": ("KPJ", "NO KPJ"), "reason": ("KETERANGAN", "ALASAN")}
+
+
+def _answer_headings(settings) -> dict[str, set[str]]:
+    configured = {**ANSWER, **settings.bpjs_exchange.get("answer", {})}
+    return {key: {header_key(h) for h in headings} for key, headings in configured.items()}
+
+
+@dataclass
+class AnswerRow:
+    row: int
+    nik: str
+    name: str
+    kpj: str | None
+    reason: str | None
+    sponsorship_ids: list[int]
+
+
+@dataclass
+class AnswerPlan:
+    file_name: str
+    activate: list[AnswerRow] = field(default_factory=list)
+    reject: list[AnswerRow] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.activate) + len(self.reject)
+
+
+def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, actor: Actor,
+                scheme_code: str | None = None, sheet: str | None = None) -> AnswerPlan:
+    """Match each row of the branch's answer to a sponsorship awaiting BPJS; write nothing.
+
+    Nothing outside the actor's scope can be told from what does not exist: a NIK with no
+    sponsorship awaiting BPJS in scope (another regency's, or nobody's) gets the one "tidak
+    dikenal" message, and is matched before anything else of its row is looked up. A KPJ
+    already recorded for another worker is refused with one message whoever and wherever
+    that worker is (``billing.kpjs_of_other_workers`` says only whether)."""
+    require(actor, "bpjs.exchange")
+    if scheme_code:
+        visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
+    table = read_table(data, file_name, sheet=sheet, limits=registry.settings.limits)
+    headings = _answer_headings(registry.settings)
+    position = {}
+    for key, names in headings.items():
+        found = next((i for i, h in enumerate(table.headers) if header_key(h) in names), None)
+        if found is not None:
+            position[key] = found
+    if "nik" not in position or ("kpj" not in position and "reason" not in position):
+        raise ValidationError(Problem("file", (
+            "Kolom NIK dan kolom KPJ (atau alasan penolakan) tidak ditemukan. Judul kolom yang dikenali: "
+            + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in headings.items())
+            + ". Ubah di config.toml bagian [bpjs_exchange.answer] bila judul cabang berbeda."), "answer_columns"))
+    plan = AnswerPlan(file_name)
+    parsed = []
+    for offset, cells in enumerate(table.rows):
+        row_number = table.line(offset)
+        values = {k: (cells[i] if i < len(cells) else None) for k, i in position.items()}
+        if all(v is None or str(v).strip() == "" for v in values.values()):
+            continue
+        nik, failure = parse_cell(nik_cell, values["nik"])
+        if failure:
+            plan.problems.append((row_number, failure))
+            continue
+        nik = clean_digits(nik)
+        kpj_text = (cell_text(values.get("kpj")) or "").strip()
+        kpj = clean_digits(kpj_text) if kpj_text else None
+        reason = str(values.get("reason") or "").strip() or None
+        if len(nik) != 16 or not is_ascii_digits(nik):
+            plan.problems.append((row_number, f"NIK \"{str(values['nik'])[:40]}\" tidak 16 digit."))
+        elif kpj is not None and (len(kpj) != KPJ_DIGITS or not is_ascii_digits(kpj)):
+            plan.problems.append((row_number, f"Nomor KPJ \"{kpj_text[:40]}\" harus {KPJ_DIGITS} digit."))
+        elif reason is not None and (problem := text_problem("reason", "Alasan penolakan", reason)):
+            plan.problems.append((row_number, problem.message))
+        elif kpj is None and reason is None:
+            plan.problems.append((row_number, "Isi nomor KPJ, atau alasan bila pendaftaran ditolak."))
+        else:
+            parsed.append((row_number, nik, kpj, reason))
+    pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code,
+                                                  scope=scope_of(actor))
+    # Looked up only for the rows whose NIK is matched in scope.
+    taken = billing.kpjs_of_other_workers(db, sorted({(p[2], p[1]) for p in parsed if p[2] and p[1] in pending}))
+    seen: dict[str, int] = {}
+    seen_kpj: dict[str, int] = {}
+    for row_number, nik, kpj, reason in parsed:
+        if nik in seen:
+            plan.problems.append((row_number, f"NIK {nik} sudah ada di baris {seen[nik]}."))
+            continue
+        seen[nik] = row_number
+        matches = pending.get(nik)
+        if not matches:
+            plan.problems.append((row_number, f"NIK {nik} tidak dikenal: tidak ada kepesertaan yang menunggu "
+                                              "jawaban BPJS untuk NIK ini. Tidak ada yang diubah untuk baris ini."))
+            continue
+        if kpj and kpj in seen_kpj:
+            plan.problems.append((row_number, f"KPJ {kpj} sudah ada di baris {seen_kpj[kpj]} untuk NIK lain."))
+            continue
+        if kpj:
+            seen_kpj[kpj] = row_number
+        if (kpj, nik) in taken:
+            plan.problems.append((row_number, f"KPJ {kpj} sudah tercatat untuk pekerja lain."))
+            continue
+        answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])
+        (plan.activate if kpj else plan.reject).append(answer)
+    return plan
+
+
+def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
+    """Activate and flag the matched sponsorships, in one transaction."""
+    require(actor, "bpjs.exchange")
+    scope = scope_of(actor)
+    with store.transaction(db):
+        # The plan's matches are read again under the write lock: a plan is not a permission.
+        for answer in plan.activate + plan.reject:
+            for sponsorship_id in answer.sponsorship_ids:
+                require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope),
+                                f"Kepesertaan #{sponsorship_id}")
+        for answer in plan.activate:
+            for sponsorship_id in answer.sponsorship_ids:
+                store.update(db, "sponsorships", sponsorship_id,
+                             {"status": "aktif", "kpj": answer.kpj, "bpjs_note": None}, actor=actor.username)
+        for answer in plan.reject:
+            for sponsorship_id in answer.sponsorship_ids:
+                store.update(db, "sponsorships", sponsorship_id,
+                             {"status": "ditolak", "bpjs_note": answer.reason}, actor=actor.username)
+        store.audit(db, actor.username, "import", "sponsorships", None, None, {
+            "note": f"jawaban BPJS {plan.file_name}", "aktif": len(plan.activate), "ditolak": len(plan.reject),
+            "problems": len(plan.problems)})
+    return {"aktif": len(plan.activate), "ditolak": len(plan.reject), "bermasalah": len(plan.problems)}

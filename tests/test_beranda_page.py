@@ -1,0 +1,64 @@
+"""The Beranda page: what an empty database should do next, scheme panels that follow the district
+filter, and targets that say what they count."""
+
+from __future__ import annotations
+
+from test_pages import open_db, run, texts
+
+
+def test_an_empty_database_says_what_to_do_instead_of_blank_charts(empty_site):
+    at = run("admin")
+    assert any("Belum ada pekerja. Mulai dari Tambah pekerja" in i.value for i in at.info)
+    assert not at.get("arrow_vega_lite_chart")
+
+
+def test_scheme_panels_follow_the_district_filter(site):
+    from payung.finance.claims import protection_panel
+    from payung.schemes.data import reader_for
+    from payung.auth.access import Actor
+    with open_db(site) as db:
+        admin = Actor("admin", "admin")
+        # A scheme with paid lines, whichever schemes are installed, and a district of its regency.
+        code, village = db.execute(
+            "SELECT l.scheme_code, l.village_code FROM contribution_lines l WHERE l.paid_amount > 0 "
+            "ORDER BY l.scheme_code, l.village_code LIMIT 1").fetchone()
+        district, regency = village[:8], village[:5]
+        everywhere = protection_panel(db, scheme_code=code, actor=admin).rows[0]["value"]
+        nowhere = protection_panel(db, scheme_code=code, actor=admin, district=f"{regency}.99").rows[0]["value"]
+        assert nowhere == "Rp0" and everywhere != "Rp0"
+        assert reader_for(db, actor=admin, district=district).scope.villages
+    at = run("admin", query={"skema": code, "kecamatan": district})
+    assert "Angka panel untuk" in texts(at)
+
+
+def test_what_the_targets_count_is_said_and_no_target_reads_the_same_everywhere(site):
+    """The GN panel said "219 dari 1.000" while the Beranda said 83 protected: each says what it
+    counts. A scheme without a target read "Target 0" in the report summary and "-" in its table;
+    money in scheme texts is written like everywhere else (Rp16.800, not "Rp 16.800")."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from payung.auth.access import Actor
+    from payung.reports.dashboard import View, build
+    from payung.base.months import current_month
+    from payung.reports.monthly import report_xlsx
+    from payung.schemes.standard_panels import targets
+    from payung.schemes.data import DataReader
+    from db.scope import EVERYTHING
+    app = site["app"]
+    for scheme in app.plugins.schemes.values():
+        assert not re.search(r"Rp \d", " ".join([scheme.description, scheme.legal_basis or ""])), scheme.code
+    scheme = next(s for s in app.plugins.schemes.values() if s.targets and s.targets[0].per != "village")
+    with open_db(site) as db:
+        panel = targets(scheme, DataReader(db, EVERYTHING), current_month())[0]
+        assert "lunas atau belum" in panel.caption and "Terlindungi" in panel.caption
+        untargeted = next(c for c, s in app.plugins.schemes.items() if not s.targets)
+        d = build(db, app.plugins, View(current_month(), untargeted), actor=Actor("admin", "admin"))
+    book = load_workbook(io.BytesIO(report_xlsx(d)))
+    summary = {r[0]: r[1] for r in book["Ringkasan"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Target"] == "tanpa target"
+    assert [r[2] for r in book["Per skema"].iter_rows(min_row=2, values_only=True)] == ["tanpa target"]
+    at = run("admin", query={"skema": scheme.code})
+    assert "Panel skema menghitung kepesertaan yang berjalan" in texts(at)

@@ -1,0 +1,113 @@
+"""Two sessions writing at once: each service checks again under the write lock, so a payment is
+reversed once, a bill paid in full once, and a budget ceiling never ends below what is committed."""
+
+from payung.auth.access import Actor
+from payung.base import clock
+from payung.base.errors import ValidationError
+from payung.base.months import current_month
+from payung.finance import bills, budgets
+from payung.finance.payments import record_payment
+
+from shipped_schemes import (KENDAL, KENDAL_VILLAGE, PRINGSEWU, budget_line, enrol_pringsewu,
+                             pringsewu_worker)
+
+
+def _at_once(people, *calls):
+    """Run ``calls`` (each given its own connection) in threads that reach their first write
+    transaction together; the barrier only lines them up, it changes no logic. Returns each
+    call's result or exception."""
+    import threading
+
+    import db as database
+    from db import store as store_module
+    barrier = threading.Barrier(len(calls))
+    original = store_module.transaction
+    waited = set()
+
+    def transaction(conn, *args, **kwargs):
+        me = threading.current_thread()
+        if me.name.startswith("sesi") and me.name not in waited:
+            waited.add(me.name)
+            barrier.wait(timeout=20)  # whichever takes the write lock first wins: tests accept either order
+        return original(conn, *args, **kwargs)
+
+    results = {}
+
+    def session(n, call):
+        conn = database.open_database(people.app.settings.database_url)
+        try:
+            results[n] = call(conn)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            results[n] = exc
+        finally:
+            conn.close()
+    store_module.transaction = transaction
+    try:
+        threads = [threading.Thread(target=session, args=(n, c), name=f"sesi-{n}") for n, c in enumerate(calls, 1)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+    finally:
+        store_module.transaction = original
+    return [results[n] for n in range(1, len(calls) + 1)]
+
+
+def _kendal_bill(people):
+    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    people.enrol(KENDAL, asn, people.worker(KENDAL_VILLAGE), fields={"payment_method": "transfer"},
+                 start=current_month())
+    return "Dinas Sosial"
+
+
+def test_two_sessions_reversing_one_payment_reverse_it_once(people):
+    from payung.finance.payments import reverse_payment
+    party = _kendal_bill(people)
+    today = clock.today()
+    first = record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400,
+                           paid_on=today, actor=people.actor, reference="P1")
+    record_payment(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, amount=8_400, paid_on=today,
+                   actor=people.actor, reference="P2")
+    outcomes = _at_once(people, *[lambda db: reverse_payment(db, first, reason="transfer ditolak bank",
+                                                            actor=Actor("admin", "admin"))] * 2)
+    done, refused = sorted(outcomes, key=lambda o: o is not None)
+    assert done is None
+    assert isinstance(refused, ValidationError) and refused.problems[0].rule == "already_reversed"
+    line = people.db.execute("SELECT amount, paid_amount FROM contribution_lines ORDER BY id LIMIT 1").fetchone()
+    assert tuple(line) == (16_800, 8_400)  # P2's half still counts
+
+
+def test_two_sessions_paying_one_bill_in_full_pay_it_once(people):
+    party = _kendal_bill(people)
+    whole = bills.bill(people.db, people.app.plugins, scheme_code=KENDAL, party_key=party, from_month=None,
+                       actor=Actor.system()).payable
+    # Confirmed as two payments, so the duplicate rule does not stop the second: the bill does.
+    pay = lambda db: record_payment(db, people.app.plugins, scheme_code=KENDAL, party_key=party,  # noqa: E731
+                                    amount=whole, paid_on=clock.today(), actor=Actor("admin", "admin"),
+                                    confirm_duplicate=True)
+    first, second = sorted(_at_once(people, pay, pay), key=lambda o: not isinstance(o, int))
+    assert isinstance(first, int)
+    assert isinstance(second, ValidationError) and second.problems[0].rule == "nothing_open", second
+
+
+def test_a_ceiling_lowered_while_an_enrolment_is_saved_never_ends_below_what_is_committed(people):
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    line = budget_line(people, 2 * 201_600)
+    enrol_pringsewu(people, apbd, pringsewu_worker(people))
+    worker = pringsewu_worker(people)
+    from payung.enrolment.sponsorships import enrol
+
+    def enrolment(db):
+        return enrol(db, people.app.plugins, actor=Actor("admin", "admin"), scheme_code=PRINGSEWU, sponsor_id=apbd,
+                     worker_id=worker, start_month="2025-01", months=12,
+                     fields={"budget_year": 2025, "category": "miskin_ekstrem"})
+
+    def lower(db):  # to what was committed when the page was opened
+        return budgets.update_amount(db, line, 201_600, actor=Actor("admin", "admin"))
+    saved, lowered = _at_once(people, enrolment, lower)
+    # Whichever came first holds; the other is refused with the figures.
+    if isinstance(saved, int):
+        assert isinstance(lowered, ValidationError) and lowered.problems[0].rule == "below_committed"
+    else:
+        assert lowered is None, lowered
+        assert isinstance(saved, ValidationError) and saved.problems[0].rule == "budget_exceeded", saved
+    row = budgets.budget_lines(people.db, PRINGSEWU, actor=Actor.system())[0]
+    assert row["committed"] <= row["amount"]

@@ -1,0 +1,114 @@
+"""What every page shares: Indonesian placeholders and date formats, the local favicon, the navigation
+drawn without a flash of file names, and tables whose amounts are numbers shown as Rupiah with
+the columns that decide first for the screen's width."""
+
+from __future__ import annotations
+
+import ast
+
+from conftest import ROOT
+from test_pages import run, texts
+
+
+def test_every_select_box_has_an_indonesian_placeholder():
+    """Streamlit's default placeholder is "Choose an option"; dates are typed DD/MM/YYYY."""
+    missing = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                names = {k.arg for k in node.keywords}
+                if node.func.attr in ("selectbox", "multiselect") and "placeholder" not in names:
+                    missing.append(f"{path.name}:{node.lineno}")
+                if node.func.attr == "date_input" and "format" not in names:
+                    missing.append(f"{path.name}:{node.lineno} (date format)")
+    assert not missing, missing
+
+
+def test_the_favicon_is_a_local_file():
+    source = (ROOT / "app.py").read_text()
+    assert 'page_icon=":material' not in source and (ROOT / "ui" / "static" / "payung.png").is_file()
+    assert "expanded=True" in source
+
+
+def test_the_page_files_are_never_listed_in_the_sidebar():
+    """On a server's first run Streamlit listed the files of pages/ ("pekerja form") for a moment
+    before app.py drew its navigation: app.py hides that list with its very first element, before
+    its slow imports, until the navigation marks itself drawn; and the page CSS keeps no "<"
+    (st.html dropped the whole style when a comment said "<the text>")."""
+    from ui.widgets import TABLE_CSS, _INSTRUCTIONS, _PAGE_CSS, _toolbar_css
+    tree = ast.parse((ROOT / "app.py").read_text())
+    first = next(n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))
+    assert ast.unparse(first.value.func) == "st.html" and "stSidebarNav" in ast.unparse(first)
+    imports_after = [n for n in tree.body[tree.body.index(first):] if isinstance(n, ast.ImportFrom)]
+    assert {n.module for n in imports_after} >= {"payung.auth.access", "ui.session"}
+    css = _PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css())
+    assert "<" not in css.replace("<style>", "").replace("</style>", "")
+
+
+def test_the_navigation_is_shown_once_drawn(site):
+    at = run("admin")
+    styles = [h.proto.body for h in at.get("html")]
+    hidden = next(i for i, css in enumerate(styles) if "stSidebarNav" in css and "hidden" in css)
+    assert any("stSidebarNav" in css and "visible !important" in css for css in styles[hidden + 1:]), styles
+
+
+def test_money_in_tables_is_a_number_shown_as_rupiah():
+    """Amounts come to ``table`` as ``rupiah()`` text; underneath they are numbers (a click on
+    the heading sorts Rp9.000 before Rp10.000), shown as Rupiah and right-aligned."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from ui.widgets import rupiah, table
+        table([{"Pihak": "A", "Tunggakan": rupiah(10_000), "Catatan": "Rp16800 per bulan"},
+               {"Pihak": "B", "Tunggakan": rupiah(9_000), "Catatan": "-"},
+               {"Pihak": "C", "Tunggakan": "-", "Catatan": "-"},
+               {"Pihak": "D", "Tunggakan": rupiah(-250_000), "Catatan": "-"}])
+
+    at = AppTest.from_function(script)
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["Tunggakan"].sort_values(na_position="last")) [:3] == [-250_000, 9_000, 10_000]
+    assert str(frame["Tunggakan"].dtype) == "Int64" and frame["Catatan"][0] == "Rp16800 per bulan"
+    proto = at.dataframe[0].proto
+    assert '"alignment": "right"' in proto.columns and "Tunggakan" in proto.columns
+    shown = proto.arrow_data.styler.display_values  # what the browser shows, sent beside the numbers
+    assert b"Rp10.000" in shown and b"-Rp250.000" in shown
+
+
+def _shown_in(at) -> dict[str, list[str]]:
+    """Each table variant's container marker (which widths show it) -> its columns."""
+    out = {}
+
+    def walk(node):
+        for child in (getattr(node, "children", None) or {}).values():
+            key = getattr(child, "key", None) or ""
+            if "__tampil" in key:
+                [frame] = [c for c in child.children.values() if type(c).__name__ == "Dataframe"]
+                out[key.split("__tampil", 1)[1]] = list(frame.value.columns)
+            walk(child)
+    walk(at.main)
+    return out
+
+
+def test_tables_show_the_columns_that_decide_first_for_the_width(site):
+    """A phone showed NIK/Nama/Desa of the worker list and hid the status; Tagihan hid Dibayar,
+    Sisa and Status; at 1366 px Pembayaran cut Skema and pushed Baris, Referensi, Dicatat oleh
+    off screen. Each such table has a set for a phone and one for a laptop (name, status,
+    amounts first), shown by the width of the screen; a wide screen shows every column."""
+    from ui.widgets import TABLE_CSS
+    workers = _shown_in(run("admin", "pages/pekerja.py"))
+    assert workers["_hp_"] == ["Nama", "Status bulan ini", "Desa/Kel."]
+    assert workers["_laptop_"][:2] == ["Nama", "Status bulan ini"] and "Kecamatan" not in workers["_laptop_"]
+    assert workers["_lebar_"][:2] == ["Nama", "Status bulan ini"] and "Kecamatan" in workers["_lebar_"]
+    bills = _shown_in(run("admin", "pages/tagihan.py"))
+    assert bills, texts(run("admin", "pages/tagihan.py"))
+    assert bills["_hp_"][1:3] == ["Status", "Sisa"] and "Dibayar" in bills["_lebar__laptop_"]
+    payments = _shown_in(run("admin", "pages/pembayaran.py"))
+    assert payments["_laptop_"] == ["Tanda terima", "Tanggal bayar", "Jumlah", "Status", "Dari", "Skema"]
+    assert {"Baris", "Referensi", "Dicatat oleh"} <= set(payments["_lebar_"])
+    # Schemes by their short names in a column ("GN Lingkaran", not its whole bracketed name).
+    assert not [n for n in run("admin", "pages/pembayaran.py").dataframe[1].value["Skema"] if "(" in n]
+    # The browser shows one set: each width range hides the sets not marked for it.
+    for marker in ("_hp_", "_laptop_", "_lebar_"):
+        assert f':not([class*="{marker}"])' in TABLE_CSS

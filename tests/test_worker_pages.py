@@ -1,0 +1,146 @@
+"""The worker pages (Pekerja, Tambah pekerja): the form empties after a save and says so beside the
+button, NIK mistakes are told once and go when fixed, the list keeps its filters and says what to
+do when empty."""
+
+from __future__ import annotations
+
+from db.scope import EVERYTHING
+from db import queries
+
+from conftest import DESA_VILLAGE
+from test_pages import open_db, run, texts
+
+
+def _save_new_worker(at, name: str):
+    """Fill the worker form with a valid worker named ``name`` and press Simpan."""
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    at.text_input(key="f_name").set_value(name)
+    at.selectbox(key="f_district").set_value("33.24.01").run()
+    at.selectbox(key="f_village").set_value(DESA_VILLAGE)
+    at.selectbox(key="f_occupation").set_value("petani")
+    _simpan(at)
+
+
+def _simpan(at):
+    next(b for b in at.button if b.label == "Simpan").click().run()
+
+
+def test_the_add_form_is_empty_after_a_save(site):
+    at = run("admin", "pages/pekerja_form.py")
+    _save_new_worker(at, "Sri Wahyuni")
+    assert "Sri Wahyuni terdaftar sebagai pekerja." in texts(at)
+    assert at.text_input(key="f_nik").value == "" and at.text_input(key="f_name").value == ""
+    assert at.selectbox(key="f_district").value is None and at.selectbox(key="f_village").value is None
+    assert at.date_input(key="f_birth_date").value is None and at.radio(key="f_gender").value is None
+    # A second Simpan is about an empty form, not "the village is missing" of the saved worker.
+    _simpan(at)
+    assert "NIK wajib diisi." in [e.value for e in at.error]
+
+
+def _main_elements(at) -> list:
+    """The page's elements in the order drawn (columns and containers walked through)."""
+    out = []
+
+    def walk(node):
+        children = getattr(node, "children", None)
+        if children:
+            for child in children.values():
+                walk(child)
+        else:
+            out.append(node)
+    walk(at.main)
+    return out
+
+
+def test_the_saved_message_is_where_the_eye_is_after_simpan(site):
+    """On a phone (and at 768 px high) Simpan is below the fold: the message at the top of the
+    form was off screen, and the user saw an empty form and no word that it saved. It is now
+    right above the button, and a toast too; a refused save is also said beside the button."""
+    at = run("admin", "pages/pekerja_form.py")
+    _simpan(at)
+    drawn = _main_elements(at)
+    button = next(i for i, e in enumerate(drawn) if getattr(e, "label", None) == "Simpan")
+    assert "perbaiki yang ditandai merah di atas" in drawn[button - 1].value
+    _save_new_worker(at, "Sri Wahyuni")
+    drawn = _main_elements(at)
+    button = next(i for i, e in enumerate(drawn) if getattr(e, "label", None) == "Simpan")
+    assert drawn[button - 1].value == "Sri Wahyuni terdaftar sebagai pekerja."
+    assert [t.value for t in at.toast] == ["Sri Wahyuni terdaftar sebagai pekerja."]
+    assert "Sri Wahyuni terdaftar sebagai pekerja." not in [s.value for s in drawn[:button - 1] if hasattr(s, "value")]
+
+
+def test_a_fixed_nik_loses_its_red_error_before_simpan(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("332401570875").run()
+    _simpan(at)
+    assert "NIK harus 16 digit angka (yang diisi: 12 digit)." in [e.value for e in at.error]
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    assert not any("16 digit" in e.value for e in at.error)
+
+
+def test_a_short_nik_is_told_once_and_the_saved_name_is_the_stored_one(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324015708").run()
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1
+    _simpan(at)
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert said.count("NIK harus 16 digit angka (yang diisi: 10 digit).") == 1, said
+    # Typed in lower case, stored (and announced) as names are written.
+    _save_new_worker(at, "sri  wahyuni uji")
+    assert "Sri Wahyuni Uji terdaftar sebagai pekerja." in texts(at)
+
+
+def test_a_nik_excel_wrote_as_a_number_is_explained(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3,32701E+15").run()
+    assert any("angka ilmiah (Excel)" in w.value for w in at.warning)
+
+
+def test_back_to_the_list_leaves_the_worker(site):
+    with open_db(site) as db:
+        worker_id = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
+        name = queries.worker(db, worker_id, EVERYTHING)["name"]
+    at = run("admin", "pages/pekerja.py", query={"id": str(worker_id)})
+    assert at.title[0].value.startswith(name)
+    at.button(key="kembali").click().run()
+    assert "id" not in at.query_params
+    assert at.title[0].value == "Daftar pekerja" and at.dataframe
+
+
+def test_back_to_the_list_keeps_the_filters_it_shows(site):
+    """The list came back filtered while the search box was empty: the boxes and the list agree."""
+    with open_db(site) as db:
+        worker = db.execute("SELECT id, name, occupation FROM workers ORDER BY id LIMIT 1").fetchone()
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value(worker[1])
+    at.selectbox(key="filter_pekerjaan").set_value(worker[2]).run()
+    shown = at.caption[-1].value if at.caption else ""
+    filtered = len(at.dataframe[0].value)
+    at.query_params["id"] = str(worker[0])
+    at.run()
+    assert at.title[0].value.startswith(worker[1])
+    at.button(key="kembali").click().run()
+    # Set again, not merely kept in the session: the browser draws the boxes anew and would show
+    # them empty (set_value is what makes it show the value).
+    assert at.text_input(key="cari_pekerja").value == worker[1] and at.text_input(key="cari_pekerja").proto.set_value
+    assert at.selectbox(key="filter_pekerjaan").value == worker[2] and at.selectbox(key="filter_pekerjaan").proto.set_value
+    assert len(at.dataframe[0].value) == filtered and shown in [c.value for c in at.caption]
+
+
+def test_an_empty_registry_says_what_to_do_not_that_nothing_matched(empty_site):
+    at = run("admin", "pages/pekerja.py")
+    said = " ".join(i.value for i in at.info)
+    assert "Belum ada pekerja terdaftar" in said and "Impor data" in said and "cocok" not in said
+
+
+def test_an_empty_search_says_so_without_a_pager(site):
+    """"Menampilkan 0-0 dari 0 data" under an empty search; a page box with one page to pick."""
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value("zzzqqq").run()
+    assert "Tidak ada pekerja yang cocok" in texts(at)
+    assert not [c for c in at.caption if "Menampilkan" in c.value] and not at.number_input
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value(at.dataframe[0].value["Nama"][0]).run()
+    shown = [c.value for c in at.caption if "Menampilkan" in c.value]
+    assert shown and "halaman_pekerja" not in [n.key for n in at.number_input]
