@@ -235,7 +235,7 @@ def bare_insert(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]
     sql = (f"INSERT INTO {store._name(table)} ({', '.join(columns)})"
            f" VALUES ({', '.join('?' for _ in columns)})")
     with store.transaction(db):
-        db.conn.executemany(sql, rows)
+        db.executemany(sql, rows)
 
 
 def worker_places(db) -> list[tuple[int, str, str]]:

@@ -17,6 +17,7 @@ PG = "postgresql://payung@db.jateng.example:5432/payung"
 def _config(tmp_path, database_table: str = "", payung_keys: str = ""):
     text = conftest.write_config(tmp_path).read_text(encoding="utf-8")
     text = conftest._with_keys(text, "database", {}, drop=("url",))
+    text = conftest._with_keys(text, "payung", {}, drop=("data_dir",))
     path = tmp_path / "c.toml"
     path.write_text(text.replace("[database]\n", f"[database]\n{database_table}\n", 1)
                     .replace("[payung]\n", f"[payung]\n{payung_keys}\n", 1), encoding="utf-8")
