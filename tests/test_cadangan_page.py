@@ -132,3 +132,17 @@ def test_the_restoring_admin_is_signed_out_and_told_why(site):
     with open_db(site) as db:
         assert check_session(db, own, SessionPolicy()) is None
         assert not db.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").fetchone()[0]
+
+
+def test_the_page_says_how_each_engine_is_backed_up_or_moved(site):
+    """SQLite: file backups, and how to move up to PostgreSQL. PostgreSQL: no file backup or
+    restore to press (they would be refused), the server's pg_dump named instead."""
+    at = run("admin", "pages/cadangan.py")
+    buttons = {b.label for b in at.button}
+    if site["app"].settings.engine == "sqlite":
+        assert {"Buat cadangan sekarang", "Pulihkan"} <= buttons
+        assert any("python -m payung pindah postgresql://" in c.value for c in at.caption)
+    else:
+        assert not {"Buat cadangan sekarang", "Pulihkan"} & buttons
+        assert any("pg_dump" in i.value for i in at.info)
+    assert "Periksa lengkap" in buttons
