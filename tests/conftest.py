@@ -155,6 +155,11 @@ def postgres() -> pg_server.Server | None:
     return _POSTGRES["server"]
 
 
+def engines_running() -> tuple[str, ...]:
+    """The engines the database tests of this run use (PostgreSQL when a server is up)."""
+    return tuple(e for e in ENGINES if e != "postgresql" or postgres() is not None)
+
+
 def engine_available(engine: str) -> str:
     """``engine``, or the test skips (fails under PAYUNG_REQUIRE_POSTGRES=1) when it is
     PostgreSQL and no server could be started."""
