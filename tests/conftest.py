@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -546,6 +547,17 @@ def empty_site(tmp_path, monkeypatch):
 
 
 # Browser tests ------------------------------------------------------------------------------------
+
+def stop_server(process) -> None:
+    """End a server a test started: SIGTERM, then SIGKILL if it has not exited in 20 s (a loaded
+    CI machine can take that long to shut Streamlit down; the test's verdict is already made)."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=20)
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, ROOT, write_config
+from conftest import CHROMIUM, ROOT, stop_server, write_config
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("PAYUNG_REQUIRE_BROWSER"):
@@ -95,8 +95,7 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
             raise RuntimeError("Streamlit did not start: " + log_path.read_text())
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_server(process)
         log.close()
 
 

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 import hostile
-from conftest import ROOT, write_config
+from conftest import ROOT, stop_server, write_config
 
 from test_browser import TIMEOUT, _free_port, textbox  # skips when Chromium is missing
 
@@ -59,8 +59,7 @@ def server(tmp_path):
         process.kill()
         raise RuntimeError("Streamlit did not start: " + (tmp_path / "streamlit.log").read_text())
     yield url, process
-    process.terminate()
-    process.wait(timeout=20)
+    stop_server(process)
     log.close()
 
 
