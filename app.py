@@ -17,10 +17,11 @@ NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !importan
 
 from payung.auth.access import ROLES, allowed  # noqa: E402
 from payung.auth.users import has_users  # noqa: E402
+from payung.base.errors import DatabaseBusy  # noqa: E402
 from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
-from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, login_notices, payung,  # noqa: E402
-                        release_upload_work)
+from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
+                        login_notices, release_upload_work)
 from ui.widgets import indonesian_page, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
@@ -67,7 +68,7 @@ PAGES = {
     "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", "account.manage")],
 }
 
-app = payung()
+app = fresh_payung()  # a scheme file written by any server process is read again here
 daily_backup(app.settings)  # once a day, on the first run of the day (payung.operations.backups)
 with connection() as db:
     first_start = not has_users(db)
@@ -110,6 +111,10 @@ st.session_state.pop("_payung_admin_created", None)
 
 st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
 auth.logout_button()
+auth.write_pending_cookie()  # the login cookie, until the browser has written it
 indonesian_page()
 release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
-navigation.run()
+try:
+    navigation.run()
+except DatabaseBusy as exc:  # a write no form on the page was there to refuse: said, not a traceback
+    st.warning(plain(exc), icon=":material/hourglass_top:")

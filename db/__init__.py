@@ -18,14 +18,14 @@ import os
 import sqlite3
 from pathlib import Path
 
-from db import queries, store
+from db import queries, store, versions
 from db.connection import connect, engine_of, private_file, private_folder, sqlite_path
 from db.migrations import SchemaTooNew, migrate
 from payung.base.errors import DatabaseBusy, DatabaseError, WriteConflict
 
-__all__ = ["DatabaseBusy", "DatabaseError", "SchemaTooNew", "WriteConflict", "backup", "connect", "engine_of",
-           "migrate", "open_database", "optimize_and_close", "private_file", "private_folder", "queries",
-           "recorded_schemes", "replace_contents", "store"]
+__all__ = ["DatabaseBusy", "DatabaseError", "SchemaTooNew", "WriteConflict", "backup", "connect", "data_versions",
+           "engine_of", "migrate", "open_database", "optimize_and_close", "private_file", "private_folder", "queries",
+           "recorded_schemes", "replace_contents", "store", "stored_reference", "versions"]
 
 
 def open_database(location: str | os.PathLike, *, busy_timeout_ms: int = 10000, upgrade: bool = True,
@@ -68,6 +68,13 @@ def backup(db, target: str | os.PathLike) -> Path:
     return target
 
 
+def data_versions(location: str | os.PathLike | None) -> dict[str, int]:
+    """The data versions (``db.versions``) of the database at ``location``, read without
+    creating, upgrading or locking anything ({} when there is no such database or table yet)."""
+    found = _read_only(location, "SELECT name, version FROM data_versions")
+    return {r["name"]: r["version"] for r in found[0]} if found else {}
+
+
 def replace_contents(db, source: str | os.PathLike) -> None:
     """Write the SQLite file ``source`` over the open SQLite database in one step (backup API,
     pages=-1): one transaction under the write lock; readers in other sessions see the old data
@@ -91,32 +98,50 @@ def optimize_and_close(db) -> None:
         db.close()
 
 
+def stored_reference(location: str | os.PathLike | None) -> dict[str, list[dict]]:
+    """The regencies and occupations an administrator added (``regency_settings``,
+    ``occupations``), read like ``recorded_schemes``: without creating, upgrading or locking
+    anything ({} when there is no such database or table yet)."""
+    found = _read_only(location, "SELECT * FROM regency_settings ORDER BY code",
+                       "SELECT * FROM occupations ORDER BY code")
+    return {"regencies": found[0], "occupations": found[1]} if found else {}
+
+
 def recorded_schemes(location: str | os.PathLike | None) -> dict[str, str]:
     """code -> regency of the schemes a database already records, read without creating,
     upgrading or locking anything ({} when there is no such database yet). Plugins are loaded
     before any connection is opened: this tells which of two files claiming a scheme code is
     the established one."""
+    found = _read_only(location, "SELECT code, regency_code FROM schemes")
+    return {r["code"]: r["regency_code"] for r in found[0]} if found else {}
+
+
+def _read_only(location: str | os.PathLike | None, *queries: str) -> list[list[dict]] | None:
+    """The rows (as dicts) of each of ``queries``, read without creating, upgrading or locking
+    anything: None when there is no such database, or one without these tables yet (SQLite: a
+    read-only connection to an existing file; PostgreSQL: a connection of the pool)."""
     if location is None:
-        return {}
+        return None
     if engine_of(location) == "postgresql":
         try:
             db = connect(location)
         except DatabaseError:
-            return {}
+            return None
         try:
-            return {r[0]: r[1] for r in db.execute("SELECT code, regency_code FROM schemes").fetchall()}
-        except DatabaseError:  # a database without the table yet
-            return {}
+            return [list(db.query(sql)) for sql in queries]
+        except DatabaseError:  # a database without the tables yet
+            return None
         finally:
             db.close()
     path = sqlite_path(location)
     if path == ":memory:" or not Path(path).is_file():
-        return {}
+        return None
     try:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        conn.row_factory = sqlite3.Row
         try:
-            return dict(conn.execute("SELECT code, regency_code FROM schemes"))
+            return [[dict(r) for r in conn.execute(sql)] for sql in queries]
         finally:
             conn.close()
-    except sqlite3.Error:  # not a Payung database, or one without the table yet
-        return {}
+    except sqlite3.Error:  # not a Payung database, or one without the tables yet
+        return None

@@ -102,4 +102,3 @@ def claims_paid(db, since: str, until: str, f: Filters) -> dict:
                     " JOIN workers w ON w.id = c.worker_id LEFT JOIN sponsorships p ON p.id = c.sponsorship_id"
                     f" WHERE c.status = 'dibayar' AND c.paid_on BETWEEN ? AND ?{where}", [since, until, *params])
 
-

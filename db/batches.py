@@ -102,10 +102,10 @@ def live_sponsorships_of(db, worker_ids: Sequence[int], statuses: Sequence[str])
 
 
 def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), worker_village: bool = False,
-                       sponsor_id: bool = False, sponsor_village: bool = False,
+                       sponsor_id: bool = False, sponsor_village: bool = False, worker_district: bool = False,
                        statuses: Sequence[str] | None = None, scope: Scope) -> dict[tuple, int]:
     """``queries.count_sponsorships`` for every value at once: the count per combination of the
-    fields' values (and worker village, sponsor, sponsor village, in that order)."""
+    fields' values (and worker village, sponsor, sponsor village, worker district, in that order)."""
     keys = [db.dialect.json_field("s.fields", k) for k in field_keys]
     if worker_village:
         keys.append("w.village_code")
@@ -113,6 +113,8 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
         keys.append("s.sponsor_id")
     if sponsor_village:
         keys.append("sp.village_code")
+    if worker_district:
+        keys.append("w.district_code")
     sql = (f"SELECT {', '.join(keys + ['COUNT(*)'])} FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
            " JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.scheme_code = ?")
     params: list = [scheme_code]
@@ -241,6 +243,13 @@ def bare_insert(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]
 def worker_places(db) -> list[tuple[int, str, str]]:
     """(id, village, occupation) of every worker, by id."""
     return db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
+
+
+def busiest_villages(db, region_prefix: str, limit: int) -> list[str]:
+    """The villages of a region with the most workers, most first."""
+    return [row[0] for row in db.execute(
+        "SELECT village_code FROM workers WHERE village_code LIKE ? GROUP BY village_code"
+        " ORDER BY COUNT(*) DESC, village_code LIMIT ?", [region_prefix + ".%", limit])]
 
 
 def analyze(db) -> None:

@@ -20,20 +20,24 @@ PARTY_KEYS = {
                     "COALESCE(b.name || ' (' || b.year || ')', '(tanpa pos anggaran)')"),
 }
 
-_LINES = (
+_PARTIES = (
     " FROM contribution_lines l"
-    " JOIN sponsorships p ON p.id = l.sponsorship_id"
     " JOIN sponsors s ON s.id = l.sponsor_id"
     " LEFT JOIN budget_lines b ON b.id = l.budget_line_id"
 )
+_LINES = _PARTIES + " JOIN sponsorships p ON p.id = l.sponsorship_id"
 
 
 def _bill_filter(kind: str, scheme_code: str, from_month: str | None, to_month: str | None,
                  statuses: Sequence[str], scope: Scope, party_key: str | None = None) -> tuple[str, list]:
+    """The lines of a scheme's bills. A line is billed while its sponsorship is live: said as
+    "not one of the scheme's other sponsorships", a small set read once from an index, instead
+    of a lookup of each line's sponsorship (a regency's month is 100.000 lines)."""
     key_sql, _ = PARTY_KEYS[kind]
     scoped, scope_params = sc.lines(scope)
-    where = ["l.scheme_code = ?" + scoped, f"p.status IN ({_in(statuses)})"]
-    params: list = [scheme_code, *scope_params, *statuses]
+    where = ["l.scheme_code = ?" + scoped,
+             f"l.sponsorship_id NOT IN (SELECT id FROM sponsorships WHERE scheme_code = ? AND status NOT IN ({_in(statuses)}))"]
+    params: list = [scheme_code, *scope_params, scheme_code, *statuses]
     if from_month:
         where.append("l.month >= ?")
         params.append(from_month)
@@ -54,13 +58,13 @@ def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str
     return list(db.query(
         f"SELECT {key_sql} AS party_key, {label_sql} AS party_label, COUNT(*) AS lines,"
         " COUNT(DISTINCT l.worker_id) AS workers, SUM(l.amount) AS amount, SUM(l.paid_amount) AS paid"
-        f"{_LINES}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label", params))
+        f"{_PARTIES}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label", params))
 
 
 def party_label(db, kind: str, scheme_code: str, party_key: str, scope: Scope) -> str | None:
     key_sql, label_sql = PARTY_KEYS[kind]
     where, params = _bill_filter(kind, scheme_code, None, None, ("diajukan", "aktif", "ditolak"), scope, party_key)
-    row = _one(db, f"SELECT {label_sql} AS label{_LINES}{where} LIMIT 1", params)
+    row = _one(db, f"SELECT {label_sql} AS label{_PARTIES}{where} LIMIT 1", params)
     return row["label"] if row else None
 
 
@@ -77,14 +81,16 @@ def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str 
 
 
 def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_month: str,
-                         statuses: Sequence[str]) -> list[dict]:
-    """Lines of some workers in a window of months (to see runs of unpaid months whole)."""
+                         statuses: Sequence[str], *, unpaid_only: bool = False) -> list[dict]:
+    """Lines of some workers in a window of months (to see runs of unpaid months whole), or
+    only their unpaid ones."""
     rows: list[dict] = []
+    unpaid = " AND l.paid_amount < l.amount" if unpaid_only else ""
     for chunk in _chunks(list(worker_ids)):
         rows.extend(db.query(
             "SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount FROM contribution_lines l"
             " JOIN sponsorships p ON p.id = l.sponsorship_id"
-            f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ? AND p.status IN ({_in(statuses)})",
+            f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ?{unpaid} AND p.status IN ({_in(statuses)})",
             [*chunk, from_month, to_month, *statuses]))
     return rows
 
@@ -138,35 +144,103 @@ def payable_arrears(db, overdue: Mapping[str, Sequence[str]], payable: Mapping[s
     over sets (runs found as gaps and islands, with window functions) so that a regency's
     arrears are added up in SQL. The place filters the payable months, not the runs.
     """
-    every_month = sorted({m for months in overdue.values() for m in months})
-    payable_months = sorted({m for months in payable.values() for m in months})
-    if not every_month:
+    if not any(overdue.values()):
         return {"lines": 0, "workers": 0, "amount": 0}
-    is_overdue, overdue_params = _scheme_months(overdue, "b")
-    is_payable, payable_params = _scheme_months(payable, "b")
-    scoped, scope_params = sc.lines(scope, "x")
+    is_overdue, overdue_params = _scheme_months(overdue, "l")
+    is_payable, payable_params = _scheme_months(payable, "l")
+    schemes = sorted(code for code, months in overdue.items() if months)
+    scoped, scope_params = sc.lines(scope)
     place, place_params = "", []
     for column, value in (("district_code", district), ("village_code", village)):
         if value:
             place += f" AND v.{column} = ?"
             place_params.append(value)
-    # The workers with a payable unpaid month come from a covering index (month, ..., amount,
-    # paid_amount); only their unpaid months are then read, by (worker_id, month).
+    # The unpaid overdue lines come first (MATERIALIZED: from the partial index of the unpaid
+    # lines, see ``_late``); live sponsorships are "not one of the others", a small set.
     sql = (
-        "WITH b AS (SELECT l.id, l.worker_id, l.scheme_code, l.month, l.amount - l.paid_amount AS open_amount,"
-        " l.sponsorship_id, l.district_code, l.village_code FROM contribution_lines l WHERE l.worker_id IN ("
-        f"  SELECT x.worker_id FROM contribution_lines x WHERE x.month IN ({_in(payable_months)})"
-        f"  AND x.paid_amount < x.amount{scoped}) AND l.month BETWEEN ? AND ? AND l.paid_amount < l.amount),"
-        " u AS (SELECT b.worker_id, b.scheme_code, b.open_amount, b.district_code, b.village_code,"
-        f" CASE WHEN {is_payable} THEN 1 ELSE 0 END AS payable,"
-        f" {_month_number('b.month')} - ROW_NUMBER() OVER (PARTITION BY b.worker_id, b.scheme_code ORDER BY b.month)"
-        " AS island FROM b JOIN sponsorships p ON p.id = b.sponsorship_id"
-        f" WHERE p.status IN ({_in(statuses)}) AND {is_overdue}),"
+        "WITH b AS MATERIALIZED (SELECT l.worker_id, l.scheme_code, l.month, l.amount - l.paid_amount AS open_amount,"
+        f" l.district_code, l.village_code, CASE WHEN {is_payable} THEN 1 ELSE 0 END AS payable"
+        f" FROM contribution_lines l WHERE {is_overdue} AND l.paid_amount < l.amount{scoped}"
+        f" AND l.sponsorship_id NOT IN (SELECT id FROM sponsorships WHERE scheme_code IN ({_in(schemes)})"
+        f" AND status NOT IN ({_in(statuses)}))),"
+        f" u AS (SELECT b.*, {_month_number('b.month')} - ROW_NUMBER() OVER"
+        " (PARTITION BY b.worker_id, b.scheme_code ORDER BY b.month) AS island FROM b),"
         " v AS (SELECT u.*, COUNT(*) OVER (PARTITION BY u.worker_id, u.scheme_code, u.island) AS run FROM u)"
         " SELECT COUNT(*) AS lines, COUNT(DISTINCT v.worker_id) AS workers, COALESCE(SUM(v.open_amount), 0) AS amount"
         f" FROM v WHERE v.payable = 1 AND v.run <= ?{place}")
-    params = [*payable_months, *scope_params, every_month[0], every_month[-1], *payable_params, *statuses, *overdue_params, lapse_months, *place_params]
+    params = [*payable_params, *overdue_params, *scope_params, *schemes, *statuses, lapse_months, *place_params]
     return _one(db, sql, params)
+
+
+def _late(kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str], lapse_months: int,
+          statuses: Sequence[str], scope: Scope) -> tuple[str, list]:
+    """``WITH ... v``: each unpaid overdue line of a scheme's live sponsorships inside the scope,
+    with its party and its status: 'menunggak' (still payable) or 'berakhir' (past its arrears
+    limit, or in a run of more than ``lapse_months`` consecutive unpaid months of its worker:
+    the membership ended). The rule of ``payung.base.coverage.line_statuses``, over sets:
+    runs are islands of consecutive months, found with window functions."""
+    key_sql, label_sql = PARTY_KEYS[kind]
+    scoped, scope_params = sc.lines(scope)
+    # The unpaid overdue lines are found first (MATERIALIZED: from the partial index of unpaid
+    # lines), then numbered; left to itself the planner read every line in worker order to
+    # spare the window function a sort.
+    sql = (
+        "WITH b AS MATERIALIZED (SELECT l.id, l.worker_id, l.month, l.amount - l.paid_amount AS open_amount,"
+        f" s.name AS sponsor_name, {key_sql} AS party_key, {label_sql} AS party_label,"
+        f" CASE WHEN l.month IN ({_in(payable) or 'NULL'}) THEN 1 ELSE 0 END AS payable"
+        " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
+        " LEFT JOIN budget_lines b ON b.id = l.budget_line_id"
+        f" WHERE l.scheme_code = ? AND l.month IN ({_in(overdue) or 'NULL'}) AND l.paid_amount < l.amount{scoped}"
+        " AND l.sponsorship_id NOT IN (SELECT id FROM sponsorships WHERE scheme_code = ?"
+        f" AND status NOT IN ({_in(statuses)}))),"
+        f" u AS (SELECT b.*, {_month_number('b.month')} - ROW_NUMBER() OVER (PARTITION BY b.worker_id ORDER BY b.month)"
+        " AS island FROM b),"
+        " v AS (SELECT u.*, CASE WHEN u.payable = 1 AND COUNT(*) OVER (PARTITION BY u.worker_id, u.island) <= ?"
+        " THEN 'menunggak' ELSE 'berakhir' END AS status FROM u)")
+    return sql, [*payable, scheme_code, *overdue, *scope_params, scheme_code, *statuses, lapse_months]
+
+
+def late_parties(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
+                 lapse_months: int, statuses: Sequence[str], *, scope: Scope) -> list[dict]:
+    """Per party of a scheme: workers, lines, amount still payable, oldest month, and how many
+    different worker names (a reminder names people)."""
+    if not overdue:
+        return []
+    sql, params = _late(kind, scheme_code, overdue, payable, lapse_months, statuses, scope)
+    return list(db.query(
+        f"{sql} SELECT v.party_key, MIN(v.party_label) AS party, COUNT(DISTINCT v.worker_id) AS workers,"
+        " COUNT(*) AS lines, SUM(v.open_amount) AS amount, MIN(v.month) AS oldest, COUNT(DISTINCT w.name) AS names"
+        " FROM v JOIN workers w ON w.id = v.worker_id WHERE v.status = 'menunggak' GROUP BY v.party_key", params))
+
+
+def late_names(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
+               lapse_months: int, statuses: Sequence[str], *, scope: Scope, per_party: int) -> list[dict]:
+    """The months owed of the first ``per_party`` worker names of each party, by name: what a
+    reminder lists (party_key, name, month)."""
+    if not overdue:
+        return []
+    sql, params = _late(kind, scheme_code, overdue, payable, lapse_months, statuses, scope)
+    return list(db.query(
+        f"{sql}, n AS (SELECT v.party_key, w.name, v.month,"
+        " DENSE_RANK() OVER (PARTITION BY v.party_key ORDER BY w.name) AS place"
+        " FROM v JOIN workers w ON w.id = v.worker_id WHERE v.status = 'menunggak')"
+        " SELECT party_key, name, month FROM n WHERE place <= ? ORDER BY party_key, name, month",
+        [*params, per_party]))
+
+
+def lapsed_workers(db, scheme_code: str, overdue: Sequence[str], payable: Sequence[str], lapse_months: int,
+                   statuses: Sequence[str], *, scope: Scope) -> list[dict]:
+    """Per worker whose membership in a scheme ended: months, first and last, the sponsor of
+    the first."""
+    if not overdue:
+        return []
+    sql, params = _late("sponsor", scheme_code, overdue, payable, lapse_months, statuses, scope)
+    return list(db.query(
+        f"{sql}, x AS (SELECT v.worker_id, v.month, FIRST_VALUE(v.sponsor_name) OVER"
+        " (PARTITION BY v.worker_id ORDER BY v.month) AS sponsor FROM v WHERE v.status = 'berakhir')"
+        " SELECT x.worker_id, w.name AS worker, w.nik, MIN(x.sponsor) AS sponsor, COUNT(*) AS months,"
+        " MIN(x.month) AS first, MAX(x.month) AS last FROM x JOIN workers w ON w.id = x.worker_id"
+        " GROUP BY x.worker_id, w.name, w.nik", params))
 
 
 # Payments -------------------------------------------------------------------------------------

@@ -26,9 +26,7 @@ from payung.base.errors import (
     constraint_error,
 )
 
-BUSY = ("Basis data sedang dipakai sesi lain terlalu lama; tidak ada yang disimpan. Tunggu sebentar lalu coba "
-        "lagi.")
-CONFLICT = ("Data ini baru saja diubah bersamaan dari sesi lain; tidak ada yang disimpan. Coba lagi.")
+CONFLICT = "Data ini baru saja diubah bersamaan dari sesi lain; tidak ada yang disimpan. Coba lagi."
 
 
 def from_sqlite(exc: sqlite3.Error) -> Exception:
@@ -36,7 +34,7 @@ def from_sqlite(exc: sqlite3.Error) -> Exception:
     if isinstance(exc, sqlite3.IntegrityError):
         return constraint_error(exc)
     if isinstance(exc, sqlite3.OperationalError) and ("database is locked" in str(exc) or "busy" in str(exc)):
-        return DatabaseBusy(f"{BUSY} ({exc})")
+        return DatabaseBusy()  # the driver's words ("database is locked") are not the user's
     return DatabaseError(str(exc))
 
 
@@ -76,7 +74,7 @@ def from_postgres(exc, check_expression=None) -> Exception:
     if state == _OUT_OF_RANGE and "out of range" in str(exc):
         return constraint_error(OverflowError(str(exc)))
     if state == _LOCK_TIMEOUT:
-        return DatabaseBusy(f"{BUSY} ({exc.diag.message_primary})")
+        return DatabaseBusy()
     if state in (_DEADLOCK, _SERIALIZATION):
         return WriteConflict(CONFLICT)
     wording = sqlite_wording(exc, check_expression) if state else None

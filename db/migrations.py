@@ -594,3 +594,83 @@ def m010_rt_numbers(db: Database) -> None:
             f" WHERE scheme_code = 'pringsewu_uc' AND json_valid(fields) AND json_type(fields, '$.{key}') = 'text'"
             f" AND json_extract(fields, '$.{key}') GLOB '[0-9]*' AND NOT json_extract(fields, '$.{key}') GLOB '*[^0-9]*'"
         )
+
+
+@migrations()
+def m011_data_versions(db: Database) -> None:
+    """Counters that writes move forward (``db.versions``): caches are kept until the data they
+    were computed from changes, and every server process sees a new scheme file."""
+    db.execute(ddl(db, "CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"))
+    for name in ("data", "workers", "schemes"):
+        db.execute("INSERT INTO data_versions (name, version) VALUES (?, 1)", [name])
+
+
+@migrations()
+def m012_indexes_for_pages_under_load(db: Database) -> None:
+    """Indexes the busiest pages need on a regency's 200.000 workers (issue 24):
+
+    - a village operator's Beranda reads the lines of its villages (it scanned every line of
+      twelve months: 1,5 s a run);
+    - a district chosen on the Beranda counts its villages and occupations from the index (the
+      old month+district index sent each line to the table);
+    - a scheme's bills read its lines of some months with who pays them, from the index alone;
+    - the late list and the Beranda's arrears read only the unpaid lines (a partial index: most
+      lines are paid)."""
+    db.execute("CREATE INDEX lines_village_month ON contribution_lines"
+               " (village_code, month, scheme_code, occupation, amount, paid_amount)")
+    db.execute("DROP INDEX lines_month_district")
+    db.execute("CREATE INDEX lines_month_district ON contribution_lines"
+               " (month, district_code, village_code, occupation, amount, paid_amount)")
+    db.execute("CREATE INDEX lines_scheme_month ON contribution_lines"
+               " (scheme_code, month, sponsor_id, sponsorship_id, worker_id, amount, paid_amount)")
+    db.execute("CREATE INDEX lines_unpaid ON contribution_lines"
+               " (scheme_code, month, worker_id, sponsorship_id, sponsor_id, amount, paid_amount, district_code,"
+               " village_code) WHERE paid_amount < amount")
+
+
+@migrations()
+def m020_scheme_versions(db: Database) -> None:
+    """Each save of a scheme on the Skema page is a version (its TOML text, who, when); a
+    sponsorship records the version it was made under; a scheme can be retired (no new
+    enrolments; its sponsorships, bills and code stay). Standard SQL only."""
+    db.execute(ddl(db,
+        """CREATE TABLE scheme_versions (
+            id INTEGER PRIMARY KEY,
+            scheme_code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            toml TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (scheme_code, version)
+        )"""
+    ))
+    db.execute(ddl(db, "ALTER TABLE sponsorships ADD COLUMN scheme_version INTEGER"))
+    db.execute("ALTER TABLE schemes ADD COLUMN retired_at TEXT")
+    db.execute("ALTER TABLE schemes ADD COLUMN retired_by TEXT")
+
+
+@migrations()
+def m021_regencies_and_occupations(db: Database) -> None:
+    """Regencies and occupations an administrator adds on the Skema page, merged with those of
+    config.toml (which stay the default): a regency's name and UMK (``umk_by_year``: JSON
+    ``{"2026": 2450000}``), an occupation's label and synonyms (JSON list). Standard SQL only."""
+    db.execute(ddl(db,
+        """CREATE TABLE regency_settings (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            umk INTEGER NOT NULL DEFAULT 0,
+            umk_by_year TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT,
+            updated_at TEXT
+        )"""
+    ))
+    db.execute(ddl(db,
+        """CREATE TABLE occupations (
+            code TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            synonyms TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT,
+            updated_at TEXT
+        )"""
+    ))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -128,6 +129,21 @@ def close_pools(url: str | None = None) -> None:
 
 
 atexit.register(close_pools)
+
+
+def _forget_pools_in_child() -> None:
+    """A forked process (``multiprocessing``) opens pools of its own: the parent's connections
+    are the parent's sockets, and their pool's threads did not survive the fork. The parent's
+    pools are kept, never used nor collected: closing a connection would end the parent's."""
+    global _POOLS_LOCK
+    _POOLS_LOCK = threading.Lock()
+    _INHERITED.extend(_POOLS.values())
+    _POOLS.clear()
+    _CHECKS.clear()
+
+
+_INHERITED: list[ConnectionPool] = []
+os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def _check_expressions(url: str) -> dict[str, str]:

@@ -142,7 +142,7 @@ def mark_visible_lines(db, rows: list[dict], scope: Scope) -> list[dict]:
 def count_sponsorships(
     db, scheme_code: str, *, field_equals: dict | None = None, statuses: Sequence[str] | None = None,
     worker_village: str | None = None, sponsor_id: int | None = None, sponsor_village: str | None = None,
-    scope: Scope,
+    worker_district: str | None = None, scope: Scope,
 ) -> int:
     """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields``."""
     sql = ("SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
@@ -163,6 +163,9 @@ def count_sponsorships(
     if sponsor_village:
         sql += " AND sp.village_code = ?"
         params.append(sponsor_village)
+    if worker_district:
+        sql += " AND w.district_code = ?"
+        params.append(worker_district)
     where, extra = sc.sponsorships(scope)
     return _scalar(db, sql + where, params + extra)
 
@@ -577,3 +580,25 @@ def import_templates(db, kind: str, owner: str | None) -> list[dict]:
 
 def import_template(db, kind: str, name: str) -> dict | None:
     return _one(db, "SELECT * FROM import_templates WHERE kind = ? AND name = ?", [kind, name])
+
+
+def scheme_versions(db, scheme_code: str) -> list[dict]:
+    """The saved versions of a scheme, newest first (``version``, ``toml``, ``summary``, who, when)."""
+    return list(db.query("SELECT * FROM scheme_versions WHERE scheme_code = ? ORDER BY version DESC", [scheme_code]))
+
+
+def latest_scheme_version(db, scheme_code: str) -> int | None:
+    """The number of a scheme's current version (None: never saved from the Skema page)."""
+    return _scalar(db, "SELECT MAX(version) FROM scheme_versions WHERE scheme_code = ?", [scheme_code])
+
+
+def scheme_row(db, scheme_code: str) -> dict | None:
+    return _one(db, "SELECT * FROM schemes WHERE code = ?", [scheme_code])
+
+
+def stored_regencies(db) -> list[dict]:
+    return list(db.query("SELECT * FROM regency_settings ORDER BY code"))
+
+
+def stored_occupations(db) -> list[dict]:
+    return list(db.query("SELECT * FROM occupations ORDER BY code"))

@@ -12,16 +12,20 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from db import versions
+
 from payung.base import clock
-from payung.base.errors import ValidationError, constraint_error
+from payung.base.errors import DatabaseBusy, ValidationError, constraint_error
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
-_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code"}
+_PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code", "regency_settings": "code",
+                 "occupations": "code"}
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
-_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads"}
+_TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads",
+                "regency_settings", "occupations"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Columns whose values never enter the audit log (bcrypt hashes, hashed session ids): they are
 # written as "***". Cookie keys and setup codes are never stored in a table at all.
@@ -31,6 +35,9 @@ REDACTED = "***"
 # restore holds it from the copy of the data it replaces to the swap, so no write of another
 # session can fall between the two and be lost.
 _WRITES = threading.RLock()
+#: Tries at the write lock, each waiting up to the connection's busy timeout, before a write is
+#: refused as ``DatabaseBusy`` (nothing is done before the lock is held, so trying again is safe).
+WRITE_ATTEMPTS = 3
 
 
 def now() -> str:
@@ -67,9 +74,26 @@ def transaction(db) -> Iterator:
             yield db
         return
     with _WRITES:
-        with db.write_transaction():
+        with _write_lock(db):
             with _refused_in_words():
                 yield db
+
+
+@contextmanager
+def _write_lock(db) -> Iterator[None]:
+    """``db.write_transaction()``, its lock tried ``WRITE_ATTEMPTS`` times, each waiting up to
+    the busy timeout (SQLite's busy handler, PostgreSQL's ``lock_timeout``), before the write
+    is refused as ``DatabaseBusy``: nothing is done before the lock is held, so trying again is
+    safe."""
+    with ExitStack() as stack:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                stack.enter_context(db.write_transaction())
+                break
+            except DatabaseBusy:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+        yield
 
 
 @contextmanager
@@ -115,14 +139,18 @@ def redact(value: Any) -> Any:
 
 
 def audit(db, actor: str, action: str, table: str, row_id: Any, before: Any, after: Any) -> None:
-    """Append one entry to the audit log (call inside the write's transaction). Secret
-    columns are redacted here, whoever calls; the log itself refuses UPDATE and DELETE."""
+    """Append one entry to the audit log (call inside the write's transaction) and move the
+    data version the write changes (``db.versions``). Secret columns are redacted here, whoever
+    calls; the log itself refuses UPDATE and DELETE."""
     before, after = redact(before), redact(after)
     db.execute(
         "INSERT INTO audit_log (at, actor, action, table_name, row_id, before, after)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [now(), actor, action, table, None if row_id is None else str(row_id), _json(before), _json(after)],
     )
+    counter = versions.counter_for(table, action)
+    if counter:
+        versions.bump(db, counter)
 
 
 def _stamp(table: str, row: dict, *, created: bool) -> dict:
@@ -291,6 +319,10 @@ def log_event(db, *, actor: str, action: str, table: str, row_id: Any = None, de
 
 def touch(db, table: str, key: Any, column: str, value: Any) -> None:
     """The one unaudited write: refresh a heartbeat timestamp (a session's ``last_seen_at``).
-    It changes no data anyone acts on, and auditing it would add a row per page view."""
-    with transaction(db):
-        db.execute(f"UPDATE {_name(table)} SET {_name(column)} = ? WHERE {primary_key(table)} = ?", [value, key])
+    It changes no data anyone acts on, and auditing it would add a row per page view; when the
+    database is busy with other writers it is skipped (the next page view refreshes it)."""
+    try:
+        with transaction(db):
+            db.execute(f"UPDATE {_name(table)} SET {_name(column)} = ? WHERE {primary_key(table)} = ?", [value, key])
+    except DatabaseBusy:
+        pass

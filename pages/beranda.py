@@ -12,11 +12,12 @@ from payung.finance.claims import protection_panel
 from payung.reports.dashboard import View, build, data_version, is_empty
 from payung.schemes.data import reader_for
 from payung.operations.demo import generate
+from payung.base import clock
 from payung.base.formats import count
 from payung.base.money import format_rupiah_short
 from payung.base.months import add_months, current_month, format_month
 from payung.people.regions import district_choices, village_choices
-from ui.session import connection, payung, require
+from ui.session import connection, payung, require, scope_key
 from ui.widgets import date_text, panel, plain, rupiah, saved, show_saved_message
 
 #: Narrow screens (a phone): the figures before the filters. Each keyed container sits in a layout
@@ -36,10 +37,11 @@ st.title("Beranda")
 
 
 @st.cache_data(max_entries=64, show_spinner="Menghitung...")
-def dashboard(database: str, version: int, view: View, _actor, actor_key: tuple):
-    """Cached per database, data version (changes with every write), view and actor scope."""
+def dashboard(database: str, version: int, view: View, _actor, scope: tuple, today):
+    """Cached per database, data version (moved by the writes that change these figures, not by
+    a sign-in or a new worker), view, slice of data and day (the arrears are today's)."""
     with connection() as db:
-        return build(db, app.plugins, view, actor=_actor)
+        return build(db, app.plugins, view, actor=_actor, today=today)
 
 
 with connection() as db:
@@ -83,8 +85,7 @@ if chosen != view:
     set_params()
     st.rerun()
 
-result = dashboard(app.settings.database_url, version, view, actor, (actor.username, actor.role, actor.regency_code,
-                                                                     actor.villages))
+result = dashboard(app.settings.database_url, version, view, actor, scope_key(actor), clock.today())
 figures = st.container(key="b_figures")
 figures.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan bulan, skema dan wilayah")
 st.html(PHONE_ORDER)

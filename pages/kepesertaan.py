@@ -81,7 +81,9 @@ if state.get("k_start") not in month_options:
 start = left.selectbox("Bulan mulai *", month_options, key="k_start", format_func=format_month, placeholder="Pilih...",
                        index=month_options.index(this_month) if this_month in month_options else 0)
 months = middle.selectbox("Lama (bulan) *", list(scheme.months), key=f"k_months_{code}", placeholder="Pilih...")
-jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs)
+jht = right.checkbox("Ikut JHT (tabungan hari tua)", key=f"k_jht_{code}", value="JHT" in scheme.programs,
+                     disabled="JHT" not in scheme.offered_programs,
+                     help=None if "JHT" in scheme.offered_programs else "Skema ini tidak membiayai JHT.")
 payment_period = left.selectbox("Periode pembayaran", scheme.allowed_periods(app.settings), key=f"k_period_{code}",
                                 format_func=lambda n: "Bulanan" if n == 1 else f"{n} bulan di muka",
                                 help="Seberapa sering penyandang dana membayar: bulanan, atau 3, 6, 12 bulan di muka.", placeholder="Pilih...")

@@ -16,7 +16,7 @@ from ui.widgets import DATE_HELP, plain, problems_for, rupiah, rupiah_input, rup
 
 FORM = "pekerja"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
-          "occupation", "declared_income", "poverty_source", None)
+          "occupation", "declared_income", "poverty_source")  # a problem of the whole form: in the summary
 #: The form's widgets as a new worker starts them.
 EMPTY = {"f_nik": "", "f_name": "", "f_birth_place": "", "f_birth_date": None, "f_gender": None, "f_phone": "",
          "f_address": "", "f_district": None, "f_village": None, "f_occupation": None, "f_income": "",

@@ -1,10 +1,10 @@
 """Skema: every loaded scheme in plain words, with its targets and progress; plugins that
 could not be loaded are listed with their error instead of hiding the app. An administrator
-copies a scheme for another regency here ("Salin skema"), saved as a TOML file."""
+copies a scheme for another regency here ("Salin skema"), saved as a TOML file, and creates,
+edits (each save a version) or retires a scheme in the scheme editor (``ui.scheme_editor``)."""
 
 import copy
 import inspect
-import re
 
 import streamlit as st
 
@@ -15,11 +15,12 @@ from payung.base.errors import PayungError, ValidationError
 from payung.base.months import current_month
 from payung.schemes.declarative import build_rule
 from payung.base.formats import count
-from payung.imports.normalize import parse_rupiah_cell
 from payung.schemes.rules import LIBRARY
 from payung.schemes.copying import check_copy, copy_defaults, copyable, save_scheme_copy
 from payung.schemes.overview import scheme_overview
 from payung.base.sponsor_types import SPONSOR_TYPES
+from ui.reference_forms import occupation_form, regency_form
+from ui.scheme_editor import chooser, editor, param_input
 from ui.session import connection, payung, reload_payung, require
 from ui.widgets import panel, plain, show_saved_message
 
@@ -32,6 +33,9 @@ with connection() as db:
     for item in overview:
         scheme = item["scheme"]
         with st.expander(f"**{plain(scheme.name)}** · {item['regency']}", expanded=len(overview) == 1):
+            if item["retired_at"]:
+                st.warning(f"Dipensiunkan pada {item['retired_at'][:10]}: tidak menerima kepesertaan baru.",
+                           icon=":material/archive:")
             st.markdown(plain(scheme.description))
             facts = [("Dasar hukum", scheme.legal_basis), ("Sumber dana", scheme.funding_source),
                      ("Kode wadah BPJS", f"{scheme.funding_code} ({app.settings.funding_codes.get(scheme.funding_code, '')})"),
@@ -67,50 +71,6 @@ if problems:
 
 # Salin skema --------------------------------------------------------------------------------
 
-def _param_input(label: str, value, key: str, kind: str = "text", *, fields: dict | None = None,
-                 field_value_of: str | None = None):
-    """A widget for one rule parameter, giving back a value of the same type: codes are chosen
-    by their labels (occupations, sponsor types, the scheme's fields and their choices), Rupiah
-    is typed with thousand separators (2.000.000)."""
-    fields = fields or {}
-    if kind == "occupations" and isinstance(value, list):
-        options = list(dict.fromkeys([*app.settings.occupations, *value]))
-        return st.multiselect(label, options, default=value, key=key, placeholder="Pilih pekerjaan",
-                              format_func=lambda c: app.settings.occupations.get(c, c))
-    if kind == "sponsor_types" and isinstance(value, list):
-        options = list(dict.fromkeys([*SPONSOR_TYPES, *value]))
-        return st.multiselect(label, options, default=value, key=key, placeholder="Pilih jenis",
-                              format_func=lambda c: SPONSOR_TYPES[c].label if c in SPONSOR_TYPES else c)
-    if kind == "field" and isinstance(value, str) and value in fields:
-        return st.selectbox(label, list(fields), index=list(fields).index(value), key=key, placeholder="Pilih isian",
-                            format_func=lambda n: fields[n]["label"])
-    if kind == "fields" and isinstance(value, list) and set(value) <= set(fields):
-        return st.multiselect(label, list(fields), default=value, key=key, placeholder="Pilih isian",
-                              format_func=lambda n: fields[n]["label"])
-    if kind == "field_value" and field_value_of in fields and fields[field_value_of].get("choices"):
-        choices = dict(fields[field_value_of]["choices"])
-        if value in choices:
-            return st.selectbox(label, list(choices), index=list(choices).index(value), key=key,
-                                placeholder="Pilih...", format_func=choices.get)
-    if kind == "rupiah" and isinstance(value, int) and not isinstance(value, bool):
-        typed = st.text_input(label, value=count(value), key=key, help="Rupiah, contoh 2.000.000.")
-        try:  # the importer's Rupiah reader; what it cannot read goes to the copy's own check
-            return parse_rupiah_cell(typed)
-        except ValueError:
-            return typed
-    if isinstance(value, bool):
-        return st.checkbox(label, value=value, key=key)
-    if isinstance(value, int):
-        return int(st.number_input(label, value=value, step=1, key=key))
-    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and value:
-        typed = st.text_input(label, value=", ".join(map(str, value)), key=key, help="Pisahkan dengan koma.")
-        return [int(v) if re.fullmatch(r"\s*-?[0-9]+\s*", v) else v.strip() for v in typed.split(",") if v.strip()]
-    if isinstance(value, list):
-        typed = st.text_input(label, value=", ".join(map(str, value)), key=key, help="Pisahkan dengan koma.")
-        return [v.strip() for v in typed.split(",") if v.strip()]
-    return st.text_input(label, value="" if value is None else str(value), key=key)
-
-
 def _rule_inputs(spec: dict, key: str, fields: dict) -> dict:
     """Inputs for a rule's parameters (and those of the rules inside a ``when``), each under the
     Indonesian label the rule library gives it, below what the rule checks."""
@@ -130,8 +90,8 @@ def _rule_inputs(spec: dict, key: str, fields: dict) -> dict:
         elif name == "when" or (name == "value" and not isinstance(value, (str, int))):
             edited[name] = value
         else:
-            edited[name] = _param_input(label, value, f"{key}_{name}", kind, fields=fields,
-                                        field_value_of=spec.get("field"))
+            edited[name] = param_input(app.settings, label, value, f"{key}_{name}", kind, fields=fields,
+                                       field_value_of=spec.get("field"), choices=factory.choices.get(name))
     return edited
 
 
@@ -227,3 +187,19 @@ if allowed(actor, "scheme.manage") and app.plugins.schemes:
             confirmed = st.checkbox("Saya mengerti: salin tanpa aturan tersebut", key=f"salin_{source}_left_out")
         if confirmed:
             _copy_form(source, origin.data, origin.left_out)
+
+
+if allowed(actor, "reference.manage"):
+    st.subheader("Kabupaten dan pekerjaan")
+    regencies_tab, occupations_tab = st.tabs(["Kabupaten", "Pekerjaan"])
+    with regencies_tab:
+        regency_form(actor)
+    with occupations_tab:
+        occupation_form(actor)
+
+if allowed(actor, "scheme.manage"):
+    st.subheader("Buat atau ubah skema")
+    st.caption("Seluruh skema dalam formulir: data skema, program, lama kepesertaan, penyandang dana, target, isian "
+               "dan aturan dari pustaka aturan. Disimpan sebagai berkas TOML di folder plugin, langsung aktif.")
+    chooser(app)
+    editor(actor)

@@ -16,9 +16,10 @@ from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
 
-from ui.session import connection, live_callback, payung, require
-from ui.widgets import (clear_problems, field_errors, plain, problem_summary, problems_for, remember_problems, rupiah,
-                        rupiah_input, rupiah_value, show_saved_message, table as grid)
+from ui.session import connection, data_version, live_callback, payung, require, scope_key
+from ui.widgets import (clear_problems, current_page, field_errors, pager, plain, problem_summary, problems_for,
+                        remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message, table as grid)
+from ui.widgets import ROWS_PER_PAGE
 
 FORM = "bayar"
 actor = require("bill.read")
@@ -67,13 +68,24 @@ party_key = state.get("t_party")
 if party_key not in {p["party_key"] for p in listed}:
     st.stop()
 
-with connection() as db:
-    try:
-        bill = bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
-                          actor=actor)
-    except NotFound as exc:
-        st.error(plain(exc))
-        st.stop()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def party_bill(database: str, version: int, scope: tuple, code: str, party_key: str, start: str, end: str, today,
+               _actor):
+    """A party's bill, kept until the data changes (a payment) or the day does, per slice of data:
+    the page's other widgets (the payment form, the pager) do not read it again."""
+    with connection() as db:
+        return bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
+                          today=today, actor=_actor)
+
+
+try:
+    bill = party_bill(app.settings.database_url, data_version(), scope_key(actor), code, party_key, start, end,
+                      clock.today(), actor)
+except NotFound as exc:
+    st.error(plain(exc))
+    st.stop()
 st.divider()
 st.subheader(f"Tagihan {plain(bill.party.label)}")
 st.markdown(f"**{plain(bill.scheme_name)}** · {bill.period} · {bill.workers} pekerja  \n"
@@ -82,11 +94,14 @@ st.markdown(f"**{plain(bill.scheme_name)}** · {bill.period} · {bill.workers} p
 if bill.lapsed:
     st.warning(f"{len(bill.lapsed)} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
+page = min(current_page("t_lines_page"), max(1, -(-len(bill.lines) // ROWS_PER_PAGE)))  # another bill: fewer pages
+shown_lines = bill.lines[(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": STATUS_LABELS[l["status"]]}
-              for l in bill.lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(bill.lines)),
+              for l in shown_lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown_lines)),
      key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
+pager(len(bill.lines), ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
 # The files are made when their button is clicked, not on every rerun of the page.
 file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)

@@ -8,7 +8,8 @@ from payung.enrolment.arrears import ending_next_month, late_list, reminders, re
 from payung.base.errors import ValidationError
 from payung.base.formats import month_short
 from payung.base.months import add_months, current_month, format_month
-from ui.session import connection, payung, require
+from payung.base import clock
+from ui.session import connection, data_version, payung, require, scope_key
 from ui.widgets import date_text, rupiah, saved, show_saved_message
 from ui.widgets import plain
 from ui.widgets import table
@@ -20,9 +21,19 @@ show_saved_message()
 st.title("Tunggakan & perpanjangan")
 code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
                     format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
-with connection() as db:
-    late = late_list(db, app.plugins, scheme_code=code, actor=actor)
-    ending = ending_next_month(db, app.plugins, scheme_code=code, actor=actor)
+
+
+@st.cache_data(max_entries=32, show_spinner="Menghitung tunggakan...")
+def figures(database: str, version: int, scope: tuple, scheme_code: str | None, today, _actor):
+    """The late list, its reminders and the renewals due, kept until the data changes (a
+    payment, a sponsorship) or the day does, per slice of data."""
+    with connection() as db:
+        late = late_list(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today)
+        return (late, reminders(db, app.plugins, scheme_code=scheme_code, actor=_actor, late=late),
+                ending_next_month(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today))
+
+
+late, notes, ending = figures(app.settings.database_url, data_version(), scope_key(actor), code, clock.today(), actor)
 
 late_tab, lapsed_tab, renew_tab = st.tabs([
     f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
@@ -62,9 +73,8 @@ with late_tab:
         st.caption("Pesan siap kirim untuk setiap pihak yang menunggak: salin teksnya (ikon di pojok kanan kotak) "
                    "atau buka WhatsApp dengan pesan sudah terisi. Payung tidak mengirim apa pun; NIK tidak pernah "
                    "dimuat dalam pesan.")
-        with connection() as db:
-            notes = reminders(db, app.plugins, scheme_code=code, actor=actor)
-        st.download_button("Unduh semua pengingat (XLSX)", reminders_xlsx(notes), "pengingat-tunggakan.xlsx",
+        # The file is made when its button is clicked, not on every run of the page.
+        st.download_button("Unduh semua pengingat (XLSX)", lambda: reminders_xlsx(notes), "pengingat-tunggakan.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="l_reminders_xlsx")
         for note in notes[:100]:

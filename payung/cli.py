@@ -158,6 +158,31 @@ def _build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
     bench.add_argument("--only", choices=["enrol"],
                        help="hanya kepesertaan massal (enrol_10k_s), pada basis data --keep dari uji sebelumnya")
+    serve = commands.add_parser("serve", parents=[common],
+                                help="jalankan Payung: beberapa proses server di belakang nginx (docs/performance.md)")
+    serve.add_argument("--processes", type=int, default=2, help="jumlah proses server (satu per inti CPU)")
+    serve.add_argument("--address", default="127.0.0.1", help="alamat yang didengar nginx (0.0.0.0: jaringan kantor)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--workdir", help="folder kerja nginx dan log server (bawaan: folder basis data/serve)")
+    serve.add_argument("--streamlit-option", action="append", default=[], metavar="--NAMA=NILAI",
+                       help="opsi Streamlit tambahan untuk setiap proses server")
+
+    load = commands.add_parser("loadtest", parents=[common],
+                               help="uji beban: sesi serentak satu tim kabupaten (docs/performance.md)")
+    load.add_argument("--sessions", default="1,10,25,50", help="jumlah sesi per tingkat, dipisah koma")
+    load.add_argument("--duration", type=float, default=120, help="detik diukur per tingkat, setelah semua masuk")
+    load.add_argument("--ramp", type=float, default=1.0, help="detik antara dua sesi yang mulai")
+    load.add_argument("--think", default="3-6", help="detik berpikir antara dua klik (dari-sampai)")
+    load.add_argument("--workers", type=int, default=200_000, help="pekerja dalam basis data uji yang dibangun")
+    load.add_argument("--data", help="basis data uji (dibangun bila belum ada; bawaan data/loadtest-N.db)")
+    load.add_argument("--processes", type=int, default=1, help="proses server (lebih dari 1: di belakang proksi)")
+    load.add_argument("--browsers", type=int, default=2, help="sesi Chromium sungguhan di antara sesi desa")
+    load.add_argument("--server-cpus", default="0", help="CPU server (taskset -c); kosong: semua")
+    load.add_argument("--client-cpus", default="1", help="CPU pembangkit beban dan perambannya; kosong: semua")
+    load.add_argument("--streamlit-option", action="append", default=[], metavar="--NAMA=NILAI",
+                      help="opsi Streamlit tambahan, mis. --streamlit-option=--runner.postScriptGC=true")
+    load.add_argument("--page-costs", action="store_true",
+                      help="hanya ongkos CPU server per jalan per halaman (satu sesi, tanpa beban lain)")
     return parser
 
 
@@ -343,6 +368,35 @@ def cmd_bench(app: Payung, args) -> int:
     return 0
 
 
+def cmd_serve(app: Payung, args) -> int:
+    from payung.operations.serve import serve
+    workdir = Path(args.workdir) if args.workdir else app.settings.data_dir.resolve() / "serve"
+    return serve(app, processes=max(1, args.processes), address=args.address, port=args.port, workdir=workdir,
+                 options=tuple(args.streamlit_option))
+
+
+def cmd_loadtest(app: Payung, args) -> int:
+    import functools
+    import signal
+
+    from payung.operations.loadtest.runner import Options, run
+    # A stopped load test stops its servers and browsers too (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    low, _, high = args.think.partition("-")
+    options = Options(
+        sessions=tuple(int(n) for n in args.sessions.split(",") if n.strip()), duration=args.duration,
+        ramp=args.ramp, think=(float(low), float(high or low)), workers=args.workers,
+        data=Path(args.data) if args.data else None, processes=args.processes, browsers=args.browsers,
+        server_cpus=args.server_cpus or None, client_cpus=args.client_cpus or None,
+        streamlit_options=tuple(args.streamlit_option))
+    if args.page_costs:
+        from payung.operations.loadtest.costs import run as costs
+        costs(app, options, out=functools.partial(print, flush=True))
+        return 0
+    levels = run(app, options, out=functools.partial(print, flush=True))
+    return 0 if all(not r.error for level in levels for r in level.results) else 1
+
+
 def cmd_digits(app: Payung, args) -> int:
     from db.digits import report
     db = _open(app)
@@ -449,6 +503,7 @@ def cmd_new_scheme(app: Payung, args) -> int:
 
 COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init,
             "users": cmd_users, "demo": cmd_demo, "backup": cmd_backup, "bench": cmd_bench, "digits": cmd_digits,
+            "loadtest": cmd_loadtest, "serve": cmd_serve,
             "check": cmd_check, "restore": cmd_restore, "pindah": cmd_pindah}
 
 

@@ -255,8 +255,9 @@ def database_template(tmp_path_factory):
                 for variable in ("PAYUNG_DB", "PAYUNG_DATABASE_URL", "PAYUNG_CONFIG"):
                     environment.delenv(variable, raising=False)
                 folder = tmp_path_factory.mktemp(f"template-{name}")
+                plain_name = re.sub(r"\W", "_", name)  # a PostgreSQL database name, unquoted
                 location = str(folder / "payung.db") if engine == "sqlite" else \
-                    pg_server.create_database(postgres(), name=f"tpl_{name}_{os.getpid()}")
+                    pg_server.create_database(postgres(), name=f"tpl_{plain_name}_{os.getpid()}")
                 app = load(folder, location)
                 make_template_database(app, build)
             made[name, engine] = app.settings.database_url

@@ -62,7 +62,7 @@ def test_kpj_answer_with_an_unknown_nik_reports_it_and_changes_nothing_else(peop
     assert bpjs_answer.apply_answer(people.db, plan, actor=people.actor) == {"aktif": 1, "ditolak": 1, "bermasalah": 1}
     after = snapshot(people.db)
     changed = {t for t in before if before[t] != after[t]}
-    assert changed == {"sponsorships", "audit_log"}
+    assert changed == {"sponsorships", "audit_log", "data_versions"}  # the data version moves with the data
     rows = {r["id"]: r for r in after["sponsorships"]}
     assert (rows[sponsorships[0]]["status"], rows[sponsorships[0]]["kpj"]) == ("aktif", "25010000001")
     assert (rows[sponsorships[1]]["status"], rows[sponsorships[1]]["bpjs_note"]) == ("ditolak", "Nama tidak sesuai KTP")

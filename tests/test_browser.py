@@ -56,12 +56,13 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py",
-                database: str | None = None):
+                database: str | None = None, plugins_dir: str | None = None):
     """A Payung server on a new database (``database``, else ``payung.db`` in ``tmp_path``), with
     these admin-made users, password PASSWORD; ``script``: another Streamlit script to serve
-    instead of app.py."""
+    instead of app.py; ``plugins_dir``: its own plugin folder (a test that saves schemes never
+    writes into the project's)."""
     db_path = database or str(tmp_path / "payung.db")
-    config = write_config(tmp_path, database=db_path)
+    config = write_config(tmp_path, database=db_path, plugins_dir=plugins_dir)
     if users:
         from payung.auth.access import Actor
         from payung.core import Payung

@@ -9,7 +9,7 @@ from payung.auth.access import Actor
 import datetime as dt
 
 from db import billing, queries
-from payung.base.months import current_month
+from payung.base.months import add_months, current_month
 
 from test_pages import open_db, run, texts
 
@@ -259,3 +259,27 @@ def test_the_budget_planner_reads_months_and_words_people_use(site):
     assert "config.toml" not in said and "tarif iuran BPJS Ketenagakerjaan" in said
     at.number_input(key="a_plan_workers").set_value(10).run()
     assert any(f"mulai {format_month(current_month())}" in s.value for s in at.success)
+
+
+def test_a_long_bill_is_shown_a_page_of_lines_at_a_time_and_totalled_whole(site, monkeypatch):
+    """An OPD's bill holds thousands of lines: drawn whole, every run of the page cost seconds of
+    the server's time. The table shows ``ROWS_PER_PAGE`` lines at a time (200; 20 here, for the
+    demo's bills) with a pager; the totals are the whole bill's."""
+    import ui.widgets
+    monkeypatch.setattr(ui.widgets, "ROWS_PER_PAGE", 20)
+    db = open_db(site)
+    start = current_month()
+    party = next(iter(db.query(
+        "SELECT CAST(sponsor_id AS TEXT) AS party_key, COUNT(*) AS lines, SUM(amount) AS amount"
+        " FROM contribution_lines WHERE scheme_code = ? AND month BETWEEN ? AND ?"
+        " GROUP BY sponsor_id ORDER BY COUNT(*) DESC LIMIT 1", [SCHEME, start, add_months(start, 11)])))
+    assert party["lines"] > 40, party
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"], "t_period": 12})
+    rupiah = f"Rp{party['amount']:,}".replace(",", ".")
+    assert f"Total {rupiah}" in texts(at)
+    lines = lambda: next(d.value for d in at.dataframe if "NIK" in d.value.columns)  # noqa: E731
+    assert len(lines()) == 20
+    assert f"Menampilkan 1–20 dari {party['lines']} data" in [c.value for c in at.caption]
+    at.number_input(key="t_lines_page").set_value(3).run()
+    assert len(lines()) == 20
+    assert f"Menampilkan 41–60 dari {party['lines']} data" in [c.value for c in at.caption]

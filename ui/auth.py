@@ -16,6 +16,11 @@ When a page ends every session of the logged-in user (a password change, "Keluar
 semua perangkat" on one's own account), ``renew_login`` opens a new session for the tab and
 rewrites its cookie, the way a login writes it: a copy of the old cookie is worthless.
 
+A sign-in costs one password check: the cookie is not written by the run that checks the
+password (which then slept a second so the browser could run the component before the rerun
+took it away) but by the runs that follow, until the browser says it is written
+(``write_pending_cookie``, called by app.py on every run).
+
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
 (mode 0600) next to the database. The cookie is written by a browser-side component, so it
@@ -24,34 +29,40 @@ cannot be HttpOnly: script running in the page could read it (see docs/security.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import sys
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
 from payung.auth import sessions, setup
+from payung.base import clock
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
-from .widgets import plain
+from .widgets import COOKIE_PENDING, plain
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
-KEY_FILE_NAME = "payung-cookie.key"
+KEY_FILE_NAME = sessions.COOKIE_KEY_FILE
 COOKIE_NAME = "payung_masuk"
 COOKIE_SETTLE_S = 1.0
 _KEY = "_payung_authenticator"
+#: The signed login cookie this tab's browser has not yet confirmed writing: (token, expiry).
+_PENDING = COOKIE_PENDING
 _MESSAGE = "_payung_login_message"
-LOGIN_FIELDS = {"Form name": "Masuk ke Payung", "Username": "Nama pengguna", "Password": "Kata sandi",
-                "Login": "Masuk"}
+LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
+                                 "Password": "Kata sandi", "Login": "Masuk"})
 WRONG = "Nama pengguna atau kata sandi salah."
 EMPTY = "Isi nama pengguna dan kata sandi."
 
 
 _BAD_COOKIE = "_payung_bad_cookie"
+_BAD_COOKIE_GONE = "_payung_bad_cookie_gone"
 
 
 def throttled_message() -> str:
@@ -110,6 +121,7 @@ def _form_login(username: str | None, password: str | None) -> bool:
         st.session_state[_MESSAGE] = throttled_message() if result.throttled else WRONG
         return False
     _logged_in(result.username, result.name, result.email, result.role, result.session_id)
+    _queue_cookie()
     return True
 
 
@@ -140,16 +152,46 @@ def decode_cookie(token, key: str) -> dict | None:
 
 def _forget_bad_cookie(model, token: str) -> None:
     """Delete an undecodable cookie from the browser, once per browser session: the request's
-    cookies (``st.context.cookies``) keep showing it until a reload, and a delete drawn again
-    in the run that logs in could land after the new cookie is written."""
+    cookies (``st.context.cookies``) keep showing it until a reload. The delete is drawn in every
+    run until the browser says it is done (the first run's is replaced by the rerun the cookie
+    component's first answer starts, often before the browser ran it), then never again (one
+    drawn in the run that logs in could land after the new cookie is written)."""
     marker = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    if st.session_state.get(_BAD_COOKIE) == marker:
+    if st.session_state.get(_BAD_COOKIE_GONE) == marker:
         return
     st.session_state[_BAD_COOKIE] = marker
-    try:
-        model.cookie_manager.delete(model.cookie_name, key="hapus_kuki_rusak")
-    except KeyError:  # the component had not reported the browser's cookies yet: deleted anyway
-        pass
+    # The component itself: CookieManager.delete draws nothing until the browser has reported
+    # its cookies, and no pause before the form waits for that any more.
+    gone = model.cookie_manager.cookie_manager(method="delete", cookie=model.cookie_name,
+                                               key="hapus_kuki_rusak_" + marker[:12], default=False)
+    if gone:
+        st.session_state[_BAD_COOKIE_GONE] = marker
+
+
+def _queue_cookie() -> None:
+    """Sign this tab's session into a cookie for the browser to keep (``write_pending_cookie``)."""
+    model = authenticator().cookie_controller.cookie_model
+    model.exp_date = model._set_exp_date()
+    expires = clock.utc_now() + dt.timedelta(days=model.cookie_expiry_days)
+    st.session_state[_PENDING] = (model._token_encode(), expires.isoformat())
+
+
+def write_pending_cookie() -> None:
+    """While the browser has not confirmed writing the login cookie, draw the component that
+    writes it (in the sidebar, zero pixels high). It answers True once written: the run that
+    follows stops drawing it. Each cookie is its own component (a key of its own), so the
+    answer for an earlier cookie never counts for this one."""
+    pending = st.session_state.get(_PENDING)
+    if not pending:
+        return
+    token, expires = pending
+    writer = authenticator().cookie_controller.cookie_model.cookie_manager.cookie_manager
+    key = "kuki_" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    with st.sidebar:
+        written = writer(method="set", cookie=COOKIE_NAME, value=token, key=key, default=False,
+                         options={"path": "/", "expires": expires, "sameSite": "strict"})
+    if written:
+        st.session_state.pop(_PENDING, None)
 
 
 def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
@@ -165,6 +207,8 @@ def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
         return None
 
     auth.authentication_controller.login = login
+    # The login form writes no cookie itself: ``write_pending_cookie`` does, in the runs after.
+    auth.cookie_controller.set_cookie = lambda: None
     model = auth.cookie_controller.cookie_model
 
     def token_encode() -> str:
@@ -188,7 +232,9 @@ def authenticator() -> stauth.Authenticate:
         # No credentials are handed to the authenticator: Payung checks passwords itself.
         st.session_state[_KEY] = _wire(stauth.Authenticate(
             {"usernames": {}}, COOKIE_NAME, cookie_key(), cookie_expiry_days=session_policy().lifetime_days,
-            auto_hash=False, login_sleep_time=0.3,
+            # No pause before the form: Payung reads the cookie from the request
+            # (st.context.cookies), not from the cookie component.
+            auto_hash=False, login_sleep_time=0,
         ))
     return st.session_state[_KEY]
 
@@ -200,18 +246,12 @@ def login() -> bool:
     auth = authenticator()
     st.session_state.pop(_MESSAGE, None)
     try:
-        auth.login(location="main", fields=LOGIN_FIELDS, key="masuk")
+        auth.login(location="main", fields=dict(LOGIN_FIELDS), key="masuk")
     except stauth.utilities.LoginError as exc:
         st.error(plain(f"Tidak dapat masuk: {exc}"))
     if st.session_state.get(_MESSAGE):
         st.error(plain(st.session_state.pop(_MESSAGE)))
-    logged_in = bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
-    if logged_in:
-        # The signed cookie is written by a browser-side component drawn in this run; give the
-        # browser a moment to run it before the caller reruns (and the component is gone).
-        with st.spinner("Berhasil masuk, menyiapkan halaman..."):
-            time.sleep(COOKIE_SETTLE_S)
-    return logged_in
+    return bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
 
 
 def renew_login(username: str, message: str) -> None:
@@ -220,19 +260,11 @@ def renew_login(username: str, message: str) -> None:
     this tab and rewrite its cookie the way a login writes it, so only this tab, and nothing
     holding a copy of its old cookie, stays logged in. Then rerun with ``message`` shown, like
     ``ui.widgets.saved``."""
-    from .widgets import clear_problems, saved
+    from .widgets import saved
     with connection() as db:
         session_id = sessions.start_session(db, username, session_policy(), **request_details())
     st.session_state[SESSION_KEY] = session_id
-    # The component that writes the cookie reports back once it has, and that starts a new run
-    # at once, interrupting this one: the message is stored (and the form's old problems
-    # dropped) before it is drawn.
-    st.session_state["_payung_saved"] = message
-    clear_problems()
-    authenticator().cookie_controller.set_cookie()
-    # As after a login: let the browser run the component before the rerun (and it is gone).
-    with st.spinner("Memperbarui sesi..."):
-        time.sleep(COOKIE_SETTLE_S)
+    _queue_cookie()  # written by the runs that follow, as after a login
     saved(message)
 
 
@@ -243,6 +275,7 @@ def logout_button() -> None:
         auth = authenticator()
         auth.logout(location="unrendered")
         forget_login()
+        st.session_state.pop(_PENDING, None)
         time.sleep(COOKIE_SETTLE_S)  # let the browser delete the cookie before the rerun
         st.rerun()
 
@@ -252,11 +285,7 @@ def logout_button() -> None:
 @st.cache_resource(show_spinner=False)
 def _printed_setup_code(database: str) -> str:
     code = setup.new_setup_code()
-    line = "=" * 72
-    print(f"\n{line}\nPayung: belum ada administrator. Untuk membuat administrator pertama, buka Payung\n"
-          f"di peramban dan masukkan kode penyiapan ini:\n\n    {code}\n\n"
-          f"Kode berlaku sampai administrator pertama dibuat (basis data: {database}).\n{line}\n",
-          file=sys.stdout, flush=True)
+    print(setup.setup_code_banner(code, database), file=sys.stdout, flush=True)
     return code
 
 

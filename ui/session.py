@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable
+from types import MappingProxyType
 
 import streamlit as st
 
@@ -46,6 +47,8 @@ def _load(config: str | None, *database_environment: str | None) -> Payung:
     db = app.open_db()
     try:
         app.initialise(db)
+        if app.signature[0] is None:  # a new database: its data versions exist only now
+            app.signature = app.current_signature(db)
     finally:
         db.close()
     dummy_hash()  # computed now, so the first unknown-username login is not slower
@@ -62,11 +65,36 @@ def payung() -> Payung:
     return _load(os.environ.get("PAYUNG_CONFIG"), os.environ.get("PAYUNG_DATABASE_URL"), os.environ.get("PAYUNG_DB"))
 
 
+def fresh_payung() -> Payung:
+    """``payung()``, loaded again first when a scheme file was written (Salin skema, in this
+    server process or another one behind the same proxy) or edited since: app.py calls this at
+    the top of every run."""
+    app = payung()
+    with connection() as db:
+        changed = app.plugins_changed(db)
+    if changed:
+        reload_payung()
+        app = payung()
+    return app
+
+
 @contextlib.contextmanager
 def connection():
     """A connection for this run only: a connection belongs to the thread that made it."""
     with payung().connection() as db:
         yield db
+
+
+def scope_key(actor: Actor) -> tuple:
+    """What a cached figure depends on besides the data: the slice the actor sees (two
+    operators of one regency share their figures)."""
+    return actor.role, actor.regency_code, tuple(actor.villages)
+
+
+def data_version() -> int:
+    """The data's version now: with ``scope_key``, the key of a page's cached figures."""
+    with connection() as db:
+        return payung().data_version(db)
 
 
 def forget_login() -> None:
@@ -175,7 +203,7 @@ def reload_payung() -> None:
 #: Prefixes of the session-state keys that hold a page's work on an uploaded file: the file
 #: read, its plan. They can weigh many times the file; they are let go as soon as the user
 #: opens another page.
-UPLOAD_WORK = {"impor": "_i_"}
+UPLOAD_WORK = MappingProxyType({"impor": "_i_"})
 
 
 def release_upload_work(current_url: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from types import MappingProxyType
 from typing import TypeVar
 
 import altair as alt
@@ -33,6 +34,7 @@ _ESCAPE = {ord(c): "\\" + c for c in "\\`*_[]<>#|~$@&"}
 # around it ("Ani \u202eKDR" shows as "Ani RDK"); line breaks would start new Markdown blocks.
 _ESCAPE |= {c: None for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ESCAPE |= {ord("\n"): " ", ord("\r"): " ", ord("\v"): " ", ord("\f"): " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+_ESCAPE = MappingProxyType(_ESCAPE)  # read-only: module state is shared by every session
 # ":red[", ":material/", ":smile:", "http://" (autolinks), "www." and, at the start, a list
 # marker, a heading underline or a horizontal rule ("- ", "===", "---").
 _CONTEXTUAL = re.compile(r":(?=[A-Za-z/])|(?<=www)\.|(?<=WWW)\.|^[-+=]")
@@ -341,6 +343,11 @@ def panel(p: Panel) -> None:
 
 # Paging -------------------------------------------------------------------------------------
 
+#: Rows of a long table drawn at once (an OPD's bill has thousands of lines: drawn whole, each run
+#: of the page cost seconds of the server's time).
+ROWS_PER_PAGE = 200
+
+
 def current_page(key: str) -> int:
     """The page a list should query: what the pager below it was last set to."""
     return int(st.session_state.get(key, 1))
@@ -365,11 +372,17 @@ def pager(total: int, page_size: int, *, key: str) -> None:
     right.caption(shown)
 
 
+#: Session key of a login cookie the browser has yet to write (``ui.auth.write_pending_cookie``).
+COOKIE_PENDING = "_payung_cookie_pending"
+
+
 def show_saved_message(*, toast: bool = False) -> None:
     """A success message carried across the rerun that follows a save, where this is called.
     ``toast``: also as a toast, which shows wherever the page is scrolled (a form whose button is
-    below the fold: its top is off screen on a phone)."""
-    message = st.session_state.pop("_payung_saved", None)
+    below the fold: its top is off screen on a phone). While a login cookie is being written
+    (a password change renews the tab's) the message is kept for the run its answer starts."""
+    state = st.session_state
+    message = state.get("_payung_saved") if state.get(COOKIE_PENDING) else state.pop("_payung_saved", None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
         if toast:
@@ -441,11 +454,11 @@ _INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box,
 #: hovered or focused, the one tooltip on screen is its own: its English text is shrunk to nothing
 #: and the Indonesian drawn after it. (The buttons' aria-labels, read out by screen readers, stay
 #: English: CSS cannot reach an attribute.)
-TOOLBAR_LABELS = {
+TOOLBAR_LABELS = MappingProxyType({
     "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
     "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
-}
+})
 #: Room above a table or chart for its toolbar, which covered the figure or the box above it.
 TOOLBAR_ROOM = "2.25rem"
 

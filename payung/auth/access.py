@@ -71,6 +71,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "audit.read": (("admin",), "melihat log audit"),
     "backup.manage": (("admin",), "mengelola cadangan"),
     "letterhead.manage": (("admin",), "mengatur kop surat"),
+    "reference.manage": (("admin",), "menambah kabupaten dan pekerjaan"),
     "account.manage": (ALL, "mengganti kata sandi"),
 }
 

@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "programs": "Program", "payment_period": "Periode bayar", "monthly_amount": "Iuran per bulan", "status": "Status",
     "fields": "Isian skema", "bpjs_note": "Catatan BPJS", "amount": "Jumlah", "paid_amount": "Dibayar",
     "paid_on": "Tanggal bayar", "from_month": "Dari bulan", "to_month": "Sampai bulan", "reference": "Referensi",
+    "scheme_version": "Versi skema", "retired_at": "Dipensiunkan", "retired_by": "Dipensiunkan oleh",
     "party_label": "Pihak", "party_kind": "Jenis pihak", "party_key": "Kode pihak", "recorded_at": "Dicatat",
     "recorded_by": "Dicatat oleh", "reversed_at": "Dibatalkan", "reversed_by": "Dibatalkan oleh",
     "reversal_reason": "Alasan pembatalan", "created_at": "Dibuat", "created_by": "Dibuat oleh",

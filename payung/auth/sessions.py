@@ -44,9 +44,13 @@ LOGIN_TABLE = "login"
 USERNAME_LOGGED = 64  # characters of a typed username looked up
 #: What the audit log says instead of a username nobody has.
 UNKNOWN_USERNAME = "nama pengguna tidak dikenal"
-#: Key of the hash of unknown usernames: this process only, never stored (so the hash of a
-#: password typed as a username cannot be tested against guesses by whoever reads the log).
-_UNKNOWN_KEY = secrets.token_bytes(32)
+#: Key of the hash of unknown usernames: never stored (so the hash of a password typed as a
+#: username cannot be tested against guesses by whoever reads the log). This process's own, or
+#: the one ``payung serve`` hands to each of its server processes, so that they agree.
+try:
+    _UNKNOWN_KEY = bytes.fromhex(os.environ.get("PAYUNG_UNKNOWN_KEY", "")) or secrets.token_bytes(32)
+except ValueError:
+    _UNKNOWN_KEY = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -260,6 +264,9 @@ def end_user_sessions(db, user_id: int, *, actor: Actor) -> int:
 
 
 # The cookie key ------------------------------------------------------------------------------
+
+#: The key file's name, next to the database.
+COOKIE_KEY_FILE = "payung-cookie.key"
 
 def _read_secret(path: Path) -> str | None:
     try:

@@ -32,6 +32,14 @@ def new_setup_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
+def setup_code_banner(code: str, database: str) -> str:
+    """What the terminal shows on a first start."""
+    line = "=" * 72
+    return (f"\n{line}\nPayung: belum ada administrator. Untuk membuat administrator pertama, buka Payung\n"
+            f"di peramban dan masukkan kode penyiapan ini:\n\n    {code}\n\n"
+            f"Kode berlaku sampai administrator pertama dibuat (basis data: {database}).\n{line}\n")
+
+
 def setup_code_from_env() -> str | None:
     return os.environ.get(SETUP_CODE_ENV) or None
 

@@ -27,6 +27,15 @@ class Regency:
     code: str
     name: str
     umk: int
+    #: ``umk_by_year``: the UMK of each year a regency has typed ({2026: 2_450_000}); ``umk`` is
+    #: the figure of any other year.
+    umk_by_year: dict[int, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def umk_for(self, year: int) -> int:
+        """The regency minimum wage (UMK) of ``year``: that year's figure, else the latest
+        earlier year's, else ``umk`` (0: not configured)."""
+        known = [y for y in self.umk_by_year if y <= year]
+        return self.umk_by_year[max(known)] if known else self.umk
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,7 @@ CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "database": ("url", "pool_size"),
     "limits": tuple(f.name for f in dataclasses.fields(Limits)),
     "plugins": ("disabled",),
-    "regencies": ("code", "name", "umk"),
+    "regencies": ("code", "name", "umk", "umk_by_year"),
     "contribution": ("min_income", "default_programs", "due_day", "lapse_months", "payment_periods", "rates",
                      "relief"),
     "contribution.rates": ("valid_from", "jkk_bp", "jkm", "jht_bp"),
@@ -224,6 +233,15 @@ class Settings:
         return value
 
 
+def _umk_by_year(regency: dict) -> dict[int, int]:
+    """``umk_by_year = {"2026" = 2450000}`` of a ``[[regencies]]`` block, checked."""
+    table = regency.get("umk_by_year", {})
+    if not isinstance(table, dict) or not all(str(y).isdigit() and len(str(y)) == 4 for y in table):
+        raise ConfigError(f"regencies {regency.get('code')}: 'umk_by_year' harus tabel tahun = UMK, "
+                          "contoh {\"2026\" = 2450000}.")
+    return {int(year): _int(table, year, f"regencies {regency.get('code')} umk_by_year") for year in table}
+
+
 def _int(table: dict, key: str, where: str, default: int | None = None) -> int:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -309,7 +327,8 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
         data_dir = base / data_dir
 
     regencies = tuple(
-        Regency(code=str(r["code"]), name=str(r["name"]), umk=_int(r, "umk", "regencies", 0))
+        Regency(code=str(r["code"]), name=str(r["name"]), umk=_int(r, "umk", "regencies", 0),
+                umk_by_year=_umk_by_year(r))
         for r in raw.get("regencies", [])
     )
     if not regencies:

@@ -53,13 +53,21 @@ class DatabaseError(PayungError):
     kinds below, for whatever the engine raised, so that no caller needs to know the engine."""
 
 
-class DatabaseBusy(DatabaseError):
-    """Another session held the write lock longer than ``busy_timeout_ms``: nothing was written."""
+class DatabaseBusy(ValidationError, DatabaseError):
+    """The database stayed locked by other writers longer than Payung waits (``busy_timeout_ms``,
+    on either engine): nothing was written, and trying again a moment later works. A refusal
+    like any other (every form that shows its refusals shows this one)."""
+
+    MESSAGE = "Basis data sedang sibuk melayani pengguna lain, jadi belum ada yang tersimpan. Coba lagi sebentar lagi."
+
+    def __init__(self, message: str | None = None):
+        ValidationError.__init__(self, Problem(None, message or self.MESSAGE, "database_busy"))
 
 
-class WriteConflict(DatabaseError):
-    """Two transactions could not both commit (a serialization failure or a deadlock); the
-    loser was rolled back and may simply be tried again."""
+class WriteConflict(DatabaseBusy):
+    """Two transactions could not both commit (PostgreSQL's serialization failure or deadlock):
+    the loser was rolled back, nothing of it was written, and it may simply be tried again; to
+    the user, the same refusal as a busy database."""
 
 
 # Database constraints, in the user's words ----------------------------------------------------

@@ -52,5 +52,16 @@ def _merged(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {**OCCUPATIONS, **dict(extra)}
 
 
+#: The occupations of the settings in force (config.toml's and those added in the browser), so
+#: rules and messages name an added occupation by its label ("Buruh nelayan", never "buruh_nelayan").
+_configured: dict[str, str] = {}
+
+
+def configure(extra: dict[str, str]) -> None:
+    """Set the configured occupations (``Payung.load`` calls this with the settings it loads)."""
+    global _configured
+    _configured = dict(extra)
+
+
 def label(code: str, extra: dict[str, str] | None = None) -> str:
-    return occupations(extra).get(code, code)
+    return occupations(_configured if extra is None else extra).get(code, code)

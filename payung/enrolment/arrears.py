@@ -14,7 +14,7 @@ from db import billing, queries
 
 from payung.auth.access import Actor, require, require_visible, scope_of, shown, shown_rows, visible_scheme
 from payung.base import clock
-from payung.base.coverage import BERAKHIR, MENUNGGAK, arrears_limit, due_date, line_statuses
+from payung.base.coverage import arrears_limit, due_date
 from payung.base.formats import count, date, month_short, rupiah
 from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month
@@ -40,29 +40,14 @@ class LateList:
         return sum(row["amount"] for row in self.parties)
 
 
-def _party_of(line: dict, bill_by: str) -> tuple[str, str]:
-    if bill_by == "opd":
-        return line["opd"] or "-", line["opd"] or "(tanpa OPD)"
-    if bill_by == "budget_line":
-        return str(line["budget_line_id"] or "-"), line["budget_label"] or "(tanpa pos anggaran)"
-    return str(line["sponsor_id"]), line["sponsor_name"]
-
-
-def _statuses(registry: PluginRegistry, lines: list[dict], today: dt.date) -> dict[int, str]:
-    """Each overdue line's status, judged scheme by scheme on the runs of unpaid months."""
+def _late_months(registry: PluginRegistry, code: str, today: dt.date, back: int) -> tuple[list[str], list[str]]:
+    """A scheme's months whose due date has passed (``back`` months at most) and, of those,
+    the ones still inside the arrears limit (payable)."""
     settings = registry.settings
-    statuses: dict[int, str] = {}
-    for code in {line["scheme_code"] for line in lines}:
-        statuses.update(line_statuses([l for l in lines if l["scheme_code"] == code], today=today,
-                                      due_day=settings.due_day_of(code), lapse_months=settings.lapse_months))
-    return statuses
-
-
-def _overdue(registry: PluginRegistry, lines: list[dict], today: dt.date) -> list[dict]:
-    """The lines of known schemes whose due date has passed."""
-    due_day_of = registry.settings.due_day_of
-    return [line for line in lines if line["scheme_code"] in registry.schemes
-            and today > due_date(line["month"], due_day_of(line["scheme_code"]))]
+    due_day, lapse = settings.due_day_of(code), settings.lapse_months
+    months = [add_months(current_month(today), -i) for i in range(back + 1)]
+    overdue = [m for m in months if today > due_date(m, due_day)]
+    return overdue, [m for m in overdue if today <= arrears_limit(m, due_day, lapse)]
 
 
 def late_summary(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
@@ -95,46 +80,44 @@ def late_summary(db, registry: PluginRegistry, *, actor: Actor, today: dt.date |
 
 def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
               scheme_code: str | None = None) -> LateList:
-    """What is overdue per bill party, and whose membership ended, inside the actor's scope."""
+    """What is overdue per bill party, and whose membership ended, inside the actor's scope.
+    Counted in SQL (``db.billing.late_parties``): a regency's arrears are tens of thousands of
+    lines."""
     require(actor, "late.read")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "late.read")
     today = today or clock.today()
-    settings = registry.settings
+    settings, scope = registry.settings, scope_of(actor)
     result = LateList(today)
-    this_month = current_month(today)
-    lines = _overdue(registry, billing.overdue_lines(db, add_months(this_month, -LOOK_BACK_MONTHS), this_month,
-                                                     LIVE_STATUSES, scheme_code, scope=scope_of(actor)), today)
-    statuses = _statuses(registry, lines, today)
-    groups: dict[tuple, dict] = {}
-    lapsed: dict[tuple, dict] = {}
-    for line in lines:
-        scheme = registry.scheme(line["scheme_code"])
-        open_amount = line["amount"] - line["paid_amount"]
-        if statuses[line["id"]] == MENUNGGAK:
-            key, label = _party_of(line, scheme.bill_by)
-            group = groups.setdefault((scheme.code, key), {
-                "scheme_code": scheme.code, "scheme": scheme.name, "party_key": key, "party": label,
-                "bill_by": scheme.bill_by, "workers": set(), "lines": 0, "amount": 0, "oldest": line["month"],
-                "months_by_worker": {}})
-            group["workers"].add(line["worker_id"])
-            group["months_by_worker"].setdefault(line["worker_name"], []).append(line["month"])
-            group["lines"] += 1
-            group["amount"] += open_amount
-            group["oldest"] = min(group["oldest"], line["month"])
-        elif statuses[line["id"]] == BERAKHIR:
-            row = lapsed.setdefault((scheme.code, line["worker_id"]), {
-                "scheme_code": scheme.code, "scheme": scheme.name, "worker_id": line["worker_id"],
-                "worker": line["worker_name"], "nik": shown(actor, line)["nik"], "sponsor": line["sponsor_name"],
-                "months": 0, "first": line["month"], "last": line["month"]})
-            row["months"] += 1
-            row["last"] = max(row["last"], line["month"])
-    for group in groups.values():
-        group["workers"] = len(group["workers"])
-        group["pay_by"] = arrears_limit(group["oldest"], settings.due_day_of(group["scheme_code"]), settings.lapse_months)
-    result.parties = sorted(groups.values(), key=lambda g: (g["pay_by"], -g["amount"]))
-    result.lapsed = sorted(lapsed.values(), key=lambda r: (r["scheme"], r["worker"]))
+    for scheme in registry.schemes.values():
+        if (scheme_code and scheme.code != scheme_code) or not scope.covers_regency(scheme.regency_code):
+            continue
+        overdue, payable = _late_months(registry, scheme.code, today, LOOK_BACK_MONTHS)
+        rule = (overdue, payable, settings.lapse_months, LIVE_STATUSES)
+        for row in billing.late_parties(db, scheme.bill_by, scheme.code, *rule, scope=scope):
+            result.parties.append({
+                "scheme_code": scheme.code, "scheme": scheme.name, "party_key": row["party_key"], "party": row["party"],
+                "bill_by": scheme.bill_by, "workers": row["workers"], "lines": row["lines"], "amount": row["amount"],
+                "oldest": row["oldest"], "names": row["names"],
+                "pay_by": arrears_limit(row["oldest"], settings.due_day_of(scheme.code), settings.lapse_months)})
+        result.lapsed.extend(dict(shown(actor, row), scheme_code=scheme.code, scheme=scheme.name)
+                             for row in billing.lapsed_workers(db, scheme.code, *rule, scope=scope))
+    result.parties.sort(key=lambda g: (g["pay_by"], -g["amount"]))
+    result.lapsed.sort(key=lambda r: (r["scheme"], r["worker"]))
     return result
+
+
+def _named_months(db, registry: PluginRegistry, late: LateList, *, actor: Actor) -> dict[tuple, dict[str, list]]:
+    """(scheme, party) -> the first ``NAMED_WORKERS`` names owing, each with its months."""
+    settings, scope = registry.settings, scope_of(actor)
+    named: dict[tuple, dict[str, list]] = {}
+    for code in dict.fromkeys(group["scheme_code"] for group in late.parties):
+        scheme = registry.scheme(code)
+        overdue, payable = _late_months(registry, code, late.today, LOOK_BACK_MONTHS)
+        for row in billing.late_names(db, scheme.bill_by, code, overdue, payable, settings.lapse_months,
+                                      LIVE_STATUSES, scope=scope, per_party=NAMED_WORKERS):
+            named.setdefault((code, row["party_key"]), {}).setdefault(row["name"], []).append(row["month"])
+    return named
 
 
 @dataclass
@@ -175,13 +158,14 @@ def reminder_text(group: dict, *, how_to_pay: str = HOW_TO_PAY, sender: str = ""
     much, by when, how to pay. Names and months only: never a NIK."""
 
     by_worker = group["months_by_worker"]
+    names = group.get("names", len(by_worker))
     lines = [f"Yth. {addressee(group)},", "",
              f"Kami mengingatkan iuran BPJS Ketenagakerjaan program {group['scheme']} yang belum dibayar "
-             f"untuk {count(len(by_worker))} pekerja:"]
+             f"untuk {count(names)} pekerja:"]
     for name in sorted(by_worker)[:NAMED_WORKERS]:
         lines.append(f"- {name}: {', '.join(month_short(m) for m in sorted(by_worker[name]))}")
-    if len(by_worker) > NAMED_WORKERS:
-        lines.append(f"- dan {count(len(by_worker) - NAMED_WORKERS)} pekerja lainnya")
+    if names > NAMED_WORKERS:
+        lines.append(f"- dan {count(names - NAMED_WORKERS)} pekerja lainnya")
     lines += ["", f"Jumlah tunggakan: {rupiah(group['amount'])} ({count(group['lines'])} bulan iuran).",
               f"Mohon dibayar paling lambat {date(group['pay_by'])}. Lewat tanggal itu kepesertaan pekerja "
               "berakhir dan perlindungan JKK/JKM tidak berlaku sampai didaftarkan ulang.",
@@ -203,11 +187,13 @@ def whatsapp_link(phone: str | None, text: str) -> str | None:
 
 
 def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
-              scheme_code: str | None = None) -> list[Reminder]:
-    """A WhatsApp reminder per late party of the late list (same access: ``late.read``). A
-    sponsor's phone number gives a ``wa.me`` link; a budget line's is that of the sponsor named
-    on it, else of the regency's budget sponsor (APBD kabupaten); an OPD has none."""
-    late = late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
+              scheme_code: str | None = None, late: LateList | None = None) -> list[Reminder]:
+    """A WhatsApp reminder per late party of the late list (same access: ``late.read``; pass
+    ``late`` when it is already read). A sponsor's phone number gives a ``wa.me`` link; a
+    budget line's is that of the sponsor named on it, else of the regency's budget sponsor
+    (APBD kabupaten); an OPD has none."""
+    late = late or late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
+    named = _named_months(db, registry, late, actor=actor)
     options = registry.settings.reminders
     how_to_pay, sender = str(options.get("how_to_pay") or HOW_TO_PAY), str(options.get("sender") or "")
     scope = scope_of(actor)
@@ -221,6 +207,7 @@ def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
             contact = queries.budget_line_contact(db, int(group["party_key"]),
                                                   registry.scheme(group["scheme_code"]).regency_code)
             phone = contact["phone"] if contact else None
+        group = dict(group, months_by_worker=named.get((group["scheme_code"], group["party_key"]), {}))
         text = reminder_text(group, how_to_pay=how_to_pay, sender=sender)
         result.append(Reminder(group["scheme"], group["party"], phone, whatsapp_link(phone, text), group["workers"],
                                group["lines"], group["amount"], group["pay_by"], text))

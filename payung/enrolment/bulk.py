@@ -31,6 +31,7 @@ from payung.schemes.fields import validate_fields
 from payung.base.formats import count
 from payung.base.money import check_programs, contribution, format_rupiah
 from payung.base.months import format_month, month_range, parse_month
+from payung.schemes.editing import retired_problem
 from payung.schemes.registry import PluginRegistry
 from payung.enrolment.sponsorships import EnrolmentPlan, check_enrolment, double_coverage, payment_period_problems, stored_choices
 
@@ -55,7 +56,7 @@ class PendingReader(DataReader):
         return self._names[code]
 
     @staticmethod
-    def _key_of(row: dict, field_keys, worker_village, sponsor_id, sponsor_village) -> tuple:
+    def _key_of(row: dict, field_keys, worker_village, sponsor_id, sponsor_village, worker_district) -> tuple:
         key = tuple(row["fields"].get(k) for k in field_keys)
         if worker_village:
             key += (row["worker_village"],)
@@ -63,17 +64,19 @@ class PendingReader(DataReader):
             key += (row["sponsor_id"],)
         if sponsor_village:
             key += (row["sponsor_village"],)
+        if worker_district:
+            key += (row["worker_district"],)
         return key
 
     def count_sponsorships(self, scheme_code, *, field_equals=None, worker_village=None, sponsor_id=None,
-                           sponsor_village=None, statuses=LIVE_STATUSES) -> int:
+                           sponsor_village=None, statuses=LIVE_STATUSES, worker_district=None) -> int:
         field_keys = tuple(sorted(field_equals or {}))
-        flags = (bool(worker_village), sponsor_id is not None, bool(sponsor_village))
+        flags = (bool(worker_village), sponsor_id is not None, bool(sponsor_village), bool(worker_district))
         shape = (scheme_code, field_keys, flags, tuple(statuses or ()))
         if shape not in self._stored:
             self._stored[shape] = batches.sponsorship_counts(
                 self._db, scheme_code, field_keys=field_keys, worker_village=flags[0], sponsor_id=flags[1],
-                sponsor_village=flags[2], statuses=statuses, scope=self.scope)
+                sponsor_village=flags[2], worker_district=flags[3], statuses=statuses, scope=self.scope)
             pending: dict[tuple, int] = defaultdict(int)
             for row in self._pending:
                 if self._counts(shape, row):
@@ -83,7 +86,7 @@ class PendingReader(DataReader):
         # SQL's "= NULL" matches nothing: neither does a blank value here.
         if any(v is None for v in key):
             return 0
-        key += tuple(v for v, on in zip((worker_village, sponsor_id, sponsor_village), flags) if on)
+        key += tuple(v for v, on in zip((worker_village, sponsor_id, sponsor_village, worker_district), flags) if on)
         return self._stored[shape].get(key, 0) + self._pending_counts[shape].get(key, 0)
 
     @staticmethod
@@ -94,7 +97,8 @@ class PendingReader(DataReader):
     def add_pending(self, scheme_code: str, fields: dict, worker: dict, sponsor: dict) -> None:
         """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship."""
         row = {"scheme_code": scheme_code, "fields": fields, "worker_village": worker["village_code"],
-               "sponsor_id": sponsor["id"], "sponsor_village": sponsor.get("village_code")}
+               "worker_district": worker.get("district_code"), "sponsor_id": sponsor["id"],
+               "sponsor_village": sponsor.get("village_code")}
         self._pending.append(row)
         for shape, counts in self._pending_counts.items():
             if self._counts(shape, row):
@@ -190,6 +194,8 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
         by_year[(b["scheme_code"], b["year"])].append(b)
     committed = {line_id: b["committed"] for line_id, b in budget.items()}
     regions = set(queries.region_names(db))
+    retired = {code: retired_problem(queries.scheme_row(db, code), registry.scheme(code))
+               for code in {r["scheme_code"] for r in requests}}
     reader = PendingReader(db)
     prices: dict[tuple, object] = {}
 
@@ -251,8 +257,8 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
             actor=actor, village_exists=regions.__contains__, data=reader, coverage=coverage_for(number),
             assign=assign, price=price)
         row.plan = plan
-        row.problems = list(plan.problems) + payment_period_problems(scheme, registry.settings,
-                                                                     request.get("payment_period", 1))
+        row.problems = retired[scheme.code] + list(plan.problems) + payment_period_problems(
+            scheme, registry.settings, request.get("payment_period", 1))
         if row.problems:
             continue
         row.status = "new"
@@ -314,14 +320,17 @@ def apply_bulk(db, registry: PluginRegistry, plan: BulkPlan, *, actor: Actor,
 def _write(db, accepted: list[BulkRow], actor: Actor) -> None:
     first = batches.max_id(db, "sponsorships") + 1
     columns = ("id", "scheme_code", "sponsor_id", "worker_id", "programs", "start_month", "months", "end_month",
-               "declared_income", "monthly_amount", "payment_period", "status", "fields", "created_by")
+               "declared_income", "monthly_amount", "payment_period", "status", "fields", "created_by",
+               "scheme_version")
     sponsorships, lines = [], []
+    version = {code: queries.latest_scheme_version(db, code) for code in {r.plan.enrolment.scheme.code for r in accepted}}
     for offset, row in enumerate(accepted):
         plan, e = row.plan, row.plan.enrolment
         sid = first + offset
         sponsorships.append((sid, e.scheme.code, e.sponsor["id"], e.worker["id"], ",".join(e.programs), e.start_month,
                              e.months, e.end_month, e.worker["declared_income"], plan.monthly_amount,
-                             row.request.get("payment_period", 1), "diajukan", store._json(e.fields), actor.username))
+                             row.request.get("payment_period", 1), "diajukan", store._json(e.fields), actor.username,
+                             version[e.scheme.code]))
         w = e.worker
         lines.extend((sid, w["id"], e.sponsor["id"], e.scheme.code, month, w["village_code"], w["district_code"],
                       w["occupation"], c.jkk, c.jkm, c.jht, c.total, plan.budget_lines.get(month))

@@ -26,6 +26,7 @@ from payung.base.months import add_months, current_month, format_month, month_ra
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes import rules
 from payung.schemes.data import DataReader
+from payung.schemes.editing import retired_problem
 from payung.schemes.fields import validate_fields
 from payung.schemes.model import MAX_MONTHS, MONTHS_AHEAD, Enrolment
 from payung.schemes.registry import PluginRegistry
@@ -71,7 +72,7 @@ def plan_enrolment(
     scheme = registry.scheme(scheme_code)
     require(actor, "sponsorship.write", {"regency_code": scheme.regency_code})
     scope = scope_of(actor)
-    return check_enrolment(
+    plan = check_enrolment(
         registry, scheme=scheme, sponsor=queries.sponsor(db, sponsor_id, scope),
         worker=queries.worker(db, worker_id, scope), start_month=start_month, months=months, programs=programs,
         fields=fields, actor=actor, village_exists=lambda code: queries.region(db, code) is not None,
@@ -81,6 +82,8 @@ def plan_enrolment(
             worker, queries.months_taken(db, worker["id"], month_list, scope)),
         assign=lambda enrolment, lines: assign_budget_lines(db, enrolment, lines),
     )
+    plan.problems[:0] = retired_problem(queries.scheme_row(db, scheme.code), scheme)
+    return plan
 
 
 def stored_choices(row: Mapping) -> tuple[list[str], dict]:
@@ -249,6 +252,8 @@ def enrol(db, registry: PluginRegistry, *, actor: Actor, payment_period: int = 1
             plan.budget_lines, budget_problems = assign_budget_lines(db, e, plan.lines)
             if budget_problems:
                 raise ValidationError(budget_problems)
+            # The version of the scheme's rules this sponsorship is made under (None: never edited).
+            row["scheme_version"] = queries.latest_scheme_version(db, e.scheme.code)
             sponsorship_id = store.insert(db, "sponsorships", row, actor=actor.username)
             store.bulk_insert(
                 db, "contribution_lines",

@@ -15,7 +15,7 @@ from db import billing
 
 from payung.auth.access import Actor, scope_of, shown_rows, visible_scheme
 from payung.base import clock
-from payung.base.coverage import BERAKHIR, PAYABLE, line_statuses
+from payung.base.coverage import BELUM_JATUH_TEMPO, BERAKHIR, PAYABLE, TERLINDUNGI, due_date, line_statuses
 from payung.base.errors import NotFound, Problem, ValidationError
 from payung.base.money import in_words
 from payung.base.months import add_months, format_month, parse_month
@@ -140,15 +140,21 @@ def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from
 
 
 def _attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
-    """Set ``status`` on each line, looking back far enough to see runs of unpaid months."""
+    """Set ``status`` on each line: paid lines protect, unpaid ones not yet due wait; only the
+    unpaid overdue ones need their worker's other unpaid months, far enough back and ahead to
+    see runs whole (a paid month ends a run: it is simply not among the unpaid ones)."""
     if not lines:
         return
     settings = registry.settings
-    lapse = settings.lapse_months
-    first, last = min(l["month"] for l in lines), max(l["month"] for l in lines)
-    context = billing.worker_lines_between(
-        db, sorted({l["worker_id"] for l in lines}), add_months(first, -(lapse + 1)), add_months(last, lapse + 1),
-        LIVE_STATUSES)
-    statuses = line_statuses(context, today=today, due_day=settings.due_day_of(scheme_code), lapse_months=lapse)
+    lapse, due_day = settings.lapse_months, settings.due_day_of(scheme_code)
+    late = [l for l in lines if l["paid_amount"] < l["amount"] and today > due_date(l["month"], due_day)]
+    statuses: dict[int, str] = {}
+    if late:
+        first, last = min(l["month"] for l in late), max(l["month"] for l in late)
+        context = billing.worker_lines_between(
+            db, sorted({l["worker_id"] for l in late}), add_months(first, -(lapse + 1)), add_months(last, lapse + 1),
+            LIVE_STATUSES, unpaid_only=True)
+        statuses = line_statuses(context, today=today, due_day=due_day, lapse_months=lapse)
     for line in lines:
-        line["status"] = statuses[line["id"]]
+        line["status"] = statuses.get(line["id"]) or (TERLINDUNGI if line["paid_amount"] >= line["amount"]
+                                                      else BELUM_JATUH_TEMPO)

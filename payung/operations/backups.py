@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import db as database
-from db import consistency, store
+from db import consistency, store, versions
 from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_at
 
 from payung.auth.access import Actor, require
@@ -321,12 +321,14 @@ def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: 
     """Write into the checked copy what the restore adds to it; returns what was done. Any
     failure is a refusal: nothing of the live database has changed yet."""
     issued = store.last_audit_id(db)
+    live_versions = versions.read(db)
     staged = database.connect(staging)
     try:
         accounts = consistency.keep_live_accounts(staged, db, at=store.now())
         done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now(), "accounts": accounts}
         with store.transaction(staged):
             consistency.audit_restore(staged, actor.username, done, above=issued)
+            versions.advance_past(staged, live_versions)  # no cache takes the restored data for another's
             app.initialise(staged, actor=actor.username)  # schemes of the plugins loaded now, if the copy lacks them
         return done
     except Exception as exc:  # noqa: BLE001 - a crafted file may break any step: the restore is refused

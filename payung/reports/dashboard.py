@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from db import aggregates, billing, queries, store
+from db import aggregates, billing, queries, versions
 
 from payung.base import clock
 from payung.auth.access import Actor, require, scope_of
@@ -216,9 +216,10 @@ def budget_figures(lines: list[dict]) -> list[dict]:
 
 
 def data_version(db, *, actor: Actor) -> int:
-    """Changes whenever any data changes (the audit log's last id): the dashboard's cache key."""
+    """Changes whenever data the dashboard aggregates changes (``db.versions``; a sign-in or a
+    new worker does not move it): the dashboard's cache key."""
     require(actor, "dashboard.read")
-    return store.last_audit_id(db)
+    return versions.read(db)[versions.DATA]
 
 
 def is_empty(db, *, actor: Actor) -> bool:

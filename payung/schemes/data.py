@@ -67,13 +67,15 @@ class DataReader:
     def count_sponsorships(
         self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
         sponsor_id: int | None = None, sponsor_village: str | None = None, statuses: Sequence[str] = LIVE_STATUSES,
+        worker_district: str | None = None,
     ) -> int:
         """Live sponsorships of a scheme, filtered on scheme field values (``{"budget_year": 2025}``),
-        the worker's village, the sponsor or the sponsor's village. In a list enrolment it also
-        counts the rows of the list accepted before."""
+        the worker's village or kecamatan, the sponsor or the sponsor's village. In a list
+        enrolment it also counts the rows of the list accepted before."""
         return queries.count_sponsorships(
             self._db, scheme_code, field_equals=field_equals, statuses=statuses,
-            worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village, scope=self.scope,
+            worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village,
+            worker_district=worker_district, scope=self.scope,
         )
 
     def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES) -> int:

@@ -292,7 +292,17 @@ class _Checker:
                     self.rule(inner, path + (key, index), field_names)
                 continue
             values = value if isinstance(value, list) else [value]
-            if key == "codes":
+            if key in factory.choices:
+                unknown = [v for v in values if v not in factory.choices[key]]
+                if unknown:
+                    self.add(path, key, f"parameter {key} aturan {name} harus salah satu dari: "
+                                        f"{', '.join(factory.choices[key])} (bukan {', '.join(map(str, unknown))})")
+            elif key == "programs":
+                unknown = [v for v in values if v not in PROGRAMS]
+                if unknown:
+                    self.add(path, key, f"program tidak dikenal: {', '.join(map(str, unknown))}; "
+                                        f"pilih dari: {', '.join(PROGRAMS)}")
+            elif key == "codes":
                 unknown = [v for v in values if v not in self.settings.occupations]
                 if unknown:
                     self.add(path, key, f"pekerjaan tidak dikenal: {', '.join(map(str, unknown))}")

@@ -136,6 +136,14 @@ class Scheme:
     def default_months(self) -> int:
         return self.months[0]
 
+    @property
+    def offered_programs(self) -> tuple[str, ...]:
+        """The programs an enrolment may choose: those of a ``programs_in`` rule, else all."""
+        for rule in self.rules:
+            if rule.library == "programs_in":
+                return tuple(rule.params.get("programs", ()))
+        return ("JKK", "JKM", "JHT")
+
     def describe(self) -> dict[str, Any]:
         """JSON-friendly metadata (what ``python -m payung schemes --json`` prints)."""
         return {

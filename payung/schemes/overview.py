@@ -1,4 +1,4 @@
-"""What the Skema page shows of each scheme: regency name, plugin, live sponsorships."""
+"""What the Skema page shows of each scheme: regency name, plugin, live sponsorships, retirement."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def scheme_overview(db, registry: PluginRegistry, *, actor: Actor) -> list[dict]
     require(actor, "scheme.read")
     live = queries.live_sponsorships_by_scheme(db, scope_of(actor))
     regencies = queries.region_names(db, 2)
+    rows = {row["code"]: row for row in queries.scheme_rows(db)}
     return [{"scheme": scheme, "plugin": registry.plugin_of(code), "live": live.get(code, 0),
+             "retired_at": (rows.get(code) or {}).get("retired_at"),
              "regency": regencies.get(scheme.regency_code, scheme.regency_code),
              "targets": [t for t in scheme.targets if t.per != "village"]
              if sees_whole_regency(actor, scheme.regency_code) else []}

@@ -61,6 +61,8 @@ class PluginRegistry:
         self.statuses: list[PluginStatus] = []
         self.schemes: dict[str, Scheme] = {}
         self._scheme_plugin: dict[str, str] = {}
+        #: The arguments of ``load_plugins`` that made this registry (to load it again alike).
+        self.loaded_with: dict = {}
 
     # Loading --------------------------------------------------------------------------------
 
@@ -248,6 +250,11 @@ class PluginRegistry:
     def plugin_of(self, scheme_code: str) -> str:
         return self._scheme_plugin[scheme_code]
 
+    def declaration_file(self, scheme_code: str) -> Path | None:
+        """The TOML file a loaded scheme was declared in (None: a Python plugin or a package)."""
+        source = self._active_source(self._scheme_plugin.get(scheme_code, ""))
+        return Path(source) if source.endswith(".toml") else None
+
     @property
     def errors(self) -> list[PluginStatus]:
         return [s for s in self.statuses if s.state == "galat"]
@@ -329,4 +336,5 @@ def load_plugins(settings: Settings, *, extra: tuple[tuple[str, object], ...] = 
     for name, plugin in extra:
         registry.add(plugin, name, "extra")
     registry.load_declarations(settings.plugins_dir, recorded=recorded)
+    registry.loaded_with = {"extra": extra, "entry_points": entry_points}
     return registry

@@ -10,23 +10,32 @@ import inspect
 import textwrap
 from typing import Any
 
+from payung.base.config import Regency
 from payung.schemes.declarative import _param_kind, build_rule, dumps
 from payung.schemes.rules import LIBRARY
 from payung.schemes.model import Enrolment, Scheme
 
 SAMPLE_SCHEME = Scheme(code="contoh", name="Contoh", regency_code="33.24")
 SAMPLE = {
-    "worker": {"id": 1, "name": "Siti Aminah", "village_code": "33.24.01.2001", "occupation": "petani",
+    "worker": {"id": 1, "name": "Siti Aminah", "village_code": "33.24.01.2001", "district_code": "33.24.01",
+               "occupation": "petani",
                "birth_date": "1975-08-17", "wage_earner": False, "poverty_flag": True, "declared_income": 1_000_000},
     "sponsor": {"id": 1, "name": "Pemerintah Desa Contoh", "type": "pemerintah_desa", "village_code": "33.24.01.2001",
                 "district_code": None, "regency_code": None},
-    "fields": {}, "months": 12, "start_month": "2025-01", "counted": 0,
+    "fields": {}, "months": 12, "start_month": "2025-01", "counted": 0, "programs": ("JKK", "JKM"),
 }
-REGION_NAMES = {"33.24": "Kabupaten Kendal", "33.24.01.2001": "Desa Contoh", "33.24.01.2002": "Desa Tetangga",
+REGION_NAMES = {"33.24": "Kabupaten Kendal", "33.24.01": "Kecamatan Contoh", "33.24.01.2001": "Desa Contoh", "33.24.01.2002": "Desa Tetangga",
                 "33.27.01.2001": "Desa Luar"}
 KIND_TEXT = {"str": "text", "int": "integer", "list[str]": "list of text", "list[int]": "list of integers",
              "tables": "list of rule tables (`[[rules.rules]]`)", "pair": "`[\"field\", value]`, optional",
              "any": "a value", "list": "list"}
+
+
+class _SampleSettings:
+    """The little of ``Settings`` the rules read: Kendal's UMK."""
+
+    def regency(self, code):
+        return Regency(code="33.24", name="Kabupaten Kendal", umk=2_783_455) if code == "33.24" else None
 
 
 class _SampleData:
@@ -55,8 +64,9 @@ def _merged(*changes: dict) -> dict:
 
 def sample_enrolment(case: dict, *, sees_all: bool = True) -> Enrolment:
     """The sample enrolment, made by an administrator (``sees_all``) or a village operator."""
-    return Enrolment(scheme=SAMPLE_SCHEME, sponsor=case["sponsor"], worker=case["worker"], programs=("JKK", "JKM"),
-                     start_month=case["start_month"], months=case["months"], fields=case["fields"], settings=None,
+    return Enrolment(scheme=SAMPLE_SCHEME, sponsor=case["sponsor"], worker=case["worker"], programs=case["programs"],
+                     start_month=case["start_month"], months=case["months"], fields=case["fields"],
+                     settings=_SampleSettings(),
                      data=_SampleData(case["counted"]), sees_all=sees_all)
 
 
@@ -70,6 +80,13 @@ def example(name: str) -> dict[str, Any]:
     refused = rule(sample_enrolment(refusing))
     refused_scoped = rule(sample_enrolment(refusing, sees_all=False))
     return {"rule": rule, "accepted": accepted, "refused": refused, "refused_scoped": refused_scoped}
+
+
+def _kind_text(factory, key: str, parameter) -> str:
+    if key in factory.choices:
+        return "one of " + ", ".join(f"`{value}` ({words})" for value, words in factory.choices[key].items())
+    kind = _param_kind(parameter)
+    return KIND_TEXT.get(kind, kind)
 
 
 def _python_call(name: str, params: dict) -> str:
@@ -102,7 +119,7 @@ def render_markdown() -> str:
         parameters = inspect.signature(factory).parameters
         if parameters:
             out += ["| parameter | value |", "|---|---|"]
-            out += [f"| `{key}` | {KIND_TEXT.get(_param_kind(p), _param_kind(p))} |" for key, p in parameters.items()]
+            out += [f"| `{key}` | {_kind_text(factory, key, p)} |" for key, p in parameters.items()]
             out.append("")
         toml = dumps({"rules": [{"rule": name, **factory.example}]}).strip()
         out += ["```toml", toml, "```", "", f"Python: `{_python_call(name, factory.example)}`", "",

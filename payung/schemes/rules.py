@@ -26,15 +26,17 @@ LIBRARY: dict[str, Callable[..., Rule]] = {}
 #: occupations or sponsor types (shown by their labels), the name of one of the scheme's fields
 #: (shown by its label), a Rupiah amount, a value of such a field; anything else is as typed.
 PARAMETER_KINDS = ("occupations", "sponsor_types", "field", "fields", "rupiah", "field_value", "number", "numbers",
-                   "text")
+                   "text", "choice", "programs")
 
 
 def library(*, example: dict, refusing: dict, accepting: dict | None = None,
-            labels: dict[str, tuple[str, str]] | None = None):
+            labels: dict[str, tuple[str, str]] | None = None, choices: dict[str, dict[str, str]] | None = None):
     """Register a rule factory in ``LIBRARY``; the rules it makes remember their factory and
     arguments. ``example`` is a set of arguments; ``accepting`` (changes to the documented
     sample enrolment) passes with them and ``refusing`` is refused. ``labels``: each parameter's
-    Indonesian label and kind (``PARAMETER_KINDS``), as the forms show it."""
+    Indonesian label and kind (``PARAMETER_KINDS``), as the forms show it; ``choices``: for a
+    parameter of kind ``choice``, its allowed values and their Indonesian words (the TOML loader
+    refuses any other value)."""
 
     def register(factory):
         signature = inspect.signature(factory)
@@ -47,7 +49,7 @@ def library(*, example: dict, refusing: dict, accepting: dict | None = None,
             return dataclasses.replace(factory(*args, **kwargs), library=factory.__name__, params=params)
 
         make.example, make.accepting, make.refusing = example, accepting or {}, refusing
-        make.labels = labels or {}
+        make.labels, make.choices = labels or {}, choices or {}
         LIBRARY[factory.__name__] = make
         return make
 
@@ -330,3 +332,82 @@ def worker_income_at_most(limit: int) -> Rule:
                                         f"batas skema ini {shown}.")
 
     return Rule("worker_income_at_most", f"Penghasilan pekerja yang dilaporkan paling banyak {shown} sebulan.", check)
+
+
+@library(example={}, refusing={"worker": {"declared_income": 3_000_000}},
+         labels={"percent": ("Persen UMK (100 = di bawah UMK)", "number")})
+def worker_income_below_umk(percent: int = 100) -> Rule:
+    """The worker's declared monthly income is below the UMK of the scheme's regency for the year
+    of the start month (``umk``/``umk_by_year`` of config.toml), or below ``percent`` of it: the
+    bound follows next year's UMK without an edit of the scheme."""
+    share = "" if percent == 100 else f"{percent}% "
+
+    def check(e: Enrolment):
+        regency = e.settings.regency(e.scheme.regency_code) if e.settings else None
+        year = int(e.start_month[:4])
+        umk = regency.umk_for(year) if regency else 0
+        name = regency.name if regency else e.scheme.regency_code
+        if not umk:
+            return Problem("worker_id", f"UMK {name} tahun {year} belum diisi di konfigurasi kabupaten; "
+                                        "minta administrator mengisinya sebelum mendaftarkan.")
+        bound = umk * percent // 100
+        income = e.worker.get("declared_income") or 0
+        if income >= bound:
+            return Problem("worker_id", f"Penghasilan {e.worker['name']} yang dilaporkan Rp {formats.count(income)} "
+                                        f"sebulan, tidak di bawah {share}UMK {name} {year} "
+                                        f"(Rp {formats.count(bound)}).")
+
+    return Rule("worker_income_below_umk",
+                f"Penghasilan pekerja yang dilaporkan di bawah {share}UMK kabupaten skema (UMK tahun bulan mulai).",
+                check)
+
+
+#: What a cap on workers counts: the whole scheme, each kecamatan or each desa of the workers.
+CAP_PER = {"scheme": "", "district": "per kecamatan", "village": "per desa"}
+
+
+@library(example={"limit": 50, "per": "district"}, refusing={"counted": 50}, accepting={"counted": 49},
+         labels={"limit": ("Paling banyak (pekerja)", "number"), "per": ("Dihitung untuk", "choice")},
+         choices={"per": {"scheme": "seluruh skema", "district": "setiap kecamatan", "village": "setiap desa"}})
+def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
+    """A hard cap on the scheme's live sponsorships: in all (``per = "scheme"``), in each kecamatan
+    (``"district"``) or in each desa (``"village"``) of the workers. A list enrolment counts the
+    rows of the list accepted before; the refusal gives the figures (a village operator is told
+    the cap, not a count that includes other villages)."""
+    if per not in CAP_PER:
+        raise ValueError(f"per harus salah satu dari: {', '.join(CAP_PER)}")
+    where = CAP_PER[per]
+
+    def check(e: Enrolment):
+        if per == "scheme":
+            taken, region = e.data.count_sponsorships(e.scheme.code), f"skema {e.scheme.name}"
+        elif per == "district":
+            code = e.worker.get("district_code") or e.worker["village_code"].rsplit(".", 1)[0]
+            taken = e.data.count_sponsorships(e.scheme.code, worker_district=code)
+            region = e.data.region_name(code)
+        else:
+            taken = e.data.count_sponsorships(e.scheme.code, worker_village=e.worker["village_code"])
+            region = e.data.region_name(e.worker["village_code"])
+        if taken >= limit:
+            if per != "village" and not e.sees_all:
+                return Problem("worker_id", f"Batas {limit} pekerja {where} sudah tercapai di {region}.")
+            return Problem("worker_id", f"Batas pekerja {where + ' ' if where else ''}sudah penuh di {region}: "
+                                        f"{taken} dari {limit} pekerja.")
+
+    return Rule("workers_at_most", f"Paling banyak {formats.count(limit)} pekerja {where or 'dalam skema ini'}.",
+                check)
+
+
+@library(example={"programs": ["JKK", "JKM"]}, refusing={"programs": ("JKK", "JKM", "JHT")},
+         labels={"programs": ("Program yang ditawarkan skema", "programs")})
+def programs_in(*programs: str) -> Rule:
+    """The scheme pays only for ``programs`` (e.g. JKK and JKM: JHT is not on offer)."""
+    text = " + ".join(programs)
+
+    def check(e: Enrolment):
+        extra = [p for p in e.programs if p not in programs]
+        if extra:
+            return Problem("programs", f"Skema {e.scheme.name} hanya membiayai {text}; "
+                                       f"{', '.join(extra)} tidak ditawarkan.")
+
+    return Rule("programs_in", f"Program yang dibiayai hanya {text}.", check)

@@ -1,0 +1,134 @@
+"""A few sessions in real Chromium (Playwright, Debian's ``/usr/bin/chromium``): what a
+person sees, timed from the click until the page has settled with the expected text."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .protocol import ProtocolError
+from .scenarios import SEARCHED, SEARCHES, Result, Session, _new_person
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+#: The app has settled: no run under way, nothing stale left on screen.
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+}"""
+CURRENT = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+
+
+@dataclass
+class Browsers:
+    playwright: object
+    browser: object
+
+    async def close(self) -> None:
+        await self.browser.close()
+        await self.playwright.stop()
+
+
+async def playwright_or_none() -> Browsers | None:
+    """Chromium driven by Playwright, or None where either is missing."""
+    if not Path(CHROMIUM).exists():
+        return None
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        return None
+    playwright = await async_playwright().start()
+    browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    return Browsers(playwright, browser)
+
+
+class BrowserSession(Session):
+    """A village operator in a Chromium tab: sign in, the list, a search, a new worker."""
+    browser = None
+
+    async def step(self, name: str, action, expect: str | tuple[str, ...]) -> None:
+        start = time.monotonic()
+        error = None
+        try:
+            await action()
+            page = self.page
+            shown = expect if isinstance(expect, str) else re.compile("|".join(map(re.escape, expect)))
+            problems = page.locator(f'{CURRENT} [data-testid="stException"], {CURRENT} [data-testid="stAlertContentError"]')
+            # What was expected, or an error (a refused save says why at once, not after the timeout).
+            await page.locator(CURRENT).get_by_text(shown).or_(problems).first.wait_for(timeout=self.timeout * 1000)
+            await page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+            if await problems.count():
+                error = (await problems.first.inner_text())[:200]
+        except Exception as exc:  # noqa: BLE001 - a timeout or a vanished element is this action's error
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:200]
+        self.results.append(Result(f"chromium:{name}", start, time.monotonic() - start, error, "desa"))
+        if error:
+            raise ProtocolError(error)
+
+    def box(self, label: str):
+        return self.page.locator(CURRENT).get_by_role("textbox", name=label, exact=True)
+
+    async def choose(self, label: str, option: str) -> None:
+        await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+        await self.page.locator(CURRENT).get_by_label(label, exact=True).click()
+        await self.page.keyboard.type(option[:25])
+        await self.page.get_by_role("option", name=option).first.click()
+
+    async def run(self, until: float) -> None:
+        context = await self.browser.new_context(viewport={"width": 1366, "height": 900})
+        self.page = await context.new_page()
+        try:
+            while time.monotonic() < until:
+                try:
+                    await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
+                    await self.pause()
+                    await self.box("Nama pengguna").fill(self.account.username)
+                    await self.box("Kata sandi").fill(self.account.password)
+                    await self.step("login", lambda: self.page.locator(CURRENT).get_by_role(
+                        "button", name="Masuk").click(), "Terlindungi")
+                    while time.monotonic() < until:
+                        await self.browse(until)
+                except ProtocolError:
+                    await asyncio.sleep(1)
+        finally:
+            await context.close()
+
+    async def browse(self, until: float) -> None:
+        page = self.page
+        await self.pause()
+        await self.step("workers", lambda: page.get_by_role("link", name="Daftar pekerja").click(), "Menampilkan")
+        await self.pause()
+        search = self.box("Cari nama atau NIK")
+        await search.fill(self.rng.choice(SEARCHES))
+        await self.step("search", lambda: search.press("Enter"), SEARCHED)
+        if time.monotonic() >= until:
+            return
+        await self.pause()
+        await self.step("worker-form", lambda: page.get_by_role("link", name="Tambah/ubah pekerja").click(),
+                        "Tambah pekerja")
+        worker = _new_person(self)
+        await self.pause()
+        await self.box("NIK *").fill(worker["nik"])
+        await self.step("nik", lambda: self.box("NIK *").press("Tab"), "Dari NIK")
+        await self.box("Nama lengkap (sesuai KTP) *").fill(worker["name"])
+        await self.box("Nama lengkap (sesuai KTP) *").press("Tab")
+        # The village box comes with the district the NIK gave (a run in flight may not have drawn it yet).
+        await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+        village = self.page.locator(CURRENT).get_by_label("Desa/kelurahan domisili *", exact=True)
+        try:
+            await village.wait_for(timeout=10_000)
+        except Exception:  # noqa: BLE001 - no village to choose: Simpan says what is missing
+            pass
+        if await village.count():
+            await village.click()
+            await self.page.get_by_role("option").first.click()
+        await self.choose("Pekerjaan *", "Petani")
+        await self.pause()
+        await self.step("save-worker", lambda: page.locator(CURRENT).get_by_role("button", name="Simpan").click(),
+                        "terdaftar sebagai pekerja")

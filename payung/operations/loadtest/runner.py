@@ -1,0 +1,171 @@
+"""One command for the whole measurement: database, accounts, servers, levels, tables.
+
+For each number of sessions N: N people sign in one after the other (``ramp`` seconds apart)
+and work through their role's mix with ``think`` seconds between clicks, for ``duration``
+seconds after the last one signed in. The first session (two from ten sessions on) is an
+administrator or a regency operator, the others village operators, each in a village of their
+own; ``browsers`` of the village operators are real Chromium tabs (Playwright), the rest speak
+Streamlit's protocol (``protocol.Tab``). The servers run on ``server_cpus`` and this process
+with its browsers on ``client_cpus`` (taskset), so the load generator does not take the
+server's core. Actions count from the end of the ramp; sign-ins count all through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import db as database
+
+from payung.core import Payung
+
+from . import dataset, proc
+from .report import Level, summary, table
+from .protocol import ProtocolError, Tab
+from .scenarios import OFFICE, Session
+from .server import ROOT, running
+
+#: Actions counted from the start of a level (the others from the end of its ramp).
+SIGN_IN = {"open", "login"}
+
+
+@dataclass
+class Options:
+    sessions: tuple[int, ...] = (1, 10, 25, 50)
+    duration: float = 120
+    ramp: float = 1.0
+    think: tuple[float, float] = (3.0, 6.0)
+    workers: int = 200_000
+    data: Path | None = None
+    processes: int = 1
+    browsers: int = 2
+    server_cpus: str | None = "0"
+    client_cpus: str | None = "1"
+    streamlit_options: tuple[str, ...] = ()
+    seed: int = 24
+
+
+def database_for(app: Payung, options: Options, out: Callable[[str], None]) -> Path:
+    """The load test's database: ``--data`` if it exists, else built there (default
+    ``data/loadtest-<workers>.db``, kept for the next run)."""
+    path = options.data or ROOT / "data" / f"loadtest-{options.workers}.db"
+    if not path.exists():
+        out(f"Membangun basis data uji beban {path} ({options.workers} pekerja)...")
+        started = time.monotonic()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.unlink(missing_ok=True)
+        counts = dataset.build(app, partial, workers=options.workers, seed=options.seed, out=out)
+        partial.rename(path)
+        out(f"  {counts} dalam {time.monotonic() - started:.0f} s")
+    return path
+
+
+def roles(n: int, accounts: list[dataset.Account]) -> list[dataset.Account]:
+    """Who the ``n`` sessions are: one administrator or operator (two from ten sessions on),
+    the rest village operators."""
+    office = [a for a in accounts if a.role in ("admin", "operator")][:1 if n < 10 else 2]
+    village = [a for a in accounts if a.role == "desa"][:n - len(office)]
+    return office + village
+
+
+def _pin(cpus: str | None) -> None:
+    if cpus and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
+
+
+async def _level(url: str, server_pids: Callable[[], list[int]], people: list[dataset.Account],
+                 options: Options) -> Level:
+    from .browser import BrowserSession, playwright_or_none
+
+    load_before = proc.load_average()
+    start = time.monotonic()
+    ramp_end = start + options.ramp * len(people)
+    until = ramp_end + options.duration
+    sessions = []
+    village = [i for i, a in enumerate(people) if a.role == "desa"]
+    in_browser = set(village[:options.browsers])
+    browsers = await playwright_or_none() if in_browser else None
+    for number, account in enumerate(people):
+        kind = BrowserSession if number in in_browser and browsers else Session
+        session = kind(number, account, url, think=options.think, rng=random.Random(f"{options.seed}:{number}"))
+        if kind is BrowserSession:
+            session.browser = browsers.browser
+        sessions.append(session)
+
+    async def started(session, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await session.run(until)
+
+    peak = 0.0
+
+    async def watch() -> None:
+        nonlocal peak
+        while time.monotonic() < until:
+            peak = max(peak, proc.rss_mb(server_pids()))
+            await asyncio.sleep(1)
+
+    cpu: dict[str, float] = {}
+
+    async def mark() -> None:
+        await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
+        cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(proc.family(os.getpid())),
+                   at=time.monotonic())
+
+    try:
+        await asyncio.gather(watch(), mark(), *(started(s, i * options.ramp) for i, s in enumerate(sessions)))
+    finally:
+        if browsers:
+            await browsers.close()
+    seconds = time.monotonic() - cpu["at"]
+    results = [r for s in sessions for r in s.results if r.at >= ramp_end or r.action in SIGN_IN]
+    return Level(
+        sessions=len(people), results=results, seconds=seconds, browsers=len(in_browser) if browsers else 0,
+        server_cpu=(proc.cpu_seconds(server_pids()) - cpu["server"]) / seconds,
+        client_cpu=(proc.cpu_seconds(proc.family(os.getpid())) - cpu["client"]) / seconds,
+        server_peak_mb=peak, load_before=load_before, load_after=proc.load_average())
+
+
+async def _warm_up(url: str, account: dataset.Account) -> None:
+    """One session through the office pages first: the first run of the day (its backup) and
+    the server's first imports are not what a level measures."""
+    session = Session(-1, account, url, think=(0.0, 0.0), timeout=600)
+    session.tab = Tab(url, timeout=600)
+    try:
+        await session.sign_in()
+        for step in OFFICE:
+            await step(session)
+    except ProtocolError as exc:
+        raise RuntimeError(f"the warm-up failed: {exc}") from exc
+    finally:
+        await session.tab.close()
+
+
+def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> list[Level]:
+    _pin(options.client_cpus)
+    path = database_for(app, options, out)
+    conn = database.open_database(path)
+    try:
+        accounts = dataset.accounts(conn, village_operators=max(options.sessions), operators=1, admins=1)
+    finally:
+        conn.close()
+    levels = []
+    workdir = path.parent / "loadtest-run"
+    with running(path, app.settings.path, workdir, processes=options.processes, cpus=options.server_cpus,
+                 options=options.streamlit_options) as servers:
+        out(f"Server: {servers.url} ({options.processes} proses, CPU {options.server_cpus or 'semua'}); "
+            f"beban mesin: {proc.load_average()}")
+        asyncio.run(_warm_up(servers.url, accounts[0]))
+        for n in options.sessions:
+            level = asyncio.run(_level(servers.url, servers.pids, roles(n, accounts), options))
+            levels.append(level)
+            out(table(level))
+            out("")
+            time.sleep(3)
+    out(summary(levels))
+    return levels

@@ -1,0 +1,162 @@
+"""``python -m payung serve --processes N``: N Streamlit servers behind nginx, on one machine.
+
+One Streamlit server is one Python process and uses about one core, whatever the machine has.
+To use more, Payung runs several and nginx in front of them (``deploy/nginx.conf``), with
+sticky routing: a browser keeps to the process that holds its tab. What the processes must
+agree on lives in the database (sessions and their end, the data versions that key the caches
+and tell them to load a new scheme file) or comes from this parent process: the setup code of
+a first start (made and printed once here, handed to every server), the cookie key (one file,
+made once before they start), the key of unknown usernames in the audit log and Streamlit's
+cookie secret. A server that stops is started again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from payung.auth import sessions, setup
+from payung.auth.users import has_users
+from payung.core import Payung
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "deploy" / "nginx.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_ports(count: int) -> list[int]:
+    import socket
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def wait_healthy(url: str, process: subprocess.Popen | None = None, *, timeout: float = 120,
+                 log: Path | None = None) -> None:
+    """Until ``url`` answers Streamlit's health check (or ``process`` stops, or time is up)."""
+    import urllib.request
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            break
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    detail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+    raise RuntimeError(f"server at {url} did not start: {detail}")
+
+
+def nginx_config(ports: list[int], *, listen: str, prefix: Path, max_body_mb: int) -> str:
+    """The template filled in for these server ports."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in ports)
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must write the temp folders made here
+    for placeholder, value in (("@UPSTREAMS@", upstreams), ("@LISTEN@", listen), ("@PREFIX@", str(prefix)),
+                               ("@USER@", user), ("@MAX_BODY@", str(max_body_mb))):
+        text = text.replace(placeholder, value)
+    return text
+
+
+def shared_environment(app: Payung) -> dict[str, str]:
+    """What every server process must share, made once here."""
+    env = {"PAYUNG_UNKNOWN_KEY": os.environ.get("PAYUNG_UNKNOWN_KEY") or secrets.token_hex(32),
+           "STREAMLIT_SERVER_COOKIE_SECRET": os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET")
+           or secrets.token_urlsafe(32)}
+    db = app.open_db()
+    try:
+        app.initialise(db)
+        first_start = not has_users(db)
+    finally:
+        db.close()
+    if first_start and not setup.setup_code_from_env():
+        code = setup.new_setup_code()
+        env[setup.SETUP_CODE_ENV] = code
+        print(setup.setup_code_banner(code, app.settings.database_shown), flush=True)
+    if not os.environ.get("PAYUNG_COOKIE_KEY"):  # the file the servers read, made before they start
+        sessions.cookie_key_from_file(app.settings.data_dir.resolve() / sessions.COOKIE_KEY_FILE)
+    return env
+
+
+class Servers:
+    """The Streamlit processes and nginx, started and watched."""
+
+    def __init__(self, app: Payung, *, processes: int, listen: str, workdir: Path, options: tuple[str, ...] = ()):
+        self.app, self.count, self.listen, self.workdir, self.options = app, processes, listen, workdir, options
+        self.ports = free_ports(processes)
+        self.streamlit: dict[int, subprocess.Popen] = {}
+        self.nginx: subprocess.Popen | None = None
+        self.env = {**os.environ, "PAYUNG_DATABASE_URL": app.settings.database_url, "PAYUNG_CONFIG": str(app.settings.path),
+                    **shared_environment(app)}
+
+    def _start_streamlit(self, port: int) -> subprocess.Popen:
+        log = open(self.workdir / f"streamlit-{port}.log", "a")
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", *self.options], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.workdir / "tmp" / folder).mkdir(parents=True, exist_ok=True)
+        for port in self.ports:
+            self.streamlit[port] = self._start_streamlit(port)
+        for port, process in self.streamlit.items():
+            wait_healthy(f"http://127.0.0.1:{port}", process, log=self.workdir / f"streamlit-{port}.log")
+        config = self.workdir / "nginx.conf"
+        config.write_text(nginx_config(self.ports, listen=self.listen, prefix=self.workdir.resolve(),
+                                       max_body_mb=self.app.settings.limits.max_upload_mb), encoding="utf-8")
+        self.nginx = subprocess.Popen([NGINX, "-p", str(self.workdir.resolve()), "-c", str(config.resolve())],
+                                      stdout=subprocess.DEVNULL, stderr=open(self.workdir / "nginx.out", "a"))
+        wait_healthy(f"http://{self.listen}", self.nginx, log=self.workdir / "error.log")
+
+    def watch(self) -> None:
+        """Start again a server that stopped; return when nginx stops."""
+        while self.nginx.poll() is None:
+            for port, process in list(self.streamlit.items()):
+                if process.poll() is not None:
+                    print(f"Server di port {port} berhenti (kode {process.returncode}); dijalankan lagi.", flush=True)
+                    self.streamlit[port] = self._start_streamlit(port)
+            time.sleep(1)
+
+    def stop(self) -> None:
+        for process in [self.nginx, *self.streamlit.values()]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [self.nginx, *self.streamlit.values()]:
+            if process is not None:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def serve(app: Payung, *, processes: int, address: str, port: int, workdir: Path,
+          options: tuple[str, ...] = ()) -> int:
+    if not Path(NGINX).exists():
+        print("Galat: nginx tidak ditemukan (apt-get install nginx).", file=sys.stderr)
+        return 1
+    servers = Servers(app, processes=processes, listen=f"{address}:{port}", workdir=workdir, options=options)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        servers.start()
+        print(f"Payung berjalan di http://{address}:{port} ({processes} proses server di belakang nginx; "
+              f"port {', '.join(map(str, servers.ports))}).", flush=True)
+        servers.watch()
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        servers.stop()

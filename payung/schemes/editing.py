@@ -1,0 +1,291 @@
+"""A scheme edited on the Skema page: created blank or from a copy, changed, saved as a TOML file
+(comments of an existing file kept), each save a version (who, when, the diff), and retired.
+
+The form holds the scheme being edited as a declaration (the dict ``declarative.declaration_of``
+makes); ``check_scheme`` answers with the loader's own messages; ``save_scheme`` writes the file
+and records the version in the database, in one transaction. A retired scheme takes no new
+enrolment; its sponsorships, bills, versions and code stay.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from db import queries, store
+from db import schemes as scheme_store
+
+from payung.auth.access import Actor, require
+from payung.base import clock
+from payung.base.errors import PayungError, Problem, ValidationError
+from payung.schemes.copying import check_copy
+from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
+from payung.schemes.model import Scheme
+from payung.schemes.registry import PluginRegistry
+
+#: The audit "table" of scheme file writes: the schemes data version follows it, so every server
+#: process loads its plugins again (issue 24).
+SCHEME_FILES = "scheme_files"
+#: What the loader takes when a file does not say it: not written into a file that does not.
+DEFAULTS = {"funding_code": "SG", "programs": ["JKK", "JKM"], "months": [12], "bill_by": "sponsor"}
+
+
+def blank_declaration(settings) -> dict:
+    """A new scheme from scratch: the first regency, JKK + JKM, 12 months, no rule yet."""
+    return {
+        "code": "",
+        "name": "",
+        "regency_code": settings.regency_codes[0],
+        "description": "",
+        "legal_basis": "",
+        "funding_source": "",
+        "funding_code": "SG",
+        "sponsor_types": [],
+        "programs": ["JKK", "JKM"],
+        "months": [12],
+        "payment_periods": [],
+        "bill_by": "sponsor",
+        "started": "",
+        "panels": ["by_sponsor", "by_village", "targets"],
+        "targets": [],
+        "fields": [],
+        "rules": [],
+    }
+
+
+def editable_file(registry: PluginRegistry, code: str) -> Path | None:
+    """The TOML file of a loaded scheme that the form may change in place (None: a Python scheme,
+    copied instead)."""
+    path = registry.declaration_file(code)
+    return path if path is not None and path.parent.resolve() == registry.settings.plugins_dir.resolve() else None
+
+
+def check_scheme(
+    registry: PluginRegistry, data: dict, *, db, editing: str | None = None
+) -> tuple[Scheme | None, list[str]]:
+    """The scheme ``data`` would load as, or every message of what is wrong (the loader's own).
+    A new scheme needs a code no other scheme holds (``copying.check_copy``); an edited one
+    (``editing``: its code) keeps its code and its regency."""
+    if editing is None:
+        return check_copy(registry, data, db=db)
+    problems: list[str] = []
+    if data.get("code") != editing:
+        problems.append(f'Kode skema tidak dapat diubah (tetap "{editing}"); untuk kode lain, salin skema ini.')
+    recorded = (queries.scheme_row(db, editing) or {}).get("regency_code") or registry.recorded.get(editing)
+    if recorded and data.get("regency_code") != recorded:
+        problems.append(
+            f"Kabupaten skema yang sudah tercatat tidak dapat diubah ({recorded}); untuk kabupaten lain, "
+            "salin skema ini."
+        )
+    if not str(data.get("legal_basis") or "").strip():
+        problems.append("Isi dasar hukum skema.")
+    try:
+        scheme = load_scheme(dumps(data), registry.settings)
+    except DeclarationError as exc:
+        return None, problems + [message for _, message in exc.problems]
+    return (None if problems else scheme), problems
+
+
+# The TOML text ---------------------------------------------------------------------------------
+
+
+def _item(value):
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        tables = tomlkit.aot()
+        for spec in value:
+            tables.append(_table(spec))
+        return tables
+    if isinstance(value, dict):
+        return _table(value)
+    if isinstance(value, str) and "\n" in value:
+        return tomlkit.string(value, multiline=True)
+    return tomlkit.item(value)
+
+
+def _table(spec: dict):
+    table = tomlkit.table()
+    for key, value in spec.items():
+        if value != []:
+            table[key] = _item(value)
+    return table
+
+
+def render_toml(data: dict, *, existing: str | None = None, header: str = "") -> str:
+    """``data`` as TOML text. Over ``existing`` (the file's text) only what changed is rewritten:
+    its comments and layout stay where the values did not change."""
+    doc = tomlkit.parse(existing) if existing else tomlkit.document()
+    if not existing:
+        for line in header.splitlines():
+            doc.add(tomlkit.comment(line) if line else tomlkit.nl())
+        if header:
+            doc.add(tomlkit.nl())
+    old = tomllib.loads(existing) if existing else {}
+    for key in list(doc.keys()):
+        if data.get(key) in (None, [], ""):
+            del doc[key]
+    for key, value in data.items():
+        if value in (None, [], "") or old.get(key) == value or (key not in old and DEFAULTS.get(key) == value):
+            continue
+        doc[key] = _item(value)
+    return tomlkit.dumps(doc)
+
+
+def changes(before: dict, after: dict) -> str:
+    """What a save changed, in words: ``diubah: name, rules; ditambah: targets``."""
+    changed = [k for k in after if k in before and before[k] != after[k]]
+    added = [k for k in after if k not in before and after[k] not in (None, [], "")]
+    removed = [k for k in before if k not in after or after[k] in (None, [], "")]
+    parts = [
+        f"{word}: {', '.join(keys)}"
+        for word, keys in (("diubah", changed), ("ditambah", added), ("dihapus", removed))
+        if keys
+    ]
+    return "; ".join(parts) or "tidak ada perubahan"
+
+
+def diff(old: str, new: str, name: str) -> str:
+    """A unified diff of two versions of a scheme file, as the Skema page shows it."""
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{name} (sebelumnya)",
+            tofile=f"{name} (baru)",
+        )
+    )
+
+
+# Saving and retiring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: Path
+    version: int
+    summary: str
+
+
+def save_scheme(
+    db, registry: PluginRegistry, data: dict, *, actor: Actor, editing: str | None = None, header: str = ""
+) -> Saved:
+    """Write scheme ``data`` as its TOML file and record it as a new version (audited with the
+    diff), or raise ``ValidationError`` with the loader's messages. ``editing``: the code of the
+    TOML scheme changed in place; else a new file. The first edit of a file never saved here
+    records the file as it was as version 1 (the sponsorships made before then point to it)."""
+    require(actor, "scheme.manage")
+    with store.transaction(db):
+        scheme, problems = check_scheme(registry, data, db=db, editing=editing)
+        if scheme is None:
+            raise ValidationError([Problem(None, p, "scheme_edit") for p in problems])
+        path = editable_file(registry, editing) if editing else registry.settings.plugins_dir / f"{scheme.code}.toml"
+        if editing and path is None:
+            raise PayungError(f"Skema {editing} bukan berkas TOML di folder plugin; salin skema ini untuk mengubahnya.")
+        existing = read_file(path) if editing else None
+        text = render_toml(data, existing=existing, header=header or scheme.name)
+        previous = queries.latest_scheme_version(db, scheme.code)
+        if previous is None and existing is not None:
+            previous = _record(db, scheme.code, 1, existing, "berkas sebelum suntingan pertama di halaman Skema", actor)
+            scheme_store.pin_unversioned(db, scheme.code, 1, actor=actor.username)
+        before_text = existing or ""
+        before = tomllib.loads(before_text) if before_text else {}
+        summary = changes(before, tomllib.loads(text)) if existing is not None else "skema baru"
+        version = (previous or 0) + 1
+        _record(db, scheme.code, version, text, summary, actor)
+        store.audit(
+            db,
+            actor.username,
+            "scheme.save",
+            SCHEME_FILES,
+            scheme.code,
+            {"version": previous} if previous else None,
+            {"file": str(path), "version": version, "summary": summary, "diff": diff(before_text, text, path.name)},
+        )
+        _write(path, text, new=editing is None)
+    return Saved(path, version, summary)
+
+
+def _record(db, code: str, version: int, text: str, summary: str, actor: Actor) -> int:
+    store.insert(
+        db,
+        "scheme_versions",
+        {
+            "scheme_code": code,
+            "version": version,
+            "toml": text,
+            "summary": summary,
+            "created_by": actor.username,
+            "created_at": store.now(),
+        },
+        actor=actor.username,
+    )
+    return version
+
+
+def _write(path: Path, text: str, *, new: bool) -> None:
+    """A new file never overwrites one; a changed one is replaced whole (never half written)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if new:
+            with open(path, "x", encoding="utf-8") as out:
+                out.write(text)
+            return
+        partial = path.with_name(f".{path.name}.baru")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except FileExistsError:
+        raise PayungError(f"Berkas {path.name} sudah ada di folder plugin; pilih kode lain.") from None
+    except OSError as exc:
+        raise PayungError(f"Berkas {path.name} tidak dapat ditulis ({exc.strerror}).") from None
+
+
+def retire_scheme(db, registry: PluginRegistry, code: str, *, actor: Actor) -> None:
+    """Retire a scheme: no new enrolment from now on; its sponsorships, bills, payments,
+    versions and code stay (the code is never given to another scheme)."""
+    require(actor, "scheme.manage")
+    scheme = registry.scheme(code)
+    with store.transaction(db):
+        row = queries.scheme_row(db, code)
+        if row is None:
+            raise PayungError(f"Skema {scheme.name} belum tercatat di basis data.")
+        if row.get("retired_at"):
+            raise PayungError(f"Skema {scheme.name} sudah dipensiunkan pada {row['retired_at'][:10]}.")
+        store.update(
+            db, "schemes", code, {"retired_at": store.now(), "retired_by": actor.username}, actor=actor.username
+        )
+        store.audit(db, actor.username, "scheme.retire", SCHEME_FILES, code, None, {"retired_by": actor.username})
+
+
+def retired_problem(row: dict | None, scheme: Scheme) -> list[Problem]:
+    """The refusal of an enrolment under a retired scheme (``row``: its ``schemes`` row)."""
+    if not row or not row.get("retired_at"):
+        return []
+    return [
+        Problem(
+            "scheme_code",
+            f"Skema {scheme.name} sudah dipensiunkan pada {row['retired_at'][:10]}; tidak menerima kepesertaan baru.",
+            "scheme_retired",
+        )
+    ]
+
+
+def versions(db, code: str) -> list[dict[str, Any]]:
+    """The versions of a scheme, newest first, each with its diff from the one before."""
+    rows = queries.scheme_versions(db, code)
+    for row, older in zip(rows, rows[1:] + [None]):
+        row["diff"] = diff(older["toml"] if older else "", row["toml"], f"{code}.toml")
+    return rows
+
+
+def copy_declaration(registry: PluginRegistry, code: str) -> dict:
+    """The declaration of a loaded scheme, to start a copy or an edit from."""
+    return declaration_of(registry.scheme(code))[0]
+
+
+def today_iso() -> str:
+    return clock.today().isoformat()

@@ -1,0 +1,210 @@
+"""Done when (issue 26): two real schemes set up start to finish in the browser, no file edited
+by hand and no restart: Bengkayang (61.07) copying Mempawah's "1 desa 100" with a hard cap per
+village, and Pemalang's CSR scheme for fishermen (a new occupation, age 18-60, income below the
+UMK, caps in all and per kecamatan, JKK + JKM only, CSR companies only, funding code SC). Caps
+are small (3 in all, 2 per kecamatan) so the test stays quick; the workers and the first
+sponsorships are seed data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+
+import pytest
+
+from conftest import ROOT, People
+from test_browser import (_settled, choose, current, expect_logged_in, log_in, new_page, open_choices, running_app,
+                          text)
+
+from playwright.sync_api import Page, expect  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("browser")
+CSR = "pemalang_csr_nelayan"
+
+
+def fill(page: Page, label: str, value: str, *, nth: int | None = None) -> None:
+    box = current(page).get_by_label(label, exact=True)
+    box = box.nth(nth) if nth is not None else box
+    box.fill(value)
+    box.press("Tab")
+    _settled(page)
+
+
+def click(page: Page, name: str, *, last: bool = False) -> None:
+    _settled(page)
+    buttons = current(page).get_by_role("button", name=name, exact=True)
+    (buttons.last if last else buttons).click()
+    _settled(page)
+
+
+def pick(page: Page, label: str, option: str, attempts: int = 3) -> None:
+    """``choose``, tried again when the typed filter landed before the list opened."""
+    for attempt in range(attempts):
+        open_choices(page, label)
+        page.keyboard.type(option[:25])
+        wanted = page.get_by_role("option", name=option).first
+        try:
+            expect(wanted).to_be_visible(timeout=10_000)
+        except AssertionError:
+            page.keyboard.press("Escape")
+            if attempt == attempts - 1:
+                raise
+            continue
+        wanted.click()
+        _settled(page)
+        return
+
+
+def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
+    """Pick a library rule and add it; the pick is made again if its rerun did not take it (the
+    button stays disabled until a rule is chosen)."""
+    button = current(page).get_by_role("button", name="Tambah aturan", exact=True)
+    for attempt in range(attempts):
+        pick(page, "Aturan dari pustaka", sentence)
+        try:
+            expect(button).to_be_enabled(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+    click(page, "Tambah aturan")
+
+
+def open_draft(page: Page, mode: str, scheme: str | None = None) -> None:
+    _settled(page)
+    current(page).get_by_text(mode, exact=True).click()
+    _settled(page)
+    if scheme:
+        choose(page, "Skema sumber", scheme)
+    click(page, "Buka di formulir")
+
+
+def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_path, browser):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    shutil.copy(ROOT / "plugins" / "mempawah_1desa100.py", plugins)
+    with running_app(tmp_path, users=("admin",), plugins_dir=str(plugins),
+                     env={"PAYUNG_COOKIE_KEY": "e" * 40}) as url:
+        page = new_page(browser, url)
+        log_in(page, "admin")
+        expect_logged_in(page)
+        page.get_by_role("link", name="Skema").click()
+        expect(current(page).get_by_role("heading", name="Kabupaten dan pekerjaan")).to_be_visible()
+
+        # The regency and the occupation, in the browser.
+        page.get_by_role("tab", name="Kabupaten").click()
+        fill(page, "Kode Kemendagri kabupaten *", "61.07")
+        fill(page, "UMK (Rp sebulan)", "2.702.000")
+        click(page, "Simpan kabupaten")
+        expect(text(page, re.compile(r"Kabupaten Bengkayang \(61\.07\) tersimpan"))).to_be_visible()
+        page.get_by_role("tab", name="Pekerjaan").click()
+        fill(page, "Nama pekerjaan *", "Buruh nelayan")
+        fill(page, "Sinonim untuk impor (dipisah koma)", "ABK, pandega")
+        click(page, "Simpan pekerjaan")
+        expect(text(page, "Pekerjaan Buruh nelayan tersimpan.")).to_be_visible()
+
+        # Bengkayang copies Mempawah's 1 desa 100, with a hard cap of 100 per village.
+        open_draft(page, "Salinan skema yang ada", "Gerakan Perlindungan 1 Desa 100 Pekerja Rentan")
+        fill(page, "Kode skema *", "bengkayang_1desa100")
+        choose(page, "Kabupaten *", "Kabupaten Bengkayang (61.07)")
+        expect(text(page, re.compile("masih menyebut Mempawah")).first).to_be_visible()
+        fill(page, "Uraian skema", "Setiap pemerintah desa di Kabupaten Bengkayang menanggung iuran sampai 100 "
+                                   "pekerja rentan desanya melalui RKPDes/APBDes.")
+        fill(page, "Dasar hukum *", "Inpres 2/2021; Inpres 4/2022; Perbup Bengkayang 7/2026")
+        expect(text(page, re.compile("masih menyebut Mempawah"))).to_have_count(0)
+        add_rule(page, "Paling banyak 50 pekerja per kecamatan. (workers_at_most)")
+        fill(page, "Paling banyak (pekerja)", "100")
+        choose(page, "Dihitung untuk", "setiap desa")
+        expect(text(page, re.compile(r"Paling banyak 100 pekerja per desa\."))).to_be_visible()
+        click(page, "Simpan skema")
+        expect(text(page, re.compile(r"tersimpan di bengkayang_1desa100\.toml \(versi 1"))).to_be_visible()
+
+        # Pemalang's CSR scheme for fishermen, from scratch.
+        open_draft(page, "Skema baru (kosong)")
+        fill(page, "Kode skema *", CSR)
+        fill(page, "Nama skema *", "CSR Perlindungan Nelayan Pemalang")
+        choose(page, "Kabupaten *", "Kabupaten Pemalang (33.27)")
+        fill(page, "Dasar hukum *", "Inpres 2/2021; Perbup Pemalang 5/2026")
+        fill(page, "Sumber dana", "CSR perusahaan")
+        choose(page, "Kode sumber dana (wadah BPJS)", "SC — CSR perusahaan")
+        choose(page, "Jenis penyandang dana yang boleh (kosong: semua jenis)", "Perusahaan (CSR)")
+        page.keyboard.press("Escape")
+        _settled(page)
+        current(page).get_by_text("Hanya program ini (yang lain tidak ditawarkan)").click()
+        _settled(page)
+        add_rule(page, "Pekerjaan pekerja salah satu dari: Petani, Nelayan. (worker_occupation_in)")
+        choose(page, "Pekerjaan yang boleh ditanggung", "Nelayan")
+        choose(page, "Pekerjaan yang boleh ditanggung", "Buruh nelayan")
+        page.keyboard.press("Escape")
+        expect(text(page, re.compile(r"Pekerjaan pekerja salah satu dari: Nelayan, Buruh nelayan\."))).to_be_visible()
+        add_rule(page, "Umur pekerja 18-60 tahun pada bulan mulai. (worker_age_between)")
+        add_rule(page, "Penghasilan pekerja yang dilaporkan di bawah UMK kabupaten skema (UMK tahun bulan mulai). "
+                       "(worker_income_below_umk)")
+        add_rule(page, "Paling banyak 50 pekerja per kecamatan. (workers_at_most)")
+        fill(page, "Paling banyak (pekerja)", "3", nth=0)
+        choose(page, "Dihitung untuk", "seluruh skema")
+        add_rule(page, "Paling banyak 50 pekerja per kecamatan. (workers_at_most)")
+        fill(page, "Paling banyak (pekerja)", "2", nth=1)
+        expect(text(page, re.compile(r"Paling banyak 3 pekerja dalam skema ini\."))).to_be_visible()
+        expect(text(page, re.compile(r"Paling banyak 2 pekerja per kecamatan\."))).to_be_visible()
+        expect(text(page, re.compile(r"Rp 16\.800 per pekerja per bulan"))).to_be_visible()
+        expect(text(page, re.compile(r"JKK 1% dari penghasilan yang dilaporkan"))).to_be_visible()
+        click(page, "Simpan skema")
+        expect(text(page, re.compile(r"tersimpan di pemalang_csr_nelayan\.toml \(versi 1"))).to_be_visible()
+
+        # Seed data: a company, fishermen of two kecamatan, the first two sponsorships.
+        from payung.auth.access import Actor
+        from payung.core import Payung
+        app = Payung.load(tmp_path / "config.toml", entry_points=False)
+        db = app.open_db()
+        people = People(app, db, Actor("admin", "admin"))
+        villages = people.villages("33.27")
+        by_district = {}
+        for village in villages:
+            by_district.setdefault(village.rsplit(".", 1)[0], village)
+        first, second, third = list(by_district.values())[:3]
+        company = people.sponsor("perusahaan", name="PT Samudra Pemalang")
+        month = dt.date.today().strftime("%Y-%m")
+        for _ in range(2):
+            people.enrol(CSR, company, people.worker(first, "nelayan"), start=month)
+        people.enrol(CSR, company, people.worker(second, "nelayan"), start=month)
+        people.worker(third, "nelayan", name="Sarip Skema Penuh")
+        people.worker(first, "buruh_nelayan", name="Rahmat Kecamatan Penuh")
+        people.worker(second, "nelayan", born=dt.date(1960, 1, 10), name="Darto Enam Puluh Dua")
+        db.close()
+
+        # Refusals in the enrolment form, with the figures.
+        page.get_by_role("link", name="Daftarkan kepesertaan").click()
+        choose(page, "Skema *", "CSR Perlindungan Nelayan Pemalang")
+        expect(current(page).get_by_role("checkbox", name="Ikut JHT (tabungan hari tua)")).to_be_disabled()
+        choose(page, "Penyandang dana *", "PT Samudra Pemalang")
+        for name in ("Rahmat Kecamatan Penuh", "Darto Enam Puluh Dua", "Sarip Skema Penuh"):
+            fill(page, "Cari pekerja yang belum ditanggung", name)
+            choose(page, "Pekerja yang ditanggung *", name)
+            page.keyboard.press("Escape")
+        click(page, "Periksa")
+        expect(text(page, re.compile(r"Batas pekerja per kecamatan sudah penuh di .*: 2 dari 2 pekerja")).first
+               ).to_be_visible()
+        expect(text(page, re.compile(r"pada bulan mulai 6[2-6] tahun; harus 18 sampai 60 tahun")).first).to_be_visible()
+        expect(text(page, re.compile(r"Batas pekerja sudah penuh di skema CSR Perlindungan Nelayan Pemalang: 3 dari 3 "
+                                     r"pekerja")).first).to_be_visible()
+
+        # The Beranda offers the new schemes.
+        page.get_by_role("link", name="Beranda").click()
+        open_choices(page, "Skema")
+        expect(page.get_by_role("option", name="CSR Perlindungan Nelayan Pemalang")).to_be_visible()
+        page.keyboard.press("Escape")
+
+        # An edit is a new version; the sponsorships made before keep version 1.
+        page.get_by_role("link", name="Skema").click()
+        open_draft(page, "Ubah skema TOML yang ada", "CSR Perlindungan Nelayan Pemalang")
+        fill(page, "Nama skema *", "CSR Perlindungan Nelayan Pemalang 2027")
+        click(page, "Simpan skema")
+        expect(text(page, re.compile(r"\(versi 2: diubah: name\)"))).to_be_visible()
+        import sqlite3
+        with sqlite3.connect(tmp_path / "payung.db") as check:
+            assert check.execute("SELECT DISTINCT scheme_version FROM sponsorships WHERE scheme_code = ?",
+                                 [CSR]).fetchall() == [(1,)]
+        assert "# CSR Perlindungan Nelayan Pemalang" in (plugins / f"{CSR}.toml").read_text(encoding="utf-8")
+        page.screenshot(path=str(tmp_path / "skema.png"), full_page=True)

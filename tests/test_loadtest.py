@@ -1,0 +1,35 @@
+"""``python -m payung loadtest`` runs, so it cannot rot: two sessions (an office one over
+Streamlit's protocol, a village operator in Chromium) on a small regency for a few seconds. No
+timing is checked: that it ran, met no error, and printed its tables."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CHROMIUM, ROOT, write_config
+
+pytestmark = pytest.mark.xdist_group("browser")  # a server and a Chromium of its own
+
+
+def test_the_load_test_runs_two_sessions_without_errors_and_prints_its_tables(tmp_path):
+    config = write_config(tmp_path)
+    browsers = 1 if Path(CHROMIUM).exists() or os.environ.get("PAYUNG_REQUIRE_BROWSER") else 0
+    done = subprocess.run(
+        [sys.executable, "-m", "payung", "--config", str(config), "loadtest", "--sessions", "2", "--duration", "6",
+         "--ramp", "0.5", "--think", "0.5-1", "--workers", "600", "--data", str(tmp_path / "beban.db"),
+         "--browsers", str(browsers), "--server-cpus=", "--client-cpus="],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = done.stdout
+    assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
+    assert f"### 2 sesi ({browsers} peramban Chromium)" in out or not browsers and "### 2 sesi" in out
+    assert "| action | n | p50 s | p95 s | max s | errors |" in out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    assert {"open", "login", "beranda"} <= set(rows), out
+    assert not browsers or {"chromium:login", "chromium:workers"} <= set(rows), out
+    assert rows["**all**"].rstrip(" |").endswith("| 0"), out
+    assert "| sessions | p50 s | p95 s | max s | errors |" in out

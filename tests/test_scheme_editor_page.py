@@ -1,0 +1,150 @@
+"""The scheme editor on the Skema page (issue 26, point 1): a scheme from a copy or from scratch,
+edited in the form with live rule sentences, saved through the loader's checks as a readable
+TOML file that loads without a restart; an edit is a new version; a scheme can be retired."""
+
+from __future__ import annotations
+
+import tomllib
+
+from payung.core import Payung
+
+from test_declarative import _skema, _skema_site
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _open(at, mode, code=None):
+    at.radio(key="ed_mode").set_value(mode).run()
+    if code:
+        at.selectbox(key=f"ed_pick_{mode}").set_value(code).run()
+    _button(at, "Buka di formulir").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _key(at, suffix):
+    gen = at.session_state["_ed_draft"]["gen"]
+    return f"ed{gen}_{suffix}"
+
+
+def _markdown(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_a_copy_is_edited_with_live_sentences_flagged_and_saved_as_toml(tmp_path, monkeypatch, db_location):
+    folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", location=db_location)
+    at = _open(_skema("admin"), "salin", "mempawah_1desa100")
+    at.text_input(key=_key(at, "code")).set_value("uji_desa_zz").run()
+    at.selectbox(key=_key(at, "regency")).set_value("33.27").run()
+    # The description copied from Mempawah names Mempawah: flagged before saving.
+    assert any("masih menyebut Mempawah" in w.value for w in at.warning)
+    # A rule from the library, its sentence following each edit.
+    at.selectbox(key=_key(at, "r_pick")).set_value("workers_at_most").run()
+    _button(at, "Tambah aturan").click().run()
+    assert "Paling banyak 50 pekerja per kecamatan." in _markdown(at)
+    rules = at.session_state["_ed_draft"]["data"]["rules"]
+    index = len(rules) - 1
+    at.number_input(key=_key(at, f"r{index}_limit")).set_value(100).run()
+    at.selectbox(key=_key(at, f"r{index}_per")).set_value("village").run()
+    assert "Paling banyak 100 pekerja per desa." in _markdown(at)
+    assert any("Rp 16.800 per pekerja per bulan" in i.value for i in at.info)
+    at.text_area(key=_key(at, "description")).set_value("Setiap pemerintah desa di Kabupaten Pemalang menanggung iuran.")
+    at.text_input(key=_key(at, "legal_basis")).set_value("Inpres 2/2021; Perbup Pemalang 3/2026").run()
+    assert not any("masih menyebut Mempawah (kabupaten skema asal): \"Setiap" in w.value for w in at.warning)
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("uji\\_desa\\_zz.toml (versi 1" in s.value for s in at.success), [s.value for s in at.success]
+    text = (folder / "uji_desa_zz.toml").read_text(encoding="utf-8")
+    assert text.startswith("# ") and "[[rules]]" in text and 'per = "village"' in text
+    scheme = Payung.load(config, entry_points=False).plugins.scheme("uji_desa_zz")
+    assert scheme.rules[-1].description == "Paling banyak 100 pekerja per desa."
+    assert tomllib.loads(text)["regency_code"] == "33.27"
+
+
+def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path, monkeypatch, db_location):
+    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "ubah", "gn_lingkaran")
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("versi 2: diubah: name" in s.value for s in at.success), [s.value for s in at.success]
+    assert (folder / "gn_lingkaran.toml").read_text(encoding="utf-8").startswith("# GN Lingkaran:"), "comments kept"
+    assert any("Riwayat versi (2)" in e.label for e in at.expander)
+    assert '+name = "GN Lingkaran Kendal"' in "\n".join(c.value for c in at.code)
+    at.checkbox(key=_key(at, "retire_sure")).check().run()
+    _button(at, "Pensiunkan").click().run()
+    assert not at.exception, at.exception
+    assert any("Dipensiunkan pada" in w.value for w in at.warning)
+
+
+def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeypatch, db_location):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "baru")
+    at.text_input(key=_key(at, "code")).set_value("uji_kosong_zz")
+    at.text_input(key=_key(at, "name")).set_value("Uji").run()
+    at.text_input(key=_key(at, "months")).set_value("12, 99").run()
+    _button(at, "Simpan skema").click().run()
+    assert any("«months» paling lama 60 bulan" in e.value for e in at.error), [e.value for e in at.error]
+    assert not (folder / "uji_kosong_zz.toml").exists()
+
+
+def test_only_admins_see_the_editor(tmp_path, monkeypatch, db_location):
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _skema("lihat")
+    assert "Buat atau ubah skema" not in [s.value for s in at.subheader]
+
+
+def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tmp_path, monkeypatch, db_location):
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _skema("admin")
+    at.text_input(key="ref_reg_code").set_value("61.99")
+    next(b for b in at.button if b.label == "Simpan kabupaten").click().run()
+    assert any("tidak dikenal data wilayah Kemendagri" in e.value for e in at.error)
+    at.text_input(key="ref_reg_code").set_value("61.07")
+    at.text_input(key="ref_reg_umk").set_value("2.700.000")
+    next(b for b in at.button if b.label == "Simpan kabupaten").click().run()
+    assert not at.exception, at.exception
+    at.text_input(key="ref_occ_label__baru").set_value("Buruh nelayan")
+    at.text_input(key="ref_occ_syn__baru").set_value("ABK, pandega")
+    next(b for b in at.button if b.label == "Simpan pekerjaan").click().run()
+    assert not at.exception, at.exception
+    at = _open(at, "baru")
+    assert "Kabupaten Bengkayang (61.07)" in at.selectbox(key=_key(at, "regency")).options
+    at.selectbox(key=_key(at, "r_pick")).set_value("worker_occupation_in").run()
+    _button(at, "Tambah aturan").click().run()
+    assert "Buruh nelayan" in at.multiselect(key=_key(at, "r0_codes")).options
+
+
+def test_fields_are_added_typed_reordered_and_removed_and_a_rule_nested_under_when(tmp_path, monkeypatch, db_location):
+    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "baru")
+    at.text_input(key=_key(at, "code")).set_value("uji_isian_zz")
+    at.text_input(key=_key(at, "name")).set_value("Uji isian").run()
+    for _ in range(2):
+        _button(at, "Tambah isian").click().run()
+    at.text_input(key=_key(at, "f1_name")).set_value("pilar")
+    at.text_input(key=_key(at, "f1_label")).set_value("Pilar").run()
+    at.selectbox(key=_key(at, "f1_type")).set_value("choice").run()
+    at.text_area(key=_key(at, "f1_choices")).set_value("pemerintah = Pemerintah\ndbhcht = DBHCHT").run()
+    at.checkbox(key=_key(at, "f1_req")).check().run()
+    at.button(key=_key(at, "f1_up")).click().run()
+    at.button(key=_key(at, "f1_remove")).click().run()  # the first field, now second
+    fields = at.session_state["_ed_draft"]["data"]["fields"]
+    assert [f["name"] for f in fields] == ["pilar"]
+    at.selectbox(key=_key(at, "r_pick")).set_value("when").run()
+    _button(at, "Tambah aturan").click().run()
+    at.text_input(key=_key(at, "r0_field")).set_value("pilar").run()  # the example names a field not here
+    at.selectbox(key=_key(at, "r_pick")).set_value("worker_age_between").run()
+    at.button(key=_key(at, "r_add")).click().run()
+    _button(at, "Masukkan ke aturan «Bila» di atas").click().run()
+    assert not at.exception, at.exception
+    rules = at.session_state["_ed_draft"]["data"]["rules"]
+    assert [r["rule"] for r in rules] == ["when"] and rules[0]["rules"][0]["rule"] == "worker_age_between"
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("uji\\_isian\\_zz.toml (versi 1" in s.value for s in at.success), [e.value for e in at.error]
+    scheme = Payung.load(config, entry_points=False).plugins.scheme("uji_isian_zz")
+    assert scheme.fields[0].choices == (("pemerintah", "Pemerintah"), ("dbhcht", "DBHCHT")) and scheme.fields[0].required
+    assert scheme.rules[0].description.startswith("Bila pilar DBHCHT: Umur pekerja 55-65 tahun")

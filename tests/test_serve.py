@@ -1,0 +1,151 @@
+"""``python -m payung serve --processes 2``: two server processes behind nginx, one database.
+
+What one process does, the other sees: a worker saved, a session ended, a scheme file written.
+Tabs speak Streamlit's protocol (the load test's client, ``payung.operations.loadtest.protocol``);
+the route cookie decides which process holds a tab, as it does for a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from payung.auth.access import Actor
+from payung.core import Payung
+from payung.operations.loadtest.protocol import Tab, state, trigger
+from payung.operations.serve import NGINX, free_ports, wait_healthy
+from payung.schemes.copying import copyable, save_scheme_copy
+
+from conftest import ENTRY_POINTS, PASSWORD, PLUGINS_DIR, _demo_site, _schemes_app, copy_database, write_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
+              pytest.mark.xdist_group("browser")]  # servers of their own: not beside the browser tests
+
+
+@pytest.fixture
+def served(tmp_path, database_template, db_location, engine):
+    """Payung on a demo database, served by two processes behind nginx: the proxy's address,
+    a route cookie for each process, the Payung of the same configuration."""
+    plugins = tmp_path / "plugins"
+    shutil.copytree(PLUGINS_DIR, plugins, ignore=shutil.ignore_patterns("__pycache__"))
+    config = write_config(tmp_path, plugins_dir=str(plugins), database=db_location)
+    app = Payung.load(config, entry_points=ENTRY_POINTS)
+    copy_database(database_template("demo", _schemes_app, _demo_site, engine), app.settings.database_url)
+    port = free_ports(1)[0]
+    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DATABASE_URL": app.settings.database_url}
+    env.pop("PAYUNG_DB", None)
+    env.pop("PAYUNG_COOKIE_KEY", None)  # made by serve, once, for both
+    log = open(tmp_path / "serve.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "payung", "serve", "--processes", "2", "--port", str(port),
+                                "--workdir", str(tmp_path / "serve")], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, timeout=180, log=tmp_path / "serve.log")
+        yield url, routes_to_each_process(url), app
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def routes_to_each_process(url: str) -> list[str]:
+    """One route cookie per server process, found by asking nginx which process answers."""
+    found: dict[str, str] = {}
+    for i in range(64):
+        request = urllib.request.Request(f"{url}/_stcore/health", headers={"Cookie": f"payung_route=uji{i}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            found.setdefault(answer.headers["X-Payung-Process"], f"uji{i}")
+        if len(found) == 2:
+            return list(found.values())
+    raise AssertionError(f"nginx sent every route to {list(found)}")
+
+
+async def sign_in(tab: Tab, username: str = "admin") -> None:
+    page = await tab.open()
+    assert "Masuk ke Payung" in page.text()
+    page = await tab.rerun([state(page.widget(label="Nama pengguna").id, username),
+                            state(page.widget(label="Kata sandi").id, PASSWORD),
+                            trigger(page.widget(label="Masuk").id)])
+    assert page.has_widget("keluar"), page.text()[:300]
+
+
+async def search(tab: Tab, text: str) -> str:
+    await tab.goto("pekerja")
+    return (await tab.set("cari_pekerja", text)).text()
+
+
+async def save_worker(tab: Tab, nik: str, name: str) -> str:
+    await tab.goto("pekerja-form")
+    page = await tab.set("f_nik", nik)
+    village = list(page.widget("f_village").proto.options)[0]
+    occupation = list(page.widget("f_occupation").proto.options)[0]
+    page = await tab.click(label="Simpan", values={"f_name": name, "f_village": village, "f_occupation": occupation})
+    return page.text()
+
+
+def test_two_processes_behind_nginx_share_workers_sessions_and_schemes(served):
+    url, (route_a, route_b), app = served
+
+    async def scenario():
+        a = Tab(url, cookies={"payung_route": route_a})
+        await sign_in(a)
+        # The same browser's sign-in, on the other process (its route cookie changed).
+        b = Tab(url, cookies={**a.cookies, "payung_route": route_b})
+        try:
+            page = await b.open()
+            assert page.has_widget("keluar"), "the session started on one process is not known to the other"
+            assert "dari 1 data" not in await search(b, "Sulastri Dua Proses")
+
+            assert "terdaftar sebagai pekerja" in await save_worker(a, "3324015708759871", "Sulastri Dua Proses")
+            assert "Menampilkan 1–1 dari 1 data" in await search(b, "Sulastri Dua Proses")
+
+            # A scheme file written by a third process (another server's Salin skema): both load it.
+            for tab in (a, b):
+                assert "Skema Dua Proses" not in (await tab.goto("skema")).text()
+            source = next(code for code in app.plugins.schemes if not copyable(app.plugins, code).blockers)
+            data = copyable(app.plugins, source).data | {"code": "dua_proses", "name": "Skema Dua Proses",
+                                                        "started": "2025-01-01", "legal_basis": "Perbup 2/2025"}
+            with app.open_db() as db:
+                save_scheme_copy(db, app.plugins, data, actor=Actor.system("admin"), copied_from=source)
+            for tab in (a, b):
+                assert "Skema Dua Proses" in (await tab.goto("skema")).text()
+
+            # A logout on one process ends the session on the other.
+            page = await a.click("keluar")
+            assert "Masuk ke Payung" in page.text()
+            page = await b.goto("pekerja")
+            assert not page.has_widget("keluar") and "Masuk ke Payung" in page.text()
+        finally:
+            await a.close()
+            await b.close()
+
+    asyncio.run(scenario())
+
+
+def test_serve_makes_one_setup_code_for_every_process_of_a_first_start(tmp_path, monkeypatch, capsys):
+    """A first start: the code is printed once and handed to each server process (a code each
+    process made for itself would be refused by the process a browser's form reaches)."""
+    from payung.auth import setup
+    from payung.operations.serve import shared_environment
+    monkeypatch.delenv(setup.SETUP_CODE_ENV, raising=False)
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins")), entry_points=False)
+    env = shared_environment(app)
+    code = env[setup.SETUP_CODE_ENV]
+    assert code in capsys.readouterr().out
+    assert setup.setup_code_matches(code, env[setup.SETUP_CODE_ENV])
+    assert env["PAYUNG_UNKNOWN_KEY"] and env["STREAMLIT_SERVER_COOKIE_SECRET"]
+    assert (app.settings.data_dir / "payung-cookie.key").is_file()
