@@ -14,25 +14,29 @@ import datetime as dt
 import inspect
 import re
 import tomllib
+from types import MappingProxyType
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from payung.auth.access import Actor
+from payung.base import money, sponsor_types
 from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import count
-from payung.base.money import PROGRAMS
-from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.imports.normalize import parse_rupiah_cell
-from payung.schemes import drafts, editing
+from payung.schemes import drafts, editing, model, rules, standard_panels
 from payung.schemes.copying import NATIONAL_BASIS, copy_defaults, copyable
 from payung.schemes.declarative import read_file
 from payung.schemes.fields import FIELD_TYPES
-from payung.schemes.model import BILL_BY
-from payung.schemes.rules import LIBRARY
-from payung.schemes.standard_panels import STANDARD_PANELS
 from ui.session import connection, payung, reload_payung
 from ui.widgets import plain
+
+# Read-only views of the core's tables this form offers (module state is shared by every session).
+PROGRAMS = MappingProxyType(money.PROGRAMS)
+SPONSOR_TYPES = MappingProxyType(sponsor_types.SPONSOR_TYPES)
+BILL_BY = MappingProxyType(model.BILL_BY)
+LIBRARY = MappingProxyType(rules.LIBRARY)
+STANDARD_PANELS = MappingProxyType(standard_panels.STANDARD_PANELS)
 
 #: Session key of the scheme being edited: ``data``, ``editing`` (code of the TOML scheme changed
 #: in place, or None), ``source`` (code copied from), ``left_out``, ``gen``.
