@@ -16,6 +16,9 @@ from db import store
 
 #: Rows read from the source and written to the target at a time.
 CHUNK = 10_000
+#: Tables a migration fills (the data versions' counters, m011): a new database has their rows,
+#: and a copy replaces them with the source's.
+SEEDED = frozenset({"data_versions"})
 
 
 def user_tables(db) -> list[str]:
@@ -26,6 +29,11 @@ def user_tables(db) -> list[str]:
 def rows_in(db) -> dict[str, int]:
     """Rows per table."""
     return {t: db.execute(f"SELECT COUNT(*) FROM {store._name(t)}").fetchone()[0] for t in user_tables(db)}
+
+
+def data_rows_in(db) -> dict[str, int]:
+    """Rows per table, the rows a new database has already (``SEEDED``) left out."""
+    return {t: n for t, n in rows_in(db).items() if t not in SEEDED}
 
 
 def columns_of(db, table: str) -> list[str]:
@@ -93,6 +101,8 @@ def copy_tables(source, target) -> dict[str, int]:
         for table in tables:
             _triggers(target, table, enabled=False)
         for table in _parents_first(target, tables):
+            if table in SEEDED:
+                target.execute(f"DELETE FROM {store._name(table)}")
             columns = columns_of(source, table)
             copied[table] = target.load_rows(store._name(table), columns, _read(source, table, columns))
             if "id" in columns:

@@ -48,7 +48,7 @@ def move(source_location: str, target_url: str, *, busy_timeout_ms: int = 10000)
                               "'python -m payung init' padanya.")
         target = database.open_database(target_url, busy_timeout_ms=busy_timeout_ms)
         try:
-            filled = {t: n for t, n in transfer.rows_in(target).items() if n}
+            filled = {t: n for t, n in transfer.data_rows_in(target).items() if n}
             if filled:
                 raise MoveRefused("Basis data tujuan tidak kosong (" + ", ".join(
                     f"{t}: {n} baris" for t, n in sorted(filled.items())) + "); pindah hanya ke basis data baru.")
