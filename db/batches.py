@@ -6,7 +6,8 @@ sponsorships of a scheme counted per value of what a rule asks about (one GROUP 
 of one COUNT per row), and the budget lines with what they have committed.
 
 ``insert_lines`` writes contribution lines in bulk with the ``line_totals`` running totals
-added once, by an aggregate, instead of one trigger call per line.
+added once, by an aggregate, instead of one trigger call per line (on PostgreSQL the
+statement-level trigger does just that, ``db.pg_schema``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from db import scope as sc
 from db import store
-from db.queries import _chunks, _in, _scalar, json_field, mark_visible_lines
+from db.queries import _chunks, _in, _scalar, mark_visible_lines
 from db.scope import Scope
 
 
@@ -105,7 +106,7 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
                        statuses: Sequence[str] | None = None, scope: Scope) -> dict[tuple, int]:
     """``queries.count_sponsorships`` for every value at once: the count per combination of the
     fields' values (and worker village, sponsor, sponsor village, worker district, in that order)."""
-    keys = [json_field("s.fields", k) for k in field_keys]
+    keys = [db.dialect.json_field("s.fields", k) for k in field_keys]
     if worker_village:
         keys.append("w.village_code")
     if sponsor_id:
@@ -178,18 +179,20 @@ _INSERT_EVENT = re.compile(r"\bINSERT\s+ON\s+\[?\"?contribution_lines\b", re.IGN
 _ADD_TOTALS = """
 INSERT INTO line_totals (month, scheme_code, district_code, gender, birth_year, lines, protected, billed, paid)
 SELECT l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4), COUNT(*),
-       SUM(l.paid_amount = l.amount), SUM(l.amount), SUM(l.paid_amount)
+       SUM(CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END), SUM(l.amount), SUM(l.paid_amount)
 FROM contribution_lines l JOIN workers w ON w.id = l.worker_id
 WHERE l.id > ?
 GROUP BY l.month, l.scheme_code, l.district_code, w.gender, substr(w.birth_date, 1, 4)
 ON CONFLICT (month, scheme_code, district_code, gender, birth_year) DO UPDATE SET
-  lines = lines + excluded.lines, protected = protected + excluded.protected, billed = billed + excluded.billed,
-  paid = paid + excluded.paid
+  lines = line_totals.lines + excluded.lines, protected = line_totals.protected + excluded.protected,
+  billed = line_totals.billed + excluded.billed, paid = line_totals.paid + excluded.paid
 """
 
 
 def _totals_triggers(db) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the triggers that add each inserted line to ``line_totals``."""
+    """(name, CREATE statement) of the SQLite triggers that add each inserted line to ``line_totals``."""
+    if db.engine != "sqlite":
+        return []
     return [(name, sql) for name, sql in db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contribution_lines'").fetchall()
         if sql and _INSERT_EVENT.search(sql) and "line_totals" in sql]
@@ -200,7 +203,10 @@ def insert_lines(db, columns: Sequence[str], rows: Iterable[Sequence], *, actor:
     """Insert contribution lines in one transaction and add them to ``line_totals`` with one
     aggregate. The per-line insert trigger is dropped for the load and created again, with
     the same statement, before the transaction ends: no other connection ever sees the schema
-    without it, and ``line_totals`` stays equal to a recomputation from the lines."""
+    without it, and ``line_totals`` stays equal to a recomputation from the lines. (On
+    PostgreSQL the trigger is one aggregate per statement already: the lines are simply loaded.)"""
+    if db.engine != "sqlite":
+        return store.bulk_insert(db, "contribution_lines", columns, rows, actor=actor, note=note)
     with store.transaction(db):
         triggers = _totals_triggers(db)
         for name, _ in triggers:
@@ -219,14 +225,19 @@ def raw_insert_lines(db, columns: Sequence[str], rows: Iterable[Sequence], *, re
     """The floor for the benchmark: one bare ``executemany`` of the lines with the totals
     triggers out of the way (inside the caller's transaction; nothing audited, nothing
     totalled); with ``rebuild_indexes`` the secondary indexes are dropped first and built once
-    after, the fastest way SQLite loads a table."""
+    after, the fastest way SQLite loads a table. On PostgreSQL: a bare ``COPY``, the totals
+    trigger disabled for the caller's transaction."""
+    if db.engine != "sqlite":
+        db.execute("ALTER TABLE contribution_lines DISABLE TRIGGER line_totals_insert")
+        count = db.load_rows("contribution_lines", columns, rows)
+        db.execute("ALTER TABLE contribution_lines ENABLE TRIGGER line_totals_insert")
+        return count
     for name, _ in _totals_triggers(db):
         db.execute(f"DROP TRIGGER {store._name(name)}")
     indexes = store._secondary_indexes(db, "contribution_lines") if rebuild_indexes else []
     for name, _ in indexes:
         db.execute(f"DROP INDEX {store._name(name)}")
-    sql = f"INSERT INTO contribution_lines ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    count = db.conn.executemany(sql, rows).rowcount
+    count = db.load_rows("contribution_lines", columns, rows)
     for _, create in indexes:
         db.execute(create)
     return count
@@ -240,7 +251,7 @@ def bare_insert(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]
     sql = (f"INSERT INTO {store._name(table)} ({', '.join(columns)})"
            f" VALUES ({', '.join('?' for _ in columns)})")
     with store.transaction(db):
-        db.conn.executemany(sql, rows)
+        db.executemany(sql, rows)
 
 
 def worker_places(db) -> list[tuple[int, str, str]]:

@@ -3,17 +3,19 @@ from the raw rows, set-based (a few full scans, no per-row queries), and the reb
 be rebuilt.
 
 Each ``*_differences`` function returns ``(checked, differences, examples)``: how many rows were
-compared, how many disagree, and the first few disagreements as dicts. The PRAGMAs are
-SQLite's own (isolated here); the rest is portable SQL.
+compared, how many disagree, and the first few disagreements as dicts. The file checks are
+SQLite's own PRAGMAs (a PostgreSQL server checks its own files; its foreign keys are checked
+here by query); the rest is portable SQL, with ``db.dialect`` for what differs. Restoring a
+SQLite backup file (``value_problems``, ``schema_objects``, ``keep_live_accounts``) is SQLite's.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from db import store
+from payung.base.errors import DatabaseError
 
 EXAMPLES = 5
 
@@ -30,23 +32,45 @@ def _scalar(db, sql: str, params: Sequence = ()):
     return db.execute(sql, list(params)).fetchone()[0]
 
 
-# SQLite's own checks -------------------------------------------------------------------------
-
-def page_count(db) -> int:
-    """The database file's size in pages (what ``integrity_check`` reads)."""
-    return _scalar(db, "PRAGMA page_count")
-
+# The engine's own checks ---------------------------------------------------------------------
 
 def integrity_problems(db, *, quick: bool = False) -> list[str]:
-    """``PRAGMA integrity_check`` (or the faster ``quick_check``): empty when the file is sound."""
+    """``PRAGMA integrity_check`` (or the faster ``quick_check``): empty when the file is sound.
+    None on PostgreSQL, whose server checks its own pages (data checksums, ``amcheck``)."""
+    if db.engine != "sqlite":
+        return []
     pragma = "quick_check" if quick else "integrity_check"
     found = [row[0] for row in db.execute(f"PRAGMA {pragma}").fetchall()]
     return [] if found == ["ok"] else found
 
 
+def size_in_pages(db) -> int:
+    """The database's size in pages (what the integrity check read)."""
+    if db.engine == "sqlite":
+        return db.execute("PRAGMA page_count").fetchone()[0]
+    return db.execute("SELECT pg_database_size(current_database()) / current_setting('block_size')::integer"
+                      ).fetchone()[0]
+
+
 def foreign_key_problems(db) -> list[dict]:
-    """``PRAGMA foreign_key_check``: rows whose reference points nowhere."""
-    return [{"table": r[0], "rowid": r[1], "parent": r[2]} for r in db.execute("PRAGMA foreign_key_check").fetchall()]
+    """Rows whose reference points nowhere: ``PRAGMA foreign_key_check`` on SQLite; on
+    PostgreSQL (which enforces them on every write, unless a bulk copy switched that off) one
+    query per foreign key."""
+    if db.engine == "sqlite":
+        return [{"table": r[0], "rowid": r[1], "parent": r[2]}
+                for r in db.execute("PRAGMA foreign_key_check").fetchall()]
+    found = []
+    for table, column, parent, key in db.execute(
+            "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, p.attname"
+            " FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+            " JOIN pg_attribute p ON p.attrelid = c.confrelid AND p.attnum = c.confkey[1]"
+            " WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace"
+            " ORDER BY 1, 2").fetchall():
+        row_key = column if table in store._COMPOSITE_KEYS else store.primary_key(table)
+        found += [{"table": table, "rowid": r[0], "parent": parent} for r in db.execute(
+            f"SELECT x.{row_key} FROM {table} x WHERE x.{column} IS NOT NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM {parent} y WHERE y.{key} = x.{column}) ORDER BY 1").fetchall()]
+    return found
 
 
 # line_totals ---------------------------------------------------------------------------------
@@ -73,13 +97,15 @@ def _key(prefix: str = "", birth_year: str = "birth_year") -> str:
 _PROTECTED = "CASE WHEN l.paid_amount = l.amount THEN 1 ELSE 0 END"
 
 
-def _key_weight(n: int, month: str, gender: str, birth: str) -> str:
-    """A pseudo-random weight of a line_totals key (scheme and district by their rowid; month,
+def _key_weight(dialect, n: int, month: str, gender: str, birth: str) -> str:
+    """A pseudo-random weight of a line_totals key (scheme and district by a number standing for
+    their row, ``dialect.key_number``; month,
     gender, birth year by value), one of two; the ``_line_totals_fingerprints`` below."""
     a, b, c, d, e, prime = ((7919, 104729, 31, 1299709, 15485863, 100003),
                             (15485863, 7919, 1299709, 104729, 31, 99991))[n]
-    return (f"((COALESCE(s.rowid, 0) * {a} + COALESCE(r.rowid, 0) * {b} + CASE WHEN {gender} = 'P' THEN {c} ELSE 0 END"
-            f" + CAST({birth} AS INTEGER) * {d} + CAST(replace({month}, '-', '') AS INTEGER) * {e}) % {prime} + 1)")
+    return (f"(({dialect.key_number('s', 'code')} * {a} + {dialect.key_number('r', 'code')} * {b}"
+            f" + CASE WHEN {gender} = 'P' THEN {c} ELSE 0 END"
+            f" + CAST({birth} AS BIGINT) * {d} + CAST(replace({month}, '-', '') AS BIGINT) * {e}) % {prime} + 1)")
 
 
 def _line_totals_fingerprints(db) -> tuple[tuple, tuple]:
@@ -92,18 +118,19 @@ def _line_totals_fingerprints(db) -> tuple[tuple, tuple]:
     lines = tuple(db.execute(
         f"SELECT COUNT(*), COALESCE(SUM({_PROTECTED}), 0), COALESCE(SUM(l.amount), 0),"
         " COALESCE(SUM(l.paid_amount), 0), "
-        + ", ".join(f"COALESCE(SUM({_key_weight(n, 'l.month', 'w.gender', 'w.birth_date')} * ({line})), 0)"
-                    for n in (0, 1))
-        # CROSS JOIN: SQLite's way to keep the lines as the outer loop (a JOIN elsewhere).
-        + " FROM contribution_lines l CROSS JOIN workers w ON w.id = l.worker_id"
+        + ", ".join(f"COALESCE(SUM({_key_weight(db.dialect, n, 'l.month', 'w.gender', 'substr(w.birth_date, 1, 4)')}"
+                    f" * ({line})), 0)" for n in (0, 1))
+        # CROSS JOIN: SQLite's way to keep the lines as the outer loop (PostgreSQL plans its own).
+        + f" FROM contribution_lines l {'CROSS JOIN' if db.engine == 'sqlite' else 'JOIN'} workers w"
+          " ON w.id = l.worker_id"
           " LEFT JOIN schemes s ON s.code = l.scheme_code LEFT JOIN regions r ON r.code = l.district_code"
     ).fetchone())
     row = figures.format(lines="t.lines", protected="t.protected", billed="t.billed", paid="t.paid")
     totals = tuple(db.execute(
         "SELECT COALESCE(SUM(t.lines), 0), COALESCE(SUM(t.protected), 0), COALESCE(SUM(t.billed), 0),"
         " COALESCE(SUM(t.paid), 0), "
-        + ", ".join(f"COALESCE(SUM({_key_weight(n, 't.month', 't.gender', 't.birth_year')} * ({row})), 0)"
-                    for n in (0, 1))
+        + ", ".join(f"COALESCE(SUM({_key_weight(db.dialect, n, 't.month', 't.gender', 't.birth_year')}"
+                    f" * ({row})), 0)" for n in (0, 1))
         + " FROM line_totals t LEFT JOIN schemes s ON s.code = t.scheme_code"
           " LEFT JOIN regions r ON r.code = t.district_code"
     ).fetchone())
@@ -119,7 +146,7 @@ def line_totals_differences(db) -> tuple[int, int, list[dict]]:
         lines, totals = _line_totals_fingerprints(db)
         if lines == totals:
             return checked, 0, []
-    except sqlite3.OperationalError:  # integer overflow: compare key by key
+    except (DatabaseError, OverflowError):  # an integer overflow: compare key by key
         pass
     return _line_totals_key_by_key(db)
 
@@ -134,9 +161,9 @@ def _line_totals_key_by_key(db) -> tuple[int, int, list[dict]]:
               " WHERE lines <> 0 OR protected <> 0 OR billed <> 0 OR paid <> 0")
     rows = _rows(db, f"""
         WITH r AS ({recomputed}), t AS ({stored}),
-        d AS (SELECT 'dihitung' AS side, * FROM (SELECT * FROM r EXCEPT SELECT * FROM t)
+        d AS (SELECT 'dihitung' AS side, * FROM (SELECT * FROM r EXCEPT SELECT * FROM t) x
               UNION ALL
-              SELECT 'tersimpan' AS side, * FROM (SELECT * FROM t EXCEPT SELECT * FROM r))
+              SELECT 'tersimpan' AS side, * FROM (SELECT * FROM t EXCEPT SELECT * FROM r) y)
         SELECT (SELECT COUNT(*) FROM t) AS checked, (SELECT COUNT(DISTINCT k) FROM d) AS differences, e.*
         FROM (SELECT 1) one LEFT JOIN (SELECT * FROM d ORDER BY k, side LIMIT {EXAMPLES * 2}) e ON 1 = 1""")
     checked, differences = rows[0]["checked"], rows[0]["differences"]
@@ -190,7 +217,7 @@ def paid_amount_differences(db) -> tuple[int, int, list[dict]]:
         lines, allocated = _paid_fingerprints(db)
         if lines == allocated:
             return checked, 0, []
-    except sqlite3.OperationalError:  # integer overflow: count line by line
+    except (DatabaseError, OverflowError):  # an integer overflow: count line by line
         pass
     where = (f" FROM contribution_lines l LEFT JOIN ({_ALLOCATED}) x ON x.line_id = l.id"
              " WHERE l.paid_amount <> COALESCE(x.allocated, 0)")
@@ -365,11 +392,11 @@ def value_problems(db, limits: dict[str, int | tuple[int, int]]) -> list[str]:
 # Restore -------------------------------------------------------------------------------------
 
 def migration_names(db, migration_set: str) -> list[str] | None:
-    """Names of the migrations of ``migration_set`` recorded in the file, None when the file has
+    """Names of the migrations of ``migration_set`` recorded in the database, None when it has
     no migrations table at all (not a Payung database)."""
-    if not _scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"):
+    if db.migrations_table not in db.table_names():
         return None
-    return [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY name",
+    return [r[0] for r in db.execute(f"SELECT name FROM {db.migrations_table} WHERE migration_set = ? ORDER BY name",
                                      [migration_set]).fetchall()]
 
 
@@ -412,7 +439,7 @@ def keep_live_accounts(copy, live, *, at: str) -> dict:
     tables referring to a user by id, with ``sessions``); users only in the backup are not
     restored. A village of a user that the backup's regions lack is left out (reported).
     Returns what was done, for the restore's audit entry."""
-    rows = {table: list(live.query(f"SELECT * FROM {table} ORDER BY rowid")) for table in ACCOUNT_TABLES}
+    rows = {table: list(live.query(f"SELECT * FROM {table} ORDER BY 1, 2")) for table in ACCOUNT_TABLES}
     backup_only = sorted({r[0] for r in copy.execute("SELECT username FROM users")}
                          - {r["username"] for r in rows["users"]})
     regions = {r[0] for r in copy.execute("SELECT code FROM regions")}
@@ -434,4 +461,4 @@ def keep_live_accounts(copy, live, *, at: str) -> dict:
 
 
 def table_names(db) -> list[str]:
-    return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()]
+    return sorted(db.table_names())

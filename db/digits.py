@@ -27,7 +27,7 @@ def non_ascii_rows(db) -> list[dict]:
         if table not in existing:
             continue
         for row_id, value in db.execute(
-                f"SELECT id, {column} FROM {table} WHERE {column} GLOB '*[^ -~]*' ORDER BY id").fetchall():
+                f"SELECT id, {column} FROM {table} WHERE {db.dialect.non_ascii(column)} ORDER BY id").fetchall():
             found.append({"table": table, "id": row_id, "column": column, "value": value})
     return found
 

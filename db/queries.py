@@ -1,4 +1,5 @@
-"""Read queries. Plain SQL; the only SQLite-specific piece is ``json_field`` (JSON columns)."""
+"""Read queries. Plain SQL; what differs between the engines (JSON fields, case-insensitive
+LIKE, GROUP_CONCAT) comes from ``db.dialect``."""
 
 from __future__ import annotations
 
@@ -9,17 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 from db import scope as sc
 from db.scope import Scope
 
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
 # SQLite limits the number of "?" in one statement; chunk IN (...) lists below it.
 _CHUNK = 900
-
-
-def json_field(column: str, key: str) -> str:
-    """SQL expression reading ``key`` from a JSON text column (PostgreSQL: ``column::jsonb->>key``)."""
-    if not _KEY.match(key) or not _KEY.match(column.replace(".", "_")):
-        raise ValueError(f"bad JSON field reference {column}.{key}")
-    return f"json_extract({column}, '$.{key}')"
 
 
 def _one(db, sql: str, params: Sequence = ()) -> dict | None:
@@ -157,8 +149,8 @@ def count_sponsorships(
            " JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.scheme_code = ?")
     params: list = [scheme_code]
     for key, value in (field_equals or {}).items():
-        sql += f" AND {json_field('s.fields', key)} = ?"
-        params.append(value)
+        sql += f" AND {db.dialect.json_field('s.fields', key)} = ?"
+        params.append(db.dialect.json_value(value))
     if statuses:
         sql += f" AND s.status IN ({', '.join('?' for _ in statuses)})"
         params.extend(statuses)
@@ -226,14 +218,14 @@ def sponsorships_by_worker_region(db, scheme_code: str, level: int, statuses: Se
            f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})")
     params: list = [scheme_code, *statuses]
     for key, value in (field_equals or {}).items():
-        sql += f" AND {json_field('s.fields', key)} = ?"
-        params.append(value)
+        sql += f" AND {db.dialect.json_field('s.fields', key)} = ?"
+        params.append(db.dialect.json_value(value))
     where, extra = sc.sponsorships(scope)
     return list(db.query(sql + where + f" GROUP BY {column}, r.name ORDER BY workers DESC", params + extra))
 
 
 def sponsorships_by_field(db, scheme_code: str, key: str, statuses: Sequence[str], scope: Scope) -> list[dict]:
-    value = json_field("s.fields", key)
+    value = db.dialect.json_field("s.fields", key)
     where, params = sc.sponsorships(scope)
     return list(db.query(
         f"SELECT {value} AS value, COUNT(*) AS workers,"
@@ -259,8 +251,8 @@ def count_eligible_workers(db, *, region_prefix: str, month: str, occupations: S
 def sponsorships_with_field(db, scheme_code: str, key: str, value, scope: Scope) -> list[dict]:
     where, params = sc.sponsorships(scope)
     return list(db.query(
-        f"SELECT * FROM sponsorships s WHERE s.scheme_code = ? AND {json_field('s.fields', key)} = ?{where}"
-        " ORDER BY s.id", [scheme_code, value, *params],
+        f"SELECT * FROM sponsorships s WHERE s.scheme_code = ? AND {db.dialect.json_field('s.fields', key)} = ?{where}"
+        " ORDER BY s.id", [scheme_code, db.dialect.json_value(value), *params],
     ))
 
 
@@ -372,7 +364,7 @@ def search_workers(
         where += " AND w.nik >= ? AND w.nik < ?"
         params += [digits, digits + ":"]  # ":" sorts right after "9": a prefix range on the index
     elif text:
-        where += " AND w.name LIKE ?"
+        where += " AND " + db.dialect.like("w.name")
         params.append(f"%{text}%")
     if occupation:
         where += " AND w.occupation = ?"
@@ -434,10 +426,10 @@ def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | 
         where += " AND s.id = ?"
         params.append(only_id)
     if text.strip() and scope.masked:  # a masked role never searches identity numbers
-        where += " AND (s.name LIKE ? OR s.opd LIKE ?)"
+        where += f" AND ({db.dialect.like('s.name')} OR {db.dialect.like('s.opd')})"
         params += [f"%{text.strip()}%"] * 2
     elif text.strip():
-        where += " AND (s.name LIKE ? OR s.nip LIKE ? OR s.opd LIKE ?)"
+        where += f" AND ({db.dialect.like('s.name')} OR {db.dialect.like('s.nip')} OR {db.dialect.like('s.opd')})"
         params += [f"%{text.strip()}%"] * 3
     if types:
         where += f" AND s.type IN ({', '.join('?' for _ in types)})"
@@ -497,10 +489,10 @@ def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[s
         sql += f" AND w.occupation IN ({', '.join('?' for _ in occupations)})"
         params += list(occupations)
     if text.strip() and not scope.masked:
-        sql += " AND (w.name LIKE ? OR w.nik LIKE ?)"
+        sql += f" AND ({db.dialect.like('w.name')} OR {db.dialect.like('w.nik')})"
         params += [f"%{text.strip()}%", f"{text.strip()}%"]
     elif text.strip():
-        sql += " AND w.name LIKE ?"
+        sql += " AND " + db.dialect.like("w.name")
         params.append(f"%{text.strip()}%")
     sql += (f" AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id"
             f" AND l.month IN ({', '.join('?' for _ in months)}))")
@@ -522,8 +514,9 @@ def live_sponsorships_by_scheme(db, scope: Scope) -> dict[str, int]:
 def users(db) -> list[dict]:
     return list(db.query(
         "SELECT u.id, u.username, u.name, u.email, u.role, u.regency_code, u.active, u.created_at,"
-        " (SELECT GROUP_CONCAT(village_code, ', ') FROM user_villages x WHERE x.user_id = u.id) AS villages,"
-        " (SELECT GROUP_CONCAT(COALESCE(r.name, x.village_code), ', ') FROM user_villages x"
+        f" (SELECT {db.dialect.group_concat('village_code', ', ')} FROM user_villages x WHERE x.user_id = u.id)"
+        " AS villages,"
+        f" (SELECT {db.dialect.group_concat('COALESCE(r.name, x.village_code)', ', ')} FROM user_villages x"
         "  LEFT JOIN regions r ON r.code = x.village_code WHERE x.user_id = u.id) AS village_names"
         " FROM users u ORDER BY u.username"))
 

@@ -10,14 +10,10 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import secrets
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
-
-import sqlite_utils
 
 from db import versions
 
@@ -68,86 +64,65 @@ def writes_paused() -> Iterator[None]:
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """All or nothing. Takes the write lock at once (``BEGIN IMMEDIATE``) so two writers
-    never deadlock upgrading read locks; nested use becomes a savepoint."""
-    conn = db.conn
-    if conn.in_transaction:
-        with _savepoint(conn):
+def transaction(db) -> Iterator:
+    """All or nothing. Takes the write lock at once (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
+    Payung's advisory lock), so two writers never deadlock and a check made inside holds until
+    COMMIT; nested use becomes a savepoint. A refused write leaves as a ``ConstraintError``
+    (``db.errors``), a number beyond 64 bits as ``NumberTooLarge``."""
+    if db.in_transaction:
+        with _refused_in_words(), db.savepoint():
             yield db
         return
     with _WRITES:
-        with _top_level(conn):
-            yield db
+        with _write_lock(db):
+            with _refused_in_words():
+                yield db
 
 
 @contextmanager
-def rolled_back(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def _write_lock(db) -> Iterator[None]:
+    """``db.write_transaction()``, its lock tried ``WRITE_ATTEMPTS`` times, each waiting up to
+    the busy timeout (SQLite's busy handler, PostgreSQL's ``lock_timeout``), before the write
+    is refused as ``DatabaseBusy``: nothing is done before the lock is held, so trying again is
+    safe."""
+    with ExitStack() as stack:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                stack.enter_context(db.write_transaction())
+                break
+            except DatabaseBusy:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+        yield
+
+
+@contextmanager
+def _refused_in_words() -> Iterator[None]:
+    """A number beyond 64 bits (Python's ``OverflowError`` from the driver), rolled back: raise
+    what it means in the user's words; the engines' own refusals are ``ConstraintError``
+    already (``db.errors``)."""
+    try:
+        yield
+    except OverflowError as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise constraint_error(exc) from exc
+
+
+class _Undo(Exception):
+    """Raised at the end of ``rolled_back`` to roll its transaction back."""
+
+
+@contextmanager
+def rolled_back(db) -> Iterator:
     """A transaction whose writes are always undone at the end: what a measurement writes and
     throws away (the benchmark's floors)."""
-    db.execute("BEGIN IMMEDIATE")
     try:
-        yield db
-    finally:
-        db.execute("ROLLBACK")
-
-
-@contextmanager
-def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    name = f"sp_{secrets.token_hex(8)}"
-    conn.execute(f"SAVEPOINT {name}")
-    try:
-        yield
-    except BaseException as exc:
-        if conn.in_transaction:
-            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            conn.execute(f"RELEASE SAVEPOINT {name}")
-        _refused(exc)
-        raise
-    conn.execute(f"RELEASE SAVEPOINT {name}")
-
-
-def _locked(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc) or "busy" in str(exc)
-
-
-def _begin(conn: sqlite3.Connection) -> None:
-    """Take the write lock, waiting for other writers (other processes) up to the busy timeout
-    ``WRITE_ATTEMPTS`` times; then refuse in the user's words, not the driver's."""
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if not _locked(exc):
-                raise
-            if attempt == WRITE_ATTEMPTS:
-                raise DatabaseBusy() from exc
-
-
-@contextmanager
-def _top_level(conn: sqlite3.Connection) -> Iterator[None]:
-    _begin(conn)
-    try:
-        yield
-    except BaseException as exc:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        _refused(exc)
-        raise
-    try:
-        conn.execute("COMMIT")
-    except sqlite3.IntegrityError as exc:  # deferred foreign keys are checked at COMMIT
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise constraint_error(exc) from exc
-
-
-def _refused(exc: BaseException) -> None:
-    """A write the database refused, rolled back: raise what it means in the user's words
-    (``payung.base.errors.ConstraintError``) instead of the driver's error."""
-    if isinstance(exc, (sqlite3.IntegrityError, OverflowError)) and not isinstance(exc, ValidationError):
-        raise constraint_error(exc) from exc
+        with db.write_transaction():
+            yield db
+            raise _Undo
+    except _Undo:
+        pass
 
 
 def _json(value: Any) -> str | None:
@@ -220,6 +195,8 @@ def insert(db, table: str, row: dict, *, actor: str) -> Any:
             [_encode(v) for v in row.values()],
         )
         key = cursor.fetchone()[0]
+        if pk == "id" and "id" in row:
+            db.reset_sequence(table)
         audit(db, actor, "insert", table, key, None, get(db, table, key))
     return key
 
@@ -267,7 +244,10 @@ def delete(db, table: str, key: Any, *, actor: str) -> None:
 
 
 def _secondary_indexes(db, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the explicitly created, non-unique indexes of a table."""
+    """(name, CREATE statement) of the explicitly created, non-unique indexes of a SQLite table
+    (none on PostgreSQL: dropping an index there locks the table for every reader)."""
+    if db.engine != "sqlite":
+        return []
     return [(name, sql) for name, sql in db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         [table]).fetchall() if "UNIQUE" not in sql.upper()]
@@ -277,19 +257,17 @@ def bulk_insert(
     db, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, actor: str, note: str = "",
     rebuild_indexes: bool = False,
 ) -> int:
-    """Insert many rows in one transaction with one ``executemany``: the fast path for imports,
-    demo data and region loading. One audit entry records the count and the id range.
+    """Insert many rows in one transaction with the engine's fastest load (``executemany`` on
+    SQLite, ``COPY`` on PostgreSQL): the fast path for imports, demo data and region loading.
+    One audit entry records the count and the id range.
 
     ``rebuild_indexes`` drops the table's secondary indexes and builds them again after the
-    load, inside the same transaction: much faster when loading more rows than the table has.
+    load, inside the same transaction: much faster when loading more rows than the table has
+    (SQLite only).
     """
     names = [_name(c) for c in columns]
     stamp_columns = [c for c in ("created_at", "updated_at") if table in _TIMESTAMPED and c not in names]
     moment = now()
-    sql = (
-        f"INSERT INTO {_name(table)} ({', '.join(names + stamp_columns)})"
-        f" VALUES ({', '.join('?' for _ in names + stamp_columns)})"
-    )
     extra = (moment,) * len(stamp_columns)
     pk = None if table in _COMPOSITE_KEYS else primary_key(table)
     with transaction(db):
@@ -297,15 +275,17 @@ def bulk_insert(
         indexes = _secondary_indexes(db, table) if rebuild_indexes else []
         for name, _ in indexes:
             db.execute(f"DROP INDEX {_name(name)}")
-        # JSON columns (dict/list values) are encoded; plain rows go to SQLite untouched. The
+        # JSON columns (dict/list values) are encoded; plain rows go to the engine untouched. The
         # first row decides, without materialising a generator of millions of rows.
         rows = iter(rows)
         first_row = next(rows, None)
         rows = itertools.chain([first_row], rows) if first_row is not None else iter(())
         if first_row is not None and any(isinstance(v, (dict, list)) for v in first_row):
             rows = (tuple(_encode(v) for v in row) for row in rows)
-        cursor = db.conn.executemany(sql, (tuple(row) + extra for row in rows) if extra else rows)
-        count = cursor.rowcount
+        count = db.load_rows(_name(table), names + stamp_columns,
+                             (tuple(row) + extra for row in rows) if extra else rows)
+        if pk == "id" and "id" in names:
+            db.reset_sequence(table)
         for _, create in indexes:
             db.execute(create)
         last = db.execute(f"SELECT MAX({pk}) FROM {_name(table)}").fetchone()[0] if pk == "id" else None

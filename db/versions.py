@@ -11,12 +11,12 @@ cheaply whether what they hold is still current.
   again at its next run.
 
 Each counter is moved in the transaction of the write (``db.store.audit``), so a reader that
-sees the new data also sees the new version. Standard SQL only.
+sees the new data also sees the new version. Standard SQL only (both engines).
 """
 
 from __future__ import annotations
 
-import sqlite3
+from payung.base.errors import DatabaseError
 
 #: Audited tables whose writes are no change to the data (see above).
 NOT_DATA = frozenset({"sessions", "login", "users", "user_villages", "import_log"})
@@ -38,11 +38,12 @@ def counter_for(table: str, action: str) -> str | None:
 
 def bump(db, name: str) -> None:
     """Move a counter forward (inside the caller's write transaction). A database not yet
-    upgraded to m011 (written by a migration before it) has no counters: nothing to move."""
+    upgraded to m011 (a SQLite file written at an older schema, in tests) has no counters:
+    nothing to move. (Every PostgreSQL database is migrated before it is written.)"""
     try:
         db.execute("UPDATE data_versions SET version = version + 1 WHERE name = ?", [name])
-    except sqlite3.OperationalError as e:
-        if "no such table" not in str(e):
+    except DatabaseError as e:
+        if db.engine != "sqlite" or "no such table" not in str(e):
             raise
 
 

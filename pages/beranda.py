@@ -85,7 +85,7 @@ if chosen != view:
     set_params()
     st.rerun()
 
-result = dashboard(str(app.settings.database), version, view, actor, scope_key(actor), clock.today())
+result = dashboard(app.settings.database_url, version, view, actor, scope_key(actor), clock.today())
 figures = st.container(key="b_figures")
 figures.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan bulan, skema dan wilayah")
 st.html(PHONE_ORDER)

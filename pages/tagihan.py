@@ -81,7 +81,7 @@ def party_bill(database: str, version: int, scope: tuple, code: str, party_key: 
 
 
 try:
-    bill = party_bill(str(app.settings.database), data_version(), scope_key(actor), code, party_key, start, end,
+    bill = party_bill(app.settings.database_url, data_version(), scope_key(actor), code, party_key, start, end,
                       clock.today(), actor)
 except NotFound as exc:
     st.error(plain(exc))

@@ -33,7 +33,7 @@ def figures(database: str, version: int, scope: tuple, scheme_code: str | None, 
                 ending_next_month(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today))
 
 
-late, notes, ending = figures(str(app.settings.database), data_version(), scope_key(actor), code, clock.today(), actor)
+late, notes, ending = figures(app.settings.database_url, data_version(), scope_key(actor), code, clock.today(), actor)
 
 late_tab, lapsed_tab, renew_tab = st.tabs([
     f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",

@@ -62,7 +62,9 @@ def _indonesian_argparse():
 
 def _common(default=None) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", default=default, help="berkas basis data SQLite (bawaan: config.toml atau $PAYUNG_DB)")
+    parent.add_argument("--db", default=default,
+                        help="berkas basis data SQLite atau URL postgresql://... (bawaan: config.toml atau "
+                             "$PAYUNG_DATABASE_URL)")
     parent.add_argument("--config", default=default,
                         help="berkas konfigurasi (bawaan: config.toml atau $PAYUNG_CONFIG)")
     return parent
@@ -140,6 +142,11 @@ def _build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", parents=[common], help="pulihkan basis data dari berkas cadangan")
     restore.add_argument("file")
 
+    moving = commands.add_parser("pindah", parents=[common],
+                                 help="salin basis data SQLite (--db) ke PostgreSQL yang masih kosong, lalu periksa keduanya")
+    moving.add_argument("target", help="postgresql://pengguna@host:5432/basisdata (basis data baru, kosong)")
+    moving.add_argument("--json", action="store_true", help="keluaran JSON")
+
     rules = commands.add_parser("rules", parents=[common], help="pustaka aturan skema (untuk skema TOML)")
     rules.add_argument("--markdown", action="store_true",
                        help="bagian pustaka aturan docs/plugins/reference.md, dalam Markdown")
@@ -209,7 +216,7 @@ def cmd_init(app: Payung, args) -> int:
         done = app.initialise(db)
     finally:
         db.close()
-    print(f"Basis data siap: {app.settings.database} "
+    print(f"Basis data siap: {app.settings.database_shown} "
           f"({done['regions_added']} wilayah baru, {done['schemes_recorded']} skema dicatat).")
     return 0
 
@@ -310,6 +317,30 @@ def cmd_check(app: Payung, args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_pindah(app: Payung, args) -> int:
+    """Copy this SQLite database into an empty PostgreSQL one, check both, compare every figure."""
+    from payung.operations.moving import MoveRefused, move
+    try:
+        report = move(app.settings.database_url, args.target, busy_timeout_ms=app.settings.busy_timeout_ms)
+    except MoveRefused as exc:
+        print(f"Pindah ditolak: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"ok": report.ok, "copied": report.copied, "differences": report.differences,
+                          "source_check": [r.line() for r in report.source_check.results],
+                          "target_check": [r.line() for r in report.target_check.results]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(f"Disalin: {count(sum(report.copied.values()))} baris dari {len(report.copied)} tabel.")
+        for mine, theirs in zip(report.source_check.results, report.target_check.results, strict=False):
+            print(f"SQLite     {mine.line()}\nPostgreSQL {theirs.line()}")
+        for difference in report.differences:
+            print(f"BERBEDA: {difference}")
+        print("Semua angka sama di kedua basis data." if report.ok else
+              "Ada yang berbeda: jangan pakai basis data PostgreSQL ini sebelum diperiksa.")
+    return 0 if report.ok else 1
+
+
 def cmd_restore(app: Payung, args) -> int:
     from payung.operations.backups import restore_backup
     if not Path(args.file).is_file():
@@ -339,7 +370,7 @@ def cmd_bench(app: Payung, args) -> int:
 
 def cmd_serve(app: Payung, args) -> int:
     from payung.operations.serve import serve
-    workdir = Path(args.workdir) if args.workdir else Path(app.settings.database).resolve().parent / "serve"
+    workdir = Path(args.workdir) if args.workdir else app.settings.data_dir.resolve() / "serve"
     return serve(app, processes=max(1, args.processes), address=args.address, port=args.port, workdir=workdir,
                  options=tuple(args.streamlit_option))
 
@@ -473,7 +504,7 @@ def cmd_new_scheme(app: Payung, args) -> int:
 COMMANDS = {"new-scheme": cmd_new_scheme, "schemes": cmd_schemes, "import": cmd_import, "init": cmd_init,
             "users": cmd_users, "demo": cmd_demo, "backup": cmd_backup, "bench": cmd_bench, "digits": cmd_digits,
             "loadtest": cmd_loadtest, "serve": cmd_serve,
-            "check": cmd_check, "restore": cmd_restore}
+            "check": cmd_check, "restore": cmd_restore, "pindah": cmd_pindah}
 
 
 def _writes(args) -> bool:

@@ -27,7 +27,7 @@ def plugins_signature(settings: Settings, versions: dict[str, int] | None = None
     server process writes a scheme file, Salin skema) and the plugin folder's files (a file
     edited by hand). When it changes, the schemes are loaded again."""
     if versions is None:
-        versions = database.data_versions(settings.database)
+        versions = database.data_versions(settings.database_url)
     try:
         files = tuple(sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
                              for entry in os.scandir(settings.plugins_dir) if entry.name.endswith((".py", ".toml"))))
@@ -47,12 +47,12 @@ class Payung:
     def load(cls, config: str | os.PathLike | None = None, *, database_path: str | os.PathLike | None = None,
              extra_plugins: tuple = (), entry_points: bool = True) -> "Payung":
         settings = load_settings(config, database=database_path)
-        settings = with_stored(settings, database.stored_reference(settings.database))
+        settings = with_stored(settings, database.stored_reference(settings.database_url))
         configure_occupations(settings.extra_occupations)
         clock.set_timezone(settings.timezone)
         signature = plugins_signature(settings)  # before reading them: a file written meanwhile is read next time
         return cls(settings, load_plugins(settings, extra=extra_plugins, entry_points=entry_points,
-                                          recorded=database.recorded_schemes(settings.database)), signature)
+                                          recorded=database.recorded_schemes(settings.database_url)), signature)
 
     def current_signature(self, db) -> tuple:
         return plugins_signature(self.settings, database.versions.read(db))
@@ -64,7 +64,8 @@ class Payung:
 
     def open_db(self):
         """A new connection to an up-to-date database (the caller closes it)."""
-        return database.open_database(self.settings.database, busy_timeout_ms=self.settings.busy_timeout_ms)
+        return database.open_database(self.settings.database_url, busy_timeout_ms=self.settings.busy_timeout_ms,
+                                      pool_size=self.settings.pool_size)
 
     def data_version(self, db) -> int:
         """The version of the data a page aggregates (``db.versions``): a cache of figures is
@@ -83,7 +84,7 @@ class Payung:
     def reload_schemes(self, db, *, actor: str = "sistem") -> None:
         """Load the plugins again (a scheme file was saved or retired) and record their schemes."""
         self.plugins = load_plugins(self.settings, **self.plugins.loaded_with,
-                                    recorded=database.recorded_schemes(self.settings.database))
+                                    recorded=database.recorded_schemes(self.settings.database_url))
         self.sync_schemes(db, actor=actor)
 
     def initialise(self, db, *, actor: str = "sistem") -> dict:

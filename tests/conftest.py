@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from payung.base import clock
 from payung.auth.access import Actor  # noqa: E402
+from db.connection import engine_of, sqlite_path  # noqa: E402
 from payung.core import Payung  # noqa: E402
 from payung.operations.demo import generate  # noqa: E402
 from payung.auth.passwords import TEST_ROUNDS_VARIABLE  # noqa: E402
@@ -28,6 +30,7 @@ from payung.auth.users import add_user  # noqa: E402
 from payung.people.workers import create_worker  # noqa: E402
 
 import example_plugin  # noqa: E402
+import pg_server  # noqa: E402
 
 TODAY = clock.today()
 # A Kendal village, and a NIK of a woman born 17/08/1975 registered in its district.
@@ -54,7 +57,7 @@ DEMO_WORKERS = DEMO_PER_REGENCY * REGENCIES
 
 # A developer's shell may name a real database or configuration: the tests never use them (the
 # fixtures that need these variables set them, pointing at temporary copies).
-for _name in ("PAYUNG_DB", "PAYUNG_CONFIG"):
+for _name in ("PAYUNG_DB", "PAYUNG_DATABASE_URL", "PAYUNG_CONFIG"):
     os.environ.pop(_name, None)
 # Passwords hashed at bcrypt's cheapest cost, in this process and every server, command and
 # nested pytest it starts (test_sessions.py checks that Payung without it uses the real cost).
@@ -94,68 +97,171 @@ _scan_installed_components_once()
 _compile_each_page_once()
 
 
-def _with_payung_keys(text: str, values: dict[str, str]) -> str:
-    """``text`` (a config.toml) with these keys of its ``[payung]`` table set, whatever the
-    file says for them (any quoting or spacing), the table added if there is none."""
+def _with_keys(text: str, table: str, values: dict[str, str], drop: tuple[str, ...] = ()) -> str:
+    """``text`` (a config.toml) with these keys of its ``[table]`` set, and the keys ``drop``
+    removed, whatever the file says for them (any quoting or spacing), the table added if
+    there is none."""
     lines = text.splitlines()
-    header = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[\s*payung\s*\]\s*(#.*)?$", line)), None)
+    header = next((i for i, line in enumerate(lines) if re.match(rf"^\s*\[\s*{table}\s*\]\s*(#.*)?$", line)), None)
     assignments = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
     if header is None:
-        return "\n".join([*lines, "", "[payung]", *assignments]) + "\n"
+        return "\n".join([*lines, "", f"[{table}]", *assignments]) + "\n"
     end = next((i for i in range(header + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
-    keys = "|".join(re.escape(k) for k in values)
+    keys = "|".join(re.escape(k) for k in (*values, *drop))
     body = [line for line in lines[header + 1:end] if not re.match(rf"^\s*[\"']?({keys})[\"']?\s*=", line)]
     return "\n".join([*lines[:header + 1], *assignments, *body, *lines[end:]]) + "\n"
 
 
-def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None) -> Path:
-    """A copy of the configuration under test pointing at a temporary database (and plugin
-    folder), whatever database the configuration names: a regency's real one is never touched."""
-    database = tmp_path / "payung.db"
-    text = _with_payung_keys(BASE_CONFIG.read_text(encoding="utf-8"),
-                             {"database": str(database), "plugins_dir": str(plugins_dir or PLUGINS_DIR)})
+def write_config(tmp_path: Path, extra: str = "", plugins_dir: str | None = None, database: str | None = None) -> Path:
+    """A copy of the configuration under test pointing at a temporary database (``database``,
+    else ``payung.db`` in ``tmp_path``) and plugin folder, whatever database the configuration
+    names: a regency's real one is never touched. Its files (cookie key, logos, backups) go to
+    ``tmp_path``."""
+    database = str(database or tmp_path / "payung.db")
+    text = _with_keys(BASE_CONFIG.read_text(encoding="utf-8"), "payung",
+                      {"plugins_dir": str(plugins_dir or PLUGINS_DIR), "data_dir": str(tmp_path)}, drop=("database",))
+    text = _with_keys(text, "database", {"url": database})
     path = tmp_path / "config.toml"
     path.write_text(text + "\n" + extra, encoding="utf-8")
-    written = tomllib.loads(path.read_text(encoding="utf-8"))["payung"]
-    if Path(written["database"]) != database:  # refuse rather than write into another database
+    written = tomllib.loads(path.read_text(encoding="utf-8"))
+    if written["database"]["url"] != database or "database" in written["payung"]:
+        # refuse rather than write into another database
         raise RuntimeError(f"write_config: {BASE_CONFIG} names its database in a way the tests cannot override")
     return path
 
 
-# Databases built once per session, copied for each test ------------------------------------------
+# Both engines ----------------------------------------------------------------------------------
+#
+# Every test that takes a database from these fixtures (``db_location``: ``app``, ``db``,
+# ``people``, ``site``...) runs twice, ``[sqlite]`` and ``[postgresql]``; the PostgreSQL server is
+# a throwaway one (``pg_server``), started once per run. ``@pytest.mark.sqlite_only("why")``
+# keeps a test to SQLite (e.g. the SQLite file backup). Without PostgreSQL binaries the
+# ``[postgresql]`` tests skip, unless PAYUNG_REQUIRE_POSTGRES=1 (CI), where they fail.
+# PAYUNG_TEST_ENGINES=sqlite runs SQLite only.
+
+ENGINES = tuple(os.environ.get("PAYUNG_TEST_ENGINES", "sqlite,postgresql").split(","))
+REQUIRE_POSTGRES = os.environ.get("PAYUNG_REQUIRE_POSTGRES") == "1"
+_POSTGRES: dict = {}
+
+
+def _postgres_wanted() -> bool:
+    return "postgresql" in ENGINES and (pg_server.available() or REQUIRE_POSTGRES)
+
+
+def postgres() -> pg_server.Server | None:
+    """This run's PostgreSQL server (started by the controller process, see pytest_configure)."""
+    if "server" not in _POSTGRES:
+        url = os.environ.get(pg_server.URL_VARIABLE)
+        _POSTGRES["server"] = pg_server.Server(url) if url else None
+    return _POSTGRES["server"]
+
+
+def engines_running() -> tuple[str, ...]:
+    """The engines the database tests of this run use (PostgreSQL when a server is up)."""
+    return tuple(e for e in ENGINES if e != "postgresql" or postgres() is not None)
+
+
+def engine_available(engine: str) -> str:
+    """``engine``, or the test skips (fails under PAYUNG_REQUIRE_POSTGRES=1) when it is
+    PostgreSQL and no server could be started."""
+    if engine == "postgresql" and postgres() is None:
+        message = _POSTGRES.get("error") or "PostgreSQL tidak tersedia (/usr/lib/postgresql/15/bin)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PAYUNG_REQUIRE_POSTGRES=1: {message}", pytrace=False)
+        pytest.skip(message)
+    return engine
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """The engine of the test's database (a module that builds one database for all its tests
+    overrides this with a module-scoped ``engine`` and uses ``database_on``)."""
+    return engine_available(request.param)
+
+
+@contextlib.contextmanager
+def database_on(engine: str, folder: Path):
+    """A new, empty database on ``engine`` for a fixture wider than one test: its location (a
+    SQLite file in ``folder``, or a PostgreSQL database dropped at the end)."""
+    if engine == "sqlite":
+        yield str(folder / "payung.db")
+        return
+    location = pg_server.create_database(postgres())
+    try:
+        yield location
+    finally:
+        pg_server.drop_database(postgres(), location)
+
+
+@pytest.fixture
+def db_location(engine, tmp_path, request):
+    """A fresh database for the test (a SQLite file in ``tmp_path``, or a copy of the migrated
+    PostgreSQL template); after the test, ``payung check`` on it (issue #14: data that checks
+    itself) unless the test is marked ``unchecked``, then it is dropped."""
+    location = str(tmp_path / "payung.db") if engine == "sqlite" else pg_server.create_database(postgres())
+    try:
+        yield location
+        failed = getattr(request.node, "rep_call", None)
+        if not request.node.get_closest_marker("unchecked") and not (failed and failed.failed):
+            check_database(location)
+    finally:
+        if engine == "postgresql":
+            pg_server.drop_database(postgres(), location)
+
+
+def point_app_at(monkeypatch, location) -> None:
+    """The app (``ui.session``) and the CLI read this database from the environment."""
+    monkeypatch.delenv("PAYUNG_DB", raising=False)
+    monkeypatch.setenv("PAYUNG_DATABASE_URL", str(location))
+
+
+# Databases built once per session (per engine), copied for each test ----------------------------
 
 def make_template_database(app: Payung, build) -> None:
     """Build a template: ``build(app, connection)`` on ``app``'s new database, then leave it whole
-    in its one file (checkpointed, closed) for ``copy_database``."""
+    (SQLite: checkpointed into its one file; PostgreSQL: no connection left) for ``copy_database``."""
     connection = app.open_db()
     try:
         build(app, connection)
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if connection.engine == "sqlite":
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
+    if app.settings.engine == "postgresql":
+        from db.postgres import close_pools
+        close_pools(app.settings.database_url)
 
 
 def copy_database(template: str | Path, target: str | Path) -> None:
-    """A test's own database, the same as the template (milliseconds: the file is copied)."""
-    shutil.copyfile(template, target)
+    """A test's own database, the same as the template (milliseconds: the SQLite file is copied,
+    the PostgreSQL database made again with ``CREATE DATABASE ... TEMPLATE``)."""
+    if engine_of(str(target)) == "postgresql":
+        pg_server.copy_database(postgres(), str(template), str(target))
+    else:
+        shutil.copyfile(sqlite_path(str(template)), sqlite_path(str(target)))
 
 
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
-    """``database_template(name, load, build)``: the path of template ``name``, made on first use
-    with ``make_template_database(load(folder), build)``; ``load`` makes the Payung of the tests
-    that copy it (the same configuration and plugins, in another folder)."""
-    made: dict[str, Path] = {}
+    """``database_template(name, load, build, engine)``: the location of template ``name`` on
+    ``engine``, made on first use with ``make_template_database(load(folder, location), build)``;
+    ``load`` makes the Payung of the tests that copy it (the same configuration and plugins, in
+    another folder)."""
+    made: dict[tuple[str, str], str] = {}
 
-    def template(name: str, load, build) -> Path:
-        if name not in made:
+    def template(name: str, load, build, engine: str = "sqlite") -> str:
+        if (name, engine) not in made:
             with pytest.MonkeyPatch.context() as environment:  # a test's PAYUNG_DB names its own database
-                for variable in ("PAYUNG_DB", "PAYUNG_CONFIG"):
+                for variable in ("PAYUNG_DB", "PAYUNG_DATABASE_URL", "PAYUNG_CONFIG"):
                     environment.delenv(variable, raising=False)
-                app = load(tmp_path_factory.mktemp(f"template-{name}"))
+                folder = tmp_path_factory.mktemp(f"template-{name}")
+                plain_name = re.sub(r"\W", "_", name)  # a PostgreSQL database name, unquoted
+                location = str(folder / "payung.db") if engine == "sqlite" else \
+                    pg_server.create_database(postgres(), name=f"tpl_{plain_name}_{os.getpid()}")
+                app = load(folder, location)
                 make_template_database(app, build)
-            made[name] = Path(app.settings.database)
-        return made[name]
+            made[name, engine] = app.settings.database_url
+        return made[name, engine]
     return template
 
 
@@ -164,8 +270,8 @@ def _initialised(app: Payung, connection) -> None:
 
 
 @pytest.fixture
-def config_path(tmp_path):
-    return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"))
+def config_path(tmp_path, db_location):
+    return write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"), database=db_location)
 
 
 def _example_app(config: Path) -> Payung:
@@ -178,12 +284,13 @@ def app(config_path) -> Payung:
 
 
 @pytest.fixture
-def db(app, database_template):
+def db(app, database_template, engine):
     """The database of ``app``: regions loaded and the example scheme recorded."""
     template = database_template(
-        "contoh", lambda folder: _example_app(write_config(folder, plugins_dir=str(folder / "no-plugins"))),
-        _initialised)
-    copy_database(template, app.settings.database)
+        "contoh", lambda folder, location: _example_app(write_config(folder, plugins_dir=str(folder / "no-plugins"),
+                                                                     database=location)),
+        _initialised, engine)
+    copy_database(template, app.settings.database_url)
     connection = app.open_db()
     app.initialise(connection)  # nothing left to add; records the schemes in app.plugins, as on a first start
     yield connection
@@ -209,9 +316,57 @@ def worker_id(app, db, admin) -> int:
 
 
 def snapshot(db) -> dict:
-    """Every row of every user table, to prove a refused write changed nothing."""
-    tables = [r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    return {t: list(db.query(f"SELECT * FROM [{t}]")) for t in tables}
+    """Every row of every user table, to prove a refused write changed nothing (in a stable
+    order: PostgreSQL's physical order may move with a rolled-back update)."""
+    def key(row: dict) -> str:
+        return json.dumps(row, sort_keys=True, default=str)
+    return {t: sorted(db.query(f'SELECT * FROM "{t}"'), key=key) for t in sorted(db.table_names())}
+
+
+def refused_by_the_engine(error: BaseException) -> bool:
+    """A ``ConstraintError`` raised for the engine's own refusal: its cause is the driver's
+    integrity error (sqlite3's, or psycopg's for a constraint or a trigger's exception)."""
+    import sqlite3
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.IntegrityError):
+        return True
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(cause, (psycopg.IntegrityError, psycopg.errors.RaiseException))
+
+
+@contextlib.contextmanager
+def foreign_keys_off(db):
+    """Writes that break a reference, as a damaged file or a careless bulk copy would leave them
+    (PostgreSQL: as a replica, which skips the triggers that check references)."""
+    if db.engine == "sqlite":
+        db.execute("PRAGMA foreign_keys = OFF")
+        yield
+        db.execute("PRAGMA foreign_keys = ON")
+        return
+    db.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        db.execute("SET session_replication_role = DEFAULT")
+
+
+def trigger_names(db, table: str) -> set[str]:
+    """The names of a table's triggers, on either engine."""
+    if db.engine == "sqlite":
+        return {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                                            [table])}
+    return {r["tgname"] for r in db.query("SELECT tgname FROM pg_trigger WHERE tgrelid = ?::regclass"
+                                          " AND NOT tgisinternal", [table])}
+
+
+def index_names(db) -> set[str]:
+    """The names of the database's indexes, on either engine."""
+    if db.engine == "sqlite":
+        return {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return {r["indexname"] for r in db.query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
 
 
 # The five real schemes -----------------------------------------------------------------------
@@ -266,18 +421,18 @@ class People:
         return refused.value.problems
 
 
-def _schemes_app(folder: Path) -> Payung:
-    return Payung.load(write_config(folder), entry_points=ENTRY_POINTS)
+def _schemes_app(folder: Path, location: str | None = None) -> Payung:
+    return Payung.load(write_config(folder, database=location), entry_points=ENTRY_POINTS)
 
 
 @pytest.fixture
-def schemes_app(tmp_path) -> Payung:
-    return _schemes_app(tmp_path)
+def schemes_app(tmp_path, db_location) -> Payung:
+    return _schemes_app(tmp_path, db_location)
 
 
 @pytest.fixture
-def people(schemes_app, admin, database_template):
-    copy_database(database_template("skema", _schemes_app, _initialised), schemes_app.settings.database)
+def people(schemes_app, admin, database_template, engine):
+    copy_database(database_template("skema", _schemes_app, _initialised, engine), schemes_app.settings.database_url)
     db = schemes_app.open_db()
     schemes_app.initialise(db)
     yield People(schemes_app, db, admin)
@@ -298,7 +453,7 @@ def scheme_settings(people, monkeypatch):
         app = people.app
         monkeypatch.setitem(app.settings.schemes, code, {**app.settings.scheme_settings(code), **values})
         app.plugins = load_plugins(app.settings, entry_points=ENTRY_POINTS,
-                                   recorded=recorded_schemes(app.settings.database))
+                                   recorded=recorded_schemes(app.settings.database_url))
         return app.plugins.scheme(code)
     return change
 
@@ -346,7 +501,7 @@ def logged_in(username: str, db_path=None) -> dict:
 
     import db as database
     from payung.auth.sessions import SessionPolicy, start_session
-    conn = database.open_database(db_path or os.environ["PAYUNG_DB"])
+    conn = database.open_database(db_path or os.environ.get("PAYUNG_DATABASE_URL") or os.environ["PAYUNG_DB"])
     try:
         session_id = start_session(conn, username, SessionPolicy())
     finally:
@@ -367,17 +522,18 @@ def _demo_site(app: Payung, db) -> None:
 
 
 @pytest.fixture
-def site(tmp_path, monkeypatch, database_template):
-    """A demo database with one user of each role; the app reads it through the environment."""
-    config = write_config(tmp_path)
+def site(tmp_path, monkeypatch, database_template, db_location, engine):
+    """A demo database with one user of each role; the app reads it through the environment.
+    ``db_path``: the database (a SQLite file, or a PostgreSQL URL)."""
+    config = write_config(tmp_path, database=db_location)
     monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "payung.db"))
+    point_app_at(monkeypatch, db_location)
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
     app = Payung.load(config, entry_points=ENTRY_POINTS)
-    copy_database(database_template("demo", _schemes_app, _demo_site), tmp_path / "payung.db")
+    copy_database(database_template("demo", _schemes_app, _demo_site, engine), db_location)
     with app.open_db() as db:
         app.initialise(db)  # as the demo did: the schemes recorded in app.plugins
-    return {"app": app, "db_path": tmp_path / "payung.db"}
+    return {"app": app, "db_path": Path(db_location) if engine == "sqlite" else db_location}
 
 
 @pytest.fixture
@@ -420,36 +576,66 @@ def browser():
         chromium.close()
 
 
-# Data that checks itself (issue #14): after every test that opened a Payung database ---------
+# Data that checks itself (issue #14): after every test, on the database of ``db_location`` ------
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "unchecked: the test leaves inconsistent data on purpose (no data check after it)")
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself (its [postgresql] run "
+                                       "is deselected, the reason says why)")
+    if hasattr(config, "workerinput") or not _postgres_wanted() or os.environ.get(pg_server.URL_VARIABLE):
+        return  # an xdist worker (the controller started the server), or no PostgreSQL wanted
+    try:
+        server = pg_server.start()
+        pg_server.make_template(server)
+    except Exception as exc:  # noqa: BLE001 - reported by every [postgresql] test (or failed by CI)
+        _POSTGRES["error"] = f"PostgreSQL untuk uji tidak dapat dijalankan: {exc}"
+        return
+    _POSTGRES["started"] = server
+    os.environ[pg_server.URL_VARIABLE] = server.url
 
 
-@pytest.fixture(autouse=True)
-def data_is_consistent_after_the_test(request):
-    """Run ``payung check`` on the database of the ``app``/``db``, ``people`` or ``site`` fixture
-    after the test, and fail it on any difference (milliseconds on a test database)."""
-    yield
-    if not request.node.get_closest_marker("unchecked"):
-        check_databases_of(getattr(request.node, "funcargs", None) or {})
+def pytest_unconfigure(config):
+    server = _POSTGRES.pop("started", None)
+    if server is not None:
+        from db.postgres import close_pools
+        close_pools()
+        server.stop()
+        os.environ.pop(pg_server.URL_VARIABLE, None)
 
 
-def check_databases_of(fixtures: dict) -> None:
-    paths = {Path(fixtures[name].settings.database) for name in ("app", "schemes_app") if name in fixtures}
-    if "site" in fixtures:
-        paths.add(Path(fixtures["site"]["db_path"]))
+def pytest_collection_modifyitems(config, items):
+    """The [postgresql] run of a test marked ``sqlite_only`` is deselected."""
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        (dropped if params.get("engine") == "postgresql" and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the item (``rep_call``): the data check skips a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def check_database(location: str) -> None:
+    """``payung check`` on a test's database; fails the test on any difference."""
     import db as database
-    from db.migrations import migrations
+    from db import migrations
     from payung.operations.checks import run_checks
-    for path in sorted(p for p in paths if p.is_file()):
-        connection = database.connect(path)
-        try:
-            if list(migrations.pending(connection)):
-                continue  # a test of an older schema
-            report = run_checks(connection)
-        finally:
-            connection.close()
-        if not report.ok:
-            details = [f"{r.line()} {r.examples}" for r in report.results if not r.ok]
-            pytest.fail(f"payung check after the test, {path.name}:\n" + "\n".join(details), pytrace=False)
+    if engine_of(location) == "sqlite" and not Path(sqlite_path(location)).is_file():
+        return
+    connection = database.connect(location)
+    try:
+        if migrations.pending(connection):
+            return  # a test of an older schema
+        report = run_checks(connection)
+    finally:
+        connection.close()
+    if not report.ok:
+        details = [f"{r.line()} {r.examples}" for r in report.results if not r.ok]
+        pytest.fail(f"payung check after the test, {Path(location).name}:\n" + "\n".join(details), pytrace=False)

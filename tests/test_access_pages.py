@@ -34,13 +34,13 @@ def _one(db, sql, params=()):
     ("pages/pekerja.py", "SELECT id FROM workers WHERE village_code != ? LIMIT 1", "desa"),
     ("pages/penyandang_dana.py", "SELECT id FROM sponsors s WHERE NOT (type = 'pemerintah_desa' AND village_code = ?)"
      " AND id NOT IN (SELECT p.sponsor_id FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
-     " WHERE w.village_code = ?1) LIMIT 1", "desa"),
+     " WHERE w.village_code = ?) LIMIT 1", "desa"),
     ("pages/pembayaran.py", "SELECT id FROM payments WHERE scheme_code NOT IN"
-     " (SELECT code FROM schemes WHERE regency_code = '33.24') AND ? IS NOT NULL LIMIT 1", "operator"),
+     " (SELECT code FROM schemes WHERE regency_code = '33.24') AND CAST(? AS TEXT) IS NOT NULL LIMIT 1", "operator"),
 ])
 def test_detail_page_of_a_record_outside_the_scope_says_not_found_like_a_missing_one(site, page, query_sql, user):
     with open_db(site) as db:
-        outside = _one(db, query_sql, [DESA_VILLAGE])["id"]
+        outside = _one(db, query_sql, [DESA_VILLAGE] * query_sql.count("?"))["id"]
     seen = run(user, page, query={"id": str(outside)})
     missing = run(user, page, query={"id": "987654"})
     assert "tidak ditemukan" in texts(seen)

@@ -22,6 +22,10 @@ from payung.people.workers import update_worker
 
 from conftest import PASSWORD, snapshot, write_config
 
+#: The Cadangan page's backups and restores copy the SQLite file; a PostgreSQL database is backed
+#: up with pg_dump (issue 25, point 4), so these run on SQLite only.
+pytestmark = pytest.mark.sqlite_only("file backups and restores are SQLite's; PostgreSQL is backed up with pg_dump")
+
 NOW = dt.datetime(2026, 12, 1, 21, 30)
 
 
@@ -448,12 +452,14 @@ def test_restore_refuses_migration_records_with_a_gap(app, demo, admin):
 
 
 def test_a_sqlite_error_while_verifying_is_a_refusal(app, demo, admin, monkeypatch):
-    """Whatever SQLite raises on a crafted file while it is checked is "rusak atau tidak dikenal"."""
+    """Whatever SQLite raises on a crafted file while it is checked (``db`` raises it as a
+    DatabaseError) is "rusak atau tidak dikenal"."""
     from db import consistency
+    from payung.base.errors import DatabaseError
     copy = make_backup(demo, app.settings, actor=admin, now=NOW)
 
     def unreadable(db):
-        raise sqlite3.OperationalError("no such table: line_totals")
+        raise DatabaseError("no such table: line_totals")
     monkeypatch.setattr(consistency, "schema_objects", unreadable)
     _refused(demo, app, admin, copy, "Berkas cadangan rusak atau tidak dikenal")
 

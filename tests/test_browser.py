@@ -56,12 +56,13 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (), script: str = "app.py",
-                plugins_dir: str | None = None):
-    """A Payung server on a new database (with these admin-made users, password PASSWORD);
-    ``script``: another Streamlit script to serve instead of app.py; ``plugins_dir``: its own
-    plugin folder (a test that saves schemes never writes into the project's)."""
-    config = write_config(tmp_path, plugins_dir=plugins_dir)
-    db_path = tmp_path / "payung.db"
+                database: str | None = None, plugins_dir: str | None = None):
+    """A Payung server on a new database (``database``, else ``payung.db`` in ``tmp_path``), with
+    these admin-made users, password PASSWORD; ``script``: another Streamlit script to serve
+    instead of app.py; ``plugins_dir``: its own plugin folder (a test that saves schemes never
+    writes into the project's)."""
+    db_path = database or str(tmp_path / "payung.db")
+    config = write_config(tmp_path, database=db_path, plugins_dir=plugins_dir)
     if users:
         from payung.auth.access import Actor
         from payung.core import Payung
@@ -72,7 +73,8 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
             add_user(conn, username=name, name=name.title(), role="admin", password=PASSWORD, actor=Actor.system())
         conn.close()
     port = _free_port()
-    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DB": str(db_path), **(env or {})}
+    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DB": None, "PAYUNG_DATABASE_URL": db_path,
+           **(env or {})}
     env = {k: v for k, v in env.items() if v is not None}
     log_path = tmp_path / "streamlit.log"
     log = open(log_path, "w")
@@ -99,8 +101,10 @@ def running_app(tmp_path, *, env: dict | None = None, users: tuple[str, ...] = (
 
 
 @pytest.fixture
-def server(tmp_path):
-    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "b" * 40, "PAYUNG_SETUP_CODE": SETUP_CODE}) as url:
+def server(tmp_path, db_location):
+    """The main path's server: on each engine (``db_location``)."""
+    with running_app(tmp_path, env={"PAYUNG_COOKIE_KEY": "b" * 40, "PAYUNG_SETUP_CODE": SETUP_CODE},
+                     database=db_location) as url:
         yield url
 
 

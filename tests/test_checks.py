@@ -238,8 +238,9 @@ def test_check_finds_a_budget_overrun_and_a_line_on_another_years_budget(app, db
 
 @pytest.mark.unchecked
 def test_check_finds_a_reference_to_nowhere(app, db, admin, covered):
-    db.execute("PRAGMA foreign_keys = OFF")
-    db.execute("UPDATE contribution_lines SET budget_line_id = 999 WHERE month = '2025-01'")
+    from conftest import foreign_keys_off
+    with foreign_keys_off(db):
+        db.execute("UPDATE contribution_lines SET budget_line_id = 999 WHERE month = '2025-01'")
     assert differences(db) == {"foreign_key_check": 1}
 
 
@@ -259,8 +260,8 @@ def test_cli_check_prints_a_line_per_check_and_fails_on_a_difference(app, db, ad
 
 @pytest.mark.unchecked
 def test_the_suite_fails_a_test_that_leaves_a_difference(app, db, admin, covered):
-    from conftest import check_databases_of
-    check_databases_of({"app": app})
+    from conftest import check_database
+    check_database(app.settings.database_url)
     db.execute("UPDATE line_totals SET lines = lines + 1 WHERE month = '2025-02'")
     with pytest.raises(pytest.fail.Exception, match="line_totals: 1 difference"):
-        check_databases_of({"app": app})
+        check_database(app.settings.database_url)

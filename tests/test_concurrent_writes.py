@@ -39,7 +39,7 @@ def _at_once(people, *calls):
     results = {}
 
     def session(n, call):
-        conn = database.open_database(people.app.settings.database)
+        conn = database.open_database(people.app.settings.database_url)
         try:
             results[n] = call(conn)
         except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at

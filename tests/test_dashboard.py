@@ -186,7 +186,7 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
     from test_pages import run
     app = known["app"]
     monkeypatch.setenv("PAYUNG_CONFIG", str(app.settings.path))
-    monkeypatch.setenv("PAYUNG_DB", str(app.settings.database))
+    monkeypatch.setenv("PAYUNG_DATABASE_URL", app.settings.database_url)
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
     add_user(known["db"], username="admin", name="Admin", role="admin", password="payung-uji-2026", actor=Actor.system())
     st.cache_data.clear()

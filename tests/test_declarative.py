@@ -134,7 +134,7 @@ def test_of_two_toml_files_the_one_the_database_records_wins(tmp_path):
     assert app.plugins.plugin_of("skema_toml") == "a_lain"  # nothing recorded yet: the first by name
     db = app.open_db()  # the database of a Payung that has run skema_toml for Pemalang
     try:
-        assert database.recorded_schemes(app.settings.database) == {}
+        assert database.recorded_schemes(app.settings.database_url) == {}
         database.store.insert(db, "schemes", {"code": "skema_toml", "name": "Skema TOML", "regency_code": "33.27",
                                               "plugin": "skema_toml", "metadata": "{}"}, actor="uji")
     finally:
@@ -192,7 +192,9 @@ def test_a_scheme_written_back_loads_the_same(tmp_path):
 
 # Salin skema on the Skema page -----------------------------------------------------------------
 
-def _skema_site(tmp_path, monkeypatch, *plugins):
+def _skema_site(tmp_path, monkeypatch, *plugins, location=None):
+    """A site with these scheme files, an admin and a viewer; the app reads it through the
+    environment (``location``: its database, else ``p.db`` in ``tmp_path``)."""
     import shutil
 
     import db as database
@@ -203,11 +205,13 @@ def _skema_site(tmp_path, monkeypatch, *plugins):
     folder.mkdir()
     for plugin in plugins:
         shutil.copy(ROOT / "plugins" / plugin, folder)
-    config = write_config(tmp_path, plugins_dir=str(folder))
+    location = str(location or tmp_path / "p.db")
+    config = write_config(tmp_path, plugins_dir=str(folder), database=location)
     monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "p.db"))
+    monkeypatch.delenv("PAYUNG_DB", raising=False)
+    monkeypatch.setenv("PAYUNG_DATABASE_URL", location)
     monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    db = database.open_database(tmp_path / "p.db")
+    db = database.open_database(location)
     add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
     add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=Actor.system())
     db.close()

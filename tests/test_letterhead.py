@@ -42,7 +42,7 @@ def test_letterhead_from_config_per_regency(tmp_path):
 
 def test_the_logo_is_an_admin_upload_stored_as_png_in_the_data_folder(app, db, admin):
     path = save_logo(db, app.settings, "33.24", _png((900, 300)), actor=admin)
-    assert path.parent.parent == app.settings.database.resolve().parent and path.suffix == ".png"
+    assert path.parent.parent == app.settings.data_dir.resolve() and path.suffix == ".png"
     with Image.open(path) as saved:
         assert saved.format == "PNG" and max(saved.size) <= 400
     assert letterhead_for(app.settings, "33.24").logo == path

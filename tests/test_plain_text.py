@@ -234,6 +234,7 @@ def _restore_upload(at, name: str, data: bytes):
     return at
 
 
+@pytest.mark.sqlite_only("the Cadangan page's file backups and restores are SQLite's (PostgreSQL: pg_dump, issue 25 point 4)")
 def test_a_restored_files_name_is_plain_text_for_every_session(site, tmp_path):
     import db as database
     other = run("operator", "pages/pekerja.py")
@@ -248,6 +249,7 @@ def test_a_restored_files_name_is_plain_text_for_every_session(site, tmp_path):
     assert notices and plain(EVIL_FILE) in notices[0] and not _markdown_left(other)
 
 
+@pytest.mark.sqlite_only("the Cadangan page's file backups and restores are SQLite's (PostgreSQL: pg_dump, issue 25 point 4)")
 def test_a_refused_restore_quoting_the_file_is_plain_text(site, tmp_path):
     """SQLite's integrity report names the file's indexes, whatever names the sender chose."""
     import sqlite3

@@ -15,8 +15,8 @@ from conftest import write_config
 
 
 @pytest.fixture
-def ref_site(tmp_path, admin):
-    config = write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"))
+def ref_site(tmp_path, admin, db_location):
+    config = write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins"), database=db_location)
     app = Payung.load(config, entry_points=False)
     db = app.open_db()
     app.initialise(db)

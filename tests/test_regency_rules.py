@@ -53,18 +53,18 @@ programs = ["JKK", "JKM"]
 '''
 
 
-def _load(folder):
+def _load(folder, location=None):
     plugins = folder / "plugins"
     plugins.mkdir(exist_ok=True)
     (plugins / f"{CODE}.toml").write_text(SCHEME, encoding="utf-8")
-    return Payung.load(write_config(folder, plugins_dir=str(plugins)), entry_points=False)
+    return Payung.load(write_config(folder, plugins_dir=str(plugins), database=location), entry_points=False)
 
 
 @pytest.fixture
-def csr(tmp_path, admin, database_template):
-    app = _load(tmp_path)
+def csr(tmp_path, admin, database_template, db_location, engine):
+    app = _load(tmp_path, db_location)
     assert app.plugins.scheme(CODE).name == "Uji CSR nelayan"
-    copy_database(database_template("uji-csr", _load, _initialised), app.settings.database)
+    copy_database(database_template("uji-csr", _load, _initialised, engine), app.settings.database_url)
     db = app.open_db()
     app.initialise(db)
     people = People(app, db, admin)

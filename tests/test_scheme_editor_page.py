@@ -33,8 +33,8 @@ def _markdown(at):
     return "\n".join(m.value for m in at.markdown)
 
 
-def test_a_copy_is_edited_with_live_sentences_flagged_and_saved_as_toml(tmp_path, monkeypatch):
-    folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
+def test_a_copy_is_edited_with_live_sentences_flagged_and_saved_as_toml(tmp_path, monkeypatch, db_location):
+    folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", location=db_location)
     at = _open(_skema("admin"), "salin", "mempawah_1desa100")
     at.text_input(key=_key(at, "code")).set_value("uji_desa_zz").run()
     at.selectbox(key=_key(at, "regency")).set_value("33.27").run()
@@ -63,8 +63,8 @@ def test_a_copy_is_edited_with_live_sentences_flagged_and_saved_as_toml(tmp_path
     assert tomllib.loads(text)["regency_code"] == "33.27"
 
 
-def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path, monkeypatch):
-    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path, monkeypatch, db_location):
+    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _open(_skema("admin"), "ubah", "gn_lingkaran")
     at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
     _button(at, "Simpan skema").click().run()
@@ -79,8 +79,8 @@ def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path
     assert any("Dipensiunkan pada" in w.value for w in at.warning)
 
 
-def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeypatch):
-    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeypatch, db_location):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _open(_skema("admin"), "baru")
     at.text_input(key=_key(at, "code")).set_value("uji_kosong_zz")
     at.text_input(key=_key(at, "name")).set_value("Uji").run()
@@ -90,14 +90,14 @@ def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeyp
     assert not (folder / "uji_kosong_zz.toml").exists()
 
 
-def test_only_admins_see_the_editor(tmp_path, monkeypatch):
-    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+def test_only_admins_see_the_editor(tmp_path, monkeypatch, db_location):
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _skema("lihat")
     assert "Buat atau ubah skema" not in [s.value for s in at.subheader]
 
 
-def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tmp_path, monkeypatch):
-    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tmp_path, monkeypatch, db_location):
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _skema("admin")
     at.text_input(key="ref_reg_code").set_value("61.99")
     next(b for b in at.button if b.label == "Simpan kabupaten").click().run()
@@ -117,8 +117,8 @@ def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tm
     assert "Buruh nelayan" in at.multiselect(key=_key(at, "r0_codes")).options
 
 
-def test_fields_are_added_typed_reordered_and_removed_and_a_rule_nested_under_when(tmp_path, monkeypatch):
-    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+def test_fields_are_added_typed_reordered_and_removed_and_a_rule_nested_under_when(tmp_path, monkeypatch, db_location):
+    folder, config = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _open(_skema("admin"), "baru")
     at.text_input(key=_key(at, "code")).set_value("uji_isian_zz")
     at.text_input(key=_key(at, "name")).set_value("Uji isian").run()

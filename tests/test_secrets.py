@@ -19,6 +19,7 @@ import pkgutil
 import pytest
 
 import db as database
+from db import store
 import payung
 from payung.auth.access import Actor
 from payung.auth.sessions import SessionPolicy, start_session, token_hash
@@ -115,16 +116,13 @@ def leaks(site) -> dict[str, str]:
             continue
         args = [site["given"][p.name] for p in required if p.kind is not p.KEYWORD_ONLY]
         kwargs = {p.name: site["given"][p.name] for p in required if p.kind is p.KEYWORD_ONLY}
-        db.conn.execute("SAVEPOINT leak_probe")
-        try:
-            result = function(*args, **kwargs)
-            if inspect.isgenerator(result):
-                result = list(result)
-        except Exception:  # noqa: BLE001 - a refusal or a wrong guess of arguments: nothing returned
-            result = None
-        finally:
-            db.conn.execute("ROLLBACK TO leak_probe")
-            db.conn.execute("RELEASE leak_probe")
+        with store.rolled_back(db):  # whatever it writes is undone
+            try:
+                result = function(*args, **kwargs)
+                if inspect.isgenerator(result):
+                    result = list(result)
+            except Exception:  # noqa: BLE001 - a refusal or a wrong guess of arguments: nothing returned
+                result = None
         text = "\n".join(_texts(result))
         hits = [s for s in site["secrets"] if s in text]
         if hits:

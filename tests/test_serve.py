@@ -34,16 +34,17 @@ pytestmark = [pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not 
 
 
 @pytest.fixture
-def served(tmp_path, database_template):
+def served(tmp_path, database_template, db_location, engine):
     """Payung on a demo database, served by two processes behind nginx: the proxy's address,
     a route cookie for each process, the Payung of the same configuration."""
     plugins = tmp_path / "plugins"
     shutil.copytree(PLUGINS_DIR, plugins, ignore=shutil.ignore_patterns("__pycache__"))
-    config = write_config(tmp_path, plugins_dir=str(plugins))
+    config = write_config(tmp_path, plugins_dir=str(plugins), database=db_location)
     app = Payung.load(config, entry_points=ENTRY_POINTS)
-    copy_database(database_template("demo", _schemes_app, _demo_site), app.settings.database)
+    copy_database(database_template("demo", _schemes_app, _demo_site, engine), app.settings.database_url)
     port = free_ports(1)[0]
-    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DB": str(app.settings.database)}
+    env = {**os.environ, "PAYUNG_CONFIG": str(config), "PAYUNG_DATABASE_URL": app.settings.database_url}
+    env.pop("PAYUNG_DB", None)
     env.pop("PAYUNG_COOKIE_KEY", None)  # made by serve, once, for both
     log = open(tmp_path / "serve.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "payung", "serve", "--processes", "2", "--port", str(port),
@@ -148,7 +149,7 @@ def test_serve_makes_one_setup_code_for_every_process_of_a_first_start(tmp_path,
     assert code in capsys.readouterr().out
     assert setup.setup_code_matches(code, env[setup.SETUP_CODE_ENV])
     assert env["PAYUNG_UNKNOWN_KEY"] and env["STREAMLIT_SERVER_COOKIE_SECRET"]
-    assert (Path(app.settings.database).parent / "payung-cookie.key").is_file()
+    assert (app.settings.data_dir / "payung-cookie.key").is_file()
 
 
 def _children(pid: int) -> list[int]:

@@ -12,7 +12,7 @@ from payung.people.sponsors import create_sponsor
 from payung.enrolment.sponsorships import describe_cost, enrol, plan_enrolment
 from payung.people.workers import create_worker
 
-from conftest import snapshot, worker_values
+from conftest import refused_by_the_engine, snapshot, worker_values
 
 FIELDS = {"budget_year": 2025}
 
@@ -58,7 +58,6 @@ def test_worker_cannot_be_covered_twice_for_the_same_month(app, db, admin, spons
 
 
 def test_unique_index_backs_the_double_coverage_rule(app, db, admin, sponsor_id, worker_id):
-    import sqlite3
     from db import store
     from payung.base.errors import ConstraintError
     sponsorship_id = _enrol(app, db, admin, sponsor_id, worker_id)
@@ -66,7 +65,7 @@ def test_unique_index_backs_the_double_coverage_rule(app, db, admin, sponsor_id,
     duplicate = {k: v for k, v in line.items() if k not in ("id",)}
     with pytest.raises(ConstraintError) as refused:
         store.insert(db, "contribution_lines", duplicate, actor="t")
-    assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
+    assert refused_by_the_engine(refused.value)
 
 
 def test_missing_required_scheme_field_is_refused(app, db, admin, sponsor_id, worker_id):

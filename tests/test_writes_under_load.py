@@ -83,7 +83,7 @@ def test_payments_of_one_bill_from_several_processes_pay_each_line_once(app, db,
 
 
 def test_workers_saved_at_once_are_all_kept_and_one_nik_only_once(app, db, admin):
-    path = app.settings.database
+    path = app.settings.database_url
 
     def save(i):
         conn = database.open_database(path)
@@ -108,7 +108,7 @@ def test_one_file_imported_in_several_sessions_at_once_is_written_once(importer,
         f"{n};332401170875{100 + n:04d};Pekerja {n};Kendal, 17-08-1975;L;Blumah;Plantungan;Petani\n"
         for n in range(1, 21))).encode()
     table = read_table(data, "pekerja.csv")
-    path = schemes_app.settings.database
+    path = schemes_app.settings.database_url
 
     def run(i):
         conn = database.open_database(path)
@@ -129,17 +129,18 @@ def test_one_file_imported_in_several_sessions_at_once_is_written_once(importer,
 
 def test_a_write_that_waits_too_long_for_the_lock_is_refused_in_words_and_changes_nothing(app, db, admin):
     """Another process holds the write lock past the busy timeout: the save is refused with an
-    Indonesian message (not sqlite's "database is locked"), nothing is written, and the same
+    Indonesian message (not the driver's "database is locked" or "lock timeout"), nothing is written, and the same
     save works once the lock is free."""
-    holder = database.connect(app.settings.database)
-    writer = database.open_database(app.settings.database, busy_timeout_ms=50)
+    holder = database.connect(app.settings.database_url)
+    writer = database.open_database(app.settings.database_url, busy_timeout_ms=50)
     try:
-        holder.execute("BEGIN IMMEDIATE")
+        lock = holder.write_transaction()  # the write lock of either engine, held by another connection
+        lock.__enter__()
         before = snapshot(writer)
         with pytest.raises(DatabaseBusy) as refused:
             create_worker(writer, app.settings, worker_values(), actor=admin)
         assert "Basis data sedang sibuk" in str(refused.value.problems[0]) and "locked" not in str(refused.value)
-        holder.execute("ROLLBACK")
+        lock.__exit__(None, None, None)
         assert snapshot(writer) == before
         assert create_worker(writer, app.settings, worker_values(), actor=admin)
     finally:
@@ -153,18 +154,19 @@ def test_a_save_while_another_process_holds_the_database_is_refused_in_words_and
     import os
     from pathlib import Path
 
-    from conftest import _with_payung_keys
+    from conftest import _with_keys
     from test_pages import run, texts
     from test_worker_pages import _save_new_worker
     config = Path(os.environ["PAYUNG_CONFIG"])
-    config.write_text(_with_payung_keys(config.read_text(encoding="utf-8"), {"busy_timeout_ms": 50}), encoding="utf-8")
+    config.write_text(_with_keys(config.read_text(encoding="utf-8"), "payung", {"busy_timeout_ms": 50}), encoding="utf-8")
     at = run("admin", "pages/pekerja_form.py")
     holder = database.connect(site["db_path"])
-    holder.execute("BEGIN IMMEDIATE")
+    lock = holder.write_transaction()  # the write lock of either engine
+    lock.__enter__()
     try:
         _save_new_worker(at, "Sri Wahyuni")
     finally:
-        holder.execute("ROLLBACK")
+        lock.__exit__(None, None, None)
         holder.close()
     assert not at.exception
     assert DatabaseBusy.MESSAGE in texts(at) and "locked" not in texts(at)

@@ -70,7 +70,7 @@ def throttled_message() -> str:
 
 
 def key_file() -> Path:
-    return Path(payung().settings.database).resolve().parent / KEY_FILE_NAME
+    return payung().settings.data_dir.resolve() / KEY_FILE_NAME
 
 
 def cookie_key() -> str:
@@ -291,4 +291,4 @@ def _printed_setup_code(database: str) -> str:
 
 def setup_code() -> str:
     """The one-time setup code: ``$PAYUNG_SETUP_CODE``, else one printed once in the terminal."""
-    return setup.setup_code_from_env() or _printed_setup_code(str(payung().settings.database))
+    return setup.setup_code_from_env() or _printed_setup_code(payung().settings.database_shown)

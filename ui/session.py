@@ -41,8 +41,10 @@ SESSION_ENDED = ("Sesi Anda sudah berakhir (keluar, kata sandi diganti, akun diu
 
 
 @st.cache_resource(show_spinner="Menyiapkan Payung...")
-def _load(config: str | None, database: str | None) -> Payung:
-    app = Payung.load(config, database_path=database)
+def _load(config: str | None, *database_environment: str | None) -> Payung:
+    """``database_environment`` (the database variables) is only the cache's key: the settings
+    read them themselves."""
+    app = Payung.load(config)
     db = app.open_db()
     try:
         app.initialise(db)
@@ -61,7 +63,7 @@ def session_policy() -> SessionPolicy:
 
 def payung() -> Payung:
     """Configuration and plugins, loaded once per server (per config and database)."""
-    return _load(os.environ.get("PAYUNG_CONFIG"), os.environ.get("PAYUNG_DB"))
+    return _load(os.environ.get("PAYUNG_CONFIG"), os.environ.get("PAYUNG_DATABASE_URL"), os.environ.get("PAYUNG_DB"))
 
 
 def fresh_payung() -> Payung:

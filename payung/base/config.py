@@ -93,12 +93,40 @@ class Limits:
     earliest_payment: str = "2015-01-01"
 
 
+#: URL schemes of PostgreSQL; anything else is SQLite (a file path or ``sqlite:///path``).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def database_location(value: str | os.PathLike, base: Path) -> tuple[str, Path | None]:
+    """The database URL a setting names, and the SQLite file (None for PostgreSQL or
+    ``:memory:``). A path or ``sqlite:///relative`` is taken relative to ``base`` (the
+    configuration's folder); ``sqlite:////absolute`` and an absolute path as they are."""
+    text = str(value).strip()
+    if text.startswith(POSTGRES_SCHEMES):
+        return text, None
+    if text.startswith("sqlite://"):
+        text = text.removeprefix("sqlite:///")
+        if not text or text.startswith("sqlite://"):
+            raise ConfigError(f"database url {value!r}: tulis sqlite:///berkas.db (relatif) atau "
+                              "sqlite:////folder/berkas.db (absolut).")
+    elif "://" in text:
+        raise ConfigError(f"database url {value!r}: hanya berkas SQLite (sqlite:///...) atau postgresql://... yang "
+                          "dikenal.")
+    if text == ":memory:":
+        return "sqlite:///:memory:", None
+    path = Path(text)
+    if not path.is_absolute():
+        path = base / path
+    return f"sqlite:///{path}", path
+
+
 #: Every table of config.toml and the keys Payung reads in it ("*": keys the regency names: codes,
 #: words, a plugin's own settings). docs/configuration.md documents each one: tests/test_docs.py
 #: checks that, that this module reads no key missing here, and that the shipped config.toml
 #: holds no key the docs do not explain.
 CONFIG_KEYS: dict[str, tuple[str, ...]] = {
-    "payung": ("database", "plugins_dir", "busy_timeout_ms", "timezone"),
+    "payung": ("database", "data_dir", "plugins_dir", "busy_timeout_ms", "timezone"),
+    "database": ("url", "pool_size"),
     "limits": tuple(f.name for f in dataclasses.fields(Limits)),
     "plugins": ("disabled",),
     "regencies": ("code", "name", "umk", "umk_by_year"),
@@ -123,7 +151,8 @@ CONFIG_KEYS: dict[str, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class Settings:
     path: Path
-    database: Path
+    #: The SQLite file; None when the database is PostgreSQL (``database_url``) or in memory.
+    database: Path | None
     plugins_dir: Path
     busy_timeout_ms: int
     disabled_plugins: tuple[str, ...]
@@ -154,6 +183,30 @@ class Settings:
     sessions: dict[str, Any] = field(default_factory=dict)
     #: ``[backups]``: folder and how many daily copies are kept (``payung.operations.backups``).
     backups: dict[str, Any] = field(default_factory=dict)
+    #: ``[database] url`` (or ``[payung] database``): ``sqlite:////abs/path.db`` or ``postgresql://...``.
+    database_url: str = ""
+    #: ``[database] pool_size``: connections a process keeps open to PostgreSQL (at most).
+    pool_size: int = 20
+    #: The folder of the files Payung keeps beside its data (cookie key, logos, backups):
+    #: ``[payung] data_dir``, else the SQLite file's folder, else ``data`` beside config.toml.
+    data_dir: Path = Path("data")
+
+    @property
+    def database_shown(self) -> str:
+        """The database as it may be printed: the SQLite file, or the URL without its password."""
+        if self.database is not None:
+            return str(self.database)
+        from urllib.parse import urlsplit, urlunsplit
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    @property
+    def engine(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "postgresql" if self.database_url.startswith(POSTGRES_SCHEMES) else "sqlite"
 
     @cached_property
     def regency_codes(self) -> tuple[str, ...]:
@@ -228,11 +281,33 @@ def _limits(table: dict) -> Limits:
     return limits
 
 
+def _database_setting(raw: dict, database: str | os.PathLike | None) -> str:
+    """The one database setting, by precedence: ``database`` (``--db``), the environment
+    (``PAYUNG_DATABASE_URL``, or its older name ``PAYUNG_DB``), the file (``[database] url``, or
+    its older place ``[payung] database``), else ``data/payung.db``. Two names of one level
+    that disagree are refused rather than one picked."""
+    if database:
+        return str(database)
+    for level, (new, old) in (
+        ("lingkungan", (("PAYUNG_DATABASE_URL", os.environ.get("PAYUNG_DATABASE_URL")),
+                        ("PAYUNG_DB", os.environ.get("PAYUNG_DB")))),
+        ("konfigurasi", (("[database] url", raw.get("database", {}).get("url")),
+                         ("[payung] database", raw.get("payung", {}).get("database")))),
+    ):
+        if new[1] and old[1] and str(new[1]) != str(old[1]):
+            raise ConfigError(f"Basis data disebut dua kali di {level} dengan nilai berbeda: {new[0]} = {new[1]!r} "
+                              f"dan {old[0]} = {old[1]!r}. Pakai {new[0]} saja.")
+        if new[1] or old[1]:
+            return str(new[1] or old[1])
+    return "data/payung.db"
+
+
 def load_settings(path: str | os.PathLike | None = None, *, database: str | os.PathLike | None = None) -> Settings:
     """Read the configuration file.
 
     The file is ``path``, else ``$PAYUNG_CONFIG``, else ``config.toml`` beside the code. The
-    database is ``database``, else ``$PAYUNG_DB``, else the file's ``payung.database``.
+    database is ``database``, else ``$PAYUNG_DATABASE_URL`` (``$PAYUNG_DB``), else the file's
+    ``[database] url`` (``[payung] database``): a SQLite file or a PostgreSQL URL.
     """
     config_path = Path(path or os.environ.get("PAYUNG_CONFIG") or DEFAULT_CONFIG).resolve()
     try:
@@ -244,9 +319,12 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
     base = config_path.parent
 
     app = raw.get("payung", {})
-    db_path = Path(database or os.environ.get("PAYUNG_DB") or app.get("database", "data/payung.db"))
-    if not db_path.is_absolute() and str(db_path) != ":memory:":
-        db_path = base / db_path
+    if not isinstance(raw.get("database", {}), dict):
+        raise ConfigError("[database] harus berupa tabel (url = \"...\").")
+    database_url, db_path = database_location(_database_setting(raw, database), base)
+    data_dir = Path(app["data_dir"]) if app.get("data_dir") else db_path.parent if db_path else Path("data")
+    if not data_dir.is_absolute():
+        data_dir = base / data_dir
 
     regencies = tuple(
         Regency(code=str(r["code"]), name=str(r["name"]), umk=_int(r, "umk", "regencies", 0),
@@ -287,6 +365,9 @@ def load_settings(path: str | os.PathLike | None = None, *, database: str | os.P
     return Settings(
         path=config_path,
         database=db_path,
+        database_url=database_url,
+        data_dir=data_dir,
+        pool_size=_int(raw.get("database", {}), "pool_size", "database", 20),
         plugins_dir=(base / app.get("plugins_dir", "plugins")).resolve(),
         busy_timeout_ms=_int(app, "busy_timeout_ms", "payung", 10000),
         disabled_plugins=tuple(raw.get("plugins", {}).get("disabled", [])),

@@ -44,32 +44,44 @@ class ValidationError(PayungError):
         return [p.message for p in self.problems if p.field == name]
 
 
-class DatabaseBusy(ValidationError):
-    """The database stayed locked by other writers longer than Payung waits: nothing was
-    written, and trying again a moment later works. A refusal like any other (every form that
-    shows its refusals shows this one)."""
-
-    MESSAGE = "Basis data sedang sibuk melayani pengguna lain, jadi belum ada yang tersimpan. Coba lagi sebentar lagi."
-
-    def __init__(self):
-        super().__init__(Problem(None, self.MESSAGE, "database_busy"))
-
-
 class NotFound(PayungError):
     """A record the caller asked for does not exist (or is not visible to them)."""
 
 
+class DatabaseError(PayungError):
+    """The database engine failed (SQLite or PostgreSQL): ``db`` raises this, or one of the
+    kinds below, for whatever the engine raised, so that no caller needs to know the engine."""
+
+
+class DatabaseBusy(ValidationError, DatabaseError):
+    """The database stayed locked by other writers longer than Payung waits (``busy_timeout_ms``,
+    on either engine): nothing was written, and trying again a moment later works. A refusal
+    like any other (every form that shows its refusals shows this one)."""
+
+    MESSAGE = "Basis data sedang sibuk melayani pengguna lain, jadi belum ada yang tersimpan. Coba lagi sebentar lagi."
+
+    def __init__(self, message: str | None = None):
+        ValidationError.__init__(self, Problem(None, message or self.MESSAGE, "database_busy"))
+
+
+class WriteConflict(DatabaseBusy):
+    """Two transactions could not both commit (PostgreSQL's serialization failure or deadlock):
+    the loser was rolled back, nothing of it was written, and it may simply be tried again; to
+    the user, the same refusal as a busy database."""
+
+
 # Database constraints, in the user's words ----------------------------------------------------
 
-class ConstraintError(ValidationError):
+class ConstraintError(ValidationError, DatabaseError):
     """A write the database refused (UNIQUE, CHECK, FOREIGN KEY, NOT NULL, a trigger): the
     transaction (or the savepoint of a nested one) was rolled back, nothing of it was written,
-    and ``problems`` says what to do. ``db.store`` raises it for whatever the driver raised
-    (kept as ``__cause__``); services catch this, never the driver's own error."""
+    and ``problems`` says what to do. ``db`` raises it for either engine's integrity error
+    (``db.errors``, the driver's kept as ``__cause__``); services catch this, never the
+    driver's own error."""
 
 
 class NumberTooLarge(ValidationError, OverflowError):
-    """A number beyond SQLite's 64-bit integers reached a write (a bound check was missed)."""
+    """A number beyond the database's 64-bit integers reached a write (a bound check was missed)."""
 
 
 _UNIQUE = {
@@ -106,11 +118,13 @@ _NOT_NULL_FIELDS = {"name": "Nama", "nik": "NIK", "village_code": "Desa/keluraha
 _NOTHING = " Tidak ada yang disimpan."
 
 
-def constraint_error(exc: Exception) -> ValidationError:
-    """The ``ValidationError`` a refused write means to the user (Indonesian, what to do)."""
+def constraint_error(exc: Exception, text: str | None = None) -> ValidationError:
+    """The ``ValidationError`` a refused write means to the user (Indonesian, what to do).
+    ``text`` is the refusal in SQLite's words (``UNIQUE constraint failed: workers.nik``...):
+    ``db.errors`` words a PostgreSQL refusal the same way; by default ``str(exc)``."""
     if isinstance(exc, ValidationError):
         return exc
-    text = str(exc)
+    text = str(exc) if text is None else text
     if isinstance(exc, OverflowError):
         return NumberTooLarge(Problem(None, "Angka yang diisi terlalu besar untuk disimpan (lebih dari 19 digit); "
                                             "periksa jumlah angka nol." + _NOTHING, "number_too_large"))
@@ -134,7 +148,4 @@ def constraint_error(exc: Exception) -> ValidationError:
         problem = Problem(column, f"{_NOT_NULL_FIELDS.get(column, column)} wajib diisi." + _NOTHING, "not_null")
     else:  # RAISE(ABORT, '...') in a trigger: its text is already the reason
         problem = Problem(None, f"Data ditolak: {text}." + _NOTHING, "constraint")
-    error = ConstraintError([problem])
-    error.sqlite_errorname = getattr(exc, "sqlite_errorname", None)
-    error.sqlite_errorcode = getattr(exc, "sqlite_errorcode", None)
-    return error
+    return ConstraintError([problem])

@@ -17,7 +17,10 @@ from db import queries, store
 from db.scope import EVERYTHING
 
 from payung.auth.access import Actor, allowed, require, scope_of, sees_whole_regency
+from payung.finance.budgets import assign_budget_lines
+from payung.schemes.data import DataReader
 from payung.base.errors import ConstraintError, Problem, ValidationError
+from payung.schemes.fields import validate_fields
 from payung.base.money import Contribution, check_programs, contribution, format_rupiah
 from payung.base.months import add_months, current_month, format_month, month_range, parse_month
 from payung.finance.budgets import assign_budget_lines

@@ -37,7 +37,7 @@ from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.config import Limits, Settings
-from payung.base.errors import ConfigError, PayungError
+from payung.base.errors import ConfigError, DatabaseError, PayungError
 from payung.operations.checks import run_checks
 
 AUTO_PREFIX = "payung-otomatis-"
@@ -60,20 +60,27 @@ class BackupSettings:
 
 
 def backup_settings(settings: Settings) -> BackupSettings:
-    """``[backups]`` of the configuration: ``folder`` (relative to the database's folder;
-    default ``cadangan``) and ``keep`` (default 14)."""
+    """``[backups]`` of the configuration: ``folder`` (relative to the data folder, the SQLite
+    database's; default ``cadangan``) and ``keep`` (default 14)."""
     raw = settings.backups
     keep = raw.get("keep", 14)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
         raise ConfigError(f"backups: 'keep' harus bilangan bulat 0 atau lebih, bukan {keep!r}.")
     folder = Path(str(raw.get("folder", "cadangan")))
     if not folder.is_absolute():
-        folder = Path(settings.database).parent / folder
+        folder = settings.data_dir / folder
     return BackupSettings(folder, keep)
+
+
+def _sqlite_only(settings: Settings) -> None:
+    if settings.database is None:
+        raise PayungError("Cadangan dan pemulihan dari halaman ini untuk basis data SQLite. Basis data PostgreSQL "
+                          "dicadangkan oleh servernya (pg_dump); lihat docs/.")
 
 
 def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Path:
     require(actor, "backup.manage")
+    _sqlite_only(settings)
     folder = backup_settings(settings).folder
     database.private_folder(folder)
     target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")  # 0600
@@ -97,7 +104,10 @@ def daily_backup(settings: Settings, *, today: dt.date | None = None) -> Path | 
     """Make today's automatic backup unless it exists; keep the last ``keep``. Returns the new
     file, or None (already made today, automatic backups off, or no database yet). Cheap when
     already done: one dictionary lookup per process, else one directory listing. Raises
-    ``BackupFailed`` when the copy cannot be made (never fatal to the caller's work)."""
+    ``BackupFailed`` when the copy cannot be made (never fatal to the caller's work). Nothing on
+    PostgreSQL: its server's own backups."""
+    if settings.database is None:
+        return None
     try:
         return _daily_backup(settings, today or clock.today())
     except (OSError, database.DatabaseError) as exc:
@@ -258,6 +268,7 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
     check lines."""
     require(actor, "backup.manage")
     settings: Settings = app.settings
+    _sqlite_only(settings)
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "unggahan.db")
     staging = _staging_path(settings, now)
     _remove(staging)
@@ -329,8 +340,8 @@ def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: 
 
 
 def _marker(settings: Settings) -> Path:
-    live = Path(settings.database)
-    return live.with_name(live.name + ".dipulihkan.json")
+    name = settings.database.name if settings.database else "payung"
+    return settings.data_dir / f"{name}.dipulihkan.json"
 
 
 def last_restore(settings: Settings) -> dict | None:

@@ -107,7 +107,7 @@ def run_checks(db, *, quick: bool = False) -> Report:
     started = time.perf_counter()
     results = []
     problems = consistency.integrity_problems(db, quick=quick)
-    pages = consistency.page_count(db)
+    pages = consistency.size_in_pages(db)
     results.append(CheckResult("quick_check" if quick else "integrity_check", pages, len(problems),
                                [{"problem": p} for p in problems[:consistency.EXAMPLES]], unit="pages"))
     if problems:

@@ -103,9 +103,9 @@ def shared_environment(app: Payung) -> dict[str, str]:
     if first_start and not setup.setup_code_from_env():
         code = setup.new_setup_code()
         env[setup.SETUP_CODE_ENV] = code
-        print(setup.setup_code_banner(code, str(app.settings.database)), flush=True)
+        print(setup.setup_code_banner(code, app.settings.database_shown), flush=True)
     if not os.environ.get("PAYUNG_COOKIE_KEY"):  # the file the servers read, made before they start
-        sessions.cookie_key_from_file(Path(app.settings.database).resolve().parent / sessions.COOKIE_KEY_FILE)
+        sessions.cookie_key_from_file(app.settings.data_dir.resolve() / sessions.COOKIE_KEY_FILE)
     return env
 
 
@@ -118,7 +118,7 @@ class Servers:
         self.streamlit: dict[int, subprocess.Popen] = {}
         self.nginx: subprocess.Popen | None = None
         self.temp: Path | None = None
-        self.env = {**os.environ, "PAYUNG_DB": str(app.settings.database), "PAYUNG_CONFIG": str(app.settings.path),
+        self.env = {**os.environ, "PAYUNG_DATABASE_URL": app.settings.database_url, "PAYUNG_CONFIG": str(app.settings.path),
                     **shared_environment(app)}
 
     def _start_streamlit(self, port: int) -> subprocess.Popen:

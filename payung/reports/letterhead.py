@@ -61,7 +61,7 @@ class Letterhead:
 
 
 def logo_path(settings: Settings, regency_code: str) -> Path:
-    return Path(settings.database).resolve().parent / "kop" / f"logo-{regency_code.replace('.', '-')}.png"
+    return settings.data_dir.resolve() / "kop" / f"logo-{regency_code.replace('.', '-')}.png"
 
 
 def letterhead_for(settings: Settings, regency_code: str | None, db=None) -> Letterhead:

@@ -38,8 +38,9 @@ def _additions() -> str:
 
 
 @pytest.fixture
-def schemes_app(tmp_path) -> Payung:
-    return Payung.load(write_config(tmp_path, extra=_additions(), plugins_dir=str(FOLDER / "plugins")),
+def schemes_app(tmp_path, db_location) -> Payung:
+    return Payung.load(write_config(tmp_path, extra=_additions(), plugins_dir=str(FOLDER / "plugins"),
+                                    database=db_location),
                        entry_points=False)
 
 

@@ -1,0 +1,290 @@
+"""The PostgreSQL engine: psycopg 3 connections from a pool (psycopg_pool), speaking the same
+``Database`` protocol as SQLite (``db.engine``), for a province's database server.
+
+- One pool per database URL and process; ``connect`` borrows a connection, ``close`` gives it
+  back. Connections are in autocommit mode: a statement outside ``transaction`` is its own.
+- Values come and go as they do with SQLite: ``?`` placeholders (translated once per statement
+  text, ``db.dialect.PostgreSQL.translate``), whole sums as ``int`` (PostgreSQL's ``numeric``),
+  comparisons as 0/1, Python booleans stored as 0/1, dates as ISO text.
+- Writers take one advisory lock at the start of each write transaction (``WRITE_LOCK``): the
+  writes of every session and application server are serialised as SQLite's ``BEGIN
+  IMMEDIATE`` serialises them, so a check made inside a write transaction still holds when it
+  commits (two payments on one bill, two first administrators). Readers never wait.
+- Every error is raised as Payung's own (``db.errors``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import pq
+from psycopg.adapt import Dumper, Loader
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from db import dialect, errors
+
+DEFAULT_BUSY_TIMEOUT_MS = 10000
+#: The advisory lock every write transaction takes first (any number unique to Payung).
+WRITE_LOCK = 0x70617975  # "payu"
+#: Connections per pool (per application process), unless ``[database] pool_size`` says.
+POOL_SIZE = 20
+
+_POOLS: dict[tuple[str, int], ConnectionPool] = {}
+_POOLS_LOCK = threading.Lock()
+_CHECKS: dict[str, dict[str, str]] = {}
+
+
+# Values as SQLite gives and takes them ---------------------------------------------------------
+
+class _WholeNumbers(Loader):
+    """``numeric`` (what SUM of integers gives): an ``int`` when whole, else a ``float``."""
+
+    def load(self, data):
+        text = bytes(data)
+        if b"." not in text and b"e" not in text.lower() and b"N" not in text:
+            return int(text)
+        return float(text)
+
+
+class _BooleanAsInteger(Loader):
+    def load(self, data):
+        return 1 if bytes(data) == b"t" else 0
+
+
+class _IntegerBoolean(Dumper):
+    """A Python ``bool`` written as 0 or 1: flags are INTEGER columns, as in SQLite."""
+
+    oid = psycopg.postgres.types["int8"].oid
+
+    def dump(self, obj):
+        return b"1" if obj else b"0"
+
+
+class _IsoText(Dumper):
+    """Dates and times as SQLite's adapters write them (ISO text), typed by the context."""
+
+    def dump(self, obj):
+        return (obj.isoformat(" ") if isinstance(obj, dt.datetime) else obj.isoformat()).encode()
+
+
+def _adapt(conn: psycopg.Connection) -> None:
+    adapters = conn.adapters
+    adapters.register_loader("numeric", _WholeNumbers)
+    adapters.register_loader("bool", _BooleanAsInteger)
+    adapters.register_dumper(bool, _IntegerBoolean)
+    for kind in (dt.date, dt.datetime):
+        adapters.register_dumper(kind, _IsoText)
+
+
+# Connections --------------------------------------------------------------------------------
+
+def _pool(url: str, busy_timeout_ms: int, size: int) -> ConnectionPool:
+    key = (url, busy_timeout_ms)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            # A wrong URL or a server down fails now, with the server's words, instead of
+            # after the pool's timeout.
+            psycopg.connect(url, connect_timeout=10).close()
+            def configure(conn: psycopg.Connection) -> None:
+                conn.autocommit = True
+                _adapt(conn)
+                # A writer waits this long for the write lock, then gives up (DatabaseBusy).
+                conn.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+
+            pool = ConnectionPool(url, min_size=1, max_size=size, configure=configure, open=True,
+                                  name=f"payung-{len(_POOLS)}", timeout=max(30.0, busy_timeout_ms / 1000))
+            _POOLS[key] = pool
+        return pool
+
+
+def connect(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+            pool_size: int | None = None) -> "PostgresDatabase":
+    """A connection to the PostgreSQL database at ``url``, from this process's pool."""
+    try:
+        pool = _pool(url, busy_timeout_ms, pool_size or POOL_SIZE)
+        return PostgresDatabase(pool.getconn(), pool, url)
+    except psycopg.Error as exc:
+        raise errors.from_postgres(exc) from exc
+    except Exception as exc:  # the pool's own timeout: the server cannot be reached
+        if type(exc).__module__.startswith("psycopg_pool"):
+            raise errors.DatabaseError(f"Server PostgreSQL tidak dapat dihubungi ({exc}).") from exc
+        raise
+
+
+def close_pools(url: str | None = None) -> None:
+    """Close the pools (of one URL, or all): their connections end (before a database is
+    dropped, or when the process ends)."""
+    with _POOLS_LOCK:
+        for key in [k for k in _POOLS if url is None or k[0] == url]:
+            _POOLS.pop(key).close()
+    _CHECKS.pop(url, None) if url else _CHECKS.clear()
+
+
+atexit.register(close_pools)
+
+
+def _forget_pools_in_child() -> None:
+    """A forked process (``multiprocessing``) opens pools of its own: the parent's connections
+    are the parent's sockets, and their pool's threads did not survive the fork. The parent's
+    pools are kept, never used nor collected: closing a connection would end the parent's."""
+    global _POOLS_LOCK
+    _POOLS_LOCK = threading.Lock()
+    _INHERITED.extend(_POOLS.values())
+    _POOLS.clear()
+    _CHECKS.clear()
+
+
+_INHERITED: list[ConnectionPool] = []
+os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
+def _check_expressions(url: str) -> dict[str, str]:
+    """CHECK constraint name -> its expression, read once per database on a connection of its
+    own (the failing transaction cannot read anything until it is rolled back)."""
+    if url not in _CHECKS:
+        with psycopg.connect(url, autocommit=True) as conn:
+            _CHECKS[url] = dict(conn.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c'").fetchall())
+    return _CHECKS[url]
+
+
+class PostgresDatabase:
+    """One borrowed connection; ``close`` returns it to the pool."""
+
+    engine = "postgresql"
+    dialect = dialect.PostgreSQL
+    #: Where applied migrations are recorded (sqlite-utils' ``_sqlite_migrations`` on SQLite).
+    migrations_table = "payung_migrations"
+
+    def __init__(self, conn: psycopg.Connection, pool: ConnectionPool | None, url: str):
+        self.conn, self._pool, self.url = conn, pool, url
+
+    def __repr__(self) -> str:
+        return f"<PostgresDatabase {self.conn.info.dbname}>"
+
+    def _error(self, exc: psycopg.Error) -> Exception:
+        def check_expression(name: str | None) -> str | None:
+            try:
+                return _check_expressions(self.url).get(name or "")
+            except psycopg.Error:
+                return None
+        return errors.from_postgres(exc, check_expression)
+
+    @staticmethod
+    def _params(params):
+        if params is None:
+            return []  # placeholders are processed (and %% undone) only when there are parameters
+        return params if isinstance(params, (list, tuple, dict)) else list(params)
+
+    def execute(self, sql: str, params=None) -> psycopg.Cursor:
+        """Run one statement; the cursor has ``fetchone``, ``fetchall``, ``rowcount`` and rows as tuples."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(self.dialect.translate(sql), self._params(params))
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return cursor
+
+    def query(self, sql: str, params=None) -> Iterator[dict]:
+        """Run one statement that returns rows: each as a dict (executed now, read as iterated)."""
+        cursor = self.conn.cursor(row_factory=dict_row)
+        try:
+            cursor.execute(self.dialect.translate(sql), self._params(params))
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return iter(cursor)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence]) -> int:
+        cursor = self.conn.cursor()
+        try:
+            cursor.executemany(self.dialect.translate(sql), rows)
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return cursor.rowcount
+
+    def load_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+        """The fastest plain load of rows into a table: ``COPY ... FROM STDIN``."""
+        count = 0
+        cursor = self.conn.cursor()
+        try:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return count
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.info.transaction_status != pq.TransactionStatus.IDLE
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """A top-level write transaction: Payung's write lock first (``WRITE_LOCK``, given
+        back at COMMIT or ROLLBACK); rolled back on any exception."""
+        try:
+            with self.conn.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+                yield
+        except psycopg.Error as exc:  # raised by COMMIT itself
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        try:
+            with self.conn.transaction():
+                yield
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def settings(self, **values: str) -> Iterator[None]:
+        """Settings of the current transaction (``set_config(name, value, true)``: ``SET
+        LOCAL``), back to what they were when the block ends: e.g. ``payung.bulk_lines``; the
+        place where an actor's scope will be set for row-level security."""
+        before = {}
+        for name, value in values.items():
+            before[name] = self.execute("SELECT current_setting(?, true)", [name]).fetchone()[0] or ""
+            self.execute("SELECT set_config(?, ?, true)", [name, str(value)])
+        try:
+            yield
+        finally:
+            if self.in_transaction and self.conn.info.transaction_status != pq.TransactionStatus.INERROR:
+                for name, value in before.items():
+                    self.execute("SELECT set_config(?, ?, true)", [name, value])
+
+    def reset_sequence(self, table: str) -> None:
+        """After rows were written with explicit ids: the next generated id follows the largest."""
+        self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false)"
+                     f" FROM {table}")
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").fetchall()]
+
+    def optimize(self) -> None:
+        """Planner statistics are autovacuum's job on PostgreSQL."""
+
+    def __enter__(self) -> "PostgresDatabase":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        if self._pool is not None:
+            self._pool.putconn(conn)
+        else:
+            conn.close()
