@@ -164,7 +164,10 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 
 
 def expect_logged_in(page: Page) -> None:
+    """Signed in, and the page's runs over (the cookie is written by the runs right after the
+    sign-in: a click on a link while they are under way can be dropped)."""
     expect(current(page).get_by_role("button", name="Keluar")).to_be_visible()
+    _settled(page)
 
 
 def expect_login_page(page: Page) -> None:

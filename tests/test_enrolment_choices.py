@@ -20,13 +20,13 @@ from test_regency_rules import CODE, SCHEME
 OTHER = "uji_csr_kedua_zz"
 
 
-def _load(folder):
+def _load(folder, location=None):
     plugins = folder / "plugins"
     plugins.mkdir(exist_ok=True)
     (plugins / f"{CODE}.toml").write_text(SCHEME, encoding="utf-8")
     (plugins / f"{OTHER}.toml").write_text(SCHEME.replace(CODE, OTHER).replace("Uji CSR nelayan", "Uji CSR kedua"),
                                            encoding="utf-8")
-    return Payung.load(write_config(folder, plugins_dir=str(plugins)), entry_points=False)
+    return Payung.load(write_config(folder, plugins_dir=str(plugins), database=location), entry_points=False)
 
 
 @pytest.fixture
