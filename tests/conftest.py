@@ -560,9 +560,8 @@ def stop_server(process) -> None:
         process.wait(timeout=20)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+# Debian's Chromium and its arguments, as the load test's browser sessions use them.
+from payung.operations.loadtest.browser import ARGS as CHROMIUM_ARGS, CHROMIUM  # noqa: E402
 
 
 @pytest.fixture(scope="module")

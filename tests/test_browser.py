@@ -495,14 +495,9 @@ def _pages_by_role() -> dict[str, list[str]]:
                    if allowed(actor, action)] for user, actor in actors.items()}
 
 
-#: Streamlit's own record of the script run, on its root element: "running" or
-#: "rerunRequested" while a run is under way, "notRunning" when it has finished.
-IDLE = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.dataset.testScriptState === 'notRunning'
-    && !document.querySelector('[data-testid="stStatusWidget"]')
-    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
-}"""
+#: Streamlit's own record of the script run, on its root element ("notRunning" once a run has
+#: finished), with no stale element left: the load test's browser sessions wait for the same.
+from payung.operations.loadtest.browser import IDLE  # noqa: E402
 
 
 def _settled(page: Page) -> None:
