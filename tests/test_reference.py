@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from payung.auth.access import Actor, Forbidden
 from payung.base.errors import ValidationError
 from payung.core import Payung
 from payung.people import reference
@@ -120,3 +121,15 @@ def test_a_regency_saved_again_with_only_its_name_keeps_its_umk(ref_site, admin)
     reference.save_regency(db, app.settings, code="61.07", umk_by_year={"2027": 3_000_000}, actor=admin)
     bengkayang = Payung.load(config, entry_points=False).settings.regency("61.07")
     assert [bengkayang.umk_for(y) for y in (2025, 2026, 2027)] == [2_700_000, 2_850_000, 3_000_000]
+
+
+@pytest.mark.parametrize("actor", [Actor("ops", "operator", "33.24"), Actor("desa", "desa", "33.24", ("33.24.01.2001",)),
+                                   Actor("lihat", "viewer")], ids=lambda a: a.role)
+def test_only_an_administrator_adds_a_regency_or_an_occupation(ref_site, actor):
+    app, db, _ = ref_site
+    with pytest.raises(Forbidden):
+        reference.save_regency(db, app.settings, code="61.07", umk=2_700_000, actor=actor)
+    with pytest.raises(Forbidden):
+        reference.save_occupation(db, app.settings, code="buruh_nelayan", label="Buruh nelayan", actor=actor, new=True)
+    assert db.execute("SELECT COUNT(*) FROM regency_settings").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM occupations").fetchone()[0] == 0
