@@ -153,9 +153,14 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     answer reruns it right after it first shows; text typed into the boxes of the run it replaces
     is gone), type, see both boxes hold what was typed, then press Masuk."""
     expect(text(page, "Masuk ke Payung")).to_be_visible()
-    _settled(page)
-    textbox(page, "Nama pengguna").fill(username)
-    textbox(page, "Kata sandi").fill(password)
+    for _ in range(3):  # a rerun that empties the boxes after they were filled: type again, as a person would
+        _settled(page)
+        textbox(page, "Nama pengguna").fill(username)
+        textbox(page, "Kata sandi").fill(password)
+        page.wait_for_timeout(500)
+        _settled(page)
+        if (textbox(page, "Nama pengguna").input_value(), textbox(page, "Kata sandi").input_value()) == (username, password):
+            break
     expect(textbox(page, "Nama pengguna")).to_have_value(username)
     expect(textbox(page, "Kata sandi")).to_have_value(password)
     button = current(page).get_by_role("button", name="Masuk")
