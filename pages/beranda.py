@@ -18,7 +18,7 @@ from payung.base.money import format_rupiah_short
 from payung.base.months import add_months, current_month, format_month
 from payung.people.regions import district_choices, village_choices
 from ui.session import connection, payung, require, scope_key
-from ui.widgets import date_text, panel, plain, rupiah, saved, show_saved_message
+from ui.widgets import date_text, panel, plain, progress_to_the_end, rupiah, saved, show_saved_message
 
 #: Narrow screens (a phone): the figures before the filters. Each keyed container sits in a layout
 #: wrapper, a child of the page's flex column: the filters go after the figures, and everything
@@ -118,10 +118,8 @@ figures.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rup
 if empty and allowed(actor, "demo.load"):
     st.info("Basis data masih kosong. Ingin melihat Payung berjalan dengan data contoh?")
     if st.button("Coba dengan data contoh", type="primary", icon=":material/auto_awesome:"):
-        bar = st.progress(0.0, text="Menyiapkan data contoh...")
-        with connection() as db:
-            counts = generate(app, db, workers=400, actor=actor,
-                              progress=lambda fraction, text: bar.progress(fraction, text=text))
+        with progress_to_the_end("Menyiapkan data contoh...") as progress, connection() as db:
+            counts = generate(app, db, workers=400, actor=actor, progress=progress)
         saved(f"Data contoh dimuat: {count(counts['workers'])} pekerja, {count(counts['sponsors'])} penyandang dana, "
               f"{count(counts['sponsorships'])} kepesertaan.")
 

@@ -18,7 +18,7 @@ from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
 from ui.session import connection, payung, require
-from ui.widgets import attempt, date_text, plain, saved, show_saved_message, table, uploader
+from ui.widgets import attempt, date_text, plain, progress_to_the_end, saved, show_saved_message, table, uploader
 
 FORM = "impor"
 #: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and
@@ -182,11 +182,9 @@ if plan.rejected:
 if plan.new or plan.updates:
     if st.button(f"Impor {count(len(plan.new) + len(plan.updates))} baris", type="primary",
                  icon=":material/upload:"):
-        bar = st.progress(0.0, text="Menyimpan...")
-        with connection() as db:
+        with progress_to_the_end("Menyimpan...") as progress, connection() as db:
             try:
-                counts = apply_import(db, app.plugins, plan, actor=actor,
-                                      progress=lambda f, t: bar.progress(f, text=t))
+                counts = apply_import(db, app.plugins, plan, actor=actor, progress=progress)
             except PayungError as exc:  # e.g. a constraint another session made fail: nothing was written
                 st.error(plain(exc))
                 st.stop()

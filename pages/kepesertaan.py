@@ -21,7 +21,7 @@ from payung.schemes.editing import taking_enrolments
 from payung.enrolment.sponsorships import describe_cost, eligible_workers, start_months
 from ui.session import connection, payung, require
 from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
-from ui.widgets import plain, table
+from ui.widgets import plain, progress_to_the_end, table
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
@@ -163,10 +163,8 @@ if mode == "semua":
                      hide_index=True, width="stretch")
     if accepted and st.button(f"Simpan {count(len(accepted))} kepesertaan", type="primary",
                               icon=":material/save:", key="k_all_save"):
-        bar = st.progress(0.0, text="Menyimpan...")
-        with connection() as db:
-            counts = attempt(FORM, lambda: apply_bulk(db, app.plugins, bulk, actor=actor,
-                                                      progress=lambda f, t: bar.progress(f, text=t)))
+        with progress_to_the_end("Menyimpan...") as progress, connection() as db:
+            counts = attempt(FORM, lambda: apply_bulk(db, app.plugins, bulk, actor=actor, progress=progress))
         state.pop("_k_bulk", None)
         saved(f"{counts['imported']} kepesertaan tersimpan di {scheme.name}."
               + (f" {counts['rejected']} tidak memenuhi syarat." if counts["rejected"] else ""))
@@ -247,11 +245,10 @@ if checked and checked["fingerprint"] == fingerprint:
         table([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
                      hide_index=True, width="stretch")
         if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
-            bar = st.progress(0.0, text="Menyimpan...")
             # All or nothing; planned again under the write lock if anything changed meanwhile.
-            with connection() as db:
+            with progress_to_the_end("Menyimpan...") as progress, connection() as db:
                 counts = attempt(FORM, lambda: apply_bulk(db, app.plugins, checked["plan"], actor=actor,
-                                                          progress=lambda f, t: bar.progress(f, text=t)))
+                                                          progress=progress))
             refused = [f"{known[r.request['worker_id']]['name']}: {r.problems[0].message}"
                        for r in checked["plan"].refused if r.problems]
             for key in ("k_workers", "_k_checked", "_k_known"):

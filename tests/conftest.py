@@ -618,7 +618,33 @@ def pytest_runtest_makereport(item, call):
     """Keeps each phase's report on the item (``rep_call``): the data check skips a failed test."""
     report = yield
     setattr(item, f"rep_{report.when}", report)
+    if report.when == "call" and report.failed:
+        for title, shown in _browser_evidence(item):
+            report.sections.append((title, shown))
     return report
+
+
+def _browser_evidence(item) -> list[tuple[str, str]]:
+    """For a failed browser test: what each open page shows in its main area (Playwright's own
+    message starts with the sidebar, and a CI log keeps only its end), and the end of the
+    Streamlit server's log."""
+    evidence = []
+    pages = [item.funcargs["page"]] if "page" in item.funcargs else []
+    browser = item.funcargs.get("browser")
+    if browser is not None:
+        pages += [p for context in browser.contexts for p in context.pages if p not in pages]
+    for page in pages:
+        try:
+            shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
+        except Exception as exc:  # noqa: BLE001 - evidence only
+            shown = f"(not readable: {exc})"
+        evidence.append((f"main area of {page.url}", shown[-3_000:]))
+    folders = [v for v in item.funcargs.values() if isinstance(v, Path)]
+    folders += [x for v in item.funcargs.values() if isinstance(v, tuple) for x in v if isinstance(x, Path)]
+    for folder in folders:
+        for log in sorted(folder.glob("**/streamlit.log"))[:2]:
+            evidence.append((f"end of {log}", log.read_text(errors="replace")[-3_000:]))
+    return evidence
 
 
 def check_database(location: str) -> None:

@@ -107,6 +107,34 @@ def test_demo_data_in_one_click(tmp_path, monkeypatch):
                      texts(at)), texts(at)
 
 
+def test_a_click_during_the_demo_load_does_not_cut_it_short(tmp_path, monkeypatch):
+    """A click (or the login cookie's answer) that arrives while the demo data loads: Streamlit
+    stops a run at its next element, and the progress bar's update was one. The load goes on to
+    its end, says so, and the run the click asked for follows."""
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+    config = write_config(tmp_path)
+    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "baru.db"))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = database.open_database(tmp_path / "baru.db")
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    at = run("admin")
+    real, updates = DeltaGenerator.progress, []
+
+    def progress_then_a_click(self, *args, **kwargs):
+        updates.append(args)
+        if len(updates) == 3:  # the bar drawn, one step shown: then a click comes in
+            st.rerun()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", progress_then_a_click)
+    next(b for b in at.button if b.label == "Coba dengan data contoh").click().run()
+    assert len(updates) == 3, "the bar moved on after the click: the test no longer stops the run there"
+    assert queries.worker_count(db) == 400 * REGENCIES
+    assert any("Data contoh dimuat" in m.value for m in at.success), texts(at)
+
+
 def test_worker_list_pages_and_searches_in_sql(site):
     at = run("admin", "pages/pekerja.py")
     table = at.dataframe[0].value
@@ -333,6 +361,31 @@ def test_a_new_user_starts_without_a_role_and_the_form_empties_after_a_save(site
     # A second click on the emptied form is about the empty form, not "rina.desa sudah dipakai".
     next(b for b in at.button if b.label == "Tambah pengguna").click().run()
     assert not any("sudah dipakai" in e.value for e in at.error)
+
+
+def test_a_saved_message_outlives_a_run_cut_short_and_goes_after_one_whole_run(site, monkeypatch):
+    """The run that shows "... tersimpan" can be cut short by the next click or a component's
+    answer (Streamlit raises RerunException at its next element): the run after shows the
+    message again. Once a run that showed it has ended, it is gone."""
+    import streamlit as st
+    from ui.widgets import SAVED
+    at = run("admin", "pages/penyandang_dana.py")
+    at.session_state[SAVED] = "Penyandang dana PT Uji tersimpan."
+    real, calls = st.success, []
+
+    def success_then_cut_short(*args, **kwargs):
+        shown = real(*args, **kwargs)
+        calls.append(args)
+        if len(calls) == 1:
+            st.rerun()  # what a click arriving mid-run does to this run
+        return shown
+
+    monkeypatch.setattr(st, "success", success_then_cut_short)
+    at.run()
+    assert len(calls) == 2, calls  # shown by the run cut short, and by the run after it
+    assert [s.value for s in at.success] == ["Penyandang dana PT Uji tersimpan."]
+    at.run()
+    assert not at.success, [s.value for s in at.success]
 
 
 def test_audit_log_is_filterable(site, monkeypatch):

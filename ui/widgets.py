@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from payung.base import formats
 from payung.reports.charts import count_axis
@@ -376,23 +378,92 @@ def pager(total: int, page_size: int, *, key: str) -> None:
 COOKIE_PENDING = "_payung_cookie_pending"
 
 
+#: Session key of the success message of the last save, and of the one a run has shown.
+SAVED = "_payung_saved"
+_SAVED_SHOWN = "_payung_saved_shown"
+
+
 def show_saved_message(*, toast: bool = False) -> None:
     """A success message carried across the rerun that follows a save, where this is called.
     ``toast``: also as a toast, which shows wherever the page is scrolled (a form whose button is
-    below the fold: its top is off screen on a phone). While a login cookie is being written
-    (a password change renews the tab's) the message is kept for the run its answer starts."""
+    below the fold: its top is off screen on a phone). The message stays until a run that showed
+    it has ended (``forget_shown_message``): a run cut short by the next click, or by a
+    component's answer, does not take it away unseen."""
     state = st.session_state
-    message = state.get("_payung_saved") if state.get(COOKIE_PENDING) else state.pop("_payung_saved", None)
+    message = state.get(SAVED)
     if message:
+        first_time = state.get(_SAVED_SHOWN) != message
+        state[_SAVED_SHOWN] = message
         st.success(plain(message), icon=":material/check_circle:")
-        if toast:
+        if toast and first_time:
             st.toast(plain(message), icon=":material/check_circle:", duration="long")
 
 
+def forget_shown_message() -> None:
+    """At the end of a page's run (app.py): the saved message it showed has been seen, unless a
+    login cookie is still being written (a password change renews the tab's): its answer starts
+    one more run, which shows the message again."""
+    state = st.session_state
+    shown = state.pop(_SAVED_SHOWN, None)
+    if shown is not None and shown == state.get(SAVED) and not state.get(COOKIE_PENDING):
+        state.pop(SAVED, None)
+    elif shown is not None and shown == state.get(SAVED):
+        state[_SAVED_SHOWN] = shown  # kept: no second toast in the cookie's run
+
+
 def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
-    st.session_state["_payung_saved"] = message
+    st.session_state[SAVED] = message
     clear_problems()
+    resume_deferred_rerun()
     (rerun or st.rerun)()
+
+
+#: Session key of the rerun a click asked for while a long write went on (``progress_to_the_end``).
+_DEFERRED = "_payung_deferred_rerun"
+
+
+@contextlib.contextmanager
+def progress_to_the_end(text: str) -> Iterator[Callable[[float, str], None]]:
+    """A progress bar for a long piece of work (demo data, an import, a bulk enrolment) that no
+    click cuts short. Every Streamlit element is a point where a new run the browser asked for
+    (another click, a component's answer) stops the current one: a progress update was such a
+    point, and a demo load or an import stopped half-way, rolled back, with no word to the
+    person who had clicked. Here the bar stops moving instead, the work goes on to its end, and
+    the run asked for follows (``saved``, or app.py at the end of the run)::
+
+        with progress_to_the_end("Menyimpan...") as progress:
+            counts = apply_import(db, plugins, plan, actor=actor, progress=progress)
+    """
+    deferred: list[BaseException] = []
+    bar = []
+
+    def draw(call: Callable[[], object]) -> None:
+        if deferred:
+            return
+        try:
+            call()
+        except (RerunException, StopException) as request:
+            deferred.append(request)
+
+    draw(lambda: bar.append(st.progress(0.0, text=text)))
+
+    def progress(fraction: float, label: str) -> None:
+        if bar:
+            draw(lambda: bar[0].progress(min(max(fraction, 0.0), 1.0), text=label))
+
+    try:
+        yield progress
+    finally:
+        if deferred:
+            st.session_state[_DEFERRED] = deferred[0]
+
+
+def resume_deferred_rerun() -> None:
+    """Start the run a click asked for during ``progress_to_the_end`` (its widget values, a
+    pressed button included), now that the work is done."""
+    request = st.session_state.pop(_DEFERRED, None)
+    if request is not None:
+        raise request
 
 
 # Streamlit's own English ----------------------------------------------------------------------
