@@ -638,7 +638,9 @@ def _browser_evidence(item) -> list[tuple[str, str]]:
             shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
         except Exception as exc:  # noqa: BLE001 - evidence only
             shown = f"(not readable: {exc})"
-        evidence.append((f"main area of {page.url}", shown[-3_000:]))
+        if len(shown) > 4_000:
+            shown = shown[:2_500] + "\n[...]\n" + shown[-1_500:]
+        evidence.append((f"main area of {page.url}", shown))
     folders = [v for v in item.funcargs.values() if isinstance(v, Path)]
     folders += [x for v in item.funcargs.values() if isinstance(v, tuple) for x in v if isinstance(x, Path)]
     for folder in folders:

@@ -169,9 +169,15 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 
 
 def expect_logged_in(page: Page) -> None:
-    """Signed in, and the page's runs over (the cookie is written by the runs right after the
-    sign-in: a click on a link while they are under way can be dropped)."""
+    """Signed in, and the page's runs over: the login cookie is written by a component in the
+    sidebar in the runs right after the sign-in, and its answer ("written") starts one more run
+    (a click on a link while those runs are under way can be dropped)."""
     expect(current(page).get_by_role("button", name="Keluar")).to_be_visible()
+    deadline = time.time() + TIMEOUT / 1000
+    while not any(c["name"] == COOKIE for c in page.context.cookies()):
+        assert time.time() < deadline, "the login cookie was never written"
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(1_000)  # the answer's run: asked for as the cookie was written
     _settled(page)
 
 
@@ -262,6 +268,7 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     # Log in.
     expect(text(page, "Administrator pertama dibuat. Silakan masuk.")).to_be_visible()
     log_in(page, "admin.dinsos")
+    expect_logged_in(page)
 
     # Demo data in one click.
     current(page).get_by_role("button", name="Coba dengan data contoh").click()

@@ -14,8 +14,8 @@ import shutil
 import pytest
 
 from conftest import ROOT, People
-from test_browser import (_settled, choose, current, expect_logged_in, log_in, new_page, open_choices, running_app,
-                          text)
+from test_browser import (_settled, after_run, choose, current, expect_logged_in, log_in, new_page, open_choices,
+                          running_app, text)
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
@@ -32,10 +32,12 @@ def fill(page: Page, label: str, value: str, *, nth: int | None = None) -> None:
 
 
 def click(page: Page, name: str, *, last: bool = False) -> None:
+    """Press a button and wait for the run it starts to end (right after the click the page
+    still shows the previous run: a box filled then is replaced, with what was typed, as the
+    click's run draws the page again; "Buka di formulir" does so with a new draft)."""
     _settled(page)
     buttons = current(page).get_by_role("button", name=name, exact=True)
-    (buttons.last if last else buttons).click()
-    _settled(page)
+    after_run(page, (buttons.last if last else buttons).click)
 
 
 def pick(page: Page, label: str, option: str, attempts: int = 3) -> None:
@@ -71,6 +73,22 @@ def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
     click(page, "Tambah aturan")
 
 
+def open_tab(page: Page, name: str, attempts: int = 3) -> None:
+    """Open a tab once the page's run is over: a tab clicked in the previous run's copy of the
+    page, replaced as that run ends, shows the first tab again."""
+    for attempt in range(attempts):
+        _settled(page)
+        tab = page.get_by_role("tab", name=name)
+        tab.click()
+        _settled(page)
+        try:
+            expect(tab).to_have_attribute("aria-selected", "true", timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+
+
 def open_draft(page: Page, mode: str, scheme: str | None = None) -> None:
     _settled(page)
     current(page).get_by_text(mode, exact=True).click()
@@ -93,12 +111,12 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         expect(current(page).get_by_role("heading", name="Kabupaten dan pekerjaan")).to_be_visible()
 
         # The regency and the occupation, in the browser.
-        page.get_by_role("tab", name="Kabupaten").click()
+        open_tab(page, "Kabupaten")
         fill(page, "Kode Kemendagri kabupaten *", "61.07")
         fill(page, "UMK (Rp sebulan)", "2.702.000")
         click(page, "Simpan kabupaten")
         expect(text(page, re.compile(r"Kabupaten Bengkayang \(61\.07\) tersimpan"))).to_be_visible()
-        page.get_by_role("tab", name="Pekerjaan").click()
+        open_tab(page, "Pekerjaan")
         fill(page, "Nama pekerjaan *", "Buruh nelayan")
         fill(page, "Sinonim untuk impor (dipisah koma)", "ABK, pandega")
         click(page, "Simpan pekerjaan")
