@@ -8,7 +8,7 @@ logged in, and each page checks the role it needs (``ui.session.require``).
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import StopException
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
 # On a server's first run Streamlit lists the files of pages/ in the sidebar ("pekerja form", "kop
 # surat") until this script reaches st.navigation, a moment later on a cold start: the list is
@@ -23,7 +23,8 @@ from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
                         login_notices, release_upload_work)
-from ui.widgets import forget_shown_message, indonesian_page, plain, resume_deferred_rerun  # noqa: E402
+from ui.widgets import (discard_deferred_rerun, forget_shown_message, indonesian_page, plain,  # noqa: E402
+                        resume_deferred_rerun)
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
 # regency laptop is often offline.
@@ -121,8 +122,10 @@ except DatabaseBusy as exc:  # a write no form on the page was there to refuse: 
     st.warning(plain(exc), icon=":material/hourglass_top:")
 except StopException:  # st.stop(): the page ended as drawn
     forget_shown_message()
+    resume_deferred_rerun()
     raise
-# A run cut short (RerunException: a click, a component's answer) never gets here: a saved
-# message it showed is shown again by the run after it.
+except RerunException:  # cut short (a click, a component's answer) or st.rerun() by the page:
+    discard_deferred_rerun()  # ...a saved message it showed is shown again by the run after it
+    raise
 forget_shown_message()
 resume_deferred_rerun()  # a click that came during a long write the page did not end with saved()

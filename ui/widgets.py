@@ -466,6 +466,13 @@ def resume_deferred_rerun() -> None:
         raise request
 
 
+def discard_deferred_rerun() -> None:
+    """A run that ends in a run of its own (``st.rerun``) drops the one a click asked for
+    during its long write: that request holds the widget values of then, and started in a later
+    run it would put them back over what was done since."""
+    st.session_state.pop(_DEFERRED, None)
+
+
 # Streamlit's own English ----------------------------------------------------------------------
 
 #: An empty date box shows its format in English letters ("dd / mm / yyyy", one segment each)
