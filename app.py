@@ -23,8 +23,7 @@ from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
                         login_notices, release_upload_work)
-from ui.widgets import (discard_deferred_rerun, forget_shown_message, indonesian_page, plain,  # noqa: E402
-                        resume_deferred_rerun)
+from ui.widgets import discard_deferred_rerun, end_of_page_run, indonesian_page, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
 # regency laptop is often offline.
@@ -121,11 +120,9 @@ try:
 except DatabaseBusy as exc:  # a write no form on the page was there to refuse: said, not a traceback
     st.warning(plain(exc), icon=":material/hourglass_top:")
 except StopException:  # st.stop(): the page ended as drawn
-    forget_shown_message()
-    resume_deferred_rerun()
+    end_of_page_run()
     raise
 except RerunException:  # cut short (a click, a component's answer) or st.rerun() by the page:
     discard_deferred_rerun()  # ...a saved message it showed is shown again by the run after it
     raise
-forget_shown_message()
-resume_deferred_rerun()  # a click that came during a long write the page did not end with saved()
+end_of_page_run()  # the saved message was seen; a click that came during a long write follows

@@ -45,6 +45,16 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def new_database_with_an_admin(tmp_path, monkeypatch, *, name: str = "baru.db", **config):
+    """An empty database with one administrator ("admin"), which the app under test opens."""
+    monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path, **config)))
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / name))
+    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
+    db = database.open_database(tmp_path / name)
+    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    return db
+
+
 def test_first_start_creates_the_administrator(tmp_path, monkeypatch):
     monkeypatch.setenv("PAYUNG_CONFIG", str(write_config(tmp_path)))
     monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "kosong.db"))
@@ -90,12 +100,7 @@ def test_no_page_shows_data_before_login(site):
 
 
 def test_demo_data_in_one_click(tmp_path, monkeypatch):
-    config = write_config(tmp_path)
-    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "baru.db"))
-    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    db = database.open_database(tmp_path / "baru.db")
-    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    db = new_database_with_an_admin(tmp_path, monkeypatch)
     at = run("admin")
     button = next(b for b in at.button if b.label == "Coba dengan data contoh")
     button.click().run()
@@ -113,12 +118,7 @@ def test_a_click_during_the_demo_load_does_not_cut_it_short(tmp_path, monkeypatc
     its end, says so, and the run the click asked for follows."""
     import streamlit as st
     from streamlit.delta_generator import DeltaGenerator
-    config = write_config(tmp_path)
-    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "baru.db"))
-    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    db = database.open_database(tmp_path / "baru.db")
-    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    db = new_database_with_an_admin(tmp_path, monkeypatch)
     at = run("admin")
     real, updates = DeltaGenerator.progress, []
 
@@ -295,12 +295,7 @@ def test_broken_plugin_is_listed_not_fatal(tmp_path, monkeypatch):
     folder = tmp_path / "plugins"
     folder.mkdir()
     (folder / "rusak.py").write_text("raise RuntimeError('berkas skema rusak')\n")
-    config = write_config(tmp_path, plugins_dir=str(folder))
-    monkeypatch.setenv("PAYUNG_CONFIG", str(config))
-    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "p.db"))
-    monkeypatch.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
-    db = database.open_database(tmp_path / "p.db")
-    add_user(db, username="admin", name="Admin", role="admin", password=PASSWORD, actor=Actor.system())
+    new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
     at = run("admin", "pages/skema.py")
     assert any("rusak" in e.value and "berkas skema rusak" in e.value for e in at.error)
 

@@ -404,11 +404,11 @@ def forget_shown_message() -> None:
     login cookie is still being written (a password change renews the tab's): its answer starts
     one more run, which shows the message again."""
     state = st.session_state
-    shown = state.pop(_SAVED_SHOWN, None)
-    if shown is not None and shown == state.get(SAVED) and not state.get(COOKIE_PENDING):
+    if state.get(_SAVED_SHOWN) != state.get(SAVED):  # nothing shown, or a newer save since
+        state.pop(_SAVED_SHOWN, None)
+    elif not state.get(COOKIE_PENDING):  # both kept otherwise: no second toast in the cookie's run
         state.pop(SAVED, None)
-    elif shown is not None and shown == state.get(SAVED):
-        state[_SAVED_SHOWN] = shown  # kept: no second toast in the cookie's run
+        state.pop(_SAVED_SHOWN, None)
 
 
 def saved(message: str, rerun: Callable[[], None] | None = None) -> None:
@@ -464,6 +464,12 @@ def resume_deferred_rerun() -> None:
     request = st.session_state.pop(_DEFERRED, None)
     if request is not None:
         raise request
+
+
+def end_of_page_run() -> None:
+    """What app.py does when a page's run ends as drawn (not cut short by a rerun)."""
+    forget_shown_message()
+    resume_deferred_rerun()
 
 
 def discard_deferred_rerun() -> None:
