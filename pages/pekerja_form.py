@@ -99,8 +99,9 @@ with right:
                  placeholder="Pilih kecamatan")
     with connection() as db:
         villages = village_choices(db, state.get("f_district"), actor=actor)
-    if state.get("f_village") not in villages:
-        state["f_village"] = None
+    # A village of another district is dropped by Streamlit itself. The page must not write None into
+    # the box on every run: the browser would show it over a village picked while this run was under
+    # way, and Simpan then said "wajib dipilih" (tests/test_reruns_keep_input.py).
     st.selectbox("Desa/kelurahan domisili *", list(villages), key="f_village", on_change=forget_problems, args=(FORM, "village_code"), format_func=villages.get,
                  index=None, placeholder="Pilih kecamatan dahulu" if not villages else "Pilih desa/kelurahan")
     field_errors(FORM, "village_code")

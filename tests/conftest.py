@@ -629,9 +629,9 @@ def _browser_evidence(item) -> list[tuple[str, str]]:
     message starts with the sidebar, and a CI log keeps only its end), and the end of the
     Streamlit server's log."""
     evidence = []
-    pages = [item.funcargs["page"]] if "page" in item.funcargs else []
+    pages = [item.funcargs["page"]] if hasattr(item.funcargs.get("page"), "locator") else []
     browser = item.funcargs.get("browser")
-    if browser is not None:
+    if hasattr(browser, "contexts"):
         pages += [p for context in browser.contexts for p in context.pages if p not in pages]
     for page in pages:
         try:

@@ -64,7 +64,7 @@ class BrowserSession(Session):
             await page.locator(CURRENT).get_by_text(shown).or_(problems).first.wait_for(timeout=self.timeout * 1000)
             await page.wait_for_function(IDLE, timeout=self.timeout * 1000)
             if await problems.count():
-                error = (await problems.first.inner_text())[:200]
+                error = " / ".join([t.strip() for t in await problems.all_inner_texts()])[:300]
         except Exception as exc:  # noqa: BLE001 - a timeout or a vanished element is this action's error
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:200]
         self.results.append(Result(f"chromium:{name}", start, time.monotonic() - start, error, "desa"))
@@ -74,35 +74,45 @@ class BrowserSession(Session):
     def box(self, label: str):
         return self.page.locator(CURRENT).get_by_role("textbox", name=label, exact=True)
 
-    async def choose(self, label: str, option: str) -> None:
-        await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
-        await self.page.locator(CURRENT).get_by_label(label, exact=True).click()
-        await self.page.keyboard.type(option[:25])
-        await self.page.get_by_role("option", name=option).first.click()
+    async def choose(self, label: str, option: str | None = None, tries: int = 3) -> None:
+        """Pick ``option`` (or the first one) in the box ``label``, and look that it shows, as a
+        person does: a pick made while the page was being drawn again can miss, and is made again."""
+        box = self.page.locator(CURRENT).get_by_label(label, exact=True)
+        for _ in range(tries):
+            await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+            await box.click()
+            if option:
+                await self.page.keyboard.type(option[:25])
+            await self.page.get_by_role("option", name=option).first.click()
+            await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+            shown = await box.input_value() if await box.count() else ""
+            if shown and (option is None or shown == option):
+                return
 
     async def run(self, until: float) -> None:
-        context = await self.browser.new_context(viewport={"width": 1366, "height": 900})
-        self.page = await context.new_page()
-        try:
-            while time.monotonic() < until:
-                try:
-                    await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
-                    await self.pause()
-                    await self.box("Nama pengguna").fill(self.account.username)
-                    await self.box("Kata sandi").fill(self.account.password)
-                    await self.step("login", lambda: self.page.locator(CURRENT).get_by_role(
-                        "button", name="Masuk").click(), "Terlindungi")
-                    while time.monotonic() < until:
-                        await self.browse(until)
-                except ProtocolError:
-                    await asyncio.sleep(1)
-        finally:
-            await context.close()
+        while time.monotonic() < until:
+            # A fresh browser profile each time round: after an error, sign in again from the start.
+            context = await self.browser.new_context(viewport={"width": 1366, "height": 900})
+            self.page = await context.new_page()
+            try:
+                await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
+                await self.pause()
+                await self.box("Nama pengguna").fill(self.account.username)
+                await self.box("Kata sandi").fill(self.account.password)
+                await self.step("login", lambda: self.page.locator(CURRENT).get_by_role(
+                    "button", name="Masuk").click(), "Terlindungi")
+                while time.monotonic() < until:
+                    await self.browse(until)
+            except ProtocolError:
+                await asyncio.sleep(1)
+            finally:
+                await context.close()
 
     async def browse(self, until: float) -> None:
         page = self.page
         await self.pause()
-        await self.step("workers", lambda: page.get_by_role("link", name="Daftar pekerja").click(), "Menampilkan")
+        # The list keeps the last search, which may find nobody in this village.
+        await self.step("workers", lambda: page.get_by_role("link", name="Daftar pekerja").click(), SEARCHED)
         await self.pause()
         search = self.box("Cari nama atau NIK")
         await search.fill(self.rng.choice(SEARCHES))
@@ -118,16 +128,8 @@ class BrowserSession(Session):
         await self.step("nik", lambda: self.box("NIK *").press("Tab"), "Dari NIK")
         await self.box("Nama lengkap (sesuai KTP) *").fill(worker["name"])
         await self.box("Nama lengkap (sesuai KTP) *").press("Tab")
-        # The village box comes with the district the NIK gave (a run in flight may not have drawn it yet).
-        await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
-        village = self.page.locator(CURRENT).get_by_label("Desa/kelurahan domisili *", exact=True)
-        try:
-            await village.wait_for(timeout=10_000)
-        except Exception:  # noqa: BLE001 - no village to choose: Simpan says what is missing
-            pass
-        if await village.count():
-            await village.click()
-            await self.page.get_by_role("option").first.click()
+        # The village box comes with the district the NIK gave; the operator's village(s) in it.
+        await self.choose("Desa/kelurahan domisili *")
         await self.choose("Pekerjaan *", "Petani")
         await self.pause()
         await self.step("save-worker", lambda: page.locator(CURRENT).get_by_role("button", name="Simpan").click(),
