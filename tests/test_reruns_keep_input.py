@@ -10,7 +10,6 @@ every run."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
