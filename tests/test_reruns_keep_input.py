@@ -10,7 +10,6 @@ every run."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from conftest import DESA_VILLAGE, ROOT
