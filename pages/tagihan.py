@@ -45,8 +45,17 @@ party_title = BILL_BY[scheme.bill_by]
 st.caption(f"Skema ini ditagihkan per {mid_sentence(party_title)}. "
            + (f"Tagihan {format_month(start)} - {format_month(end)}." if period > 1 else f"Tagihan {format_month(start)}."))
 
-with connection() as db:
-    listed = bills.parties(db, app.plugins, code, start, end, actor=actor)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def billed_parties(database: str, version: int, scope: tuple, code: str, start: str, end: str, _actor) -> list[dict]:
+    """The scheme's parties, kept until the data changes, per slice of data: choosing a row,
+    paging its lines or a download does not add up a regency's month again (0,3 s for Kendal)."""
+    with connection() as db:
+        return bills.parties(db, app.plugins, code, start, end, actor=_actor)
+
+
+listed = billed_parties(app.settings.database_url, data_version(), scope_key(actor), code, start, end, actor)
 if not listed:
     st.info("Tidak ada iuran yang ditagihkan untuk skema dan bulan ini.")
     st.stop()

@@ -16,14 +16,14 @@ from payung.finance import bills
 from payung.base import coverage
 from payung.base.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
 from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
-from payung.base.errors import ValidationError
+from payung.base.errors import NotFound, ValidationError
 from payung.finance.payments import payment_with_lines, record_payment, reverse_payment
 from payung.people.sponsors import create_sponsor
 from payung.enrolment.sponsorships import enrol
 from payung.people.workers import create_worker
 
 from conftest import NIK, pdf_pages, snapshot, worker_values
-from shipped_schemes import KENDAL, KENDAL_VILLAGE
+from shipped_schemes import KENDAL, KENDAL_VILLAGE, PRINGSEWU, budget_line, enrol_pringsewu, pringsewu_worker
 
 TODAY = dt.date(2025, 3, 1)
 FIELDS = {"budget_year": 2025}
@@ -326,3 +326,39 @@ def test_kendal_is_billed_per_opd(people):
     parties = bills.parties(people.db, people.app.plugins, KENDAL, "2025-03", actor=Actor.system())
     assert [(p["party_key"], p["workers"], p["amount"]) for p in parties] == [
         ("Bappeda", 1, 16_800), ("Dinas Sosial", 2, 33_600)]
+
+
+def _bills_match_their_rows(people, scheme):
+    """Every party listed for ``scheme`` has a bill of exactly the lines and amount of its row."""
+    listed = bills.parties(people.db, people.app.plugins, scheme, "2025-01", "2025-03", actor=Actor.system())
+    assert listed
+    for row in listed:
+        bill = bills.bill(people.db, people.app.plugins, scheme_code=scheme, party_key=row["party_key"],
+                          from_month="2025-01", to_month="2025-03", actor=Actor.system())
+        assert (len(bill.lines), bill.total, bill.party.label) == (row["lines"], row["amount"], row["party_label"])
+    return listed
+
+
+def test_a_bill_holds_the_lines_its_party_row_counts_for_each_kind_of_party(people):
+    """Per OPD, per budget line and per sponsor: a party's lines are found by an index, not by
+    comparing a key computed for every line; what the list counts is what the bill holds."""
+    for nip, opd in (("198503122010011002", "Dinas Sosial"), ("198701012015032001", "Dinas Sosial"),
+                     ("199001012019031003", "Bappeda")):
+        asn = people.sponsor("asn", nip=nip, opd=opd)
+        people.enrol(KENDAL, asn, people.worker(KENDAL_VILLAGE), fields={"payment_method": "potong_gaji"})
+    assert [r["party_key"] for r in _bills_match_their_rows(people, KENDAL)] == ["Bappeda", "Dinas Sosial"]
+
+    line = budget_line(people, 10_000_000)
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    for _ in range(2):
+        enrol_pringsewu(people, apbd, pringsewu_worker(people))
+    assert [r["party_key"] for r in _bills_match_their_rows(people, PRINGSEWU)] == [str(line)]
+
+
+@pytest.mark.parametrize("key", ["abc", "٣", "99999999999999999999999", "-1", " 1", ""])
+def test_a_party_key_that_names_no_party_finds_no_bill(app, db, admin, sponsor_id, workers, key):
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    assert bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), actor=admin,
+                      **JANUARY).lines
+    with pytest.raises(NotFound):
+        bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=key, actor=admin, **JANUARY)
