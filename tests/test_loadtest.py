@@ -33,3 +33,19 @@ def test_the_load_test_runs_two_sessions_without_errors_and_prints_its_tables(tm
     assert not browsers or {"chromium:login", "chromium:workers"} <= set(rows), out
     assert rows["**all**"].rstrip(" |").endswith("| 0"), out
     assert "| sessions | p50 s | p95 s | max s | errors |" in out
+
+
+def test_a_village_operator_plays_the_village_the_database_gave_them(db, monkeypatch):
+    """Accounts are made once per database, with the busiest villages of then; each run adds
+    workers, so the busiest villages of now differ. The run must play the stored village: with
+    another one, the NIK it types names a district the operator cannot choose, and every save
+    was refused ("Desa/kelurahan domisili wajib dipilih")."""
+    from payung.operations.loadtest import dataset
+    villages = [r["code"] for r in db.query(
+        "SELECT code FROM regions WHERE code LIKE '33.24.__.____' ORDER BY code LIMIT 4")]
+    assert len(villages) == 4
+    monkeypatch.setattr(dataset.batches, "busiest_villages", lambda db, regency, n: villages[:n])
+    first = dataset.accounts(db, village_operators=2)
+    assert [a.villages for a in first if a.role == "desa"] == [(villages[0],), (villages[1],)]
+    monkeypatch.setattr(dataset.batches, "busiest_villages", lambda db, regency, n: villages[2:2 + n])
+    assert dataset.accounts(db, village_operators=2) == first

@@ -23,11 +23,8 @@ from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
 from payung.base.money import Contribution, check_programs, contribution, format_rupiah
 from payung.base.months import add_months, current_month, format_month, month_range, parse_month
-from payung.finance.budgets import assign_budget_lines
 from payung.schemes import rules
-from payung.schemes.data import DataReader
 from payung.schemes.editing import retired_problem
-from payung.schemes.fields import validate_fields
 from payung.schemes.model import MAX_MONTHS, MONTHS_AHEAD, Enrolment
 from payung.schemes.registry import PluginRegistry
 

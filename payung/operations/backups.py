@@ -37,7 +37,7 @@ from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.config import Limits, Settings
-from payung.base.errors import ConfigError, DatabaseError, PayungError
+from payung.base.errors import ConfigError, PayungError
 from payung.operations.checks import run_checks
 
 AUTO_PREFIX = "payung-otomatis-"

@@ -89,6 +89,18 @@ class BrowserSession(Session):
             if shown and (option is None or shown == option):
                 return
 
+    async def sign_in_form(self, tries: int = 3) -> None:
+        """Fill the login form and look that both boxes hold what was typed, as a person does: text
+        typed while the page is drawn again (the cookie reader's answer, a moment after the page
+        shows) can be lost, and pressing Masuk then says "Isi nama pengguna dan kata sandi"."""
+        filled = {"Nama pengguna": self.account.username, "Kata sandi": self.account.password}
+        for _ in range(tries):
+            for label, text in filled.items():
+                await self.box(label).fill(text)
+            await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
+            if all([await self.box(label).input_value() == text for label, text in filled.items()]):
+                return
+
     async def run(self, until: float) -> None:
         while time.monotonic() < until:
             # A fresh browser profile each time round: after an error, sign in again from the start.
@@ -97,8 +109,7 @@ class BrowserSession(Session):
             try:
                 await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
                 await self.pause()
-                await self.box("Nama pengguna").fill(self.account.username)
-                await self.box("Kata sandi").fill(self.account.password)
+                await self.sign_in_form()
                 await self.step("login", lambda: self.page.locator(CURRENT).get_by_role(
                     "button", name="Masuk").click(), "Terlindungi")
                 while time.monotonic() < until:

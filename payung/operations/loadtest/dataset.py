@@ -138,7 +138,9 @@ def _cover(app: Payung, db, rng: random.Random, names: dict, today: dt.date) -> 
 def accounts(db, *, village_operators: int, operators: int = 1, admins: int = 1) -> list[Account]:
     """The team's accounts, made once per database (later runs reuse them): administrators,
     regency operators, and village operators each bound to another village, the villages with
-    the most workers first. All share ``PASSWORD``, hashed once."""
+    the most workers first. All share ``PASSWORD``, hashed once. A village operator's villages
+    are those the database gives them (each run adds workers: the busiest villages of now are
+    not those the accounts were made with)."""
     wanted = ([Account(f"admin{i + 1}", "admin") for i in range(admins)]
               + [Account(f"operator{i + 1}", "operator") for i in range(operators)])
     busiest = batches.busiest_villages(db, REGENCY, village_operators)
@@ -154,4 +156,5 @@ def accounts(db, *, village_operators: int, operators: int = 1, admins: int = 1)
                     "regency_code": REGENCY if account.role == "operator" else None}, actor="uji-beban")
                 for code in account.villages:
                     store.insert(db, "user_villages", {"user_id": user_id, "village_code": code}, actor="uji-beban")
-    return wanted
+    return [Account(a.username, a.role, tuple(queries.user_villages(db, queries.user_by_username(db, a.username)["id"])))
+            for a in wanted]
