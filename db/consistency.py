@@ -333,23 +333,50 @@ def _date_kind(column: str) -> str | None:
     return None
 
 
-def _bad_value(column: str, declared: str, limit: int | tuple[int, int] | None) -> str | None:
+def _bad_value(column: str, declared: str, limit: int | tuple[int, int] | None, engine: str = "sqlite") -> str | None:
     """SQL that is true for a value of ``column`` a restore must refuse (NULLs pass: the
-    schema's NOT NULL says where they may be)."""
+    schema's NOT NULL says where they may be). On PostgreSQL the column's type already refuses
+    text in a number column and a number beyond 64 bits."""
     c = f'"{column}"'
     if declared == "INTEGER":
         low, high = (1, MAX_ID) if column == "id" or column.endswith("_id") else \
             (0, limit) if isinstance(limit, int) else limit or (-MAX_NUMBER, MAX_NUMBER)
-        return f"({c} IS NOT NULL AND (typeof({c}) != 'integer' OR {c} < {low} OR {c} > {high}))"
+        wrong_type = f"typeof({c}) != 'integer' OR " if engine == "sqlite" else ""
+        return f"({c} IS NOT NULL AND ({wrong_type}{c} < {low} OR {c} > {high}))"
     kind = _date_kind(column)
     if kind is None:
         return None
+    if engine != "sqlite":
+        return _bad_time_postgresql(c, kind)
     day = {"date": c, "month": f"{c} || '-01'", "timestamp": f"substr({c}, 1, 10)"}[kind]
     shape = {"date": f"{c} GLOB '{_DATE_GLOB}'", "month": f"{c} || '-01' GLOB '{_DATE_GLOB}' AND length({c}) = 7",
              "timestamp": f"{c} GLOB '{_DATE_GLOB}[T ][0-9][0-9]:[0-9][0-9]*' AND datetime({c}) IS NOT NULL"}[kind]
     # date(x, '+0 days') goes through the day number: "2025-02-30" comes back as "2025-03-02".
     return (f"({c} IS NOT NULL AND NOT (typeof({c}) = 'text' AND {shape} AND date({day}, '+0 days') IS {day}"
             f" AND {day} BETWEEN '{FIRST_DAY}' AND '{LAST_DAY}'))")
+
+
+def _bad_time_postgresql(c: str, kind: str) -> str:
+    """``_bad_value`` of a text column holding a day, a month or a timestamp, on PostgreSQL:
+    its shape, its years, and a day the month has ("2025-02-30" is refused). The CASE tries the
+    day only once the shape and years are right (``make_date`` raises on a year 0)."""
+    day = {"date": c, "month": f"{c} || '-01'", "timestamp": f"substr({c}, 1, 10)"}[kind]
+    shape = {"date": r"^[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9]$", "month": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+             "timestamp": r"^[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]"}[kind]
+    return (f"({c} IS NOT NULL AND CASE WHEN {c} !~ '{shape}' THEN true"
+            f" WHEN {day} NOT BETWEEN '{FIRST_DAY}' AND '{LAST_DAY}' THEN true"
+            f" ELSE substr({day}, 9, 2)::int < 1 OR substr({day}, 9, 2)::int > extract(day FROM make_date("
+            f"substr({day}, 1, 4)::int, substr({day}, 6, 2)::int, 1) + interval '1 month' - interval '1 day') END)")
+
+
+def _declared_columns(db, table: str) -> list[tuple[str, str]]:
+    """``(name, declared type)`` of each column; PostgreSQL's whole-number types as ``INTEGER``."""
+    if db.engine == "sqlite":
+        return [(r[1], (r[2] or "").upper()) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall()]
+    return [(name, "INTEGER" if kind in ("bigint", "integer", "smallint") else kind.upper())
+            for name, kind in db.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
 
 
 def value_problems(db, limits: dict[str, int | tuple[int, int]]) -> list[str]:
@@ -363,14 +390,15 @@ def value_problems(db, limits: dict[str, int | tuple[int, int]]) -> list[str]:
     for table in table_names(db):
         if table.startswith("sqlite_"):
             continue
-        columns = [(r[1], (r[2] or "").upper()) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall()]
+        columns = _declared_columns(db, table)
         checks = [(name, bad) for name, declared in columns
-                  if (bad := _bad_value(name, declared, limits.get(f"{table}.{name}"))) is not None]
-        totals = [name for name, declared in columns if declared == "INTEGER"]
+                  if (bad := _bad_value(name, declared, limits.get(f"{table}.{name}"), db.engine)) is not None]
         selected = [f"SUM(CASE WHEN {bad} THEN 1 ELSE 0 END)" for _, bad in checks]
+        # SQLite: a sum that overflows, a rowid beyond the ids (PostgreSQL sums in numeric, has no rowid).
+        totals = [name for name, declared in columns if declared == "INTEGER"] if db.engine == "sqlite" else []
         selected += [f'TOTAL(abs(CASE WHEN typeof("{n}") = \'integer\' THEN "{n}" END))' for n in totals]
-        definition = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
-        has_rowid = "WITHOUT ROWID" not in (definition[0] or "").upper()
+        has_rowid = db.engine == "sqlite" and "WITHOUT ROWID" not in (db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0] or "").upper()
         if has_rowid:
             selected.append("MAX(rowid)")
         if not selected:

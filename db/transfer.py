@@ -58,7 +58,7 @@ def _key_columns(db, table: str) -> list[str]:
     return found or columns_of(db, table)
 
 
-def _parents_first(db, tables: list[str]) -> list[str]:
+def parents_first(db, tables: list[str]) -> list[str]:
     """``tables`` ordered so that a table comes after every table it refers to."""
     if db.engine == "sqlite":
         refers = {t: {r[2] for r in db.execute(f"PRAGMA foreign_key_list({store._name(t)})").fetchall()} - {t}
@@ -89,9 +89,11 @@ def _read(db, table: str, columns: list[str]) -> Iterator[tuple]:
         yield from (tuple(row) for row in rows)
 
 
-def copy_tables(source, target) -> dict[str, int]:
+def copy_tables(source, target, *, replace: bool = False) -> dict[str, int]:
     """Every row of every table of ``source`` into the empty, migrated ``target`` (another
-    engine), ids as they are, in one transaction of ``target``; returns rows per table."""
+    engine), ids as they are, in one transaction of ``target``; returns rows per table. With
+    ``replace`` (PostgreSQL: a restore), ``target``'s rows go first, in the same transaction:
+    other sessions see the old rows or the new, never a mix."""
     tables = user_tables(source)
     missing = sorted(set(tables) - set(user_tables(target)))
     if missing:
@@ -100,7 +102,9 @@ def copy_tables(source, target) -> dict[str, int]:
     with store.transaction(target):
         for table in tables:
             _triggers(target, table, enabled=False)
-        for table in _parents_first(target, tables):
+        if replace:
+            target.execute("TRUNCATE " + ", ".join(store._name(t) for t in tables))
+        for table in parents_first(target, tables):
             if table in SEEDED:
                 target.execute(f"DELETE FROM {store._name(table)}")
             columns = columns_of(source, table)

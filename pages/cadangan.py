@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from payung.base import clock
-from payung.operations.backups import automatic_backups, backup_settings, make_backup, restore_backup
+from payung.operations.backups import automatic_backups, backup_settings, backup_suffix, make_backup, restore_backup
 from payung.operations.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
 from payung.base.formats import count, decimal
 from payung.base.errors import PayungError
@@ -16,34 +16,38 @@ actor = require("backup.manage")
 app = payung()
 st.title("Cadangan basis data")
 
-FILES = app.settings.engine == "sqlite"  # PostgreSQL is backed up by its server (pg_dump)
-if not FILES:
-    st.info("Basis data ini PostgreSQL: cadangan dan pemulihannya dibuat di server basis data (pg_dump dan "
-            "pg_restore, lihat docs/postgresql.md). Halaman ini memeriksa datanya.")
+SQLITE = app.settings.engine == "sqlite"
+SUFFIX = backup_suffix(app.settings)  # a SQLite file (.db), or a pg_dump archive (.dump) on PostgreSQL
+MIME = "application/vnd.sqlite3" if SQLITE else "application/octet-stream"
 
-if FILES:
-    # Backups ----------------------------------------------------------------------------------------
-    st.subheader("Buat cadangan")
-    st.write("Buat salinan lengkap basis data saat aplikasi tetap berjalan. Simpan salinan di tempat lain "
-             "(flashdisk atau drive kantor): berkas ini memuat NIK, jadi perlakukan sebagai data pribadi.")
-    if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:"):
+# Backups ----------------------------------------------------------------------------------------
+st.subheader("Buat cadangan")
+st.write("Buat salinan lengkap basis data saat aplikasi tetap berjalan. Simpan salinan di tempat lain "
+         "(flashdisk atau drive kantor): berkas ini memuat NIK, jadi perlakukan sebagai data pribadi.")
+if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:"):
+    try:
         with st.spinner("Membuat cadangan..."), connection() as db:
             path = make_backup(db, app.settings, actor=actor, now=clock.now())
         st.session_state["_last_backup"] = str(path)
-    last = st.session_state.get("_last_backup")
-    if last:
-        st.success(f"Cadangan tersimpan di {last}.")  # a path the app made, in the folder config.toml names
-        with open(last, "rb") as f:
-            st.download_button("Unduh cadangan", f, file_name=last.rsplit("/", 1)[-1],
-                               mime="application/vnd.sqlite3", icon=":material/download:")
+    except PayungError as exc:  # pg_dump missing or refused: said, nothing half-written is kept
+        st.error(plain(f"Cadangan tidak dapat dibuat: {exc}"))
+last = st.session_state.get("_last_backup")
+if last:
+    st.success(f"Cadangan tersimpan di {last}.")  # a path the app made, in the folder config.toml names
+    with open(last, "rb") as f:
+        st.download_button("Unduh cadangan", f, file_name=last.rsplit("/", 1)[-1], mime=MIME,
+                           icon=":material/download:")
 
-    config = backup_settings(app.settings)
+config = backup_settings(app.settings)
+if not SQLITE:
+    st.caption("PostgreSQL: cadangan harian dibuat oleh server basis data (lihat docs/postgresql.md); tombol di atas "
+               "membuat arsip pg_dump di folder cadangan Payung.")
+elif config.keep:
     autos = automatic_backups(app.settings)
-    if config.keep:
-        st.caption(plain(f"Cadangan otomatis: satu per hari di {config.folder}, {config.keep} terakhir disimpan "
-                         f"({len(autos)} ada sekarang)."))
-    else:
-        st.caption("Cadangan otomatis dimatikan ([backups] keep = 0 di config.toml).")
+    st.caption(plain(f"Cadangan otomatis: satu per hari di {config.folder}, {config.keep} terakhir disimpan "
+                     f"({len(autos)} ada sekarang)."))
+else:
+    st.caption("Cadangan otomatis dimatikan ([backups] keep = 0 di config.toml).")
 
 # The check ------------------------------------------------------------------------------------
 st.subheader("Pemeriksaan data")
@@ -88,52 +92,52 @@ if st.session_state.get("_repaired"):
             f"{count(done['line_totals'])} baris rekap iuran.")
 
 
-if FILES:
-    # Restore ----------------------------------------------------------------------------------------
-    st.subheader("Pulihkan dari cadangan")
-    st.write("Berkas diperiksa dulu (basis data Payung, utuh, versi yang dikenal, semua pemeriksaan cocok). Data yang "
-             "sekarang disimpan sebagai cadangan sebelum diganti. Akun pengguna tidak ikut dipulihkan: kata sandi, "
-             "status aktif, peran dan wilayah tetap seperti sekarang, dan pengguna yang hanya ada di cadangan tidak "
-             "dipulihkan. Semua sesi diakhiri, termasuk sesi Anda: setiap pengguna masuk lagi.")
-    files = sorted((p.name for p in config.folder.glob("*.db")), reverse=True) if config.folder.is_dir() else []
-    source = st.radio("Sumber", ["Berkas di folder cadangan", "Unggah berkas"], key="r_source", horizontal=True)
-    chosen = uploaded = None
-    if source == "Unggah berkas":
-        uploaded = st.file_uploader("Berkas cadangan (.db)", key="r_upload")
-    elif files:
-        chosen = st.selectbox("Berkas", files, key="r_file", placeholder="Pilih berkas cadangan")
+# Restore ----------------------------------------------------------------------------------------
+st.subheader("Pulihkan dari cadangan")
+st.write("Berkas diperiksa dulu (basis data Payung, utuh, versi yang dikenal, semua pemeriksaan cocok). Data yang "
+         "sekarang disimpan sebagai cadangan sebelum diganti. Akun pengguna tidak ikut dipulihkan: kata sandi, "
+         "status aktif, peran dan wilayah tetap seperti sekarang, dan pengguna yang hanya ada di cadangan tidak "
+         "dipulihkan. Semua sesi diakhiri, termasuk sesi Anda: setiap pengguna masuk lagi.")
+files = sorted((p.name for p in config.folder.glob(f"*{SUFFIX}")), reverse=True) if config.folder.is_dir() else []
+source = st.radio("Sumber", ["Berkas di folder cadangan", "Unggah berkas"], key="r_source", horizontal=True)
+chosen = uploaded = None
+if source == "Unggah berkas":
+    uploaded = st.file_uploader(f"Berkas cadangan ({SUFFIX})", key="r_upload")
+elif files:
+    chosen = st.selectbox("Berkas", files, key="r_file", placeholder="Pilih berkas cadangan")
+else:
+    st.info("Belum ada berkas di folder cadangan.")
+confirmed = st.checkbox("Saya mengerti: seluruh data sekarang diganti dengan isi cadangan ini.", key="r_confirm")
+if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not (chosen or uploaded)):
+    if not confirmed:
+        st.error("Centang persetujuan dulu: pemulihan mengganti seluruh data.")
     else:
-        st.info("Belum ada berkas di folder cadangan.")
-    confirmed = st.checkbox("Saya mengerti: seluruh data sekarang diganti dengan isi cadangan ini.", key="r_confirm")
-    if st.button("Pulihkan", type="primary", icon=":material/restore:", disabled=not (chosen or uploaded)):
-        if not confirmed:
-            st.error("Centang persetujuan dulu: pemulihan mengganti seluruh data.")
-        else:
-            try:
-                with st.spinner("Memeriksa dan memulihkan..."), connection() as db:
-                    if uploaded is not None:
-                        done = restore_backup(db, app, uploaded.getvalue(), actor=actor, now=clock.now(),
-                                              file_name=uploaded.name)
-                    else:
-                        done = restore_backup(db, app, config.folder / chosen, actor=actor, now=clock.now())
-                st.session_state["_restore_seen"] = done["at"]
-                st.session_state["_restored"] = done
-                missing = done["accounts"]["accounts_not_restored"]
-                # The restore ended every session, this one too: the login page tells what was done
-                # (as text: it quotes a file name).
-                st.session_state[LOGIN_NOTICE] = (
-                    f"Basis data dipulihkan dari {done['file']}. Data sebelumnya disimpan di {done['before']}.",
-                    "Semua sesi diakhiri oleh pemulihan, termasuk sesi Anda: silakan masuk lagi. Akun pengguna (kata "
-                    "sandi, status aktif, peran, wilayah) tetap seperti sebelum pemulihan"
-                    + (f"; pengguna yang hanya ada di cadangan tidak dipulihkan: {', '.join(missing)}."
-                       if missing else "."))
-                st.rerun()
-            except PayungError as exc:
-                # The refusal may quote the file (its name, SQLite's report naming its indexes): text.
-                st.error(plain(str(exc)))
-    if st.session_state.get("_restored"):
-        done = st.session_state["_restored"]
-        st.success(plain(f"Basis data dipulihkan dari {done['file']}. Data sebelumnya disimpan di {done['before']}."))
+        try:
+            with st.spinner("Memeriksa dan memulihkan..."), connection() as db:
+                if uploaded is not None:
+                    done = restore_backup(db, app, uploaded.getvalue(), actor=actor, now=clock.now(),
+                                          file_name=uploaded.name)
+                else:
+                    done = restore_backup(db, app, config.folder / chosen, actor=actor, now=clock.now())
+            st.session_state["_restore_seen"] = done["at"]
+            st.session_state["_restored"] = done
+            missing = done["accounts"]["accounts_not_restored"]
+            # The restore ended every session, this one too: the login page tells what was done
+            # (as text: it quotes a file name).
+            st.session_state[LOGIN_NOTICE] = (
+                f"Basis data dipulihkan dari {done['file']}. Data sebelumnya disimpan di {done['before']}.",
+                "Semua sesi diakhiri oleh pemulihan, termasuk sesi Anda: silakan masuk lagi. Akun pengguna (kata "
+                "sandi, status aktif, peran, wilayah) tetap seperti sebelum pemulihan"
+                + (f"; pengguna yang hanya ada di cadangan tidak dipulihkan: {', '.join(missing)}."
+                   if missing else "."))
+            st.rerun()
+        except PayungError as exc:
+            # The refusal may quote the file (its name, SQLite's report naming its indexes): text.
+            st.error(plain(str(exc)))
+if st.session_state.get("_restored"):
+    done = st.session_state["_restored"]
+    st.success(plain(f"Basis data dipulihkan dari {done['file']}. Data sebelumnya disimpan di {done['before']}."))
+if SQLITE:
     st.caption("Pindah ke PostgreSQL (provinsi): python -m payung pindah postgresql://... menyalin seluruh data ke "
                "basis data PostgreSQL yang masih kosong lalu membandingkan pemeriksaan kedua sisi "
                "(docs/postgresql.md).")

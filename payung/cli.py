@@ -14,7 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-import db as database
 
 from payung import __version__
 from payung.auth.access import ROLES, Actor
@@ -109,7 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=400, help="pekerja per kabupaten (bawaan 400)")
     demo.add_argument("--seed", type=int, default=2022)
 
-    backup = commands.add_parser("backup", parents=[common], help="salinan cadangan basis data (online)")
+    backup = commands.add_parser("backup", parents=[common], help="salinan cadangan basis data (online): SQLite ke berkas .db, PostgreSQL ke arsip pg_dump .dump")
     backup.add_argument("file")
 
     imp = commands.add_parser("import", parents=[common], help="impor pekerja, penyandang dana, pembayaran atau kepesertaan")
@@ -284,9 +283,10 @@ def cmd_demo(app: Payung, args) -> int:
 
 
 def cmd_backup(app: Payung, args) -> int:
+    from payung.operations.backups import write_backup
     db = app.open_db()
     try:
-        target = database.backup(db, args.file)
+        target = write_backup(db, app.settings, args.file)
     finally:
         db.close()
     print(f"Cadangan tersimpan di {target}.")

@@ -18,6 +18,10 @@
   password, a deactivated account, a wider role or a session ended by logout.
 - Backups, the backup folder and the database files are for the owner only (0600/0700): they
   hold every NIK (``private_file``, ``private_folder``).
+- On PostgreSQL a backup is a ``pg_dump`` archive (``.dump``). A restore makes a new database
+  on the same server with Payung's own migrations, loads only the archive's rows into it (never
+  its SQL: ``db.pg_backup``), checks it as above, and then, under the write lock every Payung
+  process takes, dumps the live data and replaces it with the checked rows in one transaction.
 """
 
 from __future__ import annotations
@@ -31,13 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import db as database
-from db import consistency, store, versions
+from db import consistency, pg_backup, store, transfer, versions
 from db.migrations import SchemaTooNew, check_not_newer, known, migrate, schema_at
 
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.config import Limits, Settings
-from payung.base.errors import ConfigError, PayungError
+from payung.base.errors import ConfigError, DatabaseError, PayungError
 from payung.operations.checks import run_checks
 
 AUTO_PREFIX = "payung-otomatis-"
@@ -72,18 +76,24 @@ def backup_settings(settings: Settings) -> BackupSettings:
     return BackupSettings(folder, keep)
 
 
-def _sqlite_only(settings: Settings) -> None:
-    if settings.database is None:
-        raise PayungError("Cadangan dan pemulihan dari halaman ini untuk basis data SQLite. Basis data PostgreSQL "
-                          "dicadangkan oleh servernya (pg_dump); lihat docs/.")
+def backup_suffix(settings: Settings) -> str:
+    """What a backup of this database is: a SQLite file (``.db``) or a pg_dump archive (``.dump``)."""
+    return ".db" if settings.engine == "sqlite" else pg_backup.SUFFIX
+
+
+def write_backup(db, settings: Settings, target: str | os.PathLike) -> Path:
+    """A consistent copy of the live database in ``target`` (0600): SQLite's backup API, or
+    ``pg_dump``. Raises ``DatabaseError``."""
+    if settings.engine == "sqlite":
+        return database.backup(db, target)
+    return pg_backup.dump(settings.database_url, target)
 
 
 def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Path:
     require(actor, "backup.manage")
-    _sqlite_only(settings)
     folder = backup_settings(settings).folder
     database.private_folder(folder)
-    target = database.backup(db, folder / f"payung-{now:%Y%m%d-%H%M%S}.db")  # 0600
+    target = write_backup(db, settings, folder / f"payung-{now:%Y%m%d-%H%M%S}{backup_suffix(settings)}")
     # Copies hold every NIK (UU PDP): who made one is recorded.
     store.audit(db, actor.username, "backup", "database", None, None, {"file": str(target)})
     return target
@@ -245,20 +255,25 @@ def _verify(path: Path, upgrade: bool, limits: Limits):
         _check_schema(copy, names)
         if upgrade:
             migrate(copy)
-        # Every id, amount and date, before anything computes with them (a sum that overflows,
-        # an id the next row cannot follow, a date no page can read).
-        wrong = consistency.value_problems(copy, value_limits(limits))
-        if wrong:
-            shown = "; ".join(wrong[:6]) + (f"; dan {len(wrong) - 6} lagi" if len(wrong) > 6 else "")
-            raise RestoreRefused(f"Nilai dalam cadangan ini di luar batas yang wajar ({shown}): id, jumlah uang atau "
-                                 f"tanggal yang tidak dibuat Payung. Berkas ini tidak dipulihkan. {_NOT_CHANGED}")
-        report = run_checks(copy)
-        if not report.ok:
-            failed = ", ".join(r.line() for r in report.results if not r.ok)
-            raise RestoreRefused(f"Data dalam cadangan tidak konsisten ({failed}). {_NOT_CHANGED}")
-        return report
+        return _checked_values_and_figures(copy, limits)
     finally:
         copy.close()
+
+
+def _checked_values_and_figures(copy, limits: Limits):
+    """Every id, amount and date of the copy, before anything computes with them (a sum that
+    overflows, an id the next row cannot follow, a date no page can read); then every check.
+    Returns the check report; raises ``RestoreRefused``."""
+    wrong = consistency.value_problems(copy, value_limits(limits))
+    if wrong:
+        shown = "; ".join(wrong[:6]) + (f"; dan {len(wrong) - 6} lagi" if len(wrong) > 6 else "")
+        raise RestoreRefused(f"Nilai dalam cadangan ini di luar batas yang wajar ({shown}): id, jumlah uang atau "
+                             f"tanggal yang tidak dibuat Payung. Berkas ini tidak dipulihkan. {_NOT_CHANGED}")
+    report = run_checks(copy)
+    if not report.ok:
+        failed = ", ".join(r.line() for r in report.results if not r.ok)
+        raise RestoreRefused(f"Data dalam cadangan tidak konsisten ({failed}). {_NOT_CHANGED}")
+    return report
 
 
 def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datetime,
@@ -268,8 +283,9 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
     check lines."""
     require(actor, "backup.manage")
     settings: Settings = app.settings
-    _sqlite_only(settings)
-    name = file_name or (Path(source).name if not isinstance(source, bytes) else "unggahan.db")
+    name = file_name or (Path(source).name if not isinstance(source, bytes) else f"unggahan{backup_suffix(settings)}")
+    if settings.engine == "postgresql":
+        return _restore_postgresql(db, app, source, name=name, actor=actor, now=now)
     staging = _staging_path(settings, now)
     _remove(staging)
     try:
@@ -297,32 +313,29 @@ def restore_backup(db, app, source: Path | bytes, *, actor: Actor, now: dt.datet
             # between), its audit entry (numbered above every id the live database issued) and
             # the schemes of the plugins loaded now. Whatever fails here, the live file is
             # untouched; the swap itself is one SQLite transaction.
-            done = _prepare(db, app, staging, name=name, before=before, report=report, actor=actor)
-            marker = _marker(settings)
-            pending = marker.with_name(marker.name + ".baru")
+            staged = database.connect(staging)
             try:
-                pending.write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
-            except OSError as exc:
-                raise RestoreRefused(f"Pemulihan gagal: catatan pemulihan tidak dapat ditulis ({exc.strerror}). "
-                                     f"{_NOT_CHANGED}") from None
+                done = _prepare(db, app, staged, name=name, before=before, report=report, actor=actor)
+            finally:
+                staged.close()
+            pending = _pending_marker(settings, done, actor)
             try:
                 # One step: other sessions see the old data or the restored data, never a mix.
                 database.replace_contents(db, staging)
             except database.DatabaseError as exc:
                 pending.unlink(missing_ok=True)
                 raise RestoreRefused(f"Pemulihan gagal ({exc}); basis data yang berjalan tidak diubah.") from None
-            os.replace(pending, marker)  # open sessions are told at their next run
+            os.replace(pending, _marker(settings))  # open sessions are told at their next run
     finally:
         _remove(staging)
     return done
 
 
-def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: Actor) -> dict:
-    """Write into the checked copy what the restore adds to it; returns what was done. Any
-    failure is a refusal: nothing of the live database has changed yet."""
+def _prepare(db, app, staged, *, name: str, before: Path, report, actor: Actor) -> dict:
+    """Write into the checked copy (open as ``staged``) what the restore adds to it; returns what
+    was done. Any failure is a refusal: nothing of the live database has changed yet."""
     issued = store.last_audit_id(db)
     live_versions = versions.read(db)
-    staged = database.connect(staging)
     try:
         accounts = consistency.keep_live_accounts(staged, db, at=store.now())
         done = {"file": name, "before": str(before), "check": report.lines(), "at": store.now(), "accounts": accounts}
@@ -335,8 +348,85 @@ def _prepare(db, app, staging: Path, *, name: str, before: Path, report, actor: 
         logging.getLogger("payung.operations.backups").warning("restore refused while preparing the copy", exc_info=True)
         raise RestoreRefused(f"Pemulihan gagal sebelum data diganti ({type(exc).__name__}: {str(exc)[:200]}). "
                              f"{_NOT_CHANGED}") from None
+
+
+def _restore_postgresql(db, app, source: Path | bytes, *, name: str, actor: Actor, now: dt.datetime) -> dict:
+    """``restore_backup`` on PostgreSQL: the archive's rows into a new database, checked there,
+    then swapped in under the write lock (see the module's docstring)."""
+    settings: Settings = app.settings
+    staging = settings.data_dir / f".pulih-{now:%Y%m%d-%H%M%S-%f}{pg_backup.SUFFIX}"
+    try:
+        database.private_folder(settings.data_dir, tighten=False)
+        database.private_file(staging)
+        try:
+            staging.write_bytes(source if isinstance(source, bytes) else Path(source).read_bytes())
+        except OSError as exc:
+            raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
+        try:
+            with pg_backup.scratch_database(settings.database_url) as scratch:
+                staged = database.connect(scratch)
+                try:
+                    report = _load_checked_archive(staged, staging, settings.limits)
+                    folder = backup_settings(settings).folder
+                    database.private_folder(folder)
+                    # The write lock of every Payung process, from the copy of the data being
+                    # replaced to the swap: no write lands between the two and is lost.
+                    with store.transaction(db):
+                        before = pg_backup.dump(settings.database_url,
+                                                folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}{pg_backup.SUFFIX}")
+                        done = _prepare(db, app, staged, name=name, before=before, report=report, actor=actor)
+                        pending = _pending_marker(settings, done, actor)
+                        try:
+                            transfer.copy_tables(staged, db, replace=True)
+                        except BaseException:
+                            pending.unlink(missing_ok=True)
+                            raise
+                    os.replace(pending, _marker(settings))  # open sessions are told at their next run
+                finally:
+                    staged.close()
+        except DatabaseError as exc:
+            raise RestoreRefused(f"Pemulihan gagal ({str(exc)[:300]}). {_NOT_CHANGED}") from None
     finally:
-        staged.close()
+        staging.unlink(missing_ok=True)
+    return done
+
+
+def _load_checked_archive(staged, archive: Path, limits: Limits):
+    """The archive's rows into ``staged`` (new and empty), at the archive's migration level and
+    then upgraded; the same checks as a SQLite backup's. Returns the check report."""
+    try:
+        names = pg_backup.archived_migrations(archive, staged.migrations_table)
+    except pg_backup.ArchiveRefused as exc:
+        raise RestoreRefused(f"Berkas ini bukan cadangan PostgreSQL Payung ({exc}). {_NOT_CHANGED}") from None
+    if not names:
+        raise RestoreRefused(f"Berkas ini bukan cadangan Payung (tidak ada catatan migrasi Payung). {_NOT_CHANGED}")
+    known_names = known()
+    if len(names) > len(known_names) and names[:len(known_names)] == known_names:
+        raise RestoreRefused("Cadangan ini dibuat oleh versi Payung yang lebih baru dari aplikasi ini; pasang versi "
+                             f"Payung terbaru lalu ulangi. {_NOT_CHANGED}")
+    if names != known_names[:len(names)]:
+        raise RestoreRefused(f"Catatan migrasi dalam berkas ini tidak dikenal ({', '.join(names)[:200]}): bukan "
+                             f"basis data Payung yang utuh. {_NOT_CHANGED}")
+    migrate(staged, stop_before=known_names[len(names)] if len(names) < len(known_names) else None)
+    tables = {t: transfer.columns_of(staged, t) for t in transfer.user_tables(staged)}
+    try:
+        with store.transaction(staged):
+            pg_backup.load_archive(staged, archive, tables, skip={staged.migrations_table})
+    except pg_backup.ArchiveRefused as exc:
+        raise RestoreRefused(f"Isi cadangan ditolak: {exc}. {_NOT_CHANGED}") from None
+    migrate(staged)
+    return _checked_values_and_figures(staged, limits)
+
+
+def _pending_marker(settings: Settings, done: dict, actor: Actor) -> Path:
+    """The restore's marker, written beside the final one until the swap has committed."""
+    pending = _marker(settings).with_name(_marker(settings).name + ".baru")
+    try:
+        pending.write_text(json.dumps(done | {"actor": actor.username}, ensure_ascii=False), encoding="utf-8")
+    except OSError as exc:
+        raise RestoreRefused(f"Pemulihan gagal: catatan pemulihan tidak dapat ditulis ({exc.strerror}). "
+                             f"{_NOT_CHANGED}") from None
+    return pending
 
 
 def _marker(settings: Settings) -> Path:

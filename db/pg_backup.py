@@ -1,0 +1,214 @@
+"""PostgreSQL backups: ``pg_dump`` out, and back in without running what the file says.
+
+- ``dump``: ``pg_dump``'s custom format of the whole database (consistent: one snapshot), for the
+  owner only. The password of the URL goes to ``pg_dump`` through its environment, not its
+  command line (which other users of the machine can read).
+- ``scratch_database``: a new, empty database on the same server (the URL's user needs
+  ``CREATEDB``), dropped when the block ends, for a backup to be restored into and checked
+  before it replaces anything.
+- ``load_archive``: the ROWS of a ``pg_dump`` archive into a database Payung made itself (its own
+  migrations). ``pg_restore`` is never given a database: it only translates the archive into
+  text, and Payung reads that text's ``COPY`` blocks, each for a table and columns its schema
+  has, and loads them with its own ``COPY`` statement. A crafted archive can carry any SQL (a
+  trigger, a function, ``COPY ... FROM PROGRAM``); none of it is run.
+
+The caller (``payung.operations.backups``) checks the loaded copy and swaps it in
+(``db.transfer.copy_tables(..., replace=True)``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from db import store
+from db.files import private_file, private_folder
+from payung.base.errors import DatabaseError
+
+SUFFIX = ".dump"
+#: A data block of ``pg_restore --data-only``'s text: ``COPY schema.table (a, b) FROM stdin;``.
+COPY_HEADER = re.compile(rb'^COPY (?:"?[\w$]+"?\.)?"?([\w$]+)"? \(([^)]*)\) FROM stdin;\n?$')
+END_OF_DATA = b"\\.\n"
+#: A table's rows in the archive's table of contents: ``3456; 0 16390 TABLE DATA public workers owner``.
+TABLE_DATA = re.compile(rb"^\d+; \d+ \d+ TABLE DATA \S+ (\S+) ", re.MULTILINE)
+
+
+class ArchiveRefused(DatabaseError):
+    """The file is not a pg_dump archive of Payung's tables; nothing was loaded."""
+
+
+def _program(url: str, name: str, *args: str) -> tuple[list[str], dict]:
+    """The command line of ``pg_dump``/``pg_restore`` for ``url``, and its environment (the
+    password, if the URL has one, as ``PGPASSWORD``)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    params = conninfo_to_dict(url)
+    env = dict(os.environ)
+    if params.get("password"):
+        env["PGPASSWORD"] = str(params.pop("password"))
+    return [name, *args, f"--dbname={make_conninfo(**params)}"], env
+
+
+def _run(command: list[str], env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, env=env, capture_output=True, check=False, **kwargs)
+    except FileNotFoundError:
+        raise DatabaseError(f"Program {command[0]} tidak ditemukan: pasang paket postgresql-client "
+                            "(versi yang sama dengan server atau lebih baru).") from None
+
+
+def dump(url: str, target: str | os.PathLike) -> Path:
+    """The whole database of ``url`` in ``target`` (``pg_dump --format=custom``), 0600."""
+    target = Path(target)
+    private_folder(target.parent, tighten=False)
+    partial = target.with_name(target.name + ".tmp")
+    partial.unlink(missing_ok=True)
+    private_file(partial)
+    command, env = _program(url, "pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}")
+    done = _run(command, env)
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(f"pg_dump gagal: {done.stderr.decode(errors='replace').strip()[:500]}")
+    os.replace(partial, target)
+    return target
+
+
+def url_of_database(url: str, name: str) -> str:
+    """``url`` with another database name."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[str]:
+    """A new empty database beside the one of ``url``; yields its URL and drops it at the end."""
+    import psycopg
+    from psycopg import sql
+
+    from db.postgres import close_pools
+    name = f"payung_pulih_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(f"Basis data sementara untuk memeriksa cadangan tidak dapat dibuat ({exc}). Pengguna "
+                            "basis data Payung perlu hak CREATEDB (docs/postgresql.md).") from None
+    scratch = url_of_database(url, name)
+    try:
+        yield scratch
+    finally:
+        close_pools(scratch)
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def archived_migrations(path: str | os.PathLike, migrations_table: str) -> list[str]:
+    """The names of the migrations an archive records (its migrations table's rows), to make
+    the database it is loaded into at the same level first."""
+    names = []
+    for table, columns, rows in _blocks(path, only=migrations_table):
+        if table == migrations_table and "name" in columns:
+            at = columns.index("name")
+            names += [_text_field(row.rstrip(b"\n").split(b"\t")[at]) for row in rows]
+        else:
+            for _ in rows:
+                pass
+    return sorted(names)
+
+
+def load_archive(db, path: str | os.PathLike, tables: Mapping[str, Sequence[str]],
+                 skip: frozenset[str] | set[str] = frozenset()) -> dict[str, int]:
+    """Every row of the archive into ``db`` (open, migrated to the archive's level, in a
+    transaction of the caller's), its tables emptied first and their own triggers off while
+    loading; returns rows per table. Refuses (``ArchiveRefused``) a table or a column that
+    ``tables`` (the schema of ``db``: table -> columns) lacks, and any row the column types
+    refuse. The tables in ``skip`` (the migrations' record, which ``db`` has) are passed over."""
+    import psycopg
+
+    from db.transfer import parents_first
+    archived = archived_tables(path)
+    strange = sorted(set(archived) - set(tables) - set(skip))
+    if strange:
+        raise ArchiveRefused(f"tabel {strange[0][:60]!r} bukan tabel Payung")
+    loaded: dict[str, int] = {}
+    for table in tables:
+        db.execute(f"ALTER TABLE {store._name(table)} DISABLE TRIGGER USER")
+    db.execute("TRUNCATE " + ", ".join(store._name(t) for t in tables))
+    # A table after those it refers to (pg_dump writes them in name order), one at a time.
+    for table, columns, rows in (block for name in parents_first(db, [t for t in tables if t in archived])
+                                 for block in _blocks(path, only=name)):
+        if table not in tables:
+            raise ArchiveRefused(f"tabel {table[:60]!r} bukan tabel Payung")
+        unknown = [c for c in columns if c not in tables[table]]
+        if unknown or len(set(columns)) != len(columns):
+            raise ArchiveRefused(f"kolom tabel {table} tidak dikenal: {', '.join(unknown)[:200] or 'ganda'}")
+        statement = (f"COPY {store._name(table)} ({', '.join(store._name(c) for c in columns)}) FROM STDIN")
+        count = 0
+        try:
+            with db.conn.cursor().copy(statement) as copy:
+                for row in rows:
+                    copy.write(row)
+                    count += 1
+        except psycopg.Error as exc:
+            raise ArchiveRefused(f"baris tabel {table} ditolak: {str(exc).splitlines()[0][:300]}") from None
+        loaded[table] = loaded.get(table, 0) + count
+    for table in tables:
+        db.execute(f"ALTER TABLE {store._name(table)} ENABLE TRIGGER USER")
+        if "id" in tables[table]:
+            db.reset_sequence(table)
+    return loaded
+
+
+def archived_tables(path: str | os.PathLike) -> list[str]:
+    """The tables whose rows the archive holds (its table of contents, ``pg_restore --list``)."""
+    done = _run(["pg_restore", "--list", str(path)])
+    if done.returncode != 0:
+        raise ArchiveRefused(f"bukan arsip pg_dump yang utuh ({done.stderr.decode(errors='replace').strip()[:300]})")
+    return [m.group(1).decode(errors="replace") for m in TABLE_DATA.finditer(done.stdout)]
+
+
+def _blocks(path: str | os.PathLike, only: str | None = None) -> Iterator[tuple[str, list[str], Iterator[bytes]]]:
+    """``(table, columns, rows)`` of each data block of the archive, rows in COPY's text format;
+    each block's rows must be read before the next block. ``pg_restore`` writes text only."""
+    command = ["pg_restore", "--data-only", "--no-owner", "--no-privileges", "--file=-"]
+    if only:
+        command.append(f"--table={only}")
+    try:
+        process = subprocess.Popen([*command, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise DatabaseError("Program pg_restore tidak ditemukan: pasang paket postgresql-client.") from None
+    try:
+        lines = iter(process.stdout.readline, b"")
+        for line in lines:
+            header = COPY_HEADER.match(line)
+            if not header:
+                continue  # SET, comments, setval: Payung sets its own sequences
+            columns = [c.strip().strip('"') for c in header.group(2).decode(errors="replace").split(",")]
+            yield header.group(1).decode(errors="replace"), columns, _rows(lines)
+        error = process.stderr.read().decode(errors="replace").strip()
+        if process.wait() != 0:
+            raise ArchiveRefused(f"bukan arsip pg_dump yang utuh ({error[:300]})")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def _rows(lines: Iterator[bytes]) -> Iterator[bytes]:
+    for line in lines:
+        if line == END_OF_DATA:
+            return
+        yield line
+    raise ArchiveRefused("arsip terpotong: blok data tanpa akhir")
+
+
+def _text_field(field: bytes) -> str:
+    """One field of COPY's text format (the migration names hold no escapes)."""
+    return field.decode("utf-8", errors="replace")

@@ -1,0 +1,148 @@
+"""Backups on PostgreSQL (``db.pg_backup``, ``payung.operations.backups``): a pg_dump archive out;
+back in through a new database Payung made, its rows only (never the archive's SQL), checked
+before anything is replaced, then swapped in whole.
+
+The SQLite file backups have their own tests (``test_backups.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import subprocess
+
+import pytest
+
+from payung.operations.backups import RestoreRefused, backup_settings, make_backup, restore_backup
+from payung.operations.checks import run_checks
+from payung.operations.demo import generate
+from payung.people.sponsors import create_sponsor
+from payung.people.workers import update_worker
+
+from conftest import engine_available, snapshot
+
+NOW = dt.datetime(2026, 12, 1, 21, 30)
+
+
+@pytest.fixture(params=["postgresql"])
+def engine(request) -> str:
+    """These tests are PostgreSQL's own (the module overrides the engine of conftest)."""
+    return engine_available(request.param)
+
+
+@pytest.fixture
+def demo(app, db, admin):
+    generate(app, db, workers=120, seed=5)
+    return db
+
+
+def contents(db) -> dict:
+    """Every table's rows, but the audit log (a restore appends to it) and the data versions (a
+    restore moves them past the replaced database's)."""
+    return {t: rows for t, rows in snapshot(db).items() if t not in ("audit_log", "data_versions")}
+
+
+def databases(db) -> set[str]:
+    """The checking databases this process made and did not drop (other test processes make theirs)."""
+    return {r[0] for r in db.execute("SELECT datname FROM pg_database WHERE datname LIKE ?",
+                                     [f"payung_pulih_{os.getpid()}_%"]).fetchall()}
+
+
+def test_a_backup_is_a_private_pg_dump_archive_and_restores_exactly(app, demo, admin):
+    db = demo
+    copy = make_backup(db, app.settings, actor=admin, now=NOW)
+    assert copy.suffix == ".dump" and stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert copy.read_bytes()[:5] == b"PGDMP"
+    saved, servers_databases = contents(db), databases(db)
+    worker = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
+    update_worker(db, app.settings, worker, {"name": "Nama Baru"}, actor=admin)
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Donatur Baru"}, actor=admin)
+    assert contents(db) != saved
+
+    done = restore_backup(db, app, copy, actor=admin, now=NOW)
+    assert contents(db) == saved
+    [entry] = list(db.query("SELECT * FROM audit_log WHERE action = 'restore'"))
+    assert (entry["actor"], json.loads(entry["after"])["file"]) == ("admin", copy.name)
+    assert run_checks(db).ok
+    # The data replaced was dumped first (it holds the change), and the new database is gone.
+    assert done["before"].endswith(".dump") and b"Nama Baru" in subprocess.run(
+        ["pg_restore", "--data-only", "--table=workers", "--file=-", done["before"]],
+        capture_output=True, check=True).stdout
+    assert databases(db) == servers_databases
+    # Ids go on from the restored rows.
+    assert create_sponsor(db, app.settings, {"type": "perorangan", "name": "Sesudah"}, actor=admin) > max(
+        r["id"] for r in saved["sponsors"])
+
+
+def _refused(db, app, admin, source, match):
+    before, servers_databases = snapshot(db), databases(db)
+    folder = backup_settings(app.settings).folder
+    kept = sorted(folder.glob("*")) if folder.exists() else []
+    with pytest.raises(RestoreRefused, match=match):
+        restore_backup(db, app, source, actor=admin, now=NOW)
+    assert snapshot(db) == before
+    assert (sorted(folder.glob("*")) if folder.exists() else []) == kept  # not even a before-restore dump
+    assert databases(db) == servers_databases
+    assert not list(app.settings.data_dir.glob(".pulih-*"))
+
+
+def test_a_file_that_is_not_an_archive_is_refused_and_nothing_changes(app, demo, admin, tmp_path):
+    text = tmp_path / "catatan.dump"
+    text.write_text("Ini bukan cadangan, hanya catatan rapat.\n" * 100)
+    _refused(demo, app, admin, text, "bukan cadangan PostgreSQL Payung")
+    _refused(demo, app, admin, b"PGDMP" + b"\x00" * 64, "bukan cadangan PostgreSQL Payung")
+
+
+def test_an_archive_cut_short_is_refused(app, demo, admin, tmp_path):
+    whole = make_backup(demo, app.settings, actor=admin, now=NOW).read_bytes()
+    _refused(demo, app, admin, whole[:len(whole) * 2 // 3], "bukan cadangan PostgreSQL Payung|ditolak|terpotong")
+
+
+def test_an_archive_whose_figures_do_not_add_up_is_refused(app, demo, admin):
+    db = demo
+    db.execute("UPDATE contribution_lines SET paid_amount = amount WHERE id = (SELECT MIN(id) FROM contribution_lines"
+               " WHERE paid_amount < amount)")
+    broken = make_backup(db, app.settings, actor=admin, now=NOW)
+    from payung.operations.checks import repair
+    repair(db, actor="uji")
+    assert run_checks(db).ok
+    _refused(db, app, admin, broken, "tidak konsisten")
+
+
+def test_an_archives_own_sql_is_never_run(app, demo, admin):
+    """A crafted archive may carry a function and a trigger (here: one that would make every new
+    worker an administrator's doing). Only its rows are restored; none of its SQL is run, in the
+    checking database or the live one."""
+    db = demo
+    db.execute("CREATE FUNCTION payung_pwned() RETURNS trigger LANGUAGE plpgsql AS"
+               " $$ BEGIN RAISE NOTICE 'pwned'; RETURN NEW; END $$")
+    db.execute("CREATE TRIGGER payung_pwned BEFORE INSERT ON workers FOR EACH ROW EXECUTE FUNCTION payung_pwned()")
+    crafted = make_backup(db, app.settings, actor=admin, now=NOW)
+    db.execute("DROP TRIGGER payung_pwned ON workers")
+    db.execute("DROP FUNCTION payung_pwned()")
+    saved = contents(db)
+    restore_backup(db, app, crafted, actor=admin, now=NOW)
+    assert contents(db) == saved
+    assert not db.execute("SELECT COUNT(*) FROM pg_proc WHERE proname = 'payung_pwned'").fetchone()[0]
+    assert not db.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'payung_pwned'").fetchone()[0]
+
+
+def test_an_archive_with_a_table_payung_lacks_is_refused(app, demo, admin):
+    db = demo
+    db.execute("CREATE TABLE tambahan (isi TEXT)")
+    db.execute("INSERT INTO tambahan VALUES ('bukan data Payung')")
+    crafted = make_backup(db, app.settings, actor=admin, now=NOW)
+    db.execute("DROP TABLE tambahan")
+    _refused(db, app, admin, crafted, "bukan tabel Payung")
+
+
+@pytest.mark.parametrize("column, value", [("birth_date", "2025-02-30"), ("birth_date", "0000-01-01"),
+                                           ("declared_income", 10 ** 15)])
+def test_an_archive_with_a_value_payung_never_makes_is_refused(app, demo, admin, column, value):
+    db = demo
+    worker, before = db.execute(f"SELECT id, {column} FROM workers ORDER BY id LIMIT 1").fetchone()
+    db.execute(f"UPDATE workers SET {column} = ? WHERE id = ?", [value, worker])
+    crafted = make_backup(db, app.settings, actor=admin, now=NOW)
+    db.execute(f"UPDATE workers SET {column} = ? WHERE id = ?", [before, worker])
+    _refused(db, app, admin, crafted, f"workers.{column}")
