@@ -60,8 +60,8 @@ def _party_filter(kind: str, party_key: str) -> tuple[str, list]:
     column = "l.sponsor_id" if kind == "sponsor" else "l.budget_line_id"
     if kind == "budget_line" and party_key == "-":
         return "l.budget_line_id IS NULL", []
-    if not (party_key.isascii() and party_key.isdigit() and len(party_key) <= 18):
-        return "1 = 0", []  # no line has such a party (and no integer overflows on the way)
+    if not (party_key.isascii() and party_key.isdigit() and len(party_key) <= 18 and str(int(party_key)) == party_key):
+        return "1 = 0", []  # no line has such a party ("007" is not 7; no integer overflows on the way)
     return f"{column} = ?", [int(party_key)]
 
 

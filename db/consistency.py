@@ -362,7 +362,7 @@ def _bad_time_postgresql(c: str, kind: str) -> str:
     day only once the shape and years are right (``make_date`` raises on a year 0)."""
     day = {"date": c, "month": f"{c} || '-01'", "timestamp": f"substr({c}, 1, 10)"}[kind]
     shape = {"date": r"^[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9]$", "month": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-             "timestamp": r"^[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]"}[kind]
+             "timestamp": r"^[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9][T ]([01][0-9]|2[0-3]):[0-5][0-9]"}[kind]
     return (f"({c} IS NOT NULL AND CASE WHEN {c} !~ '{shape}' THEN true"
             f" WHEN {day} NOT BETWEEN '{FIRST_DAY}' AND '{LAST_DAY}' THEN true"
             f" ELSE substr({day}, 9, 2)::int < 1 OR substr({day}, 9, 2)::int > extract(day FROM make_date("

@@ -18,14 +18,16 @@ The caller (``payung.operations.backups``) checks the loaded copy and swaps it i
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from db import store
 from db.files import private_file, private_folder
@@ -51,12 +53,12 @@ def _program(url: str, name: str, *args: str) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if params.get("password"):
         env["PGPASSWORD"] = str(params.pop("password"))
-    return [name, *args, f"--dbname={make_conninfo(**params)}"], env
+    return [name, "--no-password", *args, f"--dbname={make_conninfo(**params)}"], env
 
 
 def _run(command: list[str], env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(command, env=env, capture_output=True, check=False, **kwargs)
+        return subprocess.run(command, env=env, capture_output=True, check=False, stdin=subprocess.DEVNULL, **kwargs)
     except FileNotFoundError:
         raise DatabaseError(f"Program {command[0]} tidak ditemukan: pasang paket postgresql-client "
                             "(versi yang sama dengan server atau lebih baru).") from None
@@ -79,9 +81,15 @@ def dump(url: str, target: str | os.PathLike) -> Path:
 
 
 def url_of_database(url: str, name: str) -> str:
-    """``url`` with another database name."""
+    """``url`` with another database name (a ``dbname`` in its query gives way too; an empty
+    host, a local socket, stays one). Raises ``DatabaseError`` if the result would not name it."""
+    from psycopg.conninfo import conninfo_to_dict
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "dbname"])
+    other = f"{parts.scheme}://{parts.netloc}/{name}" + (f"?{query}" if query else "")
+    if conninfo_to_dict(other).get("dbname") != name:
+        raise DatabaseError("Alamat basis data sementara tidak dapat dibentuk dari [database] url.")
+    return other
 
 
 @contextmanager
@@ -98,26 +106,34 @@ def scratch_database(url: str) -> Iterator[str]:
     except psycopg.Error as exc:
         raise DatabaseError(f"Basis data sementara untuk memeriksa cadangan tidak dapat dibuat ({exc}). Pengguna "
                             "basis data Payung perlu hak CREATEDB (docs/postgresql.md).") from None
-    scratch = url_of_database(url, name)
     try:
+        scratch = url_of_database(url, name)
+        with psycopg.connect(scratch) as check:  # never the live database: its tables are emptied
+            if check.execute("SELECT current_database()").fetchone()[0] != name:
+                raise DatabaseError("Basis data sementara bukan yang baru dibuat; pemulihan dihentikan.")
         yield scratch
     finally:
-        close_pools(scratch)
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        close_pools(url_of_database(url, name))
+        try:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        except psycopg.Error:  # the restore's outcome stands; the name says what to drop by hand
+            logging.getLogger("db.pg_backup").warning("could not drop the scratch database %s", name, exc_info=True)
 
 
-def archived_migrations(path: str | os.PathLike, migrations_table: str) -> list[str]:
-    """The names of the migrations an archive records (its migrations table's rows), to make
-    the database it is loaded into at the same level first."""
+def archived_migrations(path: str | os.PathLike, migrations_table: str, migration_set: str) -> list[str]:
+    """The names of the migrations of ``migration_set`` an archive records (its migrations
+    table's rows), to make the database it is loaded into at the same level first."""
     names = []
     for table, columns, rows in _blocks(path, only=migrations_table):
-        if table == migrations_table and "name" in columns:
-            at = columns.index("name")
-            names += [_text_field(row.rstrip(b"\n").split(b"\t")[at]) for row in rows]
-        else:
-            for _ in rows:
-                pass
+        if table != migrations_table or not {"name", "migration_set"} <= set(columns):
+            raise ArchiveRefused("catatan migrasi tidak dikenal")
+        for row in rows:
+            fields = row.rstrip(b"\n").split(b"\t")
+            if len(fields) != len(columns):
+                raise ArchiveRefused("catatan migrasi rusak")
+            if _text_field(fields[columns.index("migration_set")]) == migration_set:
+                names.append(_text_field(fields[columns.index("name")]))
     return sorted(names)
 
 
@@ -128,20 +144,31 @@ def load_archive(db, path: str | os.PathLike, tables: Mapping[str, Sequence[str]
     loading; returns rows per table. Refuses (``ArchiveRefused``) a table or a column that
     ``tables`` (the schema of ``db``: table -> columns) lacks, and any row the column types
     refuse. The tables in ``skip`` (the migrations' record, which ``db`` has) are passed over."""
-    import psycopg
-
     from db.transfer import parents_first
     archived = archived_tables(path)
     strange = sorted(set(archived) - set(tables) - set(skip))
     if strange:
         raise ArchiveRefused(f"tabel {strange[0][:60]!r} bukan tabel Payung")
-    loaded: dict[str, int] = {}
     for table in tables:
         db.execute(f"ALTER TABLE {store._name(table)} DISABLE TRIGGER USER")
     db.execute("TRUNCATE " + ", ".join(store._name(t) for t in tables))
     # A table after those it refers to (pg_dump writes them in name order), one at a time.
-    for table, columns, rows in (block for name in parents_first(db, [t for t in tables if t in archived])
-                                 for block in _blocks(path, only=name)):
+    blocks = (block for name in parents_first(db, [t for t in tables if t in archived])
+              for block in _blocks(path, only=name))
+    with closing(blocks):  # a refusal half-way ends pg_restore at once
+        loaded = _copy_blocks(db, blocks, tables)
+    for table in tables:
+        db.execute(f"ALTER TABLE {store._name(table)} ENABLE TRIGGER USER")
+        if "id" in tables[table]:
+            db.reset_sequence(table)
+    return loaded
+
+
+def _copy_blocks(db, blocks, tables: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """Each block into its table with Payung's own ``COPY`` (its table and columns checked)."""
+    import psycopg
+    loaded: dict[str, int] = {}
+    for table, columns, rows in blocks:
         if table not in tables:
             raise ArchiveRefused(f"tabel {table[:60]!r} bukan tabel Payung")
         unknown = [c for c in columns if c not in tables[table]]
@@ -157,16 +184,12 @@ def load_archive(db, path: str | os.PathLike, tables: Mapping[str, Sequence[str]
         except psycopg.Error as exc:
             raise ArchiveRefused(f"baris tabel {table} ditolak: {str(exc).splitlines()[0][:300]}") from None
         loaded[table] = loaded.get(table, 0) + count
-    for table in tables:
-        db.execute(f"ALTER TABLE {store._name(table)} ENABLE TRIGGER USER")
-        if "id" in tables[table]:
-            db.reset_sequence(table)
     return loaded
 
 
 def archived_tables(path: str | os.PathLike) -> list[str]:
     """The tables whose rows the archive holds (its table of contents, ``pg_restore --list``)."""
-    done = _run(["pg_restore", "--list", str(path)])
+    done = _run(["pg_restore", "--no-password", "--list", str(path)])
     if done.returncode != 0:
         raise ArchiveRefused(f"bukan arsip pg_dump yang utuh ({done.stderr.decode(errors='replace').strip()[:300]})")
     return [m.group(1).decode(errors="replace") for m in TABLE_DATA.finditer(done.stdout)]
@@ -175,12 +198,15 @@ def archived_tables(path: str | os.PathLike) -> list[str]:
 def _blocks(path: str | os.PathLike, only: str | None = None) -> Iterator[tuple[str, list[str], Iterator[bytes]]]:
     """``(table, columns, rows)`` of each data block of the archive, rows in COPY's text format;
     each block's rows must be read before the next block. ``pg_restore`` writes text only."""
-    command = ["pg_restore", "--data-only", "--no-owner", "--no-privileges", "--file=-"]
+    command = ["pg_restore", "--no-password", "--data-only", "--no-owner", "--no-privileges", "--file=-"]
     if only:
         command.append(f"--table={only}")
+    errors = tempfile.TemporaryFile()  # read at the end: a full pipe of warnings would stall both sides
     try:
-        process = subprocess.Popen([*command, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen([*command, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=errors)
     except FileNotFoundError:
+        errors.close()
         raise DatabaseError("Program pg_restore tidak ditemukan: pasang paket postgresql-client.") from None
     try:
         lines = iter(process.stdout.readline, b"")
@@ -190,15 +216,15 @@ def _blocks(path: str | os.PathLike, only: str | None = None) -> Iterator[tuple[
                 continue  # SET, comments, setval: Payung sets its own sequences
             columns = [c.strip().strip('"') for c in header.group(2).decode(errors="replace").split(",")]
             yield header.group(1).decode(errors="replace"), columns, _rows(lines)
-        error = process.stderr.read().decode(errors="replace").strip()
         if process.wait() != 0:
-            raise ArchiveRefused(f"bukan arsip pg_dump yang utuh ({error[:300]})")
+            errors.seek(0)
+            raise ArchiveRefused(f"bukan arsip pg_dump yang utuh ({errors.read(2000).decode(errors='replace').strip()[:300]})")
     finally:
         if process.poll() is None:
             process.kill()
         process.wait()
         process.stdout.close()
-        process.stderr.close()
+        errors.close()
 
 
 def _rows(lines: Iterator[bytes]) -> Iterator[bytes]:

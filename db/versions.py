@@ -55,6 +55,10 @@ def read(db) -> dict[str, int]:
 def advance_past(db, others: dict[str, int]) -> None:
     """Set each counter above both its own value and ``others``' (a restored copy goes live
     with versions the replaced database never had: no cache may take its data for theirs)."""
-    for name, version in read(db).items():
+    have = read(db)
+    for name, version in have.items():
         db.execute("UPDATE data_versions SET version = ? WHERE name = ?",
                    [max(version, others.get(name, 0)) + 1, name])
+    for name in NAMES:  # a copy without a counter (crafted, or cut short) gets it back
+        if name not in have:
+            db.execute("INSERT INTO data_versions (name, version) VALUES (?, ?)", [name, others.get(name, 0) + 1])

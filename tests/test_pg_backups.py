@@ -146,3 +146,36 @@ def test_an_archive_with_a_value_payung_never_makes_is_refused(app, demo, admin,
     crafted = make_backup(db, app.settings, actor=admin, now=NOW)
     db.execute(f"UPDATE workers SET {column} = ? WHERE id = ?", [before, worker])
     _refused(db, app, admin, crafted, f"workers.{column}")
+
+
+def test_an_archive_without_the_data_versions_gets_them_back(app, demo, admin):
+    """Every page reads the data's version counters: a copy lacking them (crafted, or an older
+    tool's) must not go live without them."""
+    from db import versions
+    db = demo
+    counters = list(db.query("SELECT * FROM data_versions"))
+    db.execute("DELETE FROM data_versions")
+    crafted = make_backup(db, app.settings, actor=admin, now=NOW)
+    for row in counters:
+        db.execute("INSERT INTO data_versions (name, version) VALUES (?, ?)", [row["name"], row["version"]])
+    seen = versions.read(db)
+    restore_backup(db, app, crafted, actor=admin, now=NOW)
+    after = versions.read(db)
+    assert set(after) == set(versions.NAMES)
+    assert all(after[name] > seen[name] for name in versions.NAMES)
+
+
+@pytest.mark.parametrize("url, name, expected", [
+    ("postgresql://payung@db.example:5432/payung", "x1", "postgresql://payung@db.example:5432/x1"),
+    ("postgresql:///payung?host=/run/postgresql", "x1", "postgresql:///x1?host=%2Frun%2Fpostgresql"),
+    ("postgresql://u:rahasia@h/payung?dbname=payung&sslmode=require", "x1",
+     "postgresql://u:rahasia@h/x1?sslmode=require"),
+])
+def test_the_checking_database_is_never_the_live_one(url, name, expected):
+    """The restore empties the checking database's tables: its address must name it, whatever
+    form ``[database] url`` takes (a local socket, a ``dbname`` in the query)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from db.pg_backup import url_of_database
+    assert url_of_database(url, name) == expected
+    assert conninfo_to_dict(url_of_database(url, name))["dbname"] == name

@@ -362,6 +362,7 @@ def _restore_postgresql(db, app, source: Path | bytes, *, name: str, actor: Acto
             staging.write_bytes(source if isinstance(source, bytes) else Path(source).read_bytes())
         except OSError as exc:
             raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
+        committed = False
         try:
             with pg_backup.scratch_database(settings.database_url) as scratch:
                 staged = database.connect(scratch)
@@ -372,20 +373,28 @@ def _restore_postgresql(db, app, source: Path | bytes, *, name: str, actor: Acto
                     # The write lock of every Payung process, from the copy of the data being
                     # replaced to the swap: no write lands between the two and is lost.
                     with store.transaction(db):
-                        before = pg_backup.dump(settings.database_url,
-                                                folder / f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S}{pg_backup.SUFFIX}")
-                        done = _prepare(db, app, staged, name=name, before=before, report=report, actor=actor)
-                        pending = _pending_marker(settings, done, actor)
+                        before = pg_backup.dump(settings.database_url, folder / (
+                            f"payung-sebelum-pulih-{now:%Y%m%d-%H%M%S-%f}{pg_backup.SUFFIX}"))
                         try:
-                            transfer.copy_tables(staged, db, replace=True)
+                            done = _prepare(db, app, staged, name=name, before=before, report=report, actor=actor)
+                            pending = _pending_marker(settings, done, actor)
+                            try:
+                                transfer.copy_tables(staged, db, replace=True)
+                            except BaseException:
+                                pending.unlink(missing_ok=True)
+                                raise
                         except BaseException:
-                            pending.unlink(missing_ok=True)
+                            before.unlink(missing_ok=True)  # nothing was replaced: no "before" to keep
                             raise
+                    committed = True
                     os.replace(pending, _marker(settings))  # open sessions are told at their next run
                 finally:
                     staged.close()
-        except DatabaseError as exc:
-            raise RestoreRefused(f"Pemulihan gagal ({str(exc)[:300]}). {_NOT_CHANGED}") from None
+        except (DatabaseError, OSError, ValueError) as exc:
+            if not committed:
+                raise RestoreRefused(f"Pemulihan gagal ({str(exc)[:300]}). {_NOT_CHANGED}") from None
+            # The data was replaced; only telling the other sessions (or tidying up) failed.
+            logging.getLogger("payung.operations.backups").warning("restore done, but: %s", exc, exc_info=True)
     finally:
         staging.unlink(missing_ok=True)
     return done
@@ -395,7 +404,7 @@ def _load_checked_archive(staged, archive: Path, limits: Limits):
     """The archive's rows into ``staged`` (new and empty), at the archive's migration level and
     then upgraded; the same checks as a SQLite backup's. Returns the check report."""
     try:
-        names = pg_backup.archived_migrations(archive, staged.migrations_table)
+        names = pg_backup.archived_migrations(archive, staged.migrations_table, MIGRATION_SET)
     except pg_backup.ArchiveRefused as exc:
         raise RestoreRefused(f"Berkas ini bukan cadangan PostgreSQL Payung ({exc}). {_NOT_CHANGED}") from None
     if not names:

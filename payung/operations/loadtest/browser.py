@@ -88,6 +88,7 @@ class BrowserSession(Session):
             shown = await box.input_value() if await box.count() else ""
             if shown and (option is None or shown == option):
                 return
+        self.failed("choose", f"{label}: pilihan tidak tampil setelah {tries} kali")
 
     async def sign_in_form(self, tries: int = 3) -> None:
         """Fill the login form and look that both boxes hold what was typed, as a person does: text
@@ -100,6 +101,12 @@ class BrowserSession(Session):
             await self.page.wait_for_function(IDLE, timeout=self.timeout * 1000)
             if all([await self.box(label).input_value() == text for label, text in filled.items()]):
                 return
+        self.failed("login-form", f"isian hilang setelah {tries} kali")
+
+    def failed(self, name: str, error: str) -> None:
+        """An error outside a timed step: counted, and the session starts again."""
+        self.results.append(Result(f"chromium:{name}", time.monotonic(), 0.0, error[:200], "desa"))
+        raise ProtocolError(error)
 
     async def run(self, until: float) -> None:
         while time.monotonic() < until:
@@ -116,6 +123,11 @@ class BrowserSession(Session):
                     await self.browse(until)
             except ProtocolError:
                 await asyncio.sleep(1)
+            except Exception as exc:  # noqa: BLE001 - Playwright between steps (a box gone, a timeout)
+                try:
+                    self.failed("other", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+                except ProtocolError:
+                    await asyncio.sleep(1)
             finally:
                 await context.close()
 
