@@ -286,7 +286,7 @@ def cmd_backup(app: Payung, args) -> int:
     from payung.operations.backups import write_backup
     db = app.open_db()
     try:
-        target = write_backup(db, app.settings, args.file)
+        target = write_backup(db, app.settings, args.file, actor=Actor.system("cli"))
     finally:
         db.close()
     print(f"Cadangan tersimpan di {target}.")

@@ -15,7 +15,7 @@ import pytest
 import hostile
 from conftest import ROOT, stop_server, write_config
 
-from test_browser import TIMEOUT, _free_port, textbox  # skips when Chromium is missing
+from test_browser import TIMEOUT, _free_port, expect_logged_in, log_in  # skips when Chromium is missing
 
 from playwright.sync_api import expect  # noqa: E402
 
@@ -72,13 +72,9 @@ def test_far_corner_upload_leaves_the_server_serving(server, browser, tmp_path):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
-    expect(page.get_by_text("Masuk ke Payung")).to_be_visible()
-    textbox(page, "Nama pengguna").fill("admin")
-    textbox(page, "Kata sandi").fill(PASSWORD)
-    button = page.get_by_role("button", name="Masuk")
-    expect(button).to_have_count(1)
-    button.click()
+    log_in(page, "admin")
     expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
+    expect_logged_in(page)  # the login cookie's runs are over: a click on a link is not dropped
     more = page.get_by_text(re.compile(r"^View \d+ more$"))
     if more.count():
         more.click()

@@ -81,9 +81,10 @@ def backup_suffix(settings: Settings) -> str:
     return ".db" if settings.engine == "sqlite" else pg_backup.SUFFIX
 
 
-def write_backup(db, settings: Settings, target: str | os.PathLike) -> Path:
+def write_backup(db, settings: Settings, target: str | os.PathLike, *, actor: Actor) -> Path:
     """A consistent copy of the live database in ``target`` (0600): SQLite's backup API, or
     ``pg_dump``. Raises ``DatabaseError``."""
+    require(actor, "backup.manage")
     if settings.engine == "sqlite":
         return database.backup(db, target)
     return pg_backup.dump(settings.database_url, target)
@@ -93,7 +94,7 @@ def make_backup(db, settings: Settings, *, actor: Actor, now: dt.datetime) -> Pa
     require(actor, "backup.manage")
     folder = backup_settings(settings).folder
     database.private_folder(folder)
-    target = write_backup(db, settings, folder / f"payung-{now:%Y%m%d-%H%M%S}{backup_suffix(settings)}")
+    target = write_backup(db, settings, folder / f"payung-{now:%Y%m%d-%H%M%S}{backup_suffix(settings)}", actor=actor)
     # Copies hold every NIK (UU PDP): who made one is recorded.
     store.audit(db, actor.username, "backup", "database", None, None, {"file": str(target)})
     return target
