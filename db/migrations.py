@@ -674,3 +674,10 @@ def m021_regencies_and_occupations(db: Database) -> None:
             updated_at TEXT
         )"""
     ))
+
+
+@migrations()
+def m022_sponsorships_by_end_month(db: Database) -> None:
+    """Tunggakan's "Berakhir bulan depan" finds the sponsorships ending next month from an index
+    (it read all 120.000 of a regency's sponsorships on every cold run: 0,38 s -> 0,15 s)."""
+    db.execute("CREATE INDEX sponsorships_end ON sponsorships (end_month, status)")
