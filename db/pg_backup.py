@@ -100,6 +100,7 @@ def scratch_database(url: str) -> Iterator[str]:
 
     from db.postgres import close_pools
     name = f"payung_pulih_{os.getpid()}_{secrets.token_hex(4)}"
+    scratch = url_of_database(url, name)
     try:
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -107,13 +108,15 @@ def scratch_database(url: str) -> Iterator[str]:
         raise DatabaseError(f"Basis data sementara untuk memeriksa cadangan tidak dapat dibuat ({exc}). Pengguna "
                             "basis data Payung perlu hak CREATEDB (docs/postgresql.md).") from None
     try:
-        scratch = url_of_database(url, name)
-        with psycopg.connect(scratch) as check:  # never the live database: its tables are emptied
-            if check.execute("SELECT current_database()").fetchone()[0] != name:
-                raise DatabaseError("Basis data sementara bukan yang baru dibuat; pemulihan dihentikan.")
+        try:
+            with psycopg.connect(scratch) as check:  # never the live database: its tables are emptied
+                if check.execute("SELECT current_database()").fetchone()[0] != name:
+                    raise DatabaseError("Basis data sementara bukan yang baru dibuat; pemulihan dihentikan.")
+        except psycopg.Error as exc:
+            raise DatabaseError(f"Basis data sementara tidak dapat dibuka ({exc}).") from None
         yield scratch
     finally:
-        close_pools(url_of_database(url, name))
+        close_pools(scratch)
         try:
             with psycopg.connect(url, autocommit=True) as admin:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
