@@ -39,6 +39,15 @@ def run(user: str | None, page: str | None = None, *, query: dict | None = None,
     return at
 
 
+def drawn(node) -> list:
+    """The elements under ``node`` (``at.main``, ``at.sidebar``) in the order drawn, columns and
+    containers walked through."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for child in children.values() for leaf in drawn(child)]
+
+
 def texts(at: AppTest) -> str:
     parts = [e.value for kind in ("title", "markdown", "caption", "error", "warning", "info", "success", "subheader")
              for e in getattr(at, kind)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import DESA_VILLAGE, ROOT
-from test_pages import run
+from test_pages import drawn, run
 
 #: The first-start page is only reachable without any user.
 PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "penyiapan.py")
@@ -21,21 +21,9 @@ PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "penyi
 
 def overwritten(at) -> list[str]:
     """The boxes a user can change whose value this run sent to the browser."""
-    found = []
-
-    def walk(node):
-        children = getattr(node, "children", None)
-        if children:
-            for child in children.values():
-                walk(child)
-            return
-        proto = getattr(node, "proto", None)
-        if proto is not None and getattr(proto, "set_value", False) and not getattr(proto, "disabled", False):
-            found.append(getattr(node, "key", None) or getattr(node, "label", None))
-
-    walk(at.main)
-    walk(at.sidebar)
-    return found
+    return [getattr(e, "key", None) or getattr(e, "label", None) for e in drawn(at.main) + drawn(at.sidebar)
+            if getattr(e, "proto", None) is not None and getattr(e.proto, "set_value", False)
+            and not getattr(e.proto, "disabled", False)]
 
 
 @pytest.mark.parametrize("page_file", PAGES)

@@ -8,7 +8,7 @@ from db.scope import EVERYTHING
 from db import queries
 
 from conftest import DESA_VILLAGE
-from test_pages import open_db, run, texts
+from test_pages import drawn, open_db, run, texts
 
 
 def _save_new_worker(at, name: str):
@@ -37,36 +37,21 @@ def test_the_add_form_is_empty_after_a_save(site):
     assert "NIK wajib diisi." in [e.value for e in at.error]
 
 
-def _main_elements(at) -> list:
-    """The page's elements in the order drawn (columns and containers walked through)."""
-    out = []
-
-    def walk(node):
-        children = getattr(node, "children", None)
-        if children:
-            for child in children.values():
-                walk(child)
-        else:
-            out.append(node)
-    walk(at.main)
-    return out
-
-
 def test_the_saved_message_is_where_the_eye_is_after_simpan(site):
     """On a phone (and at 768 px high) Simpan is below the fold: the message at the top of the
     form was off screen, and the user saw an empty form and no word that it saved. It is now
     right above the button, and a toast too; a refused save is also said beside the button."""
     at = run("admin", "pages/pekerja_form.py")
     _simpan(at)
-    drawn = _main_elements(at)
-    button = next(i for i, e in enumerate(drawn) if getattr(e, "label", None) == "Simpan")
-    assert "perbaiki yang ditandai merah di atas" in drawn[button - 1].value
+    shown = drawn(at.main)
+    button = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Simpan")
+    assert "perbaiki yang ditandai merah di atas" in shown[button - 1].value
     _save_new_worker(at, "Sri Wahyuni")
-    drawn = _main_elements(at)
-    button = next(i for i, e in enumerate(drawn) if getattr(e, "label", None) == "Simpan")
-    assert drawn[button - 1].value == "Sri Wahyuni terdaftar sebagai pekerja."
+    shown = drawn(at.main)
+    button = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Simpan")
+    assert shown[button - 1].value == "Sri Wahyuni terdaftar sebagai pekerja."
     assert [t.value for t in at.toast] == ["Sri Wahyuni terdaftar sebagai pekerja."]
-    assert "Sri Wahyuni terdaftar sebagai pekerja." not in [s.value for s in drawn[:button - 1] if hasattr(s, "value")]
+    assert "Sri Wahyuni terdaftar sebagai pekerja." not in [s.value for s in shown[:button - 1] if hasattr(s, "value")]
 
 
 def test_a_fixed_nik_loses_its_red_error_before_simpan(site):
