@@ -22,7 +22,7 @@ from payung.base.errors import DatabaseBusy  # noqa: E402
 from ui import auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
-                        login_notices, release_upload_work)
+                        login_notices, page_run, release_upload_work)
 from ui.widgets import discard_deferred_rerun, end_of_page_run, indonesian_page, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
@@ -69,60 +69,67 @@ PAGES = {
     "Akun": [("pages/akun.py", "Ganti kata sandi", ":material/password:", "akun", "account.manage")],
 }
 
-app = fresh_payung()  # a scheme file written by any server process is read again here
-daily_backup(app.settings)  # once a day, on the first run of the day (payung.operations.backups)
-with connection() as db:
-    first_start = not has_users(db)
 
-if first_start:
-    auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
-    setup = st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
-                                   url_path="penyiapan")])
-    st.html(NAV_SHOWN)
-    setup.run()
-    st.stop()
+def run() -> None:
+    """One run: the session checked, the navigation drawn, the page run (or the login form)."""
+    app = fresh_payung()  # a scheme file written by any server process is read again here
+    daily_backup(app.settings)  # once a day, on the first run of the day (payung.operations.backups)
+    with connection() as db:
+        first_start = not has_users(db)
 
-actor = current_actor()
-sections: dict[str, list] = {}
-for section, pages in PAGES.items():
-    for path, title, icon, url, action in pages:
-        if actor is None or allowed(actor, action):
-            sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, url_path=url,
-                                                            default=url == "beranda"))
-for section, page in plugin_pages(app):
-    sections.setdefault(section, []).append(page)
-# expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
-# hid Impor data, Anggaran, Klaim, ... from newcomers).
-navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
-st.html(NAV_SHOWN)
-
-if actor is None:
-    st.title(":material/beach_access: Payung")
-    st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
-    # Shown until the administrator signs in: the login form's own reruns (its cookie component
-    # answering) must not take the message away before it is read.
-    if st.session_state.get("_payung_admin_created"):
-        st.success("Administrator pertama dibuat. Silakan masuk.")
-    login_notices(app.settings)  # why this browser session must sign in again (session ended, restore)
-    if not auth.login():
+    if first_start:
+        auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
+        setup = st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
+                                       url_path="penyiapan")])
+        st.html(NAV_SHOWN)
+        setup.run()
         st.stop()
-    st.session_state.pop(LOGIN_NOTICE, None)
-    st.rerun()
-st.session_state.pop("_payung_admin_created", None)
 
-st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
-auth.logout_button()
-auth.write_pending_cookie()  # the login cookie, until the browser has written it
-indonesian_page()
-release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
-try:
-    navigation.run()
-except DatabaseBusy as exc:  # a write no form on the page was there to refuse: said, not a traceback
-    st.warning(plain(exc), icon=":material/hourglass_top:")
-except StopException:  # st.stop(): the page ended as drawn
-    end_of_page_run()
-    raise
-except RerunException:  # cut short (a click, a component's answer) or st.rerun() by the page:
-    discard_deferred_rerun()  # ...a saved message it showed is shown again by the run after it
-    raise
-end_of_page_run()  # the saved message was seen; a click that came during a long write follows
+    actor = current_actor()
+    sections: dict[str, list] = {}
+    for section, pages in PAGES.items():
+        for path, title, icon, url, action in pages:
+            if actor is None or allowed(actor, action):
+                sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, url_path=url,
+                                                                default=url == "beranda"))
+    for section, page in plugin_pages(app):
+        sections.setdefault(section, []).append(page)
+    # expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
+    # hid Impor data, Anggaran, Klaim, ... from newcomers).
+    navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
+    st.html(NAV_SHOWN)
+
+    if actor is None:
+        st.title(":material/beach_access: Payung")
+        st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
+        # Shown until the administrator signs in: the login form's own reruns (its cookie component
+        # answering) must not take the message away before it is read.
+        if st.session_state.get("_payung_admin_created"):
+            st.success("Administrator pertama dibuat. Silakan masuk.")
+        login_notices(app.settings)  # why this browser session must sign in again (session ended, restore)
+        if not auth.login():
+            st.stop()
+        st.session_state.pop(LOGIN_NOTICE, None)
+        st.rerun()
+    st.session_state.pop("_payung_admin_created", None)
+
+    st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
+    auth.logout_button()
+    auth.write_pending_cookie()  # the login cookie, until the browser has written it
+    indonesian_page()
+    release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
+    try:
+        navigation.run()
+    except DatabaseBusy as exc:  # a write no form on the page was there to refuse: said, not a traceback
+        st.warning(plain(exc), icon=":material/hourglass_top:")
+    except StopException:  # st.stop(): the page ended as drawn
+        end_of_page_run()
+        raise
+    except RerunException:  # cut short (a click, a component's answer) or st.rerun() by the page:
+        discard_deferred_rerun()  # ...a saved message it showed is shown again by the run after it
+        raise
+    end_of_page_run()  # the saved message was seen; a click that came during a long write follows
+
+
+with page_run():  # one connection and one session check for the whole run (ui.session)
+    run()

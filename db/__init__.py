@@ -20,7 +20,7 @@ from pathlib import Path
 
 from db import queries, store, versions
 from db.connection import connect, engine_of, private_file, private_folder, sqlite_path
-from db.migrations import SchemaTooNew, migrate
+from db.migrations import SchemaTooNew, migrate, migrate_once
 from payung.base.errors import DatabaseBusy, DatabaseError, WriteConflict
 
 __all__ = ["DatabaseBusy", "DatabaseError", "SchemaTooNew", "WriteConflict", "backup", "connect", "data_versions",
@@ -35,7 +35,7 @@ def open_database(location: str | os.PathLike, *, busy_timeout_ms: int = 10000, 
     db = connect(location, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size)
     try:
         if upgrade:
-            migrate(db)
+            migrate_once(db, sqlite_path(location) if db.engine == "sqlite" else str(location))
         else:
             from db.migrations import check_not_newer
             check_not_newer(db)

@@ -17,13 +17,14 @@ nothing.
 from __future__ import annotations
 
 import functools
+import os
 import re
 
 from sqlite_utils import Migrations
 
 from db import pg_schema
 from payung.base import clock
-from payung.base.errors import PayungError
+from payung.base.errors import DatabaseError, PayungError
 
 migrations = Migrations("payung")
 #: The advisory lock a PostgreSQL migration run holds: two application servers starting at
@@ -423,6 +424,37 @@ def migrate(db, *, stop_before: str | None = None) -> list[str]:
     if not pending(db):
         return []
     return _apply_postgres(db, stop_before)
+
+
+#: SQLite files this process found at the newest schema, with their marker then (``_marker``).
+_CURRENT: dict[str, tuple[int, int]] = {}
+
+
+def _marker(db) -> tuple[int, int]:
+    """What changes when a SQLite file's schema does: SQLite's schema cookie (moved by every
+    CREATE, ALTER or DROP) and the number of migrations recorded. Two cheap reads."""
+    cookie = db.execute("PRAGMA schema_version").fetchone()[0]
+    try:
+        count = db.execute(f"SELECT COUNT(*) FROM {db.migrations_table}").fetchone()[0]
+    except DatabaseError:  # no migrations table yet: a new file
+        count = -1
+    return cookie, count
+
+
+def migrate_once(db, path: str) -> list[str]:
+    """``migrate``, skipped when this process already brought the SQLite file at ``path`` to
+    the newest schema and its marker has not moved since: every page run opens connections,
+    and checking the migrations on each cost half a millisecond apiece. A file copied over
+    the database, or changed by another program, has another marker and is checked again.
+    PostgreSQL is checked on every connection (its check is one query)."""
+    if db.engine != "sqlite":
+        return migrate(db)
+    path = os.path.realpath(path)
+    if _CURRENT.get(path) == _marker(db):
+        return []
+    done = migrate(db)
+    _CURRENT[path] = _marker(db)
+    return done
 
 
 def _apply_postgres(db, stop_before: str | None) -> list[str]:

@@ -72,6 +72,11 @@ class Payung:
         good while it stays the same (a sign-in or a new worker does not move it)."""
         return database.versions.read(db)[database.versions.DATA]
 
+    @staticmethod
+    def close_db(db) -> None:
+        """Close a connection from ``open_db`` when its run or command ends (optimised first)."""
+        database.optimize_and_close(db)
+
     @contextlib.contextmanager
     def connection(self):
         """A connection for one page run or command, optimised and closed when it ends."""
@@ -79,7 +84,7 @@ class Payung:
         try:
             yield db
         finally:
-            database.optimize_and_close(db)
+            self.close_db(db)
 
     def reload_schemes(self, db, *, actor: str = "sistem") -> None:
         """Load the plugins again (a scheme file was saved or retired) and record their schemes."""
