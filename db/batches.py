@@ -266,6 +266,15 @@ def busiest_villages(db, region_prefix: str, limit: int) -> list[str]:
         " ORDER BY COUNT(*) DESC, village_code LIMIT ?", [region_prefix + ".%", limit])]
 
 
+def niks_starting(db, prefixes: list[str]) -> set[str]:
+    """The NIKs registered that start with one of ``prefixes`` (a district's six digits)."""
+    found: set[str] = set()
+    for prefix in dict.fromkeys(prefixes):
+        found.update(row[0] for row in db.execute("SELECT nik FROM workers WHERE nik >= ? AND nik < ?",
+                                                  [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]))
+    return found
+
+
 def analyze(db) -> None:
     """Planner statistics for every table and index (after a large load)."""
     db.execute("ANALYZE")

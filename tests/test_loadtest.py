@@ -49,3 +49,30 @@ def test_a_village_operator_plays_the_village_the_database_gave_them(db, monkeyp
     assert [a.villages for a in first if a.role == "desa"] == [(villages[0],), (villages[1],)]
     monkeypatch.setattr(dataset.batches, "busiest_villages", lambda db, regency, n: villages[2:2 + n])
     assert dataset.accounts(db, village_operators=2) == first
+
+
+def test_a_new_worker_never_gets_a_nik_already_registered(monkeypatch):
+    """The database is kept from run to run: a NIK the load test made up may be registered by
+    an earlier run, and its save was then counted as an error ("NIK sudah terdaftar")."""
+    import random
+
+    from payung.operations.loadtest import scenarios
+    from payung.operations.loadtest.dataset import Account
+    account = Account("desa1", "desa", ("33.24.01.2001",))
+    monkeypatch.setattr(scenarios.secrets, "randbelow", lambda n: 0)  # every serial the same
+    registered = scenarios._new_person(scenarios.Session(0, account, "", rng=random.Random(7)))["nik"]
+    session = scenarios.Session(0, account, "", rng=random.Random(7), taken={registered})
+    made = scenarios._new_person(session)["nik"]
+    assert made != registered and made.startswith("332401") and made in session.taken
+
+
+def test_the_niks_of_a_district_are_read_from_the_database(site):
+    import db as database
+    from db import batches
+    db = database.open_database(site["db_path"])
+    try:
+        niks = {r["nik"] for r in db.query("SELECT nik FROM workers")}
+        prefix = sorted(niks)[-1][:6]
+        assert batches.niks_starting(db, [prefix]) == {n for n in niks if n.startswith(prefix)} != set()
+    finally:
+        db.close()

@@ -135,6 +135,17 @@ def _cover(app: Payung, db, rng: random.Random, names: dict, today: dt.date) -> 
     return {"sponsors": len(asn) + len(donors), "sponsorships": len(sponsorships), "lines": len(lines)}
 
 
+def district_of(account: Account) -> str:
+    """The six NIK digits of a village operator's district ("33.24.01.2001" -> "332401")."""
+    return account.villages[0][:8].replace(".", "")
+
+
+def taken_niks(db, people: list[Account]) -> set[str]:
+    """The NIKs already registered in the districts of ``people``: a new worker the load test
+    adds must not be refused as a duplicate (the database is kept from run to run)."""
+    return batches.niks_starting(db, [district_of(a) for a in people if a.villages])
+
+
 def accounts(db, *, village_operators: int, operators: int = 1, admins: int = 1) -> list[Account]:
     """The team's accounts, made once per database (later runs reuse them): administrators,
     regency operators, and village operators each bound to another village, the villages with

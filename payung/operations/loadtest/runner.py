@@ -80,7 +80,7 @@ def _pin(cpus: str | None) -> None:
 
 
 async def _level(url: str, server_pids: Callable[[], list[int]], people: list[dataset.Account],
-                 options: Options) -> Level:
+                 options: Options, taken: set[str] | None = None) -> Level:
     from .browser import BrowserSession, playwright_or_none
 
     load_before = proc.load_average()
@@ -96,6 +96,7 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
         session = kind(number, account, url, think=options.think, rng=random.Random(f"{options.seed}:{number}"))
         if kind is BrowserSession:
             session.browser = browsers.browser
+        session.taken = taken if taken is not None else session.taken
         sessions.append(session)
 
     async def started(session, delay: float) -> None:
@@ -152,6 +153,7 @@ def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> li
     conn = database.open_database(path)
     try:
         accounts = dataset.accounts(conn, village_operators=max(options.sessions), operators=1, admins=1)
+        taken = dataset.taken_niks(conn, accounts)
     finally:
         conn.close()
     levels = []
@@ -162,7 +164,7 @@ def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> li
             f"beban mesin: {proc.load_average()}")
         asyncio.run(_warm_up(servers.url, accounts[0]))
         for n in options.sessions:
-            level = asyncio.run(_level(servers.url, servers.pids, roles(n, accounts), options))
+            level = asyncio.run(_level(servers.url, servers.pids, roles(n, accounts), options, taken))
             levels.append(level)
             out(table(level))
             out("")

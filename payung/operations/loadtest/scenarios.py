@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from payung.base import clock
 from payung.operations.demo import worker_rows
 
-from .dataset import Account
+from .dataset import Account, district_of
 from .protocol import Page, ProtocolError, Tab, state, trigger
 
 #: First names a village operator looks for (the generator's names: every village has some).
@@ -53,6 +53,9 @@ class Session:
     #: Log out and in again after a round of the mix with this chance (people sign in again
     #: over the day: the sign-ins under load are measured too).
     relogin: float = 0.1
+    #: NIKs registered (``dataset.taken_niks``), shared by the sessions of a run: a new worker
+    #: gets one nobody has.
+    taken: set[str] = field(default_factory=set)
 
     async def act(self, name: str, action: Callable[[], Awaitable[Page]],
                   expect: str | tuple[str, ...] | None = None) -> Page | None:
@@ -163,15 +166,16 @@ async def _new_worker(s: Session) -> None:
 
 
 def _new_person(s: Session) -> dict:
-    """A new worker of the operator's village, with a NIK nobody has: the generator's, with a
-    random serial number above those it gives (5000 and up: the runs before saved theirs)."""
-    s.added = getattr(s, "added", 0) + 1
-    values = next(worker_rows(list(s.account.villages), 1, s.rng, today=clock.today()))
-    # Their NIK in their own district (the generator gives one in twenty another one).
-    values["nik"] = s.account.villages[0][:8].replace(".", "") + values["nik"][6:12]
-    serial = 5000 + secrets.randbelow(5000)  # not the generator's, nor the last run's (the database is kept)
-    values["nik"] += f"{serial:04d}"
-    return values
+    """A new worker of the operator's village, with a NIK nobody has: the generator's, in the
+    operator's district, with a random serial number above those it gives (5000 and up), and
+    none registered already (``Session.taken``: the runs before saved theirs)."""
+    while True:
+        values = next(worker_rows(list(s.account.villages), 1, s.rng, today=clock.today()))
+        # Their NIK in their own district (the generator gives one in twenty another one).
+        values["nik"] = f"{district_of(s.account)}{values['nik'][6:12]}{5000 + secrets.randbelow(5000):04d}"
+        if values["nik"] not in s.taken:
+            s.taken.add(values["nik"])
+            return values
 
 
 VILLAGE = (_workers, _search, _worker, _back, _new_worker)
