@@ -76,3 +76,14 @@ def test_the_niks_of_a_district_are_read_from_the_database(site):
         assert batches.niks_starting(db, [prefix]) == {n for n in niks if n.startswith(prefix)} != set()
     finally:
         db.close()
+
+
+def test_sign_ins_count_from_the_start_in_a_browser_too():
+    """Sign-ins during the ramp are measured (everyone signs in then); the Chromium sessions'
+    were dropped with the other actions of the ramp."""
+    from payung.operations.loadtest.runner import counted
+    from payung.operations.loadtest.scenarios import Result
+    during = [Result(name, 1.0, 0.5) for name in ("open", "login", "chromium:open", "chromium:login", "search",
+                                                  "chromium:search")]
+    assert [r.action for r in counted(during + [Result("search", 9.0, 0.1)], ramp_end=5.0)] == [
+        "open", "login", "chromium:open", "chromium:login", "search"]

@@ -30,8 +30,14 @@ from .protocol import ProtocolError, Tab
 from .scenarios import OFFICE, Session
 from .server import ROOT, running
 
-#: Actions counted from the start of a level (the others from the end of its ramp).
-SIGN_IN = {"open", "login"}
+#: Actions counted from the start of a level (the others from the end of its ramp), in both
+#: kinds of session.
+SIGN_IN = {"open", "login", "chromium:open", "chromium:login"}
+
+
+def counted(results: list, ramp_end: float) -> list:
+    """The results a level reports: the sign-ins all through, the rest after the ramp."""
+    return [r for r in results if r.at >= ramp_end or r.action in SIGN_IN]
 
 
 @dataclass
@@ -124,7 +130,7 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
         if browsers:
             await browsers.close()
     seconds = time.monotonic() - cpu["at"]
-    results = [r for s in sessions for r in s.results if r.at >= ramp_end or r.action in SIGN_IN]
+    results = counted([r for s in sessions for r in s.results], ramp_end)
     return Level(
         sessions=len(people), results=results, seconds=seconds, browsers=len(in_browser) if browsers else 0,
         server_cpu=(proc.cpu_seconds(server_pids()) - cpu["server"]) / seconds,
