@@ -191,3 +191,21 @@ def test_the_nginx_configuration_never_runs_workers_as_root(monkeypatch, tmp_pat
     text = serve.nginx_config([1, 2], listen="127.0.0.1:8501", prefix=tmp_path, max_body_mb=200)
     assert "user root" not in text and "user nobody " in text
     assert "server_tokens off;" in text and "@" not in text.split("events")[1]
+
+
+def test_the_servers_get_the_database_under_one_name(tmp_path, monkeypatch):
+    """``PAYUNG_DB=/x.db python -m payung serve``: the servers were handed both PAYUNG_DB and
+    PAYUNG_DATABASE_URL=sqlite:////x.db, and each refused to start ("Basis data disebut dua
+    kali")."""
+    from payung.base.config import load_settings
+    from payung.operations.serve import Servers
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "x.db"))
+    monkeypatch.delenv("PAYUNG_DATABASE_URL", raising=False)
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(tmp_path / "no-plugins")), entry_points=False)
+    servers = Servers(app, processes=1, listen="127.0.0.1:0", workdir=tmp_path)
+    assert "PAYUNG_DB" not in servers.env
+    for key in ("PAYUNG_DB", "PAYUNG_DATABASE_URL"):  # the servers' environment, as they read it
+        monkeypatch.delenv(key, raising=False)
+        if key in servers.env:
+            monkeypatch.setenv(key, servers.env[key])
+    assert load_settings(servers.env["PAYUNG_CONFIG"]).database_url == app.settings.database_url

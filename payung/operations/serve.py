@@ -118,7 +118,10 @@ class Servers:
         self.streamlit: dict[int, subprocess.Popen] = {}
         self.nginx: subprocess.Popen | None = None
         self.temp: Path | None = None
-        self.env = {**os.environ, "PAYUNG_DATABASE_URL": app.settings.database_url, "PAYUNG_CONFIG": str(app.settings.path),
+        # The database as one URL, under its one name: PAYUNG_DB (its older name) spelling the
+        # same file otherwise ("/x.db" beside "sqlite:////x.db") was refused as a contradiction.
+        inherited = {k: v for k, v in os.environ.items() if k != "PAYUNG_DB"}
+        self.env = {**inherited, "PAYUNG_DATABASE_URL": app.settings.database_url, "PAYUNG_CONFIG": str(app.settings.path),
                     **shared_environment(app)}
 
     def _start_streamlit(self, port: int) -> subprocess.Popen:
