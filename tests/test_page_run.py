@@ -131,9 +131,23 @@ def test_each_in_memory_database_is_migrated():
         db.close()
 
 
-def test_what_the_first_runs_loaded_is_left_out_of_full_collections(site):
+def test_what_the_first_runs_loaded_is_left_out_of_full_collections(site, monkeypatch):
     """``gc.freeze`` after the first runs: the collector's full passes scanned every module,
     plugin and region a server had loaded, holding all its sessions for 0,2-0,5 s under load."""
     import gc
+    gc.unfreeze()
+    monkeypatch.setattr(ui.session, "_runs_ended", 0)
     run("admin")
     assert gc.get_freeze_count() > 0
+
+
+def test_checking_a_batch_of_workers_leaves_a_servers_frozen_objects_frozen(site):
+    """An import checks its rows with the process's objects frozen, then unfroze them all: in a
+    server that was every object its first runs had frozen."""
+    import gc
+    from payung.people.workers import check_workers
+    app = Payung.load()
+    gc.freeze()  # as a server's first runs left it (ui.session._settle_memory)
+    frozen = gc.get_freeze_count()
+    check_workers([{"nik": "3324016508900003", "name": "Siti"}], settings=app.settings, villages={})
+    assert gc.get_freeze_count() >= frozen // 2

@@ -330,11 +330,16 @@ def check_workers(rows: list[Mapping], *, settings: Settings, villages: Mapping[
 
     The objects alive before the batch are moved out of the garbage collector's way
     (``gc.freeze``) so that collections triggered by the batch's many small allocations do
-    not rescan them; a forked process pool was measured slower (unpickling the results).
+    not rescan them; a forked process pool was measured slower (unpickling the results). In a
+    process that froze its own objects already (a Streamlit server: ``ui.session``) nothing is
+    frozen or unfrozen here: ``gc.unfreeze`` would give the server's back to the collector.
     """
     today = today or clock.today()
-    gc.freeze()
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
     try:
         return [check_worker(r, settings=settings, villages=villages, today=today) for r in rows]
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
