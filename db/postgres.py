@@ -10,6 +10,12 @@
   writes of every session and application server are serialised as SQLite's ``BEGIN
   IMMEDIATE`` serialises them, so a check made inside a write transaction still holds when it
   commits (two payments on one bill, two first administrators). Readers never wait.
+- Every statement runs inside the connection's scope (``Database.acting``, ``db.scope``): the
+  settings the row-level security policies read (``db.rls``) are set transaction-local in the
+  same round trip (a pipeline: ``set_config(..., true)``, then the statement). Outside an
+  explicit transaction the two are one implicit transaction, so nothing of one actor's scope
+  stays on a pooled connection. Rows are loaded into a policy's table through a temporary
+  table (``COPY FROM`` is refused where a policy applies).
 - Every error is raised as Payung's own (``db.errors``).
 """
 
@@ -17,9 +23,12 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import itertools
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+import contextlib
 from contextlib import contextmanager
 
 import psycopg
@@ -28,7 +37,8 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from db import dialect, errors
+from db import dialect, errors, rls
+from db.scope import RULES, Acting
 
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 #: The advisory lock every write transaction takes first (any number unique to Payung).
@@ -39,6 +49,12 @@ POOL_SIZE = 20
 _POOLS: dict[tuple[str, int], ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
 _CHECKS: dict[str, dict[str, str]] = {}
+#: Sets the settings of the scope for the transaction (``db.rls.SETTINGS``).
+_SET_SCOPE = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in rls.SETTINGS)
+#: Statements that read no table and may not share an implicit transaction: run bare.
+_BARE = re.compile(r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|SET|RESET|VACUUM|CREATE DATABASE"
+                   r"|DROP DATABASE|CREATE INDEX CONCURRENTLY)\b", re.IGNORECASE)
+_LOADS = itertools.count()
 
 
 # Values as SQLite gives and takes them ---------------------------------------------------------
@@ -156,7 +172,7 @@ def _check_expressions(url: str) -> dict[str, str]:
     return _CHECKS[url]
 
 
-class PostgresDatabase:
+class PostgresDatabase(Acting):
     """One borrowed connection; ``close`` returns it to the pool."""
 
     engine = "postgresql"
@@ -184,44 +200,70 @@ class PostgresDatabase:
             return []  # placeholders are processed (and %% undone) only when there are parameters
         return params if isinstance(params, (list, tuple, dict)) else list(params)
 
+    def _run(self, cursor: psycopg.Cursor, sql: str, params, many: bool = False) -> None:
+        """``sql`` on ``cursor``, in one round trip after the scope's settings (``_SET_SCOPE``)."""
+        run = cursor.executemany if many else cursor.execute
+        try:
+            if _BARE.match(sql):
+                run(sql, params)
+                return
+            with self.conn.pipeline():
+                self.conn.execute(_SET_SCOPE, rls.values(self.scope))
+                run(sql, params)
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
         """Run one statement; the cursor has ``fetchone``, ``fetchall``, ``rowcount`` and rows as tuples."""
         cursor = self.conn.cursor()
-        try:
-            cursor.execute(self.dialect.translate(sql), self._params(params))
-        except psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self._run(cursor, self.dialect.translate(sql), self._params(params))
         return cursor
 
     def query(self, sql: str, params=None) -> Iterator[dict]:
         """Run one statement that returns rows: each as a dict (executed now, read as iterated)."""
         cursor = self.conn.cursor(row_factory=dict_row)
-        try:
-            cursor.execute(self.dialect.translate(sql), self._params(params))
-        except psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self._run(cursor, self.dialect.translate(sql), self._params(params))
         return iter(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> int:
         cursor = self.conn.cursor()
-        try:
-            cursor.executemany(self.dialect.translate(sql), rows)
-        except psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self._run(cursor, self.dialect.translate(sql), rows, many=True)
         return cursor.rowcount
 
     def load_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
         """The fastest plain load of rows into a table: ``COPY ... FROM STDIN``."""
         count = 0
-        cursor = self.conn.cursor()
         try:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with self.copy_in(table, columns) as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
         except psycopg.Error as exc:
             raise self._error(exc) from exc
         return count
+
+    @contextmanager
+    def copy_in(self, table: str, columns: Sequence[str]) -> Iterator[psycopg.Copy]:
+        """A ``COPY ... FROM STDIN`` into ``table`` (``columns`` checked identifiers), inside the
+        connection's scope. A table with a policy is loaded through a temporary table and one
+        ``INSERT ... SELECT`` (the policy checks the rows; the triggers run once, as for COPY).
+        Raises psycopg's errors."""
+        names = ", ".join(columns)
+        with contextlib.ExitStack() as stack:
+            if not self.in_transaction:
+                stack.enter_context(self.conn.transaction())
+            if table not in RULES:
+                with self.conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    yield copy
+                return
+            self.conn.execute(_SET_SCOPE, rls.values(self.scope))
+            staging = f"payung_load_{next(_LOADS)}"
+            self.conn.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table}"
+                              " WITH NO DATA")
+            with self.conn.cursor().copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                yield copy
+            self.conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")
+            self.conn.execute(f"DROP TABLE {staging}")
 
     @property
     def in_transaction(self) -> bool:
