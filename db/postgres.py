@@ -35,6 +35,7 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import Dumper, Loader
 from psycopg.rows import dict_row
+from psycopg.sql import Literal
 from psycopg_pool import ConnectionPool
 
 from db import dialect, errors, rls
@@ -206,6 +207,12 @@ class PostgresDatabase(Acting):
         try:
             if _BARE.match(sql):
                 run(sql, params)
+                return
+            if not params and not many and ";" in sql.strip().rstrip(";"):
+                # Several statements (DDL): one simple query, the scope's settings first.
+                settings = ", ".join(f"set_config('{name}', {Literal(value).as_string(self.conn)}, true)"
+                                     for name, value in zip(rls.SETTINGS, rls.values(self.scope)))
+                run(f"SELECT {settings}; {sql}")
                 return
             with self.conn.pipeline():
                 self.conn.execute(_SET_SCOPE, rls.values(self.scope))

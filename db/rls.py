@@ -35,7 +35,7 @@ def _setting(name: str) -> str:
 
 
 def _array(name: str) -> str:
-    return f"(SELECT string_to_array(current_setting('{name}', true), ','))"
+    return f"(SELECT string_to_array(current_setting('{name}', true), ','))::text[]"
 
 
 class Settings:
