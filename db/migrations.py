@@ -21,7 +21,7 @@ import re
 
 from sqlite_utils import Migrations
 
-from db import pg_schema
+from db import pg_schema, rls
 from payung.base import clock
 from payung.base.errors import PayungError
 
@@ -421,9 +421,8 @@ def migrate(db, *, stop_before: str | None = None) -> list[str]:
         done = set(applied(db))
         return [name for name in before if name in done]
     done = _apply_postgres(db, stop_before) if pending(db) else []
-    if stop_before is None:
-        from db import rls
-        rls.ensure(db, db.url)
+    if stop_before is None and db.url not in rls.CURRENT and RLS_MIGRATION in applied(db):
+        rls.ensure(db, db.url)  # the policies as the rules of db.scope make them now
     return done
 
 
@@ -694,5 +693,4 @@ def m023_row_level_security(db: Database) -> None:
     policy per scoped table, rendered from the same rules as the queries' fragments (``db.rls``).
     Nothing to do on SQLite, where the fragments are the only wall."""
     if db.engine != "sqlite":
-        from db import rls
         rls.install(db)

@@ -26,7 +26,7 @@ POLICY = "payung_scope"
 #: The settings a policy reads, each value ``values(scope)`` gives it.
 SETTINGS = ("payung.scope", "payung.regency", "payung.villages", "payung.regencies")
 #: Databases whose policies this process found current (checked once per process).
-_CURRENT: set[str] = set()
+CURRENT: set[str] = set()
 
 
 def _setting(name: str) -> str:
@@ -105,15 +105,13 @@ def stale(db) -> list[str]:
 
 
 def ensure(db, url: str) -> list[str]:
-    """Install again the policies that differ from the rules (once per process and database);
-    returns the tables whose policy was installed."""
-    if url in _CURRENT:
+    """Install again the policies that differ from the rules (once per process and database;
+    ``db.migrations.migrate`` asks, once they exist); returns the tables installed again."""
+    if url in CURRENT:
         return []
-    from db import migrations, store
-    done = []
-    if migrations.RLS_MIGRATION in migrations.applied(db):
-        with store.transaction(db):
-            done = stale(db)
-            install(db, done)
-    _CURRENT.add(url)
+    from db import store
+    with store.transaction(db):
+        done = stale(db)
+        install(db, done)
+    CURRENT.add(url)
     return done
