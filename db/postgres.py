@@ -298,8 +298,8 @@ class PostgresDatabase(Acting):
     @contextmanager
     def settings(self, **values: str) -> Iterator[None]:
         """Settings of the current transaction (``set_config(name, value, true)``: ``SET
-        LOCAL``), back to what they were when the block ends: e.g. ``payung.bulk_lines``; the
-        place where an actor's scope will be set for row-level security."""
+        LOCAL``), back to what they were when the block ends: e.g. ``payung.bulk_lines`` (the
+        scope's settings are set before every statement instead: ``_run``)."""
         before = {}
         for name, value in values.items():
             before[name] = self.execute("SELECT current_setting(?, true)", [name]).fetchone()[0] or ""
