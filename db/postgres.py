@@ -10,12 +10,14 @@
   writes of every session and application server are serialised as SQLite's ``BEGIN
   IMMEDIATE`` serialises them, so a check made inside a write transaction still holds when it
   commits (two payments on one bill, two first administrators). Readers never wait.
-- Every statement runs inside the connection's scope (``Database.acting``, ``db.scope``): the
-  settings the row-level security policies read (``db.rls``) are set transaction-local in the
-  same round trip (a pipeline: ``set_config(..., true)``, then the statement). Outside an
-  explicit transaction the two are one implicit transaction, so nothing of one actor's scope
-  stays on a pooled connection. Rows are loaded into a policy's table through a temporary
-  table (``COPY FROM`` is refused where a policy applies).
+- Every statement runs inside the connection's scope (``Database.acting``, ``db.scope``). An
+  actor's statement is preceded, in the same round trip (a pipeline), by ``set_config(...,
+  true)`` of the settings the row-level security policies read and of ``role`` (the scoped role,
+  ``db.rls``); outside an explicit transaction the two are one implicit transaction, so nothing of
+  one actor's scope stays on a pooled connection. Payung's own statements (``EVERYTHING``) run
+  bare, as the tables' owner, past the policies (inside a transaction that ran an actor's
+  statement, the role is reset first). Rows are loaded into a policy's table under an actor's
+  scope through a temporary table (``COPY FROM`` is refused where a policy applies).
 - Every error is raised as Payung's own (``db.errors``).
 """
 
@@ -50,8 +52,12 @@ POOL_SIZE = 20
 _POOLS: dict[tuple[str, int], ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
 _CHECKS: dict[str, dict[str, str]] = {}
-#: Sets the settings of the scope for the transaction (``db.rls.SETTINGS``).
-_SET_SCOPE = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in rls.SETTINGS)
+#: Sets the settings of the scope and the scoped role for the transaction (``db.rls``).
+_SET_SCOPE = ("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in rls.SETTINGS)
+              + f", set_config('role', {rls.SCOPED_ROLE}, true)")
+#: Back to the owner, with no scope, for the rest of the transaction.
+_UNSET_SCOPE = "SELECT set_config('role', 'none', true), " + ", ".join(
+    f"set_config('{name}', '', true)" for name in rls.SETTINGS)
 #: Statements that read no table and may not share an implicit transaction: run bare.
 _BARE = re.compile(r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|SET|RESET|VACUUM|CREATE DATABASE"
                    r"|DROP DATABASE|CREATE INDEX CONCURRENTLY)\b", re.IGNORECASE)
@@ -183,6 +189,7 @@ class PostgresDatabase(Acting):
 
     def __init__(self, conn: psycopg.Connection, pool: ConnectionPool | None, url: str):
         self.conn, self._pool, self.url = conn, pool, url
+        self._scoped = False  # an actor's statement set the scoped role in the current transaction
 
     def __repr__(self) -> str:
         return f"<PostgresDatabase {self.conn.info.dbname}>"
@@ -201,21 +208,34 @@ class PostgresDatabase(Acting):
             return []  # placeholders are processed (and %% undone) only when there are parameters
         return params if isinstance(params, (list, tuple, dict)) else list(params)
 
+    def _prelude(self) -> tuple[str, list | None] | None:
+        """What must run before a statement: the actor's scope and role; for ``EVERYTHING``
+        nothing, unless an actor's statement ran earlier in this transaction (then: back to the
+        owner)."""
+        if self._scoped and not self.in_transaction:
+            self._scoped = False  # the last actor's settings ended with its transaction
+        if not self.scope.everything:
+            self._scoped = True
+            return _SET_SCOPE, rls.values(self.scope)
+        return (_UNSET_SCOPE, None) if self._scoped else None
+
     def _run(self, cursor: psycopg.Cursor, sql: str, params, many: bool = False) -> None:
-        """``sql`` on ``cursor``, in one round trip after the scope's settings (``_SET_SCOPE``)."""
+        """``sql`` on ``cursor``, in one round trip after its ``_prelude``."""
         run = cursor.executemany if many else cursor.execute
         try:
-            if _BARE.match(sql):
+            prelude = None if _BARE.match(sql) else self._prelude()
+            if prelude is None:
                 run(sql, params)
                 return
             if not params and not many and ";" in sql.strip().rstrip(";"):
-                # Several statements (DDL): one simple query, the scope's settings first.
-                settings = ", ".join(f"set_config('{name}', {Literal(value).as_string(self.conn)}, true)"
-                                     for name, value in zip(rls.SETTINGS, rls.values(self.scope)))
-                run(f"SELECT {settings}; {sql}")
+                # Several statements (DDL): one simple query, the prelude first.
+                text, values = prelude
+                for value in values or ():
+                    text = text.replace("%s", Literal(value).as_string(self.conn), 1)
+                run(f"{text}; {sql}")
                 return
             with self.conn.pipeline():
-                self.conn.execute(_SET_SCOPE, rls.values(self.scope))
+                self.conn.execute(*prelude)
                 run(sql, params)
         except psycopg.Error as exc:
             raise self._error(exc) from exc
@@ -259,11 +279,13 @@ class PostgresDatabase(Acting):
         with contextlib.ExitStack() as stack:
             if not self.in_transaction:
                 stack.enter_context(self.conn.transaction())
-            if table not in RULES:
+            prelude = self._prelude()
+            if prelude:
+                self.conn.execute(*prelude)
+            if table not in RULES or self.scope.everything:  # the owner: no policy applies
                 with self.conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     yield copy
                 return
-            self.conn.execute(_SET_SCOPE, rls.values(self.scope))
             staging = f"payung_load_{next(_LOADS)}"
             self.conn.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table}"
                               " WITH NO DATA")

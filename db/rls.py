@@ -7,10 +7,14 @@ parameters (``Settings``):
 - ``payung.scope``: ``all``, ``regency`` or ``villages`` (anything else, or unset: no row);
 - ``payung.regency``, ``payung.villages``, ``payung.regencies`` (comma-separated codes).
 
-``db.postgres`` sets them, transaction-local, before every statement from the connection's
-scope (``Database.acting``): nothing of one actor's scope stays on a pooled connection. The
-tables are ``FORCE ROW LEVEL SECURITY``: the policies bind their owner too (Payung's role owns
-the tables it made); a superuser or a ``BYPASSRLS`` role is not bound (docs/postgresql.md).
+Two roles (docs/postgresql.md, section 6): Payung logs in as the tables' owner, and the tables
+are *not* forced, so the owner's statements (Payung's own work and an administrator's, the
+``EVERYTHING`` scope) run past the policies with the plans they had without them. An actor's
+statement runs as the owner's scoped role (``scoped_role``: the login role's name + ``_scoped``,
+NOLOGIN, made by the database administrator): ``db.postgres`` sets the settings and ``SET LOCAL
+ROLE`` transaction-local in the same round trip. The policies are written ``TO`` that role only,
+and it may only read: without the settings it sees no row. The role is per login role, so one
+province's role cannot read another's database.
 
 A policy's comment holds the digest of its text: ``ensure`` installs them again when the rules
 of ``db.scope`` changed, so the policies cannot drift from the fragments.
@@ -19,12 +23,15 @@ of ``db.scope`` changed, so the policies cannot drift from the fragments.
 from __future__ import annotations
 
 import hashlib
+import logging
 
-from db.scope import ALL, REGENCY, RULES, VILLAGES, Fragment, Scope
+from db.scope import REGENCY, RULES, VILLAGES, Fragment, Scope
 
 POLICY = "payung_scope"
 #: The settings a policy reads, each value ``values(scope)`` gives it.
 SETTINGS = ("payung.scope", "payung.regency", "payung.villages", "payung.regencies")
+#: The name of the scoped role, in SQL: the login role's + ``_scoped``.
+SCOPED_ROLE = "session_user || '_scoped'"
 #: Databases whose policies this process found current (checked once per process).
 CURRENT: set[str] = set()
 
@@ -70,38 +77,87 @@ def condition(table: str) -> str:
         where, params = RULES[table](kind, Settings, table)
         assert not params, "a policy reads settings, never parameters"
         arms.append(f"WHEN '{kind}' THEN ({where})")
-    return f"CASE {_setting('payung.scope')} WHEN '{ALL}' THEN true {' '.join(arms)} ELSE false END"
+    return f"CASE {_setting('payung.scope')} {' '.join(arms)} ELSE false END"
 
 
 def digest(table: str) -> str:
     return "payung:" + hashlib.sha256(condition(table).encode()).hexdigest()[:16]
 
 
-def statements(table: str) -> list[str]:
-    """What installs the policy of ``table`` (again)."""
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def statements(table: str, role: str) -> list[str]:
+    """What installs the policy of ``table`` (again), for the scoped role ``role``."""
     return [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
             f"DROP POLICY IF EXISTS {POLICY} ON {table}",
-            f"CREATE POLICY {POLICY} ON {table} USING ({condition(table)})",
+            f"CREATE POLICY {POLICY} ON {table} TO {_quoted(role)} USING ({condition(table)})",
             f"COMMENT ON POLICY {POLICY} ON {table} IS '{digest(table)}'"]
 
 
+def check_roles(db) -> str:
+    """The scoped role's name, once it is fit; a warning is logged when the login role bypasses
+    row-level security. Raises ``PayungError`` (Indonesian) when the scoped role is missing, not
+    granted to the login role, or bypasses the policies itself."""
+    row = next(db.query(
+        f"SELECT session_user AS login, {SCOPED_ROLE} AS scoped, l.rolsuper AS login_super,"
+        " l.rolbypassrls AS login_bypass, s.oid IS NOT NULL AS exists, s.rolsuper OR s.rolbypassrls AS bypass,"
+        f" s.oid IS NOT NULL AND pg_has_role(session_user, s.oid, 'MEMBER') AS member"
+        f" FROM pg_roles l LEFT JOIN pg_roles s ON s.rolname = {SCOPED_ROLE} WHERE l.rolname = session_user"))
+    return _check(row)
+
+
+def _check(row: dict) -> str:
+    from payung.base.errors import PayungError
+    login, scoped = row["login"], row["scoped"]
+    if row["login_super"] or row["login_bypass"]:
+        logging.getLogger("payung.rls").warning(
+            "PERINGATAN: Payung tersambung ke PostgreSQL sebagai peran %s yang %s: kebijakan keamanan baris tidak"
+            " mengikat peran ini. Gunakan peran biasa (NOSUPERUSER NOBYPASSRLS), lihat docs/postgresql.md.",
+            login, "superuser" if row["login_super"] else "BYPASSRLS")
+    grant = f"CREATE ROLE {_quoted(scoped)} NOLOGIN; GRANT {_quoted(scoped)} TO {_quoted(login)};"
+    if not row["exists"]:
+        raise PayungError(f"Peran PostgreSQL {scoped} belum ada. Minta admin basis data menjalankan: {grant}"
+                          " (docs/postgresql.md, bagian 6).")
+    if not row["member"]:
+        raise PayungError(f"Peran PostgreSQL {login} belum menjadi anggota {scoped}. Minta admin basis data"
+                          f" menjalankan: GRANT {_quoted(scoped)} TO {_quoted(login)};")
+    if row["bypass"]:
+        raise PayungError(f"Peran PostgreSQL {scoped} tidak boleh SUPERUSER atau BYPASSRLS: kebijakan keamanan"
+                          f" baris tidak akan mengikatnya. Minta admin basis data menjalankan: ALTER ROLE"
+                          f" {_quoted(scoped)} NOSUPERUSER NOBYPASSRLS;")
+    return scoped
+
+
 def install(db, tables=None) -> None:
-    """The policies of ``tables`` (every scoped table), inside the caller's transaction."""
+    """The policies of ``tables`` (every scoped table) and the scoped role's right to read every
+    table, inside the caller's transaction."""
+    role = _quoted(check_roles(db))
+    schema = _quoted(db.execute("SELECT current_schema()").fetchone()[0])
     for table in RULES if tables is None else tables:
-        for statement in statements(table):
+        for statement in statements(table, role.strip('"').replace('""', '"')):
             db.execute(statement)
+    db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    db.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}")
 
 
 def stale(db) -> list[str]:
-    """The scoped tables whose policy is missing, off or not the one the rules make now."""
+    """The scoped tables whose policy is missing, off, forced (the owner's statements must run
+    past it), not for the scoped role alone, not readable by it, or not the one the rules make now."""
     installed = {r["relname"]: r for r in db.query(
         "SELECT c.relname, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,"
-        " obj_description(p.oid, 'pg_policy') AS comment"
+        " obj_description(p.oid, 'pg_policy') AS comment,"
+        f" p.polroles = ARRAY[to_regrole({SCOPED_ROLE})]::oid[] AS scoped,"
+        f" to_regrole({SCOPED_ROLE}) IS NOT NULL AND has_table_privilege(to_regrole({SCOPED_ROLE}), c.oid, 'SELECT')"
+        " AS readable"
         " FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = ?"
         " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'", [POLICY])}
     return [t for t in RULES if t in installed and not (
-        installed[t]["enabled"] and installed[t]["forced"] and installed[t]["comment"] == digest(t))]
+        installed[t]["enabled"] and not installed[t]["forced"] and installed[t]["scoped"]
+        and installed[t]["readable"] and installed[t]["comment"] == digest(t))]
 
 
 def ensure(db, url: str) -> list[str]:
@@ -111,7 +167,9 @@ def ensure(db, url: str) -> list[str]:
         return []
     from db import store
     with store.transaction(db):
+        check_roles(db)  # the warning about the login role, on every start
         done = stale(db)
-        install(db, done)
+        if done:
+            install(db, done)
     CURRENT.add(url)
     return done

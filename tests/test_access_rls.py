@@ -7,8 +7,11 @@ only the actor's rows.
 - The permission matrix of ``test_access`` with the application's fragments switched off
   (``db.scope._FRAGMENTS``, test-only) leaks nothing; with the policies opened too, it leaks.
 - With both walls on, every case of the matrix answers on PostgreSQL as on SQLite.
-- A pooled connection carries no actor's scope into the next transaction, and a connection
-  that sets no scope sees no row.
+- A pooled connection carries no actor's scope into the next transaction; the scoped role
+  without Payung's settings sees no row; the owner's statements (``EVERYTHING``) run past the
+  policies, also after an actor's statement in the same transaction.
+- The start-up check: a missing or unfit scoped role is refused, a login role that bypasses
+  row-level security is warned about.
 """
 
 from __future__ import annotations
@@ -90,9 +93,14 @@ def _differences(db, table: str) -> dict[str, tuple[set, set]]:
 
 def test_the_app_role_is_bound_by_the_policies(world):
     """The tests connect as the app does on a province's server: a role that is neither a
-    superuser nor BYPASSRLS, owner of the tables, which are FORCE ROW LEVEL SECURITY."""
+    superuser nor BYPASSRLS, owner of the tables (not forced: its own statements run past the
+    policies), and an actor's statements run as its scoped role, bound by them."""
     role = next(world.db.query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"))
     assert role == {"rolsuper": 0, "rolbypassrls": 0}, "the tests' PostgreSQL role bypasses row-level security"
+    with world.db.acting(access.scope_of(matrix.ACTORS["desa"])):
+        acting = next(world.db.query("SELECT current_user AS name, r.rolsuper, r.rolbypassrls, r.rolcanlogin"
+                                     " FROM pg_roles r WHERE r.rolname = current_user"))
+    assert acting == {"name": rls.check_roles(world.db), "rolsuper": 0, "rolbypassrls": 0, "rolcanlogin": 0}
     assert rls.stale(world.db) == []
     assert set(RULES) == set(_FRAGMENT_OF) and set(RULES) <= set(world.db.table_names())
 
@@ -129,23 +137,49 @@ def test_a_query_without_its_fragment_returns_only_the_actors_rows(world):
 
 
 def test_the_scope_is_set_per_statement_and_never_left_on_the_connection(world):
-    """Transaction-local settings: the actor's scope holds for its statement (also inside an
-    explicit transaction) and is gone once that transaction ends; a connection used without
-    Payung's settings (the pool's, another program's) sees no row of a scoped table."""
+    """Transaction-local settings and role: the actor's scope holds for its statement (also
+    inside an explicit transaction) and is gone once that transaction ends; the scoped role
+    without Payung's settings sees no row of a scoped table."""
     db, desa = world.db, access.scope_of(matrix.ACTORS["desa"])
     everyone = db.execute("SELECT COUNT(*) FROM workers").fetchone()[0]
     with db.acting(desa):
         mine = db.execute("SELECT COUNT(*) FROM workers").fetchone()[0]
     assert 0 < mine < everyone
-    bare = "SELECT current_setting('payung.scope', true), (SELECT COUNT(*) FROM workers)"
-    assert db.conn.execute(bare).fetchone() in (("", 0), (None, 0))
+    bare = "SELECT current_setting('payung.scope', true), current_user = session_user"
+    assert db.conn.execute(bare).fetchone() in (("", True), (None, True))
     with rolled_back(db):
         with db.acting(desa):
             assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == mine
         assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == everyone
         with db.acting(desa):
             db.execute("SELECT 1")
-    assert db.conn.execute(bare).fetchone() in (("", 0), (None, 0))
+    assert db.conn.execute(bare).fetchone() in (("", True), (None, True))
+    with rolled_back(db):
+        db.conn.execute(f"SET LOCAL ROLE {rls.check_roles(db)}")  # the role, without the settings
+        for table in RULES:
+            assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_the_owners_statements_see_everything_after_an_actors_in_one_transaction(world):
+    """Inside one transaction an actor's statement sets the scoped role: Payung's next own
+    statement is the owner's again (also after a savepoint rolled back), and COPY works."""
+    db, desa = world.db, access.scope_of(matrix.ACTORS["desa"])
+    everyone = db.execute("SELECT COUNT(*) FROM workers").fetchone()[0]
+    with rolled_back(db):
+        with db.acting(desa):
+            assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] < everyone
+        assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == everyone
+        db.execute("SAVEPOINT s")
+        with db.acting(desa):
+            db.execute("SELECT 1")
+        db.execute("ROLLBACK TO SAVEPOINT s")
+        assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == everyone
+        with db.acting(desa):
+            db.execute("SELECT 1")
+        row = next(db.query("SELECT * FROM budget_lines LIMIT 1"), None)
+        if row is not None:
+            with db.copy_in("budget_lines", list(row)) as copy:  # COPY FROM: refused if a policy applied
+                copy.write_row([-1 if k == "id" else v for k, v in row.items()])
 
 
 def test_a_pooled_connection_reused_by_another_actor_carries_no_scope(world):
@@ -169,6 +203,7 @@ def test_a_pooled_connection_reused_by_another_actor_carries_no_scope(world):
         assert again is not None, "the pool never handed the connection back"
         assert not again.in_transaction
         assert again.conn.execute("SELECT current_setting('payung.scope', true)").fetchone()[0] in ("", None)
+        assert again.conn.execute("SELECT current_user = session_user").fetchone()[0]
         assert again.scope == EVERYTHING
         everyone = again.execute("SELECT COUNT(*) FROM workers").fetchone()[0]
         assert everyone == len(list(world.db.query("SELECT id FROM workers")))
@@ -260,13 +295,43 @@ def test_the_switch_is_for_tests_only():
 
 def test_a_policy_that_drifted_from_the_rules_is_installed_again(world):
     """One source of truth: a policy whose text is not the one the rules of db/scope.py make
-    (an older rule, a hand edit) is replaced on the next open of the database."""
+    (an older rule, a hand edit, a policy for every role, a forced table, a table the scoped
+    role cannot read) is replaced on the next open of the database."""
     from db.migrations import migrate
     world.db.execute(f"DROP POLICY {rls.POLICY} ON workers")
     world.db.execute(f"CREATE POLICY {rls.POLICY} ON workers USING (true)")
-    world.db.execute("ALTER TABLE claims NO FORCE ROW LEVEL SECURITY")
-    assert rls.stale(world.db) == ["workers", "claims"]
+    world.db.execute("ALTER TABLE claims FORCE ROW LEVEL SECURITY")
+    world.db.execute(f"REVOKE SELECT ON payments FROM {rls.check_roles(world.db)}")
+    sponsors = rls.condition("sponsors")
+    world.db.execute(f"DROP POLICY {rls.POLICY} ON sponsors")
+    world.db.execute(f"CREATE POLICY {rls.POLICY} ON sponsors USING ({sponsors})")
+    world.db.execute(f"COMMENT ON POLICY {rls.POLICY} ON sponsors IS '{rls.digest('sponsors')}'")
+    assert rls.stale(world.db) == ["workers", "claims", "payments", "sponsors"]
     rls.CURRENT.discard(world.db.url)
     migrate(world.db)
     assert rls.stale(world.db) == []
     assert not _differences(world.db, "workers")
+
+
+def test_a_missing_or_unfit_scoped_role_is_refused_and_a_bypassing_login_warned(world, caplog):
+    """``db.rls.check_roles``: Payung refuses to start without a fit scoped role (a message in
+    Indonesian naming what the DBA must run), and warns when it logs in as a role that bypasses
+    row-level security."""
+    from payung.base.errors import PayungError
+    assert rls.check_roles(world.db) == world.db.execute("SELECT session_user").fetchone()[0] + "_scoped"
+    fake = {"login": "payung", "scoped": "payung_scoped", "login_super": False, "login_bypass": True,
+            "exists": True, "bypass": False, "member": True}
+    with caplog.at_level("WARNING", logger="payung.rls"):
+        rls._check(fake)
+    assert "BYPASSRLS" in caplog.text and "PERINGATAN" in caplog.text
+    with pytest.raises(PayungError, match="Peran PostgreSQL payung_scoped belum ada.*CREATE ROLE"):
+        rls._check(fake | {"exists": False, "member": False})
+    with pytest.raises(PayungError, match="belum menjadi anggota"):
+        rls._check(fake | {"member": False})
+    with pytest.raises(PayungError, match="tidak boleh SUPERUSER atau BYPASSRLS"):
+        rls._check(fake | {"login_bypass": False, "bypass": True})
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="payung.rls"):
+        assert rls._check(fake | {"login_bypass": False}) == "payung_scoped"
+    assert caplog.text == ""
+
