@@ -12,9 +12,10 @@
   commits (two payments on one bill, two first administrators). Readers never wait.
 - Every statement runs inside the connection's scope (``Database.acting``, ``db.scope``). An
   actor's statement is preceded, in the same round trip (a pipeline), by ``set_config(...,
-  true)`` of the settings the row-level security policies read and of ``role`` (the scoped role,
-  ``db.rls``); outside an explicit transaction the two are one implicit transaction, so nothing of
-  one actor's scope stays on a pooled connection. Payung's own statements (``EVERYTHING``) run
+  true)`` of the settings the row-level security policies read, of ``role`` (the scoped role of
+  the scope's kind, ``db.rls``) and of ``plan_cache_mode`` (custom plans: a generic plan cannot
+  see the query's own filter values); outside an explicit transaction the two are one implicit
+  transaction, so nothing of one actor's scope stays on a pooled connection. Payung's own statements (``EVERYTHING``) run
   bare, as the tables' owner, past the policies (inside a transaction that ran an actor's
   statement, the role is reset first). Rows are loaded into a policy's table under an actor's
   scope through a temporary table (``COPY FROM`` is refused where a policy applies).
@@ -54,7 +55,11 @@ _POOLS_LOCK = threading.Lock()
 _CHECKS: dict[str, dict[str, str]] = {}
 #: Sets the settings of the scope and the scoped role for the transaction (``db.rls``).
 _SET_SCOPE = ("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in rls.SETTINGS)
-              + f", set_config('role', {rls.SCOPED_ROLE}, true)")
+              + ", set_config('role', session_user || '_' || %s, true)"
+              # A prepared statement (psycopg prepares one run five times) is planned for its
+              # parameters each time: a generic plan, blind to the query's own filter values,
+              # took the policy's index (a regency's workers) and sorted them all.
+              + ", set_config('plan_cache_mode', 'force_custom_plan', true)")
 #: Back to the owner, with no scope, for the rest of the transaction.
 _UNSET_SCOPE = "SELECT set_config('role', 'none', true), " + ", ".join(
     f"set_config('{name}', '', true)" for name in rls.SETTINGS)
@@ -216,7 +221,7 @@ class PostgresDatabase(Acting):
             self._scoped = False  # the last actor's settings ended with its transaction
         if not self.scope.everything:
             self._scoped = True
-            return _SET_SCOPE, rls.values(self.scope)
+            return _SET_SCOPE, [*rls.values(self.scope), self.scope.kind]
         return (_UNSET_SCOPE, None) if self._scoped else None
 
     def _run(self, cursor: psycopg.Cursor, sql: str, params, many: bool = False) -> None:

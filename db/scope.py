@@ -107,24 +107,32 @@ class Parameters:
     def is_regency(self, column: str) -> Fragment:
         return f"{column} = ?", [self.scope.regency]
 
+    def worker_in_regency(self, alias: str) -> Fragment:
+        """The worker ``alias`` is domiciled in the regency (its village lies inside)."""
+        return self.in_regency(f"{alias}.village_code")
+
+    @staticmethod
+    def member(column: str, key: str, source: str, where: str) -> str:
+        """``column`` is one of the ``key`` values of the rows of ``source`` that meet ``where``."""
+        return f"{column} IN (SELECT {key} FROM {source} WHERE {where})"
+
 
 # The rules: (kind, values, alias) -> a condition on the row of ``alias`` ---------------------
 
 def _workers(kind: str, v, alias: str) -> Fragment:
     """Workers domiciled in the scope."""
-    column = f"{alias}.village_code"
-    return v.in_villages(column) if kind == VILLAGES else v.in_regency(column)
+    return v.in_villages(f"{alias}.village_code") if kind == VILLAGES else v.worker_in_regency(alias)
 
 
 def _worker_ids(kind: str, v, column: str) -> Fragment:
     where, params = _workers(kind, v, "sw")
-    return f"{column} IN (SELECT sw.id FROM workers sw WHERE {where})", params
+    return v.member(column, "sw.id", "workers sw", where), params
 
 
 def _schemes(kind: str, v, column: str) -> Fragment:
     """``column`` (a scheme code) names a scheme of the scope's regency (of its villages')."""
     where, params = v.in_regencies("sc.regency_code") if kind == VILLAGES else v.is_regency("sc.regency_code")
-    return f"{column} IN (SELECT sc.code FROM schemes sc WHERE {where})", params
+    return v.member(column, "sc.code", "schemes sc", where), params
 
 
 def _lines(kind: str, v, alias: str) -> Fragment:
@@ -153,15 +161,15 @@ def _sponsors(kind: str, v, alias: str) -> Fragment:
     if kind == VILLAGES:
         own, own_params = v.in_villages(f"{alias}.village_code")
         where, params = _workers(kind, v, "vw")
-        return (f"(({alias}.type = 'pemerintah_desa' AND {own})"
-                f" OR {alias}.id IN (SELECT vp.sponsor_id FROM sponsorships vp JOIN workers vw ON vw.id = vp.worker_id"
-                f" WHERE {where}))", [*own_params, *params])
+        paying = v.member(f"{alias}.id", "vp.sponsor_id", "sponsorships vp JOIN workers vw ON vw.id = vp.worker_id",
+                          where)
+        return f"(({alias}.type = 'pemerintah_desa' AND {own}) OR {paying})", [*own_params, *params]
     registered, registered_params = v.is_regency(f"{alias}.regency_code")
     inside, inside_params = v.in_regency(f"{alias}.village_code")
-    paying, paying_params = v.is_regency("rc.regency_code")
-    return (f"({registered} OR {inside}"
-            f" OR {alias}.id IN (SELECT rp.sponsor_id FROM sponsorships rp JOIN schemes rc ON rc.code = rp.scheme_code"
-            f" WHERE {paying}))", [*registered_params, *inside_params, *paying_params])
+    of_regency, paying_params = v.is_regency("rc.regency_code")
+    paying = v.member(f"{alias}.id", "rp.sponsor_id", "sponsorships rp JOIN schemes rc ON rc.code = rp.scheme_code",
+                      of_regency)
+    return f"({registered} OR {inside} OR {paying})", [*registered_params, *inside_params, *paying_params]
 
 
 def _users(kind: str, v, alias: str) -> Fragment:

@@ -8,7 +8,7 @@ migrated once, with the regions of the configuration under test; each test gets 
 
 The tests connect as a role like the one a province gives Payung (docs/postgresql.md): not a
 superuser, no ``BYPASSRLS``, owner of its databases (``APP_ROLE``, ``PAYUNG_TEST_POSTGRES_ROLE``),
-with its scoped role (``APP_ROLE`` + ``_scoped``, NOLOGIN, granted to it), so the row-level
+with its scoped roles (``APP_ROLE`` + ``_regency`` and ``_villages``, NOLOGIN, granted to it), so the row-level
 security policies bind every actor's statement of a test as they bind the app's. The superuser of the
 server only creates and drops the databases.
 
@@ -116,9 +116,10 @@ def start() -> Server:
     server = Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", folder, APP_ROLE)
     with server.admin() as conn:
         conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS")
-        # The role an actor's statements run as (db.rls.check_roles), as the DBA makes it.
-        conn.execute(f"CREATE ROLE {APP_ROLE}_scoped NOLOGIN NOSUPERUSER NOBYPASSRLS")
-        conn.execute(f"GRANT {APP_ROLE}_scoped TO {APP_ROLE}")
+        # The roles an actor's statements run as (db.rls.check_roles), as the DBA makes them.
+        for kind in ("regency", "villages"):
+            conn.execute(f"CREATE ROLE {APP_ROLE}_{kind} NOLOGIN NOSUPERUSER NOBYPASSRLS")
+            conn.execute(f"GRANT {APP_ROLE}_{kind} TO {APP_ROLE}")
         # tests/conftest.py foreign_keys_off: writes that break references, as a replica's.
         conn.execute(f"GRANT SET ON PARAMETER session_replication_role TO {APP_ROLE}")
     os.environ[ROLE_VARIABLE] = APP_ROLE

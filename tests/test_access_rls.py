@@ -59,13 +59,14 @@ def fragments_off(monkeypatch):
 
 
 @contextmanager
-def policies_open(db, tables=tuple(RULES)):
-    """The policies of ``tables`` let every row through until the block ends (then they are
-    installed again: the matrix's cases roll back transactions of their own)."""
+def policies_open(db, tables=tuple(RULES), kinds=rls.KINDS):
+    """The policies of ``tables`` (of ``kinds`` of scope) let every row through until the block
+    ends (then they are installed again: the matrix's cases roll back transactions of their own)."""
     try:
         for table in tables:
-            db.execute(f"DROP POLICY {rls.POLICY} ON {table}")
-            db.execute(f"CREATE POLICY {rls.POLICY} ON {table} USING (true)")
+            for policy in (rls.POLICIES[kind] for kind in kinds):
+                db.execute(f"DROP POLICY {policy} ON {table}")
+                db.execute(f"CREATE POLICY {policy} ON {table} USING (true)")
         yield
     finally:
         rls.install(db, tables)
@@ -100,7 +101,10 @@ def test_the_app_role_is_bound_by_the_policies(world):
     with world.db.acting(access.scope_of(matrix.ACTORS["desa"])):
         acting = next(world.db.query("SELECT current_user AS name, r.rolsuper, r.rolbypassrls, r.rolcanlogin"
                                      " FROM pg_roles r WHERE r.rolname = current_user"))
-    assert acting == {"name": rls.check_roles(world.db), "rolsuper": 0, "rolbypassrls": 0, "rolcanlogin": 0}
+    assert acting == {"name": rls.check_roles(world.db)["villages"], "rolsuper": 0, "rolbypassrls": 0,
+                      "rolcanlogin": 0}
+    with world.db.acting(access.scope_of(matrix.ACTORS["operator"])):
+        assert world.db.execute("SELECT current_user").fetchone()[0] == rls.check_roles(world.db)["regency"]
     assert rls.stale(world.db) == []
     assert set(RULES) == set(_FRAGMENT_OF) and set(RULES) <= set(world.db.table_names())
 
@@ -115,10 +119,11 @@ def test_each_policy_lets_through_exactly_the_rows_of_its_fragment(world, table)
             assert world.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] < total, (table, role)
 
 
+@pytest.mark.parametrize("kind", rls.KINDS)
 @pytest.mark.parametrize("table", list(RULES))
-def test_a_policy_that_lets_everything_through_is_caught(world, table):
-    """The comparison above fails when a policy is missing its rule."""
-    with policies_open(world.db, [table]):
+def test_a_policy_that_lets_everything_through_is_caught(world, table, kind):
+    """The comparison above fails when a policy (of one kind of scope) is missing its rule."""
+    with policies_open(world.db, [table], [kind]):
         assert _differences(world.db, table)
 
 
@@ -155,9 +160,17 @@ def test_the_scope_is_set_per_statement_and_never_left_on_the_connection(world):
             db.execute("SELECT 1")
     assert db.conn.execute(bare).fetchone() in (("", True), (None, True))
     with rolled_back(db):
-        db.conn.execute(f"SET LOCAL ROLE {rls.check_roles(db)}")  # the role, without the settings
-        for table in RULES:
-            assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+        for role in rls.check_roles(db).values():  # each scoped role, without the settings
+            db.conn.execute(f"SET LOCAL ROLE {role}")
+            for table in RULES:
+                assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, (role, table)
+    with rolled_back(db):  # nor with the settings emptied (as a transaction's end leaves them)
+        for name in rls.SETTINGS:
+            db.conn.execute(f"SELECT set_config('{name}', '', true)")
+        for role in rls.check_roles(db).values():
+            db.conn.execute(f"SET LOCAL ROLE {role}")
+            for table in RULES:
+                assert db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, (role, table)
 
 
 def test_the_owners_statements_see_everything_after_an_actors_in_one_transaction(world):
@@ -298,19 +311,24 @@ def test_a_policy_that_drifted_from_the_rules_is_installed_again(world):
     (an older rule, a hand edit, a policy for every role, a forced table, a table the scoped
     role cannot read) is replaced on the next open of the database."""
     from db.migrations import migrate
-    world.db.execute(f"DROP POLICY {rls.POLICY} ON workers")
-    world.db.execute(f"CREATE POLICY {rls.POLICY} ON workers USING (true)")
+    regency, villages = rls.POLICIES["regency"], rls.POLICIES["villages"]
+    world.db.execute(f"DROP POLICY {regency} ON workers")
+    world.db.execute(f"CREATE POLICY {regency} ON workers USING (true)")
     world.db.execute("ALTER TABLE claims FORCE ROW LEVEL SECURITY")
-    world.db.execute(f"REVOKE SELECT ON payments FROM {rls.check_roles(world.db)}")
-    sponsors = rls.condition("sponsors")
-    world.db.execute(f"DROP POLICY {rls.POLICY} ON sponsors")
-    world.db.execute(f"CREATE POLICY {rls.POLICY} ON sponsors USING ({sponsors})")
-    world.db.execute(f"COMMENT ON POLICY {rls.POLICY} ON sponsors IS '{rls.digest('sponsors')}'")
-    assert rls.stale(world.db) == ["workers", "claims", "payments", "sponsors"]
+    world.db.execute(f"REVOKE SELECT ON payments FROM {rls.check_roles(world.db)['villages']}")
+    sponsors = rls.condition("sponsors", "villages")
+    world.db.execute(f"DROP POLICY {villages} ON sponsors")
+    world.db.execute(f"CREATE POLICY {villages} ON sponsors USING ({sponsors})")
+    world.db.execute(f"COMMENT ON POLICY {villages} ON sponsors IS '{rls.digest('sponsors')}'")
+    world.db.execute("CREATE POLICY extra ON contribution_lines TO PUBLIC USING (true)")  # one more, permissive
+    world.db.execute(f"ALTER TABLE workers DROP CONSTRAINT {rls.REGENCY_OF_VILLAGE[0]}")
+    world.db.execute(f"ALTER POLICY {regency} ON budget_lines USING (true)")
+    world.db.execute(f"COMMENT ON POLICY {regency} ON budget_lines IS 'payung:0'")
+    assert rls.stale(world.db) == ["workers", "contribution_lines", "claims", "payments", "budget_lines", "sponsors"]
     rls.CURRENT.discard(world.db.url)
     migrate(world.db)
     assert rls.stale(world.db) == []
-    assert not _differences(world.db, "workers")
+    assert not _differences(world.db, "workers") and not _differences(world.db, "contribution_lines")
 
 
 def test_a_missing_or_unfit_scoped_role_is_refused_and_a_bypassing_login_warned(world, caplog):
@@ -318,20 +336,35 @@ def test_a_missing_or_unfit_scoped_role_is_refused_and_a_bypassing_login_warned(
     Indonesian naming what the DBA must run), and warns when it logs in as a role that bypasses
     row-level security."""
     from payung.base.errors import PayungError
-    assert rls.check_roles(world.db) == world.db.execute("SELECT session_user").fetchone()[0] + "_scoped"
-    fake = {"login": "payung", "scoped": "payung_scoped", "login_super": False, "login_bypass": True,
-            "exists": True, "bypass": False, "member": True}
+    login = world.db.execute("SELECT session_user").fetchone()[0]
+    assert rls.check_roles(world.db) == {"regency": login + "_regency", "villages": login + "_villages"}
+    fake = [{"login": "payung", "scoped": f"payung_{kind}", "kind": kind, "login_super": False, "login_bypass": True,
+             "exists": True, "bypass": False, "member": True} for kind in ("regency", "villages")]
+
+    def one(**changed):  # the villages' role changed
+        return [fake[0], fake[1] | changed]
     with caplog.at_level("WARNING", logger="payung.rls"):
         rls._check(fake)
     assert "BYPASSRLS" in caplog.text and "PERINGATAN" in caplog.text
-    with pytest.raises(PayungError, match="Peran PostgreSQL payung_scoped belum ada.*CREATE ROLE"):
-        rls._check(fake | {"exists": False, "member": False})
-    with pytest.raises(PayungError, match="belum menjadi anggota"):
-        rls._check(fake | {"member": False})
-    with pytest.raises(PayungError, match="tidak boleh SUPERUSER atau BYPASSRLS"):
-        rls._check(fake | {"login_bypass": False, "bypass": True})
+    with pytest.raises(PayungError, match="Peran PostgreSQL payung_villages belum ada.*CREATE ROLE"):
+        rls._check(one(exists=False, member=False))
+    with pytest.raises(PayungError, match="belum menjadi anggota payung_villages"):
+        rls._check(one(member=False))
+    with pytest.raises(PayungError, match="payung_regency tidak boleh SUPERUSER atau BYPASSRLS"):
+        rls._check([fake[0] | {"bypass": True}, fake[1]])
     caplog.clear()
+    calm = [row | {"login_bypass": False} for row in fake]
     with caplog.at_level("WARNING", logger="payung.rls"):
-        assert rls._check(fake | {"login_bypass": False}) == "payung_scoped"
+        assert rls._check(calm) == {"regency": "payung_regency", "villages": "payung_villages"}
     assert caplog.text == ""
+
+
+def test_a_workers_regency_is_held_to_its_villages(world):
+    """The regency policy of ``workers`` reads ``regency_code`` (an equality the planner can
+    estimate): the server refuses a worker whose regency_code is not its village's, so the policy
+    lets through the rows of the fragment's ``village_code LIKE``."""
+    from db.errors import DatabaseError
+    worker = world.records["in"]["worker"]
+    with rolled_back(world.db), pytest.raises(DatabaseError):
+        world.db.execute("UPDATE workers SET regency_code = ? WHERE id = ?", ["99.99", worker])
 
