@@ -13,12 +13,14 @@
 - Every statement runs inside the connection's scope (``Database.acting``, ``db.scope``). An
   actor's statement is preceded, in the same round trip (a pipeline), by ``set_config(...,
   true)`` of the settings the row-level security policies read, of ``role`` (the scoped role of
-  the scope's kind, ``db.rls``) and of ``plan_cache_mode`` (custom plans: a generic plan cannot
-  see the query's own filter values); outside an explicit transaction the two are one implicit
-  transaction, so nothing of one actor's scope stays on a pooled connection. Payung's own statements (``EVERYTHING``) run
-  bare, as the tables' owner, past the policies (inside a transaction that ran an actor's
-  statement, the role is reset first). Rows are loaded into a policy's table under an actor's
-  scope through a temporary table (``COPY FROM`` is refused where a policy applies).
+  the scope's kind, ``db.rls``), of ``plan_cache_mode`` (a regency's: custom plans, a generic
+  plan cannot see the query's own filter values) and of ``jit`` (off: the policies' sub-selects
+  make a quick statement look costly enough to compile); outside an explicit transaction the two
+  are one implicit transaction, so nothing of one actor's scope stays on a pooled connection. Payung's
+  own statements (``EVERYTHING``) run bare, as the tables' owner, past the policies (inside a
+  transaction that ran an actor's statement, the role is reset first). Rows are loaded into a
+  policy's table under an actor's scope through a temporary table (``COPY FROM`` is refused where
+  a policy applies).
 - Every error is raised as Payung's own (``db.errors``).
 """
 
@@ -56,10 +58,17 @@ _CHECKS: dict[str, dict[str, str]] = {}
 #: Sets the settings of the scope and the scoped role for the transaction (``db.rls``).
 _SET_SCOPE = ("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in rls.SETTINGS)
               + ", set_config('role', session_user || '_' || %s, true)"
-              # A prepared statement (psycopg prepares one run five times) is planned for its
-              # parameters each time: a generic plan, blind to the query's own filter values,
-              # took the policy's index (a regency's workers) and sorted them all.
-              + ", set_config('plan_cache_mode', 'force_custom_plan', true)")
+              # A regency's prepared statement (psycopg prepares one run five times) is planned
+              # for its parameters each time: a generic plan, blind to the query's own filter
+              # values, took the policy's index (a regency's workers) and sorted them all. A
+              # village operator's policies are selective on their own: its generic plans are
+              # good, and save the planning.
+              + ", set_config('plan_cache_mode', CASE WHEN %s = 'regency' THEN 'force_custom_plan'"
+              " ELSE current_setting('plan_cache_mode') END, true)"
+              # The policies' sub-selects raise a statement's estimated cost past jit_above_cost:
+              # compiling it (40-50 ms) would cost far more than running it (a page's budget lines
+              # at 50.000 workers: 0,1 ms).
+              + ", set_config('jit', 'off', true)")
 #: Back to the owner, with no scope, for the rest of the transaction.
 _UNSET_SCOPE = "SELECT set_config('role', 'none', true), " + ", ".join(
     f"set_config('{name}', '', true)" for name in rls.SETTINGS)
@@ -221,7 +230,7 @@ class PostgresDatabase(Acting):
             self._scoped = False  # the last actor's settings ended with its transaction
         if not self.scope.everything:
             self._scoped = True
-            return _SET_SCOPE, [*rls.values(self.scope), self.scope.kind]
+            return _SET_SCOPE, [*rls.values(self.scope), self.scope.kind, self.scope.kind]
         return (_UNSET_SCOPE, None) if self._scoped else None
 
     def _run(self, cursor: psycopg.Cursor, sql: str, params, many: bool = False) -> None:

@@ -152,6 +152,14 @@ def test_the_scope_is_set_per_statement_and_never_left_on_the_connection(world):
     assert 0 < mine < everyone
     bare = "SELECT current_setting('payung.scope', true), current_user = session_user"
     assert db.conn.execute(bare).fetchone() in (("", True), (None, True))
+    # The statement's own planner settings (a regency's custom plans, no JIT) end with it too.
+    planner = "SELECT current_setting('plan_cache_mode'), current_setting('jit')"
+    before = db.conn.execute(planner).fetchone()
+    with rolled_back(db), db.acting(access.scope_of(matrix.ACTORS["operator"])):
+        assert db.execute(planner).fetchone() == ("force_custom_plan", "off")
+    with rolled_back(db), db.acting(desa):
+        assert db.execute(planner).fetchone() == (before[0], "off")
+    assert db.conn.execute(planner).fetchone() == before
     with rolled_back(db):
         with db.acting(desa):
             assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == mine
