@@ -119,10 +119,12 @@ def statements(table: str, roles: dict[str, str], present: Sequence[str] = ()) -
     """What installs the policies of ``table`` (again), each for its scoped role (``roles``: kind ->
     name); every other policy of the table (``present``: their names) is dropped."""
     done = [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"]
-    done += [f"DROP POLICY IF EXISTS {_quoted(name)} ON {table}" for name in sorted(set(present) | set(POLICIES.values()))]
+    for name in sorted(set(present) | set(POLICIES.values())):
+        done.append(f"DROP POLICY IF EXISTS {_quoted(name)} ON {table}")
     for kind in KINDS:
-        done += [f"CREATE POLICY {POLICIES[kind]} ON {table} TO {_quoted(roles[kind])} USING ({condition(table, kind)})",
-                 f"COMMENT ON POLICY {POLICIES[kind]} ON {table} IS '{digest(table)}'"]
+        policy, role = POLICIES[kind], _quoted(roles[kind])
+        done += [f"CREATE POLICY {policy} ON {table} TO {role} USING ({condition(table, kind)})",
+                 f"COMMENT ON POLICY {policy} ON {table} IS '{digest(table)}'"]
     return done
 
 
@@ -179,12 +181,17 @@ def _policies(db) -> dict[str, list[dict]]:
     return found
 
 
+def _check_digest() -> str:
+    return "payung:" + hashlib.sha256(REGENCY_OF_VILLAGE[1].encode()).hexdigest()[:16]
+
+
 def _has_regency_check(db) -> bool:
-    name, check = REGENCY_OF_VILLAGE
-    found = next(db.query("SELECT pg_get_constraintdef(oid) AS text, convalidated AS valid FROM pg_constraint"
-                          " WHERE conrelid = 'workers'::regclass AND conname = ?", [name]), None)
-    wanted = "CHECK ((\"left\"(village_code, (length(regency_code) + 1)) = (regency_code || '.'::text)))"
-    return bool(found and found["valid"] and found["text"] == wanted)
+    """The check is there, validated, and the one ``REGENCY_OF_VILLAGE`` makes (its comment: the
+    digest of its text, as a policy's; the server's own rendering differs between versions)."""
+    found = next(db.query("SELECT convalidated AS valid, contype::text AS type, obj_description(oid, 'pg_constraint')"
+                          " AS comment FROM pg_constraint WHERE conrelid = 'workers'::regclass AND conname = ?",
+                          [REGENCY_OF_VILLAGE[0]]), None)
+    return bool(found and found["valid"] and found["type"] == "c" and found["comment"] == _check_digest())
 
 
 def install(db, tables=None) -> None:
@@ -197,6 +204,7 @@ def install(db, tables=None) -> None:
     if not _has_regency_check(db):
         db.execute(f"ALTER TABLE workers DROP CONSTRAINT IF EXISTS {name}")
         db.execute(f"ALTER TABLE workers ADD CONSTRAINT {name} {check}")
+        db.execute(f"COMMENT ON CONSTRAINT {name} ON workers IS '{_check_digest()}'")
     for table in RULES if tables is None else tables:
         for statement in statements(table, roles, [p["polname"] for p in present.get(table, [])]):
             db.execute(statement)

@@ -329,7 +329,8 @@ def test_a_policy_that_drifted_from_the_rules_is_installed_again(world):
     world.db.execute(f"CREATE POLICY {villages} ON sponsors USING ({sponsors})")
     world.db.execute(f"COMMENT ON POLICY {villages} ON sponsors IS '{rls.digest('sponsors')}'")
     world.db.execute("CREATE POLICY extra ON contribution_lines TO PUBLIC USING (true)")  # one more, permissive
-    world.db.execute(f"ALTER TABLE workers DROP CONSTRAINT {rls.REGENCY_OF_VILLAGE[0]}")
+    world.db.execute(f"ALTER TABLE workers DROP CONSTRAINT {rls.REGENCY_OF_VILLAGE[0]}")  # one that holds nothing
+    world.db.execute(f"ALTER TABLE workers ADD CONSTRAINT {rls.REGENCY_OF_VILLAGE[0]} CHECK (true)")
     world.db.execute(f"ALTER POLICY {regency} ON budget_lines USING (true)")
     world.db.execute(f"COMMENT ON POLICY {regency} ON budget_lines IS 'payung:0'")
     assert rls.stale(world.db) == ["workers", "contribution_lines", "claims", "payments", "budget_lines", "sponsors"]
