@@ -21,6 +21,7 @@ from db.queries import _chunks, _in, _scalar, mark_visible_lines
 from db.scope import Scope
 
 
+@sc.bound
 def workers_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     where, params = sc.workers(scope)
     found: dict[int, dict] = {}
@@ -30,6 +31,7 @@ def workers_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     return found
 
 
+@sc.bound
 def sponsors_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     where, params = sc.sponsors(scope)
     found: dict[int, dict] = {}
@@ -39,6 +41,7 @@ def sponsors_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     return found
 
 
+@sc.bound
 def worker_ids_by_nik(db, niks: Sequence[str], scope: Scope) -> dict[str, int]:
     """NIK -> worker id, of the workers inside the scope (another village's NIK is unknown)."""
     where, params = sc.workers(scope)
@@ -50,6 +53,7 @@ def worker_ids_by_nik(db, niks: Sequence[str], scope: Scope) -> dict[str, int]:
     return found
 
 
+@sc.bound
 def sponsor_ids_by_nip(db, nips: Sequence[str], scope: Scope) -> dict[str, int]:
     """NIP -> sponsor id, of the sponsors inside the scope (another regency's ASN is unknown)."""
     found: dict[str, int] = {}
@@ -61,6 +65,7 @@ def sponsor_ids_by_nip(db, nips: Sequence[str], scope: Scope) -> dict[str, int]:
     return found
 
 
+@sc.bound
 def sponsors_for_matching(db, scope: Scope) -> list[dict]:
     """Every sponsor inside the scope (any type, active or not): to find a sponsor by name or
     village government; the planner then refuses a wrong type or an inactive one with the
@@ -80,14 +85,16 @@ def sponsors_named(db, prefix: str) -> list[tuple[int, str]]:
 
 def lines_in_months(db, worker_ids: Sequence[int], from_month: str, to_month: str, scope: Scope) -> list[dict]:
     """Lines of some workers between two months, wherever they are, with what the
-    double-coverage message names and whether each lies inside the scope (``visible``)."""
+    double-coverage message names and whether each lies inside the scope (``visible``). Reads
+    beyond the scope on purpose, like ``queries.months_taken``."""
     rows: list[dict] = []
     for chunk in _chunks(sorted(set(worker_ids))):
-        rows.extend(db.query(
-            "SELECT l.id, l.worker_id, l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
-            " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
-            f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ? ORDER BY l.month",
-            [*chunk, from_month, to_month]))
+        with db.acting(sc.EVERYTHING):
+            rows.extend(db.query(
+                "SELECT l.id, l.worker_id, l.month, l.sponsorship_id, l.scheme_code, s.name AS sponsor_name"
+                " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
+                f" WHERE l.worker_id IN ({_in(chunk)}) AND l.month BETWEEN ? AND ? ORDER BY l.month",
+                [*chunk, from_month, to_month]))
     return mark_visible_lines(db, rows, scope)
 
 
@@ -101,6 +108,7 @@ def live_sponsorships_of(db, worker_ids: Sequence[int], statuses: Sequence[str])
     return rows
 
 
+@sc.bound
 def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), worker_village: bool = False,
                        sponsor_id: bool = False, sponsor_village: bool = False, worker_district: bool = False,
                        statuses: Sequence[str] | None = None, scope: Scope) -> dict[tuple, int]:
@@ -128,6 +136,7 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
     return {tuple(row[:-1]): row[-1] for row in db.execute(sql, params + extra).fetchall()}
 
 
+@sc.bound
 def covered_workers(db, scheme_code: str, *, worker_village: bool = False, worker_district: bool = False,
                     statuses: Sequence[str], scope: Scope) -> dict[tuple, set[int]]:
     """``queries.count_workers`` for every village or kecamatan at once: the workers themselves

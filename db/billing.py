@@ -65,6 +65,7 @@ def _party_filter(kind: str, party_key: str) -> tuple[str, list]:
     return f"{column} = ?", [int(party_key)]
 
 
+@sc.bound
 def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str,
                  statuses: Sequence[str], scope: Scope) -> list[dict]:
     """One row per party billed in the months: lines, workers, amount and paid."""
@@ -76,6 +77,7 @@ def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str
         f"{_PARTIES}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label", params))
 
 
+@sc.bound
 def party_label(db, kind: str, scheme_code: str, party_key: str, scope: Scope) -> str | None:
     key_sql, label_sql = PARTY_KEYS[kind]
     where, params = _bill_filter(kind, scheme_code, None, None, ("diajukan", "aktif", "ditolak"), scope, party_key)
@@ -83,6 +85,7 @@ def party_label(db, kind: str, scheme_code: str, party_key: str, scope: Scope) -
     return row["label"] if row else None
 
 
+@sc.bound
 def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str | None, to_month: str | None,
                statuses: Sequence[str], scope: Scope) -> list[dict]:
     """The lines of one bill in payment order: month, then worker name."""
@@ -110,6 +113,7 @@ def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_mont
     return rows
 
 
+@sc.bound
 def overdue_lines(db, from_month: str, to_month: str, statuses: Sequence[str],
                   scheme_code: str | None = None, *, scope: Scope) -> list[dict]:
     """Unpaid lines of months ``from_month``..``to_month`` (whose due date has passed), with who
@@ -147,6 +151,7 @@ def _scheme_months(months_by_scheme: Mapping[str, Sequence[str]], alias: str) ->
     return "(" + " OR ".join(clauses) + ")", params
 
 
+@sc.bound
 def payable_arrears(db, overdue: Mapping[str, Sequence[str]], payable: Mapping[str, Sequence[str]],
                     lapse_months: int, statuses: Sequence[str], *, scope: Scope, district: str | None = None,
                     village: str | None = None) -> dict:
@@ -215,6 +220,7 @@ def _late(kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence
     return sql, [*payable, scheme_code, *overdue, *scope_params, scheme_code, *statuses, lapse_months]
 
 
+@sc.bound
 def late_parties(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
                  lapse_months: int, statuses: Sequence[str], *, scope: Scope) -> list[dict]:
     """Per party of a scheme: workers, lines, amount still payable, oldest month, and how many
@@ -228,6 +234,7 @@ def late_parties(db, kind: str, scheme_code: str, overdue: Sequence[str], payabl
         " FROM v JOIN workers w ON w.id = v.worker_id WHERE v.status = 'menunggak' GROUP BY v.party_key", params))
 
 
+@sc.bound
 def late_names(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
                lapse_months: int, statuses: Sequence[str], *, scope: Scope, per_party: int) -> list[dict]:
     """The months owed of the first ``per_party`` worker names of each party, by name: what a
@@ -243,6 +250,7 @@ def late_names(db, kind: str, scheme_code: str, overdue: Sequence[str], payable:
         [*params, per_party]))
 
 
+@sc.bound
 def lapsed_workers(db, scheme_code: str, overdue: Sequence[str], payable: Sequence[str], lapse_months: int,
                    statuses: Sequence[str], *, scope: Scope) -> list[dict]:
     """Per worker whose membership in a scheme ended: months, first and last, the sponsor of
@@ -260,11 +268,13 @@ def lapsed_workers(db, scheme_code: str, overdue: Sequence[str], payable: Sequen
 
 # Payments -------------------------------------------------------------------------------------
 
+@sc.bound
 def payment(db, payment_id: int, scope: Scope) -> dict | None:
     where, params = sc.payments(scope)
     return _one(db, f"SELECT * FROM payments y WHERE y.id = ?{where}", [payment_id, *params])
 
 
+@sc.bound
 def payments(db, *, scope: Scope, scheme_code: str | None = None, party_kind: str | None = None,
              party_key: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
     scoped, params = sc.payments(scope)
@@ -307,11 +317,13 @@ def same_payment(db, scheme_code: str, party_kind: str, party_key: str, paid_on:
 _COMMITTED = ("COALESCE((SELECT SUM(l.amount) FROM contribution_lines l JOIN sponsorships p ON p.id = l.sponsorship_id"
               " WHERE l.budget_line_id = b.id AND p.status IN ('diajukan', 'aktif')), 0)")
 
+@sc.bound
 def budget_line(db, line_id: int, scope: Scope) -> dict | None:
     where, params = sc.budgets(scope)
     return _one(db, f"SELECT * FROM budget_lines b WHERE b.id = ?{where}", [line_id, *params])
 
 
+@sc.bound
 def budget_lines(db, scheme_code: str | None = None, year: int | None = None, *, scope: Scope) -> list[dict]:
     """Budget lines with what is committed (enrolled months) and paid against each."""
     scoped, params = sc.budgets(scope)
@@ -339,6 +351,7 @@ def budget_candidates(db, scheme_code: str, year: int) -> list[dict]:
 
 # Claims ---------------------------------------------------------------------------------------
 
+@sc.bound
 def claims(db, *, scope: Scope, scheme_code: str | None = None, limit: int = 200) -> list[dict]:
     where, params = sc.claims(scope)
     sql = ("SELECT c.*, w.name AS worker_name, w.nik, p.scheme_code FROM claims c JOIN workers w ON w.id = c.worker_id"
@@ -349,6 +362,7 @@ def claims(db, *, scope: Scope, scheme_code: str | None = None, limit: int = 200
     return list(db.query(sql + " ORDER BY c.incident_date DESC, c.id DESC LIMIT ?", [*params, limit]))
 
 
+@sc.bound
 def claim(db, claim_id: int, scope: Scope) -> dict | None:
     where, params = sc.claims(scope)
     return _one(db, f"SELECT * FROM claims c WHERE c.id = ?{where}", [claim_id, *params])
@@ -361,6 +375,7 @@ def month_line_with_status(db, worker_id: int, month: str) -> dict | None:
                 [worker_id, month])
 
 
+@sc.bound
 def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None = None,
                                    worker_id: int | None = None) -> dict:
     """Contributions paid and benefits paid (claims with status ``dibayar``), inside the scope."""
@@ -392,6 +407,7 @@ def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None 
 
 # Renewal and the BPJS exchange ----------------------------------------------------------------
 
+@sc.bound
 def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: str | None = None, *,
                         scope: Scope) -> list[dict]:
     """Sponsorships whose last month is ``month`` and that nobody has renewed yet."""
@@ -407,6 +423,7 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: st
     return list(db.query(sql + where + " ORDER BY s.name, w.name", params + extra))
 
 
+@sc.bound
 def registrations(db, *, scope: Scope, scheme_code: str, from_month: str, to_month: str,
                   status: str = "diajukan") -> list[dict]:
     """Sponsorships starting in the months, with everything the BPJS collective form asks."""
@@ -422,6 +439,7 @@ def registrations(db, *, scope: Scope, scheme_code: str, from_month: str, to_mon
         " ORDER BY d.name, v.name, w.name", [scheme_code, from_month, to_month, status, *params]))
 
 
+@sc.bound
 def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None = None, *,
                                 scope: Scope) -> dict[str, list[dict]]:
     """Sponsorships awaiting BPJS (``diajukan`` or ``ditolak``) per worker NIK, inside the scope."""

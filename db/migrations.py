@@ -22,7 +22,7 @@ import re
 
 from sqlite_utils import Migrations
 
-from db import pg_schema
+from db import pg_schema, rls
 from payung.base import clock
 from payung.base.errors import DatabaseError, PayungError
 
@@ -421,9 +421,10 @@ def migrate(db, *, stop_before: str | None = None) -> list[str]:
         migrations.apply(db, stop_before=stop_before)
         done = set(applied(db))
         return [name for name in before if name in done]
-    if not pending(db):
-        return []
-    return _apply_postgres(db, stop_before)
+    done = _apply_postgres(db, stop_before) if pending(db) else []
+    if stop_before is None and db.url not in rls.CURRENT and RLS_MIGRATION in applied(db):
+        rls.ensure(db, db.url)  # the policies as the rules of db.scope make them now
+    return done
 
 
 #: SQLite files this process found at the newest schema, with their marker then (``_marker``).
@@ -713,3 +714,15 @@ def m022_sponsorships_by_end_month(db: Database) -> None:
     """Tunggakan's "Berakhir bulan depan" finds the sponsorships ending next month from an index
     (it read all 120.000 of a regency's sponsorships on every cold run: 0,38 s -> 0,15 s)."""
     db.execute("CREATE INDEX sponsorships_end ON sponsorships (end_month, status)")
+
+
+RLS_MIGRATION = "m023_row_level_security"
+
+
+@migrations()
+def m023_row_level_security(db: Database) -> None:
+    """PostgreSQL: the scope of ``db.scope`` enforced by the server too, one row-level security
+    policy per scoped table, rendered from the same rules as the queries' fragments (``db.rls``).
+    Nothing to do on SQLite, where the fragments are the only wall."""
+    if db.engine != "sqlite":
+        rls.install(db)

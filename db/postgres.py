@@ -10,6 +10,17 @@
   writes of every session and application server are serialised as SQLite's ``BEGIN
   IMMEDIATE`` serialises them, so a check made inside a write transaction still holds when it
   commits (two payments on one bill, two first administrators). Readers never wait.
+- Every statement runs inside the connection's scope (``Database.acting``, ``db.scope``). An
+  actor's statement is preceded, in the same round trip (a pipeline), by ``set_config(...,
+  true)`` of the settings the row-level security policies read, of ``role`` (the scoped role of
+  the scope's kind, ``db.rls``), of ``plan_cache_mode`` (a regency's: custom plans, a generic
+  plan cannot see the query's own filter values) and of ``jit`` (off: the policies' sub-selects
+  make a quick statement look costly enough to compile); outside an explicit transaction the two
+  are one implicit transaction, so nothing of one actor's scope stays on a pooled connection. Payung's
+  own statements (``EVERYTHING``) run bare, as the tables' owner, past the policies (inside a
+  transaction that ran an actor's statement, the role is reset first). Rows are loaded into a
+  policy's table under an actor's scope through a temporary table (``COPY FROM`` is refused where
+  a policy applies).
 - Every error is raised as Payung's own (``db.errors``).
 """
 
@@ -17,18 +28,23 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import itertools
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+import contextlib
 from contextlib import contextmanager
 
 import psycopg
 from psycopg import pq
 from psycopg.adapt import Dumper, Loader
 from psycopg.rows import dict_row
+from psycopg.sql import Literal
 from psycopg_pool import ConnectionPool
 
-from db import dialect, errors
+from db import dialect, errors, rls
+from db.scope import RULES, Acting
 
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 #: The advisory lock every write transaction takes first (any number unique to Payung).
@@ -39,6 +55,27 @@ POOL_SIZE = 20
 _POOLS: dict[tuple[str, int], ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
 _CHECKS: dict[str, dict[str, str]] = {}
+#: Sets the settings of the scope and the scoped role for the transaction (``db.rls``).
+_SET_SCOPE = ("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in rls.SETTINGS)
+              + ", set_config('role', session_user || '_' || %s, true)"
+              # A regency's prepared statement (psycopg prepares one run five times) is planned
+              # for its parameters each time: a generic plan, blind to the query's own filter
+              # values, took the policy's index (a regency's workers) and sorted them all. A
+              # village operator's policies are selective on their own: its generic plans are
+              # good, and save the planning.
+              + ", set_config('plan_cache_mode', CASE WHEN %s = 'regency' THEN 'force_custom_plan'"
+              " ELSE current_setting('plan_cache_mode') END, true)"
+              # The policies' sub-selects raise a statement's estimated cost past jit_above_cost:
+              # compiling it (40-50 ms) would cost far more than running it (a page's budget lines
+              # at 50.000 workers: 0,1 ms).
+              + ", set_config('jit', 'off', true)")
+#: Back to the owner, with no scope, for the rest of the transaction.
+_UNSET_SCOPE = "SELECT set_config('role', 'none', true), " + ", ".join(
+    f"set_config('{name}', '', true)" for name in rls.SETTINGS)
+#: Statements that read no table and may not share an implicit transaction: run bare.
+_BARE = re.compile(r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|SET|RESET|VACUUM|CREATE DATABASE"
+                   r"|DROP DATABASE|CREATE INDEX CONCURRENTLY)\b", re.IGNORECASE)
+_LOADS = itertools.count()
 
 
 # Values as SQLite gives and takes them ---------------------------------------------------------
@@ -156,7 +193,7 @@ def _check_expressions(url: str) -> dict[str, str]:
     return _CHECKS[url]
 
 
-class PostgresDatabase:
+class PostgresDatabase(Acting):
     """One borrowed connection; ``close`` returns it to the pool."""
 
     engine = "postgresql"
@@ -166,6 +203,7 @@ class PostgresDatabase:
 
     def __init__(self, conn: psycopg.Connection, pool: ConnectionPool | None, url: str):
         self.conn, self._pool, self.url = conn, pool, url
+        self._scoped = False  # an actor's statement set the scoped role in the current transaction
 
     def __repr__(self) -> str:
         return f"<PostgresDatabase {self.conn.info.dbname}>"
@@ -184,44 +222,91 @@ class PostgresDatabase:
             return []  # placeholders are processed (and %% undone) only when there are parameters
         return params if isinstance(params, (list, tuple, dict)) else list(params)
 
+    def _prelude(self) -> tuple[str, list | None] | None:
+        """What must run before a statement: the actor's scope and role; for ``EVERYTHING``
+        nothing, unless an actor's statement ran earlier in this transaction (then: back to the
+        owner)."""
+        if self._scoped and not self.in_transaction:
+            self._scoped = False  # the last actor's settings ended with its transaction
+        if not self.scope.everything:
+            self._scoped = True
+            return _SET_SCOPE, [*rls.values(self.scope), self.scope.kind, self.scope.kind]
+        return (_UNSET_SCOPE, None) if self._scoped else None
+
+    def _run(self, cursor: psycopg.Cursor, sql: str, params, many: bool = False) -> None:
+        """``sql`` on ``cursor``, in one round trip after its ``_prelude``."""
+        run = cursor.executemany if many else cursor.execute
+        try:
+            prelude = None if _BARE.match(sql) else self._prelude()
+            if prelude is None:
+                run(sql, params)
+                return
+            if not params and not many and ";" in sql.strip().rstrip(";"):
+                # Several statements (DDL): one simple query, the prelude first.
+                text, values = prelude
+                for value in values or ():
+                    text = text.replace("%s", Literal(value).as_string(self.conn), 1)
+                run(f"{text}; {sql}")
+                return
+            with self.conn.pipeline():
+                self.conn.execute(*prelude)
+                run(sql, params)
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
         """Run one statement; the cursor has ``fetchone``, ``fetchall``, ``rowcount`` and rows as tuples."""
         cursor = self.conn.cursor()
-        try:
-            cursor.execute(self.dialect.translate(sql), self._params(params))
-        except psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self._run(cursor, self.dialect.translate(sql), self._params(params))
         return cursor
 
     def query(self, sql: str, params=None) -> Iterator[dict]:
         """Run one statement that returns rows: each as a dict (executed now, read as iterated)."""
         cursor = self.conn.cursor(row_factory=dict_row)
-        try:
-            cursor.execute(self.dialect.translate(sql), self._params(params))
-        except psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self._run(cursor, self.dialect.translate(sql), self._params(params))
         return iter(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> int:
         cursor = self.conn.cursor()
-        try:
-            cursor.executemany(self.dialect.translate(sql), rows)
-        except psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self._run(cursor, self.dialect.translate(sql), rows, many=True)
         return cursor.rowcount
 
     def load_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
         """The fastest plain load of rows into a table: ``COPY ... FROM STDIN``."""
         count = 0
-        cursor = self.conn.cursor()
         try:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with self.copy_in(table, columns) as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
         except psycopg.Error as exc:
             raise self._error(exc) from exc
         return count
+
+    @contextmanager
+    def copy_in(self, table: str, columns: Sequence[str]) -> Iterator[psycopg.Copy]:
+        """A ``COPY ... FROM STDIN`` into ``table`` (``columns`` checked identifiers), inside the
+        connection's scope. A table with a policy is loaded through a temporary table and one
+        ``INSERT ... SELECT`` (the policy checks the rows; the triggers run once, as for COPY).
+        Raises psycopg's errors."""
+        names = ", ".join(columns)
+        with contextlib.ExitStack() as stack:
+            if not self.in_transaction:
+                stack.enter_context(self.conn.transaction())
+            prelude = self._prelude()
+            if prelude:
+                self.conn.execute(*prelude)
+            if table not in RULES or self.scope.everything:  # the owner: no policy applies
+                with self.conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    yield copy
+                return
+            staging = f"payung_load_{next(_LOADS)}"
+            self.conn.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table}"
+                              " WITH NO DATA")
+            with self.conn.cursor().copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                yield copy
+            self.conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")
+            self.conn.execute(f"DROP TABLE {staging}")
 
     @property
     def in_transaction(self) -> bool:
@@ -249,8 +334,8 @@ class PostgresDatabase:
     @contextmanager
     def settings(self, **values: str) -> Iterator[None]:
         """Settings of the current transaction (``set_config(name, value, true)``: ``SET
-        LOCAL``), back to what they were when the block ends: e.g. ``payung.bulk_lines``; the
-        place where an actor's scope will be set for row-level security."""
+        LOCAL``), back to what they were when the block ends: e.g. ``payung.bulk_lines`` (the
+        scope's settings are set before every statement instead: ``_run``)."""
         before = {}
         for name, value in values.items():
             before[name] = self.execute("SELECT current_setting(?, true)", [name]).fetchone()[0] or ""

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from db import dialect, errors
 from db.files import private_file, private_folder
+from db.scope import Acting
 
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 
@@ -38,7 +39,7 @@ class _Fetched(list):
         return rows
 
 
-class SQLiteDatabase(sqlite_utils.Database):
+class SQLiteDatabase(Acting, sqlite_utils.Database):
     """sqlite-utils' Database, with every engine error raised as Payung's own (``db.errors``)
     and the transactions Payung uses (``BEGIN IMMEDIATE``, savepoints inside)."""
 

@@ -600,6 +600,7 @@ def pytest_unconfigure(config):
         close_pools()
         server.stop()
         os.environ.pop(pg_server.URL_VARIABLE, None)
+        os.environ.pop(pg_server.ROLE_VARIABLE, None)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,8 +6,15 @@ durability switched off (a test database lives for one test). One template datab
 migrated once, with the regions of the configuration under test; each test gets a copy
 (``CREATE DATABASE ... TEMPLATE``, a file copy) and drops it afterwards.
 
+The tests connect as a role like the one a province gives Payung (docs/postgresql.md): not a
+superuser, no ``BYPASSRLS``, owner of its databases (``APP_ROLE``, ``PAYUNG_TEST_POSTGRES_ROLE``),
+with its scoped roles (``APP_ROLE`` + ``_regency`` and ``_villages``, NOLOGIN, granted to it), so the row-level
+security policies bind every actor's statement of a test as they bind the app's. The superuser of the
+server only creates and drops the databases.
+
 ``PAYUNG_TEST_POSTGRES_URL`` names a server to use instead (any database on it where the
-user may CREATE DATABASE): then nothing is started or stopped here.
+user may CREATE DATABASE): then nothing is started or stopped here, and the tests connect as
+that user unless ``PAYUNG_TEST_POSTGRES_ROLE`` names another.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ BIN = _binaries()
 TEMPLATE = "payung_template"
 #: Set by the process that started the server (the pytest controller): workers inherit it.
 URL_VARIABLE = "PAYUNG_TEST_POSTGRES_URL"
+#: The role the tests' databases belong to and the app connects as (set by ``start``).
+ROLE_VARIABLE = "PAYUNG_TEST_POSTGRES_ROLE"
+APP_ROLE = "payung_app"
 _names = itertools.count()
 
 
@@ -55,11 +65,19 @@ def _as_server_user(command: list[str]) -> list[str]:
 class Server:
     """A server this process started (``folder``) or was given (``folder`` None)."""
 
-    def __init__(self, url: str, folder: Path | None = None):
+    def __init__(self, url: str, folder: Path | None = None, role: str | None = None):
         self.url, self.folder = url, folder
+        self.role = role or os.environ.get(ROLE_VARIABLE) or None
 
     def database_url(self, name: str) -> str:
-        return urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
+        """The app's address of database ``name`` (as ``role``, when there is one)."""
+        parts = urlsplit(self.url)
+        if self.role:
+            parts = parts._replace(netloc=f"{self.role}@{parts.hostname}:{parts.port}")
+        return urlunsplit(parts._replace(path=f"/{name}"))
+
+    def owner(self) -> str:
+        return f" OWNER {self.role}" if self.role else ""
 
     def admin(self):
         import psycopg
@@ -95,7 +113,17 @@ def start() -> Server:
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {done.stderr[-1000:]} {log[-1000:]}")
     _watch(folder)
-    return Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", folder)
+    server = Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", folder, APP_ROLE)
+    with server.admin() as conn:
+        conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS")
+        # The roles an actor's statements run as (db.rls.check_roles), as the DBA makes them.
+        for kind in ("regency", "villages"):
+            conn.execute(f"CREATE ROLE {APP_ROLE}_{kind} NOLOGIN NOSUPERUSER NOBYPASSRLS")
+            conn.execute(f"GRANT {APP_ROLE}_{kind} TO {APP_ROLE}")
+        # tests/conftest.py foreign_keys_off: writes that break references, as a replica's.
+        conn.execute(f"GRANT SET ON PARAMETER session_replication_role TO {APP_ROLE}")
+    os.environ[ROLE_VARIABLE] = APP_ROLE
+    return server
 
 
 def _watch(folder: Path) -> None:
@@ -115,7 +143,7 @@ def make_template(server: Server) -> None:
     from db.postgres import close_pools
     with server.admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        conn.execute(f"CREATE DATABASE {TEMPLATE}{server.owner()}")
     url = server.database_url(TEMPLATE)
     database.open_database(url).close()
     close_pools(url)  # a template must have no connection while it is copied
@@ -125,10 +153,10 @@ def _name_of(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
-def _create(conn, name: str, template: str) -> None:
+def _create(conn, name: str, template: str, owner: str = "") -> None:
     for attempt in range(100):  # another test may be copying the same template at this moment
         try:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}{owner}")
             return
         except Exception as exc:  # noqa: BLE001 - "source database is being accessed by other users"
             if "being accessed" not in str(exc) or attempt == 99:
@@ -141,7 +169,7 @@ def create_database(server: Server, name: str | None = None) -> str:
     name = name or f"t{os.getpid()}_{next(_names)}"
     with server.admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        _create(conn, name, TEMPLATE)
+        _create(conn, name, TEMPLATE, server.owner())
     return server.database_url(name)
 
 
@@ -152,7 +180,7 @@ def copy_database(server: Server, template_url: str, target_url: str) -> None:
     name = _name_of(target_url)
     with server.admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        _create(conn, name, _name_of(template_url))
+        _create(conn, name, _name_of(template_url), server.owner())
 
 
 def drop_database(server: Server, url: str) -> None:
