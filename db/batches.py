@@ -280,7 +280,7 @@ def niks_starting(db, prefixes: list[str]) -> set[str]:
     found: set[str] = set()
     for prefix in dict.fromkeys(prefixes):
         found.update(row[0] for row in db.execute("SELECT nik FROM workers WHERE nik >= ? AND nik < ?",
-                                                  [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]))
+                                                  [prefix, str(int(prefix) + 1).zfill(len(prefix))]))
     return found
 
 

@@ -88,36 +88,44 @@ _RUN = threading.local()
 
 @contextlib.contextmanager
 def page_run():
-    """One run of app.py and its page, from the first line to the last: every ``connection()``
-    in it shares one connection, opened when first asked for and closed when the run ends
-    (a page opened six: a third of a cheap run's CPU went to connecting), and the session is
-    checked once (``current_actor``). A widget callback or a fragment's run is outside: they
-    check the session themselves."""
+    """One run of app.py and its page, from the first line to the last: on SQLite every
+    ``connection()`` in it shares one connection, opened when first asked for and closed when
+    the run ends (a page opened six, and each new connection parses the schema: a third of a
+    cheap run's CPU), and the session is checked once (``current_actor``). (PostgreSQL's
+    connections come from a pool, ready: one held for a whole run would keep it from the other
+    runs.) A widget callback or a fragment's run is outside: they check the session themselves.
+
+    A cursor read half-way keeps SQLite's snapshot of then for the rest of the run (a write
+    after it is refused as busy): read a query's rows whole, as every page does."""
     _RUN.active = True
     try:
         yield
     finally:
         db = _RUN.__dict__.get("db")
         _RUN.__dict__.clear()
-        if db is not None:
-            payung().close_db(db)
-        _settle_memory()
+        try:
+            if db is not None:
+                Payung.close_db(db)
+        finally:
+            _settle_memory()
 
 
-#: Runs after which what the process holds is frozen (``_settle_memory``).
-_FREEZE_RUNS = 5
+#: The run after which what the process holds is frozen (``_settle_memory``).
+_FREEZE_AFTER_RUNS = 5
 _runs_ended = 0
 
 
 def _settle_memory() -> None:
     """The first runs of a server import its libraries and load its plugins: hundreds of
-    thousands of objects that live as long as the process. ``gc.freeze`` takes them out of
-    the garbage collector's full passes, which scanned them all and held every session of the
-    process for 0,2-0,5 s each time under load (50 sessions on 200.000 workers). Objects made
-    later are collected as before."""
+    thousands of objects that live as long as the process. ``gc.freeze`` (after a collection,
+    so that no garbage is frozen with them) takes them out of the garbage collector's full
+    passes, which scanned them all and held every session of the process for 0,2-0,5 s each
+    time under load (50 sessions on 200.000 workers). Objects made later are collected as
+    before."""
     global _runs_ended
-    if _runs_ended < _FREEZE_RUNS:
-        _runs_ended += 1
+    _runs_ended += 1
+    if _runs_ended == _FREEZE_AFTER_RUNS:
+        gc.collect()
         gc.freeze()
 
 
@@ -125,7 +133,7 @@ def _settle_memory() -> None:
 def connection():
     """A connection: the run's (``page_run``), else one for this block only (a connection
     belongs to the thread that made it)."""
-    if getattr(_RUN, "active", False):
+    if getattr(_RUN, "active", False) and payung().settings.engine == "sqlite":
         if "db" not in _RUN.__dict__:
             _RUN.db = payung().open_db()
         yield _RUN.db

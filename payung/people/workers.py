@@ -331,15 +331,19 @@ def check_workers(rows: list[Mapping], *, settings: Settings, villages: Mapping[
     The objects alive before the batch are moved out of the garbage collector's way
     (``gc.freeze``) so that collections triggered by the batch's many small allocations do
     not rescan them; a forked process pool was measured slower (unpickling the results). In a
-    process that froze its own objects already (a Streamlit server: ``ui.session``) nothing is
-    frozen or unfrozen here: ``gc.unfreeze`` would give the server's back to the collector.
+    process that froze objects of its own already (a server after its first runs), the
+    collector is paused for the batch instead: ``gc.unfreeze`` would give those back to it.
     """
     today = today or clock.today()
-    ours = gc.get_freeze_count() == 0
+    ours, enabled = gc.get_freeze_count() == 0, gc.isenabled()
     if ours:
         gc.freeze()
+    else:
+        gc.disable()
     try:
         return [check_worker(r, settings=settings, villages=villages, today=today) for r in rows]
     finally:
         if ours:
             gc.unfreeze()
+        elif enabled:
+            gc.enable()
