@@ -98,6 +98,8 @@ _UNIQUE = {
     ("payment_allocations", "payment_id"): (None, "Baris iuran ini sudah dicatat untuk pembayaran yang sama."),
 }
 _CHECK = (
+    ("regency_code", "village_code", "Data yang dirujuk tidak cocok: desa/kelurahan pekerja tidak berada di "
+                                     "kabupaten/kota yang tercatat untuknya. Muat ulang halaman lalu coba lagi."),
     ("paid_amount", "amount", "Pembayaran melebihi iuran yang belum dibayar (mungkin tagihan ini baru saja dibayar "
                               "dari sesi lain). Muat ulang tagihan, lalu bayar paling banyak sisa tagihannya."),
     ("length(nik)", "nik", "NIK harus 16 digit angka."),
