@@ -102,15 +102,21 @@ def test_open_sessions_see_the_old_data_or_the_restored_never_a_mix(app, demo, a
     other.close()
 
 
-def _refused(db, app, admin, source, match):
+def refused_and_unchanged(db, app, admin, source, match) -> None:
+    """``restore_backup`` of ``source`` is refused saying ``match``, and neither the data nor
+    the backup folder changed (not even a before-restore copy). Both engines."""
     before = snapshot(db)
     folder = backup_settings(app.settings).folder
     kept = sorted(folder.glob("*")) if folder.exists() else []
     with pytest.raises(RestoreRefused, match=match):
         restore_backup(db, app, source, actor=admin, now=NOW)
     assert snapshot(db) == before
-    assert (sorted(folder.glob("*")) if folder.exists() else []) == kept  # not even a before-restore copy
-    assert not list(Path(app.settings.database).parent.glob(".*pulih*"))
+    assert (sorted(folder.glob("*")) if folder.exists() else []) == kept
+
+
+def _refused(db, app, admin, source, match):
+    refused_and_unchanged(db, app, admin, source, match)
+    assert not list(Path(app.settings.database).parent.glob(".*pulih*"))  # no checking copy left
 
 
 def test_restore_refuses_a_file_that_is_not_a_database(app, demo, admin, tmp_path):

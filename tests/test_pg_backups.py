@@ -14,13 +14,14 @@ import subprocess
 
 import pytest
 
-from payung.operations.backups import RestoreRefused, backup_settings, make_backup, restore_backup
+from payung.operations.backups import make_backup, restore_backup
 from payung.operations.checks import run_checks
 from payung.operations.demo import generate
 from payung.people.sponsors import create_sponsor
 from payung.people.workers import update_worker
 
 from conftest import engine_available, snapshot
+from test_backups import refused_and_unchanged
 
 NOW = dt.datetime(2026, 12, 1, 21, 30)
 
@@ -76,14 +77,9 @@ def test_a_backup_is_a_private_pg_dump_archive_and_restores_exactly(app, demo, a
 
 
 def _refused(db, app, admin, source, match):
-    before, servers_databases = snapshot(db), databases(db)
-    folder = backup_settings(app.settings).folder
-    kept = sorted(folder.glob("*")) if folder.exists() else []
-    with pytest.raises(RestoreRefused, match=match):
-        restore_backup(db, app, source, actor=admin, now=NOW)
-    assert snapshot(db) == before
-    assert (sorted(folder.glob("*")) if folder.exists() else []) == kept  # not even a before-restore dump
-    assert databases(db) == servers_databases
+    servers_databases = databases(db)
+    refused_and_unchanged(db, app, admin, source, match)
+    assert databases(db) == servers_databases  # no checking database left
     assert not list(app.settings.data_dir.glob(".pulih-*"))
 
 

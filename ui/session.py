@@ -169,17 +169,18 @@ def current_actor() -> Actor | None:
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     if not username:
         return None
-    known = _RUN.__dict__.get("actor") if getattr(_RUN, "active", False) else None
-    if known is not None and known[0] == (username, st.session_state.get(SESSION_KEY)):
+    session_id = st.session_state.get(SESSION_KEY)
+    known = _RUN.__dict__.get("actor")  # only inside a run: page_run clears it at the end
+    if known is not None and known[0] == (username, session_id):
         return known[1]
     with connection() as db:
-        live = check_session(db, st.session_state.get(SESSION_KEY), session_policy())
+        live = check_session(db, session_id, session_policy())
         if live is None or live.username != username:
             forget_login()
             return None
         actor = actor_for(db, username)
     if getattr(_RUN, "active", False):
-        _RUN.actor = ((username, st.session_state.get(SESSION_KEY)), actor)
+        _RUN.actor = ((username, session_id), actor)
     return actor
 
 
