@@ -517,7 +517,7 @@ def _settled(page: Page) -> None:
     page.wait_for_function(IDLE, timeout=TIMEOUT)
 
 
-def after_run(page: Page, action) -> None:
+def after_run(page: Page, action, *, start_timeout: int = TIMEOUT) -> None:
     """Do ``action`` (a click that makes the app run its script) and wait until that run has
     started and finished: a watcher on the root element counts the runs that begin. Each change
     of the state is a record with the value before it, so a run that is over by the time the
@@ -537,7 +537,8 @@ def after_run(page: Page, action) -> None:
     }""")
     action()
     # A run seen, or the page's address changed (the server names the new page as its run starts).
-    page.wait_for_function("() => window.__payungRuns > 0 || location.href !== window.__payungFrom", timeout=TIMEOUT)
+    page.wait_for_function("() => window.__payungRuns > 0 || location.href !== window.__payungFrom",
+                           timeout=start_timeout)
     _settled(page)
 
 
