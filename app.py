@@ -102,8 +102,8 @@ def run() -> None:
     if actor is None:
         st.title(":material/beach_access: Payung")
         st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
-        # Shown until the administrator signs in: the login form's own reruns (its cookie component
-        # answering) must not take the message away before it is read.
+        # Shown until the administrator signs in: a rerun of the login page (a wrong password, a
+        # reload) must not take the message away before it is read.
         if st.session_state.get("_payung_admin_created"):
             st.success("Administrator pertama dibuat. Silakan masuk.")
         login_notices(app.settings)  # why this browser session must sign in again (session ended, restore)
@@ -115,7 +115,7 @@ def run() -> None:
 
     st.sidebar.markdown(f"**{plain(actor.username)}** · {ROLES[actor.role]}")
     auth.logout_button()
-    auth.write_pending_cookie()  # the login cookie, until the browser has written it
+    auth.write_login_cookie()  # the login cookie, stored by the browser when it first draws it
     indonesian_page()
     release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
     try:

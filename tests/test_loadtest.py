@@ -87,3 +87,17 @@ def test_sign_ins_count_from_the_start_in_a_browser_too():
                                                   "chromium:search")]
     assert [r.action for r in counted(during + [Result("search", 9.0, 0.1)], ramp_end=5.0)] == [
         "open", "login", "chromium:open", "chromium:login", "search"]
+
+
+def test_a_protocol_tab_keeps_the_login_cookie_the_page_stores():
+    """The app stores its login cookie with a script in the page (``ui.auth.cookie_script``); a
+    protocol tab keeps it as a browser does, for the next websocket it opens."""
+    import datetime as dt
+
+    from payung.operations.loadtest.protocol import Tab
+    from ui.auth import COOKIE_NAME, cookie_script
+    tab = Tab("http://127.0.0.1:1")
+    tab._run_cookie_script(cookie_script("kepala.token", dt.datetime(2026, 12, 12, tzinfo=dt.timezone.utc)))
+    assert tab.cookies == {COOKIE_NAME: "kepala.token"}
+    tab._run_cookie_script("<script>console.log(1)</script>")  # not the cookie's: left alone
+    assert tab.cookies == {COOKIE_NAME: "kepala.token"}

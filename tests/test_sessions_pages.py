@@ -286,3 +286,18 @@ def test_a_forged_login_cookie_is_ignored_and_the_login_form_shows(site, monkeyp
     cookies["payung_masuk"] = _token("valid", key, live)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception and at.session_state["authentication_status"] and at.session_state[SESSION_ID] == live
+
+
+def test_the_cookie_script_holds_its_value_as_one_string_that_cannot_end_the_script():
+    """The login cookie is stored by a script drawn in the page (``ui.auth.cookie_script``): its
+    value is one JavaScript string, whatever it holds, and cannot close the script element."""
+    import datetime as dt
+    import json
+
+    from ui.auth import COOKIE_NAME, cookie_script
+    hostile = 'a"b\\c</script><script>alert(1)</script>\u2028'
+    script = cookie_script(hostile, dt.datetime(2026, 12, 12, 10, 0, tzinfo=dt.timezone.utc))
+    assert script.count("</script>") == 1 and script.endswith("</script>")
+    literal = script.removeprefix("<script>document.cookie = ").split(" + (location.protocol", 1)[0]
+    assert json.loads(literal) == (f"{COOKIE_NAME}={hostile}; path=/; expires=Sat, 12 Dec 2026 10:00:00 GMT"
+                                   "; SameSite=Strict")

@@ -16,10 +16,12 @@ When a page ends every session of the logged-in user (a password change, "Keluar
 semua perangkat" on one's own account), ``renew_login`` opens a new session for the tab and
 rewrites its cookie, the way a login writes it: a copy of the old cookie is worthless.
 
-A sign-in costs one password check: the cookie is not written by the run that checks the
-password (which then slept a second so the browser could run the component before the rerun
-took it away) but by the runs that follow, until the browser says it is written
-(``write_pending_cookie``, called by app.py on every run).
+A sign-in costs one password check and one more run: the cookie is not written by the run
+that checks the password (a rerun would take it away before the browser ran it) but by a
+line of script drawn in every run of the logged-in tab (``write_login_cookie``, called by
+app.py). The browser runs it once, when it first draws it; nothing answers, so no run follows
+(the cookie component that wrote it before loaded its own page in a frame, and its answer
+started a third run: half a second more for every sign-in).
 
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
@@ -30,7 +32,9 @@ cannot be HttpOnly: script running in the page could read it (see docs/security.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import hashlib
+import json
 import os
 import sys
 import time
@@ -45,15 +49,15 @@ from payung.auth import sessions, setup
 from payung.base import clock
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
-from .widgets import COOKIE_PENDING, plain
+from .widgets import plain
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 KEY_FILE_NAME = sessions.COOKIE_KEY_FILE
 COOKIE_NAME = "payung_masuk"
 COOKIE_SETTLE_S = 1.0
 _KEY = "_payung_authenticator"
-#: The signed login cookie this tab's browser has not yet confirmed writing: (token, expiry).
-_PENDING = COOKIE_PENDING
+#: The signed login cookie of this tab's session, for the browser to keep: (token, expiry).
+_COOKIE = "_payung_login_cookie"
 _MESSAGE = "_payung_login_message"
 LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
                                  "Password": "Kata sandi", "Login": "Masuk"})
@@ -169,29 +173,35 @@ def _forget_bad_cookie(model, token: str) -> None:
 
 
 def _queue_cookie() -> None:
-    """Sign this tab's session into a cookie for the browser to keep (``write_pending_cookie``)."""
+    """Sign this tab's session into a cookie for the browser to keep (``write_login_cookie``)."""
     model = authenticator().cookie_controller.cookie_model
     model.exp_date = model._set_exp_date()
     expires = clock.utc_now() + dt.timedelta(days=model.cookie_expiry_days)
-    st.session_state[_PENDING] = (model._token_encode(), expires.isoformat())
+    st.session_state[_COOKIE] = (model._token_encode(), expires.isoformat())
 
 
-def write_pending_cookie() -> None:
-    """While the browser has not confirmed writing the login cookie, draw the component that
-    writes it (in the sidebar, zero pixels high). It answers True once written: the run that
-    follows stops drawing it. Each cookie is its own component (a key of its own), so the
-    answer for an earlier cookie never counts for this one."""
-    pending = st.session_state.get(_PENDING)
-    if not pending:
+def cookie_script(token: str, expires: dt.datetime) -> str:
+    """The script that stores the login cookie: for the whole site, until ``expires``, never sent
+    with another site's request, and only over HTTPS when the page came over HTTPS."""
+    until = email.utils.format_datetime(expires.astimezone(dt.timezone.utc), usegmt=True)
+    attributes = f"; path=/; expires={until}; SameSite=Strict"
+    # json.dumps: a JavaScript string literal; "</" is written "<\/" so no value can end the script.
+    value = json.dumps(f"{COOKIE_NAME}={token}{attributes}").replace("</", "<\\/")
+    return (f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');"
+            "</script>")
+
+
+def write_login_cookie() -> None:
+    """Draw the script that stores this tab's login cookie (in the sidebar, nothing to see). It is
+    drawn in every run: the browser runs it when it first draws it (the same script drawn again
+    is not run again), so a run cut short before the browser drew it loses nothing, and no
+    answer starts another run."""
+    cookie = st.session_state.get(_COOKIE)
+    if not cookie:
         return
-    token, expires = pending
-    writer = authenticator().cookie_controller.cookie_model.cookie_manager.cookie_manager
-    key = "kuki_" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    token, expires = cookie
     with st.sidebar:
-        written = writer(method="set", cookie=COOKIE_NAME, value=token, key=key, default=False,
-                         options={"path": "/", "expires": expires, "sameSite": "strict"})
-    if written:
-        st.session_state.pop(_PENDING, None)
+        st.html(cookie_script(token, dt.datetime.fromisoformat(expires)), unsafe_allow_javascript=True)
 
 
 def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
@@ -207,7 +217,7 @@ def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
         return None
 
     auth.authentication_controller.login = login
-    # The login form writes no cookie itself: ``write_pending_cookie`` does, in the runs after.
+    # The login form writes no cookie itself: ``write_login_cookie`` does, in the runs after.
     auth.cookie_controller.set_cookie = lambda: None
     model = auth.cookie_controller.cookie_model
 
@@ -275,7 +285,7 @@ def logout_button() -> None:
         auth = authenticator()
         auth.logout(location="unrendered")
         forget_login()
-        st.session_state.pop(_PENDING, None)
+        st.session_state.pop(_COOKIE, None)
         time.sleep(COOKIE_SETTLE_S)  # let the browser delete the cookie before the rerun
         st.rerun()
 

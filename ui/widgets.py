@@ -374,10 +374,6 @@ def pager(total: int, page_size: int, *, key: str) -> None:
     right.caption(shown)
 
 
-#: Session key of a login cookie the browser has yet to write (``ui.auth.write_pending_cookie``).
-COOKIE_PENDING = "_payung_cookie_pending"
-
-
 #: Session key of the success message of the last save, and of the one a run has shown.
 SAVED = "_payung_saved"
 _SAVED_SHOWN = "_payung_saved_shown"
@@ -400,13 +396,11 @@ def show_saved_message(*, toast: bool = False) -> None:
 
 
 def forget_shown_message() -> None:
-    """At the end of a page's run (app.py): the saved message it showed has been seen, unless a
-    login cookie is still being written (a password change renews the tab's): its answer starts
-    one more run, which shows the message again."""
+    """At the end of a page's run (app.py): the saved message it showed has been seen."""
     state = st.session_state
     if state.get(_SAVED_SHOWN) != state.get(SAVED):  # nothing shown, or a newer save since
         state.pop(_SAVED_SHOWN, None)
-    elif not state.get(COOKIE_PENDING):  # both kept otherwise: no second toast in the cookie's run
+    else:
         state.pop(SAVED, None)
         state.pop(_SAVED_SHOWN, None)
 

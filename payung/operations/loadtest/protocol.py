@@ -5,8 +5,9 @@ protobufs (``rerun_script`` with the page, the query string and the widgets' val
 receives ``ForwardMsg`` protobufs (the run's deltas, the navigation, ``script_finished``).
 ``Tab`` does the same from Python at a fraction of a browser's cost, so one core can play
 fifty people: it keeps what the last run drew (``Page``), finds widgets by key or label in it,
-answers the cookie component of streamlit-authenticator as the browser does, follows the
-query string the app sets, and sends each rerun with the values a browser would hold.
+keeps the login cookie the page's script stores and answers streamlit-authenticator's cookie
+component (logout) as the browser does, follows the query string the app sets, and sends each
+rerun with the values a browser would hold.
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ class Tab:
                     self.page.elements[tuple(message.metadata.delta_path)] = drawn
                     if element_kind == "component_instance":
                         self._components.append(drawn)
+                    elif element_kind == "html" and element.html.unsafe_allow_javascript:
+                        self._run_cookie_script(element.html.body)
             elif kind == "navigation":
                 # By address; the default page's is "" (the app's root).
                 self.page.pages = {page.url_pathname: page.page_script_hash for page in message.navigation.app_pages}
@@ -293,7 +296,17 @@ class Tab:
             present[element.id] = bool(getattr(element.proto, "set_value", False))
         self.values = {k: v for k, v in self.values.items() if k in present and not present[k]}
 
-    # The cookie component (extra-streamlit-components' CookieManager) -------------------------
+    # The login cookie: a script in the page, and the cookie component --------------------------
+
+    def _run_cookie_script(self, body: str) -> None:
+        """What the browser does with the script that stores the login cookie (``ui.auth.
+        cookie_script``): keep the cookie, for the next websocket this tab opens."""
+        prefix = "<script>document.cookie = "
+        if body.startswith(prefix):
+            literal, _, _ = body[len(prefix):].partition(" + (location.protocol")
+            name, _, value = json.loads(literal).split(";", 1)[0].partition("=")
+            self.cookies[name] = value
+
 
     async def _answer_components(self) -> None:
         """The browser runs each component drawn and it may send a value back, which reruns the
