@@ -373,7 +373,7 @@ def test_old_cookie_replayed_after_logout_lands_on_the_login_page(tmp_path, brow
             page.context.close()
 
 
-def test_a_sign_in_is_two_runs_and_leaves_a_strict_cookie_for_the_session_lifetime(tmp_path, browser):
+def test_a_sign_in_is_two_runs_and_leaves_a_strict_cookie_for_the_session_lifetime_until_keluar(tmp_path, browser):
     """Masuk starts the run that checks the password and the run of the first page, and nothing
     after them: the cookie is stored by a script the browser runs as it draws the page, with no
     answer that starts a third run (the cookie component's answer did: half a second more per
@@ -410,6 +410,17 @@ def test_a_sign_in_is_two_runs_and_leaves_a_strict_cookie_for_the_session_lifeti
         other = page.context.new_page()
         other.goto(url)
         expect_logged_in(other)
+        # Keluar deletes it from the browser, without a pause: the login page shows at once.
+        before = len(finished)
+        current(page).get_by_role("button", name="Keluar").click()
+        expect_login_page(page)
+        deadline = time.time() + 10
+        while time.time() < deadline and [c for c in page.context.cookies() if c["name"] == COOKIE]:
+            page.wait_for_timeout(200)
+        assert not [c for c in page.context.cookies() if c["name"] == COOKIE], "the login cookie stayed"
+        _settled(page)
+        page.wait_for_timeout(1_000)
+        assert finished[before:] == [2, 0], finished  # the click's run, ended by its rerun, and the login page
 
 
 def _forged_cookies(key: str, jwt_sid: str) -> list[str]:

@@ -101,3 +101,5 @@ def test_a_protocol_tab_keeps_the_login_cookie_the_page_stores():
     assert tab.cookies == {COOKIE_NAME: "kepala.token"}
     tab._run_cookie_script("<script>console.log(1)</script>")  # not the cookie's: left alone
     assert tab.cookies == {COOKIE_NAME: "kepala.token"}
+    tab._run_cookie_script(cookie_script("", dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)))  # Keluar
+    assert tab.cookies == {}

@@ -21,11 +21,12 @@ that checks the password (a rerun would take it away before the browser ran it) 
 line of script drawn in every run of the logged-in tab (``write_login_cookie``, called by
 app.py). The browser runs it once, when it first draws it; nothing answers, so no run follows
 (the cookie component that wrote it before loaded its own page in a frame, and its answer
-started a third run: half a second more for every sign-in).
+started a third run: half a second more for every sign-in). Keluar deletes it the same way:
+the login page draws the script that deletes it (``logout_button``).
 
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
-(mode 0600) next to the database. The cookie is written by a browser-side component, so it
+(mode 0600) next to the database. The cookie is written by a script in the page, so it
 cannot be HttpOnly: script running in the page could read it (see docs/security.md).
 """
 
@@ -37,7 +38,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from types import MappingProxyType
 
@@ -54,10 +54,13 @@ from .widgets import plain
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 KEY_FILE_NAME = sessions.COOKIE_KEY_FILE
 COOKIE_NAME = "payung_masuk"
-COOKIE_SETTLE_S = 1.0
 _KEY = "_payung_authenticator"
 #: The signed login cookie of this tab's session, for the browser to keep: (token, expiry).
 _COOKIE = "_payung_login_cookie"
+#: Set by Keluar: the login page deletes the login cookie from the browser, until a sign-in.
+_FORGET = "_payung_forget_cookie"
+#: An expiry in the past: the browser deletes the cookie.
+_LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MESSAGE = "_payung_login_message"
 LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
                                  "Password": "Kata sandi", "Login": "Masuk"})
@@ -125,6 +128,7 @@ def _form_login(username: str | None, password: str | None) -> bool:
         st.session_state[_MESSAGE] = throttled_message() if result.throttled else WRONG
         return False
     _logged_in(result.username, result.name, result.email, result.role, result.session_id)
+    st.session_state.pop(_FORGET, None)
     _queue_cookie()
     return True
 
@@ -181,8 +185,9 @@ def _queue_cookie() -> None:
 
 
 def cookie_script(token: str, expires: dt.datetime) -> str:
-    """The script that stores the login cookie: for the whole site, until ``expires``, never sent
-    with another site's request, and only over HTTPS when the page came over HTTPS."""
+    """The script that stores the login cookie: for the whole site, until ``expires`` (one in
+    the past deletes it), never sent with another site's request, and only over HTTPS when the
+    page came over HTTPS."""
     until = email.utils.format_datetime(expires.astimezone(dt.timezone.utc), usegmt=True)
     attributes = f"; path=/; expires={until}; SameSite=Strict"
     # json.dumps: a JavaScript string literal; "</" is written "<\/" so no value can end the script.
@@ -255,6 +260,8 @@ def login() -> bool:
         return True
     auth = authenticator()
     st.session_state.pop(_MESSAGE, None)
+    if st.session_state.get(_FORGET):  # after Keluar: drawn in each run of the login page, run once
+        st.html(cookie_script("", _LONG_AGO), unsafe_allow_javascript=True)
     try:
         auth.login(location="main", fields=dict(LOGIN_FIELDS), key="masuk")
     except stauth.utilities.LoginError as exc:
@@ -282,11 +289,10 @@ def logout_button() -> None:
     if st.sidebar.button("Keluar", icon=":material/logout:", key="keluar"):
         with connection() as db:
             sessions.end_session(db, st.session_state.get(SESSION_KEY))
-        auth = authenticator()
-        auth.logout(location="unrendered")
+        authenticator().authentication_controller.logout()  # the authenticator's own state
         forget_login()
         st.session_state.pop(_COOKIE, None)
-        time.sleep(COOKIE_SETTLE_S)  # let the browser delete the cookie before the rerun
+        st.session_state[_FORGET] = True  # the login page deletes the cookie (``login``)
         st.rerun()
 
 

@@ -299,13 +299,16 @@ class Tab:
     # The login cookie: a script in the page, and the cookie component --------------------------
 
     def _run_cookie_script(self, body: str) -> None:
-        """What the browser does with the script that stores the login cookie (``ui.auth.
-        cookie_script``): keep the cookie, for the next websocket this tab opens."""
+        """What the browser does with the script that stores or deletes the login cookie
+        (``ui.auth.cookie_script``): keep it for the next websocket this tab opens, or drop it."""
         prefix = "<script>document.cookie = "
         if body.startswith(prefix):
             literal, _, _ = body[len(prefix):].partition(" + (location.protocol")
             name, _, value = json.loads(literal).split(";", 1)[0].partition("=")
-            self.cookies[name] = value
+            if value:
+                self.cookies[name] = value
+            else:  # Keluar: the cookie is deleted (an empty value, an expiry in the past)
+                self.cookies.pop(name, None)
 
 
     async def _answer_components(self) -> None:
