@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import hashlib
 import json
 import os
 import sys
@@ -57,7 +56,8 @@ COOKIE_NAME = "payung_masuk"
 _KEY = "_payung_authenticator"
 #: The signed login cookie of this tab's session, for the browser to keep: (token, expiry).
 _COOKIE = "_payung_login_cookie"
-#: Set by Keluar: the login page deletes the login cookie from the browser, until a sign-in.
+#: Set by Keluar and by a cookie that is not ours: the login page deletes the login cookie
+#: from the browser, until a sign-in.
 _FORGET = "_payung_forget_cookie"
 #: An expiry in the past: the browser deletes the cookie.
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -68,8 +68,6 @@ WRONG = "Nama pengguna atau kata sandi salah."
 EMPTY = "Isi nama pengguna dan kata sandi."
 
 
-_BAD_COOKIE = "_payung_bad_cookie"
-_BAD_COOKIE_GONE = "_payung_bad_cookie_gone"
 
 
 def throttled_message() -> str:
@@ -158,22 +156,11 @@ def decode_cookie(token, key: str) -> dict | None:
     return content
 
 
-def _forget_bad_cookie(model, token: str) -> None:
-    """Delete an undecodable cookie from the browser, once per browser session: the request's
-    cookies (``st.context.cookies``) keep showing it until a reload. The delete is drawn in every
-    run until the browser says it is done (the first run's is replaced by the rerun the cookie
-    component's first answer starts, often before the browser ran it), then never again (one
-    drawn in the run that logs in could land after the new cookie is written)."""
-    marker = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    if st.session_state.get(_BAD_COOKIE_GONE) == marker:
-        return
-    st.session_state[_BAD_COOKIE] = marker
-    # The component itself: CookieManager.delete draws nothing until the browser has reported
-    # its cookies, and no pause before the form waits for that any more.
-    gone = model.cookie_manager.cookie_manager(method="delete", cookie=model.cookie_name,
-                                               key="hapus_kuki_rusak_" + marker[:12], default=False)
-    if gone:
-        st.session_state[_BAD_COOKIE_GONE] = marker
+def _forget_bad_cookie() -> None:
+    """A cookie that does not decode as ours: the login page deletes it from the browser, as
+    after Keluar (the request's cookies, ``st.context.cookies``, keep showing it until a reload,
+    so this is asked again on each run of the login page; a sign-in stops it)."""
+    st.session_state[_FORGET] = True
 
 
 def _queue_cookie() -> None:
@@ -233,7 +220,7 @@ def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
     def token_decode():
         content = decode_cookie(model.token, model.cookie_key)
         if content is None:
-            _forget_bad_cookie(model, str(model.token))
+            _forget_bad_cookie()
             return False  # what the authenticator's own check returns for a bad token
         return content
 
@@ -260,12 +247,12 @@ def login() -> bool:
         return True
     auth = authenticator()
     st.session_state.pop(_MESSAGE, None)
-    if st.session_state.get(_FORGET):  # after Keluar: drawn in each run of the login page, run once
-        st.html(cookie_script("", _LONG_AGO), unsafe_allow_javascript=True)
     try:
-        auth.login(location="main", fields=dict(LOGIN_FIELDS), key="masuk")
+        auth.login(location="main", fields=dict(LOGIN_FIELDS), key="masuk")  # reads the cookie first
     except stauth.utilities.LoginError as exc:
         st.error(plain(f"Tidak dapat masuk: {exc}"))
+    if st.session_state.get(_FORGET):  # drawn in each run of the login page; the browser runs it once
+        st.html(cookie_script("", _LONG_AGO), unsafe_allow_javascript=True)
     if st.session_state.get(_MESSAGE):
         st.error(plain(st.session_state.pop(_MESSAGE)))
     return bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
