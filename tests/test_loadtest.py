@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CHROMIUM, ROOT, write_config
+
+from payung.operations.loadtest.scenarios import Result, Session
 
 pytestmark = pytest.mark.xdist_group("browser")  # a server and a Chromium of its own
 
@@ -103,3 +106,35 @@ def test_a_protocol_tab_keeps_the_login_cookie_the_page_stores():
     assert tab.cookies == {COOKIE_NAME: "kepala.token"}
     tab._run_cookie_script(cookie_script("", dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)))  # Keluar
     assert tab.cookies == {}
+
+
+class _Niceness(Session):
+    """A session that only notes the priority it runs at (as ``Result.seconds``)."""
+
+    async def run(self, until: float) -> None:
+        self.results.append(Result("nice", time.monotonic(), float(os.nice(0))))
+
+
+class _Failing(Session):
+    async def run(self, until: float) -> None:
+        raise ValueError("sesi rusak")
+
+
+def test_the_protocol_sessions_run_in_a_process_below_the_browsers_priority():
+    """The crowd of protocol sessions must not take the timed browser's CPU: it plays in a child
+    process ``crowd.NICE`` below this one, and its results come back; a failure there is said."""
+    import asyncio
+
+    from payung.operations.loadtest import crowd
+    from payung.operations.loadtest.dataset import Account
+    now = time.monotonic()
+    sessions = [_Niceness(n, Account(f"desa{n}", "desa", ("33.24.01.2001",)), "http://127.0.0.1:1") for n in range(2)]
+    played = crowd.Crowd(sessions, [now, now], now, now + 5)
+    assert played.pid and played.pid != os.getpid()
+    results, cpu = asyncio.run(played.results())
+    assert [r.seconds for r in results] == [float(min(19, os.nice(0) + crowd.NICE))] * 2
+    assert cpu >= 0
+    failing = crowd.Crowd([_Failing(0, sessions[0].account, "http://127.0.0.1:1")], [now], now, now + 5)
+    with pytest.raises(RuntimeError, match="sesi rusak"):
+        asyncio.run(failing.results())
+    assert asyncio.run(crowd.Crowd([], [], now, now).results()) == ([], 0.0)

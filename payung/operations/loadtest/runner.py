@@ -5,9 +5,10 @@ and work through their role's mix with ``think`` seconds between clicks, for ``d
 seconds after the last one signed in. The first session (two from ten sessions on) is an
 administrator or a regency operator, the others village operators, each in a village of their
 own; ``browsers`` of the village operators are real Chromium tabs (Playwright), the rest speak
-Streamlit's protocol (``protocol.Tab``). The servers run on ``server_cpus`` and this process
-with its browsers on ``client_cpus`` (taskset), so the load generator does not take the
-server's core. Actions count from the end of the ramp; sign-ins count all through.
+Streamlit's protocol (``protocol.Tab``) in a process below the browsers' priority (``crowd``).
+The servers run on ``server_cpus`` and the load generator with its browsers on ``client_cpus``
+(taskset), so the generator does not take the server's core nor the crowd the timed browser's.
+Actions count from the end of the ramp; sign-ins count all through.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import db as database
 
 from payung.core import Payung
 
-from . import dataset, proc
+from . import crowd, dataset, proc
 from .report import Level, summary, table
 from .protocol import ProtocolError, Tab
 from .scenarios import OFFICE, Session
@@ -117,24 +118,33 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
             peak = max(peak, proc.rss_mb(server_pids()))
             await asyncio.sleep(1)
 
+    # The browsers here, the protocol sessions in a process below their priority (``crowd``).
+    in_tabs = [(i, s) for i, s in enumerate(sessions) if isinstance(s, BrowserSession)]
+    in_crowd = [(i, s) for i, s in enumerate(sessions) if not isinstance(s, BrowserSession)]
+    played = crowd.Crowd([s for _, s in in_crowd], [start + i * options.ramp for i, _ in in_crowd], ramp_end, until)
+
+    def here() -> list[int]:
+        """This process and its browsers (the crowd reports its own CPU)."""
+        return [pid for pid in proc.family(os.getpid()) if pid not in proc.family(played.pid or -1)]
+
     cpu: dict[str, float] = {}
 
     async def mark() -> None:
         await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
-        cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(proc.family(os.getpid())),
-                   at=time.monotonic())
+        cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(here()), at=time.monotonic())
 
     try:
-        await asyncio.gather(watch(), mark(), *(started(s, i * options.ramp) for i, s in enumerate(sessions)))
+        _, _, (crowd_results, crowd_cpu), *_ = await asyncio.gather(
+            watch(), mark(), played.results(), *(started(s, i * options.ramp) for i, s in in_tabs))
     finally:
         if browsers:
             await browsers.close()
     seconds = time.monotonic() - cpu["at"]
-    results = counted([r for s in sessions for r in s.results], ramp_end)
+    results = counted([r for _, s in in_tabs for r in s.results] + crowd_results, ramp_end)
     return Level(
         sessions=len(people), results=results, seconds=seconds, browsers=len(in_browser) if browsers else 0,
         server_cpu=(proc.cpu_seconds(server_pids()) - cpu["server"]) / seconds,
-        client_cpu=(proc.cpu_seconds(proc.family(os.getpid())) - cpu["client"]) / seconds,
+        client_cpu=(proc.cpu_seconds(here()) - cpu["client"] + crowd_cpu) / seconds,
         server_peak_mb=peak, load_before=load_before, load_after=proc.load_average())
 
 

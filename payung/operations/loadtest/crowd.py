@@ -1,0 +1,89 @@
+"""The protocol sessions in a process of their own, below the browsers' priority.
+
+The protocol sessions stand for people whose browsers run on their own laptops; the Chromium
+tabs stand for the person whose screen is timed. On one client core, the generator's bursts
+(fifty sessions' messages parsed at once) would take the CPU from that browser and time the
+load generator instead of Payung. So the crowd runs in a child process at a lower priority
+(``NICE``): the browsers get the core when they need it, the crowd the rest.
+
+The child plays the sessions until the same deadline and sends back what they did and the CPU
+it used after the ramp. A new worker's NIK is one nobody has within each process (the
+processes share the NIKs registered before the level, not the ones they give during it: a
+collision between the two, one in tens of thousands of saves, would show as a refused save).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+
+from .scenarios import Result, Session
+
+#: How much lower the crowd's priority is than the browsers' (``nice``).
+NICE = 10
+
+
+def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: float, connection) -> None:
+    """In the child: play every session from its start time (monotonic, shared by the
+    processes of a machine) and send (results, CPU seconds after the ramp) back."""
+    os.nice(NICE)
+
+    async def main() -> float:
+        async def started(session: Session, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            await session.run(until)
+
+        async def cpu_at_ramp_end() -> float:
+            await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
+            return time.process_time()
+
+        marked, *_ = await asyncio.gather(cpu_at_ramp_end(), *(started(s, at) for s, at in zip(sessions, starts)))
+        return time.process_time() - marked
+
+    try:
+        cpu = asyncio.run(main())
+        connection.send(([r for s in sessions for r in s.results], cpu))
+    except BaseException as exc:  # noqa: BLE001 - the parent says what went wrong
+        connection.send(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+    finally:
+        connection.close()
+
+
+class Crowd:
+    """``sessions`` played in a child process (see the module), started at once; ``pid`` is
+    the child's (None without sessions)."""
+
+    def __init__(self, sessions: list[Session], starts: list[float], ramp_end: float, until: float):
+        self.pid: int | None = None
+        self._child = None
+        if not sessions:
+            return
+        context = multiprocessing.get_context("spawn")
+        self._receiving, sending = context.Pipe(duplex=False)
+        self._child = context.Process(target=_play, args=(sessions, starts, ramp_end, until, sending), daemon=True)
+        self._child.start()
+        sending.close()
+        self.pid = self._child.pid
+
+    async def results(self) -> tuple[list[Result], float]:
+        """The sessions' results and the CPU seconds the child used after the ramp."""
+        if self._child is None:
+            return [], 0.0
+        try:
+            answer = await asyncio.get_running_loop().run_in_executor(None, _receive, self._receiving)
+        finally:
+            self._child.join(timeout=30)
+            if self._child.is_alive():
+                self._child.kill()
+        if isinstance(answer, Exception):
+            raise RuntimeError(f"the protocol sessions failed: {answer!r}") from answer
+        return answer
+
+
+def _receive(connection):
+    try:
+        return connection.recv()
+    except EOFError:
+        return RuntimeError("the protocol sessions' process ended without an answer")
