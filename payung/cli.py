@@ -180,6 +180,8 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("--client-cpus", default="1", help="CPU pembangkit beban dan perambannya; kosong: semua")
     load.add_argument("--streamlit-option", action="append", default=[], metavar="--NAMA=NILAI",
                       help="opsi Streamlit tambahan, mis. --streamlit-option=--runner.postScriptGC=true")
+    load.add_argument("--crowd-nice", type=int, default=10,
+                      help="prioritas sesi protokol di bawah peramban Chromium (nice; 0: sama)")
     load.add_argument("--page-costs", action="store_true",
                       help="hanya ongkos CPU server per jalan per halaman (satu sesi, tanpa beban lain)")
     return parser
@@ -388,7 +390,7 @@ def cmd_loadtest(app: Payung, args) -> int:
         ramp=args.ramp, think=(float(low), float(high or low)), workers=args.workers,
         data=Path(args.data) if args.data else None, processes=args.processes, browsers=args.browsers,
         server_cpus=args.server_cpus or None, client_cpus=args.client_cpus or None,
-        streamlit_options=tuple(args.streamlit_option))
+        streamlit_options=tuple(args.streamlit_option), crowd_nice=args.crowd_nice)
     if args.page_costs:
         from payung.operations.loadtest.costs import run as costs
         costs(app, options, out=functools.partial(print, flush=True))

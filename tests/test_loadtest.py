@@ -138,3 +138,29 @@ def test_the_protocol_sessions_run_in_a_process_below_the_browsers_priority():
     with pytest.raises(RuntimeError, match="sesi rusak"):
         asyncio.run(failing.results())
     assert asyncio.run(crowd.Crowd([], [], now, now).results()) == ([], 0.0)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("PAYUNG_REQUIRE_BROWSER"),
+                    reason="no Chromium")
+def test_a_browser_tab_signs_in_again_after_keluar_and_every_sign_in_is_timed(tmp_path, monkeypatch):
+    """The Chromium tab's later sign-ins (Keluar, then Masuk in the same browser) are timed like
+    its first; the browser is started and warmed up before the level is timed."""
+    from payung.core import Payung
+    from payung.operations.loadtest import browser, runner
+    monkeypatch.setattr(browser.BrowserSession, "relogin_in_tab", 1.0)
+    warmed = []
+    real_warm_up = browser.warm_up
+
+    async def warm_up(browsers, url):
+        warmed.append(url)
+        await real_warm_up(browsers, url)
+
+    monkeypatch.setattr(browser, "warm_up", warm_up)
+    app = Payung.load(write_config(tmp_path), entry_points=False)
+    options = runner.Options(sessions=(2,), duration=25, ramp=0.5, think=(0.2, 0.4), workers=600,
+                             data=tmp_path / "beban.db", browsers=1, server_cpus=None, client_cpus=None)
+    level, = runner.run(app, options, out=lambda text: None)
+    done = [r.action for r in level.results if r.error is None]
+    assert not [r for r in level.results if r.error], [r for r in level.results if r.error]
+    assert done.count("chromium:login") >= 2 and "chromium:logout" in done, done
+    assert len(warmed) == 1

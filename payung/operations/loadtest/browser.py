@@ -48,9 +48,26 @@ async def playwright_or_none() -> Browsers | None:
     return Browsers(playwright, browser)
 
 
+async def warm_up(browsers: Browsers, url: str) -> None:
+    """One page of ``url`` in a throwaway profile: a just-started Chromium takes twice as long
+    over its first page (its own processes starting), which is no time of Payung's. A person's
+    browser is running before they open Payung."""
+    context = await browsers.browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(url)
+        await page.get_by_text("Masuk ke Payung").first.wait_for(timeout=120_000)
+    finally:
+        await context.close()
+
+
 class BrowserSession(Session):
-    """A village operator in a Chromium tab: sign in, the list, a search, a new worker."""
+    """A village operator in a Chromium tab: sign in, the list, a search, a new worker. The
+    first sign-in is a first visit (a fresh browser profile); after a round, one in three
+    times, Keluar and Masuk again in the same tab (more real-browser sign-ins than the
+    protocol sessions' one in ten: there are only a few tabs to time them)."""
     browser = None
+    relogin_in_tab = 1 / 3
 
     async def step(self, name: str, action, expect: str | tuple[str, ...]) -> None:
         start = time.monotonic()
@@ -117,10 +134,11 @@ class BrowserSession(Session):
                 await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
                 await self.pause()
                 await self.sign_in_form()
-                await self.step("login", lambda: self.page.locator(CURRENT).get_by_role(
-                    "button", name="Masuk").click(), "Terlindungi")
+                await self.log_in()
                 while time.monotonic() < until:
                     await self.browse(until)
+                    if self.rng.random() < self.relogin_in_tab and time.monotonic() < until:
+                        await self.sign_in_again()
             except ProtocolError:
                 await asyncio.sleep(1)
             except Exception as exc:  # noqa: BLE001 - Playwright between steps (a box gone, a timeout)
@@ -130,6 +148,21 @@ class BrowserSession(Session):
                     await asyncio.sleep(1)
             finally:
                 await context.close()
+
+    async def log_in(self, expect: str = "Terlindungi") -> None:
+        await self.step("login", lambda: self.page.locator(CURRENT).get_by_role("button", name="Masuk").click(),
+                        expect)
+
+    async def sign_in_again(self) -> None:
+        """Keluar, then Masuk again in the same browser (its cache kept, as on a person's laptop)."""
+        await self.pause()
+        await self.step("logout", lambda: self.page.locator(CURRENT).get_by_role("button", name="Keluar").click(),
+                        "Masuk ke Payung")
+        await self.pause()
+        await self.sign_in_form()
+        # Back on the page of the address Keluar left (the worker form, the list): signed in
+        # once the page has settled with its Keluar button.
+        await self.log_in("Keluar")
 
     async def browse(self, until: float) -> None:
         page = self.page

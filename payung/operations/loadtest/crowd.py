@@ -21,14 +21,15 @@ import time
 
 from .scenarios import Result, Session
 
-#: How much lower the crowd's priority is than the browsers' (``nice``).
+#: How much lower the crowd's priority is than the browsers' (``nice``; ``--crowd-nice``).
 NICE = 10
 
 
-def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: float, connection) -> None:
+def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: float, nice: int,
+          connection) -> None:
     """In the child: play every session from its start time (monotonic, shared by the
     processes of a machine) and send (results, CPU seconds after the ramp) back."""
-    os.nice(NICE)
+    os.nice(nice)
 
     async def main() -> float:
         async def started(session: Session, at: float) -> None:
@@ -55,14 +56,15 @@ class Crowd:
     """``sessions`` played in a child process (see the module), started at once; ``pid`` is
     the child's (None without sessions)."""
 
-    def __init__(self, sessions: list[Session], starts: list[float], ramp_end: float, until: float):
+    def __init__(self, sessions: list[Session], starts: list[float], ramp_end: float, until: float,
+                 nice: int = NICE):
         self.pid: int | None = None
         self._child = None
         if not sessions:
             return
         context = multiprocessing.get_context("spawn")
         self._receiving, sending = context.Pipe(duplex=False)
-        self._child = context.Process(target=_play, args=(sessions, starts, ramp_end, until, sending), daemon=True)
+        self._child = context.Process(target=_play, args=(sessions, starts, ramp_end, until, nice, sending), daemon=True)
         self._child.start()
         sending.close()
         self.pid = self._child.pid

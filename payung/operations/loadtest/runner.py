@@ -55,6 +55,7 @@ class Options:
     client_cpus: str | None = "1"
     streamlit_options: tuple[str, ...] = ()
     seed: int = 24
+    crowd_nice: int = crowd.NICE
 
 
 def database_for(app: Payung, options: Options, out: Callable[[str], None]) -> Path:
@@ -88,16 +89,18 @@ def _pin(cpus: str | None) -> None:
 
 async def _level(url: str, server_pids: Callable[[], list[int]], people: list[dataset.Account],
                  options: Options, taken: set[str] | None = None) -> Level:
-    from .browser import BrowserSession, playwright_or_none
+    from .browser import BrowserSession, playwright_or_none, warm_up
 
+    village = [i for i, a in enumerate(people) if a.role == "desa"]
+    in_browser = set(village[:options.browsers])
+    browsers = await playwright_or_none() if in_browser else None
+    if browsers:
+        await warm_up(browsers, url)
     load_before = proc.load_average()
     start = time.monotonic()
     ramp_end = start + options.ramp * len(people)
     until = ramp_end + options.duration
     sessions = []
-    village = [i for i, a in enumerate(people) if a.role == "desa"]
-    in_browser = set(village[:options.browsers])
-    browsers = await playwright_or_none() if in_browser else None
     for number, account in enumerate(people):
         kind = BrowserSession if number in in_browser and browsers else Session
         session = kind(number, account, url, think=options.think, rng=random.Random(f"{options.seed}:{number}"))
@@ -121,7 +124,8 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
     # The browsers here, the protocol sessions in a process below their priority (``crowd``).
     in_tabs = [(i, s) for i, s in enumerate(sessions) if isinstance(s, BrowserSession)]
     in_crowd = [(i, s) for i, s in enumerate(sessions) if not isinstance(s, BrowserSession)]
-    played = crowd.Crowd([s for _, s in in_crowd], [start + i * options.ramp for i, _ in in_crowd], ramp_end, until)
+    played = crowd.Crowd([s for _, s in in_crowd], [start + i * options.ramp for i, _ in in_crowd], ramp_end, until,
+                         options.crowd_nice)
 
     def here() -> list[int]:
         """This process and its browsers (the crowd reports its own CPU)."""
