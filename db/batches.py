@@ -13,7 +13,7 @@ statement-level trigger does just that, ``db.pg_schema``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from db import scope as sc
 from db import store
@@ -255,17 +255,25 @@ def raw_insert_lines(db, columns: Sequence[str], rows: Iterable[Sequence], *, re
 # The benchmark's own reads and floors ----------------------------------------------------------
 
 def bare_insert(db, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """One bare ``executemany`` in one transaction, nothing else (no audit, no checks): the
-    floor the benchmark compares ``store.bulk_insert`` with."""
-    sql = (f"INSERT INTO {store._name(table)} ({', '.join(columns)})"
-           f" VALUES ({', '.join('?' for _ in columns)})")
+    """The engine's plainest load in one transaction, nothing else (no audit, no checks): the
+    floor the benchmark compares ``store.bulk_insert`` with. One bare ``executemany`` on
+    SQLite, one ``COPY`` on PostgreSQL (``Database.load_rows``)."""
     with store.transaction(db):
-        db.executemany(sql, rows)
+        db.load_rows(store._name(table), [store._name(c) for c in columns], rows)
 
 
-def worker_places(db) -> list[tuple[int, str, str]]:
-    """(id, village, occupation) of every worker, by id."""
-    return db.execute("SELECT id, village_code, occupation FROM workers ORDER BY id").fetchall()
+def worker_places(db, chunk: int = 50_000) -> Iterator[tuple[int, str, str]]:
+    """(id, village, occupation) of every worker, by id, read ``chunk`` at a time (a province's
+    million are never all in memory here). Read them all before the connection loads anything
+    (a ``COPY`` holds it)."""
+    last = 0
+    while True:
+        rows = db.execute("SELECT id, village_code, occupation FROM workers WHERE id > ? ORDER BY id LIMIT ?",
+                          [last, chunk]).fetchall()
+        yield from rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0]
 
 
 def busiest_villages(db, region_prefix: str, limit: int) -> list[str]:
@@ -285,5 +293,18 @@ def niks_starting(db, prefixes: list[str]) -> set[str]:
 
 
 def analyze(db) -> None:
-    """Planner statistics for every table and index (after a large load)."""
-    db.execute("ANALYZE")
+    """Planner statistics for every table and index (after a large load); on PostgreSQL with a
+    ``VACUUM`` first, as autovacuum leaves a database in service: the visibility map that
+    index-only scans read, and no dead rows (outside a transaction there)."""
+    db.execute("VACUUM (ANALYZE)" if db.engine == "postgresql" else "ANALYZE")
+
+
+def reclaim(db, table: str) -> None:
+    """Give back the space rows a rolled-back load left in ``table`` (the benchmark's floors),
+    outside a transaction. On PostgreSQL the dead rows stay until a ``VACUUM``, and a ``VACUUM``
+    leaves their index pages in the index files: the indexes are built again first (the dead
+    rows are not in them), then the ``VACUUM`` gives back the table's empty pages. Nothing on
+    SQLite, where a rollback leaves nothing behind."""
+    if db.engine == "postgresql":
+        db.execute(f"REINDEX TABLE {store._name(table)}")
+        db.execute(f"VACUUM {store._name(table)}")

@@ -5,7 +5,7 @@
   command line (which other users of the machine can read).
 - ``scratch_database``: a new, empty database on the same server (the URL's user needs
   ``CREATEDB``), dropped when the block ends, for a backup to be restored into and checked
-  before it replaces anything.
+  before it replaces anything (and for the benchmark's databases, ``payung.operations.bench``).
 - ``load_archive``: the ROWS of a ``pg_dump`` archive into a database Payung made itself (its own
   migrations). ``pg_restore`` is never given a database: it only translates the archive into
   text, and Payung reads that text's ``COPY`` blocks, each for a table and columns its schema
@@ -96,35 +96,62 @@ def url_of_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def scratch_database(url: str) -> Iterator[str]:
-    """A new empty database beside the one of ``url``; yields its URL and drops it at the end."""
+def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None = None, keep: bool = False,
+                     purpose: str = "untuk memeriksa cadangan") -> Iterator[str]:
+    """A new empty database beside the one of ``url`` (named ``name``, else ``prefix``, the
+    process id and a random token); yields its URL and drops it at the end, however the block
+    ends, unless ``keep``. ``purpose`` ends the first words of the refusal when it cannot be made."""
     import psycopg
     from psycopg import sql
 
-    from db.postgres import close_pools
-    name = f"payung_pulih_{os.getpid()}_{secrets.token_hex(4)}"
+    name = name or f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     scratch = url_of_database(url, name)
     try:
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.errors.DuplicateDatabase:
+        raise DatabaseError(f"Basis data {name} sudah ada di server itu; pilih nama lain.") from None
     except psycopg.Error as exc:
-        raise DatabaseError(f"Basis data sementara untuk memeriksa cadangan tidak dapat dibuat ({exc}). Pengguna "
+        raise DatabaseError(f"Basis data sementara {purpose} tidak dapat dibuat ({exc}). Pengguna "
                             "basis data Payung perlu hak CREATEDB (docs/postgresql.md).") from None
     try:
         try:
             with psycopg.connect(scratch) as check:  # never the live database: its tables are emptied
                 if check.execute("SELECT current_database()").fetchone()[0] != name:
-                    raise DatabaseError("Basis data sementara bukan yang baru dibuat; pemulihan dihentikan.")
+                    raise DatabaseError("Basis data sementara bukan yang baru dibuat; pekerjaan dihentikan.")
         except psycopg.Error as exc:
             raise DatabaseError(f"Basis data sementara tidak dapat dibuka ({exc}).") from None
         yield scratch
     finally:
-        close_pools(scratch)
-        try:
-            with psycopg.connect(url, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        except psycopg.Error:  # the restore's outcome stands; the name says what to drop by hand
-            logging.getLogger("db.pg_backup").warning("could not drop the scratch database %s", name, exc_info=True)
+        if not keep:
+            drop_database(url, name)
+
+
+def drop_database(url: str, name: str) -> None:
+    """Drop database ``name`` of the server of ``url``, if it exists, this process's pool of it
+    closed first. ``WITH (FORCE)`` ends the sessions of the user's own still there (a child
+    process stopped half-way), but refuses, for a user who is not a superuser, when an
+    autovacuum worker is in the database: then a plain ``DROP DATABASE``, which ends autovacuum
+    workers itself, and ``FORCE`` once more. A failure is logged, not raised: what the caller
+    did stands, and the name says what to drop by hand."""
+    import psycopg
+    from psycopg import sql
+
+    from db.postgres import close_pools
+    close_pools(url_of_database(url, name))
+    plain = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+    forced = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    try:
+        with psycopg.connect(url, autocommit=True) as admin:
+            for attempt, statement in enumerate((forced, plain, forced)):
+                try:
+                    admin.execute(statement)
+                    return
+                except (psycopg.errors.ObjectInUse, psycopg.errors.InsufficientPrivilege):
+                    if attempt == 2:
+                        raise
+    except psycopg.Error:
+        logging.getLogger("db.pg_backup").warning("could not drop the scratch database %s", name, exc_info=True)
 
 
 def archived_migrations(path: str | os.PathLike, migrations_table: str, migration_set: str) -> list[str]:

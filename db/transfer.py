@@ -36,6 +36,14 @@ def data_rows_in(db) -> dict[str, int]:
     return {t: n for t, n in rows_in(db).items() if t not in SEEDED}
 
 
+def filled_tables(db) -> dict[str, int]:
+    """Rows per table of the tables that hold data (``data_rows_in`` without the empty ones):
+    {} for a new database, and for one that holds no Payung tables (not migrated)."""
+    if db.migrations_table not in db.table_names():
+        return {}
+    return {t: n for t, n in data_rows_in(db).items() if n}
+
+
 def columns_of(db, table: str) -> list[str]:
     """The columns of ``table``, in their order."""
     if db.engine == "sqlite":

@@ -152,9 +152,17 @@ def _build_parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", parents=[common], help="tulis bagian dokumentasi yang dibuat dari kode")
     docs.add_argument("--check", action="store_true", help="hanya periksa; status 1 bila ada yang usang")
 
-    bench = commands.add_parser("bench", parents=[common], help="uji kinerja pada data satu kabupaten")
-    bench.add_argument("--workers", type=int, default=200_000)
-    bench.add_argument("--keep", help="simpan basis data uji kinerja di berkas ini")
+    bench = commands.add_parser(
+        "bench", parents=[common], help="uji kinerja pada data satu kabupaten atau provinsi",
+        description="Uji kinerja. SQLite (--db berkas, atau bawaan): basis data uji dibuat di folder sementara; "
+                    "berkas --db tidak dibaca maupun ditulis. PostgreSQL (--db atau [database] url = "
+                    "postgresql://...): URL itu menunjuk server dan basis data tempat masuk, yang tidak boleh berisi "
+                    "data Payung (misalnya postgresql://pengguna@host/postgres); uji membuat basis data "
+                    "payung_bench_... sendiri di server itu (perlu hak CREATEDB) dan menghapusnya di akhir, juga "
+                    "bila gagal atau dihentikan.")
+    bench.add_argument("--workers", type=int, default=200_000, help="jumlah pekerja (bawaan 200000)")
+    bench.add_argument("--keep", help="simpan basis data utama uji kinerja: di berkas ini (SQLite), atau sebagai "
+                                      "basis data bernama ini di server --db (PostgreSQL)")
     bench.add_argument("--only", choices=["enrol"],
                        help="hanya kepesertaan massal (enrol_10k_s), pada basis data --keep dari uji sebelumnya")
     serve = commands.add_parser("serve", parents=[common],
@@ -365,9 +373,17 @@ def cmd_restore(app: Payung, args) -> int:
 
 
 def cmd_bench(app: Payung, args) -> int:
+    import signal
+
     from payung.operations.bench import run
-    run(app, workers=args.workers, keep=Path(args.keep) if args.keep else None, only=args.only)
-    return 0
+    # A stopped bench drops its PostgreSQL databases and removes its files (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        figures = run(app, workers=args.workers, keep=args.keep, only=args.only)
+    except KeyboardInterrupt:
+        print("Uji kinerja dihentikan.", file=sys.stderr)
+        return 130
+    return 1 if any(name.endswith("_failed") for name in figures) else 0  # an import failed: it says why
 
 
 def cmd_serve(app: Payung, args) -> int:

@@ -11,7 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conftest import REGENCIES, ROOT, write_config
+import pytest
+
+import pg_server
+from conftest import REGENCIES, ROOT, engine_available, postgres, write_config
+from payung.operations.bench import BOUNDS
+from payung.operations.bench import run as run_bench
 
 
 @functools.cache
@@ -173,16 +178,80 @@ def test_broken_config_is_reported_in_indonesian(tmp_path):
     assert refused.returncode == 1 and "tidak dapat dibaca" in refused.stderr
 
 
-def test_bench_prints_every_figure(tmp_path):
-    done = payung("bench", "--workers", "2000", "--db", str(tmp_path / "b.db"))
+#: Every figure ``python -m payung bench`` prints, on either engine (its bound lines come after).
+BENCH_FIGURES = (
+    "load_average", "engine", "workers", "validate_rows_per_s", "bulk_insert_s", "floor_insert_s", "insert_ratio",
+    "lines", "fill_lines_s", "fill_lines_cpu_s", "fill_lines_raw_s", "fill_lines_ratio", "enrol_rows",
+    "enrol_accepted", "enrol_plan_s", "enrol_apply_s", "enrol_10k_s", "import_sponsorships_rows",
+    "import_sponsorships_imported", "import_sponsorships_s", "agg_district_ms", "agg_scheme_ms", "agg_occupation_ms",
+    "check_quick_s", "check_differences", "peak_rss_mb", "import_csv_s", "import_csv_cpu_s", "import_csv_imported",
+    "import_xlsx_s", "import_xlsx_cpu_s", "import_xlsx_imported", "import_peak_rss_mb", "workers_page_rows",
+    "workers_page_ms", "dashboard_protected", "dashboard_ms", "dashboard_cached_ms", "pages_peak_rss_mb",
+    "app_peak_rss_mb")
+
+
+def bench_server() -> str:
+    """The URL the bench is given on PostgreSQL: the test server's ``postgres`` database, as the app's role."""
+    return postgres().database_url("postgres")
+
+
+def bench_databases() -> set[str]:
+    """The databases a bench made on the test server and did not drop."""
+    with postgres().admin() as conn:
+        return {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'payung_bench%'")}
+
+
+@pytest.mark.xdist_group("bench")  # the bench tests count the server's bench databases: one at a time
+def test_bench_prints_every_figure(tmp_path, engine):
+    location = str(tmp_path / "b.db") if engine == "sqlite" else bench_server()
+    done = payung("bench", "--workers", "2000", "--db", location)
     assert done.returncode == 0, done.stderr
     names = [line.split(":")[0] for line in done.stdout.splitlines()]
-    for name in ("validate_rows_per_s", "bulk_insert_s", "floor_insert_s", "insert_ratio", "agg_district_ms",
-                 "agg_scheme_ms", "agg_occupation_ms", "peak_rss_mb"):
-        assert name in names
+    bounds = [f"bound_{name}" for name, _, _ in BOUNDS[engine]]
+    assert names == [*BENCH_FIGURES, *bounds]
     figures = dict(line.split(": ") for line in done.stdout.splitlines())
+    assert figures["engine"] == engine
     assert float(figures["validate_rows_per_s"]) > 0 and int(figures["lines"]) == 2000 * 12
+    assert figures["workers"] == figures["import_csv_imported"] == figures["import_xlsx_imported"] == "2000"
     assert figures["check_differences"] == "0"  # the bench's data passes ``payung check``
+    assert all(figures[name].endswith(" met") for name in bounds)  # said, not asserted met: "NOT met" is a figure
+    if engine == "sqlite":
+        assert not (tmp_path / "b.db").exists()  # --db is not the bench's database
+    else:
+        assert bench_databases() == set()
+
+
+@pytest.mark.xdist_group("bench")
+def test_a_bench_that_fails_half_way_drops_its_postgresql_databases():
+    """However the bench ends, the databases it made on the server go (here: a failure after
+    the main database and the floor were made)."""
+    from payung.core import Payung
+    engine_available("postgresql")
+    made = []
+
+    def out(line: str) -> None:
+        made.append(bench_databases())
+        if line.startswith("insert_ratio"):
+            raise RuntimeError("gagal di tengah jalan")
+    with pytest.raises(RuntimeError, match="gagal di tengah jalan"):
+        run_bench(Payung.load(config(), database_path=bench_server()), workers=50, out=out)
+    assert len(made[-1]) == 2  # the main database and the floor's
+    assert bench_databases() == set()
+
+
+@pytest.mark.xdist_group("bench")
+def test_the_bench_refuses_a_payung_database_with_data():
+    """A PostgreSQL URL naming a Payung database that holds data is refused (a bench loads
+    millions of rows on its server); nothing is made."""
+    engine_available("postgresql")
+    location = pg_server.create_database(postgres())
+    try:
+        assert payung("init", "--db", location).returncode == 0
+        refused = payung("bench", "--workers", "10", "--db", location)
+        assert refused.returncode == 1 and "basis data Payung yang berisi data (" in refused.stderr, refused.stderr
+        assert "regions: " in refused.stderr and refused.stdout == "" and bench_databases() == set()
+    finally:
+        pg_server.drop_database(postgres(), location)
 
 
 def test_help_and_usage_errors_are_in_indonesian():

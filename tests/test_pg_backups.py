@@ -175,3 +175,25 @@ def test_the_checking_database_is_never_the_live_one(url, name, expected):
     from db.pg_backup import url_of_database
     assert url_of_database(url, name) == expected
     assert conninfo_to_dict(url_of_database(url, name))["dbname"] == name
+
+
+def test_a_scratch_database_goes_with_a_session_of_its_user_still_in_it(engine):
+    """``scratch_database`` drops its database however the block ends, with a session of its
+    user still in it (a child stopped half-way): ``WITH (FORCE)`` ends it. (An autovacuum worker
+    in the database, which ``FORCE`` may not end for a user who is not a superuser, is ended by
+    the plain ``DROP`` tried next: ``db.pg_backup.drop_database``.)"""
+    import psycopg
+
+    from conftest import postgres
+    from db.pg_backup import scratch_database
+    server = postgres().database_url("postgres")
+    with pytest.raises(RuntimeError):
+        with scratch_database(server, prefix="payung_pulih") as scratch:
+            left = psycopg.connect(scratch, autocommit=True)
+            raise RuntimeError("berhenti di tengah jalan")
+    with postgres().admin() as admin:
+        assert admin.execute("SELECT COUNT(*) FROM pg_database WHERE datname = %s",
+                             [scratch.rsplit("/", 1)[1]]).fetchone()[0] == 0
+    with pytest.raises(psycopg.OperationalError):
+        left.execute("SELECT 1")
+    left.close()

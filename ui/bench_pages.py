@@ -1,5 +1,7 @@
 """Time page scripts under AppTest on a benchmark database (called by ``python -m payung bench``,
-which must not import Streamlit itself). Prints ``name: value`` lines."""
+which must not import Streamlit itself). Prints ``name: value`` lines, the last this process's
+peak memory (``pages_peak_rss_mb``: the app serving the pages, one of the app's processes the
+province's memory bound is on)."""
 
 from __future__ import annotations
 
@@ -22,11 +24,12 @@ def run_ms(at) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
+    parser.add_argument("--db", required=True, help="a SQLite file or a postgresql:// URL")
     parser.add_argument("--config", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    os.environ.update(PAYUNG_DB=args.db, PAYUNG_CONFIG=args.config, PAYUNG_COOKIE_KEY="bench" * 8)
+    os.environ.pop("PAYUNG_DB", None)  # the older name of the setting: two that disagree are refused
+    os.environ.update(PAYUNG_DATABASE_URL=args.db, PAYUNG_CONFIG=args.config, PAYUNG_COOKIE_KEY="bench" * 8)
     sys.path.insert(0, str(ROOT))
 
     from streamlit.testing.v1 import AppTest
@@ -67,6 +70,16 @@ def main() -> None:
     print(f"dashboard_protected: {at.metric[0].value.replace('.', '')}")
     print(f"dashboard_ms: {statistics.median(cold):.1f}")
     print(f"dashboard_cached_ms: {statistics.median(warm):.1f}")
+    print(f"pages_peak_rss_mb: {peak_rss_mb():.1f}")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (``VmHWM``: ``ru_maxrss`` would count
+    the bench's size when it forked this process too)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

@@ -34,6 +34,11 @@ class MoveReport:
         return not self.differences and self.source_check.ok and self.target_check.ok
 
 
+def filled_words(filled: dict[str, int]) -> str:
+    """``transfer.filled_tables`` in words: "regions: 1525 baris, workers: 3 baris"."""
+    return ", ".join(f"{t}: {n} baris" for t, n in sorted(filled.items()))
+
+
 def move(source_location: str, target_url: str, *, busy_timeout_ms: int = 10000) -> MoveReport:
     """Copy the database of ``source_location`` into the PostgreSQL database ``target_url``
     (created empty beforehand by its administrator), check both and compare."""
@@ -48,10 +53,10 @@ def move(source_location: str, target_url: str, *, busy_timeout_ms: int = 10000)
                               "'python -m payung init' padanya.")
         target = database.open_database(target_url, busy_timeout_ms=busy_timeout_ms)
         try:
-            filled = {t: n for t, n in transfer.data_rows_in(target).items() if n}
+            filled = transfer.filled_tables(target)
             if filled:
-                raise MoveRefused("Basis data tujuan tidak kosong (" + ", ".join(
-                    f"{t}: {n} baris" for t, n in sorted(filled.items())) + "); pindah hanya ke basis data baru.")
+                raise MoveRefused(f"Basis data tujuan tidak kosong ({filled_words(filled)}); pindah hanya "
+                                  "ke basis data baru.")
             copied = transfer.copy_tables(source, target)
             return compare(source, target, copied)
         finally:
