@@ -164,3 +164,16 @@ def test_a_browser_tab_signs_in_again_after_keluar_and_every_sign_in_is_timed(tm
     assert not [r for r in level.results if r.error], [r for r in level.results if r.error]
     assert done.count("chromium:login") >= 2 and "chromium:logout" in done, done
     assert len(warmed) == 1
+
+
+def test_the_browser_tabs_are_village_operators_spread_over_the_ramp():
+    from payung.operations.loadtest.dataset import Account
+    from payung.operations.loadtest.runner import browser_seats, roles
+    accounts = [Account("admin1", "admin", ()), Account("operator1", "operator", ())] + [
+        Account(f"desa{n}", "desa", ("33.24.01.2001",)) for n in range(60)]
+    people = roles(50, accounts)
+    seats = browser_seats(people, 2)
+    assert len(seats) == 2 and all(people[i].role == "desa" for i in seats)
+    first, second = sorted(seats)
+    assert second - first >= 20  # half the ramp apart, not side by side
+    assert browser_seats(roles(2, accounts), 2) == {1}  # as many as there are village operators

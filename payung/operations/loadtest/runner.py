@@ -82,6 +82,14 @@ def roles(n: int, accounts: list[dataset.Account]) -> list[dataset.Account]:
     return office + village
 
 
+def browser_seats(people: list[dataset.Account], browsers: int) -> set[int]:
+    """Which of ``people`` (village operators only) are Chromium tabs: spread over the ramp,
+    not one second apart (two people do not share a laptop, and two first page loads at once
+    on the generator's core timed each other)."""
+    village = [i for i, a in enumerate(people) if a.role == "desa"]
+    return {village[k * len(village) // browsers] for k in range(min(browsers, len(village)))}
+
+
 def _pin(cpus: str | None) -> None:
     if cpus and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
@@ -91,8 +99,7 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
                  options: Options, taken: set[str] | None = None) -> Level:
     from .browser import BrowserSession, playwright_or_none, warm_up
 
-    village = [i for i, a in enumerate(people) if a.role == "desa"]
-    in_browser = set(village[:options.browsers])
+    in_browser = browser_seats(people, options.browsers)
     browsers = await playwright_or_none() if in_browser else None
     if browsers:
         await warm_up(browsers, url)
