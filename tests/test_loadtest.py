@@ -23,7 +23,7 @@ def test_the_load_test_runs_two_sessions_without_errors_and_prints_its_tables(tm
     config = write_config(tmp_path)
     browsers = 1 if Path(CHROMIUM).exists() or os.environ.get("PAYUNG_REQUIRE_BROWSER") else 0
     done = subprocess.run(
-        [sys.executable, "-m", "payung", "--config", str(config), "loadtest", "--sessions", "2", "--duration", "6",
+        [sys.executable, "-m", "payung", "--config", str(config), "loadtest", "--sessions", "2", "--duration", "12",
          "--ramp", "0.5", "--think", "0.5-1", "--workers", "600", "--data", str(tmp_path / "beban.db"),
          "--browsers", str(browsers), "--server-cpus=", "--client-cpus="],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -94,17 +94,20 @@ def test_sign_ins_count_from_the_start_in_a_browser_too():
 
 def test_a_protocol_tab_keeps_the_login_cookie_the_page_stores():
     """The app stores its login cookie with a script in the page (``ui.auth.cookie_script``); a
-    protocol tab keeps it as a browser does, for the next websocket it opens."""
+    protocol tab keeps it as a browser does, for the next websocket it opens, and deletes it as
+    the browser does: only while it holds the cookie the delete names."""
     import datetime as dt
 
     from payung.operations.loadtest.protocol import Tab
     from ui.auth import COOKIE_NAME, cookie_script
+    long_ago = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
     tab = Tab("http://127.0.0.1:1")
     tab._run_cookie_script(cookie_script("kepala.token", dt.datetime(2026, 12, 12, tzinfo=dt.timezone.utc)))
     assert tab.cookies == {COOKIE_NAME: "kepala.token"}
     tab._run_cookie_script("<script>console.log(1)</script>")  # not the cookie's: left alone
+    tab._run_cookie_script(cookie_script("", long_ago, only_if="token.lain"))  # another tab's: kept
     assert tab.cookies == {COOKIE_NAME: "kepala.token"}
-    tab._run_cookie_script(cookie_script("", dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)))  # Keluar
+    tab._run_cookie_script(cookie_script("", long_ago, only_if="kepala.token"))  # Keluar
     assert tab.cookies == {}
 
 

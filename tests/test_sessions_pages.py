@@ -281,23 +281,33 @@ def test_a_forged_login_cookie_is_ignored_and_the_login_form_shows(site, monkeyp
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         assert not at.exception, (kind, at.exception)
         assert "Masuk ke Payung" in texts(at) and not at.session_state["authentication_status"], kind
-        assert at.session_state["_payung_forget_cookie"], kind  # deleted from the browser
+        assert at.session_state["_payung_forget_cookie"] == cookies["payung_masuk"], kind  # deleted from the browser
     # The same path with our own cookie of a live session logs in: the checks above were real.
     cookies["payung_masuk"] = _token("valid", key, live)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception and at.session_state["authentication_status"] and at.session_state[SESSION_ID] == live
 
 
-def test_the_cookie_script_holds_its_value_as_one_string_that_cannot_end_the_script():
-    """The login cookie is stored by a script drawn in the page (``ui.auth.cookie_script``): its
-    value is one JavaScript string, whatever it holds, and cannot close the script element."""
+def test_the_cookie_script_writes_only_a_token_and_holds_any_other_value_as_one_string():
+    """The login cookie is stored by a script drawn in the page (``ui.auth.cookie_script``). What
+    it writes is a token (base64url and dots: nothing that adds an attribute), and the value a
+    delete compares with (a forged cookie: anything) is one JSON string that cannot end the
+    script or open a comment in it."""
     import datetime as dt
     import json
 
+    import pytest
+
     from ui.auth import COOKIE_NAME, cookie_script
-    hostile = 'a"b\\c</script><script>alert(1)</script>\u2028'
-    script = cookie_script(hostile, dt.datetime(2026, 12, 12, 10, 0, tzinfo=dt.timezone.utc))
-    assert script.count("</script>") == 1 and script.endswith("</script>")
-    literal = script.removeprefix("<script>document.cookie = ").split(" + (location.protocol", 1)[0]
-    assert json.loads(literal) == (f"{COOKIE_NAME}={hostile}; path=/; expires=Sat, 12 Dec 2026 10:00:00 GMT"
-                                   "; SameSite=Strict")
+    when = dt.datetime(2026, 12, 12, 10, 0, tzinfo=dt.timezone.utc)
+    for bad in ("a;b", "a=b; path=/x", "a b", "a</script>", "é"):
+        with pytest.raises(ValueError):
+            cookie_script(bad, when)
+    with pytest.raises(ValueError):
+        cookie_script("abc", dt.datetime(2026, 12, 12))  # no time zone: whose midnight?
+    hostile = 'a"b\\c</script><script>alert(1)</script><!--\u2028'
+    script = cookie_script("", when, only_if=hostile)
+    assert script.count("</script>") == 1 and script.endswith("</script>") and "<!--" not in script
+    order = json.loads(script.rsplit("})(", 1)[1].removesuffix(");</script>"))
+    assert order == {"cookie": f"{COOKIE_NAME}=; path=/; expires=Sat, 12 Dec 2026 10:00:00 GMT; SameSite=Strict",
+                     "only": f"{COOKIE_NAME}={hostile}"}

@@ -1,7 +1,7 @@
-"""Login with streamlit-authenticator as the form and the cookie carrier; the server decides.
+"""Login with streamlit-authenticator as the form; Payung checks, keeps and writes the rest.
 
 The authenticator is built once per session (building it on several pages gives duplicate
-widget IDs) and two of its pieces are replaced:
+widget IDs) and four of its pieces are replaced:
 
 - its credential check: ``payung.auth.sessions.login`` checks the password (throttled, the same
   time for unknown usernames) and opens a server-side session;
@@ -10,7 +10,8 @@ widget IDs) and two of its pieces are replaced:
   logout or a password change lands on the login page;
 - its cookie check: a cookie that does not decode as one of ours (another algorithm such as
   ``none`` or HS512, a wrong signature, garbage, fields missing) is ignored and deleted, so the
-  login form shows (the authenticator itself only catches two of PyJWT's errors).
+  login form shows (the authenticator itself only catches two of PyJWT's errors);
+- its cookie component (``_NoCookieComponent``): the cookie is read from the request.
 
 When a page ends every session of the logged-in user (a password change, "Keluarkan dari
 semua perangkat" on one's own account), ``renew_login`` opens a new session for the tab and
@@ -22,7 +23,8 @@ line of script drawn in every run of the logged-in tab (``write_login_cookie``, 
 app.py). The browser runs it once, when it first draws it; nothing answers, so no run follows
 (the cookie component that wrote it before loaded its own page in a frame, and its answer
 started a third run: half a second more for every sign-in). Keluar deletes it the same way:
-the login page draws the script that deletes it (``logout_button``).
+the login page draws the script that deletes it (``logout_button``), only while the browser
+still holds this tab's own cookie, never one another tab wrote since.
 
 The cookie is signed with ``$PAYUNG_COOKIE_KEY``, else ``cookie_key`` in
 ``.streamlit/secrets.toml`` if an administrator put one there, else a key file made once
@@ -36,13 +38,15 @@ import datetime as dt
 import email.utils
 import json
 import os
+import re
 import sys
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.models import cookie_model
 
 from payung.auth import sessions, setup
 from payung.base import clock
@@ -56,9 +60,11 @@ COOKIE_NAME = "payung_masuk"
 _KEY = "_payung_authenticator"
 #: The signed login cookie of this tab's session, for the browser to keep: (token, expiry).
 _COOKIE = "_payung_login_cookie"
-#: Set by Keluar and by a cookie that is not ours: the login page deletes the login cookie
-#: from the browser, until a sign-in.
+#: The login cookie the login page deletes from the browser, until a sign-in: this tab's own
+#: after Keluar, or one that is not ours (``_forget_bad_cookie``).
 _FORGET = "_payung_forget_cookie"
+#: What a login token is made of (a JWT: base64url and dots): nothing that could add an attribute.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]*")
 #: An expiry in the past: the browser deletes the cookie.
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MESSAGE = "_payung_login_message"
@@ -66,8 +72,6 @@ LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Na
                                  "Password": "Kata sandi", "Login": "Masuk"})
 WRONG = "Nama pengguna atau kata sandi salah."
 EMPTY = "Isi nama pengguna dan kata sandi."
-
-
 
 
 def throttled_message() -> str:
@@ -156,11 +160,11 @@ def decode_cookie(token, key: str) -> dict | None:
     return content
 
 
-def _forget_bad_cookie() -> None:
+def _forget_bad_cookie(token: str) -> None:
     """A cookie that does not decode as ours: the login page deletes it from the browser, as
-    after Keluar (the request's cookies, ``st.context.cookies``, keep showing it until a reload,
-    so this is asked again on each run of the login page; a sign-in stops it)."""
-    st.session_state[_FORGET] = True
+    after Keluar, if the browser still holds it (the request's cookies, ``st.context.cookies``,
+    keep showing it until a reload, so this is asked again on each run of the login page)."""
+    st.session_state[_FORGET] = token
 
 
 def _queue_cookie() -> None:
@@ -171,16 +175,29 @@ def _queue_cookie() -> None:
     st.session_state[_COOKIE] = (model._token_encode(), expires.isoformat())
 
 
-def cookie_script(token: str, expires: dt.datetime) -> str:
+def cookie_script(token: str, expires: dt.datetime, *, only_if: str | None = None) -> str:
     """The script that stores the login cookie: for the whole site, until ``expires`` (one in
     the past deletes it), never sent with another site's request, and only over HTTPS when the
-    page came over HTTPS."""
+    page came over HTTPS. ``only_if``: only while the browser's cookie holds that token (a
+    delete never takes another tab's newer cookie). The browser runs each script once per page,
+    however often it is drawn or moved (``window.payungCookies``)."""
+    if not _TOKEN.fullmatch(token):
+        raise ValueError("a login token is base64url and dots")
+    if expires.tzinfo is None:
+        raise ValueError("the cookie's expiry needs a time zone")
     until = email.utils.format_datetime(expires.astimezone(dt.timezone.utc), usegmt=True)
-    attributes = f"; path=/; expires={until}; SameSite=Strict"
-    # json.dumps: a JavaScript string literal; "</" is written "<\/" so no value can end the script.
-    value = json.dumps(f"{COOKIE_NAME}={token}{attributes}").replace("</", "<\\/")
-    return (f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');"
-            "</script>")
+    order = {"cookie": f"{COOKIE_NAME}={token}; path=/; expires={until}; SameSite=Strict",
+             "only": None if only_if is None else f"{COOKIE_NAME}={only_if}"}
+    # JSON with every "<" escaped: no value can end the script or open a comment in it.
+    return f"<script>{_COOKIE_JS}({json.dumps(order).replace('<', chr(92) + 'u003c')});</script>"
+
+
+#: Runs an order of ``cookie_script`` (the protocol tabs of the load test read the order after "})(").
+_COOKIE_JS = ("(function (order) {"
+              " const done = window.payungCookies = window.payungCookies || new Set();"
+              " const key = JSON.stringify(order); if (done.has(key)) return; done.add(key);"
+              " if (order.only !== null && !document.cookie.split('; ').includes(order.only)) return;"
+              " document.cookie = order.cookie + (location.protocol === 'https:' ? '; Secure' : ''); })")
 
 
 def write_login_cookie() -> None:
@@ -220,7 +237,7 @@ def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
     def token_decode():
         content = decode_cookie(model.token, model.cookie_key)
         if content is None:
-            _forget_bad_cookie()
+            _forget_bad_cookie(str(model.token))
             return False  # what the authenticator's own check returns for a bad token
         return content
 
@@ -229,13 +246,28 @@ def _wire(auth: stauth.Authenticate) -> stauth.Authenticate:
     return auth
 
 
+class _NoCookieComponent:
+    """Stands in for extra-streamlit-components' CookieManager, which streamlit-authenticator
+    builds with every authenticator: it drew a component asking the browser for its cookies,
+    whose answer ran the login page a second time (text typed into it meanwhile was lost).
+    Payung reads the cookie from the request (``st.context.cookies``) and writes it with a page
+    script (``cookie_script``); nothing calls this."""
+
+    def __init__(self, *args, **kwargs):
+        self.cookies: dict = {}
+
+
+# Only the authenticator's cookie model sees the stand-in (its own name for the module).
+cookie_model.stx = SimpleNamespace(CookieManager=_NoCookieComponent)
+
+
 def authenticator() -> stauth.Authenticate:
     if _KEY not in st.session_state:
         # No credentials are handed to the authenticator: Payung checks passwords itself.
         st.session_state[_KEY] = _wire(stauth.Authenticate(
             {"usernames": {}}, COOKIE_NAME, cookie_key(), cookie_expiry_days=session_policy().lifetime_days,
             # No pause before the form: Payung reads the cookie from the request
-            # (st.context.cookies), not from the cookie component.
+            # (st.context.cookies); no cookie component is drawn (_NoCookieComponent).
             auto_hash=False, login_sleep_time=0,
         ))
     return st.session_state[_KEY]
@@ -252,7 +284,7 @@ def login() -> bool:
     except stauth.utilities.LoginError as exc:
         st.error(plain(f"Tidak dapat masuk: {exc}"))
     if st.session_state.get(_FORGET):  # drawn in each run of the login page; the browser runs it once
-        st.html(cookie_script("", _LONG_AGO), unsafe_allow_javascript=True)
+        st.html(cookie_script("", _LONG_AGO, only_if=st.session_state[_FORGET]), unsafe_allow_javascript=True)
     if st.session_state.get(_MESSAGE):
         st.error(plain(st.session_state.pop(_MESSAGE)))
     return bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
@@ -278,8 +310,10 @@ def logout_button() -> None:
             sessions.end_session(db, st.session_state.get(SESSION_KEY))
         authenticator().authentication_controller.logout()  # the authenticator's own state
         forget_login()
-        st.session_state.pop(_COOKIE, None)
-        st.session_state[_FORGET] = True  # the login page deletes the cookie (``login``)
+        # This tab's cookie: the one it wrote, else the one it was signed in by.
+        mine = (st.session_state.pop(_COOKIE, None) or (st.context.cookies.get(COOKIE_NAME),))[0]
+        if mine:
+            st.session_state[_FORGET] = mine  # the login page deletes it (``login``)
         st.rerun()
 
 

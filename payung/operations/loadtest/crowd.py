@@ -8,8 +8,9 @@ load generator instead of Payung. So the crowd runs in a child process at a lowe
 
 The child plays the sessions until the same deadline and sends back what they did and the CPU
 it used after the ramp. A new worker's NIK is one nobody has within each process (the
-processes share the NIKs registered before the level, not the ones they give during it: a
-collision between the two, one in tens of thousands of saves, would show as a refused save).
+processes share the NIKs registered before the level, read again before each level, not the
+ones they give during it: a collision between the two, one in tens of thousands of saves,
+would show as a refused save).
 """
 
 from __future__ import annotations
@@ -75,10 +76,15 @@ class Crowd:
             return [], 0.0
         try:
             answer = await asyncio.get_running_loop().run_in_executor(None, _receive, self._receiving)
+        except BaseException:  # cancelled (another task failed, Ctrl-C): the crowd stops at once
+            self._child.kill()
+            raise
         finally:
             self._child.join(timeout=30)
             if self._child.is_alive():
                 self._child.kill()
+                self._child.join()
+            self._receiving.close()
         if isinstance(answer, Exception):
             raise RuntimeError(f"the protocol sessions failed: {answer!r}") from answer
         return answer

@@ -5,9 +5,8 @@ protobufs (``rerun_script`` with the page, the query string and the widgets' val
 receives ``ForwardMsg`` protobufs (the run's deltas, the navigation, ``script_finished``).
 ``Tab`` does the same from Python at a fraction of a browser's cost, so one core can play
 fifty people: it keeps what the last run drew (``Page``), finds widgets by key or label in it,
-keeps the login cookie the page's script stores and answers streamlit-authenticator's cookie
-component (logout) as the browser does, follows the query string the app sets, and sends each
-rerun with the values a browser would hold.
+keeps the login cookie the page's script stores or deletes as the browser does, follows the
+query string the app sets, and sends each rerun with the values a browser would hold.
 """
 
 from __future__ import annotations
@@ -139,11 +138,8 @@ class Tab:
         self.user_agent = user_agent
         self.page = Page()
         self.values: dict[str, WidgetState] = {}
-        self._answered: dict[str, str] = {}
-        #: Components drawn by the runs since the last action, also by runs that ended early.
-        self._components: list[Element] = []
         self._socket = None
-        #: Runs the server made for this tab (the components' reruns included).
+        #: Runs the server made for this tab.
         self.runs = 0
         #: Seconds from the last action sent to its page drawn.
         self.drawn_s = 0.0
@@ -169,14 +165,11 @@ class Tab:
     async def rerun(self, changes: Iterable[WidgetState] = (), *, page_name: str | None = None,
                     page_hash: str | None = None, fragment_id: str = "") -> Page:
         """Send one rerun with the widgets' values (``changes`` on top of those held) and wait
-        until the page is drawn (``drawn_s``: the seconds that took); then answer the
-        components as the browser would."""
+        until the page is drawn (``drawn_s``: the seconds that took)."""
         start = time.perf_counter()
-        self._components = []
         await self._send(changes, page_name=page_name, page_hash=page_hash, fragment_id=fragment_id)
         await self._until_drawn()
         self.drawn_s = time.perf_counter() - start
-        await self._answer_components()
         return self.page
 
     async def _send(self, changes: Iterable[WidgetState] = (), *, page_name: str | None = None,
@@ -267,9 +260,7 @@ class Tab:
                     element_kind = element.WhichOneof("type")
                     drawn = Element(element_kind, getattr(element, element_kind), delta.fragment_id)
                     self.page.elements[tuple(message.metadata.delta_path)] = drawn
-                    if element_kind == "component_instance":
-                        self._components.append(drawn)
-                    elif element_kind == "html" and element.html.unsafe_allow_javascript:
+                    if element_kind == "html" and element.html.unsafe_allow_javascript:
                         self._run_cookie_script(element.html.body)
             elif kind == "navigation":
                 # By address; the default page's is "" (the app's root).
@@ -296,45 +287,20 @@ class Tab:
             present[element.id] = bool(getattr(element.proto, "set_value", False))
         self.values = {k: v for k, v in self.values.items() if k in present and not present[k]}
 
-    # The login cookie: a script in the page, and the cookie component --------------------------
+    # The login cookie: a script in the page -----------------------------------------------------
 
     def _run_cookie_script(self, body: str) -> None:
         """What the browser does with the script that stores or deletes the login cookie
-        (``ui.auth.cookie_script``): keep it for the next websocket this tab opens, or drop it."""
-        prefix = "<script>document.cookie = "
-        if body.startswith(prefix):
-            literal, _, _ = body[len(prefix):].partition(" + (location.protocol")
-            name, _, value = json.loads(literal).split(";", 1)[0].partition("=")
-            if value:
-                self.cookies[name] = value
-            else:  # Keluar: the cookie is deleted (an empty value, an expiry in the past)
-                self.cookies.pop(name, None)
-
-
-    async def _answer_components(self) -> None:
-        """The browser runs each component drawn and it may send a value back, which reruns the
-        app: the cookie manager answers ``getAll`` with the cookies, and ``set``/``delete`` with
-        True once done. Answered once per component and arguments, like a mounted iframe."""
-        for _ in range(5):
-            pending = {e.id: e for e in self._components if "cookie_manager" in e.proto.component_name
-                       and self._answered.get(e.id) != e.proto.json_args}.values()
-            self._components = []
-            if not pending:
-                return
-            changes = []
-            for element in pending:
-                self._answered[element.id] = element.proto.json_args
-                args = json.loads(element.proto.json_args or "{}")
-                method = args.get("method")
-                if method == "set":
-                    self.cookies[args["cookie"]] = str(args["value"])
-                    value: Any = True
-                elif method == "delete":
-                    self.cookies.pop(args.get("cookie"), None)
-                    value = True
-                else:
-                    value = dict(self.cookies)
-                changes.append(WidgetState(id=element.id, json_value=json.dumps(value)))
-            await self._send(changes)
-            await self._until_drawn()
+        (``ui.auth.cookie_script``): its order, the JSON after ``})(``, keeps the cookie for the
+        next websocket this tab opens or drops it (a delete only while it holds ``only``)."""
+        if not body.startswith("<script>(function (order)") or "})(" not in body:
+            return
+        order = json.loads(body.rsplit("})(", 1)[1].removesuffix(");</script>"))
+        name, _, value = order["cookie"].split(";", 1)[0].partition("=")
+        if order["only"] is not None and order["only"] != f"{name}={self.cookies.get(name)}":
+            return
+        if value:
+            self.cookies[name] = value
+        else:  # Keluar, or a cookie that is not ours: an empty value, an expiry in the past
+            self.cookies.pop(name, None)
 

@@ -101,52 +101,54 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
 
     in_browser = browser_seats(people, options.browsers)
     browsers = await playwright_or_none() if in_browser else None
-    if browsers:
-        await warm_up(browsers, url)
-    load_before = proc.load_average()
-    start = time.monotonic()
-    ramp_end = start + options.ramp * len(people)
-    until = ramp_end + options.duration
-    sessions = []
-    for number, account in enumerate(people):
-        kind = BrowserSession if number in in_browser and browsers else Session
-        session = kind(number, account, url, think=options.think, rng=random.Random(f"{options.seed}:{number}"))
-        if kind is BrowserSession:
-            session.browser = browsers.browser
-        session.taken = taken if taken is not None else session.taken
-        sessions.append(session)
-
-    async def started(session, delay: float) -> None:
-        await asyncio.sleep(delay)
-        await session.run(until)
-
-    peak = 0.0
-
-    async def watch() -> None:
-        nonlocal peak
-        while time.monotonic() < until:
-            peak = max(peak, proc.rss_mb(server_pids()))
-            await asyncio.sleep(1)
-
-    # The browsers here, the protocol sessions in a process below their priority (``crowd``).
-    in_tabs = [(i, s) for i, s in enumerate(sessions) if isinstance(s, BrowserSession)]
-    in_crowd = [(i, s) for i, s in enumerate(sessions) if not isinstance(s, BrowserSession)]
-    played = crowd.Crowd([s for _, s in in_crowd], [start + i * options.ramp for i, _ in in_crowd], ramp_end, until,
-                         options.crowd_nice)
-
-    def here() -> list[int]:
-        """This process and its browsers (the crowd reports its own CPU)."""
-        return [pid for pid in proc.family(os.getpid()) if pid not in proc.family(played.pid or -1)]
-
-    cpu: dict[str, float] = {}
-
-    async def mark() -> None:
-        await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
-        cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(here()), at=time.monotonic())
-
     try:
+        if browsers:
+            await warm_up(browsers, url)
+        load_before = proc.load_average()
+        start = time.monotonic()
+        ramp_end = start + options.ramp * len(people)
+        until = ramp_end + options.duration
+        sessions = []
+        for number, account in enumerate(people):
+            kind = BrowserSession if number in in_browser and browsers else Session
+            session = kind(number, account, url, think=options.think, rng=random.Random(f"{options.seed}:{number}"))
+            if kind is BrowserSession:
+                session.browser = browsers.browser
+            session.taken = taken if taken is not None else session.taken
+            sessions.append(session)
+
+        async def started(session, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            await session.run(until)
+
+        peak = 0.0
+
+        async def watch() -> None:
+            nonlocal peak
+            while time.monotonic() < until:
+                peak = max(peak, proc.rss_mb(server_pids()))
+                await asyncio.sleep(1)
+
+        # The browsers here, the protocol sessions in a process below their priority (``crowd``),
+        # each from its place in the ramp on the machine's one clock.
+        in_tabs = [(i, s) for i, s in enumerate(sessions) if isinstance(s, BrowserSession)]
+        in_crowd = [(i, s) for i, s in enumerate(sessions) if not isinstance(s, BrowserSession)]
+        played = crowd.Crowd([s for _, s in in_crowd], [start + i * options.ramp for i, _ in in_crowd], ramp_end,
+                             until, options.crowd_nice)
+
+        def here() -> list[int]:
+            """This process and its browsers (the crowd reports its own CPU)."""
+            return [pid for pid in proc.family(os.getpid()) if pid not in proc.family(played.pid or -1)]
+
+        cpu: dict[str, float] = {}
+
+        async def mark() -> None:
+            await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
+            cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(here()), at=time.monotonic())
+
         _, _, (crowd_results, crowd_cpu), *_ = await asyncio.gather(
-            watch(), mark(), played.results(), *(started(s, i * options.ramp) for i, s in in_tabs))
+            watch(), mark(), played.results(), *(started(s, start + i * options.ramp) for i, s in in_tabs))
+        client_cpu = proc.cpu_seconds(here()) - cpu["client"] + crowd_cpu  # before the browsers' processes go
     finally:
         if browsers:
             await browsers.close()
@@ -155,7 +157,7 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
     return Level(
         sessions=len(people), results=results, seconds=seconds, browsers=len(in_browser) if browsers else 0,
         server_cpu=(proc.cpu_seconds(server_pids()) - cpu["server"]) / seconds,
-        client_cpu=(proc.cpu_seconds(here()) - cpu["client"] + crowd_cpu) / seconds,
+        client_cpu=client_cpu / seconds,
         server_peak_mb=peak, load_before=load_before, load_after=proc.load_average())
 
 
@@ -180,9 +182,16 @@ def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> li
     conn = database.open_database(path)
     try:
         accounts = dataset.accounts(conn, village_operators=max(options.sessions), operators=1, admins=1)
-        taken = dataset.taken_niks(conn, accounts)
     finally:
         conn.close()
+
+    def registered() -> set[str]:
+        """The NIKs registered now (the levels before saved theirs, some in the crowd's process)."""
+        conn = database.open_database(path)
+        try:
+            return dataset.taken_niks(conn, accounts)
+        finally:
+            conn.close()
     levels = []
     workdir = path.parent / "loadtest-run"
     with running(path, app.settings.path, workdir, processes=options.processes, cpus=options.server_cpus,
@@ -191,7 +200,7 @@ def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> li
             f"beban mesin: {proc.load_average()}")
         asyncio.run(_warm_up(servers.url, accounts[0]))
         for n in options.sessions:
-            level = asyncio.run(_level(servers.url, servers.pids, roles(n, accounts), options, taken))
+            level = asyncio.run(_level(servers.url, servers.pids, roles(n, accounts), options, registered()))
             levels.append(level)
             out(table(level))
             out("")
