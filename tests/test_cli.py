@@ -254,6 +254,41 @@ def test_the_bench_refuses_a_payung_database_with_data():
         pg_server.drop_database(postgres(), location)
 
 
+def test_the_benchs_children_get_the_database_in_their_environment_not_on_their_command_line(tmp_path, monkeypatch):
+    """A PostgreSQL URL may hold a password, and every user of the machine reads a process's
+    command line (``ps``, /proc/*/cmdline): the import and the pages are told their database in
+    ``PAYUNG_DATABASE_URL``, and an inherited ``PAYUNG_DB`` (spelling it otherwise, it would be
+    refused beside it) is not passed on."""
+    import datetime as dt
+
+    from payung.base.config import load_settings
+    from payung.operations import bench
+    secret = "postgresql://payung:rahasia-sekali@db-uji.example:5432/payung_bench_1"
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "lain.db"))
+    calls = []
+
+    def run(argv, **kwargs):
+        calls.append((argv, kwargs.get("env")))
+        said = '{"imported": 3}' if "import" in argv else "workers_page_ms: 1.0\npages_peak_rss_mb: 90.0"
+        return subprocess.CompletedProcess(argv, 0, stdout=said, stderr="VmHWM_kB 4096\n")
+    monkeypatch.setattr(bench.subprocess, "run", run)
+
+    class Places:
+        def new(self, label: str) -> str:
+            return secret
+
+    settings = load_settings(config())
+    village, district = "33.24.01.2001", "33.24.01"
+    figures = bench._import_figures(tmp_path, Places(), settings, 3, {village: "Desa Uji"}, {district: "Kec. Uji"},
+                                    dt.date(2026, 12, 1))
+    figures |= bench._page_figures(secret, settings, 3)
+    assert figures["import_csv_imported"] == figures["import_xlsx_imported"] == 3 and figures["workers_page_ms"] == 1.0
+    assert len(calls) == 3  # CSV, XLSX, the pages
+    for argv, env in calls:
+        assert not any("rahasia" in part or "postgresql:" in part for part in argv) and "--db" not in argv, argv
+        assert env["PAYUNG_DATABASE_URL"] == secret and "PAYUNG_DB" not in env
+
+
 def test_help_and_usage_errors_are_in_indonesian():
     """argparse's own "usage:", "options:", "show this help message and exit" and its errors."""
     shown = payung("--help")
