@@ -372,12 +372,23 @@ def cmd_restore(app: Payung, args) -> int:
     return 0
 
 
-def cmd_bench(app: Payung, args) -> int:
+def _exit_on_sigterm() -> None:
+    """A SIGTERM (``kill``) ends the command with ``SystemExit(143)``, so that its ``finally``
+    blocks run: a bench drops its PostgreSQL databases, a load test stops its servers and
+    browsers. Every later SIGTERM is ignored: one arriving during that cleanup would raise
+    inside it and leave a database or a server behind."""
     import signal
 
+    def stop(*_) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise SystemExit(143)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def cmd_bench(app: Payung, args) -> int:
     from payung.operations.bench import run
     # A stopped bench drops its PostgreSQL databases and removes its files (the finally blocks run).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _exit_on_sigterm()
     try:
         figures = run(app, workers=args.workers, keep=args.keep, only=args.only)
     except KeyboardInterrupt:
@@ -395,11 +406,10 @@ def cmd_serve(app: Payung, args) -> int:
 
 def cmd_loadtest(app: Payung, args) -> int:
     import functools
-    import signal
 
     from payung.operations.loadtest.runner import Options, run
     # A stopped load test stops its servers and browsers too (the finally blocks run).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _exit_on_sigterm()
     low, _, high = args.think.partition("-")
     options = Options(
         sessions=tuple(int(n) for n in args.sessions.split(",") if n.strip()), duration=args.duration,

@@ -289,6 +289,24 @@ def test_the_benchs_children_get_the_database_in_their_environment_not_on_their_
         assert env["PAYUNG_DATABASE_URL"] == secret and "PAYUNG_DB" not in env
 
 
+def test_a_sigterm_stops_a_command_once_and_is_ignored_during_its_cleanup():
+    """``kill`` stops a bench or a load test by ``SystemExit(143)``, so that its cleanup runs;
+    a second SIGTERM (or one arriving during the cleanup) raised inside the cleanup and left a
+    database (or a server) behind."""
+    import signal
+
+    from payung.cli import _exit_on_sigterm
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        _exit_on_sigterm()
+        with pytest.raises(SystemExit) as stopped:
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        assert stopped.value.code == 143
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_help_and_usage_errors_are_in_indonesian():
     """argparse's own "usage:", "options:", "show this help message and exit" and its errors."""
     shown = payung("--help")
