@@ -307,6 +307,37 @@ def test_a_sigterm_stops_a_command_once_and_is_ignored_during_its_cleanup():
         signal.signal(signal.SIGTERM, before)
 
 
+def test_bench_and_loadtest_stop_alike_and_the_crowds_priority_is_the_load_tests_own(monkeypatch):
+    """Both commands install the one SIGTERM handler; without ``--crowd-nice`` the crowd runs at
+    ``crowd.NICE``, and ``--crowd-nice 0`` is 0."""
+    import payung.cli as cli
+    from payung.operations import bench
+    from payung.operations.loadtest import crowd, runner
+    installed, options = [], []
+    monkeypatch.setattr(cli, "_exit_on_sigterm", lambda: installed.append(True))
+    monkeypatch.setattr(runner, "run", lambda app, given, out: options.append(given) or [])
+    monkeypatch.setattr(bench, "run", lambda app, **kwargs: {})
+    assert cli.cmd_bench(None, cli.build_parser().parse_args(["bench"])) == 0
+    for argv in (["loadtest"], ["loadtest", "--crowd-nice", "0"]):
+        assert cli.cmd_loadtest(None, cli.build_parser().parse_args(argv)) == 0
+    assert installed == [True, True, True]
+    assert [o.crowd_nice for o in options] == [crowd.NICE, 0]
+
+
+def test_a_negative_crowd_nice_is_refused_in_indonesian(capsys, monkeypatch):
+    """``os.nice(-1)`` fails for a user who is not root: the crowd's process did not start, and
+    the load test said only that protocol sessions failed."""
+    import payung.cli as cli
+    monkeypatch.setitem(cli.COMMANDS, "loadtest", lambda app, args: 0)  # were it accepted: no load test run
+    for value in ("-1", "x"):
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["loadtest", "--crowd-nice", value])
+        assert refused.value.code == 2
+    said = capsys.readouterr().err
+    assert "argumen --crowd-nice: nilai negatif (-1) tidak diterima" in said
+    assert "argumen --crowd-nice: nilai 'x' bukan bilangan bulat" in said
+
+
 def test_help_and_usage_errors_are_in_indonesian():
     """argparse's own "usage:", "options:", "show this help message and exit" and its errors."""
     shown = payung("--help")
