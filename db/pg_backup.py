@@ -100,7 +100,8 @@ def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None
                      purpose: str = "untuk memeriksa cadangan") -> Iterator[str]:
     """A new empty database beside the one of ``url`` (named ``name``, else ``prefix``, the
     process id and a random token); yields its URL and drops it at the end, however the block
-    ends, unless ``keep``. ``purpose`` ends the first words of the refusal when it cannot be made."""
+    ends, unless ``keep``. ``purpose`` (``untuk ...``) says in each refusal what the database
+    was for, and so what stopped (a restore, a benchmark)."""
     import psycopg
     from psycopg import sql
 
@@ -118,9 +119,10 @@ def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None
         try:
             with psycopg.connect(scratch) as check:  # never the live database: its tables are emptied
                 if check.execute("SELECT current_database()").fetchone()[0] != name:
-                    raise DatabaseError("Basis data sementara bukan yang baru dibuat; pekerjaan dihentikan.")
+                    raise DatabaseError(f"Basis data sementara {purpose} bukan yang baru dibuat; pekerjaan {purpose} "
+                                        "dihentikan.")
         except psycopg.Error as exc:
-            raise DatabaseError(f"Basis data sementara tidak dapat dibuka ({exc}).") from None
+            raise DatabaseError(f"Basis data sementara {purpose} tidak dapat dibuka ({exc}).") from None
         yield scratch
     finally:
         if not keep:
