@@ -276,3 +276,45 @@ def test_a_scratch_database_that_is_not_the_new_one_is_refused_saying_what_stopp
     assert str(refused.value) == (f"Basis data sementara {purpose} bukan yang baru dibuat; pekerjaan {purpose} "
                                   "dihentikan.")
     assert server.tried[0] == 'CREATE DATABASE "payung_bench_1_ab"' and server.tried[-1] == FORCED
+
+
+@pytest.mark.parametrize("name, stopped_at, dropped", [
+    (None, "close", True), ("bench_simpan", "close", True),
+    (None, "connect", True),  # a name of its own making: DROP ... IF EXISTS harms nobody
+    ("bench_simpan", "connect", False),  # the CREATE never ran: the name may be another's database
+])
+def test_a_scratch_database_goes_when_the_process_is_stopped_while_making_it(monkeypatch, name, stopped_at, dropped):
+    """A SIGTERM (``SystemExit``) as the connection that made the database closed, before the
+    block that drops it was entered, left the database on the server."""
+    from db.pg_backup import scratch_database
+    server = FakeServer(monkeypatch, [])
+    stops = [stopped_at]
+
+    def stop_once(where: str) -> None:
+        if stops == [where]:
+            stops.clear()
+            raise SystemExit(143)
+    import psycopg
+    leave = FakeServer.__exit__
+    monkeypatch.setattr(psycopg, "connect", lambda url, **kwargs: stop_once("connect") or server)
+    monkeypatch.setattr(FakeServer, "__exit__", lambda self, *exc: stop_once("close") or leave(self, *exc))
+    with pytest.raises(SystemExit):
+        with scratch_database("postgresql://payung@db-uji.example/payung", prefix="payung_bench", name=name):
+            pass
+    drops = [statement for statement in server.tried if statement.startswith("DROP")]
+    assert len(drops) == dropped and all(statement.endswith("WITH (FORCE)") for statement in drops)
+
+
+def test_a_scratch_database_of_a_name_taken_is_refused_and_the_other_database_left(monkeypatch):
+    """``--keep NAME`` naming a database that exists (not the bench's): refused, and that
+    database is never dropped."""
+    import psycopg
+
+    from payung.base.errors import DatabaseError
+
+    from db.pg_backup import scratch_database
+    server = FakeServer(monkeypatch, [psycopg.errors.DuplicateDatabase("sudah ada")])
+    with pytest.raises(DatabaseError, match="Basis data payung_kabupaten sudah ada di server itu"):
+        with scratch_database("postgresql://payung@db-uji.example/postgres", name="payung_kabupaten"):
+            pass
+    assert server.tried == ['CREATE DATABASE "payung_kabupaten"']
