@@ -254,6 +254,50 @@ def test_the_bench_refuses_a_payung_database_with_data():
         pg_server.drop_database(postgres(), location)
 
 
+def bench_app(engine: str, tmp_path: Path):
+    """The app the bench runs in (in this process), on ``engine``."""
+    from payung.core import Payung
+    return Payung.load(config(), database_path=str(tmp_path / "b.db") if engine == "sqlite" else bench_server())
+
+
+class Stop(Exception):
+    """Ends a bench run in this process at a chosen line (``stop_at``)."""
+
+
+@pytest.mark.xdist_group("bench")
+def test_a_bench_that_fails_closes_its_databases_before_they_are_dropped(tmp_path, engine, monkeypatch):
+    """A failure half-way (here: in the floor's load) closed neither the main database nor the
+    floor's before they were removed or dropped."""
+    from payung.operations import bench
+    events = []
+    fresh = bench._fresh
+
+    def opened(location: str, settings):
+        db = fresh(location, settings)
+        close = db.close
+        db.close = lambda: events.append(("close", location.rsplit("/", 1)[1])) or close()
+        events.append(("open", location.rsplit("/", 1)[1]))
+        return db
+
+    def failing(*args, **kwargs):
+        raise Stop("floor")
+    drop = bench.pg_backup.drop_database
+    monkeypatch.setattr(bench, "_fresh", opened)
+    monkeypatch.setattr(bench.pg_backup, "drop_database",
+                        lambda url, name: events.append(("drop", name)) or drop(url, name))
+    monkeypatch.setattr(bench.batches, "bare_insert", failing)
+    with pytest.raises(Stop):
+        bench.run(bench_app(engine, tmp_path), workers=50, out=lambda line: None)
+    names = [name for event, name in events if event == "open"]
+    assert len(names) == 2  # the main database and the floor's
+    for name in names:
+        assert ("close", name) in events, events
+        if engine == "postgresql":
+            assert events.index(("close", name)) < events.index(("drop", name)), events
+    if engine == "postgresql":
+        assert bench_databases() == set()
+
+
 def test_the_benchs_children_get_the_database_in_their_environment_not_on_their_command_line(tmp_path, monkeypatch):
     """A PostgreSQL URL may hold a password, and every user of the machine reads a process's
     command line (``ps``, /proc/*/cmdline): the import and the pages are told their database in

@@ -218,6 +218,7 @@ def run(app: Payung, *, workers: int = 200_000, keep: str | None = None, seed: i
         places = _Databases(stack, tmpdir, server)
         main_location = places.new("bench", keep=keep)
         db = _fresh(main_location, settings)
+        stack.callback(db.close)  # however the bench ends, before its databases are dropped
         store.insert(db, "schemes", {"code": BENCH_SCHEME, "name": "Skema uji kinerja", "regency_code": "33.24",
                                      "plugin": "bench"}, actor="bench")  # also marks the database as the bench's
         names = village_index(db)
@@ -252,6 +253,7 @@ def run(app: Payung, *, workers: int = 200_000, keep: str | None = None, seed: i
         bulk_s = spilled.load_s(lambda rows: store.bulk_insert(db, "workers", columns, rows, actor="bench",
                                                                 note="bench"))
         floor_db = _fresh(places.new("floor"), settings)
+        stack.callback(floor_db.close)
         stamp = store.now()
         floor_s = spilled.load_s(lambda rows: batches.bare_insert(floor_db, "workers",
                                                                   (*columns, "created_at", "updated_at"), rows),
