@@ -264,6 +264,13 @@ class Stop(Exception):
     """Ends a bench run in this process at a chosen line (``stop_at``)."""
 
 
+def stop_at(figure: str):
+    def out(line: str) -> None:
+        if line.startswith(f"{figure}:"):
+            raise Stop(figure)
+    return out
+
+
 @pytest.mark.xdist_group("bench")
 def test_a_bench_that_fails_closes_its_databases_before_they_are_dropped(tmp_path, engine, monkeypatch):
     """A failure half-way (here: in the floor's load) closed neither the main database nor the
@@ -296,6 +303,111 @@ def test_a_bench_that_fails_closes_its_databases_before_they_are_dropped(tmp_pat
             assert events.index(("close", name)) < events.index(("drop", name)), events
     if engine == "postgresql":
         assert bench_databases() == set()
+
+
+@pytest.mark.xdist_group("bench")
+def test_bench_keep_refuses_what_is_not_a_benchs_and_leaves_it(tmp_path, engine):
+    """``--keep`` naming a Payung database (or any file) that an earlier bench did not make:
+    refused, and left as it was."""
+    if engine == "sqlite":
+        kept = tmp_path / "kabupaten.db"
+        assert payung("init", "--db", str(kept)).returncode == 0
+        note = tmp_path / "catatan.txt"
+        note.write_text("bukan basis data")
+        for target in (kept, note):
+            before = target.read_bytes()
+            refused = payung("bench", "--workers", "50", "--db", str(tmp_path / "b.db"), "--keep", str(target))
+            assert refused.returncode == 1 and "bukan basis data uji kinerja" in refused.stderr, refused.stderr
+            assert target.read_bytes() == before
+        return
+    name = f"bukan_bench_{os.getpid()}"
+    location = pg_server.create_database(postgres(), name=name)
+    try:
+        import db as database
+        assert payung("init", "--db", location).returncode == 0  # a regency's Payung database
+        regions = len(database.recorded_schemes(location)), count_regions(location)
+        refused = payung("bench", "--workers", "50", "--db", bench_server(), "--keep", name)
+        said = refused.stderr
+        assert refused.returncode == 1 and f"Basis data {name} sudah ada di server itu" in said, said
+        assert (len(database.recorded_schemes(location)), count_regions(location)) == regions
+        assert min(regions) > 0
+        assert bench_databases() == set()
+    finally:
+        pg_server.drop_database(postgres(), location)
+
+
+def count_regions(location: str) -> int:
+    import db as database
+    from db import queries
+    conn = database.connect(location)
+    try:
+        return queries.table_counts(conn, ["regions"])["regions"]
+    finally:
+        conn.close()
+
+
+@pytest.mark.xdist_group("bench")
+def test_bench_keep_replaces_an_earlier_benchs_database(tmp_path, engine):
+    """``--keep`` naming what an earlier bench kept: that one goes, a new one takes its name."""
+    import db as database
+    from db import batches, store
+    from payung.operations import bench
+    app = bench_app(engine, tmp_path)
+    keep = str(tmp_path / "simpan.db") if engine == "sqlite" else f"bench_simpan_{os.getpid()}"
+    kept = bench._kept(None if engine == "sqlite" else bench_server(), keep)
+    try:
+        for run in range(2):
+            with pytest.raises(Stop):
+                bench.run(app, workers=50, keep=keep, out=stop_at("workers"))
+            conn = database.open_database(kept)
+            try:
+                assert bench.BENCH_SCHEME in database.recorded_schemes(kept)
+                assert batches.sponsors_named(conn, "Penanda") == [], run  # the first run's is gone
+                store.insert(conn, "sponsors", {"type": "perorangan", "name": "Penanda lama"}, actor="uji")
+            finally:
+                conn.close()
+        if engine == "postgresql":
+            assert bench_databases() == set()  # but the kept one, named otherwise
+    finally:
+        if engine == "postgresql":
+            pg_server.drop_database(postgres(), kept)
+
+
+@pytest.mark.xdist_group("bench")
+def test_bench_only_enrol_needs_an_earlier_benchs_database(tmp_path, engine):
+    location = str(tmp_path / "b.db") if engine == "sqlite" else bench_server()
+    for keep in ([], ["--keep", str(tmp_path / "tidak-ada.db") if engine == "sqlite" else "tidak_ada"]):
+        refused = payung("bench", "--only", "enrol", "--db", location, *keep)
+        assert refused.returncode == 1 and "--only enrol butuh --keep" in refused.stderr, refused.stderr
+    assert not (tmp_path / "tidak-ada.db").exists()
+
+
+@pytest.mark.xdist_group("bench")
+def test_a_bench_stopped_by_sigterm_drops_its_databases():
+    """``kill`` (SIGTERM, here three in a row: the later ones land in the cleanup) stops the
+    bench with status 143, and the databases it made on the server go."""
+    import signal
+    import time
+    engine_available("postgresql")
+    process = subprocess.Popen([sys.executable, "-m", "payung", "bench", "--workers", "2000", "--db", bench_server()],
+                               cwd=ROOT, env={**os.environ, "PAYUNG_CONFIG": str(config())},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not bench_databases():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no bench database within 240 s"
+            time.sleep(0.05)
+        for _ in range(3):
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.02)
+        _, said = process.communicate(timeout=120)
+        assert process.returncode == 143, said
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert bench_databases() == set()
 
 
 def test_the_benchs_children_get_the_database_in_their_environment_not_on_their_command_line(tmp_path, monkeypatch):
