@@ -100,30 +100,39 @@ def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None
                      purpose: str = "untuk memeriksa cadangan") -> Iterator[str]:
     """A new empty database beside the one of ``url`` (named ``name``, else ``prefix``, the
     process id and a random token); yields its URL and drops it at the end, however the block
-    ends, unless ``keep``. ``purpose`` ends the first words of the refusal when it cannot be made."""
+    ends, unless ``keep``. ``purpose`` (``untuk ...``) says in each refusal what the database
+    was for, and so what stopped (a restore, a benchmark)."""
     import psycopg
     from psycopg import sql
 
+    ours = name is None  # a name of this process's making is nobody else's database
     name = name or f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     scratch = url_of_database(url, name)
+    created = refused = False
     try:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.errors.DuplicateDatabase:
-        raise DatabaseError(f"Basis data {name} sudah ada di server itu; pilih nama lain.") from None
-    except psycopg.Error as exc:
-        raise DatabaseError(f"Basis data sementara {purpose} tidak dapat dibuat ({exc}). Pengguna "
-                            "basis data Payung perlu hak CREATEDB (docs/postgresql.md).") from None
-    try:
+        try:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                created = True
+        except psycopg.errors.DuplicateDatabase:
+            refused = True  # the name is another's database: never dropped here
+            raise DatabaseError(f"Basis data {name} sudah ada di server itu; pilih nama lain.") from None
+        except psycopg.Error as exc:
+            refused = not created
+            raise DatabaseError(f"Basis data sementara {purpose} tidak dapat dibuat ({exc}). Pengguna "
+                                "basis data Payung perlu hak CREATEDB (docs/postgresql.md).") from None
         try:
             with psycopg.connect(scratch) as check:  # never the live database: its tables are emptied
                 if check.execute("SELECT current_database()").fetchone()[0] != name:
-                    raise DatabaseError("Basis data sementara bukan yang baru dibuat; pekerjaan dihentikan.")
+                    raise DatabaseError(f"Basis data sementara {purpose} bukan yang baru dibuat; pekerjaan {purpose} "
+                                        "dihentikan.")
         except psycopg.Error as exc:
-            raise DatabaseError(f"Basis data sementara tidak dapat dibuka ({exc}).") from None
+            raise DatabaseError(f"Basis data sementara {purpose} tidak dapat dibuka ({exc}).") from None
         yield scratch
     finally:
-        if not keep:
+        # Also when the block was stopped (SystemExit, KeyboardInterrupt) between the CREATE and
+        # here, e.g. while the connection that made it closed: then only ``ours`` says it may go.
+        if not keep and not refused and (created or ours):
             drop_database(url, name)
 
 

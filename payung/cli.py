@@ -188,11 +188,28 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("--client-cpus", default="1", help="CPU pembangkit beban dan perambannya; kosong: semua")
     load.add_argument("--streamlit-option", action="append", default=[], metavar="--NAMA=NILAI",
                       help="opsi Streamlit tambahan, mis. --streamlit-option=--runner.postScriptGC=true")
-    load.add_argument("--crowd-nice", type=int, default=10,
-                      help="prioritas sesi protokol di bawah peramban Chromium (nice; 0: sama)")
+    # The default is the load test's own (crowd.NICE), read when the command runs: importing the
+    # load test here would load Streamlit's messages into every command (+0.2 s, +18 MB; also in
+    # the bench's import child, whose peak memory is a figure).
+    load.add_argument("--crowd-nice", type=_not_negative, default=None,
+                      help="prioritas sesi protokol di bawah peramban Chromium (nice, 0 atau lebih; 0: sama; "
+                           "bawaan: NICE di payung/operations/loadtest/crowd.py)")
     load.add_argument("--page-costs", action="store_true",
                       help="hanya ongkos CPU server per jalan per halaman (satu sesi, tanpa beban lain)")
     return parser
+
+
+def _not_negative(text: str) -> int:
+    """A whole number of 0 or more (``--crowd-nice``: a negative nice would raise the crowd's
+    priority, which only root may; the crowd's process would fail to start)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"nilai {text!r} bukan bilangan bulat") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"nilai negatif ({value}) tidak diterima: prioritas di atas peramban butuh "
+                                         "hak root; pakai 0 atau lebih (0: sama dengan peramban)")
+    return value
 
 
 def _open(app: Payung):
@@ -372,12 +389,23 @@ def cmd_restore(app: Payung, args) -> int:
     return 0
 
 
-def cmd_bench(app: Payung, args) -> int:
+def _exit_on_sigterm() -> None:
+    """A SIGTERM (``kill``) ends the command with ``SystemExit(143)``, so that its ``finally``
+    blocks run: a bench drops its PostgreSQL databases, a load test stops its servers and
+    browsers. Every later SIGTERM is ignored: one arriving during that cleanup would raise
+    inside it and leave a database or a server behind."""
     import signal
 
+    def stop(*_) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise SystemExit(143)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def cmd_bench(app: Payung, args) -> int:
     from payung.operations.bench import run
     # A stopped bench drops its PostgreSQL databases and removes its files (the finally blocks run).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _exit_on_sigterm()
     try:
         figures = run(app, workers=args.workers, keep=args.keep, only=args.only)
     except KeyboardInterrupt:
@@ -395,18 +423,19 @@ def cmd_serve(app: Payung, args) -> int:
 
 def cmd_loadtest(app: Payung, args) -> int:
     import functools
-    import signal
 
+    from payung.operations.loadtest import crowd
     from payung.operations.loadtest.runner import Options, run
     # A stopped load test stops its servers and browsers too (the finally blocks run).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _exit_on_sigterm()
     low, _, high = args.think.partition("-")
     options = Options(
         sessions=tuple(int(n) for n in args.sessions.split(",") if n.strip()), duration=args.duration,
         ramp=args.ramp, think=(float(low), float(high or low)), workers=args.workers,
         data=Path(args.data) if args.data else None, processes=args.processes, browsers=args.browsers,
         server_cpus=args.server_cpus or None, client_cpus=args.client_cpus or None,
-        streamlit_options=tuple(args.streamlit_option), crowd_nice=args.crowd_nice)
+        streamlit_options=tuple(args.streamlit_option),
+        crowd_nice=crowd.NICE if args.crowd_nice is None else args.crowd_nice)
     if args.page_costs:
         from payung.operations.loadtest.costs import run as costs
         costs(app, options, out=functools.partial(print, flush=True))

@@ -254,6 +254,246 @@ def test_the_bench_refuses_a_payung_database_with_data():
         pg_server.drop_database(postgres(), location)
 
 
+def bench_app(engine: str, tmp_path: Path):
+    """The app the bench runs in (in this process), on ``engine``."""
+    from payung.core import Payung
+    return Payung.load(config(), database_path=str(tmp_path / "b.db") if engine == "sqlite" else bench_server())
+
+
+class Stop(Exception):
+    """Ends a bench run in this process at a chosen line (``stop_at``)."""
+
+
+def stop_at(figure: str):
+    def out(line: str) -> None:
+        if line.startswith(f"{figure}:"):
+            raise Stop(figure)
+    return out
+
+
+@pytest.mark.xdist_group("bench")
+def test_a_bench_that_fails_closes_its_databases_before_they_are_dropped(tmp_path, engine, monkeypatch):
+    """A failure half-way (here: in the floor's load) closed neither the main database nor the
+    floor's before they were removed or dropped."""
+    from payung.operations import bench
+    events = []
+    fresh = bench._fresh
+
+    def opened(location: str, settings):
+        db = fresh(location, settings)
+        close = db.close
+        db.close = lambda: events.append(("close", location.rsplit("/", 1)[1])) or close()
+        events.append(("open", location.rsplit("/", 1)[1]))
+        return db
+
+    def failing(*args, **kwargs):
+        raise Stop("floor")
+    drop = bench.pg_backup.drop_database
+    monkeypatch.setattr(bench, "_fresh", opened)
+    monkeypatch.setattr(bench.pg_backup, "drop_database",
+                        lambda url, name: events.append(("drop", name)) or drop(url, name))
+    monkeypatch.setattr(bench.batches, "bare_insert", failing)
+    with pytest.raises(Stop):
+        bench.run(bench_app(engine, tmp_path), workers=50, out=lambda line: None)
+    names = [name for event, name in events if event == "open"]
+    assert len(names) == 2  # the main database and the floor's
+    for name in names:
+        assert ("close", name) in events, events
+        if engine == "postgresql":
+            assert events.index(("close", name)) < events.index(("drop", name)), events
+    if engine == "postgresql":
+        assert bench_databases() == set()
+
+
+@pytest.mark.xdist_group("bench")
+def test_bench_keep_refuses_what_is_not_a_benchs_and_leaves_it(tmp_path, engine):
+    """``--keep`` naming a Payung database (or any file) that an earlier bench did not make:
+    refused, and left as it was."""
+    if engine == "sqlite":
+        kept = tmp_path / "kabupaten.db"
+        assert payung("init", "--db", str(kept)).returncode == 0
+        note = tmp_path / "catatan.txt"
+        note.write_text("bukan basis data")
+        for target in (kept, note):
+            before = target.read_bytes()
+            refused = payung("bench", "--workers", "50", "--db", str(tmp_path / "b.db"), "--keep", str(target))
+            assert refused.returncode == 1 and "bukan basis data uji kinerja" in refused.stderr, refused.stderr
+            assert target.read_bytes() == before
+        return
+    name = f"bukan_bench_{os.getpid()}"
+    location = pg_server.create_database(postgres(), name=name)
+    try:
+        import db as database
+        assert payung("init", "--db", location).returncode == 0  # a regency's Payung database
+        regions = len(database.recorded_schemes(location)), count_regions(location)
+        refused = payung("bench", "--workers", "50", "--db", bench_server(), "--keep", name)
+        said = refused.stderr
+        assert refused.returncode == 1 and f"Basis data {name} sudah ada di server itu" in said, said
+        assert (len(database.recorded_schemes(location)), count_regions(location)) == regions
+        assert min(regions) > 0
+        assert bench_databases() == set()
+    finally:
+        pg_server.drop_database(postgres(), location)
+
+
+def count_regions(location: str) -> int:
+    import db as database
+    from db import queries
+    conn = database.connect(location)
+    try:
+        return queries.table_counts(conn, ["regions"])["regions"]
+    finally:
+        conn.close()
+
+
+@pytest.mark.xdist_group("bench")
+def test_bench_keep_replaces_an_earlier_benchs_database(tmp_path, engine):
+    """``--keep`` naming what an earlier bench kept: that one goes, a new one takes its name."""
+    import db as database
+    from db import batches, store
+    from payung.operations import bench
+    app = bench_app(engine, tmp_path)
+    keep = str(tmp_path / "simpan.db") if engine == "sqlite" else f"bench_simpan_{os.getpid()}"
+    kept = bench._kept(None if engine == "sqlite" else bench_server(), keep)
+    try:
+        for run in range(2):
+            with pytest.raises(Stop):
+                bench.run(app, workers=50, keep=keep, out=stop_at("workers"))
+            conn = database.open_database(kept)
+            try:
+                assert bench.BENCH_SCHEME in database.recorded_schemes(kept)
+                assert batches.sponsors_named(conn, "Penanda") == [], run  # the first run's is gone
+                store.insert(conn, "sponsors", {"type": "perorangan", "name": "Penanda lama"}, actor="uji")
+            finally:
+                conn.close()
+        if engine == "postgresql":
+            assert bench_databases() == set()  # but the kept one, named otherwise
+    finally:
+        if engine == "postgresql":
+            pg_server.drop_database(postgres(), kept)
+
+
+@pytest.mark.xdist_group("bench")
+def test_bench_only_enrol_needs_an_earlier_benchs_database(tmp_path, engine):
+    location = str(tmp_path / "b.db") if engine == "sqlite" else bench_server()
+    for keep in ([], ["--keep", str(tmp_path / "tidak-ada.db") if engine == "sqlite" else "tidak_ada"]):
+        refused = payung("bench", "--only", "enrol", "--db", location, *keep)
+        assert refused.returncode == 1 and "--only enrol butuh --keep" in refused.stderr, refused.stderr
+    assert not (tmp_path / "tidak-ada.db").exists()
+
+
+@pytest.mark.xdist_group("bench")
+def test_a_bench_stopped_by_sigterm_drops_its_databases():
+    """``kill`` (SIGTERM, here three in a row: the later ones land in the cleanup) stops the
+    bench with status 143, and the databases it made on the server go."""
+    import signal
+    import time
+    engine_available("postgresql")
+    process = subprocess.Popen([sys.executable, "-m", "payung", "bench", "--workers", "2000", "--db", bench_server()],
+                               cwd=ROOT, env={**os.environ, "PAYUNG_CONFIG": str(config())},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not bench_databases():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no bench database within 240 s"
+            time.sleep(0.05)
+        for _ in range(3):
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.02)
+        _, said = process.communicate(timeout=120)
+        assert process.returncode == 143, said
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert bench_databases() == set()
+
+
+def test_the_benchs_children_get_the_database_in_their_environment_not_on_their_command_line(tmp_path, monkeypatch):
+    """A PostgreSQL URL may hold a password, and every user of the machine reads a process's
+    command line (``ps``, /proc/*/cmdline): the import and the pages are told their database in
+    ``PAYUNG_DATABASE_URL``, and an inherited ``PAYUNG_DB`` (spelling it otherwise, it would be
+    refused beside it) is not passed on."""
+    import datetime as dt
+
+    from payung.base.config import load_settings
+    from payung.operations import bench
+    secret = "postgresql://payung:rahasia-sekali@db-uji.example:5432/payung_bench_1"
+    monkeypatch.setenv("PAYUNG_DB", str(tmp_path / "lain.db"))
+    calls = []
+
+    def run(argv, **kwargs):
+        calls.append((argv, kwargs.get("env")))
+        said = '{"imported": 3}' if "import" in argv else "workers_page_ms: 1.0\npages_peak_rss_mb: 90.0"
+        return subprocess.CompletedProcess(argv, 0, stdout=said, stderr="VmHWM_kB 4096\n")
+    monkeypatch.setattr(bench.subprocess, "run", run)
+
+    class Places:
+        def new(self, label: str) -> str:
+            return secret
+
+    settings = load_settings(config())
+    village, district = "33.24.01.2001", "33.24.01"
+    figures = bench._import_figures(tmp_path, Places(), settings, 3, {village: "Desa Uji"}, {district: "Kec. Uji"},
+                                    dt.date(2026, 12, 1))
+    figures |= bench._page_figures(secret, settings, 3)
+    assert figures["import_csv_imported"] == figures["import_xlsx_imported"] == 3 and figures["workers_page_ms"] == 1.0
+    assert len(calls) == 3  # CSV, XLSX, the pages
+    for argv, env in calls:
+        assert not any("rahasia" in part or "postgresql:" in part for part in argv) and "--db" not in argv, argv
+        assert env["PAYUNG_DATABASE_URL"] == secret and "PAYUNG_DB" not in env
+
+
+def test_a_sigterm_stops_a_command_once_and_is_ignored_during_its_cleanup():
+    """``kill`` stops a bench or a load test by ``SystemExit(143)``, so that its cleanup runs;
+    a second SIGTERM (or one arriving during the cleanup) raised inside the cleanup and left a
+    database (or a server) behind."""
+    import signal
+
+    from payung.cli import _exit_on_sigterm
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        _exit_on_sigterm()
+        with pytest.raises(SystemExit) as stopped:
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        assert stopped.value.code == 143
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_bench_and_loadtest_stop_alike_and_the_crowds_priority_is_the_load_tests_own(monkeypatch):
+    """Both commands install the one SIGTERM handler; without ``--crowd-nice`` the crowd runs at
+    ``crowd.NICE``, and ``--crowd-nice 0`` is 0."""
+    import payung.cli as cli
+    from payung.operations import bench
+    from payung.operations.loadtest import crowd, runner
+    installed, options = [], []
+    monkeypatch.setattr(cli, "_exit_on_sigterm", lambda: installed.append(True))
+    monkeypatch.setattr(runner, "run", lambda app, given, out: options.append(given) or [])
+    monkeypatch.setattr(bench, "run", lambda app, **kwargs: {})
+    assert cli.cmd_bench(None, cli.build_parser().parse_args(["bench"])) == 0
+    for argv in (["loadtest"], ["loadtest", "--crowd-nice", "0"]):
+        assert cli.cmd_loadtest(None, cli.build_parser().parse_args(argv)) == 0
+    assert installed == [True, True, True]
+    assert [o.crowd_nice for o in options] == [crowd.NICE, 0]
+
+
+def test_a_negative_crowd_nice_is_refused_in_indonesian(capsys, monkeypatch):
+    """``os.nice(-1)`` fails for a user who is not root: the crowd's process did not start, and
+    the load test said only that protocol sessions failed."""
+    import payung.cli as cli
+    monkeypatch.setitem(cli.COMMANDS, "loadtest", lambda app, args: 0)  # were it accepted: no load test run
+    for value in ("-1", "x"):
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["loadtest", "--crowd-nice", value])
+        assert refused.value.code == 2
+    said = capsys.readouterr().err
+    assert "argumen --crowd-nice: nilai negatif (-1) tidak diterima" in said
+    assert "argumen --crowd-nice: nilai 'x' bukan bilangan bulat" in said
+
+
 def test_help_and_usage_errors_are_in_indonesian():
     """argparse's own "usage:", "options:", "show this help message and exit" and its errors."""
     shown = payung("--help")

@@ -197,3 +197,124 @@ def test_a_scratch_database_goes_with_a_session_of_its_user_still_in_it(engine):
     with pytest.raises(psycopg.OperationalError):
         left.execute("SELECT 1")
     left.close()
+
+
+class FakeServer:
+    """``psycopg.connect`` for ``db.pg_backup`` without a server: every statement run is noted in
+    ``tried`` (as text), and ``answers`` says, statement by statement, what it does (an exception
+    to raise, or the row ``fetchone`` gives)."""
+
+    def __init__(self, monkeypatch, answers: list):
+        import psycopg
+        self.tried: list[str] = []
+        self.answers = list(answers)
+        monkeypatch.setattr(psycopg, "connect", self.connect)
+
+    def connect(self, url, **kwargs):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def execute(self, statement, params=None):
+        self.tried.append(statement if isinstance(statement, str) else statement.as_string(None))
+        answer = self.answers.pop(0) if self.answers else None
+        if isinstance(answer, BaseException):
+            raise answer
+        return self
+
+    def fetchone(self):
+        return self.answers.pop(0)
+
+
+FORCED = 'DROP DATABASE IF EXISTS "payung_bench_1_ab" WITH (FORCE)'
+PLAIN = 'DROP DATABASE IF EXISTS "payung_bench_1_ab"'
+
+
+@pytest.mark.parametrize("answers, expected, logged", [
+    ([None], [FORCED], False),
+    # FORCE refused (an autovacuum worker in it, a user who is not a superuser): a plain DROP.
+    (["InsufficientPrivilege", None], [FORCED, PLAIN], False),
+    # The plain DROP refused too (a session of the user's own still there): FORCE once more.
+    (["ObjectInUse", "ObjectInUse", None], [FORCED, PLAIN, FORCED], False),
+    (["InsufficientPrivilege", "ObjectInUse", "InsufficientPrivilege"], [FORCED, PLAIN, FORCED], True),
+    (["UndefinedFunction"], [FORCED], True),  # not one to try again
+])
+def test_dropping_a_scratch_database_tries_force_then_plain_then_force_and_logs_a_failure(
+        monkeypatch, caplog, answers, expected, logged):
+    """``drop_database``'s order of attempts, on a fake connection; a last refusal is logged
+    with the database's name (to drop by hand), never raised over what the caller did."""
+    import logging
+
+    import psycopg
+
+    from db.pg_backup import drop_database
+    server = FakeServer(monkeypatch, [getattr(psycopg.errors, a)("ditolak") if a else None for a in answers])
+    with caplog.at_level(logging.WARNING, logger="db.pg_backup"):
+        drop_database("postgresql://payung@db-uji.example/postgres", "payung_bench_1_ab")
+    assert server.tried == expected
+    assert bool(caplog.records) == logged
+    if logged:
+        assert "payung_bench_1_ab" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize("purpose", ["untuk memeriksa cadangan", "untuk uji kinerja"])
+def test_a_scratch_database_that_is_not_the_new_one_is_refused_saying_what_stopped(monkeypatch, purpose):
+    """The address of the new database reached another one: refused in words that say what it
+    was for (a restore's check, a benchmark), and the new one is dropped all the same."""
+    from payung.base.errors import DatabaseError
+
+    from db.pg_backup import scratch_database
+    server = FakeServer(monkeypatch, [None, None, ("payung",)])  # CREATE, SELECT current_database(), its row
+    with pytest.raises(DatabaseError) as refused:
+        with scratch_database("postgresql://payung@db-uji.example/payung", name="payung_bench_1_ab",
+                              purpose=purpose):
+            pass
+    assert str(refused.value) == (f"Basis data sementara {purpose} bukan yang baru dibuat; pekerjaan {purpose} "
+                                  "dihentikan.")
+    assert server.tried[0] == 'CREATE DATABASE "payung_bench_1_ab"' and server.tried[-1] == FORCED
+
+
+@pytest.mark.parametrize("name, stopped_at, dropped", [
+    (None, "close", True), ("bench_simpan", "close", True),
+    (None, "connect", True),  # a name of its own making: DROP ... IF EXISTS harms nobody
+    ("bench_simpan", "connect", False),  # the CREATE never ran: the name may be another's database
+])
+def test_a_scratch_database_goes_when_the_process_is_stopped_while_making_it(monkeypatch, name, stopped_at, dropped):
+    """A SIGTERM (``SystemExit``) as the connection that made the database closed, before the
+    block that drops it was entered, left the database on the server."""
+    from db.pg_backup import scratch_database
+    server = FakeServer(monkeypatch, [])
+    stops = [stopped_at]
+
+    def stop_once(where: str) -> None:
+        if stops == [where]:
+            stops.clear()
+            raise SystemExit(143)
+    import psycopg
+    leave = FakeServer.__exit__
+    monkeypatch.setattr(psycopg, "connect", lambda url, **kwargs: stop_once("connect") or server)
+    monkeypatch.setattr(FakeServer, "__exit__", lambda self, *exc: stop_once("close") or leave(self, *exc))
+    with pytest.raises(SystemExit):
+        with scratch_database("postgresql://payung@db-uji.example/payung", prefix="payung_bench", name=name):
+            pass
+    drops = [statement for statement in server.tried if statement.startswith("DROP")]
+    assert len(drops) == dropped and all(statement.endswith("WITH (FORCE)") for statement in drops)
+
+
+def test_a_scratch_database_of_a_name_taken_is_refused_and_the_other_database_left(monkeypatch):
+    """``--keep NAME`` naming a database that exists (not the bench's): refused, and that
+    database is never dropped."""
+    import psycopg
+
+    from payung.base.errors import DatabaseError
+
+    from db.pg_backup import scratch_database
+    server = FakeServer(monkeypatch, [psycopg.errors.DuplicateDatabase("sudah ada")])
+    with pytest.raises(DatabaseError, match="Basis data payung_kabupaten sudah ada di server itu"):
+        with scratch_database("postgresql://payung@db-uji.example/postgres", name="payung_kabupaten"):
+            pass
+    assert server.tried == ['CREATE DATABASE "payung_kabupaten"']

@@ -1,7 +1,9 @@
 """Time page scripts under AppTest on a benchmark database (called by ``python -m payung bench``,
-which must not import Streamlit itself). Prints ``name: value`` lines, the last this process's
-peak memory (``pages_peak_rss_mb``: the app serving the pages, one of the app's processes the
-province's memory bound is on)."""
+which must not import Streamlit itself). The database is ``$PAYUNG_DATABASE_URL``, set by the
+bench (not a command-line option: a PostgreSQL URL may hold a password, and every user of the
+machine reads a command line). Prints ``name: value`` lines, the last this process's peak memory
+(``pages_peak_rss_mb``: the app serving the pages, one of the app's processes the province's
+memory bound is on)."""
 
 from __future__ import annotations
 
@@ -24,12 +26,13 @@ def run_ms(at) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True, help="a SQLite file or a postgresql:// URL")
     parser.add_argument("--config", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    if not os.environ.get("PAYUNG_DATABASE_URL"):
+        raise SystemExit("PAYUNG_DATABASE_URL names the benchmark's database (set by python -m payung bench)")
     os.environ.pop("PAYUNG_DB", None)  # the older name of the setting: two that disagree are refused
-    os.environ.update(PAYUNG_DATABASE_URL=args.db, PAYUNG_CONFIG=args.config, PAYUNG_COOKIE_KEY="bench" * 8)
+    os.environ.update(PAYUNG_CONFIG=args.config, PAYUNG_COOKIE_KEY="bench" * 8)
     sys.path.insert(0, str(ROOT))
 
     from streamlit.testing.v1 import AppTest
@@ -39,7 +42,7 @@ def main() -> None:
     from payung.auth.users import add_user, has_users
     from payung.core import Payung
 
-    with Payung.load(args.config, database_path=args.db, entry_points=False).connection() as conn:
+    with Payung.load(args.config, entry_points=False).connection() as conn:
         if not has_users(conn):
             add_user(conn, username="bench", name="Bench", role="admin", password="uji-kecepatan-2026",
                      actor=Actor.system())

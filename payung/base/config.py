@@ -302,6 +302,16 @@ def _database_setting(raw: dict, database: str | os.PathLike | None) -> str:
     return "data/payung.db"
 
 
+def database_environment(location: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child process that opens the database at ``location``: ``environ``
+    (``os.environ``) with ``PAYUNG_DATABASE_URL`` set to it, and without ``PAYUNG_DB`` (its
+    older name: one spelling the location otherwise would be refused beside it). The
+    environment, not the child's command line: every user of the machine reads a command line
+    (``ps``), and a PostgreSQL URL may hold a password."""
+    inherited = {k: v for k, v in (os.environ if environ is None else environ).items() if k != "PAYUNG_DB"}
+    return {**inherited, "PAYUNG_DATABASE_URL": str(location)}
+
+
 def load_settings(path: str | os.PathLike | None = None, *, database: str | os.PathLike | None = None) -> Settings:
     """Read the configuration file.
 

@@ -42,7 +42,7 @@ from db import batches, ledger, pg_backup, queries, store, transfer
 from db.scope import EVERYTHING
 
 from payung.base import clock, formats
-from payung.base.config import Settings
+from payung.base.config import Settings, database_environment
 from payung.base.errors import PayungError
 from payung.base.months import add_months, current_month
 from payung.core import Payung
@@ -218,6 +218,7 @@ def run(app: Payung, *, workers: int = 200_000, keep: str | None = None, seed: i
         places = _Databases(stack, tmpdir, server)
         main_location = places.new("bench", keep=keep)
         db = _fresh(main_location, settings)
+        stack.callback(db.close)  # however the bench ends, before its databases are dropped
         store.insert(db, "schemes", {"code": BENCH_SCHEME, "name": "Skema uji kinerja", "regency_code": "33.24",
                                      "plugin": "bench"}, actor="bench")  # also marks the database as the bench's
         names = village_index(db)
@@ -252,6 +253,7 @@ def run(app: Payung, *, workers: int = 200_000, keep: str | None = None, seed: i
         bulk_s = spilled.load_s(lambda rows: store.bulk_insert(db, "workers", columns, rows, actor="bench",
                                                                 note="bench"))
         floor_db = _fresh(places.new("floor"), settings)
+        stack.callback(floor_db.close)
         stamp = store.now()
         floor_s = spilled.load_s(lambda rows: batches.bare_insert(floor_db, "workers",
                                                                   (*columns, "created_at", "updated_at"), rows),
@@ -449,10 +451,11 @@ def _child_timeout(workers: int, base: int, per_thousand: float) -> float:
 
 def _page_figures(location: str, settings: Settings, workers: int) -> dict[str, float]:
     """Page timings under AppTest, measured by ``ui.bench_pages`` in a child process (the
-    core does not import Streamlit), with that process's peak memory."""
+    core does not import Streamlit), with that process's peak memory. The database's location
+    goes in the child's environment (``database_environment``), never on its command line."""
     done = subprocess.run(
-        [sys.executable, "-m", "ui.bench_pages", "--db", location, "--config", str(settings.path)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+        [sys.executable, "-m", "ui.bench_pages", "--config", str(settings.path)],
+        cwd=Path(__file__).resolve().parents[2], env=database_environment(location), capture_output=True, text=True,
         timeout=_child_timeout(workers, 600, 2),
     )
     if done.returncode != 0:
@@ -480,7 +483,8 @@ IMPORT_HEADERS = ["NIK", "Nama Lengkap", "Tempat/Tgl Lahir", "JK", "Desa/Kel", "
 def _import_figures(tmpdir: Path, places: _Databases, settings: Settings, workers: int, names: dict[str, str],
                     districts: dict[str, str], today: dt.date) -> dict[str, float]:
     """Import a generated file of ``workers`` rows, as CSV and as XLSX (up to ``XLSX_MAX_ROWS``),
-    each into a new database through ``python -m payung import`` (what a regency would run).
+    each into a new database through ``python -m payung import`` (what a regency would run),
+    named in the child's environment, not on its command line (a URL may hold a password).
     Village names repeat across districts; the file's district column makes them unambiguous."""
     import csv
 
@@ -512,9 +516,10 @@ def _import_figures(tmpdir: Path, places: _Databases, settings: Settings, worker
         limit = _child_timeout(workers, 900, 5)
         try:
             done = subprocess.run(
-                [sys.executable, "-c", _REPORT_PEAK, "import", "workers", str(path), "--db", target, "--config",
-                 str(settings.path), "--json"],
-                cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=limit,
+                [sys.executable, "-c", _REPORT_PEAK, "import", "workers", str(path), "--config", str(settings.path),
+                 "--json"],
+                cwd=Path(__file__).resolve().parents[2], env=database_environment(target), capture_output=True,
+                text=True, timeout=limit,
             )
         except subprocess.TimeoutExpired:
             figures[label.replace("_s", "_failed")] = f"dihentikan setelah {limit:.0f} detik"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from payung.auth import sessions, setup
 from payung.auth.users import has_users
+from payung.base.config import database_environment
 from payung.core import Payung
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,8 +121,7 @@ class Servers:
         self.temp: Path | None = None
         # The database as one URL, under its one name: PAYUNG_DB (its older name) spelling the
         # same file otherwise ("/x.db" beside "sqlite:////x.db") was refused as a contradiction.
-        inherited = {k: v for k, v in os.environ.items() if k != "PAYUNG_DB"}
-        self.env = {**inherited, "PAYUNG_DATABASE_URL": app.settings.database_url, "PAYUNG_CONFIG": str(app.settings.path),
+        self.env = {**database_environment(app.settings.database_url), "PAYUNG_CONFIG": str(app.settings.path),
                     **shared_environment(app)}
 
     def _start_streamlit(self, port: int) -> subprocess.Popen:
