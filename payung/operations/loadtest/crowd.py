@@ -11,6 +11,10 @@ it used after the ramp. A new worker's NIK is one nobody has within each process
 processes share the NIKs registered before the level, read again before each level, not the
 ones they give during it: a collision between the two, one in tens of thousands of saves,
 would show as a refused save).
+
+The child is *spawned* (a fresh interpreter, not a fork of one holding Playwright's threads):
+it imports the main module again, so a script that drives ``runner.run`` itself must keep its
+top level under ``if __name__ == "__main__":`` (``python -m payung loadtest`` does).
 """
 
 from __future__ import annotations
