@@ -61,8 +61,8 @@ def _array(name: str) -> str:
 
 class Settings:
     """The values of the transaction's scope, read from its settings (a policy's words). A
-    membership is a correlated ``EXISTS``: the planner may run it as one look-up per row (an
-    index) or as a hash of the sub-select, whichever is cheaper where the table is read."""
+    membership is ``= ANY`` of the setting's array, read once per statement by a scalar
+    sub-select (``_array``), not once per row."""
 
     @staticmethod
     def in_villages(column: str) -> Fragment:

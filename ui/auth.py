@@ -189,7 +189,8 @@ def cookie_script(token: str, expires: dt.datetime, *, only_if: str | None = Non
     order = {"cookie": f"{COOKIE_NAME}={token}; path=/; expires={until}; SameSite=Strict",
              "only": None if only_if is None else f"{COOKIE_NAME}={only_if}"}
     # JSON with every "<" escaped: no value can end the script or open a comment in it.
-    return f"<script>{_COOKIE_JS}({json.dumps(order).replace('<', chr(92) + 'u003c')});</script>"
+    escaped = json.dumps(order).replace("<", "\\u003c")
+    return f"<script>{_COOKIE_JS}({escaped});</script>"
 
 
 #: Runs an order of ``cookie_script`` (the protocol tabs of the load test read the order after "})(").

@@ -41,6 +41,7 @@ def main() -> None:
     from payung.auth.sessions import SessionPolicy, start_session
     from payung.auth.users import add_user, has_users
     from payung.core import Payung
+    from payung.imports.sandbox import peak_mb
 
     with Payung.load(args.config, entry_points=False).connection() as conn:
         if not has_users(conn):
@@ -73,16 +74,7 @@ def main() -> None:
     print(f"dashboard_protected: {at.metric[0].value.replace('.', '')}")
     print(f"dashboard_ms: {statistics.median(cold):.1f}")
     print(f"dashboard_cached_ms: {statistics.median(warm):.1f}")
-    print(f"pages_peak_rss_mb: {peak_rss_mb():.1f}")
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory since it started (``VmHWM``: ``ru_maxrss`` would count
-    the bench's size when it forked this process too)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    print(f"pages_peak_rss_mb: {peak_mb():.1f}")
 
 
 if __name__ == "__main__":

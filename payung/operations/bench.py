@@ -547,11 +547,8 @@ def _import_figures(tmpdir: Path, places: _Databases, settings: Settings, worker
 # count the parent's size at fork; VmHWM starts afresh at exec.)
 _REPORT_PEAK = (
     "import atexit, runpy, sys\n"
-    "def peak():\n"
-    "    for line in open('/proc/self/status'):\n"
-    "        if line.startswith('VmHWM:'):\n"
-    "            sys.stderr.write('VmHWM_kB ' + line.split()[1] + '\\n')\n"
-    "atexit.register(peak)\n"
+    "from payung.imports.sandbox import peak_mb\n"
+    "atexit.register(lambda: sys.stderr.write(f'VmHWM_kB {peak_mb() * 1024:.0f}\\n'))\n"
     "sys.argv = ['payung', *sys.argv[1:]]\n"
     "runpy.run_module('payung', run_name='__main__', alter_sys=True)\n"
 )
