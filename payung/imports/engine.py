@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
+from array import array
 from collections.abc import Callable
 
 from db import batches, billing, ledger, queries, store
@@ -19,6 +21,7 @@ from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.enrolment.bulk import apply_bulk
 from payung.finance import bills
 from payung.finance.payments import payment_problems, record_payment
+from payung.imports.chunks import PackedRows
 from payung.imports.enrolments import plan_sponsorships
 from payung.imports.mapping import FIELDS, missing_required
 from payung.imports.normalize import nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
@@ -179,8 +182,9 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     total = max(len(sheet.rows), 1)
     fields = list(columns.items())
     villages = village_index(db)
-    valid: list[tuple[int, list, dict]] = []
-    seen: dict[str, int] = {}
+    mapped = set(plan.mapping)
+    plan.new = PackedRows(order_by="nik")
+    seen = _SeenNiks()
     batch: list[tuple[int, list, dict, list[RowError]]] = []
 
     def read_row(row: int, cells: list) -> tuple[int, list, dict, list[RowError]]:
@@ -223,8 +227,10 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
         return row, cells, values, errors
 
     def check_batch() -> None:
-        """The worker rules over a batch; the batch is then let go (only valid rows stay)."""
+        """The worker rules over a batch, then the batch against the database: its rows become
+        the plan's (new rows packed) and the batch is let go before the next one is read."""
         checks = check_workers([v for _, _, v, _ in batch], settings=settings, villages=villages, today=today)
+        valid: list[tuple[int, list, dict]] = []
         for (row, cells, _, errors), check in zip(batch, checks):
             if errors or not check.ok:
                 # Every problem at once; a value that could not be read is not also reported missing.
@@ -235,44 +241,60 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 continue
             plan.warnings += bool(check.warnings)
             nik = check.row["nik"]
-            if nik in seen:
-                reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {seen[nik]}.")])
+            first = seen.get(nik)
+            if first is not None:
+                reject(plan, row, cells, [RowError(row, plan.mapping["nik"], f"NIK sama dengan baris {first}.")])
                 continue
             if not allowed(actor, "worker.write", check.row):
                 reject(plan, row, cells, [RowError(row, plan.mapping["village"],
                                                     "Desa ini di luar wilayah tugas Anda.")])
                 continue
-            seen[nik] = row
+            seen.add(nik, row)
             valid.append((row, cells, check.row))
         batch.clear()
+        existing = queries.workers_by_nik(db, [r["nik"] for _, _, r in valid])
+        for row, cells, clean in valid:
+            before = existing.get(clean["nik"])
+            if before is None:
+                plan.new.append(clean)
+                continue
+            if not allowed(actor, "worker.write", before):
+                reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
+                continue
+            # Only columns present in the file change a registered worker.
+            present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
+            changes = {k: clean[k] for k in present if before.get(k) != clean[k]}
+            if changes:
+                plan.updates.append((before["id"], before, changes))
+            else:
+                plan.unchanged += 1
 
     for n, (row, cells) in enumerate(data_rows(sheet)):
         if n % 5000 == 0:
-            progress(0.8 * n / total, f"Memeriksa baris {formats.count(n)} dari {formats.count(len(sheet.rows))}")
+            progress(n / total, f"Memeriksa baris {formats.count(n)} dari {formats.count(len(sheet.rows))}")
         batch.append(read_row(row, cells))
         if len(batch) >= BATCH_ROWS:
             check_batch()
     check_batch()
-
-    progress(0.8, "Membandingkan dengan data yang ada")
-    existing = queries.workers_by_nik(db, [r["nik"] for _, _, r in valid])
-    mapped = set(plan.mapping)
-    for row, cells, clean in valid:
-        before = existing.get(clean["nik"])
-        if before is None:
-            plan.new.append(clean)
-            continue
-        if not allowed(actor, "worker.write", before):
-            reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
-            continue
-        # Only columns present in the file change a registered worker.
-        present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
-        changes = {k: clean[k] for k in present if before.get(k) != clean[k]}
-        if changes:
-            plan.updates.append((before["id"], before, changes))
-        else:
-            plan.unchanged += 1
     progress(1.0, "Pemeriksaan selesai")
+
+
+class _SeenNiks:
+    """NIK -> the file row that first had it, for the duplicates within a file: a 16-digit NIK
+    is kept as a number (a million of them in a fraction of the memory of their strings)."""
+
+    def __init__(self):
+        self._rows: dict = {}
+
+    @staticmethod
+    def _key(nik: str):
+        return int(nik) if len(nik) == 16 and nik.isdigit() and nik[0] != "0" else nik
+
+    def get(self, nik: str) -> int | None:
+        return self._rows.get(self._key(nik))
+
+    def add(self, nik: str, row: int) -> None:
+        self._rows[self._key(nik)] = row
 
 
 def _source_mapped(column: str, mapped: set[str]) -> bool:
@@ -468,7 +490,7 @@ def apply_import(db, registry: PluginRegistry, plan: ImportPlan, *, actor: Actor
     Every row is checked against the actor's scope again: a plan is not a permission."""
     require(actor, WRITES[plan.kind])
     if plan.kind in ("workers", "sponsors"):
-        for row in [*plan.new, *(before | changes for _, before, changes in plan.updates)]:
+        for row in itertools.chain(plan.new, (before | changes for _, before, changes in plan.updates)):
             require(actor, WRITES[plan.kind], row)
     report = progress or (lambda f, t: None)
     note = f"impor {plan.file_name}"
@@ -509,7 +531,9 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
     outside = sum(1 for key, _, changes in plan.updates if (row := current.get(key)) is None
                   or not allowed(actor, write, row) or not allowed(actor, write, row | changes))
     if plan.kind == "workers":
-        taken = len(queries.workers_by_nik(db, [r["nik"] for r in plan.new]))
+        new = _new_workers(plan)
+        nik = new.columns.index("nik") if new else 0
+        taken = sum(len(queries.workers_by_nik(db, [r[nik] for r in chunk])) for chunk in new.chunks())
     else:
         taken = sum(1 for r in plan.new if (queries.sponsor_by_nip(db, r["nip"]) if r.get("nip") else
                                             queries.sponsor_by_identity(db, r["type"], r["name"], r.get("opd"),
@@ -529,24 +553,33 @@ def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Pr
 
 
 def _write_workers(db, plan: ImportPlan, actor: Actor, note: str) -> None:
-    if plan.new:
-        columns = tuple(plan.new[0])
-        # In NIK order: the unique NIK index is then appended to, not scattered. A load larger
-        # than the registry rebuilds the other indexes once instead of row by row. The ids are
-        # the next ones in a random order: ids in NIK order would let anyone who sees worker ids
-        # (a page's address) and masked NIKs rebuild the hidden birth dates of a whole file.
-        rows = sorted((tuple(r[c] for c in columns) for r in plan.new), key=lambda r: r[0])
+    new = _new_workers(plan)
+    if new:
+        # In NIK order (a merge of the plan's sorted chunks, never all rows at once): the unique
+        # NIK index is then appended to, not scattered. A load larger than the registry rebuilds
+        # the other indexes once instead of row by row. The ids are the next ones in a random
+        # order: ids in NIK order would let anyone who sees worker ids (a page's address) and
+        # masked NIKs rebuild the hidden birth dates of a whole file.
         first = batches.max_id(db, "workers") + 1
-        ids = list(range(first, first + len(rows)))
+        ids = array("q", range(first, first + len(new)))
         random.SystemRandom().shuffle(ids)
-        store.bulk_insert(db, "workers", ("id", *columns), ((i, *row) for i, row in zip(ids, rows)),
-                          actor=actor.username, note=note,
-                          rebuild_indexes=len(rows) > max(10_000, queries.worker_count(db)))
+        store.bulk_insert(db, "workers", ("id", *new.columns), ((i, *row) for i, row in zip(ids, new.merged())),
+                          actor=actor.username, note=note, rebuild_indexes=len(new) > max(10_000, queries.worker_count(db)))
     this_month = current_month()
     for key, before, changes in plan.updates:
         after = store.update(db, "workers", key, changes, actor=actor.username)
         if changes.keys() & {"village_code", "occupation"}:
             ledger.restamp_lines(db, after, this_month, actor=actor.username)
+
+
+def _new_workers(plan: ImportPlan) -> PackedRows:
+    """The plan's new workers, packed (a plan built by hand may list dicts)."""
+    if isinstance(plan.new, PackedRows):
+        return plan.new
+    packed = PackedRows(order_by="nik")
+    for row in plan.new:
+        packed.append(row)
+    return packed
 
 
 def log_entries(db, *, actor: Actor, limit: int = 20) -> list[dict]:

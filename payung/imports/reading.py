@@ -1,6 +1,8 @@
 """Read a worksheet from .xlsx (any sheet) or .csv (comma, semicolon or tab; UTF-8, UTF-16 or
 Windows-1252), safely: the file is parsed in a child process with a memory and a time limit
-(``sandbox.py``), so a file built to explode ends that child, never the server or the CLI.
+(``sandbox.py``), so a file built to explode ends that child, never the server or the CLI. The
+child writes the rows in chunks to a temporary file, read back a chunk at a time
+(``chunks.SpooledRows``): a million rows are never a million lists in the app's process.
 
 The Impor data page and ``python -m payung import`` both read through ``read_table``.
 """
@@ -13,6 +15,8 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from payung.base import formats
 from payung.base.config import Limits
 from payung.base.errors import PayungError
 from payung.imports import sandbox
+from payung.imports.chunks import SpooledRows
 
 SANDBOX = Path(sandbox.__file__).resolve()
 #: Seconds the parent waits beyond the child's own CPU limit before it kills the child.
@@ -35,7 +40,8 @@ class ImportFileError(PayungError):
 @dataclass
 class Sheet:
     headers: list[str]
-    rows: list[list]
+    #: A list, or (read from a file) ``SpooledRows``: read a chunk at a time, never all at once.
+    rows: Sequence[list]
     sheet: str = ""
     sheet_names: list[str] = field(default_factory=list)
     encoding: str = ""
@@ -84,25 +90,31 @@ IMAGE_ADVICE = ("Mungkin gambarnya rusak atau dibuat untuk membebani server; buk
                 "dan unggah lagi.")
 
 
-def _run_child(request: dict, limits: Limits, advice: str = SHEET_ADVICE) -> dict:
-    """Parse in ``python -I sandbox.py``: one pickled request in, one pickled answer out."""
+def _run_child(request: dict, limits: Limits, advice: str = SHEET_ADVICE) -> tuple[dict, SpooledRows]:
+    """Parse in ``python -I sandbox.py``: one pickled request in; the answer, and the rows the
+    child wrote (in chunks) to a temporary file, read back a chunk at a time (``SpooledRows``)."""
+    out = tempfile.TemporaryFile(prefix="payung-read-")
     try:
-        child = subprocess.Popen([sys.executable, "-I", str(SANDBOX)], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        child = subprocess.Popen([sys.executable, "-I", str(SANDBOX)], stdin=subprocess.PIPE, stdout=out,
+                                 stderr=subprocess.PIPE)
     except OSError as exc:
+        out.close()
         raise unreadable(f"proses pembaca tidak dapat dimulai ({exc.strerror}).") from None
     payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        out, err = child.communicate(payload, timeout=limits.reader_seconds + _GRACE_SECONDS)
+        _, err = child.communicate(payload, timeout=limits.reader_seconds + _GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         child.kill()
         child.communicate()
+        out.close()
         raise unreadable(f"membacanya lebih lama dari {limits.reader_seconds} detik. {advice}") from None
-    if child.returncode == 0 and out:
+    if child.returncode == 0:
         try:
-            return sandbox.decode_answer(out)
+            rows, answer = SpooledRows.read(out)
+            return answer, rows
         except Exception:  # a truncated answer: the child died while writing
             pass
+    out.close()
     if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         reason = f"membacanya lebih lama dari {limits.reader_seconds} detik"
     else:
@@ -128,10 +140,11 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: 
                          "berkas.")
     request = {"format": kind, "data": data, "sheet": sheet,
                "limits": {k: getattr(limits, k) for k in _READER_LIMITS}}
-    answer = sandbox.parse(request) if in_process else _run_child(request, limits)
+    answer, rows = (sandbox.parse(request), None) if in_process else _run_child(request, limits)
     if not answer["ok"]:
         raise unreadable(answer["message"])
-    rows = answer["rows"]
+    if rows is None:
+        rows = answer["rows"]
     table = Sheet(headers=[], rows=rows, sheet=answer.get("sheet", ""), sheet_names=answer.get("sheet_names", []),
                   encoding=answer.get("encoding", ""), delimiter=answer.get("delimiter", ""),
                   reader_peak_mb=answer.get("peak_rss_mb", 0.0))
@@ -143,7 +156,7 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: 
     if any(i < start for i in row_errors):
         raise unreadable(f"baris judul kolom: {row_errors[min(row_errors)]}")
     table.headers = [str(c).strip() if c is not None else "" for c in rows[start]]
-    table.rows = rows[start + 1:]
+    table.rows = rows.from_row(start + 1) if isinstance(rows, SpooledRows) else rows[start + 1:]
     # The file's lines (raw index -> line): the header's, and those of the data rows that moved.
     shifts = [tuple(s) for s in answer.get("line_shifts", ())]
     raw = Sheet([], [], line_shifts=shifts, header_row=0)
@@ -166,7 +179,7 @@ def read_image(data: bytes, *, size: int, max_pixels: int, formats: tuple[str, .
     bounded = dataclasses.replace(limits, reader_memory_mb=limits.image_memory_mb, reader_seconds=limits.image_seconds)
     request = {"format": "image", "data": data, "size": size, "max_pixels": max_pixels, "formats": tuple(formats),
                "limits": {k: getattr(bounded, k) for k in _READER_LIMITS}}
-    answer = _run_child(request, bounded, IMAGE_ADVICE)
+    answer, _ = _run_child(request, bounded, IMAGE_ADVICE)
     if not answer["ok"]:
         raise unreadable(answer["message"])
     return answer["png"]

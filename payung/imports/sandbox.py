@@ -17,6 +17,7 @@ import csv
 import io
 import pickle
 import re
+import struct
 import sys
 import zipfile
 from posixpath import join, normpath
@@ -160,11 +161,12 @@ def _swallows_rows(row: list[str], delimiter: str, columns: int) -> bool:
                for cell in row)
 
 
-def read_csv(data: bytes, limits: dict) -> dict:
-    """The rows of a CSV. Row numbers are the file's line numbers: ``line_shifts`` holds
-    ``(row index, line)`` wherever a row does not start on line ``index + 1`` (after a cell
-    written over several lines). A quote left open that swallows the rows after it is refused
-    naming the lines, never read as one long cell."""
+def read_csv(data: bytes, limits: dict, rows: list | RowWriter | None = None) -> dict:
+    """The rows of a CSV, into ``rows`` (a list, or a ``RowWriter`` that sends them on in
+    chunks). Row numbers are the file's line numbers: ``line_shifts`` holds ``(row index,
+    line)`` wherever a row does not start on line ``index + 1`` (after a cell written over
+    several lines). A quote left open that swallows the rows after it is refused naming the
+    lines, never read as one long cell."""
     text, encoding = decode(data)
     first_line = text[:20000].split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (";", ",", "\t")}
@@ -174,7 +176,7 @@ def read_csv(data: bytes, limits: dict) -> dict:
     csv.field_size_limit(limit)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     del text
-    rows: list[list] = []
+    rows = [] if rows is None else rows
     row_errors: dict[int, str] = {}
     shifts: list[tuple[int, int]] = []
     base_index, base_line = 0, 1
@@ -344,7 +346,7 @@ def check_xlsx(data: bytes, sheet: str | None, limits: dict) -> None:
                 refuse(max(max_row, rows_seen), columns, False)
 
 
-def read_xlsx(data: bytes, sheet: str | None, limits: dict) -> dict:
+def read_xlsx(data: bytes, sheet: str | None, limits: dict, out: RowWriter | None = None) -> dict:
     check_xlsx(data, sheet, limits)
     from python_calamine import CalamineWorkbook
     try:
@@ -375,6 +377,9 @@ def read_xlsx(data: bytes, sheet: str | None, limits: dict) -> dict:
             if type(cell) is str and len(cell) > limit:
                 row[i] = ""
                 row_errors[n] = _cell_too_long(limit)
+    if out is not None:
+        out.extend(rows)
+        rows = out
     return {"rows": rows, "row_errors": row_errors, "sheet": chosen, "sheet_names": names}
 
 
@@ -417,17 +422,17 @@ def read_image(data: bytes, request: dict) -> dict:
 
 # The child process -------------------------------------------------------------------------
 
-def parse(request: dict) -> dict:
+def parse(request: dict, out: RowWriter | None = None) -> dict:
     """Read one file (in whatever process calls this): ``{"ok": True, ...}`` or ``{"ok":
-    False, "message": ...}``."""
+    False, "message": ...}``. The rows are in the answer, or sent to ``out`` as they are read."""
     limits = {**DEFAULT_LIMITS, **request.get("limits", {})}
     try:
         if request["format"] == "xlsx":
-            answer = read_xlsx(request["data"], request.get("sheet"), limits)
+            answer = read_xlsx(request["data"], request.get("sheet"), limits, out)
         elif request["format"] == "image":
             answer = read_image(request["data"], request)
         else:
-            answer = read_csv(request["data"], limits)
+            answer = read_csv(request["data"], limits, out)
     except Refused as exc:
         return {"ok": False, "message": str(exc)}
     except MemoryError:
@@ -460,9 +465,9 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def encode(answer: dict) -> bytes:
-    """The answer as bytes: ``marshal`` (ten times faster than pickle for lists of strings),
-    or pickle when cells hold dates, which marshal cannot carry."""
+def encode(answer: dict | list) -> bytes:
+    """An answer or a chunk of rows as bytes: ``marshal`` (ten times faster than pickle for
+    lists of strings), or pickle when cells hold dates, which marshal cannot carry."""
     import marshal
     try:
         return b"M" + marshal.dumps(answer)
@@ -470,7 +475,7 @@ def encode(answer: dict) -> bytes:
         return b"P" + pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def decode_answer(data: bytes) -> dict:
+def decode_answer(data: bytes) -> dict | list:
     import gc
     import marshal
     # Millions of new lists and strings would trigger collection after collection: none of
@@ -484,21 +489,66 @@ def decode_answer(data: bytes) -> dict:
             gc.enable()
 
 
+#: Rows in each chunk the child sends (a few MB): what the reading side decodes at a time.
+CHUNK_ROWS = 20_000
+#: The header of each record the child writes: the payload's length in bytes and how many
+#: rows it holds (0: the answer itself, always the last record).
+RECORD = struct.Struct("<QI")
+
+
+def write_record(stream, payload: bytes, rows: int = 0) -> None:
+    stream.write(RECORD.pack(len(payload), rows))
+    stream.write(payload)
+
+
+class RowWriter:
+    """Rows sent on as they are read, ``CHUNK_ROWS`` at a time, each chunk one record: neither
+    this child nor the process reading them back (``reading.SpooledRows``) holds a big file's
+    rows all at once."""
+
+    def __init__(self, stream, size: int = CHUNK_ROWS):
+        self.stream, self.size, self.count, self.chunk = stream, size, 0, []
+
+    def append(self, row: list) -> None:
+        self.chunk.append(row)
+        self.count += 1
+        if len(self.chunk) >= self.size:
+            self.flush()
+
+    def extend(self, rows: list) -> None:
+        for row in rows:
+            self.append(row)
+
+    def flush(self) -> None:
+        if self.chunk:
+            write_record(self.stream, encode(self.chunk), len(self.chunk))
+            self.chunk = []
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def main() -> None:
+    """One pickled request on stdin; on stdout the rows' records, then the answer's."""
     import gc
     gc.disable()  # a short-lived process under a memory limit: nothing to collect worth the time
     request = pickle.load(sys.stdin.buffer)
     limits = {**DEFAULT_LIMITS, **request.get("limits", {})}
     _limit_self(limits)
+    out = sys.stdout.buffer
     try:
-        answer = parse(request)
+        rows = RowWriter(out)
+        answer = parse(request, rows)
         del request
+        if answer["ok"]:
+            rows.flush()
+        answer.pop("rows", None)
         answer["peak_rss_mb"] = peak_mb()
-        out = encode(answer)
+        final = encode(answer)
     except MemoryError:
-        out = encode({"ok": False, "message": f"membacanya butuh memori lebih dari {_n(limits['reader_memory_mb'])} MB."})
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
+        final = encode({"ok": False, "message": f"membacanya butuh memori lebih dari {_n(limits['reader_memory_mb'])} MB."})
+    write_record(out, final)
+    out.flush()
 
 
 if __name__ == "__main__":
