@@ -99,8 +99,8 @@ class PackedRows:
     time. With ``order_by``, each chunk is packed sorted by that key, in blocks, so that
     ``merged()`` gives every row in that order while decoding only a block of each chunk."""
 
-    def __init__(self, order_by: str | None = None, chunk_rows: int = CHUNK_ROWS):
-        self.order_by, self.chunk_rows = order_by, chunk_rows
+    def __init__(self, order_by: str | None = None, chunk_rows: int | None = None):
+        self.order_by, self.chunk_rows = order_by, chunk_rows or CHUNK_ROWS
         self.columns: tuple[str, ...] = ()
         self._keys = None
         self._packed: list[list[bytes]] = []  # chunks, each a list of blocks

@@ -1,0 +1,187 @@
+"""A big import flows in bounded chunks (issue #25: a million-row CSV under 1 GB): the reader
+hands rows over through a file, the plan holds a batch of the file's rows at a time and keeps
+new workers packed, and the write reads them back a block at a time. No timing, no memory
+measure: these tests count the rows that are alive or decoded at once."""
+
+from __future__ import annotations
+
+import random
+import weakref
+
+import pytest
+
+from db import queries, store
+from payung.base import clock
+from payung.imports import apply_import, auto_map, engine, file_hash, plan_import, read_table
+from payung.imports import chunks
+from payung.imports.chunks import PackedRows, SpooledRows
+from payung.imports.reading import Sheet
+from payung.operations.bench import IMPORT_HEADERS, _import_file_rows
+from payung.people.workers import village_index
+
+
+
+def _worker_cells(db, count: int) -> list[list]:
+    names = village_index(db)
+    return list(_import_file_rows(sorted(names), names, queries.region_names(db, 3), count, random.Random(5),
+                                  clock.today()))
+
+
+class _Row(list):
+    """A row of cells that can be watched (a plain list cannot be weakly referenced)."""
+    __slots__ = ("__weakref__",)
+
+
+class _WatchedRows:
+    """A sheet's rows made one by one as they are read, counting how many are alive at once."""
+
+    def __init__(self, cells: list[list]):
+        self.cells, self.alive, self.most_alive = cells, 0, 0
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, index):
+        return _Row(self.cells[index])
+
+    def _gone(self) -> None:
+        self.alive -= 1
+
+    def __iter__(self):
+        for cells in self.cells:
+            row = _Row(cells)
+            self.alive += 1
+            self.most_alive = max(self.most_alive, self.alive)
+            weakref.finalize(row, self._gone)
+            yield row
+            del row
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Batches of 100 rows, packed chunks of 100, blocks of 10: a thousand rows are many."""
+    monkeypatch.setattr(engine, "BATCH_ROWS", 100)
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(chunks, "BLOCK_ROWS", 10)
+
+
+def _plan(people, schemes_app, admin, rows) -> object:
+    sheet = Sheet(list(IMPORT_HEADERS), rows)
+    return plan_import(people.db, schemes_app.plugins, kind="workers", sheet=sheet,
+                       mapping=auto_map(sheet.headers, "workers"), actor=admin, file_name="besar.csv",
+                       data_hash="besar")
+
+
+def test_the_worker_plan_holds_a_batch_of_the_files_rows_not_the_file(people, schemes_app, admin, small_chunks):
+    cells = _worker_cells(people.db, 1000)
+    cells[700] = list(cells[3])  # a duplicate far from its first row is still found
+    rows = _WatchedRows(cells)
+    plan = _plan(people, schemes_app, admin, rows)
+    assert plan.counts == {"imported": 999, "updated": 0, "unchanged": 0, "rejected": 1}, plan.summary()
+    assert [(e.row, e.message) for e in plan.errors] == [(702, "NIK sama dengan baris 5.")]
+    # A batch and the row being read, never the thousand rows of the file.
+    assert rows.most_alive <= 101, rows.most_alive
+    # The new workers are packed, not a thousand dicts; they read back as dicts all the same.
+    assert isinstance(plan.new, PackedRows) and len(plan.new._open) < 100
+    assert sorted(w["nik"] for w in plan.new) == sorted({c[0] for c in cells})
+    assert plan.new[0]["nik"] in {c[0] for c in cells}
+
+
+def test_apply_writes_new_workers_in_nik_order_reading_a_block_of_each_chunk_at_a_time(
+        people, schemes_app, admin, small_chunks, monkeypatch):
+    plan = _plan(people, schemes_app, admin, _worker_cells(people.db, 1000))
+    decoded = [0]
+    decode = chunks.decode_answer
+
+    def counting(data):
+        found = decode(data)
+        decoded[0] += len(found)
+        return found
+    monkeypatch.setattr(chunks, "decode_answer", counting)
+    seen: dict = {}
+    write_workers = engine._write_workers
+
+    def watched_write(*args, **kwargs):
+        seen["before"] = decoded[0]
+        return write_workers(*args, **kwargs)
+    monkeypatch.setattr(engine, "_write_workers", watched_write)
+    bulk_insert = store.bulk_insert
+
+    def watched_insert(db, table, columns, rows, **kwargs):
+        if table != "workers":
+            return bulk_insert(db, table, columns, rows, **kwargs)
+        niks = []
+
+        def pulled():
+            for row in rows:
+                if not niks:  # the first row reaches the database: how much has been decoded?
+                    seen["at_first_row"] = decoded[0] - seen["before"]
+                niks.append(row[1])
+                yield row
+        count = bulk_insert(db, table, columns, pulled(), **kwargs)
+        seen["niks"] = niks
+        return count
+    monkeypatch.setattr(store, "bulk_insert", watched_insert)
+
+    counts = apply_import(people.db, schemes_app.plugins, plan, actor=admin)
+
+    assert counts["imported"] == 1000
+    assert seen["niks"] == sorted(seen["niks"]) and len(seen["niks"]) == 1000
+    # Ten packed chunks: a block of ten rows of each, never the thousand rows.
+    assert seen["at_first_row"] <= 10 * 10, seen["at_first_row"]
+    written = queries.workers_by_nik(people.db, seen["niks"])
+    assert len(written) == 1000
+    ids = sorted(w["id"] for w in written.values())
+    assert ids == list(range(ids[0], ids[0] + 1000))
+
+
+def test_packed_rows_read_back_as_they_were_appended():
+    packed = PackedRows(order_by="nik", chunk_rows=4)
+    rows = [{"nik": f"33{n % 7:014d}{n}", "name": f"Nama {n}", "income": n * 1000, "note": None} for n in range(10)]
+    for row in rows:
+        packed.append(row)
+    assert len(packed) == 10 and packed.columns == ("nik", "name", "income", "note")
+    assert sorted(packed, key=lambda r: r["name"]) == sorted(rows, key=lambda r: r["name"])
+    assert [r[0] for r in packed.merged()] == sorted(r["nik"] for r in rows)
+    assert [packed[i] for i in range(10)] == list(packed)
+    with pytest.raises(ValueError):
+        packed.append({"nik": "1", "name": "x"})
+
+
+def test_the_reader_hands_a_big_file_over_in_chunks_through_a_file():
+    count = 45_000  # more than two of the reader's chunks
+    text = ";;\n;\nNIK;Nama\n" + "".join(f"{n:016d};Nama {n}\n" for n in range(count))
+    sheet = read_table(text.encode(), "besar.csv")
+    assert isinstance(sheet.rows, SpooledRows)
+    assert sheet.headers == ["NIK", "Nama"] and len(sheet.rows) == count and sheet.header_row == 3
+    assert sheet.rows[0] == [f"{0:016d}", "Nama 0"] and sheet.rows[-1] == [f"{count - 1:016d}", f"Nama {count - 1}"]
+    assert sheet.rows[19_999:20_001] == [[f"{n:016d}", f"Nama {n}"] for n in (19_999, 20_000)]
+    assert sum(1 for _ in sheet.rows) == count
+    assert [row[0] for row in sheet.rows][::20_000] == [f"{n:016d}" for n in range(0, count, 20_000)]
+    assert sheet.line(20_000) == 3 + 1 + 20_000
+
+
+def test_a_refusal_late_in_a_big_file_refuses_the_whole_file():
+    """The reader's chunks written before a quote left open is found are thrown away."""
+    from payung.imports import ImportFileError
+    text = "NIK;Nama\n" + "".join(f"{n:016d};Nama {n}\n" for n in range(30_000)) + '1;"tak ditutup\n2;x\n3;y\n'
+    with pytest.raises(ImportFileError, match="tidak ditutup"):
+        read_table(text.encode(), "besar.csv")
+
+
+def test_a_big_file_through_the_whole_import(importer):
+    names = village_index(importer.db)
+    import csv
+    import io
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(IMPORT_HEADERS)
+    writer.writerows(_import_file_rows(sorted(names), names, queries.region_names(importer.db, 3), 25_000,
+                                       random.Random(3), clock.today()))
+    data = out.getvalue().encode()
+    plan = importer(data, "besar.csv")
+    assert plan.counts == {"imported": 25_000, "updated": 0, "unchanged": 0, "rejected": 0}, plan.summary()
+    assert queries.worker_count(importer.db) >= 25_000
+    again = importer(data, "besar.csv", write=False)
+    assert again.counts == {"imported": 0, "updated": 0, "unchanged": 25_000, "rejected": 0}
+    assert file_hash(data) == again.file_hash
