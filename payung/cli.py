@@ -498,6 +498,8 @@ def cmd_import(app: Payung, args) -> int:
         print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)
         return 2
     sheet = read_table(data, Path(args.file).name, sheet=args.sheet, limits=app.settings.limits)
+    digest = file_hash(data)
+    del data  # the rows are in the reader's file now: a big file's bytes are not kept through the import
     db = _open(app)
     try:
         mapping = auto_map(sheet.headers, args.kind)
@@ -510,7 +512,7 @@ def cmd_import(app: Payung, args) -> int:
                 return 2
             mapping, values = saved[args.template].columns, saved[args.template].values
         plan = plan_import(db, app.plugins, kind=args.kind, sheet=sheet, mapping=mapping, actor=actor,
-                           file_name=Path(args.file).name, data_hash=file_hash(data), values=values)
+                           file_name=Path(args.file).name, data_hash=digest, values=values)
         if not args.dry_run:
             apply_import(db, app.plugins, plan, actor=actor)
     finally:
