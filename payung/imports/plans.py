@@ -44,6 +44,7 @@ class ImportPlan:
     file_hash: str
     headers: list[str]
     mapping: dict[str, str]
+    #: The rows to add: dicts (a worker import keeps them packed, ``chunks.PackedRows``).
     new: list[dict] = field(default_factory=list)
     updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # (id, before, changes)
     unchanged: int = 0

@@ -4,7 +4,7 @@
 built to explode (a cell in the far corner of a sheet, a zip bomb, a 100 MB line) can at worst
 end this child, never the Streamlit server or the CLI that asked. The child sets its own
 address-space and CPU limits before it parses anything, reads one pickled request on stdin and
-writes one pickled answer on stdout.
+writes on stdout the rows, a chunk at a time as they are read (``RowWriter``), then the answer.
 
 Only the standard library and python-calamine (Pillow for an image) are imported here (the
 child starts fast, and ``-I`` keeps the project's modules out of it). Every message is for the
