@@ -149,7 +149,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                         for r in aggregates.protected_by(db, level, month, f, scope)), key=lambda r: -r["protected"])
     occupations = settings.occupations
     by_occupation = sorted(({"code": r["key"], "occupation": occupations.get(r["key"], r["key"]),
-                             "protected": r["protected"]} for r in aggregates.protected_by(db, "occupation", month, f, scope)),
+                             "protected": r["protected"]}
+                            for r in aggregates.protected_by(db, "occupation", month, f, scope)),
                            key=lambda r: -r["protected"])
     groups: dict[tuple[str, str], int] = {}
     for row in aggregates.protected_by_gender_age(db, month, f, scope):
@@ -177,7 +178,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
         target=sum(s["target"] for s in per_scheme), paid_month=this["paid"], billed_month=this["billed"],
         paid_year=sum(trend[m]["paid"] for m in year_months if m in trend),
         late=late, as_of=today, regency_targets_left_out=bool(view.district or view.village) and any(
-            t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets), claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
+            t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets),
+        claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,
         trend=[{"month": m, "label": format_month(m), "protected": trend.get(m, {}).get("protected", 0),
