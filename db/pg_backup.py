@@ -18,6 +18,7 @@ The caller (``payung.operations.backups``) checks the loaded copy and swaps it i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -34,6 +35,8 @@ from db.files import private_file, private_folder
 from payung.base.errors import DatabaseError
 
 SUFFIX = ".dump"
+#: The names of a restore's checking databases begin so (``scratch_database``, ``drop_stale``).
+RESTORE_PREFIX = "payung_pulih"
 #: A data block of ``pg_restore --data-only``'s text: ``COPY schema.table (a, b) FROM stdin;``.
 COPY_HEADER = re.compile(rb'^COPY (?:"?[\w$]+"?\.)?"?([\w$]+)"? \(([^)]*)\) FROM stdin;\n?$')
 END_OF_DATA = b"\\.\n"
@@ -95,13 +98,29 @@ def url_of_database(url: str, name: str) -> str:
     return other
 
 
+def _made_from(origin: str) -> str:
+    """The comment of a scratch database made from database ``origin`` (``drop_stale``)."""
+    return f"Payung: sementara, dari {origin}"
+
+
+def _lock_key(name: str) -> int:
+    """The advisory lock a scratch database's maker holds while the database lives (``drop_stale``)."""
+    return int.from_bytes(hashlib.sha256(f"payung-scratch:{name}".encode()).digest()[:8], "big", signed=True)
+
+
 @contextmanager
-def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None = None, keep: bool = False,
+def scratch_database(url: str, *, prefix: str = RESTORE_PREFIX, name: str | None = None, keep: bool = False,
                      purpose: str = "untuk memeriksa cadangan") -> Iterator[str]:
     """A new empty database beside the one of ``url`` (named ``name``, else ``prefix``, the
     process id and a random token); yields its URL and drops it at the end, however the block
     ends, unless ``keep``. ``purpose`` (``untuk ...``) says in each refusal what the database
-    was for, and so what stopped (a restore, a benchmark)."""
+    was for, and so what stopped (a restore, a benchmark).
+
+    From before it is made until it is dropped, a connection to ``url``'s database holds the
+    new one's advisory lock, and the new one's comment names that database (``_made_from``): a
+    process killed on the way (``kill -9``, a machine restarted) leaves the database behind, but
+    not the lock, and ``drop_stale`` knows it from one still in use. (Advisory locks live in one
+    database: the comment keeps a sweep from another database on the server off this one.)"""
     import psycopg
     from psycopg import sql
 
@@ -109,11 +128,16 @@ def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None
     name = name or f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     scratch = url_of_database(url, name)
     created = refused = False
+    holder = None
     try:
         try:
-            with psycopg.connect(url, autocommit=True) as admin:
-                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                created = True
+            holder = psycopg.connect(url, autocommit=True)
+            origin = holder.execute("SELECT current_database() FROM pg_advisory_lock(%s)",
+                                    [_lock_key(name)]).fetchone()[0]
+            holder.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            created = True
+            holder.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name),
+                                                                          sql.Literal(_made_from(origin))))
         except psycopg.errors.DuplicateDatabase:
             refused = True  # the name is another's database: never dropped here
             raise DatabaseError(f"Basis data {name} sudah ada di server itu; pilih nama lain.") from None
@@ -132,17 +156,52 @@ def scratch_database(url: str, *, prefix: str = "payung_pulih", name: str | None
     finally:
         # Also when the block was stopped (SystemExit, KeyboardInterrupt) between the CREATE and
         # here, e.g. while the connection that made it closed: then only ``ours`` says it may go.
-        if not keep and not refused and (created or ours):
-            drop_database(url, name)
+        try:
+            if not keep and not refused and (created or ours):
+                drop_database(url, name)
+        finally:
+            if holder is not None:
+                holder.close()
 
 
-def drop_database(url: str, name: str) -> None:
+def drop_stale(url: str, prefix: str) -> list[str]:
+    """Drop the scratch databases of ``prefix`` made from ``url``'s database (``scratch_database``'s
+    own names, never a ``--keep`` name) that no process holds any more: left by one killed on
+    the way. Returns their names; a failure is logged, never raised (the work that asked goes on)."""
+    import psycopg
+
+    own_name = re.compile(rf"{re.escape(prefix)}_\d+_[0-9a-f]{{8}}")
+    dropped: list[str] = []
+    try:
+        with psycopg.connect(url, autocommit=True) as admin:
+            names = [n for (n,) in admin.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)"
+                " AND shobj_description(oid, 'pg_database') = %s",
+                [prefix + "_", _made_from(admin.execute("SELECT current_database()").fetchone()[0])]).fetchall()
+                if own_name.fullmatch(n)]
+            for name in names:
+                key = _lock_key(name)
+                if not admin.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+                    continue  # its maker is still at work
+                try:
+                    if drop_database(url, name):
+                        dropped.append(name)
+                finally:
+                    admin.execute("SELECT pg_advisory_unlock(%s)", [key])
+    except psycopg.Error:
+        logging.getLogger("db.pg_backup").warning("could not look for stale %s databases", prefix, exc_info=True)
+    if dropped:
+        logging.getLogger("db.pg_backup").warning("dropped stale scratch databases: %s", ", ".join(dropped))
+    return dropped
+
+
+def drop_database(url: str, name: str) -> bool:
     """Drop database ``name`` of the server of ``url``, if it exists, this process's pool of it
     closed first. ``WITH (FORCE)`` ends the sessions of the user's own still there (a child
     process stopped half-way), but refuses, for a user who is not a superuser, when an
     autovacuum worker is in the database: then a plain ``DROP DATABASE``, which ends autovacuum
     workers itself, and ``FORCE`` once more. A failure is logged, not raised: what the caller
-    did stands, and the name says what to drop by hand."""
+    did stands, and the name says what to drop by hand. Returns whether it is gone."""
     import psycopg
     from psycopg import sql
 
@@ -155,12 +214,13 @@ def drop_database(url: str, name: str) -> None:
             for attempt, statement in enumerate((forced, plain, forced)):
                 try:
                     admin.execute(statement)
-                    return
+                    return True
                 except (psycopg.errors.ObjectInUse, psycopg.errors.InsufficientPrivilege):
                     if attempt == 2:
                         raise
     except psycopg.Error:
         logging.getLogger("db.pg_backup").warning("could not drop the scratch database %s", name, exc_info=True)
+    return False
 
 
 def archived_migrations(path: str | os.PathLike, migrations_table: str, migration_set: str) -> list[str]:

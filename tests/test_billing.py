@@ -11,12 +11,12 @@ from db.scope import EVERYTHING
 from payung.auth.access import Actor
 from openpyxl import load_workbook
 
-from db import billing, queries
+from db import billing, queries, store
 from payung.finance import bills
 from payung.base import coverage
 from payung.base.coverage import BELUM_JATUH_TEMPO, BERAKHIR, MENUNGGAK, TERLINDUNGI
 from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
-from payung.base.errors import NotFound, ValidationError
+from payung.base.errors import ConstraintError, NotFound, ValidationError
 from payung.finance.payments import payment_with_lines, record_payment, reverse_payment
 from payung.people.sponsors import create_sponsor
 from payung.enrolment.sponsorships import enrol
@@ -77,6 +77,37 @@ def test_bill_total_is_the_sum_of_its_lines_and_of_the_rate_table(app, db, admin
     listed = bills.parties(db, app.plugins, "contoh_desa", "2025-02", actor=Actor.system())
     assert [(p["party_label"], p["lines"], p["workers"], p["amount"], p["open"]) for p in listed] == [
         ("Haji Slamet", 3, 3, expected, expected)]
+
+
+def test_parties_count_each_worker_once_over_months_and_a_month_holds_one_line_per_worker(app, db, admin,
+                                                                                           sponsor_id, workers):
+    """A one-month list counts lines for workers (``billing.bill_parties``): that holds because
+    the database refuses a worker's second line in a month; over months it counts them once."""
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    quarter = bills.parties(db, app.plugins, "contoh_desa", "2025-01", "2025-03", actor=Actor.system())
+    month = bills.parties(db, app.plugins, "contoh_desa", "2025-02", actor=Actor.system())
+    assert [(p["lines"], p["workers"]) for p in quarter] == [(9, 3)]
+    assert [(p["lines"], p["workers"]) for p in month] == [(3, 3)]
+    line = next(iter(db.query("SELECT * FROM contribution_lines WHERE month = '2025-02' LIMIT 1")))
+    line.pop("id")
+    with pytest.raises(ConstraintError, match="satu iuran per pekerja per bulan"):
+        with store.transaction(db):
+            db.execute(f"INSERT INTO contribution_lines ({', '.join(line)}) VALUES ({', '.join('?' * len(line))})",
+                       list(line.values()))
+
+
+def test_a_payment_reads_the_open_lines_of_its_months_in_the_bills_order(app, db, admin, sponsor_id, workers):
+    _enrol_all(app, db, admin, sponsor_id, workers)
+    whole = dict(scheme_code="contoh_desa", party_key=str(sponsor_id), from_month="2025-01", to_month="2025-03",
+                 today=TODAY, actor=Actor.system())
+    record_payment(db, app.plugins, amount=51_800 + 10_000, paid_on=TODAY, **whole)  # one line, part of another
+    full, open_only = bills.bill(db, app.plugins, **whole), bills.bill(db, app.plugins, unpaid_only=True, **whole)
+    assert [l["id"] for l in open_only.lines] == [l["id"] for l in full.lines if l["paid_amount"] < l["amount"]]
+    assert len(open_only.lines) == len(full.lines) - 1 and open_only.payable == full.payable
+    assert [l["status"] for l in open_only.lines] == [l["status"] for l in full.lines[1:]]
+    with pytest.raises(ValueError):  # its months cannot be read from the open lines alone
+        bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor_id), from_month=None,
+                   unpaid_only=True, actor=Actor.system())
 
 
 def test_bill_spreadsheet_has_the_header_block_and_neutralises_formulas(app, db, admin, sponsor_id, workers):

@@ -240,6 +240,23 @@ def test_a_bench_that_fails_half_way_drops_its_postgresql_databases():
 
 
 @pytest.mark.xdist_group("bench")
+def test_a_bench_first_sweeps_the_databases_an_earlier_killed_bench_left(monkeypatch):
+    """``db.pg_backup.drop_stale`` (tested in test_pg_backups) runs before the bench makes its own."""
+    from db import pg_backup
+    from payung.core import Payung
+    engine_available("postgresql")
+    swept = []
+    monkeypatch.setattr(pg_backup, "drop_stale", lambda url, prefix: swept.append((url, prefix, bench_databases())))
+
+    def out(line: str) -> None:
+        if line.startswith("workers"):  # the bench's own databases made by then
+            raise RuntimeError("cukup")
+    with pytest.raises(RuntimeError, match="cukup"):
+        run_bench(Payung.load(config(), database_path=bench_server()), workers=50, out=out)
+    assert swept == [(bench_server(), "payung_bench", set())]
+
+
+@pytest.mark.xdist_group("bench")
 def test_the_bench_refuses_a_payung_database_with_data():
     """A PostgreSQL URL naming a Payung database that holds data is refused (a bench loads
     millions of rows on its server); nothing is made."""

@@ -134,6 +134,21 @@ def test_every_number_equals_an_independent_count(known, scheme, district):
     assert sum(r["protected"] for r in d.by_occupation) == want["protected"]
 
 
+def test_places_and_occupations_with_equal_counts_keep_one_order_whatever_the_engine_returns(known, monkeypatch):
+    """Ties are ordered by code: the engine's GROUP BY order is no order (PostgreSQL's differs
+    from SQLite's, and from one plan to the next), and the Beranda must not reshuffle."""
+    db, app = known["db"], known["app"]
+    view, admin = dashboard.View(MONTH), Actor("admin", "admin")
+    tied = [{"key": code, "protected": 1} for code in ("33.24.02", "33.24.01", "33.24.03")]
+    monkeypatch.setattr(dashboard.aggregates, "protected_by", lambda *a, **k: list(tied))
+    first = dashboard.build(db, app.plugins, view, actor=admin, today=TODAY)
+    tied.reverse()
+    again = dashboard.build(db, app.plugins, view, actor=admin, today=TODAY)
+    assert [r["code"] for r in first.by_region] == [r["code"] for r in again.by_region] == ["33.24.01", "33.24.02",
+                                                                                             "33.24.03"]
+    assert [r["code"] for r in first.by_occupation] == [r["code"] for r in again.by_occupation]
+
+
 def test_the_known_figures(known):
     """The same database, read by a person: March protects 3 Kendal workers (Dinas Sosial's
     two and Bappeda's first by name); Pringsewu's March is unpaid."""

@@ -90,6 +90,18 @@ def test_a_file_that_is_not_an_archive_is_refused_and_nothing_changes(app, demo,
     _refused(demo, app, admin, b"PGDMP" + b"\x00" * 64, "bukan cadangan PostgreSQL Payung")
 
 
+def test_a_restore_first_sweeps_the_checking_databases_earlier_killed_restores_left(app, demo, admin, tmp_path,
+                                                                                    monkeypatch):
+    """``db.pg_backup.drop_stale`` (tested below) runs before the restore makes its own."""
+    from db import pg_backup
+    swept = []
+    monkeypatch.setattr(pg_backup, "drop_stale", lambda url, prefix: swept.append((url, prefix)) or [])
+    text = tmp_path / "catatan.dump"
+    text.write_text("Ini bukan cadangan.\n" * 100)
+    _refused(demo, app, admin, text, "bukan cadangan PostgreSQL Payung")
+    assert swept == [(app.settings.database_url, pg_backup.RESTORE_PREFIX)]
+
+
 def test_an_archive_cut_short_is_refused(app, demo, admin, tmp_path):
     whole = make_backup(demo, app.settings, actor=admin, now=NOW).read_bytes()
     _refused(demo, app, admin, whole[:len(whole) * 2 // 3], "bukan cadangan PostgreSQL Payung|ditolak|terpotong")
@@ -227,10 +239,15 @@ class FakeServer:
         return self
 
     def fetchone(self):
-        return self.answers.pop(0)
+        return self.answers.pop(0) if self.answers else ("payung",)
+
+    def close(self) -> None:
+        return None
 
 
 FORCED = 'DROP DATABASE IF EXISTS "payung_bench_1_ab" WITH (FORCE)'
+#: A scratch database's maker takes its advisory lock first (``db.pg_backup.drop_stale``).
+LOCK = "SELECT current_database() FROM pg_advisory_lock(%s)"
 PLAIN = 'DROP DATABASE IF EXISTS "payung_bench_1_ab"'
 
 
@@ -268,14 +285,15 @@ def test_a_scratch_database_that_is_not_the_new_one_is_refused_saying_what_stopp
     from payung.base.errors import DatabaseError
 
     from db.pg_backup import scratch_database
-    server = FakeServer(monkeypatch, [None, None, ("payung",)])  # CREATE, SELECT current_database(), its row
+    # The lock and its row, CREATE, COMMENT, SELECT current_database() and its row.
+    server = FakeServer(monkeypatch, [None, ("payung",), None, None, None, ("payung",)])
     with pytest.raises(DatabaseError) as refused:
         with scratch_database("postgresql://payung@db-uji.example/payung", name="payung_bench_1_ab",
                               purpose=purpose):
             pass
     assert str(refused.value) == (f"Basis data sementara {purpose} bukan yang baru dibuat; pekerjaan {purpose} "
                                   "dihentikan.")
-    assert server.tried[0] == 'CREATE DATABASE "payung_bench_1_ab"' and server.tried[-1] == FORCED
+    assert server.tried[:2] == [LOCK, 'CREATE DATABASE "payung_bench_1_ab"'] and server.tried[-1] == FORCED
 
 
 @pytest.mark.parametrize("name, stopped_at, dropped", [
@@ -313,8 +331,51 @@ def test_a_scratch_database_of_a_name_taken_is_refused_and_the_other_database_le
     from payung.base.errors import DatabaseError
 
     from db.pg_backup import scratch_database
-    server = FakeServer(monkeypatch, [psycopg.errors.DuplicateDatabase("sudah ada")])
+    server = FakeServer(monkeypatch, [None, ("payung",), psycopg.errors.DuplicateDatabase("sudah ada")])
     with pytest.raises(DatabaseError, match="Basis data payung_kabupaten sudah ada di server itu"):
         with scratch_database("postgresql://payung@db-uji.example/postgres", name="payung_kabupaten"):
             pass
-    assert server.tried == ['CREATE DATABASE "payung_kabupaten"']
+    assert server.tried == [LOCK, 'CREATE DATABASE "payung_kabupaten"']
+
+
+def _names(prefix: str) -> set[str]:
+    from conftest import postgres
+    with postgres().admin() as admin:
+        return {r[0] for r in admin.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                                            [prefix]).fetchall()}
+
+
+def test_a_scratch_database_left_by_a_killed_process_goes_at_the_next_sweep_and_none_other(engine, tmp_path):
+    """``kill -9`` in the middle of a restore leaves its checking database; the next restore's
+    ``drop_stale`` drops it, and only it: not one in use by a live process, not one of a name
+    Payung did not make, not one made from another database of the server."""
+    import signal
+    import sys
+    from pathlib import Path
+
+    from conftest import postgres
+    from db.pg_backup import drop_stale, scratch_database
+    prefix = f"payung_sapu{os.getpid()}"  # this test's own, apart from other test processes'
+    server, other = postgres().database_url("postgres"), postgres().database_url("template1")
+    root = Path(__file__).resolve().parents[1]
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, signal, sys\n"
+        "from db.pg_backup import scratch_database\n"
+        f"with scratch_database({server!r}, prefix={prefix!r}) as url:\n"
+        "    print(url.rsplit('/', 1)[1], flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n")], cwd=root, capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = killed.stdout.strip()
+    with postgres().admin() as admin:
+        admin.execute(f'CREATE DATABASE "{prefix}_1_0000000a"')  # no maker's comment: not Payung's scratch
+    try:
+        with scratch_database(server, prefix=prefix) as in_use, scratch_database(other, prefix=prefix) as elsewhere:
+            assert {left, f"{prefix}_1_0000000a"} < _names(prefix)
+            assert drop_stale(server, prefix) == [left]
+            # Made from template1 and no longer held there: another database's sweep must leave it.
+            assert elsewhere.rsplit("/", 1)[1] in _names(prefix)
+            assert in_use.rsplit("/", 1)[1] in _names(prefix) and left not in _names(prefix)
+    finally:
+        with postgres().admin() as admin:
+            admin.execute(f'DROP DATABASE "{prefix}_1_0000000a"')
+    assert _names(prefix) == set()

@@ -124,14 +124,21 @@ def party(db, registry: PluginRegistry, scheme_code: str, key: str, *, actor: Ac
 
 
 def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from_month: str | None,
-         to_month: str | None = None, today: dt.date | None = None, actor: Actor) -> Bill:
+         to_month: str | None = None, today: dt.date | None = None, actor: Actor, unpaid_only: bool = False) -> Bill:
     """One party's bill with each line's coverage status. ``from_month`` None: every month.
-    A village operator's bill holds only its workers' lines; a masked role sees masked NIKs."""
+    A village operator's bill holds only its workers' lines; a masked role sees masked NIKs.
+
+    ``unpaid_only``: only the lines still open, which is all a payment needs (an OPD's month
+    is 13.000 lines, most of them paid once its treasurer has paid). Its totals are then the
+    open lines' only, so it takes the months given (``from_month`` required)."""
     today = today or clock.today()
     scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    if unpaid_only and not from_month:
+        raise ValueError("unpaid_only needs the bill's months: they are not read from its lines")
     start, end = month_span(from_month, to_month) if from_month else (None, to_month)
     who = party(db, registry, scheme.code, party_key, actor=actor)
-    lines = billing.bill_lines(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor))
+    lines = billing.bill_lines(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor),
+                               unpaid_only=unpaid_only)
     _attach_statuses(db, registry, scheme.code, lines, today)
     lines = shown_rows(actor, lines)
     months = [line["month"] for line in lines]

@@ -88,8 +88,9 @@ def record_payment(
     with store.transaction(db):
         # The bill is read under the write lock: a payment another session recorded a moment
         # ago is in it, so the lines are not allocated twice and the refusal states the figures.
+        # Its open lines are all a payment needs, unless the bill's months are read from them.
         the_bill = bill(db, registry, scheme_code=scheme_code, party_key=party_key, from_month=from_month,
-                        to_month=to_month, today=today, actor=actor)
+                        to_month=to_month, today=today, actor=actor, unpaid_only=bool(from_month))
         if not confirm_duplicate:
             earlier = billing.same_payment(db, the_bill.scheme_code, the_bill.party.kind, the_bill.party.key,
                                            paid_on.isoformat(), amount, reference)

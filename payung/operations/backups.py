@@ -365,6 +365,7 @@ def _restore_postgresql(db, app, source: Path | bytes, *, name: str, actor: Acto
             raise RestoreRefused(f"Berkas {name} tidak dapat dibaca ({exc.strerror}).") from None
         committed = False
         try:
+            pg_backup.drop_stale(settings.database_url, pg_backup.RESTORE_PREFIX)  # an earlier restore's, killed
             with pg_backup.scratch_database(settings.database_url) as scratch:
                 staged = database.connect(scratch)
                 try:

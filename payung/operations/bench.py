@@ -55,6 +55,8 @@ from payung.schemes.model import MONTHS_AHEAD
 
 CHUNK = 20_000
 BENCH_SCHEME = "bench_scheme"
+#: The names of the bench's own databases on a PostgreSQL server begin so.
+PREFIX = "payung_bench"
 #: Above this many rows the XLSX import is skipped (a line says so): a sheet of a million rows
 #: is at Excel's limit (1.048.576 rows) and takes many minutes to write and read; the
 #: province's bound is on the CSV import.
@@ -105,6 +107,8 @@ class _Databases:
 
     def __init__(self, stack: contextlib.ExitStack, folder: Path, server: str | None):
         self.stack, self.folder, self.server = stack, folder, server
+        if server is not None:  # an earlier bench's, killed on the way
+            pg_backup.drop_stale(server, PREFIX)
 
     def new(self, label: str, keep: str | None = None) -> str:
         """A new database's location; ``keep`` names the one that stays (a file, or a database
@@ -114,7 +118,7 @@ class _Databases:
         if self.server is None:
             return keep or str(self.folder / f"{label}.db")
         return self.stack.enter_context(pg_backup.scratch_database(
-            self.server, prefix="payung_bench", name=keep, keep=bool(keep), purpose="untuk uji kinerja"))
+            self.server, prefix=PREFIX, name=keep, keep=bool(keep), purpose="untuk uji kinerja"))
 
     def _make_room(self, keep: str) -> None:
         """An earlier bench's database named ``keep`` goes; a file of that name that is not one

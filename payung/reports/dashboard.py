@@ -146,12 +146,13 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     level = "village_code" if view.district else "district_code"
     by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]),
                          "regency": names.get(r["key"][:5], r["key"][:5]), "protected": r["protected"]}
-                        for r in aggregates.protected_by(db, level, month, f, scope)), key=lambda r: -r["protected"])
+                        for r in aggregates.protected_by(db, level, month, f, scope)),
+                       key=lambda r: (-r["protected"], r["code"]))
     occupations = settings.occupations
     by_occupation = sorted(({"code": r["key"], "occupation": occupations.get(r["key"], r["key"]),
                              "protected": r["protected"]}
                             for r in aggregates.protected_by(db, "occupation", month, f, scope)),
-                           key=lambda r: -r["protected"])
+                           key=lambda r: (-r["protected"], r["code"]))
     groups: dict[tuple[str, str], int] = {}
     for row in aggregates.protected_by_gender_age(db, month, f, scope):
         key = (GENDERS.get(row["gender"], row["gender"]), _age_group(month, row["birth_year"]))
