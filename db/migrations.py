@@ -726,3 +726,12 @@ def m023_row_level_security(db: Database) -> None:
     Nothing to do on SQLite, where the fragments are the only wall."""
     if db.engine != "sqlite":
         rls.install(db)
+
+
+@migrations()
+def m026_line_totals_policies(db: Database) -> None:
+    """PostgreSQL: ``line_totals`` gets its row-level security policies too (``db.scope``'s rule:
+    a regency's districts; no row for a village operator, whose Beranda counts its lines), now
+    that the dashboard's aggregates run inside the actor's scope. Nothing to do on SQLite."""
+    if db.engine != "sqlite":
+        rls.install(db, ["line_totals"])

@@ -177,6 +177,18 @@ def _users(kind: str, v, alias: str) -> Fragment:
     return ("1 = 0", []) if kind == VILLAGES else v.is_regency(f"{alias}.regency_code")
 
 
+def _totals(kind: str, v, alias: str) -> Fragment:
+    """Running totals (``line_totals``, kept per district): the regency's districts; none for a
+    village operator, whose figures are counted from its lines (``places``)."""
+    return ("1 = 0", []) if kind == VILLAGES else v.in_regency(f"{alias}.district_code")
+
+
+def _places(kind: str, v, alias: str) -> Fragment:
+    """A row that names its place (``district_code``, ``village_code``: a line, a worker) lies
+    in the scope's villages, or in its regency's districts."""
+    return v.in_villages(f"{alias}.village_code") if kind == VILLAGES else v.in_regency(f"{alias}.district_code")
+
+
 def _scheme_rows(kind: str, v, alias: str) -> Fragment:
     return v.in_regencies(f"{alias}.regency_code") if kind == VILLAGES else v.is_regency(f"{alias}.regency_code")
 
@@ -190,6 +202,7 @@ RULES: dict[str, Callable[[str, object, str], Fragment]] = {
     "payments": _regency_money,
     "budget_lines": _regency_money,
     "sponsors": _sponsors,
+    "line_totals": _totals,
 }
 
 
@@ -245,6 +258,16 @@ def budgets(scope: Scope, alias: str = "b") -> Fragment:
 def sponsors(scope: Scope, alias: str = "s") -> Fragment:
     """Sponsors registered in the scope or paying for someone in it."""
     return _fragment(scope, RULES["sponsors"], alias)
+
+
+def totals(scope: Scope, alias: str = "t") -> Fragment:
+    """Running totals of the regency's districts (none for a village operator)."""
+    return _fragment(scope, RULES["line_totals"], alias)
+
+
+def places(scope: Scope, alias: str = "l") -> Fragment:
+    """Rows that name their place (lines, workers) in the scope's villages or regency."""
+    return _fragment(scope, _places, alias)
 
 
 def users(scope: Scope, alias: str = "u") -> Fragment:

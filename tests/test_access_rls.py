@@ -6,6 +6,9 @@ only the actor's rows.
   and a policy replaced by one that lets everything through is caught (the test can fail).
 - The permission matrix of ``test_access`` with the application's fragments switched off
   (``db.scope._FRAGMENTS``, test-only) leaks nothing; with the policies opened too, it leaks.
+  The matrix includes the Beranda's figures built with filters that forget the actor's scope:
+  each actor (a village operator, its regency's operator and viewer, another regency's
+  operator) still sees only its own totals, from ``line_totals`` or from its lines.
 - With both walls on, every case of the matrix answers on PostgreSQL as on SQLite.
 - A pooled connection carries no actor's scope into the next transaction; the scoped role
   without Payung's settings sees no row; the owner's statements (``EVERYTHING``) run past the
@@ -21,9 +24,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from db import rls, scope
+from db import aggregates, rls, scope
 from db.scope import EVERYTHING, RULES
 from payung.auth import access
+from payung.auth.access import Actor
+from payung.reports import dashboard
 
 import test_access as matrix
 from conftest import ROOT, database_on, engine_available
@@ -75,18 +80,21 @@ def policies_open(db, tables=tuple(RULES), kinds=rls.KINDS):
 
 _FRAGMENT_OF = {"workers": scope.workers, "sponsorships": scope.sponsorships, "contribution_lines": scope.lines,
                 "claims": scope.claims, "payments": scope.payments, "budget_lines": scope.budgets,
-                "sponsors": scope.sponsors}
+                "sponsors": scope.sponsors, "line_totals": scope.totals}
+#: The key of a table's rows (``id`` unless named here).
+_KEY = {"line_totals": ("month", "scheme_code", "district_code", "gender", "birth_year")}
 
 
 def _differences(db, table: str) -> dict[str, tuple[set, set]]:
-    """role -> (ids the fragment gives, ids a query without any scope gets under the policy),
+    """role -> (keys the fragment gives, keys a query without any scope gets under the policy),
     for the roles where the two differ."""
     found = {}
+    key = ", ".join(_KEY.get(table, ("id",)))
     for role, actor in matrix.ACTORS.items():
         where, params = _FRAGMENT_OF[table](access.scope_of(actor), "t")
-        fragment = {r[0] for r in db.execute(f"SELECT t.id FROM {table} t WHERE 1 = 1{where}", params).fetchall()}
+        fragment = set(db.execute(f"SELECT {key} FROM {table} t WHERE 1 = 1{where}", params).fetchall())
         with db.acting(access.scope_of(actor)):
-            policy = {r[0] for r in db.execute(f"SELECT id FROM {table}").fetchall()}
+            policy = set(db.execute(f"SELECT {key} FROM {table}").fetchall())
         if fragment != policy:
             found[role] = (fragment, policy)
     return found
@@ -236,15 +244,72 @@ def test_a_pooled_connection_reused_by_another_actor_carries_no_scope(world):
             connection.close()
 
 
+#: The Beranda's actors: the matrix's (Kendal) and another regency's operator (Pemalang).
+DASHBOARD_ACTORS = {**matrix.ACTORS, "luar": Actor("luar", "operator", regency_code="33.27")}
+
+
+def _views(world, role: str) -> dict[str, dashboard.View]:
+    """The whole slice (``line_totals`` for a regency's actor) and the actor's own village chosen
+    (its lines)."""
+    village = world.records["out" if role == "luar" else "in"]["village"]
+    return {"whole": dashboard.View(matrix.MONTH),
+            "village": dashboard.View(matrix.MONTH, district=village[:8], village=village)}
+
+
+def _figures(world, role: str, view: dashboard.View) -> dict:
+    """What the Beranda shows ``role`` for ``view`` (every figure; lists in a fixed order)."""
+    d = dashboard.build(world.db, world.registry, view, actor=DASHBOARD_ACTORS[role], today=matrix.TODAY)
+    return {"covered": d.covered, "protected": d.protected, "previous": d.protected_previous,
+            "billed": d.billed_month, "paid": d.paid_month, "paid_year": d.paid_year, "claims": d.claims,
+            "late": d.late, "trend": d.trend, "budgets": [(b["label"], b["amount"]) for b in d.budgets],
+            "per_scheme": {s["code"]: s["protected"] for s in d.per_scheme if s["protected"]},
+            **{name: sorted(getattr(d, name), key=lambda r: r.get("code") or str(r))
+               for name in ("by_region", "by_occupation", "by_gender_age")}}
+
+
+def _dashboard_expected(world) -> dict:
+    """Each actor's figures with the first wall up (computed once per world)."""
+    if not hasattr(world, "dashboard_expected"):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(scope, "_FRAGMENTS", True)
+            world.dashboard_expected = {(role, name): _figures(world, role, view) for role in DASHBOARD_ACTORS
+                                        for name, view in _views(world, role).items()}
+    return world.dashboard_expected
+
+
+def _forgetful_filters(registry, view, actor) -> aggregates.Filters:
+    """``dashboard.filters`` with a bug: the view's place, but every scheme of every regency."""
+    return aggregates.Filters(district=view.district, village=view.village)
+
+
+def _dashboard_leaks(world) -> list[str]:
+    """The Beranda's figures of each scoped actor, built with filters that forget its scope (and
+    with whatever the first wall is now), that differ from its own figures."""
+    expected = _dashboard_expected(world)
+    leaks = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dashboard, "filters", _forgetful_filters)
+        for role in DASHBOARD_ACTORS:
+            if role == "admin":
+                continue
+            for name, view in _views(world, role).items():
+                figures = _figures(world, role, view)
+                wrong = [key for key in figures if figures[key] != expected[(role, name)][key]]
+                if wrong:
+                    leaks.append(f"dashboard.build-{role}: showed {role} figures outside its slice ({name}): {wrong}")
+    return leaks
+
+
 def _run_matrix(world) -> list[str]:
-    """The cases of the permission matrix that fail (each its first line)."""
+    """The cases of the permission matrix that fail (each its first line), and the Beranda's
+    figures that leak (``_dashboard_leaks``)."""
     failures = []
     for name, role in matrix.CASES:
         try:
             matrix.test_permission_matrix(world, name, role)
         except AssertionError as exc:
             failures.append(f"{name}-{role}: {str(exc).splitlines()[0][:200]}")
-    return failures
+    return failures + _dashboard_leaks(world)
 
 
 def test_the_matrix_leaks_nothing_with_the_applications_scope_switched_off(world, monkeypatch):
@@ -261,6 +326,31 @@ def test_the_matrix_finds_the_leaks_with_both_walls_down(world, monkeypatch):
     assert len(leaks) > 20, leaks
     assert any("showed desa a record outside its slice" in leak for leak in leaks)
     assert any("showed operator a record outside its slice" in leak for leak in leaks)
+    for role in ("desa", "operator", "viewer", "luar"):
+        assert any(f"showed {role} figures outside its slice" in leak for leak in leaks), role
+
+
+def test_each_actor_has_figures_of_its_own_on_the_beranda(world):
+    """The comparison of ``_dashboard_leaks`` means something: each actor's own figures are
+    there and smaller than everyone's; a village operator's come from its lines (``line_totals``
+    lets none through for it), as its one worker protected in the month."""
+    expected = _dashboard_expected(world)
+    everyone = expected[("admin", "whole")]
+    for role in ("desa", "operator", "viewer", "luar"):
+        own = expected[(role, "whole")]
+        assert 0 < own["covered"] < everyone["covered"] and 0 < own["claims"]["claims"] < everyone["claims"]["claims"]
+    assert expected[("desa", "whole")]["covered"] == expected[("desa", "village")]["covered"] == 1
+    assert expected[("operator", "whole")]["covered"] == 2 and expected[("luar", "whole")]["covered"] == 1
+
+
+def test_a_line_totals_policy_that_lets_everything_through_shows_on_the_beranda(world, monkeypatch):
+    """The regency's Beranda reads ``line_totals``: its policy alone keeps another regency's
+    totals out when the filters forget the scope (and the village operator never reads it)."""
+    with fragments_off(monkeypatch), policies_open(world.db, ["line_totals"]):
+        leaks = _dashboard_leaks(world)
+    assert {leak.split(":")[0] for leak in leaks} == {f"dashboard.build-{role}" for role in ("operator", "viewer",
+                                                                                            "luar")}, leaks
+    assert all("(whole)" in leak for leak in leaks), leaks
 
 
 #: What differs between two runs of the same case, whatever the engine: timestamps, addresses.
@@ -333,11 +423,14 @@ def test_a_policy_that_drifted_from_the_rules_is_installed_again(world):
     world.db.execute(f"ALTER TABLE workers ADD CONSTRAINT {rls.REGENCY_OF_VILLAGE[0]} CHECK (true)")
     world.db.execute(f"ALTER POLICY {regency} ON budget_lines USING (true)")
     world.db.execute(f"COMMENT ON POLICY {regency} ON budget_lines IS 'payung:0'")
-    assert rls.stale(world.db) == ["workers", "contribution_lines", "claims", "payments", "budget_lines", "sponsors"]
+    world.db.execute("ALTER TABLE line_totals DISABLE ROW LEVEL SECURITY")  # as before m026
+    assert rls.stale(world.db) == ["workers", "contribution_lines", "claims", "payments", "budget_lines", "sponsors",
+                                   "line_totals"]
     rls.CURRENT.discard(world.db.url)
     migrate(world.db)
     assert rls.stale(world.db) == []
     assert not _differences(world.db, "workers") and not _differences(world.db, "contribution_lines")
+    assert not _differences(world.db, "line_totals")
 
 
 def test_a_missing_or_unfit_scoped_role_is_refused_and_a_bypassing_login_warned(world, caplog):

@@ -85,7 +85,8 @@ class Dashboard:
 
 
 def filters(registry: PluginRegistry, view: View, actor: Actor) -> aggregates.Filters:
-    """The view's filters inside the actor's scope (the scope is part of every query)."""
+    """The view's filters, its schemes those of the actor's scope (the scope itself is applied by
+    every aggregate, ``db.aggregates``)."""
     scope = scope_of(actor)
     place = view.village or view.district
     # A chosen district or village belongs to one regency: only that regency's schemes count
@@ -94,7 +95,7 @@ def filters(registry: PluginRegistry, view: View, actor: Actor) -> aggregates.Fi
                     and (not place or place.startswith(s.regency_code + ".")))
     schemes = visible if view.scheme is None else ((view.scheme,) if view.scheme in visible else ())
     return aggregates.Filters(schemes=None if schemes == tuple(registry.schemes) else schemes, district=view.district,
-                       village=view.village, region_prefix=scope.regency, villages=scope.villages)
+                              village=view.village)
 
 
 def target_for(db, scheme, *, actor: Actor, district: str | None = None, village: str | None = None) -> int:
@@ -129,15 +130,15 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     require(actor, "dashboard.read")
     today = today or clock.today()
     settings = registry.settings
-    f = filters(registry, view, actor)
+    f, scope = filters(registry, view, actor), scope_of(actor)
     month = view.month
     months = [add_months(month, -i) for i in range(11, -1, -1)]
-    trend = {row["month"]: row for row in aggregates.month_totals(db, months, f)}
+    trend = {row["month"]: row for row in aggregates.month_totals(db, months, f, scope)}
     this = trend.get(month, {"covered": 0, "protected": 0, "billed": 0, "paid": 0})
     previous = trend.get(add_months(month, -1), {"protected": 0})
     year_months = [m for m in months if m[:4] == month[:4]]
     names = queries.region_names(db)
-    per_scheme_rows = {r["key"]: r["protected"] for r in aggregates.protected_by(db, "scheme_code", month, f)}
+    per_scheme_rows = {r["key"]: r["protected"] for r in aggregates.protected_by(db, "scheme_code", month, f, scope)}
     shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
     per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
                    "target": target_for(db, s, actor=actor, district=view.district, village=view.village)}
@@ -145,13 +146,15 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     level = "village_code" if view.district else "district_code"
     by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]),
                          "regency": names.get(r["key"][:5], r["key"][:5]), "protected": r["protected"]}
-                        for r in aggregates.protected_by(db, level, month, f)), key=lambda r: (-r["protected"], r["code"]))
+                        for r in aggregates.protected_by(db, level, month, f, scope)),
+                       key=lambda r: (-r["protected"], r["code"]))
     occupations = settings.occupations
     by_occupation = sorted(({"code": r["key"], "occupation": occupations.get(r["key"], r["key"]),
-                             "protected": r["protected"]} for r in aggregates.protected_by(db, "occupation", month, f)),
+                             "protected": r["protected"]}
+                            for r in aggregates.protected_by(db, "occupation", month, f, scope)),
                            key=lambda r: (-r["protected"], r["code"]))
     groups: dict[tuple[str, str], int] = {}
-    for row in aggregates.protected_by_gender_age(db, month, f):
+    for row in aggregates.protected_by_gender_age(db, month, f, scope):
         key = (GENDERS.get(row["gender"], row["gender"]), _age_group(month, row["birth_year"]))
         groups[key] = groups.get(key, 0) + row["protected"]
     order = [label for _, _, label in AGE_GROUPS]
@@ -159,10 +162,9 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                      for (g, a), n in sorted(groups.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0]))]
     shown_codes = {s.code for s in shown}
     budgets = budget_figures([dict(b, scheme=registry.schemes[b["scheme_code"]].name) for b in billing.budget_lines(
-        db, view.scheme, int(month[:4]), scope=scope_of(actor)) if b["scheme_code"] in shown_codes])
+        db, view.scheme, int(month[:4]), scope=scope) if b["scheme_code"] in shown_codes])
     first_day = f"{month}-01"
     last_day = (dt.date.fromisoformat(f"{add_months(month, 1)}-01") - dt.timedelta(days=1)).isoformat()
-    scope = scope_of(actor)
     if f.schemes == ():
         late = {"lines": 0, "workers": 0, "amount": 0}
     else:
@@ -177,7 +179,8 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
         target=sum(s["target"] for s in per_scheme), paid_month=this["paid"], billed_month=this["billed"],
         paid_year=sum(trend[m]["paid"] for m in year_months if m in trend),
         late=late, as_of=today, regency_targets_left_out=bool(view.district or view.village) and any(
-            t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets), claims=aggregates.claims_paid(db, first_day, last_day, f),
+            t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets),
+        claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,
         trend=[{"month": m, "label": format_month(m), "protected": trend.get(m, {}).get("protected", 0),
