@@ -22,7 +22,9 @@ PARTY_KEYS = {
 
 _LINES_AND_SPONSORS = " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
 _BUDGET_LINES = " LEFT JOIN budget_lines b ON b.id = l.budget_line_id"
-_LINES = _LINES_AND_SPONSORS + _BUDGET_LINES + " JOIN sponsorships p ON p.id = l.sponsorship_id"
+_SPONSORSHIPS = " JOIN sponsorships p ON p.id = l.sponsorship_id"
+#: Lines with their sponsor, budget line and sponsorship, for lists that name all three.
+_LINES = _LINES_AND_SPONSORS + _BUDGET_LINES + _SPONSORSHIPS
 
 
 def _parties_of(kind: str) -> str:
@@ -104,7 +106,7 @@ def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str 
         "SELECT l.id, l.month, l.worker_id, l.sponsorship_id, l.sponsor_id, l.jkk, l.jkm, l.jht, l.amount,"
         " l.paid_amount, l.village_code, w.nik, w.name AS worker_name, r.name AS village_name,"
         " s.name AS sponsor_name, s.opd, p.kpj, p.programs"
-        f"{_parties_of(kind)} JOIN sponsorships p ON p.id = l.sponsorship_id JOIN workers w ON w.id = l.worker_id"
+        f"{_parties_of(kind)}{_SPONSORSHIPS} JOIN workers w ON w.id = l.worker_id"
         " LEFT JOIN regions r ON r.code = l.village_code"
         f"{where} ORDER BY l.month, w.name, l.id", params))
 

@@ -136,8 +136,9 @@ def scratch_database(url: str, *, prefix: str = RESTORE_PREFIX, name: str | None
                                     [_lock_key(name)]).fetchone()[0]
             holder.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             created = True
-            holder.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name),
-                                                                          sql.Literal(_made_from(origin))))
+            if not keep:  # a database that stays is nobody's scratch: never swept
+                holder.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name),
+                                                                              sql.Literal(_made_from(origin))))
         except psycopg.errors.DuplicateDatabase:
             refused = True  # the name is another's database: never dropped here
             raise DatabaseError(f"Basis data {name} sudah ada di server itu; pilih nama lain.") from None
@@ -167,8 +168,11 @@ def scratch_database(url: str, *, prefix: str = RESTORE_PREFIX, name: str | None
 def drop_stale(url: str, prefix: str) -> list[str]:
     """Drop the scratch databases of ``prefix`` made from ``url``'s database (``scratch_database``'s
     own names, never a ``--keep`` name) that no process holds any more: left by one killed on
-    the way. Returns their names; a failure is logged, never raised (the work that asked goes on)."""
+    the way. One somebody is still connected to is left (its maker's lock may have gone with a
+    connection a server dropped). Returns their names; a failure is logged, never raised (the
+    work that asked goes on)."""
     import psycopg
+    from psycopg import sql
 
     own_name = re.compile(rf"{re.escape(prefix)}_\d+_[0-9a-f]{{8}}")
     dropped: list[str] = []
@@ -183,9 +187,11 @@ def drop_stale(url: str, prefix: str) -> list[str]:
                 key = _lock_key(name)
                 if not admin.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
                     continue  # its maker is still at work
-                try:
-                    if drop_database(url, name):
-                        dropped.append(name)
+                try:  # a plain DROP: refused while anybody is connected to it (never FORCE here)
+                    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+                    dropped.append(name)
+                except psycopg.Error as exc:
+                    logging.getLogger("db.pg_backup").info("left %s: %s", name, exc)
                 finally:
                     admin.execute("SELECT pg_advisory_unlock(%s)", [key])
     except psycopg.Error:

@@ -347,35 +347,63 @@ def _names(prefix: str) -> set[str]:
 
 def test_a_scratch_database_left_by_a_killed_process_goes_at_the_next_sweep_and_none_other(engine, tmp_path):
     """``kill -9`` in the middle of a restore leaves its checking database; the next restore's
-    ``drop_stale`` drops it, and only it: not one in use by a live process, not one of a name
-    Payung did not make, not one made from another database of the server."""
+    ``drop_stale`` drops it, and only it: not one in use by a live process (it holds the lock),
+    not one somebody is connected to, not one of a name Payung did not make, not one without its
+    maker's comment, not one made from another database of the server."""
     import signal
     import sys
     from pathlib import Path
 
+    import psycopg
+
     from conftest import postgres
-    from db.pg_backup import drop_stale, scratch_database
+    from db.pg_backup import _made_from, drop_stale, scratch_database, url_of_database
     prefix = f"payung_sapu{os.getpid()}"  # this test's own, apart from other test processes'
-    server, other = postgres().database_url("postgres"), postgres().database_url("template1")
-    root = Path(__file__).resolve().parents[1]
+    server = postgres().database_url("postgres")
     killed = subprocess.run([sys.executable, "-c", (
         "import os, signal, sys\n"
         "from db.pg_backup import scratch_database\n"
         f"with scratch_database({server!r}, prefix={prefix!r}) as url:\n"
         "    print(url.rsplit('/', 1)[1], flush=True)\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n")], cwd=root, capture_output=True, text=True, timeout=60)
+        "    os.kill(os.getpid(), signal.SIGKILL)\n")], cwd=Path(__file__).resolve().parents[1],
+        capture_output=True, text=True, timeout=60)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     left = killed.stdout.strip()
-    with postgres().admin() as admin:
-        admin.execute(f'CREATE DATABASE "{prefix}_1_0000000a"')  # no maker's comment: not Payung's scratch
+    # Databases the app's role could drop, each kept by one check only.
+    unnamed, uncommented, visited = f"{prefix}_simpan", f"{prefix}_1_0000000a", f"{prefix}_2_0000000b"
+    origin = f"{prefix}_asal"
+    with psycopg.connect(server, autocommit=True) as app_role:
+        for name, comment in ((unnamed, _made_from("postgres")), (uncommented, None),
+                              (visited, _made_from("postgres")), (origin, None)):
+            app_role.execute(f'CREATE DATABASE "{name}"')
+            if comment:
+                app_role.execute(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
     try:
-        with scratch_database(server, prefix=prefix) as in_use, scratch_database(other, prefix=prefix) as elsewhere:
-            assert {left, f"{prefix}_1_0000000a"} < _names(prefix)
+        with psycopg.connect(url_of_database(server, visited)), scratch_database(server, prefix=prefix) as in_use, \
+                scratch_database(url_of_database(server, origin), prefix=prefix) as elsewhere:
+            assert {left, unnamed, uncommented, visited} < _names(prefix)
             assert drop_stale(server, prefix) == [left]
-            # Made from template1 and no longer held there: another database's sweep must leave it.
-            assert elsewhere.rsplit("/", 1)[1] in _names(prefix)
-            assert in_use.rsplit("/", 1)[1] in _names(prefix) and left not in _names(prefix)
+            # Made from another database, whose lock space this sweep cannot see: left alone.
+            assert {elsewhere.rsplit("/", 1)[1], in_use.rsplit("/", 1)[1], unnamed, uncommented,
+                    visited} < _names(prefix) and left not in _names(prefix)
     finally:
         with postgres().admin() as admin:
-            admin.execute(f'DROP DATABASE "{prefix}_1_0000000a"')
+            for name in (unnamed, uncommented, visited, origin):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert _names(prefix) == set()
+
+
+def test_a_kept_database_is_never_swept_whatever_its_name(engine):
+    """``--keep`` keeps the bench's database: it carries no maker's comment, so a later sweep
+    leaves it even when its name looks like a scratch database's."""
+    from conftest import postgres
+    from db.pg_backup import drop_stale, scratch_database
+    prefix = f"payung_simpan{os.getpid()}"
+    server = postgres().database_url("postgres")
+    try:
+        with scratch_database(server, prefix=prefix, name=f"{prefix}_9_0000000c", keep=True):
+            pass
+        assert drop_stale(server, prefix) == [] and _names(prefix) == {f"{prefix}_9_0000000c"}
+    finally:
+        with postgres().admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_9_0000000c" WITH (FORCE)')
