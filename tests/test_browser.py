@@ -901,3 +901,21 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     assert _in_view(page, status)
     page.screenshot(path=str(shots / "hp-pekerja.png"))
     context.close()
+
+
+def test_a_table_offers_no_unaudited_csv_download_or_copy(tmp_path, browser):
+    """The dataframe toolbar's "Download as CSV" took a list's full NIKs out with no audit entry:
+    ``[client] disableDataExport`` in .streamlit/config.toml removes it (the toolbar stays)."""
+    with running_app(tmp_path, users=("ani", "budi")) as url:
+        page = new_page(browser, url)
+        log_in(page, "ani")
+        expect_logged_in(page)
+        after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Pengguna", exact=True).click)
+        grid = current(page).get_by_test_id("stDataFrame").first
+        expect(grid).to_be_visible()
+        grid.hover()
+        toolbar = page.get_by_test_id("stElementToolbar").first
+        expect(toolbar.get_by_role("button").first).to_be_visible()
+        assert toolbar.get_by_role("button", name=re.compile("Download|CSV", re.I)).count() == 0, \
+            toolbar.inner_html()[:500]
+        page.context.close()
