@@ -306,3 +306,18 @@ def test_a_retired_schemes_sponsorship_is_not_offered_for_renewal_and_renew_refu
         assert len(queries.worker_sponsorships(db, first["worker_id"], EVERYTHING)) == before
     finally:
         db.execute("UPDATE schemes SET retired_at = NULL WHERE code = ?", [first["scheme_code"]])
+
+
+def test_every_date_picker_reads_and_explains_dates_the_indonesian_way(site):
+    """Each date box is DD/MM/YYYY with the Indonesian help (the calendar's own month and day
+    names are Streamlit's English: it has no locale)."""
+    from ui.widgets import DATE_HELP
+    db = open_db(site)
+    party = _open_party(db)
+    pages = [("pages/audit.py", {}), ("pages/klaim.py", {}), ("pages/pekerja_form.py", {}),
+             ("pages/tagihan.py", {"t_scheme": SCHEME, "t_party": party["party_key"]})]
+    for page, state in pages:
+        at = run("admin", page, state=state)
+        assert at.date_input, page
+        for box in at.date_input:
+            assert (box.proto.format, box.help) == ("DD/MM/YYYY", DATE_HELP), (page, box.label)

@@ -29,7 +29,7 @@ from payung.schemes.copying import NATIONAL_BASIS, copy_defaults, copyable
 from payung.schemes.declarative import read_file
 from payung.schemes.fields import FIELD_TYPES
 from ui.session import connection, fragment_actor, payung, reload_payung
-from ui.widgets import chars, plain
+from ui.widgets import DATE_HELP, chars, plain
 
 # Read-only views of the core's tables this form offers (module state is shared by every session).
 PROGRAMS = MappingProxyType(money.PROGRAMS)
@@ -287,6 +287,7 @@ class _Form:
             format="DD/MM/YYYY",
             key=self.k("started"),
             min_value=dt.date(2015, 1, 1),
+            help=DATE_HELP,
         )
         data["started"] = chosen.isoformat() if chosen else ""
         data["description"] = st.text_area(
