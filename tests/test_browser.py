@@ -722,11 +722,13 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     assert toolbar.bounding_box()["y"] >= above["y"] + above["height"], (toolbar.bounding_box(), above)
     # It fades in, and takes the pointer only once shown.
     page.wait_for_function("(t) => getComputedStyle(t).opacity === '1'", arg=toolbar.element_handle())
-    toolbar.get_by_role("button", name="Download as CSV").hover()
+    # No "Download as CSV" (unaudited export: [client] disableDataExport); the other buttons speak Indonesian.
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+    toolbar.get_by_role("button", name="Search").hover()
     tip = page.locator('[role="tooltip"] [data-testid="stTooltipContent"] p')
     expect(tip).to_be_visible()
     assert page.evaluate("(p) => [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]",
-                         tip.element_handle()) == ["0px", '"Unduh CSV (Excel)"']
+                         tip.element_handle()) == ["0px", '"Cari"']
     page.mouse.move(0, 0)
     # Pick the first row the way a user does: the row marker left of the first data row.
     grid = page.locator('[data-testid="stDataFrame"]:visible').first  # the column set shown at this width
