@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from db import scope as sc
 from db import store
-from db.queries import _chunks, _in, _scalar, mark_visible_lines
+from db.queries import _chunks, _in, _scalar, during, mark_visible_lines
 from db.scope import Scope
 
 
@@ -111,7 +111,8 @@ def live_sponsorships_of(db, worker_ids: Sequence[int], statuses: Sequence[str])
 @sc.bound
 def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), worker_village: bool = False,
                        sponsor_id: bool = False, sponsor_village: bool = False, worker_district: bool = False,
-                       statuses: Sequence[str] | None = None, scope: Scope) -> dict[tuple, int]:
+                       statuses: Sequence[str] | None = None, month: str | None = None,
+                       scope: Scope) -> dict[tuple, int]:
     """``queries.count_sponsorships`` for every value at once: the count per combination of the
     fields' values (and worker village, sponsor, sponsor village, worker district, in that order)."""
     keys = [db.dialect.json_field("s.fields", k) for k in field_keys]
@@ -129,6 +130,7 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
     if statuses:
         sql += f" AND s.status IN ({_in(statuses)})"
         params.extend(statuses)
+    sql, params = during(sql, params, month)
     where, extra = sc.sponsorships(scope)
     sql += where
     if keys:
@@ -138,15 +140,16 @@ def sponsorship_counts(db, scheme_code: str, *, field_keys: Sequence[str] = (), 
 
 @sc.bound
 def covered_workers(db, scheme_code: str, *, worker_village: bool = False, worker_district: bool = False,
-                    statuses: Sequence[str], scope: Scope) -> dict[tuple, set[int]]:
+                    statuses: Sequence[str], month: str | None = None, scope: Scope) -> dict[tuple, set[int]]:
     """``queries.count_workers`` for every village or kecamatan at once: the workers themselves
     per worker village / district (``()`` for the whole scheme)."""
     keys = (["w.village_code"] if worker_village else []) + (["w.district_code"] if worker_district else [])
     sql = (f"SELECT DISTINCT {', '.join(keys + ['s.worker_id'])} FROM sponsorships s JOIN workers w"
            f" ON w.id = s.worker_id WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})")
+    sql, params = during(sql, [scheme_code, *statuses], month)
     where, extra = sc.sponsorships(scope)
     found: dict[tuple, set[int]] = {}
-    for row in db.execute(sql + where, [scheme_code, *statuses, *extra]).fetchall():
+    for row in db.execute(sql + where, [*params, *extra]).fetchall():
         found.setdefault(tuple(row[:-1]), set()).add(row[-1])
     return found
 

@@ -423,9 +423,12 @@ def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None 
 @sc.bound
 def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: str | None = None, *,
                         scope: Scope) -> list[dict]:
-    """Sponsorships whose last month is ``month`` and that nobody has renewed yet."""
-    sql = ("SELECT p.*, w.name AS worker_name, w.nik, w.village_code, s.name AS sponsor_name"
+    """Sponsorships whose last month is ``month`` and that nobody has renewed yet, with
+    ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed)."""
+    sql = ("SELECT p.*, w.name AS worker_name, w.nik, w.village_code, s.name AS sponsor_name,"
+           " c.retired_at AS scheme_retired_at"
            " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
+           " LEFT JOIN schemes c ON c.code = p.scheme_code"
            f" WHERE p.end_month = ? AND p.status IN ({_in(statuses)})"
            " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id AND n.month > p.end_month)")
     params: list = [month, *statuses]

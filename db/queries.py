@@ -149,9 +149,10 @@ def mark_visible_lines(db, rows: list[dict], scope: Scope) -> list[dict]:
 def count_sponsorships(
     db, scheme_code: str, *, field_equals: dict | None = None, statuses: Sequence[str] | None = None,
     worker_village: str | None = None, sponsor_id: int | None = None, sponsor_village: str | None = None,
-    worker_district: str | None = None, scope: Scope,
+    worker_district: str | None = None, month: str | None = None, scope: Scope,
 ) -> int:
-    """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields``."""
+    """Sponsorships of a scheme, optionally filtered on values of its JSON ``fields`` (and those
+    whose months include ``month``)."""
     sql = ("SELECT COUNT(*) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
            " JOIN sponsors sp ON sp.id = s.sponsor_id WHERE s.scheme_code = ?")
     params: list = [scheme_code]
@@ -173,23 +174,34 @@ def count_sponsorships(
     if worker_district:
         sql += " AND w.district_code = ?"
         params.append(worker_district)
+    sql, params = during(sql, params, month)
     where, extra = sc.sponsorships(scope)
     return _scalar(db, sql + where, params + extra)
 
 
+def during(sql: str, params: list, month: str | None) -> tuple[str, list]:
+    """``sql`` (on sponsorships ``s``) narrowed to those whose months include ``month`` (if given)."""
+    if month is None:
+        return sql, params
+    return sql + " AND s.start_month <= ? AND s.end_month >= ?", [*params, month, month]
+
+
 @sc.bound
-def covers_worker(db, scheme_code: str, worker_id: int, *, statuses: Sequence[str], scope: Scope) -> bool:
-    """Whether the worker holds a sponsorship of the scheme in one of ``statuses``."""
-    where, params = sc.sponsorships(scope)
-    return _scalar(db, f"SELECT EXISTS (SELECT 1 FROM sponsorships s WHERE s.scheme_code = ? AND s.worker_id = ?"
-                       f" AND s.status IN ({_in(statuses)}){where})", [scheme_code, worker_id, *statuses, *params]) == 1
+def covers_worker(db, scheme_code: str, worker_id: int, *, statuses: Sequence[str], scope: Scope,
+                  month: str | None = None) -> bool:
+    """Whether the worker holds a sponsorship of the scheme in one of ``statuses`` (that includes
+    ``month``, if given)."""
+    sql, params = during(f"SELECT 1 FROM sponsorships s WHERE s.scheme_code = ? AND s.worker_id = ?"
+                         f" AND s.status IN ({_in(statuses)})", [scheme_code, worker_id, *statuses], month)
+    where, extra = sc.sponsorships(scope)
+    return _scalar(db, f"SELECT EXISTS ({sql}{where})", params + extra) == 1
 
 
 @sc.bound
 def count_workers(db, scheme_code: str, *, statuses: Sequence[str], scope: Scope, worker_village: str | None = None,
-                  worker_district: str | None = None, besides: int | None = None) -> int:
+                  worker_district: str | None = None, besides: int | None = None, month: str | None = None) -> int:
     """Distinct workers with a sponsorship of the scheme (one worker renewed counts once), of a
-    village or kecamatan, other than the worker ``besides``."""
+    village or kecamatan, other than the worker ``besides`` (in ``month``, if given)."""
     sql = (f"SELECT COUNT(DISTINCT s.worker_id) FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
            f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})")
     params: list = [scheme_code, *statuses]
@@ -198,6 +210,7 @@ def count_workers(db, scheme_code: str, *, statuses: Sequence[str], scope: Scope
         if value is not None:
             sql += f" AND {column} {'<>' if column == 's.worker_id' else '='} ?"
             params.append(value)
+    sql, params = during(sql, params, month)
     where, extra = sc.sponsorships(scope)
     return _scalar(db, sql + where, params + extra)
 

@@ -12,7 +12,7 @@ from payung.base.formats import count, short_name
 from payung.base.months import add_months, current_month, format_month
 from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
-from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
+from ui.widgets import chars, attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain, rupiah_input, rupiah_value
 from ui.widgets import table
 
@@ -86,7 +86,8 @@ with new_line[0]:
         st.stop()
     problem_summary(FORM, ("scheme_code", "name", "year", "source", "amount", "sponsor_id", "category"))
     scheme_code = st.selectbox("Skema *", list(schemes), key="an_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
-    name = st.text_input("Nama pos anggaran *", key="an_name", placeholder="contoh: APBD 2026 iuran pekerja rentan")
+    name = st.text_input("Nama pos anggaran *", key="an_name", max_chars=chars("name"),
+                         placeholder="contoh: APBD 2026 iuran pekerja rentan")
     field_errors(FORM, "name")
     left, middle, right = st.columns(3)
     line_year = left.number_input("Tahun anggaran *", min_value=2015, max_value=2100, step=1,

@@ -8,7 +8,7 @@ from payung.base import clock
 from payung.auth.audit import ACTION_LABELS, TABLE_LABELS, actors, search
 from payung.base.formats import zone_label
 from ui.session import connection, require
-from ui.widgets import current_page, date_text, pager
+from ui.widgets import DATE_HELP, current_page, date_text, pager
 from ui.widgets import table as grid
 
 PAGE_SIZE = 100
@@ -20,8 +20,9 @@ table = a.selectbox("Data", [None, *TABLE_LABELS], key="a_table",
 with connection() as db:
     names = actors(db, actor=actor)
 who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n, placeholder="Pilih...")
-since = c.date_input("Dari tanggal", value=clock.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since")
-until = d.date_input("Sampai tanggal", value=clock.today(), format="DD/MM/YYYY", key="a_until")
+since = c.date_input("Dari tanggal", value=clock.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since",
+                     help=DATE_HELP)
+until = d.date_input("Sampai tanggal", value=clock.today(), format="DD/MM/YYYY", key="a_until", help=DATE_HELP)
 with connection() as db:
     result = search(db, actor=actor, table=table, who=who, since=since, until=until,
                     page=current_page("halaman_audit"), page_size=PAGE_SIZE)

@@ -18,7 +18,7 @@ from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
 from ui.session import connection, payung, require
-from ui.widgets import attempt, date_text, plain, progress_to_the_end, saved, show_saved_message, table, uploader
+from ui.widgets import chars, attempt, date_text, plain, progress_to_the_end, saved, show_saved_message, table, uploader
 
 FORM = "impor"
 #: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and
@@ -92,7 +92,8 @@ if kind == "sponsorships":
                "Penyandang dana), desa (pemerintah desa) atau pos anggaran. Setiap baris diperiksa dengan aturan skema yang sama dengan formulir; kuota, janji "
                "dan pagu dihitung untuk seluruh berkas.")
 with st.expander("Simpan pencocokan ini sebagai templat"):
-    name = st.text_input("Nama templat", key="i_template_name", placeholder="contoh: Format Dinsos 2025")
+    name = st.text_input("Nama templat", key="i_template_name", max_chars=chars("template"),
+                         placeholder="contoh: Format Dinsos 2025")
     if st.button("Simpan templat"):
         with connection() as db:
             attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, values=value_map,

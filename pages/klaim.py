@@ -11,7 +11,7 @@ from payung.finance.claims import update_claim
 from payung.base.errors import ValidationError
 from payung.people.workers import search_workers
 from ui.session import connection, payung, require
-from ui.widgets import (attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
+from ui.widgets import (chars, attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
 from ui.widgets import table as grid
@@ -93,7 +93,7 @@ rupiah_input("Manfaat dibayar (Rp)", key="c_benefit", placeholder="0 bila belum 
 field_errors(FORM, "benefit_amount")
 paid_on = left.date_input("Tanggal manfaat dibayar", value=None, format="DD/MM/YYYY", key="c_paid_on", help=DATE_HELP)
 field_errors(FORM, "paid_on")
-note = right.text_input("Catatan", key="c_note", placeholder="contoh: nomor berkas klaim BPJS")
+note = right.text_input("Catatan", key="c_note", max_chars=chars("note"), placeholder="contoh: nomor berkas klaim BPJS")
 try:
     benefit = rupiah_value("c_benefit", field="benefit_amount", label="Manfaat dibayar") or 0
 except ValidationError:

@@ -7,7 +7,7 @@ import streamlit as st
 from payung.base.errors import ValidationError
 from payung.reports.letterhead import FIELDS, LABELS, letterhead_for, save_letterhead, save_logo, stored_texts
 from ui.session import connection, live_callback, payung, require
-from ui.widgets import (clear_problems, field_errors, plain, problem_summary, remember_problems, saved,
+from ui.widgets import (chars, clear_problems, field_errors, plain, problem_summary, remember_problems, saved,
                         show_saved_message, uploader)
 
 FORM = "kop"
@@ -63,6 +63,7 @@ with st.form(f"kop_texts_{code}", border=False):
         column = a if n % 2 == 0 else b
         # Only what was set here is in the box: an empty box keeps following config.toml (shown greyed).
         column.text_input(LABELS[name], value=stored[name] or "", key=f"kop_{name}_{code}", help=HELP[name],
+                          max_chars=chars(name, stored[name]),
                           placeholder=getattr(fallback, name) or "")
         with column:
             field_errors(FORM, name)

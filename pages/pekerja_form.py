@@ -11,7 +11,7 @@ from payung.people.regions import district_choices, village_choices
 from payung.people.workers import POVERTY_SOURCES, create_worker, get_worker, update_worker
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
-from ui.widgets import remember_problems
+from ui.widgets import chars, remember_problems
 from ui.widgets import DATE_HELP, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
 
 FORM = "pekerja"
@@ -83,9 +83,10 @@ field_errors(FORM, "nik")
 
 left, right = st.columns(2)
 with left:
-    st.text_input("Nama lengkap (sesuai KTP) *", key="f_name", on_change=forget_problems, args=(FORM, "name"))
+    st.text_input("Nama lengkap (sesuai KTP) *", key="f_name", max_chars=chars("name"),
+                  on_change=forget_problems, args=(FORM, "name"))
     field_errors(FORM, "name")
-    st.text_input("Tempat lahir", key="f_birth_place")
+    st.text_input("Tempat lahir", key="f_birth_place", max_chars=chars("birth_place"))
     st.date_input("Tanggal lahir *", key="f_birth_date", value=None, on_change=forget_problems, args=(FORM, "birth_date"), format="DD/MM/YYYY",
                   min_value=dt.date(1920, 1, 1), max_value=clock.today(), help=DATE_HELP)
     field_errors(FORM, "birth_date")
@@ -93,7 +94,7 @@ with left:
     field_errors(FORM, "gender")
     st.text_input("No. HP/WA", key="f_phone", on_change=forget_problems, args=(FORM, "phone"), placeholder="0812...")
     field_errors(FORM, "phone")
-    st.text_area("Alamat", key="f_address", height=80)
+    st.text_area("Alamat", key="f_address", height=80, max_chars=chars("address"))
 with right:
     st.selectbox("Kecamatan *", list(districts), key="f_district", format_func=districts.get, index=None,
                  placeholder="Pilih kecamatan")

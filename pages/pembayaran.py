@@ -9,7 +9,7 @@ from payung.base.errors import NotFound
 from payung.base.formats import month_short, short_name
 from payung.finance.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
 from ui.session import connection, payung, require
-from ui.widgets import (attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
+from ui.widgets import (chars, attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
 from ui.widgets import table
@@ -86,7 +86,8 @@ with st.expander("Batalkan pembayaran ini"):
     st.caption("Baris yang dilunasi pembayaran ini kembali terbuka. Pembayaran tidak dihapus: tercatat sebagai "
                "dibatalkan, dengan alasan, siapa, dan kapan.")
     problem_summary(FORM, ("reason",))
-    reason = st.text_input("Alasan pembatalan *", key="p_reason", placeholder="contoh: transfer ditolak bank")
+    reason = st.text_input("Alasan pembatalan *", key="p_reason", max_chars=chars("reason"),
+                           placeholder="contoh: transfer ditolak bank")
     field_errors(FORM, "reason")
     if st.button("Batalkan pembayaran", type="primary", icon=":material/undo:", key="p_reverse"):
         def reverse():

@@ -14,7 +14,7 @@ from payung.auth.passwords import PASSWORD_HELP
 from payung.auth.users import add_user, change_access, list_users, reset_password, set_user_active
 from ui.auth import renew_login
 from ui.session import connection, live_callback, payung, require, session_policy
-from ui.widgets import clear_problems, date_text, field_errors, plain, problem_summary, remember_problems
+from ui.widgets import chars, clear_problems, date_text, field_errors, plain, problem_summary, remember_problems
 from ui.widgets import saved, show_saved_message
 from ui.widgets import table
 
@@ -86,7 +86,7 @@ with st.form("u_new", border=False):
     left.text_input("Nama pengguna *", key="u_username", placeholder="huruf kecil, contoh: ani.dinsos")
     with left:
         field_errors(FORM, "username")
-    right.text_input("Nama lengkap *", key="u_name")
+    right.text_input("Nama lengkap *", key="u_name", max_chars=chars("name"))
     with right:
         field_errors(FORM, "name")
     left.text_input("Kata sandi awal *", key="u_password", type="password", help=PASSWORD_HELP)

@@ -7,7 +7,7 @@ from payung.people.regions import district_choices, village_choices
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.people.sponsors import create_sponsor, get_sponsor, update_sponsor
 from ui.session import connection, payung, require
-from ui.widgets import attempt, clear_inputs, field_errors, problem_summary, saved
+from ui.widgets import chars, attempt, clear_inputs, field_errors, problem_summary, saved
 
 FORM = "sponsor"
 actor = require("sponsor.write")
@@ -35,7 +35,8 @@ problem_summary(FORM, ("type", "name", "nip", "opd", "village_code", "district_c
 kind = st.selectbox("Jenis penyandang dana *", list(SPONSOR_TYPES), key="s_type", index=None,
                     format_func=lambda k: SPONSOR_TYPES[k].label, placeholder="Pilih jenis")
 field_errors(FORM, "type")
-st.text_input("Nama *", key="s_name", help="Nama orang, perusahaan, organisasi, atau pemerintah desa.")
+st.text_input("Nama *", key="s_name", max_chars=chars("name"),
+              help="Nama orang, perusahaan, organisasi, atau pemerintah desa.")
 field_errors(FORM, "name")
 with connection() as db:
     districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
@@ -43,8 +44,8 @@ with connection() as db:
     if kind == "asn":
         st.text_input("NIP (PNS)", key="s_nip", help="18 digit. ASN non-PNS mengisi nomor pegawai.")
         field_errors(FORM, "nip")
-        st.text_input("Nomor pegawai (non-PNS)", key="s_employee_number")
-        st.text_input("OPD (unit kerja) *", key="s_opd")
+        st.text_input("Nomor pegawai (non-PNS)", key="s_employee_number", max_chars=chars("employee_number"))
+        st.text_input("OPD (unit kerja) *", key="s_opd", max_chars=chars("opd"))
         field_errors(FORM, "opd")
     if kind in ("pemerintah_desa", "pemerintah_kecamatan"):
         st.selectbox("Kecamatan *", list(districts), key="s_district", format_func=districts.get, index=None, placeholder="Pilih...")
@@ -60,9 +61,9 @@ with connection() as db:
         field_errors(FORM, "regency_code")
 st.text_input("No. HP/WA", key="s_phone")
 field_errors(FORM, "phone")
-st.text_input("Email", key="s_email")
+st.text_input("Email", key="s_email", max_chars=chars("email"))
 field_errors(FORM, "email")
-st.text_area("Alamat", key="s_address", height=80)
+st.text_area("Alamat", key="s_address", height=80, max_chars=chars("address"))
 
 if st.button("Simpan", type="primary", icon=":material/save:"):
     values = {"type": kind, "name": state.get("s_name"), "phone": state.get("s_phone"),

@@ -12,7 +12,7 @@ from payung.auth.setup import create_first_admin
 from payung.auth.users import FIRST_ADMIN_EXISTS
 from ui.auth import setup_code
 from ui.session import connection
-from ui.widgets import clear_problems, field_errors, problem_summary, remember_problems
+from ui.widgets import chars, clear_problems, field_errors, problem_summary, remember_problems
 
 FORM = "penyiapan"
 st.title(":material/beach_access: Selamat datang di Payung")
@@ -28,7 +28,7 @@ with st.form("admin_pertama"):
     field_errors(FORM, "setup_code")
     username = st.text_input("Nama pengguna", placeholder="contoh: admin.dinsos")
     field_errors(FORM, "username")
-    name = st.text_input("Nama lengkap")
+    name = st.text_input("Nama lengkap", max_chars=chars("name"))
     field_errors(FORM, "name")
     password = st.text_input("Kata sandi", type="password", help=PASSWORD_HELP)
     field_errors(FORM, "password")

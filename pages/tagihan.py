@@ -17,9 +17,9 @@ from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
 
 from ui.session import connection, data_version, live_callback, payung, require, scope_key
-from ui.widgets import (clear_problems, current_page, field_errors, pager, plain, problem_summary, problems_for,
+from ui.widgets import (chars, clear_problems, current_page, field_errors, pager, plain, problem_summary, problems_for,
                         remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message, table as grid)
-from ui.widgets import ROWS_PER_PAGE
+from ui.widgets import DATE_HELP, ROWS_PER_PAGE
 
 FORM = "bayar"
 actor = require("bill.read")
@@ -169,9 +169,9 @@ def pay(*, actor) -> None:
 with st.container(border=True):
     rupiah_input("Jumlah dibayar (Rp) *", key="t_amount", placeholder=f"contoh {count(bill.payable)}")
     field_errors(FORM, "amount")
-    st.date_input("Tanggal bayar *", value=clock.today(), format="DD/MM/YYYY", key="t_paid_on")
+    st.date_input("Tanggal bayar *", value=clock.today(), format="DD/MM/YYYY", key="t_paid_on", help=DATE_HELP)
     field_errors(FORM, "paid_on")
-    st.text_input("Nomor referensi / bukti transfer", key="t_reference")
+    st.text_input("Nomor referensi / bukti transfer", key="t_reference", max_chars=chars("reference"))
     if duplicate:
         st.checkbox("Ya, ini pembayaran lain (bukan yang sudah tercatat)", key="t_confirm_duplicate")
     st.button("Simpan pembayaran", type="primary", icon=":material/payments:", key="t_pay",

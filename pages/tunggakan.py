@@ -114,7 +114,9 @@ with renew_tab:
         text, button = st.columns([5, 1])
         text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
                       f"{row['months']} bulan, {rupiah(row['monthly_amount'])}/bulan")
-        if can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
+        if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
+            button.caption(f"Skema dipensiunkan {row['scheme_retired_at'][:10]}: tidak dapat diperpanjang.")
+        elif can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
             with connection() as db:
                 try:
                     new_id = renew(db, app.plugins, row["id"], actor=actor)

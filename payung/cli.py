@@ -69,6 +69,33 @@ def _common(default=None) -> argparse.ArgumentParser:
     return parent
 
 
+def _checked(check, convert=str):
+    """An argparse ``type``: ``convert`` the text, refused with ``check``'s Indonesian words (exit 2)."""
+    def value(text: str):
+        try:
+            converted = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} bukan bilangan bulat") from None
+        if problem := check(converted):
+            raise argparse.ArgumentTypeError(problem)
+        return converted
+    return value
+
+
+def _address(text: str) -> str:
+    from payung.operations.serve import address_problem
+    return _checked(address_problem)(text)
+
+
+def _port(text: str) -> int:
+    from payung.operations.serve import port_problem
+    return _checked(port_problem, int)(text)
+
+
+def _count_of(what: str):
+    return _checked(lambda n: None if n >= 1 else f"jumlah {what} paling sedikit 1, bukan {n}", int)
+
+
 def build_parser() -> argparse.ArgumentParser:
     with _indonesian_argparse():
         return _build_parser()
@@ -167,9 +194,11 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="hanya kepesertaan massal (enrol_10k_s), pada basis data --keep dari uji sebelumnya")
     serve = commands.add_parser("serve", parents=[common],
                                 help="jalankan Payung: beberapa proses server di belakang nginx (docs/performance.md)")
-    serve.add_argument("--processes", type=int, default=2, help="jumlah proses server (satu per inti CPU)")
-    serve.add_argument("--address", default="127.0.0.1", help="alamat yang didengar nginx (0.0.0.0: jaringan kantor)")
-    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--processes", type=_count_of("proses server"), default=2,
+                       help="jumlah proses server (satu per inti CPU)")
+    serve.add_argument("--address", type=_address, default="127.0.0.1",
+                       help="alamat yang didengar nginx (0.0.0.0: jaringan kantor)")
+    serve.add_argument("--port", type=_port, default=8501, help="port yang didengar nginx (1-65535)")
     serve.add_argument("--workdir", help="folder kerja nginx dan log server (bawaan: folder basis data/serve)")
     serve.add_argument("--streamlit-option", action="append", default=[], metavar="--NAMA=NILAI",
                        help="opsi Streamlit tambahan untuk setiap proses server")
@@ -417,7 +446,7 @@ def cmd_bench(app: Payung, args) -> int:
 def cmd_serve(app: Payung, args) -> int:
     from payung.operations.serve import serve
     workdir = Path(args.workdir) if args.workdir else app.settings.data_dir.resolve() / "serve"
-    return serve(app, processes=max(1, args.processes), address=args.address, port=args.port, workdir=workdir,
+    return serve(app, processes=args.processes, address=args.address, port=args.port, workdir=workdir,
                  options=tuple(args.streamlit_option))
 
 

@@ -722,11 +722,13 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     assert toolbar.bounding_box()["y"] >= above["y"] + above["height"], (toolbar.bounding_box(), above)
     # It fades in, and takes the pointer only once shown.
     page.wait_for_function("(t) => getComputedStyle(t).opacity === '1'", arg=toolbar.element_handle())
-    toolbar.get_by_role("button", name="Download as CSV").hover()
+    # No "Download as CSV" (unaudited export: [client] disableDataExport); the other buttons speak Indonesian.
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+    toolbar.get_by_role("button", name="Search").hover()
     tip = page.locator('[role="tooltip"] [data-testid="stTooltipContent"] p')
     expect(tip).to_be_visible()
     assert page.evaluate("(p) => [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]",
-                         tip.element_handle()) == ["0px", '"Unduh CSV (Excel)"']
+                         tip.element_handle()) == ["0px", '"Cari"']
     page.mouse.move(0, 0)
     # Pick the first row the way a user does: the row marker left of the first data row.
     grid = page.locator('[data-testid="stDataFrame"]:visible').first  # the column set shown at this width
@@ -901,3 +903,21 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     assert _in_view(page, status)
     page.screenshot(path=str(shots / "hp-pekerja.png"))
     context.close()
+
+
+def test_a_table_offers_no_unaudited_csv_download_or_copy(tmp_path, browser):
+    """The dataframe toolbar's "Download as CSV" took a list's full NIKs out with no audit entry:
+    ``[client] disableDataExport`` in .streamlit/config.toml removes it (the toolbar stays)."""
+    with running_app(tmp_path, users=("ani", "budi")) as url:
+        page = new_page(browser, url)
+        log_in(page, "ani")
+        expect_logged_in(page)
+        after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Pengguna", exact=True).click)
+        grid = current(page).get_by_test_id("stDataFrame").first
+        expect(grid).to_be_visible()
+        grid.hover()
+        toolbar = page.get_by_test_id("stElementToolbar").first
+        expect(toolbar.get_by_role("button").first).to_be_visible()
+        assert toolbar.get_by_role("button", name=re.compile("Download|CSV", re.I)).count() == 0, \
+            toolbar.inner_html()[:500]
+        page.context.close()

@@ -528,3 +528,37 @@ def test_help_and_usage_errors_are_in_indonesian():
     from payung.cli import build_parser
     build_parser()
     assert argparse._("usage: ") == "usage: "
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--address", "bad host"], "argumen --address: alamat 'bad host' tidak sah"),
+    (["--address", "127.0.0.1:80"], "argumen --address: alamat '127.0.0.1:80' tidak sah"),
+    (["--address", ""], "argumen --address: alamat '' tidak sah"),
+    (["--port", "99999"], "argumen --port: port 99999 tidak sah: harus 1 sampai 65535"),
+    (["--port", "0"], "argumen --port: port 0 tidak sah"),
+    (["--port", "lapan"], "argumen --port: 'lapan' bukan bilangan bulat"),
+    (["--processes", "0"], "argumen --processes: jumlah proses server paling sedikit 1, bukan 0"),
+])
+def test_serve_refuses_a_bad_address_port_or_count_in_indonesian(args, words):
+    refused = payung("serve", *args)
+    assert refused.returncode == 2 and words in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_serve_refuses_an_address_this_machine_cannot_listen_on_before_starting_anything(tmp_path):
+    """Written right but not listenable (another machine's address, an unknown host name, a port
+    in use): said before any server starts, not a traceback or a server that never answers."""
+    import socket
+    if not Path(__import__("payung.operations.serve", fromlist=["NGINX"]).NGINX).exists():
+        pytest.skip("nginx is not installed")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for args, words in ((["--address", "203.0.113.9"], "203.0.113.9 bukan alamat komputer ini"),
+                            (["--address", "tidak-ada.invalid"], "nama host 'tidak-ada.invalid' tidak dikenal"),
+                            (["--address", "127.0.0.1"], f"port {port} sudah dipakai program lain")):
+            refused = payung("serve", "--port", str(port), "--workdir", str(tmp_path / "serve"), *args)
+            assert refused.returncode == 2 and f"Galat: {words}" in refused.stderr, refused.stderr
+            assert "Traceback" not in refused.stderr and "berjalan" not in refused.stdout
+    assert not (tmp_path / "serve").exists(), "nothing was started"

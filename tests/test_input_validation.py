@@ -219,9 +219,10 @@ def test_import_check_and_apply_agree_on_every_row(schemes_app, people, admin):
     counts = apply_import(people.db, schemes_app.plugins, plan, actor=admin)
     assert counts["imported"] == len(accepted) == queries.worker_count(people.db) - before
     assert all(queries.worker_by_nik(people.db, nik) for nik in accepted)
-    assert accepted == ["3324011708750007", "3324011708750008", "3324011708750009", hostile.NIK]
+    assert accepted == ["3324011708750007", "3324011708750009", hostile.NIK]
     refused = {row: " ".join(e.message for e in errors) for row, errors in plan.rejected.items()}
-    assert set(refused) == {3, 4, 5, 6, 7, 8, 12}
+    assert set(refused) == {3, 4, 5, 6, 7, 8, 10, 12}
+    assert "Nama terlalu panjang (9.005 karakter); paling banyak 200 karakter" in refused[10]
     assert "NIK sama dengan baris 2" in refused[3]
     assert "melebihi batas Rp1.000.000.000" in refused[4] and "melebihi batas" in refused[5]
     assert "umurnya" in refused[7] and "melebihi batas" in refused[12]
@@ -344,9 +345,9 @@ def test_cli_import_of_the_hostile_values_corpus(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     summary = json.loads(done.stdout)
-    assert (summary["imported"], summary["rejected"]) == (4, 7)
+    assert (summary["imported"], summary["rejected"]) == (3, 8)  # the 9.000-character name is refused
     with sqlite3.connect(tmp_path / "x.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 4
+        assert conn.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 3
 
 
 def test_impor_page_with_the_hostile_values_corpus(site):
@@ -356,13 +357,14 @@ def test_impor_page_with_the_hostile_values_corpus(site):
     at = run("admin", "pages/impor.py")
     at.file_uploader(key="i_file").set_value(("nilai.csv", _hostile_values_file(), "text/csv")).run()
     next(b for b in at.button if b.label == "Periksa").click().run()
-    assert not at.exception and [m.value for m in at.metric] == ["4", "0", "0", "7"]
+    assert not at.exception and [m.value for m in at.metric] == ["3", "0", "0", "8"]
     reasons = " ".join(at.dataframe[0].value["Alasan"])
     assert "NIK sama dengan baris 2" in reasons and "melebihi batas" in reasons and "umurnya 126 tahun" in reasons
-    next(b for b in at.button if b.label.startswith("Impor 4 baris")).click().run()
-    assert not at.exception and "Impor selesai: 4 baru" in " ".join(s.value for s in at.success)
+    assert "Nama terlalu panjang" in reasons
+    next(b for b in at.button if b.label.startswith("Impor 3 baris")).click().run()
+    assert not at.exception and "Impor selesai: 3 baru" in " ".join(s.value for s in at.success)
     with open_db(site) as db:
-        assert queries.worker_count(db) == before + 4
+        assert queries.worker_count(db) == before + 3
 
 
 # Amounts: Payung's own strict Rupiah reader -------------------------------------------------
@@ -595,6 +597,70 @@ def test_control_characters_are_refused_in_every_typed_text(app, db, admin, work
                                                                           choices=("a", "b"))],
                                       {"catatan": bad, "pilih": ["a", "b\x00"]})
     assert [p.field for p in problems] == ["catatan", "pilih"] and "karakter kendali" in problems[0].message
+
+
+# Length: a pasted document is refused, not stored ------------------------------------------------
+
+PASTED = "Laporan kegiatan " * 300_000  # about 5 MB pasted into a box by mistake
+
+
+def test_a_text_longer_than_its_field_takes_is_refused_everywhere(app, db, admin, worker_id, sponsor_id):
+    """Names and references take 200 characters, addresses, notes and reasons 2.000: one limit
+    (payung.base.text.max_chars) for every service, with the same Indonesian message."""
+    from payung.finance.budgets import create_budget_line
+    from payung.finance.claims import record_claim
+    from payung.schemes.fields import Field, validate_fields
+    from payung.imports.templates import save_template
+    from payung.people.sponsors import create_sponsor
+    from payung.auth.users import add_user
+    from payung.base.text import LINE_MAX, TEXT_MAX
+    before = snapshot(db)
+    attempts = {
+        "worker name": lambda bad: create_worker(db, app.settings, worker_values(name=bad), actor=admin),
+        "worker address": lambda bad: create_worker(db, app.settings, worker_values(address=bad), actor=admin),
+        "sponsor": lambda bad: create_sponsor(db, app.settings, {"type": "perorangan", "name": bad}, actor=admin),
+        "sponsor address": lambda bad: create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Umar",
+                                                                          "address": bad}, actor=admin),
+        "claim note": lambda bad: record_claim(db, {"worker_id": worker_id, "program": "JKM",
+                                                    "incident_date": clock.today(), "note": bad}, actor=admin),
+        "budget line": lambda bad: create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025,
+                                                                       "name": bad, "source": "APBD",
+                                                                       "amount": 1000}, actor=admin),
+        "user": lambda bad: add_user(db, username="budi", name=bad, role="viewer", password="kopi tubruk pagi hari",
+                                     actor=admin),
+        "template": lambda bad: save_template(db, kind="workers", name=bad, mapping={"nik": "NIK"}, actor=admin),
+    }
+    for what, attempt in attempts.items():
+        long = "address" in what or "note" in what
+        for bad in (PASTED, "a" * ((TEXT_MAX if long else LINE_MAX) + 1)):
+            with pytest.raises(ValidationError, match="terlalu panjang") as refused:
+                attempt(bad)
+            assert "too_long" in [p.rule for p in refused.value.problems], what
+            assert f"paling banyak {TEXT_MAX:,}".replace(",", ".") in str(refused.value) if long else \
+                f"paling banyak {LINE_MAX} karakter" in str(refused.value), what
+    assert snapshot(db) == before
+    # Up to the limit is fine: a long address on several lines is an address.
+    create_worker(db, app.settings, worker_values(nik="3324015708750009", address="Jl. Mawar 5\n" + "a" * (TEXT_MAX - 20)),
+                  actor=admin)
+    clean, problems = validate_fields([Field("catatan", "Catatan")], {"catatan": PASTED})
+    assert [p.field for p in problems] == ["catatan"] and "terlalu panjang" in problems[0].message
+
+
+def test_a_text_longer_than_its_field_takes_is_a_row_error_in_an_import(importer):
+    csv_rows = hostile.HEADER + hostile.GOOD_ROW.replace("Siti Aminah", "Siti " + "a" * 300) \
+        + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri Wahyuni")
+    plan = importer(csv_rows.encode(), "pekerja.csv")
+    assert plan.counts["imported"] == 1 and "terlalu panjang" in plan.rejected[2][0].message
+
+
+def test_a_scheme_declaration_refuses_a_pasted_description(app):
+    from payung.schemes import editing
+    from payung.schemes.copying import text_messages
+    code = next(iter(app.plugins.schemes))
+    data = editing.copy_declaration(app.plugins, code)
+    assert not text_messages(data)
+    messages = text_messages(data | {"description": PASTED, "name": "Skema " + "a" * 200})
+    assert len(messages) == 2 and all("terlalu panjang" in m for m in messages)
 
 
 def test_control_characters_in_imports_are_row_errors_like_in_the_form(importer):

@@ -283,3 +283,41 @@ def test_a_long_bill_is_shown_a_page_of_lines_at_a_time_and_totalled_whole(site,
     at.number_input(key="t_lines_page").set_value(3).run()
     assert len(lines()) == 20
     assert f"Menampilkan 41–60 dari {party['lines']} data" in [c.value for c in at.caption]
+
+
+def test_a_retired_schemes_sponsorship_is_not_offered_for_renewal_and_renew_refuses_it(site):
+    """Tunggakan & perpanjangan shows no Perpanjang for a sponsorship of a retired scheme, and
+    renew() itself refuses it (a click from a page drawn before the scheme was retired)."""
+    import pytest
+    from payung.base.errors import ValidationError
+    from payung.enrolment.arrears import ending_next_month, renew
+    db = open_db(site)
+    app = site["app"]
+    admin = Actor("admin", "admin")
+    first = ending_next_month(db, app.plugins, actor=admin)[0]
+    db.execute("UPDATE schemes SET retired_at = '2026-01-02T03:04:05' WHERE code = ?", [first["scheme_code"]])
+    try:
+        at = run("admin", "pages/tunggakan.py")
+        assert not [b for b in at.button if b.key == f"renew_{first['id']}"]
+        assert "Skema dipensiunkan 2026-01-02: tidak dapat diperpanjang." in texts(at)
+        before = len(queries.worker_sponsorships(db, first["worker_id"], EVERYTHING))
+        with pytest.raises(ValidationError, match="sudah dipensiunkan"):
+            renew(db, app.plugins, first["id"], actor=admin)
+        assert len(queries.worker_sponsorships(db, first["worker_id"], EVERYTHING)) == before
+    finally:
+        db.execute("UPDATE schemes SET retired_at = NULL WHERE code = ?", [first["scheme_code"]])
+
+
+def test_every_date_picker_reads_and_explains_dates_the_indonesian_way(site):
+    """Each date box is DD/MM/YYYY with the Indonesian help (the calendar's own month and day
+    names are Streamlit's English: it has no locale)."""
+    from ui.widgets import DATE_HELP
+    db = open_db(site)
+    party = _open_party(db)
+    pages = [("pages/audit.py", {}), ("pages/klaim.py", {}), ("pages/pekerja_form.py", {}),
+             ("pages/tagihan.py", {"t_scheme": SCHEME, "t_party": party["party_key"]})]
+    for page, state in pages:
+        at = run("admin", page, state=state)
+        assert at.date_input, page
+        for box in at.date_input:
+            assert (box.proto.format, box.help) == ("DD/MM/YYYY", DATE_HELP), (page, box.label)

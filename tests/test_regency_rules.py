@@ -198,10 +198,29 @@ def test_a_renewal_or_a_second_sponsor_takes_no_new_place_under_a_cap(csr):
     first = [csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan")) for _ in range(3)]
     assert {p.rule for p in csr.refused(CODE, csr.company, csr.worker(csr.in_a, "nelayan"))} == {"workers_at_most"}
     renew(csr.db, csr.app.plugins, first[0], actor=csr.actor)
-    worker = queries.sponsorship(csr.db, first[1], EVERYTHING)["worker_id"]
+    # 2026 is full again once the other two are renewed in the list (2025's sponsorships, ended by
+    # then, hold no place in 2026 themselves).
     listed = plan_bulk(csr.db, csr.app.plugins, [
-        {"scheme_code": CODE, "sponsor_id": csr.company, "worker_id": worker, "start_month": "2026-01"},
+        *({"scheme_code": CODE, "sponsor_id": csr.company, "worker_id": worker, "start_month": "2026-01"}
+          for worker in (queries.sponsorship(csr.db, s, EVERYTHING)["worker_id"] for s in first[1:])),
         {"scheme_code": CODE, "sponsor_id": csr.company, "worker_id": csr.worker(csr.in_a, "nelayan"),
          "start_month": "2026-01"}], actor=csr.actor)
-    assert [r.status for r in listed.rows] == ["new", "refused"]
-    assert listed.rows[1].problems[0].rule == "workers_at_most", "a new worker is still refused in the full kecamatan"
+    assert [r.status for r in listed.rows] == ["new", "new", "refused"]
+    assert listed.rows[2].problems[0].rule == "workers_at_most", "a new worker is still refused in the full kecamatan"
+
+
+def test_a_cap_counts_only_sponsorships_active_in_the_months_checked(csr):
+    """Sponsorships whose months have ended hold no place under a cap, even while their status
+    still says "aktif": a full kecamatan of 2025 takes new workers for 2026, in the form and in
+    a list, and is still full for a month the old sponsorships cover."""
+    for _ in range(3):
+        csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan"), start="2025-01")  # 2025-01..2025-12
+    csr.db.execute("UPDATE sponsorships SET status = 'aktif'")
+    assert {p.rule for p in csr.refused(CODE, csr.company, csr.worker(csr.in_a, "nelayan"), start="2025-12")} \
+        == {"workers_at_most"}, "the old sponsorships still cover December 2025"
+    assert csr.enrol(CODE, csr.company, csr.worker(csr.in_a, "nelayan"), start="2026-01")
+    listed = plan_bulk(csr.db, csr.app.plugins, [
+        {"scheme_code": CODE, "sponsor_id": csr.company, "worker_id": csr.worker(csr.in_a, "nelayan"),
+         "start_month": "2026-01"} for _ in range(3)], actor=csr.actor)
+    assert [r.status for r in listed.rows] == ["new", "new", "refused"], "1 stored + 2 listed fill the 3 places"
+    assert listed.rows[2].problems[0].rule == "workers_at_most"

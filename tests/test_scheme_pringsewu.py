@@ -40,6 +40,17 @@ def test_pringsewu_refuses_a_second_head_for_the_same_rt(people, apbd):
     assert people.enrol(CODE, apbd, people.worker(PEKON, "ketua_rt"), fields=rt | {"rt": "006"})
 
 
+def test_pringsewu_takes_the_next_head_of_an_rt_once_the_last_ones_months_have_ended(people, apbd):
+    """A head replaced mid-year: the first half's sponsorship, ended (its status still "aktif"),
+    does not keep the RT's one place for the second half; a head for the first half still clashes."""
+    rt = {"budget_year": 2025, "category": "ketua_rt", "pekon": PEKON, "rw": "002", "rt": "005"}
+    people.enrol(CODE, apbd, people.worker(PEKON, "ketua_rt"), months=6, fields=rt)  # 2025-01..2025-06
+    people.db.execute("UPDATE sponsorships SET status = 'aktif'")
+    problems = people.refused(CODE, apbd, people.worker(PEKON, "ketua_rt"), start="2025-06", months=6, fields=rt)
+    assert rules_of(problems) == ["unique_among_live"]
+    assert people.enrol(CODE, apbd, people.worker(PEKON, "ketua_rt"), start="2025-07", months=6, fields=rt)
+
+
 def test_rt_head_lives_in_the_pekon(people, apbd):
     problems = people.refused(CODE, apbd, people.worker(OTHER_PEKON, "ketua_rt"),
                               fields={"budget_year": 2025, "category": "ketua_rt", "pekon": PEKON, "rw": "1", "rt": "1"})

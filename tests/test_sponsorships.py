@@ -177,3 +177,17 @@ def test_a_village_operator_is_not_told_a_pledged_donors_count_across_villages(p
         assert refusal(admin, bulk) == "Haji Slamet sudah menanggung 3 pekerja, sesuai janji donatur (2)."
         operator = Actor("operator", "operator", regency_code="33.24")
         assert refusal(operator, bulk) == "Haji Slamet sudah menanggung 3 pekerja, sesuai janji donatur (2)."
+
+
+def test_a_pledge_counts_only_the_sponsorships_active_in_the_months_checked(pledge_app, admin):
+    """A donor's ended sponsorships (still "aktif") do not use up the pledge for the next year."""
+    from payung.enrolment.bulk import plan_bulk
+    app, db = pledge_app
+    donor, newcomer = _pledged_world(app, db, admin)  # 3 sponsorships of 2025
+    db.execute("UPDATE sponsorships SET status = 'aktif'")
+    choices = dict(scheme_code="contoh_janji", sponsor_id=donor, worker_id=newcomer, fields={"pledge": 3})
+    refused = plan_enrolment(db, app.plugins, actor=admin, start_month="2025-12", **choices).problems
+    assert [p.rule for p in refused] == ["sponsor_limit"]
+    assert plan_enrolment(db, app.plugins, actor=admin, start_month="2026-01", **choices).problems == []
+    rows = plan_bulk(db, app.plugins, [choices | {"start_month": "2026-01", "months": 12}], actor=admin).rows
+    assert rows[0].problems == []

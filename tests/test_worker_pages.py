@@ -129,3 +129,17 @@ def test_an_empty_search_says_so_without_a_pager(site):
     at.text_input(key="cari_pekerja").set_value(at.dataframe[0].value["Nama"][0]).run()
     shown = [c.value for c in at.caption if "Menampilkan" in c.value]
     assert shown and "halaman_pekerja" not in [n.key for n in at.number_input]
+
+
+def test_the_forms_boxes_take_no_more_than_the_service_takes(site):
+    """Each box stops at the characters its field takes (payung.base.text.max_chars), so a
+    pasted document is cut in the browser before the service refuses it."""
+    from payung.base.text import LINE_MAX, TEXT_MAX
+    for page, boxes in (("pages/pekerja_form.py", {"f_name": LINE_MAX, "f_birth_place": LINE_MAX,
+                                                    "f_address": TEXT_MAX}),
+                        ("pages/penyandang_dana_form.py", {"s_name": LINE_MAX, "s_address": TEXT_MAX})):
+        at = run("admin", page)
+        assert not at.exception, at.exception
+        for key, limit in boxes.items():
+            box = next(b for b in [*at.text_input, *at.text_area] if b.key == key)
+            assert box.proto.max_chars == limit, (page, key)

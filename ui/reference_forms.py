@@ -13,7 +13,7 @@ from payung.base.formats import count
 from payung.imports.normalize import parse_rupiah_cell
 from payung.people import reference
 from ui.session import connection, payung, reload_payung
-from ui.widgets import plain, table
+from ui.widgets import chars, plain, table
 
 NEW = "_baru"
 
@@ -62,7 +62,8 @@ def regency_form(actor) -> None:
     with st.form("ref_regency"):
         left, right = st.columns(2)
         code = left.text_input("Kode Kemendagri kabupaten *", key="ref_reg_code", placeholder="contoh 61.07")
-        name = right.text_input("Nama (kosong: tetap, atau nama dari data Kemendagri)", key="ref_reg_name")
+        name = right.text_input("Nama (kosong: tetap, atau nama dari data Kemendagri)", key="ref_reg_name",
+                                 max_chars=chars("name"))
         umk = left.text_input("UMK (Rp sebulan)", key="ref_reg_umk", placeholder="contoh 2.700.000")
         years = right.text_input(
             "UMK per tahun", key="ref_reg_years", placeholder="contoh 2025 = 2.600.000; 2026 = 2.750.000"
@@ -96,7 +97,8 @@ def occupation_form(actor) -> None:
     stored = {w: c for w, c in settings.import_synonyms.get("occupation", {}).items()}
     with st.form(f"ref_occupation_{chosen}"):
         label = st.text_input(
-            "Nama pekerjaan *", value="" if chosen == NEW else labels[chosen], key=f"ref_occ_label_{chosen}"
+            "Nama pekerjaan *", value="" if chosen == NEW else labels[chosen], key=f"ref_occ_label_{chosen}",
+            max_chars=chars("label", labels.get(chosen))
         )
         synonyms = st.text_input(
             "Sinonim untuk impor (dipisah koma)",

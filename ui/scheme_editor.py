@@ -29,7 +29,7 @@ from payung.schemes.copying import NATIONAL_BASIS, copy_defaults, copyable
 from payung.schemes.declarative import read_file
 from payung.schemes.fields import FIELD_TYPES
 from ui.session import connection, fragment_actor, payung, reload_payung
-from ui.widgets import plain
+from ui.widgets import DATE_HELP, chars, plain
 
 # Read-only views of the core's tables this form offers (module state is shared by every session).
 PROGRAMS = MappingProxyType(money.PROGRAMS)
@@ -267,7 +267,8 @@ class _Form:
             disabled=bool(editing_code),
             help="Huruf kecil, angka dan garis bawah; menjadi nama berkas TOML. Tidak dapat diubah setelah disimpan.",
         ).strip()
-        data["name"] = right.text_input("Nama skema *", value=data.get("name", ""), key=self.k("name")).strip()
+        data["name"] = right.text_input("Nama skema *", value=data.get("name", ""), key=self.k("name"),
+                                         max_chars=chars("name", data.get("name"))).strip()
         regencies = {r.code: r.name for r in settings.regencies}
         options = list(dict.fromkeys([*regencies, data["regency_code"]]))
         data["regency_code"] = left.selectbox(
@@ -286,17 +287,21 @@ class _Form:
             format="DD/MM/YYYY",
             key=self.k("started"),
             min_value=dt.date(2015, 1, 1),
+            help=DATE_HELP,
         )
         data["started"] = chosen.isoformat() if chosen else ""
         data["description"] = st.text_area(
-            "Uraian skema", value=data.get("description", ""), key=self.k("description")
+            "Uraian skema", value=data.get("description", ""), key=self.k("description"),
+            max_chars=chars("description", data.get("description"))
         ).strip()
         data["legal_basis"] = st.text_input(
-            "Dasar hukum *", value=data.get("legal_basis", ""), key=self.k("legal_basis")
+            "Dasar hukum *", value=data.get("legal_basis", ""), key=self.k("legal_basis"),
+            max_chars=chars("legal_basis", data.get("legal_basis"))
         ).strip()
         left, right = st.columns(2)
         data["funding_source"] = left.text_input(
-            "Sumber dana", value=data.get("funding_source", ""), key=self.k("funding_source")
+            "Sumber dana", value=data.get("funding_source", ""), key=self.k("funding_source"),
+            max_chars=chars("funding_source", data.get("funding_source"))
         ).strip()
         codes = list(settings.funding_codes)
         current = data.get("funding_code", "SG")
@@ -382,7 +387,8 @@ class _Form:
         for i, target in enumerate(targets):
             left, middle, right, tools = st.columns([4, 2, 2, 2])
             target["label"] = left.text_input(
-                f"Target {i + 1}", value=target.get("label", ""), key=self.k(f"t{i}_label")
+                f"Target {i + 1}", value=target.get("label", ""), key=self.k(f"t{i}_label"),
+                max_chars=chars("label", target.get("label"))
             )
             target["value"] = int(
                 middle.number_input(
@@ -412,7 +418,8 @@ class _Form:
                     "Kode isian", value=spec.get("name", ""), key=self.k(f"f{i}_name")
                 ).strip()
                 spec["label"] = label.text_input(
-                    "Label", value=spec.get("label", ""), key=self.k(f"f{i}_label")
+                    "Label", value=spec.get("label", ""), key=self.k(f"f{i}_label"),
+                    max_chars=chars("label", spec.get("label"))
                 ).strip()
                 current = spec.get("type", "text")
                 spec["type"] = kind.selectbox(
@@ -450,7 +457,8 @@ class _Form:
                     spec[key] = _scalar(
                         column.text_input(words, value="" if value is None else str(value), key=self.k(f"f{i}_{key}"))
                     )
-                spec["help"] = help_text.text_input("Keterangan", value=spec.get("help", ""), key=self.k(f"f{i}_help"))
+                spec["help"] = help_text.text_input("Keterangan", value=spec.get("help", ""), key=self.k(f"f{i}_help"),
+                                                    max_chars=chars("help", spec.get("help")))
                 for key in ("minimum", "maximum", "default", "help", "required"):
                     if spec.get(key) in (None, "", False):
                         spec.pop(key, None)

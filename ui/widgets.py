@@ -20,6 +20,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.schemes.fields import Field
 from payung.imports.normalize import parse_rupiah_cell
 from payung.base.money import format_rupiah
+from payung.base.text import max_chars
 from payung.schemes.model import Panel
 
 PROBLEMS_KEY = "_payung_problems"
@@ -42,6 +43,13 @@ _ESCAPE = MappingProxyType(_ESCAPE)  # read-only: module state is shared by ever
 _CONTEXTUAL = re.compile(r":(?=[A-Za-z/])|(?<=www)\.|(?<=WWW)\.|^[-+=]")
 _NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")
 
+
+
+def chars(field: str, value=None) -> int:
+    """A text box's ``max_chars`` for ``field`` (``payung.base.text.max_chars``, what the service
+    takes), never below the length of the value it opens with (a text stored before the limit:
+    Streamlit raises on a starting value longer than ``max_chars``)."""
+    return max(max_chars(field), len(value) if isinstance(value, str) else 0)
 
 def plain(value) -> str:
     """A value a user typed or imported (a name, an address, a note, a file name, an error
@@ -298,6 +306,7 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
         result = st.checkbox(label, value=bool(value), help=help_text, key=key)
     else:
         result = st.text_input(label, value=value or "", help=help_text, key=key,
+                               max_chars=chars("", value) if f.type == "text" else None,
                                placeholder="contoh 2025-08" if f.type == "month" else "")
     field_errors(form, f.name)
     return result

@@ -1,10 +1,12 @@
-"""Text people type or import: no invisible control characters.
+"""Text people type or import: no invisible control characters, and no more than a field holds.
 
 A name, an address or a note may carry characters nobody can see: ESC and BEL from a terminal
 or a broken CSV, NUL from an ``.xlsx`` cell written ``_x0000_``, C1 controls from text decoded
 with the wrong encoding. They make a name that looks like another, and XML (every ``.xlsx``
-Payung writes) cannot hold most of them at all. Every service that stores typed text asks
-``text_problem`` (forms and imports alike); ``xml_safe`` makes text already stored writable.
+Payung writes) cannot hold most of them at all. A text pasted by mistake (a whole document into
+a name) would be stored and shown on every list and bill: each field takes at most ``max_chars``.
+Every service that stores typed text asks ``text_problem`` (forms and imports alike), and each
+form's box is given the same ``max_chars``; ``xml_safe`` makes text already stored writable.
 """
 
 from __future__ import annotations
@@ -19,6 +21,24 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 # What XML 1.0 cannot hold (openpyxl raises IllegalCharacterError on it): C0 controls but tab,
 # line feed and carriage return, lone surrogates, U+FFFE and U+FFFF.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+#: The longest text a field takes, in characters: a name, title, reference or other one-line entry;
+#: a free text (an address, a note, a reason, a description).
+LINE_MAX = 200
+TEXT_MAX = 2000
+#: The fields (by name, in every form and import) that take a free text of up to ``TEXT_MAX``.
+LONG_FIELDS = frozenset({"address", "note", "reason", "description", "legal_basis", "help"})
+
+
+def max_chars(field: str | None) -> int:
+    """How many characters the field ``field`` takes (the forms' ``max_chars`` too)."""
+    return TEXT_MAX if field in LONG_FIELDS else LINE_MAX
+
+
+def length_message(label: str, length: int, limit: int) -> str:
+    return (f"{label} terlalu panjang ({length:,} karakter); paling banyak {limit:,} karakter. "
+            "Persingkat isiannya lalu simpan lagi.").replace(",", ".")
 
 
 def control_characters(value) -> list[str]:
@@ -43,7 +63,10 @@ def control_message(label: str, chars: list[str]) -> str:
 
 
 def text_problem(field: str | None, label: str, value, rule: str = "control_characters") -> Problem | None:
-    """The problem of a typed text holding control characters, or None."""
+    """The problem of a typed text longer than the field takes (``max_chars``) or holding control
+    characters, or None."""
+    if isinstance(value, str) and len(value) > (limit := max_chars(field)):
+        return Problem(field, length_message(label, len(value), limit), "too_long")
     chars = control_characters(value)
     return Problem(field, control_message(label, chars), rule) if chars else None
 
@@ -54,7 +77,7 @@ def text_problems(values, labels: dict[str, str]) -> list[Problem]:
     problems = []
     for name, label in labels.items():
         value = values.get(name)
-        if value is None or (type(value) is str and value.isprintable()):
+        if value is None or (type(value) is str and len(value) <= LINE_MAX and value.isprintable()):
             continue
         if problem := text_problem(name, label, value):
             problems.append(problem)

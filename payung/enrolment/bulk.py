@@ -48,7 +48,7 @@ class PendingReader(DataReader):
         self._stored: dict[tuple, dict[tuple, int]] = {}
         self._pending_counts: dict[tuple, dict[tuple, int]] = {}
         self._pending: list[dict] = []
-        self._pending_workers: set[tuple[str, int | None]] = set()
+        self._pending_by_worker: dict[int | None, list[dict]] = defaultdict(list)
         self._names: dict[str, str] = {}
         #: Per kind of question: the workers stored per region, and those of pending rows not among them.
         self._covered: dict[tuple, dict[tuple, set[int]]] = {}
@@ -73,17 +73,17 @@ class PendingReader(DataReader):
         return key
 
     def count_sponsorships(self, scheme_code, *, field_equals=None, worker_village=None, sponsor_id=None,
-                           sponsor_village=None, statuses=LIVE_STATUSES, worker_district=None) -> int:
+                           sponsor_village=None, statuses=LIVE_STATUSES, worker_district=None, month=None) -> int:
         field_keys = tuple(sorted(field_equals or {}))
         flags = (bool(worker_village), sponsor_id is not None, bool(sponsor_village), bool(worker_district))
-        shape = (scheme_code, field_keys, flags, tuple(statuses or ()))
+        shape = (scheme_code, field_keys, flags, tuple(statuses or ()), month)
         if shape not in self._stored:
             self._stored[shape] = batches.sponsorship_counts(
                 self._db, scheme_code, field_keys=field_keys, worker_village=flags[0], sponsor_id=flags[1],
-                sponsor_village=flags[2], worker_district=flags[3], statuses=statuses, scope=self.scope)
+                sponsor_village=flags[2], worker_district=flags[3], statuses=statuses, month=month, scope=self.scope)
             pending: dict[tuple, int] = defaultdict(int)
             for row in self._pending:
-                if self._counts(shape, row):
+                if self._counts(scheme_code, statuses, month, row):
                     pending[self._key_of(row, field_keys, *flags)] += 1
             self._pending_counts[shape] = pending
         key = tuple((field_equals or {})[k] for k in field_keys)
@@ -94,12 +94,12 @@ class PendingReader(DataReader):
         return self._stored[shape].get(key, 0) + self._pending_counts[shape].get(key, 0)
 
     def count_workers(self, scheme_code, statuses=LIVE_STATUSES, *, worker_village=None, worker_district=None,
-                      besides=None) -> int:
-        shape = (scheme_code, bool(worker_village), bool(worker_district), tuple(statuses or ()))
+                      besides=None, month=None) -> int:
+        shape = (scheme_code, bool(worker_village), bool(worker_district), tuple(statuses or ()), month)
         if shape not in self._covered:
             self._covered[shape] = batches.covered_workers(
                 self._db, scheme_code, worker_village=shape[1], worker_district=shape[2], statuses=statuses,
-                scope=self.scope)
+                month=month, scope=self.scope)
             self._pending_covered[shape] = defaultdict(set)
             for row in self._pending:
                 self._add_worker(shape, row)
@@ -108,34 +108,37 @@ class PendingReader(DataReader):
         return len(stored) + len(pending) - (besides in stored or besides in pending)
 
     def _add_worker(self, shape, row) -> None:
-        scheme_code, worker_village, worker_district, statuses = shape
-        if row["scheme_code"] != scheme_code or (statuses and "diajukan" not in statuses):
+        scheme_code, worker_village, worker_district, statuses, month = shape
+        if not self._counts(scheme_code, statuses, month, row):
             return
         key = ((row["worker_village"],) if worker_village else ()) + ((row["worker_district"],) if worker_district
                                                                         else ())
         if row["worker_id"] not in self._covered[shape].get(key, ()):
             self._pending_covered[shape][key].add(row["worker_id"])
 
-    def covers_worker(self, scheme_code: str, worker_id: int | None) -> bool:
-        return (scheme_code, worker_id) in self._pending_workers or super().covers_worker(scheme_code, worker_id)
+    def covers_worker(self, scheme_code: str, worker_id: int | None, *, month: str | None = None) -> bool:
+        return any(self._counts(scheme_code, LIVE_STATUSES, month, row) for row in self._pending_by_worker[worker_id]) \
+            or super().covers_worker(scheme_code, worker_id, month=month)
 
     @staticmethod
-    def _counts(shape, row) -> bool:
-        scheme_code, _, _, statuses = shape
-        return row["scheme_code"] == scheme_code and (not statuses or "diajukan" in statuses)
+    def _counts(scheme_code, statuses, month, row) -> bool:
+        """Whether a pending (``diajukan``) row is counted by a question on these terms."""
+        return (row["scheme_code"] == scheme_code and (not statuses or "diajukan" in statuses)
+                and (month is None or row["first_month"] <= month <= row["last_month"]))
 
-    def add_pending(self, scheme_code: str, fields: dict, worker: dict, sponsor: dict) -> None:
-        """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship."""
+    def add_pending(self, scheme_code: str, fields: dict, worker: dict, sponsor: dict, months: Sequence[str]) -> None:
+        """A row accepted: from now on the rules count it as a live (``diajukan``) sponsorship of
+        ``months``."""
         row = {"scheme_code": scheme_code, "fields": fields, "worker_id": worker.get("id"),
                "worker_village": worker["village_code"],
                "worker_district": worker.get("district_code"), "sponsor_id": sponsor["id"],
-               "sponsor_village": sponsor.get("village_code")}
+               "sponsor_village": sponsor.get("village_code"), "first_month": months[0], "last_month": months[-1]}
         self._pending.append(row)
+        self._pending_by_worker[row["worker_id"]].append(row)
         for shape in self._covered:
             self._add_worker(shape, row)
-        self._pending_workers.add((scheme_code, row["worker_id"]))
         for shape, counts in self._pending_counts.items():
-            if self._counts(shape, row):
+            if self._counts(shape[0], shape[3], shape[4], row):
                 counts[self._key_of(row, shape[1], *shape[2])] += 1
 
 
@@ -297,7 +300,7 @@ def plan_bulk(db, registry: PluginRegistry, requests: Sequence[Mapping], *, acto
             continue
         row.status = "new"
         e = plan.enrolment
-        reader.add_pending(scheme.code, e.fields, e.worker, e.sponsor)
+        reader.add_pending(scheme.code, e.fields, e.worker, e.sponsor, e.month_list)
         for month, c in plan.lines:
             pending_months[e.worker["id"]][month] = number
             line_id = plan.budget_lines.get(month)

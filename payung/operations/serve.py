@@ -12,7 +12,9 @@ cookie secret. A server that stops is started again.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -30,6 +32,53 @@ from payung.core import Payung
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+#: One label of a host name (RFC 1123): letters, digits and hyphens, not at either end.
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def address_problem(address: str) -> str | None:
+    """Why nginx cannot listen on ``address`` as written (an IP address or a host name), or None."""
+    try:
+        ipaddress.ip_address(address)
+        return None
+    except ValueError:
+        pass
+    if 0 < len(address) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in address.split(".")):
+        return None
+    return (f"alamat {address!r} tidak sah: tulis alamat IP (contoh 127.0.0.1, atau 0.0.0.0 untuk jaringan "
+            "kantor) atau nama host tanpa spasi (contoh localhost)")
+
+
+def port_problem(port: int) -> str | None:
+    return None if 1 <= port <= 65535 else f"port {port} tidak sah: harus 1 sampai 65535"
+
+
+def listen_problem(address: str, port: int) -> str | None:
+    """Why this machine cannot listen on ``address:port`` (not one of its addresses, a port in use
+    or reserved to root), found by binding it for a moment before anything starts; or None."""
+    import socket
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        return f"nama host {address!r} tidak dikenal di komputer ini"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as exc:
+            import errno
+            reason = {errno.EADDRINUSE: f"port {port} sudah dipakai program lain",
+                      errno.EADDRNOTAVAIL: f"{address} bukan alamat komputer ini",
+                      errno.EACCES: f"port {port} hanya boleh dipakai root (pakai port 1024 ke atas)"}
+            return reason.get(exc.errno, f"{address}:{port} tidak dapat didengar ({exc.strerror})")
+    return None
+
+
+def host_port(address: str, port: int) -> str:
+    """``address:port`` as nginx's listen and a URL write it (an IPv6 address in brackets)."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def free_ports(count: int) -> list[int]:
@@ -185,11 +234,14 @@ def serve(app: Payung, *, processes: int, address: str, port: int, workdir: Path
     if not Path(NGINX).exists():
         print("Galat: nginx tidak ditemukan (apt-get install nginx).", file=sys.stderr)
         return 1
-    servers = Servers(app, processes=processes, listen=f"{address}:{port}", workdir=workdir, options=options)
+    if problem := address_problem(address) or port_problem(port) or listen_problem(address, port):
+        print(f"Galat: {problem}.", file=sys.stderr)
+        return 2
+    servers = Servers(app, processes=processes, listen=host_port(address, port), workdir=workdir, options=options)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         servers.start()
-        print(f"Payung berjalan di http://{address}:{port} ({processes} proses server di belakang nginx; "
+        print(f"Payung berjalan di http://{host_port(address, port)} ({processes} proses server di belakang nginx; "
               f"port {', '.join(map(str, servers.ports))}).", flush=True)
         servers.watch()
         return 0

@@ -15,7 +15,7 @@ from payung.schemes.declarative import DeclarationError, declaration_of, dumps, 
 from payung.base.errors import PayungError, Problem, ValidationError
 from payung.schemes.registry import PluginRegistry
 from payung.schemes.model import Scheme
-from payung.base.text import control_characters, control_message
+from payung.base.text import control_characters, control_message, length_message, max_chars
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,18 @@ def copyable(registry: PluginRegistry, code: str) -> CopySource:
     return CopySource(data, [m for m in missing if m not in blockers], blockers)
 
 
-def control_character_messages(value, where: str = "") -> list[str]:
+def text_messages(value, where: str = "") -> list[str]:
     """A message for each text of the declaration (name, description, field labels, choices...)
-    holding control characters."""
+    longer than its key takes (``payung.base.text.max_chars``) or holding control characters."""
     if isinstance(value, dict):
-        return [m for k, v in value.items()
-                for m in control_character_messages(v, f"{where}.{k}" if where else str(k))]
+        return [m for k, v in value.items() for m in text_messages(v, f"{where}.{k}" if where else str(k))]
     if isinstance(value, (list, tuple)):
-        return [m for n, v in enumerate(value, 1) for m in control_character_messages(v, f"{where}[{n}]")]
-    chars = control_characters(value) if isinstance(value, str) else []
+        return [m for n, v in enumerate(value, 1) for m in text_messages(v, f"{where}[{n}]")]
+    if not isinstance(value, str):
+        return []
+    if len(value) > (limit := max_chars(where.rsplit(".", 1)[-1])):
+        return [length_message(f"Isian {where}", len(value), limit)]
+    chars = control_characters(value)
     return [control_message(f"Isian {where}", chars)] if chars else []
 
 
@@ -76,7 +79,7 @@ def check_copy(registry: PluginRegistry, data: dict, *, db=None) -> tuple[Scheme
     if not str(data.get("started") or "").strip():
         problems.append("Isi tanggal mulai skema baru.")
     code = str(data.get("code", ""))
-    problems.extend(control_character_messages(data))
+    problems.extend(text_messages(data))
     if code in registry.schemes:
         problems.append(f"Kode skema \"{code}\" sudah dipakai skema {registry.schemes[code].name}; pilih kode lain.")
     elif code in owners:

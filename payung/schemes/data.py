@@ -67,33 +67,36 @@ class DataReader:
     def count_sponsorships(
         self, scheme_code: str, *, field_equals: dict | None = None, worker_village: str | None = None,
         sponsor_id: int | None = None, sponsor_village: str | None = None, statuses: Sequence[str] = LIVE_STATUSES,
-        worker_district: str | None = None,
+        worker_district: str | None = None, month: str | None = None,
     ) -> int:
         """Live sponsorships of a scheme, filtered on scheme field values (``{"budget_year": 2025}``),
-        the worker's village or kecamatan, the sponsor or the sponsor's village. In a list
+        the worker's village or kecamatan, the sponsor or the sponsor's village, and ``month``
+        (``"2025-07"``: only those whose months include it, as a cap counts: a sponsorship whose
+        months have ended holds no place even while its status is still "aktif"). In a list
         enrolment it also counts the rows of the list accepted before."""
         return queries.count_sponsorships(
             self._db, scheme_code, field_equals=field_equals, statuses=statuses,
             worker_village=worker_village, sponsor_id=sponsor_id, sponsor_village=sponsor_village,
-            worker_district=worker_district, scope=self.scope,
+            worker_district=worker_district, month=month, scope=self.scope,
         )
 
-    def covers_worker(self, scheme_code: str, worker_id: int | None) -> bool:
-        """Whether the worker already holds a live sponsorship of the scheme (a renewal or a second
-        sponsor takes no new place under a cap on workers). In a list enrolment the rows of the
-        list accepted before count too."""
+    def covers_worker(self, scheme_code: str, worker_id: int | None, *, month: str | None = None) -> bool:
+        """Whether the worker already holds a live sponsorship of the scheme (in ``month``, if given:
+        a renewal or a second sponsor takes no new place under a cap on workers). In a list
+        enrolment the rows of the list accepted before count too."""
         return worker_id is not None and queries.covers_worker(
-            self._db, scheme_code, worker_id, statuses=LIVE_STATUSES, scope=self.scope)
+            self._db, scheme_code, worker_id, statuses=LIVE_STATUSES, scope=self.scope, month=month)
 
     def count_workers(self, scheme_code: str, statuses: Sequence[str] = LIVE_STATUSES, *,
                       worker_village: str | None = None, worker_district: str | None = None,
-                      besides: int | None = None) -> int:
+                      besides: int | None = None, month: str | None = None) -> int:
         """Distinct workers the scheme covers (a renewed worker, or one with two sponsorships, counts
         once), of a village or kecamatan, other than the worker ``besides`` (the one being
-        enrolled: renewing a worker adds nobody). In a list enrolment it also counts the workers
-        of the rows accepted before."""
+        enrolled: renewing a worker adds nobody), in ``month`` if given (see ``count_sponsorships``).
+        In a list enrolment it also counts the workers of the rows accepted before."""
         return queries.count_workers(self._db, scheme_code, statuses=statuses, scope=self.scope,
-                                     worker_village=worker_village, worker_district=worker_district, besides=besides)
+                                     worker_village=worker_village, worker_district=worker_district, besides=besides,
+                                     month=month)
 
     def by_sponsor(self, scheme_code: str) -> list[dict]:
         """Live sponsorships per sponsor, most workers first: rows ``sponsor_id, name, type, opd,

@@ -24,7 +24,7 @@ from db import schemes as scheme_store
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.errors import PayungError, Problem, ValidationError
-from payung.schemes.copying import check_copy, control_character_messages
+from payung.schemes.copying import check_copy, text_messages
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry
@@ -85,7 +85,7 @@ def check_scheme(
         )
     if not str(data.get("legal_basis") or "").strip():
         problems.append("Isi dasar hukum skema.")
-    problems.extend(control_character_messages(data))
+    problems.extend(text_messages(data))
     try:
         scheme = load_scheme(dumps(data), registry.settings)
     except DeclarationError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 from payung.base.errors import Problem
 from payung.base.formats import count
 from payung.base.months import parse_month
-from payung.base.text import control_characters, control_message
+from payung.base.text import LINE_MAX, control_characters, control_message, length_message
 
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
@@ -109,7 +109,8 @@ def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) ->
                  for c in control_characters(v) if isinstance(v, str)]:
         return None, control_message(quoted, chars)
     if f.type == "text":
-        return str(value).strip(), None
+        text = str(value).strip()
+        return (None, length_message(quoted, len(text), LINE_MAX)) if len(text) > LINE_MAX else (text, None)
     if f.type in ("integer", "rupiah", "year"):
         try:
             number = parse_integer(value)

@@ -53,7 +53,7 @@ class _SampleData:
     def count_workers(self, scheme_code, *args, **filters):
         return self.counted
 
-    def covers_worker(self, scheme_code, worker_id):
+    def covers_worker(self, scheme_code, worker_id, **filters):
         return False
 
 

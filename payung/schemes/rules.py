@@ -222,7 +222,7 @@ def unique_among_live(*keys: str, label: str) -> Rule:
         values = {k: e.fields.get(k) for k in keys}
         if any(v in (None, "") for v in values.values()):
             return None
-        if e.data.count_sponsorships(e.scheme.code, field_equals=values) > 0:
+        if any(e.data.count_sponsorships(e.scheme.code, field_equals=values, month=m) > 0 for m in e.month_list):
             return Problem(keys[-1], f"Sudah ada kepesertaan untuk {label} yang sama "
                                      f"({', '.join(str(v) for v in values.values())}).")
 
@@ -262,7 +262,8 @@ def sponsor_limit(field: str, label: str) -> Rule:
         limit = e.fields.get(field)
         if not limit:
             return None
-        taken = e.data.count_sponsorships(e.scheme.code, sponsor_id=e.sponsor["id"])
+        # The busiest of the enrolment's months: a sponsorship whose months have ended frees its place.
+        taken = max(e.data.count_sponsorships(e.scheme.code, sponsor_id=e.sponsor["id"], month=m) for m in e.month_list)
         if taken >= limit:
             if not e.sees_all:
                 return Problem(field, f"{e.sponsor['name']} sudah mencapai jumlah pekerja yang dijanjikan, "
@@ -398,20 +399,23 @@ def workers_at_most(limit: int, *, per: str = "scheme") -> Rule:
     def check(e: Enrolment):
         besides = e.worker.get("id")
         if per == "scheme":
-            taken, region = e.data.count_workers(e.scheme.code, besides=besides), f"skema {e.scheme.name}"
+            key, region = {}, f"skema {e.scheme.name}"
         elif per == "district":
             code = e.worker.get("district_code") or e.worker["village_code"].rsplit(".", 1)[0]
-            taken = e.data.count_workers(e.scheme.code, worker_district=code, besides=besides)
-            region = e.data.region_name(code)
+            key, region = {"worker_district": code}, e.data.region_name(code)
         else:
-            taken = e.data.count_workers(e.scheme.code, worker_village=e.worker["village_code"], besides=besides)
-            region = e.data.region_name(e.worker["village_code"])
-        # A worker the scheme already covers (renewed, or a second sponsor) takes no new place.
-        if taken >= limit and not e.data.covers_worker(e.scheme.code, e.worker.get("id")):
-            if per != "village" and not e.sees_all:
-                return Problem("worker_id", f"Batas {limit} pekerja {where} sudah tercapai di {region}.")
-            return Problem("worker_id", f"Batas pekerja {where + ' ' if where else ''}sudah penuh di {region}: "
-                                        f"{taken} dari {limit} pekerja.")
+            key, region = {"worker_village": e.worker["village_code"]}, e.data.region_name(e.worker["village_code"])
+        # Each month of the enrolment counts the workers covered in that month only (a sponsorship
+        # whose months have ended holds no place, whatever its status); a worker the scheme already
+        # covers in that month (renewed, or a second sponsor) takes no new place.
+        for month in e.month_list:
+            taken = e.data.count_workers(e.scheme.code, besides=besides, month=month, **key)
+            if taken >= limit and not e.data.covers_worker(e.scheme.code, besides, month=month):
+                if per != "village" and not e.sees_all:
+                    return Problem("worker_id", f"Batas {limit} pekerja {where} sudah tercapai di {region}.")
+                return Problem("worker_id", f"Batas pekerja {where + ' ' if where else ''}sudah penuh di {region}: "
+                                            f"{taken} dari {limit} pekerja.")
+        return None
 
     return Rule("workers_at_most", f"Paling banyak {formats.count(limit)} pekerja {where or 'dalam skema ini'}.",
                 check)
