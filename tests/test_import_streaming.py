@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import weakref
+from operator import itemgetter
 
 import pytest
 
@@ -19,7 +20,6 @@ from payung.imports.chunks import PackedRows, SpooledRows
 from payung.imports.reading import Sheet
 from payung.operations.bench import IMPORT_HEADERS, _import_file_rows
 from payung.people.workers import village_index
-
 
 
 def _worker_cells(db, count: int) -> list[list]:
@@ -146,7 +146,7 @@ def test_packed_rows_read_back_every_row_a_chunk_at_a_time_each_chunk_sorted():
     for row in rows:
         packed.append(row)
     assert len(packed) == 10 and packed.columns == ("nik", "name", "income", "note")
-    by_nik = lambda r: r["nik"]  # noqa: E731
+    by_nik = itemgetter("nik")
     assert list(packed) == sorted(rows[:4], key=by_nik) + sorted(rows[4:8], key=by_nik) + rows[8:]
     assert [r[0] for r in packed.merged()] == sorted(r["nik"] for r in rows)
     assert [packed[i] for i in range(10)] == list(packed)
@@ -173,7 +173,7 @@ def test_merging_packed_rows_does_not_change_them():
         packed.append(row)
     assert [r[0] for r in packed.merged()] == sorted(r["nik"] for r in rows[:6])
     packed.append(rows[6])
-    by_nik = lambda r: r["nik"]  # noqa: E731
+    by_nik = itemgetter("nik")
     expected = sorted(rows[:4], key=by_nik) + rows[4:]
     assert [packed[i] for i in range(len(packed))] == expected == list(packed)
     assert [r[0] for r in packed.merged()] == sorted(r["nik"] for r in rows)
@@ -269,7 +269,7 @@ def spooled(monkeypatch) -> list[SpooledRows]:
 
 
 @pytest.mark.parametrize("data, limits, refusal", [
-    ('NIK;Nama\n1;A\n2;"tak ditutup\n3;x\n4;y\n'.encode(), {}, "tidak ditutup"),  # the reader's answer: not ok
+    (b'NIK;Nama\n1;A\n2;"tak ditutup\n3;x\n4;y\n', {}, "tidak ditutup"),  # the reader's answer: not ok
     (b";;\n\n;\n", {}, "Berkas kosong"),
     ("NIK;" + "x" * 50 + "\n1;A\n", {"max_cell_chars": 20}, "baris judul kolom"),
 ], ids=["refused-by-the-reader", "empty", "header-row-error"])
@@ -307,8 +307,8 @@ def test_a_sheet_closed_lets_go_of_its_file():
 
 def test_impor_closes_the_file_it_read_when_another_replaces_it_and_after_the_import(site):
     from test_import import MESSY
-    from test_pages import texts
     from test_pages import run as run_page
+    from test_pages import texts
     at = run_page("admin", "pages/impor.py")
     at.file_uploader(key="i_file").set_value(("lama.csv", MESSY.encode("cp1252"), "text/csv")).run()
     first = at.session_state["_i_read"][1]
