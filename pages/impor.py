@@ -17,7 +17,7 @@ from payung.imports.plans import rejected_rows_xlsx
 from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
-from ui.session import connection, payung, require
+from ui.session import connection, drop_work, payung, require
 from ui.widgets import chars, attempt, date_text, plain, progress_to_the_end, saved, show_saved_message, table, uploader
 
 FORM = "impor"
@@ -37,6 +37,7 @@ kinds = {k: v for k, v in KINDS.items() if allowed(actor, WRITES[k])}
 kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=True, key="i_kind")
 upload = uploader("Berkas", ["xlsx", "csv"], key="i_file")
 if upload is None:
+    drop_work("_i_read")  # the file was removed: its rows go with it
     with connection() as db:
         recent = log_entries(db, actor=actor)
     if recent:
@@ -50,12 +51,18 @@ if upload is None:
 data = upload.getvalue()
 # Read once per file and sheet (in a child process: see payung.imports.reading), not on every rerun.
 read_key = (file_hash(data), upload.name, state.get("i_sheet"))
+if state.get("_i_imported") == read_key:
+    # Just imported: the rows were let go (their temporary file closed); read again only if asked.
+    st.info("Berkas ini sudah diimpor. Unggah berkas lain, atau periksa berkas ini lagi.")
+    if not st.button("Periksa berkas ini lagi", icon=":material/refresh:"):
+        st.stop()
+    state.pop("_i_imported")
 if state.get("_i_read", (None,))[0] != read_key:
+    drop_work("_i_read")  # the file it replaces: its rows' temporary file is closed now, not at session end
     try:
         state["_i_read"] = (read_key, read_table(data, upload.name, sheet=state.get("i_sheet"),
                                                  limits=app.settings.limits))
     except ImportFileError as exc:
-        state.pop("_i_read", None)
         st.error(plain(str(exc)))
         st.stop()
 sheet = state["_i_read"][1]
@@ -190,6 +197,8 @@ if plan.new or plan.updates:
                 st.error(plain(exc))
                 st.stop()
         state.pop("_i_plan", None)
+        drop_work("_i_read")  # imported: the file's rows are not kept for the rest of the session
+        state["_i_imported"] = read_key
         saved(f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
               f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")
 else:

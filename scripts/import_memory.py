@@ -69,7 +69,7 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="payung-import-memory-")))
         if args.db:
-            location = stack.enter_context(pg_backup.scratch_database(args.db, prefix="payung_bench",
+            location = stack.enter_context(pg_backup.scratch_database(args.db, prefix=bench.PREFIX,
                                                                       purpose="untuk uji kinerja"))
         else:
             location = str(tmpdir / "import.db")

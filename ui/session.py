@@ -28,6 +28,7 @@ from payung.auth.access import Actor, allowed
 from payung.auth.passwords import dummy_hash
 from payung.auth.sessions import SessionPolicy, check_session
 from payung.auth.users import actor_for
+from payung.imports.reading import Sheet
 from payung.core import Payung
 from payung.operations import backups
 from .widgets import plain
@@ -298,6 +299,15 @@ def release_upload_work(current_url: str) -> int:
             continue
         for key in list(state.keys()):
             if key.startswith(prefix):
-                del state[key]
+                drop_work(key)
                 gone += 1
     return gone
+
+
+def drop_work(key: str) -> None:
+    """Forget ``key`` of the session; a ``Sheet`` in it (alone or in a tuple) is closed first:
+    its rows are a temporary file of up to hundreds of MB (``Sheet.close``)."""
+    value = st.session_state.pop(key, None)
+    for item in value if isinstance(value, tuple) else (value,):
+        if isinstance(item, Sheet):
+            item.close()

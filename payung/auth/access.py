@@ -138,6 +138,11 @@ def sees_whole_regency(actor: Actor, regency_code: str) -> bool:
     return scope_of(actor).sees_whole_regency(regency_code)
 
 
+#: The keys of a record that ``allowed`` reads to place it (see ``_inside``): a copy of a row
+#: kept only to check it again may keep just these.
+PLACE_KEYS = ("village_code", "regency_code", "type")
+
+
 def _inside(actor: Actor, action: str, resource: Mapping[str, Any]) -> bool:
     """Whether a record (its ``village_code``, or else its ``regency_code``) lies in the scope.
     A sponsor is changed by a village operator only when it is its own village government."""

@@ -1,6 +1,9 @@
 """A big file's rows without a million Python objects: read back from the reader's temporary
 file a chunk at a time (``SpooledRows``), and the rows an import will write kept packed, a
-chunk at a time (``PackedRows``). Both read like the lists they replace."""
+chunk at a time (``PackedRows``). ``SpooledRows`` reads like the list it replaces (same order,
+indexes and slices); ``PackedRows`` reads back the rows appended, as dicts, and in ``order_by``
+order through ``merged()``, but iterates them chunk by chunk, each chunk sorted by ``order_by``
+(not in the order they were appended)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,16 @@ class SpooledRows(Sequence):
             total += count
         self._total = total
         self._cached: tuple[int, list] = (-1, [])
+
+    def close(self) -> None:
+        """Close the temporary file (removing it): the rows can no longer be read. Every
+        ``from_row`` view shares the file and is closed with it."""
+        self._cached = (-1, [])
+        self._file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
 
     @classmethod
     def read(cls, file) -> tuple[SpooledRows, dict]:
@@ -93,6 +106,42 @@ class SpooledRows(Sequence):
         return f"<SpooledRows: {len(self)} rows>"
 
 
+class PackedTuples:
+    """Tuples appended one by one (of what ``sandbox.encode`` carries: text, numbers, dates,
+    None, dicts of them), kept as packed chunks; iterated in the order they were appended, a
+    chunk decoded at a time. A worker plan's updates, ``(id, before, changes)``, are kept so."""
+
+    def __init__(self, chunk_rows: int | None = None):
+        self.chunk_rows = chunk_rows or CHUNK_ROWS
+        self._packed: list[bytes] = []
+        self._open: list[tuple] = []
+        self._count = 0
+
+    def append(self, item: tuple) -> None:
+        self._open.append(item)
+        self._count += 1
+        if len(self._open) >= self.chunk_rows:
+            self._packed.append(encode(self._open))
+            self._open = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def chunks(self) -> Iterator[list[tuple]]:
+        """The tuples a chunk at a time, in the order they were appended."""
+        for data in self._packed:
+            yield decode_answer(data)
+        if self._open:
+            yield list(self._open)
+
+    def __iter__(self) -> Iterator[tuple]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def __repr__(self) -> str:
+        return f"<PackedTuples: {self._count}>"
+
+
 class PackedRows:
     """Dicts with the same keys, appended one by one and kept as packed chunks of tuples
     (``marshal``: about a fifth of the memory of the dicts); read back as dicts, a chunk at a
@@ -112,7 +161,8 @@ class PackedRows:
             self.columns, self._keys = tuple(row), row.keys()
         elif row.keys() != self._keys:
             raise ValueError(f"row with other columns than {self.columns}: {tuple(row)}")
-        self._open.append(tuple(row.values()))
+        # In ``columns`` order whatever the row's own key order ({'name':..., 'nik':...}).
+        self._open.append(tuple(row[c] for c in self.columns))
         self._count += 1
         if len(self._open) >= self.chunk_rows:
             self._pack()
@@ -159,10 +209,13 @@ class PackedRows:
         return dict(zip(self.columns, chunk[at]))
 
     def merged(self) -> Iterator[tuple]:
-        """Every row as a tuple in ``order_by`` order (a merge of the sorted chunks)."""
+        """Every row as a tuple in ``order_by`` order (a merge of the sorted chunks, the rows not
+        yet packed sorted as one more run). Reading does not change the rows: appending goes on
+        after it, and indexes still read the right rows."""
         key = itemgetter(self.columns.index(self.order_by))
-        self._pack()
         runs = [(row for block in blocks for row in decode_answer(block)) for blocks in self._packed]
+        if self._open:
+            runs.append(iter(sorted(self._open, key=key)))
         return heapq.merge(*runs, key=key)
 
     def __repr__(self) -> str:

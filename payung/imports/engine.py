@@ -7,21 +7,21 @@ import datetime as dt
 import itertools
 import random
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from db import batches, billing, ledger, queries, store
 
-from payung.auth.access import Actor, allowed, require, scope_of
+from payung.auth.access import PLACE_KEYS, Actor, allowed, require, scope_of
 from payung.base import clock, formats
 from payung.base.errors import PayungError, Problem
-from payung.base.identity import GENDERS, clean_digits
+from payung.base.identity import GENDERS, clean_digits, is_ascii_digits
 from payung.base.money import format_rupiah
 from payung.base.months import current_month
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.enrolment.bulk import apply_bulk
 from payung.finance import bills
 from payung.finance.payments import payment_problems, record_payment
-from payung.imports.chunks import PackedRows
+from payung.imports.chunks import PackedRows, PackedTuples
 from payung.imports.enrolments import plan_sponsorships
 from payung.imports.mapping import FIELDS, missing_required
 from payung.imports.normalize import nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
@@ -184,6 +184,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     villages = village_index(db)
     mapped = set(plan.mapping)
     plan.new = PackedRows(order_by="nik")
+    plan.updates = PackedTuples()
     seen = _SeenNiks()
     batch: list[tuple[int, list, dict, list[RowError]]] = []
 
@@ -265,7 +266,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
             present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
             changes = {k: clean[k] for k in present if before.get(k) != clean[k]}
             if changes:
-                plan.updates.append((before["id"], before, changes))
+                plan.updates.append(_update(before, changes))
             else:
                 plan.unchanged += 1
 
@@ -279,6 +280,15 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     progress(1.0, "Pemeriksaan selesai")
 
 
+def _update(before: dict, changes: dict) -> tuple[int, dict, dict]:
+    """A changed row as the plan keeps it: its id; of the row as it was, only where it lies
+    (``PLACE_KEYS``, for the write's scope check) and the old values of what changes; the
+    changes. Never the whole row: a re-import of a million registered workers would hold them
+    all (the write reads the rows again, ``_check_still_holds``)."""
+    kept = {k: before[k] for k in (*PLACE_KEYS, *changes) if k in before}
+    return before["id"], kept, changes
+
+
 class _SeenNiks:
     """NIK -> the file row that first had it, for the duplicates within a file: a 16-digit NIK
     is kept as a number (a million of them in a fraction of the memory of their strings)."""
@@ -288,7 +298,7 @@ class _SeenNiks:
 
     @staticmethod
     def _key(nik: str):
-        return int(nik) if len(nik) == 16 and nik.isdigit() and nik[0] != "0" else nik
+        return int(nik) if len(nik) == 16 and is_ascii_digits(nik) and nik[0] != "0" else nik
 
     def get(self, nik: str) -> int | None:
         return self._rows.get(self._key(nik))
@@ -365,7 +375,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             continue
         changes = {k: v for k, v in clean.items() if v is not None and before.get(k) != v}
         if changes:
-            plan.updates.append((before["id"], before, changes))
+            plan.updates.append(_update(before, changes))
         else:
             plan.unchanged += 1
 
@@ -527,9 +537,11 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
     checked is not), and every row it adds must still be new. Else nothing is written: the
     plan's copies of the rows are not a permission."""
     write = WRITES[plan.kind]
-    current = queries.rows_by_id(db, plan.kind, [key for key, _, _ in plan.updates])
-    outside = sum(1 for key, _, changes in plan.updates if (row := current.get(key)) is None
-                  or not allowed(actor, write, row) or not allowed(actor, write, row | changes))
+    outside = 0
+    for chunk in _chunks_of(plan.updates):
+        current = queries.rows_by_id(db, plan.kind, [key for key, _, _ in chunk])
+        outside += sum(1 for key, _, changes in chunk if (row := current.get(key)) is None
+                       or not allowed(actor, write, row) or not allowed(actor, write, row | changes))
     if plan.kind == "workers":
         new = _new_workers(plan)
         nik = new.columns.index("nik") if new else 0
@@ -543,6 +555,11 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
     if reasons:
         raise PayungError(f"Data berubah sejak berkas diperiksa: {'; '.join(reasons)}. Tidak ada yang disimpan; "
                           "periksa berkasnya lagi.")
+
+
+def _chunks_of(updates) -> Iterator[list[tuple]]:
+    """A plan's updates a chunk at a time (packed for workers; a list, built by hand, in one)."""
+    return updates.chunks() if isinstance(updates, PackedTuples) else iter([list(updates)])
 
 
 def _write_sponsorships(db, registry, plan: ImportPlan, actor: Actor, report: Progress) -> None:

@@ -46,7 +46,8 @@ class ImportPlan:
     mapping: dict[str, str]
     #: The rows to add: dicts (a worker import keeps them packed, ``chunks.PackedRows``).
     new: list[dict] = field(default_factory=list)
-    updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # (id, before, changes)
+    #: (id, before, changes): of ``before`` only where the row lies and the old values of what changes.
+    updates: list[tuple[int, dict, dict]] = field(default_factory=list)
     unchanged: int = 0
     rejected: dict[int, list[RowError]] = field(default_factory=dict)
     rejected_values: dict[int, list] = field(default_factory=dict)

@@ -56,6 +56,14 @@ class Sheet:
     #: before it (a CSV cell written over several lines): see ``line``.
     line_shifts: list[tuple[int, int]] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Let go of the reader's temporary file (``SpooledRows``): a big file's rows are
+        hundreds of MB on disk. Call it when the sheet is done with (applied, or replaced by
+        another file); the rows can no longer be read. Closing twice is harmless."""
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
+
     def line(self, index: int) -> int:
         """The row number people see for ``rows[index]``: its line in the file (its row in the
         sheet), counted from 1 like Excel and text editors do."""
@@ -141,6 +149,16 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: 
     request = {"format": kind, "data": data, "sheet": sheet,
                "limits": {k: getattr(limits, k) for k in _READER_LIMITS}}
     answer, rows = (sandbox.parse(request), None) if in_process else _run_child(request, limits)
+    try:
+        return _sheet(answer, rows)
+    except BaseException:
+        if isinstance(rows, SpooledRows):
+            rows.close()  # refused: the reader's temporary file is not kept until collected
+        raise
+
+
+def _sheet(answer: dict, rows: SpooledRows | None) -> Sheet:
+    """The sheet of a reader's answer (its rows in ``rows`` when it ran in a child)."""
     if not answer["ok"]:
         raise unreadable(answer["message"])
     if rows is None:
@@ -179,7 +197,8 @@ def read_image(data: bytes, *, size: int, max_pixels: int, formats: tuple[str, .
     bounded = dataclasses.replace(limits, reader_memory_mb=limits.image_memory_mb, reader_seconds=limits.image_seconds)
     request = {"format": "image", "data": data, "size": size, "max_pixels": max_pixels, "formats": tuple(formats),
                "limits": {k: getattr(bounded, k) for k in _READER_LIMITS}}
-    answer, _ = _run_child(request, bounded, IMAGE_ADVICE)
+    answer, rows = _run_child(request, bounded, IMAGE_ADVICE)
+    rows.close()  # an image's answer carries the PNG; no rows were written
     if not answer["ok"]:
         raise unreadable(answer["message"])
     return answer["png"]
