@@ -10,6 +10,7 @@ from payung.base.identity import GENDERS
 from payung.base.months import format_month
 from payung.base.paging import Paged
 from payung.finance.claims import protection_panel
+from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
 from ui.session import connection, payung, require
@@ -170,6 +171,19 @@ else:
           laptop=["Nama", "Status bulan ini", "NIK", "Desa/Kel.", "Skema", "Pekerjaan"])
     st.caption("Pilih satu baris untuk melihat rinciannya.")
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")
+if rows and (too_big := too_many(result.total)):
+    st.caption(too_big)
+elif rows:
+    def list_file() -> bytes:
+        """Made (and logged) when the button is clicked, not on every run of the page."""
+        with connection() as db:
+            return workers_xlsx(db, app.plugins, actor=actor, text=text, occupation=occupation,
+                                include_inactive=include_inactive)[0]
+    st.download_button(f"Unduh daftar ({formats.count(result.total)} pekerja, XLSX)", list_file,
+                       "daftar-pekerja.xlsx", icon=":material/table:", key="pekerja_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       help="Semua halaman daftar ini, dengan NIK seperti yang tampil di layar. Setiap unduhan "
+                            "dicatat di Log audit.")
 if allowed(actor, "worker.write") and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
     st.session_state.pop("edit_worker_id", None)
     st.switch_page("pages/pekerja_form.py")

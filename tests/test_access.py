@@ -255,6 +255,8 @@ MATRIX = {
         w.db, w.settings, r["worker"], {"address": "Jl. Baru 1"}, actor=a), None),
     "workers.search_workers": (ALL, "record", lambda w, a, r: _m("workers.search_workers")(
         w.db, w.settings, actor=a, text=r["name"], today=TODAY).rows, _named()),
+    "worker_list.workers_xlsx": (ALL, "record", lambda w, a, r: _m("worker_list.workers_xlsx")(
+        w.db, w.registry, actor=a, text=r["name"], today=TODAY), lambda res, r: r["name"] in _xlsx_text(res[0])),
     "workers.worker_detail": (ALL, "record", lambda w, a, r: _m("workers.worker_detail")(w.db, r["worker"], actor=a),
                               _named()),
     "workers.has_history": (ALL, "record", lambda w, a, r: _m("workers.has_history")(w.db, r["worker"], actor=a),
@@ -425,6 +427,7 @@ HELPER_MODULES = {"coverage": "payung.base.coverage"}
 #: The service modules, by the short name the matrix uses -> their module.
 SERVICE_MODULES = {
     "workers": "payung.people.workers",
+    "worker_list": "payung.people.worker_list",
     "sponsors": "payung.people.sponsors",
     "sponsorships": "payung.enrolment.sponsorships",
     "bulk": "payung.enrolment.bulk",

@@ -143,3 +143,17 @@ def test_the_forms_boxes_take_no_more_than_the_service_takes(site):
         for key, limit in boxes.items():
             box = next(b for b in [*at.text_input, *at.text_area] if b.key == key)
             assert box.proto.max_chars == limit, (page, key)
+
+
+def test_the_list_offers_its_download_with_its_count_or_says_why_not(site, monkeypatch):
+    """Streamlit's own table download is off (it could not be logged); the list's own button
+    takes every page of it (``payung.people.worker_list``), or says to narrow a list too long."""
+    from payung.people import worker_list
+    at = run("admin", "pages/pekerja.py")
+    [button] = at.get("download_button")
+    total = next(c for c in [button.proto.label] if "pekerja, XLSX" in c)
+    assert total.startswith("Unduh daftar (") and "Log audit" in button.proto.help
+    monkeypatch.setattr(worker_list, "MAX_ROWS", 1)
+    at = run("admin", "pages/pekerja.py")
+    assert not at.get("download_button")
+    assert any("Persempit pencarian" in c.value for c in at.caption)
