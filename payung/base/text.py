@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from payung.base.errors import Problem
+from payung.base.formats import count
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls; lone surrogates; the
 # noncharacters U+FFFE and U+FFFF.
@@ -37,8 +38,8 @@ def max_chars(field: str | None) -> int:
 
 
 def length_message(label: str, length: int, limit: int) -> str:
-    return (f"{label} terlalu panjang ({length:,} karakter); paling banyak {limit:,} karakter. "
-            "Persingkat isiannya lalu simpan lagi.").replace(",", ".")
+    return (f"{label} terlalu panjang ({count(length)} karakter); paling banyak {count(limit)} karakter. "
+            "Persingkat isiannya lalu simpan lagi.")
 
 
 def control_characters(value) -> list[str]:
