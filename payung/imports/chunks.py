@@ -113,7 +113,7 @@ class PackedTuples:
 
     def __init__(self, chunk_rows: int | None = None):
         self.chunk_rows = chunk_rows or CHUNK_ROWS
-        self._packed: list[bytes] = []
+        self._packed: list[list[bytes]] = []  # chunks, each a list of blocks
         self._open: list[tuple] = []
         self._count = 0
 
@@ -121,67 +121,19 @@ class PackedTuples:
         self._open.append(item)
         self._count += 1
         if len(self._open) >= self.chunk_rows:
-            self._packed.append(encode(self._open))
-            self._open = []
+            rows, self._open = self._open, []
+            self._packed.append(self._blocks(rows))
+
+    def _blocks(self, rows: list[tuple]) -> list[bytes]:
+        """A full chunk, packed (one block)."""
+        return [encode(rows)]
 
     def __len__(self) -> int:
         return self._count
 
     def chunks(self) -> Iterator[list[tuple]]:
-        """The tuples a chunk at a time, in the order they were appended."""
-        for data in self._packed:
-            yield decode_answer(data)
-        if self._open:
-            yield list(self._open)
-
-    def __iter__(self) -> Iterator[tuple]:
-        for chunk in self.chunks():
-            yield from chunk
-
-    def __repr__(self) -> str:
-        return f"<PackedTuples: {self._count}>"
-
-
-class PackedRows:
-    """Dicts with the same keys, appended one by one and kept as packed chunks of tuples
-    (``marshal``: about a fifth of the memory of the dicts); read back as dicts, a chunk at a
-    time. With ``order_by``, each chunk is packed sorted by that key, in blocks, so that
-    ``merged()`` gives every row in that order while decoding only a block of each chunk."""
-
-    def __init__(self, order_by: str | None = None, chunk_rows: int | None = None):
-        self.order_by, self.chunk_rows = order_by, chunk_rows or CHUNK_ROWS
-        self.columns: tuple[str, ...] = ()
-        self._keys = None
-        self._packed: list[list[bytes]] = []  # chunks, each a list of blocks
-        self._open: list[tuple] = []
-        self._count = 0
-
-    def append(self, row: dict) -> None:
-        if self._keys is None:
-            self.columns, self._keys = tuple(row), row.keys()
-        elif row.keys() != self._keys:
-            raise ValueError(f"row with other columns than {self.columns}: {tuple(row)}")
-        # In ``columns`` order whatever the row's own key order ({'name':..., 'nik':...}).
-        self._open.append(tuple(row[c] for c in self.columns))
-        self._count += 1
-        if len(self._open) >= self.chunk_rows:
-            self._pack()
-
-    def _pack(self) -> None:
-        if not self._open:
-            return
-        rows, self._open = self._open, []
-        if self.order_by is not None:
-            rows.sort(key=itemgetter(self.columns.index(self.order_by)))
-            self._packed.append([encode(rows[i:i + BLOCK_ROWS]) for i in range(0, len(rows), BLOCK_ROWS)])
-        else:
-            self._packed.append([encode(rows)])
-
-    def __len__(self) -> int:
-        return self._count
-
-    def chunks(self) -> Iterator[list[tuple]]:
-        """The rows as tuples (in ``columns`` order), a chunk at a time."""
+        """The tuples a chunk at a time, in the order they were appended (a sorted chunk of
+        ``PackedRows`` in its own order)."""
         for blocks in self._packed:
             yield [row for block in blocks for row in decode_answer(block)]
         if self._open:
@@ -190,6 +142,38 @@ class PackedRows:
     def tuples(self) -> Iterator[tuple]:
         for chunk in self.chunks():
             yield from chunk
+
+    __iter__ = tuples
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self._count}>"
+
+
+class PackedRows(PackedTuples):
+    """Dicts with the same keys, appended one by one and kept as packed chunks of tuples
+    (``marshal``: about a fifth of the memory of the dicts); read back as dicts, a chunk at a
+    time. With ``order_by``, each chunk is packed sorted by that key, in blocks, so that
+    ``merged()`` gives every row in that order while decoding only a block of each chunk."""
+
+    def __init__(self, order_by: str | None = None, chunk_rows: int | None = None):
+        super().__init__(chunk_rows)
+        self.order_by = order_by
+        self.columns: tuple[str, ...] = ()
+        self._keys = None
+
+    def append(self, row: dict) -> None:
+        if self._keys is None:
+            self.columns, self._keys = tuple(row), row.keys()
+        elif row.keys() != self._keys:
+            raise ValueError(f"row with other columns than {self.columns}: {tuple(row)}")
+        # In ``columns`` order whatever the row's own key order ({'name':..., 'nik':...}).
+        super().append(tuple(row[c] for c in self.columns))
+
+    def _blocks(self, rows: list[tuple]) -> list[bytes]:
+        if self.order_by is None:
+            return super()._blocks(rows)
+        rows.sort(key=itemgetter(self.columns.index(self.order_by)))
+        return [encode(rows[i:i + BLOCK_ROWS]) for i in range(0, len(rows), BLOCK_ROWS)]
 
     def __iter__(self) -> Iterator[dict]:
         columns = self.columns
