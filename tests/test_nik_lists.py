@@ -150,3 +150,14 @@ def test_the_bpjs_registration_list_masks_niks_and_its_file_is_still_logged(site
     next(b for b in at.button if b.label == "Siapkan berkas pendaftaran").click().run()
     entry = queries.audit_entries(db, table="sponsorships")[0]
     assert (entry["actor"], entry["action"]) == (user, "export")
+
+
+def test_the_preview_of_select_all_masks_niks(site):
+    from test_enrolment_page import VILLAGE, _setup
+    at, _, _ = _setup(site)
+    at.radio(key="k_mode").set_value("semua").run()
+    at.selectbox(key="k_all_district").set_value(VILLAGE[:8]).run()
+    at.selectbox(key="k_all_village").set_value(VILLAGE).run()
+    next(b for b in at.button if b.label == "Hitung dan pratinjau").click().run()
+    assert "NIK" in at.dataframe[0].value.columns
+    assert_masked(at)
