@@ -234,10 +234,6 @@ def shown(actor: Actor, row: Mapping[str, Any]) -> dict:
     return row
 
 
-def shown_rows(actor: Actor, rows) -> list[dict]:
-    return [shown(actor, r) for r in rows]
-
-
 def listed(actor: Actor, row: Mapping[str, Any]) -> dict:
     """A row as a list on screen shows it, to every role: ``shown``, and every NIK masked
     (``3324********0001``). A list is read over shoulders and screenshotted; a name, a village
