@@ -4,13 +4,12 @@ import streamlit as st
 
 from payung.auth.access import schemes_for
 from payung.base.errors import PayungError, ValidationError
-from payung.base.identity import mask_nik
 from payung.base.months import add_months, current_month, format_month
 from payung.enrolment.bpjs import registration_rows, registration_xlsx
 from payung.imports.bpjs_answer import apply_answer, plan_answer
 
 from ui.session import connection, payung, require
-from ui.widgets import plain, saved, show_saved_message, table, uploader
+from ui.widgets import nik_note, plain, saved, show_saved_message, table, uploader
 
 actor = require("bpjs.exchange")
 app = payung()
@@ -40,9 +39,10 @@ with export_tab:
             rows = registration_rows(db, app.plugins, scheme_code=code, from_month=start, to_month=end, actor=actor)
         st.metric("Kepesertaan baru menunggu didaftarkan", len(rows))
         if rows:
-            table([{"NIK": mask_nik(r["nik"]), "Nama": r["name"], "Desa/Kel.": r["village_name"],
+            table([{"NIK": r["nik"], "Nama": r["name"], "Desa/Kel.": r["village_name"],
                            "Mulai": format_month(r["start_month"]), "Penyandang dana": r["sponsor_name"]}
                           for r in rows[:200]], hide_index=True, width="stretch")
+            nik_note(actor)
             if st.button("Siapkan berkas pendaftaran", icon=":material/description:", key="b_prepare"):
                 with connection() as db:
                     data, count = registration_xlsx(db, app.plugins, scheme_code=code, from_month=start,

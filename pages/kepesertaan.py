@@ -10,7 +10,7 @@ import streamlit as st
 
 from payung.auth.access import schemes_for
 
-from payung.enrolment.bulk import apply_bulk, plan_bulk, plan_eligible
+from payung.enrolment.bulk import apply_bulk, plan_bulk, plan_eligible, preview
 from payung.base.errors import Problem
 from payung.base.formats import count
 from payung.base.months import current_month, format_month
@@ -20,7 +20,8 @@ from payung.people.sponsors import search_sponsors
 from payung.schemes.editing import taking_enrolments
 from payung.enrolment.sponsorships import describe_cost, eligible_workers, start_months
 from ui.session import connection, payung, require
-from ui.widgets import attempt, declared_field, field_errors, remember_problems, rupiah, saved, show_saved_message
+from ui.widgets import (attempt, declared_field, field_errors, nik_note, remember_problems, rupiah, saved,
+                        show_saved_message)
 from ui.widgets import plain, progress_to_the_end, table
 
 FORM = "kepesertaan"
@@ -149,9 +150,9 @@ if mode == "semua":
     three.metric(f"Biaya {months} bulan", rupiah(bulk.total))
     if accepted:
         st.caption(f"Pratinjau {min(len(accepted), 50)} dari {count(len(accepted))} pekerja")
-        table([{"Pekerja": r.worker["name"], "NIK": r.worker["nik"], "Pekerjaan":
-                       occupations.get(r.worker["occupation"], r.worker["occupation"]), "Rincian": describe_cost(r.plan)}
-                      for r in accepted[:50]], hide_index=True, width="stretch")
+        table([{"Pekerja": w["name"], "NIK": w["nik"], "Pekerjaan": occupations.get(w["occupation"], w["occupation"]),
+                "Rincian": w["cost"]} for w in preview(bulk, actor=actor, limit=50)], hide_index=True, width="stretch")
+        nik_note(actor)
     if refused:
         reasons: dict[str, list] = {}
         for r in refused:
@@ -206,6 +207,7 @@ chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers
                         placeholder="Ketik nama pekerja, lalu pilih atau tekan Enter")
 chosen = [w for w in chosen if w in known]
 field_errors(FORM, "worker_id")
+nik_note(actor)
 
 choices = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
                fields=values)

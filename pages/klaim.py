@@ -11,8 +11,8 @@ from payung.finance.claims import update_claim
 from payung.base.errors import ValidationError
 from payung.people.workers import search_workers
 from ui.session import connection, payung, require
-from ui.widgets import (chars, attempt, clear_inputs, date_text, field_errors, problem_summary, rupiah, saved,
-                        show_saved_message)
+from ui.widgets import (chars, attempt, clear_inputs, date_text, field_errors, nik_note, problem_summary, rupiah,
+                        saved, show_saved_message)
 from ui.widgets import plain
 from ui.widgets import table as grid
 from ui.widgets import DATE_HELP, rupiah_input, rupiah_value
@@ -43,6 +43,7 @@ if claims:
         "Tanggal dibayar": date_text(r["paid_on"]) or "-",
     } for r in claims], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
         key="c_table", phone=["Pekerja", "Status", "Program"])
+    nik_note(actor)
     picked = table.selection.rows if table and table.selection else []
 else:
     st.caption("Belum ada klaim.")
@@ -82,6 +83,8 @@ with connection() as db:
 options = {w["id"]: w for w in found}
 worker_id = st.selectbox("Pekerja *", list(options), index=None, key="c_worker", placeholder="Cari lalu pilih",
                          format_func=lambda i: f"{options[i]['name']} · {options[i]['nik']} · {options[i]['village']}")
+if found and not claims:  # else said under the list of claims
+    nik_note(actor)
 field_errors(FORM, "worker_id")
 left, right = st.columns(2)
 program = left.selectbox("Program *", list(PROGRAMS), format_func=PROGRAMS.get, key="c_program", placeholder="Pilih...")

@@ -14,8 +14,8 @@ from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
 from ui.session import connection, payung, require
-from ui.widgets import (current_page, date_text, pager, panel, picked_rows, plain, rupiah, saved, show_saved_message,
-                        table)
+from ui.widgets import (current_page, date_text, nik_note, pager, panel, picked_rows, plain, rupiah, saved,
+                        show_saved_message, table)
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -170,6 +170,7 @@ else:
           key=table_key(), phone=["Nama", "Status bulan ini", "Desa/Kel."],
           laptop=["Nama", "Status bulan ini", "NIK", "Desa/Kel.", "Skema", "Pekerjaan"])
     st.caption("Pilih satu baris untuk melihat rinciannya.")
+    nik_note(actor, here=True)
 pager(result.total, PAGE_SIZE, key="halaman_pekerja")
 if rows and (too_big := too_many(result.total)):
     st.caption(too_big)
@@ -182,8 +183,8 @@ elif rows:
     st.download_button(f"Unduh daftar ({formats.count(result.total)} pekerja, XLSX)", list_file,
                        "daftar-pekerja.xlsx", icon=":material/table:", key="pekerja_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       help="Semua halaman daftar ini, dengan NIK seperti yang tampil di layar. Setiap unduhan "
-                            "dicatat di Log audit.")
+                       help="Semua halaman daftar ini, dengan NIK "
+                            + ("lengkap" if by_nik else "disamarkan") + ". Setiap unduhan dicatat di Log audit.")
 if allowed(actor, "worker.write") and st.button("Tambah pekerja", icon=":material/person_add:", type="primary"):
     st.session_state.pop("edit_worker_id", None)
     st.switch_page("pages/pekerja_form.py")

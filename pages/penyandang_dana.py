@@ -9,7 +9,7 @@ from payung.base.months import current_month, format_month
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
-from ui.widgets import current_page, pager, rupiah, show_saved_message
+from ui.widgets import current_page, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
 from ui.widgets import table
 
@@ -50,6 +50,7 @@ def detail(sponsor_id: int) -> None:
             "Skema": names.get(x["scheme_code"], x["scheme_code"]), "Mulai": format_month(x["start_month"]),
             "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": formats.status(x["status"]),
         } for x in info["sponsorships"]], hide_index=True, width="stretch")
+        nik_note(actor)
     else:
         st.caption("Belum menanggung pekerja.")
     if allowed(actor, "sponsor.write"):

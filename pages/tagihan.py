@@ -17,8 +17,9 @@ from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
 
 from ui.session import connection, data_version, live_callback, payung, require, scope_key
-from ui.widgets import (chars, clear_problems, current_page, field_errors, pager, plain, problem_summary, problems_for,
-                        remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message, table as grid)
+from ui.widgets import (chars, clear_problems, current_page, field_errors, nik_note, pager, plain, problem_summary,
+                        problems_for, remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message,
+                        table as grid)
 from ui.widgets import DATE_HELP, ROWS_PER_PAGE
 
 FORM = "bayar"
@@ -111,6 +112,7 @@ grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
               for l in shown_lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown_lines)),
      key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
 pager(len(bill.lines), ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
+nik_note(actor)
 # The files are made when their button is clicked, not on every rerun of the page.
 file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)

@@ -10,7 +10,7 @@ from payung.base.formats import month_short
 from payung.base.months import add_months, current_month, format_month
 from payung.base import clock
 from ui.session import connection, data_version, payung, require, scope_key
-from ui.widgets import date_text, rupiah, saved, show_saved_message
+from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
 from ui.widgets import table
 
@@ -99,6 +99,7 @@ with lapsed_tab:
                        "Penyandang dana": r["sponsor"], "Bulan tidak dibayar": r["months"],
                        "Dari": format_month(r["first"]), "Sampai": format_month(r["last"])}
                       for r in late.lapsed], hide_index=True, width="stretch")
+        nik_note(actor)
     else:
         st.success("Tidak ada kepesertaan yang berakhir karena tunggakan.", icon=":material/check_circle:")
 

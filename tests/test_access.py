@@ -8,7 +8,9 @@ may call it and how to tell whether the record came back; the test then checks:
 - a role that may not: refused (``PayungError``, Indonesian message), nothing returned;
 - a role that may, on its own record: it works and the record is there;
 - any role but admin, on the other regency's record: refused or not in the answer;
-- a masked role (viewer): no full NIK anywhere in any answer.
+- a masked role (viewer): no full NIK anywhere in any answer;
+- a list on screen (``LISTS``): no full NIK for any role; the worker's page and the logged
+  exports (``FULL_NIK``) keep it for the roles that may see it.
 
 Every case runs inside a transaction that is rolled back, so writes do not leak between cases.
 """
@@ -501,6 +503,15 @@ def _no_full_nik(world, result, where):
     assert not leaked, f"{where}: a masked role was given full NIKs {leaked}"
 
 
+#: What a list on screen is made of: no full NIK for any role (``access.listed``), where the
+#: worker's own page and the logged exports keep it (``FULL_NIK``).
+LISTS = {"workers.search_workers", "sponsors.search_sponsors", "sponsors.sponsor_detail",
+         "sponsorships.eligible_workers", "bills.bill", "payments.payment_with_lines",
+         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month", "claims.list_claims"}
+#: Where a role that may see the full NIK (``worker.full_nik``) finds it: the worker's page and the
+#: files exported on purpose, each logged.
+FULL_NIK = {"workers.get_worker", "workers.worker_detail", "worker_list.workers_xlsx", "bpjs.registration_xlsx"}
+
 #: Records a role may call the function for but must not see: a village operator sees no regency-wide target and no ASN of the regency
 #: (only its village government and the sponsors of its workers).
 HIDDEN_FROM = {("dashboard.target_for", "desa"), ("sponsors.nip_taken", "desa")}
@@ -520,8 +531,11 @@ def test_permission_matrix(world, name, role):
             assert _attempt(world, call, actor, outside)[0] == "refused"
         return
     assert outcome == "ok", f"{name} must let {role} act on its own record: {result}"
-    if access.scope_of(actor).masked:
+    if access.scope_of(actor).masked or name in LISTS:
         _no_full_nik(world, result, name)
+    elif name in FULL_NIK:
+        assert inside["nik"] in repr(result) + (_xlsx_text(result[0]) if name.endswith("_xlsx") else ""), (
+            f"{name}: {role} may see the full NIK here")
     if probe is not None:
         expected_visible = (name, role) not in HIDDEN_FROM
         assert probe(result, inside) is expected_visible, f"{name}: {role} should see its own record"
@@ -541,8 +555,19 @@ def test_permission_matrix(world, name, role):
             assert probe is not None, f"{name} let {role} write on a record outside its slice ({other['side']})"
             leaked = NEAR_PROBES.get(name, probe) if other["side"] == "near" else probe
             assert not leaked(result, other), f"{name} showed {role} a record outside its slice ({other['side']})"
-            if access.scope_of(actor).masked:
+            if access.scope_of(actor).masked or name in LISTS:
                 _no_full_nik(world, result, name)
+
+
+@pytest.mark.parametrize("role", WRITERS)
+def test_the_preview_of_a_bulk_enrolment_masks_nik_like_every_list(world, role):
+    """``bulk.preview`` takes a plan, not ``db``, so the matrix does not collect it."""
+    actor, record = ACTORS[role], world.records["in"]
+    plan = _m("bulk.plan_eligible")(world.db, world.registry, scheme_code=record["scheme"], sponsor_id=record["sponsor"],
+                                    start_month="2025-01", months=12, fields={"budget_year": 2025}, actor=actor)
+    rows = _m("bulk.preview")(plan, actor=actor)
+    assert record["free_name"] in [row["name"] for row in rows]
+    _no_full_nik(world, rows, "bulk.preview")
 
 
 #: For figures of a whole scheme, the village operator's answer about the "near" record (a

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
+from payung.auth.access import Actor, allowed
 from payung.base import formats
 from payung.reports.charts import count_axis
 from payung.base.errors import Problem, ValidationError
@@ -162,6 +163,14 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
             events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], settings, money,
                                      key=key + suffix, **options))
     return next((e for e in events if getattr(getattr(e, "selection", None), "rows", None)), events[0])
+
+
+def nik_note(actor: Actor, *, here: bool = False) -> None:
+    """Once on each page with a list of workers: why its NIKs are masked (``access.listed``) and,
+    for a role that may see them, where the full number is (``here``: this list opens the worker)."""
+    where = "pilih barisnya" if here else "buka Daftar pekerja, lalu pilih pekerjanya"
+    st.caption("NIK disamarkan di daftar untuk melindungi data pribadi (UU PDP)."
+               + (f" NIK lengkap ada di halaman pekerja: {where}." if allowed(actor, "worker.full_nik") else ""))
 
 
 def picked_rows(key: str) -> list[int]:

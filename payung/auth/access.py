@@ -12,6 +12,9 @@ The roles (docs/administration.md has them as a table):
 - ``desa``: the workers domiciled in its villages (read, create, edit), enrolment proposals
   for them with sponsors it may see; only those workers' lines anywhere.
 - ``viewer``: read-only, its regency (or every one, if unbound), NIK masked everywhere.
+
+Every list on screen shows NIKs masked, whatever the role (``listed``); the full NIK is on the
+worker's own page for the roles that may see it (``worker.full_nik``) and in the exports.
 """
 
 from __future__ import annotations
@@ -205,7 +208,7 @@ def visible_scheme(registry, code: str, actor: Actor, action: str):
     return scheme
 
 
-# What a masked role is shown ------------------------------------------------------------
+# What a masked role is shown, and what a list shows --------------------------------------
 
 NIK_KEYS = ("nik", "sponsor_nik")
 #: A NIP begins with its holder's birth date (YYYYMMDD): masked too.
@@ -231,5 +234,17 @@ def shown(actor: Actor, row: Mapping[str, Any]) -> dict:
     return row
 
 
-def shown_rows(actor: Actor, rows) -> list[dict]:
-    return [shown(actor, r) for r in rows]
+def listed(actor: Actor, row: Mapping[str, Any]) -> dict:
+    """A row as a list on screen shows it, to every role: ``shown``, and every NIK masked
+    (``3324********0001``). A list is read over shoulders and screenshotted; a name, a village
+    and the masked NIK tell workers apart just as well (UU PDP). The full NIK stays where it is
+    needed: the worker's own page (``shown``) and the exports Payung logs."""
+    row = shown(actor, row)
+    for key in NIK_KEYS:
+        if row.get(key):
+            row[key] = mask_nik(row[key])
+    return row
+
+
+def listed_rows(actor: Actor, rows) -> list[dict]:
+    return [listed(actor, r) for r in rows]

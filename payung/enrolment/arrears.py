@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from db import billing, queries
 
-from payung.auth.access import Actor, require, require_visible, scope_of, shown, shown_rows, visible_scheme
+from payung.auth.access import Actor, listed, listed_rows, require, require_visible, scope_of, visible_scheme
 from payung.base import clock
 from payung.base.coverage import arrears_limit, due_date
 from payung.base.formats import count, date, month_short, rupiah
@@ -100,7 +100,7 @@ def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
                 "bill_by": scheme.bill_by, "workers": row["workers"], "lines": row["lines"], "amount": row["amount"],
                 "oldest": row["oldest"], "names": row["names"],
                 "pay_by": arrears_limit(row["oldest"], settings.due_day_of(scheme.code), settings.lapse_months)})
-        result.lapsed.extend(dict(shown(actor, row), scheme_code=scheme.code, scheme=scheme.name)
+        result.lapsed.extend(dict(listed(actor, row), scheme_code=scheme.code, scheme=scheme.name)
                              for row in billing.lapsed_workers(db, scheme.code, *rule, scope=scope))
     result.parties.sort(key=lambda g: (g["pay_by"], -g["amount"]))
     result.lapsed.sort(key=lambda r: (r["scheme"], r["worker"]))
@@ -231,7 +231,7 @@ def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = N
     require(actor, "late.read")
     month = add_months(current_month(today), 1)
     rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, scheme_code, scope=scope_of(actor))
-    return shown_rows(actor, [row for row in rows if row["scheme_code"] in registry.schemes])
+    return listed_rows(actor, [row for row in rows if row["scheme_code"] in registry.schemes])
 
 
 def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) -> int:

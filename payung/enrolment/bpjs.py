@@ -13,7 +13,7 @@ import datetime as dt
 from db import billing, queries, store
 from db.scope import EVERYTHING
 
-from payung.auth.access import Actor, require_visible, scope_of, visible_scheme
+from payung.auth.access import Actor, listed_rows, require_visible, scope_of, visible_scheme
 from payung.base.errors import ConfigError, Problem, ValidationError
 from payung.base.identity import fmt_date
 from payung.base.money import Contribution
@@ -71,12 +71,20 @@ def _cell(key: str, row: dict, occupations: dict[str, str]):
     return row.get(key)
 
 
-def registration_rows(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
-                      actor: Actor) -> list[dict]:
+def _registrations(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
+                   actor: Actor) -> list[dict]:
     """The new enrolments of a period, with the full personal data the branch asks."""
     visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
     return billing.registrations(db, scope=scope_of(actor), scheme_code=scheme_code, from_month=from_month,
                                  to_month=to_month)
+
+
+def registration_rows(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
+                      actor: Actor) -> list[dict]:
+    """The new enrolments of a period as the list on screen shows them: NIKs masked
+    (``access.listed``); the full ones are in the file (``registration_xlsx``)."""
+    return listed_rows(actor, _registrations(db, registry, scheme_code=scheme_code, from_month=from_month,
+                                             to_month=to_month, actor=actor))
 
 
 def registration_xlsx(db, registry: PluginRegistry, *, scheme_code: str, from_month: str, to_month: str,
@@ -85,8 +93,8 @@ def registration_xlsx(db, registry: PluginRegistry, *, scheme_code: str, from_mo
     the export is written to the audit log (UU PDP: who exported whose data)."""
     settings = registry.settings
     wanted = columns(settings)
-    rows = registration_rows(db, registry, scheme_code=scheme_code, from_month=from_month, to_month=to_month,
-                             actor=actor)
+    rows = _registrations(db, registry, scheme_code=scheme_code, from_month=from_month, to_month=to_month,
+                          actor=actor)
     data = xlsx_bytes([("Pendaftaran", list(wanted.values()),
                         ([_cell(k, r, settings.occupations) for k in wanted] for r in rows))])
     with store.transaction(db):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from db import batches, queries, store
 from db.scope import EVERYTHING
 
-from payung.auth.access import Actor, require, scope_of
+from payung.auth.access import Actor, listed, require, scope_of
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes.data import LIVE_STATUSES, DataReader
 from payung.base.errors import ConstraintError, Problem, ValidationError
@@ -33,7 +33,8 @@ from payung.base.money import check_programs, contribution, format_rupiah
 from payung.base.months import format_month, month_range, parse_month
 from payung.schemes.editing import retired_problem
 from payung.schemes.registry import PluginRegistry
-from payung.enrolment.sponsorships import EnrolmentPlan, check_enrolment, double_coverage, payment_period_problems, stored_choices
+from payung.enrolment.sponsorships import (EnrolmentPlan, check_enrolment, describe_cost, double_coverage,
+                                          payment_period_problems, stored_choices)
 
 Progress = Callable[[float, str], None]
 
@@ -405,3 +406,9 @@ def plan_eligible(db, registry: PluginRegistry, *, scheme_code: str, sponsor_id:
                  "start_month": start_month, "months": months, "programs": programs, "fields": dict(fields or {}),
                  "payment_period": payment_period, "row": n} for n, w in enumerate(candidates, 1)]
     return plan_bulk(db, registry, requests, actor=actor, progress=progress)
+
+
+def preview(plan: BulkPlan, *, actor: Actor, limit: int = 50) -> list[dict]:
+    """The first ``limit`` workers a plan accepts, as a list shows them (``access.listed``: NIKs
+    masked), each with what it costs (``cost``)."""
+    return [dict(listed(actor, r.worker), cost=describe_cost(r.plan)) for r in plan.accepted[:limit]]

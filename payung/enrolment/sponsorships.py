@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from db import queries, store
 from db.scope import EVERYTHING
 
-from payung.auth.access import Actor, allowed, require, scope_of, sees_whole_regency
+from payung.auth.access import Actor, allowed, listed_rows, require, scope_of, sees_whole_regency
 from payung.finance.budgets import assign_budget_lines
 from payung.schemes.data import DataReader
 from payung.base.errors import ConstraintError, Problem, ValidationError
@@ -291,10 +291,12 @@ def describe_cost(plan: EnrolmentPlan) -> str:
 def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor: dict | None, start_month: str,
                      months: int, actor: Actor, text: str = "", limit: int = 200) -> list[dict]:
     """Workers a sponsor could take on: in the scheme's regency (the sponsor's own village for
-    a village government), within the actor's villages, and not covered in any of the months."""
+    a village government), within the actor's villages, and not covered in any of the months.
+    A picker is a list: NIKs masked (``access.listed``); a full NIK typed still finds its worker."""
     scheme = registry.scheme(scheme_code)
     require(actor, "sponsorship.write", {"regency_code": scheme.regency_code})
     village = sponsor.get("village_code") if sponsor and sponsor["type"] == "pemerintah_desa" else None
-    return queries.eligible_workers(db, scope=scope_of(actor), region_prefix=scheme.regency_code,
-                                    months=month_range(start_month, months), village=village, text=text, limit=limit)
+    return listed_rows(actor, queries.eligible_workers(
+        db, scope=scope_of(actor), region_prefix=scheme.regency_code, months=month_range(start_month, months),
+        village=village, text=text, limit=limit))
 

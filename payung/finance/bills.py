@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from db import billing
 
-from payung.auth.access import Actor, scope_of, shown_rows, visible_scheme
+from payung.auth.access import Actor, listed_rows, scope_of, visible_scheme
 from payung.base import clock
 from payung.base.coverage import BELUM_JATUH_TEMPO, BERAKHIR, PAYABLE, TERLINDUNGI, due_date, line_statuses
 from payung.base.errors import NotFound, Problem, ValidationError
@@ -126,7 +126,7 @@ def party(db, registry: PluginRegistry, scheme_code: str, key: str, *, actor: Ac
 def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from_month: str | None,
          to_month: str | None = None, today: dt.date | None = None, actor: Actor, unpaid_only: bool = False) -> Bill:
     """One party's bill with each line's coverage status. ``from_month`` None: every month.
-    A village operator's bill holds only its workers' lines; a masked role sees masked NIKs.
+    A village operator's bill holds only its workers' lines; its NIKs are masked, as in every list.
 
     ``unpaid_only``: only the lines still open, which is all a payment needs (an OPD's month
     is 13.000 lines, most of them paid once its treasurer has paid). Its totals are then the
@@ -140,7 +140,7 @@ def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from
     lines = billing.bill_lines(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor),
                                unpaid_only=unpaid_only)
     _attach_statuses(db, registry, scheme.code, lines, today)
-    lines = shown_rows(actor, lines)
+    lines = listed_rows(actor, lines)
     months = [line["month"] for line in lines]
     return Bill(scheme.code, scheme.name, who, start or (min(months) if months else ""),
                 end or (max(months) if months else ""), lines)

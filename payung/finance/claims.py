@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from db import billing, queries, store
 
 from payung.base import clock
-from payung.auth.access import Actor, require, require_visible, scope_of, shown_rows
+from payung.auth.access import Actor, listed_rows, require, require_visible, scope_of
 from payung.schemes.data import narrowed
 from payung.base.errors import Problem, ValidationError
 from payung.base.money import check_rupiah, current_limits, format_rupiah
@@ -124,7 +124,7 @@ def update_claim(db, claim_id: int, *, status: str, benefit_amount: int, paid_on
 
 def list_claims(db, *, actor: Actor, scheme_code: str | None = None) -> list[dict]:
     require(actor, "claim.read")
-    return shown_rows(actor, billing.claims(db, scope=scope_of(actor), scheme_code=scheme_code))
+    return listed_rows(actor, billing.claims(db, scope=scope_of(actor), scheme_code=scheme_code))
 
 
 def benefits_against_contributions(db, *, actor: Actor, scheme_code: str | None = None,

@@ -15,7 +15,7 @@ import datetime as dt
 from db import billing, ledger, store
 
 from payung.base import clock, formats
-from payung.auth.access import Actor, require, require_visible, scope_of, shown_rows, visible_scheme
+from payung.auth.access import Actor, listed_rows, require, require_visible, scope_of, visible_scheme
 from payung.finance.bills import Bill, bill
 from payung.base.errors import Problem, ValidationError
 from payung.base.money import check_rupiah, current_limits, format_rupiah
@@ -181,7 +181,7 @@ def payment_with_lines(db, payment_id: int, *, actor: Actor) -> dict:
     payment = require_visible(actor, "payment.read", billing.payment(db, payment_id, scope_of(actor)),
                               f"Pembayaran #{payment_id}")
     return {**payment, "receipt": receipt_number(payment),
-            "allocations": shown_rows(actor, billing.payment_allocations(db, payment_id))}
+            "allocations": listed_rows(actor, billing.payment_allocations(db, payment_id))}
 
 
 def settles(allocation: dict) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from db import queries, store
 
-from payung.auth.access import Actor, require, require_visible, scope_of, shown, shown_rows
+from payung.auth.access import Actor, listed_rows, require, require_visible, scope_of, shown
 from payung.base.config import Settings
 from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.base.identity import check_nik, check_nip, clean_digits, normalize_phone
@@ -153,12 +153,12 @@ def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_rege
         limit=page_size,
         offset=(max(page, 1) - 1) * page_size,
     )
-    return Paged(shown_rows(actor, rows), total, max(page, 1), page_size)
+    return Paged(listed_rows(actor, rows), total, max(page, 1), page_size)
 
 
 def sponsor_detail(db, sponsor_id: int, *, actor: Actor, month: str) -> dict:
     """The sponsor, whom they sponsor, and what they owe for ``month``."""
     sponsor = get_sponsor(db, sponsor_id, actor=actor)
     scope = scope_of(actor)
-    return {"sponsor": sponsor, "sponsorships": shown_rows(actor, queries.sponsor_sponsorships(db, sponsor_id, scope)),
+    return {"sponsor": sponsor, "sponsorships": listed_rows(actor, queries.sponsor_sponsorships(db, sponsor_id, scope)),
             "due": queries.sponsor_month_due(db, sponsor_id, month, scope)}

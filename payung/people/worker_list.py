@@ -3,8 +3,9 @@
 Streamlit's own table download is off (``[client] disableDataExport``): it could not be logged,
 and a list carries NIKs. This one is: each download is an ``export`` entry in the audit log
 with the search and the workers it held (UU PDP: who took whose data out of Payung). The NIKs
-are those the actor sees (a masked role's stay masked), and the rows those its scope reaches,
-by the same search as the page (``search_workers``).
+are those the actor sees on a worker's page (full; a masked role's stay masked), where the list
+on screen masks them all, and the rows those its scope reaches, by the same search as the page
+(``search_workers``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def workers_xlsx(db, registry: PluginRegistry, *, actor: Actor, text: str = "", 
     """The list the search gives the actor, as .xlsx, and its row count; logged as an export."""
     require(actor, "worker.read")
     found = search_workers(db, registry.settings, actor=actor, text=text, occupation=occupation,
-                           include_inactive=include_inactive, page=1, page_size=MAX_ROWS, today=today)
+                           include_inactive=include_inactive, page=1, page_size=MAX_ROWS, today=today,
+                           for_export=True)
     if problem := too_many(found.total):
         raise ValidationError(Problem("export", problem, "export_too_big"))
     occupations = registry.settings.occupations

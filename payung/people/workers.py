@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from db import ledger, queries, store
 
-from payung.auth.access import Actor, allowed, require, require_visible, scope_of, shown
+from payung.auth.access import Actor, allowed, listed, require, require_visible, scope_of, shown
 from payung.base import clock, coverage
 from payung.base.config import Settings
 from payung.base.errors import ConstraintError, Problem, ValidationError
@@ -266,8 +266,10 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
 
 def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", region: str | None = None,
                    occupation: str | None = None, include_inactive: bool = False, page: int = 1,
-                   page_size: int = 50, today: dt.date | None = None) -> Paged:
-    """One page of the registry as the actor may see it, with this month's coverage status."""
+                   page_size: int = 50, today: dt.date | None = None, for_export: bool = False) -> Paged:
+    """One page of the registry as the actor may see it, with this month's coverage status.
+    NIKs are masked as every list masks them (``access.listed``); ``for_export``: as on the
+    worker's page (``access.shown``), for a file whose making is logged (``worker_list``)."""
     require(actor, "worker.read")
     today = today or clock.today()
     month = current_month(today)
@@ -285,7 +287,8 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
         row["status"] = coverage.line_status(row if row["scheme_code"] else None, today=today,
                                              due_day=settings.due_day_of(row["scheme_code"]),
                                              lapse_months=settings.lapse_months)
-    return Paged([shown(actor, row) for row in rows], total, page, page_size)
+    as_seen = shown if for_export else listed
+    return Paged([as_seen(actor, row) for row in rows], total, page, page_size)
 
 
 def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
