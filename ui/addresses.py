@@ -65,20 +65,22 @@ def folder_mode() -> bool:
 
 
 def leave_folder_mode(*, page_file: bool) -> None:
-    """Out of ``folder_mode``, which lasts until app.py calls ``st.navigation``: a page file run by itself (``page_file``) is
-    run again, through app.py, with the address kept for ``stray_page``; app.py run after the
-    English modal has the browser load the address again."""
+    """Out of ``folder_mode``, which lasts until app.py calls ``st.navigation``: a page file run
+    by itself (``page_file``) is run again, through app.py, with the address kept for
+    ``stray_page``; app.py run after the English modal has the browser load the address again."""
     if not folder_mode():
         return
-    PagesManager.uses_pages_directory = False  # what st.navigation does: the next runs are app.py's
     address = opened_at()
+    if not address:
+        return  # at "/" the mode runs app.py, whose st.navigation ends it
+    PagesManager.uses_pages_directory = False  # as st.navigation does: the next runs are app.py's
     if page_file:
         st.rerun()
-    if address:  # (the modal also moved the browser to "/")
-        base = (st.get_option("server.baseUrlPath") or "").strip("/")
-        path = json.dumps("/" + "/".join(filter(None, (base, address)))).replace("<", "\\u003c")
-        st.html(f"<script>window.location.replace({path});</script>", unsafe_allow_javascript=True)
-        st.stop()
+    # (the modal also moved the browser to "/")
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = json.dumps("/" + "/".join(filter(None, (base, address)))).replace("<", "\\u003c")
+    st.html(f"<script>window.location.replace({path});</script>", unsafe_allow_javascript=True)
+    st.stop()
 
 
 def stray_page(pages: list[st.Page]) -> st.Page | None:
