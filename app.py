@@ -80,9 +80,9 @@ def run() -> None:
 
     if first_start:
         auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
-        setup_page = st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:", url_path="",
-                             default=True)
-        stray = addresses.stray_page([setup_page])
+        setup_page = st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
+                             url_path="penyiapan")
+        stray = addresses.stray_page([setup_page], taken=("penyiapan",))
         setup = st.navigation([setup_page, *([stray] if stray else [])])
         st.html(NAV_SHOWN)
         if setup is stray:  # any other address opens Penyiapan

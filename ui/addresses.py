@@ -83,13 +83,13 @@ def leave_folder_mode(*, page_file: bool) -> None:
     st.stop()
 
 
-def stray_page(pages: list[st.Page]) -> st.Page | None:
+def stray_page(pages: list[st.Page], taken: tuple[str, ...] = ()) -> st.Page | None:
     """A hidden page at the address this session was opened at, when none of ``pages`` has it
-    (so Streamlit shows no "Page not found"); None when one has it or there is none. The default
-    page among ``pages`` has an empty url_path (Streamlit serves it at "/", but a url_path it was
-    given would still be taken)."""
+    (so Streamlit shows no "Page not found"); None when one has it or there is none. ``taken``:
+    the url_path given to the default page, which Streamlit serves at "/" but keeps (Beranda's is
+    empty)."""
     address = opened_at()
-    if not address or "/" in address or address in {page.url_path for page in pages}:
+    if not address or "/" in address or address in {page.url_path for page in pages} | set(taken):
         return None  # a nested address never reaches the server (Streamlit's scripts load from under it)
     return st.Page(STRAY_PAGE, title="Alamat", url_path=address, visibility="hidden")
 
