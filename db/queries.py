@@ -68,6 +68,11 @@ def worker_by_nik(db, nik: str) -> dict | None:
 
 
 
+def has_workers(db) -> bool:
+    """Any worker at all (the first row of the NIK index, not a count of them all)."""
+    return bool(_scalar(db, "SELECT EXISTS (SELECT 1 FROM workers)"))
+
+
 def worker_count(db, regency_code: str | None = None) -> int:
     if regency_code is None:
         return _scalar(db, "SELECT COUNT(*) FROM workers")

@@ -7,10 +7,12 @@ separators inside. Passphrases stay allowed."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
 
+from payung.auth import passwords
 from payung.auth.passwords import MIN_PASSWORD, check_password, common_passwords
 
 from conftest import PASSWORD
@@ -101,3 +103,44 @@ def test_every_password_the_suite_uses_is_accepted():
     assert PASSWORD in used and "baru-sekali-2026" in used
     for password in used:
         assert check_password(password, "pengguna") == [], password
+
+
+# The queue of bcrypt computations --------------------------------------------------------------
+
+@pytest.mark.parametrize("cpus, slots", [(1, 1), (2, 1), (4, 3), (16, 15)])
+def test_one_core_is_kept_for_the_pages(cpus, slots):
+    assert passwords.hashing_slots(cpus) == slots
+
+
+def test_password_checks_queue_instead_of_sharing_the_core(monkeypatch):
+    """Six sign-ins at once with two slots: never more than two bcrypt checks run together
+    (each fake check waits until a third one would join it, or 0,2 s), and every one of the
+    six is answered, the unknown username's dummy check included."""
+    monkeypatch.setattr(passwords, "_hashing", threading.BoundedSemaphore(2))
+    inside, most = 0, 0
+    joined = threading.Condition()
+
+    def checkpw(raw, hashed):
+        nonlocal inside, most
+        with joined:
+            inside += 1
+            most = max(most, inside)
+            joined.notify_all()
+            joined.wait_for(lambda: inside >= 3, timeout=0.2)
+            inside -= 1
+        return raw == b"benar sekali kopi"
+
+    monkeypatch.setattr(passwords.bcrypt, "checkpw", checkpw)
+    monkeypatch.setattr(passwords, "dummy_hash", lambda: b"dummy")
+    hashed = "stored"
+    answers = []
+    threads = [threading.Thread(target=lambda i=i: answers.append(
+        passwords.slow_check("benar sekali kopi" if i % 2 else "salah", hashed if i < 5 else None)))
+        for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(answers) == 6
+    assert sorted(answers) == [False, False, False, False, True, True]
+    assert most == 2

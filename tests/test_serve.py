@@ -8,6 +8,7 @@ the route cookie decides which process holds a tab, as it does for a browser.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import shutil
 import signal
@@ -164,9 +165,26 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_nginx_workers_never_run_as_root_and_still_take_uploads(served, tmp_path):
-    """Run as root, serve once gave nginx's workers (which parse every request) root too."""
+def test_nginx_workers_never_run_as_root_and_still_take_uploads_and_send_streamlits_files(served, tmp_path):
+    """Run as root, serve once gave nginx's workers (which parse every request) root too. Those
+    workers, not root, send Streamlit's scripts themselves: compressed, kept a year, the same
+    bytes, with no Payung process asked (nor a way out of the copy)."""
     url, _, _ = served
+    from payung.operations.serve import STREAMLIT_STATIC
+    script = max((STREAMLIT_STATIC / "js").glob("*.js"), key=lambda p: p.stat().st_size)
+    request = urllib.request.Request(f"{url}/static/js/{script.name}", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        body, headers = answer.read(), answer.headers
+    assert headers["Content-Type"] == "application/javascript"  # a module of another type does not run
+    assert headers["Content-Encoding"] == "gzip" and len(body) < script.stat().st_size / 2
+    assert gzip.decompress(body) == script.read_bytes()
+    assert "immutable" in headers["Cache-Control"] and "X-Payung-Process" not in headers
+    for escape in ("/static/../../../../etc/passwd", "/static/..%2f..%2f..%2fetc/passwd", "/static/js/nope.js"):
+        try:
+            with urllib.request.urlopen(url + escape, timeout=30) as answer:
+                assert b"root:" not in answer.read()
+        except urllib.error.HTTPError as error:
+            assert error.code in (400, 403, 404)
     master = int((tmp_path / "serve" / "nginx.pid").read_text())
     workers = _children(master)
     assert workers

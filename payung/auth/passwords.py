@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+import threading
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -41,6 +42,29 @@ BCRYPT_ROUNDS = 12
 #: Set by Payung's test suite only, to bcrypt's cheapest cost (4): its hundreds of users and
 #: logins then take milliseconds. A lower cost than BCRYPT_ROUNDS is taken from nowhere else.
 TEST_ROUNDS_VARIABLE = "PAYUNG_TEST_BCRYPT_ROUNDS"
+
+
+def hashing_slots(cpus: int | None = None) -> int:
+    """How many bcrypt computations this process runs at once: one per core it may use, less
+    one kept for the pages, and at least one. bcrypt releases the interpreter lock, so six
+    sign-ins at once on a one-core server took six shares of the core to the pages' one: every
+    page waited, and all six sign-ins ended late together. With the limit they queue, the first
+    done first, and the pages keep their share."""
+    if cpus is None:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cpus = os.cpu_count() or 1
+    return max(1, cpus - 1)
+
+
+#: The queue every bcrypt hash and check of this process goes through (``hashing_slots``).
+_hashing = threading.BoundedSemaphore(hashing_slots())
+
+
+def _checkpw(raw: bytes, hashed: bytes) -> bool:
+    with _hashing:
+        return bcrypt.checkpw(raw, hashed)
 
 
 def password_bytes(password: str | None) -> bytes | None:
@@ -67,7 +91,8 @@ def hash_password(password: str) -> str:
         raise ValidationError(_not_text())
     if len(raw) > MAX_PASSWORD_BYTES:
         raise ValidationError(_too_long())
-    return bcrypt.hashpw(raw, bcrypt.gensalt(bcrypt_rounds())).decode()
+    with _hashing:
+        return bcrypt.hashpw(raw, bcrypt.gensalt(bcrypt_rounds())).decode()
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -75,7 +100,7 @@ def verify_password(password: str, password_hash: str) -> bool:
     # such bytes (hash_password refuses them), so it fails.
     raw = (password or "").encode("utf-8", "surrogatepass")
     try:
-        return bcrypt.checkpw(raw, password_hash.encode())
+        return _checkpw(raw, password_hash.encode())
     except ValueError:
         return False
 
@@ -296,6 +321,6 @@ def slow_check(password: str, password_hash: str | None) -> bool:
     are not valid text, checked as an empty one)."""
     raw = password_bytes(password)
     if password_hash is None or raw is None or len(raw) > MAX_PASSWORD_BYTES:
-        bcrypt.checkpw((raw or b"")[:MAX_PASSWORD_BYTES], dummy_hash())
+        _checkpw((raw or b"")[:MAX_PASSWORD_BYTES], dummy_hash())
         return False
     return verify_password(password, password_hash)

@@ -12,6 +12,7 @@ cookie secret. A server that stops is started again.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
@@ -125,15 +126,18 @@ def worker_account() -> tuple[str, int, int] | None:
     return f"user {WORKER_USER} {grp.getgrgid(account.pw_gid).gr_name};", account.pw_uid, account.pw_gid
 
 
-def nginx_config(ports: list[int], *, listen: str, prefix: Path, max_body_mb: int, temp: Path | None = None) -> str:
+def nginx_config(ports: list[int], *, listen: str, prefix: Path, max_body_mb: int, temp: Path | None = None,
+                 static: Path | None = None) -> str:
     """The template filled in for these server ports (``temp``: the workers' folder of temporary
-    files, by default ``tmp`` in ``prefix``)."""
+    files, by default ``tmp`` in ``prefix``; ``static``: the copy of Streamlit's files nginx
+    sends, by default ``static`` in ``temp``)."""
+    temp = temp or prefix / "tmp"
     text = TEMPLATE.read_text(encoding="utf-8")
     upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in ports)
     account = worker_account()
     user = account[0] if account else ""
     for placeholder, value in (("@UPSTREAMS@", upstreams), ("@LISTEN@", listen), ("@PREFIX@", str(prefix)),
-                               ("@TEMP@", str(temp or prefix / "tmp")),
+                               ("@TEMP@", str(temp)), ("@STATIC@", str(static or temp / "static")),
                                ("@USER@", user), ("@MAX_BODY@", str(max_body_mb))):
         text = text.replace(placeholder, value)
     return text
@@ -157,6 +161,21 @@ def shared_environment(app: Payung) -> dict[str, str]:
     if not os.environ.get("PAYUNG_COOKIE_KEY"):  # the file the servers read, made before they start
         sessions.cookie_key_from_file(app.settings.data_dir.resolve() / sessions.COOKIE_KEY_FILE)
     return env
+
+
+#: Streamlit's scripts, styles and fonts, as its server sends them under ``/static/`` (found
+#: without importing Streamlit: the core never does).
+STREAMLIT_STATIC = Path(importlib.util.find_spec("streamlit").origin).parent / "static" / "static"
+
+
+def copy_static_files(folder: Path) -> None:
+    """A copy of ``STREAMLIT_STATIC`` for nginx to send (its workers, not root, may not reach
+    the Python installation), made again at every start: the copy always matches the Streamlit
+    that runs. Readable by everyone, like the original."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(STREAMLIT_STATIC, folder)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 class Servers:
@@ -204,6 +223,7 @@ class Servers:
             (folder / name).mkdir(parents=True, exist_ok=True)
             if account:
                 os.chown(folder / name, account[1], account[2])
+        copy_static_files(folder / "static")
         return folder
 
     def watch(self) -> None:

@@ -228,4 +228,4 @@ def data_version(db, *, actor: Actor) -> int:
 def is_empty(db, *, actor: Actor) -> bool:
     """No worker registered yet (the Beranda then offers demo data)."""
     require(actor, "dashboard.read")
-    return queries.worker_count(db) == 0
+    return not queries.has_workers(db)
