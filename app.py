@@ -19,7 +19,7 @@ NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !importan
 from payung.auth.access import ROLES, allowed  # noqa: E402
 from payung.auth.users import has_users  # noqa: E402
 from payung.base.errors import DatabaseBusy  # noqa: E402
-from ui import auth  # noqa: E402
+from ui import addresses, auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
                         login_notices, page_run, release_upload_work)
@@ -72,6 +72,7 @@ PAGES = {
 
 def run() -> None:
     """One run: the session checked, the navigation drawn, the page run (or the login form)."""
+    addresses.leave_folder_mode(page_file=False)  # a server's first run, at an address no file has
     app = fresh_payung()  # a scheme file written by any server process is read again here
     daily_backup(app.settings)  # once a day, on the first run of the day (payung.operations.backups)
     with connection() as db:
@@ -79,21 +80,37 @@ def run() -> None:
 
     if first_start:
         auth.setup_code()  # printed in the terminal once, the first time anyone opens Payung
-        setup = st.navigation([st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
-                                       url_path="penyiapan")])
+        setup_page = st.Page("pages/penyiapan.py", title="Penyiapan", icon=":material/rocket_launch:",
+                             url_path="penyiapan")
+        stray = addresses.stray_page([setup_page], taken=("penyiapan",))
+        setup = st.navigation([setup_page, *([stray] if stray else [])])
         st.html(NAV_SHOWN)
+        if setup is stray:  # any other address opens Penyiapan
+            st.switch_page(setup_page)
         setup.run()
         st.stop()
 
     actor = current_actor()
     sections: dict[str, list] = {}
+    by_address: dict[str, st.Page] = {}  # every page this person may open, by the address a person types
+    closed: dict[str, str] = {}  # the address and title of the pages their role may not open
     for section, pages in PAGES.items():
         for path, title, icon, url, action in pages:
             if actor is None or allowed(actor, action):
-                sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, url_path=url,
-                                                                default=url == "beranda"))
+                # Beranda, the default page, is served at "/": its own url_path is empty, which leaves
+                # "/beranda" to ui.addresses (a person types it, and it leads there).
+                page = st.Page(path, title=title, icon=icon, url_path="" if url == "beranda" else url,
+                               default=url == "beranda")
+                sections.setdefault(section, []).append(page)
+                by_address[url] = page
+            else:
+                closed[url] = title
     for section, page in plugin_pages(app):
         sections.setdefault(section, []).append(page)
+        by_address[page.url_path] = page
+    stray = addresses.stray_page(list(by_address.values()))  # an address no page has: no English modal
+    if stray is not None:
+        sections.setdefault("Beranda", []).append(stray)
     # expanded=True: every page the role may open is listed, no "View N more" fold (English, and it
     # hid Impor data, Anggaran, Klaim, ... from newcomers).
     navigation = st.navigation(sections, position="sidebar" if actor else "hidden", expanded=True)
@@ -117,6 +134,9 @@ def run() -> None:
     auth.logout_button()
     auth.write_login_cookie()  # the login cookie, stored by the browser when it first draws it
     indonesian_page()
+    if navigation is stray:
+        addresses.send_on(stray.url_path, by_address, closed)
+    addresses.show_notice(navigation.url_path)
     release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
     try:
         navigation.run()

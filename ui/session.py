@@ -31,6 +31,7 @@ from payung.auth.users import actor_for
 from payung.imports.reading import Sheet
 from payung.core import Payung
 from payung.operations import backups
+from . import addresses
 from .widgets import plain
 
 #: Key of this browser session's session id (a secret: it is what the cookie carries).
@@ -230,6 +231,8 @@ def require(action: str = "account.manage") -> Actor:
     """Top of every page: the logged-in actor, or stop with a message if they may not take the
     page's ``action`` (``payung.auth.access``). (app.py has already shown the login to anyone not
     logged in.)"""
+    if not getattr(_RUN, "active", False):  # run by Streamlit without app.py (ui.addresses)
+        addresses.leave_folder_mode(page_file=True)
     actor = current_actor()
     if actor is None:
         login_notices(payung().settings)
