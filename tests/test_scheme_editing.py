@@ -94,7 +94,7 @@ def test_a_retired_scheme_takes_no_enrolment_and_keeps_its_code(csr):
 
 
 def test_a_copy_leaving_python_rules_out_is_refused_until_agreed_then_audited_as_a_copy(csr):
-    """Rule: the editor's copy writes what the old "Salin skema" wrote: a copy whose source has
+    """Rule: the editor's copy writes what the old copy form wrote: a copy whose source has
     rules in Python the copy cannot check is refused (nothing written) until the administrator
     agreed; saved, its audit entry is ``scheme.copy`` naming the source and what was left out,
     and so does the file's header."""
