@@ -222,12 +222,9 @@ def chooser(app) -> None:
             | {"started": copy_defaults()["started"].isoformat(), "legal_basis": NATIONAL_BASIS}
         )
     elif mode == "salin":
-        if origin.blockers:
-            st.error("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers)) + ".")
-            return
-        refused = copying.left_out_problems(origin.left_out, agreed)
+        refused = _blocked(origin) or plain(" ".join(copying.left_out_problems(origin.left_out, agreed)))
         if refused:
-            st.error(plain(" ".join(refused)))
+            st.error(refused)
             return
         defaults = copy_defaults()
         _open(
@@ -242,16 +239,21 @@ def chooser(app) -> None:
         _open(tomllib.loads(text), editing_code=code, base=text)
 
 
+def _blocked(origin) -> str:
+    """Why no TOML copy of ``origin`` can be made (a contribution adjustment in Python), or ""."""
+    if not origin.blockers:
+        return ""
+    return ("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers))
+            + ". Salin modul Python-nya di folder plugins/ (lihat docs/plugins/tutorial.md).")
+
+
 def _copy_warnings(origin, code: str | None) -> bool:
     """What a copy of ``code`` cannot carry into TOML, said before the form opens; with Python
     rules the copy will not check, the administrator's agreement (returned)."""
     if origin is None:
         return False
     if origin.blockers:
-        st.warning(
-            "Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers))
-            + ". Salin modul Python-nya di folder plugins/ (lihat docs/plugins/tutorial.md)."
-        )
+        st.warning(_blocked(origin))
         return False
     if not origin.left_out:
         return False

@@ -98,7 +98,8 @@ def copy_header(name: str, *, copied_from: str, left_out=(), username: str) -> s
     header = (f"{name}\nDisalin dari skema {copied_from} oleh {username} pada {clock.today().isoformat()} "
               "(halaman Skema).")
     if left_out:
-        header += "\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): " + "; ".join(left_out) + "."
+        header += ("\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): "
+                   + "; ".join(left_out) + ".")
     return header
 
 
