@@ -82,9 +82,7 @@ def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
     it is never disabled, and the page keeps a pick made while the form was still being drawn
     again after the last change (the run of a change ends "early for rerun", so the page looks
     idle for a moment while the form is not yet drawn again; a pick made then was lost)."""
-    _settled(page)
     numbers = current(page).locator("strong").filter(has_text=re.compile(r"^\d+\.$"))
-    before = numbers.count()
     picker = current(page).get_by_role("combobox", name="Aturan dari pustaka", exact=True)
     for attempt in range(attempts):
         pick(page, "Aturan dari pustaka", sentence)
@@ -94,6 +92,8 @@ def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
         except AssertionError:
             if attempt == attempts - 1:
                 raise
+    _settled(page)
+    before = numbers.count()
     click(page, "Tambah aturan")
     expect(numbers).to_have_count(before + 1)
 
@@ -184,7 +184,7 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         page.keyboard.press("Escape")
         _settled(page)
         current(page).get_by_text("Hanya program ini (yang lain tidak ditawarkan)").click()
-        _settled(page)
+        expect(text(page, re.compile(r"Program yang dibiayai hanya JKK \+ JKM\.")).first).to_be_visible()
         add_rule(page, "Pekerjaan pekerja salah satu dari: Petani, Nelayan. (worker_occupation_in)")
         choose(page, "Pekerjaan yang boleh ditanggung", "Nelayan")
         choose(page, "Pekerjaan yang boleh ditanggung", "Buruh nelayan")
