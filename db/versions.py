@@ -7,7 +7,7 @@ cheaply whether what they hold is still current.
   per account scope anyway), the log of an import (a file imported again changes nothing), or a new worker (no line, claim or sponsorship refers to a worker
   registered a moment ago, so no aggregate can contain it).
 - ``workers``: a worker registered (the registry's own counter).
-- ``schemes``: a scheme file written (Salin skema): every server process loads its plugins
+- ``schemes``: a scheme file written (the scheme editor): every server process loads its plugins
   again at its next run.
 
 Each counter is moved in the transaction of the write (``db.store.audit``), so a reader that

@@ -24,7 +24,7 @@ from payung.people.regions import load_regions
 
 def plugins_signature(settings: Settings, versions: dict[str, int] | None = None) -> tuple:
     """What the loaded schemes were read from: the ``schemes`` data version (moved when any
-    server process writes a scheme file, Salin skema) and the plugin folder's files (a file
+    server process writes a scheme file in the scheme editor) and the plugin folder's files (a file
     edited by hand). When it changes, the schemes are loaded again."""
     if versions is None:
         versions = database.data_versions(settings.database_url)

@@ -397,8 +397,10 @@ MATRIX = {
         w.db, w.settings, w.settings.data_dir / f"salinan-{a.username}", actor=a), None),
     "overview.scheme_overview": (ALL, "record", lambda w, a, r: _m("overview.scheme_overview")(
         w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
-    "copying.save_scheme_copy": (ADMIN, "global", lambda w, a, r: _m("copying.save_scheme_copy")(
+    "editing.save_scheme": (ADMIN, "global", lambda w, a, r: _m("editing.save_scheme")(
         w.db, w.registry, _copy_of_outside(w), actor=a, copied_from="contoh_luar"), None),
+    "editing.retire_scheme": (ADMIN, "global", lambda w, a, r: _m("editing.retire_scheme")(
+        w.db, w.registry, "contoh_luar", actor=a), None),
     "regions.district_choices": (ALL, "record", lambda w, a, r: _m("regions.district_choices")(
         w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:8] in res),
     "regions.village_choices": (ALL, "record", lambda w, a, r: _m("regions.village_choices")(
@@ -422,6 +424,8 @@ NOT_ACTOR_BOUND = {
     "sessions.check_own_password": "Ganti kata sandi: the acting user's own current password, through the login "
                                    "throttle (called by users.change_password)",
     "setup.create_first_admin": "first start only, with the one-time setup code",
+    "editing.versions": "a scheme file's published versions (TOML text, no personal data), shown in the editor",
+    "editing.taking_enrolments": "filters loaded schemes by their retired flag (no personal data)",
 }
 
 #: Modules the probes read a value from (not services themselves).
@@ -451,6 +455,7 @@ SERVICE_MODULES = {
     "sessions": "payung.auth.sessions",
     "setup": "payung.auth.setup",
     "copying": "payung.schemes.copying",
+    "editing": "payung.schemes.editing",
     "letterhead": "payung.reports.letterhead",
 }
 

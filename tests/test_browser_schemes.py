@@ -77,18 +77,25 @@ def pick(page: Page, label: str, option: str, attempts: int = 3) -> None:
 
 
 def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
-    """Pick a library rule and add it; the pick is made again if its rerun did not take it (the
-    button stays disabled until a rule is chosen)."""
-    button = current(page).get_by_role("button", name="Tambah aturan", exact=True)
+    """Add a library rule as a person does: pick it and see the picker show it, press Tambah
+    aturan, and wait until the new rule shows at the end of the list. No waiting on the button:
+    it is never disabled, and the page keeps a pick made while the form was still being drawn
+    again after the last change (the run of a change ends "early for rerun", so the page looks
+    idle for a moment while the form is not yet drawn again; a pick made then was lost)."""
+    numbers = current(page).locator("strong").filter(has_text=re.compile(r"^\d+\.$"))
+    picker = current(page).get_by_role("combobox", name="Aturan dari pustaka", exact=True)
     for attempt in range(attempts):
         pick(page, "Aturan dari pustaka", sentence)
         try:
-            expect(button).to_be_enabled(timeout=10_000)
+            expect(picker).to_have_value(sentence, timeout=10_000)
             break
         except AssertionError:
             if attempt == attempts - 1:
                 raise
+    _settled(page)
+    before = numbers.count()
     click(page, "Tambah aturan")
+    expect(numbers).to_have_count(before + 1)
 
 
 def open_tab(page: Page, name: str, attempts: int = 3) -> None:
@@ -107,13 +114,21 @@ def open_tab(page: Page, name: str, attempts: int = 3) -> None:
                 raise
 
 
-def open_draft(page: Page, mode: str, scheme: str | None = None) -> None:
+def open_draft(page: Page, mode: str, scheme: str | None = None, *, agree: bool = False) -> None:
+    """Open a draft in the scheme editor; ``agree``: tick "Saya mengerti" first (a copy of a
+    scheme whose Python rules the copy leaves out)."""
     _settled(page)
     current(page).get_by_text(mode, exact=True).click()
     _settled(page)
     if scheme:
         choose(page, "Skema sumber", scheme)
+    if agree:
+        _settled(page)
+        current(page).get_by_text("Saya mengerti: salin tanpa aturan tersebut").click()
+        expect(current(page).get_by_role("checkbox", name="Saya mengerti: salin tanpa aturan tersebut")).to_be_checked()
+        _settled(page)
     click(page, "Buka di formulir")
+    expect(current(page).get_by_role("button", name="Simpan skema", exact=True)).to_be_visible()
 
 
 def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_path, browser):
@@ -141,7 +156,8 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         expect(text(page, "Pekerjaan Buruh nelayan tersimpan.")).to_be_visible()
 
         # Bengkayang copies Mempawah's 1 desa 100, with a hard cap of 100 per village.
-        open_draft(page, "Salinan skema yang ada", "Gerakan Perlindungan 1 Desa 100 Pekerja Rentan")
+        open_draft(page, "Salinan skema yang ada", "Gerakan Perlindungan 1 Desa 100 Pekerja Rentan", agree=True)
+        expect(text(page, re.compile("Tidak ikut disalin")).first).to_be_visible()
         fill(page, "Kode skema *", "bengkayang_1desa100")
         choose(page, "Kabupaten *", "Kabupaten Bengkayang (61.07)")
         expect(text(page, re.compile("masih menyebut Mempawah")).first).to_be_visible()
@@ -168,7 +184,7 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         page.keyboard.press("Escape")
         _settled(page)
         current(page).get_by_text("Hanya program ini (yang lain tidak ditawarkan)").click()
-        _settled(page)
+        expect(text(page, re.compile(r"Program yang dibiayai hanya JKK \+ JKM\.")).first).to_be_visible()
         add_rule(page, "Pekerjaan pekerja salah satu dari: Petani, Nelayan. (worker_occupation_in)")
         choose(page, "Pekerjaan yang boleh ditanggung", "Nelayan")
         choose(page, "Pekerjaan yang boleh ditanggung", "Buruh nelayan")

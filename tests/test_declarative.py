@@ -190,7 +190,7 @@ def test_a_scheme_written_back_loads_the_same(tmp_path):
     assert [(r.library, r.params.keys()) for r in again.rules] == [(r.library, r.params.keys()) for r in scheme.rules]
 
 
-# Salin skema on the Skema page -----------------------------------------------------------------
+# Copying a scheme on the Skema page (the scheme editor's "Salinan skema yang ada") -----------------
 
 def _skema_site(tmp_path, monkeypatch, *plugins, location=None):
     """A site with these scheme files, an admin and a viewer; the app reads it through the
@@ -218,9 +218,8 @@ def _skema_site(tmp_path, monkeypatch, *plugins, location=None):
     return folder, config
 
 
-def _skema(user, source: str | None = None):
-    """The Skema page as ``user``; ``source``: the scheme chosen in Salin skema (the first one
-    listed depends on which schemes are installed)."""
+def _skema(user):
+    """The Skema page as ``user``."""
     from streamlit.testing.v1 import AppTest
     from conftest import logged_in
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
@@ -229,38 +228,60 @@ def _skema(user, source: str | None = None):
     at.run()
     at.switch_page("pages/skema.py")
     at.run()
-    if source:
-        at.selectbox(key="salin_source").set_value(source).run()
     assert not at.exception, at.exception
     return at
+
+
+def _key(at, suffix):
+    """The key of a widget of the scheme editor's form (its keys carry the form's generation)."""
+    return f"ed{at.session_state['_ed_draft']['gen']}_{suffix}"
+
+
+def _pick_copy(at, source):
+    """Choose "Salinan skema yang ada" of ``source`` in the scheme editor (not opened yet)."""
+    at.radio(key="ed_mode").set_value("salin").run()
+    at.selectbox(key="ed_pick_salin").set_value(source).run()
+    return at
+
+
+def _copy(at, source, *, agree=False):
+    """Open a copy of ``source`` in the scheme editor, ``agree``: ticking "Saya mengerti" first."""
+    _pick_copy(at, source)
+    if agree:
+        at.checkbox(key=f"ed_agree_{source}").check().run()
+    next(b for b in at.button if b.label == "Buka di formulir").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
 
 
 def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path, monkeypatch):
     import db as database
     folder, config = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
-    at = _skema("admin", "mempawah_1desa100")
-    assert "Salin skema" in [s.value for s in at.subheader]
+    at = _pick_copy(_skema("admin"), "mempawah_1desa100")
     # Its dashboard panels are Python: the copy gets standard panels, once the admin agrees.
     assert any("panel dasbor skema asal" in w.value and "Pekerja per desa/kelurahan" in w.value for w in at.warning)
-    at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
+    at = _copy(at, "mempawah_1desa100", agree=True)
     # The copy's start and legal basis are its own, not Mempawah's (2022-07-15, its Setda meeting).
-    assert at.date_input(key="salin_mempawah_1desa100_started").value == dt.date(clock.today().year, 1, 1)
-    assert at.text_input(key="salin_mempawah_1desa100_legal_basis").value == "Inpres 2/2021; Inpres 4/2022"
-    at.date_input(key="salin_mempawah_1desa100_started").set_value(dt.date(2025, 3, 1))
-    at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("Inpres 2/2021; Perbup Pemalang 12/2025")
-    at.selectbox(key="salin_mempawah_1desa100_regency").set_value("33.27")
-    at.text_input(key="salin_mempawah_1desa100_code").set_value("pemalang_1desa50")
-    at.text_input(key="salin_mempawah_1desa100_name").set_value("1 Desa 50 Pekerja Rentan Pemalang")
+    assert at.date_input(key=_key(at, "started")).value == dt.date(clock.today().year, 1, 1)
+    assert at.text_input(key=_key(at, "legal_basis")).value == "Inpres 2/2021; Inpres 4/2022"
+    at.date_input(key=_key(at, "started")).set_value(dt.date(2025, 3, 1))
+    at.text_input(key=_key(at, "legal_basis")).set_value("Inpres 2/2021; Perbup Pemalang 12/2025")
+    at.selectbox(key=_key(at, "regency")).set_value("33.27")
+    at.text_input(key=_key(at, "code")).set_value("pemalang_1desa50")
+    at.text_input(key=_key(at, "name")).set_value("1 Desa 50 Pekerja Rentan Pemalang").run()
     # Occupations are chosen by their names, not typed as codes.
-    codes = at.multiselect(key="salin_mempawah_1desa100_rule_2_codes")
+    codes = at.multiselect(key=_key(at, "r2_codes"))
     assert codes.label == "Pekerjaan yang boleh ditanggung" and "Petani" in codes.options
     codes.set_value(["petani", "nelayan"])
-    at.number_input(key="salin_mempawah_1desa100_field_2_default").set_value(50)
-    next(b for b in at.button if b.label == "Periksa").click().run()
-    words = "\n".join(m.value for m in at.markdown)
-    assert "Pekerjaan pekerja salah satu dari: Petani, Nelayan." in words
+    at.text_input(key=_key(at, "f2_default")).set_value("50")
+    _button(at, "Periksa").click().run()
+    assert "Pekerjaan pekerja salah satu dari: Petani, Nelayan." in "\n".join(m.value for m in at.markdown)
     assert not (folder / "pemalang_1desa50.toml").exists()
-    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    _button(at, "Simpan skema").click().run()
     assert not at.exception, at.exception
     assert any("tersimpan di pemalang\\_1desa50.toml" in s.value for s in at.success), [s.value for s in at.success]
     # Active after the reload: the page lists it, and a fresh load has it with the edits.
@@ -276,12 +297,10 @@ def test_admin_copies_a_python_scheme_for_another_regency_and_it_loads(tmp_path,
 
 def test_copy_form_refuses_a_taken_code(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py", "kendal_asn_peduli.py")
-    at = _skema("admin", "mempawah_1desa100")
-    at.selectbox(key="salin_source").set_value("mempawah_1desa100").run()
-    at.checkbox(key="salin_mempawah_1desa100_left_out").check().run()
-    at.text_input(key="salin_mempawah_1desa100_code").set_value("kendal_asn_peduli")
-    at.text_input(key="salin_mempawah_1desa100_legal_basis").set_value("")
-    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    at = _copy(_skema("admin"), "mempawah_1desa100", agree=True)
+    at.text_input(key=_key(at, "code")).set_value("kendal_asn_peduli")
+    at.text_input(key=_key(at, "legal_basis")).set_value("").run()
+    _button(at, "Simpan skema").click().run()
     assert any("sudah dipakai" in e.value for e in at.error)
     assert any("Isi dasar hukum skema baru." in e.value for e in at.error)
     assert sorted(p.name for p in folder.iterdir()) == ["kendal_asn_peduli.py", "mempawah_1desa100.py"]
@@ -292,24 +311,28 @@ def test_a_scheme_with_python_rules_is_copied_without_them_once_the_admin_agrees
     form only when the admin agrees; the file and the audit entry name what was left out."""
     import db as database
     folder, config = _skema_site(tmp_path, monkeypatch, "kendal_asn_peduli.py")
-    at = _skema("admin", "kendal_asn_peduli")
-    at.selectbox(key="salin_source").set_value("kendal_asn_peduli").run()
+    at = _pick_copy(_skema("admin"), "kendal_asn_peduli")
     assert any("tidak ikut disalin" in w.value and "OPD penyandang dana ada dalam daftar" in w.value for w in at.warning)
-    assert not [b for b in at.button if b.label == "Simpan sebagai skema baru"]  # no form before agreeing
-    at.checkbox(key="salin_kendal_asn_peduli_left_out").check().run()
-    at.selectbox(key="salin_kendal_asn_peduli_regency").set_value("33.27")
-    at.text_input(key="salin_kendal_asn_peduli_code").set_value("pemalang_asn_peduli")
-    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    _button(at, "Buka di formulir").click().run()  # not agreed: no form
     assert not at.exception, at.exception
+    assert any("Saya mengerti: salin tanpa aturan tersebut" in e.value for e in at.error), [e.value for e in at.error]
+    assert not [b for b in at.button if b.label == "Simpan skema"] and "_ed_draft" not in at.session_state
+    at = _copy(at, "kendal_asn_peduli", agree=True)
+    at.selectbox(key=_key(at, "regency")).set_value("33.27")
+    at.text_input(key=_key(at, "code")).set_value("pemalang_asn_peduli").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("tersimpan di pemalang\\_asn\\_peduli.toml" in s.value for s in at.success), [e.value for e in at.error]
     text = (folder / "pemalang_asn_peduli.toml").read_text(encoding="utf-8")
     assert text.startswith("#") and "Tidak ikut disalin" in text.split("\n[")[0] and "OPD penyandang dana" in text
+    assert "Disalin dari skema kendal_asn_peduli oleh admin" in text.split("\n[")[0]
     source = Payung.load(config, entry_points=False).plugins
     copy, original = source.scheme("pemalang_asn_peduli"), source.scheme("kendal_asn_peduli")
     assert copy.regency_code == "33.27"
     assert len(copy.rules) < len(original.rules) and {r.name for r in copy.rules} < {r.name for r in original.rules}
     db = database.open_database(tmp_path / "p.db")
-    entry = db.execute("SELECT after FROM audit_log WHERE action = 'scheme.copy'").fetchone()[0]
-    assert "left_out" in entry and "OPD penyandang dana" in entry
+    entry = json.loads(db.execute("SELECT after FROM audit_log WHERE action = 'scheme.copy'").fetchone()[0])
+    assert entry["copied_from"] == "kendal_asn_peduli" and any("OPD penyandang dana" in r for r in entry["left_out"])
 
 
 def test_a_python_contribution_adjustment_blocks_the_copy(people):
@@ -329,7 +352,8 @@ def test_a_python_contribution_adjustment_blocks_the_copy(people):
 def test_only_admins_see_the_copy_form(tmp_path, monkeypatch):
     _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
     at = _skema("lihat")
-    assert "Salin skema" not in [s.value for s in at.subheader]
+    assert "Buat atau ubah skema" not in [s.value for s in at.subheader]
+    assert not [r for r in at.radio if r.key == "ed_mode"]
 
 
 def test_a_field_default_that_its_own_field_refuses_is_reported(tmp_path):
@@ -343,7 +367,7 @@ def test_skema_page_lists_a_broken_toml_with_its_line(tmp_path, monkeypatch):
     folder, _ = _skema_site(tmp_path, monkeypatch, "mempawah_1desa100.py")
     (folder / "rusak.toml").write_text(SMALL.replace('regency_code = "33.27"', 'regency_code = "99.99"'),
                                        encoding="utf-8")
-    at = _skema("admin", "mempawah_1desa100")
+    at = _skema("admin")
     assert any("rusak.toml baris 3: kabupaten 99.99 tidak ada" in e.value for e in at.error), [e.value for e in at.error]
     assert any("1 Desa 100" in e.label for e in at.expander)
 
@@ -352,22 +376,22 @@ def test_the_copy_form_speaks_of_rules_in_words(tmp_path, monkeypatch):
     """Labels were "worker_occupation_in: codes", "sponsor_limit: field", "when: value", "Label isian
     channel", "Bawaan pledge"; values "buruh_tani, pedagang_kaki_lima", "csr" and "2000000"."""
     _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
-    at = _skema("admin", "gn_lingkaran")
+    at = _copy(_skema("admin"), "gn_lingkaran")
     labels = [w.label for kind in ("text_input", "number_input", "selectbox", "multiselect") for w in getattr(at, kind)]
     for raw in ("worker_occupation_in: codes", "sponsor_limit: field", "when: value", "Label isian channel",
                 "Bawaan pledge", "codes", "field", "value", "limit"):
         assert raw not in labels, raw
-    limit = at.text_input(key="salin_gn_lingkaran_rule_3_limit")
+    limit = at.text_input(key=_key(at, "r3_limit"))
     assert (limit.label, limit.value) == ("Penghasilan paling tinggi (Rp per bulan)", "2.000.000")
-    pledge = at.selectbox(key="salin_gn_lingkaran_rule_4_field")
+    pledge = at.selectbox(key=_key(at, "r4_field"))
     assert pledge.label == "Isian jumlah janji" and pledge.value == "pledge"
     assert "Jumlah pekerja yang dijanjikan donatur" in pledge.options
-    channel = at.selectbox(key="salin_gn_lingkaran_rule_5_value")
+    channel = at.selectbox(key=_key(at, "r5_value"))
     assert channel.value == "csr" and "Program CSR perusahaan" in channel.options
-    assert at.multiselect(key="salin_gn_lingkaran_rule_5_0_types").label == "Jenis penyandang dana yang boleh"
+    assert at.multiselect(key=_key(at, "r5_0_types")).label == "Jenis penyandang dana yang boleh"
     # The amount typed with separators is the number 2000000 in the copy.
     limit.set_value("1.500.000")
-    next(b for b in at.button if b.label == "Periksa").click().run()
+    _button(at, "Periksa").click().run()
     assert any("1.500.000" in m.value for m in at.markdown), [m.value for m in at.markdown]
 
 
@@ -376,9 +400,9 @@ def test_the_copy_form_answers_an_amount_it_cannot_read_with_a_message(tmp_path,
     message by the copy's check; the page never shows a traceback."""
     _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
     for typed in ("2000000²", "dua juta", "-5"):
-        at = _skema("admin", "gn_lingkaran")
-        at.text_input(key="salin_gn_lingkaran_rule_3_limit").set_value(typed)
-        next(b for b in at.button if b.label == "Periksa").click().run()
+        at = _copy(_skema("admin"), "gn_lingkaran")
+        at.text_input(key=_key(at, "r3_limit")).set_value(typed)
+        _button(at, "Periksa").click().run()
         assert not at.exception, (typed, at.exception)
         assert at.error, typed
 

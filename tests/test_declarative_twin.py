@@ -126,7 +126,7 @@ def test_toml_twin_accepts_and_refuses_like_the_python_plugin(twins):
 
 
 def test_python_scheme_written_as_toml_is_its_twin(twins, tmp_path):
-    """"Salin skema" of the Python plugin: its declaration loads and says the same rules."""
+    """A copy of the Python plugin (the scheme editor): its declaration loads and says the same rules."""
     python = twins.app.plugins.scheme("mempawah_1desa100")
     data, missing = declaration_of(python)
     # Every rule is copied; only its Python dashboard panels are replaced by standard ones.

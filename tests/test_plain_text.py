@@ -143,7 +143,7 @@ def test_impor_keeps_its_own_work_between_steps():
     assert at.session_state["gone"] == 1 and "_i_plan" not in at.session_state
 
 
-# Texts an administrator typed into a scheme (Salin skema), and a restored file's name ---------
+# Texts an administrator typed into a scheme (the scheme editor), and a restored file's name ---------
 
 EVIL_SCHEME_NAME = "GN ![](http://evil.example/t.png) [Verifikasi akun](http://evil.example/login) :red[PALSU]"
 EVIL_DESCRIPTION = "Uraian <b>tebal</b> **penting** [tautan](http://evil.example) $$\\frac{1}{0}$$"
@@ -174,7 +174,7 @@ def _markdown_left(at) -> list[tuple[str, str]]:
 @pytest.fixture
 def evil_scheme_site(tmp_path, monkeypatch):
     """The demo site with the TOML scheme GN Lingkaran as an administrator could have saved it
-    from Salin skema: its name, description, a field's label and help are Markdown and HTML."""
+    from the scheme editor: its name, description, a field's label and help are Markdown and HTML."""
     import shutil
 
     from conftest import PASSWORD, ROOT, write_config

@@ -19,7 +19,8 @@ from payung.auth.access import Actor
 from payung.core import Payung
 from payung.base.errors import ValidationError
 from payung.plugin import Scheme, hookimpl
-from payung.schemes.copying import check_copy, declaration_of, save_scheme_copy
+from payung.schemes.copying import check_copy, declaration_of
+from payung.schemes.editing import save_scheme
 
 import example_plugin
 from conftest import snapshot, worker_values, write_config
@@ -73,7 +74,7 @@ def test_a_copy_may_not_take_the_code_of_a_scheme_whose_plugin_is_not_loaded(rec
     try:
         before = snapshot(db)
         with pytest.raises(ValidationError) as refused:
-            save_scheme_copy(db, app.plugins, _copy_as(recorded["source"], CODE, OTHER), actor=ADMIN)
+            save_scheme(db, app.plugins, _copy_as(recorded["source"], CODE, OTHER), actor=ADMIN)
         assert "sudah tercatat di basis data untuk skema" in str(refused.value) and "Pilih kode lain" in str(refused.value)
         assert snapshot(db) == before
         # Also when the database recorded it after the plugins were loaded (the check reads the database).
@@ -151,10 +152,13 @@ def test_the_copy_form_refuses_a_recorded_code_in_indonesian(recorded, monkeypat
         at.session_state[key] = value
     at.run()
     at.switch_page("pages/skema.py").run()
-    at.selectbox(key="salin_source").set_value("gn_lingkaran").run()
-    at.selectbox(key="salin_gn_lingkaran_regency").set_value(OTHER)
-    at.text_input(key="salin_gn_lingkaran_code").set_value(CODE)
-    next(b for b in at.button if b.label == "Simpan sebagai skema baru").click().run()
+    at.radio(key="ed_mode").set_value("salin").run()
+    at.selectbox(key="ed_pick_salin").set_value("gn_lingkaran").run()
+    next(b for b in at.button if b.label == "Buka di formulir").click().run()
+    gen = at.session_state["_ed_draft"]["gen"]
+    at.selectbox(key=f"ed{gen}_regency").set_value(OTHER)
+    at.text_input(key=f"ed{gen}_code").set_value(CODE).run()
+    next(b for b in at.button if b.label == "Simpan skema").click().run()
     assert not at.exception, at.exception
     assert any("sudah tercatat di basis data" in e.value for e in at.error), [e.value for e in at.error]
     assert sorted(p.name for p in recorded["folder"].iterdir()) == ["gn_lingkaran.toml"]

@@ -93,6 +93,33 @@ def test_a_retired_scheme_takes_no_enrolment_and_keeps_its_code(csr):
         editing.retire_scheme(csr.db, csr.app.plugins, CODE, actor=csr.actor)
 
 
+def test_a_copy_leaving_python_rules_out_is_refused_until_agreed_then_audited_as_a_copy(csr):
+    """Rule: the editor's copy writes what the old copy form wrote: a copy whose source has
+    rules in Python the copy cannot check is refused (nothing written) until the administrator
+    agreed; saved, its audit entry is ``scheme.copy`` naming the source and what was left out,
+    and so does the file's header."""
+    from conftest import snapshot
+    data = editing.copy_declaration(csr.app.plugins, CODE) | {
+        "code": "uji_salinan_zz", "name": "Uji salinan", "legal_basis": "Perbup 2/2026", "started": "2026-01-01"}
+    left_out = ["aturan Python uji (tidak ada di pustaka)"]
+    before = snapshot(csr.db)
+    with pytest.raises(ValidationError) as refused:
+        editing.save_scheme(csr.db, csr.app.plugins, data, actor=csr.actor, copied_from=CODE, left_out=left_out)
+    assert "Saya mengerti: salin tanpa aturan tersebut" in str(refused.value)
+    assert "aturan Python uji" in str(refused.value)
+    assert snapshot(csr.db) == before and not (csr.app.settings.plugins_dir / "uji_salinan_zz.toml").exists()
+
+    saved = editing.save_scheme(csr.db, csr.app.plugins, data, actor=csr.actor, copied_from=CODE, left_out=left_out,
+                                agreed=True)
+    header = saved.path.read_text(encoding="utf-8").split("\n\n")[0]
+    assert header.startswith("# Uji salinan\n") and f"Disalin dari skema {CODE} oleh admin" in header
+    assert "Tidak ikut disalin" in header and "aturan Python uji" in header
+    actions = [r[0] for r in csr.db.execute("SELECT action FROM audit_log WHERE row_id = 'uji_salinan_zz'")]
+    assert actions == ["scheme.copy"]
+    entry = json.loads(csr.db.execute("SELECT after FROM audit_log WHERE action = 'scheme.copy'").fetchone()[0])
+    assert (entry["copied_from"], entry["left_out"], entry["version"]) == (CODE, left_out, 1)
+
+
 def test_a_new_scheme_from_scratch_is_version_1_and_loads(csr):
     data = editing.blank_declaration(csr.app.settings) | {
         "code": "uji_baru_zz", "name": "Uji baru", "regency_code": "33.27", "legal_basis": "Perbup 1/2026",

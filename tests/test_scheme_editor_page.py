@@ -8,25 +8,22 @@ import tomllib
 
 from payung.core import Payung
 
-from test_declarative import _skema, _skema_site
-
-
-def _button(at, label):
-    return next(b for b in at.button if b.label == label)
+from test_declarative import _button, _key, _skema, _skema_site
 
 
 def _open(at, mode, code=None):
     at.radio(key="ed_mode").set_value(mode).run()
     if code:
         at.selectbox(key=f"ed_pick_{mode}").set_value(code).run()
+    for agreement in [c for c in at.checkbox if c.key == f"ed_agree_{code}"]:  # a copy leaving Python rules out
+        agreement.check().run()
     _button(at, "Buka di formulir").click().run()
     assert not at.exception, at.exception
     return at
 
 
-def _key(at, suffix):
-    gen = at.session_state["_ed_draft"]["gen"]
-    return f"ed{gen}_{suffix}"
+def _picker(at):
+    return next(s for s in at.selectbox if s.label == "Aturan dari pustaka")
 
 
 def _markdown(at):
@@ -41,7 +38,7 @@ def test_a_copy_is_edited_with_live_sentences_flagged_and_saved_as_toml(tmp_path
     # The description copied from Mempawah names Mempawah: flagged before saving.
     assert any("masih menyebut Mempawah" in w.value for w in at.warning)
     # A rule from the library, its sentence following each edit.
-    at.selectbox(key=_key(at, "r_pick")).set_value("workers_at_most").run()
+    at.selectbox(key="ed_r_pick").set_value("workers_at_most").run()
     _button(at, "Tambah aturan").click().run()
     assert "Paling banyak 50 pekerja per kecamatan." in _markdown(at)
     rules = at.session_state["_ed_draft"]["data"]["rules"]
@@ -79,6 +76,37 @@ def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path
     assert any("Dipensiunkan pada" in w.value for w in at.warning)
 
 
+def test_a_rule_picked_while_the_form_is_drawn_again_stays_picked_and_is_added(tmp_path, monkeypatch, db_location):
+    """Rule: on a busy server a person picks a rule (and clicks Tambah aturan) on the form as it
+    was drawn before the last change; the form drawn after that change keeps the pick and adds
+    the rule. Keyed by the form's generation, the pick was lost and the button stayed disabled
+    (a flaky browser test in CI)."""
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "baru")
+    _picker(at).set_value("workers_at_most").run()
+    generation = at.session_state["_ed_draft"]["gen"]
+    _button(at, "Tambah isian").click().run()  # a change: the form is drawn again, new widget keys
+    assert at.session_state["_ed_draft"]["gen"] == generation + 1
+    assert _picker(at).value == "workers_at_most"
+    _button(at, "Tambah aturan").click().run()
+    assert not at.exception, at.exception
+    assert [r["rule"] for r in at.session_state["_ed_draft"]["data"]["rules"]] == ["workers_at_most"]
+
+
+def test_tambah_aturan_is_never_disabled_and_with_nothing_picked_says_so(tmp_path, monkeypatch, db_location):
+    """Rule: the button's state is not the last run's guess about the picker (a click right
+    after a pick, before its run came back, landed on a disabled button); with nothing picked
+    it says what to do and adds nothing."""
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "baru")
+    button = _button(at, "Tambah aturan")
+    assert not button.disabled
+    button.click().run()
+    assert not at.exception, at.exception
+    assert any("Pilih dulu aturan dari pustaka" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.session_state["_ed_draft"]["data"]["rules"] == []
+
+
 def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeypatch, db_location):
     folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _open(_skema("admin"), "baru")
@@ -112,7 +140,7 @@ def test_an_admin_adds_a_regency_and_an_occupation_and_the_editor_offers_them(tm
     assert not at.exception, at.exception
     at = _open(at, "baru")
     assert "Kabupaten Bengkayang (61.07)" in at.selectbox(key=_key(at, "regency")).options
-    at.selectbox(key=_key(at, "r_pick")).set_value("worker_occupation_in").run()
+    at.selectbox(key="ed_r_pick").set_value("worker_occupation_in").run()
     _button(at, "Tambah aturan").click().run()
     assert "Buruh nelayan" in at.multiselect(key=_key(at, "r0_codes")).options
 
@@ -133,11 +161,11 @@ def test_fields_are_added_typed_reordered_and_removed_and_a_rule_nested_under_wh
     at.button(key=_key(at, "f1_remove")).click().run()  # the first field, now second
     fields = at.session_state["_ed_draft"]["data"]["fields"]
     assert [f["name"] for f in fields] == ["pilar"]
-    at.selectbox(key=_key(at, "r_pick")).set_value("when").run()
+    at.selectbox(key="ed_r_pick").set_value("when").run()
     _button(at, "Tambah aturan").click().run()
     at.text_input(key=_key(at, "r0_field")).set_value("pilar").run()  # the example names a field not here
-    at.selectbox(key=_key(at, "r_pick")).set_value("worker_age_between").run()
-    at.button(key=_key(at, "r_add")).click().run()
+    at.selectbox(key="ed_r_pick").set_value("worker_age_between").run()
+    at.button(key="ed_r_add").click().run()
     _button(at, "Masukkan ke aturan «Bila» di atas").click().run()
     assert not at.exception, at.exception
     rules = at.session_state["_ed_draft"]["data"]["rules"]

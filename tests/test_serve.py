@@ -24,7 +24,8 @@ from payung.auth.access import Actor
 from payung.core import Payung
 from payung.operations.loadtest.protocol import Tab, state, trigger
 from payung.operations.serve import NGINX, free_ports, wait_healthy
-from payung.schemes.copying import copyable, save_scheme_copy
+from payung.schemes.copying import copyable
+from payung.schemes.editing import save_scheme
 
 from conftest import ENTRY_POINTS, PASSWORD, PLUGINS_DIR, _demo_site, _schemes_app, copy_database, write_config
 
@@ -115,14 +116,14 @@ def test_two_processes_behind_nginx_share_workers_sessions_and_schemes(served):
             assert "terdaftar sebagai pekerja" in await save_worker(a, "3324015708759871", "Sulastri Dua Proses")
             assert "Menampilkan 1–1 dari 1 data" in await search(b, "Sulastri Dua Proses")
 
-            # A scheme file written by a third process (another server's Salin skema): both load it.
+            # A scheme file written by a third process (another server's scheme editor): both load it.
             for tab in (a, b):
                 assert "Skema Dua Proses" not in (await tab.goto("skema")).text()
             source = next(code for code in app.plugins.schemes if not copyable(app.plugins, code).blockers)
             data = copyable(app.plugins, source).data | {"code": "dua_proses", "name": "Skema Dua Proses",
                                                         "started": "2025-01-01", "legal_basis": "Perbup 2/2025"}
             with app.open_db() as db:
-                save_scheme_copy(db, app.plugins, data, actor=Actor.system("admin"), copied_from=source)
+                save_scheme(db, app.plugins, data, actor=Actor.system("admin"), copied_from=source)
             for tab in (a, b):
                 assert "Skema Dua Proses" in (await tab.goto("skema")).text()
 

@@ -24,7 +24,7 @@ from payung.base import money, sponsor_types
 from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import count
 from payung.imports.normalize import parse_rupiah_cell
-from payung.schemes import drafts, editing, model, rules, standard_panels
+from payung.schemes import copying, drafts, editing, model, rules, standard_panels
 from payung.schemes.copying import NATIONAL_BASIS, copy_defaults, copyable
 from payung.schemes.declarative import read_file
 from payung.schemes.fields import FIELD_TYPES
@@ -169,9 +169,16 @@ def _scalar(typed: str):
 
 
 def _open(
-    data: dict, *, editing_code: str | None = None, base: str | None = None, source: str | None = None, left_out=()
+    data: dict,
+    *,
+    editing_code: str | None = None,
+    base: str | None = None,
+    source: str | None = None,
+    left_out=(),
+    agreed: bool = False,
 ) -> None:
-    """``base``: the text of the file being edited, as opened (a save over a file changed since is refused)."""
+    """``base``: the text of the file being edited, as opened (a save over a file changed since is
+    refused); ``agreed``: the administrator agreed to copy ``source`` without its ``left_out`` rules."""
     old = st.session_state.get(DRAFT) or {}
     st.session_state[DRAFT] = {
         "data": data,
@@ -179,6 +186,7 @@ def _open(
         "base": base,
         "source": source,
         "left_out": list(left_out),
+        "agreed": agreed,
         "gen": old.get("gen", 0) + 1,
     }
 
@@ -204,6 +212,8 @@ def chooser(app) -> None:
             placeholder="Pilih skema",
             format_func=lambda c: f"{registry.schemes[c].name} ({c})",
         )
+    origin = copyable(registry, code) if mode == "salin" and code is not None else None
+    agreed = _copy_warnings(origin, code)
     if not st.button("Buka di formulir", key="ed_open", disabled=mode != "baru" and code is None):
         return
     if mode == "baru":
@@ -212,9 +222,9 @@ def chooser(app) -> None:
             | {"started": copy_defaults()["started"].isoformat(), "legal_basis": NATIONAL_BASIS}
         )
     elif mode == "salin":
-        origin = copyable(registry, code)
-        if origin.blockers:
-            st.error("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers)) + ".")
+        refused = _blocked(origin) or plain(" ".join(copying.left_out_problems(origin.left_out, agreed)))
+        if refused:
+            st.error(refused)
             return
         defaults = copy_defaults()
         _open(
@@ -222,10 +232,37 @@ def chooser(app) -> None:
             | {"code": "", "started": defaults["started"].isoformat(), "legal_basis": defaults["legal_basis"]},
             source=code,
             left_out=origin.left_out,
+            agreed=agreed,
         )
     else:
         text = read_file(editing.editable_file(registry, code))
         _open(tomllib.loads(text), editing_code=code, base=text)
+
+
+def _blocked(origin) -> str:
+    """Why no TOML copy of ``origin`` can be made (a contribution adjustment in Python), or ""."""
+    if not origin.blockers:
+        return ""
+    return ("Skema ini tidak dapat disalin sebagai TOML: " + plain("; ".join(origin.blockers))
+            + ". Salin modul Python-nya di folder plugins/ (lihat docs/plugins/tutorial.md).")
+
+
+def _copy_warnings(origin, code: str | None) -> bool:
+    """What a copy of ``code`` cannot carry into TOML, said before the form opens; with Python
+    rules the copy will not check, the administrator's agreement (returned)."""
+    if origin is None:
+        return False
+    if origin.blockers:
+        st.warning(_blocked(origin))
+        return False
+    if not origin.left_out:
+        return False
+    st.warning(
+        "Aturan berikut ditulis dalam Python dan tidak ikut disalin; skema salinan tidak memeriksanya: "
+        + plain("; ".join(origin.left_out))
+        + ". Untuk memeriksanya juga, salin modul Python-nya di folder plugins/ (lihat docs/plugins/tutorial.md)."
+    )
+    return st.checkbox("Saya mengerti: salin tanpa aturan tersebut", key=f"ed_agree_{code}")
 
 
 # The form --------------------------------------------------------------------------------------
@@ -494,18 +531,28 @@ class _Form:
                                 self.later(
                                     lambda i=i, j=j: rules.__setitem__(slice(None), drafts.unnested(rules, i, j))
                                 )
+        # The top picker and its button keep one key for the whole session (not the generation's):
+        # on a busy server a person picks and clicks while the form is still being drawn again
+        # after the last change, on the widgets of the generation before. Keyed by generation,
+        # that pick and click were lost and the button stayed disabled. The button is never
+        # disabled (its state would be the last run's, not the pick just made); nothing picked
+        # is said instead. Pickers inside a «Bila» belong to that rule's place: generation keys.
         menu = drafts.library_menu()
         pick, add = st.columns([8, 2])
+        key = f"ed_{path}" if top else self.k(path)
         name = pick.selectbox(
             "Aturan dari pustaka" if top else "Aturan dari pustaka (di dalam «Bila»)",
             list(menu),
-            key=self.k(f"{path}_pick"),
+            key=f"{key}_pick",
             format_func=menu.get,
             index=None,
             placeholder="Pilih aturan untuk ditambahkan",
         )
-        if add.button("Tambah aturan", key=self.k(f"{path}_add"), disabled=name is None):
-            self.later(lambda: rules.append(drafts.new_rule(name, blank=True)))
+        if add.button("Tambah aturan", key=f"{key}_add"):
+            if name is None:
+                st.warning("Pilih dulu aturan dari pustaka, lalu tekan Tambah aturan.", icon=":material/info:")
+            else:
+                self.later(lambda: rules.append(drafts.new_rule(name, blank=True)))
 
     def _params(self, spec: dict, key: str, fields: dict) -> None:
         factory = LIBRARY[spec["rule"]]
@@ -561,15 +608,12 @@ class _Form:
     def _save(self, actor: Actor) -> None:
         draft = self.draft
         header = f"{self.data['name']}\nDisimpan dari halaman Skema oleh {actor.username}."
-        if draft.get("source"):
-            header += f"\nDisalin dari skema {draft['source']}."
-        if draft.get("left_out"):
-            header += "\nTidak ikut disalin (aturan Python skema asal): " + "; ".join(draft["left_out"]) + "."
         try:
             with connection() as db:
                 saved = editing.save_scheme(
                     db, self.app.plugins, self.data, actor=actor, editing=draft["editing"], header=header,
-                    base=draft.get("base"),
+                    base=draft.get("base"), copied_from=draft.get("source") or "", left_out=draft.get("left_out", ()),
+                    agreed=draft.get("agreed", False),
                 )
         except ValidationError as exc:
             for problem in exc.problems:

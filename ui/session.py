@@ -71,7 +71,7 @@ def payung() -> Payung:
 
 
 def fresh_payung() -> Payung:
-    """``payung()``, loaded again first when a scheme file was written (Salin skema, in this
+    """``payung()``, loaded again first when a scheme file was written (the scheme editor, in this
     server process or another one behind the same proxy) or edited since: app.py calls this at
     the top of every run."""
     app = payung()

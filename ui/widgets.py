@@ -286,7 +286,7 @@ def problems_reminder(form: str) -> None:
 
 def declared_field(f: Field, *, form: str, key: str, default=None):
     """Render one plugin-declared field and return its raw value (validated by the core). Its
-    label and help come from a scheme an administrator may have typed (Salin skema): widget
+    label and help come from a scheme an administrator may have typed (the scheme editor): widget
     labels render a Markdown subset (bold, links, images, colours) and help tooltips render
     Markdown, so both are shown through ``plain``."""
     label = plain(f.label) + (" *" if f.required else "")

@@ -1,18 +1,16 @@
-"""Salin skema: copy a loaded scheme (Python or TOML) as a TOML declaration, adapt it, check it
-and save it as a file in the plugin folder; it is active once the plugins are loaded again."""
+"""Copying a loaded scheme (Python or TOML) as a TOML declaration for another regency: what the
+copy starts from (``copyable``), what it checks (``check_copy``), and what a copy's file and
+audit entry say about its source. The scheme editor saves it (``editing.save_scheme``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
-from db import queries, store
+from db import queries
 
 from payung.base import clock
-from payung.auth.access import Actor, require
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme
-from payung.base.errors import PayungError, Problem, ValidationError
 from payung.schemes.registry import PluginRegistry
 from payung.schemes.model import Scheme
 from payung.base.text import control_characters, control_message, length_message, max_chars
@@ -20,7 +18,7 @@ from payung.base.text import control_characters, control_message, length_message
 
 @dataclass(frozen=True)
 class CopySource:
-    """What "Salin skema" can start from: the declaration of a loaded scheme."""
+    """What a copy can start from: the declaration of a loaded scheme."""
 
     data: dict
     #: Rules written in Python, not from the rule library: the copy does not check them (the
@@ -53,13 +51,13 @@ def text_messages(value, where: str = "") -> list[str]:
     return [control_message(f"Isian {where}", chars)] if chars else []
 
 
-#: The national instruments every scheme of the sources cites; the copy form starts from them
+#: The national instruments every scheme of the sources cites; a new scheme starts from them
 #: and the admin adds the regency's own regulation.
 NATIONAL_BASIS = "Inpres 2/2021; Inpres 4/2022"
 
 
 def copy_defaults(today: dt.date | None = None) -> dict:
-    """What the copy form starts from for what belongs to the new scheme, not to its source:
+    """What a new scheme or copy starts from for what belongs to it, not to its source:
     it starts this year (1 January), on the national instruments."""
     return {"started": (today or clock.today()).replace(month=1, day=1), "legal_basis": NATIONAL_BASIS}
 
@@ -94,32 +92,21 @@ def check_copy(registry: PluginRegistry, data: dict, *, db=None) -> tuple[Scheme
     return (None if problems else scheme), problems
 
 
-def save_scheme_copy(db, registry: PluginRegistry, data: dict, *, actor: Actor, copied_from: str = "",
-                     left_out: list[str] | tuple[str, ...] = ()) -> Path:
-    """Write the declaration as ``<code>.toml`` in the plugin folder (audited). Refused with
-    the problems when it would not load or its code is taken. ``left_out``: the source's
-    Python rules the copy does not check, written in the file's header and the audit entry."""
-    require(actor, "scheme.manage")
-    with store.transaction(db):  # checked under the write lock: no scheme is recorded meanwhile
-        scheme, problems = check_copy(registry, data, db=db)
-        if scheme is None:
-            raise ValidationError([Problem(None, p, "scheme_copy") for p in problems])
-        folder = registry.settings.plugins_dir
-        path = folder / f"{scheme.code}.toml"
-        header = (f"{scheme.name}\nDisalin dari skema {copied_from} oleh {actor.username} pada "
-                  f"{clock.today().isoformat()} (halaman Skema, Salin skema)." if copied_from else scheme.name)
-        if left_out:
-            header += ("\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): "
-                       + "; ".join(left_out) + ".")
-        text = dumps(data, header=header)
-        store.audit(db, actor.username, "scheme.copy", "scheme_files", scheme.code, None,
-                    {"file": str(path), "copied_from": copied_from, "left_out": list(left_out), "toml": text})
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(path, "x", encoding="utf-8") as out:  # never overwrites a scheme file
-                out.write(text)
-        except FileExistsError:
-            raise PayungError(f"Berkas {path.name} sudah ada di folder plugin; pilih kode lain.") from None
-        except OSError as exc:
-            raise PayungError(f"Berkas {path.name} tidak dapat ditulis ({exc.strerror}).") from None
-    return path
+def copy_header(name: str, *, copied_from: str, left_out=(), username: str) -> str:
+    """The comment at the top of a copy's TOML file: its name, where it was copied from, by
+    whom and when, and the source's Python rules it does not check."""
+    header = (f"{name}\nDisalin dari skema {copied_from} oleh {username} pada {clock.today().isoformat()} "
+              "(halaman Skema).")
+    if left_out:
+        header += ("\nTidak ikut disalin (aturan Python skema asal, tidak diperiksa skema ini): "
+                   + "; ".join(left_out) + ".")
+    return header
+
+
+def left_out_problems(left_out, agreed: bool) -> list[str]:
+    """The refusal of a copy that leaves the source's Python rules out before the administrator
+    agreed to copy without them."""
+    if not left_out or agreed:
+        return []
+    return ["Aturan skema asal berikut ditulis dalam Python dan tidak ikut disalin: " + "; ".join(left_out)
+            + ". Centang «Saya mengerti: salin tanpa aturan tersebut» untuk menyalin tanpa aturan itu."]

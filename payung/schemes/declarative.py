@@ -3,7 +3,7 @@
 
 ``load_scheme(text, settings)`` turns such a file into the same ``Scheme`` a Python plugin
 returns, or raises ``DeclarationError`` saying, for every mistake, the line and what is wrong.
-``declaration_of(scheme)`` goes the other way (for "Salin skema"), and ``dumps`` writes it.
+``declaration_of(scheme)`` goes the other way (to copy a scheme in the scheme editor), and ``dumps`` writes it.
 """
 
 from __future__ import annotations

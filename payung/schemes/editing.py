@@ -24,7 +24,7 @@ from db import schemes as scheme_store
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.errors import PayungError, Problem, ValidationError
-from payung.schemes.copying import check_copy, text_messages
+from payung.schemes.copying import check_copy, copy_header, left_out_problems, text_messages
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry
@@ -183,19 +183,30 @@ def save_scheme(
     editing: str | None = None,
     header: str = "",
     base: str | None = None,
+    copied_from: str = "",
+    left_out: list[str] | tuple[str, ...] = (),
+    agreed: bool = False,
 ) -> Saved:
     """Write scheme ``data`` as its TOML file and record it as a new version (audited with the
     diff), or raise ``ValidationError`` with the loader's messages. ``editing``: the code of the
-    TOML scheme changed in place; else a new file. ``base``: the file's text the edit started
+    TOML scheme changed in place; else a new file. ``copied_from``: the new scheme is a copy of
+    that scheme, audited as ``scheme.copy`` with ``left_out`` (the source's Python rules the
+    copy does not check), which its file's header names instead of ``header``; a copy that
+    leaves rules out is refused unless the administrator ``agreed``. ``base``: the file's text the edit started
     from; when the file no longer holds it (another administrator saved, or someone changed the
     file on disk, meanwhile) the save is refused rather than silently undoing that change. The
     first edit of a file never saved here records the file as it was as version 1 (the
     sponsorships made before then point to it)."""
     require(actor, "scheme.manage")
+    if editing and copied_from:
+        raise ValueError("a copy is a new scheme: copied_from goes with editing=None")
     with store.transaction(db):
         scheme, problems = check_scheme(registry, data, db=db, editing=editing)
-        if scheme is None:
+        problems = left_out_problems(left_out, agreed) + problems if copied_from else problems
+        if scheme is None or problems:
             raise ValidationError([Problem(None, p, "scheme_edit") for p in problems])
+        if copied_from:
+            header = copy_header(scheme.name, copied_from=copied_from, left_out=left_out, username=actor.username)
         path = editable_file(registry, editing) if editing else registry.settings.plugins_dir / f"{scheme.code}.toml"
         if editing and path is None:
             raise PayungError(f"Skema {editing} bukan berkas TOML di folder plugin; salin skema ini untuk mengubahnya.")
@@ -212,14 +223,17 @@ def save_scheme(
         summary = changes(before, tomllib.loads(text)) if existing is not None else "skema baru"
         version = (previous or 0) + 1
         _record(db, scheme.code, version, text, summary, actor)
+        after = {"file": str(path), "version": version, "summary": summary, "diff": diff(before_text, text, path.name)}
+        if copied_from:
+            after |= {"copied_from": copied_from, "left_out": list(left_out)}
         store.audit(
             db,
             actor.username,
-            "scheme.save",
+            "scheme.copy" if copied_from else "scheme.save",
             SCHEME_FILES,
             scheme.code,
             {"version": previous} if previous else None,
-            {"file": str(path), "version": version, "summary": summary, "diff": diff(before_text, text, path.name)},
+            after,
         )
         _write(path, text, new=editing is None)
     return Saved(path, version, summary, text)

@@ -116,7 +116,7 @@ def render_markdown() -> str:
     out = ["Rules shared by schemes live in `payung.schemes.rules` (`rules` of `payung.plugin`); a TOML scheme",
            "names them in `[[rules]]` with their parameters, a Python plugin calls them. Use them instead of writing",
            "your own: each says itself in plain Indonesian on the Skema page, and a rule from here can be copied on",
-           "the Skema page (\"Salin skema\"). The sample enrolment is Siti Aminah, a petani of Desa Contoh",
+           "the Skema page (the scheme editor). The sample enrolment is Siti Aminah, a petani of Desa Contoh",
            "(Kabupaten Kendal), for its village government, 12 months from 2025-01.", ""]
     for name, factory in LIBRARY.items():
         shown = example(name)

@@ -22,7 +22,7 @@ from payung.base.sponsor_types import SPONSOR_TYPES
 LIBRARY: dict[str, Callable[..., Rule]] = {}
 
 
-#: What a rule parameter holds, for the forms that edit it (Skema, Salin skema): codes of
+#: What a rule parameter holds, for the forms that edit it (the Skema page's scheme editor): codes of
 #: occupations or sponsor types (shown by their labels), the name of one of the scheme's fields
 #: (shown by its label), a Rupiah amount, a value of such a field; anything else is as typed.
 PARAMETER_KINDS = ("occupations", "sponsor_types", "field", "fields", "rupiah", "field_value", "number", "numbers",
