@@ -107,6 +107,25 @@ def test_tambah_aturan_is_never_disabled_and_with_nothing_picked_says_so(tmp_pat
     assert at.session_state["_ed_draft"]["data"]["rules"] == []
 
 
+def test_a_pick_adds_its_rule_once_and_a_second_press_says_pick_first(tmp_path, monkeypatch, db_location):
+    """Rule: a pick is used up by Tambah aturan. On a slow server a person presses again when
+    nothing seems to happen (the browser test's click does too, after 20 s): the picker kept its
+    pick for the whole session, so the same rule was added twice (CI: 5 rules where 4 were
+    meant). Picked again, the same rule is added again (two caps are a real scheme's)."""
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "baru")
+    _picker(at).set_value("workers_at_most").run()
+    _button(at, "Tambah aturan").click().run()
+    assert _picker(at).value is None
+    _button(at, "Tambah aturan").click().run()
+    assert not at.exception, at.exception
+    assert any("Pilih dulu aturan dari pustaka" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert [r["rule"] for r in at.session_state["_ed_draft"]["data"]["rules"]] == ["workers_at_most"]
+    _picker(at).set_value("workers_at_most").run()
+    _button(at, "Tambah aturan").click().run()
+    assert [r["rule"] for r in at.session_state["_ed_draft"]["data"]["rules"]] == ["workers_at_most"] * 2
+
+
 def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeypatch, db_location):
     folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _open(_skema("admin"), "baru")

@@ -268,6 +268,9 @@ def _copy_warnings(origin, code: str | None) -> bool:
 # The form --------------------------------------------------------------------------------------
 
 
+#: The picker whose pick was just added as a rule: drawn empty by the next run.
+_USED_PICK = "_ed_used_pick"
+
 class _Form:
     """One run of the form over the draft: ``k(name)`` keys a widget, ``later(step)`` queues a
     structural change applied when the whole form has been read."""
@@ -540,6 +543,9 @@ class _Form:
         menu = drafts.library_menu()
         pick, add = st.columns([8, 2])
         key = f"ed_{path}" if top else self.k(path)
+        if st.session_state.get(_USED_PICK) == key:  # a pick adds its rule once (see below)
+            del st.session_state[_USED_PICK]
+            st.session_state[f"{key}_pick"] = None
         name = pick.selectbox(
             "Aturan dari pustaka" if top else "Aturan dari pustaka (di dalam «Bila»)",
             list(menu),
@@ -552,7 +558,11 @@ class _Form:
             if name is None:
                 st.warning("Pilih dulu aturan dari pustaka, lalu tekan Tambah aturan.", icon=":material/info:")
             else:
-                self.later(lambda: rules.append(drafts.new_rule(name, blank=True)))
+                # The pick is used up: the run after this one draws the picker empty, so a second
+                # press (on a slow server a person presses again when nothing seems to happen)
+                # says "Pilih dulu" instead of adding the same rule twice.
+                self.later(lambda: (rules.append(drafts.new_rule(name, blank=True)),
+                                    st.session_state.__setitem__(_USED_PICK, key)))
 
     def _params(self, spec: dict, key: str, fields: dict) -> None:
         factory = LIBRARY[spec["rule"]]
