@@ -344,7 +344,8 @@ def password_matches(db, user_id: int | None, check: Callable[[str | None], bool
     """``check`` applied to the stored bcrypt hash of a user (None: no such user, so the check
     can cost the same): the hash goes to the check, never back to the caller."""
     row = _one(db, "SELECT password_hash FROM users WHERE id = ?", [user_id]) if user_id is not None else None
-    return bool(check(row["password_hash"] if row else None))
+    with db.lent_back():  # the check is slow and needs no connection
+        return bool(check(row["password_hash"] if row else None))
 
 
 def password_stamp(db, user_id: int) -> str:

@@ -120,6 +120,11 @@ class SQLiteDatabase(Acting, sqlite_utils.Database):
         """After rows were written with explicit ids: nothing to do on SQLite (the next id is
         always the largest plus one)."""
 
+    @contextmanager
+    def lent_back(self) -> Iterator[None]:
+        """Nothing to give back: a SQLite connection is no pool's (``PostgresDatabase.lent_back``)."""
+        yield
+
     def optimize(self) -> None:
         """SQLite's advice for short connections: refresh planner statistics where this
         connection's queries showed they are missing (cheap when nothing is needed); skipped

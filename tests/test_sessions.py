@@ -569,3 +569,25 @@ def test_cli_refuses_a_password_that_is_not_utf8_and_drops_a_windows_line_end(tm
     assert queries.user_by_username(conn, "latin") is None
     assert login(conn, "ani", PASSWORD, POLICY).ok
     conn.close()
+
+
+def test_a_password_check_holds_no_pooled_connection(users, monkeypatch):
+    """Rule: while a sign-in's password is checked (a quarter of a second, longer while checks
+    queue) its PostgreSQL connection is back in the pool. Held, a flood of attempts from twenty
+    tabs emptied the pool the pages draw from. The sign-in still ends right: the session opened
+    and the failure audited on the connection borrowed again after the check."""
+    from payung.auth import passwords
+    held = []
+    real = passwords._checkpw
+
+    def checkpw(raw, hashed):
+        held.append(users.engine == "postgresql" and users.conn is not None)
+        return real(raw, hashed)
+
+    monkeypatch.setattr(passwords, "_checkpw", checkpw)
+    assert login(users, "ani", PASSWORD, POLICY).ok
+    assert not login(users, "ani", "salah sekali kata", POLICY).ok
+    assert not login(users, "tidak_ada", PASSWORD, POLICY).ok
+    assert held == [False, False, False]
+    assert [r["action"] for r in users.query(
+        "SELECT action FROM audit_log WHERE action = 'login_failed' ORDER BY id")] == ["login_failed"] * 2
