@@ -206,7 +206,7 @@ class PostgresDatabase(Acting):
         self._scoped = False  # an actor's statement set the scoped role in the current transaction
 
     def __repr__(self) -> str:
-        return f"<PostgresDatabase {self.conn.info.dbname}>"
+        return f"<PostgresDatabase {self.conn.info.dbname if self.conn else '(lent back)'}>"
 
     def _error(self, exc: psycopg.Error) -> Exception:
         def check_expression(name: str | None) -> str | None:

@@ -126,6 +126,22 @@ def test_a_pick_adds_its_rule_once_and_a_second_press_says_pick_first(tmp_path, 
     assert [r["rule"] for r in at.session_state["_ed_draft"]["data"]["rules"]] == ["workers_at_most"] * 2
 
 
+def test_a_rule_picked_before_the_run_after_an_add_reached_the_picker_is_kept(tmp_path, monkeypatch, db_location):
+    """Rule: the picker is emptied after an add only if it still holds the rule added. On a
+    slow server the run after an add is cut short by the next pick before it draws the picker;
+    the run the pick starts must keep that new pick, not empty it."""
+    _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
+    at = _open(_skema("admin"), "baru")
+    _picker(at).set_value("workers_at_most").run()
+    _button(at, "Tambah aturan").click().run()
+    at.session_state["_ed_used_pick"] = ("ed_r", "workers_at_most")  # as left by a run cut short
+    _picker(at).set_value("worker_age_between").run()
+    assert _picker(at).value == "worker_age_between"
+    _button(at, "Tambah aturan").click().run()
+    assert [r["rule"] for r in at.session_state["_ed_draft"]["data"]["rules"]] == ["workers_at_most",
+                                                                                   "worker_age_between"]
+
+
 def test_a_save_the_loader_refuses_says_why_and_writes_nothing(tmp_path, monkeypatch, db_location):
     folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml", location=db_location)
     at = _open(_skema("admin"), "baru")

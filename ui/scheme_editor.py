@@ -268,7 +268,8 @@ def _copy_warnings(origin, code: str | None) -> bool:
 # The form --------------------------------------------------------------------------------------
 
 
-#: The picker whose pick was just added as a rule: drawn empty by the next run.
+#: (picker key, pick) just added as a rule: the next run draws that picker empty, unless another
+#: rule was picked meanwhile (a run cut short by the pick never reached the picker).
 _USED_PICK = "_ed_used_pick"
 
 class _Form:
@@ -543,9 +544,11 @@ class _Form:
         menu = drafts.library_menu()
         pick, add = st.columns([8, 2])
         key = f"ed_{path}" if top else self.k(path)
-        if st.session_state.get(_USED_PICK) == key:  # a pick adds its rule once (see below)
+        used = st.session_state.get(_USED_PICK)
+        if used and used[0] == key:  # a pick adds its rule once (see below)
             del st.session_state[_USED_PICK]
-            st.session_state[f"{key}_pick"] = None
+            if st.session_state.get(f"{key}_pick") == used[1]:  # not a new pick made meanwhile
+                st.session_state[f"{key}_pick"] = None
         name = pick.selectbox(
             "Aturan dari pustaka" if top else "Aturan dari pustaka (di dalam «Bila»)",
             list(menu),
@@ -562,7 +565,7 @@ class _Form:
                 # press (on a slow server a person presses again when nothing seems to happen)
                 # says "Pilih dulu" instead of adding the same rule twice.
                 self.later(lambda: (rules.append(drafts.new_rule(name, blank=True)),
-                                    st.session_state.__setitem__(_USED_PICK, key)))
+                                    st.session_state.__setitem__(_USED_PICK, (key, name) if top else None)))
 
     def _params(self, spec: dict, key: str, fields: dict) -> None:
         factory = LIBRARY[spec["rule"]]

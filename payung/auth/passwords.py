@@ -42,20 +42,29 @@ BCRYPT_ROUNDS = 12
 #: Set by Payung's test suite only, to bcrypt's cheapest cost (4): its hundreds of users and
 #: logins then take milliseconds. A lower cost than BCRYPT_ROUNDS is taken from nowhere else.
 TEST_ROUNDS_VARIABLE = "PAYUNG_TEST_BCRYPT_ROUNDS"
+#: How many server processes share the machine (``python -m payung serve --processes N`` sets it
+#: for each): ``hashing_slots`` keeps a core for each one's pages.
+SERVER_PROCESSES_VARIABLE = "PAYUNG_SERVER_PROCESSES"
 
 
-def hashing_slots(cpus: int | None = None) -> int:
-    """How many bcrypt computations this process runs at once: one per core it may use, less
-    one kept for the pages, and at least one. bcrypt releases the interpreter lock, so six
-    sign-ins at once on a one-core server took six shares of the core to the pages' one: every
-    page waited, and all six sign-ins ended late together. With the limit they queue, the first
-    done first, and the pages keep their share."""
+def hashing_slots(cpus: int | None = None, processes: int | None = None) -> int:
+    """How many bcrypt computations this process runs at once: the cores it may use, less one
+    kept for the pages of each server process on the machine (``SERVER_PROCESSES_VARIABLE``,
+    set by ``payung serve``), shared among those processes; at least one. bcrypt releases the
+    interpreter lock, so six sign-ins at once on a one-core server took six shares of the core
+    to the pages' one: every page waited, and all six sign-ins ended late together. With the
+    limit the others wait for a place, and the pages keep their share."""
     if cpus is None:
         try:
             cpus = len(os.sched_getaffinity(0))
         except AttributeError:  # not Linux
             cpus = os.cpu_count() or 1
-    return max(1, cpus - 1)
+    if processes is None:
+        try:
+            processes = max(1, int(os.environ.get(SERVER_PROCESSES_VARIABLE) or 1))
+        except ValueError:
+            processes = 1
+    return max(1, (cpus - processes) // processes)
 
 
 #: The queue every bcrypt hash and check of this process goes through (``hashing_slots``).

@@ -173,7 +173,8 @@ def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPol
         key = unknown_username(typed)
         details = {"username": UNKNOWN_USERNAME, "username_hash": key.rsplit("#", 1)[1], **extra}
     if throttled_until(db, key, policy):
-        slow_check(password, None)  # same cost as a real attempt
+        with db.lent_back():  # the check needs no connection (``queries.password_matches``)
+            slow_check(password, None)  # same cost as a real attempt
         store.log_event(db, actor=key, action="login_throttled", table=LOGIN_TABLE, row_id=key, details=details)
         return "throttled"
     usable = row is not None and row["active"]

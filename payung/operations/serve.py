@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from payung.auth import sessions, setup
+from payung.auth.passwords import SERVER_PROCESSES_VARIABLE
 from payung.auth.users import has_users
 from payung.base.config import database_environment
 from payung.core import Payung
@@ -190,7 +191,7 @@ class Servers:
         # The database as one URL, under its one name: PAYUNG_DB (its older name) spelling the
         # same file otherwise ("/x.db" beside "sqlite:////x.db") was refused as a contradiction.
         self.env = {**database_environment(app.settings.database_url), "PAYUNG_CONFIG": str(app.settings.path),
-                    **shared_environment(app)}
+                    SERVER_PROCESSES_VARIABLE: str(processes), **shared_environment(app)}
 
     def _start_streamlit(self, port: int) -> subprocess.Popen:
         log = open(self.workdir / f"streamlit-{port}.log", "a")
