@@ -92,10 +92,24 @@ def add_rule(page: Page, sentence: str, attempts: int = 3) -> None:
         except AssertionError:
             if attempt == attempts - 1:
                 raise
-    _settled(page)
-    before = numbers.count()
+    before = _steady_count(page, numbers)
     click(page, "Tambah aturan")
     expect(numbers).to_have_count(before + 1)
+
+
+def _steady_count(page: Page, locator) -> int:
+    """How many of ``locator`` show once the form has stopped changing: the same count, the page
+    settled, twice half a second apart. Between the two runs of a change the page looks idle for
+    a moment with the form not drawn again yet (CI: 0 rules counted where a copy had 4)."""
+    last = None
+    for _ in range(120):
+        _settled(page)
+        now = locator.count()
+        if now == last:
+            return now
+        last = now
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the rule list never settled (last count {last})")
 
 
 def open_tab(page: Page, name: str, attempts: int = 3) -> None:
