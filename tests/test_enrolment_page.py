@@ -49,12 +49,17 @@ def test_workers_chosen_together_count_against_the_village_quota(site):
     assert any("sudah penuh: 1 dari 1 pekerja" in e.value for e in at.error), [e.value for e in at.error]
 
 
-def test_select_all_eligible_workers_of_a_village(site):
-    at, before, workers = _setup(site)
+def preview_all_of_village(at) -> None:
+    """Kepesertaan's "semua" mode: every eligible worker of VILLAGE, counted and previewed."""
     at.radio(key="k_mode").set_value("semua").run()
     at.selectbox(key="k_all_district").set_value(VILLAGE[:8]).run()
     at.selectbox(key="k_all_village").set_value(VILLAGE).run()
     next(b for b in at.button if b.label == "Hitung dan pratinjau").click().run()
+
+
+def test_select_all_eligible_workers_of_a_village(site):
+    at, before, workers = _setup(site)
+    preview_all_of_village(at)
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     eligible = int(metrics["Memenuhi syarat"].replace(".", ""))

@@ -153,11 +153,8 @@ def test_the_bpjs_registration_list_masks_niks_and_its_file_is_still_logged(site
 
 
 def test_the_preview_of_select_all_masks_niks(site):
-    from test_enrolment_page import VILLAGE, _setup
+    from test_enrolment_page import _setup, preview_all_of_village
     at, _, _ = _setup(site)
-    at.radio(key="k_mode").set_value("semua").run()
-    at.selectbox(key="k_all_district").set_value(VILLAGE[:8]).run()
-    at.selectbox(key="k_all_village").set_value(VILLAGE).run()
-    next(b for b in at.button if b.label == "Hitung dan pratinjau").click().run()
+    preview_all_of_village(at)
     assert "NIK" in at.dataframe[0].value.columns
     assert_masked(at)
