@@ -53,6 +53,7 @@ from payung.base import clock
 
 from .session import SESSION_KEY, connection, forget_login, payung, session_policy
 from .widgets import plain
+from .warmup import load_next_page_scripts
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 KEY_FILE_NAME = sessions.COOKIE_KEY_FILE
@@ -288,6 +289,7 @@ def login() -> bool:
         st.html(cookie_script("", _LONG_AGO, only_if=st.session_state[_FORGET]), unsafe_allow_javascript=True)
     if st.session_state.get(_MESSAGE):
         st.error(plain(st.session_state.pop(_MESSAGE)))
+    load_next_page_scripts()
     return bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
 
 

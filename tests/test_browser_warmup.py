@@ -1,0 +1,31 @@
+"""In Chromium: while the login page is open, the browser loads the code Beranda starts from
+(``ui.warmup``), and after Masuk it draws Beranda's filters, figures and charts without asking
+for those pieces again."""
+
+from __future__ import annotations
+
+from test_browser import _settled, demo_site, expect_logged_in, log_in, new_page  # noqa: F401 (skips without Chromium)
+
+from playwright.sync_api import expect  # noqa: E402
+
+from ui import warmup
+
+LOADED = "() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop())"
+
+
+def test_the_login_page_loads_the_next_pages_code_and_beranda_does_not_ask_again(demo_site, browser):
+    url, _, _ = demo_site
+    files = set(warmup.next_page_files())
+    assert files
+    page = new_page(browser, url)
+    asked: list[str] = []
+    _settled(page)
+    page.wait_for_function(f"() => {{ const loaded = ({LOADED})(); return {sorted(files)}.every(f => loaded.includes(f)); }}",
+                           timeout=15_000)
+    page.on("request", lambda request: asked.append(request.url.split("/")[-1]))
+    log_in(page, "admin")
+    expect_logged_in(page)
+    # Beranda of the demo data: its charts drawn, with the code loaded before the click.
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    assert not files & set(asked), sorted(files & set(asked))
+    page.context.close()
