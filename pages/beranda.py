@@ -44,6 +44,13 @@ def dashboard(database: str, version: int, view: View, _actor, scope: tuple, tod
         return build(db, app.plugins, view, actor=_actor, today=today)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def chart_specs(database: str, version: int, view: View, _actor, scope: tuple, today) -> dict[str, dict]:
+    """The charts of those figures, cached with the same key: built and checked once, not in
+    every run."""
+    return charts.beranda_specs(dashboard(database, version, view, _actor, scope, today))
+
+
 with connection() as db:
     version = data_version(db, actor=actor)
     empty = is_empty(db, actor=actor)
@@ -145,9 +152,9 @@ if empty or not any(r["protected"] for r in result.by_region) and not any(t["pro
                 "Mulai dari Daftarkan kepesertaan.", icon=":material/info:")
     st.stop()
 
+specs = chart_specs(app.settings.database_url, version, view, actor, scope_key(actor), clock.today())
 left, right = st.columns(2)
-event = left.altair_chart(charts.region_bar(result, select=True), on_select="rerun", key="b_region",
-                          width="stretch")
+event = left.vega_lite_chart(spec=specs["region"], on_select="rerun", key="b_region", width="stretch")
 clicked = (event.selection.get("wilayah") or [{}])[0].get("code") if event and event.selection else None
 if clicked and clicked != (view.village or view.district):
     if view.district:
@@ -161,13 +168,13 @@ elif view.district:
     left.caption("Klik batang desa untuk memilihnya.")
 else:
     left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
-right.altair_chart(charts.scheme_bar(result), width="stretch")
-right.altair_chart(charts.gender_age_bar(result), width="stretch")
+right.vega_lite_chart(spec=specs["scheme"], width="stretch")
+right.vega_lite_chart(spec=specs["gender_age"], width="stretch")
 left, right = st.columns(2)
-left.altair_chart(charts.occupation_bar(result), width="stretch")
-right.altair_chart(charts.trend_lines(result), width="stretch")
-if result.budgets:
-    st.altair_chart(charts.budget_bar(result), width="stretch")
+left.vega_lite_chart(spec=specs["occupation"], width="stretch")
+right.vega_lite_chart(spec=specs["trend"], width="stretch")
+if "budget" in specs:
+    st.vega_lite_chart(spec=specs["budget"], width="stretch")
 
 st.subheader("Panel skema")
 if view.scheme in schemes:

@@ -1,0 +1,51 @@
+"""Beranda in Chromium: the login page loads the code Beranda starts from while a person types
+(``ui.warmup``), so after Masuk it draws its filters, figures and charts without asking for
+those pieces again; a click on a district's bar opens that district's villages."""
+
+from __future__ import annotations
+
+from test_browser import _settled, current, demo_site, expect_logged_in, log_in, new_page  # noqa: F401 (skips without Chromium)
+
+from playwright.sync_api import expect  # noqa: E402
+
+from ui import warmup
+
+LOADED = "() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop())"
+
+
+def test_the_login_page_loads_the_next_pages_code_and_beranda_does_not_ask_again(demo_site, browser):
+    url, _, _ = demo_site
+    files = set(warmup.next_page_files())
+    assert files
+    page = new_page(browser, url)
+    asked: list[str] = []
+    _settled(page)
+    page.wait_for_function(f"() => {{ const loaded = ({LOADED})(); return {sorted(files)}.every(f => loaded.includes(f)); }}",
+                           timeout=15_000)
+    page.on("request", lambda request: asked.append(request.url.split("/")[-1]))
+    log_in(page, "admin")
+    expect_logged_in(page)
+    # Beranda of the demo data: its charts drawn, with the code loaded before the click.
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    assert not files & set(asked), sorted(files & set(asked))
+    page.context.close()
+
+
+def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
+    url, _, _ = demo_site
+    page = new_page(browser, url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    chart = current(page).get_by_test_id("stVegaLiteChart").first
+    expect(chart).to_contain_text("per kecamatan")
+    box = chart.locator("svg").first.bounding_box()
+    # The bars start right of the names (up to 180 px), the largest district's first, under the title.
+    for dy in range(40, 200, 8):
+        page.mouse.click(box["x"] + 200, box["y"] + dy)
+        page.wait_for_timeout(300)
+        if "kecamatan=" in page.url:
+            break
+    assert "kecamatan=" in page.url, page.url
+    expect(current(page).get_by_test_id("stVegaLiteChart").first).to_contain_text("per desa")
+    _settled(page)
+    page.context.close()
