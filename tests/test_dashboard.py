@@ -471,3 +471,31 @@ def test_no_arrow_where_nothing_changed_and_none_on_a_share_or_a_count(site):
     for label in ("Target", "Tunggakan hari ini"):
         if metrics[label].delta:
             assert metrics[label].direction == metrics[label].NONE, label
+
+
+def test_the_beranda_charts_sent_unvalidated_are_valid_vega_lite(known, people):
+    """``charts.beranda_specs`` skips Altair's schema validation (half its time, on every sign-in
+    of a new village): every chart of every kind of Beranda passes it here, with and without
+    budget lines, for a village operator and for figures of nothing."""
+    from payung.finance.budgets import categories, create_budget_line
+    from payung.reports import charts
+    db, app = known["db"], known["app"]
+    admin = Actor("admin", "admin")
+    views = [(dashboard.View(MONTH), admin), (dashboard.View(MONTH, KENDAL, "33.24.01"), admin),
+             (dashboard.View(MONTH), Actor("desa", "desa", villages=("33.24.01.2001",))),
+             (dashboard.View("2001-01"), admin)]
+    seen: set[str] = set()
+    for with_budgets in (False, True):
+        if with_budgets:
+            for scheme in app.plugins.schemes.values():
+                create_budget_line(db, app.plugins, {"scheme_code": scheme.code, "year": int(MONTH[:4]),
+                                                     "name": "APBD - Pekerja", "source": "APBD", "amount": 50_000_000,
+                                                     "category": next(iter(categories(app.plugins, scheme.code)), None)},
+                                   actor=admin)
+        for view, actor in views:
+            d = dashboard.build(db, app.plugins, view, actor=actor, today=TODAY)
+            sent = charts.beranda_specs(d)
+            validated = {name: chart.to_dict(validate=True) for name, chart in charts.beranda_charts(d).items()}
+            assert sent == validated
+            seen |= set(sent)
+    assert seen == {"region", "scheme", "gender_age", "occupation", "trend", "budget"}

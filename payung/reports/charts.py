@@ -228,16 +228,23 @@ def budget_bar(d: Dashboard, width="container") -> alt.Chart:
                      ).properties(height=max(120, step * len(frame) // 2), width=width)
 
 
-def beranda_specs(d: Dashboard) -> dict[str, dict]:
-    """Beranda's charts as Vega-Lite specifications, built and validated once for a set of
-    figures (building and validating them took about 40 ms of every run of the page): ``region``
-    (clickable: its selection ``wilayah`` gives a ``code``), ``scheme``, ``gender_age``,
-    ``occupation``, ``trend`` and, when there are budget lines, ``budget``."""
-    specs = {"region": region_bar(d, select=True), "scheme": scheme_bar(d), "gender_age": gender_age_bar(d),
+def beranda_charts(d: Dashboard) -> dict[str, alt.TopLevelMixin]:
+    """Beranda's charts: ``region`` (clickable: its selection ``wilayah`` gives a ``code``),
+    ``scheme``, ``gender_age``, ``occupation``, ``trend`` and, when there are budget lines,
+    ``budget``."""
+    shown = {"region": region_bar(d, select=True), "scheme": scheme_bar(d), "gender_age": gender_age_bar(d),
              "occupation": occupation_bar(d), "trend": trend_lines(d)}
     if d.budgets:
-        specs["budget"] = budget_bar(d)
-    return {name: chart.to_dict() for name, chart in specs.items()}
+        shown["budget"] = budget_bar(d)
+    return shown
+
+
+def beranda_specs(d: Dashboard) -> dict[str, dict]:
+    """``beranda_charts`` as Vega-Lite specifications, built once for a set of figures (building
+    them took about 40 ms of every run of the page). Not validated against the Vega-Lite schema
+    here, which took half of that on every sign-in of a new village: the tests validate them
+    (``tests/test_dashboard.py``); their structure does not depend on the figures."""
+    return {name: chart.to_dict(validate=False) for name, chart in beranda_charts(d).items()}
 
 
 #: Said in place of a chart with nothing to draw (axes, a "-" legend and a line at 0 said nothing).
