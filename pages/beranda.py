@@ -92,7 +92,9 @@ if chosen != view:
     set_params()
     st.rerun()
 
-result = dashboard(app.settings.database_url, version, view, actor, scope_key(actor), clock.today())
+#: The figures' cache key, and their charts': one day, one version, one slice of data for both.
+cached_as = (app.settings.database_url, version, view, actor, scope_key(actor), clock.today())
+result = dashboard(*cached_as)
 figures = st.container(key="b_figures")
 figures.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan bulan, skema dan wilayah")
 st.html(PHONE_ORDER)
@@ -152,7 +154,7 @@ if empty or not any(r["protected"] for r in result.by_region) and not any(t["pro
                 "Mulai dari Daftarkan kepesertaan.", icon=":material/info:")
     st.stop()
 
-specs = chart_specs(app.settings.database_url, version, view, actor, scope_key(actor), clock.today())
+specs = chart_specs(*cached_as)
 left, right = st.columns(2)
 event = left.vega_lite_chart(spec=specs["region"], on_select="rerun", key="b_region", width="stretch")
 clicked = (event.selection.get("wilayah") or [{}])[0].get("code") if event and event.selection else None

@@ -77,3 +77,23 @@ def test_a_run_with_the_same_figures_sends_the_charts_built_before(site, monkeyp
     at.run()
     assert [c.proto.spec for c in at.get("vega_lite_chart")] == drawn_first
     assert len(built) <= 1, built
+
+
+def test_charts_cached_for_one_slice_of_data_are_not_sent_to_another(site):
+    """The charts are cached like the figures, per role, regency and villages: a regency's
+    operator opening Beranda after an administrator gets its own regency's bars, not every
+    regency's."""
+    import json
+
+    import pyarrow as pa
+
+    def region_codes(at) -> set[str]:
+        chart = at.get("vega_lite_chart")[0].proto
+        name = json.loads(chart.spec)["data"]["name"]
+        rows = next(d.data.data for d in chart.datasets if d.name == name)  # Arrow, as sent
+        return set(pa.ipc.open_stream(rows).read_all().column("code").to_pylist())
+
+    everywhere = region_codes(run("admin"))
+    assert len({code[:5] for code in everywhere}) > 1
+    kendal = region_codes(run("operator"))  # the site's operator: regency 33.24
+    assert kendal and kendal == {code for code in everywhere if code.startswith("33.24.")}

@@ -15,6 +15,9 @@ from conftest import PASSWORD  # the demo site's
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
+# One worker runs every browser test (pytest-xdist's loadgroup): one Chromium and one demo server at a time.
+pytestmark = pytest.mark.xdist_group("browser")
+
 NOT_FOUND = "Page not found"
 
 

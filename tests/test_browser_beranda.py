@@ -4,11 +4,16 @@ those pieces again; a click on a district's bar opens that district's villages."
 
 from __future__ import annotations
 
+import pytest
+
 from test_browser import _settled, current, demo_site, expect_logged_in, log_in, new_page  # noqa: F401 (skips without Chromium)
 
 from playwright.sync_api import expect  # noqa: E402
 
 from ui import warmup
+
+# One worker runs every browser test (pytest-xdist's loadgroup): one Chromium and one demo server at a time.
+pytestmark = pytest.mark.xdist_group("browser")
 
 LOADED = "() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop())"
 

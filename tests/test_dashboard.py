@@ -496,6 +496,46 @@ def test_the_beranda_charts_sent_unvalidated_are_valid_vega_lite(known, people):
             d = dashboard.build(db, app.plugins, view, actor=actor, today=TODAY)
             sent = charts.beranda_specs(d)
             validated = {name: chart.to_dict(validate=True) for name, chart in charts.beranda_charts(d).items()}
+            for spec in validated.values():
+                for themed in charts.THEMED:  # Altair's theme: Streamlit's is the one drawn
+                    spec.pop(themed, None)
             assert sent == validated
             seen |= set(sent)
     assert seen == {"region", "scheme", "gender_age", "occupation", "trend", "budget"}
+
+
+def test_the_beranda_specs_hold_their_own_rows_whatever_another_session_switched(known, monkeypatch):
+    """Altair's data transformer and theme are global to the process, and ``st.altair_chart``
+    switches both while it draws a chart (a scheme panel's bars) in another session. Beranda's
+    specs, built meanwhile, must neither hand their rows to that transformer (they reached that
+    other session's browser, and the cached spec kept no data) nor take that theme."""
+    import altair as alt
+
+    from payung.reports import charts
+    db, app = known["db"], known["app"]
+    d = dashboard.build(db, app.plugins, dashboard.View(MONTH), actor=Actor("admin", "admin"), today=TODAY)
+    alone = charts.beranda_specs(d)
+    taken: list = []
+
+    def elsewhere(data):  # another session's transformer: keeps the rows, leaves a name
+        taken.append(data)
+        return {"name": f"elsewhere-{len(taken)}"}
+
+    alt.data_transformers.register("elsewhere", elsewhere)
+    with alt.data_transformers.enable("elsewhere"), alt.theme.enable("dark"):
+        meanwhile = charts.beranda_specs(d)
+    assert not taken
+    assert meanwhile == alone
+    for name, spec in alone.items():
+        assert not set(charts.THEMED) & set(spec), name
+        named = {v["name"] for v in _data_references(spec)}
+        assert named and named <= set(spec.get("datasets", {})), name
+
+
+def _data_references(spec: dict) -> list[dict]:
+    """Every ``data`` entry of a Vega-Lite spec, its sub-charts' included."""
+    found = [spec["data"]] if isinstance(spec.get("data"), dict) else []
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for child in spec.get(key, []):
+            found += _data_references(child)
+    return found

@@ -1,6 +1,6 @@
 """The login page has the browser load the next page's code while a person types
 (``ui.warmup``): the names it looks for exist in the pinned Streamlit, and only the login page
-draws the line. What it saves is measured in Chromium (test_browser_warmup.py)."""
+draws the line. What it saves is measured in Chromium (test_browser_beranda.py)."""
 
 from __future__ import annotations
 

@@ -123,6 +123,15 @@ def _label_rows(labels: list[str], row_height: int) -> int:
     return max(row_height, LABEL_LINE_PX * lines + 8)
 
 
+def _rows(frame: pd.DataFrame) -> alt.InlineData:
+    """A chart's rows, as Altair would write them (``alt.to_values``: no NaN, no numpy types),
+    given to the chart as values. Serialising a chart then never calls Altair's data transformer,
+    which is global to the process: Streamlit's ``st.altair_chart`` swaps it for its own while it
+    draws, and a Beranda building its specs meanwhile in another session (``beranda_specs``)
+    handed its rows to that session's chart."""
+    return alt.InlineData(values=alt.to_values(frame)["values"])
+
+
 def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, color: str, row_height: int,
                 min_height: int, label_limit: int, width, cursor: str = "default") -> alt.Chart:
     """Protected workers per ``field``, one labelled horizontal bar each, largest first; the axis
@@ -130,7 +139,7 @@ def _ranked_bar(rows: list[dict], field: str, field_title: str, title: str, *, c
     frame = pd.DataFrame(rows or [{field: "-", "protected": 0}])
     frame["axis"] = axis_labels([str(n) for n in frame[field]], label_limit)
     axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
-    return alt.Chart(frame, title=title).mark_bar(color=color, cursor=cursor).encode(
+    return alt.Chart(_rows(frame), title=title).mark_bar(color=color, cursor=cursor).encode(
         x=alt.X("protected:Q", axis=axis, scale=scale),
         y=alt.Y("axis:N", sort="-x", title=None,
                 axis=alt.Axis(labelLimit=label_limit, labelOverlap=False, labelExpr=_SPLIT_LINES)),
@@ -158,7 +167,7 @@ def gender_age_bar(d: Dashboard, width="container") -> alt.Chart:
     frame = pd.DataFrame(d.by_gender_age or [{"gender": "-", "age_group": "-", "protected": 0}])
     order = [label for _, _, label in AGE_GROUPS]
     axis, scale = count_axis("Pekerja terlindungi", frame["protected"])
-    return alt.Chart(frame, title="Per jenis kelamin dan kelompok umur").mark_bar().encode(
+    return alt.Chart(_rows(frame), title="Per jenis kelamin dan kelompok umur").mark_bar().encode(
         x=alt.X("age_group:N", sort=order, title="Kelompok umur", axis=alt.Axis(labelAngle=0)),
         xOffset="gender:N",
         y=alt.Y("protected:Q", axis=axis, scale=scale),
@@ -181,7 +190,7 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
     frame["paid_shown"] = frame["paid"] / divisor  # display only: the amounts stay integers in the data
     # "Jan 2026", not "2026-01"; the months stay in calendar order.
     frame["short"] = [month_short(m) for m in frame["month"]]
-    base = alt.Chart(frame).encode(x=alt.X("short:O", title=None, sort=list(frame["short"]),
+    base = alt.Chart(_rows(frame)).encode(x=alt.X("short:O", title=None, sort=list(frame["short"]),
                                            axis=alt.Axis(labelAngle=-40)))
     protected = base.mark_line(point=True, color=BLUE).encode(
         y=alt.Y("protected:Q", axis=protected_axis, scale=protected_scale),
@@ -216,12 +225,12 @@ def budget_bar(d: Dashboard, width="container") -> alt.Chart:
     tooltip = [alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
                alt.Tooltip("amount:N", title="Jumlah"), alt.Tooltip("shown:N", title="Dari pagu"),
                alt.Tooltip("ceiling:N", title="Pagu")]
-    base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset("kind:N", sort=["Terikat", "Dibayar"]), tooltip=tooltip)
+    base = alt.Chart(_rows(frame)).encode(y=y, yOffset=alt.YOffset("kind:N", sort=["Terikat", "Dibayar"]), tooltip=tooltip)
     bars = base.mark_bar().encode(
         x=x, color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])))
     # The share beside each bar: a bar of 1% is a sliver, its figure is not.
     shares = base.mark_text(align="left", dx=4, fontSize=10, color="#3b4a54").encode(x=x, text="shown:N")
-    ceiling = alt.Chart(frame).mark_rule(color="#b22222", strokeWidth=2).encode(x=alt.datum(100, scale=scale))
+    ceiling = alt.Chart(_rows(frame)).mark_rule(color="#b22222", strokeWidth=2).encode(x=alt.datum(100, scale=scale))
     step = _label_rows(list(frame["axis"]), 40)
     return alt.layer(bars, shares, ceiling,
                      title=f"Anggaran {d.view.month[:4]}: terikat dan dibayar, persen dari pagu setiap pos (garis merah)"
@@ -239,12 +248,23 @@ def beranda_charts(d: Dashboard) -> dict[str, alt.TopLevelMixin]:
     return shown
 
 
+#: What Altair's theme adds to a chart's specification (none of Payung's charts sets them).
+THEMED = ("config", "usermeta")
+
+
 def beranda_specs(d: Dashboard) -> dict[str, dict]:
     """``beranda_charts`` as Vega-Lite specifications, built once for a set of figures (building
-    them took about 40 ms of every run of the page). Not validated against the Vega-Lite schema
-    here, which took half of that on every sign-in of a new village: the tests validate them
-    (``tests/test_dashboard.py``); their structure does not depend on the figures."""
-    return {name: chart.to_dict(validate=False) for name, chart in beranda_charts(d).items()}
+    them took about 40 ms of every run of the page). They hold their own rows (``_rows``) and
+    nothing of ``THEMED``: the look is Streamlit's theme where they are drawn, not Altair's theme, which is
+    global to the process and which ``st.altair_chart`` switches while it draws. Not validated
+    against the Vega-Lite schema here, which took half the time on every sign-in of a new
+    village: the tests validate them (``tests/test_dashboard.py``); their structure does not
+    depend on the figures."""
+    specs = {name: chart.to_dict(validate=False) for name, chart in beranda_charts(d).items()}
+    for spec in specs.values():
+        for themed in THEMED:
+            spec.pop(themed, None)
+    return specs
 
 
 #: Said in place of a chart with nothing to draw (axes, a "-" legend and a line at 0 said nothing).
