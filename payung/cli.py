@@ -418,16 +418,25 @@ def cmd_restore(app: Payung, args) -> int:
     return 0
 
 
+#: Set once a SIGTERM has stopped the command (``_exit_on_sigterm``).
+_STOPPED = {"by_sigterm": False}
+#: A command stopped by SIGTERM exits with 128 + 15, as the shell reports a process it killed.
+SIGTERM_STATUS = 143
+
+
 def _exit_on_sigterm() -> None:
     """A SIGTERM (``kill``) ends the command with ``SystemExit(143)``, so that its ``finally``
     blocks run: a bench drops its PostgreSQL databases, a load test stops its servers and
     browsers. Every later SIGTERM is ignored: one arriving during that cleanup would raise
-    inside it and leave a database or a server behind."""
+    inside it and leave a database or a server behind. The signal can land half-way through a
+    statement, leaving that connection unusable: the cleanup's error then replaces the
+    ``SystemExit``, and ``main`` still exits with 143, saying what the cleanup met."""
     import signal
 
     def stop(*_) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise SystemExit(143)
+        _STOPPED["by_sigterm"] = True
+        raise SystemExit(SIGTERM_STATUS)
     signal.signal(signal.SIGTERM, stop)
 
 
@@ -643,5 +652,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Galat: {problem.message}", file=sys.stderr)
         return 1
     except PayungError as exc:
+        if _STOPPED["by_sigterm"]:  # the cleanup after a kill met the connection the kill cut
+            print(f"Dihentikan (SIGTERM); saat membereskan: {exc}", file=sys.stderr)
+            return SIGTERM_STATUS
         print(f"Galat: {exc}", file=sys.stderr)
         return 1

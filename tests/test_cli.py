@@ -480,6 +480,37 @@ def test_a_sigterm_stops_a_command_once_and_is_ignored_during_its_cleanup():
         signal.signal(signal.SIGTERM, before)
 
 
+def test_a_command_stopped_by_sigterm_exits_143_even_when_its_cleanup_meets_a_cut_connection(capsys, monkeypatch):
+    """The signal can land half-way through a statement; the cleanup then used that connection
+    ("another command is already in progress"), and its error replaced the ``SystemExit``: the
+    bench said "Galat" and exited 1 (CI). It exits 143, and says what the cleanup met."""
+    import signal
+
+    import payung.cli as cli
+    from payung.base.errors import DatabaseError
+
+    def stopped_mid_statement(app, args) -> int:
+        cli._exit_on_sigterm()
+        try:
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        finally:
+            raise DatabaseError("sending query and params failed: another command is already in progress")
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setitem(cli._STOPPED, "by_sigterm", False)
+    monkeypatch.setitem(cli.COMMANDS, "bench", stopped_mid_statement)
+    try:
+        assert cli.main(["bench"]) == 143
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    said = capsys.readouterr().err
+    assert "Dihentikan (SIGTERM)" in said and "another command" in said and "Galat" not in said
+    # Without a SIGTERM the same error is a failure, as before.
+    monkeypatch.setitem(cli._STOPPED, "by_sigterm", False)
+    monkeypatch.setitem(cli.COMMANDS, "bench", lambda app, args: (_ for _ in ()).throw(DatabaseError("rusak")))
+    assert cli.main(["bench"]) == 1 and "Galat: rusak" in capsys.readouterr().err
+
+
 def test_bench_and_loadtest_stop_alike_and_the_crowds_priority_is_the_load_tests_own(monkeypatch):
     """Both commands install the one SIGTERM handler; without ``--crowd-nice`` the crowd runs at
     ``crowd.NICE``, and ``--crowd-nice 0`` is 0."""
