@@ -96,4 +96,5 @@ def test_charts_cached_for_one_slice_of_data_are_not_sent_to_another(site):
     everywhere = region_codes(run("admin"))
     assert len({code[:5] for code in everywhere}) > 1
     kendal = region_codes(run("operator"))  # the site's operator: regency 33.24
-    assert kendal and kendal == {code for code in everywhere if code.startswith("33.24.")}
+    # (Not equal to the administrator's 33.24 bars: each chart shows its own thirty largest.)
+    assert kendal and all(code.startswith("33.24.") for code in kendal), kendal
