@@ -693,7 +693,11 @@ def test_every_page_of_every_role_in_the_sidebar_in_indonesian_offline(demo_site
             assert any(t.endswith(title) for t in shown), f"{user}: {title} not in the sidebar {shown}"
         assert not re.search(r"\bView\b|\bmore\b|\bless\b", nav.inner_text()), f"{user}: a fold in the sidebar"
         for title in titles:
-            after_run(page, nav.get_by_role("link", name=title, exact=True).click)
+            link = nav.get_by_role("link", name=title, exact=True)
+            # The page shown already (Beranda, after the login) is checked as it is: a click on its
+            # own link need not start a run, and waiting for one timed out now and then in CI.
+            if link.get_attribute("aria-current") != "page":
+                after_run(page, link.click)
             page.screenshot(path=str(shots / f"{user}-{re.sub(r'[^a-z]+', '-', title.lower())}.png"))
             problems += [f"{user} / {title}: {word}" for word in _english_on(page)]
             problems += [f"{user} / {title}: error" for _ in range(page.get_by_test_id("stException").count())]
