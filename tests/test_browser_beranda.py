@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser import _settled, current, demo_site, expect_logged_in, log_in, new_page  # noqa: F401 (skips without Chromium)
+# test_browser skips this module without Chromium; demo_site is its fixture.
+from test_browser import _settled, current, demo_site, expect_logged_in, log_in, new_page  # noqa: F401
 
 from playwright.sync_api import expect  # noqa: E402
 
@@ -25,8 +26,8 @@ def test_the_login_page_loads_the_next_pages_code_and_beranda_does_not_ask_again
     page = new_page(browser, url)
     asked: list[str] = []
     _settled(page)
-    page.wait_for_function(f"() => {{ const loaded = ({LOADED})(); return {sorted(files)}.every(f => loaded.includes(f)); }}",
-                           timeout=15_000)
+    all_loaded = f"() => {{ const loaded = ({LOADED})(); return {sorted(files)}.every(f => loaded.includes(f)); }}"
+    page.wait_for_function(all_loaded, timeout=15_000)
     page.on("request", lambda request: asked.append(request.url.split("/")[-1]))
     log_in(page, "admin")
     expect_logged_in(page)

@@ -34,7 +34,8 @@ def test_a_name_missing_or_found_twice_is_left_out(tmp_path, monkeypatch):
 
 
 def _warm_up_lines(at) -> list[str]:
-    return [e.proto.body for e in drawn(at.main) if getattr(e, "type", None) == "html" and "__payungNextPage" in e.proto.body]
+    return [e.proto.body for e in drawn(at.main)
+            if getattr(e, "type", None) == "html" and "__payungNextPage" in e.proto.body]
 
 
 def test_only_the_login_page_draws_it(site):

@@ -272,6 +272,7 @@ def _copy_warnings(origin, code: str | None) -> bool:
 #: rule was picked meanwhile (a run cut short by the pick never reached the picker).
 _USED_PICK = "_ed_used_pick"
 
+
 class _Form:
     """One run of the form over the draft: ``k(name)`` keys a widget, ``later(step)`` queues a
     structural change applied when the whole form has been read."""

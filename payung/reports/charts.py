@@ -191,7 +191,7 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
     # "Jan 2026", not "2026-01"; the months stay in calendar order.
     frame["short"] = [month_short(m) for m in frame["month"]]
     base = alt.Chart(_rows(frame)).encode(x=alt.X("short:O", title=None, sort=list(frame["short"]),
-                                           axis=alt.Axis(labelAngle=-40)))
+                                                  axis=alt.Axis(labelAngle=-40)))
     protected = base.mark_line(point=True, color=BLUE).encode(
         y=alt.Y("protected:Q", axis=protected_axis, scale=protected_scale),
         tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("protected:Q", title="Terlindungi", format=",d")],
@@ -225,7 +225,8 @@ def budget_bar(d: Dashboard, width="container") -> alt.Chart:
     tooltip = [alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("kind:N", title=""),
                alt.Tooltip("amount:N", title="Jumlah"), alt.Tooltip("shown:N", title="Dari pagu"),
                alt.Tooltip("ceiling:N", title="Pagu")]
-    base = alt.Chart(_rows(frame)).encode(y=y, yOffset=alt.YOffset("kind:N", sort=["Terikat", "Dibayar"]), tooltip=tooltip)
+    base = alt.Chart(_rows(frame)).encode(y=y, yOffset=alt.YOffset("kind:N", sort=["Terikat", "Dibayar"]),
+                                          tooltip=tooltip)
     bars = base.mark_bar().encode(
         x=x, color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["Terikat", "Dibayar"], range=[BLUE, GREEN])))
     # The share beside each bar: a bar of 1% is a sliver, its figure is not.
@@ -255,8 +256,8 @@ THEMED = ("config", "usermeta")
 def beranda_specs(d: Dashboard) -> dict[str, dict]:
     """``beranda_charts`` as Vega-Lite specifications, built once for a set of figures (building
     them took about 40 ms of every run of the page). They hold their own rows (``_rows``) and
-    nothing of ``THEMED``: the look is Streamlit's theme where they are drawn, not Altair's theme, which is
-    global to the process and which ``st.altair_chart`` switches while it draws. Not validated
+    nothing of ``THEMED``: the look is Streamlit's theme where they are drawn, not Altair's,
+    which is global to the process and which ``st.altair_chart`` switches while it draws. Not validated
     against the Vega-Lite schema here, which took half the time on every sign-in of a new
     village: the tests validate them (``tests/test_dashboard.py``); their structure does not
     depend on the figures."""
