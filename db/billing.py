@@ -234,49 +234,19 @@ def _late(kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence
 
 
 @sc.bound
-def late_parties(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
-                 lapse_months: int, statuses: Sequence[str], *, scope: Scope) -> list[dict]:
-    """Per party of a scheme: workers, lines, amount still payable, oldest month, and how many
-    different worker names (a reminder names people)."""
+def late_lines(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
+               lapse_months: int, statuses: Sequence[str], *, scope: Scope) -> list[tuple]:
+    """Every unpaid overdue line of a scheme inside the scope, with its party, worker and status
+    (see ``_late``), as tuples ``(party_key, party_label, worker_id, worker_name, nik, month,
+    open_amount, sponsor_name, status)``. Read once: the late list per party, its reminders'
+    names and the workers whose membership ended are all grouped from these rows (a regency's
+    arrears are some ten thousand lines; the rule's window functions cost more than the rows)."""
     if not overdue:
         return []
     sql, params = _late(kind, scheme_code, overdue, payable, lapse_months, statuses, scope)
-    return list(db.query(
-        f"{sql} SELECT v.party_key, MIN(v.party_label) AS party, COUNT(DISTINCT v.worker_id) AS workers,"
-        " COUNT(*) AS lines, SUM(v.open_amount) AS amount, MIN(v.month) AS oldest, COUNT(DISTINCT w.name) AS names"
-        " FROM v JOIN workers w ON w.id = v.worker_id WHERE v.status = 'menunggak' GROUP BY v.party_key", params))
-
-
-@sc.bound
-def late_names(db, kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence[str],
-               lapse_months: int, statuses: Sequence[str], *, scope: Scope, per_party: int) -> list[dict]:
-    """The months owed of the first ``per_party`` worker names of each party, by name: what a
-    reminder lists (party_key, name, month)."""
-    if not overdue:
-        return []
-    sql, params = _late(kind, scheme_code, overdue, payable, lapse_months, statuses, scope)
-    return list(db.query(
-        f"{sql}, n AS (SELECT v.party_key, w.name, v.month,"
-        " DENSE_RANK() OVER (PARTITION BY v.party_key ORDER BY w.name) AS place"
-        " FROM v JOIN workers w ON w.id = v.worker_id WHERE v.status = 'menunggak')"
-        " SELECT party_key, name, month FROM n WHERE place <= ? ORDER BY party_key, name, month",
-        [*params, per_party]))
-
-
-@sc.bound
-def lapsed_workers(db, scheme_code: str, overdue: Sequence[str], payable: Sequence[str], lapse_months: int,
-                   statuses: Sequence[str], *, scope: Scope) -> list[dict]:
-    """Per worker whose membership in a scheme ended: months, first and last, the sponsor of
-    the first."""
-    if not overdue:
-        return []
-    sql, params = _late("sponsor", scheme_code, overdue, payable, lapse_months, statuses, scope)
-    return list(db.query(
-        f"{sql}, x AS (SELECT v.worker_id, v.month, FIRST_VALUE(v.sponsor_name) OVER"
-        " (PARTITION BY v.worker_id ORDER BY v.month) AS sponsor FROM v WHERE v.status = 'berakhir')"
-        " SELECT x.worker_id, w.name AS worker, w.nik, MIN(x.sponsor) AS sponsor, COUNT(*) AS months,"
-        " MIN(x.month) AS first, MAX(x.month) AS last FROM x JOIN workers w ON w.id = x.worker_id"
-        " GROUP BY x.worker_id, w.name, w.nik", params))
+    return db.execute(
+        f"{sql} SELECT v.party_key, v.party_label, v.worker_id, w.name, w.nik, v.month, v.open_amount,"
+        " v.sponsor_name, v.status FROM v JOIN workers w ON w.id = v.worker_id", params).fetchall()
 
 
 # Payments -------------------------------------------------------------------------------------
@@ -421,22 +391,28 @@ def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None 
 # Renewal and the BPJS exchange ----------------------------------------------------------------
 
 @sc.bound
-def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_code: str | None = None, *,
-                        scope: Scope) -> list[dict]:
-    """Sponsorships whose last month is ``month`` and that nobody has renewed yet, with
-    ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed)."""
-    sql = ("SELECT p.*, w.name AS worker_name, w.nik, w.village_code, s.name AS sponsor_name,"
-           " c.retired_at AS scheme_retired_at"
+def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: Sequence[str], *, scope: Scope,
+                        limit: int | None = None) -> list[dict]:
+    """Sponsorships of the schemes whose last month is ``month`` and that nobody has renewed yet,
+    by sponsor and worker name: what the renewal list shows and ``renew`` needs, with
+    ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed) and ``total``, how
+    many there are in all (a regency's month is ten thousand: a page shows the first ``limit``)."""
+    if not scheme_codes:
+        return []
+    sql = ("SELECT p.id, p.scheme_code, p.worker_id, p.sponsor_id, p.months, p.monthly_amount, p.start_month,"
+           " p.end_month, p.status, w.name AS worker_name, w.village_code, s.name AS sponsor_name,"
+           " c.retired_at AS scheme_retired_at, COUNT(*) OVER () AS total"
            " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
            " LEFT JOIN schemes c ON c.code = p.scheme_code"
-           f" WHERE p.end_month = ? AND p.status IN ({_in(statuses)})"
+           f" WHERE p.end_month = ? AND p.status IN ({_in(statuses)}) AND p.scheme_code IN ({_in(scheme_codes)})"
            " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id AND n.month > p.end_month)")
-    params: list = [month, *statuses]
-    if scheme_code:
-        sql += " AND p.scheme_code = ?"
-        params.append(scheme_code)
     where, extra = sc.sponsorships(scope, "p")
-    return list(db.query(sql + where + " ORDER BY s.name, w.name", params + extra))
+    params = [month, *statuses, *scheme_codes, *extra]
+    sql += where + " ORDER BY s.name, w.name, p.id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(db.query(sql, params))
 
 
 @sc.bound

@@ -90,6 +90,18 @@ def sponsor(db, sponsor_id: int, scope: Scope) -> dict | None:
                     f" WHERE s.id = ?{where}", [sponsor_id, *params])
 
 
+@sc.bound
+def sponsor_phones(db, sponsor_ids: Sequence[int], scope: Scope) -> dict[int, str | None]:
+    """The phone number of each sponsor inside the scope, by id (a sponsor outside it is left
+    out): the reminders of a regency's late parties in one query, not one per party."""
+    where, params = sc.sponsors(scope)
+    phones: dict[int, str | None] = {}
+    for chunk in _chunks(sorted(set(sponsor_ids))):
+        phones.update((row["id"], row["phone"]) for row in db.query(
+            f"SELECT s.id, s.phone FROM sponsors s WHERE s.id IN ({_in(chunk)}){where}", [*chunk, *params]))
+    return phones
+
+
 def sponsor_by_nip(db, nip: str) -> dict | None:
     return _one(db, "SELECT * FROM sponsors WHERE nip = ?", [nip])
 

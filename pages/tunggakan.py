@@ -23,6 +23,10 @@ code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
                     format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
 
 
+#: The renewals listed, each with its button (the tab counts them all).
+RENEWALS_SHOWN = 100
+
+
 @st.cache_data(max_entries=32, show_spinner="Menghitung tunggakan...")
 def figures(database: str, version: int, scope: tuple, scheme_code: str | None, today, _actor):
     """The late list, its reminders and the renewals due, kept until the data changes (a
@@ -30,14 +34,15 @@ def figures(database: str, version: int, scope: tuple, scheme_code: str | None, 
     with connection() as db:
         late = late_list(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today)
         return (late, reminders(db, app.plugins, scheme_code=scheme_code, actor=_actor, late=late),
-                ending_next_month(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today))
+                ending_next_month(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today,
+                                  limit=RENEWALS_SHOWN))
 
 
 late, notes, ending = figures(app.settings.database_url, data_version(), scope_key(actor), code, clock.today(), actor)
 
 late_tab, lapsed_tab, renew_tab = st.tabs([
     f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
-    f"Berakhir bulan depan ({len(ending)})"])
+    f"Berakhir bulan depan ({ending.total})"])
 
 with late_tab:
     st.caption(f"Iuran yang lewat jatuh tempo dan belum dibayar, per pihak yang ditagih. Tunggakan masih dapat "
@@ -108,10 +113,10 @@ with renew_tab:
     st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(next_month)} dan belum diperpanjang. "
                "Perpanjangan memakai penyandang dana, skema, program, lama, dan isian yang sama; semua aturan "
                "skema (dan pagu anggaran) diperiksa lagi.")
-    if not ending:
+    if not ending.total:
         st.info("Tidak ada kepesertaan yang berakhir bulan depan.")
     can_renew = allowed(actor, "sponsorship.renew")
-    for row in ending[:100]:
+    for row in ending.rows:
         text, button = st.columns([5, 1])
         text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
                       f"{row['months']} bulan, {rupiah(row['monthly_amount'])}/bulan")
@@ -126,5 +131,5 @@ with renew_tab:
                     st.stop()
             saved(f"Kepesertaan {row['worker_name']} diperpanjang mulai "
                   f"{format_month(add_months(row['end_month'], 1))} (kepesertaan #{new_id}).")
-    if len(ending) > 100:
-        st.caption(f"Menampilkan 100 dari {len(ending)}; pilih skema untuk mempersempit.")
+    if ending.total > len(ending.rows):
+        st.caption(f"Menampilkan {len(ending.rows)} dari {ending.total}; pilih skema untuk mempersempit.")

@@ -13,7 +13,7 @@ from payung.base.months import add_months, current_month
 from payung.enrolment import arrears
 from payung.finance.payments import record_payment
 
-from shipped_schemes import PRINGSEWU, enrol_pringsewu, pringsewu_worker
+from shipped_schemes import PEKON, PRINGSEWU, enrol_pringsewu, pringsewu_worker
 
 
 def test_late_list_groups_arrears_by_party_and_lists_lapsed_workers(people):
@@ -37,17 +37,79 @@ def test_late_list_groups_arrears_by_party_and_lists_lapsed_workers(people):
         (queries.sponsorship(people.db, lapsed, EVERYTHING)["worker_id"], 7, "2024-11", "2025-05")]
 
 
+def test_a_reminder_names_the_first_workers_alphabetically_and_namesakes_once(people):
+    """A party's reminder names the first 15 names in alphabetical order, each with its months;
+    two workers of one name are one name (the message counts names), not one worker."""
+    today = dt.date(2025, 6, 20)
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10", name="APBD Pringsewu")
+    names = [f"Pekerja {letter}" for letter in "QPONMLKJIHGFEDCBA"] + ["Pekerja A"]  # 18 workers, 17 names
+    for name in names:
+        enrol_pringsewu(people, apbd, people.worker(PEKON, "petani", poverty_source="P3KE", name=name),
+                        start="2025-04", months=6)
+    late = arrears.late_list(people.db, people.app.plugins, today=today, actor=Actor.system())
+    [party] = late.parties
+    assert (party["workers"], party["lines"], party["names"]) == (18, 36, 17)
+    named = late.named[(PRINGSEWU, party["party_key"])]
+    assert list(named) == sorted(set(names))[:15]
+    assert named["Pekerja A"] == ["2025-04", "2025-04", "2025-05", "2025-05"]
+    [note] = arrears.reminders(people.db, people.app.plugins, today=today, actor=Actor.system(), late=late)
+    assert "untuk 17 pekerja" in note.message and "- Pekerja A: Apr 2025, Apr 2025, Mei 2025, Mei 2025" in note.message
+    assert "- dan 2 pekerja lainnya" in note.message and "Pekerja Q" not in note.message
+
+
+def test_the_late_lines_are_grouped_whatever_order_the_database_returns_them_in():
+    """PostgreSQL and SQLite return the rule's rows in no promised order: a party's oldest month
+    and label, and a lapsed worker's first and last month and the sponsor of the first, come out
+    the same from any order."""
+    import random
+    rows = [("7", "Dinas B", 1, "Ani", "3324", "2025-03", 100, "Sponsor awal", "menunggak"),
+            ("7", "Dinas A", 2, "Budi", "3324", "2025-01", 100, "Sponsor awal", "menunggak"),
+            ("7", "Dinas A", 2, "Budi", "3324", "2025-02", 50, "Sponsor awal", "menunggak"),
+            *[("8", "Dinas C", 3, "Cici", "3324", f"2024-{m:02d}", 100, "Sponsor awal" if m == 5 else "Sponsor baru",
+               "berakhir") for m in range(5, 13)]]
+    want = arrears._grouped(rows)
+    assert want[0]["7"] | {"worker_ids": None} == {"party": "Dinas A", "worker_ids": None, "lines": 3, "amount": 250,
+                                                   "oldest": "2025-01", "months": {"Ani": ["2025-03"],
+                                                                                   "Budi": ["2025-01", "2025-02"]}}
+    assert want[1][3] == {"worker_id": 3, "worker": "Cici", "nik": "3324", "sponsor": "Sponsor awal", "months": 8,
+                          "first": "2024-05", "last": "2024-12"}
+    rng = random.Random(6)
+    for _ in range(20):
+        shuffled = rng.sample(rows, len(rows))
+        parties, lapsed = arrears._grouped(shuffled)
+        assert {k: v | {"months": {n: sorted(m) for n, m in v["months"].items()}} for k, v in parties.items()} == want[0]
+        assert lapsed == want[1]
+
+
 def test_renewal_keeps_sponsor_scheme_and_fields(people):
     apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
     this_month = current_month()
     ending = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -4), months=6)
-    rows = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor)
-    assert [r["id"] for r in rows] == [ending]
+    due = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor)
+    assert [r["id"] for r in due.rows] == [ending] and due.total == 1
     renewed = arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
     old, new = queries.sponsorship(people.db, ending, EVERYTHING), queries.sponsorship(people.db, renewed, EVERYTHING)
     assert new["start_month"] == add_months(old["end_month"], 1) and new["months"] == 6
     assert (new["sponsor_id"], new["scheme_code"], new["fields"], new["programs"]) == (
         old["sponsor_id"], old["scheme_code"], old["fields"], old["programs"])
-    assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor) == []
+    assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor) == arrears.Renewals(0, [])
     with pytest.raises(ValidationError, match="sudah ditanggung"):
         arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
+
+
+def test_the_renewals_are_counted_whole_and_listed_from_the_first_by_sponsor_and_worker(people):
+    """The page shows the first hundred renewals with a button each; the tab counts them all."""
+    start = add_months(current_month(), -4)
+    later, first = (people.sponsor("apbd_kabupaten", regency_code="18.10", name=n) for n in ("APBD B", "APBD A"))
+    for sponsor, name in ((later, "Zaenal"), (later, "Yanti"), (first, "Xaverius")):
+        enrol_pringsewu(people, sponsor, people.worker(PEKON, "petani", poverty_source="P3KE", name=name),
+                        start=start, months=6)
+    enrol_pringsewu(people, first, pringsewu_worker(people), start=start, months=12)  # ends later
+    due = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor, limit=2)
+    assert due.total == 3
+    assert [(r["sponsor_name"], r["worker_name"]) for r in due.rows] == [("APBD A", "Xaverius"), ("APBD B", "Yanti")]
+    every = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor)
+    assert every.total == 3 and [r["worker_name"] for r in every.rows] == ["Xaverius", "Yanti", "Zaenal"]
+    other = next(code for code in people.app.plugins.schemes if code != PRINGSEWU)
+    assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor, scheme_code=other,
+                                     limit=2) == arrears.Renewals(0, [])

@@ -286,9 +286,45 @@ def test_a_chosen_place_counts_its_village_targets_only(known):
     assert d.target == district and d.regency_targets_left_out
 
 
+def _late_by_rule(db, app, today: dt.date, schemes) -> tuple[dict, dict, dict]:
+    """The late list worked out line by line with ``coverage.line_statuses``: per (scheme, party)
+    its workers, lines, amount, oldest month and names; the first 15 names with their months;
+    per (scheme, worker) whose membership ended its months, first, last and first sponsor."""
+    from payung.base.coverage import BERAKHIR, MENUNGGAK, line_statuses
+    parties, named, lapsed = {}, {}, {}
+    for code in schemes:
+        lines = list(db.query(
+            "SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount, COALESCE(s.opd, '-') AS opd,"
+            " COALESCE(CAST(l.budget_line_id AS TEXT), '-') AS line, w.name, s.name AS sponsor"
+            " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id JOIN workers w ON w.id = l.worker_id"
+            " JOIN sponsorships p ON p.id = l.sponsorship_id WHERE l.scheme_code = ? AND p.status IN ('aktif', 'diajukan')",
+            [code]))
+        statuses = line_statuses(lines, today=today, due_day=app.settings.due_day_of(code),
+                                 lapse_months=app.settings.lapse_months)
+        for line in sorted(lines, key=lambda l: l["month"]):
+            if statuses[line["id"]] == MENUNGGAK:
+                key = (code, line["opd"] if app.plugins.scheme(code).bill_by == "opd" else line["line"])
+                party = parties.setdefault(key, {"workers": set(), "lines": 0, "amount": 0, "oldest": line["month"],
+                                                 "names": {}})
+                party["workers"].add(line["worker_id"])
+                party["lines"] += 1
+                party["amount"] += line["amount"] - line["paid_amount"]
+                party["names"].setdefault(line["name"], []).append(line["month"])
+            elif statuses[line["id"]] == BERAKHIR:
+                worker = lapsed.setdefault((code, line["worker_id"]), [0, line["month"], None, line["sponsor"]])
+                worker[0] += 1
+                worker[2] = line["month"]
+    for key, party in parties.items():
+        named[key] = {name: party["names"][name] for name in sorted(party["names"])[:15]}
+        parties[key] = (len(party["workers"]), party["lines"], party["amount"], party["oldest"], len(party["names"]))
+    return parties, named, {key: tuple(value) for key, value in lapsed.items()}
+
+
 def test_arrears_figure_and_late_list_agree_on_random_histories(people):
-    """The Beranda's SQL count and the late list's line-by-line statuses are two codings of one
-    rule: on random payment histories, several days and several slices, they give one answer."""
+    """The Beranda's SQL count, the late list grouped from the SQL rule's rows and the rule
+    applied line by line (``line_statuses``) are codings of one rule: on random payment
+    histories, several days and several slices, they give one answer, down to each party's
+    workers, oldest month and named workers, and each lapsed worker's months and sponsor."""
     import random
     from payung.enrolment.arrears import late_list, late_summary
     rng = random.Random(20261202)
@@ -334,6 +370,13 @@ def test_arrears_figure_and_late_list_agree_on_random_histories(people):
                 assert summary["amount"] == late.total_open, (today, actor.role, scheme)
                 assert summary["lines"] == sum(p["lines"] for p in late.parties), (today, actor.role, scheme)
                 seen += summary["lines"] > 0 and len(late.lapsed) > 0
+                parties, named, lapsed = _late_by_rule(db, app, today, [scheme] if scheme else (
+                    [KENDAL] if actor is operator else [KENDAL, PRINGSEWU]))
+                assert {(p["scheme_code"], p["party_key"]): (p["workers"], p["lines"], p["amount"], p["oldest"],
+                                                             p["names"]) for p in late.parties} == parties
+                assert late.named == named
+                assert {(r["scheme_code"], r["worker_id"]): (r["months"], r["first"], r["last"], r["sponsor"])
+                        for r in late.lapsed} == lapsed
         whole = late_summary(db, app.plugins, actor=Actor("admin", "admin"), today=today, scheme_code=KENDAL)
         by_village = [late_summary(db, app.plugins, actor=Actor("admin", "admin"), today=today, scheme_code=KENDAL,
                                    district="33.24.01", village=v) for v in kendal_villages]

@@ -149,13 +149,13 @@ def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     app = site["app"]
     late = late_list(db, app.plugins, actor=Actor.system())
     ending = ending_next_month(db, app.plugins, actor=Actor("admin", "admin"))
-    assert late.parties and ending, "the demo has late bills and sponsorships ending next month"
+    assert late.parties and ending.rows, "the demo has late bills and sponsorships ending next month"
     at = run("admin", "pages/tunggakan.py")
     assert at.tabs[0].label == f"Menunggak ({len(late.parties)})"
-    assert at.tabs[2].label == f"Berakhir bulan depan ({len(ending)})"
+    assert at.tabs[2].label == f"Berakhir bulan depan ({ending.total})"
     total = f"Rp{late.total_open:,}".replace(",", ".")
     assert [m.value for m in at.metric] == [total]
-    first = ending[0]
+    first = ending.rows[0]
     at.button(key=f"renew_{first['id']}").click().run()
     assert f"Kepesertaan {first['worker_name']} diperpanjang" in texts(at)
     renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING) if s["id"] != first["id"]
@@ -294,7 +294,7 @@ def test_a_retired_schemes_sponsorship_is_not_offered_for_renewal_and_renew_refu
     db = open_db(site)
     app = site["app"]
     admin = Actor("admin", "admin")
-    first = ending_next_month(db, app.plugins, actor=admin)[0]
+    first = ending_next_month(db, app.plugins, actor=admin).rows[0]
     db.execute("UPDATE schemes SET retired_at = '2026-01-02T03:04:05' WHERE code = ?", [first["scheme_code"]])
     try:
         at = run("admin", "pages/tunggakan.py")

@@ -136,3 +136,33 @@ def test_reminders_of_a_real_late_list_name_no_nik_and_respect_access(site):
         assert reminders(db, app.plugins, actor=Actor("lihat", "viewer"), today=today)
         with pytest.raises(Forbidden):
             reminders(db, app.plugins, actor=Actor("desa", "desa", "33.24", (DESA_VILLAGE,)), today=today)
+
+
+def test_the_phone_numbers_of_all_late_sponsors_are_read_in_one_statement(site):
+    """Each late sponsor's reminder carries its own number (as the sponsor's record has it),
+    and a regency's hundreds of late sponsors cost one query, not one each."""
+    from db import queries
+    from db.scope import EVERYTHING
+    from payung.auth.access import Actor
+    from payung.base.months import add_months, first_day
+    from payung.enrolment.arrears import late_list, reminders
+    app, admin = site["app"], Actor("admin", "admin")
+    with open_db(site) as db:
+        month = db.execute("SELECT MIN(month) FROM contribution_lines WHERE paid_amount < amount").fetchone()[0]
+        today = first_day(add_months(month, 1)) + dt.timedelta(days=20)
+        late = late_list(db, app.plugins, actor=admin, today=today)
+        statements = []
+        if db.engine == "sqlite":  # the statements are the same on both engines; SQLite can trace them
+            db.conn.set_trace_callback(lambda sql: statements.append(sql) if sql.startswith("SELECT") else None)
+        try:
+            notes = reminders(db, app.plugins, actor=admin, late=late)
+        finally:
+            if db.engine == "sqlite":
+                db.conn.set_trace_callback(None)
+        sponsors = [(group, note) for group, note in zip(late.parties, notes) if group["bill_by"] == "sponsor"]
+        assert len(sponsors) > 3 and any(note.phone for _, note in sponsors) and not all(note.phone for _, note in sponsors)
+        for group, note in sponsors:
+            assert note.phone == queries.sponsor(db, int(group["party_key"]), EVERYTHING)["phone"], group["party"]
+    if db.engine == "sqlite":
+        budget_lines = {group["party_key"] for group in late.parties if group["bill_by"] == "budget_line"}
+        assert 0 < len(statements) <= 1 + len(budget_lines), statements

@@ -34,6 +34,8 @@ class LateList:
     parties: list[dict] = field(default_factory=list)
     #: One row per worker whose membership ended: scheme, sponsor, unpaid months.
     lapsed: list[dict] = field(default_factory=list)
+    #: (scheme, party) -> the first ``NAMED_WORKERS`` names owing, by name, each with its months.
+    named: dict[tuple, dict[str, list]] = field(default_factory=dict)
 
     @property
     def total_open(self) -> int:
@@ -81,8 +83,8 @@ def late_summary(db, registry: PluginRegistry, *, actor: Actor, today: dt.date |
 def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | None = None,
               scheme_code: str | None = None) -> LateList:
     """What is overdue per bill party, and whose membership ended, inside the actor's scope.
-    Counted in SQL (``db.billing.late_parties``): a regency's arrears are tens of thousands of
-    lines."""
+    The rule runs in SQL (``db.billing.late_lines``: a regency's arrears are tens of thousands
+    of lines), once per scheme; its rows are grouped here."""
     require(actor, "late.read")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "late.read")
@@ -93,31 +95,55 @@ def late_list(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
         if (scheme_code and scheme.code != scheme_code) or not scope.covers_regency(scheme.regency_code):
             continue
         overdue, payable = _late_months(registry, scheme.code, today, LOOK_BACK_MONTHS)
-        rule = (overdue, payable, settings.lapse_months, LIVE_STATUSES)
-        for row in billing.late_parties(db, scheme.bill_by, scheme.code, *rule, scope=scope):
+        rows = billing.late_lines(db, scheme.bill_by, scheme.code, overdue, payable, settings.lapse_months,
+                                  LIVE_STATUSES, scope=scope)
+        parties, lapsed = _grouped(rows)
+        for key in sorted(parties):
+            party = parties[key]
             result.parties.append({
-                "scheme_code": scheme.code, "scheme": scheme.name, "party_key": row["party_key"], "party": row["party"],
-                "bill_by": scheme.bill_by, "workers": row["workers"], "lines": row["lines"], "amount": row["amount"],
-                "oldest": row["oldest"], "names": row["names"],
-                "pay_by": arrears_limit(row["oldest"], settings.due_day_of(scheme.code), settings.lapse_months)})
+                "scheme_code": scheme.code, "scheme": scheme.name, "party_key": key, "party": party["party"],
+                "bill_by": scheme.bill_by, "workers": len(party["worker_ids"]), "lines": party["lines"],
+                "amount": party["amount"], "oldest": party["oldest"], "names": len(party["months"]),
+                "pay_by": arrears_limit(party["oldest"], settings.due_day_of(scheme.code), settings.lapse_months)})
+            result.named[(scheme.code, key)] = {name: sorted(party["months"][name])
+                                                for name in sorted(party["months"])[:NAMED_WORKERS]}
         result.lapsed.extend(dict(listed(actor, row), scheme_code=scheme.code, scheme=scheme.name)
-                             for row in billing.lapsed_workers(db, scheme.code, *rule, scope=scope))
+                             for row in lapsed.values())
     result.parties.sort(key=lambda g: (g["pay_by"], -g["amount"]))
     result.lapsed.sort(key=lambda r: (r["scheme"], r["worker"]))
     return result
 
 
-def _named_months(db, registry: PluginRegistry, late: LateList, *, actor: Actor) -> dict[tuple, dict[str, list]]:
-    """(scheme, party) -> the first ``NAMED_WORKERS`` names owing, each with its months."""
-    settings, scope = registry.settings, scope_of(actor)
-    named: dict[tuple, dict[str, list]] = {}
-    for code in dict.fromkeys(group["scheme_code"] for group in late.parties):
-        scheme = registry.scheme(code)
-        overdue, payable = _late_months(registry, code, late.today, LOOK_BACK_MONTHS)
-        for row in billing.late_names(db, scheme.bill_by, code, overdue, payable, settings.lapse_months,
-                                      LIVE_STATUSES, scope=scope, per_party=NAMED_WORKERS):
-            named.setdefault((code, row["party_key"]), {}).setdefault(row["name"], []).append(row["month"])
-    return named
+def _grouped(rows) -> tuple[dict[str, dict], dict[int, dict]]:
+    """``db.billing.late_lines`` rows grouped: per party the lines still payable ('menunggak'),
+    per worker the months after their membership ended ('berakhir')."""
+    parties: dict[str, dict] = {}
+    lapsed: dict[int, dict] = {}
+    for key, label, worker_id, name, nik, month, open_amount, sponsor, status in rows:
+        if status == "menunggak":
+            party = parties.get(key)
+            if party is None:
+                party = parties[key] = {"party": label, "worker_ids": set(), "lines": 0, "amount": 0,
+                                        "oldest": month, "months": {}}
+            if label < party["party"]:
+                party["party"] = label
+            if month < party["oldest"]:
+                party["oldest"] = month
+            party["worker_ids"].add(worker_id)
+            party["lines"] += 1
+            party["amount"] += open_amount
+            party["months"].setdefault(name, []).append(month)
+        else:
+            worker = lapsed.get(worker_id)
+            if worker is None:
+                worker = lapsed[worker_id] = {"worker_id": worker_id, "worker": name, "nik": nik, "sponsor": sponsor,
+                                              "months": 0, "first": month, "last": month}
+            if month < worker["first"]:  # the sponsor of the first month that ended the membership
+                worker["first"], worker["sponsor"] = month, sponsor
+            elif month > worker["last"]:
+                worker["last"] = month
+            worker["months"] += 1
+    return parties, lapsed
 
 
 @dataclass
@@ -193,21 +219,23 @@ def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
     budget line's is that of the sponsor named on it, else of the regency's budget sponsor
     (APBD kabupaten); an OPD has none."""
     late = late or late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
-    named = _named_months(db, registry, late, actor=actor)
     options = registry.settings.reminders
     how_to_pay, sender = str(options.get("how_to_pay") or HOW_TO_PAY), str(options.get("sender") or "")
-    scope = scope_of(actor)
+    phones = queries.sponsor_phones(db, [int(group["party_key"]) for group in late.parties
+                                         if group["bill_by"] == "sponsor" and str(group["party_key"]).isdigit()],
+                                    scope_of(actor))
+    contacts: dict[tuple, dict | None] = {}  # a budget line's, asked once however many schemes bill it
     result = []
     for group in late.parties:
         phone = None
         if group["bill_by"] == "sponsor" and str(group["party_key"]).isdigit():
-            sponsor = queries.sponsor(db, int(group["party_key"]), scope)
-            phone = sponsor["phone"] if sponsor else None
+            phone = phones.get(int(group["party_key"]))
         elif group["bill_by"] == "budget_line" and str(group["party_key"]).isdigit():
-            contact = queries.budget_line_contact(db, int(group["party_key"]),
-                                                  registry.scheme(group["scheme_code"]).regency_code)
-            phone = contact["phone"] if contact else None
-        group = dict(group, months_by_worker=named.get((group["scheme_code"], group["party_key"]), {}))
+            asked = (int(group["party_key"]), registry.scheme(group["scheme_code"]).regency_code)
+            if asked not in contacts:
+                contacts[asked] = queries.budget_line_contact(db, *asked)
+            phone = contacts[asked]["phone"] if contacts[asked] else None
+        group = dict(group, months_by_worker=late.named.get((group["scheme_code"], group["party_key"]), {}))
         text = reminder_text(group, how_to_pay=how_to_pay, sender=sender)
         result.append(Reminder(group["scheme"], group["party"], phone, whatsapp_link(phone, text), group["workers"],
                                group["lines"], group["amount"], group["pay_by"], text))
@@ -225,13 +253,23 @@ def reminders_xlsx(items: list[Reminder]) -> bytes:
                           r.link or "", r.message] for r in items])])
 
 
+@dataclass
+class Renewals:
+    """Live sponsorships whose last month is next month and that nobody renewed yet: the first
+    rows by sponsor and worker name, and how many there are."""
+    total: int
+    rows: list[dict]
+
+
 def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = None,
-                      scheme_code: str | None = None, actor: Actor) -> list[dict]:
-    """Live sponsorships whose last month is next month and that nobody renewed yet."""
+                      scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
+    """What ends next month, inside the actor's scope (the first ``limit`` rows, or all)."""
     require(actor, "late.read")
     month = add_months(current_month(today), 1)
-    rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, scheme_code, scope=scope_of(actor))
-    return listed_rows(actor, [row for row in rows if row["scheme_code"] in registry.schemes])
+    codes = [code for code in registry.schemes if scheme_code in (None, code)]
+    rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, codes, scope=scope_of(actor), limit=limit)
+    return Renewals(rows[0]["total"] if rows else 0, listed_rows(actor, [
+        {key: value for key, value in row.items() if key != "total"} for row in rows]))
 
 
 def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) -> int:
