@@ -105,8 +105,8 @@ def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str 
     return list(db.query(
         "SELECT l.id, l.month, l.worker_id, l.sponsorship_id, l.sponsor_id, l.jkk, l.jkm, l.jht, l.amount,"
         " l.paid_amount, l.village_code, w.nik, w.name AS worker_name, r.name AS village_name,"
-        " s.name AS sponsor_name, s.opd, p.kpj, p.programs"
-        f"{_parties_of(kind)}{_SPONSORSHIPS} JOIN workers w ON w.id = l.worker_id"
+        " s.name AS sponsor_name, s.opd"
+        f"{_parties_of(kind)} JOIN workers w ON w.id = l.worker_id"
         " LEFT JOIN regions r ON r.code = l.village_code"
         f"{where} ORDER BY l.month, w.name, l.id", params))
 
