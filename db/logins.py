@@ -43,6 +43,16 @@ def end_sessions(db, user_id: int, *, at: str, reason: str, actor: str) -> int:
                          [at, reason, user_id], actor=actor, table="sessions", summary={"user_id": user_id, "reason": reason})
 
 
+def failures_from(db, ip_address: str, since: str, enough: int) -> int:
+    """How many logins from ``ip_address`` were refused since ``since`` (a wrong password or a
+    locked username; counted up to ``enough``): the address's throttle."""
+    address = db.dialect.json_field("a.after", "ip_address")
+    return db.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log a WHERE a.action IN ('login_failed', 'login_throttled')"
+        f" AND a.table_name = 'login' AND a.at >= ? AND {address} = ? LIMIT ?) AS refused",
+        [since, db.dialect.json_value(ip_address), enough]).fetchone()[0]
+
+
 def failed_logins_since(db, username: str, since: str) -> list[str]:
     """When the logins refused for a wrong password for ``username`` happened (oldest first)."""
     return [row["at"] for row in db.query(

@@ -367,6 +367,56 @@ def test_failed_and_throttled_logins_are_audited(users):
     assert json.loads(failed[0]["after"]) == {"username": "ani", "ip_address": "10.0.0.9"}
 
 
+def test_one_address_trying_many_usernames_is_refused_without_a_password_check(users, monkeypatch):
+    """The username lock stops guesses at one account; a machine trying a new name each time
+    met no limit, and each try cost the server a quarter second of CPU. After
+    ``address_max_failures`` refused logins from one address, its next login is refused at once,
+    even with a right password, with no password checked, and audited; other addresses and
+    the usernames themselves are not affected."""
+    from payung.auth import sessions
+    policy = SessionPolicy(address_max_failures=4)
+    for n in range(policy.address_max_failures):
+        refused = login(users, f"tebak{n}", "salah-sekali-1", policy, ip_address="203.0.113.7")
+        assert not refused.ok and not refused.address_throttled
+    checks = []
+    monkeypatch.setattr(sessions, "slow_check", lambda *a: checks.append(a) or False)
+    refused = login(users, "ani", PASSWORD, policy, ip_address="203.0.113.7")
+    assert (refused.ok, refused.throttled, refused.address_throttled, checks) == (False, True, True, [])
+    [entry] = audit_rows(users, action="login_address_throttled")
+    assert entry["row_id"] == "203.0.113.7" and json.loads(entry["after"]) == {"ip_address": "203.0.113.7"}
+    monkeypatch.undo()
+    assert login(users, "ani", PASSWORD, policy, ip_address="203.0.113.8").ok  # another address
+    assert login(users, "ani", PASSWORD, policy).ok  # no address known (this machine)
+
+
+def test_an_address_counts_its_refusals_not_its_sign_ins_and_is_let_in_after_the_window(users, monkeypatch):
+    """Successful sign-ins (an office behind one address) never count; a locked username's
+    refusals do; the address's own refusals do not, so it may sign in again once the window
+    since its failures has passed, even if it kept trying meanwhile."""
+    from payung.base import clock
+    policy = SessionPolicy(address_max_failures=6)
+    office, start = "198.51.100.20", dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    for _ in range(10):
+        assert login(users, "admin", PASSWORD, policy, ip_address=office).ok
+    for _ in range(policy.max_failures + 1):  # five wrong, then one refused as locked
+        login(users, "ani", "salah-sekali-1", policy, ip_address=office)
+    for minutes in (1, 7, *[14] * policy.address_max_failures):  # still trying, harder
+        monkeypatch.setattr(clock, "utc_now", lambda: start + dt.timedelta(minutes=minutes))
+        assert login(users, "admin", PASSWORD, policy, ip_address=office).address_throttled
+    monkeypatch.setattr(clock, "utc_now", lambda: start + dt.timedelta(minutes=16))
+    assert login(users, "admin", PASSWORD, policy, ip_address=office).ok
+
+
+@pytest.mark.parametrize("peer, forwarded, address", [
+    ("203.0.113.7", "10.9.9.9", "203.0.113.7"),  # a direct connection: its peer, whatever it claims
+    (None, "10.9.9.9, 203.0.113.7", "203.0.113.7"),  # behind payung serve's proxy: the address it appended
+    (None, "2001:db8::1", "2001:db8::1"),
+    (None, None, None), (None, "", None), (None, "bukan-alamat", None), (None, "203.0.113.7, ", None)])
+def test_the_address_of_a_login_is_its_peer_or_what_the_local_proxy_appended(peer, forwarded, address):
+    from payung.auth.sessions import client_address
+    assert client_address(peer, forwarded) == address
+
+
 def test_a_username_nobody_has_is_not_written_to_the_audit_log(users):
     """A password typed into the username field must not land in the audit log: an unknown
     name is recorded as "nama pengguna tidak dikenal" with a short keyed hash (the same for

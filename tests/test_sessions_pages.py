@@ -311,3 +311,31 @@ def test_the_cookie_script_writes_only_a_token_and_holds_any_other_value_as_one_
     order = json.loads(script.rsplit("})(", 1)[1].removesuffix(");</script>"))
     assert order == {"cookie": f"{COOKIE_NAME}=; path=/; expires=Sat, 12 Dec 2026 10:00:00 GMT; SameSite=Strict",
                      "only": f"{COOKIE_NAME}={hostile}"}
+
+
+def _sign_in_from(address: str, username: str, password: str) -> None:
+    """AppTest script: the login form's check, as from ``address`` (AppTest has no request)."""
+    import streamlit as st
+    from ui import auth
+    auth.request_details = lambda: {"ip_address": address, "user_agent": "uji"}
+    auth._form_login(username, password)
+    st.write(st.session_state.get(auth._MESSAGE) or "masuk")
+
+
+def test_an_address_with_too_many_failed_logins_is_told_so_in_indonesian(site, monkeypatch):
+    """The refusal says why (this network, not this username), for how long, and whom to ask;
+    the account's own message would send the user to wait on a lock that is not there."""
+    from ui import auth
+    monkeypatch.setattr(auth, "request_details", auth.request_details)  # put back after the test
+    with open_db(site) as db:
+        for n in range(30):
+            db.execute("INSERT INTO audit_log (at, actor, action, table_name, row_id, after) VALUES (?, ?, ?, ?, ?, ?)",
+                       [database.store.now(), f"tebak{n}", "login_failed", "login", f"tebak{n}",
+                        '{"username": "tebak%d", "ip_address": "203.0.113.9"}' % n])
+    at = AppTest.from_function(_sign_in_from, args=("203.0.113.9", "admin", PASSWORD), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.markdown] == [
+        "Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam 15 menit, atau hubungi "
+        "administrator Payung."]
+    at = AppTest.from_function(_sign_in_from, args=("203.0.113.10", "admin", PASSWORD), default_timeout=60).run()
+    assert [m.value for m in at.markdown] == ["masuk"]

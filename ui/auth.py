@@ -105,7 +105,9 @@ def cookie_key() -> str:
 def request_details() -> dict:
     """IP address and browser of this session's request, for the session record and the audit."""
     try:
-        details = {"ip_address": st.context.ip_address, "user_agent": st.context.headers.get("User-Agent")}
+        details = {"ip_address": sessions.client_address(st.context.ip_address,
+                                                         st.context.headers.get("X-Forwarded-For")),
+                   "user_agent": st.context.headers.get("User-Agent")}
     except Exception:  # AppTest has no request
         return {"ip_address": None, "user_agent": None}
     return {k: v if isinstance(v, str) else None for k, v in details.items()}  # AppTest's stand-ins: None
@@ -128,7 +130,8 @@ def _form_login(username: str | None, password: str | None) -> bool:
         result = sessions.login(db, username, password, session_policy(), **request_details())
     if not result.ok:
         st.session_state["authentication_status"] = False
-        st.session_state[_MESSAGE] = throttled_message() if result.throttled else WRONG
+        st.session_state[_MESSAGE] = (sessions.address_throttled_message(session_policy()) if result.address_throttled
+                                      else throttled_message() if result.throttled else WRONG)
         return False
     _logged_in(result.username, result.name, result.email, result.role, result.session_id)
     st.session_state.pop(_FORGET, None)

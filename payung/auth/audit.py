@@ -22,7 +22,9 @@ TABLE_LABELS = {
 }
 ACTION_LABELS = {"insert": "tambah", "update": "ubah", "delete": "hapus", "bulk_insert": "tambah massal",
                  "bulk_update": "ubah massal", "login_failed": "gagal masuk",
-                 "login_throttled": "masuk ditolak (terlalu sering)", "first_admin_refused": "penyiapan ditolak",
+                 "login_throttled": "masuk ditolak (terlalu sering)",
+                 "login_address_throttled": "masuk ditolak (alamat jaringan terlalu sering gagal)",
+                 "first_admin_refused": "penyiapan ditolak",
                  "letterhead_logo": "logo kop surat diganti", "export": "unduh data"}
 _SECRET = {"password_hash", "token_hash", "changed_secrets"}
 #: What a stored column is called on screen. A column not listed keeps its name.

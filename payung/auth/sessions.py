@@ -7,6 +7,11 @@ cookie key file. No Streamlit here (``ui.auth`` wires it in).
   whether it exists or not. Failed and refused logins go to the audit log (table ``login``).
   The current password asked again on Ganti kata sandi goes through the same throttle and
   audit (``check_own_password``): its failures count toward the same lockout.
+- One network address is throttled too: after ``address_max_failures`` refused logins from it
+  (any usernames) within ``failure_window_minutes``, its logins are refused without a password
+  check until that window has passed. A password check costs a quarter of a second of CPU, and
+  the per-username lock above does not stop one machine trying many names: without this, it
+  could hold a server's core for every other user.
 - A username nobody has is not written to the audit log as typed (it may be a password typed
   into the wrong field): it is recorded as "nama pengguna tidak dikenal" with a short keyed
   hash (``unknown_username``), the same for the same text while the server runs, so repeated
@@ -26,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import stat
@@ -60,6 +66,7 @@ class SessionPolicy:
     max_failures: int = 5
     failure_window_minutes: float = 15
     lockout_minutes: float = 15
+    address_max_failures: int = 30
     #: last_seen_at is written at most this often (it is the one unaudited write).
     touch_every_s: float = 60
 
@@ -96,15 +103,46 @@ def unknown_username(typed: str) -> str:
     return f"tidak-dikenal#{digest}"
 
 
+def address_throttled_message(policy: SessionPolicy) -> str:
+    """The refusal of an address with too many failed logins (an office behind one address
+    shares it: the message says so, and that waiting is enough)."""
+    return (f"Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam "
+            f"{policy.failure_window_minutes:g} menit, atau hubungi administrator Payung.")
+
+
 @dataclass(frozen=True)
 class LoginResult:
     ok: bool
     throttled: bool = False
+    #: Refused for its network address (``address_max_failures``), not for the username.
+    address_throttled: bool = False
     username: str | None = None
     name: str | None = None
     email: str | None = None
     role: str | None = None
     session_id: str | None = None
+
+
+def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The network address a request came from: its TCP peer; when the peer is this machine
+    (None: a browser here, or the proxy ``payung serve`` starts) the last address of
+    ``X-Forwarded-For``, the one that proxy appends (those before it are the client's own claim)."""
+    if peer:
+        return peer
+    last = (forwarded_for or "").rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return None
+
+
+def address_throttled(db, ip_address: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> bool:
+    """Whether ``ip_address`` had ``address_max_failures`` refused logins (a wrong password, or
+    a username locked) within ``failure_window_minutes``. Its own refusals do not count: the
+    address is let try again once the window has passed."""
+    now = now or _now()
+    since = _iso(now - dt.timedelta(minutes=policy.failure_window_minutes))
+    return logins.failures_from(db, ip_address, since, policy.address_max_failures) >= policy.address_max_failures
 
 
 def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -143,6 +181,10 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
     # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
     # which no username holds.
     typed = (username or "").strip().lower()[:USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
+    if ip_address and address_throttled(db, ip_address, policy):
+        store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE, row_id=ip_address,
+                        details={"ip_address": ip_address})
+        return LoginResult(ok=False, throttled=True, address_throttled=True)
     with _attempt_lock(typed):
         row = queries.user_by_username(db, typed) if typed else None
         outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})

@@ -143,7 +143,8 @@ CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "bpjs_exchange.answer": ("nik", "kpj", "reason"),
     "reminders": ("how_to_pay", "sender"),
     "letterhead": ("government", "office", "address", "official", "official_title", "nip", "*"),
-    "sessions": ("idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes"),
+    "sessions": ("idle_hours", "lifetime_days", "max_failures", "failure_window_minutes", "lockout_minutes",
+                 "address_max_failures"),
     "backups": ("folder", "keep"),
 }
 
