@@ -53,8 +53,9 @@ def settle_marked_lines(db, *, paid_on: str, reference: str, actor: str) -> int:
             summary={"change": "pembayaran untuk baris yang sudah ditandai lunas", "reference": reference})
         store.execute(
             db,
-            # The payment is looked up per line (payments_sponsor): as a join, SQLite without
-            # statistics scanned a scheme's lines once per payment (2.000 x 700.000 rows).
+            # The payment is looked up per line, among its sponsor's (index payments_sponsor): as
+            # a join, SQLite without statistics scanned a scheme's lines once per payment
+            # (2.000 x 700.000 rows). The newest one: a build settled again makes new payments.
             "INSERT INTO payment_allocations (payment_id, line_id, amount)"
             " SELECT (SELECT y.id FROM payments y WHERE y.sponsor_id = l.sponsor_id AND y.scheme_code = l.scheme_code"
             " AND y.reference = ? ORDER BY y.id DESC LIMIT 1), l.id, l.paid_amount FROM contribution_lines l"

@@ -44,12 +44,13 @@ def end_sessions(db, user_id: int, *, at: str, reason: str, actor: str) -> int:
 
 
 def failures_from(db, ip_address: str, since: str, enough: int) -> int:
-    """How many logins from ``ip_address`` were refused since ``since`` (a wrong password or a
-    locked username; counted up to ``enough``): the address's throttle."""
+    """How many wrong passwords came from ``ip_address`` since ``since`` (counted up to
+    ``enough``): the address's throttle. Read from the failures of the window only (index
+    ``audit_action_at``), whatever the size of the audit log."""
     address = db.dialect.json_field("a.after", "ip_address")
     return db.execute(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log a WHERE a.action IN ('login_failed', 'login_throttled')"
-        f" AND a.table_name = 'login' AND a.at >= ? AND {address} = ? LIMIT ?) AS refused",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log a WHERE a.action = 'login_failed' AND a.at >= ?"
+        f" AND a.table_name = 'login' AND {address} = ? LIMIT ?) AS refused",
         [since, db.dialect.json_value(ip_address), enough]).fetchone()[0]
 
 

@@ -735,3 +735,11 @@ def m026_line_totals_policies(db: Database) -> None:
     that the dashboard's aggregates run inside the actor's scope. Nothing to do on SQLite."""
     if db.engine != "sqlite":
         rls.install(db, ["line_totals"])
+
+
+@migrations()
+def m027_audit_by_action_and_time(db: Database) -> None:
+    """The login throttle of a network address counts the wrong passwords of the last minutes
+    (``db.logins.failures_from``): from an index of the audit log by action and time, not from
+    every login ever audited (0,2 s for 300.000 of them, before each sign-in)."""
+    db.execute("CREATE INDEX audit_action_at ON audit_log (action, at)")

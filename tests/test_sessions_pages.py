@@ -335,7 +335,7 @@ def test_an_address_with_too_many_failed_logins_is_told_so_in_indonesian(site, m
     at = AppTest.from_function(_sign_in_from, args=("203.0.113.9", "admin", PASSWORD), default_timeout=60).run()
     assert not at.exception, at.exception
     assert [m.value for m in at.markdown] == [
-        "Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam 15 menit, atau hubungi "
-        "administrator Payung."]
+        "Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi 15 menit setelah percobaan gagal "
+        "terakhir, atau hubungi administrator Payung."]
     at = AppTest.from_function(_sign_in_from, args=("203.0.113.10", "admin", PASSWORD), default_timeout=60).run()
     assert [m.value for m in at.markdown] == ["masuk"]

@@ -105,8 +105,7 @@ def cookie_key() -> str:
 def request_details() -> dict:
     """IP address and browser of this session's request, for the session record and the audit."""
     try:
-        details = {"ip_address": sessions.client_address(st.context.ip_address,
-                                                         st.context.headers.get("X-Forwarded-For")),
+        details = {"ip_address": sessions.client_address(st.context.ip_address),
                    "user_agent": st.context.headers.get("User-Agent")}
     except Exception:  # AppTest has no request
         return {"ip_address": None, "user_agent": None}

@@ -7,9 +7,10 @@ cookie key file. No Streamlit here (``ui.auth`` wires it in).
   whether it exists or not. Failed and refused logins go to the audit log (table ``login``).
   The current password asked again on Ganti kata sandi goes through the same throttle and
   audit (``check_own_password``): its failures count toward the same lockout.
-- One network address is throttled too: after ``address_max_failures`` refused logins from it
+- One network address is throttled too: after ``address_max_failures`` wrong passwords from it
   (any usernames) within ``failure_window_minutes``, its logins are refused without a password
-  check until that window has passed. A password check costs a quarter of a second of CPU, and
+  check until that window has passed (``client_address``: an IPv6 address counts as its /64).
+  A locked username is refused without a check as well. A password check costs a quarter of a second of CPU, and
   the per-username lock above does not stop one machine trying many names: without this, it
   could hold a server's core for every other user.
 - A username nobody has is not written to the audit log as typed (it may be a password typed
@@ -28,6 +29,7 @@ The first administrator and its setup code are in ``setup``; passwords in ``pass
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -106,8 +108,9 @@ def unknown_username(typed: str) -> str:
 def address_throttled_message(policy: SessionPolicy) -> str:
     """The refusal of an address with too many failed logins (an office behind one address
     shares it: the message says so, and that waiting is enough)."""
-    return (f"Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam "
-            f"{policy.failure_window_minutes:g} menit, atau hubungi administrator Payung.")
+    return (f"Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi "
+            f"{policy.failure_window_minutes:g} menit setelah percobaan gagal terakhir, atau hubungi "
+            "administrator Payung.")
 
 
 @dataclass(frozen=True)
@@ -123,23 +126,28 @@ class LoginResult:
     session_id: str | None = None
 
 
-def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
-    """The network address a request came from: its TCP peer; when the peer is this machine
-    (None: a browser here, or the proxy ``payung serve`` starts) the last address of
-    ``X-Forwarded-For``, the one that proxy appends (those before it are the client's own claim)."""
-    if peer:
-        return peer
-    last = (forwarded_for or "").rsplit(",", 1)[-1].strip()
+def client_address(peer: str | None) -> str | None:
+    """The network address a login is counted under: Streamlit's peer of the connection (the
+    client's own, or behind ``payung serve``'s nginx the address nginx appends to
+    ``X-Forwarded-For``, which the server trusts from this machine only), with an IPv4 address
+    written as IPv6 (``::ffff:203.0.113.7``) taken as the IPv4 one, and an IPv6 address taken as
+    its /64 network: one machine usually holds a whole /64 and can change address within it at
+    will. None (no peer: a browser on this machine) or text that is no address: None."""
     try:
-        return str(ipaddress.ip_address(last))
+        address = ipaddress.ip_address((peer or "").strip())
     except ValueError:
         return None
+    if address.version == 6 and address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def address_throttled(db, ip_address: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> bool:
-    """Whether ``ip_address`` had ``address_max_failures`` refused logins (a wrong password, or
-    a username locked) within ``failure_window_minutes``. Its own refusals do not count: the
-    address is let try again once the window has passed."""
+    """Whether ``ip_address`` had ``address_max_failures`` wrong passwords within
+    ``failure_window_minutes``. Its refusals do not count (as the address, or for a username
+    someone else locked): it may try again once the window since its failures has passed."""
     now = now or _now()
     since = _iso(now - dt.timedelta(minutes=policy.failure_window_minutes))
     return logins.failures_from(db, ip_address, since, policy.address_max_failures) >= policy.address_max_failures
@@ -160,18 +168,20 @@ def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetim
     return until if until and until > now else None
 
 
-#: One attempt at a time per username in this server process: attempts sent in parallel would
-#: otherwise all read "not throttled" before any of their failures is recorded.
+#: One attempt at a time per username, and per network address, in this server process:
+#: attempts sent in parallel would otherwise all read "not throttled" before any of their
+#: failures is recorded. (Sign-ins of one office behind one address take turns: on one core
+#: they would share it anyway.)
 _ATTEMPTS_GUARD = threading.Lock()
-_ATTEMPTS: dict[str, threading.Lock] = {}
+_ATTEMPTS: dict[str | tuple, threading.Lock] = {}
 
 
-def _attempt_lock(username: str) -> threading.Lock:
+def _attempt_lock(key: str | tuple) -> threading.Lock:
     with _ATTEMPTS_GUARD:
         if len(_ATTEMPTS) > 10_000:  # names typed by a scanner: forget the idle ones
             for name in [n for n, lock in _ATTEMPTS.items() if not lock.locked()]:
                 del _ATTEMPTS[name]
-        return _ATTEMPTS.setdefault(username, threading.Lock())
+        return _ATTEMPTS.setdefault(key, threading.Lock())
 
 
 def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
@@ -181,16 +191,17 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
     # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
     # which no username holds.
     typed = (username or "").strip().lower()[:USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
-    if ip_address and address_throttled(db, ip_address, policy):
-        store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE, row_id=ip_address,
-                        details={"ip_address": ip_address})
-        return LoginResult(ok=False, throttled=True, address_throttled=True)
-    with _attempt_lock(typed):
-        row = queries.user_by_username(db, typed) if typed else None
-        outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
-        if outcome != "ok":
-            return LoginResult(ok=False, throttled=outcome == "throttled")
-        session_id = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
+    with _attempt_lock(("address", ip_address)) if ip_address else contextlib.nullcontext():
+        if ip_address and address_throttled(db, ip_address, policy):
+            store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,
+                            row_id=ip_address, details={"ip_address": ip_address})
+            return LoginResult(ok=False, throttled=True, address_throttled=True)
+        with _attempt_lock(typed):
+            row = queries.user_by_username(db, typed) if typed else None
+            outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
+            if outcome != "ok":
+                return LoginResult(ok=False, throttled=outcome == "throttled")
+            session_id = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
     return LoginResult(ok=True, username=row["username"], name=row["name"], email=row["email"], role=row["role"],
                        session_id=session_id)
 
@@ -215,8 +226,8 @@ def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPol
         key = unknown_username(typed)
         details = {"username": UNKNOWN_USERNAME, "username_hash": key.rsplit("#", 1)[1], **extra}
     if throttled_until(db, key, policy):
-        with db.lent_back():  # the check needs no connection (``queries.password_matches``)
-            slow_check(password, None)  # same cost as a real attempt
+        # Refused without a password check: the answer says the username is locked, known or
+        # not, so its time tells nothing more, and a locked name hammered costs no CPU.
         store.log_event(db, actor=key, action="login_throttled", table=LOGIN_TABLE, row_id=key, details=details)
         return "throttled"
     usable = row is not None and row["active"]

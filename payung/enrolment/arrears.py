@@ -34,7 +34,8 @@ class LateList:
     parties: list[dict] = field(default_factory=list)
     #: One row per worker whose membership ended: scheme, sponsor, unpaid months.
     lapsed: list[dict] = field(default_factory=list)
-    #: (scheme, party) -> the first ``NAMED_WORKERS`` names owing, by name, each with its months.
+    #: (scheme, party) -> the first ``NAMED_WORKERS`` names owing, each with its months (the
+    #: names in Python's order, whatever the database's collation).
     named: dict[tuple, dict[str, list]] = field(default_factory=dict)
 
     @property
