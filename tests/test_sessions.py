@@ -319,24 +319,31 @@ def test_sixth_wrong_password_is_throttled_even_when_right(users):
     assert login(users, "admin", PASSWORD, POLICY).ok  # only that username
 
 
-def test_parallel_guesses_meet_the_throttle_too(users, app):
-    """Twelve attempts sent at once, each on its own connection as Streamlit sessions are: at most
-    five failures are checked, the rest are throttled, and the right password sent last fails."""
-    import threading
-    results, barrier = {}, threading.Barrier(12)
+def _at_once(app, count: int, attempt) -> dict:
+    """``attempt(conn, n)`` for n in 0..count-1, all released at once, each on its own connection
+    as Streamlit sessions are: their results by n."""
+    results, barrier = {}, threading.Barrier(count)
 
-    def attempt(n: int) -> None:
+    def run(n: int) -> None:
         conn = app.open_db()
         try:
             barrier.wait()
-            results[n] = login(conn, "ani", PASSWORD if n == 11 else f"salah-sekali-{n}", POLICY)
+            results[n] = attempt(conn, n)
         finally:
             conn.close()
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def test_parallel_guesses_meet_the_throttle_too(users, app):
+    """Twelve attempts sent at once, each on its own connection as Streamlit sessions are: at most
+    five failures are checked, the rest are throttled, and the right password sent last fails."""
+    results = _at_once(app, 12, lambda conn, n: login(conn, "ani", PASSWORD if n == 11 else f"salah-sekali-{n}",
+                                                      POLICY))
     failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
     assert failed <= POLICY.max_failures
     assert sum(r.throttled for r in results.values()) >= 12 - POLICY.max_failures - 1
@@ -431,20 +438,8 @@ def test_parallel_guesses_from_one_address_meet_its_throttle_too(users, app):
     """Twelve attempts at once from one address, each with another username and on its own
     connection: at most ``address_max_failures`` passwords are checked, the rest refused."""
     policy = SessionPolicy(address_max_failures=4)
-    results, barrier = {}, threading.Barrier(12)
-
-    def attempt(n: int) -> None:
-        conn = app.open_db()
-        try:
-            barrier.wait()
-            results[n] = login(conn, f"tebak{n}", "salah-sekali-1", policy, ip_address="203.0.113.50")
-        finally:
-            conn.close()
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _at_once(app, 12, lambda conn, n: login(conn, f"tebak{n}", "salah-sekali-1", policy,
+                                                      ip_address="203.0.113.50"))
     failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
     assert failed == policy.address_max_failures
     assert sum(r.address_throttled for r in results.values()) == 12 - policy.address_max_failures

@@ -222,17 +222,16 @@ def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
     late = late or late_list(db, registry, actor=actor, today=today, scheme_code=scheme_code)
     options = registry.settings.reminders
     how_to_pay, sender = str(options.get("how_to_pay") or HOW_TO_PAY), str(options.get("sender") or "")
-    phones = queries.sponsor_phones(db, [int(group["party_key"]) for group in late.parties
-                                         if group["bill_by"] == "sponsor" and str(group["party_key"]).isdigit()],
+    phones = queries.sponsor_phones(db, [i for group in late.parties if (i := _party_id(group, "sponsor")) is not None],
                                     scope_of(actor))
     contacts: dict[tuple, dict | None] = {}  # a budget line's, asked once however many schemes bill it
     result = []
     for group in late.parties:
         phone = None
-        if group["bill_by"] == "sponsor" and str(group["party_key"]).isdigit():
-            phone = phones.get(int(group["party_key"]))
-        elif group["bill_by"] == "budget_line" and str(group["party_key"]).isdigit():
-            asked = (int(group["party_key"]), registry.scheme(group["scheme_code"]).regency_code)
+        if (sponsor_id := _party_id(group, "sponsor")) is not None:
+            phone = phones.get(sponsor_id)
+        elif (line_id := _party_id(group, "budget_line")) is not None:
+            asked = (line_id, registry.scheme(group["scheme_code"]).regency_code)
             if asked not in contacts:
                 contacts[asked] = queries.budget_line_contact(db, *asked)
             phone = contacts[asked]["phone"] if contacts[asked] else None
@@ -241,6 +240,13 @@ def reminders(db, registry: PluginRegistry, *, actor: Actor, today: dt.date | No
         result.append(Reminder(group["scheme"], group["party"], phone, whatsapp_link(phone, text), group["workers"],
                                group["lines"], group["amount"], group["pay_by"], text))
     return result
+
+
+def _party_id(group: dict, kind: str) -> int | None:
+    """The id of the sponsor or budget line a late party of that ``kind`` is (None: a party of
+    another kind, or lines billed to no budget line, "-")."""
+    key = str(group["party_key"])
+    return int(key) if group["bill_by"] == kind and key.isdigit() else None
 
 
 def reminders_xlsx(items: list[Reminder]) -> bytes:
