@@ -72,14 +72,15 @@ def _party_filter(kind: str, party_key: str) -> tuple[str, list]:
 
 @sc.bound
 def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str,
-                 statuses: Sequence[str], scope: Scope) -> list[dict]:
-    """One row per party billed in the months: lines, workers, amount and paid.
+                 statuses: Sequence[str], scope: Scope, party_key: str | None = None) -> list[dict]:
+    """One row per party billed in the months: lines, workers, amount and paid (only the row
+    of ``party_key`` when given: one bill's totals).
 
     A worker has one line a month (``UNIQUE (worker_id, month)``), so in a bill of one month
     the lines are the workers: counting them distinct took most of the rest of the query (a
     regency's month of Kendal ASN, 100.000 lines: 90 ms, 290 ms with it)."""
     key_sql, label_sql = PARTY_KEYS[kind]
-    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, scope)
+    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, scope, party_key)
     workers = "COUNT(*)" if from_month and from_month == to_month else "COUNT(DISTINCT l.worker_id)"
     return list(db.query(
         f"SELECT {key_sql} AS party_key, {label_sql} AS party_label, COUNT(*) AS lines,"
@@ -95,20 +96,48 @@ def party_label(db, kind: str, scheme_code: str, party_key: str, scope: Scope) -
     return row["label"] if row else None
 
 
+_BILL_LINE_COLUMNS = (
+    "l.id, l.month, l.worker_id, l.sponsorship_id, l.sponsor_id, l.jkk, l.jkm, l.jht, l.amount, l.paid_amount,"
+    " l.village_code, w.nik, w.name AS worker_name, r.name AS village_name, s.name AS sponsor_name, s.opd")
+#: A bill's payment order: oldest month first, then by worker name.
+_PAYMENT_ORDER = " ORDER BY l.month, w.name, l.id"
+
+
 @sc.bound
 def bill_lines(db, kind: str, scheme_code: str, party_key: str, from_month: str | None, to_month: str | None,
                statuses: Sequence[str], scope: Scope, *, unpaid_only: bool = False) -> list[dict]:
-    """The lines of one bill in payment order: month, then worker name (or only its unpaid ones)."""
+    """The lines of one bill in payment order (or only its unpaid ones)."""
     where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, scope, party_key)
     if unpaid_only:
         where += " AND l.paid_amount < l.amount"
     return list(db.query(
-        "SELECT l.id, l.month, l.worker_id, l.sponsorship_id, l.sponsor_id, l.jkk, l.jkm, l.jht, l.amount,"
-        " l.paid_amount, l.village_code, w.nik, w.name AS worker_name, r.name AS village_name,"
-        " s.name AS sponsor_name, s.opd"
-        f"{_parties_of(kind)} JOIN workers w ON w.id = l.worker_id"
-        " LEFT JOIN regions r ON r.code = l.village_code"
-        f"{where} ORDER BY l.month, w.name, l.id", params))
+        f"SELECT {_BILL_LINE_COLUMNS}{_parties_of(kind)} JOIN workers w ON w.id = l.worker_id"
+        f" LEFT JOIN regions r ON r.code = l.village_code{where}{_PAYMENT_ORDER}", params))
+
+
+@sc.bound
+def bill_order(db, kind: str, scheme_code: str, party_key: str, from_month: str, to_month: str,
+               statuses: Sequence[str], scope: Scope) -> list[tuple]:
+    """The lines of one bill in payment order as ``(id, worker_id, month, amount, paid_amount)``
+    tuples (an OPD's month is 13.000 of them): only what adds them up and gives their coverage
+    status. A bill's summary; its page then reads its lines by id (``lines_by_id``)."""
+    where, params = _bill_filter(kind, scheme_code, from_month, to_month, statuses, scope, party_key)
+    return db.execute(
+        f"SELECT l.id, l.worker_id, l.month, l.amount, l.paid_amount{_parties_of(kind)}"
+        f" JOIN workers w ON w.id = l.worker_id{where}{_PAYMENT_ORDER}", params).fetchall()
+
+
+@sc.bound
+def lines_by_id(db, ids: Sequence[int], scope: Scope) -> list[dict]:
+    """Bill lines by id, as ``bill_lines`` gives them (in no particular order), within the scope."""
+    scoped, scope_params = sc.lines(scope)
+    rows: list[dict] = []
+    for chunk in _chunks(list(ids)):
+        rows.extend(db.query(
+            f"SELECT {_BILL_LINE_COLUMNS}{_LINES_AND_SPONSORS} JOIN workers w ON w.id = l.worker_id"
+            f" LEFT JOIN regions r ON r.code = l.village_code WHERE l.id IN ({_in(chunk)}){scoped}",
+            [*chunk, *scope_params]))
+    return rows
 
 
 def worker_lines_between(db, worker_ids: Sequence[int], from_month: str, to_month: str,

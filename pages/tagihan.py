@@ -56,7 +56,8 @@ def billed_parties(database: str, version: int, scope: tuple, code: str, start: 
         return bills.parties(db, app.plugins, code, start, end, actor=_actor)
 
 
-listed = billed_parties(app.settings.database_url, data_version(), scope_key(actor), code, start, end, actor)
+version = data_version()
+listed = billed_parties(app.settings.database_url, version, scope_key(actor), code, start, end, actor)
 if not listed:
     st.info("Tidak ada iuran yang ditagihkan untuk skema dan bulan ini.")
     st.stop()
@@ -81,18 +82,35 @@ if party_key not in {p["party_key"] for p in listed}:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def party_bill(database: str, version: int, scope: tuple, code: str, party_key: str, start: str, end: str, today,
-               _actor):
-    """A party's bill, kept until the data changes (a payment) or the day does, per slice of data:
-    the page's other widgets (the payment form, the pager) do not read it again."""
+def bill_summary(database: str, version: int, scope: tuple, code: str, party_key: str, start: str, end: str, today,
+                 _actor) -> bills.BillSummary:
+    """A party's bill without its lines, kept until the data changes (a payment) or the day does,
+    per slice of data: the page's other widgets (the payment form, the pager) do not read it again."""
+    with connection() as db:
+        return bills.summary(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
+                             today=today, actor=_actor)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def bill_lines(database: str, version: int, scope: tuple, code: str, party_key: str, start: str, end: str, today,
+               page: int, _summary: bills.BillSummary, _actor) -> list[dict]:
+    """One page of a bill's lines (the bill's summary is keyed by the arguments before it): an
+    OPD's month is 13.000 lines, and only these are drawn."""
+    with connection() as db:
+        return bills.bill_page(db, _summary, page=page, per_page=ROWS_PER_PAGE, actor=_actor)
+
+
+def whole_bill() -> bills.Bill:
+    """The bill with every line, for its files: read when a download button is clicked."""
     with connection() as db:
         return bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
-                          today=today, actor=_actor)
+                          today=today, actor=actor)
 
 
+today = clock.today()
 try:
-    bill = party_bill(app.settings.database_url, data_version(), scope_key(actor), code, party_key, start, end,
-                      clock.today(), actor)
+    bill = bill_summary(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today,
+                        actor)
 except NotFound as exc:
     st.error(plain(exc))
     st.stop()
@@ -102,25 +120,26 @@ st.markdown(f"**{plain(bill.scheme_name)}** · {bill.period} · {bill.workers} p
             f"**Total {rupiah(bill.total)}** ({bill.total_in_words}) · dibayar {rupiah(bill.paid)} · "
             f"sisa {rupiah(bill.open)}")
 if bill.lapsed:
-    st.warning(f"{len(bill.lapsed)} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
+    st.warning(f"{bill.lapsed} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
-page = min(current_page("t_lines_page"), max(1, -(-len(bill.lines) // ROWS_PER_PAGE)))  # another bill: fewer pages
-shown_lines = bill.lines[(page - 1) * ROWS_PER_PAGE:page * ROWS_PER_PAGE]
+page = min(current_page("t_lines_page"), max(1, -(-bill.lines // ROWS_PER_PAGE)))  # another bill: fewer pages
+shown_lines = bill_lines(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today, page,
+                         bill, actor)
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": STATUS_LABELS[l["status"]]}
               for l in shown_lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown_lines)),
      key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
-pager(len(bill.lines), ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
+pager(bill.lines, ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
 nik_note(actor)
 # The files are made when their button is clicked, not on every rerun of the page.
 file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)
-x.download_button("Unduh XLSX", lambda: bill_xlsx(bill, party_title), f"{file_name}.xlsx", icon=":material/table:",
+x.download_button("Unduh XLSX", lambda: bill_xlsx(whole_bill(), party_title), f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
 with connection() as db:
     kop = letterhead_for(app.settings, schemes[code].regency_code, db)
-y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(bill, party_title, letterhead=kop), f"{file_name}.pdf",
+y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(whole_bill(), party_title, letterhead=kop), f"{file_name}.pdf",
                   icon=":material/print:", mime="application/pdf", key="t_pdf")
 
 receipt = state.get("t_receipt", {}).get((code, party_key))

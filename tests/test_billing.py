@@ -396,3 +396,63 @@ def test_a_party_key_that_names_no_party_finds_no_bill(app, db, admin, sponsor_i
     with pytest.raises(NotFound):
         bills.bill(db, app.plugins, scheme_code="contoh_desa", party_key=key.format(id=sponsor_id), actor=admin,
                    **JANUARY)
+
+
+def test_a_bills_summary_and_its_pages_are_the_bill_it_stands_for(people):
+    """The Tagihan page shows a bill as its summary (totals, what may be paid, what lapsed) and
+    one page of lines at a time. On random histories of paid, half-paid and unpaid months, over
+    one month and several, on several days and for each role, the summary adds up to what
+    ``bill`` adds up from its lines, and its pages, laid end to end, are ``bill``'s lines: in
+    payment order, with the same statuses and the same masked NIKs."""
+    import random
+    from payung.base.coverage import due_date
+    from payung.base.months import add_months
+    rng = random.Random(20261206)
+    db, app = people.db, people.app
+    village = KENDAL_VILLAGE
+    other_village = next(r["code"] for r in queries.regions_in(db, "33.24.01", 4) if r["code"] != village)
+    opds = sorted(app.settings.schemes[KENDAL]["opd"])[:2]
+    for n in range(14):
+        worker = people.worker(village if n % 2 else other_village, born=dt.date(1970 + n, 1, 1))
+        asn = people.sponsor("asn", nip=f"198503122010011{n + 1:03d}", opd=opds[n % 2])
+        people.enrol(KENDAL, asn, worker, start=add_months("2024-06", rng.randrange(6)),
+                     fields={"payment_method": "potong_gaji"})
+    for month in (add_months("2024-06", i) for i in range(12)):
+        for opd in opds:
+            share = rng.choice((1, 0.5, 0.3, 0, 0))
+            open_amount = sum(l["amount"] - l["paid_amount"] for l in bills.bill(
+                db, app.plugins, scheme_code=KENDAL, party_key=opd, from_month=month, actor=people.actor).lines)
+            if share and int(open_amount * share) > 0:
+                record_payment(db, app.plugins, scheme_code=KENDAL, party_key=opd, amount=int(open_amount * share),
+                               from_month=month, to_month=month, paid_on=due_date(month, 15),
+                               today=due_date(month, 15), actor=people.actor)
+    actors = (Actor("admin", "admin"), Actor("op.kendal", "operator", regency_code="33.24"),
+              Actor("desa", "desa", regency_code="33.24", villages=(village,)))
+    seen = set()
+    for today in (dt.date(2024, 9, 1), dt.date(2025, 1, 20), dt.date(2025, 5, 16)):
+        for start, end in (("2024-08", "2024-08"), ("2024-06", "2025-05"), ("2024-11", "2025-01")):
+            for actor in actors:
+                for opd in opds:
+                    asked = dict(scheme_code=KENDAL, party_key=opd, from_month=start, to_month=end, today=today,
+                                 actor=actor)
+                    try:
+                        whole = bills.bill(db, app.plugins, **asked)
+                    except NotFound:  # none of the party's workers in the village operator's village
+                        with pytest.raises(NotFound):
+                            bills.summary(db, app.plugins, **asked)
+                        seen.add("not found")
+                        continue
+                    summary = bills.summary(db, app.plugins, **asked)
+                    assert (summary.party, summary.from_month, summary.to_month, summary.period) == (
+                        whole.party, whole.from_month or start, whole.to_month or end, whole.period)
+                    assert (summary.lines, summary.workers, summary.total, summary.paid, summary.open,
+                            summary.payable, summary.lapsed, summary.total_in_words) == (
+                        len(whole.lines), whole.workers, whole.total, whole.paid, whole.open, whole.payable,
+                        len(whole.lapsed), whole.total_in_words), (today, start, end, actor.role, opd)
+                    pages = [bills.bill_page(db, summary, page=p, per_page=4, actor=actor)
+                             for p in range(1, -(-summary.lines // 4) + 1)]
+                    assert all(len(page) == 4 for page in pages[:-1])
+                    assert [line for page in pages for line in page] == whole.lines, (today, start, actor.role)
+                    seen |= {line["status"] for line in whole.lines}
+                    seen |= {"masked"} if any("*" in line["nik"] for line in whole.lines) else set()
+    assert seen >= {TERLINDUNGI, MENUNGGAK, BERAKHIR, BELUM_JATUH_TEMPO, "masked"}  # the histories cover them all

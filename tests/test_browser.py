@@ -9,6 +9,7 @@ fails rather than skips when the browser is missing.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import socket
@@ -751,6 +752,40 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     _settled(page)
     expect(page).not_to_have_url(re.compile(r"id="))
+
+
+def test_a_bills_spreadsheet_is_made_on_the_click_and_holds_the_bill_the_page_shows(demo_site, browser):
+    """Tagihan keeps only a bill's summary and the page of lines it draws; its XLSX is made when
+    the button is clicked, by reading the bill again (in the download's own request, not a run of
+    the page): every line the page counts, with the total it shows. (That the bill read for the
+    file is the bill the page pages through, line for line, is ``test_billing``'s.)"""
+    from openpyxl import load_workbook
+    url, _, _ = demo_site
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tagihan", exact=True).click)
+    expect(current(page).get_by_role("heading", name="Tagihan iuran")).to_be_visible()
+    _settled(page)
+    box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
+    after_run(page, lambda: page.mouse.click(box["x"] + 12, box["y"] + 35 + 17))  # the first party's row marker
+    button = current(page).get_by_role("button", name="Unduh XLSX")
+    expect(button).to_be_visible()
+    shown = current(page).get_by_text(re.compile(r"^Menampilkan \S+ dari \S+ data$")).inner_text()
+    heading = current(page).get_by_text(re.compile(r"^Total Rp")).inner_text()
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    rows = list(load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["Tagihan"].iter_rows(values_only=True))
+    header = {row[0]: row[1] for row in rows if row and isinstance(row[0], str)}
+    lines = [row for row in rows if row and isinstance(row[0], int)]
+    assert len(lines) == header["Jumlah baris"] == int(shown.split(" dari ")[1].split()[0].replace(".", "")) > 0
+    assert heading.startswith(f"Total Rp{header['Total tagihan']:,}".replace(",", "."))
+    assert sum(row[9] for row in lines) == header["Total tagihan"]
+    context.close()
 
 
 def test_typing_and_tabbing_as_people_do(demo_site, browser):

@@ -264,7 +264,9 @@ def test_the_budget_planner_reads_months_and_words_people_use(site):
 def test_a_long_bill_is_shown_a_page_of_lines_at_a_time_and_totalled_whole(site, monkeypatch):
     """An OPD's bill holds thousands of lines: drawn whole, every run of the page cost seconds of
     the server's time. The table shows ``ROWS_PER_PAGE`` lines at a time (200; 20 here, for the
-    demo's bills) with a pager; the totals are the whole bill's."""
+    demo's bills) with a pager, each page the bill's own lines in their order; the totals are
+    the whole bill's."""
+    from payung.finance.bills import bill
     import ui.widgets
     monkeypatch.setattr(ui.widgets, "ROWS_PER_PAGE", 20)
     db = open_db(site)
@@ -280,9 +282,15 @@ def test_a_long_bill_is_shown_a_page_of_lines_at_a_time_and_totalled_whole(site,
     lines = lambda: next(d.value for d in at.dataframe if "NIK" in d.value.columns)  # noqa: E731
     assert len(lines()) == 20
     assert f"Menampilkan 1–20 dari {party['lines']} data" in [c.value for c in at.caption]
+    whole = bill(db, site["app"].plugins, scheme_code=SCHEME, party_key=party["party_key"], from_month=start,
+                 to_month=add_months(start, 11), actor=Actor("admin", "admin")).lines
+    shown = lambda: list(zip(lines()["Nama"], lines()["NIK"], lines()["Status"]))  # noqa: E731
+    from payung.base.coverage import STATUS_LABELS
+    assert shown() == [(l["worker_name"], l["nik"], STATUS_LABELS[l["status"]]) for l in whole[:20]]
     at.number_input(key="t_lines_page").set_value(3).run()
     assert len(lines()) == 20
     assert f"Menampilkan 41–60 dari {party['lines']} data" in [c.value for c in at.caption]
+    assert shown() == [(l["worker_name"], l["nik"], STATUS_LABELS[l["status"]]) for l in whole[40:60]]
 
 
 def test_a_retired_schemes_sponsorship_is_not_offered_for_renewal_and_renew_refuses_it(site):

@@ -36,8 +36,26 @@ class Party:
         return int(self.key) if self.kind == "sponsor" else None
 
 
+class _Heading:
+    """What a bill's heading says, for a bill with its lines and for its summary alike."""
+
+    from_month: str
+    to_month: str
+    total: int
+
+    @property
+    def period(self) -> str:
+        if self.from_month == self.to_month:
+            return format_month(self.from_month)
+        return f"{format_month(self.from_month)} - {format_month(self.to_month)}"
+
+    @property
+    def total_in_words(self) -> str:
+        return in_words(self.total)
+
+
 @dataclass
-class Bill:
+class Bill(_Heading):
     scheme_code: str
     scheme_name: str
     party: Party
@@ -74,18 +92,57 @@ class Bill:
     def workers(self) -> int:
         return len({line["worker_id"] for line in self.lines})
 
-    @property
-    def period(self) -> str:
-        if self.from_month == self.to_month:
-            return format_month(self.from_month)
-        return f"{format_month(self.from_month)} - {format_month(self.to_month)}"
-
-    @property
-    def total_in_words(self) -> str:
-        return in_words(self.total)
-
     def by_program(self) -> dict[str, int]:
         return {p: sum(line[p.lower()] for line in self.lines) for p in ("JKK", "JKM", "JHT")}
+
+
+@dataclass(frozen=True)
+class OpenLine:
+    """An unpaid line of a bill, as a summary keeps it."""
+
+    id: int
+    amount: int
+    paid_amount: int
+    status: str
+
+
+@dataclass(frozen=True)
+class BillSummary(_Heading):
+    """A bill without its lines' details: its totals, its unpaid lines' statuses and the order
+    of its lines, so that its page reads only the lines it shows (``bill_page``). An OPD's month
+    is 13.000 lines; reading them all with their names again after every payment was most of
+    the page's work."""
+
+    scheme_code: str
+    scheme_name: str
+    party: Party
+    from_month: str
+    to_month: str
+    #: Every line's id, in payment order.
+    line_ids: tuple[int, ...]
+    workers: int
+    total: int
+    paid: int
+    #: The unpaid lines, in payment order.
+    open_lines: tuple[OpenLine, ...]
+
+    @property
+    def lines(self) -> int:
+        return len(self.line_ids)
+
+    @property
+    def open(self) -> int:
+        return self.total - self.paid
+
+    @property
+    def payable(self) -> int:
+        """What a payment may still settle (lines past the arrears limit are excluded)."""
+        return sum(line.amount - line.paid_amount for line in self.open_lines if line.status in PAYABLE)
+
+    @property
+    def lapsed(self) -> int:
+        """How many lines are past the arrears limit."""
+        return sum(1 for line in self.open_lines if line.status == BERAKHIR)
 
 
 def month_span(from_month: str, to_month: str | None = None) -> tuple[str, str]:
@@ -146,22 +203,58 @@ def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from
                 end or (max(months) if months else ""), lines)
 
 
-def _attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
-    """Set ``status`` on each line: paid lines protect, unpaid ones not yet due wait; only the
-    unpaid overdue ones need their worker's other unpaid months, far enough back and ahead to
-    see runs whole (a paid month ends a run: it is simply not among the unpaid ones)."""
-    if not lines:
-        return
+def summary(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from_month: str,
+            to_month: str | None = None, today: dt.date | None = None, actor: Actor) -> BillSummary:
+    """One party's bill for the months as ``bill`` adds it up, without reading its lines'
+    names, villages and sponsors: those are read a page at a time (``bill_page``)."""
+    today = today or clock.today()
+    scheme = visible_scheme(registry, scheme_code, actor, "bill.read")
+    start, end = month_span(from_month, to_month)
+    who = party(db, registry, scheme.code, party_key, actor=actor)
+    lines = billing.bill_order(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor))
+    ids, workers, months, amounts, paid = zip(*lines) if lines else ((), (), (), (), ())
+    unpaid = [dict(id=i, worker_id=w, month=m, amount=a, paid_amount=p) for i, w, m, a, p in lines if p < a]
+    late = _late_statuses(db, registry, scheme.code, unpaid, today)
+    return BillSummary(
+        scheme.code, scheme.name, who, start, end, line_ids=ids, workers=len(set(workers)), total=sum(amounts),
+        paid=sum(paid), open_lines=tuple(OpenLine(line["id"], line["amount"], line["paid_amount"],
+                                                  late.get(line["id"]) or BELUM_JATUH_TEMPO) for line in unpaid))
+
+
+def bill_page(db, summary: BillSummary, *, page: int, per_page: int, actor: Actor) -> list[dict]:
+    """The lines of page ``page`` (from 1) of a summarised bill, as ``bill`` lists them: in
+    payment order, with their statuses, NIKs masked as in every list."""
+    first = (max(1, page) - 1) * per_page
+    ids = summary.line_ids[first:first + per_page]
+    by_id = {line["id"]: line for line in billing.lines_by_id(db, ids, scope_of(actor))}
+    unpaid = {line.id: line.status for line in summary.open_lines}
+    lines = [by_id[i] for i in ids if i in by_id]
+    for line in lines:
+        line["status"] = unpaid.get(line["id"], TERLINDUNGI)
+    return listed_rows(actor, lines)
+
+
+def _late_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict],
+                   today: dt.date) -> dict[int, str]:
+    """The status of each unpaid line past its due date (id -> status). Those need their
+    worker's other unpaid months, far enough back and ahead to see runs whole (a paid month ends
+    a run: it is simply not among the unpaid ones)."""
     settings = registry.settings
     lapse, due_day = settings.lapse_months, settings.due_day_of(scheme_code)
     late = [l for l in lines if l["paid_amount"] < l["amount"] and today > due_date(l["month"], due_day)]
-    statuses: dict[int, str] = {}
-    if late:
-        first, last = min(l["month"] for l in late), max(l["month"] for l in late)
-        context = billing.worker_lines_between(
-            db, sorted({l["worker_id"] for l in late}), add_months(first, -(lapse + 1)), add_months(last, lapse + 1),
-            LIVE_STATUSES, unpaid_only=True)
-        statuses = line_statuses(context, today=today, due_day=due_day, lapse_months=lapse)
+    if not late:
+        return {}
+    first, last = min(l["month"] for l in late), max(l["month"] for l in late)
+    context = billing.worker_lines_between(
+        db, sorted({l["worker_id"] for l in late}), add_months(first, -(lapse + 1)), add_months(last, lapse + 1),
+        LIVE_STATUSES, unpaid_only=True)
+    return line_statuses(context, today=today, due_day=due_day, lapse_months=lapse)
+
+
+def _attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
+    """Set ``status`` on each line: paid lines protect, unpaid ones not yet due wait, the
+    overdue ones are late or lapsed (``_late_statuses``)."""
+    statuses = _late_statuses(db, registry, scheme_code, lines, today) if lines else {}
     for line in lines:
         line["status"] = statuses.get(line["id"]) or (TERLINDUNGI if line["paid_amount"] >= line["amount"]
                                                       else BELUM_JATUH_TEMPO)
