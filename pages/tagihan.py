@@ -97,7 +97,7 @@ def bill_lines(database: str, version: int, scope: tuple, code: str, party_key: 
     """One page of a bill's lines (the bill's summary is keyed by the arguments before it): an
     OPD's month is 13.000 lines, and only these are drawn."""
     with connection() as db:
-        return bills.bill_page(db, _summary, page=page, per_page=ROWS_PER_PAGE, actor=_actor)
+        return bills.bill_page(db, app.plugins, _summary, page=page, per_page=ROWS_PER_PAGE, actor=_actor)
 
 
 def whole_bill() -> bills.Bill:

@@ -305,6 +305,13 @@ MATRIX = {
     "bills.bill": (ALL, "record", lambda w, a, r: _m("bills.bill")(
         w.db, w.registry, scheme_code=r["scheme"], party_key=str(r["sponsor"]), from_month=None, today=TODAY,
         actor=a).lines, _named()),
+    "bills.summary": (ALL, "record", lambda w, a, r: _m("bills.summary")(
+        w.db, w.registry, scheme_code=r["scheme"], party_key=str(r["sponsor"]), from_month="2025-01",
+        to_month="2025-12", today=TODAY, actor=a), _named("sponsor_name")),
+    "bills.bill_page": (ALL, "record", lambda w, a, r: _m("bills.bill_page")(
+        w.db, w.registry, _m("bills.summary")(w.db, w.registry, scheme_code=r["scheme"], party_key=str(r["sponsor"]),
+                                              from_month="2025-01", to_month="2025-12", today=TODAY,
+                                              actor=Actor.system()), page=1, per_page=50, actor=a), _named()),
     "payments.record_payment": (REGENCY, "record", lambda w, a, r: _m("payments.record_payment")(
         w.db, w.registry, scheme_code=r["scheme"], party_key=str(r["sponsor"]), amount=16_800,
         paid_on=dt.date(2025, 4, 1), actor=a, today=TODAY), None),
@@ -512,7 +519,7 @@ def _no_full_nik(world, result, where):
 #: What a list on screen is made of: no full NIK for any role (``access.listed``), where the
 #: worker's own page and the logged exports keep it (``FULL_NIK``).
 LISTS = {"workers.search_workers", "sponsors.search_sponsors", "sponsors.sponsor_detail",
-         "sponsorships.eligible_workers", "bills.bill", "payments.payment_with_lines",
+         "sponsorships.eligible_workers", "bills.bill", "bills.bill_page", "payments.payment_with_lines",
          "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month", "claims.list_claims"}
 #: Where a role that may see the full NIK (``worker.full_nik``) finds it: the worker's page and the
 #: files exported on purpose, each logged.
@@ -999,3 +1006,17 @@ def test_every_action_the_code_asks_about_is_declared():
     assert len(seen) > 20
     unknown = sorted(a for a in seen if a not in access.ACTIONS)
     assert not unknown, f"actions not declared in payung.auth.access.ACTIONS: {unknown}"
+
+
+def test_a_page_of_a_bill_of_another_regency_is_refused_not_just_empty(world):
+    """``bills.bill_page`` is given a summary (the page's cached one): it checks that the actor
+    may see the summary's scheme, not only that the lines it reads are in the actor's slice."""
+    outside = world.records["out"]
+    summary = _m("bills.summary")(world.db, world.registry, scheme_code=outside["scheme"],
+                                  party_key=str(outside["sponsor"]), from_month="2025-01", to_month="2025-12",
+                                  today=TODAY, actor=Actor.system())
+    assert summary.lines
+    for role in ("operator", "desa", "viewer"):
+        said = _refused(world, lambda: _m("bills.bill_page")(world.db, world.registry, summary, page=1, per_page=50,
+                                                              actor=ACTORS[role]))
+        assert outside["sponsor_name"] not in said

@@ -449,7 +449,7 @@ def test_a_bills_summary_and_its_pages_are_the_bill_it_stands_for(people):
                             summary.payable, summary.lapsed, summary.total_in_words) == (
                         len(whole.lines), whole.workers, whole.total, whole.paid, whole.open, whole.payable,
                         len(whole.lapsed), whole.total_in_words), (today, start, end, actor.role, opd)
-                    pages = [bills.bill_page(db, summary, page=p, per_page=4, actor=actor)
+                    pages = [bills.bill_page(db, app.plugins, summary, page=p, per_page=4, actor=actor)
                              for p in range(1, -(-summary.lines // 4) + 1)]
                     assert all(len(page) == 4 for page in pages[:-1])
                     assert [line for page in pages for line in page] == whole.lines, (today, start, actor.role)

@@ -221,9 +221,11 @@ def summary(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, f
                                                   late.get(line["id"]) or BELUM_JATUH_TEMPO) for line in unpaid))
 
 
-def bill_page(db, summary: BillSummary, *, page: int, per_page: int, actor: Actor) -> list[dict]:
+def bill_page(db, registry: PluginRegistry, summary: BillSummary, *, page: int, per_page: int,
+              actor: Actor) -> list[dict]:
     """The lines of page ``page`` (from 1) of a summarised bill, as ``bill`` lists them: in
-    payment order, with their statuses, NIKs masked as in every list."""
+    payment order, with their statuses, NIKs masked as in every list (and only the actor's)."""
+    visible_scheme(registry, summary.scheme_code, actor, "bill.read")
     first = (max(1, page) - 1) * per_page
     ids = summary.line_ids[first:first + per_page]
     by_id = {line["id"]: line for line in billing.lines_by_id(db, ids, scope_of(actor))}
