@@ -788,6 +788,32 @@ def test_a_bills_spreadsheet_is_made_on_the_click_and_holds_the_bill_the_page_sh
     context.close()
 
 
+def test_a_date_boxs_calendar_speaks_indonesian_in_an_english_browser(demo_site, browser):
+    """Streamlit names a calendar's months and days in the browser's language: on a laptop set
+    to English they were "December", "Su Mo Tu". Payung tells the tab its language is Indonesian."""
+    import datetime as dt
+    from payung.base.months import MONTH_NAMES
+    url, _, _ = demo_site
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    page.wait_for_function("navigator.language === 'id-ID'")  # told with the page's first run
+    # The next run draws in Indonesian: a page opened from the menu, as people do.
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tambah/ubah pekerja").click)
+    current(page).get_by_test_id("stDateInput").first.get_by_test_id("stDateInputCalendarButton").click()
+    calendar = page.get_by_test_id("stDateInputCalendar")
+    this_month = MONTH_NAMES[dt.date.today().month - 1]
+    expect(calendar).to_contain_text(this_month)
+    shown = calendar.inner_text()
+    english = [m for m in ("January", "February", "March", "May", "June", "July", "August", "October", "December")
+               if m in shown]  # the months whose names differ
+    assert not english, english
+    context.close()
+
+
 def test_typing_and_tabbing_as_people_do(demo_site, browser):
     """Streamlit's own words while typing are Indonesian; a password followed by Tab (focus on its
     show-password button) is kept and the user is created, the form then empty; the worker list

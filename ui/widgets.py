@@ -577,9 +577,26 @@ def _toolbar_css() -> str:
     return "\n".join(rules) + "\n"
 
 
+#: Streamlit hands its browser pieces the browser's own language (``navigator.language``, read
+#: on every draw): on a laptop set to English, a date box's calendar named its months and days in
+#: English ("December 2026", "Su Mo Tu"). Payung speaks Indonesian whatever the laptop's setting:
+#: the tab is told its language is Indonesian, and Streamlit's next draw uses it. (The first
+#: page drawn after the address is loaded anew may keep the browser's language until the run
+#: after it: the script runs as that page is drawn.)
+INDONESIAN_LOCALE = "id-ID"
+_LOCALE_SCRIPT = """<script>(() => {
+  if (navigator.language === "%(locale)s") return;
+  try {
+    Object.defineProperty(navigator, "language", {get: () => "%(locale)s", configurable: true});
+    Object.defineProperty(navigator, "languages", {get: () => ["%(locale)s", "id"], configurable: true});
+  } catch (e) {}
+})();</script>""" % {"locale": INDONESIAN_LOCALE}
+
+
 def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
     st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
+    st.html(_LOCALE_SCRIPT, unsafe_allow_javascript=True)
 
 
 # File uploads ------------------------------------------------------------------------------
