@@ -212,7 +212,7 @@ def summary(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, f
     start, end = month_span(from_month, to_month)
     who = party(db, registry, scheme.code, party_key, actor=actor)
     lines = billing.bill_order(db, who.kind, scheme.code, who.key, start, end, LIVE_STATUSES, scope_of(actor))
-    ids, workers, months, amounts, paid = zip(*lines) if lines else ((), (), (), (), ())
+    ids, workers, _months, amounts, paid = zip(*lines) if lines else ((), (), (), (), ())
     unpaid = [dict(id=i, worker_id=w, month=m, amount=a, paid_amount=p) for i, w, m, a, p in lines if p < a]
     late = _late_statuses(db, registry, scheme.code, unpaid, today)
     return BillSummary(
