@@ -13,7 +13,7 @@ from payung.finance.claims import protection_panel
 from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
-from ui.session import connection, payung, require
+from ui.session import connection, live_download, payung, require
 from ui.widgets import (current_page, date_text, nik_note, pager, panel, picked_rows, plain, rupiah, saved,
                         show_saved_message, table)
 
@@ -175,12 +175,13 @@ pager(result.total, PAGE_SIZE, key="halaman_pekerja")
 if rows and (too_big := too_many(result.total)):
     st.caption(too_big)
 elif rows:
-    def list_file() -> bytes:
+    def list_file(actor) -> bytes:
         """Made (and logged) when the button is clicked, not on every run of the page."""
         with connection() as db:
             return workers_xlsx(db, app.plugins, actor=actor, text=text, occupation=occupation,
                                 include_inactive=include_inactive)[0]
-    st.download_button(f"Unduh daftar ({formats.count(result.total)} pekerja, XLSX)", list_file,
+    st.download_button(f"Unduh daftar ({formats.count(result.total)} pekerja, XLSX)",
+                       live_download(list_file, "worker.read"),
                        "daftar-pekerja.xlsx", icon=":material/table:", key="pekerja_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help="Semua halaman daftar ini, dengan NIK "

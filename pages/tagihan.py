@@ -16,7 +16,7 @@ from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
 from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
 
-from ui.session import connection, data_version, live_callback, payung, require, scope_key
+from ui.session import connection, data_version, live_callback, live_download, payung, require, scope_key
 from ui.widgets import (chars, clear_problems, current_page, field_errors, nik_note, pager, plain, problem_summary,
                         problems_for, remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message,
                         table as grid)
@@ -92,15 +92,15 @@ def bill_summary(database: str, version: int, scope: tuple, code: str, party_key
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def bill_lines(database: str, version: int, scope: tuple, code: str, party_key: str, start: str, end: str, today,
-               page: int, _summary: bills.BillSummary, _actor) -> list[dict]:
+def page_of_lines(database: str, version: int, scope: tuple, code: str, party_key: str, start: str, end: str,
+                  today, page: int, per_page: int, _summary: bills.BillSummary, _actor) -> list[dict]:
     """One page of a bill's lines (the bill's summary is keyed by the arguments before it): an
     OPD's month is 13.000 lines, and only these are drawn."""
     with connection() as db:
-        return bills.bill_page(db, app.plugins, _summary, page=page, per_page=ROWS_PER_PAGE, actor=_actor)
+        return bills.bill_page(db, app.plugins, _summary, page=page, per_page=per_page, actor=_actor)
 
 
-def whole_bill() -> bills.Bill:
+def whole_bill(actor) -> bills.Bill:
     """The bill with every line, for its files: read when a download button is clicked."""
     with connection() as db:
         return bills.bill(db, app.plugins, scheme_code=code, party_key=party_key, from_month=start, to_month=end,
@@ -109,38 +109,40 @@ def whole_bill() -> bills.Bill:
 
 today = clock.today()
 try:
-    bill = bill_summary(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today,
+    summary = bill_summary(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today,
                         actor)
 except NotFound as exc:
     st.error(plain(exc))
     st.stop()
 st.divider()
-st.subheader(f"Tagihan {plain(bill.party.label)}")
-st.markdown(f"**{plain(bill.scheme_name)}** · {bill.period} · {bill.workers} pekerja  \n"
-            f"**Total {rupiah(bill.total)}** ({bill.total_in_words}) · dibayar {rupiah(bill.paid)} · "
-            f"sisa {rupiah(bill.open)}")
-if bill.lapsed:
-    st.warning(f"{bill.lapsed} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
+st.subheader(f"Tagihan {plain(summary.party.label)}")
+st.markdown(f"**{plain(summary.scheme_name)}** · {summary.period} · {summary.workers} pekerja  \n"
+            f"**Total {rupiah(summary.total)}** ({summary.total_in_words}) · dibayar {rupiah(summary.paid)} · "
+            f"sisa {rupiah(summary.open)}")
+if summary.lapsed_count:
+    st.warning(f"{summary.lapsed_count} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")
-page = min(current_page("t_lines_page"), max(1, -(-bill.lines // ROWS_PER_PAGE)))  # another bill: fewer pages
-shown_lines = bill_lines(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today, page,
-                         bill, actor)
+page = min(current_page("t_lines_page"), max(1, -(-summary.line_count // ROWS_PER_PAGE)))  # another bill: fewer pages
+shown_lines = page_of_lines(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today,
+                            page, ROWS_PER_PAGE, summary, actor)
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
                "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": STATUS_LABELS[l["status"]]}
               for l in shown_lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown_lines)),
      key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
-pager(bill.lines, ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
+pager(summary.line_count, ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
 nik_note(actor)
 # The files are made when their button is clicked, not on every rerun of the page.
-file_name = f"tagihan-{code}-{bill.party.key}-{start}{'-' + end if end != start else ''}"
+file_name = f"tagihan-{code}-{summary.party.key}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)
-x.download_button("Unduh XLSX", lambda: bill_xlsx(whole_bill(), party_title), f"{file_name}.xlsx", icon=":material/table:",
+x.download_button("Unduh XLSX", live_download(lambda actor: bill_xlsx(whole_bill(actor), party_title), "bill.read"),
+                  f"{file_name}.xlsx", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="t_xlsx")
 with connection() as db:
     kop = letterhead_for(app.settings, schemes[code].regency_code, db)
-y.download_button("Unduh PDF (cetak)", lambda: bill_pdf(whole_bill(), party_title, letterhead=kop), f"{file_name}.pdf",
-                  icon=":material/print:", mime="application/pdf", key="t_pdf")
+y.download_button("Unduh PDF (cetak)",
+                  live_download(lambda actor: bill_pdf(whole_bill(actor), party_title, letterhead=kop), "bill.read"),
+                  f"{file_name}.pdf", icon=":material/print:", mime="application/pdf", key="t_pdf")
 
 receipt = state.get("t_receipt", {}).get((code, party_key))
 if receipt:
@@ -148,17 +150,17 @@ if receipt:
         paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"{allocation_summary(paid['allocations'])}.", icon=":material/receipt_long:")
-    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, bill.scheme_name, letterhead=kop),
+    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, summary.scheme_name, letterhead=kop),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 
 if not allowed(actor, "payment.write"):
     st.stop()
 st.subheader("Catat pembayaran")
-if bill.payable == 0:
+if summary.payable == 0:
     st.info("Tidak ada sisa tagihan yang dapat dibayar pada tagihan ini.")
     st.stop()
-st.caption(f"Sisa yang dapat dibayar: **{rupiah(bill.payable)}**. Pembayaran melunasi baris berurutan: "
+st.caption(f"Sisa yang dapat dibayar: **{rupiah(summary.payable)}**. Pembayaran melunasi baris berurutan: "
            f"{ALLOCATION_ORDER}. Pembayaran sebagian melunasi baris sejauh jumlahnya; sisanya tetap terbuka.")
 problem_summary(FORM, ("amount", "paid_on", "reference"))
 # What the last save refused as a duplicate of an earlier payment: confirm to record it anyway.
@@ -188,7 +190,7 @@ def pay(*, actor) -> None:
 # Not an st.form: the amount is written with thousands separators as soon as it is typed (a
 # callback, which a form does not allow), like its placeholder.
 with st.container(border=True):
-    rupiah_input("Jumlah dibayar (Rp) *", key="t_amount", placeholder=f"contoh {count(bill.payable)}")
+    rupiah_input("Jumlah dibayar (Rp) *", key="t_amount", placeholder=f"contoh {count(summary.payable)}")
     field_errors(FORM, "amount")
     st.date_input("Tanggal bayar *", value=clock.today(), format="DD/MM/YYYY", key="t_paid_on", help=DATE_HELP)
     field_errors(FORM, "paid_on")

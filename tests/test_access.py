@@ -1015,7 +1015,7 @@ def test_a_page_of_a_bill_of_another_regency_is_refused_not_just_empty(world):
     summary = _m("bills.summary")(world.db, world.registry, scheme_code=outside["scheme"],
                                   party_key=str(outside["sponsor"]), from_month="2025-01", to_month="2025-12",
                                   today=TODAY, actor=Actor.system())
-    assert summary.lines
+    assert summary.line_count
     for role in ("operator", "desa", "viewer"):
         said = _refused(world, lambda: _m("bills.bill_page")(world.db, world.registry, summary, page=1, per_page=50,
                                                               actor=ACTORS[role]))

@@ -266,6 +266,7 @@ def test_a_long_bill_is_shown_a_page_of_lines_at_a_time_and_totalled_whole(site,
     the server's time. The table shows ``ROWS_PER_PAGE`` lines at a time (200; 20 here, for the
     demo's bills) with a pager, each page the bill's own lines in their order; the totals are
     the whole bill's."""
+    from payung.base.coverage import STATUS_LABELS
     from payung.finance.bills import bill
     import ui.widgets
     monkeypatch.setattr(ui.widgets, "ROWS_PER_PAGE", 20)
@@ -285,7 +286,6 @@ def test_a_long_bill_is_shown_a_page_of_lines_at_a_time_and_totalled_whole(site,
     whole = bill(db, site["app"].plugins, scheme_code=SCHEME, party_key=party["party_key"], from_month=start,
                  to_month=add_months(start, 11), actor=Actor("admin", "admin")).lines
     shown = lambda: list(zip(lines()["Nama"], lines()["NIK"], lines()["Status"]))  # noqa: E731
-    from payung.base.coverage import STATUS_LABELS
     assert shown() == [(l["worker_name"], l["nik"], STATUS_LABELS[l["status"]]) for l in whole[:20]]
     at.number_input(key="t_lines_page").set_value(3).run()
     assert len(lines()) == 20

@@ -339,3 +339,56 @@ def test_an_address_with_too_many_failed_logins_is_told_so_in_indonesian(site, m
         "terakhir, atau hubungi administrator Payung."]
     at = AppTest.from_function(_sign_in_from, args=("203.0.113.10", "admin", PASSWORD), default_timeout=60).run()
     assert [m.value for m in at.markdown] == ["masuk"]
+
+
+def _file_maker():
+    """An app whose run keeps a file maker wrapped as a page wraps its download buttons'."""
+    import streamlit as st
+
+    from ui.session import live_download
+    st.session_state["make"] = live_download(lambda actor: f"{actor.username}:{actor.role}".encode(),
+                                             "payment.write")
+
+
+@pytest.mark.parametrize("how", ["deactivated", "role_changed", "logged_out_elsewhere", "idle"])
+def test_a_file_made_on_a_click_in_a_tab_whose_session_ended_is_not_made(site, how):
+    """A download that reads the database when its button is clicked (Tagihan's XLSX and PDF,
+    the worker list) is made in a request of its own, after the run that drew the button and
+    outside any run: it checks the session then, and makes the file as the user is now."""
+    from payung.auth.access import Forbidden
+    at = AppTest.from_function(_file_maker, default_timeout=60)
+    for key, value in logged_in("operator").items():
+        at.session_state[key] = value
+    at.run()
+    make = at.session_state["make"]
+    assert make() == b"operator:operator"
+    with open_db(site) as db:
+        _end_by(how, db, at)  # a role change makes the operator a viewer: no payment.write
+    with pytest.raises(Forbidden):
+        make()
+
+
+def test_every_download_that_reads_the_database_checks_the_session():
+    """A download button whose file is made on the click (a function or lambda given as its
+    data) and reads the database, directly or through a function of its page, is wrapped in
+    ui.session.live_download (pages/ and ui/)."""
+    import ast
+    unguarded = []
+    for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+
+        def called(node) -> set[str]:
+            return {getattr(n.func, "id", getattr(n.func, "attr", "")) for n in ast.walk(node) if isinstance(n, ast.Call)}
+        reading = {"connection", "open_db", "open_database"}
+        reading |= {name for name, f in functions.items() if called(f) & reading}
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            if getattr(call.func, "attr", getattr(call.func, "id", "")) != "download_button":
+                continue
+            data = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "data"), None)
+            if isinstance(data, ast.Call) and getattr(data.func, "id", "") == "live_download":
+                continue
+            body = data if isinstance(data, ast.Lambda) else functions.get(getattr(data, "id", ""))
+            if body is not None and called(body) & reading:
+                unguarded.append(f"{path.name}:{call.lineno}")
+    assert not unguarded, f"downloads that read the database without live_download: {unguarded}"

@@ -24,7 +24,7 @@ from types import MappingProxyType
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from payung.auth.access import Actor, allowed
+from payung.auth.access import Actor, Forbidden, allowed
 from payung.auth.passwords import dummy_hash
 from payung.auth.sessions import SessionPolicy, check_session
 from payung.auth.users import actor_for
@@ -206,6 +206,42 @@ def live_callback(callback: Callable[..., object], action: str) -> Callable[...,
         if not allowed(actor, action):
             return None
         return callback(*args, actor=actor, **kwargs)
+
+    return checked
+
+
+def download_actor(username: str | None, session_id: str | None, action: str) -> Actor | None:
+    """The actor a file made on a download's click is made for: the user of a server session
+    that is still live, as that user is now, if now allowed ``action``; else None."""
+    if not username:
+        return None
+    with connection() as db:
+        live = check_session(db, session_id, session_policy())
+        if live is None or live.username != username:
+            return None
+        actor = actor_for(db, username)
+    return actor if actor is not None and allowed(actor, action) else None
+
+
+def live_download(make: Callable[..., bytes], action: str) -> Callable[[], bytes]:
+    """A file that reads the database when its download button is clicked
+    (``st.download_button(..., live_download(make, "bill.read"))``).
+
+    Streamlit makes such a file in a request of its own, after the run that drew the button and
+    outside any run: neither app.py nor the page checks the session then, and the page's actor
+    is the one of that run. So the session this run belongs to is checked when the file is
+    made, and ``make`` is given the actor as the user is then (``actor=``). A session that has
+    ended, or a user no longer allowed ``action``, gets no file (Streamlit says the file could
+    not be made; the next click in the tab shows the login page or the page's refusal)."""
+    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    session_id = st.session_state.get(SESSION_KEY)
+
+    @functools.wraps(make)
+    def checked() -> bytes:
+        actor = download_actor(username, session_id, action)
+        if actor is None:
+            raise Forbidden("Sesi ini sudah berakhir atau tidak lagi berhak: berkas tidak dibuat.")
+        return make(actor=actor)
 
     return checked
 

@@ -588,7 +588,6 @@ _LOCALE_SCRIPT = """<script>(() => {
   if (navigator.language === "%(locale)s") return;
   try {
     Object.defineProperty(navigator, "language", {get: () => "%(locale)s", configurable: true});
-    Object.defineProperty(navigator, "languages", {get: () => ["%(locale)s", "id"], configurable: true});
   } catch (e) {}
 })();</script>""" % {"locale": INDONESIAN_LOCALE}
 
@@ -596,7 +595,8 @@ _LOCALE_SCRIPT = """<script>(() => {
 def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
     st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
-    st.html(_LOCALE_SCRIPT, unsafe_allow_javascript=True)
+    # In the sidebar: a script is an element of its own, and in the page it put a gap above the title.
+    st.sidebar.html(_LOCALE_SCRIPT, unsafe_allow_javascript=True)
 
 
 # File uploads ------------------------------------------------------------------------------

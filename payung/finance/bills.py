@@ -127,7 +127,7 @@ class BillSummary(_Heading):
     open_lines: tuple[OpenLine, ...]
 
     @property
-    def lines(self) -> int:
+    def line_count(self) -> int:
         return len(self.line_ids)
 
     @property
@@ -140,7 +140,7 @@ class BillSummary(_Heading):
         return sum(line.amount - line.paid_amount for line in self.open_lines if line.status in PAYABLE)
 
     @property
-    def lapsed(self) -> int:
+    def lapsed_count(self) -> int:
         """How many lines are past the arrears limit."""
         return sum(1 for line in self.open_lines if line.status == BERAKHIR)
 
@@ -221,15 +221,15 @@ def summary(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, f
                                                   late.get(line["id"]) or BELUM_JATUH_TEMPO) for line in unpaid))
 
 
-def bill_page(db, registry: PluginRegistry, summary: BillSummary, *, page: int, per_page: int,
+def bill_page(db, registry: PluginRegistry, summarised: BillSummary, *, page: int, per_page: int,
               actor: Actor) -> list[dict]:
     """The lines of page ``page`` (from 1) of a summarised bill, as ``bill`` lists them: in
     payment order, with their statuses, NIKs masked as in every list (and only the actor's)."""
-    visible_scheme(registry, summary.scheme_code, actor, "bill.read")
+    visible_scheme(registry, summarised.scheme_code, actor, "bill.read")
     first = (max(1, page) - 1) * per_page
-    ids = summary.line_ids[first:first + per_page]
+    ids = summarised.line_ids[first:first + per_page]
     by_id = {line["id"]: line for line in billing.lines_by_id(db, ids, scope_of(actor))}
-    unpaid = {line.id: line.status for line in summary.open_lines}
+    unpaid = {line.id: line.status for line in summarised.open_lines}
     lines = [by_id[i] for i in ids if i in by_id]
     for line in lines:
         line["status"] = unpaid.get(line["id"], TERLINDUNGI)
@@ -256,7 +256,7 @@ def _late_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[d
 def _attach_statuses(db, registry: PluginRegistry, scheme_code: str, lines: list[dict], today: dt.date) -> None:
     """Set ``status`` on each line: paid lines protect, unpaid ones not yet due wait, the
     overdue ones are late or lapsed (``_late_statuses``)."""
-    statuses = _late_statuses(db, registry, scheme_code, lines, today) if lines else {}
+    statuses = _late_statuses(db, registry, scheme_code, lines, today)
     for line in lines:
         line["status"] = statuses.get(line["id"]) or (TERLINDUNGI if line["paid_amount"] >= line["amount"]
                                                       else BELUM_JATUH_TEMPO)
