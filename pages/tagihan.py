@@ -109,8 +109,8 @@ def whole_bill(actor) -> bills.Bill:
 
 today = clock.today()
 try:
-    summary = bill_summary(app.settings.database_url, version, scope_key(actor), code, party_key, start, end, today,
-                        actor)
+    summary = bill_summary(app.settings.database_url, version, scope_key(actor), code, party_key, start, end,
+                           today, actor)
 except NotFound as exc:
     st.error(plain(exc))
     st.stop()
