@@ -40,7 +40,10 @@ _SCRIPT = """<script>(() => {
   const main = document.querySelector('script[type="module"][src*="/static/js/index."]');
   if (!main) return;
   window.__payungNextPage = true;
-  const load = () => %s.forEach(f => import(new URL(f, main.src).href).catch(() => {}));
+  const load = () => {
+    %s.forEach(f => import(new URL(f, main.src).href).catch(() => {}));
+    document.body.dataset.payungWarmUp = "1";  // and the chart out of sight is drawn (WARM_UP_CHART)
+  };
   if (window.requestIdleCallback) requestIdleCallback(load, {timeout: 2000}); else setTimeout(load, 500);
 })();</script>"""
 
@@ -63,10 +66,12 @@ def next_page_files() -> tuple[str, ...]:
 #: sign-in's wait: the browser also compiles it (and the chart's pieces of Streamlit) the first
 #: time it draws a chart, 0,2 s on this machine's Chromium. Drawn while the person types, that
 #: is done before Masuk (a fresh Chromium's first sign-in: 1,10-1,22 s before, 0,94-1,07 s
-#: after, with the server idle; the login page itself 0,05 s longer to settle).
+#: after, with the server idle). It is drawn only once the login page is idle (``_SCRIPT``
+#: marks the page), so the form is not drawn later for it.
 WARM_UP_KEY = "payung_warmup"
-_WARM_UP_CSS = ("<style>.st-key-%s { position: absolute; left: -10000px; top: 0; width: 600px; "
-                "visibility: hidden; pointer-events: none; }</style>" % WARM_UP_KEY)
+_WARM_UP_CSS = ("<style>.st-key-%(key)s { display: none; position: absolute; left: -10000px; top: 0; "
+                "width: 600px; visibility: hidden; pointer-events: none; } "
+                "body[data-payung-warm-up] .st-key-%(key)s { display: flex; }</style>" % {"key": WARM_UP_KEY})
 WARM_UP_CHART = MappingProxyType({
     "data": {"values": [{"a": "x", "b": 1}, {"a": "y", "b": 2}]}, "mark": "bar",
     "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}}})
