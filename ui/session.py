@@ -164,6 +164,15 @@ def forget_login() -> None:
     st.session_state.pop(SESSION_KEY, None)
 
 
+def _live_actor(username: str, session_id: str | None) -> Actor | None:
+    """``username`` as the user is now, if ``session_id`` is a live server session of theirs."""
+    with connection() as db:
+        live = check_session(db, session_id, session_policy())
+        if live is None or live.username != username:
+            return None
+        return actor_for(db, username)
+
+
 def current_actor() -> Actor | None:
     """The logged-in actor, or None. Checks that the server-side session is still live and
     belongs to the username the authenticator holds: once per run of app.py (``page_run``:
@@ -175,12 +184,10 @@ def current_actor() -> Actor | None:
     known = _RUN.__dict__.get("actor")  # only inside a run: page_run clears it at the end
     if known is not None and known[0] == (username, session_id):
         return known[1]
-    with connection() as db:
-        live = check_session(db, session_id, session_policy())
-        if live is None or live.username != username:
-            forget_login()
-            return None
-        actor = actor_for(db, username)
+    actor = _live_actor(username, session_id)
+    if actor is None:
+        forget_login()
+        return None
     if getattr(_RUN, "active", False):
         _RUN.actor = ((username, session_id), actor)
     return actor
@@ -213,13 +220,7 @@ def live_callback(callback: Callable[..., object], action: str) -> Callable[...,
 def download_actor(username: str | None, session_id: str | None, action: str) -> Actor | None:
     """The actor a file made on a download's click is made for: the user of a server session
     that is still live, as that user is now, if now allowed ``action``; else None."""
-    if not username:
-        return None
-    with connection() as db:
-        live = check_session(db, session_id, session_policy())
-        if live is None or live.username != username:
-            return None
-        actor = actor_for(db, username)
+    actor = _live_actor(username, session_id) if username else None
     return actor if actor is not None and allowed(actor, action) else None
 
 
