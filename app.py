@@ -23,7 +23,7 @@ from ui import addresses, auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
                         login_notices, page_run, release_upload_work)
-from ui.widgets import discard_deferred_rerun, end_of_page_run, indonesian_page, plain  # noqa: E402
+from ui.widgets import discard_deferred_rerun, end_of_page_run, indonesian_page, indonesian_text, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
 # regency laptop is often offline.
@@ -119,6 +119,7 @@ def run() -> None:
     if actor is None:
         st.title(":material/beach_access: Payung")
         st.caption("Perlindungan jaminan sosial ketenagakerjaan bagi pekerja rentan.")
+        indonesian_text()  # the keyboard's "Skip to main content", "Press Enter to submit form"
         # Shown until the administrator signs in: a rerun of the login page (a wrong password, a
         # reload) must not take the message away before it is read.
         if st.session_state.get("_payung_admin_created"):

@@ -788,6 +788,40 @@ def test_a_bills_spreadsheet_is_made_on_the_click_and_holds_the_bill_the_page_sh
     context.close()
 
 
+def test_a_download_clicked_after_the_session_ended_gives_no_file_and_shows_the_login_page(demo_site, browser):
+    """A tab drawn while the session was live, clicked after it ended elsewhere (Keluar in another
+    tab, an administrator's "Keluarkan"): no file, no English error under the button, and the
+    click's run shows the login page at once. (``live_download`` refuses the file; its cases are
+    ``test_sessions_pages``'s.)"""
+    url, _, tmp_path = demo_site
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page.goto(url)
+    expect_login_page(page)
+    _settled(page)
+    assert not _english_on(page), _english_on(page)  # the login page as it first shows
+    log_in(page, "lihat")
+    expect_logged_in(page)
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Daftar pekerja", exact=True).click)
+    button = current(page).get_by_role("button", name=re.compile(r"^Unduh daftar"))
+    expect(button).to_be_visible()
+    db = _db(tmp_path)
+    db.execute("UPDATE sessions SET ended_at = '2026-01-01T00:00:00', ended_reason = 'logout' WHERE ended_at IS NULL "
+               "AND user_id = (SELECT id FROM users WHERE username = 'lihat')")
+    db.commit()
+    db.close()
+    button.click()
+    expect_login_page(page)
+    page.wait_for_timeout(1500)  # the refused file's answer has come back by now
+    assert downloads == []
+    assert page.get_by_test_id("stDownloadButtonError").count() == 0
+    assert not _english_on(page), _english_on(page)
+    context.close()
+
+
 def test_a_date_boxs_calendar_speaks_indonesian_in_an_english_browser(demo_site, browser):
     """Streamlit names a calendar's months and days in the browser's language: on a laptop set
     to English they were "December", "Su Mo Tu". Payung tells the tab its language is Indonesian."""

@@ -592,9 +592,14 @@ _LOCALE_SCRIPT = """<script>(() => {
 })();</script>""" % {"locale": INDONESIAN_LOCALE}
 
 
+def indonesian_text() -> None:
+    """Streamlit's own English words said in Indonesian (CSS): on every page, the login page too."""
+    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
+
+
 def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
-    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
+    indonesian_text()
     # In the sidebar: a script is an element of its own, and in the page it put a gap above the title.
     st.sidebar.html(_LOCALE_SCRIPT, unsafe_allow_javascript=True)
 
