@@ -166,10 +166,25 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _answer(url: str) -> tuple[int, str | None]:
+    """The status of ``url`` and where it redirects to, without following it."""
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(url, timeout=30) as answer:
+            return answer.status, None
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location")
+
+
 def test_nginx_workers_never_run_as_root_and_still_take_uploads_and_send_streamlits_files(served, tmp_path):
     """Run as root, serve once gave nginx's workers (which parse every request) root too. Those
-    workers, not root, send Streamlit's scripts themselves: compressed, kept a year, the same
-    bytes, with no Payung process asked (nor a way out of the copy)."""
+    workers, not root, send Streamlit's scripts themselves: compressed once at start (the copy
+    made then, not compressed again for each browser), kept a year, the same bytes, with no
+    Payung process asked (nor a way out of the copy)."""
     url, _, _ = served
     from payung.operations.serve import STREAMLIT_STATIC
     script = max((STREAMLIT_STATIC / "js").glob("*.js"), key=lambda p: p.stat().st_size)
@@ -179,6 +194,9 @@ def test_nginx_workers_never_run_as_root_and_still_take_uploads_and_send_streaml
     assert headers["Content-Type"] == "application/javascript"  # a module of another type does not run
     assert headers["Content-Encoding"] == "gzip" and len(body) < script.stat().st_size / 2
     assert gzip.decompress(body) == script.read_bytes()
+    # The copy's .gz, byte for byte (compressed on the fly it would differ, and have no length).
+    assert body == gzip.compress(script.read_bytes(), compresslevel=6, mtime=0)
+    assert int(headers["Content-Length"]) == len(body)
     assert "immutable" in headers["Cache-Control"] and "X-Payung-Process" not in headers
     for escape in ("/static/../../../../etc/passwd", "/static/..%2f..%2f..%2fetc/passwd", "/static/js/nope.js"):
         try:
@@ -202,6 +220,25 @@ def test_nginx_workers_never_run_as_root_and_still_take_uploads_and_send_streaml
     log = (tmp_path / "serve" / "error.log").read_text(errors="replace")
     assert "client request body is buffered to a temporary file" in log, "the upload never reached the folder"
     assert "Permission denied" not in log, log[-1000:]
+
+
+def test_an_address_deeper_than_a_page_goes_to_its_page_and_streamlits_own_paths_go_on(served):
+    """Streamlit answers "/pekerja/123" with its page, whose scripts it then asks for under that
+    address and gets the page again: a blank screen. nginx sends such an address to the page it
+    starts with (app.py then says when no page has it); every path of Streamlit's own that is
+    deeper than one part (its ``BASE_ROUTE_*``: a new one in a new Streamlit fails here) goes on."""
+    from streamlit.web.server.starlette import starlette_routes
+    url, _, _ = served
+    assert _answer(f"{url}/pekerja/123") == (302, "/pekerja")
+    assert _answer(f"{url}/tidak-ada/lagi/dalam?x=1") == (302, "/tidak-ada?x=1")
+    assert _answer(f"{url}/pekerja")[0] == 200
+    ours = {value.strip("/") for name, value in vars(starlette_routes).items()
+            if name.startswith("BASE_ROUTE_") and isinstance(value, str)}
+    assert {"_stcore", "media", "component", "static", "app/static"} <= ours
+    for route in ours:
+        status, location = _answer(f"{url}/{route}/x/y")
+        assert status != 302, (route, location)
+    assert _answer(f"{url}/_stcore/health")[0] == 200
 
 
 def test_the_nginx_configuration_never_runs_workers_as_root(monkeypatch, tmp_path):

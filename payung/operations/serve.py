@@ -12,6 +12,7 @@ cookie secret. A server that stops is started again.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import ipaddress
 import os
@@ -169,12 +170,21 @@ def shared_environment(app: Payung) -> dict[str, str]:
 STREAMLIT_STATIC = Path(importlib.util.find_spec("streamlit").origin).parent / "static" / "static"
 
 
+#: The kinds of Streamlit's files sent compressed (fonts and images are compressed already).
+COMPRESSED = (".js", ".mjs", ".css", ".svg")
+
+
 def copy_static_files(folder: Path) -> None:
     """A copy of ``STREAMLIT_STATIC`` for nginx to send (its workers, not root, may not reach
     the Python installation), made again at every start: the copy always matches the Streamlit
-    that runs. Readable by everyone, like the original."""
+    that runs. Readable by everyone, like the original. Each script and style gets a gzip copy
+    beside it, made once here (0,7 s for Streamlit's 22 MB): nginx sends that one (``gzip_static``)
+    instead of compressing 4 MB again for each new browser."""
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(STREAMLIT_STATIC, folder)
+    for path in list(folder.rglob("*")):
+        if path.suffix in COMPRESSED and path.stat().st_size >= 1024:  # nginx's gzip_static
+            path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
