@@ -822,6 +822,45 @@ def test_a_download_clicked_after_the_session_ended_gives_no_file_and_shows_the_
     context.close()
 
 
+def _open_column_menu(page: Page, grid) -> None:
+    """The column menu of a table's first column: its button shows at the right end of the
+    header while the mouse is over it (the header is drawn on a canvas: no element to click)."""
+    box = grid.bounding_box()
+    menu = page.get_by_test_id("stDataFrameColumnMenu")
+    for x in range(140, 260, 6):
+        page.mouse.move(box["x"] + 80, box["y"] + 17)
+        page.mouse.click(box["x"] + x, box["y"] + 17)
+        page.wait_for_timeout(300)
+        if menu.count():
+            return
+        page.keyboard.press("Escape")
+    raise AssertionError("the column menu did not open")
+
+
+def test_a_tables_column_menu_and_its_statistics_speak_indonesian(demo_site, browser):
+    """Streamlit writes its table menus' words in English and draws them only when a menu opens
+    ("Sort ascending", "Pin column", "Statistics", "Distinct", ...): every one of them is said
+    in Indonesian (``ui.widgets.STREAMLIT_WORDS``)."""
+    from ui.widgets import STREAMLIT_WORDS
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Daftar pekerja", exact=True).click)
+    _open_column_menu(page, page.locator('[data-testid="stDataFrame"]:visible').first)
+    menu = page.get_by_test_id("stDataFrameColumnMenu")
+    expect(menu.get_by_role("menuitem", name="Urutkan naik")).to_be_visible()
+    menu.get_by_role("menuitem", name="Statistik").hover()
+    statistics = page.get_by_test_id("stDataFrameStatisticsMenu")
+    expect(statistics.get_by_text("Nilai berbeda")).to_be_visible()
+    shown = menu.inner_text() + "\n" + statistics.inner_text()
+    english = [word for word in STREAMLIT_WORDS if re.search(rf"(^|\n){re.escape(word)}($|\n)", shown)]
+    assert not english, english
+    page.context.close()
+
+
 def test_a_date_boxs_calendar_speaks_indonesian_in_an_english_browser(demo_site, browser):
     """Streamlit names a calendar's months and days in the browser's language: on a laptop set
     to English they were "December", "Su Mo Tu". Payung tells the tab its language is Indonesian."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
@@ -592,6 +593,52 @@ _LOCALE_SCRIPT = """<script>(() => {
 })();</script>""" % {"locale": INDONESIAN_LOCALE}
 
 
+#: Streamlit's words in a table's column menu (sort, pin, format, statistics), which it writes
+#: as text in the menu it draws when the menu opens: no CSS can tell the items apart (each is an
+#: icon and its words). A script in the tab puts the Indonesian words in their place as a menu
+#: is drawn, and only inside those menus (and under a download button that failed).
+STREAMLIT_WORDS = MappingProxyType({
+    "Sort ascending": "Urutkan naik", "Sort descending": "Urutkan turun", "Autosize": "Lebar otomatis",
+    "Pin column": "Sematkan kolom", "Unpin column": "Lepas sematan kolom", "Hide column": "Sembunyikan kolom",
+    "Copy column name": "Salin nama kolom", "Statistics": "Statistik",
+    "Automatic": "Otomatis", "Localized": "Cara Indonesia", "Plain": "Angka polos", "Compact": "Ringkas",
+    "Dollar": "Dolar", "Percent": "Persen", "Scientific": "Ilmiah", "Accounting": "Akuntansi",
+    "Duration": "Durasi", "Distance": "Jarak waktu", "Calendar": "Kalender",
+    "Values": "Berisi", "Empty": "Kosong", "Distinct": "Nilai berbeda", "Average": "Rata-rata",
+    "Standard deviation": "Simpangan baku", "Minimum": "Terkecil", "Maximum": "Terbesar",
+    "25th percentile": "Persentil ke-25", "Median": "Median", "75th percentile": "Persentil ke-75",
+    "Sum": "Jumlah", "Range": "Rentang", "Minimum length": "Panjang terpendek",
+    "Maximum length": "Panjang terpanjang", "Average length": "Panjang rata-rata",
+    "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
+    "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
+})
+STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
+                         '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]')
+_WORDS_SCRIPT = """<script>(() => {
+  if (window.__payungWords) return;
+  window.__payungWords = true;
+  const words = %(words)s, places = %(places)s;
+  const say = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode, said = words[node.nodeValue.trim()];
+      if (said) node.nodeValue = said;
+    }
+  };
+  new MutationObserver((records) => {
+    for (const record of records) {
+      const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const place = target && target.closest(places);
+      if (place) { say(place); continue; }
+      for (const node of record.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        if (node.matches(places)) say(node); else node.querySelectorAll(places).forEach(say);
+      }
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+})();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES))}
+
+
 def indonesian_text() -> None:
     """Streamlit's own English words said in Indonesian (CSS): on every page, the login page too."""
     st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
@@ -601,7 +648,7 @@ def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
     indonesian_text()
     # In the sidebar: a script is an element of its own, and in the page it put a gap above the title.
-    st.sidebar.html(_LOCALE_SCRIPT, unsafe_allow_javascript=True)
+    st.sidebar.html(_LOCALE_SCRIPT + _WORDS_SCRIPT, unsafe_allow_javascript=True)
 
 
 # File uploads ------------------------------------------------------------------------------
