@@ -8,7 +8,7 @@ from payung.base.months import add_months, current_month, format_month
 from payung.enrolment.bpjs import registration_rows, registration_xlsx
 from payung.imports.bpjs_answer import apply_answer, plan_answer
 
-from ui.session import connection, payung, require
+from ui.session import connection, live_download, payung, require
 from ui.widgets import nik_note, plain, saved, show_saved_message, table, uploader
 
 actor = require("bpjs.exchange")
@@ -50,7 +50,8 @@ with export_tab:
                 state["b_file"] = (code, start, end, data, count)
             prepared = state.get("b_file")
             if prepared and prepared[:3] == (code, start, end):
-                st.download_button(f"Unduh XLSX ({prepared[4]} baris)", prepared[3],
+                st.download_button(f"Unduh XLSX ({prepared[4]} baris)",
+                                   live_download(lambda actor: prepared[3], "bpjs.exchange"),
                                    f"pendaftaran-bpjs-{code}-{start}-{end}.xlsx", icon=":material/download:",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    key="b_download")

@@ -1,5 +1,6 @@
 """Cadangan (admin): the data's own check, copies of the database, and restoring one."""
 
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +10,7 @@ from payung.operations.backups import automatic_backups, backup_settings, backup
 from payung.operations.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
 from payung.base.formats import count, decimal
 from payung.base.errors import PayungError
-from ui.session import LOGIN_NOTICE, connection, payung, require
+from ui.session import LOGIN_NOTICE, connection, live_download, payung, require
 from ui.widgets import plain
 
 actor = require("backup.manage")
@@ -34,9 +35,8 @@ if st.button("Buat cadangan sekarang", type="primary", icon=":material/backup:")
 last = st.session_state.get("_last_backup")
 if last:
     st.success(f"Cadangan tersimpan di {last}.")  # a path the app made, in the folder config.toml names
-    with open(last, "rb") as f:
-        st.download_button("Unduh cadangan", f, file_name=last.rsplit("/", 1)[-1], mime=MIME,
-                           icon=":material/download:")
+    st.download_button("Unduh cadangan", live_download(lambda actor: Path(last).read_bytes(), "backup.manage"),
+                       file_name=last.rsplit("/", 1)[-1], mime=MIME, icon=":material/download:")
 
 config = backup_settings(app.settings)
 if not SQLITE:

@@ -17,7 +17,7 @@ from payung.imports.plans import rejected_rows_xlsx
 from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
-from ui.session import connection, drop_work, payung, require
+from ui.session import connection, drop_work, live_download, payung, require
 from ui.widgets import chars, attempt, date_text, plain, progress_to_the_end, saved, show_saved_message, table, uploader
 
 FORM = "impor"
@@ -182,7 +182,7 @@ if plan.rejected:
                    f"{count(plan.rejected_not_kept)} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, "
                    "lalu periksa berkasnya lagi.")
     # The file is made when the button is pressed (a callable), not on every rerun of the page.
-    st.download_button("Unduh baris yang ditolak (.xlsx)", lambda: rejected_rows_xlsx(plan),
+    st.download_button("Unduh baris yang ditolak (.xlsx)", live_download(lambda actor: rejected_rows_xlsx(plan), "import.run"),
                        file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.caption("Perbaiki baris-baris ini di berkas tersebut, lalu impor lagi: baris yang sudah masuk tidak akan "

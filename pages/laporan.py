@@ -8,7 +8,7 @@ from payung.reports.dashboard import View, build
 from payung.base.months import add_months, current_month, format_month
 from payung.reports.letterhead import combined_letterhead, letterhead_for
 from payung.reports.monthly import report_pdf, report_xlsx
-from ui.session import connection, payung, require
+from ui.session import connection, live_download, payung, require
 
 actor = require("report.read")
 app = payung()
@@ -39,7 +39,7 @@ if files and files[0] == (month, scheme):
     st.success(f"Laporan {title} siap.", icon=":material/check_circle:")
     name = f"laporan-{month}-{scheme or 'kabupaten'}"
     a, b = st.columns(2)
-    a.download_button("Unduh XLSX", xlsx, f"{name}.xlsx", icon=":material/table:", key="r_xlsx",
+    a.download_button("Unduh XLSX", live_download(lambda actor: xlsx, "report.read"), f"{name}.xlsx", icon=":material/table:", key="r_xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    b.download_button("Unduh PDF", pdf, f"{name}.pdf", icon=":material/picture_as_pdf:", key="r_pdf",
+    b.download_button("Unduh PDF", live_download(lambda actor: pdf, "report.read"), f"{name}.pdf", icon=":material/picture_as_pdf:", key="r_pdf",
                       mime="application/pdf")

@@ -8,7 +8,7 @@ from payung.reports.letterhead import letterhead_for
 from payung.base.errors import NotFound
 from payung.base.formats import month_short, short_name
 from payung.finance.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
-from ui.session import connection, payung, require
+from ui.session import connection, live_download, payung, require
 from ui.widgets import (chars, attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
@@ -74,7 +74,9 @@ st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}
 with connection() as db:
     kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
                          else actor.regency_code, db)
-st.download_button("Unduh tanda terima (PDF)", lambda: receipt_pdf(payment, scheme_name, letterhead=kop), f"tanda-terima-{payment['id']}.pdf",
+st.download_button("Unduh tanda terima (PDF)",
+                   live_download(lambda actor: receipt_pdf(payment, scheme_name, letterhead=kop), "payment.read"),
+                   f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:
     st.warning(f"Dibatalkan pada {date_text(payment['reversed_at'])} oleh {plain(payment['reversed_by'])}: "

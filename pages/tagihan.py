@@ -150,7 +150,8 @@ if receipt:
         paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"{allocation_summary(paid['allocations'])}.", icon=":material/receipt_long:")
-    st.download_button("Unduh tanda terima", lambda: receipt_pdf(paid, summary.scheme_name, letterhead=kop),
+    st.download_button("Unduh tanda terima",
+                       live_download(lambda actor: receipt_pdf(paid, summary.scheme_name, letterhead=kop), "payment.read"),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 

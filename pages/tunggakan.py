@@ -9,7 +9,7 @@ from payung.base.errors import ValidationError
 from payung.base.formats import month_short
 from payung.base.months import add_months, current_month, format_month
 from payung.base import clock
-from ui.session import connection, data_version, payung, require, scope_key
+from ui.session import connection, data_version, live_download, payung, require, scope_key
 from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
 from ui.widgets import table
@@ -79,7 +79,8 @@ with late_tab:
                    "atau buka WhatsApp dengan pesan sudah terisi. Payung tidak mengirim apa pun; NIK tidak pernah "
                    "dimuat dalam pesan.")
         # The file is made when its button is clicked, not on every run of the page.
-        st.download_button("Unduh semua pengingat (XLSX)", lambda: reminders_xlsx(notes), "pengingat-tunggakan.xlsx",
+        st.download_button("Unduh semua pengingat (XLSX)", live_download(lambda actor: reminders_xlsx(notes), "late.read"),
+                           "pengingat-tunggakan.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="l_reminders_xlsx")
         for note in notes[:100]:

@@ -368,27 +368,23 @@ def test_a_file_made_on_a_click_in_a_tab_whose_session_ended_is_not_made(site, h
         make()
 
 
-def test_every_download_that_reads_the_database_checks_the_session():
-    """A download button whose file is made on the click (a function or lambda given as its
-    data) and reads the database, directly or through a function of its page, is wrapped in
-    ui.session.live_download (pages/ and ui/)."""
+def test_every_download_checks_the_session_when_clicked():
+    """Every download button in pages/ and ui/ is given its file through ui.session.live_download.
+
+    A file given as bytes when the page is drawn (a backup, a report, the BPJS file with whole
+    NIKs) is served from Streamlit's /media/ address with no session check, to the tab that
+    drew it, after its session ended elsewhere; and a file made on the click (a function) is
+    made outside any run of the page. Either way only live_download checks the session then."""
     import ast
-    unguarded = []
+    unguarded, seen = [], 0
     for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
-
-        def called(node) -> set[str]:
-            return {getattr(n.func, "id", getattr(n.func, "attr", "")) for n in ast.walk(node) if isinstance(n, ast.Call)}
-        reading = {"connection", "open_db", "open_database"}
-        reading |= {name for name, f in functions.items() if called(f) & reading}
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             if getattr(call.func, "attr", getattr(call.func, "id", "")) != "download_button":
                 continue
+            seen += 1
             data = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "data"), None)
-            if isinstance(data, ast.Call) and getattr(data.func, "id", "") == "live_download":
-                continue
-            body = data if isinstance(data, ast.Lambda) else functions.get(getattr(data, "id", ""))
-            if body is not None and called(body) & reading:
+            if not (isinstance(data, ast.Call) and getattr(data.func, "id", "") == "live_download"):
                 unguarded.append(f"{path.name}:{call.lineno}")
-    assert not unguarded, f"downloads that read the database without live_download: {unguarded}"
+    assert seen >= 10  # the check finds the buttons (Tagihan, Pembayaran, Cadangan, Laporan, BPJS, ...)
+    assert not unguarded, f"downloads without live_download: {unguarded}"
