@@ -90,7 +90,8 @@ def test_addresses_behind_nginx(served, browser):  # noqa: F811
     cookies = page.context.cookies()  # the login and the route to the process that now runs app.py
     page.context.close()
 
-    for address, title in (("beranda", "Beranda"), ("tidak-ada", "Beranda"), ("pekerja/", "Daftar pekerja")):
+    for address, title in (("beranda", "Beranda"), ("tidak-ada", "Beranda"), ("pekerja/", "Daftar pekerja"),
+                           ("pekerja/123", "Daftar pekerja")):  # deeper than a page: nginx sends it to the page
         page = opened(browser, f"{url}/{address}", cookies=cookies)
         expect(heading(page, title)).to_be_visible(timeout=TIMEOUT)
         if address == "tidak-ada":

@@ -171,10 +171,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _answer(url: str) -> tuple[int, str | None]:
-    """The status of ``url`` and where it redirects to, without following it."""
+def _answer(url: str, dest: str = "document") -> tuple[int, str | None]:
+    """The status of ``url`` opened as a browser does (``dest``: Sec-Fetch-Dest, "document" for a
+    page), and where it redirects to, without following it."""
+    request = urllib.request.Request(url, headers={"Sec-Fetch-Dest": dest})
     try:
-        with urllib.request.build_opener(_NoRedirect).open(url, timeout=30) as answer:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as answer:
             return answer.status, None
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Location")
@@ -226,7 +228,9 @@ def test_an_address_deeper_than_a_page_goes_to_its_page_and_streamlits_own_paths
     """Streamlit answers "/pekerja/123" with its page, whose scripts it then asks for under that
     address and gets the page again: a blank screen. nginx sends such an address to the page it
     starts with (app.py then says when no page has it); every path of Streamlit's own that is
-    deeper than one part (its ``BASE_ROUTE_*``: a new one in a new Streamlit fails here) goes on."""
+    deeper than one part (its ``BASE_ROUTE_*``: a new one in a new Streamlit fails here) goes on,
+    at the root and under a page's address, where Streamlit's own requests go.
+    (``test_browser_addresses`` opens such an address in Chromium.)"""
     from streamlit.web.server.starlette import starlette_routes
     url, _, _ = served
     assert _answer(f"{url}/pekerja/123") == (302, "/pekerja")
@@ -238,7 +242,15 @@ def test_an_address_deeper_than_a_page_goes_to_its_page_and_streamlits_own_paths
     for route in ours:
         status, location = _answer(f"{url}/{route}/x/y")
         assert status != 302, (route, location)
-    assert _answer(f"{url}/_stcore/health")[0] == 200
+        # At a page's address Streamlit asks for its own paths under it ("/pekerja/_stcore/health").
+        for dest in ("document", "empty"):
+            status, location = _answer(f"{url}/pekerja/{route}/x", dest)
+            assert status != 302, (route, dest, location)
+    # Streamlit's page first tries "/pekerja/_stcore/health" (its address as a base path): a 404
+    # sends it to "/_stcore/health"; a redirect to the page's 200 made it take "/pekerja" as its base.
+    assert _answer(f"{url}/pekerja/_stcore/health", "empty")[0] == 404
+    # What is not opened as a page (a script's fetch, an old browser) is left as it was.
+    assert _answer(f"{url}/pekerja/123", "empty")[0] != 302
 
 
 def test_the_nginx_configuration_never_runs_workers_as_root(monkeypatch, tmp_path):
