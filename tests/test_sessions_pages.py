@@ -388,3 +388,41 @@ def test_every_download_checks_the_session_when_clicked():
                 unguarded.append(f"{path.name}:{call.lineno}")
     assert seen >= 10  # the check finds the buttons (Tagihan, Pembayaran, Cadangan, Laporan, BPJS, ...)
     assert not unguarded, f"downloads without live_download: {unguarded}"
+
+
+@pytest.mark.parametrize("ended", ["keluar", "elsewhere"])
+def test_the_next_user_of_a_tab_sees_nothing_of_the_last_ones(site, ended):
+    """Keluar, or a session ended elsewhere (idle, "Keluarkan"), and another person signs in at
+    the same tab: the form is empty, and the last user's problems (here a duplicate NIK naming a
+    worker of another village, which the village operator may not see) are gone with it."""
+    from test_worker_pages import _simpan
+    with open_db(site) as db:
+        nik = db.execute("SELECT nik FROM workers WHERE village_code <> ? ORDER BY id LIMIT 1",
+                         [DESA_VILLAGE]).fetchone()[0]
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value(nik).run()
+    at.text_input(key="f_name").set_value("Isian Admin")
+    district = f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
+    with open_db(site) as db:
+        village = db.execute("SELECT code FROM regions WHERE code LIKE ? ORDER BY code LIMIT 1",
+                             [district + ".%"]).fetchone()[0]
+    at.selectbox(key="f_village").set_value(village)
+    at.selectbox(key="f_occupation").set_value("petani")
+    _simpan(at)
+    assert "sudah terdaftar atas nama" in texts(at), texts(at)
+    if ended == "keluar":
+        at.button(key="keluar").click().run()
+    else:
+        with open_db(site) as db:
+            db.execute("UPDATE sessions SET ended_at = '2000-01-01T00:00:00+00:00'")
+        at.run()
+    assert "Masuk ke Payung" in texts(at)
+    for key, value in logged_in("desa").items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/pekerja_form.py")
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Tambah pekerja" in shown and "sudah terdaftar" not in shown and "Isian Admin" not in shown
+    assert at.text_input(key="f_nik").value == "" and at.text_input(key="f_name").value == ""

@@ -51,7 +51,7 @@ from streamlit_authenticator.models import cookie_model
 from payung.auth import sessions, setup
 from payung.base import clock
 
-from .session import SESSION_KEY, connection, forget_login, payung, session_policy
+from .session import SESSION_KEY, connection, forget_login, keep_for_the_tab, payung, session_policy
 from .widgets import plain
 from .warmup import load_next_page_scripts
 
@@ -69,6 +69,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.-]*")
 #: An expiry in the past: the browser deletes the cookie.
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MESSAGE = "_payung_login_message"
+keep_for_the_tab(_KEY, _COOKIE, _FORGET, _MESSAGE)
 LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
                                  "Password": "Kata sandi", "Login": "Masuk"})
 WRONG = "Nama pengguna atau kata sandi salah."

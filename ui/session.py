@@ -40,6 +40,19 @@ SESSION_KEY = "_payung_session_id"
 AUTH_KEYS = ("authentication_status", "username", "name", "email", "roles")
 #: A message for the login page of this browser session (why it is shown again).
 LOGIN_NOTICE = "_payung_login_notice"
+#: What a tab keeps when its login ends: the keys of the tab itself (its sign-in machinery, the
+#: address it was opened at, notices for its login page). Every other key (a form's input and its
+#: problems, a choice, a file made, a receipt) is its user's, and goes (``forget_login``): the next
+#: person to sign in at this tab saw the last one's messages, with another village's worker in them.
+TAB_KEYS = {SESSION_KEY, LOGIN_NOTICE, addresses.ADDRESS, "_restore_seen", "_payung_admin_created", *AUTH_KEYS,
+            "logout"}  # streamlit-authenticator's own
+
+
+def keep_for_the_tab(*keys: str) -> None:
+    """Add the keys of a module's tab state to ``TAB_KEYS`` (ui.auth's cookie keys)."""
+    TAB_KEYS.update(keys)
+
+
 SESSION_ENDED = ("Sesi Anda sudah berakhir (keluar, kata sandi diganti, akun diubah atau terlalu lama tidak "
                  "dipakai), jadi isian terakhir TIDAK disimpan. Silakan masuk lagi.")
 
@@ -157,8 +170,11 @@ def data_version() -> int:
 
 
 def forget_login() -> None:
-    """This browser session is no longer logged in (its server session is gone)."""
+    """This browser session is no longer logged in (its server session is gone): nothing of its
+    user is kept for whoever signs in next (``TAB_KEYS``)."""
     _RUN.__dict__.pop("actor", None)
+    for key in [key for key in st.session_state if key not in TAB_KEYS]:
+        del st.session_state[key]
     for key in AUTH_KEYS:
         st.session_state[key] = None
     st.session_state.pop(SESSION_KEY, None)
