@@ -18,7 +18,8 @@ from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
 from ui.session import connection, drop_work, live_download, payung, require
-from ui.widgets import chars, attempt, date_text, plain, progress_to_the_end, saved, show_saved_message, table, uploader
+from ui.widgets import (chars, attempt, date_text, picked, plain, progress_to_the_end, saved, show_saved_message, table,
+                        uploader)
 
 FORM = "impor"
 #: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and
@@ -136,7 +137,7 @@ if plan.unknown:
     st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya, lalu periksa ulang: saran terdekat ada di urutan "
                "teratas pilihan, dan hanya kecocokan yang meyakinkan sudah terisi; yang lain tetap ditolak sampai "
                "Anda memilih. Simpan sebagai templat agar berkas berikutnya dari kantor yang sama cocok sendiri.")
-    picked: dict[str, dict] = {}
+    meanings: dict[str, dict] = {}
     for name, typed in plan.unknown.items():
         choices = value_choices(app.plugins, name)
         st.markdown(f"**{plain(value_column_label(app.plugins, kind, name))}**")
@@ -146,12 +147,12 @@ if plan.unknown:
             left.text(f"{text}  ({info['count']} baris)")
             if info.get("refused"):
                 left.caption(info["refused"].split(";")[0].capitalize() + ".")
-            picked.setdefault(name, {})[text] = right.selectbox(
+            meanings.setdefault(name, {})[text] = right.selectbox(
                 f"Arti nilai {n + 1}", options, index=index,
                 format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c],
                 key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed", placeholder="Pilih...")
     if st.button("Terapkan pencocokan nilai dan periksa ulang", icon=":material/rule:"):
-        for name, typed in picked.items():
+        for name, typed in meanings.items():
             value_map.setdefault(name, {}).update({t: c for t, c in typed.items() if c is not None})
         state["_i_recheck"] = True
         st.rerun()
@@ -163,17 +164,16 @@ if plan.rejected:
     shown = plan.errors[:2000]
     lines = min(3, max((len(e.message) // REASON_CHARS_PER_LINE + 1 for e in shown), default=1))
     # (A phone's column holds about 35 characters a line: five lines, the rest when picked.)
-    picked = table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in shown],
-                   hide_index=True, width="stretch", row_height=REASON_LINE_HEIGHT * lines + 12, key="i_rejected",
-                   on_select="rerun", selection_mode="single-row", phone=["Baris", "Alasan"],
-                   phone_options={"column_config": {"Alasan": st.column_config.TextColumn(width=240)},
-                                  "row_height": REASON_LINE_HEIGHT * 5 + 12},
-                   column_config={"Baris": st.column_config.NumberColumn(width=60),
-                                  "Kolom": st.column_config.TextColumn(width=130),
-                                  "Alasan": st.column_config.TextColumn(width=700)})
-    rows = picked.selection.rows if picked and picked.selection else []
-    if rows and rows[0] < len(shown):
-        error = shown[rows[0]]
+    reasons = table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in shown],
+                    hide_index=True, width="stretch", row_height=REASON_LINE_HEIGHT * lines + 12, key="i_rejected",
+                    on_select="rerun", selection_mode="single-row", phone=["Baris", "Alasan"],
+                    phone_options={"column_config": {"Alasan": st.column_config.TextColumn(width=240)},
+                                   "row_height": REASON_LINE_HEIGHT * 5 + 12},
+                    column_config={"Baris": st.column_config.NumberColumn(width=60),
+                                   "Kolom": st.column_config.TextColumn(width=130),
+                                   "Alasan": st.column_config.TextColumn(width=700)})
+    error = picked(reasons, shown)
+    if error:
         st.info(plain(f"Baris {error.row}, kolom {error.column or '-'}: {error.message}"), icon=":material/info:")
     else:
         st.caption("Pilih satu baris untuk membaca alasannya utuh.")

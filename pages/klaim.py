@@ -14,7 +14,7 @@ from ui.session import connection, payung, require
 from ui.widgets import (chars, attempt, clear_inputs, date_text, field_errors, nik_note, problem_summary, rupiah,
                         saved, show_saved_message)
 from ui.widgets import plain
-from ui.widgets import table as grid
+from ui.widgets import picked, table as grid
 from ui.widgets import DATE_HELP, rupiah_input, rupiah_value
 
 FORM = "klaim"
@@ -44,16 +44,15 @@ if claims:
     } for r in claims], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
         key="c_table", phone=["Pekerja", "Status", "Program"])
     nik_note(actor)
-    picked = table.selection.rows if table and table.selection else []
+    claim = picked(table, claims)
 else:
     st.caption("Belum ada klaim.")
-    picked = []
+    claim = None
 
 if not allowed(actor, "claim.write"):
     st.stop()
 
-if picked:
-    claim = claims[picked[0]]
+if claim:
     with st.container(border=True):
         st.markdown(f"**Perbarui klaim {claim['program']} {plain(claim['worker_name'])}** "
                     f"(kejadian {date_text(claim['incident_date'])})")

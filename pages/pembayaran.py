@@ -12,7 +12,7 @@ from ui.session import connection, live_download, payung, require
 from ui.widgets import (chars, attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
-from ui.widgets import table
+from ui.widgets import picked, table
 
 FORM = "batal"
 PAGE_SIZE = 50
@@ -41,7 +41,7 @@ def months_of(row) -> str:
     return f"{month_short(row['from_month'])} - {month_short(row['to_month'])}"
 
 
-picked = table([{
+listed = table([{
     # What is read first comes first: at 1400 px Jumlah and Status were off-screen on the right.
     "Tanda terima": r["receipt"], "Tanggal bayar": date_text(r["paid_on"]), "Jumlah": rupiah(r["amount"]),
     "Status": f"Dibatalkan: {r['reversal_reason']}" if r["reversed_at"] else "Berlaku",
@@ -54,9 +54,9 @@ picked = table([{
     # payment's own view below, once picked (a wide screen shows them all).
     laptop=["Tanda terima", "Tanggal bayar", "Jumlah", "Status", "Dari", "Skema"])
 pager(result.total, PAGE_SIZE, key="p_page")
-rows = picked.selection.rows if picked and picked.selection else []
-if rows:
-    st.query_params["id"] = str(result.rows[rows[0]]["id"])
+chosen = picked(listed, result.rows)
+if chosen:
+    st.query_params["id"] = str(chosen["id"])
 if "id" not in st.query_params:
     st.caption("Pilih satu pembayaran untuk mengunduh tanda terimanya atau membatalkannya.")
     st.stop()

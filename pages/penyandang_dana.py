@@ -11,7 +11,7 @@ from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
-from ui.widgets import table
+from ui.widgets import picked, table
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -81,14 +81,14 @@ with connection() as db:
 if not result.rows:
     st.info("Belum ada penyandang dana yang cocok.")
 else:
-    picked = table([{
+    listed = table([{
         "ID": r["id"], "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
     } for r in result.rows], hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key="tabel_sponsor")
-    chosen = picked.selection.rows if picked and picked.selection else []
+    chosen = picked(listed, result.rows)
     if chosen:
-        st.query_params["id"] = str(result.rows[chosen[0]]["id"])
+        st.query_params["id"] = str(chosen["id"])
         st.rerun()
 pager(result.total, PAGE_SIZE, key="halaman_sponsor")
 if allowed(actor, "sponsor.write") and st.button("Tambah penyandang dana", type="primary",

@@ -17,7 +17,7 @@ from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
 
 from ui.session import connection, data_version, live_callback, live_download, payung, require, scope_key
-from ui.widgets import (chars, clear_problems, current_page, field_errors, nik_note, pager, plain, problem_summary,
+from ui.widgets import (chars, clear_problems, current_page, field_errors, nik_note, pager, picked, plain, problem_summary,
                         problems_for, remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message,
                         table as grid)
 from ui.widgets import DATE_HELP, ROWS_PER_PAGE
@@ -66,18 +66,29 @@ a.metric(f"Jumlah {mid_sentence(party_title)}", count(len(listed)))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))
+# A new list (another scheme or months) is a new table: a row picked in the last one is not
+# picked again in this one by its place (it opened another party's bill nobody had chosen).
 table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
-                     selection_mode="single-row", key="t_parties", phone=[party_title, "Status", "Sisa", "Tagihan"])
+                     selection_mode="single-row", key=f"t_parties-{code}-{start}-{end}",
+             phone=[party_title, "Status", "Sisa", "Tagihan"])
 st.caption("Pilih satu baris untuk melihat tagihannya.")
-rows = table.selection.rows if table and table.selection else []
-if rows:
-    state["t_party"] = listed[rows[0]]["party_key"]
+chosen = picked(table, listed)
+if state.get("t_bill", (code,))[0] != code:  # another scheme: its parties are others
+    state.pop("t_party", None)
+if chosen:
+    state["t_party"] = chosen["party_key"]
 party_key = state.get("t_party")
 if party_key not in {p["party_key"] for p in listed}:
     st.stop()
+if state.get("t_bill") != (code, party_key, start, end):
+    # Another bill: what was typed, and refused, for the last one is not this one's.
+    state["t_bill"] = (code, party_key, start, end)
+    clear_problems()
+    for key in ("t_amount", "t_reference", "t_confirm_duplicate"):
+        state.pop(key, None)
 
 
 
@@ -159,6 +170,9 @@ if not allowed(actor, "payment.write"):
     st.stop()
 st.subheader("Catat pembayaran")
 if summary.payable == 0:
+    # A payment refused because the bill was paid meanwhile (from another tab or by a colleague):
+    # said, with what was refused, not left for the person to believe it was recorded.
+    problem_summary(FORM)
     st.info("Tidak ada sisa tagihan yang dapat dibayar pada tagihan ini.")
     st.stop()
 st.caption(f"Sisa yang dapat dibayar: **{rupiah(summary.payable)}**. Pembayaran melunasi baris berurutan: "

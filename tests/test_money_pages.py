@@ -329,3 +329,42 @@ def test_every_date_picker_reads_and_explains_dates_the_indonesian_way(site):
         assert at.date_input, page
         for box in at.date_input:
             assert (box.proto.format, box.help) == ("DD/MM/YYYY", DATE_HELP), (page, box.label)
+
+
+def test_a_payment_refused_because_the_bill_was_paid_meanwhile_is_said(site):
+    """Two people pay the same bill in full at once: the second is told their payment was not
+    recorded (the page had stopped at "nothing left to pay", and the refusal was never drawn)."""
+    from payung.finance.payments import record_payment
+    db = open_db(site)
+    party = _open_party(db)
+    open_amount = party["amount"] - party["paid"]
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
+    count = billing.payments(db, scope=EVERYTHING)[1]
+    record_payment(db, site["app"].plugins, scheme_code=SCHEME, party_key=party["party_key"], amount=open_amount,
+                   paid_on=dt.date.today(), from_month=current_month(), actor=Actor.system("admin"))
+    at.text_input(key="t_amount").set_value(str(open_amount))
+    at.text_input(key="t_reference").set_value("TRF-KEDUA")
+    next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+    assert not at.exception, at.exception
+    assert billing.payments(db, scope=EVERYTHING)[1] == count + 1  # the first one only
+    assert "Pembayaran ini tidak dicatat" in texts(at), texts(at)
+    assert "Tidak ada sisa tagihan yang dapat dibayar" in texts(at)
+
+
+def test_another_month_or_scheme_is_another_bill_with_an_empty_form(site):
+    """What was typed and refused for one bill is not shown on the next: another month keeps the
+    party but empties the form and its messages; another scheme opens no bill until one is picked
+    (a row picked by its place in the last list opened a party nobody had chosen)."""
+    db = open_db(site)
+    party = _open_party(db)
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
+    at.text_input(key="t_amount").set_value(str(party["amount"] * 100))
+    next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
+    assert "melebihi tagihan yang belum dibayar" in texts(at)
+    at.selectbox(key="t_month").set_value(add_months(current_month(), -1)).run()
+    assert not at.exception, at.exception
+    assert "melebihi tagihan" not in texts(at) and "Data belum disimpan" not in texts(at)
+    assert at.text_input(key="t_amount").value == ""
+    at.selectbox(key="t_scheme").set_value("gn_lingkaran").run()
+    assert not at.exception, at.exception
+    assert "Catat pembayaran" not in texts(at) and "Pilih satu baris untuk melihat tagihannya." in texts(at)

@@ -426,3 +426,25 @@ def test_the_next_user_of_a_tab_sees_nothing_of_the_last_ones(site, ended):
     shown = texts(at)
     assert "Tambah pekerja" in shown and "sudah terdaftar" not in shown and "Isian Admin" not in shown
     assert at.text_input(key="f_nik").value == "" and at.text_input(key="f_name").value == ""
+
+
+def test_a_picked_row_is_a_row_of_the_list_or_nothing():
+    """The row number of a table's selection is the browser's word: a number past the list, a
+    negative one, text or a boolean (a message written by hand) picks nothing, never fails."""
+    from types import SimpleNamespace as Event
+    from ui.widgets import picked
+    items = ["a", "b", "c"]
+
+    def rows(*numbers):
+        return Event(selection=Event(rows=list(numbers)))
+    assert picked(rows(1), items) == "b" and picked(rows(0, 2), items) == "a"
+    for wrong in (3, 999, -1, "1", True, 1.0, None):
+        assert picked(rows(wrong), items) is None, wrong
+    assert picked(rows(), items) is None and picked(None, items) is None and picked(Event(selection=None), items) is None
+
+
+def test_no_page_reads_a_tables_picked_row_itself():
+    """Pages read a table's picked row through ui.widgets.picked (or picked_rows), which checks it."""
+    offending = [f"{path.name}:{n}" for path in sorted((ROOT / "pages").glob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "selection.rows" in line]
+    assert not offending, offending

@@ -174,13 +174,23 @@ def nik_note(actor: Actor, *, here: bool = False) -> None:
                + (f" NIK lengkap ada di halaman pekerja: {where}." if allowed(actor, "worker.full_nik") else ""))
 
 
+def picked(event, items: list):
+    """The item of the row picked in a table (``grid``'s return value, or a selection state), or
+    None. The row number comes from the browser: one that is not a row of ``items`` (a message
+    written by hand, a list that changed meanwhile) picks nothing rather than failing."""
+    rows = event.selection.rows if event is not None and getattr(event, "selection", None) else []
+    row = rows[0] if rows else None
+    return items[row] if type(row) is int and 0 <= row < len(items) else None
+
+
 def picked_rows(key: str) -> list[int]:
     """The rows picked in the table ``key``, in whichever of its column sets they were picked."""
     for name in (key, key + "-laptop", key + "-hp"):
         state = st.session_state.get(name)
         rows = state.selection.rows if state is not None and getattr(state, "selection", None) else []
+        rows = [row for row in rows if type(row) is int and row >= 0]  # the browser's word (``picked``)
         if rows:
-            return list(rows)
+            return rows
     return []
 
 

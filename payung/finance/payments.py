@@ -142,7 +142,7 @@ def _nothing_to_pay(the_bill: Bill) -> str:
     if the_bill.lapsed:
         return (f"Tidak ada yang bisa dibayar: {len(the_bill.lapsed)} baris sudah lewat batas tunggakan "
                 "(kepesertaan berakhir); pekerjanya harus didaftarkan ulang.")
-    return "Tagihan ini sudah lunas; tidak ada yang perlu dibayar."
+    return "Pembayaran ini tidak dicatat: tagihan ini sudah lunas (mungkin baru saja dibayar dari tempat lain)."
 
 
 def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:

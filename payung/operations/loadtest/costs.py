@@ -20,7 +20,7 @@ from payung.core import Payung
 from . import dataset, proc
 from .protocol import Tab
 from .runner import Options, _pin, database_for
-from .scenarios import SCHEMES, Session
+from .scenarios import PARTIES, SCHEMES, Session
 from .server import running
 
 REPEAT = 5
@@ -87,7 +87,7 @@ async def _costs(url: str, pids: Callable[[], list[int]], accounts: list[dataset
     rows.append(("admin", "tagihan", *await _measure(pids, lambda i: tab.set("t_scheme", SCHEMES[i % 2]))))
 
     async def bill(i: int) -> None:
-        await tab.select_row("t_parties", i % 3)
+        await tab.select_row(tab.page.key_starting(PARTIES, "dataframe"), i % 3)
     for scheme in SCHEMES:  # an OPD's bill (Kendal: thousands of civil servants' workers), a donor's
         await tab.set("t_scheme", scheme)
         rows.append(("admin", f"tagihan bill ({scheme.split(' ')[0]})", *await _measure(pids, bill)))
@@ -98,7 +98,7 @@ async def _costs(url: str, pids: Callable[[], list[int]], accounts: list[dataset
     async def a_bill(i: int, scheme: str = SCHEMES[0]) -> None:
         await tab.goto("tagihan")
         await tab.set("t_scheme", scheme)
-        await tab.select_row("t_parties", i % 3)
+        await tab.select_row(tab.page.key_starting(PARTIES, "dataframe"), i % 3)
 
     async def pay(i: int) -> None:
         await tab.click("t_pay", values={"t_amount": "16.800", "t_reference": f"ONGKOS-{i}-{time.time_ns()}"})

@@ -80,6 +80,15 @@ class Page:
                 return element
         raise ProtocolError(f"no widget {key or label!r} on the page; texts: {self.text()[:300]!r}")
 
+    def key_starting(self, prefix: str, kind: str | None = None) -> str:
+        """The user key of the widget whose key starts with ``prefix``: a table keyed by what it
+        lists (Tagihan's ``t_parties-<scheme>-<months>``), in its wide set of columns."""
+        for element in self.widgets():
+            key = element.id.split("-", 2)[-1] if element.id.startswith("$$ID-") else ""
+            if key.startswith(prefix) and not key.endswith(("-hp", "-laptop")) and (kind is None or element.kind == kind):
+                return key
+        raise ProtocolError(f"no widget {prefix!r}... on the page; texts: {self.text()[:300]!r}")
+
     def has_widget(self, key: str) -> bool:
         return any(e.id.endswith("-" + key) for e in self.widgets())
 

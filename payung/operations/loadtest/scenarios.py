@@ -28,6 +28,8 @@ SEARCHES = ("Siti", "Sri", "Ahmad", "Budi", "Dewi", "Slamet", "Nur", "Agus")
 #: What a search shows: the rows found, or that none match (a small village may have no "Sri").
 SEARCHED = ("Menampilkan", "Tidak ada pekerja yang cocok")
 #: Kendal's schemes, as the select boxes name them.
+#: Tagihan's table of parties, keyed by what it lists (``t_parties-<scheme>-<months>``).
+PARTIES = "t_parties-"
 SCHEMES = ("Gerakan ASN Peduli Pekerja Rentan", "GN Lingkaran (Gerakan Nasional Peduli Perlindungan Pekerja Rentan)")
 
 
@@ -202,8 +204,9 @@ async def _tagihan(s: Session) -> None:
 
 async def _bill(s: Session) -> None:
     page = s.tab.page
-    rows = page.dataframe_rows("t_parties")
-    await s.act("bill", lambda: s.tab.select_row("t_parties", s.rng.randrange(max(rows, 1))), "Catat pembayaran")
+    parties = page.key_starting(PARTIES, "dataframe")
+    rows = page.dataframe_rows(parties)
+    await s.act("bill", lambda: s.tab.select_row(parties, s.rng.randrange(max(rows, 1))), "Catat pembayaran")
 
 
 async def _payment(s: Session) -> None:
