@@ -379,6 +379,10 @@ RUPIAH_READ = [
     ("100000000000000000000", 10**20),  # read as typed; the bound check refuses it with the limit
 ]
 RUPIAH_REFUSED = [
+    # A page of digits grouped by dots, which Python would not turn into a number (its English
+    # "Exceeds the limit (4300 digits)" reached the page).
+    ("1" + ".000" * 1500, "lebih dari 40 angka"), ("1" + " 000" * 1500, "lebih dari 40 angka"),
+    ("Rp" + "9.999" * 2000, "lebih dari 40 angka"),
     ("(16.800)", "dalam kurung"), ("(1.000.000)", "dalam kurung"), ("-5", "negatif"), ("-16.800", "negatif"),
     ("\u221216.800", "negatif"), ("Rp -16.800", "negatif"), ("16.800-", "negatif"), ("-" * 3000 + "5", "negatif"),
     ("①②③", "bukan jumlah Rupiah"), ("²⁵⁰⁰", "bukan jumlah Rupiah"), ("2,500", "bisa berarti dua angka"),

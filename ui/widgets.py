@@ -205,6 +205,10 @@ def _group_thousands(key: str) -> None:
         pass
 
 
+#: Room in a Rupiah box: "Rp999.999.999.999.999,00" and more, not a page of digits.
+RUPIAH_CHARS = 40
+
+
 def rupiah_input(label: str, *, key: str, placeholder: str = "", help: str | None = None, container=None) -> None:
     """A box for an amount of Rupiah that shows it with thousands separators (``205.800``) as
     soon as it is typed (Enter or Tab), like its placeholder ("contoh 105.800"): a number box
@@ -212,7 +216,7 @@ def rupiah_input(label: str, *, key: str, placeholder: str = "", help: str | Non
     if isinstance(st.session_state.get(key), int):  # an amount put there by the page (a record loaded)
         st.session_state[key] = formats.count(st.session_state[key])
     (container or st).text_input(label, key=key, placeholder=placeholder, help=help, on_change=_group_thousands,
-                                 args=(key,))
+                                 args=(key,), max_chars=RUPIAH_CHARS)
 
 
 def rupiah_value(key: str, *, field: str, label: str) -> int | None:

@@ -162,12 +162,24 @@ def _rupiah_text(text: str) -> int:
     raise ValueError(f"{shown} bukan jumlah Rupiah ({EXAMPLE})")
 
 
+#: More digits than any amount has (a plain number of more is refused as no amount either): a
+#: text of thousands, grouped by dots, reached Python's own limit on turning digits into a
+#: number, and its English "Exceeds the limit (4300 digits)" reached the page.
+MAX_DIGITS = 40
+
+
 def parse_rupiah_cell(value) -> int:
     """A whole, positive-or-zero Rupiah amount from a cell: a number cell, or text written
     ``2500000``, ``2.500.000``, ``Rp 2.500.000``, ``Rp2.500.000,00``, ``Rp 750.000,-``,
     ``2 500 000``, ``2,500,000`` (two comma groups or more: no decimal comma), ``1,5 juta``,
     ``2 jt``, ``500 rb``. Refused with the reason: a negative or bracketed amount, cents,
     ``2,500`` (2.500 or 2,5?), and anything else. Digits of other scripts count (``١٠٠٠``)."""
+    if isinstance(value, str) and sum(c.isdigit() for c in value) > MAX_DIGITS:  # before any int() of it
+        raise ValueError(f"{_quoted(value.strip())} bukan jumlah Rupiah (lebih dari {MAX_DIGITS} angka)")
+    return _parse_rupiah(value)
+
+
+def _parse_rupiah(value) -> int:
     if isinstance(value, bool):
         raise ValueError("bukan jumlah Rupiah")
     if isinstance(value, int):
