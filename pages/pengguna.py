@@ -28,7 +28,8 @@ with connection() as db:
     users = list_users(db, actor=actor)
 regencies = {r.code: r.name for r in app.settings.regencies}
 table([{"Nama pengguna": u["username"], "Nama": u["name"], "Peran": ROLES[u["role"]],
-               "Kabupaten": regencies.get(u["regency_code"], "Semua") if u["role"] != "desa" else "",
+               "Kabupaten": "" if u["role"] == "desa" else "Semua" if u["role"] == "admin"
+               else regencies.get(u["regency_code"], "Semua"),
                "Desa": u["village_names"] or "", "Aktif": "Ya" if u["active"] else "Tidak"} for u in users],
              hide_index=True, width="stretch")
 

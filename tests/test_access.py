@@ -655,6 +655,23 @@ def test_operator_must_be_bound_to_a_regency_when_several_are_served(world):
     assert "harus diberi kabupaten" in message
 
 
+def test_an_administrator_is_given_no_regency_that_would_not_bind_them(world):
+    """An administrator sees every regency (``scope_of``): a regency given on the command line or
+    in a change of access was stored and listed ("Administrator · Kabupaten Pemalang") while it
+    bound them to nothing. It is refused, saying which role binds to one regency."""
+    from payung.auth.users import add_user, change_access
+    regency = world.db.execute("SELECT code FROM regions WHERE level = 2 ORDER BY code LIMIT 1").fetchone()[0]
+    message = _refused(world, lambda: add_user(world.db, username="adm27", name="Admin Kabupaten", role="admin",
+                                               password="Payung-uji-2025!", actor=Actor.system(), regency_code=regency))
+    assert "Administrator mengelola semua kabupaten" in message and "Operator kabupaten" in message
+    user = add_user(world.db, username="adm28", name="Admin Baru", role="admin", password="Payung-uji-2025!",
+                    actor=Actor.system())
+    message = _refused(world, lambda: change_access(world.db, user, role="admin", regency_code=regency, villages=(),
+                                                    actor=Actor.system()))
+    assert "Administrator mengelola semua kabupaten" in message
+    assert world.db.execute("SELECT regency_code FROM users WHERE id = ?", [user]).fetchone()[0] is None
+
+
 def test_unknown_actions_and_roles_are_refused():
     assert not access.allowed(ACTORS["admin"], "worker.delete_everything")
     assert not access.allowed(Actor("x", "tamu"), "worker.read")

@@ -65,8 +65,12 @@ FIRST_ADMIN_EXISTS = "Administrator pertama sudah dibuat (mungkin oleh orang lai
 
 
 def _regency_problems(db, role: str, regency_code: str | None) -> list[Problem]:
-    """A known regency; an operator must have one when Payung serves more than one."""
+    """A known regency; an operator must have one when Payung serves more than one; an
+    administrator has none (``scope_of``: every regency), so none is stored that would say otherwise."""
     regencies = queries.region_names(db, 2)
+    if role == "admin" and regency_code:
+        return [Problem("regency_code", "Administrator mengelola semua kabupaten: jangan beri kabupaten. Untuk satu "
+                        "kabupaten saja, pilih peran Operator kabupaten.", "regency_for_admin")]
     if regency_code and regency_code not in regencies:
         return [Problem("regency_code", f"Kode kabupaten \"{regency_code}\" tidak dikenal.", "regency_unknown")]
     if role == "operator" and not regency_code and len(regencies) > 1:
