@@ -832,6 +832,29 @@ def test_a_download_clicked_after_the_session_ended_gives_no_file_and_shows_the_
     context.close()
 
 
+def test_a_table_given_a_height_keeps_its_last_row_clear_of_the_line_under_it(demo_site, browser):
+    """A bill's lines are a table given a height (its rows'): the room made above a table for its
+    toolbar was taken from that height, and "Menampilkan 1-1 dari 1 data" was drawn over the
+    last line."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport=SCREEN).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tagihan", exact=True).click)
+    _settled(page)
+    box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
+    after_run(page, lambda: page.mouse.click(box["x"] + 12, box["y"] + 35 + 17))  # the first party's row marker
+    shown = current(page).get_by_text(re.compile(r"^Menampilkan \S+ dari (\S+) data$"))
+    expect(shown).to_be_visible()
+    rows = int(re.search(r"dari (\S+) data", shown.inner_text())[1].replace(".", ""))
+    lines = page.locator('[data-testid="stDataFrame"]:visible').last.bounding_box()
+    assert lines["height"] >= 35 * (1 + min(rows, 10)), lines  # the heading and every row drawn in it
+    assert shown.bounding_box()["y"] >= lines["y"] + lines["height"], (shown.bounding_box(), lines)
+    page.context.close()
+
+
 def _open_column_menu(page: Page, grid) -> None:
     """The column menu of a table's first column: its button shows at the right end of the
     header while the mouse is over it (the header is drawn on a canvas: no element to click)."""

@@ -570,7 +570,9 @@ TOOLBAR_LABELS = MappingProxyType({
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
     "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
 })
-#: Room above a table or chart for its toolbar, which covered the figure or the box above it.
+#: Room above a table or chart for its toolbar, which covered the figure or the box above it. A
+#: margin, not padding: a table given a height has its container set to that height, and padding
+#: took its last row's room (the line under it was drawn over that row).
 TOOLBAR_ROOM = "2.25rem"
 
 
@@ -578,7 +580,7 @@ def _toolbar_css() -> str:
     button = '[data-testid="stBaseButton-elementToolbar"][aria-label="{}"]'
     rules = [
         f'[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"]) '
-        f'{{ padding-top: {TOOLBAR_ROOM}; }}',
+        f'{{ margin-top: {TOOLBAR_ROOM}; }}',
         '[data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"] { top: -2rem; }',
     ]
     for english, indonesian in TOOLBAR_LABELS.items():
