@@ -320,6 +320,20 @@ def test_a_bill_never_leaves_its_total_or_its_signatures_alone_on_a_page():
             assert all(f"Pekerja {k:03d}" in "".join(pages) for k in range(n))
 
 
+def test_a_bills_amounts_are_never_broken_over_two_lines():
+    """Pringsewu's 12 months of an OPD totalled JKK Rp3.925.000 in a 16 mm column: printed
+    "Rp3.925.00" with "0" on the next line, which reads as another amount. A number is written
+    smaller to fit its cell, on one line."""
+    from conftest import pdf_pages
+    big = _bill_of(3)
+    for line in big.lines:
+        line |= {"jkk": 1_308_334, "jkm": 779_734, "jht": 2_000_000, "amount": 4_088_068}
+    text = pdf_pages(bill_pdf(big, "OPD", dt.date(2025, 3, 1)))[0]
+    for amount in (3 * 1_308_334, 3 * 779_734, 3 * 2_000_000, 3 * 4_088_068, 4_088_068):
+        written = f"Rp{amount:,}".replace(",", ".")
+        assert written in text, (written, text[-800:])
+
+
 def test_a_six_line_bill_fits_one_page_and_a_long_one_breaks_after_full_pages():
     """Six lines were printed on two pages: the header block took a third of page 1, five rows
     followed, and the sixth row, the TOTAL and the amount in words went to page 2. Now the

@@ -180,11 +180,23 @@ class _Document(FPDF):
         self.set_font("Helvetica", "", size)
         line_height = size * 0.55
 
+        def fitted(i: int, text: str, width: float) -> float:
+            """The font size of a cell: a number (the right-aligned columns) is never broken over
+            two lines (a TOTAL of "Rp3.925.00" and "0" below it reads as another amount), it is
+            written smaller instead."""
+            room = width - 2 * self.c_margin
+            if i not in align_right or not text:
+                return size
+            self.set_font("Helvetica", "", size)
+            wide = self.get_string_width(text)
+            return size if wide <= room else max(3.0, int(size * room / wide * 4) / 4)
+
         def row_height(texts: list[str]) -> float:
             # A cell wraps at word boundaries ("Belum jatuh tempo" on two lines, never "Belum
             # jatuh t"); the row is as tall as its tallest cell.
-            lines = [self.multi_cell(width, line_height, text, dry_run=True, output="LINES") or [""]
-                     for text, width in zip(texts, widths)]
+            lines = [[text] if i in align_right else
+                     self.multi_cell(width, line_height, text, dry_run=True, output="LINES") or [""]
+                     for i, (text, width) in enumerate(zip(texts, widths))]
             return max(len(cell) for cell in lines) * line_height + 1
 
         all_texts = [[_latin1(value) for value in row] for row in rows]
@@ -201,8 +213,10 @@ class _Document(FPDF):
             for i, (text, width) in enumerate(zip(texts, widths)):
                 self.rect(x, y, width, height)
                 self.set_xy(x, y + 0.5)
+                self.set_font_size(fitted(i, text, width))
                 self.multi_cell(width, line_height, text, align="R" if i in align_right else "L",
                                 new_x="RIGHT", new_y="TOP")
+                self.set_font_size(size)
                 x += width
             self.set_xy(self.l_margin, y + height)
 
