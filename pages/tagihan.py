@@ -130,6 +130,8 @@ st.subheader(f"Tagihan {plain(summary.party.label)}")
 st.markdown(f"**{plain(summary.scheme_name)}** · {summary.period} · {summary.workers} pekerja  \n"
             f"**Total {rupiah(summary.total)}** ({summary.total_in_words}) · dibayar {rupiah(summary.paid)} · "
             f"sisa {rupiah(summary.open)}")
+if summary.coverage:
+    st.info(summary.coverage, icon=":material/filter_alt:")
 if summary.lapsed_count:
     st.warning(f"{summary.lapsed_count} baris sudah lewat batas tunggakan ({app.settings.lapse_months} bulan): "
                "kepesertaannya berakhir, tidak dapat dibayar lagi, dan pekerjanya harus didaftarkan ulang.")

@@ -334,6 +334,22 @@ def test_a_bills_amounts_are_never_broken_over_two_lines():
         assert written in text, (written, text[-800:])
 
 
+def test_a_bill_cut_to_a_village_says_so_in_its_files():
+    """A village operator's bill holds only its villages' workers, under the sponsor's name and a
+    letterhead: its PDF and XLSX say so, and a whole bill's do not."""
+    from openpyxl import load_workbook
+    from conftest import pdf_pages
+    from payung.reports.documents import bill_xlsx
+    whole, cut = _bill_of(2), _bill_of(2)
+    cut.only_villages = ("Kwasen",)
+    for bill in (whole, cut):
+        text = pdf_pages(bill_pdf(bill, "OPD", dt.date(2025, 3, 1)))[0]
+        sheet = load_workbook(io.BytesIO(bill_xlsx(bill, "OPD", dt.date(2025, 3, 1))))["Tagihan"]
+        cells = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+        said = "Hanya pekerja desa Kwasen"
+        assert (said in text.replace("\n", " ") and said in cells) == (bill is cut), (bill is cut, text[:400])
+
+
 def test_a_six_line_bill_fits_one_page_and_a_long_one_breaks_after_full_pages():
     """Six lines were printed on two pages: the header block took a third of page 1, five rows
     followed, and the sixth row, the TOTAL and the amount in words went to page 2. Now the
@@ -463,6 +479,10 @@ def test_a_bills_summary_and_its_pages_are_the_bill_it_stands_for(people):
                     summary = bills.summary(db, app.plugins, **asked)
                     assert (summary.party, summary.from_month, summary.to_month, summary.period) == (
                         whole.party, whole.from_month or start, whole.to_month or end, whole.period)
+                    # A village operator's bill says it holds only its village's workers.
+                    village_name = queries.region(db, village)["name"]
+                    assert summary.coverage == whole.coverage and (
+                        (village_name in whole.coverage) if actor.role == "desa" else whole.coverage is None)
                     assert (summary.line_count, summary.workers, summary.total, summary.paid, summary.open,
                             summary.payable, summary.lapsed_count, summary.total_in_words) == (
                         len(whole.lines), whole.workers, whole.total, whole.paid, whole.open, whole.payable,

@@ -97,7 +97,10 @@ def test_a_full_nik_typed_in_the_worker_search_finds_the_worker_masked(site, bus
 
 @pytest.mark.parametrize("user", USERS)
 def test_the_bill_lines_mask_niks(site, busy, user):
-    assert_masked(run(user, "pages/tagihan.py", state={"t_scheme": busy["scheme"], "t_party": busy["party"]}))
+    at = run(user, "pages/tagihan.py", state={"t_scheme": busy["scheme"], "t_party": busy["party"]})
+    assert_masked(at)
+    # A village operator's bill says it is only its village's part of the sponsor's bill.
+    assert ("Hanya pekerja desa" in texts(at)) == (user == "desa_nik")
 
 
 @pytest.mark.parametrize("user", USERS)

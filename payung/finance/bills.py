@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from db import billing
+from db import billing, queries
 
 from payung.auth.access import Actor, listed_rows, scope_of, visible_scheme
 from payung.base import clock
@@ -42,6 +42,16 @@ class _Heading:
     from_month: str
     to_month: str
     total: int
+    only_villages: tuple[str, ...]
+
+    @property
+    def coverage(self) -> str | None:
+        """What a village operator's bill holds (only its villages' workers), said on its page
+        and in its files: it looked like the sponsor's whole bill. None for a whole bill."""
+        if not self.only_villages:
+            return None
+        return (f"Hanya pekerja desa {', '.join(self.only_villages)}: baris pekerja desa lain dari penyandang dana "
+                "ini tidak termasuk, jadi ini bukan tagihan lengkapnya.")
 
     @property
     def period(self) -> str:
@@ -62,6 +72,7 @@ class Bill(_Heading):
     from_month: str
     to_month: str
     lines: list[dict] = field(default_factory=list)
+    only_villages: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -125,6 +136,7 @@ class BillSummary(_Heading):
     paid: int
     #: The unpaid lines, in payment order.
     open_lines: tuple[OpenLine, ...]
+    only_villages: tuple[str, ...] = ()
 
     @property
     def line_count(self) -> int:
@@ -200,7 +212,7 @@ def bill(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from
     lines = listed_rows(actor, lines)
     months = [line["month"] for line in lines]
     return Bill(scheme.code, scheme.name, who, start or (min(months) if months else ""),
-                end or (max(months) if months else ""), lines)
+                end or (max(months) if months else ""), lines, _only_villages(db, actor))
 
 
 def summary(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, from_month: str,
@@ -218,7 +230,14 @@ def summary(db, registry: PluginRegistry, *, scheme_code: str, party_key: str, f
     return BillSummary(
         scheme.code, scheme.name, who, start, end, line_ids=ids, workers=len(set(workers)), total=sum(amounts),
         paid=sum(paid), open_lines=tuple(OpenLine(line["id"], line["amount"], line["paid_amount"],
-                                                  late.get(line["id"]) or BELUM_JATUH_TEMPO) for line in unpaid))
+                                                  late.get(line["id"]) or BELUM_JATUH_TEMPO) for line in unpaid),
+        only_villages=_only_villages(db, actor))
+
+
+def _only_villages(db, actor: Actor) -> tuple[str, ...]:
+    """The names of the villages a bill is cut to for ``actor`` (a village operator's), else ()."""
+    codes = scope_of(actor).villages or ()
+    return tuple(sorted((queries.region(db, code) or {"name": code})["name"] for code in codes))
 
 
 def bill_page(db, registry: PluginRegistry, summarised: BillSummary, *, page: int, per_page: int,

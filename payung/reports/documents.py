@@ -47,6 +47,7 @@ def bill_header(bill: Bill, party_title: str, printed: dt.date) -> list[tuple[st
         ("Sudah dibayar", bill.paid),
         ("Sisa tagihan", bill.open),
         ("Dicetak", fmt_date(printed)),
+        *([("Cakupan", bill.coverage)] if bill.coverage else []),
     ]
 
 
@@ -233,6 +234,8 @@ def bill_pdf(bill: Bill, party_title: str, printed: dt.date | None = None,
     pdf.add_page()
     pdf.kop(letterhead)
     pdf.text_line("TAGIHAN IURAN BPJS KETENAGAKERJAAN PEKERJA RENTAN", size=14, bold=True, height=8)
+    if bill.coverage:
+        pdf.text_line(bill.coverage, bold=True)
     # Who and what on the left, the amounts on the right; the amount in words follows the TOTAL
     # and the print date is in the signature block.
     header = dict(bill_header(bill, party_title, printed))
