@@ -43,17 +43,22 @@ def open_picked() -> None:
         st.query_params["id"] = str(ids[picked[0]])
 
 
+def back_button() -> None:
+    st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
+
+
 def detail(worker_id: int) -> None:
     with connection() as db:
         try:
             info = worker_detail(db, worker_id, actor=actor)
-        except NotFound as exc:
+        except NotFound as exc:  # another village's worker, a mistyped address: said, with the way back
             st.error(plain(exc))
+            back_button()
             return
         history = has_history(db, worker_id, actor=actor)
         status = month_status(db, app.settings, worker_id, actor=actor)
     w = info["worker"]
-    st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
+    back_button()
     st.title(plain(w["name"]) + ("" if w["active"] else " (nonaktif)"))
     # What a village operator opens a worker for, first (the sponsorships' table is further down).
     st.markdown(f"**Status bulan ini:** {STATUS_LABELS[status]}")
@@ -114,6 +119,7 @@ if "id" in st.query_params:
         detail(int(st.query_params["id"]))
     except ValueError:
         st.error("Nomor pekerja tidak valid.")
+        back_button()
     st.stop()
 
 st.title("Daftar pekerja")

@@ -183,6 +183,11 @@ def test_village_operator_sees_only_their_village(site):
     assert f"dari {expected} data" in texts(at) or (expected == 0 and "Belum ada pekerja terdaftar" in texts(at))
     at = run("desa", "pages/pekerja.py", query={"id": str(other)})
     assert "Pekerja tidak ditemukan." in texts(at)
+    # Not a dead end: the way back to the list is there, and takes the person to it.
+    at.button(key="kembali").click().run()
+    assert "Daftar pekerja" in texts(at) and "id" not in at.query_params
+    at = run("desa", "pages/pekerja.py", query={"id": "abc"})
+    assert "Nomor pekerja tidak valid." in texts(at) and at.button(key="kembali") is not None
 
 
 def test_worker_detail_shows_sponsorships_and_claims(site):
