@@ -163,8 +163,9 @@ class Reminder:
 
 
 #: How to pay, when ``[reminders] how_to_pay`` in config.toml does not say.
-HOW_TO_PAY = ("Pembayaran melalui bendahara program atau transfer ke rekening yang tertera pada tagihan; "
-              "mohon kirim bukti bayar kepada petugas kami.")
+#: (The bill prints no account number: the default does not point to one on it.)
+HOW_TO_PAY = ("Pembayaran melalui bendahara program, atau transfer ke rekening program (tanyakan nomornya kepada "
+              "petugas kami); mohon kirim bukti bayar kepada petugas kami.")
 #: At most this many workers are named in one message (the rest are counted).
 NAMED_WORKERS = 15
 
