@@ -58,7 +58,8 @@ chosen = picked(listed, result.rows)
 if chosen:
     st.query_params["id"] = str(chosen["id"])
 if "id" not in st.query_params:
-    st.caption("Pilih satu pembayaran untuk mengunduh tanda terimanya atau membatalkannya.")
+    st.caption("Pilih satu pembayaran untuk mengunduh tanda terimanya"
+               + (" atau membatalkannya." if allowed(actor, "payment.write") else "."))
     st.stop()
 with connection() as db:
     try:

@@ -1,6 +1,7 @@
 """Tagihan: the bills of a scheme for a month (or 3, 6, 12 months paid in advance), each
 party's bill line by line, its XLSX and PDF, and recording a payment against it."""
 
+import re
 
 import streamlit as st
 
@@ -140,13 +141,15 @@ shown_lines = page_of_lines(app.settings.database_url, version, scope_key(actor)
                             page, ROWS_PER_PAGE, summary, actor)
 grid([{"Bulan": format_month(l["month"]), "NIK": l["nik"],
                "Nama": l["worker_name"], "Desa/Kel.": l["village_name"], "Penyandang dana": l["sponsor_name"],
-               "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]), "Status": STATUS_LABELS[l["status"]]}
+               "Jumlah": rupiah(l["amount"]), "Dibayar": rupiah(l["paid_amount"]),
+               "Status": STATUS_LABELS[l["status"]] + (" (dibayar sebagian)" if 0 < l["paid_amount"] < l["amount"] else "")}
               for l in shown_lines], hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown_lines)),
      key="t_lines", phone=["Nama", "Status", "Jumlah", "Bulan"])
 pager(summary.line_count, ROWS_PER_PAGE, key="t_lines_page")  # the XLSX and the PDF hold them all
 nik_note(actor)
 # The files are made when their button is clicked, not on every rerun of the page.
-file_name = f"tagihan-{code}-{summary.party.key}-{start}{'-' + end if end != start else ''}"
+party_in_name = re.sub(r"[^0-9A-Za-z]+", "-", summary.party.key).strip("-").lower() or "pihak"  # no spaces, no "/"
+file_name = f"tagihan-{code}-{party_in_name}-{start}{'-' + end if end != start else ''}"
 x, y = st.columns(2)
 x.download_button("Unduh XLSX", live_download(lambda actor: bill_xlsx(whole_bill(actor), party_title), "bill.read"),
                   f"{file_name}.xlsx", icon=":material/table:",

@@ -81,6 +81,12 @@ def test_a_saved_payment_empties_the_form_and_the_same_payment_again_is_refused(
     assert amount.proto.set_value and reference.proto.set_value  # the browser is told to empty them
     receipt = f"KW/{first['paid_on'][:4]}/{first['id']:06d}"
     assert receipt in texts(at)
+    # A line the payment paid in part says so (it read "Belum jatuh tempo" beside Rp11.400 paid).
+    statuses = list(at.dataframe[-1].value["Status"])
+    partly = db.execute("SELECT COUNT(*) FROM contribution_lines WHERE scheme_code = ? AND month = ? AND sponsor_id = ?"
+                        " AND paid_amount > 0 AND paid_amount < amount",
+                        [SCHEME, current_month(), int(party["party_key"])]).fetchone()[0]
+    assert partly and sum(status.endswith("(dibayar sebagian)") for status in statuses) == partly, statuses
     # What a browser that kept the old values would send: refused, naming the first receipt.
     pay(part, "TRF-002")
     assert billing.payments(db, scope=EVERYTHING)[1] == count + 1
