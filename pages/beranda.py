@@ -157,7 +157,11 @@ if empty or not any(r["protected"] for r in result.by_region) and not any(t["pro
 specs = chart_specs(*cached_as)
 left, right = st.columns(2)
 event = left.vega_lite_chart(spec=specs["region"], on_select="rerun", key="b_region", width="stretch")
-clicked = (event.selection.get("wilayah") or [{}])[0].get("code") if event and event.selection else None
+# The bar clicked, as the browser says it: anything else than a point with a code of text (a
+# message written by hand) picks nothing.
+points = event.selection.get("wilayah") if event and event.selection else None
+first = points[0] if isinstance(points, list) and points else None
+clicked = first.get("code") if isinstance(first, dict) and isinstance(first.get("code"), str) else None
 if clicked and clicked != (view.village or view.district):
     if view.district:
         set_params(desa=clicked)

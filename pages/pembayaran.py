@@ -75,8 +75,15 @@ st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}
 with connection() as db:
     kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
                          else actor.regency_code, db)
+def payment_as_now(payment_id: int, actor) -> dict:
+    """The payment read when its receipt is made: one reversed since says so."""
+    with connection() as db:
+        return payment_with_lines(db, payment_id, actor=actor)
+
+
 st.download_button("Unduh tanda terima (PDF)",
-                   live_download(lambda actor: receipt_pdf(payment, scheme_name, letterhead=kop), "payment.read"),
+                   live_download(lambda actor: receipt_pdf(payment_as_now(payment["id"], actor), scheme_name,
+                                                           letterhead=kop), "payment.read"),
                    f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:

@@ -67,18 +67,20 @@ a.metric(f"Jumlah {mid_sentence(party_title)}", count(len(listed)))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))
-# A new list (another scheme or months) is a new table: a row picked in the last one is not
-# picked again in this one by its place (it opened another party's bill nobody had chosen).
+# A new list (another scheme or months, or the data changed under it) is a new table: a row
+# picked in the last one is not picked again in this one by its place (it opened another party's
+# bill nobody had chosen). Another scheme or months: nothing is picked until a row is.
 table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
-                     selection_mode="single-row", key=f"t_parties-{code}-{start}-{end}",
+                     selection_mode="single-row", key=f"t_parties-{code}-{start}-{end}-{version}",
              phone=[party_title, "Status", "Sisa", "Tagihan"])
 st.caption("Pilih satu baris untuk melihat tagihannya.")
 chosen = picked(table, listed)
-if state.get("t_bill", (code,))[0] != code:  # another scheme: its parties are others
+if state.get("t_listing", (code, start, end)) != (code, start, end):
     state.pop("t_party", None)
+state["t_listing"] = (code, start, end)
 if chosen:
     state["t_party"] = chosen["party_key"]
 party_key = state.get("t_party")
@@ -88,8 +90,9 @@ if state.get("t_bill") != (code, party_key, start, end):
     # Another bill: what was typed, and refused, for the last one is not this one's.
     state["t_bill"] = (code, party_key, start, end)
     clear_problems()
-    for key in ("t_amount", "t_reference", "t_confirm_duplicate"):
-        state.pop(key, None)
+    # Set, not dropped: a value dropped from the session stays in the browser's box, and is sent
+    # back with the next click.
+    state.update({"t_amount": "", "t_reference": "", "t_confirm_duplicate": False})
 
 
 
@@ -160,14 +163,21 @@ y.download_button("Unduh PDF (cetak)",
                   live_download(lambda actor: bill_pdf(whole_bill(actor), party_title, letterhead=kop), "bill.read"),
                   f"{file_name}.pdf", icon=":material/print:", mime="application/pdf", key="t_pdf")
 
-receipt = state.get("t_receipt", {}).get((code, party_key))
+def receipt_as_now(payment_id: int, actor) -> dict:
+    """A receipt's payment read when its file is made: one reversed since says so."""
+    with connection() as db:
+        return payment_with_lines(db, payment_id, actor=actor)
+
+
+receipt = state.get("t_receipt", {}).get(state["t_bill"])  # this bill's, not the party's other months
 if receipt:
     with connection() as db:
         paid = payment_with_lines(db, receipt, actor=actor)
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"{allocation_summary(paid['allocations'])}.", icon=":material/receipt_long:")
     st.download_button("Unduh tanda terima",
-                       live_download(lambda actor: receipt_pdf(paid, summary.scheme_name, letterhead=kop), "payment.read"),
+                       live_download(lambda actor: receipt_pdf(receipt_as_now(receipt, actor), summary.scheme_name,
+                                                               letterhead=kop), "payment.read"),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 
@@ -203,7 +213,7 @@ def pay(*, actor) -> None:
         remember_problems(FORM, exc.problems)
         return
     clear_problems()
-    state["t_receipt"] = {(code, party_key): payment_id}
+    state["t_receipt"] = {(code, party_key, start, end): payment_id}
     state.update({"t_amount": "", "t_reference": "", "t_confirm_duplicate": False})
 
 

@@ -358,19 +358,26 @@ def test_a_payment_refused_because_the_bill_was_paid_meanwhile_is_said(site):
 
 
 def test_another_month_or_scheme_is_another_bill_with_an_empty_form(site):
-    """What was typed and refused for one bill is not shown on the next: another month keeps the
-    party but empties the form and its messages; another scheme opens no bill until one is picked
-    (a row picked by its place in the last list opened a party nobody had chosen)."""
+    """What was typed and refused for one bill is not shown on the next: another month (or
+    scheme) is a new list with nothing picked in it (a row picked by its place in the last list
+    opened a party nobody had chosen), and the party picked again has an empty form, no message
+    and no receipt of its other month."""
     db = open_db(site)
     party = _open_party(db)
     at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
     at.text_input(key="t_amount").set_value(str(party["amount"] * 100))
+    at.text_input(key="t_reference").set_value("TRF-BULAN-INI")
     next(b for b in at.button if b.label == "Simpan pembayaran").click().run()
     assert "melebihi tagihan yang belum dibayar" in texts(at)
     at.selectbox(key="t_month").set_value(add_months(current_month(), -1)).run()
     assert not at.exception, at.exception
+    assert "Catat pembayaran" not in texts(at) and "Pilih satu baris untuk melihat tagihannya." in texts(at)
+    at.session_state["t_party"] = party["party_key"]  # the same party, picked again in this month's list
+    at.run()
+    assert "Catat pembayaran" in texts(at)
     assert "melebihi tagihan" not in texts(at) and "Data belum disimpan" not in texts(at)
-    assert at.text_input(key="t_amount").value == ""
+    assert at.text_input(key="t_amount").value == "" and at.text_input(key="t_reference").value == ""
+    assert at.text_input(key="t_amount").proto.set_value  # the browser is told to empty its box too
     at.selectbox(key="t_scheme").set_value("gn_lingkaran").run()
     assert not at.exception, at.exception
-    assert "Catat pembayaran" not in texts(at) and "Pilih satu baris untuk melihat tagihannya." in texts(at)
+    assert "Catat pembayaran" not in texts(at)

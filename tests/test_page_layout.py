@@ -112,3 +112,12 @@ def test_tables_show_the_columns_that_decide_first_for_the_width(site):
     # The browser shows one set: each width range hides the sets not marked for it.
     for marker in ("_hp_", "_laptop_", "_lebar_"):
         assert f':not([class*="{marker}"])' in TABLE_CSS
+
+
+def test_no_word_streamlit_writes_is_said_as_another_of_its_words():
+    """The script that says Streamlit's words in Indonesian writes a text only when it changes;
+    a word said as itself or as another of the words (the "Median" it kept writing froze the tab
+    on a number column's statistics) is a loop waiting to happen."""
+    from ui.widgets import STREAMLIT_WORDS, _WORDS_SCRIPT
+    assert not set(STREAMLIT_WORDS.values()) & set(STREAMLIT_WORDS)
+    assert "said !== node.nodeValue" in _WORDS_SCRIPT

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -171,15 +172,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _answer(url: str, dest: str = "document") -> tuple[int, str | None]:
-    """The status of ``url`` opened as a browser does (``dest``: Sec-Fetch-Dest, "document" for a
-    page), and where it redirects to, without following it."""
-    request = urllib.request.Request(url, headers={"Sec-Fetch-Dest": dest})
+#: What a browser accepts when it opens a page, and when a script of the page asks for something.
+PAGE, FETCH = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "*/*"
+
+
+def _answer(url: str, accept: str = PAGE) -> tuple[int, str | None]:
+    """The status of ``url`` asked for as a browser does (``accept``: a page, or a script's
+    fetch), and where it redirects to, without following it."""
+    return _answer_with_headers(url, accept)[:2]
+
+
+def _answer_with_headers(url: str, accept: str = PAGE):
+    request = urllib.request.Request(url, headers={"Accept": accept})
     try:
         with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as answer:
-            return answer.status, None
+            return answer.status, None, answer.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Location")
+        return error.code, error.headers.get("Location"), error.headers
 
 
 def test_nginx_workers_never_run_as_root_and_still_take_uploads_and_send_streamlits_files(served, tmp_path):
@@ -236,21 +245,30 @@ def test_an_address_deeper_than_a_page_goes_to_its_page_and_streamlits_own_paths
     assert _answer(f"{url}/pekerja/123") == (302, "/pekerja")
     assert _answer(f"{url}/tidak-ada/lagi/dalam?x=1") == (302, "/tidak-ada?x=1")
     assert _answer(f"{url}/pekerja")[0] == 200
+    from streamlit.web.server.starlette import starlette_auth_routes
     ours = {value.strip("/") for name, value in vars(starlette_routes).items()
             if name.startswith("BASE_ROUTE_") and isinstance(value, str)}
-    assert {"_stcore", "media", "component", "static", "app/static"} <= ours
+    ours |= {value.split("/")[0] for name, value in vars(starlette_auth_routes).items()  # st.login's auth/login
+             if name.startswith("_ROUTE_") and isinstance(value, str) and "/" in value}
+    assert {"_stcore", "media", "component", "static", "app/static", "auth"} <= ours
     for route in ours:
         status, location = _answer(f"{url}/{route}/x/y")
         assert status != 302, (route, location)
         # At a page's address Streamlit asks for its own paths under it ("/pekerja/_stcore/health").
-        for dest in ("document", "empty"):
-            status, location = _answer(f"{url}/pekerja/{route}/x", dest)
-            assert status != 302, (route, dest, location)
+        for accept in (PAGE, FETCH):
+            status, location = _answer(f"{url}/pekerja/{route}/x", accept)
+            assert status != 302, (route, accept, location)
     # Streamlit's page first tries "/pekerja/_stcore/health" (its address as a base path): a 404
     # sends it to "/_stcore/health"; a redirect to the page's 200 made it take "/pekerja" as its base.
-    assert _answer(f"{url}/pekerja/_stcore/health", "empty")[0] == 404
-    # What is not opened as a page (a script's fetch, an old browser) is left as it was.
-    assert _answer(f"{url}/pekerja/123", "empty")[0] != 302
+    assert _answer(f"{url}/pekerja/_stcore/health", FETCH)[0] == 404
+    # What is not asked for as a page (a script's fetch) is left as it was.
+    assert _answer(f"{url}/pekerja/123", FETCH)[0] != 302
+    # Nothing but a page's address goes into the redirect: no header of its own, no other site.
+    for hostile in ("/%0d%0aSet-Cookie:%20payung_masuk=x/y", "/%5Cevil.example/x", "/a%09b/x", "/%2F%2Fevil.example/x",
+                    "/pekerja%0d%0aX-Evil:%201/x", "/tidak ada/x"):
+        status, location, headers = _answer_with_headers(url + hostile.replace(" ", "%20"))
+        assert "payung_masuk" not in (headers.get("Set-Cookie") or "") and "X-Evil" not in headers, hostile
+        assert status != 302 or (location and re.fullmatch(r"/[A-Za-z0-9_-]+", location)), (hostile, location)
 
 
 def test_the_nginx_configuration_never_runs_workers_as_root(monkeypatch, tmp_path):

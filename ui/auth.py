@@ -69,7 +69,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.-]*")
 #: An expiry in the past: the browser deletes the cookie.
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MESSAGE = "_payung_login_message"
-keep_for_the_tab(_KEY, _COOKIE, _FORGET, _MESSAGE)
+keep_for_the_tab(_KEY, _FORGET, _MESSAGE)  # not _COOKIE: the last user's signed token
 LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
                                  "Password": "Kata sandi", "Login": "Masuk"})
 WRONG = "Nama pengguna atau kata sandi salah."
@@ -315,9 +315,9 @@ def logout_button() -> None:
         with connection() as db:
             sessions.end_session(db, st.session_state.get(SESSION_KEY))
         authenticator().authentication_controller.logout()  # the authenticator's own state
-        forget_login()
         # This tab's cookie: the one it wrote, else the one it was signed in by.
         mine = (st.session_state.pop(_COOKIE, None) or (st.context.cookies.get(COOKIE_NAME),))[0]
+        forget_login()
         if mine:
             st.session_state[_FORGET] = mine  # the login page deletes it (``login``)
         st.rerun()

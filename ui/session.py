@@ -174,7 +174,8 @@ def forget_login() -> None:
     user is kept for whoever signs in next (``TAB_KEYS``)."""
     _RUN.__dict__.pop("actor", None)
     for key in [key for key in st.session_state if key not in TAB_KEYS]:
-        del st.session_state[key]
+        drop_work(key)  # a file read on Impor data is closed too
+    st.query_params.clear()  # a worker or payment the last user had open ("?id=")
     for key in AUTH_KEYS:
         st.session_state[key] = None
     st.session_state.pop(SESSION_KEY, None)
@@ -241,15 +242,17 @@ def download_actor(username: str | None, session_id: str | None, action: str) ->
 
 
 def live_download(make: Callable[..., bytes], action: str) -> Callable[[], bytes]:
-    """A file that reads the database when its download button is clicked
-    (``st.download_button(..., live_download(make, "bill.read"))``).
+    """Every download button's file (``st.download_button(..., live_download(make, "bill.read"))``):
+    made when the button is clicked, for a session still live then.
 
     Streamlit makes such a file in a request of its own, after the run that drew the button and
     outside any run: neither app.py nor the page checks the session then, and the page's actor
-    is the one of that run. So the session this run belongs to is checked when the file is
-    made, and ``make`` is given the actor as the user is then (``actor=``). A session that has
-    ended, or a user no longer allowed ``action``, gets no file (Streamlit says the file could
-    not be made; the next click in the tab shows the login page or the page's refusal)."""
+    is the one of that run. (A file given as bytes is served from /media/ with no check at all.)
+    So the session this run belongs to is checked when the file is made, and ``make`` is given
+    the actor as the user is then (``actor=``): what ``make`` reads with it is read as of the
+    click; what it took from the page (a report built on the page) is as of the page. A session
+    that has ended, or a user no longer allowed ``action``, gets no file (the click's run shows
+    the login page or the page's refusal)."""
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     session_id = st.session_state.get(SESSION_KEY)
 

@@ -622,7 +622,7 @@ STREAMLIT_WORDS = MappingProxyType({
     "Duration": "Durasi", "Distance": "Jarak waktu", "Calendar": "Kalender",
     "Values": "Berisi", "Empty": "Kosong", "Distinct": "Nilai berbeda", "Average": "Rata-rata",
     "Standard deviation": "Simpangan baku", "Minimum": "Terkecil", "Maximum": "Terbesar",
-    "25th percentile": "Persentil ke-25", "Median": "Median", "75th percentile": "Persentil ke-75",
+    "25th percentile": "Persentil ke-25", "Median": "Nilai tengah", "75th percentile": "Persentil ke-75",
     "Sum": "Jumlah", "Range": "Rentang", "Minimum length": "Panjang terpendek",
     "Maximum length": "Panjang terpanjang", "Average length": "Panjang rata-rata",
     "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
@@ -633,12 +633,13 @@ STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="s
 _WORDS_SCRIPT = """<script>(() => {
   if (window.__payungWords) return;
   window.__payungWords = true;
-  const words = %(words)s, places = %(places)s;
+  const words = new Map(Object.entries(%(words)s)), places = %(places)s;
+  // Only a text that changes is written: writing one is itself a change this observer sees.
   const say = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
-      const node = walker.currentNode, said = words[node.nodeValue.trim()];
-      if (said) node.nodeValue = said;
+      const node = walker.currentNode, said = words.get(node.nodeValue.trim());
+      if (said !== undefined && said !== node.nodeValue) node.nodeValue = said;
     }
   };
   new MutationObserver((records) => {

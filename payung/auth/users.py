@@ -100,7 +100,10 @@ def actor_for(db, username: str) -> Actor | None:
     row = queries.user_by_username(db, username)
     if row is None or not row["active"]:
         return None
-    actor = Actor(username=row["username"], role=row["role"], regency_code=row["regency_code"],
+    # An administrator manages every regency: a regency stored before one was refused for them
+    # (``_regency_problems``) put its letterhead on reports of them all.
+    regency = None if row["role"] == "admin" else row["regency_code"]
+    actor = Actor(username=row["username"], role=row["role"], regency_code=regency,
                   villages=tuple(queries.user_villages(db, row["id"])))
     return bound_to_served(actor, lambda: sorted(queries.region_names(db, 2)))
 

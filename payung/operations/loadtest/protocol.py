@@ -107,9 +107,16 @@ class Page:
 
     def dataframe_rows(self, key: str) -> int:
         """Rows of the dataframe ``key`` (its Arrow data read)."""
+        return len(self.dataframe_column(key, None))
+
+    def dataframe_column(self, key: str, column: str | None) -> list:
+        """The values of ``column`` of the dataframe ``key`` (every row's None without a column)."""
         import pyarrow as pa
         data = self.widget(key, kind="dataframe").proto.arrow_data.data
-        return pa.ipc.open_stream(data).read_all().num_rows if data else 0
+        table = pa.ipc.open_stream(data).read_all() if data else None
+        if table is None:
+            return []
+        return table.column(column).to_pylist() if column else [None] * table.num_rows
 
 
 def state(widget_id: str, value: Any) -> WidgetState:

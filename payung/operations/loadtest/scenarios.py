@@ -27,9 +27,9 @@ from .protocol import Page, ProtocolError, Tab, state, trigger
 SEARCHES = ("Siti", "Sri", "Ahmad", "Budi", "Dewi", "Slamet", "Nur", "Agus")
 #: What a search shows: the rows found, or that none match (a small village may have no "Sri").
 SEARCHED = ("Menampilkan", "Tidak ada pekerja yang cocok")
-#: Kendal's schemes, as the select boxes name them.
-#: Tagihan's table of parties, keyed by what it lists (``t_parties-<scheme>-<months>``).
+#: Tagihan's table of parties, keyed by what it lists (``t_parties-<scheme>-<months>-<version>``).
 PARTIES = "t_parties-"
+#: Kendal's schemes, as the select boxes name them.
 SCHEMES = ("Gerakan ASN Peduli Pekerja Rentan", "GN Lingkaran (Gerakan Nasional Peduli Perlindungan Pekerja Rentan)")
 
 
