@@ -855,19 +855,20 @@ def test_a_table_given_a_height_keeps_its_last_row_clear_of_the_line_under_it(de
     page.context.close()
 
 
-def _open_column_menu(page: Page, grid) -> None:
-    """The column menu of a table's first column: its button shows at the right end of the
-    header while the mouse is over it (the header is drawn on a canvas: no element to click)."""
+def _open_column_menu(page: Page, grid, column: str | None = None, xs=range(140, 260, 6)) -> None:
+    """The column menu of a table's first column (or of ``column``, looked for at ``xs``): its
+    button shows at the right end of the header while the mouse is over it (the header is drawn
+    on a canvas: no element to click)."""
     box = grid.bounding_box()
     menu = page.get_by_test_id("stDataFrameColumnMenu")
-    for x in range(140, 260, 6):
-        page.mouse.move(box["x"] + 80, box["y"] + 17)
+    for x in xs:
+        page.mouse.move(box["x"] + x - 40, box["y"] + 17)
         page.mouse.click(box["x"] + x, box["y"] + 17)
         page.wait_for_timeout(300)
-        if menu.count():
+        if menu.count() and (column is None or menu.locator(f'[title="{column}"]').count()):
             return
         page.keyboard.press("Escape")
-    raise AssertionError("the column menu did not open")
+    raise AssertionError(f"the column menu of {column or 'the first column'} did not open")
 
 
 def test_a_tables_column_menu_and_its_statistics_speak_indonesian(demo_site, browser):
@@ -891,6 +892,29 @@ def test_a_tables_column_menu_and_its_statistics_speak_indonesian(demo_site, bro
     shown = menu.inner_text() + "\n" + statistics.inner_text()
     english = [word for word in STREAMLIT_WORDS if re.search(rf"(^|\n){re.escape(word)}($|\n)", shown)]
     assert not english, english
+    # The copy button's tooltip and the menu's name to a screen reader too.
+    assert menu.get_by_role("button", name="Salin nama kolom").count() == 1
+    assert menu.get_by_role("menu", name="Menu kolom tabel").count() == 1
+    page.context.close()
+
+
+def test_a_number_columns_statistics_speak_indonesian_and_leave_the_tab_working(demo_site, browser):
+    """A number column's statistics (Tagihan's "Pekerja"): "Median" was said as itself, and the
+    script wrote it again at every change it made, which froze the tab."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tagihan", exact=True).click)
+    _settled(page)
+    _open_column_menu(page, page.locator('[data-testid="stDataFrame"]:visible').first, "Pekerja", range(200, 480, 6))
+    page.get_by_test_id("stDataFrameColumnMenu").get_by_role("menuitem", name="Statistik").hover()
+    statistics = page.get_by_test_id("stDataFrameStatisticsMenu")
+    expect(statistics.get_by_text("Nilai tengah")).to_be_visible()
+    expect(statistics.get_by_text("Rata-rata")).to_be_visible()
+    assert page.evaluate("() => new Promise(done => setTimeout(() => done(1 + 1), 100))", ) == 2  # the tab answers
     page.context.close()
 
 

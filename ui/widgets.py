@@ -616,7 +616,7 @@ _LOCALE_SCRIPT = """<script>(() => {
 STREAMLIT_WORDS = MappingProxyType({
     "Sort ascending": "Urutkan naik", "Sort descending": "Urutkan turun", "Autosize": "Lebar otomatis",
     "Pin column": "Sematkan kolom", "Unpin column": "Lepas sematan kolom", "Hide column": "Sembunyikan kolom",
-    "Copy column name": "Salin nama kolom", "Statistics": "Statistik",
+    "Copy column name": "Salin nama kolom", "Statistics": "Statistik", "Dataframe column menu": "Menu kolom tabel",
     "Automatic": "Otomatis", "Localized": "Cara Indonesia", "Plain": "Angka polos", "Compact": "Ringkas",
     "Dollar": "Dolar", "Percent": "Persen", "Scientific": "Ilmiah", "Accounting": "Akuntansi",
     "Duration": "Durasi", "Distance": "Jarak waktu", "Calendar": "Kalender",
@@ -640,6 +640,13 @@ _WORDS_SCRIPT = """<script>(() => {
     while (walker.nextNode()) {
       const node = walker.currentNode, said = words.get(node.nodeValue.trim());
       if (said !== undefined && said !== node.nodeValue) node.nodeValue = said;
+    }
+    // A button's tooltip and its name to a screen reader ("Copy column name"); not watched.
+    for (const element of [root, ...root.querySelectorAll('[title], [aria-label]')]) {
+      for (const name of ['title', 'aria-label']) {
+        const value = element.getAttribute(name), said = value === null ? undefined : words.get(value);
+        if (said !== undefined && said !== value) element.setAttribute(name, said);
+      }
     }
   };
   new MutationObserver((records) => {
