@@ -51,25 +51,25 @@ from streamlit_authenticator.models import cookie_model
 from payung.auth import sessions, setup
 from payung.base import clock
 
-from .session import SESSION_KEY, connection, forget_login, keep_for_the_tab, payung, session_policy
+from .session import (AUTHENTICATOR_KEY, FORGET_COOKIE_KEY, LOGIN_MESSAGE_KEY, SESSION_KEY, connection, forget_login,
+                      payung, session_policy)
 from .widgets import plain
 from .warmup import load_next_page_scripts
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
 KEY_FILE_NAME = sessions.COOKIE_KEY_FILE
 COOKIE_NAME = "payung_masuk"
-_KEY = "_payung_authenticator"
+_KEY = AUTHENTICATOR_KEY
 #: The signed login cookie of this tab's session, for the browser to keep: (token, expiry).
 _COOKIE = "_payung_login_cookie"
 #: The login cookie the login page deletes from the browser, until a sign-in: this tab's own
 #: after Keluar, or one that is not ours (``_forget_bad_cookie``).
-_FORGET = "_payung_forget_cookie"
+_FORGET = FORGET_COOKIE_KEY
 #: What a login token is made of (a JWT: base64url and dots): nothing that could add an attribute.
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]*")
 #: An expiry in the past: the browser deletes the cookie.
 _LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_MESSAGE = "_payung_login_message"
-keep_for_the_tab(_KEY, _FORGET, _MESSAGE)  # not _COOKIE: the last user's signed token
+_MESSAGE = LOGIN_MESSAGE_KEY
 LOGIN_FIELDS = MappingProxyType({"Form name": "Masuk ke Payung", "Username": "Nama pengguna",
                                  "Password": "Kata sandi", "Login": "Masuk"})
 WRONG = "Nama pengguna atau kata sandi salah."

@@ -40,19 +40,18 @@ SESSION_KEY = "_payung_session_id"
 AUTH_KEYS = ("authentication_status", "username", "name", "email", "roles")
 #: A message for the login page of this browser session (why it is shown again).
 LOGIN_NOTICE = "_payung_login_notice"
+#: ui.auth's keys of the tab: its authenticator, the login cookie its login page deletes, the
+#: message of the last sign-in attempt.
+AUTHENTICATOR_KEY, FORGET_COOKIE_KEY, LOGIN_MESSAGE_KEY = ("_payung_authenticator", "_payung_forget_cookie",
+                                                           "_payung_login_message")
 #: What a tab keeps when its login ends: the keys of the tab itself (its sign-in machinery, the
 #: address it was opened at, notices for its login page). Every other key (a form's input and its
-#: problems, a choice, a file made, a receipt) is its user's, and goes (``forget_login``): the next
-#: person to sign in at this tab saw the last one's messages, with another village's worker in them.
-TAB_KEYS = {SESSION_KEY, LOGIN_NOTICE, addresses.ADDRESS, "_restore_seen", "_payung_admin_created", *AUTH_KEYS,
-            "logout"}  # streamlit-authenticator's own
-
-
-def keep_for_the_tab(*keys: str) -> None:
-    """Add the keys of a module's tab state to ``TAB_KEYS`` (ui.auth's cookie keys)."""
-    TAB_KEYS.update(keys)
-
-
+#: problems, a choice, a file made, a receipt, the last user's signed cookie token) is its user's,
+#: and goes (``forget_login``): the next person to sign in at this tab saw the last one's
+#: messages, with another village's worker in them.
+TAB_KEYS = frozenset({SESSION_KEY, LOGIN_NOTICE, addresses.ADDRESS, "_restore_seen", "_payung_admin_created",
+                      *AUTH_KEYS, "logout",  # streamlit-authenticator's own
+                      AUTHENTICATOR_KEY, FORGET_COOKIE_KEY, LOGIN_MESSAGE_KEY})
 SESSION_ENDED = ("Sesi Anda sudah berakhir (keluar, kata sandi diganti, akun diubah atau terlalu lama tidak "
                  "dipakai), jadi isian terakhir TIDAK disimpan. Silakan masuk lagi.")
 
