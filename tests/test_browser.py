@@ -764,6 +764,25 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(page).not_to_have_url(re.compile(r"id="))
 
 
+def signed_in_on(browser, url: str, username: str, page_title: str, *,
+                 viewport: dict | None = None, **context_options) -> Page:
+    """A fresh browser context signed in as ``username``, on the sidebar's page ``page_title``."""
+    page = browser.new_context(viewport=viewport or {"width": 1400, "height": 900}, **context_options).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, username)
+    expect_logged_in(page)
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name=page_title, exact=True).click)
+    return page
+
+
+def open_first_bill(page: Page) -> None:
+    """On Tagihan: pick the first party's row (its marker: the table is drawn on a canvas)."""
+    _settled(page)
+    box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
+    after_run(page, lambda: page.mouse.click(box["x"] + 12, box["y"] + 35 + 17))
+
+
 def test_a_bills_spreadsheet_is_made_on_the_click_and_holds_the_bill_the_page_shows(demo_site, browser):
     """Tagihan keeps only a bill's summary and the page of lines it draws; its XLSX is made when
     the button is clicked, by reading the bill again (in the download's own request, not a run of
@@ -771,17 +790,9 @@ def test_a_bills_spreadsheet_is_made_on_the_click_and_holds_the_bill_the_page_sh
     file is the bill the page pages through, line for line, is ``test_billing``'s.)"""
     from openpyxl import load_workbook
     url, _, _ = demo_site
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(url)
-    log_in(page, "admin")
-    expect_logged_in(page)
-    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tagihan", exact=True).click)
+    page = signed_in_on(browser, url, "admin", "Tagihan", accept_downloads=True)
     expect(current(page).get_by_role("heading", name="Tagihan iuran")).to_be_visible()
-    _settled(page)
-    box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
-    after_run(page, lambda: page.mouse.click(box["x"] + 12, box["y"] + 35 + 17))  # the first party's row marker
+    open_first_bill(page)
     button = current(page).get_by_role("button", name="Unduh XLSX")
     expect(button).to_be_visible()
     shown = current(page).get_by_text(re.compile(r"^Menampilkan \S+ dari \S+ data$")).inner_text()
@@ -795,7 +806,7 @@ def test_a_bills_spreadsheet_is_made_on_the_click_and_holds_the_bill_the_page_sh
     assert len(lines) == header["Jumlah baris"] == int(shown.split(" dari ")[1].split()[0].replace(".", "")) > 0
     assert heading.startswith(f"Total Rp{header['Total tagihan']:,}".replace(",", "."))
     assert sum(row[9] for row in lines) == header["Total tagihan"]
-    context.close()
+    page.context.close()
 
 
 def test_a_download_clicked_after_the_session_ended_gives_no_file_and_shows_the_login_page(demo_site, browser):
@@ -837,15 +848,8 @@ def test_a_table_given_a_height_keeps_its_last_row_clear_of_the_line_under_it(de
     toolbar was taken from that height, and "Menampilkan 1-1 dari 1 data" was drawn over the
     last line."""
     url, _, _ = demo_site
-    page = browser.new_context(viewport=SCREEN).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(url)
-    log_in(page, "admin")
-    expect_logged_in(page)
-    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tagihan", exact=True).click)
-    _settled(page)
-    box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
-    after_run(page, lambda: page.mouse.click(box["x"] + 12, box["y"] + 35 + 17))  # the first party's row marker
+    page = signed_in_on(browser, url, "admin", "Tagihan", viewport=SCREEN)
+    open_first_bill(page)
     shown = current(page).get_by_text(re.compile(r"^Menampilkan \S+ dari (\S+) data$"))
     expect(shown).to_be_visible()
     rows = int(re.search(r"dari (\S+) data", shown.inner_text())[1].replace(".", ""))
@@ -877,12 +881,7 @@ def test_a_tables_column_menu_and_its_statistics_speak_indonesian(demo_site, bro
     in Indonesian (``ui.widgets.STREAMLIT_WORDS``)."""
     from ui.widgets import STREAMLIT_WORDS
     url, _, _ = demo_site
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(url)
-    log_in(page, "admin")
-    expect_logged_in(page)
-    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Daftar pekerja", exact=True).click)
+    page = signed_in_on(browser, url, "admin", "Daftar pekerja")
     _open_column_menu(page, page.locator('[data-testid="stDataFrame"]:visible').first)
     menu = page.get_by_test_id("stDataFrameColumnMenu")
     expect(menu.get_by_role("menuitem", name="Urutkan naik")).to_be_visible()
@@ -902,12 +901,7 @@ def test_a_number_columns_statistics_speak_indonesian_and_leave_the_tab_working(
     """A number column's statistics (Tagihan's "Pekerja"): "Median" was said as itself, and the
     script wrote it again at every change it made, which froze the tab."""
     url, _, _ = demo_site
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(url)
-    log_in(page, "admin")
-    expect_logged_in(page)
-    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tagihan", exact=True).click)
+    page = signed_in_on(browser, url, "admin", "Tagihan")
     _settled(page)
     _open_column_menu(page, page.locator('[data-testid="stDataFrame"]:visible').first, "Pekerja", range(200, 480, 6))
     page.get_by_test_id("stDataFrameColumnMenu").get_by_role("menuitem", name="Statistik").hover()
