@@ -3,11 +3,11 @@
 import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
-from payung.reports.documents import receipt_pdf
 from payung.reports.letterhead import letterhead_for
 from payung.base.errors import NotFound
 from payung.base.formats import month_short, short_name
 from payung.finance.payments import allocation_summary, list_payments, payment_with_lines, reverse_payment
+from ui.receipts import receipt_file
 from ui.session import connection, live_download, payung, require
 from ui.widgets import (chars, attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
@@ -75,15 +75,8 @@ st.markdown(f"{rupiah(payment['amount'])} dari **{plain(payment['party_label'])}
 with connection() as db:
     kop = letterhead_for(app.settings, schemes[payment["scheme_code"]].regency_code if payment["scheme_code"] in schemes
                          else actor.regency_code, db)
-def payment_as_now(payment_id: int, actor) -> dict:
-    """The payment read when its receipt is made: one reversed since says so."""
-    with connection() as db:
-        return payment_with_lines(db, payment_id, actor=actor)
-
-
 st.download_button("Unduh tanda terima (PDF)",
-                   live_download(lambda actor: receipt_pdf(payment_as_now(payment["id"], actor), scheme_name,
-                                                           letterhead=kop), "payment.read"),
+                   live_download(receipt_file(payment["id"], scheme_name, kop), "payment.read"),
                    f"tanda-terima-{payment['id']}.pdf",
                    mime="application/pdf", icon=":material/receipt:", key="p_receipt")
 if payment["reversed_at"]:

@@ -13,10 +13,11 @@ from payung.base.formats import count, mid_sentence
 from payung.base.months import add_months, current_month, format_month
 from payung.finance import bills
 from payung.finance.payments import ALLOCATION_ORDER, allocation_summary, payment_with_lines, record_payment
-from payung.reports.documents import bill_pdf, bill_xlsx, receipt_pdf
+from payung.reports.documents import bill_pdf, bill_xlsx
 from payung.reports.letterhead import letterhead_for
 from payung.schemes.model import BILL_BY
 
+from ui.receipts import receipt_file
 from ui.session import connection, data_version, live_callback, live_download, payung, require, scope_key
 from ui.widgets import (chars, clear_problems, current_page, field_errors, nik_note, pager, picked, plain, problem_summary,
                         problems_for, remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message,
@@ -163,12 +164,6 @@ y.download_button("Unduh PDF (cetak)",
                   live_download(lambda actor: bill_pdf(whole_bill(actor), party_title, letterhead=kop), "bill.read"),
                   f"{file_name}.pdf", icon=":material/print:", mime="application/pdf", key="t_pdf")
 
-def receipt_as_now(payment_id: int, actor) -> dict:
-    """A receipt's payment read when its file is made: one reversed since says so."""
-    with connection() as db:
-        return payment_with_lines(db, payment_id, actor=actor)
-
-
 receipt = state.get("t_receipt", {}).get(state["t_bill"])  # this bill's, not the party's other months
 if receipt:
     with connection() as db:
@@ -176,8 +171,7 @@ if receipt:
     st.success(f"Pembayaran {rupiah(paid['amount'])} tercatat dengan nomor tanda terima {paid['receipt']}; "
                f"{allocation_summary(paid['allocations'])}.", icon=":material/receipt_long:")
     st.download_button("Unduh tanda terima",
-                       live_download(lambda actor: receipt_pdf(receipt_as_now(receipt, actor), summary.scheme_name,
-                                                               letterhead=kop), "payment.read"),
+                       live_download(receipt_file(receipt, summary.scheme_name, kop), "payment.read"),
                        f"tanda-terima-{paid['id']}.pdf", mime="application/pdf", icon=":material/receipt:",
                        key="t_receipt_pdf")
 
