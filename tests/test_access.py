@@ -670,6 +670,10 @@ def test_an_administrator_is_given_no_regency_that_would_not_bind_them(world):
                                                     actor=Actor.system()))
     assert "Administrator mengelola semua kabupaten" in message
     assert world.db.execute("SELECT regency_code FROM users WHERE id = ?", [user]).fetchone()[0] is None
+    # One stored with a regency before it was refused is an administrator of every regency.
+    from payung.auth.users import actor_for
+    world.db.execute("UPDATE users SET regency_code = ? WHERE id = ?", [regency, user])
+    assert actor_for(world.db, "adm28").regency_code is None
 
 
 def test_unknown_actions_and_roles_are_refused():
