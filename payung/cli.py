@@ -107,7 +107,8 @@ def _build_parser() -> argparse.ArgumentParser:
     common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="python -m payung", description="Payung: jaminan sosial pekerja rentan.",
                                      parents=[_common()])
-    parser.add_argument("--version", action="version", version=f"Payung {__version__} (API plugin {API_VERSION})")
+    parser.add_argument("--version", action="version", version=f"Payung {__version__} (API plugin {API_VERSION})",
+                        help="tampilkan versi Payung lalu keluar")  # argparse's own words here are not translated
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
 
     schemes = commands.add_parser("schemes", parents=[common], help="daftar skema yang dimuat")

@@ -546,10 +546,11 @@ def test_help_and_usage_errors_are_in_indonesian():
     """argparse's own "usage:", "options:", "show this help message and exit" and its errors."""
     shown = payung("--help")
     assert shown.returncode == 0
-    for english in ("usage:", "options:", "positional arguments", "show this help message and exit"):
+    for english in ("usage:", "options:", "positional arguments", "show this help message and exit",
+                    "show program's version number and exit"):
         assert english not in shown.stdout, english
     assert shown.stdout.startswith("cara pakai: python -m payung") and "tampilkan bantuan ini lalu keluar" in shown.stdout
-    assert "opsi:" in shown.stdout
+    assert "opsi:" in shown.stdout and "tampilkan versi Payung lalu keluar" in shown.stdout
     wrong = payung("users", "add", "ani", "--role", "raja")
     assert wrong.returncode == 2 and "galat: argumen --role: pilihan 'raja' tidak dikenal" in wrong.stderr
     assert "argumen berikut wajib diisi: --name" in payung("users", "add", "ani", "--role", "viewer").stderr
