@@ -6,7 +6,7 @@ by ``PAYUNG_SETUP_CODE``): whoever reaches the port first cannot make themselves
 
 import streamlit as st
 
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ValidationError
 from payung.auth.passwords import PASSWORD_HELP
 from payung.auth.setup import create_first_admin
 from payung.auth.users import FIRST_ADMIN_EXISTS
@@ -37,13 +37,10 @@ with st.form("admin_pertama"):
     submitted = st.form_submit_button("Buat administrator", type="primary")
 
 if submitted:
-    if password != repeat:
-        remember_problems(FORM, [Problem("repeat", "Ulangan kata sandi tidak sama.", "password_repeat")])
-        st.rerun()
     try:
         with connection() as db:
             create_first_admin(db, setup_code=code, expected_code=setup_code(), username=username, name=name,
-                               password=password)
+                               password=password, repeat=repeat)
     except ValidationError as exc:
         if any(p.rule == "first_admin_exists" for p in exc.problems):
             clear_problems()

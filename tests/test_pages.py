@@ -71,6 +71,16 @@ def test_first_start_creates_the_administrator(tmp_path, monkeypatch):
     monkeypatch.setenv("PAYUNG_SETUP_CODE", "abcd-1234-ef56-7890")
     at = run(None)
     assert "Selamat datang di Payung" in texts(at)
+    # Everything wrong at once, each under its box: not the code first, then the rest.
+    at.text_input[0].set_value("salah")
+    at.text_input[1].set_value("A")
+    at.text_input[3].set_value("pendek")
+    at.text_input[4].set_value("lain")
+    at.button[0].click().run()
+    errors = [e.value for e in at.error]
+    for words in ("Kode penyiapan salah.", "Nama pengguna 3-32 karakter", "Nama lengkap wajib diisi.",
+                  "minimal 10 karakter", "Ulangan kata sandi tidak sama."):
+        assert any(words in e for e in errors), (words, errors)
     at.text_input[0].set_value("ABCD 1234 EF56 7890")
     at.text_input[1].set_value("admin.dinsos")
     at.text_input[2].set_value("Ani Lestari")

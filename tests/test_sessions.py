@@ -98,6 +98,11 @@ def test_setup_without_the_right_code_creates_no_user(db):
     assert rules(refused) == ["setup_code_wrong"]
     with pytest.raises(ValidationError):
         create_first_admin(db, setup_code="", expected_code=CODE, username="penyusup", name="P", password=PASSWORD)
+    with pytest.raises(ValidationError) as refused:  # every problem at once, the code's among them
+        create_first_admin(db, setup_code="salah", expected_code=CODE, username="X", name="", password="pendek",
+                           repeat="lain")
+    assert sorted(rules(refused)) == ["name_required", "password_repeat", "password_short", "setup_code_wrong",
+                                      "username_format"]
     assert queries.user_count(db) == 0
     assert audit_rows(db, action="first_admin_refused")
     create_first_admin(db, setup_code=CODE.upper().replace("-", " "), expected_code=CODE, username="admin.dinsos",

@@ -50,14 +50,20 @@ def setup_code_matches(typed: str, expected: str) -> bool:
                                                  hashlib.sha256(b.encode()).digest())
 
 
-def create_first_admin(db, *, setup_code: str, expected_code: str, username: str, name: str, password: str) -> int:
+def create_first_admin(db, *, setup_code: str, expected_code: str, username: str, name: str, password: str,
+                       repeat: str | None = None) -> int:
     """The setup page: the first administrator, only with the setup code and only while there
-    is no user (checked and inserted in one transaction: see ``users.add_user``)."""
+    is no user (checked and inserted in one transaction: see ``users.add_user``). A wrong code,
+    a password typed differently twice (``repeat``) and the account's own problems are refused
+    together: told one at a time, a newcomer sent the form four times."""
+    problems = []
     if not setup_code_matches(setup_code, expected_code):
         store.log_event(db, actor=(username or "-")[:USERNAME_LOGGED], action="first_admin_refused",
                         table=LOGIN_TABLE, details={"reason": "setup_code_wrong"})
-        raise ValidationError(Problem("setup_code", "Kode penyiapan salah. Lihat terminal tempat Payung dijalankan.",
-                                      "setup_code_wrong"))
+        problems.append(Problem("setup_code", "Kode penyiapan salah. Lihat terminal tempat Payung dijalankan.",
+                                "setup_code_wrong"))
+    if repeat is not None and password != repeat:
+        problems.append(Problem("repeat", "Ulangan kata sandi tidak sama.", "password_repeat"))
     return add_user(db, username=username, name=name, role="admin", password=password,
                     actor=Actor.system((username or "penyiapan").strip().lower()[:32] or "penyiapan"),
-                    first_admin=True)
+                    first_admin=True, problems=problems)

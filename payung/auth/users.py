@@ -6,6 +6,7 @@ The password rules and hashing are in ``passwords``; the login throttle in ``ses
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from db import logins, queries, store
 
@@ -20,14 +21,15 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 def add_user(db, *, username: str, name: str, role: str, password: str, actor: Actor,
              regency_code: str | None = None, email: str | None = None, villages: tuple[str, ...] = (),
-             first_admin: bool = False) -> int:
+             first_admin: bool = False, problems: Sequence[Problem] = ()) -> int:
     """Create a user (every problem reported at once); the first user may be created by anyone.
 
     ``first_admin``: only if there is no user yet. The check and the insert are one write
     transaction, so of two setup forms sent at once exactly one creates an administrator.
+    ``problems``: what the caller found wrong in its own fields, refused together with these.
     """
     username = (username or "").strip().lower()
-    problems = []
+    problems = list(problems)
     if not _USERNAME.match(username):
         problems.append(Problem(
             "username", "Nama pengguna 3-32 karakter: huruf kecil, angka, titik, garis bawah atau strip.",
