@@ -8,7 +8,7 @@ from payung.base import clock
 from payung.base.errors import NotFound, ValidationError
 from payung.base.identity import GENDERS, check_nik, fmt_date
 from payung.people.regions import district_choices, village_choices
-from payung.people.workers import POVERTY_SOURCES, create_worker, get_worker, update_worker
+from payung.people.workers import POVERTY_SOURCES, create_worker, duplicate_nik, get_worker, update_worker
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
 from ui.widgets import chars, remember_problems
@@ -50,6 +50,15 @@ with connection() as db:
     districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
 
 
+def only_choice(key: str, choices: dict) -> None:
+    """A box with one possible answer (a village operator's kecamatan and desa) starts on it."""
+    if len(choices) == 1 and state.get(key) is None:
+        state[key] = next(iter(choices))
+
+
+only_choice("f_district", districts)
+
+
 def fill_from_nik() -> None:
     """On NIK change: fill birth date, gender and district where they are still empty; the
     error of the last Simpan about the NIK goes (the live check below speaks for the new one)."""
@@ -74,11 +83,16 @@ if state.get("f_nik"):
     # Once Simpan was refused for the same reason, it is said once, in red, below the box.
     for problem in [p for p in live.problems if p.message not in problems_for(FORM, "nik")]:
         st.warning(plain(problem.message), icon=":material/warning:")
+    if live.ok:  # a NIK registered already is said while the rest of the form is still empty
+        with connection() as db:
+            taken = duplicate_nik(db, live.nik, actor=actor, except_id=editing)
+        if taken and taken.message not in problems_for(FORM, "nik"):
+            st.warning(plain(taken.message), icon=":material/person_search:")
     for warning in live.warnings:
         st.info(plain(warning), icon=":material/info:")
     if live.ok and live.birth_date:
         st.caption(f"Dari NIK: lahir {fmt_date(live.birth_date)}, {GENDERS[live.gender].lower()}, "
-                   f"kecamatan {districts.get(live.district_code, live.district_code)}.")
+                   f"kecamatan {districts.get(live.district_code) or live.district_name or live.district_code}.")
 field_errors(FORM, "nik")
 
 left, right = st.columns(2)
@@ -100,6 +114,7 @@ with right:
                  placeholder="Pilih kecamatan")
     with connection() as db:
         villages = village_choices(db, state.get("f_district"), actor=actor)
+    only_choice("f_village", villages)
     # A village of another district is dropped by Streamlit itself. The page must not write None into
     # the box on every run: the browser would show it over a village picked while this run was under
     # way, and Simpan then said "wajib dipilih" (tests/test_reruns_keep_input.py).

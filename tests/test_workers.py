@@ -55,6 +55,20 @@ def test_one_worker_per_nik(app, db, admin, worker_id):
     assert snapshot(db) == before
 
 
+def test_a_registered_nik_is_said_first_beside_the_other_problems(app, db, admin, worker_id):
+    """Not only once the rest of the form is mended: a person typed a whole worker for nothing."""
+    second = create_worker(db, app.settings, worker_values(nik="3324015708750002", name="Ani"), actor=admin)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        create_worker(db, app.settings, worker_values(name="", occupation=""), actor=admin)
+    assert [p.field for p in refused.value.problems] == ["nik", "name", "occupation"]
+    assert "sudah terdaftar atas nama Siti Aminah" in refused.value.problems[0].message
+    with pytest.raises(ValidationError) as refused:  # changing another worker's NIK to a taken one
+        update_worker(db, app.settings, second, {"nik": NIK, "occupation": "astronot"}, actor=admin)
+    assert [p.field for p in refused.value.problems] == ["nik", "occupation"]
+    assert snapshot(db) == before
+
+
 def test_nik_from_another_regency_is_accepted(app, db, admin):
     # Born in Kabupaten Semarang (33.22), lives in Kendal: domicile is the recorded village.
     worker_id = create_worker(db, app.settings, worker_values(nik="3322015708750001"), actor=admin)

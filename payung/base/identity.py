@@ -44,6 +44,15 @@ class NikCheck:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def district_name(self) -> str | None:
+        """The kecamatan the NIK was issued in and its kabupaten/kota ("Semarang Tengah, Kota
+        Semarang"); None for an unknown or retired code."""
+        if not self.district_code:
+            return None
+        district, regency = wilayah_name(self.district_code), wilayah_name(self.regency_code)
+        return district and (f"{district}, {regency}" if regency else district)
+
+    @property
     def ok(self) -> bool:
         return not self.problems
 

@@ -42,6 +42,7 @@ class WorkerCheck:
     row: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    nik: str | None = None  # the NIK as stored, once it is a valid one (even when other fields are not)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +108,7 @@ def check_worker(
     )
     problems.extend(nik.problems)
     result.warnings.extend(nik.warnings)
+    result.nik = None if nik.problems else nik.nik
     birth_date = birth_date or nik.birth_date
     gender = gender or nik.gender
     limits = settings.limits
@@ -215,15 +217,21 @@ def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -
     )
 
 
+def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, except_id: int | None = None) -> None:
+    """Raise ``ValidationError`` with every problem of ``checked`` at once. A NIK registered
+    already comes first, beside the others: told only after the rest of the form was mended, a
+    person had typed a whole worker for nothing."""
+    if checked.ok:
+        require(actor, "worker.write", checked.row)
+    duplicate = duplicate_nik(db, checked.nik, actor=actor, except_id=except_id) if checked.nik else None
+    if duplicate or not checked.ok:
+        raise ValidationError(([duplicate] if duplicate else []) + checked.problems)
+
+
 def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
     """Register a worker; raises ``ValidationError`` listing every problem, writing nothing."""
     checked = check_worker(values, settings=settings, villages=village_index(db))
-    if not checked.ok:
-        raise ValidationError(checked.problems)
-    require(actor, "worker.write", checked.row)
-    duplicate = duplicate_nik(db, checked.row["nik"], actor=actor)
-    if duplicate:
-        raise ValidationError(duplicate)
+    _refuse_problems(db, checked, actor=actor)
     try:
         return store.insert(db, "workers", checked.row, actor=actor.username)
     except ConstraintError:
@@ -248,12 +256,7 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
     require(actor, "worker.write", current)
     merged = {k: current.get(k) for k in WORKER_COLUMNS} | dict(values)
     checked = check_worker(merged, settings=settings, villages=village_index(db))
-    if not checked.ok:
-        raise ValidationError(checked.problems)
-    require(actor, "worker.write", checked.row)
-    duplicate = duplicate_nik(db, checked.row["nik"], actor=actor, except_id=worker_id)
-    if duplicate:
-        raise ValidationError(duplicate)
+    _refuse_problems(db, checked, actor=actor, except_id=worker_id)
     changes = {k: v for k, v in checked.row.items() if current.get(k) != v}
     if not changes:
         return current
