@@ -10,12 +10,13 @@ from payung.base.identity import GENDERS
 from payung.base.months import format_month
 from payung.base.paging import Paged
 from payung.finance.claims import protection_panel
+from payung.people.regions import regency_choices
 from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
 from ui.session import connection, live_download, payung, require
-from ui.widgets import (current_page, date_text, nik_note, pager, panel, picked_rows, plain, rupiah, saved,
-                        show_saved_message, table)
+from ui.widgets import (BACK_KEY, current_page, date_text, nik_note, pager, panel, picked_rows, plain, rupiah,
+                        saved, show_saved_message, table)
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -44,7 +45,7 @@ def open_picked() -> None:
 
 
 def back_button() -> None:
-    st.button("← Kembali ke daftar", key="kembali", on_click=back_to_list)
+    st.button("← Kembali ke daftar", key=BACK_KEY, on_click=back_to_list)
 
 
 def detail(worker_id: int) -> None:
@@ -126,14 +127,18 @@ st.title("Daftar pekerja")
 # The filters (and the page) survive a visit to a worker: a widget's value is dropped by
 # Streamlit while the widget is not drawn (the detail view), so each is also kept under a key of
 # its own and put back into its box before it is drawn. The list and the boxes always agree.
-FILTERS = {"cari_pekerja": "", "filter_pekerjaan": None, "filter_nonaktif": False, "halaman_pekerja": 1}
+FILTERS = {"cari_pekerja": "", "filter_pekerjaan": None, "filter_kabupaten": None, "filter_nonaktif": False,
+           "halaman_pekerja": 1}
 # Coming back from a worker (Kembali, or the browser's back button), the boxes are drawn anew and
 # would show empty while the session still filters: the values are set again, which the browser obeys.
 returning = st.session_state.pop("_pekerja_detail_shown", False)
 for widget, empty in FILTERS.items():
     if returning or widget not in st.session_state:
         st.session_state[widget] = st.session_state.get(f"_kept_{widget}", empty)
-search_col, occupation_col, inactive_col = st.columns([3, 2, 1])
+with connection() as db:
+    regencies = regency_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
+# A kabupaten box only for those who see more than one (a province's or several regencies' office).
+search_col, occupation_col, *regency_col, inactive_col = st.columns([3, 2, 2, 1] if len(regencies) > 1 else [3, 2, 1])
 # A role that sees masked NIKs cannot search by NIK (payung.people.workers refuses it): its box says so.
 by_nik = allowed(actor, "worker.full_nik")
 text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", key="cari_pekerja",
@@ -141,13 +146,16 @@ text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", ke
 occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
                                       format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c],
                                       placeholder="Semua pekerjaan")
+region = regency_col[0].selectbox(
+    "Kabupaten/kota", [None, *regencies], key="filter_kabupaten", placeholder="Semua kabupaten/kota",
+    format_func=lambda c: "Semua kabupaten/kota" if c is None else regencies[c]) if regency_col else None
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
 for widget in FILTERS:
     st.session_state[f"_kept_{widget}"] = st.session_state.get(widget)
 refused = None
 with connection() as db:
     try:
-        result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation,
+        result = search_workers(db, app.settings, actor=actor, text=text, occupation=occupation, region=region,
                                 include_inactive=include_inactive, page=current_page("halaman_pekerja"),
                                 page_size=PAGE_SIZE)
     except ValidationError as exc:  # a NIK typed by a role that may not search by NIK: told so
@@ -162,9 +170,9 @@ rows = [{
 } for r in result.rows]
 if refused is not None:
     st.warning(plain(refused), icon=":material/search_off:")
-elif not rows and (text or occupation or result.total):
+elif not rows and (text or occupation or region or result.total):
     st.info("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian atau pilih "
-            "Semua pekerjaan untuk melihat semua pekerja.")
+            "Semua pekerjaan" + (" dan Semua kabupaten/kota" if region else "") + " untuk melihat semua pekerja.")
 elif not rows:
     st.info("Belum ada pekerja terdaftar" + (" yang aktif" if not include_inactive else "") + ". "
             + ("Tambahkan dengan tombol Tambah pekerja di bawah, atau impor daftar pekerja dari Excel di "
@@ -185,7 +193,7 @@ elif rows:
         """Made (and logged) when the button is clicked, not on every run of the page."""
         with connection() as db:
             return workers_xlsx(db, app.plugins, actor=actor, text=text, occupation=occupation,
-                                include_inactive=include_inactive)[0]
+                                include_inactive=include_inactive, region=region)[0]
     st.download_button(f"Unduh daftar ({formats.count(result.total)} pekerja, XLSX)",
                        live_download(list_file, "worker.read"),
                        "daftar-pekerja.xlsx", icon=":material/table:", key="pekerja_xlsx",

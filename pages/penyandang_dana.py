@@ -11,7 +11,7 @@ from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
-from ui.widgets import picked, table
+from ui.widgets import BACK_KEY, picked, table
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -28,7 +28,7 @@ def detail(sponsor_id: int) -> None:
             st.error(plain(exc))
             return
     s = info["sponsor"]
-    if st.button("← Kembali ke daftar", key="kembali"):
+    if st.button("← Kembali ke daftar", key=BACK_KEY):
         st.query_params.clear()
         st.rerun()
     st.title(plain(s["name"]))

@@ -764,6 +764,31 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(page).not_to_have_url(re.compile(r"id="))
 
 
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_the_sidebar_link_of_an_open_worker_leads_to_the_list(demo_site, browser, device):
+    """Daftar pekerja in the sidebar, while a worker is open (``?id=``), did nothing: Streamlit
+    ran the same page with the same address. It leads to the list, as Kembali does, and a
+    phone's sidebar closes after it as after any other link."""
+    url, worker, _ = demo_site
+    options = PHONE if device == "phone" else {"viewport": {"width": 1366, "height": 768}}
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+    page.goto(f"{url}/pekerja?id={worker}")
+    expect(current(page).get_by_role("button", name="← Kembali ke daftar")).to_be_visible()
+    _settled(page)
+    if device == "phone":
+        page.get_by_test_id("stExpandSidebarButton").tap()
+    after_run(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Daftar pekerja", exact=True).click)
+    expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"id="))
+    expect(page.get_by_role("button", name="← Kembali ke daftar")).to_have_count(0)
+    if device == "phone":
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+
+
 def signed_in_on(browser, url: str, username: str, page_title: str, *,
                  viewport: dict | None = None, **context_options) -> Page:
     """A fresh browser context signed in as ``username``, on the sidebar's page ``page_title``."""

@@ -15,7 +15,7 @@ from payung.base.identity import mask_nik
 from payung.people import worker_list
 from payung.people.workers import create_worker
 
-from conftest import NIK, OTHER_VILLAGE, VILLAGE, worker_values
+from conftest import NIK, OTHER_VILLAGE, REGENCY_CODES, VILLAGE, worker_values
 
 OTHER_NIK = "3324011708750002"
 
@@ -55,3 +55,16 @@ def test_a_list_longer_than_one_download_is_refused_in_words_and_nothing_logged(
         worker_list.workers_xlsx(db, app.plugins, actor=admin)
     assert not [e for e in queries.audit_entries(db, table="workers") if e["action"] == "export"]
     assert worker_list.workers_xlsx(db, app.plugins, actor=admin, text="Budi")[1] == 1
+
+
+def test_the_file_holds_the_regency_the_list_was_narrowed_to_and_logs_it(app, db, admin, two):
+    other = next(code for code in REGENCY_CODES if code != VILLAGE[:5])
+    village = db.execute("SELECT code FROM regions WHERE level = 4 AND code LIKE ? ORDER BY code LIMIT 1",
+                         [other + ".%"]).fetchone()[0]
+    create_worker(db, app.settings, worker_values(nik=village[:2] + village[3:5] + village[6:8] + "5708750003",
+                                                  name="Wati", village_code=village), actor=admin)
+    data, rows = worker_list.workers_xlsx(db, app.plugins, actor=admin, region=other)
+    assert rows == 1 and [r[1] for r in _cells(data)[1:]] == ["Wati"]
+    assert worker_list.workers_xlsx(db, app.plugins, actor=admin, region=VILLAGE[:5])[1] == 2
+    logged = [json.loads(e["after"]) for e in queries.audit_entries(db, table="workers") if e["action"] == "export"]
+    assert {entry["region"] for entry in logged} == {other, VILLAGE[:5]}

@@ -76,6 +76,38 @@ def test_a_short_nik_is_told_once_and_the_saved_name_is_the_stored_one(site):
     assert "Sri Wahyuni Uji terdaftar sebagai pekerja." in texts(at)
 
 
+def test_a_registered_nik_is_said_as_it_is_typed_and_once_after_simpan(site):
+    with open_db(site) as db:
+        nik, name = db.execute("SELECT nik, name FROM workers ORDER BY id LIMIT 1").fetchone()
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value(nik).run()
+    assert [w.value for w in at.warning if "sudah terdaftar" in w.value] == [
+        next(w.value for w in at.warning if f"atas nama {name}" in w.value)]
+    _simpan(at)  # the rest still empty: the NIK is refused beside them, said once, in red
+    said = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert len([t for t in said if f"atas nama {name}" in t]) == 1 and "Nama (sesuai KTP) wajib diisi." in said
+
+
+def test_a_village_operator_starts_on_their_kecamatan_and_desa(site):
+    """Their only choice, picked for them (also after a save); an office user picks their own."""
+    at = run("desa", "pages/pekerja_form.py")
+    assert at.selectbox(key="f_district").value == DESA_VILLAGE[:8]
+    assert at.selectbox(key="f_village").value == DESA_VILLAGE
+    _save_new_worker(at, "Sri Wahyuni")
+    assert "Sri Wahyuni terdaftar sebagai pekerja." in texts(at)
+    assert at.text_input(key="f_name").value == ""
+    assert (at.selectbox(key="f_district").value, at.selectbox(key="f_village").value) == (DESA_VILLAGE[:8],
+                                                                                            DESA_VILLAGE)
+    office = run("operator", "pages/pekerja_form.py")
+    assert office.selectbox(key="f_district").value is None and office.selectbox(key="f_village").value is None
+
+
+def test_a_nik_from_elsewhere_names_its_kecamatan(site):
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3374015708750001").run()
+    assert "kecamatan Semarang Tengah, Kota Semarang." in " ".join(c.value for c in at.caption)
+
+
 def test_a_nik_excel_wrote_as_a_number_is_explained(site):
     at = run("admin", "pages/pekerja_form.py")
     at.text_input(key="f_nik").set_value("3,32701E+15").run()
@@ -91,6 +123,31 @@ def test_back_to_the_list_leaves_the_worker(site):
     at.button(key="kembali").click().run()
     assert "id" not in at.query_params
     assert at.title[0].value == "Daftar pekerja" and at.dataframe
+
+
+def test_an_office_serving_several_regencies_filters_the_list_by_one(site):
+    """Admin serves every configured regency: a Kabupaten/kota box, kept across a worker's visit;
+    a regency's operator sees only theirs, and no box."""
+    with open_db(site) as db:
+        regencies = dict(db.execute("SELECT regency_code, COUNT(*) FROM workers WHERE active = 1"
+                                    " GROUP BY regency_code").fetchall())
+    assert len(regencies) > 1
+    at = run("admin", "pages/pekerja.py")
+    box = at.selectbox(key="filter_kabupaten")
+    assert box.value is None and set(box.options) >= {"Semua kabupaten/kota"}
+    regency = min(regencies, key=regencies.get)
+    box.set_value(regency).run()
+    with open_db(site) as db:
+        listed = {db.execute("SELECT regency_code FROM workers WHERE id = ?", [i]).fetchone()[0]
+                  for i in at.session_state["_pekerja_ids"]}
+    assert listed == {regency}
+    assert f"dari {regencies[regency]}" in " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    at.query_params["id"] = str(at.session_state["_pekerja_ids"][0])
+    at.run()
+    at.button(key="kembali").click().run()
+    assert at.selectbox(key="filter_kabupaten").value == regency
+    operator = run("operator", "pages/pekerja.py")
+    assert not [b for b in operator.selectbox if b.key == "filter_kabupaten"]
 
 
 def test_back_to_the_list_keeps_the_filters_it_shows(site):

@@ -663,6 +663,28 @@ _WORDS_SCRIPT = """<script>(() => {
 })();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES))}
 
 
+#: A page that shows one record at an address of its own (Daftar pekerja's ``?id=``) keeps that
+#: address when its own link in the sidebar is clicked: Streamlit reruns the same page with the
+#: same query, and the click did nothing. There it does what the page's "Kembali ke daftar"
+#: button does (``key="kembali"``), and on a phone the sidebar is closed as after any other link.
+BACK_KEY = "kembali"
+_SAME_PAGE_SCRIPT = """<script>(() => {
+  if (window.__payungSamePage) return;
+  window.__payungSamePage = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('[data-testid="stSidebarNavLink"]');
+    if (!link || !location.search || new URL(link.href, location.href).pathname !== location.pathname) return;
+    const back = document.querySelector(".st-key-%(back)s button");
+    if (!back) return;
+    event.preventDefault();
+    event.stopPropagation();
+    back.click();
+    const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (close && window.matchMedia("(max-width: 767.98px)").matches) close.click();
+  }, true);
+})();</script>""" % {"back": BACK_KEY}
+
+
 def indonesian_text() -> None:
     """Streamlit's own English words said in Indonesian (CSS): on every page, the login page too."""
     st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
@@ -672,7 +694,7 @@ def indonesian_page() -> None:
     """Called once per run by app.py, before the page."""
     indonesian_text()
     # In the sidebar: a script is an element of its own, and in the page it put a gap above the title.
-    st.sidebar.html(_LOCALE_SCRIPT + _WORDS_SCRIPT, unsafe_allow_javascript=True)
+    st.sidebar.html(_LOCALE_SCRIPT + _WORDS_SCRIPT + _SAME_PAGE_SCRIPT, unsafe_allow_javascript=True)
 
 
 # File uploads ------------------------------------------------------------------------------

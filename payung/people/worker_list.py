@@ -37,12 +37,13 @@ def too_many(total: int) -> str | None:
 
 
 def workers_xlsx(db, registry: PluginRegistry, *, actor: Actor, text: str = "", occupation: str | None = None,
-                 include_inactive: bool = False, today: dt.date | None = None) -> tuple[bytes, int]:
+                 include_inactive: bool = False, region: str | None = None,
+                 today: dt.date | None = None) -> tuple[bytes, int]:
     """The list the search gives the actor, as .xlsx, and its row count; logged as an export."""
     require(actor, "worker.read")
     found = search_workers(db, registry.settings, actor=actor, text=text, occupation=occupation,
-                           include_inactive=include_inactive, page=1, page_size=MAX_ROWS, today=today,
-                           for_export=True)
+                           include_inactive=include_inactive, region=region, page=1, page_size=MAX_ROWS,
+                           today=today, for_export=True)
     if problem := too_many(found.total):
         raise ValidationError(Problem("export", problem, "export_too_big"))
     occupations = registry.settings.occupations
@@ -53,6 +54,6 @@ def workers_xlsx(db, registry: PluginRegistry, *, actor: Actor, text: str = "", 
     with store.transaction(db):
         store.audit(db, actor.username, "export", "workers", None, None, {
             "note": "daftar pekerja", "search": text or "", "occupation": occupation,
-            "include_inactive": include_inactive, "rows": len(found.rows), "worker_ids": [r["id"] for r in found.rows],
+            "include_inactive": include_inactive, "region": region, "rows": len(found.rows), "worker_ids": [r["id"] for r in found.rows],
         })
     return data, len(found.rows)
