@@ -40,7 +40,12 @@ if lines:
     } for l in lines], hide_index=True, width="stretch", key="a_lines",
         column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
                                                                    format="%.1f%%")},
-        phone=["Pos anggaran", "Terpakai", "Sisa pagu"],
+        # On a phone the line's long name took the screen, and the bar was off it: the name and the bar.
+        phone=["Pos anggaran", "Terpakai"],
+        phone_options={"column_config": {
+            "Pos anggaran": st.column_config.TextColumn(width=255),
+            "Terpakai": st.column_config.ProgressColumn("Terpakai", min_value=0, max_value=100, format="%.0f%%",
+                                                        width=85)}},
         laptop=["Pos anggaran", "Pagu", "Terikat", "Sisa pagu", "Terpakai", "Dibayar", "Sumber"])
     st.caption("Terikat = iuran semua bulan kepesertaan yang sudah didaftarkan pada pos ini. Kepesertaan yang "
                "melebihi sisa pagu ditolak.")

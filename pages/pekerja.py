@@ -7,7 +7,6 @@ from payung.base import formats
 from payung.base.coverage import STATUS_LABELS
 from payung.base.errors import NotFound, ValidationError
 from payung.base.identity import GENDERS
-from payung.base.months import format_month
 from payung.base.paging import Paged
 from payung.finance.claims import protection_panel
 from payung.people.regions import regency_choices
@@ -72,18 +71,20 @@ def detail(worker_id: int) -> None:
                f"**Alamat** {plain(w['address'] or '-')}")
     c.markdown(f"**Pekerjaan** {plain(occupations.get(w['occupation'], w['occupation']))}  \n"
                f"**Penghasilan** {rupiah(w['declared_income'])} per bulan  \n"
-               f"**Miskin (DTKS/P3KE)** {'Ya, ' + (w['poverty_source'] or '') if w['poverty_flag'] else 'Tidak'}  \n"
+               f"**Miskin (DTKS/P3KE)** {('Ya' + (', ' + w['poverty_source'] if w['poverty_source'] else '')) if w['poverty_flag'] else 'Tidak'}  \n"
                f"**HP** {plain(w['phone'] or '-')}")
     st.subheader("Kepesertaan")
     if info["sponsorships"]:
         names = {code: s.name for code, s in app.plugins.schemes.items()}
         table([{
-            "Skema": names.get(s["scheme_code"], s["scheme_code"]), "Penyandang dana": s["sponsor_name"],
-            "Program": s["programs"].replace(",", "+"), "Mulai": format_month(s["start_month"]),
-            "Sampai": format_month(s["end_month"]), "Iuran/bulan": rupiah(s["monthly_amount"]),
-            "Bulan lunas": f"{s['months_paid']} dari {s['months']}", "Dibayar": rupiah(s["paid"]),
-            "Status": formats.status(s["status"]), "KPJ": s["kpj"] or "-",
+            "Skema": formats.short_name(names.get(s["scheme_code"], s["scheme_code"])),
+            "Status": formats.status(s["status"]), "Penyandang dana": s["sponsor_name"],
+            "Mulai": formats.month_short(s["start_month"]), "Sampai": formats.month_short(s["end_month"]),
+            "Iuran/bulan": rupiah(s["monthly_amount"]), "Bulan lunas": f"{s['months_paid']} dari {s['months']}",
+            "Dibayar": rupiah(s["paid"]), "Program": s["programs"].replace(",", "+"), "KPJ": s["kpj"] or "-",
         } for s in info["sponsorships"]], hide_index=True, width="stretch", key="pekerja_kepesertaan",
+            # At 1366 px Status and KPJ were off screen: what decides first, then the money.
+            laptop=["Skema", "Status", "Penyandang dana", "Mulai", "Sampai", "Iuran/bulan", "Bulan lunas", "Dibayar"],
             phone=["Skema", "Status", "Bulan lunas", "Sampai"])
     else:
         st.caption("Belum pernah ditanggung.")

@@ -6,7 +6,7 @@ import streamlit as st
 from payung.auth.access import allowed, schemes_for
 from payung.enrolment.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.base.errors import ValidationError
-from payung.base.formats import month_short
+from payung.base.formats import month_short, short_name
 from payung.base.months import add_months, current_month, format_month
 from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
@@ -100,11 +100,14 @@ with lapsed_tab:
     st.caption(f"Pekerja dengan lebih dari {app.settings.lapse_months} bulan berturut-turut tidak dibayar, atau "
                "tunggakan yang lewat batas: kepesertaan BPJS berakhir dan harus didaftarkan ulang dari awal.")
     if late.lapsed:
-        table([{"Skema": r["scheme"], "Pekerja": r["worker"],
-                       "NIK": r["nik"],
-                       "Penyandang dana": r["sponsor"], "Bulan tidak dibayar": r["months"],
-                       "Dari": format_month(r["first"]), "Sampai": format_month(r["last"])}
-                      for r in late.lapsed], hide_index=True, width="stretch")
+        # The scheme's short name and short months: at 1366 px its full name took half the table
+        # and the months were off screen.
+        table([{"Pekerja": r["worker"], "NIK": r["nik"], "Bulan tidak dibayar": r["months"],
+                "Dari": month_short(r["first"]), "Sampai": month_short(r["last"]),
+                "Skema": short_name(r["scheme"]), "Penyandang dana": r["sponsor"]}
+               for r in late.lapsed], hide_index=True, width="stretch", key="l_lapsed",
+              laptop=["Pekerja", "NIK", "Bulan tidak dibayar", "Sampai", "Skema", "Penyandang dana"],
+              phone=["Pekerja", "Bulan tidak dibayar", "Sampai"])
         nik_note(actor)
     else:
         st.success("Tidak ada kepesertaan yang berakhir karena tunggakan.", icon=":material/check_circle:")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from conftest import ROOT
-from test_pages import run, texts
+from test_pages import open_db, run, texts
 
 
 def test_every_select_box_has_an_indonesian_placeholder():
@@ -109,6 +109,18 @@ def test_tables_show_the_columns_that_decide_first_for_the_width(site):
     assert {"Baris", "Referensi", "Dicatat oleh"} <= set(payments["_lebar_"])
     # Schemes by their short names in a column ("GN Lingkaran", not its whole bracketed name).
     assert not [n for n in run("admin", "pages/pembayaran.py").dataframe[1].value["Skema"] if "(" in n]
+    # A worker's sponsorships (Status and KPJ were off screen at 1366 px), the lapsed ones (the scheme's
+    # whole name took half the width) and the budget lines on a phone (the bar was off screen).
+    with open_db(site) as db:
+        sponsored = db.execute("SELECT worker_id FROM sponsorships ORDER BY id LIMIT 1").fetchone()[0]
+    sponsorships = _shown_in(run("admin", "pages/pekerja.py", query={"id": str(sponsored)}))
+    assert sponsorships["_laptop_"][:2] == ["Skema", "Status"] and "KPJ" in sponsorships["_lebar_"]
+    assert not [n for n in run("admin", "pages/pekerja.py", query={"id": str(sponsored)}).dataframe[1].value["Skema"]
+                if "(" in n]
+    late = _shown_in(run("admin", "pages/tunggakan.py"))
+    assert late["_hp_"] == ["Pekerja", "Bulan tidak dibayar", "Sampai"] and "Skema" in late["_laptop_"]
+    budgets = _shown_in(run("admin", "pages/anggaran.py"))
+    assert budgets["_hp_"] == ["Pos anggaran", "Terpakai"]
     # The browser shows one set: each width range hides the sets not marked for it.
     for marker in ("_hp_", "_laptop_", "_lebar_"):
         assert f':not([class*="{marker}"])' in TABLE_CSS
