@@ -51,3 +51,23 @@ def test_demo_pays_monthly_where_the_scheme_allows_it(tmp_path):
     finally:
         db.close()
     assert periods == {1}
+
+
+def test_the_demo_looks_like_a_regency_that_pays_not_one_whose_cover_has_ended(tmp_path):
+    """Sponsorships that started months ago used to be paid all at once on the demo's day: their
+    old months were past the arrears limit, and the demo showed most workers' cover ended (287
+    of 487). Each month is now paid in its time; a few sponsors are late and a few stopped."""
+    from payung.auth.access import Actor
+    from payung.enrolment.arrears import late_list
+    app = Payung.load(write_config(tmp_path), entry_points=False)
+    db = app.open_db()
+    try:
+        counts = generate(app, db, workers=120, seed=5)
+        late = late_list(db, app.plugins, actor=Actor("admin", "admin"))
+        started_before = db.execute("SELECT COUNT(*) FROM sponsorships WHERE start_month <= ?",
+                                    [add_months(current_month(), -6)]).fetchone()[0]
+    finally:
+        db.close()
+    assert started_before > counts["sponsorships"] / 4  # months of history to have paid, or not
+    assert 0 < len(late.lapsed) < counts["sponsorships"] / 10, (len(late.lapsed), counts)
+    assert 0 < len(late.parties) < counts["payments"] / 5

@@ -20,6 +20,7 @@ from payung.finance.budgets import categories, cost_of_workers, create_budget_li
 from payung.core import Payung
 from payung.base.errors import ValidationError
 from payung.schemes.fields import Field
+from payung.base.coverage import due_date
 from payung.base.months import add_months, current_month, first_day
 from payung.finance.payments import record_payment
 from payung.people.sponsors import create_sponsor
@@ -222,19 +223,29 @@ def generate(app: Payung, db, *, workers: int = 400, seed: int = 2022, today: dt
                 counts["sponsorships"] += 1
             except ValidationError:
                 counts["refused"] += 1
-        # Most sponsors pay ahead (this month included), some only up to last month, one in
-        # five is two months late.
-        for party in bills.parties(db, app.plugins, scheme.code, add_months(this_month, -12), this_month, actor=actor):
+        # Each month was paid in its time, before it fell due: a sponsorship that started months
+        # ago paid only now left its old months past their arrears limit, and the demo showed most
+        # workers' coverage ended. Now most sponsors pay ahead (this month included), some only up
+        # to last month, one in five is three months late, and one in twenty stopped six months ago
+        # (their workers' coverage has ended: the Tunggakan page has something to show).
+        due_day = app.settings.due_day_of(scheme.code)
+        since = add_months(this_month, -12)
+        for party in bills.parties(db, app.plugins, scheme.code, since, this_month, actor=actor):
             luck = rng.random()
-            up_to = add_months(this_month, 0 if luck > 0.45 else -1 if luck > 0.2 else -3)
-            due = bills.bill(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"],
-                             from_month=add_months(this_month, -12), to_month=up_to, today=today, actor=actor).payable
-            if due:
-                record_payment(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"], amount=due,
-                               from_month=add_months(this_month, -12), to_month=up_to,
-                               paid_on=today - dt.timedelta(days=rng.randint(1, 20)), actor=actor,
-                               reference=f"TRF-{rng.randint(100000, 999999)}", today=today)
-                counts["payments"] += 1
+            up_to = add_months(this_month, 0 if luck > 0.45 else -1 if luck > 0.25 else -3 if luck > 0.05 else -6)
+            recent = max(since, add_months(this_month, -2))
+            months = [add_months(since, i) for i in range(13) if add_months(since, i) < min(recent, add_months(up_to, 1))]
+            paid = [(m, m, min(today, due_date(m, due_day) - dt.timedelta(days=rng.randint(1, 10)))) for m in months]
+            if up_to >= recent:
+                paid.append((since if not months else recent, up_to, today - dt.timedelta(days=rng.randint(1, 20))))
+            for from_month, to_month, paid_on in paid:
+                due = bills.bill(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"],
+                                 from_month=from_month, to_month=to_month, today=paid_on, actor=actor).payable
+                if due:
+                    record_payment(db, app.plugins, scheme_code=scheme.code, party_key=party["party_key"],
+                                   amount=due, from_month=from_month, to_month=to_month, paid_on=paid_on,
+                                   actor=actor, reference=f"TRF-{rng.randint(100000, 999999)}", today=paid_on)
+                    counts["payments"] += 1
     report(1.0, "Selesai")
     return counts
 
