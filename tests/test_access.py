@@ -410,6 +410,8 @@ MATRIX = {
         w.db, w.registry, "contoh_luar", actor=a), None),
     "regions.district_choices": (ALL, "record", lambda w, a, r: _m("regions.district_choices")(
         w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:8] in res),
+    "regions.regency_choices": (ALL, "record", lambda w, a, r: _m("regions.regency_choices")(
+        w.db, actor=a, regency_codes=w.settings.regency_codes), lambda res, r: r["village"][:5] in res),
     "regions.village_choices": (ALL, "record", lambda w, a, r: _m("regions.village_choices")(
         w.db, r["village"][:8], actor=a), lambda res, r: r["village"] in res),
 }

@@ -17,7 +17,7 @@ from db import store
 from payung.auth.access import Actor
 from payung.auth.sessions import LOGIN_TABLE, USERNAME_LOGGED
 from payung.auth.users import add_user
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import Problem
 
 SETUP_CODE_ENV = "PAYUNG_SETUP_CODE"
 
