@@ -14,8 +14,8 @@ from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
 from ui.session import connection, live_download, payung, require
-from ui.widgets import (BACK_KEY, current_page, date_text, nik_note, pager, panel, picked_rows, plain, rupiah,
-                        saved, show_saved_message, table)
+from ui.widgets import (back_to_list_button, current_page, date_text, nik_note, pager, panel, picked_rows, plain,
+                        rupiah, saved, show_saved_message, table)
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -30,8 +30,7 @@ def table_key() -> str:
     return f"tabel_pekerja_{st.session_state.get('_pekerja_table', 0)}"
 
 
-def back_to_list() -> None:
-    st.query_params.pop("id", None)
+def forget_picked_row() -> None:
     st.session_state["_pekerja_table"] = st.session_state.get("_pekerja_table", 0) + 1
 
 
@@ -44,7 +43,7 @@ def open_picked() -> None:
 
 
 def back_button() -> None:
-    st.button("← Kembali ke daftar", key=BACK_KEY, on_click=back_to_list)
+    back_to_list_button(then=forget_picked_row)
 
 
 def detail(worker_id: int) -> None:
@@ -83,7 +82,8 @@ def detail(worker_id: int) -> None:
             "Iuran/bulan": rupiah(s["monthly_amount"]), "Bulan lunas": f"{s['months_paid']} dari {s['months']}",
             "Dibayar": rupiah(s["paid"]), "Program": s["programs"].replace(",", "+"), "KPJ": s["kpj"] or "-",
         } for s in info["sponsorships"]], hide_index=True, width="stretch", key="pekerja_kepesertaan",
-            # At 1366 px Status and KPJ were off screen: what decides first, then the money.
+            # At 1366 px Status was off screen: what decides first, then the money (Program and KPJ
+            # on a wider screen).
             laptop=["Skema", "Status", "Penyandang dana", "Mulai", "Sampai", "Iuran/bulan", "Bulan lunas", "Dibayar"],
             phone=["Skema", "Status", "Bulan lunas", "Sampai"])
     else:

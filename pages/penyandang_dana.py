@@ -11,7 +11,7 @@ from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
-from ui.widgets import BACK_KEY, picked, table
+from ui.widgets import back_to_list_button, picked, table
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -24,13 +24,12 @@ def detail(sponsor_id: int) -> None:
     with connection() as db:
         try:
             info = sponsor_detail(db, sponsor_id, actor=actor, month=month)
-        except NotFound as exc:
+        except NotFound as exc:  # another regency's sponsor, a mistyped address: said, with the way back
             st.error(plain(exc))
+            back_to_list_button()
             return
     s = info["sponsor"]
-    if st.button("← Kembali ke daftar", key=BACK_KEY):
-        st.query_params.clear()
-        st.rerun()
+    back_to_list_button()
     st.title(plain(s["name"]))
     st.caption(SPONSOR_TYPES[s["type"]].label)
     facts = [("ID penyandang dana", s["id"]), ("NIP", s["nip"]), ("Nomor pegawai", s["employee_number"]),
@@ -68,6 +67,7 @@ if "id" in st.query_params:
         detail(int(st.query_params["id"]))
     except ValueError:
         st.error("Nomor penyandang dana tidak valid.")
+        back_to_list_button()
     st.stop()
 
 st.title("Daftar penyandang dana")

@@ -9,6 +9,7 @@ fails rather than skips when the browser is missing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -646,6 +647,26 @@ def _english_on(page: Page) -> list[str]:
     return [word for word in ENGLISH if re.search(rf"\b{re.escape(word)}\b", shown)]
 
 
+@functools.cache
+def _streamlit_names() -> frozenset[str]:
+    """Every name Streamlit's browser code gives a button for a screen reader (``aria-label``),
+    read from the installed Streamlit: a name missing from ``ui.widgets.STREAMLIT_LABELS`` is
+    found too, not only the ones it lists."""
+    from payung.operations.serve import STREAMLIT_STATIC
+    from ui.widgets import STREAMLIT_LABELS
+    found = {name for path in (STREAMLIT_STATIC / "js").glob("*.js")
+             for name in re.findall(r'"aria-label":`([^`$]*)`', path.read_text(encoding="utf-8", errors="ignore"))}
+    assert {"Open", "Clear value", "Expand sidebar"} <= found, "the pattern no longer finds Streamlit's names"
+    return frozenset(found | set(STREAMLIT_LABELS))
+
+
+def _english_names(page: Page) -> list[str]:
+    """Streamlit's English names of its buttons for a screen reader (``aria-label``): "Open" on a
+    select box, "Help for NIK *" on a help icon, "Expand sidebar", "Show password", ..."""
+    names = page.evaluate("() => [...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))")
+    return sorted({n for n in names if n in _streamlit_names() or n.startswith("Help for ")})
+
+
 def _english_left(page: Page, seconds: float = 10) -> list[str]:
     """The English still shown once the page's styles have come (the piece of Streamlit that
     draws them is fetched the first time a tab shows one): empty as soon as none is left."""
@@ -711,6 +732,7 @@ def test_every_page_of_every_role_in_the_sidebar_in_indonesian_offline(demo_site
                 after_run(page, link.click)
             page.screenshot(path=str(shots / f"{user}-{re.sub(r'[^a-z]+', '-', title.lower())}.png"))
             problems += [f"{user} / {title}: {word}" for word in _english_on(page)]
+            problems += [f"{user} / {title}: named {name!r} to a screen reader" for name in _english_names(page)]
             problems += [f"{user} / {title}: error" for _ in range(page.get_by_test_id("stException").count())]
         context.close()
     print(f"screenshots in {shots}")
@@ -762,6 +784,22 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(current(page).get_by_role("heading", name="Daftar pekerja")).to_be_visible()
     _settled(page)
     expect(page).not_to_have_url(re.compile(r"id="))
+
+
+def test_a_screen_reader_hears_streamlits_buttons_in_indonesian_on_the_login_page(demo_site, browser):
+    """The login page too ("Show password"), and a name Streamlit changes in place on a click."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    expect(text(page, "Masuk ke Payung")).to_be_visible()
+    _settled(page)
+    eye = page.get_by_role("button", name="Tampilkan kata sandi")
+    expect(eye).to_have_count(1)
+    assert _english_names(page) == []
+    eye.click()
+    expect(page.get_by_role("button", name="Sembunyikan kata sandi")).to_have_count(1)
+    assert _english_names(page) == []
 
 
 @pytest.mark.parametrize("device", ["laptop", "phone"])
@@ -1044,6 +1082,30 @@ def tap_choice(page: Page, label: str, option: str) -> None:
     page.keyboard.type(option[:25])
     page.get_by_role("option", name=option).first.tap()
     _settled(page)
+
+
+def test_on_a_phone_keluar_shows_the_login_form_and_the_next_sign_in_a_page_not_the_menu(demo_site, browser):
+    """The sidebar opened to press Keluar stayed over the login form now and then (empty, 2 times
+    in 4), and Streamlit kept it open for the next sign-in in the tab: its page was covered."""
+    url, _, _ = demo_site
+    page = browser.new_context(**PHONE).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    log_in(page, "desa")
+    expect_logged_in(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    page.get_by_test_id("stExpandSidebarButton").tap()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    after_run(page, sidebar.get_by_role("button", name="Keluar").tap)
+    expect(page.get_by_role("button", name="Masuk")).to_be_visible()
+    _settled(page)
+    expect(sidebar).to_be_hidden()
+    log_in(page, "desa")
+    expect_logged_in(page)
+    _settled(page)
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()
 
 
 def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, browser, tmp_path):

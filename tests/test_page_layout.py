@@ -130,6 +130,8 @@ def test_no_word_streamlit_writes_is_said_as_another_of_its_words():
     """The script that says Streamlit's words in Indonesian writes a text only when it changes;
     a word said as itself or as another of the words (the "Median" it kept writing froze the tab
     on a number column's statistics) is a loop waiting to happen."""
-    from ui.widgets import STREAMLIT_WORDS, _WORDS_SCRIPT
+    from ui.widgets import STREAMLIT_LABELS, STREAMLIT_WORDS, _HELP_FOR, _WORDS_SCRIPT
     assert not set(STREAMLIT_WORDS.values()) & set(STREAMLIT_WORDS)
+    assert not set(STREAMLIT_LABELS.values()) & set(STREAMLIT_LABELS) and not _HELP_FOR[1].startswith(_HELP_FOR[0])
+    assert 'said !== value) element.setAttribute("aria-label", said)' in _WORDS_SCRIPT
     assert "said !== node.nodeValue" in _WORDS_SCRIPT

@@ -53,7 +53,7 @@ from payung.base import clock
 
 from .session import (AUTHENTICATOR_KEY, FORGET_COOKIE_KEY, LOGIN_MESSAGE_KEY, SESSION_KEY, connection, forget_login,
                       payung, session_policy)
-from .widgets import plain
+from .widgets import login_page_sidebar, plain
 from .warmup import load_next_page_scripts
 
 SECRETS = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
@@ -293,6 +293,7 @@ def login() -> bool:
     if st.session_state.get(_MESSAGE):
         st.error(plain(st.session_state.pop(_MESSAGE)))
     load_next_page_scripts()
+    login_page_sidebar()
     return bool(st.session_state.get("authentication_status") and st.session_state.get(SESSION_KEY))
 
 

@@ -628,12 +628,42 @@ STREAMLIT_WORDS = MappingProxyType({
     "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
     "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
 })
+#: Streamlit's names for its own buttons, read aloud by a screen reader (``aria-label``): said in
+#: Indonesian wherever they are drawn. A help icon is named "Help for <the box's label>".
+STREAMLIT_LABELS = MappingProxyType({
+    "Open": "Buka pilihan", "Close": "Tutup", "Clear value": "Kosongkan", "Clear all": "Kosongkan semua",
+    "Clear entry": "Hapus isian", "Choose date": "Pilih tanggal", "Clear date": "Kosongkan tanggal",
+    "Choose date range": "Pilih rentang tanggal", "Clear dates": "Kosongkan tanggal-tanggal",
+    "Previous month": "Bulan sebelumnya", "Next month": "Bulan berikutnya", "Increment": "Tambah satu",
+    "Decrement": "Kurangi satu", "Sidebar": "Menu samping", "Expand sidebar": "Buka menu samping",
+    "Collapse sidebar": "Tutup menu samping", "App pages": "Halaman aplikasi", "Main menu": "Menu utama",
+    "Scroll tabs left": "Geser tab ke kiri", "Scroll tabs right": "Geser tab ke kanan",
+    "Running...": "Sedang berjalan...", "Stop script": "Hentikan", "Notifications": "Pemberitahuan",
+    "Previous page": "Halaman sebelumnya", "Next page": "Halaman berikutnya", "Pagination": "Penomoran halaman",
+    "Selected values": "Pilihan yang dipilih", "file upload": "unggah berkas", "Add files": "Tambah berkas",
+    "Link to heading": "Tautan ke judul", "Help": "Bantuan", "Close Search": "Tutup pencarian",
+    "Show password": "Tampilkan kata sandi", "Hide password": "Sembunyikan kata sandi",
+    "Quick select a date range": "Pilih cepat rentang tanggal", "Choose date and time": "Pilih tanggal dan jam",
+    "Clear time": "Kosongkan jam", "Clear date and time": "Kosongkan tanggal dan jam",
+    "Previous Result": "Hasil sebelumnya", "Next Result": "Hasil berikutnya",
+    "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Show data": "Tampilkan data",
+})
+_HELP_FOR = ("Help for ", "Bantuan untuk ")
 STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
                          '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]')
 _WORDS_SCRIPT = """<script>(() => {
   if (window.__payungWords) return;
   window.__payungWords = true;
   const words = new Map(Object.entries(%(words)s)), places = %(places)s;
+  const labels = new Map(Object.entries(%(labels)s)), helpFor = %(help_for)s;
+  // A button's name to a screen reader, anywhere in the page ("Open" on every select box).
+  const label = (element) => {
+    const value = element.getAttribute("aria-label");
+    if (value === null) return;
+    let said = labels.get(value);
+    if (said === undefined && value.startsWith(helpFor[0])) said = helpFor[1] + value.slice(helpFor[0].length);
+    if (said !== undefined && said !== value) element.setAttribute("aria-label", said);
+  };
   // Only a text that changes is written: writing one is itself a change this observer sees.
   const say = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -651,16 +681,24 @@ _WORDS_SCRIPT = """<script>(() => {
   };
   new MutationObserver((records) => {
     for (const record of records) {
+      // A name changed in place ("Show password" after a click): said again. Writing it is a change
+      // too, seen here once: the Indonesian name is no key of the map.
+      if (record.type === "attributes") { label(record.target); continue; }
       const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
       const place = target && target.closest(places);
       if (place) { say(place); continue; }
       for (const node of record.addedNodes) {
         if (node.nodeType !== 1) continue;
+        if (node.hasAttribute("aria-label")) label(node);
+        node.querySelectorAll("[aria-label]").forEach(label);
         if (node.matches(places)) say(node); else node.querySelectorAll(places).forEach(say);
       }
     }
-  }).observe(document.body, {childList: true, subtree: true, characterData: true});
-})();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES))}
+  }).observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true,
+                             attributeFilter: ["aria-label"]});
+  document.querySelectorAll("[aria-label]").forEach(label);
+})();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES)),
+                     "labels": json.dumps(dict(STREAMLIT_LABELS)), "help_for": json.dumps(_HELP_FOR)}
 
 
 #: A page that shows one record at an address of its own (Daftar pekerja's ``?id=``) keeps that
@@ -672,8 +710,10 @@ _SAME_PAGE_SCRIPT = """<script>(() => {
   if (window.__payungSamePage) return;
   window.__payungSamePage = true;
   document.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     const link = event.target.closest && event.target.closest('[data-testid="stSidebarNavLink"]');
-    if (!link || !location.search || new URL(link.href, location.href).pathname !== location.pathname) return;
+    if (!link || !new URLSearchParams(location.search).has("id")
+        || new URL(link.href, location.href).pathname !== location.pathname) return;
     const back = document.querySelector(".st-key-%(back)s button");
     if (!back) return;
     event.preventDefault();
@@ -683,6 +723,47 @@ _SAME_PAGE_SCRIPT = """<script>(() => {
     if (close && window.matchMedia("(max-width: 767.98px)").matches) close.click();
   }, true);
 })();</script>""" % {"back": BACK_KEY}
+
+
+#: The login page has no sidebar. After Keluar the last page's sidebar, left open to press it
+#: on a phone, now and then stayed over the login form, empty (2 times in 4 on this machine):
+#: the login page hides it. And Streamlit remembered it open, so the next sign-in in that tab
+#: landed on a page covered by the menu: once the sidebar is back after Masuk, on a phone, it
+#: is closed.
+_LOGIN_PAGE_CSS = "<style>[data-testid='stSidebar'] { display: none; }</style>"
+_SIDEBAR_CLOSED_SCRIPT = """<script>(() => {
+  if (window.__payungSidebarWatch || !window.matchMedia("(max-width: 767.98px)").matches) return;
+  window.__payungSidebarWatch = true;
+  // First the last page's sidebar goes (touched while it is taken down, it stayed over the login
+  // form), then the next page's comes: closed if it comes open.
+  let gone = false;
+  const watch = new MutationObserver(() => {
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    if (!gone) { gone = !sidebar; return; }
+    const close = sidebar && sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (!sidebar || (sidebar.dataset.collapsed === "false" && !close)) return;
+    watch.disconnect();
+    window.__payungSidebarWatch = false;
+    if (sidebar.dataset.collapsed === "false") close.click();
+  });
+  watch.observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["data-collapsed"]});
+})();</script>"""
+
+
+def back_to_list_button(then: Callable[[], None] | None = None) -> None:
+    """"Kembali ke daftar" on a page that shows one record at ``?id=``: the id goes (and ``then``
+    runs, before the list is drawn). Its key is the one ``_SAME_PAGE_SCRIPT`` presses."""
+    def back() -> None:
+        st.query_params.pop("id", None)
+        if then is not None:
+            then()
+    st.button("← Kembali ke daftar", key=BACK_KEY, on_click=back)
+
+
+def login_page_sidebar() -> None:
+    """On the login page: no sidebar, a phone's closed after Masuk (``_LOGIN_PAGE_CSS``), and
+    Streamlit's words said in Indonesian (the password box's "Show password")."""
+    st.html(_LOGIN_PAGE_CSS + _SIDEBAR_CLOSED_SCRIPT + _WORDS_SCRIPT, unsafe_allow_javascript=True)
 
 
 def indonesian_text() -> None:
