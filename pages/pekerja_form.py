@@ -52,7 +52,7 @@ with connection() as db:
 
 def only_choice(key: str, choices: dict) -> None:
     """A box with one possible answer (a village operator's kecamatan and desa) starts on it."""
-    if len(choices) == 1 and state.get(key) is None:
+    if len(choices) == 1 and state.get(key) not in choices:
         state[key] = next(iter(choices))
 
 

@@ -201,8 +201,9 @@ ELSEWHERE = "NIK ini sudah terdaftar di wilayah lain; hubungi operator kabupaten
 
 def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -> Problem | None:
     """The problem of a NIK that another worker already has. Inside the actor's scope it names
-    the worker; outside it says only that the NIK is taken elsewhere (no oracle). Only for a
-    role that registers workers: to anyone else it would answer "is this NIK registered?"."""
+    the worker; outside it says only that the NIK is taken elsewhere (no name, birth date or
+    village). Only for a role that registers workers, who must learn it before registering the
+    person again: to anyone else it would answer "is this NIK registered?"."""
     require(actor, "worker.write")
     existing = queries.worker_by_nik(db, nik)
     if not existing or existing["id"] == except_id:
