@@ -145,6 +145,9 @@ def test_the_phone_numbers_of_all_late_sponsors_are_read_in_one_statement(site):
     app, admin = site["app"], Actor("admin", "admin")
     with open_db(site) as db:
         late = late_list(db, app.plugins, actor=admin)
+        # One late sponsor without a number (the demo gives five in six one): read as such, not another's.
+        first = next(int(g["party_key"]) for g in late.parties if g["bill_by"] == "sponsor")
+        db.execute("UPDATE sponsors SET phone = NULL WHERE id = ?", [first])
         statements = []
         if db.engine == "sqlite":  # the statements are the same on both engines; SQLite can trace them
             db.conn.set_trace_callback(lambda sql: statements.append(sql) if sql.startswith("SELECT") else None)
