@@ -681,9 +681,6 @@ _WORDS_SCRIPT = """<script>(() => {
   };
   new MutationObserver((records) => {
     for (const record of records) {
-      // A name changed in place ("Show password" after a click): said again. Writing it is a change
-      // too, seen here once: the Indonesian name is no key of the map.
-      if (record.type === "attributes") { label(record.target); continue; }
       const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
       const place = target && target.closest(places);
       if (place) { say(place); continue; }
@@ -694,9 +691,14 @@ _WORDS_SCRIPT = """<script>(() => {
         if (node.matches(places)) say(node); else node.querySelectorAll(places).forEach(say);
       }
     }
-  }).observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true,
-                             attributeFilter: ["aria-label"]});
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
   document.querySelectorAll("[aria-label]").forEach(label);
+  // A name changed in place by a click ("Show password" becomes "Hide password"): said again once
+  // the click is drawn (cheaper than watching every element's name change as a page is drawn).
+  document.addEventListener("click", (event) => {
+    const named = event.target.closest && event.target.closest("[aria-label]");  // before its icon is redrawn
+    if (named) setTimeout(() => label(named), 0);
+  }, true);
 })();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES)),
                      "labels": json.dumps(dict(STREAMLIT_LABELS)), "help_for": json.dumps(_HELP_FOR)}
 
