@@ -594,6 +594,8 @@ NEAR_PROBES = {
     "claims.protection_panel": lambda res, r: [x["value"] for x in res.rows] != ["Rp50.400", "Rp1.000.000", 1],
     "dashboard.build": lambda res, r: res.covered > 1,
     "overview.scheme_overview": lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 1,
+    # A village in the operator's own regency: only that regency may be listed, no other.
+    "regions.regency_choices": lambda res, r: set(res) != {IN_VILLAGE[:5]},
 }
 
 
