@@ -708,6 +708,9 @@ _WORDS_SCRIPT = """<script>(() => {
 #: same query, and the click did nothing. There it does what the page's "Kembali ke daftar"
 #: button does (``key="kembali"``), and on a phone the sidebar is closed as after any other link.
 BACK_KEY = "kembali"
+#: Where Streamlit draws the sidebar over the page (a phone), and the button that closes it.
+_SIDEBAR_OVER_PAGE = "(max-width: 767.98px)"
+_CLOSE_SIDEBAR = '[data-testid="stSidebarCollapseButton"] button'
 _SAME_PAGE_SCRIPT = """<script>(() => {
   if (window.__payungSamePage) return;
   window.__payungSamePage = true;
@@ -721,10 +724,10 @@ _SAME_PAGE_SCRIPT = """<script>(() => {
     event.preventDefault();
     event.stopPropagation();
     back.click();
-    const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-    if (close && window.matchMedia("(max-width: 767.98px)").matches) close.click();
+    const close = document.querySelector(%(close)s);
+    if (close && window.matchMedia(%(phone)s).matches) close.click();
   }, true);
-})();</script>""" % {"back": BACK_KEY}
+})();</script>""" % {"back": BACK_KEY, "close": json.dumps(_CLOSE_SIDEBAR), "phone": json.dumps(_SIDEBAR_OVER_PAGE)}
 
 
 #: The login page has no sidebar. After Keluar the last page's sidebar, left open to press it
@@ -734,7 +737,7 @@ _SAME_PAGE_SCRIPT = """<script>(() => {
 #: is closed.
 _LOGIN_PAGE_CSS = "<style>[data-testid='stSidebar'] { display: none; }</style>"
 _SIDEBAR_CLOSED_SCRIPT = """<script>(() => {
-  if (window.__payungSidebarWatch || !window.matchMedia("(max-width: 767.98px)").matches) return;
+  if (window.__payungSidebarWatch || !window.matchMedia(%(phone)s).matches) return;
   window.__payungSidebarWatch = true;
   // First the last page's sidebar goes (touched while it is taken down, it stayed over the login
   // form), then the next page's comes: closed if it comes open.
@@ -742,14 +745,14 @@ _SIDEBAR_CLOSED_SCRIPT = """<script>(() => {
   const watch = new MutationObserver(() => {
     const sidebar = document.querySelector('[data-testid="stSidebar"]');
     if (!gone) { gone = !sidebar; return; }
-    const close = sidebar && sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    const close = sidebar && sidebar.querySelector(%(close)s);
     if (!sidebar || (sidebar.dataset.collapsed === "false" && !close)) return;
     watch.disconnect();
     window.__payungSidebarWatch = false;
     if (sidebar.dataset.collapsed === "false") close.click();
   });
   watch.observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["data-collapsed"]});
-})();</script>"""
+})();</script>""" % {"close": json.dumps(_CLOSE_SIDEBAR), "phone": json.dumps(_SIDEBAR_OVER_PAGE)}
 
 
 def back_to_list_button(then: Callable[[], None] | None = None) -> None:

@@ -54,16 +54,13 @@ def regency_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, s
 
 def district_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, str]:
     """Kecamatan an actor may pick (code -> "Kecamatan, Kabupaten"), by regency then name."""
-    names = queries.region_names(db, 2)
     scope = scope_of(actor)
     choices: dict[str, str] = {}
-    for regency in regency_codes:
-        if not scope.covers_regency(regency):
-            continue
+    for regency, regency_name in regency_choices(db, actor=actor, regency_codes=regency_codes).items():
         for district in queries.regions_in(db, regency, 3):
             if scope.villages is not None and not any(v.startswith(district["code"] + ".") for v in scope.villages):
                 continue
-            choices[district["code"]] = f"{district['name']}, {names.get(regency, regency)}"
+            choices[district["code"]] = f"{district['name']}, {regency_name}"
     return choices
 
 
