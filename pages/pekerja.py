@@ -139,7 +139,7 @@ for widget, empty in FILTERS.items():
 with connection() as db:
     regencies = regency_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
 # A kabupaten box only for those who see more than one (a province's or several regencies' office).
-search_col, occupation_col, *regency_col, inactive_col = st.columns([3, 2, 2, 1] if len(regencies) > 1 else [3, 2, 1])
+search_col, occupation_col, *regency_col, inactive_col = st.columns([4, 3, 3, 2] if len(regencies) > 1 else [3, 2, 1])
 # A role that sees masked NIKs cannot search by NIK (payung.people.workers refuses it): its box says so.
 by_nik = allowed(actor, "worker.full_nik")
 text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", key="cari_pekerja",
