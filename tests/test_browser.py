@@ -800,6 +800,7 @@ def test_a_screen_reader_hears_streamlits_buttons_in_indonesian_on_the_login_pag
     eye.click()
     expect(page.get_by_role("button", name="Sembunyikan kata sandi")).to_have_count(1)
     assert _english_names(page) == []
+    page.context.close()
 
 
 @pytest.mark.parametrize("device", ["laptop", "phone"])
@@ -825,6 +826,7 @@ def test_the_sidebar_link_of_an_open_worker_leads_to_the_list(demo_site, browser
     expect(page.get_by_role("button", name="← Kembali ke daftar")).to_have_count(0)
     if device == "phone":
         expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    page.context.close()
 
 
 def signed_in_on(browser, url: str, username: str, page_title: str, *,
@@ -1106,6 +1108,7 @@ def test_on_a_phone_keluar_shows_the_login_form_and_the_next_sign_in_a_page_not_
     _settled(page)
     expect(sidebar).to_have_attribute("data-collapsed", "true")
     expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()
+    page.context.close()
 
 
 def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, browser, tmp_path):
