@@ -14,7 +14,7 @@ from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import chars, attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain, rupiah_input, rupiah_value
-from ui.widgets import table
+from ui.widgets import scheme_column, table
 
 FORM = "anggaran"
 actor = require("budget.read")
@@ -39,7 +39,8 @@ if lines:
         "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],
     } for l in lines], hide_index=True, width="stretch", key="a_lines",
         column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
-                                                                   format="%.1f%%")},
+                                                                   format="%.1f%%"),
+                       "Skema": scheme_column(s.name for s in schemes.values())},
         # On a phone the line's long name took the screen, and the bar was off it: the name and the bar.
         phone=["Pos anggaran", "Terpakai"],
         phone_options={"column_config": {

@@ -15,7 +15,7 @@ from payung.people.workers import has_history, month_status, search_workers, set
 
 from ui.session import connection, live_download, payung, require
 from ui.widgets import (back_to_list_button, current_page, date_text, nik_note, pager, panel, picked_rows, plain,
-                        rupiah, saved, show_saved_message, table)
+                        rupiah, saved, scheme_column, show_saved_message, table)
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -82,6 +82,7 @@ def detail(worker_id: int) -> None:
             "Iuran/bulan": rupiah(s["monthly_amount"]), "Bulan lunas": f"{s['months_paid']} dari {s['months']}",
             "Dibayar": rupiah(s["paid"]), "Program": s["programs"].replace(",", "+"), "KPJ": s["kpj"] or "-",
         } for s in info["sponsorships"]], hide_index=True, width="stretch", key="pekerja_kepesertaan",
+            column_config={"Skema": scheme_column(names.values())},
             # At 1366 px Status was off screen: what decides first, then the money (Program and KPJ
             # on a wider screen).
             laptop=["Skema", "Status", "Penyandang dana", "Mulai", "Sampai", "Iuran/bulan", "Bulan lunas", "Dibayar"],
@@ -183,6 +184,7 @@ else:
     st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
     table(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
           key=table_key(), phone=["Nama", "Status bulan ini", "Desa/Kel."],
+          column_config={"Skema": scheme_column(s.name for s in app.plugins.schemes.values())},
           laptop=["Nama", "Status bulan ini", "NIK", "Desa/Kel.", "Skema", "Pekerjaan"])
     st.caption("Pilih satu baris untuk melihat rinciannya.")
     nik_note(actor, here=True)

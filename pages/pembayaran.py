@@ -12,7 +12,7 @@ from ui.session import connection, live_download, payung, require
 from ui.widgets import (chars, attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
-from ui.widgets import picked, table
+from ui.widgets import picked, scheme_column, table
 
 FORM = "batal"
 PAGE_SIZE = 50
@@ -50,6 +50,7 @@ listed = table([{
     "Baris": r["lines"], "Referensi": r["reference"] or "-", "Dicatat oleh": r["recorded_by"],
 } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="p_table", phone=["Dari", "Jumlah", "Status", "Tanggal bayar"],
+    column_config={"Skema": scheme_column(s.name for s in schemes.values())},
     # At 1366 px Skema was cut and Baris, Referensi, Dicatat oleh were off screen: they are in the
     # payment's own view below, once picked (a wide screen shows them all).
     laptop=["Tanda terima", "Tanggal bayar", "Jumlah", "Status", "Dari", "Skema"])

@@ -12,7 +12,7 @@ from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
 from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
-from ui.widgets import table
+from ui.widgets import scheme_column, table
 
 actor = require("late.read")
 app = payung()
@@ -106,6 +106,7 @@ with lapsed_tab:
                 "Dari": month_short(r["first"]), "Sampai": month_short(r["last"]),
                 "Skema": short_name(r["scheme"]), "Penyandang dana": r["sponsor"]}
                for r in late.lapsed], hide_index=True, width="stretch", key="l_lapsed",
+              column_config={"Skema": scheme_column(r["scheme"] for r in late.lapsed)},
               laptop=["Pekerja", "NIK", "Bulan tidak dibayar", "Sampai", "Skema", "Penyandang dana"],
               phone=["Pekerja", "Bulan tidak dibayar", "Sampai"])
         nik_note(actor)

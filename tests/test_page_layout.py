@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from conftest import ROOT
 from test_pages import open_db, run, texts
 
@@ -124,6 +126,32 @@ def test_tables_show_the_columns_that_decide_first_for_the_width(site):
     # The browser shows one set: each width range hides the sets not marked for it.
     for marker in ("_hp_", "_laptop_", "_lebar_"):
         assert f':not([class*="{marker}"])' in TABLE_CSS
+
+
+def test_a_short_scheme_name_is_spelled_out_in_its_columns_tooltip(site):
+    """Tables show a scheme by its short name ("GN Lingkaran"); the heading's tooltip says what
+    each short name in it stands for, the bracketed whole name."""
+    import json
+    from payung.base.formats import short_name
+    from ui.widgets import plain
+    whole = {short_name(s.name): s.name for s in site["app"].plugins.schemes.values() if short_name(s.name) != s.name}
+    if not whole:
+        pytest.skip("no installed scheme has a name that is shortened")
+    with open_db(site) as db:
+        sponsored = db.execute("SELECT worker_id FROM sponsorships ORDER BY id LIMIT 1").fetchone()[0]
+    seen = set()
+    for path, query in [("pages/pembayaran.py", {}), ("pages/pekerja.py", {"id": str(sponsored)}),
+                        ("pages/pekerja.py", {}), ("pages/tunggakan.py", {}), ("pages/anggaran.py", {})]:
+        at = run("admin", path, query=query)
+        tables = [t for t in at.dataframe if "Skema" in t.value.columns]
+        assert tables or path == "pages/anggaran.py", (path, query)
+        for frame in tables:
+            config = json.loads(frame.proto.columns)
+            legend = next((c.get("help") or "" for c in config.values() if c.get("label") == "Skema"), "")
+            for short in set(frame.value["Skema"]) & set(whole):
+                seen.add(path)
+                assert plain(f"{short}: {whole[short]}") in legend, (path, short, legend)
+    assert seen, "no table showed a shortened scheme name: the tooltip went unchecked"
 
 
 def test_no_word_streamlit_writes_is_said_as_another_of_its_words():

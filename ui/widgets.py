@@ -64,6 +64,13 @@ def plain(value) -> str:
     return _NUMBERED.sub(r"\1\\\2", text)
 
 
+def scheme_column(names: Iterable[str], label: str = "Skema"):
+    """The column of a table that shows schemes by ``short_name``: its heading's tooltip says
+    what each short name stands for (the bracketed explanation the cells leave out)."""
+    legend = formats.short_name_legend(names)
+    return st.column_config.TextColumn(label, help=plain(legend) if legend else None)
+
+
 def rupiah(amount: int | None) -> str:
     return format_rupiah(int(amount or 0))
 

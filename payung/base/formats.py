@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from payung.base.clock import zone as _zone, zone_label  # noqa: F401  (zone_label: pages read it here)
 from payung.base.money import format_rupiah
@@ -115,6 +116,13 @@ def short_name(name: str) -> str:
     Peduli Perlindungan Pekerja Rentan)" -> "GN Lingkaran"."""
     head = _BRACKETED_END.sub("", name)
     return head if len(head) >= 3 else name
+
+
+def short_name_legend(names: Iterable[str]) -> str | None:
+    """What each shortened name stands for, a line each, for the tooltip of a column of
+    ``short_name`` s ("GN Lingkaran: Gerakan Nasional Peduli ..."); None when none was shortened."""
+    lines = dict.fromkeys(f"{short}: {name}" for name in names if (short := short_name(name)) != name)
+    return "  \n".join(lines) or None
 
 
 def mid_sentence(label: str) -> str:
