@@ -385,6 +385,12 @@ def audit_entries(db, *, table: str | None = None, row_id=None, actor: str | Non
     return list(db.query(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]))
 
 
+def audit_logged_since(db, *, actor: str, action: str, table: str, row_id, since: str) -> bool:
+    """Whether ``actor`` has an entry of ``action`` on ``table``'s ``row_id`` at or after ``since``."""
+    return _scalar(db, "SELECT COUNT(*) FROM audit_log WHERE table_name = ? AND row_id = ? AND actor = ?"
+                       " AND action = ? AND at >= ?", [table, str(row_id), actor, action, since]) > 0
+
+
 def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
     return {t: _scalar(db, f"SELECT COUNT(*) FROM {t}") for t in tables if re.match(r"^[a-z_]+$", t)}
 

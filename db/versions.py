@@ -4,8 +4,9 @@ cheaply whether what they hold is still current.
 - ``data``: every change to the data a page aggregates (workers, sponsors, sponsorships, lines,
   payments, budgets, claims, schemes, regions...). Not moved by what is no change to that data:
   a sign-in, a failed login, a session touched or ended, an account changed (caches are kept
-  per account scope anyway), the log of an import (a file imported again changes nothing), or a new worker (no line, claim or sponsorship refers to a worker
-  registered a moment ago, so no aggregate can contain it).
+  per account scope anyway), the log of an import (a file imported again changes nothing), a
+  logged read (a download, a NIK found registered elsewhere), or a new worker (no line, claim or
+  sponsorship refers to a worker registered a moment ago, so no aggregate can contain it).
 - ``workers``: a worker registered (the registry's own counter).
 - ``schemes``: a scheme file written (the scheme editor): every server process loads its plugins
   again at its next run.
@@ -20,6 +21,9 @@ from payung.base.errors import DatabaseError
 
 #: Audited tables whose writes are no change to the data (see above).
 NOT_DATA = frozenset({"sessions", "login", "users", "user_villages", "import_log"})
+#: Audited actions that read: logged for who-saw-what, no change to any data (a download of the
+#: worker list moved the dashboards' version, and every Beranda in its scope was computed again).
+READS = frozenset({"export", "nik_elsewhere"})
 #: Names of the counters.
 DATA, WORKERS, SCHEMES = "data", "workers", "schemes"
 NAMES = (DATA, WORKERS, SCHEMES)
@@ -27,7 +31,7 @@ NAMES = (DATA, WORKERS, SCHEMES)
 
 def counter_for(table: str, action: str) -> str | None:
     """Which counter an audited write moves (None: none)."""
-    if table in NOT_DATA:
+    if table in NOT_DATA or action in READS:
         return None
     if table == "scheme_files":
         return SCHEMES

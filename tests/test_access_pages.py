@@ -108,6 +108,49 @@ def test_duplicate_nik_in_another_village_names_nobody(site):
         assert other["name"] not in message and other["birth_date"][:4] not in message
 
 
+def test_a_nik_answered_as_registered_elsewhere_is_logged_once_a_day(site, monkeypatch):
+    """A village operator who types a NIK of another village's worker learns it is registered
+    elsewhere (and nothing else): a question about someone outside their scope, logged with who
+    asked about whom, once a day per worker (the form asks at every rerun); a read, no change
+    to the data the dashboards are cached by. One of the operator's own workers is no answer about
+    anyone else, and is not logged."""
+    from db import versions
+    from payung.base import clock
+    from payung.people.workers import duplicate_nik
+    with open_db(site) as db:
+        other = _one(db, "SELECT * FROM workers WHERE village_code != ? LIMIT 1", [DESA_VILLAGE])
+        own = {"nik": "332401" + other["nik"][6:12] + "9991", "name": "Warga Sendiri", "birth_date": other["birth_date"],
+               "gender": other["gender"], "village_code": DESA_VILLAGE, "occupation": "petani",
+               "declared_income": 1_000_000}
+        create_worker(db, site["app"].settings, own, actor=DESA)
+        before = versions.read(db)
+
+        def entries():
+            return [e for e in queries.audit_entries(db, actor=DESA.username) if e["action"] == "nik_elsewhere"]
+        for _ in range(3):
+            assert duplicate_nik(db, other["nik"], actor=DESA).message == ELSEWHERE
+        assert duplicate_nik(db, own["nik"], actor=DESA).message != ELSEWHERE
+        [entry] = entries()
+        assert (entry["table_name"], entry["row_id"]) == ("workers", str(other["id"]))
+        assert versions.read(db) == before
+        # The next day it is logged again.
+        tomorrow = clock.utc_now() + dt.timedelta(days=1)
+        monkeypatch.setattr(clock, "utc_now", lambda: tomorrow)
+        duplicate_nik(db, other["nik"], actor=DESA)
+        assert len(entries()) == 2
+
+
+def test_a_download_of_the_worker_list_moves_no_data_version(site):
+    """Logged as an export, but no change: every Beranda in its scope was computed again."""
+    from db import versions
+    from payung.people.worker_list import workers_xlsx
+    with open_db(site) as db:
+        before = versions.read(db)
+        workers_xlsx(db, site["app"].plugins, actor=DESA)
+        assert versions.read(db) == before
+        assert queries.audit_entries(db, actor=DESA.username)[0]["action"] == "export"
+
+
 def test_village_operator_cannot_open_a_worker_of_another_village(site):
     from payung.base.errors import NotFound
     with open_db(site) as db:

@@ -209,6 +209,7 @@ def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -
     if not existing or existing["id"] == except_id:
         return None
     if not allowed(actor, "worker.read", existing) or scope_of(actor).masked:
+        _log_elsewhere(db, actor, existing["id"])
         return Problem("nik", ELSEWHERE, "nik_duplicate")
     return Problem(
         "nik",
@@ -216,6 +217,19 @@ def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -
         f"(lahir {fmt_date(dt.date.fromisoformat(existing['birth_date']))}). Satu NIK hanya untuk satu pekerja.",
         "nik_duplicate",
     )
+
+
+def _log_elsewhere(db, actor: Actor, worker_id: int) -> None:
+    """The answer "registered elsewhere" is an answer about a worker outside the actor's scope:
+    logged, once a day per actor and worker (the form asks again at every rerun), so the regency
+    can see who asked about whom (a NIK typed one after another is a question, not a typo)."""
+    today = clock.utc_now().date().isoformat()
+    if queries.audit_logged_since(db, actor=actor.username, action="nik_elsewhere", table="workers",
+                                row_id=worker_id, since=today):
+        return
+    with store.transaction(db):
+        store.audit(db, actor.username, "nik_elsewhere", "workers", worker_id, None,
+                    {"note": "NIK terdaftar di wilayah lain"})
 
 
 def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, except_id: int | None = None) -> None:
