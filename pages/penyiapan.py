@@ -9,12 +9,22 @@ import streamlit as st
 from payung.base.errors import ValidationError
 from payung.auth.passwords import PASSWORD_HELP
 from payung.auth.setup import create_first_admin
-from payung.auth.users import FIRST_ADMIN_EXISTS
+from payung.auth.users import FIRST_ADMIN_EXISTS, has_users
 from ui.auth import setup_code
-from ui.session import connection
+from ui.session import connection, through_app
 from ui.widgets import chars, clear_problems, field_errors, problem_summary, remember_problems
 
 FORM = "penyiapan"
+# No page of Payung is public but this one, and only while there is no user: a fresh server
+# process's first run at /penyiapan ran this file without app.py, which showed the form (and
+# printed a new setup code) on a database with users.
+through_app()
+with connection() as db:
+    administrator_exists = has_users(db)
+if administrator_exists:  # made a moment ago (here or elsewhere): the next run of app.py is the login
+    st.info("Administrator sudah ada. Silakan masuk.", icon=":material/login:")
+    st.button("Ke halaman masuk", type="primary")
+    st.stop()
 st.title(":material/beach_access: Selamat datang di Payung")
 st.write("Belum ada pengguna. Buat akun **administrator** pertama untuk mulai. "
          "Simpan kata sandinya baik-baik: tidak ada kata sandi bawaan.")

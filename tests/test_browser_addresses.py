@@ -98,3 +98,18 @@ def test_addresses_behind_nginx(served, browser):  # noqa: F811
             expect(current(page).get_by_text(notice("tidak-ada"))).to_be_visible()
         never_not_found(page)
         page.context.close()
+
+
+def test_penyiapan_on_a_fresh_server_with_users_opens_the_login(tmp_path, browser):
+    """A server process's first run at /penyiapan ran pages/penyiapan.py by itself (Streamlit's
+    folder mode, before app.py's navigation): the setup form, "Belum ada pengguna", the page
+    files listed by name, and a new setup code printed, on a database with users. Now the
+    login, and no setup code."""
+    with running_app(tmp_path, users=("ani",), env={"PAYUNG_COOKIE_KEY": "c" * 40}) as url:
+        page = opened(browser, f"{url}/penyiapan")
+        expect(current(page).get_by_text("Masuk ke Payung")).to_be_visible()
+        expect(page.get_by_text("Kode penyiapan")).to_have_count(0)
+        expect(page.get_by_text("Belum ada pengguna")).to_have_count(0)
+        expect(page.get_by_text("pekerja form")).to_have_count(0)
+        page.context.close()
+    assert "kode penyiapan" not in (tmp_path / "streamlit.log").read_text()

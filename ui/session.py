@@ -282,12 +282,19 @@ def fragment_actor(actor: Actor, action: str) -> Actor:
     return fresh
 
 
+def through_app() -> None:
+    """Top of every page (``require`` calls it): a page file Streamlit ran by itself, without
+    app.py (a server process's first run at the page's address, ``ui.addresses.folder_mode``),
+    is run again through app.py, which decides what this session may open."""
+    if not getattr(_RUN, "active", False):
+        addresses.leave_folder_mode(page_file=True)
+
+
 def require(action: str = "account.manage") -> Actor:
     """Top of every page: the logged-in actor, or stop with a message if they may not take the
     page's ``action`` (``payung.auth.access``). (app.py has already shown the login to anyone not
     logged in.)"""
-    if not getattr(_RUN, "active", False):  # run by Streamlit without app.py (ui.addresses)
-        addresses.leave_folder_mode(page_file=True)
+    through_app()
     actor = current_actor()
     if actor is None:
         login_notices(payung().settings)
