@@ -16,13 +16,13 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 st.html("<style>[data-testid='stSidebarNav'] { visibility: hidden; }</style>")
 NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !important; }</style>"
 
-from payung.auth.access import ROLES, allowed  # noqa: E402
+from payung.auth.access import ROLES, Forbidden, allowed  # noqa: E402
 from payung.auth.users import has_users  # noqa: E402
-from payung.base.errors import DatabaseBusy  # noqa: E402
+from payung.base.errors import DatabaseBusy, NotFound  # noqa: E402
 from ui import addresses, auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
-                        login_notices, page_run, release_upload_work)
+                        login_notices, page_run, release_upload_work, show_refusal)
 from ui.widgets import discard_deferred_rerun, end_of_page_run, indonesian_page, indonesian_text, plain  # noqa: E402
 
 # A local PNG: a ":material/..:" or emoji favicon is fetched from the internet by the browser, and a
@@ -138,11 +138,14 @@ def run() -> None:
     if navigation is stray:
         addresses.send_on(stray.url_path, by_address, closed)
     addresses.show_notice(navigation.url_path)
+    show_refusal()
     release_upload_work(navigation.url_path)  # a file read on Impor data is not kept while elsewhere
     try:
         navigation.run()
     except DatabaseBusy as exc:  # a write no form on the page was there to refuse: said, not a traceback
         st.warning(plain(exc), icon=":material/hourglass_top:")
+    except (Forbidden, NotFound) as exc:  # a refusal no form on the page was there to say
+        st.error(plain(exc), icon=":material/block:")
     except StopException:  # st.stop(): the page ended as drawn
         end_of_page_run()
         raise

@@ -21,10 +21,19 @@ FORM = "penyiapan"
 through_app()
 with connection() as db:
     administrator_exists = has_users(db)
-if administrator_exists:  # made a moment ago (here or elsewhere): the next run of app.py is the login
-    st.info("Administrator sudah ada. Silakan masuk.", icon=":material/login:")
+
+
+def administrator_made_elsewhere() -> None:
+    """Another person made the first administrator a moment ago: the way to the login (the next
+    run of app.py)."""
+    clear_problems()
+    st.error(FIRST_ADMIN_EXISTS, icon=":material/block:")
     st.button("Ke halaman masuk", type="primary")
     st.stop()
+
+
+if administrator_exists:
+    administrator_made_elsewhere()
 st.title(":material/beach_access: Selamat datang di Payung")
 st.write("Belum ada pengguna. Buat akun **administrator** pertama untuk mulai. "
          "Simpan kata sandinya baik-baik: tidak ada kata sandi bawaan.")
@@ -53,10 +62,7 @@ if submitted:
                                password=password, repeat=repeat)
     except ValidationError as exc:
         if any(p.rule == "first_admin_exists" for p in exc.problems):
-            clear_problems()
-            st.error(FIRST_ADMIN_EXISTS, icon=":material/block:")
-            st.button("Ke halaman masuk", type="primary")
-            st.stop()
+            administrator_made_elsewhere()
         remember_problems(FORM, exc.problems)
         st.rerun()
     clear_problems()

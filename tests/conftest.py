@@ -577,6 +577,14 @@ def browser():
 
 # Data that checks itself (issue #14): after every test, on the database of ``db_location`` ------
 
+@pytest.fixture(autouse=True)
+def _whole_errors_in_apptest():
+    """AppTest reads .streamlit/config.toml, whose uncaught errors show no message in a browser
+    (``showErrorDetails = "none"``): a test is told the whole error, to say which and where."""
+    from streamlit import config as streamlit_config
+    streamlit_config.set_option("client.showErrorDetails", "full")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "unchecked: the test leaves inconsistent data on purpose (no data check after it)")
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself (its [postgresql] run "

@@ -1200,3 +1200,28 @@ def test_a_table_offers_no_unaudited_csv_download_or_copy(tmp_path, browser):
         assert toolbar.get_by_role("button", name=re.compile("Download|CSV", re.I)).count() == 0, \
             toolbar.inner_html()[:500]
         page.context.close()
+
+
+UNCAUGHT_SCRIPT = '''import sys
+sys.path.insert(0, %r)
+from ui.widgets import indonesian_page
+indonesian_page()
+raise ValueError("NIK 3324015708750001 di /root/rahasia.py")
+'''
+
+
+def test_an_error_no_page_caught_shows_no_traceback_and_is_said_in_indonesian(tmp_path, browser):
+    """What an uncaught error shows in the browser (.streamlit/config.toml): no traceback with the
+    server's paths and source, no message (it can hold personal data), no "Ask Google" link that
+    would take it off the laptop; a message in Indonesian that says what to do."""
+    from ui.widgets import STREAMLIT_WORDS, UNCAUGHT_ERROR
+    script = tmp_path / "galat.py"
+    script.write_text(UNCAUGHT_SCRIPT % str(ROOT), encoding="utf-8")
+    with running_app(tmp_path, script=str(script)) as url:
+        page = new_page(browser, url)
+        expect(page.get_by_text(STREAMLIT_WORDS[UNCAUGHT_ERROR])).to_be_visible()
+        body = page.locator("body").inner_text()
+        for leak in ("3324015708750001", "rahasia", "Traceback", "ValueError", "Ask Google", "Ask ChatGPT",
+                     "This app has encountered"):
+            assert leak not in body, leak
+        page.context.close()

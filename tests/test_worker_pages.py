@@ -234,3 +234,33 @@ def test_the_list_offers_its_download_with_its_count_or_says_why_not(site, monke
     at = run("admin", "pages/pekerja.py")
     assert not at.get("download_button")
     assert any("Persempit pencarian" in c.value for c in at.caption)
+
+
+def test_a_village_no_box_offered_is_refused_in_words_and_nothing_is_written(site, monkeypatch):
+    """A browser can send a value no box offered (another village's code in place of the chosen
+    one, sent by an attack helper over the websocket): the service refuses it, and the page says so in
+    Indonesian, not with Streamlit's traceback (server paths, and buttons that send the error text off
+    the laptop)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from streamlit.testing.v1.element_tree import Selectbox
+    with open_db(site) as db:
+        before = db.execute("SELECT COUNT(*) FROM workers").fetchone()[0]
+        other = db.execute("SELECT code FROM regions WHERE level = 4 AND code LIKE ? AND code != ? ORDER BY code LIMIT 1",
+                           [DESA_VILLAGE[:8] + ".%", DESA_VILLAGE]).fetchone()[0]
+    at = run("desa", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324016508900003").run()
+    at.text_input(key="f_name").set_value("Sri Wahyuni")
+    at.selectbox(key="f_occupation").set_value("petani")
+    chosen = Selectbox._widget_state.fget
+
+    def tampered(box):  # what the browser sends for the village box: another village's code
+        state = chosen(box)
+        if box.key == "f_village":
+            state = WidgetState(id=box.id, string_value=other)
+        return state
+    monkeypatch.setattr(Selectbox, "_widget_state", property(tampered))
+    _simpan(at)
+    assert not at.exception, at.exception
+    assert any("di luar wilayah tugas Anda" in e.value for e in at.error), [e.value for e in at.error]
+    with open_db(site) as db:
+        assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == before

@@ -25,6 +25,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from payung.auth.access import Actor, Forbidden, allowed
+from payung.base.errors import NotFound
 from payung.auth.passwords import dummy_hash
 from payung.auth.sessions import SessionPolicy, check_session
 from payung.auth.users import actor_for
@@ -52,6 +53,8 @@ AUTHENTICATOR_KEY, FORGET_COOKIE_KEY, LOGIN_MESSAGE_KEY = ("_payung_authenticato
 TAB_KEYS = frozenset({SESSION_KEY, LOGIN_NOTICE, addresses.ADDRESS, "_restore_seen", "_payung_admin_created",
                       *AUTH_KEYS, "logout",  # streamlit-authenticator's own
                       AUTHENTICATOR_KEY, FORGET_COOKIE_KEY, LOGIN_MESSAGE_KEY})
+#: A write a callback's service refused (``live_callback``), said by the run that follows.
+REFUSED = "_payung_refused"
 SESSION_ENDED = ("Sesi Anda sudah berakhir (keluar, kata sandi diganti, akun diubah atau terlalu lama tidak "
                  "dipakai), jadi isian terakhir TIDAK disimpan. Silakan masuk lagi.")
 
@@ -228,9 +231,22 @@ def live_callback(callback: Callable[..., object], action: str) -> Callable[...,
             return None
         if not allowed(actor, action):
             return None
-        return callback(*args, actor=actor, **kwargs)
+        try:
+            return callback(*args, actor=actor, **kwargs)
+        except (Forbidden, NotFound) as exc:
+            # A value no box of the page offered (another village sent in place of the chosen
+            # one, a record gone): the service refuses it; said in the run after, not a traceback.
+            st.session_state[REFUSED] = str(exc)
+            return None
 
     return checked
+
+
+def show_refusal() -> None:
+    """What a callback's write was refused for (``live_callback``), once, at the top of the page."""
+    message = st.session_state.pop(REFUSED, None)
+    if message:
+        st.error(plain(message), icon=":material/block:")
 
 
 def download_actor(username: str | None, session_id: str | None, action: str) -> Actor | None:

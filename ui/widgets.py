@@ -620,6 +620,10 @@ _LOCALE_SCRIPT = """<script>(() => {
 #: as text in the menu it draws when the menu opens: no CSS can tell the items apart (each is an
 #: icon and its words). A script in the tab puts the Indonesian words in their place as a menu
 #: is drawn, and only inside those menus (and under a download button that failed).
+#: What Streamlit shows for an error no page caught, in place of its message and traceback.
+UNCAUGHT_ERROR = ("This app has encountered an error. The original error message is redacted to prevent data leaks. "
+                  "Full error details have been recorded in the logs (if you're on Streamlit Cloud, click on 'Manage "
+                  "app' in the lower right of your app).")
 STREAMLIT_WORDS = MappingProxyType({
     "Sort ascending": "Urutkan naik", "Sort descending": "Urutkan turun", "Autosize": "Lebar otomatis",
     "Pin column": "Sematkan kolom", "Unpin column": "Lepas sematan kolom", "Hide column": "Sembunyikan kolom",
@@ -634,6 +638,10 @@ STREAMLIT_WORDS = MappingProxyType({
     "Maximum length": "Panjang terpanjang", "Average length": "Panjang rata-rata",
     "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
     "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
+    # An error no page caught (.streamlit/config.toml: showErrorDetails = "none").
+    UNCAUGHT_ERROR: ("Terjadi kesalahan yang tidak terduga. Muat ulang halaman, lalu periksa apakah langkah terakhir "
+                     "sudah tersimpan. Rinciannya tercatat di jendela perintah (terminal) tempat Payung dijalankan: "
+                     "sampaikan jam kejadiannya kepada pengelola Payung."),
 })
 #: Streamlit's names for its own buttons, read aloud by a screen reader (``aria-label``): said in
 #: Indonesian wherever they are drawn. A help icon is named "Help for <the box's label>".
@@ -657,7 +665,7 @@ STREAMLIT_LABELS = MappingProxyType({
 })
 _HELP_FOR = ("Help for ", "Bantuan untuk ")
 STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
-                         '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]')
+                         '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]', '[data-testid="stException"]')
 _WORDS_SCRIPT = """<script>(() => {
   if (window.__payungWords) return;
   window.__payungWords = true;
@@ -700,6 +708,7 @@ _WORDS_SCRIPT = """<script>(() => {
     }
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
   document.querySelectorAll("[aria-label]").forEach(label);
+  document.querySelectorAll(places).forEach(say);  // drawn before this script ran (an error)
   // A name changed in place by a click ("Show password" becomes "Hide password"): said again once
   // the click is drawn (cheaper than watching every element's name change as a page is drawn).
   document.addEventListener("click", (event) => {
