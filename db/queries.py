@@ -391,6 +391,12 @@ def audit_logged_since(db, *, actor: str, action: str, table: str, row_id, since
                        " AND action = ? AND at >= ?", [table, str(row_id), actor, action, since]) > 0
 
 
+def audit_count_since(db, *, actor: str, action: str, since: str) -> int:
+    """How many entries of ``action`` ``actor`` has at or after ``since``."""
+    return _scalar(db, "SELECT COUNT(*) FROM audit_log WHERE actor = ? AND action = ? AND at >= ?",
+                   [actor, action, since])
+
+
 def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
     return {t: _scalar(db, f"SELECT COUNT(*) FROM {t}") for t in tables if re.match(r"^[a-z_]+$", t)}
 

@@ -8,7 +8,8 @@ from payung.base import clock
 from payung.base.errors import NotFound, ValidationError
 from payung.base.identity import GENDERS, check_nik, fmt_date
 from payung.people.regions import district_choices, village_choices
-from payung.people.workers import POVERTY_SOURCES, create_worker, duplicate_nik, get_worker, update_worker
+from payung.people.workers import (POVERTY_SOURCES, create_worker, duplicate_nik, elsewhere_answers_left, get_worker,
+                                   update_worker)
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
 from ui.widgets import chars, remember_problems
@@ -85,9 +86,13 @@ if state.get("f_nik"):
         st.warning(plain(problem.message), icon=":material/warning:")
     if live.ok:  # a NIK registered already is said while the rest of the form is still empty
         with connection() as db:
-            taken = duplicate_nik(db, live.nik, actor=actor, except_id=editing)
+            taken = duplicate_nik(db, live.nik, actor=actor, settings=app.settings, except_id=editing)
+            spent = not taken and not elsewhere_answers_left(db, actor=actor, settings=app.settings)
         if taken and taken.message not in problems_for(FORM, "nik"):
             st.warning(plain(taken.message), icon=":material/person_search:")
+        if spent:  # said of every NIK, registered or not (else it would be the answer)
+            st.caption("Batas harian pemeriksaan NIK di wilayah lain sudah tercapai: NIK yang terdaftar di wilayah "
+                       "lain diketahui saat Simpan.")
     for warning in live.warnings:
         st.info(plain(warning), icon=":material/info:")
     if live.ok and live.birth_date:

@@ -247,8 +247,14 @@ def _m(name):
 # function -> (roles that may call it, kind, call(world, actor, record), probe(result, record))
 # kind "record": about one record (inside / outside); "global": no record (roles only).
 MATRIX = {
-    "workers.duplicate_nik": (WRITERS, "record", lambda w, a, r: _m("workers.duplicate_nik")(w.db, r["nik"], actor=a),
-                              _named()),
+    "workers.duplicate_nik": (WRITERS, "record", lambda w, a, r: _m("workers.duplicate_nik")(
+        w.db, r["nik"], actor=a, settings=w.settings), _named()),
+    # Its answer is about a worker outside the caller's slice by design (duplicate_nik asks it about
+    # one): roles only.
+    "workers.answer_elsewhere": (WRITERS, "global", lambda w, a, r: _m("workers.answer_elsewhere")(
+        w.db, w.db.execute("SELECT MIN(id) FROM workers").fetchone()[0], actor=a, settings=w.settings), None),
+    "workers.elsewhere_answers_left": (WRITERS, "global", lambda w, a, r: _m("workers.elsewhere_answers_left")(
+        w.db, actor=a, settings=w.settings), None),
     "workers.create_worker": (WRITERS, "record", lambda w, a, r: _m("workers.create_worker")(
         w.db, w.settings, w.worker_values(r["village"], "Baru"), actor=a), None),
     "workers.get_worker": (ALL, "record", lambda w, a, r: _m("workers.get_worker")(w.db, r["worker"], actor=a),

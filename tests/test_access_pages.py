@@ -108,6 +108,22 @@ def test_duplicate_nik_in_another_village_names_nobody(site):
         assert other["name"] not in message and other["birth_date"][:4] not in message
 
 
+def _limited(settings, per_day: int):
+    """``settings`` with ``[limits] nik_elsewhere_per_day`` set."""
+    import dataclasses
+    return dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, nik_elsewhere_per_day=per_day))
+
+
+def _outsiders(db, n: int) -> list[dict]:
+    return list(db.query("SELECT * FROM workers WHERE village_code != ? ORDER BY id LIMIT ?", [DESA_VILLAGE, n]))
+
+
+def _complete(nik: str, like: dict) -> dict:
+    """A complete, valid worker of the village operator's village with ``nik``."""
+    return {"nik": nik, "name": "Coba Tebak", "birth_date": like["birth_date"], "gender": like["gender"],
+            "village_code": DESA_VILLAGE, "occupation": "petani", "declared_income": 1_000_000}
+
+
 def test_a_nik_answered_as_registered_elsewhere_is_logged_once_a_day(site, monkeypatch):
     """A village operator who types a NIK of another village's worker learns it is registered
     elsewhere (and nothing else): a question about someone outside their scope, logged with who
@@ -117,27 +133,91 @@ def test_a_nik_answered_as_registered_elsewhere_is_logged_once_a_day(site, monke
     from db import versions
     from payung.base import clock
     from payung.people.workers import duplicate_nik
+    settings = site["app"].settings
     with open_db(site) as db:
-        other = _one(db, "SELECT * FROM workers WHERE village_code != ? LIMIT 1", [DESA_VILLAGE])
-        own = {"nik": "332401" + other["nik"][6:12] + "9991", "name": "Warga Sendiri", "birth_date": other["birth_date"],
-               "gender": other["gender"], "village_code": DESA_VILLAGE, "occupation": "petani",
-               "declared_income": 1_000_000}
-        create_worker(db, site["app"].settings, own, actor=DESA)
+        [other] = _outsiders(db, 1)
+        own = _complete("332401" + other["nik"][6:12] + "9991", other) | {"name": "Warga Sendiri"}
+        create_worker(db, settings, own, actor=DESA)
         before = versions.read(db)
 
         def entries():
             return [e for e in queries.audit_entries(db, actor=DESA.username) if e["action"] == "nik_elsewhere"]
         for _ in range(3):
-            assert duplicate_nik(db, other["nik"], actor=DESA).message == ELSEWHERE
-        assert duplicate_nik(db, own["nik"], actor=DESA).message != ELSEWHERE
+            assert duplicate_nik(db, other["nik"], actor=DESA, settings=settings).message == ELSEWHERE
+        assert duplicate_nik(db, own["nik"], actor=DESA, settings=settings).message != ELSEWHERE
         [entry] = entries()
         assert (entry["table_name"], entry["row_id"]) == ("workers", str(other["id"]))
         assert versions.read(db) == before
         # The next day it is logged again.
         tomorrow = clock.utc_now() + dt.timedelta(days=1)
         monkeypatch.setattr(clock, "utc_now", lambda: tomorrow)
-        duplicate_nik(db, other["nik"], actor=DESA)
+        duplicate_nik(db, other["nik"], actor=DESA, settings=settings)
         assert len(entries()) == 2
+
+
+def test_guessed_niks_find_only_a_days_few_workers_elsewhere_before_anything_is_saved(site):
+    """A NIK is a kecamatan, a birth date and a serial: typed one after another into the form (whose
+    NIK is checked as it is typed, and whose Simpan reports a registered NIK beside the other
+    problems), guessed NIKs found who is registered in other villages (found by an attack helper:
+    3.652 guesses in a second, nothing logged or limited). Answers about workers elsewhere given
+    before anything is written are now limited per day: past the limit the live check and an
+    incomplete Simpan say nothing of such a NIK, as of one nobody has; only a complete worker, which
+    a free NIK would have stored, is refused with it. The same worker asked about again is no new
+    answer."""
+    from payung.people.workers import duplicate_nik
+    settings = _limited(site["app"].settings, 2)
+    with open_db(site) as db:
+        first, second, third = _outsiders(db, 3)
+        for worker in (first, second, first, second):
+            assert duplicate_nik(db, worker["nik"], actor=DESA, settings=settings).message == ELSEWHERE
+        assert duplicate_nik(db, third["nik"], actor=DESA, settings=settings) is None  # as a free NIK
+        assert duplicate_nik(db, first["nik"], actor=DESA, settings=settings).message == ELSEWHERE  # asked already
+        # Simpan with the rest of the form empty: the other problems, not this one.
+        with pytest.raises(ValidationError) as refused:
+            create_worker(db, settings, {"nik": third["nik"]}, actor=DESA)
+        assert ELSEWHERE not in str(refused.value) and "wajib diisi" in str(refused.value)
+        # A complete worker would be stored: told, and logged.
+        with pytest.raises(ValidationError, match="wilayah lain"):
+            create_worker(db, settings, _complete(third["nik"], third), actor=DESA)
+        asked = {e["row_id"] for e in queries.audit_entries(db, actor=DESA.username) if e["action"] == "nik_elsewhere"}
+        assert asked == {str(first["id"]), str(second["id"]), str(third["id"])}
+
+
+def test_an_import_check_tells_a_days_few_workers_elsewhere_then_refuses_every_file(site):
+    """An import's check writes nothing: a file of guessed NIKs was the fastest way to find who is
+    registered elsewhere. Past the day's answers, the check of a worker file is refused whatever
+    the file holds (refused only for a file with such a NIK, the refusal would be the answer)."""
+    from payung.imports.engine import MappingError, plan_import
+    from payung.imports.reading import Sheet
+    from payung.people.workers import ELSEWHERE_LIMIT
+    app = site["app"]
+    plugins = app.plugins
+    limited = _limited(app.settings, 2)
+    headers = ["NIK", "Nama", "Desa", "Pekerjaan"]
+    mapping = {"nik": "NIK", "name": "Nama", "village": "Desa", "occupation": "Pekerjaan"}
+
+    def check(rows):
+        sheet = Sheet(headers=headers, rows=[list(r) for r in rows])
+        return plan_import(db, plugins, kind="workers", sheet=sheet, mapping=mapping, actor=DESA,
+                           file_name="tebak.xlsx", data_hash="x")
+    with open_db(site) as db:
+        village = _one(db, "SELECT name FROM regions WHERE code = ?", [DESA_VILLAGE])["name"]
+        outsiders = _outsiders(db, 3)
+        rows = [(w["nik"], "Coba Tebak", village, "Petani") for w in outsiders]
+        original = plugins.settings
+        plugins.settings = limited
+        try:
+            with pytest.raises(MappingError, match="batas 2 pekerja wilayah lain"):
+                check(rows)  # three of them: one answer too many
+            # Spent: a file with no such NIK is refused as well.
+            with pytest.raises(MappingError) as refused:
+                check([("3324016508900003", "Sri Wahyuni", village, "Petani")])
+            assert str(refused.value) == ELSEWHERE_LIMIT.format(limit=2)
+        finally:
+            plugins.settings = original
+        # Under the limit, each is told as before.
+        plan = check([("3324016508900003", "Sri Wahyuni", village, "Petani"), rows[0]])
+        assert [e.message for errors in plan.rejected.values() for e in errors] == [ELSEWHERE]
 
 
 def test_a_download_of_the_worker_list_moves_no_data_version(site):

@@ -91,6 +91,9 @@ class Limits:
     max_age: int = 100
     #: Earliest payment date (no scheme here is older; per scheme start dates are checked too).
     earliest_payment: str = "2015-01-01"
+    #: Workers outside an operator's area whose NIK they may be told is "registered elsewhere"
+    #: each day before anything is written (``payung.people.workers.duplicate_nik``).
+    nik_elsewhere_per_day: int = 30
 
 
 #: URL schemes of PostgreSQL; anything else is SQLite (a file path or ``sqlite:///path``).

@@ -30,7 +30,8 @@ from payung.imports.plans import (MAX_REJECTED_KEPT, ImportPlan, RowError, cell_
 from payung.imports.reading import Sheet
 from payung.imports.values import BY_WORDS, NOT_A_CODE, ValueMatcher, field_of_key, synonyms_for
 from payung.people.sponsors import check_sponsor
-from payung.people.workers import ELSEWHERE, check_workers, village_index
+from payung.people.workers import (ELSEWHERE, ELSEWHERE_LIMIT, answer_elsewhere, check_workers, elsewhere_answers_left,
+                                   village_index)
 from payung.schemes.model import BILL_BY
 from payung.schemes.registry import PluginRegistry
 
@@ -171,6 +172,8 @@ def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
 
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     settings = registry.settings
+    if not elsewhere_answers_left(db, actor=actor, settings=settings):
+        raise MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
     resolver = region_resolver(db)
     occupations = Coded(plan, registry, "occupation", "Pekerjaan")
     genders = Coded(plan, registry, "gender", "Jenis kelamin", advice="isi L atau P")
@@ -260,6 +263,11 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 plan.new.append(clean)
                 continue
             if not allowed(actor, "worker.write", before):
+                # A check writes nothing: past the day's answers about other areas' workers, a
+                # file of guessed NIKs would find them, so the whole check is refused (and every
+                # check after it today, whatever its file holds).
+                if not answer_elsewhere(db, before["id"], actor=actor, settings=settings):
+                    raise MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
                 reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
                 continue
             # Only columns present in the file change a registered worker.

@@ -197,19 +197,30 @@ def village_index(db) -> dict[str, str]:
 
 #: A NIK already registered outside the actor's slice: no name, birth date or village.
 ELSEWHERE = "NIK ini sudah terdaftar di wilayah lain; hubungi operator kabupaten."
+#: The audit log's action of an ELSEWHERE answer (``answer_elsewhere``).
+ELSEWHERE_ACTION = "nik_elsewhere"
+#: An import's check refused once the day's answers are spent (whatever the file holds, else the
+#: refusal would be the answer).
+ELSEWHERE_LIMIT = ("Hari ini akun Anda sudah mencapai batas {limit} pekerja wilayah lain yang NIK-nya dapat "
+                   "diperiksa sebelum disimpan, jadi berkas pekerja tidak dapat diperiksa lagi hari ini. Tidak ada "
+                   "yang diimpor. Minta operator kabupaten mengimpor berkas ini, atau coba lagi besok.")
 
 
-def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -> Problem | None:
+def duplicate_nik(db, nik: str, *, actor: Actor, settings: Settings, except_id: int | None = None,
+                  storing: bool = False) -> Problem | None:
     """The problem of a NIK that another worker already has. Inside the actor's scope it names
     the worker; outside it says only that the NIK is taken elsewhere (no name, birth date or
-    village). Only for a role that registers workers, who must learn it before registering the
-    person again: to anyone else it would answer "is this NIK registered?"."""
+    village), and only as ``answer_elsewhere`` allows: ``storing``, the answer to a save that
+    would store a complete worker, is always given. Only for a role that registers workers, who
+    must learn it before registering the person again: to anyone else it would answer "is this
+    NIK registered?"."""
     require(actor, "worker.write")
     existing = queries.worker_by_nik(db, nik)
     if not existing or existing["id"] == except_id:
         return None
     if not allowed(actor, "worker.read", existing) or scope_of(actor).masked:
-        _log_elsewhere(db, actor, existing["id"])
+        if not answer_elsewhere(db, existing["id"], actor=actor, settings=settings, storing=storing):
+            return None
         return Problem("nik", ELSEWHERE, "nik_duplicate")
     return Problem(
         "nik",
@@ -219,26 +230,46 @@ def duplicate_nik(db, nik: str, *, actor: Actor, except_id: int | None = None) -
     )
 
 
-def _log_elsewhere(db, actor: Actor, worker_id: int) -> None:
-    """The answer "registered elsewhere" is an answer about a worker outside the actor's scope:
-    logged, once a day per actor and worker (the form asks again at every rerun), so the regency
-    can see who asked about whom (a NIK typed one after another is a question, not a typo)."""
-    today = clock.utc_now().date().isoformat()
-    if queries.audit_logged_since(db, actor=actor.username, action="nik_elsewhere", table="workers",
-                                row_id=worker_id, since=today):
-        return
+def _today_utc() -> str:
+    return clock.utc_now().date().isoformat()
+
+
+def elsewhere_answers_left(db, *, actor: Actor, settings: Settings) -> int:
+    """How many more workers outside their scope ``actor`` may be told of today (``answer_elsewhere``)."""
+    require(actor, "worker.write")
+    given = queries.audit_count_since(db, actor=actor.username, action=ELSEWHERE_ACTION, since=_today_utc())
+    return max(0, settings.limits.nik_elsewhere_per_day - given)
+
+
+def answer_elsewhere(db, worker_id: int, *, actor: Actor, settings: Settings, storing: bool = False) -> bool:
+    """Whether ``actor`` may be told that a NIK they typed or imported belongs to ``worker_id``,
+    a worker outside their scope ("registered elsewhere"). A NIK is a kecamatan, a birth date and
+    a serial number: told before anything is written, NIKs guessed one after another would
+    find who is registered in other villages, and when they were born. So such answers are
+    logged (once a day per actor and worker: the form asks at every rerun) and limited to
+    ``[limits] nik_elsewhere_per_day`` workers a day; past that, only a save that would store a
+    complete worker is told (``storing``), which a NIK nobody has would have stored."""
+    require(actor, "worker.write")
+    if queries.audit_logged_since(db, actor=actor.username, action=ELSEWHERE_ACTION, table="workers",
+                                  row_id=worker_id, since=_today_utc()):
+        return True
+    if not storing and not elsewhere_answers_left(db, actor=actor, settings=settings):
+        return False
     with store.transaction(db):
-        store.audit(db, actor.username, "nik_elsewhere", "workers", worker_id, None,
-                    {"note": "NIK terdaftar di wilayah lain"})
+        store.audit(db, actor.username, ELSEWHERE_ACTION, "workers", worker_id, None,
+                    {"note": "NIK terdaftar di wilayah lain", "saving": storing})
+    return True
 
 
-def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, except_id: int | None = None) -> None:
+def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, settings: Settings,
+                     except_id: int | None = None) -> None:
     """Raise ``ValidationError`` with every problem of ``checked`` at once. A NIK registered
     already comes first, beside the others: told only after the rest of the form was mended, a
     person had typed a whole worker for nothing."""
     if checked.ok:
         require(actor, "worker.write", checked.row)
-    duplicate = duplicate_nik(db, checked.nik, actor=actor, except_id=except_id) if checked.nik else None
+    duplicate = duplicate_nik(db, checked.nik, actor=actor, settings=settings, except_id=except_id,
+                              storing=checked.ok) if checked.nik else None
     if duplicate or not checked.ok:
         raise ValidationError(([duplicate] if duplicate else []) + checked.problems)
 
@@ -246,12 +277,12 @@ def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, except_id: int |
 def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
     """Register a worker; raises ``ValidationError`` listing every problem, writing nothing."""
     checked = check_worker(values, settings=settings, villages=village_index(db))
-    _refuse_problems(db, checked, actor=actor)
+    _refuse_problems(db, checked, actor=actor, settings=settings)
     try:
         return store.insert(db, "workers", checked.row, actor=actor.username)
     except ConstraintError:
         # Another session registered the same NIK between our check and our write.
-        raise ValidationError(duplicate_nik(db, checked.row["nik"], actor=actor)
+        raise ValidationError(duplicate_nik(db, checked.row["nik"], actor=actor, settings=settings, storing=True)
                               or Problem("nik", "NIK sudah terdaftar.", "nik_duplicate")) from None
 
 
@@ -271,7 +302,7 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
     require(actor, "worker.write", current)
     merged = {k: current.get(k) for k in WORKER_COLUMNS} | dict(values)
     checked = check_worker(merged, settings=settings, villages=village_index(db))
-    _refuse_problems(db, checked, actor=actor, except_id=worker_id)
+    _refuse_problems(db, checked, actor=actor, settings=settings, except_id=worker_id)
     changes = {k: v for k, v in checked.row.items() if current.get(k) != v}
     if not changes:
         return current
