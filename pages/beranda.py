@@ -154,33 +154,56 @@ if empty or not any(r["protected"] for r in result.by_region) and not any(t["pro
                 "Mulai dari Daftarkan kepesertaan.", icon=":material/info:")
     st.stop()
 
-specs = chart_specs(*cached_as)
-left, right = st.columns(2)
-event = left.vega_lite_chart(spec=specs["region"], on_select="rerun", key="b_region", width="stretch")
-# The bar clicked, as the browser says it: anything else than a point with a code of text (a
-# message written by hand) picks nothing.
-points = event.selection.get("wilayah") if event and event.selection else None
-first = points[0] if isinstance(points, list) and points else None
-clicked = first.get("code") if isinstance(first, dict) and isinstance(first.get("code"), str) else None
-if clicked and clicked != (view.village or view.district):
-    if view.district:
-        set_params(desa=clicked)
+
+def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
+    """The charts of the figures; ``by_region``: the bars per kecamatan or desa, whose click
+    picks one."""
+    left, right = st.columns(2)
+    if by_region:
+        event = left.vega_lite_chart(spec=specs["region"], on_select="rerun", key="b_region", width="stretch")
+        # The bar clicked, as the browser says it: anything else than a point with a code of text (a
+        # message written by hand) picks nothing.
+        points = event.selection.get("wilayah") if event and event.selection else None
+        first = points[0] if isinstance(points, list) and points else None
+        clicked = first.get("code") if isinstance(first, dict) and isinstance(first.get("code"), str) else None
+        if clicked and clicked != (view.village or view.district):
+            if view.district:
+                set_params(desa=clicked)
+            else:
+                set_params(kecamatan=clicked, desa=None)
+            st.rerun()
+        if view.district:
+            left.caption("Klik batang desa untuk memilihnya.")
+        else:
+            left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
+        right.vega_lite_chart(spec=specs["scheme"], width="stretch")
+        right.vega_lite_chart(spec=specs["gender_age"], width="stretch")
     else:
-        set_params(kecamatan=clicked, desa=None)
-    st.rerun()
-if view.village:
-    left.caption(f"Desa {plain(place)} dipilih; pilih Semua desa di atas untuk melihat desa lainnya.")
-elif view.district:
-    left.caption("Klik batang desa untuk memilihnya.")
+        left.vega_lite_chart(spec=specs["scheme"], width="stretch")
+        right.vega_lite_chart(spec=specs["gender_age"], width="stretch")
+    left, right = st.columns(2)
+    left.vega_lite_chart(spec=specs["occupation"], width="stretch")
+    right.vega_lite_chart(spec=specs["trend"], width="stretch")
+    if "budget" in specs:
+        st.vega_lite_chart(spec=specs["budget"], width="stretch")
+
+
+specs = chart_specs(*cached_as)
+# One village (picked, or a village operator's only one): a bar per region would be a single bar,
+# and the other charts are of a village's few workers, which the figures above already say. They
+# are drawn when asked for: drawing them was half the browser's work after a village operator's
+# Masuk (0,35 s of a laptop's CPU with the server idle, three times that with the machine busy,
+# more on a phone).
+if view.village or len(actor.villages) == 1:
+    if view.village and len(actor.villages) != 1:
+        st.caption(f"Desa {plain(place)} dipilih; pilih Semua desa di atas untuk melihat desa lainnya.")
+    shown = st.expander("Grafik: per skema, jenis kelamin dan umur, pekerjaan, tren 12 bulan",
+                        icon=":material/bar_chart:", key="b_charts", on_change="rerun")
+    if shown.open:
+        with shown:
+            draw_charts(specs, by_region=False)
 else:
-    left.caption("Klik batang kecamatan untuk melihat desa-desanya.")
-right.vega_lite_chart(spec=specs["scheme"], width="stretch")
-right.vega_lite_chart(spec=specs["gender_age"], width="stretch")
-left, right = st.columns(2)
-left.vega_lite_chart(spec=specs["occupation"], width="stretch")
-right.vega_lite_chart(spec=specs["trend"], width="stretch")
-if "budget" in specs:
-    st.vega_lite_chart(spec=specs["budget"], width="stretch")
+    draw_charts(specs, by_region=True)
 
 st.subheader("Panel skema")
 if view.scheme in schemes:

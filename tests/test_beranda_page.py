@@ -98,3 +98,33 @@ def test_charts_cached_for_one_slice_of_data_are_not_sent_to_another(site):
     kendal = region_codes(run("operator"))  # the site's operator: regency 33.24
     # (Not equal to the administrator's 33.24 bars: each chart shows its own thirty largest.)
     assert kendal and all(code.startswith("33.24.") for code in kendal), kendal
+
+
+def _charts(at) -> list[str]:
+    """The Vega-Lite specifications the page drew."""
+    return [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+
+def test_one_villages_charts_are_drawn_when_asked_for(site):
+    """A village operator of one village (or anyone who picked one village) sees the figures at
+    once and the charts when they open them: a bar per region would be one bar, and drawing the
+    charts was half the browser's work after a village operator's Masuk. An office user's whole
+    area draws them at once, with the bars per kecamatan to click."""
+    from payung.auth.access import Actor
+    from payung.auth.users import add_user
+    from conftest import PASSWORD
+    with open_db(site) as db:
+        village = db.execute("SELECT village_code FROM contribution_lines WHERE paid_amount > 0 GROUP BY village_code "
+                             "ORDER BY COUNT(*) DESC, village_code LIMIT 1").fetchone()[0]
+        add_user(db, username="desa.ramai", name="Operator Desa Ramai", role="desa", password=PASSWORD,
+                 actor=Actor.system(), villages=(village,))
+    closed = run("desa.ramai")
+    assert "Terlindungi" in [m.label for m in closed.metric] and not _charts(closed)
+    assert [e.label for e in closed.expander if e.label.startswith("Grafik")]
+    opened = run("desa.ramai", state={"b_charts": True})
+    drawn = _charts(opened)
+    assert len(drawn) >= 4 and not [spec for spec in drawn if "wilayah" in spec]
+    office = run("admin")
+    assert [spec for spec in _charts(office) if "wilayah" in spec] and len(_charts(office)) >= 5
+    picked = run("admin", query={"kecamatan": village[:8], "desa": village})
+    assert not _charts(picked) and "dipilih; pilih Semua desa" in texts(picked)

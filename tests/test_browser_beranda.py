@@ -77,3 +77,35 @@ def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
     expect(current(page).get_by_test_id("stVegaLiteChart").first).to_contain_text("per desa")
     _settled(page)
     page.context.close()
+
+
+def test_a_village_operator_opens_the_charts_of_their_village(demo_site, browser):
+    """One village's Beranda: the figures at once, the charts when asked for (a click on
+    "Grafik"), drawn in place, and gone again on a second click."""
+    import re
+    import db as database
+    from payung.auth.access import Actor
+    from payung.auth.users import add_user
+    from conftest import PASSWORD
+    url, _, tmp_path = demo_site
+    with database.open_database(tmp_path / "payung.db") as conn:
+        village = conn.execute("SELECT village_code FROM contribution_lines WHERE paid_amount > 0 GROUP BY village_code "
+                               "ORDER BY COUNT(*) DESC, village_code LIMIT 1").fetchone()[0]
+        if not conn.execute("SELECT 1 FROM users WHERE username = 'desa.grafik'").fetchone():
+            add_user(conn, username="desa.grafik", name="Operator Desa Grafik", role="desa", password=PASSWORD,
+                     actor=Actor.system(), villages=(village,))
+    page = new_page(browser, url)
+    log_in(page, "desa.grafik")
+    expect_logged_in(page)
+    expect(current(page).get_by_test_id("stMetric").first).to_be_visible()
+    charts = current(page).get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(0)
+    toggle = page.get_by_test_id("stExpander").get_by_text(re.compile("^Grafik: per skema"))
+    toggle.click()
+    expect(charts.first).to_be_visible()
+    assert charts.count() >= 4
+    _settled(page)
+    toggle.click()
+    _settled(page)
+    expect(current(page).locator('[data-testid="stVegaLiteChart"]:visible')).to_have_count(0)
+    page.context.close()
