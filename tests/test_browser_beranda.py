@@ -37,28 +37,6 @@ def test_the_login_page_loads_the_next_pages_code_and_beranda_does_not_ask_again
     page.context.close()
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, {"width": 390, "height": 844}],
-                         ids=["laptop", "phone"])
-def test_the_login_pages_warm_up_chart_is_drawn_out_of_sight(demo_site, browser, viewport):
-    """The login page draws a chart so that the browser compiles Vega before Masuk
-    (``warmup.WARM_UP_CHART``): it is drawn, but a person sees nothing of it, the form is where
-    it was, and the page does not scroll sideways."""
-    url, _, _ = demo_site
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(url)
-    expect(current(page).get_by_text("Masuk ke Payung")).to_be_visible()
-    _settled(page)
-    drawn_chart = page.locator(f".st-key-{warmup.WARM_UP_KEY} svg, .st-key-{warmup.WARM_UP_KEY} canvas").first
-    drawn_chart.wait_for(state="attached")
-    expect(page.get_by_test_id("stVegaLiteChart")).to_be_hidden()
-    box = drawn_chart.bounding_box()
-    assert box is None or box["x"] + box["width"] < 0, box
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    masuk = current(page).get_by_role("button", name="Masuk").bounding_box()
-    assert 0 <= masuk["y"] < viewport["height"], masuk
-    page.context.close()
-
-
 def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
     url, _, _ = demo_site
     page = new_page(browser, url)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from types import MappingProxyType
 
 import streamlit as st
 
@@ -40,10 +39,7 @@ _SCRIPT = """<script>(() => {
   const main = document.querySelector('script[type="module"][src*="/static/js/index."]');
   if (!main) return;
   window.__payungNextPage = true;
-  const load = () => {
-    %s.forEach(f => import(new URL(f, main.src).href).catch(() => {}));
-    document.body.dataset.payungWarmUp = "1";  // and the chart out of sight is drawn (WARM_UP_CHART)
-  };
+  const load = () => %s.forEach(f => import(new URL(f, main.src).href).catch(() => {}));
   if (window.requestIdleCallback) requestIdleCallback(load, {timeout: 2000}); else setTimeout(load, 500);
 })();</script>"""
 
@@ -62,27 +58,16 @@ def next_page_files() -> tuple[str, ...]:
     return tuple(found)
 
 
-#: A chart the login page draws out of sight. Loading Vega's code is not all of a first
-#: sign-in's wait: the browser also compiles it (and the chart's pieces of Streamlit) the first
-#: time it draws a chart, 0,2 s on this machine's Chromium. Drawn while the person types, that
-#: is done before Masuk (a fresh Chromium's first sign-in: 1,10-1,22 s before, 0,94-1,07 s
-#: after, with the server idle). It is drawn only once the login page is idle (``_SCRIPT``
-#: marks the page), so the form is not drawn later for it.
-WARM_UP_KEY = "payung_warmup"
-_WARM_UP_CSS = ("<style>.st-key-%(key)s { display: none; position: absolute; left: -10000px; top: 0; "
-                "width: 600px; visibility: hidden; pointer-events: none; } "
-                "body[data-payung-warm-up] .st-key-%(key)s { display: flex; }</style>" % {"key": WARM_UP_KEY})
-WARM_UP_CHART = MappingProxyType({
-    "data": {"values": [{"a": "x", "b": 1}, {"a": "y", "b": 2}]}, "mark": "bar",
-    "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}}})
+#: The login page drew a chart out of sight too, so that the browser compiled Vega before Masuk.
+#: Since a village operator's Beranda draws no chart at sign-in (one village: its charts when
+#: asked for), it cost every first visit's login page 0,1-0,15 s of the browser (a fresh
+#: Chromium, the server idle: median 1,60 s with it, 1,49 s without, eight of each, alternately)
+#: and no longer shortened an administrator's first sign-in (median 1,05 s with, 0,98 s
+#: without): it is gone. The code is still loaded while the person types.
 
 
 def load_next_page_scripts() -> None:
-    """Draw, on the login page, the line that has the browser load the next page's code, and a
-    chart out of sight that has it compile Vega (``WARM_UP_CHART``)."""
+    """Draw, on the login page, the line that has the browser load the next page's code."""
     files = next_page_files()
     if files:
         st.html(_SCRIPT % json.dumps(files), unsafe_allow_javascript=True)
-    st.html(_WARM_UP_CSS)
-    with st.container(key=WARM_UP_KEY):
-        st.vega_lite_chart(dict(WARM_UP_CHART), width=400)
