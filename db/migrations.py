@@ -743,3 +743,12 @@ def m027_audit_by_action_and_time(db: Database) -> None:
     (``db.logins.failures_from``): from an index of the audit log by action and time, not from
     every login ever audited (0,2 s for 300.000 of them, before each sign-in)."""
     db.execute("CREATE INDEX audit_action_at ON audit_log (action, at)")
+
+
+@migrations()
+def m028_audit_by_action_actor_and_time(db: Database) -> None:
+    """How many "registered elsewhere" answers an account got today
+    (``payung.people.workers.elsewhere_answers_left``, at every run of the worker form with a
+    valid NIK): one range of an index by action, account and time. With the database's
+    statistics the planner read every entry of the account instead (26 ms for a million)."""
+    db.execute("CREATE INDEX audit_action_actor_at ON audit_log (action, actor, at)")

@@ -188,22 +188,21 @@ def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
         st.vega_lite_chart(spec=specs["budget"], width="stretch")
 
 
-specs = chart_specs(*cached_as)
 # One village (picked, or a village operator's only one): a bar per region would be a single bar,
 # and the other charts are of a village's few workers, which the figures above already say. They
 # are drawn when asked for: drawing them was half the browser's work after a village operator's
 # Masuk (0,35 s of a laptop's CPU with the server idle, three times that with the machine busy,
 # more on a phone).
-if view.village or len(actor.villages) == 1:
+if view.village or len(villages if view.district else actor.villages) == 1:
     if view.village and len(actor.villages) != 1:
         st.caption(f"Desa {plain(place)} dipilih; pilih Semua desa di atas untuk melihat desa lainnya.")
     shown = st.expander("Grafik: per skema, jenis kelamin dan umur, pekerjaan, tren 12 bulan",
                         icon=":material/bar_chart:", key="b_charts", on_change="rerun")
     if shown.open:
         with shown:
-            draw_charts(specs, by_region=False)
+            draw_charts(chart_specs(*cached_as), by_region=False)
 else:
-    draw_charts(specs, by_region=True)
+    draw_charts(chart_specs(*cached_as), by_region=True)
 
 st.subheader("Panel skema")
 if view.scheme in schemes:

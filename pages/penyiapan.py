@@ -24,8 +24,8 @@ with connection() as db:
 
 
 def administrator_made_elsewhere() -> None:
-    """Another person made the first administrator a moment ago: the way to the login (the next
-    run of app.py)."""
+    """An administrator exists (made a moment ago, here or by another person): the way to the
+    login (the next run of app.py)."""
     clear_problems()
     st.error(FIRST_ADMIN_EXISTS, icon=":material/block:")
     st.button("Ke halaman masuk", type="primary")

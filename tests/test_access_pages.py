@@ -183,6 +183,41 @@ def test_guessed_niks_find_only_a_days_few_workers_elsewhere_before_anything_is_
         assert asked == {str(first["id"]), str(second["id"]), str(third["id"])}
 
 
+def test_past_the_days_answers_no_nik_of_ones_own_worker_is_changed(site):
+    """Ubah pekerja on one's own worker was a free guess: a complete worker, so every answer was
+    given, and a free NIK was simply saved (found by the review). Past the day's answers a NIK is
+    not changed, whatever it is (refused alike, it answers nothing); the rest of the worker still is."""
+    from payung.people.workers import NIK_CHANGE_SPENT, update_worker
+    settings = _limited(site["app"].settings, 1)
+    with open_db(site) as db:
+        first, second = _outsiders(db, 2)
+        mine = create_worker(db, settings, _complete("332401" + first["nik"][6:12] + "9992", first), actor=DESA)
+        def as_(nik, like):
+            return {"nik": nik, "birth_date": like["birth_date"], "gender": like["gender"]}
+        with pytest.raises(ValidationError, match="wilayah lain"):  # the one answer of the day
+            update_worker(db, settings, mine, as_(first["nik"], first), actor=DESA)
+        for guess in (as_(second["nik"], second), as_("332401" + first["nik"][6:12] + "9993", first)):  # elsewhere; free
+            with pytest.raises(ValidationError) as refused:
+                update_worker(db, settings, mine, guess, actor=DESA)
+            assert str(refused.value) == NIK_CHANGE_SPENT
+        assert update_worker(db, settings, mine, {"name": "Nama Baru"}, actor=DESA)["name"] == "Nama Baru"
+
+
+def test_the_days_answers_start_again_at_midnight_in_the_regency(site, monkeypatch):
+    """"Coba lagi besok" is the regency's tomorrow: 23.30 and 00.30 WIB are two days (one UTC day)."""
+    from payung.base import clock
+    from payung.people.workers import duplicate_nik
+    settings = _limited(site["app"].settings, 1)
+    with open_db(site) as db:
+        first, second = _outsiders(db, 2)
+        late = dt.datetime(2026, 12, 6, 16, 30, tzinfo=dt.timezone.utc)  # 23.30 WIB
+        monkeypatch.setattr(clock, "utc_now", lambda: late)
+        assert duplicate_nik(db, first["nik"], actor=DESA, settings=settings).message == ELSEWHERE
+        assert duplicate_nik(db, second["nik"], actor=DESA, settings=settings) is None  # spent
+        monkeypatch.setattr(clock, "utc_now", lambda: late + dt.timedelta(hours=1))  # 00.30 WIB
+        assert duplicate_nik(db, second["nik"], actor=DESA, settings=settings).message == ELSEWHERE
+
+
 def test_an_import_check_tells_a_days_few_workers_elsewhere_then_refuses_every_file(site):
     """An import's check writes nothing: a file of guessed NIKs was the fastest way to find who is
     registered elsewhere. Past the day's answers, the check of a worker file is refused whatever

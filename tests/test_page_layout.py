@@ -163,3 +163,19 @@ def test_no_word_streamlit_writes_is_said_as_another_of_its_words():
     assert not set(STREAMLIT_LABELS.values()) & set(STREAMLIT_LABELS) and not _HELP_FOR[1].startswith(_HELP_FOR[0])
     assert 'said !== value) element.setAttribute("aria-label", said)' in _WORDS_SCRIPT
     assert "said !== node.nodeValue" in _WORDS_SCRIPT
+
+
+def test_what_each_short_scheme_name_stands_for_is_said_once():
+    from payung.base.formats import short_name_legend
+    names = ["GN Lingkaran (Gerakan Nasional Peduli)", "Kendal Sejahtera", "GN Lingkaran (Gerakan Nasional Peduli)",
+             "ASN (X)"]
+    assert short_name_legend(names) == "GN Lingkaran: GN Lingkaran (Gerakan Nasional Peduli)  \nASN: ASN (X)"
+    assert short_name_legend(["Kendal Sejahtera"]) is None and short_name_legend([]) is None
+
+
+def test_the_uncaught_error_said_in_indonesian_is_streamlits_own_text():
+    """The words script replaces Streamlit's text exactly: a Streamlit upgrade that rewords it
+    fails here, not silently in English on a user's screen."""
+    from streamlit.elements import exception
+    from ui.widgets import STREAMLIT_WORDS, UNCAUGHT_ERROR
+    assert UNCAUGHT_ERROR == exception._GENERIC_UNCAUGHT_EXCEPTION_TEXT and UNCAUGHT_ERROR in STREAMLIT_WORDS

@@ -616,14 +616,16 @@ _LOCALE_SCRIPT = """<script>(() => {
 })();</script>""" % {"locale": INDONESIAN_LOCALE}
 
 
-#: Streamlit's words in a table's column menu (sort, pin, format, statistics), which it writes
-#: as text in the menu it draws when the menu opens: no CSS can tell the items apart (each is an
-#: icon and its words). A script in the tab puts the Indonesian words in their place as a menu
-#: is drawn, and only inside those menus (and under a download button that failed).
-#: What Streamlit shows for an error no page caught, in place of its message and traceback.
+#: What Streamlit shows for an error no page caught, in place of its message and traceback
+#: (its ``elements.exception._GENERIC_UNCAUGHT_EXCEPTION_TEXT``; a test compares them).
 UNCAUGHT_ERROR = ("This app has encountered an error. The original error message is redacted to prevent data leaks. "
                   "Full error details have been recorded in the logs (if you're on Streamlit Cloud, click on 'Manage "
                   "app' in the lower right of your app).")
+#: Streamlit's words in a table's column menu (sort, pin, format, statistics), which it writes
+#: as text in the menu it draws when the menu opens: no CSS can tell the items apart (each is an
+#: icon and its words). A script in the tab puts the Indonesian words in their place as a menu
+#: is drawn, and only inside ``STREAMLIT_WORD_PLACES`` (those menus, a tooltip, a download button
+#: that failed, an error no page caught).
 STREAMLIT_WORDS = MappingProxyType({
     "Sort ascending": "Urutkan naik", "Sort descending": "Urutkan turun", "Autosize": "Lebar otomatis",
     "Pin column": "Sematkan kolom", "Unpin column": "Lepas sematan kolom", "Hide column": "Sembunyikan kolom",
@@ -640,8 +642,8 @@ STREAMLIT_WORDS = MappingProxyType({
     "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
     # An error no page caught (.streamlit/config.toml: showErrorDetails = "none").
     UNCAUGHT_ERROR: ("Terjadi kesalahan yang tidak terduga. Muat ulang halaman, lalu periksa apakah langkah terakhir "
-                     "sudah tersimpan. Rinciannya tercatat di jendela perintah (terminal) tempat Payung dijalankan: "
-                     "sampaikan jam kejadiannya kepada pengelola Payung."),
+                     "sudah tersimpan. Rinciannya tercatat di log server Payung: sampaikan jam kejadiannya kepada "
+                     "pengelola Payung."),
 })
 #: Streamlit's names for its own buttons, read aloud by a screen reader (``aria-label``): said in
 #: Indonesian wherever they are drawn. A help icon is named "Help for <the box's label>".

@@ -199,6 +199,9 @@ def village_index(db) -> dict[str, str]:
 ELSEWHERE = "NIK ini sudah terdaftar di wilayah lain; hubungi operator kabupaten."
 #: The audit log's action of an ELSEWHERE answer (``answer_elsewhere``).
 ELSEWHERE_ACTION = "nik_elsewhere"
+#: A NIK changed once the day's answers are spent (``update_worker``).
+NIK_CHANGE_SPENT = ("NIK pekerja tidak dapat diubah lagi hari ini: akun Anda sudah mencapai batas harian pemeriksaan "
+                    "NIK di wilayah lain. Minta operator kabupaten mengubahnya, atau coba lagi besok.")
 #: An import's check refused once the day's answers are spent (whatever the file holds, else the
 #: refusal would be the answer).
 ELSEWHERE_LIMIT = ("Hari ini akun Anda sudah mencapai batas {limit} pekerja wilayah lain yang NIK-nya dapat "
@@ -230,14 +233,17 @@ def duplicate_nik(db, nik: str, *, actor: Actor, settings: Settings, except_id: 
     )
 
 
-def _today_utc() -> str:
-    return clock.utc_now().date().isoformat()
+def _start_of_today() -> str:
+    """The first moment of the regency's today, as the audit log stores moments (UTC text): the
+    day's answers start again at midnight where the operators are, not at 07:00 WIB."""
+    midnight = dt.datetime.combine(clock.today(), dt.time(), clock.zone())
+    return midnight.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def elsewhere_answers_left(db, *, actor: Actor, settings: Settings) -> int:
     """How many more workers outside their scope ``actor`` may be told of today (``answer_elsewhere``)."""
     require(actor, "worker.write")
-    given = queries.audit_count_since(db, actor=actor.username, action=ELSEWHERE_ACTION, since=_today_utc())
+    given = queries.audit_count_since(db, actor=actor.username, action=ELSEWHERE_ACTION, since=_start_of_today())
     return max(0, settings.limits.nik_elsewhere_per_day - given)
 
 
@@ -251,25 +257,28 @@ def answer_elsewhere(db, worker_id: int, *, actor: Actor, settings: Settings, st
     complete worker is told (``storing``), which a NIK nobody has would have stored."""
     require(actor, "worker.write")
     if queries.audit_logged_since(db, actor=actor.username, action=ELSEWHERE_ACTION, table="workers",
-                                  row_id=worker_id, since=_today_utc()):
+                                  row_id=worker_id, since=_start_of_today()):
         return True
     if not storing and not elsewhere_answers_left(db, actor=actor, settings=settings):
         return False
-    with store.transaction(db):
+    with store.transaction(db):  # counted again under the write lock: two tabs at once get no more
+        if not storing and not elsewhere_answers_left(db, actor=actor, settings=settings):
+            return False
         store.audit(db, actor.username, ELSEWHERE_ACTION, "workers", worker_id, None,
                     {"note": "NIK terdaftar di wilayah lain", "saving": storing})
     return True
 
 
-def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, settings: Settings,
+def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, settings: Settings, storing: bool,
                      except_id: int | None = None) -> None:
     """Raise ``ValidationError`` with every problem of ``checked`` at once. A NIK registered
     already comes first, beside the others: told only after the rest of the form was mended, a
-    person had typed a whole worker for nothing."""
+    person had typed a whole worker for nothing. ``storing``: what passes is stored as a new
+    worker (``duplicate_nik``)."""
     if checked.ok:
         require(actor, "worker.write", checked.row)
     duplicate = duplicate_nik(db, checked.nik, actor=actor, settings=settings, except_id=except_id,
-                              storing=checked.ok) if checked.nik else None
+                              storing=storing) if checked.nik else None
     if duplicate or not checked.ok:
         raise ValidationError(([duplicate] if duplicate else []) + checked.problems)
 
@@ -277,7 +286,7 @@ def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, settings: Settin
 def create_worker(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
     """Register a worker; raises ``ValidationError`` listing every problem, writing nothing."""
     checked = check_worker(values, settings=settings, villages=village_index(db))
-    _refuse_problems(db, checked, actor=actor, settings=settings)
+    _refuse_problems(db, checked, actor=actor, settings=settings, storing=checked.ok)
     try:
         return store.insert(db, "workers", checked.row, actor=actor.username)
     except ConstraintError:
@@ -302,7 +311,11 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
     require(actor, "worker.write", current)
     merged = {k: current.get(k) for k in WORKER_COLUMNS} | dict(values)
     checked = check_worker(merged, settings=settings, villages=village_index(db))
-    _refuse_problems(db, checked, actor=actor, settings=settings, except_id=worker_id)
+    if checked.nik and checked.nik != current["nik"] and not elsewhere_answers_left(db, actor=actor, settings=settings):
+        # A NIK changed on a worker of one's own is a free guess (a free NIK is simply saved, and
+        # can be changed back): past the day's answers, no NIK is changed, whatever it is.
+        raise ValidationError(Problem("nik", NIK_CHANGE_SPENT, "nik_elsewhere_limit"))
+    _refuse_problems(db, checked, actor=actor, settings=settings, storing=False, except_id=worker_id)
     changes = {k: v for k, v in checked.row.items() if current.get(k) != v}
     if not changes:
         return current
