@@ -264,3 +264,26 @@ def test_a_village_no_box_offered_is_refused_in_words_and_nothing_is_written(sit
     assert any("di luar wilayah tugas Anda" in e.value for e in at.error), [e.value for e in at.error]
     with open_db(site) as db:
         assert db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == before
+
+
+def test_past_the_days_answers_a_nik_registered_elsewhere_looks_like_a_free_one(site):
+    """Once an account has had its day's "registered elsewhere" answers, the form shows the same
+    for a NIK registered in another village as for a free one of the same kecamatan and birth
+    date: the same caption, no warning (else the difference would be the answer)."""
+    from db import store
+    from payung.people.workers import ELSEWHERE, ELSEWHERE_ACTION
+    with open_db(site) as db:
+        taken = db.execute("SELECT nik FROM workers WHERE village_code NOT LIKE ? ORDER BY id LIMIT 1",
+                           [DESA_VILLAGE[:8] + "%"]).fetchone()[0]
+        free = next(taken[:12] + f"{n:04d}" for n in range(9999, 0, -1)
+                    if not queries.worker_by_nik(db, taken[:12] + f"{n:04d}"))
+        with store.transaction(db):  # the day's 30 answers, spent
+            for n in range(site["app"].settings.limits.nik_elsewhere_per_day):
+                store.audit(db, "desa", ELSEWHERE_ACTION, "workers", 900_000 + n, None, {"note": "uji"})
+    shown = {}
+    for nik in (taken, free):
+        at = run("desa", "pages/pekerja_form.py")
+        at.text_input(key="f_nik").set_value(nik).run()
+        shown[nik] = texts(at)
+    assert ELSEWHERE not in shown[taken] and "Batas harian pemeriksaan NIK" in shown[taken]
+    assert shown[taken] == shown[free]
