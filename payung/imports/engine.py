@@ -172,8 +172,9 @@ def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
 
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     settings = registry.settings
+    spent = MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
     if not elsewhere_answers_left(db, actor=actor, settings=settings):
-        raise MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
+        raise spent
     resolver = region_resolver(db)
     occupations = Coded(plan, registry, "occupation", "Pekerjaan")
     genders = Coded(plan, registry, "gender", "Jenis kelamin", advice="isi L atau P")
@@ -267,7 +268,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 # file of guessed NIKs would find them, so the whole check is refused (and every
                 # check after it today, whatever its file holds).
                 if not answer_elsewhere(db, before["id"], actor=actor, settings=settings):
-                    raise MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
+                    raise spent
                 reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
                 continue
             # Only columns present in the file change a registered worker.
