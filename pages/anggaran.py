@@ -33,13 +33,15 @@ if lines:
     # scheme's name.
     table([{
         "Pos anggaran": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
-        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": round(100 * l["committed"] / l["amount"], 1),
+        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": round(100 * l["committed"] / l["amount"]),
         "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua",
         "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],
     } for l in lines], hide_index=True, width="stretch", key="a_lines",
+        # Whole percents: the browser writes a printf decimal with a point ("1.7%"), never "1,7%";
+        # the exact figures are Terikat and Sisa pagu beside it.
         column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
-                                                                   format="%.1f%%"),
+                                                                   format="%.0f%%"),
                        "Skema": scheme_column(s.name for s in schemes.values())},
         # On a phone the line's long name took the screen, and the bar was off it: the name and the bar.
         phone=["Pos anggaran", "Terpakai"],

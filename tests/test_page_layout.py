@@ -179,3 +179,25 @@ def test_the_uncaught_error_said_in_indonesian_is_streamlits_own_text():
     from streamlit.elements import exception
     from ui.widgets import STREAMLIT_WORDS, UNCAUGHT_ERROR
     assert UNCAUGHT_ERROR == exception._GENERIC_UNCAUGHT_EXCEPTION_TEXT and UNCAUGHT_ERROR in STREAMLIT_WORDS
+
+
+#: A number format the browser writes the English way: a printf decimal ("%.1f" gives "1.7"), or
+#: the browser's own language ("localized", "percent": "1.7%" in an English Chrome).
+_ENGLISH_DECIMALS = r"%[-+ 0#,']*\d*\.[1-9]\d*[fFeEgG]|^(localized|percent|accounting|compact)$"
+
+
+def test_no_table_writes_a_decimal_point(site):
+    """Anggaran's Terpakai showed "1.7%": Streamlit's printf formats write a decimal point, never
+    the comma an Indonesian reads. A table's number formats are whole numbers (amounts come as
+    Rupiah text, ``table``)."""
+    import json
+    import re
+    checked = 0
+    for path in ("pages/anggaran.py", "pages/pekerja.py", "pages/tagihan.py", "pages/pembayaran.py",
+                 "pages/tunggakan.py", "pages/beranda.py"):
+        for frame in run("admin", path).dataframe:
+            for column, config in json.loads(frame.proto.columns or "{}").items():
+                shown = (config.get("type_config") or {}).get("format") or ""
+                checked += bool(shown)
+                assert not re.search(_ENGLISH_DECIMALS, shown), (path, column, shown)
+    assert checked, "no table had a number format: the check went unchecked"
