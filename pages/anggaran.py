@@ -14,7 +14,7 @@ from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import chars, attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain, rupiah_input, rupiah_value
-from ui.widgets import scheme_column, table
+from ui.widgets import or_all, scheme_column, table
 
 FORM = "anggaran"
 actor = require("budget.read")
@@ -23,8 +23,7 @@ schemes = schemes_for(app.plugins, actor, "budget.read")
 show_saved_message()
 st.title("Anggaran")
 left, right = st.columns([3, 1])
-code = left.selectbox("Skema", [None, *schemes], key="a_scheme",
-                      format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
+code = left.selectbox("Skema", key="a_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
 year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=clock.today().year, key="a_year")
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
@@ -107,11 +106,11 @@ with new_line[0]:
         sponsors = search_sponsors(db, actor=actor, types=schemes[scheme_code].sponsor_types or None,
                                    page_size=1000).rows
     by_id = {s["id"]: s["name"] for s in sponsors}
-    sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", [None, *by_id], key="an_sponsor",
-                              format_func=lambda i: "Semua penyandang dana skema" if i is None else by_id[i], placeholder="Pilih...")
+    sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", key="an_sponsor",
+                              **or_all(by_id, "Semua penyandang dana skema"))
     choices = categories(app.plugins, scheme_code)
-    category = st.selectbox("Hanya untuk kategori", [None, *choices], key="an_category",
-                            format_func=lambda c: "Semua kategori" if c is None else choices[c], placeholder="Pilih...") if choices else None
+    category = st.selectbox("Hanya untuk kategori", key="an_category",
+                            **or_all(choices, "Semua kategori")) if choices else None
     if st.button("Simpan pos anggaran", type="primary", icon=":material/save:", key="an_save"):
         def save():
             amount = rupiah_value("an_amount", field="amount", label="Pagu")

@@ -9,17 +9,16 @@ from payung.auth.audit import ACTION_LABELS, TABLE_LABELS, actors, search
 from payung.base.formats import zone_label
 from ui.session import connection, require
 from ui.widgets import DATE_HELP, current_page, date_text, pager
-from ui.widgets import table as grid
+from ui.widgets import or_all, table as grid
 
 PAGE_SIZE = 100
 actor = require("audit.read")
 st.title("Log audit")
 a, b, c, d = st.columns(4)
-table = a.selectbox("Data", [None, *TABLE_LABELS], key="a_table",
-                    format_func=lambda t: "Semua data" if t is None else TABLE_LABELS[t], placeholder="Pilih...")
+table = a.selectbox("Data", key="a_table", **or_all(TABLE_LABELS, "Semua data"))
 with connection() as db:
     names = actors(db, actor=actor)
-who = b.selectbox("Oleh", [None, *names], key="a_actor", format_func=lambda n: "Semua pengguna" if n is None else n, placeholder="Pilih...")
+who = b.selectbox("Oleh", key="a_actor", **or_all({n: n for n in names}, "Semua pengguna"))
 since = c.date_input("Dari tanggal", value=clock.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since",
                      help=DATE_HELP)
 until = d.date_input("Sampai tanggal", value=clock.today(), format="DD/MM/YYYY", key="a_until", help=DATE_HELP)

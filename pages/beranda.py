@@ -18,7 +18,7 @@ from payung.base.money import format_rupiah_short
 from payung.base.months import add_months, current_month, format_month
 from payung.people.regions import district_choices, village_choices
 from ui.session import connection, payung, require, scope_key
-from ui.widgets import date_text, panel, plain, progress_to_the_end, rupiah, saved, show_saved_message
+from ui.widgets import date_text, or_all, panel, plain, progress_to_the_end, rupiah, saved, show_saved_message
 
 #: Narrow screens (a phone): the figures before the filters. Each keyed container sits in a layout
 #: wrapper, a child of the page's flex column: the filters go after the figures, and everything
@@ -71,21 +71,13 @@ if view.month not in month_options:
 filters = st.container(key="b_filters")
 a, b, c, d = filters.columns(4)
 month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month, placeholder="Pilih...")
-scheme_options = [None, *schemes]
-scheme = b.selectbox("Skema", scheme_options, index=scheme_options.index(view.scheme) if view.scheme in schemes else 0,
-                     format_func=lambda s: "Semua skema" if s is None else schemes[s].name, placeholder="Pilih...")
-district_options = [None, *districts]
-district = c.selectbox("Kecamatan", district_options,
-                       index=district_options.index(view.district) if view.district in districts else 0,
-                       format_func=lambda code: "Semua kecamatan" if code is None else districts[code], placeholder="Pilih...")
+scheme = b.selectbox("Skema", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema", value=view.scheme))
+district = c.selectbox("Kecamatan", **or_all(districts, "Semua kecamatan", value=view.district))
 villages = {}
 if district:
     with connection() as db:
         villages = village_choices(db, district, actor=actor)
-village_options = [None, *villages]
-village = d.selectbox("Desa/kelurahan", village_options, disabled=not district,
-                      index=village_options.index(view.village) if view.village in villages else 0,
-                      format_func=lambda code: "Semua desa" if code is None else villages[code], placeholder="Pilih...")
+village = d.selectbox("Desa/kelurahan", disabled=not district, **or_all(villages, "Semua desa", value=view.village))
 chosen = View(month, scheme, district, village if district else None)
 if chosen != view:
     view = chosen

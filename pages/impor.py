@@ -20,6 +20,7 @@ from payung.imports.values import mapping_options
 from ui.session import connection, drop_work, live_download, payung, require
 from ui.widgets import (chars, attempt, date_text, picked, plain, progress_to_the_end, saved, show_saved_message, table,
                         uploader)
+from ui.widgets import or_all
 
 FORM = "impor"
 #: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and
@@ -74,24 +75,20 @@ st.caption(f"{count(len(sheet.rows))} baris data, {len(sheet.headers)} kolom.")
 st.subheader("Pencocokan kolom")
 with connection() as db:
     saved_maps = templates(db, kind, actor=actor)
-template = st.selectbox("Templat", [None, *saved_maps], key="i_template",
-                        format_func=lambda n: "Otomatis dari judul kolom" if n is None else n, placeholder="Pilih...")
+template = st.selectbox("Templat", key="i_template", **or_all({n: n for n in saved_maps}, "Otomatis dari judul kolom"))
 mapping = saved_maps[template].columns if template else auto_map(sheet.headers, kind)
 # The value mapping (typed text -> code per coded column): from the template, then the choices made below.
 values_key = f"_i_values:{kind}:{template or ''}"  # session-state keys must be text
 if values_key not in state:
     state[values_key] = {k: dict(v) for k, v in (saved_maps[template].values if template else {}).items()}
 value_map: dict[str, dict] = state[values_key]
-options = [None, *[h for h in sheet.headers if h]]
+headers = {h: h for h in sheet.headers if h}
 chosen: dict[str, str] = {}
 columns = st.columns(3)
 for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
-    default = mapping.get(field)
-    index = options.index(default) if default in options else 0
     required = field in REQUIRED[kind]
-    header = columns[n % 3].selectbox(label + (" *" if required else ""), options, index=index,
-                                      key=f"i_map_{kind}_{template}_{field}",
-                                      format_func=lambda h: "(tidak ada)" if h is None else h, placeholder="Pilih...")
+    header = columns[n % 3].selectbox(label + (" *" if required else ""), key=f"i_map_{kind}_{template}_{field}",
+                                      **or_all(headers, "(tidak ada)", value=mapping.get(field)))
     if header:
         chosen[field] = header
 if kind == "sponsorships":
@@ -149,8 +146,8 @@ if plan.unknown:
                 left.caption(info["refused"].split(";")[0].capitalize() + ".")
             meanings.setdefault(name, {})[text] = right.selectbox(
                 f"Arti nilai {n + 1}", options, index=index,
-                format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c],
-                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed", placeholder="Pilih...")
+                format_func=lambda c, ch=choices: "(tetap ditolak)" if c is None else ch[c], placeholder="(tetap ditolak)",
+                key=f"i_value_{kind}_{name}_{n}", label_visibility="collapsed")
     if st.button("Terapkan pencocokan nilai dan periksa ulang", icon=":material/rule:"):
         for name, typed in meanings.items():
             value_map.setdefault(name, {}).update({t: c for t, c in typed.items() if c is not None})

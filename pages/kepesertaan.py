@@ -22,7 +22,7 @@ from payung.enrolment.sponsorships import describe_cost, eligible_workers, start
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, declared_field, field_errors, nik_note, remember_problems, rupiah, saved,
                         show_saved_message)
-from ui.widgets import plain, progress_to_the_end, table
+from ui.widgets import or_all, plain, progress_to_the_end, table
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
@@ -116,14 +116,11 @@ if mode == "semua":
     a_col, b_col, c_col = st.columns(3)
     with connection() as db:
         districts = district_choices(db, actor=actor, regency_codes=(scheme.regency_code,))
-        district = a_col.selectbox("Kecamatan", [None, *districts], key="k_all_district",
-                                   format_func=lambda c: "Semua kecamatan" if c is None else districts[c], placeholder="Pilih...")
+        district = a_col.selectbox("Kecamatan", key="k_all_district", **or_all(districts, "Semua kecamatan"))
         villages = village_choices(db, district, actor=actor) if district else {}
-    village = b_col.selectbox("Desa/kelurahan", [None, *villages], key="k_all_village",
-                              format_func=lambda c: "Semua desa" if c is None else villages[c], placeholder="Pilih...")
+    village = b_col.selectbox("Desa/kelurahan", key="k_all_village", **or_all(villages, "Semua desa"))
     occupations = app.settings.occupations
-    occupation = c_col.selectbox("Pekerjaan", [None, *occupations], key="k_all_occupation",
-                                 format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c], placeholder="Pilih...")
+    occupation = c_col.selectbox("Pekerjaan", key="k_all_occupation", **or_all(occupations, "Semua pekerjaan"))
     selection = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
                      fields=values, payment_period=payment_period, region=village or district, occupation=occupation)
     bulk_fingerprint = repr(selection)

@@ -9,6 +9,7 @@ from payung.base.months import add_months, current_month, format_month
 from payung.reports.letterhead import combined_letterhead, letterhead_for
 from payung.reports.monthly import report_pdf, report_xlsx
 from ui.session import connection, live_download, payung, require
+from ui.widgets import or_all
 
 actor = require("report.read")
 app = payung()
@@ -19,8 +20,8 @@ st.caption("Untuk Bupati, TKPK, dan kantor cabang BPJS: angka bulan terpilih, ta
 left, right = st.columns(2)
 months = [add_months(current_month(), -i) for i in range(0, 25)]
 month = left.selectbox("Bulan", months, format_func=format_month, key="r_month", placeholder="Pilih...")
-scheme = right.selectbox("Cakupan", [None, *schemes], key="r_scheme",
-                         format_func=lambda s: "Seluruh kabupaten (semua skema)" if s is None else schemes[s].name, placeholder="Pilih...")
+scheme = right.selectbox("Cakupan", key="r_scheme",
+                         **or_all({c: s.name for c, s in schemes.items()}, "Seluruh kabupaten (semua skema)"))
 if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r_make"):
     with st.spinner("Menyusun laporan dan grafik..."):
         with connection() as db:

@@ -16,6 +16,7 @@ from payung.people.workers import has_history, month_status, search_workers, set
 from ui.session import connection, live_download, payung, require
 from ui.widgets import (back_to_list_button, current_page, date_text, nik_note, pager, panel, picked_rows, plain,
                         rupiah, saved, scheme_column, show_saved_message, table)
+from ui.widgets import or_all
 
 PAGE_SIZE = 50
 actor = require("worker.read")
@@ -145,12 +146,9 @@ search_col, occupation_col, *regency_col, inactive_col = st.columns([4, 3, 3, 2]
 by_nik = allowed(actor, "worker.full_nik")
 text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", key="cari_pekerja",
                              placeholder="contoh: Siti, atau 3324" if by_nik else "contoh: Siti")
-occupation = occupation_col.selectbox("Pekerjaan", [None, *occupations], key="filter_pekerjaan",
-                                      format_func=lambda c: "Semua pekerjaan" if c is None else occupations[c],
-                                      placeholder="Semua pekerjaan")
-region = regency_col[0].selectbox(
-    "Kabupaten/kota", [None, *regencies], key="filter_kabupaten", placeholder="Semua kabupaten/kota",
-    format_func=lambda c: "Semua kabupaten/kota" if c is None else regencies[c]) if regency_col else None
+occupation = occupation_col.selectbox("Pekerjaan", key="filter_pekerjaan", **or_all(occupations, "Semua pekerjaan"))
+region = regency_col[0].selectbox("Kabupaten/kota", key="filter_kabupaten",
+                                  **or_all(regencies, "Semua kabupaten/kota")) if regency_col else None
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
 for widget in FILTERS:
     st.session_state[f"_kept_{widget}"] = st.session_state.get(widget)

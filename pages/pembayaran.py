@@ -12,7 +12,7 @@ from ui.session import connection, live_download, payung, require
 from ui.widgets import (chars, attempt, current_page, date_text, field_errors, pager, problem_summary, rupiah, saved,
                         show_saved_message)
 from ui.widgets import plain
-from ui.widgets import picked, scheme_column, table
+from ui.widgets import or_all, picked, scheme_column, table
 
 FORM = "batal"
 PAGE_SIZE = 50
@@ -24,8 +24,7 @@ st.title("Pembayaran")
 st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadsheet di halaman Impor data. "
            "Pembayaran yang salah dibatalkan dengan alasan; catatannya tetap disimpan.")
 
-code = st.selectbox("Skema", [None, *schemes], key="p_scheme",
-                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
+code = st.selectbox("Skema", key="p_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
 with connection() as db:
     result = list_payments(db, actor=actor, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
 if not result.rows:

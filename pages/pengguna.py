@@ -16,7 +16,7 @@ from ui.auth import renew_login
 from ui.session import connection, live_callback, payung, require, session_policy
 from ui.widgets import chars, clear_problems, date_text, field_errors, plain, problem_summary, remember_problems
 from ui.widgets import saved, show_saved_message
-from ui.widgets import table
+from ui.widgets import or_all, table
 
 FORM = "pengguna"
 actor = require("user.manage")
@@ -44,8 +44,7 @@ with left:
     field_errors(FORM, "role")
 with connection() as db:
     if role in ("operator", "viewer"):
-        right.selectbox("Kabupaten", [None, *regencies], key="u_regency",
-                        format_func=lambda c: "Semua kabupaten" if c is None else regencies[c], placeholder="Pilih...")
+        right.selectbox("Kabupaten", key="u_regency", **or_all(regencies, "Semua kabupaten"))
     elif role == "desa":
         districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
         district = right.selectbox("Kecamatan", list(districts), key="u_district", format_func=districts.get,
@@ -134,11 +133,8 @@ if who:
         if new_role == "admin":
             new_regency = None
         elif new_role in ("operator", "viewer"):
-            choices = [None, *regencies]
-            new_regency = d.selectbox(
-                "Kabupaten", choices, key=f"e_regency_{who}",
-                index=choices.index(target["regency_code"]) if target["regency_code"] in choices else 0,
-                format_func=lambda code: "Semua kabupaten" if code is None else regencies[code], placeholder="Pilih...")
+            new_regency = d.selectbox("Kabupaten", key=f"e_regency_{who}",
+                                      **or_all(regencies, "Semua kabupaten", value=target["regency_code"]))
         else:
             current = [v.strip() for v in (target["villages"] or "").split(",") if v.strip()]
             districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)

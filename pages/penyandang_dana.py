@@ -11,7 +11,7 @@ from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
-from ui.widgets import back_to_list_button, picked, table
+from ui.widgets import back_to_list_button, or_all, picked, table
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -73,8 +73,8 @@ if "id" in st.query_params:
 st.title("Daftar penyandang dana")
 left, right = st.columns([3, 2])
 text = left.text_input("Cari nama, NIP atau OPD", key="cari_sponsor")
-kind = right.selectbox("Jenis", [None, *SPONSOR_TYPES], key="filter_jenis",
-                       format_func=lambda k: "Semua jenis" if k is None else SPONSOR_TYPES[k].label, placeholder="Pilih...")
+kind = right.selectbox("Jenis", key="filter_jenis",
+                       **or_all({code: kind.label for code, kind in SPONSOR_TYPES.items()}, "Semua jenis"))
 with connection() as db:
     result = search_sponsors(db, actor=actor, text=text, types=[kind] if kind else None,
                              page=current_page("halaman_sponsor"), page_size=PAGE_SIZE)

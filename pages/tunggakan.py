@@ -12,15 +12,14 @@ from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
 from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
-from ui.widgets import scheme_column, table
+from ui.widgets import or_all, scheme_column, table
 
 actor = require("late.read")
 app = payung()
 schemes = schemes_for(app.plugins, actor, "late.read")
 show_saved_message()
 st.title("Tunggakan & perpanjangan")
-code = st.selectbox("Skema", [None, *schemes], key="l_scheme",
-                    format_func=lambda c: "Semua skema" if c is None else schemes[c].name, placeholder="Pilih...")
+code = st.selectbox("Skema", key="l_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
 
 
 #: The renewals listed, each with its button (the tab counts them all).

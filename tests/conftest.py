@@ -172,6 +172,19 @@ def engine_available(engine: str) -> str:
     return engine
 
 
+# The tests of ``payung serve`` need Debian's nginx: they skip without it, unless
+# PAYUNG_REQUIRE_NGINX=1 (CI, which installs it), where they fail.
+REQUIRE_NGINX = os.environ.get("PAYUNG_REQUIRE_NGINX") == "1"
+
+
+def nginx_or_skip() -> None:
+    from payung.operations.serve import NGINX
+    if not Path(NGINX).exists():
+        if REQUIRE_NGINX:
+            pytest.fail(f"PAYUNG_REQUIRE_NGINX=1: nginx is not installed ({NGINX})", pytrace=False)
+        pytest.skip("nginx is not installed")
+
+
 @pytest.fixture(params=ENGINES)
 def engine(request) -> str:
     """The engine of the test's database (a module that builds one database for all its tests

@@ -87,3 +87,29 @@ def test_a_village_operator_opens_the_charts_of_their_village(demo_site, browser
     _settled(page)
     expect(current(page).locator('[data-testid="stVegaLiteChart"]:visible')).to_have_count(0)
     page.context.close()
+
+
+def test_the_desa_box_says_all_villages_after_its_kecamatan_goes_back_to_all(demo_site, browser):
+    """A kecamatan, one of its villages, then "Semua kecamatan" again: the (disabled) Desa box
+    showed an empty "Pilih..." where it means every village."""
+    url, _, _ = demo_site
+    page = new_page(browser, url)
+    log_in(page, "admin")
+    expect_logged_in(page)
+
+    def pick(label: str, option: str | None = None) -> None:
+        _settled(page)
+        current(page).get_by_label(label, exact=True).click()
+        choice = page.get_by_role("option", name=option, exact=True) if option else page.get_by_role("option").nth(1)
+        choice.first.click()
+        _settled(page)
+
+    pick("Kecamatan")
+    pick("Desa/kelurahan")
+    assert "desa=" in page.url, page.url
+    pick("Kecamatan", "Semua kecamatan")
+    box = current(page).get_by_label("Desa/kelurahan", exact=True)
+    expect(box).to_be_disabled()
+    assert (box.input_value() or box.get_attribute("placeholder")) == "Semua desa", \
+        (box.input_value(), box.get_attribute("placeholder"))
+    page.context.close()

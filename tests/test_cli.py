@@ -581,8 +581,9 @@ def test_serve_refuses_an_address_this_machine_cannot_listen_on_before_starting_
     """Written right but not listenable (another machine's address, an unknown host name, a port
     in use): said before any server starts, not a traceback or a server that never answers."""
     import socket
-    if not Path(__import__("payung.operations.serve", fromlist=["NGINX"]).NGINX).exists():
-        pytest.skip("nginx is not installed")
+
+    from conftest import nginx_or_skip
+    nginx_or_skip()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

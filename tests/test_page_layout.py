@@ -19,11 +19,56 @@ def test_every_select_box_has_an_indonesian_placeholder():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 names = {k.arg for k in node.keywords}
+                if any(k.arg is None and "or_all(" in ast.unparse(k.value) for k in node.keywords):
+                    names.add("placeholder")  # ui.widgets.or_all gives the box its placeholder
                 if node.func.attr in ("selectbox", "multiselect") and "placeholder" not in names:
                     missing.append(f"{path.name}:{node.lineno}")
                 if node.func.attr == "date_input" and "format" not in names:
                     missing.append(f"{path.name}:{node.lineno} (date format)")
     assert not missing, missing
+
+
+def _none_words(call: ast.Call) -> str | None:
+    """What a select box's ``format_func`` says for None (its "all" or "none" choice), if it says."""
+    func = next((k.value for k in call.keywords if k.arg == "format_func"), None)
+    if isinstance(func, ast.Lambda) and isinstance(func.body, ast.IfExp):
+        test, said = func.body.test, func.body.body
+        if (isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.Is) and isinstance(said, ast.Constant)
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            return said.value
+    return None
+
+
+def test_a_box_whose_choice_is_none_shows_that_choice_when_reset():
+    """Beranda's Desa box read "Pilih..." after its kecamatan went back to "Semua kecamatan":
+    Streamlit resets a box whose choices changed to None and the browser draws None as an empty
+    box with its placeholder. A box with a None choice ("Semua desa") has those words as its
+    placeholder (``ui.widgets.or_all`` for a filter; or the same words, written out)."""
+    wrong = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("plugins/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "selectbox"):
+                continue
+            options = node.args[1] if len(node.args) > 1 else None
+            if isinstance(options, ast.List) and options.elts and isinstance(options.elts[0], ast.Constant) \
+                    and options.elts[0].value is None:
+                wrong.append(f"{path.name}:{node.lineno} [None, ...]: ui.widgets.or_all")
+            said = _none_words(node)
+            placeholder = next((k.value for k in node.keywords if k.arg == "placeholder"), None)
+            if said is not None and not (isinstance(placeholder, ast.Constant) and placeholder.value == said):
+                wrong.append(f"{path.name}:{node.lineno} placeholder is not {said!r}")
+    assert not wrong, wrong
+
+
+def test_a_filter_box_says_all_in_its_first_choice_and_its_placeholder():
+    from ui.widgets import or_all
+    villages = {"33.24.01.2001": "Ampelgading", "33.24.01.2002": "Banyuputih"}
+    box = or_all(villages, "Semua desa", value="33.24.01.2002")
+    assert box["options"] == [None, *villages] and box["index"] == 2 and box["placeholder"] == "Semua desa"
+    assert [box["format_func"](v) for v in box["options"]] == ["Semua desa", "Ampelgading", "Banyuputih"]
+    # No value, or one no longer among the choices: no index (a keyed box's kept value is not overridden).
+    assert "index" not in or_all(villages, "Semua desa") and "index" not in or_all(villages, "Semua desa", value="x")
 
 
 def test_the_favicon_is_a_local_file():

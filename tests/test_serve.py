@@ -24,22 +24,28 @@ import pytest
 from payung.auth.access import Actor
 from payung.core import Payung
 from payung.operations.loadtest.protocol import Tab, state, trigger
-from payung.operations.serve import NGINX, free_ports, wait_healthy
+from payung.operations.serve import free_ports, wait_healthy
 from payung.schemes.copying import copyable
 from payung.schemes.editing import save_scheme
 
-from conftest import ENTRY_POINTS, PASSWORD, PLUGINS_DIR, _demo_site, _schemes_app, copy_database, write_config
+from conftest import ENTRY_POINTS, PASSWORD, PLUGINS_DIR, _demo_site, _schemes_app, copy_database, nginx_or_skip
+from conftest import write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = [pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
-              pytest.mark.xdist_group("browser")]  # servers of their own: not beside the browser tests
+pytestmark = pytest.mark.xdist_group("browser")  # servers of their own: not beside the browser tests
+
+
+@pytest.fixture(autouse=True)
+def _nginx():
+    nginx_or_skip()
 
 
 @pytest.fixture
 def served(tmp_path, database_template, db_location, engine):
     """Payung on a demo database, served by two processes behind nginx: the proxy's address,
     a route cookie for each process, the Payung of the same configuration."""
+    nginx_or_skip()
     plugins = tmp_path / "plugins"
     shutil.copytree(PLUGINS_DIR, plugins, ignore=shutil.ignore_patterns("__pycache__"))
     config = write_config(tmp_path, plugins_dir=str(plugins), database=db_location)

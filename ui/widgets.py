@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -62,6 +62,19 @@ def plain(value) -> str:
         return ""
     text = _CONTEXTUAL.sub(r"\\\g<0>", str(value).translate(_ESCAPE))
     return _NUMBERED.sub(r"\1\\\2", text)
+
+
+def or_all(choices: Mapping, everything: str, *, value=None) -> dict:
+    """A filter box's ``st.selectbox`` arguments: None first, said as ``everything`` ("Semua
+    desa"), then ``choices`` (value -> its words); ``value`` chosen when it is one of them.
+
+    ``everything`` is the placeholder too. When a box's choices change under it (the desa of
+    another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
+    with its placeholder: "Pilih..." there read as nothing chosen while the page showed all."""
+    options = [None, *choices]
+    chosen = {"index": options.index(value)} if value is not None and value in choices else {}
+    return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
+            "placeholder": everything, **chosen}
 
 
 def scheme_column(names: Iterable[str], label: str = "Skema"):
@@ -538,9 +551,6 @@ _PAGE_CSS = """<style>
 [role="option"][data-key="__select_matches__"] > div::after { content: "Pilih semua yang cocok"; font-size: 0.875rem; }
 [role="option"][data-key="__creatable__"] > div { font-size: 0 !important; }
 [role="option"][data-key="__creatable__"] > div::after { content: "Tekan Enter untuk mencari nama ini di semua pekerja"; font-size: 0.875rem; }
-/* The keyboard users' first link ("Skip to main content"). */
-a[data-testid="stSkipToContent"] { font-size: 0 !important; }
-a[data-testid="stSkipToContent"]::after { content: "Langsung ke isi halaman"; font-size: 1rem; }
 </style>"""
 DATE_HELP = "Ketik tanggal/bulan/tahun, contoh 17/08/1975, atau pilih di kalender."
 
@@ -625,7 +635,7 @@ UNCAUGHT_ERROR = ("This app has encountered an error. The original error message
 #: as text in the menu it draws when the menu opens: no CSS can tell the items apart (each is an
 #: icon and its words). A script in the tab puts the Indonesian words in their place as a menu
 #: is drawn, and only inside ``STREAMLIT_WORD_PLACES`` (those menus, a tooltip, a download button
-#: that failed, an error no page caught).
+#: that failed, an error no page caught, the keyboard users' first link).
 STREAMLIT_WORDS = MappingProxyType({
     "Sort ascending": "Urutkan naik", "Sort descending": "Urutkan turun", "Autosize": "Lebar otomatis",
     "Pin column": "Sematkan kolom", "Unpin column": "Lepas sematan kolom", "Hide column": "Sembunyikan kolom",
@@ -639,6 +649,8 @@ STREAMLIT_WORDS = MappingProxyType({
     "Sum": "Jumlah", "Range": "Rentang", "Minimum length": "Panjang terpendek",
     "Maximum length": "Panjang terpanjang", "Average length": "Panjang rata-rata",
     "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
+    # The keyboard users' first link, shown when Tab is pressed and read by a screen reader.
+    "Skip to main content": "Langsung ke isi halaman",
     "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
     # An error no page caught (.streamlit/config.toml: showErrorDetails = "none").
     UNCAUGHT_ERROR: ("Terjadi kesalahan yang tidak terduga. Muat ulang halaman, lalu periksa apakah langkah terakhir "
@@ -667,7 +679,8 @@ STREAMLIT_LABELS = MappingProxyType({
 })
 _HELP_FOR = ("Help for ", "Bantuan untuk ")
 STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
-                         '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]', '[data-testid="stException"]')
+                         '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]', '[data-testid="stException"]',
+                         'a[data-testid="stSkipToContent"]')
 _WORDS_SCRIPT = """<script>(() => {
   if (window.__payungWords) return;
   window.__payungWords = true;
