@@ -213,8 +213,6 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("--workers", type=int, default=200_000, help="pekerja dalam basis data uji yang dibangun")
     load.add_argument("--data", help="basis data uji (dibangun bila belum ada; bawaan data/loadtest-N.db)")
     load.add_argument("--processes", type=int, default=1, help="proses server (lebih dari 1: di belakang proksi)")
-    load.add_argument("--proxy", action=argparse.BooleanOptionalAction, default=False,
-                      help="satu proses juga di belakang nginx (payung serve), seperti di server")
     load.add_argument("--browsers", type=int, default=2, help="sesi Chromium sungguhan di antara sesi desa")
     load.add_argument("--server-cpus", default="0", help="CPU server (taskset -c); kosong: semua")
     load.add_argument("--client-cpus", default="1", help="CPU pembangkit beban dan perambannya; kosong: semua")
@@ -473,7 +471,7 @@ def cmd_loadtest(app: Payung, args) -> int:
     options = Options(
         sessions=tuple(int(n) for n in args.sessions.split(",") if n.strip()), duration=args.duration,
         ramp=args.ramp, think=(float(low), float(high or low)), workers=args.workers,
-        data=Path(args.data) if args.data else None, processes=args.processes, proxy=args.proxy, browsers=args.browsers,
+        data=Path(args.data) if args.data else None, processes=args.processes, browsers=args.browsers,
         server_cpus=args.server_cpus or None, client_cpus=args.client_cpus or None,
         streamlit_options=tuple(args.streamlit_option),
         crowd_nice=crowd.NICE if args.crowd_nice is None else args.crowd_nice)

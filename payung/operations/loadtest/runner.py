@@ -50,7 +50,6 @@ class Options:
     workers: int = 200_000
     data: Path | None = None
     processes: int = 1
-    proxy: bool = False
     browsers: int = 2
     server_cpus: str | None = "0"
     client_cpus: str | None = "1"
@@ -195,10 +194,9 @@ def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> li
             conn.close()
     levels = []
     workdir = path.parent / "loadtest-run"
-    with running(path, app.settings.path, workdir, processes=options.processes, proxy=options.proxy,
-                 cpus=options.server_cpus, options=options.streamlit_options) as servers:
-        behind = " di belakang nginx" if options.proxy or options.processes > 1 else ""
-        out(f"Server: {servers.url} ({options.processes} proses{behind}, CPU {options.server_cpus or 'semua'}); "
+    with running(path, app.settings.path, workdir, processes=options.processes, cpus=options.server_cpus,
+                 options=options.streamlit_options) as servers:
+        out(f"Server: {servers.url} ({options.processes} proses, CPU {options.server_cpus or 'semua'}); "
             f"beban mesin: {proc.load_average()}")
         asyncio.run(_warm_up(servers.url, accounts[0]))
         for n in options.sessions:

@@ -40,17 +40,16 @@ def pinned(cpus: str | None) -> list[str]:
 
 
 @contextlib.contextmanager
-def running(db: Path, config: Path, workdir: Path, *, processes: int = 1, proxy: bool = False,
-            cpus: str | None = None, options: tuple[str, ...] = ()) -> Iterator[Servers]:
-    """Payung served on ``db``: ``processes`` behind the nginx of ``python -m payung serve``
-    (a server's way), or with ``proxy`` False and one process, a plain ``streamlit run`` (a
-    laptop's); their CPUs, nginx's too, limited to ``cpus`` (taskset list)."""
+def running(db: Path, config: Path, workdir: Path, *, processes: int = 1, cpus: str | None = None,
+            options: tuple[str, ...] = ()) -> Iterator[Servers]:
+    """Payung served on ``db``: one Streamlit process, or ``processes`` behind the proxy of
+    ``python -m payung serve``; their CPUs limited to ``cpus`` (taskset list)."""
     env = {**os.environ, "PAYUNG_DB": str(db), "PAYUNG_CONFIG": str(config),
            "PAYUNG_COOKIE_KEY": os.environ.get("PAYUNG_COOKIE_KEY") or secrets.token_urlsafe(32)}
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "server.log"
     port = free_port()
-    if processes == 1 and not proxy:
+    if processes == 1:
         command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                    "--server.port", str(port), "--server.address", "127.0.0.1", *options]
     else:
