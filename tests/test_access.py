@@ -275,6 +275,11 @@ MATRIX = {
         w.db, r["worker"], False, actor=a), None),
     "sponsors.nip_taken": (ALL, "record", lambda w, a, r: _m("sponsors.nip_taken")(w.db, r["asn_nip"], actor=a),
                            _named("asn_name")),
+    # About a sponsor outside the caller's slice by design (an import's check asks it): roles only.
+    "sponsors.answer_elsewhere": (WRITERS, "global", lambda w, a, r: _m("sponsors.answer_elsewhere")(
+        w.db, w.db.execute("SELECT MIN(id) FROM sponsors").fetchone()[0], actor=a, settings=w.settings), None),
+    "sponsors.elsewhere_answers_left": (WRITERS, "global", lambda w, a, r: _m("sponsors.elsewhere_answers_left")(
+        w.db, actor=a, settings=w.settings), None),
     "sponsors.create_sponsor": (WRITERS, "record", lambda w, a, r: _m("sponsors.create_sponsor")(
         w.db, w.settings, {"type": "pemerintah_desa", "name": "Pemdes Baru", "village_code": r["village"]}, actor=a),
         None),
@@ -1051,3 +1056,79 @@ def test_a_page_of_a_bill_of_another_regency_is_refused_not_just_empty(world):
         said = _refused(world, lambda: _m("bills.bill_page")(world.db, world.registry, summary, page=1, per_page=50,
                                                               actor=ACTORS[role]))
         assert outside["sponsor_name"] not in said
+
+
+# A NIP registered in another regency (payung.people.elsewhere) ------------------------------------
+
+_GUESSED_ASN = {"type": "asn", "name": "ASN Tebakan", "opd": "Dinsos", "regency_code": "33.24"}
+#: A NIP nobody has (a birth date, a start date, a gender and a serial, like the others).
+_FREE_NIP = "199001012015031009"
+
+
+def _nip_answers(world, actor: str) -> list[dict]:
+    from db import queries
+    return [e for e in queries.audit_entries(world.db, actor=actor) if e["action"] == "nip_elsewhere"]
+
+
+def test_a_nip_of_another_regencys_sponsor_is_told_on_saving_and_logged_once_a_day(world):
+    """An operator who saves an ASN sponsor with the NIP of another regency's learns it is
+    registered elsewhere (a free NIP would have been saved: the answer costs a write), and that
+    is logged with whom it was about, once a day."""
+    from payung.base.errors import ValidationError
+    from payung.people.sponsors import ELSEWHERE, create_sponsor
+    out = world.db.execute("SELECT id FROM sponsors WHERE nip = ?", [world.records["out"]["asn_nip"]]).fetchone()[0]
+    world.db.execute("BEGIN")
+    try:
+        for _ in range(2):
+            with pytest.raises(ValidationError) as refused:
+                create_sponsor(world.db, world.settings, _GUESSED_ASN | {"nip": world.records["out"]["asn_nip"]},
+                               actor=ACTORS["operator"])
+            assert [p.message for p in refused.value.problems] == [ELSEWHERE]
+        [entry] = _nip_answers(world, "operator")
+        assert (entry["table_name"], entry["row_id"]) == ("sponsors", str(out))
+    finally:
+        world.db.execute("ROLLBACK")
+
+
+def test_a_sponsor_refused_anyway_learns_nothing_of_its_nip(world):
+    """A sponsor of another regency, which the operator may not register whatever its NIP, was
+    told "registered elsewhere" for a NIP that is, and refused otherwise: a free way to ask."""
+    from payung.people.sponsors import create_sponsor
+    said = {nip: _refused(world, lambda nip=nip: create_sponsor(
+        world.db, world.settings, _GUESSED_ASN | {"nip": nip, "regency_code": "33.27"}, actor=ACTORS["operator"]))
+        for nip in (world.records["out"]["asn_nip"], _FREE_NIP)}
+    assert said[world.records["out"]["asn_nip"]] == said[_FREE_NIP], said
+    assert not _nip_answers(world, "operator")
+
+
+def test_a_sponsor_import_check_tells_a_days_few_nips_elsewhere_then_refuses_every_file(world, monkeypatch):
+    """A sponsor file's check writes nothing: guessed NIPs found other regencies' sponsors for
+    free. Each is logged, workers' NIKs and sponsors' NIPs count against one daily limit, and
+    past it a sponsor file's check is refused whatever the file holds."""
+    import dataclasses
+    from payung.imports import auto_map, plan_import
+    from payung.imports.engine import MappingError
+    from payung.imports.reading import Sheet
+    from payung.people.sponsors import ELSEWHERE_LIMIT
+    from payung.people.workers import duplicate_nik
+    operator = ACTORS["operator"]
+    limited = dataclasses.replace(world.settings, limits=dataclasses.replace(world.settings.limits,
+                                                                            nik_elsewhere_per_day=2))
+    monkeypatch.setattr(world.registry, "settings", limited)
+
+    def check(*nips):
+        sheet = Sheet(["Jenis", "Nama", "NIP", "OPD"], [["ASN", f"ASN {n}", n, "Dinsos"] for n in nips])
+        return plan_import(world.db, world.registry, kind="sponsors", sheet=sheet,
+                           mapping=auto_map(sheet.headers, "sponsors"), actor=operator, file_name="s.csv",
+                           data_hash="x")
+    world.db.execute("BEGIN")
+    try:
+        plan = check(world.records["out"]["asn_nip"], _FREE_NIP)
+        assert plan.counts["rejected"] == 1 and len(plan.new) == 1 and len(_nip_answers(world, "operator")) == 1
+        # A NIK of another regency's worker spends the second answer of the day.
+        assert duplicate_nik(world.db, world.records["out"]["nik"], actor=operator, settings=limited)
+        with pytest.raises(MappingError) as refused:
+            check(_FREE_NIP)
+        assert str(refused.value) == ELSEWHERE_LIMIT.format(limit=2)
+    finally:
+        world.db.execute("ROLLBACK")

@@ -29,7 +29,10 @@ from payung.imports.plans import (MAX_REJECTED_KEPT, ImportPlan, RowError, cell_
                                   region_resolver, reject)
 from payung.imports.reading import Sheet
 from payung.imports.values import BY_WORDS, NOT_A_CODE, ValueMatcher, field_of_key, synonyms_for
+from payung.people.sponsors import ELSEWHERE_LIMIT as SPONSOR_ELSEWHERE_LIMIT
+from payung.people.sponsors import answer_elsewhere as answer_sponsor_elsewhere
 from payung.people.sponsors import check_sponsor
+from payung.people.sponsors import elsewhere_answers_left as sponsor_answers_left
 from payung.people.workers import (ELSEWHERE, ELSEWHERE_LIMIT, answer_elsewhere, check_workers, elsewhere_answers_left,
                                    village_index)
 from payung.schemes.model import BILL_BY
@@ -333,6 +336,10 @@ def _column_for(problem: Problem, mapping: dict[str, str]) -> str:
 # Sponsors -----------------------------------------------------------------------------------
 
 def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
+    settings = registry.settings
+    spent = MappingError(SPONSOR_ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
+    if not sponsor_answers_left(db, actor=actor, settings=settings):
+        raise spent  # whatever the file holds (_plan_workers)
     resolver = region_resolver(db)
     scope = scope_of(actor)
     types = Coded(plan, registry, "type", "Jenis penyandang dana",
@@ -373,8 +380,12 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             clean["regency_code"] = scope.regency
         before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else queries.sponsor_by_identity(
             db, clean["type"], clean["name"], clean["opd"], clean["village_code"])
-        if not allowed(actor, "sponsor.write", clean) or (before is not None and not allowed(
-                actor, "sponsor.write", before)):
+        outside = before is not None and not allowed(actor, "sponsor.write", before)
+        if not allowed(actor, "sponsor.write", clean) or outside:
+            # A NIP of a sponsor outside the actor's scope, in a row they could have imported: an answer.
+            if outside and allowed(actor, "sponsor.write", clean) and not answer_sponsor_elsewhere(
+                    db, before["id"], actor=actor, settings=settings):
+                raise spent
             reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
                 "Penyandang dana ini di luar wilayah tugas Anda (atau sudah terdaftar di wilayah lain); "
                 "hubungi operator kabupaten."))])

@@ -13,6 +13,7 @@ from payung.base.identity import check_nik, check_nip, clean_digits, normalize_p
 from payung.base.paging import Paged
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.base.text import text_problems
+from payung.people import elsewhere
 
 #: The typed texts of a sponsor, refused when they hold control characters (``payung.base.text``).
 TEXT_LABELS = {"name": "Nama penyandang dana", "opd": "OPD (unit kerja)", "employee_number": "Nomor pegawai",
@@ -92,16 +93,42 @@ def check_sponsor(db, settings: Settings, values: Mapping) -> tuple[dict, list[P
     return row, problems
 
 
+#: A NIP already registered outside the actor's slice: no name.
+ELSEWHERE = "NIP ini sudah terdaftar di wilayah lain; hubungi operator kabupaten."
+#: A sponsor import's check refused once the day's answers are spent (``payung.people.elsewhere``):
+#: whatever the file holds, else the refusal would be the answer.
+ELSEWHERE_LIMIT = ("Hari ini akun Anda sudah mencapai batas {limit} jawaban \"sudah terdaftar di wilayah lain\" "
+                   "(NIK pekerja dan NIP penyandang dana), jadi berkas penyandang dana tidak dapat diperiksa lagi "
+                   "hari ini. Tidak ada yang diimpor. Minta operator kabupaten mengimpor berkas ini, atau coba lagi "
+                   "besok.")
+
+
 def nip_taken(db, nip: str | None, *, actor: Actor, except_id: int | None = None) -> Problem | None:
-    """The problem of a NIP another sponsor has; the name only when the actor may see it."""
+    """The problem of a NIP another sponsor has; the name only when the actor may see it. Asked
+    by a save that stores the sponsor when the NIP is free: an answer about a sponsor outside the
+    actor's scope is logged (``answer_elsewhere``), never withheld."""
     if not nip:
         return None
     existing = queries.sponsor_by_nip(db, nip)
     if not existing or existing["id"] == except_id:
         return None
     if queries.sponsor(db, existing["id"], scope_of(actor)) is None:
-        return Problem("nip", "NIP ini sudah terdaftar di wilayah lain; hubungi operator kabupaten.", "nip_duplicate")
+        elsewhere.answer(db, "sponsors", existing["id"], actor=actor, storing=True)
+        return Problem("nip", ELSEWHERE, "nip_duplicate")
     return Problem("nip", f"NIP ini sudah terdaftar atas nama {existing['name']}.", "nip_duplicate")
+
+
+def elsewhere_answers_left(db, *, actor: Actor, settings: Settings) -> int:
+    """How many more sponsors (or workers) outside their scope ``actor`` may be told of today."""
+    require(actor, "sponsor.write")
+    return elsewhere.answers_left(db, actor=actor, settings=settings)
+
+
+def answer_elsewhere(db, sponsor_id: int, *, actor: Actor, settings: Settings) -> bool:
+    """Whether ``actor``'s import check may say that a NIP in their file is ``sponsor_id``'s, a
+    sponsor outside their scope: logged, and limited per day (``payung.people.elsewhere``)."""
+    require(actor, "sponsor.write")
+    return elsewhere.answer(db, "sponsors", sponsor_id, actor=actor, settings=settings)
 
 
 def create_sponsor(db, settings: Settings, values: Mapping, *, actor: Actor) -> int:
@@ -111,10 +138,12 @@ def create_sponsor(db, settings: Settings, values: Mapping, *, actor: Actor) -> 
     row, problems = check_sponsor(db, settings, values)
     if not problems and not row["regency_code"] and scope_of(actor).regency:
         row["regency_code"] = scope_of(actor).regency
+    if not problems:
+        # Before the NIP is looked up: a sponsor refused anyway would have learnt of it for free.
+        require(actor, "sponsor.write", row)
     taken = nip_taken(db, row.get("nip"), actor=actor) if not problems else None
     if problems or taken:
         raise ValidationError(problems or [taken])
-    require(actor, "sponsor.write", row)
     try:
         return store.insert(db, "sponsors", row, actor=actor.username)
     except ConstraintError:
@@ -135,10 +164,11 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
     current = _sponsor(db, sponsor_id, actor)
     require(actor, "sponsor.write", current)
     row, problems = check_sponsor(db, settings, {k: current.get(k) for k in SPONSOR_COLUMNS} | dict(values))
+    if not problems:
+        require(actor, "sponsor.write", row)  # before the NIP is looked up (create_sponsor)
     taken = nip_taken(db, row.get("nip"), actor=actor, except_id=sponsor_id) if not problems else None
     if problems or taken:
         raise ValidationError(problems or [taken])
-    require(actor, "sponsor.write", row)
     changes = {k: v for k, v in row.items() if current.get(k) != v}
     return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username) if changes else current
 

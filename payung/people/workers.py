@@ -22,6 +22,7 @@ from payung.base.money import income_problem
 from payung.base.months import current_month
 from payung.base.paging import Paged
 from payung.base.text import person_name, text_problems
+from payung.people import elsewhere
 from payung.schemes.fields import parse_date, parse_integer
 
 POVERTY_SOURCES = ("DTKS", "P3KE", "DTSEN")
@@ -198,7 +199,7 @@ def village_index(db) -> dict[str, str]:
 #: A NIK already registered outside the actor's slice: no name, birth date or village.
 ELSEWHERE = "NIK ini sudah terdaftar di wilayah lain; hubungi operator kabupaten."
 #: The audit log's action of an ELSEWHERE answer (``answer_elsewhere``).
-ELSEWHERE_ACTION = "nik_elsewhere"
+ELSEWHERE_ACTION = elsewhere.ACTIONS["workers"]
 #: A NIK changed once the day's answers are spent (``update_worker``).
 NIK_CHANGE_SPENT = ("NIK pekerja tidak dapat diubah lagi hari ini: akun Anda sudah mencapai batas harian pemeriksaan "
                     "NIK di wilayah lain. Minta operator kabupaten mengubahnya, atau coba lagi besok.")
@@ -233,18 +234,11 @@ def duplicate_nik(db, nik: str, *, actor: Actor, settings: Settings, except_id: 
     )
 
 
-def _start_of_today() -> str:
-    """The first moment of the regency's today, as the audit log stores moments (UTC text): the
-    day's answers start again at midnight where the operators are, not at 07:00 WIB."""
-    midnight = dt.datetime.combine(clock.today(), dt.time(), clock.zone())
-    return midnight.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def elsewhere_answers_left(db, *, actor: Actor, settings: Settings) -> int:
-    """How many more workers outside their scope ``actor`` may be told of today (``answer_elsewhere``)."""
+    """How many more workers (or sponsors) outside their scope ``actor`` may be told of today
+    (``answer_elsewhere``)."""
     require(actor, "worker.write")
-    given = queries.audit_count_since(db, actor=actor.username, action=ELSEWHERE_ACTION, since=_start_of_today())
-    return max(0, settings.limits.nik_elsewhere_per_day - given)
+    return elsewhere.answers_left(db, actor=actor, settings=settings)
 
 
 def answer_elsewhere(db, worker_id: int, *, actor: Actor, settings: Settings, storing: bool = False) -> bool:
@@ -253,20 +247,11 @@ def answer_elsewhere(db, worker_id: int, *, actor: Actor, settings: Settings, st
     a serial number: told before anything is written, NIKs guessed one after another would
     find who is registered in other villages, and when they were born. So such answers are
     logged (once a day per actor and worker: the form asks at every rerun) and limited to
-    ``[limits] nik_elsewhere_per_day`` workers a day; past that, only a save that would store a
-    complete worker is told (``storing``), which a NIK nobody has would have stored."""
+    ``[limits] nik_elsewhere_per_day`` a day (``payung.people.elsewhere``); past that, only a
+    save that would store a complete worker is told (``storing``), which a NIK nobody has would
+    have stored."""
     require(actor, "worker.write")
-    if queries.audit_logged_since(db, actor=actor.username, action=ELSEWHERE_ACTION, table="workers",
-                                  row_id=worker_id, since=_start_of_today()):
-        return True
-    if not storing and not elsewhere_answers_left(db, actor=actor, settings=settings):
-        return False
-    with store.transaction(db):  # counted again under the write lock: two tabs at once get no more
-        if not storing and not elsewhere_answers_left(db, actor=actor, settings=settings):
-            return False
-        store.audit(db, actor.username, ELSEWHERE_ACTION, "workers", worker_id, None,
-                    {"note": "NIK terdaftar di wilayah lain", "saving": storing})
-    return True
+    return elsewhere.answer(db, "workers", worker_id, actor=actor, settings=settings, storing=storing)
 
 
 def _refuse_problems(db, checked: WorkerCheck, *, actor: Actor, settings: Settings, storing: bool,

@@ -1,0 +1,60 @@
+"""Answers about a record outside the asker's scope: "this NIK (or NIP) is registered elsewhere".
+
+A NIK is a kecamatan, a birth date and a serial; a NIP a birth date, a start date and a serial.
+Told before anything is written (a form's check, an import's), numbers guessed one after another
+would find who is registered in other villages or regencies. So each such answer is logged, once
+a day per account and record, and an account gets at most ``[limits] nik_elsewhere_per_day`` of
+them a day, workers and sponsors together. A save that would store what it was given is always
+told (``storing``): a number nobody has would have been stored, so the answer costs a write.
+
+The callers (``payung.people.workers``, ``payung.people.sponsors``) check the permission first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+
+from db import queries, store
+
+from payung.auth.access import Actor
+from payung.base import clock
+from payung.base.config import Settings
+
+#: The audit log's action of an answer, by the table of the record it is about.
+ACTIONS = MappingProxyType({"workers": "nik_elsewhere", "sponsors": "nip_elsewhere"})
+
+
+def start_of_today() -> str:
+    """The first moment of the regency's today, as the audit log stores moments (UTC text): the
+    day's answers start again at midnight where the operators are, not at 07:00 WIB."""
+    midnight = dt.datetime.combine(clock.today(), dt.time(), clock.zone())
+    return midnight.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def answers_left(db, *, actor: Actor, settings: Settings) -> int:
+    """How many more records outside their scope ``actor`` may be told of today."""
+    since = start_of_today()
+    given = sum(queries.audit_count_since(db, actor=actor.username, action=action, since=since)
+                for action in ACTIONS.values())
+    return max(0, settings.limits.nik_elsewhere_per_day - given)
+
+
+def answer(db, table: str, row_id: int, *, actor: Actor, settings: Settings | None = None,
+           storing: bool = False) -> bool:
+    """Whether ``actor`` may be told that a number they typed or imported belongs to the record
+    ``row_id`` of ``table``, outside their scope; logged when told. ``settings`` (the limit) is
+    needed unless ``storing``."""
+    action = ACTIONS[table]
+    if queries.audit_logged_since(db, actor=actor.username, action=action, table=table, row_id=row_id,
+                                  since=start_of_today()):
+        return True
+    if not storing and not answers_left(db, actor=actor, settings=settings):
+        return False
+    with store.transaction(db):  # counted again under the write lock: two tabs at once get no more
+        if not storing and not answers_left(db, actor=actor, settings=settings):
+            return False
+        what = "NIK" if table == "workers" else "NIP"
+        store.audit(db, actor.username, action, table, row_id, None,
+                    {"note": f"{what} terdaftar di wilayah lain", "saving": storing})
+    return True
