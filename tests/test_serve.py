@@ -110,6 +110,17 @@ async def save_worker(tab: Tab, nik: str, name: str) -> str:
 def test_two_processes_behind_nginx_share_workers_sessions_and_schemes(served):
     url, (route_a, route_b), app = served
 
+    async def first_visits():
+        """Each process's first visitor, at an address no page has: the login page, and none of
+        the English "Page not found" of Streamlit's pages/ folder mode (serve's ``warm_up``)."""
+        for route in (route_a, route_b):
+            tab = Tab(url, cookies={"payung_route": route})
+            try:
+                assert "Masuk ke Payung" in (await tab.open("tidak-ada")).text()  # ProtocolError: page not found
+            finally:
+                await tab.close()
+    asyncio.run(first_visits())
+
     async def scenario():
         a = Tab(url, cookies={"payung_route": route_a})
         await sign_in(a)

@@ -113,6 +113,27 @@ def wait_healthy(url: str, process: subprocess.Popen | None = None, *, timeout: 
     raise RuntimeError(f"server at {url} did not start: {detail}")
 
 
+def warm_up(port: int, timeout: float = 120) -> None:
+    """One session at "/" on a just-started server. Its run ends Streamlit's pages/ folder mode,
+    which lasts until app.py's first ``st.navigation`` (``ui.addresses``): the first visitor of a
+    process at an address no page has saw an English "Page not found" over the login page. It
+    also imports the pages, which made that visitor's first page twice as slow."""
+    import asyncio
+
+    from payung.operations.loadtest.protocol import ProtocolError, Tab
+
+    async def visit() -> None:
+        tab = Tab(f"http://127.0.0.1:{port}", timeout=timeout, user_agent="payung-serve-warm-up")
+        try:
+            await tab.open()
+        finally:
+            await tab.close()
+    try:
+        asyncio.run(visit())
+    except (ProtocolError, OSError) as exc:  # the server still serves; its first visitor is as before
+        print(f"Pemanasan server di port {port} gagal ({exc}); server tetap dipakai.", flush=True)
+
+
 #: Who nginx's workers run as when serve runs as root: never root (they parse every request).
 WORKER_USER = "nobody"
 
@@ -216,6 +237,7 @@ class Servers:
             self.streamlit[port] = self._start_streamlit(port)
         for port, process in self.streamlit.items():
             wait_healthy(f"http://127.0.0.1:{port}", process, log=self.workdir / f"streamlit-{port}.log")
+            warm_up(port)
         config = self.workdir / "nginx.conf"
         config.write_text(nginx_config(self.ports, listen=self.listen, prefix=self.workdir.resolve(),
                                        max_body_mb=self.app.settings.limits.max_upload_mb, temp=self.temp),
@@ -244,6 +266,12 @@ class Servers:
                 if process.poll() is not None:
                     print(f"Server di port {port} berhenti (kode {process.returncode}); dijalankan lagi.", flush=True)
                     self.streamlit[port] = self._start_streamlit(port)
+                    try:
+                        wait_healthy(f"http://127.0.0.1:{port}", self.streamlit[port],
+                                     log=self.workdir / f"streamlit-{port}.log")
+                        warm_up(port)
+                    except RuntimeError:
+                        pass  # stopped again: started once more on the next round
             time.sleep(1)
 
     def stop(self) -> None:
