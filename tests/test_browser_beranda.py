@@ -4,6 +4,8 @@ those pieces again; a click on a district's bar opens that district's villages."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 # test_browser skips this module without Chromium; demo_site is its fixture.
@@ -44,6 +46,13 @@ def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
     expect_logged_in(page)
     chart = current(page).get_by_test_id("stVegaLiteChart").first
     expect(chart).to_contain_text("per kecamatan")
+    # What a screen reader is told of the charts: each bar's tooltip in Indonesian, never Vega's
+    # English ("X-axis titled ...", "Title text ...") or the data's field names ("protected: 13").
+    _settled(page)
+    said = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] [aria-label]')]
+        .filter(e => !e.closest('[aria-hidden="true"]')).map(e => e.getAttribute('aria-label'))""")
+    assert any(s.startswith("Kecamatan: ") for s in said), said[:5]
+    assert not [s for s in said if re.search(r"axis|Title text|Legend|\bprotected\b|\bshare\b", s)], said[:20]
     box = chart.locator("svg").first.bounding_box()
     # The bars start right of the names (up to 180 px), the largest district's first, under the title.
     for dy in range(40, 200, 8):

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 
+import altair as alt
 import pytest
 from openpyxl import load_workbook
 
@@ -538,10 +539,12 @@ def test_the_beranda_charts_sent_unvalidated_are_valid_vega_lite(known, people):
         for view, actor in views:
             d = dashboard.build(db, app.plugins, view, actor=actor, today=TODAY)
             sent = charts.beranda_specs(d)
-            validated = {name: chart.to_dict(validate=True) for name, chart in charts.beranda_charts(d).items()}
+            validated = {name: charts.spoken(chart.to_dict(validate=True))
+                         for name, chart in charts.beranda_charts(d).items()}
             for spec in validated.values():
                 for themed in charts.THEMED:  # Altair's theme: Streamlit's is the one drawn
                     spec.pop(themed, None)
+                alt.TopLevelSpec.validate(spec)  # with what a screen reader is told
             assert sent == validated
             seen |= set(sent)
     assert seen == {"region", "scheme", "gender_age", "occupation", "trend", "budget"}
@@ -582,3 +585,24 @@ def _data_references(spec: dict) -> list[dict]:
         for child in spec.get(key, []):
             found += _data_references(child)
     return found
+
+
+def test_a_chart_is_said_to_a_screen_reader_in_indonesian():
+    """Vega names each bar for a screen reader by the data's field names, in English ("protected:
+    13; axis: Kendal"), and each axis and title ("X-axis titled ..."): a mark says its tooltip
+    ("Kecamatan: Kendal, Terlindungi: 1.234"), the chart its title; guides are not read."""
+    from payung.reports import charts
+    chart = alt.Chart(alt.InlineData(values=[{"name": "Kendal", "protected": 1234}]), title="Per kecamatan").mark_bar(
+        ).encode(x="protected:Q", y="name:N", color="name:N",
+                 tooltip=[alt.Tooltip("name:N", title="Kecamatan"), alt.Tooltip("protected:Q", title="Terlindungi")])
+    rule = alt.Chart(alt.InlineData(values=[{"x": 1}])).mark_rule().encode(x="x:Q")
+    spec = charts.spoken(alt.layer(chart, rule).to_dict())
+    alt.TopLevelSpec.validate(spec)
+    bars, line = spec["layer"]
+    assert "Per kecamatan" in (spec.get("description"), bars.get("description"))
+    assert bars["encoding"]["description"] == {"field": charts.SPOKEN, "type": "nominal"}
+    said = next(t["calculate"] for t in bars["transform"] if t.get("as") == charts.SPOKEN)
+    assert said == ('"Kecamatan: " + \'\' + datum["name"] + \', \' + "Terlindungi: " + '
+                    'replace(format(datum["protected"], \',d\'), /,/g, \'.\')')
+    assert bars["encoding"]["x"]["axis"]["aria"] is False and bars["encoding"]["color"]["legend"]["aria"] is False
+    assert line["mark"] == {"type": "rule", "aria": False}  # no tooltip: nothing of its own to say

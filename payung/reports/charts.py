@@ -5,6 +5,7 @@ Labels are Indonesian, numbers use the Indonesian thousands separator, Rupiah ax
 
 from __future__ import annotations
 
+import json
 import math
 
 import altair as alt
@@ -251,6 +252,61 @@ def beranda_charts(d: Dashboard) -> dict[str, alt.TopLevelMixin]:
 
 #: What Altair's theme adds to a chart's specification (none of Payung's charts sets them).
 THEMED = ("config", "usermeta")
+#: The field that holds what a screen reader says of one mark (``spoken``).
+SPOKEN = "_diucapkan"
+
+
+def _spoken_text(tooltip: list[dict]) -> str:
+    """A Vega expression saying one mark's tooltip in Indonesian ("Kecamatan: Kendal, Terlindungi:
+    1.234"): whole numbers with a point between thousands, as Payung writes them."""
+    parts = []
+    for item in tooltip:
+        value = f"datum[{json.dumps(item['field'])}]"
+        if item.get("type") == "quantitative":
+            value = f"replace(format({value}, ',d'), /,/g, '.')"
+        else:
+            value = f"'' + {value}"
+        parts.append(f"{json.dumps(item['title'] + ': ')} + {value}" if item.get("title") else value)
+    return " + ', ' + ".join(parts)
+
+
+#: The channels whose guide Vega describes: axes and legends.
+_GUIDES = {"x": "axis", "y": "axis", "color": "legend", "fill": "legend", "stroke": "legend", "size": "legend",
+           "shape": "legend", "opacity": "legend"}
+
+
+def spoken(spec: dict, description: str | None = None) -> dict:
+    """``spec`` said in Indonesian to a screen reader. Vega names each bar, point, axis, legend
+    and title for one in English and by the data's own field names ("protected: 13; axis:
+    Kendal", "X-axis titled ... for a linear scale", "Title text ..."): each mark says its
+    tooltip instead (``SPOKEN``), the chart its title (``description``); axes, legends, titles
+    and marks without a tooltip are left out of what is read (their words are in the others)."""
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    if description or text:
+        spec["description"] = description or (" ".join(text) if isinstance(text, list) else str(text))
+    if isinstance(title, (str, list)):
+        spec["title"] = {"text": title, "aria": False}
+    elif isinstance(title, dict):
+        title["aria"] = False
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for part in spec.get(key, []):
+            spoken(part)
+    encoding = spec.get("encoding") or {}
+    for name, channel in encoding.items():
+        guide = _GUIDES.get(name)
+        if guide and isinstance(channel, dict) and channel.get(guide, {}) is not None:
+            channel[guide] = {**channel.get(guide, {}), "aria": False}
+    if "mark" not in spec:
+        return spec
+    tooltip = encoding.get("tooltip")
+    if isinstance(tooltip, list) and tooltip:
+        spec.setdefault("transform", []).append({"calculate": _spoken_text(tooltip), "as": SPOKEN})
+        encoding["description"] = {"field": SPOKEN, "type": "nominal"}
+    else:
+        mark = spec["mark"]
+        spec["mark"] = {**(mark if isinstance(mark, dict) else {"type": mark}), "aria": False}
+    return spec
 
 
 def beranda_specs(d: Dashboard) -> dict[str, dict]:
@@ -261,7 +317,7 @@ def beranda_specs(d: Dashboard) -> dict[str, dict]:
     against the Vega-Lite schema here, which took half the time on every sign-in of a new
     village: the tests validate them (``tests/test_dashboard.py``); their structure does not
     depend on the figures."""
-    specs = {name: chart.to_dict(validate=False) for name, chart in beranda_charts(d).items()}
+    specs = {name: spoken(chart.to_dict(validate=False)) for name, chart in beranda_charts(d).items()}
     for spec in specs.values():
         for themed in THEMED:
             spec.pop(themed, None)
