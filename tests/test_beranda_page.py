@@ -128,3 +128,13 @@ def test_one_villages_charts_are_drawn_when_asked_for(site):
     assert [spec for spec in _charts(office) if "wilayah" in spec] and len(_charts(office)) >= 5
     picked = run("admin", query={"kecamatan": village[:8], "desa": village})
     assert not _charts(picked) and "dipilih; pilih Semua desa" in texts(picked)
+
+
+def test_a_month_at_the_edge_of_the_calendar_in_the_address_opens_this_month(site):
+    """"?bulan=9999-12" or "?bulan=0000-01" (an address edited by hand) stopped Beranda with an
+    error (no date after year 9999 or before year 1): such a month opens the current one."""
+    from payung.base.months import current_month
+    for month in ("9999-12", "0000-01", "1899-12"):
+        at = run("desa", query={"bulan": month})
+        assert not at.exception, (month, at.exception)
+        assert at.selectbox[0].value == current_month(), (month, at.selectbox[0].value)

@@ -24,6 +24,11 @@ AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "4
               (65, 200, "65+"))
 
 
+#: The years a Beranda address may ask for: a month a year away from these (the edge of Python's
+#: dates) stopped the page with an error.
+VIEWABLE_YEARS = (1900, 2200)
+
+
 @dataclass(frozen=True)
 class View:
     """What the user chose: a month and optional scheme, district and village."""
@@ -41,6 +46,8 @@ class View:
             month = parse_month(str(params.get("bulan") or default_month))
         except ValueError:
             month = default_month
+        if not VIEWABLE_YEARS[0] <= int(month[:4]) <= VIEWABLE_YEARS[1]:
+            month = default_month  # "?bulan=0000-01" or "9999-12": no date before year 1 or after 9999
         district = params.get("kecamatan") or None
         village = params.get("desa") or None
         if village and (not district or not village.startswith(district + ".")):
