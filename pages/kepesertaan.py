@@ -22,7 +22,7 @@ from payung.enrolment.sponsorships import describe_cost, eligible_workers, start
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, declared_field, field_errors, nik_note, remember_problems, rupiah, saved,
                         show_saved_message)
-from ui.widgets import or_all, plain, progress_to_the_end, table
+from ui.widgets import distinct, or_all, plain, progress_to_the_end, table
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
@@ -70,9 +70,9 @@ if not by_id:
 if found.total > len(found.rows):
     st.caption(f"Menampilkan {count(len(found.rows))} dari {count(found.total)} penyandang dana; ketik nama, NIP "
                "atau OPD untuk mempersempit.")
+sponsor_labels = distinct({i: f"{s['name']} ({SPONSOR_TYPES[s['type']].label})" for i, s in by_id.items()})
 sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key=sponsor_key, index=None,
-                          placeholder="Pilih penyandang dana",
-                          format_func=lambda i: f"{by_id[i]['name']} ({SPONSOR_TYPES[by_id[i]['type']].label})")
+                          placeholder="Pilih penyandang dana", format_func=sponsor_labels.get)
 field_errors(FORM, "sponsor_id")
 
 left, middle, right = st.columns(3)
@@ -185,7 +185,7 @@ with connection() as db:
                                   months=months, actor=actor, text=text, limit=ELIGIBLE_SHOWN)
 known = {w["id"]: w for w in candidates} | state.get("_k_known", {})
 state["_k_known"] = known
-label = (lambda w: f"{w['name']} · {w['nik']} · {w['village']}")
+worker_labels = distinct({i: f"{w['name']} · {w['nik']} · {w['village']}" for i, w in known.items()})
 if state.pop("_k_pick_found", False):
     if len(candidates) == 1 and candidates[0]["id"] not in state.get("k_workers", []):
         state["k_workers"] = [*state.get("k_workers", []), candidates[0]["id"]]
@@ -200,7 +200,7 @@ st.caption((f"{count(len(candidates))} pekerja" if len(candidates) < ELIGIBLE_SH
            + (f" dan cocok dengan \"{plain(text)}\"." if text else ". Ketik nama di kotak di bawah lalu Enter untuk "
               "mencari di antara semuanya."))
 chosen = st.multiselect("Pekerja yang ditanggung *", list(known), key="k_workers", on_change=search_typed,
-                        format_func=lambda i: label(known[i]) if i in known else str(i), accept_new_options=True,
+                        format_func=lambda i: worker_labels.get(i, str(i)), accept_new_options=True,
                         placeholder="Ketik nama pekerja, lalu pilih atau tekan Enter")
 chosen = [w for w in chosen if w in known]
 field_errors(FORM, "worker_id")
@@ -241,7 +241,7 @@ if checked and checked["fingerprint"] == fingerprint:
         monthly = sum(c[0] for c in checked["cost"].values())
         st.success(f"Semua syarat terpenuhi. Biaya: {rupiah(monthly)} per bulan untuk {len(chosen)} pekerja; "
                    f"{rupiah(total)} selama {months} bulan.", icon=":material/payments:")
-        table([{"Pekerja": label(known[w]), "Rincian": c[2]} for w, c in checked["cost"].items()],
+        table([{"Pekerja": worker_labels.get(w, str(w)), "Rincian": c[2]} for w, c in checked["cost"].items()],
                      hide_index=True, width="stretch")
         if st.button("Simpan kepesertaan", type="primary", icon=":material/save:"):
             # All or nothing; planned again under the write lock if anything changed meanwhile.

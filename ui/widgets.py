@@ -64,6 +64,16 @@ def plain(value) -> str:
     return _NUMBERED.sub(r"\1\\\2", text)
 
 
+def distinct(labels: Mapping[T, str]) -> dict[T, str]:
+    """``labels`` (value -> its words in a select box) told apart: Streamlit finds the choice by
+    its words, so of two sponsors both "Agus Sembiring (ASN)" the first could never be chosen, and
+    picking it stored the other. A label shared by several values gets " · ID <value>"."""
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {value: f"{label} · ID {value}" if seen[label] > 1 else label for value, label in labels.items()}
+
+
 def or_all(choices: Mapping, everything: str, *, value=None) -> dict:
     """A filter box's ``st.selectbox`` arguments: None first, said as ``everything`` ("Semua
     desa"), then ``choices`` (value -> its words); ``value`` chosen when it is one of them.
@@ -71,6 +81,7 @@ def or_all(choices: Mapping, everything: str, *, value=None) -> dict:
     ``everything`` is the placeholder too. When a box's choices change under it (the desa of
     another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
     with its placeholder: "Pilih..." there read as nothing chosen while the page showed all."""
+    choices = distinct(choices)
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
