@@ -638,11 +638,16 @@ def rows_by_id(db, table: str, ids: Sequence[int]) -> dict[int, dict]:
     return found
 
 
-def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None) -> dict | None:
-    """A sponsor without NIP, recognised by type, name (any case), OPD and village."""
-    return _one(db, "SELECT * FROM sponsors WHERE type = ? AND lower(name) = lower(?)"
-                    " AND COALESCE(opd, '') = COALESCE(?, '') AND COALESCE(village_code, '') = COALESCE(?, '')",
-                [kind, name, opd, village_code])
+@sc.bound
+def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None,
+                        scope: Scope) -> dict | None:
+    """A sponsor without NIP inside ``scope``, recognised by type, name (any case), OPD and village
+    (a same-named person or company of another regency is another sponsor, not an answer that one
+    is registered there)."""
+    where, params = sc.sponsors(scope)
+    return _one(db, "SELECT s.* FROM sponsors s WHERE s.type = ? AND lower(s.name) = lower(?)"
+                    " AND COALESCE(s.opd, '') = COALESCE(?, '') AND COALESCE(s.village_code, '') = COALESCE(?, '')"
+                    f"{where}", [kind, name, opd, village_code, *params])
 
 
 def import_log(db, actor: str | None, limit: int = 20) -> list[dict]:

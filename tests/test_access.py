@@ -1132,3 +1132,50 @@ def test_a_sponsor_import_check_tells_a_days_few_nips_elsewhere_then_refuses_eve
         assert str(refused.value) == ELSEWHERE_LIMIT.format(limit=2)
     finally:
         world.db.execute("ROLLBACK")
+
+
+def test_past_the_days_answers_no_nip_of_an_own_sponsor_is_changed(world, monkeypatch):
+    """A NIP changed on a sponsor of one's own was a free guess past the day's answers: another
+    regency's NIP refused as "registered elsewhere", a free one saved (and changed back). Past the
+    limit no NIP is changed, whatever it is; the rest of the sponsor still is."""
+    import dataclasses
+    from payung.base.errors import ValidationError
+    from payung.people.sponsors import NIP_CHANGE_SPENT, update_sponsor
+    from payung.people.workers import duplicate_nik
+    operator = ACTORS["operator"]
+    limited = dataclasses.replace(world.settings, limits=dataclasses.replace(world.settings.limits,
+                                                                            nik_elsewhere_per_day=1))
+    own = world.db.execute("SELECT id FROM sponsors WHERE nip = ?", [world.records["near"]["asn_nip"]]).fetchone()[0]
+    world.db.execute("BEGIN")
+    try:
+        assert duplicate_nik(world.db, world.records["out"]["nik"], actor=operator, settings=limited)  # the day's one
+        for nip in (world.records["out"]["asn_nip"], _FREE_NIP):
+            with pytest.raises(ValidationError) as refused:
+                update_sponsor(world.db, limited, own, {"nip": nip}, actor=operator)
+            assert [p.message for p in refused.value.problems] == [NIP_CHANGE_SPENT], nip
+        assert update_sponsor(world.db, limited, own, {"opd": "Dinas Sosial Baru"}, actor=operator)["opd"] == \
+            "Dinas Sosial Baru"
+    finally:
+        world.db.execute("ROLLBACK")
+
+
+def test_a_sponsor_import_does_not_match_a_same_named_person_of_another_regency(world):
+    """A row without a NIP is recognised by type and name: matched to another regency's
+    perorangan of the same name, it was refused as "registered elsewhere" (a file of names asked
+    who sponsors there), and logged as a NIP answer. It is a new sponsor of one's own, as the form
+    lets one register."""
+    from payung.auth.access import Actor
+    from payung.imports import auto_map, plan_import
+    from payung.imports.reading import Sheet
+    from payung.people.sponsors import create_sponsor
+    world.db.execute("BEGIN")
+    try:
+        create_sponsor(world.db, world.settings, {"type": "perorangan", "name": "Rohani Maulana",
+                                                  "regency_code": "33.27"}, actor=Actor.system())
+        sheet = Sheet(["Jenis", "Nama"], [["Perorangan", "Rohani Maulana"]])
+        plan = plan_import(world.db, world.registry, kind="sponsors", sheet=sheet, mapping=auto_map(sheet.headers,
+                           "sponsors"), actor=ACTORS["operator"], file_name="s.csv", data_hash="x")
+        assert plan.counts["rejected"] == 0 and len(plan.new) == 1, [e.message for e in plan.errors]
+        assert not _nip_answers(world, "operator")
+    finally:
+        world.db.execute("ROLLBACK")

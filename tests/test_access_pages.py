@@ -237,13 +237,19 @@ def test_an_import_check_tells_a_days_few_workers_elsewhere_then_refuses_every_f
                            file_name="tebak.xlsx", data_hash="x")
     with open_db(site) as db:
         village = _one(db, "SELECT name FROM regions WHERE code = ?", [DESA_VILLAGE])["name"]
-        outsiders = _outsiders(db, 3)
+        # Workers no other test asks about: which of them this check logs is what is looked at.
+        outsiders = list(db.query("SELECT * FROM workers WHERE village_code != ? ORDER BY id DESC LIMIT 3",
+                                  [DESA_VILLAGE]))
         rows = [(w["nik"], "Coba Tebak", village, "Petani") for w in outsiders]
         original = plugins.settings
         plugins.settings = limited
         try:
             with pytest.raises(MappingError, match="batas 2 pekerja wilayah lain"):
                 check(rows)  # three of them: one answer too many
+            # Refusing the file told that its third NIK is registered elsewhere too: logged as well.
+            logged = {e["row_id"] for e in queries.audit_entries(db, actor=DESA.username)
+                      if e["action"] == "nik_elsewhere"}
+            assert {str(w["id"]) for w in outsiders} <= logged
             # Spent: a file with no such NIK is refused as well.
             with pytest.raises(MappingError) as refused:
                 check([("3324016508900003", "Sri Wahyuni", village, "Petani")])

@@ -29,6 +29,7 @@ from payung.imports.plans import (MAX_REJECTED_KEPT, ImportPlan, RowError, cell_
                                   region_resolver, reject)
 from payung.imports.reading import Sheet
 from payung.imports.values import BY_WORDS, NOT_A_CODE, ValueMatcher, field_of_key, synonyms_for
+from payung.people import elsewhere
 from payung.people.sponsors import ELSEWHERE_LIMIT as SPONSOR_ELSEWHERE_LIMIT
 from payung.people.sponsors import answer_elsewhere as answer_sponsor_elsewhere
 from payung.people.sponsors import check_sponsor
@@ -173,6 +174,14 @@ def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
     return FIELDS[kind][name][0] if name in FIELDS[kind] else name
 
 
+def _said_by_refusing(db, table: str, row_id: int, actor: Actor, spent: MappingError) -> MappingError:
+    """``spent``, for a file whose row ``row_id`` (of another area) met the end of the day's
+    answers: refusing the file tells that this row's number is registered elsewhere (a file
+    without it would have passed), so that answer is logged too."""
+    elsewhere.answer(db, table, row_id, actor=actor, storing=True)
+    return spent
+
+
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     settings = registry.settings
     spent = MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
@@ -271,7 +280,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 # file of guessed NIKs would find them, so the whole check is refused (and every
                 # check after it today, whatever its file holds).
                 if not answer_elsewhere(db, before["id"], actor=actor, settings=settings):
-                    raise spent
+                    raise _said_by_refusing(db, "workers", before["id"], actor, spent)
                 reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
                 continue
             # Only columns present in the file change a registered worker.
@@ -379,13 +388,13 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
         if not clean["regency_code"] and scope.regency:
             clean["regency_code"] = scope.regency
         before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else queries.sponsor_by_identity(
-            db, clean["type"], clean["name"], clean["opd"], clean["village_code"])
+            db, clean["type"], clean["name"], clean["opd"], clean["village_code"], scope)
         outside = before is not None and not allowed(actor, "sponsor.write", before)
         if not allowed(actor, "sponsor.write", clean) or outside:
             # A NIP of a sponsor outside the actor's scope, in a row they could have imported: an answer.
             if outside and allowed(actor, "sponsor.write", clean) and not answer_sponsor_elsewhere(
                     db, before["id"], actor=actor, settings=settings):
-                raise spent
+                raise _said_by_refusing(db, "sponsors", before["id"], actor, spent)
             reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
                 "Penyandang dana ini di luar wilayah tugas Anda (atau sudah terdaftar di wilayah lain); "
                 "hubungi operator kabupaten."))])
@@ -569,7 +578,8 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
     else:
         taken = sum(1 for r in plan.new if (queries.sponsor_by_nip(db, r["nip"]) if r.get("nip") else
                                             queries.sponsor_by_identity(db, r["type"], r["name"], r.get("opd"),
-                                                                        r.get("village_code"))) is not None)
+                                                                        r.get("village_code"), scope_of(actor)))
+                                           is not None)
     reasons = ([f"{formats.count(outside)} baris kini di luar wilayah tugas Anda (dipindahkan atau diubah di sesi "
                 "lain)"] if outside else []) + ([f"{formats.count(taken)} baris baru kini sudah terdaftar"] if taken else [])
     if reasons:

@@ -103,10 +103,16 @@ ELSEWHERE_LIMIT = ("Hari ini akun Anda sudah mencapai batas {limit} jawaban \"su
                    "besok.")
 
 
+#: A NIP changed once the day's answers are spent (``update_sponsor``).
+NIP_CHANGE_SPENT = ("NIP penyandang dana tidak dapat diubah lagi hari ini: akun Anda sudah mencapai batas harian "
+                    "pemeriksaan NIK/NIP di wilayah lain. Minta operator kabupaten mengubahnya, atau coba lagi besok.")
+
+
 def nip_taken(db, nip: str | None, *, actor: Actor, except_id: int | None = None) -> Problem | None:
     """The problem of a NIP another sponsor has; the name only when the actor may see it. Asked
     by a save that stores the sponsor when the NIP is free: an answer about a sponsor outside the
-    actor's scope is logged (``answer_elsewhere``), never withheld."""
+    actor's scope is logged (``payung.people.elsewhere``). A NIP changed on a sponsor of one's own
+    is counted as well (``update_sponsor``)."""
     if not nip:
         return None
     existing = queries.sponsor_by_nip(db, nip)
@@ -166,6 +172,11 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
     row, problems = check_sponsor(db, settings, {k: current.get(k) for k in SPONSOR_COLUMNS} | dict(values))
     if not problems:
         require(actor, "sponsor.write", row)  # before the NIP is looked up (create_sponsor)
+    changed_nip = not problems and row.get("nip") and row["nip"] != current.get("nip")
+    if changed_nip and not elsewhere.answers_left(db, actor=actor, settings=settings):
+        # A NIP changed on a sponsor of one's own is a free guess (a free NIP is simply saved, and
+        # can be changed back): past the day's answers, no NIP is changed, whatever it is.
+        raise ValidationError(Problem("nip", NIP_CHANGE_SPENT, "nip_elsewhere_limit"))
     taken = nip_taken(db, row.get("nip"), actor=actor, except_id=sponsor_id) if not problems else None
     if problems or taken:
         raise ValidationError(problems or [taken])
