@@ -107,6 +107,16 @@ def pdf_as_csv() -> tuple[str, bytes]:
     return "daftar.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 
+def junk_xlsx() -> tuple[str, bytes]:
+    """A ZIP named .xlsx with no workbook in it: the reader's own error is English."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("catatan.txt", "bukan buku kerja")
+    return "daftar.xlsx", out.getvalue()
+
+
 def jpeg_as_csv() -> tuple[str, bytes]:
     return "foto.csv", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 8
 

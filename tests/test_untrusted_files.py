@@ -5,6 +5,7 @@ the core, the CLI (a subprocess) and the Impor data page (AppTest)."""
 from __future__ import annotations
 
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -32,7 +33,10 @@ REFUSED = {
     "pdf": (hostile.pdf_as_csv, "dokumen PDF"),
     "jpeg": (hostile.jpeg_as_csv, "gambar JPEG"),
     "xlsx_renamed": (hostile.xlsx_as_csv, "arsip ZIP (misalnya berkas Excel .xlsx"),
+    "junk_xlsx": (hostile.junk_xlsx, "berkas Excel rusak atau bukan berkas Excel"),
 }
+#: Words of the readers' own (English) errors, which a message must not pass on.
+READERS_ENGLISH = re.compile(r"\b(cannot|detect|format|found|index|error|invalid|expected|shared strings)\b", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +61,7 @@ def test_hostile_file_is_refused_with_a_clear_message(corpus, key):
         read_table(data, name)
     message = str(refused.value)
     assert message.startswith("Berkas tidak dapat dibaca: ") and words in message, message
+    assert not READERS_ENGLISH.search(message), message
     assert _children_peak_mb() < GB
 
 

@@ -351,8 +351,9 @@ def read_xlsx(data: bytes, sheet: str | None, limits: dict, out: RowWriter | Non
     from python_calamine import CalamineWorkbook
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise Refused(f"berkas Excel rusak ({exc}). Simpan ulang sebagai .xlsx lalu coba lagi.") from None
+    except Exception:  # calamine raises its own error types for broken files
+        # The reader's own words are English ("Cannot detect file format"): not the person's to read.
+        raise Refused("berkas Excel rusak atau bukan berkas Excel. Simpan ulang sebagai .xlsx lalu coba lagi.") from None
     names = list(book.sheet_names)
     if not names:
         raise Refused("berkas Excel tidak memuat lembar kerja.")
@@ -366,7 +367,7 @@ def read_xlsx(data: bytes, sheet: str | None, limits: dict, out: RowWriter | Non
     except (Exception, BaseException) as exc:  # calamine panics (pyo3 PanicException is a BaseException)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise Refused(f"lembar \"{chosen}\" tidak dapat diurai ({exc}). Simpan ulang sebagai .xlsx lalu coba "
+        raise Refused(f"lembar \"{chosen}\" tidak dapat dibaca: isinya rusak. Simpan ulang sebagai .xlsx lalu coba "
                       "lagi.") from None
     limit, row_errors = limits["max_cell_chars"], {}
     max_columns = limits["max_columns"]
