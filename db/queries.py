@@ -594,9 +594,15 @@ def user_villages(db, user_id: int) -> list[str]:
         "SELECT village_code FROM user_villages WHERE user_id = ? ORDER BY village_code", [user_id])]
 
 
-def search_audit(db, *, table: str | None = None, actor: str | None = None, since: str | None = None,
-                 until: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+def search_audit(db, *, table: str | Sequence[str] | None = None, actor: str | None = None,
+                 since: str | None = None, until: str | None = None, limit: int = 100,
+                 offset: int = 0) -> tuple[list[dict], int]:
+    """Audit entries, newest first, with their count; ``table``: one table or several."""
     where, params = "WHERE 1 = 1", []
+    if table and not isinstance(table, str):
+        where += f" AND table_name IN ({', '.join('?' * len(table))})"
+        params.extend(table)
+        table = None
     for column, value, op in (("table_name", table, "="), ("actor", actor, "="), ("at", since, ">="),
                               ("at", until, "<")):
         if value:

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from payung.base import clock
-from payung.auth.audit import ACTION_LABELS, TABLE_LABELS, actors, search
+from payung.auth.audit import ACTION_LABELS, TABLE_LABELS, actors, data_choices, search
 from payung.base.formats import zone_label
 from ui.session import connection, require
 from ui.widgets import DATE_HELP, current_page, date_text, pager
@@ -15,7 +15,7 @@ PAGE_SIZE = 100
 actor = require("audit.read")
 st.title("Log audit")
 a, b, c, d = st.columns(4)
-table = a.selectbox("Data", key="a_table", **or_all(TABLE_LABELS, "Semua data"))
+table = a.selectbox("Data", key="a_table", **or_all(data_choices(), "Semua data"))
 with connection() as db:
     names = actors(db, actor=actor)
 who = b.selectbox("Oleh", key="a_actor", **or_all({n: n for n in names}, "Semua pengguna"))

@@ -418,9 +418,14 @@ def test_audit_log_is_filterable(site, monkeypatch):
         made = queries.user_by_username(db, "tengah.malam")["id"]
     at = run("admin", "pages/audit.py")
     assert at.date_input(key="a_until").value == dt.date(2026, 12, 4)
-    at.selectbox(key="a_table").set_value("users").run()
+    at.selectbox(key="a_table").set_value(("users",)).run()
     listed = at.dataframe[0].value
     assert set(listed["Data"]) == {"Pengguna"} and f"#{made}" in set(listed["Nomor/nama data"])
+    # Each name once in the "Data" box: "Kop surat" (a letterhead, and its logo's events) was listed twice.
+    options = at.selectbox(key="a_table").options
+    assert len(options) == len(set(options)) and options.count("Kop surat") == 1
+    at.selectbox(key="a_table").set_value(("letterhead", "letterheads")).run()
+    assert not at.exception
 
 
 @pytest.mark.sqlite_only("the Cadangan page's file backups and restores are SQLite's (PostgreSQL: pg_dump, issue 25 point 4)")

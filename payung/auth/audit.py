@@ -131,10 +131,19 @@ def row_label(entry: dict, names: dict[str, str], schemes: dict[str, str]) -> st
     return f"#{row_id}" if str(row_id).isdigit() else str(row_id)
 
 
-def search(db, *, actor: Actor, table: str | None = None, who: str | None = None, since: dt.date | None = None,
-           until: dt.date | None = None, page: int = 1, page_size: int = 100):
+def data_choices() -> dict[tuple[str, ...], str]:
+    """Log audit's "Data" filter: each name once, for every table it names ("Kop surat": a
+    regency's letterhead and the events of its logo; it was listed twice)."""
+    grouped: dict[str, list[str]] = {}
+    for table, label in TABLE_LABELS.items():
+        grouped.setdefault(label, []).append(table)
+    return {tuple(tables): label for label, tables in grouped.items()}
+
+
+def search(db, *, actor: Actor, table: str | tuple[str, ...] | None = None, who: str | None = None,
+           since: dt.date | None = None, until: dt.date | None = None, page: int = 1, page_size: int = 100):
     """The audit entries of local days ``since`` to ``until``, newest first, each with
-    ``changes`` (in words) and ``row`` (which record)."""
+    ``changes`` (in words) and ``row`` (which record); ``table``: one table or several."""
     require(actor, "audit.read")
     rows, total = queries.search_audit(
         db, table=table, actor=who, since=local_day_start(since) if since else None,
