@@ -63,6 +63,8 @@ def set_params(**changes) -> None:
     st.query_params.from_dict({k: v for k, v in params.items() if v})
 
 
+#: The view the filter boxes showed on this tab's last run of the page.
+SHOWN_VIEW = "_beranda_shown_view"
 month_options = [add_months(current_month(), i) for i in range(-24, 3)]
 if view.month not in month_options:
     month_options.append(view.month)
@@ -70,15 +72,23 @@ if view.month not in month_options:
 # down: there, CSS (``PHONE_ORDER``) draws the figures first, then the filters.
 filters = st.container(key="b_filters")
 a, b, c, d = filters.columns(4)
-month = a.selectbox("Bulan", month_options, index=month_options.index(view.month), format_func=format_month, placeholder="Pilih...")
-scheme = b.selectbox("Skema", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema", value=view.scheme))
-district = c.selectbox("Kecamatan", **or_all(districts, "Semua kecamatan", value=view.district))
+# The address says what the page shows, and the boxes say it too: set from it whenever it changes
+# under them. The browser's Back left the boxes on the month just left, and they wrote it back
+# into the address, so Back did nothing.
+FILTER_KEYS = ("b_month", "b_scheme", "b_district", "b_village")
+if st.session_state.get(SHOWN_VIEW) != view or not all(k in st.session_state for k in FILTER_KEYS):
+    st.session_state.update(zip(FILTER_KEYS, (view.month, view.scheme if view.scheme in schemes else None,
+                                              view.district if view.district in districts else None, view.village)))
+month = a.selectbox("Bulan", month_options, key="b_month", format_func=format_month, placeholder="Pilih...")
+scheme = b.selectbox("Skema", key="b_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
+district = c.selectbox("Kecamatan", key="b_district", **or_all(districts, "Semua kecamatan"))
 villages = {}
 if district:
     with connection() as db:
         villages = village_choices(db, district, actor=actor)
-village = d.selectbox("Desa/kelurahan", disabled=not district, **or_all(villages, "Semua desa", value=view.village))
+village = d.selectbox("Desa/kelurahan", key="b_village", disabled=not district, **or_all(villages, "Semua desa"))
 chosen = View(month, scheme, district, village if district else None)
+st.session_state[SHOWN_VIEW] = chosen
 if chosen != view:
     view = chosen
     set_params()
