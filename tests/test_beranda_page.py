@@ -138,3 +138,14 @@ def test_a_month_at_the_edge_of_the_calendar_in_the_address_opens_this_month(sit
         at = run("desa", query={"bulan": month})
         assert not at.exception, (month, at.exception)
         assert at.selectbox[0].value == current_month(), (month, at.selectbox[0].value)
+
+
+def test_a_village_operators_beranda_names_their_village(site):
+    """A village operator of one village saw "Semua skema" and a greyed "Semua desa", and their
+    village was never named: the figures' caption names it."""
+    from conftest import DESA_VILLAGE
+    with open_db(site) as db:
+        name = db.execute("SELECT name FROM regions WHERE code = ?", [DESA_VILLAGE]).fetchone()[0]
+    at = run("desa")
+    assert not at.exception
+    assert any(f"· {name}" in c.value for c in at.caption), [c.value for c in at.caption][:3]

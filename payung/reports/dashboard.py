@@ -178,8 +178,11 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
         late = late_summary(db, registry, actor=actor, today=today, scheme_code=view.scheme,
                             district=view.district, village=view.village)
     title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"
-    if view.village or view.district:
-        title += " · " + names.get(view.village or view.district, view.village or view.district)
+    # Where the figures are from: the place picked, or a village operator's only village (it was
+    # never named: "Semua desa" under an operator of one).
+    place = view.village or view.district or (scope.villages[0] if len(scope.villages or ()) == 1 else None)
+    if place:
+        title += " · " + names.get(place, place)
     return Dashboard(
         view=view, title=f"{title} · {format_month(month)}",
         protected=this["protected"], protected_previous=previous["protected"], covered=this["covered"],
