@@ -75,18 +75,18 @@ a, b, c, d = filters.columns(4)
 # The address says what the page shows, and the boxes say it too: set from it whenever it changes
 # under them. The browser's Back left the boxes on the month just left, and they wrote it back
 # into the address, so Back did nothing.
-FILTER_KEYS = ("b_month", "b_scheme", "b_district", "b_village")
+FILTER_KEYS = ("beranda_month", "beranda_scheme", "beranda_district", "beranda_village")
 if st.session_state.get(SHOWN_VIEW) != view or not all(k in st.session_state for k in FILTER_KEYS):
     st.session_state.update(zip(FILTER_KEYS, (view.month, view.scheme if view.scheme in schemes else None,
                                               view.district if view.district in districts else None, view.village)))
-month = a.selectbox("Bulan", month_options, key="b_month", format_func=format_month, placeholder="Pilih...")
-scheme = b.selectbox("Skema", key="b_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
-district = c.selectbox("Kecamatan", key="b_district", **or_all(districts, "Semua kecamatan"))
+month = a.selectbox("Bulan", month_options, key="beranda_month", format_func=format_month, placeholder="Pilih...")
+scheme = b.selectbox("Skema", key="beranda_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
+district = c.selectbox("Kecamatan", key="beranda_district", **or_all(districts, "Semua kecamatan"))
 villages = {}
 if district:
     with connection() as db:
         villages = village_choices(db, district, actor=actor)
-village = d.selectbox("Desa/kelurahan", key="b_village", disabled=not district, **or_all(villages, "Semua desa"))
+village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district, **or_all(villages, "Semua desa"))
 chosen = View(month, scheme, district, village if district else None)
 st.session_state[SHOWN_VIEW] = chosen
 if chosen != view:

@@ -271,3 +271,19 @@ def test_two_choices_with_the_same_words_are_told_apart():
     assert at.selectbox(key="told").options == ["Agus Sembiring (ASN) · ID 55", "Agus Sembiring (ASN) · ID 81", "Budi"]
     # The hazard itself (should Streamlit ever tell them apart, distinct can go).
     assert at.selectbox(key="same").value == 81
+
+
+def test_no_widget_key_is_used_by_two_pages():
+    """A widget's value lives in the session under its key, across pages: Beranda's "b_scheme"
+    (all schemes, None) was read by BPJS's box of the same key, which then had no scheme."""
+    import collections
+    pages: dict[str, set[str]] = collections.defaultdict(set)
+    for path in ROOT.glob("pages/*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if keyword.arg == "key" and isinstance(keyword.value, ast.Constant) \
+                            and isinstance(keyword.value.value, str):
+                        pages[keyword.value.value].add(path.name)
+    shared = {key: sorted(names) for key, names in pages.items() if len(names) > 1}
+    assert pages and not shared, shared
