@@ -645,15 +645,15 @@ def rows_by_id(db, table: str, ids: Sequence[int]) -> dict[int, dict]:
 
 
 @sc.bound
-def sponsor_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None,
-                        scope: Scope) -> dict | None:
-    """A sponsor without NIP inside ``scope``, recognised by type, name (any case), OPD and village
-    (a same-named person or company of another regency is another sponsor, not an answer that one
-    is registered there)."""
+def sponsors_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None,
+                         scope: Scope) -> list[dict]:
+    """The sponsors inside ``scope`` recognised by type, name (any case), OPD and village, oldest
+    first (a same-named person or company of another regency is another sponsor, not an answer
+    that one is registered there)."""
     where, params = sc.sponsors(scope)
-    return _one(db, "SELECT s.* FROM sponsors s WHERE s.type = ? AND lower(s.name) = lower(?)"
-                    " AND COALESCE(s.opd, '') = COALESCE(?, '') AND COALESCE(s.village_code, '') = COALESCE(?, '')"
-                    f"{where}", [kind, name, opd, village_code, *params])
+    return list(db.query("SELECT s.* FROM sponsors s WHERE s.type = ? AND lower(s.name) = lower(?)"
+                         " AND COALESCE(s.opd, '') = COALESCE(?, '') AND COALESCE(s.village_code, '') = COALESCE(?, '')"
+                         f"{where} ORDER BY s.id", [kind, name, opd, village_code, *params]))
 
 
 def import_log(db, actor: str | None, limit: int = 20) -> list[dict]:

@@ -23,7 +23,7 @@ schemes = schemes_for(app.plugins, actor, "budget.read")
 show_saved_message()
 st.title("Anggaran")
 left, right = st.columns([3, 1])
-code = left.selectbox("Skema", key="a_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
+code = left.selectbox("Skema", key="a_scheme", **or_all(schemes, "Semua skema"))
 year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=clock.today().year, key="a_year")
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
@@ -32,7 +32,7 @@ if lines:
     # scheme's name.
     table([{
         "Pos anggaran": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
-        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": round(100 * l["committed"] / l["amount"]),
+        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": 100 * l["committed"] / l["amount"],
         "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua",
         "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],

@@ -80,7 +80,7 @@ if st.session_state.get(SHOWN_VIEW) != view or not all(k in st.session_state for
     st.session_state.update(zip(FILTER_KEYS, (view.month, view.scheme if view.scheme in schemes else None,
                                               view.district if view.district in districts else None, view.village)))
 month = a.selectbox("Bulan", month_options, key="beranda_month", format_func=format_month, placeholder="Pilih...")
-scheme = b.selectbox("Skema", key="beranda_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
+scheme = b.selectbox("Skema", key="beranda_scheme", **or_all(schemes, "Semua skema"))
 district = c.selectbox("Kecamatan", key="beranda_district", **or_all(districts, "Semua kecamatan"))
 villages = {}
 if district:

@@ -22,7 +22,7 @@ from payung.enrolment.sponsorships import describe_cost, eligible_workers, start
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, declared_field, field_errors, nik_note, remember_problems, rupiah, saved,
                         show_saved_message)
-from ui.widgets import distinct, or_all, plain, progress_to_the_end, table
+from ui.widgets import distinct, or_all, plain, progress_to_the_end, table, worker_label
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
@@ -185,7 +185,7 @@ with connection() as db:
                                   months=months, actor=actor, text=text, limit=ELIGIBLE_SHOWN)
 known = {w["id"]: w for w in candidates} | state.get("_k_known", {})
 state["_k_known"] = known
-worker_labels = distinct({i: f"{w['name']} · {w['nik']} · {w['village']}" for i, w in known.items()})
+worker_labels = distinct({i: worker_label(w) for i, w in known.items()})
 if state.pop("_k_pick_found", False):
     if len(candidates) == 1 and candidates[0]["id"] not in state.get("k_workers", []):
         state["k_workers"] = [*state.get("k_workers", []), candidates[0]["id"]]

@@ -13,7 +13,7 @@ from payung.people.workers import search_workers
 from ui.session import connection, payung, require
 from ui.widgets import (chars, attempt, clear_inputs, date_text, field_errors, nik_note, problem_summary, rupiah,
                         saved, show_saved_message)
-from ui.widgets import distinct, plain
+from ui.widgets import distinct, plain, worker_label
 from ui.widgets import picked, table as grid
 from ui.widgets import DATE_HELP, rupiah_input, rupiah_value
 
@@ -80,7 +80,7 @@ text = st.text_input("Cari pekerja (nama atau NIK)", key="c_search")
 with connection() as db:
     found = search_workers(db, app.settings, actor=actor, text=text, page_size=30).rows if text else []
 options = {w["id"]: w for w in found}
-worker_labels = distinct({i: f"{w['name']} · {w['nik']} · {w['village']}" for i, w in options.items()})
+worker_labels = distinct({i: worker_label(w) for i, w in options.items()})
 worker_id = st.selectbox("Pekerja *", list(options), index=None, key="c_worker", placeholder="Cari lalu pilih",
                          format_func=worker_labels.get)
 if found and not claims:  # else said under the list of claims

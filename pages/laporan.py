@@ -21,7 +21,7 @@ left, right = st.columns(2)
 months = [add_months(current_month(), -i) for i in range(0, 25)]
 month = left.selectbox("Bulan", months, format_func=format_month, key="r_month", placeholder="Pilih...")
 scheme = right.selectbox("Cakupan", key="r_scheme",
-                         **or_all({c: s.name for c, s in schemes.items()}, "Seluruh kabupaten (semua skema)"))
+                         **or_all(schemes, "Seluruh kabupaten (semua skema)"))
 if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r_make"):
     with st.spinner("Menyusun laporan dan grafik..."):
         with connection() as db:

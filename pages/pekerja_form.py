@@ -7,6 +7,7 @@ import streamlit as st
 from payung.base import clock
 from payung.base.errors import NotFound, ValidationError
 from payung.base.identity import GENDERS, check_nik, fmt_date
+from payung.people.elsewhere import SPENT_NOTE as ELSEWHERE_SPENT_NOTE
 from payung.people.regions import district_choices, village_choices
 from payung.people.workers import (POVERTY_SOURCES, create_worker, duplicate_nik, elsewhere_answers_left, get_worker,
                                    update_worker)
@@ -91,8 +92,7 @@ if state.get("f_nik"):
         if taken and taken.message not in problems_for(FORM, "nik"):
             st.warning(plain(taken.message), icon=":material/person_search:")
         if spent:  # said of every NIK, registered or not (else it would be the answer)
-            st.caption("Batas harian pemeriksaan NIK di wilayah lain sudah tercapai: NIK yang terdaftar di wilayah "
-                       "lain diketahui saat Simpan.")
+            st.caption(ELSEWHERE_SPENT_NOTE)
     for warning in live.warnings:
         st.info(plain(warning), icon=":material/info:")
     if live.ok and live.birth_date:

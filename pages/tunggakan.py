@@ -19,7 +19,7 @@ app = payung()
 schemes = schemes_for(app.plugins, actor, "late.read")
 show_saved_message()
 st.title("Tunggakan & perpanjangan")
-code = st.selectbox("Skema", key="l_scheme", **or_all({c: s.name for c, s in schemes.items()}, "Semua skema"))
+code = st.selectbox("Skema", key="l_scheme", **or_all(schemes, "Semua skema"))
 
 
 #: The renewals listed, each with its button (the tab counts them all).

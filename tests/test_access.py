@@ -1179,3 +1179,32 @@ def test_a_sponsor_import_does_not_match_a_same_named_person_of_another_regency(
         assert not _nip_answers(world, "operator")
     finally:
         world.db.execute("ROLLBACK")
+
+
+def test_a_sponsor_file_refused_where_the_answers_run_out_logs_that_row(world, monkeypatch):
+    """Refused at its second NIP of another regency (the day's one answer given at the first), the
+    file told that the second is registered elsewhere too (a file without it passed): that answer
+    is logged as well, as a refusal."""
+    import dataclasses
+    from payung.auth.access import Actor
+    from payung.imports import auto_map, plan_import
+    from payung.imports.engine import MappingError
+    from payung.imports.reading import Sheet
+    from payung.people.sponsors import create_sponsor
+    limited = dataclasses.replace(world.settings, limits=dataclasses.replace(world.settings.limits,
+                                                                            nik_elsewhere_per_day=1))
+    monkeypatch.setattr(world.registry, "settings", limited)
+    world.db.execute("BEGIN")
+    try:
+        second = create_sponsor(world.db, world.settings, {"type": "asn", "name": "ASN Luar Dua", "opd": "Dinsos",
+                                                           "nip": "198001012005011004", "regency_code": "33.27"},
+                                actor=Actor.system())
+        nips = [world.records["out"]["asn_nip"], "198001012005011004"]
+        sheet = Sheet(["Jenis", "Nama", "NIP", "OPD"], [["ASN", f"ASN {n}", n, "Dinsos"] for n in nips])
+        with pytest.raises(MappingError):
+            plan_import(world.db, world.registry, kind="sponsors", sheet=sheet, mapping=auto_map(sheet.headers,
+                        "sponsors"), actor=ACTORS["operator"], file_name="s.csv", data_hash="x")
+        logged = {e["row_id"]: e for e in _nip_answers(world, "operator")}
+        assert str(second) in logged and '"refused_file"' in logged[str(second)]["after"], logged
+    finally:
+        world.db.execute("ROLLBACK")

@@ -244,7 +244,7 @@ def test_an_import_check_tells_a_days_few_workers_elsewhere_then_refuses_every_f
         original = plugins.settings
         plugins.settings = limited
         try:
-            with pytest.raises(MappingError, match="batas 2 pekerja wilayah lain"):
+            with pytest.raises(MappingError, match="batas 2 jawaban"):
                 check(rows)  # three of them: one answer too many
             # Refusing the file told that its third NIK is registered elsewhere too: logged as well.
             logged = {e["row_id"] for e in queries.audit_entries(db, actor=DESA.username)

@@ -602,7 +602,7 @@ def test_a_chart_is_said_to_a_screen_reader_in_indonesian():
     assert "Per kecamatan" in (spec.get("description"), bars.get("description"))
     assert bars["encoding"]["description"] == {"field": charts.SPOKEN, "type": "nominal"}
     said = next(t["calculate"] for t in bars["transform"] if t.get("as") == charts.SPOKEN)
-    assert said == ('"Kecamatan: " + \'\' + datum["name"] + \', \' + "Terlindungi: " + '
-                    'replace(format(datum["protected"], \',d\'), /,/g, \'.\')')
+    assert said == ('"Kecamatan: " + \'\' + datum["name"] + \', \' + "Terlindungi: " + replace(replace('
+                    'replace(format(datum["protected"], ",d"), /,/g, \'#\'), /[.]/g, \',\'), /#/g, \'.\')')
     assert bars["encoding"]["x"]["axis"]["aria"] is False and bars["encoding"]["color"]["legend"]["aria"] is False
     assert line["mark"] == {"type": "rule", "aria": False}  # no tooltip: nothing of its own to say

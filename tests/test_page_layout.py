@@ -231,21 +231,20 @@ def test_the_uncaught_error_said_in_indonesian_is_streamlits_own_text():
 _ENGLISH_DECIMALS = r"%[-+ 0#,']*\d*\.[1-9]\d*[fFeEgG]|^(localized|percent|accounting|compact)$"
 
 
-def test_no_table_writes_a_decimal_point(site):
+def test_no_table_writes_a_decimal_point():
     """Anggaran's Terpakai showed "1.7%": Streamlit's printf formats write a decimal point, never
-    the comma an Indonesian reads. A table's number formats are whole numbers (amounts come as
-    Rupiah text, ``table``)."""
-    import json
+    the comma an Indonesian reads. A table column's number format is a whole number (amounts come
+    as Rupiah text, ``table``): every format written in a page's or widget's column."""
     import re
-    checked = 0
-    for path in ("pages/anggaran.py", "pages/pekerja.py", "pages/tagihan.py", "pages/pembayaran.py",
-                 "pages/tunggakan.py", "pages/beranda.py"):
-        for frame in run("admin", path).dataframe:
-            for column, config in json.loads(frame.proto.columns or "{}").items():
-                shown = (config.get("type_config") or {}).get("format") or ""
-                checked += bool(shown)
-                assert not re.search(_ENGLISH_DECIMALS, shown), (path, column, shown)
-    assert checked, "no table had a number format: the check went unchecked"
+    formats = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("plugins/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("Column"):
+                formats += [(path.name, node.lineno, k.value.value) for k in node.keywords
+                            if k.arg == "format" and isinstance(k.value, ast.Constant)]
+    assert formats, "no column with a number format: the check went unchecked"
+    wrong = [f for f in formats if re.search(_ENGLISH_DECIMALS, f[2])]
+    assert not wrong, wrong
 
 
 def test_two_choices_with_the_same_words_are_told_apart():
@@ -282,8 +281,12 @@ def test_no_widget_key_is_used_by_two_pages():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call):
                 for keyword in node.keywords:
-                    if keyword.arg == "key" and isinstance(keyword.value, ast.Constant) \
-                            and isinstance(keyword.value.value, str):
+                    if keyword.arg != "key":
+                        continue
+                    if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                         pages[keyword.value.value].add(path.name)
+                    elif isinstance(keyword.value, ast.JoinedStr) and keyword.value.values \
+                            and isinstance(keyword.value.values[0], ast.Constant):  # f"k_field_{code}": its start
+                        pages[keyword.value.values[0].value + "…"].add(path.name)
     shared = {key: sorted(names) for key, names in pages.items() if len(names) > 1}
     assert pages and not shared, shared

@@ -285,5 +285,5 @@ def test_past_the_days_answers_a_nik_registered_elsewhere_looks_like_a_free_one(
         at = run("desa", "pages/pekerja_form.py")
         at.text_input(key="f_nik").set_value(nik).run()
         shown[nik] = texts(at)
-    assert ELSEWHERE not in shown[taken] and "Batas harian pemeriksaan NIK" in shown[taken]
+    assert ELSEWHERE not in shown[taken] and "Batas harian jawaban" in shown[taken]
     assert shown[taken] == shown[free]

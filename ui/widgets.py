@@ -74,14 +74,20 @@ def distinct(labels: Mapping[T, str]) -> dict[T, str]:
     return {value: f"{label} · ID {value}" if seen[label] > 1 else label for value, label in labels.items()}
 
 
+def worker_label(worker: Mapping) -> str:
+    """A worker in a picker: name, NIK (as the list shows it) and village."""
+    return f"{worker['name']} · {worker['nik']} · {worker['village']}"
+
+
 def or_all(choices: Mapping, everything: str, *, value=None) -> dict:
     """A filter box's ``st.selectbox`` arguments: None first, said as ``everything`` ("Semua
-    desa"), then ``choices`` (value -> its words); ``value`` chosen when it is one of them.
+    desa"), then ``choices`` (value -> its words, or a scheme: its name); ``value`` chosen when it
+    is one of them.
 
     ``everything`` is the placeholder too. When a box's choices change under it (the desa of
     another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
     with its placeholder: "Pilih..." there read as nothing chosen while the page showed all."""
-    choices = distinct(choices)
+    choices = distinct({key: words if isinstance(words, str) else words.name for key, words in choices.items()})
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],

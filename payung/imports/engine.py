@@ -178,7 +178,7 @@ def _said_by_refusing(db, table: str, row_id: int, actor: Actor, spent: MappingE
     """``spent``, for a file whose row ``row_id`` (of another area) met the end of the day's
     answers: refusing the file tells that this row's number is registered elsewhere (a file
     without it would have passed), so that answer is logged too."""
-    elsewhere.answer(db, table, row_id, actor=actor, storing=True)
+    elsewhere.answer(db, table, row_id, actor=actor, refusing=True)
     return spent
 
 
@@ -387,12 +387,13 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
         seen[key] = row
         if not clean["regency_code"] and scope.regency:
             clean["regency_code"] = scope.regency
-        before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else queries.sponsor_by_identity(
-            db, clean["type"], clean["name"], clean["opd"], clean["village_code"], scope)
+        # Without a NIP, the same name among the sponsors the actor may change: one they only see
+        # (another regency's, paying for someone here) is another sponsor, and no answer.
+        before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else _own_by_identity(db, clean, actor)
         outside = before is not None and not allowed(actor, "sponsor.write", before)
         if not allowed(actor, "sponsor.write", clean) or outside:
             # A NIP of a sponsor outside the actor's scope, in a row they could have imported: an answer.
-            if outside and allowed(actor, "sponsor.write", clean) and not answer_sponsor_elsewhere(
+            if outside and clean["nip"] and allowed(actor, "sponsor.write", clean) and not answer_sponsor_elsewhere(
                     db, before["id"], actor=actor, settings=settings):
                 raise _said_by_refusing(db, "sponsors", before["id"], actor, spent)
             reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
@@ -576,15 +577,27 @@ def _check_still_holds(db, plan: ImportPlan, actor: Actor) -> None:
         nik = new.columns.index("nik") if new else 0
         taken = sum(len(queries.workers_by_nik(db, [r[nik] for r in chunk])) for chunk in new.chunks())
     else:
-        taken = sum(1 for r in plan.new if (queries.sponsor_by_nip(db, r["nip"]) if r.get("nip") else
-                                            queries.sponsor_by_identity(db, r["type"], r["name"], r.get("opd"),
-                                                                        r.get("village_code"), scope_of(actor)))
-                                           is not None)
+        taken = sum(1 for r in plan.new if _registered_since(db, r, actor))
     reasons = ([f"{formats.count(outside)} baris kini di luar wilayah tugas Anda (dipindahkan atau diubah di sesi "
                 "lain)"] if outside else []) + ([f"{formats.count(taken)} baris baru kini sudah terdaftar"] if taken else [])
     if reasons:
         raise PayungError(f"Data berubah sejak berkas diperiksa: {'; '.join(reasons)}. Tidak ada yang disimpan; "
                           "periksa berkasnya lagi.")
+
+
+def _registered_since(db, row: dict, actor: Actor) -> bool:
+    """Whether a new sponsor of a checked file is registered by now: its NIP, or its name and kind
+    among the sponsors the actor may change (as the check matched them)."""
+    if row.get("nip"):
+        return queries.sponsor_by_nip(db, row["nip"]) is not None
+    return _own_by_identity(db, row, actor) is not None
+
+
+def _own_by_identity(db, row: dict, actor: Actor) -> dict | None:
+    """The oldest sponsor the actor may change with ``row``'s type, name, OPD and village."""
+    found = queries.sponsors_by_identity(db, row["type"], row["name"], row.get("opd"), row.get("village_code"),
+                                         scope_of(actor))
+    return next((s for s in found if allowed(actor, "sponsor.write", s)), None)
 
 
 def _chunks_of(updates) -> Iterator[list[tuple]]:

@@ -120,7 +120,7 @@ def warm_up(port: int, timeout: float = 120) -> None:
     also imports the pages, which made that visitor's first page twice as slow."""
     import asyncio
 
-    from payung.operations.loadtest.protocol import ProtocolError, Tab
+    from payung.operations.loadtest.protocol import Tab
 
     async def visit() -> None:
         tab = Tab(f"http://127.0.0.1:{port}", timeout=timeout, user_agent="payung-serve-warm-up")
@@ -130,8 +130,8 @@ def warm_up(port: int, timeout: float = 120) -> None:
             await tab.close()
     try:
         asyncio.run(visit())
-    except (ProtocolError, OSError) as exc:  # the server still serves; its first visitor is as before
-        print(f"Pemanasan server di port {port} gagal ({exc}); server tetap dipakai.", flush=True)
+    except Exception as exc:  # noqa: BLE001 - best effort: the server still serves, its first visitor as before
+        print(f"Pemanasan server di port {port} gagal ({type(exc).__name__}); server tetap dipakai.", flush=True)
 
 
 #: Who nginx's workers run as when serve runs as root: never root (they parse every request).
@@ -266,12 +266,14 @@ class Servers:
                 if process.poll() is not None:
                     print(f"Server di port {port} berhenti (kode {process.returncode}); dijalankan lagi.", flush=True)
                     self.streamlit[port] = self._start_streamlit(port)
+                    # Warmed once it answers (nginx may send it a visitor before), watched again within
+                    # a minute whatever happens.
                     try:
-                        wait_healthy(f"http://127.0.0.1:{port}", self.streamlit[port],
+                        wait_healthy(f"http://127.0.0.1:{port}", self.streamlit[port], timeout=30,
                                      log=self.workdir / f"streamlit-{port}.log")
-                        warm_up(port)
+                        warm_up(port, timeout=30)
                     except RuntimeError:
-                        pass  # stopped again: started once more on the next round
+                        pass  # not up yet or stopped again: looked at on the next round
             time.sleep(1)
 
     def stop(self) -> None:

@@ -23,6 +23,28 @@ from payung.base.config import Settings
 
 #: The audit log's action of an answer, by the table of the record it is about.
 ACTIONS = MappingProxyType({"workers": "nik_elsewhere", "sponsors": "nip_elsewhere"})
+#: What the day's limit counts, as a person reads it.
+_COUNTED = "jawaban \"sudah terdaftar di wilayah lain\" (NIK pekerja dan NIP penyandang dana)"
+
+
+def file_refused(what: str) -> str:
+    """The refusal of an import's check once the day's answers are spent (whatever the file holds,
+    else the refusal would be the answer): ``what``, the kind of file ("pekerja"); ``{limit}`` is
+    left to fill."""
+    return (f"Hari ini akun Anda sudah mencapai batas {{limit}} {_COUNTED}, jadi berkas {what} tidak dapat "
+            "diperiksa lagi hari ini. Tidak ada yang diimpor. Minta operator kabupaten mengimpor berkas ini, atau "
+            "coba lagi besok.")
+
+
+def change_refused(number: str) -> str:
+    """The refusal of a changed ``number`` ("NIK pekerja") on a record of one's own once the day's
+    answers are spent: such a change is a free guess (a free number is simply saved)."""
+    return (f"{number} tidak dapat diubah lagi hari ini: akun Anda sudah mencapai batas harian {_COUNTED}. "
+            "Minta operator kabupaten mengubahnya, atau coba lagi besok.")
+
+
+#: Said under the worker form's NIK once the day's answers are spent, whatever the NIK.
+SPENT_NOTE = f"Batas harian {_COUNTED} sudah tercapai: NIK yang terdaftar di wilayah lain diketahui saat Simpan."
 
 
 def start_of_today() -> str:
@@ -41,20 +63,24 @@ def answers_left(db, *, actor: Actor, settings: Settings) -> int:
 
 
 def answer(db, table: str, row_id: int, *, actor: Actor, settings: Settings | None = None,
-           storing: bool = False) -> bool:
+           storing: bool = False, refusing: bool = False) -> bool:
     """Whether ``actor`` may be told that a number they typed or imported belongs to the record
-    ``row_id`` of ``table``, outside their scope; logged when told. ``settings`` (the limit) is
-    needed unless ``storing``."""
+    ``row_id`` of ``table``, outside their scope; logged when told. Beyond the limit (``settings``)
+    only when the answer is given anyway: ``storing``, a save that stores what it was given when
+    the number is free; ``refusing``, an import's check refused when the limit ran out at this
+    row (the refusal tells it)."""
     action = ACTIONS[table]
     if queries.audit_logged_since(db, actor=actor.username, action=action, table=table, row_id=row_id,
                                   since=start_of_today()):
         return True
-    if not storing and not answers_left(db, actor=actor, settings=settings):
+    limited = not (storing or refusing)
+    if limited and not answers_left(db, actor=actor, settings=settings):
         return False
     with store.transaction(db):  # counted again under the write lock: two tabs at once get no more
-        if not storing and not answers_left(db, actor=actor, settings=settings):
+        if limited and not answers_left(db, actor=actor, settings=settings):
             return False
         what = "NIK" if table == "workers" else "NIP"
+        told = "saving" if storing else "refused_file" if refusing else "check"
         store.audit(db, actor.username, action, table, row_id, None,
-                    {"note": f"{what} terdaftar di wilayah lain", "saving": storing})
+                    {"note": f"{what} terdaftar di wilayah lain", "told": told})
     return True

@@ -95,33 +95,29 @@ def check_sponsor(db, settings: Settings, values: Mapping) -> tuple[dict, list[P
 
 #: A NIP already registered outside the actor's slice: no name.
 ELSEWHERE = "NIP ini sudah terdaftar di wilayah lain; hubungi operator kabupaten."
-#: A sponsor import's check refused once the day's answers are spent (``payung.people.elsewhere``):
-#: whatever the file holds, else the refusal would be the answer.
-ELSEWHERE_LIMIT = ("Hari ini akun Anda sudah mencapai batas {limit} jawaban \"sudah terdaftar di wilayah lain\" "
-                   "(NIK pekerja dan NIP penyandang dana), jadi berkas penyandang dana tidak dapat diperiksa lagi "
-                   "hari ini. Tidak ada yang diimpor. Minta operator kabupaten mengimpor berkas ini, atau coba lagi "
-                   "besok.")
-
-
+#: A sponsor import's check refused once the day's answers are spent (``payung.people.elsewhere``).
+ELSEWHERE_LIMIT = elsewhere.file_refused("penyandang dana")
 #: A NIP changed once the day's answers are spent (``update_sponsor``).
-NIP_CHANGE_SPENT = ("NIP penyandang dana tidak dapat diubah lagi hari ini: akun Anda sudah mencapai batas harian "
-                    "pemeriksaan NIK/NIP di wilayah lain. Minta operator kabupaten mengubahnya, atau coba lagi besok.")
+NIP_CHANGE_SPENT = elsewhere.change_refused("NIP penyandang dana")
+
+
+def _nip_owner(db, nip: str | None, actor: Actor, except_id: int | None) -> tuple[Problem | None, int | None]:
+    """The problem of a NIP another sponsor has, and that sponsor's id when it is outside the
+    actor's scope (an answer about it: ``payung.people.elsewhere``)."""
+    if not nip:
+        return None, None
+    existing = queries.sponsor_by_nip(db, nip)
+    if not existing or existing["id"] == except_id:
+        return None, None
+    if queries.sponsor(db, existing["id"], scope_of(actor)) is None:
+        return Problem("nip", ELSEWHERE, "nip_duplicate"), existing["id"]
+    return Problem("nip", f"NIP ini sudah terdaftar atas nama {existing['name']}.", "nip_duplicate"), None
 
 
 def nip_taken(db, nip: str | None, *, actor: Actor, except_id: int | None = None) -> Problem | None:
-    """The problem of a NIP another sponsor has; the name only when the actor may see it. Asked
-    by a save that stores the sponsor when the NIP is free: an answer about a sponsor outside the
-    actor's scope is logged (``payung.people.elsewhere``). A NIP changed on a sponsor of one's own
-    is counted as well (``update_sponsor``)."""
-    if not nip:
-        return None
-    existing = queries.sponsor_by_nip(db, nip)
-    if not existing or existing["id"] == except_id:
-        return None
-    if queries.sponsor(db, existing["id"], scope_of(actor)) is None:
-        elsewhere.answer(db, "sponsors", existing["id"], actor=actor, storing=True)
-        return Problem("nip", ELSEWHERE, "nip_duplicate")
-    return Problem("nip", f"NIP ini sudah terdaftar atas nama {existing['name']}.", "nip_duplicate")
+    """The problem of a NIP another sponsor has; the name only when the actor may see it. Writes
+    nothing: a save that tells it logs the answer (``create_sponsor``, ``update_sponsor``)."""
+    return _nip_owner(db, nip, actor, except_id)[0]
 
 
 def elsewhere_answers_left(db, *, actor: Actor, settings: Settings) -> int:
@@ -147,9 +143,13 @@ def create_sponsor(db, settings: Settings, values: Mapping, *, actor: Actor) -> 
     if not problems:
         # Before the NIP is looked up: a sponsor refused anyway would have learnt of it for free.
         require(actor, "sponsor.write", row)
-    taken = nip_taken(db, row.get("nip"), actor=actor) if not problems else None
-    if problems or taken:
-        raise ValidationError(problems or [taken])
+    if problems:
+        raise ValidationError(problems)
+    taken, outside = _nip_owner(db, row.get("nip"), actor, None)
+    if outside is not None:  # told, since a free NIP would have been stored: logged
+        elsewhere.answer(db, "sponsors", outside, actor=actor, storing=True)
+    if taken:
+        raise ValidationError([taken])
     try:
         return store.insert(db, "sponsors", row, actor=actor.username)
     except ConstraintError:
@@ -172,14 +172,21 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
     row, problems = check_sponsor(db, settings, {k: current.get(k) for k in SPONSOR_COLUMNS} | dict(values))
     if not problems:
         require(actor, "sponsor.write", row)  # before the NIP is looked up (create_sponsor)
-    changed_nip = not problems and row.get("nip") and row["nip"] != current.get("nip")
+    if problems:
+        raise ValidationError(problems)
+    # A NIP changed on a sponsor of one's own is a free guess (a free NIP is simply saved, and can be
+    # changed back): past the day's answers no NIP is changed, whatever it is, and before that each
+    # answer about another area's sponsor counts (checked again under the write lock).
+    spent = ValidationError(Problem("nip", NIP_CHANGE_SPENT, "nip_elsewhere_limit"))
+    changed_nip = bool(row.get("nip")) and row["nip"] != current.get("nip")
     if changed_nip and not elsewhere.answers_left(db, actor=actor, settings=settings):
-        # A NIP changed on a sponsor of one's own is a free guess (a free NIP is simply saved, and
-        # can be changed back): past the day's answers, no NIP is changed, whatever it is.
-        raise ValidationError(Problem("nip", NIP_CHANGE_SPENT, "nip_elsewhere_limit"))
-    taken = nip_taken(db, row.get("nip"), actor=actor, except_id=sponsor_id) if not problems else None
-    if problems or taken:
-        raise ValidationError(problems or [taken])
+        raise spent
+    taken, outside = _nip_owner(db, row.get("nip"), actor, sponsor_id)
+    if outside is not None and not elsewhere.answer(db, "sponsors", outside, actor=actor, settings=settings,
+                                                    storing=not changed_nip):
+        raise spent
+    if taken:
+        raise ValidationError([taken])
     changes = {k: v for k, v in row.items() if current.get(k) != v}
     return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username) if changes else current
 

@@ -201,13 +201,10 @@ ELSEWHERE = "NIK ini sudah terdaftar di wilayah lain; hubungi operator kabupaten
 #: The audit log's action of an ELSEWHERE answer (``answer_elsewhere``).
 ELSEWHERE_ACTION = elsewhere.ACTIONS["workers"]
 #: A NIK changed once the day's answers are spent (``update_worker``).
-NIK_CHANGE_SPENT = ("NIK pekerja tidak dapat diubah lagi hari ini: akun Anda sudah mencapai batas harian pemeriksaan "
-                    "NIK di wilayah lain. Minta operator kabupaten mengubahnya, atau coba lagi besok.")
+NIK_CHANGE_SPENT = elsewhere.change_refused("NIK pekerja")
 #: An import's check refused once the day's answers are spent (whatever the file holds, else the
 #: refusal would be the answer).
-ELSEWHERE_LIMIT = ("Hari ini akun Anda sudah mencapai batas {limit} pekerja wilayah lain yang NIK-nya dapat "
-                   "diperiksa sebelum disimpan, jadi berkas pekerja tidak dapat diperiksa lagi hari ini. Tidak ada "
-                   "yang diimpor. Minta operator kabupaten mengimpor berkas ini, atau coba lagi besok.")
+ELSEWHERE_LIMIT = elsewhere.file_refused("pekerja")
 
 
 def duplicate_nik(db, nik: str, *, actor: Actor, settings: Settings, except_id: int | None = None,

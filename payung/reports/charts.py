@@ -258,12 +258,14 @@ SPOKEN = "_diucapkan"
 
 def _spoken_text(tooltip: list[dict]) -> str:
     """A Vega expression saying one mark's tooltip in Indonesian ("Kecamatan: Kendal, Terlindungi:
-    1.234"): whole numbers with a point between thousands, as Payung writes them."""
+    1.234"): a number in its tooltip's format (whole by default), with a point between thousands
+    and a comma before decimals, as Payung writes them."""
     parts = []
     for item in tooltip:
         value = f"datum[{json.dumps(item['field'])}]"
         if item.get("type") == "quantitative":
-            value = f"replace(format({value}, ',d'), /,/g, '.')"
+            shown = f"format({value}, {json.dumps(item.get('format') or ',d')})"
+            value = f"replace(replace(replace({shown}, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
         else:
             value = f"'' + {value}"
         parts.append(f"{json.dumps(item['title'] + ': ')} + {value}" if item.get("title") else value)
@@ -300,11 +302,12 @@ def spoken(spec: dict, description: str | None = None) -> dict:
     if "mark" not in spec:
         return spec
     tooltip = encoding.get("tooltip")
-    if isinstance(tooltip, list) and tooltip:
+    mark = spec["mark"]
+    labels = (mark.get("type") if isinstance(mark, dict) else mark) == "text"  # a bar's own figure, said by the bar
+    if isinstance(tooltip, list) and tooltip and not labels:
         spec.setdefault("transform", []).append({"calculate": _spoken_text(tooltip), "as": SPOKEN})
         encoding["description"] = {"field": SPOKEN, "type": "nominal"}
     else:
-        mark = spec["mark"]
         spec["mark"] = {**(mark if isinstance(mark, dict) else {"type": mark}), "aria": False}
     return spec
 

@@ -24,8 +24,8 @@ AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "4
               (65, 200, "65+"))
 
 
-#: The years a Beranda address may ask for: a month a year away from these (the edge of Python's
-#: dates) stopped the page with an error.
+#: The years a Beranda address may ask for (a chosen range: a month of year 0 or 9999, at the
+#: edge of Python's dates, stopped the page with an error).
 VIEWABLE_YEARS = (1900, 2200)
 
 
