@@ -107,15 +107,20 @@ def test_the_desa_box_says_all_villages_after_its_kecamatan_goes_back_to_all(dem
     expect_logged_in(page)
 
     def pick(label: str, option: str | None = None) -> None:
+        """Open the box, wait for its one list (a list left open by the box before it would take
+        the click), pick ``option`` or the first after "Semua ...", and wait for the list to go."""
         _settled(page)
         current(page).get_by_label(label, exact=True).click()
-        choice = page.get_by_role("option", name=option, exact=True) if option else page.get_by_role("option").nth(1)
-        choice.first.click()
+        listbox = page.get_by_role("listbox")
+        expect(listbox).to_have_count(1)
+        options = listbox.get_by_role("option")
+        (options.filter(has_text=re.compile(f"^{re.escape(option)}$")) if option else options.nth(1)).first.click()
+        expect(listbox).to_have_count(0)
         _settled(page)
 
     pick("Kecamatan")
     pick("Desa/kelurahan")
-    assert "desa=" in page.url, page.url
+    page.wait_for_url(re.compile("desa="))
     pick("Kecamatan", "Semua kecamatan")
     box = current(page).get_by_label("Desa/kelurahan", exact=True)
     expect(box).to_be_disabled()
