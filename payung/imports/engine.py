@@ -390,10 +390,11 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
         # Without a NIP, the same name among the sponsors the actor may change: one they only see
         # (another regency's, paying for someone here) is another sponsor, and no answer.
         before = queries.sponsor_by_nip(db, clean["nip"]) if clean["nip"] else _own_by_identity(db, clean, actor)
+        writable = allowed(actor, "sponsor.write", clean)
         outside = before is not None and not allowed(actor, "sponsor.write", before)
-        if not allowed(actor, "sponsor.write", clean) or outside:
+        if not writable or outside:
             # A NIP of a sponsor outside the actor's scope, in a row they could have imported: an answer.
-            if outside and clean["nip"] and allowed(actor, "sponsor.write", clean) and not answer_sponsor_elsewhere(
+            if outside and writable and clean["nip"] and not answer_sponsor_elsewhere(
                     db, before["id"], actor=actor, settings=settings):
                 raise _said_by_refusing(db, "sponsors", before["id"], actor, spent)
             reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (

@@ -140,11 +140,10 @@ def create_sponsor(db, settings: Settings, values: Mapping, *, actor: Actor) -> 
     row, problems = check_sponsor(db, settings, values)
     if not problems and not row["regency_code"] and scope_of(actor).regency:
         row["regency_code"] = scope_of(actor).regency
-    if not problems:
-        # Before the NIP is looked up: a sponsor refused anyway would have learnt of it for free.
-        require(actor, "sponsor.write", row)
     if problems:
         raise ValidationError(problems)
+    # Before the NIP is looked up: a sponsor refused anyway would have learnt of it for free.
+    require(actor, "sponsor.write", row)
     taken, outside = _nip_owner(db, row.get("nip"), actor, None)
     if outside is not None:  # told, since a free NIP would have been stored: logged
         elsewhere.answer(db, "sponsors", outside, actor=actor, storing=True)
@@ -170,10 +169,9 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
     current = _sponsor(db, sponsor_id, actor)
     require(actor, "sponsor.write", current)
     row, problems = check_sponsor(db, settings, {k: current.get(k) for k in SPONSOR_COLUMNS} | dict(values))
-    if not problems:
-        require(actor, "sponsor.write", row)  # before the NIP is looked up (create_sponsor)
     if problems:
         raise ValidationError(problems)
+    require(actor, "sponsor.write", row)  # before the NIP is looked up (create_sponsor)
     # A NIP changed on a sponsor of one's own is a free guess (a free NIP is simply saved, and can be
     # changed back): past the day's answers no NIP is changed, whatever it is, and before that each
     # answer about another area's sponsor counts (checked again under the write lock).

@@ -18,8 +18,14 @@ from payung.base.money import format_rupiah_short
 BLUE, GREEN, GREY = "#1f6f8b", "#2e8b57", "#c9d3da"
 
 
-#: Vega formats numbers the English way; swap the separators to 10.000 and 2,5.
-INDONESIAN_LABEL = "replace(replace(replace(datum.label, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
+def indonesian_number(expression: str) -> str:
+    """A Vega expression writing ``expression`` (a number formatted the English way) as Payung
+    writes numbers: a point between thousands, a comma before decimals."""
+    return f"replace(replace(replace({expression}, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
+
+
+#: An axis label: Vega formats numbers the English way; the separators swapped to 10.000 and 2,5.
+INDONESIAN_LABEL = indonesian_number("datum.label")
 
 
 def nice_ticks(largest: float, *, smallest_step: float = 1, count: int = 5) -> list[float]:
@@ -264,8 +270,7 @@ def _spoken_text(tooltip: list[dict]) -> str:
     for item in tooltip:
         value = f"datum[{json.dumps(item['field'])}]"
         if item.get("type") == "quantitative":
-            shown = f"format({value}, {json.dumps(item.get('format') or ',d')})"
-            value = f"replace(replace(replace({shown}, /,/g, '#'), /[.]/g, ','), /#/g, '.')"
+            value = indonesian_number(f"format({value}, {json.dumps(item.get('format') or ',d')})")
         else:
             value = f"'' + {value}"
         parts.append(f"{json.dumps(item['title'] + ': ')} + {value}" if item.get("title") else value)
@@ -277,16 +282,16 @@ _GUIDES = {"x": "axis", "y": "axis", "color": "legend", "fill": "legend", "strok
            "shape": "legend", "opacity": "legend"}
 
 
-def spoken(spec: dict, description: str | None = None) -> dict:
+def spoken(spec: dict) -> dict:
     """``spec`` said in Indonesian to a screen reader. Vega names each bar, point, axis, legend
     and title for one in English and by the data's own field names ("protected: 13; axis:
     Kendal", "X-axis titled ... for a linear scale", "Title text ..."): each mark says its
-    tooltip instead (``SPOKEN``), the chart its title (``description``); axes, legends, titles
+    tooltip instead (``SPOKEN``), the chart its title (its ``description``); axes, legends, titles
     and marks without a tooltip are left out of what is read (their words are in the others)."""
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
-    if description or text:
-        spec["description"] = description or (" ".join(text) if isinstance(text, list) else str(text))
+    if text:
+        spec["description"] = " ".join(text) if isinstance(text, list) else str(text)
     if isinstance(title, (str, list)):
         spec["title"] = {"text": title, "aria": False}
     elif isinstance(title, dict):
