@@ -63,7 +63,8 @@ async def warm_up(browsers: Browsers, url: str) -> None:
 
 class BrowserSession(Session):
     """A village operator in a Chromium tab: sign in, the list, a search, a new worker. The
-    first sign-in is a first visit (a fresh browser profile); after a round, one in three
+    first sign-in is a first visit (a fresh browser profile, its window open a moment before
+    the address is typed); after a round, one in three
     times, Keluar and Masuk again in the same tab (more real-browser sign-ins than the
     protocol sessions' one in ten: there are only a few tabs to time them)."""
     browser = None
@@ -131,6 +132,11 @@ class BrowserSession(Session):
             context = await self.browser.new_context(viewport={"width": 1366, "height": 900})
             self.page = await context.new_page()
             try:
+                # The window is open before the address is typed. A new Chromium window builds
+                # its own address bar's popup (a WebUI page, chrome://omnibox-popup.top-chrome,
+                # in a renderer of its own: 1,2-1,6 s of CPU on the client's core, traced), which
+                # timed at once would count Chromium's window against Payung's first page.
+                await self.pause()
                 await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
                 await self.pause()
                 await self.sign_in_form()
