@@ -477,15 +477,21 @@ def pending_sponsorships_by_nik(db, niks: Sequence[str], scheme_code: str | None
     return found
 
 
-def kpjs_of_other_workers(db, answers: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+def kpj_holders(db, answers: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
     """Of the (KPJ, NIK) pairs of an answer, those whose KPJ is already recorded for a worker
-    with another NIK, anywhere (a KPJ is one person's). Only whether, never whose: that worker
-    may be outside the importing user's scope, so nothing of them leaves this function."""
+    with another NIK, anywhere (a KPJ is one person's), with the sponsorships that hold it.
+    Unscoped on purpose: the caller decides what the asker may be told of them
+    (``payung.imports.bpjs_answer``)."""
     answers = set(answers)
-    owners: dict[str, set[str]] = {}
+    holders: dict[str, dict[str, list[int]]] = {}
     for chunk in _chunks(sorted({kpj for kpj, _ in answers})):
-        for row in db.query("SELECT DISTINCT p.kpj, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
-                            f" WHERE p.kpj IN ({_in(chunk)})", chunk):
-            owners.setdefault(row["kpj"], set()).add(row["nik"])
-    return {(kpj, nik) for kpj, nik in answers if owners.get(kpj, {nik}) - {nik}}
+        for row in db.query("SELECT p.id, p.kpj, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
+                            f" WHERE p.kpj IN ({_in(chunk)}) ORDER BY p.id", chunk):
+            holders.setdefault(row["kpj"], {}).setdefault(row["nik"], []).append(row["id"])
+    found = {}
+    for kpj, nik in answers:
+        others = [i for other, ids in holders.get(kpj, {}).items() if other != nik for i in ids]
+        if others:
+            found[(kpj, nik)] = sorted(others)
+    return found
 

@@ -23,7 +23,7 @@ from payung.base.errors import DatabaseError
 NOT_DATA = frozenset({"sessions", "login", "users", "user_villages", "import_log"})
 #: Audited actions that read: logged for who-saw-what, no change to any data (a download of the
 #: worker list moved the dashboards' version, and every Beranda in its scope was computed again).
-READS = frozenset({"export", "nik_elsewhere", "nip_elsewhere"})
+READS = frozenset({"export", "nik_elsewhere", "nip_elsewhere", "kpj_elsewhere"})
 #: Names of the counters.
 DATA, WORKERS, SCHEMES = "data", "workers", "schemes"
 NAMES = (DATA, WORKERS, SCHEMES)

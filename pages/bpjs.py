@@ -80,8 +80,12 @@ with answer_tab:
             table([{"Baris": a.row, "Nama": a.name, "KPJ": a.kpj or "-", "Alasan ditolak": a.reason or "-"}
                           for a in plan.activate + plan.reject], hide_index=True, width="stretch")
             if st.button("Terapkan jawaban", type="primary", icon=":material/done_all:", key="b_apply"):
-                with connection() as db:
-                    counts = apply_answer(db, plan, actor=actor)
+                try:
+                    with connection() as db:
+                        counts = apply_answer(db, plan, actor=actor)
+                except PayungError as exc:  # a KPJ another worker has by now: nothing was written
+                    st.error(plain(exc))
+                    st.stop()
                 state.pop("b_upload", None)
                 saved(f"Jawaban BPJS diterapkan: {counts['aktif']} aktif, {counts['ditolak']} ditolak, "
                       f"{counts['bermasalah']} baris tidak diproses.")

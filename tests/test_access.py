@@ -771,6 +771,91 @@ def test_bpjs_answer_tells_nothing_of_another_regencys_nik_or_kpj(world):
         world.db.execute("ROLLBACK")
 
 
+def test_every_answer_about_a_record_elsewhere_is_a_named_read():
+    """An answer's log entry moves no dashboard's data version (a read, ``db.versions.READS``) and
+    is named in Log audit: each of ``elsewhere.ACTIONS``, the KPJ's added last, in both lists."""
+    from db.versions import READS
+    from payung.auth.audit import ACTION_LABELS
+    from payung.people.elsewhere import ACTIONS
+    assert set(ACTIONS.values()) <= READS
+    assert all(ACTION_LABELS.get(action) for action in ACTIONS.values())
+
+
+def _kpj_answers(world, actor: str) -> list[dict]:
+    from db import queries
+    return [e for e in queries.audit_entries(world.db, actor=actor) if e["action"] == "kpj_elsewhere"]
+
+
+def test_a_kpj_of_another_regencys_worker_is_an_answer_logged_and_limited(world, monkeypatch):
+    """A branch answer's check told, for any KPJ guessed beside a worker of one's own, whether a
+    worker anywhere has it: a free oracle. When that worker is outside the operator's scope the
+    answer is logged once a day and counts against the day's limit with NIKs and NIPs; past it
+    the check does not tell, and applying refuses the answer (told and logged: a free KPJ would
+    have been stored) with nothing written."""
+    import dataclasses
+    from db import queries
+    from payung.imports import bpjs_answer
+    from payung.people.workers import duplicate_nik
+    operator, inside, outside = ACTORS["operator"], world.records["in"], world.records["out"]
+    limited = dataclasses.replace(world.settings, limits=dataclasses.replace(world.settings.limits,
+                                                                            nik_elsewhere_per_day=1))
+    monkeypatch.setattr(world.registry, "settings", limited)
+    answer = f"NIK;KPJ\n{inside['nik']};22222222222\n".encode()
+
+    def check(actor):
+        return bpjs_answer.plan_answer(world.db, world.registry, answer, "jawaban.csv", actor=actor)
+    world.db.execute("BEGIN")
+    try:
+        world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
+        for _ in range(2):
+            plan = check(operator)
+            assert plan.problems == [(2, "KPJ 22222222222 sudah tercatat untuk pekerja lain.")] and not plan.activate
+        [entry] = _kpj_answers(world, "operator")
+        assert (entry["table_name"], entry["row_id"]) == ("sponsorships", str(outside["sponsorship"]))
+        # The administrator sees that worker: told, and no answer about a record outside its scope.
+        assert check(ACTORS["admin"]).problems == plan.problems and not _kpj_answers(world, "admin")
+    finally:
+        world.db.execute("ROLLBACK")
+    world.db.execute("BEGIN")
+    try:
+        world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
+        # A NIK of another regency's worker spends the day's one answer.
+        assert duplicate_nik(world.db, outside["nik"], actor=operator, settings=limited)
+        plan = check(operator)
+        assert not plan.problems and [a.nik for a in plan.activate] == [inside["nik"]]
+        assert not _kpj_answers(world, "operator")
+        before = queries.sponsorship(world.db, inside["sponsorship"], EVERYTHING)
+        with pytest.raises(PayungError) as refused:
+            bpjs_answer.apply_answer(world.db, plan, actor=operator)
+        assert "baris 2 (KPJ 22222222222)" in str(refused.value) and "Tidak ada yang disimpan" in str(refused.value)
+        assert queries.sponsorship(world.db, inside["sponsorship"], EVERYTHING) == before
+        [entry] = _kpj_answers(world, "operator")
+        assert entry["row_id"] == str(outside["sponsorship"]) and '"told": "saving"' in entry["after"]
+    finally:
+        world.db.execute("ROLLBACK")
+
+
+def test_applying_an_answer_refuses_a_kpj_recorded_since_its_check(world):
+    """Two answers checked side by side give one KPJ to two workers: the second applied is
+    refused whole (a KPJ is one person's), and nothing of it is written."""
+    from db import queries
+    from payung.imports import bpjs_answer
+    inside, near = world.records["in"], world.records["near"]
+    plans = [bpjs_answer.plan_answer(world.db, world.registry, f"NIK;KPJ\n{r['nik']};33333333333\n".encode(),
+                                     "jawaban.csv", actor=ACTORS["operator"]) for r in (inside, near)]
+    assert all(len(p.activate) == 1 and not p.problems for p in plans)
+    world.db.execute("BEGIN")
+    try:
+        bpjs_answer.apply_answer(world.db, plans[0], actor=ACTORS["operator"])
+        before = queries.sponsorship(world.db, near["sponsorship"], EVERYTHING)
+        with pytest.raises(PayungError, match="baris 2 \\(KPJ 33333333333\\)"):
+            bpjs_answer.apply_answer(world.db, plans[1], actor=ACTORS["operator"])
+        assert queries.sponsorship(world.db, near["sponsorship"], EVERYTHING) == before
+        assert queries.sponsorship(world.db, inside["sponsorship"], EVERYTHING)["kpj"] == "33333333333"
+    finally:
+        world.db.execute("ROLLBACK")
+
+
 # What an attack on the access model found (issue 11, second round) ------------------------
 
 def _inside_transaction(world, body):

@@ -26,7 +26,8 @@ ACTION_LABELS = {"insert": "tambah", "update": "ubah", "delete": "hapus", "bulk_
                  "login_address_throttled": "masuk ditolak (alamat jaringan terlalu sering gagal)",
                  "first_admin_refused": "penyiapan ditolak",
                  "letterhead_logo": "logo kop surat diganti", "export": "unduh data",
-                 "nik_elsewhere": "NIK wilayah lain dicek", "nip_elsewhere": "NIP wilayah lain dicek"}
+                 "nik_elsewhere": "NIK wilayah lain dicek", "nip_elsewhere": "NIP wilayah lain dicek",
+                 "kpj_elsewhere": "KPJ wilayah lain dicek"}
 _SECRET = {"password_hash", "token_hash", "changed_secrets"}
 #: What a stored column is called on screen. A column not listed keeps its name.
 FIELD_LABELS = {

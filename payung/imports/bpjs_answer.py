@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from db import billing, queries, store
 
 from payung.auth.access import Actor, require, require_visible, scope_of, visible_scheme
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import PayungError, Problem, ValidationError
 from payung.base.identity import clean_digits, is_ascii_digits
 from payung.base.text import text_problem
 from payung.enrolment.bpjs import KPJ_DIGITS
@@ -20,9 +20,11 @@ from payung.imports.mapping import header_key
 from payung.imports.normalize import nik_cell
 from payung.imports.plans import cell_text, parse_cell
 from payung.imports.reading import read_table
+from payung.people import elsewhere
 from payung.schemes.registry import PluginRegistry
 
 ANSWER = {"nik": ("NIK",), "kpj": ("KPJ", "NO KPJ"), "reason": ("KETERANGAN", "ALASAN")}
+KPJ_TAKEN = "KPJ {kpj} sudah tercatat untuk pekerja lain."
 
 
 def _answer_headings(settings) -> dict[str, set[str]]:
@@ -60,7 +62,9 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     sponsorship awaiting BPJS in scope (another regency's, or nobody's) gets the one "tidak
     dikenal" message, and is matched before anything else of its row is looked up. A KPJ
     already recorded for another worker is refused with one message whoever and wherever
-    that worker is (``billing.kpjs_of_other_workers`` says only whether)."""
+    that worker is; when that worker is outside the actor's scope, it is an answer about them
+    (``payung.people.elsewhere``: logged, and within the day's limit; past it the row is not
+    refused here but when applied, ``apply_answer``)."""
     require(actor, "bpjs.exchange")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
@@ -104,7 +108,7 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code,
                                                   scope=scope_of(actor))
     # Looked up only for the rows whose NIK is matched in scope.
-    taken = billing.kpjs_of_other_workers(db, sorted({(p[2], p[1]) for p in parsed if p[2] and p[1] in pending}))
+    held = billing.kpj_holders(db, sorted({(p[2], p[1]) for p in parsed if p[2] and p[1] in pending}))
     seen: dict[str, int] = {}
     seen_kpj: dict[str, int] = {}
     for row_number, nik, kpj, reason in parsed:
@@ -122,33 +126,69 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
             continue
         if kpj:
             seen_kpj[kpj] = row_number
-        if (kpj, nik) in taken:
-            plan.problems.append((row_number, f"KPJ {kpj} sudah tercatat untuk pekerja lain."))
+        if (kpj, nik) in held and _told_taken(db, held[(kpj, nik)], actor=actor, settings=registry.settings):
+            plan.problems.append((row_number, KPJ_TAKEN.format(kpj=kpj)))
             continue
         answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])
         (plan.activate if kpj else plan.reject).append(answer)
     return plan
 
 
+def _told_taken(db, holders: list[int], *, actor: Actor, settings=None, storing: bool = False) -> bool:
+    """Whether ``actor`` is told that a KPJ is recorded for the worker(s) of the sponsorships
+    ``holders``: at once when one of them is in scope, else as an answer about a record outside
+    it (``elsewhere.answer``: logged; ``storing``, told whatever the day's limit)."""
+    scope = scope_of(actor)
+    if any(queries.sponsorship(db, holder, scope) is not None for holder in holders):
+        return True
+    return elsewhere.answer(db, "sponsorships", holders[0], actor=actor, settings=settings, storing=storing)
+
+
+class _KpjsTaken(Exception):
+    """Inside ``apply_answer``'s transaction: KPJs recorded for other workers; nothing is written."""
+
+    def __init__(self, taken: list[tuple[AnswerRow, list[int]]]):
+        super().__init__(len(taken))
+        self.taken = taken
+
+
 def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
-    """Activate and flag the matched sponsorships, in one transaction."""
+    """Activate and flag the matched sponsorships, in one transaction. A KPJ recorded for another
+    worker by now (another session, or not told by the check past the day's answers) refuses the
+    whole answer, the rows named: a free KPJ would have been stored, so that answer is told."""
     require(actor, "bpjs.exchange")
     scope = scope_of(actor)
-    with store.transaction(db):
-        # The plan's matches are read again under the write lock: a plan is not a permission.
-        for answer in plan.activate + plan.reject:
-            for sponsorship_id in answer.sponsorship_ids:
-                require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope),
-                                f"Kepesertaan #{sponsorship_id}")
-        for answer in plan.activate:
-            for sponsorship_id in answer.sponsorship_ids:
-                store.update(db, "sponsorships", sponsorship_id,
-                             {"status": "aktif", "kpj": answer.kpj, "bpjs_note": None}, actor=actor.username)
-        for answer in plan.reject:
-            for sponsorship_id in answer.sponsorship_ids:
-                store.update(db, "sponsorships", sponsorship_id,
-                             {"status": "ditolak", "bpjs_note": answer.reason}, actor=actor.username)
-        store.audit(db, actor.username, "import", "sponsorships", None, None, {
-            "note": f"jawaban BPJS {plan.file_name}", "aktif": len(plan.activate), "ditolak": len(plan.reject),
-            "problems": len(plan.problems)})
+    try:
+        with store.transaction(db):
+            # The plan's matches are read again under the write lock: a plan is not a permission.
+            for answer in plan.activate + plan.reject:
+                for sponsorship_id in answer.sponsorship_ids:
+                    require_visible(actor, "bpjs.exchange", queries.sponsorship(db, sponsorship_id, scope),
+                                    f"Kepesertaan #{sponsorship_id}")
+            held = billing.kpj_holders(db, [(a.kpj, a.nik) for a in plan.activate])
+            if held:
+                raise _KpjsTaken([(a, held[(a.kpj, a.nik)]) for a in plan.activate if (a.kpj, a.nik) in held])
+            _write_answer(db, plan, actor)
+    except _KpjsTaken as refused:
+        # Logged after the rollback, so the answers' entries stay.
+        for _, holders in refused.taken:
+            _told_taken(db, holders, actor=actor, storing=True)
+        rows = "; ".join(f"baris {a.row} (KPJ {a.kpj})" for a, _ in refused.taken)
+        raise PayungError(f"Tidak ada yang disimpan: KPJ berikut sudah tercatat untuk pekerja lain: {rows}. "
+                          "Perbaiki atau hapus baris itu di berkas jawaban, lalu unggah lagi.") from None
     return {"aktif": len(plan.activate), "ditolak": len(plan.reject), "bermasalah": len(plan.problems)}
+
+
+def _write_answer(db, plan: AnswerPlan, actor: Actor) -> None:
+    """The plan's sponsorships active with their KPJ, or refused with the branch's reason."""
+    for answer in plan.activate:
+        for sponsorship_id in answer.sponsorship_ids:
+            store.update(db, "sponsorships", sponsorship_id,
+                         {"status": "aktif", "kpj": answer.kpj, "bpjs_note": None}, actor=actor.username)
+    for answer in plan.reject:
+        for sponsorship_id in answer.sponsorship_ids:
+            store.update(db, "sponsorships", sponsorship_id,
+                         {"status": "ditolak", "bpjs_note": answer.reason}, actor=actor.username)
+    store.audit(db, actor.username, "import", "sponsorships", None, None, {
+        "note": f"jawaban BPJS {plan.file_name}", "aktif": len(plan.activate), "ditolak": len(plan.reject),
+        "problems": len(plan.problems)})

@@ -1,13 +1,16 @@
-"""Answers about a record outside the asker's scope: "this NIK (or NIP) is registered elsewhere".
+"""Answers about a record outside the asker's scope: "this NIK (or NIP, or KPJ) is registered
+elsewhere".
 
-A NIK is a kecamatan, a birth date and a serial; a NIP a birth date, a start date and a serial.
+A NIK is a kecamatan, a birth date and a serial; a NIP a birth date, a start date and a serial;
+a KPJ (the BPJS membership number of a branch's answer) a number that is one person's.
 Told before anything is written (a form's check, an import's), numbers guessed one after another
 would find who is registered in other villages or regencies. So each such answer is logged, once
 a day per account and record, and an account gets at most ``[limits] nik_elsewhere_per_day`` of
-them a day, workers and sponsors together. A save that would store what it was given is always
+them a day, workers, sponsors and KPJs together. A save that would store what it was given is always
 told (``storing``): a number nobody has would have been stored, so the answer costs a write.
 
-The callers (``payung.people.workers``, ``payung.people.sponsors``) check the permission first.
+The callers (``payung.people.workers``, ``payung.people.sponsors``,
+``payung.imports.bpjs_answer``) check the permission first.
 """
 
 from __future__ import annotations
@@ -22,9 +25,13 @@ from payung.base import clock
 from payung.base.config import Settings
 
 #: The audit log's action of an answer, by the table of the record it is about.
-ACTIONS = MappingProxyType({"workers": "nik_elsewhere", "sponsors": "nip_elsewhere"})
+ACTIONS = MappingProxyType({"workers": "nik_elsewhere", "sponsors": "nip_elsewhere",
+                            "sponsorships": "kpj_elsewhere"})
+#: The number an answer is about, by table.
+NUMBERS = MappingProxyType({"workers": "NIK", "sponsors": "NIP", "sponsorships": "KPJ"})
 #: What the day's limit counts, as a person reads it.
-_COUNTED = "jawaban \"sudah terdaftar di wilayah lain\" (NIK pekerja dan NIP penyandang dana)"
+_COUNTED = ("jawaban \"sudah terdaftar di wilayah lain\" (NIK pekerja, NIP penyandang dana dan KPJ jawaban "
+            "BPJS)")
 
 
 def file_refused(what: str) -> str:
@@ -79,7 +86,7 @@ def answer(db, table: str, row_id: int, *, actor: Actor, settings: Settings | No
     with store.transaction(db):  # counted again under the write lock: two tabs at once get no more
         if limited and not answers_left(db, actor=actor, settings=settings):
             return False
-        what = "NIK" if table == "workers" else "NIP"
+        what = NUMBERS[table]
         told = "saving" if storing else "refused_file" if refusing else "check"
         store.audit(db, actor.username, action, table, row_id, None,
                     {"note": f"{what} terdaftar di wilayah lain", "told": told})
