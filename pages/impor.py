@@ -27,6 +27,42 @@ FORM = "impor"
 #: the pixels of one line of text.
 REASON_CHARS_PER_LINE = 95
 REASON_LINE_HEIGHT = 20
+
+
+def show_rejected(plan, file_name: str) -> None:
+    """The rejected rows, each reason whole, and the file of them to fix and import again."""
+    st.subheader("Baris yang ditolak")
+    # Every reason whole: a long one ended mid-word ("...Format kolom seba"). Rows tall enough for
+    # the longest reason (up to three lines) so the text wraps; a picked row shows its reason in
+    # full below the table (on a phone too, where the reason column is narrow).
+    shown = plan.errors[:2000]
+    lines = min(3, max((len(e.message) // REASON_CHARS_PER_LINE + 1 for e in shown), default=1))
+    # (A phone's column holds about 35 characters a line: five lines, the rest when picked.)
+    reasons = table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in shown],
+                    hide_index=True, width="stretch", row_height=REASON_LINE_HEIGHT * lines + 12, key="i_rejected",
+                    on_select="rerun", selection_mode="single-row", phone=["Baris", "Alasan"],
+                    phone_options={"column_config": {"Alasan": st.column_config.TextColumn(width=240)},
+                                   "row_height": REASON_LINE_HEIGHT * 5 + 12},
+                    column_config={"Baris": st.column_config.NumberColumn(width=60),
+                                   "Kolom": st.column_config.TextColumn(width=130),
+                                   "Alasan": st.column_config.TextColumn(width=700)})
+    error = picked(reasons, shown)
+    if error:
+        st.info(plain(f"Baris {error.row}, kolom {error.column or '-'}: {error.message}"), icon=":material/info:")
+    else:
+        st.caption("Pilih satu baris untuk membaca alasannya utuh.")
+    if plan.rejected_not_kept:
+        st.caption(f"Ditampilkan dan diunduh {count(len(plan.rejected))} baris yang ditolak pertama; "
+                   f"{count(plan.rejected_not_kept)} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, "
+                   "lalu periksa berkasnya lagi.")
+    # The file is made when the button is pressed (a callable), not on every rerun of the page.
+    st.download_button("Unduh baris yang ditolak (.xlsx)", live_download(lambda actor: rejected_rows_xlsx(plan), "import.run"),
+                       file_name=f"ditolak-{file_name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.caption("Perbaiki baris-baris ini di berkas tersebut, lalu impor lagi: baris yang sudah masuk tidak akan "
+               "tergandakan.")
+
+
 actor = require("import.run")
 app = payung()
 state = st.session_state
@@ -40,6 +76,7 @@ kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=Tru
 upload = uploader("Berkas", ["xlsx", "csv"], key="i_file")
 if upload is None:
     drop_work("_i_read")  # the file was removed: its rows go with it
+    state.pop("_i_left", None)
     with connection() as db:
         recent = log_entries(db, actor=actor)
     if recent:
@@ -55,10 +92,17 @@ data = upload.getvalue()
 read_key = (file_hash(data), upload.name, state.get("i_sheet"))
 if state.get("_i_imported") == read_key:
     # Just imported: the rows were let go (their temporary file closed); read again only if asked.
-    st.info("Berkas ini sudah diimpor. Unggah berkas lain, atau periksa berkas ini lagi.")
+    left = state.get("_i_left", (None, None))[1] if state.get("_i_left", (None,))[0] == read_key else None
+    if left is not None and left.rejected:
+        st.info(f"Berkas ini sudah diimpor. {count(left.counts['rejected'])} barisnya ditolak: unduh di bawah, "
+                "perbaiki, lalu impor berkas perbaikannya.")
+        show_rejected(left, upload.name)
+    else:
+        st.info("Berkas ini sudah diimpor. Unggah berkas lain, atau periksa berkas ini lagi.")
     if not st.button("Periksa berkas ini lagi", icon=":material/refresh:"):
         st.stop()
     state.pop("_i_imported")
+    state.pop("_i_left", None)
 if state.get("_i_read", (None,))[0] != read_key:
     drop_work("_i_read")  # the file it replaces: its rows' temporary file is closed now, not at session end
     try:
@@ -154,36 +198,7 @@ if plan.unknown:
         state["_i_recheck"] = True
         st.rerun()
 if plan.rejected:
-    st.subheader("Baris yang ditolak")
-    # Every reason whole: a long one ended mid-word ("...Format kolom seba"). Rows tall enough for
-    # the longest reason (up to three lines) so the text wraps; a picked row shows its reason in
-    # full below the table (on a phone too, where the reason column is narrow).
-    shown = plan.errors[:2000]
-    lines = min(3, max((len(e.message) // REASON_CHARS_PER_LINE + 1 for e in shown), default=1))
-    # (A phone's column holds about 35 characters a line: five lines, the rest when picked.)
-    reasons = table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in shown],
-                    hide_index=True, width="stretch", row_height=REASON_LINE_HEIGHT * lines + 12, key="i_rejected",
-                    on_select="rerun", selection_mode="single-row", phone=["Baris", "Alasan"],
-                    phone_options={"column_config": {"Alasan": st.column_config.TextColumn(width=240)},
-                                   "row_height": REASON_LINE_HEIGHT * 5 + 12},
-                    column_config={"Baris": st.column_config.NumberColumn(width=60),
-                                   "Kolom": st.column_config.TextColumn(width=130),
-                                   "Alasan": st.column_config.TextColumn(width=700)})
-    error = picked(reasons, shown)
-    if error:
-        st.info(plain(f"Baris {error.row}, kolom {error.column or '-'}: {error.message}"), icon=":material/info:")
-    else:
-        st.caption("Pilih satu baris untuk membaca alasannya utuh.")
-    if plan.rejected_not_kept:
-        st.caption(f"Ditampilkan dan diunduh {count(len(plan.rejected))} baris yang ditolak pertama; "
-                   f"{count(plan.rejected_not_kept)} baris lain juga ditolak (hanya dihitung). Perbaiki yang ini, "
-                   "lalu periksa berkasnya lagi.")
-    # The file is made when the button is pressed (a callable), not on every rerun of the page.
-    st.download_button("Unduh baris yang ditolak (.xlsx)", live_download(lambda actor: rejected_rows_xlsx(plan), "import.run"),
-                       file_name=f"ditolak-{upload.name.rsplit('.', 1)[0]}.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.caption("Perbaiki baris-baris ini di berkas tersebut, lalu impor lagi: baris yang sudah masuk tidak akan "
-               "tergandakan.")
+    show_rejected(plan, upload.name)
 if plan.new or plan.updates:
     if st.button(f"Impor {count(len(plan.new) + len(plan.updates))} baris", type="primary",
                  icon=":material/upload:"):
@@ -196,6 +211,8 @@ if plan.new or plan.updates:
         state.pop("_i_plan", None)
         drop_work("_i_read")  # imported: the file's rows are not kept for the rest of the session
         state["_i_imported"] = read_key
+        # Its rejected rows are: the list to fix, shown and downloadable after the import too.
+        state["_i_left"] = (read_key, plan.rejected_only())
         saved(f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
               f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")
 else:

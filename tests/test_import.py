@@ -216,6 +216,38 @@ def test_village_names_match_despite_spelling_and_report_ambiguity():
     assert resolver.village("3324012001") == "33.24.01.2001"
 
 
+def test_a_village_not_found_says_what_was_likely_mixed_up():
+    """A village in another kecamatan than the file says, or a kecamatan typed as the village:
+    the message says which, not only "not found"."""
+    resolver = RegionResolver({"33.24.01": "Plantungan", "33.24.02": "Sukorejo"},
+                              {"33.24.01.2001": "Blumah", "33.24.02.2003": "Tamanrejo"})
+    with pytest.raises(ValueError) as wrong_district:
+        resolver.village("Tamanrejo", "Plantungan")
+    assert str(wrong_district.value) == ('desa/kelurahan "Tamanrejo" tidak ditemukan di Kecamatan Plantungan; '
+                                         "desa/kelurahan dengan nama itu ada di Kecamatan Sukorejo: periksa kolom "
+                                         "kecamatan")
+    with pytest.raises(ValueError, match="itu nama kecamatan: isi nama desa/kelurahan di kolom desa"):
+        resolver.village("Sukorejo", "Sukorejo")
+    with pytest.raises(ValueError, match="itu nama kecamatan"):
+        resolver.village("Kec. Sukorejo")
+    with pytest.raises(ValueError) as nowhere:
+        resolver.village("Atlantis", "Plantungan")
+    assert str(nowhere.value) == 'desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Plantungan'
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("31-02-1980", "bukan tanggal yang ada: Februari 1980 tidak punya tanggal 31"),
+    ("29 Februari 2001", "bukan tanggal yang ada: Februari 2001 tidak punya tanggal 29"),
+    ("08-17-1975", "bukan tanggal yang ada: bulan 17 tidak ada; tanggal ditulis lebih dulu, lalu bulan (17-08-1975)"),
+    ("1975-13-01", "bukan tanggal yang ada: bulan 13 tidak ada"),
+    ("17-agt-x", "bukan tanggal yang dikenali (contoh 17-08-1975 atau 17 Agustus 1975)"),
+])
+def test_an_impossible_date_is_told_apart_from_an_unreadable_one(typed, said):
+    with pytest.raises(ValueError) as refused:
+        parse_date(typed, dt.date(2026, 1, 1))
+    assert str(refused.value) == f'"{typed}" {said}'
+
+
 def test_missing_required_column_imports_nothing(importer):
     table = read_table(b"Nama;Desa\nSiti;Blumah\n", "x.csv")
     with pytest.raises(MappingError, match="Kolom wajib belum dipetakan: NIK"):

@@ -470,6 +470,23 @@ def test_import_page_checks_then_imports(site):
     with open_db(site) as db:
         assert queries.worker_count(db) == before + 3
         assert queries.import_log(db, None)[0]["file_name"] == "pekerja.csv"
+    # The rows to fix stay after the import (they vanished with the check): listed, and their file.
+    import io
+
+    import openpyxl
+
+    from payung.imports.plans import rejected_rows_xlsx
+    assert "6 barisnya ditolak" in texts(at)
+    assert list(at.dataframe[0].value["Baris"]) == [5, 6, 7, 8, 9, 9, 10]
+    [button] = at.get("download_button")
+    assert button.proto.label == "Unduh baris yang ditolak (.xlsx)"
+    book = openpyxl.load_workbook(io.BytesIO(rejected_rows_xlsx(at.session_state["_i_left"][1])))
+    assert [r[0] for r in book.active.iter_rows(min_row=2, values_only=True)] == [5, 6, 7, 8, 9, 10]
+    at.run()  # a click elsewhere on the page keeps them
+    assert list(at.dataframe[0].value["Baris"]) == [5, 6, 7, 8, 9, 9, 10]
+    # The file taken away, they go with it.
+    at.file_uploader(key="i_file").set_value(None).run()
+    assert "_i_left" not in at.session_state and not at.get("download_button")
 
 
 def test_village_operator_imports_only_their_villages(site):
@@ -482,5 +499,6 @@ def test_village_operator_imports_only_their_villages(site):
     at.file_uploader(key="i_file").set_value(("pekerja.csv", MESSY.encode("cp1252"), "text/csv")).run()
     next(b for b in at.button if b.label == "Periksa").click().run()
     table = at.dataframe[0].value
-    outside = table[table["Alasan"] == "Desa ini di luar wilayah tugas Anda."]
-    assert list(outside["Baris"]) == [3]  # Kediten is not the operator's village
+    outside = table[table["Alasan"].str.contains("di luar wilayah tugas Anda")]
+    assert list(outside["Baris"]) == [3]  # Kediten is not the operator's village, and is named
+    assert list(outside["Alasan"]) == ["Desa Kediten (Kecamatan Plantungan) di luar wilayah tugas Anda."]

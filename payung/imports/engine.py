@@ -264,7 +264,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 continue
             if not allowed(actor, "worker.write", check.row):
                 reject(plan, row, cells, [RowError(row, plan.mapping["village"],
-                                                    "Desa ini di luar wilayah tugas Anda.")])
+                                                    _outside_message(check.row["village_code"], resolver))])
                 continue
             seen.add(nik, row)
             valid.append((row, cells, check.row))
@@ -412,6 +412,15 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
 
 
 # Payments -----------------------------------------------------------------------------------
+
+def _outside_message(village: str, resolver) -> str:
+    """A worker's village outside the actor's area, named with its kecamatan (the file said
+    where; which row's desa it was is the first thing a person looks for)."""
+    district = village.rsplit(".", 1)[0]
+    name = resolver.village_names.get(village, village)
+    return (f"Desa {name} (Kecamatan {resolver.district_names.get(district, district)}) di luar wilayah tugas "
+            "Anda.")
+
 
 def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, header: dict) -> None:
     """The village named in a row (within its district when given) into ``village_code``."""

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from payung.base import clock
 from payung.base.identity import ascii_digits
+from payung.base.months import MONTH_NAMES
 
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3, "april": 4,
@@ -54,20 +55,36 @@ def parse_date(value, today: dt.date | None = None) -> dt.date:
 
 @lru_cache(maxsize=65536)
 def _parse_date_text(text: str, today: dt.date) -> dt.date:
-    try:
-        if match := _ISO_DATE.match(text):
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _NUMERIC_DATE.match(text):
-            return dt.date(_year(match[3], today), int(match[2]), int(match[1]))
-        if match := _WORD_DATE.match(text):
-            month = MONTHS.get(match[2].lower())
-            if month:
-                return dt.date(_year(match[3], today), month, int(match[1]))
-        if text.isdigit():
+    parts = None
+    if match := _ISO_DATE.match(text):
+        parts = int(match[1]), int(match[2]), int(match[3])
+    elif match := _NUMERIC_DATE.match(text):
+        parts = _year(match[3], today), int(match[2]), int(match[1])
+    elif (match := _WORD_DATE.match(text)) and (month := MONTHS.get(match[2].lower())):
+        parts = _year(match[3], today), month, int(match[1])
+    elif text.isdigit():
+        try:
             return parse_date(int(text), today)
+        except ValueError:
+            pass
+    if parts is None:
+        raise ValueError(f"\"{text}\" bukan tanggal yang dikenali (contoh 17-08-1975 atau 17 Agustus 1975)")
+    try:
+        return dt.date(*parts)
     except ValueError:
-        pass
-    raise ValueError(f"\"{text}\" bukan tanggal yang dikenali (contoh 17-08-1975 atau 17 Agustus 1975)")
+        day_first = _NUMERIC_DATE.match(text) is not None
+        raise ValueError(f"\"{text}\" bukan tanggal yang ada: {_impossible(*parts, day_first)}") from None
+
+
+def _impossible(year: int, month: int, day: int, day_first: bool) -> str:
+    """Why a date read as ``year``, ``month``, ``day`` is on no calendar, as a person would fix it
+    (``day_first``: typed as 17-08-1975, where a month-first date is the likely slip)."""
+    if not 1 <= month <= 12:
+        swapped = "; tanggal ditulis lebih dulu, lalu bulan (17-08-1975)" if day_first and 1 <= day <= 12 else ""
+        return f"bulan {month} tidak ada{swapped}"
+    if not 1 <= year <= 9999:
+        return f"tahun {year} tidak ada"
+    return f"{MONTH_NAMES[month - 1]} {year} tidak punya tanggal {day}"
 
 
 def split_place_date(value) -> tuple[str, object]:
@@ -311,6 +328,19 @@ class RegionResolver:
             raise found
         return found
 
+    def _hint(self, village: str, searched: Matcher) -> str:
+        """What a person most likely mixed up when ``village`` was not found: a village of that
+        name in another kecamatan (the kecamatan column is wrong), or a kecamatan's name typed in
+        the village column."""
+        elsewhere = [] if searched is self.all_villages else self.all_villages.find(village)
+        if elsewhere:
+            districts = sorted({self.district_names.get(c.rsplit(".", 1)[0], c.rsplit(".", 1)[0]) for c in elsewhere})
+            return (f"; desa/kelurahan dengan nama itu ada di Kecamatan {', '.join(districts[:3])}: periksa kolom "
+                    "kecamatan")
+        if self.districts.find(village):
+            return "; itu nama kecamatan: isi nama desa/kelurahan di kolom desa, dan nama kecamatan di kolom kecamatan"
+        return ""
+
     def _resolve(self, village: str, district: str) -> str:
         if not village:
             raise ValueError("desa/kelurahan kosong")
@@ -332,7 +362,7 @@ class RegionResolver:
         codes = scope.find(village)
         if not codes:
             where = f" di Kecamatan {district}" if district else ""
-            raise ValueError(f"desa/kelurahan \"{village}\" tidak ditemukan{where}")
+            raise ValueError(f"desa/kelurahan \"{village}\" tidak ditemukan{where}{self._hint(village, scope)}")
         if len(codes) > 1:
             names = ", ".join(f"{self.village_names[c]} ({c})" for c in codes[:5])
             raise ValueError(f"desa/kelurahan \"{village}\" ambigu: {names}; isi kolom kecamatan")

@@ -81,6 +81,13 @@ class ImportPlan:
             "prefill": found.prefill, "refused": found.refused})
         entry["count"] += 1
 
+    def rejected_only(self) -> ImportPlan:
+        """The rejected rows of this plan, with their cells and reasons, and nothing it wrote:
+        what is kept after an import, for the person to fix and import again."""
+        return ImportPlan(self.kind, self.file_name, self.file_hash, self.headers, self.mapping,
+                          rejected=self.rejected, rejected_values=self.rejected_values,
+                          rejected_count=self.rejected_count, keep_rejected=self.keep_rejected)
+
     @property
     def errors(self) -> list[RowError]:
         return [e for row in sorted(self.rejected) for e in self.rejected[row]]
