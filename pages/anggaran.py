@@ -9,6 +9,7 @@ from payung.auth.access import allowed, schemes_for
 from payung.finance.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.base.errors import ValidationError
 from payung.base.formats import count, short_name
+from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.base.months import add_months, current_month, format_month
 from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
@@ -29,9 +30,15 @@ with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
     # The line and its figures first: at 1366 px Pagu, Terikat and Sisa were off screen behind the
-    # scheme's name.
+    # scheme's name. Lines of several schemes (all schemes shown) carry their scheme's short name
+    # in theirs: two "APBD 2026" lines of two schemes looked alike at 1366 px.
+    several = len({l["scheme_code"] for l in lines}) > 1
+
+    def line_name(line: dict) -> str:
+        scheme = schemes.get(line["scheme_code"])
+        return f"{line['name']} · {short_name(scheme.name) if scheme else line['scheme_code']}" if several else line["name"]
     table([{
-        "Pos anggaran": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
+        "Pos anggaran": line_name(l), "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
         "Sisa pagu": rupiah(l["remaining"]), "Terpakai": 100 * l["committed"] / l["amount"],
         "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua",
@@ -102,10 +109,11 @@ with new_line[0]:
     source = middle.selectbox("Sumber dana *", list(SOURCES), format_func=SOURCES.get, key="an_source", placeholder="Pilih...")
     rupiah_input("Pagu (Rp) *", key="an_amount", placeholder="contoh 600.000.000", container=right)
     field_errors(FORM, "amount")
+    # The scheme's own regency's sponsors first (as Kepesertaan lists them), each with its kind.
     with connection() as db:
         sponsors = search_sponsors(db, actor=actor, types=schemes[scheme_code].sponsor_types or None,
-                                   page_size=1000).rows
-    by_id = {s["id"]: s["name"] for s in sponsors}
+                                   prefer_regency=schemes[scheme_code].regency_code, page_size=1000).rows
+    by_id = {s["id"]: f"{s['name']} ({SPONSOR_TYPES[s['type']].label})" for s in sponsors}
     sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", key="an_sponsor",
                               **or_all(by_id, "Semua penyandang dana skema"))
     choices = categories(app.plugins, scheme_code)

@@ -198,6 +198,27 @@ def test_exchange_page_exports_and_applies_an_answer(site):
     assert "1 aktif, 1 ditolak, 1 baris tidak diproses" in texts(at)
 
 
+def test_an_answer_whose_kpj_another_worker_got_since_is_refused_in_words(site):
+    """A KPJ recorded for another worker between the check and Terapkan (another tab, another
+    answer): the page says which row, writes nothing and does not stop with an error (the click's
+    run checks the file again; ``apply_answer`` refuses it under the write lock too)."""
+    db = open_db(site)
+    pending = list(db.query("SELECT p.id, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
+                            " WHERE p.scheme_code = ? AND p.status = 'diajukan' ORDER BY p.id DESC LIMIT 2", [SCHEME]))
+    at = run("admin", "pages/bpjs.py", state={"b_scheme": SCHEME})
+    at.file_uploader(key="b_upload").set_value(("jawaban.csv", f"NIK;KPJ\n{pending[0]['nik']};25019999991\n".encode(),
+                                                 "text/csv")).run()
+    assert next(m for m in at.metric if m.label == "Akan diaktifkan (KPJ)").value == "1"
+    from db import store
+    store.update(db, "sponsorships", pending[1]["id"], {"kpj": "25019999991"}, actor="uji")
+    before = queries.sponsorship(db, pending[0]["id"], EVERYTHING)
+    next(b for b in at.button if b.label == "Terapkan jawaban").click().run()
+    assert not at.exception
+    problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
+    assert list(problems["Baris"]) == [2] and problems["Masalah"][0] == "KPJ 25019999991 sudah tercatat untuk pekerja lain."
+    assert queries.sponsorship(db, pending[0]["id"], EVERYTHING) == before
+
+
 def test_claim_page_warns_about_an_unpaid_month(site):
     db = open_db(site)
     unpaid = next(iter(db.query(
@@ -385,3 +406,41 @@ def test_another_month_or_scheme_is_another_bill_with_an_empty_form(site):
     at.selectbox(key="t_scheme").set_value("gn_lingkaran").run()
     assert not at.exception, at.exception
     assert "Catat pembayaran" not in texts(at)
+
+
+def test_budget_lines_of_several_schemes_are_told_apart_and_sponsors_of_the_schemes_regency_come_first(site):
+    """Two schemes' "APBD" lines looked alike at 1366 px (the Skema column is off screen there):
+    shown together, each line carries its scheme's short name. The new line's sponsor box listed
+    other regencies' sponsors among the scheme's own: its regency's come first, each with its kind."""
+    from payung.base.formats import short_name
+    from payung.base.sponsor_types import SPONSOR_TYPES
+    from payung.finance.budgets import create_budget_line
+    schemes = site["app"].plugins.schemes
+    first, second = list(schemes)[:2]
+    year = dt.date.today().year + 3  # a year no other test gives lines
+    with open_db(site) as db:
+        for code in (first, second):
+            create_budget_line(db, site["app"].plugins, {"scheme_code": code, "name": "APBD kembar", "year": year,
+                                                         "source": "APBD", "amount": 1_000_000}, actor=Actor.system())
+    at = run("admin", "pages/anggaran.py", state={"a_year": year})
+    names = list(at.dataframe[0].value["Pos anggaran"])
+    assert sorted(names) == sorted(f"APBD kembar · {short_name(schemes[c].name)}" for c in (first, second)), names
+    at = run("admin", "pages/anggaran.py", state={"a_year": year, "a_scheme": first})
+    assert list(at.dataframe[0].value["Pos anggaran"]) == ["APBD kembar"]
+
+    with open_db(site) as db:
+        sponsors = list(db.query("SELECT * FROM sponsors WHERE active = 1"))
+
+    def sponsor(option: str) -> dict:
+        if " · ID " in option:
+            return next(s for s in sponsors if s["id"] == int(option.rsplit(" · ID ", 1)[1]))
+        [found] = [s for s in sponsors if option == f"{s['name']} ({SPONSOR_TYPES[s['type']].label})"]
+        return found
+    mixed = 0
+    for code, scheme in schemes.items():
+        options = run("admin", "pages/anggaran.py", state={"an_scheme": code}).selectbox(key="an_sponsor").options[1:]
+        own = [(s["village_code"] or "").startswith(scheme.regency_code + ".") or (
+            s["village_code"] is None and s["regency_code"] in (None, scheme.regency_code)) for s in map(sponsor, options)]
+        assert own == sorted(own, reverse=True), (code, own)
+        mixed += any(own) and not all(own)
+    assert mixed, "no scheme's list held its own regency's sponsors and others': the order was not tried"
