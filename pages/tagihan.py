@@ -1,6 +1,7 @@
 """Tagihan: the bills of a scheme for a month (or 3, 6, 12 months paid in advance), each
 party's bill line by line, its XLSX and PDF, and recording a payment against it."""
 
+import hashlib
 import re
 
 import streamlit as st
@@ -68,14 +69,17 @@ a.metric(f"Jumlah {mid_sentence(party_title)}", count(len(listed)))
 b.metric("Total tagihan", rupiah(sum(p["amount"] for p in listed)))
 c.metric("Sudah dibayar", rupiah(sum(p["paid"] for p in listed)))
 d.metric("Belum dibayar", rupiah(sum(p["open"] for p in listed)))
-# A new list (another scheme or months, or the data changed under it) is a new table: a row
-# picked in the last one is not picked again in this one by its place (it opened another party's
-# bill nobody had chosen). Another scheme or months: nothing is picked until a row is.
+# A new list (another scheme or months, or other parties or order) is a new table: a row picked
+# in the last one is not picked again in this one by its place (it opened another party's bill
+# nobody had chosen). Another scheme or months: nothing is picked until a row is. Keyed by the
+# parties listed, not by the data's version: a payment a colleague recorded meanwhile (only the
+# figures change) made a new table of the one clicked, and the click opened nothing.
+listing = hashlib.sha256("\n".join(p["party_key"] for p in listed).encode()).hexdigest()[:16]
 table = grid([{party_title: p["party_label"], "Pekerja": p["workers"], "Baris": p["lines"],
                        "Tagihan": rupiah(p["amount"]), "Dibayar": rupiah(p["paid"]), "Sisa": rupiah(p["open"]),
                        "Status": "Lunas" if p["open"] == 0 else ("Sebagian" if p["paid"] else "Belum dibayar")}
                       for p in listed], hide_index=True, width="stretch", on_select="rerun",
-                     selection_mode="single-row", key=f"t_parties-{code}-{start}-{end}-{version}",
+                     selection_mode="single-row", key=f"t_parties-{code}-{start}-{end}-{listing}",
              phone=[party_title, "Status", "Sisa", "Tagihan"])
 st.caption("Pilih satu baris untuk melihat tagihannya.")
 chosen = picked(table, listed)
