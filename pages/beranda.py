@@ -15,7 +15,7 @@ from payung.operations.demo import generate
 from payung.base import clock
 from payung.base.formats import count
 from payung.base.money import format_rupiah_short
-from payung.base.months import add_months, current_month, format_month
+from payung.base.months import add_months, current_month, format_month, parse_month
 from payung.people.regions import district_choices, village_choices
 from ui.session import connection, payung, require, scope_key
 from ui.widgets import date_text, or_all, panel, plain, progress_to_the_end, rupiah, saved, show_saved_message
@@ -65,6 +65,21 @@ def set_params(**changes) -> None:
 
 #: The view the filter boxes showed on this tab's last run of the page.
 SHOWN_VIEW = "_beranda_shown_view"
+#: What an address asked for that the boxes could not show (a link edited by hand, an old bookmark).
+DROPPED = "_beranda_dropped"
+
+
+def dropped_filters(asked: dict, shown: View) -> list[str]:
+    """The filters of the address ``asked`` that the page does not show (another regency's
+    kecamatan, a scheme that is not there): said, not dropped in silence."""
+    try:
+        month = parse_month(asked["bulan"]) if asked.get("bulan") else shown.month
+    except ValueError:
+        month = None
+    return [word for word, wanted, got in (("bulan", month, shown.month), ("skema", asked.get("skema"), shown.scheme),
+                                           ("kecamatan", asked.get("kecamatan"), shown.district),
+                                           ("desa/kelurahan", asked.get("desa"), shown.village))
+            if (wanted or word == "bulan") and wanted != got]
 month_options = [add_months(current_month(), i) for i in range(-24, 3)]
 if view.month not in month_options:
     month_options.append(view.month)
@@ -76,7 +91,8 @@ a, b, c, d = filters.columns(4)
 # under them. The browser's Back left the boxes on the month just left, and they wrote it back
 # into the address, so Back did nothing.
 FILTER_KEYS = ("beranda_month", "beranda_scheme", "beranda_district", "beranda_village")
-if st.session_state.get(SHOWN_VIEW) != view or not all(k in st.session_state for k in FILTER_KEYS):
+from_address = st.session_state.get(SHOWN_VIEW) != view or not all(k in st.session_state for k in FILTER_KEYS)
+if from_address:
     st.session_state.update(zip(FILTER_KEYS, (view.month, view.scheme if view.scheme in schemes else None,
                                               view.district if view.district in districts else None, view.village)))
 month = a.selectbox("Bulan", month_options, key="beranda_month", format_func=format_month, placeholder="Pilih...")
@@ -89,10 +105,15 @@ if district:
 village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district, **or_all(villages, "Semua desa"))
 chosen = View(month, scheme, district, village if district else None)
 st.session_state[SHOWN_VIEW] = chosen
+if from_address and (dropped := dropped_filters(st.query_params.to_dict(), chosen)):
+    st.session_state[DROPPED] = dropped  # said after the address is written anew
 if chosen != view:
     view = chosen
     set_params()
     st.rerun()
+if said := st.session_state.pop(DROPPED, None):
+    st.info(f"Alamat halaman ini memilih {' dan '.join(said)} yang tidak ada atau di luar wilayah Anda; Beranda "
+            "menampilkan pilihan yang ada.", icon=":material/info:")
 
 #: The figures' cache key, and their charts': one day, one version, one slice of data for both.
 cached_as = (app.settings.database_url, version, view, actor, scope_key(actor), clock.today())

@@ -149,3 +149,20 @@ def test_a_village_operators_beranda_names_their_village(site):
     at = run("desa")
     assert not at.exception
     assert any(f"· {name}" in c.value for c in at.caption), [c.value for c in at.caption][:3]
+
+
+def test_filters_an_address_asks_for_and_the_page_cannot_show_are_said(site):
+    """An address edited by hand (another regency's kecamatan, a scheme that is not there, a
+    month past the calendar) opened Beranda on every region without a word: the page says which
+    filters it left out; an address it can show says nothing of the kind."""
+    from conftest import DESA_VILLAGE
+    dropped = "yang tidak ada atau di luar wilayah Anda"
+    at = run("operator", query={"skema": "tidak_ada", "kecamatan": "33.27.01", "bulan": "9999-12"})
+    assert not at.exception
+    [said] = [i.value for i in at.info if dropped in i.value]
+    assert said.startswith("Alamat halaman ini memilih bulan dan skema dan kecamatan"), said
+    assert at.selectbox(key="beranda_district").value is None
+    at.run()  # said once, not on every click after
+    assert not [i for i in at.info if dropped in i.value]
+    village = run("desa", query={"kecamatan": DESA_VILLAGE[:8], "desa": DESA_VILLAGE})
+    assert not village.exception and not [i for i in village.info if dropped in i.value]
