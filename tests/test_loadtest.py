@@ -198,6 +198,45 @@ def test_a_browser_tab_signs_in_again_after_keluar_and_every_sign_in_is_timed(tm
     assert len(warmed) == 1
 
 
+def test_a_browser_tabs_window_stands_a_think_time_before_its_first_page_is_timed(monkeypatch):
+    """A new Chromium window builds its own address bar's popup (a renderer of its own, 1,2-1,6 s
+    of the client's CPU): timed at once, the first page counted Chromium's window as Payung's.
+    The window is opened, then a think time, then the address is opened and timed."""
+    import asyncio
+    import time
+
+    from payung.operations.loadtest import browser
+    from payung.operations.loadtest.dataset import Account
+    from payung.operations.loadtest.protocol import ProtocolError
+    done = []
+
+    class Context:
+        async def new_page(self):
+            done.append("window")
+            return object()
+
+        async def close(self):
+            done.append("closed")
+
+    class Browser:
+        async def new_context(self, **_):
+            return Context()
+
+    async def pause(self):
+        done.append("pause")
+
+    async def step(self, name, action, expect):
+        done.append(name)
+        raise ProtocolError("stop here")
+
+    monkeypatch.setattr(browser.BrowserSession, "pause", pause)
+    monkeypatch.setattr(browser.BrowserSession, "step", step)
+    tab = browser.BrowserSession(0, Account("desa1", "desa", ()), "http://x")
+    tab.browser = Browser()
+    asyncio.run(tab.run(time.monotonic() + 0.05))
+    assert done[:4] == ["window", "pause", "open", "closed"], done
+
+
 def test_the_browser_tabs_are_village_operators_spread_over_the_ramp():
     from payung.operations.loadtest.dataset import Account
     from payung.operations.loadtest.runner import browser_seats, roles
