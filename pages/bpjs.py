@@ -6,6 +6,7 @@ from payung.auth.access import schemes_for
 from payung.base.errors import PayungError, ValidationError
 from payung.base.months import add_months, current_month, format_month
 from payung.enrolment.bpjs import registration_rows, registration_xlsx
+from payung.imports import file_hash
 from payung.imports.bpjs_answer import apply_answer, plan_answer
 
 from ui.session import connection, live_download, payung, require
@@ -61,13 +62,25 @@ with answer_tab:
                "atau alasan penolakan (kepesertaan ditandai ditolak). Periksa dulu; tidak ada yang diubah sebelum "
                "Anda menekan Terapkan.")
     upload = uploader("Berkas jawaban (.xlsx atau .csv)", ["xlsx", "csv"], key="b_upload")
-    if upload is not None:
-        try:
-            with connection() as db:
-                plan = plan_answer(db, app.plugins, upload.getvalue(), upload.name, scheme_code=code, actor=actor)
-        except (ValidationError, PayungError) as exc:
-            st.error(plain(exc))
-            st.stop()
+    if refused := state.pop("_b_refused", None):
+        st.error(plain(refused))
+    if upload is None:
+        state.pop("_b_plan", None)
+    else:
+        # Checked once per file, not on every click: a check can spend one of the day's answers
+        # about other regencies' KPJs (``payung.imports.bpjs_answer``), and Terapkan writes what was
+        # shown.
+        checked = (file_hash(upload.getvalue()), upload.name, code)
+        if state.get("_b_plan", (None,))[0] != checked:
+            state.pop("_b_plan", None)
+            try:
+                with connection() as db:
+                    state["_b_plan"] = (checked, plan_answer(db, app.plugins, upload.getvalue(), upload.name,
+                                                             scheme_code=code, actor=actor))
+            except (ValidationError, PayungError) as exc:
+                st.error(plain(exc))
+                st.stop()
+        plan = state["_b_plan"][1]
         a, b, c = st.columns(3)
         a.metric("Akan diaktifkan (KPJ)", len(plan.activate))
         b.metric("Akan ditandai ditolak", len(plan.reject))
@@ -84,8 +97,10 @@ with answer_tab:
                     with connection() as db:
                         counts = apply_answer(db, plan, actor=actor)
                 except PayungError as exc:  # a KPJ another worker has by now: nothing was written
-                    st.error(plain(exc))
-                    st.stop()
+                    state.pop("_b_plan", None)  # checked again: those rows become problems
+                    state["_b_refused"] = str(exc)
+                    st.rerun()
                 state.pop("b_upload", None)
+                state.pop("_b_plan", None)
                 saved(f"Jawaban BPJS diterapkan: {counts['aktif']} aktif, {counts['ditolak']} ditolak, "
                       f"{counts['bermasalah']} baris tidak diproses.")

@@ -790,47 +790,54 @@ def test_a_kpj_of_another_regencys_worker_is_an_answer_logged_and_limited(world,
     """A branch answer's check told, for any KPJ guessed beside a worker of one's own, whether a
     worker anywhere has it: a free oracle. When that worker is outside the operator's scope the
     answer is logged once a day and counts against the day's limit with NIKs and NIPs; past it
-    the check does not tell, and applying refuses the answer (told and logged: a free KPJ would
-    have been stored) with nothing written."""
+    an answer with KPJs is refused whatever they are (a refused Terapkan naming the taken rows
+    told that the others were free), and one refused where the answers ran out logs that row."""
     import dataclasses
-    from db import queries
+    from payung.base.errors import ValidationError
     from payung.imports import bpjs_answer
     from payung.people.workers import duplicate_nik
     operator, inside, outside = ACTORS["operator"], world.records["in"], world.records["out"]
     limited = dataclasses.replace(world.settings, limits=dataclasses.replace(world.settings.limits,
-                                                                            nik_elsewhere_per_day=1))
+                                                                            nik_elsewhere_per_day=2))
     monkeypatch.setattr(world.registry, "settings", limited)
-    answer = f"NIK;KPJ\n{inside['nik']};22222222222\n".encode()
+    taken = f"NIK;KPJ\n{inside['nik']};22222222222\n"
+    free = f"NIK;KPJ\n{inside['nik']};25010000077\n"
 
-    def check(actor):
-        return bpjs_answer.plan_answer(world.db, world.registry, answer, "jawaban.csv", actor=actor)
+    def check(text, actor=operator):
+        return bpjs_answer.plan_answer(world.db, world.registry, text.encode(), "jawaban.csv", actor=actor)
+
+    def refused(text) -> str:
+        with pytest.raises(ValidationError) as refusal:
+            check(text)
+        return refusal.value.problems[0].message
     world.db.execute("BEGIN")
     try:
         world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
         for _ in range(2):
-            plan = check(operator)
+            plan = check(taken)
             assert plan.problems == [(2, "KPJ 22222222222 sudah tercatat untuk pekerja lain.")] and not plan.activate
         [entry] = _kpj_answers(world, "operator")
         assert (entry["table_name"], entry["row_id"]) == ("sponsorships", str(outside["sponsorship"]))
         # The administrator sees that worker: told, and no answer about a record outside its scope.
-        assert check(ACTORS["admin"]).problems == plan.problems and not _kpj_answers(world, "admin")
+        assert check(taken, ACTORS["admin"]).problems == plan.problems and not _kpj_answers(world, "admin")
+        # A NIK of another regency's worker spends the day's second answer: any answer with KPJs
+        # is refused, a free KPJ's too.
+        assert duplicate_nik(world.db, outside["nik"], actor=operator, settings=limited)
+        assert refused(free) == refused(taken) == bpjs_answer.ELSEWHERE_LIMIT.format(limit=2)
+        # A branch's refusals alone (no KPJ) are still read.
+        assert [r.nik for r in check(f"NIK;KETERANGAN\n{inside['nik']};Data ganda\n").reject] == [inside["nik"]]
     finally:
         world.db.execute("ROLLBACK")
     world.db.execute("BEGIN")
     try:
         world.db.execute("UPDATE sponsorships SET kpj = '22222222222' WHERE id = ?", [outside["sponsorship"]])
-        # A NIK of another regency's worker spends the day's one answer.
-        assert duplicate_nik(world.db, outside["nik"], actor=operator, settings=limited)
-        plan = check(operator)
-        assert not plan.problems and [a.nik for a in plan.activate] == [inside["nik"]]
-        assert not _kpj_answers(world, "operator")
-        before = queries.sponsorship(world.db, inside["sponsorship"], EVERYTHING)
-        with pytest.raises(PayungError) as refused:
-            bpjs_answer.apply_answer(world.db, plan, actor=operator)
-        assert "baris 2 (KPJ 22222222222)" in str(refused.value) and "Tidak ada yang disimpan" in str(refused.value)
-        assert queries.sponsorship(world.db, inside["sponsorship"], EVERYTHING) == before
+        # The day's answers run out while the file is checked (the other answers given from
+        # another tab meanwhile): the row where they ran out is refused, and its answer logged.
+        left = iter([1, 0, 0])
+        monkeypatch.setattr(bpjs_answer.elsewhere, "answers_left", lambda *a, **k: next(left))
+        assert refused(taken) == bpjs_answer.ELSEWHERE_LIMIT.format(limit=2)
         [entry] = _kpj_answers(world, "operator")
-        assert entry["row_id"] == str(outside["sponsorship"]) and '"told": "saving"' in entry["after"]
+        assert entry["row_id"] == str(outside["sponsorship"]) and '"told": "refused_file"' in entry["after"]
     finally:
         world.db.execute("ROLLBACK")
 

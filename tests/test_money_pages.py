@@ -198,25 +198,33 @@ def test_exchange_page_exports_and_applies_an_answer(site):
     assert "1 aktif, 1 ditolak, 1 baris tidak diproses" in texts(at)
 
 
-def test_an_answer_whose_kpj_another_worker_got_since_is_refused_in_words(site):
+def test_an_answer_whose_kpj_another_worker_got_since_is_refused_in_words(site, monkeypatch):
     """A KPJ recorded for another worker between the check and Terapkan (another tab, another
-    answer): the page says which row, writes nothing and does not stop with an error (the click's
-    run checks the file again; ``apply_answer`` refuses it under the write lock too)."""
+    answer): Terapkan refuses the whole answer under the write lock; the page says which row in
+    words (no error stops it), writes nothing, and lists that row as a problem when the file is
+    checked again. The file is checked once, not on every click."""
+    from payung.imports import bpjs_answer
     db = open_db(site)
     pending = list(db.query("SELECT p.id, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
                             " WHERE p.scheme_code = ? AND p.status = 'diajukan' ORDER BY p.id DESC LIMIT 2", [SCHEME]))
+    checks = []
+    real_plan = bpjs_answer.plan_answer
+    monkeypatch.setattr(bpjs_answer, "plan_answer", lambda *a, **k: checks.append(1) or real_plan(*a, **k))
     at = run("admin", "pages/bpjs.py", state={"b_scheme": SCHEME})
     at.file_uploader(key="b_upload").set_value(("jawaban.csv", f"NIK;KPJ\n{pending[0]['nik']};25019999991\n".encode(),
                                                  "text/csv")).run()
     assert next(m for m in at.metric if m.label == "Akan diaktifkan (KPJ)").value == "1"
+    at.run()
+    assert len(checks) == 1, "checked again on a click that changed nothing"
     from db import store
     store.update(db, "sponsorships", pending[1]["id"], {"kpj": "25019999991"}, actor="uji")
     before = queries.sponsorship(db, pending[0]["id"], EVERYTHING)
     next(b for b in at.button if b.label == "Terapkan jawaban").click().run()
     assert not at.exception
+    assert any("baris 2 (KPJ 25019999991)" in e.value and "Tidak ada yang disimpan" in e.value for e in at.error)
+    assert queries.sponsorship(db, pending[0]["id"], EVERYTHING) == before
     problems = next(d.value for d in at.dataframe if "Masalah" in d.value.columns)
     assert list(problems["Baris"]) == [2] and problems["Masalah"][0] == "KPJ 25019999991 sudah tercatat untuk pekerja lain."
-    assert queries.sponsorship(db, pending[0]["id"], EVERYTHING) == before
 
 
 def test_claim_page_warns_about_an_unpaid_month(site):

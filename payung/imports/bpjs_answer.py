@@ -25,6 +25,9 @@ from payung.schemes.registry import PluginRegistry
 
 ANSWER = {"nik": ("NIK",), "kpj": ("KPJ", "NO KPJ"), "reason": ("KETERANGAN", "ALASAN")}
 KPJ_TAKEN = "KPJ {kpj} sudah tercatat untuk pekerja lain."
+#: An answer with KPJs refused once the day's answers are spent (whatever its KPJs: else the
+#: refusal, or which rows a Terapkan refused, would be the answer); ``{limit}`` left to fill.
+ELSEWHERE_LIMIT = elsewhere.file_refused("jawaban BPJS yang berisi nomor KPJ")
 
 
 def _answer_headings(settings) -> dict[str, set[str]]:
@@ -63,8 +66,10 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     dikenal" message, and is matched before anything else of its row is looked up. A KPJ
     already recorded for another worker is refused with one message whoever and wherever
     that worker is; when that worker is outside the actor's scope, it is an answer about them
-    (``payung.people.elsewhere``: logged, and within the day's limit; past it the row is not
-    refused here but when applied, ``apply_answer``)."""
+    (``payung.people.elsewhere``: logged, and within the day's limit). Once the day's answers
+    are spent, an answer with KPJs is refused whatever they are, as a worker or sponsor file is;
+    where they run out in the middle of the file, that row's answer is logged too (the refusal
+    tells it)."""
     require(actor, "bpjs.exchange")
     if scheme_code:
         visible_scheme(registry, scheme_code, actor, "bpjs.exchange")
@@ -107,6 +112,10 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
             parsed.append((row_number, nik, kpj, reason))
     pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code,
                                                   scope=scope_of(actor))
+    limit = registry.settings.limits.nik_elsewhere_per_day
+    if any(p[2] and p[1] in pending for p in parsed) and not elsewhere.answers_left(
+            db, actor=actor, settings=registry.settings):
+        raise ValidationError(Problem("file", ELSEWHERE_LIMIT.format(limit=limit), "kpj_elsewhere_limit"))
     # Looked up only for the rows whose NIK is matched in scope.
     held = billing.kpj_holders(db, sorted({(p[2], p[1]) for p in parsed if p[2] and p[1] in pending}))
     seen: dict[str, int] = {}
@@ -126,7 +135,11 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
             continue
         if kpj:
             seen_kpj[kpj] = row_number
-        if (kpj, nik) in held and _told_taken(db, held[(kpj, nik)], actor=actor, settings=registry.settings):
+        if (kpj, nik) in held:
+            if not _told_taken(db, held[(kpj, nik)], actor=actor, settings=registry.settings):
+                # The day's answers ran out at this row: refusing the file tells it, so it is logged.
+                _told_taken(db, held[(kpj, nik)], actor=actor, refusing=True)
+                raise ValidationError(Problem("file", ELSEWHERE_LIMIT.format(limit=limit), "kpj_elsewhere_limit"))
             plan.problems.append((row_number, KPJ_TAKEN.format(kpj=kpj)))
             continue
         answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])
@@ -134,14 +147,16 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     return plan
 
 
-def _told_taken(db, holders: list[int], *, actor: Actor, settings=None, storing: bool = False) -> bool:
+def _told_taken(db, holders: list[int], *, actor: Actor, settings=None, storing: bool = False,
+                refusing: bool = False) -> bool:
     """Whether ``actor`` is told that a KPJ is recorded for the worker(s) of the sponsorships
     ``holders``: at once when one of them is in scope, else as an answer about a record outside
-    it (``elsewhere.answer``: logged; ``storing``, told whatever the day's limit)."""
+    it (``elsewhere.answer``: logged; ``storing`` or ``refusing``, told whatever the day's limit)."""
     scope = scope_of(actor)
     if any(queries.sponsorship(db, holder, scope) is not None for holder in holders):
         return True
-    return elsewhere.answer(db, "sponsorships", holders[0], actor=actor, settings=settings, storing=storing)
+    return elsewhere.answer(db, "sponsorships", holders[0], actor=actor, settings=settings, storing=storing,
+                            refusing=refusing)
 
 
 class _KpjsTaken(Exception):
@@ -154,8 +169,9 @@ class _KpjsTaken(Exception):
 
 def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
     """Activate and flag the matched sponsorships, in one transaction. A KPJ recorded for another
-    worker by now (another session, or not told by the check past the day's answers) refuses the
-    whole answer, the rows named: a free KPJ would have been stored, so that answer is told."""
+    worker since the check (another tab, another answer) refuses the whole answer, the rows
+    named (logged as told: a free KPJ would have been stored); checked again, those rows are
+    listed as problems and the rest can be applied."""
     require(actor, "bpjs.exchange")
     scope = scope_of(actor)
     try:
@@ -174,8 +190,9 @@ def apply_answer(db, plan: AnswerPlan, *, actor: Actor) -> dict[str, int]:
         for _, holders in refused.taken:
             _told_taken(db, holders, actor=actor, storing=True)
         rows = "; ".join(f"baris {a.row} (KPJ {a.kpj})" for a, _ in refused.taken)
-        raise PayungError(f"Tidak ada yang disimpan: KPJ berikut sudah tercatat untuk pekerja lain: {rows}. "
-                          "Perbaiki atau hapus baris itu di berkas jawaban, lalu unggah lagi.") from None
+        raise PayungError(f"Tidak ada yang disimpan: KPJ berikut baru saja tercatat untuk pekerja lain: {rows}. "
+                          "Berkas sudah diperiksa ulang: baris-baris tersebut kini tercantum sebagai bermasalah; "
+                          "tekan Terapkan lagi untuk menerapkan sisanya.") from None
     return {"aktif": len(plan.activate), "ditolak": len(plan.reject), "bermasalah": len(plan.problems)}
 
 
