@@ -272,6 +272,43 @@ def test_two_choices_with_the_same_words_are_told_apart():
     assert at.selectbox(key="same").value == 81
 
 
+def test_a_row_picked_in_one_column_set_after_another_is_the_one_that_answers():
+    """A table is drawn once per screen width (``ui.widgets.table``'s column sets). A row picked on
+    a wide screen stays picked in that set; after the window narrowed, a row picked in the phone
+    set was ignored (the first set with a pick answered): Tagihan kept another party's bill open.
+    The set picked in last answers, in ``table``'s return and in ``picked_rows``, read before the
+    table is drawn too."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from types import SimpleNamespace
+
+        import streamlit as st
+
+        import ui.widgets as widgets
+        st.session_state["before"] = widgets.picked_rows("t")
+        widgets._dataframe = lambda frame, config, money, key, **kw: st.session_state.get(
+            key, SimpleNamespace(selection=SimpleNamespace(rows=[])))
+        event = widgets.table([{"Nama": "Bappeda", "Sisa": 1}, {"Nama": "Dishub", "Sisa": 2},
+                               {"Nama": "Dinsos", "Sisa": 3}], phone=["Nama"], key="t")
+        st.session_state["answer"] = event.selection.rows
+
+    def sent(at, **sets):
+        """What the browser sent for each set (as Streamlit keeps it before the run)."""
+        from types import SimpleNamespace
+        for key, rows in sets.items():
+            at.session_state[key.replace("_", "-")] = SimpleNamespace(selection=SimpleNamespace(rows=rows))
+        at.run()
+        return at.session_state["before"], at.session_state["answer"]
+
+    at = AppTest.from_function(script)
+    assert sent(at, t=[0]) == ([0], [0])
+    assert sent(at, t=[0], t_hp=[1]) == ([1], [1])  # the phone's pick, the wide one still there
+    assert sent(at, t=[0], t_hp=[1]) == ([1], [1])  # a click elsewhere: the phone's pick holds
+    assert sent(at, t=[2], t_hp=[1]) == ([2], [2])  # wide again, another row: that one
+    assert not at.exception
+
+
 def test_no_widget_key_is_used_by_two_pages():
     """A widget's value lives in the session under its key, across pages: Beranda's "b_scheme"
     (all schemes, None) was read by BPJS's box of the same key, which then had no scheme."""

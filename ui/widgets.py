@@ -200,7 +200,31 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
         with st.container(key=key + suffix + _SHOWN_IN + "".join(f"_{r}_" for r in shown_in)):
             events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], settings, money,
                                      key=key + suffix, **options))
-    return next((e for e in events if getattr(getattr(e, "selection", None), "rows", None)), events[0])
+    last = _note_picks(key, {suffix: _rows_of(event) for (suffix, *_), event in zip(sets, events)})
+    by_set = {suffix: event for (suffix, *_), event in zip(sets, events)}
+    if last in by_set and _rows_of(by_set[last]):
+        return by_set[last]
+    return next((e for e in events if _rows_of(e)), events[0])
+
+
+#: Per table with column sets: the rows picked in each set at the last run, and the set picked in last.
+_PICKS = "_payung_picks:"
+
+
+def _rows_of(event) -> list:
+    return list(getattr(getattr(event, "selection", None), "rows", None) or [])
+
+
+def _note_picks(key: str, picks: dict[str, list]) -> str | None:
+    """The column set of table ``key`` a row was picked in last: a row picked on a wide screen
+    stays picked in that set when the window narrows, and the phone set's newer pick answers,
+    not the old one (it kept another party's bill open)."""
+    memory = st.session_state.setdefault(_PICKS + key, {"seen": {}, "last": None})
+    for suffix, rows in picks.items():
+        if rows and rows != memory["seen"].get(suffix):
+            memory["last"] = suffix
+    memory["seen"] = picks
+    return memory["last"]
 
 
 def nik_note(actor: Actor, *, here: bool = False) -> None:
@@ -221,13 +245,18 @@ def picked(event, items: list):
 
 
 def picked_rows(key: str) -> list[int]:
-    """The rows picked in the table ``key``, in whichever of its column sets they were picked."""
-    for name in (key, key + "-laptop", key + "-hp"):
-        state = st.session_state.get(name)
+    """The rows picked in the table ``key``: in the column set a row was picked in last (``table``;
+    read before the table is drawn too), else in whichever of its sets they were picked."""
+    current = {}
+    for suffix in ("", "-laptop", "-hp"):
+        state = st.session_state.get(key + suffix)
         rows = state.selection.rows if state is not None and getattr(state, "selection", None) else []
-        rows = [row for row in rows if type(row) is int and row >= 0]  # the browser's word (``picked``)
-        if rows:
-            return rows
+        current[suffix] = [row for row in rows if type(row) is int and row >= 0]  # the browser's word (``picked``)
+    memory = st.session_state.get(_PICKS + key, {"seen": {}, "last": None})
+    newer = [suffix for suffix, rows in current.items() if rows and rows != memory["seen"].get(suffix)]
+    for suffix in [*newer, memory["last"], *current]:
+        if current.get(suffix):
+            return current[suffix]
     return []
 
 
