@@ -287,10 +287,14 @@ def test_a_row_picked_in_one_column_set_after_another_is_the_one_that_answers():
 
         import ui.widgets as widgets
         st.session_state["before"] = widgets.picked_rows("t")
+        drawn = widgets._dataframe  # the module is shared with the other tests: put back after
         widgets._dataframe = lambda frame, config, money, key, **kw: st.session_state.get(
             key, SimpleNamespace(selection=SimpleNamespace(rows=[])))
-        event = widgets.table([{"Nama": "Bappeda", "Sisa": 1}, {"Nama": "Dishub", "Sisa": 2},
-                               {"Nama": "Dinsos", "Sisa": 3}], phone=["Nama"], key="t")
+        try:
+            event = widgets.table([{"Nama": "Bappeda", "Sisa": 1}, {"Nama": "Dishub", "Sisa": 2},
+                                   {"Nama": "Dinsos", "Sisa": 3}], phone=["Nama"], key="t")
+        finally:
+            widgets._dataframe = drawn
         st.session_state["answer"] = event.selection.rows
 
     def sent(at, **sets):
