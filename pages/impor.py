@@ -23,6 +23,10 @@ from ui.widgets import (chars, attempt, date_text, picked, plain, progress_to_th
 from ui.widgets import or_all
 
 FORM = "impor"
+#: The rejected rows of this tab's last import (``ImportPlan.rejected_only``), kept while the person
+#: works elsewhere (outside ``ui.session.UPLOAD_WORK``'s "_i_", which goes when they leave the page)
+#: until they check another file or close the list: the rows they have to fix.
+LEFT = "_impor_left"
 #: The rejected rows' table: characters of a reason on one line of its column (at 1366 px), and
 #: the pixels of one line of text.
 REASON_CHARS_PER_LINE = 95
@@ -76,7 +80,13 @@ kind = st.radio("Jenis data", list(kinds), format_func=kinds.get, horizontal=Tru
 upload = uploader("Berkas", ["xlsx", "csv"], key="i_file")
 if upload is None:
     drop_work("_i_read")  # the file was removed: its rows go with it
-    state.pop("_i_left", None)
+    left = state.get(LEFT)
+    if left and left["plan"].rejected:
+        st.caption(f"Dari impor terakhir: berkas {plain(left['file'])} ({KINDS[left['kind']]}).")
+        show_rejected(left["plan"], left["file"])
+        if st.button("Tutup daftar ini", icon=":material/close:", key="i_left_close"):
+            state.pop(LEFT, None)
+            st.rerun()
     with connection() as db:
         recent = log_entries(db, actor=actor)
     if recent:
@@ -92,19 +102,21 @@ data = upload.getvalue()
 read_key = (file_hash(data), upload.name, state.get("i_sheet"))
 if state.get("_i_imported") == read_key:
     # Just imported: the rows were let go (their temporary file closed); read again only if asked.
-    left = state.get("_i_left", (None, None))[1] if state.get("_i_left", (None,))[0] == read_key else None
-    if left is not None and left.rejected:
-        st.info(f"Berkas ini sudah diimpor. {count(left.counts['rejected'])} barisnya ditolak: unduh di bawah, "
-                "perbaiki, lalu impor berkas perbaikannya.")
-        show_rejected(left, upload.name)
+    left = state.get(LEFT) or {}
+    if left.get("read") == read_key and left.get("kind") == kind and left["plan"].rejected:
+        st.info(f"Berkas ini sudah diimpor. {count(left['plan'].counts['rejected'])} barisnya ditolak: unduh di "
+                "bawah, perbaiki, lalu impor berkas perbaikannya.")
+        show_rejected(left["plan"], upload.name)
     else:
         st.info("Berkas ini sudah diimpor. Unggah berkas lain, atau periksa berkas ini lagi.")
     if not st.button("Periksa berkas ini lagi", icon=":material/refresh:"):
         st.stop()
     state.pop("_i_imported")
-    state.pop("_i_left", None)
+    state.pop(LEFT, None)
 if state.get("_i_read", (None,))[0] != read_key:
     drop_work("_i_read")  # the file it replaces: its rows' temporary file is closed now, not at session end
+    if (state.get(LEFT) or {}).get("read") != read_key:
+        state.pop(LEFT, None)  # another file: the last import's rejected rows are no longer the work
     try:
         state["_i_read"] = (read_key, read_table(data, upload.name, sheet=state.get("i_sheet"),
                                                  limits=app.settings.limits))
@@ -212,7 +224,7 @@ if plan.new or plan.updates:
         drop_work("_i_read")  # imported: the file's rows are not kept for the rest of the session
         state["_i_imported"] = read_key
         # Its rejected rows are: the list to fix, shown and downloadable after the import too.
-        state["_i_left"] = (read_key, plan.rejected_only())
+        state[LEFT] = {"read": read_key, "kind": kind, "file": upload.name, "plan": plan.rejected_only()}
         saved(f"Impor selesai: {counts['imported']} baru, {counts['updated']} diperbarui, "
               f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak.")
 else:
