@@ -15,7 +15,7 @@ from payung.operations.demo import generate
 from payung.base import clock
 from payung.base.formats import count
 from payung.base.money import format_rupiah_short
-from payung.base.months import add_months, current_month, format_month, parse_month
+from payung.base.months import add_months, current_month, format_month
 from payung.people.regions import district_choices, village_choices
 from ui.session import connection, payung, require, scope_key
 from ui.widgets import date_text, or_all, panel, plain, progress_to_the_end, rupiah, saved, show_saved_message
@@ -67,19 +67,6 @@ def set_params(**changes) -> None:
 SHOWN_VIEW = "_beranda_shown_view"
 #: What an address asked for that the boxes could not show (a link edited by hand, an old bookmark).
 DROPPED = "_beranda_dropped"
-
-
-def dropped_filters(asked: dict, shown: View) -> list[str]:
-    """The filters of the address ``asked`` that the page does not show (another regency's
-    kecamatan, a scheme that is not there): said, not dropped in silence."""
-    try:
-        month = parse_month(asked["bulan"]) if asked.get("bulan") else shown.month
-    except ValueError:
-        month = None
-    return [word for word, wanted, got in (("bulan", month, shown.month), ("skema", asked.get("skema"), shown.scheme),
-                                           ("kecamatan", asked.get("kecamatan"), shown.district),
-                                           ("desa/kelurahan", asked.get("desa"), shown.village))
-            if (wanted or word == "bulan") and wanted != got]
 month_options = [add_months(current_month(), i) for i in range(-24, 3)]
 if view.month not in month_options:
     month_options.append(view.month)
@@ -105,15 +92,17 @@ if district:
 village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district, **or_all(villages, "Semua desa"))
 chosen = View(month, scheme, district, village if district else None)
 st.session_state[SHOWN_VIEW] = chosen
-if from_address and (dropped := dropped_filters(st.query_params.to_dict(), chosen)):
+dropped = chosen.left_out(st.query_params.to_dict()) if from_address else []
+if dropped:
     st.session_state[DROPPED] = dropped  # said after the address is written anew
-if chosen != view:
+if chosen != view or dropped:  # the address says what is shown: what was left out goes from it too
     view = chosen
     set_params()
     st.rerun()
 if said := st.session_state.pop(DROPPED, None):
-    st.info(f"Alamat halaman ini memilih {' dan '.join(said)} yang tidak ada atau di luar wilayah Anda; Beranda "
-            "menampilkan pilihan yang ada.", icon=":material/info:")
+    named = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} dan {said[-1]}"
+    st.info(f"Alamat halaman ini memilih {named} yang tidak dapat ditampilkan (tidak ada, atau di luar wilayah "
+            "Anda); Beranda menampilkan pilihan yang ada.", icon=":material/info:")
 
 #: The figures' cache key, and their charts': one day, one version, one slice of data for both.
 cached_as = (app.settings.database_url, version, view, actor, scope_key(actor), clock.today())

@@ -156,13 +156,19 @@ def test_filters_an_address_asks_for_and_the_page_cannot_show_are_said(site):
     month past the calendar) opened Beranda on every region without a word: the page says which
     filters it left out; an address it can show says nothing of the kind."""
     from conftest import DESA_VILLAGE
-    dropped = "yang tidak ada atau di luar wilayah Anda"
+    dropped = "(tidak ada, atau di luar wilayah Anda)"
     at = run("operator", query={"skema": "tidak_ada", "kecamatan": "33.27.01", "bulan": "9999-12"})
     assert not at.exception
     [said] = [i.value for i in at.info if dropped in i.value]
-    assert said.startswith("Alamat halaman ini memilih bulan dan skema dan kecamatan"), said
+    assert said.startswith("Alamat halaman ini memilih bulan, skema dan kecamatan yang tidak dapat"), said
+    assert at.query_params.get("kecamatan") is None and at.query_params.get("skema") is None
     assert at.selectbox(key="beranda_district").value is None
     at.run()  # said once, not on every click after
     assert not [i for i in at.info if dropped in i.value]
     village = run("desa", query={"kecamatan": DESA_VILLAGE[:8], "desa": DESA_VILLAGE})
     assert not village.exception and not [i for i in village.info if dropped in i.value]
+    assert village.query_params.get("desa") in (DESA_VILLAGE, [DESA_VILLAGE])  # the address a test reads
+    # A village of another regency under one's own kecamatan: said, and gone from the address too.
+    other = run("desa", query={"kecamatan": DESA_VILLAGE[:8], "desa": "33.27.01.2001"})
+    assert [i.value for i in other.info if "memilih desa/kelurahan yang" in i.value]
+    assert other.query_params.get("desa") is None

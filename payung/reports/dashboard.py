@@ -29,6 +29,16 @@ AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "4
 VIEWABLE_YEARS = (1900, 2200)
 
 
+def _viewable_month(text) -> str | None:
+    """``text`` as a month Beranda can show, or None ("?bulan=0000-01" or "9999-12": no date
+    before year 1 or after 9999)."""
+    try:
+        month = parse_month(str(text))
+    except ValueError:
+        return None
+    return month if VIEWABLE_YEARS[0] <= int(month[:4]) <= VIEWABLE_YEARS[1] else None
+
+
 @dataclass(frozen=True)
 class View:
     """What the user chose: a month and optional scheme, district and village."""
@@ -41,18 +51,22 @@ class View:
     @classmethod
     def from_params(cls, params: dict, default_month: str) -> "View":
         """From URL query parameters (``bulan``, ``skema``, ``kecamatan``, ``desa``); bad values
-        are dropped rather than failing, so an old bookmark still opens."""
-        try:
-            month = parse_month(str(params.get("bulan") or default_month))
-        except ValueError:
-            month = default_month
-        if not VIEWABLE_YEARS[0] <= int(month[:4]) <= VIEWABLE_YEARS[1]:
-            month = default_month  # "?bulan=0000-01" or "9999-12": no date before year 1 or after 9999
+        are dropped rather than failing, so an old bookmark still opens (``left_out`` says which)."""
+        month = _viewable_month(params.get("bulan") or default_month) or default_month
         district = params.get("kecamatan") or None
         village = params.get("desa") or None
         if village and (not district or not village.startswith(district + ".")):
             village = None
         return cls(month, params.get("skema") or None, district, village)
+
+    def left_out(self, params: dict) -> list[str]:
+        """The filters of the address ``params`` this view does not show (a link edited by hand,
+        another regency's kecamatan, a month past the calendar), named as a person reads them."""
+        month = _viewable_month(params["bulan"]) if params.get("bulan") else self.month
+        return [name for name, asked, shown in (("bulan", month, self.month), ("skema", params.get("skema"), self.scheme),
+                                                ("kecamatan", params.get("kecamatan"), self.district),
+                                                ("desa/kelurahan", params.get("desa"), self.village))
+                if (asked or name == "bulan") and asked != shown]
 
     def as_params(self) -> dict[str, str]:
         return {k: v for k, v in (("bulan", self.month), ("skema", self.scheme), ("kecamatan", self.district),
