@@ -84,7 +84,7 @@ def bill_parties(db, kind: str, scheme_code: str, from_month: str, to_month: str
     return list(db.query(
         f"SELECT {key_sql} AS party_key, {label_sql} AS party_label, COUNT(*) AS lines,"
         f" {workers} AS workers, SUM(l.amount) AS amount, SUM(l.paid_amount) AS paid"
-        f"{_parties_of(kind)}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label", params))
+        f"{_parties_of(kind)}{where} GROUP BY {key_sql}, {label_sql} ORDER BY party_label, party_key", params))
 
 
 @sc.bound

@@ -9,13 +9,12 @@ from payung.auth.access import allowed, schemes_for
 from payung.finance.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.base.errors import ValidationError
 from payung.base.formats import count, short_name
-from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.base.months import add_months, current_month, format_month
 from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
 from ui.widgets import chars, attempt, clear_inputs, field_errors, problem_summary, rupiah, saved, show_saved_message
 from ui.widgets import plain, rupiah_input, rupiah_value
-from ui.widgets import or_all, scheme_column, table
+from ui.widgets import or_all, scheme_column, sponsor_label, table
 
 FORM = "anggaran"
 actor = require("budget.read")
@@ -113,7 +112,7 @@ with new_line[0]:
     with connection() as db:
         sponsors = search_sponsors(db, actor=actor, types=schemes[scheme_code].sponsor_types or None,
                                    prefer_regency=schemes[scheme_code].regency_code, page_size=1000).rows
-    by_id = {s["id"]: f"{s['name']} ({SPONSOR_TYPES[s['type']].label})" for s in sponsors}
+    by_id = {s["id"]: sponsor_label(s) for s in sponsors}
     sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", key="an_sponsor",
                               **or_all(by_id, "Semua penyandang dana skema"))
     choices = categories(app.plugins, scheme_code)

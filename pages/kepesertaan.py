@@ -22,7 +22,7 @@ from payung.enrolment.sponsorships import describe_cost, eligible_workers, start
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, declared_field, field_errors, nik_note, remember_problems, rupiah, saved,
                         show_saved_message)
-from ui.widgets import distinct, or_all, plain, progress_to_the_end, table, worker_label
+from ui.widgets import distinct, or_all, plain, progress_to_the_end, sponsor_label, table, worker_label
 
 FORM = "kepesertaan"
 SPONSOR_CHOICES = 200
@@ -70,7 +70,7 @@ if not by_id:
 if found.total > len(found.rows):
     st.caption(f"Menampilkan {count(len(found.rows))} dari {count(found.total)} penyandang dana; ketik nama, NIP "
                "atau OPD untuk mempersempit.")
-sponsor_labels = distinct({i: f"{s['name']} ({SPONSOR_TYPES[s['type']].label})" for i, s in by_id.items()})
+sponsor_labels = distinct({i: sponsor_label(s) for i, s in by_id.items()})
 sponsor_id = st.selectbox("Penyandang dana *", list(by_id), key=sponsor_key, index=None,
                           placeholder="Pilih penyandang dana", format_func=sponsor_labels.get)
 field_errors(FORM, "sponsor_id")

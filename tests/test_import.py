@@ -230,6 +230,8 @@ def test_a_village_not_found_says_what_was_likely_mixed_up():
         resolver.village("Sukorejo", "Sukorejo")
     with pytest.raises(ValueError, match="itu nama kecamatan"):
         resolver.village("Kec. Sukorejo")
+    with pytest.raises(ValueError, match="mirip nama Kecamatan Sukorejo: isi nama desa"):
+        resolver.village("Sukorjo")  # a close spelling: not said to be that kecamatan
     with pytest.raises(ValueError) as nowhere:
         resolver.village("Atlantis", "Plantungan")
     assert str(nowhere.value) == 'desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Plantungan'

@@ -231,6 +231,7 @@ def test_a_browser_tabs_window_stands_a_think_time_before_its_first_page_is_time
 
     monkeypatch.setattr(browser.BrowserSession, "pause", pause)
     monkeypatch.setattr(browser.BrowserSession, "step", step)
+    monkeypatch.setattr(browser, "WINDOW_READY", 0.2)
     tab = browser.BrowserSession(0, Account("desa1", "desa", ()), "http://x")
     tab.browser = Browser()
     asyncio.run(tab.run(time.monotonic() + 0.05))

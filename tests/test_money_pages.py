@@ -423,7 +423,10 @@ def test_budget_lines_of_several_schemes_are_told_apart_and_sponsors_of_the_sche
     from payung.base.formats import short_name
     from payung.base.sponsor_types import SPONSOR_TYPES
     from payung.finance.budgets import create_budget_line
+    import pytest
     schemes = site["app"].plugins.schemes
+    if len(schemes) < 2:
+        pytest.skip("lines of two schemes need two installed schemes")
     first, second = list(schemes)[:2]
     year = dt.date.today().year + 3  # a year no other test gives lines
     with open_db(site) as db:

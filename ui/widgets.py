@@ -22,6 +22,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.schemes.fields import Field
 from payung.imports.normalize import parse_rupiah_cell
 from payung.base.money import format_rupiah
+from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.base.text import max_chars
 from payung.schemes.model import Panel
 
@@ -72,6 +73,11 @@ def distinct(labels: Mapping[T, str]) -> dict[T, str]:
     for label in labels.values():
         seen[label] = seen.get(label, 0) + 1
     return {value: f"{label} · ID {value}" if seen[label] > 1 else label for value, label in labels.items()}
+
+
+def sponsor_label(sponsor: Mapping) -> str:
+    """A sponsor in a picker: name and kind ("Dinas Sosial (OPD)")."""
+    return f"{sponsor['name']} ({SPONSOR_TYPES[sponsor['type']].label})"
 
 
 def worker_label(worker: Mapping) -> str:

@@ -24,7 +24,8 @@ from payung.finance.payments import payment_problems, record_payment
 from payung.imports.chunks import PackedRows, PackedTuples
 from payung.imports.enrolments import plan_sponsorships
 from payung.imports.mapping import FIELDS, missing_required
-from payung.imports.normalize import nik_cell, normalize_name, parse_date, parse_rupiah_cell, split_place_date
+from payung.imports.normalize import (district_of, nik_cell, normalize_name, parse_date, parse_rupiah_cell,
+                                      split_place_date)
 from payung.imports.plans import (MAX_REJECTED_KEPT, ImportPlan, RowError, cell_text, data_rows, parse_cell, raw_values,
                                   region_resolver, reject)
 from payung.imports.reading import Sheet
@@ -180,6 +181,15 @@ def _said_by_refusing(db, table: str, row_id: int, actor: Actor, spent: MappingE
     without it would have passed), so that answer is logged too."""
     elsewhere.answer(db, table, row_id, actor=actor, refusing=True)
     return spent
+
+
+def _outside_message(village: str, resolver) -> str:
+    """A worker's village outside the actor's area, named with its kecamatan (the file said
+    where; which row's desa it was is the first thing a person looks for)."""
+    district = district_of(village)
+    name = resolver.village_names.get(village, village)
+    return (f"Desa {name} (Kecamatan {resolver.district_names.get(district, district)}) di luar wilayah tugas "
+            "Anda.")
 
 
 def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
@@ -412,15 +422,6 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
 
 
 # Payments -----------------------------------------------------------------------------------
-
-def _outside_message(village: str, resolver) -> str:
-    """A worker's village outside the actor's area, named with its kecamatan (the file said
-    where; which row's desa it was is the first thing a person looks for)."""
-    district = village.rsplit(".", 1)[0]
-    name = resolver.village_names.get(village, village)
-    return (f"Desa {name} (Kecamatan {resolver.district_names.get(district, district)}) di luar wilayah tugas "
-            "Anda.")
-
 
 def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, header: dict) -> None:
     """The village named in a row (within its district when given) into ``village_code``."""

@@ -288,6 +288,11 @@ class Matcher:
         return sorted({code for name in tied for code in self.by_name[name]})
 
 
+def district_of(village: str) -> str:
+    """The kecamatan code of a village code ("33.24.01.2001" -> "33.24.01")."""
+    return village.rsplit(".", 1)[0]
+
+
 class RegionResolver:
     """Village codes from "Desa/Kel." and "Kec." columns (or a code), within the configured regencies."""
 
@@ -334,11 +339,13 @@ class RegionResolver:
         the village column."""
         elsewhere = [] if searched is self.all_villages else self.all_villages.find(village)
         if elsewhere:
-            districts = sorted({self.district_names.get(c.rsplit(".", 1)[0], c.rsplit(".", 1)[0]) for c in elsewhere})
+            districts = sorted({self.district_names.get(district_of(c), district_of(c)) for c in elsewhere})
             return (f"; desa/kelurahan dengan nama itu ada di Kecamatan {', '.join(districts[:3])}: periksa kolom "
                     "kecamatan")
-        if self.districts.find(village):
-            return "; itu nama kecamatan: isi nama desa/kelurahan di kolom desa, dan nama kecamatan di kolom kecamatan"
+        if found := self.districts.find(village):
+            exact = normalize_name(village) in self.districts.by_name
+            said = "itu nama kecamatan" if exact else f"mirip nama Kecamatan {self.district_names[found[0]]}"
+            return f"; {said}: isi nama desa/kelurahan di kolom desa, dan nama kecamatan di kolom kecamatan"
         return ""
 
     def _resolve(self, village: str, district: str) -> str:

@@ -23,6 +23,8 @@ IDLE = """() => {
     && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
 }"""
 CURRENT = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+#: Seconds a new window stands, at least, before its address is typed (see ``BrowserSession.run``).
+WINDOW_READY = 2.5
 
 
 @dataclass
@@ -136,7 +138,9 @@ class BrowserSession(Session):
                 # its own address bar's popup (a WebUI page, chrome://omnibox-popup.top-chrome,
                 # in a renderer of its own: 1,2-1,6 s of CPU on the client's core, traced), which
                 # timed at once would count Chromium's window against Payung's first page.
+                opened = time.monotonic()
                 await self.pause()
+                await asyncio.sleep(max(0.0, WINDOW_READY - (time.monotonic() - opened)))  # a short think time too
                 await self.step("open", lambda: self.page.goto(self.url), "Masuk ke Payung")
                 await self.pause()
                 await self.sign_in_form()
