@@ -22,7 +22,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.schemes.fields import Field
 from payung.imports.normalize import parse_rupiah_cell
 from payung.base.money import format_rupiah
-from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.base import sponsor_types
 from payung.base.text import max_chars
 from payung.schemes.model import Panel
 
@@ -77,7 +77,7 @@ def distinct(labels: Mapping[T, str]) -> dict[T, str]:
 
 def sponsor_label(sponsor: Mapping) -> str:
     """A sponsor in a picker: name and kind ("Dinas Sosial (OPD)")."""
-    return f"{sponsor['name']} ({SPONSOR_TYPES[sponsor['type']].label})"
+    return f"{sponsor['name']} ({sponsor_types.SPONSOR_TYPES[sponsor['type']].label})"
 
 
 def worker_label(worker: Mapping) -> str:
