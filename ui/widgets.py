@@ -206,31 +206,26 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
         with st.container(key=key + suffix + _SHOWN_IN + "".join(f"_{r}_" for r in shown_in)):
             events.append(_dataframe(frame[[c for c in columns if c in frame.columns]], settings, money,
                                      key=key + suffix, **options))
-    last = _note_picks(key, {suffix: _rows_of(event) for (suffix, *_), event in zip(sets, events)})
     by_set = {suffix: event for (suffix, *_), event in zip(sets, events)}
-    if last in by_set and _rows_of(by_set[last]):
-        return by_set[last]
-    return next((e for e in events if _rows_of(e)), events[0])
+    picks = {suffix: list(getattr(getattr(event, "selection", None), "rows", None) or [])
+             for suffix, event in by_set.items()}
+    answering = _answering_set(key, picks)
+    st.session_state[_PICKS + key] = {"seen": picks, "last": answering}
+    return by_set[answering] if answering is not None else events[0]
 
 
 #: Per table with column sets: the rows picked in each set at the last run, and the set picked in last.
 _PICKS = "_payung_picks:"
 
 
-def _rows_of(event) -> list:
-    return list(getattr(getattr(event, "selection", None), "rows", None) or [])
-
-
-def _note_picks(key: str, picks: dict[str, list]) -> str | None:
-    """The column set of table ``key`` a row was picked in last: a row picked on a wide screen
-    stays picked in that set when the window narrows, and the phone set's newer pick answers,
-    not the old one (it kept another party's bill open)."""
-    memory = st.session_state.setdefault(_PICKS + key, {"seen": {}, "last": None})
-    for suffix, rows in picks.items():
-        if rows and rows != memory["seen"].get(suffix):
-            memory["last"] = suffix
-    memory["seen"] = picks
-    return memory["last"]
+def _answering_set(key: str, picks: dict[str, list]) -> str | None:
+    """The column set of table ``key`` whose picked rows answer (``picks``: each set's): one
+    picked anew since the last run, else the one picked in last, else any with a pick. A row
+    picked on a wide screen stays picked in that set when the window narrows: the phone set's
+    newer pick answers, not the old one (it kept another party's bill open)."""
+    memory = st.session_state.get(_PICKS + key, {"seen": {}, "last": None})
+    newer = [suffix for suffix, rows in picks.items() if rows and rows != memory["seen"].get(suffix)]
+    return next((suffix for suffix in [*newer, memory["last"], *picks] if picks.get(suffix)), None)
 
 
 def nik_note(actor: Actor, *, here: bool = False) -> None:
@@ -258,12 +253,8 @@ def picked_rows(key: str) -> list[int]:
         state = st.session_state.get(key + suffix)
         rows = state.selection.rows if state is not None and getattr(state, "selection", None) else []
         current[suffix] = [row for row in rows if type(row) is int and row >= 0]  # the browser's word (``picked``)
-    memory = st.session_state.get(_PICKS + key, {"seen": {}, "last": None})
-    newer = [suffix for suffix, rows in current.items() if rows and rows != memory["seen"].get(suffix)]
-    for suffix in [*newer, memory["last"], *current]:
-        if current.get(suffix):
-            return current[suffix]
-    return []
+    answering = _answering_set(key, current)
+    return current[answering] if answering is not None else []
 
 
 # Amounts as people read them -------------------------------------------------------------------

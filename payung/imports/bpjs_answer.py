@@ -113,9 +113,10 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     pending = billing.pending_sponsorships_by_nik(db, sorted({p[1] for p in parsed}), scheme_code,
                                                   scope=scope_of(actor))
     limit = registry.settings.limits.nik_elsewhere_per_day
+    spent = ValidationError(Problem("file", ELSEWHERE_LIMIT.format(limit=limit), "kpj_elsewhere_limit"))
     if any(p[2] and p[1] in pending for p in parsed) and not elsewhere.answers_left(
             db, actor=actor, settings=registry.settings):
-        raise ValidationError(Problem("file", ELSEWHERE_LIMIT.format(limit=limit), "kpj_elsewhere_limit"))
+        raise spent
     # Looked up only for the rows whose NIK is matched in scope.
     held = billing.kpj_holders(db, sorted({(p[2], p[1]) for p in parsed if p[2] and p[1] in pending}))
     seen: dict[str, int] = {}
@@ -137,9 +138,7 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
             seen_kpj[kpj] = row_number
         if (kpj, nik) in held:
             if not _told_taken(db, held[(kpj, nik)], actor=actor, settings=registry.settings):
-                # The day's answers ran out at this row: refusing the file tells it, so it is logged.
-                _told_taken(db, held[(kpj, nik)], actor=actor, refusing=True)
-                raise ValidationError(Problem("file", ELSEWHERE_LIMIT.format(limit=limit), "kpj_elsewhere_limit"))
+                raise elsewhere.said_by_refusing(db, "sponsorships", held[(kpj, nik)][0], actor=actor, refusal=spent)
             plan.problems.append((row_number, KPJ_TAKEN.format(kpj=kpj)))
             continue
         answer = AnswerRow(row_number, nik, matches[0]["worker_name"], kpj, reason, [m["id"] for m in matches])
@@ -147,16 +146,14 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
     return plan
 
 
-def _told_taken(db, holders: list[int], *, actor: Actor, settings=None, storing: bool = False,
-                refusing: bool = False) -> bool:
+def _told_taken(db, holders: list[int], *, actor: Actor, settings=None, storing: bool = False) -> bool:
     """Whether ``actor`` is told that a KPJ is recorded for the worker(s) of the sponsorships
     ``holders``: at once when one of them is in scope, else as an answer about a record outside
-    it (``elsewhere.answer``: logged; ``storing`` or ``refusing``, told whatever the day's limit)."""
+    it (``elsewhere.answer``: logged; ``storing``, told whatever the day's limit)."""
     scope = scope_of(actor)
     if any(queries.sponsorship(db, holder, scope) is not None for holder in holders):
         return True
-    return elsewhere.answer(db, "sponsorships", holders[0], actor=actor, settings=settings, storing=storing,
-                            refusing=refusing)
+    return elsewhere.answer(db, "sponsorships", holders[0], actor=actor, settings=settings, storing=storing)
 
 
 class _KpjsTaken(Exception):

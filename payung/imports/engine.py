@@ -175,14 +175,6 @@ def value_column_label(registry: PluginRegistry, kind: str, name: str) -> str:
     return FIELDS[kind][name][0] if name in FIELDS[kind] else name
 
 
-def _said_by_refusing(db, table: str, row_id: int, actor: Actor, spent: MappingError) -> MappingError:
-    """``spent``, for a file whose row ``row_id`` (of another area) met the end of the day's
-    answers: refusing the file tells that this row's number is registered elsewhere (a file
-    without it would have passed), so that answer is logged too."""
-    elsewhere.answer(db, table, row_id, actor=actor, refusing=True)
-    return spent
-
-
 def _outside_message(village: str, resolver) -> str:
     """A worker's village outside the actor's area, named with its kecamatan (the file said
     where; which row's desa it was is the first thing a person looks for)."""
@@ -290,7 +282,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 # file of guessed NIKs would find them, so the whole check is refused (and every
                 # check after it today, whatever its file holds).
                 if not answer_elsewhere(db, before["id"], actor=actor, settings=settings):
-                    raise _said_by_refusing(db, "workers", before["id"], actor, spent)
+                    raise elsewhere.said_by_refusing(db, "workers", before["id"], actor=actor, refusal=spent)
                 reject(plan, row, cells, [RowError(row, plan.mapping["nik"], ELSEWHERE)])
                 continue
             # Only columns present in the file change a registered worker.
@@ -406,7 +398,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             # A NIP of a sponsor outside the actor's scope, in a row they could have imported: an answer.
             if outside and writable and clean["nip"] and not answer_sponsor_elsewhere(
                     db, before["id"], actor=actor, settings=settings):
-                raise _said_by_refusing(db, "sponsors", before["id"], actor, spent)
+                raise elsewhere.said_by_refusing(db, "sponsors", before["id"], actor=actor, refusal=spent)
             reject(plan, row, cells, [RowError(row, plan.mapping.get("name", ""), (
                 "Penyandang dana ini di luar wilayah tugas Anda (atau sudah terdaftar di wilayah lain); "
                 "hubungi operator kabupaten."))])

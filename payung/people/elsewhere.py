@@ -91,3 +91,11 @@ def answer(db, table: str, row_id: int, *, actor: Actor, settings: Settings | No
         store.audit(db, actor.username, action, table, row_id, None,
                     {"note": f"{what} terdaftar di wilayah lain", "told": told})
     return True
+
+
+def said_by_refusing(db, table: str, row_id: int, *, actor: Actor, refusal: Exception) -> Exception:
+    """``refusal``, for a file whose row about the record ``row_id`` (of another area) met the end
+    of the day's answers: refusing the file tells that this row's number is registered elsewhere
+    (a file without it would have passed), so that answer is logged too."""
+    answer(db, table, row_id, actor=actor, refusing=True)
+    return refusal
