@@ -752,3 +752,28 @@ def m028_audit_by_action_actor_and_time(db: Database) -> None:
     valid NIK): one range of an index by action, account and time. With the database's
     statistics the planner read every entry of the account instead (26 ms for a million)."""
     db.execute("CREATE INDEX audit_action_actor_at ON audit_log (action, actor, at)")
+
+
+@migrations()
+def m029_template_names_per_owner(db: Database) -> None:
+    """A template's name is unique among its owner's templates of a kind, not among everyone's:
+    a name taken by one account neither blocks another account nor tells it that the name
+    exists. SQLite cannot drop a table's UNIQUE constraint, so the table is rebuilt (its ids
+    kept); PostgreSQL drops it by name."""
+    if db.engine == "sqlite":
+        db.execute("""CREATE TABLE import_templates_new (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        )""")
+        db.execute("INSERT INTO import_templates_new (id, kind, name, mapping, created_by)"
+                   " SELECT id, kind, name, mapping, created_by FROM import_templates")
+        db.execute("DROP TABLE import_templates")
+        db.execute("ALTER TABLE import_templates_new RENAME TO import_templates")
+    else:
+        for (name,) in db.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'import_templates'::regclass"
+                                  " AND contype = 'u'").fetchall():
+            db.execute(f'ALTER TABLE import_templates DROP CONSTRAINT "{name}"')
+    db.execute("CREATE UNIQUE INDEX import_templates_owner_name ON import_templates (kind, created_by, name)")

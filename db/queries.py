@@ -667,14 +667,15 @@ def import_templates(db, kind: str, owner: str | None) -> list[dict]:
     """Templates of a kind: the owner's and the administrators' (shared with everyone);
     every one when ``owner`` is None (an administrator)."""
     if owner is None:
-        return list(db.query("SELECT * FROM import_templates WHERE kind = ? ORDER BY name", [kind]))
+        return list(db.query("SELECT * FROM import_templates WHERE kind = ? ORDER BY name, created_by", [kind]))
     return list(db.query(
         "SELECT * FROM import_templates WHERE kind = ? AND (created_by = ?"
-        " OR created_by IN (SELECT username FROM users WHERE role = 'admin')) ORDER BY name", [kind, owner]))
+        " OR created_by IN (SELECT username FROM users WHERE role = 'admin')) ORDER BY name, created_by", [kind, owner]))
 
 
-def import_template(db, kind: str, name: str) -> dict | None:
-    return _one(db, "SELECT * FROM import_templates WHERE kind = ? AND name = ?", [kind, name])
+def import_template(db, kind: str, owner: str, name: str) -> dict | None:
+    """The template ``name`` of a kind that ``owner`` saved (names are unique per owner)."""
+    return _one(db, "SELECT * FROM import_templates WHERE kind = ? AND created_by = ? AND name = ?", [kind, owner, name])
 
 
 def scheme_versions(db, scheme_code: str) -> list[dict]:

@@ -157,9 +157,9 @@ with st.expander("Simpan pencocokan ini sebagai templat"):
                          placeholder="contoh: Format Dinsos 2025")
     if st.button("Simpan templat"):
         with connection() as db:
-            attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen, values=value_map,
-                                                actor=actor))
-        st.success(plain(f"Templat \"{name}\" tersimpan."))
+            replaced = attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen,
+                                                           values=value_map, actor=actor))
+        st.success(plain(f"Templat \"{name.strip()}\" " + ("Anda diperbarui." if replaced else "tersimpan.")))
 
 signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())), repr(sorted(
     (k, sorted(v.items(), key=repr)) for k, v in value_map.items())))

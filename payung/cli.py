@@ -526,7 +526,7 @@ def cmd_import(app: Payung, args) -> int:
     from payung.imports.plans import rejected_rows_xlsx
     from payung.imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
     from payung.imports.engine import KIND_ALIASES
-    from payung.imports.templates import templates
+    from payung.imports.templates import template_named
     args.kind = KIND_ALIASES.get(args.kind, args.kind)
     if args.kind not in KINDS:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
@@ -545,11 +545,12 @@ def cmd_import(app: Payung, args) -> int:
         actor = Actor(args.user, "admin")
         values: dict = {}
         if args.template:
-            saved = templates(db, args.kind, actor=actor)
-            if args.template not in saved:
-                print(f"Galat: templat \"{args.template}\" tidak ada.", file=sys.stderr)
+            try:
+                saved = template_named(db, args.kind, args.template, actor=actor)
+            except ValidationError as exc:
+                print(f"Galat: {exc.problems[0].message}", file=sys.stderr)
                 return 2
-            mapping, values = saved[args.template].columns, saved[args.template].values
+            mapping, values = saved.columns, saved.values
         plan = plan_import(db, app.plugins, kind=args.kind, sheet=sheet, mapping=mapping, actor=actor,
                            file_name=Path(args.file).name, data_hash=digest, values=values)
         if not args.dry_run:
@@ -640,6 +641,7 @@ COMMANDS["docs"] = cmd_docs
 
 
 def main(argv: list[str] | None = None) -> int:
+    _STOPPED["by_sigterm"] = False  # a command run again in the same process was not stopped
     parser = build_parser()
     with _indonesian_argparse():
         args = parser.parse_args(argv)

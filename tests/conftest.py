@@ -193,13 +193,14 @@ def engine(request) -> str:
 
 
 @contextlib.contextmanager
-def database_on(engine: str, folder: Path):
-    """A new, empty database on ``engine`` for a fixture wider than one test: its location (a
-    SQLite file in ``folder``, or a PostgreSQL database dropped at the end)."""
+def database_on(engine: str, folder: Path, *, empty: bool = False):
+    """A new database on ``engine`` for a fixture wider than one test: its location (a SQLite
+    file in ``folder``, not yet made; or a PostgreSQL database, migrated unless ``empty``, dropped
+    at the end)."""
     if engine == "sqlite":
         yield str(folder / "payung.db")
         return
-    location = pg_server.create_database(postgres())
+    location = pg_server.create_database(postgres(), empty=empty)
     try:
         yield location
     finally:

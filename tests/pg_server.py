@@ -164,12 +164,16 @@ def _create(conn, name: str, template: str, owner: str = "") -> None:
             time.sleep(0.05)
 
 
-def create_database(server: Server, name: str | None = None) -> str:
-    """A fresh copy of the migrated template (named ``name``, else a new name); returns its URL."""
+def create_database(server: Server, name: str | None = None, *, empty: bool = False) -> str:
+    """A fresh copy of the migrated template (named ``name``, else a new name), or with
+    ``empty`` a database without any table (to migrate step by step); returns its URL."""
     name = name or f"t{os.getpid()}_{next(_names)}"
     with server.admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        _create(conn, name, TEMPLATE, server.owner())
+        if empty:
+            conn.execute(f"CREATE DATABASE {name}{server.owner()}")
+        else:
+            _create(conn, name, TEMPLATE, server.owner())
     return server.database_url(name)
 
 

@@ -394,6 +394,10 @@ MATRIX = {
         w.db, actor=a), None),
     "imports.templates.templates": (WRITERS, "global", lambda w, a, r: _m("imports.templates.templates")(
         w.db, "workers", actor=a), None),
+    "imports.templates.template_named": (WRITERS, "global", lambda w, a, r: (
+        _m("imports.templates.save_template")(w.db, kind="workers", name="Bersama", mapping={"nik": "NIK"},
+                                              actor=ACTORS["admin"]),
+        _m("imports.templates.template_named")(w.db, "workers", "Bersama", actor=a))[1], None),
     "imports.templates.save_template": (WRITERS, "global", lambda w, a, r: _m("imports.templates.save_template")(
         w.db, kind="workers", name=f"Templat {a.username}", mapping={"nik": "NIK"}, actor=a), None),
     "users.add_user": (ADMIN, "global", lambda w, a, r: _m("users.add_user")(

@@ -299,16 +299,32 @@ def test_sponsor_detail_shows_a_village_operator_only_its_own_workers(site):
     assert {s["village_code"] for s in detail["sponsorships"]} == {DESA_VILLAGE}
 
 
-def test_a_user_cannot_overwrite_another_users_template(site):
+def test_a_template_name_taken_by_another_account_is_neither_overwritten_nor_revealed(site):
     with open_db(site) as db:
         admin = Actor("admin", "admin")
         save_template(db, kind="workers", name="Format Dinsos", mapping={"nik": "NIK"}, actor=admin)
-        with pytest.raises(ValidationError, match="sudah dipakai pengguna lain"):
-            save_template(db, kind="workers", name="Format Dinsos", mapping={"nik": "KTP"}, actor=DESA)
-        assert templates(db, "workers", actor=admin)["Format Dinsos"].columns == {"nik": "NIK"}
         save_template(db, kind="workers", name="Punya desa", mapping={"nik": "KTP"}, actor=DESA)
-        assert "Punya desa" not in templates(db, "workers", actor=KENDAL_OPERATOR)
-        assert set(templates(db, "workers", actor=DESA)) == {"Format Dinsos", "Punya desa"}
+        # The operator saves a name the village operator holds: no refusal (which would tell the
+        # name exists) and nothing of the village operator's changed.
+        assert save_template(db, kind="workers", name="Punya desa", mapping={"nik": "NO KTP"},
+                             actor=KENDAL_OPERATOR) is False
+        # A name the admin shared is one's own to take as well; both stay, told apart.
+        assert save_template(db, kind="workers", name="Format Dinsos", mapping={"nik": "KTP"}, actor=DESA) is False
+        mine = templates(db, "workers", actor=DESA)
+        assert set(mine) == {"Format Dinsos", "Format Dinsos · admin", "Punya desa"}
+        assert mine["Format Dinsos"].columns == {"nik": "KTP"}
+        assert mine["Format Dinsos · admin"].columns == {"nik": "NIK"}
+        assert mine["Punya desa"].columns == {"nik": "KTP"}
+        assert templates(db, "workers", actor=KENDAL_OPERATOR)["Punya desa"].columns == {"nik": "NO KTP"}
+        assert "Punya desa · desa" not in templates(db, "workers", actor=KENDAL_OPERATOR)
+        # Saving one's own name again replaces one's own only.
+        assert save_template(db, kind="workers", name="Punya desa", mapping={"nik": "NIK KTP"}, actor=DESA) is True
+        assert templates(db, "workers", actor=DESA)["Punya desa"].columns == {"nik": "NIK KTP"}
+        assert templates(db, "workers", actor=KENDAL_OPERATOR)["Punya desa"].columns == {"nik": "NO KTP"}
+        everyone = templates(db, "workers", actor=admin)
+        assert everyone["Format Dinsos"].columns == {"nik": "NIK"}
+        assert everyone["Format Dinsos · desa"].columns == {"nik": "KTP"}
+        assert {"Punya desa · desa", "Punya desa · " + KENDAL_OPERATOR.username} <= set(everyone)
 
 
 def test_village_beranda_has_no_regency_wide_target(site):

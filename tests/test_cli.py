@@ -468,7 +468,7 @@ def test_a_sigterm_stops_a_command_once_and_is_ignored_during_its_cleanup():
     database (or a server) behind."""
     import signal
 
-    from payung.cli import _exit_on_sigterm
+    from payung.cli import _STOPPED, _exit_on_sigterm
     before = signal.getsignal(signal.SIGTERM)
     try:
         _exit_on_sigterm()
@@ -478,6 +478,7 @@ def test_a_sigterm_stops_a_command_once_and_is_ignored_during_its_cleanup():
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGTERM, before)
+        _STOPPED["by_sigterm"] = False
 
 
 def test_a_command_stopped_by_sigterm_exits_143_even_when_its_cleanup_meets_a_cut_connection(capsys, monkeypatch):

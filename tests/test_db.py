@@ -145,3 +145,33 @@ def test_backup_is_a_consistent_copy(tmp_path, db, worker_id):
     target = database.backup(db, tmp_path / "backup" / "copy.db")
     copy = database.connect(target)
     assert copy.execute("SELECT nik FROM workers").fetchall() == [("3324015708750001",)]
+
+
+def test_template_names_become_unique_per_owner_keeping_every_template(engine, tmp_path):
+    """m029: the rows and their ids stay; one name may then be saved by two accounts, and still
+    once per account."""
+    from conftest import database_on
+    with database_on(engine, tmp_path, empty=True) as location:
+        old = database.connect(location)
+        try:
+            migrations.migrate(old, stop_before="m029_template_names_per_owner")
+            with store.transaction(old):
+                old.execute("INSERT INTO import_templates (id, kind, name, mapping, created_by)"
+                            " VALUES (7, 'workers', 'Format Dinsos', '{\"nik\": \"NIK\"}', 'admin')")
+            with pytest.raises(ConstraintError):  # the old rule: one name for everyone
+                with store.transaction(old):
+                    old.execute("INSERT INTO import_templates (kind, name, mapping, created_by)"
+                                " VALUES ('workers', 'Format Dinsos', '{}', 'desa')")
+            assert migrations.migrate(old) == ["m029_template_names_per_owner"]
+            assert list(old.query("SELECT id, kind, name, mapping, created_by FROM import_templates")) == [
+                {"id": 7, "kind": "workers", "name": "Format Dinsos", "mapping": '{"nik": "NIK"}', "created_by": "admin"}]
+            with store.transaction(old):
+                old.execute("INSERT INTO import_templates (kind, name, mapping, created_by)"
+                            " VALUES ('workers', 'Format Dinsos', '{}', 'desa')")
+            with pytest.raises(ConstraintError):
+                with store.transaction(old):
+                    old.execute("INSERT INTO import_templates (kind, name, mapping, created_by)"
+                                " VALUES ('workers', 'Format Dinsos', '{}', 'desa')")
+            assert old.execute("SELECT COUNT(*) FROM import_templates").fetchone()[0] == 2
+        finally:
+            old.close()

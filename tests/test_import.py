@@ -14,6 +14,7 @@ import sys
 import openpyxl
 import pytest
 
+from payung.base.errors import ValidationError
 from payung.base.months import current_month
 
 from db import queries
@@ -21,7 +22,7 @@ from payung.base.spreadsheets import safe_cell
 from payung.imports.plans import rejected_rows_xlsx
 from payung.imports import ImportFileError, MappingError, apply_import, auto_map, read_table
 from payung.imports.normalize import RegionResolver, nik_cell, parse_date, parse_rupiah_cell
-from payung.imports.templates import save_template, templates
+from payung.imports.templates import save_template, template_named, templates
 
 from conftest import ROOT, snapshot, write_config
 
@@ -270,7 +271,27 @@ def test_column_map_saved_as_a_template(importer, admin):
     save_template(importer.db, kind="workers", name="Format Dinsos", mapping=mapping, actor=admin)
     save_template(importer.db, kind="workers", name="Format Dinsos", mapping=mapping | {"district": "Kec"},
                   actor=admin)
-    assert templates(importer.db, "workers", actor=Actor.system())["Format Dinsos"].columns == mapping | {"district": "Kec"}
+    assert templates(importer.db, "workers", actor=admin)["Format Dinsos"].columns == mapping | {"district": "Kec"}
+    assert templates(importer.db, "workers", actor=Actor.system())["Format Dinsos · admin"].columns == mapping | {
+        "district": "Kec"}
+
+
+def test_a_template_is_named_by_its_bare_name_unless_two_accounts_share_it(importer, admin):
+    """The command line's ``--template Format`` finds another account's "Format · admin" when it
+    is the only one of that name, and names the choices when there are two."""
+    other = Actor("budi", "admin")
+    save_template(importer.db, kind="workers", name="Format", mapping={"nik": "NIK"}, actor=admin)
+    cli = Actor("cli", "admin")
+    assert template_named(importer.db, "workers", "Format", actor=cli).columns == {"nik": "NIK"}
+    assert template_named(importer.db, "workers", "Format", actor=admin).columns == {"nik": "NIK"}
+    save_template(importer.db, kind="workers", name="Format", mapping={"nik": "KTP"}, actor=other)
+    with pytest.raises(ValidationError, match='Ada 2 templat bernama "Format"; sebutkan salah satunya: '
+                                              '"Format · admin", "Format · budi"'):
+        template_named(importer.db, "workers", "Format", actor=cli)
+    assert template_named(importer.db, "workers", "Format · budi", actor=cli).columns == {"nik": "KTP"}
+    assert template_named(importer.db, "workers", "Format", actor=other).columns == {"nik": "KTP"}  # one's own
+    with pytest.raises(ValidationError, match='Templat "Lain" tidak ada.'):
+        template_named(importer.db, "workers", "Lain", actor=cli)
 
 
 def test_asn_list_of_an_opd_with_nip(importer):

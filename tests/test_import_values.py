@@ -326,9 +326,12 @@ def test_impor_page_asks_what_an_unknown_value_means_and_remembers_it_in_the_tem
     assert [m.value for m in at.metric][:1] == ["2"] and "Pencocokan nilai" not in [s.value for s in at.subheader]
     at.text_input(key="i_template_name").set_value("Kantor Desa Blumah").run()
     next(b for b in at.button if b.label == "Simpan templat").click().run()
+    assert 'Templat "Kantor Desa Blumah" tersimpan.' in [s.value for s in at.success]
     with open_db(site) as db:
         saved = templates(db, "workers", actor=ADMIN)["Kantor Desa Blumah"]
     assert saved.values["occupation"] == {"Merbot langgar": "takmir_marbot", "merbot  LANGGAR": "takmir_marbot"}
+    next(b for b in at.button if b.label == "Simpan templat").click().run()  # the same name again: one's own, replaced
+    assert 'Templat "Kantor Desa Blumah" Anda diperbarui.' in [s.value for s in at.success]
 
 
 def test_impor_page_pre_fills_only_a_confident_match(site):

@@ -2,8 +2,10 @@
 which column holds which field, and which code each unknown typed value stands for (the value
 mapping step: "Marbot langgar" -> Takmir/marbot masjid).
 
-A template belongs to the user who saved it. Everyone sees their own templates and the
-administrators' (shared); nobody overwrites a template someone else saved.
+A template belongs to the user who saved it, and its name is unique among that user's own
+templates of a kind: everyone sees their own templates and the administrators' (shared), and an
+administrator sees everyone's. Saving under a name replaces only one's own template of that
+name; another account's template of the same name is neither overwritten nor revealed.
 """
 
 from __future__ import annotations
@@ -32,16 +34,44 @@ def _decode(text: str) -> Template:
     return Template(dict(stored))  # saved before value mappings existed: columns only
 
 
+#: Between a template's name and its owner's, for a template of another account.
+OWNER_MARK = " · "
+
+
 def templates(db, kind: str, *, actor: Actor) -> dict[str, Template]:
-    """The templates of ``kind`` the actor may use, by name."""
+    """The templates of ``kind`` the actor may use, by the name they are chosen by: one's own
+    by its name, another account's by its name and its owner's ("Format Dinsos · admin"), so
+    that two accounts' templates of one name are both there and never taken for each other."""
     require(actor, "import.run")
     owner = None if allowed(actor, "template.everyone") else actor.username
-    return {row["name"]: _decode(row["mapping"]) for row in queries.import_templates(db, kind, owner)}
+    rows = queries.import_templates(db, kind, owner)
+    shown = {f"{row['name']}{OWNER_MARK}{row['created_by']}": _decode(row["mapping"])
+             for row in rows if row["created_by"] != actor.username}
+    # One's own last: a name of one's own that reads like another's ("X · admin") is the one meant.
+    shown.update({row["name"]: _decode(row["mapping"]) for row in rows if row["created_by"] == actor.username})
+    return dict(sorted(shown.items(), key=lambda item: item[0].casefold()))
+
+
+def template_named(db, kind: str, name: str, *, actor: Actor) -> Template:
+    """The template the actor means by ``name`` (the command line's ``--template``): the one
+    shown by that name, else the only one of that name among others' ("Format Dinsos" for
+    "Format Dinsos · admin"). Refused in words when there is none, or several to choose from."""
+    saved = templates(db, kind, actor=actor)
+    if name in saved:
+        return saved[name]
+    same = [shown for shown in saved if shown.rpartition(OWNER_MARK)[0] == name]
+    if len(same) == 1:
+        return saved[same[0]]
+    if same:
+        raise ValidationError(Problem("template", f"Ada {len(same)} templat bernama \"{name}\"; sebutkan salah "
+                                                  "satunya: " + ", ".join(f'"{s}"' for s in same) + ".",
+                                      "template_ambiguous"))
+    raise ValidationError(Problem("template", f"Templat \"{name}\" tidak ada.", "template_missing"))
 
 
 def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: Actor,
-                  values: dict[str, dict] | None = None) -> None:
-    """Save (or, when it is the actor's own, replace) a template."""
+                  values: dict[str, dict] | None = None) -> bool:
+    """Save a template of the actor's own; True when it replaced one of theirs of that name."""
     require(actor, "template.write")
     name = (name or "").strip()
     if not name:
@@ -49,12 +79,10 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
     if problem := text_problem("template", "Nama templat", name):
         raise ValidationError(problem)
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
-    existing = queries.import_template(db, kind, name)
+    existing = queries.import_template(db, kind, actor.username, name)
     if existing is None:
         store.insert(db, "import_templates", {"kind": kind, "name": name, "mapping": stored,
                                               "created_by": actor.username}, actor=actor.username)
-    elif existing["created_by"] == actor.username:
-        store.update(db, "import_templates", existing["id"], {"mapping": stored}, actor=actor.username)
-    else:
-        raise ValidationError(Problem(
-            "template", f"Nama templat \"{name}\" sudah dipakai pengguna lain. Pilih nama lain.", "template_taken"))
+        return False
+    store.update(db, "import_templates", existing["id"], {"mapping": stored}, actor=actor.username)
+    return True
