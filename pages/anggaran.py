@@ -8,7 +8,7 @@ from payung.base import clock
 from payung.auth.access import allowed, schemes_for
 from payung.finance.budgets import SOURCES, budget_lines, categories, cost_of_workers, create_budget_line, workers_for_budget
 from payung.base.errors import ValidationError
-from payung.base.formats import count, short_name
+from payung.base.formats import count, short_name, whole_percent
 from payung.base.months import add_months, current_month, format_month
 from payung.people.sponsors import search_sponsors
 from ui.session import connection, payung, require
@@ -29,22 +29,24 @@ with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
 if lines:
     # The line and its figures first: at 1366 px Pagu, Terikat and Sisa were off screen behind the
-    # scheme's name. Lines of several schemes (all schemes shown) carry their scheme's short name
-    # in theirs: two "APBD 2026" lines of two schemes looked alike at 1366 px.
+    # scheme's name. Lines of several schemes (all schemes shown) start with their scheme's short
+    # name: two "APBD 2026" lines of two schemes looked alike at 1366 px, and a phone cut off a
+    # scheme's name written after a long line name.
     several = len({l["scheme_code"] for l in lines}) > 1
 
     def line_name(line: dict) -> str:
         scheme = schemes.get(line["scheme_code"])
-        return f"{line['name']} · {short_name(scheme.name) if scheme else line['scheme_code']}" if several else line["name"]
+        return f"{short_name(scheme.name) if scheme else line['scheme_code']} · {line['name']}" if several else line["name"]
     table([{
         "Pos anggaran": line_name(l), "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
-        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": 100 * l["committed"] / l["amount"],
+        "Sisa pagu": rupiah(l["remaining"]), "Terpakai": whole_percent(l["committed"], l["amount"]),
         "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua",
         "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],
     } for l in lines], hide_index=True, width="stretch", key="a_lines",
         # Whole percents: the browser writes a printf decimal with a point ("1.7%"), never "1,7%";
-        # the exact figures are Terikat and Sisa pagu beside it.
+        # the exact figures are Terikat and Sisa pagu beside it. A line with anything committed never
+        # reads "0%", nor one with room left "100%" (formats.whole_percent).
         column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
                                                                    format="%.0f%%"),
                        "Skema": scheme_column(s.name for s in schemes.values())},

@@ -228,3 +228,12 @@ def test_numbers_get_a_thousands_point_and_sentences_keep_their_commas():
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"""\.replace\(\s*["'],["']\s*,\s*["']\.["']\s*\)""", line)]
     assert not found, found
+
+
+@pytest.mark.parametrize("part, whole, shown", [
+    (0, 1_000_000, 0), (3_000, 1_000_000, 1), (4_999, 1_000_000, 1), (17_000, 1_000_000, 2),
+    (500_000, 1_000_000, 50), (994_000, 1_000_000, 99), (997_000, 1_000_000, 99), (1_000_000, 1_000_000, 100),
+    (1_200_000, 1_000_000, 120), (5, 0, 0), (-5, 100, 0),
+])
+def test_a_whole_percent_is_0_only_when_nothing_is_used_and_100_only_when_all_is(part, whole, shown):
+    assert formats.whole_percent(part, whole) == shown

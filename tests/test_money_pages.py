@@ -4,6 +4,8 @@ Anggaran."""
 from __future__ import annotations
 
 from db.scope import EVERYTHING
+import pytest
+
 from payung.auth.access import Actor
 
 import datetime as dt
@@ -435,7 +437,7 @@ def test_budget_lines_of_several_schemes_are_told_apart_and_sponsors_of_the_sche
                                                          "source": "APBD", "amount": 1_000_000}, actor=Actor.system())
     at = run("admin", "pages/anggaran.py", state={"a_year": year})
     names = list(at.dataframe[0].value["Pos anggaran"])
-    assert sorted(names) == sorted(f"APBD kembar · {short_name(schemes[c].name)}" for c in (first, second)), names
+    assert sorted(names) == sorted(f"{short_name(schemes[c].name)} · APBD kembar" for c in (first, second)), names
     at = run("admin", "pages/anggaran.py", state={"a_year": year, "a_scheme": first})
     assert list(at.dataframe[0].value["Pos anggaran"]) == ["APBD kembar"]
 
@@ -455,3 +457,17 @@ def test_budget_lines_of_several_schemes_are_told_apart_and_sponsors_of_the_sche
         assert own == sorted(own, reverse=True), (code, own)
         mixed += any(own) and not all(own)
     assert mixed, "no scheme's list held its own regency's sponsors and others': the order was not tried"
+
+
+def test_a_budget_line_with_anything_committed_never_reads_0_percent(site):
+    """A line of which 0,4% was committed read "0%" in Terpakai, as if nothing was."""
+    from payung.finance.budgets import budget_lines
+    with open_db(site) as db:
+        line = next((l for code in site["app"].plugins.schemes for year in range(2020, 2031)
+                     for l in budget_lines(db, code, year, actor=Actor.system()) if l["committed"]), None)
+        if line is None:
+            pytest.skip("the demo data has no budget line with commitments")
+        db.execute("UPDATE budget_lines SET amount = ? WHERE id = ?", [line["committed"] * 250, line["id"]])
+    at = run("admin", "pages/anggaran.py", state={"a_year": line["year"], "a_scheme": line["scheme_code"]})
+    shown = at.dataframe[0].value
+    assert list(shown.loc[shown["Pos anggaran"] == line["name"], "Terpakai"]) == [1]

@@ -110,6 +110,17 @@ def decimal(value: float | None, digits: int = 1) -> str:
     return text.replace(",", "#").replace(".", ",").replace("#", ".")
 
 
+def whole_percent(part: int, whole: int) -> int:
+    """``part`` of ``whole`` in whole percents for a bar or a table, never saying what is not so:
+    0 only when nothing is used (0,3% reads 1, not "0%" as if unused) and 100 only when all is
+    (99,7% reads 99, not "100%" as if full)."""
+    if whole <= 0 or part <= 0:
+        return 0
+    if part >= whole:
+        return round(100 * part / whole)
+    return min(99, max(1, round(100 * part / whole)))
+
+
 def short_name(name: str) -> str:
     """A name without the explanation in brackets at its end, for narrow places (a table column,
     a chart axis; the full name goes in a tooltip or beside it): "GN Lingkaran (Gerakan Nasional
