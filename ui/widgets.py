@@ -581,6 +581,10 @@ _PAGE_CSS = """<style>
 [data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after { content: "hh"; }
 [data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after { content: "bb"; }
 [data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after { content: "tttt"; }
+/* A filter box on "all" (ui.widgets.or_all: its placeholder names that choice, "Semua desa") in
+   the colour of a chosen value: the grey of a placeholder read as a box switched off, or empty. */
+[data-testid="stSelectbox"] input[placeholder^="Semua"]::placeholder,
+[data-testid="stSelectbox"] input[placeholder^="Otomatis"]::placeholder { color: inherit; opacity: 1; }
 %(instructions)s
 /* A select box's list when nothing matches what was typed ("No results"). */
 [role="option"]:not([data-key]) > span { font-size: 0 !important; }
