@@ -499,6 +499,12 @@ def test_budget_bars_are_a_share_of_their_own_ceiling_and_each_says_it():
         ("APBDes 2026 - Desa Kalitata", "Terikat", 27.0), ("APBDes 2026 - Desa Kalitata", "Dibayar", 0.0)]
     drawn = _svg_texts(chart)
     assert {"1,0%", "27,0%", "100"} <= set(drawn) and "% dari pagu" in drawn
+    # The names are written above their bars, not on an axis beside them, which took 270 of a
+    # phone's 358 pixels: at that width the chart draws the bars across its whole width.
+    phone = budget_bar(d, width=358)
+    assert all(layer["encoding"]["y"].get("axis", {}) is None for layer in phone.to_dict()["layer"]
+               if "y" in layer.get("encoding", {}))
+    assert {"APBD 2026 - Ketua RT", "APBDes 2026 - Desa Kalitata"} <= set(_svg_texts(phone))
 
 
 def test_no_arrow_where_nothing_changed_and_none_on_a_share_or_a_count(site):
