@@ -327,6 +327,54 @@ def test_a_template_name_taken_by_another_account_is_neither_overwritten_nor_rev
         assert {"Punya desa · desa", "Punya desa · " + KENDAL_OPERATOR.username} <= set(everyone)
 
 
+def test_one_account_saving_one_new_template_name_from_two_tabs_at_once_replaces_not_refuses(site):
+    """Both saves were one's own: the slower was refused "Nama templat ini sudah dipakai"."""
+    import threading
+    barrier, errors, replaced = threading.Barrier(4), [], []
+
+    def save(n: int) -> None:
+        db = open_db(site)
+        try:
+            barrier.wait()
+            replaced.append(save_template(db, kind="workers", name="Balapan", mapping={"nik": f"K{n}"}, actor=DESA))
+        except Exception as exc:  # noqa: BLE001 - the test reports any
+            errors.append(exc)
+        finally:
+            db.close()
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sorted(replaced) == [False, True, True, True]
+    with open_db(site) as db:
+        assert list(templates(db, "workers", actor=DESA)).count("Balapan") == 1
+
+
+def test_a_template_name_cannot_carry_the_owner_mark(site):
+    """An operator's own "Bersama · admin" hid the admin's shared "Bersama" from them."""
+    operator = Actor("operator", "operator", regency_code="33.24")
+    with open_db(site) as db:
+        save_template(db, kind="workers", name="Bersama", mapping={"nik": "NIK"}, actor=Actor("admin", "admin"))
+        for name in ("Bersama · admin", "Bersama·admin"):
+            with pytest.raises(ValidationError, match="tidak boleh memuat"):
+                save_template(db, kind="workers", name=name, mapping={"nik": "KTP"}, actor=operator)
+        assert templates(db, "workers", actor=operator)["Bersama · admin"].columns == {"nik": "NIK"}
+
+
+@pytest.mark.parametrize("name, said", [("", "Beri nama templat."), ("Format · admin", "tidak boleh memuat"),
+                                        ("Format\x1b", "karakter")])
+def test_a_template_name_refused_on_the_page_says_why(site, name, said):
+    """A refused name was kept for a message the page never showed: Simpan templat did nothing."""
+    at = run("operator", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", b"NIK;Nama\n3324011708750001;Siti\n", "text/csv")).run()
+    at.text_input(key="i_template_name").set_value(name).run()
+    next(b for b in at.button if b.label == "Simpan templat").click().run()
+    assert not at.exception and not at.success
+    assert any(said in e.value for e in at.error), [e.value for e in at.error]
+
+
 def test_village_beranda_has_no_regency_wide_target(site):
     app = site["app"]
     with open_db(site) as db:

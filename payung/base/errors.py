@@ -93,7 +93,7 @@ _UNIQUE = {
                                                          "iuran per pekerja per bulan). Muat ulang halaman dan periksa "
                                                          "kembali."),
     ("users", "username"): ("username", "Nama pengguna ini sudah dipakai; pilih nama lain."),
-    ("import_templates", "kind"): ("name", "Nama templat ini sudah dipakai; pilih nama lain."),
+    ("import_templates", "kind"): ("template", "Nama templat ini sudah dipakai; pilih nama lain."),
     ("schemes", "code"): (None, "Kode skema ini sudah terdaftar."),
     ("payment_allocations", "payment_id"): (None, "Baris iuran ini sudah dicatat untuk pembayaran yang sama."),
 }

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from db import queries, store
 
 from payung.auth.access import Actor, allowed, require
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.base.text import text_problem
 
 
@@ -78,11 +78,19 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
         raise ValidationError(Problem("template", "Beri nama templat.", "template_name"))
     if problem := text_problem("template", "Nama templat", name):
         raise ValidationError(problem)
+    if OWNER_MARK.strip() in name:  # "X · admin" of one's own would hide the admin's "X"
+        raise ValidationError(Problem("template", f"Nama templat tidak boleh memuat \"{OWNER_MARK.strip()}\": tanda "
+                                                  "itu memisahkan nama templat dari nama pemiliknya.", "template_name"))
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
     existing = queries.import_template(db, kind, actor.username, name)
     if existing is None:
-        store.insert(db, "import_templates", {"kind": kind, "name": name, "mapping": stored,
-                                              "created_by": actor.username}, actor=actor.username)
-        return False
+        try:
+            store.insert(db, "import_templates", {"kind": kind, "name": name, "mapping": stored,
+                                                  "created_by": actor.username}, actor=actor.username)
+            return False
+        except ConstraintError:  # saved under this name a moment ago, from another tab: theirs to replace
+            existing = queries.import_template(db, kind, actor.username, name)
+            if existing is None:
+                raise
     store.update(db, "import_templates", existing["id"], {"mapping": stored}, actor=actor.username)
     return True
