@@ -169,7 +169,17 @@ if empty or not any(r["protected"] for r in result.by_region) and not any(t["pro
 
 def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
     """The charts of the figures; ``by_region``: the bars per kecamatan or desa, whose click
-    picks one."""
+    picks one. A month without a protected worker in the view has its trend and budget only:
+    its four charts of this month's protected workers were empty boxes with a "-"."""
+    if not result.protected:
+        st.info(f"Belum ada pekerja terlindungi{f' di {plain(place)}' if place else ''} pada "
+                f"{format_month(view.month)}, jadi grafik per wilayah, skema, jenis kelamin dan umur, dan pekerjaan "
+                "tidak digambar. Tren 12 bulan ada di bawah; pilih bulan atau wilayah lain di atas.",
+                icon=":material/info:")
+        st.vega_lite_chart(spec=specs["trend"], width="stretch")
+        if "budget" in specs:
+            st.vega_lite_chart(spec=specs["budget"], width="stretch")
+        return
     left, right = st.columns(2)
     if by_region:
         event = left.vega_lite_chart(spec=specs["region"], on_select="rerun", key="b_region", width="stretch")

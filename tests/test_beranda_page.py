@@ -3,6 +3,8 @@ filter, and targets that say what they count."""
 
 from __future__ import annotations
 
+import pytest
+
 from test_pages import open_db, run, texts
 
 
@@ -172,3 +174,22 @@ def test_filters_an_address_asks_for_and_the_page_cannot_show_are_said(site):
     other = run("desa", query={"kecamatan": DESA_VILLAGE[:8], "desa": "33.27.01.2001"})
     assert [i.value for i in other.info if "memilih desa/kelurahan yang" in i.value]
     assert other.query_params.get("desa") is None
+
+
+def test_a_month_without_a_protected_worker_draws_its_trend_not_four_empty_charts(site):
+    """A kecamatan whose workers were protected in earlier months only showed four empty charts
+    (each a "-") above its trend: it says so, and draws the trend."""
+    from payung.base.months import add_months, current_month
+    at = run("admin", "pages/beranda.py", query={"bulan": add_months(current_month(), 1)})
+    assert not at.exception
+    if [m.value for m in at.metric][0] != "0":
+        pytest.skip("the demo data has protected workers next month")
+    charts = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any("Belum ada pekerja terlindungi" in i.value for i in at.info)
+    assert any("Tren 12 bulan" in spec for spec in charts), charts
+    assert not any("Per jenis kelamin" in spec or "Per pekerjaan" in spec for spec in charts)
+    # With protected workers, the four charts are drawn and nothing is said.
+    at = run("admin", "pages/beranda.py")
+    if [m.value for m in at.metric][0] != "0":
+        assert not any("Belum ada pekerja terlindungi" in i.value for i in at.info)
+        assert any("Per pekerjaan" in c.proto.spec for c in at.get("vega_lite_chart"))
