@@ -767,6 +767,10 @@ def test_back_to_the_list_returns_to_the_list(demo_site, browser):
     expect(tip).to_be_visible()
     assert page.evaluate("(p) => [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]",
                          tip.element_handle()) == ["0px", '"Cari"']
+    # Its search box says what to do in Indonesian ("Type to search").
+    toolbar.get_by_role("button", name="Search").click()
+    expect(page.locator(".gdg-search-status").first).to_have_text("Ketik untuk mencari")
+    page.keyboard.press("Escape")
     page.mouse.move(0, 0)
     # Pick the first row the way a user does: the row marker left of the first data row.
     grid = page.locator('[data-testid="stDataFrame"]:visible').first  # the column set shown at this width

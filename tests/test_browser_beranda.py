@@ -53,6 +53,17 @@ def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
         .filter(e => !e.closest('[aria-hidden="true"]')).map(e => e.getAttribute('aria-label'))""")
     assert any(s.startswith("Kecamatan: ") for s in said), said[:5]
     assert not [s for s in said if re.search(r"axis|Title text|Legend|\bprotected\b|\bshare\b", s)], said[:20]
+    # The chart's toolbar says its buttons in Indonesian ("Copy Vega-Lite spec" was English).
+    chart.hover()
+    copy = page.locator('[data-testid="stBaseButton-elementToolbar"][aria-label="Copy Vega-Lite spec"]:visible').first
+    page.wait_for_function("(b) => getComputedStyle(b.closest('[data-testid=stElementToolbar]')).opacity === '1'",
+                           arg=copy.element_handle())
+    copy.hover()
+    tip = page.locator('[role="tooltip"] [data-testid="stTooltipContent"] p')
+    expect(tip).to_be_visible()
+    assert page.evaluate("(p) => getComputedStyle(p, '::after').content", tip.element_handle()) == \
+        '"Salin rumusan grafik (Vega-Lite)"'
+    page.mouse.move(0, 0)
     box = chart.locator("svg").first.bounding_box()
     # The bars start right of the names (up to 180 px), the largest district's first, under the title.
     for dy in range(40, 200, 8):

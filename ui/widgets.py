@@ -633,6 +633,7 @@ TOOLBAR_LABELS = MappingProxyType({
     "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
     "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
+    "Copy Vega-Lite spec": "Salin rumusan grafik (Vega-Lite)", "Copied!": "Tersalin",
 })
 #: Room above a table or chart for its toolbar, which covered the figure or the box above it. A
 #: margin, not padding: a table given a height has its container set to that height, and padding
@@ -696,6 +697,8 @@ STREAMLIT_WORDS = MappingProxyType({
     "Sum": "Jumlah", "Range": "Rentang", "Minimum length": "Panjang terpendek",
     "Maximum length": "Panjang terpanjang", "Average length": "Panjang rata-rata",
     "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
+    # A table's search box (the toolbar's Cari), before anything is typed.
+    "Type to search": "Ketik untuk mencari",
     # The keyboard users' first link, shown when Tab is pressed and read by a screen reader.
     "Skip to main content": "Langsung ke isi halaman",
     "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
@@ -727,7 +730,7 @@ STREAMLIT_LABELS = MappingProxyType({
 _HELP_FOR = ("Help for ", "Bantuan untuk ")
 STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
                          '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]', '[data-testid="stException"]',
-                         'a[data-testid="stSkipToContent"]')
+                         'a[data-testid="stSkipToContent"]', '.gdg-search-status')
 _WORDS_SCRIPT = """<script>(() => {
   if (window.__payungWords) return;
   window.__payungWords = true;
