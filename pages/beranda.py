@@ -13,7 +13,7 @@ from payung.reports.dashboard import View, build, data_version, is_empty
 from payung.schemes.data import reader_for
 from payung.operations.demo import generate
 from payung.base import clock
-from payung.base.formats import count
+from payung.base.formats import count, short_name
 from payung.base.money import format_rupiah_short
 from payung.base.months import add_months, current_month, format_month
 from payung.people.regions import district_choices, village_choices
@@ -172,9 +172,11 @@ def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
     picks one. A month without a protected worker in the view has its trend and budget only:
     its four charts of this month's protected workers were empty boxes with a "-"."""
     if not result.protected:
-        st.info(f"Belum ada pekerja terlindungi{f' di {plain(place)}' if place else ''} pada "
-                f"{format_month(view.month)}, jadi grafik per wilayah, skema, jenis kelamin dan umur, dan pekerjaan "
-                "tidak digambar. Tren 12 bulan ada di bawah; pilih bulan atau wilayah lain di atas.",
+        scheme = app.plugins.schemes.get(view.scheme) if view.scheme else None
+        st.info(f"Belum ada pekerja terlindungi{f' skema {plain(short_name(scheme.name))}' if scheme else ''}"
+                f"{f' di {plain(place)}' if place else ''} pada {format_month(view.month)}, jadi grafik per wilayah, "
+                "skema, jenis kelamin dan umur, dan pekerjaan tidak digambar. Tren 12 bulan ada di bawah; pilih "
+                "bulan atau wilayah lain di atas.",
                 icon=":material/info:")
         st.vega_lite_chart(spec=specs["trend"], width="stretch")
         if "budget" in specs:

@@ -18,7 +18,7 @@ from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
 from ui.session import connection, drop_work, live_download, payung, require
-from ui.widgets import (chars, attempt, date_text, field_errors, picked, plain, progress_to_the_end, saved, show_saved_message, table,
+from ui.widgets import (chars, attempt, clear_problems, date_text, field_errors, picked, plain, progress_to_the_end, saved, show_saved_message, table,
                         uploader)
 from ui.widgets import or_all
 
@@ -155,12 +155,15 @@ if kind == "sponsorships":
 with st.expander("Simpan pencocokan ini sebagai templat"):
     name = st.text_input("Nama templat", key="i_template_name", max_chars=chars("template"),
                          placeholder="contoh: Format Dinsos 2025")
-    field_errors(FORM, "template")
     if st.button("Simpan templat"):
         with connection() as db:
             replaced = attempt(FORM, lambda: save_template(db, kind=kind, name=name, mapping=chosen,
                                                            values=value_map, actor=actor))
+        clear_problems()  # what a refused attempt before this one said is no longer so
         st.success(plain(f"Templat \"{name.strip()}\" " + ("Anda diperbarui." if replaced else "tersimpan.")))
+    # Below the button: drawn after this run's save, never a refusal that the save just mended.
+    field_errors(FORM, "template")
+    field_errors(FORM, None)
 
 signature = (kind, file_hash(data), sheet.sheet, repr(sorted(chosen.items())), repr(sorted(
     (k, sorted(v.items(), key=repr)) for k, v in value_map.items())))

@@ -373,6 +373,11 @@ def test_a_template_name_refused_on_the_page_says_why(site, name, said):
     next(b for b in at.button if b.label == "Simpan templat").click().run()
     assert not at.exception and not at.success
     assert any(said in e.value for e in at.error), [e.value for e in at.error]
+    # Mended and saved: the refusal is gone, the save said.
+    at.text_input(key="i_template_name").set_value("Format desa").run()
+    next(b for b in at.button if b.label == "Simpan templat").click().run()
+    assert [m.value for m in at.success] == ['Templat "Format desa" tersimpan.'] and not at.error, [
+        e.value for e in at.error]
 
 
 def test_village_beranda_has_no_regency_wide_target(site):

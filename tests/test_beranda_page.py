@@ -179,6 +179,7 @@ def test_filters_an_address_asks_for_and_the_page_cannot_show_are_said(site):
 def test_a_month_without_a_protected_worker_draws_its_trend_not_four_empty_charts(site):
     """A kecamatan whose workers were protected in earlier months only showed four empty charts
     (each a "-") above its trend: it says so, and draws the trend."""
+    from payung.base.formats import short_name
     from payung.base.months import add_months, current_month
     at = run("admin", "pages/beranda.py", query={"bulan": add_months(current_month(), 1)})
     assert not at.exception
@@ -188,8 +189,12 @@ def test_a_month_without_a_protected_worker_draws_its_trend_not_four_empty_chart
     assert any("Belum ada pekerja terlindungi" in i.value for i in at.info)
     assert any("Tren 12 bulan" in spec for spec in charts), charts
     assert not any("Per jenis kelamin" in spec or "Per pekerjaan" in spec for spec in charts)
-    # With protected workers, the four charts are drawn and nothing is said.
+    # One scheme chosen: the sentence names it (without it, it read as if nobody was protected).
+    scheme = next(iter(site["app"].plugins.schemes.values()))
+    at = run("admin", "pages/beranda.py", query={"bulan": add_months(current_month(), 1), "skema": scheme.code})
+    assert any(f"Belum ada pekerja terlindungi skema {short_name(scheme.name)}" in i.value for i in at.info)
+    # With protected workers (the demo pays each month in its time), the four charts and no sentence.
     at = run("admin", "pages/beranda.py")
-    if [m.value for m in at.metric][0] != "0":
-        assert not any("Belum ada pekerja terlindungi" in i.value for i in at.info)
-        assert any("Per pekerjaan" in c.proto.spec for c in at.get("vega_lite_chart"))
+    assert [m.value for m in at.metric][0] != "0"
+    assert not any("Belum ada pekerja terlindungi" in i.value for i in at.info)
+    assert any("Per pekerjaan" in c.proto.spec for c in at.get("vega_lite_chart"))

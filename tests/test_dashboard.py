@@ -424,6 +424,12 @@ def test_budget_figures_have_unique_labels_and_one_row_for_the_rest():
     assert sum(f["amount"] for f in figures) == sum(l["amount"] for l in lines)
     same = dashboard.budget_figures([dict(lines[0], id=1), dict(lines[0], id=2)])
     assert [f["label"] for f in same] == ["APBDes 2026 - Desa 0 (pos #1)", "APBDes 2026 - Desa 0 (pos #2)"]
+    # A name of two schemes: the scheme's short name first (a phone's width cut off what came after).
+    alone = dashboard.budget_figures([dict(lines[0], scheme="GN Lingkaran (Gerakan Nasional)"), lines[1]])
+    assert [f["label"] for f in alone] == ["APBDes 2026 - Desa 1", "APBDes 2026 - Desa 0"]
+    shared = dashboard.budget_figures([dict(lines[0], scheme="GN Lingkaran (Gerakan Nasional)"),
+                                       dict(lines[1], name=lines[0]["name"])])
+    assert [f["label"] for f in shared] == ["Skema B · APBDes 2026 - Desa 0", "GN Lingkaran · APBDes 2026 - Desa 0"]
 
 
 def test_an_empty_report_says_so_instead_of_blank_charts(people):
@@ -499,6 +505,12 @@ def test_budget_bars_are_a_share_of_their_own_ceiling_and_each_says_it():
         ("APBDes 2026 - Desa Kalitata", "Terikat", 27.0), ("APBDes 2026 - Desa Kalitata", "Dibayar", 0.0)]
     drawn = _svg_texts(chart)
     assert {"1,0%", "27,0%", "100"} <= set(drawn) and "% dari pagu" in drawn
+    # A share that rounds to 0,0% is not written as nothing.
+    tiny = dashboard.Dashboard(view=d.view, title="", protected=0, protected_previous=0, covered=0, target=0,
+                               paid_month=0, billed_month=0, paid_year=0, late={}, claims={},
+                               budgets=[dict(budgets[0], committed=240_000, paid=0)])
+    assert [r["shown"] for r in next(v for v in budget_bar(tiny).to_dict()["datasets"].values() if v)] == [
+        "< 0,1%", "0,0%"]
     # The names are written above their bars, not on an axis beside them, which took 270 of a
     # phone's 358 pixels: at that width the chart draws the bars across its whole width.
     phone = budget_bar(d, width=358)

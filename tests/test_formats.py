@@ -233,7 +233,7 @@ def test_numbers_get_a_thousands_point_and_sentences_keep_their_commas():
 @pytest.mark.parametrize("part, whole, shown", [
     (0, 1_000_000, 0), (3_000, 1_000_000, 1), (4_999, 1_000_000, 1), (17_000, 1_000_000, 2),
     (500_000, 1_000_000, 50), (994_000, 1_000_000, 99), (997_000, 1_000_000, 99), (1_000_000, 1_000_000, 100),
-    (1_200_000, 1_000_000, 120), (5, 0, 0), (-5, 100, 0),
+    (1_200_000, 1_000_000, 120), (1_004_000, 1_000_000, 101), (5, 0, 0), (-5, 100, 0),
 ])
-def test_a_whole_percent_is_0_only_when_nothing_is_used_and_100_only_when_all_is(part, whole, shown):
+def test_a_whole_percent_is_0_only_when_nothing_is_used_and_100_only_when_exactly_all_is(part, whole, shown):
     assert formats.whole_percent(part, whole) == shown

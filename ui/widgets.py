@@ -728,6 +728,9 @@ STREAMLIT_LABELS = MappingProxyType({
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Show data": "Tampilkan data",
 })
 _HELP_FOR = ("Help for ", "Bantuan untuk ")
+#: A table search's count of what it found ("3 results", "1 of 3 results", "1 of over 1000"):
+#: (JavaScript pattern, its Indonesian), applied in order inside the search box's status line.
+SEARCH_COUNT_WORDS = (("over 1000", "lebih dari 1000"), (r"^(\d+) of ", "$1 dari "), (r"(\d+) results?$", "$1 hasil"))
 STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
                          '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]', '[data-testid="stException"]',
                          'a[data-testid="stSkipToContent"]', '.gdg-search-status')
@@ -736,6 +739,9 @@ _WORDS_SCRIPT = """<script>(() => {
   window.__payungWords = true;
   const words = new Map(Object.entries(%(words)s)), places = %(places)s;
   const labels = new Map(Object.entries(%(labels)s)), helpFor = %(help_for)s;
+  const counts = %(counts)s.map(([pattern, said]) => [new RegExp(pattern), said]);
+  // A table search's count ("3 results", "1 of over 1000"): its words around the numbers.
+  const counted = (text) => counts.reduce((t, [pattern, said]) => t.replace(pattern, said), text);
   // A button's name to a screen reader, anywhere in the page ("Open" on every select box).
   const label = (element) => {
     const value = element.getAttribute("aria-label");
@@ -748,7 +754,9 @@ _WORDS_SCRIPT = """<script>(() => {
   const say = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
-      const node = walker.currentNode, said = words.get(node.nodeValue.trim());
+      const node = walker.currentNode;
+      let said = words.get(node.nodeValue.trim());
+      if (said === undefined && node.parentElement.closest(".gdg-search-status")) said = counted(node.nodeValue);
       if (said !== undefined && said !== node.nodeValue) node.nodeValue = said;
     }
     // A button's tooltip and its name to a screen reader ("Copy column name"); not watched.
@@ -781,7 +789,8 @@ _WORDS_SCRIPT = """<script>(() => {
     if (named) setTimeout(() => label(named), 0);
   }, true);
 })();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES)),
-                     "labels": json.dumps(dict(STREAMLIT_LABELS)), "help_for": json.dumps(_HELP_FOR)}
+                     "labels": json.dumps(dict(STREAMLIT_LABELS)), "help_for": json.dumps(_HELP_FOR),
+                     "counts": json.dumps(SEARCH_COUNT_WORDS)}
 
 
 #: A page that shows one record at an address of its own (Daftar pekerja's ``?id=``) keeps that

@@ -112,13 +112,14 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 def whole_percent(part: int, whole: int) -> int:
     """``part`` of ``whole`` in whole percents for a bar or a table, never saying what is not so:
-    0 only when nothing is used (0,3% reads 1, not "0%" as if unused) and 100 only when all is
-    (99,7% reads 99, not "100%" as if full)."""
+    0 only when nothing is used (0,3% reads 1, not "0%" as if unused), 100 only when exactly all
+    is (99,7% reads 99, not "100%" as if full; 100,4% reads 101, not "100%" as if just full)."""
     if whole <= 0 or part <= 0:
         return 0
-    if part >= whole:
-        return round(100 * part / whole)
-    return min(99, max(1, round(100 * part / whole)))
+    share = round(100 * part / whole)
+    if part == whole:
+        return 100
+    return max(101, share) if part > whole else min(99, max(1, share))
 
 
 def short_name(name: str) -> str:

@@ -221,10 +221,13 @@ def budget_bar(d: Dashboard, width="container") -> alt.Chart:
     shown = d.budgets
     rows = [{"line": b.get("label") or b["name"], "kind": kind,
              "share": round(100 * b[key] / b["amount"], 1) if b["amount"] else 0.0,
+             # A share that rounds to 0,0% is written "< 0,1%": "0,0%" read as nothing (as on Anggaran).
+             "shown": "< 0,1%" if b[key] > 0 and b["amount"] and 1000 * b[key] < 0.5 * b["amount"]
+             else f"{decimal(round(100 * b[key] / b['amount'], 1) if b['amount'] else 0.0)}%",
              "amount": format_rupiah_short(b[key]), "ceiling": format_rupiah_short(b["amount"])}
             for b in shown for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
-    frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "share": 0.0, "amount": "-", "ceiling": "-"}])
-    frame["shown"] = [f"{decimal(v)}%" for v in frame["share"]]
+    frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "share": 0.0, "shown": "-", "amount": "-",
+                                   "ceiling": "-"}])
     ticks = nice_ticks(max(100.0, float(frame["share"].max())), smallest_step=1)
     scale = alt.Scale(domain=[0, ticks[-1]], nice=False)
     x = alt.X("share:Q", scale=scale, axis=alt.Axis(title="% dari pagu", values=ticks, labelFlush=False,

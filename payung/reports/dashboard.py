@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from db import aggregates, billing, queries, versions
 
 from payung.base import clock
+from payung.base.formats import short_name
 from payung.auth.access import Actor, require, scope_of
 from payung.enrolment.arrears import late_summary
 from payung.base.identity import GENDERS
@@ -220,13 +221,14 @@ BUDGET_LINES_SHOWN = 15
 def budget_figures(lines: list[dict]) -> list[dict]:
     """The budget figures of the Beranda, the report PDF and its XLSX (one set, so the three
     agree): each line with a ``label`` no other line has (a name shared by two lines gets its
-    scheme, then its number), the largest ceilings first; past ``BUDGET_LINES_SHOWN`` the rest
+    scheme's short name before it, then its number), the largest ceilings first; past ``BUDGET_LINES_SHOWN`` the rest
     are added up in one last row."""
     schemes_of_name: dict[str, set] = defaultdict(set)
     for line in lines:
         schemes_of_name[line["name"]].add(line["scheme_code"])
-    labelled = [dict(line, label=f"{line['name']} ({line['scheme']})" if len(schemes_of_name[line["name"]]) > 1
-                     else line["name"]) for line in lines]
+    # The scheme first, as on Anggaran: a name cut at a phone's width kept the line's name only.
+    labelled = [dict(line, label=f"{short_name(line['scheme'])} · {line['name']}"
+                     if len(schemes_of_name[line["name"]]) > 1 else line["name"]) for line in lines]
     again = Counter(line["label"] for line in labelled)
     for line in labelled:
         if again[line["label"]] > 1:
