@@ -38,7 +38,7 @@ if lines:
         scheme = schemes.get(line["scheme_code"])
         return f"{short_name(scheme.name) if scheme else line['scheme_code']} · {line['name']}" if several else line["name"]
     table([{
-        "Pos anggaran": line_name(l), "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
+        "Pos anggaran": line_name(l), "Pos": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
         "Sisa pagu": rupiah(l["remaining"]), "Terpakai": whole_percent(l["committed"], l["amount"]),
         "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua",
@@ -47,15 +47,19 @@ if lines:
         # Whole percents: the browser writes a printf decimal with a point ("1.7%"), never "1,7%";
         # the exact figures are Terikat and Sisa pagu beside it. A line with anything committed never
         # reads "0%", nor one with room left "100%" (formats.whole_percent).
-        column_config={"Terpakai": st.column_config.ProgressColumn("Terpakai (%)", min_value=0, max_value=100,
+        # "Terikat", not "Terpakai": the share committed, which read as money already spent.
+        column_config={"Terpakai": st.column_config.ProgressColumn("Terikat (% pagu)", min_value=0, max_value=100,
                                                                    format="%.0f%%"),
-                       "Skema": scheme_column(s.name for s in schemes.values())},
-        # On a phone the line's long name took the screen, and the bar was off it: the name and the bar.
-        phone=["Pos anggaran", "Terpakai"],
+                       "Skema": scheme_column(s.name for s in schemes.values()),
+                       "Pos": None},  # the phone's (below); a wider screen has "Pos anggaran"
+        # On a phone the line's long name took the screen, and the bar was off it: the line's own name
+        # and the bar, then its scheme (a scheme's long name before it cut the line's off).
+        phone=["Pos", "Terpakai", "Skema"],
         phone_options={"column_config": {
-            "Pos anggaran": st.column_config.TextColumn(width=255),
-            "Terpakai": st.column_config.ProgressColumn("Terpakai", min_value=0, max_value=100, format="%.0f%%",
-                                                        width=85)}},
+            "Pos": st.column_config.TextColumn("Pos anggaran", width=200),
+            "Terpakai": st.column_config.ProgressColumn("Terikat %", min_value=0, max_value=100, format="%.0f%%",
+                                                        width=85),
+            "Skema": scheme_column(s.name for s in schemes.values())}},
         laptop=["Pos anggaran", "Pagu", "Terikat", "Sisa pagu", "Terpakai", "Dibayar", "Sumber"])
     st.caption("Terikat = iuran semua bulan kepesertaan yang sudah didaftarkan pada pos ini. Kepesertaan yang "
                "melebihi sisa pagu ditolak.")

@@ -173,10 +173,12 @@ def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
     its four charts of this month's protected workers were empty boxes with a "-"."""
     if not result.protected:
         scheme = app.plugins.schemes.get(view.scheme) if view.scheme else None
+        # A month to come is said to be one: its zeros read as workers who lost their cover.
+        ahead = " (bulan yang belum berjalan: iurannya belum jatuh tempo)" if view.month > current_month() else ""
         st.info(f"Belum ada pekerja terlindungi{f' skema {plain(short_name(scheme.name))}' if scheme else ''}"
-                f"{f' di {plain(place)}' if place else ''} pada {format_month(view.month)}, jadi grafik per wilayah, "
-                "skema, jenis kelamin dan umur, dan pekerjaan tidak digambar. Tren 12 bulan ada di bawah; pilih "
-                "bulan atau wilayah lain di atas.",
+                f"{f' di {plain(place)}' if place else ''} pada {format_month(view.month)}{ahead}, jadi grafik per "
+                "wilayah, skema, jenis kelamin dan umur, dan pekerjaan tidak digambar. Tren 12 bulan ada di bawah; "
+                "pilih bulan atau wilayah lain di atas.",
                 icon=":material/info:")
         st.vega_lite_chart(spec=specs["trend"], width="stretch")
         if "budget" in specs:

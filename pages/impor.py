@@ -153,6 +153,8 @@ if kind == "sponsorships":
                "Penyandang dana), desa (pemerintah desa) atau pos anggaran. Setiap baris diperiksa dengan aturan skema yang sama dengan formulir; kuota, janji "
                "dan pagu dihitung untuk seluruh berkas.")
 with st.expander("Simpan pencocokan ini sebagai templat"):
+    st.caption("Templat yang Anda simpan hanya untuk akun Anda; templat administrator dapat dipakai semua "
+               "pengguna. Menyimpan dengan nama templat Anda yang sudah ada menggantinya.")
     name = st.text_input("Nama templat", key="i_template_name", max_chars=chars("template"),
                          placeholder="contoh: Format Dinsos 2025")
     if st.button("Simpan templat"):

@@ -186,7 +186,7 @@ def test_a_month_without_a_protected_worker_draws_its_trend_not_four_empty_chart
     if [m.value for m in at.metric][0] != "0":
         pytest.skip("the demo data has protected workers next month")
     charts = [c.proto.spec for c in at.get("vega_lite_chart")]
-    assert any("Belum ada pekerja terlindungi" in i.value for i in at.info)
+    assert any("Belum ada pekerja terlindungi" in i.value and "bulan yang belum berjalan" in i.value for i in at.info)
     assert any("Tren 12 bulan" in spec for spec in charts), charts
     assert not any("Per jenis kelamin" in spec or "Per pekerjaan" in spec for spec in charts)
     # One scheme chosen: the sentence names it (without it, it read as if nobody was protected).

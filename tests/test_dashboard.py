@@ -517,6 +517,9 @@ def test_budget_bars_are_a_share_of_their_own_ceiling_and_each_says_it():
     assert all(layer["encoding"]["y"].get("axis", {}) is None for layer in phone.to_dict()["layer"]
                if "y" in layer.get("encoding", {}))
     assert {"APBD 2026 - Ketua RT", "APBDes 2026 - Desa Kalitata"} <= set(_svg_texts(phone))
+    # Its height is rows, which Streamlit's fit (title, legend and axis in a height in pixels) cannot
+    # squeeze: two lines were drawn in no room at all.
+    assert phone.to_dict()["height"] == {"step": 16}
 
 
 def test_no_arrow_where_nothing_changed_and_none_on_a_share_or_a_count(site):

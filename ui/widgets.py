@@ -697,8 +697,10 @@ STREAMLIT_WORDS = MappingProxyType({
     "Sum": "Jumlah", "Range": "Rentang", "Minimum length": "Panjang terpendek",
     "Maximum length": "Panjang terpanjang", "Average length": "Panjang rata-rata",
     "Based on sample": "Dari sampel", "No data": "Tidak ada data", "No content": "Tidak ada isi",
-    # A table's search box (the toolbar's Cari), before anything is typed.
-    "Type to search": "Ketik untuk mencari",
+    # A table's search box (the toolbar's Cari), before anything is typed. It searches the rows the
+    # table holds, one page of a long list (Daftar pekerja's 50): "0 hasil" for a Siti on the next
+    # page read as no Siti registered. It says so; the page's own Cari box searches them all.
+    "Type to search": "Cari di baris yang tampil",
     # The keyboard users' first link, shown when Tab is pressed and read by a screen reader.
     "Skip to main content": "Langsung ke isi halaman",
     "Failed to generate file for download": "Berkas tidak dapat dibuat. Muat ulang halaman, lalu coba lagi.",
@@ -730,7 +732,8 @@ STREAMLIT_LABELS = MappingProxyType({
 _HELP_FOR = ("Help for ", "Bantuan untuk ")
 #: A table search's count of what it found ("3 results", "1 of 3 results", "1 of over 1000"):
 #: (JavaScript pattern, its Indonesian), applied in order inside the search box's status line.
-SEARCH_COUNT_WORDS = (("over 1000", "lebih dari 1000"), (r"^(\d+) of ", "$1 dari "), (r"(\d+) results?$", "$1 hasil"))
+SEARCH_COUNT_WORDS = (("over 1000", "lebih dari 1000"), (r"^(\d+) of ", "$1 dari "),
+                      (r"(\d+) results?$", "$1 hasil di baris yang tampil"))
 STREAMLIT_WORD_PLACES = ('[data-testid^="stDataFrameColumn"]', '[data-testid^="stDataFrameStatistics"]',
                          '[data-testid="stDownloadButtonError"]', '[data-testid="stTooltipContent"]', '[data-testid="stException"]',
                          'a[data-testid="stSkipToContent"]', '.gdg-search-status')

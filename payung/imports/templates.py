@@ -80,7 +80,7 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
         raise ValidationError(problem)
     if OWNER_MARK.strip() in name:  # "X · admin" of one's own would hide the admin's "X"
         raise ValidationError(Problem("template", f"Nama templat tidak boleh memuat \"{OWNER_MARK.strip()}\": tanda "
-                                                  "itu memisahkan nama templat dari nama pemiliknya.", "template_name"))
+                                                  "itu dipakai Payung untuk menandai pemilik templat.", "template_name"))
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
     existing = queries.import_template(db, kind, actor.username, name)
     if existing is None:

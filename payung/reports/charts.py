@@ -210,6 +210,10 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
     return alt.vconcat(protected, paid)
 
 
+#: A budget line's three rows (its name, then its two bars), in pixels each.
+BUDGET_ROW_PX = 16
+
+
 def budget_bar(d: Dashboard, width="container") -> alt.Chart:
     """Committed and paid on each budget line as a share of its own ceiling (the red line at 100%):
     every row of ``d.budgets``, the same figures as the report's PDF and XLSX. On one Rupiah axis
@@ -250,10 +254,11 @@ def budget_bar(d: Dashboard, width="container") -> alt.Chart:
         x=alt.value(0), y=y, yOffset=alt.YOffset("row:N", scale=rows_of_a_line), text="line:N",
         tooltip=[alt.Tooltip("line:N", title="Pos anggaran"), alt.Tooltip("ceiling:N", title="Pagu")])
     ceiling = alt.Chart(_rows(frame)).mark_rule(color="#b22222", strokeWidth=2).encode(x=alt.datum(100, scale=scale))
-    lines = len(frame) // 2
+    # A height in rows, not pixels: Streamlit fits a chart, its title, legend and axis included, into
+    # a height in pixels, and two lines were drawn in no room at all (a step is never squeezed).
     return alt.layer(bars, shares, names, ceiling, title=alt.Title(
         f"Anggaran {d.view.month[:4]}: terikat dan dibayar", subtitle="persen dari pagu setiap pos (garis merah: pagu)",
-        anchor="start")).properties(height=max(90, 48 * lines), width=width)
+        anchor="start")).properties(height=alt.Step(BUDGET_ROW_PX), width=width)
 
 
 def beranda_charts(d: Dashboard) -> dict[str, alt.TopLevelMixin]:
