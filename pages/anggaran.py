@@ -34,15 +34,16 @@ if lines:
     # scheme's name written after a long line name.
     several = len({l["scheme_code"] for l in lines}) > 1
 
-    def line_name(line: dict) -> str:
+    def scheme_of(line: dict) -> str:
         scheme = schemes.get(line["scheme_code"])
-        return f"{short_name(scheme.name) if scheme else line['scheme_code']} · {line['name']}" if several else line["name"]
+        return short_name(scheme.name) if scheme else line["scheme_code"]
     table([{
-        "Pos anggaran": line_name(l), "Pos": l["name"], "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
+        "Pos anggaran": f"{scheme_of(l)} · {l['name']}" if several else l["name"], "Pos": l["name"],
+        "Pagu": rupiah(l["amount"]), "Terikat": rupiah(l["committed"]),
         "Sisa pagu": rupiah(l["remaining"]), "Terpakai": whole_percent(l["committed"], l["amount"]),
         "Dibayar": rupiah(l["paid"]), "Sumber": SOURCES.get(l["source"], l["source"]),
         "Untuk": l["sponsor_name"] or l["category"] or "Semua",
-        "Skema": short_name(schemes[l["scheme_code"]].name) if l["scheme_code"] in schemes else l["scheme_code"],
+        "Skema": scheme_of(l),
     } for l in lines], hide_index=True, width="stretch", key="a_lines",
         # Whole percents: the browser writes a printf decimal with a point ("1.7%"), never "1,7%";
         # the exact figures are Terikat and Sisa pagu beside it. A line with anything committed never
@@ -58,8 +59,7 @@ if lines:
         phone_options={"column_config": {
             "Pos": st.column_config.TextColumn("Pos anggaran", width=200),
             "Terpakai": st.column_config.ProgressColumn("Terikat %", min_value=0, max_value=100, format="%.0f%%",
-                                                        width=85),
-            "Skema": scheme_column(s.name for s in schemes.values())}},
+                                                        width=85)}},
         laptop=["Pos anggaran", "Pagu", "Terikat", "Sisa pagu", "Terpakai", "Dibayar", "Sumber"])
     st.caption("Terikat = iuran semua bulan kepesertaan yang sudah didaftarkan pada pos ini. Kepesertaan yang "
                "melebihi sisa pagu ditolak.")

@@ -18,8 +18,8 @@ from payung.imports.templates import save_template, templates
 from payung.imports.values import mapping_options
 
 from ui.session import connection, drop_work, live_download, payung, require
-from ui.widgets import (chars, attempt, clear_problems, date_text, field_errors, picked, plain, progress_to_the_end, saved, show_saved_message, table,
-                        uploader)
+from ui.widgets import (chars, attempt, clear_problems, date_text, field_errors, picked, plain, progress_to_the_end,
+                        saved, show_saved_message, table, uploader)
 from ui.widgets import or_all
 
 FORM = "impor"

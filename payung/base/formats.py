@@ -116,9 +116,9 @@ def whole_percent(part: int, whole: int) -> int:
     is (99,7% reads 99, not "100%" as if full; 100,4% reads 101, not "100%" as if just full)."""
     if whole <= 0 or part <= 0:
         return 0
-    share = round(100 * part / whole)
     if part == whole:
         return 100
+    share = round(100 * part / whole)
     return max(101, share) if part > whole else min(99, max(1, share))
 
 

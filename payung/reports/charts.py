@@ -214,6 +214,14 @@ def trend_lines(d: Dashboard, width="container") -> alt.Chart:
 BUDGET_ROW_PX = 16
 
 
+def _share(part: int, whole: int) -> dict:
+    """``part`` of a ceiling ``whole`` for a bar: the percent to one decimal (``share``) and how it
+    is written beside the bar (``shown``); one that rounds to 0,0% is "< 0,1%", since "0,0%" read
+    as nothing (as on Anggaran)."""
+    share = round(100 * part / whole, 1) if whole else 0.0
+    return {"share": share, "shown": "< 0,1%" if part > 0 and share == 0 else f"{decimal(share)}%"}
+
+
 def budget_bar(d: Dashboard, width="container") -> alt.Chart:
     """Committed and paid on each budget line as a share of its own ceiling (the red line at 100%):
     every row of ``d.budgets``, the same figures as the report's PDF and XLSX. On one Rupiah axis
@@ -222,14 +230,9 @@ def budget_bar(d: Dashboard, width="container") -> alt.Chart:
 
     Each line's name is written above its two bars, across the chart's whole width, not beside
     them on an axis: on a phone the names took 270 of 358 pixels and left the bars a sliver."""
-    shown = d.budgets
-    rows = [{"line": b.get("label") or b["name"], "kind": kind,
-             "share": round(100 * b[key] / b["amount"], 1) if b["amount"] else 0.0,
-             # A share that rounds to 0,0% is written "< 0,1%": "0,0%" read as nothing (as on Anggaran).
-             "shown": "< 0,1%" if b[key] > 0 and b["amount"] and 1000 * b[key] < 0.5 * b["amount"]
-             else f"{decimal(round(100 * b[key] / b['amount'], 1) if b['amount'] else 0.0)}%",
+    rows = [{"line": b.get("label") or b["name"], "kind": kind, **_share(b[key], b["amount"]),
              "amount": format_rupiah_short(b[key]), "ceiling": format_rupiah_short(b["amount"])}
-            for b in shown for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
+            for b in d.budgets for kind, key in (("Terikat", "committed"), ("Dibayar", "paid"))]
     frame = pd.DataFrame(rows or [{"line": "-", "kind": "Terikat", "share": 0.0, "shown": "-", "amount": "-",
                                    "ceiling": "-"}])
     ticks = nice_ticks(max(100.0, float(frame["share"].max())), smallest_step=1)
