@@ -565,7 +565,15 @@ def test_control_characters_are_refused_in_a_worker_form(app, db, admin, name):
     create_worker(db, app.settings, worker_values(address="Jl. Mawar 5\nRT 02/RW 03\tBlumah"), actor=admin)
 
 
-def test_control_characters_are_refused_in_every_typed_text(app, db, admin, worker_id, sponsor_id):
+UNSEEN = {  # a typed text, the words of its refusal, the rule that refuses it
+    "control": ("Dinas\x1bSosial", "karakter kendali", "control_characters"),
+    "zero_width_space": ("Dinas\u200bSosial", "tidak terlihat", "invisible_characters"),
+    "cyrillic_letter": ("Dinas \u0405osial", "tampak seperti huruf Latin", "lookalike_letters"),
+}
+
+
+@pytest.mark.parametrize("unseen", list(UNSEEN))
+def test_unseen_characters_are_refused_in_every_typed_text(app, db, admin, worker_id, sponsor_id, unseen):
     from payung.finance.budgets import create_budget_line
     from payung.finance.claims import record_claim
     from payung.schemes.fields import Field, validate_fields
@@ -573,7 +581,7 @@ def test_control_characters_are_refused_in_every_typed_text(app, db, admin, work
     from payung.finance.payments import record_payment
     from payung.people.sponsors import create_sponsor
     from payung.auth.users import add_user
-    bad = "Dinas\x1bSosial"
+    bad, words, rule = UNSEEN[unseen]
     before = snapshot(db)
     attempts = {
         "sponsor": lambda: create_sponsor(db, app.settings, {"type": "perorangan", "name": bad}, actor=admin),
@@ -593,14 +601,95 @@ def test_control_characters_are_refused_in_every_typed_text(app, db, admin, work
         "template": lambda: save_template(db, kind="workers", name=bad, mapping={"nik": "NIK"}, actor=admin),
     }
     for what, attempt in attempts.items():
-        with pytest.raises(ValidationError, match="karakter kendali") as refused:
+        with pytest.raises(ValidationError, match=words) as refused:
             attempt()
-        assert "control_characters" in [p.rule for p in refused.value.problems] or what == "payment reference", what
+            pytest.fail(f"{what} took {bad!r}")
+        assert rule in [p.rule for p in refused.value.problems] or what == "payment reference", what
     assert snapshot(db) == before
     clean, problems = validate_fields([Field("catatan", "Catatan"), Field("pilih", "Pilih", "multichoice",
                                                                           choices=("a", "b"))],
-                                      {"catatan": bad, "pilih": ["a", "b\x00"]})
-    assert [p.field for p in problems] == ["catatan", "pilih"] and "karakter kendali" in problems[0].message
+                                      {"catatan": bad, "pilih": ["a", "b" + bad]})
+    assert [p.field for p in problems] == ["catatan", "pilih"] and all(words in p.message for p in problems)
+
+
+# Characters nobody sees, and letters that only look Latin ----------------------------------------
+
+INVISIBLE = {"zero_width_space": "Siti\u200bAminah", "right_to_left_override": "Siti \u202eHANIMA",
+             "byte_order_mark": "\ufeffSiti Aminah", "soft_hyphen": "Si\u00adti Aminah",
+             "word_joiner": "Siti\u2060Aminah", "hangul_filler": "Siti\u3164Aminah",
+             "tag_character": "Siti Aminah\U000e0041", "private_use": "Siti\ue000Aminah"}
+LOOKALIKE = {"cyrillic_i": ("S\u0456ti Aminah", "\u0456"), "cyrillic_word": ("\u0421\u0435\u0441\u0430 Aminah", "\u0421"),
+             "greek_alpha": ("Siti \u0391minah", "\u0391"), "fullwidth": ("\uff33iti Aminah", "\uff33"),
+             "mathematical_bold": ("\U0001d412iti Aminah", "\U0001d412")}
+
+
+@pytest.mark.parametrize("name", list(INVISIBLE))
+def test_invisible_characters_are_refused_in_a_worker_form(app, db, admin, name):
+    """A zero-width space or a right-to-left override makes a name that looks like another (and
+    reads backwards): refused in the name, the place of birth and the address alike."""
+    typed = INVISIBLE[name]
+    before = snapshot(db)
+    for field in ("name", "birth_place", "address"):
+        with pytest.raises(ValidationError) as refused:
+            create_worker(db, app.settings, worker_values(**{field: typed}), actor=admin)
+        [problem] = refused.value.problems
+        assert (problem.field, problem.rule) == (field, "invisible_characters"), field
+        assert "tidak terlihat" in problem.message and "U+" in problem.message
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("name", list(LOOKALIKE))
+def test_letters_that_only_look_latin_are_refused_in_a_name(app, db, admin, name):
+    """"Sіti" with a Cyrillic і is another name that reads the same: refused, naming the letter.
+    An address takes a whole word of Cyrillic (a free text may quote one), not one letter of it."""
+    typed, letter = LOOKALIKE[name]
+    before = snapshot(db)
+    for field in ("name", "birth_place") + (("address",) if name != "cyrillic_word" else ()):
+        with pytest.raises(ValidationError) as refused:
+            create_worker(db, app.settings, worker_values(**{field: typed}), actor=admin)
+        [problem] = refused.value.problems
+        assert (problem.field, problem.rule) == (field, "lookalike_letters"), field
+        assert f'"{letter}" (U+{ord(letter):04X}' in problem.message
+    assert snapshot(db) == before
+
+
+def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admin, worker_id):
+    """What is text is kept: accents and a no-break space in a name, an Arabic or Javanese phrase
+    and a whole Cyrillic word in an address, an emoji family (joined by zero-width joiners) in
+    a note."""
+    from payung.finance.claims import record_claim
+    create_worker(db, app.settings, worker_values(
+        nik="3324015708750009", name="Sit\u00e9 Nu\u00f1ez\u00a0Ngatmi",
+        address="Jl. Mawar 5, Musala \u0627\u0644\u0646\u0648\u0631, \ua9b1\ua9b6\ua9a0\ua9b6, \u041c\u0430\u043c\u0430"),
+        actor=admin)
+    record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
+                      "note": "Keluarga \U0001f468\u200d\U0001f469\u200d\U0001f467 sudah dihubungi"}, actor=admin)
+    with pytest.raises(ValidationError, match="tidak terlihat"):  # a joiner inside a word is not an emoji's
+        record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
+                          "note": "Sudah\u200ddihubungi"}, actor=admin)
+    with pytest.raises(ValidationError, match="tampak seperti huruf Latin"):  # a word mixing both is not
+        create_worker(db, app.settings, worker_values(nik="3324015708750010", address="Jl. \u041cawar 5"),
+                      actor=admin)
+
+
+def test_unseen_characters_in_imports_are_row_errors_like_in_the_form(importer):
+    csv_rows = (hostile.HEADER + hostile.GOOD_ROW.replace("Siti Aminah", "S\u0456ti Aminah")
+                + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri\u200b Wahyuni")
+                + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0003;Sit\u00e9 Ngatmi"))
+    plan = importer(csv_rows.encode(), "pekerja.csv")
+    assert plan.counts["imported"] == 1
+    assert "tampak seperti huruf Latin" in plan.rejected[2][0].message
+    assert "tidak terlihat" in plan.rejected[3][0].message
+
+
+def test_a_scheme_declaration_refuses_unseen_characters(app):
+    from payung.schemes import editing
+    from payung.schemes.copying import text_messages
+    code = next(iter(app.plugins.schemes))
+    data = editing.copy_declaration(app.plugins, code)
+    messages = text_messages(data | {"name": "Skema \u0405osial", "description": "Untuk\u202e pekerja"})
+    assert len(messages) == 2 and "tampak seperti huruf Latin" in messages[0] and "tidak terlihat" in messages[1]
+    assert not text_messages(data | {"description": "Program \u0627\u0644\u0646\u0648\u0631 untuk pekerja"})
 
 
 # Length: a pasted document is refused, not stored ------------------------------------------------

@@ -13,7 +13,7 @@ from payung.base import clock
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme
 from payung.schemes.registry import PluginRegistry
 from payung.schemes.model import Scheme
-from payung.base.text import control_characters, control_message, length_message, max_chars
+from payung.base.text import LONG_FIELDS, character_problem, length_message, max_chars
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,19 @@ def copyable(registry: PluginRegistry, code: str) -> CopySource:
 
 def text_messages(value, where: str = "") -> list[str]:
     """A message for each text of the declaration (name, description, field labels, choices...)
-    longer than its key takes (``payung.base.text.max_chars``) or holding control characters."""
+    longer than its key takes (``payung.base.text.max_chars``) or holding characters nobody sees
+    or letters that only look Latin (``payung.base.text.character_problem``)."""
     if isinstance(value, dict):
         return [m for k, v in value.items() for m in text_messages(v, f"{where}.{k}" if where else str(k))]
     if isinstance(value, (list, tuple)):
         return [m for n, v in enumerate(value, 1) for m in text_messages(v, f"{where}[{n}]")]
     if not isinstance(value, str):
         return []
-    if len(value) > (limit := max_chars(where.rsplit(".", 1)[-1])):
+    key = where.rsplit(".", 1)[-1]
+    if len(value) > (limit := max_chars(key)):
         return [length_message(f"Isian {where}", len(value), limit)]
-    chars = control_characters(value)
-    return [control_message(f"Isian {where}", chars)] if chars else []
+    found = character_problem(f"Isian {where}", value, free_text=key in LONG_FIELDS)
+    return [found[1]] if found else []
 
 
 #: The national instruments every scheme of the sources cites; a new scheme starts from them

@@ -16,7 +16,7 @@ from typing import Any
 from payung.base.errors import Problem
 from payung.base.formats import count
 from payung.base.months import parse_month
-from payung.base.text import LINE_MAX, control_characters, control_message, length_message
+from payung.base.text import LINE_MAX, character_problem, length_message
 
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
@@ -105,9 +105,9 @@ def _bound(f: Field, number: int) -> str:
 def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) -> tuple[Any, str | None]:
     """Return (clean value, Indonesian error or None) for one non-blank value."""
     quoted = f"«{f.label}»"
-    if chars := [c for v in (value if isinstance(value, (list, tuple, set)) else [value])
-                 for c in control_characters(v) if isinstance(v, str)]:
-        return None, control_message(quoted, chars)
+    for text in (value if isinstance(value, (list, tuple, set)) else [value]):
+        if isinstance(text, str) and (found := character_problem(quoted, text)):
+            return None, found[1]
     if f.type == "text":
         text = str(value).strip()
         return (None, length_message(quoted, len(text), LINE_MAX)) if len(text) > LINE_MAX else (text, None)
