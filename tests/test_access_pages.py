@@ -9,12 +9,12 @@ import datetime as dt
 
 import pytest
 
-from db import queries
+from db import queries, store
 from db.scope import EVERYTHING
 from payung.reports import dashboard
 from payung.auth.access import Actor, shown
 from payung.base.errors import ValidationError
-from payung.imports.templates import save_template, templates
+from payung.imports.templates import save_template, template_named, templates
 from payung.people.sponsors import sponsor_detail
 from payung.people.workers import ELSEWHERE, create_worker, get_worker, search_workers, worker_detail
 
@@ -361,6 +361,21 @@ def test_a_template_name_cannot_carry_the_owner_mark(site):
             with pytest.raises(ValidationError, match="tidak boleh memuat"):
                 save_template(db, kind="workers", name=name, mapping={"nik": "KTP"}, actor=operator)
         assert templates(db, "workers", actor=operator)["Bersama · admin"].columns == {"nik": "NIK"}
+
+
+def test_a_template_name_saved_with_the_owner_mark_before_it_was_refused_hides_nobodys(site):
+    """A name of one's own stored before the mark was refused ("Bersama · admin") is listed as
+    one's own; the admin's "Bersama" is still there under its owner's mark."""
+    operator = Actor("operator", "operator", regency_code="33.24")
+    with open_db(site) as db:
+        save_template(db, kind="workers", name="Bersama", mapping={"nik": "NIK"}, actor=Actor("admin", "admin"))
+        store.insert(db, "import_templates", {"kind": "workers", "name": "Bersama · admin",
+                                              "mapping": {"columns": {"nik": "KTP"}, "values": {}},
+                                              "created_by": "operator"}, actor="operator")
+        listed = templates(db, "workers", actor=operator)
+        assert {name: t.columns for name, t in listed.items()} == {
+            "Bersama · admin": {"nik": "NIK"}, "Bersama · admin · operator": {"nik": "KTP"}}
+        assert template_named(db, "workers", "Bersama · admin", actor=operator).columns == {"nik": "NIK"}
 
 
 @pytest.mark.parametrize("name, said", [("", "Beri nama templat."), ("Format · admin", "tidak boleh memuat"),

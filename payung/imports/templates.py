@@ -47,8 +47,12 @@ def templates(db, kind: str, *, actor: Actor) -> dict[str, Template]:
     rows = queries.import_templates(db, kind, owner)
     shown = {f"{row['name']}{OWNER_MARK}{row['created_by']}": _decode(row["mapping"])
              for row in rows if row["created_by"] != actor.username}
-    # One's own last: a name of one's own that reads like another's ("X · admin") is the one meant.
-    shown.update({row["name"]: _decode(row["mapping"]) for row in rows if row["created_by"] == actor.username})
+    for row in rows:
+        if row["created_by"] == actor.username:
+            # A name of one's own saved before names refused the mark ("X · admin") is marked as
+            # one's own rather than hide the admin's "X".
+            name = row["name"] if row["name"] not in shown else f"{row['name']}{OWNER_MARK}{actor.username}"
+            shown[name] = _decode(row["mapping"])
     return dict(sorted(shown.items(), key=lambda item: item[0].casefold()))
 
 
