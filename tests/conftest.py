@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 
@@ -335,6 +336,17 @@ def snapshot(db) -> dict:
     def key(row: dict) -> str:
         return json.dumps(row, sort_keys=True, default=str)
     return {t: sorted(db.query(f'SELECT * FROM "{t}"'), key=key) for t in sorted(db.table_names())}
+
+
+def at_once(target, count: int, name: str = "at-once") -> None:
+    """Run ``target(n)`` for each n below ``count``, each in a thread of its own named
+    ``{name}-{n}``, and wait for all (the target meets the others at a ``threading.Barrier``
+    when they must start together)."""
+    threads = [threading.Thread(target=target, args=(n,), name=f"{name}-{n}") for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def refused_by_the_engine(error: BaseException) -> bool:

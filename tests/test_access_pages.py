@@ -18,7 +18,7 @@ from payung.imports.templates import save_template, template_named, templates
 from payung.people.sponsors import sponsor_detail
 from payung.people.workers import ELSEWHERE, create_worker, get_worker, search_workers, worker_detail
 
-from conftest import DESA_VILLAGE
+from conftest import DESA_VILLAGE, at_once
 from test_pages import open_db, run, texts
 
 DESA = Actor("desa", "desa", villages=(DESA_VILLAGE,))
@@ -341,11 +341,7 @@ def test_one_account_saving_one_new_template_name_from_two_tabs_at_once_replaces
             errors.append(exc)
         finally:
             db.close()
-    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(save, 4)
     assert not errors, errors
     assert sorted(replaced) == [False, True, True, True]
     with open_db(site) as db:

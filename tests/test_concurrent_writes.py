@@ -12,6 +12,7 @@ from payung.enrolment import sponsorships
 from payung.finance.payments import record_payment
 from payung.schemes import editing
 
+from conftest import at_once
 from shipped_schemes import (KENDAL, KENDAL_VILLAGE, PRINGSEWU, budget_line, enrol_pringsewu,
                              pringsewu_worker)
 from test_regency_rules import CODE, csr  # noqa: F401 - the fixture
@@ -48,9 +49,7 @@ def _at_once(people, *calls):
             conn.close()
     store_module.transaction = transaction
     try:
-        threads = [threading.Thread(target=session, args=(n, c), name=f"sesi-{n}") for n, c in enumerate(calls, 1)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
+        at_once(lambda n: session(n + 1, calls[n]), len(calls), name="sesi")
     finally:
         store_module.transaction = original
     return [results[n] for n in range(1, len(calls) + 1)]

@@ -2,8 +2,6 @@
 queries, upgrades in place and newer files refused, every write audited with before and after, a
 failed write leaves nothing, eight writer threads lose nothing, backups are consistent copies."""
 
-import threading
-
 import pytest
 
 from db.scope import EVERYTHING
@@ -14,7 +12,7 @@ from db.migrations import SchemaTooNew
 from payung.base.errors import ConstraintError
 from payung.people.workers import create_worker
 
-from conftest import refused_by_the_engine, snapshot, worker_values
+from conftest import at_once, refused_by_the_engine, snapshot, worker_values
 
 
 def test_connection_has_foreign_keys_wal_and_busy_timeout(tmp_path):
@@ -128,11 +126,7 @@ def test_eight_threads_writing_at_once_lose_nothing(tmp_path, app):
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(writer, 8)
     assert errors == []
     check = database.open_database(path)
     assert check.execute("SELECT COUNT(*) FROM sponsors").fetchone()[0] == 8 * per_thread

@@ -27,7 +27,7 @@ from payung.auth.sessions import (UNKNOWN_USERNAME, SessionPolicy, check_session
 from payung.auth.setup import create_first_admin
 from payung.auth.users import add_user, change_access, change_password, reset_password, set_user_active
 
-from conftest import PASSWORD, ROOT, VILLAGE, snapshot
+from conftest import PASSWORD, ROOT, VILLAGE, at_once, snapshot
 
 POLICY = SessionPolicy()
 CODE = "abcd-1234-ef56-7890"
@@ -127,11 +127,7 @@ def test_two_setup_forms_sent_at_once_create_exactly_one_admin(app, db):
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(submit, 4)
     conn = app.open_db()
     try:
         assert sorted(outcomes) == ["created"] + ["first_admin_exists"] * 3
@@ -336,11 +332,7 @@ def _at_once(app, count: int, attempt) -> dict:
             results[n] = attempt(conn, n)
         finally:
             conn.close()
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(run, count)
     return results
 
 
