@@ -120,6 +120,51 @@ def test_payung_serve_tells_its_processes_how_many_share_the_machine(monkeypatch
     assert passwords.hashing_slots(8) == 7
 
 
+def _kernel(root, cgroup: str, files: dict[str, str]):
+    """A folder that imitates the kernel's files: /proc/self/cgroup and the cgroup files."""
+    (root / "proc/self").mkdir(parents=True)
+    (root / "proc/self/cgroup").write_text(cgroup)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("cgroup, files, quota", [
+    ("0::/\n", {"sys/fs/cgroup/cpu.max": "150000 100000\n"}, 1.5),  # v2, a container's own root
+    ("0::/\n", {"sys/fs/cgroup/cpu.max": "max 100000\n"}, None),
+    ("0::/system.slice/payung.service\n",  # v2, systemd's CPUQuota=50% on the service, 300% above it
+     {"sys/fs/cgroup/system.slice/payung.service/cpu.max": "50000 100000", "sys/fs/cgroup/system.slice/cpu.max":
+      "300000 100000"}, 0.5),
+    ("4:memory:/x\n1:cpu,cpuacct:/docker/abc\n0::/\n",  # v1, the path seen from the host does not exist
+     {"sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "200000", "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000"},
+     2.0),
+    ("1:cpu,cpuacct:/\n",  # v1, the pair mounted (or linked) as "cpu"
+     {"sys/fs/cgroup/cpu/cpu.cfs_quota_us": "100000", "sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000"}, 1.0),
+    ("1:cpu:/\n", {"sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1", "sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000"}, None),
+    ("0::/\n", {"sys/fs/cgroup/cpu.max": "not a quota"}, None),
+    ("0::/\n", {}, None),
+])
+def test_a_containers_cpu_quota_is_read_from_its_cgroup(tmp_path, cgroup, files, quota):
+    from payung.base.machine import cpu_quota
+    assert cpu_quota(_kernel(tmp_path, cgroup, files)) == quota
+
+
+def test_a_cpu_quota_caps_the_cores_and_the_password_checks(tmp_path, monkeypatch):
+    """A container limited to one core of an eight-core host ran seven bcrypt checks at once
+    (the host's cores less one), taking the quota from the pages."""
+    from payung.base import machine
+    monkeypatch.setattr(machine.os, "sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.delenv(passwords.SERVER_PROCESSES_VARIABLE, raising=False)
+    assert machine.usable_cpus(_kernel(tmp_path / "free", "0::/\n", {})) == 8
+    limited = _kernel(tmp_path / "one", "0::/\n", {"sys/fs/cgroup/cpu.max": "100000 100000"})
+    assert machine.usable_cpus(limited) == 1
+    assert machine.usable_cpus(_kernel(tmp_path / "half", "0::/\n", {"sys/fs/cgroup/cpu.max": "50000 100000"})) == 1
+    assert machine.usable_cpus(_kernel(tmp_path / "more", "0::/\n", {"sys/fs/cgroup/cpu.max": "250000 100000"})) == 3
+    monkeypatch.setattr(machine, "ROOT", limited)
+    assert passwords.hashing_slots() == 1
+
+
 def test_password_checks_queue_instead_of_sharing_the_core(monkeypatch):
     """Six sign-ins at once with two slots: never more than two bcrypt checks run together
     (each fake check waits until a third one would join it, or 1 s), and every one of the

@@ -30,6 +30,7 @@ from pathlib import Path
 import bcrypt
 
 from payung.base.errors import Problem, ValidationError
+from payung.base.machine import usable_cpus
 
 MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72
@@ -53,12 +54,10 @@ def hashing_slots(cpus: int | None = None, processes: int | None = None) -> int:
     set by ``payung serve``), shared among those processes; at least one. bcrypt releases the
     interpreter lock, so six sign-ins at once on a one-core server took six shares of the core
     to the pages' one: every page waited, and all six sign-ins ended late together. With the
-    limit the others wait for a place, and the pages keep their share."""
+    limit the others wait for a place, and the pages keep their share. The cores are those a
+    container's CPU quota allows too (``payung.base.machine.usable_cpus``)."""
     if cpus is None:
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except AttributeError:  # not Linux
-            cpus = os.cpu_count() or 1
+        cpus = usable_cpus()
     if processes is None:
         try:
             processes = max(1, int(os.environ.get(SERVER_PROCESSES_VARIABLE) or 1))
