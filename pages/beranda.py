@@ -142,7 +142,9 @@ elif result.regency_targets_left_out:
                    f"atau desa, jadi tidak ada target {where}.{to_regency}")
 else:
     target_help = "Skema yang ditampilkan tidak menetapkan target jumlah pekerja."
-m2.metric("Target", count(result.target) if result.target else "Tanpa target",
+# "Tidak ada", not "Tanpa target": the value of a fifth of a 1366 px laptop's width is 168 px,
+# and "Tanpa target" was cut to "Tanpa ta...".
+m2.metric("Target", count(result.target) if result.target else "Tidak ada",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
           delta_color="off", delta_arrow="off", help=target_help)
 m3.metric("Iuran dibayar bulan ini", format_rupiah_short(result.paid_month),

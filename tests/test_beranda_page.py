@@ -209,7 +209,7 @@ def test_a_kecamatans_target_is_its_villages_and_no_target_is_said_plainly(site)
     """With a kecamatan chosen the Target read "-" under a note about village targets that were
     not there. A kecamatan's target is its villages' targets added up (a target set per village);
     where the schemes shown set their target for the whole regency only, or set none, the page
-    says "Tanpa target" and why, and the note below says what is shown."""
+    says "Tidak ada" and why, and the note below says what is shown."""
     from payung.base.formats import count
     app = site["app"]
     village_scheme = next(s for s in app.plugins.schemes.values() if any(t.per == "village" for t in s.targets))
@@ -228,16 +228,16 @@ def test_a_kecamatans_target_is_its_villages_and_no_target_is_said_plainly(site)
     # Kendal's schemes set their targets for the whole regency: none for one kecamatan, said so.
     at = run("admin", query={"kecamatan": "33.24.01"})
     value, said = _target(at)
-    assert value == "Tanpa target" and "ditetapkan untuk seluruh kabupaten" in said and "Pilih Semua kecamatan" in said
+    assert value == "Tidak ada" and "ditetapkan untuk seluruh kabupaten" in said and "Pilih Semua kecamatan" in said
     [note] = [c.value for c in at.caption if "Target tingkat kabupaten" in c.value]
     assert "tidak ada target untuk" in note and "target per desa" not in note, note
     # A village operator sees no regency-wide target either, and is not told to pick a kecamatan.
     value, said = _target(run("desa"))
-    assert value == "Tanpa target" and "wilayah Anda" in said and "Pilih Semua kecamatan" not in said
+    assert value == "Tidak ada" and "wilayah Anda" in said and "Pilih Semua kecamatan" not in said
     # A scheme that sets no target at all.
     untargeted = next(c for c, s in app.plugins.schemes.items() if not s.targets)
     value, said = _target(run("admin", query={"skema": untargeted}))
-    assert (value, said) == ("Tanpa target", "Skema yang ditampilkan tidak menetapkan target jumlah pekerja.")
+    assert (value, said) == ("Tidak ada", "Skema yang ditampilkan tidak menetapkan target jumlah pekerja.")
 
 
 def test_the_desa_box_says_why_it_is_greyed(site):

@@ -225,7 +225,7 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
         # Kendal's targets are the regency's: a chosen district has none, and the note says so.
         split = "Target tingkat kabupaten tidak dibagi per kecamatan atau desa; tidak ada target untuk "
         assert any(c.value.startswith(split) for c in at.caption) == (district is not None)
-        assert (metrics["Target"] == "Tanpa target") == (district is not None)
+        assert (metrics["Target"] == "Tidak ada") == (district is not None)
     # Choosing another district rewrites the URL.
     at.selectbox[2].set_value(known["other_district"]).run()
     assert known["other_district"] in str(at.query_params["kecamatan"]) and KENDAL in str(at.query_params["skema"])
