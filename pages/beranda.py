@@ -67,9 +67,9 @@ def set_params(**changes) -> None:
 SHOWN_VIEW = "_beranda_shown_view"
 #: What an address asked for that the boxes could not show (a link edited by hand, an old bookmark).
 DROPPED = "_beranda_dropped"
-month_options = [add_months(current_month(), i) for i in range(-24, 3)]
-if view.month not in month_options:
-    month_options.append(view.month)
+# Newest first: the list opens where a person looks (this month and the last ones), not at the
+# oldest of 27 months; a month an address asked for outside them takes its place in that order.
+month_options = sorted({add_months(current_month(), i) for i in range(-24, 3)} | {view.month}, reverse=True)
 # On a phone the four filters stacked above the figures pushed the first figure a long scroll
 # down: there, CSS (``PHONE_ORDER``) draws the figures first, then the filters.
 filters = st.container(key="b_filters")
@@ -89,7 +89,10 @@ villages = {}
 if district:
     with connection() as db:
         villages = village_choices(db, district, actor=actor)
-village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district, **or_all(villages, "Semua desa"))
+# Greyed until a kecamatan is picked: the help says why (a newcomer could not tell).
+village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district,
+                      help=None if district else "Pilih kecamatan dulu: daftar desa/kelurahan mengikuti kecamatan "
+                                                 "yang dipilih.", **or_all(villages, "Semua desa"))
 chosen = View(month, scheme, district, village if district else None)
 st.session_state[SHOWN_VIEW] = chosen
 dropped = chosen.left_out(st.query_params.to_dict()) if from_address else []
@@ -118,12 +121,32 @@ m1.metric("Terlindungi", count(result.protected),
           delta=f"{count(result.change, signed=True)} dari bulan lalu",
           delta_color="normal" if result.change else "off", delta_arrow="auto" if result.change else "off",
           help="Pekerja yang iuran bulan ini sudah lunas.")
-m2.metric("Target", count(result.target) if result.target else "-",
+place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
+                                                                  else None)
+# What the Target counts, said as it is: a kecamatan's target is the sum of its villages' targets;
+# a regency-wide target is not split by place, and a view without any target says so (it read "-",
+# under a note about village targets that were not there).
+where = f"untuk desa {plain(place)}" if view.village else f"untuk {plain(place)}" if place else "untuk wilayah Anda"
+summed = (f"Target per desa untuk desa {plain(place)}." if view.village else
+          f"Jumlah target per desa dari desa-desa di {plain(place) if place else 'wilayah Anda'}.")
+to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.district else ""
+if result.target and result.regency_targets_left_out:
+    target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
+                   f"di sini.{to_regency}")
+elif result.target and result.village_targets:
+    target_help = summed
+elif result.target:
+    target_help = "Jumlah target skema yang ditampilkan."
+elif result.regency_targets_left_out:
+    target_help = (f"Target skema yang ditampilkan ditetapkan untuk seluruh kabupaten dan tidak dibagi per kecamatan "
+                   f"atau desa, jadi tidak ada target {where}.{to_regency}")
+else:
+    target_help = "Skema yang ditampilkan tidak menetapkan target jumlah pekerja."
+# "Tidak ada", not "Tanpa target": the value of a fifth of a 1366 px laptop's width is 168 px,
+# and "Tanpa target" was cut to "Tanpa ta...".
+m2.metric("Target", count(result.target) if result.target else "Tidak ada",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
-          delta_color="off", delta_arrow="off",
-          help=("Target per desa dari desa yang dipilih. Target tingkat kabupaten tidak dibagi per kecamatan atau "
-                "desa, jadi tidak dihitung di sini; pilih Semua kecamatan untuk melihatnya.")
-          if result.regency_targets_left_out else "Jumlah target skema yang ditampilkan.")
+          delta_color="off", delta_arrow="off", help=target_help)
 m3.metric("Iuran dibayar bulan ini", format_rupiah_short(result.paid_month),
           help=f"{rupiah(result.paid_month)}: iuran untuk {format_month(view.month)} yang sudah dibayar, dari "
                f"{rupiah(result.billed_month)} tagihan.")
@@ -146,15 +169,15 @@ if empty and allowed(actor, "demo.load"):
 
 with_target = [s for s in result.per_scheme if s["target"]]
 if result.regency_targets_left_out:
-    st.caption("Target tingkat kabupaten tidak dibagi per kecamatan atau desa; yang tampil hanya target per desa.")
+    st.caption("Target tingkat kabupaten tidak dibagi per kecamatan atau desa; " + (
+        "yang tampil hanya jumlah target per desa." if result.target else
+        f"tidak ada target {where}.{to_regency}"))
 if with_target:
     for row in with_target:
         st.progress(min(1.0, row["protected"] / row["target"]),
                     text=plain(f"{row['scheme']}: {count(row['protected'])} terlindungi (lunas {format_month(view.month)}) "
                                f"dari target {count(row['target'])}"))
 
-place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
-                                                                  else None)
 if empty or not any(r["protected"] for r in result.by_region) and not any(t["protected"] or t["paid"]
                                                                           for t in result.trend):
     # Charts of nothing are blank boxes: say what to do instead.

@@ -7,7 +7,7 @@ import streamlit as st
 from payung.base import clock
 from payung.auth.access import allowed
 from payung.finance.claims import PROGRAMS, STATUSES, benefits_against_contributions, check_claim, list_claims, record_claim
-from payung.finance.claims import update_claim
+from payung.finance.claims import ALL_MONTHS_NOTE, PAID_ALL_MONTHS, update_claim
 from payung.base.errors import ValidationError
 from payung.people.workers import search_workers
 from ui.session import connection, payung, require
@@ -28,7 +28,7 @@ st.title("Klaim")
 with connection() as db:
     totals = benefits_against_contributions(db, actor=actor)
 a, b, c = st.columns(3)
-a.metric("Iuran dibayar", rupiah(totals["contributions_paid"]))
+a.metric(PAID_ALL_MONTHS, rupiah(totals["contributions_paid"]), help=ALL_MONTHS_NOTE)
 b.metric("Manfaat dibayar", rupiah(totals["benefits_paid"]))
 c.metric("Klaim dibayar", totals["claims"])
 

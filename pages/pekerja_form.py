@@ -63,8 +63,10 @@ only_choice("f_district", districts)
 
 def fill_from_nik() -> None:
     """On NIK change: fill birth date, gender and district where they are still empty; the
-    error of the last Simpan about the NIK goes (the live check below speaks for the new one)."""
+    error of the last Simpan about the NIK goes, and so does its gender disagreeing with the NIK
+    (said under Jenis kelamin), as the live check below speaks for the new one."""
     forget_problems(FORM, "nik")
+    forget_problems(FORM, "gender", rule="nik_gender_mismatch")
     result = check_nik(state.get("f_nik"), regency_codes=app.settings.regency_codes)
     if result.birth_date and not state.get("f_birth_date"):
         state["f_birth_date"] = result.birth_date
@@ -82,8 +84,9 @@ typed_birth, typed_gender = state.get("f_birth_date"), state.get("f_gender")
 if state.get("f_nik"):
     live = check_nik(state["f_nik"], birth_date=typed_birth, gender=typed_gender,
                      regency_codes=app.settings.regency_codes)
-    # Once Simpan was refused for the same reason, it is said once, in red, below the box.
-    for problem in [p for p in live.problems if p.message not in problems_for(FORM, "nik")]:
+    # Once Simpan was refused for the same reason, it is said once, in red, below its box (the
+    # NIK's, or Jenis kelamin's for a gender that disagrees with the NIK).
+    for problem in [p for p in live.problems if p.message not in problems_for(FORM, p.field)]:
         st.warning(plain(problem.message), icon=":material/warning:")
     if live.ok:  # a NIK registered already is said while the rest of the form is still empty
         with connection() as db:

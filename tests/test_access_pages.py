@@ -19,7 +19,7 @@ from payung.people.sponsors import sponsor_detail
 from payung.people.workers import ELSEWHERE, create_worker, get_worker, search_workers, worker_detail
 
 from conftest import DESA_VILLAGE, at_once
-from test_pages import open_db, run, texts
+from test_pages import drawn, open_db, run, texts
 
 DESA = Actor("desa", "desa", villages=(DESA_VILLAGE,))
 KENDAL_OPERATOR = Actor("operator", "operator", regency_code="33.24")
@@ -390,6 +390,30 @@ def test_a_template_name_refused_on_the_page_says_why(site, name, said):
     assert [m.value for m in at.success] == ['Templat "Format desa" tersimpan.'] and not at.error, [
         e.value for e in at.error]
 
+
+def test_a_template_save_refused_for_no_box_of_its_own_is_said_below_the_button(site, monkeypatch):
+    """A refusal tied to no box (the database busy with other users) is drawn below Simpan
+    templat, and goes with the next save that works."""
+    from payung.base.errors import DatabaseBusy
+    from payung.imports import templates as template_service
+    real = template_service.save_template
+
+    def busy(*args, **kwargs):
+        raise DatabaseBusy()
+    monkeypatch.setattr(template_service, "save_template", busy)
+    at = run("operator", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", b"NIK;Nama\n3324011708750001;Siti\n", "text/csv")).run()
+    at.text_input(key="i_template_name").set_value("Format desa").run()
+    next(b for b in at.button if b.label == "Simpan templat").click().run()
+    assert not at.exception and not at.success
+    expander = next(e for e in at.expander if e.label == "Simpan pencocokan ini sebagai templat")
+    shown = drawn(expander)
+    button = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Simpan templat")
+    assert [e.value for e in shown[button + 1:]] == [DatabaseBusy.MESSAGE]
+    assert [e.value for e in at.error] == [DatabaseBusy.MESSAGE]
+    monkeypatch.setattr(template_service, "save_template", real)
+    next(b for b in at.button if b.label == "Simpan templat").click().run()
+    assert [m.value for m in at.success] == ['Templat "Format desa" tersimpan.'] and not at.error
 
 def test_village_beranda_has_no_regency_wide_target(site):
     app = site["app"]

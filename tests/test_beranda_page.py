@@ -198,3 +198,86 @@ def test_a_month_without_a_protected_worker_draws_its_trend_not_four_empty_chart
     assert [m.value for m in at.metric][0] != "0"
     assert not any("Belum ada pekerja terlindungi" in i.value for i in at.info)
     assert any("Per pekerjaan" in c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def _target(at) -> tuple[str, str]:
+    metric = next(m for m in at.metric if m.label == "Target")
+    return metric.value, metric.proto.help
+
+
+def test_a_kecamatans_target_is_its_villages_and_no_target_is_said_plainly(site):
+    """With a kecamatan chosen the Target read "-" under a note about village targets that were
+    not there. A kecamatan's target is its villages' targets added up (a target set per village);
+    where the schemes shown set their target for the whole regency only, or set none, the page
+    says "Tidak ada" and why, and the note below says what is shown."""
+    from payung.base.formats import count
+    app = site["app"]
+    village_scheme = next(s for s in app.plugins.schemes.values() if any(t.per == "village" for t in s.targets))
+    per_village = sum(t.value for t in village_scheme.targets if t.per == "village")
+    with open_db(site) as db:
+        district, name, villages = db.execute(
+            "SELECT d.code, d.name, COUNT(*) FROM regions d JOIN regions v ON v.code LIKE d.code || '.%' "
+            "AND v.level = 4 WHERE d.level = 3 AND d.code LIKE ? GROUP BY d.code, d.name ORDER BY d.code LIMIT 1",
+            [village_scheme.regency_code + ".%"]).fetchone()
+    # Per-village targets: the kecamatan's is its villages' (and no note about a regency target).
+    at = run("admin", query={"kecamatan": district})
+    value, said = _target(at)
+    assert value == count(per_village * villages), (value, per_village, villages)
+    assert said.startswith(f"Jumlah target per desa dari desa-desa di {name}") and "Target tingkat kabupaten" not in said
+    assert not [c.value for c in at.caption if "Target tingkat kabupaten" in c.value]
+    # Kendal's schemes set their targets for the whole regency: none for one kecamatan, said so.
+    at = run("admin", query={"kecamatan": "33.24.01"})
+    value, said = _target(at)
+    assert value == "Tidak ada" and "ditetapkan untuk seluruh kabupaten" in said and "Pilih Semua kecamatan" in said
+    [note] = [c.value for c in at.caption if "Target tingkat kabupaten" in c.value]
+    assert "tidak ada target untuk" in note and "target per desa" not in note, note
+    # A village operator sees no regency-wide target either, and is not told to pick a kecamatan.
+    value, said = _target(run("desa"))
+    assert value == "Tidak ada" and "wilayah Anda" in said and "Pilih Semua kecamatan" not in said
+    # A scheme that sets no target at all.
+    untargeted = next(c for c, s in app.plugins.schemes.items() if not s.targets)
+    value, said = _target(run("admin", query={"skema": untargeted}))
+    assert (value, said) == ("Tidak ada", "Skema yang ditampilkan tidak menetapkan target jumlah pekerja.")
+
+
+def test_the_desa_box_says_why_it_is_greyed(site):
+    """Greyed until a kecamatan is picked, with no word why: its help says so."""
+    at = run("admin")
+    box = at.selectbox(key="beranda_village")
+    assert box.disabled and "Pilih kecamatan dulu" in box.help
+    at.selectbox(key="beranda_district").set_value("33.24.01").run()
+    box = at.selectbox(key="beranda_village")
+    assert not box.disabled and not box.help
+
+
+def test_the_month_list_opens_at_the_newest_months_and_keeps_this_month_chosen(site):
+    """The Bulan list began at the month two years back: a person looks for this month and the
+    last ones. Newest first; a month an address asks for outside the 27 offered takes its place."""
+    from payung.base.months import add_months, current_month, format_month
+    at = run("admin")
+    box = at.selectbox(key="beranda_month")
+    newest_first = [add_months(current_month(), i) for i in range(2, -25, -1)]
+    assert box.options == [format_month(m) for m in newest_first]
+    assert box.value == current_month()
+    old = add_months(current_month(), -40)
+    box = run("admin", query={"bulan": old}).selectbox(key="beranda_month")
+    assert box.value == old and box.options == [format_month(m) for m in [*newest_first, old]]
+
+
+def test_the_scheme_panels_contributions_paid_name_their_period(site):
+    """The scheme panel's "Iuran dibayar" named no period beside "Iuran dibayar bulan ini": it is
+    every month paid to this day (whatever month is chosen), and says so."""
+    from payung.base.money import format_rupiah
+    from payung.base.months import add_months, current_month
+    month = add_months(current_month(), -3)
+    with open_db(site) as db:
+        code, every, that = db.execute(
+            "SELECT scheme_code, SUM(paid_amount), SUM(CASE WHEN month = ? THEN paid_amount ELSE 0 END) "
+            "FROM contribution_lines GROUP BY scheme_code HAVING SUM(paid_amount) > 0 ORDER BY scheme_code LIMIT 1",
+            [month]).fetchone()
+    assert every != that
+    at = run("admin", query={"skema": code, "bulan": month})
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Iuran dibayar" not in metrics
+    assert metrics["Iuran dibayar, semua bulan"] == format_rupiah(every)
+    assert any("iuran semua bulan yang sudah dibayar" in c.value for c in at.caption)

@@ -457,3 +457,22 @@ def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
     wide, phone = at.dataframe[0].proto, at.dataframe[1].proto
     assert longest > 95 and wide.row_height >= 2 * 20 and phone.row_height >= 4 * 20
     assert json.loads(wide.columns)["Alasan"]["width"] >= 600 and json.loads(phone.columns)["Alasan"]["width"] <= 260
+
+
+def test_a_sex_that_disagrees_with_the_nik_is_listed_under_the_jk_column(importer):
+    """A row whose JK disagrees with its NIK was listed under "Kolom: NIK": the person edited the
+    NIK. It is the JK cell's problem (a mistyped NIK's day disagrees with the birth date too,
+    which stays under NIK)."""
+    data = HEADER + (
+        "1;3324015708750001;Siti Aminah;Kendal, 17-08-1975;L;Blumah;Plantungan;Petani;;1000000\n"
+        "2;3324015708750002;Sri Rahayu;Kendal, 18-08-1975;L;Blumah;Plantungan;Petani;;1000000\n")
+    plan = importer(data.encode(), write=False)
+    assert plan.counts["rejected"] == 2
+    assert [(e.row, e.column, e.message) for e in plan.errors] == [
+        (2, "JK", "Jenis kelamin menurut NIK (perempuan) tidak sama dengan yang diisi (laki-laki). "
+                  "Periksa jenis kelamin dan NIK."),
+        (3, "NIK", "Tanggal lahir di NIK (17/08/1975) tidak sama dengan tanggal lahir yang diisi (18/08/1975). "
+                   "Periksa NIK dan tanggal lahir; mungkin yang diketik nomor KK?"),
+        (3, "JK", "Jenis kelamin menurut NIK (perempuan) tidak sama dengan yang diisi (laki-laki). "
+                  "Periksa jenis kelamin dan NIK."),
+    ]

@@ -287,3 +287,21 @@ def test_past_the_days_answers_a_nik_registered_elsewhere_looks_like_a_free_one(
         shown[nik] = texts(at)
     assert ELSEWHERE not in shown[taken] and "Batas harian jawaban" in shown[taken]
     assert shown[taken] == shown[free]
+
+
+def test_a_sex_that_disagrees_with_the_nik_is_said_once_under_jenis_kelamin(site):
+    """The disagreement was a problem of the NIK box: after Simpan it is said in red under Jenis
+    kelamin (the box to change), not also as the NIK's warning, and goes when either is fixed."""
+    said = "Jenis kelamin menurut NIK (perempuan) tidak sama dengan yang diisi (laki-laki)."
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324016508900003").run()  # fills Perempuan
+    at.radio(key="f_gender").set_value("L").run()
+    assert [w.value for w in at.warning if said in w.value]  # said as it is typed
+    _simpan(at)
+    assert len([e for e in at.error if said in e.value]) == 1 and not [w for w in at.warning if said in w.value]
+    shown = drawn(at.main)
+    radio = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Jenis kelamin *")
+    assert said in shown[radio + 1].value and shown[radio + 1] in at.error
+    # Another NIK, of a man: the red disagreement is gone before Simpan.
+    at.text_input(key="f_nik").set_value("3324012508900003").run()
+    assert not [e for e in [*at.error, *at.warning] if said in e.value]

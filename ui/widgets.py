@@ -300,11 +300,12 @@ def remember_problems(form: str, problems: Iterable[Problem]) -> None:
     st.session_state[PROBLEMS_KEY] = {"form": form, "problems": list(problems)}
 
 
-def forget_problems(form: str, field: str | None) -> None:
-    """The user changed ``field``: the problems the last save attempt found in it are stale."""
+def forget_problems(form: str, field: str | None, *, rule: str | None = None) -> None:
+    """The user changed ``field``: the problems the last save attempt found in it are stale
+    (only those of ``rule``, when given: another box changed what that rule compared)."""
     saved = st.session_state.get(PROBLEMS_KEY)
     if saved and saved["form"] == form:
-        saved["problems"] = [p for p in saved["problems"] if p.field != field]
+        saved["problems"] = [p for p in saved["problems"] if p.field != field or rule is not None and p.rule != rule]
 
 
 def clear_problems() -> None:

@@ -132,9 +132,15 @@ def check_nik(
     gender: str | None = None,
     regency_codes: tuple[str, ...] = (),
     field_name: str = "nik",
+    gender_field: str = "gender",
     today: dt.date | None = None,
 ) -> NikCheck:
     """Validate a NIK and compare it with the birth date and gender typed beside it.
+
+    A gender that disagrees with the NIK is a problem of ``gender_field``: a NIK whose day
+    digits were mistyped disagrees with the birth date too (said on the NIK), so a lone
+    disagreement is most often the JK typed, and the form or the import's rejected rows point
+    at that box or column.
 
     A NIK issued outside ``regency_codes`` is only a warning: the region part is where the
     NIK was first issued, and domicile is the village recorded for the worker.
@@ -197,9 +203,9 @@ def check_nik(
             ))
         if gender and gender != nik_gender:
             result.problems.append(Problem(
-                field_name,
+                gender_field,
                 f"Jenis kelamin menurut NIK ({GENDERS[nik_gender].lower()}) tidak sama dengan yang diisi "
-                f"({GENDERS[gender].lower() if gender in GENDERS else gender}).",
+                f"({GENDERS[gender].lower() if gender in GENDERS else gender}). Periksa jenis kelamin dan NIK.",
                 "nik_gender_mismatch",
             ))
 

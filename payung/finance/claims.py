@@ -137,13 +137,22 @@ def benefits_against_contributions(db, *, actor: Actor, scheme_code: str | None 
                                                   scheme_code=scheme_code, worker_id=worker_id)
 
 
+#: The contributions paid of every month, to this day (the panel's, and Klaim's figure).
+PAID_ALL_MONTHS = "Iuran dibayar, semua bulan"
+ALL_MONTHS_NOTE = ("Jumlah sampai hari ini: iuran semua bulan yang sudah dibayar (juga bulan yang dibayar di muka) "
+                   "dan klaim yang sudah dibayar, bukan hanya satu bulan.")
+
+
 def protection_panel(db, *, actor: Actor, scheme_code: str | None = None, worker_id: int | None = None,
                      district: str | None = None, village: str | None = None) -> Panel:
-    """Benefits paid against contributions paid, as a dashboard panel."""
+    """Benefits paid against contributions paid, as a dashboard panel. Both are totals of every
+    month to this day, whatever month a page shows: the label and the caption say so (beside
+    Beranda's "Iuran dibayar bulan ini", a bare "Iuran dibayar" read as that month's)."""
     totals = benefits_against_contributions(db, actor=actor, scheme_code=scheme_code, worker_id=worker_id,
                                             district=district, village=village)
     return Panel("Manfaat dibanding iuran", "metric", rows=[
-        {"label": "Iuran dibayar", "value": format_rupiah(totals["contributions_paid"])},
+        {"label": PAID_ALL_MONTHS, "value": format_rupiah(totals["contributions_paid"])},
         {"label": "Manfaat klaim dibayar", "value": format_rupiah(totals["benefits_paid"])},
         {"label": "Klaim dibayar", "value": totals["claims"]},
-    ])
+    ], caption=ALL_MONTHS_NOTE)
+

@@ -97,9 +97,12 @@ class Dashboard:
     budgets: list[dict] = field(default_factory=list)
     #: The day the arrears were read (arrears are always of today, whatever month is shown).
     as_of: dt.date | None = None
-    #: Regency-wide targets left out because a district or village is chosen (they are not
-    #: split by place); the per-village targets of the chosen place are counted.
+    #: Regency-wide targets left out because a district or village is chosen, or the actor sees
+    #: only some villages (they are not split by place); the per-village targets are counted.
     regency_targets_left_out: bool = False
+    #: Whether ``target`` holds per-village targets: a village's figure for each village shown,
+    #: added up (a kecamatan's target is the sum of its villages').
+    village_targets: bool = False
 
     @property
     def change(self) -> int:
@@ -203,8 +206,11 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
         protected=this["protected"], protected_previous=previous["protected"], covered=this["covered"],
         target=sum(s["target"] for s in per_scheme), paid_month=this["paid"], billed_month=this["billed"],
         paid_year=sum(trend[m]["paid"] for m in year_months if m in trend),
-        late=late, as_of=today, regency_targets_left_out=bool(view.district or view.village) and any(
+        late=late, as_of=today,
+        regency_targets_left_out=bool(view.district or view.village or scope.villages is not None) and any(
             t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets),
+        village_targets=any(t.per == "village" for s in shown if scope.covers_regency(s.regency_code)
+                            for t in s.targets),
         claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,
