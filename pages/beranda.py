@@ -13,7 +13,7 @@ from payung.reports.dashboard import View, build, data_version, is_empty
 from payung.schemes.data import reader_for
 from payung.operations.demo import generate
 from payung.base import clock
-from payung.base.formats import count, short_name
+from payung.base.formats import count, month_short, short_name
 from payung.base.money import format_rupiah_short
 from payung.base.months import add_months, current_month, format_month
 from payung.people.regions import district_choices, village_choices
@@ -115,12 +115,15 @@ figures.caption(f"{plain(result.title)} · tautan halaman ini menyimpan pilihan 
 st.html(PHONE_ORDER)
 
 m1, m2, m3, m4, m5 = figures.columns(5)
+# The month the figures are of, as a label says it: "bulan ini", or the month chosen ("Agu 2026"),
+# since a past month's figures said "bulan ini".
+in_month = "bulan ini" if view.month == current_month() else month_short(view.month)
 # An arrow only for a change, green up only when there is more: "+0 dari bulan lalu" and
 # "0,0% tercapai" carried a green up arrow.
 m1.metric("Terlindungi", count(result.protected),
           delta=f"{count(result.change, signed=True)} dari bulan lalu",
           delta_color="normal" if result.change else "off", delta_arrow="auto" if result.change else "off",
-          help="Pekerja yang iuran bulan ini sudah lunas.")
+          help=f"Pekerja yang iuran {format_month(view.month)} sudah lunas.")
 place = (villages.get(view.village) if view.village else None) or (districts.get(view.district) if view.district
                                                                   else None)
 # What the Target counts, said as it is: a kecamatan's target is the sum of its villages' targets;
@@ -147,7 +150,7 @@ else:
 m2.metric("Target", count(result.target) if result.target else "Tidak ada",
           delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
           delta_color="off", delta_arrow="off", help=target_help)
-m3.metric("Iuran dibayar bulan ini", format_rupiah_short(result.paid_month),
+m3.metric(f"Iuran dibayar {in_month}", format_rupiah_short(result.paid_month),
           help=f"{rupiah(result.paid_month)}: iuran untuk {format_month(view.month)} yang sudah dibayar, dari "
                f"{rupiah(result.billed_month)} tagihan.")
 m4.metric(f"Iuran dibayar {view.month[:4]}", format_rupiah_short(result.paid_year),
@@ -157,7 +160,7 @@ m5.metric("Tunggakan hari ini", format_rupiah_short(result.late["amount"]),
           delta_color="inverse", delta_arrow="off",  # how many, not a change
           help=f"{rupiah(result.late['amount'])} per {date_text(result.as_of)}: iuran lewat jatuh tempo yang belum "
                "dibayar dan masih dapat dibayar, sama dengan halaman Tunggakan (apa pun bulan yang dipilih).")
-figures.caption(f"Klaim dibayar bulan ini: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
+figures.caption(f"Klaim dibayar {in_month}: {result.claims['claims']} klaim, {rupiah(result.claims['benefits'])}.")
 
 if empty and allowed(actor, "demo.load"):
     st.info("Basis data masih kosong. Ingin melihat Payung berjalan dengan data contoh?")
@@ -256,7 +259,7 @@ else:
 st.subheader("Panel skema")
 if view.scheme in schemes:
     st.caption("Panel skema menghitung kepesertaan yang berjalan (terdaftar, lunas atau belum); angka Terlindungi "
-               "di atas hanya pekerja yang iuran bulan ini sudah lunas.")
+               f"di atas hanya pekerja yang iuran {format_month(view.month)} sudah lunas.")
     st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
         panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,

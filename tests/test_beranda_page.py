@@ -264,6 +264,12 @@ def test_the_month_list_opens_at_the_newest_months_and_keeps_this_month_chosen(s
     assert box.value == old and box.options == [format_month(m) for m in [*newest_first, old]]
 
 
+def test_this_months_figures_say_bulan_ini(site):
+    at = run("admin")
+    assert "Iuran dibayar bulan ini" in [m.label for m in at.metric]
+    assert any(c.value.startswith("Klaim dibayar bulan ini:") for c in at.caption)
+
+
 def test_the_scheme_panels_contributions_paid_name_their_period(site):
     """The scheme panel's "Iuran dibayar" named no period beside "Iuran dibayar bulan ini": it is
     every month paid to this day (whatever month is chosen), and says so."""

@@ -212,7 +212,10 @@ def test_beranda_page_follows_the_filters_in_the_url(known, monkeypatch):
         metrics = {m.label: m.value for m in at.metric}
         want = _expected(known["db"], MONTH, scheme=scheme, district=district)
         assert metrics["Terlindungi"] == str(want["protected"])
-        assert metrics["Iuran dibayar bulan ini"] == f"Rp{want['paid_month']:,}".replace(",", ".")
+        # A past month's figures are named by their month, not "bulan ini".
+        assert metrics["Iuran dibayar Mar 2025"] == f"Rp{want['paid_month']:,}".replace(",", ".")
+        assert "Iuran dibayar bulan ini" not in metrics
+        assert any(c.value.startswith("Klaim dibayar Mar 2025:") for c in at.caption)
         assert at.selectbox[0].value == MONTH and at.selectbox[1].value == scheme
         assert at.selectbox[2].value == district
         # Today's arrears, as the late list reads them; a chosen district says the regency-wide
