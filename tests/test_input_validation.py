@@ -617,10 +617,24 @@ def test_unseen_characters_are_refused_in_every_typed_text(app, db, admin, worke
 INVISIBLE = {"zero_width_space": "Siti\u200bAminah", "right_to_left_override": "Siti \u202eHANIMA",
              "byte_order_mark": "\ufeffSiti Aminah", "soft_hyphen": "Si\u00adti Aminah",
              "word_joiner": "Siti\u2060Aminah", "hangul_filler": "Siti\u3164Aminah",
-             "tag_character": "Siti Aminah\U000e0041", "private_use": "Siti\ue000Aminah"}
-LOOKALIKE = {"cyrillic_i": ("S\u0456ti Aminah", "\u0456"), "cyrillic_word": ("\u0421\u0435\u0441\u0430 Aminah", "\u0421"),
-             "greek_alpha": ("Siti \u0391minah", "\u0391"), "fullwidth": ("\uff33iti Aminah", "\uff33"),
-             "mathematical_bold": ("\U0001d412iti Aminah", "\U0001d412")}
+             "tag_character": "Siti Aminah\U000e0041", "private_use": "Siti\ue000Aminah",
+             "combining_grapheme_joiner": "Si\u034fti Aminah", "variation_selector_after_a_letter": "Siti\ufe0f Aminah",
+             "ideographic_variation_selector": "Siti\U000e0100 Aminah", "mongolian_selector": "Siti\u180b Aminah",
+             "khmer_inherent_vowel": "Siti\u17b4 Aminah", "unassigned": "Budi\U000e0080", "noncharacter": "Budi\ufdd0"}
+#: A text that looks like another, the character its refusal names, and whether an address (a
+#: free text) refuses it too.
+LOOKALIKE = {"cyrillic_i": ("S\u0456ti Aminah", "\u0456", True),
+             "cyrillic_word": ("\u0421\u0435\u0441\u0430 Aminah", "\u0421", False),
+             "greek_alpha": ("Siti \u0391minah", "\u0391", True), "fullwidth": ("\uff33iti Aminah", "\uff33", True),
+             "mathematical_bold": ("\U0001d412iti Aminah", "\U0001d412", True),
+             "ligature": ("Ari\ufb01n", "\ufb01", True), "small_capitals": ("S\u1d0fn\u1d0f", "\u1d0f", True),
+             "dotless_i_and_a_dot": ("S\u0131\u0307ti Aminah", "\u0131", True),
+             "latin_alpha": ("Siti Amin\u0251h", "\u0251", True), "roman_numeral": ("\u2160wan", "\u2160", True),
+             "fullwidth_digits": ("APBD \uff12\uff10\uff12\uff16", "\uff12", True),
+             "canadian_syllabics": ("\u15f7\u144c\u15eaI", "\u15f7", True),
+             "a_dot_on_an_i": ("Si\u0307ti Aminah", "\u0307", False),
+             "a_mark_no_letter_takes": ("Sit\u0301i Aminah", "\u0301", False),
+             "arabic_in_a_name": ("Pagu \u0643 2025 \u0643 2026", "\u0643", False)}
 
 
 @pytest.mark.parametrize("name", list(INVISIBLE))
@@ -641,16 +655,49 @@ def test_invisible_characters_are_refused_in_a_worker_form(app, db, admin, name)
 @pytest.mark.parametrize("name", list(LOOKALIKE))
 def test_letters_that_only_look_latin_are_refused_in_a_name(app, db, admin, name):
     """"Sіti" with a Cyrillic і is another name that reads the same: refused, naming the letter.
-    An address takes a whole word of Cyrillic (a free text may quote one), not one letter of it."""
-    typed, letter = LOOKALIKE[name]
+    An address takes a whole word of Cyrillic or Arabic (a free text may quote one), not one
+    letter of it in a Latin word; a name takes neither (Arabic letters reorder the text)."""
+    typed, letter, in_free_text = LOOKALIKE[name]
     before = snapshot(db)
-    for field in ("name", "birth_place") + (("address",) if name != "cyrillic_word" else ()):
+    for field in ("name", "birth_place") + (("address",) if in_free_text else ()):
         with pytest.raises(ValidationError) as refused:
             create_worker(db, app.settings, worker_values(**{field: typed}), actor=admin)
         [problem] = refused.value.problems
         assert (problem.field, problem.rule) == (field, "lookalike_letters"), field
-        assert f'"{letter}" (U+{ord(letter):04X}' in problem.message
+        assert f'"{letter}" (U+{ord(letter):04X}' in problem.message or f'"\u25cc{letter}" (U+' in problem.message
     assert snapshot(db) == before
+
+
+def test_a_text_is_stored_composed_and_a_one_line_texts_spaces_as_one(app, db, admin, sponsor_id):
+    """"José" typed as "e" and an accent, or "APBD 2026  Iuran" with two spaces or a tab, read
+    the same as the plain text in a browser: they are stored as it, so they are the same name."""
+    from payung.finance.budgets import create_budget_line
+    from payung.imports.templates import save_template, templates
+    from payung.people.sponsors import create_sponsor
+    from payung.base.text import person_name
+    worker = create_worker(db, app.settings, worker_values(name="Jose\u0301 Rizal", birth_place="Ken\tdal",
+                                                           address="Jl. Mawar\u00a0 5\nDe\u0301sa Blumah"), actor=admin)
+    row = store.get(db, "workers", worker)
+    assert (row["name"], row["birth_place"], row["address"]) == ("Jos\u00e9 Rizal", "Ken dal",
+                                                                 "Jl. Mawar\u00a0 5\nD\u00e9sa Blumah")
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji\u2028Slamet  Riyadi"}, actor=admin)
+    assert store.get(db, "sponsors", sponsor)["name"] == "Haji Slamet Riyadi"
+    line = create_budget_line(db, app.plugins, {"scheme_code": "contoh_desa", "year": 2025, "source": "APBD",
+                                                "name": "APBD 2025\t Iuran\u3000Pekerja", "amount": 1000}, actor=admin)
+    assert store.get(db, "budget_lines", line)["name"] == "APBD 2025 Iuran Pekerja"
+    assert save_template(db, kind="workers", name="Format D\u00e9sa", mapping={"nik": "NIK"}, actor=admin) is False
+    assert save_template(db, kind="workers", name="Format  De\u0301sa", mapping={"nik": "KTP"}, actor=admin) is True
+    assert list(templates(db, "workers", actor=admin)) == ["Format D\u00e9sa"]
+    assert person_name("S\u0130T\u0130 AM\u0130NAH") == "Siti Aminah"  # a Turkish capital I, lower-cased
+
+
+@pytest.mark.parametrize("dot", ["\u0387", "\u2027", "\u30fb", "\u22c5", "\u2219", "\u2e31", "\ua78f"])
+def test_a_dot_that_looks_like_the_owner_mark_is_refused_in_a_template_name(app, db, admin, dot):
+    """"Format Dinsos ‧ admin" of one's own read as the administrator's "Format Dinsos"."""
+    from payung.imports.templates import save_template
+    with pytest.raises(ValidationError) as refused:
+        save_template(db, kind="workers", name=f"Format Dinsos {dot} admin", mapping={"nik": "NIK"}, actor=admin)
+    assert refused.value.problems[0].field == "template"
 
 
 def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admin, worker_id):
@@ -664,12 +711,18 @@ def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admi
         actor=admin)
     record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
                       "note": "Keluarga \U0001f468\u200d\U0001f469\u200d\U0001f467 sudah dihubungi"}, actor=admin)
+    with pytest.raises(ValidationError, match="tidak terlihat"):  # a name has no emoji family: "⭐‍⭐" reads "⭐⭐"
+        create_worker(db, app.settings, worker_values(nik="3324015708750010", name="Siti \u2b50\u200d\u2b50"),
+                      actor=admin)
     with pytest.raises(ValidationError, match="tidak terlihat"):  # a joiner inside a word is not an emoji's
         record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
                           "note": "Sudah\u200ddihubungi"}, actor=admin)
     with pytest.raises(ValidationError, match="tampak seperti huruf Latin"):  # a word mixing both is not
         create_worker(db, app.settings, worker_values(nik="3324015708750010", address="Jl. \u041cawar 5"),
                       actor=admin)
+    with pytest.raises(ValidationError, match="U\\+0305"):  # four marks on one letter ("Ź" and three) hide it
+        create_worker(db, app.settings, worker_values(nik="3324015708750010",
+                                                      address="Jl. Mawar Z\u0301\u0302\u0303\u0304\u0305"), actor=admin)
 
 
 def test_unseen_characters_in_imports_are_row_errors_like_in_the_form(importer):

@@ -94,6 +94,23 @@ def test_new_scheme_refuses_bad_codes(tmp_path, code, regency, message):
                    config_path=tmp_path / "config.toml")
 
 
+@pytest.mark.parametrize("name,message", [("Skema \u0405osial Kendal", "tampak seperti huruf Latin"),
+                                          ("Skema\u200b Kendal", "tidak terlihat"), ("Skema Kendal\\", "garis miring")])
+def test_new_scheme_refuses_a_name_the_skema_page_would(tmp_path, name, message):
+    """A Cyrillic "Ѕ" made a scheme whose name reads as another's; a final backslash wrote a
+    plugin that does not load."""
+    from payung.schemes.scaffold import ScaffoldError, new_scheme
+    shutil.copy(BASE_CONFIG, tmp_path / "config.toml")
+    with pytest.raises(ScaffoldError, match=message):
+        new_scheme("zakat_x", regency="33.02", name=name, plugins_dir=tmp_path, tests_dir=tmp_path,
+                   config_path=tmp_path / "config.toml")
+    assert not (tmp_path / "zakat_x.py").exists()
+    new_scheme("zakat_x", regency="33.02", name="Zakat  Desa\n", plugins_dir=tmp_path, tests_dir=tmp_path,
+               config_path=tmp_path / "config.toml")
+    compile((tmp_path / "zakat_x.py").read_text(encoding="utf-8"), "zakat_x.py", "exec")
+    assert 'name="Zakat Desa"' in (tmp_path / "zakat_x.py").read_text(encoding="utf-8")
+
+
 def test_new_scheme_starts_this_year_and_its_tests_enrol_from_then(tmp_path):
     """Enrolments before a scheme's `started` are refused: what new-scheme writes agrees with
     itself (it wrote started="2026-01-01" while its test enrolled from 2025-01)."""

@@ -14,7 +14,7 @@ from payung.auth.access import ROLES, Actor, bound_to_served, require
 from payung.auth.passwords import check_password, hash_password
 from payung.auth.sessions import SessionPolicy, check_own_password, throttled_message
 from payung.base.errors import Problem, ValidationError
-from payung.base.text import person_name, text_problem
+from payung.base.text import person_name, text_problem, tidy
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
@@ -46,7 +46,7 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
     if problems:
         raise ValidationError(problems)
     password_hash = hash_password(password)  # slow (bcrypt): before taking the write lock
-    row = {"username": username, "name": person_name(name), "role": role, "email": email,
+    row = {"username": username, "name": person_name(name), "role": role, "email": tidy("email", email) or None,
            "password_hash": password_hash, "regency_code": regency_code}
     with store.transaction(db):
         existing = queries.user_count(db)

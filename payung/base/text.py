@@ -17,6 +17,7 @@ fields and declarations ask ``character_problem``), and each form's box is given
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -71,28 +72,54 @@ def control_message(label: str, chars: list[str]) -> str:
             "(ketik ulang isiannya) lalu simpan lagi.")
 
 
-# Letters drawn as blank space (Hangul fillers, the blank Braille pattern): invisible, though
-# Unicode files them as letters or symbols, not as format characters.
-_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Characters drawn as nothing that Unicode files as letters, symbols or combining marks, not as
+# format characters: Hangul fillers, the blank Braille pattern, the combining grapheme joiner,
+# Khmer's inherent vowels, Mongolian's free variation selectors.
+_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f")
 _ZWJ = "\u200d"
 
 
 def _emoji_joiner(text: str, at: int) -> bool:
-    """Whether the zero-width joiner at ``at`` joins two emoji ("👨‍👩‍👧"), which it may."""
+    """Whether the zero-width joiner at ``at`` joins two emoji ("👨‍👩‍👧"), which a free text may."""
     if not 0 < at < len(text) - 1:
         return False
     before, after = text[at - 1], text[at + 1]
     return (before == "\ufe0f" or unicodedata.category(before) in ("So", "Sk")) and unicodedata.category(after) == "So"
 
 
-def invisible_characters(text: str) -> list[str]:
+def _selector_shown(text: str, at: int) -> bool:
+    """Whether the variation selector at ``at`` chooses how the character before it is drawn: an
+    emoji's or a digit's (U+FE0E, U+FE0F: "❤️", "1️⃣"), a CJK ideograph's (U+E0100...). After a
+    letter or a space, or first, it changes nothing a reader sees."""
+    if at == 0:
+        return False
+    before = text[at - 1]
+    if text[at] >= "\U000e0100":
+        return unicodedata.name(before, "").startswith("CJK")
+    return not (unicodedata.category(before)[0] in "LZ" or before.isspace())
+
+
+# What ``str.isprintable`` passes and may still be invisible: blank characters and selectors.
+_SHOWN_AS_NOTHING = re.compile("[" + "".join(sorted(_BLANK_CHARACTERS)) + "\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def invisible_characters(text: str, free_text: bool = False) -> list[str]:
     """The distinct characters of ``text`` a reader cannot see that are not control characters:
     Unicode's format characters (zero-width space and joiners, the marks, embeddings and
     overrides that turn text right to left, the byte-order mark, the soft hyphen, tag
-    characters), private-use characters and blank letters. A joiner between two emoji is text."""
-    found = [c for at, c in enumerate(text)
-             if (c in _BLANK_CHARACTERS or unicodedata.category(c) in ("Cf", "Co"))
-             and not (c == _ZWJ and _emoji_joiner(text, at))]
+    characters), private-use, unassigned and noncharacter code points, blank letters and marks,
+    and variation selectors that select nothing. A joiner between two emoji is a free text's."""
+    if text.isprintable() and not _SHOWN_AS_NOTHING.search(text):  # no format, private or unassigned character
+        return []
+    found = []
+    for at, c in enumerate(text):
+        if c < "\u00ad":
+            continue
+        if c in _BLANK_CHARACTERS or unicodedata.category(c) in ("Cf", "Co", "Cn"):
+            if not (c == _ZWJ and free_text and _emoji_joiner(text, at)):
+                found.append(c)
+        elif ("\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef") and not _selector_shown(text, at):
+            found.append(c)
     return list(dict.fromkeys(found))
 
 
@@ -103,59 +130,124 @@ def invisible_message(label: str, chars: list[str]) -> str:
 
 
 #: Scripts whose letters look like Latin ones ("а", "о", "р", "с", "е", "х" of Cyrillic; "Α", "Ο"
-#: of Greek...): a name may not hold them, a free text only in words without Latin letters.
-_LATIN_LOOKALIKE_SCRIPTS = {"CYRILLIC": "Kiril", "GREEK": "Yunani", "ARMENIAN": "Armenia",
-                            "CHEROKEE": "Cherokee", "COPTIC": "Koptik", "LISU": "Lisu"}
+#: of Greek; "ᗷ" of Canadian syllabics...), as a message names them.
+_LATIN_LOOKALIKE_SCRIPTS = {"CYRILLIC": "Kiril", "GREEK": "Yunani", "ARMENIAN": "Armenia", "CHEROKEE": "Cherokee",
+                            "COPTIC": "Koptik", "LISU": "Lisu", "CANADIAN": "suku kata Kanada",
+                            "TIFINAGH": "Tifinagh", "GLAGOLITIC": "Glagolitik", "NKO": "N'Ko", "VAI": "Vai"}
+#: Scripts a name or title may be written in besides Latin: Indonesia's own (Aksara Jawa, Bali,
+#: Sunda, Lontara, Batak, Rejang, Makassar), and Chinese characters. None looks like Latin, and
+#: each is written left to right.
+_NAME_SCRIPTS = frozenset({"JAVANESE", "BALINESE", "SUNDANESE", "BUGINESE", "BATAK", "REJANG", "MAKASAR", "CJK"})
+#: Latin letters that are not an ASCII letter with accents, as names write them.
+_LATIN_LETTERS = frozenset("ßæœøđłðþŋÆŒØĐŁÐÞŊªº")
+#: How many combining marks one letter carries at most ("ễ": two): more stack into a blot
+#: that hides what is under it.
+_MARKS_MAX = 3
 
 
-def _script(letter: str) -> str:
-    """The script of a letter, from its Unicode name ("LATIN", "CYRILLIC", "ARABIC"...)."""
-    if letter < "\x80" or letter in "ªº":
-        return "LATIN"
-    return unicodedata.name(letter, "?").split(" ", 1)[0]
+@functools.lru_cache(maxsize=16384)
+def _kind(c: str) -> str:
+    """How the character ``c`` (not ASCII) reads beside Latin text:
 
-
-def _latin_form(letter: str) -> bool:
-    """Whether ``letter``, not of the Latin script, is another form of a Latin letter: fullwidth
-    "Ｓ", mathematical "𝐒" (their compatibility form is a plain Latin letter)."""
-    plain = unicodedata.normalize("NFKC", letter)
-    return plain != letter and plain.isascii() and plain.isalpha()
+    - ``latin``: a letter of the Latin alphabet as names write it: a letter with accents, or one
+      of ``_LATIN_LETTERS``;
+    - ``form``: another form of a Latin letter or digit: fullwidth "Ｓ", mathematical "𝐒", a
+      ligature "ﬁ", a roman numeral "Ⅰ", a small capital "ᴏ", the dotless "ı", "ɑ";
+    - ``lookalike``: a letter of a script that looks like Latin (``_LATIN_LOOKALIKE_SCRIPTS``);
+    - ``rtl``: a letter written right to left (Arabic, Hebrew), which reorders the text around it;
+    - ``name``: a letter of a script a name may be written in (``_NAME_SCRIPTS``);
+    - ``script``: a letter of another script;
+    - ``mark``: a combining mark; ``other``: a digit, punctuation, a symbol, a space."""
+    category = unicodedata.category(c)
+    if category[0] == "M":
+        return "mark"
+    compatible = unicodedata.normalize("NFKC", c)
+    looks_ascii = compatible != c and compatible.isascii() and compatible.isalnum()
+    if category[0] != "L" or category == "Lm":
+        return "form" if looks_ascii and category in ("Nd", "Nl") else "other"
+    base = unicodedata.normalize("NFD", c)[0]
+    if (base < "\x80" and base.isalpha()) or c in _LATIN_LETTERS:
+        return "latin"
+    script = unicodedata.name(c, "?").split(" ", 1)[0]
+    if looks_ascii or script == "LATIN":
+        return "form"
+    if script in _LATIN_LOOKALIKE_SCRIPTS:
+        return "lookalike"
+    if unicodedata.bidirectional(c) in ("R", "AL"):
+        return "rtl"
+    return "name" if script in _NAME_SCRIPTS else "script"
 
 
 def lookalike_letters(text: str, free_text: bool = False) -> list[tuple[str, str]]:
-    """``(letter, word)`` for each distinct letter of ``text`` that looks like a Latin letter and
-    is not one: another form of a Latin letter anywhere; a letter of a script that looks like
-    Latin (``_LATIN_LOOKALIKE_SCRIPTS``) in a one-line text (a name, a title), or in a free
-    text's word that also holds Latin letters. Other scripts (Arabic, Javanese...) are text."""
+    """``(character, word)`` for each distinct character of ``text`` (in NFC, as it is stored)
+    that makes it look like another text or read in another order.
+
+    A one-line text (a name, a title) takes Latin letters as names write them, letters of
+    Indonesia's scripts and Chinese characters (``_kind``), and accents that make a letter of
+    Latin ("é"), not ones that merely sit on it ("i" with a dot above). A free text (an address,
+    a note) may hold whole words of any script; a word with Latin letters may not mix in another
+    form of a Latin letter or a letter that looks like one, and fullwidth or mathematical Latin
+    letters are refused anywhere. In both, no letter carries more than ``_MARKS_MAX`` marks."""
     if text.isascii():
         return []
     found: dict[str, str] = {}
-    for word in text.split():
-        if word.isascii():
-            continue
-        letters = [(c, _script(c)) for c in word if c.isalpha() and unicodedata.category(c) != "Lm"]
-        mixed = free_text and any(script == "LATIN" for _, script in letters)
-        for letter, script in letters:
-            if script != "LATIN" and (_latin_form(letter) or (script in _LATIN_LOOKALIKE_SCRIPTS
-                                                              and (mixed or not free_text))):
-                found.setdefault(letter, word)
+    for word in unicodedata.normalize("NFC", text).split():
+        if not word.isascii():
+            for c in _refused_in_word(word, free_text):
+                found.setdefault(c, word)
     return list(found.items())
 
 
+@functools.lru_cache(maxsize=65536)  # the words of addresses recur (a whole import's "Désa", "Jl.")
+def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
+    """The characters ``lookalike_letters`` refuses in one word (not ASCII)."""
+    kinds = [(c, "latin" if c.isascii() and c.isalpha() else "other" if c.isascii() else _kind(c)) for c in word]
+    has_latin = any(kind == "latin" for _, kind in kinds)
+    refused, marks, base = [], 0, "other"
+    for c, kind in kinds:
+        if kind == "mark":
+            marks += 1
+            wrong = marks > _MARKS_MAX or (not free_text and base == "latin")
+        else:
+            marks, base = 0, kind
+            if free_text:
+                wrong = (kind in ("form", "lookalike") and has_latin
+                         or kind == "form" and unicodedata.name(c, "").startswith(("FULLWIDTH", "MATHEMATICAL")))
+            else:
+                wrong = kind in ("form", "lookalike", "rtl", "script")
+        if wrong:
+            refused.append(c)
+    return tuple(refused)
+
+
+def _what(c: str) -> str:
+    """What a refused character is, as a message says it."""
+    kind = _kind(c)
+    if kind == "mark":
+        return "tanda di atas atau di bawah huruf yang tidak membentuk huruf Latin biasa"
+    if kind == "lookalike":
+        return f"huruf {_LATIN_LOOKALIKE_SCRIPTS[unicodedata.name(c).split(' ', 1)[0]]}"
+    if kind == "rtl":
+        return "huruf yang ditulis dari kanan ke kiri, yang membalik urutan teks di sekitarnya"
+    if kind == "script":
+        return "huruf dari abjad lain"
+    return "bentuk lain huruf atau angka Latin"
+
+
 def lookalike_message(label: str, found: list[tuple[str, str]]) -> str:
-    letter, word = found[0]
-    script = _LATIN_LOOKALIKE_SCRIPTS.get(_script(letter))
-    kind = f"huruf {script}" if script else "bentuk lain huruf Latin"
-    more = f" dan {count(len(found) - 1)} huruf lain" if len(found) > 1 else ""
-    return (f"{label} memuat huruf yang tampak seperti huruf Latin tetapi bukan: \"{letter}\" (U+{ord(letter):04X}, "
-            f"{kind}) pada \"{word[:40]}\"{more}. Teks seperti itu terlihat sama dengan teks lain tetapi tidak "
-            "sama; ketik ulang dengan huruf Latin biasa lalu simpan lagi.")
+    c, word = found[0]
+    more = f" dan {count(len(found) - 1)} karakter lain" if len(found) > 1 else ""
+    shown = f"\u25cc{c}" if unicodedata.category(c)[0] == "M" else c
+    return (f"{label} memuat karakter yang tampak seperti huruf Latin tetapi bukan, atau yang tidak dipakai dalam "
+            f"nama: \"{shown}\" (U+{ord(c):04X}, {_what(c)}) pada \"{word[:40]}\"{more}. Teks seperti itu dapat "
+            "terlihat sama dengan teks lain; ketik ulang dengan huruf Latin biasa lalu simpan lagi.")
 
 
 def character_problem(label: str, value, free_text: bool = False) -> tuple[str, str] | None:
     """``(rule, message)`` for a text holding control characters, invisible characters or
-    letters that only look Latin (in that order), or None. ``free_text``: an address or a
-    note, which may hold words of other scripts; a name or title (one line) may not."""
+    characters that make it look like another text (in that order), or None. ``free_text``:
+    an address or a note, which may hold words of any script; a name or title (one line) takes
+    Latin letters, Indonesia's scripts and Chinese characters (``lookalike_letters``)."""
     if value is None:
         return None
     text = value if type(value) is str else str(value)
@@ -163,11 +255,24 @@ def character_problem(label: str, value, free_text: bool = False) -> tuple[str, 
         return None
     if chars := control_characters(text):
         return "control_characters", control_message(label, chars)
-    if chars := invisible_characters(text):
+    if chars := invisible_characters(text, free_text):
         return "invisible_characters", invisible_message(label, chars)
     if found := lookalike_letters(text, free_text):
         return "lookalike_letters", lookalike_message(label, found)
     return None
+
+
+def tidy(field: str | None, value):
+    """Text as it is stored: in Unicode's composed form (NFC: "é" typed as "e" and an accent is
+    the "é" of every other keyboard), without spaces around it; a one-line text's spaces, tabs
+    and line breaks of any kind are one space (a browser draws "A  B" as "A B": two names that
+    read the same are one). Other values are returned as they are."""
+    if type(value) is not str:
+        return value
+    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    if field in LONG_FIELDS:
+        return text.strip()
+    return " ".join(text.split())
 
 
 def text_problem(field: str | None, label: str, value) -> Problem | None:
@@ -202,18 +307,25 @@ def xml_safe(text: str) -> str:
 _NAME_PARTICLES = frozenset({"bin", "binti", "van", "der", "de", "da", "al"})
 
 
+def _lower(text: str) -> str:
+    """``text`` in lower case; "İ" (a capital I with a dot, from a Turkish keyboard) is "i", not
+    the "i" and combining dot Python makes of it (a name that reads "Siti" and is not)."""
+    return text.lower().replace("i\u0307", "i")
+
+
 def person_name(text: str) -> str:
     """A name the way Payung writes every name: Title Case ("Siti Aminah"), chosen so lists
     read alike whether a name was typed in lower case ("siti aminah") or copied from a KTP in
     capitals ("SITI AMINAH"). A name already typed in mixed case is kept as typed
-    ("Siti Nur'aini", "La Ode Muhammad"): its writer knew better. Spaces are collapsed."""
-    name = " ".join(str(text or "").split())
-    lower, upper = name.lower(), name.upper()
+    ("Siti Nur'aini", "La Ode Muhammad"): its writer knew better. Spaces are collapsed and the
+    text composed (``tidy``)."""
+    name = tidy("name", str(text or ""))
+    lower, upper = _lower(name), name.upper()
     if lower == upper or (name != lower and name != upper):  # no letters with a case, or mixed case
         return name
 
     def word(w: str, first: bool) -> str:
-        lower = w.lower()
+        lower = _lower(w)
         if not first and lower in _NAME_PARTICLES:
             return lower
         # "Nur'aini", "Abdul-Rahman": capitals after a hyphen, not after an apostrophe.

@@ -21,7 +21,7 @@ from payung.base.money import Contribution, check_programs, check_rupiah, contri
 from payung.base.months import month_range, parse_month
 from payung.schemes.registry import PluginRegistry
 from payung.schemes.model import Enrolment
-from payung.base.text import text_problem
+from payung.base.text import text_problem, tidy
 
 SOURCES = {
     "APBD": "APBD kabupaten",
@@ -49,7 +49,7 @@ def create_budget_line(db, registry: PluginRegistry, values: dict, *, actor: Act
         problems.append(Problem("scheme_code", "Pilih skema.", "scheme_required"))
     else:
         visible_scheme(registry, scheme_code, actor, "budget.write")
-    name = str(values.get("name") or "").strip()
+    name = tidy("name", str(values.get("name") or ""))
     if not name:
         problems.append(Problem("name", "Nama pos anggaran wajib diisi (contoh: APBD 2025 - iuran pekerja rentan).",
                                 "name_required"))

@@ -19,7 +19,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.base.money import check_rupiah, current_limits, format_rupiah
 from payung.base.months import format_month, month_of
 from payung.schemes.model import Panel
-from payung.base.text import text_problem
+from payung.base.text import text_problem, tidy
 
 PROGRAMS = {"JKK": "JKK (kecelakaan kerja)", "JKM": "JKM (kematian)"}
 STATUSES = {"diajukan": "Diajukan", "diproses": "Diproses", "dibayar": "Dibayar", "ditolak": "Ditolak"}
@@ -90,7 +90,7 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
         "incident_date": incident.isoformat() if isinstance(incident, dt.date) else None, "status": status,
         "benefit_amount": benefit if isinstance(benefit, int) else 0,
         "paid_on": paid_on.isoformat() if isinstance(paid_on, dt.date) else None,
-        "note": (values.get("note") or "").strip() or None,
+        "note": tidy("note", values.get("note") or "") or None,
         "sponsorship_id": result.line["sponsorship_id"] if result.line else None,
     }
     return result

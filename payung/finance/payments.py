@@ -21,7 +21,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.base.money import check_rupiah, current_limits, format_rupiah
 from payung.base.paging import Paged
 from payung.schemes.registry import PluginRegistry
-from payung.base.text import text_problem
+from payung.base.text import text_problem, tidy
 
 ALLOCATION_ORDER = "bulan terlama lebih dulu, lalu urut nama pekerja"
 
@@ -84,7 +84,7 @@ def record_payment(
     problems = payment_problems(registry.settings, scheme, amount, paid_on, today, reference=reference)
     if problems:
         raise ValidationError(problems)
-    reference = (reference or "").strip() or None
+    reference = tidy("reference", reference or "") or None
     with store.transaction(db):
         # The bill is read under the write lock: a payment another session recorded a moment
         # ago is in it, so the lines are not allocated twice and the refusal states the figures.
@@ -151,7 +151,7 @@ def reverse_payment(db, payment_id: int, *, reason: str, actor: Actor) -> None:
     require(actor, "payment.write")
     payment = require_visible(actor, "payment.write", billing.payment(db, payment_id, scope_of(actor)),
                               f"Pembayaran #{payment_id}")
-    reason = (reason or "").strip()
+    reason = tidy("reason", reason or "")
     if len(reason) < 5:
         raise ValidationError(Problem("reason", "Tulis alasan pembatalan (paling sedikit 5 huruf).", "reason_required"))
     if problem := text_problem("reason", "Alasan pembatalan", reason):

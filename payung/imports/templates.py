@@ -11,13 +11,14 @@ name; another account's template of the same name is neither overwritten nor rev
 from __future__ import annotations
 
 import json
+import string
 from dataclasses import dataclass, field
 
 from db import queries, store
 
 from payung.auth.access import Actor, allowed, require
 from payung.base.errors import ConstraintError, Problem, ValidationError
-from payung.base.text import text_problem
+from payung.base.text import text_problem, tidy
 
 
 @dataclass
@@ -77,7 +78,7 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
                   values: dict[str, dict] | None = None) -> bool:
     """Save a template of the actor's own; True when it replaced one of theirs of that name."""
     require(actor, "template.write")
-    name = (name or "").strip()
+    name = tidy("template", name or "")
     if not name:
         raise ValidationError(Problem("template", "Beri nama templat.", "template_name"))
     if problem := text_problem("template", "Nama templat", name):
@@ -85,6 +86,11 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
     if OWNER_MARK.strip() in name:  # "X · admin" of one's own would hide the admin's "X"
         raise ValidationError(Problem("template", f"Nama templat tidak boleh memuat \"{OWNER_MARK.strip()}\": tanda "
                                                   "itu dipakai Payung untuk menandai pemilik templat.", "template_name"))
+    if odd := [c for c in name if not (c.isalnum() or c == " " or c in string.punctuation)]:
+        # A dot that looks like the owner mark (U+0387, U+2027, U+30FB...) would bring the mark back.
+        raise ValidationError(Problem("template", f"Nama templat hanya memuat huruf, angka, spasi dan tanda baca biasa "
+                                                  f"(- _ . , ( ) / &); \"{odd[0]}\" (U+{ord(odd[0]):04X}) tidak.",
+                                      "template_name"))
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
     existing = queries.import_template(db, kind, actor.username, name)
     if existing is None:

@@ -18,7 +18,7 @@ from payung.base.config import Regency, Settings
 from payung.base.errors import Problem, ValidationError
 from payung.base.formats import rupiah
 from payung.base.occupations import OCCUPATIONS
-from payung.base.text import text_problem
+from payung.base.text import text_problem, tidy
 
 REGENCY_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
 OCCUPATION_CODE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -94,8 +94,8 @@ def save_occupation(db, settings, *, code: str, label: str, synonyms=(), actor: 
     with its synonyms for imports; audited. A code is lower-case letters, digits and underscores;
     the label is what everyone sees. A label or synonym may not name another occupation."""
     require(actor, "reference.manage")
-    code, label = (code or "").strip(), (label or "").strip()
-    words = sorted({w.strip().lower() for w in synonyms if w and w.strip()})
+    code, label = (code or "").strip(), tidy("label", label or "")
+    words = sorted({tidy("synonyms", w).lower() for w in synonyms if w and w.strip()})
     problems = []
     if not OCCUPATION_CODE.match(code):
         problems.append(

