@@ -691,6 +691,17 @@ def test_a_text_is_stored_composed_and_a_one_line_texts_spaces_as_one(app, db, a
     assert person_name("S\u0130T\u0130 AM\u0130NAH") == "Siti Aminah"  # a Turkish capital I, lower-cased
 
 
+def test_a_search_finds_a_name_typed_with_a_separate_accent_or_two_spaces(app, db, admin):
+    from payung.people.sponsors import create_sponsor, search_sponsors
+    from payung.people.workers import search_workers
+    create_worker(db, app.settings, worker_values(name="Jos\u00e9 Rizal"), actor=admin)
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Jos\u00e9 Slamet"}, actor=admin)
+    for typed in ("Jose\u0301 Rizal", "Jos\u00e9  Rizal", " jos\u00e9\u00a0rizal "):
+        assert [r["name"] for r in search_workers(db, app.settings, actor=admin, text=typed).rows] == ["Jos\u00e9 Rizal"]
+    assert [r["name"] for r in search_sponsors(db, actor=admin, text="Jose\u0301  Slamet").rows] == [
+        "Haji Jos\u00e9 Slamet"]
+
+
 @pytest.mark.parametrize("dot", ["\u0387", "\u2027", "\u30fb", "\u22c5", "\u2219", "\u2e31", "\ua78f"])
 def test_a_dot_that_looks_like_the_owner_mark_is_refused_in_a_template_name(app, db, admin, dot):
     """"Format Dinsos ‧ admin" of one's own read as the administrator's "Format Dinsos"."""

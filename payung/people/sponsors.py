@@ -196,7 +196,8 @@ def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_rege
     (``prefer_regency``: those of that regency first, for a scheme of that regency)."""
     require(actor, "sponsor.read")
     rows, total = queries.search_sponsors(
-        db, scope=scope_of(actor), text=text, types=types, prefer_regency=prefer_regency, only_id=only_id,
+        db, scope=scope_of(actor), text=tidy(None, text or ""), types=types, prefer_regency=prefer_regency,
+        only_id=only_id,
         limit=page_size,
         offset=(max(page, 1) - 1) * page_size,
     )

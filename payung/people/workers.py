@@ -318,7 +318,8 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
     today = today or clock.today()
     month = current_month(today)
     scope = scope_of(actor)
-    digits = (text or "").replace(" ", "").replace(".", "")
+    text = tidy(None, text or "")  # as names are stored: composed, one space
+    digits = text.replace(" ", "").replace(".", "")
     if scope.masked and digits.isdigit() and len(digits) >= 4:
         raise ValidationError(Problem("text", "Peran Anda tidak dapat mencari dengan NIK; cari dengan nama.",
                                       "nik_search_masked"))
