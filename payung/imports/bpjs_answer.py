@@ -14,7 +14,7 @@ from db import billing, queries, store
 from payung.auth.access import Actor, require, require_visible, scope_of, visible_scheme
 from payung.base.errors import PayungError, Problem, ValidationError
 from payung.base.identity import clean_digits, is_ascii_digits
-from payung.base.text import text_problem
+from payung.base.text import text_problem, tidy
 from payung.enrolment.bpjs import KPJ_DIGITS
 from payung.imports.mapping import header_key
 from payung.imports.normalize import nik_cell
@@ -99,7 +99,7 @@ def plan_answer(db, registry: PluginRegistry, data: bytes, file_name: str, *, ac
         nik = clean_digits(nik)
         kpj_text = (cell_text(values.get("kpj")) or "").strip()
         kpj = clean_digits(kpj_text) if kpj_text else None
-        reason = str(values.get("reason") or "").strip() or None
+        reason = tidy("reason", str(values.get("reason") or "")) or None
         if len(nik) != 16 or not is_ascii_digits(nik):
             plan.problems.append((row_number, f"NIK \"{str(values['nik'])[:40]}\" tidak 16 digit."))
         elif kpj is not None and (len(kpj) != KPJ_DIGITS or not is_ascii_digits(kpj)):
