@@ -255,6 +255,26 @@ def test_payment_import_of_huge_amounts_and_old_dates_does_not_crash(importer, p
     assert "melebihi batas" in plan.rejected[2][0].message and "sebelum skema" in plan.rejected[3][0].message
 
 
+def test_a_payment_reference_is_compared_as_it_is_stored_in_an_import(importer, people):
+    """"TRF  002" (two spaces) and "TRF\u00a0002" (a bank export's no-break space) are stored as
+    "TRF 002": the check compared them as typed, planned all three, and the write's own check
+    refused the whole file; nor could a file be imported twice."""
+    from payung.base.months import current_month
+    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
+    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
+                 start=current_month())
+    data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;16800;TRF 002\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;16800;TRF  002\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;16800;TRF\u00a0002\n"
+            "198503122010011002;kendal_asn_peduli;10/02/2025;16800;OK-1\n").encode()
+    plan = importer(data, "bayar.csv", "payments")
+    assert plan.counts["imported"] == 2 and sorted(plan.rejected) == [3, 4]
+    assert all("sama dengan baris 2" in plan.rejected[n][0].message for n in (3, 4))
+    again = importer(data.replace(b"TRF 002", b"TRF\xc2\xa0002", 1), "bayar.csv", "payments")
+    assert again.counts["imported"] == 0
+
+
 # Constraint errors speak Indonesian ---------------------------------------------------------
 
 def test_duplicate_nik_race_is_a_validation_error(app, db, admin, worker_id, monkeypatch):

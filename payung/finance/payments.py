@@ -36,6 +36,12 @@ def check_amount(amount, maximum: int | None = None) -> int:
     return amount
 
 
+def payment_reference(typed) -> str | None:
+    """A payment's reference as it is stored and compared (``tidy``: "TRF\u00a0001" and
+    "TRF  001" are the bank's "TRF 001"), or None."""
+    return tidy("reference", "" if typed is None else str(typed)) or None
+
+
 def payment_problems(settings, scheme, amount, paid_on, today: dt.date, *, reference: str | None = None
                      ) -> list[Problem]:
     """Why a payment cannot be recorded, before any bill is looked at: amount (whole Rupiah,
@@ -84,7 +90,7 @@ def record_payment(
     problems = payment_problems(registry.settings, scheme, amount, paid_on, today, reference=reference)
     if problems:
         raise ValidationError(problems)
-    reference = tidy("reference", reference or "") or None
+    reference = payment_reference(reference)
     with store.transaction(db):
         # The bill is read under the write lock: a payment another session recorded a moment
         # ago is in it, so the lines are not allocated twice and the refusal states the figures.

@@ -20,7 +20,7 @@ from payung.base.months import current_month
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.enrolment.bulk import apply_bulk
 from payung.finance import bills
-from payung.finance.payments import payment_problems, record_payment
+from payung.finance.payments import payment_problems, payment_reference, record_payment
 from payung.imports.chunks import PackedRows, PackedTuples
 from payung.imports.enrolments import plan_sponsorships
 from payung.imports.mapping import FIELDS, missing_required
@@ -471,7 +471,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             reject(plan, row, cells, errors)
             continue
         scheme = registry.scheme(found[0])
-        reference = cell_text(raw.get("reference"))
+        reference = payment_reference(cell_text(raw.get("reference")))  # as record_payment compares it
         key = (scheme.code, party_key, values["paid_on"].isoformat(), values["amount"], reference)
         if key in seen:
             reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])
