@@ -77,6 +77,7 @@ def control_message(label: str, chars: list[str]) -> str:
 # Khmer's inherent vowels, Mongolian's free variation selectors.
 _BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f")
 _ZWJ = "\u200d"
+_KEYCAP = "\u20e3"
 
 
 def _emoji_joiner(text: str, at: int) -> bool:
@@ -89,14 +90,17 @@ def _emoji_joiner(text: str, at: int) -> bool:
 
 def _selector_shown(text: str, at: int) -> bool:
     """Whether the variation selector at ``at`` chooses how the character before it is drawn: an
-    emoji's or a digit's (U+FE0E, U+FE0F: "❤️", "1️⃣"), a CJK ideograph's (U+E0100...). After a
-    letter or a space, or first, it changes nothing a reader sees."""
+    emoji's (U+FE0E, U+FE0F: "❤️"), a keycap's digit ("1️⃣"), a symbol's, a CJK ideograph's
+    (U+E0100...). After a letter, a space, punctuation, another selector, or first, it changes
+    nothing a reader sees."""
     if at == 0:
         return False
-    before = text[at - 1]
-    if text[at] >= "\U000e0100":
+    before, selector = text[at - 1], text[at]
+    if selector >= "\U000e0100":
         return unicodedata.name(before, "").startswith("CJK")
-    return not (unicodedata.category(before)[0] in "LZ" or before.isspace())
+    if before in "0123456789#*":
+        return text[at + 1:at + 2] == _KEYCAP
+    return unicodedata.category(before) in ("So", "Sm") or before in "‼⁉"
 
 
 # What ``str.isprintable`` passes and may still be invisible: blank characters and selectors.
@@ -151,30 +155,39 @@ def _kind(c: str) -> str:
 
     - ``latin``: a letter of the Latin alphabet as names write it: a letter with accents, or one
       of ``_LATIN_LETTERS``;
-    - ``form``: another form of a Latin letter or digit: fullwidth "Ｓ", mathematical "𝐒", a
-      ligature "ﬁ", a roman numeral "Ⅰ", a small capital "ᴏ", the dotless "ı", "ɑ";
+    - ``form``: another form of a Latin letter, digit or sign: fullwidth "Ｓ" or "．",
+      mathematical "𝐒", a ligature "ﬁ", a roman numeral "Ⅰ", a small capital "ᴏ", a modifier
+      "ᴬ", the dotless "ı", "ɑ";
     - ``lookalike``: a letter of a script that looks like Latin (``_LATIN_LOOKALIKE_SCRIPTS``);
-    - ``rtl``: a letter written right to left (Arabic, Hebrew), which reorders the text around it;
-    - ``name``: a letter of a script a name may be written in (``_NAME_SCRIPTS``);
-    - ``script``: a letter of another script;
-    - ``mark``: a combining mark; ``other``: a digit, punctuation, a symbol, a space."""
+    - ``rtl``: a character written right to left (Arabic, Hebrew letters, their digits and
+      signs), which reorders the text around it;
+    - ``name``: a letter or digit of a script a name may be written in (``_NAME_SCRIPTS``);
+    - ``script``: a letter or digit of another script (Myanmar "၀", Devanagari "०");
+    - ``mark``: a combining mark; ``other``: punctuation, a symbol, a space, "²" or "½"."""
     category = unicodedata.category(c)
     if category[0] == "M":
         return "mark"
+    if unicodedata.bidirectional(c) in ("R", "AL", "AN"):
+        return "rtl"
+    name = unicodedata.name(c, "?")
     compatible = unicodedata.normalize("NFKC", c)
     looks_ascii = compatible != c and compatible.isascii() and compatible.isalnum()
-    if category[0] != "L" or category == "Lm":
-        return "form" if looks_ascii and category in ("Nd", "Nl") else "other"
+    if name.startswith(("FULLWIDTH ", "HALFWIDTH ")):
+        return "form"
+    script = name.split(" ", 1)[0]
+    if category in ("Nd", "Nl"):
+        return "form" if looks_ascii else "name" if script in _NAME_SCRIPTS else "script"
+    if category[0] != "L":
+        return "other"
+    if category == "Lm":
+        return "form" if looks_ascii else "other"
     base = unicodedata.normalize("NFD", c)[0]
     if (base < "\x80" and base.isalpha()) or c in _LATIN_LETTERS:
         return "latin"
-    script = unicodedata.name(c, "?").split(" ", 1)[0]
     if looks_ascii or script == "LATIN":
         return "form"
     if script in _LATIN_LOOKALIKE_SCRIPTS:
         return "lookalike"
-    if unicodedata.bidirectional(c) in ("R", "AL"):
-        return "rtl"
     return "name" if script in _NAME_SCRIPTS else "script"
 
 
@@ -193,12 +206,12 @@ def lookalike_letters(text: str, free_text: bool = False) -> list[tuple[str, str
     found: dict[str, str] = {}
     for word in unicodedata.normalize("NFC", text).split():
         if not word.isascii():
-            for c in _refused_in_word(word, free_text):
+            refused = _refused_in_short_word if len(word) <= _CACHED_WORD else _refused_in_word
+            for c in refused(word, free_text):
                 found.setdefault(c, word)
     return list(found.items())
 
 
-@functools.lru_cache(maxsize=65536)  # the words of addresses recur (a whole import's "Désa", "Jl.")
 def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
     """The characters ``lookalike_letters`` refuses in one word (not ASCII)."""
     kinds = [(c, "latin" if c.isascii() and c.isalpha() else "other" if c.isascii() else _kind(c)) for c in word]
@@ -206,18 +219,37 @@ def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
     refused, marks, base = [], 0, "other"
     for c, kind in kinds:
         if kind == "mark":
-            marks += 1
-            wrong = marks > _MARKS_MAX or (not free_text and base == "latin")
+            # Spacing marks (Javanese "ꦺ") sit beside their letter; marks that stack are counted.
+            marks += unicodedata.category(c) != "Mc"
+            if c == _KEYCAP or "\ufe00" <= c <= "\ufe0f" or c >= "\U000e0100":
+                wrong = False  # a selector or a keycap: ``invisible_characters`` judges where it stands
+            elif free_text:
+                wrong = marks > _MARKS_MAX or base in ("latin", "form", "other")
+            else:
+                wrong = marks > _MARKS_MAX or base != "name"
         else:
             marks, base = 0, kind
             if free_text:
-                wrong = (kind in ("form", "lookalike") and has_latin
+                wrong = (kind in ("form", "lookalike", "script") and has_latin
                          or kind == "form" and unicodedata.name(c, "").startswith(("FULLWIDTH", "MATHEMATICAL")))
             else:
                 wrong = kind in ("form", "lookalike", "rtl", "script")
         if wrong:
             refused.append(c)
     return tuple(refused)
+
+
+#: Words up to this long have their answer kept (the words of addresses recur: a whole import's
+#: "Désa", "Jl."); a longer one is read each time, so the kept answers stay a few megabytes.
+_CACHED_WORD = 40
+_refused_in_short_word = functools.lru_cache(maxsize=32768)(_refused_in_word)
+
+
+def beyond_latin(text: str) -> list[str]:
+    """The characters of ``text`` that are neither ASCII nor a Latin letter as names write it
+    ("é", "ß"): what a label another one is told apart by (an import template's name) may not
+    hold, since a dot or a sign of any other script can stand in for its marks."""
+    return [c for c in text if not c.isascii() and _kind(c) != "latin"]
 
 
 def _what(c: str) -> str:
@@ -228,10 +260,10 @@ def _what(c: str) -> str:
     if kind == "lookalike":
         return f"huruf {_LATIN_LOOKALIKE_SCRIPTS[unicodedata.name(c).split(' ', 1)[0]]}"
     if kind == "rtl":
-        return "huruf yang ditulis dari kanan ke kiri, yang membalik urutan teks di sekitarnya"
+        return "karakter yang ditulis dari kanan ke kiri, yang membalik urutan teks di sekitarnya"
     if kind == "script":
-        return "huruf dari abjad lain"
-    return "bentuk lain huruf atau angka Latin"
+        return "huruf atau angka dari abjad lain"
+    return "bentuk lain huruf, angka atau tanda baca Latin"
 
 
 def lookalike_message(label: str, found: list[tuple[str, str]]) -> str:
@@ -266,13 +298,20 @@ def tidy(field: str | None, value):
     """Text as it is stored: in Unicode's composed form (NFC: "é" typed as "e" and an accent is
     the "é" of every other keyboard), without spaces around it; a one-line text's spaces, tabs
     and line breaks of any kind are one space (a browser draws "A  B" as "A B": two names that
-    read the same are one). Other values are returned as they are."""
+    read the same are one), and a curly apostrophe or a Unicode hyphen is the ASCII one
+    (``_SAME_SIGN``). Other values are returned as they are."""
     if type(value) is not str:
         return value
     text = value if value.isascii() else unicodedata.normalize("NFC", value)
     if field in LONG_FIELDS:
         return text.strip()
-    return " ".join(text.split())
+    return " ".join(text.translate(_SAME_SIGN).split())
+
+
+#: Signs a one-line text stores as the ASCII sign they look like: "Nur’aini" typed on a phone is
+#: "Nur'aini" typed on a laptop, "non‐ASN" with a Unicode hyphen is "non-ASN".
+_SAME_SIGN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-",
+                            "\u2212": "-"})
 
 
 def text_problem(field: str | None, label: str, value) -> Problem | None:

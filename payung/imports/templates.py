@@ -11,14 +11,13 @@ name; another account's template of the same name is neither overwritten nor rev
 from __future__ import annotations
 
 import json
-import string
 from dataclasses import dataclass, field
 
 from db import queries, store
 
 from payung.auth.access import Actor, allowed, require
 from payung.base.errors import ConstraintError, Problem, ValidationError
-from payung.base.text import text_problem, tidy
+from payung.base.text import beyond_latin, text_problem, tidy
 
 
 @dataclass
@@ -86,10 +85,10 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
     if OWNER_MARK.strip() in name:  # "X · admin" of one's own would hide the admin's "X"
         raise ValidationError(Problem("template", f"Nama templat tidak boleh memuat \"{OWNER_MARK.strip()}\": tanda "
                                                   "itu dipakai Payung untuk menandai pemilik templat.", "template_name"))
-    if odd := [c for c in name if not (c.isalnum() or c == " " or c in string.punctuation)]:
-        # A dot that looks like the owner mark (U+0387, U+2027, U+30FB...) would bring the mark back.
-        raise ValidationError(Problem("template", f"Nama templat hanya memuat huruf, angka, spasi dan tanda baca biasa "
-                                                  f"(- _ . , ( ) / &); \"{odd[0]}\" (U+{ord(odd[0]):04X}) tidak.",
+    if odd := beyond_latin(name):
+        # A dot of any other script (U+0387, U+2027, U+30FB, an Arabic zero...) can stand in for the mark.
+        raise ValidationError(Problem("template", f"Nama templat hanya memuat huruf Latin, angka, spasi dan tanda baca "
+                                                  f"biasa (- _ . , ( ) / &); \"{odd[0]}\" (U+{ord(odd[0]):04X}) tidak.",
                                       "template_name"))
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
     existing = queries.import_template(db, kind, actor.username, name)
