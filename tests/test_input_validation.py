@@ -587,7 +587,7 @@ def test_control_characters_are_refused_in_a_worker_form(app, db, admin, name):
 
 UNSEEN = {  # a typed text, the words of its refusal, the rule that refuses it
     "control": ("Dinas\x1bSosial", "karakter kendali", "control_characters"),
-    "zero_width_space": ("Dinas\u200bSosial", "tidak terlihat", "invisible_characters"),
+    "zero_width_joiner": ("Dinas\u200dSosial", "tidak terlihat", "invisible_characters"),
     "cyrillic_letter": ("Dinas \u0405osial", "tampak seperti huruf Latin", "lookalike_letters"),
 }
 
@@ -634,9 +634,8 @@ def test_unseen_characters_are_refused_in_every_typed_text(app, db, admin, worke
 
 # Characters nobody sees, and letters that only look Latin ----------------------------------------
 
-INVISIBLE = {"zero_width_space": "Siti\u200bAminah", "right_to_left_override": "Siti \u202eHANIMA",
-             "byte_order_mark": "\ufeffSiti Aminah", "soft_hyphen": "Si\u00adti Aminah",
-             "word_joiner": "Siti\u2060Aminah", "hangul_filler": "Siti\u3164Aminah",
+INVISIBLE = {"zero_width_non_joiner": "Siti\u200cAminah", "right_to_left_override": "Siti \u202eHANIMA",
+             "left_to_right_mark": "Siti\u200e Aminah", "hangul_filler": "Siti\u3164Aminah",
              "tag_character": "Siti Aminah\U000e0041", "private_use": "Siti\ue000Aminah",
              "combining_grapheme_joiner": "Si\u034fti Aminah", "variation_selector_after_a_letter": "Siti\ufe0f Aminah",
              "ideographic_variation_selector": "Siti\U000e0100 Aminah", "mongolian_selector": "Siti\u180b Aminah",
@@ -690,7 +689,8 @@ def test_letters_that_only_look_latin_are_refused_in_a_name(app, db, admin, name
             create_worker(db, app.settings, worker_values(**{field: typed}), actor=admin)
         [problem] = refused.value.problems
         assert (problem.field, problem.rule) == (field, "lookalike_letters"), field
-        assert f'"{letter}" (U+{ord(letter):04X}' in problem.message or f'"\u25cc{letter}" (U+' in problem.message
+        assert f"(U+{ord(letter):04X})" in problem.message  # its place, not the look-alike itself, says which
+        assert "karakter ke-" in problem.message or name == "a_lone_mark" and 'awal "' in problem.message
     assert snapshot(db) == before
 
 
@@ -715,6 +715,12 @@ def test_a_text_is_stored_composed_and_a_one_line_texts_spaces_as_one(app, db, a
     assert save_template(db, kind="workers", name="Format  De\u0301sa", mapping={"nik": "KTP"}, actor=admin) is True
     assert list(templates(db, "workers", actor=admin)) == ["Format D\u00e9sa"]
     assert person_name("S\u0130T\u0130 AM\u0130NAH") == "Siti Aminah"  # a Turkish capital I, lower-cased
+    # What a web page or a chat pastes and nobody sees or means is dropped: a zero-width space, a
+    # word joiner, a byte-order mark, a soft hyphen.
+    pasted = create_worker(db, app.settings, worker_values(nik="3324015708750012", name="\ufeffSiti\u200b Ra\u00adhma",
+                                                           birth_place="Ken\u2060dal"), actor=admin)
+    assert (store.get(db, "workers", pasted)["name"], store.get(db, "workers", pasted)["birth_place"]) == (
+        "Siti Rahma", "Kendal")
     assert person_name("nur\u2019aini") == "Nur'aini"  # a phone's apostrophe is the laptop's
     assert store.get(db, "sponsors", create_sponsor(db, app.settings, {"type": "perorangan", "name": "Tenaga non\u2010ASN"},
                                                     actor=admin))["name"] == "Tenaga non-ASN"
@@ -772,7 +778,7 @@ def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admi
 
 def test_unseen_characters_in_imports_are_row_errors_like_in_the_form(importer):
     csv_rows = (hostile.HEADER + hostile.GOOD_ROW.replace("Siti Aminah", "S\u0456ti Aminah")
-                + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri\u200b Wahyuni")
+                + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0002;Sri\u202e Wahyuni")
                 + hostile.GOOD_ROW.replace("0001;Siti Aminah", "0003;Sit\u00e9 Ngatmi"))
     plan = importer(csv_rows.encode(), "pekerja.csv")
     assert plan.counts["imported"] == 1

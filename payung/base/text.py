@@ -77,6 +77,11 @@ def control_message(label: str, chars: list[str]) -> str:
 # Khmer's inherent vowels, Mongolian's free variation selectors.
 _BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f")
 _ZWJ = "\u200d"
+#: Invisible characters a text is stored without, as it would be retyped: a zero-width space, a
+#: word joiner, a byte-order mark, a soft hyphen. Pasted from a web page or a chat, they change
+#: nothing a reader sees and nothing a reader means (unlike a direction mark, which reorders the text).
+_DROPPED = "\u200b\u2060\ufeff\u00ad"
+_DROP = str.maketrans(dict.fromkeys(_DROPPED))
 _KEYCAP = "\u20e3"
 
 
@@ -117,7 +122,7 @@ def invisible_characters(text: str, free_text: bool = False) -> list[str]:
         return []
     found = []
     for at, c in enumerate(text):
-        if c < "\u00ad":
+        if c < "\u00ad" or c in _DROPPED:  # dropped by ``tidy``
             continue
         if c in _BLANK_CHARACTERS or unicodedata.category(c) in ("Cf", "Co", "Cn"):
             if not (c == _ZWJ and free_text and _emoji_joiner(text, at)):
@@ -127,10 +132,27 @@ def invisible_characters(text: str, free_text: bool = False) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def invisible_message(label: str, chars: list[str]) -> str:
-    return (f"{label} memuat karakter yang tidak terlihat ({describe(chars)}), misalnya spasi lebar nol atau "
-            "tanda arah teks yang ikut tersalin dari web atau pesan; hapus karakter itu (ketik ulang isiannya) "
-            "lalu simpan lagi.")
+def invisible_message(label: str, text: str, chars: list[str]) -> str:
+    """Where the first invisible character of ``text`` is, in words ("setelah "Siti""), and what
+    it is; the codes last, for whoever helps."""
+    at = text.index(chars[0])
+    before = text[:at].split()[-1:] if text[:at].strip() else []
+    where = f"setelah \"{before[0][-30:]}\"" if before else "di awal isian"
+    return (f"{label} memuat karakter yang tidak terlihat {where}: {_unseen_name(chars[0])}, yang biasanya ikut "
+            f"tersalin dari web, PDF atau pesan. Hapus bagian itu lalu ketik ulang ({describe(chars)}).")
+
+
+def _unseen_name(c: str) -> str:
+    """An invisible character as a person can be told of it."""
+    if c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c":
+        return "tanda arah teks, yang dapat membalik urutan huruf yang tampil"
+    if c in "\u200c\u200d\u034f":
+        return "penyambung huruf yang tak terlihat"
+    if "\ufe00" <= c <= "\ufe0f" or c >= "\U000e0100" and c <= "\U000e01ef":
+        return "pemilih variasi tampilan yang tidak memilih apa-apa"
+    if "\U000e0000" <= c <= "\U000e007f":
+        return "karakter tag tersembunyi"
+    return "karakter kosong yang tidak tampil"
 
 
 #: Scripts whose letters look like Latin ones ("а", "о", "р", "с", "е", "х" of Cyrillic; "Α", "Ο"
@@ -253,26 +275,31 @@ def beyond_latin(text: str) -> list[str]:
 
 
 def _what(c: str) -> str:
-    """What a refused character is, as a message says it."""
+    """What a refused character is, said after "karakter ke-N pada "kata"" in a message."""
     kind = _kind(c)
     if kind == "mark":
-        return "tanda di atas atau di bawah huruf yang tidak membentuk huruf Latin biasa"
+        return "membawa tanda di atas atau di bawahnya yang tidak membentuk huruf Latin biasa"
     if kind == "lookalike":
-        return f"huruf {_LATIN_LOOKALIKE_SCRIPTS[unicodedata.name(c).split(' ', 1)[0]]}"
+        script = _LATIN_LOOKALIKE_SCRIPTS[unicodedata.name(c).split(" ", 1)[0]]
+        return f"tampak seperti huruf Latin tetapi bukan: itu huruf {script}"
     if kind == "rtl":
-        return "karakter yang ditulis dari kanan ke kiri, yang membalik urutan teks di sekitarnya"
+        return "ditulis dari kanan ke kiri, sehingga urutan teks di sekitarnya terbalik"
     if kind == "script":
-        return "huruf atau angka dari abjad lain"
-    return "bentuk lain huruf, angka atau tanda baca Latin"
+        return "tampak seperti huruf Latin tetapi bukan: itu huruf atau angka dari abjad lain"
+    return "tampak seperti huruf Latin tetapi bukan: itu bentuk lain huruf, angka atau tanda baca (lebar penuh, ligatur)"
 
 
 def lookalike_message(label: str, found: list[tuple[str, str]]) -> str:
+    """Which character of which word, said by its place ("karakter ke-2 pada "Sarmini""): the
+    character itself looks like the letter it imitates, so quoting it shows nothing."""
     c, word = found[0]
-    more = f" dan {count(len(found) - 1)} karakter lain" if len(found) > 1 else ""
-    shown = f"\u25cc{c}" if unicodedata.category(c)[0] == "M" else c
-    return (f"{label} memuat karakter yang tampak seperti huruf Latin tetapi bukan, atau yang tidak dipakai dalam "
-            f"nama: \"{shown}\" (U+{ord(c):04X}, {_what(c)}) pada \"{word[:40]}\"{more}. Teks seperti itu dapat "
-            "terlihat sama dengan teks lain; ketik ulang dengan huruf Latin biasa lalu simpan lagi.")
+    place = word.index(c)
+    if unicodedata.category(c)[0] == "M":  # a mark: the letter it sits on
+        place -= 1
+    more = f" Ada {count(len(found) - 1)} karakter lain seperti itu." if len(found) > 1 else ""
+    where = f"karakter ke-{place + 1} pada \"{word[:40]}\"" if place >= 0 else f"awal \"{word[:40]}\""
+    return (f"{label}: {where} {_what(c)}. Teks seperti itu dapat terlihat sama dengan teks lain; ketik ulang kata "
+            f"itu dengan huruf Latin biasa (U+{ord(c):04X}).{more}")
 
 
 def character_problem(label: str, value, free_text: bool = False) -> tuple[str, str] | None:
@@ -288,21 +315,22 @@ def character_problem(label: str, value, free_text: bool = False) -> tuple[str, 
     if chars := control_characters(text):
         return "control_characters", control_message(label, chars)
     if chars := invisible_characters(text, free_text):
-        return "invisible_characters", invisible_message(label, chars)
+        return "invisible_characters", invisible_message(label, text, chars)
     if found := lookalike_letters(text, free_text):
         return "lookalike_letters", lookalike_message(label, found)
     return None
 
 
 def tidy(field: str | None, value):
-    """Text as it is stored: in Unicode's composed form (NFC: "é" typed as "e" and an accent is
-    the "é" of every other keyboard), without spaces around it; a one-line text's spaces, tabs
+    """Text as it is stored: without the invisible characters of ``_DROPPED``, in Unicode's
+    composed form (NFC: "é" typed as "e" and an accent is the "é" of every other keyboard),
+    without spaces around it; a one-line text's spaces, tabs
     and line breaks of any kind are one space (a browser draws "A  B" as "A B": two names that
     read the same are one), and a curly apostrophe or a Unicode hyphen is the ASCII one
     (``_SAME_SIGN``). Other values are returned as they are."""
     if type(value) is not str:
         return value
-    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    text = value if value.isascii() else unicodedata.normalize("NFC", value.translate(_DROP))
     if field in LONG_FIELDS:
         return text.strip()
     return " ".join(text.translate(_SAME_SIGN).split())

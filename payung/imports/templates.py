@@ -87,9 +87,10 @@ def save_template(db, *, kind: str, name: str, mapping: dict[str, str], actor: A
                                                   "itu dipakai Payung untuk menandai pemilik templat.", "template_name"))
     if odd := beyond_latin(name):
         # A dot of any other script (U+0387, U+2027, U+30FB, an Arabic zero...) can stand in for the mark.
-        raise ValidationError(Problem("template", f"Nama templat hanya memuat huruf Latin, angka, spasi dan tanda baca "
-                                                  f"biasa (- _ . , ( ) / &); \"{odd[0]}\" (U+{ord(odd[0]):04X}) tidak.",
-                                      "template_name"))
+        raise ValidationError(Problem("template", f"Nama templat hanya boleh memuat huruf Latin, angka, spasi dan tanda "
+                                                  f"baca biasa: karakter ke-{name.index(odd[0]) + 1} bukan, walau mungkin "
+                                                  "tampak sama (tersalin dari web atau dokumen?). Hapus karakter itu lalu "
+                                                  f"ketik ulang dengan papan ketik (U+{ord(odd[0]):04X}).", "template_name"))
     stored = {"columns": dict(mapping), "values": {k: dict(v) for k, v in (values or {}).items() if v}}
     existing = queries.import_template(db, kind, actor.username, name)
     if existing is None:
