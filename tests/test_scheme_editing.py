@@ -151,6 +151,20 @@ def test_a_save_over_a_file_changed_since_the_form_opened_is_refused_and_undoes_
     assert saved.version == 3 and "# diubah di disk" in saved.text
 
 
+def test_an_edit_stores_its_texts_as_typed_texts_are_stored(csr):
+    """A scheme name with a no-break space, two spaces or a line break (pasted) was written to the
+    TOML as typed, a twin of the name with one space."""
+    _edit(csr, lambda d: d.update({"name": "Skema\u00a0Uji  Kendal\n", "description": "Untuk pekerja\u200b rentan.\n"}))
+    scheme = csr.app.plugins.schemes[CODE]
+    assert (scheme.name, scheme.description) == ("Skema Uji Kendal", "Untuk pekerja rentan.")
+
+
+def test_a_regency_name_is_stored_as_typed_texts_are(csr):
+    from payung.people.reference import save_regency
+    saved = save_regency(csr.db, csr.app.settings, code="33.24", name="Kabupaten\u00a0 Kendal\n", actor=csr.actor)
+    assert saved["name"] == "Kabupaten Kendal"
+
+
 @pytest.mark.parametrize("change", [{"name": "Uji\x1b[31m merah"}, {"description": "a\x00b"},
                                     {"targets": [{"label": "Target\x07", "value": 10}]}])
 def test_an_edit_with_control_characters_is_refused_like_a_copy(csr, change):

@@ -59,7 +59,7 @@ def save_regency(
     require(actor, "reference.manage")
     code = (code or "").strip()
     problems = regency_code_problems(code)
-    typed_name = (name or "").strip()
+    typed_name = tidy("name", name or "")
     name = typed_name or official_name(code)
     years = {str(y): v for y, v in (umk_by_year or {}).items()}
     if problem := text_problem("name", "Nama kabupaten", name):

@@ -13,7 +13,7 @@ from payung.base import clock
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme
 from payung.schemes.registry import PluginRegistry
 from payung.schemes.model import Scheme
-from payung.base.text import LONG_FIELDS, character_problem, length_message, max_chars
+from payung.base.text import LONG_FIELDS, character_problem, length_message, max_chars, tidy
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,17 @@ def text_messages(value, where: str = "") -> list[str]:
         return [length_message(f"Isian {where}", len(value), limit)]
     found = character_problem(f"Isian {where}", value, free_text=key in LONG_FIELDS)
     return [found[1]] if found else []
+
+
+def tidy_declaration(value, where: str = ""):
+    """The declaration with each of its texts as a typed text is stored (``payung.base.text.tidy``,
+    by its key as ``text_messages`` reads it): a name with a no-break space or two spaces is the
+    name with one."""
+    if isinstance(value, dict):
+        return {k: tidy_declaration(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tidy_declaration(v, f"{where}[{n}]") for n, v in enumerate(value, 1)]
+    return tidy(where.rsplit(".", 1)[-1], value) if isinstance(value, str) else value
 
 
 #: The national instruments every scheme of the sources cites; a new scheme starts from them

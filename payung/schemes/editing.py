@@ -24,7 +24,7 @@ from db import schemes as scheme_store
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.errors import PayungError, Problem, ValidationError
-from payung.schemes.copying import check_copy, copy_header, left_out_problems, text_messages
+from payung.schemes.copying import check_copy, copy_header, left_out_problems, text_messages, tidy_declaration
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry
@@ -200,6 +200,7 @@ def save_scheme(
     require(actor, "scheme.manage")
     if editing and copied_from:
         raise ValueError("a copy is a new scheme: copied_from goes with editing=None")
+    data = tidy_declaration(data)
     with store.transaction(db):
         scheme, problems = check_scheme(registry, data, db=db, editing=editing)
         problems = left_out_problems(left_out, agreed) + problems if copied_from else problems
