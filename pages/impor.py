@@ -31,6 +31,15 @@ LEFT = "_impor_left"
 #: the pixels of one line of text.
 REASON_CHARS_PER_LINE = 95
 REASON_LINE_HEIGHT = 20
+#: Rows the table shows without a scroll inside it, on a laptop and on a phone: a table of the
+#: default height showed a phone three of four rows whole and a sliver of the fourth, so the
+#: fourth reason went unread.
+ROWS_SHOWN, PHONE_ROWS_SHOWN = 8, 5
+
+
+def rows_height(rows: int, row_height: int, most: int) -> int:
+    """A table's height in pixels showing ``rows`` rows (at most ``most``) and its header whole."""
+    return 38 + row_height * min(max(rows, 1), most) + 2
 
 
 def show_rejected(plan, file_name: str) -> None:
@@ -42,14 +51,19 @@ def show_rejected(plan, file_name: str) -> None:
     shown = plan.errors[:2000]
     lines = min(3, max((len(e.message) // REASON_CHARS_PER_LINE + 1 for e in shown), default=1))
     # (A phone's column holds about 35 characters a line: five lines, the rest when picked.)
+    row_height, phone_row_height = REASON_LINE_HEIGHT * lines + 12, REASON_LINE_HEIGHT * 5 + 12
     reasons = table([{"Baris": e.row, "Kolom": e.column, "Alasan": e.message} for e in shown],
-                    hide_index=True, width="stretch", row_height=REASON_LINE_HEIGHT * lines + 12, key="i_rejected",
+                    hide_index=True, width="stretch", row_height=row_height, key="i_rejected",
+                    height=rows_height(len(shown), row_height, ROWS_SHOWN),
                     on_select="rerun", selection_mode="single-row", phone=["Baris", "Alasan"],
                     phone_options={"column_config": {"Alasan": st.column_config.TextColumn(width=240)},
-                                   "row_height": REASON_LINE_HEIGHT * 5 + 12},
+                                   "row_height": phone_row_height,
+                                   "height": rows_height(len(shown), phone_row_height, PHONE_ROWS_SHOWN)},
                     column_config={"Baris": st.column_config.NumberColumn(width=60),
                                    "Kolom": st.column_config.TextColumn(width=130),
                                    "Alasan": st.column_config.TextColumn(width=700)})
+    if len(shown) > PHONE_ROWS_SHOWN:
+        st.caption(f"Geser di dalam tabel untuk melihat ke-{count(len(shown))} baris yang ditolak.")
     error = picked(reasons, shown)
     if error:
         st.info(plain(f"Baris {error.row}, kolom {error.column or '-'}: {error.message}"), icon=":material/info:")

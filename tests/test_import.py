@@ -432,7 +432,7 @@ def test_a_sponsors_plan_is_refused_once_the_sponsor_left_the_village(app, db, a
     assert snapshot(db) == before
 
 
-def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
+def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site, monkeypatch):
     """A heading "Desa/Kel." must read "Desa/Kel." in the column mapping, the rejected rows and
     their XLSX (a user looks for the column they typed); long reasons ended mid-word ("...Format
     kolom seba"): the rows are as tall as the longest reason needs, on a phone too."""
@@ -441,6 +441,9 @@ def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
     data = (";".join(headers) + "\n"
             "1;3,32401E+15;Ani Uji;17/08/1975;L;Blumah;Plantungan;Petani;0812\n"
             "2;3324011708759002;Budi Uji;17/08/1975;L;Atlantis;Plantungan;Petani;0812\n").encode()
+    import streamlit as st
+    drawn, dataframe = [], st.dataframe  # the tables' heights: AppTest keeps no element's height
+    monkeypatch.setattr(st, "dataframe", lambda *args, **kwargs: drawn.append(kwargs) or dataframe(*args, **kwargs))
     at = run("admin", "pages/impor.py")
     at.file_uploader(key="i_file").set_value(("pekerja desa.csv", data, "text/csv")).run()
     assert at.selectbox(key="i_map_workers_None_village").value == "Desa/Kel."
@@ -456,6 +459,9 @@ def test_import_keeps_the_files_own_headings_and_shows_every_reason_whole(site):
     longest = max(len(m) for m in rejected["Alasan"])
     wide, phone = at.dataframe[0].proto, at.dataframe[1].proto
     assert longest > 95 and wide.row_height >= 2 * 20 and phone.row_height >= 4 * 20
+    # Tall enough for both rows whole: a phone's default height hid the last of four rows.
+    wide_args, phone_args = [k for k in drawn if k.get("key", "").startswith("i_rejected")][-2:]
+    assert wide_args["height"] >= 38 + 2 * wide.row_height and phone_args["height"] >= 38 + 2 * phone.row_height
     assert json.loads(wide.columns)["Alasan"]["width"] >= 600 and json.loads(phone.columns)["Alasan"]["width"] <= 260
 
 
