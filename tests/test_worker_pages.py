@@ -102,6 +102,15 @@ def test_a_village_operator_starts_on_their_kecamatan_and_desa(site):
     assert office.selectbox(key="f_district").value is None and office.selectbox(key="f_village").value is None
 
 
+def test_a_kecamatan_is_named_with_its_kabupaten_only_for_who_sees_several(site):
+    """", Kabupaten Kendal" after every kecamatan of an operator of Kendal cut the names off in a
+    laptop's box and told nothing; an administrator of five regencies needs it."""
+    office = run("operator", "pages/pekerja_form.py").selectbox(key="f_district")
+    assert office.options and not any("," in label for label in office.options), office.options[:3]
+    admin = run("admin", "pages/pekerja_form.py").selectbox(key="f_district")
+    assert all(", " in label for label in admin.options) and "Plantungan, Kabupaten Kendal" in admin.options
+
+
 def test_an_operator_of_two_villages_in_two_kecamatan_gets_the_one_desa_of_the_one_they_pick(site):
     """The desa of the kecamatan left behind is not kept: the new kecamatan's only one is picked."""
     from payung.auth.access import Actor

@@ -53,14 +53,17 @@ def regency_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, s
 
 
 def district_choices(db, *, actor, regency_codes: tuple[str, ...]) -> dict[str, str]:
-    """Kecamatan an actor may pick (code -> "Kecamatan, Kabupaten"), by regency then name."""
+    """Kecamatan an actor may pick (code -> "Kecamatan, Kabupaten"), by regency then name; for
+    an actor of one regency its name only (", Kabupaten Pemalang" on every one cut the names
+    off in a laptop's box and told nothing)."""
     scope = scope_of(actor)
     choices: dict[str, str] = {}
-    for regency, regency_name in regency_choices(db, actor=actor, regency_codes=regency_codes).items():
+    regencies = regency_choices(db, actor=actor, regency_codes=regency_codes)
+    for regency, regency_name in regencies.items():
         for district in queries.regions_in(db, regency, 3):
             if scope.villages is not None and not any(v.startswith(district["code"] + ".") for v in scope.villages):
                 continue
-            choices[district["code"]] = f"{district['name']}, {regency_name}"
+            choices[district["code"]] = district["name"] + (f", {regency_name}" if len(regencies) > 1 else "")
     return choices
 
 
