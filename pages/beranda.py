@@ -84,15 +84,25 @@ if from_address:
                                               view.district if view.district in districts else None, view.village)))
 month = a.selectbox("Bulan", month_options, key="beranda_month", format_func=format_month, placeholder="Pilih...")
 scheme = b.selectbox("Skema", key="beranda_scheme", **or_all(schemes, "Semua skema"))
-district = c.selectbox("Kecamatan", key="beranda_district", **or_all(districts, "Semua kecamatan"))
-villages = {}
-if district:
-    with connection() as db:
-        villages = village_choices(db, district, actor=actor)
-# Greyed until a kecamatan is picked: the help says why (a newcomer could not tell).
-village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district,
-                      help=None if district else "Pilih kecamatan dulu: daftar desa/kelurahan mengikuti kecamatan "
-                                                 "yang dipilih.", **or_all(villages, "Semua desa"))
+with connection() as db:  # an account of one village: its kecamatan and desa are the page's, said so
+    own = village_choices(db, next(iter(districts)), actor=actor) if len(districts) == 1 else {}
+if len(own) == 1:
+    villages, district_name, village_name = own, next(iter(districts.values())), next(iter(own.values()))
+    one_place = f"Akun Anda hanya untuk desa {village_name}: semua angka di halaman ini untuk desa itu."
+    district = c.selectbox("Kecamatan", key="beranda_district", disabled=True, help=one_place,
+                           **or_all(districts, district_name) | {"format_func": lambda _: district_name})
+    village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=True, help=one_place,
+                          **or_all(own, village_name) | {"format_func": lambda _: village_name})
+else:
+    district = c.selectbox("Kecamatan", key="beranda_district", **or_all(districts, "Semua kecamatan"))
+    villages = {}
+    if district:
+        with connection() as db:
+            villages = village_choices(db, district, actor=actor)
+    # Greyed until a kecamatan is picked: the help says why (a newcomer could not tell).
+    village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district,
+                          help=None if district else "Pilih kecamatan dulu: daftar desa/kelurahan mengikuti kecamatan "
+                                                     "yang dipilih.", **or_all(villages, "Semua desa"))
 chosen = View(month, scheme, district, village if district else None)
 st.session_state[SHOWN_VIEW] = chosen
 dropped = chosen.left_out(st.query_params.to_dict()) if from_address else []

@@ -250,6 +250,18 @@ def test_the_desa_box_says_why_it_is_greyed(site):
     assert not box.disabled and not box.help
 
 
+def test_an_account_of_one_village_sees_its_kecamatan_and_desa_named_not_to_be_picked(site):
+    """A village operator saw "Semua kecamatan" and a greyed "Semua desa" ("pick a kecamatan
+    first"), then could pick their only kecamatan and desa and nothing changed."""
+    at = run("desa")
+    district, village = at.selectbox(key="beranda_district"), at.selectbox(key="beranda_village")
+    assert district.disabled and village.disabled
+    assert set(district.options) == {"Plantungan"} and len(set(village.options)) == 1
+    assert "hanya untuk desa" in district.help and "hanya untuk desa" in village.help
+    office = run("operator").selectbox(key="beranda_district")
+    assert not office.disabled and office.options[0] == "Semua kecamatan"
+
+
 def test_the_month_list_opens_at_the_newest_months_and_keeps_this_month_chosen(site):
     """The Bulan list began at the month two years back: a person looks for this month and the
     last ones. Newest first; a month an address asks for outside the 27 offered takes its place."""
