@@ -650,7 +650,7 @@ LOOKALIKE = {"cyrillic_i": ("S\u0456ti Aminah", "\u0456", True),
              "ligature": ("Ari\ufb01n", "\ufb01", True), "small_capitals": ("S\u1d0fn\u1d0f", "\u1d0f", True),
              "dotless_i_and_a_dot": ("S\u0131\u0307ti Aminah", "\u0131", True),
              "latin_alpha": ("Siti Amin\u0251h", "\u0251", True), "roman_numeral": ("\u2160wan", "\u2160", True),
-             "fullwidth_digits": ("APBD \uff12\uff10\uff12\uff16", "\uff12", True),
+             "fullwidth_digits": ("APBD \uff12\uff10\uff12\uff16", "\uff12", False),
              "canadian_syllabics": ("\u15f7\u144c\u15eaI", "\u15f7", True),
              "a_dot_on_an_i": ("Si\u0307ti Aminah", "\u0307", True),
              "a_mark_no_letter_takes": ("Sit\u0301i Aminah", "\u0301", True),
@@ -690,7 +690,7 @@ def test_letters_that_only_look_latin_are_refused_in_a_name(app, db, admin, name
         [problem] = refused.value.problems
         assert (problem.field, problem.rule) == (field, "lookalike_letters"), field
         assert f"(U+{ord(letter):04X})" in problem.message  # its place, not the look-alike itself, says which
-        assert "karakter ke-" in problem.message or name == "a_lone_mark" and 'awal "' in problem.message
+        assert "karakter ke-" in problem.message or name == "a_lone_mark" and "tanda tanpa huruf" in problem.message
     assert snapshot(db) == before
 
 
@@ -737,14 +737,45 @@ def test_a_search_finds_a_name_typed_with_a_separate_accent_or_two_spaces(app, d
         "Haji Jos\u00e9 Slamet"]
 
 
+@pytest.mark.parametrize("typed", ["\u200b\u200b", "\ufeff \u00ad"])
+def test_a_name_of_nothing_but_what_is_dropped_is_a_missing_name(app, db, admin, typed):
+    """A name of zero-width spaces passed the required check, then was stored blank."""
+    from payung.auth.users import add_user
+    from payung.people.sponsors import create_sponsor
+    before = snapshot(db)
+    for attempt in (lambda: create_worker(db, app.settings, worker_values(name=typed), actor=admin),
+                    lambda: create_sponsor(db, app.settings, {"type": "perorangan", "name": typed}, actor=admin),
+                    lambda: add_user(db, username="budi", name=typed, role="viewer",
+                                     password="kopi tubruk pagi hari", actor=admin)):
+        with pytest.raises(ValidationError, match="wajib diisi") as refused:
+            attempt()
+        assert [p.rule for p in refused.value.problems if p.field == "name"] == ["name_required"]
+    with pytest.raises(ValidationError, match="wajib diisi"):  # a worker's name of one letter, as typed
+        create_worker(db, app.settings, worker_values(name="A" + typed), actor=admin)
+    assert snapshot(db) == before
+
+
+def test_a_text_is_checked_as_it_is_stored(app, db, admin):
+    """A name with 195 trailing spaces was refused as 206 characters though it stores 11; a
+    look-alike after a zero-width space was said at the wrong place."""
+    worker = create_worker(db, app.settings, worker_values(name="Siti Aminah" + " " * 195), actor=admin)
+    assert store.get(db, "workers", worker)["name"] == "Siti Aminah"
+    with pytest.raises(ValidationError, match="karakter ke-4 pada") as refused:
+        create_worker(db, app.settings, worker_values(nik="3324015708750013", name="Sa\u200br\u0430mi"), actor=admin)
+    assert '"Sar\u0430mi"' in refused.value.problems[0].message
+
+
 @pytest.mark.parametrize("dot", ["\u0387", "\u2027", "\u30fb", "\u22c5", "\u2219", "\u2e31", "\ua78f", "\u0660", "\u06f0",
                                  "\u02d1", "\u4e36"])
 def test_a_dot_that_looks_like_the_owner_mark_is_refused_in_a_template_name(app, db, admin, dot):
     """"Format Dinsos ‧ admin" of one's own read as the administrator's "Format Dinsos"."""
     from payung.imports.templates import save_template
+    before = snapshot(db)
     with pytest.raises(ValidationError) as refused:
         save_template(db, kind="workers", name=f"Format Dinsos {dot} admin", mapping={"nik": "NIK"}, actor=admin)
-    assert refused.value.problems[0].field == "template"
+    assert [(p.field, p.rule) for p in refused.value.problems] in (
+        [("template", "template_name")], [("template", "lookalike_letters")]), refused.value.problems
+    assert snapshot(db) == before
 
 
 def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admin, worker_id):
@@ -762,6 +793,13 @@ def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admi
         actor=admin)
     record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
                       "note": "Keluarga \U0001f468\u200d\U0001f469\u200d\U0001f467 sudah dihubungi"}, actor=admin)
+    record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
+                      "note": "Terima kasih \U0001fa77 \u2139\ufe0f 1\ufe0f\u20e3"}, actor=admin)  # Unicode 15's pink heart
+    create_worker(db, app.settings, worker_values(nik="3324015708750014", name="\u9648\U000e0100\u7f8e\u73b2"),
+                  actor=admin)  # an ideographic variation selector on a Chinese name
+    for typed in ("Siti\u20e3 Aminah", "Sa\u05d7ti", "Jl. Merdeka\u0661"):  # a keycap on a letter; Hebrew or
+        with pytest.raises(ValidationError, match="U\\+"):  # Arabic inside a Latin word, even in an address
+            create_worker(db, app.settings, worker_values(nik="3324015708750010", address=typed), actor=admin)
     with pytest.raises(ValidationError, match="tidak terlihat"):  # a name has no emoji family: "⭐‍⭐" reads "⭐⭐"
         create_worker(db, app.settings, worker_values(nik="3324015708750010", name="Siti \u2b50\u200d\u2b50"),
                       actor=admin)

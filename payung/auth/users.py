@@ -29,6 +29,7 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
     ``problems``: what the caller found wrong in its own fields, refused together with these.
     """
     username = (username or "").strip().lower()
+    name, email = tidy("name", name or ""), tidy("email", email) or None  # checked as stored
     problems = list(problems)
     if not _USERNAME.match(username):
         problems.append(Problem(
@@ -46,7 +47,7 @@ def add_user(db, *, username: str, name: str, role: str, password: str, actor: A
     if problems:
         raise ValidationError(problems)
     password_hash = hash_password(password)  # slow (bcrypt): before taking the write lock
-    row = {"username": username, "name": person_name(name), "role": role, "email": tidy("email", email) or None,
+    row = {"username": username, "name": person_name(name), "role": role, "email": email,
            "password_hash": password_hash, "regency_code": regency_code}
     with store.transaction(db):
         existing = queries.user_count(db)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from payung.base.errors import Problem
 from payung.base.formats import count
@@ -62,8 +63,8 @@ def control_characters(value) -> list[str]:
 
 def describe(chars: list[str]) -> str:
     """``U+001B (ESC), U+0000 (NUL)``: how the characters are named in a message."""
-    names = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL", 0xAD: "SHY", 0x200B: "ZWSP",
-             0x200C: "ZWNJ", 0x200D: "ZWJ", 0x200E: "LRM", 0x200F: "RLM", 0x202E: "RLO", 0xFEFF: "BOM"}
+    names = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL", 0x200C: "ZWNJ", 0x200D: "ZWJ",
+             0x200E: "LRM", 0x200F: "RLM", 0x202E: "RLO"}
     return ", ".join(f"U+{ord(c):04X}" + (f" ({names[ord(c)]})" if ord(c) in names else "") for c in chars[:5])
 
 
@@ -93,6 +94,12 @@ def _emoji_joiner(text: str, at: int) -> bool:
     return (before == "\ufe0f" or unicodedata.category(before) in ("So", "Sk")) and unicodedata.category(after) == "So"
 
 
+def _newer_unicode(c: str) -> bool:
+    """Whether ``c``, unassigned for this Python's Unicode (14), lies where later versions put
+    emoji (🩷, 🫨: a phone types them today) or the Kawi script: a free text's, not a blank."""
+    return unicodedata.category(c) == "Cn" and ("\U0001f000" <= c <= "\U0001faff" or "\U00011f00" <= c <= "\U00011f5f")
+
+
 def _selector_shown(text: str, at: int) -> bool:
     """Whether the variation selector at ``at`` chooses how the character before it is drawn: an
     emoji's (U+FE0E, U+FE0F: "❤️"), a keycap's digit ("1️⃣"), a symbol's, a CJK ideograph's
@@ -105,7 +112,7 @@ def _selector_shown(text: str, at: int) -> bool:
         return unicodedata.name(before, "").startswith("CJK")
     if before in "0123456789#*":
         return text[at + 1:at + 2] == _KEYCAP
-    return unicodedata.category(before) in ("So", "Sm") or before in "‼⁉"
+    return unicodedata.category(before) in ("So", "Sm") or before in "‼⁉ℹ〰〽"
 
 
 # What ``str.isprintable`` passes and may still be invisible: blank characters and selectors.
@@ -113,11 +120,12 @@ _SHOWN_AS_NOTHING = re.compile("[" + "".join(sorted(_BLANK_CHARACTERS)) + "\ufe0
 
 
 def invisible_characters(text: str, free_text: bool = False) -> list[str]:
-    """The distinct characters of ``text`` a reader cannot see that are not control characters:
-    Unicode's format characters (zero-width space and joiners, the marks, embeddings and
-    overrides that turn text right to left, the byte-order mark, the soft hyphen, tag
-    characters), private-use, unassigned and noncharacter code points, blank letters and marks,
-    and variation selectors that select nothing. A joiner between two emoji is a free text's."""
+    """The distinct characters of ``text`` a reader cannot see that are not control characters
+    and that ``tidy`` does not drop (``_DROPPED``): Unicode's format characters (joiners, the
+    marks, embeddings and overrides that turn text right to left, tag characters), private-use,
+    unassigned and noncharacter code points, blank letters and marks, and variation selectors
+    that select nothing. A free text may hold a joiner between two emoji, and emoji newer than
+    this Python's Unicode."""
     if text.isprintable() and not _SHOWN_AS_NOTHING.search(text):  # no format, private or unassigned character
         return []
     found = []
@@ -125,7 +133,7 @@ def invisible_characters(text: str, free_text: bool = False) -> list[str]:
         if c < "\u00ad" or c in _DROPPED:  # dropped by ``tidy``
             continue
         if c in _BLANK_CHARACTERS or unicodedata.category(c) in ("Cf", "Co", "Cn"):
-            if not (c == _ZWJ and free_text and _emoji_joiner(text, at)):
+            if not (c == _ZWJ and free_text and _emoji_joiner(text, at) or free_text and _newer_unicode(c)):
                 found.append(c)
         elif ("\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef") and not _selector_shown(text, at):
             found.append(c)
@@ -137,9 +145,10 @@ def invisible_message(label: str, text: str, chars: list[str]) -> str:
     it is; the codes last, for whoever helps."""
     at = text.index(chars[0])
     before = text[:at].split()[-1:] if text[:at].strip() else []
-    where = f"setelah \"{before[0][-30:]}\"" if before else "di awal isian"
+    where, erase = ((f"setelah \"{before[0][-30:]}\"", f"hapus \"{before[0][-30:]}\" beserta yang sesudahnya")
+                    if before else ("di awal isian", "hapus awal isian"))
     return (f"{label} memuat karakter yang tidak terlihat {where}: {_unseen_name(chars[0])}, yang biasanya ikut "
-            f"tersalin dari web, PDF atau pesan. Hapus bagian itu lalu ketik ulang ({describe(chars)}).")
+            f"tersalin dari web, PDF atau pesan. {erase[0].upper() + erase[1:]}, lalu ketik ulang ({describe(chars)}).")
 
 
 def _unseen_name(c: str) -> str:
@@ -148,11 +157,9 @@ def _unseen_name(c: str) -> str:
         return "tanda arah teks, yang dapat membalik urutan huruf yang tampil"
     if c in "\u200c\u200d\u034f":
         return "penyambung huruf yang tak terlihat"
-    if "\ufe00" <= c <= "\ufe0f" or c >= "\U000e0100" and c <= "\U000e01ef":
-        return "pemilih variasi tampilan yang tidak memilih apa-apa"
-    if "\U000e0000" <= c <= "\U000e007f":
-        return "karakter tag tersembunyi"
-    return "karakter kosong yang tidak tampil"
+    if unicodedata.category(c) == "Cn":
+        return "karakter yang belum dikenal, yang tidak tampil"
+    return "karakter tersembunyi yang tidak tampil"
 
 
 #: Scripts whose letters look like Latin ones ("а", "о", "р", "с", "е", "х" of Cyrillic; "Α", "Ο"
@@ -239,12 +246,14 @@ def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
     kinds = [(c, "latin" if c.isascii() and c.isalpha() else "other" if c.isascii() else _kind(c)) for c in word]
     has_latin = any(kind == "latin" for _, kind in kinds)
     refused, marks, base = [], 0, "other"
-    for c, kind in kinds:
+    for at, (c, kind) in enumerate(kinds):
         if kind == "mark":
             # Spacing marks (Javanese "ꦺ") sit beside their letter; marks that stack are counted.
             marks += unicodedata.category(c) != "Mc"
-            if c == _KEYCAP or "\ufe00" <= c <= "\ufe0f" or c >= "\U000e0100":
-                wrong = False  # a selector or a keycap: ``invisible_characters`` judges where it stands
+            if c == _KEYCAP:  # "1️⃣": a keycap on a digit, "#" or "*" (and the emoji selector)
+                wrong = not re.search("[0-9#*]\ufe0f?$", word[:at])
+            elif "\ufe00" <= c <= "\ufe0f" or c >= "\U000e0100":
+                wrong = False  # a selector: ``invisible_characters`` judges where it stands
             elif free_text:
                 wrong = marks > _MARKS_MAX or base in ("latin", "form", "other")
             else:
@@ -252,8 +261,9 @@ def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
         else:
             marks, base = 0, kind
             if free_text:
-                wrong = (kind in ("form", "lookalike", "script") and has_latin
-                         or kind == "form" and unicodedata.name(c, "").startswith(("FULLWIDTH", "MATHEMATICAL")))
+                wrong = (kind in ("form", "lookalike", "script", "rtl") and has_latin
+                         or kind == "form" and c.isalpha()
+                         and unicodedata.name(c, "").startswith(("FULLWIDTH", "MATHEMATICAL")))
             else:
                 wrong = kind in ("form", "lookalike", "rtl", "script")
         if wrong:
@@ -278,7 +288,7 @@ def _what(c: str) -> str:
     """What a refused character is, said after "karakter ke-N pada "kata"" in a message."""
     kind = _kind(c)
     if kind == "mark":
-        return "membawa tanda di atas atau di bawahnya yang tidak membentuk huruf Latin biasa"
+        return "membawa tanda di atas atau di bawahnya yang tidak membentuk huruf biasa, atau terlalu banyak tanda"
     if kind == "lookalike":
         script = _LATIN_LOOKALIKE_SCRIPTS[unicodedata.name(c).split(" ", 1)[0]]
         return f"tampak seperti huruf Latin tetapi bukan: itu huruf {script}"
@@ -286,7 +296,7 @@ def _what(c: str) -> str:
         return "ditulis dari kanan ke kiri, sehingga urutan teks di sekitarnya terbalik"
     if kind == "script":
         return "tampak seperti huruf Latin tetapi bukan: itu huruf atau angka dari abjad lain"
-    return "tampak seperti huruf Latin tetapi bukan: itu bentuk lain huruf, angka atau tanda baca (lebar penuh, ligatur)"
+    return "tampak seperti huruf Latin tetapi bukan: itu bentuk lain huruf, angka atau tanda baca"
 
 
 def lookalike_message(label: str, found: list[tuple[str, str]]) -> str:
@@ -297,7 +307,7 @@ def lookalike_message(label: str, found: list[tuple[str, str]]) -> str:
     if unicodedata.category(c)[0] == "M":  # a mark: the letter it sits on
         place -= 1
     more = f" Ada {count(len(found) - 1)} karakter lain seperti itu." if len(found) > 1 else ""
-    where = f"karakter ke-{place + 1} pada \"{word[:40]}\"" if place >= 0 else f"awal \"{word[:40]}\""
+    where = f"karakter ke-{place + 1} pada \"{word[:40]}\"" if place >= 0 else "sebuah tanda tanpa huruf di depannya"
     return (f"{label}: {where} {_what(c)}. Teks seperti itu dapat terlihat sama dengan teks lain; ketik ulang kata "
             f"itu dengan huruf Latin biasa (U+{ord(c):04X}).{more}")
 
@@ -332,8 +342,22 @@ def tidy(field: str | None, value):
         return value
     text = value if value.isascii() else unicodedata.normalize("NFC", value.translate(_DROP))
     if field in LONG_FIELDS:
-        return text.strip()
-    return " ".join(text.translate(_SAME_SIGN).split())
+        return text.strip(_SPACE_CHARS)
+    return _SPACES.sub(" ", text.translate(_SAME_SIGN)).strip(" ")
+
+
+def tidied(values: Mapping, fields) -> dict:
+    """``values`` with each of ``fields`` present ``tidy``-ed: what a service checks (required,
+    length, characters) and stores is then one text. A name of zero-width spaces is an empty
+    name, said so, not a blank stored."""
+    return {**values, **{f: tidy(f, values[f]) for f in fields if f in values}}
+
+
+#: Spaces, tabs and line breaks a one-line text stores as one space: Unicode's space separators
+#: and line and paragraph separators, not the control characters ``str.split`` also splits on
+#: (they are refused, as every control character is).
+_SPACE_CHARS = "\t\n\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACES = re.compile(f"[{_SPACE_CHARS}]+")
 
 
 #: Signs a one-line text stores as the ASCII sign they look like: "Nur’aini" typed on a phone is

@@ -69,7 +69,7 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
     elif isinstance(paid_on, dt.date) and isinstance(incident, dt.date) and paid_on < incident:
         result.problems.append(Problem("paid_on", "Tanggal manfaat dibayarkan tidak boleh sebelum tanggal kejadian.",
                                        "paid_on_before_incident"))
-    if problem := text_problem("note", "Catatan", values.get("note")):
+    if problem := text_problem("note", "Catatan", tidy("note", values.get("note"))):  # checked as stored
         result.problems.append(problem)
     if status == "dibayar" and not isinstance(paid_on, dt.date):
         result.problems.append(Problem("paid_on", "Klaim berstatus dibayar: isi tanggal manfaat dibayarkan.",

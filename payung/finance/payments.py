@@ -87,10 +87,10 @@ def record_payment(
     visible_scheme(registry, scheme_code, actor, "payment.write")
     today = today or clock.today()
     scheme = registry.schemes.get(scheme_code)
+    reference = payment_reference(reference)  # checked and compared as stored
     problems = payment_problems(registry.settings, scheme, amount, paid_on, today, reference=reference)
     if problems:
         raise ValidationError(problems)
-    reference = payment_reference(reference)
     with store.transaction(db):
         # The bill is read under the write lock: a payment another session recorded a moment
         # ago is in it, so the lines are not allocated twice and the refusal states the figures.

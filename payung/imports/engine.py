@@ -466,7 +466,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             scheme_found = registry.schemes.get(found[0]) if len(found) == 1 else None
             errors += [RowError(row, header.get(p.field, ""), p.message)
                        for p in payment_problems(registry.settings, scheme_found, values["amount"], values["paid_on"],
-                                                 today, reference=cell_text(raw.get("reference")))]
+                                                 today, reference=payment_reference(cell_text(raw.get("reference"))))]
         if errors:
             reject(plan, row, cells, errors)
             continue

@@ -95,7 +95,7 @@ def save_occupation(db, settings, *, code: str, label: str, synonyms=(), actor: 
     the label is what everyone sees. A label or synonym may not name another occupation."""
     require(actor, "reference.manage")
     code, label = (code or "").strip(), tidy("label", label or "")
-    words = sorted({tidy("synonyms", w).lower() for w in synonyms if w and w.strip()})
+    words = sorted({word.lower() for w in synonyms if w and (word := tidy("synonyms", w))})
     problems = []
     if not OCCUPATION_CODE.match(code):
         problems.append(

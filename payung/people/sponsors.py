@@ -12,7 +12,7 @@ from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.base.identity import check_nik, check_nip, clean_digits, normalize_phone
 from payung.base.paging import Paged
 from payung.base.sponsor_types import SPONSOR_TYPES
-from payung.base.text import text_problems, tidy
+from payung.base.text import text_problems, tidied, tidy
 from payung.people import elsewhere
 
 #: The typed texts of a sponsor, refused when they hold control characters (``payung.base.text``).
@@ -40,11 +40,11 @@ def check_sponsor(db, settings: Settings, values: Mapping) -> tuple[dict, list[P
             "type", "Jenis penyandang dana harus dipilih dari daftar.", "sponsor_type_unknown"
         ))
         return {}, problems
-    row = {column: _text(values, column) for column in SPONSOR_COLUMNS}
+    row = tidied({column: _text(values, column) for column in SPONSOR_COLUMNS}, TEXT_LABELS)  # checked as stored
+    row.update({field: row[field] or None for field in TEXT_LABELS})
     if not row["name"] or len(row["name"]) < 2:
         problems.append(Problem("name", "Nama penyandang dana wajib diisi.", "name_required"))
     problems.extend(text_problems(row, TEXT_LABELS))
-    row.update({field: tidy(field, row[field]) for field in TEXT_LABELS})
 
     if row["nik"]:
         nik = check_nik(row["nik"], regency_codes=settings.regency_codes)

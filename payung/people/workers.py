@@ -21,7 +21,7 @@ from payung.base.identity import GENDERS, age_on, check_nik, fmt_date, normalize
 from payung.base.money import income_problem
 from payung.base.months import current_month
 from payung.base.paging import Paged
-from payung.base.text import person_name, text_problems, tidy
+from payung.base.text import person_name, text_problems, tidied, tidy
 from payung.people import elsewhere
 from payung.schemes.fields import parse_date, parse_integer
 
@@ -79,6 +79,7 @@ def check_worker(
     today = today or clock.today()
     result = WorkerCheck()
     problems = result.problems
+    values = tidied(values, TEXT_LABELS)  # checked as stored
 
     name = _text(values, "name")
     if len(name) < 2:
@@ -174,11 +175,11 @@ def check_worker(
         result.row = {
             "nik": nik.nik,
             "name": person_name(name),
-            "birth_place": tidy("birth_place", _text(values, "birth_place")) or None,
+            "birth_place": _text(values, "birth_place") or None,
             "birth_date": birth_date.isoformat(),
             "gender": gender,
             "phone": phone,
-            "address": tidy("address", _text(values, "address")) or None,
+            "address": _text(values, "address") or None,
             "village_code": village,
             "district_code": village[:8],
             "regency_code": village[:5],

@@ -105,11 +105,13 @@ def _bound(f: Field, number: int) -> str:
 def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) -> tuple[Any, str | None]:
     """Return (clean value, Indonesian error or None) for one non-blank value."""
     quoted = f"«{f.label}»"
+    if f.type == "text":  # checked as stored: one line, whatever the field's name
+        value = tidy(None, str(value))
     for text in (value if isinstance(value, (list, tuple, set)) else [value]):
         if isinstance(text, str) and (found := character_problem(quoted, text)):
             return None, found[1]
     if f.type == "text":
-        text = tidy(f.name, str(value))
+        text = value
         return (None, length_message(quoted, len(text), LINE_MAX)) if len(text) > LINE_MAX else (text, None)
     if f.type in ("integer", "rupiah", "year"):
         try:

