@@ -142,7 +142,8 @@ place = (villages.get(view.village) if view.village else None) or (districts.get
 where = f"untuk desa {plain(place)}" if view.village else f"untuk {plain(place)}" if place else "untuk wilayah Anda"
 summed = (f"Target per desa untuk desa {plain(place)}." if view.village else
           f"Jumlah target per desa dari desa-desa di {plain(place) if place else 'wilayah Anda'}.")
-to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.district else ""
+# Only for whoever sees the regency's target: a village operator's "all" is their villages.
+to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.district and not actor.villages else ""
 if result.target and result.regency_targets_left_out:
     target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
                    f"di sini.{to_regency}")
