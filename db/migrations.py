@@ -777,3 +777,33 @@ def m029_template_names_per_owner(db: Database) -> None:
                                   " AND contype = 'u'").fetchall():
             db.execute(f'ALTER TABLE import_templates DROP CONSTRAINT "{name}"')
     db.execute("CREATE UNIQUE INDEX import_templates_owner_name ON import_templates (kind, created_by, name)")
+
+
+#: The typed texts ``m030_tidy_stored_texts`` stores as ``payung.base.text.tidy`` stores them now
+#: (table, column, the field ``tidy`` reads them as).
+TIDIED_COLUMNS = (("workers", "name", "name"), ("workers", "birth_place", "birth_place"), ("sponsors", "name", "name"),
+                  ("sponsors", "opd", "opd"), ("users", "name", "name"), ("budget_lines", "name", "name"),
+                  ("payments", "reference", "reference"), ("import_templates", "name", "template"))
+
+
+@migrations()
+def m030_tidy_stored_texts(db: Database) -> None:
+    """The names, references and template names stored before texts were tidied, tidied (NFC,
+    one space, the ASCII apostrophe and hyphen, no zero-width space): a search or a re-import
+    compares the typed text tidied, and found "Nur’aini" or "TRF  002" stored earlier no more.
+    An import template whose tidied name another of its owner's already has keeps its name."""
+    from payung.base.text import tidy
+    for table, column, field in TIDIED_COLUMNS:
+        key = "kind, created_by, " if table == "import_templates" else ""
+        rows = db.execute(f"SELECT id, {key}{column} FROM {table} WHERE {column} IS NOT NULL").fetchall()
+        taken = {tuple(row[1:]) for row in rows} if key else set()
+        for row in rows:
+            text = row[-1]
+            tidied = tidy(field, text) or None
+            if tidied == text or tidied is None:
+                continue
+            if key:
+                if (*row[1:-1], tidied) in taken:
+                    continue  # two of one owner's templates would share a name: this one keeps its own
+                taken.add((*row[1:-1], tidied))
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", [tidied, row[0]])

@@ -141,6 +141,29 @@ def test_backup_is_a_consistent_copy(tmp_path, db, worker_id):
     assert copy.execute("SELECT nik FROM workers").fetchall() == [("3324015708750001",)]
 
 
+def test_texts_stored_before_they_were_tidied_are_tidied(engine, tmp_path):
+    """m030: a name or reference stored as typed ("Nur’aini", "TRF  002", decomposed "José") is
+    stored as a save stores it now, so a search or a re-import finds it; a template keeps its name
+    where the tidied one is its owner's already."""
+    from conftest import database_on
+    with database_on(engine, tmp_path, empty=True) as location:
+        old = database.connect(location)
+        try:
+            migrations.migrate(old, stop_before="m030_tidy_stored_texts")
+            with store.transaction(old):
+                for n, name in enumerate(["Format  Dinsos", "Format Dinsos", "Format\u00a0Desa"], 1):
+                    old.execute("INSERT INTO import_templates (id, kind, name, mapping, created_by) VALUES (?, ?, ?, ?, ?)",
+                                [n, "workers", name, "{}", "admin"])
+                old.execute("INSERT INTO users (id, username, name, role, password_hash, created_at, updated_at) VALUES "
+                            "(1, 'ani', 'Nur\u2019aini  Jose\u0301', 'viewer', 'x', '2026-01-01', '2026-01-01')")
+            assert migrations.migrate(old) == ["m030_tidy_stored_texts"]
+            assert [r["name"] for r in old.query("SELECT name FROM import_templates ORDER BY id")] == [
+                "Format  Dinsos", "Format Dinsos", "Format Desa"]
+            assert old.execute("SELECT name FROM users").fetchone()[0] == "Nur'aini Jos\u00e9"
+        finally:
+            old.close()
+
+
 def test_template_names_become_unique_per_owner_keeping_every_template(engine, tmp_path):
     """m029: the rows and their ids stay; one name may then be saved by two accounts, and still
     once per account."""
@@ -156,7 +179,7 @@ def test_template_names_become_unique_per_owner_keeping_every_template(engine, t
                 with store.transaction(old):
                     old.execute("INSERT INTO import_templates (kind, name, mapping, created_by)"
                                 " VALUES ('workers', 'Format Dinsos', '{}', 'desa')")
-            assert migrations.migrate(old) == ["m029_template_names_per_owner"]
+            assert migrations.migrate(old, stop_before="m030_tidy_stored_texts") == ["m029_template_names_per_owner"]
             assert list(old.query("SELECT id, kind, name, mapping, created_by FROM import_templates")) == [
                 {"id": 7, "kind": "workers", "name": "Format Dinsos", "mapping": '{"nik": "NIK"}', "created_by": "admin"}]
             with store.transaction(old):

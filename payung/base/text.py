@@ -10,9 +10,10 @@ another worker), and XML (every ``.xlsx`` Payung writes) cannot hold most contro
 all. A text pasted by mistake (a whole document into a name) would be stored and shown on every
 list and bill: each field takes at most ``max_chars``.
 
-Every service that stores typed text asks ``text_problem`` (forms and imports alike; scheme
-fields and declarations ask ``character_problem``), and each form's box is given the same
-``max_chars``; ``xml_safe`` makes text already stored writable.
+Every service that stores typed text first ``tidy``-ies it as it will be stored (composed, one
+space, without zero-width characters nobody means), then asks ``text_problem`` (forms and
+imports alike; scheme fields and declarations ask ``character_problem``); each form's box is
+given the same ``max_chars``; ``xml_safe`` makes text already stored writable.
 """
 
 from __future__ import annotations
@@ -340,7 +341,12 @@ def tidy(field: str | None, value):
     (``_SAME_SIGN``). Other values are returned as they are."""
     if type(value) is not str:
         return value
-    text = value if value.isascii() else unicodedata.normalize("NFC", value.translate(_DROP))
+    if value.isascii():  # most of a regency's data: nothing to compose, drop or fold
+        if field not in LONG_FIELDS and value.isprintable() and "  " not in value:
+            return value.strip(" ")
+        text = value
+    else:
+        text = unicodedata.normalize("NFC", value.translate(_DROP))
     if field in LONG_FIELDS:
         return text.strip(_SPACE_CHARS)
     return _SPACES.sub(" ", text.translate(_SAME_SIGN)).strip(" ")
