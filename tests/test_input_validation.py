@@ -242,10 +242,7 @@ def test_cli_import_of_huge_amounts_does_not_crash(tmp_path):
 
 
 def test_payment_import_of_huge_amounts_and_old_dates_does_not_crash(importer, people):
-    from payung.base.months import current_month
-    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
-    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
-                 start=current_month())
+    _kendal_payer(people)
     data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
             "198503122010011002;kendal_asn_peduli;10/02/2025;10000000000000000000;TRF-1\n"
             "198503122010011002;kendal_asn_peduli;10/02/1900;16800;TRF-2\n"
@@ -259,10 +256,7 @@ def test_a_payment_reference_is_compared_as_it_is_stored_in_an_import(importer, 
     """"TRF  002" (two spaces) and "TRF\u00a0002" (a bank export's no-break space) are stored as
     "TRF 002": the check compared them as typed, planned all three, and the write's own check
     refused the whole file; nor could a file be imported twice."""
-    from payung.base.months import current_month
-    asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
-    people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
-                 start=current_month())
+    _kendal_payer(people)
     data = ("NIP;Skema;Tanggal Bayar;Jumlah;No Bukti\n"
             "198503122010011002;kendal_asn_peduli;10/02/2025;16800;TRF 002\n"
             "198503122010011002;kendal_asn_peduli;10/02/2025;16800;TRF  002\n"
@@ -432,6 +426,7 @@ def test_rupiah_cell_refuses_anything_else_never_a_wrong_number(typed, words):
 
 
 def _kendal_payer(people):
+    """NIP 198503122010011002 sponsoring a Kendal worker from this month, paying by transfer."""
     from payung.base.months import current_month
     asn = people.sponsor("asn", nip="198503122010011002", opd="Dinas Sosial")
     people.enrol("kendal_asn_peduli", asn, people.worker("33.24.01.2001"), fields={"payment_method": "transfer"},
