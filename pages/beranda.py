@@ -84,8 +84,10 @@ if from_address:
                                               view.district if view.district in districts else None, view.village)))
 month = a.selectbox("Bulan", month_options, key="beranda_month", format_func=format_month, placeholder="Pilih...")
 scheme = b.selectbox("Skema", key="beranda_scheme", **or_all(schemes, "Semua skema"))
-with connection() as db:  # an account of one village: its kecamatan and desa are the page's, said so
-    own = village_choices(db, next(iter(districts)), actor=actor) if len(districts) == 1 else {}
+own = {}  # an account of one village: its kecamatan and desa are the page's, said so
+if len(districts) == 1:
+    with connection() as db:
+        own = village_choices(db, next(iter(districts)), actor=actor)
 if len(own) == 1:
     villages, district_name, village_name = own, next(iter(districts.values())), next(iter(own.values()))
     one_place = f"Akun Anda hanya untuk desa {village_name}: semua angka di halaman ini untuk desa itu."

@@ -87,6 +87,11 @@ _DROP = str.maketrans(dict.fromkeys(_DROPPED))
 _KEYCAP = "\u20e3"
 
 
+def _selector(c: str) -> bool:
+    """Whether ``c`` is a variation selector (U+FE00-FE0F, or an ideographic one U+E0100-E01EF)."""
+    return "\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"
+
+
 def _emoji_joiner(text: str, at: int) -> bool:
     """Whether the zero-width joiner at ``at`` joins two emoji ("👨‍👩‍👧"), which a free text may."""
     if not 0 < at < len(text) - 1:
@@ -136,7 +141,7 @@ def invisible_characters(text: str, free_text: bool = False) -> list[str]:
         if c in _BLANK_CHARACTERS or unicodedata.category(c) in ("Cf", "Co", "Cn"):
             if not (c == _ZWJ and free_text and _emoji_joiner(text, at) or free_text and _newer_unicode(c)):
                 found.append(c)
-        elif ("\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef") and not _selector_shown(text, at):
+        elif _selector(c) and not _selector_shown(text, at):
             found.append(c)
     return list(dict.fromkeys(found))
 
@@ -253,7 +258,7 @@ def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
             marks += unicodedata.category(c) != "Mc"
             if c == _KEYCAP:  # "1️⃣": a keycap on a digit, "#" or "*" (and the emoji selector)
                 wrong = not re.search("[0-9#*]\ufe0f?$", word[:at])
-            elif "\ufe00" <= c <= "\ufe0f" or c >= "\U000e0100":
+            elif _selector(c):
                 wrong = False  # a selector: ``invisible_characters`` judges where it stands
             elif free_text:
                 wrong = marks > _MARKS_MAX or base in ("latin", "form", "other")

@@ -69,7 +69,8 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
     elif isinstance(paid_on, dt.date) and isinstance(incident, dt.date) and paid_on < incident:
         result.problems.append(Problem("paid_on", "Tanggal manfaat dibayarkan tidak boleh sebelum tanggal kejadian.",
                                        "paid_on_before_incident"))
-    if problem := text_problem("note", "Catatan", tidy("note", values.get("note"))):  # checked as stored
+    note = tidy("note", values.get("note") or "") or None  # checked as stored
+    if problem := text_problem("note", "Catatan", note):
         result.problems.append(problem)
     if status == "dibayar" and not isinstance(paid_on, dt.date):
         result.problems.append(Problem("paid_on", "Klaim berstatus dibayar: isi tanggal manfaat dibayarkan.",
@@ -90,7 +91,7 @@ def check_claim(db, values: dict, *, actor: Actor, today: dt.date | None = None)
         "incident_date": incident.isoformat() if isinstance(incident, dt.date) else None, "status": status,
         "benefit_amount": benefit if isinstance(benefit, int) else 0,
         "paid_on": paid_on.isoformat() if isinstance(paid_on, dt.date) else None,
-        "note": tidy("note", values.get("note") or "") or None,
+        "note": note,
         "sponsorship_id": result.line["sponsorship_id"] if result.line else None,
     }
     return result

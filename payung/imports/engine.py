@@ -448,6 +448,7 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             party_key, problem = _find_payer(db, registry.scheme(found[0]), payers[found[0]], payer_text, actor)
             if problem:
                 errors.append(RowError(row, header["sponsor"], problem))
+        reference = payment_reference(cell_text(raw.get("reference")))  # checked and compared as record_payment does
         values = {}
         for name, parser in (("paid_on", parse_date), ("amount", parse_rupiah_cell)):
             if raw.get(name) is None:
@@ -466,12 +467,11 @@ def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):
             scheme_found = registry.schemes.get(found[0]) if len(found) == 1 else None
             errors += [RowError(row, header.get(p.field, ""), p.message)
                        for p in payment_problems(registry.settings, scheme_found, values["amount"], values["paid_on"],
-                                                 today, reference=payment_reference(cell_text(raw.get("reference"))))]
+                                                 today, reference=reference)]
         if errors:
             reject(plan, row, cells, errors)
             continue
         scheme = registry.scheme(found[0])
-        reference = payment_reference(cell_text(raw.get("reference")))  # as record_payment compares it
         key = (scheme.code, party_key, values["paid_on"].isoformat(), values["amount"], reference)
         if key in seen:
             reject(plan, row, cells, [RowError(row, header["amount"], f"Pembayaran sama dengan baris {seen[key]}.")])

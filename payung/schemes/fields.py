@@ -111,8 +111,7 @@ def _clean_one(f: Field, value, village_exists: Callable[[str], bool] | None) ->
         if isinstance(text, str) and (found := character_problem(quoted, text)):
             return None, found[1]
     if f.type == "text":
-        text = value
-        return (None, length_message(quoted, len(text), LINE_MAX)) if len(text) > LINE_MAX else (text, None)
+        return (None, length_message(quoted, len(value), LINE_MAX)) if len(value) > LINE_MAX else (value, None)
     if f.type in ("integer", "rupiah", "year"):
         try:
             number = parse_integer(value)
