@@ -101,6 +101,7 @@ def test_a_village_operator_opens_the_charts_of_their_village(demo_site, browser
     toggle = page.get_by_test_id("stExpander").get_by_text(re.compile("^Grafik: per skema"))
     toggle.click()
     expect(charts.first).to_be_visible()
+    expect(charts.nth(3)).to_be_visible()  # the charts arrive one by one: count them once the fourth is there
     assert charts.count() >= 4
     _settled(page)
     toggle.click()
