@@ -254,6 +254,50 @@ def repair_paid_amounts(db, *, actor: str) -> int:
         actor=actor, table="contribution_lines", summary={"change": "jumlah dibayar dari alokasi pembayaran"})
 
 
+# Names as searches compare them ---------------------------------------------------------------
+
+def _wrong_name_keys(db) -> tuple[int, list[tuple[str, int, str, str | None]]]:
+    """How many derived columns were compared, and (table, id, name, stored key) of those that
+    disagree with their source (``store.DERIVED_COLUMNS``), read a row at a time."""
+    checked, wrong = 0, []
+    for table, derived in store.DERIVED_COLUMNS.items():
+        for column, (source, how) in derived.items():
+            for key, value, stored in db.execute(f"SELECT id, {source}, {column} FROM {table} ORDER BY id"):
+                checked += 1
+                if how(value) != stored:
+                    wrong.append((table, key, value, stored))
+    return checked, wrong
+
+
+def name_key_differences(db) -> tuple[int, int, list[dict]]:
+    """Each worker's and sponsor's ``name_key`` against its name: a name written around
+    ``db.store`` (by hand, by another program) would be found by no search."""
+    checked, wrong = _wrong_name_keys(db)
+    return checked, len(wrong), [{"table": t, "id": i, "name": n, "name_key": k} for t, i, n, k in wrong[:EXAMPLES]]
+
+
+def derive_name_keys(db) -> dict[str, int]:
+    """Derive again every ``name_key`` that disagrees with its name (call inside a
+    transaction); returns how many per table. A restore does it to its copy: a name edited in
+    the file by another program is then found by its new name, not refused."""
+    _, wrong = _wrong_name_keys(db)
+    done = {}
+    for table in sorted({t for t, *_ in wrong}):
+        for column, (_, how) in store.DERIVED_COLUMNS[table].items():
+            done[table] = db.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                                         [(how(name), key) for t, key, name, _ in wrong if t == table])
+    return done
+
+
+def repair_name_keys(db, *, actor: str) -> int:
+    """``derive_name_keys``, with an audit entry for each table it changed."""
+    done = derive_name_keys(db)
+    for table, count in done.items():
+        store.audit(db, actor, "bulk_update", table, None, None,
+                    {"change": "kunci pencarian nama diturunkan ulang dari nama", "count": count})
+    return sum(done.values())
+
+
 # Sponsorships --------------------------------------------------------------------------------
 
 def sponsorship_differences(db, statuses: Sequence[str]) -> tuple[int, int, list[dict]]:

@@ -807,3 +807,19 @@ def m030_tidy_stored_texts(db: Database) -> None:
                     continue  # two of one owner's templates would share a name: this one keeps its own
                 taken.add((*row[1:-1], tidied))
             db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", [tidied, row[0]])
+
+
+@migrations()
+def m031_name_keys(db: Database) -> None:
+    """Every worker's and sponsor's name as searches and matches compare it (``name_key``: any
+    case, no accents; ``db.store`` writes it with every name). SQLite's ``lower()`` and ``LIKE``
+    fold ASCII letters only: "BÉNÉDICTE" found no "Bénédicte", "Jose" no "José", and a sponsor
+    import matched "ÉLISE" to no "Élise" and made a second one. An ASCII name's key is its lower
+    case, in one statement; the others go through ``search_key``."""
+    from payung.base.text import search_key
+    for table in ("workers", "sponsors"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN name_key TEXT")
+        db.execute(f"UPDATE {table} SET name_key = lower(name) WHERE NOT {db.dialect.non_ascii('name')}")
+        rows = db.execute(f"SELECT id, name FROM {table} WHERE {db.dialect.non_ascii('name')}").fetchall()
+        if rows:
+            db.executemany(f"UPDATE {table} SET name_key = ? WHERE id = ?", [(search_key(n), i) for i, n in rows])

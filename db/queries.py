@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from db import scope as sc
 from db.scope import Scope
+from payung.base.text import search_key
 
 # SQLite limits the number of "?" in one statement; chunk IN (...) lists below it.
 _CHUNK = 900
@@ -405,6 +406,12 @@ def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
 
 # Lists for the pages (paged in SQL) -------------------------------------------------------
 
+def _contains(text: str) -> str:
+    """The pattern of a name search: the typed text as ``name_key`` holds names (any case, no
+    accents) anywhere in it."""
+    return f"%{search_key(text)}%"
+
+
 @sc.bound
 def search_workers(
     db, *, month: str, scope: Scope, text: str = "", region_prefix: str | None = None,
@@ -425,8 +432,8 @@ def search_workers(
         where += " AND w.nik >= ? AND w.nik < ?"
         params += [digits, digits + ":"]  # ":" sorts right after "9": a prefix range on the index
     elif text:
-        where += " AND " + db.dialect.like("w.name")
-        params.append(f"%{text}%")
+        where += " AND " + db.dialect.like("w.name_key")
+        params.append(_contains(text))
     if occupation:
         where += " AND w.occupation = ?"
         params.append(occupation)
@@ -490,11 +497,12 @@ def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | 
         where += " AND s.id = ?"
         params.append(only_id)
     if text.strip() and scope.masked:  # a masked role never searches identity numbers
-        where += f" AND ({db.dialect.like('s.name')} OR {db.dialect.like('s.opd')})"
-        params += [f"%{text.strip()}%"] * 2
+        where += f" AND ({db.dialect.like('s.name_key')} OR {db.dialect.like('s.opd')})"
+        params += [_contains(text), f"%{text.strip()}%"]
     elif text.strip():
-        where += f" AND ({db.dialect.like('s.name')} OR {db.dialect.like('s.nip')} OR {db.dialect.like('s.opd')})"
-        params += [f"%{text.strip()}%"] * 3
+        where += (f" AND ({db.dialect.like('s.name_key')} OR {db.dialect.like('s.nip')}"
+                  f" OR {db.dialect.like('s.opd')})")
+        params += [_contains(text), f"%{text.strip()}%", f"%{text.strip()}%"]
     if types:
         where += f" AND s.type IN ({', '.join('?' for _ in types)})"
         params += list(types)
@@ -556,11 +564,11 @@ def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[s
         sql += f" AND w.occupation IN ({', '.join('?' for _ in occupations)})"
         params += list(occupations)
     if text.strip() and not scope.masked:
-        sql += f" AND ({db.dialect.like('w.name')} OR {db.dialect.like('w.nik')})"
-        params += [f"%{text.strip()}%", f"{text.strip()}%"]
+        sql += f" AND ({db.dialect.like('w.name_key')} OR {db.dialect.like('w.nik')})"
+        params += [_contains(text), f"{text.strip()}%"]
     elif text.strip():
-        sql += " AND " + db.dialect.like("w.name")
-        params.append(f"%{text.strip()}%")
+        sql += " AND " + db.dialect.like("w.name_key")
+        params.append(_contains(text))
     sql += (f" AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id"
             f" AND l.month IN ({', '.join('?' for _ in months)}))")
     params += list(months)
@@ -647,13 +655,13 @@ def rows_by_id(db, table: str, ids: Sequence[int]) -> dict[int, dict]:
 @sc.bound
 def sponsors_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None,
                          scope: Scope) -> list[dict]:
-    """The sponsors inside ``scope`` recognised by type, name (any case), OPD and village, oldest
+    """The sponsors inside ``scope`` recognised by type, name (any case, with or without accents), OPD and village, oldest
     first (a same-named person or company of another regency is another sponsor, not an answer
     that one is registered there)."""
     where, params = sc.sponsors(scope)
-    return list(db.query("SELECT s.* FROM sponsors s WHERE s.type = ? AND lower(s.name) = lower(?)"
+    return list(db.query("SELECT s.* FROM sponsors s WHERE s.type = ? AND s.name_key = ?"
                          " AND COALESCE(s.opd, '') = COALESCE(?, '') AND COALESCE(s.village_code, '') = COALESCE(?, '')"
-                         f"{where} ORDER BY s.id", [kind, name, opd, village_code, *params]))
+                         f"{where} ORDER BY s.id", [kind, search_key(name), opd, village_code, *params]))
 
 
 def import_log(db, actor: str | None, limit: int = 20) -> list[dict]:

@@ -19,6 +19,7 @@ from db import versions
 
 from payung.base import clock
 from payung.base.errors import DatabaseBusy, ValidationError, constraint_error
+from payung.base.text import search_key
 
 # Primary key of each table that does not use "id"; link tables have composite keys.
 _PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_code", "regency_settings": "code",
@@ -26,6 +27,9 @@ _PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_c
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
 _TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads",
                 "regency_settings", "occupations"}
+#: Columns every write derives from another column of its row: {table: {column: (source, how)}}.
+#: A name's ``name_key`` is the name as searches and matches compare it (any case, no accents).
+DERIVED_COLUMNS = {"workers": {"name_key": ("name", search_key)}, "sponsors": {"name_key": ("name", search_key)}}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Columns whose values never enter the audit log (bcrypt hashes, hashed session ids): they are
 # written as "***". Cookie keys and setup codes are never stored in a table at all.
@@ -164,6 +168,13 @@ def _stamp(table: str, row: dict, *, created: bool) -> dict:
     return stamped
 
 
+def _derived(table: str, row: dict) -> dict:
+    """``row`` with the ``DERIVED_COLUMNS`` of the columns it writes."""
+    derived = {column: how(row[source]) for column, (source, how) in DERIVED_COLUMNS.get(table, {}).items()
+               if source in row}
+    return {**row, **derived} if derived else row
+
+
 def _encode(value: Any) -> Any:
     """JSON-encode dict/list values for the JSON columns (``extra``, ``fields``...)."""
     if isinstance(value, (dict, list)):
@@ -178,7 +189,7 @@ def get(db, table: str, key: Any) -> dict | None:
 
 def insert(db, table: str, row: dict, *, actor: str) -> Any:
     """Insert one row and audit it; returns its primary key (a tuple for link tables)."""
-    row = _stamp(table, row, created=True)
+    row = _derived(table, _stamp(table, row, created=True))
     columns = [_name(c) for c in row]
     if table in _COMPOSITE_KEYS:
         key = tuple(row[c] for c in _COMPOSITE_KEYS[table])
@@ -203,7 +214,7 @@ def insert(db, table: str, row: dict, *, actor: str) -> Any:
 
 def update(db, table: str, key: Any, changes: dict, *, actor: str) -> dict:
     """Change some columns of one row and audit before/after; returns the row after."""
-    changes = _stamp(table, changes, created=False)
+    changes = _derived(table, _stamp(table, changes, created=False))
     pk = primary_key(table)
     with transaction(db):
         before = get(db, table, key)
@@ -266,6 +277,11 @@ def bulk_insert(
     (SQLite only).
     """
     names = [_name(c) for c in columns]
+    derived = [(column, names.index(source), how) for column, (source, how) in DERIVED_COLUMNS.get(table, {}).items()
+               if source in names and column not in names]
+    if derived:
+        names += [column for column, _, _ in derived]
+        rows = (tuple(row) + tuple(how(row[at]) for _, at, how in derived) for row in rows)
     stamp_columns = [c for c in ("created_at", "updated_at") if table in _TIMESTAMPED and c not in names]
     moment = now()
     extra = (moment,) * len(stamp_columns)

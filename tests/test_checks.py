@@ -121,7 +121,8 @@ def test_check_is_green_on_demo_data_and_prints_one_line_per_check(app, db, admi
     report = run_checks(db)
     assert report.ok, report.lines()
     assert [line.split(":")[0] for line in report.lines()] == [
-        "integrity_check", "foreign_key_check", "line_totals", "paid_amounts", "payments", "sponsorships", "budgets"]
+        "integrity_check", "foreign_key_check", "line_totals", "paid_amounts", "payments", "sponsorships", "name_keys",
+        "budgets"]
     totals = report.by_name()["line_totals"]
     assert totals.checked == len(recomputed_line_totals(db)) > 0
     assert totals.line() == f"line_totals: ok ({totals.checked:,} rows)".replace(",", ".")
@@ -139,6 +140,20 @@ def test_check_finds_line_totals_drift_and_repair_rebuilds_them(app, db, admin, 
     assert run_checks(db).ok and stored_line_totals(db) == recomputed_line_totals(db)
     actions = [r["action"] for r in db.query("SELECT action FROM audit_log WHERE id > ?", [audit_before])]
     assert actions[-1] == "repair" and actions.count("bulk_update") == 3
+
+
+@pytest.mark.unchecked
+def test_check_finds_a_name_written_around_the_store_and_repair_derives_its_key(app, db, admin, worker_id):
+    """A name changed by hand keeps the old ``name_key``: no search would find it by its new name."""
+    from payung.people.workers import search_workers
+    db.execute("UPDATE workers SET name = 'BÉNÉDICTE Sari' WHERE id = ?", [worker_id])
+    assert differences(db) == {"name_keys": 1}
+    assert run_checks(db).by_name()["name_keys"].examples == [
+        {"table": "workers", "id": worker_id, "name": "BÉNÉDICTE Sari", "name_key": "siti aminah"}]
+    assert search_workers(db, app.settings, actor=admin, text="benedicte").total == 0
+    done = repair(db, actor="admin")
+    assert done["name_keys"] == 1 and run_checks(db).ok
+    assert [r["name"] for r in search_workers(db, app.settings, actor=admin, text="benedicte").rows] == ["BÉNÉDICTE Sari"]
 
 
 @pytest.mark.unchecked

@@ -364,6 +364,22 @@ def tidied(values: Mapping, fields) -> dict:
     return {**values, **{f: tidy(f, values[f]) for f in fields if f in values}}
 
 
+def search_key(text: str | None) -> str:
+    """A name as a search and a match compare it: tidied, in Unicode's lower case (not only
+    ASCII's) and without the accents of Latin letters, so "Jose", "JOSÉ" and "josé" are one
+    name. ``db.store`` keeps it beside every worker's and sponsor's name (``name_key``):
+    SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only, and neither engine drops accents."""
+    text = tidy("name", text or "")
+    if text.isascii():
+        return text.lower()
+    kept: list[str] = []
+    for c in unicodedata.normalize("NFD", text.casefold()):
+        if kept and kept[-1].isascii() and unicodedata.combining(c):
+            continue  # an accent on a Latin letter ("é" is "e" and an accent)
+        kept.append(c)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 #: Spaces, tabs and line breaks a one-line text stores as one space: Unicode's space separators
 #: and line and paragraph separators, not the control characters ``str.split`` also splits on
 #: (they are refused, as every control character is).

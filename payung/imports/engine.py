@@ -18,6 +18,7 @@ from payung.base.identity import GENDERS, clean_digits, is_ascii_digits
 from payung.base.money import format_rupiah
 from payung.base.months import current_month
 from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.base.text import search_key
 from payung.enrolment.bulk import apply_bulk
 from payung.finance import bills
 from payung.finance.payments import payment_problems, payment_reference, record_payment
@@ -380,7 +381,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             reject(plan, row, cells, [RowError(row, plan.mapping.get(p.field, plan.mapping.get("name", "")),
                                                 p.message) for p in problems])
             continue
-        key = ("nip", clean["nip"]) if clean["nip"] else ("identitas", clean["type"], clean["name"].lower(),
+        key = ("nip", clean["nip"]) if clean["nip"] else ("identitas", clean["type"], search_key(clean["name"]),
                                                           clean["opd"], clean["village_code"])
         if key in seen:
             reject(plan, row, cells, [RowError(row, plan.mapping.get("nip") or plan.mapping["name"],

@@ -256,6 +256,8 @@ def _verify(path: Path, upgrade: bool, limits: Limits):
         _check_schema(copy, names)
         if upgrade:
             migrate(copy)
+            with store.transaction(copy):  # derived, like a migration's columns: not the file's to get right
+                consistency.derive_name_keys(copy)
         return _checked_values_and_figures(copy, limits)
     finally:
         copy.close()

@@ -1,0 +1,127 @@
+"""A name is found and matched whatever its case and accents: SQLite's ``lower()`` and ``LIKE``
+fold ASCII letters only, so each worker's and sponsor's name is stored beside its
+``name_key`` (``payung.base.text.search_key``), on every write."""
+
+from __future__ import annotations
+
+import pytest
+
+import db as database
+from db import migrations, store
+from payung.auth.access import Actor
+from payung.base.text import search_key
+from payung.enrolment.sponsorships import eligible_workers
+from payung.people.sponsors import create_sponsor, search_sponsors, update_sponsor
+from payung.people.workers import create_worker, search_workers, update_worker
+
+from conftest import VILLAGE, database_on, worker_values
+
+NAMES = {"3324015708750001": "José Rizal", "3324015708750002": "BÉNÉDICTE Sari", "3324015708750003": "Ahmad Straße",
+         "3324015708750004": "Nguyễn Thị Lan", "3324015708750005": "Ahmad Yani"}
+
+
+def test_search_key_folds_case_and_the_accents_of_latin_letters_only():
+    assert [search_key(n) for n in NAMES.values()] == [
+        "jose rizal", "benedicte sari", "ahmad strasse", "nguyen thi lan", "ahmad yani"]
+    assert search_key("İNCİ") == "inci" and search_key("Jose\u0301  RIZAL") == "jose rizal"
+    assert search_key("ꦱꦶꦠꦶ") == "ꦱꦶꦠꦶ"  # a Javanese vowel sign is part of its letter, not an accent
+    assert search_key("") == search_key(None) == ""
+
+
+def _names(found) -> list[str]:
+    return sorted(r["name"] for r in found.rows)
+
+
+@pytest.mark.parametrize("typed, found", [
+    ("jose", ["José Rizal"]), ("JOSÉ RIZAL", ["José Rizal"]), ("benedicte", ["BÉNÉDICTE Sari"]),
+    ("Bénédicte", ["BÉNÉDICTE Sari"]), ("STRASSE", ["Ahmad Straße"]), ("straße", ["Ahmad Straße"]),
+    ("nguyen thi", ["Nguyễn Thị Lan"]), ("ahmad", ["Ahmad Straße", "Ahmad Yani"]), ("josè", ["José Rizal"]),
+])
+def test_a_worker_is_found_whatever_the_case_and_accents_typed(app, db, admin, typed, found):
+    for nik, name in NAMES.items():
+        create_worker(db, app.settings, worker_values(nik=nik, name=name), actor=admin)
+    assert _names(search_workers(db, app.settings, actor=admin, text=typed)) == found
+    desa = Actor("desa", "desa", villages=(VILLAGE,))  # an account of one village finds the same
+    assert _names(search_workers(db, app.settings, actor=desa, text=typed)) == found
+
+
+def test_a_renamed_worker_is_found_by_the_new_name_only(app, db, admin):
+    worker = create_worker(db, app.settings, worker_values(name="José Rizal"), actor=admin)
+    update_worker(db, app.settings, worker, {"name": "Élise Wijaya"}, actor=admin)
+    assert _names(search_workers(db, app.settings, actor=admin, text="elise")) == ["Élise Wijaya"]
+    assert search_workers(db, app.settings, actor=admin, text="jose").total == 0
+
+
+def test_a_sponsor_is_found_whatever_the_case_and_accents_typed(app, db, admin):
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Bénédicte"}, actor=admin)
+    for typed in ("BENEDICTE", "bénédicte", "haji bene"):
+        assert [r["name"] for r in search_sponsors(db, actor=admin, text=typed).rows] == ["Haji Bénédicte"]
+    update_sponsor(db, app.settings, sponsor, {"name": "Ibu Ørsted"}, actor=admin)
+    assert [r["name"] for r in search_sponsors(db, actor=admin, text="ØRSTED").rows] == ["Ibu Ørsted"]
+    assert search_sponsors(db, actor=admin, text="benedicte").total == 0
+    create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Kwasèn", "village_code": VILLAGE},
+                   actor=admin)
+    viewer = Actor("lihat", "viewer")  # a masked role searches the same names (not the NIPs)
+    assert [r["name"] for r in search_sponsors(db, actor=viewer, text="KWASEN").rows] == ["Pemdes Kwasèn"]
+
+
+def test_the_workers_a_sponsor_may_take_on_are_found_whatever_the_accents(schemes_app, people, admin):
+    scheme = next(iter(schemes_app.plugins.schemes.values()))
+    people.worker(people.villages(scheme.regency_code)[0], name="BÉNÉDICTE Sari")
+    found = eligible_workers(people.db, schemes_app.plugins, scheme_code=scheme.code, sponsor=None,
+                             start_month="2030-01", months=1, actor=admin, text="benedicte")
+    assert [r["name"] for r in found] == ["BÉNÉDICTE Sari"]
+
+
+def _import(db, app, data: str, kind: str, actor):
+    from payung.imports import apply_import, auto_map, file_hash, plan_import, read_table
+    table = read_table(data.encode(), "berkas.csv", in_process=True)
+    plan = plan_import(db, app.plugins, kind=kind, sheet=table, mapping=auto_map(table.headers, kind), actor=actor,
+                       file_name="berkas.csv", data_hash=file_hash(data.encode()))
+    apply_import(db, app.plugins, plan, actor=actor)
+    return plan
+
+
+def test_a_sponsor_import_matches_a_name_whatever_its_case_and_accents(app, db, admin):
+    """"ÉLISE WIJAYA" and "Elise Wijaya" in a file are the stored "Élise Wijaya", updated, not a
+    second and a third sponsor; two of them in one file are one row twice."""
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Élise Wijaya"}, actor=admin)
+    plan = _import(db, app, "Jenis;Nama;No HP\nPerorangan;ÉLISE WIJAYA;0813-0000-2222\n", "sponsors", admin)
+    assert (plan.counts["updated"], plan.counts["imported"]) == (1, 0), plan.summary()
+    plan = _import(db, app, "Jenis;Nama;No HP\nPerorangan;Bénédicte;0813-0000-3333\n"
+                            "Perorangan;BENEDICTE;0813-0000-4444\n", "sponsors", admin)
+    assert plan.counts["imported"] == 1 and [e.message for errors in plan.rejected.values() for e in errors] == [
+        "Sama dengan baris 2."], plan.summary()
+    plan = _import(db, app, "Jenis;Nama;No HP\nPerorangan;Elise Wijaya;0813-0000-5555\n", "sponsors", admin)
+    assert plan.counts["updated"] == 1, plan.summary()
+    assert [(r["name"], r["phone"]) for r in search_sponsors(db, actor=admin, text="elise").rows] == [
+        ("Elise Wijaya", "+6281300005555")]  # one sponsor, as the last file names it
+
+
+def test_imported_workers_are_found_whatever_the_accents(app, db, admin):
+    """An import stores its workers in one load (``store.bulk_insert``): their keys with them."""
+    _import(db, app, "NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan\n"
+                     f"3324015708750007;BÉNÉDICTE Uji;17-08-1975;P;{VILLAGE.replace('.', '')};Petani\n", "workers", admin)
+    assert _names(search_workers(db, app.settings, actor=admin, text="benedicte uji")) == ["BÉNÉDICTE Uji"]
+
+
+def test_names_stored_before_their_keys_are_found_after_the_upgrade(engine, tmp_path, app, admin, monkeypatch):
+    """m031: the keys of the names stored before it, ASCII and not, on both engines."""
+    from payung.people.regions import load_regions
+    with database_on(engine, tmp_path, empty=True) as location:
+        old = database.connect(location)
+        try:
+            migrations.migrate(old, stop_before="m031_name_keys")
+            load_regions(old, app.settings)
+            with monkeypatch.context() as m:  # written as the Payung of that schema wrote it
+                m.setattr(store, "DERIVED_COLUMNS", {})
+                for nik, name in NAMES.items():
+                    create_worker(old, app.settings, worker_values(nik=nik, name=name), actor=admin)
+                create_sponsor(old, app.settings, {"type": "perorangan", "name": "ÉLISE Wijaya"}, actor=admin)
+            assert migrations.migrate(old) == ["m031_name_keys"]
+            assert dict(old.execute("SELECT name, name_key FROM workers").fetchall()) == {
+                n: search_key(n) for n in NAMES.values()}
+            assert old.execute("SELECT name_key FROM sponsors").fetchall() == [("elise wijaya",)]
+            assert _names(search_workers(old, app.settings, actor=admin, text="straße")) == ["Ahmad Straße"]
+        finally:
+            old.close()
