@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -338,15 +339,20 @@ def snapshot(db) -> dict:
     return {t: sorted(db.query(f'SELECT * FROM "{t}"'), key=key) for t in sorted(db.table_names())}
 
 
-def at_once(target, count: int, name: str = "at-once") -> None:
+def at_once(target, count: int, name: str = "at-once", timeout: float = 300) -> None:
     """Run ``target(n)`` for each n below ``count``, each in a thread of its own named
     ``{name}-{n}``, and wait for all (the target meets the others at a ``threading.Barrier``
-    when they must start together)."""
-    threads = [threading.Thread(target=target, args=(n,), name=f"{name}-{n}") for n in range(count)]
+    when they must start together). Threads still running after ``timeout`` seconds fail the
+    test (a deadlock, a lock never released) instead of hanging the suite: they are daemons,
+    so the worker process can still end."""
+    threads = [threading.Thread(target=target, args=(n,), name=f"{name}-{n}", daemon=True) for n in range(count)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + timeout
     for thread in threads:
-        thread.join()
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threads if t.is_alive()]
+    assert not stuck, f"still running after {timeout:g} s: {', '.join(stuck)}"
 
 
 def refused_by_the_engine(error: BaseException) -> bool:

@@ -156,3 +156,19 @@ def test_a_refused_registration_of_a_retired_scheme_is_not_resubmitted(people):
     with pytest.raises(ValidationError, match="sudah dipensiunkan"):
         bpjs.resubmit(people.db, people.app.plugins, sponsorship, actor=people.actor)
     assert queries.sponsorship(people.db, sponsorship, EVERYTHING)["status"] == "ditolak"
+
+
+def test_a_refusals_reason_is_stored_as_typed_texts_are(people):
+    """The branch's reason is tidied as every free text (composed, no zero-width space, no space
+    around it) before it is checked and kept: a reason of nothing but what is dropped is no
+    reason, and the row says so."""
+    workers, _ = _registration_setup(people)
+    niks = [queries.worker(people.db, w, EVERYTHING)["nik"] for w in workers]
+    answer = ("NIK;No KPJ;Keterangan\n"
+              f"{niks[0]};;\u200bNama\u00a0tidak sesuai KTP\u2019 \n"
+              f"{niks[1]};;Tanggal lahir Jose\u0301\n"
+              f"{niks[2]};;\u200b\ufeff\n").encode()
+    plan = bpjs_answer.plan_answer(people.db, people.app.plugins, answer, "jawaban.csv", scheme_code=PRINGSEWU,
+                                   actor=Actor.system())
+    assert [a.reason for a in plan.reject] == ["Nama\u00a0tidak sesuai KTP\u2019", "Tanggal lahir Jos\u00e9"]
+    assert [row for row, _ in plan.problems] == [4]

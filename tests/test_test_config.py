@@ -48,3 +48,16 @@ def test_a_database_named_in_the_environment_is_not_the_tests(tmp_path):
              "PAYUNG_CONFIG": str(tmp_path / "kabupaten.toml")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["None", "None"]
+
+
+def test_threads_started_at_once_that_never_end_fail_the_test_instead_of_hanging_it():
+    """``conftest.at_once``: a deadlock in a concurrency test must be a failure CI reports, not a
+    run that never ends."""
+    import threading
+    release = threading.Event()
+    with pytest.raises(AssertionError, match="still running after 0.2 s: hang-1"):
+        conftest.at_once(lambda n: n == 1 and release.wait(30), 3, name="hang", timeout=0.2)
+    release.set()
+    done = []
+    conftest.at_once(done.append, 3)
+    assert sorted(done) == [0, 1, 2]
