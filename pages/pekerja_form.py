@@ -81,14 +81,24 @@ problem_summary(FORM, FIELDS)
 st.text_input("NIK *", key="f_nik", on_change=fill_from_nik, max_chars=24,
               help="16 digit sesuai KTP. Tanggal lahir, jenis kelamin dan kecamatan diisi otomatis dari NIK.")
 typed_birth, typed_gender = state.get("f_birth_date"), state.get("f_gender")
-if state.get("f_nik"):
-    live = check_nik(state["f_nik"], birth_date=typed_birth, gender=typed_gender,
-                     regency_codes=app.settings.regency_codes)
-    # Once Simpan was refused for the same reason, it is said once, in red, below its box (the
-    # NIK's, or Jenis kelamin's for a gender that disagrees with the NIK).
-    for problem in [p for p in live.problems if p.message not in problems_for(FORM, p.field)]:
-        st.warning(plain(problem.message), icon=":material/warning:")
-    if live.ok:  # a NIK registered already is said while the rest of the form is still empty
+live = check_nik(state["f_nik"], birth_date=typed_birth, gender=typed_gender,
+                 regency_codes=app.settings.regency_codes) if state.get("f_nik") else None
+
+
+def live_problems(field: str) -> None:
+    """The live check's problems of ``field``, drawn under that field's box: the NIK's under the
+    NIK, a sex that disagrees with the NIK under Jenis kelamin (the box to change), as Simpan's
+    red error is. Once Simpan was refused for the same reason, it is said once, in red."""
+    for problem in live.problems if live else ():
+        if problem.field == field and problem.message not in problems_for(FORM, field):
+            st.warning(plain(problem.message), icon=":material/warning:")
+
+
+if live:
+    live_problems("nik")
+    # The NIK itself is sound (a sex that disagrees with it is Jenis kelamin's problem).
+    nik_ok = live.nik is not None and not [p for p in live.problems if p.field == "nik"]
+    if nik_ok:  # a NIK registered already is said while the rest of the form is still empty
         with connection() as db:
             taken = duplicate_nik(db, live.nik, actor=actor, settings=app.settings, except_id=editing)
             spent = not taken and not elsewhere_answers_left(db, actor=actor, settings=app.settings)
@@ -98,7 +108,7 @@ if state.get("f_nik"):
             st.caption(ELSEWHERE_SPENT_NOTE)
     for warning in live.warnings:
         st.info(plain(warning), icon=":material/info:")
-    if live.ok and live.birth_date:
+    if nik_ok and live.birth_date:
         st.caption(f"Dari NIK: lahir {fmt_date(live.birth_date)}, {GENDERS[live.gender].lower()}, "
                    f"kecamatan {districts.get(live.district_code) or live.district_name or live.district_code}.")
 field_errors(FORM, "nik")
@@ -113,6 +123,7 @@ with left:
                   min_value=dt.date(1920, 1, 1), max_value=clock.today(), help=DATE_HELP)
     field_errors(FORM, "birth_date")
     st.radio("Jenis kelamin *", list(GENDERS), key="f_gender", on_change=forget_problems, args=(FORM, "gender"), format_func=GENDERS.get, horizontal=True, index=None)
+    live_problems("gender")
     field_errors(FORM, "gender")
     st.text_input("No. HP/WA", key="f_phone", on_change=forget_problems, args=(FORM, "phone"), placeholder="0812...")
     field_errors(FORM, "phone")

@@ -16,12 +16,19 @@ from pathlib import Path
 
 
 from payung import __version__
-from payung.auth.access import ROLES, Actor
+from payung.auth.access import ROLES, Actor, require
 from payung.base import clock
 from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import count
 from payung.core import Payung
 from payung.plugin import API_VERSION
+
+
+#: Who a command run on the server's shell without an account is recorded as in the audit and
+#: import logs: Payung itself, as an administrator of every region (whoever has the shell has
+#: the database too). No account can be called so (a username has no spaces or brackets), so
+#: the log never passes it off as a person's; it was "cli", which an account could be named.
+CLI_ACTOR = "sistem (baris perintah)"
 
 
 #: argparse's own words (it asks gettext for them), in Indonesian: usage, section titles, the
@@ -147,7 +154,10 @@ def _build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="periksa saja, tidak menyimpan")
     imp.add_argument("--json", action="store_true", help="ringkasan sebagai JSON")
     imp.add_argument("--rejected", help="simpan baris yang ditolak ke berkas .xlsx ini")
-    imp.add_argument("--user", default="cli", help="dicatat sebagai pelaku impor")
+    imp.add_argument("--user", metavar="NAMA_PENGGUNA",
+                     help="impor sebagai akun ini, dengan peran dan wilayahnya seperti di halaman Impor data "
+                          "(operator desa: hanya desanya); akun harus ada dan aktif. Tanpa --user: sebagai "
+                          f"sistem (administrator, semua wilayah), tercatat di log audit sebagai \"{CLI_ACTOR}\"")
 
     scaffold = commands.add_parser("new-scheme", parents=[common],
                                    help="buat plugin skema baru, ujinya dan blok config.toml-nya")
@@ -313,11 +323,11 @@ def cmd_users(app: Payung, args) -> int:
             if user is None:
                 print(f"Galat: pengguna {args.username} tidak ada.", file=sys.stderr)
                 return 1
-            reset_password(db, user["id"], password, actor=Actor.system("cli"))
+            reset_password(db, user["id"], password, actor=Actor.system(CLI_ACTOR))
             print(f"Kata sandi {user['username']} diatur ulang; semua sesinya diakhiri.")
             return 0
         add_user(db, username=args.username, name=args.name, role=args.role, password=password,
-                 actor=Actor.system("cli"), regency_code=args.regency, email=args.email,
+                 actor=Actor.system(CLI_ACTOR), regency_code=args.regency, email=args.email,
                  villages=tuple(args.village))
     finally:
         db.close()
@@ -343,7 +353,7 @@ def cmd_backup(app: Payung, args) -> int:
     from payung.operations.backups import write_backup
     db = app.open_db()
     try:
-        target = write_backup(db, app.settings, args.file, actor=Actor.system("cli"))
+        target = write_backup(db, app.settings, args.file, actor=Actor.system(CLI_ACTOR))
     finally:
         db.close()
     print(f"Cadangan tersimpan di {target}.")
@@ -356,7 +366,7 @@ def cmd_check(app: Payung, args) -> int:
     try:
         report = run_checks(db, quick=args.quick)
         if args.repair and not report.ok:
-            done = repair(db, actor="cli")
+            done = repair(db, actor=CLI_ACTOR)
             print(f"Diperbaiki: {count(done['paid_amounts'])} baris iuran, line_totals dibangun ulang "
                   f"({count(done['line_totals'])} baris). Hasil setelah perbaikan:")
             report = run_checks(db, quick=args.quick)
@@ -405,7 +415,7 @@ def cmd_restore(app: Payung, args) -> int:
         return 2
     db = _open(app)
     try:
-        done = restore_backup(db, app, Path(args.file), actor=Actor.system("cli"), now=clock.now())
+        done = restore_backup(db, app, Path(args.file), actor=Actor.system(CLI_ACTOR), now=clock.now())
     finally:
         db.close()
     print(f"Basis data dipulihkan dari {done['file']}; data sebelumnya disimpan di {done['before']}.")
@@ -525,24 +535,29 @@ def read_upload(path: Path, max_mb: int) -> bytes:
 def cmd_import(app: Payung, args) -> int:
     from payung.imports.plans import rejected_rows_xlsx
     from payung.imports import KINDS, apply_import, auto_map, file_hash, plan_import, read_table
-    from payung.imports.engine import KIND_ALIASES
+    from payung.auth.users import account_actor
+    from payung.imports.engine import KIND_ALIASES, WRITES
     from payung.imports.templates import template_named
     args.kind = KIND_ALIASES.get(args.kind, args.kind)
     if args.kind not in KINDS:
         print(f"Galat: jenis impor \"{args.kind}\" tidak dikenal; pilih {', '.join(KINDS)}.", file=sys.stderr)
         return 2
-    try:
-        data = read_upload(Path(args.file), app.settings.limits.max_upload_mb)
-    except OSError as exc:
-        print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)
-        return 2
-    sheet = read_table(data, Path(args.file).name, sheet=args.sheet, limits=app.settings.limits)
-    digest = file_hash(data)
-    del data  # the rows are in the reader's file now: a big file's bytes are not kept through the import
     db = _open(app)
     try:
+        # Who acts, before the file is read: an account's role and slice, as on the Impor data
+        # page (unknown or deactivated: refused, exit status 1), or without --user the system.
+        actor = account_actor(db, args.user) if args.user is not None else Actor.system(CLI_ACTOR)
+        require(actor, "import.run")
+        require(actor, WRITES[args.kind])
+        try:
+            data = read_upload(Path(args.file), app.settings.limits.max_upload_mb)
+        except OSError as exc:
+            print(f"Galat: berkas {args.file} tidak dapat dibuka ({exc.strerror}).", file=sys.stderr)
+            return 2
+        sheet = read_table(data, Path(args.file).name, sheet=args.sheet, limits=app.settings.limits)
+        digest = file_hash(data)
+        del data  # the rows are in the reader's file now: a big file's bytes are not kept through the import
         mapping = auto_map(sheet.headers, args.kind)
-        actor = Actor(args.user, "admin")
         values: dict = {}
         if args.template:
             try:

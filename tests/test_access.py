@@ -438,6 +438,7 @@ NOT_ACTOR_BOUND = {
     "budgets.assign_budget_lines": "called only by enrol, after its permission checks",
     "users.has_users": "whether the first administrator exists (first start)",
     "users.actor_for": "builds the actor itself from the login",
+    "users.account_actor": "builds the actor itself from an account named on the server's command line",
     "users.change_password": "changes only the acting user's own password (its actor is the subject)",
     "regions.load_regions": "loads public Kemendagri regions at first start (system)",
     "sessions.throttled_until": "login throttle: whether a username may try again (no data returned)",

@@ -596,3 +596,63 @@ def test_serve_refuses_an_address_this_machine_cannot_listen_on_before_starting_
             assert refused.returncode == 2 and f"Galat: {words}" in refused.stderr, refused.stderr
             assert "Traceback" not in refused.stderr and "berjalan" not in refused.stdout
     assert not (tmp_path / "serve").exists(), "nothing was started"
+
+
+def test_import_user_acts_with_the_accounts_role_and_villages_and_the_default_is_the_system_recorded_so(
+        db_location):
+    """``import --user NAME`` acted as an administrator whoever NAME was. It now acts as that
+    account: a village operator imports its own village's workers only, as on the Impor data
+    page; an unknown or deactivated account, or a role that may not import, is refused in
+    Indonesian with exit status 1 before anything is read or written. Without --user it is the
+    system, recorded under a name no account can have."""
+    import db as database
+    from payung.auth.access import Actor
+    from payung.auth.users import actor_for, set_user_active
+    system_actor = "sistem (baris perintah)"  # a username has no space: no account is recorded so
+    location = db_location
+    for name, role, extra in (("desa1", "desa", ["--village", "33.24.01.2001"]), ("pantau", "viewer", []),
+                              ("lama", "operator", ["--regency", "33.24"])):
+        made = payung("users", "add", name, "--name", name.title(), "--role", role, *extra, "--db", location,
+                      "--password", "payung-uji-2026")
+        assert made.returncode == 0, made.stderr
+    connection = database.connect(location)
+    try:
+        (lama,) = connection.query("SELECT id FROM users WHERE username = 'lama'")
+        set_user_active(connection, lama["id"], False, actor=Actor.system())
+        assert actor_for(connection, "desa1").villages == ("33.24.01.2001",)
+    finally:
+        connection.close()
+    folder = Path(tempfile.mkdtemp(prefix="payung-cli-user-"))
+    atexit.register(shutil.rmtree, folder, True)
+    csv = folder / "pekerja.csv"
+    csv.write_text("NIK;Nama;Tgl Lahir;JK;Desa;Kecamatan;Pekerjaan\n"
+                   "3324015708750001;Siti Aminah;17-08-1975;P;Blumah;Plantungan;Petani\n"
+                   "3324011708750002;Budi Santoso;17-08-1975;L;Kediten;Plantungan;Petani\n")
+
+    def imported(*user):
+        return payung("import", "workers", str(csv), "--json", "--db", location, *user)
+
+    for user, said in ((["--user", "siapa"], 'Pengguna "siapa" tidak ada.'),
+                       (["--user", "lama"], 'Pengguna "lama" dinonaktifkan'),
+                       (["--user", "pantau"], "tidak berwenang mengimpor data")):
+        refused = imported(*user)
+        assert refused.returncode == 1 and said in refused.stderr, refused.stderr
+        assert refused.stdout == "" and "Traceback" not in refused.stderr
+    village = imported("--user", " Desa1 ")
+    assert village.returncode == 0, village.stderr
+    summary = json.loads(village.stdout)
+    assert (summary["imported"], summary["rejected"]) == (1, 1)
+    assert summary["errors"] == [{"row": 3, "column": "Desa", "message":
+                                  "Desa Kediten (Kecamatan Plantungan) di luar wilayah tugas Anda."}]
+    system = imported()
+    assert system.returncode == 0 and json.loads(system.stdout)["imported"] == 1, system.stderr
+    connection = database.connect(location)
+    try:
+        logged = [(r["actor"], r["imported"]) for r in connection.query("SELECT actor, imported FROM import_log ORDER BY id")]
+        audited = [r["actor"] for r in connection.query(
+            "SELECT actor FROM audit_log WHERE table_name IN ('workers', 'import_log') ORDER BY id")]
+    finally:
+        connection.close()
+    assert logged == [("desa1", 1), (system_actor, 1)]
+    half = len(audited) // 2  # the same writes for one worker each
+    assert half and audited == ["desa1"] * half + [system_actor] * half

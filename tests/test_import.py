@@ -238,6 +238,42 @@ def test_a_village_not_found_says_what_was_likely_mixed_up():
     assert str(nowhere.value) == 'desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Plantungan'
 
 
+def test_a_misspelt_village_is_refused_with_the_closest_names_of_its_kecamatan():
+    """ "Kwasan" where Kecamatan Bodeh has "Kwasen": the refusal asks "maksudnya Kwasen?" (the
+    closest names among the kecamatan's villages; without a kecamatan, among every village
+    served, each with its kecamatan), and nothing is suggested for a name like none."""
+    resolver = RegionResolver({"33.27.05": "Bodeh", "33.27.06": "Ampelgading"},
+                              {"33.27.05.2005": "Kwasen", "33.27.05.2016": "Bodeh", "33.27.05.2011": "Kebandungan",
+                               "33.27.06.2001": "Kwasin"})
+    with pytest.raises(ValueError) as in_district:
+        resolver.village("Kwasan", "Bodeh")
+    assert str(in_district.value) == 'desa/kelurahan "Kwasan" tidak ditemukan di Kecamatan Bodeh; maksudnya Kwasen?'
+    with pytest.raises(ValueError) as anywhere:
+        resolver.village("Kwasan")
+    assert str(anywhere.value) == ('desa/kelurahan "Kwasan" tidak ditemukan; maksudnya Kwasen (Kecamatan Bodeh) '
+                                   "atau Kwasin (Kecamatan Ampelgading)?")
+    with pytest.raises(ValueError) as nothing_like:
+        resolver.village("Atlantis", "Bodeh")
+    assert str(nothing_like.value) == 'desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Bodeh'
+
+
+def test_an_import_row_with_a_misspelt_village_gets_the_suggestion_computed_once(importer, monkeypatch):
+    """On the Impor page and ``python -m payung import`` alike: the row is refused with "maksudnya
+    Kwasen?" as one sentence; the suggestion is looked for once per distinct wrong name (the
+    refusal is cached), never for a village that was found."""
+    from payung.imports.normalize import Matcher
+    calls = []
+    real = Matcher.closest
+    monkeypatch.setattr(Matcher, "closest", lambda self, typed, *a, **k: calls.append(typed) or real(self, typed, *a, **k))
+    rows = "".join(f"{i};33270517087500{i:02d};Pekerja {i};Pemalang, 17-08-1975;L;"
+                   f"{'Kwasan' if i % 10 == 0 else 'Kwasen'};Bodeh;Petani;;1000000\n" for i in range(1, 41))
+    plan = importer((HEADER + rows).encode())
+    assert plan.counts == {"imported": 36, "updated": 0, "unchanged": 0, "rejected": 4}
+    assert {(e.column, e.message) for e in plan.errors} == {
+        ("Desa/Kel", 'Desa/kelurahan "Kwasan" tidak ditemukan di Kecamatan Bodeh; maksudnya Kwasen?')}
+    assert calls == ["Kwasan"]
+
+
 @pytest.mark.parametrize("typed, said", [
     ("31-02-1980", "bukan tanggal yang ada: Februari 1980 tidak punya tanggal 31"),
     ("29 Februari 2001", "bukan tanggal yang ada: Februari 2001 tidak punya tanggal 29"),

@@ -314,3 +314,24 @@ def test_a_sex_that_disagrees_with_the_nik_is_said_once_under_jenis_kelamin(site
     # Another NIK, of a man: the red disagreement is gone before Simpan.
     at.text_input(key="f_nik").set_value("3324012508900003").run()
     assert not [e for e in [*at.error, *at.warning] if said in e.value]
+
+
+def test_a_sex_that_disagrees_with_the_nik_is_warned_under_jenis_kelamin_before_simpan_too(site):
+    """The live warning was drawn under the NIK box before Simpan and under Jenis kelamin after:
+    it is one place, under Jenis kelamin (the NIK is usually right), both times; the NIK box
+    still says what the NIK holds."""
+    said = "Jenis kelamin menurut NIK (perempuan) tidak sama dengan yang diisi (laki-laki)."
+    at = run("admin", "pages/pekerja_form.py")
+    at.text_input(key="f_nik").set_value("3324016508900003").run()  # fills Perempuan
+    at.radio(key="f_gender").set_value("L").run()
+    shown = drawn(at.main)
+    nik = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "NIK *")
+    radio = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Jenis kelamin *")
+    warned = [i for i, e in enumerate(shown) if said in str(getattr(e, "value", ""))]
+    assert warned == [radio + 1] and shown[radio + 1] in at.warning
+    assert "Dari NIK: lahir 25/08/1990, perempuan" in " ".join(
+        str(getattr(e, "value", "")) for e in shown[nik + 1:radio])
+    _simpan(at)
+    shown = drawn(at.main)
+    radio = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Jenis kelamin *")
+    assert [i for i, e in enumerate(shown) if said in str(getattr(e, "value", ""))] == [radio + 1]

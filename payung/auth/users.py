@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from db import logins, queries, store
 
-from payung.auth.access import ROLES, Actor, bound_to_served, require
+from payung.auth.access import ROLES, Actor, Forbidden, bound_to_served, require
 from payung.auth.passwords import check_password, hash_password
 from payung.auth.sessions import SessionPolicy, check_own_password, throttled_message
-from payung.base.errors import Problem, ValidationError
+from payung.base.errors import NotFound, Problem, ValidationError
 from payung.base.text import person_name, text_problem, tidy
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
@@ -109,6 +109,22 @@ def actor_for(db, username: str) -> Actor | None:
     actor = Actor(username=row["username"], role=row["role"], regency_code=regency,
                   villages=tuple(queries.user_villages(db, row["id"])))
     return bound_to_served(actor, lambda: sorted(queries.region_names(db, 2)))
+
+
+def account_actor(db, username: str) -> Actor:
+    """The actor of the account ``username`` for work done outside a browser session (the
+    command line's ``--user``): its role and slice exactly as ``actor_for`` gives them to the
+    app. An account that does not exist, or is deactivated, is refused in Indonesian
+    (``NotFound``, ``Forbidden``): such work is never done as anybody else."""
+    name = (username or "").strip().lower()
+    if queries.user_by_username(db, name) is None:
+        raise NotFound(f"Pengguna \"{username}\" tidak ada. Pakai nama pengguna sebuah akun (halaman "
+                       "Pengguna).")
+    actor = actor_for(db, name)
+    if actor is None:
+        raise Forbidden(f"Pengguna \"{name}\" dinonaktifkan; akun itu tidak dapat bertindak. Aktifkan kembali "
+                        "akunnya di halaman Pengguna, atau pakai akun lain.")
+    return actor
 
 
 def list_users(db, *, actor: Actor) -> list[dict]:

@@ -26,7 +26,7 @@ from payung.imports.chunks import PackedRows, PackedTuples
 from payung.imports.enrolments import plan_sponsorships
 from payung.imports.mapping import FIELDS, missing_required
 from payung.imports.normalize import (district_of, nik_cell, normalize_name, parse_date, parse_rupiah_cell,
-                                      split_place_date)
+                                      sentence, split_place_date)
 from payung.imports.plans import (MAX_REJECTED_KEPT, ImportPlan, RowError, cell_text, data_rows, parse_cell, raw_values,
                                   region_resolver, reject)
 from payung.imports.reading import Sheet
@@ -422,7 +422,7 @@ def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, 
     if village is not None:
         code, failure = parse_cell(resolver.village, cell_text(village), cell_text(raw.get("district")))
         if failure:
-            errors.append(RowError(row, header["village"], f"{failure[:1].upper()}{failure[1:]}."))
+            errors.append(RowError(row, header["village"], sentence(failure)))
         else:
             values["village_code"] = code
 

@@ -24,7 +24,8 @@ from payung.base.identity import clean_digits
 from payung.base.months import parse_month
 from payung.enrolment.bulk import plan_bulk
 from payung.imports.mapping import header_key
-from payung.imports.normalize import MONTHS, nik_cell, normalize_name, parse_date, parse_flag, parse_rupiah_cell
+from payung.imports.normalize import (MONTHS, nik_cell, normalize_name, parse_date, parse_flag, parse_rupiah_cell,
+                                      sentence)
 from payung.imports.plans import RowError, data_rows, parse_cell, raw_values, region_resolver, reject
 from payung.imports.values import ValueMatcher, synonyms_for, value_key
 from payung.schemes.fields import Field
@@ -367,7 +368,7 @@ def _sponsor(db, scheme, raw, nip_ids, sponsors: SponsorIndex, budget_lines, reg
         try:
             village = regency.village(_text(raw["sponsor_village"]), _text(raw.get("district")))
         except ValueError as exc:
-            return None, None, "sponsor_village", f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+            return None, None, "sponsor_village", sentence(str(exc))
         governments = sponsors.narrowed(sponsors.governments.get(village, []), scheme)
         name = regency.village_names[village]
         if not governments:

@@ -264,6 +264,20 @@ def normalize_name(text) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+#: How alike (difflib's ratio) a village name must be to a name not found to be suggested
+#: ("Kwasan" -> "maksudnya Kwasen?"); ``Matcher.find`` itself takes only a name above 0.85.
+SUGGEST_CUTOFF = 0.6
+#: Names suggested beside the closest one: only those nearly as alike as it.
+SUGGEST_SPREAD = 0.1
+
+
+def sentence(text: str) -> str:
+    """A parser's reason as a sentence of its own: capitalised, with a full stop unless it
+    already ends with one (or with the question of a suggestion)."""
+    text = text.strip()
+    return f"{text[:1].upper()}{text[1:]}" + ("" if text.endswith((".", "?", "!")) else ".")
+
+
 class Matcher:
     """Find a code from a typed name: exact (normalised) first, then a close spelling. Two
     equally good candidates are reported as ambiguous, never guessed."""
@@ -286,6 +300,21 @@ class Matcher:
         best = difflib.SequenceMatcher(None, key, close[0]).ratio()
         tied = [c for c in close if difflib.SequenceMatcher(None, key, c).ratio() == best]
         return sorted({code for name in tied for code in self.by_name[name]})
+
+    def closest(self, typed, n: int = 3, cutoff: float = SUGGEST_CUTOFF) -> list[str]:
+        """The codes of at most ``n`` names most like ``typed``, the likeliest first, leaving out
+        those clearly further than the best (``SUGGEST_SPREAD``): looser than ``find`` (a
+        suggestion for a person to confirm, never a guess Payung acts on)."""
+        key = normalize_name(typed)
+        close = difflib.get_close_matches(key, list(self.by_name), n=2 * n, cutoff=cutoff)
+        if not close:
+            return []
+        scored = sorted((-difflib.SequenceMatcher(None, key, name).ratio(), name) for name in close)
+        codes: list[str] = []
+        for score, name in scored:
+            if -score >= -scored[0][0] - SUGGEST_SPREAD:
+                codes += [c for c in sorted(self.by_name[name]) if c not in codes]
+        return codes[:n]
 
 
 def district_of(village: str) -> str:
@@ -346,7 +375,23 @@ class RegionResolver:
             exact = normalize_name(village) in self.districts.by_name
             said = "itu nama kecamatan" if exact else f"mirip nama Kecamatan {self.district_names[found[0]]}"
             return f"; {said}: isi nama desa/kelurahan di kolom desa, dan nama kecamatan di kolom kecamatan"
-        return ""
+        return self._suggestion(village, searched)
+
+    def _suggestion(self, village: str, searched: Matcher) -> str:
+        """"; maksudnya Kwasen?": the closest names among the villages searched (the row's
+        kecamatan, or every village served when the row names none, then each with its
+        kecamatan). Only a name not found gets here, once per distinct name and kecamatan
+        (``village`` caches the refusal): a valid row never pays for it."""
+        codes = searched.closest(village)
+        if not codes:
+            return ""
+        if searched is self.all_villages:
+            names = [f"{self.village_names[c]} (Kecamatan "
+                     f"{self.district_names.get(district_of(c), district_of(c))})" for c in codes]
+        else:
+            names = list(dict.fromkeys(self.village_names[c] for c in codes))
+        said = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} atau {names[-1]}"
+        return f"; maksudnya {said}?"
 
     def _resolve(self, village: str, district: str) -> str:
         if not village:
