@@ -89,7 +89,7 @@ else:
 if st.session_state.get("_repaired"):
     done = st.session_state.pop("_repaired")
     st.info(f"Dibangun ulang: {count(done['paid_amounts'])} baris jumlah terbayar, "
-            f"{count(done['line_totals'])} baris rekap iuran.")
+            f"{count(done['line_totals'])} baris rekap iuran, {count(done['name_keys'])} kunci pencarian nama.")
 
 
 # Restore ----------------------------------------------------------------------------------------

@@ -40,13 +40,14 @@ def test_backup_page_shows_the_check(site):
     with open_db(site) as db:
         db.execute("UPDATE line_totals SET paid = paid + 1 WHERE (month, scheme_code, district_code, gender, birth_year) = (SELECT month, scheme_code, district_code, gender, birth_year"
                    " FROM line_totals ORDER BY month, scheme_code, district_code, gender, birth_year LIMIT 1)")
+        db.execute("UPDATE workers SET name = 'Nama Diganti' WHERE id = (SELECT MIN(id) FROM workers)")
         db.execute("INSERT INTO audit_log (at, actor, action, table_name) VALUES ('-', 'uji', 'uji', 'uji')")
     at.run()
     assert "SELISIH" in set(at.dataframe[0].value["Hasil"])
-    assert any("Ditemukan 1 selisih" in e.value for e in at.error)
+    assert any("Ditemukan 2 selisih" in e.value for e in at.error), [e.value for e in at.error]
     next(b for b in at.button if b.label == "Bangun ulang tabel turunan").click().run()
     assert set(at.dataframe[0].value["Hasil"]) == {"cocok"}
-    assert any("Dibangun ulang" in i.value for i in at.info)
+    assert any("Dibangun ulang" in i.value and "1 kunci pencarian nama" in i.value for i in at.info)
 
 
 def test_backup_page_restores_a_backup(site):
