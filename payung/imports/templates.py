@@ -17,7 +17,8 @@ from db import queries, store
 
 from payung.auth.access import Actor, allowed, require
 from payung.base.errors import ConstraintError, Problem, ValidationError
-from payung.base.text import beyond_latin, text_problem, tidy
+from payung.base.scripts import beyond_latin
+from payung.base.text import text_problem, tidy
 
 
 @dataclass
