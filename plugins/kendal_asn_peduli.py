@@ -29,8 +29,8 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
                       "share": f"{100 * by_opd.get(opd, 0) / count:.1f}%" if count else "-"}
                      for opd, count in sorted(opd_headcount.items())]
     workers = sum(r["workers"] for r in sponsors)
-    if not data.sees_whole_regency("33.24"):  # a village operator: its workers, no regency targets
-        return [Panel("Pekerja di wilayah Anda lewat gerakan ASN", "metric",
+    if not data.sees_whole_regency("33.24"):  # a village operator, or a kecamatan or desa chosen: no regency targets
+        return [Panel(f"Pekerja di {data.area_name('33.24')} lewat gerakan ASN", "metric",
                       rows=[{"label": "Pekerja ditanggung ASN", "value": workers}])]
     return [
         Panel("Pekerja rentan Kendal terlindungi", "progress",
