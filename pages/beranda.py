@@ -159,13 +159,17 @@ summed = (f"Target per desa untuk desa {plain(place)}." if view.village else
           f"Jumlah target per desa dari desa-desa di {plain(place) if place else 'wilayah Anda'}.")
 # Only for whoever sees the regency's target: a village operator's "all" is their villages.
 to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.district and not actor.villages else ""
+# The regency-wide targets by name, and what the share divides: Kendal's "0,0% tercapai" of
+# 200.000 could not be told from its panel's "54.044 dari 200.000" (a count of another thing).
+named = "; ".join(f"{plain(label)} ({count(value)})" for label, value in result.regency_targets)
+share = f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month)} lunas) dibagi target."
 if result.target and result.regency_targets_left_out:
     target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
-                   f"di sini.{to_regency}")
+                   f"di sini.{to_regency}{share}")
 elif result.target and result.village_targets:
-    target_help = summed
+    target_help = summed + (f" Ditambah target tingkat kabupaten: {named}." if named else "") + share
 elif result.target:
-    target_help = "Jumlah target skema yang ditampilkan."
+    target_help = f"Target skema yang ditampilkan: {named}.{share}"
 elif result.regency_targets_left_out:
     target_help = (f"Target skema yang ditampilkan ditetapkan untuk seluruh kabupaten dan tidak dibagi per kecamatan "
                    f"atau desa, jadi tidak ada target {where}.{to_regency}")

@@ -244,6 +244,25 @@ def test_a_kecamatans_target_is_its_villages_and_no_target_is_said_plainly(site)
     assert (value, said) == ("Tidak ada", "Skema yang ditampilkan tidak menetapkan target jumlah pekerja.")
 
 
+def test_the_target_says_what_it_is_a_target_of_and_what_the_share_divides(site):
+    """Kendal's Target read "200.000, 0,0% tercapai" beside its panel's "54.044 dari 200.000", and
+    its help said only "Jumlah target skema yang ditampilkan.": it names each target counted, and
+    says the share is the protected workers (the month paid) divided by the target."""
+    from payung.base.formats import count
+    from payung.base.months import current_month, format_month
+    from ui.widgets import plain
+    scheme = next((s for s in site["app"].plugins.schemes.values()
+                   if s.targets and all(t.per != "village" for t in s.targets)), None)
+    if scheme is None:
+        pytest.skip("needs a scheme with a regency-wide target")
+    value, said = _target(run("admin", query={"skema": scheme.code}))
+    assert value == count(sum(t.value for t in scheme.targets))
+    assert said.startswith("Target skema yang ditampilkan: "), said
+    for target in scheme.targets:
+        assert f"{plain(target.label)} ({count(target.value)})" in said, (target, said)
+    assert f"Persen tercapai: pekerja Terlindungi (iuran {format_month(current_month())} lunas) dibagi target." in said
+
+
 def test_the_desa_box_says_why_it_is_greyed(site):
     """Greyed until a kecamatan is picked, with no word why: its help says so."""
     at = run("admin")

@@ -662,3 +662,21 @@ def test_the_month_list_offers_a_month_to_come_only_once_it_is_paid_ahead(app, d
                                    today=today) == past
     assert dashboard.month_choices(db, app.plugins, actor=Actor("desa.ini", "desa", villages=(VILLAGE,)),
                                    today=today) == [*past, "2025-06"]
+
+
+def test_the_regency_targets_counted_are_named(app, db, admin):
+    """Kendal's Target read 200.000 with "0,0% tercapai" beside its panel's "54.044 dari 200.000",
+    and nothing said what it was a target of: the figures name the regency-wide targets they count
+    (none where a place is chosen or for a village operator: such a target is not split)."""
+    from conftest import VILLAGE
+    from payung.base.months import current_month
+    scheme = app.plugins.scheme("contoh_desa")
+    expected = [(t.label, t.value) for t in scheme.targets if t.per != "village"]
+    assert expected
+    whole = dashboard.build(db, app.plugins, dashboard.View(current_month(), "contoh_desa"), actor=admin)
+    assert whole.regency_targets == expected and whole.target == sum(v for _, v in expected)
+    district = dashboard.build(db, app.plugins, dashboard.View(current_month(), "contoh_desa", VILLAGE[:8]),
+                               actor=admin)
+    assert district.regency_targets == [] and district.target == 0
+    village_operator = Actor("desa.ini", "desa", villages=(VILLAGE,))
+    assert dashboard.build(db, app.plugins, dashboard.View(current_month()), actor=village_operator).regency_targets == []

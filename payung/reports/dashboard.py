@@ -103,6 +103,9 @@ class Dashboard:
     #: Whether ``target`` holds per-village targets: a village's figure for each village shown,
     #: added up (a kecamatan's target is the sum of its villages').
     village_targets: bool = False
+    #: The regency-wide targets ``target`` counts, ``(label, value)``: what the figure is a target of
+    #: ("Pekerja rentan Kendal terlindungi", 200.000), said beside it.
+    regency_targets: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def change(self) -> int:
@@ -233,6 +236,9 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
             t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets),
         village_targets=any(t.per == "village" for s in shown if scope.covers_regency(s.regency_code)
                             for t in s.targets),
+        regency_targets=[(t.label, t.value) for s in shown if scope.villages is None and not view.district
+                         and not view.village and scope.covers_regency(s.regency_code)
+                         for t in s.targets if t.per != "village"],
         claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,
