@@ -73,6 +73,21 @@ def month_totals(db, months: Sequence[str], f: Filters, scope: Scope) -> list[di
 
 
 @sc.bound
+def months_paid_after(db, month: str, f: Filters, scope: Scope) -> list[str]:
+    """The months after ``month`` of which some contribution is paid already (paid ahead), oldest
+    first. A month to come whose lines are only billed ahead is not among them."""
+    if _from_totals(f, scope):
+        where, params = f.where(scope, "t", totals=True)
+        return [r["month"] for r in db.query(
+            f"SELECT t.month FROM line_totals t WHERE t.month > ?{where} GROUP BY t.month HAVING SUM(t.paid) > 0"
+            " ORDER BY t.month", [month, *params])]
+    where, params = f.where(scope)
+    return [r["month"] for r in db.query(
+        f"SELECT l.month FROM contribution_lines l WHERE l.month > ? AND l.paid_amount > 0{where}"
+        " GROUP BY l.month ORDER BY l.month", [month, *params])]
+
+
+@sc.bound
 def protected_by(db, column: str, month: str, f: Filters, scope: Scope) -> list[dict]:
     """Protected workers in a month per ``district_code``, ``village_code``, ``occupation`` or
     ``scheme_code``."""

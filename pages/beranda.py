@@ -9,13 +9,13 @@ import streamlit as st
 from payung.auth.access import allowed, schemes_for
 from payung.reports import charts
 from payung.finance.claims import protection_panel
-from payung.reports.dashboard import View, build, data_version, is_empty
+from payung.reports.dashboard import MONTHS_BACK, View, build, data_version, is_empty, month_choices
 from payung.schemes.data import reader_for
 from payung.operations.demo import generate
 from payung.base import clock
 from payung.base.formats import count, month_short, short_name
 from payung.base.money import format_rupiah_short
-from payung.base.months import add_months, current_month, format_month
+from payung.base.months import current_month, format_month
 from payung.people.regions import district_choices, village_choices
 from ui.session import connection, payung, require, scope_key
 from ui.widgets import date_text, or_all, panel, plain, progress_to_the_end, rupiah, saved, show_saved_message
@@ -51,6 +51,13 @@ def chart_specs(database: str, version: int, view: View, _actor, scope: tuple, t
     return charts.beranda_specs(dashboard(database, version, view, _actor, scope, today))
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def month_list(database: str, version: int, _actor, scope: tuple, today, asked: str) -> list[str]:
+    """The months of the Bulan list (one to come only once paid ahead), cached like the figures."""
+    with connection() as db:
+        return month_choices(db, app.plugins, actor=_actor, asked=asked, today=today)
+
+
 with connection() as db:
     version = data_version(db, actor=actor)
     empty = is_empty(db, actor=actor)
@@ -67,9 +74,11 @@ def set_params(**changes) -> None:
 SHOWN_VIEW = "_beranda_shown_view"
 #: What an address asked for that the boxes could not show (a link edited by hand, an old bookmark).
 DROPPED = "_beranda_dropped"
-# Newest first: the list opens where a person looks (this month and the last ones), not at the
-# oldest of 27 months; a month an address asked for outside them takes its place in that order.
-month_options = sorted({add_months(current_month(), i) for i in range(-24, 3)} | {view.month}, reverse=True)
+# This month first, then the last ones, newest first: the list opened on two months to come with
+# nothing in them (their lines are only billed ahead). A month to come is offered only once a
+# contribution of it is paid ahead, after the past ones and named as one; a month an address asked
+# for outside them takes its place in that order.
+month_options = month_list(app.settings.database_url, version, actor, scope_key(actor), clock.today(), view.month)
 # On a phone the four filters stacked above the figures pushed the first figure a long scroll
 # down: there, CSS (``PHONE_ORDER``) draws the figures first, then the filters.
 filters = st.container(key="b_filters")
@@ -82,7 +91,11 @@ from_address = st.session_state.get(SHOWN_VIEW) != view or not all(k in st.sessi
 if from_address:
     st.session_state.update(zip(FILTER_KEYS, (view.month, view.scheme if view.scheme in schemes else None,
                                               view.district if view.district in districts else None, view.village)))
-month = a.selectbox("Bulan", month_options, key="beranda_month", format_func=format_month, placeholder="Pilih...")
+this_month = current_month()
+month = a.selectbox("Bulan", month_options, key="beranda_month", placeholder="Pilih...",
+                    format_func=lambda m: format_month(m) + (" (mendatang)" if m > this_month else ""),
+                    help=f"Bulan ini dan {MONTHS_BACK} bulan sebelumnya. Bulan mendatang ada di akhir daftar, hanya "
+                         "bila iurannya sudah dibayar di muka.")
 scheme = b.selectbox("Skema", key="beranda_scheme", **or_all(schemes, "Semua skema"))
 own = {}  # an account of one village: its kecamatan and desa are the page's, said so
 if len(districts) == 1:
@@ -146,13 +159,17 @@ summed = (f"Target per desa untuk desa {plain(place)}." if view.village else
           f"Jumlah target per desa dari desa-desa di {plain(place) if place else 'wilayah Anda'}.")
 # Only for whoever sees the regency's target: a village operator's "all" is their villages.
 to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.district and not actor.villages else ""
+# The regency-wide targets by name, and what the share divides: Kendal's "0,0% tercapai" of
+# 200.000 could not be told from its panel's "54.044 dari 200.000" (a count of another thing).
+named = "; ".join(f"{plain(label)} ({count(value)})" for label, value in result.regency_targets)
+share = f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month)} lunas) dibagi target."
 if result.target and result.regency_targets_left_out:
     target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
-                   f"di sini.{to_regency}")
+                   f"di sini.{to_regency}{share}")
 elif result.target and result.village_targets:
-    target_help = summed
+    target_help = summed + (f" Ditambah target tingkat kabupaten: {named}." if named else "") + share
 elif result.target:
-    target_help = "Jumlah target skema yang ditampilkan."
+    target_help = f"Target skema yang ditampilkan: {named}.{share}"
 elif result.regency_targets_left_out:
     target_help = (f"Target skema yang ditampilkan ditetapkan untuk seluruh kabupaten dan tidak dibagi per kecamatan "
                    f"atau desa, jadi tidak ada target {where}.{to_regency}")

@@ -10,6 +10,7 @@ Plugins import nothing else from Payung. What is here keeps its word across vers
 from payung.base.errors import Problem
 from payung.base.formats import count as format_count
 from payung.base.money import PROGRAMS, Contribution, format_rupiah
+from payung.base.months import format_month
 from payung.base.occupations import OCCUPATIONS, VULNERABLE
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.schemes import rules
@@ -26,5 +27,5 @@ API_VERSION = "1.1"
 __all__ = [
     "API_VERSION", "FIELD_TYPES", "OCCUPATIONS", "VULNERABLE", "PROGRAMS", "SPONSOR_TYPES", "Contribution",
     "DataReader", "Enrolment", "Field", "Page", "Panel", "Problem", "Rule", "Scheme", "Target", "format_count",
-    "format_rupiah", "hookimpl", "rules",
+    "format_month", "format_rupiah", "hookimpl", "rules",
 ]

@@ -6,7 +6,8 @@ the salary for at least one vulnerable worker, by salary deduction or transfer.
 
 from functools import partial
 
-from payung.plugin import VULNERABLE, Field, Panel, Problem, Rule, Scheme, Target, format_count, hookimpl, rules
+from payung.plugin import (VULNERABLE, Field, Panel, Problem, Rule, Scheme, Target, format_count, format_month,
+                           hookimpl, rules)
 
 CODE = "kendal_asn_peduli"
 METHODS = (("potong_gaji", "Potong gaji"), ("transfer", "Transfer"))
@@ -28,14 +29,29 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
     participation = [{"opd": opd, "asn": by_opd.get(opd, 0), "headcount": count,
                       "share": f"{100 * by_opd.get(opd, 0) / count:.1f}%" if count else "-"}
                      for opd, count in sorted(opd_headcount.items())]
-    workers = sum(r["workers"] for r in sponsors)
-    if not data.sees_whole_regency("33.24"):  # a village operator: its workers, no regency targets
-        return [Panel("Pekerja di wilayah Anda lewat gerakan ASN", "metric",
-                      rows=[{"label": "Pekerja ditanggung ASN", "value": workers}])]
+    # Workers of the month shown, each once: the sponsorships of every sponsor added up counted a
+    # renewed worker twice, and a sponsorship whose months had ended for ever.
+    registered = data.count_workers(CODE, month=month)
+    protected = next((r["workers"] for r in data.covered_by_scheme(month) if r["scheme_code"] == CODE), 0)
+    shown = format_month(month)
+    # Registered and protected side by side: the Beranda's Terlindungi is the second, the progress
+    # below counts the first, and a user could not tell why the two differed.
+    movement = [{"label": "Terdaftar (lunas atau belum)", "value": registered},
+                {"label": "Terlindungi (iuran lunas)", "value": protected}]
+    paid_note = f"Terlindungi: iuran {shown} sudah lunas, seperti angka Terlindungi di Beranda."
+    if not data.sees_whole_regency("33.24"):  # a village operator, or a kecamatan or desa chosen: no regency targets
+        return [Panel(f"Pekerja di {data.area_name('33.24')} lewat gerakan ASN, {shown}", "metric", rows=movement,
+                      caption=paid_note)]
     return [
-        Panel("Pekerja rentan Kendal terlindungi", "progress",
-              rows=[{"label": f"{format_count(covered_at_start)} sebelumnya + {format_count(workers)} lewat gerakan ASN",
-                     "value": covered_at_start + workers, "target": vulnerable}]),
+        Panel(f"Pekerja rentan Kendal menuju {format_count(vulnerable)}", "progress",
+              rows=[{"label": f"{format_count(covered_at_start)} sebelum gerakan + {format_count(registered)} "
+                              "terdaftar lewat gerakan ASN",
+                     "value": covered_at_start + registered, "target": vulnerable}],
+              caption=f"{format_count(vulnerable)}: perkiraan seluruh pekerja rentan Kabupaten Kendal (target skema). "
+                      f"{format_count(covered_at_start)}: yang sudah terlindungi sebelum gerakan ASN, angka tetap dari "
+                      f"pengaturan (config.toml), bukan hitungan Payung. Terdaftar: pekerja dengan kepesertaan gerakan "
+                      f"ASN yang berjalan pada {shown}, lunas atau belum."),
+        Panel(f"Pekerja gerakan ASN, {shown}", "metric", rows=movement, caption=paid_note),
         Panel("Partisipasi ASN per OPD", "table", rows=participation,
               columns={"opd": "OPD", "asn": "ASN ikut", "headcount": "Jumlah ASN", "share": "Partisipasi"}),
         Panel("ASN ikut serta", "metric", rows=[{"label": "ASN penyandang dana", "value": len(sponsors)},

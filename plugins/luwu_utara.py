@@ -20,6 +20,8 @@ def panels(data, month):
     rows = []
     for district in data.districts(REGENCY):
         villages = data.villages(district["code"])
+        if not villages:  # none in view (a kecamatan or desa chosen, a village operator's): "0 of 0" said nothing
+            continue
         done = sum(v["code"] in budgeted for v in villages)
         rows.append({"district": district["name"], "budgeted": done, "villages": len(villages),
                      "share": f"{round(100 * done / len(villages)) if villages else 0}%"})

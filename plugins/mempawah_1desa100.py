@@ -21,11 +21,17 @@ def panels(data, month, *, quota):
     progress = sorted(({"label": v["name"], "value": counts.get(v["code"], 0), "target": quota}
                        for v in villages if counts.get(v["code"])), key=lambda r: -r["value"])
     zero = [{"name": v["name"], "district": data.region_name(v["code"][:8])} for v in villages if not counts.get(v["code"])]
+    area, budget = data.area_name(REGENCY), f"tahun anggaran {year}"
+    # The list of villages still missing is empty when none is (or when no village is in view).
+    everyone = ("" if not villages else f"Tidak ada: {area} sudah mendaftarkan pekerja untuk {budget}."
+                if len(villages) == 1 else
+                f"Tidak ada: semua {len(villages)} desa di {area} sudah mendaftarkan pekerja untuk {budget}.")
     return [
-        Panel(f"Kemajuan desa menuju {quota} pekerja (tahun anggaran {year})", "progress", rows=progress,
-              caption=f"{len(progress)} dari {len(villages)} desa sudah mendaftarkan pekerja."),
-        Panel("Desa yang belum mendaftarkan pekerja", "table", rows=zero,
-              columns={"name": "Desa/kelurahan", "district": "Kecamatan"}),
+        Panel(f"Kemajuan desa menuju {quota} pekerja ({budget})", "progress", rows=progress,
+              caption=f"{len(progress)} dari {len(villages)} desa sudah mendaftarkan pekerja.",
+              empty=f"Belum ada desa di {area} yang mendaftarkan pekerja untuk {budget}." if villages else ""),
+        Panel(f"Desa yang belum mendaftarkan pekerja ({budget})", "table", rows=zero,
+              columns={"name": "Desa/kelurahan", "district": "Kecamatan"}, empty=everyone),
     ]
 
 

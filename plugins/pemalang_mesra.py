@@ -5,25 +5,29 @@ three pillars: government, business, community. Since 2025 the tobacco-excise sh
 (DBHCHT) also pays, only for workers aged 55 to 65.
 """
 
-from payung.plugin import VULNERABLE, Field, Panel, Scheme, hookimpl, rules
+from functools import partial
+
+from payung.plugin import VULNERABLE, Field, Panel, Scheme, format_month, hookimpl, rules
 
 CODE = "pemalang_mesra"
+REGENCY = "33.27"
 PILLARS = (("pemerintah", "Pemerintah"), ("usaha", "Dunia usaha"), ("masyarakat", "Masyarakat"),
            ("dbhcht", "DBHCHT (cukai hasil tembakau)"))
 CATEGORIES = (("pejabat", "Pejabat/ASN"), ("perorangan", "Perorangan"), ("perusahaan", "Perusahaan"),
               ("organisasi", "Organisasi/komunitas"))
 
 
-def panels(data, month):
+def panels(data, month, *, occupations=VULNERABLE):
     ranked = data.by_sponsor(CODE)
-    waiting = data.count_eligible_uncovered("33.27", month, VULNERABLE)
+    waiting = data.count_eligible_uncovered(REGENCY, month, occupations)
     return [
         Panel("Orang tua asuh menurut jumlah pekerja asuh", "table", rows=ranked[:20],
               columns={"name": "Orang tua asuh", "workers": "Pekerja asuh"}),
         Panel("Pekerja asuh per kecamatan", "bar", rows=data.by_worker_region(CODE, 3), x="name", y="workers",
               columns={"name": "Kecamatan", "workers": "Pekerja asuh"}),
         Panel("Daftar tunggu", "metric", rows=[{"label": "Pekerja rentan belum punya orang tua asuh", "value": waiting}],
-              caption="Pekerja rentan di Pemalang yang memenuhi syarat dan belum ditanggung bulan ini."),
+              caption=f"Pekerja rentan di {data.area_name(REGENCY)} yang memenuhi syarat dan tidak ditanggung skema "
+                      f"mana pun pada {format_month(month)}."),
     ]
 
 
@@ -43,7 +47,7 @@ def register_schemes(settings):
     return [Scheme(
         code=CODE,
         name="Mesra dengan Mansur",
-        regency_code="33.27",
+        regency_code=REGENCY,
         description="Program orang tua asuh: siapa pun (perorangan, pejabat, perusahaan, organisasi) menanggung "
                     "iuran BPJS Ketenagakerjaan pekerja rentan di Kabupaten Pemalang untuk mencegah kemiskinan baru.",
         legal_basis="Inpres 2/2021; Inpres 4/2022; diluncurkan Plt Bupati Pemalang 19 Desember 2022",
@@ -65,7 +69,7 @@ def register_schemes(settings):
             rules.when("pillar", "dbhcht", rules.worker_age_between(55, 65), label="pilar DBHCHT"),
             rules.sponsor_limit("pledge", "janji orang tua asuh"),
         ),
-        panels=panels,
+        panels=partial(panels, occupations=occupations),
         demo=demo,
         started="2022-12-19",
     )]

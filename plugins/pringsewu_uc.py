@@ -31,8 +31,8 @@ def panels(data, month, *, targets):
         row = budget.setdefault(line["category"], {"amount": 0, "committed": 0})
         row["amount"] += line["amount"]
         row["committed"] += line["committed"]
-    if not data.sees_whole_regency(REGENCY):  # a village operator: its workers, no regency targets or budgets
-        return [Panel("Kepesertaan per kategori di wilayah Anda", "table",
+    if not data.sees_whole_regency(REGENCY):  # a village operator, or a place chosen: no regency targets or budgets
+        return [Panel(f"Kepesertaan per kategori di {data.area_name(REGENCY)}", "table",
                       rows=[{"category": label, "workers": by_category.get(value, {"workers": 0})["workers"]}
                             for value, label in CATEGORIES],
                       columns={"category": "Kategori", "workers": "Pekerja"})]

@@ -386,6 +386,8 @@ MATRIX = {
         w.db, w.settings, "33.24", {"office": "DINAS SOSIAL KABUPATEN KENDAL"}, actor=a), None),
     "dashboard.data_version": (ALL, "global", lambda w, a, r: _m("dashboard.data_version")(w.db, actor=a), None),
     "dashboard.is_empty": (ALL, "global", lambda w, a, r: _m("dashboard.is_empty")(w.db, actor=a), None),
+    "dashboard.month_choices": (ALL, "global", lambda w, a, r: _m("dashboard.month_choices")(
+        w.db, w.registry, actor=a, today=TODAY), None),
     "audit.search": (ADMIN, "global", lambda w, a, r: _m("audit.search")(w.db, actor=a), None),
     "audit.actors": (ADMIN, "global", lambda w, a, r: _m("audit.actors")(w.db, actor=a), None),
     "imports.engine.plan_import": (WRITERS, "record", _plan_import, lambda res, r: len(res.new) == 1),

@@ -244,6 +244,25 @@ def test_a_kecamatans_target_is_its_villages_and_no_target_is_said_plainly(site)
     assert (value, said) == ("Tidak ada", "Skema yang ditampilkan tidak menetapkan target jumlah pekerja.")
 
 
+def test_the_target_says_what_it_is_a_target_of_and_what_the_share_divides(site):
+    """Kendal's Target read "200.000, 0,0% tercapai" beside its panel's "54.044 dari 200.000", and
+    its help said only "Jumlah target skema yang ditampilkan.": it names each target counted, and
+    says the share is the protected workers (the month paid) divided by the target."""
+    from payung.base.formats import count
+    from payung.base.months import current_month, format_month
+    from ui.widgets import plain
+    scheme = next((s for s in site["app"].plugins.schemes.values()
+                   if s.targets and all(t.per != "village" for t in s.targets)), None)
+    if scheme is None:
+        pytest.skip("needs a scheme with a regency-wide target")
+    value, said = _target(run("admin", query={"skema": scheme.code}))
+    assert value == count(sum(t.value for t in scheme.targets))
+    assert said.startswith("Target skema yang ditampilkan: "), said
+    for target in scheme.targets:
+        assert f"{plain(target.label)} ({count(target.value)})" in said, (target, said)
+    assert f"Persen tercapai: pekerja Terlindungi (iuran {format_month(current_month())} lunas) dibagi target." in said
+
+
 def test_the_desa_box_says_why_it_is_greyed(site):
     """Greyed until a kecamatan is picked, with no word why: its help says so."""
     at = run("admin")
@@ -266,18 +285,50 @@ def test_an_account_of_one_village_sees_its_kecamatan_and_desa_named_not_to_be_p
     assert not office.disabled and office.options[0] == "Semua kecamatan"
 
 
-def test_the_month_list_opens_at_the_newest_months_and_keeps_this_month_chosen(site):
+def test_the_month_list_opens_at_this_month_and_offers_a_month_to_come_once_paid_ahead(site):
     """The Bulan list began at the month two years back: a person looks for this month and the
-    last ones. Newest first; a month an address asks for outside the 27 offered takes its place."""
+    last ones. Then it began with two months to come, in which nothing can have happened (their
+    lines are only billed ahead). This month first, then the 24 before it; a month to come only
+    once a contribution of it is paid ahead, after them and named as one; a month an address
+    asks for outside them takes its place in that order."""
+    import datetime as dt
+
+    from payung.auth.access import Actor
+    from payung.base import clock
     from payung.base.months import add_months, current_month, format_month
+    from payung.finance import bills
+    from payung.finance.payments import record_payment
+    this = current_month()
     at = run("admin")
     box = at.selectbox(key="beranda_month")
-    newest_first = [add_months(current_month(), i) for i in range(2, -25, -1)]
+    newest_first = [add_months(this, -i) for i in range(25)]
     assert box.options == [format_month(m) for m in newest_first]
-    assert box.value == current_month()
-    old = add_months(current_month(), -40)
+    assert box.value == this and "dibayar di muka" in box.help
+    old = add_months(this, -40)
     box = run("admin", query={"bulan": old}).selectbox(key="beranda_month")
     assert box.value == old and box.options == [format_month(m) for m in [*newest_first, old]]
+    # A month to come paid ahead by one of the demo's parties, whichever scheme bills it.
+    admin, today, app = Actor("admin", "admin"), clock.today(), site["app"]
+    with open_db(site) as db:
+        code, party, ahead = next(((code, p["party_key"], month) for month in map(lambda n: add_months(this, n),
+                                                                                  range(2, 12))
+                                   for code in sorted(app.plugins.schemes)
+                                   for p in bills.parties(db, app.plugins, code, month, month, actor=admin)),
+                                  (None, None, None))
+        if code is None:
+            pytest.skip("no scheme of the demo bills a month to come")
+        due = bills.bill(db, app.plugins, scheme_code=code, party_key=party, from_month=ahead, to_month=ahead,
+                         actor=admin).payable
+        record_payment(db, app.plugins, scheme_code=code, party_key=party, amount=due, from_month=ahead,
+                       to_month=ahead, paid_on=today - dt.timedelta(days=1), today=today, actor=admin,
+                       reference="TRF-DI-MUKA")
+    box = run("admin").selectbox(key="beranda_month")
+    assert box.options == [*map(format_month, newest_first), f"{format_month(ahead)} (mendatang)"]
+    assert box.value == this
+    # Next month asked for by an address (nothing paid in it): in its place among the months to come.
+    box = run("admin", query={"bulan": add_months(this, 1)}).selectbox(key="beranda_month")
+    assert box.options[-2:] == [f"{format_month(add_months(this, 1))} (mendatang)", f"{format_month(ahead)} (mendatang)"]
+    assert box.value == add_months(this, 1)
 
 
 def test_this_months_figures_say_bulan_ini(site):

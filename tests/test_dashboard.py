@@ -632,3 +632,51 @@ def test_a_chart_is_said_to_a_screen_reader_in_indonesian():
                     'replace(format(datum["protected"], ",d"), /,/g, \'#\'), /[.]/g, \',\'), /#/g, \'.\')')
     assert bars["encoding"]["x"]["axis"]["aria"] is False and bars["encoding"]["color"]["legend"]["aria"] is False
     assert line["mark"] == {"type": "rule", "aria": False}  # no tooltip: nothing of its own to say
+
+
+def test_the_month_list_offers_a_month_to_come_only_once_it_is_paid_ahead(app, db, admin, worker_id):
+    """Beranda's Bulan list began with two months to come in which nothing can have happened (a
+    sponsorship's lines are billed ahead, unpaid). This month comes first, then the months before
+    it, newest first; a month to come only once a contribution of it is paid ahead, after them
+    (in the slice of whoever looks), and a month an address asks for in its place in that order."""
+    from conftest import OTHER_VILLAGE, VILLAGE
+    from payung.enrolment.sponsorships import enrol
+    from payung.people.sponsors import create_sponsor
+    today = dt.date(2025, 3, 10)
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Haji Slamet"}, actor=admin)
+    enrol(db, app.plugins, actor=admin, scheme_code="contoh_desa", sponsor_id=sponsor, worker_id=worker_id,
+          start_month="2025-01", months=12, fields={"budget_year": 2025})
+    past = [add_months("2025-03", -i) for i in range(dashboard.MONTHS_BACK + 1)]
+    assert past[0] == "2025-03" and past[1] == "2025-02"
+    # Billed up to December 2025, nothing paid: no month to come.
+    assert dashboard.month_choices(db, app.plugins, actor=admin, today=today) == past
+    record_payment(db, app.plugins, scheme_code="contoh_desa", party_key=str(sponsor), amount=16_800,
+                   from_month="2025-06", to_month="2025-06", paid_on=today, today=today, actor=admin)
+    assert dashboard.month_choices(db, app.plugins, actor=admin, today=today) == [*past, "2025-06"]
+    assert dashboard.month_choices(db, app.plugins, actor=admin, today=today, asked="2025-05") == [
+        *past, "2025-05", "2025-06"]
+    assert dashboard.month_choices(db, app.plugins, actor=admin, today=today, asked="2020-01") == [
+        *past, "2020-01", "2025-06"]
+    # The month paid ahead is of a worker of VILLAGE: an operator of another village has none.
+    assert dashboard.month_choices(db, app.plugins, actor=Actor("desa.lain", "desa", villages=(OTHER_VILLAGE,)),
+                                   today=today) == past
+    assert dashboard.month_choices(db, app.plugins, actor=Actor("desa.ini", "desa", villages=(VILLAGE,)),
+                                   today=today) == [*past, "2025-06"]
+
+
+def test_the_regency_targets_counted_are_named(app, db, admin):
+    """Kendal's Target read 200.000 with "0,0% tercapai" beside its panel's "54.044 dari 200.000",
+    and nothing said what it was a target of: the figures name the regency-wide targets they count
+    (none where a place is chosen or for a village operator: such a target is not split)."""
+    from conftest import VILLAGE
+    from payung.base.months import current_month
+    scheme = app.plugins.scheme("contoh_desa")
+    expected = [(t.label, t.value) for t in scheme.targets if t.per != "village"]
+    assert expected
+    whole = dashboard.build(db, app.plugins, dashboard.View(current_month(), "contoh_desa"), actor=admin)
+    assert whole.regency_targets == expected and whole.target == sum(v for _, v in expected)
+    district = dashboard.build(db, app.plugins, dashboard.View(current_month(), "contoh_desa", VILLAGE[:8]),
+                               actor=admin)
+    assert district.regency_targets == [] and district.target == 0
+    village_operator = Actor("desa.ini", "desa", villages=(VILLAGE,))
+    assert dashboard.build(db, app.plugins, dashboard.View(current_month()), actor=village_operator).regency_targets == []

@@ -331,3 +331,23 @@ def test_no_widget_key_is_used_by_two_pages():
                         pages[keyword.value.values[0].value + "…"].add(path.name)
     shared = {key: sorted(names) for key, names in pages.items() if len(names) > 1}
     assert pages and not shared, shared
+
+
+def test_a_panel_without_rows_says_what_its_emptiness_means():
+    """Mempawah's list of the villages that have registered no worker said "Belum ada data." when
+    every village had: a panel says what an empty list of it means (``Panel.empty``); one that
+    says nothing says "Belum ada data.", for a table, a bar and a progress panel alike."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from payung.plugin import Panel
+        from ui.widgets import panel
+        panel(Panel("Desa yang belum mendaftarkan pekerja", "table", rows=[],
+                    empty="Tidak ada: semua 12 desa sudah mendaftarkan pekerja."))
+        for kind in ("table", "bar", "progress"):
+            panel(Panel(f"Kosong ({kind})", kind, rows=[], x="name", y="workers"))
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert captions == ["Tidak ada: semua 12 desa sudah mendaftarkan pekerja.", *["Belum ada data."] * 3], captions

@@ -200,3 +200,28 @@ def test_every_command_is_in_the_command_line_section_of_the_operations_docs():
     section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
     assert not [c for c in COMMANDS if f"python -m payung {c}" not in section]
     assert "before or after the command" in section
+
+
+def test_a_panels_reader_names_the_area_it_counts(db, admin):
+    """Pemalang's waiting list said "di Pemalang ... bulan ini" whatever kecamatan, desa or month
+    the Beranda showed: a panel names the month with ``format_month`` and the area with
+    ``data.area_name``, the slice its reader counts (the place chosen, a village operator's)."""
+    from db import queries
+    from payung.auth.access import Actor
+    from payung.plugin import format_month
+    from payung.schemes.data import reader_for
+    from conftest import OTHER_VILLAGE, VILLAGE
+    district = queries.region(db, VILLAGE[:8])
+    village = queries.region(db, VILLAGE)
+    kecamatan, desa = f"Kecamatan {district['name']}", f"{village['kind'].capitalize()} {village['name']}"
+    assert format_month("2025-08") == "Agustus 2025"
+    assert DataReader.unscoped(db).area_name("33.24") == "Kabupaten Kendal"
+    assert reader_for(db, actor=admin).area_name("33.24") == "Kabupaten Kendal"
+    assert reader_for(db, actor=Actor("op", "operator", regency_code="33.24")).area_name("33.24") == "Kabupaten Kendal"
+    assert reader_for(db, actor=admin, district=VILLAGE[:8]).area_name("33.24") == kecamatan
+    assert reader_for(db, actor=admin, district=VILLAGE[:8], village=VILLAGE).area_name("33.24") == desa
+    # A village operator: their only village by name, their villages as theirs (in a kecamatan chosen).
+    assert reader_for(db, actor=Actor("d", "desa", villages=(VILLAGE,))).area_name("33.24") == desa
+    two = Actor("d2", "desa", villages=(VILLAGE, OTHER_VILLAGE))
+    assert reader_for(db, actor=two).area_name("33.24") == "wilayah Anda"
+    assert reader_for(db, actor=two, district=VILLAGE[:8]).area_name("33.24") == f"wilayah Anda di {kecamatan}"

@@ -42,3 +42,38 @@ def test_kendal_only_accepts_civil_servants(people):
 def test_kendal_refuses_worker_from_pemalang(people, asn):
     problems = people.refused(CODE, asn, people.worker("33.27.01.2001"), fields=FIELDS)
     assert rules_of(problems) == ["worker_lives_in_regency"]
+
+
+def test_the_panel_counts_each_worker_of_the_month_once_and_says_what_the_beranda_counts(people, asn):
+    """Beranda said 17 protected, the panel "54.000 sebelumnya + 44 lewat gerakan ASN: 54.044 dari
+    200.000", and a user could not tell the two apart. The 44 added up every sponsorship ever
+    registered (a renewed worker twice, one whose months had ended for ever); the panel counts the
+    workers of the month shown once, beside those of them protected (what the Beranda counts), and
+    says what 200.000 and 54.000 are."""
+    import datetime as dt
+
+    from payung.finance.payments import record_payment
+    from payung.plugin import DataReader, format_count
+    renewed, ended = people.worker(VILLAGE), people.worker(VILLAGE)
+    people.enrol(CODE, asn, renewed, start="2025-01", months=6, fields=FIELDS)
+    people.enrol(CODE, asn, renewed, start="2025-07", months=6, fields=FIELDS)
+    people.enrol(CODE, asn, ended, start="2024-01", months=6, fields=FIELDS)
+    day = dt.date(2025, 7, 10)
+    record_payment(people.db, people.app.plugins, scheme_code=CODE, party_key="Dinas Sosial", amount=16_800,
+                   from_month="2025-07", to_month="2025-07", paid_on=day, today=day, actor=people.actor)
+    scheme = people.app.plugins.scheme(CODE)
+    settings = people.app.settings.scheme_settings(CODE)
+    vulnerable, before = int(settings.get("vulnerable_workers", 200000)), int(settings.get("covered_at_start", 54000))
+    panels = {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-08")}
+    [row] = panels[f"Pekerja rentan Kendal menuju {format_count(vulnerable)}"].rows
+    assert row == {"label": f"{format_count(before)} sebelum gerakan + 1 terdaftar lewat gerakan ASN",
+                   "value": before + 1, "target": vulnerable}
+    caption = panels[f"Pekerja rentan Kendal menuju {format_count(vulnerable)}"].caption
+    assert "perkiraan seluruh pekerja rentan Kabupaten Kendal" in caption and "bukan hitungan Payung" in caption
+    assert "Agustus 2025, lunas atau belum" in caption
+    # August is not paid: 1 registered, none protected; July is paid.
+    assert panels["Pekerja gerakan ASN, Agustus 2025"].rows == [
+        {"label": "Terdaftar (lunas atau belum)", "value": 1}, {"label": "Terlindungi (iuran lunas)", "value": 0}]
+    july = {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-07")}
+    assert [r["value"] for r in july["Pekerja gerakan ASN, Juli 2025"].rows] == [1, 1]
+    assert "Terlindungi di Beranda" in july["Pekerja gerakan ASN, Juli 2025"].caption

@@ -52,3 +52,21 @@ def test_village_budget_refuses_non_asn_staff(people):
     problems = people.refused(CODE, village, people.worker(VILLAGE, "tenaga_non_asn"),
                               fields={"category": "desa", "budget_year": 2025})
     assert rules_of(problems) == ["worker_occupation_in"]
+
+
+def test_the_tkpk_table_of_a_kecamatan_lists_that_kecamatan_only(people):
+    """With a kecamatan chosen on the Beranda, the table per kecamatan listed every other one with
+    "0 desa menganggarkan, 0 desa, 0%": it lists the kecamatan shown."""
+    from db import queries
+    from payung.schemes.data import reader_for
+    village = people.sponsor("pemerintah_desa", village_code=VILLAGE)
+    people.enrol(CODE, village, people.worker(VILLAGE, "petani"), fields={"category": "desa", "budget_year": 2025})
+    scheme = people.app.plugins.scheme(CODE)
+    panels = people.app.plugins.panels(scheme, reader_for(people.db, actor=people.actor, district=VILLAGE[:8]),
+                                       "2025-03")
+    [table] = [p for p in panels if p.kind == "table"]
+    villages = len(queries.regions_in(people.db, VILLAGE[:8], 4))
+    assert [(r["district"], r["budgeted"], r["villages"]) for r in table.rows] == [
+        (queries.region(people.db, VILLAGE[:8])["name"], 1, villages)]
+    whole = people.app.plugins.panels(scheme, reader_for(people.db, actor=people.actor), "2025-03")
+    assert len([p for p in whole if p.kind == "table"][0].rows) == len(queries.regions_in(people.db, "73.22", 3))

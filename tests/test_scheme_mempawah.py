@@ -66,3 +66,39 @@ def test_mempawah_reads_its_occupations_and_quota_from_config(people, village_go
     problems = people.refused(CODE, village_gov, people.worker(VILLAGE, "nelayan"), fields=FIELDS)
     assert rules_of(problems) == ["worker_occupation_in"]
     assert people.enrol(CODE, village_gov, people.worker(VILLAGE, "petani"), fields=FIELDS)
+
+
+def test_no_village_missing_is_said_not_no_data(people):
+    """The list of the villages that have registered no worker said "Belum ada data." (no list)
+    when every village of the kecamatan shown had: it says none is missing, for that budget year."""
+    from collections import Counter
+
+    from db import queries
+    from payung.schemes.data import reader_for
+    counts = Counter(v[:8] for v in people.villages("61.02"))
+    district = min(counts, key=lambda d: (counts[d], d))  # the kecamatan of fewest villages
+    villages = [v for v in people.villages("61.02") if v.startswith(district + ".")]
+    for village in villages:
+        people.enrol(CODE, people.sponsor("pemerintah_desa", village_code=village), people.worker(village, "nelayan"),
+                     fields=FIELDS)
+    scheme = people.app.plugins.scheme(CODE)
+
+    def missing(**place):
+        reader = reader_for(people.db, actor=people.actor, **place)
+        return next(p for p in people.app.plugins.panels(scheme, reader, "2025-03") if p.title.startswith("Desa yang"))
+
+    name = queries.region(people.db, district)["name"]
+    panel = missing(district=district)
+    assert panel.rows == [] and panel.title == "Desa yang belum mendaftarkan pekerja (tahun anggaran 2025)"
+    assert panel.empty == (f"Tidak ada: semua {len(villages)} desa di Kecamatan {name} sudah mendaftarkan pekerja "
+                           "untuk tahun anggaran 2025."), panel.empty
+    one = queries.region(people.db, villages[0])
+    panel = missing(district=district, village=villages[0])
+    assert panel.rows == [] and panel.empty == (f"Tidak ada: {one['kind'].capitalize()} {one['name']} sudah "
+                                                "mendaftarkan pekerja untuk tahun anggaran 2025.")
+    # The whole regency: the other kecamatan's villages are listed; next year's list is every village.
+    assert missing().rows and len(missing().rows) == len(people.villages("61.02")) - len(villages)
+    panel = next(p for p in people.app.plugins.panels(scheme, reader_for(people.db, actor=people.actor,
+                                                                          district=district), "2026-03")
+                 if p.title.startswith("Desa yang"))
+    assert len(panel.rows) == len(villages)

@@ -64,3 +64,40 @@ def test_pemalang_refuses_a_village_budget_as_foster_parent(people):
 def test_pemalang_requires_its_fields(people, parent):
     problems = people.refused(CODE, parent, people.worker(VILLAGE), fields={})
     assert {p.field for p in problems} == {"sponsor_category", "pledge", "pillar"}
+
+
+def test_the_waiting_list_names_the_month_and_the_place_it_counts(people):
+    """The waiting list's caption said "di Pemalang ... bulan ini" whatever month, kecamatan or
+    desa the Beranda showed (its number followed them): it names them."""
+    from db import queries
+    from payung.schemes.data import reader_for
+    elsewhere = next(v for v in people.villages("33.27") if not v.startswith(VILLAGE[:8] + "."))
+    for village in (VILLAGE, elsewhere):
+        people.worker(village, "nelayan")
+    scheme = people.app.plugins.scheme(CODE)
+
+    def waiting(**place) -> tuple[int, str]:
+        reader = reader_for(people.db, actor=people.actor, **place)
+        [panel] = [p for p in people.app.plugins.panels(scheme, reader, "2025-03") if p.title == "Daftar tunggu"]
+        return panel.rows[0]["value"], panel.caption
+
+    value, caption = waiting()
+    assert value == 2 and "di Kabupaten Pemalang" in caption and "pada Maret 2025" in caption, caption
+    assert "bulan ini" not in caption
+    district, village = queries.region(people.db, VILLAGE[:8]), queries.region(people.db, VILLAGE)
+    value, caption = waiting(district=VILLAGE[:8])
+    assert value == 1 and f"di Kecamatan {district['name']} " in caption and "Pemalang" not in caption, caption
+    value, caption = waiting(district=VILLAGE[:8], village=VILLAGE)
+    assert value == 1 and f"di {village['kind'].capitalize()} {village['name']} " in caption, caption
+
+
+def test_the_waiting_list_counts_the_occupations_the_scheme_takes(people, scheme_settings):
+    """"Memenuhi syarat" counted every informal occupation, whatever [schemes.pemalang_mesra]
+    occupations the regency configured."""
+    from payung.plugin import DataReader
+    scheme = scheme_settings(CODE, occupations=["petani"])
+    people.worker(VILLAGE, "petani")
+    people.worker(VILLAGE, "nelayan")
+    [panel] = [p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-03")
+               if p.title == "Daftar tunggu"]
+    assert panel.rows[0]["value"] == 1

@@ -81,3 +81,17 @@ def test_pringsewu_only_accepts_the_regency_budget(people):
 def test_pringsewu_targets_come_from_the_article(schemes_app):
     targets = {t.key: t.value for t in schemes_app.plugins.scheme(CODE).targets}
     assert targets == {"miskin_ekstrem": 3615, "ketua_rt": 1590, "petugas_pemilu": 5254}
+
+
+def test_the_panel_of_a_kecamatan_names_it(people, apbd):
+    """With a kecamatan chosen on the Beranda the panel read "di wilayah Anda", to an office user
+    whose area is the regency: it names the kecamatan its figures are of."""
+    from db import queries
+    from payung.schemes.data import reader_for
+    people.enrol(CODE, apbd, people.worker(PEKON, poverty_source="P3KE"),
+                 fields={"budget_year": 2025, "category": "miskin_ekstrem"})
+    scheme = people.app.plugins.scheme(CODE)
+    reader = reader_for(people.db, actor=people.actor, district=PEKON[:8])
+    [panel] = people.app.plugins.panels(scheme, reader, "2025-03")
+    assert panel.title == f"Kepesertaan per kategori di Kecamatan {queries.region(people.db, PEKON[:8])['name']}"
+    assert {"category": "Pekerja rentan miskin ekstrem", "workers": 1} in panel.rows

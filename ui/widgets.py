@@ -402,6 +402,10 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
 
 # Panels from plugins ------------------------------------------------------------------------
 
+#: What a panel without rows says, unless it says what its emptiness means (``Panel.empty``).
+NO_ROWS = "Belum ada data."
+
+
 def panel(p: Panel) -> None:
     """Draw a plugin's Panel (data) in the app's style."""
     with st.container(border=True):
@@ -409,7 +413,11 @@ def panel(p: Panel) -> None:
         if p.kind == "error":
             st.error(plain(p.caption))
             return
-        if p.kind == "metric":
+        if not p.rows and p.kind != "metric":
+            # An empty list is not always "no data": a list of the villages still missing is empty
+            # when none is. The panel says what its emptiness means (``Panel.empty``).
+            st.caption(plain(p.empty or NO_ROWS))
+        elif p.kind == "metric":
             columns = st.columns(max(1, len(p.rows)))
             for column, row in zip(columns, p.rows):
                 value = row["value"]
@@ -419,7 +427,7 @@ def panel(p: Panel) -> None:
                 target = row.get("target") or 0
                 share = min(1.0, row["value"] / target) if target else 0.0
                 st.progress(share, text=plain(f"{row['label']}: {formats.count(row['value'])} dari {formats.count(target)}"))
-        elif p.kind == "bar" and p.rows:
+        elif p.kind == "bar":
             frame = pd.DataFrame(p.rows)
             axis, scale = count_axis(p.columns.get(p.y, p.y), frame[p.y])
             chart = alt.Chart(frame).mark_bar().encode(
@@ -429,13 +437,11 @@ def panel(p: Panel) -> None:
                 tooltip=[p.x, p.y],
             )
             st.altair_chart(chart, width="stretch")
-        elif p.rows:
+        else:
             frame = pd.DataFrame(p.rows)
             if p.columns:
                 frame = frame[[c for c in p.columns if c in frame.columns]].rename(columns=p.columns)
             table(frame)
-        else:
-            st.caption("Belum ada data.")
         if p.caption:
             st.caption(plain(p.caption))
 

@@ -18,7 +18,7 @@ from payung.base.formats import short_name
 from payung.auth.access import Actor, require, scope_of
 from payung.enrolment.arrears import late_summary
 from payung.base.identity import GENDERS
-from payung.base.months import add_months, format_month, parse_month
+from payung.base.months import add_months, current_month, format_month, parse_month
 from payung.schemes.registry import PluginRegistry
 
 AGE_GROUPS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"),
@@ -103,6 +103,9 @@ class Dashboard:
     #: Whether ``target`` holds per-village targets: a village's figure for each village shown,
     #: added up (a kecamatan's target is the sum of its villages').
     village_targets: bool = False
+    #: The regency-wide targets ``target`` counts, ``(label, value)``: what the figure is a target of
+    #: ("Pekerja rentan Kendal terlindungi", 200.000), said beside it.
+    regency_targets: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def change(self) -> int:
@@ -121,6 +124,28 @@ def filters(registry: PluginRegistry, view: View, actor: Actor) -> aggregates.Fi
     schemes = visible if view.scheme is None else ((view.scheme,) if view.scheme in visible else ())
     return aggregates.Filters(schemes=None if schemes == tuple(registry.schemes) else schemes, district=view.district,
                               village=view.village)
+
+
+#: The months before this one that Beranda's Bulan list offers.
+MONTHS_BACK = 24
+
+
+def month_choices(db, registry: PluginRegistry, *, actor: Actor, asked: str | None = None,
+                  today: dt.date | None = None) -> list[str]:
+    """The months of Beranda's Bulan list, in the order a person looks for them: this month first,
+    then the ``MONTHS_BACK`` before it, newest first; after them, oldest first, the months to come
+    of which a contribution is paid already (paid ahead), inside the actor's slice. A month to come
+    with nothing paid is left out: its lines are only billed ahead and nothing has happened in it
+    (the list began with two such empty months). ``asked``, the month an address asks for, takes
+    its place in that order."""
+    require(actor, "dashboard.read")
+    this = current_month(today)
+    f = filters(registry, View(this), actor)
+    past = {add_months(this, -i) for i in range(MONTHS_BACK + 1)}
+    ahead = set(aggregates.months_paid_after(db, this, f, scope_of(actor))) if f.schemes != () else set()
+    if asked:
+        (past if asked <= this else ahead).add(asked)
+    return sorted(past, reverse=True) + sorted(ahead)
 
 
 def target_for(db, scheme, *, actor: Actor, district: str | None = None, village: str | None = None) -> int:
@@ -211,6 +236,9 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
             t.per != "village" for s in shown if scope.covers_regency(s.regency_code) for t in s.targets),
         village_targets=any(t.per == "village" for s in shown if scope.covers_regency(s.regency_code)
                             for t in s.targets),
+        regency_targets=[(t.label, t.value) for s in shown if scope.villages is None and not view.district
+                         and not view.village and scope.covers_regency(s.regency_code)
+                         for t in s.targets if t.per != "village"],
         claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,

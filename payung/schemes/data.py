@@ -26,7 +26,7 @@ class DataReader:
     it reads for). Payung hands plugins their readers; a plugin's tests make one with
     ``DataReader.unscoped(db)``."""
 
-    def __init__(self, db, scope: Scope | None = None):
+    def __init__(self, db, scope: Scope | None = None, *, place: str | None = None):
         if scope is None:
             warnings.warn(
                 "DataReader(db) without a scope is deprecated since Payung 0.6 (plugin API 1.1) and stops working "
@@ -35,6 +35,8 @@ class DataReader:
             scope = EVERYTHING
         self._db = db
         self.scope = scope
+        #: The kecamatan or desa chosen on the Beranda (``scope`` is already cut down to it), or None.
+        self.place = place
 
     @classmethod
     def unscoped(cls, db) -> "DataReader":
@@ -55,6 +57,25 @@ class DataReader:
         beside a panel's figures only then (a village operator's panel shows its villages'
         figures, without the regency's target)."""
         return self.scope.sees_whole_regency(regency_code)
+
+    def area_name(self, regency_code: str) -> str:
+        """The area this reader counts inside the regency, named for a panel's text: "Kabupaten
+        Pemalang" (the whole regency), "Kecamatan Moga" or "Desa Plakaran" (the kecamatan or desa
+        chosen on the Beranda, or a village operator's only village), "wilayah Anda" (a village
+        operator's villages). Write it where a panel would name the regency: with a kecamatan
+        chosen, its figures are of that kecamatan only."""
+        if self.place:
+            row = queries.region(self._db, self.place)
+            name = _named(row) if row else self.place
+            if row and row["level"] == 3 and self.scope.villages is not None and len(self.scope.villages) < len(
+                    queries.regions_in(self._db, self.place, 4)):
+                return f"wilayah Anda di {name}"  # a village operator's villages of that kecamatan
+            return name
+        if self.scope.sees_whole_regency(regency_code):
+            return self.region_name(regency_code)
+        inside = [v for v in self.scope.villages or () if v.startswith(regency_code + ".")]
+        row = queries.region(self._db, inside[0]) if len(inside) == 1 else None
+        return _named(row) if row else "wilayah Anda"
 
     def villages(self, parent_code: str) -> list[dict]:
         """Desa/kelurahan inside a regency or district (those of the scope)."""
@@ -137,6 +158,12 @@ class DataReader:
         return billing.budget_lines(self._db, scheme_code, year, scope=self.scope)
 
 
+def _named(region: dict) -> str:
+    """A kecamatan or desa/kelurahan with its kind ("Kecamatan Moga", "Kelurahan Pekuncen"); a
+    regency's name says its kind already ("Kabupaten Kendal")."""
+    return f"{region['kind'].capitalize()} {region['name']}" if region["level"] >= 3 else region["name"]
+
+
 def narrowed(db, scope: Scope, district: str | None = None, village: str | None = None) -> Scope:
     """``scope`` cut down to the workers of one district or village (the Beranda's filter), so
     panels and totals follow the filter in force. Without either, ``scope`` itself."""
@@ -154,4 +181,4 @@ def reader_for(db, *, actor, district: str | None = None, village: str | None = 
     """The reader a page hands to plugin panels: inside the actor's scope (and, on the Beranda,
     inside the district or village chosen there)."""
 
-    return DataReader(db, narrowed(db, scope_of(actor), district, village))
+    return DataReader(db, narrowed(db, scope_of(actor), district, village), place=village or district)

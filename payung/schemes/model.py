@@ -65,9 +65,11 @@ class Target:
 @dataclass(frozen=True)
 class Panel:
     """A dashboard block as data, not drawing code; the page renders it:
-    ``Panel(title, kind, rows, x=None, y=None, caption="", columns={})``, ``kind`` one of
+    ``Panel(title, kind, rows, x=None, y=None, caption="", columns={}, empty="")``, ``kind`` one of
     ``"metric"`` (rows of ``label``/``value``), ``"bar"`` (``x``, ``y``), ``"progress"`` (rows of
-    ``label``, ``value``, ``target``) or ``"table"``; ``columns`` maps row keys to headings.
+    ``label``, ``value``, ``target``) or ``"table"``; ``columns`` maps row keys to headings;
+    ``empty`` what a bar, progress or table without rows says instead of "Belum ada data." (a list
+    of what is missing that is empty because nothing is: "Semua desa sudah ...").
     """
 
     title: str
@@ -77,6 +79,8 @@ class Panel:
     y: str | None = None
     caption: str = ""
     columns: dict[str, str] = field(default_factory=dict)
+    #: Said when a bar, progress or table panel has no rows; "" says "Belum ada data.".
+    empty: str = ""
 
 
 @dataclass(frozen=True)
