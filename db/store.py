@@ -279,7 +279,11 @@ def bulk_insert(
     names = [_name(c) for c in columns]
     derived = [(column, names.index(source), how) for column, (source, how) in DERIVED_COLUMNS.get(table, {}).items()
                if source in names and column not in names]
-    if derived:
+    if len(derived) == 1:  # every table's case: one derived column, no generator per row
+        (column, at, how), = derived
+        names.append(column)
+        rows = ((*row, how(row[at])) for row in rows)
+    elif derived:
         names += [column for column, _, _ in derived]
         rows = (tuple(row) + tuple(how(row[at]) for _, at, how in derived) for row in rows)
     stamp_columns = [c for c in ("created_at", "updated_at") if table in _TIMESTAMPED and c not in names]

@@ -214,7 +214,11 @@ def search_key(text: str | None) -> str:
     ASCII's) and without the accents of Latin letters, so "Jose", "JOSÉ" and "josé" are one
     name. ``db.store`` keeps it beside every worker's and sponsor's name (``name_key``):
     SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only, and neither engine drops accents."""
-    text = tidy("name", text or "")
+    if not text:
+        return ""
+    if text.isascii() and text.isprintable() and "  " not in text:  # a regency's names, nearly all
+        return text.strip(" ").lower()
+    text = tidy("name", text)
     if text.isascii():
         return text.lower()
     kept: list[str] = []
