@@ -389,7 +389,9 @@ def _bad_value(column: str, declared: str, limit: int | tuple[int, int] | None, 
         return f"({c} IS NOT NULL AND ({wrong_type}{c} < {low} OR {c} > {high}))"
     kind = _date_kind(column)
     if kind is None:
-        return None
+        # SQLite keeps bytes (a BLOB) in a TEXT column as they are: no name, NIK or note is
+        # bytes, and every page and search key reads text.
+        return f"typeof({c}) = 'blob'" if engine == "sqlite" and declared == "TEXT" else None
     if engine != "sqlite":
         return _bad_time_postgresql(c, kind)
     day = {"date": c, "month": f"{c} || '-01'", "timestamp": f"substr({c}, 1, 10)"}[kind]

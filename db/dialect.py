@@ -41,8 +41,10 @@ class SQLite:
 
     @staticmethod
     def like(column: str) -> str:
-        """``column`` matches the pattern ``?`` whatever the case of ASCII letters (SQLite's LIKE)."""
-        return f"{column} LIKE ?"
+        """``column`` matches the pattern ``?`` whatever the case of ASCII letters (SQLite's LIKE);
+        a backslash in the pattern makes the character after it a character (``queries._escaped``:
+        a "%" or "_" typed in a search)."""
+        return f"{column} LIKE ? ESCAPE '\\'"
 
     @staticmethod
     def non_ascii(column: str) -> str:
@@ -89,8 +91,8 @@ class PostgreSQL:
 
     @staticmethod
     def like(column: str) -> str:
-        # ESCAPE '': a backslash typed in a search is a character, as in SQLite.
-        return f"{column} ILIKE ? ESCAPE ''"
+        # As SQLite's: a backslash makes the character after it a character (queries._escaped).
+        return f"{column} ILIKE ? ESCAPE '\\'"
 
     @staticmethod
     def non_ascii(column: str) -> str:

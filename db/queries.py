@@ -406,10 +406,34 @@ def table_counts(db, tables: Sequence[str]) -> dict[str, int]:
 
 # Lists for the pages (paged in SQL) -------------------------------------------------------
 
+#: The longest text a search compares (in characters): longer than any name, NIP or OPD stored
+#: (``payung.base.text.LINE_MAX``, a name's key up to three times its name). SQLite refuses a LIKE
+#: pattern over 50.000 bytes ("LIKE or GLOB pattern too complex"): a longer text finds nothing.
+SEARCH_MAX = 1000
+
+
+def _escaped(text: str) -> str:
+    """``text`` as characters in a LIKE pattern (``dialect.like``'s escape): a "%" or "_" typed
+    in a search is that character, not "anything"."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _contains(text: str) -> str:
     """The pattern of a name search: the typed text as ``name_key`` holds names (any case, no
     accents) anywhere in it."""
-    return f"%{search_key(text)}%"
+    return f"%{_escaped(search_key(text))}%"
+
+
+def _searched(db, text: str, conditions: Sequence[tuple[str, str]]) -> tuple[str, list]:
+    """`` AND (...)`` of a search: each ``(column, kind)`` matches ``text`` (``name``: as names'
+    keys hold it, anywhere; ``contains``: as typed, anywhere; ``prefix``: as typed, at the
+    start), or no row at all for a text longer than anything stored (``SEARCH_MAX``)."""
+    if len(text) > SEARCH_MAX:
+        return " AND 1 = 0", []
+    patterns = {"name": lambda: _contains(text), "contains": lambda: f"%{_escaped(text.strip())}%",
+                "prefix": lambda: f"{_escaped(text.strip())}%"}
+    return (" AND (" + " OR ".join(db.dialect.like(column) for column, _ in conditions) + ")",
+            [patterns[kind]() for _, kind in conditions])
 
 
 @sc.bound
@@ -432,8 +456,9 @@ def search_workers(
         where += " AND w.nik >= ? AND w.nik < ?"
         params += [digits, digits + ":"]  # ":" sorts right after "9": a prefix range on the index
     elif text:
-        where += " AND " + db.dialect.like("w.name_key")
-        params.append(_contains(text))
+        searched, searched_params = _searched(db, text, [("w.name_key", "name")])
+        where += searched
+        params += searched_params
     if occupation:
         where += " AND w.occupation = ?"
         params.append(occupation)
@@ -496,13 +521,11 @@ def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | 
     if only_id is not None:
         where += " AND s.id = ?"
         params.append(only_id)
-    if text.strip() and scope.masked:  # a masked role never searches identity numbers
-        where += f" AND ({db.dialect.like('s.name_key')} OR {db.dialect.like('s.opd')})"
-        params += [_contains(text), f"%{text.strip()}%"]
-    elif text.strip():
-        where += (f" AND ({db.dialect.like('s.name_key')} OR {db.dialect.like('s.nip')}"
-                  f" OR {db.dialect.like('s.opd')})")
-        params += [_contains(text), f"%{text.strip()}%", f"%{text.strip()}%"]
+    if text.strip():  # a masked role never searches identity numbers
+        searched, searched_params = _searched(db, text, [("s.name_key", "name"), ("s.opd", "contains")] if scope.masked
+                                              else [("s.name_key", "name"), ("s.nip", "contains"), ("s.opd", "contains")])
+        where += searched
+        params += searched_params
     if types:
         where += f" AND s.type IN ({', '.join('?' for _ in types)})"
         params += list(types)
@@ -563,12 +586,11 @@ def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[s
     if occupations:
         sql += f" AND w.occupation IN ({', '.join('?' for _ in occupations)})"
         params += list(occupations)
-    if text.strip() and not scope.masked:
-        sql += f" AND ({db.dialect.like('w.name_key')} OR {db.dialect.like('w.nik')})"
-        params += [_contains(text), f"{text.strip()}%"]
-    elif text.strip():
-        sql += " AND " + db.dialect.like("w.name_key")
-        params.append(_contains(text))
+    if text.strip():  # a masked role never searches NIKs
+        searched, searched_params = _searched(db, text, [("w.name_key", "name")] if scope.masked
+                                              else [("w.name_key", "name"), ("w.nik", "prefix")])
+        sql += searched
+        params += searched_params
     sql += (f" AND NOT EXISTS (SELECT 1 FROM contribution_lines l WHERE l.worker_id = w.id"
             f" AND l.month IN ({', '.join('?' for _ in months)}))")
     params += list(months)

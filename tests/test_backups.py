@@ -520,6 +520,9 @@ CRAFTED_VALUES = [
     ("month", f"UPDATE payments SET from_month = '2025-13' WHERE id = {_one_row('payments')}", "payments.from_month"),
     ("timestamp", f"UPDATE sponsors SET created_at = 'kemarin' WHERE id = {_one_row('sponsors')}",
      "sponsors.created_at"),
+    # Bytes, not text, as a name: deriving its search key raised AttributeError (a traceback, not a refusal).
+    ("name-bytes", f"UPDATE workers SET name = X'4142' WHERE id = {_one_row('workers')}", "workers.name"),
+    ("sponsor-name-bytes", f"UPDATE sponsors SET name = X'4142' WHERE id = {_one_row('sponsors')}", "sponsors.name"),
 ]
 
 

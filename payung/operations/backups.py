@@ -256,22 +256,25 @@ def _verify(path: Path, upgrade: bool, limits: Limits):
         _check_schema(copy, names)
         if upgrade:
             migrate(copy)
-            with store.transaction(copy):  # derived, like a migration's columns: not the file's to get right
-                consistency.derive_name_keys(copy)
-        return _checked_values_and_figures(copy, limits)
+        return _checked_values_and_figures(copy, limits, derive=upgrade)
     finally:
         copy.close()
 
 
-def _checked_values_and_figures(copy, limits: Limits):
-    """Every id, amount and date of the copy, before anything computes with them (a sum that
-    overflows, an id the next row cannot follow, a date no page can read); then every check.
-    Returns the check report; raises ``RestoreRefused``."""
+def _checked_values_and_figures(copy, limits: Limits, *, derive: bool = True):
+    """Every id, amount, date and text of the copy, before anything computes with them (a sum
+    that overflows, an id the next row cannot follow, a date no page can read, a name that is
+    bytes, not text); then, with ``derive``, the names' search keys derived again (like a
+    migration's columns: not the file's to get right); then every check. Returns the check
+    report; raises ``RestoreRefused``."""
     wrong = consistency.value_problems(copy, value_limits(limits))
     if wrong:
         shown = "; ".join(wrong[:6]) + (f"; dan {len(wrong) - 6} lagi" if len(wrong) > 6 else "")
-        raise RestoreRefused(f"Nilai dalam cadangan ini di luar batas yang wajar ({shown}): id, jumlah uang atau "
-                             f"tanggal yang tidak dibuat Payung. Berkas ini tidak dipulihkan. {_NOT_CHANGED}")
+        raise RestoreRefused(f"Nilai dalam cadangan ini di luar batas yang wajar ({shown}): id, jumlah uang, "
+                             f"tanggal atau teks yang tidak dibuat Payung. Berkas ini tidak dipulihkan. {_NOT_CHANGED}")
+    if derive:  # after the values: a key is derived from a name known to be text
+        with store.transaction(copy):
+            consistency.derive_name_keys(copy)
     report = run_checks(copy)
     if not report.ok:
         failed = ", ".join(r.line() for r in report.results if not r.ok)
