@@ -256,16 +256,25 @@ def repair_paid_amounts(db, *, actor: str) -> int:
 
 # Names as searches compare them ---------------------------------------------------------------
 
-def _wrong_name_keys(db) -> tuple[int, list[tuple[str, int, str, str | None]]]:
-    """How many derived columns were compared, and (table, id, name, stored key) of those that
-    disagree with their source (``store.DERIVED_COLUMNS``), read a row at a time."""
+#: Rows read per query by the name-key check: a keyset page (PostgreSQL's client cursor holds a
+#: whole result in memory; a province's million workers need not).
+_KEY_PAGE = 10_000
+
+
+def _wrong_name_keys(db) -> tuple[int, list[tuple[str, str, int, object, object, object]]]:
+    """How many derived columns were compared, and (table, column, id, source, stored, derived) of
+    those that disagree with their source (``store.DERIVED_COLUMNS``), a page of ids at a time."""
     checked, wrong = 0, []
     for table, derived in store.DERIVED_COLUMNS.items():
         for column, (source, how) in derived.items():
-            for key, value, stored in db.execute(f"SELECT id, {source}, {column} FROM {table} ORDER BY id"):
-                checked += 1
-                if how(value) != stored:
-                    wrong.append((table, key, value, stored))
+            last = None
+            while rows := db.execute(
+                    f"SELECT id, {source}, {column} FROM {table}{'' if last is None else ' WHERE id > ?'}"
+                    f" ORDER BY id LIMIT {_KEY_PAGE}", [] if last is None else [last]).fetchall():
+                checked += len(rows)
+                last = rows[-1][0]
+                wrong += [(table, column, key, value, stored, should) for key, value, stored in rows
+                          if (should := how(value)) != stored]
     return checked, wrong
 
 
@@ -273,7 +282,8 @@ def name_key_differences(db) -> tuple[int, int, list[dict]]:
     """Each worker's and sponsor's ``name_key`` against its name: a name written around
     ``db.store`` (by hand, by another program) would be found by no search."""
     checked, wrong = _wrong_name_keys(db)
-    return checked, len(wrong), [{"table": t, "id": i, "name": n, "name_key": k} for t, i, n, k in wrong[:EXAMPLES]]
+    return checked, len(wrong), [{"table": t, "id": i, "name": value, column: stored, "derived": should}
+                                 for t, column, i, value, stored, should in wrong[:EXAMPLES]]
 
 
 def derive_name_keys(db) -> dict[str, int]:
@@ -281,11 +291,11 @@ def derive_name_keys(db) -> dict[str, int]:
     transaction); returns how many per table. A restore does it to its copy: a name edited in
     the file by another program is then found by its new name, not refused."""
     _, wrong = _wrong_name_keys(db)
-    done = {}
-    for table in sorted({t for t, *_ in wrong}):
-        for column, (_, how) in store.DERIVED_COLUMNS[table].items():
-            done[table] = db.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?",
-                                         [(how(name), key) for t, key, name, _ in wrong if t == table])
+    done: dict[str, int] = {}
+    for table, column in sorted({(t, c) for t, c, *_ in wrong}):
+        done[table] = done.get(table, 0) + db.executemany(
+            f"UPDATE {table} SET {column} = ? WHERE id = ?",
+            [(should, key) for t, c, key, _, _, should in wrong if (t, c) == (table, column)])
     return done
 
 

@@ -209,12 +209,20 @@ def tidied(values: Mapping, fields) -> dict:
     return {**values, **{f: tidy(f, values[f]) for f in fields if f in values}}
 
 
+#: The Latin letters that are not a letter and accents (``scripts._LATIN_LETTERS``, in lower case)
+#: as a person types them on a keyboard without them.
+_PLAIN_LATIN = str.maketrans({"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ð": "d", "þ": "th", "ŋ": "ng",
+                              "ª": "a", "º": "o"})
+
+
 def search_key(text: str | None) -> str:
     """A name as a search and a match compare it: tidied, in Unicode's lower case (not only
     ASCII's) and without the accents of Latin letters, so "Jose", "JOSÉ" and "josé" are one
     name. ``db.store`` keeps it beside every worker's and sponsor's name (``name_key``):
-    SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only, and neither engine drops accents."""
-    if not text:
+    SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only, and neither engine drops accents.
+    A Latin letter with a stroke or a ligature is its plain letters ("Łukasz" is "lukasz", "Đức"
+    "duc", "Ørsted" "orsted": ``_PLAIN_LATIN``). A value that is not text has no key."""
+    if type(text) is not str or not text:
         return ""
     if text.isascii() and text.isprintable() and "  " not in text:  # a regency's names, nearly all
         return text.strip(" ").lower()
@@ -222,7 +230,7 @@ def search_key(text: str | None) -> str:
     if text.isascii():
         return text.lower()
     kept: list[str] = []
-    for c in unicodedata.normalize("NFD", text.casefold()):
+    for c in unicodedata.normalize("NFD", text.casefold().translate(_PLAIN_LATIN)):
         if kept and kept[-1].isascii() and unicodedata.combining(c):
             continue  # an accent on a Latin letter ("é" is "e" and an accent)
         kept.append(c)
