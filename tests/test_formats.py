@@ -141,9 +141,13 @@ def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
     text = changes(entry, {"33.24.14.2003": "Donosari"})
     assert text == ("Dibuat: 03/12/2026 20:53; Berakhir: 10/12/2026 20:53; Aktif: Ya; Jumlah: Rp193.000; "
                     "Desa/kelurahan: Donosari; Peran: Pemantau (hanya lihat); Bulan mulai: Desember 2026")
-    update = {"action": "update", "table_name": "workers", "row_id": "3", "before": json.dumps({"name": "budi"}),
-              "after": json.dumps({"name": "Budi", "updated_at": "x"})}
-    assert changes(update) == "Nama: budi → Budi"
+    update = {"action": "update", "table_name": "workers", "row_id": "3",
+              "before": json.dumps({"name": "budi", "name_key": "budi"}),
+              "after": json.dumps({"name": "Budi José", "name_key": "budi jose", "updated_at": "x"})}
+    assert changes(update) == "Nama: budi → Budi José"  # not its search key: db.store derives it
+    created = {"action": "insert", "table_name": "workers", "row_id": "3", "before": None,
+               "after": json.dumps({"id": 3, "name": "Budi José", "name_key": "budi jose"})}
+    assert changes(created) == "Nama: Budi José"
     assert row_label({"table_name": "schemes", "row_id": "pringsewu_uc"}, {}, {"pringsewu_uc": "Universal Coverage"}) \
         == "Universal Coverage"
     assert row_label({"table_name": "workers", "row_id": "12"}, {}, {}) == "#12"
