@@ -92,7 +92,8 @@ def _import(db, app, data: str, kind: str, actor):
 
 def test_a_sponsor_import_matches_a_name_whatever_its_case_and_accents(app, db, admin):
     """"ÉLISE WIJAYA" and "Elise Wijaya" in a file are the stored "Élise Wijaya", updated, not a
-    second and a third sponsor; two of them in one file are one row twice."""
+    second and a third sponsor, and her name keeps its spelling (an all-caps list would write
+    over every name); two of them in one file are one row twice."""
     create_sponsor(db, app.settings, {"type": "perorangan", "name": "Élise Wijaya"}, actor=admin)
     plan = _import(db, app, "Jenis;Nama;No HP\nPerorangan;ÉLISE WIJAYA;0813-0000-2222\n", "sponsors", admin)
     assert (plan.counts["updated"], plan.counts["imported"]) == (1, 0), plan.summary()
@@ -103,7 +104,9 @@ def test_a_sponsor_import_matches_a_name_whatever_its_case_and_accents(app, db, 
     plan = _import(db, app, "Jenis;Nama;No HP\nPerorangan;Elise Wijaya;0813-0000-5555\n", "sponsors", admin)
     assert plan.counts["updated"] == 1, plan.summary()
     assert [(r["name"], r["phone"]) for r in search_sponsors(db, actor=admin, text="elise").rows] == [
-        ("Elise Wijaya", "+6281300005555")]  # one sponsor, as the last file names it
+        ("Élise Wijaya", "+6281300005555")]
+    plan = _import(db, app, "Jenis;Nama;No HP\nPerorangan;ELISE WIJAYA;0813-0000-5555\n", "sponsors", admin)
+    assert (plan.counts["unchanged"], plan.counts["updated"]) == (1, 0), plan.summary()
 
 
 def test_imported_workers_are_found_whatever_the_accents(app, db, admin):

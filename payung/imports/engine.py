@@ -408,6 +408,8 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             plan.new.append(clean)
             continue
         changes = {k: v for k, v in clean.items() if v is not None and before.get(k) != v}
+        if "name" in changes and search_key(changes["name"]) == before["name_key"]:
+            del changes["name"]  # "ÉLISE WIJAYA" of an all-caps list is the stored "Élise Wijaya": kept as stored
         if changes:
             plan.updates.append(_update(before, changes))
         else:
