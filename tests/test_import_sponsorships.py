@@ -326,6 +326,19 @@ def test_sponsors_with_one_name_are_told_apart(people, admin, importer):
     assert people.db.execute("SELECT COUNT(*) FROM sponsorships WHERE sponsor_id = ?", [twin]).fetchone()[0] == 1
 
 
+def test_a_sponsor_is_named_whatever_the_case_and_accents(people, importer):
+    """"PEMDES ..." in a file is the stored "Pémdes ...": a name was matched with its letters
+    beyond ASCII deleted ("p mdes"), so an accent on either side found nobody."""
+    village = "61.02.01.2001"
+    name = queries.region(people.db, village)["name"]
+    sponsor = people.sponsor("pemerintah_desa", name=f"Pémdes {name}", village_code=village)
+    nik = _nik(people, people.worker(village, "nelayan"))
+    plan = importer("NIK;Skema;Penyandang dana;Tahun anggaran;Nomor RKPDes/APBDes;Bulan mulai\n"
+                    f"{nik};mempawah_1desa100;PEMDES {name.upper()};2025;R1;2025-01\n")
+    assert plan.counts["imported"] == 1, plan.errors
+    assert people.db.execute("SELECT sponsor_id FROM sponsorships").fetchone()[0] == sponsor
+
+
 def test_a_sponsor_village_is_looked_up_in_the_schemes_regency(people, importer):
     """Rule: "Desa" of a sponsor names a village of the scheme's regency, even when another
     served regency has a village of the same name."""

@@ -16,6 +16,7 @@ from functools import lru_cache
 from payung.base import clock
 from payung.base.identity import ascii_digits
 from payung.base.months import MONTH_NAMES
+from payung.base.text import search_key
 
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3, "april": 4,
@@ -258,8 +259,10 @@ def parse_flag(value) -> bool:
 
 
 def normalize_name(text) -> str:
-    """For matching region and occupation names: lower case, no prefixes or punctuation."""
-    text = re.sub(r"[^a-z0-9 ]+", " ", str(text).lower())
+    """For matching region, occupation, sponsor and budget names: any case, no accents
+    (``search_key``: "José" is "jose", not "jos"), no prefixes or punctuation; letters of other
+    scripts kept (a name in Chinese characters was no name at all, and matched every other)."""
+    text = re.sub(r"[^\w ]+|_", " ", search_key(str(text)))
     text = re.sub(r"^(desa|kelurahan|kel|ds|pekon|kecamatan|kec|kab|kabupaten)\s+", "", text.strip())
     return re.sub(r"\s+", " ", text).strip()
 
