@@ -257,6 +257,21 @@ def test_a_misspelt_village_is_refused_with_the_closest_names_of_its_kecamatan()
     assert str(nothing_like.value) == 'desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Bodeh'
 
 
+def test_suggestions_stop_after_so_many_names_not_found(monkeypatch):
+    """A Desa column of addresses has a new wrong name on every row, each compared with every
+    village served: past ``SUGGESTIONS_MAX`` distinct names, the refusal says no more than
+    "tidak ditemukan"."""
+    from payung.imports import normalize
+    monkeypatch.setattr(normalize, "SUGGESTIONS_MAX", 2)
+    resolver = RegionResolver({"33.27.05": "Bodeh"}, {"33.27.05.2005": "Kwasen"})
+    said = []
+    for typed in ("Kwasan", "Kwasin", "Kwasun", "Kwasan"):
+        with pytest.raises(ValueError) as refused:
+            resolver.village(typed, "Bodeh")
+        said.append(str(refused.value).endswith("maksudnya Kwasen?"))
+    assert said == [True, True, False, True]  # the first name's refusal is kept, with its suggestion
+
+
 def test_an_import_row_with_a_misspelt_village_gets_the_suggestion_computed_once(importer, monkeypatch):
     """On the Impor page and ``python -m payung import`` alike: the row is refused with "maksudnya
     Kwasen?" as one sentence; the suggestion is looked for once per distinct wrong name (the

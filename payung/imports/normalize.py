@@ -270,6 +270,10 @@ def normalize_name(text) -> str:
 #: How alike (difflib's ratio) a village name must be to a name not found to be suggested
 #: ("Kwasan" -> "maksudnya Kwasen?"); ``Matcher.find`` itself takes only a name above 0.85.
 SUGGEST_CUTOFF = 0.6
+#: Distinct names not found that one resolver (one import) looks for suggestions of: each costs
+#: a comparison with every village searched (some 3 ms over a regency's, 15 ms over a
+#: province's), and a file whose Desa column holds addresses has a new name on every row.
+SUGGESTIONS_MAX = 200
 #: Names suggested beside the closest one: only those nearly as alike as it.
 SUGGEST_SPREAD = 0.1
 
@@ -336,6 +340,7 @@ class RegionResolver:
         self._by_district: dict[str, Matcher] = {}
         self._cache: dict[tuple, str] = {}
         self._regencies: dict[str, RegionResolver] = {}
+        self._suggested = 0
 
     def within(self, regency: str) -> "RegionResolver":
         """The same resolver over one regency's districts and villages only (a scheme's own
@@ -384,7 +389,11 @@ class RegionResolver:
         """"; maksudnya Kwasen?": the closest names among the villages searched (the row's
         kecamatan, or every village served when the row names none, then each with its
         kecamatan). Only a name not found gets here, once per distinct name and kecamatan
-        (``village`` caches the refusal): a valid row never pays for it."""
+        (``village`` caches the refusal): a valid row never pays for it; past
+        ``SUGGESTIONS_MAX`` names (a wrong column mapped as Desa) none is looked for."""
+        if self._suggested >= SUGGESTIONS_MAX:
+            return ""
+        self._suggested += 1
         codes = searched.closest(village)
         if not codes:
             return ""
