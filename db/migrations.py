@@ -815,11 +815,15 @@ def m031_name_keys(db: Database) -> None:
     case, no accents; ``db.store`` writes it with every name). SQLite's ``lower()`` and ``LIKE``
     fold ASCII letters only: "BÉNÉDICTE" found no "Bénédicte", "Jose" no "José", and a sponsor
     import matched "ÉLISE" to no "Élise" and made a second one. An ASCII name's key is its lower
-    case, in one statement; the others go through ``search_key``."""
+    case, in one statement (ASCII's: PostgreSQL's ``lower()`` follows the database's locale,
+    and Turkish makes "I" a dotless "ı"); the others go through ``search_key``. Sponsors are
+    found by type and key, row by row, in a sponsor import: an index."""
     from payung.base.text import search_key
+    ascii_lower = "lower(name)" if db.engine == "sqlite" else 'lower(name COLLATE "C")'
     for table in ("workers", "sponsors"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN name_key TEXT")
-        db.execute(f"UPDATE {table} SET name_key = lower(name) WHERE NOT {db.dialect.non_ascii('name')}")
+        db.execute(f"UPDATE {table} SET name_key = {ascii_lower} WHERE NOT {db.dialect.non_ascii('name')}")
         rows = db.execute(f"SELECT id, name FROM {table} WHERE {db.dialect.non_ascii('name')}").fetchall()
         if rows:
             db.executemany(f"UPDATE {table} SET name_key = ? WHERE id = ?", [(search_key(n), i) for i, n in rows])
+    db.execute("CREATE INDEX sponsors_type_name_key ON sponsors (type, name_key)")

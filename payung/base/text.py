@@ -221,7 +221,10 @@ def search_key(text: str | None) -> str:
     name. ``db.store`` keeps it beside every worker's and sponsor's name (``name_key``):
     SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only, and neither engine drops accents.
     A Latin letter with a stroke or a ligature is its plain letters ("Łukasz" is "lukasz", "Đức"
-    "duc", "Ørsted" "orsted": ``_PLAIN_LATIN``). A value that is not text has no key."""
+    "duc", "Ørsted" "orsted": ``_PLAIN_LATIN``). A value that is not text has no key. Every key
+    stored was made by this function: change what it returns and the change needs a migration
+    that derives the stored keys again (``db.consistency.derive_name_keys``), or ``payung
+    check`` finds every one it changed."""
     if type(text) is not str or not text:
         return ""
     if text.isascii() and text.isprintable() and "  " not in text:  # a regency's names, nearly all
