@@ -24,7 +24,8 @@ LIVE_STATUSES = ("diajukan", "aktif")
 class DataReader:
     """What rules and panels may read, by name, inside ``scope`` (the slice of data of the user
     it reads for). Payung hands plugins their readers; a plugin's tests make one with
-    ``DataReader.unscoped(db)``."""
+    ``DataReader.unscoped(db)``, or ``DataReader(db, scope, place=code)`` for a panel of a
+    kecamatan or desa chosen on the Beranda (``place``: that code, read by ``area_name``)."""
 
     def __init__(self, db, scope: Scope | None = None, *, place: str | None = None):
         if scope is None:
@@ -62,7 +63,8 @@ class DataReader:
         """The area this reader counts inside the regency, named for a panel's text: "Kabupaten
         Pemalang" (the whole regency), "Kecamatan Moga" or "Desa Plakaran" (the kecamatan or desa
         chosen on the Beranda, or a village operator's only village), "wilayah Anda" (a village
-        operator's villages). Write it where a panel would name the regency: with a kecamatan
+        operator's villages), "wilayah Anda di Kecamatan Moga" (some of a chosen kecamatan's
+        villages, a village operator's). Write it where a panel would name the regency: with a kecamatan
         chosen, its figures are of that kecamatan only."""
         if self.place:
             row = queries.region(self._db, self.place)
