@@ -603,7 +603,8 @@ def test_import_user_acts_with_the_accounts_role_and_villages_and_the_default_is
     """``import --user NAME`` acted as an administrator whoever NAME was. It now acts as that
     account: a village operator imports its own village's workers only, as on the Impor data
     page; an unknown or deactivated account, or a role that may not import, is refused in
-    Indonesian with exit status 1 before anything is read or written. Without --user it is the
+    Indonesian with exit status 1 before the file is read or any row written (the day's
+    automatic backup, made before every writing command, may be made). Without --user it is the
     system, recorded under a name no account can have."""
     import db as database
     from payung.auth.access import Actor
