@@ -406,6 +406,9 @@ def cmd_pindah(app: Payung, args) -> int:
             print(f"BERBEDA: {difference}")
         print("Semua angka sama di kedua basis data." if report.ok else
               "Ada yang berbeda: jangan pakai basis data PostgreSQL ini sebelum diperiksa.")
+        if not report.source_check.ok:  # the copy is as the source: mend the source, then move again
+            print("Pemeriksaan SQLite sendiri tidak cocok: jalankan 'python -m payung check --repair' pada "
+                  "berkas sumber, lalu pindah lagi ke basis data PostgreSQL baru yang kosong.")
     return 0 if report.ok else 1
 
 

@@ -91,3 +91,19 @@ def test_cli_pindah_prints_both_checks_and_says_all_figures_are_equal(regency, t
     again = subprocess.run([sys.executable, "-m", "payung", "pindah", target, "--config", str(config)],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "tidak kosong" in again.stderr
+
+
+@pytest.mark.unchecked
+def test_cli_pindah_of_a_source_whose_own_check_fails_says_to_repair_the_source(regency, tmp_path):
+    """A name changed in the SQLite file by another program keeps its old search key: the copy is
+    the same, so both checks show it, and the way out is the source's repair, then a new move."""
+    source, target = regency
+    conn = database.connect(source)
+    conn.execute("UPDATE workers SET name = 'Diganti Tangan' WHERE id = (SELECT MIN(id) FROM workers)")
+    conn.close()
+    config = write_config(tmp_path, database=source)
+    done = subprocess.run([sys.executable, "-m", "payung", "pindah", target, "--config", str(config)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "SQLite     name_keys: 1 difference" in done.stdout
+    assert "jalankan 'python -m payung check --repair' pada berkas sumber" in done.stdout
