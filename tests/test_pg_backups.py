@@ -173,6 +173,20 @@ def test_an_archive_without_the_data_versions_gets_them_back(app, demo, admin):
     assert all(after[name] > seen[name] for name in versions.NAMES)
 
 
+def test_an_archive_with_a_name_changed_around_payung_is_restored_with_its_key(app, demo, admin):
+    """A province's DBA renamed a sponsor in SQL: the archive's key is the old name's. The restore
+    derives it again, as a SQLite restore does, rather than refuse the archive as inconsistent."""
+    db = demo
+    sponsor = db.execute("SELECT id FROM sponsors ORDER BY id LIMIT 1").fetchone()[0]
+    db.execute("UPDATE sponsors SET name = 'Diganti Tangan' WHERE id = ?", [sponsor])
+    crafted = make_backup(db, app.settings, actor=admin, now=NOW)
+    db.execute("UPDATE sponsors SET name_key = 'diganti tangan' WHERE id = ?", [sponsor])  # the live one mended
+    restore_backup(db, app, crafted, actor=admin, now=NOW)
+    assert db.execute("SELECT name, name_key FROM sponsors WHERE id = ?", [sponsor]).fetchone() == (
+        "Diganti Tangan", "diganti tangan")
+    assert run_checks(db).ok
+
+
 @pytest.mark.parametrize("url, name, expected", [
     ("postgresql://payung@db.example:5432/payung", "x1", "postgresql://payung@db.example:5432/x1"),
     ("postgresql:///payung?host=/run/postgresql", "x1", "postgresql:///x1?host=%2Frun%2Fpostgresql"),
