@@ -257,6 +257,24 @@ def test_a_misspelt_village_is_refused_with_the_closest_names_of_its_kecamatan()
     assert str(nothing_like.value) == 'desa/kelurahan "Atlantis" tidak ditemukan di Kecamatan Bodeh'
 
 
+def test_a_village_operator_is_suggested_only_its_own_villages(db):
+    """A suggestion of another village leads to a row refused as outside the operator's villages:
+    it names the operator's own villages only, in the kecamatan searched."""
+    from payung.imports.plans import region_resolver
+    resolver = RegionResolver({"33.27.05": "Bodeh"}, {"33.27.05.2005": "Kwasen", "33.27.05.2011": "Kebandungan"},
+                              suggested=frozenset({"33.27.05.2011"}))
+    for typed, said in (("Kwasan", ""), ("Kebundangan", "; maksudnya Kebandungan?")):
+        with pytest.raises(ValueError) as refused:
+            resolver.village(typed, "Bodeh")
+        assert str(refused.value) == f'desa/kelurahan "{typed}" tidak ditemukan di Kecamatan Bodeh{said}'
+    with pytest.raises(ValueError) as anywhere:
+        resolver.within("33.27").village("Kebundangan")
+    assert str(anywhere.value).endswith("maksudnya Kebandungan (Kecamatan Bodeh)?")
+    desa = Actor("desa", "desa", villages=("33.24.01.2001",), regency_code="33.24")
+    assert region_resolver(db, desa).suggested == {"33.24.01.2001"}
+    assert region_resolver(db, Actor("admin", "admin")).suggested is None
+
+
 def test_suggestions_stop_after_so_many_names_not_found(monkeypatch):
     """A Desa column of addresses has a new wrong name on every row, each compared with every
     village served: past ``SUGGESTIONS_MAX`` distinct names, the refusal says no more than

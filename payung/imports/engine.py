@@ -190,7 +190,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
     spent = MappingError(ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
     if not elsewhere_answers_left(db, actor=actor, settings=settings):
         raise spent
-    resolver = region_resolver(db)
+    resolver = region_resolver(db, actor)
     occupations = Coded(plan, registry, "occupation", "Pekerjaan")
     genders = Coded(plan, registry, "gender", "Jenis kelamin", advice="isi L atau P")
     flags = Coded(plan, registry, "wage_earner", "Penerima upah", synonyms="flag",
@@ -352,7 +352,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
     spent = MappingError(SPONSOR_ELSEWHERE_LIMIT.format(limit=settings.limits.nik_elsewhere_per_day))
     if not sponsor_answers_left(db, actor=actor, settings=settings):
         raise spent  # whatever the file holds (_plan_workers)
-    resolver = region_resolver(db)
+    resolver = region_resolver(db, actor)
     scope = scope_of(actor)
     types = Coded(plan, registry, "type", "Jenis penyandang dana",
                   synonyms="sponsor_type")

@@ -188,7 +188,7 @@ class SponsorIndex:
 
 def plan_sponsorships(db, registry, plan, sheet, columns, actor, progress, today):
     """Read, resolve and plan every row; called by ``engine.plan_import``."""
-    resolver = region_resolver(db)
+    resolver = region_resolver(db, actor)
     header = {f: plan.mapping.get(f, "") for f in columns}
     scope = scope_of(actor)
     # Only the schemes the actor may enrol in (an operator: its regency's); others read as unknown.

@@ -296,6 +296,10 @@ class Matcher:
             for key in {normalize_name(name), normalize_name(name).replace(" ", "")}:
                 self.by_name.setdefault(key, set()).add(code)
 
+    def knows(self, code: str) -> bool:
+        """Whether ``code`` is one of the codes this matcher finds."""
+        return any(code in codes for codes in self.by_name.values())
+
     def find(self, typed) -> list[str]:
         key = normalize_name(typed)
         codes = self.by_name.get(key) or self.by_name.get(key.replace(" ", ""))
@@ -332,9 +336,11 @@ def district_of(village: str) -> str:
 class RegionResolver:
     """Village codes from "Desa/Kel." and "Kec." columns (or a code), within the configured regencies."""
 
-    def __init__(self, districts: dict[str, str], villages: dict[str, str]):
+    def __init__(self, districts: dict[str, str], villages: dict[str, str], *, suggested: frozenset[str] | None = None):
+        """``suggested``: the village codes a suggestion may name (None: every village)."""
         self.district_names = districts
         self.village_names = villages
+        self.suggested = suggested
         self.districts = Matcher(districts)
         self.all_villages = Matcher(villages)
         self._by_district: dict[str, Matcher] = {}
@@ -349,7 +355,7 @@ class RegionResolver:
             prefix = regency + "."
             self._regencies[regency] = RegionResolver(
                 {c: n for c, n in self.district_names.items() if c.startswith(prefix)},
-                {c: n for c, n in self.village_names.items() if c.startswith(prefix)})
+                {c: n for c, n in self.village_names.items() if c.startswith(prefix)}, suggested=self.suggested)
         return self._regencies[regency]
 
     def _villages_in(self, district: str) -> Matcher:
@@ -394,10 +400,14 @@ class RegionResolver:
         if self._suggested >= SUGGESTIONS_MAX:
             return ""
         self._suggested += 1
+        anywhere = searched is self.all_villages
+        if self.suggested is not None:  # a village operator: among its own villages searched
+            searched = Matcher({c: self.village_names[c] for c in self.suggested
+                                if c in self.village_names and searched.knows(c)})
         codes = searched.closest(village)
         if not codes:
             return ""
-        if searched is self.all_villages:
+        if anywhere:
             names = [f"{self.village_names[c]} (Kecamatan "
                      f"{self.district_names.get(district_of(c), district_of(c))})" for c in codes]
         else:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from db import queries
+from payung.auth.access import scope_of
 
 from payung.base.formats import count
 from payung.base.spreadsheets import xlsx_bytes
@@ -174,9 +175,13 @@ def reject(plan: ImportPlan, row: int, cells: list, errors: list[RowError]) -> N
         plan.rejected_values[row] = list(cells)
 
 
-def region_resolver(db) -> RegionResolver:
-    """Village and district names of the database, for the names typed in a file."""
-    return RegionResolver(queries.region_names(db, 3), queries.region_names(db, 4))
+def region_resolver(db, actor=None) -> RegionResolver:
+    """Village and district names of the database, for the names typed in a file; a village
+    operator (``actor``) is suggested only its own villages for a name not found (another
+    village's row would be refused as outside its villages)."""
+    villages = scope_of(actor).villages if actor is not None else None
+    return RegionResolver(queries.region_names(db, 3), queries.region_names(db, 4),
+                          suggested=frozenset(villages) if villages is not None else None)
 
 
 def rejected_rows_xlsx(plan) -> bytes:
