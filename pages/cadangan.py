@@ -52,7 +52,7 @@ else:
 # The check ------------------------------------------------------------------------------------
 st.subheader("Pemeriksaan data")
 st.caption("Keutuhan berkas SQLite, rujukan antartabel, dan setiap angka turunan (rekap iuran, jumlah terbayar, "
-           "pembayaran, kepesertaan, anggaran) dihitung ulang dari baris aslinya.")
+           "pembayaran, kepesertaan, pencarian nama, anggaran) dihitung ulang dari baris aslinya.")
 # Run on opening (SQLite's quick_check for the file: seconds on a regency's data), again after
 # any write (every write is audited, so the audit log's last id tells), in full on request.
 full = st.button("Periksa lengkap", icon=":material/fact_check:",
@@ -64,9 +64,11 @@ with connection() as db:
             st.session_state["_check"] = run_checks(db, quick=not full)
         st.session_state["_check_version"] = version
 report = st.session_state["_check"]
+# The result right after the name, the long description last: on a phone (and on a laptop, whose
+# description was cut) the result was the column scrolled out of view.
 table = pd.DataFrame([{
-    "Pemeriksaan": NAMES.get(r.name, r.name), "Keterangan": DESCRIPTIONS.get(r.name, ""),
-    "Hasil": "cocok" if r.ok else "SELISIH", "Diperiksa": count(r.checked), "Selisih": count(r.differences)}
+    "Pemeriksaan": NAMES.get(r.name, r.name), "Hasil": "cocok" if r.ok else "SELISIH",
+    "Diperiksa": count(r.checked), "Selisih": count(r.differences), "Keterangan": DESCRIPTIONS.get(r.name, "")}
     for r in report.results])
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"Diperiksa": st.column_config.TextColumn(alignment="right"),
@@ -75,8 +77,11 @@ if report.ok:
     st.success(f"Semua pemeriksaan cocok ({decimal(report.seconds)} detik"
                f"{'; keutuhan berkas diperiksa cepat' if report.quick else ''}).")
 else:
-    st.error(f"Ditemukan {count(report.differences)} selisih. Rincian contoh di bawah; tabel turunan (rekap iuran dan "
-             "jumlah terbayar) dapat dibangun ulang, selisih lain perlu diperiksa petugas.")
+    # The repair rebuilds the names' search keys too: a difference of those alone read as one for a
+    # technician ("selisih lain perlu diperiksa petugas").
+    st.error(f"Ditemukan {count(report.differences)} selisih. Rincian contoh di bawah. Selisih rekap iuran, jumlah "
+             "terbayar dan pencarian nama diperbaiki dengan tombol Bangun ulang tabel turunan di bawah; selisih lain "
+             "perlu diperiksa petugas.")
     for r in report.results:
         if not r.ok:
             st.markdown(f"**{NAMES.get(r.name, r.name)}**")
