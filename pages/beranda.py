@@ -211,16 +211,19 @@ if with_target:
                     text=plain(f"{row['scheme']}: {count(row['protected'])} terlindungi (lunas {format_month(view.month)}) "
                                f"dari target {count(row['target'])}"))
 
-if empty or not any(r["protected"] for r in result.by_region) and not any(t["protected"] or t["paid"]
-                                                                          for t in result.trend):
-    # Charts of nothing are blank boxes: say what to do instead.
-    if empty:
-        st.info("Belum ada pekerja. Mulai dari Tambah pekerja, atau impor daftar pekerja di Impor data.",
-                icon=":material/info:")
-    else:
-        st.info("Belum ada kepesertaan" + (f" di {plain(place)}" if place else "") + " untuk pilihan ini. "
-                "Mulai dari Daftarkan kepesertaan.", icon=":material/info:")
+if empty:
+    st.info("Belum ada pekerja. Mulai dari Tambah pekerja, atau impor daftar pekerja di Impor data.",
+            icon=":material/info:")
     st.stop()
+# Charts of nothing are blank boxes: say what to do instead. The scheme panels below are still
+# drawn: which villages registered nobody, or budgeted nothing, matters most where nobody is covered.
+no_lines = not any(r["protected"] for r in result.by_region) and not any(t["protected"] or t["paid"]
+                                                                        for t in result.trend)
+if no_lines:
+    st.info("Belum ada kepesertaan" + (f" di {plain(place)}" if place else "") + " untuk pilihan ini. " + (
+        "Mulai dari Daftarkan kepesertaan." if view.month >= current_month() else
+        "Pilih bulan atau wilayah lain di atas, atau daftarkan kepesertaan di Daftarkan kepesertaan."),
+        icon=":material/info:")
 
 
 def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
@@ -275,7 +278,9 @@ def draw_charts(specs: dict[str, dict], *, by_region: bool) -> None:
 # are drawn when asked for: drawing them was half the browser's work after a village operator's
 # Masuk (0,35 s of a laptop's CPU with the server idle, three times that with the machine busy,
 # more on a phone).
-if view.village or len(villages if view.district else actor.villages) == 1:
+if no_lines:
+    pass  # nothing to draw, said above; the scheme panels follow
+elif view.village or len(villages if view.district else actor.villages) == 1:
     if view.village and len(actor.villages) != 1:
         st.caption(f"Desa {plain(place)} dipilih; pilih Semua desa di atas untuk melihat desa lainnya.")
     shown = st.expander("Grafik: per skema, jenis kelamin dan umur, pekerjaan, tren 12 bulan",

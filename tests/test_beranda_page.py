@@ -354,3 +354,22 @@ def test_the_scheme_panels_contributions_paid_name_their_period(site):
     assert "Iuran dibayar" not in metrics
     assert metrics["Iuran dibayar, semua bulan"] == format_rupiah(every)
     assert any("iuran semua bulan yang sudah dibayar" in c.value for c in at.caption)
+
+
+def test_a_month_or_place_without_kepesertaan_still_draws_the_scheme_panels(site):
+    """Where nobody is covered, which villages registered nobody (Mempawah) or budgeted nothing
+    (Luwu Utara) matters most: the page said "Belum ada kepesertaan" and stopped before the
+    scheme panels. A past month is not told to start enrolling."""
+    from payung.base.months import add_months, current_month
+    scheme = next(iter(site["app"].plugins.schemes.values()))
+    month = add_months(current_month(), -24)
+    with open_db(site) as db:
+        if db.execute("SELECT COUNT(*) FROM contribution_lines WHERE month = ?", [month]).fetchone()[0]:
+            pytest.skip("the demo data has contribution lines 24 months ago")
+    at = run("admin", "pages/beranda.py", query={"bulan": month, "skema": scheme.code})
+    assert not at.exception
+    said = [i.value for i in at.info if "Belum ada kepesertaan" in i.value]
+    assert said and "Pilih bulan atau wilayah lain" in said[0] and "Mulai dari" not in said[0], said
+    assert "Panel skema" in [h.value for h in at.subheader]
+    assert "Angka panel untuk seluruh wilayah Anda." in [c.value for c in at.caption]
+    assert not at.get("vega_lite_chart")
