@@ -7,7 +7,7 @@ import streamlit as st
 
 from payung.base import clock
 from payung.operations.backups import automatic_backups, backup_settings, backup_suffix, make_backup, restore_backup
-from payung.operations.checks import DESCRIPTIONS, NAMES, last_audit_id, repair, run_checks
+from payung.operations.checks import DESCRIPTIONS, NAMES, example_rows, last_audit_id, repair, run_checks
 from payung.base.formats import count, decimal
 from payung.base.errors import PayungError
 from ui.session import LOGIN_NOTICE, connection, live_download, payung, require
@@ -85,7 +85,7 @@ else:
     for r in report.results:
         if not r.ok:
             st.markdown(f"**{NAMES.get(r.name, r.name)}**")
-            st.dataframe(pd.DataFrame([{k: str(v) for k, v in e.items()} for e in r.examples]), hide_index=True)
+            st.dataframe(pd.DataFrame(example_rows(r)), hide_index=True)
     if st.button("Bangun ulang tabel turunan", icon=":material/build:"):
         with connection() as db:
             done = repair(db, actor=actor.username)

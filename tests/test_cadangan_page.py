@@ -159,5 +159,9 @@ def test_backup_page_says_a_name_key_difference_is_repaired_by_the_button(site):
     at.run()
     said = next(e.value for e in at.error if "Ditemukan 1 selisih" in e.value)
     assert "pencarian nama" in said and "Bangun ulang tabel turunan" in said, said
+    # The example under it in words (its headings were "table, id, name, name_key").
+    assert list(at.dataframe[1].value.columns) == ["Tabel", "Nomor", "Nama", "Kunci pencarian tersimpan",
+                                                   "Seharusnya"], list(at.dataframe[1].value.columns)
+    assert at.dataframe[1].value["Tabel"][0] == "pekerja"
     next(b for b in at.button if b.label == "Bangun ulang tabel turunan").click().run()
     assert set(at.dataframe[0].value["Hasil"]) == {"cocok"}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from db import billing, consistency, store
 from db.scope import EVERYTHING
 
+from payung.auth.audit import FIELD_LABELS
 from payung.schemes.data import LIVE_STATUSES
 from payung.base.formats import count
 from payung.base.money import format_rupiah
@@ -42,6 +43,27 @@ NAMES = {
     "foreign_key_check": "Rujukan antardata", "line_totals": "Rekap iuran", "paid_amounts": "Jumlah terbayar",
     "payments": "Pembayaran", "sponsorships": "Kepesertaan", "budgets": "Anggaran", "name_keys": "Pencarian nama",
 }
+
+
+#: The columns of a check's examples, on the Cadangan page (beside ``audit.FIELD_LABELS``).
+EXAMPLE_LABELS = {
+    "table": "Tabel", "name_key": "Kunci pencarian tersimpan", "derived": "Seharusnya", "side": "Sisi",
+    "problem": "Masalah", "committed": "Terikat", "recomputed": "Dihitung ulang", "shown": "Tersimpan",
+    "lines": "Baris", "protected": "Terlindungi", "billed": "Ditagih", "paid": "Dibayar", "allocated": "Dialokasikan",
+    "other_scheme_lines": "Baris skema lain", "first_month": "Bulan pertama", "last_month": "Bulan terakhir",
+    "first_amount": "Jumlah bulan pertama", "parent": "Induk", "rowid": "Baris", "foreign_lines": "Baris pos lain",
+    "budget_scheme": "Skema pos", "birth_year": "Tahun lahir",
+}
+#: Tables named in an example, as the page names them.
+_TABLE_NAMES = {"workers": "pekerja", "sponsors": "penyandang dana"}
+
+
+def example_rows(result: "CheckResult") -> list[dict[str, str]]:
+    """A check's examples as the Cadangan page shows them: Indonesian headings, texts."""
+    def label(key: str) -> str:
+        return EXAMPLE_LABELS.get(key) or FIELD_LABELS.get(key) or key
+    return [{label(k): _TABLE_NAMES.get(v, v) if k == "table" else str(v) for k, v in e.items()}
+            for e in result.examples]
 
 
 @dataclass
