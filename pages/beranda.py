@@ -97,6 +97,9 @@ month = a.selectbox("Bulan", month_options, key="beranda_month", placeholder="Pi
                     help=f"Bulan ini dan {MONTHS_BACK} bulan sebelumnya. Bulan mendatang ada di akhir daftar, hanya "
                          "bila iurannya sudah dibayar di muka.")
 scheme = b.selectbox("Skema", key="beranda_scheme", **or_all(schemes, "Semua skema"))
+if scheme in app.plugins.schemes:  # its regency's kecamatan only: another's has none of its figures
+    prefix = app.plugins.schemes[scheme].regency_code + "."  # (one chosen before goes: Semua kecamatan)
+    districts = {code: name for code, name in districts.items() if code.startswith(prefix)}
 own = {}  # an account of one village: its kecamatan and desa are the page's, said so
 if len(districts) == 1:
     with connection() as db:

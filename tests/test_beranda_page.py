@@ -373,3 +373,27 @@ def test_a_month_or_place_without_kepesertaan_still_draws_the_scheme_panels(site
     assert "Panel skema" in [h.value for h in at.subheader]
     assert "Angka panel untuk seluruh wilayah Anda." in [c.value for c in at.caption]
     assert not at.get("vega_lite_chart")
+
+
+def test_a_chosen_scheme_offers_the_kecamatan_of_its_regency_only(site):
+    """With Mempawah's scheme chosen, the Kecamatan list began with Pemalang's, and picking one
+    showed an empty page. A kecamatan of another regency chosen before is let go."""
+    from payung.auth.access import Actor
+    from payung.people.regions import district_choices
+    app = site["app"]
+    by_regency = {}
+    for code, scheme in app.plugins.schemes.items():
+        by_regency.setdefault(scheme.regency_code, code)
+    if len(by_regency) < 2:
+        pytest.skip("one regency's schemes installed")
+    (first, scheme), (other, _) = list(by_regency.items())[:2]
+    with open_db(site) as db:
+        every = district_choices(db, actor=Actor("admin", "admin"), regency_codes=app.settings.regency_codes)
+    theirs = {c: n for c, n in every.items() if c.startswith(first + ".")}
+    elsewhere = next(c for c in every if c.startswith(other + "."))
+    at = run("admin", "pages/beranda.py", query={"kecamatan": elsewhere})
+    assert at.selectbox(key="beranda_district").value == elsewhere
+    at.selectbox(key="beranda_scheme").set_value(scheme).run()
+    assert not at.exception
+    box = at.selectbox(key="beranda_district")
+    assert box.value is None and box.options == ["Semua kecamatan", *theirs.values()], box.options
