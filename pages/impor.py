@@ -205,6 +205,12 @@ a.metric("Baru", count(plan.counts["imported"]))
 b.metric("Diperbarui", count(plan.counts["updated"]))
 c.metric("Tidak berubah", count(plan.counts["unchanged"]))
 d.metric("Ditolak", count(plan.counts["rejected"]))
+if plan.read_as:  # accepted, but not as typed: a person should see what each name was taken for
+    read = sorted(plan.read_as.items(), key=lambda kv: -kv[1]["count"])
+    said = "; ".join(f"\"{plain(typed)}\" dibaca {plain(v['name'])} ({count(v['count'])} baris)" for typed, v in read[:10])
+    more = f"; dan {count(len(read) - 10)} nama lain" if len(read) > 10 else ""
+    st.warning(f"Nama desa yang tidak persis sama, dibaca sebagai nama yang mirip: {said}{more}. Periksa sebelum "
+               "mengimpor; bila ada yang salah, perbaiki di berkas lalu unggah lagi.", icon=":material/spellcheck:")
 if plan.unknown:
     st.subheader("Pencocokan nilai")
     st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya, lalu periksa ulang: saran terdekat ada di urutan "

@@ -593,6 +593,8 @@ def cmd_import(app: Payung, args) -> int:
             print(f"  baris {error.row}, kolom {error.column or '-'}: {error.message}")
         if len(plan.errors) > 50:
             print(f"  ... dan {count(len(plan.errors) - 50)} galat lainnya (pakai --json atau --rejected).")
+        for typed, read in list(plan.read_as.items())[:50]:
+            print(f"  dibaca mirip: \"{typed}\" sebagai {read['name']} ({count(read['count'])} baris)")
     return 0
 
 

@@ -275,6 +275,38 @@ def test_a_village_operator_is_suggested_only_its_own_villages(db):
     assert region_resolver(db, Actor("admin", "admin")).suggested is None
 
 
+def test_a_village_read_as_a_close_spelling_is_said_not_only_its_own_name():
+    """"Tlogopayang" is taken for Tlogopayung (close enough to be sure of): the row is imported,
+    and the import says which name it was read as. Its own name in any case, with a prefix or
+    another spacing, or its code, is no close spelling."""
+    resolver = RegionResolver({"33.24.01": "Plantungan"}, {"33.24.01.2001": "Tlogopayung", "33.24.01.2002": "Blumah"})
+    assert resolver.village("Tlogopayang", "Plantungan") == "33.24.01.2001"
+    assert resolver.read_as("Tlogopayang", "33.24.01.2001") == "Tlogopayung (Kecamatan Plantungan)"
+    for own in ("Tlogopayung", "TLOGOPAYUNG", "Desa Tlogopayung", "Tlogo payung", "Tlogopayúng", "3324012001"):
+        assert resolver.read_as(own, "33.24.01.2001") is None, own
+
+
+def test_an_import_says_which_villages_it_read_as_close_spellings(importer):
+    """On the page before Impor, in the command line's summary and its JSON: the rows are
+    imported, each distinct name said once with its count."""
+    rows = "".join(f"{i};33240157087500{i:02d};Pekerja {i};Kendal, 17-08-1975;P;{village};Plantungan;Petani;;1000000\n"
+                   for i, village in enumerate(["Blumahh", "Blumah", "Blumahh"], 1))
+    plan = importer((HEADER + rows).encode())
+    assert plan.counts["imported"] == 3 and plan.read_as == {"Blumahh": {"name": "Blumah (Kecamatan Plantungan)",
+                                                                         "count": 2}}
+    assert plan.summary()["read_as"] == {"Blumahh": "Blumah (Kecamatan Plantungan)"}
+
+
+def test_the_impor_page_says_a_village_read_as_a_close_spelling_before_the_import(site):
+    from test_pages import run
+    data = (HEADER + "1;3324015708750001;Ani Uji;Kendal, 17-08-1975;P;Blumahh;Plantungan;Petani;;1000000\n").encode()
+    at = run("admin", "pages/impor.py")
+    at.file_uploader(key="i_file").set_value(("pekerja.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    said = [w.value for w in at.warning if "dibaca sebagai nama yang mirip" in w.value]
+    assert said and '"Blumahh" dibaca Blumah (Kecamatan Plantungan) (1 baris)' in said[0], [w.value for w in at.warning]
+
+
 def test_suggestions_stop_after_so_many_names_not_found(monkeypatch):
     """A Desa column of addresses has a new wrong name on every row, each compared with every
     village served: past ``SUGGESTIONS_MAX`` distinct names, the refusal says no more than

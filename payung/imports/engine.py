@@ -228,7 +228,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
             if failure:
                 values.pop("birth_date", None)
                 errors.append(RowError(row, header["birth_place_date"], failure.rstrip(".") + "."))
-        _resolve_village(resolver, raw, values, errors, row, header)
+        _resolve_village(resolver, raw, values, errors, row, header, plan)
         for name, coded, key in (("occupation", occupations, "occupation"), ("gender", genders, "gender"),
                                  ("wage_earner", flags, "wage_earner")):
             if raw.get(name) is not None:
@@ -372,7 +372,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             values["type"] = types.code(typed, errors, row, header["type"])
         else:
             values["type"] = "asn" if values["nip"] or values["employee_number"] or values["opd"] else "perorangan"
-        _resolve_village(resolver, raw, values, errors, row, header)
+        _resolve_village(resolver, raw, values, errors, row, header, plan)
         if errors:
             reject(plan, row, cells, errors)
             continue
@@ -418,15 +418,19 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
 
 # Payments -----------------------------------------------------------------------------------
 
-def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, header: dict) -> None:
-    """The village named in a row (within its district when given) into ``village_code``."""
+def _resolve_village(resolver, raw: dict, values: dict, errors: list, row: int, header: dict,
+                     plan: ImportPlan | None = None) -> None:
+    """The village named in a row (within its district when given) into ``village_code``; a
+    name read as a close spelling of another is noted in ``plan.read_as`` (said before import)."""
     village = raw.get("village")
     if village is not None:
         code, failure = parse_cell(resolver.village, cell_text(village), cell_text(raw.get("district")))
         if failure:
             errors.append(RowError(row, header["village"], sentence(failure)))
-        else:
-            values["village_code"] = code
+            return
+        values["village_code"] = code
+        if plan is not None and (name := resolver.read_as(cell_text(village), code)):
+            plan.note_read_as(cell_text(village), name)
 
 
 def _plan_payments(db, registry, plan, sheet, columns, actor, progress, today):

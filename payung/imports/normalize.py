@@ -376,6 +376,15 @@ class RegionResolver:
             raise found
         return found
 
+    def read_as(self, village: str, code: str) -> str | None:
+        """The name of village ``code`` when ``village`` found it as a close spelling, not as its
+        name ("Tlogopayang" for Tlogopayung), with its kecamatan; None for its own name or code."""
+        typed = normalize_name(village).replace(" ", "")
+        name = self.village_names.get(code, "")
+        if not typed or typed.isdigit() or typed == normalize_name(name).replace(" ", ""):
+            return None
+        return f"{name} (Kecamatan {self.district_names.get(district_of(code), district_of(code))})"
+
     def _hint(self, village: str, searched: Matcher) -> str:
         """What a person most likely mixed up when ``village`` was not found: a village of that
         name in another kecamatan (the kecamatan column is wrong), or a kecamatan's name typed in

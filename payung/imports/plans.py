@@ -61,6 +61,9 @@ class ImportPlan:
     #: and how its outcome becomes this plan's rows (again when it is planned anew at apply time).
     bulk: object = None
     collect_bulk: Callable | None = None
+    #: Names read as a close spelling of another (a village: "Tlogopayang" -> "Tlogopayung
+    #: (Kecamatan Bodeh)"): typed text -> {"name", "count"}, said before the import is written.
+    read_as: dict[str, dict] = field(default_factory=dict)
     #: Every rejected row, counted; only the first ``keep_rejected`` are in ``rejected``.
     rejected_count: int = 0
     keep_rejected: int = MAX_REJECTED_KEPT
@@ -82,6 +85,10 @@ class ImportPlan:
             "prefill": found.prefill, "refused": found.refused})
         entry["count"] += 1
 
+    def note_read_as(self, typed: str, name: str) -> None:
+        """Count a row whose ``typed`` name was read as the close spelling ``name``."""
+        self.read_as.setdefault(typed, {"name": name, "count": 0})["count"] += 1
+
     def rejected_only(self) -> ImportPlan:
         """The rejected rows of this plan, with their cells and reasons, and nothing it wrote:
         what is kept after an import, for the person to fix and import again."""
@@ -99,6 +106,8 @@ class ImportPlan:
                                       for name, typed in self.unknown.items()}}
         if self.rejected_not_kept:
             summary["rejected_not_listed"] = self.rejected_not_kept
+        if self.read_as:
+            summary["read_as"] = {typed: v["name"] for typed, v in self.read_as.items()}
         return summary
 
 
