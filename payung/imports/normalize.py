@@ -347,6 +347,7 @@ class RegionResolver:
         self._cache: dict[tuple, str] = {}
         self._regencies: dict[str, RegionResolver] = {}
         self._suggested = 0
+        self._read_as: dict[tuple[str, str], str | None] = {}
 
     def within(self, regency: str) -> "RegionResolver":
         """The same resolver over one regency's districts and villages only (a scheme's own
@@ -378,7 +379,14 @@ class RegionResolver:
 
     def read_as(self, village: str, code: str) -> str | None:
         """The name of village ``code`` when ``village`` found it as a close spelling, not as its
-        name ("Tlogopayang" for Tlogopayung), with its kecamatan; None for its own name or code."""
+        name ("Tlogopayang" for Tlogopayung), with its kecamatan; None for its own name or code.
+        Once per distinct name and village (every row of an import asks)."""
+        key = (village, code)
+        if key not in self._read_as:
+            self._read_as[key] = self._close_spelling(village, code)
+        return self._read_as[key]
+
+    def _close_spelling(self, village: str, code: str) -> str | None:
         typed = normalize_name(village).replace(" ", "")
         name = self.village_names.get(code, "")
         if not typed or typed.isdigit() or typed == normalize_name(name).replace(" ", ""):
