@@ -265,16 +265,15 @@ def _wrong_name_keys(db) -> tuple[int, list[tuple[str, str, int, object, object,
     """How many derived columns were compared, and (table, column, id, source, stored, derived) of
     those that disagree with their source (``store.DERIVED_COLUMNS``), a page of ids at a time."""
     checked, wrong = 0, []
-    for table, derived in store.DERIVED_COLUMNS.items():
-        for column, (source, how) in derived.items():
-            last = None
-            while rows := db.execute(
-                    f"SELECT id, {source}, {column} FROM {table}{'' if last is None else ' WHERE id > ?'}"
-                    f" ORDER BY id LIMIT {_KEY_PAGE}", [] if last is None else [last]).fetchall():
-                checked += len(rows)
-                last = rows[-1][0]
-                wrong += [(table, column, key, value, stored, should) for key, value, stored in rows
-                          if (should := how(value)) != stored]
+    for table, (column, source, how) in store.DERIVED_COLUMNS.items():
+        last = None
+        while rows := db.execute(
+                f"SELECT id, {source}, {column} FROM {table}{'' if last is None else ' WHERE id > ?'}"
+                f" ORDER BY id LIMIT {_KEY_PAGE}", [] if last is None else [last]).fetchall():
+            checked += len(rows)
+            last = rows[-1][0]
+            wrong += [(table, column, key, value, stored, should) for key, value, stored in rows
+                      if (should := how(value)) != stored]
     return checked, wrong
 
 
@@ -291,12 +290,9 @@ def derive_name_keys(db) -> dict[str, int]:
     transaction); returns how many per table. A restore does it to its copy: a name edited in
     the file by another program is then found by its new name, not refused."""
     _, wrong = _wrong_name_keys(db)
-    done: dict[str, int] = {}
-    for table, column in sorted({(t, c) for t, c, *_ in wrong}):
-        done[table] = done.get(table, 0) + db.executemany(
-            f"UPDATE {table} SET {column} = ? WHERE id = ?",
-            [(should, key) for t, c, key, _, _, should in wrong if (t, c) == (table, column)])
-    return done
+    return {table: db.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                                  [(should, key) for t, _, key, _, _, should in wrong if t == table])
+            for table, column in sorted({(t, c) for t, c, *_ in wrong})}
 
 
 def repair_name_keys(db, *, actor: str) -> int:

@@ -677,9 +677,9 @@ def rows_by_id(db, table: str, ids: Sequence[int]) -> dict[int, dict]:
 @sc.bound
 def sponsors_by_identity(db, kind: str, name: str, opd: str | None, village_code: str | None,
                          scope: Scope) -> list[dict]:
-    """The sponsors inside ``scope`` recognised by type, name (any case, with or without accents), OPD and village, oldest
-    first (a same-named person or company of another regency is another sponsor, not an answer
-    that one is registered there)."""
+    """The sponsors inside ``scope`` recognised by type, name (any case, with or without
+    accents: ``name_key``), OPD and village, oldest first (a same-named person or company of
+    another regency is another sponsor, not an answer that one is registered there)."""
     where, params = sc.sponsors(scope)
     return list(db.query("SELECT s.* FROM sponsors s WHERE s.type = ? AND s.name_key = ?"
                          " AND COALESCE(s.opd, '') = COALESCE(?, '') AND COALESCE(s.village_code, '') = COALESCE(?, '')"

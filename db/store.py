@@ -27,9 +27,9 @@ _PRIMARY_KEYS = {"regions": "code", "schemes": "code", "letterheads": "regency_c
 _COMPOSITE_KEYS = {"user_villages": ("user_id", "village_code"), "payment_allocations": ("payment_id", "line_id")}
 _TIMESTAMPED = {"workers", "sponsors", "sponsorships", "users", "schemes", "claims", "budget_lines", "letterheads",
                 "regency_settings", "occupations"}
-#: Columns every write derives from another column of its row: {table: {column: (source, how)}}.
+#: The column every write of a table derives from another of its row: {table: (column, source, how)}.
 #: A name's ``name_key`` is the name as searches and matches compare it (any case, no accents).
-DERIVED_COLUMNS = {"workers": {"name_key": ("name", search_key)}, "sponsors": {"name_key": ("name", search_key)}}
+DERIVED_COLUMNS = {"workers": ("name_key", "name", search_key), "sponsors": ("name_key", "name", search_key)}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Columns whose values never enter the audit log (bcrypt hashes, hashed session ids): they are
 # written as "***". Cookie keys and setup codes are never stored in a table at all.
@@ -169,10 +169,9 @@ def _stamp(table: str, row: dict, *, created: bool) -> dict:
 
 
 def _derived(table: str, row: dict) -> dict:
-    """``row`` with the ``DERIVED_COLUMNS`` of the columns it writes."""
-    derived = {column: how(row[source]) for column, (source, how) in DERIVED_COLUMNS.get(table, {}).items()
-               if source in row}
-    return {**row, **derived} if derived else row
+    """``row`` with its ``DERIVED_COLUMNS`` column, when it writes that column's source."""
+    column, source, how = DERIVED_COLUMNS.get(table, (None, None, None))
+    return {**row, column: how(row[source])} if source in row else row
 
 
 def _encode(value: Any) -> Any:
@@ -277,15 +276,11 @@ def bulk_insert(
     (SQLite only).
     """
     names = [_name(c) for c in columns]
-    derived = [(column, names.index(source), how) for column, (source, how) in DERIVED_COLUMNS.get(table, {}).items()
-               if source in names and column not in names]
-    if len(derived) == 1:  # every table's case: one derived column, no generator per row
-        (column, at, how), = derived
+    column, source, how = DERIVED_COLUMNS.get(table, (None, None, None))
+    if source in names and column not in names:
+        at = names.index(source)
         names.append(column)
         rows = ((*row, how(row[at])) for row in rows)
-    elif derived:
-        names += [column for column, _, _ in derived]
-        rows = (tuple(row) + tuple(how(row[at]) for _, at, how in derived) for row in rows)
     stamp_columns = [c for c in ("created_at", "updated_at") if table in _TIMESTAMPED and c not in names]
     moment = now()
     extra = (moment,) * len(stamp_columns)

@@ -80,16 +80,20 @@ def test_the_comparison_finds_one_changed_value_and_one_missing_row(regency):
     assert any(d.startswith("audit_log: ") and "baris" in d for d in report.differences)
 
 
+def _cli_pindah(source: str, target: str, folder) -> subprocess.CompletedProcess:
+    """``python -m payung pindah target`` with a config naming ``source``, as an administrator runs it."""
+    config = write_config(folder, database=source)
+    return subprocess.run([sys.executable, "-m", "payung", "pindah", target, "--config", str(config)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
 def test_cli_pindah_prints_both_checks_and_says_all_figures_are_equal(regency, tmp_path):
     source, target = regency
-    config = write_config(tmp_path, database=source)
-    done = subprocess.run([sys.executable, "-m", "payung", "pindah", target, "--config", str(config)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = _cli_pindah(source, target, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Semua angka sama di kedua basis data." in done.stdout
     assert "PostgreSQL line_totals: ok" in done.stdout
-    again = subprocess.run([sys.executable, "-m", "payung", "pindah", target, "--config", str(config)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    again = _cli_pindah(source, target, tmp_path)
     assert again.returncode == 2 and "tidak kosong" in again.stderr
 
 
@@ -101,9 +105,7 @@ def test_cli_pindah_of_a_source_whose_own_check_fails_says_to_repair_the_source(
     conn = database.connect(source)
     conn.execute("UPDATE workers SET name = 'Diganti Tangan' WHERE id = (SELECT MIN(id) FROM workers)")
     conn.close()
-    config = write_config(tmp_path, database=source)
-    done = subprocess.run([sys.executable, "-m", "payung", "pindah", target, "--config", str(config)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = _cli_pindah(source, target, tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "SQLite     name_keys: 1 difference" in done.stdout
     assert "jalankan 'python -m payung check --repair' pada berkas sumber" in done.stdout

@@ -62,10 +62,10 @@ FIELD_LABELS = {
 _MONEY = {"declared_income", "monthly_amount", "amount", "paid_amount", "benefit_amount", "jkk", "jkm", "jht"}
 _FLAGS = {"active", "poverty_flag", "wage_earner"}
 _REGIONS = {"regency_code", "district_code", "village_code"}
-#: Columns ``db.store`` derives from another of the row (a name's search key): the change of
-#: their source says it all.
-_DERIVED = {column for columns in DERIVED_COLUMNS.values() for column in columns}
-_SKIPPED = {"updated_at", "id", *_SECRET, *_DERIVED}
+#: Columns not said as a change: a timestamp, a secret, and a column ``db.store`` derives from
+#: another of the row (a name's search key: the change of its source says it all).
+_UNSAID = {"updated_at", *_SECRET, *(column for column, _, _ in DERIVED_COLUMNS.values())}
+_SKIPPED = {"id", *_UNSAID}
 
 
 def field_value(key: str, value, names: dict[str, str] | None = None) -> str:
@@ -115,7 +115,7 @@ def changes(entry: dict, names: dict[str, str] | None = None) -> str:
     if entry["action"] == "update":
         parts = [f"{_label(k)}: diperbarui" if k == "metadata" else
                  f"{_label(k)}: {field_value(k, before.get(k), names)} → {field_value(k, after.get(k), names)}"
-                 for k in after if before.get(k) != after.get(k) and k not in ("updated_at", *_SECRET, *_DERIVED)]
+                 for k in after if before.get(k) != after.get(k) and k not in _UNSAID]
         parts += [f"{_label(k)}: (diubah)" for k in after.get("changed_secrets", ())]
         return "; ".join(parts)
     shown = after or before
