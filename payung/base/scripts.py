@@ -87,20 +87,37 @@ def lookalike_letters(text: str, free_text: bool = False) -> list[tuple[str, str
     Latin ("é"), not ones that merely sit on it ("i" with a dot above). A free text (an address,
     a note) may hold whole words of any script; a word with Latin letters may not mix in another
     form of a Latin letter or a letter that looks like one, and fullwidth or mathematical Latin
-    letters are refused anywhere. In both, no letter carries more than ``_MARKS_MAX`` marks."""
+    letters are refused anywhere. A free text written partly in Chinese, Japanese or Korean
+    takes their fullwidth punctuation ("陈（Chen）。"), which is how those scripts punctuate. In
+    both, no letter carries more than ``_MARKS_MAX`` marks."""
     if text.isascii():
         return []
+    text = unicodedata.normalize("NFC", text)
+    wide_signs = free_text and any(not c.isascii() and _is_east_asian(c) for c in text)
     found: dict[str, str] = {}
-    for word in unicodedata.normalize("NFC", text).split():
+    for word in text.split():
         if not word.isascii():
             refused = _refused_in_short_word if len(word) <= _CACHED_WORD else _refused_in_word
-            for c in refused(word, free_text):
+            for c in refused(word, free_text, wide_signs):
                 found.setdefault(c, word)
     return list(found.items())
 
 
-def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
-    """The characters ``lookalike_letters`` refuses in one word (not ASCII)."""
+@functools.lru_cache(maxsize=16384)
+def _is_east_asian(c: str) -> bool:
+    """Whether ``c`` is a Chinese character, Japanese kana or Korean hangul."""
+    return unicodedata.name(c, "").startswith(("CJK ", "HIRAGANA ", "KATAKANA ", "HANGUL "))
+
+
+def _is_wide_sign(c: str) -> bool:
+    """Whether ``c`` is a fullwidth or halfwidth punctuation mark or symbol ("（", "，", "｡"): the
+    signs of text in an East Asian script, not another form of a Latin letter or digit."""
+    return not c.isalnum() and unicodedata.name(c, "").startswith(("FULLWIDTH ", "HALFWIDTH "))
+
+
+def _refused_in_word(word: str, free_text: bool, wide_signs: bool = False) -> tuple[str, ...]:
+    """The characters ``lookalike_letters`` refuses in one word (not ASCII); ``wide_signs``: the
+    free text holds an East Asian script, whose punctuation is fullwidth."""
     kinds = [(c, "latin" if c.isascii() and c.isalpha() else "other" if c.isascii() else _kind(c)) for c in word]
     has_latin = any(kind == "latin" for _, kind in kinds)
     refused, marks, base = [], 0, "other"
@@ -118,7 +135,9 @@ def _refused_in_word(word: str, free_text: bool) -> tuple[str, ...]:
                 wrong = marks > _MARKS_MAX or base != "name"
         else:
             marks, base = 0, kind
-            if free_text:
+            if wide_signs and kind == "form" and _is_wide_sign(c):
+                wrong = False
+            elif free_text:
                 wrong = (kind in ("form", "lookalike", "script", "rtl") and has_latin
                          or kind == "form" and c.isalpha()
                          and unicodedata.name(c, "").startswith(("FULLWIDTH", "MATHEMATICAL")))
