@@ -29,9 +29,9 @@ _ADD = f"""INSERT INTO line_totals AS t ({_KEY}, lines, protected, billed, paid)
         paid = t.paid + excluded.paid"""
 
 #: Take totals off existing rows only (SQLite's ``UPDATE ... WHERE key``: no negative rows).
-_TAKE = f"""UPDATE line_totals t SET lines = t.lines - x.lines, protected = t.protected - x.protected,
+_TAKE = """UPDATE line_totals t SET lines = t.lines - x.lines, protected = t.protected - x.protected,
         billed = t.billed - x.billed, paid = t.paid - x.paid
-    FROM ({{source}}) x
+    FROM ({source}) x
     WHERE (t.month, t.scheme_code, t.district_code, t.gender, t.birth_year)
         = (x.month, x.scheme_code, x.district_code, x.gender, x.birth_year)"""
 
@@ -72,10 +72,10 @@ CREATE TRIGGER line_totals_update AFTER UPDATE ON contribution_lines
 _WORKER_TRIGGER = f"""
 CREATE FUNCTION line_totals_worker_moves() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {_ADD.format(source=f'''SELECT month, scheme_code, district_code, OLD.gender, substr(OLD.birth_date, 1, 4),
+    {_ADD.format(source='''SELECT month, scheme_code, district_code, OLD.gender, substr(OLD.birth_date, 1, 4),
         -COUNT(*), -SUM(CASE WHEN paid_amount = amount THEN 1 ELSE 0 END), -SUM(amount), -SUM(paid_amount)
         FROM contribution_lines WHERE worker_id = OLD.id GROUP BY month, scheme_code, district_code''')};
-    {_ADD.format(source=f'''SELECT month, scheme_code, district_code, NEW.gender, substr(NEW.birth_date, 1, 4),
+    {_ADD.format(source='''SELECT month, scheme_code, district_code, NEW.gender, substr(NEW.birth_date, 1, 4),
         COUNT(*), SUM(CASE WHEN paid_amount = amount THEN 1 ELSE 0 END), SUM(amount), SUM(paid_amount)
         FROM contribution_lines WHERE worker_id = NEW.id GROUP BY month, scheme_code, district_code''')};
     RETURN NULL;

@@ -99,6 +99,16 @@ def test_broken_toml_is_reported_with_file_line_and_what(tmp_path, change, line,
     assert list(app.plugins.schemes) == ["skema_python"]
 
 
+def test_a_toml_file_is_held_to_the_editors_rule_for_texts(tmp_path):
+    """A file written by hand holds what the scheme editor would refuse: a Cyrillic "Ѕ" in its
+    name. It does not load, and the error says which text."""
+    app = _load(tmp_path, mirip__toml=SMALL.replace('name = "Skema TOML"', 'name = "\u0405kema TOML"'),
+                baik__py=GOOD_PY)
+    error = _errors(app)["mirip"]
+    assert "Isian name" in error and "tampak seperti huruf Latin" in error, error
+    assert list(app.plugins.schemes) == ["skema_python"]
+
+
 def test_every_mistake_of_a_file_is_listed(tmp_path):
     text = SMALL.replace('type = "choice"', 'type = "pilihan"').replace("low = 18", "lowest = 18")
     with pytest.raises(DeclarationError) as refused:

@@ -836,7 +836,7 @@ def test_unseen_characters_in_imports_are_row_errors_like_in_the_form(importer):
 
 def test_a_scheme_declaration_refuses_unseen_characters(app):
     from payung.schemes import editing
-    from payung.schemes.copying import text_messages
+    from payung.schemes.texts import text_messages
     code = next(iter(app.plugins.schemes))
     data = editing.copy_declaration(app.plugins, code)
     messages = text_messages(data | {"name": "Skema \u0405osial", "description": "Untuk\u202e pekerja"})
@@ -900,7 +900,7 @@ def test_a_text_longer_than_its_field_takes_is_a_row_error_in_an_import(importer
 
 def test_a_scheme_declaration_refuses_a_pasted_description(app):
     from payung.schemes import editing
-    from payung.schemes.copying import text_messages
+    from payung.schemes.texts import text_messages
     code = next(iter(app.plugins.schemes))
     data = editing.copy_declaration(app.plugins, code)
     assert not text_messages(data)

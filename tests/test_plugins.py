@@ -105,6 +105,24 @@ def test_a_plugin_that_exits_or_recurses_is_one_line_too(tmp_path):
     assert states["dalam"][0] == "galat" and "RecursionError" in states["dalam"][1]
 
 
+def test_a_scheme_whose_texts_the_editor_would_refuse_is_not_loaded(tmp_path):
+    """A scheme written by hand, in Python or TOML, is held to the scheme editor's rule for its
+    texts: a name with a Cyrillic "С" reads as another scheme's, a field label with a
+    right-to-left override reads backwards. The plugin is an error that says which text."""
+    lookalike = GOOD.replace('"skema_baik", name="Baik"', '"skema_mirip", name="\u0421kema Baik"')
+    backwards = GOOD.replace('"skema_baik", name="Baik"', '"skema_balik", name="Balik"').replace(
+        "rules=(rules.months_in(12),)",
+        'fields=(Field("catatan", "Catatan\u202e desa"),)').replace("import Scheme", "import Field, Scheme")
+    folder = _folder(tmp_path, baik=GOOD, mirip=lookalike, balik=backwards)
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(folder)), entry_points=False)
+    assert list(app.plugins.schemes) == ["skema_baik"]
+    states = {s.name: (s.state, s.error) for s in app.plugins.statuses}
+    assert states["mirip"][0] == "galat" and "Isian name" in states["mirip"][1] \
+        and "tampak seperti huruf Latin" in states["mirip"][1]
+    assert states["balik"][0] == "galat" and "Isian fields[1].label" in states["balik"][1] \
+        and "tidak terlihat" in states["balik"][1]
+
+
 def test_disabled_plugin_is_not_loaded(tmp_path):
     folder = _folder(tmp_path, baik=GOOD)
     config = write_config(tmp_path, plugins_dir=str(folder))

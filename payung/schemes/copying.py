@@ -13,7 +13,7 @@ from payung.base import clock
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme
 from payung.schemes.registry import PluginRegistry
 from payung.schemes.model import Scheme
-from payung.base.text import LONG_FIELDS, character_problem, length_message, max_chars, tidy
+from payung.schemes.texts import text_messages
 
 
 @dataclass(frozen=True)
@@ -34,34 +34,6 @@ def copyable(registry: PluginRegistry, code: str) -> CopySource:
     data, missing = declaration_of(scheme)
     blockers = ["penyesuaian iuran (adjust) ditulis dalam Python"] if scheme.adjust is not None else []
     return CopySource(data, [m for m in missing if m not in blockers], blockers)
-
-
-def text_messages(value, where: str = "") -> list[str]:
-    """A message for each text of the declaration (name, description, field labels, choices...)
-    longer than its key takes (``payung.base.text.max_chars``) or holding characters nobody sees
-    or letters that only look Latin (``payung.base.text.character_problem``)."""
-    if isinstance(value, dict):
-        return [m for k, v in value.items() for m in text_messages(v, f"{where}.{k}" if where else str(k))]
-    if isinstance(value, (list, tuple)):
-        return [m for n, v in enumerate(value, 1) for m in text_messages(v, f"{where}[{n}]")]
-    if not isinstance(value, str):
-        return []
-    key = where.rsplit(".", 1)[-1]
-    if len(value) > (limit := max_chars(key)):
-        return [length_message(f"Isian {where}", len(value), limit)]
-    found = character_problem(f"Isian {where}", value, free_text=key in LONG_FIELDS)
-    return [found[1]] if found else []
-
-
-def tidy_declaration(value, where: str = ""):
-    """The declaration with each of its texts as a typed text is stored (``payung.base.text.tidy``,
-    by its key as ``text_messages`` reads it): a name with a no-break space or two spaces is the
-    name with one."""
-    if isinstance(value, dict):
-        return {k: tidy_declaration(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [tidy_declaration(v, f"{where}[{n}]") for n, v in enumerate(value, 1)]
-    return tidy(where.rsplit(".", 1)[-1], value) if isinstance(value, str) else value
 
 
 #: The national instruments every scheme of the sources cites; a new scheme starts from them

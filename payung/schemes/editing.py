@@ -24,7 +24,8 @@ from db import schemes as scheme_store
 from payung.auth.access import Actor, require
 from payung.base import clock
 from payung.base.errors import PayungError, Problem, ValidationError
-from payung.schemes.copying import check_copy, copy_header, left_out_problems, text_messages, tidy_declaration
+from payung.schemes.copying import check_copy, copy_header, left_out_problems
+from payung.schemes.texts import text_messages, tidy_declaration
 from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry

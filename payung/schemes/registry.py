@@ -25,6 +25,7 @@ from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.schemes import declarative, default_plugin, hookspecs
 from payung.schemes.fields import Field
 from payung.schemes.model import BILL_BY, CODE, MAX_MONTHS, Enrolment, Page, Panel, Scheme
+from payung.schemes.texts import text_messages
 
 ENTRY_POINT_GROUP = "payung"
 DEFAULT_PLUGIN = "payung.default"
@@ -135,6 +136,9 @@ class PluginRegistry:
             problems.append(f"bill_by {scheme.bill_by!r} harus salah satu dari {', '.join(BILL_BY)}")
         if scheme.budget_field and scheme.budget_field not in {f.name for f in scheme.fields}:
             problems.append(f"budget_field {scheme.budget_field!r} bukan salah satu fields skema")
+        # What the scheme editor refuses in a typed text, a file written by hand may not hold either:
+        # a name with a Cyrillic "а" or a right-to-left override reads as another scheme's.
+        problems.extend(text_messages(declarative.declaration_of(scheme)[0]))
         return [f"skema {getattr(scheme, 'code', '?')}: {p}" for p in problems]
 
     def refuse_plugin(self, name: str, message: str) -> None:
