@@ -303,10 +303,10 @@ if view.scheme in schemes:
     st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
         panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,
-                               village=view.village))
-        for p in app.plugins.panels(schemes[view.scheme],
-                                    reader_for(db, actor=actor, district=view.district, village=view.village),
-                                    view.month):
-            panel(p)
+                               village=view.village), key="b_protection")
+        for i, p in enumerate(app.plugins.panels(schemes[view.scheme],
+                                                 reader_for(db, actor=actor, district=view.district,
+                                                            village=view.village), view.month)):
+            panel(p, key=f"b_{i}")
 else:
     st.caption("Pilih satu skema di atas untuk melihat panel khususnya (target, partisipasi, anggaran).")
