@@ -238,21 +238,23 @@ def _in(values: Sequence) -> str:
 
 
 @sc.bound
-def sponsorships_by_sponsor(db, scheme_code: str, statuses: Sequence[str], scope: Scope) -> list[dict]:
-    where, params = sc.sponsorships(scope)
-    return list(db.query(
-        "SELECT sp.id AS sponsor_id, sp.name, sp.type, sp.opd, sp.village_code, COUNT(*) AS workers,"
-        " COUNT(DISTINCT s.worker_id) AS distinct_workers"
-        " FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id"
-        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)}){where}"
-        " GROUP BY sp.id, sp.name, sp.type, sp.opd, sp.village_code ORDER BY workers DESC, sp.name",
-        [scheme_code, *statuses, *params],
-    ))
+def sponsorships_by_sponsor(db, scheme_code: str, statuses: Sequence[str], scope: Scope,
+                            month: str | None = None) -> list[dict]:
+    """Sponsorships per sponsor (those whose months include ``month``, if given)."""
+    sql, params = during("SELECT sp.id AS sponsor_id, sp.name, sp.type, sp.opd, sp.village_code, COUNT(*) AS workers,"
+                         " COUNT(DISTINCT s.worker_id) AS distinct_workers"
+                         " FROM sponsorships s JOIN sponsors sp ON sp.id = s.sponsor_id"
+                         f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})", [scheme_code, *statuses], month)
+    where, extra = sc.sponsorships(scope)
+    return list(db.query(sql + where + " GROUP BY sp.id, sp.name, sp.type, sp.opd, sp.village_code"
+                         " ORDER BY workers DESC, sp.name", params + extra))
 
 
 @sc.bound
 def sponsorships_by_worker_region(db, scheme_code: str, level: int, statuses: Sequence[str],
-                                  field_equals: dict | None = None, *, scope: Scope) -> list[dict]:
+                                  field_equals: dict | None = None, *, scope: Scope,
+                                  month: str | None = None) -> list[dict]:
+    """Sponsorships per kecamatan or desa of the workers (those whose months include ``month``, if given)."""
     column = {3: "w.district_code", 4: "w.village_code"}[level]
     sql = (f"SELECT {column} AS code, r.name, COUNT(*) AS workers"
            " FROM sponsorships s JOIN workers w ON w.id = s.worker_id"
@@ -262,21 +264,23 @@ def sponsorships_by_worker_region(db, scheme_code: str, level: int, statuses: Se
     for key, value in (field_equals or {}).items():
         sql += f" AND {db.dialect.json_field('s.fields', key)} = ?"
         params.append(db.dialect.json_value(value))
+    sql, params = during(sql, params, month)
     where, extra = sc.sponsorships(scope)
     return list(db.query(sql + where + f" GROUP BY {column}, r.name ORDER BY workers DESC", params + extra))
 
 
 @sc.bound
-def sponsorships_by_field(db, scheme_code: str, key: str, statuses: Sequence[str], scope: Scope) -> list[dict]:
+def sponsorships_by_field(db, scheme_code: str, key: str, statuses: Sequence[str], scope: Scope,
+                          month: str | None = None) -> list[dict]:
+    """Sponsorships per value of a scheme field (those whose months include ``month``, if given)."""
     value = db.dialect.json_field("s.fields", key)
-    where, params = sc.sponsorships(scope)
-    return list(db.query(
+    sql, params = during(
         f"SELECT {value} AS value, COUNT(*) AS workers,"
         " COALESCE(SUM((SELECT SUM(l.amount) FROM contribution_lines l WHERE l.sponsorship_id = s.id)), 0)"
         " AS committed FROM sponsorships s"
-        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)}){where} GROUP BY {value}",
-        [scheme_code, *statuses, *params],
-    ))
+        f" WHERE s.scheme_code = ? AND s.status IN ({_in(statuses)})", [scheme_code, *statuses], month)
+    where, extra = sc.sponsorships(scope)
+    return list(db.query(sql + where + f" GROUP BY {value}", params + extra))
 
 
 @sc.bound

@@ -9,7 +9,7 @@ import streamlit as st
 from payung.auth.access import allowed, schemes_for
 from payung.reports import charts
 from payung.finance.claims import protection_panel
-from payung.reports.dashboard import MONTHS_BACK, View, build, data_version, is_empty, month_choices
+from payung.reports.dashboard import MONTHS_BACK, View, build, data_version, is_empty, month_choices, progress_lines
 from payung.schemes.data import reader_for
 from payung.operations.demo import generate
 from payung.base import clock
@@ -165,7 +165,10 @@ to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.di
 # The regency-wide targets by name, and what the share divides: Kendal's "0,0% tercapai" of
 # 200.000 could not be told from its panel's "54.044 dari 200.000" (a count of another thing).
 named = "; ".join(f"{plain(label)} ({count(value)})" for label, value in result.regency_targets)
-share = f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month)} lunas) dibagi target."
+share = f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month)} lunas) dibagi target." if not \
+    result.already_covered else (f" Persen tercapai: {count(result.already_covered)} pekerja yang sudah terlindungi "
+                                 f"sebelumnya (angka tetap dari pengaturan) ditambah pekerja Terlindungi (iuran "
+                                 f"{format_month(view.month)} lunas), dibagi target.")
 if result.target and result.regency_targets_left_out:
     target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
                    f"di sini.{to_regency}{share}")
@@ -181,7 +184,7 @@ else:
 # "Tidak ada", not "Tanpa target": the value of a fifth of a 1366 px laptop's width is 168 px,
 # and "Tanpa target" was cut to "Tanpa ta...".
 m2.metric("Target", count(result.target) if result.target else "Tidak ada",
-          delta=f"{100 * result.protected / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
+          delta=f"{100 * result.reached / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
           delta_color="off", delta_arrow="off", help=target_help)
 m3.metric(f"Iuran dibayar {in_month}", format_rupiah_short(result.paid_month),
           help=f"{rupiah(result.paid_month)}: iuran untuk {format_month(view.month)} yang sudah dibayar, dari "
@@ -203,16 +206,15 @@ if empty and allowed(actor, "demo.load"):
         saved(f"Data contoh dimuat: {count(counts['workers'])} pekerja, {count(counts['sponsors'])} penyandang dana, "
               f"{count(counts['sponsorships'])} kepesertaan.")
 
-with_target = [s for s in result.per_scheme if s["target"]]
 if result.regency_targets_left_out:
     st.caption("Target tingkat kabupaten tidak dibagi per kecamatan atau desa; " + (
         "yang tampil hanya jumlah target per desa." if result.target else
         f"tidak ada target {where}.{to_regency}"))
-if with_target:
-    for row in with_target:
-        st.progress(min(1.0, row["protected"] / row["target"]),
-                    text=plain(f"{row['scheme']}: {count(row['protected'])} terlindungi (lunas {format_month(view.month)}) "
-                               f"dari target {count(row['target'])}"))
+bars, untargeted = progress_lines(result)
+for share, text in bars:
+    st.progress(share, text=plain(text))
+if untargeted:  # a scheme without a target has no bar: said why, or it looks broken
+    st.caption(plain(untargeted))
 
 if empty:
     st.info("Belum ada pekerja. Mulai dari Tambah pekerja, atau impor daftar pekerja di Impor data.",
@@ -301,10 +303,10 @@ if view.scheme in schemes:
     st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
         panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,
-                               village=view.village))
-        for p in app.plugins.panels(schemes[view.scheme],
-                                    reader_for(db, actor=actor, district=view.district, village=view.village),
-                                    view.month):
-            panel(p)
+                               village=view.village), key="b_protection")
+        for i, p in enumerate(app.plugins.panels(schemes[view.scheme],
+                                                 reader_for(db, actor=actor, district=view.district,
+                                                            village=view.village), view.month)):
+            panel(p, key=f"b_{i}")
 else:
     st.caption("Pilih satu skema di atas untuk melihat panel khususnya (target, partisipasi, anggaran).")

@@ -46,11 +46,11 @@ with connection() as db:
             for target in item["targets"]:
                 share = min(1.0, item["live"] / target.value) if target.value else 0.0
                 st.progress(share, text=f"Target {plain(target.label)}: {count(target.value)}")
-            panel(protection_panel(db, scheme_code=scheme.code, actor=actor))
+            panel(protection_panel(db, scheme_code=scheme.code, actor=actor), key=f"s_{scheme.code}_protection")
             if allowed(actor, "scheme.manage"):  # for the developer who maintains it, not in the facts
                 st.caption(f"Berkas skema di folder plugin: {plain(item['plugin'])}")
-            for p in app.plugins.panels(scheme, reader_for(db, actor=actor), current_month()):
-                panel(p)
+            for i, p in enumerate(app.plugins.panels(scheme, reader_for(db, actor=actor), current_month())):
+                panel(p, key=f"s_{scheme.code}_{i}")
 if not overview:
     st.info("Belum ada skema yang dimuat. Tambahkan modul skema di folder plugins/ (lihat docs/plugins/tutorial.md).")
 problems = [s for s in app.plugins.statuses if s.state != "aktif"]

@@ -22,7 +22,7 @@ def _opd_listed(opd_headcount):
 
 
 def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
-    sponsors = data.by_sponsor(CODE)
+    sponsors = data.by_sponsor(CODE, month=month)  # the ASN who pay for a worker in the month shown
     by_opd: dict[str, int] = {}
     for row in sponsors:
         by_opd[row["opd"] or "-"] = by_opd.get(row["opd"] or "-", 0) + 1
@@ -52,9 +52,9 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
                       f"pengaturan (config.toml), bukan hitungan Payung. Terdaftar: pekerja dengan kepesertaan gerakan "
                       f"ASN yang berjalan pada {shown}, lunas atau belum."),
         Panel(f"Pekerja gerakan ASN, {shown}", "metric", rows=movement, caption=paid_note),
-        Panel("Partisipasi ASN per OPD", "table", rows=participation,
+        Panel(f"Partisipasi ASN per OPD, {shown}", "table", rows=participation,
               columns={"opd": "OPD", "asn": "ASN ikut", "headcount": "Jumlah ASN", "share": "Partisipasi"}),
-        Panel("ASN ikut serta", "metric", rows=[{"label": "ASN penyandang dana", "value": len(sponsors)},
+        Panel(f"ASN ikut serta, {shown}", "metric", rows=[{"label": "ASN penyandang dana", "value": len(sponsors)},
                                                 {"label": "Jumlah ASN", "value": sum(opd_headcount.values())}]),
     ]
 
@@ -80,7 +80,9 @@ def register_schemes(settings):
         funding_code="SL",
         sponsor_types=("asn",),
         months=(12, 6),
-        targets=(Target("Pekerja rentan Kendal terlindungi", vulnerable, "pekerja_rentan"),),
+        # The 54.000 covered before the movement count toward the 200.000: the Beranda adds them.
+        targets=(Target("Pekerja rentan Kendal terlindungi", vulnerable, "pekerja_rentan",
+                        already_covered=covered_at_start),),
         fields=(Field("payment_method", "Cara bayar", "choice", choices=METHODS, required=True,
                       help="Potong gaji lewat bendahara OPD, atau transfer sendiri."),),
         rules=(

@@ -5,7 +5,7 @@ and districts are asked to budget for the vulnerable farmers, fishermen, breeder
 vendors of their own area. Progress is reported to the poverty team (TKPK).
 """
 
-from payung.plugin import Field, Panel, Scheme, hookimpl, rules
+from payung.plugin import Field, Panel, Scheme, format_month, hookimpl, rules
 
 CODE = "luwu_utara"
 REGENCY = "73.22"
@@ -16,7 +16,9 @@ CATEGORIES = (("apbd", "APBD kabupaten: non-ASN, aparatur desa, pegawai SARA"),
 
 
 def panels(data, month):
-    budgeted = {r["code"] for r in data.by_worker_region(CODE, 4, {"category": "desa"})}
+    # Of the budget year of the month shown: a village that budgeted once, years ago, counted for ever.
+    year = int(month[:4])
+    budgeted = {r["code"] for r in data.by_worker_region(CODE, 4, {"category": "desa", "budget_year": year})}
     rows = []
     for district in data.districts(REGENCY):
         villages = data.villages(district["code"])
@@ -27,10 +29,12 @@ def panels(data, month):
                      "share": f"{round(100 * done / len(villages)) if villages else 0}%"})
     total = sum(r["budgeted"] for r in rows)
     return [
-        Panel("Desa yang sudah menganggarkan perlindungan", "metric",
-              rows=[{"label": "Desa menganggarkan", "value": total},
-                    {"label": "Jumlah desa/kelurahan", "value": sum(r["villages"] for r in rows)}]),
-        Panel("Per kecamatan (laporan TKPK)", "table", rows=rows,
+        Panel(f"Desa di {data.area_name(REGENCY)} yang sudah menganggarkan perlindungan (tahun anggaran {year})",
+              "metric", rows=[{"label": "Desa menganggarkan", "value": total},
+                              {"label": "Jumlah desa/kelurahan", "value": sum(r["villages"] for r in rows)}],
+              caption=f"Kepesertaan anggaran desa/kecamatan tahun anggaran {year}, tahun dari bulan yang dipilih "
+                      f"({format_month(month)})."),
+        Panel(f"Per kecamatan (laporan TKPK), tahun anggaran {year}", "table", rows=rows,
               columns={"district": "Kecamatan", "budgeted": "Desa menganggarkan", "villages": "Jumlah desa",
                        "share": "Persen"}),
     ]

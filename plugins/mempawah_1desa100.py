@@ -6,7 +6,7 @@ vulnerable workers of its own village.
 
 from functools import partial
 
-from payung.plugin import Field, Panel, Scheme, Target, hookimpl, rules
+from payung.plugin import Field, Panel, Scheme, Target, format_month, hookimpl, rules
 
 CODE = "mempawah_1desa100"
 REGENCY = "61.02"
@@ -27,10 +27,11 @@ def panels(data, month, *, quota):
                 if len(villages) == 1 else
                 f"Tidak ada: semua {len(villages)} desa di {area} sudah mendaftarkan pekerja untuk {budget}.")
     return [
-        Panel(f"Kemajuan desa menuju {quota} pekerja ({budget})", "progress", rows=progress,
-              caption=f"{len(progress)} dari {len(villages)} desa sudah mendaftarkan pekerja.",
+        Panel(f"Kemajuan desa di {area} menuju {quota} pekerja ({budget})", "progress", rows=progress,
+              caption=f"{len(progress)} dari {len(villages)} desa sudah mendaftarkan pekerja. Menghitung kepesertaan "
+                      f"{budget}, tahun dari bulan yang dipilih ({format_month(month)}).",
               empty=f"Belum ada desa di {area} yang mendaftarkan pekerja untuk {budget}." if villages else ""),
-        Panel(f"Desa yang belum mendaftarkan pekerja ({budget})", "table", rows=zero,
+        Panel(f"Desa yang belum mendaftarkan pekerja di {area} ({budget})", "table", rows=zero,
               columns={"name": "Desa/kelurahan", "district": "Kecamatan"}, empty=everyone),
     ]
 

@@ -18,16 +18,18 @@ CATEGORIES = (("pejabat", "Pejabat/ASN"), ("perorangan", "Perorangan"), ("perusa
 
 
 def panels(data, month, *, occupations=VULNERABLE):
-    ranked = data.by_sponsor(CODE)
+    ranked = data.by_sponsor(CODE, month=month)
     waiting = data.count_eligible_uncovered(REGENCY, month, occupations)
+    shown = format_month(month)
     return [
-        Panel("Orang tua asuh menurut jumlah pekerja asuh", "table", rows=ranked[:20],
+        Panel(f"Orang tua asuh menurut jumlah pekerja asuh, {shown}", "table", rows=ranked[:20],
               columns={"name": "Orang tua asuh", "workers": "Pekerja asuh"}),
-        Panel("Pekerja asuh per kecamatan", "bar", rows=data.by_worker_region(CODE, 3), x="name", y="workers",
+        Panel(f"Pekerja asuh per kecamatan, {shown}", "bar", rows=data.by_worker_region(CODE, 3, month=month),
+              x="name", y="workers",
               columns={"name": "Kecamatan", "workers": "Pekerja asuh"}),
         Panel("Daftar tunggu", "metric", rows=[{"label": "Pekerja rentan belum punya orang tua asuh", "value": waiting}],
               caption=f"Pekerja rentan di {data.area_name(REGENCY)} yang memenuhi syarat dan tidak ditanggung skema "
-                      f"mana pun pada {format_month(month)}."),
+                      f"mana pun pada {shown}."),
     ]
 
 

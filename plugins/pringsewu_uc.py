@@ -7,7 +7,7 @@ election officers of the KPU, covered only during their term.
 
 from functools import partial
 
-from payung.plugin import Field, Panel, Problem, Rule, Scheme, Target, hookimpl, rules
+from payung.plugin import Field, Panel, Problem, Rule, Scheme, Target, format_month, hookimpl, rules
 
 CODE = "pringsewu_uc"
 REGENCY = "18.10"
@@ -25,14 +25,16 @@ lives_in_pekon = Rule("lives_in_pekon", "Ketua RT berdomisili di pekon RT-nya.",
 
 
 def panels(data, month, *, targets):
-    by_category = {r["value"]: r for r in data.by_field(CODE, "category")}
+    # The month shown: every sponsorship ever registered counted a renewed worker once per year.
+    by_category = {r["value"]: r for r in data.by_field(CODE, "category", month=month)}
+    shown, area = format_month(month), data.area_name(REGENCY)
     budget: dict[str, dict] = {}
     for line in data.budget_lines(CODE, int(month[:4])):
         row = budget.setdefault(line["category"], {"amount": 0, "committed": 0})
         row["amount"] += line["amount"]
         row["committed"] += line["committed"]
     if not data.sees_whole_regency(REGENCY):  # a village operator, or a place chosen: no regency targets or budgets
-        return [Panel(f"Kepesertaan per kategori di {data.area_name(REGENCY)}", "table",
+        return [Panel(f"Kepesertaan per kategori di {area}, {shown}", "table",
                       rows=[{"category": label, "workers": by_category.get(value, {"workers": 0})["workers"]}
                             for value, label in CATEGORIES],
                       columns={"category": "Kategori", "workers": "Pekerja"})]
@@ -44,8 +46,9 @@ def panels(data, month, *, targets):
         if value in budget:
             spent.append({"label": f"{label} (Rupiah)", "value": budget[value]["committed"],
                           "target": budget[value]["amount"]})
-    return [Panel("Kepesertaan per kategori dibanding target", "progress", rows=covered),
-            Panel(f"Anggaran {month[:4]} terikat dibanding pagu per kategori", "progress", rows=spent,
+    return [Panel(f"Kepesertaan per kategori di {area}, {shown}, dibanding target", "progress", rows=covered,
+                  caption=f"Kepesertaan yang berjalan pada {shown}, lunas atau belum."),
+            Panel(f"Anggaran tahun {month[:4]} terikat dibanding pagu per kategori", "progress", rows=spent,
                   caption="Pagu dari pos anggaran (halaman Anggaran); terikat = iuran seluruh bulan kepesertaan "
                           "yang didaftarkan pada pos itu.")]
 

@@ -680,3 +680,54 @@ def test_the_regency_targets_counted_are_named(app, db, admin):
     assert district.regency_targets == [] and district.target == 0
     village_operator = Actor("desa.ini", "desa", villages=(VILLAGE,))
     assert dashboard.build(db, app.plugins, dashboard.View(current_month()), actor=village_operator).regency_targets == []
+
+
+def _figures(per_scheme: list[dict], *, scheme: str | None = None, protected: int = 0) -> "dashboard.Dashboard":
+    """A Dashboard of these schemes' rows, the rest empty (no database, no installed scheme)."""
+    return dashboard.Dashboard(
+        view=dashboard.View(MONTH, scheme), title="", protected=protected, protected_previous=0, covered=0,
+        target=sum(r["target"] for r in per_scheme), paid_month=0, billed_month=0, paid_year=0, late={}, claims={},
+        per_scheme=per_scheme, already_covered=sum(r.get("already_covered", 0) for r in per_scheme))
+
+
+def test_a_scheme_without_a_target_is_said_to_have_no_progress_bar_and_why():
+    """Mesra dengan Mansur and Luwu Utara set no target: Beranda drew no progress bar for them and
+    said nothing, and a newcomer thought something was broken. The schemes without one are named,
+    with the reason; one whose regency target is left out for a chosen place is not (the page says
+    that itself)."""
+    rows = [{"scheme": "Skema A", "protected": 3, "target": 100, "has_targets": True},
+            {"scheme": "Skema B", "protected": 5, "target": 0, "has_targets": False},
+            {"scheme": "Skema C", "protected": 1, "target": 0, "has_targets": False},
+            {"scheme": "Skema D", "protected": 1, "target": 0, "has_targets": True}]
+    bars, note = dashboard.progress_lines(_figures(rows))
+    assert bars == [(0.03, "Skema A: 3 terlindungi (lunas Maret 2025) dari target 100")]
+    assert note.startswith("Tidak ada batang kemajuan untuk Skema B dan Skema C: skema-skema ini tidak menetapkan "
+                           "target atau kuota jumlah pekerja"), note
+    assert "Skema D" not in note and "pilih skemanya di atas" in note
+    _, one = dashboard.progress_lines(_figures(rows[1:2], scheme="b"))
+    assert one.startswith("Tidak ada batang kemajuan untuk Skema B: skema ini tidak menetapkan") and \
+        "panel skema di bawah" in one
+    assert dashboard.progress_lines(_figures(rows[:1])) == (bars, "")
+
+
+def test_the_workers_covered_already_count_toward_the_target_and_are_said():
+    """Kendal's bar said "17 terlindungi dari target 200.000" without the 54.000 covered before the
+    movement: a target's ``already_covered`` is added to the bar and to the share, and said."""
+    rows = [{"scheme": "Gerakan", "protected": 17, "target": 200_000, "already_covered": 54_000, "has_targets": True}]
+    figures = _figures(rows, protected=17)
+    [(share, text)] = dashboard.progress_lines(figures)[0]
+    assert text == ("Gerakan: 54.000 sudah terlindungi sebelumnya + 17 terlindungi (lunas Maret 2025) = 54.017 "
+                    "dari target 200.000")
+    assert share == pytest.approx(54_017 / 200_000) and figures.reached == 54_017
+
+
+def test_already_covered_counts_for_the_whole_regency_only():
+    """Like a regency-wide target, the workers it counts as covered already are not split by place."""
+    from payung.schemes.model import Scheme, Target
+    scheme = Scheme(code="contoh_skema", name="Contoh", regency_code="33.24",
+                    targets=(Target("Se-kabupaten", 1000, already_covered=400), Target("Per desa", 5, per="village",
+                                                                                     already_covered=2)))
+    admin = Actor("admin", "admin")
+    assert dashboard.already_covered_for(None, scheme, actor=admin) == 400
+    assert dashboard.already_covered_for(None, scheme, actor=admin, district="33.24.01") == 0
+    assert dashboard.already_covered_for(None, scheme, actor=Actor("desa", "desa", villages=("33.24.01.2001",))) == 0

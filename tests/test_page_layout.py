@@ -5,6 +5,7 @@ the columns that decide first for the screen's width."""
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -351,3 +352,28 @@ def test_a_panel_without_rows_says_what_its_emptiness_means():
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert captions == ["Tidak ada: semua 12 desa sudah mendaftarkan pekerja.", *["Belum ada data."] * 3], captions
+
+
+def test_a_panels_table_has_no_blank_band_under_its_title():
+    """Under a table panel's title a blank band (the table's toolbar room, 2.25rem, on top of the
+    gap) looked like something missing: in a panel the toolbar rises onto the title's line, whose
+    right end is kept free, and every page draws its panels with a key so the rule finds them."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.widgets import PANEL_KEY, TOOLBAR_WIDTH, _toolbar_css
+    css = _toolbar_css()
+    assert re.search(rf'\[class\*="st-key-{PANEL_KEY}"\] > \[data-testid="stElementContainer"\]:has\([^{{]*'
+                     r'stElementToolbar[^{]*\{ margin-top: 0; \}', css), css[:600]
+    assert f"padding-right: {TOOLBAR_WIDTH};" in css
+
+    def script():
+        from payung.plugin import Panel
+        from ui.widgets import panel
+        panel(Panel("Tabel", "table", rows=[{"a": 1}]), key="uji_0")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    for path in ("pages/beranda.py", "pages/skema.py", "ui/plugin_pages.py"):
+        calls = [node for node in ast.walk(ast.parse((ROOT / path).read_text())) if isinstance(node, ast.Call)
+                 and getattr(node.func, "id", None) == "panel"]
+        assert calls and all(any(k.arg == "key" for k in c.keywords) for c in calls), path

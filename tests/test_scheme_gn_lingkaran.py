@@ -83,10 +83,26 @@ def test_gn_lingkaran_bill_payment_and_dashboard(people, donor):
     assert paid.open == 0
     scheme = people.app.plugins.scheme(CODE)
     panels = {p.title: p for p in people.app.plugins.panels(scheme, DataReader(people.db, EVERYTHING), "2025-03")}
-    assert panels["Penyandang dana menurut jumlah pekerja"].rows[0]["workers"] == 2
+    assert panels["Penyandang dana menurut jumlah pekerja, Maret 2025"].rows[0]["workers"] == 2
     assert panels["Kemajuan menuju target"].rows == [
         {"label": "Pekerja rentan yang didonasikan", "value": 2, "target": 1000}]
-    assert sum(r["workers"] for r in panels["Pekerja per kecamatan"].rows) == 2
+    assert sum(r["workers"] for r in panels["Pekerja per kecamatan, Maret 2025"].rows) == 2
+
+
+def test_the_standard_panels_count_the_month_they_name(people, donor):
+    """The standard panels counted every sponsorship ever registered: a worker whose months ended in
+    2024 and one renewed (two sponsorships) were counted in 2025's panels, and the target's twice."""
+    renewed, ended = people.worker(VILLAGE, "nelayan"), people.worker(VILLAGE, "nelayan")
+    people.enrol(CODE, donor, ended, fields=FIELDS, start="2024-01", months=6)
+    people.enrol(CODE, donor, renewed, fields=FIELDS, start="2024-07", months=6)
+    people.enrol(CODE, donor, renewed, fields=FIELDS, start="2025-01", months=12)
+    scheme = people.app.plugins.scheme(CODE)
+    panels = {p.title: p for p in people.app.plugins.panels(scheme, DataReader(people.db, EVERYTHING), "2025-03")}
+    assert panels["Penyandang dana menurut jumlah pekerja, Maret 2025"].rows[0]["workers"] == 1
+    assert "Maret 2025" in panels["Penyandang dana menurut jumlah pekerja, Maret 2025"].caption
+    assert sum(r["workers"] for r in panels["Pekerja per kecamatan, Maret 2025"].rows) == 1
+    assert panels["Kemajuan menuju target"].rows[0]["value"] == 1
+    assert "Maret 2025" in panels["Kemajuan menuju target"].caption
 
 
 def test_demo_fills_the_toml_scheme(site):

@@ -77,3 +77,30 @@ def test_the_panel_counts_each_worker_of_the_month_once_and_says_what_the_berand
     july = {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-07")}
     assert [r["value"] for r in july["Pekerja gerakan ASN, Juli 2025"].rows] == [1, 1]
     assert "Terlindungi di Beranda" in july["Pekerja gerakan ASN, Juli 2025"].caption
+
+
+def test_the_target_counts_the_workers_covered_before_the_movement(people):
+    """Beranda's progress said "17 of 200.000" without the 54.000 covered before the movement: the
+    scheme's target carries them (``Target.already_covered``, from config.toml)."""
+    settings = people.app.settings.scheme_settings(CODE)
+    [target] = people.app.plugins.scheme(CODE).targets
+    assert target.value == int(settings.get("vulnerable_workers", 200000))
+    assert target.already_covered == int(settings.get("covered_at_start", 54000)) > 0
+
+
+def test_the_participation_per_opd_counts_the_asn_of_the_month_shown(people, asn):
+    """The participation per OPD counted an ASN whose sponsorship had ended long ago: the press
+    reports ASN taking part per month ("728 in June"), and so does the panel, naming the month."""
+    from payung.plugin import DataReader
+    people.enrol(CODE, asn, people.worker(VILLAGE), start="2024-01", months=6, fields=FIELDS)
+    scheme = people.app.plugins.scheme(CODE)
+
+    def panels(month):
+        return {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), month)}
+
+    assert {"opd": "Dinas Sosial"} | {"asn": 1} == {k: v for k, v in next(
+        r for r in panels("2024-03")["Partisipasi ASN per OPD, Maret 2024"].rows if r["opd"] == "Dinas Sosial").items()
+        if k in ("opd", "asn")}
+    later = panels("2025-03")
+    assert next(r for r in later["Partisipasi ASN per OPD, Maret 2025"].rows if r["opd"] == "Dinas Sosial")["asn"] == 0
+    assert later["ASN ikut serta, Maret 2025"].rows[0]["value"] == 0

@@ -70,3 +70,24 @@ def test_the_tkpk_table_of_a_kecamatan_lists_that_kecamatan_only(people):
         (queries.region(people.db, VILLAGE[:8])["name"], 1, villages)]
     whole = people.app.plugins.panels(scheme, reader_for(people.db, actor=people.actor), "2025-03")
     assert len([p for p in whole if p.kind == "table"][0].rows) == len(queries.regions_in(people.db, "73.22", 3))
+
+
+def test_the_villages_budgeting_are_those_of_the_budget_year_shown(people):
+    """A village that budgeted once counted as budgeting for ever: the panels count the budget year
+    of the month shown, and name it."""
+    village = people.sponsor("pemerintah_desa", village_code=VILLAGE)
+    people.enrol(CODE, village, people.worker(VILLAGE, "petani"), start="2024-01",
+                 fields={"category": "desa", "budget_year": 2024})
+    scheme = people.app.plugins.scheme(CODE)
+
+    def budgeting(month):
+        from payung.schemes.data import reader_for
+        [metric] = [p for p in people.app.plugins.panels(scheme, reader_for(people.db, actor=people.actor), month)
+                    if p.kind == "metric"]
+        return metric
+
+    assert budgeting("2024-06").rows[0]["value"] == 1
+    later = budgeting("2025-03")
+    assert later.rows[0]["value"] == 0
+    assert later.title == ("Desa di Kabupaten Luwu Utara yang sudah menganggarkan perlindungan "
+                           "(tahun anggaran 2025)") and "Maret 2025" in later.caption

@@ -89,7 +89,8 @@ def test_no_village_missing_is_said_not_no_data(people):
 
     name = queries.region(people.db, district)["name"]
     panel = missing(district=district)
-    assert panel.rows == [] and panel.title == "Desa yang belum mendaftarkan pekerja (tahun anggaran 2025)"
+    assert panel.rows == [] and panel.title == f"Desa yang belum mendaftarkan pekerja di Kecamatan {name} (tahun " \
+                                               "anggaran 2025)"
     assert panel.empty == (f"Tidak ada: semua {len(villages)} desa di Kecamatan {name} sudah mendaftarkan pekerja "
                            "untuk tahun anggaran 2025."), panel.empty
     one = queries.region(people.db, villages[0])
@@ -102,3 +103,19 @@ def test_no_village_missing_is_said_not_no_data(people):
                                                                           district=district), "2026-03")
                  if p.title.startswith("Desa yang"))
     assert len(panel.rows) == len(villages)
+
+
+def test_the_progress_panel_names_its_place_budget_year_and_month(people):
+    """Mempawah's panels did not name the place, the budget year and the month they count: a
+    newcomer could not tell whose villages, of which year, the progress was."""
+    from db import queries
+    from payung.schemes.data import reader_for
+    village = people.villages("61.02")[0]
+    people.enrol(CODE, people.sponsor("pemerintah_desa", village_code=village), people.worker(village, "nelayan"),
+                 fields=FIELDS)
+    scheme = people.app.plugins.scheme(CODE)
+    reader = reader_for(people.db, actor=people.actor, district=village[:8])
+    progress = next(p for p in people.app.plugins.panels(scheme, reader, "2025-03") if p.kind == "progress")
+    name = queries.region(people.db, village[:8])["name"]
+    assert progress.title == f"Kemajuan desa di Kecamatan {name} menuju 100 pekerja (tahun anggaran 2025)"
+    assert "tahun anggaran 2025" in progress.caption and "Maret 2025" in progress.caption, progress.caption

@@ -101,3 +101,15 @@ def test_the_waiting_list_counts_the_occupations_the_scheme_takes(people, scheme
     [panel] = [p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-03")
                if p.title == "Daftar tunggu"]
     assert panel.rows[0]["value"] == 1
+
+
+def test_the_foster_parents_panels_count_the_month_they_name(people, parent):
+    """The ranking and the bars per kecamatan counted every sponsorship ever registered (a worker
+    whose months had ended long ago still counted): they count the month shown, and name it."""
+    from payung.plugin import DataReader
+    people.enrol(CODE, parent, people.worker(VILLAGE, "nelayan"), fields=FIELDS, start="2024-01", months=6)
+    people.enrol(CODE, parent, people.worker(VILLAGE, "nelayan"), fields=FIELDS, start="2025-01", months=6)
+    scheme = people.app.plugins.scheme(CODE)
+    panels = {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-03")}
+    assert panels["Orang tua asuh menurut jumlah pekerja asuh, Maret 2025"].rows[0]["workers"] == 1
+    assert sum(r["workers"] for r in panels["Pekerja asuh per kecamatan, Maret 2025"].rows) == 1

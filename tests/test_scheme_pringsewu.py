@@ -93,5 +93,22 @@ def test_the_panel_of_a_kecamatan_names_it(people, apbd):
     scheme = people.app.plugins.scheme(CODE)
     reader = reader_for(people.db, actor=people.actor, district=PEKON[:8])
     [panel] = people.app.plugins.panels(scheme, reader, "2025-03")
-    assert panel.title == f"Kepesertaan per kategori di Kecamatan {queries.region(people.db, PEKON[:8])['name']}"
+    assert panel.title == f"Kepesertaan per kategori di Kecamatan {queries.region(people.db, PEKON[:8])['name']}, " \
+                          "Maret 2025"
     assert {"category": "Pekerja rentan miskin ekstrem", "workers": 1} in panel.rows
+
+
+def test_the_panel_counts_the_month_shown_and_names_it(people, apbd):
+    """The panel counted every sponsorship ever registered (a worker covered in 2023 counted toward
+    2025's target): it counts those running in the month shown, and names it and the place."""
+    from payung.schemes.data import reader_for
+    people.enrol(CODE, apbd, people.worker(PEKON, poverty_source="P3KE"), start="2024-01", months=12,
+                 fields={"budget_year": 2024, "category": "miskin_ekstrem"})
+    people.enrol(CODE, apbd, people.worker(PEKON, poverty_source="P3KE"), start="2025-01", months=12,
+                 fields={"budget_year": 2025, "category": "miskin_ekstrem"})
+    scheme = people.app.plugins.scheme(CODE)
+    reader = reader_for(people.db, actor=people.actor)
+    covered = people.app.plugins.panels(scheme, reader, "2025-03")[0]
+    assert covered.title == "Kepesertaan per kategori di Kabupaten Pringsewu, Maret 2025, dibanding target"
+    assert {"label": "Pekerja rentan miskin ekstrem", "value": 1, "target": 3615} in covered.rows, covered.rows
+    assert "Maret 2025" in covered.caption

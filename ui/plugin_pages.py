@@ -15,8 +15,8 @@ def _render(page):
         actor = require("scheme.read")
         st.title(plain(page.title))
         with connection() as db:
-            for p in page.panels(reader_for(db, actor=actor)):
-                panel(p)
+            for i, p in enumerate(page.panels(reader_for(db, actor=actor))):
+                panel(p, key=f"{page.url_path}_{i}")
     render.__name__ = f"plugin_{page.url_path.replace('-', '_')}"
     return render
 

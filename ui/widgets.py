@@ -406,9 +406,17 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
 NO_ROWS = "Belum ada data."
 
 
-def panel(p: Panel) -> None:
-    """Draw a plugin's Panel (data) in the app's style."""
-    with st.container(border=True):
+#: The start of the key of a panel's box (``panel``): the CSS of ``_toolbar_css`` finds it by it.
+PANEL_KEY = "panel_"
+#: Room kept free at the right of a panel's title for the toolbar of the table or chart under it.
+TOOLBAR_WIDTH = "7rem"
+
+
+def panel(p: Panel, *, key: str | None = None) -> None:
+    """Draw a plugin's Panel (data) in the app's style. ``key``, unique on the page: the toolbar of
+    its table or chart sits on the title's line, at the right, instead of in a blank band between
+    the title and the table (``TOOLBAR_ROOM``, which every other table keeps above it)."""
+    with st.container(border=True, key=PANEL_KEY + key if key else None):
         st.markdown(f"**{plain(p.title)}**")
         if p.kind == "error":
             st.error(plain(p.caption))
@@ -654,6 +662,13 @@ def _toolbar_css() -> str:
         f'[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"]) '
         f'{{ margin-top: {TOOLBAR_ROOM}; }}',
         '[data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"] { top: -2rem; }',
+        # A panel's table or chart: no blank band under the panel's title (a newcomer saw an empty
+        # gap there): its toolbar rises onto the title's line, whose right end is kept free for it.
+        f'[class*="st-key-{PANEL_KEY}"] > [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] '
+        f'[data-testid="stElementToolbar"]) {{ margin-top: 0; }}',
+        f'[class*="st-key-{PANEL_KEY}"]:has(> [data-testid="stElementContainer"] > [data-testid="stFullScreenFrame"]) '
+        f'> [data-testid="stElementContainer"]:first-child [data-testid="stMarkdownContainer"] '
+        f'{{ padding-right: {TOOLBAR_WIDTH}; }}',
     ]
     for english, indonesian in TOOLBAR_LABELS.items():
         hovered = ", ".join(f"body:has({button.format(english)}:{state}) [role=\"tooltip\"] "

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from db import aggregates, billing, queries, versions
 
 from payung.base import clock
-from payung.base.formats import short_name
+from payung.base.formats import count, short_name
 from payung.auth.access import Actor, require, scope_of
 from payung.enrolment.arrears import late_summary
 from payung.base.identity import GENDERS
@@ -106,10 +106,18 @@ class Dashboard:
     #: The regency-wide targets ``target`` counts, ``(label, value)``: what the figure is a target of
     #: ("Pekerja rentan Kendal terlindungi", 200.000), said beside it.
     regency_targets: list[tuple[str, int]] = field(default_factory=list)
+    #: Workers the targets count as covered already, outside Payung's figures (``Target.already_covered``:
+    #: Kendal's 54.000 before its movement), of the targets ``target`` counts.
+    already_covered: int = 0
 
     @property
     def change(self) -> int:
         return self.protected - self.protected_previous
+
+    @property
+    def reached(self) -> int:
+        """What the target's share counts: the protected workers and those covered already."""
+        return self.protected + self.already_covered
 
 
 def filters(registry: PluginRegistry, view: View, actor: Actor) -> aggregates.Filters:
@@ -171,6 +179,46 @@ def target_for(db, scheme, *, actor: Actor, district: str | None = None, village
     return total
 
 
+def already_covered_for(db, scheme, *, actor: Actor, district: str | None = None, village: str | None = None) -> int:
+    """The workers a scheme's targets count as covered already (``Target.already_covered``), as
+    ``target_for`` counts its targets: a regency-wide figure only for the whole regency."""
+    require(actor, "dashboard.read")
+    scope = scope_of(actor)
+    if not scope.covers_regency(scheme.regency_code) or scope.villages is not None or district or village:
+        return 0
+    return sum(t.already_covered for t in scheme.targets if t.per != "village")
+
+
+def progress_lines(d: Dashboard) -> tuple[list[tuple[float, str]], str]:
+    """The Beranda's progress bars, ``(share, text)`` per scheme with a target, and what is said
+    about the schemes shown without one (``""`` when none is). A scheme that sets no target
+    (Mesra dengan Mansur, Luwu Utara) had no bar and no word why: a newcomer took it for a fault."""
+    month = format_month(d.view.month)
+    bars = []
+    for row in d.per_scheme:
+        if not row["target"]:
+            continue
+        already = row.get("already_covered", 0)
+        counted = (f"{count(already)} sudah terlindungi sebelumnya + {count(row['protected'])} terlindungi "
+                   f"(lunas {month}) = {count(already + row['protected'])}" if already else
+                   f"{count(row['protected'])} terlindungi (lunas {month})")
+        bars.append((min(1.0, (already + row["protected"]) / row["target"]),
+                     f"{row['scheme']}: {counted} dari target {count(row['target'])}"))
+    # Only the schemes that set no target at all: a regency-wide target left out for a chosen place
+    # is said by the page's own note.
+    untargeted = [row["scheme"] for row in d.per_scheme if not row["target"] and not row.get("has_targets")]
+    if not untargeted:
+        return bars, ""
+    named = untargeted[0] if len(untargeted) == 1 else f"{', '.join(untargeted[:-1])} dan {untargeted[-1]}"
+    one = len(untargeted) == 1
+    note = (f"Tidak ada batang kemajuan untuk {named}: {'skema ini' if one else 'skema-skema ini'} tidak menetapkan "
+            f"target atau kuota jumlah pekerja, jadi tidak ada angka untuk dibandingkan. Angka Terlindungi di atas "
+            f"tetap menghitung {'pekerjanya' if one else 'pekerja mereka'}; "
+            + ("panel skema di bawah menunjukkan kemajuannya." if d.view.scheme else
+               "pilih skemanya di atas untuk melihat panelnya."))
+    return bars, note
+
+
 def _age_group(month: str, birth_year: str) -> str:
     age = int(month[:4]) - int(birth_year)
     return next(label for low, high, label in AGE_GROUPS if low <= age <= high)
@@ -191,7 +239,10 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
     per_scheme_rows = {r["key"]: r["protected"] for r in aggregates.protected_by(db, "scheme_code", month, f, scope)}
     shown = [registry.scheme(code) for code in (f.schemes if f.schemes is not None else registry.schemes)]
     per_scheme = [{"code": s.code, "scheme": s.name, "protected": per_scheme_rows.get(s.code, 0),
-                   "target": target_for(db, s, actor=actor, district=view.district, village=view.village)}
+                   "target": target_for(db, s, actor=actor, district=view.district, village=view.village),
+                   "already_covered": already_covered_for(db, s, actor=actor, district=view.district,
+                                                          village=view.village),
+                   "has_targets": any(t.value for t in s.targets)}
                   for s in shown]
     level = "village_code" if view.district else "district_code"
     by_region = sorted(({"code": r["key"], "name": names.get(r["key"], r["key"]),
@@ -239,6 +290,7 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
         regency_targets=[(t.label, t.value) for s in shown if scope.villages is None and not view.district
                          and not view.village and scope.covers_regency(s.regency_code)
                          for t in s.targets if t.per != "village"],
+        already_covered=sum(s["already_covered"] for s in per_scheme),
         claims=aggregates.claims_paid(db, first_day, last_day, f, scope),
         per_scheme=per_scheme, by_region=by_region, region_level="Desa/kelurahan" if view.district else "Kecamatan",
         by_occupation=by_occupation, by_gender_age=by_gender_age,

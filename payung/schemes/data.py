@@ -121,21 +121,24 @@ class DataReader:
                                      worker_village=worker_village, worker_district=worker_district, besides=besides,
                                      month=month)
 
-    def by_sponsor(self, scheme_code: str) -> list[dict]:
+    def by_sponsor(self, scheme_code: str, *, month: str | None = None) -> list[dict]:
         """Live sponsorships per sponsor, most workers first: rows ``sponsor_id, name, type, opd,
-        village_code, workers, distinct_workers``."""
-        return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES, self.scope)
+        village_code, workers, distinct_workers``. With ``month`` (``"2025-07"``), only those whose
+        months include it: a panel that names the month it counts passes it (without it, every
+        live sponsorship ever registered counts, a renewed worker twice)."""
+        return queries.sponsorships_by_sponsor(self._db, scheme_code, LIVE_STATUSES, self.scope, month)
 
-    def by_worker_region(self, scheme_code: str, level: int, field_equals: dict | None = None) -> list[dict]:
+    def by_worker_region(self, scheme_code: str, level: int, field_equals: dict | None = None, *,
+                         month: str | None = None) -> list[dict]:
         """Live sponsorships per kecamatan (level 3) or desa (level 4) of the workers: rows ``code,
-        name, workers``."""
+        name, workers``; with ``month``, only those whose months include it (see ``by_sponsor``)."""
         return queries.sponsorships_by_worker_region(self._db, scheme_code, level, LIVE_STATUSES, field_equals,
-                                                     scope=self.scope)
+                                                     scope=self.scope, month=month)
 
-    def by_field(self, scheme_code: str, key: str) -> list[dict]:
+    def by_field(self, scheme_code: str, key: str, *, month: str | None = None) -> list[dict]:
         """Live sponsorships and their committed Rupiah per value of a scheme field: rows ``value,
-        workers, committed``."""
-        return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES, self.scope)
+        workers, committed``; with ``month``, only those whose months include it (see ``by_sponsor``)."""
+        return queries.sponsorships_by_field(self._db, scheme_code, key, LIVE_STATUSES, self.scope, month)
 
     def count_eligible_uncovered(self, region_prefix: str, month: str, occupations=None) -> int:
         """Active workers of a region (code prefix) who earn no wage and have no line in ``month``

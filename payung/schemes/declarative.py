@@ -41,7 +41,7 @@ SCHEME_KEYS: dict[str, str] = {
 }
 REQUIRED = ("code", "name", "regency_code")
 FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum")
-TARGET_KEYS = ("label", "value", "key", "per")
+TARGET_KEYS = ("label", "value", "key", "per", "already_covered")
 TARGET_PER = ("regency", "village")
 #: Rule parameters whose values must name something known.
 FIELD_PARAMS = ("quota_field", "year_field", "field", "start_field", "end_field", "keys", "name")
@@ -392,6 +392,8 @@ class _Checker:
             self.add(path, "key", "«key» target harus teks")
         if not isinstance(spec.get("per", "regency"), str) or spec.get("per", "regency") not in TARGET_PER:
             self.add(path, "per", f"«per» target harus salah satu dari: {', '.join(TARGET_PER)}")
+        if "already_covered" in spec and (not _kind_ok("int", spec["already_covered"]) or spec["already_covered"] < 0):
+            self.add(path, "already_covered", "«already_covered» target harus bilangan bulat, 0 atau lebih")
 
 
 def check_declaration(data: Mapping, settings, text: str = "") -> list[tuple[int | None, str]]:
@@ -491,7 +493,8 @@ def scheme_from(data: Mapping) -> Scheme:
         funding_source=data.get("funding_source", ""), funding_code=data.get("funding_code", "SG"),
         sponsor_types=tuple(data.get("sponsor_types", ())), programs=tuple(data.get("programs", ("JKK", "JKM"))),
         months=tuple(data.get("months", (12,))), payment_periods=tuple(data.get("payment_periods", ())),
-        targets=tuple(Target(t["label"], t["value"], t.get("key", ""), t.get("per", "regency"))
+        targets=tuple(Target(t["label"], t["value"], t.get("key", ""), t.get("per", "regency"),
+                             t.get("already_covered", 0))
                       for t in data.get("targets", ())),
         fields=tuple(_field(f) for f in data.get("fields", ())),
         rules=tuple(build_rule(r) for r in data.get("rules", ())),
@@ -613,7 +616,8 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
         if getattr(scheme, key):
             data[key] = list(getattr(scheme, key))
     data["panels"] = standard
-    data["targets"] = [{"label": t.label, "value": t.value, "key": t.key, "per": t.per} for t in scheme.targets]
+    data["targets"] = [{"label": t.label, "value": t.value, "key": t.key, "per": t.per}
+                       | ({"already_covered": t.already_covered} if t.already_covered else {}) for t in scheme.targets]
     data["fields"] = []
     for f in scheme.fields:
         spec: dict[str, Any] = {"name": f.name, "label": f.label, "type": f.type}

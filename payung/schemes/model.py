@@ -60,6 +60,12 @@ class Target:
     #: "regency": one figure for the whole regency; "village": the figure for each village
     #: (a village operator's dashboard then shows it times its villages).
     per: str = "regency"
+    #: Workers already covered toward ``value`` outside Payung's counts (before the scheme began,
+    #: or by other means), a fixed figure from the settings: the Beranda adds it to the protected
+    #: workers it counts and says so ("54.000 sudah terlindungi sebelumnya + 17 terlindungi dari
+    #: 200.000"). 0, the default: the target counts Payung's figures only. A regency-wide target's only
+    #: (``per="regency"``): it is not split by place either.
+    already_covered: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,8 @@ class Scheme:
             "sponsor_types": list(self.sponsor_types),
             "programs": list(self.programs),
             "months": list(self.months),
-            "targets": [{"label": t.label, "value": t.value, "key": t.key, "per": t.per} for t in self.targets],
+            "targets": [{"label": t.label, "value": t.value, "key": t.key, "per": t.per,
+                         "already_covered": t.already_covered} for t in self.targets],
             "fields": [f.name for f in self.fields],
             "rules": [{"name": r.name, "description": r.description} for r in self.rules],
             "started": self.started,

@@ -6,31 +6,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from payung.base.months import format_month
 from payung.schemes.model import Panel, Scheme
 
 
 def by_sponsor(scheme: Scheme, data, month: str) -> list[Panel]:
-    rows = data.by_sponsor(scheme.code)
-    return [Panel("Penyandang dana menurut jumlah pekerja", "table", rows=rows[:20],
+    rows = data.by_sponsor(scheme.code, month=month)
+    return [Panel(f"Penyandang dana menurut jumlah pekerja, {format_month(month)}", "table", rows=rows[:20],
                   columns={"name": "Penyandang dana", "workers": "Pekerja"},
-                  caption=f"{len(rows)} penyandang dana menanggung pekerja skema ini.")]
+                  caption=f"{len(rows)} penyandang dana menanggung pekerja skema ini pada {format_month(month)}.")]
 
 
 def by_district(scheme: Scheme, data, month: str) -> list[Panel]:
-    return [Panel("Pekerja per kecamatan", "bar", rows=data.by_worker_region(scheme.code, 3), x="name", y="workers",
+    return [Panel(f"Pekerja per kecamatan, {format_month(month)}", "bar",
+                  rows=data.by_worker_region(scheme.code, 3, month=month), x="name", y="workers",
                   columns={"name": "Kecamatan", "workers": "Pekerja"})]
 
 
 def by_village(scheme: Scheme, data, month: str) -> list[Panel]:
-    rows = sorted(data.by_worker_region(scheme.code, 4), key=lambda r: -r["workers"])
-    return [Panel("Pekerja per desa/kelurahan", "table", rows=rows, columns={"name": "Desa/kelurahan", "workers": "Pekerja"})]
+    rows = sorted(data.by_worker_region(scheme.code, 4, month=month), key=lambda r: -r["workers"])
+    return [Panel(f"Pekerja per desa/kelurahan, {format_month(month)}", "table", rows=rows, columns={"name": "Desa/kelurahan", "workers": "Pekerja"})]
 
 
 def targets(scheme: Scheme, data, month: str) -> list[Panel]:
-    """Live sponsorships against each target: the regency's figure, or each village's."""
-    total = data.count_sponsorships(scheme.code)
+    """The workers of the month's sponsorships against each target: the regency's figure, or each village's."""
+    total = data.count_workers(scheme.code, month=month)  # each worker once, of the month shown
     rows, per_village = [], []
-    counts = {r["code"]: r["workers"] for r in data.by_worker_region(scheme.code, 4)} if any(
+    counts = {r["code"]: r["workers"] for r in data.by_worker_region(scheme.code, 4, month=month)} if any(
         t.per == "village" for t in scheme.targets) else {}
     for target in scheme.targets:
         if target.per == "village":
@@ -39,8 +41,8 @@ def targets(scheme: Scheme, data, month: str) -> list[Panel]:
                                 "target": target.value} for code, count in counts.items())
         elif data.sees_whole_regency(scheme.regency_code):  # a regency target beside regency figures only
             rows.append({"label": target.label, "value": total, "target": target.value})
-    caption = ("Menghitung kepesertaan yang berjalan (terdaftar, lunas atau belum). Angka Terlindungi di "
-               "Beranda hanya menghitung pekerja yang iuran bulan itu sudah lunas, jadi bisa lebih kecil.")
+    caption = (f"Menghitung kepesertaan yang berjalan pada {format_month(month)} (terdaftar, lunas atau belum). Angka "
+               "Terlindungi di Beranda hanya menghitung pekerja yang iuran bulan itu sudah lunas, jadi bisa lebih kecil.")
     panels = [Panel("Kemajuan menuju target", "progress", rows=rows, caption=caption)] \
         if rows else []
     if per_village:
