@@ -360,11 +360,14 @@ def test_a_panels_table_has_no_blank_band_under_its_title():
     right end is kept free, and every page draws its panels with a key so the rule finds them."""
     from streamlit.testing.v1 import AppTest
 
-    from ui.widgets import PANEL_KEY, TOOLBAR_WIDTH, _toolbar_css
+    from ui.widgets import PANEL_KEY, PHONE_WIDTH, TOOLBAR_WIDTH, _toolbar_css
     css = _toolbar_css()
     assert re.search(rf'\[class\*="st-key-{PANEL_KEY}"\] > \[data-testid="stElementContainer"\]:has\([^{{]*'
                      r'stElementToolbar[^{]*\{ margin-top: 0; \}', css), css[:600]
     assert f"padding-right: {TOOLBAR_WIDTH};" in css
+    # Not on a phone: the title's free end wrapped it over four lines at 390 px.
+    phone_free = css[css.index(f"@media (min-width: {PHONE_WIDTH + 1}px)"):]
+    assert phone_free.index(f"padding-right: {TOOLBAR_WIDTH};") < phone_free.index("} }")
 
     def script():
         from payung.plugin import Panel

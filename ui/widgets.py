@@ -664,11 +664,13 @@ def _toolbar_css() -> str:
         '[data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"] { top: -2rem; }',
         # A panel's table or chart: no blank band under the panel's title (a newcomer saw an empty
         # gap there): its toolbar rises onto the title's line, whose right end is kept free for it.
+        # Not on a phone, where that free end wrapped a panel's title over four lines.
+        f'@media (min-width: {PHONE_WIDTH + 1}px) {{ '
         f'[class*="st-key-{PANEL_KEY}"] > [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] '
-        f'[data-testid="stElementToolbar"]) {{ margin-top: 0; }}',
+        f'[data-testid="stElementToolbar"]) {{ margin-top: 0; }} '
         f'[class*="st-key-{PANEL_KEY}"]:has(> [data-testid="stElementContainer"] > [data-testid="stFullScreenFrame"]) '
         f'> [data-testid="stElementContainer"]:first-child [data-testid="stMarkdownContainer"] '
-        f'{{ padding-right: {TOOLBAR_WIDTH}; }}',
+        f'{{ padding-right: {TOOLBAR_WIDTH}; }} }}',
     ]
     for english, indonesian in TOOLBAR_LABELS.items():
         hovered = ", ".join(f"body:has({button.format(english)}:{state}) [role=\"tooltip\"] "
