@@ -109,6 +109,20 @@ def test_a_toml_file_is_held_to_the_editors_rule_for_texts(tmp_path):
     assert list(app.plugins.schemes) == ["skema_python"]
 
 
+def test_a_toml_target_says_what_is_covered_already(tmp_path):
+    """``already_covered`` of a TOML target (Kendal's 54.000 before its movement) is the Target's,
+    and written back by a copy; a figure that is not a whole number of 0 or more is refused."""
+    covered = SMALL.replace("value = 50\n", "value = 50\nalready_covered = 20\n")
+    app = _load(tmp_path, skema_toml__toml=covered)
+    [target] = app.plugins.scheme("skema_toml").targets
+    assert (target.value, target.already_covered) == (50, 20)
+    assert declaration_of(app.plugins.scheme("skema_toml"))[0]["targets"][0]["already_covered"] == 20
+    for wrong in ('"dua puluh"', "-1", "2.5", "true"):
+        with pytest.raises(DeclarationError, match="already_covered"):
+            load_scheme(covered.replace("already_covered = 20", f"already_covered = {wrong}"), app.settings,
+                        source="x/skema.toml")
+
+
 def test_every_mistake_of_a_file_is_listed(tmp_path):
     text = SMALL.replace('type = "choice"', 'type = "pilihan"').replace("low = 18", "lowest = 18")
     with pytest.raises(DeclarationError) as refused:
