@@ -3,11 +3,13 @@ in Python, from the raw rows of a small known database (not from the dashboard's
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
 
 import altair as alt
+
 import pytest
 from openpyxl import load_workbook
 
@@ -719,6 +721,14 @@ def test_the_workers_covered_already_count_toward_the_target_and_are_said():
     assert text == ("Gerakan: 54.000 sudah terlindungi sebelumnya + 17 terlindungi (lunas Maret 2025) = 54.017 "
                     "dari target 200.000")
     assert share == pytest.approx(54_017 / 200_000) and figures.reached == 54_017
+    # The monthly report (PDF and XLSX) says them beside the target; a view without any says nothing.
+    from payung.reports.monthly import summary_rows
+    covered_row = "Sudah terlindungi sebelumnya (dihitung dalam target)"
+    def reported(d):
+        return dict(summary_rows(dataclasses.replace(d, late={"workers": 0, "amount": 0},
+                                                     claims={"claims": 0, "benefits": 0})))
+    assert reported(figures)[covered_row] == 54_000
+    assert covered_row not in reported(_figures([{**rows[0], "already_covered": 0}]))
 
 
 def test_already_covered_counts_for_the_whole_regency_only():

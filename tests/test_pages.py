@@ -324,6 +324,21 @@ def test_broken_plugin_is_listed_not_fatal(tmp_path, monkeypatch):
     assert any("rusak" in e.value and "berkas skema rusak" in e.value for e in at.error)
 
 
+def test_the_schemes_page_counts_the_workers_a_target_had_covered_already(tmp_path, monkeypatch):
+    """A target's ``already_covered`` (Kendal's 54.000 before its movement) is in its bar on the
+    Skema page too, and said, as on the Beranda."""
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "sebelum.toml").write_text(
+        'code = "skema_sebelum"\nname = "Skema Sebelum"\nregency_code = "33.24"\n\n'
+        '[[targets]]\nlabel = "Pekerja terlindungi"\nvalue = 1000\nalready_covered = 400\n', encoding="utf-8")
+    new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
+    at = run("admin", "pages/skema.py")
+    [bar] = at.get("progress")
+    assert bar.proto.text == "Target Pekerja terlindungi: 1.000 (400 sudah terlindungi sebelumnya + 0 kepesertaan aktif)"
+    assert bar.proto.value == 40
+
+
 @pytest.mark.parametrize("page, title", [
     ("pages/pengguna.py", "Pengguna"), ("pages/audit.py", "Log audit"), ("pages/cadangan.py", "Cadangan basis data")])
 def test_admin_pages_are_for_admins_only(site, page, title):

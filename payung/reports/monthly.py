@@ -25,6 +25,7 @@ def summary_rows(d: Dashboard) -> list[tuple[str, object]]:
         ("Pekerja terlindungi", d.protected),
         ("Perubahan dari bulan lalu", d.change),
         ("Target", d.target or NO_TARGET),
+        *([("Sudah terlindungi sebelumnya (dihitung dalam target)", d.already_covered)] if d.already_covered else []),
         ("Ditanggung (lunas atau belum)", d.covered),
         ("Iuran ditagihkan bulan ini (Rp)", d.billed_month),
         ("Iuran dibayar untuk bulan ini (Rp)", d.paid_month),
