@@ -420,7 +420,7 @@ MATRIX = {
     "backups.write_backup": (ADMIN, "global", lambda w, a, r: _m("backups.write_backup")(
         w.db, w.settings, w.settings.data_dir / f"salinan-{a.username}", actor=a), None),
     "overview.scheme_overview": (ALL, "record", lambda w, a, r: _m("overview.scheme_overview")(
-        w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
+        w.db, w.registry, actor=a, month=MONTH), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
     "editing.save_scheme": (ADMIN, "global", lambda w, a, r: _m("editing.save_scheme")(
         w.db, w.registry, _copy_of_outside(w), actor=a, copied_from="contoh_luar"), None),
     "editing.retire_scheme": (ADMIN, "global", lambda w, a, r: _m("editing.retire_scheme")(
@@ -904,7 +904,7 @@ def test_a_shared_sponsor_shows_a_village_operator_only_its_own_workers_and_mone
         detail = sponsor_detail(world.db, donor, actor=desa, month="2025-03")
         assert "Bersama Dekat" not in repr(detail) and "Bersama Dalam" in repr(detail)
         assert (detail["due"]["lines"], detail["due"]["amount"]) == (1, 16_800)
-        listed = search_sponsors(world.db, actor=desa, text="Donatur Bersama").rows
+        listed = search_sponsors(world.db, actor=desa, text="Donatur Bersama", month="2025-03").rows
         assert [r["sponsorships"] for r in listed] == [1]
         bill = bills.bill(world.db, world.registry, scheme_code="contoh_desa", party_key=str(donor), from_month=None,
                           today=TODAY, actor=desa)
