@@ -350,6 +350,8 @@ MATRIX = {
         w.db, w.registry, actor=a, today=dt.date(2025, 6, 20)), lambda res, r: r["sponsor_name"] in repr(res)),
     "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(
         w.db, w.registry, actor=a, today=TODAY), _named()),
+    "arrears.ended_unrenewed": (READERS, "record", lambda w, a, r: _m("arrears.ended_unrenewed")(
+        w.db, w.registry, actor=a, today=dt.date(2026, 2, 10)), _named()),  # the world's months end 2025-12
     "arrears.renew": (REGENCY, "record", lambda w, a, r: _m("arrears.renew")(
         w.db, w.registry, r["sponsorship"], actor=a), None),
     "budgets.create_budget_line": (REGENCY, "record", lambda w, a, r: _m("budgets.create_budget_line")(
@@ -540,7 +542,8 @@ def _no_full_nik(world, result, where):
 #: worker's own page and the logged exports keep it (``FULL_NIK``).
 LISTS = {"workers.search_workers", "sponsors.search_sponsors", "sponsors.sponsor_detail",
          "sponsorships.eligible_workers", "bills.bill", "bills.bill_page", "payments.payment_with_lines",
-         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month", "claims.list_claims"}
+         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month",
+         "arrears.ended_unrenewed", "claims.list_claims"}
 #: Where a role that may see the full NIK (``worker.full_nik``) finds it: the worker's page and the
 #: files exported on purpose, each logged.
 FULL_NIK = {"workers.get_worker", "workers.worker_detail", "worker_list.workers_xlsx", "bpjs.registration_xlsx"}

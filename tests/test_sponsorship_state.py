@@ -131,3 +131,22 @@ def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhi
     assert labels[2].startswith("Selesai bulan depan (")
     assert labels[3] == f"Sudah selesai, belum diperpanjang ({listed.total})"
     assert at.button(key=f"renew_{ended['id']}") is not None
+
+
+def test_a_worker_renewed_before_the_end_is_one_worker_covered(people):
+    """Rule: a renewal made in the last month leaves two sponsorships not ended for one worker:
+    the sponsor's page, the sponsor list and the Skema page count one worker, not two."""
+    from payung.enrolment import arrears
+
+    from shipped_schemes import PRINGSEWU, enrol_pringsewu, pringsewu_worker
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10", name="APBD Pringsewu")
+    month = current_month()
+    ending = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(month, -5), months=6)
+    arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
+    ended = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(month, -7), months=6)
+    detail = sponsor_detail(people.db, apbd, actor=people.actor, month=month)
+    assert len(detail["sponsorships"]) == 3 and detail["covered"] == 1
+    assert {s["id"]: s["state"] for s in detail["sponsorships"]}[ended] == "selesai"
+    assert search_sponsors(people.db, actor=people.actor, only_id=apbd).rows[0]["sponsorships"] == 1
+    overview = scheme_overview(people.db, people.app.plugins, actor=people.actor)
+    assert next(row["live"] for row in overview if row["scheme"].code == PRINGSEWU) == 1
