@@ -130,7 +130,11 @@ def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhi
     assert labels[1].startswith("Kepesertaan berakhir (")
     assert labels[2].startswith("Selesai bulan depan (")
     assert labels[3] == f"Sudah selesai, belum diperpanjang ({listed.total})"
-    assert at.button(key=f"renew_{ended['id']}") is not None
+    at.button(key=f"renew_{ended['id']}").click().run()
+    assert not at.exception, at.exception
+    with open_db(site) as db:
+        starts = [s["start_month"] for s in worker_detail(db, ended["worker_id"], actor=ADMIN)["sponsorships"]]
+    assert starts == [current_month(), add_months(current_month(), -12)]  # continued from the month after
 
 
 def test_a_worker_renewed_before_the_end_is_one_worker_covered(people):
