@@ -420,9 +420,10 @@ def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None 
 
 @sc.bound
 def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: Sequence[str], *, scope: Scope,
-                        limit: int | None = None) -> list[dict]:
-    """Sponsorships of the schemes whose last month is ``month`` and that nobody has renewed yet,
-    by sponsor and worker name: what the renewal list shows and ``renew`` needs, with
+                        limit: int | None = None, until: str | None = None) -> list[dict]:
+    """Sponsorships of the schemes whose last month is ``month`` (or from ``month`` to ``until``)
+    and that nobody has renewed yet, by sponsor and worker name: what the renewal lists show and
+    ``renew`` needs, with
     ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed) and ``total``, how
     many there are in all (a regency's month is ten thousand: a page shows the first ``limit``)."""
     if not scheme_codes:
@@ -432,10 +433,10 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: S
            " c.retired_at AS scheme_retired_at, COUNT(*) OVER () AS total"
            " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
            " LEFT JOIN schemes c ON c.code = p.scheme_code"
-           f" WHERE p.end_month = ? AND p.status IN ({_in(statuses)}) AND p.scheme_code IN ({_in(scheme_codes)})"
+           f" WHERE p.end_month BETWEEN ? AND ? AND p.status IN ({_in(statuses)}) AND p.scheme_code IN ({_in(scheme_codes)})"
            " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id AND n.month > p.end_month)")
     where, extra = sc.sponsorships(scope, "p")
-    params = [month, *statuses, *scheme_codes, *extra]
+    params = [month, until or month, *statuses, *scheme_codes, *extra]
     sql += where + " ORDER BY s.name, w.name, p.id"
     if limit is not None:
         sql += " LIMIT ?"

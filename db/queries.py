@@ -204,6 +204,12 @@ def during(sql: str, params: list, month: str | None) -> tuple[str, list]:
     return sql + " AND s.start_month <= ? AND s.end_month >= ?", [*params, month, month]
 
 
+def not_ended(alias: str) -> str:
+    """The condition (one ``?``: a month) that a sponsorship ``alias`` has not ended by that month:
+    ``payung.base.coverage.is_current`` in SQL, beside a live status."""
+    return f"{alias}.end_month >= ?"
+
+
 @sc.bound
 def covers_worker(db, scheme_code: str, worker_id: int, *, statuses: Sequence[str], scope: Scope,
                   month: str | None = None) -> bool:
@@ -514,12 +520,13 @@ def worker_history_count(db, worker_id: int) -> int:
 
 
 @sc.bound
-def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | None = None,
+def search_sponsors(db, *, scope: Scope, month: str, text: str = "", types: Sequence[str] | None = None,
                     prefer_regency: str | None = None, only_id: int | None = None, limit: int = 50,
                     offset: int = 0) -> tuple[list[dict], int]:
-    """Active sponsors inside the scope, by name; ``prefer_regency``: those registered in that
-    regency (its village or the regency itself) or with no region come first; ``only_id``:
-    that sponsor, if it passes every filter."""
+    """Active sponsors inside the scope, by name, each with ``sponsorships``: the workers it
+    covers in ``month`` or later (live sponsorships not ended, a renewed worker once);
+    ``prefer_regency``: those registered in that regency (its village or the regency itself) or
+    with no region come first; ``only_id``: that sponsor, if it passes every filter."""
     where, params = sc.sponsors(scope)
     where = "WHERE s.active = 1" + where
     if only_id is not None:
@@ -542,11 +549,11 @@ def search_sponsors(db, *, scope: Scope, text: str = "", types: Sequence[str] | 
         first_params = [prefer_regency + ".%", prefer_regency]
     rows = list(db.query(
         "SELECT s.*, v.name AS village,"
-        " (SELECT COUNT(*) FROM sponsorships x WHERE x.sponsor_id = s.id AND x.status IN ('diajukan', 'aktif')"
-        f"{counted}) AS sponsorships"
+        " (SELECT COUNT(DISTINCT x.worker_id) FROM sponsorships x WHERE x.sponsor_id = s.id"
+        f" AND x.status IN ('diajukan', 'aktif') AND {not_ended('x')}{counted}) AS sponsorships"
         f" FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code {where}"
         f" ORDER BY {first}s.name, s.id LIMIT ? OFFSET ?",
-        [*counted_params, *params, *first_params, limit, offset],
+        [month, *counted_params, *params, *first_params, limit, offset],
     ))
     return rows, total
 
@@ -606,11 +613,14 @@ def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[s
 
 
 @sc.bound
-def live_sponsorships_by_scheme(db, scope: Scope) -> dict[str, int]:
+def live_sponsorships_by_scheme(db, month: str, scope: Scope) -> dict[str, int]:
+    """Per scheme, the workers a live sponsorship covers in ``month`` or later (not ended; a
+    worker renewed early, with two such sponsorships, once)."""
     where, params = sc.sponsorships(scope)
     return {r["scheme_code"]: r["n"] for r in db.query(
-        "SELECT s.scheme_code, COUNT(*) AS n FROM sponsorships s WHERE s.status IN ('diajukan', 'aktif')"
-        f"{where} GROUP BY s.scheme_code", params)}
+        "SELECT s.scheme_code, COUNT(DISTINCT s.worker_id) AS n FROM sponsorships s"
+        f" WHERE s.status IN ('diajukan', 'aktif') AND {not_ended('s')}{where} GROUP BY s.scheme_code",
+        [month, *params])}
 
 
 def users(db) -> list[dict]:

@@ -78,7 +78,7 @@ def detail(worker_id: int) -> None:
         names = {code: s.name for code, s in app.plugins.schemes.items()}
         table([{
             "Skema": formats.short_name(names.get(s["scheme_code"], s["scheme_code"])),
-            "Status": formats.status(s["status"]), "Penyandang dana": s["sponsor_name"],
+            "Status": formats.status(s["state"]), "Penyandang dana": s["sponsor_name"],
             "Mulai": formats.month_short(s["start_month"]), "Sampai": formats.month_short(s["end_month"]),
             "Iuran/bulan": rupiah(s["monthly_amount"]), "Bulan lunas": f"{s['months_paid']} dari {s['months']}",
             "Dibayar": rupiah(s["paid"]), "Program": s["programs"].replace(",", "+"), "KPJ": s["kpj"] or "-",

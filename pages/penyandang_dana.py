@@ -38,7 +38,9 @@ def detail(sponsor_id: int) -> None:
     st.markdown("  \n".join(f"**{label}** {plain(value)}" for label, value in facts if value) or "")
     due = info["due"]
     a, b, c = st.columns(3)
-    a.metric("Pekerja ditanggung", len([x for x in info["sponsorships"] if x["status"] in ("diajukan", "aktif")]))
+    a.metric("Pekerja ditanggung", info["covered"],
+             help="Pekerja yang kepesertaannya belum selesai (bulan ini atau sesudahnya); yang sudah selesai "
+                  "tidak dihitung.")
     b.metric(f"Iuran {format_month(month)}", rupiah(due["amount"]))
     c.metric("Belum dibayar bulan ini", rupiah(due["unpaid"]))
     st.subheader("Pekerja yang ditanggung")
@@ -47,7 +49,7 @@ def detail(sponsor_id: int) -> None:
         table([{
             "NIK": x["nik"], "Nama": x["worker_name"], "Desa/Kel.": x["village"],
             "Skema": names.get(x["scheme_code"], x["scheme_code"]), "Mulai": format_month(x["start_month"]),
-            "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": formats.status(x["status"]),
+            "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": formats.status(x["state"]),
         } for x in info["sponsorships"]], hide_index=True, width="stretch")
         nik_note(actor)
     else:

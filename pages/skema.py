@@ -42,7 +42,9 @@ with connection() as db:
             if fields:
                 st.markdown("**Isian khusus:** " + ", ".join(plain(f.label) + (" (wajib)" if f.required else "")
                                                              for f in fields))
-            st.metric("Kepesertaan aktif", count(item["live"]))
+            st.metric("Pekerja ditanggung", count(item["live"]),
+                      help="Pekerja dengan kepesertaan yang belum selesai (bulan ini atau sesudahnya); kepesertaan "
+                           "yang bulannya sudah lewat tidak dihitung.")
             for target in item["targets"]:
                 reached = item["live"] + target.already_covered
                 share = min(1.0, reached / target.value) if target.value else 0.0

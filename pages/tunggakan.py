@@ -1,10 +1,11 @@
-"""Tunggakan & perpanjangan: what is late today, whose membership has ended, and the
-sponsorships that end next month, each renewable in one click."""
+"""Tunggakan & perpanjangan: what is late today, whose membership has ended by arrears
+("berakhir"), and the sponsorships whose months end next month or ended lately ("selesai"), each
+renewable in one click."""
 
 import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
-from payung.enrolment.arrears import ending_next_month, late_list, reminders, reminders_xlsx, renew
+from payung.enrolment.arrears import ended_unrenewed, ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.base.errors import ValidationError
 from payung.base.formats import month_short, short_name
 from payung.base.months import add_months, current_month, format_month
@@ -28,20 +29,25 @@ RENEWALS_SHOWN = 100
 
 @st.cache_data(max_entries=32, show_spinner="Menghitung tunggakan...")
 def figures(database: str, version: int, scope: tuple, scheme_code: str | None, today, _actor):
-    """The late list, its reminders and the renewals due, kept until the data changes (a
-    payment, a sponsorship) or the day does, per slice of data."""
+    """The late list, its reminders and the renewals due (ending next month, and ended lately),
+    kept until the data changes (a payment, a sponsorship) or the day does, per slice of data."""
     with connection() as db:
         late = late_list(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today)
         return (late, reminders(db, app.plugins, scheme_code=scheme_code, actor=_actor, late=late),
                 ending_next_month(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today,
-                                  limit=RENEWALS_SHOWN))
+                                  limit=RENEWALS_SHOWN),
+                ended_unrenewed(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today,
+                                limit=RENEWALS_SHOWN))
 
 
-late, notes, ending = figures(app.settings.database_url, data_version(), scope_key(actor), code, clock.today(), actor)
+late, notes, ending, ended = figures(app.settings.database_url, data_version(), scope_key(actor), code,
+                                     clock.today(), actor)
 
-late_tab, lapsed_tab, renew_tab = st.tabs([
+# "Berakhir": a BPJS membership ended by arrears (register anew); "Selesai": a sponsorship's months
+# are over (renew it). Two words, as payung.base.coverage has them.
+late_tab, lapsed_tab, renew_tab, ended_tab = st.tabs([
     f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
-    f"Berakhir bulan depan ({ending.total})"])
+    f"Selesai bulan depan ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"])
 
 with late_tab:
     st.caption(f"Iuran yang lewat jatuh tempo dan belum dibayar, per pihak yang ditagih. Tunggakan masih dapat "
@@ -112,18 +118,16 @@ with lapsed_tab:
     else:
         st.success("Tidak ada kepesertaan yang berakhir karena tunggakan.", icon=":material/check_circle:")
 
-with renew_tab:
-    next_month = add_months(current_month(), 1)
-    st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(next_month)} dan belum diperpanjang. "
-               "Perpanjangan memakai penyandang dana, skema, program, lama, dan isian yang sama; semua aturan "
-               "skema (dan pagu anggaran) diperiksa lagi.")
-    if not ending.total:
-        st.info("Tidak ada kepesertaan yang berakhir bulan depan.")
-    can_renew = allowed(actor, "sponsorship.renew")
-    for row in ending.rows:
+can_renew = allowed(actor, "sponsorship.renew")
+
+
+def renewal_rows(renewals) -> None:
+    """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``)."""
+    for row in renewals.rows:
         text, button = st.columns([5, 1])
         text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
-                      f"{row['months']} bulan, {rupiah(row['monthly_amount'])}/bulan")
+                      f"{row['months']} bulan sampai {month_short(row['end_month'])}, "
+                      f"{rupiah(row['monthly_amount'])}/bulan")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
             button.caption(f"Skema dipensiunkan {row['scheme_retired_at'][:10]}: tidak dapat diperpanjang.")
         elif can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
@@ -135,5 +139,25 @@ with renew_tab:
                     st.stop()
             saved(f"Kepesertaan {row['worker_name']} diperpanjang mulai "
                   f"{format_month(add_months(row['end_month'], 1))} (kepesertaan #{new_id}).")
-    if ending.total > len(ending.rows):
-        st.caption(f"Menampilkan {len(ending.rows)} dari {ending.total}; pilih skema untuk mempersempit.")
+    if renewals.total > len(renewals.rows):
+        st.caption(f"Menampilkan {len(renewals.rows)} dari {renewals.total}; pilih skema untuk mempersempit.")
+
+
+with renew_tab:
+    next_month = add_months(current_month(), 1)
+    st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(next_month)} dan belum diperpanjang. "
+               "Perpanjangan memakai penyandang dana, skema, program, lama, dan isian yang sama; semua aturan "
+               "skema (dan pagu anggaran) diperiksa lagi.")
+    if not ending.total:
+        st.info("Tidak ada kepesertaan yang selesai bulan depan.")
+    renewal_rows(ending)
+
+with ended_tab:
+    lapse = app.settings.lapse_months
+    st.caption(f"Kepesertaan yang bulannya sudah selesai dalam {lapse} bulan terakhir dan belum diperpanjang: "
+               "pekerjanya tidak lagi ditanggung. Perpanjangan melanjutkan dari bulan sesudah bulan terakhirnya; "
+               "iuran bulan yang sudah lewat ditagih sebagai tunggakan dan masih dapat dibayar. Kepesertaan yang "
+               f"selesai lebih dari {lapse} bulan lalu didaftarkan lagi di halaman Daftarkan kepesertaan.")
+    if not ended.total:
+        st.info(f"Tidak ada kepesertaan yang selesai dalam {lapse} bulan terakhir tanpa diperpanjang.")
+    renewal_rows(ended)

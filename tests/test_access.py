@@ -350,6 +350,8 @@ MATRIX = {
         w.db, w.registry, actor=a, today=dt.date(2025, 6, 20)), lambda res, r: r["sponsor_name"] in repr(res)),
     "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(
         w.db, w.registry, actor=a, today=TODAY), _named()),
+    "arrears.ended_unrenewed": (READERS, "record", lambda w, a, r: _m("arrears.ended_unrenewed")(
+        w.db, w.registry, actor=a, today=dt.date(2026, 2, 10)), _named()),  # the world's months end 2025-12
     "arrears.renew": (REGENCY, "record", lambda w, a, r: _m("arrears.renew")(
         w.db, w.registry, r["sponsorship"], actor=a), None),
     "budgets.create_budget_line": (REGENCY, "record", lambda w, a, r: _m("budgets.create_budget_line")(
@@ -420,7 +422,7 @@ MATRIX = {
     "backups.write_backup": (ADMIN, "global", lambda w, a, r: _m("backups.write_backup")(
         w.db, w.settings, w.settings.data_dir / f"salinan-{a.username}", actor=a), None),
     "overview.scheme_overview": (ALL, "record", lambda w, a, r: _m("overview.scheme_overview")(
-        w.db, w.registry, actor=a), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
+        w.db, w.registry, actor=a, month=MONTH), lambda res, r: next(x["live"] for x in res if x["scheme"].code == r["scheme"]) > 0),
     "editing.save_scheme": (ADMIN, "global", lambda w, a, r: _m("editing.save_scheme")(
         w.db, w.registry, _copy_of_outside(w), actor=a, copied_from="contoh_luar"), None),
     "editing.retire_scheme": (ADMIN, "global", lambda w, a, r: _m("editing.retire_scheme")(
@@ -540,7 +542,8 @@ def _no_full_nik(world, result, where):
 #: worker's own page and the logged exports keep it (``FULL_NIK``).
 LISTS = {"workers.search_workers", "sponsors.search_sponsors", "sponsors.sponsor_detail",
          "sponsorships.eligible_workers", "bills.bill", "bills.bill_page", "payments.payment_with_lines",
-         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month", "claims.list_claims"}
+         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month",
+         "arrears.ended_unrenewed", "claims.list_claims"}
 #: Where a role that may see the full NIK (``worker.full_nik``) finds it: the worker's page and the
 #: files exported on purpose, each logged.
 FULL_NIK = {"workers.get_worker", "workers.worker_detail", "worker_list.workers_xlsx", "bpjs.registration_xlsx"}
@@ -904,7 +907,7 @@ def test_a_shared_sponsor_shows_a_village_operator_only_its_own_workers_and_mone
         detail = sponsor_detail(world.db, donor, actor=desa, month="2025-03")
         assert "Bersama Dekat" not in repr(detail) and "Bersama Dalam" in repr(detail)
         assert (detail["due"]["lines"], detail["due"]["amount"]) == (1, 16_800)
-        listed = search_sponsors(world.db, actor=desa, text="Donatur Bersama").rows
+        listed = search_sponsors(world.db, actor=desa, text="Donatur Bersama", month="2025-03").rows
         assert [r["sponsorships"] for r in listed] == [1]
         bill = bills.bill(world.db, world.registry, scheme_code="contoh_desa", party_key=str(donor), from_month=None,
                           today=TODAY, actor=desa)

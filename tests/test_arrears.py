@@ -113,3 +113,26 @@ def test_the_renewals_are_counted_whole_and_listed_from_the_first_by_sponsor_and
     other = next(code for code in people.app.plugins.schemes if code != PRINGSEWU)
     assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor, scheme_code=other,
                                      limit=2) == arrears.Renewals(0, [])
+
+
+
+def test_sponsorships_ended_lately_and_not_renewed_are_listed_for_renewal(people):
+    """Rule: a live sponsorship whose last month has passed (selesai) in the last ``lapse_months``
+    months, and that nobody renewed, is listed for renewal; one ended longer ago, one still
+    running, one renewed, and one refused are not. A renewal continues from the month after."""
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    this_month = current_month()
+    lapse = people.app.settings.lapse_months
+    ended = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -7), months=6)
+    oldest = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -lapse - 5),
+                             months=6)  # its last month is lapse_months ago: still listed
+    enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -lapse - 6), months=6)
+    enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -5), months=6)  # running
+    refused = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -8), months=6)
+    people.db.execute("UPDATE sponsorships SET status = 'ditolak' WHERE id = ?", [refused])
+    listed = arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor)
+    assert sorted(r["id"] for r in listed.rows) == sorted([ended, oldest]) and listed.total == 2
+    renewed = arrears.renew(people.db, people.app.plugins, ended, actor=people.actor)
+    assert queries.sponsorship(people.db, renewed, EVERYTHING)["start_month"] == add_months(this_month, -1)
+    assert [r["id"] for r in arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor).rows] == [
+        oldest]

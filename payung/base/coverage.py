@@ -8,6 +8,12 @@ An unpaid month past its due date is *menunggak* (in arrears): it can still be p
 unpaid months ends the BPJS membership: every month of that run, and any month past its
 arrears limit, is *berakhir*: it can no longer be paid, and the worker must be registered
 anew.
+
+A sponsorship (kepesertaan) has a state of its own, apart from its months' coverage: its stored
+status ("diajukan", "aktif", "ditolak") until its last month has passed, then *selesai* (its
+months ended: the sponsor's commitment is over, and it may be renewed). "Selesai" is derived
+from the month asked, never stored (a stored one would go stale with the clock), and is not
+*berakhir*: a membership ended by arrears, which must be registered anew.
 """
 
 from __future__ import annotations
@@ -30,6 +36,11 @@ STATUS_LABELS = {
     BERAKHIR: "Berakhir (daftar ulang)",
     TIDAK_DITANGGUNG: "Tidak ditanggung",
 }
+
+#: Stored sponsorship statuses that hold a worker's months (``payung.schemes.data`` re-exports it).
+LIVE_STATUSES = ("diajukan", "aktif")
+#: A live sponsorship whose last month has passed (derived, never stored).
+SELESAI = "selesai"
 
 #: Statuses of a line that a payment may still settle.
 PAYABLE = (MENUNGGAK, BELUM_JATUH_TEMPO)
@@ -90,3 +101,16 @@ def line_status(line: dict | None, *, today: dt.date, due_day: int, lapse_months
         return TIDAK_DITANGGUNG
     return line_statuses([{**line, "id": 0, "worker_id": 0}], today=today, due_day=due_day,
                          lapse_months=lapse_months)[0]
+
+
+def sponsorship_state(status: str, end_month: str, month: str) -> str:
+    """What a sponsorship is in ``month`` as people read it: ``"selesai"`` once a live one's last
+    month is before ``month``, else its stored status (``"ditolak"`` stays ``"ditolak"``)."""
+    return SELESAI if status in LIVE_STATUSES and end_month < month else status
+
+
+def is_current(status: str, end_month: str, month: str) -> bool:
+    """Whether a sponsorship still holds its worker in ``month`` or later: live and not ended (one
+    that starts later counts: the sponsor has taken the worker on). The SQL twin is
+    ``db.queries.not_ended``."""
+    return status in LIVE_STATUSES and end_month >= month

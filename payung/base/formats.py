@@ -28,7 +28,7 @@ VEGA_MONTH_FORMAT = "%b %Y"
 
 #: Sponsorship, claim, payment and budget states as people read them.
 STATUS_LABELS = {
-    "diajukan": "Diajukan", "aktif": "Aktif", "ditolak": "Ditolak", "berakhir": "Berakhir",
+    "diajukan": "Diajukan", "aktif": "Aktif", "ditolak": "Ditolak", "selesai": "Selesai", "berakhir": "Berakhir",
     "dibatalkan": "Dibatalkan", "diproses": "Diproses", "dibayar": "Dibayar", "lunas": "Lunas",
     "terlindungi": "Terlindungi", "belum_jatuh_tempo": "Belum jatuh tempo", "menunggak": "Menunggak",
 }

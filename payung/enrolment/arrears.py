@@ -1,4 +1,5 @@
-"""What is late, what has lapsed, and what ends next month (for renewal).
+"""What is late, what has lapsed (*berakhir*), and what ends next month or has ended lately
+(*selesai*: for renewal).
 
 The late list is read on the day it is asked: every unpaid month whose due date has passed,
 grouped by who must pay it (the scheme's bill party), and the workers whose run of unpaid
@@ -271,11 +272,30 @@ class Renewals:
 
 def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = None,
                       scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
-    """What ends next month, inside the actor's scope (the first ``limit`` rows, or all)."""
+    """What has its last month next month (*selesai* after it) and is not renewed yet, inside the
+    actor's scope (the first ``limit`` rows, or all)."""
     require(actor, "late.read")
     month = add_months(current_month(today), 1)
+    return _renewals(db, registry, month, month, scheme_code=scheme_code, actor=actor, limit=limit)
+
+
+def ended_unrenewed(db, registry: PluginRegistry, *, today: dt.date | None = None,
+                    scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
+    """Live sponsorships already *selesai* (their last month has passed) in the last
+    ``lapse_months`` months and not renewed: a renewal still continues them without a gap (the
+    months since are billed as arrears, still payable). One that ended longer ago is left out:
+    its worker is enrolled anew, from a month of the team's choosing."""
+    require(actor, "late.read")
+    this_month = current_month(today)
+    return _renewals(db, registry, add_months(this_month, -registry.settings.lapse_months), add_months(this_month, -1),
+                     scheme_code=scheme_code, actor=actor, limit=limit)
+
+
+def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_code: str | None, actor: Actor,
+              limit: int | None) -> Renewals:
     codes = [code for code in registry.schemes if scheme_code in (None, code)]
-    rows = billing.sponsorships_ending(db, month, LIVE_STATUSES, codes, scope=scope_of(actor), limit=limit)
+    rows = billing.sponsorships_ending(db, first, LIVE_STATUSES, codes, scope=scope_of(actor), limit=limit,
+                                       until=last)
     return Renewals(rows[0]["total"] if rows else 0, listed_rows(actor, [
         {key: value for key, value in row.items() if key != "total"} for row in rows]))
 

@@ -8,8 +8,10 @@ from db import queries, store
 
 from payung.auth.access import Actor, listed_rows, require, require_visible, scope_of, shown
 from payung.base.config import Settings
+from payung.base.coverage import is_current, sponsorship_state
 from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.base.identity import check_nik, check_nip, clean_digits, normalize_phone
+from payung.base.months import current_month
 from payung.base.paging import Paged
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.base.text import text_problems, tidied, tidy
@@ -191,12 +193,14 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
 
 
 def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_regency: str | None = None,
-                    only_id: int | None = None, page: int = 1, page_size: int = 50):
-    """A page of active sponsors the actor may see, with their live sponsorship counts
+                    only_id: int | None = None, page: int = 1, page_size: int = 50, month: str | None = None):
+    """A page of active sponsors the actor may see, each with ``sponsorships``: the workers it
+    covers this month (``month``) or later, not those whose sponsorship has ended
     (``prefer_regency``: those of that regency first, for a scheme of that regency)."""
     require(actor, "sponsor.read")
     rows, total = queries.search_sponsors(
-        db, scope=scope_of(actor), text=tidy(None, text or ""), types=types, prefer_regency=prefer_regency,
+        db, scope=scope_of(actor), month=month or current_month(), text=tidy(None, text or ""), types=types,
+        prefer_regency=prefer_regency,
         only_id=only_id,
         limit=page_size,
         offset=(max(page, 1) - 1) * page_size,
@@ -205,8 +209,14 @@ def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_rege
 
 
 def sponsor_detail(db, sponsor_id: int, *, actor: Actor, month: str) -> dict:
-    """The sponsor, whom they sponsor, and what they owe for ``month``."""
+    """The sponsor, whom they sponsor (each sponsorship with its ``state`` in ``month``: "selesai"
+    once its months have ended), ``covered``: the workers it covers in ``month`` or later (as the
+    list counts them), and what they owe for ``month``."""
     sponsor = get_sponsor(db, sponsor_id, actor=actor)
     scope = scope_of(actor)
-    return {"sponsor": sponsor, "sponsorships": listed_rows(actor, queries.sponsor_sponsorships(db, sponsor_id, scope)),
+    sponsorships = queries.sponsor_sponsorships(db, sponsor_id, scope)
+    for row in sponsorships:
+        row["state"] = sponsorship_state(row["status"], row["end_month"], month)
+    covered = len({row["worker_id"] for row in sponsorships if is_current(row["status"], row["end_month"], month)})
+    return {"sponsor": sponsor, "sponsorships": listed_rows(actor, sponsorships), "covered": covered,
             "due": queries.sponsor_month_due(db, sponsor_id, month, scope)}

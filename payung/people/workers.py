@@ -337,13 +337,18 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
     return Paged([as_seen(actor, row) for row in rows], total, page, page_size)
 
 
-def worker_detail(db, worker_id: int, *, actor: Actor) -> dict:
-    """The worker, their sponsorships (with months paid) and claims."""
+def worker_detail(db, worker_id: int, *, actor: Actor, month: str | None = None) -> dict:
+    """The worker, their sponsorships (with months paid, and each one's ``state`` in ``month``,
+    this month unless given: "selesai" once its months have ended) and claims."""
     worker = get_worker(db, worker_id, actor=actor)
     scope = scope_of(actor)
+    month = month or current_month()
+    sponsorships = queries.worker_sponsorships(db, worker_id, scope)
+    for row in sponsorships:
+        row["state"] = coverage.sponsorship_state(row["status"], row["end_month"], month)
     return {
         "worker": worker,
-        "sponsorships": queries.worker_sponsorships(db, worker_id, scope),
+        "sponsorships": sponsorships,
         "claims": queries.worker_claims(db, worker_id, scope),
         "village": queries.region(db, worker["village_code"]),
         "district": queries.region(db, worker["district_code"]),

@@ -16,9 +16,7 @@ from db import billing, queries
 from db.scope import EVERYTHING, Scope
 
 from payung.auth.access import scope_of
-
-#: Sponsorship statuses that hold a worker's months.
-LIVE_STATUSES = ("diajukan", "aktif")
+from payung.base.coverage import LIVE_STATUSES  # noqa: F401  (read here by finance, enrolment, operations)
 
 
 class DataReader:

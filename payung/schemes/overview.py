@@ -5,15 +5,17 @@ from __future__ import annotations
 from db import queries
 
 from payung.auth.access import Actor, require, scope_of, sees_whole_regency
+from payung.base.months import current_month
 from payung.schemes.registry import PluginRegistry
 
 
-def scheme_overview(db, registry: PluginRegistry, *, actor: Actor) -> list[dict]:
-    """Every loaded scheme, with the live sponsorships inside the actor's scope and the
+def scheme_overview(db, registry: PluginRegistry, *, actor: Actor, month: str | None = None) -> list[dict]:
+    """Every loaded scheme, with ``live``: the workers it covers this month (``month``) or later
+    inside the actor's scope (sponsorships whose months have ended left out), and the
     targets that apply to that slice (``targets``: a regency-wide target only for an actor
     who sees the whole regency; a village operator's progress is per village, on the panels)."""
     require(actor, "scheme.read")
-    live = queries.live_sponsorships_by_scheme(db, scope_of(actor))
+    live = queries.live_sponsorships_by_scheme(db, month or current_month(), scope_of(actor))
     regencies = queries.region_names(db, 2)
     rows = {row["code"]: row for row in queries.scheme_rows(db)}
     return [{"scheme": scheme, "plugin": registry.plugin_of(code), "live": live.get(code, 0),
