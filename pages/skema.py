@@ -49,7 +49,7 @@ with connection() as db:
                 reached = item["live"] + target.already_covered
                 share = min(1.0, reached / target.value) if target.value else 0.0
                 before = (f" ({count(target.already_covered)} sudah terlindungi sebelumnya + {count(item['live'])} "
-                          "kepesertaan aktif)" if target.already_covered else "")
+                          "pekerja ditanggung)" if target.already_covered else "")
                 st.progress(share, text=f"Target {plain(target.label)}: {count(target.value)}{before}")
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor), key=f"s_{scheme.code}_protection")
             if allowed(actor, "scheme.manage"):  # for the developer who maintains it, not in the facts
