@@ -152,9 +152,21 @@ def param_input(
     return container.text_input(label, value="" if value is None else str(value), key=key)
 
 
+# The most digits a typed whole number is read with: Python refuses to read one of more than 4.300
+# (ValueError), and no count, bound or amount of a scheme has more than 19. Longer stays text, which
+# the loader names as not a whole number.
+_MAX_DIGITS = 30
+
+
+def _whole(typed: str) -> int | str:
+    """``typed`` as a whole number when it is one of at most ``_MAX_DIGITS`` digits, else the text."""
+    typed = typed.strip()
+    return int(typed) if re.fullmatch(rf"-?[0-9]{{1,{_MAX_DIGITS}}}", typed) else typed
+
+
 def _numbers(typed: str) -> list:
     """``"12, 6"`` -> ``[12, 6]``; what is not a number stays text, for the loader to name."""
-    return [int(v) if re.fullmatch(r"\s*-?[0-9]+\s*", v) else v.strip() for v in typed.split(",") if v.strip()]
+    return [_whole(v) for v in typed.split(",") if v.strip()]
 
 
 def _scalar(typed: str):
@@ -162,7 +174,7 @@ def _scalar(typed: str):
     typed = typed.strip()
     if not typed:
         return None
-    return int(typed) if re.fullmatch(r"-?[0-9]+", typed) else typed
+    return _whole(typed)
 
 
 # Opening a draft ----------------------------------------------------------------------------------
@@ -502,7 +514,7 @@ class _Form:
                 spec["help"] = help_text.text_input("Keterangan", value=spec.get("help", ""), key=self.k(f"f{i}_help"),
                                                     max_chars=chars("help", spec.get("help")))
                 for key in ("minimum", "maximum", "default", "help", "required"):
-                    if spec.get(key) in (None, "", False):
+                    if drafts.unset(spec.get(key)):
                         spec.pop(key, None)
         if st.button("Tambah isian", key=self.k("f_add")):
             self.later(lambda: fields.append(drafts.new_field(fields)))

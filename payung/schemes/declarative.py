@@ -194,6 +194,11 @@ _VALUE_WORDS = {**_BOUND_WORDS, "text": "teks", "choice": "salah satu nilai «ch
                 "multichoice": "daftar nilai «choices»", "bool": "true atau false", "village": "kode desa (teks)"}
 
 
+#: The largest whole number a form's number box holds exactly (a browser's, 2^53 - 1): a field's
+#: bound or default beyond it made the enrolment page of the scheme fail for everyone.
+LARGEST_WHOLE = 2**53 - 1
+
+
 def _bound_of(kind: str, value):
     """A field's ``minimum``/``maximum`` as a comparable value of the field's type, or None
     when it is not one (or the type takes no bounds)."""
@@ -363,6 +368,12 @@ class _Checker:
                 bounds[key] = bound
         if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
             self.add(path, "minimum", "«minimum» lebih besar dari «maximum»")
+        for key in ("minimum", "maximum", "default"):
+            number = spec.get(key)
+            if kind in _BOUND_WORDS and isinstance(number, int) and not isinstance(number, bool) \
+                    and abs(number) > LARGEST_WHOLE:
+                self.add(path, key, f"«{key}» isian terlalu besar; paling besar {LARGEST_WHOLE:,} "
+                                    f"(atau -{LARGEST_WHOLE:,})".replace(",", "."))
         if spec.get("default") is not None and isinstance(name, str):
             self.value(spec, path, "default", spec["default"], "nilai bawaan «default»")
 
@@ -625,7 +636,7 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
             spec["choices"] = [_choice(c) for c in f.choices]
         for key in ("required", "help", "default", "minimum", "maximum"):
             value = getattr(f, key)
-            if value not in (None, "", False):
+            if not (value is None or value == "" or value is False):  # 0 is a bound (0 == False)
                 spec[key] = value
         data["fields"].append(spec)
     data["rules"] = [s for s in (rule_spec(r) for r in scheme.rules) if s is not None]

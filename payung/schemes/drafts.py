@@ -33,6 +33,12 @@ FIELD_TYPE_WORDS = {
 HOLDERS = ("when",)
 
 
+def unset(value) -> bool:
+    """Whether a field's optional key was left empty in the form: nothing, an empty text or an
+    unticked box. A 0 is a value (a minimum of 0), though ``0 == False``."""
+    return value is None or value == "" or value is False
+
+
 def new_field(fields: list[dict]) -> dict:
     """A new text field with a name no other field of the scheme has."""
     names = {f.get("name") for f in fields}

@@ -197,7 +197,8 @@ def save_scheme(
     from; when the file no longer holds it (another administrator saved, or someone changed the
     file on disk, meanwhile) the save is refused rather than silently undoing that change. The
     first edit of a file never saved here records the file as it was as version 1 (the
-    sponsorships made before then point to it)."""
+    sponsorships made before then point to it). A save that changes nothing (a second click) adds
+    no version and writes nothing: it answers with the file's current version."""
     require(actor, "scheme.manage")
     if editing and copied_from:
         raise ValueError("a copy is a new scheme: copied_from goes with editing=None")
@@ -220,6 +221,8 @@ def save_scheme(
         if previous is None and existing is not None:
             previous = _record(db, scheme.code, 1, existing, "berkas sebelum suntingan pertama di halaman Skema", actor)
             scheme_store.pin_unversioned(db, scheme.code, 1, actor=actor.username)
+        if existing is not None and text == existing:  # a second click on Simpan: nothing to add
+            return Saved(path, previous, "tidak ada perubahan", existing)
         before_text = existing or ""
         before = tomllib.loads(before_text) if before_text else {}
         summary = changes(before, tomllib.loads(text)) if existing is not None else "skema baru"

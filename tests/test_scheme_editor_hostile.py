@@ -1,0 +1,110 @@
+"""The scheme editor under hostile input (attack session): a number no form could mean, typed in a
+box of the editor, is refused with a message and breaks neither the editor nor, once saved, the
+pages that draw the scheme's fields."""
+
+from __future__ import annotations
+
+import pytest
+from test_declarative import _button, _key, _skema, _skema_site
+
+
+def _open_gn(tmp_path, monkeypatch):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    at = _skema("admin")
+    at.radio(key="ed_mode").set_value("ubah").run()
+    at.selectbox(key="ed_pick_ubah").set_value("gn_lingkaran").run()
+    _button(at, "Buka di formulir").click().run()
+    assert not at.exception, at.exception
+    return folder, at
+
+
+@pytest.mark.parametrize("box", ["months", "f1_minimum", "f1_maximum", "f1_default"])
+def test_a_number_of_thousands_of_digits_is_refused_not_a_crash(tmp_path, monkeypatch, box):
+    """Python refuses to read a whole number of more than 4.300 digits (ValueError): the editor
+    crashed on every run after, the form unusable and what was typed lost on a reload."""
+    folder, at = _open_gn(tmp_path, monkeypatch)
+    before = (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
+    at.text_input(key=_key(at, box)).set_value("9" * 5000).run()
+    assert not at.exception, at.exception
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert at.error, "refused with a message"
+    assert (folder / "gn_lingkaran.toml").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("box, typed", [("f1_minimum", "-99999999999999999999999"),
+                                        ("f1_maximum", "99999999999999999999999"),
+                                        ("f1_default", "99999999999999999999999")])
+def test_a_bound_or_default_no_number_box_can_take_is_refused(tmp_path, monkeypatch, box, typed):
+    """A whole-number field's minimum, maximum or default beyond what a browser's number box holds
+    exactly (2^53 - 1) was saved, and the enrolment page of the scheme then crashed for every
+    operator (StreamlitJSNumberBoundsError in st.number_input)."""
+    folder, at = _open_gn(tmp_path, monkeypatch)
+    before = (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
+    at.text_input(key=_key(at, box)).set_value(typed).run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("terlalu besar" in e.value for e in at.error), [e.value for e in at.error]
+    assert (folder / "gn_lingkaran.toml").read_text(encoding="utf-8") == before
+
+
+def test_a_hand_written_scheme_with_such_a_bound_is_an_error_not_a_broken_page(tmp_path):
+    import tomllib
+    from pathlib import Path
+
+    from conftest import write_config
+
+    from payung.base.config import load_settings
+    from payung.schemes.declarative import DeclarationError, load_scheme
+    source = (Path(__file__).parent.parent / "plugins" / "gn_lingkaran.toml").read_text(encoding="utf-8")
+    text = source.replace("default = 25\nminimum = 1", "default = 25\nminimum = -9007199254740992")
+    assert text != source and tomllib.loads(text)
+    settings = load_settings(write_config(tmp_path))
+    with pytest.raises(DeclarationError, match="terlalu besar"):
+        load_scheme(text, settings)
+
+
+@pytest.mark.parametrize("box", ["f1_minimum", "f1_maximum", "f1_default"])
+def test_a_zero_typed_as_a_bound_or_default_is_saved_not_dropped(tmp_path, monkeypatch, box):
+    """0 was taken for "nothing typed" (0 == False): a minimum of 0 was saved as no minimum at
+    all, so the field then took negative numbers, with a message saying it was saved."""
+    import tomllib
+    folder, at = _open_gn(tmp_path, monkeypatch)
+    if box != "f1_minimum":  # a maximum or default of 0 needs a minimum (1 in the file) at or below it
+        at.text_input(key=_key(at, "f1_minimum")).set_value("-1").run()
+    if box == "f1_maximum":
+        at.text_input(key=_key(at, "f1_default")).set_value("").run()
+    at.text_input(key=_key(at, box)).set_value("0").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    pledge = tomllib.loads((folder / "gn_lingkaran.toml").read_text(encoding="utf-8"))["fields"][1]
+    assert pledge[box.removeprefix("f1_")] == 0, pledge
+
+
+def test_a_zero_bound_written_by_hand_survives_an_edit_of_another_part(tmp_path, monkeypatch):
+    """The declaration the form opens dropped a bound of 0 too: renaming the scheme removed it."""
+    import tomllib
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    path = folder / "gn_lingkaran.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("minimum = 1", "minimum = 0"), encoding="utf-8")
+    at = _skema("admin")
+    at.radio(key="ed_mode").set_value("ubah").run()
+    at.selectbox(key="ed_pick_ubah").set_value("gn_lingkaran").run()
+    _button(at, "Buka di formulir").click().run()
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["fields"][1]["minimum"] == 0
+
+
+def test_a_second_click_on_simpan_adds_no_version_that_changes_nothing(tmp_path, monkeypatch):
+    """A double click on Simpan skema: the second run saved the same file again as a new version
+    ("tidak ada perubahan"), audited as a change, cluttering the history every edit is read from."""
+    _, at = _open_gn(tmp_path, monkeypatch)
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Riwayat versi (2)" in e.label for e in at.expander), [e.label for e in at.expander]
+    assert any("versi 2" in s.value and "tidak ada perubahan" in s.value for s in at.success), \
+        [s.value for s in at.success]
