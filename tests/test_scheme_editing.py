@@ -9,6 +9,7 @@ import json
 import pytest
 
 from db import queries
+from payung.base import formats
 from payung.base.errors import ValidationError
 from payung.enrolment.bulk import apply_bulk, plan_bulk
 from payung.schemes import editing
@@ -140,6 +141,9 @@ def test_a_save_over_a_file_changed_since_the_form_opened_is_refused_and_undoes_
         editing.save_scheme(csr.db, csr.app.plugins, mine, actor=csr.actor, editing=CODE, base=opened)
     assert refused.value.problems[0].rule == "scheme_changed"
     assert "versi 2 oleh admin" in refused.value.problems[0].message
+    # When, in local time as every page says it, not the stored UTC text ("2026-12-07T11:47").
+    stored = queries.scheme_versions(csr.db, CODE)[0]["created_at"]
+    assert f"pada {formats.date(stored)})" in refused.value.problems[0].message and "T" not in formats.date(stored)
     assert path.read_text(encoding="utf-8") == first.text, "the first save's months stay"
     assert queries.latest_scheme_version(csr.db, CODE) == 2
 

@@ -22,7 +22,7 @@ from db import queries, store
 from db import schemes as scheme_store
 
 from payung.auth.access import Actor, require
-from payung.base import clock
+from payung.base import clock, formats
 from payung.base.errors import PayungError, Problem, ValidationError
 from payung.schemes.copying import check_copy, copy_header, left_out_problems
 from payung.schemes.texts import text_messages, tidy_declaration
@@ -247,7 +247,7 @@ def save_scheme(
 def _changed_meanwhile(db, code: str, path: Path, existing: str) -> str:
     """The refusal of a save over a file changed since the form opened: by whom, when known."""
     latest = (queries.scheme_versions(db, code) or [None])[0]
-    who = (f" (versi {latest['version']} oleh {latest['created_by']} pada {latest['created_at'][:16]})"
+    who = (f" (versi {latest['version']} oleh {latest['created_by']} pada {formats.date(latest['created_at'])})"
            if latest and latest["toml"] == existing else " (di luar halaman Skema)")
     return (f"Berkas {path.name} sudah diubah sejak formulir ini dibuka{who}. Simpanan ini tidak ditulis agar "
             "perubahan itu tidak hilang; isian Anda tetap di formulir. Buka lagi skema ini untuk melihat "
