@@ -53,6 +53,63 @@ def test_a_worker_is_found_whatever_the_case_and_accents_typed(app, db, admin, t
     assert _names(search_workers(db, app.settings, actor=desa, text=typed)) == found
 
 
+@pytest.mark.parametrize("typed, found", [
+    ("rizal jose", ["José Rizal"]), ("RIZAL José", ["José Rizal"]), ("yani ahmad", ["Ahmad Yani"]),
+    ("lan nguyen", ["Nguyễn Thị Lan"]), ("sari benedicte", ["BÉNÉDICTE Sari"]), ("ahm yan", ["Ahmad Yani"]),
+    ("yani rizal", []), ("ahmad jose", []), ("nur nurhayati", []),
+])
+def test_a_name_is_found_by_its_words_in_any_order(app, db, admin, typed, found):
+    """A name typed in another word order ("rizal jose") found nothing: every word typed must be
+    in the name, anywhere, in any order; a word the name lacks still finds nobody."""
+    for nik, name in NAMES.items():
+        create_worker(db, app.settings, worker_values(nik=nik, name=name), actor=admin)
+    assert _names(search_workers(db, app.settings, actor=admin, text=typed)) == found
+    desa = Actor("desa", "desa", villages=(VILLAGE,))
+    assert _names(search_workers(db, app.settings, actor=desa, text=typed)) == found
+
+
+def test_a_sponsor_is_found_by_its_words_in_any_order_and_still_by_nip_and_opd(app, db, admin):
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Élise Wijaya"}, actor=admin)
+    create_sponsor(db, app.settings, {"type": "asn", "name": "Ahmad Yani", "nip": "197508172000031001",
+                                      "opd": "Dinas Sosial"}, actor=admin)
+    for actor in (admin, Actor("lihat", "viewer")):
+        assert [r["name"] for r in search_sponsors(db, actor=actor, text="wijaya elise").rows] == ["Élise Wijaya"]
+        assert [r["name"] for r in search_sponsors(db, actor=actor, text="YANI ahmad").rows] == ["Ahmad Yani"]
+        assert [r["name"] for r in search_sponsors(db, actor=actor, text="dinas sosial").rows] == ["Ahmad Yani"]
+        assert search_sponsors(db, actor=actor, text="wijaya ahmad").total == 0
+    assert [r["name"] for r in search_sponsors(db, actor=admin, text="19750817").rows] == ["Ahmad Yani"]
+
+
+def test_the_workers_a_sponsor_may_take_on_are_found_by_their_words_in_any_order(schemes_app, people, admin):
+    """Kepesertaan's worker picker: the words of a name in any order, and still a NIK's start."""
+    scheme = next(iter(schemes_app.plugins.schemes.values()))
+    worker = people.worker(people.villages(scheme.regency_code)[0], name="José Rizal")
+
+    def found(text):
+        return [r["name"] for r in eligible_workers(people.db, schemes_app.plugins, scheme_code=scheme.code,
+                                                    sponsor=None, start_month="2030-01", months=1, actor=admin,
+                                                    text=text)]
+    nik = next(r["nik"] for r in people.db.query("SELECT nik FROM workers WHERE id = ?", [worker]))
+    assert found("rizal jose") == found("JOSE") == found(nik[:8]) == ["José Rizal"]
+    assert found("rizal siti") == []
+
+
+def test_the_words_beyond_the_most_matched_each_alone_are_matched_in_their_order(app, db, admin, monkeypatch):
+    """``SEARCH_WORDS`` bounds the LIKEs of one search (a pasted paragraph is hundreds of
+    words): the words beyond it must come in the order typed. A word inside a longer word
+    typed is not asked twice."""
+    from db import queries
+    create_worker(db, app.settings, worker_values(name="Nguyễn Thị Lan"), actor=admin)
+    monkeypatch.setattr(queries, "SEARCH_WORDS", 2)
+    assert search_workers(db, app.settings, actor=admin, text="nguyen thi lan").total == 1
+    assert search_workers(db, app.settings, actor=admin, text="thi lan nguyen").total == 1
+    assert search_workers(db, app.settings, actor=admin, text="lan thi nguyen").total == 0
+    assert queries._name_patterns("nur nurhayati NUR") == ["%nurhayati%"]
+    words = " ".join(f"kata{i}" for i in range(150))  # within SEARCH_MAX: many words, a few LIKEs
+    assert len(queries._name_patterns(words)) == 2
+    assert search_workers(db, app.settings, actor=admin, text=words).total == 0
+
+
 def test_a_renamed_worker_is_found_by_the_new_name_only(app, db, admin):
     worker = create_worker(db, app.settings, worker_values(name="José Rizal"), actor=admin)
     update_worker(db, app.settings, worker, {"name": "Élise Wijaya"}, actor=admin)
@@ -138,7 +195,7 @@ def test_names_stored_before_their_keys_are_found_after_the_upgrade(engine, tmp_
             old.close()
 
 
-@pytest.mark.parametrize("typed", ["%", "_", "a%a", "___", "\\", "Siti_Aminah"])
+@pytest.mark.parametrize("typed", ["%", "_", "a%a", "___", "\\", "Siti_Aminah", "ahmad %", "_ yani", "a\\ b"])
 def test_like_wildcards_typed_in_a_search_are_characters(app, db, admin, typed):
     """"%" found every worker and "___" every name of three letters or more: a search finds the
     text typed, not a pattern (no name here holds a "%", "_" or backslash)."""
