@@ -595,6 +595,8 @@ def cmd_import(app: Payung, args) -> int:
             print(f"  ... dan {count(len(plan.errors) - 50)} galat lainnya (pakai --json atau --rejected).")
         for typed, read in list(plan.read_as.items())[:50]:
             print(f"  dibaca mirip: \"{typed}\" sebagai {read['name']} ({count(read['count'])} baris)")
+        for stored, spelled in list(plan.respelled.items())[:50]:
+            print(f"  ejaan nama diubah: \"{stored}\" menjadi \"{spelled}\"")
     return 0
 
 

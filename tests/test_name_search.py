@@ -166,6 +166,68 @@ def test_a_sponsor_import_matches_a_name_whatever_its_case_and_accents(app, db, 
     assert (plan.counts["unchanged"], plan.counts["updated"]) == (1, 0), plan.summary()
 
 
+@pytest.mark.parametrize("stored, typed, kept", [
+    ("Élise Wijaya", "ÉLISE WIJAYA", "Élise Wijaya"),  # all caps: poorer, the stored spelling stays
+    ("Élise Wijaya", "Elise Wijaya", "Élise Wijaya"),  # accents stripped: poorer
+    ("José Rizal", "jose rizal", "José Rizal"),
+    ("Haji Jose", "Haji JOSE", "Haji Jose"),  # both in mixed case: the stored case stays
+    ("Jose Rizal", "José Rizal", "José Rizal"),  # the file has the accent the stored lacks
+    ("JOSE RIZAL", "Jose Rizal", "Jose Rizal"),  # the stored is all one case, the file's is not
+    ("Jose Rizal", "JOSÉ RIZAL", "José Rizal"),  # the file's accent, the stored case
+    ("JOSE", "josé", "JOSÉ"),
+    ("Josè Rizal", "José Rizal", "José Rizal"),  # as many accents: the file corrects
+    ("Duc Anh", "ĐỨC ANH", "Đức Anh"), ("Đức Anh", "Duc Anh", "Đức Anh"),
+    ("Ahmad Strasse", "AHMAD STRAßE", "Ahmad Strasse"),  # letters that do not line up: the stored
+    ("Siti Aminah", "Budi", "Budi"),  # not one name: a rename, the file's
+])
+def test_of_two_spellings_of_one_name_the_richer_is_kept(stored, typed, kept):
+    from payung.base.text import richer_spelling
+    assert richer_spelling(stored, typed) == kept
+
+
+def test_a_sponsor_import_corrects_a_names_spelling_and_says_so_but_never_makes_it_poorer(app, db, admin):
+    """The stored "Jose Rizal" could never become "José Rizal" by import (the stored spelling
+    was kept whenever the keys were equal): the file's spelling is taken when it holds more
+    (accents, or mixed case over one case), said before the import in ``respelled``; an all-caps
+    or accent-less list changes nothing."""
+    for name in ("Jose Rizal", "ELISE WIJAYA", "Bénédicte Sari"):
+        create_sponsor(db, app.settings, {"type": "perorangan", "name": name}, actor=admin)
+    plan = _import(db, app, "Jenis;Nama\nPerorangan;JOSÉ RIZAL\nPerorangan;Élise Wijaya\n"
+                            "Perorangan;BENEDICTE SARI\n", "sponsors", admin)
+    assert (plan.counts["updated"], plan.counts["unchanged"]) == (2, 1), plan.summary()
+    assert plan.respelled == plan.summary()["respelled"] == {"Jose Rizal": "José Rizal",
+                                                             "ELISE WIJAYA": "Élise Wijaya"}
+    assert sorted(r["name"] for r in search_sponsors(db, actor=admin).rows) == [
+        "Bénédicte Sari", "José Rizal", "Élise Wijaya"]
+    assert [r["name"] for r in search_sponsors(db, actor=admin, text="jose").rows] == ["José Rizal"]
+    plan = _import(db, app, "Jenis;Nama\nPerorangan;JOSE RIZAL\nPerorangan;elise wijaya\n", "sponsors", admin)
+    assert (plan.counts["unchanged"], plan.respelled) == (2, {}), plan.summary()
+
+
+def test_the_impor_page_and_the_cli_say_a_spelling_the_import_changes(site, tmp_path):
+    import subprocess
+    import sys
+    from test_pages import open_db, run
+    from conftest import ROOT
+    with open_db(site) as opened:
+        create_sponsor(opened, site["app"].settings, {"type": "perorangan", "name": "Jose Rizal"},
+                       actor=Actor("admin", "admin"))
+    data = "Jenis;Nama\nPerorangan;José Rizal\n".encode()
+    at = run("admin", "pages/impor.py")
+    at.radio(key="i_kind").set_value("sponsors").run()
+    at.file_uploader(key="i_file").set_value(("dana.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    said = [i.value for i in at.info if "Ejaan nama penyandang dana" in i.value]
+    assert said and '"Jose Rizal" menjadi "José Rizal"' in said[0], [i.value for i in at.info]
+    path = tmp_path / "dana.csv"
+    path.write_bytes(data)
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "sponsors", str(path), "--dry-run", "--config",
+                           str(site["app"].settings.path), "--db", str(site["db_path"])], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert 'ejaan nama diubah: "Jose Rizal" menjadi "José Rizal"' in done.stdout, done.stdout
+
+
 def test_imported_workers_are_found_whatever_the_accents(app, db, admin):
     """An import stores its workers in one load (``store.bulk_insert``): their keys with them."""
     _import(db, app, "NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan\n"
