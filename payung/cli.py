@@ -368,8 +368,8 @@ def cmd_check(app: Payung, args) -> int:
         if args.repair and not report.ok:
             done = repair(db, actor=CLI_ACTOR)
             print(f"Diperbaiki: {count(done['paid_amounts'])} baris iuran, line_totals dibangun ulang "
-                  f"({count(done['line_totals'])} baris), {count(done['name_keys'])} kunci pencarian nama diturunkan "
-                  "ulang. Hasil setelah perbaikan:")
+                  f"({count(done['line_totals'])} baris), {count(done['name_texts'])} nama disimpan sebagai teks, "
+                  f"{count(done['name_keys'])} kunci pencarian nama diturunkan ulang. Hasil setelah perbaikan:")
             report = run_checks(db, quick=args.quick)
     finally:
         db.close()
