@@ -419,7 +419,8 @@ def _escaped(text: str) -> str:
 
 
 #: The most words of a name search matched each on its own (``_name_patterns``); the words typed
-#: beyond them are one pattern, in the order typed. No name holds this many.
+#: beyond them are one pattern, in the order typed (few names have more words; a pasted paragraph
+#: would be hundreds of LIKEs).
 SEARCH_WORDS = 8
 
 
