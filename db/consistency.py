@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from db import store
 from payung.base.errors import DatabaseError
+from payung.base.text import text_problem, tidy
 
 EXAMPLES = 5
 
@@ -275,6 +276,80 @@ def _wrong_name_keys(db) -> tuple[int, list[tuple[str, str, int, object, object,
             wrong += [(table, column, key, value, stored, should) for key, value, stored in rows
                       if (should := how(value)) != stored]
     return checked, wrong
+
+
+def _name_from_bytes(value) -> str | None:
+    """The name a value that is not text stands for, when it is one a person could have typed
+    (bytes of UTF-8 text the name rules take, tidied as a typed name is), else None: a number,
+    bytes of another encoding ("Jos\\xe9" of an old program) are for a person to type again."""
+    if not isinstance(value, bytes):
+        return None
+    try:
+        text = tidy("name", value.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    return text if text and text_problem("name", "Nama", text) is None else None
+
+
+#: A bytea's text form (``\\x4a6f73c3a9``): what PostgreSQL stores in a text column when another
+#: program writes bytes there (bytea to text is an assignment cast). No name is written so.
+_BYTEA_TEXT = r"^\\x([0-9a-f]{2})+$"
+
+
+def _names_not_text(db) -> tuple[int, list[tuple[str, str, int, object, str | None]]]:
+    """How many names were looked at, and (table, column, id, value, the text it stands for or
+    None) of each worker's or sponsor's name another program stored as bytes: on SQLite a BLOB in
+    the TEXT column, kept as it came (a number is turned into text by the column's type); on
+    PostgreSQL, whose text column takes no bytes, their text form ``\\x...`` (``_BYTEA_TEXT``),
+    given here as the bytes. Such a name has no search key a search finds."""
+    checked, found = 0, []
+    for table, (_, source, _) in store.DERIVED_COLUMNS.items():
+        checked += db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        condition = (f"typeof({source}) NOT IN ('text', 'null')" if db.engine == "sqlite"
+                     else f"{source} ~ '{_BYTEA_TEXT}'")
+        for key, value in db.execute(f"SELECT id, {source} FROM {table} WHERE {condition} ORDER BY id").fetchall():
+            value = bytes.fromhex(value[2:]) if isinstance(value, str) else value
+            found.append((table, source, key, value, _name_from_bytes(value)))
+    return checked, found
+
+
+def _shown(value) -> str:
+    """A value that is not text, in words a person reads on the check's page."""
+    if isinstance(value, bytes):
+        return f"bita {value[:24].hex(' ')}{' ...' if len(value) > 24 else ''} ({len(value)} bita)"
+    return f"angka {value}"
+
+
+def name_text_differences(db) -> tuple[int, int, list[dict]]:
+    """Each worker's and sponsor's name that is not stored as text (``_names_not_text``), with
+    what to do: ``repair_name_texts`` stores the text of UTF-8 bytes the name rules take; the
+    rest are for a person to type again."""
+    checked, found = _names_not_text(db)
+    examples = []
+    for table, column, key, value, text in found[:EXAMPLES]:
+        where = "Pekerja" if table == "workers" else "Penyandang dana"
+        examples.append({"table": table, "id": key, column: _shown(value), "derived": text or "-", "problem": (
+            "nama tersimpan bukan sebagai teks (ditulis program lain), sehingga tidak ditemukan pencarian; "
+            "tombol Bangun ulang tabel turunan di halaman Cadangan (atau 'python -m payung check --repair') "
+            f"menyimpannya sebagai teks \"{text}\""
+            if text is not None else
+            "nama tersimpan bukan sebagai teks (ditulis program lain) dan tidak dapat dibaca sebagai nama, "
+            "sehingga tidak ditemukan pencarian dan tidak diperbaiki otomatis; ketik ulang namanya di halaman "
+            f"{where} (id {key}), lalu perbaiki program yang menulisnya")})
+    return checked, len(found), examples
+
+
+def repair_name_texts(db, *, actor: str) -> int:
+    """Store as text each name that is UTF-8 bytes the name rules take (call inside a
+    transaction, before ``repair_name_keys``), one audit entry per row; the others are left."""
+    done = 0
+    for table, column, key, value, text in _names_not_text(db)[1]:
+        if text is not None:
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", [text, key])
+            store.audit(db, actor, "update", table, key, {column: _shown(value)},
+                        {column: text, "change": "nama bita disimpan sebagai teks"})
+            done += 1
+    return done
 
 
 def name_key_differences(db) -> tuple[int, int, list[dict]]:

@@ -428,22 +428,48 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains(text: str) -> str:
-    """The pattern of a name search: the typed text as ``name_key`` holds names (any case, no
-    accents) anywhere in it."""
-    return f"%{_escaped(search_key(text))}%"
+#: The most words of a name search matched each on its own (``_name_patterns``); the words typed
+#: beyond them are one pattern, in the order typed (few names have more words; a pasted paragraph
+#: would be hundreds of LIKEs).
+SEARCH_WORDS = 8
+
+
+def _name_patterns(text: str) -> list[str]:
+    """The patterns a name search's ``name_key`` must match, all of them: one per word typed, so
+    the words may come in any order ("rizal jose" finds "José Rizal"), each as ``name_key``
+    holds names (any case, no accents) anywhere in it. A word inside another word typed adds
+    nothing ("nur nurhayati"), and the longest words come first (the rarest, asked first).
+    Beyond ``SEARCH_WORDS`` words, the rest are one pattern in their typed order."""
+    typed = search_key(text).split()
+    words: list[str] = []
+    for word in sorted(dict.fromkeys(typed), key=len, reverse=True):
+        if not any(word in kept for kept in words):
+            words.append(word)
+    patterns = [f"%{_escaped(w)}%" for w in words[:SEARCH_WORDS - 1]] or ["%%"]
+    if len(words) >= SEARCH_WORDS:
+        rest = set(words[SEARCH_WORDS - 1:])
+        patterns.append("%" + "%".join(_escaped(w) for w in dict.fromkeys(typed) if w in rest) + "%")
+    return patterns
 
 
 def _searched(db, text: str, conditions: Sequence[tuple[str, str]]) -> tuple[str, list]:
-    """`` AND (...)`` of a search: each ``(column, kind)`` matches ``text`` (``name``: as names'
-    keys hold it, anywhere; ``contains``: as typed, anywhere; ``prefix``: as typed, at the
-    start), or no row at all for a text longer than anything stored (``SEARCH_MAX``)."""
+    """`` AND (...)`` of a search: a row matches ``text`` in one of ``(column, kind)`` (``name``:
+    every word typed, in any order, as names' keys hold it (``_name_patterns``); ``contains``: as
+    typed, anywhere; ``prefix``: as typed, at the start), or no row at all for a text longer than
+    anything stored (``SEARCH_MAX``)."""
     if len(text) > SEARCH_MAX:
         return " AND 1 = 0", []
-    patterns = {"name": lambda: _contains(text), "contains": lambda: f"%{_escaped(text.strip())}%",
-                "prefix": lambda: f"{_escaped(text.strip())}%"}
-    return (" AND (" + " OR ".join(db.dialect.like(column) for column, _ in conditions) + ")",
-            [patterns[kind]() for _, kind in conditions])
+    alternatives, params = [], []
+    for column, kind in conditions:
+        if kind == "name":
+            patterns = _name_patterns(text)
+            words = " AND ".join(db.dialect.like(column) for _ in patterns)
+            alternatives.append(f"({words})" if len(patterns) > 1 and len(conditions) > 1 else words)
+            params += patterns
+        else:
+            alternatives.append(db.dialect.like(column))
+            params.append(f"%{_escaped(text.strip())}%" if kind == "contains" else f"{_escaped(text.strip())}%")
+    return " AND (" + " OR ".join(alternatives) + ")", params
 
 
 @sc.bound

@@ -80,8 +80,8 @@ else:
     # The repair rebuilds the names' search keys too: a difference of those alone read as one for a
     # technician ("selisih lain perlu diperiksa petugas").
     st.error(f"Ditemukan {count(report.differences)} selisih. Rincian contoh di bawah. Selisih rekap iuran, jumlah "
-             "terbayar dan pencarian nama diperbaiki dengan tombol Bangun ulang tabel turunan di bawah; selisih lain "
-             "perlu diperiksa petugas.")
+             "terbayar dan pencarian nama, dan nama yang tersimpan sebagai bita teks, diperbaiki dengan tombol Bangun ulang "
+             "tabel turunan di bawah; selisih lain perlu diperiksa petugas.")
     for r in report.results:
         if not r.ok:
             st.markdown(f"**{NAMES.get(r.name, r.name)}**")
@@ -94,7 +94,8 @@ else:
 if st.session_state.get("_repaired"):
     done = st.session_state.pop("_repaired")
     st.info(f"Dibangun ulang: {count(done['paid_amounts'])} baris jumlah terbayar, "
-            f"{count(done['line_totals'])} baris rekap iuran, {count(done['name_keys'])} kunci pencarian nama.")
+            f"{count(done['line_totals'])} baris rekap iuran, {count(done['name_texts'])} nama disimpan sebagai teks, "
+            f"{count(done['name_keys'])} kunci pencarian nama.")
 
 
 # Restore ----------------------------------------------------------------------------------------

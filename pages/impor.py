@@ -211,6 +211,13 @@ if plan.read_as:  # accepted, but not as typed: a person should see what each na
     more = f"; dan {count(len(read) - 10)} nama lain" if len(read) > 10 else ""
     st.warning(f"Nama desa yang tidak persis sama, dibaca sebagai nama yang mirip: {said}{more}. Periksa sebelum "
                "mengimpor; bila ada yang salah, perbaiki di berkas lalu unggah lagi.", icon=":material/spellcheck:")
+if plan.respelled:  # the same name, written in the file's richer spelling: a person should see it
+    spelled = list(plan.respelled.items())
+    said = "; ".join(f"\"{plain(was)}\" menjadi \"{plain(now)}\"" for was, now in spelled[:10])
+    more = f"; dan {count(len(spelled) - 10)} nama lain" if len(spelled) > 10 else ""
+    st.info(f"Ejaan nama penyandang dana yang akan diubah mengikuti berkas (aksen atau huruf besar-kecil yang "
+            f"lebih lengkap): {said}{more}. Nama yang di berkas ditulis huruf besar semua atau tanpa aksen tidak "
+            "mengubah ejaan yang tersimpan.", icon=":material/spellcheck:")
 if plan.unknown:
     st.subheader("Pencocokan nilai")
     st.caption("Nilai-nilai ini tidak dikenali. Pilih artinya, lalu periksa ulang: saran terdekat ada di urutan "

@@ -37,7 +37,9 @@ if editing and state.get("_loaded_worker") != editing:
             st.error("Pekerja tidak ditemukan.")
             st.stop()
     state.update({
-        "f_nik": w["nik"], "f_name": w["name"], "f_birth_place": w["birth_place"] or "",
+        # A name another program stored as bytes (payung check: name_texts) is typed again.
+        "f_nik": w["nik"], "f_name": w["name"] if isinstance(w["name"], str) else "",
+        "_f_name_not_text": not isinstance(w["name"], str), "f_birth_place": w["birth_place"] or "",
         "f_birth_date": dt.date.fromisoformat(w["birth_date"]), "f_gender": w["gender"],
         "f_phone": w["phone"] or "", "f_address": w["address"] or "", "f_district": w["district_code"],
         "f_village": w["village_code"], "f_occupation": w["occupation"], "f_income": w["declared_income"],
@@ -115,6 +117,9 @@ field_errors(FORM, "nik")
 
 left, right = st.columns(2)
 with left:
+    if editing and state.get("_f_name_not_text"):
+        st.warning("Nama pekerja ini tersimpan bukan sebagai teks (ditulis program lain), sehingga tidak "
+                   "ditemukan pencarian: ketik ulang namanya sesuai KTP, lalu Simpan.")
     st.text_input("Nama lengkap (sesuai KTP) *", key="f_name", max_chars=chars("name"),
                   on_change=forget_problems, args=(FORM, "name"))
     field_errors(FORM, "name")

@@ -21,8 +21,10 @@ if editing and state.get("_loaded_sponsor") != editing:
         except NotFound:
             st.error("Penyandang dana tidak ditemukan.")
             st.stop()
-    state.update({f"s_{k}": s[k] or "" for k in ("name", "nip", "employee_number", "opd", "phone", "email",
-                                                  "address")})
+    # A name another program stored as bytes (payung check: name_texts) is typed again.
+    state.update({f"s_{k}": s[k] if isinstance(s[k], str) else "" for k in (
+        "name", "nip", "employee_number", "opd", "phone", "email", "address")})
+    state["_s_name_not_text"] = not isinstance(s["name"], str)
     state.update({"s_type": s["type"], "s_village": s["village_code"], "s_district": s["district_code"],
                   "s_regency": s["regency_code"], "_loaded_sponsor": editing})
 elif not editing and state.get("_loaded_sponsor"):
@@ -35,6 +37,9 @@ problem_summary(FORM, ("type", "name", "nip", "opd", "village_code", "district_c
 kind = st.selectbox("Jenis penyandang dana *", list(SPONSOR_TYPES), key="s_type", index=None,
                     format_func=lambda k: SPONSOR_TYPES[k].label, placeholder="Pilih jenis")
 field_errors(FORM, "type")
+if editing and state.get("_s_name_not_text"):
+    st.warning("Nama penyandang dana ini tersimpan bukan sebagai teks (ditulis program lain), sehingga tidak "
+               "ditemukan pencarian: ketik ulang namanya, lalu Simpan.")
 st.text_input("Nama *", key="s_name", max_chars=chars("name"),
               help="Nama orang, perusahaan, organisasi, atau pemerintah desa.")
 field_errors(FORM, "name")

@@ -368,8 +368,8 @@ def cmd_check(app: Payung, args) -> int:
         if args.repair and not report.ok:
             done = repair(db, actor=CLI_ACTOR)
             print(f"Diperbaiki: {count(done['paid_amounts'])} baris iuran, line_totals dibangun ulang "
-                  f"({count(done['line_totals'])} baris), {count(done['name_keys'])} kunci pencarian nama diturunkan "
-                  "ulang. Hasil setelah perbaikan:")
+                  f"({count(done['line_totals'])} baris), {count(done['name_texts'])} nama disimpan sebagai teks, "
+                  f"{count(done['name_keys'])} kunci pencarian nama diturunkan ulang. Hasil setelah perbaikan:")
             report = run_checks(db, quick=args.quick)
     finally:
         db.close()
@@ -595,6 +595,8 @@ def cmd_import(app: Payung, args) -> int:
             print(f"  ... dan {count(len(plan.errors) - 50)} galat lainnya (pakai --json atau --rejected).")
         for typed, read in list(plan.read_as.items())[:50]:
             print(f"  dibaca mirip: \"{typed}\" sebagai {read['name']} ({count(read['count'])} baris)")
+        for stored, spelled in list(plan.respelled.items())[:50]:
+            print(f"  ejaan nama diubah: \"{stored}\" menjadi \"{spelled}\"")
     return 0
 
 

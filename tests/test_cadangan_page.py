@@ -28,8 +28,8 @@ def test_backup_page_shows_the_check(site):
     # Each check by an Indonesian name (they read "quick_check, foreign_key_check, line_totals"), no
     # "PRAGMA", counts and seconds the Indonesian way (it read "0.0 detik").
     assert list(results["Pemeriksaan"]) == ["Keutuhan berkas (cepat)", "Rujukan antardata", "Rekap iuran",
-                                             "Jumlah terbayar", "Pembayaran", "Kepesertaan", "Pencarian nama",
-                                             "Anggaran"]
+                                             "Jumlah terbayar", "Pembayaran", "Kepesertaan", "Nama sebagai teks",
+                                             "Pencarian nama", "Anggaran"]
     assert not any("PRAGMA" in d or "_check" in d for d in results["Keterangan"])
     assert set(results["Hasil"]) == {"cocok"} and all(n.replace(".", "").isdigit() for n in results["Diperiksa"])
     done = next(s.value for s in at.success)

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from payung.base.text import search_key
+
 from payung.auth.access import Actor
 from payung.finance.payments import record_payment
 from payung.people.sponsors import create_sponsor
@@ -121,8 +123,8 @@ def test_check_is_green_on_demo_data_and_prints_one_line_per_check(app, db, admi
     report = run_checks(db)
     assert report.ok, report.lines()
     assert [line.split(":")[0] for line in report.lines()] == [
-        "integrity_check", "foreign_key_check", "line_totals", "paid_amounts", "payments", "sponsorships", "name_keys",
-        "budgets"]
+        "integrity_check", "foreign_key_check", "line_totals", "paid_amounts", "payments", "sponsorships", "name_texts",
+        "name_keys", "budgets"]
     totals = report.by_name()["line_totals"]
     assert totals.checked == len(recomputed_line_totals(db)) > 0
     assert totals.line() == f"line_totals: ok ({totals.checked:,} rows)".replace(",", ".")
@@ -155,6 +157,50 @@ def test_check_finds_a_name_written_around_the_store_and_repair_derives_its_key(
     done = repair(db, actor="admin")
     assert done["name_keys"] == 1 and run_checks(db).ok
     assert [r["name"] for r in search_workers(db, app.settings, actor=admin, text="benedicte").rows] == ["BÉNÉDICTE Sari"]
+
+
+@pytest.mark.unchecked
+def test_a_name_stored_as_bytes_is_found_by_the_check_and_its_utf8_text_repaired(app, db, admin, worker_id):
+    """Another program wrote a worker's name as bytes: SQLite keeps them (a BLOB in the TEXT
+    column), PostgreSQL stores their text form "\\x4a6f...". Either way no search found the worker
+    and the check said nothing. UTF-8 bytes of a name are stored as that text by the repair."""
+    from payung.people.workers import search_workers
+    db.execute("UPDATE workers SET name = ? WHERE id = ?", ["José Rizal".encode(), worker_id])
+    db.execute("UPDATE workers SET name_key = ? WHERE id = ?", [search_key(db.execute(
+        "SELECT name FROM workers WHERE id = ?", [worker_id]).fetchone()[0]), worker_id])  # as store derives it
+    assert search_workers(db, app.settings, actor=admin, text="rizal").total == 0
+    assert differences(db) == {"name_texts": 1}
+    [example] = run_checks(db).by_name()["name_texts"].examples
+    assert (example["table"], example["id"], example["derived"]) == ("workers", worker_id, "José Rizal")
+    assert example["name"].startswith("bita 4a 6f 73 c3 a9") and "Bangun ulang tabel turunan" in example["problem"]
+    done = repair(db, actor="admin")
+    assert (done["name_texts"], done["name_keys"]) == (1, 1) and run_checks(db).ok
+    assert db.execute("SELECT name, name_key FROM workers WHERE id = ?", [worker_id]).fetchone() == (
+        "José Rizal", "jose rizal")
+    assert [r["name"] for r in search_workers(db, app.settings, actor=admin, text="rizal jose").rows] == ["José Rizal"]
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'workers' AND row_id = ? AND action = 'update'"
+                      " AND after LIKE '%sebagai teks%'", [str(worker_id)]).fetchone()[0] == 1
+
+
+@pytest.mark.unchecked
+def test_a_name_of_bytes_that_are_no_text_a_person_typed_is_told_to_be_typed_again(app, db, admin, worker_id):
+    """Bytes of another encoding (an old program's Latin-1 "José"), or UTF-8 of a name the rules
+    refuse (a zero-width space is dropped, a Cyrillic "а" looks Latin): no text to store for them;
+    the check says so, with what to do, and the repair leaves them. Typing the name again on the
+    worker's page (``update_worker``) and the sponsor's ends the difference."""
+    from payung.people.sponsors import update_sponsor
+    sponsor = create_sponsor(db, app.settings, {"type": "perorangan", "name": "Ibu Ani"}, actor=admin)
+    db.execute("UPDATE workers SET name = ? WHERE id = ?", ["José Rizal".encode("latin-1"), worker_id])
+    db.execute("UPDATE sponsors SET name = ? WHERE id = ?", ["Ibu \u0430ni".encode(), sponsor])
+    result = run_checks(db).by_name()["name_texts"]
+    assert result.differences == 2, result.examples
+    assert [(e["table"], e["derived"]) for e in result.examples] == [("workers", "-"), ("sponsors", "-")]
+    assert result.examples[0]["name"] == "bita 4a 6f 73 e9 20 52 69 7a 61 6c (10 bita)"
+    assert all("ketik ulang namanya" in e["problem"] for e in result.examples)
+    assert repair(db, actor="admin")["name_texts"] == 0 and differences(db)["name_texts"] == 2
+    update_worker(db, app.settings, worker_id, {"name": "José Rizal"}, actor=admin)
+    update_sponsor(db, app.settings, sponsor, {"name": "Ibu Ani"}, actor=admin)
+    assert run_checks(db).ok, run_checks(db).lines()
 
 
 @pytest.mark.unchecked
@@ -299,3 +345,32 @@ def test_the_suite_fails_a_test_that_leaves_a_difference(app, db, admin, covered
     db.execute("UPDATE line_totals SET lines = lines + 1 WHERE month = '2025-02'")
     with pytest.raises(pytest.fail.Exception, match="line_totals: 1 difference"):
         check_database(app.settings.database_url)
+
+
+@pytest.mark.unchecked
+@pytest.mark.sqlite_only("SQLite keeps bytes in a TEXT column; PostgreSQL's text form of bytes is text the form shows")
+def test_a_name_of_bytes_can_be_typed_again_on_the_worker_and_sponsor_forms(site):
+    """What the check tells to do works: the form of a worker (and a sponsor) whose name is
+    bytes ended with UnicodeDecodeError; it opens with the name empty and a warning, and Simpan
+    stores the name typed."""
+    from test_pages import open_db, run
+    with open_db(site) as db:
+        worker = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]
+        sponsor = db.execute("SELECT id FROM sponsors WHERE nip IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+        db.execute("UPDATE workers SET name = ? WHERE id = ?", ["José Rizal".encode("latin-1"), worker])
+        db.execute("UPDATE sponsors SET name = ? WHERE id = ?", ["Ibu Ani".encode("utf-16"), sponsor])
+    run("admin", "pages/pekerja.py")  # the list and the worker's page show it (as bytes), no error
+    run("admin", "pages/pekerja.py", query={"id": str(worker)})
+    for page, key, state, name in (("pages/pekerja_form.py", "f_name", {"edit_worker_id": worker}, "José Rizal"),
+                                   ("pages/penyandang_dana_form.py", "s_name", {"edit_sponsor_id": sponsor},
+                                    "Ibu Ani")):
+        at = run("admin", page, state=state)
+        assert at.text_input(key=key).value == "" and any("bukan sebagai teks" in w.value for w in at.warning)
+        at.text_input(key=key).set_value(name)
+        next(b for b in at.button if b.label == "Simpan").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    with open_db(site) as db:
+        assert db.execute("SELECT name, name_key FROM workers WHERE id = ?", [worker]).fetchone() == (
+            "José Rizal", "jose rizal")
+        assert db.execute("SELECT name FROM sponsors WHERE id = ?", [sponsor]).fetchone() == ("Ibu Ani",)
+        assert run_checks(db).ok

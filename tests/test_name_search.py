@@ -53,6 +53,63 @@ def test_a_worker_is_found_whatever_the_case_and_accents_typed(app, db, admin, t
     assert _names(search_workers(db, app.settings, actor=desa, text=typed)) == found
 
 
+@pytest.mark.parametrize("typed, found", [
+    ("rizal jose", ["José Rizal"]), ("RIZAL José", ["José Rizal"]), ("yani ahmad", ["Ahmad Yani"]),
+    ("lan nguyen", ["Nguyễn Thị Lan"]), ("sari benedicte", ["BÉNÉDICTE Sari"]), ("ahm yan", ["Ahmad Yani"]),
+    ("yani rizal", []), ("ahmad jose", []), ("nur nurhayati", []),
+])
+def test_a_name_is_found_by_its_words_in_any_order(app, db, admin, typed, found):
+    """A name typed in another word order ("rizal jose") found nothing: every word typed must be
+    in the name, anywhere, in any order; a word the name lacks still finds nobody."""
+    for nik, name in NAMES.items():
+        create_worker(db, app.settings, worker_values(nik=nik, name=name), actor=admin)
+    assert _names(search_workers(db, app.settings, actor=admin, text=typed)) == found
+    desa = Actor("desa", "desa", villages=(VILLAGE,))
+    assert _names(search_workers(db, app.settings, actor=desa, text=typed)) == found
+
+
+def test_a_sponsor_is_found_by_its_words_in_any_order_and_still_by_nip_and_opd(app, db, admin):
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Élise Wijaya"}, actor=admin)
+    create_sponsor(db, app.settings, {"type": "asn", "name": "Ahmad Yani", "nip": "197508172000031001",
+                                      "opd": "Dinas Sosial"}, actor=admin)
+    for actor in (admin, Actor("lihat", "viewer")):
+        assert [r["name"] for r in search_sponsors(db, actor=actor, text="wijaya elise").rows] == ["Élise Wijaya"]
+        assert [r["name"] for r in search_sponsors(db, actor=actor, text="YANI ahmad").rows] == ["Ahmad Yani"]
+        assert [r["name"] for r in search_sponsors(db, actor=actor, text="dinas sosial").rows] == ["Ahmad Yani"]
+        assert search_sponsors(db, actor=actor, text="wijaya ahmad").total == 0
+    assert [r["name"] for r in search_sponsors(db, actor=admin, text="19750817").rows] == ["Ahmad Yani"]
+
+
+def test_the_workers_a_sponsor_may_take_on_are_found_by_their_words_in_any_order(schemes_app, people, admin):
+    """Kepesertaan's worker picker: the words of a name in any order, and still a NIK's start."""
+    scheme = next(iter(schemes_app.plugins.schemes.values()))
+    worker = people.worker(people.villages(scheme.regency_code)[0], name="José Rizal")
+
+    def found(text):
+        return [r["name"] for r in eligible_workers(people.db, schemes_app.plugins, scheme_code=scheme.code,
+                                                    sponsor=None, start_month="2030-01", months=1, actor=admin,
+                                                    text=text)]
+    nik = next(r["nik"] for r in people.db.query("SELECT nik FROM workers WHERE id = ?", [worker]))
+    assert found("rizal jose") == found("JOSE") == found(nik[:8]) == ["José Rizal"]
+    assert found("rizal siti") == []
+
+
+def test_the_words_beyond_the_most_matched_each_alone_are_matched_in_their_order(app, db, admin, monkeypatch):
+    """``SEARCH_WORDS`` bounds the LIKEs of one search (a pasted paragraph is hundreds of
+    words): the words beyond it must come in the order typed. A word inside a longer word
+    typed is not asked twice."""
+    from db import queries
+    create_worker(db, app.settings, worker_values(name="Nguyễn Thị Lan"), actor=admin)
+    monkeypatch.setattr(queries, "SEARCH_WORDS", 2)
+    assert search_workers(db, app.settings, actor=admin, text="nguyen thi lan").total == 1
+    assert search_workers(db, app.settings, actor=admin, text="thi lan nguyen").total == 1
+    assert search_workers(db, app.settings, actor=admin, text="lan thi nguyen").total == 0
+    assert queries._name_patterns("nur nurhayati NUR") == ["%nurhayati%"]
+    words = " ".join(f"kata{i}" for i in range(150))  # within SEARCH_MAX: many words, a few LIKEs
+    assert len(queries._name_patterns(words)) == 2
+    assert search_workers(db, app.settings, actor=admin, text=words).total == 0
+
+
 def test_a_renamed_worker_is_found_by_the_new_name_only(app, db, admin):
     worker = create_worker(db, app.settings, worker_values(name="José Rizal"), actor=admin)
     update_worker(db, app.settings, worker, {"name": "Élise Wijaya"}, actor=admin)
@@ -109,6 +166,68 @@ def test_a_sponsor_import_matches_a_name_whatever_its_case_and_accents(app, db, 
     assert (plan.counts["unchanged"], plan.counts["updated"]) == (1, 0), plan.summary()
 
 
+@pytest.mark.parametrize("stored, typed, kept", [
+    ("Élise Wijaya", "ÉLISE WIJAYA", "Élise Wijaya"),  # all caps: poorer, the stored spelling stays
+    ("Élise Wijaya", "Elise Wijaya", "Élise Wijaya"),  # accents stripped: poorer
+    ("José Rizal", "jose rizal", "José Rizal"),
+    ("Haji Jose", "Haji JOSE", "Haji Jose"),  # both in mixed case: the stored case stays
+    ("Jose Rizal", "José Rizal", "José Rizal"),  # the file has the accent the stored lacks
+    ("JOSE RIZAL", "Jose Rizal", "Jose Rizal"),  # the stored is all one case, the file's is not
+    ("Jose Rizal", "JOSÉ RIZAL", "José Rizal"),  # the file's accent, the stored case
+    ("JOSE", "josé", "JOSÉ"),
+    ("Josè Rizal", "José Rizal", "José Rizal"),  # as many accents: the file corrects
+    ("Duc Anh", "ĐỨC ANH", "Đức Anh"), ("Đức Anh", "Duc Anh", "Đức Anh"),
+    ("Ahmad Strasse", "AHMAD STRAßE", "Ahmad Strasse"),  # letters that do not line up: the stored
+    ("Siti Aminah", "Budi", "Budi"),  # not one name: a rename, the file's
+])
+def test_of_two_spellings_of_one_name_the_richer_is_kept(stored, typed, kept):
+    from payung.base.text import richer_spelling
+    assert richer_spelling(stored, typed) == kept
+
+
+def test_a_sponsor_import_corrects_a_names_spelling_and_says_so_but_never_makes_it_poorer(app, db, admin):
+    """The stored "Jose Rizal" could never become "José Rizal" by import (the stored spelling
+    was kept whenever the keys were equal): the file's spelling is taken when it holds more
+    (accents, or mixed case over one case), said before the import in ``respelled``; an all-caps
+    or accent-less list changes nothing."""
+    for name in ("Jose Rizal", "ELISE WIJAYA", "Bénédicte Sari"):
+        create_sponsor(db, app.settings, {"type": "perorangan", "name": name}, actor=admin)
+    plan = _import(db, app, "Jenis;Nama\nPerorangan;JOSÉ RIZAL\nPerorangan;Élise Wijaya\n"
+                            "Perorangan;BENEDICTE SARI\n", "sponsors", admin)
+    assert (plan.counts["updated"], plan.counts["unchanged"]) == (2, 1), plan.summary()
+    assert plan.respelled == plan.summary()["respelled"] == {"Jose Rizal": "José Rizal",
+                                                             "ELISE WIJAYA": "Élise Wijaya"}
+    assert sorted(r["name"] for r in search_sponsors(db, actor=admin).rows) == [
+        "Bénédicte Sari", "José Rizal", "Élise Wijaya"]
+    assert [r["name"] for r in search_sponsors(db, actor=admin, text="jose").rows] == ["José Rizal"]
+    plan = _import(db, app, "Jenis;Nama\nPerorangan;JOSE RIZAL\nPerorangan;elise wijaya\n", "sponsors", admin)
+    assert (plan.counts["unchanged"], plan.respelled) == (2, {}), plan.summary()
+
+
+def test_the_impor_page_and_the_cli_say_a_spelling_the_import_changes(site, tmp_path):
+    import subprocess
+    import sys
+    from test_pages import open_db, run
+    from conftest import ROOT
+    with open_db(site) as opened:
+        create_sponsor(opened, site["app"].settings, {"type": "perorangan", "name": "Jose Rizal"},
+                       actor=Actor("admin", "admin"))
+    data = "Jenis;Nama\nPerorangan;José Rizal\n".encode()
+    at = run("admin", "pages/impor.py")
+    at.radio(key="i_kind").set_value("sponsors").run()
+    at.file_uploader(key="i_file").set_value(("dana.csv", data, "text/csv")).run()
+    next(b for b in at.button if b.label == "Periksa").click().run()
+    said = [i.value for i in at.info if "Ejaan nama penyandang dana" in i.value]
+    assert said and '"Jose Rizal" menjadi "José Rizal"' in said[0], [i.value for i in at.info]
+    path = tmp_path / "dana.csv"
+    path.write_bytes(data)
+    done = subprocess.run([sys.executable, "-m", "payung", "import", "sponsors", str(path), "--dry-run", "--config",
+                           str(site["app"].settings.path), "--db", str(site["db_path"])], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert 'ejaan nama diubah: "Jose Rizal" menjadi "José Rizal"' in done.stdout, done.stdout
+
+
 def test_imported_workers_are_found_whatever_the_accents(app, db, admin):
     """An import stores its workers in one load (``store.bulk_insert``): their keys with them."""
     _import(db, app, "NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan\n"
@@ -138,7 +257,7 @@ def test_names_stored_before_their_keys_are_found_after_the_upgrade(engine, tmp_
             old.close()
 
 
-@pytest.mark.parametrize("typed", ["%", "_", "a%a", "___", "\\", "Siti_Aminah"])
+@pytest.mark.parametrize("typed", ["%", "_", "a%a", "___", "\\", "Siti_Aminah", "ahmad %", "_ yani", "a\\ b"])
 def test_like_wildcards_typed_in_a_search_are_characters(app, db, admin, typed):
     """"%" found every worker and "___" every name of three letters or more: a search finds the
     text typed, not a pattern (no name here holds a "%", "_" or backslash)."""

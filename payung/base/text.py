@@ -240,6 +240,48 @@ def search_key(text: str | None) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+
+def _marks(name: str) -> int:
+    """How many letters of ``name`` carry what its search key drops: an accent, a stroke, "ß"."""
+    return sum(1 for c in name if c.isalpha() and search_key(c) != c.lower())
+
+
+def _one_case(name: str) -> bool:
+    """Whether every cased letter of ``name`` is upper case, or every one lower case."""
+    cased = [c for c in name if c.lower() != c.upper()]
+    return all(c.isupper() for c in cased) or all(c.islower() for c in cased)
+
+
+def _letters_in_case_of(letters: str, case: str) -> str | None:
+    """``letters`` in the case of ``case``, letter by letter, or None when the two do not line up
+    letter for letter ("Straße" and "STRASSE")."""
+    if len(letters) != len(case):
+        return None
+    out = []
+    for mine, theirs in zip(letters, case):
+        if search_key(mine) != search_key(theirs):
+            return None
+        cased = mine.upper() if theirs.isupper() else mine.lower() if theirs.islower() else mine
+        out.append(cased if len(cased) == 1 else mine)
+    return "".join(out)
+
+
+def richer_spelling(stored: str, typed: str) -> str:
+    """Of two spellings of one name (the same ``search_key``), the one to keep: the letters of
+    the one with more accents (the typed one on a tie: "José" corrects "Josè"), in the case of
+    the stored one unless it is all one case and the typed one is not. So a list in all caps or
+    without accents never writes over "Élise Wijaya", and a list may still correct "Jose" to
+    "José" or "JOSE RIZAL" to "Jose Rizal"; "JOSÉ RIZAL" over "Jose Rizal" is "José Rizal".
+    Two spellings that do not line up letter for letter keep the stored one. Names of different
+    keys are not two spellings: the typed one is returned."""
+    if stored == typed or search_key(stored) != search_key(typed):
+        return typed
+    letters = typed if _marks(typed) >= _marks(stored) else stored
+    case = typed if _one_case(stored) and not _one_case(typed) else stored
+    if letters == case:
+        return letters
+    return _letters_in_case_of(letters, case) or stored
+
 #: Spaces, tabs and line breaks a one-line text stores as one space: Unicode's space separators
 #: and line and paragraph separators, not the control characters ``str.split`` also splits on
 #: (they are refused, as every control character is).

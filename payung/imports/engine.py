@@ -18,7 +18,7 @@ from payung.base.identity import GENDERS, clean_digits, is_ascii_digits
 from payung.base.money import format_rupiah
 from payung.base.months import current_month
 from payung.base.sponsor_types import SPONSOR_TYPES
-from payung.base.text import search_key
+from payung.base.text import richer_spelling, search_key
 from payung.enrolment.bulk import apply_bulk
 from payung.finance import bills
 from payung.finance.payments import payment_problems, payment_reference, record_payment
@@ -409,7 +409,14 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
             continue
         changes = {k: v for k, v in clean.items() if v is not None and before.get(k) != v}
         if "name" in changes and search_key(changes["name"]) == before["name_key"]:
-            del changes["name"]  # "ÉLISE WIJAYA" of an all-caps list is the stored "Élise Wijaya": kept as stored
+            # Two spellings of one name: "ÉLISE WIJAYA" of an all-caps list keeps the stored "Élise
+            # Wijaya", "José" corrects the stored "Jose" (richer_spelling), and the change is said.
+            spelled = richer_spelling(before["name"], changes["name"])
+            if spelled == before["name"]:
+                del changes["name"]
+            else:
+                changes["name"] = spelled
+                plan.note_respelled(before["name"], spelled)
         if changes:
             plan.updates.append(_update(before, changes))
         else:

@@ -64,6 +64,9 @@ class ImportPlan:
     #: Names read as a close spelling of another (a village: "Tlogopayang" -> "Tlogopayung
     #: (Kecamatan Bodeh)"): typed text -> {"name", "count"}, said before the import is written.
     read_as: dict[str, dict] = field(default_factory=dict)
+    #: Stored names a sponsor import writes in the file's richer spelling (the same name, with
+    #: its accents or its mixed case: "Jose Rizal" -> "José Rizal"): stored -> new, said before.
+    respelled: dict[str, str] = field(default_factory=dict)
     #: Every rejected row, counted; only the first ``keep_rejected`` are in ``rejected``.
     rejected_count: int = 0
     keep_rejected: int = MAX_REJECTED_KEPT
@@ -89,6 +92,10 @@ class ImportPlan:
         """Count a row whose ``typed`` name was read as the close spelling ``name``."""
         self.read_as.setdefault(typed, {"name": name, "count": 0})["count"] += 1
 
+    def note_respelled(self, stored: str, spelled: str) -> None:
+        """Note a stored name the import writes as ``spelled`` (same name, richer spelling)."""
+        self.respelled[stored] = spelled
+
     def rejected_only(self) -> ImportPlan:
         """The rejected rows of this plan, with their cells and reasons, and nothing it wrote:
         what is kept after an import, for the person to fix and import again."""
@@ -108,6 +115,8 @@ class ImportPlan:
             summary["rejected_not_listed"] = self.rejected_not_kept
         if self.read_as:
             summary["read_as"] = {typed: v["name"] for typed, v in self.read_as.items()}
+        if self.respelled:
+            summary["respelled"] = dict(self.respelled)
         return summary
 
 

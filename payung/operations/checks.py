@@ -4,7 +4,7 @@ after every test that writes.
 Each check compares what is stored (a derived table, a derived column, a figure a page shows)
 with a recomputation from the raw rows, and says how many rows disagree. ``repair`` rebuilds
 what is derived (``line_totals``, lines' ``paid_amount`` from the payments' allocations, the
-names' ``name_key``) in one
+names' ``name_key``, and a name another program stored as UTF-8 bytes as its text) in one
 audited transaction; what is not derived (a payment's amount, a sponsorship's months) is left
 for a person, and the check keeps showing it.
 """
@@ -35,13 +35,15 @@ DESCRIPTIONS = {
     "payments": "Jumlah tiap pembayaran dibanding alokasinya (dan skema baris yang dibayar)",
     "sponsorships": "Kepesertaan dibanding baris iurannya (jumlah bulan, bulan awal/akhir, pekerja, skema, status)",
     "budgets": "Terikat dan terbayar tiap pos anggaran dibanding baris iuran (dan pagu tidak terlampaui)",
+    "name_texts": "Nama tiap pekerja dan penyandang dana tersimpan sebagai teks (bukan bita atau angka dari program lain)",
     "name_keys": "Kunci pencarian nama tiap pekerja dan penyandang dana (huruf besar/kecil, aksen) dibanding namanya",
 }
 #: Check name -> its name on the Cadangan page (the names above are the command line's).
 NAMES = {
     "integrity_check": "Keutuhan berkas", "quick_check": "Keutuhan berkas (cepat)",
     "foreign_key_check": "Rujukan antardata", "line_totals": "Rekap iuran", "paid_amounts": "Jumlah terbayar",
-    "payments": "Pembayaran", "sponsorships": "Kepesertaan", "budgets": "Anggaran", "name_keys": "Pencarian nama",
+    "payments": "Pembayaran", "sponsorships": "Kepesertaan", "budgets": "Anggaran",
+    "name_texts": "Nama sebagai teks", "name_keys": "Pencarian nama",
 }
 
 
@@ -144,6 +146,7 @@ def run_checks(db, *, quick: bool = False) -> Report:
                           ("paid_amounts", consistency.paid_amount_differences(db)),
                           ("payments", consistency.payment_differences(db)),
                           ("sponsorships", consistency.sponsorship_differences(db, STATUSES)),
+                          ("name_texts", consistency.name_text_differences(db)),
                           ("name_keys", consistency.name_key_differences(db))):
         results.append(CheckResult(name, *figures))
     results.append(_budgets(db))
@@ -158,11 +161,13 @@ def last_audit_id(db) -> int:
 def repair(db, *, actor: str) -> dict[str, int]:
     """Rebuild what is derived, in one transaction with the audit entries of each step: lines'
     ``paid_amount`` from the live allocations first (its triggers move the totals), then
-    ``line_totals`` from the lines, then the names' search keys."""
+    ``line_totals`` from the lines, then the names stored as UTF-8 bytes as their text, then the
+    names' search keys."""
     with store.transaction(db):
         paid = consistency.repair_paid_amounts(db, actor=actor)
         totals = consistency.rebuild_line_totals(db, actor=actor)
+        texts = consistency.repair_name_texts(db, actor=actor)  # before the keys: derived from the text
         keys = consistency.repair_name_keys(db, actor=actor)
-        done = {"paid_amounts": paid, "line_totals": totals, "name_keys": keys}
+        done = {"paid_amounts": paid, "line_totals": totals, "name_texts": texts, "name_keys": keys}
         store.audit(db, actor, "repair", "database", None, None, done)
     return done
