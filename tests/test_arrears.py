@@ -132,7 +132,27 @@ def test_sponsorships_ended_lately_and_not_renewed_are_listed_for_renewal(people
     people.db.execute("UPDATE sponsorships SET status = 'ditolak' WHERE id = ?", [refused])
     listed = arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor)
     assert sorted(r["id"] for r in listed.rows) == sorted([ended, oldest]) and listed.total == 2
-    renewed = arrears.renew(people.db, people.app.plugins, ended, actor=people.actor)
+    # Renewed on the 1st, before last month falls due: its unpaid months continue no lapsed run yet.
+    renewed = arrears.renew(people.db, people.app.plugins, ended, actor=people.actor,
+                            today=dt.date.fromisoformat(this_month + "-01"))
     assert queries.sponsorship(people.db, renewed, EVERYTHING)["start_month"] == add_months(this_month, -1)
     assert [r["id"] for r in arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor).rows] == [
         oldest]
+
+
+def test_a_renewal_that_would_continue_a_lapsed_run_of_unpaid_months_is_refused(people):
+    """Rule: more than ``lapse_months`` unpaid months end the BPJS membership (berakhir). A
+    sponsorship that ended lately with its months unpaid was renewed from the month after: the
+    renewal's months already past due joined that run, berakhir at once, billed but never
+    payable. The renewal is refused, saying to register the worker anew; nothing is written."""
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    this_month = current_month()
+    lapse = people.app.settings.lapse_months
+    worker = pringsewu_worker(people)
+    unpaid = enrol_pringsewu(people, apbd, worker, start=add_months(this_month, -lapse - 5), months=6)
+    assert unpaid in [r["id"] for r in arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor).rows]
+    with pytest.raises(ValidationError) as refused:
+        arrears.renew(people.db, people.app.plugins, unpaid, actor=people.actor)
+    [problem] = refused.value.problems
+    assert problem.rule == "lapsed" and "berakhir" in problem.message and "Daftarkan ulang" in problem.message
+    assert people.db.execute("SELECT COUNT(*) FROM sponsorships WHERE worker_id = ?", [worker]).fetchone()[0] == 1

@@ -15,7 +15,8 @@ from db import billing, queries
 
 from payung.auth.access import Actor, listed, listed_rows, require, require_visible, scope_of, visible_scheme
 from payung.base import clock
-from payung.base.coverage import arrears_limit, due_date
+from payung.base.coverage import BERAKHIR, arrears_limit, due_date, line_statuses
+from payung.base.errors import Problem, ValidationError
 from payung.base.formats import count, date, month_short, rupiah
 from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month
@@ -300,13 +301,43 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
         {key: value for key, value in row.items() if key != "total"} for row in rows]))
 
 
-def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor) -> int:
+def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None) -> int:
     """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
     length, payment period and fields. Every rule is checked again (a budget may be spent, a
-    term over): a refusal raises ``ValidationError`` with the reasons."""
+    term over): a refusal raises ``ValidationError`` with the reasons. One that ended lately
+    starts in a month already due: refused when those months would continue a run of unpaid
+    months that has ended the membership (``_lapsed_problem``)."""
     old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
+    start = add_months(old["end_month"], 1)
+    lapsed = _lapsed_problem(db, registry, old, start, today or clock.today())
+    if lapsed:
+        raise ValidationError([lapsed])
     programs, fields = stored_choices(old)
     return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
-                 worker_id=old["worker_id"], start_month=add_months(old["end_month"], 1), months=old["months"],
+                 worker_id=old["worker_id"], start_month=start, months=old["months"],
                  programs=programs, fields=fields, payment_period=old["payment_period"])
+
+
+def _lapsed_problem(db, registry: PluginRegistry, old: dict, start: str, today: dt.date) -> Problem | None:
+    """Why a renewal from ``start`` cannot be made: its months already past due, unpaid, would be
+    *berakhir* at once (they continue the worker's run of more than ``lapse_months`` unpaid months,
+    or are past their arrears limit): billed, but never payable, and the worker must be registered
+    anew. None when every month it adds may still be paid."""
+    settings = registry.settings
+    due_day, lapse = settings.due_day_of(old["scheme_code"]), settings.lapse_months
+    added = [{"id": -1 - i, "worker_id": old["worker_id"], "month": add_months(start, i), "amount": 1,
+              "paid_amount": 0} for i in range(old["months"])]
+    if not any(today > due_date(line["month"], due_day) for line in added):
+        return None  # nothing past due: a run before it ends here, or is paid before it falls due
+    # lapse_months before the start show whether a run reaching it is already too long.
+    before = billing.worker_lines_between(db, [old["worker_id"]], add_months(start, -lapse), add_months(start, -1),
+                                          LIVE_STATUSES)
+    statuses = line_statuses([*before, *added], today=today, due_day=due_day, lapse_months=lapse)
+    if not any(statuses[line["id"]] == BERAKHIR for line in added):
+        return None
+    return Problem("start_month", f"Kepesertaan ini tidak dapat diperpanjang: bulan {month_short(start)} dan sesudahnya "
+                                  f"sudah lewat jatuh tempo dan menyambung lebih dari {lapse} bulan iuran yang tidak "
+                                  "dibayar, sehingga keanggotaan BPJS pekerja ini sudah berakhir dan iuran itu tidak "
+                                  "dapat dibayar lagi. Daftarkan ulang pekerja ini di halaman Daftarkan kepesertaan, "
+                                  "mulai bulan ini.", "lapsed")
