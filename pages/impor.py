@@ -214,8 +214,9 @@ if plan.read_as:  # accepted, but not as typed: a person should see what each na
 if plan.respelled:  # the same name, written in the file's richer spelling: a person should see it
     spelled = list(plan.respelled.items())
     said = "; ".join(f"\"{plain(was)}\" menjadi \"{plain(now)}\"" for was, now in spelled[:10])
-    more = f"; dan {count(len(spelled) - 10)} nama lain" if len(spelled) > 10 else ""
-    st.info(f"Ejaan nama penyandang dana yang akan diubah mengikuti berkas (aksen atau huruf besar-kecil yang "
+    more = f"; dan {count(plan.respelled_count - 10)} nama lain" if plan.respelled_count > 10 else ""
+    whose = "pekerja" if kind == "workers" else "penyandang dana"
+    st.info(f"Ejaan nama {whose} yang akan diubah mengikuti berkas (aksen atau huruf besar-kecil yang "
             f"lebih lengkap): {said}{more}. Nama yang di berkas ditulis huruf besar semua atau tanpa aksen tidak "
             "mengubah ejaan yang tersimpan.", icon=":material/spellcheck:")
 if plan.unknown:

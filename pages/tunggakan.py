@@ -47,7 +47,7 @@ late, notes, ending, ended = figures(app.settings.database_url, data_version(), 
 # are over (renew it). Two words, as payung.base.coverage has them.
 late_tab, lapsed_tab, renew_tab, ended_tab = st.tabs([
     f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
-    f"Selesai bulan depan ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"])
+    f"Selesai akhir bulan depan ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"])
 
 with late_tab:
     st.caption(f"Iuran yang lewat jatuh tempo dan belum dibayar, per pihak yang ditagih. Tunggakan masih dapat "
@@ -121,6 +121,11 @@ with lapsed_tab:
 can_renew = allowed(actor, "sponsorship.renew")
 
 
+#: Workers whose membership ended by arrears, per scheme: a sponsorship of theirs that ended
+#: lately is not renewed (its months would be past the arrears limit) but registered anew.
+lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
+
+
 def renewal_rows(renewals) -> None:
     """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``)."""
     for row in renewals.rows:
@@ -130,6 +135,8 @@ def renewal_rows(renewals) -> None:
                       f"{rupiah(row['monthly_amount'])}/bulan")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
             button.caption(f"Skema dipensiunkan {row['scheme_retired_at'][:10]}: tidak dapat diperpanjang.")
+        elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_lapsed_problem)
+            button.caption("Berakhir karena tunggakan: daftarkan ulang di Daftarkan kepesertaan.")
         elif can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
             with connection() as db:
                 try:
@@ -156,8 +163,9 @@ with ended_tab:
     lapse = app.settings.lapse_months
     st.caption(f"Kepesertaan yang bulannya sudah selesai dalam {lapse} bulan terakhir dan belum diperpanjang: "
                "pekerjanya tidak lagi ditanggung. Perpanjangan melanjutkan dari bulan sesudah bulan terakhirnya; "
-               "iuran bulan yang sudah lewat ditagih sebagai tunggakan dan masih dapat dibayar. Kepesertaan yang "
-               f"selesai lebih dari {lapse} bulan lalu didaftarkan lagi di halaman Daftarkan kepesertaan.")
+               f"iuran bulan yang sudah lewat ditagih sebagai tunggakan, yang harus dibayar dalam {lapse} bulan "
+               "setelah jatuh tempo. Pekerja yang kepesertaannya sudah berakhir karena tunggakan, dan kepesertaan "
+               f"yang selesai lebih dari {lapse} bulan lalu, didaftarkan lagi di halaman Daftarkan kepesertaan.")
     if not ended.total:
         st.info(f"Tidak ada kepesertaan yang selesai dalam {lapse} bulan terakhir tanpa diperpanjang.")
     renewal_rows(ended)

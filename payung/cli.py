@@ -597,6 +597,8 @@ def cmd_import(app: Payung, args) -> int:
             print(f"  dibaca mirip: \"{typed}\" sebagai {read['name']} ({count(read['count'])} baris)")
         for stored, spelled in list(plan.respelled.items())[:50]:
             print(f"  ejaan nama diubah: \"{stored}\" menjadi \"{spelled}\"")
+        if plan.respelled_count > 50:
+            print(f"  ... dan {count(plan.respelled_count - 50)} ejaan nama lain diubah.")
     return 0
 
 

@@ -164,7 +164,7 @@ def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     assert late.parties and ending.rows, "the demo has late bills and sponsorships ending next month"
     at = run("admin", "pages/tunggakan.py")
     assert at.tabs[0].label == f"Menunggak ({len(late.parties)})"
-    assert at.tabs[2].label == f"Selesai bulan depan ({ending.total})"
+    assert at.tabs[2].label == f"Selesai akhir bulan depan ({ending.total})"
     total = f"Rp{late.total_open:,}".replace(",", ".")
     assert [m.value for m in at.metric] == [total]
     first = ending.rows[0]

@@ -204,6 +204,26 @@ def test_a_sponsor_import_corrects_a_names_spelling_and_says_so_but_never_makes_
     assert (plan.counts["unchanged"], plan.respelled) == (2, {}), plan.summary()
 
 
+def test_a_worker_import_keeps_the_richer_spelling_of_a_registered_workers_name(app, db, admin, monkeypatch):
+    """A worker matched by NIK is held to the sponsors' rule: an all-caps list of the regency's
+    workers no longer writes "JOSE RIZAL" over "José Rizal", and "Élise" still corrects "Elise".
+    A plan lists at most ``RESPELLED_KEPT`` names and counts them all."""
+    from payung.imports import plans
+    niks = ("3324015708750007", "3324015708750015", "3324015708750023")
+    for nik, name in zip(niks, ("José Rizal", "Elise Wijaya", "Bagus Santoso")):
+        create_worker(db, app.settings, worker_values(nik=nik, name=name), actor=admin)
+    monkeypatch.setattr(plans, "RESPELLED_KEPT", 1)
+    village = VILLAGE.replace(".", "")
+    plan = _import(db, app, "NIK;Nama;Tanggal Lahir;JK;Desa;Pekerjaan\n" + "".join(
+        f"{nik};{name};17-08-1975;P;{village};Petani\n" for nik, name in zip(
+        niks, ("JOSE RIZAL", "Élise Wijaya", "Bágus Santoso"))), "workers", admin)
+    assert (plan.counts["updated"], plan.counts["unchanged"]) == (2, 1), plan.summary()
+    assert plan.respelled == {"Elise Wijaya": "Élise Wijaya"} and plan.respelled_count == 2
+    assert plan.summary()["respelled_count"] == 2
+    assert sorted(r["name"] for r in search_workers(db, app.settings, actor=admin).rows) == [
+        "Bágus Santoso", "José Rizal", "Élise Wijaya"]
+
+
 def test_the_impor_page_and_the_cli_say_a_spelling_the_import_changes(site, tmp_path):
     import subprocess
     import sys

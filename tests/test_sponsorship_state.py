@@ -113,7 +113,7 @@ def test_the_schemes_page_counts_the_workers_covered_now(site):
 @pytest.mark.unchecked  # a sponsorship's months moved without its lines, on purpose
 def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhir(site):
     """Tunggakan & perpanjangan: "Berakhir" is the membership lapsed by arrears; what ends next month
-    is "Selesai bulan depan", and what ended lately without a renewal has a tab of its own, each row
+    is "Selesai akhir bulan depan", and what ended lately without a renewal has a tab of its own, each row
     renewable there."""
     from payung.enrolment.arrears import ended_unrenewed
     with open_db(site) as db:
@@ -128,13 +128,46 @@ def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhi
     at = run("admin", "pages/tunggakan.py")
     labels = [t.label for t in at.tabs]
     assert labels[1].startswith("Kepesertaan berakhir (")
-    assert labels[2].startswith("Selesai bulan depan (")
+    assert labels[2].startswith("Selesai akhir bulan depan (")
     assert labels[3] == f"Sudah selesai, belum diperpanjang ({listed.total})"
     at.button(key=f"renew_{ended['id']}").click().run()
     assert not at.exception, at.exception
     with open_db(site) as db:
         starts = [s["start_month"] for s in worker_detail(db, ended["worker_id"], actor=ADMIN)["sponsorships"]]
     assert starts == [current_month(), add_months(current_month(), -12)]  # continued from the month after
+
+
+@pytest.mark.unchecked  # a sponsorship's months moved without its lines, on purpose
+def test_what_ended_lately_of_a_worker_whose_membership_lapsed_has_no_renewal_button(site, monkeypatch):
+    """Rule: a worker whose membership ended by arrears is registered anew, not renewed (``renew``
+    refuses it): a sponsorship of theirs that ended lately says so on its line, with no
+    Perpanjang button that could only answer with an error."""
+    import dataclasses
+
+    import streamlit as st
+
+    from payung.enrolment import arrears
+    with open_db(site) as db:
+        ended = next(iter(db.query(
+            "SELECT p.* FROM sponsorships p WHERE p.status IN ('diajukan', 'aktif') AND NOT EXISTS (SELECT 1 FROM"
+            " sponsorships q WHERE q.worker_id = p.worker_id AND q.id <> p.id) ORDER BY p.id LIMIT 1")))
+        _end_one(db, ended)
+        db.execute("DELETE FROM contribution_lines WHERE sponsorship_id = ? AND month > ?",
+                   [ended["id"], add_months(current_month(), -1)])
+    real = arrears.late_list
+
+    def lapsed_too(*args, **kwargs):  # the worker's unpaid months ended the membership
+        late = real(*args, **kwargs)
+        return dataclasses.replace(late, lapsed=[*late.lapsed, {
+            "worker_id": ended["worker_id"], "scheme_code": ended["scheme_code"], "worker": "Uji", "nik": "-",
+            "sponsor": "-", "months": 4, "first": ended["start_month"], "last": ended["end_month"],
+            "scheme": ended["scheme_code"]}])
+    monkeypatch.setattr(arrears, "late_list", lapsed_too)
+    st.cache_data.clear()
+    at = run("admin", "pages/tunggakan.py")
+    assert not [b for b in at.button if b.key == f"renew_{ended['id']}"]
+    assert "Berakhir karena tunggakan: daftarkan ulang di Daftarkan kepesertaan." in [c.value for c in at.caption]
+    st.cache_data.clear()
 
 
 def test_a_worker_renewed_before_the_end_is_one_worker_covered(people):

@@ -288,7 +288,7 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
                 continue
             # Only columns present in the file change a registered worker.
             present = {k for k, v in clean.items() if _source_mapped(k, mapped)}
-            changes = {k: clean[k] for k in present if before.get(k) != clean[k]}
+            changes = _respelled(plan, before, {k: clean[k] for k in present if before.get(k) != clean[k]})
             if changes:
                 plan.updates.append(_update(before, changes))
             else:
@@ -302,6 +302,20 @@ def _plan_workers(db, registry, plan, sheet, columns, actor, progress, today):
             check_batch()
     check_batch()
     progress(1.0, "Pemeriksaan selesai")
+
+
+def _respelled(plan: ImportPlan, before: dict, changes: dict) -> dict:
+    """``changes`` of a registered worker or sponsor, its name as ``richer_spelling`` keeps it when
+    the file writes the same name otherwise: "ÉLISE WIJAYA" of an all-caps list keeps the stored
+    "Élise Wijaya", "José" corrects the stored "Jose", and a change of spelling is said."""
+    typed = changes.get("name")
+    if typed is None or search_key(typed) != search_key(before["name"]):
+        return changes
+    spelled = richer_spelling(before["name"], typed)
+    if spelled == before["name"]:
+        return {k: v for k, v in changes.items() if k != "name"}
+    plan.note_respelled(before["name"], spelled)
+    return changes | {"name": spelled}
 
 
 def _update(before: dict, changes: dict) -> tuple[int, dict, dict]:
@@ -407,16 +421,7 @@ def _plan_sponsors(db, registry, plan, sheet, columns, actor, progress, today):
         if before is None:
             plan.new.append(clean)
             continue
-        changes = {k: v for k, v in clean.items() if v is not None and before.get(k) != v}
-        if "name" in changes and search_key(changes["name"]) == before["name_key"]:
-            # Two spellings of one name: "ÉLISE WIJAYA" of an all-caps list keeps the stored "Élise
-            # Wijaya", "José" corrects the stored "Jose" (richer_spelling), and the change is said.
-            spelled = richer_spelling(before["name"], changes["name"])
-            if spelled == before["name"]:
-                del changes["name"]
-            else:
-                changes["name"] = spelled
-                plan.note_respelled(before["name"], spelled)
+        changes = _respelled(plan, before, {k: v for k, v in clean.items() if v is not None and before.get(k) != v})
         if changes:
             plan.updates.append(_update(before, changes))
         else:

@@ -28,6 +28,10 @@ _log = logging.getLogger("payung.imports")
 _logged: set[tuple[str, str]] = set()
 
 
+#: How many respelled names an import plan lists (``ImportPlan.respelled``); the rest are counted.
+RESPELLED_KEPT = 200
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int
@@ -64,9 +68,11 @@ class ImportPlan:
     #: Names read as a close spelling of another (a village: "Tlogopayang" -> "Tlogopayung
     #: (Kecamatan Bodeh)"): typed text -> {"name", "count"}, said before the import is written.
     read_as: dict[str, dict] = field(default_factory=dict)
-    #: Stored names a sponsor import writes in the file's richer spelling (the same name, with
-    #: its accents or its mixed case: "Jose Rizal" -> "José Rizal"): stored -> new, said before.
+    #: Stored names a worker or sponsor import writes in the file's richer spelling (the same
+    #: name, with its accents or its mixed case: "Jose Rizal" -> "José Rizal"): stored -> new, said
+    #: before; the first ``RESPELLED_KEPT`` of them, all counted in ``respelled_count``.
     respelled: dict[str, str] = field(default_factory=dict)
+    respelled_count: int = 0
     #: Every rejected row, counted; only the first ``keep_rejected`` are in ``rejected``.
     rejected_count: int = 0
     keep_rejected: int = MAX_REJECTED_KEPT
@@ -93,8 +99,11 @@ class ImportPlan:
         self.read_as.setdefault(typed, {"name": name, "count": 0})["count"] += 1
 
     def note_respelled(self, stored: str, spelled: str) -> None:
-        """Note a stored name the import writes as ``spelled`` (same name, richer spelling)."""
-        self.respelled[stored] = spelled
+        """Note a stored name the import writes as ``spelled`` (same name, richer spelling); past
+        ``RESPELLED_KEPT`` names only counted (a re-import of a regency's workers respelled)."""
+        self.respelled_count += 1
+        if len(self.respelled) < RESPELLED_KEPT:
+            self.respelled[stored] = spelled
 
     def rejected_only(self) -> ImportPlan:
         """The rejected rows of this plan, with their cells and reasons, and nothing it wrote:
@@ -117,6 +126,7 @@ class ImportPlan:
             summary["read_as"] = {typed: v["name"] for typed, v in self.read_as.items()}
         if self.respelled:
             summary["respelled"] = dict(self.respelled)
+            summary["respelled_count"] = self.respelled_count
         return summary
 
 
