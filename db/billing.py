@@ -420,12 +420,15 @@ def benefits_against_contributions(db, *, scope: Scope, scheme_code: str | None 
 
 @sc.bound
 def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: Sequence[str], *, scope: Scope,
-                        limit: int | None = None, until: str | None = None) -> list[dict]:
+                        limit: int | None = None, until: str | None = None,
+                        expired_through: dict[str, str] | None = None) -> list[dict]:
     """Sponsorships of the schemes whose last month is ``month`` (or from ``month`` to ``until``)
     and that nobody has renewed yet, by sponsor and worker name: what the renewal lists show and
     ``renew`` needs, with
     ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed) and ``total``, how
-    many there are in all (a regency's month is ten thousand: a page shows the first ``limit``)."""
+    many there are in all (a regency's month is ten thousand: a page shows the first ``limit``).
+    ``expired_through``: per scheme, the last month whose arrears limit has passed; a sponsorship
+    with an unpaid month up to it has ended by arrears (berakhir) and is left out."""
     if not scheme_codes:
         return []
     sql = ("SELECT p.id, p.scheme_code, p.worker_id, p.sponsor_id, p.months, p.monthly_amount, p.start_month,"
@@ -435,8 +438,13 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: S
            " LEFT JOIN schemes c ON c.code = p.scheme_code"
            f" WHERE p.end_month BETWEEN ? AND ? AND p.status IN ({_in(statuses)}) AND p.scheme_code IN ({_in(scheme_codes)})"
            " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id AND n.month > p.end_month)")
+    expired = [(code, last) for code, last in (expired_through or {}).items() if code in scheme_codes]
+    if expired:
+        sql += (" AND NOT EXISTS (SELECT 1 FROM contribution_lines x WHERE x.sponsorship_id = p.id"
+                " AND x.paid_amount < x.amount AND x.month <= CASE p.scheme_code"
+                + " WHEN ? THEN ?" * len(expired) + " END)")
     where, extra = sc.sponsorships(scope, "p")
-    params = [month, until or month, *statuses, *scheme_codes, *extra]
+    params = [month, until or month, *statuses, *scheme_codes, *[v for pair in expired for v in pair], *extra]
     sql += where + " ORDER BY s.name, w.name, p.id"
     if limit is not None:
         sql += " LIMIT ?"

@@ -21,3 +21,11 @@ def budget_line(people, amount, **values):
 def enrol_pringsewu(people, apbd, worker, months=12, start="2025-01"):
     return people.enrol(PRINGSEWU, apbd, worker, start=start, months=months,
                         fields={"budget_year": 2025, "category": "miskin_ekstrem"})
+
+
+def paid_up(people, *sponsorships):
+    """Marks every month of the sponsorships paid, without a payment (the test is then marked
+    ``unchecked``): a renewal is refused for a membership ended by arrears, and the months of a
+    test's sponsorships in the past are otherwise all unpaid."""
+    for sponsorship in sponsorships:
+        people.db.execute("UPDATE contribution_lines SET paid_amount = amount WHERE sponsorship_id = ?", [sponsorship])

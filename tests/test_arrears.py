@@ -13,7 +13,7 @@ from payung.base.months import add_months, current_month
 from payung.enrolment import arrears
 from payung.finance.payments import record_payment
 
-from shipped_schemes import PEKON, PRINGSEWU, enrol_pringsewu, pringsewu_worker
+from shipped_schemes import PEKON, PRINGSEWU, enrol_pringsewu, paid_up, pringsewu_worker
 
 
 def test_late_list_groups_arrears_by_party_and_lists_lapsed_workers(people):
@@ -116,6 +116,7 @@ def test_the_renewals_are_counted_whole_and_listed_from_the_first_by_sponsor_and
 
 
 
+@pytest.mark.unchecked  # months marked paid without a payment
 def test_sponsorships_ended_lately_and_not_renewed_are_listed_for_renewal(people):
     """Rule: a live sponsorship whose last month has passed (selesai) in the last ``lapse_months``
     months, and that nobody renewed, is listed for renewal; one ended longer ago, one still
@@ -130,6 +131,7 @@ def test_sponsorships_ended_lately_and_not_renewed_are_listed_for_renewal(people
     enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -5), months=6)  # running
     refused = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -8), months=6)
     people.db.execute("UPDATE sponsorships SET status = 'ditolak' WHERE id = ?", [refused])
+    paid_up(people, ended, oldest)  # unpaid, their memberships would have ended by arrears
     listed = arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor)
     assert sorted(r["id"] for r in listed.rows) == sorted([ended, oldest]) and listed.total == 2
     # Renewed on the 1st, before last month falls due: its unpaid months continue no lapsed run yet.

@@ -170,15 +170,17 @@ def test_what_ended_lately_of_a_worker_whose_membership_lapsed_has_no_renewal_bu
     st.cache_data.clear()
 
 
+@pytest.mark.unchecked  # months marked paid without a payment
 def test_a_worker_renewed_before_the_end_is_one_worker_covered(people):
     """Rule: a renewal made in the last month leaves two sponsorships not ended for one worker:
     the sponsor's page, the sponsor list and the Skema page count one worker, not two."""
     from payung.enrolment import arrears
 
-    from shipped_schemes import PRINGSEWU, enrol_pringsewu, pringsewu_worker
+    from shipped_schemes import PRINGSEWU, enrol_pringsewu, paid_up, pringsewu_worker
     apbd = people.sponsor("apbd_kabupaten", regency_code="18.10", name="APBD Pringsewu")
     month = current_month()
     ending = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(month, -5), months=6)
+    paid_up(people, ending)  # unpaid, its membership would have ended by arrears
     arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
     ended = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(month, -7), months=6)
     detail = sponsor_detail(people.db, apbd, actor=people.actor, month=month)

@@ -18,8 +18,9 @@ from payung.base import clock
 from payung.base.coverage import BERAKHIR, arrears_limit, due_date, line_statuses
 from payung.base.errors import Problem, ValidationError
 from payung.base.formats import count, date, month_short, rupiah
+from payung.base.formats import status as status_word
 from payung.base.identity import normalize_phone
-from payung.base.months import add_months, current_month
+from payung.base.months import add_months, current_month, format_month
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import enrol, stored_choices
 from payung.schemes.data import LIVE_STATUSES
@@ -277,7 +278,7 @@ def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = N
     actor's scope (the first ``limit`` rows, or all)."""
     require(actor, "late.read")
     month = add_months(current_month(today), 1)
-    return _renewals(db, registry, month, month, scheme_code=scheme_code, actor=actor, limit=limit)
+    return _renewals(db, registry, month, month, scheme_code=scheme_code, actor=actor, limit=limit, today=today)
 
 
 def ended_unrenewed(db, registry: PluginRegistry, *, today: dt.date | None = None,
@@ -289,34 +290,81 @@ def ended_unrenewed(db, registry: PluginRegistry, *, today: dt.date | None = Non
     require(actor, "late.read")
     this_month = current_month(today)
     return _renewals(db, registry, add_months(this_month, -registry.settings.lapse_months), add_months(this_month, -1),
-                     scheme_code=scheme_code, actor=actor, limit=limit)
+                     scheme_code=scheme_code, actor=actor, limit=limit, today=today)
+
+
+def _last_expired(registry: PluginRegistry, code: str, today: dt.date | None) -> str:
+    """The last month of a scheme whose arrears limit has passed by ``today``."""
+    today = today or clock.today()
+    settings = registry.settings
+    month = current_month(today)
+    while today <= arrears_limit(month, settings.due_day_of(code), settings.lapse_months):
+        month = add_months(month, -1)
+    return month
 
 
 def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_code: str | None, actor: Actor,
-              limit: int | None) -> Renewals:
+              limit: int | None, today: dt.date | None = None) -> Renewals:
     codes = [code for code in registry.schemes if scheme_code in (None, code)]
+    # A sponsorship with a month unpaid past its arrears limit has ended by arrears: registered
+    # anew, never renewed (``renew`` refuses it too).
     rows = billing.sponsorships_ending(db, first, LIVE_STATUSES, codes, scope=scope_of(actor), limit=limit,
-                                       until=last)
+                                       until=last, expired_through={code: _last_expired(registry, code, today)
+                                                                    for code in codes})
     return Renewals(rows[0]["total"] if rows else 0, listed_rows(actor, [
         {key: value for key, value in row.items() if key != "total"} for row in rows]))
 
 
 def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None) -> int:
     """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
-    length, payment period and fields. Every rule is checked again (a budget may be spent, a
-    term over): a refusal raises ``ValidationError`` with the reasons. One that ended lately
-    starts in a month already due: refused when those months would continue a run of unpaid
-    months that has ended the membership (``_lapsed_problem``)."""
+    length, payment period and fields (a year field that held the old start year, such as a
+    budget year, takes the renewal's: its quota and panels are the new year's). Every rule is
+    checked again (a budget may be spent, a term over): a refusal raises ``ValidationError``
+    with the reasons. Only a live sponsorship that has not ended more than ``lapse_months``
+    ago, whose membership has not ended by arrears, is renewed (whatever id a click or a
+    crafted call sends, ``_not_renewable``); one that ended lately starts in a month already
+    due, refused when those months would continue a run of unpaid months that has ended the
+    membership (``_lapsed_problem``)."""
     old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
-    start = add_months(old["end_month"], 1)
-    lapsed = _lapsed_problem(db, registry, old, start, today or clock.today())
-    if lapsed:
-        raise ValidationError([lapsed])
+    today = today or clock.today()
+    if problem := _not_renewable(db, registry, old, today) or _lapsed_problem(
+            db, registry, old, add_months(old["end_month"], 1), today):
+        raise ValidationError(problem)
     programs, fields = stored_choices(old)
+    start = add_months(old["end_month"], 1)
+    old_year, new_year = int(old["start_month"][:4]), int(start[:4])
+    for spec in registry.fields(registry.scheme(old["scheme_code"])):
+        if spec.type == "year" and fields.get(spec.name) == old_year:
+            fields[spec.name] = new_year
     return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
                  worker_id=old["worker_id"], start_month=start, months=old["months"],
                  programs=programs, fields=fields, payment_period=old["payment_period"])
+
+
+def _not_renewable(db, registry: PluginRegistry, old: dict, today: dt.date) -> Problem | None:
+    """Why a sponsorship cannot be continued by a renewal: refused or not live, ended too long
+    ago (its months since are past their arrears limit), or its membership ended by arrears
+    (the worker is registered anew)."""
+    label = f"Kepesertaan #{old['id']}"
+    if old["status"] not in LIVE_STATUSES:
+        return Problem("sponsorship_id", f"{label} berstatus {status_word(old['status'])}: tidak dapat diperpanjang. "
+                                         "Daftarkan pekerjanya sebagai kepesertaan baru.", "renew_status")
+    lapse = registry.settings.lapse_months
+    if old["end_month"] < add_months(current_month(today), -lapse):
+        return Problem("sponsorship_id", f"{label} sudah selesai {format_month(old['end_month'])}, lebih dari {lapse} "
+                                         "bulan lalu: tidak dapat diperpanjang. Daftarkan pekerjanya sebagai "
+                                         "kepesertaan baru.", "renew_too_late")
+    due_day = registry.settings.due_day_of(old["scheme_code"])
+    own = {line["id"] for line in queries.lines_of(db, old["id"])}
+    context = billing.worker_lines_between(db, [old["worker_id"]], add_months(old["start_month"], -(lapse + 1)),
+                                           old["end_month"], LIVE_STATUSES, unpaid_only=True)
+    statuses = line_statuses(context, today=today, due_day=due_day, lapse_months=lapse)
+    if any(statuses.get(i) == BERAKHIR for i in own):
+        return Problem("sponsorship_id", f"{label} berakhir karena tunggakan (iuran lewat batas {lapse} bulan "
+                                         "tidak dibayar): tidak dapat diperpanjang. Pekerjanya harus didaftarkan "
+                                         "ulang sebagai kepesertaan baru.", "renew_lapsed")
+    return None
 
 
 def _lapsed_problem(db, registry: PluginRegistry, old: dict, start: str, today: dt.date) -> Problem | None:
