@@ -142,19 +142,21 @@ def test_sponsorships_ended_lately_and_not_renewed_are_listed_for_renewal(people
         oldest]
 
 
-def test_a_renewal_that_would_continue_a_lapsed_run_of_unpaid_months_is_refused(people):
+def test_a_sponsorship_ended_lately_with_its_months_unpaid_is_not_renewed(people):
     """Rule: more than ``lapse_months`` unpaid months end the BPJS membership (berakhir). A
-    sponsorship that ended lately with its months unpaid was renewed from the month after: the
-    renewal's months already past due joined that run, berakhir at once, billed but never
-    payable. The renewal is refused, saying to register the worker anew; nothing is written."""
+    sponsorship that ended lately with its months unpaid was listed and renewed from the month
+    after: the renewal's months already past due joined that run, berakhir at once, billed but
+    never payable. It is not listed for renewal, and its renewal is refused, saying to register
+    the worker anew; nothing is written."""
     apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
     this_month = current_month()
     lapse = people.app.settings.lapse_months
     worker = pringsewu_worker(people)
     unpaid = enrol_pringsewu(people, apbd, worker, start=add_months(this_month, -lapse - 5), months=6)
-    assert unpaid in [r["id"] for r in arrears.ended_unrenewed(people.db, people.app.plugins, actor=people.actor).rows]
+    assert unpaid not in [r["id"] for r in arrears.ended_unrenewed(people.db, people.app.plugins,
+                                                                   actor=people.actor).rows]
     with pytest.raises(ValidationError) as refused:
         arrears.renew(people.db, people.app.plugins, unpaid, actor=people.actor)
     [problem] = refused.value.problems
-    assert problem.rule == "lapsed" and "berakhir" in problem.message and "Daftarkan ulang" in problem.message
+    assert problem.rule == "renew_lapsed" and "berakhir" in problem.message and "didaftarkan ulang" in problem.message
     assert people.db.execute("SELECT COUNT(*) FROM sponsorships WHERE worker_id = ?", [worker]).fetchone()[0] == 1

@@ -322,14 +322,11 @@ def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, to
     checked again (a budget may be spent, a term over): a refusal raises ``ValidationError``
     with the reasons. Only a live sponsorship that has not ended more than ``lapse_months``
     ago, whose membership has not ended by arrears, is renewed (whatever id a click or a
-    crafted call sends, ``_not_renewable``); one that ended lately starts in a month already
-    due, refused when those months would continue a run of unpaid months that has ended the
-    membership (``_lapsed_problem``)."""
+    crafted call sends, ``_not_renewable``): within that window the months a renewal adds,
+    even those already due, may still be paid."""
     old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
-    today = today or clock.today()
-    if problem := _not_renewable(db, registry, old, today) or _lapsed_problem(
-            db, registry, old, add_months(old["end_month"], 1), today):
+    if problem := _not_renewable(db, registry, old, today or clock.today()):
         raise ValidationError(problem)
     programs, fields = stored_choices(old)
     start = add_months(old["end_month"], 1)
@@ -365,27 +362,3 @@ def _not_renewable(db, registry: PluginRegistry, old: dict, today: dt.date) -> P
                                          "tidak dibayar): tidak dapat diperpanjang. Pekerjanya harus didaftarkan "
                                          "ulang sebagai kepesertaan baru.", "renew_lapsed")
     return None
-
-
-def _lapsed_problem(db, registry: PluginRegistry, old: dict, start: str, today: dt.date) -> Problem | None:
-    """Why a renewal from ``start`` cannot be made: its months already past due, unpaid, would be
-    *berakhir* at once (they continue the worker's run of more than ``lapse_months`` unpaid months,
-    or are past their arrears limit): billed, but never payable, and the worker must be registered
-    anew. None when every month it adds may still be paid."""
-    settings = registry.settings
-    due_day, lapse = settings.due_day_of(old["scheme_code"]), settings.lapse_months
-    added = [{"id": -1 - i, "worker_id": old["worker_id"], "month": add_months(start, i), "amount": 1,
-              "paid_amount": 0} for i in range(old["months"])]
-    if not any(today > due_date(line["month"], due_day) for line in added):
-        return None  # nothing past due: a run before it ends here, or is paid before it falls due
-    # lapse_months before the start show whether a run reaching it is already too long.
-    before = billing.worker_lines_between(db, [old["worker_id"]], add_months(start, -lapse), add_months(start, -1),
-                                          LIVE_STATUSES)
-    statuses = line_statuses([*before, *added], today=today, due_day=due_day, lapse_months=lapse)
-    if not any(statuses[line["id"]] == BERAKHIR for line in added):
-        return None
-    return Problem("start_month", f"Kepesertaan ini tidak dapat diperpanjang: bulan {month_short(start)} dan sesudahnya "
-                                  f"sudah lewat jatuh tempo dan menyambung lebih dari {lapse} bulan iuran yang tidak "
-                                  "dibayar, sehingga keanggotaan BPJS pekerja ini sudah berakhir dan iuran itu tidak "
-                                  "dapat dibayar lagi. Daftarkan ulang pekerja ini di halaman Daftarkan kepesertaan, "
-                                  "mulai bulan ini.", "lapsed")
