@@ -407,6 +407,16 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
     return result
 
 
+def ended_note(states: Iterable[str], lapse_months: int) -> None:
+    """Under a list of kepesertaan with one "Selesai": what it means and what to do next (a
+    newcomer read it beside "Berakhir" and did not know where to renew)."""
+    if "selesai" in set(states):
+        st.caption(f"Selesai: bulan kepesertaan itu sudah habis dan pekerjanya tidak lagi ditanggung olehnya. "
+                   f"Perpanjang dalam {lapse_months} bulan di halaman Tunggakan & perpanjangan (tab \"Sudah selesai, "
+                   "belum diperpanjang\"), atau daftarkan lagi di Daftarkan kepesertaan. Lain dengan Berakhir: "
+                   "kepesertaan BPJS yang putus karena tunggakan.")
+
+
 # Panels from plugins ------------------------------------------------------------------------
 
 #: What a panel without rows says, unless it says what its emptiness means (``Panel.empty``).
