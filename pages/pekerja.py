@@ -14,7 +14,7 @@ from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
 from ui.session import connection, live_download, payung, require
-from ui.widgets import (back_to_list_button, current_page, date_text, nik_note, pager, panel, picked_rows, plain,
+from ui.widgets import (back_to_list_button, current_page, date_text, ended_note, nik_note, pager, panel, picked_rows, plain,
                         rupiah, saved, scheme_column, show_saved_message, table)
 from ui.widgets import or_all
 
@@ -88,6 +88,7 @@ def detail(worker_id: int) -> None:
             # on a wider screen).
             laptop=["Skema", "Status", "Penyandang dana", "Mulai", "Sampai", "Iuran/bulan", "Bulan lunas", "Dibayar"],
             phone=["Skema", "Status", "Bulan lunas", "Sampai"])
+        ended_note((s["state"] for s in info["sponsorships"]), app.settings.lapse_months)
     else:
         st.caption("Belum pernah ditanggung.")
     st.subheader("Klaim")

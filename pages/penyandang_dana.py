@@ -9,7 +9,7 @@ from payung.base.months import current_month, format_month
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
-from ui.widgets import current_page, nik_note, pager, rupiah, show_saved_message
+from ui.widgets import current_page, ended_note, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
 from ui.widgets import back_to_list_button, or_all, picked, table
 
@@ -43,7 +43,7 @@ def detail(sponsor_id: int) -> None:
                   "tidak dihitung.")
     b.metric(f"Iuran {format_month(month)}", rupiah(due["amount"]))
     c.metric("Belum dibayar bulan ini", rupiah(due["unpaid"]))
-    st.subheader("Pekerja yang ditanggung")
+    st.subheader("Kepesertaan")  # also those whose months ended ("Selesai"), which the count above leaves out
     if info["sponsorships"]:
         names = {code: sc.name for code, sc in app.plugins.schemes.items()}
         table([{
@@ -51,6 +51,7 @@ def detail(sponsor_id: int) -> None:
             "Skema": names.get(x["scheme_code"], x["scheme_code"]), "Mulai": format_month(x["start_month"]),
             "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": formats.status(x["state"]),
         } for x in info["sponsorships"]], hide_index=True, width="stretch")
+        ended_note((x["state"] for x in info["sponsorships"]), app.settings.lapse_months)
         nik_note(actor)
     else:
         st.caption("Belum menanggung pekerja.")

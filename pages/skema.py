@@ -9,7 +9,7 @@ from payung.auth.access import allowed
 from payung.finance.claims import protection_panel
 from payung.schemes.data import reader_for
 from payung.base.months import current_month
-from payung.base.formats import count
+from payung.base.formats import count, day
 from payung.schemes.overview import scheme_overview
 from payung.base.sponsor_types import SPONSOR_TYPES
 from ui.reference_forms import occupation_form, regency_form
@@ -27,7 +27,7 @@ with connection() as db:
         scheme = item["scheme"]
         with st.expander(f"**{plain(scheme.name)}** · {item['regency']}", expanded=len(overview) == 1):
             if item["retired_at"]:
-                st.warning(f"Dipensiunkan pada {item['retired_at'][:10]}: tidak menerima kepesertaan baru.",
+                st.warning(f"Dipensiunkan pada {day(item['retired_at'])}: tidak menerima kepesertaan baru.",
                            icon=":material/archive:")
             st.markdown(plain(scheme.description))
             facts = [("Dasar hukum", scheme.legal_basis), ("Sumber dana", scheme.funding_source),

@@ -7,7 +7,7 @@ import streamlit as st
 from payung.auth.access import allowed, schemes_for
 from payung.enrolment.arrears import ended_unrenewed, ending_next_month, late_list, reminders, reminders_xlsx, renew
 from payung.base.errors import ValidationError
-from payung.base.formats import month_short, short_name
+from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month
 from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
@@ -134,8 +134,8 @@ def renewal_rows(renewals) -> None:
                       f"{row['months']} bulan sampai {month_short(row['end_month'])}, "
                       f"{rupiah(row['monthly_amount'])}/bulan")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
-            button.caption(f"Skema dipensiunkan {row['scheme_retired_at'][:10]}: tidak dapat diperpanjang.")
-        elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_lapsed_problem)
+            button.caption(f"Skema dipensiunkan {day(row['scheme_retired_at'])}: tidak dapat diperpanjang.")
+        elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_not_renewable)
             button.caption("Berakhir karena tunggakan: daftarkan ulang di Daftarkan kepesertaan.")
         elif can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
             with connection() as db:

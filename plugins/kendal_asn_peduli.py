@@ -27,7 +27,7 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
     for row in sponsors:
         by_opd[row["opd"] or "-"] = by_opd.get(row["opd"] or "-", 0) + 1
     participation = [{"opd": opd, "asn": by_opd.get(opd, 0), "headcount": count,
-                      "share": f"{100 * by_opd.get(opd, 0) / count:.1f}%" if count else "-"}
+                      "share": f"{100 * by_opd.get(opd, 0) / count:.1f}%".replace(".", ",") if count else "-"}
                      for opd, count in sorted(opd_headcount.items())]
     # Workers of the month shown, each once: the sponsorships of every sponsor added up counted a
     # renewed worker twice, and a sponsorship whose months had ended for ever.

@@ -130,6 +130,8 @@ def test_stored_times_show_in_local_time_and_the_audit_log_in_words():
     assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 20:53" and formats.zone_label() == "WIB"
     assert formats.date("2026-12-03T23:10:00+00:00") == "04/12/2026 06:10"  # the next day in Jakarta
     assert formats.local_day_start(dt.date(2026, 12, 4)) == "2026-12-03T17:00:00+00:00"
+    # A day a thing happened (a scheme retired): the local day, not the stored UTC text's first ten.
+    assert formats.day("2026-12-03T23:10:00+00:00") == "04/12/2026" and formats.day(None) == ""
     try:
         clock.set_timezone("Asia/Makassar")
         assert formats.moment("2026-12-03T13:53:34+00:00") == "03/12/2026 21:53" and formats.zone_label() == "WITA"

@@ -344,11 +344,13 @@ def test_a_retired_schemes_sponsorship_is_not_offered_for_renewal_and_renew_refu
     app = site["app"]
     admin = Actor("admin", "admin")
     first = ending_next_month(db, app.plugins, actor=admin).rows[0]
-    db.execute("UPDATE schemes SET retired_at = '2026-01-02T03:04:05' WHERE code = ?", [first["scheme_code"]])
+    # Stored in UTC like every timestamp: 23:04 UTC on 1 January is 2 January in Jakarta.
+    db.execute("UPDATE schemes SET retired_at = '2026-01-01T23:04:05+00:00' WHERE code = ?", [first["scheme_code"]])
     try:
         at = run("admin", "pages/tunggakan.py")
         assert not [b for b in at.button if b.key == f"renew_{first['id']}"]
-        assert "Skema dipensiunkan 2026-01-02: tidak dapat diperpanjang." in texts(at)
+        # The local day as every page writes a date, not the stored UTC text ("2026-01-01").
+        assert "Skema dipensiunkan 02/01/2026: tidak dapat diperpanjang." in texts(at)
         before = len(queries.worker_sponsorships(db, first["worker_id"], EVERYTHING))
         with pytest.raises(ValidationError, match="sudah dipensiunkan"):
             renew(db, app.plugins, first["id"], actor=admin)

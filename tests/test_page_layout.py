@@ -354,6 +354,52 @@ def test_a_panel_without_rows_says_what_its_emptiness_means():
     assert captions == ["Tidak ada: semua 12 desa sudah mendaftarkan pekerja.", *["Belum ada data."] * 3], captions
 
 
+def test_a_panels_table_writes_its_counts_with_the_thousands_point():
+    """Kendal's participation per OPD showed "Jumlah ASN" as 5200 and 1900 beside "8.765" in the
+    panel under it, and its share as "2.1%": a panel's whole numbers read 5.200 (still sorted as
+    numbers, right-aligned) and the share 2,1%."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from payung.plugin import Panel
+        from ui.widgets import panel
+        panel(Panel("Partisipasi", "table", rows=[{"opd": "Dinas Pendidikan", "asn": 9, "headcount": 5200},
+                                                 {"opd": "Bappeda", "asn": 2, "headcount": 95}],
+                    columns={"opd": "OPD", "asn": "ASN ikut", "headcount": "Jumlah ASN"}), key="uji_0")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["Jumlah ASN"]) == [5200, 95]  # numbers underneath: a click on the heading sorts them
+    shown = at.dataframe[0].proto.arrow_data.styler.display_values
+    assert b"5.200" in shown and b"Dinas Pendidikan" in frame["OPD"][0].encode()
+    assert '"alignment": "right"' in at.dataframe[0].proto.columns
+
+
+def test_kendals_participation_share_has_a_decimal_comma():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("kendal_asn_peduli", ROOT / "plugins" / "kendal_asn_peduli.py")
+    kendal = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kendal)
+
+    class Data:
+        def by_sponsor(self, code, month):
+            return [{"opd": "Bappeda"}, {"opd": "Bappeda"}]
+
+        def count_workers(self, code, month):
+            return 2
+
+        def covered_by_scheme(self, month):
+            return []
+
+        def sees_whole_regency(self, code):
+            return True
+
+    found = kendal.panels(Data(), "2026-12", opd_headcount={"Bappeda": 95}, vulnerable=200000, covered_at_start=54000)
+    [table] = [p for p in found if p.kind == "table"]
+    assert table.rows[0]["share"] == "2,1%"
+
+
 def test_a_panels_table_has_no_blank_band_under_its_title():
     """Under a table panel's title a blank band (the table's toolbar room, 2.25rem, on top of the
     gap) looked like something missing: in a panel the toolbar rises onto the title's line, whose

@@ -270,7 +270,7 @@ def test_sponsor_list_and_detail(site):
     with open_db(site) as db:
         sponsor_id = db.execute("SELECT sponsor_id FROM sponsorships LIMIT 1").fetchone()[0]
     at = run("admin", "pages/penyandang_dana.py", query={"id": str(sponsor_id)})
-    assert "Pekerja yang ditanggung" in texts(at) and [m.label for m in at.metric][0] == "Pekerja ditanggung"
+    assert "Kepesertaan" in texts(at) and [m.label for m in at.metric][0] == "Pekerja ditanggung"
 
 
 def _enrolment_page(site, worker_ids):

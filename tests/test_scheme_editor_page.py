@@ -4,6 +4,8 @@ TOML file that loads without a restart; an edit is a new version; a scheme can b
 
 from __future__ import annotations
 
+import re
+
 import tomllib
 
 from payung.core import Payung
@@ -74,6 +76,9 @@ def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path
     _button(at, "Pensiunkan").click().run()
     assert not at.exception, at.exception
     assert any("Dipensiunkan pada" in w.value for w in at.warning)
+    # The day as every page writes it (dd/mm/yyyy), not the stored ISO text (2026-12-07).
+    retired = next(w.value for w in at.warning if "Dipensiunkan pada" in w.value)
+    assert re.search(r"Dipensiunkan pada \d{2}/\d{2}/\d{4}:", retired), retired
 
 
 def test_a_rule_picked_while_the_form_is_drawn_again_stays_picked_and_is_added(tmp_path, monkeypatch, db_location):

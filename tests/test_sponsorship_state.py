@@ -88,6 +88,15 @@ def test_an_ended_sponsorship_shows_selesai_and_leaves_the_sponsors_count(site):
 
     worker = run("admin", "pages/pekerja.py", query={"id": str(ended["worker_id"])})
     assert list(worker.dataframe[0].value["Status"]) == ["Selesai"]
+    # Both pages say what "Selesai" means and where to renew it (a newcomer did not know).
+    for at in (page, worker):
+        note = next(c.value for c in at.caption if c.value.startswith("Selesai:"))
+        assert "Tunggakan & perpanjangan" in note and "Berakhir" in note
+    with open_db(site) as db:  # a sponsor none of whose kepesertaan has ended: no note
+        current = db.execute("SELECT sponsor_id FROM sponsorships GROUP BY sponsor_id HAVING MIN(end_month) >= ?"
+                             " ORDER BY sponsor_id LIMIT 1", [month]).fetchone()[0]
+    assert not any(c.value.startswith("Selesai:") for c in run("admin", "pages/penyandang_dana.py",
+                                                                 query={"id": str(current)}).caption)
 
 
 @pytest.mark.unchecked  # sponsorships' months moved without their lines, on purpose

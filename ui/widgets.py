@@ -158,16 +158,22 @@ TABLE_CSS = f"""
 """
 
 
-def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[str], **kwargs):
+def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[str], counts: Iterable[str] = (),
+               **kwargs):
     config: dict = {}
     data = frame
     amounts = money_columns(frame, money) if len(frame) else []
-    if amounts:
+    # Whole-number columns named in ``counts``: 8.765, not Streamlit's 8765 (still sorted as numbers).
+    tallies = [c for c in counts if c in frame.columns and c not in amounts and len(frame)
+               and pd.api.types.is_integer_dtype(frame[c])]
+    if amounts or tallies:
         frame = frame.copy()
         for column in amounts:
             frame[column] = pd.array([v if isinstance(v, int) else _amount(v) for v in frame[column]], dtype="Int64")
-        data = frame.style.format({c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts})
-        config = {c: st.column_config.NumberColumn(c, alignment="right") for c in amounts}
+        shown = {c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts}
+        shown.update({c: (lambda v: "-" if pd.isna(v) else formats.count(int(v))) for c in tallies})
+        data = frame.style.format(shown)
+        config = {c: st.column_config.NumberColumn(c, alignment="right") for c in [*amounts, *tallies]}
     config.update({c: v for c, v in (column_config or {}).items() if c in frame.columns})
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
@@ -179,7 +185,8 @@ def table(rows, *, column_config: dict | None = None, money: Iterable[str] = (),
     """``st.dataframe`` for people: Rupiah columns (given as ``rupiah()`` text, or named in
     ``money``) are numbers underneath, shown as ``Rp1.250.000`` and right-aligned, so a click
     on the heading sorts them by amount, not as text. Streamlit's own number formats know only
-    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display.
+    the English ``1,250,000`` or the browser's locale; a pandas Styler gives the display. Whole
+    numbers in columns named in ``counts`` read ``8.765`` the same way.
 
     Columns chosen for the width: ``phone`` and ``laptop`` name the columns a phone and a laptop
     show (see ``PHONE_WIDTH``), those that decide first (name, status, amounts); a wider screen
@@ -400,6 +407,16 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
     return result
 
 
+def ended_note(states: Iterable[str], lapse_months: int) -> None:
+    """Under a list of kepesertaan with one "Selesai": what it means and what to do next (a
+    newcomer read it beside "Berakhir" and did not know where to renew)."""
+    if "selesai" in set(states):
+        st.caption(f"Selesai: bulan kepesertaan itu sudah habis dan pekerjanya tidak lagi ditanggung olehnya. "
+                   f"Perpanjang dalam {lapse_months} bulan di halaman Tunggakan & perpanjangan (tab \"Sudah selesai, "
+                   "belum diperpanjang\"), atau daftarkan lagi di Daftarkan kepesertaan. Lain dengan Berakhir: "
+                   "kepesertaan BPJS yang putus karena tunggakan.")
+
+
 # Panels from plugins ------------------------------------------------------------------------
 
 #: What a panel without rows says, unless it says what its emptiness means (``Panel.empty``).
@@ -449,7 +466,7 @@ def panel(p: Panel, *, key: str | None = None) -> None:
             frame = pd.DataFrame(p.rows)
             if p.columns:
                 frame = frame[[c for c in p.columns if c in frame.columns]].rename(columns=p.columns)
-            table(frame)
+            table(frame, counts=list(frame.columns))  # a plugin's counts with the thousands point (8.765)
         if p.caption:
             st.caption(plain(p.caption))
 

@@ -15,7 +15,7 @@ from payung.base.clock import zone as _zone, zone_label  # noqa: F401  (zone_lab
 from payung.base.money import format_rupiah
 from payung.base.months import MONTH_NAMES, format_month
 
-__all__ = ["date", "moment", "month", "month_short", "months_span", "rupiah", "count", "status", "funding",
+__all__ = ["date", "day", "moment", "month", "month_short", "months_span", "rupiah", "count", "status", "funding",
            "STATUS_LABELS", "MONTH_SHORT", "XLSX_DATE", "XLSX_MONEY", "VEGA_MONTH_FORMAT"]
 
 _BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
@@ -48,6 +48,12 @@ def date(value: str | dt.date | dt.datetime | None) -> str:
     if "T" in text or (len(text) > 10 and text[10] == " "):
         return moment(text)
     return f"{dt.date.fromisoformat(text[:10]):%d/%m/%Y}"
+
+
+def day(value: str | dt.datetime | None) -> str:
+    """``17/08/2025``: the local day of a stored timestamp, without its time (a scheme "retired
+    on" a day); not its first ten characters, the UTC date in ISO form."""
+    return f"{local(value):%d/%m/%Y}" if value else ""
 
 
 def local(value: str | dt.datetime) -> dt.datetime:

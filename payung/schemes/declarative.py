@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from payung.base.errors import PayungError
+from payung.base.formats import count
 from payung.base.money import PROGRAMS
 from payung.base.months import parse_month
 from payung.base.sponsor_types import SPONSOR_TYPES
@@ -372,8 +373,8 @@ class _Checker:
             number = spec.get(key)
             if kind in _BOUND_WORDS and isinstance(number, int) and not isinstance(number, bool) \
                     and abs(number) > LARGEST_WHOLE:
-                self.add(path, key, f"«{key}» isian terlalu besar; paling besar {LARGEST_WHOLE:,} "
-                                    f"(atau -{LARGEST_WHOLE:,})".replace(",", "."))
+                self.add(path, key, f"«{key}» isian terlalu besar; paling besar {count(LARGEST_WHOLE)} "
+                                    f"(atau -{count(LARGEST_WHOLE)})")
         if spec.get("default") is not None and isinstance(name, str):
             self.value(spec, path, "default", spec["default"], "nilai bawaan «default»")
 
