@@ -5,7 +5,7 @@ renewable in one click."""
 import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
-from payung.enrolment.arrears import ended_unrenewed, ending_next_month, late_list, reminders, reminders_xlsx, renew
+from payung.enrolment.arrears import ended_unrenewed, ending_soon, late_list, reminders, reminders_xlsx, renew
 from payung.base.errors import ValidationError
 from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month
@@ -34,7 +34,7 @@ def figures(database: str, version: int, scope: tuple, scheme_code: str | None, 
     with connection() as db:
         late = late_list(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today)
         return (late, reminders(db, app.plugins, scheme_code=scheme_code, actor=_actor, late=late),
-                ending_next_month(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today,
+                ending_soon(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today,
                                   limit=RENEWALS_SHOWN),
                 ended_unrenewed(db, app.plugins, scheme_code=scheme_code, actor=_actor, today=today,
                                 limit=RENEWALS_SHOWN))
@@ -47,7 +47,7 @@ late, notes, ending, ended = figures(app.settings.database_url, data_version(), 
 # are over (renew it). Two words, as payung.base.coverage has them.
 late_tab, lapsed_tab, renew_tab, ended_tab = st.tabs([
     f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
-    f"Selesai akhir bulan depan ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"])
+    f"Segera selesai ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"])
 
 with late_tab:
     st.caption(f"Iuran yang lewat jatuh tempo dan belum dibayar, per pihak yang ditagih. Tunggakan masih dapat "
@@ -151,12 +151,13 @@ def renewal_rows(renewals) -> None:
 
 
 with renew_tab:
-    next_month = add_months(current_month(), 1)
-    st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(next_month)} dan belum diperpanjang. "
-               "Perpanjangan memakai penyandang dana, skema, program, lama, dan isian yang sama; semua aturan "
-               "skema (dan pagu anggaran) diperiksa lagi.")
+    this_month, next_month = current_month(), add_months(current_month(), 1)
+    st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(this_month)} atau {format_month(next_month)} "
+               "dan belum diperpanjang: sesudah bulan itu pekerjanya tidak lagi ditanggung. Perpanjangan mulai bulan "
+               "sesudah bulan terakhirnya, dengan penyandang dana, skema, program, lama, dan isian yang sama; semua "
+               "aturan skema (dan pagu anggaran) diperiksa lagi.")
     if not ending.total:
-        st.info("Tidak ada kepesertaan yang selesai bulan depan.")
+        st.info(f"Tidak ada kepesertaan yang selesai {format_month(this_month)} atau {format_month(next_month)}.")
     renewal_rows(ending)
 
 with ended_tab:

@@ -17,6 +17,7 @@ Every case runs inside a transaction that is rolled back, so writes do not leak 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import inspect
@@ -357,7 +358,7 @@ MATRIX = {
         w.db, w.registry, actor=a, today=dt.date(2025, 6, 20)), lambda res, r: r["sponsor_name"] in repr(res)),
     # The world's sponsorships ended by arrears in July 2025 (nine months unpaid): the renewals
     # are asked of them paid up (inside the attempt's transaction, rolled back after it).
-    "arrears.ending_next_month": (READERS, "record", lambda w, a, r: _m("arrears.ending_next_month")(
+    "arrears.ending_soon": (READERS, "record", lambda w, a, r: _m("arrears.ending_soon")(
         _paid_up(w), w.registry, actor=a, today=TODAY), _named()),
     "arrears.ended_unrenewed": (READERS, "record", lambda w, a, r: _m("arrears.ended_unrenewed")(
         _paid_up(w), w.registry, actor=a, today=dt.date(2026, 2, 10)), _named()),  # the world's months end 2025-12
@@ -386,6 +387,9 @@ MATRIX = {
         w.db, actor=a, scheme_code=r["scheme"]), lambda res, r: res.rows[0]["value"] != "Rp0"),
     "dashboard.target_for": (ALL, "record", lambda w, a, r: _m("dashboard.target_for")(
         w.db, w.registry.scheme(r["scheme"]), actor=a), lambda res, r: res > 0),
+    "dashboard.already_covered_for": (ALL, "record", lambda w, a, r: _m("dashboard.already_covered_for")(
+        w.db, dataclasses.replace(w.registry.scheme(r["scheme"]), targets=(Target("Uji", 100, already_covered=40),)),
+        actor=a), lambda res, r: res > 0),
     "dashboard.build": (ALL, "record", lambda w, a, r: _m("dashboard.build")(
         w.db, w.registry, _m("dashboard.View")(MONTH, r["scheme"]), actor=a, today=TODAY),
         lambda res, r: res.covered > 0),
@@ -551,7 +555,7 @@ def _no_full_nik(world, result, where):
 #: worker's own page and the logged exports keep it (``FULL_NIK``).
 LISTS = {"workers.search_workers", "sponsors.search_sponsors", "sponsors.sponsor_detail",
          "sponsorships.eligible_workers", "bills.bill", "bills.bill_page", "payments.payment_with_lines",
-         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_next_month",
+         "bpjs.registration_rows", "arrears.late_list", "arrears.ending_soon",
          "arrears.ended_unrenewed", "claims.list_claims"}
 #: Where a role that may see the full NIK (``worker.full_nik``) finds it: the worker's page and the
 #: files exported on purpose, each logged.
@@ -559,7 +563,8 @@ FULL_NIK = {"workers.get_worker", "workers.worker_detail", "worker_list.workers_
 
 #: Records a role may call the function for but must not see: a village operator sees no regency-wide target and no ASN of the regency
 #: (only its village government and the sponsors of its workers).
-HIDDEN_FROM = {("dashboard.target_for", "desa"), ("sponsors.nip_taken", "desa")}
+HIDDEN_FROM = {("dashboard.target_for", "desa"), ("dashboard.already_covered_for", "desa"),
+               ("sponsors.nip_taken", "desa")}
 
 CASES = [(name, role) for name in MATRIX for role in ALL]
 

@@ -85,16 +85,31 @@ def test_renewal_keeps_sponsor_scheme_and_fields(people):
     apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
     this_month = current_month()
     ending = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -4), months=6)
-    due = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor)
+    due = arrears.ending_soon(people.db, people.app.plugins, actor=people.actor)
     assert [r["id"] for r in due.rows] == [ending] and due.total == 1
     renewed = arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
     old, new = queries.sponsorship(people.db, ending, EVERYTHING), queries.sponsorship(people.db, renewed, EVERYTHING)
     assert new["start_month"] == add_months(old["end_month"], 1) and new["months"] == 6
     assert (new["sponsor_id"], new["scheme_code"], new["fields"], new["programs"]) == (
         old["sponsor_id"], old["scheme_code"], old["fields"], old["programs"])
-    assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor) == arrears.Renewals(0, [])
+    assert arrears.ending_soon(people.db, people.app.plugins, actor=people.actor) == arrears.Renewals(0, [])
     with pytest.raises(ValidationError, match="sudah ditanggung"):
         arrears.renew(people.db, people.app.plugins, ending, actor=people.actor)
+
+
+@pytest.mark.unchecked  # months marked paid without a payment
+def test_what_ends_this_month_is_listed_for_renewal_with_what_ends_next_month(people):
+    """Rule: a kepesertaan whose last month is this month was in no renewal list (next month's
+    list took it the month before, the ended list once it had ended): it is listed with those of
+    next month, and one that ends later is not."""
+    apbd = people.sponsor("apbd_kabupaten", regency_code="18.10")
+    this_month = current_month()
+    this = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -5), months=6)
+    following = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -4), months=6)
+    later = enrol_pringsewu(people, apbd, pringsewu_worker(people), start=add_months(this_month, -3), months=6)
+    paid_up(people, this, following, later)  # unpaid, their memberships would have ended by arrears
+    due = arrears.ending_soon(people.db, people.app.plugins, actor=people.actor)
+    assert sorted(r["id"] for r in due.rows) == sorted([this, following]) and due.total == 2
 
 
 def test_the_renewals_are_counted_whole_and_listed_from_the_first_by_sponsor_and_worker(people):
@@ -105,13 +120,13 @@ def test_the_renewals_are_counted_whole_and_listed_from_the_first_by_sponsor_and
         enrol_pringsewu(people, sponsor, people.worker(PEKON, "petani", poverty_source="P3KE", name=name),
                         start=start, months=6)
     enrol_pringsewu(people, first, pringsewu_worker(people), start=start, months=12)  # ends later
-    due = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor, limit=2)
+    due = arrears.ending_soon(people.db, people.app.plugins, actor=people.actor, limit=2)
     assert due.total == 3
     assert [(r["sponsor_name"], r["worker_name"]) for r in due.rows] == [("APBD A", "Xaverius"), ("APBD B", "Yanti")]
-    every = arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor)
+    every = arrears.ending_soon(people.db, people.app.plugins, actor=people.actor)
     assert every.total == 3 and [r["worker_name"] for r in every.rows] == ["Xaverius", "Yanti", "Zaenal"]
     other = next(code for code in people.app.plugins.schemes if code != PRINGSEWU)
-    assert arrears.ending_next_month(people.db, people.app.plugins, actor=people.actor, scheme_code=other,
+    assert arrears.ending_soon(people.db, people.app.plugins, actor=people.actor, scheme_code=other,
                                      limit=2) == arrears.Renewals(0, [])
 
 

@@ -156,15 +156,15 @@ def test_payment_page_reverses_with_a_reason(site):
 
 
 def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
-    from payung.enrolment.arrears import ending_next_month, late_list
+    from payung.enrolment.arrears import ending_soon, late_list
     db = open_db(site)
     app = site["app"]
     late = late_list(db, app.plugins, actor=Actor.system())
-    ending = ending_next_month(db, app.plugins, actor=Actor("admin", "admin"))
+    ending = ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
     assert late.parties and ending.rows, "the demo has late bills and sponsorships ending next month"
     at = run("admin", "pages/tunggakan.py")
     assert at.tabs[0].label == f"Menunggak ({len(late.parties)})"
-    assert at.tabs[2].label == f"Selesai akhir bulan depan ({ending.total})"
+    assert at.tabs[2].label == f"Segera selesai ({ending.total})"
     total = f"Rp{late.total_open:,}".replace(",", ".")
     assert [m.value for m in at.metric] == [total]
     first = ending.rows[0]
@@ -339,11 +339,11 @@ def test_a_retired_schemes_sponsorship_is_not_offered_for_renewal_and_renew_refu
     renew() itself refuses it (a click from a page drawn before the scheme was retired)."""
     import pytest
     from payung.base.errors import ValidationError
-    from payung.enrolment.arrears import ending_next_month, renew
+    from payung.enrolment.arrears import ending_soon, renew
     db = open_db(site)
     app = site["app"]
     admin = Actor("admin", "admin")
-    first = ending_next_month(db, app.plugins, actor=admin).rows[0]
+    first = ending_soon(db, app.plugins, actor=admin).rows[0]
     # Stored in UTC like every timestamp: 23:04 UTC on 1 January is 2 January in Jakarta.
     db.execute("UPDATE schemes SET retired_at = '2026-01-01T23:04:05+00:00' WHERE code = ?", [first["scheme_code"]])
     try:

@@ -122,7 +122,7 @@ def test_the_schemes_page_counts_the_workers_covered_now(site):
 @pytest.mark.unchecked  # a sponsorship's months moved without its lines, on purpose
 def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhir(site):
     """Tunggakan & perpanjangan: "Berakhir" is the membership lapsed by arrears; what ends next month
-    is "Selesai akhir bulan depan", and what ended lately without a renewal has a tab of its own, each row
+    is "Segera selesai" (this month or next), and what ended lately without a renewal has a tab of its own, each row
     renewable there."""
     from payung.enrolment.arrears import ended_unrenewed
     with open_db(site) as db:
@@ -137,7 +137,7 @@ def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhi
     at = run("admin", "pages/tunggakan.py")
     labels = [t.label for t in at.tabs]
     assert labels[1].startswith("Kepesertaan berakhir (")
-    assert labels[2].startswith("Selesai akhir bulan depan (")
+    assert labels[2].startswith("Segera selesai (")
     assert labels[3] == f"Sudah selesai, belum diperpanjang ({listed.total})"
     at.button(key=f"renew_{ended['id']}").click().run()
     assert not at.exception, at.exception

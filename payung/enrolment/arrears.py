@@ -272,13 +272,15 @@ class Renewals:
     rows: list[dict]
 
 
-def ending_next_month(db, registry: PluginRegistry, *, today: dt.date | None = None,
+def ending_soon(db, registry: PluginRegistry, *, today: dt.date | None = None,
                       scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
-    """What has its last month next month (*selesai* after it) and is not renewed yet, inside the
-    actor's scope (the first ``limit`` rows, or all)."""
+    """What has its last month this month or next (*selesai* after it) and is not renewed yet,
+    inside the actor's scope (the first ``limit`` rows, or all). This month's too: listed only
+    from the month before, they had no list to be renewed from until they had ended."""
     require(actor, "late.read")
-    month = add_months(current_month(today), 1)
-    return _renewals(db, registry, month, month, scheme_code=scheme_code, actor=actor, limit=limit, today=today)
+    month = current_month(today)
+    return _renewals(db, registry, month, add_months(month, 1), scheme_code=scheme_code, actor=actor, limit=limit,
+                     today=today)
 
 
 def ended_unrenewed(db, registry: PluginRegistry, *, today: dt.date | None = None,
