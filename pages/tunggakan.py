@@ -130,9 +130,11 @@ def renewal_rows(renewals) -> None:
     """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``)."""
     for row in renewals.rows:
         text, button = st.columns([5, 1])
+        start = add_months(row["end_month"], 1)
         text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
-                      f"{row['months']} bulan sampai {month_short(row['end_month'])}, "
-                      f"{rupiah(row['monthly_amount'])}/bulan")
+                      f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
+                      f"{month_short(add_months(start, row['months'] - 1))}, {row['months']} bulan × "
+                      f"{rupiah(row['monthly_amount'])} = {rupiah(row['months'] * row['monthly_amount'])}")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
             button.caption(f"Skema dipensiunkan {day(row['scheme_retired_at'])}: tidak dapat diperpanjang.")
         elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_not_renewable)
@@ -144,8 +146,9 @@ def renewal_rows(renewals) -> None:
                 except ValidationError as exc:
                     st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
                     st.stop()
-            saved(f"Kepesertaan {row['worker_name']} diperpanjang mulai "
-                  f"{format_month(add_months(row['end_month'], 1))} (kepesertaan #{new_id}).")
+            saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
+                  f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya masuk "
+                  "tagihan bulan-bulan itu.")
     if renewals.total > len(renewals.rows):
         st.caption(f"Menampilkan {len(renewals.rows)} dari {renewals.total}; pilih skema untuk mempersempit.")
 

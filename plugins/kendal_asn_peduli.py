@@ -48,8 +48,8 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
                               "terdaftar lewat gerakan ASN",
                      "value": covered_at_start + registered, "target": vulnerable}],
               caption=f"{format_count(vulnerable)}: perkiraan seluruh pekerja rentan Kabupaten Kendal (target skema). "
-                      f"{format_count(covered_at_start)}: yang sudah terlindungi sebelum gerakan ASN, angka tetap dari "
-                      f"pengaturan (config.toml), bukan hitungan Payung. Terdaftar: pekerja dengan kepesertaan gerakan "
+                      f"{format_count(covered_at_start)}: yang sudah terlindungi sebelum gerakan ASN, angka tetap yang "
+                      f"ditetapkan administrator, bukan hitungan Payung. Terdaftar: pekerja dengan kepesertaan gerakan "
                       f"ASN yang berjalan pada {shown}, lunas atau belum."),
         Panel(f"Pekerja gerakan ASN, {shown}", "metric", rows=movement, caption=paid_note),
         Panel(f"Partisipasi ASN per OPD, {shown}", "table", rows=participation,

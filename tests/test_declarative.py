@@ -121,6 +121,10 @@ def test_a_toml_target_says_what_is_covered_already(tmp_path):
         with pytest.raises(DeclarationError, match="already_covered"):
             load_scheme(covered.replace("already_covered = 20", f"already_covered = {wrong}"), app.settings,
                         source="x/skema.toml")
+    # A village target counts each village's own: a regency-wide figure there would vanish unsaid.
+    with pytest.raises(DeclarationError, match="hanya untuk target se-kabupaten"):
+        load_scheme(covered.replace("already_covered = 20", 'already_covered = 20\nper = "village"'), app.settings,
+                    source="x/skema.toml")
 
 
 def test_every_mistake_of_a_file_is_listed(tmp_path):

@@ -812,15 +812,16 @@ def test_a_free_text_may_hold_other_scripts_and_a_name_its_accents(app, db, admi
 def test_a_free_text_in_chinese_keeps_its_fullwidth_punctuation(app, db, admin, worker_id):
     """Chinese, Japanese and Korean punctuate with fullwidth signs: a note or an address written
     partly in them keeps "（", "，" and "。". A text without such a script does not (a fullwidth
-    stop in "S．Pd．" reads as another title), and a name takes none: it is matched to others."""
+    stop in "S．Pd．" reads as another title), nor the "．" of an address ("bpjs．go．id" reads as
+    a web address), and a name takes none: it is matched to others."""
     from payung.finance.claims import record_claim
     note = "Ahli waris: 陈（Chen），anaknya。"
     claim_id, _ = record_claim(db, {"worker_id": worker_id, "program": "JKM", "incident_date": clock.today(),
                                     "note": note}, actor=admin)
     assert store.get(db, "claims", claim_id)["note"] == note
     create_worker(db, app.settings, worker_values(nik="3324015708750011", address="Jl. Mawar 5（陈家）"), actor=admin)
-    for field, typed in (("address", "Jl. Mawar 5 （RT 2）"), ("name", "陈（Chen）")):
-        with pytest.raises(ValidationError, match="U\\+FF08"):
+    for field, typed in (("address", "Jl. Mawar 5 （RT 2）"), ("name", "陈（Chen）"), ("address", "陈 bpjs．go．id")):
+        with pytest.raises(ValidationError, match="U\\+FF08|U\\+FF0E"):
             create_worker(db, app.settings, worker_values(nik="3324015708750010", **{field: typed}), actor=admin)
 
 

@@ -11,7 +11,9 @@ from payung.auth.access import Actor
 import datetime as dt
 
 from db import billing, queries
-from payung.base.months import add_months, current_month
+from payung.base.formats import month_short
+from payung.base.money import format_rupiah
+from payung.base.months import add_months, current_month, format_month
 
 from test_pages import open_db, run, texts
 
@@ -168,8 +170,14 @@ def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     total = f"Rp{late.total_open:,}".replace(",", ".")
     assert [m.value for m in at.metric] == [total]
     first = ending.rows[0]
+    # What a click will make, before it: the new months and their cost, not only the old ones.
+    start = add_months(first["end_month"], 1)
+    new_months = f"{month_short(start)}–{month_short(add_months(start, first['months'] - 1))}"
+    cost = f"{first['months']} bulan × {format_rupiah(first['monthly_amount'])} = " \
+           f"{format_rupiah(first['months'] * first['monthly_amount'])}"
+    assert any(f"Diperpanjang: {new_months}, {cost}" in m.value for m in at.markdown), [m.value for m in at.markdown]
     at.button(key=f"renew_{first['id']}").click().run()
-    assert f"Kepesertaan {first['worker_name']} diperpanjang" in texts(at)
+    assert f"Kepesertaan {first['worker_name']} diperpanjang {format_month(start)} sampai " in texts(at)
     renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING) if s["id"] != first["id"]
                and s["start_month"] > first["end_month"]]
     assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]

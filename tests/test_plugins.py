@@ -123,6 +123,17 @@ def test_a_scheme_whose_texts_the_editor_would_refuse_is_not_loaded(tmp_path):
         and "tidak terlihat" in states["balik"][1]
 
 
+def test_already_covered_on_a_village_target_is_an_error_not_a_figure_that_vanishes(tmp_path):
+    """``Target.already_covered`` counts for a regency-wide target only: on a village target the
+    Beranda would drop it unsaid, so the plugin is an error that says so."""
+    village = GOOD.replace('"skema_baik", name="Baik"', '"skema_desa", name="Desa"').replace(
+        "rules=(rules.months_in(12),)", 'targets=(Target("Per desa", 10, per="village", already_covered=3),)').replace(
+        "import Scheme", "import Scheme, Target")
+    app = Payung.load(write_config(tmp_path, plugins_dir=str(_folder(tmp_path, desa=village))), entry_points=False)
+    [status] = [s for s in app.plugins.statuses if s.name == "desa"]
+    assert status.state == "galat" and "already_covered hanya untuk target se-kabupaten" in status.error
+
+
 def test_disabled_plugin_is_not_loaded(tmp_path):
     folder = _folder(tmp_path, baik=GOOD)
     config = write_config(tmp_path, plugins_dir=str(folder))

@@ -109,10 +109,15 @@ def _is_east_asian(c: str) -> bool:
     return unicodedata.name(c, "").startswith(("CJK ", "HIRAGANA ", "KATAKANA ", "HANGUL "))
 
 
+#: The fullwidth and halfwidth signs Chinese, Japanese and Korean punctuate sentences with:
+#: brackets, commas, colons, stops, marks. Not the "．", "／" or "＠" of a web or mail address
+#: that would read as a Latin one ("bpjs．go．id").
+_WIDE_SIGNS = frozenset("（）［］｛｝，、：；！？～｡｢｣､･「」")
+
+
 def _is_wide_sign(c: str) -> bool:
-    """Whether ``c`` is a fullwidth or halfwidth punctuation mark or symbol ("（", "，", "｡"): the
-    signs of text in an East Asian script, not another form of a Latin letter or digit."""
-    return not c.isalnum() and unicodedata.name(c, "").startswith(("FULLWIDTH ", "HALFWIDTH "))
+    """Whether ``c`` is a fullwidth or halfwidth sign of East Asian sentences (``_WIDE_SIGNS``)."""
+    return c in _WIDE_SIGNS
 
 
 def _refused_in_word(word: str, free_text: bool, wide_signs: bool = False) -> tuple[str, ...]:

@@ -406,6 +406,9 @@ class _Checker:
             self.add(path, "per", f"«per» target harus salah satu dari: {', '.join(TARGET_PER)}")
         if "already_covered" in spec and (not _kind_ok("int", spec["already_covered"]) or spec["already_covered"] < 0):
             self.add(path, "already_covered", "«already_covered» target harus bilangan bulat, 0 atau lebih")
+        elif spec.get("already_covered") and spec.get("per") == "village":
+            self.add(path, "already_covered", "«already_covered» hanya untuk target se-kabupaten (per = \"regency\"): "
+                                              "target per desa tidak menghitungnya")
 
 
 def check_declaration(data: Mapping, settings, text: str = "") -> list[tuple[int | None, str]]:

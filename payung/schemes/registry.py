@@ -134,6 +134,9 @@ class PluginRegistry:
             problems.append(f"kode sumber dana {scheme.funding_code!r} tidak ada di [funding_codes]")
         if scheme.bill_by not in BILL_BY:
             problems.append(f"bill_by {scheme.bill_by!r} harus salah satu dari {', '.join(BILL_BY)}")
+        if any(t.already_covered and t.per == "village" for t in scheme.targets):
+            problems.append("already_covered hanya untuk target se-kabupaten (per=\"regency\"): target per desa "
+                            "tidak menghitungnya")
         if scheme.budget_field and scheme.budget_field not in {f.name for f in scheme.fields}:
             problems.append(f"budget_field {scheme.budget_field!r} bukan salah satu fields skema")
         # What the scheme editor refuses in a typed text, a file written by hand may not hold either:
