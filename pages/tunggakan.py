@@ -45,9 +45,12 @@ late, notes, ending, ended = figures(app.settings.database_url, data_version(), 
 
 # "Berakhir": a BPJS membership ended by arrears (register anew); "Selesai": a sponsorship's months
 # are over (renew it). Two words, as payung.base.coverage has them.
-late_tab, lapsed_tab, renew_tab, ended_tab = st.tabs([
-    f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
-    f"Segera selesai ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"])
+#: Session key of the tab a renewal was made in: the page opens on it again after the renewal (its
+#: count in the label changed, so the browser took the tabs for new ones and showed the first).
+RENEWED_IN = "l_renewed_in"
+labels = [f"Menunggak ({len(late.parties)})", f"Kepesertaan berakhir ({len(late.lapsed)})",
+          f"Segera selesai ({ending.total})", f"Sudah selesai, belum diperpanjang ({ended.total})"]
+late_tab, lapsed_tab, renew_tab, ended_tab = st.tabs(labels, default=labels[st.session_state.pop(RENEWED_IN, 0)])
 
 with late_tab:
     st.caption(f"Iuran yang lewat jatuh tempo dan belum dibayar, per pihak yang ditagih. Tunggakan masih dapat "
@@ -126,8 +129,9 @@ can_renew = allowed(actor, "sponsorship.renew")
 lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 
 
-def renewal_rows(renewals) -> None:
-    """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``)."""
+def renewal_rows(renewals, tab: int) -> None:
+    """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``), in
+    tab number ``tab`` (opened again after a renewal)."""
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = add_months(row["end_month"], 1)
@@ -146,6 +150,7 @@ def renewal_rows(renewals) -> None:
                 except ValidationError as exc:
                     st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
                     st.stop()
+            st.session_state[RENEWED_IN] = tab
             saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
                   f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya masuk "
                   "tagihan bulan-bulan itu.")
@@ -161,7 +166,7 @@ with renew_tab:
                "aturan skema (dan pagu anggaran) diperiksa lagi.")
     if not ending.total:
         st.info(f"Tidak ada kepesertaan yang selesai {format_month(this_month)} atau {format_month(next_month)}.")
-    renewal_rows(ending)
+    renewal_rows(ending, 2)
 
 with ended_tab:
     lapse = app.settings.lapse_months
@@ -172,4 +177,4 @@ with ended_tab:
                f"yang selesai lebih dari {lapse} bulan lalu, didaftarkan lagi di halaman Daftarkan kepesertaan.")
     if not ended.total:
         st.info(f"Tidak ada kepesertaan yang selesai dalam {lapse} bulan terakhir tanpa diperpanjang.")
-    renewal_rows(ended)
+    renewal_rows(ended, 3)

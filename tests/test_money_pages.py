@@ -157,6 +157,22 @@ def test_payment_page_reverses_with_a_reason(site):
     assert not [b for b in viewer.button if b.label == "Batalkan pembayaran"]
 
 
+def _open_tab(at) -> int:
+    """The tab ``st.tabs`` opens on in the page ``at`` drew (its only tab group)."""
+    found = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if getattr(getattr(proto, "DESCRIPTOR", None), "name", "") == "Block" \
+                and proto.WhichOneof("type") == "tab_container":
+            found.append(proto.tab_container.default_tab_index)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at._tree)
+    [index] = found
+    return index
+
+
 def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     from payung.enrolment.arrears import ending_soon, late_list
     db = open_db(site)
@@ -176,8 +192,10 @@ def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
     cost = f"{first['months']} bulan × {format_rupiah(first['monthly_amount'])} = " \
            f"{format_rupiah(first['months'] * first['monthly_amount'])}"
     assert any(f"Diperpanjang: {new_months}, {cost}" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert _open_tab(at) == 0
     at.button(key=f"renew_{first['id']}").click().run()
     assert f"Kepesertaan {first['worker_name']} diperpanjang {format_month(start)} sampai " in texts(at)
+    assert _open_tab(at) == 2  # the tab renewed in, not Menunggak again (the counts in its labels changed)
     renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING) if s["id"] != first["id"]
                and s["start_month"] > first["end_month"]]
     assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]
