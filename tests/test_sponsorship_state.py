@@ -119,6 +119,18 @@ def test_the_schemes_page_counts_the_workers_covered_now(site):
     assert formats.count(expected) in [m.value for m in at.metric if m.label == "Pekerja ditanggung"]
 
 
+def _ended_last_month(db) -> dict:
+    """A live sponsorship, its worker's only one, moved to end last month, without its lines
+    after that month: one that ended lately and nobody renewed."""
+    ended = next(iter(db.query(
+        "SELECT p.* FROM sponsorships p WHERE p.status IN ('diajukan', 'aktif') AND NOT EXISTS (SELECT 1 FROM"
+        " sponsorships q WHERE q.worker_id = p.worker_id AND q.id <> p.id) ORDER BY p.id LIMIT 1")))
+    _end_one(db, ended)
+    db.execute("DELETE FROM contribution_lines WHERE sponsorship_id = ? AND month > ?",
+               [ended["id"], add_months(current_month(), -1)])
+    return ended
+
+
 @pytest.mark.unchecked  # a sponsorship's months moved without its lines, on purpose
 def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhir(site):
     """Tunggakan & perpanjangan: "Berakhir" is the membership lapsed by arrears; what ends next month
@@ -126,12 +138,7 @@ def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhi
     renewable there."""
     from payung.enrolment.arrears import ended_unrenewed
     with open_db(site) as db:
-        ended = next(iter(db.query(
-            "SELECT p.* FROM sponsorships p WHERE p.status IN ('diajukan', 'aktif') AND NOT EXISTS (SELECT 1 FROM"
-            " sponsorships q WHERE q.worker_id = p.worker_id AND q.id <> p.id) ORDER BY p.id LIMIT 1")))
-        _end_one(db, ended)
-        db.execute("DELETE FROM contribution_lines WHERE sponsorship_id = ? AND month > ?",
-                   [ended["id"], add_months(current_month(), -1)])
+        ended = _ended_last_month(db)
         listed = ended_unrenewed(db, site["app"].plugins, actor=ADMIN)
     assert ended["id"] in [r["id"] for r in listed.rows]
     at = run("admin", "pages/tunggakan.py")
@@ -157,12 +164,7 @@ def test_what_ended_lately_of_a_worker_whose_membership_lapsed_has_no_renewal_bu
 
     from payung.enrolment import arrears
     with open_db(site) as db:
-        ended = next(iter(db.query(
-            "SELECT p.* FROM sponsorships p WHERE p.status IN ('diajukan', 'aktif') AND NOT EXISTS (SELECT 1 FROM"
-            " sponsorships q WHERE q.worker_id = p.worker_id AND q.id <> p.id) ORDER BY p.id LIMIT 1")))
-        _end_one(db, ended)
-        db.execute("DELETE FROM contribution_lines WHERE sponsorship_id = ? AND month > ?",
-                   [ended["id"], add_months(current_month(), -1)])
+        ended = _ended_last_month(db)
     real = arrears.late_list
 
     def lapsed_too(*args, **kwargs):  # the worker's unpaid months ended the membership
