@@ -125,7 +125,8 @@ can_renew = allowed(actor, "sponsorship.renew")
 
 
 #: Workers whose membership ended by arrears, per scheme: a sponsorship of theirs that ended
-#: lately is not renewed (its months would be past the arrears limit) but registered anew.
+#: lately is not renewed but registered anew. The lists leave out one with its own month past the
+#: limit; this catches a run of unpaid months that began in the sponsorship before it.
 lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 
 

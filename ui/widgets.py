@@ -18,6 +18,7 @@ from streamlit.runtime.scriptrunner import RerunException, StopException
 from payung.auth.access import Actor, allowed
 from payung.base import formats
 from payung.reports.charts import count_axis
+from payung.base.coverage import SELESAI
 from payung.base.errors import Problem, ValidationError
 from payung.schemes.fields import Field
 from payung.imports.normalize import parse_rupiah_cell
@@ -410,7 +411,7 @@ def declared_field(f: Field, *, form: str, key: str, default=None):
 def ended_note(states: Iterable[str], lapse_months: int) -> None:
     """Under a list of kepesertaan with one "Selesai": what it means and what to do next (a
     newcomer read it beside "Berakhir" and did not know where to renew)."""
-    if "selesai" in set(states):
+    if SELESAI in set(states):
         st.caption(f"Selesai: bulan kepesertaan itu sudah habis dan pekerjanya tidak lagi ditanggung olehnya. "
                    f"Perpanjang dalam {lapse_months} bulan di halaman Tunggakan & perpanjangan (tab \"Sudah selesai, "
                    "belum diperpanjang\"), atau daftarkan lagi di Daftarkan kepesertaan. Lain dengan Berakhir: "

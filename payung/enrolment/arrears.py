@@ -15,7 +15,7 @@ from db import billing, queries
 
 from payung.auth.access import Actor, listed, listed_rows, require, require_visible, scope_of, visible_scheme
 from payung.base import clock
-from payung.base.coverage import BERAKHIR, arrears_limit, due_date, line_statuses
+from payung.base.coverage import BERAKHIR, LIVE_STATUSES, arrears_limit, due_date, line_statuses
 from payung.base.errors import Problem, ValidationError
 from payung.base.formats import count, date, month_short, rupiah
 from payung.base.formats import status as status_word
@@ -23,7 +23,6 @@ from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month, format_month
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import enrol, stored_choices
-from payung.schemes.data import LIVE_STATUSES
 from payung.schemes.registry import PluginRegistry
 
 #: How far back the late list looks (older unpaid months have long lapsed).
@@ -273,7 +272,7 @@ class Renewals:
 
 
 def ending_soon(db, registry: PluginRegistry, *, today: dt.date | None = None,
-                      scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
+                scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
     """What has its last month this month or next (*selesai* after it) and is not renewed yet,
     inside the actor's scope (the first ``limit`` rows, or all). This month's too: listed only
     from the month before, they had no list to be renewed from until they had ended."""
@@ -287,8 +286,9 @@ def ended_unrenewed(db, registry: PluginRegistry, *, today: dt.date | None = Non
                     scheme_code: str | None = None, actor: Actor, limit: int | None = None) -> Renewals:
     """Live sponsorships already *selesai* (their last month has passed) in the last
     ``lapse_months`` months and not renewed: a renewal still continues them without a gap (the
-    months since are billed as arrears, still payable). One that ended longer ago is left out:
-    its worker is enrolled anew, from a month of the team's choosing."""
+    months since are billed as arrears, payable within their limit). One that ended longer ago,
+    or whose membership ended by arrears, is left out: its worker is enrolled anew, from a month
+    of the team's choosing."""
     require(actor, "late.read")
     this_month = current_month(today)
     return _renewals(db, registry, add_months(this_month, -registry.settings.lapse_months), add_months(this_month, -1),
