@@ -163,12 +163,13 @@ summed = (f"Target per desa untuk desa {plain(place)}." if view.village else
 # Only for whoever sees the regency's target: a village operator's "all" is their villages.
 to_regency = " Pilih Semua kecamatan untuk melihat target kabupaten." if view.district and not actor.villages else ""
 # The regency-wide targets by name, and what the share divides: Kendal's "0,0% tercapai" of
-# 200.000 could not be told from its panel's "54.044 dari 200.000" (a count of another thing).
+# 200.000 could not be told from its panel's "54.044 dari 200.000" (a count of another thing). The
+# share itself says what it counts, the sum the bars below show ("54.029 tercapai (27,0%)").
 named = "; ".join(f"{plain(label)} ({count(value)})" for label, value in result.regency_targets)
-share = f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month)} lunas) dibagi target." if not \
-    result.already_covered else (f" Persen tercapai: {count(result.already_covered)} pekerja yang sudah terlindungi "
-                                 f"sebelumnya (angka tetap dari pengaturan) ditambah pekerja Terlindungi (iuran "
-                                 f"{format_month(view.month)} lunas), dibagi target.")
+share = (f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month)} lunas) dibagi target." if not
+         result.already_covered else (f" Persen tercapai: {count(result.already_covered)} pekerja yang sudah "
+                                      f"terlindungi sebelumnya (angka tetap dari pengaturan) ditambah pekerja Terlindungi "
+                                      f"(iuran {format_month(view.month)} lunas), dibagi target."))
 if result.target and result.regency_targets_left_out:
     target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
                    f"di sini.{to_regency}{share}")
@@ -184,7 +185,7 @@ else:
 # "Tidak ada", not "Tanpa target": the value of a fifth of a 1366 px laptop's width is 168 px,
 # and "Tanpa target" was cut to "Tanpa ta...".
 m2.metric("Target", count(result.target) if result.target else "Tidak ada",
-          delta=f"{100 * result.reached / result.target:.1f}% tercapai".replace(".", ",") if result.target else None,
+          delta=result.reached_text if result.target else None,
           delta_color="off", delta_arrow="off", help=target_help)
 m3.metric(f"Iuran dibayar {in_month}", format_rupiah_short(result.paid_month),
           help=f"{rupiah(result.paid_month)}: iuran untuk {format_month(view.month)} yang sudah dibayar, dari "
@@ -298,8 +299,10 @@ else:
 
 st.subheader("Panel skema")
 if view.scheme in schemes:
-    st.caption("Panel skema menghitung kepesertaan yang berjalan (terdaftar, lunas atau belum); angka Terlindungi "
-               f"di atas hanya pekerja yang iuran {format_month(view.month)} sudah lunas.")
+    # A panel that counts the protected workers says "terlindungi" (Kendal's progress, as the bar above).
+    st.caption("Panel skema menghitung kepesertaan yang berjalan (terdaftar, lunas atau belum), kecuali yang menyebut "
+               f"terlindungi: seperti angka Terlindungi di atas, hanya pekerja yang iuran {format_month(view.month)} "
+               "sudah lunas.")
     st.caption(f"Angka panel untuk {plain(place)}." if place else "Angka panel untuk seluruh wilayah Anda.")
     with connection() as db:
         panel(protection_panel(db, scheme_code=view.scheme, actor=actor, district=view.district,

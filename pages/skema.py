@@ -45,12 +45,17 @@ with connection() as db:
             st.metric("Pekerja ditanggung", count(item["live"]),
                       help="Pekerja dengan kepesertaan yang belum selesai (bulan ini atau sesudahnya); kepesertaan "
                            "yang bulannya sudah lewat tidak dihitung.")
+            # Each bar says each figure once, what it counts and the target last, as the Beranda's bars
+            # do: "Target ...: 200.000 (54.000 ... + 68 pekerja ditanggung)" beside the panel's bar of
+            # the same target said 200.000 four times in two bars, and no bar without
+            # ``already_covered`` said what it counted.
             for target in item["targets"]:
                 reached = item["live"] + target.already_covered
                 share = min(1.0, reached / target.value) if target.value else 0.0
-                before = (f" ({count(target.already_covered)} sudah terlindungi sebelumnya + {count(item['live'])} "
-                          "pekerja ditanggung)" if target.already_covered else "")
-                st.progress(share, text=f"Target {plain(target.label)}: {count(target.value)}{before}")
+                counted = (f"{count(target.already_covered)} sudah terlindungi sebelumnya + {count(item['live'])} "
+                           f"pekerja ditanggung = {count(reached)}" if target.already_covered else
+                           f"{count(item['live'])} pekerja ditanggung")
+                st.progress(share, text=f"{plain(target.label)}: {counted} dari target {count(target.value)}")
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor), key=f"s_{scheme.code}_protection")
             if allowed(actor, "scheme.manage"):  # for the developer who maintains it, not in the facts
                 st.caption(f"Berkas skema di folder plugin: {plain(item['plugin'])}")

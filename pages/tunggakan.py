@@ -1,6 +1,6 @@
 """Tunggakan & perpanjangan: what is late today, whose membership has ended by arrears
 ("berakhir"), and the sponsorships whose months end next month or ended lately ("selesai"), each
-renewable in one click."""
+renewable with a click and a confirmation that says what it makes."""
 
 import streamlit as st
 
@@ -8,7 +8,7 @@ from payung.auth.access import allowed, schemes_for
 from payung.enrolment.arrears import ended_unrenewed, ending_soon, late_list, reminders, reminders_xlsx, renew
 from payung.base.errors import ValidationError
 from payung.base.formats import day, month_short, short_name
-from payung.base.months import add_months, current_month, format_month
+from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
 from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
@@ -130,9 +130,31 @@ can_renew = allowed(actor, "sponsorship.renew")
 lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 
 
+#: Session key of the sponsorship whose renewal waits for "Ya, perpanjang": Perpanjang makes a
+#: year's bill, and it was made at the first click, with no chance to look at what it makes.
+CONFIRMING = "l_confirm_renewal"
+
+
+def renewal_made(row) -> str:
+    """What renewing ``row`` makes, said before it is made: the new months, their cost, who pays,
+    and which of those months are past (billed as arrears at once, on Sudah selesai)."""
+    start = add_months(row["end_month"], 1)
+    months = month_range(start, row["months"])
+    past = [m for m in months if m < current_month()]
+    return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
+            f"{format_month(months[0])} sampai {format_month(months[-1])}, {row['months']} bulan × "
+            f"{rupiah(row['monthly_amount'])} = "
+            f"**{rupiah(row['months'] * row['monthly_amount'])}**, ditanggung {plain(row['sponsor_name'])} "
+            f"({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan bulan-bulan itu"
+            + (f"; {len(past)} bulan yang sudah lewat ({format_month(past[0])}"
+               + (f" sampai {format_month(past[-1])}" if len(past) > 1 else "")
+               + ") langsung menjadi tunggakan." if past else "."))
+
+
 def renewal_rows(renewals, tab: int) -> None:
     """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``), in
-    tab number ``tab`` (opened again after a renewal)."""
+    tab number ``tab`` (opened again after a renewal). Perpanjang asks first: what it makes
+    (``renewal_made``), "Ya, perpanjang" or "Batal"."""
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = add_months(row["end_month"], 1)
@@ -144,17 +166,35 @@ def renewal_rows(renewals, tab: int) -> None:
             button.caption(f"Skema dipensiunkan {day(row['scheme_retired_at'])}: tidak dapat diperpanjang.")
         elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_not_renewable)
             button.caption("Berakhir karena tunggakan: daftarkan ulang di Daftarkan kepesertaan.")
-        elif can_renew and button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
-            with connection() as db:
-                try:
-                    new_id = renew(db, app.plugins, row["id"], actor=actor)
-                except ValidationError as exc:
-                    st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                    st.stop()
-            st.session_state[RENEWED_IN] = tab
-            saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
-                  f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya masuk "
-                  "tagihan bulan-bulan itu.")
+        elif not can_renew:
+            pass
+        elif st.session_state.get(CONFIRMING) != row["id"]:
+            if button.button("Perpanjang", key=f"renew_{row['id']}", icon=":material/autorenew:"):
+                st.session_state[CONFIRMING] = row["id"]
+                st.session_state[RENEWED_IN] = tab  # the question shows in this tab
+                st.rerun()
+        else:
+            with st.container(border=True, key=f"renew_confirm_{row['id']}"):
+                st.markdown(renewal_made(row))
+                buttons = st.container(horizontal=True)
+                yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
+                                     icon=":material/autorenew:")
+                if buttons.button("Batal", key=f"renew_no_{row['id']}"):
+                    del st.session_state[CONFIRMING]
+                    st.session_state[RENEWED_IN] = tab
+                    st.rerun()
+                if yes:
+                    del st.session_state[CONFIRMING]
+                    with connection() as db:
+                        try:
+                            new_id = renew(db, app.plugins, row["id"], actor=actor)
+                        except ValidationError as exc:
+                            st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+                            st.stop()
+                    st.session_state[RENEWED_IN] = tab
+                    saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
+                          f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
+                          "masuk tagihan bulan-bulan itu.")
     if renewals.total > len(renewals.rows):
         st.caption(f"Menampilkan {len(renewals.rows)} dari {renewals.total}; pilih skema untuk mempersempit.")
 

@@ -42,15 +42,18 @@ def panels(data, month, *, opd_headcount, vulnerable, covered_at_start):
     if not data.sees_whole_regency("33.24"):  # a village operator, or a kecamatan or desa chosen: no regency targets
         return [Panel(f"Pekerja di {data.area_name('33.24')} lewat gerakan ASN, {shown}", "metric", rows=movement,
                       caption=paid_note)]
+    # The progress counts what the Beranda's bar counts, in its words, each figure said once: it
+    # counted "terdaftar" (registered, paid or not) beside the bar's "terlindungi", and said 200.000
+    # three times (title, bar, caption).
     return [
-        Panel(f"Pekerja rentan Kendal menuju {format_count(vulnerable)}", "progress",
-              rows=[{"label": f"{format_count(covered_at_start)} sebelum gerakan + {format_count(registered)} "
-                              "terdaftar lewat gerakan ASN",
-                     "value": covered_at_start + registered, "target": vulnerable}],
-              caption=f"{format_count(vulnerable)}: perkiraan seluruh pekerja rentan Kabupaten Kendal (target skema). "
-                      f"{format_count(covered_at_start)}: yang sudah terlindungi sebelum gerakan ASN, angka tetap yang "
-                      f"ditetapkan administrator, bukan hitungan Payung. Terdaftar: pekerja dengan kepesertaan gerakan "
-                      f"ASN yang berjalan pada {shown}, lunas atau belum."),
+        Panel("Pekerja rentan Kendal menuju target", "progress",
+              rows=[{"label": f"{format_count(covered_at_start)} sudah terlindungi sebelumnya + "
+                              f"{format_count(protected)} terlindungi (lunas {shown})",
+                     "value": covered_at_start + protected, "target": vulnerable}],
+              caption="Target: perkiraan seluruh pekerja rentan Kabupaten Kendal. Sudah terlindungi sebelumnya: "
+                      "sebelum gerakan ASN, angka tetap yang ditetapkan administrator, bukan hitungan Payung. "
+                      f"Terlindungi: pekerja gerakan ASN yang iuran {shown} sudah lunas, seperti batang kemajuan dan "
+                      "angka Terlindungi di Beranda; yang terdaftar tetapi belum lunas ada di panel berikut."),
         Panel(f"Pekerja gerakan ASN, {shown}", "metric", rows=movement, caption=paid_note),
         Panel(f"Partisipasi ASN per OPD, {shown}", "table", rows=participation,
               columns={"opd": "OPD", "asn": "ASN ikut", "headcount": "Jumlah ASN", "share": "Partisipasi"}),

@@ -44,13 +44,13 @@ def panels(data, month, *, targets):
             covered.append({"label": label, "value": by_category.get(value, {"workers": 0})["workers"],
                             "target": targets[value]})
         if value in budget:
-            spent.append({"label": f"{label} (Rupiah)", "value": budget[value]["committed"],
+            spent.append({"label": label, "value": budget[value]["committed"],
                           "target": budget[value]["amount"]})
     return [Panel(f"Kepesertaan per kategori di {area}, {shown}, dibanding target", "progress", rows=covered,
                   caption=f"Kepesertaan yang berjalan pada {shown}, lunas atau belum."),
             Panel(f"Anggaran tahun {month[:4]} terikat dibanding pagu per kategori", "progress", rows=spent,
                   caption="Pagu dari pos anggaran (halaman Anggaran); terikat = iuran seluruh bulan kepesertaan "
-                          "yang didaftarkan pada pos itu.")]
+                          "yang didaftarkan pada pos itu.", money=True)]
 
 
 def demo(worker, sponsor, start_month, rng):

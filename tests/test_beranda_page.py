@@ -267,6 +267,30 @@ def test_the_target_says_what_it_is_a_target_of_and_what_the_share_divides(site)
             f"Persen tercapai: pekerja Terlindungi (iuran {format_month(current_month())} lunas) dibagi target.") in said
 
 
+def test_the_targets_share_says_the_figure_its_bar_adds_up_to(site):
+    """Kendal's Target read "27,0% tercapai" beside 29 Terlindungi: the 54.000 covered before were
+    in the share, said only in the help. The share names the figure it counts, the one its bar
+    adds up to ("... = 54.029 dari target 200.000 (27,0%)"), and the scheme's own progress panel
+    counts the same workers in the same words (it counted "terdaftar", paid or not)."""
+    from payung.base.formats import count
+    scheme = next((s for s in site["app"].plugins.schemes.values()
+                   if any(t.already_covered for t in s.targets)), None)
+    if scheme is None:
+        pytest.skip("needs a scheme whose target counts workers covered already")
+    at = run("admin", query={"skema": scheme.code})
+    target = next(m for m in at.metric if m.label == "Target")
+    reached, share = target.proto.delta.split(" tercapai ")
+    [bar] = [b.proto.text for b in at.get("progress") if b.proto.text.startswith(scheme.name)]
+    assert bar.endswith(f"= {reached} dari target {target.value} {share}"), (target.proto.delta, bar)
+    already = count(sum(t.already_covered for t in scheme.targets))
+    assert f"{already} sudah terlindungi sebelumnya + " in bar and " terlindungi (lunas " in bar
+    # A panel's bar of that target says what the Beranda's bar says: the same figure, "terlindungi".
+    panel_bars = [b.proto.text for b in at.get("progress") if b.proto.text.startswith(already)]
+    assert panel_bars or scheme.code != "kendal_asn_peduli"
+    for text in panel_bars:
+        assert " terlindungi (lunas " in text and text.endswith(f": {reached} dari {target.value}"), text
+
+
 def test_the_desa_box_says_why_it_is_greyed(site):
     """Greyed until a kecamatan is picked, with no word why: its help says so."""
     at = run("admin")

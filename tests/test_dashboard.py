@@ -692,6 +692,21 @@ def _figures(per_scheme: list[dict], *, scheme: str | None = None, protected: in
         per_scheme=per_scheme, already_covered=sum(r.get("already_covered", 0) for r in per_scheme))
 
 
+def test_the_targets_share_says_the_figure_the_bars_add_up_to():
+    """Kendal's Target read "27,0% tercapai" beside 29 Terlindungi: the 54.000 covered before were
+    in it, said only in the help. The share says the figure it counts, the sum the bar below
+    says ("= 54.029 dari target 200.000 (27,0%)"); the workers of a scheme without a target (no
+    bar) are not in it."""
+    rows = [{"scheme": "Gerakan", "protected": 29, "target": 200_000, "already_covered": 54_000, "has_targets": True},
+            {"scheme": "Tanpa target", "protected": 500, "target": 0, "has_targets": False}]
+    figures = _figures(rows, protected=529)
+    [(_, bar)] = dashboard.progress_lines(figures)[0]
+    assert figures.reached == 54_029 and figures.reached_text == "54.029 tercapai (27,0%)"
+    assert bar.endswith("= 54.029 dari target 200.000 (27,0%)"), bar
+    plain = _figures([dict(rows[0], already_covered=0)], protected=29)
+    assert plain.reached_text == "29 tercapai (0,0%)"
+
+
 def test_a_scheme_without_a_target_is_said_to_have_no_progress_bar_and_why():
     """Mesra dengan Mansur and Luwu Utara set no target: Beranda drew no progress bar for them and
     said nothing, and a newcomer thought something was broken. The schemes without one are named,
@@ -702,7 +717,7 @@ def test_a_scheme_without_a_target_is_said_to_have_no_progress_bar_and_why():
             {"scheme": "Skema C", "protected": 1, "target": 0, "has_targets": False},
             {"scheme": "Skema D", "protected": 1, "target": 0, "has_targets": True}]
     bars, note = dashboard.progress_lines(_figures(rows))
-    assert bars == [(0.03, "Skema A: 3 terlindungi (lunas Maret 2025) dari target 100")]
+    assert bars == [(0.03, "Skema A: 3 terlindungi (lunas Maret 2025) dari target 100 (3,0%)")]
     assert note.startswith("Tidak ada batang kemajuan untuk Skema B dan Skema C: skema-skema ini tidak menetapkan "
                            "target atau kuota jumlah pekerja"), note
     assert "Skema D" not in note and "pilih skemanya di atas" in note
@@ -719,7 +734,7 @@ def test_the_workers_covered_already_count_toward_the_target_and_are_said():
     figures = _figures(rows, protected=17)
     [(share, text)] = dashboard.progress_lines(figures)[0]
     assert text == ("Gerakan: 54.000 sudah terlindungi sebelumnya + 17 terlindungi (lunas Maret 2025) = 54.017 "
-                    "dari target 200.000")
+                    "dari target 200.000 (27,0%)")
     assert share == pytest.approx(54_017 / 200_000) and figures.reached == 54_017
     # The monthly report (PDF and XLSX) says them beside the target; a view without any says nothing.
     from payung.reports.monthly import summary_rows

@@ -173,7 +173,7 @@ def _open_tab(at) -> int:
     return index
 
 
-def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
+def test_late_list_page_shows_arrears_and_renews_after_a_confirmation(site):
     from payung.enrolment.arrears import ending_soon, late_list
     db = open_db(site)
     app = site["app"]
@@ -193,11 +193,25 @@ def test_late_list_page_shows_arrears_and_renews_in_one_click(site):
            f"{format_rupiah(first['months'] * first['monthly_amount'])}"
     assert any(f"Diperpanjang: {new_months}, {cost}" in m.value for m in at.markdown), [m.value for m in at.markdown]
     assert _open_tab(at) == 0
+    # Perpanjang makes a year's bill: it asks first, saying what it makes; Batal makes nothing.
+    def renewals():
+        return [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING) if s["id"] != first["id"]
+                and s["start_month"] > first["end_month"]]
     at.button(key=f"renew_{first['id']}").click().run()
+    asked = texts(at)
+    assert f"Perpanjang kepesertaan {first['worker_name']}?" in asked and not renewals()
+    total = format_rupiah(first["months"] * first["monthly_amount"])
+    assert (f"{format_month(start)} sampai {format_month(add_months(start, first['months'] - 1))}, "
+            f"{first['months']} bulan × {format_rupiah(first['monthly_amount'])} = **{total}**") in asked, asked
+    assert _open_tab(at) == 2  # the question shows in the tab clicked in
+    at.button(key=f"renew_no_{first['id']}").click().run()
+    assert "Perpanjang kepesertaan " not in texts(at) and not renewals()
+    assert at.button(key=f"renew_{first['id']}")
+    at.button(key=f"renew_{first['id']}").click().run()
+    at.button(key=f"renew_yes_{first['id']}").click().run()
     assert f"Kepesertaan {first['worker_name']} diperpanjang {format_month(start)} sampai " in texts(at)
     assert _open_tab(at) == 2  # the tab renewed in, not Menunggak again (the counts in its labels changed)
-    renewed = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING) if s["id"] != first["id"]
-               and s["start_month"] > first["end_month"]]
+    renewed = renewals()
     assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]
 
 

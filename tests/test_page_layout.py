@@ -376,6 +376,55 @@ def test_a_panels_table_writes_its_counts_with_the_thousands_point():
     assert '"alignment": "right"' in at.dataframe[0].proto.columns
 
 
+def _plugin(name: str):
+    """A shipped plugin module, loaded from plugins/ as the registry does."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_panel_of_money_writes_its_figures_in_rupiah():
+    """Pringsewu's budget bars read "Ketua RT (Rupiah): 33.600 dari 604.800.000": a progress panel
+    knew only counts. A panel says its figures are money (``Panel.money``) and they read as every
+    amount does, "Rp33.600 dari Rp604.800.000"; a panel of counts keeps "1 dari 1.590"."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from payung.plugin import Panel
+        from ui.widgets import panel
+        panel(Panel("Anggaran", "progress", rows=[{"label": "Ketua RT", "value": 33_600, "target": 604_800_000}],
+                    money=True), key="uji_0")
+        panel(Panel("Kepesertaan", "progress", rows=[{"label": "Ketua RT", "value": 1, "target": 1_590}]),
+              key="uji_1")
+        panel(Panel("Terikat", "metric", rows=[{"label": "Terikat", "value": 6_548_200}], money=True), key="uji_2")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    assert [bar.proto.text for bar in at.get("progress")] == ["Ketua RT: Rp33.600 dari Rp604.800.000",
+                                                              "Ketua RT: 1 dari 1.590"]
+    assert [m.value for m in at.metric] == ["Rp6.548.200"]
+    # Pringsewu's budget panel says so, and no label says "(Rupiah)" instead.
+
+    class Data:
+        def by_field(self, code, field, month):
+            return []
+
+        def area_name(self, code):
+            return "Kabupaten Pringsewu"
+
+        def sees_whole_regency(self, code):
+            return True
+
+        def budget_lines(self, code, year):
+            return [{"category": "ketua_rt", "amount": 604_800_000, "committed": 33_600}]
+
+    pringsewu = _plugin("pringsewu_uc")
+    [budget] = [p for p in pringsewu.panels(Data(), "2026-12", targets=pringsewu.TARGETS) if p.title.startswith("Anggaran")]
+    assert budget.money and budget.rows == [{"label": "Ketua RT", "value": 33_600, "target": 604_800_000}]
+
+
 def test_kendals_participation_share_has_a_decimal_comma():
     import importlib.util
     spec = importlib.util.spec_from_file_location("kendal_asn_peduli", ROOT / "plugins" / "kendal_asn_peduli.py")

@@ -335,8 +335,25 @@ def test_the_schemes_page_counts_the_workers_a_target_had_covered_already(tmp_pa
     new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
     at = run("admin", "pages/skema.py")
     [bar] = at.get("progress")
-    assert bar.proto.text == "Target Pekerja terlindungi: 1.000 (400 sudah terlindungi sebelumnya + 0 pekerja ditanggung)"
+    # Each figure once, the target last, as the Beranda's bars: it read "Target Pekerja
+    # terlindungi: 1.000 (400 ... + 0 pekerja ditanggung)", and beside Kendal's own panel of the
+    # same target the two bars said 200.000 four times.
+    assert bar.proto.text == ("Pekerja terlindungi: 400 sudah terlindungi sebelumnya + 0 pekerja ditanggung = 400 "
+                              "dari target 1.000")
     assert bar.proto.value == 40
+
+
+def test_the_schemes_page_bar_says_what_it_counts_once(tmp_path, monkeypatch):
+    """A target without workers covered already read "Target Pekerja terlindungi: 1.000": the bar
+    said the target alone, not what its length counts."""
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "biasa.toml").write_text(
+        'code = "skema_biasa"\nname = "Skema Biasa"\nregency_code = "33.24"\n\n'
+        '[[targets]]\nlabel = "Pekerja terlindungi"\nvalue = 1000\n', encoding="utf-8")
+    new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
+    [bar] = run("admin", "pages/skema.py").get("progress")
+    assert bar.proto.text == "Pekerja terlindungi: 0 pekerja ditanggung dari target 1.000"
 
 
 @pytest.mark.parametrize("page, title", [

@@ -65,17 +65,25 @@ def test_the_panel_counts_each_worker_of_the_month_once_and_says_what_the_berand
     settings = people.app.settings.scheme_settings(CODE)
     vulnerable, before = int(settings.get("vulnerable_workers", 200000)), int(settings.get("covered_at_start", 54000))
     panels = {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-08")}
-    [row] = panels[f"Pekerja rentan Kendal menuju {format_count(vulnerable)}"].rows
-    assert row == {"label": f"{format_count(before)} sebelum gerakan + 1 terdaftar lewat gerakan ASN",
-                   "value": before + 1, "target": vulnerable}
-    caption = panels[f"Pekerja rentan Kendal menuju {format_count(vulnerable)}"].caption
+    # The progress counts what the Beranda's bar counts (the protected workers: Terlindungi, the
+    # month paid), in its words; it counted "terdaftar" beside the bar's "terlindungi". August is
+    # not paid: 1 registered, none protected.
+    progress = panels["Pekerja rentan Kendal menuju target"]
+    assert progress.rows == [{"label": f"{format_count(before)} sudah terlindungi sebelumnya + 0 terlindungi "
+                                       "(lunas Agustus 2025)", "value": before, "target": vulnerable}]
+    caption = progress.caption
     assert "perkiraan seluruh pekerja rentan Kabupaten Kendal" in caption and "bukan hitungan Payung" in caption
-    assert "Agustus 2025, lunas atau belum" in caption
-    # August is not paid: 1 registered, none protected; July is paid.
+    assert "iuran Agustus 2025 sudah lunas" in caption and "Terlindungi di Beranda" in caption
+    # 200.000 and 54.000 are said once each, in the bar ("...: 54.000 dari 200.000"): the title and
+    # the caption said them again (200.000 three times in one bar's panel).
+    said = " ".join([progress.title, progress.rows[0]["label"], caption])
+    assert format_count(vulnerable) not in said and said.count(format_count(before)) == 1, said
     assert panels["Pekerja gerakan ASN, Agustus 2025"].rows == [
         {"label": "Terdaftar (lunas atau belum)", "value": 1}, {"label": "Terlindungi (iuran lunas)", "value": 0}]
+    # July is paid: the renewed worker once, the one whose months ended for ever not at all.
     july = {p.title: p for p in people.app.plugins.panels(scheme, DataReader.unscoped(people.db), "2025-07")}
     assert [r["value"] for r in july["Pekerja gerakan ASN, Juli 2025"].rows] == [1, 1]
+    assert july["Pekerja rentan Kendal menuju target"].rows[0]["value"] == before + 1
     assert "Terlindungi di Beranda" in july["Pekerja gerakan ASN, Juli 2025"].caption
 
 

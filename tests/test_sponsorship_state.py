@@ -147,6 +147,8 @@ def test_tunggakan_lists_what_ended_lately_for_renewal_under_selesai_not_berakhi
     assert labels[2].startswith("Segera selesai (")
     assert labels[3] == f"Sudah selesai, belum diperpanjang ({listed.total})"
     at.button(key=f"renew_{ended['id']}").click().run()
+    assert any(m.value.startswith("**Perpanjang kepesertaan ") for m in at.markdown)  # asked first
+    at.button(key=f"renew_yes_{ended['id']}").click().run()
     assert not at.exception, at.exception
     with open_db(site) as db:
         starts = [s["start_month"] for s in worker_detail(db, ended["worker_id"], actor=ADMIN)["sponsorships"]]

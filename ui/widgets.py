@@ -434,6 +434,7 @@ def panel(p: Panel, *, key: str | None = None) -> None:
     """Draw a plugin's Panel (data) in the app's style. ``key``, unique on the page: the toolbar of
     its table or chart sits on the title's line, at the right, instead of in a blank band between
     the title and the table (``TOOLBAR_ROOM``, which every other table keeps above it)."""
+    figure = formats.rupiah if p.money else formats.count  # a budget's "Rp604.800.000", a count's "3.615"
     with st.container(border=True, key=PANEL_KEY + key if key else None):
         st.markdown(f"**{plain(p.title)}**")
         if p.kind == "error":
@@ -447,12 +448,12 @@ def panel(p: Panel, *, key: str | None = None) -> None:
             columns = st.columns(max(1, len(p.rows)))
             for column, row in zip(columns, p.rows):
                 value = row["value"]
-                column.metric(plain(row["label"]), formats.count(value) if isinstance(value, int) else value)
+                column.metric(plain(row["label"]), figure(value) if isinstance(value, int) else value)
         elif p.kind == "progress":
             for row in p.rows:
                 target = row.get("target") or 0
                 share = min(1.0, row["value"] / target) if target else 0.0
-                st.progress(share, text=plain(f"{row['label']}: {formats.count(row['value'])} dari {formats.count(target)}"))
+                st.progress(share, text=plain(f"{row['label']}: {figure(row['value'])} dari {figure(target)}"))
         elif p.kind == "bar":
             frame = pd.DataFrame(p.rows)
             axis, scale = count_axis(p.columns.get(p.y, p.y), frame[p.y])

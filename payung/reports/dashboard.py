@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from db import aggregates, billing, queries, versions
 
 from payung.base import clock
-from payung.base.formats import count, short_name
+from payung.base.formats import count, decimal, short_name
 from payung.auth.access import Actor, require, scope_of
 from payung.enrolment.arrears import late_summary
 from payung.base.identity import GENDERS
@@ -116,8 +116,17 @@ class Dashboard:
 
     @property
     def reached(self) -> int:
-        """What the target's share counts: the protected workers and those covered already."""
-        return self.protected + self.already_covered
+        """What the target's share counts, as the bars below it do: the protected workers of the
+        schemes with a target in this view and those covered already (a scheme without a target
+        has no bar, and its workers were in the share of the others' targets)."""
+        return sum(r["protected"] + r.get("already_covered", 0) for r in self.per_scheme if r["target"])
+
+    @property
+    def reached_text(self) -> str:
+        """The Target's share as the Beranda says it, with what it counts: "54.029 tercapai
+        (27,0%)", the figure the bars below add up to ("... = 54.029 dari target 200.000"); Kendal's
+        "27,0% tercapai" beside 29 Terlindungi could not be told from a count of 29."""
+        return f"{count(self.reached)} tercapai ({share_text(self.reached, self.target)})"
 
 
 def filters(registry: PluginRegistry, view: View, actor: Actor) -> aggregates.Filters:
@@ -189,6 +198,11 @@ def already_covered_for(db, scheme, *, actor: Actor, district: str | None = None
     return sum(t.already_covered for t in scheme.targets if t.per != "village")
 
 
+def share_text(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage with a decimal comma: "27,0%"."""
+    return f"{decimal(100 * part / whole)}%" if whole else "-"
+
+
 def progress_lines(d: Dashboard) -> tuple[list[tuple[float, str]], str]:
     """The Beranda's progress bars, ``(share, text)`` per scheme with a target, and what is said
     about the schemes shown without one (``""`` when none is). A scheme that sets no target
@@ -202,8 +216,10 @@ def progress_lines(d: Dashboard) -> tuple[list[tuple[float, str]], str]:
         counted = (f"{count(already)} sudah terlindungi sebelumnya + {count(row['protected'])} terlindungi "
                    f"(lunas {month}) = {count(already + row['protected'])}" if already else
                    f"{count(row['protected'])} terlindungi (lunas {month})")
-        bars.append((min(1.0, (already + row["protected"]) / row["target"]),
-                     f"{row['scheme']}: {counted} dari target {count(row['target'])}"))
+        reached = already + row["protected"]
+        bars.append((min(1.0, reached / row["target"]),
+                     f"{row['scheme']}: {counted} dari target {count(row['target'])} "
+                     f"({share_text(reached, row['target'])})"))
     # Only the schemes that set no target at all: a regency-wide target left out for a chosen place
     # is said by the page's own note.
     untargeted = [row["scheme"] for row in d.per_scheme if not row["target"] and not row.get("has_targets")]

@@ -71,11 +71,13 @@ class Target:
 @dataclass(frozen=True)
 class Panel:
     """A dashboard block as data, not drawing code; the page renders it:
-    ``Panel(title, kind, rows, x=None, y=None, caption="", columns={}, empty="")``, ``kind`` one of
-    ``"metric"`` (rows of ``label``/``value``), ``"bar"`` (``x``, ``y``), ``"progress"`` (rows of
-    ``label``, ``value``, ``target``) or ``"table"``; ``columns`` maps row keys to headings;
-    ``empty`` what a bar, progress or table without rows says instead of "Belum ada data." (a list
-    of what is missing that is empty because nothing is: "Semua desa sudah ...").
+    ``Panel(title, kind, rows, x=None, y=None, caption="", columns={}, empty="", money=False)``,
+    ``kind`` one of ``"metric"`` (rows of ``label``/``value``), ``"bar"`` (``x``, ``y``),
+    ``"progress"`` (rows of ``label``, ``value``, ``target``) or ``"table"``; ``columns`` maps row
+    keys to headings; ``empty`` what a bar, progress or table without rows says instead of "Belum
+    ada data." (a list of what is missing that is empty because nothing is: "Semua desa sudah
+    ..."); ``money=True``: the values (and targets) of a metric or progress panel are Rupiah
+    amounts, written "Rp6.548.200 dari Rp604.800.000" (``format_rupiah``), not counts.
     """
 
     title: str
@@ -87,6 +89,8 @@ class Panel:
     columns: dict[str, str] = field(default_factory=dict)
     #: Said when a bar, progress or table panel has no rows; "" says "Belum ada data.".
     empty: str = ""
+    #: The values and targets of a metric or progress panel are Rupiah amounts (a budget), not counts.
+    money: bool = False
 
 
 @dataclass(frozen=True)
