@@ -11,7 +11,7 @@ from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, ended_note, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
-from ui.widgets import back_to_list_button, or_all, picked, table
+from ui.widgets import back_to_list_button, or_all, picked, scheme_column, table
 
 PAGE_SIZE = 50
 actor = require("sponsor.read")
@@ -46,11 +46,17 @@ def detail(sponsor_id: int) -> None:
     st.subheader("Kepesertaan")  # also those whose months ended ("Selesai"), which the count above leaves out
     if info["sponsorships"]:
         names = {code: sc.name for code, sc in app.plugins.schemes.items()}
+        # Who and the status first, schemes by their short names and short months: on a phone Status
+        # was off screen (the table wider than the screen, and nobody knows to scroll it), at 1366 px
+        # too (the scheme's whole name took a third of the width).
         table([{
-            "NIK": x["nik"], "Nama": x["worker_name"], "Desa/Kel.": x["village"],
-            "Skema": names.get(x["scheme_code"], x["scheme_code"]), "Mulai": format_month(x["start_month"]),
-            "Sampai": format_month(x["end_month"]), "Iuran/bulan": rupiah(x["monthly_amount"]), "Status": formats.status(x["state"]),
-        } for x in info["sponsorships"]], hide_index=True, width="stretch")
+            "Nama": x["worker_name"], "Status": formats.status(x["state"]),
+            "Skema": formats.short_name(names.get(x["scheme_code"], x["scheme_code"])),
+            "Mulai": formats.month_short(x["start_month"]), "Sampai": formats.month_short(x["end_month"]),
+            "Iuran/bulan": rupiah(x["monthly_amount"]), "Desa/Kel.": x["village"], "NIK": x["nik"],
+        } for x in info["sponsorships"]], hide_index=True, width="stretch", key="sponsor_kepesertaan",
+            column_config={"Skema": scheme_column(names.values())},
+            phone=["Nama", "Status", "Sampai"])
         ended_note((x["state"] for x in info["sponsorships"]), app.settings.lapse_months)
         nik_note(actor)
     else:
@@ -84,11 +90,16 @@ with connection() as db:
 if not result.rows:
     st.info("Belum ada penyandang dana yang cocok.")
 else:
+    # On a phone "Pekerja ditanggung" was off screen (the table wider than the screen): there, the
+    # name and the count, then the kind, in narrower columns.
     listed = table([{
         "ID": r["id"], "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
     } for r in result.rows], hide_index=True, width="stretch", on_select="rerun",
-        selection_mode="single-row", key="tabel_sponsor")
+        selection_mode="single-row", key="tabel_sponsor", phone=["Nama", "Pekerja ditanggung", "Jenis"],
+        phone_options={"column_config": {"Nama": st.column_config.TextColumn(width=135),
+                                         "Pekerja ditanggung": st.column_config.NumberColumn("Ditanggung", width=80),
+                                         "Jenis": st.column_config.TextColumn(width=95)}})
     chosen = picked(listed, result.rows)
     if chosen:
         st.query_params["id"] = str(chosen["id"])

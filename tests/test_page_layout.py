@@ -169,6 +169,17 @@ def test_tables_show_the_columns_that_decide_first_for_the_width(site):
     assert late["_hp_"] == ["Pekerja", "Bulan tidak dibayar", "Sampai"] and "Skema" in late["_laptop_"]
     budgets = _shown_in(run("admin", "pages/anggaran.py"))
     assert budgets["_hp_"] == ["Pos", "Terpakai", "Skema"]
+    # The sponsor list on a phone ("Pekerja ditanggung" was off screen) and a sponsor's page (Status
+    # was off screen on a phone, and at 1366 px behind the scheme's whole name): what decides first.
+    sponsors = _shown_in(run("admin", "pages/penyandang_dana.py"))
+    assert sponsors["_hp_"] == ["Nama", "Pekerja ditanggung", "Jenis"] and "OPD/Desa" in sponsors["_lebar__laptop_"]
+    with open_db(site) as db:
+        sponsor = db.execute("SELECT sponsor_id FROM sponsorships ORDER BY id LIMIT 1").fetchone()[0]
+    at = run("admin", "pages/penyandang_dana.py", query={"id": str(sponsor)})
+    covered = _shown_in(at)
+    assert covered["_hp_"] == ["Nama", "Status", "Sampai"]
+    assert covered["_lebar__laptop_"][:3] == ["Nama", "Status", "Skema"] and "NIK" in covered["_lebar__laptop_"]
+    assert not [n for n in at.dataframe[0].value["Skema"] if "(" in n]  # the short name, its whole one in the tooltip
     # The browser shows one set: each width range hides the sets not marked for it.
     for marker in ("_hp_", "_laptop_", "_lebar_"):
         assert f':not([class*="{marker}"])' in TABLE_CSS
@@ -184,9 +195,10 @@ def test_a_short_scheme_name_is_spelled_out_in_its_columns_tooltip(site):
     if not whole:
         pytest.skip("no installed scheme has a name that is shortened")
     with open_db(site) as db:
-        sponsored = db.execute("SELECT worker_id FROM sponsorships ORDER BY id LIMIT 1").fetchone()[0]
+        sponsored, sponsor = db.execute("SELECT worker_id, sponsor_id FROM sponsorships ORDER BY id LIMIT 1").fetchone()
     seen = set()
     for path, query in [("pages/pembayaran.py", {}), ("pages/pekerja.py", {"id": str(sponsored)}),
+                        ("pages/penyandang_dana.py", {"id": str(sponsor)}),
                         ("pages/pekerja.py", {}), ("pages/tunggakan.py", {}), ("pages/anggaran.py", {})]:
         at = run("admin", path, query=query)
         tables = [t for t in at.dataframe if "Skema" in t.value.columns]
