@@ -202,3 +202,25 @@ def test_a_worker_renewed_before_the_end_is_one_worker_covered(people):
     assert search_sponsors(people.db, actor=people.actor, only_id=apbd).rows[0]["sponsorships"] == 1
     overview = scheme_overview(people.db, people.app.plugins, actor=people.actor)
     assert next(row["live"] for row in overview if row["scheme"].code == PRINGSEWU) == 1
+
+
+@pytest.mark.unchecked  # a sponsorship's months moved without its lines, on purpose
+def test_renewing_what_ended_months_ago_says_first_which_months_are_arrears_at_once(site):
+    """Perpanjang made a year's bill at the first click; of a kepesertaan that ended two months ago
+    it also bills a month already past, due at once. The question before it says so."""
+    from payung.base.months import format_month
+    from test_pages import texts
+    month = current_month()
+    with open_db(site) as db:
+        ended = _ended_last_month(db)
+        db.execute("UPDATE sponsorships SET start_month = ?, end_month = ? WHERE id = ?",
+                   [add_months(month, -13), add_months(month, -2), ended["id"]])
+        db.execute("DELETE FROM contribution_lines WHERE sponsorship_id = ? AND month > ?",
+                   [ended["id"], add_months(month, -2)])
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{ended['id']}").click().run()
+    assert f"1 bulan yang sudah lewat ({format_month(add_months(month, -1))}) langsung menjadi tunggakan." \
+        in texts(at), texts(at)
+    with open_db(site) as db:  # asked, nothing made yet
+        assert [s["start_month"] for s in worker_detail(db, ended["worker_id"], actor=ADMIN)["sponsorships"]] == [
+            add_months(month, -13)]
