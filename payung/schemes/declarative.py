@@ -43,6 +43,12 @@ SCHEME_KEYS: dict[str, str] = {
 REQUIRED = ("code", "name", "regency_code")
 FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum")
 TARGET_KEYS = ("label", "value", "key", "per", "already_covered")
+#: What a ``[[targets]]`` or ``[[fields]]`` table means when it does not say a key: a file written
+#: back (``editing.render_toml``) says them only where the file or the user did.
+TABLE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "targets": {"key": "", "per": "regency", "already_covered": 0},
+    "fields": {"type": "text", "required": False, "help": ""},
+}
 TARGET_PER = ("regency", "village")
 #: Rule parameters whose values must name something known.
 FIELD_PARAMS = ("quota_field", "year_field", "field", "start_field", "end_field", "keys", "name")
@@ -492,11 +498,15 @@ def build_rule(spec: Mapping) -> Rule:
     return factory(*args, **kwargs)
 
 
+def _known(spec: Mapping, keys) -> dict:
+    return {key: spec[key] for key in keys if key in spec}
+
+
 def _field(spec: Mapping) -> Field:
     choices = tuple(tuple(c) if isinstance(c, list) else c for c in spec.get("choices", ()))
-    return Field(spec["name"], spec["label"], spec.get("type", "text"), choices=choices,
-                 required=spec.get("required", False), help=spec.get("help", ""), default=spec.get("default"),
-                 minimum=spec.get("minimum"), maximum=spec.get("maximum"))
+    return Field(spec["name"], spec["label"], choices=choices,
+                 **(TABLE_DEFAULTS["fields"] | _known(spec, ("type", "required", "help", "default", "minimum",
+                                                             "maximum"))))
 
 
 def scheme_from(data: Mapping) -> Scheme:
@@ -508,8 +518,7 @@ def scheme_from(data: Mapping) -> Scheme:
         funding_source=data.get("funding_source", ""), funding_code=data.get("funding_code", "SG"),
         sponsor_types=tuple(data.get("sponsor_types", ())), programs=tuple(data.get("programs", ("JKK", "JKM"))),
         months=tuple(data.get("months", (12,))), payment_periods=tuple(data.get("payment_periods", ())),
-        targets=tuple(Target(t["label"], t["value"], t.get("key", ""), t.get("per", "regency"),
-                             t.get("already_covered", 0))
+        targets=tuple(Target(t["label"], t["value"], **(TABLE_DEFAULTS["targets"] | _known(t, TARGET_KEYS[2:])))
                       for t in data.get("targets", ())),
         fields=tuple(_field(f) for f in data.get("fields", ())),
         rules=tuple(build_rule(r) for r in data.get("rules", ())),
