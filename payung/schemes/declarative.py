@@ -28,7 +28,7 @@ from payung.base.months import parse_month
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.schemes.fields import FIELD_TYPES, Field, validate_fields
 from payung.schemes.hookspecs import hookimpl
-from payung.schemes.model import BILL_BY, CODE, MAX_MONTHS, Rule, Scheme, Target
+from payung.schemes.model import BILL_BY, MAX_MONTHS, Rule, Scheme, Target, code_problem
 from payung.schemes.rules import LIBRARY
 from payung.schemes.standard_panels import STANDARD_PANELS, StandardPanels
 
@@ -431,8 +431,8 @@ def check_declaration(data: Mapping, settings, text: str = "") -> list[tuple[int
             add((), None, f"kunci «{key}» wajib ada")
     if checker.problems:
         return checker.problems
-    if not CODE.match(data["code"]):
-        add((), "code", f"kode skema \"{data['code']}\" harus huruf kecil/angka/garis bawah (3-41 karakter)")
+    if problem := code_problem(data["code"]):
+        add((), "code", problem)
     if data["regency_code"] not in settings.regency_codes:
         add((), "regency_code", f"kabupaten {data['regency_code']} tidak ada di config.toml ([[regencies]]); "
                                 f"yang ada: {', '.join(settings.regency_codes)}")
