@@ -41,7 +41,7 @@ SCHEME_KEYS: dict[str, str] = {
     "demo": "table",
 }
 REQUIRED = ("code", "name", "regency_code")
-FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum")
+FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum", "carry_over")
 TARGET_KEYS = ("label", "value", "key", "per", "already_covered")
 #: What a ``[[targets]]`` or ``[[fields]]`` table means when it does not say a key: a file written
 #: back (``editing.render_toml``) says them only where the file or the user did.
@@ -360,8 +360,8 @@ class _Checker:
             self.add(path, "choices", "«choices» harus daftar nilai (teks atau bilangan), atau daftar pasangan "
                                       "[nilai, \"label\"]")
             return
-        for key, words in (("required", "true atau false"), ("help", "teks")):
-            if key in spec and not _kind_ok("bool" if key == "required" else "str", spec[key]):
+        for key, words in (("required", "true atau false"), ("help", "teks"), ("carry_over", "true atau false")):
+            if key in spec and not _kind_ok("str" if key == "help" else "bool", spec[key]):
                 self.add(path, key, f"«{key}» harus {words}")
         bounds = {}
         for key in ("minimum", "maximum"):
@@ -505,8 +505,7 @@ def _known(spec: Mapping, keys) -> dict:
 def _field(spec: Mapping) -> Field:
     choices = tuple(tuple(c) if isinstance(c, list) else c for c in spec.get("choices", ()))
     return Field(spec["name"], spec["label"], choices=choices,
-                 **(TABLE_DEFAULTS["fields"] | _known(spec, ("type", "required", "help", "default", "minimum",
-                                                             "maximum"))))
+                 **(TABLE_DEFAULTS["fields"] | _known(spec, [k for k in FIELD_KEYS[2:] if k != "choices"])))
 
 
 def scheme_from(data: Mapping) -> Scheme:
@@ -651,6 +650,8 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
             value = getattr(f, key)
             if not (value is None or value == "" or value is False):  # 0 is a bound (0 == False)
                 spec[key] = value
+        if f.carry_over is not None:
+            spec["carry_over"] = f.carry_over
         data["fields"].append(spec)
     data["rules"] = [s for s in (rule_spec(r) for r in scheme.rules) if s is not None]
     if isinstance(scheme.demo, DemoValues):
