@@ -5,7 +5,8 @@ renewable with a click and a confirmation that says what it makes."""
 import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
-from payung.enrolment.arrears import ended_unrenewed, ending_soon, late_list, reminders, reminders_xlsx, renew
+from payung.enrolment.arrears import (ended_unrenewed, ending_soon, late_list, not_carried_over, reminders,
+                                      reminders_xlsx, renew)
 from payung.base.errors import ValidationError
 from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month, month_range
@@ -176,6 +177,13 @@ def renewal_rows(renewals, tab: int) -> None:
         else:
             with st.container(border=True, key=f"renew_confirm_{row['id']}"):
                 st.markdown(renewal_made(row))
+                # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
+                # the new year: the team types the new year's here, or leaves it empty (arrears.renew).
+                left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
+                given = {f.name: st.text_input(
+                    f"{f.label} untuk {start[:4]}" + (" *" if f.required else ""), key=f"renew_{row['id']}_{f.name}",
+                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi dokumen tahun {start[:4]}.")
+                    for f in left}
                 buttons = st.container(horizontal=True)
                 yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
                                      icon=":material/autorenew:")
@@ -184,17 +192,19 @@ def renewal_rows(renewals, tab: int) -> None:
                     st.session_state[RENEWED_IN] = tab
                     st.rerun()
                 if yes:
-                    del st.session_state[CONFIRMING]
                     with connection() as db:
                         try:
-                            new_id = renew(db, app.plugins, row["id"], actor=actor)
+                            new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
                         except ValidationError as exc:
                             st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
                             st.stop()
+                    del st.session_state[CONFIRMING]
                     st.session_state[RENEWED_IN] = tab
+                    empty = [f"«{f.label}»" for f in left if not str(given[f.name]).strip()]
                     saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
                           f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
-                          "masuk tagihan bulan-bulan itu.")
+                          "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "
+                                                              f"masih kosong: {', '.join(empty)}." if empty else ""))
     if renewals.total > len(renewals.rows):
         st.caption(f"Menampilkan {len(renewals.rows)} dari {renewals.total}; pilih skema untuk mempersempit.")
 
@@ -203,8 +213,9 @@ with renew_tab:
     this_month, next_month = current_month(), add_months(current_month(), 1)
     st.caption(f"Kepesertaan yang bulan terakhirnya {format_month(this_month)} atau {format_month(next_month)} "
                "dan belum diperpanjang: sesudah bulan itu pekerjanya tidak lagi ditanggung. Perpanjangan mulai bulan "
-               "sesudah bulan terakhirnya, dengan penyandang dana, skema, program, lama, dan isian yang sama; semua "
-               "aturan skema (dan pagu anggaran) diperiksa lagi.")
+               "sesudah bulan terakhirnya, dengan penyandang dana, skema, program, lama, dan isian yang sama (tahun "
+               "anggaran mengikuti tahun perpanjangan; nomor dokumen anggaran tahun lama tidak disalin ke tahun baru: "
+               "isi yang baru setelah menekan Perpanjang); semua aturan skema (dan pagu anggaran) diperiksa lagi.")
     if not ending.total:
         st.info(f"Tidak ada kepesertaan yang selesai {format_month(this_month)} atau {format_month(next_month)}.")
     renewal_rows(ending, 2)

@@ -90,7 +90,8 @@ def register_schemes(settings):
             # Numbers, so "001", "1" and an Excel cell 1 are one RT ("one head per RT" counts them once).
             Field("rw", "Nomor RW", "integer", minimum=1, maximum=999),
             Field("rt", "Nomor RT", "integer", minimum=1, maximum=999),
-            Field("bhp_position", "Jabatan di BHP"),
+            # A position held over the years, not a document of one year: copied by a renewal.
+            Field("bhp_position", "Jabatan di BHP", carry_over=True),
             Field("election_role", "Jabatan petugas pemilu", "choice", choices=("PPK", "PPS", "KPPS"), default="KPPS"),
             Field("term_start", "Awal masa tugas", "date"),
             Field("term_end", "Akhir masa tugas", "date"),

@@ -9,6 +9,7 @@ import pytest
 from payung.auth.access import Actor
 
 import datetime as dt
+import json
 
 from db import billing, queries
 from payung.base.formats import month_short
@@ -513,3 +514,28 @@ def test_a_budget_line_with_anything_committed_never_reads_0_percent(site):
     at = run("admin", "pages/anggaran.py", state={"a_year": line["year"], "a_scheme": line["scheme_code"]})
     shown = at.dataframe[0].value
     assert list(shown.loc[shown["Pos anggaran"] == line["name"], "Terpakai"]) == [1]
+
+
+
+def test_a_renewal_into_a_new_year_asks_for_the_new_years_document_and_says_what_it_left_empty(site, monkeypatch):
+    """A reference to the old year's budget document is not copied by "Perpanjang" into a new year
+    (arrears.not_carried_over): the confirmation asks for the new year's, and the message says what stayed
+    empty. (Pringsewu's one text field, a position, is carried over: here it is taken as one
+    that is not, as a field of a plugin that does not say.)"""
+    from payung.enrolment.arrears import ending_soon, not_carried_over
+    from payung.schemes.fields import Field
+    monkeypatch.setattr(Field, "carried_over", property(lambda f: f.type != "text"))
+    db = open_db(site)
+    app = site["app"]
+    ending = ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
+    rows = [(r, left) for r in ending.rows
+            if (left := not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r))]
+    assert rows, "the demo has a renewal into a new year of a scheme with a text field"
+    row, left = rows[0]
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()  # the confirmation asks for them
+    assert all(at.text_input(key=f"renew_{row['id']}_{f.name}").value == "" for f in left), "nothing of the old year's"
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    assert "Tidak disalin dari tahun" in texts(at) and f"«{left[0].label}»" in texts(at), texts(at)
+    new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
+    assert new != row["id"] and left[0].name not in json.loads(queries.sponsorship(db, new, EVERYTHING)["fields"])

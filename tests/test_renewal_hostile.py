@@ -5,6 +5,7 @@ renewal so a village's quota and the panels count the new year."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -92,7 +93,8 @@ def test_a_renewal_into_a_new_year_counts_against_that_years_village_quota(peopl
                           fields=fields) for _ in range(2)]
     for sponsorship in first:
         _pay_all(people, sponsorship)
-    renewed = [arrears.renew(people.db, people.app.plugins, s, actor=people.actor) for s in first]
+    renewed = [arrears.renew(people.db, people.app.plugins, s, actor=people.actor,
+                             given={"apbdes_ref": f"APBDes {year + 1} No. 1"}) for s in first]
     assert [queries.sponsorship(people.db, s, EVERYTHING)["start_month"] for s in renewed] == [f"{year + 1}-01"] * 2
     assert all(f'"budget_year": {year + 1}' in queries.sponsorship(people.db, s, EVERYTHING)["fields"]
                for s in renewed)
@@ -125,3 +127,31 @@ def test_a_double_click_in_two_sessions_renews_once(people):
     assert all("sudah ditanggung" in r or "baru saja ditanggung" in r for r in results if isinstance(r, str))
     worker = queries.sponsorship(people.db, ending, EVERYTHING)["worker_id"]
     assert len(queries.worker_sponsorships(people.db, worker, EVERYTHING)) == 2
+
+
+@pytest.mark.unchecked  # lines marked paid without payments, on purpose
+def test_a_renewal_into_a_new_year_copies_no_reference_to_the_old_years_budget_document(people):
+    """A renewal copied "APBDes 2026 No. 3" into the 2027 sponsorship, as if the old year's budget
+    document paid the new year's months. A text field is not carried into another year: the team
+    types the new year's number (required here, so a renewal without it is refused and says so)."""
+    gov = people.sponsor("pemerintah_desa", village_code=MEMPAWAH_VILLAGE)
+    year = int(current_month()[:4])
+    old = people.enrol(MEMPAWAH, gov, people.worker(MEMPAWAH_VILLAGE), start=f"{year}-01", months=12,
+                       fields={"budget_year": year, "apbdes_ref": f"APBDes {year} No. 3", "village_quota": 5})
+    _pay_all(people, old)
+    _refused(people, old, "Nomor RKPDes/APBDes.*wajib diisi")
+    new = arrears.renew(people.db, people.app.plugins, old, actor=people.actor,
+                        given={"apbdes_ref": f"APBDes {year + 1} No. 7", "village_quota": 1})
+    fields = json.loads(queries.sponsorship(people.db, new, EVERYTHING)["fields"])
+    assert fields == {"budget_year": year + 1, "apbdes_ref": f"APBDes {year + 1} No. 7", "village_quota": 5}, \
+        "the new year's number; the quota, carried over, is not what a caller slips in"
+
+
+def test_only_fields_not_carried_over_are_left_out_and_only_into_another_year():
+    from payung.schemes.fields import Field
+    ref, kept, year = Field("ref", "Nomor DPA"), Field("post", "Jabatan", carry_over=True), Field("y", "Tahun", "year")
+    never = Field("quota", "Kuota", "integer", carry_over=False)
+    into_next_year = {"start_month": "2026-07", "end_month": "2026-12"}
+    within_the_year = {"start_month": "2026-01", "end_month": "2026-06"}
+    assert arrears.not_carried_over([ref, kept, year, never], into_next_year) == [ref, never]
+    assert arrears.not_carried_over([ref, kept, year, never], within_the_year) == []

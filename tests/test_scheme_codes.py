@@ -163,3 +163,45 @@ def test_the_copy_form_refuses_a_recorded_code_in_indonesian(recorded, monkeypat
     assert any("sudah tercatat di basis data" in e.value for e in at.error), [e.value for e in at.error]
     assert sorted(p.name for p in recorded["folder"].iterdir()) == ["gn_lingkaran.toml"]
     assert _regency_of(recorded["path"]) == HOME
+
+
+#: Codes Windows keeps for its devices: ``<code>.toml`` cannot be made there (a save failed, or
+#: wrote to the device; a folder copied to a Windows laptop lost the scheme).
+DEVICES = ["con", "prn", "aux", "nul", "com1", "com9", "lpt1", "lpt9"]
+
+
+@pytest.mark.parametrize("code", DEVICES)
+def test_a_windows_device_name_is_refused_as_a_code_by_every_way_a_code_is_made(recorded, tmp_path, code):
+    from payung.schemes.declarative import DeclarationError, dumps, load_scheme
+    from payung.schemes.scaffold import ScaffoldError, new_scheme
+    app = Payung.load(recorded["config"], entry_points=False)
+    db = app.open_db()
+    try:
+        before = snapshot(db)
+        with pytest.raises(ValidationError, match="nama perangkat di Windows"):  # the Skema page: a copy, a new scheme
+            save_scheme(db, app.plugins, _copy_as(recorded["source"], code, OTHER), actor=ADMIN)
+        assert snapshot(db) == before
+    finally:
+        db.close()
+    assert not list(recorded["folder"].iterdir())
+    with pytest.raises(DeclarationError, match="nama perangkat di Windows"):  # a TOML file written by hand
+        load_scheme(dumps(_copy_as(recorded["source"], code, OTHER)), app.settings)
+    loaded = Payung.load(recorded["config"], entry_points=False, extra_plugins=(("alat", _plugin(code, HOME)),))
+    assert "nama perangkat di Windows" in next(s.error for s in loaded.plugins.statuses if s.name == "alat")
+    config = tmp_path / "cfg.toml"
+    config.write_text(recorded["config"].read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ScaffoldError, match="nama perangkat di Windows"):  # python -m payung new-scheme
+        new_scheme(code, regency=HOME, name="Skema", plugins_dir=recorded["folder"], tests_dir=tmp_path,
+                   config_path=config)
+
+
+@pytest.mark.parametrize("code", ["COM1", "con.x", "nul.toml", "aux\n", "abc\n"])
+def test_a_code_in_capitals_with_a_dot_or_a_line_break_is_refused(code):
+    from payung.schemes.model import code_problem
+    assert code_problem(code)
+
+
+@pytest.mark.parametrize("code", ["console", "com10", "auxiliary", "nul_desa", "lpt_kendal"])
+def test_a_code_that_only_begins_like_a_device_is_taken(code):
+    from payung.schemes.model import code_problem
+    assert code_problem(code) is None

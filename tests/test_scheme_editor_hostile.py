@@ -108,3 +108,46 @@ def test_a_second_click_on_simpan_adds_no_version_that_changes_nothing(tmp_path,
     assert any("Riwayat versi (2)" in e.label for e in at.expander), [e.label for e in at.expander]
     assert any("versi 2" in s.value and "tidak ada perubahan" in s.value for s in at.success), \
         [s.value for s in at.success]
+
+
+def test_a_refused_save_shows_only_its_errors_not_the_last_saves_success(tmp_path, monkeypatch):
+    """The success of an earlier save ("... tersimpan ...") stayed on the page beside the errors
+    of a later, refused save: the administrator read both and could not tell which held."""
+    _, at = _open_gn(tmp_path, monkeypatch)
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    assert [s.value for s in at.success if "tersimpan" in s.value] and not at.error
+    at.text_input(key=_key(at, "legal_basis")).set_value("").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception, at.exception
+    assert any("dasar hukum" in e.value for e in at.error), [e.value for e in at.error]
+    assert not [s.value for s in at.success if "tersimpan" in s.value]
+    at.text_input(key=_key(at, "legal_basis")).set_value("Inpres 2/2021").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.error and [s.value for s in at.success if "versi 3" in s.value], [e.value for e in at.error]
+
+
+def test_the_first_save_of_a_shipped_file_writes_only_what_was_changed(tmp_path, monkeypatch):
+    """The first save of plugins/gn_lingkaran.toml added ``per = "regency"`` to its target (what
+    leaving it out means): a change nobody made, in the version's diff and the history."""
+    folder, at = _open_gn(tmp_path, monkeypatch)
+    before = (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    assert any("versi 2: diubah: name)" in s.value for s in at.success), [s.value for s in at.success]
+    after = (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert changed == ['name = "GN Lingkaran Kendal"'], changed
+
+
+def test_the_saved_message_names_the_scheme_as_saved_without_invisible_characters(tmp_path, monkeypatch):
+    """The save tidies a name (a zero-width space, a no-break space, two spaces dropped or made
+    one); its message repeated the name as typed, invisible characters and all."""
+    folder, at = _open_gn(tmp_path, monkeypatch)
+    at.text_input(key=_key(at, "name")).set_value("GN\u200b Lingkaran\u00a0\u00a0Kendal\u2060").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.error, [e.value for e in at.error]
+    said = [s.value for s in at.success if "tersimpan" in s.value]
+    assert said and said[0].startswith("Skema GN Lingkaran Kendal tersimpan"), said
+    assert 'name = "GN Lingkaran Kendal"' in (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
+    assert at.text_input(key=_key(at, "name")).value == "GN Lingkaran Kendal", "the form holds the saved name"

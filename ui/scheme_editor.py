@@ -41,6 +41,10 @@ STANDARD_PANELS = MappingProxyType(standard_panels.STANDARD_PANELS)
 #: Session key of the scheme being edited: ``data``, ``editing`` (code of the TOML scheme changed
 #: in place, or None), ``source`` (code copied from), ``left_out``, ``gen``.
 DRAFT = "_ed_draft"
+#: Key in the draft of what the last save (or retirement) said: shown beside the buttons, inside
+#: the editor's fragment, until the next click on Periksa or Simpan answers instead. (On the page's
+#: top it stayed on screen through the fragment's reruns, beside a later save's refusal.)
+SAID = "said"
 PERIODS = (1, 3, 6, 12)
 PICK = "Pilih..."
 
@@ -619,7 +623,11 @@ class _Form:
 
     def actions(self, actor: Actor) -> None:
         check, save = st.columns(2)
-        if check.button("Periksa", key=self.k("check")):
+        checking = check.button("Periksa", key=self.k("check"))
+        saving = save.button("Simpan skema", key=self.k("save"), type="primary")
+        if checking or saving:  # the answer to this click replaces the last save's
+            self.draft.pop(SAID, None)
+        if checking:
             with connection() as db:
                 scheme, problems = editing.check_scheme(
                     self.app.plugins, self.data, db=db, editing=self.draft["editing"]
@@ -628,8 +636,10 @@ class _Form:
                 st.error(plain(problem))
             if scheme is not None:
                 st.success("Skema ini dapat disimpan.", icon=":material/check_circle:")
-        if save.button("Simpan skema", key=self.k("save"), type="primary"):
+        if saving:
             self._save(actor)
+        if self.draft.get(SAID):
+            st.success(plain(self.draft[SAID]), icon=":material/check_circle:")
 
     def _save(self, actor: Actor) -> None:
         draft = self.draft
@@ -649,9 +659,9 @@ class _Form:
             st.error(plain(exc))
             return
         reload_payung()
-        _open(self.data, editing_code=self.data["code"], base=saved.text)
-        st.session_state["_payung_saved"] = (
-            f"Skema {self.data['name']} tersimpan di {saved.path.name} (versi "
+        _open(saved.data, editing_code=saved.data["code"], base=saved.text)
+        st.session_state[DRAFT][SAID] = (
+            f"Skema {saved.data['name']} tersimpan di {saved.path.name} (versi "
             f"{saved.version}: {saved.summary}) dan sudah aktif."
         )
         st.rerun()
@@ -683,7 +693,7 @@ class _Form:
                     st.error(plain(exc))
                     return
                 reload_payung()
-                st.session_state["_payung_saved"] = f"Skema {self.data['name']} dipensiunkan."
+                self.draft[SAID] = f"Skema {self.data['name']} dipensiunkan."
                 st.rerun()
 
 

@@ -9,7 +9,9 @@ months ended their BPJS membership.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from db import billing, queries
 
@@ -23,6 +25,7 @@ from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month, format_month
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import enrol, stored_choices
+from payung.schemes.fields import Field
 from payung.schemes.registry import PluginRegistry
 
 #: How far back the late list looks (older unpaid months have long lapsed).
@@ -317,25 +320,47 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
         {key: value for key, value in row.items() if key != "total"} for row in rows]))
 
 
-def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None) -> int:
+def renewal_start(old: dict) -> str:
+    """The first month of the renewal of sponsorship ``old``: the month after its last."""
+    return add_months(old["end_month"], 1)
+
+
+def not_carried_over(fields: Iterable[Field], old: dict) -> list[Field]:
+    """The fields whose value a renewal of ``old`` (a sponsorship row: ``start_month``,
+    ``end_month``) does not copy: into another year, those that are not ``carried_over`` (a
+    reference to the old year's budget document); within the year, none."""
+    if old["start_month"][:4] == renewal_start(old)[:4]:
+        return []
+    return [spec for spec in fields if not spec.carried_over]
+
+
+def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None,
+          given: Mapping[str, Any] | None = None) -> int:
     """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
     length, payment period and fields (a year field that held the old start year, such as a
-    budget year, takes the renewal's: its quota and panels are the new year's). Every rule is
-    checked again (a budget may be spent, a term over): a refusal raises ``ValidationError``
-    with the reasons. Only a live sponsorship that has not ended more than ``lapse_months``
-    ago, whose membership has not ended by arrears, is renewed (whatever id a click or a
-    crafted call sends, ``_not_renewable``): within that window the months a renewal adds,
-    even those already due, may still be paid."""
+    budget year, takes the renewal's: its quota and panels are the new year's), but for those
+    ``not_carried_over`` into a new year, which take what the team typed (``given``) or stay
+    empty: a text such as "APBDes 2026 No. 3" names the old year's document, not the new one's.
+    Every rule is checked again (a budget may be spent, a term over, a required field empty): a
+    refusal raises ``ValidationError`` with the reasons. Only a live sponsorship that has not
+    ended more than ``lapse_months`` ago, whose membership has not ended by arrears, is renewed
+    (whatever id a click or a crafted call sends, ``_not_renewable``): within that window the
+    months a renewal adds, even those already due, may still be paid."""
     old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
     if problem := _not_renewable(db, registry, old, today or clock.today()):
         raise ValidationError(problem)
     programs, fields = stored_choices(old)
-    start = add_months(old["end_month"], 1)
+    start = renewal_start(old)
     old_year, new_year = int(old["start_month"][:4]), int(start[:4])
-    for spec in registry.fields(registry.scheme(old["scheme_code"])):
+    specs = registry.fields(registry.scheme(old["scheme_code"]))
+    for spec in specs:
         if spec.type == "year" and fields.get(spec.name) == old_year:
             fields[spec.name] = new_year
+    for spec in not_carried_over(specs, old):
+        fields.pop(spec.name, None)
+        if given and spec.name in given:
+            fields[spec.name] = given[spec.name]
     return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
                  worker_id=old["worker_id"], start_month=start, months=old["months"],
                  programs=programs, fields=fields, payment_period=old["payment_period"])

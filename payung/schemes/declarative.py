@@ -28,7 +28,7 @@ from payung.base.months import parse_month
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.schemes.fields import FIELD_TYPES, Field, validate_fields
 from payung.schemes.hookspecs import hookimpl
-from payung.schemes.model import BILL_BY, CODE, MAX_MONTHS, Rule, Scheme, Target
+from payung.schemes.model import BILL_BY, MAX_MONTHS, Rule, Scheme, Target, code_problem
 from payung.schemes.rules import LIBRARY
 from payung.schemes.standard_panels import STANDARD_PANELS, StandardPanels
 
@@ -41,8 +41,14 @@ SCHEME_KEYS: dict[str, str] = {
     "demo": "table",
 }
 REQUIRED = ("code", "name", "regency_code")
-FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum")
+FIELD_KEYS = ("name", "label", "type", "choices", "required", "help", "default", "minimum", "maximum", "carry_over")
 TARGET_KEYS = ("label", "value", "key", "per", "already_covered")
+#: What a ``[[targets]]`` or ``[[fields]]`` table means when it does not say a key: a file written
+#: back (``editing.render_toml``) says them only where the file or the user did.
+TABLE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "targets": {"key": "", "per": "regency", "already_covered": 0},
+    "fields": {"type": "text", "required": False, "help": ""},
+}
 TARGET_PER = ("regency", "village")
 #: Rule parameters whose values must name something known.
 FIELD_PARAMS = ("quota_field", "year_field", "field", "start_field", "end_field", "keys", "name")
@@ -354,8 +360,8 @@ class _Checker:
             self.add(path, "choices", "«choices» harus daftar nilai (teks atau bilangan), atau daftar pasangan "
                                       "[nilai, \"label\"]")
             return
-        for key, words in (("required", "true atau false"), ("help", "teks")):
-            if key in spec and not _kind_ok("bool" if key == "required" else "str", spec[key]):
+        for key, words in (("required", "true atau false"), ("help", "teks"), ("carry_over", "true atau false")):
+            if key in spec and not _kind_ok("str" if key == "help" else "bool", spec[key]):
                 self.add(path, key, f"«{key}» harus {words}")
         bounds = {}
         for key in ("minimum", "maximum"):
@@ -425,8 +431,8 @@ def check_declaration(data: Mapping, settings, text: str = "") -> list[tuple[int
             add((), None, f"kunci «{key}» wajib ada")
     if checker.problems:
         return checker.problems
-    if not CODE.match(data["code"]):
-        add((), "code", f"kode skema \"{data['code']}\" harus huruf kecil/angka/garis bawah (3-41 karakter)")
+    if problem := code_problem(data["code"]):
+        add((), "code", problem)
     if data["regency_code"] not in settings.regency_codes:
         add((), "regency_code", f"kabupaten {data['regency_code']} tidak ada di config.toml ([[regencies]]); "
                                 f"yang ada: {', '.join(settings.regency_codes)}")
@@ -492,11 +498,14 @@ def build_rule(spec: Mapping) -> Rule:
     return factory(*args, **kwargs)
 
 
+def _known(spec: Mapping, keys) -> dict:
+    return {key: spec[key] for key in keys if key in spec}
+
+
 def _field(spec: Mapping) -> Field:
     choices = tuple(tuple(c) if isinstance(c, list) else c for c in spec.get("choices", ()))
-    return Field(spec["name"], spec["label"], spec.get("type", "text"), choices=choices,
-                 required=spec.get("required", False), help=spec.get("help", ""), default=spec.get("default"),
-                 minimum=spec.get("minimum"), maximum=spec.get("maximum"))
+    return Field(spec["name"], spec["label"], choices=choices,
+                 **(TABLE_DEFAULTS["fields"] | _known(spec, [k for k in FIELD_KEYS[2:] if k != "choices"])))
 
 
 def scheme_from(data: Mapping) -> Scheme:
@@ -508,8 +517,7 @@ def scheme_from(data: Mapping) -> Scheme:
         funding_source=data.get("funding_source", ""), funding_code=data.get("funding_code", "SG"),
         sponsor_types=tuple(data.get("sponsor_types", ())), programs=tuple(data.get("programs", ("JKK", "JKM"))),
         months=tuple(data.get("months", (12,))), payment_periods=tuple(data.get("payment_periods", ())),
-        targets=tuple(Target(t["label"], t["value"], t.get("key", ""), t.get("per", "regency"),
-                             t.get("already_covered", 0))
+        targets=tuple(Target(t["label"], t["value"], **(TABLE_DEFAULTS["targets"] | _known(t, TARGET_KEYS[2:])))
                       for t in data.get("targets", ())),
         fields=tuple(_field(f) for f in data.get("fields", ())),
         rules=tuple(build_rule(r) for r in data.get("rules", ())),
@@ -642,6 +650,8 @@ def declaration_of(scheme: Scheme) -> tuple[dict, list[str]]:
             value = getattr(f, key)
             if not (value is None or value == "" or value is False):  # 0 is a bound (0 == False)
                 spec[key] = value
+        if f.carry_over is not None:
+            spec["carry_over"] = f.carry_over
         data["fields"].append(spec)
     data["rules"] = [s for s in (rule_spec(r) for r in scheme.rules) if s is not None]
     if isinstance(scheme.demo, DemoValues):

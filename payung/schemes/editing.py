@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from payung.base import clock, formats
 from payung.base.errors import PayungError, Problem, ValidationError
 from payung.schemes.copying import check_copy, copy_header, left_out_problems
 from payung.schemes.texts import text_messages, tidy_declaration
-from payung.schemes.declarative import DeclarationError, declaration_of, dumps, load_scheme, read_file
+from payung.schemes.declarative import (TABLE_DEFAULTS, DeclarationError, declaration_of, dumps, load_scheme,
+                                        read_file)
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry
 
@@ -132,10 +133,28 @@ def render_toml(data: dict, *, existing: str | None = None, header: str = "") ->
         if data.get(key) in (None, [], ""):
             del doc[key]
     for key, value in data.items():
+        value = _as_written(key, value, old.get(key))
         if value in (None, [], "") or old.get(key) == value or (key not in old and DEFAULTS.get(key) == value):
             continue
         doc[key] = _item(value)
     return tomlkit.dumps(doc)
+
+
+def _as_written(key: str, value, old):
+    """``value`` of the tables ``key`` (``targets``, ``fields``) without the keys that say what
+    leaving them out says (``TABLE_DEFAULTS``: a target's ``per = "regency"``), unless the same
+    table of the file (``old``, by position) says them: the form's declaration states every
+    default, and a save that wrote them out changed the file where nobody had."""
+    defaults = TABLE_DEFAULTS.get(key)
+    if not defaults or not isinstance(value, list):
+        return value
+    before = old if isinstance(old, list) else []
+    return [
+        {k: v for k, v in spec.items()
+         if not (k in defaults and defaults[k] == v and not (n < len(before) and k in before[n]))}
+        if isinstance(spec, dict) else spec
+        for n, spec in enumerate(value)
+    ]
 
 
 def changes(before: dict, after: dict) -> str:
@@ -173,6 +192,9 @@ class Saved:
     summary: str
     #: The file as written: what the next edit of the form starts from (``base``).
     text: str = ""
+    #: The declaration as saved (its texts tidied: a name without the invisible characters typed
+    #: in it): what the form shows and the message names after the save.
+    data: dict = field(default_factory=dict)
 
 
 def save_scheme(
@@ -222,7 +244,7 @@ def save_scheme(
             previous = _record(db, scheme.code, 1, existing, "berkas sebelum suntingan pertama di halaman Skema", actor)
             scheme_store.pin_unversioned(db, scheme.code, 1, actor=actor.username)
         if existing is not None and text == existing:  # a second click on Simpan: nothing to add
-            return Saved(path, previous, "tidak ada perubahan", existing)
+            return Saved(path, previous, "tidak ada perubahan", existing, data)
         before_text = existing or ""
         before = tomllib.loads(before_text) if before_text else {}
         summary = changes(before, tomllib.loads(text)) if existing is not None else "skema baru"
@@ -241,7 +263,7 @@ def save_scheme(
             after,
         )
         _write(path, text, new=editing is None)
-    return Saved(path, version, summary, text)
+    return Saved(path, version, summary, text, data)
 
 
 def _changed_meanwhile(db, code: str, path: Path, existing: str) -> str:

@@ -31,6 +31,7 @@ class Field:
 
     ``choices`` is a sequence of values or of ``(value, label)`` pairs. ``minimum`` and
     ``maximum`` bound numbers (integer, rupiah, year) and dates/months (as text).
+    ``carry_over``: whether a renewal into another year copies the value (``carried_over``).
     """
 
     name: str
@@ -42,12 +43,21 @@ class Field:
     default: Any = None
     minimum: Any = None
     maximum: Any = None
+    carry_over: bool | None = None
 
     def __post_init__(self):
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}; use one of {FIELD_TYPES}")
         if self.type in ("choice", "multichoice") and not self.choices:
             raise ValueError(f"field {self.name}: a {self.type} field needs choices")
+
+    @property
+    def carried_over(self) -> bool:
+        """Whether a renewal into another year copies this field's value. ``carry_over`` says so;
+        left unsaid, a ``text`` field is not copied (free text is mostly the number of one year's
+        document: "APBDes 2026 No. 3", a DPA, a receipt) and the others are (a ``year`` field
+        that held the old year takes the new one). Within one year every value is copied."""
+        return self.type != "text" if self.carry_over is None else self.carry_over
 
     @property
     def options(self) -> list[tuple[Any, str]]:

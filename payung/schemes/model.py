@@ -19,7 +19,21 @@ if TYPE_CHECKING:
     from payung.schemes.data import DataReader
     from payung.base.money import Contribution
 
-CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
+CODE = re.compile(r"[a-z][a-z0-9_]{2,40}")
+#: Names Windows keeps for its devices, whatever follows a dot (``con.toml``, ``nul.py``): a
+#: scheme's code is the name of its file (``<code>.toml``), which Windows cannot make.
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
+
+
+def code_problem(code) -> str | None:
+    """Why ``code`` cannot be a scheme's code (None: it can). The one rule for every way a code
+    is made: a TOML file, the Skema page (new, copy), ``new-scheme``, a Python plugin."""
+    if not isinstance(code, str) or not CODE.fullmatch(code):
+        return (f'kode skema "{code}" harus 3-41 karakter: huruf kecil, angka dan garis bawah, diawali huruf')
+    if code.split(".", 1)[0].lower() in WINDOWS_DEVICES:
+        return (f'kode skema "{code}" adalah nama perangkat di Windows (CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9) '
+                "dan tidak dapat menjadi nama berkas skema; pilih kode lain")
+    return None
 
 #: Who receives a scheme's bill: each sponsor, the OPD treasurer (salary deductions of its
 #: civil servants), or the budget line that pays (APBD).

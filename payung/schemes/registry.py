@@ -24,7 +24,7 @@ from payung.base.money import PROGRAMS, Contribution
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.schemes import declarative, default_plugin, hookspecs
 from payung.schemes.fields import Field
-from payung.schemes.model import BILL_BY, CODE, MAX_MONTHS, Enrolment, Page, Panel, Scheme
+from payung.schemes.model import BILL_BY, MAX_MONTHS, Enrolment, Page, Panel, Scheme, code_problem
 from payung.schemes.texts import text_messages
 
 ENTRY_POINT_GROUP = "payung"
@@ -109,8 +109,8 @@ class PluginRegistry:
         if not isinstance(scheme, Scheme):
             return [f"register_schemes harus mengembalikan objek Scheme, bukan {type(scheme).__name__}"]
         problems = []
-        if not CODE.match(scheme.code):
-            problems.append(f"kode skema {scheme.code!r} harus huruf kecil/angka/garis bawah (3-41 karakter)")
+        if problem := code_problem(scheme.code):
+            problems.append(problem)
         if scheme.code in self.schemes:
             problems.append(f"kode skema {scheme.code!r} sudah dipakai plugin {self._taken_by(scheme.code)}")
         recorded = self.recorded.get(scheme.code)

@@ -17,9 +17,8 @@ from payung.base import clock
 from payung.base.errors import PayungError
 from payung.base.months import add_months, current_month
 from payung.base.text import text_problem, tidy
-from payung.schemes.model import MONTHS_AHEAD
+from payung.schemes.model import MONTHS_AHEAD, code_problem
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
 
 PLUGIN = '''"""{name}, {regency_name}.
@@ -156,8 +155,8 @@ def new_scheme(code: str, *, regency: str, name: str, plugins_dir: Path, tests_d
         raise ScaffoldError(f"Tanggal mulai skema {started!r} harus tanggal ISO, misalnya 2026-01-01.") from None
     if started[:7] > add_months(current_month(), MONTHS_AHEAD):
         raise ScaffoldError(f"Tanggal mulai skema {started} terlalu jauh ke depan.")
-    if not _CODE.match(code or ""):
-        raise ScaffoldError("Kode skema 3-40 karakter: huruf kecil, angka dan garis bawah, diawali huruf.")
+    if problem := code_problem(code or ""):
+        raise ScaffoldError(problem[0].upper() + problem[1:] + ".")
     if not _REGENCY.match(regency or ""):
         raise ScaffoldError("Kode kabupaten seperti 33.02 (kode Kemendagri).")
     regency_name = wilayah_name(regency)
