@@ -539,3 +539,33 @@ def test_a_renewal_into_a_new_year_asks_for_the_new_years_document_and_says_what
     assert "Tidak disalin dari tahun" in texts(at) and f"«{left[0].label}»" in texts(at), texts(at)
     new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
     assert new != row["id"] and left[0].name not in json.loads(queries.sponsorship(db, new, EVERYTHING)["fields"])
+
+
+def test_a_refused_renewal_keeps_its_confirmation_open_with_what_was_typed(site, monkeypatch):
+    """When "Ya, perpanjang" is refused (a required number of the new year left empty, a quota
+    reached meanwhile), the confirmation stays open with its error and what was typed in it, to be
+    corrected and confirmed again; nothing is made."""
+    from payung.base.errors import ValidationError
+    from payung.enrolment import arrears
+    from payung.schemes.fields import Field
+    monkeypatch.setattr(Field, "carried_over", property(lambda f: f.type != "text"))
+    db = open_db(site)
+    app = site["app"]
+    ending = arrears.ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
+    rows = [(r, left) for r in ending.rows
+            if (left := arrears.not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r))]
+    assert rows, "the demo has a renewal into a new year of a scheme with a text field"
+    row, left = rows[0]
+
+    def refused(*args, **kwargs):
+        raise ValidationError("«Nomor RKPDes/APBDes» wajib diisi")
+    monkeypatch.setattr(arrears, "renew", refused)
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()
+    at.text_input(key=f"renew_{row['id']}_{left[0].name}").input("APBDes 2027 No. 1")
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    assert any("wajib diisi" in e.value for e in at.error), texts(at)
+    at.run()  # the next click anywhere: the confirmation is still there to be corrected
+    assert at.button(key=f"renew_yes_{row['id']}"), "the confirmation is still open"
+    assert at.text_input(key=f"renew_{row['id']}_{left[0].name}").value == "APBDes 2027 No. 1"
+    assert max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING)) == row["id"]
