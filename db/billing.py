@@ -244,13 +244,14 @@ def _late(kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence
     scoped, scope_params = sc.lines(scope)
     # The unpaid overdue lines are found first (MATERIALIZED: from the partial index of unpaid
     # lines), then numbered; left to itself the planner read every line in worker order to
-    # spare the window function a sort.
+    # spare the window function a sort. The budget lines are joined only for a scheme billed by
+    # budget line: their join, even unused, sent every line to the table for its budget line.
+    budget = " LEFT JOIN budget_lines b ON b.id = l.budget_line_id" if kind == "budget_line" else ""
     sql = (
         "WITH b AS MATERIALIZED (SELECT l.id, l.worker_id, l.month, l.amount - l.paid_amount AS open_amount,"
         f" s.name AS sponsor_name, {key_sql} AS party_key, {label_sql} AS party_label,"
         f" CASE WHEN l.month IN ({_in(payable) or 'NULL'}) THEN 1 ELSE 0 END AS payable"
-        " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
-        " LEFT JOIN budget_lines b ON b.id = l.budget_line_id"
+        f" FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id{budget}"
         f" WHERE l.scheme_code = ? AND l.month IN ({_in(overdue) or 'NULL'}) AND l.paid_amount < l.amount{scoped}"
         " AND l.sponsorship_id NOT IN (SELECT id FROM sponsorships WHERE scheme_code = ?"
         f" AND status NOT IN ({_in(statuses)}))),"
