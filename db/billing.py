@@ -244,13 +244,14 @@ def _late(kind: str, scheme_code: str, overdue: Sequence[str], payable: Sequence
     scoped, scope_params = sc.lines(scope)
     # The unpaid overdue lines are found first (MATERIALIZED: from the partial index of unpaid
     # lines), then numbered; left to itself the planner read every line in worker order to
-    # spare the window function a sort.
+    # spare the window function a sort. The budget lines are joined only for a scheme billed by
+    # budget line: their join, even unused, sent every line to the table for its budget line.
+    budget = " LEFT JOIN budget_lines b ON b.id = l.budget_line_id" if kind == "budget_line" else ""
     sql = (
         "WITH b AS MATERIALIZED (SELECT l.id, l.worker_id, l.month, l.amount - l.paid_amount AS open_amount,"
         f" s.name AS sponsor_name, {key_sql} AS party_key, {label_sql} AS party_label,"
         f" CASE WHEN l.month IN ({_in(payable) or 'NULL'}) THEN 1 ELSE 0 END AS payable"
-        " FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id"
-        " LEFT JOIN budget_lines b ON b.id = l.budget_line_id"
+        f" FROM contribution_lines l JOIN sponsors s ON s.id = l.sponsor_id{budget}"
         f" WHERE l.scheme_code = ? AND l.month IN ({_in(overdue) or 'NULL'}) AND l.paid_amount < l.amount{scoped}"
         " AND l.sponsorship_id NOT IN (SELECT id FROM sponsorships WHERE scheme_code = ?"
         f" AND status NOT IN ({_in(statuses)}))),"
@@ -431,24 +432,41 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: S
     with an unpaid month up to it has ended by arrears (berakhir) and is left out."""
     if not scheme_codes:
         return []
-    sql = ("SELECT p.id, p.scheme_code, p.worker_id, p.sponsor_id, p.months, p.monthly_amount, p.start_month,"
-           " p.end_month, p.status, w.name AS worker_name, w.village_code, s.name AS sponsor_name,"
-           " c.retired_at AS scheme_retired_at, COUNT(*) OVER () AS total"
-           " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
-           " LEFT JOIN schemes c ON c.code = p.scheme_code"
-           f" WHERE p.end_month BETWEEN ? AND ? AND p.status IN ({_in(statuses)}) AND p.scheme_code IN ({_in(scheme_codes)})"
-           " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id AND n.month > p.end_month)")
+    # Set-based, in three steps: ``e``, the sponsorships listed, read from indexes alone
+    # (``sponsorships_end`` holds what the filters and the sponsor's name need,
+    # ``lines_unpaid_sponsorship`` answers "ended by arrears" in one probe), counted once; ``k``,
+    # the first ``limit`` of them by sponsor and worker name, reading the names only of the
+    # workers whose sponsor's name can be among the first ``limit`` (a regency's month is twenty
+    # thousand workers, a page shows a hundred); then the rows shown, whole.
+    eligible = ("SELECT p.id, p.worker_id, s.name AS sponsor_name FROM sponsorships p"
+                " JOIN sponsors s ON s.id = p.sponsor_id"
+                f" WHERE p.end_month BETWEEN ? AND ? AND p.status IN ({_in(statuses)})"
+                f" AND p.scheme_code IN ({_in(scheme_codes)})"
+                " AND NOT EXISTS (SELECT 1 FROM contribution_lines n WHERE n.worker_id = p.worker_id"
+                " AND n.month > p.end_month)")
     expired = [(code, last) for code, last in (expired_through or {}).items() if code in scheme_codes]
     if expired:
-        sql += (" AND NOT EXISTS (SELECT 1 FROM contribution_lines x WHERE x.sponsorship_id = p.id"
-                " AND x.paid_amount < x.amount AND x.month <= CASE p.scheme_code"
-                + " WHEN ? THEN ?" * len(expired) + " END)")
+        eligible += (" AND NOT EXISTS (SELECT 1 FROM contribution_lines x WHERE x.sponsorship_id = p.id"
+                     " AND x.paid_amount < x.amount AND x.month <= CASE p.scheme_code"
+                     + " WHEN ? THEN ?" * len(expired) + " END)")
     where, extra = sc.sponsorships(scope, "p")
     params = [month, until or month, *statuses, *scheme_codes, *[v for pair in expired for v in pair], *extra]
-    sql += where + " ORDER BY s.name, w.name, p.id"
+    first, cut = "", ""
     if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+        # The ``limit``-th sponsor name in order: no row after it is shown.
+        cut = (" WHERE e.sponsor_name <= (SELECT MAX(f.sponsor_name) FROM"
+               " (SELECT sponsor_name FROM e ORDER BY sponsor_name LIMIT ?) f)")
+        first = " LIMIT ?"
+        params += [limit, limit]
+    sql = (f"WITH e AS MATERIALIZED ({eligible}{where}),"
+           " k AS (SELECT e.id, e.sponsor_name, w.name AS worker_name FROM e JOIN workers w ON w.id = e.worker_id"
+           f"{cut} ORDER BY e.sponsor_name, w.name, e.id{first})"
+           " SELECT p.id, p.scheme_code, p.worker_id, p.sponsor_id, p.months, p.monthly_amount, p.start_month,"
+           " p.end_month, p.status, k.worker_name, w.village_code, k.sponsor_name,"
+           " c.retired_at AS scheme_retired_at, (SELECT COUNT(*) FROM e) AS total"
+           " FROM k JOIN sponsorships p ON p.id = k.id JOIN workers w ON w.id = p.worker_id"
+           " LEFT JOIN schemes c ON c.code = p.scheme_code"
+           " ORDER BY k.sponsor_name, k.worker_name, k.id")
     return list(db.query(sql, params))
 
 

@@ -131,6 +131,29 @@ def test_the_renewals_are_counted_whole_and_listed_from_the_first_by_sponsor_and
 
 
 
+def test_the_first_renewals_shown_are_the_first_of_the_whole_list_whatever_the_limit(people):
+    """Rule: the page's first ``limit`` rows are the whole list's first rows by sponsor, worker
+    and id, its total the whole count. ``db.billing.sponsorships_ending`` reads worker names only
+    up to the ``limit``-th sponsor name: two sponsors of one name, a sponsor whose rows straddle
+    the limit, and namesakes under one sponsor are each cut at every limit."""
+    start = add_months(current_month(), -4)
+    a1, a2, b, c = (people.sponsor("apbd_kabupaten", regency_code="18.10", name=n)
+                    for n in ("APBD A", "APBD A", "APBD B", "APBD C"))
+    ids = {}
+    for sponsor, name in ((a1, "Zaenal"), (c, "Eka"), (a2, "Yanti"), (b, "Sama"), (a1, "Budi"), (b, "Sama"),
+                          (a2, "Ani"), (b, "Citra")):
+        worker = people.worker(PEKON, "petani", poverty_source="P3KE", name=name)
+        ids.setdefault((sponsor, name), []).append(enrol_pringsewu(people, sponsor, worker, start=start, months=6))
+    every = arrears.ending_soon(people.db, people.app.plugins, actor=people.actor)
+    assert [r["id"] for r in every.rows] == [
+        *ids[a2, "Ani"], *ids[a1, "Budi"], *ids[a2, "Yanti"], *ids[a1, "Zaenal"], *ids[b, "Citra"],
+        *sorted(ids[b, "Sama"]), *ids[c, "Eka"]] and every.total == 8
+    for limit in range(1, 10):
+        shown = arrears.ending_soon(people.db, people.app.plugins, actor=people.actor, limit=limit)
+        assert shown == arrears.Renewals(8, every.rows[:limit]), limit
+
+
+
 @pytest.mark.unchecked  # months marked paid without a payment
 def test_sponsorships_ended_lately_and_not_renewed_are_listed_for_renewal(people):
     """Rule: a live sponsorship whose last month has passed (selesai) in the last ``lapse_months``
