@@ -2,17 +2,19 @@
 ("berakhir"), and the sponsorships whose months end next month or ended lately ("selesai"), each
 renewable with a click and a confirmation that says what it makes."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
-from payung.enrolment.arrears import (ended_unrenewed, ending_soon, late_list, not_carried_over, reminders,
-                                      reminders_xlsx, renew)
+from payung.enrolment.arrears import (ended_unrenewed, ending_soon, late_list, not_carried_over, overdue_at_once,
+                                      reminders, reminders_xlsx, renew, renewal_start)
 from payung.base.errors import ValidationError
 from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
-from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
+from ui.widgets import date_text, declared_field, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
 from ui.widgets import or_all, scheme_column, table
 
@@ -138,16 +140,16 @@ CONFIRMING = "l_confirm_renewal"
 
 def renewal_made(row) -> str:
     """What renewing ``row`` makes, said before it is made: the new months, their cost, who pays,
-    and which of those months are past (billed as arrears at once, on Sudah selesai)."""
-    start = add_months(row["end_month"], 1)
-    months = month_range(start, row["months"])
-    past = [m for m in months if m < current_month()]
+    and which of those months are past their due date (billed as arrears at once, on Sudah
+    selesai: ``overdue_at_once``; last month is not before its due day)."""
+    months = month_range(renewal_start(row), row["months"])
+    past = overdue_at_once(app.plugins, row)
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
             f"{format_month(months[0])} sampai {format_month(months[-1])}, {row['months']} bulan × "
             f"{rupiah(row['monthly_amount'])} = "
             f"**{rupiah(row['months'] * row['monthly_amount'])}**, ditanggung {plain(row['sponsor_name'])} "
             f"({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan bulan-bulan itu"
-            + (f"; {len(past)} bulan yang sudah lewat ({format_month(past[0])}"
+            + (f"; {len(past)} bulan yang sudah lewat jatuh tempo ({format_month(past[0])}"
                + (f" sampai {format_month(past[-1])}" if len(past) > 1 else "")
                + ") langsung menjadi tunggakan." if past else "."))
 
@@ -180,10 +182,12 @@ def renewal_rows(renewals, tab: int) -> None:
                 # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
                 # the new year: the team types the new year's here, or leaves it empty (arrears.renew).
                 left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
-                given = {f.name: st.text_input(
-                    f"{f.label} untuk {start[:4]}" + (" *" if f.required else ""), key=f"renew_{row['id']}_{f.name}",
-                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi dokumen tahun {start[:4]}.")
-                    for f in left}
+                # Each as the enrolment form asks it (a choice from its list, a number, a date), its
+                # label shown as typed in the scheme (``declared_field``: through ``plain``).
+                given = {f.name: declared_field(replace(
+                    f, label=f"{f.label} untuk {start[:4]}",
+                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
+                    form=f"renew_{row['id']}", key=f"renew_{row['id']}_{f.name}") for f in left}
                 buttons = st.container(horizontal=True)
                 yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
                                      icon=":material/autorenew:")
@@ -200,7 +204,8 @@ def renewal_rows(renewals, tab: int) -> None:
                             st.stop()
                     del st.session_state[CONFIRMING]
                     st.session_state[RENEWED_IN] = tab
-                    empty = [f"«{f.label}»" for f in left if not str(given[f.name]).strip()]
+                    empty = [f"«{f.label}»" for f in left if given[f.name] is None or given[f.name] == []
+                             or (isinstance(given[f.name], str) and not given[f.name].strip())]
                     saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
                           f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
                           "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "

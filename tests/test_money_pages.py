@@ -569,3 +569,28 @@ def test_a_refused_renewal_keeps_its_confirmation_open_with_what_was_typed(site,
     assert at.button(key=f"renew_yes_{row['id']}"), "the confirmation is still open"
     assert at.text_input(key=f"renew_{row['id']}_{left[0].name}").value == "APBDes 2027 No. 1"
     assert max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING)) == row["id"]
+
+
+def test_a_renewal_asks_each_field_not_carried_over_as_the_enrolment_form_does(site, monkeypatch):
+    """A field of another type than text that is not carried over (``carry_over=False``: a quota
+    or a choice of one year) was asked in a free text box: a choice had to be typed as its stored
+    code ("KPPS"), a number as text, and the label, typed by an administrator in the scheme editor,
+    was drawn as Markdown. Each is asked as the enrolment form asks it (``declared_field``)."""
+    from payung.enrolment.arrears import ending_soon, not_carried_over
+    from payung.schemes.fields import Field
+    monkeypatch.setattr(Field, "carried_over", property(lambda f: False))
+    db = open_db(site)
+    app = site["app"]
+    ending = ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
+    rows = [(r, left) for r in ending.rows
+            if (left := not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r))
+            and any(f.type == "choice" for f in left)]
+    assert rows, "the demo has a renewal into a new year of a scheme with a choice field"
+    row, left = rows[0]
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()
+    assert not at.exception, at.exception
+    choice = next(f for f in left if f.type == "choice")
+    box = at.selectbox(key=f"renew_{row['id']}_{choice.name}")
+    assert list(box.options) == [label for _, label in choice.options], box.options
+    assert box.label.startswith(choice.label)

@@ -205,9 +205,16 @@ def test_a_worker_renewed_before_the_end_is_one_worker_covered(people):
 
 
 @pytest.mark.unchecked  # a sponsorship's months moved without its lines, on purpose
-def test_renewing_what_ended_months_ago_says_first_which_months_are_arrears_at_once(site):
+@pytest.mark.parametrize("after_due", [True, False])
+def test_renewing_what_ended_months_ago_says_first_which_months_are_arrears_at_once(site, monkeypatch, after_due):
     """Perpanjang made a year's bill at the first click; of a kepesertaan that ended two months ago
-    it also bills a month already past, due at once. The question before it says so."""
+    it also bills last month, arrears at once once its due date has passed. The question before
+    it says so, and only then: up to the scheme's due day last month is not yet due (the late list
+    does not count it), and the question said it became arrears on the 1st."""
+    import datetime as dt
+
+    from payung.base import clock
+    from payung.base.coverage import due_date
     from payung.base.months import format_month
     from test_pages import texts
     month = current_month()
@@ -217,10 +224,15 @@ def test_renewing_what_ended_months_ago_says_first_which_months_are_arrears_at_o
                    [add_months(month, -13), add_months(month, -2), ended["id"]])
         db.execute("DELETE FROM contribution_lines WHERE sponsorship_id = ? AND month > ?",
                    [ended["id"], add_months(month, -2)])
+    due = due_date(add_months(month, -1), site["app"].settings.due_day_of(ended["scheme_code"]))
+    today = due + dt.timedelta(days=1) if after_due else due
+    assert current_month(today) == month
+    monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime.combine(today, dt.time(5), tzinfo=dt.timezone.utc))
     at = run("admin", "pages/tunggakan.py")
     at.button(key=f"renew_{ended['id']}").click().run()
-    assert f"1 bulan yang sudah lewat ({format_month(add_months(month, -1))}) langsung menjadi tunggakan." \
-        in texts(at), texts(at)
+    said = f"1 bulan yang sudah lewat jatuh tempo ({format_month(add_months(month, -1))}) langsung menjadi tunggakan."
+    assert (said in texts(at)) is after_due, texts(at)
+    assert "Iurannya masuk tagihan bulan-bulan itu" in texts(at)  # asked, either way
     with open_db(site) as db:  # asked, nothing made yet
         assert [s["start_month"] for s in worker_detail(db, ended["worker_id"], actor=ADMIN)["sponsorships"]] == [
             add_months(month, -13)]

@@ -22,7 +22,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.base.formats import count, date, month_short, rupiah
 from payung.base.formats import status as status_word
 from payung.base.identity import normalize_phone
-from payung.base.months import add_months, current_month, format_month
+from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import enrol, stored_choices
 from payung.schemes.fields import Field
@@ -323,6 +323,16 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
 def renewal_start(old: dict) -> str:
     """The first month of the renewal of sponsorship ``old``: the month after its last."""
     return add_months(old["end_month"], 1)
+
+
+def overdue_at_once(registry: PluginRegistry, old: dict, today: dt.date | None = None) -> list[str]:
+    """The months of the renewal of ``old`` (a sponsorship row: ``scheme_code``, ``end_month``,
+    ``months``) whose due date has passed by ``today``: billed by the renewal, they are arrears
+    at once, as the late list counts them (``_late_months``). A month already past whose due date
+    has not come (last month, before the scheme's ``due_day``) is not."""
+    today = today or clock.today()
+    due_day = registry.settings.due_day_of(old["scheme_code"])
+    return [m for m in month_range(renewal_start(old), old["months"]) if today > due_date(m, due_day)]
 
 
 def not_carried_over(fields: Iterable[Field], old: dict) -> list[Field]:
