@@ -95,7 +95,7 @@ else:
     listed = table([{
         "ID": r["id"], "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
-    } for r in result.rows], hide_index=True, width="stretch", on_select="rerun",
+    } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", counts=["Pekerja ditanggung"],
         selection_mode="single-row", key="tabel_sponsor", phone=["Nama", "Pekerja ditanggung", "Jenis"],
         phone_options={"column_config": {"Nama": st.column_config.TextColumn(width=135),
                                          "Pekerja ditanggung": st.column_config.NumberColumn("Ditanggung", width=80),

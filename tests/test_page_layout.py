@@ -487,3 +487,22 @@ def test_a_panels_table_has_no_blank_band_under_its_title():
         calls = [node for node in ast.walk(ast.parse((ROOT / path).read_text())) if isinstance(node, ast.Call)
                  and getattr(node.func, "id", None) == "panel"]
         assert calls and all(any(k.arg == "key" for k in c.keywords) for c in calls), path
+
+
+def test_the_sponsor_lists_count_of_workers_has_the_thousands_point(site, monkeypatch):
+    """The regency budget covers thousands of workers: "Pekerja ditanggung" (on a phone
+    "Ditanggung", the column it shows second) read 1234, not 1.234 as every count does; still a
+    number underneath, sorted as one."""
+    import payung.people.sponsors as sponsors
+    search = sponsors.search_sponsors
+
+    def many(*args, **kwargs):
+        result = search(*args, **kwargs)
+        result.rows[0] = dict(result.rows[0], sponsorships=12_345)
+        return result
+    monkeypatch.setattr(sponsors, "search_sponsors", many)
+    at = run("admin", "pages/penyandang_dana.py")
+    assert not at.exception, at.exception
+    for frame in at.dataframe:  # every width's set
+        assert frame.value["Pekerja ditanggung"].iloc[0] == 12_345
+        assert b"12.345" in frame.proto.arrow_data.styler.display_values, frame.proto.id
