@@ -170,6 +170,9 @@ share = (f" Persen tercapai: pekerja Terlindungi (iuran {format_month(view.month
          result.already_covered else (f" Persen tercapai: {count(result.already_covered)} pekerja yang sudah "
                                       f"terlindungi sebelumnya (angka tetap dari pengaturan) ditambah pekerja Terlindungi "
                                       f"(iuran {format_month(view.month)} lunas), dibagi target."))
+if result.protected_without_target:  # Terlindungi counts them, the share does not (no bar does)
+    share += (f" {count(result.protected_without_target)} pekerja Terlindungi dari skema tanpa target di sini "
+              "tidak dihitung.")
 if result.target and result.regency_targets_left_out:
     target_help = (f"{summed} Target tingkat kabupaten tidak dibagi per kecamatan atau desa, jadi tidak dihitung "
                    f"di sini.{to_regency}{share}")

@@ -425,3 +425,22 @@ def test_a_chosen_scheme_offers_the_kecamatan_of_its_regency_only(site):
     assert not at.exception
     box = at.selectbox(key="beranda_district")
     assert box.value is None and box.options == ["Semua kecamatan", *theirs.values()], box.options
+
+
+def test_the_targets_help_says_which_protected_workers_its_share_leaves_out(site):
+    """Under Semua skema the share counts the schemes with a target only ("29 tercapai") while
+    Terlindungi beside it counts all (529): the help said "pekerja Terlindungi dibagi target",
+    the figure beside it. It says how many of them the share leaves out."""
+    from payung.base.formats import count
+    from payung.auth.access import Actor
+    from payung.reports import dashboard
+    from payung.base.months import current_month
+    at = run("admin")
+    with open_db(site) as db:
+        figures = dashboard.build(db, site["app"].plugins, dashboard.View(current_month()),
+                                  actor=Actor("admin", "admin"))
+    if not (figures.target and figures.protected_without_target):
+        pytest.skip("needs schemes with and without a target, and workers protected in those without")
+    value, said = _target(at)
+    assert (f"{count(figures.protected_without_target)} pekerja Terlindungi dari skema tanpa target di sini "
+            "tidak dihitung.") in said, said

@@ -756,3 +756,15 @@ def test_already_covered_counts_for_the_whole_regency_only():
     assert dashboard.already_covered_for(None, scheme, actor=admin) == 400
     assert dashboard.already_covered_for(None, scheme, actor=admin, district="33.24.01") == 0
     assert dashboard.already_covered_for(None, scheme, actor=Actor("desa", "desa", villages=("33.24.01.2001",))) == 0
+
+
+def test_the_protected_workers_the_targets_share_leaves_out_are_counted():
+    """The share counts the schemes with a target only; Terlindungi beside it counts every scheme.
+    What the share leaves out is a figure of its own, for the Target's help to say."""
+    rows = [{"scheme": "Gerakan", "protected": 29, "target": 200_000, "already_covered": 54_000, "has_targets": True},
+            {"scheme": "Tanpa target", "protected": 500, "target": 0, "has_targets": False},
+            {"scheme": "Target kabupaten, desa dipilih", "protected": 7, "target": 0, "has_targets": True}]
+    figures = _figures(rows, protected=536)
+    assert figures.protected_without_target == 507
+    assert figures.reached + figures.protected_without_target == figures.protected + figures.already_covered
+    assert _figures(rows[:1], protected=29).protected_without_target == 0

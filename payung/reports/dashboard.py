@@ -122,6 +122,12 @@ class Dashboard:
         return sum(r["protected"] + r.get("already_covered", 0) for r in self.per_scheme if r["target"])
 
     @property
+    def protected_without_target(self) -> int:
+        """The protected workers of the schemes shown without a target here (none set, or a
+        regency-wide one left out for the place chosen): in Terlindungi, not in ``reached``."""
+        return sum(r["protected"] for r in self.per_scheme if not r["target"])
+
+    @property
     def reached_text(self) -> str:
         """The Target's share as the Beranda says it, with what it counts: "54.029 tercapai
         (27,0%)", the figure the bars below add up to ("... = 54.029 dari target 200.000"); Kendal's
