@@ -517,21 +517,28 @@ def test_a_budget_line_with_anything_committed_never_reads_0_percent(site):
 
 
 
+def _renewal_into_a_new_year(site, monkeypatch, carried_over, wanted=lambda left: True):
+    """The first row to renew whose scheme has fields not carried into the new year when
+    ``Field.carried_over`` is ``carried_over`` (and ``wanted`` of them holds), and those fields."""
+    from payung.enrolment.arrears import ending_soon, not_carried_over
+    from payung.schemes.fields import Field
+    monkeypatch.setattr(Field, "carried_over", property(carried_over))
+    app = site["app"]
+    with open_db(site) as db:
+        ending = ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
+    rows = [(r, left) for r in ending.rows
+            if (left := not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r)) and wanted(left)]
+    assert rows, "the demo has a renewal into a new year of a scheme with such a field"
+    return rows[0]
+
+
 def test_a_renewal_into_a_new_year_asks_for_the_new_years_document_and_says_what_it_left_empty(site, monkeypatch):
     """A reference to the old year's budget document is not copied by "Perpanjang" into a new year
     (arrears.not_carried_over): the confirmation asks for the new year's, and the message says what stayed
     empty. (Pringsewu's one text field, a position, is carried over: here it is taken as one
     that is not, as a field of a plugin that does not say.)"""
-    from payung.enrolment.arrears import ending_soon, not_carried_over
-    from payung.schemes.fields import Field
-    monkeypatch.setattr(Field, "carried_over", property(lambda f: f.type != "text"))
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text")
     db = open_db(site)
-    app = site["app"]
-    ending = ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
-    rows = [(r, left) for r in ending.rows
-            if (left := not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r))]
-    assert rows, "the demo has a renewal into a new year of a scheme with a text field"
-    row, left = rows[0]
     at = run("admin", "pages/tunggakan.py")
     at.button(key=f"renew_{row['id']}").click().run()  # the confirmation asks for them
     assert all(at.text_input(key=f"renew_{row['id']}_{f.name}").value == "" for f in left), "nothing of the old year's"
@@ -547,15 +554,8 @@ def test_a_refused_renewal_keeps_its_confirmation_open_with_what_was_typed(site,
     corrected and confirmed again; nothing is made."""
     from payung.base.errors import ValidationError
     from payung.enrolment import arrears
-    from payung.schemes.fields import Field
-    monkeypatch.setattr(Field, "carried_over", property(lambda f: f.type != "text"))
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text")
     db = open_db(site)
-    app = site["app"]
-    ending = arrears.ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
-    rows = [(r, left) for r in ending.rows
-            if (left := arrears.not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r))]
-    assert rows, "the demo has a renewal into a new year of a scheme with a text field"
-    row, left = rows[0]
 
     def refused(*args, **kwargs):
         raise ValidationError("«Nomor RKPDes/APBDes» wajib diisi")
@@ -576,17 +576,8 @@ def test_a_renewal_asks_each_field_not_carried_over_as_the_enrolment_form_does(s
     or a choice of one year) was asked in a free text box: a choice had to be typed as its stored
     code ("KPPS"), a number as text, and the label, typed by an administrator in the scheme editor,
     was drawn as Markdown. Each is asked as the enrolment form asks it (``declared_field``)."""
-    from payung.enrolment.arrears import ending_soon, not_carried_over
-    from payung.schemes.fields import Field
-    monkeypatch.setattr(Field, "carried_over", property(lambda f: False))
-    db = open_db(site)
-    app = site["app"]
-    ending = ending_soon(db, app.plugins, actor=Actor("admin", "admin"))
-    rows = [(r, left) for r in ending.rows
-            if (left := not_carried_over(app.plugins.fields(app.plugins.scheme(r["scheme_code"])), r))
-            and any(f.type == "choice" for f in left)]
-    assert rows, "the demo has a renewal into a new year of a scheme with a choice field"
-    row, left = rows[0]
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: False,
+                                         lambda left: any(f.type == "choice" for f in left))
     at = run("admin", "pages/tunggakan.py")
     at.button(key=f"renew_{row['id']}").click().run()
     assert not at.exception, at.exception
