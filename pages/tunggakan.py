@@ -8,7 +8,7 @@ import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
 from payung.enrolment.arrears import (ended_unrenewed, ending_soon, late_list, not_carried_over, overdue_at_once,
-                                      reminders, reminders_xlsx, renew, renewal_start)
+                                      reminders, reminders_xlsx, renew, renewal_plan, renewal_start)
 from payung.base.errors import ValidationError
 from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month, month_range
@@ -138,17 +138,22 @@ lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 CONFIRMING = "l_confirm_renewal"
 
 
-def renewal_made(row) -> str:
-    """What renewing ``row`` makes, said before it is made: the new months, their cost, who pays,
-    and which of those months are past their due date (billed as arrears at once, on Sudah
+def renewal_made(row, plan) -> str:
+    """What renewing ``row`` makes, said before it is made: the new months, their cost as the
+    renewal prices them (``plan``: ``renewal_plan``, this month's rates, not the old amount), who
+    pays, and which of those months are past their due date (billed as arrears at once, on Sudah
     selesai: ``overdue_at_once``; last month is not before its due day)."""
     months = month_range(renewal_start(row), row["months"])
     past = overdue_at_once(app.plugins, row)
+    amounts = sorted({c.total for _, c in plan.lines})
+    cost = ("" if not amounts else
+            f", {len(plan.lines)} bulan × {rupiah(amounts[0])} = **{rupiah(plan.total)}**" if len(amounts) == 1 else
+            f", {len(plan.lines)} bulan, iuran {rupiah(amounts[0])} sampai {rupiah(amounts[-1])} per bulan = "
+            f"**{rupiah(plan.total)}**")
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
-            f"{format_month(months[0])} sampai {format_month(months[-1])}, {row['months']} bulan × "
-            f"{rupiah(row['monthly_amount'])} = "
-            f"**{rupiah(row['months'] * row['monthly_amount'])}**, ditanggung {plain(row['sponsor_name'])} "
-            f"({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan bulan-bulan itu"
+            f"{format_month(months[0])} sampai {format_month(months[-1])}{cost}, ditanggung "
+            f"{plain(row['sponsor_name'])} ({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan "
+            "bulan-bulan itu"
             + (f"; {len(past)} bulan yang sudah lewat jatuh tempo ({format_month(past[0])}"
                + (f" sampai {format_month(past[-1])}" if len(past) > 1 else "")
                + ") langsung menjadi tunggakan." if past else "."))
@@ -161,7 +166,7 @@ def renewal_rows(renewals, tab: int) -> None:
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = add_months(row["end_month"], 1)
-        text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
+        text.markdown(f"**{plain(row['worker_name'])}** · {plain(schemes[row['scheme_code']].name)} · {plain(row['sponsor_name'])} · "
                       f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
                       f"{month_short(add_months(start, row['months'] - 1))}, {row['months']} bulan × "
                       f"{rupiah(row['monthly_amount'])} = {rupiah(row['months'] * row['monthly_amount'])}")
@@ -178,7 +183,7 @@ def renewal_rows(renewals, tab: int) -> None:
                 st.rerun()
         else:
             with st.container(border=True, key=f"renew_confirm_{row['id']}"):
-                st.markdown(renewal_made(row))
+                said = st.empty()  # filled below, priced with what is typed in the boxes
                 # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
                 # the new year: the team types the new year's here, or leaves it empty (arrears.renew).
                 left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
@@ -188,6 +193,17 @@ def renewal_rows(renewals, tab: int) -> None:
                     f, label=f"{f.label} untuk {start[:4]}",
                     help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
                     form=f"renew_{row['id']}", key=f"renew_{row['id']}_{f.name}") for f in left}
+                try:
+                    with connection() as db:
+                        plan = renewal_plan(db, app.plugins, row["id"], actor=actor, given=given)
+                except ValidationError as exc:  # no longer renewable (changed meanwhile)
+                    del st.session_state[CONFIRMING]
+                    st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+                    st.stop()
+                said.markdown(renewal_made(row, plan))
+                if plan.problems:
+                    st.warning(plain("Belum dapat diperpanjang: " + "; ".join(p.message for p in plan.problems)),
+                               icon=":material/warning:")
                 buttons = st.container(horizontal=True)
                 yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
                                      icon=":material/autorenew:")

@@ -364,6 +364,9 @@ MATRIX = {
         _paid_up(w), w.registry, actor=a, today=dt.date(2026, 2, 10)), _named()),  # the world's months end 2025-12
     "arrears.renew": (REGENCY, "record", lambda w, a, r: _m("arrears.renew")(
         _paid_up(w), w.registry, r["sponsorship"], actor=a, today=dt.date(2026, 2, 10)), None),
+    "arrears.renewal_plan": (REGENCY, "record", lambda w, a, r: _m("arrears.renewal_plan")(
+        _paid_up(w), w.registry, r["sponsorship"], actor=a, today=dt.date(2026, 2, 10)),
+        lambda res, r: res.enrolment is not None and res.enrolment.worker["id"] == r["worker"]),
     "budgets.create_budget_line": (REGENCY, "record", lambda w, a, r: _m("budgets.create_budget_line")(
         w.db, w.registry, {"scheme_code": r["scheme"], "year": 2026, "name": "APBDes 2026", "source": "APBDes",
                            "amount": 5_000_000}, actor=a), None),

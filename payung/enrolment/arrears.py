@@ -24,7 +24,7 @@ from payung.base.formats import status as status_word
 from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base.spreadsheets import xlsx_bytes
-from payung.enrolment.sponsorships import enrol, stored_choices
+from payung.enrolment.sponsorships import EnrolmentPlan, enrol, plan_enrolment, stored_choices
 from payung.schemes.fields import Field
 from payung.schemes.registry import PluginRegistry
 
@@ -344,21 +344,13 @@ def not_carried_over(fields: Iterable[Field], old: dict) -> list[Field]:
     return [spec for spec in fields if not spec.carried_over]
 
 
-def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None,
-          given: Mapping[str, Any] | None = None) -> int:
-    """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
-    length, payment period and fields (a year field that held the old start year, such as a
-    budget year, takes the renewal's: its quota and panels are the new year's), but for those
-    ``not_carried_over`` into a new year, which take what the team typed (``given``) or stay
-    empty: a text such as "APBDes 2026 No. 3" names the old year's document, not the new one's.
-    Every rule is checked again (a budget may be spent, a term over, a required field empty): a
-    refusal raises ``ValidationError`` with the reasons. Only a live sponsorship that has not
-    ended more than ``lapse_months`` ago, whose membership has not ended by arrears, is renewed
-    (whatever id a click or a crafted call sends, ``_not_renewable``): within that window the
-    months a renewal adds, even those already due, may still be paid."""
+def _renewal_choices(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date,
+                     given: Mapping[str, Any] | None) -> dict:
+    """What ``enrol`` is given to renew ``sponsorship_id`` (``renew`` says which), or
+    ``ValidationError`` when it must not be renewed (``_not_renewable``)."""
     old = require_visible(actor, "sponsorship.renew", queries.sponsorship(db, sponsorship_id, scope_of(actor)),
                           f"Kepesertaan #{sponsorship_id}")
-    if problem := _not_renewable(db, registry, old, today or clock.today()):
+    if problem := _not_renewable(db, registry, old, today):
         raise ValidationError(problem)
     programs, fields = stored_choices(old)
     start = renewal_start(old)
@@ -371,9 +363,37 @@ def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, to
         fields.pop(spec.name, None)
         if given and spec.name in given:
             fields[spec.name] = given[spec.name]
-    return enrol(db, registry, actor=actor, scheme_code=old["scheme_code"], sponsor_id=old["sponsor_id"],
-                 worker_id=old["worker_id"], start_month=start, months=old["months"],
-                 programs=programs, fields=fields, payment_period=old["payment_period"])
+    return {"scheme_code": old["scheme_code"], "sponsor_id": old["sponsor_id"], "worker_id": old["worker_id"],
+            "start_month": start, "months": old["months"], "programs": programs, "fields": fields,
+            "payment_period": old["payment_period"]}
+
+
+def renewal_plan(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None,
+                 given: Mapping[str, Any] | None = None) -> EnrolmentPlan:
+    """What ``renew`` would make, writing nothing: its months priced as the renewal prices them
+    (each month's rate and relief, the worker's income now, the scheme's own adjustments: not the
+    old kepesertaan's monthly amount), and the problems it would meet (a required field still
+    empty, a quota reached). ``ValidationError`` when it must not be renewed at all."""
+    choices = _renewal_choices(db, registry, sponsorship_id, actor=actor, today=today or clock.today(), given=given)
+    choices.pop("payment_period")
+    return plan_enrolment(db, registry, actor=actor, **choices)
+
+
+def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None,
+          given: Mapping[str, Any] | None = None) -> int:
+    """A new sponsorship right after this one ends: same sponsor, worker, scheme, programs,
+    length, payment period and fields (a year field that held the old start year, such as a
+    budget year, takes the renewal's: its quota and panels are the new year's), but for those
+    ``not_carried_over`` into a new year, which take what the team typed (``given``) or stay
+    empty: a text such as "APBDes 2026 No. 3" names the old year's document, not the new one's.
+    Every rule is checked again (a budget may be spent, a term over, a required field empty): a
+    refusal raises ``ValidationError`` with the reasons. Only a live sponsorship that has not
+    ended more than ``lapse_months`` ago, whose membership has not ended by arrears, is renewed
+    (whatever id a click or a crafted call sends, ``_not_renewable``): within that window the
+    months a renewal adds, even those already due, may still be paid. ``renewal_plan`` says
+    beforehand what it makes."""
+    choices = _renewal_choices(db, registry, sponsorship_id, actor=actor, today=today or clock.today(), given=given)
+    return enrol(db, registry, actor=actor, **choices)
 
 
 def _not_renewable(db, registry: PluginRegistry, old: dict, today: dt.date) -> Problem | None:
