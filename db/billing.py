@@ -425,14 +425,16 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: S
     """Sponsorships of the schemes whose last month is ``month`` (or from ``month`` to ``until``)
     and that nobody has renewed yet, by sponsor and worker name: what the renewal lists show and
     ``renew`` needs, with
-    ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed) and ``total``, how
+    ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed), the worker's
+    ``declared_income`` and ``occupation`` (what the renewal is priced on) and ``total``, how
     many there are in all (a regency's month is ten thousand: a page shows the first ``limit``).
     ``expired_through``: per scheme, the last month whose arrears limit has passed; a sponsorship
     with an unpaid month up to it has ended by arrears (berakhir) and is left out."""
     if not scheme_codes:
         return []
     sql = ("SELECT p.id, p.scheme_code, p.worker_id, p.sponsor_id, p.months, p.monthly_amount, p.start_month,"
-           " p.end_month, p.status, w.name AS worker_name, w.village_code, s.name AS sponsor_name,"
+           " p.end_month, p.status, p.programs, w.name AS worker_name, w.village_code, w.declared_income,"
+           " w.occupation, s.name AS sponsor_name,"
            " c.retired_at AS scheme_retired_at, COUNT(*) OVER () AS total"
            " FROM sponsorships p JOIN workers w ON w.id = p.worker_id JOIN sponsors s ON s.id = p.sponsor_id"
            " LEFT JOIN schemes c ON c.code = p.scheme_code"

@@ -136,6 +136,20 @@ lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 CONFIRMING = "l_confirm_renewal"
 
 
+def cost(row, *, bold: bool = False) -> str:
+    """What the renewal's months cost, as ``arrears.renewal_amounts`` prices them: "12 bulan ×
+    Rp16.800 = Rp201.600", or the total when the months differ (a relief ends within them). Not
+    the old sponsorship's ``monthly_amount``: its first month's, half a driver's rate while a
+    relief ran (the confirmation said Rp100.800 and the renewal billed Rp201.600)."""
+    amounts = row["renewal_amounts"]
+    if not amounts:
+        return f"{row['months']} bulan (iurannya dihitung saat diperpanjang)"
+    total = f"**{rupiah(sum(amounts))}**" if bold else rupiah(sum(amounts))
+    if len(set(amounts)) == 1:
+        return f"{len(amounts)} bulan × {rupiah(amounts[0])} = {total}"
+    return f"{len(amounts)} bulan ({rupiah(min(amounts))} sampai {rupiah(max(amounts))} per bulan) = {total}"
+
+
 def renewal_made(row) -> str:
     """What renewing ``row`` makes, said before it is made: the new months, their cost, who pays,
     and which of those months are past (billed as arrears at once, on Sudah selesai)."""
@@ -143,9 +157,8 @@ def renewal_made(row) -> str:
     months = month_range(start, row["months"])
     past = [m for m in months if m < current_month()]
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
-            f"{format_month(months[0])} sampai {format_month(months[-1])}, {row['months']} bulan × "
-            f"{rupiah(row['monthly_amount'])} = "
-            f"**{rupiah(row['months'] * row['monthly_amount'])}**, ditanggung {plain(row['sponsor_name'])} "
+            f"{format_month(months[0])} sampai {format_month(months[-1])}, {cost(row, bold=True)}, "
+            f"ditanggung {plain(row['sponsor_name'])} "
             f"({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan bulan-bulan itu"
             + (f"; {len(past)} bulan yang sudah lewat ({format_month(past[0])}"
                + (f" sampai {format_month(past[-1])}" if len(past) > 1 else "")
@@ -161,8 +174,7 @@ def renewal_rows(renewals, tab: int) -> None:
         start = add_months(row["end_month"], 1)
         text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
                       f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
-                      f"{month_short(add_months(start, row['months'] - 1))}, {row['months']} bulan × "
-                      f"{rupiah(row['monthly_amount'])} = {rupiah(row['months'] * row['monthly_amount'])}")
+                      f"{month_short(add_months(start, row['months'] - 1))}, {cost(row)}")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
             button.caption(f"Skema dipensiunkan {day(row['scheme_retired_at'])}: tidak dapat diperpanjang.")
         elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_not_renewable)
