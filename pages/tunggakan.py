@@ -2,6 +2,8 @@
 ("berakhir"), and the sponsorships whose months end next month or ended lately ("selesai"), each
 renewable with a click and a confirmation that says what it makes."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from payung.auth.access import allowed, schemes_for
@@ -12,7 +14,7 @@ from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base import clock
 from ui.session import connection, data_version, live_download, payung, require, scope_key
-from ui.widgets import date_text, nik_note, rupiah, saved, show_saved_message
+from ui.widgets import date_text, declared_field, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
 from ui.widgets import or_all, scheme_column, table
 
@@ -172,7 +174,7 @@ def renewal_rows(renewals, tab: int) -> None:
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = add_months(row["end_month"], 1)
-        text.markdown(f"**{plain(row['worker_name'])}** · {schemes[row['scheme_code']].name} · {plain(row['sponsor_name'])} · "
+        text.markdown(f"**{plain(row['worker_name'])}** · {plain(schemes[row['scheme_code']].name)} · {plain(row['sponsor_name'])} · "
                       f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
                       f"{month_short(add_months(start, row['months'] - 1))}, {cost(row)}")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
@@ -190,12 +192,14 @@ def renewal_rows(renewals, tab: int) -> None:
             with st.container(border=True, key=f"renew_confirm_{row['id']}"):
                 st.markdown(renewal_made(row))
                 # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
-                # the new year: the team types the new year's here, or leaves it empty (arrears.renew).
+                # the new year: the team gives the new year's here, or leaves it empty (arrears.renew).
+                # Asked as the enrolment form asks it (a choice from its labels, a date with a picker;
+                # in a text box a choice's value behind its label could not be typed), label as text.
                 left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
-                given = {f.name: st.text_input(
-                    f"{f.label} untuk {start[:4]}" + (" *" if f.required else ""), key=f"renew_{row['id']}_{f.name}",
-                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi dokumen tahun {start[:4]}.")
-                    for f in left}
+                given = {f.name: declared_field(replace(
+                    f, label=f"{f.label} untuk {start[:4]}",
+                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
+                    form="renewal", key=f"renew_{row['id']}_{f.name}") for f in left}
                 buttons = st.container(horizontal=True)
                 yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
                                      icon=":material/autorenew:")
@@ -212,7 +216,8 @@ def renewal_rows(renewals, tab: int) -> None:
                             st.stop()
                     del st.session_state[CONFIRMING]
                     st.session_state[RENEWED_IN] = tab
-                    empty = [f"«{f.label}»" for f in left if not str(given[f.name]).strip()]
+                    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
+                             or isinstance(given[f.name], str) and not given[f.name].strip()]
                     saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
                           f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
                           "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "
