@@ -208,12 +208,14 @@ def renewal_rows(renewals, tab: int) -> None:
                     st.session_state[RENEWED_IN] = tab
                     st.rerun()
                 if yes:
-                    with connection() as db:
-                        try:
+                    try:
+                        with connection() as db:
                             new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
-                        except ValidationError as exc:
-                            st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                            st.stop()
+                    except ValidationError as exc:
+                        # The box stays open with what was typed; the rest of the page is drawn
+                        # (a st.stop() here left the rows below and the other tab empty).
+                        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+                        continue
                     del st.session_state[CONFIRMING]
                     st.session_state[RENEWED_IN] = tab
                     empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])

@@ -593,3 +593,23 @@ def test_a_renewal_says_what_its_months_cost_not_what_the_old_first_month_did(si
     new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
     billed = [line["amount"] for line in queries.lines_of(db, new)]
     assert new != row["id"] and f"**{format_rupiah(sum(billed))}**" in shown, (shown, billed)
+
+
+def test_a_refused_renewal_leaves_the_rest_of_the_page_drawn(site, monkeypatch):
+    """A refusal in the confirmation stopped the page's run (st.stop): the rows under it and the
+    tab "Sudah selesai" were gone until the next click, as if renewed or never due."""
+    from payung.base.errors import ValidationError
+    from payung.enrolment import arrears
+    db = open_db(site)
+    rows = arrears.ending_soon(db, site["app"].plugins, actor=Actor("admin", "admin")).rows
+    assert len(rows) > 1
+
+    def refused(*args, **kwargs):
+        raise ValidationError("Pagu anggaran tidak cukup")
+    monkeypatch.setattr(arrears, "renew", refused)
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{rows[0]['id']}").click().run()
+    at.button(key=f"renew_yes_{rows[0]['id']}").click().run()
+    assert any("Pagu anggaran tidak cukup" in e.value for e in at.error), texts(at)
+    assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under the refused one are still listed"
+    assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
