@@ -138,20 +138,30 @@ lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 CONFIRMING = "l_confirm_renewal"
 
 
+def cost(amounts: list[int], months: int, *, bold: bool = False) -> str:
+    """What a renewal's months cost (``amounts``, one per month): "12 bulan × Rp16.800 =
+    Rp201.600", or the range and total when the months differ (a relief ends within them). Never
+    the old sponsorship's ``monthly_amount``: its first month's, half a driver's rate while a
+    relief ran (the confirmation said Rp100.800 and the renewal billed Rp201.600)."""
+    if not amounts:
+        return f"{months} bulan (iurannya dihitung saat diperpanjang)"
+    total = f"**{rupiah(sum(amounts))}**" if bold else rupiah(sum(amounts))
+    if len(set(amounts)) == 1:
+        return f"{len(amounts)} bulan × {rupiah(amounts[0])} = {total}"
+    return f"{len(amounts)} bulan ({rupiah(min(amounts))} sampai {rupiah(max(amounts))} per bulan) = {total}"
+
+
 def renewal_made(row, plan) -> str:
     """What renewing ``row`` makes, said before it is made: the new months, their cost as the
-    renewal prices them (``plan``: ``renewal_plan``, this month's rates, not the old amount), who
-    pays, and which of those months are past their due date (billed as arrears at once, on Sudah
-    selesai: ``overdue_at_once``; last month is not before its due day)."""
+    renewal prices them (``plan``: ``renewal_plan``, every month's rate and relief and the
+    scheme's own adjustments), who pays, and which of those months are past their due date
+    (billed as arrears at once, on Sudah selesai: ``overdue_at_once``; last month is not before
+    its due day)."""
     months = month_range(renewal_start(row), row["months"])
     past = overdue_at_once(app.plugins, row)
-    amounts = sorted({c.total for _, c in plan.lines})
-    cost = ("" if not amounts else
-            f", {len(plan.lines)} bulan × {rupiah(amounts[0])} = **{rupiah(plan.total)}**" if len(amounts) == 1 else
-            f", {len(plan.lines)} bulan, iuran {rupiah(amounts[0])} sampai {rupiah(amounts[-1])} per bulan = "
-            f"**{rupiah(plan.total)}**")
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
-            f"{format_month(months[0])} sampai {format_month(months[-1])}{cost}, ditanggung "
+            f"{format_month(months[0])} sampai {format_month(months[-1])}, "
+            f"{cost([c.total for _, c in plan.lines], row['months'], bold=True)}, ditanggung "
             f"{plain(row['sponsor_name'])} ({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan "
             "bulan-bulan itu"
             + (f"; {len(past)} bulan yang sudah lewat jatuh tempo ({format_month(past[0])}"
@@ -168,8 +178,7 @@ def renewal_rows(renewals, tab: int) -> None:
         start = add_months(row["end_month"], 1)
         text.markdown(f"**{plain(row['worker_name'])}** · {plain(schemes[row['scheme_code']].name)} · {plain(row['sponsor_name'])} · "
                       f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
-                      f"{month_short(add_months(start, row['months'] - 1))}, {row['months']} bulan × "
-                      f"{rupiah(row['monthly_amount'])} = {rupiah(row['months'] * row['monthly_amount'])}")
+                      f"{month_short(add_months(start, row['months'] - 1))}, {cost(row['renewal_amounts'], row['months'])}")
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
             button.caption(f"Skema dipensiunkan {day(row['scheme_retired_at'])}: tidak dapat diperpanjang.")
         elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_not_renewable)
@@ -185,10 +194,10 @@ def renewal_rows(renewals, tab: int) -> None:
             with st.container(border=True, key=f"renew_confirm_{row['id']}"):
                 said = st.empty()  # filled below, priced with what is typed in the boxes
                 # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
-                # the new year: the team types the new year's here, or leaves it empty (arrears.renew).
+                # the new year: the team gives the new year's here, or leaves it empty (arrears.renew).
+                # Asked as the enrolment form asks it (a choice from its labels, a date with a picker;
+                # in a text box a choice's value behind its label could not be typed), label as text.
                 left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
-                # Each as the enrolment form asks it (a choice from its list, a number, a date), its
-                # label shown as typed in the scheme (``declared_field``: through ``plain``).
                 given = {f.name: declared_field(replace(
                     f, label=f"{f.label} untuk {start[:4]}",
                     help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
@@ -199,7 +208,7 @@ def renewal_rows(renewals, tab: int) -> None:
                 except ValidationError as exc:  # no longer renewable (changed meanwhile)
                     del st.session_state[CONFIRMING]
                     st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                    st.stop()
+                    continue
                 said.markdown(renewal_made(row, plan))
                 if plan.problems:
                     st.warning(plain("Belum dapat diperpanjang: " + "; ".join(p.message for p in plan.problems)),
@@ -212,16 +221,18 @@ def renewal_rows(renewals, tab: int) -> None:
                     st.session_state[RENEWED_IN] = tab
                     st.rerun()
                 if yes:
-                    with connection() as db:
-                        try:
+                    try:
+                        with connection() as db:
                             new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
-                        except ValidationError as exc:
-                            st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                            st.stop()
+                    except ValidationError as exc:
+                        # The box stays open with what was typed; the rest of the page is drawn
+                        # (a st.stop() here left the rows below and the other tab empty).
+                        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+                        continue
                     del st.session_state[CONFIRMING]
                     st.session_state[RENEWED_IN] = tab
-                    empty = [f"«{f.label}»" for f in left if given[f.name] is None or given[f.name] == []
-                             or (isinstance(given[f.name], str) and not given[f.name].strip())]
+                    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
+                             or isinstance(given[f.name], str) and not given[f.name].strip()]
                     saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
                           f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
                           "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "

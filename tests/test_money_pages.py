@@ -216,33 +216,6 @@ def test_late_list_page_shows_arrears_and_renews_after_a_confirmation(site):
     assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]
 
 
-def test_the_confirmation_prices_the_renewal_as_it_will_be_billed_not_at_the_old_amount(site):
-    """A renewal is priced again, month by month (the rate and any relief of each month, the
-    worker's income now, the scheme's adjustments): the confirmation says that price
-    (``arrears.renewal_plan``), and the bill made is the one it said, whatever the old
-    kepesertaan's monthly amount was."""
-    from payung.enrolment.arrears import ending_soon, renewal_plan
-    db = open_db(site)
-    app = site["app"]
-    admin = Actor("admin", "admin")
-    first = ending_soon(db, app.plugins, actor=admin).rows[0]
-    plan = renewal_plan(db, app.plugins, first["id"], actor=admin)
-    assert plan.ok and plan.total, plan.problems
-    # The old kepesertaan made at another price (a relief since ended, an old rate).
-    db.execute("UPDATE sponsorships SET monthly_amount = monthly_amount + 1000 WHERE id = ?", [first["id"]])
-    at = run("admin", "pages/tunggakan.py")
-    at.button(key=f"renew_{first['id']}").click().run()
-    asked = texts(at)
-    assert f"{len(plan.lines)} bulan × {format_rupiah(plan.monthly_amount)} = **{format_rupiah(plan.total)}**" in asked, asked
-    assert format_rupiah(first["monthly_amount"] + 1000) not in asked.split("Perpanjang kepesertaan")[-1]
-    at.button(key=f"renew_yes_{first['id']}").click().run()
-    [new] = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING)
-             if s["start_month"] == add_months(first["end_month"], 1)]
-    assert new["monthly_amount"] * new["months"] == plan.total
-    # Its lines were made at the first price: as it was, for the check after each test.
-    db.execute("UPDATE sponsorships SET monthly_amount = monthly_amount - 1000 WHERE id = ?", [first["id"]])
-
-
 def test_exchange_page_exports_and_applies_an_answer(site):
     db = open_db(site)
     pending = list(db.query("SELECT p.id, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
@@ -612,3 +585,47 @@ def test_a_renewal_asks_each_field_not_carried_over_as_the_enrolment_form_does(s
     box = at.selectbox(key=f"renew_{row['id']}_{choice.name}")
     assert list(box.options) == [label for _, label in choice.options], box.options
     assert box.label.startswith(choice.label)
+
+
+@pytest.mark.unchecked  # the old first month's price set without its line, on purpose
+def test_a_renewal_says_what_its_months_cost_not_what_the_old_first_month_did(site):
+    """A sponsorship's ``monthly_amount`` is its first month's (half a driver's rate while a
+    relief ran): the line and the confirmation multiplied it by the months and said half of what
+    the renewal billed. They say what the new months cost, and the renewal bills that."""
+    from payung.enrolment.arrears import ending_soon
+    db = open_db(site)
+    app = site["app"]
+    row = ending_soon(db, app.plugins, actor=Actor("admin", "admin")).rows[0]
+    db.execute("UPDATE sponsorships SET monthly_amount = 100 WHERE id = ?", [row["id"]])  # as a relief left it
+    at = run("admin", "pages/tunggakan.py")
+    assert "× Rp100 " not in texts(at) and "= Rp1.200" not in texts(at), texts(at)
+    at.button(key=f"renew_{row['id']}").click().run()
+    assert "× Rp100 " not in texts(at), texts(at)
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    for field in at.text_input:  # a new year's document number, where one is asked for
+        if field.key and field.key.startswith(f"renew_{row['id']}_"):
+            field.input("Dokumen 2027 No. 1")
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
+    billed = [line["amount"] for line in queries.lines_of(db, new)]
+    assert new != row["id"] and f"**{format_rupiah(sum(billed))}**" in shown, (shown, billed)
+
+
+def test_a_refused_renewal_leaves_the_rest_of_the_page_drawn(site, monkeypatch):
+    """A refusal in the confirmation stopped the page's run (st.stop): the rows under it and the
+    tab "Sudah selesai" were gone until the next click, as if renewed or never due."""
+    from payung.base.errors import ValidationError
+    from payung.enrolment import arrears
+    db = open_db(site)
+    rows = arrears.ending_soon(db, site["app"].plugins, actor=Actor("admin", "admin")).rows
+    assert len(rows) > 1
+
+    def refused(*args, **kwargs):
+        raise ValidationError("Pagu anggaran tidak cukup")
+    monkeypatch.setattr(arrears, "renew", refused)
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{rows[0]['id']}").click().run()
+    at.button(key=f"renew_yes_{rows[0]['id']}").click().run()
+    assert any("Pagu anggaran tidak cukup" in e.value for e in at.error), texts(at)
+    assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under the refused one are still listed"
+    assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"

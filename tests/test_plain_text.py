@@ -280,3 +280,32 @@ def test_a_refused_restore_quoting_the_file_is_plain_text(site, tmp_path):
     conn.close()
     at = _restore_upload(run("admin", "pages/cadangan.py"), "kosong.db", bare.read_bytes())
     assert any("Susunan basis data" in e.value for e in at.error)
+
+
+def test_a_schemes_name_and_a_field_asked_at_renewal_are_plain_text_on_tunggakan(evil_scheme_site, monkeypatch):
+    """Tunggakan's renewal line showed the scheme's name as Markdown (a link, an image loaded from
+    another site), and its confirmation asked for a field not carried into the new year in a text
+    box labelled with the raw label: a choice field ("Cara donasi": the values behind the labels)
+    could then never be given, "Langsung ke BPJS Ketenagakerjaan" is not "langsung". The box asks
+    for a field as the enrolment form does (``declared_field``)."""
+    from payung.enrolment.arrears import ending_soon, not_carried_over
+    from payung.schemes.fields import Field
+    monkeypatch.setattr(Field, "carried_over", property(lambda f: False))  # as a plugin may say it
+    app = evil_scheme_site["app"]
+    with open_db(evil_scheme_site) as db:
+        rows = [r for r in ending_soon(db, app.plugins, actor=Actor("admin", "admin"), scheme_code="gn_lingkaran").rows
+                if not_carried_over(app.plugins.fields(app.plugins.scheme("gn_lingkaran")), r)]
+    assert rows, "the demo has a GN Lingkaran renewal into a new year"
+    row = rows[0]
+    at = run("admin", "pages/tunggakan.py", state={"l_scheme": "gn_lingkaran"})
+    assert not _markdown_left(at), _markdown_left(at)
+    at.button(key=f"renew_{row['id']}").click().run()
+    assert not _markdown_left(at), _markdown_left(at)
+    channel = at.selectbox(key=f"renew_{row['id']}_channel")
+    assert plain(EVIL_LABEL) in channel.label
+    channel.set_value("langsung").run()
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with open_db(evil_scheme_site) as db:
+        from db import queries
+        assert max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING)) != row["id"]

@@ -155,3 +155,27 @@ def test_only_fields_not_carried_over_are_left_out_and_only_into_another_year():
     within_the_year = {"start_month": "2026-01", "end_month": "2026-06"}
     assert arrears.not_carried_over([ref, kept, year, never], into_next_year) == [ref, never]
     assert arrears.not_carried_over([ref, kept, year, never], within_the_year) == []
+
+
+@pytest.mark.unchecked  # lines marked paid without payments, on purpose
+def test_the_renewal_lists_price_the_new_months_not_the_old_first_one(people, monkeypatch):
+    """A relief (50% for some occupations until a month) priced the old sponsorship's first
+    month at half: ``monthly_amount`` is that month's. The Tunggakan confirmation said "12 bulan ×
+    Rp8.400 = Rp100.800" and the renewal billed Rp201.600. The lists carry what the renewal's
+    months cost, as ``renew`` prices them."""
+    import dataclasses
+
+    from payung.base.config import Relief
+    this_month = current_month()
+    first = add_months(this_month, -11)
+    settings = people.app.plugins.settings
+    monkeypatch.setattr(people.app.plugins, "settings", dataclasses.replace(settings, reliefs=settings.reliefs + (
+        Relief("Diskon uji", first, add_months(first, 2), ("JKK", "JKM"), 5000, ("petani",)),)))
+    old = enrol_pringsewu(people, _apbd(people), pringsewu_worker(people), start=first, months=12)
+    _pay_all(people, old)
+    [row] = [r for r in arrears.ending_soon(people.db, people.app.plugins, actor=people.actor).rows if r["id"] == old]
+    made = arrears.renew(people.db, people.app.plugins, old, actor=people.actor,
+                         given={"bhp_position": "", "election_role": "KPPS"})
+    billed = [line["amount"] for line in queries.lines_of(people.db, made)]
+    assert row["monthly_amount"] * 2 == billed[0], "the old first month was half price"
+    assert row["renewal_amounts"] == billed

@@ -151,3 +151,30 @@ def test_the_saved_message_names_the_scheme_as_saved_without_invisible_character
     assert said and said[0].startswith("Skema GN Lingkaran Kendal tersimpan"), said
     assert 'name = "GN Lingkaran Kendal"' in (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
     assert at.text_input(key=_key(at, "name")).value == "GN Lingkaran Kendal", "the form holds the saved name"
+
+
+def test_a_files_text_choice_and_yes_no_defaults_survive_a_save_of_another_value(tmp_path, monkeypatch):
+    """A hand-written file whose text field says ``default = "007"``, whose choices are numbers
+    (``choices = [1, 2, 3]``, ``default = 1``) and whose yes/no field says ``default = true``
+    could not be saved from the form at all, whatever was changed: the form read "007" as the
+    number 7 ("harus teks"), wrote the choices back as text ("1": the default no longer one of
+    them) and the yes/no default as "True". A save changes only what was changed."""
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    path = folder / "gn_lingkaran.toml"
+    text = path.read_text(encoding="utf-8")
+    extra = ('[[fields]]\nname = "kode_wilayah"\nlabel = "Kode wilayah donatur"\ndefault = "007"\ncarry_over = true\n\n'
+             '[[fields]]\nname = "tahap"\nlabel = "Tahap"\ntype = "choice"\nchoices = [1, 2, 3]\ndefault = 1\n\n'
+             '[[fields]]\nname = "aktif"\nlabel = "Donatur aktif"\ntype = "bool"\ndefault = true\n\n')
+    at_rules = text.index("[[rules]]")
+    path.write_text(text[:at_rules] + extra + text[at_rules:], encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    at = _skema("admin")
+    at.radio(key="ed_mode").set_value("ubah").run()
+    at.selectbox(key="ed_pick_ubah").set_value("gn_lingkaran").run()
+    _button(at, "Buka di formulir").click().run()
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    after = path.read_text(encoding="utf-8")
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert changed == ['name = "GN Lingkaran Kendal"'], changed

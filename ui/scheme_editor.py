@@ -181,6 +181,46 @@ def _scalar(typed: str):
     return _whole(typed)
 
 
+def _shown(value) -> str:
+    """A default or bound in its box: true/false as TOML writes them (str(True) is "True")."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _field_value(spec: dict, typed: str):
+    """A field's default typed as text, of the field's type: a text field's "007" stays text (read
+    as the number 7 it was refused, "harus teks", on every save of the file, whatever was edited),
+    a choice's value as the choices have it (the number 1 of ``choices = [1, 2, 3]``), a yes/no
+    field's true or false; a number field's a whole number ("" -> None)."""
+    kind = spec.get("type", "text")
+    typed = typed.strip()
+    if not typed or kind in ("integer", "rupiah", "year"):
+        return _scalar(typed)
+    if kind in ("choice", "multichoice"):
+        values = {str(c[0] if isinstance(c, list) else c): c[0] if isinstance(c, list) else c
+                  for c in spec.get("choices", [])}
+        return values.get(typed, _scalar(typed))
+    if kind == "bool":
+        return {"true": True, "false": False}.get(typed.lower(), typed)
+    return typed
+
+
+def _choices_as_typed(typed: str, before: list) -> list:
+    """The choices typed one a line ("kode = label"), each value as the file had it: the number 1
+    of ``choices = [1, 2, 3]`` stays a number (written back as "1", the default 1 no longer one
+    of them and the save refused)."""
+    values = {str(c[0] if isinstance(c, list) else c): c[0] if isinstance(c, list) else c for c in before}
+    result = []
+    for line in typed.splitlines():
+        if not line.strip():
+            continue
+        if "=" in line:
+            code, label = (part.strip() for part in line.split("=", 1))
+            result.append([values.get(code, code), label])
+        else:
+            result.append(values.get(line.strip(), line.strip()))
+    return result
+
+
 # Opening a draft ----------------------------------------------------------------------------------
 
 
@@ -498,11 +538,7 @@ class _Form:
                             f"{c[0]} = {c[1]}" if isinstance(c, list) else str(c) for c in spec.get("choices", [])
                         ),
                     )
-                    spec["choices"] = [
-                        [part.strip() for part in line.split("=", 1)] if "=" in line else line.strip()
-                        for line in typed.splitlines()
-                        if line.strip()
-                    ]
+                    spec["choices"] = _choices_as_typed(typed, spec.get("choices", []))
                 else:
                     spec.pop("choices", None)
                 low, high, default, help_text = st.columns(4)
@@ -512,9 +548,9 @@ class _Form:
                     ("default", default, "Nilai awal"),
                 ):
                     value = spec.get(key)
-                    spec[key] = _scalar(
-                        column.text_input(words, value="" if value is None else str(value), key=self.k(f"f{i}_{key}"))
-                    )
+                    typed = column.text_input(words, value="" if value is None else _shown(value),
+                                              key=self.k(f"f{i}_{key}"))
+                    spec[key] = _field_value(spec, typed) if key == "default" else _scalar(typed)
                 spec["help"] = help_text.text_input("Keterangan", value=spec.get("help", ""), key=self.k(f"f{i}_help"),
                                                     max_chars=chars("help", spec.get("help")))
                 for key in ("minimum", "maximum", "default", "help", "required"):

@@ -23,6 +23,7 @@ from payung.base.formats import count, date, month_short, rupiah
 from payung.base.formats import status as status_word
 from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month, format_month, month_range
+from payung.base.money import contribution
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import EnrolmentPlan, enrol, plan_enrolment, stored_choices
 from payung.schemes.fields import Field
@@ -317,7 +318,24 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
                                        until=last, expired_through={code: _last_expired(registry, code, today)
                                                                     for code in codes})
     return Renewals(rows[0]["total"] if rows else 0, listed_rows(actor, [
-        {key: value for key, value in row.items() if key != "total"} for row in rows]))
+        {key: value for key, value in row.items() if key != "total"}
+        | {"renewal_amounts": renewal_amounts(registry, row)} for row in rows]))
+
+
+def renewal_amounts(registry: PluginRegistry, old: Mapping) -> list[int]:
+    """What each month of the renewal of ``old`` (a row of the renewal lists) costs, as ``enrol``
+    prices it: the rates and reliefs of those months, the worker's income and occupation now. Not
+    ``old["monthly_amount"]``, the old first month's: a relief (a 50% discount for drivers until
+    February) or a new rate made it another figure than the renewal's. (A plugin's own
+    ``adjust_contribution`` applies at the renewal; it is not asked here.) Empty when the worker's
+    income cannot be priced (``enrol`` refuses it, saying why)."""
+    programs = [p for p in (old["programs"] or "").split(",") if p] or registry.scheme(old["scheme_code"]).programs
+    try:
+        return [contribution(registry.settings, income=old["declared_income"], programs=tuple(programs), month=month,
+                             occupation=old["occupation"]).total
+                for month in month_range(renewal_start(old), old["months"])]
+    except (ValidationError, TypeError):
+        return []
 
 
 def renewal_start(old: dict) -> str:
