@@ -629,3 +629,27 @@ def test_a_refused_renewal_leaves_the_rest_of_the_page_drawn(site, monkeypatch):
     assert any("Pagu anggaran tidak cukup" in e.value for e in at.error), texts(at)
     assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under the refused one are still listed"
     assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
+
+
+def test_a_renewal_no_longer_found_closes_its_confirmation_and_leaves_the_page_drawn(site, monkeypatch):
+    """The confirmation asks ``renewal_plan`` on every run: a sponsorship no longer found in the
+    actor's slice (NotFound, not a ValidationError) went to the page's handler, the box stayed
+    open (no Batal drawn) and refused again on every run, the rows under it and the tab Sudah
+    selesai gone."""
+    from payung.base.errors import NotFound
+    from payung.enrolment import arrears
+    rows = arrears.ending_soon(open_db(site), site["app"].plugins, actor=Actor("admin", "admin")).rows
+    assert len(rows) > 1
+
+    def gone(db, registry, sponsorship_id, **kwargs):
+        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    at = run("admin", "pages/tunggakan.py")
+    with monkeypatch.context() as patched:
+        patched.setattr(arrears, "renewal_plan", gone)
+        at.button(key=f"renew_{rows[0]['id']}").click().run()
+        assert not at.exception, at.exception
+        assert any("tidak ditemukan" in e.value for e in at.error), texts(at)
+        assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under it are still listed"
+        assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
+    at.run()
+    assert at.button(key=f"renew_{rows[0]['id']}").label == "Perpanjang", "the box closed"
