@@ -9,7 +9,7 @@ import streamlit as st
 from payung.auth.access import allowed, schemes_for
 from payung.enrolment.arrears import (ended_unrenewed, ending_soon, late_list, not_carried_over, overdue_at_once,
                                       reminders, reminders_xlsx, renew, renewal_plan, renewal_start)
-from payung.base.errors import ValidationError
+from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base import clock
@@ -205,7 +205,10 @@ def renewal_rows(renewals, tab: int) -> None:
                 try:
                     with connection() as db:
                         plan = renewal_plan(db, app.plugins, row["id"], actor=actor, given=given)
-                except ValidationError as exc:  # no longer renewable (changed meanwhile)
+                except PayungError as exc:
+                    # No longer renewable (changed meanwhile), or no longer found: the box closes.
+                    # Left to the page's handler (NotFound), it stayed open and refused on every
+                    # run, with no Batal, the rows under it and the other tab gone.
                     del st.session_state[CONFIRMING]
                     st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
                     continue

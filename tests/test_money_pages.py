@@ -216,6 +216,34 @@ def test_late_list_page_shows_arrears_and_renews_after_a_confirmation(site):
     assert len(renewed) == 1 and renewed[0]["sponsor_id"] == first["sponsor_id"]
 
 
+def test_the_confirmation_prices_the_renewal_as_it_will_be_billed_not_at_the_old_amount(site):
+    """A renewal is priced again, month by month (the rate and any relief of each month, the
+    worker's income now, the scheme's adjustments): the confirmation says that price
+    (``arrears.renewal_plan``), and the bill made is the one it said, whatever the old
+    kepesertaan's monthly amount was. (Written with renewal_plan, lost in the merge of
+    4020311.)"""
+    from payung.enrolment.arrears import ending_soon, renewal_plan
+    db = open_db(site)
+    app = site["app"]
+    admin = Actor("admin", "admin")
+    first = ending_soon(db, app.plugins, actor=admin).rows[0]
+    plan = renewal_plan(db, app.plugins, first["id"], actor=admin)
+    assert plan.ok and plan.total, plan.problems
+    # The old kepesertaan made at another price (a relief since ended, an old rate).
+    db.execute("UPDATE sponsorships SET monthly_amount = monthly_amount + 1000 WHERE id = ?", [first["id"]])
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{first['id']}").click().run()
+    asked = texts(at)
+    assert f"{len(plan.lines)} bulan × {format_rupiah(plan.monthly_amount)} = **{format_rupiah(plan.total)}**" in asked, asked
+    assert format_rupiah(first["monthly_amount"] + 1000) not in asked.split("Perpanjang kepesertaan")[-1]
+    at.button(key=f"renew_yes_{first['id']}").click().run()
+    [new] = [s for s in queries.worker_sponsorships(db, first["worker_id"], EVERYTHING)
+             if s["start_month"] == add_months(first["end_month"], 1)]
+    assert new["monthly_amount"] * new["months"] == plan.total
+    # Its lines were made at the first price: as it was, for the check after each test.
+    db.execute("UPDATE sponsorships SET monthly_amount = monthly_amount - 1000 WHERE id = ?", [first["id"]])
+
+
 def test_exchange_page_exports_and_applies_an_answer(site):
     db = open_db(site)
     pending = list(db.query("SELECT p.id, w.nik FROM sponsorships p JOIN workers w ON w.id = p.worker_id"
@@ -629,3 +657,42 @@ def test_a_refused_renewal_leaves_the_rest_of_the_page_drawn(site, monkeypatch):
     assert any("Pagu anggaran tidak cukup" in e.value for e in at.error), texts(at)
     assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under the refused one are still listed"
     assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
+
+
+def test_a_renewal_no_longer_found_closes_its_confirmation_and_leaves_the_page_drawn(site, monkeypatch):
+    """The confirmation asks ``renewal_plan`` on every run: a sponsorship no longer found in the
+    actor's slice (NotFound, not a ValidationError) went to the page's handler, the box stayed
+    open (no Batal drawn) and refused again on every run, the rows under it and the tab Sudah
+    selesai gone."""
+    from payung.base.errors import NotFound
+    from payung.enrolment import arrears
+    rows = arrears.ending_soon(open_db(site), site["app"].plugins, actor=Actor("admin", "admin")).rows
+    assert len(rows) > 1
+
+    def gone(db, registry, sponsorship_id, **kwargs):
+        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    at = run("admin", "pages/tunggakan.py")
+    with monkeypatch.context() as patched:
+        patched.setattr(arrears, "renewal_plan", gone)
+        at.button(key=f"renew_{rows[0]['id']}").click().run()
+        assert not at.exception, at.exception
+        assert any("tidak ditemukan" in e.value for e in at.error), texts(at)
+        assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under it are still listed"
+        assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
+    at.run()
+    assert at.button(key=f"renew_{rows[0]['id']}").label == "Perpanjang", "the box closed"
+
+
+def test_the_confirmation_says_what_would_still_refuse_the_renewal(site, monkeypatch):
+    """``renewal_plan``'s problems are said before "Ya, perpanjang" (a required field of the new
+    year not yet given), and no longer once it is given."""
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text",
+                                         lambda left: any(f.required for f in left))  # Mempawah's document number
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()
+    required = next(f for f in left if f.required)
+    assert any("Belum dapat diperpanjang" in w.value and required.label in w.value for w in at.warning), texts(at)
+    for f in left:
+        at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
+    at.run()
+    assert not any("Belum dapat diperpanjang" in w.value for w in at.warning), texts(at)

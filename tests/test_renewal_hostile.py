@@ -179,3 +179,27 @@ def test_the_renewal_lists_price_the_new_months_not_the_old_first_one(people, mo
     billed = [line["amount"] for line in queries.lines_of(people.db, made)]
     assert row["monthly_amount"] * 2 == billed[0], "the old first month was half price"
     assert row["renewal_amounts"] == billed
+
+
+@pytest.mark.unchecked  # lines marked paid without payments, on purpose
+def test_the_renewal_plan_says_what_renew_refuses_a_payment_period_the_scheme_no_longer_allows(people, monkeypatch):
+    """``renew`` checks the old payment period again (``enrol``); ``renewal_plan``, what the
+    Tunggakan confirmation shows before "Ya, perpanjang", left it out: the confirmation said
+    nothing was wrong and "Ya" was refused."""
+    import dataclasses
+
+    from shipped_schemes import PRINGSEWU
+    old = enrol_pringsewu(people, _apbd(people), pringsewu_worker(people), start=add_months(current_month(), -11),
+                          months=12)
+    _pay_all(people, old)
+    given = {"bhp_position": "", "election_role": "KPPS"}
+    registry = people.app.plugins
+    assert arrears.renewal_plan(people.db, registry, old, actor=people.actor, given=given).ok
+    period = queries.sponsorship(people.db, old, EVERYTHING)["payment_period"]
+    others = tuple(p for p in people.app.settings.payment_periods if p != period)
+    monkeypatch.setitem(registry.schemes, PRINGSEWU,
+                        dataclasses.replace(registry.scheme(PRINGSEWU), payment_periods=others))
+    plan = arrears.renewal_plan(people.db, registry, old, actor=people.actor, given=given)
+    assert [p.rule for p in plan.problems] == ["payment_period"], plan.problems
+    with pytest.raises(ValidationError, match="Periode pembayaran"):
+        arrears.renew(people.db, registry, old, actor=people.actor, given=given)

@@ -25,7 +25,8 @@ from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base.money import contribution
 from payung.base.spreadsheets import xlsx_bytes
-from payung.enrolment.sponsorships import EnrolmentPlan, enrol, plan_enrolment, stored_choices
+from payung.enrolment.sponsorships import (EnrolmentPlan, enrol, payment_period_problems, plan_enrolment,
+                                          stored_choices)
 from payung.schemes.fields import Field
 from payung.schemes.registry import PluginRegistry
 
@@ -391,10 +392,13 @@ def renewal_plan(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Ac
     """What ``renew`` would make, writing nothing: its months priced as the renewal prices them
     (each month's rate and relief, the worker's income now, the scheme's own adjustments: not the
     old kepesertaan's monthly amount), and the problems it would meet (a required field still
-    empty, a quota reached). ``ValidationError`` when it must not be renewed at all."""
+    empty, a quota reached, a payment period the scheme no longer allows: ``enrol`` checks it
+    too). ``ValidationError`` when it must not be renewed at all."""
     choices = _renewal_choices(db, registry, sponsorship_id, actor=actor, today=today or clock.today(), given=given)
-    choices.pop("payment_period")
-    return plan_enrolment(db, registry, actor=actor, **choices)
+    period = choices.pop("payment_period")
+    plan = plan_enrolment(db, registry, actor=actor, **choices)
+    plan.problems.extend(payment_period_problems(registry.scheme(choices["scheme_code"]), registry.settings, period))
+    return plan
 
 
 def renew(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date | None = None,
