@@ -8,7 +8,7 @@ import streamlit as st
 from payung.auth.access import allowed
 from payung.finance.claims import protection_panel
 from payung.schemes.data import reader_for
-from payung.base.months import current_month
+from payung.base.months import current_month, format_month
 from payung.base.formats import count, day
 from payung.schemes.overview import scheme_overview
 from payung.base.sponsor_types import SPONSOR_TYPES
@@ -48,13 +48,16 @@ with connection() as db:
             # Each bar says each figure once, what it counts and the target last, as the Beranda's bars
             # do: "Target ...: 200.000 (54.000 ... + 68 pekerja ditanggung)" beside the panel's bar of
             # the same target said 200.000 four times in two bars, and no bar without
-            # ``already_covered`` said what it counted.
+            # ``already_covered`` said what it counted. It counts what the Beranda's bar and the
+            # scheme's own panel under it count, the workers whose month is paid: it said "+ 68
+            # pekerja ditanggung = 54.068" right above the panel's "+ 29 terlindungi ... 54.029".
+            paid = f"terlindungi (lunas {format_month(current_month())})"
             for target in item["targets"]:
-                reached = item["live"] + target.already_covered
+                reached = item["protected"] + target.already_covered
                 share = min(1.0, reached / target.value) if target.value else 0.0
-                counted = (f"{count(target.already_covered)} sudah terlindungi sebelumnya + {count(item['live'])} "
-                           f"pekerja ditanggung = {count(reached)}" if target.already_covered else
-                           f"{count(item['live'])} pekerja ditanggung")
+                counted = (f"{count(target.already_covered)} sudah terlindungi sebelumnya + {count(item['protected'])} "
+                           f"{paid} = {count(reached)}" if target.already_covered else
+                           f"{count(item['protected'])} {paid}")
                 st.progress(share, text=f"{plain(target.label)}: {counted} dari target {count(target.value)}")
             panel(protection_panel(db, scheme_code=scheme.code, actor=actor), key=f"s_{scheme.code}_protection")
             if allowed(actor, "scheme.manage"):  # for the developer who maintains it, not in the facts

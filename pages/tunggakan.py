@@ -156,12 +156,15 @@ def renewal_made(row, plan) -> str:
     renewal prices them (``plan``: ``renewal_plan``, every month's rate and relief and the
     scheme's own adjustments), who pays, and which of those months are past their due date
     (billed as arrears at once, on Sudah selesai: ``overdue_at_once``; last month is not before
-    its due day)."""
+    its due day). While the plan is refused (a required number of the new year still empty) it
+    prices no month: the cost is then the line's (``renewal_amounts``), not "dihitung saat
+    diperpanjang" under a line that says it."""
     months = month_range(renewal_start(row), row["months"])
     past = overdue_at_once(app.plugins, row)
+    amounts = [c.total for _, c in plan.lines] or row["renewal_amounts"]
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
             f"{format_month(months[0])} sampai {format_month(months[-1])}, "
-            f"{cost([c.total for _, c in plan.lines], row['months'], bold=True)}, ditanggung "
+            f"{cost(amounts, row['months'], bold=True)}, ditanggung "
             f"{plain(row['sponsor_name'])} ({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan "
             "bulan-bulan itu"
             + (f"; {len(past)} bulan yang sudah lewat jatuh tempo ({format_month(past[0])}"

@@ -599,6 +599,24 @@ def test_a_refused_renewal_keeps_its_confirmation_open_with_what_was_typed(site,
     assert max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING)) == row["id"]
 
 
+def test_a_renewal_waiting_for_a_required_number_still_says_what_it_costs(site, monkeypatch):
+    """Mempawah's renewal into a new year asks for the new year's «Nomor RKPDes/APBDes» (required):
+    while it was empty the confirmation said "12 bulan (iurannya dihitung saat diperpanjang)",
+    under the line that had just said "12 bulan × Rp21.800 = Rp261.600". It says the line's cost."""
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text",
+                                         lambda left: any(f.required for f in left))
+    amounts = row["renewal_amounts"]
+    assert amounts and len(set(amounts)) == 1, amounts
+    each, total = format_rupiah(amounts[0]), format_rupiah(sum(amounts))
+    at = run("admin", "pages/tunggakan.py")
+    assert f"{len(amounts)} bulan × {each} = {total}" in texts(at), "the line says what the renewal costs"
+    at.button(key=f"renew_{row['id']}").click().run()
+    assert any("wajib diisi" in w.value for w in at.warning), "the new year's number is still asked for"
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert "dihitung saat diperpanjang" not in shown, shown
+    assert f"{len(amounts)} bulan × {each} = **{total}**" in shown, shown
+
+
 def test_a_renewal_asks_each_field_not_carried_over_as_the_enrolment_form_does(site, monkeypatch):
     """A field of another type than text that is not carried over (``carry_over=False``: a quota
     or a choice of one year) was asked in a free text box: a choice had to be typed as its stored

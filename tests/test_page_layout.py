@@ -397,6 +397,28 @@ def _plugin(name: str):
     return module
 
 
+def test_a_panel_bar_of_something_never_reads_empty_nor_a_short_one_full():
+    """Pringsewu's panels drew "Ketua RT: 1 dari 1.590" and "Rp285.600 dari Rp604.800.000" over
+    empty bars, as if nothing was counted or committed (under a share of 0,5% a bar is empty). A
+    bar of anything shows a sliver; one short of its target is not drawn full; none is empty."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from payung.plugin import Panel
+        from ui.widgets import panel
+        panel(Panel("Kepesertaan", "progress", rows=[
+            {"label": "Ketua RT", "value": 1, "target": 1_590},
+            {"label": "Anggota BHP", "value": 285_600, "target": 604_800_000},
+            {"label": "Hampir", "value": 1_589, "target": 1_590},
+            {"label": "Kosong", "value": 0, "target": 1_590},
+            {"label": "Lewat", "value": 2_000, "target": 1_590},
+            {"label": "Tanpa target", "value": 5, "target": 0}]), key="uji_bar")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    assert [bar.proto.value for bar in at.get("progress")] == [1, 1, 99, 0, 100, 0]
+
+
 def test_a_panel_of_money_writes_its_figures_in_rupiah():
     """Pringsewu's budget bars read "Ketua RT (Rupiah): 33.600 dari 604.800.000": a progress panel
     knew only counts. A panel says its figures are money (``Panel.money``) and they read as every

@@ -14,6 +14,7 @@ import db as database
 from db import queries
 from payung.auth.access import Actor
 from payung.auth.users import add_user
+from payung.base.months import current_month, format_month
 
 from conftest import DEMO_WORKERS, DESA_VILLAGE, PASSWORD, REGENCIES, ROOT, logged_in, write_config
 
@@ -338,7 +339,8 @@ def test_the_schemes_page_counts_the_workers_a_target_had_covered_already(tmp_pa
     # Each figure once, the target last, as the Beranda's bars: it read "Target Pekerja
     # terlindungi: 1.000 (400 ... + 0 pekerja ditanggung)", and beside Kendal's own panel of the
     # same target the two bars said 200.000 four times.
-    assert bar.proto.text == ("Pekerja terlindungi: 400 sudah terlindungi sebelumnya + 0 pekerja ditanggung = 400 "
+    paid = f"terlindungi (lunas {format_month(current_month())})"
+    assert bar.proto.text == (f"Pekerja terlindungi: 400 sudah terlindungi sebelumnya + 0 {paid} = 400 "
                               "dari target 1.000")
     assert bar.proto.value == 40
 
@@ -353,7 +355,31 @@ def test_the_schemes_page_bar_says_what_it_counts_once(tmp_path, monkeypatch):
         '[[targets]]\nlabel = "Pekerja terlindungi"\nvalue = 1000\n', encoding="utf-8")
     new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
     [bar] = run("admin", "pages/skema.py").get("progress")
-    assert bar.proto.text == "Pekerja terlindungi: 0 pekerja ditanggung dari target 1.000"
+    assert bar.proto.text == f"Pekerja terlindungi: 0 terlindungi (lunas {format_month(current_month())}) dari target 1.000"
+
+
+def test_the_schemes_page_bar_counts_what_the_schemes_panel_under_it_counts(site):
+    """Kendal's bar on the Skema page said "54.000 sudah terlindungi sebelumnya + 68 pekerja
+    ditanggung = 54.068 dari target 200.000" right above its own panel's "54.000 sudah terlindungi
+    sebelumnya + 29 terlindungi (lunas ...): 54.029 dari 200.000" (and the Beranda's 54.029): two
+    totals of one target. The bar counts the paid workers, as the panel and the Beranda do."""
+    from payung.base.formats import count
+    scheme = next((s for s in site["app"].plugins.schemes.values()
+                   if any(t.already_covered for t in s.targets)), None)
+    if scheme is None:
+        pytest.skip("needs a scheme whose target counts workers covered already")
+    [target] = [t for t in scheme.targets if t.already_covered]
+    already = count(target.already_covered)
+    at = run("admin", "pages/skema.py")
+    [bar] = [b.proto.text for b in at.get("progress") if b.proto.text.startswith(f"{target.label}: ")]
+    panel_bars = [b.proto.text for b in at.get("progress") if b.proto.text.startswith(already)]
+    assert panel_bars, "the scheme's panel has a bar of that target"
+    reached = panel_bars[0].rsplit(": ", 1)[1].split(" dari ")[0]
+    assert bar == (f"{target.label}: {already} sudah terlindungi sebelumnya + "
+                   f"{panel_bars[0].split(' + ', 1)[1].split(':')[0]} = {reached} dari target {count(target.value)}"), \
+        (bar, panel_bars)
+    beranda = next(m for m in run("admin", query={"skema": scheme.code}).metric if m.label == "Target")
+    assert beranda.proto.delta.startswith(f"{reached} tercapai"), (beranda.proto.delta, reached)
 
 
 @pytest.mark.parametrize("page, title", [

@@ -452,7 +452,9 @@ def panel(p: Panel, *, key: str | None = None) -> None:
         elif p.kind == "progress":
             for row in p.rows:
                 target = row.get("target") or 0
-                share = min(1.0, row["value"] / target) if target else 0.0
+                # Whole percents, never an empty bar for what is not nothing: Pringsewu's "Ketua RT: 1
+                # dari 1.590" and "Rp285.600 dari Rp604.800.000" drew empty bars, as if none.
+                share = min(100, formats.whole_percent(row["value"], target))
                 st.progress(share, text=plain(f"{row['label']}: {figure(row['value'])} dari {figure(target)}"))
         elif p.kind == "bar":
             frame = pd.DataFrame(p.rows)
