@@ -178,7 +178,7 @@ def renewal_rows(renewals, tab: int) -> None:
     (``renewal_made``), "Ya, perpanjang" or "Batal"."""
     for row in renewals.rows:
         text, button = st.columns([5, 1])
-        start = add_months(row["end_month"], 1)
+        start = renewal_start(row)
         text.markdown(f"**{plain(row['worker_name'])}** · {plain(schemes[row['scheme_code']].name)} · {plain(row['sponsor_name'])} · "
                       f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
                       f"{month_short(add_months(start, row['months'] - 1))}, {cost(row['renewal_amounts'], row['months'])}")

@@ -325,17 +325,24 @@ def test_broken_plugin_is_listed_not_fatal(tmp_path, monkeypatch):
     assert any("rusak" in e.value and "berkas skema rusak" in e.value for e in at.error)
 
 
+def _target_bar(tmp_path, monkeypatch, code: str, target: str):
+    """The one target bar of the Skema page of a site whose only scheme is ``code``, with the
+    ``[[targets]]`` table ``target``."""
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / f"{code}.toml").write_text(
+        f'code = "skema_{code}"\nname = "Skema {code.title()}"\nregency_code = "33.24"\n\n[[targets]]\n{target}',
+        encoding="utf-8")
+    new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
+    [bar] = run("admin", "pages/skema.py").get("progress")
+    return bar
+
+
 def test_the_schemes_page_counts_the_workers_a_target_had_covered_already(tmp_path, monkeypatch):
     """A target's ``already_covered`` (Kendal's 54.000 before its movement) is in its bar on the
     Skema page too, and said, as on the Beranda."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "sebelum.toml").write_text(
-        'code = "skema_sebelum"\nname = "Skema Sebelum"\nregency_code = "33.24"\n\n'
-        '[[targets]]\nlabel = "Pekerja terlindungi"\nvalue = 1000\nalready_covered = 400\n', encoding="utf-8")
-    new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
-    at = run("admin", "pages/skema.py")
-    [bar] = at.get("progress")
+    bar = _target_bar(tmp_path, monkeypatch, "sebelum",
+                      'label = "Pekerja terlindungi"\nvalue = 1000\nalready_covered = 400\n')
     # Each figure once, the target last, as the Beranda's bars: it read "Target Pekerja
     # terlindungi: 1.000 (400 ... + 0 pekerja ditanggung)", and beside Kendal's own panel of the
     # same target the two bars said 200.000 four times.
@@ -348,13 +355,7 @@ def test_the_schemes_page_counts_the_workers_a_target_had_covered_already(tmp_pa
 def test_the_schemes_page_bar_says_what_it_counts_once(tmp_path, monkeypatch):
     """A target without workers covered already read "Target Pekerja terlindungi: 1.000": the bar
     said the target alone, not what its length counts."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "biasa.toml").write_text(
-        'code = "skema_biasa"\nname = "Skema Biasa"\nregency_code = "33.24"\n\n'
-        '[[targets]]\nlabel = "Pekerja terlindungi"\nvalue = 1000\n', encoding="utf-8")
-    new_database_with_an_admin(tmp_path, monkeypatch, name="p.db", plugins_dir=str(folder))
-    [bar] = run("admin", "pages/skema.py").get("progress")
+    bar = _target_bar(tmp_path, monkeypatch, "biasa", 'label = "Pekerja terlindungi"\nvalue = 1000\n')
     assert bar.proto.text == f"Pekerja terlindungi: 0 terlindungi (lunas {format_month(current_month())}) dari target 1.000"
 
 

@@ -8,12 +8,18 @@ import pytest
 from test_declarative import _button, _key, _skema, _skema_site
 
 
-def _open_gn(tmp_path, monkeypatch):
-    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+def _gn_in_the_form():
+    """The Skema page of an administrator, GN Lingkaran's file opened in the editor's form."""
     at = _skema("admin")
     at.radio(key="ed_mode").set_value("ubah").run()
     at.selectbox(key="ed_pick_ubah").set_value("gn_lingkaran").run()
     _button(at, "Buka di formulir").click().run()
+    return at
+
+
+def _open_gn(tmp_path, monkeypatch):
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    at = _gn_in_the_form()
     assert not at.exception, at.exception
     return folder, at
 
@@ -87,10 +93,7 @@ def test_a_zero_bound_written_by_hand_survives_an_edit_of_another_part(tmp_path,
     folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
     path = folder / "gn_lingkaran.toml"
     path.write_text(path.read_text(encoding="utf-8").replace("minimum = 1", "minimum = 0"), encoding="utf-8")
-    at = _skema("admin")
-    at.radio(key="ed_mode").set_value("ubah").run()
-    at.selectbox(key="ed_pick_ubah").set_value("gn_lingkaran").run()
-    _button(at, "Buka di formulir").click().run()
+    at = _gn_in_the_form()
     at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
     _button(at, "Simpan skema").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -168,10 +171,7 @@ def test_a_files_text_choice_and_yes_no_defaults_survive_a_save_of_another_value
     at_rules = text.index("[[rules]]")
     path.write_text(text[:at_rules] + extra + text[at_rules:], encoding="utf-8")
     before = path.read_text(encoding="utf-8")
-    at = _skema("admin")
-    at.radio(key="ed_mode").set_value("ubah").run()
-    at.selectbox(key="ed_pick_ubah").set_value("gn_lingkaran").run()
-    _button(at, "Buka di formulir").click().run()
+    at = _gn_in_the_form()
     at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
     _button(at, "Simpan skema").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -26,7 +26,7 @@ from payung.base.months import add_months, current_month, format_month, month_ra
 from payung.base.money import contribution
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import (EnrolmentPlan, enrol, payment_period_problems, plan_enrolment,
-                                          stored_choices)
+                                          stored_choices, stored_programs)
 from payung.schemes.fields import Field
 from payung.schemes.registry import PluginRegistry
 
@@ -330,7 +330,7 @@ def renewal_amounts(registry: PluginRegistry, old: Mapping) -> list[int]:
     February) or a new rate made it another figure than the renewal's. (A plugin's own
     ``adjust_contribution`` applies at the renewal; it is not asked here.) Empty when the worker's
     income cannot be priced (``enrol`` refuses it, saying why)."""
-    programs = [p for p in (old["programs"] or "").split(",") if p] or registry.scheme(old["scheme_code"]).programs
+    programs = stored_programs(old) or registry.scheme(old["scheme_code"]).programs
     try:
         return [contribution(registry.settings, income=old["declared_income"], programs=tuple(programs), month=month,
                              occupation=old["occupation"]).total

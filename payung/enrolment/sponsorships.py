@@ -88,7 +88,12 @@ def stored_choices(row: Mapping) -> tuple[list[str], dict]:
     (renewing or resubmitting it, or comparing it with a row of a list)."""
     fields = row["fields"]
     fields = dict(fields) if isinstance(fields, Mapping) else json.loads(fields or "{}")
-    return [p for p in (row["programs"] or "").split(",") if p], fields
+    return stored_programs(row), fields
+
+
+def stored_programs(row: Mapping) -> list[str]:
+    """The programs of a stored sponsorship row (``programs``: "JKK,JKM"), as a list."""
+    return [p for p in (row["programs"] or "").split(",") if p]
 
 
 def double_coverage(worker: dict, taken: list[dict]) -> list[Problem]:
