@@ -454,7 +454,8 @@ def _name_patterns(text: str) -> list[str]:
 
 def _searched(db, text: str, conditions: Sequence[tuple[str, str]]) -> tuple[str, list]:
     """`` AND (...)`` of a search: a row matches ``text`` in one of ``(column, kind)`` (``name``:
-    every word typed, in any order, as names' keys hold it (``_name_patterns``); ``contains``: as
+    every word typed, in any order, as names' keys hold it (``_name_patterns``), each in any of
+    the columns when ``column`` is a tuple of them; ``contains``: as
     typed, anywhere; ``prefix``: as typed, at the start), or no row at all for a text longer than
     anything stored (``SEARCH_MAX``)."""
     if len(text) > SEARCH_MAX:
@@ -462,10 +463,12 @@ def _searched(db, text: str, conditions: Sequence[tuple[str, str]]) -> tuple[str
     alternatives, params = [], []
     for column, kind in conditions:
         if kind == "name":
+            columns = column if isinstance(column, tuple) else (column,)
             patterns = _name_patterns(text)
-            words = " AND ".join(db.dialect.like(column) for _ in patterns)
+            anywhere = " OR ".join(db.dialect.like(c) for c in columns)
+            words = " AND ".join(f"({anywhere})" if len(columns) > 1 else anywhere for _ in patterns)
             alternatives.append(f"({words})" if len(patterns) > 1 and len(conditions) > 1 else words)
-            params += patterns
+            params += [pattern for pattern in patterns for _ in columns]
         else:
             alternatives.append(db.dialect.like(column))
             params.append(f"%{_escaped(text.strip())}%" if kind == "contains" else f"{_escaped(text.strip())}%")
@@ -559,8 +562,10 @@ def search_sponsors(db, *, scope: Scope, month: str, text: str = "", types: Sequ
         where += " AND s.id = ?"
         params.append(only_id)
     if text.strip():  # a masked role never searches identity numbers
-        searched, searched_params = _searched(db, text, [("s.name_key", "name"), ("s.opd", "contains")] if scope.masked
-                                              else [("s.name_key", "name"), ("s.nip", "contains"), ("s.opd", "contains")])
+        # Each word in the name or the OPD ("yani sosial": Ahmad Yani of Dinas Sosial); the OPD as
+        # typed too (its words are compared with a name's key, without accents).
+        words = [(("s.name_key", "s.opd"), "name"), ("s.opd", "contains")]
+        searched, searched_params = _searched(db, text, words if scope.masked else [*words, ("s.nip", "contains")])
         where += searched
         params += searched_params
     if types:

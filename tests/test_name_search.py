@@ -80,6 +80,24 @@ def test_a_sponsor_is_found_by_its_words_in_any_order_and_still_by_nip_and_opd(a
     assert [r["name"] for r in search_sponsors(db, actor=admin, text="19750817").rows] == ["Ahmad Yani"]
 
 
+
+@pytest.mark.parametrize("typed, found", [
+    ("sosial dinas", ["Ahmad Yani"]), ("yani sosial", ["Ahmad Yani"]), ("dinas AHMAD", ["Ahmad Yani"]),
+    ("pendidikan dinas", ["Siti Aminah"]), ("dinas", ["Ahmad Yani", "Siti Aminah"]),
+    ("wijaya sosial", []), ("yani pendidikan", []), ("sosial pendidikan", []),
+])
+def test_a_sponsor_is_found_by_the_words_of_its_name_and_opd_in_any_order(app, db, admin, typed, found):
+    """An OPD was searched only as typed: "sosial dinas" found nobody of "Dinas Sosial", nor
+    "yani sosial" Ahmad Yani of it. Every word must be in the name or the OPD, in any order."""
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Élise Wijaya"}, actor=admin)
+    create_sponsor(db, app.settings, {"type": "asn", "name": "Ahmad Yani", "nip": "197508172000031001",
+                                      "opd": "Dinas Sosial"}, actor=admin)
+    create_sponsor(db, app.settings, {"type": "asn", "name": "Siti Aminah", "nip": "198001012005012002",
+                                      "opd": "Dinas Pendidikan dan Kebudayaan"}, actor=admin)
+    for actor in (admin, Actor("lihat", "viewer")):
+        assert sorted(r["name"] for r in search_sponsors(db, actor=actor, text=typed).rows) == found
+
+
 def test_the_workers_a_sponsor_may_take_on_are_found_by_their_words_in_any_order(schemes_app, people, admin):
     """Kepesertaan's worker picker: the words of a name in any order, and still a NIK's start."""
     scheme = next(iter(schemes_app.plugins.schemes.values()))
