@@ -189,7 +189,13 @@ def update_sponsor(db, settings: Settings, sponsor_id: int, values: Mapping, *, 
     if taken:
         raise ValidationError([taken])
     changes = {k: v for k, v in row.items() if current.get(k) != v}
-    return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username) if changes else current
+    if not changes:
+        return current
+    with store.transaction(db):
+        # Again under the write lock: a sponsor moved out of the actor's slice since it was read
+        # (another session) is no longer the actor's to change.
+        require(actor, "sponsor.write", _sponsor(db, sponsor_id, actor))
+        return store.update(db, "sponsors", sponsor_id, changes, actor=actor.username)
 
 
 def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_regency: str | None = None,

@@ -303,6 +303,9 @@ def update_worker(db, settings: Settings, worker_id: int, values: Mapping, *, ac
     if not changes:
         return current
     with store.transaction(db):
+        # Again under the write lock: a worker moved out of the actor's slice since it was read
+        # (by a regency operator, in another session) is no longer the actor's to change.
+        require(actor, "worker.write", _worker(db, worker_id, actor))
         after = store.update(db, "workers", worker_id, changes, actor=actor.username)
         if changes.keys() & {"village_code", "occupation"}:
             ledger.restamp_lines(db, after, current_month(), actor=actor.username)
