@@ -48,6 +48,7 @@ from db import logins, queries, store
 from payung.base import clock
 from payung.auth.access import Actor, require
 from payung.auth.passwords import slow_check
+from payung.base.text import looked_up
 
 LOGIN_TABLE = "login"
 #: Beside the database: one byte of it per username or address is the sign-in turn of every
@@ -231,9 +232,9 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
           user_agent: str | None = None) -> LoginResult:
     """Check a login typed into the form; on success open a session. Attempts for one username
     are checked one after the other, so the throttle also holds against parallel guesses."""
-    # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
-    # which no username holds.
-    typed = (username or "").strip().lower()[:USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
+    # Text no database holds (a NUL, a lone surrogate) cannot be looked up: U+FFFD stands for
+    # it, which no username holds.
+    typed = looked_up((username or "").strip().lower()[:USERNAME_LOGGED])
     with _turn(("address", ip_address), policy) if ip_address else contextlib.nullcontext():
         if ip_address and address_throttled(db, ip_address, policy):
             store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,

@@ -202,6 +202,19 @@ def tidy(field: str | None, value):
     return _SPACES.sub(" ", text.translate(_SAME_SIGN)).strip(" ")
 
 
+#: What no database holds in text: NUL (PostgreSQL's text refuses it; SQLite reads up to it) and a
+#: lone surrogate (no UTF-8).
+_UNHELD = re.compile("[\x00\ud800-\udfff]")
+
+
+def looked_up(text: str) -> str:
+    """Text sent to be looked up (a search, a sign-in's username) as it is looked for: each
+    character no database holds in text (``_UNHELD``: only a crafted request sends one) is
+    U+FFFD, so the lookup finds nothing instead of failing (PostgreSQL) or finding the text
+    before a NUL (SQLite)."""
+    return _UNHELD.sub("\ufffd", text)
+
+
 #: A bytea's text form (``\\x4a6f73c3a9``): what PostgreSQL stores in a text column when another
 #: program writes bytes there (bytea to text is an assignment cast). No name is written so.
 BYTEA_TEXT = r"^\\x([0-9a-f]{2})+$"
