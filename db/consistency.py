@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from db import store
 from payung.base.errors import DatabaseError
-from payung.base.text import text_problem, tidy
+from payung.base.text import BYTEA_TEXT, text_problem, tidy
 
 EXAMPLES = 5
 
@@ -291,22 +291,19 @@ def _name_from_bytes(value) -> str | None:
     return text if text and text_problem("name", "Nama", text) is None else None
 
 
-#: A bytea's text form (``\\x4a6f73c3a9``): what PostgreSQL stores in a text column when another
-#: program writes bytes there (bytea to text is an assignment cast). No name is written so.
-_BYTEA_TEXT = r"^\\x([0-9a-f]{2})+$"
 
 
 def _names_not_text(db) -> tuple[int, list[tuple[str, str, int, object, str | None]]]:
     """How many names were looked at, and (table, column, id, value, the text it stands for or
     None) of each worker's or sponsor's name another program stored as bytes: on SQLite a BLOB in
     the TEXT column, kept as it came (a number is turned into text by the column's type); on
-    PostgreSQL, whose text column takes no bytes, their text form ``\\x...`` (``_BYTEA_TEXT``),
+    PostgreSQL, whose text column takes no bytes, their text form ``\\x...`` (``BYTEA_TEXT``),
     given here as the bytes. Such a name has no search key a search finds."""
     checked, found = 0, []
     for table, (_, source, _) in store.DERIVED_COLUMNS.items():
         checked += db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         condition = (f"typeof({source}) NOT IN ('text', 'null')" if db.engine == "sqlite"
-                     else f"{source} ~ '{_BYTEA_TEXT}'")
+                     else f"{source} ~ '{BYTEA_TEXT}'")
         for key, value in db.execute(f"SELECT id, {source} FROM {table} WHERE {condition} ORDER BY id").fetchall():
             value = bytes.fromhex(value[2:]) if isinstance(value, str) else value
             found.append((table, source, key, value, _name_from_bytes(value)))

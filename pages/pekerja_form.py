@@ -7,6 +7,7 @@ import streamlit as st
 from payung.base import clock
 from payung.base.errors import NotFound, ValidationError
 from payung.base.identity import GENDERS, check_nik, fmt_date
+from payung.base.text import stored_text
 from payung.people.elsewhere import SPENT_NOTE as ELSEWHERE_SPENT_NOTE
 from payung.people.regions import district_choices, village_choices
 from payung.people.workers import (POVERTY_SOURCES, create_worker, duplicate_nik, elsewhere_answers_left, get_worker,
@@ -38,8 +39,8 @@ if editing and state.get("_loaded_worker") != editing:
             st.stop()
     state.update({
         # A name another program stored as bytes (payung check: name_texts) is typed again.
-        "f_nik": w["nik"], "f_name": w["name"] if isinstance(w["name"], str) else "",
-        "_f_name_not_text": not isinstance(w["name"], str), "f_birth_place": w["birth_place"] or "",
+        "f_nik": w["nik"], "f_name": stored_text(w["name"]) or "",
+        "_f_name_not_text": stored_text(w["name"]) is None, "f_birth_place": w["birth_place"] or "",
         "f_birth_date": dt.date.fromisoformat(w["birth_date"]), "f_gender": w["gender"],
         "f_phone": w["phone"] or "", "f_address": w["address"] or "", "f_district": w["district_code"],
         "f_village": w["village_code"], "f_occupation": w["occupation"], "f_income": w["declared_income"],

@@ -5,6 +5,7 @@ import streamlit as st
 from payung.base.errors import NotFound
 from payung.people.regions import district_choices, village_choices
 from payung.base.sponsor_types import SPONSOR_TYPES
+from payung.base.text import stored_text
 from payung.people.sponsors import create_sponsor, get_sponsor, update_sponsor
 from ui.session import connection, payung, require
 from ui.widgets import chars, attempt, clear_inputs, field_errors, problem_summary, saved
@@ -22,9 +23,9 @@ if editing and state.get("_loaded_sponsor") != editing:
             st.error("Penyandang dana tidak ditemukan.")
             st.stop()
     # A name another program stored as bytes (payung check: name_texts) is typed again.
-    state.update({f"s_{k}": s[k] if isinstance(s[k], str) else "" for k in (
+    state.update({f"s_{k}": stored_text(s[k]) or "" for k in (
         "name", "nip", "employee_number", "opd", "phone", "email", "address")})
-    state["_s_name_not_text"] = not isinstance(s["name"], str)
+    state["_s_name_not_text"] = stored_text(s["name"]) is None
     state.update({"s_type": s["type"], "s_village": s["village_code"], "s_district": s["district_code"],
                   "s_regency": s["regency_code"], "_loaded_sponsor": editing})
 elif not editing and state.get("_loaded_sponsor"):

@@ -348,11 +348,11 @@ def test_the_suite_fails_a_test_that_leaves_a_difference(app, db, admin, covered
 
 
 @pytest.mark.unchecked
-@pytest.mark.sqlite_only("SQLite keeps bytes in a TEXT column; PostgreSQL's text form of bytes is text the form shows")
 def test_a_name_of_bytes_can_be_typed_again_on_the_worker_and_sponsor_forms(site):
     """What the check tells to do works: the form of a worker (and a sponsor) whose name is
     bytes ended with UnicodeDecodeError; it opens with the name empty and a warning, and Simpan
-    stores the name typed."""
+    stores the name typed. On PostgreSQL the bytes are stored as their text form "\\x4a6f...",
+    which the form opened as the name to keep (the check's ``name_texts`` calls it bytes)."""
     from test_pages import open_db, run
     with open_db(site) as db:
         worker = db.execute("SELECT id FROM workers ORDER BY id LIMIT 1").fetchone()[0]

@@ -145,3 +145,64 @@ def test_a_cap_or_a_retirement_reached_between_check_and_write_refuses_the_enrol
     meanwhile.append(lambda: editing.retire_scheme(csr.db, csr.app.plugins, CODE, actor=csr.actor))
     assert refused(csr.worker(csr.in_b, "nelayan"))[0].rule == "scheme_retired"
     assert csr.db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == 3
+
+
+def test_a_worker_moved_out_of_a_village_operators_villages_while_its_form_is_saved_is_not_changed(
+        app, db, admin, monkeypatch):
+    """A village operator's Simpan read the worker, checked it was in its villages, and wrote it
+    later: a regency operator moving the worker to another village in between (another process)
+    did not stop the write, and the village operator changed (the NIK, the name) a worker no
+    longer in its slice. The worker is read again under the write lock, as the slice sees it."""
+    import db as database
+    from payung.base.errors import NotFound
+    from payung.people import workers
+    from conftest import VILLAGE, worker_values
+    worker = workers.create_worker(db, app.settings, worker_values(), actor=admin)
+    row = "SELECT village_code, name, nik FROM workers WHERE id = ?"
+    before = tuple(db.execute(row, [worker]).fetchone())
+    desa = Actor("desa", "desa", villages=(VILLAGE,))
+    checked = workers.check_worker
+
+    def moved_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(workers, "check_worker", checked)  # once: the move's own check is the real one
+        other = database.open_database(app.settings.database_url)
+        try:
+            workers.update_worker(other, app.settings, worker, {"village_code": "33.24.02.2002"},
+                                  actor=Actor("operator", "operator", regency_code="33.24"))
+        finally:
+            other.close()
+        return checked(*args, **kwargs)
+    monkeypatch.setattr(workers, "check_worker", moved_meanwhile)
+    with pytest.raises(NotFound):
+        workers.update_worker(db, app.settings, worker, {"name": "Nama Diganti Desa", "nik": "3324015708750002"},
+                              actor=desa)
+    assert tuple(db.execute(row, [worker]).fetchone()) == ("33.24.02.2002", *before[1:])
+
+
+def test_a_village_government_moved_out_of_a_village_operators_villages_while_it_is_saved_is_not_changed(
+        app, db, admin, monkeypatch):
+    """The same for the one sponsor a village operator may change, its own village government."""
+    from payung.auth.access import Forbidden
+    from payung.base.errors import NotFound
+    from payung.people import sponsors
+    from conftest import VILLAGE
+    import db as database
+    sponsor = sponsors.create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Uji",
+                                                         "village_code": VILLAGE}, actor=admin)
+    checked = sponsors.check_sponsor
+
+    def moved_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(sponsors, "check_sponsor", checked)
+        other = database.open_database(app.settings.database_url)
+        try:
+            sponsors.update_sponsor(other, app.settings, sponsor, {"village_code": "33.24.02.2002"},
+                                    actor=Actor("operator", "operator", regency_code="33.24"))
+        finally:
+            other.close()
+        return checked(*args, **kwargs)
+    monkeypatch.setattr(sponsors, "check_sponsor", moved_meanwhile)
+    with pytest.raises((NotFound, Forbidden)):
+        sponsors.update_sponsor(db, app.settings, sponsor, {"name": "Pemdes Diganti Desa"},
+                                actor=Actor("desa", "desa", villages=(VILLAGE,)))
+    assert tuple(db.execute("SELECT village_code, name FROM sponsors WHERE id = ?", [sponsor]).fetchone()) == (
+        "33.24.02.2002", "Pemdes Uji")

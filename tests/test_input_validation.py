@@ -974,3 +974,23 @@ def test_an_iso_date_with_trailing_text_is_refused():
     for typed in ("1975-08-17 <script>x</script>", "1975-08-17 abc", "1975-08-17T", "1975-08-17 12:00 lagi"):
         with pytest.raises(ValueError, match="bukan tanggal"):
             parse_date(typed)
+
+
+@pytest.mark.parametrize("text", ["Siti\x00", "\x00", "Siti\udc80"], ids=["nul", "only-nul", "surrogate"])
+def test_a_search_or_a_username_no_database_can_hold_finds_nothing_and_fails_nothing(app, db, admin, text):
+    """Text sent in place of a search or a sign-in's username (a crafted request: a browser types
+    neither) with a NUL, which PostgreSQL's text refuses ("cannot contain NUL"), or a lone
+    surrogate, which is no UTF-8: the search and the sign-in ended with a database or encoding
+    error; they find nothing, on both engines."""
+    from payung.auth.sessions import SessionPolicy, login
+    from payung.enrolment.sponsorships import eligible_workers
+    from payung.people.sponsors import create_sponsor, search_sponsors
+    from payung.people.workers import search_workers
+    create_worker(db, app.settings, worker_values(name="Siti Aminah"), actor=admin)
+    create_sponsor(db, app.settings, {"type": "perorangan", "name": "Siti Rahayu"}, actor=admin)
+    assert search_workers(db, app.settings, actor=admin, text=text).total == 0
+    assert search_sponsors(db, actor=admin, text=text).total == 0
+    assert eligible_workers(db, app.plugins, scheme_code="contoh_desa", sponsor=None, start_month="2025-01",
+                            months=6, actor=admin, text=text) == []
+    refused = login(db, text, "payung-uji-2026", SessionPolicy())
+    assert not refused.ok and not refused.throttled

@@ -3,6 +3,7 @@ cost of its hashes, server-side sessions, the login throttle, and the audit log 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing
@@ -440,6 +441,52 @@ def test_parallel_guesses_from_one_address_meet_its_throttle_too(users, app):
     failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
     assert failed == policy.address_max_failures
     assert sum(r.address_throttled for r in results.values()) == 12 - policy.address_max_failures
+
+
+def _guess_from_a_process(app, policy, barrier, usernames, address) -> None:
+    """One server process of ``payung serve``: its own guesses, one after the other (its own
+    sessions take turns already), on its own connection."""
+    conn = app.open_db()
+    try:
+        barrier.wait()
+        for username in usernames:
+            login(conn, username, "salah-sekali-1", policy, ip_address=address)
+    finally:
+        conn.close()
+
+
+def _guesses_from_processes(app, policy, usernames_of) -> None:
+    """``usernames_of(p)``'s guesses from each of four processes started together (nginx spreads a
+    client without a cookie over the server processes), each with the server's policy."""
+    fork = multiprocessing.get_context("fork")
+    barrier = fork.Barrier(4)
+    processes = [fork.Process(target=_guess_from_a_process,
+                              args=(app, policy, barrier, usernames_of(p), "203.0.113.60")) for p in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(300)
+    assert [p.exitcode for p in processes] == [0] * 4
+
+
+def test_guesses_spread_over_server_processes_meet_the_username_throttle(users, app):
+    """Each server process let one guess at a username through at a time, but the processes did not
+    wait for each other: guesses at one username from four processes at once each read "not
+    locked" before the others' failures were written, and up to eight passwords were checked where
+    five lock the username. The processes of a site take turns on a file in its data folder."""
+    policy = SessionPolicy.from_settings(app.settings)
+    assert policy.turns_file.parent == app.settings.data_dir
+    _guesses_from_processes(app, policy, lambda p: ["ani"] * 4)
+    failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
+    assert failed == policy.max_failures
+
+
+def test_guesses_spread_over_server_processes_meet_the_address_throttle(users, app):
+    """The same for one address trying a new username each time, spread over the processes."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=6)
+    _guesses_from_processes(app, policy, lambda p: [f"tebak{p}-{n}" for n in range(4)])
+    failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
+    assert failed == 6
 
 
 @pytest.mark.parametrize("peer, address", [

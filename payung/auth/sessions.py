@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import ipaddress
@@ -47,8 +48,12 @@ from db import logins, queries, store
 from payung.base import clock
 from payung.auth.access import Actor, require
 from payung.auth.passwords import slow_check
+from payung.base.text import looked_up
 
 LOGIN_TABLE = "login"
+#: Beside the database: one byte of it per username or address is the sign-in turn of every
+#: server process of ``payung serve`` (``_turn``).
+TURNS_FILE = "payung-masuk.lock"
 USERNAME_LOGGED = 64  # characters of a typed username looked up
 #: What the audit log says instead of a username nobody has.
 UNKNOWN_USERNAME = "nama pengguna tidak dikenal"
@@ -71,11 +76,15 @@ class SessionPolicy:
     address_max_failures: int = 30
     #: last_seen_at is written at most this often (it is the one unaudited write).
     touch_every_s: float = 60
+    #: The file whose bytes are the sign-in turns the server processes of one site share
+    #: (``TURNS_FILE`` in its data folder); None: this process's turns only.
+    turns_file: Path | None = None
 
     @classmethod
     def from_settings(cls, settings) -> "SessionPolicy":
         """``[sessions]`` of config.toml (``settings.sessions``; missing keys: the defaults)."""
-        return cls(**{k: v for k, v in settings.sessions.items() if k != "touch_every_s"})
+        return cls(**{k: v for k, v in settings.sessions.items() if k not in ("touch_every_s", "turns_file")},
+                   turns_file=settings.data_dir / TURNS_FILE)
 
 
 def _now() -> dt.datetime:
@@ -168,12 +177,16 @@ def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetim
     return until if until and until > now else None
 
 
-#: One attempt at a time per username, and per network address, in this server process:
+#: One attempt at a time per username, and per network address, in this server process (and
+#: across the site's processes, ``_turn``):
 #: attempts sent in parallel would otherwise all read "not throttled" before any of their
 #: failures is recorded. (Sign-ins of one office behind one address take turns: on one core
 #: they would share it anyway.)
 _ATTEMPTS_GUARD = threading.Lock()
 _ATTEMPTS: dict[str | tuple, threading.Lock] = {}
+#: This process's open ``TURNS_FILE`` of each site, never closed: closing any descriptor of a
+#: file gives back every record lock the process holds on it.
+_TURNS_FILES: dict[Path, int] = {}
 
 
 def _attempt_lock(key: str | tuple) -> threading.Lock:
@@ -184,19 +197,50 @@ def _attempt_lock(key: str | tuple) -> threading.Lock:
         return _ATTEMPTS.setdefault(key, threading.Lock())
 
 
+def _turns_file(path: Path) -> int | None:
+    with _ATTEMPTS_GUARD:
+        if path not in _TURNS_FILES:
+            try:
+                _TURNS_FILES[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:  # no data folder to write in: this process's turns only
+                return None
+        return _TURNS_FILES[path]
+
+
+@contextlib.contextmanager
+def _turn(key: str | tuple, policy: SessionPolicy):
+    """The turn of ``key`` (a username, or ("address", ip)): this process's lock, then, when
+    the policy names a ``turns_file``, the byte of that file at the key's hash, which the
+    other server processes of the site wait for too (a record lock, given back when this one
+    ends however it ends). Guesses spread over the processes by nginx each read "not throttled"
+    before the others' failures were written: four processes checked up to eight passwords
+    where five lock a username."""
+    with _attempt_lock(key):
+        descriptor = _turns_file(policy.turns_file) if policy.turns_file else None
+        if descriptor is None:
+            yield
+            return
+        at = int.from_bytes(hashlib.blake2b(repr(key).encode("utf-8", "replace"), digest_size=7).digest(), "big")
+        fcntl.lockf(descriptor, fcntl.LOCK_EX, 1, at)
+        try:
+            yield
+        finally:
+            fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, at)
+
+
 def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
           user_agent: str | None = None) -> LoginResult:
     """Check a login typed into the form; on success open a session. Attempts for one username
     are checked one after the other, so the throttle also holds against parallel guesses."""
-    # Text that is not valid UTF-8 (lone surrogates) cannot be looked up: "?" stands for it,
-    # which no username holds.
-    typed = (username or "").strip().lower()[:USERNAME_LOGGED].encode("utf-8", "replace").decode("utf-8")
-    with _attempt_lock(("address", ip_address)) if ip_address else contextlib.nullcontext():
+    # Text no database holds (a NUL, a lone surrogate) cannot be looked up: U+FFFD stands for
+    # it, which no username holds.
+    typed = looked_up((username or "").strip().lower()[:USERNAME_LOGGED])
+    with _turn(("address", ip_address), policy) if ip_address else contextlib.nullcontext():
         if ip_address and address_throttled(db, ip_address, policy):
             store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,
                             row_id=ip_address, details={"ip_address": ip_address})
             return LoginResult(ok=False, throttled=True, address_throttled=True)
-        with _attempt_lock(typed):
+        with _turn(typed, policy):
             row = queries.user_by_username(db, typed) if typed else None
             outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
             if outcome != "ok":
@@ -211,7 +255,7 @@ def check_own_password(db, username: str, password: str, policy: SessionPolicy, 
     """The current password asked again (Ganti kata sandi), checked like a login: refused
     while the username is locked, a wrong one audited and counted toward the lockout.
     Returns "ok", "wrong" or "throttled"."""
-    with _attempt_lock(username):
+    with _turn(username, policy):
         row = queries.user_by_username(db, username)
         return _checked(db, username, row, password, policy, {"ip_address": ip_address, "via": "ganti_kata_sandi"})
 

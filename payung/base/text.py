@@ -202,6 +202,34 @@ def tidy(field: str | None, value):
     return _SPACES.sub(" ", text.translate(_SAME_SIGN)).strip(" ")
 
 
+#: What no database holds in text: NUL (PostgreSQL's text refuses it; SQLite reads up to it) and a
+#: lone surrogate (no UTF-8).
+_UNHELD = re.compile("[\x00\ud800-\udfff]")
+
+
+def looked_up(text: str) -> str:
+    """Text sent to be looked up (a search, a sign-in's username) as it is looked for: each
+    character no database holds in text (``_UNHELD``: only a crafted request sends one) is
+    U+FFFD, so the lookup finds nothing instead of failing (PostgreSQL) or finding the text
+    before a NUL (SQLite)."""
+    return _UNHELD.sub("\ufffd", text)
+
+
+#: A bytea's text form (``\\x4a6f73c3a9``): what PostgreSQL stores in a text column when another
+#: program writes bytes there (bytea to text is an assignment cast). No name is written so.
+BYTEA_TEXT = r"^\\x([0-9a-f]{2})+$"
+_BYTEA_TEXT = re.compile(BYTEA_TEXT)
+
+
+def stored_text(value) -> str | None:
+    """A stored name (or other text) as the text a form opens with, or None when another program
+    stored it as bytes: on SQLite a BLOB (``bytes``), on PostgreSQL their text form ``\\x...``
+    (what ``payung check`` calls ``name_texts``), which is no name to keep but one to type again."""
+    if not isinstance(value, str) or _BYTEA_TEXT.fullmatch(value):
+        return None
+    return value
+
+
 def tidied(values: Mapping, fields) -> dict:
     """``values`` with each of ``fields`` present ``tidy``-ed: what a service checks (required,
     length, characters) and stores is then one text. A name of zero-width spaces is an empty
