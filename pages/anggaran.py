@@ -23,7 +23,7 @@ schemes = schemes_for(app.plugins, actor, "budget.read")
 show_saved_message()
 st.title("Anggaran")
 left, right = st.columns([3, 1])
-code = left.selectbox("Skema", key="a_scheme", **or_all(schemes, "Semua skema"))
+code = left.selectbox("Skema", **or_all(schemes, "Semua skema", key="a_scheme"))
 year = right.number_input("Tahun", min_value=2015, max_value=2100, step=1, value=clock.today().year, key="a_year")
 with connection() as db:
     lines = budget_lines(db, code, int(year), actor=actor)
@@ -119,11 +119,11 @@ with new_line[0]:
         sponsors = search_sponsors(db, actor=actor, types=schemes[scheme_code].sponsor_types or None,
                                    prefer_regency=schemes[scheme_code].regency_code, page_size=1000).rows
     by_id = {s["id"]: sponsor_label(s) for s in sponsors}
-    sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)", key="an_sponsor",
-                              **or_all(by_id, "Semua penyandang dana skema"))
+    sponsor_id = st.selectbox("Hanya untuk penyandang dana (opsional)",
+                              **or_all(by_id, "Semua penyandang dana skema", key="an_sponsor"))
     choices = categories(app.plugins, scheme_code)
-    category = st.selectbox("Hanya untuk kategori", key="an_category",
-                            **or_all(choices, "Semua kategori")) if choices else None
+    category = st.selectbox("Hanya untuk kategori",
+                            **or_all(choices, "Semua kategori", key="an_category")) if choices else None
     if st.button("Simpan pos anggaran", type="primary", icon=":material/save:", key="an_save"):
         def save():
             amount = rupiah_value("an_amount", field="amount", label="Pagu")

@@ -15,10 +15,10 @@ PAGE_SIZE = 100
 actor = require("audit.read")
 st.title("Log audit")
 a, b, c, d = st.columns(4)
-table = a.selectbox("Data", key="a_table", **or_all(data_choices(), "Semua data"))
+table = a.selectbox("Data", **or_all(data_choices(), "Semua data", key="a_table"))
 with connection() as db:
     names = actors(db, actor=actor)
-who = b.selectbox("Oleh", key="a_actor", **or_all({n: n for n in names}, "Semua pengguna"))
+who = b.selectbox("Oleh", **or_all({n: n for n in names}, "Semua pengguna", key="a_actor"))
 since = c.date_input("Dari tanggal", value=clock.today() - dt.timedelta(days=30), format="DD/MM/YYYY", key="a_since",
                      help=DATE_HELP)
 until = d.date_input("Sampai tanggal", value=clock.today(), format="DD/MM/YYYY", key="a_until", help=DATE_HELP)

@@ -96,7 +96,7 @@ month = a.selectbox("Bulan", month_options, key="beranda_month", placeholder="Pi
                     format_func=lambda m: format_month(m) + (" (mendatang)" if m > this_month else ""),
                     help=f"Bulan ini dan {MONTHS_BACK} bulan sebelumnya. Bulan mendatang ada di akhir daftar, hanya "
                          "bila iurannya sudah dibayar di muka.")
-scheme = b.selectbox("Skema", key="beranda_scheme", **or_all(schemes, "Semua skema"))
+scheme = b.selectbox("Skema", **or_all(schemes, "Semua skema", key="beranda_scheme"))
 if scheme in app.plugins.schemes:  # its regency's kecamatan only: another's has none of its figures
     prefix = app.plugins.schemes[scheme].regency_code + "."  # (one chosen before goes: Semua kecamatan)
     districts = {code: name for code, name in districts.items() if code.startswith(prefix)}
@@ -107,20 +107,22 @@ if len(districts) == 1:
 if len(own) == 1:
     villages, district_name, village_name = own, next(iter(districts.values())), next(iter(own.values()))
     one_place = f"Akun Anda hanya untuk desa {village_name}: semua angka di halaman ini untuk desa itu."
-    district = c.selectbox("Kecamatan", key="beranda_district", disabled=True, help=one_place,
-                           **or_all(districts, district_name) | {"format_func": lambda _: district_name})
-    village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=True, help=one_place,
-                          **or_all(own, village_name) | {"format_func": lambda _: village_name})
+    district = c.selectbox("Kecamatan", disabled=True, help=one_place,
+                           **or_all(districts, district_name, key="beranda_district")
+                           | {"format_func": lambda _: district_name})
+    village = d.selectbox("Desa/kelurahan", disabled=True, help=one_place,
+                          **or_all(own, village_name, key="beranda_village") | {"format_func": lambda _: village_name})
 else:
-    district = c.selectbox("Kecamatan", key="beranda_district", **or_all(districts, "Semua kecamatan"))
+    district = c.selectbox("Kecamatan", **or_all(districts, "Semua kecamatan", key="beranda_district"))
     villages = {}
     if district:
         with connection() as db:
             villages = village_choices(db, district, actor=actor)
     # Greyed until a kecamatan is picked: the help says why (a newcomer could not tell).
-    village = d.selectbox("Desa/kelurahan", key="beranda_village", disabled=not district,
+    village = d.selectbox("Desa/kelurahan", disabled=not district,
                           help=None if district else "Pilih kecamatan dulu: daftar desa/kelurahan mengikuti kecamatan "
-                                                     "yang dipilih.", **or_all(villages, "Semua desa"))
+                                                     "yang dipilih.",
+                          **or_all(villages, "Semua desa", key="beranda_village"))
 chosen = View(month, scheme, district, village if district else None)
 st.session_state[SHOWN_VIEW] = chosen
 dropped = chosen.left_out(st.query_params.to_dict()) if from_address else []

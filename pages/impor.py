@@ -145,7 +145,7 @@ st.caption(f"{count(len(sheet.rows))} baris data, {len(sheet.headers)} kolom.")
 st.subheader("Pencocokan kolom")
 with connection() as db:
     saved_maps = templates(db, kind, actor=actor)
-template = st.selectbox("Templat", key="i_template", **or_all({n: n for n in saved_maps}, "Otomatis dari judul kolom"))
+template = st.selectbox("Templat", **or_all({n: n for n in saved_maps}, "Otomatis dari judul kolom", key="i_template"))
 mapping = saved_maps[template].columns if template else auto_map(sheet.headers, kind)
 # The value mapping (typed text -> code per coded column): from the template, then the choices made below.
 values_key = f"_i_values:{kind}:{template or ''}"  # session-state keys must be text
@@ -157,8 +157,9 @@ chosen: dict[str, str] = {}
 columns = st.columns(3)
 for n, (field, (label, _)) in enumerate(FIELDS[kind].items()):
     required = field in REQUIRED[kind]
-    header = columns[n % 3].selectbox(label + (" *" if required else ""), key=f"i_map_{kind}_{template}_{field}",
-                                      **or_all(headers, "(tidak ada)", value=mapping.get(field)))
+    header = columns[n % 3].selectbox(label + (" *" if required else ""),
+                                      **or_all(headers, "(tidak ada)", value=mapping.get(field),
+                                               key=f"i_map_{kind}_{template}_{field}"))
     if header:
         chosen[field] = header
 if kind == "sponsorships":

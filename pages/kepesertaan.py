@@ -116,11 +116,11 @@ if mode == "semua":
     a_col, b_col, c_col = st.columns(3)
     with connection() as db:
         districts = district_choices(db, actor=actor, regency_codes=(scheme.regency_code,))
-        district = a_col.selectbox("Kecamatan", key="k_all_district", **or_all(districts, "Semua kecamatan"))
+        district = a_col.selectbox("Kecamatan", **or_all(districts, "Semua kecamatan", key="k_all_district"))
         villages = village_choices(db, district, actor=actor) if district else {}
-    village = b_col.selectbox("Desa/kelurahan", key="k_all_village", **or_all(villages, "Semua desa"))
+    village = b_col.selectbox("Desa/kelurahan", **or_all(villages, "Semua desa", key="k_all_village"))
     occupations = app.settings.occupations
-    occupation = c_col.selectbox("Pekerjaan", key="k_all_occupation", **or_all(occupations, "Semua pekerjaan"))
+    occupation = c_col.selectbox("Pekerjaan", **or_all(occupations, "Semua pekerjaan", key="k_all_occupation"))
     selection = dict(scheme_code=code, sponsor_id=sponsor_id, start_month=start, months=months, programs=programs,
                      fields=values, payment_period=payment_period, region=village or district, occupation=occupation)
     bulk_fingerprint = repr(selection)

@@ -20,8 +20,7 @@ st.caption("Untuk Bupati, TKPK, dan kantor cabang BPJS: angka bulan terpilih, ta
 left, right = st.columns(2)
 months = [add_months(current_month(), -i) for i in range(0, 25)]
 month = left.selectbox("Bulan", months, format_func=format_month, key="r_month", placeholder="Pilih...")
-scheme = right.selectbox("Cakupan", key="r_scheme",
-                         **or_all(schemes, "Seluruh kabupaten (semua skema)"))
+scheme = right.selectbox("Cakupan", **or_all(schemes, "Seluruh kabupaten (semua skema)", key="r_scheme"))
 if st.button("Buat laporan", type="primary", icon=":material/summarize:", key="r_make"):
     with st.spinner("Menyusun laporan dan grafik..."):
         with connection() as db:

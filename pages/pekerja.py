@@ -147,9 +147,10 @@ search_col, occupation_col, *regency_col, inactive_col = st.columns([4, 3, 3, 2]
 by_nik = allowed(actor, "worker.full_nik")
 text = search_col.text_input("Cari nama atau NIK" if by_nik else "Cari nama", key="cari_pekerja",
                              placeholder="contoh: Siti, atau 3324" if by_nik else "contoh: Siti")
-occupation = occupation_col.selectbox("Pekerjaan", key="filter_pekerjaan", **or_all(occupations, "Semua pekerjaan"))
-region = regency_col[0].selectbox("Kabupaten/kota", key="filter_kabupaten",
-                                  **or_all(regencies, "Semua kabupaten/kota")) if regency_col else None
+occupation = occupation_col.selectbox("Pekerjaan", **or_all(occupations, "Semua pekerjaan", key="filter_pekerjaan"))
+region = regency_col[0].selectbox("Kabupaten/kota",
+                                  **or_all(regencies, "Semua kabupaten/kota",
+                                          key="filter_kabupaten")) if regency_col else None
 include_inactive = inactive_col.checkbox("Termasuk nonaktif", key="filter_nonaktif")
 for widget in FILTERS:
     st.session_state[f"_kept_{widget}"] = st.session_state.get(widget)

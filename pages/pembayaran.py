@@ -24,7 +24,7 @@ st.title("Pembayaran")
 st.caption("Pembayaran dicatat dari halaman Tagihan, atau diimpor dari spreadsheet di halaman Impor data. "
            "Pembayaran yang salah dibatalkan dengan alasan; catatannya tetap disimpan.")
 
-code = st.selectbox("Skema", key="p_scheme", **or_all(schemes, "Semua skema"))
+code = st.selectbox("Skema", **or_all(schemes, "Semua skema", key="p_scheme"))
 with connection() as db:
     result = list_payments(db, actor=actor, scheme_code=code, page=current_page("p_page"), page_size=PAGE_SIZE)
 if not result.rows:

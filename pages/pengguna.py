@@ -44,7 +44,7 @@ with left:
     field_errors(FORM, "role")
 with connection() as db:
     if role in ("operator", "viewer"):
-        right.selectbox("Kabupaten", key="u_regency", **or_all(regencies, "Semua kabupaten"))
+        right.selectbox("Kabupaten", **or_all(regencies, "Semua kabupaten", key="u_regency"))
     elif role == "desa":
         districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)
         district = right.selectbox("Kecamatan", list(districts), key="u_district", format_func=districts.get,
@@ -133,8 +133,8 @@ if who:
         if new_role == "admin":
             new_regency = None
         elif new_role in ("operator", "viewer"):
-            new_regency = d.selectbox("Kabupaten", key=f"e_regency_{who}",
-                                      **or_all(regencies, "Semua kabupaten", value=target["regency_code"]))
+            new_regency = d.selectbox("Kabupaten", **or_all(regencies, "Semua kabupaten", value=target["regency_code"],
+                                                         key=f"e_regency_{who}"))
         else:
             current = [v.strip() for v in (target["villages"] or "").split(",") if v.strip()]
             districts = district_choices(db, actor=actor, regency_codes=app.settings.regency_codes)

@@ -14,6 +14,8 @@ from ui.widgets import plain
 from ui.widgets import back_to_list_button, or_all, picked, scheme_column, table
 
 PAGE_SIZE = 50
+#: The phone list's Jenis column: the widest short label of a kind ("Pemerintah desa") and the cell's margins.
+PHONE_KIND_WIDTH = 118
 actor = require("sponsor.read")
 app = payung()
 show_saved_message()
@@ -82,8 +84,8 @@ if "id" in st.query_params:
 st.title("Daftar penyandang dana")
 left, right = st.columns([3, 2])
 text = left.text_input("Cari nama, NIP atau OPD", key="cari_sponsor")
-kind = right.selectbox("Jenis", key="filter_jenis",
-                       **or_all({code: kind.label for code, kind in SPONSOR_TYPES.items()}, "Semua jenis"))
+kind = right.selectbox("Jenis", **or_all({code: kind.label for code, kind in SPONSOR_TYPES.items()}, "Semua jenis",
+                                        key="filter_jenis"))
 with connection() as db:
     result = search_sponsors(db, actor=actor, text=text, types=[kind] if kind else None,
                              page=current_page("halaman_sponsor"), page_size=PAGE_SIZE)
@@ -91,15 +93,19 @@ if not result.rows:
     st.info("Belum ada penyandang dana yang cocok.")
 else:
     # On a phone "Pekerja ditanggung" was off screen (the table wider than the screen): there, the
-    # name and the count, then the kind, in narrower columns.
+    # name and the count, then the kind, in narrower columns; the kind by its short label, which
+    # fits its column ("ASN (PNS/non-PNS)" was cut at the screen's edge).
+    labels = {kind.label: kind.short_label for kind in SPONSOR_TYPES.values()}
     listed = table([{
         "ID": r["id"], "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
     } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", counts=["Pekerja ditanggung"],
         selection_mode="single-row", key="tabel_sponsor", phone=["Nama", "Pekerja ditanggung", "Jenis"],
-        phone_options={"column_config": {"Nama": st.column_config.TextColumn(width=135),
-                                         "Pekerja ditanggung": st.column_config.NumberColumn("Ditanggung", width=80),
-                                         "Jenis": st.column_config.TextColumn(width=95)}})
+        phone_options={"column_config": {
+            "Nama": st.column_config.TextColumn(width=126),
+            "Pekerja ditanggung": st.column_config.NumberColumn("Ditanggung", width=80),
+            "Jenis": st.column_config.SelectboxColumn(width=PHONE_KIND_WIDTH, options=list(labels),
+                                                      format_func=labels.get)}})
     chosen = picked(listed, result.rows)
     if chosen:
         st.query_params["id"] = str(chosen["id"])

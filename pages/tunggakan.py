@@ -23,7 +23,7 @@ app = payung()
 schemes = schemes_for(app.plugins, actor, "late.read")
 show_saved_message()
 st.title("Tunggakan & perpanjangan")
-code = st.selectbox("Skema", key="l_scheme", **or_all(schemes, "Semua skema"))
+code = st.selectbox("Skema", **or_all(schemes, "Semua skema", key="l_scheme"))
 
 
 #: The renewals listed, each with its button (the tab counts them all).

@@ -1195,6 +1195,32 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     context.close()
 
 
+def test_on_a_phone_the_sponsor_list_fits_the_screen_with_every_kind_whole(demo_site, browser):
+    """390 px: the sponsor list's Jenis column was cut at the screen's right edge ("ASN (PNS/non-P").
+    The table is no wider than the screen, and each kind's phone label, measured in the table's
+    own font, fits the column (its text between the cell's 8 px margins)."""
+    from payung.base.sponsor_types import SPONSOR_TYPES
+    from test_page_layout import phone_kind_width
+    url, _, _ = demo_site
+    page = browser.new_context(**PHONE).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/penyandang_dana")
+    log_in(page, "operator")
+    expect_logged_in(page)
+    grid = page.locator('[data-testid="stDataFrame"]:visible')
+    expect(grid).to_have_count(1)
+    expect(grid.locator('[role="columnheader"]').first).to_be_attached()
+    scroller = grid.locator(".dvn-scroller")
+    assert scroller.evaluate("e => e.scrollWidth <= e.clientWidth"), scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    font = grid.evaluate("e => getComputedStyle(e).fontFamily")
+    widths = page.evaluate("""([labels, font]) => { const c = document.createElement('canvas').getContext('2d');
+        c.font = `14px ${font}`; return labels.map(l => [l, c.measureText(l).width]); }""",
+                           [[t.short_label for t in SPONSOR_TYPES.values()], font])
+    too_wide = [(label, round(w)) for label, w in widths if w > phone_kind_width() - 16]
+    assert not too_wide, (too_wide, phone_kind_width(), font)
+    page.context.close()
+
+
 def test_a_table_offers_no_unaudited_csv_download_or_copy(tmp_path, browser):
     """The dataframe toolbar's "Download as CSV" took a list's full NIKs out with no audit entry:
     ``[client] disableDataExport`` in .streamlit/config.toml removes it (the toolbar stays)."""

@@ -63,6 +63,15 @@ def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
     expect(tip).to_be_visible()
     assert page.evaluate("(p) => getComputedStyle(p, '::after').content", tip.element_handle()) == \
         '"Salin rumusan grafik (Vega-Lite)"'
+    # The buttons the tab renames for screen readers too: their tooltips said "Show data" and
+    # "Fullscreen" (the tooltips' rules knew the buttons by their English names only).
+    for name, said in (("Tampilkan data", "Tampilkan data"), ("Layar penuh", "Layar penuh")):
+        chart.hover()
+        button = page.locator(f'[data-testid="stBaseButton-elementToolbar"][aria-label="{name}"]:visible').first
+        button.hover()
+        expect(tip).to_be_visible()
+        assert page.evaluate("(p) => [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]",
+                             tip.element_handle()) == ["0px", f'"{said}"'], name
     page.mouse.move(0, 0)
     box = chart.locator("svg").first.bounding_box()
     # The bars start right of the names (up to 180 px), the largest district's first, under the title.

@@ -71,3 +71,28 @@ def test_the_demo_looks_like_a_regency_that_pays_not_one_whose_cover_has_ended(t
     assert started_before > counts["sponsorships"] / 4  # months of history to have paid, or not
     assert 0 < len(late.lapsed) < counts["sponsorships"] / 10, (len(late.lapsed), counts)
     assert 0 < len(late.parties) < counts["sponsors"] / 3
+
+
+def test_the_demos_masked_niks_differ_from_one_another():
+    """A masked NIK shows its first and last four digits; the demo gave every worker the serial
+    0001 (the first person of a kecamatan born that day), so a list of masked NIKs read
+    "3324********0001" on every row. Still valid NIKs (serial 0001-9999), unique, the same on
+    every run with one seed."""
+    import datetime as dt
+    import random
+    from collections import Counter
+    from payung.base.identity import check_nik, mask_nik
+    from payung.operations.demo import worker_rows
+    villages = [f"33.24.{d:02d}.20{v:02d}" for d in range(1, 21) for v in range(1, 6)]
+
+    def niks(seed):
+        return [w["nik"] for w in worker_rows(villages, 300, random.Random(seed), today=dt.date(2026, 12, 7))]
+    rows = list(worker_rows(villages, 300, random.Random(5), today=dt.date(2026, 12, 7)))
+    drawn = [w["nik"] for w in rows]
+    assert len(set(drawn)) == len(drawn) and drawn == niks(5)
+    for w in rows:
+        check = check_nik(w["nik"], birth_date=dt.date.fromisoformat(w["birth_date"]), gender=w["gender"],
+                          today=dt.date(2026, 12, 7))
+        assert not check.problems and "0001" <= w["nik"][12:] <= "9999", (w, check.problems)
+    shown = Counter(mask_nik(n) for n in drawn)
+    assert len(shown) >= 250 and shown.most_common(1)[0][1] <= 5, shown.most_common(3)

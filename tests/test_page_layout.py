@@ -185,6 +185,31 @@ def test_tables_show_the_columns_that_decide_first_for_the_width(site):
         assert f':not([class*="{marker}"])' in TABLE_CSS
 
 
+def phone_kind_width() -> int:
+    """The width of the phone sponsor list's Jenis column (``PHONE_KIND_WIDTH``, read from the
+    page's source: importing the page would run it)."""
+    tree = ast.parse((ROOT / "pages" / "penyandang_dana.py").read_text())
+    return next(ast.literal_eval(n.value) for n in tree.body
+                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PHONE_KIND_WIDTH")
+
+
+def test_a_phone_shows_a_sponsors_kind_by_its_short_label(site):
+    """On a phone the sponsor list's Jenis column was cut at the screen's right edge ("ASN
+    (PNS/non-PNS)" in a 95 px column): there each kind is shown by its short label, in a column
+    as wide as the widest of them needs (``test_browser`` measures them in the table's font)."""
+    import json
+    from payung.base.sponsor_types import SPONSOR_TYPES
+    at = run("admin", "pages/penyandang_dana.py")
+    [phone] = [f for f in at.dataframe if f.proto.id.endswith("tabel_sponsor-hp")]
+    kind = json.loads(phone.proto.columns)["Jenis"]
+    shown = {o["value"]: o["label"] for o in kind["type_config"]["options"]}
+    assert shown == {t.label: t.short_label for t in SPONSOR_TYPES.values()}, shown
+    assert shown["ASN (PNS/non-PNS)"] == "ASN" and kind["width"] == phone_kind_width()
+    assert set(phone.value["Jenis"]) <= set(shown)  # the values are the kinds' labels, shown short
+    wide = [f for f in at.dataframe if f is not phone and "Jenis" in f.value.columns]
+    assert wide and all("ASN (PNS/non-PNS)" in set(f.value["Jenis"]) for f in wide)  # the whole label elsewhere
+
+
 def test_a_short_scheme_name_is_spelled_out_in_its_columns_tooltip(site):
     """Tables show a scheme by its short name ("GN Lingkaran"); the heading's tooltip says what
     each short name in it stands for, the bracketed whole name."""
@@ -528,3 +553,43 @@ def test_the_sponsor_lists_count_of_workers_has_the_thousands_point(site, monkey
     for frame in at.dataframe:  # every width's set
         assert frame.value["Pekerja ditanggung"].iloc[0] == 12_345
         assert b"12.345" in frame.proto.arrow_data.styler.display_values, frame.proto.id
+
+
+def test_a_filter_box_picked_back_to_all_offers_no_clear_button():
+    """"Semua skema" picked again on Tunggakan showed a clear (x) button beside it: Streamlit
+    draws a keyed box whose kept value is None without a default, and the browser offers to clear
+    such a box (``clearable`` is "no default"). ``or_all(..., key=...)`` forgets that None before
+    the box is drawn: the box keeps its default, the first choice, and still says all."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+        from ui.widgets import or_all
+        st.session_state["shown"] = st.selectbox("Skema", **or_all({"a": "Skema A", "b": "Skema B"}, "Semua skema",
+                                                                    key="l_scheme"))
+
+    at = AppTest.from_function(script)
+    at.run()
+    box = at.selectbox(key="l_scheme")
+    assert box.proto.HasField("default") and box.value is None
+    box.select("b").run()
+    assert at.session_state["shown"] == "b" and at.selectbox(key="l_scheme").proto.HasField("default")
+    at.selectbox(key="l_scheme").select(None).run()
+    box = at.selectbox(key="l_scheme")
+    assert at.session_state["shown"] is None and box.value is None and box.format_func(box.value) == "Semua skema"
+    assert box.proto.HasField("default"), "drawn without a default: the browser offers to clear it"
+    at.run()  # and on the next run of the page too
+    assert at.session_state["shown"] is None and at.selectbox(key="l_scheme").proto.HasField("default")
+
+
+def test_a_keyed_filter_box_gives_its_key_to_or_all():
+    """The rule above works only when ``or_all`` knows the box's key: a box keyed beside it would
+    show the clear (x) button again once its "Semua ..." is picked."""
+    wrong = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("plugins/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "selectbox"
+                    and any(k.arg is None and "or_all(" in ast.unparse(k.value) for k in node.keywords)
+                    and any(k.arg == "key" for k in node.keywords)):
+                wrong.append(f"{path.name}:{node.lineno}")
+    assert not wrong, wrong

@@ -86,17 +86,27 @@ def worker_label(worker: Mapping) -> str:
     return f"{worker['name']} · {worker['nik']} · {worker['village']}"
 
 
-def or_all(choices: Mapping, everything: str, *, value=None) -> dict:
+def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = None) -> dict:
     """A filter box's ``st.selectbox`` arguments: None first, said as ``everything`` ("Semua
     desa"), then ``choices`` (value -> its words, or a scheme: its name); ``value`` chosen when it
-    is one of them.
+    is one of them; ``key`` the box's key (given here, not to the box: see below).
 
     ``everything`` is the placeholder too. When a box's choices change under it (the desa of
     another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
-    with its placeholder: "Pilih..." there read as nothing chosen while the page showed all."""
-    choices = distinct({key: words if isinstance(words, str) else words.name for key, words in choices.items()})
+    with its placeholder: "Pilih..." there read as nothing chosen while the page showed all.
+
+    A keyed box whose kept value is None is drawn by Streamlit without a default, and the browser
+    then offers to clear it: "Semua skema" picked on Tunggakan showed a clear (x) button, which
+    cleared nothing a person could see. Its None is forgotten before it is drawn, so the box
+    starts again on its first choice, None, as its default: the same choice, and no (x). (Not
+    with ``value``: the box would go back to that value.)"""
+    choices = distinct({code: words if isinstance(words, str) else words.name for code, words in choices.items()})
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}
+    if key is not None:
+        chosen["key"] = key
+        if "index" not in chosen and key in st.session_state and st.session_state[key] is None:
+            del st.session_state[key]
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
             "placeholder": everything, **chosen}
 
@@ -663,12 +673,13 @@ _INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box,
 #: The hover toolbar of tables and charts (always shown on a touch screen): its buttons' tooltips
 #: said "Download as CSV", "Fullscreen"... (Streamlit has no setting for them). While a button is
 #: hovered or focused, the one tooltip on screen is its own: its English text is shrunk to nothing
-#: and the Indonesian drawn after it. (The buttons' aria-labels, read out by screen readers, stay
-#: English: CSS cannot reach an attribute.)
+#: and the Indonesian drawn after it. A button is found by its name, English or, once the tab's
+#: script has renamed it for screen readers (``STREAMLIT_LABELS``), Indonesian: keyed by the English
+#: name only, the tooltips of a chart's "Tampilkan data" and "Layar penuh" stayed English.
 TOOLBAR_LABELS = MappingProxyType({
     "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
-    "Download as PNG": "Unduh gambar PNG", "Show data": "Lihat data", "Show chart": "Lihat grafik",
+    "Download as PNG": "Unduh gambar PNG", "Show data": "Tampilkan data", "Show chart": "Lihat grafik",
     "Copy Vega-Lite spec": "Salin rumusan grafik (Vega-Lite)", "Copied!": "Tersalin",
 })
 #: Room above a table or chart for its toolbar, which covered the figure or the box above it. A
@@ -677,8 +688,13 @@ TOOLBAR_LABELS = MappingProxyType({
 TOOLBAR_ROOM = "2.25rem"
 
 
+def _toolbar_button(english: str) -> str:
+    """A toolbar button by its English name or the Indonesian one the tab's script gives it."""
+    names = dict.fromkeys([english, STREAMLIT_LABELS.get(english, english)])
+    return '[data-testid="stBaseButton-elementToolbar"]:is(' + ",".join(f'[aria-label="{n}"]' for n in names) + ")"
+
+
 def _toolbar_css() -> str:
-    button = '[data-testid="stBaseButton-elementToolbar"][aria-label="{}"]'
     rules = [
         f'[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] [data-testid="stElementToolbar"]) '
         f'{{ margin-top: {TOOLBAR_ROOM}; }}',
@@ -694,7 +710,7 @@ def _toolbar_css() -> str:
         f'{{ padding-right: {TOOLBAR_WIDTH}; }} }}',
     ]
     for english, indonesian in TOOLBAR_LABELS.items():
-        hovered = ", ".join(f"body:has({button.format(english)}:{state}) [role=\"tooltip\"] "
+        hovered = ", ".join(f"body:has({_toolbar_button(english)}:{state}) [role=\"tooltip\"] "
                             f'[data-testid="stTooltipContent"] p{after}'
                             for state in ("hover", "focus-visible") for after in ("", "::after"))
         plain_rules = hovered.split(", ")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
+import zlib
 from collections.abc import Callable, Iterator
 
 from db import queries, store
@@ -52,7 +52,7 @@ def worker_rows(villages: list[str], count: int, rng: random.Random, *, today: d
                 taken_niks: set[str] | None = None) -> Iterator[dict]:
     """Raw worker values as a registry clerk would type them (NIK consistent with the rest)."""
     taken = set(taken_niks or ())
-    serials: dict[str, int] = defaultdict(int)
+    serials: dict[str, int] = {}
     occupations, weights = zip(*OCCUPATION_WEIGHTS.items())
     for _ in range(count):
         village = rng.choice(villages)
@@ -62,6 +62,11 @@ def worker_rows(villages: list[str], count: int, rng: random.Random, *, today: d
         # One in twenty got their NIK in another regency of the province and moved here since.
         district = village[:8] if rng.random() > 0.05 else f"{village[:3]}{rng.randint(1, 20):02d}.{rng.randint(1, 9):02d}"
         stem = district.replace(".", "") + f"{day:02d}{birth.month:02d}{birth.year % 100:02d}"
+        # The serial (the last four digits) counts the people of one kecamatan born on one day: it
+        # started at 0001 for each, and a masked list read "3324********0001" on every row (a
+        # masked NIK shows the first and last four digits). Each stem starts at its own number,
+        # from its digits, not from ``rng``: the rest of the demo is drawn as before.
+        serials.setdefault(stem, zlib.crc32(stem.encode()) % 9000)
         while True:
             serials[stem] += 1
             nik = f"{stem}{serials[stem]:04d}"
