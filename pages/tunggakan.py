@@ -174,8 +174,8 @@ def renewal_made(row, plan) -> str:
 
 def renewal_rows(renewals, tab: int) -> None:
     """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``), in
-    tab number ``tab`` (opened again after a renewal). Perpanjang asks first: what it makes
-    (``renewal_made``), "Ya, perpanjang" or "Batal"."""
+    tab number ``tab`` (opened again after a renewal). Perpanjang asks first
+    (``confirm_renewal``)."""
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = renewal_start(row)
@@ -195,56 +195,77 @@ def renewal_rows(renewals, tab: int) -> None:
                 st.rerun()
         else:
             with st.container(border=True, key=f"renew_confirm_{row['id']}"):
-                said = st.empty()  # filled below, priced with what is typed in the boxes
-                # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
-                # the new year: the team gives the new year's here, or leaves it empty (arrears.renew).
-                # Asked as the enrolment form asks it (a choice from its labels, a date with a picker;
-                # in a text box a choice's value behind its label could not be typed), label as text.
-                left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
-                given = {f.name: declared_field(replace(
-                    f, label=f"{f.label} untuk {start[:4]}",
-                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
-                    form=f"renew_{row['id']}", key=f"renew_{row['id']}_{f.name}") for f in left}
-                try:
-                    with connection() as db:
-                        plan = renewal_plan(db, app.plugins, row["id"], actor=actor, given=given)
-                except PayungError as exc:
-                    # No longer renewable (changed meanwhile), or no longer found: the box closes.
-                    # Left to the page's handler (NotFound), it stayed open and refused on every
-                    # run, with no Batal, the rows under it and the other tab gone.
-                    del st.session_state[CONFIRMING]
-                    st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                    continue
-                said.markdown(renewal_made(row, plan))
-                if plan.problems:
-                    st.warning(plain("Belum dapat diperpanjang: " + "; ".join(p.message for p in plan.problems)),
-                               icon=":material/warning:")
-                buttons = st.container(horizontal=True)
-                yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
-                                     icon=":material/autorenew:")
-                if buttons.button("Batal", key=f"renew_no_{row['id']}"):
-                    del st.session_state[CONFIRMING]
-                    st.session_state[RENEWED_IN] = tab
-                    st.rerun()
-                if yes:
-                    try:
-                        with connection() as db:
-                            new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
-                    except ValidationError as exc:
-                        # The box stays open with what was typed; the rest of the page is drawn
-                        # (a st.stop() here left the rows below and the other tab empty).
-                        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                        continue
-                    del st.session_state[CONFIRMING]
-                    st.session_state[RENEWED_IN] = tab
-                    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
-                             or isinstance(given[f.name], str) and not given[f.name].strip()]
-                    saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
-                          f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
-                          "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "
-                                                              f"masih kosong: {', '.join(empty)}." if empty else ""))
+                confirm_renewal(row, tab)
     if renewals.total > len(renewals.rows):
         st.caption(f"Menampilkan {len(renewals.rows)} dari {renewals.total}; pilih skema untuk mempersempit.")
+
+
+def confirm_renewal(row, tab: int) -> None:
+    """The confirmation of the renewal of ``row``: what it makes (``renewal_made``, priced with
+    what is typed in the boxes of the new year's fields, ``renewal_given``), what would still
+    refuse it, "Ya, perpanjang" and "Batal"."""
+    said = st.empty()  # filled below, priced with what is typed in the boxes
+    left, given = renewal_given(row)
+    try:
+        with connection() as db:
+            plan = renewal_plan(db, app.plugins, row["id"], actor=actor, given=given)
+    except PayungError as exc:
+        # No longer renewable (changed meanwhile), or no longer found: the box closes.
+        # Left to the page's handler (NotFound), it stayed open and refused on every
+        # run, with no Batal, the rows under it and the other tab gone.
+        del st.session_state[CONFIRMING]
+        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+        return
+    said.markdown(renewal_made(row, plan))
+    if plan.problems:
+        st.warning(plain("Belum dapat diperpanjang: " + "; ".join(p.message for p in plan.problems)),
+                   icon=":material/warning:")
+    buttons = st.container(horizontal=True)
+    yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
+                         icon=":material/autorenew:")
+    if buttons.button("Batal", key=f"renew_no_{row['id']}"):
+        del st.session_state[CONFIRMING]
+        st.session_state[RENEWED_IN] = tab
+        st.rerun()
+    if yes:
+        renew_now(row, tab, left, given)
+
+
+def renewal_given(row) -> tuple[list, dict]:
+    """The fields of ``row``'s scheme not copied into the renewal's year (``not_carried_over``),
+    each asked in the confirmation, and what is typed in them.
+
+    A reference to the old year's document ("APBDes 2026 No. 3") is not copied into the new
+    year: the team gives the new year's here, or leaves it empty (arrears.renew). Asked as the
+    enrolment form asks it (a choice from its labels, a date with a picker; in a text box a
+    choice's value behind its label could not be typed), label as text."""
+    start = renewal_start(row)
+    left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
+    return left, {f.name: declared_field(replace(
+        f, label=f"{f.label} untuk {start[:4]}",
+        help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
+        form=f"renew_{row['id']}", key=f"renew_{row['id']}_{f.name}") for f in left}
+
+
+def renew_now(row, tab: int, left: list, given: dict) -> None:
+    """"Ya, perpanjang" clicked: the renewal of ``row`` made, and said; or refused, said in the
+    box, which stays open with what was typed (a st.stop() here left the rows below and the
+    other tab empty)."""
+    start = renewal_start(row)
+    try:
+        with connection() as db:
+            new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
+    except ValidationError as exc:
+        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+        return
+    del st.session_state[CONFIRMING]
+    st.session_state[RENEWED_IN] = tab
+    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
+             or isinstance(given[f.name], str) and not given[f.name].strip()]
+    saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
+          f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
+          "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "
+                                              f"masih kosong: {', '.join(empty)}." if empty else ""))
 
 
 with renew_tab:
