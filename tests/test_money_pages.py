@@ -8,6 +8,7 @@ import pytest
 
 from payung.auth.access import Actor
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -714,3 +715,45 @@ def test_the_confirmation_says_what_would_still_refuse_the_renewal(site, monkeyp
         at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
     at.run()
     assert not any("Belum dapat diperpanjang" in w.value for w in at.warning), texts(at)
+
+
+def test_a_plugins_own_adjustment_is_in_the_line_the_confirmation_and_the_bill(site, monkeypatch):
+    """A Python plugin's ``adjust_contribution`` (no shipped scheme has one) was left out of a
+    renewal line's price (``arrears.renewal_amounts``): the line said less than the confirmation
+    and the bill. One pricing rule (``sponsorships.priced_months``) prices all three."""
+    import os
+    from types import SimpleNamespace
+
+    from payung.core import Payung
+    from payung.enrolment.arrears import ending_soon
+    from payung.schemes.hookspecs import hookimpl
+
+    @hookimpl
+    def adjust_contribution(enrolment, month, contribution):  # a test-only plugin: Rp1.000 more on JKK
+        return dataclasses.replace(contribution, jkk=contribution.jkk + 1000)
+
+    load = Payung.load.__func__
+    monkeypatch.setattr(Payung, "load", classmethod(lambda cls, config=None, **options: load(
+        cls, config, **options, extra_plugins=(("uji_iuran", SimpleNamespace(adjust_contribution=adjust_contribution)),))))
+    admin = Actor("admin", "admin")
+    with open_db(site) as db:
+        plain_amounts = ending_soon(db, site["app"].plugins, actor=admin).rows[0]["renewal_amounts"]
+        asked, query = [], db.query
+        monkeypatch.setattr(db, "query", lambda sql, params=(): asked.append(sql) or query(sql, params))
+        renewals = ending_soon(db, Payung.load(os.environ["PAYUNG_CONFIG"]).plugins, actor=admin, limit=100)
+        row = renewals.rows[0]
+    # The list, then its workers and sponsors read at once: no query per line.
+    assert len(renewals.rows) > 2 and len(asked) == 3, asked
+    amounts = row["renewal_amounts"]
+    assert amounts and amounts == [a + 1000 for a in plain_amounts], (amounts, plain_amounts)
+    assert len(set(amounts)) == 1, amounts
+    said = f"{len(amounts)} bulan × {format_rupiah(amounts[0])} = "
+    at = run("admin", "pages/tunggakan.py")
+    assert said + format_rupiah(sum(amounts)) in texts(at), "the line"
+    at.button(key=f"renew_{row['id']}").click().run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert said + f"**{format_rupiah(sum(amounts))}**" in shown, shown
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    db = open_db(site)
+    new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
+    assert new != row["id"] and [line["amount"] for line in queries.lines_of(db, new)] == amounts, "the bill"
