@@ -157,14 +157,17 @@ def renewal_made(row, plan) -> str:
     scheme's own adjustments), who pays, and which of those months are past their due date
     (billed as arrears at once, on Sudah selesai: ``overdue_at_once``; last month is not before
     its due day). While the plan is refused (a required number of the new year still empty) it
-    prices no month: the cost is then the line's (``renewal_amounts``), not "dihitung saat
-    diperpanjang" under a line that says it."""
+    prices no month: the cost is then the line's (``renewal_amounts``, the same rule on what is
+    known so far), said to be so, not "dihitung saat diperpanjang" under a line that says it;
+    what is still missing is said under the boxes (``missing``)."""
     months = month_range(renewal_start(row), row["months"])
     past = overdue_at_once(app.plugins, row)
     amounts = [c.total for _, c in plan.lines] or row["renewal_amounts"]
+    listed = (" (perkiraan dari daftar; dipastikan setelah yang kurang di bawah dilengkapi)"
+              if amounts and not plan.lines else "")
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
             f"{format_month(months[0])} sampai {format_month(months[-1])}, "
-            f"{cost(amounts, row['months'], bold=True)}, ditanggung "
+            f"{cost(amounts, row['months'], bold=True)}{listed}, ditanggung "
             f"{plain(row['sponsor_name'])} ({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan "
             "bulan-bulan itu"
             + (f"; {len(past)} bulan yang sudah lewat jatuh tempo ({format_month(past[0])}"
@@ -218,7 +221,7 @@ def confirm_renewal(row, tab: int) -> None:
         return
     said.markdown(renewal_made(row, plan))
     if plan.problems:
-        st.warning(plain("Belum dapat diperpanjang: " + "; ".join(p.message for p in plan.problems)),
+        st.warning(plain("Belum dapat diperpanjang: " + "; ".join(missing(plan.problems, left, row)).rstrip(".") + "."),
                    icon=":material/warning:")
     buttons = st.container(horizontal=True)
     yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
@@ -229,6 +232,16 @@ def confirm_renewal(row, tab: int) -> None:
         st.rerun()
     if yes:
         renew_now(row, tab, left, given)
+
+
+def missing(problems, left: list, row) -> list[str]:
+    """What still refuses the renewal of ``row``, in words: a required field of the new year
+    (one of ``left``) named as its box in the confirmation is, with the year ("«Nomor
+    RKPDes/APBDes untuk 2027» di atas wajib diisi", where the enrolment's words named no year:
+    "«Nomor RKPDes/APBDes» wajib diisi")."""
+    boxes = {f.name: f"{f.label} untuk {renewal_start(row)[:4]}" for f in left}
+    return [f"«{boxes[p.field]}» di atas wajib diisi" if p.rule == "field_required" and p.field in boxes else p.message
+            for p in problems]
 
 
 def renewal_given(row) -> tuple[list, dict]:

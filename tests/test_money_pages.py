@@ -757,3 +757,28 @@ def test_a_plugins_own_adjustment_is_in_the_line_the_confirmation_and_the_bill(s
     db = open_db(site)
     new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
     assert new != row["id"] and [line["amount"] for line in queries.lines_of(db, new)] == amounts, "the bill"
+
+
+def test_a_renewal_waiting_for_a_required_number_says_its_cost_is_the_lists_and_which_box_to_fill(site, monkeypatch):
+    """While Mempawah's «Nomor RKPDes/APBDes» of the new year is empty the renewal's plan prices
+    nothing: the box said the line's price as if settled, and "«Nomor RKPDes/APBDes» wajib
+    diisi" under a box named "Nomor RKPDes/APBDes untuk 2027". It says the price is the list's
+    until what is missing is given, and names the box to fill; given, the plan's price stands
+    alone."""
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text",
+                                         lambda left: any(f.required for f in left))
+    required = next(f for f in left if f.required)
+    box = f"{required.label} untuk {add_months(row['end_month'], 1)[:4]}"
+    amounts = row["renewal_amounts"]
+    priced = f"{len(amounts)} bulan × {format_rupiah(amounts[0])} = **{format_rupiah(sum(amounts))}**"
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert f"{priced} (perkiraan dari daftar; dipastikan setelah yang kurang di bawah dilengkapi)" in shown, shown
+    assert any(f"«{box}» di atas wajib diisi" in w.value for w in at.warning), [w.value for w in at.warning]
+    for f in left:
+        at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
+    at.run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert f"{priced}, ditanggung" in shown and "perkiraan" not in shown, shown
+    assert not at.warning, [w.value for w in at.warning]
