@@ -136,6 +136,9 @@ lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 #: Session key of the sponsorship whose renewal waits for "Ya, perpanjang": Perpanjang makes a
 #: year's bill, and it was made at the first click, with no chance to look at what it makes.
 CONFIRMING = "l_confirm_renewal"
+#: Session key of a renewal whose box was closed because it cannot be renewed: (tab, why), said
+#: at the top of that tab in the run after the box was closed.
+CLOSED = "l_renewal_closed"
 
 
 def cost(amounts: list[int], months: int, *, bold: bool = False) -> str:
@@ -179,6 +182,9 @@ def renewal_rows(renewals, tab: int) -> None:
     """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``), in
     tab number ``tab`` (opened again after a renewal). Perpanjang asks first
     (``confirm_renewal``)."""
+    if (closed := st.session_state.get(CLOSED)) and closed[0] == tab:
+        del st.session_state[CLOSED]
+        st.error(plain(closed[1]), icon=":material/block:")
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = renewal_start(row)
@@ -216,9 +222,7 @@ def confirm_renewal(row, tab: int) -> None:
         # No longer renewable (changed meanwhile), or no longer found: the box closes.
         # Left to the page's handler (NotFound), it stayed open and refused on every
         # run, with no Batal, the rows under it and the other tab gone.
-        del st.session_state[CONFIRMING]
-        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-        return
+        close_refused(row, tab, exc)
     said.markdown(renewal_made(row, plan))
     if plan.problems:
         st.warning(plain("Belum dapat diperpanjang: " + "; ".join(missing(plan.problems, left, row)).rstrip(".") + "."),
@@ -244,6 +248,15 @@ def missing(problems, left: list, row) -> list[str]:
             for p in problems]
 
 
+def close_refused(row, tab: int, exc: Exception) -> None:
+    """The box of ``row``'s renewal closed at once, with why it cannot be renewed (``exc``), said
+    at the top of its tab (``CLOSED``) in the run that follows: this run has drawn the box."""
+    del st.session_state[CONFIRMING]
+    st.session_state[RENEWED_IN] = tab
+    st.session_state[CLOSED] = (tab, f"{row['worker_name']} tidak dapat diperpanjang: {exc}")
+    st.rerun()
+
+
 def renewal_given(row) -> tuple[list, dict]:
     """The fields of ``row``'s scheme not copied into the renewal's year (``not_carried_over``),
     each asked in the confirmation, and what is typed in them.
@@ -263,7 +276,7 @@ def renewal_given(row) -> tuple[list, dict]:
 def renew_now(row, tab: int, left: list, given: dict) -> None:
     """"Ya, perpanjang" clicked: the renewal of ``row`` made, and said; or refused, said in the
     box, which stays open with what was typed (a st.stop() here left the rows below and the
-    other tab empty)."""
+    other tab empty); or no longer found, and the box closes, saying so (``close_refused``)."""
     start = renewal_start(row)
     try:
         with connection() as db:
@@ -271,6 +284,11 @@ def renew_now(row, tab: int, left: list, given: dict) -> None:
     except ValidationError as exc:
         st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
         return
+    except PayungError as exc:
+        # No longer found (moved out of the actor's villages, removed): the page's handler said
+        # "Kepesertaan #12 tidak ditemukan." in place of the rest of the page, and the box
+        # closed only on the next click.
+        close_refused(row, tab, exc)
     del st.session_state[CONFIRMING]
     st.session_state[RENEWED_IN] = tab
     empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])

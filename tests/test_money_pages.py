@@ -782,3 +782,31 @@ def test_a_renewal_waiting_for_a_required_number_says_its_cost_is_the_lists_and_
     shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
     assert f"{priced}, ditanggung" in shown and "perkiraan" not in shown, shown
     assert not at.warning, [w.value for w in at.warning]
+
+
+def test_a_yes_refused_as_not_found_says_why_and_closes_the_box_at_once(site, monkeypatch):
+    """"Ya, perpanjang" refused because the kepesertaan is no longer found (moved out of the
+    user's villages meanwhile: NotFound, not a ValidationError) went to the page's handler: its
+    bare "tidak ditemukan" in place of the rest of the page, the box closing only on the next
+    click. The run of the click says it under the tab, the box closed, the page drawn."""
+    from payung.base.errors import NotFound
+    from payung.enrolment import arrears
+    rows = arrears.ending_soon(open_db(site), site["app"].plugins, actor=Actor("admin", "admin")).rows
+    assert len(rows) > 1
+
+    def gone(db, registry, sponsorship_id, **kwargs):
+        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    monkeypatch.setattr(arrears, "renew", gone)
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{rows[0]['id']}").click().run()
+    at.button(key=f"renew_yes_{rows[0]['id']}").click().run()
+    assert not at.exception, at.exception
+    said = f"{rows[0]['worker_name']} tidak dapat diperpanjang: Kepesertaan #{rows[0]['id']} tidak ditemukan."
+    assert [e.value.replace("\\#", "#") for e in at.error] == [said], texts(at)  # plain() escapes "#"
+    assert at.button(key=f"renew_{rows[0]['id']}").label == "Perpanjang", "the box closed"
+    assert all(b.key != f"renew_yes_{rows[0]['id']}" for b in at.button)
+    assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under it are still listed"
+    assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
+    assert _open_tab(at) == 2
+    at.run()
+    assert not at.error, "said once"
