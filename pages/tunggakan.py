@@ -160,7 +160,7 @@ def renewal_made(row, plan) -> str:
     scheme's own adjustments), who pays, and which of those months are past their due date
     (billed as arrears at once, on Sudah selesai: ``overdue_at_once``; last month is not before
     its due day). While the plan is refused (a required number of the new year still empty) it
-    prices no month: the cost is then the line's (``renewal_amounts``, the same rule on what is
+    prices no month: the cost is then the line's (its ``renewal_amounts``, the same rule on what is
     known so far), said to be so, not "dihitung saat diperpanjang" under a line that says it;
     what is still missing is said under the boxes (``missing``)."""
     months = month_range(renewal_start(row), row["months"])

@@ -325,10 +325,10 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
     total = rows[0]["total"] if rows else 0
     rows = [{key: value for key, value in row.items() if key != "total"} for row in rows]
     return Renewals(total, listed_rows(actor, [row | {"renewal_amounts": amounts} for row, amounts
-                                               in zip(rows, renewal_amounts(db, registry, rows, actor=actor))]))
+                                               in zip(rows, _renewal_amounts(db, registry, rows, actor=actor))]))
 
 
-def renewal_amounts(db, registry: PluginRegistry, rows: list[Mapping], *, actor: Actor) -> list[list[int]]:
+def _renewal_amounts(db, registry: PluginRegistry, rows: list[Mapping], *, actor: Actor) -> list[list[int]]:
     """What each month of the renewal of each of ``rows`` (rows of the renewal lists) costs, as
     ``renew`` bills it: ``priced_months``, the rates and reliefs of those months, the worker's
     income and occupation now, and a plugin's own ``adjust_contribution``, asked with the fields

@@ -185,7 +185,7 @@ def priced_months(registry: PluginRegistry, enrolment: Enrolment, price=contribu
     """Each month of ``enrolment`` as it is billed: the rate table and the reliefs of that month
     (``price``) on the worker's income and occupation, then the plugins' ``adjust_contribution``.
     The one pricing rule of an enrolment, of its plan and of a renewal's line on Tunggakan
-    (``arrears.renewal_amounts``). ``ValidationError`` when the income cannot be priced."""
+    (``arrears._renewal_amounts``). ``ValidationError`` when the income cannot be priced."""
     worker = enrolment.worker
     return [(month, registry.adjust(enrolment, month, price(
                 enrolment.settings, income=worker["declared_income"], programs=enrolment.programs, month=month,
