@@ -437,7 +437,7 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: S
     and that nobody has renewed yet, by sponsor and worker name: what the renewal lists show and
     ``renew`` needs, with
     ``scheme_retired_at`` (a retired scheme's sponsorships cannot be renewed), the worker's
-    ``declared_income`` and ``occupation`` (what the renewal is priced on) and ``total``, how
+    ``declared_income`` and ``occupation`` (what the renewal is priced on), its ``fields`` and ``total``, how
     many there are in all (a regency's month is ten thousand: a page shows the first ``limit``).
     ``expired_through``: per scheme, the last month whose arrears limit has passed; a sponsorship
     with an unpaid month up to it has ended by arrears (berakhir) and is left out."""
@@ -473,7 +473,7 @@ def sponsorships_ending(db, month: str, statuses: Sequence[str], scheme_codes: S
            " k AS (SELECT e.id, e.sponsor_name, w.name AS worker_name FROM e JOIN workers w ON w.id = e.worker_id"
            f"{cut} ORDER BY e.sponsor_name, w.name, e.id{first})"
            " SELECT p.id, p.scheme_code, p.worker_id, p.sponsor_id, p.months, p.monthly_amount, p.start_month,"
-           " p.end_month, p.status, p.programs, k.worker_name, w.village_code, w.declared_income, w.occupation,"
+           " p.end_month, p.status, p.programs, p.fields, k.worker_name, w.village_code, w.declared_income, w.occupation,"
            " k.sponsor_name,"
            " c.retired_at AS scheme_retired_at, (SELECT COUNT(*) FROM e) AS total"
            " FROM k JOIN sponsorships p ON p.id = k.id JOIN workers w ON w.id = p.worker_id"

@@ -136,6 +136,9 @@ lapsed_workers = {(r["worker_id"], r["scheme_code"]) for r in late.lapsed}
 #: Session key of the sponsorship whose renewal waits for "Ya, perpanjang": Perpanjang makes a
 #: year's bill, and it was made at the first click, with no chance to look at what it makes.
 CONFIRMING = "l_confirm_renewal"
+#: Session key of a renewal whose box was closed because it cannot be renewed: (tab, why), said
+#: at the top of that tab in the run after the box was closed.
+CLOSED = "l_renewal_closed"
 
 
 def cost(amounts: list[int], months: int, *, bold: bool = False) -> str:
@@ -157,14 +160,17 @@ def renewal_made(row, plan) -> str:
     scheme's own adjustments), who pays, and which of those months are past their due date
     (billed as arrears at once, on Sudah selesai: ``overdue_at_once``; last month is not before
     its due day). While the plan is refused (a required number of the new year still empty) it
-    prices no month: the cost is then the line's (``renewal_amounts``), not "dihitung saat
-    diperpanjang" under a line that says it."""
+    prices no month: the cost is then the line's (its ``renewal_amounts``, the same rule on what is
+    known so far), said to be so, not "dihitung saat diperpanjang" under a line that says it;
+    what is still missing is said under the boxes (``missing``)."""
     months = month_range(renewal_start(row), row["months"])
     past = overdue_at_once(app.plugins, row)
     amounts = [c.total for _, c in plan.lines] or row["renewal_amounts"]
+    listed = (" (perkiraan dari daftar; dipastikan setelah yang kurang di bawah dilengkapi)"
+              if amounts and not plan.lines else "")
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
             f"{format_month(months[0])} sampai {format_month(months[-1])}, "
-            f"{cost(amounts, row['months'], bold=True)}, ditanggung "
+            f"{cost(amounts, row['months'], bold=True)}{listed}, ditanggung "
             f"{plain(row['sponsor_name'])} ({plain(schemes[row['scheme_code']].name)}). Iurannya masuk tagihan "
             "bulan-bulan itu"
             + (f"; {len(past)} bulan yang sudah lewat jatuh tempo ({format_month(past[0])}"
@@ -174,8 +180,11 @@ def renewal_made(row, plan) -> str:
 
 def renewal_rows(renewals, tab: int) -> None:
     """Each sponsorship to renew on a line, with its button (the first ``RENEWALS_SHOWN``), in
-    tab number ``tab`` (opened again after a renewal). Perpanjang asks first: what it makes
-    (``renewal_made``), "Ya, perpanjang" or "Batal"."""
+    tab number ``tab`` (opened again after a renewal). Perpanjang asks first
+    (``confirm_renewal``)."""
+    if (closed := st.session_state.get(CLOSED)) and closed[0] == tab:
+        del st.session_state[CLOSED]
+        st.error(plain(closed[1]), icon=":material/block:")
     for row in renewals.rows:
         text, button = st.columns([5, 1])
         start = renewal_start(row)
@@ -195,56 +204,99 @@ def renewal_rows(renewals, tab: int) -> None:
                 st.rerun()
         else:
             with st.container(border=True, key=f"renew_confirm_{row['id']}"):
-                said = st.empty()  # filled below, priced with what is typed in the boxes
-                # A reference to the old year's document ("APBDes 2026 No. 3") is not copied into
-                # the new year: the team gives the new year's here, or leaves it empty (arrears.renew).
-                # Asked as the enrolment form asks it (a choice from its labels, a date with a picker;
-                # in a text box a choice's value behind its label could not be typed), label as text.
-                left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
-                given = {f.name: declared_field(replace(
-                    f, label=f"{f.label} untuk {start[:4]}",
-                    help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
-                    form=f"renew_{row['id']}", key=f"renew_{row['id']}_{f.name}") for f in left}
-                try:
-                    with connection() as db:
-                        plan = renewal_plan(db, app.plugins, row["id"], actor=actor, given=given)
-                except PayungError as exc:
-                    # No longer renewable (changed meanwhile), or no longer found: the box closes.
-                    # Left to the page's handler (NotFound), it stayed open and refused on every
-                    # run, with no Batal, the rows under it and the other tab gone.
-                    del st.session_state[CONFIRMING]
-                    st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                    continue
-                said.markdown(renewal_made(row, plan))
-                if plan.problems:
-                    st.warning(plain("Belum dapat diperpanjang: " + "; ".join(p.message for p in plan.problems)),
-                               icon=":material/warning:")
-                buttons = st.container(horizontal=True)
-                yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
-                                     icon=":material/autorenew:")
-                if buttons.button("Batal", key=f"renew_no_{row['id']}"):
-                    del st.session_state[CONFIRMING]
-                    st.session_state[RENEWED_IN] = tab
-                    st.rerun()
-                if yes:
-                    try:
-                        with connection() as db:
-                            new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
-                    except ValidationError as exc:
-                        # The box stays open with what was typed; the rest of the page is drawn
-                        # (a st.stop() here left the rows below and the other tab empty).
-                        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
-                        continue
-                    del st.session_state[CONFIRMING]
-                    st.session_state[RENEWED_IN] = tab
-                    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
-                             or isinstance(given[f.name], str) and not given[f.name].strip()]
-                    saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
-                          f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
-                          "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "
-                                                              f"masih kosong: {', '.join(empty)}." if empty else ""))
+                confirm_renewal(row, tab)
     if renewals.total > len(renewals.rows):
         st.caption(f"Menampilkan {len(renewals.rows)} dari {renewals.total}; pilih skema untuk mempersempit.")
+
+
+def confirm_renewal(row, tab: int) -> None:
+    """The confirmation of the renewal of ``row``: what it makes (``renewal_made``, priced with
+    what is typed in the boxes of the new year's fields, ``renewal_given``), what would still
+    refuse it, "Ya, perpanjang" and "Batal"."""
+    said = st.empty()  # filled below, priced with what is typed in the boxes
+    left, given = renewal_given(row)
+    try:
+        with connection() as db:
+            plan = renewal_plan(db, app.plugins, row["id"], actor=actor, given=given)
+    except PayungError as exc:
+        # No longer renewable (changed meanwhile), or no longer found: the box closes.
+        # Left to the page's handler (NotFound), it stayed open and refused on every
+        # run, with no Batal, the rows under it and the other tab gone.
+        close_refused(row, tab, exc)
+    said.markdown(renewal_made(row, plan))
+    if plan.problems:
+        st.warning(plain("Belum dapat diperpanjang: " + "; ".join(missing(plan.problems, left, row)).rstrip(".") + "."),
+                   icon=":material/warning:")
+    buttons = st.container(horizontal=True)
+    yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
+                         icon=":material/autorenew:")
+    if buttons.button("Batal", key=f"renew_no_{row['id']}"):
+        del st.session_state[CONFIRMING]
+        st.session_state[RENEWED_IN] = tab
+        st.rerun()
+    if yes:
+        renew_now(row, tab, left, given)
+
+
+def missing(problems, left: list, row) -> list[str]:
+    """What still refuses the renewal of ``row``, in words: a required field of the new year
+    (one of ``left``) named as its box in the confirmation is, with the year ("«Nomor
+    RKPDes/APBDes untuk 2027» di atas wajib diisi", where the enrolment's words named no year:
+    "«Nomor RKPDes/APBDes» wajib diisi")."""
+    boxes = {f.name: f"{f.label} untuk {renewal_start(row)[:4]}" for f in left}
+    return [f"«{boxes[p.field]}» di atas wajib diisi" if p.rule == "field_required" and p.field in boxes else p.message
+            for p in problems]
+
+
+def close_refused(row, tab: int, exc: Exception) -> None:
+    """The box of ``row``'s renewal closed at once, with why it cannot be renewed (``exc``), said
+    at the top of its tab (``CLOSED``) in the run that follows: this run has drawn the box."""
+    del st.session_state[CONFIRMING]
+    st.session_state[RENEWED_IN] = tab
+    st.session_state[CLOSED] = (tab, f"{row['worker_name']} tidak dapat diperpanjang: {exc}")
+    st.rerun()
+
+
+def renewal_given(row) -> tuple[list, dict]:
+    """The fields of ``row``'s scheme not copied into the renewal's year (``not_carried_over``),
+    each asked in the confirmation, and what is typed in them.
+
+    A reference to the old year's document ("APBDes 2026 No. 3") is not copied into the new
+    year: the team gives the new year's here, or leaves it empty (arrears.renew). Asked as the
+    enrolment form asks it (a choice from its labels, a date with a picker; in a text box a
+    choice's value behind its label could not be typed), label as text."""
+    start = renewal_start(row)
+    left = not_carried_over(app.plugins.fields(schemes[row["scheme_code"]]), row)
+    return left, {f.name: declared_field(replace(
+        f, label=f"{f.label} untuk {start[:4]}",
+        help=f"Tidak disalin dari kepesertaan tahun {row['start_month'][:4]}: isi untuk tahun {start[:4]}."),
+        form=f"renew_{row['id']}", key=f"renew_{row['id']}_{f.name}") for f in left}
+
+
+def renew_now(row, tab: int, left: list, given: dict) -> None:
+    """"Ya, perpanjang" clicked: the renewal of ``row`` made, and said; or refused, said in the
+    box, which stays open with what was typed (a st.stop() here left the rows below and the
+    other tab empty); or no longer found, and the box closes, saying so (``close_refused``)."""
+    start = renewal_start(row)
+    try:
+        with connection() as db:
+            new_id = renew(db, app.plugins, row["id"], actor=actor, given=given)
+    except ValidationError as exc:
+        st.error(plain(f"{row['worker_name']} tidak dapat diperpanjang: {exc}"))
+        return
+    except PayungError as exc:
+        # No longer found (moved out of the actor's villages, removed): the page's handler said
+        # "Kepesertaan #12 tidak ditemukan." in place of the rest of the page, and the box
+        # closed only on the next click.
+        close_refused(row, tab, exc)
+    del st.session_state[CONFIRMING]
+    st.session_state[RENEWED_IN] = tab
+    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
+             or isinstance(given[f.name], str) and not given[f.name].strip()]
+    saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
+          f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
+          "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "
+                                              f"masih kosong: {', '.join(empty)}." if empty else ""))
 
 
 with renew_tab:

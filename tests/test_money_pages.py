@@ -8,6 +8,7 @@ import pytest
 
 from payung.auth.access import Actor
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -714,3 +715,98 @@ def test_the_confirmation_says_what_would_still_refuse_the_renewal(site, monkeyp
         at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
     at.run()
     assert not any("Belum dapat diperpanjang" in w.value for w in at.warning), texts(at)
+
+
+def test_a_plugins_own_adjustment_is_in_the_line_the_confirmation_and_the_bill(site, monkeypatch):
+    """A Python plugin's ``adjust_contribution`` (no shipped scheme has one) was left out of a
+    renewal line's price (``arrears.renewal_amounts``): the line said less than the confirmation
+    and the bill. One pricing rule (``sponsorships.priced_months``) prices all three."""
+    import os
+    from types import SimpleNamespace
+
+    from payung.core import Payung
+    from payung.enrolment.arrears import ending_soon
+    from payung.schemes.hookspecs import hookimpl
+
+    @hookimpl
+    def adjust_contribution(enrolment, month, contribution):  # a test-only plugin: Rp1.000 more on JKK
+        return dataclasses.replace(contribution, jkk=contribution.jkk + 1000)
+
+    load = Payung.load.__func__
+    monkeypatch.setattr(Payung, "load", classmethod(lambda cls, config=None, **options: load(
+        cls, config, **options, extra_plugins=(("uji_iuran", SimpleNamespace(adjust_contribution=adjust_contribution)),))))
+    admin = Actor("admin", "admin")
+    with open_db(site) as db:
+        plain_amounts = ending_soon(db, site["app"].plugins, actor=admin).rows[0]["renewal_amounts"]
+        asked, query = [], db.query
+        monkeypatch.setattr(db, "query", lambda sql, params=(): asked.append(sql) or query(sql, params))
+        renewals = ending_soon(db, Payung.load(os.environ["PAYUNG_CONFIG"]).plugins, actor=admin, limit=100)
+        row = renewals.rows[0]
+    # The list, then its workers and sponsors read at once: no query per line.
+    assert len(renewals.rows) > 2 and len(asked) == 3, asked
+    amounts = row["renewal_amounts"]
+    assert amounts and amounts == [a + 1000 for a in plain_amounts], (amounts, plain_amounts)
+    assert len(set(amounts)) == 1, amounts
+    said = f"{len(amounts)} bulan × {format_rupiah(amounts[0])} = "
+    at = run("admin", "pages/tunggakan.py")
+    assert said + format_rupiah(sum(amounts)) in texts(at), "the line"
+    at.button(key=f"renew_{row['id']}").click().run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert said + f"**{format_rupiah(sum(amounts))}**" in shown, shown
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    db = open_db(site)
+    new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
+    assert new != row["id"] and [line["amount"] for line in queries.lines_of(db, new)] == amounts, "the bill"
+
+
+def test_a_renewal_waiting_for_a_required_number_says_its_cost_is_the_lists_and_which_box_to_fill(site, monkeypatch):
+    """While Mempawah's «Nomor RKPDes/APBDes» of the new year is empty the renewal's plan prices
+    nothing: the box said the line's price as if settled, and "«Nomor RKPDes/APBDes» wajib
+    diisi" under a box named "Nomor RKPDes/APBDes untuk 2027". It says the price is the list's
+    until what is missing is given, and names the box to fill; given, the plan's price stands
+    alone."""
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text",
+                                         lambda left: any(f.required for f in left))
+    required = next(f for f in left if f.required)
+    box = f"{required.label} untuk {add_months(row['end_month'], 1)[:4]}"
+    amounts = row["renewal_amounts"]
+    priced = f"{len(amounts)} bulan × {format_rupiah(amounts[0])} = **{format_rupiah(sum(amounts))}**"
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert f"{priced} (perkiraan dari daftar; dipastikan setelah yang kurang di bawah dilengkapi)" in shown, shown
+    assert any(f"«{box}» di atas wajib diisi" in w.value for w in at.warning), [w.value for w in at.warning]
+    for f in left:
+        at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
+    at.run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert f"{priced}, ditanggung" in shown and "perkiraan" not in shown, shown
+    assert not at.warning, [w.value for w in at.warning]
+
+
+def test_a_yes_refused_as_not_found_says_why_and_closes_the_box_at_once(site, monkeypatch):
+    """"Ya, perpanjang" refused because the kepesertaan is no longer found (moved out of the
+    user's villages meanwhile: NotFound, not a ValidationError) went to the page's handler: its
+    bare "tidak ditemukan" in place of the rest of the page, the box closing only on the next
+    click. The run of the click says it under the tab, the box closed, the page drawn."""
+    from payung.base.errors import NotFound
+    from payung.enrolment import arrears
+    rows = arrears.ending_soon(open_db(site), site["app"].plugins, actor=Actor("admin", "admin")).rows
+    assert len(rows) > 1
+
+    def gone(db, registry, sponsorship_id, **kwargs):
+        raise NotFound(f"Kepesertaan #{sponsorship_id} tidak ditemukan.")
+    monkeypatch.setattr(arrears, "renew", gone)
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{rows[0]['id']}").click().run()
+    at.button(key=f"renew_yes_{rows[0]['id']}").click().run()
+    assert not at.exception, at.exception
+    said = f"{rows[0]['worker_name']} tidak dapat diperpanjang: Kepesertaan #{rows[0]['id']} tidak ditemukan."
+    assert [e.value.replace("\\#", "#") for e in at.error] == [said], texts(at)  # plain() escapes "#"
+    assert at.button(key=f"renew_{rows[0]['id']}").label == "Perpanjang", "the box closed"
+    assert all(b.key != f"renew_yes_{rows[0]['id']}" for b in at.button)
+    assert at.button(key=f"renew_{rows[-1]['id']}"), "the rows under it are still listed"
+    assert "Kepesertaan yang bulannya sudah selesai dalam" in texts(at), "the tab Sudah selesai is still drawn"
+    assert _open_tab(at) == 2
+    at.run()
+    assert not at.error, "said once"

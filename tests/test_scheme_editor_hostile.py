@@ -4,6 +4,8 @@ pages that draw the scheme's fields."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from test_declarative import _button, _key, _skema, _skema_site
 
@@ -178,3 +180,36 @@ def test_a_files_text_choice_and_yes_no_defaults_survive_a_save_of_another_value
     after = path.read_text(encoding="utf-8")
     changed = [line for line in after.splitlines() if line not in before.splitlines()]
     assert changed == ['name = "GN Lingkaran Kendal"'], changed
+
+
+def test_a_fields_carry_over_is_a_checkbox_at_its_types_default_and_written_only_when_it_differs(tmp_path, monkeypatch):
+    """The form had no control for a field's ``carry_over`` (whether "Perpanjang" into a new year
+    copies it): only a file's value was kept. The checkbox starts as the model has it (a text is
+    not copied, other types are, a file's own value wins); a save writes it only where it is not
+    the type's default, and keeps a file's own."""
+    folder, _ = _skema_site(tmp_path, monkeypatch, "gn_lingkaran.toml")
+    path = folder / "gn_lingkaran.toml"
+    text = path.read_text(encoding="utf-8")
+    extra = ('[[fields]]\nname = "nomor_dpa"\nlabel = "Nomor DPA"\n\n'
+             '[[fields]]\nname = "jabatan"\nlabel = "Jabatan donatur"\ncarry_over = true\n\n')
+    at_rules = text.index("[[rules]]")
+    path.write_text(text[:at_rules] + extra + text[at_rules:], encoding="utf-8")
+    at = _gn_in_the_form()
+    kinds = {"channel": "choice", "pledge": "integer", "nomor_dpa": "text", "jabatan": "text"}
+    index = {at.text_input(key=_key(at, f"f{i}_name")).value: i for i in range(len(kinds))}
+    box = {name: at.checkbox(key=_key(at, f"f{index[name]}_carry_{kind}")) for name, kind in kinds.items()}
+    assert {name: b.value for name, b in box.items()} == {
+        "channel": True, "pledge": True, "nomor_dpa": False, "jabatan": True}
+    assert all(b.label == "Disalin saat diperpanjang ke tahun berikutnya" for b in box.values())
+    at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    saved = path.read_text(encoding="utf-8")
+    assert saved.count("carry_over") == 1 and "carry_over = true" in saved, "the defaults are not written"
+    at.checkbox(key=_key(at, f"f{index['nomor_dpa']}_carry_text")).check().run()
+    at.checkbox(key=_key(at, f"f{index['pledge']}_carry_integer")).uncheck().run()
+    _button(at, "Simpan skema").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    fields = {f["name"]: f for f in tomllib.loads(path.read_text(encoding="utf-8"))["fields"]}
+    assert {name: f.get("carry_over") for name, f in fields.items()} == {
+        "channel": None, "pledge": False, "nomor_dpa": True, "jabatan": True}

@@ -27,7 +27,7 @@ from payung.imports.normalize import parse_rupiah_cell
 from payung.schemes import copying, drafts, editing, model, rules, standard_panels
 from payung.schemes.copying import NATIONAL_BASIS, copy_defaults, copyable
 from payung.schemes.declarative import read_file
-from payung.schemes.fields import FIELD_TYPES
+from payung.schemes.fields import FIELD_TYPES, carried_by_default
 from ui.session import connection, fragment_actor, payung, reload_payung
 from ui.widgets import DATE_HELP, chars, plain
 
@@ -553,6 +553,17 @@ class _Form:
                     spec[key] = _field_value(spec, typed) if key == "default" else _scalar(typed)
                 spec["help"] = help_text.text_input("Keterangan", value=spec.get("help", ""), key=self.k(f"f{i}_help"),
                                                     max_chars=chars("help", spec.get("help")))
+                # Stated for every field, as its type leaves it unless the file says (the save
+                # writes it only where it is not the type's default: editing._as_written). The
+                # type is in the key: another type starts from its own default.
+                carried = spec.get("carry_over")
+                spec["carry_over"] = st.checkbox(
+                    "Disalin saat diperpanjang ke tahun berikutnya",
+                    value=carried_by_default(spec["type"]) if carried is None else bool(carried),
+                    key=self.k(f"f{i}_carry_{spec['type']}"),
+                    help="Dicentang: perpanjangan ke tahun baru menyalin isian ini (misalnya jabatan). Tidak "
+                         "dicentang: isian ini dikosongkan dan ditanyakan lagi saat perpanjangan (misalnya nomor "
+                         "dokumen anggaran tahun itu). Bawaannya: isian teks tidak disalin, jenis lain disalin.")
                 for key in ("minimum", "maximum", "default", "help", "required"):
                     if drafts.unset(spec.get(key)):
                         spec.pop(key, None)

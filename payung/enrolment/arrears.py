@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db import billing, queries
+from db.scope import EVERYTHING
 
-from payung.auth.access import Actor, listed, listed_rows, require, require_visible, scope_of, visible_scheme
+from payung.auth.access import (Actor, listed, listed_rows, require, require_visible, scope_of, sees_whole_regency,
+                                visible_scheme)
 from payung.base import clock
 from payung.base.coverage import BERAKHIR, LIVE_STATUSES, arrears_limit, due_date, line_statuses
 from payung.base.errors import Problem, ValidationError
@@ -23,11 +25,13 @@ from payung.base.formats import count, date, month_short, rupiah
 from payung.base.formats import status as status_word
 from payung.base.identity import normalize_phone
 from payung.base.months import add_months, current_month, format_month, month_range
-from payung.base.money import contribution
+from payung.base.money import check_programs
 from payung.base.spreadsheets import xlsx_bytes
 from payung.enrolment.sponsorships import (EnrolmentPlan, enrol, payment_period_problems, plan_enrolment,
-                                          stored_choices, stored_programs)
-from payung.schemes.fields import Field
+                                          priced_months, stored_choices, stored_programs)
+from payung.schemes.data import DataReader
+from payung.schemes.fields import Field, validate_fields
+from payung.schemes.model import Enrolment
 from payung.schemes.registry import PluginRegistry
 
 #: How far back the late list looks (older unpaid months have long lapsed).
@@ -318,25 +322,45 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
     rows = billing.sponsorships_ending(db, first, LIVE_STATUSES, codes, scope=scope_of(actor), limit=limit,
                                        until=last, expired_through={code: _last_expired(registry, code, today)
                                                                     for code in codes})
-    return Renewals(rows[0]["total"] if rows else 0, listed_rows(actor, [
-        {key: value for key, value in row.items() if key != "total"}
-        | {"renewal_amounts": renewal_amounts(registry, row)} for row in rows]))
+    total = rows[0]["total"] if rows else 0
+    rows = [{key: value for key, value in row.items() if key != "total"} for row in rows]
+    return Renewals(total, listed_rows(actor, [row | {"renewal_amounts": amounts} for row, amounts
+                                               in zip(rows, _renewal_amounts(db, registry, rows, actor=actor))]))
 
 
-def renewal_amounts(registry: PluginRegistry, old: Mapping) -> list[int]:
-    """What each month of the renewal of ``old`` (a row of the renewal lists) costs, as ``enrol``
-    prices it: the rates and reliefs of those months, the worker's income and occupation now. Not
-    ``old["monthly_amount"]``, the old first month's: a relief (a 50% discount for drivers until
-    February) or a new rate made it another figure than the renewal's. (A plugin's own
-    ``adjust_contribution`` applies at the renewal; it is not asked here.) Empty when the worker's
-    income cannot be priced (``enrol`` refuses it, saying why)."""
-    programs = stored_programs(old) or registry.scheme(old["scheme_code"]).programs
-    try:
-        return [contribution(registry.settings, income=old["declared_income"], programs=tuple(programs), month=month,
-                             occupation=old["occupation"]).total
-                for month in month_range(renewal_start(old), old["months"])]
-    except (ValidationError, TypeError):
-        return []
+def _renewal_amounts(db, registry: PluginRegistry, rows: list[Mapping], *, actor: Actor) -> list[list[int]]:
+    """What each month of the renewal of each of ``rows`` (rows of the renewal lists) costs, as
+    ``renew`` bills it: ``priced_months``, the rates and reliefs of those months, the worker's
+    income and occupation now, and a plugin's own ``adjust_contribution``, asked with the fields
+    the renewal takes (``renewal_fields``, those the team types in the confirmation not yet
+    given). Not ``old["monthly_amount"]``, the old first month's: a relief (a 50% discount for
+    drivers until February) or a new rate made it another figure than the renewal's. Empty for a
+    row whose worker's income cannot be priced (``enrol`` refuses it, saying why) or whose
+    plugin's hook fails (the confirmation says it). The workers and sponsors are read whole, at
+    once, only for the schemes a plugin adjusts (``PluginRegistry.adjusts``): for the others
+    the row's income and occupation are all the pricing reads."""
+    codes = {code for code in {row["scheme_code"] for row in rows} if registry.adjusts(registry.scheme(code))}
+    adjusted = [row for row in rows if row["scheme_code"] in codes]
+    workers = queries.rows_by_id(db, "workers", {row["worker_id"] for row in adjusted}) if adjusted else {}
+    sponsors = queries.rows_by_id(db, "sponsors", {row["sponsor_id"] for row in adjusted}) if adjusted else {}
+    data, specs = DataReader(db, EVERYTHING), {}
+    result = []
+    for old in rows:
+        scheme = registry.scheme(old["scheme_code"])
+        if scheme.code not in specs:
+            specs[scheme.code] = registry.fields(scheme)
+        fields, _ = validate_fields(specs[scheme.code], renewal_fields(specs[scheme.code], old))
+        try:
+            enrolment = Enrolment(
+                scheme=scheme, sponsor=sponsors.get(old["sponsor_id"], {"id": old["sponsor_id"]}),
+                worker=workers.get(old["worker_id"], {key: old[key] for key in ("declared_income", "occupation")}),
+                programs=check_programs(registry.settings, stored_programs(old) or scheme.programs),
+                start_month=renewal_start(old), months=old["months"], fields=fields, settings=registry.settings,
+                data=data, sees_all=sees_whole_regency(actor, scheme.regency_code))
+            result.append([c.total for _, c in priced_months(registry, enrolment)])
+        except (ValidationError, TypeError, RuntimeError):  # RuntimeError: a plugin's hook failed (the box says it)
+            result.append([])
+    return result
 
 
 def renewal_start(old: dict) -> str:
@@ -363,6 +387,22 @@ def not_carried_over(fields: Iterable[Field], old: dict) -> list[Field]:
     return [spec for spec in fields if not spec.carried_over]
 
 
+def renewal_fields(specs: list[Field], old: Mapping, given: Mapping[str, Any] | None = None) -> dict:
+    """The fields the renewal of ``old`` (a sponsorship row) takes: its own, but a year field
+    that held the old start year takes the renewal's, and a field ``not_carried_over`` into a new
+    year takes what the team typed (``given``) or is left out."""
+    _, fields = stored_choices(old)
+    old_year, new_year = int(old["start_month"][:4]), int(renewal_start(old)[:4])
+    for spec in specs:
+        if spec.type == "year" and fields.get(spec.name) == old_year:
+            fields[spec.name] = new_year
+    for spec in not_carried_over(specs, old):
+        fields.pop(spec.name, None)
+        if given and spec.name in given:
+            fields[spec.name] = given[spec.name]
+    return fields
+
+
 def _renewal_choices(db, registry: PluginRegistry, sponsorship_id: int, *, actor: Actor, today: dt.date,
                      given: Mapping[str, Any] | None) -> dict:
     """What ``enrol`` is given to renew ``sponsorship_id`` (``renew`` says which), or
@@ -371,17 +411,9 @@ def _renewal_choices(db, registry: PluginRegistry, sponsorship_id: int, *, actor
                           f"Kepesertaan #{sponsorship_id}")
     if problem := _not_renewable(db, registry, old, today):
         raise ValidationError(problem)
-    programs, fields = stored_choices(old)
+    programs = stored_programs(old)
+    fields = renewal_fields(registry.fields(registry.scheme(old["scheme_code"])), old, given)
     start = renewal_start(old)
-    old_year, new_year = int(old["start_month"][:4]), int(start[:4])
-    specs = registry.fields(registry.scheme(old["scheme_code"]))
-    for spec in specs:
-        if spec.type == "year" and fields.get(spec.name) == old_year:
-            fields[spec.name] = new_year
-    for spec in not_carried_over(specs, old):
-        fields.pop(spec.name, None)
-        if given and spec.name in given:
-            fields[spec.name] = given[spec.name]
     return {"scheme_code": old["scheme_code"], "sponsor_id": old["sponsor_id"], "worker_id": old["worker_id"],
             "start_month": start, "months": old["months"], "programs": programs, "fields": fields,
             "payment_period": old["payment_period"]}

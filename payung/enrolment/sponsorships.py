@@ -170,21 +170,28 @@ def check_enrolment(
     plan = EnrolmentPlan(enrolment, problems)
     if problems:
         return plan
-    for month in enrolment.month_list:
-        try:
-            amount = price(
-                settings, income=worker["declared_income"], programs=chosen_programs, month=month,
-                occupation=worker["occupation"],
-            )
-        except ValidationError as exc:
-            plan.problems.extend(exc.problems)
-            return plan
-        plan.lines.append((month, registry.adjust(enrolment, month, amount)))
+    try:
+        plan.lines = priced_months(registry, enrolment, price)
+    except ValidationError as exc:
+        plan.problems.extend(exc.problems)
+        return plan
     plan.budget_lines, budget_problems = assign(enrolment, plan.lines)
     if not allowed(actor, "budget.read"):  # a village operator is told that, never the figures
         budget_problems = [Problem(p.field, BUDGET_WORDS.get(p.rule, p.message), p.rule) for p in budget_problems]
     plan.problems.extend(budget_problems)
     return plan
+
+
+def priced_months(registry: PluginRegistry, enrolment: Enrolment, price=contribution) -> list[tuple[str, Contribution]]:
+    """Each month of ``enrolment`` as it is billed: the rate table and the reliefs of that month
+    (``price``) on the worker's income and occupation, then the plugins' ``adjust_contribution``.
+    The one pricing rule of an enrolment, of its plan and of a renewal's line on Tunggakan
+    (``arrears._renewal_amounts``). ``ValidationError`` when the income cannot be priced."""
+    worker = enrolment.worker
+    return [(month, registry.adjust(enrolment, month, price(
+                enrolment.settings, income=worker["declared_income"], programs=enrolment.programs, month=month,
+                occupation=worker["occupation"])))
+            for month in enrolment.month_list]
 
 
 #: A budget refusal as told to a role that may not see budgets (no line names, no figures).

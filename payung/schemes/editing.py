@@ -28,6 +28,7 @@ from payung.schemes.copying import check_copy, copy_header, left_out_problems
 from payung.schemes.texts import text_messages, tidy_declaration
 from payung.schemes.declarative import (TABLE_DEFAULTS, DeclarationError, declaration_of, dumps, load_scheme,
                                         read_file)
+from payung.schemes.fields import carried_by_default
 from payung.schemes.model import Scheme
 from payung.schemes.registry import PluginRegistry
 
@@ -142,7 +143,8 @@ def render_toml(data: dict, *, existing: str | None = None, header: str = "") ->
 
 def _as_written(key: str, value, old):
     """``value`` of the tables ``key`` (``targets``, ``fields``) without the keys that say what
-    leaving them out says (``TABLE_DEFAULTS``: a target's ``per = "regency"``), unless the same
+    leaving them out says (``TABLE_DEFAULTS``: a target's ``per = "regency"``; a field's
+    ``carry_over`` as its type has it), unless the same
     table of the file (``old``, by position) says them: the form's declaration states every
     default, and a save that wrote them out changed the file where nobody had."""
     defaults = TABLE_DEFAULTS.get(key)
@@ -151,10 +153,18 @@ def _as_written(key: str, value, old):
     before = old if isinstance(old, list) else []
     return [
         {k: v for k, v in spec.items()
-         if not (k in defaults and defaults[k] == v and not (n < len(before) and k in before[n]))}
+         if not (k in (table := _defaults_of(key, spec)) and table[k] == v and not (n < len(before) and k in before[n]))}
         if isinstance(spec, dict) else spec
         for n, spec in enumerate(value)
     ]
+
+
+def _defaults_of(key: str, spec: dict) -> dict:
+    """``TABLE_DEFAULTS[key]`` for the table ``spec``, with a field's ``carry_over`` as its type
+    leaves it (``fields.carried_by_default``: the form's checkbox states it for every field)."""
+    if key != "fields":
+        return TABLE_DEFAULTS[key]
+    return TABLE_DEFAULTS[key] | {"carry_over": carried_by_default(spec.get("type", "text"))}
 
 
 def changes(before: dict, after: dict) -> str:

@@ -25,6 +25,12 @@ _DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})$")
 FIELD_TYPES = ("text", "integer", "rupiah", "choice", "multichoice", "date", "month", "year", "bool", "village")
 
 
+def carried_by_default(field_type: str) -> bool:
+    """Whether a renewal into another year copies a field of ``field_type`` whose ``carry_over``
+    is not said: not a ``text`` (mostly the number of one year's document), every other type."""
+    return field_type != "text"
+
+
 @dataclass(frozen=True)
 class Field:
     """One extra form field.
@@ -57,7 +63,7 @@ class Field:
         left unsaid, a ``text`` field is not copied (free text is mostly the number of one year's
         document: "APBDes 2026 No. 3", a DPA, a receipt) and the others are (a ``year`` field
         that held the old year takes the new one). Within one year every value is copied."""
-        return self.type != "text" if self.carry_over is None else self.carry_over
+        return carried_by_default(self.type) if self.carry_over is None else self.carry_over
 
     @property
     def options(self) -> list[tuple[Any, str]]:

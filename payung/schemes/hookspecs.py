@@ -83,7 +83,10 @@ def adjust_contribution(enrolment, month, contribution):
 
     The first answer that is not None wins (``firstresult``): later plugins are not asked. The
     amount is fixed when the sponsorship is created. A plugin that raises stops the enrolment
-    with its error.
+    with its error. The renewal lines of Tunggakan & perpanjangan are priced with it too (each
+    month of up to 100 lines, on every change of the data: keep it cheap), with the fields the
+    renewal takes before its confirmation is opened: a field not carried into a new year
+    (``carry_over``) is empty there; a hook that raises there leaves the line unpriced.
     """
 
 

@@ -296,6 +296,12 @@ class PluginRegistry:
                 problems.extend(result)
         return problems
 
+    def adjusts(self, scheme: Scheme) -> bool:
+        """Whether ``adjust`` may change a contribution of ``scheme``: the scheme's own ``adjust``,
+        or a plugin's own ``adjust_contribution`` (Payung's default one only passes the scheme's on)."""
+        return scheme.adjust is not None or any(
+            impl.plugin_name != DEFAULT_PLUGIN for impl in self.pm.hook.adjust_contribution.get_hookimpls())
+
     def adjust(self, enrolment: Enrolment, month: str, contribution: Contribution) -> Contribution:
         for plugin, result, error in self._each(
             "adjust_contribution", enrolment=enrolment, month=month, contribution=contribution
