@@ -177,3 +177,91 @@ def test_an_edit_with_control_characters_is_refused_like_a_copy(csr, change):
         _edit(csr, lambda d: d.update(change))
     assert _file(csr).read_text(encoding="utf-8") == before
     assert queries.latest_scheme_version(csr.db, CODE) is None
+
+
+@pytest.mark.parametrize("new", [False, True])
+def test_a_save_whose_commit_fails_leaves_the_file_as_it_was(csr, monkeypatch, new):
+    """The file is written inside the save's transaction, after every check: a COMMIT that then
+    fails (a disk full, a lost PostgreSQL connection) rolled the version back and left the file
+    written, a scheme no version records. The file is put back as it was (a new one removed)."""
+    from contextlib import contextmanager
+
+    from payung.base.errors import DatabaseError
+    real = editing.store.transaction
+
+    @contextmanager
+    def failing_commit(db):
+        outermost = not db.in_transaction
+        with real(db):
+            yield db
+            if outermost:  # the save's own transaction, after all its work: its COMMIT
+                raise DatabaseError("Basis data tidak dapat menyimpan (uji: COMMIT gagal).")
+
+    path = _file(csr)
+    before = path.read_text(encoding="utf-8")
+    versions = [v["version"] for v in editing.versions(csr.db, CODE)]
+    if new:
+        data = editing.blank_declaration(csr.app.settings) | {
+            "code": "uji_gagal_zz", "name": "Uji gagal", "regency_code": "33.27", "legal_basis": "Perbup 1/2026",
+            "started": "2025-01-01"}
+        path = csr.app.settings.plugins_dir / "uji_gagal_zz.toml"
+    else:
+        data = editing.copy_declaration(csr.app.plugins, CODE) | {"name": "Nama yang tidak jadi"}
+    monkeypatch.setattr(editing.store, "transaction", failing_commit)
+    with pytest.raises(DatabaseError):
+        editing.save_scheme(csr.db, csr.app.plugins, data, actor=csr.actor, editing=None if new else CODE)
+    if new:
+        assert not path.exists()
+    else:
+        assert path.read_text(encoding="utf-8") == before
+        assert [v["version"] for v in editing.versions(csr.db, CODE)] == versions
+    assert not list(path.parent.glob(".*.baru")), "no half-written file left beside it"
+
+
+@pytest.mark.parametrize("new", [False, True])
+def test_a_file_the_disk_cannot_hold_is_refused_in_words_and_leaves_nothing_half_written(csr, monkeypatch, new):
+    """A disk full in the middle of the write: the save is refused with the reason, no version is
+    recorded, the old file stays whole and nothing half written is left beside it (a new file,
+    half written, stayed under the scheme's name: the next start read a broken scheme)."""
+    import errno
+    from pathlib import Path
+
+    from payung.base.errors import PayungError
+
+    def full(self, text, *args, **kwargs):  # writes part, then the disk is full
+        with open(self, "w", encoding="utf-8") as out:
+            out.write(text[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    class Full:
+        def __init__(self, path):
+            self.file = open(path, "x", encoding="utf-8")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, text):
+            self.file.write(text[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    path = _file(csr)
+    before = path.read_text(encoding="utf-8")
+    versions = [v["version"] for v in editing.versions(csr.db, CODE)]
+    if new:
+        data = editing.blank_declaration(csr.app.settings) | {
+            "code": "uji_penuh_zz", "name": "Uji penuh", "regency_code": "33.27", "legal_basis": "Perbup 1/2026",
+            "started": "2025-01-01"}
+        path = csr.app.settings.plugins_dir / "uji_penuh_zz.toml"
+        monkeypatch.setattr(editing, "open", lambda p, mode, **kw: Full(p), raising=False)
+    else:
+        data = editing.copy_declaration(csr.app.plugins, CODE) | {"name": "Nama yang tidak muat"}
+        monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(PayungError, match="tidak dapat ditulis"):
+        editing.save_scheme(csr.db, csr.app.plugins, data, actor=csr.actor, editing=None if new else CODE)
+    monkeypatch.undo()
+    assert not path.exists() if new else path.read_text(encoding="utf-8") == before
+    assert [v["version"] for v in editing.versions(csr.db, CODE)] == versions
+    assert not list(path.parent.glob(".*.baru"))

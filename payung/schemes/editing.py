@@ -235,6 +235,19 @@ def save_scheme(
     if editing and copied_from:
         raise ValueError("a copy is a new scheme: copied_from goes with editing=None")
     data = tidy_declaration(data)
+    written: list[tuple[Path, str | None]] = []  # the file written, and what it held before
+    try:
+        return _save(db, registry, data, actor=actor, editing=editing, header=header, base=base,
+                     copied_from=copied_from, left_out=left_out, agreed=agreed, written=written)
+    except BaseException:
+        for path, before in written:  # its COMMIT failed: no version records the file
+            _put_back(path, before)
+        raise
+
+
+def _save(db, registry: PluginRegistry, data: dict, *, actor: Actor, editing: str | None, header: str,
+          base: str | None, copied_from: str, left_out, agreed: bool, written: list) -> Saved:
+    """``save_scheme``'s work, in one transaction; the file is written last, noted in ``written``."""
     with store.transaction(db):
         scheme, problems = check_scheme(registry, data, db=db, editing=editing)
         problems = left_out_problems(left_out, agreed) + problems if copied_from else problems
@@ -273,6 +286,7 @@ def save_scheme(
             after,
         )
         _write(path, text, new=editing is None)
+        written.append((path, existing))
     return Saved(path, version, summary, text, data)
 
 
@@ -304,20 +318,36 @@ def _record(db, code: str, version: int, text: str, summary: str, actor: Actor) 
 
 
 def _write(path: Path, text: str, *, new: bool) -> None:
-    """A new file never overwrites one; a changed one is replaced whole (never half written)."""
+    """A new file never overwrites one; a changed one is replaced whole. A write that fails
+    (a disk full) leaves no half-written file."""
+    made = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if new:
             with open(path, "x", encoding="utf-8") as out:
+                made = path
                 out.write(text)
             return
-        partial = path.with_name(f".{path.name}.baru")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        made = path.with_name(f".{path.name}.baru")
+        made.write_text(text, encoding="utf-8")
+        os.replace(made, path)
     except FileExistsError:
         raise PayungError(f"Berkas {path.name} sudah ada di folder plugin; pilih kode lain.") from None
     except OSError as exc:
+        if made is not None:
+            made.unlink(missing_ok=True)
         raise PayungError(f"Berkas {path.name} tidak dapat ditulis ({exc.strerror}).") from None
+
+
+def _put_back(path: Path, before: str | None) -> None:
+    """A file as it was before a save whose transaction failed: a new one removed."""
+    try:
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write(path, before, new=False)
+    except (OSError, PayungError):
+        pass  # the save's own error is the one to tell
 
 
 def retire_scheme(db, registry: PluginRegistry, code: str, *, actor: Actor) -> None:
