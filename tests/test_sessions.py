@@ -489,6 +489,17 @@ def test_guesses_spread_over_server_processes_meet_the_address_throttle(users, a
     assert failed == 6
 
 
+def test_without_record_locks_a_sign_in_takes_this_processs_turn_only(users, app, monkeypatch):
+    """Where Python has no ``fcntl`` (Windows: one laptop, one server process), a sign-in still
+    works, taking this process's turn: it ended with an error on every sign-in."""
+    from payung.auth import sessions
+    monkeypatch.setattr(sessions, "fcntl", None)
+    policy = SessionPolicy.from_settings(app.settings)
+    assert policy.turns_file is not None
+    assert login(users, "ani", PASSWORD, policy).ok
+    assert not login(users, "ani", "salah-sekali", policy).ok
+
+
 @pytest.mark.parametrize("peer, address", [
     ("203.0.113.7", "203.0.113.7"), (" 203.0.113.7 ", "203.0.113.7"),
     ("::ffff:203.0.113.7", "203.0.113.7"),  # the IPv4 address written as IPv6: one address

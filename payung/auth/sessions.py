@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import hmac
 import ipaddress
@@ -49,6 +48,11 @@ from payung.base import clock
 from payung.auth.access import Actor, require
 from payung.auth.passwords import slow_check
 from payung.base.text import looked_up
+
+try:
+    import fcntl
+except ImportError:  # Windows: one laptop's one server process, whose own locks are the turns
+    fcntl = None
 
 LOGIN_TABLE = "login"
 #: Beside the database: one byte of it per username or address is the sign-in turn of every
@@ -216,7 +220,7 @@ def _turn(key: str | tuple, policy: SessionPolicy):
     before the others' failures were written: four processes checked up to eight passwords
     where five lock a username."""
     with _attempt_lock(key):
-        descriptor = _turns_file(policy.turns_file) if policy.turns_file else None
+        descriptor = _turns_file(policy.turns_file) if policy.turns_file and fcntl else None
         if descriptor is None:
             yield
             return
