@@ -489,15 +489,19 @@ def test_guesses_spread_over_server_processes_meet_the_address_throttle(users, a
     assert failed == 6
 
 
-def test_without_record_locks_a_sign_in_takes_this_processs_turn_only(users, app, monkeypatch):
-    """Where Python has no ``fcntl`` (Windows: one laptop, one server process), a sign-in still
-    works, taking this process's turn: it ended with an error on every sign-in."""
-    from payung.auth import sessions
-    monkeypatch.setattr(sessions, "fcntl", None)
-    policy = SessionPolicy.from_settings(app.settings)
-    assert policy.turns_file is not None
-    assert login(users, "ani", PASSWORD, policy).ok
-    assert not login(users, "ani", "salah-sekali", policy).ok
+def test_a_machine_without_record_locks_signs_in_with_this_process_s_turns(tmp_path):
+    """Windows has no ``fcntl``: Payung started there (it failed to import the sign-in), each
+    process taking its own turns, as before the lock file."""
+    script = ("import sys; sys.modules['fcntl'] = None\n"
+              "from pathlib import Path\n"
+              "from payung.auth import sessions\n"
+              "policy = sessions.SessionPolicy(turns_file=Path(sys.argv[1]))\n"
+              "with sessions._turn(('address', '203.0.113.80'), policy), sessions._turn('ani', policy):\n"
+              "    print('giliran')\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "payung-masuk.lock")], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout == "giliran\n", done.stderr
+    assert not (tmp_path / "payung-masuk.lock").exists()
 
 
 @pytest.mark.parametrize("peer, address", [

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import hmac
 import ipaddress
@@ -42,17 +43,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+try:  # no record locks on Windows: there, each process's turns only (``_turns_file``)
+    import fcntl
+except ImportError:  # pragma: no cover - exercised in a subprocess (test_sessions)
+    fcntl = None
+
 from db import logins, queries, store
 
 from payung.base import clock
 from payung.auth.access import Actor, require
 from payung.auth.passwords import slow_check
 from payung.base.text import looked_up
-
-try:
-    import fcntl
-except ImportError:  # Windows: one laptop's one server process, whose own locks are the turns
-    fcntl = None
 
 LOGIN_TABLE = "login"
 #: Beside the database: one byte of it per username or address is the sign-in turn of every
@@ -202,6 +203,8 @@ def _attempt_lock(key: str | tuple) -> threading.Lock:
 
 
 def _turns_file(path: Path) -> int | None:
+    if fcntl is None:
+        return None
     with _ATTEMPTS_GUARD:
         if path not in _TURNS_FILES:
             try:
@@ -220,16 +223,34 @@ def _turn(key: str | tuple, policy: SessionPolicy):
     before the others' failures were written: four processes checked up to eight passwords
     where five lock a username."""
     with _attempt_lock(key):
-        descriptor = _turns_file(policy.turns_file) if policy.turns_file and fcntl else None
+        descriptor = _turns_file(policy.turns_file) if policy.turns_file else None
         if descriptor is None:
             yield
             return
         at = int.from_bytes(hashlib.blake2b(repr(key).encode("utf-8", "replace"), digest_size=7).digest(), "big")
-        fcntl.lockf(descriptor, fcntl.LOCK_EX, 1, at)
+        _wait_for_byte(descriptor, at)
         try:
             yield
         finally:
             fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, at)
+
+
+def _wait_for_byte(descriptor: int, at: int) -> None:
+    """The record lock of byte ``at``, waited for. Linux tells record locks apart by process,
+    not thread, and refuses a wait that looks like a deadlock between two processes (EDEADLK):
+    one whose thread holds an address's byte and waits for a username's, while a thread of the
+    other holds that username's (Ganti kata sandi) and waits for the address's (a colleague's
+    sign-in from the same office). Every sign-in takes an address's turn before a username's,
+    never the other way, so no such wait is a deadlock: it ends when the other sign-in's check
+    does, and is asked again."""
+    while True:
+        try:
+            fcntl.lockf(descriptor, fcntl.LOCK_EX, 1, at)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EDEADLK:
+                raise
+            time.sleep(0.02)
 
 
 def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
