@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from db import scope as sc
 from db.scope import Scope
-from payung.base.text import search_key
+from payung.base.text import looked_up, search_key
 
 # SQLite limits the number of "?" in one statement; chunk IN (...) lists below it.
 _CHUNK = 900
@@ -457,7 +457,9 @@ def _searched(db, text: str, conditions: Sequence[tuple[str, str]]) -> tuple[str
     every word typed, in any order, as names' keys hold it (``_name_patterns``), each in any of
     the columns when ``column`` is a tuple of them; ``contains``: as
     typed, anywhere; ``prefix``: as typed, at the start), or no row at all for a text longer than
-    anything stored (``SEARCH_MAX``)."""
+    anything stored (``SEARCH_MAX``). A character no database holds (a NUL: only a crafted
+    request sends one) is looked for as U+FFFD (``looked_up``): found nowhere, failing nothing."""
+    text = looked_up(text)
     if len(text) > SEARCH_MAX:
         return " AND 1 = 0", []
     alternatives, params = [], []

@@ -22,9 +22,11 @@ if editing and state.get("_loaded_sponsor") != editing:
         except NotFound:
             st.error("Penyandang dana tidak ditemukan.")
             st.stop()
-    # A name another program stored as bytes (payung check: name_texts) is typed again.
-    state.update({f"s_{k}": stored_text(s[k]) or "" for k in (
-        "name", "nip", "employee_number", "opd", "phone", "email", "address")})
+    # A name another program stored as bytes (payung check: name_texts) is typed again; the
+    # other texts open as stored (one that only looks like bytes is no name to ask again).
+    state.update({f"s_{k}": s[k] if isinstance(s[k], str) else "" for k in (
+        "nip", "employee_number", "opd", "phone", "email", "address")})
+    state["s_name"] = stored_text(s["name"]) or ""
     state["_s_name_not_text"] = stored_text(s["name"]) is None
     state.update({"s_type": s["type"], "s_village": s["village_code"], "s_district": s["district_code"],
                   "s_regency": s["regency_code"], "_loaded_sponsor": editing})

@@ -374,3 +374,15 @@ def test_a_name_of_bytes_can_be_typed_again_on_the_worker_and_sponsor_forms(site
             "José Rizal", "jose rizal")
         assert db.execute("SELECT name FROM sponsors WHERE id = ?", [sponsor]).fetchone() == ("Ibu Ani",)
         assert run_checks(db).ok
+
+
+def test_a_sponsors_other_texts_open_as_stored_even_when_they_look_like_bytes(site):
+    """Only the name is asked again when it looks like bytes (the check's ``name_texts`` is about
+    names): an address typed as "\\x4142" opened empty, without a word, and Simpan erased it."""
+    from test_pages import open_db, run
+    with open_db(site) as db:
+        sponsor = db.execute("SELECT id FROM sponsors WHERE nip IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+        db.execute("UPDATE sponsors SET address = ? WHERE id = ?", ["\\x4142", sponsor])
+    at = run("admin", "pages/penyandang_dana_form.py", state={"edit_sponsor_id": sponsor})
+    assert at.text_area(key="s_address").value == "\\x4142"
+    assert not any("bukan sebagai teks" in w.value for w in at.warning)

@@ -80,7 +80,6 @@ def test_a_sponsor_is_found_by_its_words_in_any_order_and_still_by_nip_and_opd(a
     assert [r["name"] for r in search_sponsors(db, actor=admin, text="19750817").rows] == ["Ahmad Yani"]
 
 
-
 @pytest.mark.parametrize("typed, found", [
     ("sosial dinas", ["Ahmad Yani"]), ("yani sosial", ["Ahmad Yani"]), ("dinas AHMAD", ["Ahmad Yani"]),
     ("pendidikan dinas", ["Siti Aminah"]), ("dinas", ["Ahmad Yani", "Siti Aminah"]),

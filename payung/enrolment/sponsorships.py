@@ -23,7 +23,6 @@ from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
 from payung.base.money import Contribution, check_programs, contribution, format_rupiah
 from payung.base.months import add_months, current_month, format_month, month_range, parse_month
-from payung.base.text import looked_up
 from payung.schemes import rules
 from payung.schemes.editing import retired_problem
 from payung.schemes.model import MAX_MONTHS, MONTHS_AHEAD, Enrolment
@@ -311,5 +310,5 @@ def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor:
     village = sponsor.get("village_code") if sponsor and sponsor["type"] == "pemerintah_desa" else None
     return listed_rows(actor, queries.eligible_workers(
         db, scope=scope_of(actor), region_prefix=scheme.regency_code, months=month_range(start_month, months),
-        village=village, text=looked_up(text), limit=limit))
+        village=village, text=text, limit=limit))
 

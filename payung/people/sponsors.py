@@ -14,7 +14,7 @@ from payung.base.identity import check_nik, check_nip, clean_digits, normalize_p
 from payung.base.months import current_month
 from payung.base.paging import Paged
 from payung.base.sponsor_types import SPONSOR_TYPES
-from payung.base.text import looked_up, text_problems, tidied, tidy
+from payung.base.text import text_problems, tidied, tidy
 from payung.people import elsewhere
 
 #: The typed texts of a sponsor, refused when they hold control characters (``payung.base.text``).
@@ -205,7 +205,7 @@ def search_sponsors(db, *, actor: Actor, text: str = "", types=None, prefer_rege
     (``prefer_regency``: those of that regency first, for a scheme of that regency)."""
     require(actor, "sponsor.read")
     rows, total = queries.search_sponsors(
-        db, scope=scope_of(actor), month=month or current_month(), text=tidy(None, looked_up(text or "")), types=types,
+        db, scope=scope_of(actor), month=month or current_month(), text=tidy(None, text or ""), types=types,
         prefer_regency=prefer_regency,
         only_id=only_id,
         limit=page_size,

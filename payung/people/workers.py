@@ -21,7 +21,7 @@ from payung.base.identity import GENDERS, age_on, check_nik, fmt_date, normalize
 from payung.base.money import income_problem
 from payung.base.months import current_month
 from payung.base.paging import Paged
-from payung.base.text import looked_up, person_name, text_problems, tidied, tidy
+from payung.base.text import person_name, text_problems, tidied, tidy
 from payung.people import elsewhere
 from payung.schemes.fields import parse_date, parse_integer
 
@@ -322,7 +322,7 @@ def search_workers(db, settings: Settings, *, actor: Actor, text: str = "", regi
     today = today or clock.today()
     month = current_month(today)
     scope = scope_of(actor)
-    text = tidy(None, looked_up(text or ""))  # as names are stored: composed, one space
+    text = tidy(None, text or "")  # as names are stored: composed, one space
     digits = text.replace(" ", "").replace(".", "")
     if scope.masked and digits.isdigit() and len(digits) >= 4:
         raise ValidationError(Problem("text", "Peran Anda tidak dapat mencari dengan NIK; cari dengan nama.",

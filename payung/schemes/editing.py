@@ -151,12 +151,12 @@ def _as_written(key: str, value, old):
     if not defaults or not isinstance(value, list):
         return value
     before = old if isinstance(old, list) else []
-    return [
-        {k: v for k, v in spec.items()
-         if not (k in (table := _defaults_of(key, spec)) and table[k] == v and not (n < len(before) and k in before[n]))}
-        if isinstance(spec, dict) else spec
-        for n, spec in enumerate(value)
-    ]
+
+    def written(n: int, spec: dict) -> dict:
+        implied, said = _defaults_of(key, spec), before[n] if n < len(before) else {}
+        return {k: v for k, v in spec.items() if not (k in implied and implied[k] == v and k not in said)}
+
+    return [written(n, spec) if isinstance(spec, dict) else spec for n, spec in enumerate(value)]
 
 
 def _defaults_of(key: str, spec: dict) -> dict:
