@@ -167,8 +167,13 @@ rows = [{
 if refused is not None:
     st.warning(plain(refused), icon=":material/search_off:")
 elif not rows and (text or occupation or region or result.total):
-    st.info("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian atau pilih "
-            "Semua pekerjaan" + (" dan Semua kabupaten/kota" if region else "") + " untuk melihat semua pekerja.")
+    # Only what narrows the list now: "pilih Semua pekerjaan" read as a fault when it was chosen.
+    steps = [step for step, narrows in (("kosongkan kotak pencarian", text), ("pilih Semua pekerjaan", occupation),
+                                        ("pilih Semua kabupaten/kota", region)) if narrows]
+    st.info("Tidak ada pekerja yang cocok dengan pencarian ini."
+            + (f" {formats.joined(steps)[:1].upper()}{formats.joined(steps)[1:]} untuk melihat semua pekerja."
+               if steps else "")
+            + ("" if include_inactive else " Pekerja nonaktif tidak ikut dicari: centang Termasuk nonaktif."))
 elif not rows:
     st.info("Belum ada pekerja terdaftar" + (" yang aktif" if not include_inactive else "") + ". "
             + ("Tambahkan dengan tombol Tambah pekerja di bawah, atau impor daftar pekerja dari Excel di "

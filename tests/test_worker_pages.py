@@ -219,6 +219,22 @@ def test_an_empty_search_says_so_without_a_pager(site):
     assert shown and "halaman_pekerja" not in [n.key for n in at.number_input]
 
 
+def test_an_empty_search_advises_only_the_filters_that_narrow_it(site):
+    """A name matching nobody, with Semua pekerjaan chosen: the advice said "Kosongkan kotak
+    pencarian atau pilih Semua pekerjaan", which a newcomer read as a fault of the occupation box.
+    It names what narrows the list now, and the inactive workers a search leaves out."""
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value("zzzqqq").run()
+    [said] = [i.value for i in at.info]
+    assert said == ("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian untuk melihat "
+                    "semua pekerja. Pekerja nonaktif tidak ikut dicari: centang Termasuk nonaktif."), said
+    at.selectbox(key="filter_pekerjaan").set_value(next(iter(at.selectbox(key="filter_pekerjaan").options[1:])))
+    at.checkbox(key="filter_nonaktif").check().run()
+    [said] = [i.value for i in at.info]
+    assert "Kosongkan kotak pencarian dan pilih Semua pekerjaan untuk melihat semua pekerja." in said, said
+    assert "nonaktif" not in said
+
+
 def test_the_forms_boxes_take_no_more_than_the_service_takes(site):
     """Each box stops at the characters its field takes (payung.base.text.max_chars), so a
     pasted document is cut in the browser before the service refuses it."""
