@@ -14,7 +14,7 @@ from payung.people.worker_list import too_many, workers_xlsx
 from payung.people.workers import has_history, month_status, search_workers, set_worker_active, worker_detail
 
 from ui.session import connection, live_download, payung, require
-from ui.widgets import (back_to_list_button, current_page, date_text, ended_note, nik_note, pager, panel, picked_rows, plain,
+from ui.widgets import (back_to_list_button, current_page, list_key, date_text, ended_note, nik_note, pager, panel, picked_rows, plain,
                         rupiah, saved, scheme_column, show_saved_message, table)
 from ui.widgets import or_all
 
@@ -25,26 +25,20 @@ occupations = app.settings.occupations
 show_saved_message()
 
 
-def table_key() -> str:
-    """The list's widget key; a new one after "Kembali" so the browser forgets the row that was
-    picked (it sent that selection back and the list opened the same worker again)."""
-    return f"tabel_pekerja_{st.session_state.get('_pekerja_table', 0)}"
-
-
-def forget_picked_row() -> None:
-    st.session_state["_pekerja_table"] = st.session_state.get("_pekerja_table", 0) + 1
+#: The list's name for ``list_key``: its key changes after "Kembali ke daftar".
+LIST = "tabel_pekerja"
 
 
 def open_picked() -> None:
     """A row picked in the list: open that worker (only on a new pick, as a callback)."""
-    picked = picked_rows(table_key())
+    picked = picked_rows(list_key(LIST))
     ids = st.session_state.get("_pekerja_ids", [])
     if picked and picked[0] < len(ids):
         st.query_params["id"] = str(ids[picked[0]])
 
 
 def back_button() -> None:
-    back_to_list_button(then=forget_picked_row)
+    back_to_list_button(LIST)
 
 
 def detail(worker_id: int) -> None:
@@ -173,8 +167,13 @@ rows = [{
 if refused is not None:
     st.warning(plain(refused), icon=":material/search_off:")
 elif not rows and (text or occupation or region or result.total):
-    st.info("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian atau pilih "
-            "Semua pekerjaan" + (" dan Semua kabupaten/kota" if region else "") + " untuk melihat semua pekerja.")
+    # Only what narrows the list now: "pilih Semua pekerjaan" read as a fault when it was chosen.
+    steps = [step for step, narrows in (("kosongkan kotak pencarian", text), ("pilih Semua pekerjaan", occupation),
+                                        ("pilih Semua kabupaten/kota", region)) if narrows]
+    st.info("Tidak ada pekerja yang cocok dengan pencarian ini."
+            + (f" {formats.joined(steps)[:1].upper()}{formats.joined(steps)[1:]} untuk melihat semua pekerja."
+               if steps else "")
+            + ("" if include_inactive else " Pekerja nonaktif tidak ikut dicari: centang Termasuk nonaktif."))
 elif not rows:
     st.info("Belum ada pekerja terdaftar" + (" yang aktif" if not include_inactive else "") + ". "
             + ("Tambahkan dengan tombol Tambah pekerja di bawah, atau impor daftar pekerja dari Excel di "
@@ -183,7 +182,7 @@ elif not rows:
 else:
     st.session_state["_pekerja_ids"] = [r["id"] for r in result.rows]
     table(rows, hide_index=True, width="stretch", on_select=open_picked, selection_mode="single-row",
-          key=table_key(), phone=["Nama", "Status bulan ini", "Desa/Kel."],
+          key=list_key(LIST), phone=["Nama", "Status bulan ini", "Desa/Kel."],
           column_config={"Skema": scheme_column(s.name for s in app.plugins.schemes.values())},
           laptop=["Nama", "Status bulan ini", "NIK", "Desa/Kel.", "Skema", "Pekerjaan"])
     st.caption("Pilih satu baris untuk melihat rinciannya.")

@@ -11,9 +11,12 @@ from payung.people.sponsors import search_sponsors, sponsor_detail
 from ui.session import connection, payung, require
 from ui.widgets import current_page, ended_note, nik_note, pager, rupiah, show_saved_message
 from ui.widgets import plain
-from ui.widgets import back_to_list_button, or_all, picked, scheme_column, table
+from ui.widgets import back_to_list_button, list_key, or_all, picked, scheme_column, table
 
 PAGE_SIZE = 50
+#: The list's name for ``list_key``: its key changes after "Kembali ke daftar" (the row picked before
+#: opened the same sponsor again).
+LIST = "tabel_sponsor"
 #: The phone list's Jenis column: the widest short label of a kind ("Pemerintah desa") and the cell's margins.
 PHONE_KIND_WIDTH = 118
 actor = require("sponsor.read")
@@ -28,10 +31,10 @@ def detail(sponsor_id: int) -> None:
             info = sponsor_detail(db, sponsor_id, actor=actor, month=month)
         except NotFound as exc:  # another regency's sponsor, a mistyped address: said, with the way back
             st.error(plain(exc))
-            back_to_list_button()
+            back_to_list_button(LIST)
             return
     s = info["sponsor"]
-    back_to_list_button()
+    back_to_list_button(LIST)
     st.title(plain(s["name"]))
     st.caption(SPONSOR_TYPES[s["type"]].label)
     facts = [("ID penyandang dana", s["id"]), ("NIP", s["nip"]), ("Nomor pegawai", s["employee_number"]),
@@ -78,7 +81,7 @@ if "id" in st.query_params:
         detail(int(st.query_params["id"]))
     except ValueError:
         st.error("Nomor penyandang dana tidak valid.")
-        back_to_list_button()
+        back_to_list_button(LIST)
     st.stop()
 
 st.title("Daftar penyandang dana")
@@ -100,7 +103,7 @@ else:
         "ID": r["id"], "Nama": r["name"], "Jenis": SPONSOR_TYPES[r["type"]].label, "OPD/Desa": r["opd"] or r["village"] or "",
         "Pekerja ditanggung": r["sponsorships"],
     } for r in result.rows], hide_index=True, width="stretch", on_select="rerun", counts=["Pekerja ditanggung"],
-        selection_mode="single-row", key="tabel_sponsor", phone=["Nama", "Pekerja ditanggung", "Jenis"],
+        selection_mode="single-row", key=list_key(LIST), phone=["Nama", "Pekerja ditanggung", "Jenis"],
         phone_options={"column_config": {
             "Nama": st.column_config.TextColumn(width=126),
             "Pekerja ditanggung": st.column_config.NumberColumn("Ditanggung", width=80),

@@ -287,7 +287,7 @@ def test_two_schemes_set_up_in_the_browser_refuse_with_figures_and_version(tmp_p
         open_draft(page, "Ubah skema TOML yang ada", "CSR Perlindungan Nelayan Pemalang")
         fill(page, "Nama skema *", "CSR Perlindungan Nelayan Pemalang 2027")
         click(page, "Simpan skema")
-        expect(text(page, re.compile(r"\(versi 2: diubah: name\)"))).to_be_visible()
+        expect(text(page, re.compile(r"\(versi 2: diubah: nama skema\)"))).to_be_visible()
         import sqlite3
         with sqlite3.connect(tmp_path / "payung.db") as check:
             assert check.execute("SELECT DISTINCT scheme_version FROM sponsorships WHERE scheme_code = ?",

@@ -243,3 +243,8 @@ def test_numbers_get_a_thousands_point_and_sentences_keep_their_commas():
 ])
 def test_a_whole_percent_is_0_only_when_nothing_is_used_and_100_only_when_exactly_all_is(part, whole, shown):
     assert formats.whole_percent(part, whole) == shown
+
+
+def test_items_are_joined_as_a_sentence_says_them():
+    assert [formats.joined(items) for items in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == [
+        "", "a", "a dan b", "a, b dan c"]

@@ -200,7 +200,7 @@ def test_a_phone_shows_a_sponsors_kind_by_its_short_label(site):
     import json
     from payung.base.sponsor_types import SPONSOR_TYPES
     at = run("admin", "pages/penyandang_dana.py")
-    [phone] = [f for f in at.dataframe if f.proto.id.endswith("tabel_sponsor-hp")]
+    [phone] = [f for f in at.dataframe if f.proto.id.endswith("tabel_sponsor_0-hp")]
     kind = json.loads(phone.proto.columns)["Jenis"]
     shown = {o["value"]: o["label"] for o in kind["type_config"]["options"]}
     assert shown == {t.label: t.short_label for t in SPONSOR_TYPES.values()}, shown

@@ -41,7 +41,7 @@ def test_an_edit_is_a_new_version_and_old_sponsorships_stay_as_they_were(csr):
     assert csr.db.execute("SELECT scheme_version FROM sponsorships").fetchone()[0] is None, "never edited yet"
 
     saved = _edit(csr, lambda d: d.update(name="Uji CSR nelayan 2026", months=[12, 6]))
-    assert (saved.version, saved.summary) == (2, "diubah: name, months")
+    assert (saved.version, saved.summary) == (2, "diubah: nama skema, lama kepesertaan")
     assert path.read_text(encoding="utf-8").startswith(COMMENTED), "the file's comment is kept"
     assert csr.app.plugins.scheme(CODE).months == (12, 6)
     assert [v["version"] for v in editing.versions(csr.db, CODE)] == [2, 1]
@@ -265,3 +265,19 @@ def test_a_file_the_disk_cannot_hold_is_refused_in_words_and_leaves_nothing_half
     assert not path.exists() if new else path.read_text(encoding="utf-8") == before
     assert [v["version"] for v in editing.versions(csr.db, CODE)] == versions
     assert not list(path.parent.glob(".*.baru"))
+
+
+def test_a_saves_summary_names_what_changed_in_the_forms_words():
+    """The message after Simpan skema and the version history said "diubah: fields": the file's
+    keys, which the form never shows. Every part a scheme file can have is named as the form
+    names it; a key it does not know is said as written."""
+    from payung.schemes.declarative import SCHEME_KEYS
+    before = {"code": "uji", "name": "Uji", "fields": [{"name": "a"}], "description": "Lama"}
+    after = {"code": "uji", "name": "Uji Baru", "fields": [{"name": "b"}], "targets": [{"label": "x", "value": 1}],
+             "extra": 1}
+    assert editing.changes(before, after) == ("diubah: nama skema, isian khusus; ditambah: target, extra; "
+                                              "dihapus: uraian skema")
+    unnamed = [key for key in SCHEME_KEYS if key not in editing.PART_WORDS]
+    assert not unnamed, unnamed
+    assert all(word and word == word.lower() and not any(ch == "_" for ch in word)
+               for word in editing.PART_WORDS.values())

@@ -139,7 +139,7 @@ def test_the_first_save_of_a_shipped_file_writes_only_what_was_changed(tmp_path,
     before = (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
     at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
     _button(at, "Simpan skema").click().run()
-    assert any("versi 2: diubah: name)" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("versi 2: diubah: nama skema)" in s.value for s in at.success), [s.value for s in at.success]
     after = (folder / "gn_lingkaran.toml").read_text(encoding="utf-8")
     changed = [line for line in after.splitlines() if line not in before.splitlines()]
     assert changed == ['name = "GN Lingkaran Kendal"'], changed

@@ -68,7 +68,7 @@ def test_a_toml_scheme_edited_twice_has_two_versions_and_can_be_retired(tmp_path
     at.text_input(key=_key(at, "name")).set_value("GN Lingkaran Kendal").run()
     _button(at, "Simpan skema").click().run()
     assert not at.exception, at.exception
-    assert any("versi 2: diubah: name" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("versi 2: diubah: nama skema" in s.value for s in at.success), [s.value for s in at.success]
     assert (folder / "gn_lingkaran.toml").read_text(encoding="utf-8").startswith("# GN Lingkaran:"), "comments kept"
     assert any("Riwayat versi (2)" in e.label for e in at.expander)
     assert '+name = "GN Lingkaran Kendal"' in "\n".join(c.value for c in at.code)

@@ -4,6 +4,8 @@ do when empty."""
 
 from __future__ import annotations
 
+import pytest
+
 from db.scope import EVERYTHING
 from db import queries
 
@@ -217,6 +219,22 @@ def test_an_empty_search_says_so_without_a_pager(site):
     assert shown and "halaman_pekerja" not in [n.key for n in at.number_input]
 
 
+def test_an_empty_search_advises_only_the_filters_that_narrow_it(site):
+    """A name matching nobody, with Semua pekerjaan chosen: the advice said "Kosongkan kotak
+    pencarian atau pilih Semua pekerjaan", which a newcomer read as a fault of the occupation box.
+    It names what narrows the list now, and the inactive workers a search leaves out."""
+    at = run("admin", "pages/pekerja.py")
+    at.text_input(key="cari_pekerja").set_value("zzzqqq").run()
+    [said] = [i.value for i in at.info]
+    assert said == ("Tidak ada pekerja yang cocok dengan pencarian ini. Kosongkan kotak pencarian untuk melihat "
+                    "semua pekerja. Pekerja nonaktif tidak ikut dicari: centang Termasuk nonaktif."), said
+    at.selectbox(key="filter_pekerjaan").set_value(next(iter(at.selectbox(key="filter_pekerjaan").options[1:])))
+    at.checkbox(key="filter_nonaktif").check().run()
+    [said] = [i.value for i in at.info]
+    assert "Kosongkan kotak pencarian dan pilih Semua pekerjaan untuk melihat semua pekerja." in said, said
+    assert "nonaktif" not in said
+
+
 def test_the_forms_boxes_take_no_more_than_the_service_takes(site):
     """Each box stops at the characters its field takes (payung.base.text.max_chars), so a
     pasted document is cut in the browser before the service refuses it."""
@@ -335,3 +353,32 @@ def test_a_sex_that_disagrees_with_the_nik_is_warned_under_jenis_kelamin_before_
     shown = drawn(at.main)
     radio = next(i for i, e in enumerate(shown) if getattr(e, "label", None) == "Jenis kelamin *")
     assert [i for i, e in enumerate(shown) if said in str(getattr(e, "value", ""))] == [radio + 1]
+
+
+@pytest.mark.parametrize("page, table, table_of_ids", [
+    ("pages/pekerja.py", "tabel_pekerja", "SELECT id FROM workers ORDER BY id LIMIT 1"),
+    ("pages/penyandang_dana.py", "tabel_sponsor", "SELECT id FROM sponsors ORDER BY id LIMIT 1"),
+])
+def test_back_to_the_list_draws_the_list_with_nothing_picked(site, page, table, table_of_ids):
+    """A sponsor picked in the list, then "Kembali ke daftar": the same sponsor opened again (the
+    browser sent back the row picked in the list, kept under its key). Each list whose row opens a
+    record is drawn after "Kembali" under a key of its own (``ui.widgets.list_key``), which no
+    row was picked in: the browser's old pick answers nothing."""
+    with open_db(site) as db:
+        record = db.execute(table_of_ids).fetchone()[0]
+
+    def keys(at) -> set[str]:
+        return {f.proto.id.rsplit(table, 1)[1].split("-")[0] for f in at.dataframe if table in f.proto.id}
+
+    at = run("admin", page)
+    first = keys(at)
+    assert len(first) == 1, first
+    for _ in range(2):
+        at.query_params["id"] = str(record)
+        at.run()
+        assert not keys(at)  # the record, not the list
+        at.button(key="kembali").click().run()
+        assert not at.exception and "id" not in at.query_params
+        again = keys(at)
+        assert len(again) == 1 and again.isdisjoint(first), (first, again)
+        first = again

@@ -909,13 +909,24 @@ _SIDEBAR_CLOSED_SCRIPT = """<script>(() => {
 })();</script>""" % {"close": json.dumps(_CLOSE_SIDEBAR), "phone": json.dumps(_SIDEBAR_OVER_PAGE)}
 
 
-def back_to_list_button(then: Callable[[], None] | None = None) -> None:
-    """"Kembali ke daftar" on a page that shows one record at ``?id=``: the id goes (and ``then``
-    runs, before the list is drawn). Its key is the one ``_SAME_PAGE_SCRIPT`` presses."""
+#: Per list whose picked row opens a record (``list_key``): how many times "Kembali ke daftar" left it.
+_LIST_ROUND = "_payung_list_round:"
+
+
+def list_key(name: str) -> str:
+    """The widget key of the list ``name``, whose picked row opens a record at ``?id=``: a new
+    one after "Kembali ke daftar" (``back_to_list_button(name)``), so the browser forgets the row
+    that was picked (it sent that selection back and the list opened the same record again)."""
+    return f"{name}_{st.session_state.get(_LIST_ROUND + name, 0)}"
+
+
+def back_to_list_button(list_name: str) -> None:
+    """"Kembali ke daftar" on a page that shows one record at ``?id=``: the id goes, and the list
+    ``list_name`` (drawn with the key ``list_key(list_name)``) is drawn with nothing picked. Its
+    key is the one ``_SAME_PAGE_SCRIPT`` presses."""
     def back() -> None:
         st.query_params.pop("id", None)
-        if then is not None:
-            then()
+        st.session_state[_LIST_ROUND + list_name] = st.session_state.get(_LIST_ROUND + list_name, 0) + 1
     st.button("← Kembali ke daftar", key=BACK_KEY, on_click=back)
 
 

@@ -173,3 +173,8 @@ def regency(code: str | None, names: dict[str, str]) -> str:
     if not name:
         return code
     return name if name.lower().startswith(("kabupaten", "kota")) else f"Kabupaten {name}"
+
+
+def joined(items: list[str]) -> str:
+    """Items in a sentence: "a", "a dan b", "a, b dan c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} dan {items[-1]}" if items else ""

@@ -167,13 +167,25 @@ def _defaults_of(key: str, spec: dict) -> dict:
     return TABLE_DEFAULTS[key] | {"carry_over": carried_by_default(spec.get("type", "text"))}
 
 
+#: A scheme file's parts as the editor's form names them: a save's summary said "diubah: fields".
+PART_WORDS = {
+    "code": "kode skema", "name": "nama skema", "regency_code": "kabupaten", "description": "uraian skema",
+    "legal_basis": "dasar hukum", "funding_source": "sumber dana", "funding_code": "kode sumber dana",
+    "sponsor_types": "jenis penyandang dana", "programs": "program", "months": "lama kepesertaan",
+    "payment_periods": "periode pembayaran", "bill_by": "tagihan dikirim ke", "started": "tanggal mulai",
+    "panels": "panel dasbor", "targets": "target", "fields": "isian khusus", "rules": "aturan",
+    "budget_field": "isian pos anggaran", "demo": "data contoh",
+}
+
+
 def changes(before: dict, after: dict) -> str:
-    """What a save changed, in words: ``diubah: name, rules; ditambah: targets``."""
+    """What a save changed, in the form's words: ``diubah: nama skema, aturan; ditambah: target``
+    (a part the form does not name: by its key in the file)."""
     changed = [k for k in after if k in before and before[k] != after[k]]
     added = [k for k in after if k not in before and after[k] not in (None, [], "")]
     removed = [k for k in before if k not in after or after[k] in (None, [], "")]
     parts = [
-        f"{word}: {', '.join(keys)}"
+        f"{word}: {', '.join(PART_WORDS.get(key, key) for key in keys)}"
         for word, keys in (("diubah", changed), ("ditambah", added), ("dihapus", removed))
         if keys
     ]
