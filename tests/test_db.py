@@ -26,7 +26,7 @@ def test_indexes_exist_for_the_app_queries(db):
     from conftest import index_names
     assert {"workers_village", "workers_district", "lines_month_scheme", "lines_month_district",
             "sponsorships_scheme", "audit_table_row", "sponsorships_end", "sponsorships_scheme_worker",
-            "lines_unpaid_sponsorship", "sponsorships_not_live"} <= index_names(db)
+            "lines_unpaid_sponsorship"} | ({"sponsorships_not_live"} if db.engine == "postgresql" else set()) <= index_names(db)
     query = "SELECT * FROM workers WHERE nik = '3324015708750001'"
     if db.engine == "sqlite":
         plan = " ".join(str(r) for r in db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall())
@@ -101,20 +101,15 @@ def test_the_late_list_can_read_the_unpaid_lines_from_their_index_alone_on_both_
             assert "Index Only Scan using lines_unpaid on contribution_lines" in plan, plan
 
 
-#: ``sqlite_stat1`` of the sponsorships on the load test's 200.000 workers (120.304 of them, none
-#: refused: ``sponsorships_not_live`` is empty and has no row).
-REGENCY_SPONSORSHIP_STATISTICS = {
-    "sponsorships_end": "120304 10026 10026 5013 1 1", "sponsorships_scheme": "120304 60152 60152",
-    "sponsorships_scheme_worker": "120304 60152 1 1 1", "sponsorships_sponsor": "120304 12",
-    "sponsorships_start": "120304 10026", "sponsorships_worker": "120304 1"}
-
-
 def test_the_sponsorships_left_out_of_bills_and_arrears_are_read_from_their_partial_index(people, monkeypatch):
     """m033: the late list, the Beranda's arrears and a bill leave out the lines of sponsorships
     that are not live, a few refused ones, and read which they are from a partial index of
     them; they read every sponsorship of the scheme (on PostgreSQL under a regency operator's
     row security, 102.000 of Kendal one by one: 350 ms). The statuses are written into the
-    statement: SQLite never matches a partial index to a bound parameter."""
+    statement, as the index's predicate is. PostgreSQL only (m033: on SQLite a covering index
+    answers, and an empty partial index is a trap, see the test after this one)."""
+    if people.db.engine == "sqlite":
+        pytest.skip("m033 adds no index on SQLite")
     from payung.enrolment import arrears
     from payung.finance import bills
     asked = []
@@ -131,21 +126,36 @@ def test_the_sponsorships_left_out_of_bills_and_arrears_are_read_from_their_part
     scheme = next(iter(people.app.plugins.schemes.values()))
     bills.parties(people.db, people.app.plugins, scheme.code, "2026-01", actor=people.actor)
     assert len(asked) >= 3  # the late list's (one a scheme), the Beranda's, the bill's
-    if people.db.engine == "sqlite":  # planned as on a regency's database: its statistics
-        execute("ANALYZE")
-        execute("DELETE FROM sqlite_stat1 WHERE tbl = 'sponsorships'")
-        for index, stat in REGENCY_SPONSORSHIP_STATISTICS.items():
-            execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('sponsorships', ?, ?)", [index, stat])
-        execute("ANALYZE sqlite_schema")  # the statistics read again
     for sql, params in asked:
-        if people.db.engine == "sqlite":
-            plan = " ".join(r[3] for r in execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
-            assert "INDEX sponsorships_not_live" in plan, plan
-        else:
-            with database.store.transaction(people.db), people.db.settings(enable_seqscan="off",
-                                                                           enable_bitmapscan="off"):
-                plan = " ".join(str(r[0]) for r in execute(f"EXPLAIN {sql}", params).fetchall())
-            assert "using sponsorships_not_live" in plan, plan
+        with database.store.transaction(people.db), people.db.settings(enable_seqscan="off", enable_bitmapscan="off"):
+            plan = " ".join(str(r[0]) for r in execute(f"EXPLAIN {sql}", params).fetchall())
+        assert "using sponsorships_not_live" in plan, plan
+
+
+@pytest.mark.sqlite_only("SQLite's PRAGMA optimize")
+def test_an_analysed_database_needs_no_analyze_after_the_pages_queries(site):
+    """Every page's connection runs ``PRAGMA optimize`` as it closes: it analyses a table the
+    connection read one of whose indexes has no statistics. An index that can stay empty (m033's
+    first form, a partial index of refused sponsorships, in a regency without a refusal) never
+    gets any, and every page run analysed the 120.000 sponsorships again: +50 to 100 ms a run on
+    200.000 workers. After ANALYZE, what the office's pages read asks for nothing more."""
+    from payung.auth.access import Actor
+    from payung.enrolment import arrears
+    from payung.finance import bills
+    from payung.people.workers import search_workers
+    app, admin = site["app"], Actor("admin", "admin")
+    with app.connection() as db:
+        db.execute("ANALYZE")
+        arrears.late_list(db, app.plugins, actor=admin)
+        arrears.late_summary(db, app.plugins, actor=admin)
+        arrears.ending_soon(db, app.plugins, actor=admin, limit=100)
+        for scheme in app.plugins.schemes.values():
+            bills.parties(db, app.plugins, scheme.code, "2026-01", actor=admin)
+        search_workers(db, app.settings, actor=admin, text="a")
+        stats = {r[0] for r in db.execute("SELECT idx FROM sqlite_stat1").fetchall()}
+        unanalysed = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+                      if r[0] not in stats]
+        assert db.execute("PRAGMA optimize(3)").fetchall() == [], unanalysed  # 1: only say what it would do
 
 
 def test_older_database_is_upgraded_in_place_without_losing_rows(tmp_path, app, admin, monkeypatch):
@@ -283,7 +293,7 @@ def test_texts_stored_before_they_were_tidied_are_tidied(engine, tmp_path):
 @pytest.mark.sqlite_only("SQLite's planner statistics (sqlite_stat1); PostgreSQL keeps its own per column")
 @pytest.mark.parametrize("analysed", [True, False])
 def test_the_renewal_indexes_get_statistics_where_the_database_has_them(tmp_path, analysed):
-    """m032 and m033: the indexes they add (one replacing ``sponsorships_end``, whose statistics go with
+    """m032 (m033 adds nothing on SQLite): the indexes it adds (one replacing ``sponsorships_end``, whose statistics go with
     it) are analysed on a database that has planner statistics: without them SQLite read a
     month's sponsorships by scheme, every sponsorship of the regency. A database without
     statistics is left without (an ANALYZE of its empty tables would mislead the planner)."""
@@ -296,7 +306,7 @@ def test_the_renewal_indexes_get_statistics_where_the_database_has_them(tmp_path
                 old.execute("INSERT INTO sponsorships (id, scheme_code, sponsor_id, worker_id, programs, start_month,"
                             " months, end_month, declared_income, monthly_amount, status, created_by, created_at,"
                             " updated_at) VALUES (?, 's', 1, ?, 'jkk,jkm', '2026-01', 12, ?, 1, 16800, ?, 'a',"
-                            " 'x', 'x')", [n, n, f"2026-{n % 12 + 1:02d}", "ditolak" if n % 10 == 0 else "aktif"])
+                            " 'x', 'x')", [n, n, f"2026-{n % 12 + 1:02d}", "aktif"])
                 old.execute("INSERT INTO contribution_lines (sponsorship_id, worker_id, sponsor_id, scheme_code, month,"
                             " village_code, district_code, occupation, jkk, jkm, jht, amount, paid_amount)"
                             " VALUES (?, ?, 1, 's', '2026-01', 'v', 'd', 'o', 10000, 6800, 0, 16800, ?)",
@@ -307,8 +317,7 @@ def test_the_renewal_indexes_get_statistics_where_the_database_has_them(tmp_path
         tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
         stats = {r[0] for r in old.execute("SELECT idx FROM sqlite_stat1").fetchall()} if analysed else set()
         assert ("sqlite_stat1" in tables) is analysed
-        assert {"sponsorships_end", "sponsorships_scheme_worker", "lines_unpaid_sponsorship",
-                "sponsorships_not_live"} <= stats or not analysed
+        assert {"sponsorships_end", "sponsorships_scheme_worker", "lines_unpaid_sponsorship"} <= stats or not analysed
     finally:
         old.close()
 
