@@ -555,33 +555,6 @@ def test_the_sponsor_lists_count_of_workers_has_the_thousands_point(site, monkey
         assert b"12.345" in frame.proto.arrow_data.styler.display_values, frame.proto.id
 
 
-def test_a_filter_box_picked_back_to_all_offers_no_clear_button():
-    """"Semua skema" picked again on Tunggakan showed a clear (x) button beside it: Streamlit
-    draws a keyed box whose kept value is None without a default, and the browser offers to clear
-    such a box (``clearable`` is "no default"). ``or_all(..., key=...)`` forgets that None before
-    the box is drawn: the box keeps its default, the first choice, and still says all."""
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        import streamlit as st
-        from ui.widgets import or_all
-        st.session_state["shown"] = st.selectbox("Skema", **or_all({"a": "Skema A", "b": "Skema B"}, "Semua skema",
-                                                                    key="l_scheme"))
-
-    at = AppTest.from_function(script)
-    at.run()
-    box = at.selectbox(key="l_scheme")
-    assert box.proto.HasField("default") and box.value is None
-    box.select("b").run()
-    assert at.session_state["shown"] == "b" and at.selectbox(key="l_scheme").proto.HasField("default")
-    at.selectbox(key="l_scheme").select(None).run()
-    box = at.selectbox(key="l_scheme")
-    assert at.session_state["shown"] is None and box.value is None and box.format_func(box.value) == "Semua skema"
-    assert box.proto.HasField("default"), "drawn without a default: the browser offers to clear it"
-    at.run()  # and on the next run of the page too
-    assert at.session_state["shown"] is None and at.selectbox(key="l_scheme").proto.HasField("default")
-
-
 def test_a_keyed_filter_box_gives_its_key_to_or_all():
     """The rule above works only when ``or_all`` knows the box's key: a box keyed beside it would
     show the clear (x) button again once its "Semua ..." is picked."""

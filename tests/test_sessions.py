@@ -489,6 +489,66 @@ def test_guesses_spread_over_server_processes_meet_the_address_throttle(users, a
     assert failed == 6
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's deadlock detection of record locks")
+def test_a_sign_in_the_kernel_takes_for_a_deadlock_between_two_processes_waits_its_turn(tmp_path, monkeypatch):
+    """Linux tells record locks apart by process, not thread: a sign-in of one process holding
+    its office's address turn and waiting for a username that a Ganti kata sandi of another
+    process holds, while a colleague's sign-in in that other process waits for the office's
+    turn, was refused as a deadlock (EDEADLK, "Resource deadlock avoided") and one of the two
+    ended with an error. There is none (an address's turn is always taken before a username's):
+    it waits."""
+    import errno
+    from payung.auth import sessions
+    policy = SessionPolicy(turns_file=tmp_path / sessions.TURNS_FILE)
+    office = ("address", "203.0.113.70")
+    fork = multiprocessing.get_context("fork")
+    holds_username, holds_address, refused = fork.Event(), fork.Event(), fork.Event()
+    real = sessions.fcntl
+
+    class Watched:  # the kernel's refusals seen, in both processes
+        LOCK_EX, LOCK_UN = real.LOCK_EX, real.LOCK_UN
+
+        @staticmethod
+        def lockf(*args):
+            try:
+                return real.lockf(*args)
+            except OSError as exc:
+                if exc.errno == errno.EDEADLK:
+                    refused.set()
+                raise
+    monkeypatch.setattr(sessions, "fcntl", Watched)
+
+    def other_process():
+        failed = []
+
+        def colleague():
+            try:
+                with sessions._turn(office, policy):
+                    pass
+            except OSError as exc:
+                failed.append(exc)
+        with sessions._turn("ani", policy):  # Ganti kata sandi: ani's turn only
+            holds_username.set()
+            holds_address.wait()
+            thread = threading.Thread(target=colleague)
+            thread.start()
+            assert refused.wait(120), "the kernel saw no deadlock: nothing was tried"
+        thread.join()
+        sys.exit(1 if failed else 0)
+
+    process = fork.Process(target=other_process)
+    process.start()
+    try:
+        holds_username.wait()
+        with sessions._turn(office, policy):  # a sign-in from the office: its address, then ani
+            holds_address.set()
+            with sessions._turn("ani", policy):
+                pass
+    finally:
+        process.join(120)
+    assert refused.is_set() and process.exitcode == 0
+
+
 def test_a_machine_without_record_locks_signs_in_with_this_process_s_turns(tmp_path):
     """Windows has no ``fcntl``: Payung started there (it failed to import the sign-in), each
     process taking its own turns, as before the lock file."""

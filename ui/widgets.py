@@ -89,24 +89,18 @@ def worker_label(worker: Mapping) -> str:
 def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = None) -> dict:
     """A filter box's ``st.selectbox`` arguments: None first, said as ``everything`` ("Semua
     desa"), then ``choices`` (value -> its words, or a scheme: its name); ``value`` chosen when it
-    is one of them; ``key`` the box's key (given here, not to the box: see below).
+    is one of them; ``key`` the box's key.
 
     ``everything`` is the placeholder too. When a box's choices change under it (the desa of
     another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
     with its placeholder: "Pilih..." there read as nothing chosen while the page showed all.
-
-    A keyed box whose kept value is None is drawn by Streamlit without a default, and the browser
-    then offers to clear it: "Semua skema" picked on Tunggakan showed a clear (x) button, which
-    cleared nothing a person could see. Its None is forgotten before it is drawn, so the box
-    starts again on its first choice, None, as its default: the same choice, and no (x). (Not
-    with ``value``: the box would go back to that value.)"""
+    (A box picked back to "Semua ..." shows a clear (x) button; forgetting its kept None to draw
+    it without one left Beranda's Desa box on the village of a kecamatan no longer chosen.)"""
     choices = distinct({code: words if isinstance(words, str) else words.name for code, words in choices.items()})
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}
     if key is not None:
         chosen["key"] = key
-        if "index" not in chosen and key in st.session_state and st.session_state[key] is None:
-            del st.session_state[key]
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
             "placeholder": everything, **chosen}
 
