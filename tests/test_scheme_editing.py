@@ -179,6 +179,17 @@ def test_an_edit_with_control_characters_is_refused_like_a_copy(csr, change):
     assert queries.latest_scheme_version(csr.db, CODE) is None
 
 
+def _a_save(csr, new: bool, code: str = CODE):
+    """What a failing save is asked to write, and the file it writes: a new scheme ``code``, or
+    the test scheme renamed."""
+    if not new:
+        return editing.copy_declaration(csr.app.plugins, CODE) | {"name": "Nama yang tidak jadi"}, _file(csr)
+    data = editing.blank_declaration(csr.app.settings) | {
+        "code": code, "name": "Uji gagal", "regency_code": "33.27", "legal_basis": "Perbup 1/2026",
+        "started": "2025-01-01"}
+    return data, csr.app.settings.plugins_dir / f"{code}.toml"
+
+
 @pytest.mark.parametrize("new", [False, True])
 def test_a_save_whose_commit_fails_leaves_the_file_as_it_was(csr, monkeypatch, new):
     """The file is written inside the save's transaction, after every check: a COMMIT that then
@@ -200,13 +211,7 @@ def test_a_save_whose_commit_fails_leaves_the_file_as_it_was(csr, monkeypatch, n
     path = _file(csr)
     before = path.read_text(encoding="utf-8")
     versions = [v["version"] for v in editing.versions(csr.db, CODE)]
-    if new:
-        data = editing.blank_declaration(csr.app.settings) | {
-            "code": "uji_gagal_zz", "name": "Uji gagal", "regency_code": "33.27", "legal_basis": "Perbup 1/2026",
-            "started": "2025-01-01"}
-        path = csr.app.settings.plugins_dir / "uji_gagal_zz.toml"
-    else:
-        data = editing.copy_declaration(csr.app.plugins, CODE) | {"name": "Nama yang tidak jadi"}
+    data, path = _a_save(csr, new, "uji_gagal_zz")
     monkeypatch.setattr(editing.store, "transaction", failing_commit)
     with pytest.raises(DatabaseError):
         editing.save_scheme(csr.db, csr.app.plugins, data, actor=csr.actor, editing=None if new else CODE)
@@ -250,14 +255,10 @@ def test_a_file_the_disk_cannot_hold_is_refused_in_words_and_leaves_nothing_half
     path = _file(csr)
     before = path.read_text(encoding="utf-8")
     versions = [v["version"] for v in editing.versions(csr.db, CODE)]
+    data, path = _a_save(csr, new, "uji_penuh_zz")
     if new:
-        data = editing.blank_declaration(csr.app.settings) | {
-            "code": "uji_penuh_zz", "name": "Uji penuh", "regency_code": "33.27", "legal_basis": "Perbup 1/2026",
-            "started": "2025-01-01"}
-        path = csr.app.settings.plugins_dir / "uji_penuh_zz.toml"
         monkeypatch.setattr(editing, "open", lambda p, mode, **kw: Full(p), raising=False)
     else:
-        data = editing.copy_declaration(csr.app.plugins, CODE) | {"name": "Nama yang tidak muat"}
         monkeypatch.setattr(Path, "write_text", full)
     with pytest.raises(PayungError, match="tidak dapat ditulis"):
         editing.save_scheme(csr.db, csr.app.plugins, data, actor=csr.actor, editing=None if new else CODE)
