@@ -27,6 +27,8 @@ from payung.base import sponsor_types
 from payung.base.text import max_chars
 from payung.schemes.model import Panel
 
+from . import shown_values
+
 PROBLEMS_KEY = "_payung_problems"
 T = TypeVar("T")
 
@@ -177,7 +179,7 @@ def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[
             frame[column] = pd.array([v if isinstance(v, int) else _amount(v) for v in frame[column]], dtype="Int64")
         shown = {c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts}
         shown.update({c: (lambda v: "-" if pd.isna(v) else formats.count(int(v))) for c in tallies})
-        data = frame.style.format(shown)
+        data = shown_values.shown(frame, shown)
         config = {c: st.column_config.NumberColumn(c, alignment="right") for c in [*amounts, *tallies]}
     config.update({c: v for c, v in (column_config or {}).items() if c in frame.columns})
     kwargs.setdefault("hide_index", True)
