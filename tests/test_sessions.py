@@ -641,8 +641,8 @@ def test_a_sign_in_the_kernel_takes_for_a_deadlock_between_two_processes_waits_i
     its office's address turn and waiting for a username that a Ganti kata sandi of another
     process holds, while a colleague's sign-in in that other process waits for the office's
     turn, was refused as a deadlock (EDEADLK, "Resource deadlock avoided") and one of the two
-    ended with an error. There is none (an address's turn is always taken before a username's):
-    it waits."""
+    ended with an error. There is none (an address's turn is held only briefly, never while waiting
+    for a turn held by one waiting for it): it waits."""
     import errno
     from payung.auth import sessions
     policy = SessionPolicy(turns_file=tmp_path / sessions.TURNS_FILE)
