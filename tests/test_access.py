@@ -462,7 +462,7 @@ NOT_ACTOR_BOUND = {
     "users.change_password": "changes only the acting user's own password (its actor is the subject)",
     "regions.load_regions": "loads public Kemendagri regions at first start (system)",
     "sessions.throttled_until": "login throttle: whether a username may try again (no data returned)",
-    "sessions.address_throttled": "login throttle: whether a network address may try again (no data returned)",
+    "sessions.address_failures": "login throttle: how many wrong passwords came from a network address (a count)",
     "sessions.login": "checks a password; the login itself",
     "sessions.start_session": "opens the session of the user who just logged in",
     "sessions.check_session": "whether this browser's own session is live (every run)",

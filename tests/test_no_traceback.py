@@ -2,40 +2,42 @@
 
 Every page of the app (``PAGES`` of app.py, read from its source, plus every page the loaded
 plugins register) is opened as every role that may open it; hostile text (a NIK, a 16-digit
-number, digits with spaces, Markdown with a javascript: link, 5.000 characters, an empty string)
-is typed into every text box, one input per run, and every visible button is pressed once with
-the most hostile of them in the boxes (empty select boxes first get their first option, so the
-parts shown after a choice are reached too). Any exception the page shows fails the test; an
-uncaught error or a run that never ends fails it too. A new page in ``PAGES`` or from a plugin
-is covered without touching this file; a planted ``raise`` is caught (tests below).
+number, digits with spaces, Markdown with a javascript: link, 5.000 characters, an empty string,
+a NUL, which no PostgreSQL text holds) is typed into every text box, one input per run, and every
+visible button is pressed once with the most hostile of them in the boxes (empty select boxes
+first get their first option, so the parts shown after a choice are reached too). Any exception
+the page shows fails the test; an uncaught error or a run that never ends fails it too. A new
+page in ``PAGES`` or from a plugin is covered without touching this file; a planted ``raise`` is
+caught (tests below).
 
-One seeded database serves the whole module (pressing buttons may change it: that is allowed,
-only a traceback is not).
+One seeded database per engine serves the whole module (pressing buttons may change it: that is
+allowed, only a traceback is not): SQLite and PostgreSQL, whose text refuses what SQLite stores.
+No lone surrogate is typed: Streamlit's messages (protobuf, UTF-8) cannot carry one from a browser,
+nor from AppTest (the services meet them in test_input_validation and test_sessions).
 """
 
 from __future__ import annotations
 
 import ast
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import db as database
 from payung.auth.access import ROLES, Actor, allowed
 from payung.core import Payung
 from payung.operations.demo import generate
 from payung.auth.users import add_user
 
 import example_plugin
-from conftest import DESA_VILLAGE, ENTRY_POINTS, PASSWORD, PLUGINS_DIR, ROOT, logged_in, write_config
+from conftest import (DESA_VILLAGE, ENGINES, ENTRY_POINTS, PASSWORD, PLUGINS_DIR, ROOT, database_on, engine_available,
+                      logged_in, write_config)
 
 NIK = "3324015708750001"
 #: One input per run, into every text box; the last is in the boxes when the buttons are pressed.
 HOSTILE = ["", NIK, "1234567890123456", "3324 0157 0875 0001",
-           "**x** [a](javascript:alert(1)) <b>x</b> $x$ `x`",
+           "nul\x00di tengah", "**x** [a](javascript:alert(1)) <b>x</b> $x$ `x`",
            ("**x** [a](javascript:alert(1)) " * 200)[:5000]]
 USERS = {"admin": "admin", "operator": "operator", "desa": "desa", "viewer": "lihat"}
 TEXT_BOXES = ("text_input", "text_area")
@@ -51,21 +53,33 @@ def app_pages() -> list[tuple[str, str, str]]:
     raise AssertionError("app.py has no PAGES")
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request) -> str:
+    """Every page on each engine: one world per engine (module-scoped)."""
+    return engine_available(request.param)
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, engine):
     """A demo database of every installed scheme plus the example plugin (which registers a
     page of its own), with one user of each role; the app reads it through the environment."""
     tmp = tmp_path_factory.mktemp("every_page")
+    with database_on(engine, tmp) as location:
+        yield from _world(tmp, location)
+
+
+def _world(tmp, location):
     folder = tmp / "plugins"
     folder.mkdir()
     for path in Path(PLUGINS_DIR).iterdir():
         if path.suffix in (".py", ".toml") and path.is_file():
             shutil.copy(path, folder)
     shutil.copy(Path(example_plugin.__file__), folder / "contoh_halaman.py")
-    config = write_config(tmp, plugins_dir=str(folder))
+    config = write_config(tmp, plugins_dir=str(folder), database=location)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PAYUNG_CONFIG", str(config))
-        env.setenv("PAYUNG_DB", str(tmp / "payung.db"))
+        env.delenv("PAYUNG_DB", raising=False)
+        env.setenv("PAYUNG_DATABASE_URL", location)
         env.setenv("PAYUNG_COOKIE_KEY", "k" * 40)
         app = Payung.load(config, entry_points=ENTRY_POINTS)
         db = app.open_db()
@@ -78,7 +92,7 @@ def world(tmp_path_factory):
                  villages=(DESA_VILLAGE,))
         add_user(db, username="lihat", name="Pemantau", role="viewer", password=PASSWORD, actor=system)
         db.close()
-        yield {"app": app, "db_path": tmp / "payung.db"}
+        yield {"app": app, "db_path": location}
 
 
 def cases() -> list[tuple[str, str]]:

@@ -489,14 +489,160 @@ def test_guesses_spread_over_server_processes_meet_the_address_throttle(users, a
     assert failed == 6
 
 
+def _held_checks(monkeypatch, held, go) -> None:
+    """Password checks of a password typed as "tahan:<password>" wait for ``go`` after
+    releasing ``held`` (a check in flight, held), then check <password>."""
+    from payung.auth import sessions
+    real = sessions.slow_check
+
+    def slow_check(password, hashed):
+        if password.startswith("tahan:"):
+            held.release()
+            go.wait()
+            password = password.removeprefix("tahan:")
+        return real(password, hashed)
+    monkeypatch.setattr(sessions, "slow_check", slow_check)
+
+
+def _sign_in(app, results, username, password, policy, address) -> threading.Thread:
+    """A sign-in on its own connection, in a thread of its own (started); its result in ``results``."""
+    def run() -> None:
+        conn = app.open_db()
+        try:
+            results[username] = login(conn, username, password, policy, ip_address=address)
+        finally:
+            conn.close()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_colleagues_behind_one_address_sign_in_while_a_password_is_being_checked(users, app, monkeypatch):
+    """Rule: an address's turn is not held across the password check. It was: the sign-ins of
+    one office behind one address took turns across every server process for the whole check
+    (a quarter of a second each), and thirty colleagues at eight o'clock waited up to seven
+    seconds. Here a check of Ani's is held: a colleague from the same address signs in meanwhile."""
+    policy = SessionPolicy.from_settings(app.settings)  # the turns of every process, as ``payung serve``'s
+    office, results = "198.51.100.30", {}
+    held, go = threading.Semaphore(0), threading.Event()
+    _held_checks(monkeypatch, held, go)
+    first = _sign_in(app, results, "ani", "tahan:salah-sekali-1", policy, office)
+    try:
+        assert held.acquire(timeout=120)
+        _sign_in(app, results, "admin", PASSWORD, policy, office).join(120)  # bounds a failure only
+        assert "admin" in results and results["admin"].ok, "the colleague waited for Ani's check"
+        assert "ani" not in results
+    finally:
+        go.set()
+        first.join(120)
+    assert not results["ani"].ok and not results["ani"].throttled
+
+
+def _sign_ins_held(app, policy, attempts, address, done) -> None:
+    """A server process of ``payung serve`` with sign-ins of its own in flight: each on its own
+    connection and thread; their outcomes (ok, throttled) to ``done``."""
+    results = {}
+    for thread in [_sign_in(app, results, username, password, policy, address) for username, password in attempts]:
+        thread.join(300)
+    done.put({name: (r.ok, r.throttled) for name, r in results.items()})
+
+
+def test_checks_in_flight_count_toward_the_address_limit_in_every_process(users, app, monkeypatch):
+    """Rule: a password check in flight counts toward its address's limit until it ends, in
+    every server process, so that checks run side by side cannot slip under the count: with
+    three allowed, three checks held (two in another process) leave no room for a fourth, which
+    is refused without a check. When they end, a wrong password counts as a failure, a right
+    one as nothing: the address has room for one more."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=3)
+    office = "203.0.113.90"
+    fork = multiprocessing.get_context("fork")
+    held, go, done = fork.Semaphore(0), fork.Event(), fork.Queue()
+    _held_checks(monkeypatch, held, go)
+    other = fork.Process(target=_sign_ins_held, args=(
+        app, policy, [("admin", f"tahan:{PASSWORD}"), ("tebak1", "tahan:salah-sekali-1")], office, done))
+    other.start()
+    results = {}
+    ours = _sign_in(app, results, "tebak2", "tahan:salah-sekali-1", policy, office)
+    try:
+        for _ in range(3):
+            assert held.acquire(timeout=120)
+        refused = login(users, "ani", PASSWORD, policy, ip_address=office)
+        assert (refused.ok, refused.address_throttled) == (False, True)
+        assert login(users, "ani", PASSWORD, policy, ip_address="203.0.113.91").ok  # another address
+    finally:
+        go.set()
+        ours.join(120)
+        outcomes = done.get(timeout=300)
+        other.join(120)
+    assert outcomes == {"admin": (True, False), "tebak1": (False, False)} and not results["tebak2"].ok
+    failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
+    assert failed == 2
+    assert not login(users, "tebak3", "salah-sekali-1", policy, ip_address=office).address_throttled
+    assert login(users, "ani", PASSWORD, policy, ip_address=office).address_throttled
+
+
+def _dies_in_the_check(app, policy, address) -> None:
+    from payung.auth import sessions
+    sessions.slow_check = lambda *a: os._exit(3)  # the process ends while its check is in flight
+    login(app.open_db(), "ani", PASSWORD, policy, ip_address=address)
+
+
+def test_a_server_process_that_dies_during_a_check_leaves_its_address_no_failure(users, app):
+    """A check's place among its address's is given back when its process ends however it ends
+    (a record lock): a crash does not leave the address counted as full."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=1)
+    process = multiprocessing.get_context("fork").Process(target=_dies_in_the_check,
+                                                            args=(app, policy, "203.0.113.95"))
+    process.start()
+    process.join(120)
+    assert process.exitcode == 3
+    assert login(users, "ani", PASSWORD, policy, ip_address="203.0.113.95").ok
+
+
+def test_a_turn_handed_out_is_not_forgotten_before_it_is_taken(monkeypatch):
+    """Rule: this process's lock of a username is not dropped between being handed to a sign-in
+    and being taken. The clean-up after 10.000 names (a scanner's) dropped every unlocked lock,
+    that one too, and the next sign-in of that username got a new lock: two attempts at once."""
+    from payung.auth import sessions
+    policy, seen = SessionPolicy(), []
+
+    class Guard:  # this process's guard of the locks, with a moment just after it hands one out
+        def __init__(self):
+            self.lock, self.then = threading.Lock(), None
+
+        def __enter__(self):
+            self.lock.acquire()
+
+        def __exit__(self, *exc):
+            self.lock.release()
+            then, self.then = self.then, None
+            if then:
+                then()
+
+    def meanwhile():  # Ani's lock handed out, not yet taken: a scanner, then another sign-in of Ani's
+        handed = sessions._ATTEMPTS["ani"]
+        for n in range(10_001):
+            with sessions._turn(f"pemindai{n}", policy):
+                pass
+        with sessions._turn("ani", policy):
+            seen.append(sessions._ATTEMPTS.get("ani") is handed)
+    guard = Guard()
+    monkeypatch.setattr(sessions, "_ATTEMPTS_GUARD", guard)
+    guard.then = meanwhile
+    with sessions._turn("ani", policy):
+        pass
+    assert seen == [True]
+    assert not sessions._ATTEMPTS  # and nothing left behind
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's deadlock detection of record locks")
 def test_a_sign_in_the_kernel_takes_for_a_deadlock_between_two_processes_waits_its_turn(tmp_path, monkeypatch):
     """Linux tells record locks apart by process, not thread: a sign-in of one process holding
     its office's address turn and waiting for a username that a Ganti kata sandi of another
     process holds, while a colleague's sign-in in that other process waits for the office's
     turn, was refused as a deadlock (EDEADLK, "Resource deadlock avoided") and one of the two
-    ended with an error. There is none (an address's turn is always taken before a username's):
-    it waits."""
+    ended with an error. There is none (an address's turn is held only briefly, never while waiting
+    for a turn held by one waiting for it): it waits."""
     import errno
     from payung.auth import sessions
     policy = SessionPolicy(turns_file=tmp_path / sessions.TURNS_FILE)

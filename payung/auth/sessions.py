@@ -10,6 +10,8 @@ cookie key file. No Streamlit here (``ui.auth`` wires it in).
 - One network address is throttled too: after ``address_max_failures`` wrong passwords from it
   (any usernames) within ``failure_window_minutes``, its logins are refused without a password
   check until that window has passed (``client_address``: an IPv6 address counts as its /64).
+  A check in flight counts as a failure until it ends (``_address_check``), so parallel guesses
+  cannot slip under the count, while the checks of one office's colleagues run side by side.
   A locked username is refused without a check as well. A password check costs a quarter of a second of CPU, and
   the per-username lock above does not stop one machine trying many names: without this, it
   could hold a server's core for every other user.
@@ -158,13 +160,13 @@ def client_address(peer: str | None) -> str | None:
     return str(address)
 
 
-def address_throttled(db, ip_address: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> bool:
-    """Whether ``ip_address`` had ``address_max_failures`` wrong passwords within
-    ``failure_window_minutes``. Its refusals do not count (as the address, or for a username
+def address_failures(db, ip_address: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> int:
+    """How many wrong passwords ``ip_address`` had within ``failure_window_minutes`` (counted up
+    to ``address_max_failures``). Its refusals do not count (as the address, or for a username
     someone else locked): it may try again once the window since its failures has passed."""
     now = now or _now()
     since = _iso(now - dt.timedelta(minutes=policy.failure_window_minutes))
-    return logins.failures_from(db, ip_address, since, policy.address_max_failures) >= policy.address_max_failures
+    return logins.failures_from(db, ip_address, since, policy.address_max_failures)
 
 
 def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -182,28 +184,44 @@ def throttled_until(db, username: str, policy: SessionPolicy, *, now: dt.datetim
     return until if until and until > now else None
 
 
-#: One attempt at a time per username, and per network address, in this server process (and
-#: across the site's processes, ``_turn``):
-#: attempts sent in parallel would otherwise all read "not throttled" before any of their
-#: failures is recorded. (Sign-ins of one office behind one address take turns: on one core
-#: they would share it anyway.)
+#: One attempt at a time per username, and one reservation at a time per network address, in
+#: this server process (and across the site's processes, ``_turn``): attempts sent in parallel
+#: would otherwise all read "not throttled" before any of their failures is recorded. Each
+#: entry is a lock and the number of sign-ins it is handed to, forgotten when none holds or
+#: waits for it (``_attempt_lock``).
 _ATTEMPTS_GUARD = threading.Lock()
-_ATTEMPTS: dict[str | tuple, threading.Lock] = {}
+_ATTEMPTS: dict[str | tuple, list] = {}
 #: This process's open ``TURNS_FILE`` of each site, never closed: closing any descriptor of a
 #: file gives back every record lock the process holds on it.
 _TURNS_FILES: dict[Path, int] = {}
+#: The password checks in flight of each address in this process: (turns file, address) -> the
+#: places they hold (``_reserve``). A forked child holds none of its parent's record locks.
+_IN_FLIGHT: dict[tuple, set[int]] = {}
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_IN_FLIGHT.clear)
 
 
-def _attempt_lock(key: str | tuple) -> threading.Lock:
+@contextlib.contextmanager
+def _attempt_lock(key: str | tuple):
+    """This process's lock of ``key``, held. The entry lives while a sign-in holds or waits
+    for it (a count, not ``locked()``: a lock handed out and not yet taken is unlocked, and
+    dropping it let the next attempt take a new one beside it), so the names a scanner types
+    leave nothing behind."""
     with _ATTEMPTS_GUARD:
-        if len(_ATTEMPTS) > 10_000:  # names typed by a scanner: forget the idle ones
-            for name in [n for n, lock in _ATTEMPTS.items() if not lock.locked()]:
-                del _ATTEMPTS[name]
-        return _ATTEMPTS.setdefault(key, threading.Lock())
+        entry = _ATTEMPTS.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _ATTEMPTS_GUARD:
+            entry[1] -= 1
+            if not entry[1]:
+                del _ATTEMPTS[key]
 
 
-def _turns_file(path: Path) -> int | None:
-    if fcntl is None:
+def _turns_file(path: Path | None) -> int | None:
+    if fcntl is None or path is None:
         return None
     with _ATTEMPTS_GUARD:
         if path not in _TURNS_FILES:
@@ -212,6 +230,11 @@ def _turns_file(path: Path) -> int | None:
             except OSError:  # no data folder to write in: this process's turns only
                 return None
         return _TURNS_FILES[path]
+
+
+def _byte(key: str | tuple) -> int:
+    """The byte of the turns file that stands for ``key``."""
+    return int.from_bytes(hashlib.blake2b(repr(key).encode("utf-8", "replace"), digest_size=7).digest(), "big")
 
 
 @contextlib.contextmanager
@@ -223,11 +246,11 @@ def _turn(key: str | tuple, policy: SessionPolicy):
     before the others' failures were written: four processes checked up to eight passwords
     where five lock a username."""
     with _attempt_lock(key):
-        descriptor = _turns_file(policy.turns_file) if policy.turns_file else None
+        descriptor = _turns_file(policy.turns_file)
         if descriptor is None:
             yield
             return
-        at = int.from_bytes(hashlib.blake2b(repr(key).encode("utf-8", "replace"), digest_size=7).digest(), "big")
+        at = _byte(key)
         _wait_for_byte(descriptor, at)
         try:
             yield
@@ -238,11 +261,11 @@ def _turn(key: str | tuple, policy: SessionPolicy):
 def _wait_for_byte(descriptor: int, at: int) -> None:
     """The record lock of byte ``at``, waited for. Linux tells record locks apart by process,
     not thread, and refuses a wait that looks like a deadlock between two processes (EDEADLK):
-    one whose thread holds an address's byte and waits for a username's, while a thread of the
-    other holds that username's (Ganti kata sandi) and waits for the address's (a colleague's
-    sign-in from the same office). Every sign-in takes an address's turn before a username's,
-    never the other way, so no such wait is a deadlock: it ends when the other sign-in's check
-    does, and is asked again."""
+    one whose thread holds a username's byte and waits for an address's (to write its failure),
+    while a thread of the other holds that address's (a colleague's sign-in reserving its check)
+    and another thread of it waits for the username's. An address's turn is held only for a few
+    reads and writes, never while waiting for another turn, so no such wait is a deadlock: it
+    ends when the other turn does, and is asked again."""
     while True:
         try:
             fcntl.lockf(descriptor, fcntl.LOCK_EX, 1, at)
@@ -253,6 +276,100 @@ def _wait_for_byte(descriptor: int, at: int) -> None:
             time.sleep(0.02)
 
 
+def _reserve(db, ip_address: str, policy: SessionPolicy) -> int | None:
+    """Within the address's turn: a place for one more password check from ``ip_address``, or
+    None when its failures within the window and its checks in flight (in every process of the
+    site) reach ``address_max_failures``. Place n is held in ``_IN_FLIGHT`` in this process and,
+    for the others, as the record lock of the byte of ("checking", address, n), which the kernel
+    gives back when a process ends however it ends: a crash leaves no check counted."""
+    limit, at = policy.address_max_failures, lambda n: _byte(("checking", ip_address, n))
+    ours = _IN_FLIGHT.get((policy.turns_file, ip_address), set())
+    descriptor = _turns_file(policy.turns_file)
+    counted, free = address_failures(db, ip_address, policy) + len(ours), None
+    for n in range(limit):
+        if counted >= limit:
+            break
+        if n in ours:
+            continue
+        if descriptor is not None and not _took_byte(descriptor, at(n)):
+            counted += 1  # another process's check
+        elif free is None:
+            free = n
+        elif descriptor is not None:
+            fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, at(n))  # free: only looked at
+    if counted >= limit or free is None:
+        if free is not None:
+            _give_back(ip_address, policy, free, taken=False)
+        return None
+    _IN_FLIGHT.setdefault((policy.turns_file, ip_address), set()).add(free)
+    return free
+
+
+def _took_byte(descriptor: int, at: int) -> bool:
+    """Whether the record lock of byte ``at`` was free (and is now this process's)."""
+    try:
+        fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, at)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            raise
+        return False
+    return True
+
+
+def _give_back(ip_address: str, policy: SessionPolicy, place: int, *, taken: bool = True) -> None:
+    """Within the address's turn: the place of a check that has ended."""
+    key = (policy.turns_file, ip_address)
+    places = _IN_FLIGHT.get(key) if taken else None
+    if places is not None:
+        places.discard(place)
+        if not places:
+            del _IN_FLIGHT[key]
+    descriptor = _turns_file(policy.turns_file)
+    if descriptor is not None:
+        fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, _byte(("checking", ip_address, place)))
+
+
+def _written_now(write) -> None:
+    write()
+
+
+@contextlib.contextmanager
+def _address_check(db, ip_address: str | None, policy: SessionPolicy):
+    """A sign-in's password check among those of its address: yields None when the address is
+    throttled (the refusal audited), else ``record(write)``, which writes the check's failure.
+    The check itself runs outside the address's turn (colleagues behind one office address do
+    not wait for each other's checks); only reserving its place (``_reserve``) and writing its
+    failure while giving the place back take the turn, so every other sign-in of the address
+    counts the check once: in flight, or as a failure. A success gives the place back and
+    counts nothing. Without an address: no throttle, a failure written at once."""
+    if not ip_address:
+        yield _written_now
+        return
+    key = ("address", ip_address)
+    with _turn(key, policy):
+        place = _reserve(db, ip_address, policy)
+    if place is None:
+        store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,
+                        row_id=ip_address, details={"ip_address": ip_address})
+        yield None
+        return
+    given_back = []
+
+    def record(write) -> None:
+        with _turn(key, policy):
+            try:
+                write()
+            finally:
+                _give_back(ip_address, policy, place)
+                given_back.append(place)
+    try:
+        yield record
+    finally:
+        if not given_back:
+            with _turn(key, policy):
+                _give_back(ip_address, policy, place)
+
+
 def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
           user_agent: str | None = None) -> LoginResult:
     """Check a login typed into the form; on success open a session. Attempts for one username
@@ -260,14 +377,12 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
     # Text no database holds (a NUL, a lone surrogate) cannot be looked up: U+FFFD stands for
     # it, which no username holds.
     typed = looked_up((username or "").strip().lower()[:USERNAME_LOGGED])
-    with _turn(("address", ip_address), policy) if ip_address else contextlib.nullcontext():
-        if ip_address and address_throttled(db, ip_address, policy):
-            store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,
-                            row_id=ip_address, details={"ip_address": ip_address})
+    with _address_check(db, ip_address, policy) as record:
+        if record is None:
             return LoginResult(ok=False, throttled=True, address_throttled=True)
         with _turn(typed, policy):
             row = queries.user_by_username(db, typed) if typed else None
-            outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address})
+            outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address}, record)
             if outcome != "ok":
                 return LoginResult(ok=False, throttled=outcome == "throttled")
             session_id = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
@@ -285,8 +400,10 @@ def check_own_password(db, username: str, password: str, policy: SessionPolicy, 
         return _checked(db, username, row, password, policy, {"ip_address": ip_address, "via": "ganti_kata_sandi"})
 
 
-def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPolicy, extra: dict) -> str:
-    """Throttle, bcrypt check, audit of a failure: "ok", "wrong" or "throttled". A username
+def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPolicy, extra: dict,
+             record=_written_now) -> str:
+    """Throttle, bcrypt check, audit of a failure (written through ``record``, see
+    ``_address_check``): "ok", "wrong" or "throttled". A username
     that exists (active or not) is logged as it is; any other text only as a keyed hash. Both
     take the same steps (one lookup before, one bcrypt check), so the time tells nothing."""
     if row is not None:
@@ -301,7 +418,8 @@ def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPol
         return "throttled"
     usable = row is not None and row["active"]
     if not queries.password_matches(db, row["id"] if usable else None, lambda hashed: slow_check(password, hashed)):
-        store.log_event(db, actor=key, action="login_failed", table=LOGIN_TABLE, row_id=key, details=details)
+        record(lambda: store.log_event(db, actor=key, action="login_failed", table=LOGIN_TABLE, row_id=key,
+                                       details=details))
         return "wrong"
     return "ok"
 
