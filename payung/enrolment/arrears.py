@@ -391,9 +391,10 @@ def _renewal_amounts(db, registry: PluginRegistry, rows: list[Mapping], *,
     sponsors = batches.sponsors_by_ids(db, [row["sponsor_id"] for row in adjusted], scope) if adjusted else {}
     specs = {code: registry.fields(registry.scheme(code)) for code in {row["scheme_code"] for row in rows}}
     taken = [renewal_fields(specs[row["scheme_code"]], row) for row in rows]
-    # A village field's code is checked as the enrolment checks it (``queries.region``), all at once.
+    # A village field's code is checked as the enrolment checks it (``queries.region``), all at
+    # once; only where a plugin adjusts the price (no other pricing reads the fields).
     villages = queries.known_regions(db, {str(values[spec.name]).strip() for row, values in zip(rows, taken)
-                                          for spec in specs[row["scheme_code"]]
+                                          if row["scheme_code"] in codes for spec in specs[row["scheme_code"]]
                                           if spec.type == "village" and values.get(spec.name) not in (None, "")})
     data = DataReader(db, EVERYTHING)
     result: list[tuple[list[int], list[str]]] = []
