@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from db import scope as sc
 from db import store
-from db.queries import _chunks, _in, _scalar, during, mark_visible_lines
+from db.queries import SPONSOR_ROW, WORKER_ROW, _chunks, _in, _scalar, during, mark_visible_lines
 from db.scope import Scope
 
 
@@ -26,7 +26,7 @@ def workers_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     where, params = sc.workers(scope)
     found: dict[int, dict] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for row in db.query(f"SELECT * FROM workers w WHERE w.id IN ({_in(chunk)}){where}", [*chunk, *params]):
+        for row in db.query(f"{WORKER_ROW} WHERE w.id IN ({_in(chunk)}){where}", [*chunk, *params]):
             found[row["id"]] = row
     return found
 
@@ -36,7 +36,7 @@ def sponsors_by_ids(db, ids: Sequence[int], scope: Scope) -> dict[int, dict]:
     where, params = sc.sponsors(scope)
     found: dict[int, dict] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for row in db.query(f"SELECT * FROM sponsors s WHERE s.id IN ({_in(chunk)}){where}", [*chunk, *params]):
+        for row in db.query(f"{SPONSOR_ROW} WHERE s.id IN ({_in(chunk)}){where}", [*chunk, *params]):
             found[row["id"]] = row
     return found
 

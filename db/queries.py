@@ -38,6 +38,14 @@ def region(db, code: str) -> dict | None:
     return _one(db, "SELECT * FROM regions WHERE code = ?", [code])
 
 
+def known_regions(db, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are regions (``region`` finds them), read at once."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(codes))):
+        found.update(row["code"] for row in db.query(f"SELECT code FROM regions WHERE code IN ({_in(chunk)})", chunk))
+    return found
+
+
 
 
 def regions_in(db, parent_code: str, level: int) -> list[dict]:
@@ -57,10 +65,14 @@ def region_names(db, level: int | None = None) -> dict[str, str]:
 
 # Workers ---------------------------------------------------------------------------------
 
+#: A worker as an enrolment is checked and priced with (``worker``, ``batches.workers_by_ids``).
+WORKER_ROW = "SELECT * FROM workers w"
+
+
 @sc.bound
 def worker(db, worker_id: int, scope: Scope) -> dict | None:
     where, params = sc.workers(scope)
-    return _one(db, f"SELECT * FROM workers w WHERE w.id = ?{where}", [worker_id, *params])
+    return _one(db, f"{WORKER_ROW} WHERE w.id = ?{where}", [worker_id, *params])
 
 
 def worker_by_nik(db, nik: str) -> dict | None:
@@ -84,11 +96,16 @@ def worker_count(db, regency_code: str | None = None) -> int:
 
 # Sponsors --------------------------------------------------------------------------------
 
+#: A sponsor as an enrolment is checked and priced with: its row and the name of its village
+#: (``village``, None for a sponsor of no village). The form's (``sponsor``), a list's and the
+#: renewal lines' (``batches.sponsors_by_ids``) alike: a plugin's hook reads one shape.
+SPONSOR_ROW = "SELECT s.*, v.name AS village FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code"
+
+
 @sc.bound
 def sponsor(db, sponsor_id: int, scope: Scope) -> dict | None:
     where, params = sc.sponsors(scope)
-    return _one(db, f"SELECT s.*, v.name AS village FROM sponsors s LEFT JOIN regions v ON v.code = s.village_code"
-                    f" WHERE s.id = ?{where}", [sponsor_id, *params])
+    return _one(db, f"{SPONSOR_ROW} WHERE s.id = ?{where}", [sponsor_id, *params])
 
 
 @sc.bound

@@ -154,7 +154,28 @@ def cost(amounts: list[int], months: int, *, bold: bool = False) -> str:
     return f"{len(amounts)} bulan ({rupiah(min(amounts))} sampai {rupiah(max(amounts))} per bulan) = {total}"
 
 
-def renewal_made(row, plan) -> str:
+def blank(value) -> bool:
+    """Whether a box of the confirmation was left empty (nothing chosen, only spaces)."""
+    return value in (None, []) or isinstance(value, str) and not value.strip()
+
+
+def depends_on(row, given: dict | None = None) -> str:
+    """Why the price of ``row``'s renewal is an estimate: the scheme's plugin priced it reading a
+    field not carried into the new year (``renewal_depends_on``) that is not given yet; in the
+    list none is, in the confirmation (``given``: what is typed) one still empty. "" when every
+    such field is given, or the price read none: the line, the confirmation and the bill then say
+    one price."""
+    year = renewal_start(row)[:4]
+    labels = {f.name: f.label for f in app.plugins.fields(schemes[row["scheme_code"]])}
+    empty = [plain(f"«{labels.get(name, name)} untuk {year}»") for name in row["renewal_depends_on"]
+             if given is None or blank(given.get(name))]
+    if not empty:
+        return ""
+    return (f"iurannya bergantung pada {', '.join(empty)}, "
+            + ("yang diisi saat diperpanjang" if given is None else "yang belum diisi di bawah"))
+
+
+def renewal_made(row, plan, given: dict) -> str:
     """What renewing ``row`` makes, said before it is made: the new months, their cost as the
     renewal prices them (``plan``: ``renewal_plan``, every month's rate and relief and the
     scheme's own adjustments), who pays, and which of those months are past their due date
@@ -162,12 +183,17 @@ def renewal_made(row, plan) -> str:
     its due day). While the plan is refused (a required number of the new year still empty) it
     prices no month: the cost is then the line's (its ``renewal_amounts``, the same rule on what is
     known so far), said to be so, not "dihitung saat diperpanjang" under a line that says it;
-    what is still missing is said under the boxes (``missing``)."""
+    what is still missing is said under the boxes (``missing``). A price that depends on a field
+    of the new year still empty in ``given`` is said to be an estimate, and why (``depends_on``),
+    as the line said it."""
     months = month_range(renewal_start(row), row["months"])
     past = overdue_at_once(app.plugins, row)
     amounts = [c.total for _, c in plan.lines] or row["renewal_amounts"]
-    listed = (" (perkiraan dari daftar; dipastikan setelah yang kurang di bawah dilengkapi)"
-              if amounts and not plan.lines else "")
+    why = depends_on(row, given) if amounts else ""
+    if amounts and not plan.lines:
+        listed = f" (perkiraan dari daftar; {why + '; ' if why else ''}dipastikan setelah yang kurang di bawah dilengkapi)"
+    else:
+        listed = f" (perkiraan: {why})" if why else ""
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
             f"{format_month(months[0])} sampai {format_month(months[-1])}, "
             f"{cost(amounts, row['months'], bold=True)}{listed}, ditanggung "
@@ -190,7 +216,8 @@ def renewal_rows(renewals, tab: int) -> None:
         start = renewal_start(row)
         text.markdown(f"**{plain(row['worker_name'])}** · {plain(schemes[row['scheme_code']].name)} · {plain(row['sponsor_name'])} · "
                       f"sampai {month_short(row['end_month'])}. Diperpanjang: {month_short(start)}–"
-                      f"{month_short(add_months(start, row['months'] - 1))}, {cost(row['renewal_amounts'], row['months'])}")
+                      f"{month_short(add_months(start, row['months'] - 1))}, {cost(row['renewal_amounts'], row['months'])}"
+                      + (f" (perkiraan: {why})" if row["renewal_amounts"] and (why := depends_on(row)) else ""))
         if row["scheme_retired_at"]:  # renew() refuses it too (payung.schemes.editing.retired_problem)
             button.caption(f"Skema dipensiunkan {day(row['scheme_retired_at'])}: tidak dapat diperpanjang.")
         elif (row["worker_id"], row["scheme_code"]) in lapsed_workers:  # renew() refuses it too (_not_renewable)
@@ -223,7 +250,7 @@ def confirm_renewal(row, tab: int) -> None:
         # Left to the page's handler (NotFound), it stayed open and refused on every
         # run, with no Batal, the rows under it and the other tab gone.
         close_refused(row, tab, exc)
-    said.markdown(renewal_made(row, plan))
+    said.markdown(renewal_made(row, plan, given))
     if plan.problems:
         st.warning(plain("Belum dapat diperpanjang: " + "; ".join(missing(plan.problems, left, row)).rstrip(".") + "."),
                    icon=":material/warning:")
@@ -291,8 +318,7 @@ def renew_now(row, tab: int, left: list, given: dict) -> None:
         close_refused(row, tab, exc)
     del st.session_state[CONFIRMING]
     st.session_state[RENEWED_IN] = tab
-    empty = [f"«{f.label}»" for f in left if given[f.name] in (None, [])
-             or isinstance(given[f.name], str) and not given[f.name].strip()]
+    empty = [f"«{f.label}»" for f in left if blank(given[f.name])]
     saved(f"Kepesertaan {row['worker_name']} diperpanjang {format_month(start)} sampai "
           f"{format_month(add_months(start, row['months'] - 1))} (kepesertaan #{new_id}); iurannya "
           "masuk tagihan bulan-bulan itu." + (f" Tidak disalin dari tahun {row['start_month'][:4]} dan "

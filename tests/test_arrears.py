@@ -198,3 +198,22 @@ def test_a_sponsorship_ended_lately_with_its_months_unpaid_is_not_renewed(people
     [problem] = refused.value.problems
     assert problem.rule == "renew_lapsed" and "berakhir" in problem.message and "didaftarkan ulang" in problem.message
     assert people.db.execute("SELECT COUNT(*) FROM sponsorships WHERE worker_id = ?", [worker]).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("read, noted", [
+    (lambda f: f.get("sk"), {"sk"}),
+    (lambda f: "sk" in f, {"sk"}),
+    (lambda f: f["budget_year"], set()),  # carried over: given, not an estimate
+    (lambda f: f.get("category"), set()),
+    (lambda f: dict(f), {"sk", "ref"}),  # going through the fields reads them all
+    (lambda f: {**f}, {"sk", "ref"}),
+    (lambda f: list(f.items()), {"sk", "ref"}),
+    (lambda f: len(f), {"sk", "ref"}),
+    (lambda f: f == {}, {"sk", "ref"}),
+])
+def test_the_fields_of_a_renewal_line_note_which_field_of_the_new_year_a_plugin_read(read, noted):
+    """A renewal line's price is an estimate when a plugin's adjustment read a field not yet
+    given for the new year (``_ReadFields``): by name, or by going through the fields."""
+    fields = arrears._ReadFields({"budget_year": 2027}, ["sk", "ref"])
+    read(fields)
+    assert fields.read == noted

@@ -147,13 +147,35 @@ def test_a_cap_or_a_retirement_reached_between_check_and_write_refuses_the_enrol
     assert csr.db.execute("SELECT COUNT(*) FROM sponsorships").fetchone()[0] == 3
 
 
+#: Where a regency operator moves a record out of the village operator's villages (``VILLAGE``).
+ELSEWHERE = "33.24.02.2002"
+REGENCY_OPERATOR = Actor("operator", "operator", regency_code="33.24")
+
+
+def _moved_meanwhile(monkeypatch, app, module, check: str, move) -> None:
+    """``module.<check>``, the check a save runs before its write, made to let another process
+    move the record first, once: ``move(other)`` on a connection of its own, then the real
+    check (the move's own check is the real one)."""
+    import db as database
+    checked = getattr(module, check)
+
+    def moved(*args, **kwargs):
+        monkeypatch.setattr(module, check, checked)
+        other = database.open_database(app.settings.database_url)
+        try:
+            move(other)
+        finally:
+            other.close()
+        return checked(*args, **kwargs)
+    monkeypatch.setattr(module, check, moved)
+
+
 def test_a_worker_moved_out_of_a_village_operators_villages_while_its_form_is_saved_is_not_changed(
         app, db, admin, monkeypatch):
     """A village operator's Simpan read the worker, checked it was in its villages, and wrote it
     later: a regency operator moving the worker to another village in between (another process)
     did not stop the write, and the village operator changed (the NIK, the name) a worker no
     longer in its slice. The worker is read again under the write lock, as the slice sees it."""
-    import db as database
     from payung.base.errors import NotFound
     from payung.people import workers
     from conftest import VILLAGE, worker_values
@@ -161,22 +183,12 @@ def test_a_worker_moved_out_of_a_village_operators_villages_while_its_form_is_sa
     row = "SELECT village_code, name, nik FROM workers WHERE id = ?"
     before = tuple(db.execute(row, [worker]).fetchone())
     desa = Actor("desa", "desa", villages=(VILLAGE,))
-    checked = workers.check_worker
-
-    def moved_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(workers, "check_worker", checked)  # once: the move's own check is the real one
-        other = database.open_database(app.settings.database_url)
-        try:
-            workers.update_worker(other, app.settings, worker, {"village_code": "33.24.02.2002"},
-                                  actor=Actor("operator", "operator", regency_code="33.24"))
-        finally:
-            other.close()
-        return checked(*args, **kwargs)
-    monkeypatch.setattr(workers, "check_worker", moved_meanwhile)
+    _moved_meanwhile(monkeypatch, app, workers, "check_worker", lambda other: workers.update_worker(
+        other, app.settings, worker, {"village_code": ELSEWHERE}, actor=REGENCY_OPERATOR))
     with pytest.raises(NotFound):
         workers.update_worker(db, app.settings, worker, {"name": "Nama Diganti Desa", "nik": "3324015708750002"},
                               actor=desa)
-    assert tuple(db.execute(row, [worker]).fetchone()) == ("33.24.02.2002", *before[1:])
+    assert tuple(db.execute(row, [worker]).fetchone()) == (ELSEWHERE, *before[1:])
 
 
 def test_a_village_government_moved_out_of_a_village_operators_villages_while_it_is_saved_is_not_changed(
@@ -186,23 +198,12 @@ def test_a_village_government_moved_out_of_a_village_operators_villages_while_it
     from payung.base.errors import NotFound
     from payung.people import sponsors
     from conftest import VILLAGE
-    import db as database
     sponsor = sponsors.create_sponsor(db, app.settings, {"type": "pemerintah_desa", "name": "Pemdes Uji",
                                                          "village_code": VILLAGE}, actor=admin)
-    checked = sponsors.check_sponsor
-
-    def moved_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(sponsors, "check_sponsor", checked)
-        other = database.open_database(app.settings.database_url)
-        try:
-            sponsors.update_sponsor(other, app.settings, sponsor, {"village_code": "33.24.02.2002"},
-                                    actor=Actor("operator", "operator", regency_code="33.24"))
-        finally:
-            other.close()
-        return checked(*args, **kwargs)
-    monkeypatch.setattr(sponsors, "check_sponsor", moved_meanwhile)
+    _moved_meanwhile(monkeypatch, app, sponsors, "check_sponsor", lambda other: sponsors.update_sponsor(
+        other, app.settings, sponsor, {"village_code": ELSEWHERE}, actor=REGENCY_OPERATOR))
     with pytest.raises((NotFound, Forbidden)):
         sponsors.update_sponsor(db, app.settings, sponsor, {"name": "Pemdes Diganti Desa"},
                                 actor=Actor("desa", "desa", villages=(VILLAGE,)))
     assert tuple(db.execute("SELECT village_code, name FROM sponsors WHERE id = ?", [sponsor]).fetchone()) == (
-        "33.24.02.2002", "Pemdes Uji")
+        ELSEWHERE, "Pemdes Uji")

@@ -717,33 +717,49 @@ def test_the_confirmation_says_what_would_still_refuse_the_renewal(site, monkeyp
     assert not any("Belum dapat diperpanjang" in w.value for w in at.warning), texts(at)
 
 
-def test_a_plugins_own_adjustment_is_in_the_line_the_confirmation_and_the_bill(site, monkeypatch):
-    """A Python plugin's ``adjust_contribution`` (no shipped scheme has one) was left out of a
-    renewal line's price (``arrears.renewal_amounts``): the line said less than the confirmation
-    and the bill. One pricing rule (``sponsorships.priced_months``) prices all three."""
+def _with_adjusting_plugin(monkeypatch, adjust):
+    """The plugins as the app loads them from now on (the pages too), with a test-only plugin
+    ("uji_iuran") whose ``adjust_contribution`` is ``adjust`` (no shipped scheme has one)."""
     import os
     from types import SimpleNamespace
 
     from payung.core import Payung
-    from payung.enrolment.arrears import ending_soon
     from payung.schemes.hookspecs import hookimpl
 
-    @hookimpl
+    plugin = SimpleNamespace(adjust_contribution=hookimpl(adjust))
+    load = Payung.load.__func__
+    monkeypatch.setattr(Payung, "load", classmethod(lambda cls, config=None, **options: load(
+        cls, config, **options, extra_plugins=(("uji_iuran", plugin),))))
+    return Payung.load(os.environ["PAYUNG_CONFIG"]).plugins
+
+
+def _priced(amounts: list[int], *, bold: bool = False) -> str:
+    """What the page says renewal months of ``amounts`` (all alike) cost: "12 bulan × Rp21.800 = Rp261.600"."""
+    assert amounts and len(set(amounts)) == 1, amounts
+    total = format_rupiah(sum(amounts))
+    return f"{len(amounts)} bulan × {format_rupiah(amounts[0])} = " + (f"**{total}**" if bold else total)
+
+
+def test_a_plugins_own_adjustment_is_in_the_line_the_confirmation_and_the_bill(site, monkeypatch):
+    """A Python plugin's ``adjust_contribution`` (no shipped scheme has one) was left out of a
+    renewal line's price (``arrears.renewal_amounts``): the line said less than the confirmation
+    and the bill. One pricing rule (``sponsorships.priced_months``) prices all three."""
+    from payung.enrolment.arrears import ending_soon
+
     def adjust_contribution(enrolment, month, contribution):  # a test-only plugin: Rp1.000 more on JKK
         return dataclasses.replace(contribution, jkk=contribution.jkk + 1000)
 
-    load = Payung.load.__func__
-    monkeypatch.setattr(Payung, "load", classmethod(lambda cls, config=None, **options: load(
-        cls, config, **options, extra_plugins=(("uji_iuran", SimpleNamespace(adjust_contribution=adjust_contribution)),))))
     admin = Actor("admin", "admin")
     with open_db(site) as db:
         plain_amounts = ending_soon(db, site["app"].plugins, actor=admin).rows[0]["renewal_amounts"]
+        plugins = _with_adjusting_plugin(monkeypatch, adjust_contribution)
         asked, query = [], db.query
         monkeypatch.setattr(db, "query", lambda sql, params=(): asked.append(sql) or query(sql, params))
-        renewals = ending_soon(db, Payung.load(os.environ["PAYUNG_CONFIG"]).plugins, actor=admin, limit=100)
+        renewals = ending_soon(db, plugins, actor=admin, limit=100)
         row = renewals.rows[0]
-    # The list, then its workers and sponsors read at once: no query per line.
-    assert len(renewals.rows) > 2 and len(asked) == 3, asked
+    # The list, then its workers, its sponsors and the villages its fields name (Pringsewu's
+    # «Pekon», checked as the enrolment checks it), each read at once: no query per line.
+    assert len(renewals.rows) > 2 and len(asked) == 4 and "FROM regions WHERE code IN" in asked[3], asked
     amounts = row["renewal_amounts"]
     assert amounts and amounts == [a + 1000 for a in plain_amounts], (amounts, plain_amounts)
     assert len(set(amounts)) == 1, amounts
@@ -757,6 +773,111 @@ def test_a_plugins_own_adjustment_is_in_the_line_the_confirmation_and_the_bill(s
     db = open_db(site)
     new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
     assert new != row["id"] and [line["amount"] for line in queries.lines_of(db, new)] == amounts, "the bill"
+
+
+def test_a_renewal_priced_with_a_field_of_the_new_year_says_it_is_an_estimate_until_the_field_is_given(
+        site, monkeypatch):
+    """A plugin's adjustment that reads a field not carried into the new year (here Rp1.000 more
+    on JKK once Pringsewu's «Jabatan di BHP» is given, taken as a text field that is not carried
+    over) priced the line without the field and the confirmation, once it was typed, with it: two
+    prices for one renewal, neither said to be an estimate. The line says it is one ("perkiraan")
+    and why, the confirmation too until the field is given, then the price the bill has; a line
+    whose price read no such field (Mempawah's, whose «Nomor RKPDes/APBDes» the plugin does not
+    read) says no "perkiraan"."""
+    from payung.enrolment.arrears import ended_unrenewed, ending_soon, not_carried_over
+    from payung.schemes.fields import Field
+
+    def adjust_contribution(enrolment, month, contribution):
+        if enrolment.fields.get("bhp_position"):
+            return dataclasses.replace(contribution, jkk=contribution.jkk + 1000)
+        return None
+
+    monkeypatch.setattr(Field, "carried_over", property(lambda f: f.type != "text"))
+    plugins = _with_adjusting_plugin(monkeypatch, adjust_contribution)
+    admin = Actor("admin", "admin")
+    with open_db(site) as db:
+        rows = [r for renewals in (ending_soon(db, plugins, actor=admin, limit=100),
+                                   ended_unrenewed(db, plugins, actor=admin, limit=100)) for r in renewals.rows]
+    new_year = [r for r in rows if not_carried_over(plugins.fields(plugins.scheme(r["scheme_code"])), r)]
+    read = [r for r in new_year if r["renewal_depends_on"]]
+    assert read and all(r["renewal_depends_on"] == ["bhp_position"] for r in read), read
+    assert len(read) < len(new_year), "some lines into a new year read no such field (Mempawah's)"
+    row = read[0]
+    year, amounts = add_months(row["end_month"], 1)[:4], row["renewal_amounts"]
+    why = f"iurannya bergantung pada «Jabatan di BHP untuk {year}»"
+    at = run("admin", "pages/tunggakan.py")
+    assert f"{_priced(amounts)} (perkiraan: {why}, yang diisi saat diperpanjang)" in texts(at), texts(at)
+    assert sum("(perkiraan: " in m.value for m in at.markdown) == len(read), "only the lines that read it"
+    at.button(key=f"renew_{row['id']}").click().run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert f"{_priced(amounts, bold=True)} (perkiraan: {why}, yang belum diisi di bawah), ditanggung" in shown, shown
+    at.text_input(key=f"renew_{row['id']}_bhp_position").input("Ketua")
+    at.run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    more = [a + 1000 for a in amounts]
+    assert f"{_priced(more, bold=True)}, ditanggung" in shown and "perkiraan" not in shown, shown
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    db = open_db(site)
+    new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
+    assert new != row["id"] and [line["amount"] for line in queries.lines_of(db, new)] == more, "the bill"
+
+
+def test_a_renewal_line_hands_a_plugin_the_sponsor_and_the_fields_the_enrolment_form_does(site, monkeypatch):
+    """The renewal lines read their sponsors without the name of the sponsor's village
+    (``village``), which the enrolment form's row has: a plugin's adjustment that reads it failed
+    there, and the line said "dihitung saat diperpanjang" while the confirmation and the bill
+    priced it. The line, the confirmation and the bill read one sponsor row
+    (``queries.SPONSOR_ROW``) and say one price."""
+    from payung.enrolment.arrears import ending_soon
+
+    def adjust_contribution(enrolment, month, contribution):  # Rp1.000 more for a village's own sponsor
+        return dataclasses.replace(contribution, jkk=contribution.jkk + (1000 if enrolment.sponsor["village"] else 0))
+
+    admin = Actor("admin", "admin")
+    with open_db(site) as db:
+        before = {r["id"]: r["renewal_amounts"] for r in ending_soon(db, site["app"].plugins, actor=admin).rows}
+        villages = {s["id"]: s["village_code"] for s in db.query("SELECT id, village_code FROM sponsors")}
+        plugins = _with_adjusting_plugin(monkeypatch, adjust_contribution)
+        rows = ending_soon(db, plugins, actor=admin).rows
+    row = next(r for r in rows if villages[r["sponsor_id"]] and before[r["id"]])
+    assert row["renewal_amounts"] == [a + 1000 for a in before[row["id"]]], (row["renewal_amounts"], before[row["id"]])
+    at = run("admin", "pages/tunggakan.py")
+    assert _priced(row["renewal_amounts"]) in texts(at), "the line"
+    at.button(key=f"renew_{row['id']}").click().run()
+    for field in at.text_input:  # a new year's document number, where one is asked for
+        if field.key and field.key.startswith(f"renew_{row['id']}_"):
+            field.input("Dokumen 2027 No. 1")
+    at.run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    assert f"{_priced(row['renewal_amounts'], bold=True)}, ditanggung" in shown, shown
+    at.button(key=f"renew_yes_{row['id']}").click().run()
+    db = open_db(site)
+    new = max(s["id"] for s in queries.worker_sponsorships(db, row["worker_id"], EVERYTHING))
+    assert new != row["id"] and [line["amount"] for line in queries.lines_of(db, new)] == row["renewal_amounts"]
+
+
+def test_a_renewal_line_checks_a_village_field_as_the_enrolment_does(site, monkeypatch):
+    """The renewal lines checked the fields without ``village_exists``: a «Pekon» whose code is
+    no village (the enrolment refuses it, "kode desa/kelurahan ... tidak dikenal") was handed
+    to a plugin's adjustment as if it were one. It is left out, as the enrolment's checked fields
+    leave it; a known one is handed on."""
+    from payung.enrolment.arrears import ending_soon
+
+    def adjust_contribution(enrolment, month, contribution):  # Rp1.000 more for a pekon's RT head
+        return dataclasses.replace(contribution, jkk=contribution.jkk + (1000 if enrolment.fields.get("pekon") else 0))
+
+    admin = Actor("admin", "admin")
+    with open_db(site) as db:
+        before = {r["id"]: r["renewal_amounts"] for r in ending_soon(db, site["app"].plugins, actor=admin).rows}
+        plugins = _with_adjusting_plugin(monkeypatch, adjust_contribution)
+        row = next(r for r in ending_soon(db, plugins, actor=admin).rows if json.loads(r["fields"]).get("pekon"))
+        assert queries.region(db, json.loads(row["fields"])["pekon"]) and before[row["id"]]
+        assert row["renewal_amounts"] == [a + 1000 for a in before[row["id"]]], "a known pekon is handed on"
+        fields = json.loads(row["fields"]) | {"pekon": "18.10.99.9999"}
+        assert queries.region(db, fields["pekon"]) is None
+        db.execute("UPDATE sponsorships SET fields = ? WHERE id = ?", [json.dumps(fields), row["id"]])
+        again = next(r for r in ending_soon(db, plugins, actor=admin).rows if r["id"] == row["id"])
+    assert again["renewal_amounts"] == before[row["id"]], "an unknown one is left out"
 
 
 def test_a_renewal_waiting_for_a_required_number_says_its_cost_is_the_lists_and_which_box_to_fill(site, monkeypatch):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from db import billing, queries
+from db import batches, billing, queries
 from db.scope import EVERYTHING
 
 from payung.auth.access import (Actor, listed, listed_rows, require, require_visible, scope_of, sees_whole_regency,
@@ -324,42 +324,103 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
                                                                     for code in codes})
     total = rows[0]["total"] if rows else 0
     rows = [{key: value for key, value in row.items() if key != "total"} for row in rows]
-    return Renewals(total, listed_rows(actor, [row | {"renewal_amounts": amounts} for row, amounts
+    return Renewals(total, listed_rows(actor, [row | {"renewal_amounts": amounts, "renewal_depends_on": read}
+                                               for row, (amounts, read)
                                                in zip(rows, _renewal_amounts(db, registry, rows, actor=actor))]))
 
 
-def _renewal_amounts(db, registry: PluginRegistry, rows: list[Mapping], *, actor: Actor) -> list[list[int]]:
+class _ReadFields(dict):
+    """An enrolment's fields that note which of the names ``watched`` a plugin's hook reads
+    (``read``): by name (``fields.get("sk")``, ``"sk" in fields``), or all of them at once by
+    going through the fields (``items()``, ``len()``, a copy...)."""
+
+    def __init__(self, values: Mapping, watched: Iterable[str]):
+        super().__init__(values)
+        self.watched, self.read = frozenset(watched), set()
+
+    def _reads(self, name) -> None:
+        if isinstance(name, str) and name in self.watched:
+            self.read.add(name)
+
+    def __getitem__(self, name):
+        self._reads(name)
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        self._reads(name)
+        return super().get(name, default)
+
+    def __contains__(self, name):
+        self._reads(name)
+        return super().__contains__(name)
+
+
+def _reading_all(method):
+    def read_all(self, *args):
+        self.read.update(self.watched)
+        return method(self, *args)
+    return read_all
+
+
+for _name in ("__iter__", "__reversed__", "__len__", "__eq__", "__ne__", "__or__", "__ror__", "__repr__", "keys",
+              "items", "values", "copy"):
+    setattr(_ReadFields, _name, _reading_all(getattr(dict, _name)))
+
+
+def _renewal_amounts(db, registry: PluginRegistry, rows: list[Mapping], *,
+                     actor: Actor) -> list[tuple[list[int], list[str]]]:
     """What each month of the renewal of each of ``rows`` (rows of the renewal lists) costs, as
     ``renew`` bills it: ``priced_months``, the rates and reliefs of those months, the worker's
     income and occupation now, and a plugin's own ``adjust_contribution``, asked with the fields
     the renewal takes (``renewal_fields``, those the team types in the confirmation not yet
-    given). Not ``old["monthly_amount"]``, the old first month's: a relief (a 50% discount for
-    drivers until February) or a new rate made it another figure than the renewal's. Empty for a
-    row whose worker's income cannot be priced (``enrol`` refuses it, saying why) or whose
-    plugin's hook fails (the confirmation says it). The workers and sponsors are read whole, at
-    once, only for the schemes a plugin adjusts (``PluginRegistry.adjusts``): for the others
-    the row's income and occupation are all the pricing reads."""
+    given, checked as an enrolment checks them); and the names of those not yet given that the
+    hook read (``_ReadFields``): until they are given the price is an estimate (the confirmation
+    prices it with what is typed). Not ``old["monthly_amount"]``, the old first month's: a
+    relief (a 50% discount for drivers until February) or a new rate made it another figure
+    than the renewal's. Empty for a row whose worker's income cannot be priced (``enrol``
+    refuses it, saying why) or whose plugin's hook fails (the confirmation says it). The workers
+    and sponsors are read at once, as the enrolment form reads them (``queries.SPONSOR_ROW``:
+    the hook sees the same rows), only for the schemes a plugin adjusts
+    (``PluginRegistry.adjusts``): for the others the row's income and occupation are all the
+    pricing reads. A worker or sponsor outside the actor's scope leaves the row unpriced
+    (``enrol`` says it is not found)."""
     codes = {code for code in {row["scheme_code"] for row in rows} if registry.adjusts(registry.scheme(code))}
     adjusted = [row for row in rows if row["scheme_code"] in codes]
-    workers = queries.rows_by_id(db, "workers", {row["worker_id"] for row in adjusted}) if adjusted else {}
-    sponsors = queries.rows_by_id(db, "sponsors", {row["sponsor_id"] for row in adjusted}) if adjusted else {}
-    data, specs = DataReader(db, EVERYTHING), {}
-    result = []
-    for old in rows:
+    scope = scope_of(actor)
+    workers = batches.workers_by_ids(db, [row["worker_id"] for row in adjusted], scope) if adjusted else {}
+    sponsors = batches.sponsors_by_ids(db, [row["sponsor_id"] for row in adjusted], scope) if adjusted else {}
+    specs = {code: registry.fields(registry.scheme(code)) for code in {row["scheme_code"] for row in rows}}
+    taken = [renewal_fields(specs[row["scheme_code"]], row) for row in rows]
+    # A village field's code is checked as the enrolment checks it (``queries.region``), all at
+    # once; only where a plugin adjusts the price (no other pricing reads the fields).
+    villages = queries.known_regions(db, {str(values[spec.name]).strip() for row, values in zip(rows, taken)
+                                          if row["scheme_code"] in codes for spec in specs[row["scheme_code"]]
+                                          if spec.type == "village" and values.get(spec.name) not in (None, "")})
+    data = DataReader(db, EVERYTHING)
+    result: list[tuple[list[int], list[str]]] = []
+    for old, values in zip(rows, taken):
         scheme = registry.scheme(old["scheme_code"])
-        if scheme.code not in specs:
-            specs[scheme.code] = registry.fields(scheme)
-        fields, _ = validate_fields(specs[scheme.code], renewal_fields(specs[scheme.code], old))
+        left = [spec.name for spec in not_carried_over(specs[scheme.code], old)]
+        fields, _ = validate_fields(specs[scheme.code], values, village_exists=villages.__contains__)
+        fields = _ReadFields(fields, left)
+        if scheme.code in codes:
+            sponsor, worker = sponsors.get(old["sponsor_id"]), workers.get(old["worker_id"])
+        else:
+            sponsor, worker = {"id": old["sponsor_id"]}, {key: old[key] for key in ("declared_income", "occupation")}
+        if sponsor is None or worker is None:  # outside the actor's scope: enrol says it is not found
+            result.append(([], []))
+            continue
         try:
             enrolment = Enrolment(
-                scheme=scheme, sponsor=sponsors.get(old["sponsor_id"], {"id": old["sponsor_id"]}),
-                worker=workers.get(old["worker_id"], {key: old[key] for key in ("declared_income", "occupation")}),
+                scheme=scheme, sponsor=sponsor, worker=worker,
                 programs=check_programs(registry.settings, stored_programs(old) or scheme.programs),
                 start_month=renewal_start(old), months=old["months"], fields=fields, settings=registry.settings,
                 data=data, sees_all=sees_whole_regency(actor, scheme.regency_code))
-            result.append([c.total for _, c in priced_months(registry, enrolment)])
+            amounts = [c.total for _, c in priced_months(registry, enrolment)]
         except (ValidationError, TypeError, RuntimeError):  # RuntimeError: a plugin's hook failed (the box says it)
-            result.append([])
+            result.append(([], []))
+            continue
+        result.append((amounts, [name for name in left if name in fields.read]))
     return result
 
 

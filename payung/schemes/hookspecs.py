@@ -86,7 +86,10 @@ def adjust_contribution(enrolment, month, contribution):
     with its error. The renewal lines of Tunggakan & perpanjangan are priced with it too (each
     month of up to 100 lines, on every change of the data: keep it cheap), with the fields the
     renewal takes before its confirmation is opened: a field not carried into a new year
-    (``carry_over``) is empty there; a hook that raises there leaves the line unpriced.
+    (``carry_over``) is empty there, and a line whose hook read one (``fields.get(name)``, ``name
+    in fields``, or all of them by going through the fields) says its price is an estimate
+    ("perkiraan") until the field is given in the confirmation; a hook that raises there leaves
+    the line unpriced.
     """
 
 
