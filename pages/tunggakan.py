@@ -165,6 +165,8 @@ def depends_on(row, given: dict | None = None) -> str:
     list none is, in the confirmation (``given``: what is typed) one still empty. "" when every
     such field is given, or the price read none: the line, the confirmation and the bill then say
     one price."""
+    if not row["renewal_depends_on"]:
+        return ""
     year = renewal_start(row)[:4]
     labels = {f.name: f.label for f in app.plugins.fields(schemes[row["scheme_code"]])}
     empty = [plain(f"«{labels.get(name, name)} untuk {year}»") for name in row["renewal_depends_on"]
