@@ -13,6 +13,7 @@ from payung.base.errors import PayungError, ValidationError
 from payung.base.formats import day, month_short, short_name
 from payung.base.months import add_months, current_month, format_month, month_range
 from payung.base import clock
+from payung.schemes.fields import blank
 from ui.session import connection, data_version, live_download, payung, require, scope_key
 from ui.widgets import date_text, declared_field, nik_note, rupiah, saved, show_saved_message
 from ui.widgets import plain
@@ -152,11 +153,6 @@ def cost(amounts: list[int], months: int, *, bold: bool = False) -> str:
     if len(set(amounts)) == 1:
         return f"{len(amounts)} bulan × {rupiah(amounts[0])} = {total}"
     return f"{len(amounts)} bulan ({rupiah(min(amounts))} sampai {rupiah(max(amounts))} per bulan) = {total}"
-
-
-def blank(value) -> bool:
-    """Whether a box of the confirmation was left empty (nothing chosen, only spaces)."""
-    return value in (None, []) or isinstance(value, str) and not value.strip()
 
 
 def depends_on(row, given: dict | None = None) -> str:

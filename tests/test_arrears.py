@@ -203,6 +203,8 @@ def test_a_sponsorship_ended_lately_with_its_months_unpaid_is_not_renewed(people
 @pytest.mark.parametrize("read, noted", [
     (lambda f: f.get("sk"), {"sk"}),
     (lambda f: "sk" in f, {"sk"}),
+    (lambda f: f.pop("sk", None), {"sk"}),  # a hook that takes a field out or fills it in reads it too
+    (lambda f: f.setdefault("ref", "-"), {"ref"}),
     (lambda f: f["budget_year"], set()),  # carried over: given, not an estimate
     (lambda f: f.get("category"), set()),
     (lambda f: dict(f), {"sk", "ref"}),  # going through the fields reads them all

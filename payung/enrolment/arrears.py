@@ -331,8 +331,8 @@ def _renewals(db, registry: PluginRegistry, first: str, last: str, *, scheme_cod
 
 class _ReadFields(dict):
     """An enrolment's fields that note which of the names ``watched`` a plugin's hook reads
-    (``read``): by name (``fields.get("sk")``, ``"sk" in fields``), or all of them at once by
-    going through the fields (``items()``, ``len()``, a copy...)."""
+    (``read``): by name (``fields.get("sk")``, ``"sk" in fields``, ``pop``, ``setdefault``), or
+    all of them at once by going through the fields (``items()``, ``len()``, a copy...)."""
 
     def __init__(self, values: Mapping, watched: Iterable[str]):
         super().__init__(values)
@@ -353,6 +353,14 @@ class _ReadFields(dict):
     def __contains__(self, name):
         self._reads(name)
         return super().__contains__(name)
+
+    def pop(self, name, *default):
+        self._reads(name)
+        return super().pop(name, *default)
+
+    def setdefault(self, name, default=None):
+        self._reads(name)
+        return super().setdefault(name, default)
 
 
 def _reading_all(method):

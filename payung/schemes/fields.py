@@ -74,7 +74,9 @@ class Field:
         return dict(self.options).get(value, str(value))
 
 
-def _blank(value) -> bool:
+def blank(value) -> bool:
+    """Whether a field's value counts as not given (nothing chosen, only spaces): it then takes
+    its default (``validate_fields``), and the renewal confirmation says it is still empty."""
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
@@ -198,7 +200,7 @@ def validate_fields(
     problems: list[Problem] = []
     for f in fields:
         value = values.get(f.name)
-        if _blank(value):
+        if blank(value):
             # A required field with a default takes it, as the form shows it pre-filled.
             if f.required and f.type != "bool" and f.default is None:
                 problems.append(Problem(f.name, f"«{f.label}» wajib diisi.", "field_required"))
