@@ -638,11 +638,12 @@ def test_a_turn_handed_out_is_not_forgotten_before_it_is_taken(monkeypatch):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's deadlock detection of record locks")
 def test_a_sign_in_the_kernel_takes_for_a_deadlock_between_two_processes_waits_its_turn(tmp_path, monkeypatch):
     """Linux tells record locks apart by process, not thread: a sign-in of one process holding
-    its office's address turn and waiting for a username that a Ganti kata sandi of another
-    process holds, while a colleague's sign-in in that other process waits for the office's
-    turn, was refused as a deadlock (EDEADLK, "Resource deadlock avoided") and one of the two
-    ended with an error. There is none (an address's turn is held only briefly, never while waiting
-    for a turn held by one waiting for it): it waits."""
+    Ani's username turn across its check and waiting for its office's address turn to write its
+    failure, while a colleague's sign-in in another process holds that address turn (reserving
+    its check) and a Ganti kata sandi of Ani's in that process waits for her username, is
+    refused as a deadlock (EDEADLK, "Resource deadlock avoided"), and one of the two ended with
+    an error. There is none (an address's turn is held only briefly, never while waiting for a
+    turn held by one waiting for it): it waits."""
     import errno
     from payung.auth import sessions
     policy = SessionPolicy(turns_file=tmp_path / sessions.TURNS_FILE)
@@ -667,16 +668,16 @@ def test_a_sign_in_the_kernel_takes_for_a_deadlock_between_two_processes_waits_i
     def other_process():
         failed = []
 
-        def colleague():
+        def ganti_kata_sandi():  # Ani's: her username's turn only
             try:
-                with sessions._turn(office, policy):
+                with sessions._turn("ani", policy):
                     pass
             except OSError as exc:
                 failed.append(exc)
-        with sessions._turn("ani", policy):  # Ganti kata sandi: ani's turn only
-            holds_username.set()
-            holds_address.wait()
-            thread = threading.Thread(target=colleague)
+        with sessions._turn(office, policy):  # a colleague's sign-in reserving its check
+            holds_address.set()
+            holds_username.wait()
+            thread = threading.Thread(target=ganti_kata_sandi)
             thread.start()
             assert refused.wait(120), "the kernel saw no deadlock: nothing was tried"
         thread.join()
@@ -685,10 +686,10 @@ def test_a_sign_in_the_kernel_takes_for_a_deadlock_between_two_processes_waits_i
     process = fork.Process(target=other_process)
     process.start()
     try:
-        holds_username.wait()
-        with sessions._turn(office, policy):  # a sign-in from the office: its address, then ani
-            holds_address.set()
-            with sessions._turn("ani", policy):
+        holds_address.wait()
+        with sessions._turn("ani", policy):  # Ani's sign-in from the office: her check, then its failure
+            holds_username.set()
+            with sessions._turn(office, policy):
                 pass
     finally:
         process.join(120)
