@@ -121,7 +121,8 @@ def test_a_village_operator_opens_the_charts_of_their_village(demo_site, browser
 
 def test_the_desa_box_says_all_villages_after_its_kecamatan_goes_back_to_all(demo_site, browser):
     """A kecamatan, one of its villages, then "Semua kecamatan" again: the (disabled) Desa box
-    showed an empty "Pilih..." where it means every village. A box on "all" is not drawn grey."""
+    showed an empty "Pilih..." where it means every village. A box on "all" is not drawn grey, and
+    the Kecamatan box picked back to "Semua kecamatan" offers no clear (x) that clears nothing."""
     url, _, _ = demo_site
     page = new_page(browser, url)
     log_in(page, "admin")
@@ -149,6 +150,11 @@ def test_the_desa_box_says_all_villages_after_its_kecamatan_goes_back_to_all(dem
     pick("Desa/kelurahan")
     page.wait_for_url(re.compile("desa="))
     pick("Kecamatan", "Semua kecamatan")
+    # The box picked back to "Semua kecamatan" offers no clear (x): it cleared nothing one could see.
+    district_box = current(page).get_by_test_id("stSelectbox").filter(has=page.get_by_label("Kecamatan", exact=True))
+    expect(district_box).to_have_count(1)
+    expect(district_box.get_by_role("button", name=re.compile(r"^(Kosongkan|Clear value)$"))).to_have_count(0)
+    assert district.get_attribute("placeholder") == "Semua kecamatan" and not district.input_value()
     box = current(page).get_by_label("Desa/kelurahan", exact=True)
     expect(box).to_be_disabled()
     assert (box.input_value() or box.get_attribute("placeholder")) == "Semua desa", \

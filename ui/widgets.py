@@ -94,13 +94,23 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     ``everything`` is the placeholder too. When a box's choices change under it (the desa of
     another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
     with its placeholder: "Pilih..." there read as nothing chosen while the page showed all.
-    (A box picked back to "Semua ..." shows a clear (x) button; forgetting its kept None to draw
-    it without one left Beranda's Desa box on the village of a kecamatan no longer chosen.)"""
+
+    A keyed box whose kept value is None is drawn by Streamlit without a default, and the browser
+    then offers to clear "Semua ..." picked in it: a clear (x) that cleared nothing a person could
+    see. Its None is said to the box anew before it is drawn (``st.session_state``): Streamlit then
+    tells the browser the box's value, None, at every run, and the browser draws the box empty,
+    with "Semua ..." as its placeholder, and no (x). (Forgetting the None instead, to draw the box
+    on its first choice, left Beranda's Desa box on the village of a kecamatan no longer chosen:
+    the run that reset it was cut short by the page's rerun before the browser drew it.) ``value``
+    matters only to a box drawn the first time: with a kept None, Streamlit draws it empty anyway."""
     choices = distinct({code: words if isinstance(words, str) else words.name for code, words in choices.items()})
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}
     if key is not None:
         chosen["key"] = key
+        if key in st.session_state and st.session_state[key] is None:
+            chosen.pop("index", None)  # with an index, Streamlit warns of a value also set in session state
+            st.session_state[key] = None
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
             "placeholder": everything, **chosen}
 
