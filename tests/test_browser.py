@@ -931,6 +931,20 @@ def test_a_download_clicked_after_the_session_ended_gives_no_file_and_shows_the_
     context.close()
 
 
+def test_a_party_picked_on_tagihan_brings_its_bill_into_view(demo_site, browser):
+    """At 1366x768 a party's bill is drawn below the fold: its pick seemed to change nothing but
+    the tick. The page goes to the bill's heading and figures (only in the run of the pick:
+    ``test_money_pages``)."""
+    url, _, _ = demo_site
+    page = signed_in_on(browser, url, "admin", "Tagihan", viewport=SCREEN)
+    open_first_bill(page)
+    bill = page.locator('[data-testid="stMain"] .st-key-t_bill_top').first
+    expect(bill).to_contain_text("Total Rp")
+    in_view = "(b) => { const r = b.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    page.wait_for_function(in_view, arg=bill.element_handle(), timeout=10_000)
+    page.context.close()
+
+
 def test_a_table_given_a_height_keeps_its_last_row_clear_of_the_line_under_it(demo_site, browser):
     """A bill's lines are a table given a height (its rows'): the room made above a table for its
     toolbar was taken from that height, and "Menampilkan 1-1 dari 1 data" was drawn over the

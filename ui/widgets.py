@@ -934,6 +934,46 @@ def back_to_list_button(list_name: str) -> None:
     st.button("← Kembali ke daftar", key=BACK_KEY, on_click=back)
 
 
+#: A part of a page that a pick above it shows (Tagihan's bill under its list of parties): at
+#: 1366x768 it was drawn below the fold, and the pick seemed to do nothing but tick the row. The
+#: page is scrolled (smoothly) to the top of the container keyed ``key``, once, as this run draws
+#: it; below Streamlit's top bar (its scroll margin). A stale copy (the last run's) is not the one.
+_INTO_VIEW_SCRIPT = """<script>(() => {
+  const selector = %(selector)s;
+  let tries = 0, checks = 0, last = null, stopped = false;
+  // A scroll the page made for it may be cut short (the table clicked keeps its focus in view, a
+  // table above draws its rows later): it is made again once the page is still, until the person
+  // scrolls, clicks or types, for two seconds at most.
+  const stop = () => { stopped = true; };
+  for (const kind of ["wheel", "touchstart", "keydown", "mousedown"]) window.addEventListener(kind, stop, {once: true, capture: true});
+  const target = () => [...document.querySelectorAll(selector)].filter(e => !e.closest('[data-stale="true"]'))[0];
+  const check = () => {
+    const found = target();
+    if (stopped || !found || ++checks > 8) return;
+    const top = found.getBoundingClientRect().top;
+    if (top === last && Math.abs(top - 64) > 8) found.scrollIntoView({block: "start", behavior: "smooth"});
+    last = top;
+    setTimeout(check, 250);
+  };
+  const go = () => {
+    const found = target();
+    if (!found) { if (++tries < 100) setTimeout(go, 50); return; }
+    found.style.scrollMarginTop = "4rem";
+    found.scrollIntoView({block: "start", behavior: "smooth"});
+    setTimeout(check, 250);
+  };
+  go();
+})();</script>"""
+
+
+def bring_into_view(key: str) -> None:
+    """Scroll the page to the container ``st.container(key=key)`` drawn in this run. Called only
+    in the run that shows it anew (not at every run: a click further down would jump back). In the
+    sidebar: a script is an element of its own, and in the page it made a gap for one run."""
+    selector = f'[data-testid="stMain"] .st-key-{key}'
+    st.sidebar.html(_INTO_VIEW_SCRIPT % {"selector": json.dumps(selector)}, unsafe_allow_javascript=True)
+
+
 def login_page_sidebar() -> None:
     """On the login page: no sidebar, a phone's closed after Masuk (``_LOGIN_PAGE_CSS``), and
     Streamlit's words said in Indonesian (the password box's "Show password")."""
