@@ -53,9 +53,20 @@ def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
         .filter(e => !e.closest('[aria-hidden="true"]')).map(e => e.getAttribute('aria-label'))""")
     assert any(s.startswith("Kecamatan: ") for s in said), said[:5]
     assert not [s for s in said if re.search(r"axis|Title text|Legend|\bprotected\b|\bshare\b", s)], said[:20]
-    # The chart's toolbar says its buttons in Indonesian ("Copy Vega-Lite spec" was English).
+    # The chart's toolbar says its buttons in Indonesian ("Copy Vega-Lite spec" was English), to
+    # a screen reader too: every button's name, and one renamed in place (React writes "Copied!",
+    # then "Copy Vega-Lite spec" again on a timer, into the same button).
+    from ui.widgets import TOOLBAR_LABELS
     chart.hover()
-    copy = page.locator('[data-testid="stBaseButton-elementToolbar"][aria-label="Copy Vega-Lite spec"]:visible').first
+    names = chart.locator('xpath=ancestor::*[@data-testid="stElementContainer"][1]').locator(
+        '[data-testid="stBaseButton-elementToolbar"]').evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert names and not [n for n in names if n.split(": ")[0] in TOOLBAR_LABELS], names
+    copy = page.locator('[data-testid="stBaseButton-elementToolbar"]'
+                        '[aria-label="Salin rumusan grafik (Vega-Lite)"]:visible').first
+    renamed = copy.element_handle()  # the same button, whatever its name
+    renamed.evaluate("b => b.setAttribute('aria-label', 'Copy Vega-Lite spec')")
+    page.wait_for_function("(b) => b.getAttribute('aria-label') === 'Salin rumusan grafik (Vega-Lite)'",
+                           arg=renamed, timeout=10_000)
     page.wait_for_function("(b) => getComputedStyle(b.closest('[data-testid=stElementToolbar]')).opacity === '1'",
                            arg=copy.element_handle())
     copy.hover()
