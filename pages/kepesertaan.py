@@ -11,12 +11,13 @@ import streamlit as st
 from payung.auth.access import schemes_for
 
 from payung.enrolment.bulk import apply_bulk, plan_bulk, plan_eligible, preview
-from payung.base.errors import Problem
+from payung.base.errors import NotFound, Problem
 from payung.base.formats import count
 from payung.base.months import current_month, format_month
 from payung.people.regions import district_choices, village_choices
 from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.people.sponsors import search_sponsors
+from payung.people.workers import get_worker
 from payung.schemes.editing import taking_enrolments
 from payung.enrolment.sponsorships import describe_cost, eligible_workers, start_months
 from ui.session import connection, payung, require
@@ -33,6 +34,20 @@ app = payung()
 state = st.session_state
 show_saved_message()
 st.title("Daftarkan kepesertaan")
+
+# A worker sent by the form that registered them (its link "Daftarkan kepesertaan", ?pekerja=):
+# searched for by NIK among the workers below, and picked if the scheme takes them.
+if "pekerja" in st.query_params:
+    sent_worker = st.query_params.pop("pekerja")
+    with connection() as db:
+        try:
+            found_worker = get_worker(db, int(sent_worker), actor=actor)
+        except (ValueError, NotFound):
+            found_worker = None
+    if found_worker is None:
+        st.warning("Pekerja yang dikirim ke halaman ini tidak ditemukan: cari namanya di kotak pekerja di bawah.")
+    else:
+        state.update({"k_mode": "satu", "k_search": found_worker["nik"], "_k_pick_found": True})
 
 with connection() as db:  # a retired scheme takes no new enrolment: not offered
     schemes = taking_enrolments(db, schemes_for(app.plugins, actor, "sponsorship.write"))

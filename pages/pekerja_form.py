@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from payung.auth.access import allowed
 from payung.base import clock
 from payung.base.errors import NotFound, ValidationError
 from payung.base.identity import GENDERS, check_nik, fmt_date
@@ -15,9 +16,11 @@ from payung.people.workers import (POVERTY_SOURCES, create_worker, duplicate_nik
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
 from ui.widgets import chars, remember_problems
-from ui.widgets import DATE_HELP, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
+from ui.widgets import DATE_HELP, SAVED, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
 
 FORM = "pekerja"
+#: (the message, the worker) of the last save: the links under that message (``next_steps``).
+SAVED_WORKER = "_f_saved_worker"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
           "occupation", "declared_income", "poverty_source")  # a problem of the whole form: in the summary
 #: The form's widgets as a new worker starts them.
@@ -197,7 +200,24 @@ def save(*, actor) -> None:
     state.pop("edit_worker_id", None)
     state.pop("_loaded_worker", None)
     name = stored
-    state["_payung_saved"] = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
+    message = f"Data {name} tersimpan." if editing else f"{name} terdaftar sebagai pekerja."
+    state[SAVED] = message
+    state[SAVED_WORKER] = (message, editing or editing_id)
+
+
+def next_steps() -> None:
+    """Under the message of a worker saved, the steps that follow: their page, and their enrolment
+    in a scheme (for a role that may enrol; Kepesertaan finds them by ``?pekerja=``). Links, not
+    buttons: a button's click reruns the page, and the message (with its buttons) is gone by then."""
+    message, worker_id = state.get(SAVED_WORKER, (None, None))
+    if worker_id is None or state.get(SAVED) != message:
+        return
+    with st.container(horizontal=True):
+        st.page_link("pages/pekerja.py", label="Lihat data pekerja", icon=":material/person:",
+                     query_params={"id": worker_id})
+        if allowed(actor, "sponsorship.write"):
+            st.page_link("pages/kepesertaan.py", label="Daftarkan kepesertaan", icon=":material/how_to_reg:",
+                         query_params={"pekerja": worker_id})
 
 
 # Where the eye is after a save: the button is below the fold (on a phone, and at 768 px high), and
@@ -205,3 +225,4 @@ def save(*, actor) -> None:
 show_saved_message(toast=True)
 problems_reminder(FORM)
 st.button("Simpan", type="primary", icon=":material/save:", on_click=live_callback(save, "worker.write"))
+next_steps()

@@ -23,9 +23,11 @@ from ui.session import connection, data_version, live_callback, live_download, p
 from ui.widgets import (chars, clear_problems, current_page, field_errors, nik_note, pager, picked, plain, problem_summary,
                         problems_for, remember_problems, rupiah, rupiah_input, rupiah_value, show_saved_message,
                         table as grid)
-from ui.widgets import DATE_HELP, ROWS_PER_PAGE
+from ui.widgets import DATE_HELP, ROWS_PER_PAGE, bring_into_view
 
 FORM = "bayar"
+#: The bill's heading and figures, and the mark that a pick just opened it (the page goes there).
+BILL_KEY, BRING_BILL = "t_bill_top", "_t_bring_bill"
 actor = require("bill.read")
 app = payung()
 state = st.session_state
@@ -86,8 +88,9 @@ chosen = picked(table, listed)
 if state.get("t_listing", (code, start, end)) != (code, start, end):
     state.pop("t_party", None)
 state["t_listing"] = (code, start, end)
-if chosen:
+if chosen and chosen["party_key"] != state.get("t_party"):
     state["t_party"] = chosen["party_key"]
+    state[BRING_BILL] = True  # drawn below the fold at 1366x768: the page goes to it
 party_key = state.get("t_party")
 if party_key not in {p["party_key"] for p in listed}:
     st.stop()
@@ -135,10 +138,13 @@ except NotFound as exc:
     st.error(plain(exc))
     st.stop()
 st.divider()
-st.subheader(f"Tagihan {plain(summary.party.label)}")
-st.markdown(f"**{plain(summary.scheme_name)}** · {summary.period} · {summary.workers} pekerja  \n"
-            f"**Total {rupiah(summary.total)}** ({summary.total_in_words}) · dibayar {rupiah(summary.paid)} · "
-            f"sisa {rupiah(summary.open)}")
+with st.container(key=BILL_KEY):
+    st.subheader(f"Tagihan {plain(summary.party.label)}")
+    st.markdown(f"**{plain(summary.scheme_name)}** · {summary.period} · {summary.workers} pekerja  \n"
+                f"**Total {rupiah(summary.total)}** ({summary.total_in_words}) · dibayar {rupiah(summary.paid)} · "
+                f"sisa {rupiah(summary.open)}")
+if state.pop(BRING_BILL, False):
+    bring_into_view(BILL_KEY)
 if summary.coverage:
     st.info(summary.coverage, icon=":material/filter_alt:")
 if summary.lapsed_count:

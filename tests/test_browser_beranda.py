@@ -53,9 +53,20 @@ def test_a_click_on_a_districts_bar_shows_its_villages(demo_site, browser):
         .filter(e => !e.closest('[aria-hidden="true"]')).map(e => e.getAttribute('aria-label'))""")
     assert any(s.startswith("Kecamatan: ") for s in said), said[:5]
     assert not [s for s in said if re.search(r"axis|Title text|Legend|\bprotected\b|\bshare\b", s)], said[:20]
-    # The chart's toolbar says its buttons in Indonesian ("Copy Vega-Lite spec" was English).
+    # The chart's toolbar says its buttons in Indonesian ("Copy Vega-Lite spec" was English), to
+    # a screen reader too: every button's name, and one renamed in place (React writes "Copied!",
+    # then "Copy Vega-Lite spec" again on a timer, into the same button).
+    from ui.widgets import TOOLBAR_LABELS
     chart.hover()
-    copy = page.locator('[data-testid="stBaseButton-elementToolbar"][aria-label="Copy Vega-Lite spec"]:visible').first
+    names = chart.locator('xpath=ancestor::*[@data-testid="stElementContainer"][1]').locator(
+        '[data-testid="stBaseButton-elementToolbar"]').evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert names and not [n for n in names if n.split(": ")[0] in TOOLBAR_LABELS], names
+    copy = page.locator('[data-testid="stBaseButton-elementToolbar"]'
+                        '[aria-label="Salin rumusan grafik (Vega-Lite)"]:visible').first
+    renamed = copy.element_handle()  # the same button, whatever its name
+    renamed.evaluate("b => b.setAttribute('aria-label', 'Copy Vega-Lite spec')")
+    page.wait_for_function("(b) => b.getAttribute('aria-label') === 'Salin rumusan grafik (Vega-Lite)'",
+                           arg=renamed, timeout=10_000)
     page.wait_for_function("(b) => getComputedStyle(b.closest('[data-testid=stElementToolbar]')).opacity === '1'",
                            arg=copy.element_handle())
     copy.hover()
@@ -121,7 +132,8 @@ def test_a_village_operator_opens_the_charts_of_their_village(demo_site, browser
 
 def test_the_desa_box_says_all_villages_after_its_kecamatan_goes_back_to_all(demo_site, browser):
     """A kecamatan, one of its villages, then "Semua kecamatan" again: the (disabled) Desa box
-    showed an empty "Pilih..." where it means every village. A box on "all" is not drawn grey."""
+    showed an empty "Pilih..." where it means every village. A box on "all" is not drawn grey, and
+    the Kecamatan box picked back to "Semua kecamatan" offers no clear (x) that clears nothing."""
     url, _, _ = demo_site
     page = new_page(browser, url)
     log_in(page, "admin")
@@ -149,6 +161,11 @@ def test_the_desa_box_says_all_villages_after_its_kecamatan_goes_back_to_all(dem
     pick("Desa/kelurahan")
     page.wait_for_url(re.compile("desa="))
     pick("Kecamatan", "Semua kecamatan")
+    # The box picked back to "Semua kecamatan" offers no clear (x): it cleared nothing one could see.
+    district_box = current(page).get_by_test_id("stSelectbox").filter(has=page.get_by_label("Kecamatan", exact=True))
+    expect(district_box).to_have_count(1)
+    expect(district_box.get_by_role("button", name=re.compile(r"^(Kosongkan|Clear value)$"))).to_have_count(0)
+    assert district.get_attribute("placeholder") == "Semua kecamatan" and not district.input_value()
     box = current(page).get_by_label("Desa/kelurahan", exact=True)
     expect(box).to_be_disabled()
     assert (box.input_value() or box.get_attribute("placeholder")) == "Semua desa", \

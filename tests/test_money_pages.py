@@ -34,6 +34,27 @@ def _open_party(db, scheme=SCHEME, *, also: str | None = None):
         + " ORDER BY l.sponsor_id", [scheme, current_month(), *([] if also is None else [scheme, also])])))
 
 
+def _into_view_scripts(at) -> list[str]:
+    """The scripts that scroll the page to a part of it (``ui.widgets.bring_into_view``)."""
+    return [e.proto.body for e in at.sidebar.get("html") if "scrollIntoView" in e.proto.body]
+
+
+def test_a_bill_shown_without_a_pick_does_not_scroll_the_page(site):
+    """A party's pick brings its bill into view (test_browser), in the run of the pick only: at
+    every run the page would jump back to the bill's heading (a payment typed, a page of lines)."""
+    db = open_db(site)
+    party = _open_party(db)
+    at = run("admin", "pages/tagihan.py", state={"t_scheme": SCHEME, "t_party": party["party_key"]})
+    assert f"Total Rp{party['amount']:,}".replace(",", ".") in texts(at)
+    assert not _into_view_scripts(at)
+    # The page's way to it, as a pick asks for it: said once, in the sidebar, then not again.
+    at.session_state["_t_bring_bill"] = True
+    at.run()
+    assert [body.count(".st-key-t_bill_top") for body in _into_view_scripts(at)] == [1]
+    at.run()
+    assert not _into_view_scripts(at)
+
+
 def test_bill_page_totals_come_from_the_lines_and_a_payment_gets_a_receipt(site):
     db = open_db(site)
     month = current_month()

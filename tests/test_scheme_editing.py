@@ -268,6 +268,16 @@ def test_a_file_the_disk_cannot_hold_is_refused_in_words_and_leaves_nothing_half
     assert not list(path.parent.glob(".*.baru"))
 
 
+def test_a_part_emptied_is_said_once_as_removed():
+    """Targets emptied in the editor (the key kept, its list empty), a description blanked: the
+    summary said "diubah: target; dihapus: target", a part both changed and removed."""
+    before = {"code": "uji", "name": "Uji", "targets": [{"label": "x", "value": 1}], "description": "Lama",
+              "rules": [{"name": "r"}]}
+    after = {"code": "uji", "name": "Uji", "targets": [], "description": "", "rules": [{"name": "s"}]}
+    assert editing.changes(before, after) == "diubah: aturan; dihapus: target, uraian skema"
+    assert editing.changes(before, {**after, "rules": before["rules"]}) == "dihapus: target, uraian skema"
+
+
 def test_a_saves_summary_names_what_changed_in_the_forms_words():
     """The message after Simpan skema and the version history said "diubah: fields": the file's
     keys, which the form never shows. Every part a scheme file can have is named as the form

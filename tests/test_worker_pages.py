@@ -382,3 +382,35 @@ def test_back_to_the_list_draws_the_list_with_nothing_picked(site, page, table, 
         again = keys(at)
         assert len(again) == 1 and again.isdisjoint(first), (first, again)
         first = again
+
+
+def _links(at) -> dict:
+    """The page links drawn: label -> (page, query string)."""
+    return {link.proto.label: (link.proto.page, link.proto.query_string) for link in at.get("page_link")}
+
+
+def test_after_a_save_the_worker_and_their_enrolment_are_a_click_away(site):
+    """"... terdaftar sebagai pekerja." led nowhere: the worker's page and their enrolment in a
+    scheme are links under it, and Kepesertaan opens with the worker picked."""
+    at = run("operator", "pages/pekerja_form.py")
+    _save_new_worker(at, "Sri Wahyuni")
+    with open_db(site) as db:
+        worker = queries.worker_by_nik(db, "3324016508900003")["id"]
+    links = _links(at)
+    assert not at.exception, at.exception
+    assert set(links) == {"Lihat data pekerja", "Daftarkan kepesertaan"}, links
+    assert links["Lihat data pekerja"][1] == f"id={worker}" and links["Daftarkan kepesertaan"][1] == f"pekerja={worker}"
+    at.run()  # the message seen, and gone at the next run: its links with it
+    assert not _links(at)
+    enrol = run("operator", "pages/kepesertaan.py", query={"pekerja": worker})
+    assert enrol.multiselect(key="k_workers").value == [worker]
+    assert "pekerja" not in enrol.query_params
+
+
+def test_a_role_that_may_not_enrol_gets_no_enrolment_link(site, monkeypatch):
+    from payung.auth import access
+    monkeypatch.setitem(access.ACTIONS, "sponsorship.write", (("admin",), "mendaftarkan kepesertaan"))
+    at = run("operator", "pages/pekerja_form.py")
+    _save_new_worker(at, "Sri Wahyuni")
+    assert not at.exception, at.exception  # a link to a page not in its navigation is an error
+    assert set(_links(at)) == {"Lihat data pekerja"}

@@ -96,15 +96,32 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     ``everything`` is the placeholder too. When a box's choices change under it (the desa of
     another kecamatan) Streamlit resets it to None and the browser draws that as an empty box
     with its placeholder: "Pilih..." there read as nothing chosen while the page showed all.
-    (A box picked back to "Semua ..." shows a clear (x) button; forgetting its kept None to draw
-    it without one left Beranda's Desa box on the village of a kecamatan no longer chosen.)"""
+
+    A keyed box whose kept value is None is drawn by Streamlit without a default, and the browser
+    then offers to clear "Semua ..." picked in it: a clear (x) that cleared nothing a person could
+    see. When "Semua ..." is picked, the box's callback says its None to it anew
+    (``st.session_state``): Streamlit tells the browser that value in that run, once (a run writes
+    into no box on every run: test_reruns_keep_input), and the browser draws the box empty, with
+    "Semua ..." as its placeholder, and no (x). (Forgetting the None instead, to draw the box on its
+    first choice, left Beranda's Desa box on the village of a kecamatan no longer chosen.) Not for
+    a box in a form, which takes no callback. ``value`` matters only to a box drawn the first
+    time: with a kept None, Streamlit draws it empty anyway."""
     choices = distinct({code: words if isinstance(words, str) else words.name for code, words in choices.items()})
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}
     if key is not None:
         chosen["key"] = key
+        chosen.update(on_change=_all_said_again, args=(key,))
+        if key in st.session_state and st.session_state[key] is None:
+            chosen.pop("index", None)  # with an index, Streamlit warns of a value also set in session state
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
             "placeholder": everything, **chosen}
+
+
+def _all_said_again(key: str) -> None:
+    """A filter box's callback (``or_all``): "Semua ..." just picked is sent back as None."""
+    if st.session_state.get(key) is None:
+        st.session_state[key] = None
 
 
 def scheme_column(names: Iterable[str], label: str = "Skema"):
@@ -670,8 +687,9 @@ _INSTRUCTIONS = ",\n".join(m for box, limit, _ in _BOXES for m in _messages(box,
 #: said "Download as CSV", "Fullscreen"... (Streamlit has no setting for them). While a button is
 #: hovered or focused, the one tooltip on screen is its own: its English text is shrunk to nothing
 #: and the Indonesian drawn after it. A button is found by its name, English or, once the tab's
-#: script has renamed it for screen readers (``STREAMLIT_LABELS``), Indonesian: keyed by the English
-#: name only, the tooltips of a chart's "Tampilkan data" and "Layar penuh" stayed English.
+#: script has renamed it for screen readers (``STREAMLIT_LABELS``, which holds these too), Indonesian:
+#: keyed by the English name only, the tooltips of a chart's "Tampilkan data" and "Layar penuh"
+#: stayed English.
 TOOLBAR_LABELS = MappingProxyType({
     "Show/hide columns": "Tampilkan/sembunyikan kolom", "Download as CSV": "Unduh CSV (Excel)", "Search": "Cari",
     "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Clear selection": "Hapus pilihan",
@@ -784,7 +802,9 @@ STREAMLIT_LABELS = MappingProxyType({
     "Quick select a date range": "Pilih cepat rentang tanggal", "Choose date and time": "Pilih tanggal dan jam",
     "Clear time": "Kosongkan jam", "Clear date and time": "Kosongkan tanggal dan jam",
     "Previous Result": "Hasil sebelumnya", "Next Result": "Hasil berikutnya",
-    "Fullscreen": "Layar penuh", "Close fullscreen": "Tutup layar penuh", "Show data": "Tampilkan data",
+    # The toolbar of tables and charts: a button is named as its tooltip says it ("Download as PNG",
+    # "Copy Vega-Lite spec" and "Show chart" were English to a screen reader).
+    **TOOLBAR_LABELS,
 })
 _HELP_FOR = ("Help for ", "Bantuan untuk ")
 #: A table search's count of what it found ("3 results", "1 of 3 results", "1 of over 1000"):
@@ -802,12 +822,17 @@ _WORDS_SCRIPT = """<script>(() => {
   const counts = %(counts)s.map(([pattern, said]) => [new RegExp(pattern), said]);
   // A table search's count ("3 results", "1 of over 1000"): its words around the numbers.
   const counted = (text) => counts.reduce((t, [pattern, said]) => t.replace(pattern, said), text);
-  // A button's name to a screen reader, anywhere in the page ("Open" on every select box).
+  // A button's name to a screen reader, anywhere in the page ("Open" on every select box). A
+  // toolbar's button may name its table or chart after its own name ("Download as PNG: Peta").
   const label = (element) => {
     const value = element.getAttribute("aria-label");
     if (value === null) return;
     let said = labels.get(value);
     if (said === undefined && value.startsWith(helpFor[0])) said = helpFor[1] + value.slice(helpFor[0].length);
+    const named = value.indexOf(": ");
+    if (said === undefined && named > 0 && labels.has(value.slice(0, named))) {
+      said = labels.get(value.slice(0, named)) + value.slice(named);
+    }
     if (said !== undefined && said !== value) element.setAttribute("aria-label", said);
   };
   // Only a text that changes is written: writing one is itself a change this observer sees.
@@ -829,6 +854,9 @@ _WORDS_SCRIPT = """<script>(() => {
   };
   new MutationObserver((records) => {
     for (const record of records) {
+      // A name changed in place: "Show password" becomes "Hide password" on a click, a chart's
+      // "Copy Vega-Lite spec" becomes "Copied!" and, on a timer, "Copy Vega-Lite spec" again.
+      if (record.type === "attributes") { label(record.target); continue; }
       const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
       const place = target && target.closest(places);
       if (place) { say(place); continue; }
@@ -839,15 +867,10 @@ _WORDS_SCRIPT = """<script>(() => {
         if (node.matches(places)) say(node); else node.querySelectorAll(places).forEach(say);
       }
     }
-  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+  }).observe(document.body, {childList: true, subtree: true, characterData: true,
+                             attributes: true, attributeFilter: ["aria-label"]});
   document.querySelectorAll("[aria-label]").forEach(label);
   document.querySelectorAll(places).forEach(say);  // drawn before this script ran (an error)
-  // A name changed in place by a click ("Show password" becomes "Hide password"): said again once
-  // the click is drawn (cheaper than watching every element's name change as a page is drawn).
-  document.addEventListener("click", (event) => {
-    const named = event.target.closest && event.target.closest("[aria-label]");  // before its icon is redrawn
-    if (named) setTimeout(() => label(named), 0);
-  }, true);
 })();</script>""" % {"words": json.dumps(dict(STREAMLIT_WORDS)), "places": json.dumps(", ".join(STREAMLIT_WORD_PLACES)),
                      "labels": json.dumps(dict(STREAMLIT_LABELS)), "help_for": json.dumps(_HELP_FOR),
                      "counts": json.dumps(SEARCH_COUNT_WORDS)}
@@ -924,6 +947,46 @@ def back_to_list_button(list_name: str) -> None:
         st.query_params.pop("id", None)
         st.session_state[_LIST_ROUND + list_name] = st.session_state.get(_LIST_ROUND + list_name, 0) + 1
     st.button("← Kembali ke daftar", key=BACK_KEY, on_click=back)
+
+
+#: A part of a page that a pick above it shows (Tagihan's bill under its list of parties): at
+#: 1366x768 it was drawn below the fold, and the pick seemed to do nothing but tick the row. The
+#: page is scrolled (smoothly) to the top of the container keyed ``key``, once, as this run draws
+#: it; below Streamlit's top bar (its scroll margin). A stale copy (the last run's) is not the one.
+_INTO_VIEW_SCRIPT = """<script>(() => {
+  const selector = %(selector)s;
+  let tries = 0, checks = 0, last = null, stopped = false;
+  // A scroll the page made for it may be cut short (the table clicked keeps its focus in view, a
+  // table above draws its rows later): it is made again once the page is still, until the person
+  // scrolls, clicks or types, for two seconds at most.
+  const stop = () => { stopped = true; };
+  for (const kind of ["wheel", "touchstart", "keydown", "mousedown"]) window.addEventListener(kind, stop, {once: true, capture: true});
+  const target = () => [...document.querySelectorAll(selector)].filter(e => !e.closest('[data-stale="true"]'))[0];
+  const check = () => {
+    const found = target();
+    if (stopped || !found || ++checks > 8) return;
+    const top = found.getBoundingClientRect().top;
+    if (top === last && Math.abs(top - 64) > 8) found.scrollIntoView({block: "start", behavior: "smooth"});
+    last = top;
+    setTimeout(check, 250);
+  };
+  const go = () => {
+    const found = target();
+    if (!found) { if (++tries < 100) setTimeout(go, 50); return; }
+    found.style.scrollMarginTop = "4rem";
+    found.scrollIntoView({block: "start", behavior: "smooth"});
+    setTimeout(check, 250);
+  };
+  go();
+})();</script>"""
+
+
+def bring_into_view(key: str) -> None:
+    """Scroll the page to the container ``st.container(key=key)`` drawn in this run. Called only
+    in the run that shows it anew (not at every run: a click further down would jump back). In the
+    sidebar: a script is an element of its own, and in the page it made a gap for one run."""
+    selector = f'[data-testid="stMain"] .st-key-{key}'
+    st.sidebar.html(_INTO_VIEW_SCRIPT % {"selector": json.dumps(selector)}, unsafe_allow_javascript=True)
 
 
 def login_page_sidebar() -> None:

@@ -180,10 +180,11 @@ PART_WORDS = {
 
 def changes(before: dict, after: dict) -> str:
     """What a save changed, in the form's words: ``diubah: nama skema, aturan; ditambah: target``
-    (a part the form does not name: by its key in the file)."""
-    changed = [k for k in after if k in before and before[k] != after[k]]
-    added = [k for k in after if k not in before and after[k] not in (None, [], "")]
+    (a part the form does not name: by its key in the file). A part emptied is said once, as
+    removed ("diubah: target; dihapus: target" read as two things done to it)."""
     removed = [k for k in before if k not in after or after[k] in (None, [], "")]
+    changed = [k for k in after if k in before and before[k] != after[k] and k not in removed]
+    added = [k for k in after if k not in before and after[k] not in (None, [], "")]
     parts = [
         f"{word}: {', '.join(PART_WORDS.get(key, key) for key in keys)}"
         for word, keys in (("diubah", changed), ("ditambah", added), ("dihapus", removed))
