@@ -299,8 +299,9 @@ def test_first_admin_demo_worker_with_bad_nik_enrolment_and_list(page: Page, tmp
     expect(textbox(page, "Nama lengkap (sesuai KTP) *")).to_have_value("")
     expect(page.get_by_text("Plantungan, Kabupaten Kendal")).to_have_count(0)
 
-    # Enrol her with a civil servant of Kendal.
-    page.get_by_role("link", name="Daftarkan kepesertaan").click()
+    # Enrol her with a civil servant of Kendal, from the navigation (the saved message's own link
+    # of that name opens the page with her picked: tests/test_worker_pages.py).
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Daftarkan kepesertaan").click()
     choose(page, "Skema *", "Gerakan ASN Peduli Pekerja Rentan")
     # Wait for the rerun that shows the chosen scheme (its sponsor box is a new widget).
     expect(text(page, re.compile(r"^Setiap ASN Kabupaten Kendal"))).to_be_visible()
