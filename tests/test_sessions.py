@@ -581,6 +581,27 @@ def test_checks_in_flight_count_toward_the_address_limit_in_every_process(users,
     assert login(users, "ani", PASSWORD, policy, ip_address=office).address_throttled
 
 
+def test_this_processs_own_checks_in_flight_count_beside_the_addresss_failures(users, app, monkeypatch):
+    """Rule: a check in flight in this very process counts too, beside the address's failures:
+    with three allowed, two wrong passwords and one check held leave no room for a fourth. (Its
+    place is skipped when free places are looked for; counted only by ``_IN_FLIGHT``, else two
+    failures and one check in flight let one more check run.)"""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=3)
+    office, results = "203.0.113.92", {}
+    for n in (1, 2):
+        assert not login(users, f"tebak{n}", "salah-sekali-1", policy, ip_address=office).address_throttled
+    held, go = threading.Semaphore(0), threading.Event()
+    _held_checks(monkeypatch, held, go)
+    first = _sign_in(app, results, "ani", f"tahan:{PASSWORD}", policy, office)
+    try:
+        assert held.acquire(timeout=120)
+        assert login(users, "admin", PASSWORD, policy, ip_address=office).address_throttled
+    finally:
+        go.set()
+        first.join(120)
+    assert results["ani"].ok
+
+
 def _dies_in_the_check(app, policy, address) -> None:
     from payung.auth import sessions
     sessions.slow_check = lambda *a: os._exit(3)  # the process ends while its check is in flight
