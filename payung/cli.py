@@ -234,6 +234,7 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("--crowd-nice", type=_not_negative, default=None,
                       help="prioritas sesi protokol di bawah peramban Chromium (nice, 0 atau lebih; 0: sama; "
                            "bawaan: NICE di payung/operations/loadtest/crowd.py)")
+    load.add_argument("--results", metavar="CSV", help="tulis setiap aksi setiap tingkat ke berkas CSV ini")
     load.add_argument("--page-costs", action="store_true",
                       help="hanya ongkos CPU server per jalan per halaman (satu sesi, tanpa beban lain)")
     return parser
@@ -488,7 +489,8 @@ def cmd_loadtest(app: Payung, args) -> int:
         data=Path(args.data) if args.data else None, processes=args.processes, browsers=args.browsers,
         server_cpus=args.server_cpus or None, client_cpus=args.client_cpus or None,
         streamlit_options=tuple(args.streamlit_option),
-        crowd_nice=crowd.NICE if args.crowd_nice is None else args.crowd_nice)
+        crowd_nice=crowd.NICE if args.crowd_nice is None else args.crowd_nice,
+        results=Path(args.results) if args.results else None)
     if args.page_costs:
         from payung.operations.loadtest.costs import run as costs
         costs(app, options, out=functools.partial(print, flush=True))

@@ -25,7 +25,7 @@ def test_the_load_test_runs_two_sessions_without_errors_and_prints_its_tables(tm
     done = subprocess.run(
         [sys.executable, "-m", "payung", "--config", str(config), "loadtest", "--sessions", "2", "--duration", "12",
          "--ramp", "0.5", "--think", "0.5-1", "--workers", "600", "--data", str(tmp_path / "beban.db"),
-         "--browsers", str(browsers), "--server-cpus=", "--client-cpus="],
+         "--browsers", str(browsers), "--server-cpus=", "--client-cpus=", "--results", str(tmp_path / "aksi.csv")],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
@@ -36,6 +36,10 @@ def test_the_load_test_runs_two_sessions_without_errors_and_prints_its_tables(tm
     assert not browsers or {"chromium:login", "chromium:workers"} <= set(rows), out
     assert rows["**all**"].rstrip(" |").endswith("| 0"), out
     assert "| sessions | p50 s | p95 s | max s | errors |" in out
+    assert "load generator late (its event loop, during an action): max " in out
+    written = (tmp_path / "aksi.csv").read_text(encoding="utf-8").splitlines()
+    assert written[0] == "sessions,action,role,start_s,seconds,error,generator_lag_s"
+    assert sum(1 for line in written[1:] if line.startswith("2,")) == int(rows["**all**"].split("|")[2]), written
 
 
 def test_the_built_database_pays_each_paid_line_once_from_its_sponsors_payment(tmp_path):
@@ -249,3 +253,59 @@ def test_the_browser_tabs_are_village_operators_spread_over_the_ramp():
     first, second = sorted(seats)
     assert second - first >= 20  # half the ramp apart, not side by side
     assert browser_seats(roles(2, accounts), 2) == {1}  # as many as there are village operators
+
+
+def test_the_generators_own_lateness_is_noted_and_set_beside_the_actions_it_overlapped():
+    """A loop held up (the generator's process without its core) is seen by ``LoopLag``; an
+    action is charged the longest overlap of its time with one late wait, not the lateness of
+    waits before or after it."""
+    import asyncio
+
+    from payung.operations.loadtest import lag
+
+    watching = lag.LoopLag()
+
+    async def held_up() -> None:
+        until = time.monotonic() + 0.6
+        watcher = asyncio.ensure_future(watching.watch(until))
+        await asyncio.sleep(0.12)
+        time.sleep(0.3)  # the loop cannot wake the watcher: 0.3 s late, give or take a period
+        await watcher
+
+    asyncio.run(held_up())
+    assert len(watching.samples) == 1, watching.samples
+    woke, late = watching.samples[0]
+    assert 0.25 <= late <= 0.36
+    # An action all through the wait, one in part of it, one after it.
+    assert lag.worst(watching.samples, woke - late - 1, woke + 1) == late
+    assert abs(lag.worst(watching.samples, woke - 0.1, woke + 1) - 0.1) < 1e-9
+    assert lag.worst(watching.samples, woke + 0.001, woke + 1) == 0.0
+    assert lag.worst(watching.samples, woke - late - 1, woke - late) == 0.0
+    samples = [(10.0, 0.5), (12.0, 1.0), (20.0, 0.2)]
+    assert lag.worst(samples, 9.0, 21.0) == 1.0  # the longest of several
+    assert lag.worst(samples, 11.5, 11.75) == 0.25  # inside one wait: the action's own length
+    assert lag.worst(samples, 12.5, 19.0) == 0.0
+
+
+def test_a_level_says_which_slow_actions_were_timed_while_the_generator_was_late(tmp_path):
+    """Over the goal and the generator late, over the goal on the server's own, under the goal:
+    the report counts the first among the slow ones; the CSV keeps every action."""
+    import csv
+
+    from payung.operations.loadtest.report import Level, generator_lateness, table, write_results
+    results = [Result("login", 101.0, 2.5, None, "desa", generator_lag=1.2),
+               Result("login", 102.0, 2.4, None, "desa", generator_lag=0.1),
+               Result("workers", 103.0, 0.3, None, "desa", generator_lag=0.9),
+               Result("search", 104.0, 9.0, "tidak tampil", "desa", generator_lag=3.0)]
+    level = Level(sessions=3, results=results, seconds=100, server_cpu=0.1, server_peak_mb=300, client_cpu=0.1,
+                  load_before="0", load_after="0", started=100.0)
+    said = generator_lateness(level)
+    assert "max 1.20 s" in said and "actions over 2 s: 2, of which 1 timed" in said, said
+    assert said in table(level)
+    write_results([level], tmp_path / "aksi.csv")
+    with open(tmp_path / "aksi.csv", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert [(r["action"], r["start_s"], r["seconds"], r["error"], r["generator_lag_s"]) for r in rows] == [
+        ("login", "1.000", "2.500", "", "1.200"), ("login", "2.000", "2.400", "", "0.100"),
+        ("workers", "3.000", "0.300", "", "0.900"), ("search", "4.000", "9.000", "tidak tampil", "3.000")]
+    assert {r["sessions"] for r in rows} == {"3"}

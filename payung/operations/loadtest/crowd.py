@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import time
 
+from .lag import LoopLag, worst
 from .scenarios import Result, Session
 
 #: How much lower the crowd's priority is than the browsers' (``nice``; ``--crowd-nice``).
@@ -36,6 +37,8 @@ def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: 
     processes of a machine) and send (results, CPU seconds after the ramp) back."""
     os.nice(nice)
 
+    lateness = LoopLag()
+
     async def main() -> float:
         async def started(session: Session, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
@@ -45,12 +48,16 @@ def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: 
             await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
             return time.process_time()
 
-        marked, *_ = await asyncio.gather(cpu_at_ramp_end(), *(started(s, at) for s, at in zip(sessions, starts)))
+        marked, *_ = await asyncio.gather(cpu_at_ramp_end(), lateness.watch(until),
+                                          *(started(s, at) for s, at in zip(sessions, starts)))
         return time.process_time() - marked
 
     try:
         cpu = asyncio.run(main())
-        connection.send(([r for s in sessions for r in s.results], cpu))
+        results = [r for s in sessions for r in s.results]
+        for result in results:
+            result.generator_lag = worst(lateness.samples, result.at, result.at + result.seconds)
+        connection.send((results, cpu))
     except BaseException as exc:  # noqa: BLE001 - the parent says what went wrong
         connection.send(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
     finally:

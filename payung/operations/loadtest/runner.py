@@ -26,7 +26,8 @@ import db as database
 from payung.core import Payung
 
 from . import crowd, dataset, proc
-from .report import Level, summary, table
+from .lag import LoopLag, worst
+from .report import Level, summary, table, write_results
 from .protocol import ProtocolError, Tab
 from .scenarios import OFFICE, Session
 from .server import ROOT, running
@@ -56,6 +57,8 @@ class Options:
     streamlit_options: tuple[str, ...] = ()
     seed: int = 24
     crowd_nice: int = crowd.NICE
+    #: A CSV file for every action of every level (``report.write_results``), or None.
+    results: Path | None = None
 
 
 def database_for(app: Payung, options: Options, out: Callable[[str], None]) -> Path:
@@ -146,19 +149,24 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
             await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
             cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(here()), at=time.monotonic())
 
-        _, _, (crowd_results, crowd_cpu), *_ = await asyncio.gather(
-            watch(), mark(), played.results(), *(started(s, start + i * options.ramp) for i, s in in_tabs))
+        lateness = LoopLag()  # this process's, which times the browsers' actions
+        _, _, _, (crowd_results, crowd_cpu), *_ = await asyncio.gather(
+            watch(), mark(), lateness.watch(until), played.results(),
+            *(started(s, start + i * options.ramp) for i, s in in_tabs))
         client_cpu = proc.cpu_seconds(here()) - cpu["client"] + crowd_cpu  # before the browsers' processes go
     finally:
         if browsers:
             await browsers.close()
     seconds = time.monotonic() - cpu["at"]
+    for _, session in in_tabs:
+        for result in session.results:
+            result.generator_lag = worst(lateness.samples, result.at, result.at + result.seconds)
     results = counted([r for _, s in in_tabs for r in s.results] + crowd_results, ramp_end)
     return Level(
         sessions=len(people), results=results, seconds=seconds, browsers=len(in_browser) if browsers else 0,
         server_cpu=(proc.cpu_seconds(server_pids()) - cpu["server"]) / seconds,
         client_cpu=client_cpu / seconds,
-        server_peak_mb=peak, load_before=load_before, load_after=proc.load_average())
+        server_peak_mb=peak, load_before=load_before, load_after=proc.load_average(), started=start)
 
 
 async def _warm_up(url: str, account: dataset.Account) -> None:
@@ -204,6 +212,8 @@ def run(app: Payung, options: Options, out: Callable[[str], None] = print) -> li
             levels.append(level)
             out(table(level))
             out("")
+            if options.results:
+                write_results(levels, options.results)
             time.sleep(3)
     out(summary(levels))
     return levels

@@ -40,6 +40,8 @@ class Result:
     seconds: float
     error: str | None = None
     role: str = ""
+    #: The most the generator's own event loop was late during the action (``lag.worst``).
+    generator_lag: float = 0.0
 
 
 @dataclass
