@@ -143,13 +143,19 @@ def date_text(value: str | dt.date | None) -> str:
 
 # Tables ----------------------------------------------------------------------------------------
 
-_RUPIAH = re.compile(r"-?Rp\d{1,3}(?:\.\d{3})*")
+#: Exactly what ``rupiah()`` writes (no leading zero), so an amount read back is shown as it was.
+_RUPIAH = re.compile(r"-?Rp(?:0|[1-9]\d{0,2}(?:\.\d{3})*)")
+#: A column of numbers underneath holds 64-bit integers (pandas' Int64).
+_INT64 = 2**63 - 1
 
 
 def _is_money(values) -> bool:
-    """Every value shown reads exactly like ``rupiah()`` (``Rp1.250.000``), nothing more."""
+    """Every value shown reads exactly like ``rupiah()`` (``Rp1.250.000``), nothing more. Text a
+    user typed may read so too (a payment's reference "Rp999.999.999.999.999.999.999"): one beyond
+    64-bit integers is no amount (the column of numbers could not hold it: the page failed)."""
     shown = [v for v in values if v not in (None, "", "-")]
-    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) for v in shown)
+    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) and abs(_amount(v)) <= _INT64
+                               for v in shown)
 
 
 def _amount(value) -> int | None:
