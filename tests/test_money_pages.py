@@ -12,9 +12,10 @@ import dataclasses
 import datetime as dt
 import json
 
-from db import billing, queries
+from db import billing, queries, store
 from payung.base.formats import month_short
 from payung.base.money import format_rupiah
+from payung.base.spreadsheets import unquoted
 from payung.base.months import add_months, current_month, format_month
 
 from test_pages import open_db, run, texts
@@ -952,3 +953,22 @@ def test_a_yes_refused_as_not_found_says_why_and_closes_the_box_at_once(site, mo
     assert _open_tab(at) == 2
     at.run()
     assert not at.error, "said once"
+
+
+def test_a_reference_that_reads_like_a_huge_amount_does_not_break_the_payments_list(site):
+    """A payment's reference is typed by whoever records it: "Rp999.999.999.999.999.999.999", the
+    only one in the list (the others have none), made Referensi a column of amounts, beyond what
+    a column of 64-bit numbers holds: Pembayaran failed for everyone who may see the payment.
+    Text that reads like a rupiah amount but is no 64-bit one (or not as ``rupiah()`` writes it,
+    "Rp007") stays text, shown as typed."""
+    db = open_db(site)
+    payments = billing.payments(db, scope=EVERYTHING)[0]
+    for payment in payments:
+        store.update(db, "payments", payment["id"], {"reference": None}, actor="t")
+    for typed in ("Rp999.999.999.999.999.999.999", "-Rp9.223.372.036.854.775.809", "Rp007"):
+        store.update(db, "payments", payments[0]["id"], {"reference": typed}, actor="t")
+        at = run("admin", "pages/pembayaran.py")
+        # The data under the screen's text: "-Rp..." quoted as Excel would run it (spreadsheets.quoted).
+        shown = [[unquoted(v) for v in d.value["Referensi"]] for d in at.dataframe if "Referensi" in d.value.columns]
+        assert shown and all(typed in column for column in shown), (typed, shown)
+    db.close()

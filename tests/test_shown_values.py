@@ -74,3 +74,27 @@ def test_the_tables_draw_money_through_it(monkeypatch):
     monkeypatch.setattr("ui.widgets.st.dataframe", lambda data, **kwargs: drawn.append(data))
     _dataframe(pd.DataFrame({"Pihak": ["A"], "Tagihan": ["Rp16.800"]}), None, ())
     assert drawn[0]._translate.__func__ is shown_values._translate
+
+
+def _display(proto) -> pd.DataFrame:
+    """The texts the browser shows over the data (a Styler's display values)."""
+    import pyarrow as pa
+    return pa.ipc.open_stream(proto.styler.display_values).read_all().to_pandas()
+
+
+def test_text_excel_would_run_is_quoted_in_the_data_and_shown_as_typed(monkeypatch):
+    """A name typed by someone else ("=HYPERLINK(...)", a village operator's worker) was the cell's
+    data as it is: the table's "Unduh CSV (Excel)" writes the data (Streamlit quotes nothing), and
+    Excel ran it. The data holds it behind an apostrophe (``spreadsheets.quoted``); the screen shows
+    it as typed, an apostrophe typed before one as typed too; a lone "-" and plain text stay."""
+    drawn = []
+    monkeypatch.setattr("ui.widgets.st.dataframe", lambda data, **kwargs: drawn.append(data))
+    typed = ['=HYPERLINK("http://evil.example","klik")', "+62812345678", "'=1+1", "-", "Budi", None, "@SUM(A1)"]
+    _dataframe(pd.DataFrame({"Nama": typed, "Jumlah": ["Rp5"] * len(typed)}), None, ())
+    data = drawn[0].data
+    assert data["Nama"].tolist()[:5] == ["'" + typed[0], "'+62812345678", "''=1+1", "-", "Budi"]
+    assert data["Nama"].tolist()[6] == "'@SUM(A1)"
+    display, sent_data = _display(sent(drawn[0])), drawn[0].data
+    shown = [display.iloc[i, 0] if isinstance(display.iloc[i, 0], str) and display.iloc[i, 0] else str(sent_data.iloc[i, 0])
+             for i in range(len(typed))]
+    assert [s for s, t in zip(shown, typed) if t is not None] == [t for t in typed if t is not None]

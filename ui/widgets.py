@@ -23,6 +23,7 @@ from payung.base.errors import Problem, ValidationError
 from payung.schemes.fields import Field
 from payung.imports.normalize import parse_rupiah_cell
 from payung.base.money import format_rupiah
+from payung.base.spreadsheets import quoted, unquoted
 from payung.base import sponsor_types
 from payung.base.text import max_chars
 from payung.schemes.model import Panel
@@ -143,13 +144,19 @@ def date_text(value: str | dt.date | None) -> str:
 
 # Tables ----------------------------------------------------------------------------------------
 
-_RUPIAH = re.compile(r"-?Rp\d{1,3}(?:\.\d{3})*")
+#: Exactly what ``rupiah()`` writes (no leading zero), so an amount read back is shown as it was.
+_RUPIAH = re.compile(r"-?Rp(?:0|[1-9]\d{0,2}(?:\.\d{3})*)")
+#: A column of numbers underneath holds 64-bit integers (pandas' Int64).
+_INT64 = 2**63 - 1
 
 
 def _is_money(values) -> bool:
-    """Every value shown reads exactly like ``rupiah()`` (``Rp1.250.000``), nothing more."""
+    """Every value shown reads exactly like ``rupiah()`` (``Rp1.250.000``), nothing more. Text a
+    user typed may read so too (a payment's reference "Rp999.999.999.999.999.999.999"): one beyond
+    64-bit integers is no amount (the column of numbers could not hold it: the page failed)."""
     shown = [v for v in values if v not in (None, "", "-")]
-    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) for v in shown)
+    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) and abs(_amount(v)) <= _INT64
+                               for v in shown)
 
 
 def _amount(value) -> int | None:
@@ -190,12 +197,19 @@ def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[
     # Whole-number columns named in ``counts``: 8.765, not Streamlit's 8765 (still sorted as numbers).
     tallies = [c for c in counts if c in frame.columns and c not in amounts and len(frame)
                and pd.api.types.is_integer_dtype(frame[c])]
-    if amounts or tallies:
+    # Text Excel would run as a formula: quoted in the data (the toolbar's "Unduh CSV (Excel)" writes
+    # it; Streamlit writes cells as they are), shown on screen as typed.
+    formulas = [c for c in frame.columns if c not in amounts and len(frame)
+                and any(isinstance(v, str) and quoted(v) != v for v in frame[c].tolist())]
+    if amounts or tallies or formulas:
         frame = frame.copy()
         for column in amounts:
             frame[column] = pd.array([v if isinstance(v, int) else _amount(v) for v in frame[column]], dtype="Int64")
+        for column in formulas:
+            frame[column] = [quoted(v) if isinstance(v, str) else v for v in frame[column].tolist()]
         shown = {c: (lambda v: "-" if pd.isna(v) else format_rupiah(int(v))) for c in amounts}
         shown.update({c: (lambda v: "-" if pd.isna(v) else formats.count(int(v))) for c in tallies})
+        shown.update({c: unquoted for c in formulas})
         data = shown_values.shown(frame, shown)
         config = {c: st.column_config.NumberColumn(c, alignment="right") for c in [*amounts, *tallies]}
     config.update({c: v for c, v in (column_config or {}).items() if c in frame.columns})

@@ -25,6 +25,24 @@ def safe_cell(value):
     return value
 
 
+#: Text that Excel would read as a formula, behind apostrophes already put before it (``unquoted``).
+_QUOTED_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def quoted(text: str) -> str:
+    """Text as a table's data under its display (what the table's "Unduh CSV" writes, which
+    Excel opens): one that Excel would run as a formula ("=HYPERLINK(...)", a worker's name
+    typed by someone else) gets an apostrophe before it, as ``safe_cell``; so does one that
+    already had apostrophes before such a start, so that ``unquoted`` gives every text back.
+    A lone character ("-", an empty cell's mark) is no formula and stays."""
+    return "'" + text if len(text) > 1 and _QUOTED_FORMULA.match(text) else text
+
+
+def unquoted(text):
+    """What ``quoted`` was given: the text shown on screen over the quoted data."""
+    return text[1:] if isinstance(text, str) and len(text) > 2 and text[0] == "'" and _QUOTED_FORMULA.match(text[1:]) else text
+
+
 def _shown_length(value) -> int:
     """How many characters a cell takes on screen (amounts with their thousands separators)."""
     if isinstance(value, bool) or value is None:
