@@ -150,6 +150,15 @@ _RUPIAH = re.compile(r"-?Rp(?:0|[1-9]\d{0,2}(?:\.\d{3})*)")
 _INT64 = 2**63 - 1
 
 
+#: First characters of a text ``quoted`` may change (a cheap look before the whole check: a
+#: 2.000-row table's columns are read on every run).
+_FORMULA_STARTS = frozenset("=+-@\t\r'")
+
+
+def _may_hold_text(column: pd.Series) -> bool:
+    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+
+
 def _is_money(values) -> bool:
     """Every value shown reads exactly like ``rupiah()`` (``Rp1.250.000``), nothing more. Text a
     user typed may read so too (a payment's reference "Rp999.999.999.999.999.999.999"): one beyond
@@ -199,8 +208,9 @@ def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[
                and pd.api.types.is_integer_dtype(frame[c])]
     # Text Excel would run as a formula: quoted in the data (the toolbar's "Unduh CSV (Excel)" writes
     # it; Streamlit writes cells as they are), shown on screen as typed.
-    formulas = [c for c in frame.columns if c not in amounts and len(frame)
-                and any(isinstance(v, str) and quoted(v) != v for v in frame[c].tolist())]
+    formulas = [c for c in frame.columns if c not in amounts and len(frame) and _may_hold_text(frame[c])
+                and any(isinstance(v, str) and v[:1] in _FORMULA_STARTS and quoted(v) != v
+                        for v in frame[c].tolist())]
     if amounts or tallies or formulas:
         frame = frame.copy()
         for column in amounts:
