@@ -3,6 +3,7 @@ cost of its hashes, server-side sessions, the login throttle, and the audit log 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -434,13 +435,16 @@ def test_a_locked_username_is_refused_without_a_password_check(users, monkeypatc
 
 def test_parallel_guesses_from_one_address_meet_its_throttle_too(users, app):
     """Twelve attempts at once from one address, each with another username and on its own
-    connection: at most ``address_max_failures`` passwords are checked, the rest refused."""
+    connection: at most ``address_max_failures`` passwords are checked, the rest refused (as
+    throttled once those failures are written, or, found all places in flight and no room left to
+    wait, as too many at once)."""
     policy = SessionPolicy(address_max_failures=4)
     results = _at_once(app, 12, lambda conn, n: login(conn, f"tebak{n}", "salah-sekali-1", policy,
                                                       ip_address="203.0.113.50"))
     failed = users.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").fetchone()[0]
     assert failed == policy.address_max_failures
-    assert sum(r.address_throttled for r in results.values()) == 12 - policy.address_max_failures
+    assert sum(r.address_throttled or r.address_busy for r in results.values()) == 12 - policy.address_max_failures
+    assert not any(r.ok or r.throttled and not r.address_throttled for r in results.values())
 
 
 def _guess_from_a_process(app, policy, barrier, usernames, address) -> None:
@@ -551,9 +555,9 @@ def test_checks_in_flight_count_toward_the_address_limit_in_every_process(users,
     """Rule: a password check in flight counts toward its address's limit until it ends, in
     every server process, so that checks run side by side cannot slip under the count: with
     three allowed, three checks held (two in another process) leave no room for a fourth, which
-    is refused without a check. When they end, a wrong password counts as a failure, a right
-    one as nothing: the address has room for one more."""
-    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=3)
+    is refused without a check (as too many at once: no wait here). When they end, a wrong
+    password counts as a failure, a right one as nothing: the address has room for one more."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=3, address_wait_s=0)
     office = "203.0.113.90"
     fork = multiprocessing.get_context("fork")
     held, go, done = fork.Semaphore(0), fork.Event(), fork.Queue()
@@ -567,7 +571,7 @@ def test_checks_in_flight_count_toward_the_address_limit_in_every_process(users,
         for _ in range(3):
             assert held.acquire(timeout=120)
         refused = login(users, "ani", PASSWORD, policy, ip_address=office)
-        assert (refused.ok, refused.address_throttled) == (False, True)
+        assert (refused.ok, refused.address_busy) == (False, True)
         assert login(users, "ani", PASSWORD, policy, ip_address="203.0.113.91").ok  # another address
     finally:
         go.set()
@@ -586,7 +590,7 @@ def test_this_processs_own_checks_in_flight_count_beside_the_addresss_failures(u
     with three allowed, two wrong passwords and one check held leave no room for a fourth. (Its
     place is skipped when free places are looked for; counted only by ``_IN_FLIGHT``, else two
     failures and one check in flight let one more check run.)"""
-    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=3)
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=3, address_wait_s=0)
     office, results = "203.0.113.92", {}
     for n in (1, 2):
         assert not login(users, f"tebak{n}", "salah-sekali-1", policy, ip_address=office).address_throttled
@@ -595,7 +599,7 @@ def test_this_processs_own_checks_in_flight_count_beside_the_addresss_failures(u
     first = _sign_in(app, results, "ani", f"tahan:{PASSWORD}", policy, office)
     try:
         assert held.acquire(timeout=120)
-        assert login(users, "admin", PASSWORD, policy, ip_address=office).address_throttled
+        assert login(users, "admin", PASSWORD, policy, ip_address=office).address_busy
     finally:
         go.set()
         first.join(120)
@@ -618,6 +622,166 @@ def test_a_server_process_that_dies_during_a_check_leaves_its_address_no_failure
     process.join(120)
     assert process.exitcode == 3
     assert login(users, "ani", PASSWORD, policy, ip_address="203.0.113.95").ok
+
+
+def test_a_sign_in_finding_its_addresss_places_in_flight_is_told_so_not_of_wrong_passwords(users, app, monkeypatch):
+    """Rule: a sign-in that finds its address's places taken by checks in flight (not by
+    failures) is refused as too many at once, and nothing is recorded against the address: it
+    was told "too many wrong passwords, wait 15 minutes" and audited as an address throttle,
+    though nobody had typed a wrong password and a retry a moment later passed."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=1, address_wait_s=0)
+    office, results = "198.51.100.40", {}
+    held, go = threading.Semaphore(0), threading.Event()
+    _held_checks(monkeypatch, held, go)
+    first = _sign_in(app, results, "ani", f"tahan:{PASSWORD}", policy, office)
+    try:
+        assert held.acquire(timeout=120)
+        busy = login(users, "admin", PASSWORD, policy, ip_address=office)
+    finally:
+        go.set()
+        first.join(120)
+    assert (busy.ok, busy.throttled, busy.address_throttled, busy.address_busy) == (False, False, False, True)
+    assert audit_rows(users, table_name="login") == []
+    assert results["ani"].ok and login(users, "admin", PASSWORD, policy, ip_address=office).ok
+
+
+def _waits_seen(monkeypatch, waiting: threading.Event, refused_to=None) -> None:
+    """``waiting`` set when a sign-in waits for a place; a wait in thread ``refused_to`` fails."""
+    from payung.auth import sessions
+    real = sessions._pause
+
+    def pause(seconds):
+        assert threading.get_ident() != refused_to, "a sign-in beyond the bound waited for a place"
+        waiting.set()
+        real(seconds)
+    monkeypatch.setattr(sessions, "_pause", pause)
+
+
+def test_a_sign_in_waits_for_a_place_among_its_addresss_checks_in_flight(users, app, monkeypatch):
+    """Rule: refused as too many at once only after a short wait (``address_wait_s``; here long,
+    bounding a failure only): a place comes free as soon as a check ahead of it ends, and the
+    colleague signs in then, without being told anything."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=1, address_wait_s=600)
+    office, results = "198.51.100.41", {}
+    held, go, waiting = threading.Semaphore(0), threading.Event(), threading.Event()
+    _held_checks(monkeypatch, held, go)
+    _waits_seen(monkeypatch, waiting)
+    first = _sign_in(app, results, "ani", f"tahan:{PASSWORD}", policy, office)
+    try:
+        assert held.acquire(timeout=120)
+        second = _sign_in(app, results, "admin", PASSWORD, policy, office)
+        assert waiting.wait(120), "the colleague did not wait"
+        assert "admin" not in results
+        go.set()
+        second.join(120)
+    finally:
+        go.set()
+        first.join(120)
+    assert results["admin"].ok and results["ani"].ok
+
+
+def test_no_more_sign_ins_of_an_address_wait_for_a_place_than_it_may_run(users, app, monkeypatch):
+    """Rule: the wait is no unbounded queue: with ``address_max_failures`` sign-ins of an address
+    waiting in this process, the next is refused at once as too many, unchecked and unrecorded."""
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=1, address_wait_s=600)
+    office, results = "198.51.100.42", {}
+    held, go, waiting = threading.Semaphore(0), threading.Event(), threading.Event()
+    _held_checks(monkeypatch, held, go)
+    _waits_seen(monkeypatch, waiting, refused_to=threading.get_ident())
+    first = _sign_in(app, results, "ani", f"tahan:{PASSWORD}", policy, office)
+    try:
+        assert held.acquire(timeout=120)
+        second = _sign_in(app, results, "admin", PASSWORD, policy, office)
+        assert waiting.wait(120)
+        third = login(users, "tebak1", "salah-sekali-1", policy, ip_address=office)
+        assert (third.ok, third.throttled, third.address_busy) == (False, False, True)
+        go.set()
+        second.join(120)
+    finally:
+        go.set()
+        first.join(120)
+    assert results["admin"].ok and audit_rows(users, table_name="login") == []
+
+
+def test_ganti_kata_sandi_holds_a_place_among_its_addresss_checks_like_a_sign_in(users, app, monkeypatch):
+    """Rule: the current password asked again on Ganti kata sandi goes the sign-in's way
+    (``sessions._attempt``): its check holds a place among its address's while it runs (it
+    counted toward the address's failures but held none, so a check of it in flight let one
+    more sign-in guess slip under the limit), and a throttled address is refused there too,
+    without a check."""
+    from payung.auth import sessions
+    policy = dataclasses.replace(SessionPolicy.from_settings(app.settings), address_max_failures=1, address_wait_s=0)
+    office, errors = "198.51.100.43", []
+    held, go = threading.Semaphore(0), threading.Event()
+    _held_checks(monkeypatch, held, go)
+
+    def change() -> None:
+        conn = app.open_db()
+        try:
+            change_password(conn, actor=Actor("ani", "operator"), current="tahan:salah-sekali-1", new="baru-sekali-2026",
+                            repeat="baru-sekali-2026", policy=policy, ip_address=office)
+        except ValidationError as exc:
+            errors.append([p.rule for p in exc.problems])
+        finally:
+            conn.close()
+    changing = threading.Thread(target=change, daemon=True)
+    changing.start()
+    try:
+        assert held.acquire(timeout=120)
+        assert login(users, "admin", PASSWORD, policy, ip_address=office).address_busy
+    finally:
+        go.set()
+        changing.join(120)
+    assert errors == [["password_wrong"]]
+    assert login(users, "admin", PASSWORD, policy, ip_address=office).address_throttled  # its failure counted
+    checks = []
+    monkeypatch.setattr(sessions, "slow_check", lambda *a: checks.append(a) or True)
+    with pytest.raises(ValidationError) as refused:
+        change_password(users, actor=Actor("ani", "operator"), current=PASSWORD, new="baru-sekali-2026",
+                        repeat="baru-sekali-2026", policy=policy, ip_address=office)
+    assert rules(refused) == ["password_address_throttled"] and checks == []
+    assert json.loads(audit_rows(users, action="login_address_throttled")[-1]["after"]) == {
+        "ip_address": office, "via": "ganti_kata_sandi"}
+
+
+def test_a_lock_call_that_fails_gives_back_every_place_taken(users, tmp_path, monkeypatch):
+    """Rule: whichever lock call of a sign-in fails (an error but "held by another": ENOLCK here),
+    the place it took among its address's is given back, in this process's record and in the
+    turns file. A lock call failing after a free place was taken left that place locked until
+    the process ended: one check fewer for the address in every process, for good."""
+    import errno
+    from payung.auth import sessions
+    policy = SessionPolicy(turns_file=tmp_path / sessions.TURNS_FILE, address_max_failures=3)
+    real, calls, failing, locked = sessions.fcntl, [], set(), set()
+
+    class Failing:  # the real record locks, the calls in ``failing`` (by number) refused
+        LOCK_EX, LOCK_NB, LOCK_UN = real.LOCK_EX, real.LOCK_NB, real.LOCK_UN
+
+        @staticmethod
+        def lockf(descriptor, how, length, at):
+            if how != real.LOCK_UN:
+                calls.append(at)
+                if len(calls) - 1 in failing:
+                    raise OSError(errno.ENOLCK, "No locks available")
+            real.lockf(descriptor, how, length, at)
+            (locked.discard if how == real.LOCK_UN else locked.add)(at)
+    monkeypatch.setattr(sessions, "fcntl", Failing)
+    addresses = (f"203.0.113.{n}" for n in range(100, 200))
+    for password in (PASSWORD, "salah-sekali-1"):
+        calls.clear()
+        assert login(users, "ani", password, policy, ip_address=next(addresses)).ok == (password == PASSWORD)
+        for k in range(len(calls)):
+            for failed in ({k}, {k, k + 1}):
+                address = next(addresses)
+                places = {sessions._byte(("checking", address, n)) for n in range(policy.address_max_failures)}
+                calls.clear()
+                failing.update(failed)
+                with contextlib.suppress(OSError):
+                    login(users, "ani", password, policy, ip_address=address)
+                failing.clear()
+                assert not locked & places and not sessions._IN_FLIGHT, f"lock calls {failed} refused: a place kept"
+                assert not sessions._ATTEMPTS
+                assert login(users, "admin", PASSWORD, policy, ip_address=address).ok
 
 
 def test_a_turn_handed_out_is_not_forgotten_before_it_is_taken(monkeypatch):

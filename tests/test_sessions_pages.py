@@ -341,6 +341,20 @@ def test_an_address_with_too_many_failed_logins_is_told_so_in_indonesian(site, m
     assert [m.value for m in at.markdown] == ["masuk"]
 
 
+def test_a_sign_in_refused_as_too_many_at_once_says_so_in_indonesian(site, monkeypatch):
+    """Its address's places all taken by checks in flight: the form says so and that the
+    password was not checked, not that passwords were wrong."""
+    from payung.auth import sessions
+    from ui import auth
+    monkeypatch.setattr(auth, "request_details", auth.request_details)  # put back after the test
+    monkeypatch.setattr(sessions, "_place", lambda *a: sessions.BUSY)
+    at = AppTest.from_function(_sign_in_from, args=("203.0.113.11", "admin", PASSWORD), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.markdown] == [
+        "Terlalu banyak yang sedang masuk bersamaan dari jaringan ini, dan kata sandi Anda belum diperiksa. "
+        "Coba lagi sebentar lagi."]
+
+
 def _file_maker():
     """An app whose run keeps a file maker wrapped as a page wraps its download buttons'."""
     import streamlit as st

@@ -131,6 +131,7 @@ def _form_login(username: str | None, password: str | None) -> bool:
     if not result.ok:
         st.session_state["authentication_status"] = False
         st.session_state[_MESSAGE] = (sessions.address_throttled_message(session_policy()) if result.address_throttled
+                                      else sessions.address_busy_message() if result.address_busy
                                       else throttled_message() if result.throttled else WRONG)
         return False
     _logged_in(result.username, result.name, result.email, result.role, result.session_id)

@@ -12,6 +12,10 @@ cookie key file. No Streamlit here (``ui.auth`` wires it in).
   check until that window has passed (``client_address``: an IPv6 address counts as its /64).
   A check in flight counts as a failure until it ends (``_address_check``), so parallel guesses
   cannot slip under the count, while the checks of one office's colleagues run side by side.
+  When checks in flight fill the address (not its failures), a sign-in waits a few seconds for
+  one of them to end (``address_wait_s``; at most ``address_max_failures`` waiting per process
+  and address), then is told that too many are signing in at once: that is no failure, and it is
+  neither counted nor audited as one. Ganti kata sandi's check takes the same path.
   A locked username is refused without a check as well. A password check costs a quarter of a second of CPU, and
   the per-username lock above does not stop one machine trying many names: without this, it
   could hold a server's core for every other user.
@@ -83,6 +87,9 @@ class SessionPolicy:
     address_max_failures: int = 30
     #: last_seen_at is written at most this often (it is the one unaudited write).
     touch_every_s: float = 60
+    #: How long a sign-in waits for a place when its address's checks in flight fill it (each
+    #: ends within a check's time, a quarter of a second, or its wait for ``hashing_slots``).
+    address_wait_s: float = 10
     #: The file whose bytes are the sign-in turns the server processes of one site share
     #: (``TURNS_FILE`` in its data folder); None: this process's turns only.
     turns_file: Path | None = None
@@ -90,7 +97,8 @@ class SessionPolicy:
     @classmethod
     def from_settings(cls, settings) -> "SessionPolicy":
         """``[sessions]`` of config.toml (``settings.sessions``; missing keys: the defaults)."""
-        return cls(**{k: v for k, v in settings.sessions.items() if k not in ("touch_every_s", "turns_file")},
+        return cls(**{k: v for k, v in settings.sessions.items()
+                      if k not in ("touch_every_s", "address_wait_s", "turns_file")},
                    turns_file=settings.data_dir / TURNS_FILE)
 
 
@@ -129,12 +137,22 @@ def address_throttled_message(policy: SessionPolicy) -> str:
             "administrator Payung.")
 
 
+def address_busy_message() -> str:
+    """The refusal of a sign-in that found its address's places taken by checks in flight
+    (``_address_check``): no password was checked, nothing counts against anyone, a retry in a
+    moment passes."""
+    return ("Terlalu banyak yang sedang masuk bersamaan dari jaringan ini, dan kata sandi Anda belum "
+            "diperiksa. Coba lagi sebentar lagi.")
+
+
 @dataclass(frozen=True)
 class LoginResult:
     ok: bool
     throttled: bool = False
     #: Refused for its network address (``address_max_failures``), not for the username.
     address_throttled: bool = False
+    #: Refused unchecked: the address's checks in flight filled it (no failure, no throttle).
+    address_busy: bool = False
     username: str | None = None
     name: str | None = None
     email: str | None = None
@@ -197,8 +215,16 @@ _TURNS_FILES: dict[Path, int] = {}
 #: The password checks in flight of each address in this process: (turns file, address) -> the
 #: places they hold (``_reserve``). A forked child holds none of its parent's record locks.
 _IN_FLIGHT: dict[tuple, set[int]] = {}
+#: The sign-ins of each address waiting for a place in this process (``_place``): (turns file,
+#: address) -> how many.
+_WAITING: dict[tuple, int] = {}
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_IN_FLIGHT.clear)
+    os.register_at_fork(after_in_child=lambda: (_IN_FLIGHT.clear(), _WAITING.clear()))
+#: Why ``_reserve`` found no place: the address's failures fill it (a throttle), or its checks
+#: in flight, with them, do (a place comes free when one of them ends).
+THROTTLED, BUSY = "throttled", "busy"
+#: How often a waiting sign-in looks for a place again (``_place``).
+WAIT_STEP_S = 0.1
 
 
 @contextlib.contextmanager
@@ -276,33 +302,43 @@ def _wait_for_byte(descriptor: int, at: int) -> None:
             time.sleep(0.02)
 
 
-def _reserve(db, ip_address: str, policy: SessionPolicy) -> int | None:
-    """Within the address's turn: a place for one more password check from ``ip_address``, or
-    None when its failures within the window and its checks in flight (in every process of the
-    site) reach ``address_max_failures``. Place n is held in ``_IN_FLIGHT`` in this process and,
-    for the others, as the record lock of the byte of ("checking", address, n), which the kernel
-    gives back when a process ends however it ends: a crash leaves no check counted."""
+def _reserve(db, ip_address: str, policy: SessionPolicy, held: list[int]) -> str | None:
+    """Within the address's turn: a place for one more password check from ``ip_address``, put
+    in ``held`` (None returned); or why there is none: THROTTLED when its failures within the
+    window reach ``address_max_failures``, BUSY when those and its checks in flight (in every
+    process of the site) do. Place n is held in ``_IN_FLIGHT`` in this process and, for the
+    others, as the record lock of the byte of ("checking", address, n), which the kernel gives
+    back when a process ends however it ends: a crash leaves no check counted. A place taken and
+    not handed out (none needed, or a lock call failed) is given back at once: kept, it would
+    count as a check in flight until the process ends."""
     limit, at = policy.address_max_failures, lambda n: _byte(("checking", ip_address, n))
-    ours = _IN_FLIGHT.get((policy.turns_file, ip_address), set())
+    failures = address_failures(db, ip_address, policy)
+    if failures >= limit:
+        return THROTTLED
+    key = (policy.turns_file, ip_address)
+    ours = _IN_FLIGHT.get(key, set())
     descriptor = _turns_file(policy.turns_file)
-    counted, free = address_failures(db, ip_address, policy) + len(ours), None
-    for n in range(limit):
-        if counted >= limit:
-            break
-        if n in ours:
-            continue
-        if descriptor is not None and not _took_byte(descriptor, at(n)):
-            counted += 1  # another process's check
-        elif free is None:
-            free = n
-        elif descriptor is not None:
-            fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, at(n))  # free: only looked at
-    if counted >= limit or free is None:
-        if free is not None:
-            _give_back(ip_address, policy, free, taken=False)
+    counted, free = failures + len(ours), None
+    try:
+        for n in range(limit):
+            if counted >= limit:
+                break
+            if n in ours:
+                continue
+            if descriptor is not None and not _took_byte(descriptor, at(n)):
+                counted += 1  # another process's check
+            elif free is None:
+                free = n
+            elif descriptor is not None:
+                fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, at(n))  # free: only looked at
+        if counted >= limit or free is None:
+            return BUSY
+        _IN_FLIGHT.setdefault(key, set()).add(free)
+        held.append(free)
         return None
-    _IN_FLIGHT.setdefault((policy.turns_file, ip_address), set()).add(free)
-    return free
+    finally:
+        if free is not None and free not in held:
+            _give_back(ip_address, policy, free, taken=False)
 
 
 def _took_byte(descriptor: int, at: int) -> bool:
@@ -317,16 +353,32 @@ def _took_byte(descriptor: int, at: int) -> bool:
 
 
 def _give_back(ip_address: str, policy: SessionPolicy, place: int, *, taken: bool = True) -> None:
-    """Within the address's turn: the place of a check that has ended."""
-    key = (policy.turns_file, ip_address)
-    places = _IN_FLIGHT.get(key) if taken else None
-    if places is not None:
-        places.discard(place)
-        if not places:
-            del _IN_FLIGHT[key]
-    descriptor = _turns_file(policy.turns_file)
-    if descriptor is not None:
-        fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, _byte(("checking", ip_address, place)))
+    """Within the address's turn: the place of a check that has ended. This process's record of
+    it goes even if the kernel refuses to unlock its byte (this process then takes that byte as
+    its own free place again, and unlocks it after that check)."""
+    try:
+        descriptor = _turns_file(policy.turns_file)
+        if descriptor is not None:
+            fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, _byte(("checking", ip_address, place)))
+    finally:
+        key = (policy.turns_file, ip_address)
+        places = _IN_FLIGHT.get(key) if taken else None
+        if places is not None:
+            places.discard(place)
+            if not places:
+                del _IN_FLIGHT[key]
+
+
+def _give_back_held(ip_address: str, policy: SessionPolicy, held: list[int]) -> None:
+    """The place in ``held`` given back in the address's turn, or without it if that turn cannot
+    be taken: a check counted neither way for a moment is better than a place held until the
+    process ends."""
+    try:
+        with _turn(("address", ip_address), policy):
+            _give_back(ip_address, policy, held.pop())
+    finally:
+        if held:
+            _give_back(ip_address, policy, held.pop())
 
 
 def _written_now(write) -> None:
@@ -334,40 +386,94 @@ def _written_now(write) -> None:
 
 
 @contextlib.contextmanager
-def _address_check(db, ip_address: str | None, policy: SessionPolicy):
-    """A sign-in's password check among those of its address: yields None when the address is
-    throttled (the refusal audited), else ``record(write)``, which writes the check's failure.
-    The check itself runs outside the address's turn (colleagues behind one office address do
-    not wait for each other's checks); only reserving its place (``_reserve``) and writing its
+def _waiting(ip_address: str, policy: SessionPolicy):
+    """Whether this sign-in may wait for a place: at most ``address_max_failures`` sign-ins of an
+    address wait in this process, so a flood from one address queues no more than it may run."""
+    key = (policy.turns_file, ip_address)
+    with _ATTEMPTS_GUARD:
+        allowed = _WAITING.get(key, 0) < policy.address_max_failures
+        if allowed:
+            _WAITING[key] = _WAITING.get(key, 0) + 1
+    try:
+        yield allowed
+    finally:
+        if allowed:
+            with _ATTEMPTS_GUARD:
+                _WAITING[key] -= 1
+                if not _WAITING[key]:
+                    del _WAITING[key]
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _place(db, ip_address: str, policy: SessionPolicy, held: list[int]) -> str | None:
+    """A place for this sign-in's check (in ``held``, None returned), or THROTTLED, or BUSY
+    once ``address_wait_s`` has passed with the address's places taken by checks in flight.
+    It waits holding no turn and no place (so it blocks nobody), and a place comes free within
+    a check's time: refused at once, a colleague was told of wrong passwords nobody typed."""
+    deadline = time.monotonic() + policy.address_wait_s
+    with contextlib.ExitStack() as stack:
+        may_wait = None
+        while True:
+            with _turn(("address", ip_address), policy):
+                refused = _reserve(db, ip_address, policy, held)
+            if refused != BUSY or time.monotonic() >= deadline:
+                return refused
+            if may_wait is None:
+                may_wait = stack.enter_context(_waiting(ip_address, policy))
+            if not may_wait:
+                return BUSY
+            _pause(WAIT_STEP_S)
+
+
+@contextlib.contextmanager
+def _address_check(db, ip_address: str | None, policy: SessionPolicy, details: dict):
+    """A password check among those of its address: yields THROTTLED when the address is
+    throttled (the refusal audited with ``details``), BUSY when its checks in flight left no
+    place in time (``_place``), else ``record(write)``, which writes the check's failure. The
+    check itself runs outside the address's turn (colleagues behind one office address do not
+    wait for each other's checks); only reserving its place (``_reserve``) and writing its
     failure while giving the place back take the turn, so every other sign-in of the address
-    counts the check once: in flight, or as a failure. A success gives the place back and
-    counts nothing. Without an address: no throttle, a failure written at once."""
+    counts the check once: in flight, or as a failure. A success gives the place back and counts
+    nothing; so does every way out, an error's too. Without an address: no throttle, a failure
+    written at once."""
     if not ip_address:
         yield _written_now
         return
-    key = ("address", ip_address)
-    with _turn(key, policy):
-        place = _reserve(db, ip_address, policy)
-    if place is None:
-        store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,
-                        row_id=ip_address, details={"ip_address": ip_address})
-        yield None
-        return
-    given_back = []
+    held: list[int] = []
 
     def record(write) -> None:
-        with _turn(key, policy):
+        with _turn(("address", ip_address), policy):
             try:
                 write()
             finally:
-                _give_back(ip_address, policy, place)
-                given_back.append(place)
+                _give_back(ip_address, policy, held.pop())
     try:
-        yield record
+        refused = _place(db, ip_address, policy, held)
+        if refused == THROTTLED:
+            store.log_event(db, actor=ip_address, action="login_address_throttled", table=LOGIN_TABLE,
+                            row_id=ip_address, details=details)
+        yield refused or record
     finally:
-        if not given_back:
-            with _turn(key, policy):
-                _give_back(ip_address, policy, place)
+        if held:
+            _give_back_held(ip_address, policy, held)
+
+
+def _attempt(db, typed: str, password: str, policy: SessionPolicy, *, ip_address: str | None,
+             details: dict, then=lambda row: None) -> tuple[str, object]:
+    """One password check, of the login form or of Ganti kata sandi: the address's place
+    (``_address_check``), then the username's turn, the check (``_checked``) and, when right,
+    ``then(row)``. Returns the outcome ("ok", "wrong", "throttled", THROTTLED as
+    "address_throttled" or BUSY as "address_busy") and what ``then`` returned."""
+    with _address_check(db, ip_address, policy, details) as record:
+        if record in (THROTTLED, BUSY):
+            return f"address_{record}", None
+        with _turn(typed, policy):
+            row = queries.user_by_username(db, typed) if typed else None
+            outcome = _checked(db, typed, row, password, policy, details, record)
+            return outcome, then(row) if outcome == "ok" else None
 
 
 def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address: str | None = None,
@@ -377,27 +483,25 @@ def login(db, username: str, password: str, policy: SessionPolicy, *, ip_address
     # Text no database holds (a NUL, a lone surrogate) cannot be looked up: U+FFFD stands for
     # it, which no username holds.
     typed = looked_up((username or "").strip().lower()[:USERNAME_LOGGED])
-    with _address_check(db, ip_address, policy) as record:
-        if record is None:
-            return LoginResult(ok=False, throttled=True, address_throttled=True)
-        with _turn(typed, policy):
-            row = queries.user_by_username(db, typed) if typed else None
-            outcome = _checked(db, typed, row, password, policy, {"ip_address": ip_address}, record)
-            if outcome != "ok":
-                return LoginResult(ok=False, throttled=outcome == "throttled")
-            session_id = start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)
+    outcome, opened = _attempt(
+        db, typed, password, policy, ip_address=ip_address, details={"ip_address": ip_address},
+        then=lambda row: (row, start_session(db, row, policy, ip_address=ip_address, user_agent=user_agent)))
+    if outcome != "ok":
+        return LoginResult(ok=False, throttled=outcome in ("throttled", "address_throttled"),
+                           address_throttled=outcome == "address_throttled", address_busy=outcome == "address_busy")
+    row, session_id = opened
     return LoginResult(ok=True, username=row["username"], name=row["name"], email=row["email"], role=row["role"],
                        session_id=session_id)
 
 
 def check_own_password(db, username: str, password: str, policy: SessionPolicy, *,
                        ip_address: str | None = None) -> str:
-    """The current password asked again (Ganti kata sandi), checked like a login: refused
-    while the username is locked, a wrong one audited and counted toward the lockout.
-    Returns "ok", "wrong" or "throttled"."""
-    with _turn(username, policy):
-        row = queries.user_by_username(db, username)
-        return _checked(db, username, row, password, policy, {"ip_address": ip_address, "via": "ganti_kata_sandi"})
+    """The current password asked again (Ganti kata sandi), checked as a login is (``_attempt``):
+    refused while the username or the address is locked, its check holding a place among its
+    address's, a wrong one audited and counted toward both locks. Returns "ok", "wrong",
+    "throttled", "address_throttled" or "address_busy"."""
+    return _attempt(db, username, password, policy, ip_address=ip_address,
+                    details={"ip_address": ip_address, "via": "ganti_kata_sandi"})[0]
 
 
 def _checked(db, typed: str, row: dict | None, password: str, policy: SessionPolicy, extra: dict,

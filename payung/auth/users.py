@@ -12,7 +12,8 @@ from db import logins, queries, store
 
 from payung.auth.access import ROLES, Actor, Forbidden, bound_to_served, require
 from payung.auth.passwords import check_password, hash_password
-from payung.auth.sessions import SessionPolicy, check_own_password, throttled_message
+from payung.auth.sessions import (SessionPolicy, address_busy_message, address_throttled_message, check_own_password,
+                                  throttled_message)
 from payung.base.errors import NotFound, Problem, ValidationError
 from payung.base.text import person_name, text_problem, tidy
 
@@ -144,8 +145,11 @@ def change_password(db, *, actor: Actor, current: str, new: str, repeat: str, po
     stamp = queries.password_stamp(db, row["id"]) if row else ""
     problems = []
     checked = check_own_password(db, actor.username, current or "", policy, ip_address=ip_address)
-    if checked == "throttled":
-        raise ValidationError(Problem("current", throttled_message(policy), "password_throttled"))
+    refusals = {"throttled": (throttled_message(policy), "password_throttled"),
+                "address_throttled": (address_throttled_message(policy), "password_address_throttled"),
+                "address_busy": (address_busy_message(), "password_address_busy")}
+    if checked in refusals:
+        raise ValidationError(Problem("current", *refusals[checked]))
     if row is None or checked != "ok":
         problems.append(Problem("current", "Kata sandi lama salah.", "password_wrong"))
     problems.extend(check_password(new, actor.username))
