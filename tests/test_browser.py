@@ -1272,6 +1272,16 @@ def test_a_table_offers_no_unaudited_csv_download_or_copy(tmp_path, browser):
         page.context.close()
 
 
+def test_no_other_site_may_drive_payung_from_a_frame(tmp_path):
+    """Streamlit tells its page which parent frames it may take commands from (rerun, stop, a page
+    change, an auth token): by default the pages of Streamlit's own cloud. ``[client]
+    allowedOrigins = []`` in .streamlit/config.toml allows none."""
+    import json
+    with running_app(tmp_path) as url:
+        answer = json.loads(urllib.request.urlopen(f"{url}/_stcore/host-config", timeout=10).read())
+    assert answer["allowedOrigins"] == [], answer
+
+
 UNCAUGHT_SCRIPT = '''import sys
 sys.path.insert(0, %r)
 from ui.widgets import indonesian_page

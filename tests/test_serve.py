@@ -261,7 +261,10 @@ def test_an_address_deeper_than_a_page_goes_to_its_page_and_streamlits_own_paths
     url, _, _ = served
     assert _answer(f"{url}/pekerja/123") == (302, "/pekerja")
     assert _answer(f"{url}/tidak-ada/lagi/dalam?x=1") == (302, "/tidak-ada?x=1")
-    assert _answer(f"{url}/pekerja")[0] == 200
+    status, _, headers = _answer_with_headers(f"{url}/pekerja")
+    assert status == 200
+    # No other site may show it in a frame (a click there is a click in Payung).
+    assert headers["Content-Security-Policy"] == "frame-ancestors 'none'" and headers["X-Frame-Options"] == "DENY"
     from streamlit.web.server.starlette import starlette_auth_routes
     ours = {value.strip("/") for name, value in vars(starlette_routes).items()
             if name.startswith("BASE_ROUTE_") and isinstance(value, str)}
