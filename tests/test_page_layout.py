@@ -93,7 +93,7 @@ def test_a_keyed_filter_box_in_a_form_is_refused_with_words_that_name_or_all():
         st.selectbox("Desa", **or_all({"a": "A"}, "Semua desa", key="k_out"))
         st.session_state["said"] = said
 
-    at = AppTest.from_function(script).run()
+    at = AppTest.from_function(script, default_timeout=60).run()  # the first import of ui.widgets is slow
     assert not at.exception, at.exception
     said = at.session_state["said"]
     assert len(said) == 1 and "or_all(key='k_in') inside st.form" in said[0] and "outside the form" in said[0], said
