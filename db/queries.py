@@ -633,10 +633,10 @@ def sponsor_month_due(db, sponsor_id: int, month: str, scope: Scope) -> dict:
 
 @sc.bound
 def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[str], village: str | None = None,
-                     occupations: Sequence[str] | None = None, text: str = "",
+                     occupations: Sequence[str] | None = None, text: str = "", worker_id: int | None = None,
                      limit: int | None = 200) -> list[dict]:
     """Active workers of a region (inside the scope) with no contribution line in any of
-    ``months`` (by name; ``limit=None`` for all of them)."""
+    ``months`` (by name; ``limit=None`` for all of them); ``worker_id``: that worker only."""
     where, params = sc.workers(scope)
     sql = ("SELECT w.*, v.name AS village FROM workers w LEFT JOIN regions v ON v.code = w.village_code"
            f" WHERE w.active = 1 AND w.village_code LIKE ?{where}")
@@ -647,6 +647,9 @@ def eligible_workers(db, *, scope: Scope, region_prefix: str, months: Sequence[s
     if occupations:
         sql += f" AND w.occupation IN ({', '.join('?' for _ in occupations)})"
         params += list(occupations)
+    if worker_id is not None:
+        sql += " AND w.id = ?"
+        params.append(worker_id)
     if text.strip():  # a masked role never searches NIKs
         searched, searched_params = _searched(db, text, [("w.name_key", "name")] if scope.masked
                                               else [("w.name_key", "name"), ("w.nik", "prefix")])

@@ -35,8 +35,11 @@ state = st.session_state
 show_saved_message()
 st.title("Daftarkan kepesertaan")
 
-# A worker sent by the form that registered them (its link "Daftarkan kepesertaan", ?pekerja=):
-# searched for by NIK among the workers below, and picked if the scheme takes them.
+#: Session key of a worker sent by the form that registered them (its link "Daftarkan
+#: kepesertaan", ?pekerja=): picked by id among the workers the scheme takes, below. Their full
+#: NIK was put in the search box for it: a list shows none (``access.listed``), and the box kept it
+#: on screen. The search box is left as it was.
+SENT = "_k_sent_worker"
 if "pekerja" in st.query_params:
     sent_worker = st.query_params.pop("pekerja")
     with connection() as db:
@@ -47,7 +50,7 @@ if "pekerja" in st.query_params:
     if found_worker is None:
         st.warning("Pekerja yang dikirim ke halaman ini tidak ditemukan: cari namanya di kotak pekerja di bawah.")
     else:
-        state.update({"k_mode": "satu", "k_search": found_worker["nik"], "_k_pick_found": True})
+        state.update({"k_mode": "satu", SENT: (found_worker["id"], found_worker["name"])})
 
 with connection() as db:  # a retired scheme takes no new enrolment: not offered
     schemes = taking_enrolments(db, schemes_for(app.plugins, actor, "sponsorship.write"))
@@ -199,6 +202,18 @@ with connection() as db:
     candidates = eligible_workers(db, app.plugins, scheme_code=code, sponsor=sponsor, start_month=start,
                                   months=months, actor=actor, text=text, limit=ELIGIBLE_SHOWN)
 known = {w["id"]: w for w in candidates} | state.get("_k_known", {})
+if SENT in state:
+    sent, sent_name = state.pop(SENT)
+    with connection() as db:
+        takes = eligible_workers(db, app.plugins, scheme_code=code, sponsor=sponsor, start_month=start,
+                                 months=months, actor=actor, worker_id=sent, limit=1)
+    if takes:
+        known[sent] = takes[0]
+        if sent not in state.get("k_workers", []):
+            state["k_workers"] = [*state.get("k_workers", []), sent]
+    else:
+        st.warning(plain(f"{sent_name} tidak memenuhi syarat wilayah {scheme.name} atau sudah ditanggung "
+                         "pada bulan-bulan ini: pilih skema atau bulan lain."))
 state["_k_known"] = known
 worker_labels = distinct({i: worker_label(w) for i, w in known.items()})
 if state.pop("_k_pick_found", False):

@@ -16,11 +16,14 @@ from payung.people.workers import (POVERTY_SOURCES, create_worker, duplicate_nik
 from ui.session import connection, live_callback, payung, require
 from ui.widgets import clear_inputs, clear_problems, field_errors, forget_problems, problem_summary, problems_reminder
 from ui.widgets import chars, remember_problems
-from ui.widgets import DATE_HELP, SAVED, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
+from ui.widgets import DATE_HELP, SAVED, bring_into_view, plain, problems_for, rupiah, rupiah_input, rupiah_value, show_saved_message
 
 FORM = "pekerja"
 #: (the message, the worker) of the last save: the links under that message (``next_steps``).
 SAVED_WORKER = "_f_saved_worker"
+#: The container of the saved message, Simpan and the links under it (``next_steps``), brought
+#: into view after a save.
+SAVED_KEY = "f_saved"
 FIELDS = ("nik", "name", "birth_place", "birth_date", "gender", "phone", "address", "village_code",
           "occupation", "declared_income", "poverty_source")  # a problem of the whole form: in the summary
 #: The form's widgets as a new worker starts them.
@@ -207,11 +210,14 @@ def save(*, actor) -> None:
 
 def next_steps() -> None:
     """Under the message of a worker saved, the steps that follow: their page, and their enrolment
-    in a scheme (for a role that may enrol; Kepesertaan finds them by ``?pekerja=``). Links, not
-    buttons: a button's click reruns the page, and the message (with its buttons) is gone by then."""
+    in a scheme (for a role that may enrol; Kepesertaan picks them by ``?pekerja=``). Links, not
+    buttons: a button's click reruns the page, and the message (with its buttons) is gone by then.
+    On a phone they were drawn under Simpan, off screen: the message, Simpan and the links are
+    brought into view, in the runs that show them (until one has ended: ``show_saved_message``)."""
     message, worker_id = state.get(SAVED_WORKER, (None, None))
     if worker_id is None or state.get(SAVED) != message:
         return
+    bring_into_view(SAVED_KEY)
     with st.container(horizontal=True):
         st.page_link("pages/pekerja.py", label="Lihat data pekerja", icon=":material/person:",
                      query_params={"id": worker_id})
@@ -222,7 +228,9 @@ def next_steps() -> None:
 
 # Where the eye is after a save: the button is below the fold (on a phone, and at 768 px high), and
 # a message at the top of the form was off screen: the form emptied with no word that it saved.
-show_saved_message(toast=True)
-problems_reminder(FORM)
-st.button("Simpan", type="primary", icon=":material/save:", on_click=live_callback(save, "worker.write"))
-next_steps()
+# The message, Simpan and the links under it are one container: brought into view after a save.
+with st.container(key=SAVED_KEY):
+    show_saved_message(toast=True)
+    problems_reminder(FORM)
+    st.button("Simpan", type="primary", icon=":material/save:", on_click=live_callback(save, "worker.write"))
+    next_steps()

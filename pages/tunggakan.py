@@ -188,10 +188,14 @@ def renewal_made(row, plan, given: dict) -> str:
     past = overdue_at_once(app.plugins, row)
     amounts = [c.total for _, c in plan.lines] or row["renewal_amounts"]
     why = depends_on(row, given) if amounts else ""
-    if amounts and not plan.lines:
-        listed = f" (perkiraan dari daftar; {why + '; ' if why else ''}dipastikan setelah yang kurang di bawah dilengkapi)"
+    # A price waiting for a field it reads says that field, once: the warning under the boxes says
+    # what else is missing (said three times over, the same box was named in one sentence twice).
+    if why:
+        listed = f" (perkiraan: {why})"
+    elif amounts and not plan.lines:
+        listed = " (perkiraan dari daftar; dipastikan setelah yang kurang di bawah dilengkapi)"
     else:
-        listed = f" (perkiraan: {why})" if why else ""
+        listed = ""
     return (f"**Perpanjang kepesertaan {plain(row['worker_name'])}?**  \nYang dibuat: kepesertaan baru "
             f"{format_month(months[0])} sampai {format_month(months[-1])}, "
             f"{cost(amounts, row['months'], bold=True)}{listed}, ditanggung "

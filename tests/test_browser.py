@@ -1157,7 +1157,8 @@ def test_on_a_phone_keluar_shows_the_login_form_and_the_next_sign_in_a_page_not_
 
 def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, browser, tmp_path):
     """390x844, touch: the first figure of the Beranda without scrolling; a worker added on
-    Tambah pekerja, the confirmation seen where the eye is (Simpan is below the fold); the worker
+    Tambah pekerja, the confirmation and the links to the next steps seen where the eye is (Simpan
+    is below the fold, the links under it were below the fold as well); the worker
     found in the list, whose phone columns show the status, and opened, with the status."""
     url, _, _ = demo_site
     shots = Path(os.environ.get("PAYUNG_SCREENSHOTS") or tmp_path / "layar")
@@ -1195,12 +1196,14 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     income.press("Tab")
     expect(income).to_have_value("1.250.000")  # separators as soon as it is typed
     save = current(page).get_by_role("button", name="Simpan")
-    save.scroll_into_view_if_needed()
-    assert not _in_view(page, current(page).get_by_role("heading", name="Tambah pekerja"))  # the top is off screen
+    save.evaluate("(button) => button.scrollIntoView({block: 'end'})")  # scrolled just as far as Simpan
+    expect(current(page).get_by_role("heading", name="Tambah pekerja")).not_to_be_in_viewport()  # the top is off screen
     after_run(page, save.tap)
     saved = current(page).get_by_text("Rukmini Uji Ponsel terdaftar sebagai pekerja.")
-    expect(saved).to_be_visible()
-    assert _in_view(page, saved), saved.bounding_box()  # seen without scrolling
+    expect(saved).to_be_in_viewport(ratio=1)  # seen without scrolling
+    # The steps that follow, drawn under Simpan, were below the fold: the page brings them into view.
+    for step in ("Lihat data pekerja", "Daftarkan kepesertaan"):
+        expect(current(page).get_by_role("link", name=step)).to_be_in_viewport(ratio=1)
     page.screenshot(path=str(shots / "hp-tersimpan.png"))
     expect(textbox(page, "NIK *")).to_have_value("")
 

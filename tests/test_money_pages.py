@@ -927,6 +927,41 @@ def test_a_renewal_waiting_for_a_required_number_says_its_cost_is_the_lists_and_
     assert not at.warning, [w.value for w in at.warning]
 
 
+def test_a_renewal_waiting_for_a_required_field_its_price_reads_names_that_field_once(site, monkeypatch):
+    """A price that reads a required field of the new year (here Rp1.000 more on JKK once
+    Mempawah's «Nomor RKPDes/APBDes» is given, as a site's plugin might) said in one sentence
+    "(perkiraan dari daftar; iurannya bergantung pada «X untuk 2027», yang belum diisi di bawah;
+    dipastikan setelah yang kurang di bawah dilengkapi)", and the warning under the box named it a
+    third time. The confirmation says why it is an estimate, once; the warning says what to fill."""
+    def adjust_contribution(enrolment, month, contribution):
+        if enrolment.fields.get("apbdes_ref"):
+            return dataclasses.replace(contribution, jkk=contribution.jkk + 1000)
+        return None
+
+    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text",
+                                         lambda left: any(f.required and f.name == "apbdes_ref" for f in left))
+    plugins = _with_adjusting_plugin(monkeypatch, adjust_contribution)
+    from payung.enrolment.arrears import ending_soon
+    with open_db(site) as db:
+        row = next(r for r in ending_soon(db, plugins, actor=Actor("admin", "admin")).rows if r["id"] == row["id"])
+    assert row["renewal_depends_on"] == ["apbdes_ref"], row["renewal_depends_on"]
+    required = next(f for f in left if f.name == "apbdes_ref")
+    box = f"«{required.label} untuk {add_months(row['end_month'], 1)[:4]}»"
+    at = run("admin", "pages/tunggakan.py")
+    at.button(key=f"renew_{row['id']}").click().run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    said = (f"{_priced(row['renewal_amounts'], bold=True)} (perkiraan: iurannya bergantung pada {box}, "
+            "yang belum diisi di bawah), ditanggung")
+    assert said in shown and shown.count(box) == 1 and "dipastikan" not in shown, shown
+    assert any(f"{box} di atas wajib diisi" in w.value for w in at.warning), [w.value for w in at.warning]
+    for f in left:
+        at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
+    at.run()
+    shown = next(m.value for m in at.markdown if "Yang dibuat" in m.value)
+    more = [a + 1000 for a in row["renewal_amounts"]]
+    assert f"{_priced(more, bold=True)}, ditanggung" in shown and "perkiraan" not in shown, shown
+
+
 def test_a_yes_refused_as_not_found_says_why_and_closes_the_box_at_once(site, monkeypatch):
     """"Ya, perpanjang" refused because the kepesertaan is no longer found (moved out of the
     user's villages meanwhile: NotFound, not a ValidationError) went to the page's handler: its

@@ -72,6 +72,34 @@ def test_a_filter_box_says_all_in_its_first_choice_and_its_placeholder():
     assert "index" not in or_all(villages, "Semua desa") and "index" not in or_all(villages, "Semua desa", value="x")
 
 
+def test_a_keyed_filter_box_in_a_form_is_refused_with_words_that_name_or_all():
+    """``or_all``'s callback cannot work in an ``st.form`` (Streamlit allows a callback there only
+    on the submit button), and Streamlit's own refusal names a callback the page never wrote. A
+    keyed filter box inside ``with st.form`` is refused by ``or_all``, saying what to do; outside a
+    form, or without a key, it is drawn."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+        from ui.widgets import or_all
+        said = []
+        for name, key in (("in", "k_in"), ("bare", None)):
+            with st.form(name):
+                try:
+                    st.selectbox("Desa", **or_all({"a": "A"}, "Semua desa", key=key))
+                except ValueError as exc:
+                    said.append(str(exc))
+                st.form_submit_button("Kirim")
+        st.selectbox("Desa", **or_all({"a": "A"}, "Semua desa", key="k_out"))
+        st.session_state["said"] = said
+
+    at = AppTest.from_function(script, default_timeout=60).run()  # the first import of ui.widgets is slow
+    assert not at.exception, at.exception
+    said = at.session_state["said"]
+    assert len(said) == 1 and "or_all(key='k_in') inside st.form" in said[0] and "outside the form" in said[0], said
+    assert [box.key for box in at.selectbox] == [None, "k_out"], [box.key for box in at.selectbox]
+
+
 def test_the_favicon_is_a_local_file():
     source = (ROOT / "app.py").read_text()
     assert 'page_icon=":material' not in source and (ROOT / "ui" / "static" / "payung.png").is_file()

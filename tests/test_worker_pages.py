@@ -407,6 +407,66 @@ def test_after_a_save_the_worker_and_their_enrolment_are_a_click_away(site):
     assert "pekerja" not in enrol.query_params
 
 
+def _into_view_scripts(at) -> list[str]:
+    """The scripts that scroll the page to a part of it (``ui.widgets.bring_into_view``)."""
+    return [e.proto.body for e in at.sidebar.get("html") if "scrollIntoView" in e.proto.body]
+
+
+def test_the_saved_message_and_its_links_are_brought_into_view_once_per_save(site):
+    """On a phone the links under "... terdaftar sebagai pekerja." were drawn under Simpan, off
+    screen. The message, Simpan and the links are one container, brought into view in the run that
+    shows them (test_browser sees it on a phone), not at the next (a click further down would
+    jump back), and again after the next save."""
+    at = run("operator", "pages/pekerja_form.py")
+    assert not _into_view_scripts(at)
+    _save_new_worker(at, "Sri Wahyuni")
+    assert [body.count(".st-key-f_saved") for body in _into_view_scripts(at)] == [1]
+    assert set(_links(at)) == {"Lihat data pekerja", "Daftarkan kepesertaan"}
+    at.run()
+    assert not _into_view_scripts(at)
+    with open_db(site) as db:
+        worker = queries.worker_by_nik(db, "3324016508900003")["id"]
+    at.session_state["edit_worker_id"] = worker
+    at.run()
+    _simpan(at)
+    assert "Data Sri Wahyuni tersimpan." in texts(at)
+    assert [body.count(".st-key-f_saved") for body in _into_view_scripts(at)] == [1]
+
+
+def test_enrolment_opened_for_a_worker_picks_them_without_their_full_nik_in_the_search_box(site):
+    """Kepesertaan reached from "Daftarkan kepesertaan" (?pekerja=) put the worker's full NIK in
+    its search box to find them: a list shows none (the picker's label masks it), and the box kept
+    it on screen. The worker is picked by id; the search box stays empty and the full NIK is
+    nowhere on the page."""
+    nik = "3324016508900003"
+    _save_new_worker(run("operator", "pages/pekerja_form.py"), "Sri Wahyuni")
+    with open_db(site) as db:
+        worker = queries.worker_by_nik(db, nik)["id"]
+    enrol = run("operator", "pages/kepesertaan.py", query={"pekerja": worker})
+    assert not enrol.exception, enrol.exception
+    picker = enrol.multiselect(key="k_workers")
+    assert picker.value == [worker], picker.value
+    assert enrol.text_input(key="k_search").value == ""
+    shown = [texts(enrol), *(w.value for w in enrol.text_input), *picker.options,
+             *(o for box in enrol.selectbox for o in box.options)]
+    assert not [s for s in shown if nik in str(s)], [s for s in shown if nik in str(s)]
+    assert any("Sri Wahyuni" in o for o in picker.options)
+
+
+def test_enrolment_opened_for_a_worker_the_scheme_does_not_take_says_so(site):
+    """A worker sent to Kepesertaan whom the scheme chosen does not take (another regency's
+    scheme) is not picked, and the page says why instead of searching for their number."""
+    _save_new_worker(run("operator", "pages/pekerja_form.py"), "Sri Wahyuni")
+    with open_db(site) as db:
+        worker = queries.worker_by_nik(db, "3324016508900003")["id"]
+    enrol = run("admin", "pages/kepesertaan.py", query={"pekerja": worker},
+                state={"k_scheme": "mempawah_1desa100"})
+    assert not enrol.exception, enrol.exception
+    assert enrol.multiselect(key="k_workers").value == []
+    assert any("Sri Wahyuni tidak memenuhi syarat wilayah" in w.value for w in enrol.warning), \
+        [w.value for w in enrol.warning]
+
+
 def test_a_role_that_may_not_enrol_gets_no_enrolment_link(site, monkeypatch):
     from payung.auth import access
     monkeypatch.setitem(access.ACTIONS, "sponsorship.write", (("admin",), "mendaftarkan kepesertaan"))

@@ -13,6 +13,7 @@ from typing import TypeVar
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.form_utils import is_in_form
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from payung.auth.access import Actor, allowed
@@ -105,8 +106,14 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     into no box on every run: test_reruns_keep_input), and the browser draws the box empty, with
     "Semua ..." as its placeholder, and no (x). (Forgetting the None instead, to draw the box on its
     first choice, left Beranda's Desa box on the village of a kecamatan no longer chosen.) Not for
-    a box in a form, which takes no callback. ``value`` matters only to a box drawn the first
-    time: with a kept None, Streamlit draws it empty anyway."""
+    a keyed box in a form, which takes no callback: refused (``ValueError``), naming ``or_all``.
+    ``value`` matters only to a box drawn the first time: with a kept None, Streamlit draws it
+    empty anyway."""
+    if key is not None and is_in_form(st._main):
+        # Streamlit refuses the callback itself, but only as the box is drawn, in words that name
+        # a callback the page never wrote; a ``form.selectbox(...)`` without ``with`` is left to it.
+        raise ValueError(f"or_all(key={key!r}) inside st.form: a filter box's callback (\"Semua ...\" said "
+                         "again) is not allowed in a form. Draw the box outside the form, or leave out its key.")
     choices = distinct({code: words if isinstance(words, str) else words.name for code, words in choices.items()})
     options = [None, *choices]
     chosen = {"index": options.index(value)} if value is not None and value in choices else {}

@@ -301,14 +301,16 @@ def describe_cost(plan: EnrolmentPlan) -> str:
 
 
 def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor: dict | None, start_month: str,
-                     months: int, actor: Actor, text: str = "", limit: int = 200) -> list[dict]:
+                     months: int, actor: Actor, text: str = "", worker_id: int | None = None,
+                     limit: int = 200) -> list[dict]:
     """Workers a sponsor could take on: in the scheme's regency (the sponsor's own village for
     a village government), within the actor's villages, and not covered in any of the months.
-    A picker is a list: NIKs masked (``access.listed``); a full NIK typed still finds its worker."""
+    A picker is a list: NIKs masked (``access.listed``); a full NIK typed still finds its worker.
+    ``worker_id``: that worker, if they could be taken on (a worker sent to the form)."""
     scheme = registry.scheme(scheme_code)
     require(actor, "sponsorship.write", {"regency_code": scheme.regency_code})
     village = sponsor.get("village_code") if sponsor and sponsor["type"] == "pemerintah_desa" else None
     return listed_rows(actor, queries.eligible_workers(
         db, scope=scope_of(actor), region_prefix=scheme.regency_code, months=month_range(start_month, months),
-        village=village, text=text, limit=limit))
+        village=village, text=text, worker_id=worker_id, limit=limit))
 
