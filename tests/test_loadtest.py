@@ -151,6 +151,14 @@ class _Niceness(Session):
         self.results.append(Result("nice", time.monotonic(), float(os.nice(0))))
 
 
+class _Punctual(Session):
+    """A session that plays only before its deadline, as ``Session.run`` does."""
+
+    async def run(self, until: float) -> None:
+        if time.monotonic() < until:
+            self.results.append(Result("on time", time.monotonic(), 0.0))
+
+
 class _Failing(Session):
     async def run(self, until: float) -> None:
         raise ValueError("sesi rusak")
@@ -163,17 +171,68 @@ def test_the_protocol_sessions_run_in_a_process_below_the_browsers_priority():
 
     from payung.operations.loadtest import crowd
     from payung.operations.loadtest.dataset import Account
-    now = time.monotonic()
     sessions = [_Niceness(n, Account(f"desa{n}", "desa", ("33.24.01.2001",)), "http://127.0.0.1:1") for n in range(2)]
-    played = crowd.Crowd(sessions, [now, now], now, now + 5)
+    played = crowd.Crowd(sessions)
     assert played.pid and played.pid != os.getpid()
+    now = time.monotonic()
+    played.play([now, now], now, now + 5)
     results, cpu = asyncio.run(played.results())
     assert [r.seconds for r in results] == [float(min(19, os.nice(0) + crowd.NICE))] * 2
     assert cpu >= 0
-    failing = crowd.Crowd([_Failing(0, sessions[0].account, "http://127.0.0.1:1")], [now], now, now + 5)
+    failing = crowd.Crowd([_Failing(0, sessions[0].account, "http://127.0.0.1:1")])
+    failing.play([now], now, now + 5)
     with pytest.raises(RuntimeError, match="sesi rusak"):
         asyncio.run(failing.results())
-    assert asyncio.run(crowd.Crowd([], [], now, now).results()) == ([], 0.0)
+    nobody = crowd.Crowd([])
+    nobody.play([], now, now)
+    assert asyncio.run(nobody.results()) == ([], 0.0)
+
+
+def test_the_crowds_schedule_starts_once_its_process_is_ready():
+    """Starting the crowd's process (a new interpreter importing Streamlit's messages) is no
+    part of a level: under a loaded machine it took longer than a short level, whose protocol
+    sessions then played nothing (a CI failure). The crowd is ready when made, and a schedule
+    given then is played even if it ends a moment later."""
+    import asyncio
+
+    from payung.operations.loadtest import crowd
+    from payung.operations.loadtest.dataset import Account
+    sessions = [_Punctual(n, Account(f"desa{n}", "desa", ("33.24.01.2001",)), "http://127.0.0.1:1") for n in range(3)]
+    played = crowd.Crowd(sessions)
+    now = time.monotonic()
+    played.play([now, now, now], now, now + 0.05)
+    results, _ = asyncio.run(played.results())
+    assert [r.action for r in results] == ["on time"] * 3
+
+
+def test_a_levels_clock_starts_after_its_crowd_is_ready(monkeypatch):
+    """The level's first start, its ramp and its end are set once the crowd's process is ready:
+    a crowd slow to start (here half a second) takes nothing from the level."""
+    import asyncio
+
+    from payung.operations.loadtest import crowd, runner
+    from payung.operations.loadtest.dataset import Account
+    seen = {}
+
+    class SlowCrowd:
+        pid = None
+
+        def __init__(self, sessions, nice=crowd.NICE):
+            time.sleep(0.5)
+            seen["ready"] = time.monotonic()
+
+        def play(self, starts, ramp_end, until):
+            seen.update(starts=starts, until=until)
+
+        async def results(self):
+            return [], 0.0
+
+    monkeypatch.setattr(crowd, "Crowd", SlowCrowd)
+    people = [Account(f"desa{n}", "desa", ("33.24.01.2001",)) for n in range(2)]
+    options = runner.Options(sessions=(2,), duration=0.2, ramp=0.05, browsers=0)
+    asyncio.run(runner._level("http://127.0.0.1:1", lambda: [], people, options))
+    assert min(seen["starts"]) >= seen["ready"]
+    assert seen["until"] - seen["ready"] >= options.duration
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("PAYUNG_REQUIRE_BROWSER"),

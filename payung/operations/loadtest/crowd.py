@@ -31,28 +31,34 @@ from .scenarios import Result, Session
 NICE = 10
 
 
-def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: float, nice: int,
-          connection) -> None:
-    """In the child: play every session from its start time (monotonic, shared by the
-    processes of a machine) and send (results, CPU seconds after the ramp) back."""
-    os.nice(nice)
+#: Seconds the child may take to start (a fresh interpreter importing Streamlit's messages: a
+#: second on a quiet machine, ten on one that runs the test suite beside it).
+READY_TIMEOUT = 180
 
-    lateness = LoopLag()
 
-    async def main() -> float:
-        async def started(session: Session, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            await session.run(until)
-
-        async def cpu_at_ramp_end() -> float:
-            await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
-            return time.process_time()
-
-        marked, *_ = await asyncio.gather(cpu_at_ramp_end(), lateness.watch(until),
-                                          *(started(s, at) for s, at in zip(sessions, starts)))
-        return time.process_time() - marked
-
+def _play(sessions: list[Session], nice: int, connection) -> None:
+    """In the child: say it is ready, take the schedule (each session's start, the end of the
+    ramp and of the level: monotonic times, shared by the processes of a machine), play every
+    session from its start and send (results, CPU seconds after the ramp) back."""
     try:
+        os.nice(nice)
+        connection.send(READY)
+        starts, ramp_end, until = connection.recv()
+        lateness = LoopLag()
+
+        async def main() -> float:
+            async def started(session: Session, at: float) -> None:
+                await asyncio.sleep(max(0.0, at - time.monotonic()))
+                await session.run(until)
+
+            async def cpu_at_ramp_end() -> float:
+                await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
+                return time.process_time()
+
+            marked, *_ = await asyncio.gather(cpu_at_ramp_end(), lateness.watch(until),
+                                              *(started(s, at) for s, at in zip(sessions, starts)))
+            return time.process_time() - marked
+
         cpu = asyncio.run(main())
         results = [r for s in sessions for r in s.results]
         for result in results:
@@ -64,29 +70,48 @@ def _play(sessions: list[Session], starts: list[float], ramp_end: float, until: 
         connection.close()
 
 
-class Crowd:
-    """``sessions`` played in a child process (see the module), started at once; ``pid`` is
-    the child's (None without sessions)."""
+#: What the child sends once it runs (its modules imported, its priority lowered).
+READY = "ready"
 
-    def __init__(self, sessions: list[Session], starts: list[float], ramp_end: float, until: float,
-                 nice: int = NICE):
+
+class Crowd:
+    """``sessions`` in a child process (see the module), started and ready when the object is
+    made, so that the start of the process is not timed: a level's clock starts after it
+    (under load the start took longer than a short level, and its sessions played nothing).
+    ``play`` gives the schedule; ``pid`` is the child's (None without sessions)."""
+
+    def __init__(self, sessions: list[Session], nice: int = NICE):
         self.pid: int | None = None
         self._child = None
         if not sessions:
             return
         context = multiprocessing.get_context("spawn")
-        self._receiving, sending = context.Pipe(duplex=False)
-        self._child = context.Process(target=_play, args=(sessions, starts, ramp_end, until, nice, sending), daemon=True)
+        self._connection, theirs = context.Pipe()
+        self._child = context.Process(target=_play, args=(sessions, nice, theirs), daemon=True)
         self._child.start()
-        sending.close()
+        theirs.close()
         self.pid = self._child.pid
+        answer = self._connection.recv() if self._connection.poll(READY_TIMEOUT) else None
+        if answer != READY:
+            self._stop()
+            raise RuntimeError(f"the protocol sessions' process did not start: {answer!r}")
+
+    def play(self, starts: list[float], ramp_end: float, until: float) -> None:
+        """Play each session from its start (monotonic) until ``until``; CPU counted from ``ramp_end``."""
+        if self._child is not None:
+            self._connection.send((starts, ramp_end, until))
+
+    def _stop(self) -> None:
+        self._child.kill()
+        self._child.join()
+        self._connection.close()
 
     async def results(self) -> tuple[list[Result], float]:
         """The sessions' results and the CPU seconds the child used after the ramp."""
         if self._child is None:
             return [], 0.0
         try:
-            answer = await asyncio.get_running_loop().run_in_executor(None, _receive, self._receiving)
+            answer = await asyncio.get_running_loop().run_in_executor(None, _receive, self._connection)
         except BaseException:  # cancelled (another task failed, Ctrl-C): the crowd stops at once
             self._child.kill()
             raise
@@ -95,7 +120,7 @@ class Crowd:
             if self._child.is_alive():
                 self._child.kill()
                 self._child.join()
-            self._receiving.close()
+            self._connection.close()
         if isinstance(answer, Exception):
             raise RuntimeError(f"the protocol sessions failed: {answer!r}") from answer
         return answer

@@ -107,10 +107,6 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
     try:
         if browsers:
             await warm_up(browsers, url)
-        load_before = proc.load_average()
-        start = time.monotonic()
-        ramp_end = start + options.ramp * len(people)
-        until = ramp_end + options.duration
         sessions = []
         for number, account in enumerate(people):
             kind = BrowserSession if number in in_browser and browsers else Session
@@ -119,6 +115,17 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
                 session.browser = browsers.browser
             session.taken = taken if taken is not None else session.taken
             sessions.append(session)
+        # The browsers here, the protocol sessions in a process below their priority (``crowd``),
+        # started before the clock (its start is no one's action), each session from its place
+        # in the ramp on the machine's one clock.
+        in_tabs = [(i, s) for i, s in enumerate(sessions) if isinstance(s, BrowserSession)]
+        in_crowd = [(i, s) for i, s in enumerate(sessions) if not isinstance(s, BrowserSession)]
+        played = crowd.Crowd([s for _, s in in_crowd], options.crowd_nice)
+        load_before = proc.load_average()
+        start = time.monotonic()
+        ramp_end = start + options.ramp * len(people)
+        until = ramp_end + options.duration
+        played.play([start + i * options.ramp for i, _ in in_crowd], ramp_end, until)
 
         async def started(session, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
@@ -131,13 +138,6 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
             while time.monotonic() < until:
                 peak = max(peak, proc.rss_mb(server_pids()))
                 await asyncio.sleep(1)
-
-        # The browsers here, the protocol sessions in a process below their priority (``crowd``),
-        # each from its place in the ramp on the machine's one clock.
-        in_tabs = [(i, s) for i, s in enumerate(sessions) if isinstance(s, BrowserSession)]
-        in_crowd = [(i, s) for i, s in enumerate(sessions) if not isinstance(s, BrowserSession)]
-        played = crowd.Crowd([s for _, s in in_crowd], [start + i * options.ramp for i, _ in in_crowd], ramp_end,
-                             until, options.crowd_nice)
 
         def here() -> list[int]:
             """This process and its browsers (the crowd reports its own CPU)."""
