@@ -351,8 +351,8 @@ def test_a_sign_in_refused_as_too_many_at_once_says_so_in_indonesian(site, monke
     at = AppTest.from_function(_sign_in_from, args=("203.0.113.11", "admin", PASSWORD), default_timeout=60).run()
     assert not at.exception, at.exception
     assert [m.value for m in at.markdown] == [
-        "Terlalu banyak yang sedang masuk bersamaan dari jaringan ini, dan kata sandi Anda belum diperiksa. "
-        "Coba lagi sebentar lagi."]
+        "Terlalu banyak kata sandi dari jaringan ini yang sedang diperiksa bersamaan; kata sandi Anda belum "
+        "diperiksa. Coba lagi sebentar lagi."]
 
 
 def _file_maker():

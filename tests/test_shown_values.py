@@ -98,3 +98,14 @@ def test_text_excel_would_run_is_quoted_in_the_data_and_shown_as_typed(monkeypat
     shown = [display.iloc[i, 0] if isinstance(display.iloc[i, 0], str) and display.iloc[i, 0] else str(sent_data.iloc[i, 0])
              for i in range(len(typed))]
     assert [s for s, t in zip(shown, typed) if t is not None] == [t for t in typed if t is not None]
+
+
+def test_a_money_column_holds_exactly_the_amounts_a_64_bit_column_can():
+    """Text reads as money only if the table's column of numbers (Int64) can hold it: the
+    smallest and largest such amounts are money, one beyond either end is text (a reference
+    typed "Rp999.999.999.999.999.999.999" stopped Pembayaran)."""
+    from ui.widgets import _is_money
+    assert _is_money(["-Rp9.223.372.036.854.775.808", "Rp9.223.372.036.854.775.807", "-"])
+    assert not _is_money(["Rp9.223.372.036.854.775.808"])
+    assert not _is_money(["-Rp9.223.372.036.854.775.809"])
+    assert not _is_money(["Rp007"]) and _is_money(["Rp0", "Rp1.250.000"])

@@ -154,7 +154,7 @@ def date_text(value: str | dt.date | None) -> str:
 #: Exactly what ``rupiah()`` writes (no leading zero), so an amount read back is shown as it was.
 _RUPIAH = re.compile(r"-?Rp(?:0|[1-9]\d{0,2}(?:\.\d{3})*)")
 #: A column of numbers underneath holds 64-bit integers (pandas' Int64).
-_INT64 = 2**63 - 1
+_INT64 = range(-2**63, 2**63)
 
 
 #: First characters of a text ``quoted`` may change (a cheap look before the whole check: a
@@ -171,7 +171,7 @@ def _is_money(values) -> bool:
     user typed may read so too (a payment's reference "Rp999.999.999.999.999.999.999"): one beyond
     64-bit integers is no amount (the column of numbers could not hold it: the page failed)."""
     shown = [v for v in values if v not in (None, "", "-")]
-    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) and abs(_amount(v)) <= _INT64
+    return bool(shown) and all(isinstance(v, str) and _RUPIAH.fullmatch(v) and _amount(v) in _INT64
                                for v in shown)
 
 

@@ -141,8 +141,8 @@ def address_busy_message() -> str:
     """The refusal of a sign-in that found its address's places taken by checks in flight
     (``_address_check``): no password was checked, nothing counts against anyone, a retry in a
     moment passes."""
-    return ("Terlalu banyak yang sedang masuk bersamaan dari jaringan ini, dan kata sandi Anda belum "
-            "diperiksa. Coba lagi sebentar lagi.")
+    return ("Terlalu banyak kata sandi dari jaringan ini yang sedang diperiksa bersamaan; kata sandi Anda "
+            "belum diperiksa. Coba lagi sebentar lagi.")
 
 
 @dataclass(frozen=True)
