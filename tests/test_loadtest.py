@@ -353,6 +353,27 @@ def test_the_generators_own_lateness_is_noted_and_set_beside_the_actions_it_over
     assert lag.worst(samples, 12.5, 19.0) == 0.0
 
 
+def test_the_generators_lateness_is_noted_until_its_last_action_ends():
+    """``watching`` notes while its block runs, with no deadline (an action in flight at the
+    level's end is timed to its end, its lateness too), and stops with the block. Only a lower
+    bound is checked: a loop held up 0,2 s wakes at least 0,15 s late, more on a loaded machine."""
+    import asyncio
+
+    from payung.operations.loadtest import lag
+
+    async def main():
+        watching = lag.LoopLag()
+        async with watching.watching():
+            await asyncio.sleep(0)
+            time.sleep(0.2)  # the loop held up
+            await asyncio.sleep(lag.PERIOD * 2)
+        return watching, [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    watching, left = asyncio.run(main())
+    assert max(late for _, late in watching.samples) >= 0.2 - lag.PERIOD
+    assert left == []
+
+
 def test_a_level_says_which_slow_actions_were_timed_while_the_generator_was_late(tmp_path):
     """Over the goal and the generator late, over the goal on the server's own, under the goal:
     the report counts the first among the slow ones; the CSV keeps every action."""

@@ -55,8 +55,9 @@ def _play(sessions: list[Session], nice: int, connection) -> None:
                 await asyncio.sleep(max(0.0, ramp_end - time.monotonic()))
                 return time.process_time()
 
-            marked, *_ = await asyncio.gather(cpu_at_ramp_end(), lateness.watch(until),
-                                              *(started(s, at) for s, at in zip(sessions, starts)))
+            async with lateness.watching():
+                marked, *_ = await asyncio.gather(cpu_at_ramp_end(),
+                                                  *(started(s, at) for s, at in zip(sessions, starts)))
             return time.process_time() - marked
 
         cpu = asyncio.run(main())

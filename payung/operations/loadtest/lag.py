@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
+import math
 import time
 
 #: Seconds between two wake-ups.
@@ -34,6 +36,18 @@ class LoopLag:
             woke = time.monotonic()
             if woke - asked >= NOTED:
                 self.samples.append((woke, woke - asked))
+
+
+    @contextlib.asynccontextmanager
+    async def watching(self):
+        """Noting while the block runs, however long its last action outlasts the level's end."""
+        task = asyncio.ensure_future(self.watch(math.inf))
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def worst(samples: list[tuple[float, float]], start: float, end: float) -> float:

@@ -150,9 +150,9 @@ async def _level(url: str, server_pids: Callable[[], list[int]], people: list[da
             cpu.update(server=proc.cpu_seconds(server_pids()), client=proc.cpu_seconds(here()), at=time.monotonic())
 
         lateness = LoopLag()  # this process's, which times the browsers' actions
-        _, _, _, (crowd_results, crowd_cpu), *_ = await asyncio.gather(
-            watch(), mark(), lateness.watch(until), played.results(),
-            *(started(s, start + i * options.ramp) for i, s in in_tabs))
+        async with lateness.watching():
+            _, _, (crowd_results, crowd_cpu), *_ = await asyncio.gather(
+                watch(), mark(), played.results(), *(started(s, start + i * options.ramp) for i, s in in_tabs))
         client_cpu = proc.cpu_seconds(here()) - cpu["client"] + crowd_cpu  # before the browsers' processes go
     finally:
         if browsers:
