@@ -364,7 +364,7 @@ def test_the_generators_lateness_is_noted_until_its_last_action_ends():
     async def main():
         watching = lag.LoopLag()
         async with watching.watching():
-            await asyncio.sleep(0)
+            await asyncio.sleep(lag.PERIOD * 3)  # past a deadline a watch with one would have had
             time.sleep(0.2)  # the loop held up
             await asyncio.sleep(lag.PERIOD * 2)
         return watching, [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
