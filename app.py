@@ -18,7 +18,7 @@ NAV_SHOWN = "<style>[data-testid='stSidebarNav'] { visibility: visible !importan
 
 from payung.auth.access import ROLES, Forbidden, allowed  # noqa: E402
 from payung.auth.users import has_users  # noqa: E402
-from payung.base.errors import DatabaseBusy, NotFound  # noqa: E402
+from payung.base.errors import DatabaseBusy, NotFound, ValidationError  # noqa: E402
 from ui import addresses, auth  # noqa: E402
 from ui.plugin_pages import plugin_pages  # noqa: E402
 from ui.session import (LOGIN_NOTICE, connection, current_actor, daily_backup, fresh_payung,  # noqa: E402
@@ -146,6 +146,8 @@ def run() -> None:
         st.warning(plain(exc), icon=":material/hourglass_top:")
     except (Forbidden, NotFound) as exc:  # a refusal no form on the page was there to say
         st.error(plain(exc), icon=":material/block:")
+    except ValidationError as exc:  # a value no box offered (a message written by hand), refused by a service
+        st.error(plain(exc), icon=":material/error:")
     except StopException:  # st.stop(): the page ended as drawn
         end_of_page_run()
         raise

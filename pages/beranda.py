@@ -107,11 +107,16 @@ if len(districts) == 1:
 if len(own) == 1:
     villages, district_name, village_name = own, next(iter(districts.values())), next(iter(own.values()))
     one_place = f"Akun Anda hanya untuk desa {village_name}: semua angka di halaman ini untuk desa itu."
+    # Each box says the account's kecamatan or desa, for "Semua" and for its one code, and only
+    # for those: a box whose words fit any value kept any code an address put in it (a neighbouring
+    # desa), named over figures that are the account's village's (the SQL scope). Another code
+    # reads as itself, which is no option, so Streamlit sets the box back to "Semua".
     district = c.selectbox("Kecamatan", disabled=True, help=one_place,
                            **or_all(districts, district_name, key="beranda_district")
-                           | {"format_func": lambda _: district_name})
+                           | {"format_func": lambda code: district_name if code is None or code in districts else str(code)})
     village = d.selectbox("Desa/kelurahan", disabled=True, help=one_place,
-                          **or_all(own, village_name, key="beranda_village") | {"format_func": lambda _: village_name})
+                          **or_all(own, village_name, key="beranda_village")
+                          | {"format_func": lambda code: village_name if code is None or code in own else str(code)})
 else:
     district = c.selectbox("Kecamatan", **or_all(districts, "Semua kecamatan", key="beranda_district"))
     villages = {}

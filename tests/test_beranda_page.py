@@ -175,6 +175,26 @@ def test_filters_an_address_asks_for_and_the_page_cannot_show_are_said(site):
     assert other.query_params.get("desa") is None
 
 
+def test_a_neighbouring_village_in_the_address_is_not_named_over_a_village_operators_figures(site):
+    """A village operator of one village opened an address naming another village of their own
+    kecamatan (a colleague's bookmark, or typed): the greyed boxes took it (their words are the
+    operator's village whatever the value), so the caption named the neighbour over figures that
+    are still only the operator's own village (the SQL scope), read as the neighbour's. The page
+    names the operator's village, and says the address asked for a desa it cannot show."""
+    with open_db(site) as db:
+        own = db.execute("SELECT name FROM regions WHERE code = ?", [DESA_VILLAGE]).fetchone()[0]
+        neighbour = db.execute("SELECT code, name FROM regions WHERE code LIKE ? AND code != ? ORDER BY code",
+                               [DESA_VILLAGE[:8] + ".%", DESA_VILLAGE]).fetchone()
+    at = run("desa", query={"kecamatan": DESA_VILLAGE[:8], "desa": neighbour[0]})
+    captions = [c.value for c in at.caption]
+    assert not any(f"· {neighbour[1]} ·" in c for c in captions), captions
+    # Their own kecamatan, kept from the address, names their village: the figures are its.
+    assert any(f"· {own} ·" in c for c in captions), captions
+    assert at.selectbox(key="beranda_village").value in (None, DESA_VILLAGE)
+    assert [i.value for i in at.info if "memilih desa/kelurahan yang" in i.value]
+    assert at.query_params.get("desa") is None
+
+
 def test_a_month_without_a_protected_worker_draws_its_trend_not_four_empty_charts(site):
     """A kecamatan whose workers were protected in earlier months only showed four empty charts
     (each a "-") above its trend: it says so, and draws the trend."""

@@ -295,8 +295,10 @@ def build(db, registry: PluginRegistry, view: View, *, actor: Actor, today: dt.d
                             district=view.district, village=view.village)
     title = registry.schemes[view.scheme].name if view.scheme in registry.schemes else "Semua skema"
     # Where the figures are from: the place picked, or a village operator's only village (it was
-    # never named: "Semua desa" under an operator of one).
-    place = view.village or view.district or (scope.villages[0] if len(scope.villages or ()) == 1 else None)
+    # never named: "Semua desa" under an operator of one), also under its kecamatan picked alone:
+    # the figures are still that village's, not the kecamatan's its name said.
+    only = scope.villages[0] if len(scope.villages or ()) == 1 else None
+    place = view.village or only or view.district
     if place:
         title += " · " + names.get(place, place)
     return Dashboard(
