@@ -1231,6 +1231,40 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     context.close()
 
 
+def test_a_saved_workers_toast_stays_on_the_page_it_was_saved_on(demo_site, browser):
+    """"... terdaftar sebagai pekerja." as a toast followed the person onto Kepesertaan (its link
+    "Daftarkan kepesertaan"), where it read as said again: Streamlit keeps a toast for its whole
+    duration, over the next page too. It closes when another page opens. The pointer rests on the
+    toast, which holds its timer: without the close it stays there, whatever the time taken."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/pekerja-form")
+    log_in(page, "desa")
+    expect_logged_in(page)
+    _settled(page)
+    textbox(page, "NIK *").fill("3324015708750981")
+    textbox(page, "NIK *").press("Tab")
+    expect(text(page, "Dari NIK: lahir 17/08/1975, perempuan")).to_be_visible()
+    _settled(page)
+    textbox(page, "Nama lengkap (sesuai KTP) *").fill("Rukmini Uji Toast")
+    textbox(page, "Nama lengkap (sesuai KTP) *").press("Tab")
+    _settled(page)
+    expect(textbox(page, "Nama lengkap (sesuai KTP) *")).to_have_value("Rukmini Uji Toast")
+    choose(page, "Desa/kelurahan domisili *", "Blumah")
+    choose(page, "Pekerjaan *", "Petani")
+    after_run(page, current(page).get_by_role("button", name="Simpan").click)
+    toast = page.get_by_test_id("stToast").filter(has_text="Rukmini Uji Toast terdaftar sebagai pekerja.")
+    expect(toast).to_be_visible()
+    toast.hover()
+    link = current(page).get_by_role("link", name="Daftarkan kepesertaan")
+    link.focus()
+    after_run(page, lambda: link.press("Enter"))
+    expect(current(page).get_by_role("heading", name="Daftarkan kepesertaan")).to_be_visible()
+    expect(toast).to_have_count(0)
+    page.context.close()
+
+
 def test_on_a_phone_the_sponsor_list_fits_the_screen_with_every_kind_whole(demo_site, browser):
     """390 px: the sponsor list's Jenis column was cut at the screen's right edge ("ASN (PNS/non-P").
     The table is no wider than the screen, and each kind's phone label, measured in the table's

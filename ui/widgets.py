@@ -579,6 +579,32 @@ def show_saved_message(*, toast: bool = False) -> None:
         st.success(plain(message), icon=":material/check_circle:")
         if toast and first_time:
             st.toast(plain(message), icon=":material/check_circle:", duration="long")
+            # In the sidebar, as bring_into_view's: a script in the page made a gap for one run.
+            st.sidebar.html(_TOAST_STAYS_SCRIPT, unsafe_allow_javascript=True)
+
+
+#: A saved message's toast belongs to the page it was saved on. Streamlit keeps a toast on screen
+#: for its whole duration, over the next page too: "... terdaftar sebagai pekerja." followed the
+#: person onto Kepesertaan (its link "Daftarkan kepesertaan") and read as said again there. The
+#: toasts shown while this page is open are closed (their own close button) when another page
+#: opens; a toast the next page shows is left alone. It watches until they have gone.
+_TOAST_STAYS_SCRIPT = """<script>(() => {
+  const page = location.pathname, seen = new Set();
+  let ticks = 0;
+  const watch = setInterval(() => {
+    const shown = document.querySelectorAll('[data-testid="stToast"]');
+    if (location.pathname === page) {
+      shown.forEach((toast) => seen.add(toast));
+      if (++ticks > 150 && ![...seen].some((toast) => toast.isConnected)) clearInterval(watch);
+      return;
+    }
+    clearInterval(watch);
+    for (const toast of seen) {
+      const close = toast.isConnected && toast.querySelector('button[slot="close"]');
+      if (close) close.click();
+    }
+  }, 100);
+})();</script>"""
 
 
 def forget_shown_message() -> None:
