@@ -11,7 +11,7 @@ from db import queries
 from payung.auth.access import Actor
 from payung.base.months import current_month
 from payung.enrolment.sponsorships import enrol as enrol_worker
-from payung.people.sponsors import create_sponsor
+from payung.people.sponsors import create_sponsor, search_sponsors
 from payung.people.workers import create_worker
 
 from conftest import DESA_VILLAGE, REGENCY_CODES, worker_values
@@ -459,13 +459,23 @@ def test_enrolment_opened_for_a_worker_picks_them_without_their_full_nik_in_the_
 
 
 def test_enrolment_opened_for_a_worker_the_scheme_does_not_take_says_so(site):
-    """A worker sent to Kepesertaan whom the scheme chosen does not take (another regency's
-    scheme) is not picked, and the page says why instead of searching for their number."""
+    """A worker sent to Kepesertaan whom the scheme chosen does not take is not picked, and the
+    page says why instead of searching for their number. Another regency's scheme chosen before
+    is left for one of the worker's regency (``schemes_for_worker``); a worker covered already in
+    those months under the scheme it opens on is still said so."""
     _save_new_worker(run("operator", "pages/pekerja_form.py"), "Sri Wahyuni")
     with open_db(site) as db:
         worker = queries.worker_by_nik(db, "3324016508900003")["id"]
     enrol = run("admin", "pages/kepesertaan.py", query={"pekerja": worker},
                 state={"k_scheme": "mempawah_1desa100"})
+    assert not enrol.exception, enrol.exception
+    assert enrol.selectbox(key="k_scheme").value == "kendal_asn_peduli"
+    assert enrol.multiselect(key="k_workers").value == [worker]
+    with open_db(site) as db:
+        asn = search_sponsors(db, actor=Actor.system(), types=("asn",), page_size=1).rows[0]["id"]
+        enrol_worker(db, site["app"].plugins, actor=Actor.system(), scheme_code="kendal_asn_peduli", sponsor_id=asn,
+                     worker_id=worker, start_month=current_month(), months=12, fields={"payment_method": "transfer"})
+    enrol = run("admin", "pages/kepesertaan.py", query={"pekerja": worker})
     assert not enrol.exception, enrol.exception
     assert enrol.multiselect(key="k_workers").value == []
     assert any("Sri Wahyuni tidak memenuhi syarat wilayah" in w.value for w in enrol.warning), \

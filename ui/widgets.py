@@ -205,6 +205,16 @@ TABLE_CSS = f"""
 """
 
 
+#: A strip of tabs on a phone wraps onto a second line: Streamlit scrolls it sideways, and
+#: Tunggakan's four labels ("Sudah selesai, belum diperpanjang (3)") showed the first or the last
+#: cut off at 390 px, with only a small arrow to say there was more. Each tab's selection line is
+#: its own, so it stays under the tab chosen; a laptop keeps one line.
+TABS_CSS = f"""
+@media (max-width: {PHONE_WIDTH}px) {{
+  [data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap; overflow-x: visible; row-gap: 0; }} }}
+"""
+
+
 def _dataframe(frame: pd.DataFrame, column_config: dict | None, money: Iterable[str], counts: Iterable[str] = (),
                **kwargs):
     config: dict = {}
@@ -1054,7 +1064,7 @@ def login_page_sidebar() -> None:
 
 def indonesian_text() -> None:
     """Streamlit's own English words said in Indonesian (CSS): on every page, the login page too."""
-    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
+    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + TABS_CSS + _toolbar_css()))
 
 
 def indonesian_page() -> None:
