@@ -1265,6 +1265,39 @@ def test_a_saved_workers_toast_stays_on_the_page_it_was_saved_on(demo_site, brow
     page.context.close()
 
 
+#: Every tab of the page's first tab strip whole inside the strip and the window (the labels);
+#: ``one_line``: all of them on one line.
+TABS_WHOLE = """(oneLine) => {
+  const strip = document.querySelector('[data-testid="stTabs"] [role="tablist"]');
+  const tabs = strip ? [...strip.querySelectorAll('[role="tab"]')] : [];
+  if (tabs.length < 2) return false;
+  const box = strip.getBoundingClientRect();
+  const whole = tabs.every((tab) => {
+    const r = tab.getBoundingClientRect();
+    return r.width > 0 && r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.left >= 0
+      && r.right <= window.innerWidth;
+  });
+  return whole && (!oneLine || new Set(tabs.map((tab) => Math.round(tab.getBoundingClientRect().top))).size === 1);
+}"""
+
+
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_every_tab_label_of_tunggakan_is_whole_on_screen(demo_site, browser, device):
+    """At 390 px Tunggakan's tab strip scrolled sideways and cut off its first or last label ("Sudah
+    selesai, belum diperpanjang (3)"): on a phone the strip wraps, every label whole; a laptop
+    keeps the four on one line."""
+    url, _, _ = demo_site
+    page = browser.new_context(**(PHONE if device == "phone" else {"viewport": {"width": 1366, "height": 768}})).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/tunggakan")
+    log_in(page, "operator")
+    expect_logged_in(page)
+    expect(current(page).get_by_role("heading", name="Tunggakan & perpanjangan")).to_be_visible()
+    expect(page.get_by_role("tab")).to_have_count(4)
+    page.wait_for_function(TABS_WHOLE, arg=device == "laptop", timeout=TIMEOUT)
+    page.context.close()
+
+
 def test_on_a_phone_the_sponsor_list_fits_the_screen_with_every_kind_whole(demo_site, browser):
     """390 px: the sponsor list's Jenis column was cut at the screen's right edge ("ASN (PNS/non-P").
     The table is no wider than the screen, and each kind's phone label, measured in the table's
