@@ -1298,6 +1298,28 @@ def test_every_tab_label_of_tunggakan_is_whole_on_screen(demo_site, browser, dev
     page.context.close()
 
 
+def test_a_filter_box_nobody_touched_offers_no_clear_after_a_later_run(demo_site, browser):
+    """Tunggakan's Skema box, never touched, showed a clear (x) after Perpanjang (any later run):
+    Streamlit drew it with a default in its first run and without one in the next (``or_all``).
+    It stays on "Semua skema" with no (x)."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/tunggakan")
+    log_in(page, "operator")
+    expect_logged_in(page)
+    expect(current(page).get_by_role("heading", name="Tunggakan & perpanjangan")).to_be_visible()
+    _settled(page)
+    page.get_by_role("tab", name=re.compile("^Segera selesai")).click()
+    after_run(page, current(page).get_by_role("button", name="Perpanjang").first.click)
+    expect(current(page).get_by_role("button", name="Batal")).to_be_visible()
+    box = current(page).get_by_test_id("stSelectbox").filter(has=page.get_by_label("Skema", exact=True))
+    expect(box).to_have_count(1)
+    expect(box.get_by_role("button", name=re.compile(r"^(Kosongkan|Clear value)$"))).to_have_count(0)
+    expect(page.get_by_label("Skema", exact=True)).to_have_attribute("placeholder", "Semua skema")
+    page.context.close()
+
+
 def test_on_a_phone_the_sponsor_list_fits_the_screen_with_every_kind_whole(demo_site, browser):
     """390 px: the sponsor list's Jenis column was cut at the screen's right edge ("ASN (PNS/non-P").
     The table is no wider than the screen, and each kind's phone label, measured in the table's

@@ -108,7 +108,12 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     first choice, left Beranda's Desa box on the village of a kecamatan no longer chosen.) Not for
     a keyed box in a form, which takes no callback: refused (``ValueError``), naming ``or_all``.
     ``value`` matters only to a box drawn the first time: with a kept None, Streamlit draws it
-    empty anyway."""
+    empty anyway.
+
+    A keyed box drawn the first time on "Semua ..." (no ``value``) starts with that kept None too,
+    said before it is drawn: drawn with a default in its first run and without one in the next, a
+    box nobody touched offered the clear (x) after any later run (Tunggakan's Skema box after
+    Perpanjang). It is drawn the same in every run: empty, "Semua ..." as its placeholder, no (x)."""
     if key is not None and is_in_form(st._main):
         # Streamlit refuses the callback itself, but only as the box is drawn, in words that name
         # a callback the page never wrote; a ``form.selectbox(...)`` without ``with`` is left to it.
@@ -120,7 +125,9 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     if key is not None:
         chosen["key"] = key
         chosen.update(on_change=_all_said_again, args=(key,))
-        if key in st.session_state and st.session_state[key] is None:
+        if key not in st.session_state and "index" not in chosen:
+            st.session_state[key] = None  # its first run, as every later one: kept None, no default
+        if st.session_state.get(key, "") is None:
             chosen.pop("index", None)  # with an index, Streamlit warns of a value also set in session state
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
             "placeholder": everything, **chosen}
