@@ -18,7 +18,6 @@ from db.scope import EVERYTHING
 
 from payung.auth.access import Actor, allowed, listed_rows, require, scope_of, sees_whole_regency
 from payung.finance.budgets import assign_budget_lines
-from payung.people.sponsors import search_sponsors
 from payung.schemes.data import DataReader
 from payung.base.errors import ConstraintError, Problem, ValidationError
 from payung.schemes.fields import validate_fields
@@ -336,7 +335,9 @@ def schemes_for_worker(db, schemes: Mapping, worker: Mapping, *, actor: Actor) -
     for code, scheme in schemes.items():
         if scheme.regency_code != regency:
             continue
-        found = search_sponsors(db, actor=actor, types=scheme.sponsor_types or None, prefer_regency=regency,
-                                page_size=1)
-        (usable if found.total else unsponsored).append(code)
+        # The sponsors the actor sees (``people.sponsors.search_sponsors``'s query: that layer is above this one).
+        _, total = queries.search_sponsors(db, scope=scope_of(actor), month=current_month(), text="",
+                                           types=scheme.sponsor_types or None, prefer_regency=regency, only_id=None,
+                                           limit=1, offset=0)
+        (usable if total else unsponsored).append(code)
     return SchemesForWorker(usable, unsponsored)
