@@ -19,7 +19,7 @@ from payung.base.sponsor_types import SPONSOR_TYPES
 from payung.people.sponsors import search_sponsors
 from payung.people.workers import get_worker
 from payung.schemes.editing import taking_enrolments
-from payung.enrolment.sponsorships import describe_cost, eligible_workers, start_months
+from payung.enrolment.sponsorships import describe_cost, eligible_workers, schemes_for_worker, start_months
 from ui.session import connection, payung, require
 from ui.widgets import (attempt, declared_field, field_errors, nik_note, remember_problems, rupiah, saved,
                         show_saved_message)
@@ -40,6 +40,7 @@ st.title("Daftarkan kepesertaan")
 #: NIK was put in the search box for it: a list shows none (``access.listed``), and the box kept it
 #: on screen. The search box is left as it was.
 SENT = "_k_sent_worker"
+found_worker = None
 if "pekerja" in st.query_params:
     sent_worker = st.query_params.pop("pekerja")
     with connection() as db:
@@ -57,6 +58,25 @@ with connection() as db:  # a retired scheme takes no new enrolment: not offered
 if not schemes:
     st.warning("Belum ada skema yang menerima kepesertaan baru di wilayah Anda. Lihat halaman Skema.")
     st.stop()
+if found_worker is not None:
+    # The sent worker's page opens on a scheme that can enrol them: of their regency, with a sponsor
+    # this person may choose (a village operator landed on Kendal ASN, whose sponsors are ASN they
+    # cannot see, and the page stopped at "Belum ada penyandang dana" until they changed the scheme).
+    with connection() as db:
+        fits = schemes_for_worker(db, schemes, found_worker, actor=actor)
+    if fits.usable:
+        if state.get("k_scheme") not in fits.usable:
+            state["k_scheme"] = fits.usable[0]
+    elif fits.unsponsored:
+        state["k_scheme"] = fits.unsponsored[0]
+        st.warning(plain(f"{found_worker['name']} belum dapat didaftarkan: skema "
+                         f"{', '.join(schemes[c].name for c in fits.unsponsored)} belum punya penyandang dana "
+                         "yang dapat Anda pilih. Tambahkan dahulu di halaman Penyandang Dana, lalu kembali ke sini dan "
+                         "cari nama pekerja ini."), icon=":material/info:")
+    else:
+        st.warning(plain(f"{found_worker['name']} belum dapat didaftarkan: tidak ada skema di kabupaten pekerja "
+                         "ini yang menerima kepesertaan baru dan dapat Anda pakai. Lihat halaman Skema."),
+                   icon=":material/info:")
 code = st.selectbox("Skema *", list(schemes), key="k_scheme", format_func=lambda c: schemes[c].name, placeholder="Pilih...")
 scheme = schemes[code]
 st.caption(plain(scheme.description))

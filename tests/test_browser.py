@@ -1231,6 +1231,95 @@ def test_a_village_operator_on_a_phone_adds_finds_and_opens_a_worker(demo_site, 
     context.close()
 
 
+def test_a_saved_workers_toast_stays_on_the_page_it_was_saved_on(demo_site, browser):
+    """"... terdaftar sebagai pekerja." as a toast followed the person onto Kepesertaan (its link
+    "Daftarkan kepesertaan"), where it read as said again: Streamlit keeps a toast for its whole
+    duration, over the next page too. It closes when another page opens. The pointer rests on the
+    toast, which holds its timer: without the close it stays there, whatever the time taken."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/pekerja-form")
+    log_in(page, "desa")
+    expect_logged_in(page)
+    _settled(page)
+    textbox(page, "NIK *").fill("3324015708750981")
+    textbox(page, "NIK *").press("Tab")
+    expect(text(page, "Dari NIK: lahir 17/08/1975, perempuan")).to_be_visible()
+    _settled(page)
+    textbox(page, "Nama lengkap (sesuai KTP) *").fill("Rukmini Uji Toast")
+    textbox(page, "Nama lengkap (sesuai KTP) *").press("Tab")
+    _settled(page)
+    expect(textbox(page, "Nama lengkap (sesuai KTP) *")).to_have_value("Rukmini Uji Toast")
+    choose(page, "Desa/kelurahan domisili *", "Blumah")
+    choose(page, "Pekerjaan *", "Petani")
+    after_run(page, current(page).get_by_role("button", name="Simpan").click)
+    toast = page.get_by_test_id("stToast").filter(has_text="Rukmini Uji Toast terdaftar sebagai pekerja.")
+    expect(toast).to_be_visible()
+    toast.hover()
+    link = current(page).get_by_role("link", name="Daftarkan kepesertaan")
+    link.focus()
+    after_run(page, lambda: link.press("Enter"))
+    expect(current(page).get_by_role("heading", name="Daftarkan kepesertaan")).to_be_visible()
+    expect(toast).to_have_count(0)
+    page.context.close()
+
+
+#: Every tab of the page's first tab strip whole inside the strip and the window (the labels);
+#: ``one_line``: all of them on one line.
+TABS_WHOLE = """(oneLine) => {
+  const strip = document.querySelector('[data-testid="stTabs"] [role="tablist"]');
+  const tabs = strip ? [...strip.querySelectorAll('[role="tab"]')] : [];
+  if (tabs.length < 2) return false;
+  const box = strip.getBoundingClientRect();
+  const whole = tabs.every((tab) => {
+    const r = tab.getBoundingClientRect();
+    return r.width > 0 && r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.left >= 0
+      && r.right <= window.innerWidth;
+  });
+  return whole && (!oneLine || new Set(tabs.map((tab) => Math.round(tab.getBoundingClientRect().top))).size === 1);
+}"""
+
+
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_every_tab_label_of_tunggakan_is_whole_on_screen(demo_site, browser, device):
+    """At 390 px Tunggakan's tab strip scrolled sideways and cut off its first or last label ("Sudah
+    selesai, belum diperpanjang (3)"): on a phone the strip wraps, every label whole; a laptop
+    keeps the four on one line."""
+    url, _, _ = demo_site
+    page = browser.new_context(**(PHONE if device == "phone" else {"viewport": {"width": 1366, "height": 768}})).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/tunggakan")
+    log_in(page, "operator")
+    expect_logged_in(page)
+    expect(current(page).get_by_role("heading", name="Tunggakan & perpanjangan")).to_be_visible()
+    expect(page.get_by_role("tab")).to_have_count(4)
+    page.wait_for_function(TABS_WHOLE, arg=device == "laptop", timeout=TIMEOUT)
+    page.context.close()
+
+
+def test_a_filter_box_nobody_touched_offers_no_clear_after_a_later_run(demo_site, browser):
+    """Tunggakan's Skema box, never touched, showed a clear (x) after Perpanjang (any later run):
+    Streamlit drew it with a default in its first run and without one in the next (``or_all``).
+    It stays on "Semua skema" with no (x)."""
+    url, _, _ = demo_site
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/tunggakan")
+    log_in(page, "operator")
+    expect_logged_in(page)
+    expect(current(page).get_by_role("heading", name="Tunggakan & perpanjangan")).to_be_visible()
+    _settled(page)
+    page.get_by_role("tab", name=re.compile("^Segera selesai")).click()
+    after_run(page, current(page).get_by_role("button", name="Perpanjang").first.click)
+    expect(current(page).get_by_role("button", name="Batal")).to_be_visible()
+    box = current(page).get_by_test_id("stSelectbox").filter(has=page.get_by_label("Skema", exact=True))
+    expect(box).to_have_count(1)
+    expect(box.get_by_role("button", name=re.compile(r"^(Kosongkan|Clear value)$"))).to_have_count(0)
+    expect(page.get_by_label("Skema", exact=True)).to_have_attribute("placeholder", "Semua skema")
+    page.context.close()
+
+
 def test_on_a_phone_the_sponsor_list_fits_the_screen_with_every_kind_whole(demo_site, browser):
     """390 px: the sponsor list's Jenis column was cut at the screen's right edge ("ASN (PNS/non-P").
     The table is no wider than the screen, and each kind's phone label, measured in the table's

@@ -594,3 +594,27 @@ def test_a_keyed_filter_box_gives_its_key_to_or_all():
                     and any(k.arg == "key" for k in node.keywords)):
                 wrong.append(f"{path.name}:{node.lineno}")
     assert not wrong, wrong
+
+
+def test_a_keyed_filter_box_nobody_touched_is_drawn_alike_in_every_run():
+    """Drawn with a default ("Semua ...", index 0) in its first run and without one in the next
+    (its kept None), a box nobody touched showed the clear (x) after any later run (Tunggakan's
+    Skema box after Perpanjang: test_browser sees the x). It starts on its kept None: no default
+    in any run, its value None; a box given a ``value`` still starts on it."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+        from ui.widgets import or_all
+        st.selectbox("Skema", **or_all({"a": "A", "b": "B"}, "Semua skema", key="k_all"))
+        st.selectbox("Desa", **or_all({"a": "A", "b": "B"}, "Semua desa", value="b", key="k_given"))
+        st.button("Lagi")
+
+    at = AppTest.from_function(script, default_timeout=60).run()  # the first import of ui.widgets is slow
+    assert not at.exception, at.exception
+    for _ in range(2):
+        box = at.selectbox(key="k_all")
+        assert not box.proto.HasField("default") and box.value is None, box.proto
+        assert at.selectbox(key="k_given").value == "b"
+        at.button[0].click().run()
+        assert not at.exception, at.exception

@@ -8,8 +8,13 @@ import pytest
 
 from db.scope import EVERYTHING
 from db import queries
+from payung.auth.access import Actor
+from payung.base.months import current_month
+from payung.enrolment.sponsorships import enrol as enrol_worker
+from payung.people.sponsors import create_sponsor, search_sponsors
+from payung.people.workers import create_worker
 
-from conftest import DESA_VILLAGE, REGENCY_CODES
+from conftest import DESA_VILLAGE, REGENCY_CODES, worker_values
 from test_pages import drawn, open_db, run, texts
 
 
@@ -454,13 +459,23 @@ def test_enrolment_opened_for_a_worker_picks_them_without_their_full_nik_in_the_
 
 
 def test_enrolment_opened_for_a_worker_the_scheme_does_not_take_says_so(site):
-    """A worker sent to Kepesertaan whom the scheme chosen does not take (another regency's
-    scheme) is not picked, and the page says why instead of searching for their number."""
+    """A worker sent to Kepesertaan whom the scheme chosen does not take is not picked, and the
+    page says why instead of searching for their number. Another regency's scheme chosen before
+    is left for one of the worker's regency (``schemes_for_worker``); a worker covered already in
+    those months under the scheme it opens on is still said so."""
     _save_new_worker(run("operator", "pages/pekerja_form.py"), "Sri Wahyuni")
     with open_db(site) as db:
         worker = queries.worker_by_nik(db, "3324016508900003")["id"]
     enrol = run("admin", "pages/kepesertaan.py", query={"pekerja": worker},
                 state={"k_scheme": "mempawah_1desa100"})
+    assert not enrol.exception, enrol.exception
+    assert enrol.selectbox(key="k_scheme").value == "kendal_asn_peduli"
+    assert enrol.multiselect(key="k_workers").value == [worker]
+    with open_db(site) as db:
+        asn = search_sponsors(db, actor=Actor.system(), types=("asn",), page_size=1).rows[0]["id"]
+        enrol_worker(db, site["app"].plugins, actor=Actor.system(), scheme_code="kendal_asn_peduli", sponsor_id=asn,
+                     worker_id=worker, start_month=current_month(), months=12, fields={"payment_method": "transfer"})
+    enrol = run("admin", "pages/kepesertaan.py", query={"pekerja": worker})
     assert not enrol.exception, enrol.exception
     assert enrol.multiselect(key="k_workers").value == []
     assert any("Sri Wahyuni tidak memenuhi syarat wilayah" in w.value for w in enrol.warning), \
@@ -474,3 +489,45 @@ def test_a_role_that_may_not_enrol_gets_no_enrolment_link(site, monkeypatch):
     _save_new_worker(at, "Sri Wahyuni")
     assert not at.exception, at.exception  # a link to a page not in its navigation is an error
     assert set(_links(at)) == {"Lihat data pekerja"}
+
+
+def test_enrolment_opened_for_a_worker_opens_on_a_scheme_the_person_can_enrol_them_in(site):
+    """A village operator following "Daftarkan kepesertaan" landed on the first scheme, Kendal
+    ASN, whose sponsors (ASN) are none they may choose: the page stopped at "Belum ada penyandang
+    dana" and the worker was picked only after the scheme was changed. It opens on a scheme of the
+    worker's regency with a sponsor they may choose, the worker picked."""
+    _save_new_worker(run("desa", "pages/pekerja_form.py"), "Sri Wahyuni")
+    with open_db(site) as db:
+        worker = queries.worker_by_nik(db, "3324016508900003")["id"]
+        # A donor already paying for a worker of the village: the one sponsor the operator may choose.
+        donor = create_sponsor(db, site["app"].settings, {"type": "perorangan", "name": "Donatur Desa",
+                                                          "regency_code": "33.24"}, actor=Actor.system())
+        covered = create_worker(db, site["app"].settings, worker_values(nik="3324015708750009", village_code=DESA_VILLAGE),
+                                actor=Actor.system())
+        enrol_worker(db, site["app"].plugins, actor=Actor.system(), scheme_code="gn_lingkaran", sponsor_id=donor,
+                     worker_id=covered, start_month=current_month(), months=12, fields={"channel": "langsung", "pledge": 5})
+    enrol = run("desa", "pages/kepesertaan.py", query={"pekerja": worker})
+    assert not enrol.exception, enrol.exception
+    assert enrol.selectbox(key="k_scheme").value == "gn_lingkaran", enrol.selectbox(key="k_scheme").value
+    assert "Belum ada penyandang dana" not in texts(enrol)
+    assert enrol.multiselect(key="k_workers").value == [worker]
+    # A scheme chosen before that can enrol them is kept (the regency team's Kendal ASN).
+    enrol = run("operator", "pages/kepesertaan.py", query={"pekerja": worker}, state={"k_scheme": "gn_lingkaran"})
+    assert enrol.selectbox(key="k_scheme").value == "gn_lingkaran"
+    enrol = run("operator", "pages/kepesertaan.py", query={"pekerja": worker})
+    assert enrol.selectbox(key="k_scheme").value == "kendal_asn_peduli"
+    assert enrol.multiselect(key="k_workers").value == [worker]
+
+
+def test_enrolment_opened_for_a_worker_no_scheme_can_take_says_why_and_what_to_do(site):
+    """No scheme of the worker's regency has a sponsor the person may choose: said plainly, with
+    what to do, on the page it opens."""
+    _save_new_worker(run("desa", "pages/pekerja_form.py"), "Sri Wahyuni")
+    with open_db(site) as db:
+        worker = queries.worker_by_nik(db, "3324016508900003")["id"]
+        create_sponsor(db, site["app"].settings, {"type": "asn", "name": "ASN Kabupaten", "nip": "198001012005011001",
+                                                  "opd": "Dinsos", "regency_code": "33.24"}, actor=Actor.system())
+    enrol = run("desa", "pages/kepesertaan.py", query={"pekerja": worker})
+    assert not enrol.exception, enrol.exception
+    said = [w.value for w in enrol.warning]
+    assert any("Sri Wahyuni belum dapat didaftarkan" in w and "Penyandang Dana" in w for w in said), said

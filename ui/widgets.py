@@ -108,7 +108,12 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     first choice, left Beranda's Desa box on the village of a kecamatan no longer chosen.) Not for
     a keyed box in a form, which takes no callback: refused (``ValueError``), naming ``or_all``.
     ``value`` matters only to a box drawn the first time: with a kept None, Streamlit draws it
-    empty anyway."""
+    empty anyway.
+
+    A keyed box drawn the first time on "Semua ..." (no ``value``) starts with that kept None too,
+    said before it is drawn: drawn with a default in its first run and without one in the next, a
+    box nobody touched offered the clear (x) after any later run (Tunggakan's Skema box after
+    Perpanjang). It is drawn the same in every run: empty, "Semua ..." as its placeholder, no (x)."""
     if key is not None and is_in_form(st._main):
         # Streamlit refuses the callback itself, but only as the box is drawn, in words that name
         # a callback the page never wrote; a ``form.selectbox(...)`` without ``with`` is left to it.
@@ -120,7 +125,9 @@ def or_all(choices: Mapping, everything: str, *, value=None, key: str | None = N
     if key is not None:
         chosen["key"] = key
         chosen.update(on_change=_all_said_again, args=(key,))
-        if key in st.session_state and st.session_state[key] is None:
+        if key not in st.session_state and "index" not in chosen:
+            st.session_state[key] = None  # its first run, as every later one: kept None, no default
+        if st.session_state.get(key, "") is None:
             chosen.pop("index", None)  # with an index, Streamlit warns of a value also set in session state
     return {"options": options, "format_func": lambda v: everything if v is None else choices[v],
             "placeholder": everything, **chosen}
@@ -202,6 +209,16 @@ TABLE_CSS = f"""
 @media (min-width: {PHONE_WIDTH + 1}px) and (max-width: {LAPTOP_WIDTH}px) {{
   {_HIDDEN.format(_SHOWN_IN, "laptop")} {{ display: none; }} }}
 @media (min-width: {LAPTOP_WIDTH + 1}px) {{ {_HIDDEN.format(_SHOWN_IN, "lebar")} {{ display: none; }} }}
+"""
+
+
+#: A strip of tabs on a phone wraps onto a second line: Streamlit scrolls it sideways, and
+#: Tunggakan's four labels ("Sudah selesai, belum diperpanjang (3)") showed the first or the last
+#: cut off at 390 px, with only a small arrow to say there was more. Each tab's selection line is
+#: its own, so it stays under the tab chosen; a laptop keeps one line.
+TABS_CSS = f"""
+@media (max-width: {PHONE_WIDTH}px) {{
+  [data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap; overflow-x: visible; row-gap: 0; }} }}
 """
 
 
@@ -579,6 +596,32 @@ def show_saved_message(*, toast: bool = False) -> None:
         st.success(plain(message), icon=":material/check_circle:")
         if toast and first_time:
             st.toast(plain(message), icon=":material/check_circle:", duration="long")
+            # In the sidebar, as bring_into_view's: a script in the page made a gap for one run.
+            st.sidebar.html(_TOAST_STAYS_SCRIPT, unsafe_allow_javascript=True)
+
+
+#: A saved message's toast belongs to the page it was saved on. Streamlit keeps a toast on screen
+#: for its whole duration, over the next page too: "... terdaftar sebagai pekerja." followed the
+#: person onto Kepesertaan (its link "Daftarkan kepesertaan") and read as said again there. The
+#: toasts shown while this page is open are closed (their own close button) when another page
+#: opens; a toast the next page shows is left alone. It watches until they have gone.
+_TOAST_STAYS_SCRIPT = """<script>(() => {
+  const page = location.pathname, seen = new Set();
+  let ticks = 0;
+  const watch = setInterval(() => {
+    const shown = document.querySelectorAll('[data-testid="stToast"]');
+    if (location.pathname === page) {
+      shown.forEach((toast) => seen.add(toast));
+      if (++ticks > 150 && ![...seen].some((toast) => toast.isConnected)) clearInterval(watch);
+      return;
+    }
+    clearInterval(watch);
+    for (const toast of seen) {
+      const close = toast.isConnected && toast.querySelector('button[slot="close"]');
+      if (close) close.click();
+    }
+  }, 100);
+})();</script>"""
 
 
 def forget_shown_message() -> None:
@@ -1028,7 +1071,7 @@ def login_page_sidebar() -> None:
 
 def indonesian_text() -> None:
     """Streamlit's own English words said in Indonesian (CSS): on every page, the login page too."""
-    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + _toolbar_css()))
+    st.html(_PAGE_CSS.replace("%(instructions)s", _INSTRUCTIONS + TABLE_CSS + TABS_CSS + _toolbar_css()))
 
 
 def indonesian_page() -> None:

@@ -314,3 +314,30 @@ def eligible_workers(db, registry: PluginRegistry, *, scheme_code: str, sponsor:
         db, scope=scope_of(actor), region_prefix=scheme.regency_code, months=month_range(start_month, months),
         village=village, text=text, worker_id=worker_id, limit=limit))
 
+
+
+@dataclass
+class SchemesForWorker:
+    """Of the schemes an actor may enrol under, those for one worker (``schemes_for_worker``)."""
+    #: Codes of the schemes of the worker's regency that have a sponsor the actor may choose.
+    usable: list[str]
+    #: Codes of the schemes of the worker's regency with no such sponsor yet.
+    unsponsored: list[str]
+
+
+def schemes_for_worker(db, schemes: Mapping, worker: Mapping, *, actor: Actor) -> SchemesForWorker:
+    """Which of ``schemes`` (code -> Scheme: those the actor may enrol under that take enrolments)
+    could enrol ``worker``: a scheme of the worker's regency, with at least one sponsor of a kind
+    it takes that the actor may choose (a village operator sees no ASN: Kendal ASN is none of
+    theirs). In the order of ``schemes``. A worker sent to Kepesertaan opens on the first usable one."""
+    regency = worker["village_code"][:5]
+    usable, unsponsored = [], []
+    for code, scheme in schemes.items():
+        if scheme.regency_code != regency:
+            continue
+        # The sponsors the actor sees (``people.sponsors.search_sponsors``'s query: that layer is above this one).
+        _, total = queries.search_sponsors(db, scope=scope_of(actor), month=current_month(), text="",
+                                           types=scheme.sponsor_types or None, prefer_regency=regency, only_id=None,
+                                           limit=1, offset=0)
+        (usable if total else unsponsored).append(code)
+    return SchemesForWorker(usable, unsponsored)
