@@ -253,19 +253,16 @@ def confirm_renewal(row, tab: int) -> None:
         # run, with no Batal, the rows under it and the other tab gone.
         close_refused(row, tab, exc)
     said.markdown(renewal_made(row, plan, given))
-    why_not = ("Belum dapat diperpanjang: " + "; ".join(missing(plan.problems, left, row)).rstrip(".") + "."
-               if plan.problems else "")
-    if why_not:  # said just above the buttons; "Ya, perpanjang" waits (renew() refuses it too)
-        st.warning(plain(why_not), icon=":material/warning:")
-    buttons = st.container(horizontal=True, vertical_alignment="center")
+    if plan.problems:
+        st.warning(plain("Belum dapat diperpanjang: " + "; ".join(missing(plan.problems, left, row)).rstrip(".") + "."),
+                   icon=":material/warning:")
+    buttons = st.container(horizontal=True)
     yes = buttons.button("Ya, perpanjang", key=f"renew_yes_{row['id']}", type="primary",
-                         icon=":material/autorenew:", disabled=bool(why_not))
+                         icon=":material/autorenew:")
     if buttons.button("Batal", key=f"renew_no_{row['id']}"):
         del st.session_state[CONFIRMING]
         st.session_state[RENEWED_IN] = tab
         st.rerun()
-    if why_not:
-        buttons.caption("Belum dapat ditekan: lihat alasannya di atas.")
     if yes:
         renew_now(row, tab, left, given)
 

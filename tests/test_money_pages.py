@@ -18,7 +18,7 @@ from payung.base.money import format_rupiah
 from payung.base.spreadsheets import unquoted
 from payung.base.months import add_months, current_month, format_month
 
-from test_pages import drawn, open_db, run, texts
+from test_pages import open_db, run, texts
 
 SCHEME = "pemalang_mesra"
 
@@ -737,29 +737,6 @@ def test_the_confirmation_says_what_would_still_refuse_the_renewal(site, monkeyp
         at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
     at.run()
     assert not any("Belum dapat diperpanjang" in w.value for w in at.warning), texts(at)
-
-
-def test_ya_perpanjang_is_disabled_while_the_renewal_would_be_refused_with_the_reason_by_it(site, monkeypatch):
-    """"Ya, perpanjang" stayed enabled under "Belum dapat diperpanjang", and pressing it was
-    refused. It is disabled while the plan has problems, the reason said just above it and a word
-    beside it; once the field is given it works. ``renew`` still refuses on its own."""
-    row, left = _renewal_into_a_new_year(site, monkeypatch, lambda f: f.type != "text",
-                                         lambda left: any(f.required for f in left))
-    at = run("admin", "pages/tunggakan.py")
-    at.button(key=f"renew_{row['id']}").click().run()
-    yes = at.button(key=f"renew_yes_{row['id']}")
-    assert yes.disabled, "a button that cannot work"
-    shown = drawn(at.main)
-    at_yes = next(i for i, e in enumerate(shown) if getattr(e, "key", None) == f"renew_yes_{row['id']}")
-    assert "Belum dapat diperpanjang" in shown[at_yes - 1].value, shown[at_yes - 1]
-    assert any(getattr(e, "value", None) == "Belum dapat ditekan: lihat alasannya di atas." for e in shown[at_yes:at_yes + 3])
-    for f in left:
-        at.text_input(key=f"renew_{row['id']}_{f.name}").input("Dokumen 2027 No. 1")
-    at.run()
-    assert not at.button(key=f"renew_yes_{row['id']}").disabled
-    assert "Belum dapat ditekan" not in texts(at)
-    at.button(key=f"renew_yes_{row['id']}").click().run()
-    assert any("diperpanjang" in s.value for s in at.success), texts(at)
 
 
 def _with_adjusting_plugin(monkeypatch, adjust):
