@@ -203,6 +203,11 @@ def _sponsor_row(w, r):
     return queries.sponsor(w.db, r["sponsor"], EVERYTHING)
 
 
+def _worker_row(w, r):
+    from db import queries
+    return queries.worker(w.db, r["free"], EVERYTHING)
+
+
 def _paid_up(w):
     """The world's database with every contribution line paid (for the renewal lists and
     ``renew``, which leave out a membership ended by arrears); only inside ``_attempt``."""
@@ -308,6 +313,9 @@ MATRIX = {
     "sponsorships.eligible_workers": (WRITERS, "record", lambda w, a, r: _m("sponsorships.eligible_workers")(
         w.db, w.registry, scheme_code=r["scheme"], sponsor=_sponsor_row(w, r), start_month="2025-01", months=12,
         actor=a), _named("free_name")),
+    "sponsorships.schemes_for_worker": (WRITERS, "record", lambda w, a, r: _m("sponsorships.schemes_for_worker")(
+        w.db, {r["scheme"]: w.registry.scheme(r["scheme"])}, _worker_row(w, r), actor=a),
+        lambda res, r: r["scheme"] in res.usable),
     "bulk.plan_bulk": (WRITERS, "record", lambda w, a, r: _m("bulk.plan_bulk")(
         w.db, w.registry, [_bulk_request(r)], actor=a), lambda res, r: len(res.accepted) == 1),
     "bulk.apply_bulk": (WRITERS, "record", lambda w, a, r: _m("bulk.apply_bulk")(

@@ -329,7 +329,9 @@ def schemes_for_worker(db, schemes: Mapping, worker: Mapping, *, actor: Actor) -
     """Which of ``schemes`` (code -> Scheme: those the actor may enrol under that take enrolments)
     could enrol ``worker``: a scheme of the worker's regency, with at least one sponsor of a kind
     it takes that the actor may choose (a village operator sees no ASN: Kendal ASN is none of
-    theirs). In the order of ``schemes``. A worker sent to Kepesertaan opens on the first usable one."""
+    theirs). In the order of ``schemes``. A worker sent to Kepesertaan opens on the first usable one.
+    Only for a worker the actor may enrol (their village within its slice)."""
+    require(actor, "sponsorship.write", worker)
     regency = worker["village_code"][:5]
     usable, unsponsored = [], []
     for code, scheme in schemes.items():
