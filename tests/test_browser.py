@@ -1237,11 +1237,7 @@ def test_a_saved_workers_toast_stays_on_the_page_it_was_saved_on(demo_site, brow
     duration, over the next page too. It closes when another page opens. The pointer rests on the
     toast, which holds its timer: without the close it stays there, whatever the time taken."""
     url, _, _ = demo_site
-    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{url}/pekerja-form")
-    log_in(page, "desa")
-    expect_logged_in(page)
+    page = signed_in_on(browser, url, "desa", "Tambah/ubah pekerja", viewport=SCREEN)
     _settled(page)
     textbox(page, "NIK *").fill("3324015708750981")
     textbox(page, "NIK *").press("Tab")
@@ -1303,11 +1299,7 @@ def test_a_filter_box_nobody_touched_offers_no_clear_after_a_later_run(demo_site
     Streamlit drew it with a default in its first run and without one in the next (``or_all``).
     It stays on "Semua skema" with no (x)."""
     url, _, _ = demo_site
-    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{url}/tunggakan")
-    log_in(page, "operator")
-    expect_logged_in(page)
+    page = signed_in_on(browser, url, "operator", "Tunggakan & perpanjangan", viewport=SCREEN)
     expect(current(page).get_by_role("heading", name="Tunggakan & perpanjangan")).to_be_visible()
     _settled(page)
     page.get_by_role("tab", name=re.compile("^Segera selesai")).click()
