@@ -34,6 +34,8 @@ NICE = 10
 #: Seconds the child may take to start (a fresh interpreter importing Streamlit's messages: a
 #: second on a quiet machine, ten on one that runs the test suite beside it).
 READY_TIMEOUT = 180
+#: What the child sends once it runs (its modules imported, its priority lowered).
+READY = "ready"
 
 
 def _play(sessions: list[Session], nice: int, connection) -> None:
@@ -69,10 +71,6 @@ def _play(sessions: list[Session], nice: int, connection) -> None:
         connection.send(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
     finally:
         connection.close()
-
-
-#: What the child sends once it runs (its modules imported, its priority lowered).
-READY = "ready"
 
 
 class Crowd:
